@@ -1,0 +1,233 @@
+# raftsim build. GNU make; `make help` lists the targets.
+#
+# Layout of the build: every module is a static library in $(BUILD):
+#   libraft.a  raft/*.c           pure C17, compiled with no pkg-config flags
+#   libsim.a   sim/*.c            GLib
+#   libscn.a   scenarios/lang/*.c GLib (the scenario language and runner)
+#   libviz.a   viz/*.c            GLib, cairo
+#   raftsim    sim/cli/*.c        the command
+# and one Criterion binary holds every test in tests/*.c.
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+VERSION := 0.1.0
+
+# Project flags first, the user's CFLAGS last so they win.
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wundef -Wwrite-strings \
+	-Wformat=2 -Wimplicit-fallthrough -Werror
+OPT ?= -O2 -g
+SANFLAGS := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+BASE_CFLAGS := -std=c17 $(WARNINGS) $(OPT) $(SANFLAGS) -MMD -MP \
+	-DRAFTSIM_VERSION='"$(VERSION)"'
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+
+GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags glib-2.0 2>/dev/null)
+GLIB_LIBS = $(shell $(PKG_CONFIG) --libs glib-2.0 2>/dev/null)
+CAIRO_CFLAGS = $(shell $(PKG_CONFIG) --cflags cairo 2>/dev/null)
+CAIRO_LIBS = $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
+CRITERION_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
+CRITERION_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+
+RAFT_SRCS := $(sort $(wildcard raft/*.c))
+SIM_SRCS := $(sort $(wildcard sim/*.c))
+SCN_SRCS := $(sort $(wildcard scenarios/lang/*.c))
+VIZ_SRCS := $(sort $(wildcard viz/*.c))
+CLI_SRCS := $(sort $(wildcard sim/cli/*.c))
+BENCH_SRCS := $(sort $(wildcard sim/bench/*.c))
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
+# A core with a deliberate safety bug, linked only into tests that prove the
+# checkers and the fuzzer catch it.
+BROKEN_RAFT_SRCS := $(RAFT_SRCS)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+RAFT_OBJS := $(call obj,$(RAFT_SRCS))
+SIM_OBJS := $(call obj,$(SIM_SRCS))
+SCN_OBJS := $(call obj,$(SCN_SRCS))
+VIZ_OBJS := $(call obj,$(VIZ_SRCS))
+CLI_OBJS := $(call obj,$(CLI_SRCS))
+BENCH_OBJS := $(call obj,$(BENCH_SRCS))
+TEST_OBJS := $(call obj,$(TEST_SRCS))
+TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT_SRCS))
+BROKEN_RAFT_OBJS := $(patsubst %.c,$(BUILD)/broken/%.o,$(BROKEN_RAFT_SRCS))
+
+LIBRAFT := $(BUILD)/libraft.a
+LIBRAFT_BROKEN := $(BUILD)/libraft-broken.a
+LIBSIM := $(BUILD)/libsim.a
+LIBSCN := $(BUILD)/libscn.a
+LIBVIZ := $(BUILD)/libviz.a
+RAFTSIM := $(BUILD)/raftsim
+BENCH := $(BUILD)/raftsim-bench
+TESTS := $(BUILD)/tests/raftsim-tests
+
+APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
+APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
+
+.PHONY: all test check-unit check-scenarios check-fuzz demo deps sanitize \
+	valgrind bench bench-callgrind docs clean install uninstall help format
+
+all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) \
+	$(if $(CLI_SRCS),$(RAFTSIM)) $(if $(BENCH_SRCS),$(BENCH))
+
+help:
+	@echo "make            build everything into $(BUILD)/"
+	@echo "make deps       install missing build dependencies (apt-get)"
+	@echo "make demo       deps, build, run a teaching scenario, draw it"
+	@echo "make test       deps, build, run every test and the scenario library"
+	@echo "make sanitize   the tests under AddressSanitizer and UBSan"
+	@echo "make valgrind   the unit tests under valgrind"
+	@echo "make bench      the benchmarks (docs/performance.md)"
+	@echo "make docs       render the scenario library into docs/img/"
+	@echo "make install    install raftsim, libraft.a and raft.h under PREFIX"
+
+# ---- objects -------------------------------------------------------------
+
+$(BUILD)/raft/%.o: raft/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Iraft $(CFLAGS) -c $< -o $@
+
+$(BUILD)/broken/raft/%.o: raft/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Iraft -DRAFT_BROKEN_FOR_TESTS $(CFLAGS) -c $< -o $@
+
+$(BUILD)/sim/%.o: sim/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/scenarios/%.o: scenarios/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/viz/%.o: viz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# ---- libraries and programs ----------------------------------------------
+
+$(LIBRAFT): $(RAFT_OBJS)
+$(LIBRAFT_BROKEN): $(BROKEN_RAFT_OBJS)
+$(LIBSIM): $(SIM_OBJS)
+$(LIBSCN): $(SCN_OBJS)
+$(LIBVIZ): $(VIZ_OBJS)
+$(BUILD)/%.a:
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
+
+$(BENCH): $(BENCH_OBJS) $(APP_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
+
+$(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
+		$(CRITERION_LIBS) $(APP_LDLIBS)
+
+# One test file alone, for quick iteration: make build/tests/test_raft_election
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
+		$(CRITERION_LIBS) $(APP_LDLIBS)
+
+# ---- dependencies --------------------------------------------------------
+
+# pkg-config module -> Debian package that provides it.
+DEP_MODULES := glib-2.0:libglib2.0-dev cairo:libcairo2-dev criterion:libcriterion-dev
+
+deps:
+	@missing=""; \
+	command -v $(PKG_CONFIG) >/dev/null 2>&1 || missing="pkgconf"; \
+	command -v $(firstword $(CC)) >/dev/null 2>&1 || missing="$$missing build-essential"; \
+	for m in $(DEP_MODULES); do \
+		$(PKG_CONFIG) --exists "$${m%%:*}" 2>/dev/null || missing="$$missing $${m#*:}"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all build dependencies present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+# ---- test, demo, sanitize ------------------------------------------------
+
+# The sub-makes read pkg-config only after `deps` has installed what it needs.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory check-scenarios check-fuzz check-unit
+
+check-unit: $(TESTS)
+	$(TESTS) --jobs=2
+
+SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))
+check-scenarios: $(if $(CLI_SRCS),$(RAFTSIM))
+	@if [ -n "$(CLI_SRCS)" ] && [ -n "$(SCENARIO_FILES)" ]; then \
+		$(RAFTSIM) check --jobs 2 $(SCENARIO_FILES); \
+	else echo "check-scenarios: no scenario runner yet"; fi
+
+FUZZ_SEEDS ?= 300
+check-fuzz: $(if $(CLI_SRCS),$(RAFTSIM))
+	@if [ -n "$(CLI_SRCS)" ] && $(RAFTSIM) fuzz --help >/dev/null 2>&1; then \
+		$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time 5s --jobs 2 --out $(BUILD)/fuzz-failures; \
+	else echo "check-fuzz: no fuzzer yet"; fi
+
+DEMO_SCENARIO ?= scenarios/leader-crash.scn
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@if [ -x $(RAFTSIM) ] && [ -f $(DEMO_SCENARIO) ]; then \
+		$(RAFTSIM) run $(DEMO_SCENARIO) --png $(BUILD)/demo.png --log-png $(BUILD)/demo-log.png; \
+	else echo "demo: built the libraries; the scenario runner is not there yet"; fi
+
+sanitize:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined OPT="-O1 -g" \
+		all $(BUILD)/sanitize/tests/raftsim-tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined OPT="-O1 -g" \
+		check-unit check-scenarios
+
+valgrind: $(TESTS)
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+		--trace-children=yes -q $(TESTS) --jobs=1
+
+bench: $(if $(BENCH_SRCS),$(BENCH))
+	@if [ -x $(BENCH) ]; then $(BENCH); else echo "bench: no benchmark yet"; fi
+
+bench-callgrind: $(if $(BENCH_SRCS),$(BENCH))
+	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.out \
+		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind
+	callgrind_annotate $(BUILD)/callgrind.out | head -30
+
+docs: $(if $(CLI_SRCS),$(RAFTSIM))
+	@mkdir -p docs/img
+	@for f in $(SCENARIO_FILES); do \
+		b=$$(basename $$f .scn); \
+		$(RAFTSIM) run --quiet $$f --png docs/img/$$b.png --log-png docs/img/$$b-log.png || exit 1; \
+	done
+
+format:
+	clang-format -i raft/*.[ch] sim/*.[ch] sim/*/*.[ch] scenarios/lang/*.[ch] viz/*.[ch] tests/*.[ch] tests/support/*.[ch] 2>/dev/null || true
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	$(if $(CLI_SRCS),install -m 755 $(RAFTSIM) $(DESTDIR)$(PREFIX)/bin/raftsim)
+	install -m 644 $(LIBRAFT) $(DESTDIR)$(PREFIX)/lib/libraft.a
+	install -m 644 raft/raft.h $(DESTDIR)$(PREFIX)/include/raft.h
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/raftsim $(DESTDIR)$(PREFIX)/lib/libraft.a \
+		$(DESTDIR)$(PREFIX)/include/raft.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(patsubst %.o,%.d,$(RAFT_OBJS) $(BROKEN_RAFT_OBJS) $(SIM_OBJS) $(SCN_OBJS) \
+	$(VIZ_OBJS) $(CLI_OBJS) $(BENCH_OBJS) $(TEST_OBJS) $(TEST_SUPPORT_OBJS))

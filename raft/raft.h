@@ -1,0 +1,272 @@
+/* raft.h: the Raft consensus core as a pure step machine.
+ *
+ * The core performs no I/O, reads no clock, draws no randomness of its own and
+ * keeps no global state. The host feeds it events (a received message, the
+ * passing of time, a proposal, persistence progress, a snapshot) and after each
+ * call takes back a struct raft_update: what to persist, whether that must be
+ * durable before the messages leave, what to send, what to apply, and when to
+ * call again. Times are opaque unsigned integers in the host's unit (raftsim
+ * uses microseconds); all that matters is that they never decrease.
+ *
+ * References in comments: "Figure 2" and "§5.x" are the extended Raft paper
+ * (Ongaro and Ousterhout, 2014); "thesis §x" is Ongaro's dissertation (2014).
+ */
+#ifndef RAFT_H
+#define RAFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Return codes of every action; raft_strerror() names them. */
+enum raft_error {
+    RAFT_OK = 0,
+    RAFT_ENOMEM,     /* allocation failed; the core is unchanged */
+    RAFT_EINVAL,     /* malformed argument or message; the core is unchanged */
+    RAFT_ENOTLEADER, /* a proposal reached a node that is not the leader */
+    RAFT_ETOOBIG,    /* a command or snapshot exceeds the configured limits */
+    RAFT_ERROR_COUNT
+};
+
+const char *raft_strerror(int code);
+
+enum raft_role {
+    RAFT_FOLLOWER = 0,
+    RAFT_CANDIDATE,
+    RAFT_LEADER,
+    RAFT_ROLE_COUNT
+};
+
+const char *raft_role_name(enum raft_role role);
+
+enum raft_entry_type {
+    RAFT_ENTRY_COMMAND = 1, /* a client command: opaque bytes for the host */
+    RAFT_ENTRY_NOOP = 2,    /* appended by a new leader (§8); nothing to apply */
+};
+
+/* One log entry. Entries handed out by the core are borrowed until the next
+ * non-query call on that core; entries handed in are copied by the core. */
+struct raft_entry {
+    uint64_t term;
+    enum raft_entry_type type;
+    const void *data; /* command bytes, never interpreted by the core */
+    size_t len;
+};
+
+/* A snapshot of the host's state machine covering the log up to last_index. */
+struct raft_snapshot {
+    uint64_t last_index; /* 0: no snapshot */
+    uint64_t last_term;
+    const void *data; /* opaque state bytes */
+    size_t len;
+};
+
+enum raft_message_type {
+    RAFT_MSG_APPEND_ENTRIES = 1,
+    RAFT_MSG_APPEND_ENTRIES_RESULT,
+    RAFT_MSG_REQUEST_VOTE,
+    RAFT_MSG_REQUEST_VOTE_RESULT,
+    RAFT_MSG_PRE_VOTE,
+    RAFT_MSG_PRE_VOTE_RESULT,
+    RAFT_MSG_INSTALL_SNAPSHOT,
+    RAFT_MSG_INSTALL_SNAPSHOT_RESULT,
+    RAFT_MSG_TYPE_COUNT
+};
+
+/* Short stable names ("AppendEntries", ...) for traces and pictures. */
+const char *raft_message_type_name(enum raft_message_type type);
+
+/* Figure 2, AppendEntries RPC. An empty one is a heartbeat. */
+struct raft_append_entries {
+    uint64_t prev_log_index;
+    uint64_t prev_log_term;
+    uint64_t leader_commit;
+    const struct raft_entry *entries; /* borrowed, see struct raft_message */
+    size_t n_entries;
+};
+
+struct raft_append_entries_result {
+    bool success;
+    /* success: the last index this message verified (prev_log_index +
+     * n_entries). failure: the rejected prev_log_index, so that a stale
+     * rejection can be recognised by the leader. */
+    uint64_t index;
+    /* failure only, for fast backtracking (thesis §5.3 optimisation): the
+     * follower's term at the rejected index (0 if its log is shorter) and the
+     * first index it holds of that term, or its last index + 1 if shorter. */
+    uint64_t conflict_term;
+    uint64_t conflict_index;
+};
+
+/* Figure 2, RequestVote RPC; also the PreVote request (thesis §9.6), whose
+ * term is the term the sender would campaign in, not its current term. */
+struct raft_request_vote {
+    uint64_t last_log_index;
+    uint64_t last_log_term;
+};
+
+struct raft_request_vote_result {
+    bool granted;
+};
+
+/* InstallSnapshot (§7), sent whole: raftsim's snapshots are small. */
+struct raft_install_snapshot {
+    struct raft_snapshot snapshot; /* data borrowed, see struct raft_message */
+};
+
+struct raft_install_snapshot_result {
+    uint64_t last_index; /* the snapshot's last index, now covered */
+};
+
+/* A message between two cores. Pointers inside (entries, snapshot data) are
+ * borrowed: in an update, until the next non-query call on the sender; in
+ * raft_receive(), for the duration of the call. */
+struct raft_message {
+    enum raft_message_type type;
+    uint64_t from;
+    uint64_t to;
+    uint64_t term;
+    union {
+        struct raft_append_entries append_entries;
+        struct raft_append_entries_result append_entries_result;
+        struct raft_request_vote request_vote; /* also PRE_VOTE */
+        struct raft_request_vote_result request_vote_result; /* also PRE_VOTE_RESULT */
+        struct raft_install_snapshot install_snapshot;
+        struct raft_install_snapshot_result install_snapshot_result;
+    };
+};
+
+/* Static configuration of one core. Durations are in the host's time unit. */
+struct raft_config {
+    uint64_t id;             /* this node, nonzero, listed in voters */
+    const uint64_t *voters;  /* copied by raft_create(); distinct, nonzero */
+    size_t n_voters;
+    uint64_t election_timeout_min; /* each reset draws from [min, max] */
+    uint64_t election_timeout_max;
+    uint64_t heartbeat_interval;
+    uint64_t random_seed;    /* seeds the core's own timeout generator */
+    bool pre_vote;           /* thesis §9.6 */
+    bool check_quorum;       /* thesis §6.2: leader steps down without a quorum */
+    size_t max_entries_per_message; /* 0: no limit */
+    size_t max_bytes_per_message;   /* command bytes per AppendEntries; 0: no limit */
+    size_t max_inflight;     /* AppendEntries in flight to an in-sync follower */
+    size_t max_command_len;  /* proposals above this fail with RAFT_ETOOBIG; 0: no limit */
+};
+
+/* Fills *c with defaults (timeouts 150..300, heartbeat 50, no options,
+ * 64 entries and 64 KiB per message, 8 in flight). id and voters stay unset. */
+void raft_config_init(struct raft_config *c);
+
+/* What survives a crash: everything the host has made durable. */
+struct raft_durable_state {
+    uint64_t term;
+    uint64_t vote;                   /* 0: none in this term */
+    struct raft_snapshot snapshot;   /* last_index 0: none */
+    const struct raft_entry *entries; /* the log after the snapshot, copied */
+    size_t n_entries;
+};
+
+/* The output of one call. All pointers are borrowed until the next non-query
+ * call on the same core. The host processes an update in this order:
+ *   1. persist, in order: hard state, snapshot, then the log from
+ *      entries_index on replaced by entries (truncating what followed);
+ *   2. if sync_before_send, make every write of this and all earlier updates
+ *      durable before any message of this update leaves;
+ *   3. send messages (in any order, over an unreliable network);
+ *   4. if snapshot is set, restore the state machine from it; then apply
+ *      committed entries in order;
+ *   5. call raft_tick() at next_deadline (earlier is harmless).
+ * When written entries become durable the host reports it with
+ * raft_persisted(): a leader counts itself toward a commit majority only for
+ * entries that are durable on its own disk (thesis §10.2.1). */
+struct raft_update {
+    bool hard_state_changed; /* term or vote changed: persist term, vote */
+    uint64_t term;
+    uint64_t vote;
+
+    /* An InstallSnapshot was accepted: persist it, replacing the log up to
+     * its last index, and reset the state machine to it. NULL: none. */
+    const struct raft_snapshot *snapshot;
+
+    uint64_t entries_index; /* index of entries[0]; meaningless if none */
+    const struct raft_entry *entries;
+    size_t n_entries;
+
+    bool sync_before_send;
+    const struct raft_message *messages;
+    size_t n_messages;
+
+    uint64_t apply_index; /* index of committed[0] */
+    const struct raft_entry *committed;
+    size_t n_committed;
+    uint64_t commit_index;
+
+    /* For observers: the state after the call and whether it changed. */
+    bool role_changed;
+    bool leader_changed;
+    enum raft_role role;
+    uint64_t leader; /* 0: unknown */
+
+    uint64_t next_deadline;
+};
+
+struct raft; /* one node's core; opaque */
+
+/* Builds a core from its durable state (NULL: a fresh node) at time now.
+ * On success *out owns the new core; config and state are copied. */
+int raft_create(const struct raft_config *config,
+                const struct raft_durable_state *state, uint64_t now,
+                struct raft **out);
+void raft_destroy(struct raft *r);
+
+/* Time passed: fires the election timer or the heartbeat when due. */
+int raft_tick(struct raft *r, uint64_t now, struct raft_update *u);
+
+/* A message arrived. Malformed or foreign messages give RAFT_EINVAL and
+ * change nothing. */
+int raft_receive(struct raft *r, uint64_t now, const struct raft_message *m,
+                 struct raft_update *u);
+
+/* Appends a client command if this node is leader; *index receives its log
+ * index. Otherwise RAFT_ENOTLEADER, and raft_leader() names the leader this
+ * node knows, for redirection. */
+int raft_propose(struct raft *r, uint64_t now, const void *data, size_t len,
+                 uint64_t *index, struct raft_update *u);
+
+/* The entries written so far up to `index`, whose entry has `term`, are
+ * durable. A report that no longer matches the log (it was truncated since)
+ * is ignored. */
+int raft_persisted(struct raft *r, uint64_t now, uint64_t index, uint64_t term,
+                   struct raft_update *u);
+
+/* The host took a snapshot of its state machine after applying `index`
+ * (at most the last applied index). The core copies the data, keeps it to
+ * send as InstallSnapshot, and drops the log up to `index`. */
+int raft_compact(struct raft *r, uint64_t now, uint64_t index,
+                 const void *data, size_t len, struct raft_update *u);
+
+/* The election timer fires now (for scripting who campaigns). */
+int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u);
+
+/* Queries: no side effects, O(1). */
+uint64_t raft_id(const struct raft *r);
+enum raft_role raft_role(const struct raft *r);
+uint64_t raft_term(const struct raft *r);
+uint64_t raft_vote(const struct raft *r);
+uint64_t raft_leader(const struct raft *r);
+uint64_t raft_commit_index(const struct raft *r);
+uint64_t raft_last_index(const struct raft *r);
+uint64_t raft_last_term(const struct raft *r);
+uint64_t raft_snapshot_index(const struct raft *r); /* 0: none */
+uint64_t raft_snapshot_term(const struct raft *r);
+/* Term of the entry at index: the snapshot's for its last index, 0 when the
+ * index is 0, compacted away or past the end. */
+uint64_t raft_term_at(const struct raft *r, uint64_t index);
+/* Borrows the entry at index into *out until the next non-query call;
+ * false if it is compacted away or past the end. */
+bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out);
+/* Leader only (0 otherwise): what it knows of a peer's log. */
+uint64_t raft_match_index(const struct raft *r, uint64_t peer);
+uint64_t raft_next_index(const struct raft *r, uint64_t peer);
+
+#endif /* RAFT_H */

@@ -1,0 +1,85 @@
+/* sim_kv.h: the replicated key-value state machine and its command encoding.
+ *
+ * Commands travel through the Raft log as opaque bytes produced by
+ * sim_kv_encode(). Applying the same commands in the same order gives the
+ * same state and the same digest on every node. Each client's last request id
+ * and reply are remembered, so a retried request is answered from that memory
+ * and never applied twice. Keys and values are NUL-free byte strings.
+ */
+#ifndef SIM_KV_H
+#define SIM_KV_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sim_kv_op {
+    SIM_KV_SET = 1,
+    SIM_KV_DELETE,
+    SIM_KV_GET,
+};
+
+const char *sim_kv_op_name(enum sim_kv_op op); /* "set", "delete", "get" */
+
+/* A client command. client 0 means no session (no deduplication): used for
+ * the entries of a scenario's `init` logs. Strings are borrowed. */
+struct sim_kv_command {
+    enum sim_kv_op op;
+    uint64_t client;
+    uint64_t request; /* increases per client; a retry repeats it */
+    const char *key;
+    const char *value; /* SET only, NULL otherwise */
+};
+
+/* The reply to a command. For GET, found tells whether the key existed and
+ * value (owned by the reply) holds it. */
+struct sim_kv_reply {
+    bool found;
+    char *value;
+    bool duplicate; /* answered from the client's session, not applied again */
+};
+
+void sim_kv_reply_clear(struct sim_kv_reply *r);
+
+/* Appends the encoding of *cmd to out. */
+void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out);
+
+/* Decodes bytes into *cmd whose strings point into `key_buf`, which the
+ * caller frees with g_free(). False if the bytes are malformed. */
+bool sim_kv_decode(const void *data, size_t len, struct sim_kv_command *cmd,
+                   char **key_buf);
+
+struct sim_kv; /* one node's state machine; opaque */
+
+struct sim_kv *sim_kv_new(void);
+void sim_kv_free(struct sim_kv *kv);
+
+/* Applies one encoded command; *reply (may be NULL) receives the answer.
+ * Malformed bytes are applied as a no-op and return false. */
+bool sim_kv_apply(struct sim_kv *kv, const void *data, size_t len,
+                  struct sim_kv_reply *reply);
+
+/* Value of key, borrowed until the next change; NULL if absent. */
+const char *sim_kv_get(const struct sim_kv *kv, const char *key);
+size_t sim_kv_size(const struct sim_kv *kv);
+
+/* Commands applied so far (duplicates and no-session commands included). */
+uint64_t sim_kv_applied(const struct sim_kv *kv);
+
+/* Order-independent digest of the key-value pairs, maintained in O(1) per
+ * change: two machines with equal pairs have equal digests. */
+uint64_t sim_kv_digest(const struct sim_kv *kv);
+
+/* Deterministic serialization (sorted, independent of hash order) of pairs,
+ * sessions and the applied count, appended to out. */
+void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out);
+
+/* Replaces the whole state with a serialization; false and unchanged if the
+ * bytes are malformed. */
+bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len);
+
+/* Keys in sorted order into a new array of borrowed strings. */
+GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv);
+
+#endif /* SIM_KV_H */

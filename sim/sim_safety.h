@@ -1,0 +1,89 @@
+/* sim_safety.h: incremental checkers of Raft's safety properties.
+ *
+ * The engine reports every change of every node's role, log, commit index,
+ * applied entries and state-machine digest as it happens; each hook checks
+ * the properties that change can break, in time independent of the log and
+ * history length (prefix digests per index, not scans). The first violation
+ * is kept; hooks return false from then on.
+ *
+ * Properties: Election Safety, Leader Append-Only, Log Matching, Leader
+ * Completeness, State Machine Safety (Figure 3 of the Raft paper), commit
+ * index monotonic within a node's lifetime, and equal applied index implying
+ * equal key-value state.
+ */
+#ifndef SIM_SAFETY_H
+#define SIM_SAFETY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+
+enum sim_property {
+    SIM_PROP_ELECTION_SAFETY = 1,
+    SIM_PROP_LEADER_APPEND_ONLY,
+    SIM_PROP_LOG_MATCHING,
+    SIM_PROP_LEADER_COMPLETENESS,
+    SIM_PROP_STATE_MACHINE_SAFETY,
+    SIM_PROP_COMMIT_MONOTONIC,
+    SIM_PROP_STATE_DIGEST,
+    SIM_PROP_LINEARIZABILITY, /* reported by the history checker */
+    SIM_PROP_COUNT
+};
+
+/* Stable names: "election-safety", "leader-append-only", ... */
+const char *sim_property_name(enum sim_property p);
+
+struct sim_violation {
+    enum sim_property property;
+    uint32_t nodes[2]; /* the nodes involved; 0 where not applicable */
+    uint64_t term;
+    uint64_t index;
+    char detail[256];  /* one sentence: what was found against what */
+};
+
+struct sim_safety; /* opaque; owns its digests */
+
+struct sim_safety *sim_safety_new(uint32_t n_nodes);
+void sim_safety_free(struct sim_safety *s);
+
+/* Node ids are 1..n_nodes. Each hook returns false on a violation. */
+
+/* The node now has this role in this term (called on every change). */
+bool sim_safety_on_role(struct sim_safety *s, uint32_t node,
+                        enum raft_role role, uint64_t term);
+
+/* The node's log from `index` on was replaced by these entries (what a
+ * raft_update asks to persist, reported when the core changes its log). */
+bool sim_safety_on_log_write(struct sim_safety *s, uint32_t node,
+                             uint64_t index, const struct raft_entry *entries,
+                             size_t n);
+
+/* The node's whole log is now: a snapshot (index, term; 0 0 for none)
+ * followed by these entries. After a restart or an installed snapshot. */
+bool sim_safety_on_log_reset(struct sim_safety *s, uint32_t node,
+                             uint64_t snapshot_index, uint64_t snapshot_term,
+                             const struct raft_entry *entries, size_t n);
+
+/* The node dropped its log up to index into a snapshot. */
+void sim_safety_on_compact(struct sim_safety *s, uint32_t node,
+                           uint64_t index);
+
+bool sim_safety_on_commit(struct sim_safety *s, uint32_t node,
+                          uint64_t commit_index);
+
+/* The node applied the entry at index (term, command bytes). */
+bool sim_safety_on_apply(struct sim_safety *s, uint32_t node, uint64_t index,
+                         const struct raft_entry *entry);
+
+/* After applying through applied_index the node's state digest is this. */
+bool sim_safety_on_state(struct sim_safety *s, uint32_t node,
+                         uint64_t applied_index, uint64_t digest);
+
+/* The node crashed: its volatile state (role, commit, applied) is gone. */
+void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
+
+/* The first violation, or NULL. */
+const struct sim_violation *sim_safety_violation(const struct sim_safety *s);
+
+#endif /* SIM_SAFETY_H */
