@@ -1,0 +1,269 @@
+/* viz.h: cairo pictures of a run, a timeline and a log diagram.
+ *
+ * Every picture is a pure function of its inputs: the same run, view and
+ * options give the same bytes in every format (PNG, SVG, PDF). Nothing here
+ * reads a clock, an environment variable or a pointer value into the output.
+ * Text is drawn with cairo's toy font API ("sans-serif").
+ *
+ * Node ids are 1-based everywhere, as in struct sim_trace_event.
+ */
+#ifndef VIZ_H
+#define VIZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+#include "sim/sim_trace.h"
+
+/* Return codes of every action; viz_strerror() describes them. */
+enum viz_error {
+    VIZ_OK = 0,
+    VIZ_EINVAL, /* a malformed argument: no node, inverted window, NULL path */
+    VIZ_ENOMEM, /* an allocation failed */
+    VIZ_EIO,    /* the file could not be written */
+    VIZ_ECAIRO, /* cairo failed to create or draw the surface */
+    VIZ_ERROR_COUNT
+};
+
+/* A static English sentence for code; "unknown error" outside the enum. */
+const char *viz_strerror(int code);
+
+enum viz_format {
+    VIZ_FORMAT_PNG = 0,
+    VIZ_FORMAT_SVG,
+    VIZ_FORMAT_PDF,
+    VIZ_FORMAT_COUNT
+};
+
+/* File name extension without the dot ("png", "svg", "pdf"). */
+const char *viz_format_extension(enum viz_format format);
+
+/* Parses "png", "svg" or "pdf" (case-insensitive) into *out; false, and
+ * *out unchanged, otherwise. */
+bool viz_format_parse(const char *name, enum viz_format *out);
+
+/* Which messages a timeline draws. */
+enum viz_messages {
+    VIZ_MESSAGES_AUTO = 0,      /* ALL for sparse runs, else NO_HEARTBEATS */
+    VIZ_MESSAGES_ALL,           /* every message */
+    VIZ_MESSAGES_NO_HEARTBEATS, /* all but empty AppendEntries and replies */
+    VIZ_MESSAGES_NONE,          /* no message arrows at all */
+    VIZ_MESSAGES_COUNT
+};
+
+/* Parses "auto", "all", "no-heartbeats" or "none" into *out; false, and
+ * *out unchanged, otherwise. */
+bool viz_messages_parse(const char *name, enum viz_messages *out);
+
+/* One finished (or partial) run, all borrowed for the duration of a call. */
+struct viz_run
+{
+    const char *title; /* shown in the header; NULL: "raftsim run" */
+    uint64_t seed;
+    uint64_t trace_hash;
+    uint32_t n_nodes; /* nodes are 1..n_nodes; at least 1 */
+    uint64_t end_us;  /* the run's virtual end time (the axis ends there) */
+    const struct sim_trace_event *events; /* in seq order; texts borrowed */
+    size_t n_events;
+};
+
+struct viz_options
+{
+    enum viz_format format;
+    enum viz_messages messages;
+    /* Window of virtual time drawn. from_us == to_us == 0: the whole run,
+     * [0, max(end_us, last event time)]. to_us == 0 with from_us > 0: from
+     * from_us to the end. Otherwise from_us < to_us is required. Roles,
+     * terms, crashes and partitions entering the window from the left are
+     * drawn as they stood at from_us. */
+    uint64_t from_us;
+    uint64_t to_us;
+    /* Total picture width in pixels (points for SVG/PDF). 0: derived from
+     * the window's length and how many messages fall into it. Clamped to
+     * [VIZ_WIDTH_MIN_PX, VIZ_WIDTH_MAX_PX]. */
+    int width_px;
+    /* Frames: when until_now is set, events after now_us are ignored, every
+     * span stops at now_us and a "now" cursor is drawn there; the axis still
+     * spans the whole window, so that successive frames line up. */
+    bool until_now;
+    uint64_t now_us;
+};
+
+#define VIZ_WIDTH_MIN_PX 640
+#define VIZ_WIDTH_MAX_PX 16000
+
+/* Fills *o with the defaults: PNG, AUTO messages, whole run, derived width,
+ * no "now" cursor. */
+void viz_options_init(struct viz_options *o);
+
+/* ---- timeline ---------------------------------------------------------- */
+
+/* The geometry of one timeline picture, in pixels from the top-left corner.
+ * Exposed so that callers and tests can find exactly where a time, a lane or
+ * a message end is drawn. */
+struct viz_timeline_layout
+{
+    int width_px;
+    int height_px;
+    uint32_t n_nodes;
+    uint64_t from_us; /* the window actually drawn */
+    uint64_t to_us;
+    double plot_x0;   /* x of from_us */
+    double plot_x1;   /* x of to_us */
+    double lanes_y0;  /* top of lane 1 */
+    double lane_h;    /* lane pitch: lane n starts at lanes_y0 + (n-1)*lane_h */
+    double band_off;  /* role band top, relative to the lane's top */
+    double band_h;    /* role band height */
+    double client_y0; /* top and height of the client lane */
+    double client_h;
+    enum viz_messages messages; /* AUTO resolved to ALL or NO_HEARTBEATS */
+};
+
+/* Computes the layout run and opts would be drawn with. run and opts are
+ * borrowed for the call. VIZ_EINVAL for no nodes or an inverted window. */
+int viz_timeline_layout(const struct viz_run *run,
+                        const struct viz_options *opts,
+                        struct viz_timeline_layout *out);
+
+/* x of virtual time t_us (times outside the window extrapolate linearly). */
+double viz_timeline_x(const struct viz_timeline_layout *l, uint64_t t_us);
+
+/* Vertical extent [*y0, *y1) of node's role band; node in 1..n_nodes. */
+void viz_timeline_band(const struct viz_timeline_layout *l,
+                       uint32_t node,
+                       double *y0,
+                       double *y1);
+
+/* Where a message arrow ends: its tip at the receiver's band centre for a
+ * delivery, or, for a lost message (lost == true), the end of the short stub
+ * where the cross is drawn. */
+void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
+                            uint32_t from,
+                            uint32_t to,
+                            uint64_t send_us,
+                            uint64_t end_us,
+                            bool lost,
+                            double *x,
+                            double *y);
+
+/* Draws the timeline of run into path in opts->format (opts NULL: the
+ * defaults). run, opts and path are borrowed for the call. On failure no
+ * complete picture is left at path and the error code is returned. */
+int viz_timeline_write(const struct viz_run *run,
+                       const struct viz_options *opts,
+                       const char *path);
+
+/* ---- log diagram ------------------------------------------------------- */
+
+/* One node's log at an instant. */
+struct viz_log_node
+{
+    bool alive; /* false: crashed, drawn greyed */
+    enum raft_role role;
+    uint64_t term;
+    uint64_t commit_index;
+    uint64_t snapshot_index; /* 0: no snapshot */
+    uint64_t snapshot_term;
+    uint64_t first_index; /* index of terms[0], normally snapshot_index + 1 */
+    size_t n_entries;
+    const uint64_t *terms; /* borrowed; the term of each entry in order */
+};
+
+/* Every node's log at virtual time at_us; all borrowed for a call. */
+struct viz_log_view
+{
+    const char *title; /* NULL: "raftsim run" */
+    uint64_t at_us;
+    uint32_t n_nodes;
+    const struct viz_log_node *nodes; /* nodes[i] is node i + 1 */
+};
+
+struct viz_rect
+{
+    double x, y, w, h;
+};
+
+/* The geometry of a log diagram. Columns are log indices; when every node
+ * has a snapshot, the prefix they all cover shares one narrow column. */
+struct viz_log_layout
+{
+    int width_px;
+    int height_px;
+    uint32_t n_nodes;
+    uint64_t lo_index; /* first index with a column of its own */
+    uint64_t hi_index; /* last index drawn */
+    double prefix_x;   /* left of the shared snapshot column */
+    double prefix_w;   /* its width; 0 when there is none */
+    double cols_x0;    /* left of lo_index's column */
+    double box_w;      /* column pitch */
+    double rows_y0;    /* top of node 1's row */
+    double row_h;      /* row pitch */
+    double box_h;      /* box height within a row */
+};
+
+/* Computes the layout of view (borrowed for the call). */
+int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out);
+
+/* The box drawn for node's entry at index: the entry's own box, or the
+ * snapshot block covering it. false when that node draws nothing there. */
+bool viz_log_box(const struct viz_log_layout *l,
+                 const struct viz_log_view *view,
+                 uint32_t node,
+                 uint64_t index,
+                 struct viz_rect *out);
+
+/* Draws view into path in format. All borrowed for the call. */
+int viz_log_write(const struct viz_log_view *view,
+                  enum viz_format format,
+                  const char *path);
+
+/* ---- colours ----------------------------------------------------------- */
+
+/* The RGB colours the pictures use, each component in [0, 1], so that
+ * tests and legends elsewhere agree with the drawing. */
+struct viz_rgb
+{
+    double r, g, b;
+};
+
+struct viz_rgb viz_role_color(enum raft_role role);
+struct viz_rgb viz_crashed_color(void);
+/* Term colours cycle through a fixed palette; term 0 is white. */
+struct viz_rgb viz_term_color(uint64_t term);
+/* The colour of a message arrow of that type; heartbeat: an AppendEntries
+ * without entries or its reply. ok: granted/succeeded (results only). */
+struct viz_rgb viz_message_color(enum raft_message_type type,
+                                 bool heartbeat,
+                                 bool ok);
+
+/* ---- frames ------------------------------------------------------------ */
+
+enum viz_frame_kind {
+    VIZ_FRAME_TIMELINE = 0,
+    VIZ_FRAME_LOG,
+};
+
+/* The path of frame number frame of kind in dir:
+ * "DIR/timeline-000042.png", "DIR/log-000042.svg". Six digits keep a
+ * directory listing in frame order. Returns a string the caller frees with
+ * g_free(); dir is borrowed for the call. */
+char *viz_frame_path(const char *dir,
+                     uint32_t frame,
+                     enum viz_frame_kind kind,
+                     enum viz_format format);
+
+/* Writes frame number `frame` at virtual time at_us into dir (which must
+ * exist): the timeline so far (events up to at_us, with a "now" cursor, axis
+ * over opts' window so all frames line up) and, when log is not NULL, the
+ * log diagram. opts NULL: the defaults; opts->until_now and now_us are
+ * overridden. Everything is borrowed for the call. */
+int viz_frame_write(const char *dir,
+                    uint32_t frame,
+                    uint64_t at_us,
+                    const struct viz_run *run,
+                    const struct viz_options *opts,
+                    const struct viz_log_view *log);
+
+#endif /* VIZ_H */
