@@ -1,0 +1,523 @@
+/* sim_kv.c: the replicated key-value state machine.
+ *
+ * Invariant: `digest` is at all times the wrapping sum, over every pair in
+ * `pairs`, of pair_hash(key, value); every change of `pairs` adjusts it in
+ * O(1). A client's session holds the highest request id applied for it and
+ * the reply it produced; a command whose request id is at most that is
+ * answered from the session and changes nothing but the applied count.
+ *
+ * Wire formats (all integers are unsigned LEB128, canonical: no redundant
+ * trailing zero groups, at most 10 bytes):
+ *
+ *   command   := op:u8 client request klen key [vlen value]   (value: SET)
+ *   snapshot  := "RKV" version:u8(=1) applied
+ *                npairs (klen key vlen value)*        keys strictly ascending
+ *                nsess  (client request flags:u8 [vlen value])*
+ *                                                      clients ascending, > 0
+ *   flags: bit 0 = reply.found, bit 1 = a reply value follows.
+ *
+ * Strings are raw bytes without NUL. Decoders consume the input exactly.
+ */
+#include "sim/sim_kv.h"
+
+#include <string.h>
+
+#define SIM_KV_SNAPSHOT_VERSION 1
+#define SIM_KV_VARINT_MAX_BYTES 10
+
+struct sim_kv_session
+{
+    uint64_t client;  /* also the hash-table key (points here) */
+    uint64_t request; /* highest request id applied */
+    bool found;       /* the reply it produced */
+    char *value;      /* owned; NULL when the reply had no value */
+};
+
+struct sim_kv
+{
+    GHashTable *pairs;    /* char *key -> char *value, both owned */
+    GHashTable *sessions; /* uint64_t *client -> struct sim_kv_session * */
+    uint64_t applied;
+    uint64_t digest;
+};
+
+const char *sim_kv_op_name(enum sim_kv_op op)
+{
+    switch (op) {
+    case SIM_KV_SET:
+        return "set";
+    case SIM_KV_DELETE:
+        return "delete";
+    case SIM_KV_GET:
+        return "get";
+    }
+    return "?";
+}
+
+void sim_kv_reply_clear(struct sim_kv_reply *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->value);
+    r->value = NULL;
+    r->found = false;
+    r->duplicate = false;
+}
+
+/* ---- hashing ------------------------------------------------------------ */
+
+#define FNV64_OFFSET 0xcbf29ce484222325ULL
+#define FNV64_PRIME 0x100000001b3ULL
+
+static uint64_t fnv1a_bytes(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= FNV64_PRIME;
+    }
+    return h;
+}
+
+static uint64_t splitmix_finalise(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The byte 0 separates key from value; neither may contain it, so distinct
+ * pairs hash distinct byte strings. */
+static uint64_t pair_hash(const char *key, const char *value)
+{
+    uint64_t h = fnv1a_bytes(FNV64_OFFSET, key, strlen(key));
+    h *= FNV64_PRIME; /* the FNV-1a step for the separator byte 0 */
+    h = fnv1a_bytes(h, value, strlen(value));
+    return splitmix_finalise(h);
+}
+
+/* ---- varints and a bounded reader --------------------------------------- */
+
+static void put_varint(GByteArray *out, uint64_t v)
+{
+    guint8 buf[SIM_KV_VARINT_MAX_BYTES];
+    guint n = 0;
+    do {
+        guint8 b = (guint8)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            b |= 0x80;
+        buf[n++] = b;
+    } while (v != 0);
+    g_byte_array_append(out, buf, n);
+}
+
+static void put_string(GByteArray *out, const char *s)
+{
+    size_t n = strlen(s);
+    put_varint(out, n);
+    g_byte_array_append(out, (const guint8 *)s, (guint)n);
+}
+
+struct reader
+{
+    const unsigned char *p; /* borrowed input */
+    size_t left;
+};
+
+static bool get_u8(struct reader *r, uint8_t *out)
+{
+    if (r->left < 1)
+        return false;
+    *out = r->p[0];
+    r->p++;
+    r->left--;
+    return true;
+}
+
+/* Reads a canonical LEB128 value: rejects truncation, more than 64 bits and
+ * trailing zero groups (so every value has exactly one encoding). */
+static bool get_varint(struct reader *r, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < SIM_KV_VARINT_MAX_BYTES; i++) {
+        uint8_t b;
+        if (!get_u8(r, &b))
+            return false;
+        uint64_t group = b & 0x7f;
+        if (i == SIM_KV_VARINT_MAX_BYTES - 1 && group > 1)
+            return false;
+        v |= group << (7 * i);
+        if ((b & 0x80) == 0) {
+            if (i > 0 && b == 0)
+                return false;
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a length-prefixed NUL-free string; *s points into the input. */
+static bool get_bytes(struct reader *r, const char **s, size_t *n)
+{
+    uint64_t len;
+    if (!get_varint(r, &len) || len > r->left)
+        return false;
+    if (memchr(r->p, 0, (size_t)len) != NULL)
+        return false;
+    *s = (const char *)r->p;
+    *n = (size_t)len;
+    r->p += len;
+    r->left -= (size_t)len;
+    return true;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out)
+{
+    guint8 op = (guint8)cmd->op;
+    g_byte_array_append(out, &op, 1);
+    put_varint(out, cmd->client);
+    put_varint(out, cmd->request);
+    put_string(out, cmd->key);
+    if (cmd->op == SIM_KV_SET)
+        put_string(out, cmd->value != NULL ? cmd->value : "");
+}
+
+bool sim_kv_decode(const void *data,
+                   size_t len,
+                   struct sim_kv_command *cmd,
+                   char **key_buf)
+{
+    struct reader r = {.p = data, .left = len};
+    uint8_t op;
+    uint64_t client, request;
+    const char *key, *value = NULL;
+    size_t key_len, value_len = 0;
+
+    *key_buf = NULL;
+    if (data == NULL && len > 0)
+        return false;
+    if (!get_u8(&r, &op) || op < SIM_KV_SET || op > SIM_KV_GET)
+        return false;
+    if (!get_varint(&r, &client) || !get_varint(&r, &request))
+        return false;
+    if (!get_bytes(&r, &key, &key_len))
+        return false;
+    if (op == SIM_KV_SET && !get_bytes(&r, &value, &value_len))
+        return false;
+    if (r.left != 0)
+        return false;
+
+    /* One block: key, NUL, value, NUL. */
+    char *buf = g_malloc(key_len + value_len + 2);
+    memcpy(buf, key, key_len);
+    buf[key_len] = '\0';
+    char *vbuf = buf + key_len + 1;
+    if (value_len > 0)
+        memcpy(vbuf, value, value_len);
+    vbuf[value_len] = '\0';
+
+    cmd->op = (enum sim_kv_op)op;
+    cmd->client = client;
+    cmd->request = request;
+    cmd->key = buf;
+    cmd->value = op == SIM_KV_SET ? vbuf : NULL;
+    *key_buf = buf;
+    return true;
+}
+
+/* ---- the machine -------------------------------------------------------- */
+
+static void session_free(gpointer p)
+{
+    struct sim_kv_session *s = p;
+    g_free(s->value);
+    g_free(s);
+}
+
+static GHashTable *new_pairs(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static GHashTable *new_sessions(void)
+{
+    return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                 session_free);
+}
+
+struct sim_kv *sim_kv_new(void)
+{
+    struct sim_kv *kv = g_new0(struct sim_kv, 1);
+    kv->pairs = new_pairs();
+    kv->sessions = new_sessions();
+    return kv;
+}
+
+void sim_kv_free(struct sim_kv *kv)
+{
+    if (kv == NULL)
+        return;
+    g_hash_table_destroy(kv->pairs);
+    g_hash_table_destroy(kv->sessions);
+    g_free(kv);
+}
+
+static void pair_set(struct sim_kv *kv, const char *key, const char *value)
+{
+    gpointer old_key, old_value;
+    if (g_hash_table_lookup_extended(kv->pairs, key, &old_key, &old_value))
+        kv->digest -= pair_hash(old_key, old_value);
+    kv->digest += pair_hash(key, value);
+    g_hash_table_insert(kv->pairs, g_strdup(key), g_strdup(value));
+}
+
+static bool pair_delete(struct sim_kv *kv, const char *key)
+{
+    gpointer old_key, old_value;
+    if (!g_hash_table_lookup_extended(kv->pairs, key, &old_key, &old_value))
+        return false;
+    kv->digest -= pair_hash(old_key, old_value);
+    g_hash_table_remove(kv->pairs, key);
+    return true;
+}
+
+static void reply_fill(struct sim_kv_reply *reply,
+                       bool found,
+                       const char *value,
+                       bool duplicate)
+{
+    if (reply == NULL)
+        return;
+    reply->found = found;
+    reply->value = value != NULL ? g_strdup(value) : NULL;
+    reply->duplicate = duplicate;
+}
+
+bool sim_kv_apply(struct sim_kv *kv,
+                  const void *data,
+                  size_t len,
+                  struct sim_kv_reply *reply)
+{
+    struct sim_kv_command cmd;
+    char *buf;
+
+    if (reply != NULL) {
+        reply->found = false;
+        reply->value = NULL;
+        reply->duplicate = false;
+    }
+    if (!sim_kv_decode(data, len, &cmd, &buf))
+        return false;
+    kv->applied++;
+
+    struct sim_kv_session *s = NULL;
+    if (cmd.client != 0) {
+        s = g_hash_table_lookup(kv->sessions, &cmd.client);
+        if (s != NULL && cmd.request <= s->request) {
+            reply_fill(reply, s->found, s->value, true);
+            g_free(buf);
+            return true;
+        }
+    }
+
+    bool found = false;
+    const char *value = NULL;
+    switch (cmd.op) {
+    case SIM_KV_SET:
+        found = g_hash_table_contains(kv->pairs, cmd.key);
+        pair_set(kv, cmd.key, cmd.value);
+        break;
+    case SIM_KV_DELETE:
+        found = pair_delete(kv, cmd.key);
+        break;
+    case SIM_KV_GET:
+        value = g_hash_table_lookup(kv->pairs, cmd.key);
+        found = value != NULL;
+        break;
+    }
+    reply_fill(reply, found, value, false);
+
+    if (cmd.client != 0) {
+        if (s == NULL) {
+            s = g_new0(struct sim_kv_session, 1);
+            s->client = cmd.client;
+            g_hash_table_insert(kv->sessions, &s->client, s);
+        }
+        s->request = cmd.request;
+        s->found = found;
+        g_free(s->value);
+        s->value = value != NULL ? g_strdup(value) : NULL;
+    }
+    g_free(buf);
+    return true;
+}
+
+const char *sim_kv_get(const struct sim_kv *kv, const char *key)
+{
+    return g_hash_table_lookup(kv->pairs, key);
+}
+
+size_t sim_kv_size(const struct sim_kv *kv)
+{
+    return g_hash_table_size(kv->pairs);
+}
+
+uint64_t sim_kv_applied(const struct sim_kv *kv)
+{
+    return kv->applied;
+}
+
+uint64_t sim_kv_digest(const struct sim_kv *kv)
+{
+    return kv->digest;
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv)
+{
+    GPtrArray *keys = g_ptr_array_sized_new(g_hash_table_size(kv->pairs));
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, kv->pairs);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_ptr_array_add(keys, k);
+    g_ptr_array_sort(keys, compare_strings);
+    return keys;
+}
+
+static gint compare_sessions(gconstpointer a, gconstpointer b)
+{
+    const struct sim_kv_session *x = *(const struct sim_kv_session *const *)a;
+    const struct sim_kv_session *y = *(const struct sim_kv_session *const *)b;
+    return (x->client > y->client) - (x->client < y->client);
+}
+
+static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
+                                         SIM_KV_SNAPSHOT_VERSION};
+
+void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
+{
+    g_byte_array_append(out, snapshot_magic, sizeof snapshot_magic);
+    put_varint(out, kv->applied);
+
+    GPtrArray *keys = sim_kv_sorted_keys(kv);
+    put_varint(out, keys->len);
+    for (guint i = 0; i < keys->len; i++) {
+        const char *key = g_ptr_array_index(keys, i);
+        put_string(out, key);
+        put_string(out, g_hash_table_lookup(kv->pairs, key));
+    }
+    g_ptr_array_free(keys, TRUE);
+
+    GPtrArray *sessions = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, kv->sessions);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_ptr_array_add(sessions, v);
+    g_ptr_array_sort(sessions, compare_sessions);
+    put_varint(out, sessions->len);
+    for (guint i = 0; i < sessions->len; i++) {
+        const struct sim_kv_session *s = g_ptr_array_index(sessions, i);
+        put_varint(out, s->client);
+        put_varint(out, s->request);
+        guint8 flags = (guint8)((s->found ? 1 : 0) | (s->value ? 2 : 0));
+        g_byte_array_append(out, &flags, 1);
+        if (s->value != NULL)
+            put_string(out, s->value);
+    }
+    g_ptr_array_free(sessions, TRUE);
+}
+
+/* Reads the pairs of a snapshot into `pairs`, checking strictly ascending
+ * keys; *digest receives their digest. */
+static bool restore_pairs(struct reader *r, GHashTable *pairs, uint64_t *digest)
+{
+    uint64_t n;
+    char *prev = NULL;
+    if (!get_varint(r, &n))
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        const char *k, *v;
+        size_t kn, vn;
+        if (!get_bytes(r, &k, &kn) || !get_bytes(r, &v, &vn))
+            return false;
+        char *key = g_strndup(k, kn);
+        if (prev != NULL && strcmp(prev, key) >= 0) {
+            g_free(key);
+            return false;
+        }
+        char *value = g_strndup(v, vn);
+        *digest += pair_hash(key, value);
+        g_hash_table_insert(pairs, key, value);
+        prev = key;
+    }
+    return true;
+}
+
+static bool restore_sessions(struct reader *r, GHashTable *sessions)
+{
+    uint64_t n, prev = 0;
+    if (!get_varint(r, &n))
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t client, request;
+        uint8_t flags;
+        const char *v = NULL;
+        size_t vn = 0;
+        if (!get_varint(r, &client) || client <= prev)
+            return false;
+        if (!get_varint(r, &request) || !get_u8(r, &flags) || flags > 3)
+            return false;
+        if ((flags & 2) != 0 && !get_bytes(r, &v, &vn))
+            return false;
+        struct sim_kv_session *s = g_new0(struct sim_kv_session, 1);
+        s->client = client;
+        s->request = request;
+        s->found = (flags & 1) != 0;
+        s->value = v != NULL ? g_strndup(v, vn) : NULL;
+        g_hash_table_insert(sessions, &s->client, s);
+        prev = client;
+    }
+    return true;
+}
+
+bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
+{
+    struct reader r = {.p = data, .left = len};
+    uint64_t applied, digest = 0;
+
+    if (data == NULL || len < sizeof snapshot_magic ||
+        memcmp(data, snapshot_magic, sizeof snapshot_magic) != 0)
+        return false;
+    r.p += sizeof snapshot_magic;
+    r.left -= sizeof snapshot_magic;
+    if (!get_varint(&r, &applied))
+        return false;
+
+    GHashTable *pairs = new_pairs();
+    GHashTable *sessions = new_sessions();
+    if (!restore_pairs(&r, pairs, &digest) || !restore_sessions(&r, sessions) ||
+        r.left != 0)
+        goto err_free_tables;
+
+    g_hash_table_destroy(kv->pairs);
+    g_hash_table_destroy(kv->sessions);
+    kv->pairs = pairs;
+    kv->sessions = sessions;
+    kv->applied = applied;
+    kv->digest = digest;
+    return true;
+
+err_free_tables:
+    g_hash_table_destroy(pairs);
+    g_hash_table_destroy(sessions);
+    return false;
+}
