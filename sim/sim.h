@@ -1,0 +1,351 @@
+/* sim.h: the deterministic simulation engine.
+ *
+ * One struct sim runs a Raft cluster of 1..255 nodes (ids 1..n) on a virtual
+ * clock in integer microseconds. Everything that happens is an event in one
+ * queue ordered by (time, sequence number): message deliveries, timer
+ * deadlines, disk completions, client requests and retries, and the host's
+ * scheduled callbacks. All randomness comes from one 64-bit seed split into
+ * independent streams, so the same configuration and seed give the same run,
+ * event for event, and the same trace hash, on every platform.
+ *
+ * There are no globals: any number of simulations may exist in one process,
+ * each used by one thread at a time. Node ids are 1-based everywhere; client
+ * ids are 1-based (client 0 is the session-less writer of `init` logs).
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "raft/raft.h"
+#include "sim/sim_history.h"
+#include "sim/sim_kv.h"
+#include "sim/sim_safety.h"
+#include "sim/sim_trace.h"
+
+#define SIM_MAX_NODES 255
+
+/* Return codes of actions; sim_strerror() names them. */
+enum sim_error {
+    SIM_OK = 0,
+    SIM_EINVAL,     /* bad argument (node id out of range, min > max, ...) */
+    SIM_ENOTALIVE,  /* the node is crashed */
+    SIM_EALIVE,     /* restart of a node that is not crashed */
+    SIM_EVIOLATION, /* a safety property failed; the run is stopped */
+    SIM_ESTOPPED,   /* sim_stop() was called */
+    SIM_ECORE,      /* the Raft core returned an error (see the trace) */
+    SIM_ERROR_COUNT
+};
+
+const char *sim_strerror(int code);
+
+/* The independent random streams. Each node's timer stream is separate too
+ * (it seeds that node's core at every create and restart). */
+enum sim_stream {
+    SIM_STREAM_NETWORK = 0, /* drop, delay, duplicate, reorder of node links */
+    SIM_STREAM_CLIENTS,     /* first node, retry node, client message delays */
+    SIM_STREAM_FAULTS,      /* the host's and sim_chaos' choices */
+    SIM_STREAM_WORKLOAD,    /* `load`: ops, keys, values */
+    SIM_STREAM_COUNT
+};
+
+/* Optional initial durable state of one node (scenario `init`). The log's
+ * entry i (1-based) gets term log_terms[i-1] and command `set eI I` with
+ * client 0. */
+struct sim_init_state
+{
+    bool set; /* false: a fresh node (term 0, empty log) */
+    uint64_t term;
+    uint64_t vote;             /* 0: none */
+    const uint64_t *log_terms; /* borrowed until sim_new() returns */
+    size_t n_log;
+};
+
+struct sim_config
+{
+    uint32_t n_nodes; /* 1..SIM_MAX_NODES */
+    uint64_t seed;
+
+    /* Raft (SCENARIO.md header). */
+    uint64_t election_timeout_us_min; /* 150 ms */
+    uint64_t election_timeout_us_max; /* 300 ms */
+    uint64_t heartbeat_us;            /* 50 ms */
+    bool pre_vote;                    /* off */
+    bool check_quorum;                /* off */
+    size_t max_entries_per_message;   /* 0: the core's default */
+    size_t max_inflight;              /* 0: the core's default */
+
+    /* Network. */
+    uint64_t delay_us_min; /* 1 ms */
+    uint64_t delay_us_max; /* 10 ms */
+    double drop;           /* 0 */
+    double duplicate;      /* 0 */
+    double reorder;        /* 0: extra delay up to 10 x delay_us_max */
+
+    /* Clients and state machine. */
+    uint64_t client_timeout_us; /* 500 ms */
+    uint64_t snapshot_every;    /* 0: never */
+
+    /* Disk: an update's writes are durable write_us + sync_us after it,
+     * completing in FIFO order. */
+    uint64_t disk_write_us; /* 100 us */
+    uint64_t disk_sync_us;  /* 900 us */
+
+    /* Per node, indexed by id - 1; NULL: all fresh. Borrowed until
+     * sim_new() returns. */
+    const struct sim_init_state *init;
+
+    bool checkers;      /* safety hooks after every change (on) */
+    bool record_events; /* keep every trace event in memory (off) */
+    bool history;       /* record client ops for sim_lin_check (on) */
+    FILE *trace_jsonl;  /* borrowed: one JSON object per event; NULL: none */
+};
+
+/* Fills *c with SCENARIO.md's defaults and the values noted above;
+ * n_nodes = 3, seed = 1. */
+void sim_config_init(struct sim_config *c);
+
+struct sim; /* opaque */
+
+/* Creates a simulation at time 0 with every node a fresh (or `init`)
+ * follower. config is copied (init arrays too). Returns NULL if the
+ * configuration is invalid. */
+struct sim *sim_new(const struct sim_config *config);
+void sim_free(struct sim *s);
+
+/* ---- scheduling and running --------------------------------------------- */
+
+typedef void sim_callback_fn(struct sim *s, void *ctx);
+
+/* Runs fn(s, ctx) at virtual time time_us (not before now), ordered with
+ * every other event by (time, sequence): callbacks scheduled for the same
+ * time run in the order they were scheduled. ctx is borrowed until then. */
+int sim_at(struct sim *s, uint64_t time_us, sim_callback_fn *fn, void *ctx);
+
+/* fn(s, ctx) is called after every processed event (NULL: none). ctx is
+ * borrowed until replaced. */
+void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx);
+
+/* Processes events up to and including time time_us, then sets the clock to
+ * time_us. Returns SIM_OK, SIM_EVIOLATION (stopped at the violating event)
+ * or SIM_ESTOPPED. */
+int sim_run_until(struct sim *s, uint64_t time_us);
+
+/* Processes exactly one event. Returns SIM_OK, SIM_EVIOLATION, SIM_ESTOPPED,
+ * or SIM_EINVAL if the queue is empty. */
+int sim_step(struct sim *s);
+
+/* Makes the current sim_run_until() return SIM_ESTOPPED after the current
+ * event (for a failed check); later runs return SIM_ESTOPPED at once. */
+void sim_stop(struct sim *s);
+
+uint64_t sim_now(const struct sim *s);
+uint64_t sim_events_processed(const struct sim *s);
+size_t sim_events_pending(const struct sim *s);
+
+/* ---- faults -------------------------------------------------------------- */
+
+/* The node stops: core, kv and unsynced writes are gone; messages to it are
+ * lost. */
+int sim_crash(struct sim *s, uint32_t node);
+/* A crashed node starts again as a follower from its durable state. */
+int sim_restart(struct sim *s, uint32_t node);
+/* The node processes nothing for duration_us; messages to it wait and are
+ * then delivered in order of arrival. Pausing a paused node extends it. */
+int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us);
+/* The node's election timer fires now. */
+int sim_campaign(struct sim *s, uint32_t node);
+/* group_of[i] is node i+1's group; only nodes of the same nonzero group can
+ * talk, a node in group 0 is alone. Replaces earlier partitions, keeps cuts.
+ * group_of is copied; text (borrowed, may be NULL) goes to the trace. */
+int sim_partition(struct sim *s, const uint32_t *group_of, const char *text);
+/* partition node | rest. */
+int sim_isolate(struct sim *s, uint32_t node);
+/* One-way: messages from -> to are lost from now on. */
+int sim_cut(struct sim *s, uint32_t from, uint32_t to);
+/* Removes every partition and cut. */
+void sim_heal(struct sim *s);
+int sim_set_drop(struct sim *s, double p);
+int sim_set_duplicate(struct sim *s, double p);
+int sim_set_reorder(struct sim *s, double p);
+int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max);
+/* The node's clock runs at rate_ppm / 1e6 of real time from now on
+ * (1000000: no drift; 1100000: 10% fast). 1..10000000. */
+int sim_drift(struct sim *s, uint32_t node, uint64_t rate_ppm);
+
+/* Random faults from SIM_STREAM_FAULTS, for soaks and fuzzing: from now until
+ * until_us, about every interval_us one of the enabled faults is injected
+ * (and undone later). At most (n-1)/2 nodes are down at once. */
+struct sim_chaos
+{
+    uint64_t interval_us;     /* mean time between faults */
+    bool crashes;             /* crash a node, restart it after a while */
+    bool partitions;          /* random partition or isolation, healed later */
+    bool cuts;                /* one-way cut, healed later */
+    bool pauses;              /* pause a node for up to 2 election timeouts */
+    bool drift;               /* drift a node by up to +-20% */
+    uint64_t downtime_us_max; /* crash, partition and cut durations */
+};
+void sim_chaos_init(struct sim_chaos *c); /* everything on, 300 ms, 1 s */
+int sim_chaos_start(struct sim *s,
+                    const struct sim_chaos *c,
+                    uint64_t until_us);
+
+/* A number uniform in [0, n) from SIM_STREAM_FAULTS (for `follower`, `any`
+ * and other host choices); 0 if n is 0. */
+uint64_t sim_random_below(struct sim *s, uint64_t n);
+
+/* ---- clients ------------------------------------------------------------- */
+
+/* Issues one request from an idle client of the pool (a new client if none
+ * is idle). via: first node to try (0: the client's belief, first a random
+ * node). key and value are copied; value only for SET. *request_out (may be
+ * NULL) receives a handle for sim_request_*(). */
+int sim_client_request(struct sim *s,
+                       enum sim_kv_op op,
+                       const char *key,
+                       const char *value,
+                       uint32_t via,
+                       uint64_t *request_out);
+
+/* Random set/delete/get over a small key space from SIM_STREAM_WORKLOAD,
+ * rate_per_s evenly spaced requests for duration_us from now, each from an
+ * idle pool client. via as above. */
+int sim_load(struct sim *s,
+             double rate_per_s,
+             uint64_t duration_us,
+             uint32_t via);
+
+/* n_clients closed-loop clients: each issues a new random request as soon as
+ * its previous one completes, until until_us (for benchmarks). */
+int sim_load_closed(struct sim *s,
+                    uint32_t n_clients,
+                    uint64_t until_us,
+                    uint32_t via);
+
+/* Handles from sim_client_request(): state of one request. */
+bool sim_request_completed(const struct sim *s, uint64_t request);
+/* For a completed GET: the value read (NULL: absent); borrowed while s lives.
+ */
+const char *sim_request_result(const struct sim *s, uint64_t request);
+
+uint64_t sim_requests_invoked(const struct sim *s);
+uint64_t sim_requests_completed(const struct sim *s);
+/* Completed requests of one op type. */
+uint64_t sim_requests_completed_op(const struct sim *s, enum sim_kv_op op);
+
+/* ---- queries ------------------------------------------------------------- */
+
+uint32_t sim_n_nodes(const struct sim *s);
+bool sim_alive(const struct sim *s, uint32_t node); /* not crashed */
+bool sim_paused(const struct sim *s, uint32_t node);
+/* Of a live node; FOLLOWER / 0 for a crashed one. */
+enum raft_role sim_role(const struct sim *s, uint32_t node);
+/* Term and vote: the core's; of a crashed node, its durable ones. */
+uint64_t sim_term(const struct sim *s, uint32_t node);
+uint64_t sim_vote(const struct sim *s, uint32_t node);
+uint64_t sim_leader_of(const struct sim *s, uint32_t node); /* 0: unknown */
+uint64_t sim_commit_index(const struct sim *s, uint32_t node);
+uint64_t sim_last_index(const struct sim *s, uint32_t node);
+uint64_t sim_snapshot_index(const struct sim *s, uint32_t node);
+/* Client commands applied by the node's state machine (no-ops excluded). */
+uint64_t sim_applied(const struct sim *s, uint32_t node);
+/* Borrowed until the next event; NULL if absent or the node is crashed. */
+const char *sim_kv_value(const struct sim *s, uint32_t node, const char *key);
+uint64_t sim_kv_digest_of(const struct sim *s, uint32_t node);
+/* The node's state machine (NULL if crashed); borrowed until next event. */
+const struct sim_kv *sim_node_kv(const struct sim *s, uint32_t node);
+/* Term of each log entry from first_index to the node's last index into
+ * *terms (a new array the caller g_free()s); first_index is the snapshot
+ * index + 1. Of a crashed node: its durable log. Returns the count. */
+size_t sim_log_terms(const struct sim *s,
+                     uint32_t node,
+                     uint64_t *first_index,
+                     uint64_t **terms);
+
+/* SCENARIO.md's current leader: among live nodes connected both ways to a
+ * majority of the cluster (counting themselves), the leader of the highest
+ * term (lowest id on a tie); 0 if none. */
+uint32_t sim_current_leader(const struct sim *s);
+/* Messages from -> to are not cut or partitioned (ignores liveness). */
+bool sim_connected(const struct sim *s, uint32_t from, uint32_t to);
+/* The highest current term among live nodes. */
+uint64_t sim_max_term(const struct sim *s);
+
+/* ---- counters ------------------------------------------------------------ */
+
+struct sim_msg_counters
+{
+    uint64_t sent, delivered, dropped, duplicated;
+    uint64_t bytes_sent, bytes_delivered;
+};
+
+/* Raft messages by type (index RAFT_MSG_*; 0 holds the total). */
+void sim_msg_counters(const struct sim *s,
+                      struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT]);
+
+struct sim_counters
+{
+    uint64_t events;       /* processed */
+    uint64_t trace_events; /* emitted */
+    uint64_t elections;    /* times a node became leader */
+    uint64_t crashes, restarts;
+    uint64_t disk_syncs;       /* completed write batches */
+    uint64_t commit_index_max; /* highest commit index any node reached */
+    uint64_t client_messages;  /* client <-> node */
+};
+void sim_counters(const struct sim *s, struct sim_counters *out);
+
+/* ---- results ------------------------------------------------------------- */
+
+/* The client history (NULL when history is off); borrowed while s lives. */
+const struct sim_history *sim_get_history(const struct sim *s);
+
+/* Runs the linearizability check on the history now; a violation is also
+ * recorded as the run's violation (property LINEARIZABILITY). report is
+ * filled as sim_lin_check() does; the caller clears it. */
+enum sim_lin_verdict sim_check_linearizable(struct sim *s,
+                                            uint64_t max_states,
+                                            struct sim_lin_report *report);
+
+#define SIM_RING_EVENTS 20
+
+/* The first violation, with where it happened. Strings in `last` are owned by
+ * the struct sim_failure (in text_buf). */
+struct sim_failure
+{
+    struct sim_violation violation;
+    uint64_t time_us;
+    uint64_t event;     /* sim_events_processed() at the violation */
+    uint64_t trace_seq; /* seq of the VIOLATION trace event */
+    size_t n_last;      /* events in last[], oldest first */
+    struct sim_trace_event last[SIM_RING_EVENTS];
+    char text_buf[SIM_RING_EVENTS][128];
+};
+
+/* NULL while no violation happened; borrowed while s lives. */
+const struct sim_failure *sim_failure(const struct sim *s);
+
+/* Writes the failure (property, nodes, time, event, last events) as text. */
+void sim_failure_print(const struct sim_failure *f, FILE *out);
+
+/* 64-bit hash of every trace event so far (always maintained). */
+uint64_t sim_trace_hash(const struct sim *s);
+
+/* Recorded events (record_events on; else 0/NULL); borrowed until the next
+ * event. Texts are owned by s. */
+size_t sim_trace_len(const struct sim *s);
+const struct sim_trace_event *sim_trace_events(const struct sim *s);
+
+/* Adds a trace event from the host: a NOTE (node may be 0) or a CHECK
+ * result. text is copied. */
+void sim_note(struct sim *s, uint32_t node, const char *text);
+void sim_trace_check(struct sim *s, bool ok, const char *text);
+
+/* Writes one event as one JSON line (docs/trace-format.md). */
+void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out);
+
+#endif /* SIM_H */
