@@ -1,0 +1,353 @@
+/* scn_ast.h: the validated structure of one scenario file.
+ *
+ * A struct scn_scenario returned by the parser is always valid: every node id
+ * is in 1..cluster, every name slot is bound by an earlier step, every MIN is
+ * at most its MAX, every probability is in [0, SCN_PPM_ONE], steps are in
+ * file order with non-decreasing time_us, and windows have time_us < end_us.
+ * The runner may rely on all of this without checking again.
+ *
+ * Units are fixed: times and durations are integer microseconds (at most
+ * SCN_DURATION_US_MAX, so the sum of two never overflows a uint64_t),
+ * probabilities and clock rates are parts per million, request rates are
+ * requests per 1000 seconds. Nothing here is a floating-point number, so a
+ * structure prints back to the same text and compares exactly.
+ */
+#ifndef SCN_AST_H
+#define SCN_AST_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One million parts per million: probability 1, clock rate 1x. */
+#define SCN_PPM_ONE UINT32_C(1000000)
+/* The largest cluster a scenario may declare. */
+#define SCN_CLUSTER_MAX 255u
+/* The largest duration or time accepted, in microseconds (INT64_MAX). */
+#define SCN_DURATION_US_MAX UINT64_C(9223372036854775807)
+/* A name slot that is not used (no `as NAME`). */
+#define SCN_NO_SLOT (-1)
+
+/* How a node reference picks its node. */
+enum scn_ref_kind {
+    /* `nK`: node K, 1 <= K <= cluster. */
+    SCN_REF_NODE = 1,
+    /* `leader`: among live nodes connected both ways to a majority of the
+     * cluster (counting themselves), the leader of the highest term. */
+    SCN_REF_LEADER,
+    /* `follower`: a live node other than the current leader, chosen by the
+     * seeded generator. */
+    SCN_REF_FOLLOWER,
+    /* `any`: any live node, chosen by the seeded generator. Several
+     * `follower`/`any` references in one step name distinct nodes. */
+    SCN_REF_ANY,
+    /* A name bound with `as` in an earlier step; `slot` says which. If the
+     * reference that bound it was skipped, the name names nothing and the
+     * action using it is skipped. */
+    SCN_REF_NAME,
+    /* `rest`: every node not named earlier in the same step. The parser
+     * only accepts it as the last reference of a step and only where a list
+     * of nodes is allowed. */
+    SCN_REF_REST,
+};
+
+/* One node reference as written. */
+struct scn_node_ref
+{
+    enum scn_ref_kind kind;
+    /* SCN_REF_NODE: the node id, 1..cluster; 0 otherwise. */
+    uint32_t node;
+    /* SCN_REF_NAME: the slot read (index into scn_scenario.names);
+     * SCN_NO_SLOT otherwise. */
+    int32_t slot;
+    /* `REF as NAME`: the slot this reference binds when its step runs;
+     * SCN_NO_SLOT when there is no `as`. Never set on NAME or REST, and
+     * never inside a check. */
+    int32_t bind_slot;
+    /* `leader?`, `follower?`, `any?`: where no such node exists the step is
+     * skipped (and traced as skipped) instead of failing the run. Only set
+     * on LEADER, FOLLOWER and ANY. */
+    bool optional;
+};
+
+/* A list of node references, in file order; never empty when given. */
+struct scn_node_list
+{
+    size_t count;
+    struct scn_node_ref *refs; /* owned, `count` elements */
+};
+
+/* Where a per-node check must hold. */
+enum scn_scope_kind {
+    SCN_SCOPE_ALL = 1,  /* `all`: every live node */
+    SCN_SCOPE_MAJORITY, /* `majority`: at least cluster/2+1 nodes (live) */
+    SCN_SCOPE_NODES,    /* every node of `nodes` */
+};
+
+struct scn_scope
+{
+    enum scn_scope_kind kind;
+    struct scn_node_list nodes; /* SCN_SCOPE_NODES only; empty otherwise */
+};
+
+/* Comparison operators of `term`, `applied` and `completed`. */
+enum scn_cmp {
+    SCN_CMP_EQ = 1, /* == */
+    SCN_CMP_NE,     /* != */
+    SCN_CMP_LT,     /* <  */
+    SCN_CMP_LE,     /* <= */
+    SCN_CMP_GT,     /* >  */
+    SCN_CMP_GE,     /* >= */
+};
+
+/* The roles `role NODE ROLE` can test. */
+enum scn_role {
+    SCN_ROLE_FOLLOWER = 1,
+    SCN_ROLE_CANDIDATE,
+    SCN_ROLE_LEADER,
+};
+
+enum scn_check_kind {
+    /* `leader [in NODES]`: there is a current leader and, if `nodes` is not
+     * empty, it is one of them. */
+    SCN_CHECK_LEADER = 1,
+    /* `no-leader [among NODES]`: no live node (of `nodes` if not empty) is
+     * in the leader role. */
+    SCN_CHECK_NO_LEADER,
+    /* `same-leader`: the leader and its term never change in the window.
+     * Only with SCN_WHEN_ALWAYS. */
+    SCN_CHECK_SAME_LEADER,
+    /* `role NODE ROLE`: `node` has role `role`. */
+    SCN_CHECK_ROLE,
+    /* `term OP N`: the highest current term among live nodes OP `number`. */
+    SCN_CHECK_TERM,
+    /* `applied OP N on SCOPE`: every node of `scope` has applied a number
+     * of client commands (no-ops and configuration entries not counted)
+     * that compares OP `number`. */
+    SCN_CHECK_APPLIED,
+    /* `value KEY = VALUE on SCOPE`: every node of `scope` maps `key` to
+     * `value`. */
+    SCN_CHECK_VALUE,
+    /* `absent KEY on SCOPE`: no node of `scope` has `key`. */
+    SCN_CHECK_ABSENT,
+    /* `converged`: every live node has the same commit index and the same
+     * key-value state. */
+    SCN_CHECK_CONVERGED,
+    /* `completed OP N`: the number of client requests completed
+     * successfully so far compares OP `number`. */
+    SCN_CHECK_COMPLETED,
+    /* Extension `linearizable`: the client history so far is
+     * linearizable. */
+    SCN_CHECK_LINEARIZABLE,
+    /* Extension `no-violation`: no safety property has failed so far. */
+    SCN_CHECK_NO_VIOLATION,
+};
+
+/* One check. Fields a kind does not use are zero/NULL/empty. */
+struct scn_check
+{
+    enum scn_check_kind kind;
+    /* LEADER `in`, NO_LEADER `among`: empty when not given. */
+    struct scn_node_list nodes;
+    /* ROLE: the node tested and the role it must have. */
+    struct scn_node_ref node;
+    enum scn_role role;
+    /* TERM, APPLIED, COMPLETED: the comparison `actual cmp number`. */
+    enum scn_cmp cmp;
+    uint64_t number;
+    /* VALUE, ABSENT: the key; VALUE: the value. Owned, NUL-terminated. */
+    char *key;
+    char *value;
+    /* APPLIED, VALUE, ABSENT. */
+    struct scn_scope scope;
+};
+
+enum scn_action_kind {
+    SCN_ACT_CRASH = 1,     /* crash `node` */
+    SCN_ACT_RESTART,       /* restart `node` from its durable state */
+    SCN_ACT_PAUSE,         /* pause `node` for `duration_us`, then resume */
+    SCN_ACT_TIMEOUT,       /* fire `node`'s election timer now */
+    SCN_ACT_PARTITION,     /* only nodes of one of `groups` can talk */
+    SCN_ACT_ISOLATE,       /* partition `node` | rest */
+    SCN_ACT_CUT,           /* lose messages from `node` to `peer` */
+    SCN_ACT_HEAL,          /* remove every partition and cut */
+    SCN_ACT_SET_DROP,      /* drop probability := `probability_ppm` */
+    SCN_ACT_SET_DUPLICATE, /* duplicate probability := `probability_ppm` */
+    SCN_ACT_SET_REORDER,   /* reorder probability := `probability_ppm` */
+    SCN_ACT_SET_DELAY,     /* delay := [delay_us_min, delay_us_max] */
+    SCN_ACT_CLIENT_SET,    /* one request: set `key` `value` [via `via`] */
+    SCN_ACT_CLIENT_DELETE, /* one request: delete `key` [via `via`] */
+    SCN_ACT_CLIENT_GET,    /* one request: get `key` [via `via`] */
+    SCN_ACT_LOAD,          /* `rate_per_ks` random requests for
+                              `duration_us` [via `via`] */
+    SCN_ACT_DRIFT,         /* extension: `node`'s timers run at
+                              `rate_ppm`/SCN_PPM_ONE x real speed */
+    SCN_ACT_EXPECT,        /* `check` must hold (see scn_step.when) */
+};
+
+/* One action. Fields a kind does not use are zero/NULL/empty. */
+struct scn_action
+{
+    enum scn_action_kind kind;
+    /* CRASH, RESTART, PAUSE, TIMEOUT, ISOLATE, DRIFT: the node acted on.
+     * CUT: the sending side. */
+    struct scn_node_ref node;
+    /* CUT: the receiving side. */
+    struct scn_node_ref peer;
+    /* CLIENT_*, LOAD: `via NODE` when has_via. */
+    bool has_via;
+    struct scn_node_ref via;
+    /* PAUSE, LOAD: how long; always > 0. */
+    uint64_t duration_us;
+    /* SET_DROP, SET_DUPLICATE, SET_REORDER: 0..SCN_PPM_ONE. */
+    uint32_t probability_ppm;
+    /* SET_DELAY: min <= max. */
+    uint64_t delay_us_min;
+    uint64_t delay_us_max;
+    /* PARTITION: the groups in file order; at least one, none empty. */
+    size_t group_count;
+    struct scn_node_list *groups; /* owned, `group_count` elements */
+    /* CLIENT_*: the key; CLIENT_SET: the value. Owned, NUL-terminated. */
+    char *key;
+    char *value;
+    /* LOAD: requests per 1000 seconds (`200/s` is 200000); always > 0. */
+    uint64_t rate_per_ks;
+    /* DRIFT: clock rate in parts per million (1.5 is 1500000); always > 0.
+     * SCN_PPM_ONE ends a drift. */
+    uint32_t rate_ppm;
+    /* EXPECT. */
+    struct scn_check check;
+};
+
+/* When a step's action happens. */
+enum scn_when {
+    /* `at T ACTION`: the action runs (or the check must hold) at time_us;
+     * end_us == time_us. */
+    SCN_WHEN_AT = 1,
+    /* `at A..B expect CHECK`: the check holds at some instant in
+     * [time_us, end_us] (eventually). The action is always EXPECT. */
+    SCN_WHEN_EVENTUALLY,
+    /* `during A..B expect CHECK`: the check holds after every event in
+     * [time_us, end_us] (always). The action is always EXPECT. */
+    SCN_WHEN_ALWAYS,
+};
+
+/* One timed statement. */
+struct scn_step
+{
+    enum scn_when when;
+    uint64_t time_us; /* T, or the window's start A */
+    uint64_t end_us;  /* the window's end B (> time_us); T for SCN_WHEN_AT */
+    struct scn_action action;
+    /* Where the statement starts in the file, 1-based (column counts
+     * characters; a tab is one). For failure reports. */
+    uint32_t line;
+    uint32_t column;
+};
+
+/* `init NODE term T [vote NODE] [log T1 T2 ...]`: a node's durable state at
+ * time 0. Entry I (1-based) has term log_terms[I-1] and command `set eI I`.
+ * Terms are non-decreasing and at most `term`. */
+struct scn_init
+{
+    uint32_t node; /* 1..cluster */
+    uint64_t term;
+    uint32_t vote; /* 1..cluster, or 0 for no vote */
+    size_t log_len;
+    uint64_t *log_terms; /* owned, log_len elements (NULL when 0) */
+    uint32_t line;       /* where it was written */
+};
+
+/* One parsed scenario. Every header field holds its default unless the
+ * matching has_* flag says the file gave it. */
+struct scn_scenario
+{
+    char *file_name; /* the display name it was parsed from; owned */
+
+    uint32_t cluster; /* 1..SCN_CLUSTER_MAX; required */
+    uint64_t seed;    /* default 1 */
+    bool has_seed;
+    uint64_t run_us; /* when the simulation ends; default 10s */
+    bool has_run;
+    char *title; /* owned; default: the file name without directories */
+    bool has_title;
+    uint64_t election_timeout_us_min; /* default 150ms */
+    uint64_t election_timeout_us_max; /* default 300ms */
+    bool has_election_timeout;
+    uint64_t heartbeat_us; /* default 50ms */
+    bool has_heartbeat;
+    uint64_t delay_us_min; /* default 1ms */
+    uint64_t delay_us_max; /* default 10ms */
+    bool has_delay;
+    uint32_t drop_ppm; /* default 0 */
+    bool has_drop;
+    uint32_t duplicate_ppm; /* default 0 */
+    bool has_duplicate;
+    uint32_t reorder_ppm; /* default 0 */
+    bool has_reorder;
+    bool prevote; /* default off */
+    bool has_prevote;
+    bool checkquorum; /* default off */
+    bool has_checkquorum;
+    uint64_t client_timeout_us; /* default 500ms */
+    bool has_client_timeout;
+    uint64_t snapshot_every; /* entries; 0 (default) never */
+    bool has_snapshot_every;
+    /* Extension `disk-latency WRITE SYNC`: a write reaches the disk's
+     * volatile cache after disk_write_us; a sync makes every earlier write
+     * durable disk_sync_us after it is issued. Default 0 and 0. */
+    uint64_t disk_write_us;
+    uint64_t disk_sync_us;
+    bool has_disk_latency;
+
+    GPtrArray *inits; /* struct scn_init *, file order, one per node at most */
+    GPtrArray *steps; /* struct scn_step *, file order, time non-decreasing */
+    GPtrArray *names; /* char *: the name of each `as` slot, slot order */
+};
+
+/* Returns a scenario holding every default, cluster 0, no steps, with
+ * file_name and title set to copies of `file_name` (copied; NULL means
+ * "<input>"). The parser fills it; the fuzzer may build one by hand. */
+struct scn_scenario *scn_scenario_new(const char *file_name);
+
+/* Frees `scenario` and everything it owns. NULL is a no-op. */
+void scn_scenario_free(struct scn_scenario *scenario);
+
+/* Frees what `check` owns (not `check` itself) and zeroes it. */
+void scn_check_clear(struct scn_check *check);
+
+/* Frees what `action` owns (not `action` itself) and zeroes it. */
+void scn_action_clear(struct scn_action *action);
+
+/* Frees `step` and what it owns. Usable as a GDestroyNotify. */
+void scn_step_free(void *step);
+
+/* Frees `init` and what it owns. Usable as a GDestroyNotify. */
+void scn_init_free(void *init);
+
+/* Appends a copy of `ref` to `list` (both borrowed; list grows). */
+void scn_node_list_append(struct scn_node_list *list,
+                          const struct scn_node_ref *ref);
+
+/* Frees what `list` owns and empties it. */
+void scn_node_list_clear(struct scn_node_list *list);
+
+/* True when `a` and `b` describe the same run: every header field that was
+ * given (and its has_* flag), the inits, the steps (ignoring their source
+ * line and column) and the names. file_name is ignored, and the title only
+ * counts when given. Both borrowed. */
+bool scn_scenario_equal(const struct scn_scenario *a,
+                        const struct scn_scenario *b);
+
+/* Stable lower-case keywords, as written in .scn files: "crash",
+ * "set drop", "client set", "no-leader", "==", "follower", "majority"... */
+const char *scn_action_kind_name(enum scn_action_kind kind);
+const char *scn_check_kind_name(enum scn_check_kind kind);
+const char *scn_cmp_name(enum scn_cmp cmp);
+const char *scn_role_name(enum scn_role role);
+
+/* True when `actual cmp expected` holds. */
+bool scn_cmp_holds(enum scn_cmp cmp, uint64_t actual, uint64_t expected);
+
+#endif /* SCN_AST_H */
