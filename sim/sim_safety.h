@@ -15,6 +15,7 @@
 #define SIM_SAFETY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "raft/raft.h"
@@ -85,5 +86,9 @@ void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
 
 /* The first violation, or NULL. */
 const struct sim_violation *sim_safety_violation(const struct sim_safety *s);
+
+/* How many log indices the checker currently keeps a record for: what its
+ * memory grows with. Indices below every node's snapshot are forgotten. */
+size_t sim_safety_tracked_indices(const struct sim_safety *s);
 
 #endif /* SIM_SAFETY_H */

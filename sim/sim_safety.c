@@ -1,0 +1,974 @@
+/* sim_safety.c: incremental checkers of Raft's safety properties.
+ *
+ * Invariant: every node's log is mirrored as a chain of prefix digests,
+ * chain(i) = mix(chain(i - 1), i, term(i), digest of entry i), anchored at the
+ * node's snapshot point, so two logs agree up to i exactly when their chains
+ * agree at i. One global table indexed by log index keeps, for every index
+ * not yet compacted away by every node: the chain first seen for each
+ * (index, term) (Log Matching), the chain committed there (Leader
+ * Completeness, snapshot anchors), the entry applied there (State Machine
+ * Safety) and the state digest after applying through it. Each hook touches
+ * only the entries it is told about, so its cost does not depend on the
+ * length of the log or of the run; the table is trimmed below the lowest
+ * snapshot point any node may still restart from.
+ */
+#include "sim/sim_safety.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* ---- digests --------------------------------------------------------------
+ * Our own 64-bit hashing: FNV-1a over explicit little-endian bytes, finished
+ * with the splitmix64 finaliser. The result is the same on every platform. */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+static uint64_t fnv_bytes(uint64_t h, const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) {
+        b[i] = (unsigned char)(v >> (8 * i));
+    }
+    return fnv_bytes(h, b, sizeof b);
+}
+
+/* Digest of one entry's type and bytes (not its term or index). */
+static uint64_t entry_digest(const struct raft_entry *e)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    h = fnv_u64(h, (uint64_t)e->type);
+    h = fnv_u64(h, (uint64_t)e->len);
+    if (e->len > 0 && e->data != NULL) {
+        h = fnv_bytes(h, e->data, e->len);
+    }
+    return mix64(h);
+}
+
+static uint64_t chain_next(uint64_t prev,
+                           uint64_t index,
+                           uint64_t term,
+                           uint64_t digest)
+{
+    uint64_t h = mix64(prev ^ mix64(index));
+    h = mix64(h ^ mix64(term ^ UINT64_C(0x5bd1e9955bd1e995)));
+    return mix64(h ^ digest);
+}
+
+/* The chain value given to a snapshot point that nothing else anchors. */
+static uint64_t chain_seed(uint64_t index, uint64_t term)
+{
+    return mix64(mix64(index ^ UINT64_C(0x243f6a8885a308d3)) ^ term);
+}
+
+/* ---- one node's mirrored log ----------------------------------------------
+ */
+
+struct chain_link
+{
+    uint64_t term;
+    uint64_t chain; /* prefix digest through this entry */
+};
+
+/* A snapshot point: the index and term it covers and the chain there. */
+struct anchor
+{
+    uint64_t index;
+    uint64_t term;
+    uint64_t chain;
+};
+
+struct node_log
+{
+    struct anchor snap; /* entries up to snap.index are compacted away */
+    GArray *links;      /* struct chain_link; index i at start + i - snap - 1 */
+    guint start;        /* links dropped from the front, not yet reclaimed */
+};
+
+static uint64_t log_last(const struct node_log *l)
+{
+    return l->snap.index + (l->links->len - l->start);
+}
+
+/* The term and chain at index; false if compacted away or past the end.
+ * Index 0 and the snapshot point itself are answered from the anchor. */
+static bool log_at(const struct node_log *l,
+                   uint64_t index,
+                   uint64_t *term,
+                   uint64_t *chain)
+{
+    if (index < l->snap.index || index > log_last(l)) {
+        return false;
+    }
+    if (index == l->snap.index) {
+        *term = l->snap.term;
+        *chain = l->snap.chain;
+        return true;
+    }
+    const struct chain_link *k = &g_array_index(
+        l->links, struct chain_link, l->start + (index - l->snap.index - 1));
+    *term = k->term;
+    *chain = k->chain;
+    return true;
+}
+
+/* Keeps entries up to last (at least the snapshot point). */
+static void log_truncate(struct node_log *l, uint64_t last)
+{
+    if (last < l->snap.index) {
+        last = l->snap.index;
+    }
+    if (last < log_last(l)) {
+        g_array_set_size(l->links, l->start + (guint)(last - l->snap.index));
+    }
+}
+
+static void log_push(struct node_log *l, uint64_t term, uint64_t chain)
+{
+    struct chain_link k = {.term = term, .chain = chain};
+    g_array_append_val(l->links, k);
+}
+
+/* Drops the entries up to index (snap.index < index <= last) into the
+ * snapshot point; the front is reclaimed once it is half the array. */
+static void log_compact(struct node_log *l, uint64_t index)
+{
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    log_at(l, index, &term, &chain);
+    l->start += (guint)(index - l->snap.index);
+    l->snap = (struct anchor){.index = index, .term = term, .chain = chain};
+    if (l->start > 64 && l->start * 2 > l->links->len) {
+        g_array_remove_range(l->links, 0, l->start);
+        l->start = 0;
+    }
+}
+
+static void log_reset(struct node_log *l, struct anchor snap)
+{
+    g_array_set_size(l->links, 0);
+    l->start = 0;
+    l->snap = snap;
+}
+
+struct safety_node
+{
+    enum raft_role role;
+    uint64_t term;         /* the latest term reported by on_role */
+    uint64_t commit_index; /* volatile: 0 after a crash */
+    struct node_log log;
+    /* The snapshot point before the current one: a node whose last snapshot
+     * write was lost may restart from it, so the table keeps it. */
+    struct anchor prev_snap;
+};
+
+/* ---- the global per-index table -------------------------------------------
+ */
+
+enum slot_flag {
+    SLOT_LOG = 1u << 0,       /* lm_* set */
+    SLOT_COMMITTED = 1u << 1, /* c_* set */
+    SLOT_APPLIED = 1u << 2,   /* a_* set */
+    SLOT_STATE = 1u << 3,     /* s_* set */
+};
+
+/* What is known about one log index across the cluster. */
+struct index_slot
+{
+    uint64_t lm_term;  /* the first (term, chain) seen at this index */
+    uint64_t lm_chain; /* further terms live in sim_safety.extra_terms */
+    uint64_t c_term;   /* the committed entry's term and chain */
+    uint64_t c_chain;
+    uint64_t a_term; /* the first entry applied here: term, entry digest */
+    uint64_t a_digest;
+    uint64_t s_digest; /* state digest after applying through this index */
+    uint32_t lm_node;  /* the node that reported each of the above first */
+    uint32_t c_node;
+    uint32_t a_node;
+    uint32_t s_node;
+    uint32_t flags; /* enum slot_flag */
+};
+
+/* A further (term, chain) seen at one index; rare (conflicting suffixes). */
+struct term_chain
+{
+    uint64_t term;
+    uint64_t chain;
+    uint32_t node;
+};
+
+struct extra_terms
+{
+    uint64_t index; /* the hash key points here */
+    GArray *items;  /* struct term_chain */
+};
+
+/* Commits grouped by the term they were first seen in: max_index is the
+ * highest index committed by then. Both fields strictly increase. */
+struct commit_step
+{
+    uint64_t commit_term;
+    uint64_t max_index;
+};
+
+struct sim_safety
+{
+    uint32_t n_nodes;
+    struct safety_node *nodes; /* [1..n_nodes]; [0] unused */
+
+    GArray *slots; /* struct index_slot; index i at slot_start + i - base */
+    guint slot_start;
+    uint64_t base;            /* lowest index still tracked (the trim point) */
+    GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
+    uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
+
+    uint64_t committed_max; /* highest index known committed */
+    GArray *commit_steps;   /* struct commit_step */
+
+    GHashTable *leaders; /* uint64 term -> node id (GUINT_TO_POINTER) */
+    GArray *leading;     /* uint32: nodes whose current role is leader */
+
+    bool violated;
+    struct sim_violation violation;
+};
+
+const char *sim_property_name(enum sim_property p)
+{
+    switch (p) {
+    case SIM_PROP_ELECTION_SAFETY:
+        return "election-safety";
+    case SIM_PROP_LEADER_APPEND_ONLY:
+        return "leader-append-only";
+    case SIM_PROP_LOG_MATCHING:
+        return "log-matching";
+    case SIM_PROP_LEADER_COMPLETENESS:
+        return "leader-completeness";
+    case SIM_PROP_STATE_MACHINE_SAFETY:
+        return "state-machine-safety";
+    case SIM_PROP_COMMIT_MONOTONIC:
+        return "commit-monotonic";
+    case SIM_PROP_STATE_DIGEST:
+        return "state-digest";
+    case SIM_PROP_LINEARIZABILITY:
+        return "linearizability";
+    case SIM_PROP_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+static void extra_terms_free(gpointer p)
+{
+    struct extra_terms *x = p;
+    g_array_free(x->items, TRUE);
+    g_free(x);
+}
+
+struct sim_safety *sim_safety_new(uint32_t n_nodes)
+{
+    struct sim_safety *s = g_new0(struct sim_safety, 1);
+    s->n_nodes = n_nodes;
+    s->nodes = g_new0(struct safety_node, (gsize)n_nodes + 1);
+    for (uint32_t i = 1; i <= n_nodes; i++) {
+        s->nodes[i].role = RAFT_FOLLOWER;
+        s->nodes[i].log.links =
+            g_array_new(FALSE, FALSE, sizeof(struct chain_link));
+    }
+    s->slots = g_array_new(FALSE, TRUE, sizeof(struct index_slot));
+    s->extra_terms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                           extra_terms_free);
+    s->extra_min_index = UINT64_MAX;
+    s->commit_steps = g_array_new(FALSE, FALSE, sizeof(struct commit_step));
+    s->leaders =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    s->leading = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    return s;
+}
+
+void sim_safety_free(struct sim_safety *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (uint32_t i = 1; i <= s->n_nodes; i++) {
+        g_array_free(s->nodes[i].log.links, TRUE);
+    }
+    g_free(s->nodes);
+    g_array_free(s->slots, TRUE);
+    g_hash_table_destroy(s->extra_terms);
+    g_array_free(s->commit_steps, TRUE);
+    g_hash_table_destroy(s->leaders);
+    g_array_free(s->leading, TRUE);
+    g_free(s);
+}
+
+const struct sim_violation *sim_safety_violation(const struct sim_safety *s)
+{
+    return s->violated ? &s->violation : NULL;
+}
+
+size_t sim_safety_tracked_indices(const struct sim_safety *s)
+{
+    return s->slots->len - s->slot_start;
+}
+
+/* Records the first violation; always returns false for the caller to pass
+ * on. */
+static bool violate(struct sim_safety *s,
+                    enum sim_property p,
+                    uint32_t a,
+                    uint32_t b,
+                    uint64_t term,
+                    uint64_t index,
+                    const char *fmt,
+                    ...) G_GNUC_PRINTF(7, 8);
+
+static bool violate(struct sim_safety *s,
+                    enum sim_property p,
+                    uint32_t a,
+                    uint32_t b,
+                    uint64_t term,
+                    uint64_t index,
+                    const char *fmt,
+                    ...)
+{
+    if (s->violated) {
+        return false;
+    }
+    s->violated = true;
+    s->violation.property = p;
+    s->violation.nodes[0] = a;
+    s->violation.nodes[1] = b;
+    s->violation.term = term;
+    s->violation.index = index;
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(s->violation.detail, sizeof s->violation.detail, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool node_ok(const struct sim_safety *s, uint32_t node)
+{
+    return node >= 1 && node <= s->n_nodes;
+}
+
+/* The slot of index, or NULL if it is below the trim point or not yet
+ * created. */
+static struct index_slot *slot_find(struct sim_safety *s, uint64_t index)
+{
+    if (index < s->base) {
+        return NULL;
+    }
+    uint64_t off = index - s->base;
+    if (off >= s->slots->len - s->slot_start) {
+        return NULL;
+    }
+    return &g_array_index(s->slots, struct index_slot,
+                          s->slot_start + (guint)off);
+}
+
+/* The slot of index (>= base), created zeroed together with any before it. */
+static struct index_slot *slot_get(struct sim_safety *s, uint64_t index)
+{
+    uint64_t off = index - s->base;
+    if (off >= s->slots->len - s->slot_start) {
+        g_array_set_size(s->slots, s->slot_start + (guint)off + 1);
+    }
+    return &g_array_index(s->slots, struct index_slot,
+                          s->slot_start + (guint)off);
+}
+
+/* Log Matching: the same (index, term) must carry the same chain on every
+ * node that ever held it (§5.3: a leader creates at most one entry per index
+ * in its term, and AppendEntries' consistency check extends the prefix). */
+static bool lm_register(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t index,
+                        uint64_t term,
+                        uint64_t chain)
+{
+    if (index == 0 || index < s->base) {
+        return true;
+    }
+    struct index_slot *slot = slot_get(s, index);
+    if (!(slot->flags & SLOT_LOG)) {
+        slot->flags |= SLOT_LOG;
+        slot->lm_term = term;
+        slot->lm_chain = chain;
+        slot->lm_node = node;
+        return true;
+    }
+    uint64_t other_chain = slot->lm_chain;
+    uint32_t other_node = slot->lm_node;
+    if (slot->lm_term != term) {
+        struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
+        if (x == NULL) {
+            x = g_new0(struct extra_terms, 1);
+            x->index = index;
+            x->items = g_array_new(FALSE, FALSE, sizeof(struct term_chain));
+            g_hash_table_insert(s->extra_terms, &x->index, x);
+            if (index < s->extra_min_index) {
+                s->extra_min_index = index;
+            }
+        }
+        struct term_chain *found = NULL;
+        for (guint i = 0; i < x->items->len; i++) {
+            struct term_chain *tc =
+                &g_array_index(x->items, struct term_chain, i);
+            if (tc->term == term) {
+                found = tc;
+                break;
+            }
+        }
+        if (found == NULL) {
+            struct term_chain tc = {.term = term, .chain = chain, .node = node};
+            g_array_append_val(x->items, tc);
+            return true;
+        }
+        other_chain = found->chain;
+        other_node = found->node;
+    }
+    if (other_chain != chain) {
+        return violate(s, SIM_PROP_LOG_MATCHING, node, other_node, term, index,
+                       "n%u and n%u both hold an entry at index %" PRIu64
+                       " with term %" PRIu64
+                       ", but their logs differ at or before it.",
+                       node, other_node, index, term);
+    }
+    return true;
+}
+
+/* The chain some node or commit already gives (index, term), if any. */
+static bool lm_lookup(struct sim_safety *s,
+                      uint64_t index,
+                      uint64_t term,
+                      uint64_t *chain)
+{
+    struct index_slot *slot = slot_find(s, index);
+    if (slot == NULL || !(slot->flags & SLOT_LOG)) {
+        return false;
+    }
+    if (slot->lm_term == term) {
+        *chain = slot->lm_chain;
+        return true;
+    }
+    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
+    for (guint i = 0; x != NULL && i < x->items->len; i++) {
+        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
+        if (tc->term == term) {
+            *chain = tc->chain;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Leader Completeness for one leader against the entry committed at index. */
+static bool check_leader_has(struct sim_safety *s,
+                             uint32_t leader,
+                             uint64_t index)
+{
+    struct index_slot *slot = slot_find(s, index);
+    if (slot == NULL || !(slot->flags & SLOT_COMMITTED)) {
+        return true;
+    }
+    const struct safety_node *n = &s->nodes[leader];
+    uint64_t last = log_last(&n->log);
+    if (index > last) {
+        return violate(
+            s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
+            index,
+            "Leader n%u of term %" PRIu64
+            " lacks the entry committed at index %" PRIu64 " (term %" PRIu64
+            ", committed by n%u): its log ends "
+            "at index %" PRIu64 ".",
+            leader, n->term, index, slot->c_term, slot->c_node, last);
+    }
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    if (!log_at(&n->log, index, &term, &chain)) {
+        return true; /* covered by the leader's snapshot */
+    }
+    if (chain != slot->c_chain) {
+        return violate(s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node,
+                       n->term, index,
+                       "Leader n%u of term %" PRIu64 " holds term %" PRIu64
+                       " at index %" PRIu64 " where n%u committed term %" PRIu64
+                       ", or a different log before it.",
+                       leader, n->term, term, index, slot->c_node,
+                       slot->c_term);
+    }
+    return true;
+}
+
+/* The highest committed index first seen committed in a term <= term. */
+static uint64_t committed_by_term(const struct sim_safety *s, uint64_t term)
+{
+    for (guint i = s->commit_steps->len; i > 0; i--) {
+        const struct commit_step *st =
+            &g_array_index(s->commit_steps, struct commit_step, i - 1);
+        if (st->commit_term <= term) {
+            return st->max_index;
+        }
+    }
+    return 0;
+}
+
+/* Records that node holds (term, chain) committed at index, knowing it in
+ * commit_term (its current term: the commit was decided in that term or
+ * earlier). Two different committed entries at one index break State Machine
+ * Safety: at least one node would apply the wrong one. */
+static bool record_commit(struct sim_safety *s,
+                          uint32_t node,
+                          uint64_t index,
+                          uint64_t term,
+                          uint64_t chain,
+                          uint64_t commit_term)
+{
+    if (index == 0 || index < s->base) {
+        return true;
+    }
+    struct index_slot *slot = slot_get(s, index);
+    if (slot->flags & SLOT_COMMITTED) {
+        if (slot->c_chain != chain) {
+            return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node,
+                           term, index,
+                           "n%u committed term %" PRIu64 " at index %" PRIu64
+                           " where n%u committed term %" PRIu64
+                           ", or their logs differ before it.",
+                           node, term, index, slot->c_node, slot->c_term);
+        }
+        return true;
+    }
+    slot->flags |= SLOT_COMMITTED;
+    slot->c_term = term;
+    slot->c_chain = chain;
+    slot->c_node = node;
+    if (index > s->committed_max) {
+        s->committed_max = index;
+        guint len = s->commit_steps->len;
+        struct commit_step *top =
+            len > 0
+                ? &g_array_index(s->commit_steps, struct commit_step, len - 1)
+                : NULL;
+        if (top != NULL && top->commit_term >= commit_term) {
+            top->max_index = index;
+        } else {
+            struct commit_step st = {.commit_term = commit_term,
+                                     .max_index = index};
+            g_array_append_val(s->commit_steps, st);
+        }
+    }
+    return true;
+}
+
+/* ---- trimming --------------------------------------------------------------
+ */
+
+static gboolean extra_below(gpointer key, gpointer value, gpointer data)
+{
+    (void)value;
+    return *(const uint64_t *)key < *(const uint64_t *)data;
+}
+
+static void extra_min(gpointer key, gpointer value, gpointer data)
+{
+    (void)value;
+    uint64_t *min = data;
+    if (*(const uint64_t *)key < *min) {
+        *min = *(const uint64_t *)key;
+    }
+}
+
+/* Forgets every index below the lowest snapshot point any node holds or may
+ * fall back to: no hook can ask about those indices again. */
+static void trim(struct sim_safety *s)
+{
+    uint64_t point = UINT64_MAX;
+    for (uint32_t i = 1; i <= s->n_nodes; i++) {
+        const struct safety_node *n = &s->nodes[i];
+        point = MIN(point, MIN(n->log.snap.index, n->prev_snap.index));
+    }
+    if (point == UINT64_MAX || point <= s->base) {
+        return;
+    }
+    guint have = s->slots->len - s->slot_start;
+    uint64_t drop = MIN(point - s->base, (uint64_t)have);
+    s->slot_start += (guint)drop;
+    s->base = point;
+    if (s->slot_start == s->slots->len) {
+        g_array_set_size(s->slots, 0);
+        s->slot_start = 0;
+    } else if (s->slot_start > 64 && s->slot_start * 2 > s->slots->len) {
+        g_array_remove_range(s->slots, 0, s->slot_start);
+        s->slot_start = 0;
+    }
+    if (s->extra_min_index < point) {
+        g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
+        s->extra_min_index = UINT64_MAX;
+        g_hash_table_foreach(s->extra_terms, extra_min, &s->extra_min_index);
+    }
+    guint old_steps = 0;
+    while (old_steps + 1 < s->commit_steps->len &&
+           g_array_index(s->commit_steps, struct commit_step, old_steps)
+                   .max_index < point) {
+        old_steps++;
+    }
+    if (old_steps > 0) {
+        g_array_remove_range(s->commit_steps, 0, old_steps);
+    }
+}
+
+/* ---- hooks -----------------------------------------------------------------
+ */
+
+static void leading_remove(struct sim_safety *s, uint32_t node)
+{
+    for (guint i = 0; i < s->leading->len; i++) {
+        if (g_array_index(s->leading, uint32_t, i) == node) {
+            g_array_remove_index(s->leading, i);
+            return;
+        }
+    }
+}
+
+bool sim_safety_on_role(struct sim_safety *s,
+                        uint32_t node,
+                        enum raft_role role,
+                        uint64_t term)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    if (s->violated) {
+        return false;
+    }
+    struct safety_node *n = &s->nodes[node];
+    bool was_leader = n->role == RAFT_LEADER && n->term == term;
+    n->role = role;
+    n->term = term;
+    if (role != RAFT_LEADER) {
+        leading_remove(s, node);
+        return true;
+    }
+    if (was_leader) {
+        return true;
+    }
+    gpointer other = NULL;
+    if (g_hash_table_lookup_extended(s->leaders, &term, NULL, &other)) {
+        uint32_t other_node = GPOINTER_TO_UINT(other);
+        if (other_node != node) {
+            return violate(s, SIM_PROP_ELECTION_SAFETY, other_node, node, term,
+                           0,
+                           "n%u and n%u were both leader in term %" PRIu64 ".",
+                           other_node, node, term);
+        }
+    } else {
+        uint64_t *key = g_new(uint64_t, 1);
+        *key = term;
+        g_hash_table_insert(s->leaders, key, GUINT_TO_POINTER(node));
+    }
+    leading_remove(s, node);
+    g_array_append_val(s->leading, node);
+    /* §5.4.1: a leader holds every entry committed in earlier terms. */
+    uint64_t committed = committed_by_term(s, term);
+    if (committed > 0) {
+        return check_leader_has(s, node, committed);
+    }
+    return true;
+}
+
+bool sim_safety_on_log_write(struct sim_safety *s,
+                             uint32_t node,
+                             uint64_t index,
+                             const struct raft_entry *entries,
+                             size_t n)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(index >= 1, true);
+    g_return_val_if_fail(entries != NULL || n == 0, true);
+    if (s->violated) {
+        return false;
+    }
+    struct safety_node *nd = &s->nodes[node];
+    struct node_log *l = &nd->log;
+    uint64_t last = log_last(l);
+    if (index > last + 1) {
+        g_critical("sim_safety: n%u wrote index %" PRIu64
+                   " past its last index %" PRIu64,
+                   node, index, last);
+        return true;
+    }
+    if (nd->role == RAFT_LEADER && index <= last) {
+        /* Figure 3: a leader never overwrites or deletes its entries. */
+        return violate(s, SIM_PROP_LEADER_APPEND_ONLY, node, 0, nd->term, index,
+                       "Leader n%u of term %" PRIu64
+                       " had its log replaced from index %" PRIu64
+                       ", at or below its last index %" PRIu64 ".",
+                       node, nd->term, index, last);
+    }
+    log_truncate(l, index - 1);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t i = index + k;
+        if (i <= l->snap.index) {
+            continue; /* already inside the snapshot */
+        }
+        uint64_t prev_term = 0;
+        uint64_t prev = 0;
+        log_at(l, i - 1, &prev_term, &prev);
+        uint64_t chain =
+            chain_next(prev, i, entries[k].term, entry_digest(&entries[k]));
+        log_push(l, entries[k].term, chain);
+        if (!lm_register(s, node, i, entries[k].term, chain)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The chain at a snapshot point (index, term), taken from what the cluster
+ * already knows about that index, else a fresh seed. */
+static bool snapshot_anchor(struct sim_safety *s,
+                            uint32_t node,
+                            uint64_t index,
+                            uint64_t term,
+                            struct anchor *out)
+{
+    *out = (struct anchor){.index = index, .term = term, .chain = 0};
+    if (index == 0) {
+        return true;
+    }
+    struct index_slot *slot = slot_find(s, index);
+    if (slot != NULL && (slot->flags & SLOT_COMMITTED)) {
+        if (slot->c_term != term) {
+            return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node,
+                           term, index,
+                           "n%u holds a snapshot through index %" PRIu64
+                           " of term %" PRIu64
+                           " where n%u committed term %" PRIu64 ".",
+                           node, index, term, slot->c_node, slot->c_term);
+        }
+        out->chain = slot->c_chain;
+        return true;
+    }
+    if (lm_lookup(s, index, term, &out->chain)) {
+        return true;
+    }
+    for (uint32_t i = 1; i <= s->n_nodes; i++) {
+        const struct anchor *a[2] = {&s->nodes[i].log.snap,
+                                     &s->nodes[i].prev_snap};
+        for (int k = 0; k < 2; k++) {
+            if (a[k]->index == index && a[k]->term == term) {
+                out->chain = a[k]->chain;
+                return true;
+            }
+        }
+    }
+    out->chain = chain_seed(index, term);
+    return true;
+}
+
+bool sim_safety_on_log_reset(struct sim_safety *s,
+                             uint32_t node,
+                             uint64_t snapshot_index,
+                             uint64_t snapshot_term,
+                             const struct raft_entry *entries,
+                             size_t n)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(entries != NULL || n == 0, true);
+    if (s->violated) {
+        return false;
+    }
+    struct safety_node *nd = &s->nodes[node];
+    if (nd->role == RAFT_LEADER) {
+        return violate(s, SIM_PROP_LEADER_APPEND_ONLY, node, 0, nd->term,
+                       snapshot_index,
+                       "Leader n%u of term %" PRIu64
+                       " had its whole log replaced (snapshot through index "
+                       "%" PRIu64 ").",
+                       node, nd->term, snapshot_index);
+    }
+    struct anchor snap;
+    if (!snapshot_anchor(s, node, snapshot_index, snapshot_term, &snap)) {
+        return false;
+    }
+    if (snap.index != nd->log.snap.index) {
+        nd->prev_snap = nd->log.snap;
+    }
+    log_reset(&nd->log, snap);
+    if (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
+        !lm_register(s, node, snap.index, snap.term, snap.chain)) {
+        return false;
+    }
+    uint64_t prev = snap.chain;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t i = snapshot_index + 1 + k;
+        uint64_t chain =
+            chain_next(prev, i, entries[k].term, entry_digest(&entries[k]));
+        log_push(&nd->log, entries[k].term, chain);
+        if (!lm_register(s, node, i, entries[k].term, chain)) {
+            return false;
+        }
+        prev = chain;
+    }
+    trim(s);
+    return true;
+}
+
+void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
+{
+    g_return_if_fail(node_ok(s, node));
+    if (s->violated) {
+        return;
+    }
+    struct safety_node *nd = &s->nodes[node];
+    if (index <= nd->log.snap.index) {
+        return;
+    }
+    g_return_if_fail(index <= log_last(&nd->log));
+    nd->prev_snap = nd->log.snap;
+    log_compact(&nd->log, index);
+    /* A snapshot holds only applied, hence committed, entries. */
+    if (!record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
+                       nd->term)) {
+        return;
+    }
+    trim(s);
+}
+
+bool sim_safety_on_commit(struct sim_safety *s,
+                          uint32_t node,
+                          uint64_t commit_index)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    if (s->violated) {
+        return false;
+    }
+    struct safety_node *nd = &s->nodes[node];
+    if (commit_index < nd->commit_index) {
+        return violate(s, SIM_PROP_COMMIT_MONOTONIC, node, 0, nd->term,
+                       commit_index,
+                       "n%u's commit index went back from %" PRIu64
+                       " to %" PRIu64 " without a crash.",
+                       node, nd->commit_index, commit_index);
+    }
+    if (commit_index == nd->commit_index) {
+        return true;
+    }
+    uint64_t lo =
+        MAX(MAX(nd->commit_index + 1, nd->log.snap.index), MAX(s->base, 1));
+    uint64_t hi = MIN(commit_index, log_last(&nd->log));
+    uint64_t old_max = s->committed_max;
+    nd->commit_index = commit_index;
+    for (uint64_t i = lo; i <= hi; i++) {
+        uint64_t term = 0;
+        uint64_t chain = 0;
+        log_at(&nd->log, i, &term, &chain);
+        if (!record_commit(s, node, i, term, chain, nd->term)) {
+            return false;
+        }
+    }
+    if (s->committed_max == old_max) {
+        return true;
+    }
+    /* Every current leader of the term the commit was seen in, or later,
+     * must hold it (§5.4.1). */
+    const struct commit_step *top = &g_array_index(
+        s->commit_steps, struct commit_step, s->commit_steps->len - 1);
+    for (guint i = 0; i < s->leading->len; i++) {
+        uint32_t leader = g_array_index(s->leading, uint32_t, i);
+        if (s->nodes[leader].term >= top->commit_term &&
+            !check_leader_has(s, leader, s->committed_max)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool sim_safety_on_apply(struct sim_safety *s,
+                         uint32_t node,
+                         uint64_t index,
+                         const struct raft_entry *entry)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(entry != NULL, true);
+    if (s->violated) {
+        return false;
+    }
+    if (index == 0 || index < s->base) {
+        return true;
+    }
+    uint64_t digest = entry_digest(entry);
+    struct index_slot *slot = slot_get(s, index);
+    if (!(slot->flags & SLOT_APPLIED)) {
+        slot->flags |= SLOT_APPLIED;
+        slot->a_term = entry->term;
+        slot->a_digest = digest;
+        slot->a_node = node;
+        return true;
+    }
+    if (slot->a_term != entry->term || slot->a_digest != digest) {
+        return violate(
+            s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->a_node, entry->term,
+            index,
+            "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
+            " where n%u applied a different one of term %" PRIu64 ".",
+            node, entry->term, index, slot->a_node, slot->a_term);
+    }
+    return true;
+}
+
+bool sim_safety_on_state(struct sim_safety *s,
+                         uint32_t node,
+                         uint64_t applied_index,
+                         uint64_t digest)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    if (s->violated) {
+        return false;
+    }
+    if (applied_index < s->base) {
+        return true;
+    }
+    struct index_slot *slot = slot_get(s, applied_index);
+    if (!(slot->flags & SLOT_STATE)) {
+        slot->flags |= SLOT_STATE;
+        slot->s_digest = digest;
+        slot->s_node = node;
+        return true;
+    }
+    if (slot->s_digest != digest) {
+        return violate(
+            s, SIM_PROP_STATE_DIGEST, node, slot->s_node, 0, applied_index,
+            "n%u and n%u both applied through index %" PRIu64
+            " but their state digests differ (%016" PRIx64 " and %016" PRIx64
+            ").",
+            node, slot->s_node, applied_index, digest, slot->s_digest);
+    }
+    return true;
+}
+
+void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
+{
+    g_return_if_fail(node_ok(s, node));
+    struct safety_node *nd = &s->nodes[node];
+    nd->role = RAFT_FOLLOWER;
+    nd->commit_index = 0;
+    leading_remove(s, node);
+}
