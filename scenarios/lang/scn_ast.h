@@ -26,6 +26,8 @@
 #define SCN_CLUSTER_MAX 255u
 /* The largest duration or time accepted, in microseconds (INT64_MAX). */
 #define SCN_DURATION_US_MAX UINT64_C(9223372036854775807)
+/* The fastest clock a `drift` may set: 10x real speed. */
+#define SCN_DRIFT_PPM_MAX UINT32_C(10000000)
 /* A name slot that is not used (no `as NAME`). */
 #define SCN_NO_SLOT (-1)
 
@@ -213,8 +215,8 @@ struct scn_action
     char *value;
     /* LOAD: requests per 1000 seconds (`200/s` is 200000); always > 0. */
     uint64_t rate_per_ks;
-    /* DRIFT: clock rate in parts per million (1.5 is 1500000); always > 0.
-     * SCN_PPM_ONE ends a drift. */
+    /* DRIFT: clock rate in parts per million (1.5 is 1500000), in
+     * 1..SCN_DRIFT_PPM_MAX. SCN_PPM_ONE ends a drift. */
     uint32_t rate_ppm;
     /* EXPECT. */
     struct scn_check check;
@@ -294,9 +296,9 @@ struct scn_scenario
     bool has_client_timeout;
     uint64_t snapshot_every; /* entries; 0 (default) never */
     bool has_snapshot_every;
-    /* Extension `disk-latency WRITE SYNC`: a write reaches the disk's
-     * volatile cache after disk_write_us; a sync makes every earlier write
-     * durable disk_sync_us after it is issued. Default 0 and 0. */
+    /* Extension `disk-latency WRITE SYNC`: the writes of an update are
+     * durable disk_write_us + disk_sync_us after it, in FIFO order (the
+     * engine's disk model). Defaults 100us and 900us. */
     uint64_t disk_write_us;
     uint64_t disk_sync_us;
     bool has_disk_latency;

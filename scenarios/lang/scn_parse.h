@@ -17,6 +17,8 @@
 #define SCN_LINE_BYTES_MAX 4096u
 /* Largest accepted input, in bytes. */
 #define SCN_INPUT_BYTES_MAX (16u * 1024u * 1024u)
+/* After this many diagnostics the parser stops and says so. */
+#define SCN_DIAGS_MAX 1000u
 
 /* Parses `len` bytes at `data` (borrowed for the call; need not be
  * NUL-terminated), naming it `name` (copied) in diagnostics. On SCN_OK

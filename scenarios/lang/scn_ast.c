@@ -1,0 +1,366 @@
+/* scn_ast.c: construction, destruction and comparison of scenarios.
+ *
+ * Invariant: every pointer a structure holds is owned by it alone (no
+ * sharing between steps), so freeing walks the tree once and equality
+ * compares values, never addresses.
+ */
+#include "scenarios/lang/scn_ast.h"
+
+#include <string.h>
+
+struct scn_scenario *scn_scenario_new(const char *file_name)
+{
+    struct scn_scenario *s = g_new0(struct scn_scenario, 1);
+    const char *name = file_name != NULL ? file_name : "<input>";
+
+    s->file_name = g_strdup(name);
+    s->title = g_path_get_basename(name);
+    s->seed = 1;
+    s->run_us = 10 * 1000 * 1000;
+    s->election_timeout_us_min = 150 * 1000;
+    s->election_timeout_us_max = 300 * 1000;
+    s->heartbeat_us = 50 * 1000;
+    s->delay_us_min = 1000;
+    s->delay_us_max = 10 * 1000;
+    s->client_timeout_us = 500 * 1000;
+    s->disk_write_us = 100;
+    s->disk_sync_us = 900;
+    s->inits = g_ptr_array_new_with_free_func(scn_init_free);
+    s->steps = g_ptr_array_new_with_free_func(scn_step_free);
+    s->names = g_ptr_array_new_with_free_func(g_free);
+    return s;
+}
+
+void scn_scenario_free(struct scn_scenario *scenario)
+{
+    if (scenario == NULL) {
+        return;
+    }
+    g_ptr_array_free(scenario->inits, TRUE);
+    g_ptr_array_free(scenario->steps, TRUE);
+    g_ptr_array_free(scenario->names, TRUE);
+    g_free(scenario->title);
+    g_free(scenario->file_name);
+    g_free(scenario);
+}
+
+void scn_node_list_append(struct scn_node_list *list,
+                          const struct scn_node_ref *ref)
+{
+    list->refs = g_renew(struct scn_node_ref, list->refs, list->count + 1);
+    list->refs[list->count++] = *ref;
+}
+
+void scn_node_list_clear(struct scn_node_list *list)
+{
+    g_free(list->refs);
+    list->refs = NULL;
+    list->count = 0;
+}
+
+void scn_check_clear(struct scn_check *check)
+{
+    scn_node_list_clear(&check->nodes);
+    scn_node_list_clear(&check->scope.nodes);
+    g_free(check->key);
+    g_free(check->value);
+    memset(check, 0, sizeof *check);
+}
+
+void scn_action_clear(struct scn_action *action)
+{
+    for (size_t i = 0; i < action->group_count; i++) {
+        scn_node_list_clear(&action->groups[i]);
+    }
+    g_free(action->groups);
+    g_free(action->key);
+    g_free(action->value);
+    scn_check_clear(&action->check);
+    memset(action, 0, sizeof *action);
+}
+
+void scn_step_free(void *step)
+{
+    struct scn_step *st = step;
+
+    if (st == NULL) {
+        return;
+    }
+    scn_action_clear(&st->action);
+    g_free(st);
+}
+
+void scn_init_free(void *init)
+{
+    struct scn_init *in = init;
+
+    if (in == NULL) {
+        return;
+    }
+    g_free(in->log_terms);
+    g_free(in);
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) {
+        return a == b;
+    }
+    return strcmp(a, b) == 0;
+}
+
+static bool ref_equal(const struct scn_node_ref *a,
+                      const struct scn_node_ref *b)
+{
+    return a->kind == b->kind && a->node == b->node && a->slot == b->slot &&
+           a->bind_slot == b->bind_slot && a->optional == b->optional;
+}
+
+static bool list_equal(const struct scn_node_list *a,
+                       const struct scn_node_list *b)
+{
+    if (a->count != b->count) {
+        return false;
+    }
+    for (size_t i = 0; i < a->count; i++) {
+        if (!ref_equal(&a->refs[i], &b->refs[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool check_equal(const struct scn_check *a, const struct scn_check *b)
+{
+    return a->kind == b->kind && list_equal(&a->nodes, &b->nodes) &&
+           ref_equal(&a->node, &b->node) && a->role == b->role &&
+           a->cmp == b->cmp && a->number == b->number &&
+           str_equal(a->key, b->key) && str_equal(a->value, b->value) &&
+           a->scope.kind == b->scope.kind &&
+           list_equal(&a->scope.nodes, &b->scope.nodes);
+}
+
+static bool action_equal(const struct scn_action *a, const struct scn_action *b)
+{
+    if (a->kind != b->kind || !ref_equal(&a->node, &b->node) ||
+        !ref_equal(&a->peer, &b->peer) || a->has_via != b->has_via ||
+        !ref_equal(&a->via, &b->via) || a->duration_us != b->duration_us ||
+        a->probability_ppm != b->probability_ppm ||
+        a->delay_us_min != b->delay_us_min ||
+        a->delay_us_max != b->delay_us_max ||
+        a->group_count != b->group_count || !str_equal(a->key, b->key) ||
+        !str_equal(a->value, b->value) || a->rate_per_ks != b->rate_per_ks ||
+        a->rate_ppm != b->rate_ppm || !check_equal(&a->check, &b->check)) {
+        return false;
+    }
+    for (size_t i = 0; i < a->group_count; i++) {
+        if (!list_equal(&a->groups[i], &b->groups[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool step_equal(const struct scn_step *a, const struct scn_step *b)
+{
+    return a->when == b->when && a->time_us == b->time_us &&
+           a->end_us == b->end_us && action_equal(&a->action, &b->action);
+}
+
+static bool init_equal(const struct scn_init *a, const struct scn_init *b)
+{
+    if (a->node != b->node || a->term != b->term || a->vote != b->vote ||
+        a->log_len != b->log_len) {
+        return false;
+    }
+    for (size_t i = 0; i < a->log_len; i++) {
+        if (a->log_terms[i] != b->log_terms[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool headers_equal(const struct scn_scenario *a,
+                          const struct scn_scenario *b)
+{
+    return a->cluster == b->cluster && a->seed == b->seed &&
+           a->has_seed == b->has_seed && a->run_us == b->run_us &&
+           a->has_run == b->has_run && a->has_title == b->has_title &&
+           (!a->has_title || str_equal(a->title, b->title)) &&
+           a->election_timeout_us_min == b->election_timeout_us_min &&
+           a->election_timeout_us_max == b->election_timeout_us_max &&
+           a->has_election_timeout == b->has_election_timeout &&
+           a->heartbeat_us == b->heartbeat_us &&
+           a->has_heartbeat == b->has_heartbeat &&
+           a->delay_us_min == b->delay_us_min &&
+           a->delay_us_max == b->delay_us_max && a->has_delay == b->has_delay &&
+           a->drop_ppm == b->drop_ppm && a->has_drop == b->has_drop &&
+           a->duplicate_ppm == b->duplicate_ppm &&
+           a->has_duplicate == b->has_duplicate &&
+           a->reorder_ppm == b->reorder_ppm &&
+           a->has_reorder == b->has_reorder && a->prevote == b->prevote &&
+           a->has_prevote == b->has_prevote &&
+           a->checkquorum == b->checkquorum &&
+           a->has_checkquorum == b->has_checkquorum &&
+           a->client_timeout_us == b->client_timeout_us &&
+           a->has_client_timeout == b->has_client_timeout &&
+           a->snapshot_every == b->snapshot_every &&
+           a->has_snapshot_every == b->has_snapshot_every &&
+           a->disk_write_us == b->disk_write_us &&
+           a->disk_sync_us == b->disk_sync_us &&
+           a->has_disk_latency == b->has_disk_latency;
+}
+
+bool scn_scenario_equal(const struct scn_scenario *a,
+                        const struct scn_scenario *b)
+{
+    if (!headers_equal(a, b) || a->inits->len != b->inits->len ||
+        a->steps->len != b->steps->len || a->names->len != b->names->len) {
+        return false;
+    }
+    for (guint i = 0; i < a->inits->len; i++) {
+        if (!init_equal(g_ptr_array_index(a->inits, i),
+                        g_ptr_array_index(b->inits, i))) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < a->steps->len; i++) {
+        if (!step_equal(g_ptr_array_index(a->steps, i),
+                        g_ptr_array_index(b->steps, i))) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < a->names->len; i++) {
+        if (!str_equal(g_ptr_array_index(a->names, i),
+                       g_ptr_array_index(b->names, i))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *scn_action_kind_name(enum scn_action_kind kind)
+{
+    switch (kind) {
+    case SCN_ACT_CRASH:
+        return "crash";
+    case SCN_ACT_RESTART:
+        return "restart";
+    case SCN_ACT_PAUSE:
+        return "pause";
+    case SCN_ACT_TIMEOUT:
+        return "timeout";
+    case SCN_ACT_PARTITION:
+        return "partition";
+    case SCN_ACT_ISOLATE:
+        return "isolate";
+    case SCN_ACT_CUT:
+        return "cut";
+    case SCN_ACT_HEAL:
+        return "heal";
+    case SCN_ACT_SET_DROP:
+        return "set drop";
+    case SCN_ACT_SET_DUPLICATE:
+        return "set duplicate";
+    case SCN_ACT_SET_REORDER:
+        return "set reorder";
+    case SCN_ACT_SET_DELAY:
+        return "set delay";
+    case SCN_ACT_CLIENT_SET:
+        return "client set";
+    case SCN_ACT_CLIENT_DELETE:
+        return "client delete";
+    case SCN_ACT_CLIENT_GET:
+        return "client get";
+    case SCN_ACT_LOAD:
+        return "load";
+    case SCN_ACT_DRIFT:
+        return "drift";
+    case SCN_ACT_EXPECT:
+        return "expect";
+    }
+    return "?";
+}
+
+const char *scn_check_kind_name(enum scn_check_kind kind)
+{
+    switch (kind) {
+    case SCN_CHECK_LEADER:
+        return "leader";
+    case SCN_CHECK_NO_LEADER:
+        return "no-leader";
+    case SCN_CHECK_SAME_LEADER:
+        return "same-leader";
+    case SCN_CHECK_ROLE:
+        return "role";
+    case SCN_CHECK_TERM:
+        return "term";
+    case SCN_CHECK_APPLIED:
+        return "applied";
+    case SCN_CHECK_VALUE:
+        return "value";
+    case SCN_CHECK_ABSENT:
+        return "absent";
+    case SCN_CHECK_CONVERGED:
+        return "converged";
+    case SCN_CHECK_COMPLETED:
+        return "completed";
+    case SCN_CHECK_LINEARIZABLE:
+        return "linearizable";
+    case SCN_CHECK_NO_VIOLATION:
+        return "no-violation";
+    }
+    return "?";
+}
+
+const char *scn_cmp_name(enum scn_cmp cmp)
+{
+    switch (cmp) {
+    case SCN_CMP_EQ:
+        return "==";
+    case SCN_CMP_NE:
+        return "!=";
+    case SCN_CMP_LT:
+        return "<";
+    case SCN_CMP_LE:
+        return "<=";
+    case SCN_CMP_GT:
+        return ">";
+    case SCN_CMP_GE:
+        return ">=";
+    }
+    return "?";
+}
+
+const char *scn_role_name(enum scn_role role)
+{
+    switch (role) {
+    case SCN_ROLE_FOLLOWER:
+        return "follower";
+    case SCN_ROLE_CANDIDATE:
+        return "candidate";
+    case SCN_ROLE_LEADER:
+        return "leader";
+    }
+    return "?";
+}
+
+bool scn_cmp_holds(enum scn_cmp cmp, uint64_t actual, uint64_t expected)
+{
+    switch (cmp) {
+    case SCN_CMP_EQ:
+        return actual == expected;
+    case SCN_CMP_NE:
+        return actual != expected;
+    case SCN_CMP_LT:
+        return actual < expected;
+    case SCN_CMP_LE:
+        return actual <= expected;
+    case SCN_CMP_GT:
+        return actual > expected;
+    case SCN_CMP_GE:
+        return actual >= expected;
+    }
+    return false;
+}

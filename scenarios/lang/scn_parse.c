@@ -1,0 +1,1764 @@
+/* scn_parse.c: statements of the scenario language, and their validation.
+ *
+ * Invariant: a statement changes the scenario only when it parsed without
+ * error (a failed step is freed, its `as` names are never bound), and a
+ * scenario leaves this file only when no diagnostic at all was produced.
+ * Rules that need the whole file (the cluster size for node ranges, the
+ * missing `cluster`) are checked after the last line; all diagnostics are
+ * then sorted by position.
+ */
+#include "scenarios/lang/scn_parse.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_lex.h"
+#include "scenarios/lang/scn_print.h"
+
+enum header {
+    HDR_CLUSTER,
+    HDR_SEED,
+    HDR_RUN,
+    HDR_TITLE,
+    HDR_ELECTION_TIMEOUT,
+    HDR_HEARTBEAT,
+    HDR_DELAY,
+    HDR_DROP,
+    HDR_DUPLICATE,
+    HDR_REORDER,
+    HDR_PREVOTE,
+    HDR_CHECKQUORUM,
+    HDR_CLIENT_TIMEOUT,
+    HDR_SNAPSHOT_EVERY,
+    HDR_DISK_LATENCY,
+    HDR_INIT,
+    HDR_COUNT
+};
+
+static const char *const header_names[HDR_COUNT + 1] = {
+    [HDR_CLUSTER] = "cluster",
+    [HDR_SEED] = "seed",
+    [HDR_RUN] = "run",
+    [HDR_TITLE] = "title",
+    [HDR_ELECTION_TIMEOUT] = "election-timeout",
+    [HDR_HEARTBEAT] = "heartbeat",
+    [HDR_DELAY] = "delay",
+    [HDR_DROP] = "drop",
+    [HDR_DUPLICATE] = "duplicate",
+    [HDR_REORDER] = "reorder",
+    [HDR_PREVOTE] = "prevote",
+    [HDR_CHECKQUORUM] = "checkquorum",
+    [HDR_CLIENT_TIMEOUT] = "client-timeout",
+    [HDR_SNAPSHOT_EVERY] = "snapshot-every",
+    [HDR_DISK_LATENCY] = "disk-latency",
+    [HDR_INIT] = "init",
+    [HDR_COUNT] = NULL,
+};
+
+static const char *const statement_words[] = {
+    "cluster",
+    "seed",
+    "run",
+    "title",
+    "election-timeout",
+    "heartbeat",
+    "delay",
+    "drop",
+    "duplicate",
+    "reorder",
+    "prevote",
+    "checkquorum",
+    "client-timeout",
+    "snapshot-every",
+    "disk-latency",
+    "init",
+    "at",
+    "during",
+    NULL,
+};
+
+static const char *const action_words[] = {
+    "crash", "restart", "pause",  "timeout", "partition", "isolate", "cut",
+    "heal",  "set",     "client", "load",    "expect",    "drift",   NULL,
+};
+
+static const char *const set_words[] = {
+    "drop", "duplicate", "reorder", "delay", NULL,
+};
+
+static const char *const client_words[] = {"set", "delete", "get", NULL};
+
+static const char *const check_words[] = {
+    "leader",       "no-leader",    "same-leader", "role",      "term",
+    "applied",      "value",        "absent",      "converged", "completed",
+    "linearizable", "no-violation", NULL,
+};
+
+static const char *const role_words[] = {
+    "follower",
+    "candidate",
+    "leader",
+    NULL,
+};
+
+static const char *const cmp_words[] = {"==", "!=", "<", "<=", ">", ">=", NULL};
+
+static const char *const on_off_words[] = {"on", "off", NULL};
+
+/* Every word with a meaning somewhere in the language: no name may be one. */
+static const char *const reserved_words[] = {
+    "cluster",
+    "seed",
+    "run",
+    "title",
+    "election-timeout",
+    "heartbeat",
+    "delay",
+    "drop",
+    "duplicate",
+    "reorder",
+    "prevote",
+    "checkquorum",
+    "client-timeout",
+    "snapshot-every",
+    "disk-latency",
+    "init",
+    "at",
+    "during",
+    "crash",
+    "restart",
+    "pause",
+    "timeout",
+    "partition",
+    "isolate",
+    "cut",
+    "heal",
+    "set",
+    "client",
+    "load",
+    "expect",
+    "drift",
+    "delete",
+    "get",
+    "leader",
+    "no-leader",
+    "same-leader",
+    "role",
+    "term",
+    "applied",
+    "value",
+    "absent",
+    "converged",
+    "completed",
+    "linearizable",
+    "no-violation",
+    "follower",
+    "candidate",
+    "any",
+    "rest",
+    "all",
+    "majority",
+    "on",
+    "off",
+    "as",
+    "for",
+    "via",
+    "in",
+    "among",
+    "vote",
+    "log",
+    NULL,
+};
+
+/* A node id written in the file, checked against the cluster at the end. */
+struct node_use
+{
+    uint64_t id;
+    uint32_t line;
+    uint32_t column;
+};
+
+/* A node or name reference of the current statement, for duplicates. */
+struct static_ref
+{
+    enum scn_ref_kind kind;
+    uint64_t id; /* node id or slot */
+    size_t group;
+    const char *text; /* borrowed from the line's tokens */
+};
+
+/* A name bound by `as` in the current statement, bound when it succeeds. */
+struct pending_name
+{
+    char *name;
+    uint32_t column;
+};
+
+struct parser
+{
+    const char *file;
+    GPtrArray *diags;
+    struct scn_scenario *s;
+
+    uint32_t header_line[HDR_COUNT]; /* 0: not given */
+    uint32_t cluster_line;           /* 0: no valid cluster yet */
+    uint32_t first_timed_line;       /* 0: none yet */
+    bool have_time;
+    uint64_t last_time_us;
+    uint32_t last_time_line;
+    GHashTable *name_slots; /* name -> slot + 1; keys are s->names' */
+    GArray *name_lines;     /* uint32_t: line where each slot was bound */
+    GArray *node_uses;      /* struct node_use */
+
+    /* The statement being parsed. */
+    const struct scn_line *line;
+    guint pos;
+    GArray *pending; /* struct pending_name */
+    GArray *refs;    /* struct static_ref */
+    bool dup_active; /* check duplicates among `refs` */
+    bool partition;  /* duplicates across groups are "two groups" */
+    size_t group;    /* current partition group */
+    bool rest_seen;  /* `rest` already named in this statement */
+};
+
+enum ref_flags {
+    REF_ALLOW_REST = 1u << 0,
+    REF_ALLOW_AS = 1u << 1,
+    REF_IN_CHECK = 1u << 2,
+};
+
+/* ---- diagnostics and tokens ------------------------------------------- */
+
+static bool fail_at(struct parser *p, uint32_t column, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/* Adds a diagnostic on the current line; returns false for `return`. */
+static bool fail_at(struct parser *p, uint32_t column, const char *fmt, ...)
+{
+    va_list ap;
+    char *message;
+
+    va_start(ap, fmt);
+    message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    scn_diags_add(p->diags, p->file, p->line->number, column, "%s", message);
+    g_free(message);
+    return false;
+}
+
+static const struct scn_token *peek(const struct parser *p)
+{
+    if (p->pos >= p->line->tokens->len) {
+        return NULL;
+    }
+    return &g_array_index(p->line->tokens, struct scn_token, p->pos);
+}
+
+static const struct scn_token *next(struct parser *p)
+{
+    const struct scn_token *tok = peek(p);
+
+    if (tok != NULL) {
+        p->pos++;
+    }
+    return tok;
+}
+
+static bool peek_is(const struct parser *p, const char *word)
+{
+    const struct scn_token *tok = peek(p);
+
+    return tok != NULL && tok->kind == SCN_TOK_WORD &&
+           strcmp(tok->text, word) == 0;
+}
+
+/* "expected WHAT, found X" for the token at hand (NULL: end of line). */
+static bool fail_expected(struct parser *p,
+                          const struct scn_token *tok,
+                          const char *what)
+{
+    if (tok == NULL) {
+        return fail_at(p, p->line->end_column,
+                       "expected %s, found the end of the line", what);
+    }
+    if (tok->kind == SCN_TOK_STRING) {
+        return fail_at(p, tok->column, "expected %s, found a quoted string",
+                       what);
+    }
+    return fail_at(p, tok->column, "expected %s, found '%s'", what, tok->text);
+}
+
+/* Takes the next token, which must be a word. */
+static const struct scn_token *take_word(struct parser *p, const char *what)
+{
+    const struct scn_token *tok = next(p);
+
+    if (tok == NULL || tok->kind != SCN_TOK_WORD) {
+        fail_expected(p, tok, what);
+        return NULL;
+    }
+    return tok;
+}
+
+static int word_index(const char *word, const char *const *words)
+{
+    for (int i = 0; words[i] != NULL; i++) {
+        if (strcmp(word, words[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* "unknown WHAT 'x'" with a did-you-mean from `words`. */
+static bool fail_unknown(struct parser *p,
+                         const struct scn_token *tok,
+                         const char *what,
+                         const char *const *words)
+{
+    const char *guess = scn_lex_suggest(tok->text, words);
+
+    if (guess != NULL) {
+        return fail_at(p, tok->column, "unknown %s '%s'; did you mean '%s'?",
+                       what, tok->text, guess);
+    }
+    return fail_at(p, tok->column, "unknown %s '%s'", what, tok->text);
+}
+
+/* Takes the next word, which must be one of `words`; stores its index. */
+static bool take_keyword(struct parser *p,
+                         const char *what,
+                         const char *const *words,
+                         int *index)
+{
+    const struct scn_token *tok = take_word(p, what);
+
+    if (tok == NULL) {
+        return false;
+    }
+    *index = word_index(tok->text, words);
+    if (*index < 0) {
+        return fail_unknown(p, tok, what, words);
+    }
+    return true;
+}
+
+/* Takes the exact word `word`. */
+static bool take_exact(struct parser *p, const char *word)
+{
+    const struct scn_token *tok = next(p);
+    char *what;
+    bool ok;
+
+    if (tok != NULL && tok->kind == SCN_TOK_WORD &&
+        strcmp(tok->text, word) == 0) {
+        return true;
+    }
+    what = g_strdup_printf("'%s'", word);
+    ok = fail_expected(p, tok, what);
+    g_free(what);
+    return ok;
+}
+
+static bool expect_end(struct parser *p)
+{
+    const struct scn_token *tok = peek(p);
+
+    if (tok == NULL) {
+        return true;
+    }
+    if (tok->kind == SCN_TOK_STRING) {
+        return fail_at(p, tok->column,
+                       "unexpected quoted string after the end of the "
+                       "statement");
+    }
+    return fail_at(p, tok->column,
+                   "unexpected '%s' after the end of the statement", tok->text);
+}
+
+/* ---- numbers ------------------------------------------------------------ */
+
+static char *duration_text(uint64_t us)
+{
+    GString *out = g_string_new(NULL);
+
+    scn_print_duration(out, us);
+    return g_string_free(out, FALSE);
+}
+
+/* Reads `len` bytes at `text` as a duration; `column` is where it starts. */
+static bool parse_duration_text(struct parser *p,
+                                const char *text,
+                                size_t len,
+                                uint32_t column,
+                                const char *what,
+                                uint64_t *out)
+{
+    size_t num = 0;
+    unsigned scale;
+    const char *unit;
+    size_t unit_len;
+
+    while (num < len && (g_ascii_isdigit(text[num]) || text[num] == '.')) {
+        num++;
+    }
+    unit = text + num;
+    unit_len = len - num;
+    if (num == 0) {
+        return fail_at(p, column,
+                       "expected %s (a number with us, ms or s), found "
+                       "'%.*s'",
+                       what, (int)len, text);
+    }
+    if (unit_len == 0) {
+        return fail_at(p, column,
+                       "missing unit in duration '%.*s': use us, ms or s",
+                       (int)len, text);
+    }
+    if (unit_len == 2 && memcmp(unit, "us", 2) == 0) {
+        scale = 0;
+    } else if (unit_len == 2 && memcmp(unit, "ms", 2) == 0) {
+        scale = 3;
+    } else if (unit_len == 1 && unit[0] == 's') {
+        scale = 6;
+    } else {
+        return fail_at(p, column,
+                       "unknown unit '%.*s' in duration '%.*s': use us, ms "
+                       "or s",
+                       (int)unit_len, unit, (int)len, text);
+    }
+    switch (scn_lex_decimal(text, num, scale, SCN_DURATION_US_MAX, out)) {
+    case SCN_DEC_OK:
+        return true;
+    case SCN_DEC_SYNTAX:
+        return fail_at(p, column,
+                       "expected %s (a number with us, ms or s), found "
+                       "'%.*s'",
+                       what, (int)len, text);
+    case SCN_DEC_INEXACT:
+        return fail_at(p, column,
+                       "duration '%.*s' is not a whole number of "
+                       "microseconds",
+                       (int)len, text);
+    case SCN_DEC_OVERFLOW:
+        break;
+    }
+    return fail_at(p, column,
+                   "duration '%.*s' is too large: the limit is "
+                   "%" G_GUINT64_FORMAT "us",
+                   (int)len, text, SCN_DURATION_US_MAX);
+}
+
+static bool parse_duration(struct parser *p, const char *what, uint64_t *out)
+{
+    const struct scn_token *tok = take_word(p, what);
+
+    if (tok == NULL) {
+        return false;
+    }
+    return parse_duration_text(p, tok->text, strlen(tok->text), tok->column,
+                               what, out);
+}
+
+/* A duration that must be above zero. */
+static bool parse_positive_duration(struct parser *p,
+                                    const char *what,
+                                    uint64_t *out)
+{
+    const struct scn_token *tok = peek(p);
+
+    if (!parse_duration(p, what, out)) {
+        return false;
+    }
+    if (*out == 0) {
+        return fail_at(p, tok->column, "%s must be above 0, found '%s'", what,
+                       tok->text);
+    }
+    return true;
+}
+
+/* MIN MAX durations with MIN <= MAX (and MIN > 0 when `positive`). */
+static bool parse_duration_range(struct parser *p,
+                                 const char *what,
+                                 bool positive,
+                                 uint64_t *min,
+                                 uint64_t *max)
+{
+    const struct scn_token *first = peek(p);
+    const struct scn_token *second;
+
+    if (positive ? !parse_positive_duration(p, what, min)
+                 : !parse_duration(p, what, min)) {
+        return false;
+    }
+    second = peek(p);
+    if (!parse_duration(p, what, max)) {
+        return false;
+    }
+    if (*min > *max) {
+        return fail_at(p, first->column, "MIN '%s' is greater than MAX '%s'",
+                       first->text, second->text);
+    }
+    return true;
+}
+
+static bool parse_u64(struct parser *p, const char *what, uint64_t *out)
+{
+    const struct scn_token *tok = take_word(p, what);
+    const char *t;
+
+    if (tok == NULL) {
+        return false;
+    }
+    t = tok->text;
+    for (size_t i = 0; t[i] != '\0'; i++) {
+        if (!g_ascii_isdigit(t[i])) {
+            return fail_expected(p, tok, what);
+        }
+    }
+    if (scn_lex_decimal(t, strlen(t), 0, UINT64_MAX, out) != SCN_DEC_OK) {
+        return fail_at(p, tok->column, "number '%s' does not fit in 64 bits",
+                       t);
+    }
+    return true;
+}
+
+static bool parse_probability(struct parser *p, uint32_t *ppm)
+{
+    const struct scn_token *tok = take_word(p, "a probability");
+    const char *t;
+    size_t len;
+    bool percent;
+    uint64_t value;
+    const char *range;
+
+    if (tok == NULL) {
+        return false;
+    }
+    t = tok->text;
+    len = strlen(t);
+    percent = len > 0 && t[len - 1] == '%';
+    range = percent ? "0% and 100%" : "0 and 1";
+    if (percent) {
+        len--;
+    }
+    if (t[0] == '-' && scn_lex_decimal(t + 1, len - 1, percent ? 4 : 6,
+                                       UINT64_MAX, &value) != SCN_DEC_SYNTAX) {
+        return fail_at(p, tok->column,
+                       "probability '%s' is out of range: it must be between "
+                       "%s",
+                       t, range);
+    }
+    switch (scn_lex_decimal(t, len, percent ? 4 : 6, SCN_PPM_ONE, &value)) {
+    case SCN_DEC_OK:
+        *ppm = (uint32_t)value;
+        return true;
+    case SCN_DEC_SYNTAX:
+        return fail_expected(p, tok,
+                             "a probability (a decimal in [0, 1] or a "
+                             "percentage)");
+    case SCN_DEC_INEXACT:
+        return fail_at(p, tok->column,
+                       "probability '%s' is finer than one part per million",
+                       t);
+    case SCN_DEC_OVERFLOW:
+        break;
+    }
+    return fail_at(p, tok->column,
+                   "probability '%s' is out of range: it must be between %s", t,
+                   range);
+}
+
+/* The highest rate `load` accepts, requests per 1000 s (1000000/s). */
+#define RATE_PER_KS_MAX UINT64_C(1000000000)
+
+static bool parse_rate(struct parser *p, uint64_t *per_ks)
+{
+    const struct scn_token *tok = take_word(p, "a rate like '200/s'");
+    const char *t;
+    const char *slash;
+    size_t num;
+
+    if (tok == NULL) {
+        return false;
+    }
+    t = tok->text;
+    slash = strchr(t, '/');
+    num = slash != NULL ? (size_t)(slash - t) : strlen(t);
+    if (slash == NULL) {
+        uint64_t ignored;
+
+        if (scn_lex_decimal(t, num, 3, UINT64_MAX, &ignored) ==
+            SCN_DEC_SYNTAX) {
+            return fail_expected(p, tok, "a rate like '200/s'");
+        }
+        return fail_at(p, tok->column,
+                       "missing '/s' in rate '%s': write '%s/s' for "
+                       "requests per second",
+                       t, t);
+    }
+    if (strcmp(slash, "/s") != 0) {
+        return fail_at(p, tok->column,
+                       "unknown rate unit '%s' in '%s': use '/s'", slash, t);
+    }
+    switch (scn_lex_decimal(t, num, 3, RATE_PER_KS_MAX, per_ks)) {
+    case SCN_DEC_OK:
+        if (*per_ks == 0) {
+            return fail_at(p, tok->column, "rate '%s' must be above 0", t);
+        }
+        return true;
+    case SCN_DEC_SYNTAX:
+        return fail_expected(p, tok, "a rate like '200/s'");
+    case SCN_DEC_INEXACT:
+        return fail_at(p, tok->column, "rate '%s' is finer than 0.001/s", t);
+    case SCN_DEC_OVERFLOW:
+        break;
+    }
+    return fail_at(p, tok->column,
+                   "rate '%s' is too high: the limit is 1000000/s", t);
+}
+
+static bool parse_drift_rate(struct parser *p, uint32_t *ppm)
+{
+    const struct scn_token *tok = take_word(p, "a clock rate like '1.5'");
+    uint64_t value;
+
+    if (tok == NULL) {
+        return false;
+    }
+    switch (scn_lex_decimal(tok->text, strlen(tok->text), 6, SCN_DRIFT_PPM_MAX,
+                            &value)) {
+    case SCN_DEC_OK:
+        if (value == 0) {
+            break;
+        }
+        *ppm = (uint32_t)value;
+        return true;
+    case SCN_DEC_SYNTAX:
+        return fail_expected(p, tok, "a clock rate like '1.5'");
+    case SCN_DEC_INEXACT:
+        return fail_at(p, tok->column,
+                       "clock rate '%s' is finer than one part per million",
+                       tok->text);
+    case SCN_DEC_OVERFLOW:
+        break;
+    }
+    return fail_at(p, tok->column,
+                   "clock rate '%s' is out of range: it must be above 0 and "
+                   "at most 10",
+                   tok->text);
+}
+
+static bool parse_cmp(struct parser *p, enum scn_cmp *cmp)
+{
+    const struct scn_token *tok = take_word(p, "a comparison");
+    int i;
+
+    if (tok == NULL) {
+        return false;
+    }
+    i = word_index(tok->text, cmp_words);
+    if (i < 0) {
+        return fail_expected(p, tok, "a comparison (== != < <= > >=)");
+    }
+    *cmp = (enum scn_cmp)(SCN_CMP_EQ + i);
+    return true;
+}
+
+static bool is_bare_byte(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-';
+}
+
+/* A bare word or a quoted string; stores a copy in `*out`. */
+static bool parse_string(struct parser *p, const char *what, char **out)
+{
+    const struct scn_token *tok = next(p);
+
+    if (tok == NULL || tok->kind == SCN_TOK_BAR) {
+        return fail_expected(p, tok, what);
+    }
+    if (tok->kind == SCN_TOK_WORD) {
+        for (size_t i = 0; tok->text[i] != '\0'; i++) {
+            if (!is_bare_byte(tok->text[i])) {
+                return fail_at(p, tok->column,
+                               "'%s' is not a bare word (letters, digits, _ "
+                               ". : -); put it in double quotes",
+                               tok->text);
+            }
+        }
+    }
+    *out = g_strdup(tok->text);
+    return true;
+}
+
+/* ---- node references ----------------------------------------------------- */
+
+/* Reads `nK`; false (no diagnostic) when `text` is not of that form. */
+static bool node_form(const char *text, bool *leading_zero, uint64_t *id)
+{
+    uint64_t v = 0;
+
+    if (text[0] != 'n' || text[1] == '\0') {
+        return false;
+    }
+    for (size_t i = 1; text[i] != '\0'; i++) {
+        if (!g_ascii_isdigit(text[i])) {
+            return false;
+        }
+    }
+    *leading_zero = text[1] == '0' && text[2] != '\0';
+    for (size_t i = 1; text[i] != '\0'; i++) {
+        if (v > (UINT64_MAX - 9) / 10) {
+            v = UINT64_MAX;
+            break;
+        }
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    *id = v;
+    return true;
+}
+
+static bool is_name_shaped(const char *text)
+{
+    if (!g_ascii_islower(text[0])) {
+        return false;
+    }
+    for (size_t i = 1; text[i] != '\0'; i++) {
+        if (!g_ascii_islower(text[i]) && !g_ascii_isdigit(text[i]) &&
+            text[i] != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int32_t name_slot(const struct parser *p, const char *name)
+{
+    gpointer v = g_hash_table_lookup(p->name_slots, name);
+
+    return v == NULL ? SCN_NO_SLOT : (int32_t)(GPOINTER_TO_INT(v) - 1);
+}
+
+static const struct pending_name *pending_find(const struct parser *p,
+                                               const char *name)
+{
+    for (guint i = 0; i < p->pending->len; i++) {
+        const struct pending_name *pn =
+            &g_array_index(p->pending, struct pending_name, i);
+
+        if (strcmp(pn->name, name) == 0) {
+            return pn;
+        }
+    }
+    return NULL;
+}
+
+/* Records an nK for the range check once the cluster size is known. */
+static bool use_node(struct parser *p, const struct scn_token *tok, uint64_t id)
+{
+    struct node_use use = {
+        .id = id, .line = p->line->number, .column = tok->column};
+
+    if (id == 0) {
+        return fail_at(p, tok->column,
+                       "node 'n0' does not exist: nodes are numbered from n1");
+    }
+    g_array_append_val(p->node_uses, use);
+    return true;
+}
+
+/* Rejects a static reference named twice in the current list(s). */
+static bool check_duplicate(struct parser *p,
+                            const struct scn_token *tok,
+                            const struct scn_node_ref *ref)
+{
+    struct static_ref sr = {
+        .kind = ref->kind,
+        .id = ref->kind == SCN_REF_NODE ? ref->node : (uint64_t)ref->slot,
+        .group = p->group,
+        .text = tok->text,
+    };
+
+    if (ref->kind != SCN_REF_NODE && ref->kind != SCN_REF_NAME) {
+        return true;
+    }
+    for (guint i = 0; p->dup_active && i < p->refs->len; i++) {
+        const struct static_ref *o =
+            &g_array_index(p->refs, struct static_ref, i);
+
+        if (o->kind != sr.kind || o->id != sr.id) {
+            continue;
+        }
+        if (p->partition && o->group != sr.group) {
+            return fail_at(p, tok->column,
+                           "node '%s' is in two partition groups", tok->text);
+        }
+        return fail_at(p, tok->column, "'%s' is named twice", tok->text);
+    }
+    g_array_append_val(p->refs, sr);
+    return true;
+}
+
+static bool parse_binding(struct parser *p,
+                          const struct scn_token *ref_tok,
+                          struct scn_node_ref *ref,
+                          unsigned flags)
+{
+    const struct scn_token *as = next(p);
+    const struct scn_token *tok;
+    const struct pending_name *pn;
+    struct pending_name add;
+    int32_t slot;
+    bool leading_zero;
+    uint64_t id;
+
+    if (flags & REF_IN_CHECK) {
+        return fail_at(p, as->column, "'as' cannot bind a name in a check");
+    }
+    if (!(flags & REF_ALLOW_AS)) {
+        return fail_at(p, as->column, "'as' cannot bind a name here");
+    }
+    if (ref->kind == SCN_REF_NAME || ref->kind == SCN_REF_REST) {
+        return fail_at(p, as->column,
+                       "'as' needs a node, leader, follower or any before "
+                       "it, not '%s'",
+                       ref_tok->text);
+    }
+    tok = take_word(p, "a name after 'as'");
+    if (tok == NULL) {
+        return false;
+    }
+    if (word_index(tok->text, reserved_words) >= 0) {
+        return fail_at(p, tok->column, "name '%s' is a keyword", tok->text);
+    }
+    if (node_form(tok->text, &leading_zero, &id)) {
+        return fail_at(p, tok->column, "name '%s' looks like a node name",
+                       tok->text);
+    }
+    if (!is_name_shaped(tok->text)) {
+        return fail_at(p, tok->column,
+                       "name '%s' must be a lower-case word: a letter, then "
+                       "letters, digits or '_'",
+                       tok->text);
+    }
+    slot = name_slot(p, tok->text);
+    if (slot != SCN_NO_SLOT) {
+        return fail_at(p, tok->column, "name '%s' is already bound at line %u",
+                       tok->text,
+                       (unsigned)g_array_index(p->name_lines, uint32_t, slot));
+    }
+    pn = pending_find(p, tok->text);
+    if (pn != NULL) {
+        return fail_at(p, tok->column,
+                       "name '%s' is already bound in this statement",
+                       tok->text);
+    }
+    ref->bind_slot = (int32_t)(p->s->names->len + p->pending->len);
+    add.name = g_strdup(tok->text);
+    add.column = tok->column;
+    g_array_append_val(p->pending, add);
+    return true;
+}
+
+/* Candidates for a misspelled node reference: the keywords and the names
+ * bound so far. Returned array is freed by the caller (strings borrowed). */
+static const char **ref_candidates(const struct parser *p)
+{
+    static const char *const words[] = {
+        "leader", "follower", "any", "rest", "leader?", "follower?", "any?",
+    };
+    size_t n_words = G_N_ELEMENTS(words);
+    const char **out = g_new(const char *, n_words + p->s->names->len + 1);
+
+    for (size_t i = 0; i < n_words; i++) {
+        out[i] = words[i];
+    }
+    for (guint i = 0; i < p->s->names->len; i++) {
+        out[n_words + i] = g_ptr_array_index(p->s->names, i);
+    }
+    out[n_words + p->s->names->len] = NULL;
+    return out;
+}
+
+static bool fail_unknown_ref(struct parser *p, const struct scn_token *tok)
+{
+    const char **candidates = ref_candidates(p);
+    const char *guess = scn_lex_suggest(tok->text, candidates);
+    bool ok;
+
+    if (guess != NULL) {
+        ok = fail_at(p, tok->column, "unknown node '%s'; did you mean '%s'?",
+                     tok->text, guess);
+    } else if (is_name_shaped(tok->text)) {
+        ok = fail_at(p, tok->column,
+                     "unbound name '%s': bind it first with 'REF as %s'",
+                     tok->text, tok->text);
+    } else {
+        ok = fail_expected(p, tok, "a node");
+    }
+    g_free(candidates);
+    return ok;
+}
+
+static bool parse_ref(struct parser *p,
+                      unsigned flags,
+                      struct scn_node_ref *ref)
+{
+    const struct scn_token *tok = next(p);
+    char *base;
+    size_t len;
+    bool leading_zero;
+    uint64_t id;
+
+    *ref = (struct scn_node_ref){.slot = SCN_NO_SLOT, .bind_slot = SCN_NO_SLOT};
+    if (tok == NULL || tok->kind != SCN_TOK_WORD) {
+        return fail_expected(p, tok, "a node");
+    }
+    if (p->rest_seen) {
+        return fail_at(p, tok->column,
+                       "'%s' follows 'rest': 'rest' must be the last node of "
+                       "a statement",
+                       tok->text);
+    }
+    len = strlen(tok->text);
+    ref->optional = len > 1 && tok->text[len - 1] == '?';
+    base = g_strndup(tok->text, ref->optional ? len - 1 : len);
+    if (strcmp(base, "leader") == 0) {
+        ref->kind = SCN_REF_LEADER;
+    } else if (strcmp(base, "follower") == 0) {
+        ref->kind = SCN_REF_FOLLOWER;
+    } else if (strcmp(base, "any") == 0) {
+        ref->kind = SCN_REF_ANY;
+    } else if (ref->optional) {
+        g_free(base);
+        return fail_at(p, tok->column,
+                       "'?' can only follow leader, follower or any, not "
+                       "'%s'",
+                       tok->text);
+    } else if (strcmp(base, "rest") == 0) {
+        if (!(flags & REF_ALLOW_REST)) {
+            g_free(base);
+            return fail_at(p, tok->column,
+                           "'rest' stands for several nodes; one node is "
+                           "needed here");
+        }
+        ref->kind = SCN_REF_REST;
+        p->rest_seen = true;
+    } else if (node_form(base, &leading_zero, &id)) {
+        g_free(base);
+        if (leading_zero) {
+            return fail_at(p, tok->column,
+                           "malformed node name '%s': no leading zeros",
+                           tok->text);
+        }
+        if (!use_node(p, tok, id)) {
+            return false;
+        }
+        ref->kind = SCN_REF_NODE;
+        ref->node = id > UINT32_MAX ? UINT32_MAX : (uint32_t)id;
+        base = NULL;
+    } else if (name_slot(p, base) != SCN_NO_SLOT) {
+        ref->kind = SCN_REF_NAME;
+        ref->slot = name_slot(p, base);
+    } else if (pending_find(p, base) != NULL) {
+        g_free(base);
+        return fail_at(p, tok->column,
+                       "name '%s' is bound in this same statement; it can "
+                       "be used from the next statement on",
+                       tok->text);
+    } else {
+        g_free(base);
+        return fail_unknown_ref(p, tok);
+    }
+    g_free(base);
+    if (!check_duplicate(p, tok, ref)) {
+        return false;
+    }
+    if (peek_is(p, "as")) {
+        return parse_binding(p, tok, ref, flags);
+    }
+    return true;
+}
+
+/* References up to the end of the line or a '|'; at least one. */
+static bool parse_list(struct parser *p,
+                       unsigned flags,
+                       struct scn_node_list *list)
+{
+    do {
+        struct scn_node_ref ref;
+
+        if (!parse_ref(p, flags, &ref)) {
+            return false;
+        }
+        scn_node_list_append(list, &ref);
+    } while (peek(p) != NULL && peek(p)->kind != SCN_TOK_BAR);
+    return true;
+}
+
+/* ---- checks ----------------------------------------------------------------
+ */
+
+static bool parse_scope(struct parser *p, struct scn_scope *scope)
+{
+    if (!take_exact(p, "on")) {
+        return false;
+    }
+    if (peek_is(p, "all")) {
+        next(p);
+        scope->kind = SCN_SCOPE_ALL;
+        return true;
+    }
+    if (peek_is(p, "majority")) {
+        next(p);
+        scope->kind = SCN_SCOPE_MAJORITY;
+        return true;
+    }
+    if (peek(p) == NULL) {
+        return fail_expected(p, NULL, "all, majority or a list of nodes");
+    }
+    scope->kind = SCN_SCOPE_NODES;
+    p->dup_active = true;
+    return parse_list(p, REF_ALLOW_REST | REF_IN_CHECK, &scope->nodes);
+}
+
+static bool parse_check(struct parser *p, struct scn_check *c)
+{
+    int i;
+    int role;
+
+    if (!take_keyword(p, "check", check_words, &i)) {
+        return false;
+    }
+    c->kind = (enum scn_check_kind)(SCN_CHECK_LEADER + i);
+    switch (c->kind) {
+    case SCN_CHECK_LEADER:
+    case SCN_CHECK_NO_LEADER:
+        if (peek(p) == NULL) {
+            return true;
+        }
+        if (!take_exact(p, c->kind == SCN_CHECK_LEADER ? "in" : "among")) {
+            return false;
+        }
+        p->dup_active = true;
+        return parse_list(p, REF_ALLOW_REST | REF_IN_CHECK, &c->nodes);
+    case SCN_CHECK_ROLE:
+        if (!parse_ref(p, REF_IN_CHECK, &c->node) ||
+            !take_keyword(p, "role", role_words, &role)) {
+            return false;
+        }
+        c->role = (enum scn_role)(SCN_ROLE_FOLLOWER + role);
+        return true;
+    case SCN_CHECK_TERM:
+        return parse_cmp(p, &c->cmp) && parse_u64(p, "a term", &c->number);
+    case SCN_CHECK_COMPLETED:
+        return parse_cmp(p, &c->cmp) && parse_u64(p, "a count", &c->number);
+    case SCN_CHECK_APPLIED:
+        return parse_cmp(p, &c->cmp) && parse_u64(p, "a count", &c->number) &&
+               parse_scope(p, &c->scope);
+    case SCN_CHECK_VALUE:
+        return parse_string(p, "a key", &c->key) && take_exact(p, "=") &&
+               parse_string(p, "a value", &c->value) &&
+               parse_scope(p, &c->scope);
+    case SCN_CHECK_ABSENT:
+        return parse_string(p, "a key", &c->key) && parse_scope(p, &c->scope);
+    case SCN_CHECK_SAME_LEADER:
+    case SCN_CHECK_CONVERGED:
+    case SCN_CHECK_LINEARIZABLE:
+    case SCN_CHECK_NO_VIOLATION:
+        return true;
+    }
+    return false;
+}
+
+/* ---- actions --------------------------------------------------------------
+ */
+
+static bool parse_via(struct parser *p, struct scn_action *a)
+{
+    if (!peek_is(p, "via")) {
+        return true;
+    }
+    next(p);
+    a->has_via = true;
+    return parse_ref(p, REF_ALLOW_AS, &a->via);
+}
+
+static bool parse_partition(struct parser *p, struct scn_action *a)
+{
+    p->dup_active = true;
+    p->partition = true;
+    for (;;) {
+        struct scn_node_list group = {0};
+        const struct scn_token *tok = peek(p);
+
+        if (tok == NULL || tok->kind == SCN_TOK_BAR) {
+            if (a->group_count == 0 && tok == NULL) {
+                return fail_expected(p, tok, "a node");
+            }
+            return fail_at(p, tok != NULL ? tok->column : p->line->end_column,
+                           "empty partition group");
+        }
+        if (!parse_list(p, REF_ALLOW_REST | REF_ALLOW_AS, &group)) {
+            scn_node_list_clear(&group);
+            return false;
+        }
+        a->groups =
+            g_renew(struct scn_node_list, a->groups, a->group_count + 1);
+        a->groups[a->group_count++] = group;
+        if (peek(p) == NULL) {
+            return true;
+        }
+        next(p); /* '|' */
+        p->group++;
+    }
+}
+
+static bool same_static_node(const struct scn_node_ref *a,
+                             const struct scn_node_ref *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    if (a->kind == SCN_REF_NODE) {
+        return a->node == b->node;
+    }
+    return a->kind == SCN_REF_NAME && a->slot == b->slot;
+}
+
+static bool parse_cut(struct parser *p, struct scn_action *a)
+{
+    const struct scn_token *to;
+
+    if (!parse_ref(p, REF_ALLOW_AS, &a->node) || !take_exact(p, "->")) {
+        return false;
+    }
+    to = peek(p);
+    if (!parse_ref(p, REF_ALLOW_AS, &a->peer)) {
+        return false;
+    }
+    if (same_static_node(&a->node, &a->peer)) {
+        return fail_at(p, to->column, "cannot cut '%s' from itself", to->text);
+    }
+    return true;
+}
+
+static bool parse_set(struct parser *p, struct scn_action *a)
+{
+    int i;
+
+    if (!take_keyword(p, "network parameter", set_words, &i)) {
+        return false;
+    }
+    switch (i) {
+    case 0:
+        a->kind = SCN_ACT_SET_DROP;
+        return parse_probability(p, &a->probability_ppm);
+    case 1:
+        a->kind = SCN_ACT_SET_DUPLICATE;
+        return parse_probability(p, &a->probability_ppm);
+    case 2:
+        a->kind = SCN_ACT_SET_REORDER;
+        return parse_probability(p, &a->probability_ppm);
+    default:
+        a->kind = SCN_ACT_SET_DELAY;
+        return parse_duration_range(p, "a delay", false, &a->delay_us_min,
+                                    &a->delay_us_max);
+    }
+}
+
+static bool parse_client(struct parser *p, struct scn_action *a)
+{
+    int i;
+
+    if (!take_keyword(p, "client request", client_words, &i)) {
+        return false;
+    }
+    a->kind = (enum scn_action_kind)(SCN_ACT_CLIENT_SET + i);
+    if (!parse_string(p, "a key", &a->key)) {
+        return false;
+    }
+    if (a->kind == SCN_ACT_CLIENT_SET &&
+        !parse_string(p, "a value", &a->value)) {
+        return false;
+    }
+    return parse_via(p, a);
+}
+
+static bool parse_action(struct parser *p, struct scn_action *a)
+{
+    const struct scn_token *tok = take_word(p, "an action");
+    int i;
+
+    if (tok == NULL) {
+        return false;
+    }
+    i = word_index(tok->text, action_words);
+    if (i < 0) {
+        if (word_index(tok->text, set_words) >= 0) {
+            return fail_at(p, tok->column,
+                           "'%s' is a header; to change it at a time, use "
+                           "'set %s'",
+                           tok->text, tok->text);
+        }
+        return fail_unknown(p, tok, "action", action_words);
+    }
+    switch (i) {
+    case 0:
+        a->kind = SCN_ACT_CRASH;
+        return parse_ref(p, REF_ALLOW_AS, &a->node);
+    case 1:
+        a->kind = SCN_ACT_RESTART;
+        return parse_ref(p, REF_ALLOW_AS, &a->node);
+    case 2:
+        a->kind = SCN_ACT_PAUSE;
+        return parse_ref(p, REF_ALLOW_AS, &a->node) && take_exact(p, "for") &&
+               parse_positive_duration(p, "a pause", &a->duration_us);
+    case 3:
+        a->kind = SCN_ACT_TIMEOUT;
+        return parse_ref(p, REF_ALLOW_AS, &a->node);
+    case 4:
+        a->kind = SCN_ACT_PARTITION;
+        return parse_partition(p, a);
+    case 5:
+        a->kind = SCN_ACT_ISOLATE;
+        return parse_ref(p, REF_ALLOW_AS, &a->node);
+    case 6:
+        a->kind = SCN_ACT_CUT;
+        return parse_cut(p, a);
+    case 7:
+        a->kind = SCN_ACT_HEAL;
+        return true;
+    case 8:
+        return parse_set(p, a);
+    case 9:
+        return parse_client(p, a);
+    case 10:
+        a->kind = SCN_ACT_LOAD;
+        return parse_rate(p, &a->rate_per_ks) && take_exact(p, "for") &&
+               parse_positive_duration(p, "a load duration", &a->duration_us) &&
+               parse_via(p, a);
+    case 11:
+        a->kind = SCN_ACT_EXPECT;
+        return parse_check(p, &a->check);
+    default:
+        a->kind = SCN_ACT_DRIFT;
+        return parse_ref(p, REF_ALLOW_AS, &a->node) &&
+               parse_drift_rate(p, &a->rate_ppm);
+    }
+}
+
+/* ---- timed statements ---------------------------------------------------- */
+
+/* Reads `T` or `A..B` from `tok` into the step's times. */
+static bool parse_when(struct parser *p,
+                       const struct scn_token *tok,
+                       struct scn_step *st,
+                       bool *window)
+{
+    const char *t = tok->text;
+    const char *dots = strstr(t, "..");
+
+    *window = dots != NULL;
+    if (dots == NULL) {
+        if (!parse_duration_text(p, t, strlen(t), tok->column, "a time",
+                                 &st->time_us)) {
+            return false;
+        }
+        st->end_us = st->time_us;
+        return true;
+    }
+    if (!parse_duration_text(p, t, (size_t)(dots - t), tok->column,
+                             "a window start", &st->time_us) ||
+        !parse_duration_text(
+            p, dots + 2, strlen(dots + 2),
+            tok->column + scn_lex_columns(t, (size_t)(dots - t)) + 2,
+            "a window end", &st->end_us)) {
+        return false;
+    }
+    if (st->time_us > st->end_us) {
+        return fail_at(p, tok->column,
+                       "empty window '%s': the end must be after the start", t);
+    }
+    if (st->time_us == st->end_us) {
+        return fail_at(p, tok->column,
+                       "empty window '%s': the end must be after the start "
+                       "(for one instant, use 'at %.*s expect ...')",
+                       t, (int)(dots - t), t);
+    }
+    return true;
+}
+
+/* Times must not go backwards and must lie within the run. */
+static bool check_time_order(struct parser *p,
+                             const struct scn_token *tok,
+                             const struct scn_step *st)
+{
+    if (p->have_time && st->time_us < p->last_time_us) {
+        char *now = duration_text(st->time_us);
+        char *before = duration_text(p->last_time_us);
+
+        fail_at(p, tok->column,
+                "time %s is before the time of the previous statement (%s, "
+                "line %u); statements must be in time order",
+                now, before, (unsigned)p->last_time_line);
+        g_free(now);
+        g_free(before);
+        return false;
+    }
+    if (st->end_us > p->s->run_us) {
+        char *when = duration_text(st->end_us);
+        char *run = duration_text(p->s->run_us);
+
+        fail_at(p, tok->column,
+                "time %s is after the end of the run (%s); see 'run'", when,
+                run);
+        g_free(when);
+        g_free(run);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_timed(struct parser *p,
+                        const struct scn_token *first,
+                        struct scn_step *st)
+{
+    bool during = strcmp(first->text, "during") == 0;
+    const struct scn_token *tok = take_word(p, "a time");
+    bool window;
+
+    if (tok == NULL || !parse_when(p, tok, st, &window)) {
+        return false;
+    }
+    if (during && !window) {
+        return fail_at(p, tok->column,
+                       "'during' needs a window 'A..B', found '%s'", tok->text);
+    }
+    if (!check_time_order(p, tok, st)) {
+        return false;
+    }
+    p->have_time = true;
+    p->last_time_us = st->time_us;
+    p->last_time_line = p->line->number;
+    st->when =
+        during ? SCN_WHEN_ALWAYS : (window ? SCN_WHEN_EVENTUALLY : SCN_WHEN_AT);
+    if (window) {
+        const struct scn_token *act = peek(p);
+
+        if (act != NULL && act->kind == SCN_TOK_WORD &&
+            strcmp(act->text, "expect") != 0 &&
+            word_index(act->text, action_words) >= 0) {
+            return fail_at(p, act->column,
+                           "a window 'A..B' only takes 'expect', found '%s'",
+                           act->text);
+        }
+        if (!take_exact(p, "expect")) {
+            return false;
+        }
+        st->action.kind = SCN_ACT_EXPECT;
+        if (!parse_check(p, &st->action.check)) {
+            return false;
+        }
+    } else if (!parse_action(p, &st->action)) {
+        return false;
+    }
+    if (st->action.kind == SCN_ACT_EXPECT &&
+        st->action.check.kind == SCN_CHECK_SAME_LEADER &&
+        st->when != SCN_WHEN_ALWAYS) {
+        return fail_at(p, first->column,
+                       "'same-leader' holds over a window: use 'during A..B "
+                       "expect same-leader'");
+    }
+    return expect_end(p);
+}
+
+/* ---- headers --------------------------------------------------------------
+ */
+
+static bool parse_on_off(struct parser *p, bool *out)
+{
+    int i;
+
+    if (!take_keyword(p, "'on' or 'off'", on_off_words, &i)) {
+        return false;
+    }
+    *out = i == 0;
+    return true;
+}
+
+/* `init NODE term T [vote NODE] [log T1 T2 ...]` */
+static bool parse_init(struct parser *p, struct scn_init *in)
+{
+    const struct scn_token *tok = peek(p);
+    struct scn_node_ref ref;
+    GArray *terms;
+
+    if (!parse_ref(p, 0, &ref)) {
+        return false;
+    }
+    if (ref.kind != SCN_REF_NODE) {
+        return fail_at(p, tok->column, "init needs a node like 'n1', not '%s'",
+                       tok->text);
+    }
+    in->node = ref.node;
+    for (guint i = 0; i < p->s->inits->len; i++) {
+        const struct scn_init *o = g_ptr_array_index(p->s->inits, i);
+
+        if (o->node == in->node) {
+            return fail_at(p, tok->column,
+                           "init for '%s' given twice (first at line %u)",
+                           tok->text, (unsigned)o->line);
+        }
+    }
+    if (!take_exact(p, "term") || !parse_u64(p, "a term", &in->term)) {
+        return false;
+    }
+    if (peek_is(p, "vote")) {
+        next(p);
+        tok = peek(p);
+        if (!parse_ref(p, 0, &ref)) {
+            return false;
+        }
+        if (ref.kind != SCN_REF_NODE) {
+            return fail_at(p, tok->column,
+                           "vote needs a node like 'n1', not '%s'", tok->text);
+        }
+        in->vote = ref.node;
+    }
+    if (peek(p) == NULL) {
+        return true;
+    }
+    if (!take_exact(p, "log")) {
+        return false;
+    }
+    terms = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    while (peek(p) != NULL) {
+        uint64_t term;
+
+        tok = peek(p);
+        if (!parse_u64(p, "a log term", &term)) {
+            g_array_free(terms, TRUE);
+            return false;
+        }
+        if (term > in->term) {
+            g_array_free(terms, TRUE);
+            return fail_at(p, tok->column,
+                           "log term %" G_GUINT64_FORMAT
+                           " is above the node's term %" G_GUINT64_FORMAT,
+                           term, in->term);
+        }
+        if (terms->len > 0 &&
+            term < g_array_index(terms, uint64_t, terms->len - 1)) {
+            fail_at(p, tok->column,
+                    "log term %" G_GUINT64_FORMAT
+                    " follows term %" G_GUINT64_FORMAT
+                    ": log terms must not decrease",
+                    term, g_array_index(terms, uint64_t, terms->len - 1));
+            g_array_free(terms, TRUE);
+            return false;
+        }
+        g_array_append_val(terms, term);
+    }
+    in->log_len = terms->len;
+    in->log_terms = in->log_len > 0
+                        ? (uint64_t *)(void *)g_array_free(terms, FALSE)
+                        : (g_array_free(terms, TRUE), NULL);
+    return true;
+}
+
+static bool parse_header_values(struct parser *p, enum header h)
+{
+    struct scn_scenario *s = p->s;
+    const struct scn_token *tok = peek(p);
+    uint64_t n;
+
+    switch (h) {
+    case HDR_CLUSTER:
+        if (!parse_u64(p, "a cluster size", &n)) {
+            return false;
+        }
+        if (n < 1 || n > SCN_CLUSTER_MAX) {
+            return fail_at(p, tok->column,
+                           "cluster size %s is out of range: it must be 1 to "
+                           "%u",
+                           tok->text, SCN_CLUSTER_MAX);
+        }
+        s->cluster = (uint32_t)n;
+        p->cluster_line = p->line->number;
+        return true;
+    case HDR_SEED:
+        return parse_u64(p, "a seed", &s->seed) && (s->has_seed = true);
+    case HDR_RUN:
+        return parse_positive_duration(p, "a run length", &s->run_us) &&
+               (s->has_run = true);
+    case HDR_TITLE:
+        g_free(s->title);
+        s->title = NULL;
+        if (!parse_string(p, "a title", &s->title)) {
+            s->title = g_path_get_basename(s->file_name);
+            return false;
+        }
+        return (s->has_title = true);
+    case HDR_ELECTION_TIMEOUT:
+        return parse_duration_range(p, "an election timeout", true,
+                                    &s->election_timeout_us_min,
+                                    &s->election_timeout_us_max) &&
+               (s->has_election_timeout = true);
+    case HDR_HEARTBEAT:
+        return parse_positive_duration(p, "a heartbeat interval",
+                                       &s->heartbeat_us) &&
+               (s->has_heartbeat = true);
+    case HDR_DELAY:
+        return parse_duration_range(p, "a delay", false, &s->delay_us_min,
+                                    &s->delay_us_max) &&
+               (s->has_delay = true);
+    case HDR_DROP:
+        return parse_probability(p, &s->drop_ppm) && (s->has_drop = true);
+    case HDR_DUPLICATE:
+        return parse_probability(p, &s->duplicate_ppm) &&
+               (s->has_duplicate = true);
+    case HDR_REORDER:
+        return parse_probability(p, &s->reorder_ppm) && (s->has_reorder = true);
+    case HDR_PREVOTE:
+        return parse_on_off(p, &s->prevote) && (s->has_prevote = true);
+    case HDR_CHECKQUORUM:
+        return parse_on_off(p, &s->checkquorum) && (s->has_checkquorum = true);
+    case HDR_CLIENT_TIMEOUT:
+        return parse_positive_duration(p, "a client timeout",
+                                       &s->client_timeout_us) &&
+               (s->has_client_timeout = true);
+    case HDR_SNAPSHOT_EVERY:
+        return parse_u64(p, "an entry count", &s->snapshot_every) &&
+               (s->has_snapshot_every = true);
+    case HDR_DISK_LATENCY:
+        if (!parse_duration(p, "a disk latency", &s->disk_write_us)) {
+            return false;
+        }
+        if (peek(p) == NULL) {
+            /* One value: every update is durable that long after it. */
+            s->disk_sync_us = s->disk_write_us;
+            s->disk_write_us = 0;
+        } else if (!parse_duration(p, "a disk latency", &s->disk_sync_us)) {
+            return false;
+        }
+        return (s->has_disk_latency = true);
+    case HDR_INIT:
+    case HDR_COUNT:
+        break;
+    }
+    return false;
+}
+
+static bool parse_header(struct parser *p,
+                         const struct scn_token *first,
+                         enum header h)
+{
+    if (p->first_timed_line != 0) {
+        return fail_at(p, first->column,
+                       "header '%s' must come before the first timed "
+                       "statement (line %u)",
+                       first->text, (unsigned)p->first_timed_line);
+    }
+    if (h == HDR_INIT) {
+        struct scn_init *in = g_new0(struct scn_init, 1);
+
+        in->line = p->line->number;
+        if (!parse_init(p, in) || !expect_end(p)) {
+            scn_init_free(in);
+            return false;
+        }
+        g_ptr_array_add(p->s->inits, in);
+        return true;
+    }
+    if (p->header_line[h] != 0) {
+        return fail_at(p, first->column,
+                       "header '%s' given twice (first at line %u)",
+                       first->text, (unsigned)p->header_line[h]);
+    }
+    p->header_line[h] = p->line->number;
+    return parse_header_values(p, h) && expect_end(p);
+}
+
+/* ---- lines and files ----------------------------------------------------- */
+
+static void commit_names(struct parser *p)
+{
+    for (guint i = 0; i < p->pending->len; i++) {
+        struct pending_name *pn =
+            &g_array_index(p->pending, struct pending_name, i);
+        uint32_t line = p->line->number;
+
+        g_ptr_array_add(p->s->names, pn->name);
+        g_hash_table_insert(p->name_slots, pn->name,
+                            GINT_TO_POINTER((gint)p->s->names->len));
+        g_array_append_val(p->name_lines, line);
+        pn->name = NULL;
+    }
+}
+
+static void reset_statement(struct parser *p, const struct scn_line *line)
+{
+    for (guint i = 0; i < p->pending->len; i++) {
+        g_free(g_array_index(p->pending, struct pending_name, i).name);
+    }
+    g_array_set_size(p->pending, 0);
+    g_array_set_size(p->refs, 0);
+    p->line = line;
+    p->pos = 0;
+    p->dup_active = false;
+    p->partition = false;
+    p->group = 0;
+    p->rest_seen = false;
+}
+
+static void parse_line(const struct scn_line *line, void *ctx)
+{
+    struct parser *p = ctx;
+    const struct scn_token *first;
+    int h;
+
+    if (p->diags->len >= SCN_DIAGS_MAX) {
+        return;
+    }
+    reset_statement(p, line);
+    first = next(p);
+    if (first->kind != SCN_TOK_WORD) {
+        fail_expected(p, first, "a statement");
+        return;
+    }
+    h = word_index(first->text, header_names);
+    if (h >= 0) {
+        parse_header(p, first, (enum header)h);
+        return;
+    }
+    if (strcmp(first->text, "at") == 0 || strcmp(first->text, "during") == 0) {
+        struct scn_step *st = g_new0(struct scn_step, 1);
+
+        st->line = line->number;
+        st->column = first->column;
+        if (p->first_timed_line == 0) {
+            p->first_timed_line = line->number;
+        }
+        if (!parse_timed(p, first, st)) {
+            scn_step_free(st);
+            return;
+        }
+        commit_names(p);
+        g_ptr_array_add(p->s->steps, st);
+        return;
+    }
+    if (word_index(first->text, action_words) >= 0) {
+        fail_at(p, first->column, "'%s' needs a time: write 'at T %s ...'",
+                first->text, first->text);
+        return;
+    }
+    fail_unknown(p, first, "statement", statement_words);
+}
+
+static void check_node_ranges(struct parser *p)
+{
+    uint32_t n = p->s->cluster;
+
+    for (guint i = 0; i < p->node_uses->len; i++) {
+        const struct node_use *u =
+            &g_array_index(p->node_uses, struct node_use, i);
+
+        if (u->id <= n) {
+            continue;
+        }
+        if (n == 1) {
+            scn_diags_add(p->diags, p->file, u->line, u->column,
+                          "node 'n%" G_GUINT64_FORMAT
+                          "' is out of range: the cluster has 1 node (n1)",
+                          u->id);
+        } else {
+            scn_diags_add(p->diags, p->file, u->line, u->column,
+                          "node 'n%" G_GUINT64_FORMAT
+                          "' is out of range: the cluster has %u nodes "
+                          "(n1..n%u)",
+                          u->id, (unsigned)n, (unsigned)n);
+        }
+    }
+}
+
+int scn_parse_buffer(const char *name,
+                     const char *data,
+                     size_t len,
+                     struct scn_scenario **out,
+                     GPtrArray *diags)
+{
+    struct parser p = {0};
+    struct scn_line no_line = {0};
+
+    *out = NULL;
+    p.file = name != NULL ? name : "<input>";
+    p.diags = scn_diags_new();
+    p.s = scn_scenario_new(p.file);
+    p.name_slots = g_hash_table_new(g_str_hash, g_str_equal);
+    p.name_lines = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    p.node_uses = g_array_new(FALSE, FALSE, sizeof(struct node_use));
+    p.pending = g_array_new(FALSE, FALSE, sizeof(struct pending_name));
+    p.refs = g_array_new(FALSE, FALSE, sizeof(struct static_ref));
+
+    if (len > SCN_INPUT_BYTES_MAX) {
+        scn_diags_add(p.diags, p.file, 0, 0,
+                      "input is %zu bytes long; the limit is %u bytes", len,
+                      SCN_INPUT_BYTES_MAX);
+    } else {
+        scn_lex(p.file, data, len, p.diags, parse_line, &p);
+        if (p.header_line[HDR_CLUSTER] == 0) {
+            scn_diags_add(p.diags, p.file, 1, 1,
+                          "missing 'cluster N' header: every scenario needs "
+                          "one");
+        } else if (p.cluster_line != 0) {
+            check_node_ranges(&p);
+        }
+    }
+    reset_statement(&p, &no_line);
+    g_array_free(p.refs, TRUE);
+    g_array_free(p.pending, TRUE);
+    g_array_free(p.node_uses, TRUE);
+    g_array_free(p.name_lines, TRUE);
+    g_hash_table_destroy(p.name_slots);
+
+    scn_diags_sort(p.diags);
+    if (p.diags->len >= SCN_DIAGS_MAX) {
+        scn_diags_add(p.diags, p.file, 0, 0,
+                      "too many errors; stopped after %u", SCN_DIAGS_MAX);
+    }
+    for (guint i = 0; i < p.diags->len; i++) {
+        g_ptr_array_add(diags, p.diags->pdata[i]);
+    }
+    g_ptr_array_set_free_func(p.diags, NULL);
+    if (p.diags->len > 0) {
+        g_ptr_array_free(p.diags, TRUE);
+        scn_scenario_free(p.s);
+        return SCN_ERR_INVALID;
+    }
+    g_ptr_array_free(p.diags, TRUE);
+    *out = p.s;
+    return SCN_OK;
+}
+
+int scn_parse_file(const char *path,
+                   struct scn_scenario **out,
+                   GPtrArray *diags)
+{
+    char *data = NULL;
+    gsize len = 0;
+    GError *error = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!g_file_get_contents(path, &data, &len, &error)) {
+        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
+                      error->message);
+        g_error_free(error);
+        return SCN_ERR_IO;
+    }
+    rc = scn_parse_buffer(path, data, len, out, diags);
+    g_free(data);
+    return rc;
+}

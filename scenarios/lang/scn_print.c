@@ -1,0 +1,409 @@
+/* scn_print.c: canonical .scn text of a scenario.
+ *
+ * Invariant: every form printed here is one the parser accepts and reads
+ * back to the same value: durations in their largest exact unit, ppm values
+ * as exact decimals, strings bare when they are bare words and quoted with
+ * \" and \\ escapes otherwise, headers in one fixed order, one step a line.
+ */
+#include "scenarios/lang/scn_print.h"
+
+#include <string.h>
+
+void scn_print_duration(GString *out, uint64_t duration_us)
+{
+    if (duration_us != 0 && duration_us % 1000000 == 0) {
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "s",
+                               duration_us / 1000000);
+    } else if (duration_us == 0) {
+        g_string_append(out, "0s");
+    } else if (duration_us % 1000 == 0) {
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "ms",
+                               duration_us / 1000);
+    } else {
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "us", duration_us);
+    }
+}
+
+/* `value` / 10^digits as an exact decimal without trailing zeros. */
+static void print_fixed(GString *out, uint64_t value, unsigned digits)
+{
+    uint64_t unit = 1;
+    uint64_t frac;
+    char buf[24];
+    int len;
+
+    for (unsigned i = 0; i < digits; i++) {
+        unit *= 10;
+    }
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT, value / unit);
+    frac = value % unit;
+    if (frac == 0) {
+        return;
+    }
+    len =
+        g_snprintf(buf, sizeof buf, "%0*" G_GUINT64_FORMAT, (int)digits, frac);
+    while (len > 0 && buf[len - 1] == '0') {
+        len--;
+    }
+    g_string_append_printf(out, ".%.*s", len, buf);
+}
+
+void scn_print_ppm(GString *out, uint64_t ppm)
+{
+    print_fixed(out, ppm, 6);
+}
+
+static bool is_bare_word(const char *s)
+{
+    if (s[0] == '\0') {
+        return false;
+    }
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        char c = s[i];
+
+        if (!g_ascii_isalnum(c) && c != '_' && c != '.' && c != ':' &&
+            c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void print_string(GString *out, const char *s)
+{
+    if (is_bare_word(s)) {
+        g_string_append(out, s);
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if (s[i] == '"' || s[i] == '\\') {
+            g_string_append_c(out, '\\');
+        }
+        g_string_append_c(out, s[i]);
+    }
+    g_string_append_c(out, '"');
+}
+
+static const char *slot_name(const struct scn_scenario *s, int32_t slot)
+{
+    if (slot < 0 || (guint)slot >= s->names->len) {
+        return "?";
+    }
+    return g_ptr_array_index(s->names, (guint)slot);
+}
+
+static void print_ref(const struct scn_scenario *s,
+                      const struct scn_node_ref *ref,
+                      GString *out)
+{
+    switch (ref->kind) {
+    case SCN_REF_NODE:
+        g_string_append_printf(out, "n%u", (unsigned)ref->node);
+        break;
+    case SCN_REF_LEADER:
+        g_string_append(out, "leader");
+        break;
+    case SCN_REF_FOLLOWER:
+        g_string_append(out, "follower");
+        break;
+    case SCN_REF_ANY:
+        g_string_append(out, "any");
+        break;
+    case SCN_REF_NAME:
+        g_string_append(out, slot_name(s, ref->slot));
+        break;
+    case SCN_REF_REST:
+        g_string_append(out, "rest");
+        break;
+    }
+    if (ref->optional) {
+        g_string_append_c(out, '?');
+    }
+    if (ref->bind_slot != SCN_NO_SLOT) {
+        g_string_append_printf(out, " as %s", slot_name(s, ref->bind_slot));
+    }
+}
+
+static void print_list(const struct scn_scenario *s,
+                       const struct scn_node_list *list,
+                       GString *out)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        g_string_append_c(out, ' ');
+        print_ref(s, &list->refs[i], out);
+    }
+}
+
+static void print_scope(const struct scn_scenario *s,
+                        const struct scn_scope *scope,
+                        GString *out)
+{
+    g_string_append(out, " on");
+    switch (scope->kind) {
+    case SCN_SCOPE_ALL:
+        g_string_append(out, " all");
+        break;
+    case SCN_SCOPE_MAJORITY:
+        g_string_append(out, " majority");
+        break;
+    case SCN_SCOPE_NODES:
+        print_list(s, &scope->nodes, out);
+        break;
+    }
+}
+
+static void print_check(const struct scn_scenario *s,
+                        const struct scn_check *c,
+                        GString *out)
+{
+    g_string_append(out, scn_check_kind_name(c->kind));
+    switch (c->kind) {
+    case SCN_CHECK_LEADER:
+    case SCN_CHECK_NO_LEADER:
+        if (c->nodes.count > 0) {
+            g_string_append(out,
+                            c->kind == SCN_CHECK_LEADER ? " in" : " among");
+            print_list(s, &c->nodes, out);
+        }
+        break;
+    case SCN_CHECK_ROLE:
+        g_string_append_c(out, ' ');
+        print_ref(s, &c->node, out);
+        g_string_append_printf(out, " %s", scn_role_name(c->role));
+        break;
+    case SCN_CHECK_TERM:
+    case SCN_CHECK_COMPLETED:
+    case SCN_CHECK_APPLIED:
+        g_string_append_printf(out, " %s %" G_GUINT64_FORMAT,
+                               scn_cmp_name(c->cmp), c->number);
+        if (c->kind == SCN_CHECK_APPLIED) {
+            print_scope(s, &c->scope, out);
+        }
+        break;
+    case SCN_CHECK_VALUE:
+        g_string_append_c(out, ' ');
+        print_string(out, c->key);
+        g_string_append(out, " = ");
+        print_string(out, c->value);
+        print_scope(s, &c->scope, out);
+        break;
+    case SCN_CHECK_ABSENT:
+        g_string_append_c(out, ' ');
+        print_string(out, c->key);
+        print_scope(s, &c->scope, out);
+        break;
+    case SCN_CHECK_SAME_LEADER:
+    case SCN_CHECK_CONVERGED:
+    case SCN_CHECK_LINEARIZABLE:
+    case SCN_CHECK_NO_VIOLATION:
+        break;
+    }
+}
+
+static void print_via(const struct scn_scenario *s,
+                      const struct scn_action *a,
+                      GString *out)
+{
+    if (a->has_via) {
+        g_string_append(out, " via ");
+        print_ref(s, &a->via, out);
+    }
+}
+
+static void print_action(const struct scn_scenario *s,
+                         const struct scn_action *a,
+                         GString *out)
+{
+    g_string_append(out, scn_action_kind_name(a->kind));
+    switch (a->kind) {
+    case SCN_ACT_CRASH:
+    case SCN_ACT_RESTART:
+    case SCN_ACT_TIMEOUT:
+    case SCN_ACT_ISOLATE:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        break;
+    case SCN_ACT_PAUSE:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        g_string_append(out, " for ");
+        scn_print_duration(out, a->duration_us);
+        break;
+    case SCN_ACT_PARTITION:
+        for (size_t i = 0; i < a->group_count; i++) {
+            if (i > 0) {
+                g_string_append(out, " |");
+            }
+            print_list(s, &a->groups[i], out);
+        }
+        break;
+    case SCN_ACT_CUT:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        g_string_append(out, " -> ");
+        print_ref(s, &a->peer, out);
+        break;
+    case SCN_ACT_HEAL:
+        break;
+    case SCN_ACT_SET_DROP:
+    case SCN_ACT_SET_DUPLICATE:
+    case SCN_ACT_SET_REORDER:
+        g_string_append_c(out, ' ');
+        scn_print_ppm(out, a->probability_ppm);
+        break;
+    case SCN_ACT_SET_DELAY:
+        g_string_append_c(out, ' ');
+        scn_print_duration(out, a->delay_us_min);
+        g_string_append_c(out, ' ');
+        scn_print_duration(out, a->delay_us_max);
+        break;
+    case SCN_ACT_CLIENT_SET:
+    case SCN_ACT_CLIENT_DELETE:
+    case SCN_ACT_CLIENT_GET:
+        g_string_append_c(out, ' ');
+        print_string(out, a->key);
+        if (a->kind == SCN_ACT_CLIENT_SET) {
+            g_string_append_c(out, ' ');
+            print_string(out, a->value);
+        }
+        print_via(s, a, out);
+        break;
+    case SCN_ACT_LOAD:
+        g_string_append_c(out, ' ');
+        print_fixed(out, a->rate_per_ks, 3);
+        g_string_append(out, "/s for ");
+        scn_print_duration(out, a->duration_us);
+        print_via(s, a, out);
+        break;
+    case SCN_ACT_DRIFT:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        g_string_append_c(out, ' ');
+        scn_print_ppm(out, a->rate_ppm);
+        break;
+    case SCN_ACT_EXPECT:
+        g_string_append_c(out, ' ');
+        print_check(s, &a->check, out);
+        break;
+    }
+}
+
+void scn_print_step(const struct scn_scenario *scenario,
+                    const struct scn_step *step,
+                    GString *out)
+{
+    g_string_append(out, step->when == SCN_WHEN_ALWAYS ? "during " : "at ");
+    scn_print_duration(out, step->time_us);
+    if (step->when != SCN_WHEN_AT) {
+        g_string_append(out, "..");
+        scn_print_duration(out, step->end_us);
+    }
+    g_string_append_c(out, ' ');
+    print_action(scenario, &step->action, out);
+}
+
+static void print_duration_header(GString *out,
+                                  const char *name,
+                                  uint64_t duration_us)
+{
+    g_string_append_printf(out, "%s ", name);
+    scn_print_duration(out, duration_us);
+    g_string_append_c(out, '\n');
+}
+
+static void print_range_header(GString *out,
+                               const char *name,
+                               uint64_t min_us,
+                               uint64_t max_us)
+{
+    g_string_append_printf(out, "%s ", name);
+    scn_print_duration(out, min_us);
+    g_string_append_c(out, ' ');
+    scn_print_duration(out, max_us);
+    g_string_append_c(out, '\n');
+}
+
+static void print_ppm_header(GString *out, const char *name, uint32_t ppm)
+{
+    g_string_append_printf(out, "%s ", name);
+    scn_print_ppm(out, ppm);
+    g_string_append_c(out, '\n');
+}
+
+static void print_init(const struct scn_init *in, GString *out)
+{
+    g_string_append_printf(out, "init n%u term %" G_GUINT64_FORMAT,
+                           (unsigned)in->node, in->term);
+    if (in->vote != 0) {
+        g_string_append_printf(out, " vote n%u", (unsigned)in->vote);
+    }
+    if (in->log_len > 0) {
+        g_string_append(out, " log");
+        for (size_t i = 0; i < in->log_len; i++) {
+            g_string_append_printf(out, " %" G_GUINT64_FORMAT,
+                                   in->log_terms[i]);
+        }
+    }
+    g_string_append_c(out, '\n');
+}
+
+void scn_print(const struct scn_scenario *s, GString *out)
+{
+    g_string_append_printf(out, "cluster %u\n", (unsigned)s->cluster);
+    if (s->has_seed) {
+        g_string_append_printf(out, "seed %" G_GUINT64_FORMAT "\n", s->seed);
+    }
+    if (s->has_run) {
+        print_duration_header(out, "run", s->run_us);
+    }
+    if (s->has_title) {
+        g_string_append(out, "title ");
+        print_string(out, s->title);
+        g_string_append_c(out, '\n');
+    }
+    if (s->has_election_timeout) {
+        print_range_header(out, "election-timeout", s->election_timeout_us_min,
+                           s->election_timeout_us_max);
+    }
+    if (s->has_heartbeat) {
+        print_duration_header(out, "heartbeat", s->heartbeat_us);
+    }
+    if (s->has_delay) {
+        print_range_header(out, "delay", s->delay_us_min, s->delay_us_max);
+    }
+    if (s->has_drop) {
+        print_ppm_header(out, "drop", s->drop_ppm);
+    }
+    if (s->has_duplicate) {
+        print_ppm_header(out, "duplicate", s->duplicate_ppm);
+    }
+    if (s->has_reorder) {
+        print_ppm_header(out, "reorder", s->reorder_ppm);
+    }
+    if (s->has_prevote) {
+        g_string_append_printf(out, "prevote %s\n", s->prevote ? "on" : "off");
+    }
+    if (s->has_checkquorum) {
+        g_string_append_printf(out, "checkquorum %s\n",
+                               s->checkquorum ? "on" : "off");
+    }
+    if (s->has_client_timeout) {
+        print_duration_header(out, "client-timeout", s->client_timeout_us);
+    }
+    if (s->has_snapshot_every) {
+        g_string_append_printf(out, "snapshot-every %" G_GUINT64_FORMAT "\n",
+                               s->snapshot_every);
+    }
+    if (s->has_disk_latency) {
+        print_range_header(out, "disk-latency", s->disk_write_us,
+                           s->disk_sync_us);
+    }
+    for (guint i = 0; i < s->inits->len; i++) {
+        print_init(g_ptr_array_index(s->inits, i), out);
+    }
+    for (guint i = 0; i < s->steps->len; i++) {
+        scn_print_step(s, g_ptr_array_index(s->steps, i), out);
+        g_string_append_c(out, '\n');
+    }
+}
