@@ -19,7 +19,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* ---- digests --------------------------------------------------------------
+/* ---- digests ----
+ *
  * Our own 64-bit hashing: FNV-1a over explicit little-endian bytes, finished
  * with the splitmix64 finaliser. The result is the same on every platform. */
 
@@ -77,8 +78,7 @@ static uint64_t chain_seed(uint64_t index, uint64_t term)
     return mix64(mix64(index ^ UINT64_C(0x243f6a8885a308d3)) ^ term);
 }
 
-/* ---- one node's mirrored log ----------------------------------------------
- */
+/* ---- one node's mirrored log ---- */
 
 struct chain_link
 {
@@ -167,19 +167,30 @@ static void log_reset(struct node_log *l, struct anchor snap)
     l->snap = snap;
 }
 
+/* How many earlier snapshot points per node stay restorable. */
+#define SAFETY_OLDER_SNAPSHOTS 4
+
 struct safety_node
 {
     enum raft_role role;
     uint64_t term;         /* the latest term reported by on_role */
     uint64_t commit_index; /* volatile: 0 after a crash */
     struct node_log log;
-    /* The snapshot point before the current one: a node whose last snapshot
-     * write was lost may restart from it, so the table keeps it. */
-    struct anchor prev_snap;
+    /* The snapshot points before the current one, oldest first: a node
+     * whose latest snapshot writes were lost restarts from one of them, so
+     * the table keeps every index from the oldest on. */
+    struct anchor older[SAFETY_OLDER_SNAPSHOTS];
 };
 
-/* ---- the global per-index table -------------------------------------------
- */
+/* Remembers the node's current snapshot point before it changes. */
+static void node_push_older(struct safety_node *n)
+{
+    memmove(&n->older[0], &n->older[1],
+            sizeof n->older[0] * (SAFETY_OLDER_SNAPSHOTS - 1));
+    n->older[SAFETY_OLDER_SNAPSHOTS - 1] = n->log.snap;
+}
+
+/* ---- the global per-index table ---- */
 
 enum slot_flag {
     SLOT_LOG = 1u << 0,       /* lm_* set */
@@ -579,8 +590,7 @@ static bool record_commit(struct sim_safety *s,
     return true;
 }
 
-/* ---- trimming --------------------------------------------------------------
- */
+/* ---- trimming ---- */
 
 static gboolean extra_below(gpointer key, gpointer value, gpointer data)
 {
@@ -604,7 +614,7 @@ static void trim(struct sim_safety *s)
     uint64_t point = UINT64_MAX;
     for (uint32_t i = 1; i <= s->n_nodes; i++) {
         const struct safety_node *n = &s->nodes[i];
-        point = MIN(point, MIN(n->log.snap.index, n->prev_snap.index));
+        point = MIN(point, MIN(n->log.snap.index, n->older[0].index));
     }
     if (point == UINT64_MAX || point <= s->base) {
         return;
@@ -636,8 +646,7 @@ static void trim(struct sim_safety *s)
     }
 }
 
-/* ---- hooks -----------------------------------------------------------------
- */
+/* ---- hooks ---- */
 
 static void leading_remove(struct sim_safety *s, uint32_t node)
 {
@@ -770,11 +779,11 @@ static bool snapshot_anchor(struct sim_safety *s,
         return true;
     }
     for (uint32_t i = 1; i <= s->n_nodes; i++) {
-        const struct anchor *a[2] = {&s->nodes[i].log.snap,
-                                     &s->nodes[i].prev_snap};
-        for (int k = 0; k < 2; k++) {
-            if (a[k]->index == index && a[k]->term == term) {
-                out->chain = a[k]->chain;
+        const struct safety_node *n = &s->nodes[i];
+        for (int k = -1; k < SAFETY_OLDER_SNAPSHOTS; k++) {
+            const struct anchor *a = k < 0 ? &n->log.snap : &n->older[k];
+            if (a->index == index && a->term == term) {
+                out->chain = a->chain;
                 return true;
             }
         }
@@ -809,7 +818,7 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
         return false;
     }
     if (snap.index != nd->log.snap.index) {
-        nd->prev_snap = nd->log.snap;
+        node_push_older(nd);
     }
     log_reset(&nd->log, snap);
     if (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
@@ -842,7 +851,7 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
         return;
     }
     g_return_if_fail(index <= log_last(&nd->log));
-    nd->prev_snap = nd->log.snap;
+    node_push_older(nd);
     log_compact(&nd->log, index);
     /* A snapshot holds only applied, hence committed, entries. */
     if (!record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,

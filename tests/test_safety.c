@@ -1,0 +1,596 @@
+/* test_safety.c: the safety checkers catch each property's violation and
+ * accept correct histories, including after compaction and restarts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sim_safety.h"
+
+/* Entry texts live here for the duration of one hook call. */
+static char texts[64][32];
+
+/* Builds n command entries with these terms; entry k's bytes are
+ * "<tag>:<first_index + k>", so equal tags give equal commands. */
+static const struct raft_entry *entries(const char *tag,
+                                        uint64_t first_index,
+                                        const uint64_t *terms,
+                                        size_t n)
+{
+    static struct raft_entry e[64];
+    cr_assert_leq(n, 64u);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(texts[k], sizeof texts[k], "%s:%llu", tag,
+                 (unsigned long long)(first_index + k));
+        e[k] = (struct raft_entry){.term = terms[k],
+                                   .type = RAFT_ENTRY_COMMAND,
+                                   .data = texts[k],
+                                   .len = strlen(texts[k])};
+    }
+    return e;
+}
+
+/* Writes entries of these terms at index on node, with the common tag "c". */
+static bool write_terms(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t index,
+                        const uint64_t *terms,
+                        size_t n)
+{
+    return sim_safety_on_log_write(s, node, index,
+                                   entries("c", index, terms, n), n);
+}
+
+static bool write_one(struct sim_safety *s,
+                      uint32_t node,
+                      uint64_t index,
+                      uint64_t term,
+                      const char *tag)
+{
+    return sim_safety_on_log_write(s, node, index,
+                                   entries(tag, index, &term, 1), 1);
+}
+
+static bool apply_one(struct sim_safety *s,
+                      uint32_t node,
+                      uint64_t index,
+                      uint64_t term,
+                      const char *tag)
+{
+    return sim_safety_on_apply(s, node, index, entries(tag, index, &term, 1));
+}
+
+static void assert_no_violation(const struct sim_safety *s)
+{
+    const struct sim_violation *v = sim_safety_violation(s);
+    cr_assert_null(v, "unexpected violation: %s", v ? v->detail : "");
+}
+
+static void assert_violation(const struct sim_safety *s,
+                             enum sim_property p,
+                             uint32_t a,
+                             uint32_t b,
+                             uint64_t term,
+                             uint64_t index,
+                             const char *detail)
+{
+    const struct sim_violation *v = sim_safety_violation(s);
+    cr_assert_not_null(v);
+    cr_assert_str_eq(sim_property_name(v->property), sim_property_name(p));
+    cr_assert_eq(v->nodes[0], a);
+    cr_assert_eq(v->nodes[1], b);
+    cr_assert_eq(v->term, term);
+    cr_assert_eq(v->index, index);
+    cr_assert_str_eq(v->detail, detail);
+}
+
+Test(safety, property_names_are_stable)
+{
+    cr_assert_str_eq(sim_property_name(SIM_PROP_ELECTION_SAFETY),
+                     "election-safety");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_LEADER_APPEND_ONLY),
+                     "leader-append-only");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_LOG_MATCHING), "log-matching");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_LEADER_COMPLETENESS),
+                     "leader-completeness");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_STATE_MACHINE_SAFETY),
+                     "state-machine-safety");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_COMMIT_MONOTONIC),
+                     "commit-monotonic");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_STATE_DIGEST), "state-digest");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_LINEARIZABILITY),
+                     "linearizability");
+}
+
+Test(safety, election_safety_allows_one_leader_per_term)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_role(s, 1, RAFT_CANDIDATE, 4));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 4));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_CANDIDATE, 4));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 4));
+    cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 4));
+    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 4, 0,
+                     "n1 and n2 were both leader in term 4.");
+    sim_safety_free(s);
+}
+
+Test(safety, election_safety_remembers_leaders_across_crashes)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 2));
+    sim_safety_on_crash(s, 3);
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 3));
+    cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
+    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 3, 2, 2, 0,
+                     "n3 and n2 were both leader in term 2.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_append_only_forbids_overwriting_own_entry)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
+    cr_assert(write_one(s, 1, 1, 2, "a"));
+    cr_assert(write_one(s, 1, 2, 2, "a"));
+    cr_assert(write_one(s, 1, 3, 2, "a"));
+    cr_assert_not(write_one(s, 1, 2, 2, "b"));
+    assert_violation(s, SIM_PROP_LEADER_APPEND_ONLY, 1, 0, 2, 2,
+                     "Leader n1 of term 2 had its log replaced from index 2, "
+                     "at or below its last index 3.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_append_only_forbids_truncating_own_log)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1};
+    cr_assert(write_terms(s, 2, 1, t, 3));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
+    cr_assert_not(sim_safety_on_log_write(s, 2, 3, NULL, 0));
+    assert_violation(s, SIM_PROP_LEADER_APPEND_ONLY, 2, 0, 2, 3,
+                     "Leader n2 of term 2 had its log replaced from index 3, "
+                     "at or below its last index 3.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_append_only_allows_truncation_after_stepping_down)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
+    cr_assert(write_one(s, 1, 1, 2, "a"));
+    cr_assert(write_one(s, 1, 2, 2, "a"));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 3));
+    cr_assert(write_one(s, 1, 2, 3, "b"));
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+Test(safety, log_matching_requires_equal_prefix_at_equal_index_and_term)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t1[] = {1, 3};
+    uint64_t t2[] = {2, 3};
+    cr_assert(write_terms(s, 1, 1, t1, 2));
+    cr_assert_not(write_terms(s, 2, 1, t2, 2));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 3, 2,
+                     "n2 and n1 both hold an entry at index 2 with term 3, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, log_matching_requires_one_command_per_index_and_term)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(write_one(s, 3, 1, 1, "x"));
+    cr_assert(write_one(s, 1, 1, 2, "y"));
+    cr_assert(write_one(s, 2, 1, 1, "x"));
+    cr_assert_not(write_one(s, 2, 1, 2, "z"));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 1,
+                     "n2 and n1 both hold an entry at index 1 with term 2, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, log_matching_checks_entries_after_a_snapshot_reset)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1, 1};
+    cr_assert(write_terms(s, 1, 1, t, 4));
+    cr_assert(sim_safety_on_commit(s, 1, 2));
+    /* n2 installs a snapshot through 2 and holds a different index 3. */
+    cr_assert(sim_safety_on_log_reset(s, 2, 2, 1, NULL, 0));
+    cr_assert_not(write_one(s, 2, 3, 1, "other"));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 1, 3,
+                     "n2 and n1 both hold an entry at index 3 with term 1, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_requires_new_leader_to_hold_commits)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1};
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert(write_terms(s, 1, 1, t, 3));
+    cr_assert(write_terms(s, 2, 1, t, 3));
+    cr_assert(sim_safety_on_commit(s, 1, 3));
+    cr_assert(write_terms(s, 3, 1, t, 2));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
+    cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 2));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 2, 3,
+                     "Leader n3 of term 2 lacks the entry committed at index 3 "
+                     "(term 1, committed by n1): its log ends at index 2.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_requires_the_committed_entry_itself)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1};
+    uint64_t other[] = {1, 2, 2};
+    cr_assert(write_terms(s, 1, 1, t, 2));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
+    cr_assert(sim_safety_on_commit(s, 1, 2));
+    cr_assert(write_terms(s, 2, 1, other, 3));
+    cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 3));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 3, 2,
+                     "Leader n2 of term 3 holds term 2 at index 2 where n1 "
+                     "committed term 1, or a different log before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_is_checked_when_a_commit_advances)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1};
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert(write_terms(s, 1, 1, t, 3));
+    cr_assert(write_terms(s, 2, 1, t, 3));
+    /* Nothing committed yet: n3 may win term 2 with an empty log. */
+    cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 2));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 2));
+    /* n2 now counts index 3 committed while n3 leads term 2 without it. */
+    cr_assert_not(sim_safety_on_commit(s, 2, 3));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 2, 2, 3,
+                     "Leader n3 of term 2 lacks the entry committed at index 3 "
+                     "(term 1, committed by n2): its log ends at index 0.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_spares_a_stale_leader_of_an_earlier_term)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t1[] = {1};
+    cr_assert(write_terms(s, 1, 1, t1, 1));
+    cr_assert(write_terms(s, 2, 1, t1, 1));
+    cr_assert(write_terms(s, 3, 1, t1, 1));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_CANDIDATE, 2));
+    /* n2 leads term 3 and commits index 2, which n1 lacks. */
+    cr_assert(sim_safety_on_role(s, 2, RAFT_LEADER, 3));
+    cr_assert(write_one(s, 2, 2, 3, "c"));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_FOLLOWER, 3));
+    cr_assert(write_one(s, 3, 2, 3, "c"));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert(sim_safety_on_commit(s, 3, 2));
+    /* Votes of term 2, granted before the voters moved to term 3, arrive
+     * late: n1 leads term 2 without index 2, which Raft allows (it can no
+     * longer commit anything). */
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+Test(safety, state_machine_safety_forbids_two_entries_applied_at_one_index)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(apply_one(s, 1, 1, 1, "a"));
+    cr_assert(apply_one(s, 2, 1, 1, "a"));
+    cr_assert(apply_one(s, 1, 2, 1, "b"));
+    cr_assert_not(apply_one(s, 3, 2, 2, "c"));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 3, 1, 2, 2,
+                     "n3 applied an entry of term 2 at index 2 where n1 "
+                     "applied a different one of term 1.");
+    sim_safety_free(s);
+}
+
+Test(safety, state_machine_safety_compares_command_bytes)
+{
+    struct sim_safety *s = sim_safety_new(2);
+    cr_assert(apply_one(s, 1, 7, 3, "a"));
+    cr_assert_not(apply_one(s, 2, 7, 3, "b"));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 3, 7,
+                     "n2 applied an entry of term 3 at index 7 where n1 "
+                     "applied a different one of term 3.");
+    sim_safety_free(s);
+}
+
+Test(safety, state_machine_safety_forbids_two_entries_committed_at_one_index)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t a[] = {1, 1};
+    uint64_t b[] = {1, 2};
+    cr_assert(write_terms(s, 1, 1, a, 2));
+    cr_assert(write_terms(s, 2, 1, b, 2));
+    cr_assert(sim_safety_on_commit(s, 1, 2));
+    cr_assert_not(sim_safety_on_commit(s, 2, 2));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 2,
+                     "n2 committed term 2 at index 2 where n1 committed term "
+                     "1, or their logs differ before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, commit_index_never_decreases_within_a_lifetime)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1, 1, 1};
+    cr_assert(write_terms(s, 2, 1, t, 5));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 1));
+    cr_assert(sim_safety_on_commit(s, 2, 3));
+    cr_assert(sim_safety_on_commit(s, 2, 5));
+    cr_assert_not(sim_safety_on_commit(s, 2, 4));
+    assert_violation(s, SIM_PROP_COMMIT_MONOTONIC, 2, 0, 1, 4,
+                     "n2's commit index went back from 5 to 4 without a "
+                     "crash.");
+    sim_safety_free(s);
+}
+
+Test(safety, commit_index_starts_over_after_a_crash)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1, 1, 1};
+    cr_assert(write_terms(s, 2, 1, t, 5));
+    cr_assert(sim_safety_on_commit(s, 2, 5));
+    sim_safety_on_crash(s, 2);
+    cr_assert(sim_safety_on_log_reset(s, 2, 0, 0, entries("c", 1, t, 5), 5));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert(sim_safety_on_commit(s, 2, 5));
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+Test(safety, equal_applied_index_implies_equal_state_digest)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_state(s, 1, 0, 0x1111));
+    cr_assert(sim_safety_on_state(s, 2, 0, 0x1111));
+    cr_assert(sim_safety_on_state(s, 1, 4, 0xabcdef));
+    cr_assert(sim_safety_on_state(s, 3, 4, 0xabcdef));
+    cr_assert_not(sim_safety_on_state(s, 2, 4, 0xabcdee));
+    assert_violation(s, SIM_PROP_STATE_DIGEST, 2, 1, 0, 4,
+                     "n2 and n1 both applied through index 4 but their state "
+                     "digests differ (0000000000abcdee and "
+                     "0000000000abcdef).");
+    sim_safety_free(s);
+}
+
+Test(safety, first_violation_is_kept_and_later_hooks_fail)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 1));
+    cr_assert_not(sim_safety_on_commit(s, 3, 0));
+    cr_assert_not(sim_safety_on_state(s, 1, 3, 1));
+    cr_assert_not(apply_one(s, 1, 1, 1, "a"));
+    cr_assert_not(write_one(s, 3, 1, 1, "a"));
+    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 1, 0,
+                     "n1 and n2 were both leader in term 1.");
+    sim_safety_free(s);
+}
+
+/* Replicates one entry of the leader's term at index to the given nodes. */
+static void replicate(struct sim_safety *s,
+                      uint64_t index,
+                      uint64_t term,
+                      const uint32_t *nodes,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(
+            write_one(s, nodes[i], index, term, "c"),
+            "replicating %llu to n%u: %s", (unsigned long long)index, nodes[i],
+            sim_safety_violation(s) ? sim_safety_violation(s)->detail : "");
+    }
+}
+
+static void commit_apply(struct sim_safety *s,
+                         uint32_t node,
+                         uint64_t from,
+                         uint64_t to,
+                         const uint64_t *terms)
+{
+    cr_assert(sim_safety_on_commit(s, node, to));
+    for (uint64_t i = from; i <= to; i++) {
+        cr_assert(apply_one(s, node, i, terms[i], "c"));
+        cr_assert(sim_safety_on_state(s, node, i, 1000 + i));
+    }
+}
+
+Test(safety, correct_cluster_history_raises_no_violation)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint32_t all[] = {1, 2, 3};
+    uint32_t n12[] = {1, 2};
+    uint32_t n23[] = {2, 3};
+    /* terms[i]: the term of the committed entry at index i. */
+    uint64_t terms[] = {0, 1, 1, 1, 2, 2, 2};
+
+    /* Term 1: n1 leads, indices 1..3 reach everyone, 4 only n1. */
+    cr_assert(sim_safety_on_role(s, 1, RAFT_CANDIDATE, 1));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 1));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_FOLLOWER, 1));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    for (uint64_t i = 1; i <= 3; i++) {
+        replicate(s, i, 1, all, 3);
+    }
+    replicate(s, 4, 1, all, 1);
+    commit_apply(s, 1, 1, 3, terms);
+    commit_apply(s, 2, 1, 2, terms);
+
+    /* n1 crashes; its write of index 4 was durable. */
+    sim_safety_on_crash(s, 1);
+    cr_assert(sim_safety_on_role(s, 2, RAFT_CANDIDATE, 2));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_FOLLOWER, 2));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
+    for (uint64_t i = 4; i <= 5; i++) {
+        replicate(s, i, 2, n23, 2);
+    }
+    commit_apply(s, 2, 3, 5, terms);
+    commit_apply(s, 3, 1, 4, terms);
+
+    /* n1 restarts from its durable log and loses its uncommitted index 4. */
+    uint64_t old[] = {1, 1, 1, 1};
+    cr_assert(sim_safety_on_log_reset(s, 1, 0, 0, entries("c", 1, old, 4), 4));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
+    uint64_t fix[] = {2, 2};
+    cr_assert(write_terms(s, 1, 4, fix, 2));
+    commit_apply(s, 1, 1, 5, terms);
+
+    /* n2 compacts through 4; n3 crashes and restarts from such a snapshot. */
+    sim_safety_on_compact(s, 2, 4);
+    sim_safety_on_compact(s, 3, 4);
+    sim_safety_on_crash(s, 3);
+    uint64_t tail[] = {2};
+    cr_assert(sim_safety_on_log_reset(s, 3, 4, 2, entries("c", 5, tail, 1), 1));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_FOLLOWER, 2));
+    cr_assert(sim_safety_on_commit(s, 3, 4));
+    cr_assert(sim_safety_on_state(s, 3, 4, 1004));
+    replicate(s, 6, 2, all + 1, 2);
+    replicate(s, 6, 2, n12, 1);
+    commit_apply(s, 2, 6, 6, terms);
+    commit_apply(s, 3, 5, 6, terms);
+
+    /* Term 3: n3 wins holding everything committed. */
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 3));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
+    cr_assert(write_one(s, 3, 7, 3, "noop"));
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+/* Every node holds indices 1..to of term 1, committed, applied and
+ * compacted through compact_to. */
+static void build_compacted(struct sim_safety *s,
+                            uint32_t n_nodes,
+                            uint64_t to,
+                            uint64_t compact_to)
+{
+    uint64_t t = 1;
+    for (uint64_t i = 1; i <= to; i++) {
+        for (uint32_t node = 1; node <= n_nodes; node++) {
+            cr_assert(write_one(s, node, i, t, "c"));
+        }
+    }
+    for (uint32_t node = 1; node <= n_nodes; node++) {
+        cr_assert(sim_safety_on_commit(s, node, to));
+        for (uint64_t i = 1; i <= to; i++) {
+            cr_assert(apply_one(s, node, i, t, "c"));
+            cr_assert(sim_safety_on_state(s, node, i, 500 + i));
+        }
+        sim_safety_on_compact(s, node, compact_to);
+    }
+}
+
+Test(safety, trimming_forgets_indices_below_every_snapshot)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    build_compacted(s, 3, 20, 10);
+    cr_assert_eq(sim_safety_tracked_indices(s), 21u);
+    /* Four more compactions per node push the oldest kept point to 10. */
+    for (uint64_t c = 11; c <= 14; c++) {
+        for (uint32_t node = 1; node <= 3; node++) {
+            sim_safety_on_compact(s, node, c);
+        }
+    }
+    cr_assert_eq(sim_safety_tracked_indices(s), 11u);
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+Test(safety, trimming_keeps_checks_working_after_compaction)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    build_compacted(s, 3, 20, 10);
+    for (uint64_t c = 11; c <= 15; c++) {
+        for (uint32_t node = 1; node <= 3; node++) {
+            sim_safety_on_compact(s, node, c);
+        }
+    }
+    cr_assert_lt(sim_safety_tracked_indices(s), 20u);
+    /* n3 restarts from its oldest kept snapshot and replays its log. */
+    sim_safety_on_crash(s, 3);
+    uint64_t t[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    cr_assert(sim_safety_on_log_reset(s, 3, 11, 1, entries("c", 12, t, 9), 9));
+    cr_assert(sim_safety_on_commit(s, 3, 20));
+    cr_assert(sim_safety_on_state(s, 3, 11, 511));
+    assert_no_violation(s);
+    /* A new leader missing committed index 20 is still caught. */
+    cr_assert(sim_safety_on_log_write(s, 2, 20, NULL, 0));
+    cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 2, 20,
+                     "Leader n2 of term 2 lacks the entry committed at index "
+                     "20 (term 1, committed by n1): its log ends at index 19.");
+    sim_safety_free(s);
+}
+
+Test(safety, trimming_keeps_log_matching_above_the_trim_point)
+{
+    struct sim_safety *s = sim_safety_new(2);
+    build_compacted(s, 2, 20, 15);
+    for (uint64_t c = 16; c <= 19; c++) {
+        for (uint32_t node = 1; node <= 2; node++) {
+            sim_safety_on_compact(s, node, c);
+        }
+    }
+    cr_assert(write_one(s, 1, 21, 2, "x"));
+    cr_assert_not(write_one(s, 2, 21, 2, "y"));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 21,
+                     "n2 and n1 both hold an entry at index 21 with term 2, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, trimming_keeps_state_machine_safety_above_the_trim_point)
+{
+    struct sim_safety *s = sim_safety_new(2);
+    build_compacted(s, 2, 20, 15);
+    for (uint64_t c = 16; c <= 19; c++) {
+        for (uint32_t node = 1; node <= 2; node++) {
+            sim_safety_on_compact(s, node, c);
+        }
+    }
+    cr_assert(apply_one(s, 1, 21, 2, "x"));
+    cr_assert_not(apply_one(s, 2, 21, 2, "y"));
+    cr_assert_eq(sim_safety_violation(s)->property,
+                 SIM_PROP_STATE_MACHINE_SAFETY);
+    cr_assert_eq(sim_safety_violation(s)->index, 21u);
+    sim_safety_free(s);
+}
+
+Test(safety, tracked_indices_stay_bounded_over_a_long_run_with_snapshots)
+{
+    enum { NODES = 3, ENTRIES = 50000, EVERY = 1000 };
+    struct sim_safety *s = sim_safety_new(NODES);
+    for (uint32_t node = 1; node <= NODES; node++) {
+        cr_assert(sim_safety_on_role(
+            s, node, node == 1 ? RAFT_LEADER : RAFT_FOLLOWER, 1));
+    }
+    size_t peak = 0;
+    for (uint64_t i = 1; i <= ENTRIES; i++) {
+        for (uint32_t node = 1; node <= NODES; node++) {
+            cr_assert(write_one(s, node, i, 1, "c"));
+            cr_assert(sim_safety_on_commit(s, node, i));
+            cr_assert(apply_one(s, node, i, 1, "c"));
+            cr_assert(sim_safety_on_state(s, node, i, i));
+            if (i % EVERY == 0) {
+                sim_safety_on_compact(s, node, i);
+            }
+        }
+        if (sim_safety_tracked_indices(s) > peak) {
+            peak = sim_safety_tracked_indices(s);
+        }
+    }
+    assert_no_violation(s);
+    /* The four older snapshot points kept per node, plus one interval. */
+    cr_assert_leq(peak, 5u * EVERY + 1);
+    sim_safety_free(s);
+}
