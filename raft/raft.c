@@ -1,0 +1,757 @@
+/* raft.c: the public interface: creation, validation, the actions, the
+ * queries, and the assembly of each call's struct raft_update.
+ *
+ * Invariant: every action either fails before changing anything (arguments
+ * and messages are validated and every allocation it may need is made first)
+ * or runs to completion and describes its effects in the update. Each action
+ * begins with raft_begin() and ends with raft_finish().
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "raft_impl.h"
+
+const char *raft_strerror(int code)
+{
+    static const char *const names[RAFT_ERROR_COUNT] = {
+        [RAFT_OK] = "ok",
+        [RAFT_ENOMEM] = "out of memory",
+        [RAFT_EINVAL] = "invalid argument or message",
+        [RAFT_ENOTLEADER] = "not the leader",
+        [RAFT_ETOOBIG] = "command or snapshot too big",
+    };
+    if (code < 0 || code >= RAFT_ERROR_COUNT) {
+        return "unknown error";
+    }
+    return names[code];
+}
+
+const char *raft_role_name(enum raft_role role)
+{
+    switch (role) {
+    case RAFT_FOLLOWER:
+        return "follower";
+    case RAFT_CANDIDATE:
+        return "candidate";
+    case RAFT_LEADER:
+        return "leader";
+    case RAFT_ROLE_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+const char *raft_message_type_name(enum raft_message_type type)
+{
+    switch (type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        return "AppendEntries";
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return "AppendEntriesResult";
+    case RAFT_MSG_REQUEST_VOTE:
+        return "RequestVote";
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return "RequestVoteResult";
+    case RAFT_MSG_PRE_VOTE:
+        return "PreVote";
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return "PreVoteResult";
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        return "InstallSnapshot";
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return "InstallSnapshotResult";
+    case RAFT_MSG_TYPE_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+void raft_config_init(struct raft_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->election_timeout_min = 150;
+    c->election_timeout_max = 300;
+    c->heartbeat_interval = 50;
+    c->max_entries_per_message = 64;
+    c->max_bytes_per_message = 64 * 1024;
+    c->max_inflight = 8;
+}
+
+struct raft_message *raft_emit(struct raft *r,
+                               enum raft_message_type type,
+                               uint64_t to)
+{
+    if (r->n_msgs == r->msgs_cap) {
+        return NULL;
+    }
+    struct raft_message *m = &r->msgs[r->n_msgs++];
+    memset(m, 0, sizeof *m);
+    m->type = type;
+    m->from = r->id;
+    m->to = to;
+    m->term = r->term;
+    return m;
+}
+
+struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
+{
+    for (size_t i = 0; i < r->n_voters; i++) {
+        if (r->progress[i].id == id) {
+            return &r->progress[i];
+        }
+    }
+    return NULL;
+}
+
+size_t raft_quorum(const struct raft *r)
+{
+    return r->n_voters / 2 + 1;
+}
+
+static bool entry_type_valid(enum raft_entry_type type)
+{
+    return type == RAFT_ENTRY_COMMAND || type == RAFT_ENTRY_NOOP;
+}
+
+static bool config_valid(const struct raft_config *c)
+{
+    if (c->id == 0 || c->voters == NULL || c->n_voters == 0 ||
+        c->n_voters > SIZE_MAX / 1024) {
+        return false;
+    }
+    if (c->election_timeout_min == 0 ||
+        c->election_timeout_min > c->election_timeout_max ||
+        c->heartbeat_interval == 0 || c->max_inflight > 65536) {
+        return false;
+    }
+    bool self = false;
+    for (size_t i = 0; i < c->n_voters; i++) {
+        if (c->voters[i] == 0) {
+            return false;
+        }
+        self = self || c->voters[i] == c->id;
+        for (size_t j = 0; j < i; j++) {
+            if (c->voters[j] == c->voters[i]) {
+                return false;
+            }
+        }
+    }
+    return self;
+}
+
+/* Durable state is valid when the snapshot is named by a nonzero (index,
+ * term) or absent, and the entries' terms are nonzero, never decrease, start
+ * at or above the snapshot's term and do not exceed the current term. */
+static bool state_valid(const struct raft_durable_state *s)
+{
+    const struct raft_snapshot *snap = &s->snapshot;
+    if ((snap->last_index == 0) != (snap->last_term == 0) ||
+        snap->last_term > s->term || (snap->len > 0 && snap->data == NULL)) {
+        return false;
+    }
+    if (s->n_entries > 0 && s->entries == NULL) {
+        return false;
+    }
+    if (s->n_entries > UINT64_MAX - snap->last_index) {
+        return false;
+    }
+    uint64_t term = snap->last_term;
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const struct raft_entry *e = &s->entries[i];
+        if (e->term == 0 || e->term < term || e->term > s->term ||
+            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
+            return false;
+        }
+        term = e->term;
+    }
+    return true;
+}
+
+static void *copy_bytes(const void *data, size_t len, bool *ok)
+{
+    *ok = true;
+    if (len == 0) {
+        return NULL;
+    }
+    void *copy = malloc(len);
+    if (copy == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    memcpy(copy, data, len);
+    return copy;
+}
+
+static int load_state(struct raft *r, const struct raft_durable_state *s)
+{
+    bool ok;
+    r->term = s->term;
+    r->vote = s->vote;
+    if (s->snapshot.last_index > 0) {
+        void *data = copy_bytes(s->snapshot.data, s->snapshot.len, &ok);
+        if (!ok) {
+            return RAFT_ENOMEM;
+        }
+        r->snapshot = s->snapshot;
+        r->snapshot.data = data;
+        raft_log_compact(&r->log, s->snapshot.last_index,
+                         s->snapshot.last_term);
+    }
+    if (raft_log_reserve(&r->log, s->n_entries + 1) != RAFT_OK) {
+        return RAFT_ENOMEM;
+    }
+    for (size_t i = 0; i < s->n_entries; i++) {
+        const struct raft_entry *e = &s->entries[i];
+        void *data = copy_bytes(e->data, e->len, &ok);
+        if (!ok) {
+            return RAFT_ENOMEM;
+        }
+        raft_log_append(&r->log, e->term, e->type, data, e->len);
+    }
+    /* §7 and Figure 2: commitIndex restarts at what the snapshot covers;
+     * everything handed back to us is durable. */
+    r->commit_index = s->snapshot.last_index;
+    r->applied_index = s->snapshot.last_index;
+    r->persisted_index = raft_log_last_index(&r->log);
+    return RAFT_OK;
+}
+
+void raft_destroy(struct raft *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    raft_replication_release_scratch(r);
+    free(r->scratch);
+    raft_log_free(&r->log);
+    free((void *)r->snapshot.data);
+    free(r->msgs);
+    free(r->match_scratch);
+    free(r->inflight_buf);
+    free(r->progress);
+    free((void *)r->config.voters);
+    free(r);
+}
+
+int raft_create(const struct raft_config *config,
+                const struct raft_durable_state *state,
+                uint64_t now,
+                struct raft **out)
+{
+    if (config == NULL || out == NULL || !config_valid(config) ||
+        (state != NULL && !state_valid(state))) {
+        return RAFT_EINVAL;
+    }
+    struct raft *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return RAFT_ENOMEM;
+    }
+    size_t n = config->n_voters;
+    size_t window = config->max_inflight > 0 ? config->max_inflight : 1;
+    r->config = *config;
+    r->config.voters = NULL;
+    uint64_t *voters = malloc(n * sizeof *voters);
+    r->config.voters = voters;
+    r->progress = calloc(n, sizeof *r->progress);
+    r->inflight_buf = calloc(n * window, sizeof *r->inflight_buf);
+    r->match_scratch = calloc(n, sizeof *r->match_scratch);
+    /* A call emits at most one heartbeat plus a full window per peer, or one
+     * message per peer, or one reply. */
+    r->msgs_cap = n * (window + 2) + 4;
+    r->msgs = calloc(r->msgs_cap, sizeof *r->msgs);
+    if (voters == NULL || r->progress == NULL || r->inflight_buf == NULL ||
+        r->match_scratch == NULL || r->msgs == NULL) {
+        raft_destroy(r);
+        return RAFT_ENOMEM;
+    }
+    memcpy(voters, config->voters, n * sizeof *voters);
+    r->id = config->id;
+    r->n_voters = n;
+    for (size_t i = 0; i < n; i++) {
+        struct raft_progress *p = &r->progress[i];
+        p->id = voters[i];
+        p->inflight = r->inflight_buf + i * window;
+        p->inflight_cap = window;
+        raft_progress_reset(p, 1);
+        if (voters[i] == config->id) {
+            r->self_slot = i;
+        }
+    }
+    raft_log_init(&r->log);
+    if (state != NULL) {
+        int rc = load_state(r, state);
+        if (rc != RAFT_OK) {
+            raft_destroy(r);
+            return rc;
+        }
+    }
+    r->role = RAFT_FOLLOWER;
+    r->now = now;
+    r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
+    r->dirty_from = RAFT_NO_INDEX;
+    raft_election_reset_timer(r);
+    *out = r;
+    return RAFT_OK;
+}
+
+/* Checks what every action needs before it may change anything: time does
+ * not go backwards, and the log has room for one more entry (a new leader's
+ * no-op, or a proposal). */
+static int raft_prologue(struct raft *r, uint64_t now)
+{
+    if (now < r->now) {
+        return RAFT_EINVAL;
+    }
+    return raft_log_reserve(&r->log, 1);
+}
+
+static void raft_begin(struct raft *r, uint64_t now)
+{
+    r->now = now;
+    r->n_msgs = 0;
+    r->dirty_from = RAFT_NO_INDEX;
+    r->snapshot_installed = false;
+    r->log_discarded = false;
+    r->start_term = r->term;
+    r->start_vote = r->vote;
+    r->start_role = r->role;
+    r->start_leader = r->leader;
+}
+
+static uint64_t next_deadline(const struct raft *r)
+{
+    if (r->role != RAFT_LEADER) {
+        return r->election_deadline;
+    }
+    uint64_t d = r->heartbeat_deadline;
+    if (r->config.check_quorum && r->quorum_deadline < d) {
+        d = r->quorum_deadline;
+    }
+    return d;
+}
+
+/* The update of a failed call: nothing to do but wait. */
+static int raft_fail(const struct raft *r, int rc, struct raft_update *u)
+{
+    if (u != NULL) {
+        memset(u, 0, sizeof *u);
+        if (r != NULL) {
+            u->term = r->term;
+            u->vote = r->vote;
+            u->commit_index = r->commit_index;
+            u->role = r->role;
+            u->leader = r->leader;
+            u->next_deadline = next_deadline(r);
+        }
+    }
+    return rc;
+}
+
+/* Points the borrowed slices of this call's messages at the log and the
+ * snapshot, now that neither moves until the next call. */
+static void fix_up_messages(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_msgs; i++) {
+        struct raft_message *m = &r->msgs[i];
+        if (m->type == RAFT_MSG_APPEND_ENTRIES &&
+            m->append_entries.n_entries > 0) {
+            const struct raft_entry *e =
+                raft_log_get(&r->log, m->append_entries.prev_log_index + 1);
+            m->append_entries.entries = e;
+            if (e == NULL) {
+                m->append_entries.n_entries = 0;
+            }
+        } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+            m->install_snapshot.snapshot = r->snapshot;
+        }
+    }
+}
+
+/* Assembles the update (struct raft_update documents the host's duties). */
+static int raft_finish(struct raft *r, struct raft_update *u)
+{
+    memset(u, 0, sizeof *u);
+    u->hard_state_changed =
+        r->term != r->start_term || r->vote != r->start_vote;
+    u->term = r->term;
+    u->vote = r->vote;
+    if (r->snapshot_installed) {
+        u->snapshot = &r->snapshot;
+    }
+
+    uint64_t last = raft_log_last_index(&r->log);
+    uint64_t from = r->dirty_from;
+    if (from <= r->log.snapshot_index) {
+        from = r->log.snapshot_index + 1;
+    }
+    if (from <= last) {
+        u->entries_index = from;
+        u->entries = raft_log_get(&r->log, from);
+        u->n_entries = (size_t)(last - from + 1);
+    } else if (r->log_discarded) {
+        /* No entries, but the log after the snapshot is gone: a host that
+         * truncates at entries_index drops it too. */
+        u->entries_index = r->log.snapshot_index + 1;
+    }
+
+    fix_up_messages(r);
+    u->messages = r->msgs;
+    u->n_messages = r->n_msgs;
+    /* A follower's or candidate's messages (votes, acknowledgements) always
+     * rest on durable state; a leader's AppendEntries may leave before its
+     * own write is durable (thesis §10.2.1) unless the hard state moved. */
+    u->sync_before_send =
+        r->n_msgs > 0 && (r->role != RAFT_LEADER || u->hard_state_changed ||
+                          r->snapshot_installed);
+
+    if (r->commit_index > r->applied_index) {
+        u->apply_index = r->applied_index + 1;
+        u->committed = raft_log_get(&r->log, u->apply_index);
+        u->n_committed = (size_t)(r->commit_index - r->applied_index);
+        r->applied_index = r->commit_index;
+    }
+    u->commit_index = r->commit_index;
+
+    u->role_changed = r->role != r->start_role;
+    u->leader_changed = r->leader != r->start_leader;
+    u->role = r->role;
+    u->leader = r->leader;
+    u->next_deadline = next_deadline(r);
+    return RAFT_OK;
+}
+
+int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
+{
+    if (r == NULL || u == NULL) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    int rc = raft_prologue(r, now);
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+    raft_begin(r, now);
+    if (r->role == RAFT_LEADER) {
+        if (r->config.check_quorum && now >= r->quorum_deadline) {
+            raft_election_check_quorum(r);
+        }
+        if (r->role == RAFT_LEADER && now >= r->heartbeat_deadline) {
+            raft_replication_heartbeat(r);
+            r->heartbeat_deadline = now + r->config.heartbeat_interval;
+        }
+    } else if (now >= r->election_deadline) {
+        raft_election_timeout(r);
+    }
+    return raft_finish(r, u);
+}
+
+static bool entries_valid(const struct raft_message *m)
+{
+    const struct raft_append_entries *ae = &m->append_entries;
+    if (ae->n_entries > 0 && ae->entries == NULL) {
+        return false;
+    }
+    if (ae->n_entries > UINT64_MAX - ae->prev_log_index) {
+        return false;
+    }
+    if ((ae->prev_log_index == 0) != (ae->prev_log_term == 0) ||
+        ae->prev_log_term > m->term) {
+        return false;
+    }
+    uint64_t term = ae->prev_log_term;
+    for (size_t i = 0; i < ae->n_entries; i++) {
+        const struct raft_entry *e = &ae->entries[i];
+        if (e->term == 0 || e->term < term || e->term > m->term ||
+            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
+            return false;
+        }
+        term = e->term;
+    }
+    return true;
+}
+
+/* Whether m is well formed and meant for us from a voter (the precondition
+ * of every rule in Figure 2; nothing else reaches the state machine). */
+static bool message_valid(struct raft *r, const struct raft_message *m)
+{
+    long type = (long)m->type;
+    if (type < RAFT_MSG_APPEND_ENTRIES || type >= RAFT_MSG_TYPE_COUNT) {
+        return false;
+    }
+    if (m->to != r->id || m->from == r->id || m->term == 0 ||
+        raft_progress_of(r, m->from) == NULL) {
+        return false;
+    }
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        return entries_valid(m);
+    case RAFT_MSG_REQUEST_VOTE:
+    case RAFT_MSG_PRE_VOTE:
+        return (m->request_vote.last_log_index == 0) ==
+                   (m->request_vote.last_log_term == 0) &&
+               m->request_vote.last_log_term <= m->term;
+    case RAFT_MSG_INSTALL_SNAPSHOT: {
+        const struct raft_snapshot *s = &m->install_snapshot.snapshot;
+        return s->last_index > 0 && s->last_term > 0 &&
+               s->last_term <= m->term && (s->len == 0 || s->data != NULL);
+    }
+    default:
+        return true;
+    }
+}
+
+int raft_receive(struct raft *r,
+                 uint64_t now,
+                 const struct raft_message *m,
+                 struct raft_update *u)
+{
+    if (r == NULL || m == NULL || u == NULL || !message_valid(r, m)) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    int rc = raft_prologue(r, now);
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+    void *snapshot_copy = NULL;
+    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+        rc = raft_replication_prepare_append(r, m);
+    } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+        bool ok;
+        snapshot_copy = copy_bytes(m->install_snapshot.snapshot.data,
+                                   m->install_snapshot.snapshot.len, &ok);
+        rc = ok ? RAFT_OK : RAFT_ENOMEM;
+    }
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+
+    raft_begin(r, now);
+    if (raft_election_observe_term(r, m)) {
+        if (r->role == RAFT_LEADER && m->term == r->term) {
+            raft_progress_of(r, m->from)->recent_active = true;
+        }
+        switch (m->type) {
+        case RAFT_MSG_APPEND_ENTRIES:
+            raft_replication_recv_append(r, m);
+            break;
+        case RAFT_MSG_APPEND_ENTRIES_RESULT:
+            raft_replication_recv_append_result(r, m);
+            break;
+        case RAFT_MSG_REQUEST_VOTE:
+            raft_election_recv_request_vote(r, m);
+            break;
+        case RAFT_MSG_REQUEST_VOTE_RESULT:
+            raft_election_recv_vote_result(r, m);
+            break;
+        case RAFT_MSG_PRE_VOTE:
+            raft_election_recv_pre_vote(r, m);
+            break;
+        case RAFT_MSG_PRE_VOTE_RESULT:
+            raft_election_recv_pre_vote_result(r, m);
+            break;
+        case RAFT_MSG_INSTALL_SNAPSHOT:
+            raft_snapshot_recv(r, m, snapshot_copy);
+            snapshot_copy = NULL;
+            break;
+        case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+            raft_snapshot_recv_result(r, m);
+            break;
+        case RAFT_MSG_TYPE_COUNT:
+            break;
+        }
+    }
+    free(snapshot_copy);
+    raft_replication_release_scratch(r);
+    return raft_finish(r, u);
+}
+
+int raft_propose(struct raft *r,
+                 uint64_t now,
+                 const void *data,
+                 size_t len,
+                 uint64_t *index,
+                 struct raft_update *u)
+{
+    if (r == NULL || u == NULL || (len > 0 && data == NULL)) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    if (now < r->now) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    if (r->role != RAFT_LEADER) {
+        return raft_fail(r, RAFT_ENOTLEADER, u);
+    }
+    if (r->config.max_command_len > 0 && len > r->config.max_command_len) {
+        return raft_fail(r, RAFT_ETOOBIG, u);
+    }
+    bool ok;
+    void *copy = copy_bytes(data, len, &ok);
+    if (!ok || raft_log_reserve(&r->log, 1) != RAFT_OK) {
+        free(copy);
+        return raft_fail(r, RAFT_ENOMEM, u);
+    }
+    raft_begin(r, now);
+    /* Figure 2, "Rules for leaders": append the command, then replicate. */
+    raft_log_append(&r->log, r->term, RAFT_ENTRY_COMMAND, copy, len);
+    uint64_t last = raft_log_last_index(&r->log);
+    raft_replication_mark_dirty(r, last);
+    if (index != NULL) {
+        *index = last;
+    }
+    raft_replication_send_all(r);
+    raft_replication_maybe_commit(r);
+    return raft_finish(r, u);
+}
+
+int raft_persisted(struct raft *r,
+                   uint64_t now,
+                   uint64_t index,
+                   uint64_t term,
+                   struct raft_update *u)
+{
+    if (r == NULL || u == NULL) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    int rc = raft_prologue(r, now);
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+    raft_begin(r, now);
+    if (index > r->persisted_index && index <= raft_log_last_index(&r->log) &&
+        raft_log_term_at(&r->log, index) == term) {
+        r->persisted_index = index;
+        raft_replication_maybe_commit(r);
+    }
+    return raft_finish(r, u);
+}
+
+int raft_compact(struct raft *r,
+                 uint64_t now,
+                 uint64_t index,
+                 const void *data,
+                 size_t len,
+                 struct raft_update *u)
+{
+    if (r == NULL || u == NULL || (len > 0 && data == NULL) ||
+        index <= r->log.snapshot_index || index > r->applied_index) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    int rc = raft_prologue(r, now);
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+    bool ok;
+    void *copy = copy_bytes(data, len, &ok);
+    if (!ok) {
+        return raft_fail(r, RAFT_ENOMEM, u);
+    }
+    raft_begin(r, now);
+    raft_snapshot_compact(r, index, copy, len);
+    return raft_finish(r, u);
+}
+
+int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u)
+{
+    if (r == NULL || u == NULL) {
+        return raft_fail(r, RAFT_EINVAL, u);
+    }
+    int rc = raft_prologue(r, now);
+    if (rc != RAFT_OK) {
+        return raft_fail(r, rc, u);
+    }
+    raft_begin(r, now);
+    raft_election_timeout(r);
+    return raft_finish(r, u);
+}
+
+uint64_t raft_id(const struct raft *r)
+{
+    return r->id;
+}
+
+enum raft_role raft_role(const struct raft *r)
+{
+    return r->role;
+}
+
+uint64_t raft_term(const struct raft *r)
+{
+    return r->term;
+}
+
+uint64_t raft_vote(const struct raft *r)
+{
+    return r->vote;
+}
+
+uint64_t raft_leader(const struct raft *r)
+{
+    return r->leader;
+}
+
+uint64_t raft_commit_index(const struct raft *r)
+{
+    return r->commit_index;
+}
+
+uint64_t raft_last_index(const struct raft *r)
+{
+    return raft_log_last_index(&r->log);
+}
+
+uint64_t raft_last_term(const struct raft *r)
+{
+    return raft_log_last_term(&r->log);
+}
+
+uint64_t raft_snapshot_index(const struct raft *r)
+{
+    return r->log.snapshot_index;
+}
+
+uint64_t raft_snapshot_term(const struct raft *r)
+{
+    return r->log.snapshot_term;
+}
+
+uint64_t raft_term_at(const struct raft *r, uint64_t index)
+{
+    return raft_log_term_at(&r->log, index);
+}
+
+bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out)
+{
+    const struct raft_entry *e = raft_log_get(&r->log, index);
+    if (e == NULL) {
+        return false;
+    }
+    *out = *e;
+    return true;
+}
+
+uint64_t raft_match_index(const struct raft *r, uint64_t peer)
+{
+    if (r->role != RAFT_LEADER) {
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_voters; i++) {
+        if (r->progress[i].id == peer) {
+            return i == r->self_slot ? r->persisted_index
+                                     : r->progress[i].match_index;
+        }
+    }
+    return 0;
+}
+
+uint64_t raft_next_index(const struct raft *r, uint64_t peer)
+{
+    if (r->role != RAFT_LEADER) {
+        return 0;
+    }
+    for (size_t i = 0; i < r->n_voters; i++) {
+        if (r->progress[i].id == peer) {
+            return i == r->self_slot ? raft_log_last_index(&r->log) + 1
+                                     : r->progress[i].next_index;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,298 @@
+/* raft_election.c: roles, terms, votes, PreVote and CheckQuorum.
+ *
+ * Invariants: the term only grows, and the vote is cleared whenever it does
+ * (Figure 2, "Rules for all servers"); a vote, once given in a term, is only
+ * ever repeated to the same candidate (Figure 2, RequestVote receiver rule 2);
+ * a PreVote never changes the term or the vote of either side (thesis §9.6).
+ * Whatever changes term or vote here is reported by raft_finish() as hard
+ * state, and raft_finish() asks for it to be durable before any message of
+ * the same update leaves.
+ */
+#include "raft_impl.h"
+
+/* splitmix64: a tiny generator owned by the core, seeded by the host. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* §5.2: election timeouts are drawn anew, uniformly from [min, max], every
+ * time the timer is armed, so that split votes do not repeat. */
+void raft_election_reset_timer(struct raft *r)
+{
+    uint64_t min = r->config.election_timeout_min;
+    uint64_t span = r->config.election_timeout_max - min;
+    uint64_t x = next_random(&r->rng);
+    uint64_t draw = span == UINT64_MAX ? x : x % (span + 1);
+    r->election_deadline = r->now + min + draw;
+}
+
+/* Figure 2, "Rules for all servers": a higher term makes us a follower of it
+ * with no vote; a current leader's message makes a candidate a follower. */
+void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
+{
+    if (term > r->term) {
+        r->term = term;
+        r->vote = 0;
+    }
+    r->role = RAFT_FOLLOWER;
+    r->leader = leader;
+    r->pre_campaigning = false;
+    if (leader != 0) {
+        r->leader_contact = r->now;
+    }
+    raft_election_reset_timer(r);
+}
+
+static void tally_reset(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_voters; i++) {
+        r->progress[i].tally = RAFT_TALLY_NONE;
+    }
+    r->progress[r->self_slot].tally = RAFT_TALLY_GRANTED;
+}
+
+static size_t tally_granted(const struct raft *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_voters; i++) {
+        n += r->progress[i].tally == RAFT_TALLY_GRANTED;
+    }
+    return n;
+}
+
+/* §5.2 and §8: the winner leads, resets every peer's progress to just past
+ * its own log, and appends a no-op of its term so that entries of earlier
+ * terms can commit (Figure 8). The caller reserved room for the no-op. */
+static void become_leader(struct raft *r)
+{
+    r->role = RAFT_LEADER;
+    r->leader = r->id;
+    r->pre_campaigning = false;
+    uint64_t next = raft_log_last_index(&r->log) + 1;
+    for (size_t i = 0; i < r->n_voters; i++) {
+        raft_progress_reset(&r->progress[i], next);
+    }
+    raft_log_append(&r->log, r->term, RAFT_ENTRY_NOOP, NULL, 0);
+    raft_replication_mark_dirty(r, next);
+    r->heartbeat_deadline = r->now + r->config.heartbeat_interval;
+    r->quorum_deadline = r->now + r->config.election_timeout_min;
+    raft_replication_send_all(r);
+    raft_replication_maybe_commit(r);
+}
+
+static void send_vote_requests(struct raft *r,
+                               enum raft_message_type type,
+                               uint64_t term)
+{
+    for (size_t i = 0; i < r->n_voters; i++) {
+        if (i == r->self_slot) {
+            continue;
+        }
+        struct raft_message *m = raft_emit(r, type, r->progress[i].id);
+        if (m != NULL) {
+            m->term = term;
+            m->request_vote.last_log_index = raft_log_last_index(&r->log);
+            m->request_vote.last_log_term = raft_log_last_term(&r->log);
+        }
+    }
+}
+
+/* §5.2: increment the term, vote for ourselves, re-arm the timer and ask
+ * every other voter. The new term and vote are hard state: raft_finish()
+ * makes the requests wait for them to be durable. */
+static void campaign(struct raft *r)
+{
+    r->term++;
+    r->vote = r->id;
+    r->role = RAFT_CANDIDATE;
+    r->leader = 0;
+    r->pre_campaigning = false;
+    tally_reset(r);
+    raft_election_reset_timer(r);
+    if (tally_granted(r) >= raft_quorum(r)) {
+        become_leader(r);
+        return;
+    }
+    send_vote_requests(r, RAFT_MSG_REQUEST_VOTE, r->term);
+}
+
+/* Thesis §9.6: ask whether we could win in term + 1 before disturbing anyone.
+ * We stay a follower with our term and vote unchanged; we forget the leader,
+ * since we no longer hear from it. */
+static void pre_campaign(struct raft *r)
+{
+    r->role = RAFT_FOLLOWER;
+    r->leader = 0;
+    r->pre_campaigning = true;
+    tally_reset(r);
+    raft_election_reset_timer(r);
+    if (tally_granted(r) >= raft_quorum(r)) {
+        campaign(r);
+        return;
+    }
+    send_vote_requests(r, RAFT_MSG_PRE_VOTE, r->term + 1);
+}
+
+void raft_election_timeout(struct raft *r)
+{
+    if (r->role == RAFT_LEADER) {
+        return;
+    }
+    if (r->config.pre_vote) {
+        pre_campaign(r);
+    } else {
+        campaign(r);
+    }
+}
+
+bool raft_election_in_lease(const struct raft *r)
+{
+    if (!r->config.pre_vote && !r->config.check_quorum) {
+        return false;
+    }
+    if (r->role == RAFT_LEADER) {
+        return true;
+    }
+    return r->leader != 0 &&
+           r->now - r->leader_contact < r->config.election_timeout_min;
+}
+
+bool raft_election_observe_term(struct raft *r, const struct raft_message *m)
+{
+    if (m->term <= r->term) {
+        return true;
+    }
+    switch (m->type) {
+    case RAFT_MSG_PRE_VOTE:
+        /* §9.6: a PreVote carries a prospective term; never adopt it. */
+        return true;
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        /* A grant echoes the term we proposed; a refusal carries the
+         * voter's real term, which we adopt below. */
+        if (m->request_vote_result.granted) {
+            return true;
+        }
+        break;
+    case RAFT_MSG_REQUEST_VOTE:
+        /* Thesis §4.2.3: while a leader is known to be alive, a disruptive
+         * candidate neither gets a vote nor bumps our term. */
+        if (raft_election_in_lease(r)) {
+            return false;
+        }
+        break;
+    default:
+        break;
+    }
+    bool from_leader = m->type == RAFT_MSG_APPEND_ENTRIES ||
+                       m->type == RAFT_MSG_INSTALL_SNAPSHOT;
+    raft_become_follower(r, m->term, from_leader ? m->from : 0);
+    return true;
+}
+
+/* §5.4.1: the candidate's log is at least as up-to-date as ours. */
+static bool log_up_to_date(const struct raft *r, const struct raft_message *m)
+{
+    uint64_t last_term = raft_log_last_term(&r->log);
+    if (m->request_vote.last_log_term != last_term) {
+        return m->request_vote.last_log_term > last_term;
+    }
+    return m->request_vote.last_log_index >= raft_log_last_index(&r->log);
+}
+
+static void reply_vote(struct raft *r,
+                       enum raft_message_type type,
+                       uint64_t to,
+                       uint64_t term,
+                       bool granted)
+{
+    struct raft_message *out = raft_emit(r, type, to);
+    if (out != NULL) {
+        out->term = term;
+        out->request_vote_result.granted = granted;
+    }
+}
+
+/* Figure 2, RequestVote receiver: 1. refuse an older term; 2. grant if we
+ * have not voted for another candidate in this term (nor follow a leader of
+ * it) and the candidate's log is up to date. Granting re-arms the timer. */
+void raft_election_recv_request_vote(struct raft *r,
+                                     const struct raft_message *m)
+{
+    bool grant = false;
+    if (m->term == r->term) {
+        bool free_to_vote =
+            (r->vote == 0 && r->leader == 0) || r->vote == m->from;
+        grant = free_to_vote && log_up_to_date(r, m);
+    }
+    if (grant) {
+        r->vote = m->from;
+        raft_election_reset_timer(r);
+    }
+    reply_vote(r, RAFT_MSG_REQUEST_VOTE_RESULT, m->from, r->term, grant);
+}
+
+/* §5.2: a candidate that gathers a majority of votes of its term leads. */
+void raft_election_recv_vote_result(struct raft *r,
+                                    const struct raft_message *m)
+{
+    if (r->role != RAFT_CANDIDATE || m->term != r->term) {
+        return; /* stale: an older election's answer */
+    }
+    struct raft_progress *p = raft_progress_of(r, m->from);
+    p->tally =
+        m->request_vote_result.granted ? RAFT_TALLY_GRANTED : RAFT_TALLY_DENIED;
+    if (tally_granted(r) >= raft_quorum(r)) {
+        become_leader(r);
+    }
+}
+
+/* Thesis §9.6: grant a PreVote for a term above ours to an up-to-date log,
+ * unless a leader is alive (§4.2.3); change nothing either way. A grant
+ * echoes the proposed term, a refusal carries ours. */
+void raft_election_recv_pre_vote(struct raft *r, const struct raft_message *m)
+{
+    bool grant =
+        m->term > r->term && !raft_election_in_lease(r) && log_up_to_date(r, m);
+    reply_vote(r, RAFT_MSG_PRE_VOTE_RESULT, m->from, grant ? m->term : r->term,
+               grant);
+}
+
+/* Thesis §9.6: a majority of PreVotes starts the real election. */
+void raft_election_recv_pre_vote_result(struct raft *r,
+                                        const struct raft_message *m)
+{
+    if (!r->pre_campaigning) {
+        return;
+    }
+    bool granted = m->request_vote_result.granted;
+    if (m->term != (granted ? r->term + 1 : r->term)) {
+        return; /* an answer to an earlier round */
+    }
+    struct raft_progress *p = raft_progress_of(r, m->from);
+    p->tally = granted ? RAFT_TALLY_GRANTED : RAFT_TALLY_DENIED;
+    if (tally_granted(r) >= raft_quorum(r)) {
+        campaign(r);
+    }
+}
+
+/* Thesis §6.2: a leader that has not heard from a majority (itself included)
+ * during the last period steps down, so a partitioned leader stops serving. */
+void raft_election_check_quorum(struct raft *r)
+{
+    size_t active = 1;
+    for (size_t i = 0; i < r->n_voters; i++) {
+        if (i != r->self_slot && r->progress[i].recent_active) {
+            active++;
+        }
+        r->progress[i].recent_active = false;
+    }
+    if (active < raft_quorum(r)) {
+        raft_become_follower(r, r->term, 0);
+        return;
+    }
+    r->quorum_deadline = r->now + r->config.election_timeout_min;
+}

@@ -1,0 +1,82 @@
+/* raft_progress.c: per-peer replication state of a leader.
+ *
+ * Invariant: match_index < next_index at all times, and nothing here lowers
+ * match_index; next_index only goes down through raft_progress_become_probe,
+ * which never sets it at or below match_index.
+ */
+#include "raft_progress.h"
+
+static void window_clear(struct raft_progress *p)
+{
+    p->inflight_head = 0;
+    p->inflight_count = 0;
+}
+
+void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
+{
+    p->match_index = 0;
+    p->next_index = next_index > 0 ? next_index : 1;
+    p->state = RAFT_PROGRESS_PROBE;
+    p->probe_paused = false;
+    p->snapshot_index = 0;
+    p->sent_at_heartbeat = 0;
+    p->recent_active = false;
+    window_clear(p);
+}
+
+void raft_progress_become_probe(struct raft_progress *p, uint64_t next_index)
+{
+    p->state = RAFT_PROGRESS_PROBE;
+    p->next_index =
+        next_index > p->match_index ? next_index : p->match_index + 1;
+    p->probe_paused = false;
+    p->snapshot_index = 0;
+    window_clear(p);
+}
+
+void raft_progress_become_replicate(struct raft_progress *p)
+{
+    p->state = RAFT_PROGRESS_REPLICATE;
+    p->next_index = p->match_index + 1;
+    p->probe_paused = false;
+    p->snapshot_index = 0;
+    p->sent_at_heartbeat = p->match_index;
+    window_clear(p);
+}
+
+void raft_progress_become_snapshot(struct raft_progress *p,
+                                   uint64_t snapshot_index)
+{
+    p->state = RAFT_PROGRESS_SNAPSHOT;
+    p->snapshot_index = snapshot_index;
+    p->probe_paused = false;
+    window_clear(p);
+}
+
+bool raft_progress_ack(struct raft_progress *p, uint64_t index)
+{
+    while (p->inflight_count > 0 && p->inflight[p->inflight_head] <= index) {
+        p->inflight_head = (p->inflight_head + 1) % p->inflight_cap;
+        p->inflight_count--;
+    }
+    if (index <= p->match_index) {
+        return false;
+    }
+    p->match_index = index;
+    if (p->next_index <= index) {
+        p->next_index = index + 1;
+    }
+    return true;
+}
+
+bool raft_progress_window_full(const struct raft_progress *p)
+{
+    return p->inflight_count >= p->inflight_cap;
+}
+
+void raft_progress_window_add(struct raft_progress *p, uint64_t last_index)
+{
+    size_t slot = (p->inflight_head + p->inflight_count) % p->inflight_cap;
+    p->inflight[slot] = last_index;
+    p->inflight_count++;
+}

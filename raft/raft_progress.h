@@ -1,0 +1,75 @@
+/* raft_progress.h: what a leader knows and expects of one peer's log.
+ *
+ * Invariant: match_index < next_index; match_index never decreases while the
+ * node leads in one term; in REPLICATE, the in-flight window holds the last
+ * indexes of the AppendEntries sent beyond match_index, in increasing order,
+ * at most inflight_cap of them.
+ */
+#ifndef RAFT_PROGRESS_H
+#define RAFT_PROGRESS_H
+
+#include "raft.h"
+
+enum raft_progress_state {
+    /* One AppendEntries at a time, to find where the logs agree. */
+    RAFT_PROGRESS_PROBE = 0,
+    /* The logs agree up to match_index: stream entries, up to a window. */
+    RAFT_PROGRESS_REPLICATE,
+    /* next_index fell into the compacted prefix: an InstallSnapshot is out. */
+    RAFT_PROGRESS_SNAPSHOT,
+};
+
+/* The election tally of one voter for the current (pre-)campaign. */
+enum raft_vote_tally {
+    RAFT_TALLY_NONE = 0, /* no answer yet */
+    RAFT_TALLY_GRANTED,  /* granted */
+    RAFT_TALLY_DENIED,   /* refused */
+};
+
+struct raft_progress
+{
+    uint64_t id;          /* the voter this slot describes */
+    uint64_t next_index;  /* Figure 2 nextIndex: the next entry to send */
+    uint64_t match_index; /* Figure 2 matchIndex: highest index known held */
+    enum raft_progress_state state; /* how entries flow to the peer */
+    bool probe_paused;       /* PROBE: a probe is out; wait for a reply */
+    uint64_t snapshot_index; /* SNAPSHOT: last index of the snapshot sent */
+    /* REPLICATE: next_index - 1 when the previous heartbeat went out; if the
+     * peer still has not acknowledged it at the next heartbeat, what was in
+     * flight is taken as lost and the peer goes back to PROBE. */
+    uint64_t sent_at_heartbeat;
+    uint64_t *inflight;    /* ring of inflight_cap last indexes, borrowed from
+                              the core's buffer for its lifetime */
+    size_t inflight_cap;   /* window size (config.max_inflight, at least 1) */
+    size_t inflight_head;  /* ring slot of the oldest message in flight */
+    size_t inflight_count; /* messages in flight */
+    bool recent_active;    /* heard from in this check_quorum period */
+    enum raft_vote_tally tally; /* answer to the current (pre-)campaign */
+};
+
+/* Resets the slot for a new leadership: PROBE at next_index, match 0. */
+void raft_progress_reset(struct raft_progress *p, uint64_t next_index);
+
+/* Enters PROBE at next_index (kept above match_index) with an empty window. */
+void raft_progress_become_probe(struct raft_progress *p, uint64_t next_index);
+
+/* Enters REPLICATE at match_index + 1 with an empty window. */
+void raft_progress_become_replicate(struct raft_progress *p);
+
+/* Enters SNAPSHOT for a snapshot ending at snapshot_index. */
+void raft_progress_become_snapshot(struct raft_progress *p,
+                                   uint64_t snapshot_index);
+
+/* Records an acknowledgement of index: raises match_index (and next_index
+ * past it) and frees the window up to it. Returns whether match_index rose;
+ * a stale or duplicated acknowledgement changes nothing (§5.3: replies may be
+ * reordered). */
+bool raft_progress_ack(struct raft_progress *p, uint64_t index);
+
+/* Whether another AppendEntries may go out in REPLICATE. */
+bool raft_progress_window_full(const struct raft_progress *p);
+
+/* Records an AppendEntries ending at last_index as in flight. */
+void raft_progress_window_add(struct raft_progress *p, uint64_t last_index);
+
+#endif /* RAFT_PROGRESS_H */

@@ -1,0 +1,457 @@
+/* raft_replication.c: AppendEntries on both sides, and the commit rule.
+ *
+ * Invariants:
+ * - a follower's log only loses entries at a real conflict, an entry at the
+ *   same index with a different term (Figure 2, AppendEntries receiver rule
+ *   3), never below its commit index, so a stale, duplicated or reordered
+ *   AppendEntries cannot delete anything;
+ * - a leader's per-peer match_index and next_index never move backwards on a
+ *   stale or reordered reply (raft_progress.c), and its commit index only
+ *   advances, by counting replicas of an entry of its own term (Figure 8);
+ * - every call here costs O(entries carried) plus O(log n) binary searches
+ *   for backtracking: nothing scans the whole log.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "raft_impl.h"
+
+void raft_replication_mark_dirty(struct raft *r, uint64_t index)
+{
+    if (index < r->dirty_from) {
+        r->dirty_from = index;
+    }
+}
+
+/* How many entries after prev fit in one AppendEntries: at most
+ * max_entries_per_message and max_bytes_per_message of command bytes, but
+ * always at least one when any follows prev. */
+static size_t batch_size(const struct raft *r, uint64_t prev)
+{
+    uint64_t last = raft_log_last_index(&r->log);
+    if (prev >= last) {
+        return 0;
+    }
+    uint64_t avail = last - prev;
+    size_t max_n = r->config.max_entries_per_message;
+    if (max_n == 0 || max_n > avail) {
+        max_n = (size_t)avail;
+    }
+    size_t max_bytes = r->config.max_bytes_per_message;
+    if (max_bytes == 0) {
+        return max_n;
+    }
+    size_t n = 0;
+    size_t bytes = 0;
+    while (n < max_n) {
+        const struct raft_entry *e = raft_log_get(&r->log, prev + 1 + n);
+        if (n > 0 && e->len > max_bytes - bytes) {
+            break;
+        }
+        bytes += e->len < max_bytes - bytes ? e->len : max_bytes - bytes;
+        n++;
+    }
+    return n;
+}
+
+/* Figure 2, AppendEntries RPC: emits one carrying the entries after prev (as
+ * many as fit, or none for a heartbeat). The entries pointer is filled in by
+ * raft_finish(), once the log no longer moves. Returns the entries sent. */
+static size_t emit_append(struct raft *r,
+                          struct raft_progress *p,
+                          uint64_t prev,
+                          bool with_entries)
+{
+    struct raft_message *m = raft_emit(r, RAFT_MSG_APPEND_ENTRIES, p->id);
+    if (m == NULL) {
+        return 0;
+    }
+    size_t n = with_entries ? batch_size(r, prev) : 0;
+    m->append_entries.prev_log_index = prev;
+    m->append_entries.prev_log_term = raft_log_term_at(&r->log, prev);
+    m->append_entries.leader_commit = r->commit_index;
+    m->append_entries.entries = NULL;
+    m->append_entries.n_entries = n;
+    return n;
+}
+
+/* PROBE: one AppendEntries from next_index - 1, then wait for its answer or
+ * the next heartbeat. An index in the compacted prefix needs a snapshot. */
+static void send_probe(struct raft *r, struct raft_progress *p)
+{
+    if (p->next_index <= r->log.snapshot_index) {
+        raft_snapshot_send(r, p);
+        return;
+    }
+    emit_append(r, p, p->next_index - 1, true);
+    p->probe_paused = true;
+}
+
+void raft_replication_send(struct raft *r, struct raft_progress *p)
+{
+    if (p == &r->progress[r->self_slot] || r->role != RAFT_LEADER) {
+        return;
+    }
+    uint64_t last = raft_log_last_index(&r->log);
+    switch (p->state) {
+    case RAFT_PROGRESS_PROBE:
+        if (!p->probe_paused) {
+            send_probe(r, p);
+        }
+        break;
+    case RAFT_PROGRESS_REPLICATE:
+        /* Pipelining: stream optimistically up to the window. */
+        while (p->next_index <= last && !raft_progress_window_full(p)) {
+            if (p->next_index <= r->log.snapshot_index) {
+                raft_snapshot_send(r, p);
+                return;
+            }
+            size_t n = emit_append(r, p, p->next_index - 1, true);
+            if (n == 0) {
+                break;
+            }
+            p->next_index += n;
+            raft_progress_window_add(p, p->next_index - 1);
+        }
+        break;
+    case RAFT_PROGRESS_SNAPSHOT:
+        break;
+    }
+}
+
+void raft_replication_send_all(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_voters; i++) {
+        raft_replication_send(r, &r->progress[i]);
+    }
+}
+
+/* §5.2: the leader's periodic AppendEntries keep followers from campaigning
+ * and carry the commit index. They also recover from loss: a PROBE peer gets
+ * its probe again, a SNAPSHOT peer its snapshot, and a REPLICATE peer that
+ * has not acknowledged what was in flight at the previous heartbeat goes
+ * back to PROBE at match_index + 1. */
+void raft_replication_heartbeat(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_voters; i++) {
+        struct raft_progress *p = &r->progress[i];
+        if (i == r->self_slot) {
+            continue;
+        }
+        switch (p->state) {
+        case RAFT_PROGRESS_PROBE:
+            send_probe(r, p);
+            break;
+        case RAFT_PROGRESS_REPLICATE:
+            if (p->match_index < p->sent_at_heartbeat) {
+                raft_progress_become_probe(p, p->match_index + 1);
+                send_probe(r, p);
+                break;
+            }
+            /* A heartbeat at the highest point known to match (the snapshot
+             * point if match_index was compacted away) verifies nothing new
+             * but lets the follower commit up to it. */
+            emit_append(r, p,
+                        p->match_index > r->log.snapshot_index
+                            ? p->match_index
+                            : r->log.snapshot_index,
+                        false);
+            p->sent_at_heartbeat = p->next_index - 1;
+            raft_replication_send(r, p);
+            break;
+        case RAFT_PROGRESS_SNAPSHOT:
+            raft_snapshot_send(r, p);
+            break;
+        }
+    }
+}
+
+/* Insertion sort, descending: n is the number of voters. */
+static void sort_descending(uint64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        while (j > 0 && v[j - 1] < x) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+/* Figure 2, "Rules for leaders", last rule: commit the highest N held by a
+ * majority (counting ourselves only up to what is durable on our own disk,
+ * thesis §10.2.1) provided log[N].term == currentTerm (§5.4.2, Figure 8). */
+void raft_replication_maybe_commit(struct raft *r)
+{
+    if (r->role != RAFT_LEADER) {
+        return;
+    }
+    for (size_t i = 0; i < r->n_voters; i++) {
+        r->match_scratch[i] =
+            i == r->self_slot ? r->persisted_index : r->progress[i].match_index;
+    }
+    sort_descending(r->match_scratch, r->n_voters);
+    uint64_t n = r->match_scratch[raft_quorum(r) - 1];
+    if (n <= r->commit_index) {
+        return;
+    }
+#ifdef RAFT_BROKEN_FOR_TESTS
+    /* Deliberately unsafe (Figure 8 violated): any term counts. */
+    bool countable = true;
+#else
+    bool countable = raft_log_term_at(&r->log, n) == r->term;
+#endif
+    if (countable) {
+        r->commit_index = n;
+    }
+}
+
+/* What an AppendEntries does to the receiver's log, computed without
+ * changing anything so that copies can be allocated first. */
+struct append_plan
+{
+    bool ok;                      /* the consistency check passed */
+    uint64_t conflict_term;       /* !ok: hint for the leader */
+    uint64_t conflict_index;      /* !ok: hint for the leader */
+    const struct raft_entry *src; /* entries to write, borrowed from m */
+    size_t n_new;                 /* how many */
+    uint64_t write_index;         /* index of src[0] */
+    bool truncate;                /* write_index is held: a real conflict */
+};
+
+/* Figure 2, AppendEntries receiver rules 2-4. Entries at or below our
+ * snapshot are committed, hence equal to the leader's, and are skipped. */
+static void plan_append(const struct raft *r,
+                        const struct raft_message *m,
+                        struct append_plan *plan)
+{
+    const struct raft_append_entries *ae = &m->append_entries;
+    uint64_t prev = ae->prev_log_index;
+    uint64_t prev_term = ae->prev_log_term;
+    const struct raft_entry *ents = ae->entries;
+    size_t n = ae->n_entries;
+    uint64_t snap = r->log.snapshot_index;
+
+    memset(plan, 0, sizeof *plan);
+    if (prev < snap) {
+        uint64_t covered = snap - prev;
+        if (covered >= n) {
+            plan->ok = true;
+            return;
+        }
+        prev = snap;
+        prev_term = ents[covered - 1].term;
+        ents += covered;
+        n -= (size_t)covered;
+    }
+    uint64_t last = raft_log_last_index(&r->log);
+    if (prev > last) {
+        plan->conflict_term = 0;
+        plan->conflict_index = last + 1;
+        return;
+    }
+    uint64_t have = raft_log_term_at(&r->log, prev);
+    if (have != prev_term) {
+        plan->conflict_term = have;
+        plan->conflict_index = raft_log_first_of_term(&r->log, prev);
+        return;
+    }
+    size_t i = 0;
+    while (i < n && prev + 1 + i <= last &&
+           raft_log_term_at(&r->log, prev + 1 + i) == ents[i].term) {
+        i++;
+    }
+    plan->ok = true;
+    if (i == n) {
+        return;
+    }
+    plan->write_index = prev + 1 + i;
+    plan->truncate = plan->write_index <= last;
+    plan->src = ents + i;
+    plan->n_new = n - i;
+    if (plan->truncate && plan->write_index <= r->commit_index) {
+        /* Only a leader that broke Figure 8 can contradict a committed
+         * entry: refuse rather than lose it. */
+        plan->ok = false;
+        plan->conflict_term = 0;
+        plan->conflict_index = r->commit_index + 1;
+    }
+}
+
+void raft_replication_release_scratch(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_scratch; i++) {
+        free(r->scratch[i]);
+        r->scratch[i] = NULL;
+    }
+    r->n_scratch = 0;
+}
+
+int raft_replication_prepare_append(struct raft *r,
+                                    const struct raft_message *m)
+{
+    struct append_plan plan;
+    plan_append(r, m, &plan);
+    if (!plan.ok || plan.n_new == 0) {
+        return RAFT_OK;
+    }
+    if (plan.n_new > r->scratch_cap) {
+        void **s = realloc(r->scratch, plan.n_new * sizeof *s);
+        if (s == NULL) {
+            return RAFT_ENOMEM;
+        }
+        r->scratch = s;
+        r->scratch_cap = plan.n_new;
+    }
+    for (size_t i = 0; i < plan.n_new; i++) {
+        void *copy = NULL;
+        if (plan.src[i].len > 0) {
+            copy = malloc(plan.src[i].len);
+            if (copy == NULL) {
+                raft_replication_release_scratch(r);
+                return RAFT_ENOMEM;
+            }
+            memcpy(copy, plan.src[i].data, plan.src[i].len);
+        }
+        r->scratch[i] = copy;
+        r->n_scratch = i + 1;
+    }
+    if (raft_log_reserve(&r->log, plan.n_new) != RAFT_OK) {
+        raft_replication_release_scratch(r);
+        return RAFT_ENOMEM;
+    }
+    return RAFT_OK;
+}
+
+/* Figure 2, AppendEntries receiver: 1. refuse an older term (and tell the
+ * stale leader ours); otherwise follow the sender, re-arm the timer, run the
+ * consistency check (2), drop a conflicting suffix (3), append what is new
+ * (4), and set commitIndex = min(leaderCommit, last index this message
+ * verified) (5), never lowering it. */
+void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
+{
+    const struct raft_append_entries *ae = &m->append_entries;
+    if (m->term < r->term) {
+        struct raft_message *out =
+            raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
+        if (out != NULL) {
+            out->append_entries_result.success = false;
+            out->append_entries_result.index = ae->prev_log_index;
+        }
+        return;
+    }
+    if (r->role == RAFT_LEADER) {
+        return; /* two leaders in one term cannot happen (§5.2) */
+    }
+    raft_become_follower(r, r->term, m->from);
+
+    struct append_plan plan;
+    plan_append(r, m, &plan);
+    struct raft_message *out =
+        raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
+    if (!plan.ok) {
+        if (out != NULL) {
+            out->append_entries_result.success = false;
+            out->append_entries_result.index = ae->prev_log_index;
+            out->append_entries_result.conflict_term = plan.conflict_term;
+            out->append_entries_result.conflict_index = plan.conflict_index;
+        }
+        return;
+    }
+    if (plan.n_new > 0) {
+        if (plan.truncate) {
+            raft_log_truncate(&r->log, plan.write_index);
+            if (r->persisted_index >= plan.write_index) {
+                r->persisted_index = plan.write_index - 1;
+            }
+        }
+        for (size_t i = 0; i < plan.n_new; i++) {
+            raft_log_append(&r->log, plan.src[i].term, plan.src[i].type,
+                            r->scratch[i], plan.src[i].len);
+            r->scratch[i] = NULL;
+        }
+        r->n_scratch = 0;
+        raft_replication_mark_dirty(r, plan.write_index);
+    }
+    uint64_t verified = ae->prev_log_index + ae->n_entries;
+    uint64_t commit =
+        ae->leader_commit < verified ? ae->leader_commit : verified;
+    if (commit > r->commit_index) {
+        r->commit_index = commit;
+    }
+    if (out != NULL) {
+        out->append_entries_result.success = true;
+        out->append_entries_result.index = verified;
+    }
+}
+
+/* Thesis §5.3 (fast backtracking): from a rejection's hints, the next index
+ * to try: just past our last entry of the follower's conflicting term if we
+ * have that term, else the first index the follower holds of it (or its log
+ * end). Always below the rejected index, so that probing makes progress. */
+static uint64_t next_from_hint(const struct raft *r,
+                               const struct raft_append_entries_result *res)
+{
+    uint64_t next = res->conflict_index;
+    if (res->conflict_term != 0) {
+        uint64_t j =
+            raft_log_last_at_most(&r->log, res->conflict_term, res->index);
+        if (j != 0 && raft_log_term_at(&r->log, j) == res->conflict_term) {
+            next = j + 1;
+        }
+    }
+    if (next > res->index) {
+        next = res->index;
+    }
+    return next > 0 ? next : 1;
+}
+
+/* Figure 2, "Rules for leaders": on success raise matchIndex/nextIndex (never
+ * lowering them) and try to commit; on failure back nextIndex off and retry.
+ * A rejection is stale, and ignored, when it cannot be the answer to what the
+ * peer's state expects: in REPLICATE one at or below match_index, in PROBE
+ * one that does not reject next_index - 1. */
+void raft_replication_recv_append_result(struct raft *r,
+                                         const struct raft_message *m)
+{
+    if (r->role != RAFT_LEADER || m->term != r->term) {
+        return;
+    }
+    const struct raft_append_entries_result *res = &m->append_entries_result;
+    struct raft_progress *p = raft_progress_of(r, m->from);
+    if (res->success) {
+        if (res->index > raft_log_last_index(&r->log)) {
+            return; /* not an answer to anything we sent */
+        }
+        bool raised = raft_progress_ack(p, res->index);
+        if (p->state == RAFT_PROGRESS_PROBE) {
+            raft_progress_become_replicate(p);
+        } else if (p->state == RAFT_PROGRESS_SNAPSHOT &&
+                   p->match_index >= p->snapshot_index) {
+            raft_progress_become_replicate(p);
+        }
+        if (raised) {
+            raft_replication_maybe_commit(r);
+        }
+        raft_replication_send(r, p);
+        return;
+    }
+    switch (p->state) {
+    case RAFT_PROGRESS_REPLICATE:
+        if (res->index <= p->match_index) {
+            return;
+        }
+        break;
+    case RAFT_PROGRESS_PROBE:
+        if (res->index != p->next_index - 1) {
+            return;
+        }
+        break;
+    case RAFT_PROGRESS_SNAPSHOT:
+        return;
+    }
+    raft_progress_become_probe(p, next_from_hint(r, res));
+    raft_replication_send(r, p);
+}
