@@ -1,0 +1,500 @@
+/* viz_common.c: error names, formats, colours, canvases and text helpers.
+ *
+ * Invariant: every colour a picture uses is defined here once, so pictures,
+ * legends and tests agree; every canvas is opened with the same font options
+ * and, for PDF, with fixed metadata, so output bytes depend only on the
+ * drawing commands.
+ */
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "viz/viz.h"
+#include "viz/viz_draw.h"
+
+static const char *const error_names[VIZ_ERROR_COUNT] = {
+    [VIZ_OK] = "success",
+    [VIZ_EINVAL] = "invalid argument",
+    [VIZ_ENOMEM] = "out of memory",
+    [VIZ_EIO] = "cannot write the picture file",
+    [VIZ_ECAIRO] = "cairo failed to draw the picture",
+};
+
+const char *viz_strerror(int code)
+{
+    if (code < 0 || code >= VIZ_ERROR_COUNT) {
+        return "unknown error";
+    }
+    return error_names[code];
+}
+
+static const char *const format_names[VIZ_FORMAT_COUNT] = {
+    [VIZ_FORMAT_PNG] = "png",
+    [VIZ_FORMAT_SVG] = "svg",
+    [VIZ_FORMAT_PDF] = "pdf",
+};
+
+const char *viz_format_extension(enum viz_format format)
+{
+    if ((int)format < 0 || format >= VIZ_FORMAT_COUNT) {
+        return "png";
+    }
+    return format_names[format];
+}
+
+bool viz_format_parse(const char *name, enum viz_format *out)
+{
+    if (name == NULL) {
+        return false;
+    }
+    for (int i = 0; i < VIZ_FORMAT_COUNT; i++) {
+        if (g_ascii_strcasecmp(name, format_names[i]) == 0) {
+            *out = (enum viz_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static const char *const messages_names[VIZ_MESSAGES_COUNT] = {
+    [VIZ_MESSAGES_AUTO] = "auto",
+    [VIZ_MESSAGES_ALL] = "all",
+    [VIZ_MESSAGES_NO_HEARTBEATS] = "no-heartbeats",
+    [VIZ_MESSAGES_NONE] = "none",
+};
+
+bool viz_messages_parse(const char *name, enum viz_messages *out)
+{
+    if (name == NULL) {
+        return false;
+    }
+    for (int i = 0; i < VIZ_MESSAGES_COUNT; i++) {
+        if (g_ascii_strcasecmp(name, messages_names[i]) == 0) {
+            *out = (enum viz_messages)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void viz_options_init(struct viz_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = VIZ_FORMAT_PNG;
+    o->messages = VIZ_MESSAGES_AUTO;
+}
+
+/* ---- colours ----------------------------------------------------------- */
+
+struct viz_rgb viz_hex(uint32_t rgb)
+{
+    struct viz_rgb c = {
+        .r = (double)((rgb >> 16) & 0xff) / 255.0,
+        .g = (double)((rgb >> 8) & 0xff) / 255.0,
+        .b = (double)(rgb & 0xff) / 255.0,
+    };
+    return c;
+}
+
+struct viz_rgb viz_lighten(struct viz_rgb c, double amount)
+{
+    struct viz_rgb out = {
+        .r = c.r + (1.0 - c.r) * amount,
+        .g = c.g + (1.0 - c.g) * amount,
+        .b = c.b + (1.0 - c.b) * amount,
+    };
+    return out;
+}
+
+/* Roles differ in lightness as well as hue (light sky blue, orange, dark
+ * blue, from the Okabe-Ito palette), so they stay apart for every kind of
+ * colour blindness and in greyscale print. */
+struct viz_rgb viz_role_color(enum raft_role role)
+{
+    switch (role) {
+    case RAFT_CANDIDATE:
+        return viz_hex(0xe69f00);
+    case RAFT_LEADER:
+        return viz_hex(0x0072b2);
+    case RAFT_FOLLOWER:
+    case RAFT_ROLE_COUNT:
+        break;
+    }
+    return viz_hex(0xa6d4f2);
+}
+
+struct viz_rgb viz_crashed_color(void)
+{
+    return viz_hex(0xa0a0a0);
+}
+
+/* Light, mutually distinct fills that carry black text (ColorBrewer Set3). */
+static const uint32_t term_palette[] = {
+    0x8dd3c7, 0xffffb3, 0xbebada, 0xfb8072,
+    0x80b1d3, 0xfdb462, 0xb3de69, 0xfccde5,
+};
+
+struct viz_rgb viz_term_color(uint64_t term)
+{
+    if (term == 0) {
+        return viz_hex(0xffffff);
+    }
+    size_t n = sizeof term_palette / sizeof term_palette[0];
+    return viz_hex(term_palette[(term - 1) % n]);
+}
+
+struct viz_rgb viz_message_color(enum raft_message_type type,
+                                 bool heartbeat,
+                                 bool ok)
+{
+    (void)ok;
+    switch (type) {
+    case RAFT_MSG_REQUEST_VOTE:
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return viz_hex(0xd55e00);
+    case RAFT_MSG_PRE_VOTE:
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return viz_hex(0xcc79a7);
+    case RAFT_MSG_APPEND_ENTRIES:
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return heartbeat ? viz_hex(0xa9d8c8) : viz_hex(0x009e73);
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return viz_hex(0x6a3d9a);
+    case RAFT_MSG_TYPE_COUNT:
+        break;
+    }
+    return viz_hex(0x555555);
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+const char *viz_role_label(enum raft_role role)
+{
+    switch (role) {
+    case RAFT_FOLLOWER:
+        return "follower";
+    case RAFT_CANDIDATE:
+        return "candidate";
+    case RAFT_LEADER:
+        return "leader";
+    case RAFT_ROLE_COUNT:
+        break;
+    }
+    return "?";
+}
+
+const char *viz_message_label(enum raft_message_type type)
+{
+    switch (type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        return "AppendEntries";
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return "AppendEntries reply";
+    case RAFT_MSG_REQUEST_VOTE:
+        return "RequestVote";
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return "RequestVote reply";
+    case RAFT_MSG_PRE_VOTE:
+        return "PreVote";
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return "PreVote reply";
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        return "InstallSnapshot";
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return "InstallSnapshot reply";
+    case RAFT_MSG_TYPE_COUNT:
+        break;
+    }
+    return "message";
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+void viz_format_time(uint64_t t_us, char *buf, size_t len)
+{
+    if (t_us == 0) {
+        g_snprintf(buf, len, "0");
+    } else if (t_us % 1000 != 0 && t_us < 10000) {
+        g_snprintf(buf, len, "%" G_GUINT64_FORMAT " us", t_us);
+    } else if (t_us < 1000000) {
+        uint64_t ms = t_us / 1000;
+        uint64_t frac = t_us % 1000;
+        if (frac == 0) {
+            g_snprintf(buf, len, "%" G_GUINT64_FORMAT " ms", ms);
+        } else {
+            g_snprintf(buf, len, "%" G_GUINT64_FORMAT ".%03u ms", ms,
+                       (unsigned)frac);
+            /* Trim trailing zeros of the fraction. */
+            char *end = strstr(buf, " ms");
+            char *p = end - 1;
+            while (*p == '0') {
+                p--;
+            }
+            memmove(p + 1, end, strlen(end) + 1);
+        }
+    } else {
+        uint64_t s = t_us / 1000000;
+        uint64_t frac = t_us % 1000000;
+        if (frac == 0) {
+            g_snprintf(buf, len, "%" G_GUINT64_FORMAT " s", s);
+        } else {
+            g_snprintf(buf, len, "%" G_GUINT64_FORMAT ".%06u s", s,
+                       (unsigned)frac);
+            char *end = strstr(buf, " s");
+            char *p = end - 1;
+            while (*p == '0') {
+                p--;
+            }
+            memmove(p + 1, end, strlen(end) + 1);
+        }
+    }
+}
+
+uint64_t viz_nice_step(double min_us)
+{
+    uint64_t decade = 1;
+    for (;;) {
+        static const uint64_t mult[] = {1, 2, 5};
+        for (size_t i = 0; i < 3; i++) {
+            if ((double)(mult[i] * decade) >= min_us) {
+                return mult[i] * decade;
+            }
+        }
+        if (decade > UINT64_MAX / 100) {
+            return decade * 10;
+        }
+        decade *= 10;
+    }
+}
+
+bool viz_row_take(struct viz_row *row, double x0, double x1, double gap)
+{
+    if (x0 < row->right) {
+        return false;
+    }
+    row->right = x1 + gap;
+    return true;
+}
+
+/* ---- text -------------------------------------------------------------- */
+
+static void apply_font_options(cairo_t *cr)
+{
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_font_options_set_antialias(fo, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+    cairo_set_font_options(cr, fo);
+    cairo_font_options_destroy(fo);
+}
+
+void viz_font(cairo_t *cr, double size, bool bold)
+{
+    cairo_select_font_face(
+        cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
+        bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+double viz_text_width(cairo_t *cr, const char *s)
+{
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, s, &ext);
+    return ext.x_advance;
+}
+
+double viz_text(cairo_t *cr,
+                double x,
+                double y,
+                const char *s,
+                enum viz_align align)
+{
+    double w = viz_text_width(cr, s);
+    double x0 = x;
+    if (align == VIZ_ALIGN_CENTER) {
+        x0 = x - w / 2.0;
+    } else if (align == VIZ_ALIGN_RIGHT) {
+        x0 = x - w;
+    }
+    cairo_move_to(cr, x0, y);
+    cairo_show_text(cr, s);
+    cairo_new_path(cr);
+    return w;
+}
+
+void viz_set_rgb(cairo_t *cr, struct viz_rgb c)
+{
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+}
+
+void viz_set_rgba(cairo_t *cr, struct viz_rgb c, double alpha)
+{
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
+}
+
+cairo_t *viz_measure_new(void)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 4, 4);
+    cairo_t *cr = cairo_create(s);
+    cairo_surface_destroy(s);
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(cr);
+        return NULL;
+    }
+    apply_font_options(cr);
+    return cr;
+}
+
+void viz_measure_free(cairo_t *cr)
+{
+    cairo_destroy(cr);
+}
+
+/* ---- canvases ---------------------------------------------------------- */
+
+int viz_canvas_open(struct viz_canvas *c,
+                    enum viz_format format,
+                    const char *path,
+                    int width,
+                    int height)
+{
+    if (path == NULL || width <= 0 || height <= 0 || (int)format < 0 ||
+        format >= VIZ_FORMAT_COUNT) {
+        return VIZ_EINVAL;
+    }
+    memset(c, 0, sizeof *c);
+    c->format = format;
+    c->path = path;
+    c->tmp_path = g_strconcat(path, ".part", NULL);
+
+    switch (format) {
+    case VIZ_FORMAT_PNG:
+        c->surface =
+            cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+        break;
+    case VIZ_FORMAT_SVG:
+        c->surface = cairo_svg_surface_create(c->tmp_path, width, height);
+        if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS) {
+            cairo_svg_surface_restrict_to_version(c->surface,
+                                                  CAIRO_SVG_VERSION_1_1);
+            cairo_svg_surface_set_document_unit(c->surface, CAIRO_SVG_UNIT_PX);
+        }
+        break;
+    case VIZ_FORMAT_PDF:
+        c->surface = cairo_pdf_surface_create(c->tmp_path, width, height);
+        if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS) {
+            /* cairo stamps today's date unless told otherwise; an empty
+             * date leaves CreationDate out, so the bytes stay the same. */
+            cairo_pdf_surface_set_metadata(
+                c->surface, CAIRO_PDF_METADATA_CREATOR, "raftsim");
+            cairo_pdf_surface_set_metadata(c->surface,
+                                           CAIRO_PDF_METADATA_CREATE_DATE, "");
+        }
+        break;
+    case VIZ_FORMAT_COUNT:
+        break;
+    }
+    cairo_status_t st = cairo_surface_status(c->surface);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        int code = st == CAIRO_STATUS_WRITE_ERROR ? VIZ_EIO
+                   : st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM
+                                                  : VIZ_ECAIRO;
+        cairo_surface_destroy(c->surface);
+        (void)g_remove(c->tmp_path);
+        g_free(c->tmp_path);
+        memset(c, 0, sizeof *c);
+        return code;
+    }
+    c->cr = cairo_create(c->surface);
+    apply_font_options(c->cr);
+    cairo_set_source_rgb(c->cr, 1, 1, 1);
+    cairo_paint(c->cr);
+    return VIZ_OK;
+}
+
+int viz_canvas_close(struct viz_canvas *c, bool keep)
+{
+    int code = VIZ_OK;
+    cairo_status_t st = cairo_status(c->cr);
+    cairo_destroy(c->cr);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        code = st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_ECAIRO;
+    }
+    if (c->format == VIZ_FORMAT_PNG) {
+        if (code == VIZ_OK && keep) {
+            st = cairo_surface_write_to_png(c->surface, c->tmp_path);
+            if (st != CAIRO_STATUS_SUCCESS) {
+                code = st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_EIO;
+            }
+        }
+    } else {
+        cairo_surface_finish(c->surface);
+        st = cairo_surface_status(c->surface);
+        if (code == VIZ_OK && st != CAIRO_STATUS_SUCCESS) {
+            code = st == CAIRO_STATUS_WRITE_ERROR ? VIZ_EIO : VIZ_ECAIRO;
+        }
+    }
+    cairo_surface_destroy(c->surface);
+    if (code == VIZ_OK && keep) {
+        if (g_rename(c->tmp_path, c->path) != 0) {
+            code = VIZ_EIO;
+        }
+    }
+    if (code != VIZ_OK || !keep) {
+        (void)g_remove(c->tmp_path);
+    }
+    g_free(c->tmp_path);
+    memset(c, 0, sizeof *c);
+    return code;
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+char *viz_frame_path(const char *dir,
+                     uint32_t frame,
+                     enum viz_frame_kind kind,
+                     enum viz_format format)
+{
+    char name[64];
+    g_snprintf(name, sizeof name, "%s-%06u.%s",
+               kind == VIZ_FRAME_LOG ? "log" : "timeline", (unsigned)frame,
+               viz_format_extension(format));
+    return g_build_filename(dir, name, NULL);
+}
+
+int viz_frame_write(const char *dir,
+                    uint32_t frame,
+                    uint64_t at_us,
+                    const struct viz_run *run,
+                    const struct viz_options *opts,
+                    const struct viz_log_view *log)
+{
+    if (dir == NULL || run == NULL) {
+        return VIZ_EINVAL;
+    }
+    struct viz_options o;
+    if (opts != NULL) {
+        o = *opts;
+    } else {
+        viz_options_init(&o);
+    }
+    o.until_now = true;
+    o.now_us = at_us;
+
+    char *path = viz_frame_path(dir, frame, VIZ_FRAME_TIMELINE, o.format);
+    int code = viz_timeline_write(run, &o, path);
+    g_free(path);
+    if (code != VIZ_OK || log == NULL) {
+        return code;
+    }
+    path = viz_frame_path(dir, frame, VIZ_FRAME_LOG, o.format);
+    code = viz_log_write(log, o.format, path);
+    g_free(path);
+    return code;
+}

@@ -1,0 +1,96 @@
+/* viz_draw.h: drawing helpers shared by the timeline and the log diagram
+ * (private to viz/).
+ *
+ * A canvas writes to a temporary file beside its destination and renames it
+ * into place only once the picture is complete, so a failed call never leaves
+ * a truncated picture at the destination. Every canvas uses the same font
+ * options (no hinting, no metric hinting), so text measures the same in all
+ * three formats and layouts agree with what is drawn.
+ */
+#ifndef VIZ_DRAW_H
+#define VIZ_DRAW_H
+
+#include <cairo.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "viz/viz.h"
+
+struct viz_canvas
+{
+    enum viz_format format;
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    char *tmp_path;   /* owned */
+    const char *path; /* borrowed until viz_canvas_close() */
+};
+
+/* Opens a white width x height canvas that will land at path (borrowed until
+ * viz_canvas_close()). On failure nothing is left open or on disk. */
+int viz_canvas_open(struct viz_canvas *c,
+                    enum viz_format format,
+                    const char *path,
+                    int width,
+                    int height);
+
+/* Finishes the picture and moves it to its path when keep is true; removes
+ * it otherwise. Frees everything the canvas holds in either case. */
+int viz_canvas_close(struct viz_canvas *c, bool keep);
+
+/* A scratch context for measuring text with the canvas font options; free it
+ * with viz_measure_free(). NULL when cairo cannot allocate. */
+cairo_t *viz_measure_new(void);
+void viz_measure_free(cairo_t *cr);
+
+/* Selects the sans-serif face at size, bold or not, with the shared font
+ * options. */
+void viz_font(cairo_t *cr, double size, bool bold);
+
+/* Advance width of s in the current font. */
+double viz_text_width(cairo_t *cr, const char *s);
+
+enum viz_align {
+    VIZ_ALIGN_LEFT = 0,
+    VIZ_ALIGN_CENTER,
+    VIZ_ALIGN_RIGHT,
+};
+
+/* Draws s with its baseline at y, aligned to x; returns its width. */
+double viz_text(cairo_t *cr,
+                double x,
+                double y,
+                const char *s,
+                enum viz_align align);
+
+void viz_set_rgb(cairo_t *cr, struct viz_rgb c);
+void viz_set_rgba(cairo_t *cr, struct viz_rgb c, double alpha);
+
+/* c mixed towards white by amount in [0, 1]. */
+struct viz_rgb viz_lighten(struct viz_rgb c, double amount);
+
+/* Colour of a hexadecimal 0xRRGGBB value. */
+struct viz_rgb viz_hex(uint32_t rgb);
+
+/* Short names for pictures. */
+const char *viz_role_label(enum raft_role role);
+const char *viz_message_label(enum raft_message_type type);
+
+/* Formats a virtual time for people: "0", "850 ms", "1.25 s", "37 us";
+ * buf holds at least 32 bytes. */
+void viz_format_time(uint64_t t_us, char *buf, size_t len);
+
+/* The smallest step of 1, 2 or 5 times a power of ten, in microseconds, of
+ * at least min_us (at least 1). */
+uint64_t viz_nice_step(double min_us);
+
+/* Greedy placement of labels in a row, left to right: a label fits if it
+ * starts right of everything placed before it. */
+struct viz_row
+{
+    double right; /* right edge of the last label placed */
+};
+
+/* True, and the row taken up to x1 + gap, when [x0, x1) fits in row. */
+bool viz_row_take(struct viz_row *row, double x0, double x1, double gap);
+
+#endif /* VIZ_DRAW_H */

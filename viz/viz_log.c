@@ -1,0 +1,450 @@
+/* viz_log.c: the log diagram, every node's log as a row of boxes.
+ *
+ * Columns are log indices, the same index in the same column on every row,
+ * so diverged suffixes line up as in Figures 6 to 8 of the Raft paper. The
+ * prefix every node has snapshotted shares one narrow column; a node whose
+ * snapshot reaches further covers those columns with one block. Geometry is
+ * computed once by viz_log_layout() and drawing uses nothing else, so
+ * viz_log_box() reports exactly where a box is drawn.
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "viz/viz.h"
+#include "viz/viz_draw.h"
+
+enum {
+    LOG_LEFT_PX = 176,
+    LOG_RIGHT_PX = 24,
+    LOG_HEADER_PX = 60,
+    LOG_INDEX_ROW_PX = 26,
+    LOG_ROW_PX = 50,
+    LOG_BOX_PX = 32,
+    LOG_BOX_W_PX = 32,
+    LOG_BOX_W_MIN_PX = 4,
+    LOG_MAX_WIDTH_PX = 4000,
+    LOG_LEGEND_PX = 40,
+    LOG_MAX_LEGEND_TERMS = 16,
+};
+
+#define LOG_FONT_TITLE 17.0
+#define LOG_FONT_SUB 11.5
+#define LOG_FONT_HEAD 13.0
+#define LOG_FONT_SMALL 10.0
+#define LOG_FONT_BOX 12.0
+
+static uint64_t last_index(const struct viz_log_node *n)
+{
+    uint64_t last = n->n_entries > 0 ? n->first_index + n->n_entries - 1 : 0;
+    return last > n->snapshot_index ? last : n->snapshot_index;
+}
+
+static char *snapshot_label(uint64_t index, uint64_t term)
+{
+    return g_strdup_printf("snapshot ..%" G_GUINT64_FORMAT
+                           " (t%" G_GUINT64_FORMAT ")",
+                           index, term);
+}
+
+static int check_view(const struct viz_log_view *view)
+{
+    if (view == NULL || view->n_nodes == 0 || view->nodes == NULL) {
+        return VIZ_EINVAL;
+    }
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        if (n->n_entries > 0 && (n->terms == NULL || n->first_index == 0)) {
+            return VIZ_EINVAL;
+        }
+    }
+    return VIZ_OK;
+}
+
+int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
+{
+    int code = check_view(view);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    memset(out, 0, sizeof *out);
+    out->n_nodes = view->n_nodes;
+
+    uint64_t shared = UINT64_MAX;
+    uint64_t hi = 0;
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        if (n->snapshot_index < shared) {
+            shared = n->snapshot_index;
+        }
+        uint64_t last = last_index(n);
+        if (last > hi) {
+            hi = last;
+        }
+    }
+    out->lo_index = shared + 1;
+    out->hi_index = hi;
+    uint64_t n_cols = hi >= out->lo_index ? hi - out->lo_index + 1 : 0;
+
+    out->prefix_x = LOG_LEFT_PX;
+    out->prefix_w = 0;
+    if (shared > 0) {
+        cairo_t *cr = viz_measure_new();
+        if (cr == NULL) {
+            return VIZ_ENOMEM;
+        }
+        /* Wide enough for the longest label a node at `shared` shows. */
+        double w = 0;
+        viz_font(cr, LOG_FONT_SMALL, false);
+        for (uint32_t i = 0; i < view->n_nodes; i++) {
+            const struct viz_log_node *n = &view->nodes[i];
+            if (n->snapshot_index == shared) {
+                char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
+                w = fmax(w, viz_text_width(cr, s));
+                g_free(s);
+            }
+        }
+        viz_measure_free(cr);
+        out->prefix_w = ceil(w) + 14;
+    }
+    out->cols_x0 = out->prefix_x + out->prefix_w;
+    out->box_w = LOG_BOX_W_PX;
+    double room = LOG_MAX_WIDTH_PX - out->cols_x0 - LOG_RIGHT_PX;
+    if (n_cols > 0 && (double)n_cols * out->box_w > room) {
+        out->box_w = fmax(LOG_BOX_W_MIN_PX, floor(room / (double)n_cols));
+    }
+    double width = out->cols_x0 + (double)n_cols * out->box_w + LOG_RIGHT_PX;
+    width = fmin(fmax(width, VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
+    out->width_px = (int)ceil(width);
+    out->rows_y0 = LOG_HEADER_PX + LOG_INDEX_ROW_PX;
+    out->row_h = LOG_ROW_PX;
+    out->box_h = LOG_BOX_PX;
+    out->height_px =
+        (int)ceil(out->rows_y0 + out->row_h * view->n_nodes + LOG_LEGEND_PX);
+    return VIZ_OK;
+}
+
+/* Left edge of index's column (index >= lo_index). */
+static double col_x(const struct viz_log_layout *l, uint64_t index)
+{
+    return l->cols_x0 + (double)(index - l->lo_index) * l->box_w;
+}
+
+static double box_gap(const struct viz_log_layout *l)
+{
+    return l->box_w >= 12 ? 2.0 : l->box_w >= 6 ? 1.0 : 0.0;
+}
+
+/* The snapshot block of node n: from the shared column (or index 1) through
+ * its snapshot index. */
+static bool snapshot_rect(const struct viz_log_layout *l,
+                          const struct viz_log_node *n,
+                          uint32_t node,
+                          struct viz_rect *out)
+{
+    if (n->snapshot_index == 0) {
+        return false;
+    }
+    double gap = box_gap(l);
+    double x0 = l->prefix_w > 0 ? l->prefix_x : col_x(l, l->lo_index);
+    double x1 = n->snapshot_index >= l->lo_index
+                    ? col_x(l, n->snapshot_index) + l->box_w
+                    : l->prefix_x + l->prefix_w;
+    out->x = x0 + gap / 2;
+    out->w = x1 - x0 - gap;
+    out->y = l->rows_y0 + l->row_h * (double)(node - 1);
+    out->h = l->box_h;
+    return true;
+}
+
+bool viz_log_box(const struct viz_log_layout *l,
+                 const struct viz_log_view *view,
+                 uint32_t node,
+                 uint64_t index,
+                 struct viz_rect *out)
+{
+    if (node < 1 || node > view->n_nodes || index == 0) {
+        return false;
+    }
+    const struct viz_log_node *n = &view->nodes[node - 1];
+    if (index <= n->snapshot_index) {
+        return snapshot_rect(l, n, node, out);
+    }
+    if (n->n_entries == 0 || index < n->first_index ||
+        index - n->first_index >= n->n_entries || index < l->lo_index ||
+        index > l->hi_index) {
+        return false;
+    }
+    double gap = box_gap(l);
+    out->x = col_x(l, index) + gap / 2;
+    out->w = l->box_w - gap;
+    out->y = l->rows_y0 + l->row_h * (double)(node - 1);
+    out->h = l->box_h;
+    return true;
+}
+
+static void draw_header(cairo_t *cr, const struct viz_log_view *view)
+{
+    char t[32];
+    viz_format_time(view->at_us, t, sizeof t);
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_font(cr, LOG_FONT_TITLE, true);
+    viz_text(cr, 16, 26, view->title != NULL ? view->title : "raftsim run",
+             VIZ_ALIGN_LEFT);
+    char *sub =
+        g_strdup_printf("logs at %s    %u nodes", t, (unsigned)view->n_nodes);
+    viz_set_rgb(cr, viz_hex(0x555555));
+    viz_font(cr, LOG_FONT_SUB, false);
+    viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT);
+    g_free(sub);
+}
+
+/* Index numbers over the columns, every k-th when they would collide. */
+static void draw_indices(cairo_t *cr, const struct viz_log_layout *l)
+{
+    double y = l->rows_y0 - 8;
+    viz_set_rgb(cr, viz_hex(0x666666));
+    viz_font(cr, LOG_FONT_SMALL, false);
+    viz_text(cr, LOG_LEFT_PX - 10, y, "index", VIZ_ALIGN_RIGHT);
+    if (l->prefix_w > 0) {
+        char s[32];
+        g_snprintf(s, sizeof s, "1..%" G_GUINT64_FORMAT, l->lo_index - 1);
+        viz_text(cr, l->prefix_x + l->prefix_w / 2, y, s, VIZ_ALIGN_CENTER);
+    }
+    if (l->hi_index < l->lo_index) {
+        return;
+    }
+    char widest[32];
+    g_snprintf(widest, sizeof widest, "%" G_GUINT64_FORMAT, l->hi_index);
+    double need = viz_text_width(cr, widest) + 6;
+    uint64_t every = viz_nice_step(need / l->box_w);
+    for (uint64_t i = l->lo_index; i <= l->hi_index; i++) {
+        if (i % every != 0) {
+            continue;
+        }
+        char s[32];
+        g_snprintf(s, sizeof s, "%" G_GUINT64_FORMAT, i);
+        viz_text(cr, col_x(l, i) + l->box_w / 2, y, s, VIZ_ALIGN_CENTER);
+    }
+}
+
+static void draw_row_head(cairo_t *cr,
+                          const struct viz_log_layout *l,
+                          const struct viz_log_node *n,
+                          uint32_t node)
+{
+    double y = l->rows_y0 + l->row_h * (double)(node - 1);
+    char name[16];
+    g_snprintf(name, sizeof name, "n%u", (unsigned)node);
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_font(cr, LOG_FONT_HEAD, true);
+    viz_text(cr, 16, y + 14, name, VIZ_ALIGN_LEFT);
+
+    struct viz_rgb sw =
+        n->alive ? viz_role_color(n->role) : viz_crashed_color();
+    viz_set_rgb(cr, sw);
+    cairo_rectangle(cr, 50, y + 4, 12, 12);
+    cairo_fill(cr);
+
+    char *what;
+    if (n->alive) {
+        what = g_strdup_printf("%s, term %" G_GUINT64_FORMAT,
+                               viz_role_label(n->role), n->term);
+    } else {
+        what = g_strdup_printf("crashed, term %" G_GUINT64_FORMAT, n->term);
+    }
+    viz_set_rgb(cr, n->alive ? viz_hex(0x222222) : viz_hex(0x888888));
+    viz_font(cr, LOG_FONT_SMALL, n->alive && n->role == RAFT_LEADER);
+    viz_text(cr, 68, y + 14, what, VIZ_ALIGN_LEFT);
+    g_free(what);
+
+    char commit[48];
+    g_snprintf(commit, sizeof commit, "commit %" G_GUINT64_FORMAT,
+               n->commit_index);
+    viz_set_rgb(cr, viz_hex(0x777777));
+    viz_font(cr, LOG_FONT_SMALL, false);
+    viz_text(cr, 68, y + 28, commit, VIZ_ALIGN_LEFT);
+}
+
+static void fill_box(cairo_t *cr, const struct viz_rect *r, struct viz_rgb fill)
+{
+    viz_set_rgb(cr, fill);
+    cairo_rectangle(cr, r->x, r->y, r->w, r->h);
+    cairo_fill(cr);
+    if (r->w >= 6) {
+        viz_set_rgb(cr, viz_hex(0x4d4d4d));
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, r->x + 0.5, r->y + 0.5, r->w - 1, r->h - 1);
+        cairo_stroke(cr);
+    }
+}
+
+static void draw_row(cairo_t *cr,
+                     const struct viz_log_layout *l,
+                     const struct viz_log_view *view,
+                     uint32_t node)
+{
+    const struct viz_log_node *n = &view->nodes[node - 1];
+    struct viz_rect r;
+    draw_row_head(cr, l, n, node);
+
+    if (snapshot_rect(l, n, node, &r)) {
+        viz_set_rgb(cr, viz_hex(0xe8e8e8));
+        cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+        cairo_fill(cr);
+        /* A diagonal texture tells the block apart from an entry. */
+        cairo_save(cr);
+        cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+        cairo_clip(cr);
+        viz_set_rgb(cr, viz_hex(0xd4d4d4));
+        cairo_set_line_width(cr, 1.0);
+        for (double x = r.x - r.h; x < r.x + r.w; x += 6) {
+            cairo_move_to(cr, x, r.y + r.h);
+            cairo_line_to(cr, x + r.h, r.y);
+        }
+        cairo_stroke(cr);
+        cairo_restore(cr);
+        viz_set_rgb(cr, viz_hex(0x4d4d4d));
+        cairo_set_line_width(cr, 1.0);
+        cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+        cairo_stroke(cr);
+
+        viz_font(cr, LOG_FONT_SMALL, false);
+        char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
+        char shorter[48];
+        g_snprintf(shorter, sizeof shorter,
+                   "..%" G_GUINT64_FORMAT " (t%" G_GUINT64_FORMAT ")",
+                   n->snapshot_index, n->snapshot_term);
+        const char *words = viz_text_width(cr, s) + 6 <= r.w         ? s
+                            : viz_text_width(cr, shorter) + 6 <= r.w ? shorter
+                                                                     : NULL;
+        if (words != NULL) {
+            viz_set_rgb(cr, viz_hex(0x222222));
+            viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 3.5, words,
+                     VIZ_ALIGN_CENTER);
+        }
+        g_free(s);
+    }
+
+    viz_font(cr, l->box_w >= 24 ? LOG_FONT_BOX : LOG_FONT_SMALL, false);
+    for (size_t k = 0; k < n->n_entries; k++) {
+        uint64_t index = n->first_index + k;
+        if (index <= n->snapshot_index ||
+            !viz_log_box(l, view, node, index, &r)) {
+            continue;
+        }
+        fill_box(cr, &r, viz_term_color(n->terms[k]));
+        char t[32];
+        g_snprintf(t, sizeof t, "%" G_GUINT64_FORMAT, n->terms[k]);
+        if (viz_text_width(cr, t) + 4 <= r.w) {
+            viz_set_rgb(cr, viz_hex(0x1a1a1a));
+            viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 4.5, t,
+                     VIZ_ALIGN_CENTER);
+        }
+    }
+
+    /* Committed entries: a bar under the boxes up to the commit index. */
+    if (n->commit_index > 0) {
+        struct viz_rect first;
+        struct viz_rect last;
+        bool have_first = viz_log_box(l, view, node, 1, &first);
+        uint64_t start = l->lo_index;
+        while (!have_first && start <= n->commit_index) {
+            have_first = viz_log_box(l, view, node, start, &first);
+            start++;
+        }
+        if (have_first && viz_log_box(l, view, node, n->commit_index, &last)) {
+            double y = last.y + last.h + 4;
+            viz_set_rgb(cr, viz_hex(0x1a1a1a));
+            cairo_rectangle(cr, first.x, y, last.x + last.w - first.x, 3);
+            cairo_fill(cr);
+            cairo_rectangle(cr, last.x + last.w - 2, last.y - 3, 2,
+                            last.h + 10);
+            cairo_fill(cr);
+        }
+    }
+
+    if (!n->alive) {
+        double y = l->rows_y0 + l->row_h * (double)(node - 1);
+        viz_set_rgba(cr, viz_hex(0xffffff), 0.62);
+        cairo_rectangle(cr, l->prefix_x - 4, y - 4, l->width_px - l->prefix_x,
+                        l->row_h);
+        cairo_fill(cr);
+    }
+}
+
+static void draw_legend(cairo_t *cr,
+                        const struct viz_log_layout *l,
+                        const struct viz_log_view *view)
+{
+    double y = l->rows_y0 + l->row_h * view->n_nodes + 14;
+    uint64_t max_term = 0;
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        for (size_t k = 0; k < n->n_entries; k++) {
+            if (n->terms[k] > max_term) {
+                max_term = n->terms[k];
+            }
+        }
+    }
+    double x = 16;
+    viz_font(cr, LOG_FONT_SMALL, false);
+    /* The commit marker. */
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    cairo_rectangle(cr, x, y, 22, 3);
+    cairo_fill(cr);
+    cairo_rectangle(cr, x + 20, y - 9, 2, 14);
+    cairo_fill(cr);
+    viz_set_rgb(cr, viz_hex(0x333333));
+    x += 28 + viz_text(cr, x + 28, y + 3, "committed", VIZ_ALIGN_LEFT) + 18;
+    if (max_term == 0 || max_term > LOG_MAX_LEGEND_TERMS) {
+        return;
+    }
+    bool seen[LOG_MAX_LEGEND_TERMS + 1] = {false};
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        for (size_t k = 0; k < n->n_entries; k++) {
+            seen[n->terms[k]] = true;
+        }
+    }
+    for (uint64_t t = 1; t <= max_term; t++) {
+        if (!seen[t]) {
+            continue;
+        }
+        char s[32];
+        g_snprintf(s, sizeof s, "term %" G_GUINT64_FORMAT, t);
+        double w = 14 + 4 + viz_text_width(cr, s);
+        if (x + w > l->width_px - 16) {
+            break;
+        }
+        struct viz_rect r = {x, y - 8, 14, 14};
+        fill_box(cr, &r, viz_term_color(t));
+        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_text(cr, x + 18, y + 3, s, VIZ_ALIGN_LEFT);
+        x += w + 14;
+    }
+}
+
+int viz_log_write(const struct viz_log_view *view,
+                  enum viz_format format,
+                  const char *path)
+{
+    struct viz_log_layout l;
+    int code = viz_log_layout(view, &l);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    struct viz_canvas canvas;
+    code = viz_canvas_open(&canvas, format, path, l.width_px, l.height_px);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    cairo_t *cr = canvas.cr;
+    draw_header(cr, view);
+    draw_indices(cr, &l);
+    for (uint32_t node = 1; node <= view->n_nodes; node++) {
+        draw_row(cr, &l, view, node);
+    }
+    draw_legend(cr, &l, view);
+    return viz_canvas_close(&canvas, true);
+}

@@ -1,0 +1,1938 @@
+/* viz_timeline.c: the timeline picture of a run.
+ *
+ * The trace is first folded into a model (spans of role, term and liveness
+ * per node; message arrows; partitions and cuts; client operations; notes),
+ * built in trace order and stored in arrays indexed by node or by position,
+ * never in hash order, so drawing walks it deterministically. Hash tables
+ * are used only to find the arrow or operation an event refers to.
+ * The layout is a pure function of the model, the run and the options, and
+ * the drawing uses only the layout's geometry, so viz_timeline_layout()
+ * reports exactly where things are drawn.
+ */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viz/viz.h"
+#include "viz/viz_draw.h"
+
+/* ---- geometry constants (pixels) ---------------------------------------- */
+
+enum {
+    LEFT_PX = 92,   /* lane heads */
+    RIGHT_PX = 28,  /* right margin */
+    HEADER_PX = 60, /* title and run facts */
+    AXIS_PX = 24,   /* tick labels */
+    NOTE_ROWS = 3,  /* rows of annotations above the lanes */
+    NOTE_ROW_PX = 15,
+    LANE_PX = 64,
+    BAND_OFF_PX = 17,
+    BAND_PX = 20,
+    CLIENT_GAP_PX = 10,
+    CLIENT_ROW_PX = 18,
+    CLIENT_ROWS_MAX = 8,
+    LEGEND_GAP_PX = 18,
+    LEGEND_ROW_PX = 20,
+    BOTTOM_PX = 12,
+    AUTO_ALL_MAX_MESSAGES = 150,
+};
+
+#define STUB_MAX_PX 34.0
+#define FONT_TITLE 17.0
+#define FONT_SUB 11.5
+#define FONT_LANE 13.0
+#define FONT_SMALL 10.0
+#define FONT_TINY 9.0
+
+/* ---- the model ---------------------------------------------------------- */
+
+enum node_state {
+    NODE_UP = 0,
+    NODE_CRASHED,
+    NODE_PAUSED,
+};
+
+/* A maximal interval during which a node's role, term and state held. */
+struct span
+{
+    uint64_t t0_us;
+    uint64_t t1_us;
+    enum raft_role role;
+    uint64_t term;
+    enum node_state state;
+};
+
+/* A node's commit index became value at t_us. */
+struct commit_mark
+{
+    uint64_t t_us;
+    uint64_t value;
+};
+
+enum arrow_fate {
+    ARROW_IN_FLIGHT = 0,
+    ARROW_DELIVERED,
+    ARROW_LOST,
+};
+
+struct arrow
+{
+    uint32_t from;
+    uint32_t to;
+    enum raft_message_type type;
+    uint64_t send_us;
+    uint64_t end_us; /* delivery or loss; meaningless in flight */
+    enum arrow_fate fate;
+    bool heartbeat; /* empty AppendEntries or its successful reply */
+    bool ok;        /* results: granted or succeeded */
+    bool copy;      /* the second copy of a duplicated message */
+};
+
+struct partition
+{
+    uint64_t t0_us;
+    uint64_t t1_us;
+    uint32_t *group; /* group[node] for node 1..n, owned; 0: alone */
+    uint32_t n_groups;
+};
+
+struct cut
+{
+    uint64_t t0_us;
+    uint64_t t1_us;
+    uint32_t from;
+    uint32_t to;
+};
+
+struct client_op
+{
+    uint64_t client;
+    uint64_t request;
+    uint64_t t0_us;
+    uint64_t t1_us;
+    bool done;
+    bool ok;
+    const char *op;     /* borrowed from the trace */
+    const char *result; /* borrowed from the trace */
+};
+
+struct client_send
+{
+    uint64_t t_us;
+    uint64_t client;
+    uint32_t node;
+};
+
+enum note_kind {
+    NOTE_VIOLATION = 0, /* placed first: never crowded out */
+    NOTE_CHECK_FAILED,
+    NOTE_PARTITION,
+    NOTE_HEAL,
+    NOTE_CUT,
+    NOTE_CHECK_HELD,
+};
+
+struct note
+{
+    uint64_t t_us;
+    enum note_kind kind;
+    char *text; /* owned */
+};
+
+struct model
+{
+    uint32_t n;
+    GArray **spans;   /* per node 1..n: struct span */
+    GArray **commits; /* per node 1..n: struct commit_mark */
+    GArray *arrows;   /* struct arrow, in send order */
+    GArray *partitions;
+    GArray *cuts;
+    GArray *ops;       /* struct client_op, in invoke order */
+    GArray *sends;     /* struct client_send */
+    GArray *notes;     /* struct note, in time order */
+    uint64_t *clients; /* distinct client ids, ascending */
+    size_t n_clients;
+    uint64_t limit_us; /* every open span ends here */
+};
+
+/* The live state of one node while folding the trace. */
+struct node_now
+{
+    uint64_t since_us;
+    enum raft_role role;
+    uint64_t term;
+    bool crashed;
+    bool paused;
+    uint64_t paused_until_us;
+};
+
+static enum node_state state_of(const struct node_now *s)
+{
+    if (s->crashed) {
+        return NODE_CRASHED;
+    }
+    return s->paused ? NODE_PAUSED : NODE_UP;
+}
+
+/* Closes the node's current span at t_us (dropping it if empty). */
+static void close_span(struct model *m,
+                       uint32_t node,
+                       struct node_now *s,
+                       uint64_t t_us)
+{
+    if (t_us > s->since_us) {
+        struct span sp = {
+            .t0_us = s->since_us,
+            .t1_us = t_us,
+            .role = s->role,
+            .term = s->term,
+            .state = state_of(s),
+        };
+        g_array_append_val(m->spans[node], sp);
+    }
+    s->since_us = t_us;
+}
+
+static void add_note(struct model *m,
+                     uint64_t t_us,
+                     enum note_kind kind,
+                     char *text)
+{
+    struct note nt = {.t_us = t_us, .kind = kind, .text = text};
+    g_array_append_val(m->notes, nt);
+}
+
+static void free_model(struct model *m)
+{
+    if (m->spans != NULL) {
+        for (uint32_t i = 0; i <= m->n; i++) {
+            if (m->spans[i] != NULL) {
+                g_array_free(m->spans[i], TRUE);
+            }
+            if (m->commits[i] != NULL) {
+                g_array_free(m->commits[i], TRUE);
+            }
+        }
+    }
+    g_free(m->spans);
+    g_free(m->commits);
+    if (m->arrows != NULL) {
+        g_array_free(m->arrows, TRUE);
+    }
+    if (m->partitions != NULL) {
+        for (guint i = 0; i < m->partitions->len; i++) {
+            g_free(g_array_index(m->partitions, struct partition, i).group);
+        }
+        g_array_free(m->partitions, TRUE);
+    }
+    if (m->cuts != NULL) {
+        g_array_free(m->cuts, TRUE);
+    }
+    if (m->ops != NULL) {
+        g_array_free(m->ops, TRUE);
+    }
+    if (m->sends != NULL) {
+        g_array_free(m->sends, TRUE);
+    }
+    if (m->notes != NULL) {
+        for (guint i = 0; i < m->notes->len; i++) {
+            g_free(g_array_index(m->notes, struct note, i).text);
+        }
+        g_array_free(m->notes, TRUE);
+    }
+    g_free(m->clients);
+    memset(m, 0, sizeof *m);
+}
+
+/* Parses "n1 n2 | n3 n4 n5" into group numbers 1.. per node; nodes not named
+ * stay 0 (alone). Unknown words are ignored. */
+static uint32_t parse_groups(const char *text, uint32_t n, uint32_t *group)
+{
+    uint32_t g = 1;
+    bool any = false;
+    if (text == NULL) {
+        return 0;
+    }
+    for (const char *p = text; *p != '\0';) {
+        if (*p == '|') {
+            if (any) {
+                g++;
+            }
+            any = false;
+            p++;
+        } else if ((*p == 'n' || *p == 'N') && g_ascii_isdigit(p[1])) {
+            char *end = NULL;
+            unsigned long long id = g_ascii_strtoull(p + 1, &end, 10);
+            if (id >= 1 && id <= n) {
+                group[id] = g;
+                any = true;
+            }
+            p = end;
+        } else {
+            p++;
+        }
+    }
+    return any ? g : g - 1;
+}
+
+static void close_partition(struct model *m, uint64_t t_us)
+{
+    if (m->partitions->len == 0) {
+        return;
+    }
+    struct partition *p =
+        &g_array_index(m->partitions, struct partition, m->partitions->len - 1);
+    if (p->t1_us == UINT64_MAX) {
+        p->t1_us = t_us;
+    }
+}
+
+static uint64_t op_key(uint64_t client, uint64_t request)
+{
+    return (client << 40) ^ request;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Looks id up in table (keys are owned uint64_t, values index + 1). */
+static bool lookup(GHashTable *table, uint64_t id, guint *index)
+{
+    gpointer v = g_hash_table_lookup(table, &id);
+    if (v == NULL) {
+        return false;
+    }
+    *index = GPOINTER_TO_UINT(v) - 1;
+    return true;
+}
+
+static void remember(GHashTable *table, uint64_t id, guint index)
+{
+    uint64_t *key = g_new(uint64_t, 1);
+    *key = id;
+    g_hash_table_replace(table, key, GUINT_TO_POINTER(index + 1));
+}
+
+static bool valid_node(const struct model *m, uint32_t node)
+{
+    return node >= 1 && node <= m->n;
+}
+
+static uint64_t run_end_us(const struct viz_run *run)
+{
+    uint64_t end = run->end_us;
+    if (run->n_events > 0 && run->events[run->n_events - 1].time_us > end) {
+        end = run->events[run->n_events - 1].time_us;
+    }
+    return end;
+}
+
+/* Folds run->events with time <= limit_us into m. */
+static void build_model(const struct viz_run *run,
+                        uint64_t limit_us,
+                        struct model *m)
+{
+    uint32_t n = run->n_nodes;
+    memset(m, 0, sizeof *m);
+    m->n = n;
+    m->limit_us = limit_us;
+    m->spans = g_new0(GArray *, n + 1);
+    m->commits = g_new0(GArray *, n + 1);
+    for (uint32_t i = 1; i <= n; i++) {
+        m->spans[i] = g_array_new(FALSE, FALSE, sizeof(struct span));
+        m->commits[i] = g_array_new(FALSE, FALSE, sizeof(struct commit_mark));
+    }
+    m->arrows = g_array_new(FALSE, FALSE, sizeof(struct arrow));
+    m->partitions = g_array_new(FALSE, FALSE, sizeof(struct partition));
+    m->cuts = g_array_new(FALSE, FALSE, sizeof(struct cut));
+    m->ops = g_array_new(FALSE, FALSE, sizeof(struct client_op));
+    m->sends = g_array_new(FALSE, FALSE, sizeof(struct client_send));
+    m->notes = g_array_new(FALSE, FALSE, sizeof(struct note));
+
+    struct node_now *now = g_new0(struct node_now, n + 1);
+    /* heartbeat_in[b * (n + 1) + a]: the last AppendEntries b received from
+     * a was empty, so b's next successful reply to a answers a heartbeat. */
+    bool *heartbeat_in = g_new0(bool, (size_t)(n + 1) * (n + 1));
+    GHashTable *by_msg =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    GHashTable *by_op =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    GArray *clients = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+    for (size_t i = 0; i < run->n_events; i++) {
+        const struct sim_trace_event *e = &run->events[i];
+        uint64_t t = e->time_us;
+        if (t > limit_us) {
+            break;
+        }
+        /* A pause whose RESUME never came ends when it said it would. */
+        for (uint32_t k = 1; k <= n; k++) {
+            if (now[k].paused && now[k].paused_until_us <= t &&
+                now[k].paused_until_us > 0) {
+                close_span(m, k, &now[k], now[k].paused_until_us);
+                now[k].paused = false;
+            }
+        }
+        uint32_t node = e->node;
+        switch (e->kind) {
+        case SIM_TRACE_SEND: {
+            if (!valid_node(m, node) || !valid_node(m, e->peer)) {
+                break;
+            }
+            struct arrow a = {
+                .from = node,
+                .to = e->peer,
+                .type = e->msg_type,
+                .send_us = t,
+                .ok = e->ok,
+            };
+            if (e->msg_type == RAFT_MSG_APPEND_ENTRIES) {
+                a.heartbeat = e->count == 0;
+            } else if (e->msg_type == RAFT_MSG_APPEND_ENTRIES_RESULT) {
+                a.heartbeat =
+                    e->ok && heartbeat_in[(size_t)node * (n + 1) + e->peer];
+            }
+            g_array_append_val(m->arrows, a);
+            remember(by_msg, e->msg_id, m->arrows->len - 1);
+            break;
+        }
+        case SIM_TRACE_DUPLICATE: {
+            guint idx;
+            if (!lookup(by_msg, e->msg_id, &idx)) {
+                break;
+            }
+            struct arrow a = g_array_index(m->arrows, struct arrow, idx);
+            a.fate = ARROW_IN_FLIGHT;
+            a.copy = true;
+            g_array_append_val(m->arrows, a);
+            remember(by_msg, e->msg_id2, m->arrows->len - 1);
+            break;
+        }
+        case SIM_TRACE_DELIVER:
+        case SIM_TRACE_DROP: {
+            guint idx;
+            if (!lookup(by_msg, e->msg_id, &idx)) {
+                break;
+            }
+            struct arrow *a = &g_array_index(m->arrows, struct arrow, idx);
+            if (a->fate != ARROW_IN_FLIGHT) {
+                /* A second fate for one id: an unannounced copy. */
+                struct arrow c = *a;
+                c.copy = true;
+                g_array_append_val(m->arrows, c);
+                idx = m->arrows->len - 1;
+                remember(by_msg, e->msg_id, idx);
+                a = &g_array_index(m->arrows, struct arrow, idx);
+            }
+            a->end_us = t;
+            a->fate =
+                e->kind == SIM_TRACE_DELIVER ? ARROW_DELIVERED : ARROW_LOST;
+            if (e->kind == SIM_TRACE_DELIVER &&
+                a->type == RAFT_MSG_APPEND_ENTRIES) {
+                heartbeat_in[(size_t)a->to * (n + 1) + a->from] = a->heartbeat;
+            }
+            break;
+        }
+        case SIM_TRACE_ROLE:
+            if (valid_node(m, node) &&
+                (now[node].role != e->role || now[node].term != e->term)) {
+                close_span(m, node, &now[node], t);
+                now[node].role = e->role;
+                now[node].term = e->term;
+            }
+            break;
+        case SIM_TRACE_TERM:
+            if (valid_node(m, node) && now[node].term != e->term) {
+                close_span(m, node, &now[node], t);
+                now[node].term = e->term;
+            }
+            break;
+        case SIM_TRACE_COMMIT:
+            if (valid_node(m, node)) {
+                struct commit_mark c = {.t_us = t, .value = e->index};
+                g_array_append_val(m->commits[node], c);
+            }
+            break;
+        case SIM_TRACE_CRASH:
+            if (valid_node(m, node) && !now[node].crashed) {
+                close_span(m, node, &now[node], t);
+                now[node].crashed = true;
+                now[node].paused = false;
+            }
+            break;
+        case SIM_TRACE_RESTART:
+            if (valid_node(m, node) && now[node].crashed) {
+                close_span(m, node, &now[node], t);
+                now[node].crashed = false;
+                now[node].role = RAFT_FOLLOWER;
+            }
+            break;
+        case SIM_TRACE_PAUSE:
+            if (valid_node(m, node) && !now[node].crashed) {
+                close_span(m, node, &now[node], t);
+                now[node].paused = true;
+                now[node].paused_until_us = e->aux;
+            }
+            break;
+        case SIM_TRACE_RESUME:
+            if (valid_node(m, node) && now[node].paused) {
+                close_span(m, node, &now[node], t);
+                now[node].paused = false;
+            }
+            break;
+        case SIM_TRACE_PARTITION: {
+            close_partition(m, t);
+            struct partition p = {.t0_us = t, .t1_us = UINT64_MAX};
+            p.group = g_new0(uint32_t, n + 1);
+            p.n_groups = parse_groups(e->text, n, p.group);
+            g_array_append_val(m->partitions, p);
+            add_note(m, t, NOTE_PARTITION,
+                     g_strdup_printf("partition %s",
+                                     e->text != NULL ? e->text : ""));
+            break;
+        }
+        case SIM_TRACE_CUT:
+            if (valid_node(m, node) && valid_node(m, e->peer)) {
+                struct cut c = {
+                    .t0_us = t,
+                    .t1_us = UINT64_MAX,
+                    .from = node,
+                    .to = e->peer,
+                };
+                g_array_append_val(m->cuts, c);
+                add_note(m, t, NOTE_CUT,
+                         g_strdup_printf("cut n%u\u2192n%u", (unsigned)node,
+                                         (unsigned)e->peer));
+            }
+            break;
+        case SIM_TRACE_HEAL:
+            close_partition(m, t);
+            for (guint k = 0; k < m->cuts->len; k++) {
+                struct cut *c = &g_array_index(m->cuts, struct cut, k);
+                if (c->t1_us == UINT64_MAX) {
+                    c->t1_us = t;
+                }
+            }
+            add_note(m, t, NOTE_HEAL, g_strdup("heal"));
+            break;
+        case SIM_TRACE_CLIENT_INVOKE: {
+            struct client_op op = {
+                .client = e->client,
+                .request = e->request,
+                .t0_us = t,
+                .op = e->text,
+            };
+            g_array_append_val(m->ops, op);
+            remember(by_op, op_key(e->client, e->request), m->ops->len - 1);
+            g_array_append_val(clients, e->client);
+            break;
+        }
+        case SIM_TRACE_CLIENT_SEND:
+            if (valid_node(m, node)) {
+                struct client_send s = {
+                    .t_us = t, .client = e->client, .node = node};
+                g_array_append_val(m->sends, s);
+            }
+            break;
+        case SIM_TRACE_CLIENT_COMPLETE: {
+            guint idx;
+            if (lookup(by_op, op_key(e->client, e->request), &idx)) {
+                struct client_op *op =
+                    &g_array_index(m->ops, struct client_op, idx);
+                op->done = true;
+                op->ok = e->ok;
+                op->t1_us = t;
+                op->result = e->text;
+            }
+            break;
+        }
+        case SIM_TRACE_CHECK:
+            add_note(m, t, e->ok ? NOTE_CHECK_HELD : NOTE_CHECK_FAILED,
+                     g_strdup_printf("%s %s", e->ok ? "\u2713" : "\u2717",
+                                     e->text != NULL ? e->text : "check"));
+            break;
+        case SIM_TRACE_VIOLATION:
+            add_note(m, t, NOTE_VIOLATION,
+                     g_strdup_printf("VIOLATION: %s",
+                                     e->text != NULL ? e->text : "safety"));
+            break;
+        case SIM_TRACE_LEADER:
+        case SIM_TRACE_PERSIST:
+        case SIM_TRACE_SYNC:
+        case SIM_TRACE_APPLY:
+        case SIM_TRACE_SNAPSHOT:
+        case SIM_TRACE_NET:
+        case SIM_TRACE_DRIFT:
+        case SIM_TRACE_NOTE:
+        case SIM_TRACE_KIND_COUNT:
+            break;
+        }
+    }
+    for (uint32_t k = 1; k <= n; k++) {
+        if (now[k].paused && now[k].paused_until_us > 0 &&
+            now[k].paused_until_us < limit_us) {
+            close_span(m, k, &now[k], now[k].paused_until_us);
+            now[k].paused = false;
+        }
+        close_span(m, k, &now[k], limit_us);
+    }
+    close_partition(m, limit_us);
+    for (guint k = 0; k < m->cuts->len; k++) {
+        struct cut *c = &g_array_index(m->cuts, struct cut, k);
+        if (c->t1_us == UINT64_MAX) {
+            c->t1_us = limit_us;
+        }
+    }
+    for (guint k = 0; k < m->ops->len; k++) {
+        struct client_op *op = &g_array_index(m->ops, struct client_op, k);
+        if (!op->done) {
+            op->t1_us = limit_us;
+        }
+    }
+
+    g_array_sort(clients, cmp_u64);
+    m->clients = g_new(uint64_t, clients->len + 1);
+    for (guint k = 0; k < clients->len; k++) {
+        uint64_t c = g_array_index(clients, uint64_t, k);
+        if (m->n_clients == 0 || m->clients[m->n_clients - 1] != c) {
+            m->clients[m->n_clients++] = c;
+        }
+    }
+    g_array_free(clients, TRUE);
+    g_hash_table_destroy(by_op);
+    g_hash_table_destroy(by_msg);
+    g_free(heartbeat_in);
+    g_free(now);
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static int resolve_window(const struct viz_run *run,
+                          const struct viz_options *o,
+                          uint64_t *from,
+                          uint64_t *to)
+{
+    uint64_t end = run_end_us(run);
+    *from = o->from_us;
+    *to = o->to_us == 0 ? end : o->to_us;
+    if (o->to_us == 0 && *to <= *from) {
+        *to = *from + 1000;
+    }
+    if (*to <= *from) {
+        return VIZ_EINVAL;
+    }
+    return VIZ_OK;
+}
+
+static bool arrow_in_window(const struct arrow *a, uint64_t from, uint64_t to)
+{
+    uint64_t end = a->fate == ARROW_IN_FLIGHT ? a->send_us : a->end_us;
+    return a->send_us <= to && end >= from;
+}
+
+static bool arrow_shown(const struct arrow *a, enum viz_messages mode)
+{
+    switch (mode) {
+    case VIZ_MESSAGES_NONE:
+        return false;
+    case VIZ_MESSAGES_NO_HEARTBEATS:
+        return !a->heartbeat;
+    case VIZ_MESSAGES_ALL:
+    case VIZ_MESSAGES_AUTO:
+    case VIZ_MESSAGES_COUNT:
+        break;
+    }
+    return true;
+}
+
+/* One legend entry: how its swatch is drawn and its words. */
+enum swatch {
+    SW_FOLLOWER,
+    SW_CANDIDATE,
+    SW_LEADER,
+    SW_CRASHED,
+    SW_PAUSED,
+    SW_PARTITION,
+    SW_CUT,
+    SW_COMMIT,
+    SW_PREVOTE,
+    SW_VOTE,
+    SW_VOTE_GRANTED,
+    SW_VOTE_DENIED,
+    SW_APPEND,
+    SW_APPEND_FAILED,
+    SW_HEARTBEAT,
+    SW_SNAPSHOT,
+    SW_LOST,
+    SW_DUPLICATE,
+    SW_CLIENT_OK,
+    SW_CLIENT_FAILED,
+    SW_VIOLATION,
+};
+
+struct legend_item
+{
+    enum swatch swatch;
+    const char *label;
+};
+
+static const struct legend_item legend_items[] = {
+    {SW_FOLLOWER, "follower"},
+    {SW_CANDIDATE, "candidate"},
+    {SW_LEADER, "leader"},
+    {SW_CRASHED, "crashed"},
+    {SW_PAUSED, "paused"},
+    {SW_PARTITION, "partition group"},
+    {SW_CUT, "one-way cut (sender)"},
+    {SW_COMMIT, "commit index"},
+    {SW_PREVOTE, "PreVote"},
+    {SW_VOTE, "RequestVote"},
+    {SW_VOTE_GRANTED, "vote granted"},
+    {SW_VOTE_DENIED, "vote denied"},
+    {SW_APPEND, "AppendEntries (entries)"},
+    {SW_APPEND_FAILED, "append rejected"},
+    {SW_HEARTBEAT, "heartbeat / ack"},
+    {SW_SNAPSHOT, "InstallSnapshot"},
+    {SW_LOST, "lost"},
+    {SW_DUPLICATE, "duplicate copy"},
+    {SW_CLIENT_OK, "client request ok"},
+    {SW_CLIENT_FAILED, "client request failed"},
+    {SW_VIOLATION, "safety violation"},
+};
+
+#define N_LEGEND (sizeof legend_items / sizeof legend_items[0])
+#define SWATCH_W 24.0
+#define LEGEND_ITEM_GAP 16.0
+
+/* Positions each legend item (x, row) within width; returns the rows used. */
+static int legend_flow(cairo_t *cr, double width, double *xs, int *rows)
+{
+    double x0 = 16.0;
+    double x = x0;
+    int row = 0;
+    viz_font(cr, FONT_SMALL, false);
+    for (size_t i = 0; i < N_LEGEND; i++) {
+        double w = SWATCH_W + 5.0 + viz_text_width(cr, legend_items[i].label);
+        if (x > x0 && x + w > width - 16.0) {
+            row++;
+            x = x0;
+        }
+        xs[i] = x;
+        rows[i] = row;
+        x += w + LEGEND_ITEM_GAP;
+    }
+    return row + 1;
+}
+
+static int client_rows(const struct model *m)
+{
+    if (m->n_clients == 0) {
+        return 0;
+    }
+    return m->n_clients > CLIENT_ROWS_MAX ? CLIENT_ROWS_MAX : (int)m->n_clients;
+}
+
+static int client_row_of(const struct model *m, uint64_t client)
+{
+    size_t lo = 0;
+    size_t hi = m->n_clients;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->clients[mid] < client) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return (int)(lo % CLIENT_ROWS_MAX);
+}
+
+static int make_layout(const struct viz_run *run,
+                       const struct viz_options *o,
+                       const struct model *m,
+                       struct viz_timeline_layout *l)
+{
+    uint64_t from;
+    uint64_t to;
+    int code = resolve_window(run, o, &from, &to);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    memset(l, 0, sizeof *l);
+    l->n_nodes = run->n_nodes;
+    l->from_us = from;
+    l->to_us = to;
+
+    size_t n_all = 0;
+    size_t n_beats = 0;
+    for (guint i = 0; i < m->arrows->len; i++) {
+        const struct arrow *a = &g_array_index(m->arrows, struct arrow, i);
+        if (arrow_in_window(a, from, to)) {
+            n_all++;
+            n_beats += a->heartbeat;
+        }
+    }
+    l->messages = o->messages;
+    if (l->messages == VIZ_MESSAGES_AUTO || l->messages >= VIZ_MESSAGES_COUNT) {
+        l->messages = n_all <= AUTO_ALL_MAX_MESSAGES
+                          ? VIZ_MESSAGES_ALL
+                          : VIZ_MESSAGES_NO_HEARTBEATS;
+    }
+    size_t n_drawn = l->messages == VIZ_MESSAGES_ALL    ? n_all
+                     : l->messages == VIZ_MESSAGES_NONE ? 0
+                                                        : n_all - n_beats;
+
+    double width;
+    if (o->width_px > 0) {
+        width = o->width_px;
+    } else {
+        double span_ms = (double)(to - from) / 1000.0;
+        double plot = fmax(1000.0, fmax(span_ms * 0.5, (double)n_drawn * 6.0));
+        width = plot + LEFT_PX + RIGHT_PX;
+    }
+    width = fmin(fmax(width, VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
+    l->width_px = (int)lround(width);
+    l->plot_x0 = LEFT_PX;
+    l->plot_x1 = l->width_px - RIGHT_PX;
+
+    l->lanes_y0 = HEADER_PX + AXIS_PX + NOTE_ROWS * NOTE_ROW_PX + 4;
+    l->lane_h = LANE_PX;
+    l->band_off = BAND_OFF_PX;
+    l->band_h = BAND_PX;
+    double y = l->lanes_y0 + l->lane_h * run->n_nodes;
+    int crows = client_rows(m);
+    l->client_y0 = y + (crows > 0 ? CLIENT_GAP_PX : 0);
+    l->client_h = crows * CLIENT_ROW_PX + (crows > 0 ? 8 : 0);
+    y = l->client_y0 + l->client_h;
+
+    cairo_t *cr = viz_measure_new();
+    if (cr == NULL) {
+        return VIZ_ENOMEM;
+    }
+    double xs[N_LEGEND];
+    int rows[N_LEGEND];
+    int legend_rows = legend_flow(cr, l->width_px, xs, rows);
+    viz_measure_free(cr);
+    y += LEGEND_GAP_PX + legend_rows * LEGEND_ROW_PX + BOTTOM_PX;
+    l->height_px = (int)ceil(y);
+    return VIZ_OK;
+}
+
+static void effective_options(const struct viz_options *opts,
+                              struct viz_options *o)
+{
+    if (opts != NULL) {
+        *o = *opts;
+    } else {
+        viz_options_init(o);
+    }
+}
+
+static uint64_t model_limit(const struct viz_run *run,
+                            const struct viz_options *o)
+{
+    uint64_t end = run_end_us(run);
+    if (o->until_now) {
+        return o->now_us;
+    }
+    return end;
+}
+
+static int check_run(const struct viz_run *run)
+{
+    if (run == NULL || run->n_nodes == 0 ||
+        (run->events == NULL && run->n_events > 0)) {
+        return VIZ_EINVAL;
+    }
+    return VIZ_OK;
+}
+
+int viz_timeline_layout(const struct viz_run *run,
+                        const struct viz_options *opts,
+                        struct viz_timeline_layout *out)
+{
+    int code = check_run(run);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    struct viz_options o;
+    effective_options(opts, &o);
+    struct model m;
+    build_model(run, model_limit(run, &o), &m);
+    code = make_layout(run, &o, &m, out);
+    free_model(&m);
+    return code;
+}
+
+double viz_timeline_x(const struct viz_timeline_layout *l, uint64_t t_us)
+{
+    double span = (double)(l->to_us - l->from_us);
+    double dt = t_us >= l->from_us ? (double)(t_us - l->from_us)
+                                   : -(double)(l->from_us - t_us);
+    return l->plot_x0 + (l->plot_x1 - l->plot_x0) * dt / span;
+}
+
+void viz_timeline_band(const struct viz_timeline_layout *l,
+                       uint32_t node,
+                       double *y0,
+                       double *y1)
+{
+    double top = l->lanes_y0 + l->lane_h * (double)(node - 1) + l->band_off;
+    *y0 = top;
+    *y1 = top + l->band_h;
+}
+
+/* Where an arrow from `from` to `to` leaves the sender's band and enters the
+ * receiver's: the band edges facing each other. */
+static void arrow_ends_y(const struct viz_timeline_layout *l,
+                         uint32_t from,
+                         uint32_t to,
+                         double *ys,
+                         double *ye)
+{
+    double f0, f1, t0, t1;
+    viz_timeline_band(l, from, &f0, &f1);
+    viz_timeline_band(l, to, &t0, &t1);
+    if (to > from) {
+        *ys = f1;
+        *ye = t0;
+    } else {
+        *ys = f0;
+        *ye = t1;
+    }
+}
+
+void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
+                            uint32_t from,
+                            uint32_t to,
+                            uint64_t send_us,
+                            uint64_t end_us,
+                            bool lost,
+                            double *x,
+                            double *y)
+{
+    double ys, ye;
+    arrow_ends_y(l, from, to, &ys, &ye);
+    double xs = viz_timeline_x(l, send_us);
+    double xe = viz_timeline_x(l, end_us);
+    if (!lost) {
+        *x = xe;
+        *y = ye;
+        return;
+    }
+    double dx = xe - xs;
+    double dy = ye - ys;
+    double len = sqrt(dx * dx + dy * dy);
+    if (len <= 0.0) {
+        *x = xs;
+        *y = ys;
+        return;
+    }
+    double stub = fmin(len * 0.5, STUB_MAX_PX);
+    *x = xs + dx / len * stub;
+    *y = ys + dy / len * stub;
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+struct ctx
+{
+    cairo_t *cr;
+    const struct viz_run *run;
+    const struct viz_options *o;
+    const struct model *m;
+    const struct viz_timeline_layout *l;
+    double lanes_y1; /* bottom of the last lane */
+};
+
+static double clampx(const struct ctx *c, double x)
+{
+    return fmin(fmax(x, c->l->plot_x0), c->l->plot_x1);
+}
+
+static void clip_plot(const struct ctx *c, double y0, double y1)
+{
+    cairo_save(c->cr);
+    cairo_rectangle(c->cr, c->l->plot_x0, y0, c->l->plot_x1 - c->l->plot_x0,
+                    y1 - y0);
+    cairo_clip(c->cr);
+}
+
+static double lane_top(const struct ctx *c, uint32_t node)
+{
+    return c->l->lanes_y0 + c->l->lane_h * (double)(node - 1);
+}
+
+static void draw_header(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    char a[32];
+    char b[32];
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_font(cr, FONT_TITLE, true);
+    viz_text(cr, 16, 26, c->run->title != NULL ? c->run->title : "raftsim run",
+             VIZ_ALIGN_LEFT);
+    viz_format_time(l->from_us, a, sizeof a);
+    viz_format_time(l->to_us, b, sizeof b);
+    const char *mode = l->messages == VIZ_MESSAGES_ALL ? "all messages"
+                       : l->messages == VIZ_MESSAGES_NONE
+                           ? "no messages"
+                           : "messages without heartbeats";
+    char *sub = g_strdup_printf("seed %" G_GUINT64_FORMAT
+                                "    trace %016" G_GINT64_MODIFIER
+                                "x    %u nodes    %s \u2013 %s    %s",
+                                c->run->seed, c->run->trace_hash,
+                                (unsigned)c->run->n_nodes, a, b, mode);
+    if (c->o->until_now) {
+        char t[32];
+        viz_format_time(c->o->now_us, t, sizeof t);
+        char *s2 = g_strdup_printf("%s    at %s", sub, t);
+        g_free(sub);
+        sub = s2;
+    }
+    viz_set_rgb(cr, viz_hex(0x555555));
+    viz_font(cr, FONT_SUB, false);
+    viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT);
+    g_free(sub);
+}
+
+/* Axis label for t in the unit the step suggests: seconds when steps are
+ * at least 100 ms and the window reaches 1 s, else milliseconds, else
+ * microseconds; as many decimals as the step needs. */
+static void axis_label(uint64_t t,
+                       uint64_t step,
+                       uint64_t to,
+                       char *buf,
+                       size_t len)
+{
+    double unit;
+    const char *name;
+    if (step >= 100000 && to >= 1000000) {
+        unit = 1e6;
+        name = "s";
+    } else if (step >= 100) {
+        unit = 1e3;
+        name = "ms";
+    } else {
+        unit = 1.0;
+        name = "us";
+    }
+    double s = (double)step / unit;
+    int decimals = s >= 1.0 ? 0 : (int)ceil(-log10(s) - 1e-9);
+    if (t == 0) {
+        g_snprintf(buf, len, "0");
+    } else {
+        g_snprintf(buf, len, "%.*f %s", decimals, (double)t / unit, name);
+    }
+}
+
+static void draw_axis(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    double plot_w = l->plot_x1 - l->plot_x0;
+    uint64_t span = l->to_us - l->from_us;
+    viz_font(cr, FONT_SMALL, false);
+    /* Wide enough for the longest label plus a gap. */
+    double label_w = viz_text_width(cr, "00.000 ms") + 18.0;
+    uint64_t step = viz_nice_step((double)span * label_w / plot_w);
+    uint64_t first = (l->from_us + step - 1) / step * step;
+    double y_axis = HEADER_PX + AXIS_PX - 4;
+    double y_bottom =
+        c->lanes_y1 + (c->l->client_h > 0 ? c->l->client_h + CLIENT_GAP_PX : 0);
+
+    viz_set_rgb(cr, viz_hex(0x999999));
+    cairo_set_line_width(cr, 1.0);
+    cairo_move_to(cr, l->plot_x0, y_axis + 0.5);
+    cairo_line_to(cr, l->plot_x1, y_axis + 0.5);
+    cairo_stroke(cr);
+    for (uint64_t t = first; t <= l->to_us; t += step) {
+        double x = floor(viz_timeline_x(l, t)) + 0.5;
+        viz_set_rgb(cr, viz_hex(0xe6e6e6));
+        cairo_move_to(cr, x, y_axis + 1);
+        cairo_line_to(cr, x, y_bottom);
+        cairo_stroke(cr);
+        viz_set_rgb(cr, viz_hex(0x999999));
+        cairo_move_to(cr, x, y_axis - 4);
+        cairo_line_to(cr, x, y_axis + 1);
+        cairo_stroke(cr);
+        char buf[40];
+        axis_label(t, step, l->to_us, buf, sizeof buf);
+        viz_set_rgb(cr, viz_hex(0x444444));
+        viz_font(cr, FONT_SMALL, false);
+        double w = viz_text_width(cr, buf);
+        double tx = fmin(fmax(x - w / 2, l->plot_x0 - 8), l->width_px - 4 - w);
+        viz_text(cr, tx, y_axis - 7, buf, VIZ_ALIGN_LEFT);
+        if (t > UINT64_MAX - step) {
+            break;
+        }
+    }
+}
+
+static const uint32_t group_tints[] = {
+    0xe9e3f4, 0xfcf0cf, 0xdcf1e8, 0xf9dede, 0xdbe9f6, 0xeeeeee,
+};
+
+static void draw_partitions(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct model *m = c->m;
+    clip_plot(c, c->l->lanes_y0, c->lanes_y1);
+    size_t n_tints = sizeof group_tints / sizeof group_tints[0];
+    for (guint i = 0; i < m->partitions->len; i++) {
+        const struct partition *p =
+            &g_array_index(m->partitions, struct partition, i);
+        double x0 = viz_timeline_x(c->l, p->t0_us);
+        double x1 = viz_timeline_x(c->l, p->t1_us);
+        uint32_t alone = p->n_groups;
+        for (uint32_t k = 1; k <= m->n; k++) {
+            uint32_t g = p->group[k];
+            if (g == 0) {
+                g = ++alone; /* a node in no group is a group of its own */
+            }
+            viz_set_rgb(cr, viz_hex(group_tints[(g - 1) % n_tints]));
+            cairo_rectangle(cr, x0, lane_top(c, k), x1 - x0, c->l->lane_h);
+            cairo_fill(cr);
+        }
+        viz_set_rgb(cr, viz_hex(0x8a7fb0));
+        cairo_set_line_width(cr, 1.0);
+        double dash[] = {4.0, 3.0};
+        cairo_set_dash(cr, dash, 2, 0);
+        for (int side = 0; side < 2; side++) {
+            double x = floor(side == 0 ? x0 : x1) + 0.5;
+            cairo_move_to(cr, x, c->l->lanes_y0);
+            cairo_line_to(cr, x, c->lanes_y1);
+            cairo_stroke(cr);
+        }
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    /* A cut shades its sender's lane with a rose hatch. */
+    for (guint i = 0; i < m->cuts->len; i++) {
+        const struct cut *k = &g_array_index(m->cuts, struct cut, i);
+        double x0 = viz_timeline_x(c->l, k->t0_us);
+        double x1 = viz_timeline_x(c->l, k->t1_us);
+        double y0 = lane_top(c, k->from) + 2;
+        double h = c->l->lane_h - 4;
+        cairo_save(cr);
+        cairo_rectangle(cr, x0, y0, x1 - x0, h);
+        cairo_clip(cr);
+        viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
+        cairo_paint(cr);
+        viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
+        cairo_set_line_width(cr, 1.0);
+        for (double x = x0 - h; x < x1; x += 9.0) {
+            cairo_move_to(cr, x, y0 + h);
+            cairo_line_to(cr, x + h, y0);
+        }
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    }
+    cairo_restore(cr);
+}
+
+static void hatch(cairo_t *cr, double x0, double y0, double w, double h)
+{
+    cairo_save(cr);
+    cairo_rectangle(cr, x0, y0, w, h);
+    cairo_clip(cr);
+    viz_set_rgba(cr, viz_hex(0x000000), 0.55);
+    cairo_set_line_width(cr, 1.3);
+    for (double x = x0 - h; x < x0 + w; x += 5.0) {
+        cairo_move_to(cr, x, y0 + h);
+        cairo_line_to(cr, x + h, y0);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+static void draw_lanes(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const struct model *m = c->m;
+
+    for (uint32_t k = 1; k <= m->n; k++) {
+        double b0, b1;
+        viz_timeline_band(l, k, &b0, &b1);
+        double mid = (b0 + b1) / 2;
+
+        /* Lane head. */
+        char name[16];
+        g_snprintf(name, sizeof name, "n%u", (unsigned)k);
+        viz_set_rgb(cr, viz_hex(0x1a1a1a));
+        viz_font(cr, FONT_LANE, true);
+        viz_text(cr, LEFT_PX - 34, mid + 4.5, name, VIZ_ALIGN_RIGHT);
+        viz_set_rgb(cr, viz_hex(0x888888));
+        viz_font(cr, FONT_TINY, false);
+        viz_text(cr, LEFT_PX - 6, b0 - 4, "term", VIZ_ALIGN_RIGHT);
+        viz_text(cr, LEFT_PX - 6, b1 + 12, "commit", VIZ_ALIGN_RIGHT);
+
+        /* A faint baseline where the node has no span drawn. */
+        viz_set_rgb(cr, viz_hex(0xdddddd));
+        cairo_set_line_width(cr, 1.0);
+        cairo_move_to(cr, l->plot_x0, floor(mid) + 0.5);
+        cairo_line_to(cr, l->plot_x1, floor(mid) + 0.5);
+        cairo_stroke(cr);
+
+        clip_plot(c, lane_top(c, k), lane_top(c, k) + l->lane_h);
+        const GArray *spans = m->spans[k];
+        for (guint i = 0; i < spans->len; i++) {
+            const struct span *s = &g_array_index(spans, struct span, i);
+            if (s->t1_us < l->from_us || s->t0_us > l->to_us) {
+                continue;
+            }
+            double x0 = viz_timeline_x(l, s->t0_us);
+            double x1 = viz_timeline_x(l, s->t1_us);
+            if (s->state == NODE_CRASHED) {
+                viz_set_rgb(cr, viz_crashed_color());
+            } else {
+                viz_set_rgb(cr, viz_role_color(s->role));
+            }
+            cairo_rectangle(cr, x0, b0, x1 - x0, b1 - b0);
+            cairo_fill(cr);
+            if (s->state == NODE_PAUSED) {
+                hatch(cr, x0, b0, x1 - x0, b1 - b0);
+            }
+            const char *word = s->state == NODE_CRASHED  ? "crashed"
+                               : s->state == NODE_PAUSED ? "paused"
+                                                         : NULL;
+            if (word != NULL) {
+                viz_font(cr, FONT_SMALL, true);
+                double vx0 = clampx(c, x0);
+                double vx1 = clampx(c, x1);
+                double w = viz_text_width(cr, word);
+                if (vx1 - vx0 >= w + 8) {
+                    viz_set_rgb(cr, viz_hex(0xffffff));
+                    if (s->state == NODE_PAUSED) {
+                        cairo_rectangle(cr, (vx0 + vx1) / 2 - w / 2 - 3,
+                                        mid - 7, w + 6, 13);
+                        cairo_fill(cr);
+                        viz_set_rgb(cr, viz_hex(0x1a1a1a));
+                    }
+                    viz_text(cr, (vx0 + vx1) / 2, mid + 3.5, word,
+                             VIZ_ALIGN_CENTER);
+                }
+            }
+            /* A term boundary inside one role: a white seam. */
+            if (i > 0 && s->state != NODE_CRASHED) {
+                const struct span *p =
+                    &g_array_index(spans, struct span, i - 1);
+                if (p->t1_us == s->t0_us && p->term != s->term &&
+                    p->state != NODE_CRASHED && p->role == s->role) {
+                    viz_set_rgb(cr, viz_hex(0xffffff));
+                    cairo_set_line_width(cr, 1.5);
+                    cairo_move_to(cr, x0, b0);
+                    cairo_line_to(cr, x0, b1);
+                    cairo_stroke(cr);
+                }
+            }
+        }
+        cairo_restore(cr);
+    }
+}
+
+/* A pale backing under a small label, so that arrows crossing it do not
+ * hide it. */
+static void halo(cairo_t *cr, double x, double baseline, double w)
+{
+    viz_set_rgba(cr, viz_hex(0xffffff), 0.8);
+    cairo_rectangle(cr, x - 1, baseline - 8.5, w + 2, 11);
+    cairo_fill(cr);
+}
+
+/* Term labels above each band and commit indices below it, drawn over the
+ * arrows. */
+static void draw_lane_labels(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const struct model *m = c->m;
+
+    for (uint32_t k = 1; k <= m->n; k++) {
+        double b0, b1;
+        viz_timeline_band(l, k, &b0, &b1);
+        const GArray *spans = m->spans[k];
+        /* Term labels above the band, at each change of term, thinned so
+         * that none overlaps the previous one. */
+        struct viz_row row = {.right = -1e9};
+        uint64_t shown_term = UINT64_MAX;
+        viz_font(cr, FONT_SMALL, false);
+        for (guint i = 0; i < spans->len; i++) {
+            const struct span *s = &g_array_index(spans, struct span, i);
+            if (s->t1_us <= l->from_us) {
+                continue;
+            }
+            if (s->t0_us > l->to_us) {
+                break;
+            }
+            if (s->term == shown_term) {
+                continue;
+            }
+            char t[32];
+            g_snprintf(t, sizeof t, "t%" G_GUINT64_FORMAT, s->term);
+            double x = clampx(c, viz_timeline_x(l, s->t0_us)) + 1;
+            double w = viz_text_width(cr, t);
+            if (x + w > l->plot_x1 + RIGHT_PX - 2) {
+                continue;
+            }
+            if (viz_row_take(&row, x, x + w, 4)) {
+                viz_font(cr, FONT_SMALL, s->role == RAFT_LEADER);
+                halo(cr, x, b0 - 4, w);
+                viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(0x00507e)
+                                                       : viz_hex(0x444444));
+                viz_text(cr, x, b0 - 4, t, VIZ_ALIGN_LEFT);
+                viz_font(cr, FONT_SMALL, false);
+                shown_term = s->term;
+            }
+        }
+
+        /* Commit index: a tick at each change and its value when room. */
+        const GArray *commits = m->commits[k];
+        struct viz_row crow = {.right = -1e9};
+        viz_font(cr, FONT_TINY, false);
+        uint64_t last_shown = UINT64_MAX;
+        for (guint i = 0; i < commits->len; i++) {
+            const struct commit_mark *cm =
+                &g_array_index(commits, struct commit_mark, i);
+            if (cm->t_us < l->from_us || cm->t_us > l->to_us) {
+                continue;
+            }
+            if (cm->value == last_shown) {
+                continue;
+            }
+            double x = viz_timeline_x(l, cm->t_us);
+            char t[32];
+            g_snprintf(t, sizeof t, "%" G_GUINT64_FORMAT, cm->value);
+            double w = viz_text_width(cr, t);
+            viz_set_rgb(cr, viz_hex(0x333333));
+            cairo_set_line_width(cr, 1.0);
+            cairo_move_to(cr, floor(x) + 0.5, b1);
+            cairo_line_to(cr, floor(x) + 0.5, b1 + 3);
+            cairo_stroke(cr);
+            if (x + w <= l->plot_x1 + RIGHT_PX - 2 &&
+                viz_row_take(&crow, x - 1, x - 1 + w, 3)) {
+                halo(cr, x - 1, b1 + 12, w);
+                viz_set_rgb(cr, viz_hex(0x333333));
+                viz_text(cr, x - 1, b1 + 12, t, VIZ_ALIGN_LEFT);
+                last_shown = cm->value;
+            }
+        }
+    }
+}
+
+static void arrow_head(cairo_t *cr,
+                       double xs,
+                       double ys,
+                       double xe,
+                       double ye,
+                       double size)
+{
+    double dx = xe - xs;
+    double dy = ye - ys;
+    double len = sqrt(dx * dx + dy * dy);
+    if (len < 1.0) {
+        return;
+    }
+    double ux = dx / len;
+    double uy = dy / len;
+    cairo_move_to(cr, xe, ye);
+    cairo_line_to(cr, xe - ux * size - uy * size * 0.45,
+                  ye - uy * size + ux * size * 0.45);
+    cairo_line_to(cr, xe - ux * size + uy * size * 0.45,
+                  ye - uy * size - ux * size * 0.45);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+}
+
+static bool is_result(enum raft_message_type t)
+{
+    return t == RAFT_MSG_APPEND_ENTRIES_RESULT ||
+           t == RAFT_MSG_REQUEST_VOTE_RESULT || t == RAFT_MSG_PRE_VOTE_RESULT ||
+           t == RAFT_MSG_INSTALL_SNAPSHOT_RESULT;
+}
+
+static double arrow_width(const struct arrow *a)
+{
+    if (a->heartbeat) {
+        return 0.9;
+    }
+    switch (a->type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        return 1.8;
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        return 2.4;
+    default:
+        break;
+    }
+    return 1.3;
+}
+
+static void draw_arrows(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const struct model *m = c->m;
+    if (l->messages == VIZ_MESSAGES_NONE) {
+        return;
+    }
+    clip_plot(c, l->lanes_y0, c->lanes_y1);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    /* Heartbeats first, so that the messages that matter lie on top. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (guint i = 0; i < m->arrows->len; i++) {
+            const struct arrow *a = &g_array_index(m->arrows, struct arrow, i);
+            if (a->heartbeat != (pass == 0) || !arrow_shown(a, l->messages) ||
+                !arrow_in_window(a, l->from_us, l->to_us)) {
+                continue;
+            }
+            double xs = viz_timeline_x(l, a->send_us);
+            double ys, ye;
+            arrow_ends_y(l, a->from, a->to, &ys, &ye);
+            struct viz_rgb col =
+                viz_message_color(a->type, a->heartbeat, a->ok);
+            viz_set_rgb(cr, col);
+            cairo_set_line_width(cr, arrow_width(a));
+            bool denied = is_result(a->type) && !a->ok &&
+                          a->type != RAFT_MSG_INSTALL_SNAPSHOT_RESULT;
+            if (a->copy) {
+                double dash[] = {1.5, 3.0};
+                cairo_set_dash(cr, dash, 2, 0);
+            } else if (denied) {
+                double dash[] = {5.0, 3.5};
+                cairo_set_dash(cr, dash, 2, 0);
+            }
+            double xe, yend;
+            if (a->fate == ARROW_IN_FLIGHT) {
+                /* Still travelling at the picture's end: a dotted line to
+                 * halfway, ending at the limit. */
+                xe = viz_timeline_x(l, m->limit_us);
+                yend = (ys + ye) / 2;
+                double dash[] = {2.0, 3.0};
+                cairo_set_dash(cr, dash, 2, 0);
+                cairo_move_to(cr, xs, ys);
+                cairo_line_to(cr, xe, yend);
+                cairo_stroke(cr);
+                cairo_set_dash(cr, NULL, 0, 0);
+                continue;
+            }
+            bool lost = a->fate == ARROW_LOST;
+            viz_timeline_arrow_end(l, a->from, a->to, a->send_us, a->end_us,
+                                   lost, &xe, &yend);
+            cairo_move_to(cr, xs, ys);
+            cairo_line_to(cr, xe, yend);
+            cairo_stroke(cr);
+            cairo_set_dash(cr, NULL, 0, 0);
+            if (lost) {
+                viz_set_rgb(cr, viz_hex(0x1a1a1a));
+                cairo_set_line_width(cr, 2.0);
+                double r = 4.0;
+                cairo_move_to(cr, xe - r, yend - r);
+                cairo_line_to(cr, xe + r, yend + r);
+                cairo_move_to(cr, xe - r, yend + r);
+                cairo_line_to(cr, xe + r, yend - r);
+                cairo_stroke(cr);
+            } else {
+                double size = a->heartbeat ? 5.0 : 7.0;
+                arrow_head(cr, xs, ys, xe, yend, size);
+            }
+            if (a->copy) {
+                /* A duplicate: a ringed "2" at the copy's end. */
+                double cx = lost ? xe + 9 : xe;
+                double cy = lost ? yend : yend + (ye > ys ? -12 : 12);
+                viz_set_rgb(cr, viz_hex(0xffffff));
+                cairo_arc(cr, cx, cy, 5.5, 0, 2 * G_PI);
+                cairo_fill_preserve(cr);
+                viz_set_rgb(cr, col);
+                cairo_set_line_width(cr, 1.0);
+                cairo_stroke(cr);
+                viz_font(cr, 8.0, true);
+                viz_text(cr, cx, cy + 3, "2", VIZ_ALIGN_CENTER);
+            }
+        }
+    }
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    cairo_restore(cr);
+}
+
+static void draw_clients(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const struct model *m = c->m;
+    int rows = client_rows(m);
+    if (rows == 0) {
+        return;
+    }
+    double y0 = l->client_y0;
+    viz_set_rgb(cr, viz_hex(0xf6f6f6));
+    cairo_rectangle(cr, l->plot_x0, y0, l->plot_x1 - l->plot_x0, l->client_h);
+    cairo_fill(cr);
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_font(cr, FONT_SMALL, true);
+    viz_text(cr, 12, y0 + 13, "clients", VIZ_ALIGN_LEFT);
+    viz_font(cr, FONT_TINY, false);
+    viz_set_rgb(cr, viz_hex(0x777777));
+    for (int r = 0; r < rows; r++) {
+        uint64_t first = m->clients[r];
+        char name[32];
+        if ((size_t)rows < m->n_clients) {
+            g_snprintf(name, sizeof name, "c%" G_GUINT64_FORMAT "\u2026",
+                       first);
+        } else {
+            g_snprintf(name, sizeof name, "c%" G_GUINT64_FORMAT, first);
+        }
+        viz_text(cr, LEFT_PX - 6, y0 + 4 + r * CLIENT_ROW_PX + 12, name,
+                 VIZ_ALIGN_RIGHT);
+    }
+
+    clip_plot(c, y0, y0 + l->client_h);
+    struct viz_row row_used[CLIENT_ROWS_MAX];
+    for (int r = 0; r < CLIENT_ROWS_MAX; r++) {
+        row_used[r].right = -1e9;
+    }
+    for (guint i = 0; i < m->ops->len; i++) {
+        const struct client_op *op =
+            &g_array_index(m->ops, struct client_op, i);
+        if (op->t1_us < l->from_us || op->t0_us > l->to_us) {
+            continue;
+        }
+        int r = client_row_of(m, op->client);
+        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
+        double bh = CLIENT_ROW_PX - 5;
+        double x0 = viz_timeline_x(l, op->t0_us);
+        double x1 = fmax(viz_timeline_x(l, op->t1_us), x0 + 2);
+        struct viz_rgb edge = !op->done ? viz_hex(0x888888)
+                              : op->ok  ? viz_hex(0x009e73)
+                                        : viz_hex(0xd55e00);
+        struct viz_rgb fill = !op->done ? viz_hex(0xffffff)
+                              : op->ok  ? viz_hex(0xcdeee2)
+                                        : viz_hex(0xf7d9c4);
+        viz_set_rgb(cr, fill);
+        cairo_rectangle(cr, x0, by, x1 - x0, bh);
+        cairo_fill_preserve(cr);
+        viz_set_rgb(cr, edge);
+        cairo_set_line_width(cr, 1.0);
+        if (!op->done) {
+            double dash[] = {3.0, 2.0};
+            cairo_set_dash(cr, dash, 2, 0);
+        }
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        /* The operation's words, inside the bar or just after it. */
+        char *words = g_strdup_printf(
+            "%s%s%s", op->op != NULL ? op->op : "request",
+            op->done && op->result != NULL && op->result[0] != '\0' ? " \u2192 "
+                                                                    : "",
+            op->done && op->result != NULL ? op->result : "");
+        viz_font(cr, FONT_TINY, false);
+        double w = viz_text_width(cr, words);
+        double tx = clampx(c, x0) + 3;
+        if (viz_row_take(&row_used[r], tx, tx + w, 6)) {
+            viz_set_rgb(cr, viz_hex(0x222222));
+            viz_text(cr, tx, by + bh - 3, words, VIZ_ALIGN_LEFT);
+        }
+        g_free(words);
+    }
+    /* Where each request was sent: a small dark notch on the bar. */
+    viz_set_rgb(cr, viz_hex(0x333333));
+    for (guint i = 0; i < m->sends->len; i++) {
+        const struct client_send *s =
+            &g_array_index(m->sends, struct client_send, i);
+        if (s->t_us < l->from_us || s->t_us > l->to_us) {
+            continue;
+        }
+        int r = client_row_of(m, s->client);
+        double x = viz_timeline_x(l, s->t_us);
+        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
+        cairo_move_to(cr, x - 3, by - 2);
+        cairo_line_to(cr, x + 3, by - 2);
+        cairo_line_to(cr, x, by + 2);
+        cairo_close_path(cr);
+        cairo_fill(cr);
+    }
+    cairo_restore(cr);
+}
+
+struct placed
+{
+    double x0, x1;
+    int row;
+};
+
+static int note_priority(enum note_kind k)
+{
+    return (int)k;
+}
+
+static struct viz_rgb note_color(enum note_kind k)
+{
+    switch (k) {
+    case NOTE_VIOLATION:
+    case NOTE_CHECK_FAILED:
+        return viz_hex(0xc00000);
+    case NOTE_PARTITION:
+    case NOTE_HEAL:
+        return viz_hex(0x5b4f8a);
+    case NOTE_CUT:
+        return viz_hex(0xa04000);
+    case NOTE_CHECK_HELD:
+        return viz_hex(0x2e7d5b);
+    }
+    return viz_hex(0x333333);
+}
+
+/* Notes above the lanes: violations first, then partitions, heals, cuts and
+ * checks, each in the first row where it overlaps nothing; a note with no
+ * room keeps its marker but loses its words. */
+static void draw_notes(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const struct model *m = c->m;
+    double strip_y0 = HEADER_PX + AXIS_PX;
+    guint n = m->notes->len;
+    struct placed *placed = g_new0(struct placed, n + 1);
+    size_t n_placed = 0;
+
+    for (int pri = NOTE_VIOLATION; pri <= NOTE_CHECK_HELD; pri++) {
+        for (guint i = 0; i < n; i++) {
+            const struct note *nt = &g_array_index(m->notes, struct note, i);
+            if (note_priority(nt->kind) != pri || nt->t_us < l->from_us ||
+                nt->t_us > l->to_us) {
+                continue;
+            }
+            double x = viz_timeline_x(l, nt->t_us);
+            struct viz_rgb col = note_color(nt->kind);
+            bool bold = nt->kind == NOTE_VIOLATION;
+
+            /* The marker, always. */
+            viz_set_rgb(cr, col);
+            if (nt->kind == NOTE_VIOLATION) {
+                cairo_set_line_width(cr, 2.0);
+                cairo_move_to(cr, x, strip_y0);
+                cairo_line_to(cr, x, c->lanes_y1);
+                cairo_stroke(cr);
+                double yd = l->lanes_y0 - 3;
+                cairo_move_to(cr, x, yd - 6);
+                cairo_line_to(cr, x + 6, yd);
+                cairo_line_to(cr, x, yd + 6);
+                cairo_line_to(cr, x - 6, yd);
+                cairo_close_path(cr);
+                cairo_fill(cr);
+            } else {
+                cairo_set_line_width(cr, 1.0);
+                cairo_move_to(cr, floor(x) + 0.5, l->lanes_y0 - 6);
+                cairo_line_to(cr, floor(x) + 0.5, l->lanes_y0);
+                cairo_stroke(cr);
+            }
+            if (nt->kind == NOTE_CHECK_HELD) {
+                continue; /* held checks: a tick without words */
+            }
+
+            viz_font(cr, bold ? FONT_SMALL : FONT_TINY, bold);
+            double w = viz_text_width(cr, nt->text);
+            double x0 = x + 3;
+            if (x0 + w > l->width_px - 4) {
+                x0 = fmax(l->plot_x0, l->width_px - 4 - w);
+            }
+            double x1 = x0 + w;
+            for (int row = 0; row < NOTE_ROWS; row++) {
+                bool free_row = true;
+                for (size_t k = 0; k < n_placed; k++) {
+                    if (placed[k].row == row && x0 < placed[k].x1 + 6 &&
+                        placed[k].x0 < x1 + 6) {
+                        free_row = false;
+                        break;
+                    }
+                }
+                if (free_row) {
+                    placed[n_placed++] = (struct placed){x0, x1, row};
+                    double by = strip_y0 + (row + 1) * NOTE_ROW_PX - 3;
+                    viz_set_rgb(cr, col);
+                    cairo_set_line_width(cr, 0.8);
+                    cairo_move_to(cr, floor(x) + 0.5, by - 8);
+                    cairo_line_to(cr, floor(x) + 0.5, l->lanes_y0 - 6);
+                    cairo_stroke(cr);
+                    viz_set_rgb(cr, viz_hex(0xffffff));
+                    cairo_rectangle(cr, x0 - 1, by - 9.5, w + 2, 12);
+                    cairo_fill(cr);
+                    viz_set_rgb(cr, col);
+                    viz_text(cr, x0, by, nt->text, VIZ_ALIGN_LEFT);
+                    break;
+                }
+            }
+        }
+    }
+    g_free(placed);
+}
+
+static void draw_now(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    if (!c->o->until_now || c->o->now_us > l->to_us) {
+        return;
+    }
+    double x = viz_timeline_x(l, c->o->now_us);
+    double y1 =
+        c->lanes_y1 + (l->client_h > 0 ? CLIENT_GAP_PX + l->client_h : 0);
+    if (x < l->plot_x1) {
+        viz_set_rgba(cr, viz_hex(0xf0f0f0), 0.85);
+        cairo_rectangle(cr, fmax(x, l->plot_x0), l->lanes_y0,
+                        l->plot_x1 - fmax(x, l->plot_x0), y1 - l->lanes_y0);
+        cairo_fill(cr);
+    }
+    if (x < l->plot_x0) {
+        return;
+    }
+    viz_set_rgb(cr, viz_hex(0x222222));
+    cairo_set_line_width(cr, 1.5);
+    cairo_move_to(cr, x, HEADER_PX + AXIS_PX - 4);
+    cairo_line_to(cr, x, y1);
+    cairo_stroke(cr);
+    /* A dark tag at the top of the lanes, over the notes. */
+    char t[32];
+    char words[48];
+    viz_format_time(c->o->now_us, t, sizeof t);
+    g_snprintf(words, sizeof words, "now %s", t);
+    viz_font(cr, FONT_SMALL, true);
+    double w = viz_text_width(cr, words);
+    double tx = fmin(x + 1, l->width_px - 4 - w - 8);
+    double ty = l->lanes_y0 - 15;
+    cairo_rectangle(cr, tx, ty, w + 8, 14);
+    cairo_fill(cr);
+    viz_set_rgb(cr, viz_hex(0xffffff));
+    viz_text(cr, tx + 4, ty + 10.5, words, VIZ_ALIGN_LEFT);
+}
+
+static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
+{
+    /* The swatch box: [x, x + SWATCH_W] x [y - 9, y + 1]. */
+    double w = SWATCH_W;
+    double top = y - 9;
+    double h = 10;
+    double my = y - 4;
+    struct viz_rgb col;
+    double dash_denied[] = {5.0, 3.5};
+    double dash_copy[] = {1.5, 3.0};
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    switch (sw) {
+    case SW_FOLLOWER:
+    case SW_CANDIDATE:
+    case SW_LEADER:
+        viz_set_rgb(cr, viz_role_color(sw == SW_FOLLOWER    ? RAFT_FOLLOWER
+                                       : sw == SW_CANDIDATE ? RAFT_CANDIDATE
+                                                            : RAFT_LEADER));
+        cairo_rectangle(cr, x, top, w, h);
+        cairo_fill(cr);
+        return;
+    case SW_CRASHED:
+        viz_set_rgb(cr, viz_crashed_color());
+        cairo_rectangle(cr, x, top, w, h);
+        cairo_fill(cr);
+        return;
+    case SW_PAUSED:
+        viz_set_rgb(cr, viz_role_color(RAFT_FOLLOWER));
+        cairo_rectangle(cr, x, top, w, h);
+        cairo_fill(cr);
+        hatch(cr, x, top, w, h);
+        return;
+    case SW_PARTITION:
+        viz_set_rgb(cr, viz_hex(group_tints[0]));
+        cairo_rectangle(cr, x, top, w / 2, h);
+        cairo_fill(cr);
+        viz_set_rgb(cr, viz_hex(group_tints[1]));
+        cairo_rectangle(cr, x + w / 2, top, w / 2, h);
+        cairo_fill(cr);
+        return;
+    case SW_CUT:
+        viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
+        cairo_rectangle(cr, x, top, w, h);
+        cairo_fill(cr);
+        viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
+        cairo_set_line_width(cr, 1.0);
+        for (double xx = x - h + 4; xx < x + w; xx += 9.0) {
+            cairo_move_to(cr, fmax(xx, x), top + h - (fmax(xx, x) - xx));
+            cairo_line_to(cr, fmin(xx + h, x + w),
+                          top + (xx + h - fmin(xx + h, x + w)));
+        }
+        cairo_stroke(cr);
+        return;
+    case SW_COMMIT:
+        viz_set_rgb(cr, viz_hex(0x333333));
+        cairo_set_line_width(cr, 1.0);
+        cairo_move_to(cr, x + 4.5, top);
+        cairo_line_to(cr, x + 4.5, top + 3);
+        cairo_stroke(cr);
+        viz_font(cr, FONT_TINY, false);
+        viz_text(cr, x + 3.5, y + 1, "12", VIZ_ALIGN_LEFT);
+        return;
+    case SW_VIOLATION:
+        viz_set_rgb(cr, viz_hex(0xc00000));
+        cairo_move_to(cr, x + w / 2, my - 6);
+        cairo_line_to(cr, x + w / 2 + 6, my);
+        cairo_line_to(cr, x + w / 2, my + 6);
+        cairo_line_to(cr, x + w / 2 - 6, my);
+        cairo_close_path(cr);
+        cairo_fill(cr);
+        return;
+    case SW_CLIENT_OK:
+    case SW_CLIENT_FAILED:
+        viz_set_rgb(cr,
+                    sw == SW_CLIENT_OK ? viz_hex(0xcdeee2) : viz_hex(0xf7d9c4));
+        cairo_rectangle(cr, x + 0.5, top + 1.5, w - 1, h - 2);
+        cairo_fill_preserve(cr);
+        viz_set_rgb(cr,
+                    sw == SW_CLIENT_OK ? viz_hex(0x009e73) : viz_hex(0xd55e00));
+        cairo_set_line_width(cr, 1.0);
+        cairo_stroke(cr);
+        return;
+    default:
+        break;
+    }
+    /* Arrows. */
+    struct arrow a = {.type = RAFT_MSG_APPEND_ENTRIES, .ok = true};
+    switch (sw) {
+    case SW_PREVOTE:
+        a.type = RAFT_MSG_PRE_VOTE;
+        break;
+    case SW_VOTE:
+        a.type = RAFT_MSG_REQUEST_VOTE;
+        break;
+    case SW_VOTE_GRANTED:
+    case SW_VOTE_DENIED:
+        a.type = RAFT_MSG_REQUEST_VOTE_RESULT;
+        a.ok = sw == SW_VOTE_GRANTED;
+        break;
+    case SW_APPEND_FAILED:
+        a.type = RAFT_MSG_APPEND_ENTRIES_RESULT;
+        a.ok = false;
+        break;
+    case SW_HEARTBEAT:
+        a.heartbeat = true;
+        break;
+    case SW_SNAPSHOT:
+        a.type = RAFT_MSG_INSTALL_SNAPSHOT;
+        break;
+    case SW_DUPLICATE:
+        a.copy = true;
+        break;
+    default:
+        break;
+    }
+    col = viz_message_color(a.type, a.heartbeat, a.ok);
+    viz_set_rgb(cr, col);
+    cairo_set_line_width(cr, arrow_width(&a));
+    if (a.copy) {
+        cairo_set_dash(cr, dash_copy, 2, 0);
+    } else if (!a.ok) {
+        cairo_set_dash(cr, dash_denied, 2, 0);
+    }
+    double xe = sw == SW_LOST ? x + w - 8 : x + w;
+    cairo_move_to(cr, x, my);
+    cairo_line_to(cr, xe, my);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    if (sw == SW_LOST) {
+        viz_set_rgb(cr, viz_hex(0x1a1a1a));
+        cairo_set_line_width(cr, 2.0);
+        cairo_move_to(cr, xe - 4, my - 4);
+        cairo_line_to(cr, xe + 4, my + 4);
+        cairo_move_to(cr, xe - 4, my + 4);
+        cairo_line_to(cr, xe + 4, my - 4);
+        cairo_stroke(cr);
+    } else {
+        arrow_head(cr, x, my, xe, my, a.heartbeat ? 5.0 : 7.0);
+    }
+    if (sw == SW_DUPLICATE) {
+        double cx = x + w / 2;
+        viz_set_rgb(cr, viz_hex(0xffffff));
+        cairo_arc(cr, cx, my, 5.5, 0, 2 * G_PI);
+        cairo_fill_preserve(cr);
+        viz_set_rgb(cr, col);
+        cairo_set_line_width(cr, 1.0);
+        cairo_stroke(cr);
+        viz_font(cr, 8.0, true);
+        viz_text(cr, cx, my + 3, "2", VIZ_ALIGN_CENTER);
+    }
+}
+
+static void draw_legend(const struct ctx *c)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    double xs[N_LEGEND];
+    int rows[N_LEGEND];
+    int n_rows = legend_flow(cr, l->width_px, xs, rows);
+    double y0 = l->height_px - BOTTOM_PX - n_rows * LEGEND_ROW_PX;
+    viz_set_rgb(cr, viz_hex(0xdddddd));
+    cairo_set_line_width(cr, 1.0);
+    cairo_move_to(cr, 16, floor(y0 - 8) + 0.5);
+    cairo_line_to(cr, l->width_px - 16, floor(y0 - 8) + 0.5);
+    cairo_stroke(cr);
+    for (size_t i = 0; i < N_LEGEND; i++) {
+        double y = y0 + rows[i] * LEGEND_ROW_PX + 12;
+        draw_swatch(cr, legend_items[i].swatch, xs[i], y);
+        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_font(cr, FONT_SMALL, false);
+        viz_text(cr, xs[i] + SWATCH_W + 5, y, legend_items[i].label,
+                 VIZ_ALIGN_LEFT);
+    }
+}
+
+int viz_timeline_write(const struct viz_run *run,
+                       const struct viz_options *opts,
+                       const char *path)
+{
+    int code = check_run(run);
+    if (code != VIZ_OK || path == NULL) {
+        return code != VIZ_OK ? code : VIZ_EINVAL;
+    }
+    struct viz_options o;
+    effective_options(opts, &o);
+    if ((int)o.format < 0 || o.format >= VIZ_FORMAT_COUNT) {
+        return VIZ_EINVAL;
+    }
+    struct model m;
+    build_model(run, model_limit(run, &o), &m);
+    struct viz_timeline_layout l;
+    code = make_layout(run, &o, &m, &l);
+    if (code != VIZ_OK) {
+        goto err_free_model;
+    }
+    struct viz_canvas canvas;
+    code = viz_canvas_open(&canvas, o.format, path, l.width_px, l.height_px);
+    if (code != VIZ_OK) {
+        goto err_free_model;
+    }
+    struct ctx c = {
+        .cr = canvas.cr,
+        .run = run,
+        .o = &o,
+        .m = &m,
+        .l = &l,
+        .lanes_y1 = l.lanes_y0 + l.lane_h * run->n_nodes,
+    };
+    draw_partitions(&c);
+    draw_axis(&c);
+    draw_header(&c);
+    draw_lanes(&c);
+    draw_arrows(&c);
+    draw_lane_labels(&c);
+    draw_clients(&c);
+    draw_notes(&c);
+    draw_now(&c);
+    draw_legend(&c);
+    code = viz_canvas_close(&canvas, true);
+
+err_free_model:
+    free_model(&m);
+    return code;
+}
