@@ -1,0 +1,860 @@
+/* sim.c: the engine's lifecycle, run loop, fault actions and queries.
+ *
+ * Invariant: the clock only moves forward, to the time of the event being
+ * processed (or to the target of sim_run_until); every event is processed in
+ * (time, seq) order; after the first safety violation no further event is
+ * processed.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+static const char *const error_names[SIM_ERROR_COUNT] = {
+    [SIM_OK] = "ok",
+    [SIM_EINVAL] = "invalid argument",
+    [SIM_ENOTALIVE] = "node is crashed",
+    [SIM_EALIVE] = "node is not crashed",
+    [SIM_EVIOLATION] = "safety violation",
+    [SIM_ESTOPPED] = "run stopped",
+    [SIM_ECORE] = "raft core error",
+};
+
+const char *sim_strerror(int code)
+{
+    if (code < 0 || code >= SIM_ERROR_COUNT)
+        return "unknown error";
+    return error_names[code];
+}
+
+void sim_config_init(struct sim_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->n_nodes = 3;
+    c->seed = 1;
+    c->election_timeout_us_min = 150000;
+    c->election_timeout_us_max = 300000;
+    c->heartbeat_us = 50000;
+    c->delay_us_min = 1000;
+    c->delay_us_max = 10000;
+    c->client_timeout_us = 500000;
+    c->disk_write_us = 100;
+    c->disk_sync_us = 900;
+    c->checkers = true;
+    c->history = true;
+}
+
+static bool valid_prob(double p)
+{
+    return p >= 0.0 && p <= 1.0;
+}
+
+static bool valid_config(const struct sim_config *c)
+{
+    return c->n_nodes >= 1 && c->n_nodes <= SIM_MAX_NODES &&
+           c->election_timeout_us_min > 0 &&
+           c->election_timeout_us_min <= c->election_timeout_us_max &&
+           c->heartbeat_us > 0 && c->delay_us_min <= c->delay_us_max &&
+           valid_prob(c->drop) && valid_prob(c->duplicate) &&
+           valid_prob(c->reorder) && c->client_timeout_us > 0;
+}
+
+/* ---- trace and failures -------------------------------------------------- */
+
+void sim_emit(struct sim *s, struct sim_trace_event *e)
+{
+    e->time_us = s->now_us;
+    sim_tracer_emit(&s->tracer, e);
+}
+
+static void record_failure(struct sim *s, const struct sim_violation *v)
+{
+    if (s->failure)
+        return;
+    struct sim_failure *f = g_new0(struct sim_failure, 1);
+    f->violation = *v;
+    f->time_us = s->now_us;
+    f->event = s->events + 1;
+    f->n_last = sim_tracer_last(&s->tracer, f->last, f->text_buf);
+    char text[320];
+    g_snprintf(text, sizeof(text), "%s: %s", sim_property_name(v->property),
+               v->detail);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_VIOLATION;
+    e.node = v->nodes[0];
+    e.peer = v->nodes[1];
+    e.term = v->term;
+    e.index = v->index;
+    e.aux = (uint64_t)v->property;
+    e.text = text;
+    sim_emit(s, &e);
+    f->trace_seq = e.seq;
+    s->failure = f;
+}
+
+void sim_safety_failed(struct sim *s)
+{
+    const struct sim_violation *v = sim_safety_violation(s->safety);
+    if (v)
+        record_failure(s, v);
+}
+
+const struct sim_failure *sim_failure(const struct sim *s)
+{
+    return s->failure;
+}
+
+void sim_failure_print(const struct sim_failure *f, FILE *out)
+{
+    const struct sim_violation *v = &f->violation;
+    fprintf(out,
+            "violation: %s at t=%" PRIu64 "us event %" PRIu64
+            " (trace seq %" PRIu64 ")\n",
+            sim_property_name(v->property), f->time_us, f->event, f->trace_seq);
+    fprintf(out,
+            "  nodes: n%" PRIu32 " n%" PRIu32 ", term %" PRIu64
+            ", index %" PRIu64 "\n",
+            v->nodes[0], v->nodes[1], v->term, v->index);
+    fprintf(out, "  %s\n", v->detail);
+    fprintf(out, "  last %zu events:\n", f->n_last);
+    for (size_t i = 0; i < f->n_last; i++) {
+        fputs("    ", out);
+        sim_trace_write_jsonl(&f->last[i], out);
+    }
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+void sim_push(struct sim *s,
+              uint64_t time_us,
+              uint32_t kind,
+              uint32_t node,
+              uint64_t arg,
+              void *ptr)
+{
+    struct sim_event ev = {
+        .time_us = time_us,
+        .ptr = ptr,
+        .arg = arg,
+        .kind = kind,
+        .node = node,
+    };
+    sim_queue_push(&s->q, &ev);
+}
+
+/* Writes node id's `init` log and hard state straight into its durable
+ * image. */
+static void write_init(struct sim *s,
+                       struct sim_node *nd,
+                       const struct sim_init_state *in)
+{
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_hard(b, in->term, in->vote);
+    if (in->n_log) {
+        struct raft_entry *entries = g_new(struct raft_entry, in->n_log);
+        GByteArray **bufs = g_new(GByteArray *, in->n_log);
+        for (size_t i = 0; i < in->n_log; i++) {
+            char key[32], value[32];
+            g_snprintf(key, sizeof(key), "e%zu", i + 1);
+            g_snprintf(value, sizeof(value), "%zu", i + 1);
+            struct sim_kv_command cmd = {
+                .op = SIM_KV_SET,
+                .client = 0,
+                .request = 0,
+                .key = key,
+                .value = value,
+            };
+            bufs[i] = g_byte_array_new();
+            sim_kv_encode(&cmd, bufs[i]);
+            entries[i].term = in->log_terms[i];
+            entries[i].type = RAFT_ENTRY_COMMAND;
+            entries[i].data = bufs[i]->data;
+            entries[i].len = bufs[i]->len;
+        }
+        sim_disk_batch_set_entries(b, 1, entries, in->n_log);
+        for (size_t i = 0; i < in->n_log; i++)
+            g_byte_array_free(bufs[i], TRUE);
+        g_free(bufs);
+        g_free(entries);
+    }
+    sim_disk_submit(&nd->disk, b, 0, 0);
+    sim_disk_batch_free(sim_disk_complete(&nd->disk));
+    (void)s;
+}
+
+struct sim *sim_new(const struct sim_config *config)
+{
+    if (!valid_config(config))
+        return NULL;
+    struct sim *s = g_new0(struct sim, 1);
+    s->cfg = *config;
+    s->cfg.init = NULL;
+    s->n = config->n_nodes;
+    sim_queue_init(&s->q);
+    struct sim_net_params np = {
+        .delay_us_min = config->delay_us_min,
+        .delay_us_max = config->delay_us_max,
+        .drop = config->drop,
+        .duplicate = config->duplicate,
+        .reorder = config->reorder,
+    };
+    sim_net_init(&s->net, s->n, &np, config->seed);
+    sim_rng_seed(&s->client_rng, config->seed, SIM_STREAM_CLIENTS);
+    sim_rng_seed(&s->fault_rng, config->seed, SIM_STREAM_FAULTS);
+    sim_rng_seed(&s->workload_rng, config->seed, SIM_STREAM_WORKLOAD);
+    sim_tracer_init(&s->tracer, config->record_events, config->trace_jsonl);
+    if (config->checkers)
+        s->safety = sim_safety_new(s->n);
+    if (config->history)
+        s->history = sim_history_new();
+    s->scratch = g_byte_array_new();
+    s->loads = g_ptr_array_new_with_free_func(g_free);
+    sim_clients_init(s);
+
+    s->voters = g_new(uint64_t, s->n);
+    for (uint32_t i = 0; i < s->n; i++)
+        s->voters[i] = i + 1;
+    raft_config_init(&s->rcfg);
+    s->rcfg.voters = s->voters;
+    s->rcfg.n_voters = s->n;
+    s->rcfg.election_timeout_min = config->election_timeout_us_min;
+    s->rcfg.election_timeout_max = config->election_timeout_us_max;
+    s->rcfg.heartbeat_interval = config->heartbeat_us;
+    s->rcfg.pre_vote = config->pre_vote;
+    s->rcfg.check_quorum = config->check_quorum;
+    if (config->max_entries_per_message)
+        s->rcfg.max_entries_per_message = config->max_entries_per_message;
+    if (config->max_inflight)
+        s->rcfg.max_inflight = config->max_inflight;
+
+    s->nodes = g_new0(struct sim_node, s->n + 1);
+    for (uint32_t id = 1; id <= s->n; id++) {
+        sim_node_setup(s, &s->nodes[id], id);
+        if (config->init && config->init[id - 1].set)
+            write_init(s, &s->nodes[id], &config->init[id - 1]);
+    }
+    for (uint32_t id = 1; id <= s->n; id++) {
+        if (sim_node_start(s, &s->nodes[id], false) != SIM_OK) {
+            sim_free(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    struct sim_event ev;
+    while (sim_queue_pop(&s->q, &ev))
+        sim_event_free_payload(&ev);
+    sim_queue_destroy(&s->q);
+    for (uint32_t id = 1; id <= s->n; id++)
+        sim_node_teardown(s, &s->nodes[id]);
+    g_free(s->nodes);
+    g_free(s->voters);
+    sim_clients_destroy(s);
+    g_ptr_array_free(s->loads, TRUE);
+    g_byte_array_free(s->scratch, TRUE);
+    if (s->history)
+        sim_history_free(s->history);
+    if (s->safety)
+        sim_safety_free(s->safety);
+    sim_tracer_destroy(&s->tracer);
+    sim_net_destroy(&s->net);
+    g_free(s->failure);
+    g_free(s);
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+int sim_at(struct sim *s, uint64_t time_us, sim_callback_fn *fn, void *ctx)
+{
+    if (!fn || time_us < s->now_us)
+        return SIM_EINVAL;
+    struct sim_scheduled *sc = g_new(struct sim_scheduled, 1);
+    sc->fn = fn;
+    sc->ctx = ctx;
+    sim_push(s, time_us, SIM_EV_CALLBACK, 0, 0, sc);
+    return SIM_OK;
+}
+
+void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx)
+{
+    s->observer = fn;
+    s->observer_ctx = ctx;
+}
+
+void sim_stop(struct sim *s)
+{
+    s->stopped = true;
+}
+
+static int status(const struct sim *s)
+{
+    if (s->failure)
+        return SIM_EVIOLATION;
+    if (s->stopped)
+        return SIM_ESTOPPED;
+    return SIM_OK;
+}
+
+/* Dispatches one popped event; false if it was stale and did nothing. */
+static bool dispatch(struct sim *s, const struct sim_event *ev)
+{
+    switch (ev->kind) {
+    case SIM_EV_DELIVER:
+        sim_node_on_deliver(s, ev);
+        return true;
+    case SIM_EV_TIMER: {
+        const struct sim_node *nd = &s->nodes[ev->node];
+        if (!nd->alive || ev->arg != nd->timer_gen)
+            return false;
+        sim_node_on_timer(s, ev);
+        return true;
+    }
+    case SIM_EV_DISK:
+        sim_node_on_disk(s, ev);
+        return true;
+    case SIM_EV_RESUME:
+        sim_node_on_resume(s, ev);
+        return true;
+    case SIM_EV_CLIENT_REQUEST:
+        sim_node_on_client_request(s, ev);
+        return true;
+    case SIM_EV_CLIENT_REPLY:
+        sim_client_on_reply(s, ev);
+        return true;
+    case SIM_EV_CLIENT_TIMEOUT:
+        sim_client_on_timeout(s, ev);
+        return true;
+    case SIM_EV_CALLBACK: {
+        struct sim_scheduled *sc = ev->ptr;
+        sc->fn(s, sc->ctx);
+        g_free(sc);
+        return true;
+    }
+    case SIM_EV_LOAD:
+        sim_client_on_load(s, ev);
+        return true;
+    case SIM_EV_CHAOS:
+        sim_chaos_on_event(s, ev);
+        return true;
+    default:
+        return false;
+    }
+}
+
+int sim_step(struct sim *s)
+{
+    int st = status(s);
+    if (st != SIM_OK)
+        return st;
+    struct sim_event ev;
+    for (;;) {
+        if (!sim_queue_pop(&s->q, &ev))
+            return SIM_EINVAL;
+        s->now_us = ev.time_us;
+        if (dispatch(s, &ev))
+            break;
+    }
+    s->events++;
+    if (s->observer && !s->failure)
+        s->observer(s, s->observer_ctx);
+    return status(s);
+}
+
+int sim_run_until(struct sim *s, uint64_t time_us)
+{
+    int st = status(s);
+    if (st != SIM_OK)
+        return st;
+    struct sim_event ev;
+    for (;;) {
+        const struct sim_event *top = sim_queue_peek(&s->q);
+        if (!top || top->time_us > time_us)
+            break;
+        sim_queue_pop(&s->q, &ev);
+        s->now_us = ev.time_us;
+        if (!dispatch(s, &ev))
+            continue;
+        s->events++;
+        if (s->observer && !s->failure)
+            s->observer(s, s->observer_ctx);
+        if (s->failure || s->stopped)
+            return status(s);
+    }
+    if (time_us > s->now_us)
+        s->now_us = time_us;
+    return SIM_OK;
+}
+
+uint64_t sim_now(const struct sim *s)
+{
+    return s->now_us;
+}
+
+uint64_t sim_events_processed(const struct sim *s)
+{
+    return s->events;
+}
+
+size_t sim_events_pending(const struct sim *s)
+{
+    return sim_queue_len(&s->q);
+}
+
+/* ---- faults -------------------------------------------------------------- */
+
+static bool valid_node(const struct sim *s, uint32_t node)
+{
+    return node >= 1 && node <= s->n;
+}
+
+int sim_crash(struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    if (!s->nodes[node].alive)
+        return SIM_ENOTALIVE;
+    sim_node_crash(s, &s->nodes[node]);
+    return SIM_OK;
+}
+
+int sim_restart(struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    if (s->nodes[node].alive)
+        return SIM_EALIVE;
+    return sim_node_start(s, &s->nodes[node], true);
+}
+
+int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    struct sim_node *nd = &s->nodes[node];
+    if (!nd->alive)
+        return SIM_ENOTALIVE;
+    uint64_t until = s->now_us + duration_us;
+    if (nd->paused && nd->paused_until_us >= until)
+        return SIM_OK;
+    nd->paused = true;
+    nd->paused_until_us = until;
+    nd->pause_gen++;
+    sim_push(s, until, SIM_EV_RESUME, node, nd->pause_gen, NULL);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_PAUSE;
+    e.node = node;
+    e.aux = until;
+    sim_emit(s, &e);
+    return SIM_OK;
+}
+
+int sim_campaign(struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    if (!s->nodes[node].alive)
+        return SIM_ENOTALIVE;
+    return sim_node_campaign(s, &s->nodes[node]);
+}
+
+/* "n1 n2 | n3 | n4 n5": the groups in order of their smallest member, lone
+ * nodes (group 0) each alone. */
+static void describe_groups(const struct sim *s,
+                            const uint32_t *group_of,
+                            GString *out)
+{
+    bool *done = g_new0(bool, s->n);
+    for (uint32_t a = 0; a < s->n; a++) {
+        if (done[a])
+            continue;
+        if (out->len)
+            g_string_append(out, " | ");
+        g_string_append_printf(out, "n%" PRIu32, a + 1);
+        done[a] = true;
+        if (group_of[a] == 0)
+            continue;
+        for (uint32_t b = a + 1; b < s->n; b++) {
+            if (!done[b] && group_of[b] == group_of[a]) {
+                g_string_append_printf(out, " n%" PRIu32, b + 1);
+                done[b] = true;
+            }
+        }
+    }
+    g_free(done);
+}
+
+int sim_partition(struct sim *s, const uint32_t *group_of, const char *text)
+{
+    if (!group_of)
+        return SIM_EINVAL;
+    sim_net_partition(&s->net, group_of);
+    GString *desc = g_string_new(NULL);
+    if (text)
+        g_string_assign(desc, text);
+    else
+        describe_groups(s, group_of, desc);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_PARTITION;
+    e.text = desc->str;
+    sim_emit(s, &e);
+    g_string_free(desc, TRUE);
+    return SIM_OK;
+}
+
+int sim_isolate(struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    uint32_t *groups = g_new(uint32_t, s->n);
+    for (uint32_t i = 0; i < s->n; i++)
+        groups[i] = 1;
+    groups[node - 1] = 0;
+    int rc = sim_partition(s, groups, NULL);
+    g_free(groups);
+    return rc;
+}
+
+int sim_cut(struct sim *s, uint32_t from, uint32_t to)
+{
+    if (!valid_node(s, from) || !valid_node(s, to) || from == to)
+        return SIM_EINVAL;
+    sim_net_cut(&s->net, from, to);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CUT;
+    e.node = from;
+    e.peer = to;
+    sim_emit(s, &e);
+    return SIM_OK;
+}
+
+void sim_heal(struct sim *s)
+{
+    sim_net_heal(&s->net);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_HEAL;
+    sim_emit(s, &e);
+}
+
+static void trace_net(struct sim *s, const char *what, uint64_t value)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_NET;
+    e.aux = value;
+    e.text = what;
+    sim_emit(s, &e);
+}
+
+/* Probabilities go into the trace in parts per million. */
+static uint64_t ppm(double p)
+{
+    return (uint64_t)(p * 1e6 + 0.5);
+}
+
+int sim_set_drop(struct sim *s, double p)
+{
+    if (!valid_prob(p))
+        return SIM_EINVAL;
+    s->net.p.drop = p;
+    trace_net(s, "drop", ppm(p));
+    return SIM_OK;
+}
+
+int sim_set_duplicate(struct sim *s, double p)
+{
+    if (!valid_prob(p))
+        return SIM_EINVAL;
+    s->net.p.duplicate = p;
+    trace_net(s, "duplicate", ppm(p));
+    return SIM_OK;
+}
+
+int sim_set_reorder(struct sim *s, double p)
+{
+    if (!valid_prob(p))
+        return SIM_EINVAL;
+    s->net.p.reorder = p;
+    trace_net(s, "reorder", ppm(p));
+    return SIM_OK;
+}
+
+int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max)
+{
+    if (delay_us_min > delay_us_max)
+        return SIM_EINVAL;
+    s->net.p.delay_us_min = delay_us_min;
+    s->net.p.delay_us_max = delay_us_max;
+    trace_net(s, "delay-min", delay_us_min);
+    trace_net(s, "delay-max", delay_us_max);
+    return SIM_OK;
+}
+
+int sim_drift(struct sim *s, uint32_t node, uint64_t rate_ppm)
+{
+    if (!valid_node(s, node) || rate_ppm < 1 || rate_ppm > 10000000)
+        return SIM_EINVAL;
+    sim_node_set_rate(s, &s->nodes[node], rate_ppm);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_DRIFT;
+    e.node = node;
+    e.aux = rate_ppm;
+    sim_emit(s, &e);
+    return SIM_OK;
+}
+
+uint64_t sim_random_below(struct sim *s, uint64_t n)
+{
+    return sim_rng_below(&s->fault_rng, n);
+}
+
+/* ---- queries ------------------------------------------------------------- */
+
+uint32_t sim_n_nodes(const struct sim *s)
+{
+    return s->n;
+}
+
+static const struct sim_node *live(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node) || !s->nodes[node].alive)
+        return NULL;
+    return &s->nodes[node];
+}
+
+bool sim_alive(const struct sim *s, uint32_t node)
+{
+    return live(s, node) != NULL;
+}
+
+bool sim_paused(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd && nd->paused;
+}
+
+enum raft_role sim_role(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? raft_role(nd->core) : RAFT_FOLLOWER;
+}
+
+uint64_t sim_term(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    return nd->alive ? raft_term(nd->core) : nd->disk.term;
+}
+
+uint64_t sim_vote(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    return nd->alive ? raft_vote(nd->core) : nd->disk.vote;
+}
+
+uint64_t sim_leader_of(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? raft_leader(nd->core) : 0;
+}
+
+uint64_t sim_commit_index(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? raft_commit_index(nd->core) : 0;
+}
+
+uint64_t sim_last_index(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    return nd->alive ? raft_last_index(nd->core)
+                     : sim_disk_last_index(&nd->disk);
+}
+
+uint64_t sim_snapshot_index(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    return nd->alive ? raft_snapshot_index(nd->core) : nd->disk.snap_index;
+}
+
+uint64_t sim_applied(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? sim_kv_applied(nd->kv) : 0;
+}
+
+const char *sim_kv_value(const struct sim *s, uint32_t node, const char *key)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? sim_kv_get(nd->kv, key) : NULL;
+}
+
+uint64_t sim_kv_digest_of(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? sim_kv_digest(nd->kv) : 0;
+}
+
+const struct sim_kv *sim_node_kv(const struct sim *s, uint32_t node)
+{
+    const struct sim_node *nd = live(s, node);
+    return nd ? nd->kv : NULL;
+}
+
+size_t sim_log_terms(const struct sim *s,
+                     uint32_t node,
+                     uint64_t *first_index,
+                     uint64_t **terms)
+{
+    *terms = NULL;
+    *first_index = 1;
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    uint64_t first, last;
+    if (nd->alive) {
+        first = raft_snapshot_index(nd->core) + 1;
+        last = raft_last_index(nd->core);
+    } else {
+        first = nd->disk.first_index;
+        last = sim_disk_last_index(&nd->disk);
+    }
+    *first_index = first;
+    size_t n = last >= first ? (size_t)(last - first + 1) : 0;
+    uint64_t *t = g_new(uint64_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        t[i] = nd->alive ? raft_term_at(nd->core, first + i)
+                         : sim_disk_term_at(&nd->disk, first + i);
+    *terms = t;
+    return n;
+}
+
+bool sim_connected(const struct sim *s, uint32_t from, uint32_t to)
+{
+    if (!valid_node(s, from) || !valid_node(s, to))
+        return false;
+    return sim_net_link_open(&s->net, from, to);
+}
+
+uint32_t sim_current_leader(const struct sim *s)
+{
+    uint32_t best = 0;
+    uint64_t best_term = 0;
+    uint32_t majority = s->n / 2 + 1;
+    for (uint32_t a = 1; a <= s->n; a++) {
+        const struct sim_node *nd = &s->nodes[a];
+        if (!nd->alive || raft_role(nd->core) != RAFT_LEADER)
+            continue;
+        uint32_t reach = 0;
+        for (uint32_t b = 1; b <= s->n; b++) {
+            if (b == a ||
+                (s->nodes[b].alive && sim_net_link_open(&s->net, a, b) &&
+                 sim_net_link_open(&s->net, b, a)))
+                reach++;
+        }
+        uint64_t term = raft_term(nd->core);
+        if (reach >= majority && (best == 0 || term > best_term)) {
+            best = a;
+            best_term = term;
+        }
+    }
+    return best;
+}
+
+uint64_t sim_max_term(const struct sim *s)
+{
+    uint64_t max = 0;
+    for (uint32_t a = 1; a <= s->n; a++) {
+        const struct sim_node *nd = &s->nodes[a];
+        if (nd->alive && raft_term(nd->core) > max)
+            max = raft_term(nd->core);
+    }
+    return max;
+}
+
+/* ---- counters and results ------------------------------------------------ */
+
+void sim_msg_counters(const struct sim *s,
+                      struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT])
+{
+    memcpy(out, s->net.counters, sizeof(s->net.counters));
+}
+
+void sim_counters(const struct sim *s, struct sim_counters *out)
+{
+    *out = s->counters;
+    out->events = s->events;
+    out->trace_events = s->tracer.seq;
+}
+
+const struct sim_history *sim_get_history(const struct sim *s)
+{
+    return s->history;
+}
+
+enum sim_lin_verdict sim_check_linearizable(struct sim *s,
+                                            uint64_t max_states,
+                                            struct sim_lin_report *report)
+{
+    if (!s->history) {
+        memset(report, 0, sizeof(*report));
+        report->verdict = SIM_LIN_UNKNOWN;
+        return SIM_LIN_UNKNOWN;
+    }
+    enum sim_lin_verdict v = sim_lin_check(s->history, max_states, report);
+    if (v == SIM_LIN_VIOLATION) {
+        struct sim_violation viol;
+        memset(&viol, 0, sizeof(viol));
+        viol.property = SIM_PROP_LINEARIZABILITY;
+        g_snprintf(viol.detail, sizeof(viol.detail), "key %s: %s",
+                   report->key ? report->key : "?",
+                   report->explanation ? report->explanation->str : "");
+        record_failure(s, &viol);
+    }
+    return v;
+}
+
+uint64_t sim_trace_hash(const struct sim *s)
+{
+    return sim_tracer_hash(&s->tracer);
+}
+
+size_t sim_trace_len(const struct sim *s)
+{
+    return s->tracer.events ? s->tracer.events->len : 0;
+}
+
+const struct sim_trace_event *sim_trace_events(const struct sim *s)
+{
+    if (!s->tracer.events)
+        return NULL;
+    return (const struct sim_trace_event *)(void *)s->tracer.events->data;
+}
+
+void sim_note(struct sim *s, uint32_t node, const char *text)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_NOTE;
+    e.node = node;
+    e.text = text;
+    sim_emit(s, &e);
+}
+
+void sim_trace_check(struct sim *s, bool ok, const char *text)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CHECK;
+    e.ok = ok;
+    e.text = text;
+    sim_emit(s, &e);
+}

@@ -1,0 +1,431 @@
+/* sim_client.c: simulated clients and workloads.
+ *
+ * Invariants: a client has at most one outstanding request, identified by
+ * (client id, request id); a retry repeats the request id, so the state
+ * machine's session applies it at most once. Client <-> node messages take
+ * the configured delay but are never dropped or partitioned; a request to a
+ * crashed node is lost and the client retries after client_timeout_us. At
+ * most one timeout event per client is queued. Idle pool clients are reused
+ * last-in first-out, so the pool's behaviour is a function of the run only.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+#define NO_ID UINT64_MAX
+
+/* The workload's key space. */
+#define WORKLOAD_KEYS 8
+
+static struct sim_client *client_at(struct sim *s, uint32_t id)
+{
+    return &g_array_index(s->clients, struct sim_client, id - 1);
+}
+
+void sim_clients_init(struct sim *s)
+{
+    s->clients = g_array_new(FALSE, TRUE, sizeof(struct sim_client));
+    s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
+}
+
+void sim_clients_destroy(struct sim *s)
+{
+    for (guint i = 0; i < s->clients->len; i++) {
+        struct sim_client *c = &g_array_index(s->clients, struct sim_client, i);
+        g_free(c->key);
+        g_free(c->value);
+        g_byte_array_free(c->cmd, TRUE);
+    }
+    g_array_free(s->clients, TRUE);
+    g_array_free(s->idle, TRUE);
+    for (guint i = 0; i < s->requests->len; i++)
+        g_free(g_array_index(s->requests, struct sim_request_rec, i).result);
+    g_array_free(s->requests, TRUE);
+}
+
+static uint32_t new_client(struct sim *s)
+{
+    struct sim_client c;
+    memset(&c, 0, sizeof(c));
+    c.id = s->clients->len + 1;
+    c.cmd = g_byte_array_new();
+    c.timeout_at_us = UINT64_MAX;
+    c.op_id = NO_ID;
+    c.handle = NO_ID;
+    g_array_append_val(s->clients, c);
+    return c.id;
+}
+
+static uint32_t take_idle_client(struct sim *s)
+{
+    if (s->idle->len == 0)
+        return new_client(s);
+    uint32_t id = g_array_index(s->idle, uint32_t, s->idle->len - 1);
+    g_array_set_size(s->idle, s->idle->len - 1);
+    return id;
+}
+
+static bool tried(const struct sim_client *c, uint32_t node)
+{
+    return (c->tried[node / 64] >> (node % 64)) & 1u;
+}
+
+static void arm_timeout(struct sim *s, struct sim_client *c)
+{
+    c->timeout_at_us = s->now_us + s->cfg.client_timeout_us;
+    if (!c->timer_pending) {
+        c->timer_pending = true;
+        sim_push(s, c->timeout_at_us, SIM_EV_CLIENT_TIMEOUT, c->id, 0, NULL);
+    }
+}
+
+static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
+{
+    c->tried[node / 64] |= (uint64_t)1 << (node % 64);
+    c->last_node = node;
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CLIENT_SEND;
+    e.node = node;
+    e.client = c->id;
+    e.request = c->request;
+    sim_emit(s, &e);
+
+    struct sim_cmsg *cm = g_malloc(sizeof(*cm) + c->cmd->len);
+    memset(cm, 0, sizeof(*cm));
+    cm->client = c->id;
+    cm->node = node;
+    cm->request = c->request;
+    cm->dest_incarnation = s->nodes[node].incarnation;
+    cm->len = c->cmd->len;
+    memcpy(cm->data, c->cmd->data, c->cmd->len);
+    uint64_t delay = sim_net_draw_delay(&s->net.p, &s->client_rng);
+    s->counters.client_messages++;
+    sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REQUEST, node, 0, cm);
+    arm_timeout(s, c);
+}
+
+/* A random live node, preferring ones not tried for this request and other
+ * than the last one; 0 if every node is down. */
+static uint32_t pick_node(struct sim *s, struct sim_client *c)
+{
+    uint32_t cand[SIM_MAX_NODES];
+    for (int pass = 0; pass < 3; pass++) {
+        uint32_t k = 0;
+        for (uint32_t id = 1; id <= s->n; id++) {
+            if (!s->nodes[id].alive)
+                continue;
+            if (pass == 0 && (tried(c, id) || id == c->last_node))
+                continue;
+            if (pass == 1 && id == c->last_node)
+                continue;
+            cand[k++] = id;
+        }
+        if (k > 0) {
+            if (pass > 0)
+                memset(c->tried, 0, sizeof(c->tried));
+            return cand[sim_rng_below(&s->client_rng, k)];
+        }
+    }
+    return 0;
+}
+
+static const char *op_text(enum sim_kv_op op,
+                           const char *key,
+                           const char *value,
+                           char *buf,
+                           size_t len)
+{
+    if (op == SIM_KV_SET)
+        g_snprintf(buf, len, "set %s %s", key, value ? value : "");
+    else
+        g_snprintf(buf, len, "%s %s", sim_kv_op_name(op), key);
+    return buf;
+}
+
+static void issue(struct sim *s,
+                  uint32_t id,
+                  enum sim_kv_op op,
+                  const char *key,
+                  const char *value,
+                  uint32_t via,
+                  uint64_t handle)
+{
+    struct sim_client *c = client_at(s, id);
+    c->busy = true;
+    c->request++;
+    c->op = op;
+    g_free(c->key);
+    g_free(c->value);
+    c->key = g_strdup(key);
+    c->value = op == SIM_KV_SET ? g_strdup(value ? value : "") : NULL;
+    c->handle = handle;
+    c->via = via;
+    memset(c->tried, 0, sizeof(c->tried));
+    struct sim_kv_command cmd = {
+        .op = op,
+        .client = c->id,
+        .request = c->request,
+        .key = c->key,
+        .value = c->value,
+    };
+    g_byte_array_set_size(c->cmd, 0);
+    sim_kv_encode(&cmd, c->cmd);
+    c->op_id = s->history ? sim_history_invoke(s->history, c->id, op, c->key,
+                                               c->value, s->now_us)
+                          : NO_ID;
+    s->requests_invoked++;
+
+    char text[160];
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CLIENT_INVOKE;
+    e.node = via;
+    e.client = c->id;
+    e.request = c->request;
+    e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
+    e.text = op_text(op, c->key, c->value, text, sizeof(text));
+    sim_emit(s, &e);
+
+    uint32_t node = via;
+    if (node == 0 && c->leader != 0)
+        node = c->leader;
+    if (node == 0) {
+        node = pick_node(s, c);
+        if (node == 0)
+            node = 1 + (uint32_t)sim_rng_below(&s->client_rng, s->n);
+    }
+    send_to(s, c, node);
+}
+
+/* A random operation from the workload stream (always three draws). */
+static void random_op(struct sim *s,
+                      enum sim_kv_op *op,
+                      char *key,
+                      size_t key_len,
+                      char *value,
+                      size_t value_len)
+{
+    uint64_t r = sim_rng_below(&s->workload_rng, 100);
+    uint64_t k = sim_rng_below(&s->workload_rng, WORKLOAD_KEYS);
+    (void)sim_rng_next(&s->workload_rng);
+    *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
+    g_snprintf(key, key_len, "k%" PRIu64, k);
+    g_snprintf(value, value_len, "v%" PRIu64, ++s->workload_values);
+}
+
+static void issue_random(struct sim *s, uint32_t id, uint32_t via)
+{
+    enum sim_kv_op op;
+    char key[32], value[32];
+    random_op(s, &op, key, sizeof(key), value, sizeof(value));
+    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, NO_ID);
+}
+
+int sim_client_request(struct sim *s,
+                       enum sim_kv_op op,
+                       const char *key,
+                       const char *value,
+                       uint32_t via,
+                       uint64_t *request_out)
+{
+    if (!key || op < SIM_KV_SET || op > SIM_KV_GET || via > s->n)
+        return SIM_EINVAL;
+    uint64_t handle = s->requests->len;
+    struct sim_request_rec rec = {0};
+    g_array_append_val(s->requests, rec);
+    if (request_out)
+        *request_out = handle;
+    issue(s, take_idle_client(s), op, key, value, via, handle);
+    return SIM_OK;
+}
+
+int sim_load(struct sim *s,
+             double rate_per_s,
+             uint64_t duration_us,
+             uint32_t via)
+{
+    if (!(rate_per_s > 0) || via > s->n)
+        return SIM_EINVAL;
+    struct sim_load_gen *g = g_new0(struct sim_load_gen, 1);
+    g->start_us = s->now_us;
+    g->interval_us = 1e6 / rate_per_s;
+    g->total = (uint64_t)((double)duration_us * rate_per_s / 1e6);
+    g->via = via;
+    g_ptr_array_add(s->loads, g);
+    if (g->total > 0)
+        sim_push(s, s->now_us, SIM_EV_LOAD, 0, 0, g);
+    return SIM_OK;
+}
+
+void sim_client_on_load(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_load_gen *g = ev->ptr;
+    issue_random(s, take_idle_client(s), g->via);
+    g->issued++;
+    if (g->issued < g->total) {
+        uint64_t t =
+            g->start_us + (uint64_t)((double)g->issued * g->interval_us);
+        sim_push(s, t < s->now_us ? s->now_us : t, SIM_EV_LOAD, 0, 0, g);
+    }
+}
+
+int sim_load_closed(struct sim *s,
+                    uint32_t n_clients,
+                    uint64_t until_us,
+                    uint32_t via)
+{
+    if (via > s->n)
+        return SIM_EINVAL;
+    for (uint32_t i = 0; i < n_clients; i++) {
+        uint32_t id = new_client(s);
+        struct sim_client *c = client_at(s, id);
+        c->closed_loop = true;
+        c->closed_until_us = until_us;
+        issue_random(s, id, via);
+    }
+    return SIM_OK;
+}
+
+void sim_client_reply(struct sim *s,
+                      uint32_t node,
+                      uint32_t client,
+                      uint64_t request,
+                      bool redirect,
+                      uint32_t leader_hint,
+                      const struct sim_kv_reply *reply)
+{
+    if (client == 0 || client > s->clients->len)
+        return; /* an `init` command, or foreign bytes */
+    size_t vlen = reply && reply->value ? strlen(reply->value) + 1 : 0;
+    struct sim_cmsg *cm = g_malloc(sizeof(*cm) + vlen);
+    memset(cm, 0, sizeof(*cm));
+    cm->client = client;
+    cm->node = node;
+    cm->request = request;
+    cm->reply = true;
+    cm->redirect = redirect;
+    cm->leader_hint = leader_hint;
+    cm->found = reply && reply->found;
+    cm->has_value = vlen > 0;
+    cm->len = vlen;
+    if (vlen)
+        memcpy(cm->data, reply->value, vlen);
+    uint64_t delay = sim_net_draw_delay(&s->net.p, &s->client_rng);
+    s->counters.client_messages++;
+    sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REPLY, client, 0, cm);
+}
+
+static void complete(struct sim *s,
+                     struct sim_client *c,
+                     const struct sim_cmsg *cm)
+{
+    const char *value = cm->has_value ? (const char *)cm->data : NULL;
+    bool found = c->op == SIM_KV_GET && cm->found;
+    if (s->history && c->op_id != NO_ID)
+        sim_history_complete(s->history, c->op_id, s->now_us, found,
+                             found ? value : NULL);
+    if (c->handle != NO_ID) {
+        struct sim_request_rec *rec =
+            &g_array_index(s->requests, struct sim_request_rec, c->handle);
+        rec->completed = true;
+        rec->found = found;
+        rec->result = found ? g_strdup(value) : NULL;
+    }
+    s->requests_completed++;
+    s->completed_by_op[c->op]++;
+
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CLIENT_COMPLETE;
+    e.node = cm->node;
+    e.client = c->id;
+    e.request = c->request;
+    e.ok = true;
+    e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
+    e.text = c->op != SIM_KV_GET ? "ok" : found ? value : "absent";
+    sim_emit(s, &e);
+
+    c->busy = false;
+    c->leader = cm->node;
+    c->timeout_at_us = UINT64_MAX;
+    c->handle = NO_ID;
+    if (c->closed_loop) {
+        if (s->now_us < c->closed_until_us) {
+            issue_random(s, c->id, c->via);
+            return;
+        }
+        c->closed_loop = false;
+    }
+    g_array_append_val(s->idle, c->id);
+}
+
+void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_cmsg *cm = ev->ptr;
+    struct sim_client *c = client_at(s, cm->client);
+    if (c->busy && cm->request == c->request) {
+        if (!cm->redirect) {
+            complete(s, c, cm);
+        } else if (cm->leader_hint) {
+            c->leader = cm->leader_hint;
+            if (!tried(c, cm->leader_hint))
+                send_to(s, c, cm->leader_hint);
+        }
+    }
+    g_free(cm);
+}
+
+void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_client *c = client_at(s, ev->node);
+    c->timer_pending = false;
+    if (!c->busy || c->timeout_at_us == UINT64_MAX)
+        return;
+    if (s->now_us < c->timeout_at_us) {
+        c->timer_pending = true;
+        sim_push(s, c->timeout_at_us, SIM_EV_CLIENT_TIMEOUT, c->id, 0, NULL);
+        return;
+    }
+    uint32_t node = 0;
+    if (c->leader && !tried(c, c->leader) && s->nodes[c->leader].alive)
+        node = c->leader;
+    else
+        node = pick_node(s, c);
+    if (node == 0) {
+        arm_timeout(s, c);
+        return;
+    }
+    send_to(s, c, node);
+}
+
+bool sim_request_completed(const struct sim *s, uint64_t request)
+{
+    if (request >= s->requests->len)
+        return false;
+    return g_array_index(s->requests, struct sim_request_rec, request)
+        .completed;
+}
+
+const char *sim_request_result(const struct sim *s, uint64_t request)
+{
+    if (request >= s->requests->len)
+        return NULL;
+    return g_array_index(s->requests, struct sim_request_rec, request).result;
+}
+
+uint64_t sim_requests_invoked(const struct sim *s)
+{
+    return s->requests_invoked;
+}
+
+uint64_t sim_requests_completed(const struct sim *s)
+{
+    return s->requests_completed;
+}
+
+uint64_t sim_requests_completed_op(const struct sim *s, enum sim_kv_op op)
+{
+    if (op < SIM_KV_SET || op > SIM_KV_GET)
+        return 0;
+    return s->completed_by_op[op];
+}

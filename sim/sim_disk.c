@@ -1,0 +1,302 @@
+/* sim_disk.c: durable image and FIFO write batches. Invariant: the image is
+ * the result of applying, in order, every completed batch to the initial
+ * image; first_index == snap_index + 1. */
+#include "sim/sim_disk.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "sim/sim_net.h"
+
+static void entry_clear(struct sim_disk_entry *e)
+{
+    g_free(e->data);
+    e->data = NULL;
+}
+
+void sim_disk_init(struct sim_disk *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->first_index = 1;
+    d->next_batch_id = 1;
+}
+
+void sim_disk_batch_free(struct sim_disk_batch *b)
+{
+    if (!b)
+        return;
+    g_free(b->snap_data);
+    for (size_t i = 0; i < b->n_entries; i++)
+        entry_clear(&b->entries[i]);
+    g_free(b->entries);
+    for (size_t i = 0; i < b->n_held; i++)
+        g_free(b->held[i]);
+    g_free(b->held);
+    g_free(b);
+}
+
+void sim_disk_destroy(struct sim_disk *d)
+{
+    sim_disk_crash(d);
+    g_free(d->pending);
+    for (size_t i = 0; i < d->len; i++)
+        entry_clear(&d->log[d->head + i]);
+    g_free(d->log);
+    g_free(d->snap_data);
+    memset(d, 0, sizeof(*d));
+}
+
+struct sim_disk_batch *sim_disk_batch_new(void)
+{
+    return g_new0(struct sim_disk_batch, 1);
+}
+
+void sim_disk_batch_set_hard(struct sim_disk_batch *b,
+                             uint64_t term,
+                             uint64_t vote)
+{
+    b->hard = true;
+    b->term = term;
+    b->vote = vote;
+}
+
+void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
+                                 bool install,
+                                 uint64_t index,
+                                 uint64_t term,
+                                 const void *data,
+                                 size_t len)
+{
+    b->install = install;
+    b->compact = !install;
+    b->snap_index = index;
+    b->snap_term = term;
+    g_free(b->snap_data);
+    b->snap_data = len ? g_memdup2(data, len) : NULL;
+    b->snap_len = len;
+}
+
+void sim_disk_batch_set_entries(struct sim_disk_batch *b,
+                                uint64_t index,
+                                const struct raft_entry *entries,
+                                size_t n)
+{
+    b->entries_index = index;
+    b->n_entries = n;
+    b->entries = g_new(struct sim_disk_entry, n);
+    for (size_t i = 0; i < n; i++) {
+        b->entries[i].term = entries[i].term;
+        b->entries[i].type = (uint32_t)entries[i].type;
+        b->entries[i].len = (uint32_t)entries[i].len;
+        b->entries[i].data =
+            entries[i].len ? g_memdup2(entries[i].data, entries[i].len) : NULL;
+    }
+}
+
+void sim_disk_batch_hold(struct sim_disk_batch *b, struct sim_msg *msg)
+{
+    if (b->n_held == b->cap_held) {
+        b->cap_held = b->cap_held ? 2 * b->cap_held : 4;
+        b->held = g_renew(struct sim_msg *, b->held, b->cap_held);
+    }
+    b->held[b->n_held++] = msg;
+}
+
+uint64_t sim_disk_submit(struct sim_disk *d,
+                         struct sim_disk_batch *b,
+                         uint64_t now_us,
+                         uint64_t latency_us)
+{
+    if (d->p_len == d->p_cap) {
+        size_t cap = d->p_cap ? 2 * d->p_cap : 16;
+        struct sim_disk_batch **ring = g_new(struct sim_disk_batch *, cap);
+        for (size_t i = 0; i < d->p_len; i++)
+            ring[i] = d->pending[(d->p_head + i) % d->p_cap];
+        g_free(d->pending);
+        d->pending = ring;
+        d->p_cap = cap;
+        d->p_head = 0;
+    }
+    b->id = d->next_batch_id++;
+    uint64_t done = now_us + latency_us;
+    if (done < d->last_done_us)
+        done = d->last_done_us;
+    b->done_us = done;
+    d->last_done_us = done;
+    d->pending[(d->p_head + d->p_len) % d->p_cap] = b;
+    d->p_len++;
+    return b->id;
+}
+
+struct sim_disk_batch *sim_disk_newest(struct sim_disk *d)
+{
+    if (d->p_len == 0)
+        return NULL;
+    return d->pending[(d->p_head + d->p_len - 1) % d->p_cap];
+}
+
+struct sim_disk_batch *sim_disk_oldest(struct sim_disk *d)
+{
+    return d->p_len ? d->pending[d->p_head] : NULL;
+}
+
+/* Drops log entries with index >= from. */
+static void log_truncate(struct sim_disk *d, uint64_t from)
+{
+    if (from < d->first_index)
+        from = d->first_index;
+    uint64_t last = sim_disk_last_index(d);
+    while (d->len > 0 && last >= from) {
+        entry_clear(&d->log[d->head + d->len - 1]);
+        d->len--;
+        last--;
+    }
+}
+
+/* Drops log entries with index <= upto and makes upto + 1 the first. */
+static void log_drop_prefix(struct sim_disk *d, uint64_t upto)
+{
+    if (upto < d->first_index)
+        return;
+    uint64_t k = upto - d->first_index + 1;
+    if (k > d->len)
+        k = d->len;
+    for (uint64_t i = 0; i < k; i++)
+        entry_clear(&d->log[d->head + i]);
+    d->head += k;
+    d->len -= k;
+    d->first_index = upto + 1;
+    if (d->len == 0)
+        d->head = 0;
+}
+
+static void log_append(struct sim_disk *d, struct sim_disk_entry *e)
+{
+    if (d->head + d->len == d->cap) {
+        if (d->head > d->cap / 2) {
+            memmove(d->log, d->log + d->head, d->len * sizeof(*d->log));
+            d->head = 0;
+        } else {
+            d->cap = d->cap ? 2 * d->cap : 64;
+            d->log = g_renew(struct sim_disk_entry, d->log, d->cap);
+        }
+    }
+    d->log[d->head + d->len++] = *e;
+    e->data = NULL; /* moved */
+}
+
+static void set_snapshot(struct sim_disk *d, struct sim_disk_batch *b)
+{
+    g_free(d->snap_data);
+    d->snap_data = b->snap_data;
+    b->snap_data = NULL;
+    d->snap_len = b->snap_len;
+    d->snap_index = b->snap_index;
+    d->snap_term = b->snap_term;
+}
+
+static void apply_batch(struct sim_disk *d, struct sim_disk_batch *b)
+{
+    if (b->hard) {
+        d->term = b->term;
+        d->vote = b->vote;
+    }
+    if (b->install) {
+        /* §7: keep the entries after the snapshot if the log holds its last
+         * entry with the same term; otherwise the log is discarded. */
+        bool keep = sim_disk_term_at(d, b->snap_index) == b->snap_term &&
+                    b->snap_index >= d->first_index &&
+                    b->snap_index <= sim_disk_last_index(d);
+        if (keep) {
+            log_drop_prefix(d, b->snap_index);
+        } else {
+            log_truncate(d, d->first_index);
+            d->head = 0;
+            d->first_index = b->snap_index + 1;
+        }
+        set_snapshot(d, b);
+    } else if (b->compact && b->snap_index > d->snap_index) {
+        if (b->snap_index > sim_disk_last_index(d)) {
+            log_truncate(d, d->first_index);
+            d->head = 0;
+            d->first_index = b->snap_index + 1;
+        } else {
+            log_drop_prefix(d, b->snap_index);
+        }
+        set_snapshot(d, b);
+    }
+    if (b->n_entries) {
+        uint64_t index = b->entries_index;
+        size_t skip = 0;
+        if (index <= d->snap_index) {
+            skip = (size_t)(d->snap_index + 1 - index);
+            index = d->snap_index + 1;
+        }
+        if (skip < b->n_entries) {
+            if (index <= sim_disk_last_index(d) + 1) {
+                log_truncate(d, index);
+                for (size_t i = skip; i < b->n_entries; i++)
+                    log_append(d, &b->entries[i]);
+            }
+        }
+    }
+}
+
+struct sim_disk_batch *sim_disk_complete(struct sim_disk *d)
+{
+    if (d->p_len == 0)
+        return NULL;
+    struct sim_disk_batch *b = d->pending[d->p_head];
+    d->p_head = (d->p_head + 1) % d->p_cap;
+    d->p_len--;
+    apply_batch(d, b);
+    return b;
+}
+
+void sim_disk_crash(struct sim_disk *d)
+{
+    while (d->p_len) {
+        struct sim_disk_batch *b = d->pending[d->p_head];
+        d->p_head = (d->p_head + 1) % d->p_cap;
+        d->p_len--;
+        d->writes_lost++;
+        sim_disk_batch_free(b);
+    }
+    d->p_head = 0;
+    d->last_done_us = 0;
+}
+
+void sim_disk_durable_state(const struct sim_disk *d,
+                            struct raft_durable_state *out,
+                            struct raft_entry **entries_buf)
+{
+    memset(out, 0, sizeof(*out));
+    out->term = d->term;
+    out->vote = d->vote;
+    out->snapshot.last_index = d->snap_index;
+    out->snapshot.last_term = d->snap_term;
+    out->snapshot.data = d->snap_data;
+    out->snapshot.len = d->snap_len;
+    struct raft_entry *entries = g_new(struct raft_entry, d->len ? d->len : 1);
+    for (size_t i = 0; i < d->len; i++) {
+        const struct sim_disk_entry *e = &d->log[d->head + i];
+        entries[i].term = e->term;
+        entries[i].type = (enum raft_entry_type)e->type;
+        entries[i].data = e->data;
+        entries[i].len = e->len;
+    }
+    out->entries = entries;
+    out->n_entries = d->len;
+    *entries_buf = entries;
+}
+
+uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
+{
+    if (index == 0)
+        return 0;
+    if (index == d->snap_index)
+        return d->snap_term;
+    if (index < d->first_index || index > sim_disk_last_index(d))
+        return 0;
+    return d->log[d->head + (index - d->first_index)].term;
+}

@@ -1,0 +1,132 @@
+/* sim_disk.h: one node's simulated disk.
+ *
+ * The disk holds a durable image (hard state, snapshot, log after the
+ * snapshot) and a FIFO of pending write batches, one per raft_update that
+ * wrote something. A batch becomes durable at its completion time; batches
+ * complete in submission order, and completing one applies it to the image.
+ * A crash discards every pending batch: exactly the unsynced writes are lost.
+ * Memory is bounded by the log after the last snapshot plus pending batches.
+ */
+#ifndef SIM_DISK_H
+#define SIM_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+
+struct sim_msg;
+
+/* A stored entry; owns data. */
+struct sim_disk_entry
+{
+    uint64_t term;
+    uint32_t type; /* enum raft_entry_type */
+    uint32_t len;
+    void *data;
+};
+
+/* One update's writes, in the order they apply: hard state, snapshot, log. */
+struct sim_disk_batch
+{
+    uint64_t id;      /* dense from 1 per disk */
+    uint64_t done_us; /* completion time */
+    bool hard;
+    uint64_t term, vote;
+    bool install; /* snapshot received from a leader */
+    bool compact; /* snapshot taken locally (drops the log prefix only) */
+    uint64_t snap_index, snap_term;
+    void *snap_data; /* owned */
+    size_t snap_len;
+    uint64_t entries_index;
+    size_t n_entries;
+    struct sim_disk_entry *entries; /* owned, each with its data */
+    struct sim_msg **held;          /* messages sent once this is durable */
+    size_t n_held, cap_held;
+};
+
+struct sim_disk
+{
+    uint64_t term, vote;
+    uint64_t snap_index, snap_term;
+    void *snap_data;
+    size_t snap_len;
+    /* The log after the snapshot: log[head .. head + len) are the entries
+     * first_index .. first_index + len - 1; first_index = snap_index + 1. */
+    struct sim_disk_entry *log;
+    size_t head, len, cap;
+    uint64_t first_index;
+    /* Pending batches, oldest first: pending[p_head .. p_head + p_len) mod
+     * p_cap. */
+    struct sim_disk_batch **pending;
+    size_t p_head, p_len, p_cap;
+    uint64_t next_batch_id;
+    uint64_t last_done_us;
+    uint64_t writes_lost; /* batches discarded by crashes */
+};
+
+void sim_disk_init(struct sim_disk *d);
+/* Frees the image and pending batches (held messages with g_free()). */
+void sim_disk_destroy(struct sim_disk *d);
+
+/* A new empty batch, owned by the caller until submitted. */
+struct sim_disk_batch *sim_disk_batch_new(void);
+void sim_disk_batch_free(struct sim_disk_batch *b);
+void sim_disk_batch_set_hard(struct sim_disk_batch *b,
+                             uint64_t term,
+                             uint64_t vote);
+/* data copied. install: a leader's snapshot; else a local compaction. */
+void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
+                                 bool install,
+                                 uint64_t index,
+                                 uint64_t term,
+                                 const void *data,
+                                 size_t len);
+/* entries (and their data) copied. */
+void sim_disk_batch_set_entries(struct sim_disk_batch *b,
+                                uint64_t index,
+                                const struct raft_entry *entries,
+                                size_t n);
+/* msg transferred to the batch. */
+void sim_disk_batch_hold(struct sim_disk_batch *b, struct sim_msg *msg);
+
+/* Queues b (transferred): it completes at max(now_us + latency_us, the
+ * previous batch's completion). Returns its id. */
+uint64_t sim_disk_submit(struct sim_disk *d,
+                         struct sim_disk_batch *b,
+                         uint64_t now_us,
+                         uint64_t latency_us);
+
+static inline size_t sim_disk_pending(const struct sim_disk *d)
+{
+    return d->p_len;
+}
+/* The newest pending batch, or NULL. */
+struct sim_disk_batch *sim_disk_newest(struct sim_disk *d);
+/* The oldest pending batch, or NULL. */
+struct sim_disk_batch *sim_disk_oldest(struct sim_disk *d);
+
+/* Makes the oldest pending batch durable: applies it to the image and
+ * returns it (the caller frees it after taking its held messages). */
+struct sim_disk_batch *sim_disk_complete(struct sim_disk *d);
+
+/* Discards every pending batch and its held messages. */
+void sim_disk_crash(struct sim_disk *d);
+
+/* The durable image as raft_create() wants it. Entries are written into
+ * *entries_buf (a new array the caller g_free()s; data borrowed from the
+ * disk until its next change). */
+void sim_disk_durable_state(const struct sim_disk *d,
+                            struct raft_durable_state *out,
+                            struct raft_entry **entries_buf);
+
+static inline uint64_t sim_disk_last_index(const struct sim_disk *d)
+{
+    return d->first_index + d->len - 1;
+}
+/* Term of the durable entry at index (the snapshot's at its index), 0 if
+ * none. */
+uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index);
+
+#endif /* SIM_DISK_H */

@@ -1,0 +1,237 @@
+/* sim_internal.h: the engine's shared state (private to sim/).
+ *
+ * struct sim owns every node, client, queue entry and message. Nodes live in
+ * an array indexed by id (slot 0 unused), clients in an array indexed by
+ * id - 1, so iteration order is always by id. Every random draw comes from
+ * one of the streams in here, each seeded from the run's seed and its stream
+ * number only.
+ */
+#ifndef SIM_INTERNAL_H
+#define SIM_INTERNAL_H
+
+#include <glib.h>
+
+#include "sim/sim.h"
+#include "sim/sim_disk.h"
+#include "sim/sim_net.h"
+#include "sim/sim_queue.h"
+#include "sim/sim_rng.h"
+#include "sim/sim_tracer.h"
+
+/* What a queued struct sim_event means. */
+enum sim_event_kind {
+    SIM_EV_DELIVER = 1,    /* ptr: struct sim_msg; node: destination */
+    SIM_EV_TIMER,          /* node; arg: timer generation */
+    SIM_EV_DISK,           /* node; arg: batch id */
+    SIM_EV_RESUME,         /* node; arg: pause generation */
+    SIM_EV_CLIENT_REQUEST, /* ptr: struct sim_cmsg; node: destination */
+    SIM_EV_CLIENT_REPLY,   /* ptr: struct sim_cmsg; node: client id */
+    SIM_EV_CLIENT_TIMEOUT, /* node: client id */
+    SIM_EV_CALLBACK,       /* ptr: struct sim_scheduled */
+    SIM_EV_LOAD,           /* ptr: struct sim_load_gen (owned by sim) */
+    SIM_EV_CHAOS,          /* arg: action << 32 | node */
+};
+
+/* Numbers of the per-node timer streams: SIM_STREAM_NODE_BASE + node id. */
+#define SIM_STREAM_NODE_BASE 16
+
+struct sim_scheduled
+{
+    sim_callback_fn *fn;
+    void *ctx;
+};
+
+/* A proposal this node made as leader, waiting to be applied so that the
+ * node can answer the client. Sorted by index. */
+struct sim_proposal
+{
+    uint64_t index;
+    uint64_t term;
+    uint64_t request;
+    uint32_t client;
+};
+
+struct sim_node
+{
+    uint32_t id;
+    bool alive;
+    bool paused;
+    uint32_t incarnation; /* +1 at every crash */
+    uint64_t pause_gen;
+    uint64_t paused_until_us;
+    struct raft *core; /* NULL when crashed */
+    struct sim_kv *kv; /* NULL when crashed */
+    struct sim_disk disk;
+    struct sim_rng timer_rng; /* seeds the core at every create */
+
+    /* Clock: local = local_base + (now - global_base) * rate_ppm / 1e6. */
+    uint64_t rate_ppm;
+    uint64_t local_base_us;
+    uint64_t global_base_us;
+
+    /* The core's next deadline in global time, and the pending timer event
+     * (at most one is current: the one with timer_gen). */
+    uint64_t deadline_us;
+    uint64_t deadline_local_us; /* the same in the node's clock */
+    uint64_t timer_at_us;       /* UINT64_MAX: none pending */
+    uint64_t timer_gen;
+
+    /* What observers last saw. */
+    enum raft_role role;
+    uint64_t term;
+    uint64_t leader;
+    uint64_t commit;
+    uint64_t applied; /* last applied log index */
+    uint64_t since_snapshot;
+
+    GArray *proposals; /* struct sim_proposal from props_head on */
+    size_t props_head;
+    GArray *deferred; /* struct sim_event waiting for the pause to end */
+};
+
+/* A client <-> node message; one allocation with its bytes. */
+struct sim_cmsg
+{
+    uint32_t client;
+    uint32_t node;
+    uint64_t request;
+    uint32_t dest_incarnation;
+    bool reply;
+    bool redirect; /* reply: not leader (or failed); see leader_hint */
+    uint32_t leader_hint;
+    bool found; /* reply to GET */
+    bool has_value;
+    size_t len; /* request: command bytes; reply: value bytes + NUL */
+    unsigned char data[];
+};
+
+struct sim_client
+{
+    uint32_t id;
+    bool busy;
+    bool closed_loop;
+    uint64_t closed_until_us;
+    uint64_t request; /* current request id, from 1 */
+    enum sim_kv_op op;
+    char *key;
+    char *value;
+    uint64_t op_id;  /* history id, UINT64_MAX: none */
+    uint64_t handle; /* sim_client_request() handle, UINT64_MAX: none */
+    uint32_t leader; /* the node it believes leads; 0: unknown */
+    uint32_t last_node;
+    uint32_t via;
+    uint64_t tried[4];      /* bit per node id tried for this request */
+    uint64_t timeout_at_us; /* UINT64_MAX: none */
+    bool timer_pending;
+    GByteArray *cmd; /* the encoded command */
+};
+
+struct sim_request_rec
+{
+    bool completed;
+    bool found;
+    char *result;
+};
+
+struct sim_load_gen
+{
+    uint64_t start_us;
+    double interval_us;
+    uint64_t total;
+    uint64_t issued;
+    uint32_t via;
+};
+
+enum sim_chaos_action {
+    SIM_CHAOS_TICK = 1,
+    SIM_CHAOS_RESTART,
+    SIM_CHAOS_HEAL,
+};
+
+struct sim
+{
+    struct sim_config cfg; /* init cleared; see init below */
+    uint64_t now_us;
+    uint64_t events;
+    bool stopped;
+    struct sim_queue q;
+    struct sim_net net;
+    struct sim_rng client_rng;
+    struct sim_rng fault_rng;
+    struct sim_rng workload_rng;
+    uint32_t n;
+    struct sim_node *nodes; /* [0 .. n], slot 0 unused */
+    uint64_t *voters;
+    struct raft_config rcfg;
+    struct sim_safety *safety; /* NULL when checkers are off */
+    struct sim_tracer tracer;
+    struct sim_history *history; /* NULL when off */
+    struct sim_failure *failure;
+
+    GArray *clients;  /* struct sim_client, [id - 1] */
+    GArray *idle;     /* uint32_t client ids, a stack */
+    GArray *requests; /* struct sim_request_rec by handle */
+    uint64_t requests_invoked;
+    uint64_t requests_completed;
+    uint64_t completed_by_op[4];
+    uint64_t workload_values;
+    GPtrArray *loads; /* struct sim_load_gen, owned */
+
+    bool chaos_on;
+    struct sim_chaos chaos;
+    uint64_t chaos_until_us;
+
+    sim_callback_fn *observer;
+    void *observer_ctx;
+
+    struct sim_counters counters;
+    GByteArray *scratch; /* serialisations */
+};
+
+/* sim.c */
+void sim_emit(struct sim *s, struct sim_trace_event *e);
+/* Records the first violation (if any) from the safety checker. */
+void sim_safety_failed(struct sim *s);
+void sim_push(struct sim *s,
+              uint64_t time_us,
+              uint32_t kind,
+              uint32_t node,
+              uint64_t arg,
+              void *ptr);
+
+/* sim_node.c */
+void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id);
+void sim_node_teardown(struct sim *s, struct sim_node *nd);
+/* Builds the core and kv from the disk's durable state. */
+int sim_node_start(struct sim *s, struct sim_node *nd, bool restart);
+void sim_node_crash(struct sim *s, struct sim_node *nd);
+uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd);
+void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
+void sim_node_on_timer(struct sim *s, const struct sim_event *ev);
+void sim_node_on_deliver(struct sim *s, const struct sim_event *ev);
+void sim_node_on_disk(struct sim *s, const struct sim_event *ev);
+void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
+void sim_node_on_client_request(struct sim *s, const struct sim_event *ev);
+int sim_node_campaign(struct sim *s, struct sim_node *nd);
+/* Frees what a queued or deferred event owns. */
+void sim_event_free_payload(const struct sim_event *ev);
+
+/* sim_client.c */
+void sim_clients_init(struct sim *s);
+void sim_clients_destroy(struct sim *s);
+void sim_client_on_reply(struct sim *s, const struct sim_event *ev);
+void sim_client_on_timeout(struct sim *s, const struct sim_event *ev);
+void sim_client_on_load(struct sim *s, const struct sim_event *ev);
+/* A node answers a client: reply (may be NULL for a redirect). */
+void sim_client_reply(struct sim *s,
+                      uint32_t node,
+                      uint32_t client,
+                      uint64_t request,
+                      bool redirect,
+                      uint32_t leader_hint,
+                      const struct sim_kv_reply *reply);
+
+/* sim_chaos.c */
+void sim_chaos_on_event(struct sim *s, const struct sim_event *ev);
+
+#endif /* SIM_INTERNAL_H */

@@ -1,0 +1,170 @@
+/* sim_net.c: message fates, links and message copies. Invariant: link_open
+ * always equals "not cut, and (not partitioned or same nonzero group)". */
+#include "sim/sim_net.h"
+
+#include <glib.h>
+#include <string.h>
+
+static void recompute_links(struct sim_net *net)
+{
+    uint32_t n = net->n_nodes;
+    for (uint32_t a = 0; a < n; a++) {
+        for (uint32_t b = 0; b < n; b++) {
+            size_t i = (size_t)a * n + b;
+            bool same = !net->partitioned ||
+                        (net->group_of[a] != 0 &&
+                         net->group_of[a] == net->group_of[b]) ||
+                        a == b;
+            net->link_open[i] = same && !net->cut[i];
+        }
+    }
+}
+
+void sim_net_init(struct sim_net *net,
+                  uint32_t n_nodes,
+                  const struct sim_net_params *p,
+                  uint64_t seed)
+{
+    memset(net, 0, sizeof(*net));
+    net->n_nodes = n_nodes;
+    net->p = *p;
+    sim_rng_seed(&net->rng, seed, SIM_STREAM_NETWORK);
+    net->group_of = g_new0(uint32_t, n_nodes);
+    net->cut = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
+    net->link_open = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
+    net->next_msg_id = 1;
+    recompute_links(net);
+}
+
+void sim_net_destroy(struct sim_net *net)
+{
+    g_free(net->group_of);
+    g_free(net->cut);
+    g_free(net->link_open);
+    memset(net, 0, sizeof(*net));
+}
+
+uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
+{
+    return sim_rng_range(rng, p->delay_us_min, p->delay_us_max);
+}
+
+/* Delay plus, with probability reorder, an extra delay: three draws. */
+static uint64_t draw_delay(struct sim_net *net, bool *reordered)
+{
+    const struct sim_net_params *p = &net->p;
+    uint64_t d = p->delay_us_max > p->delay_us_min
+                     ? p->delay_us_min +
+                           sim_rng_below(&net->rng,
+                                         p->delay_us_max - p->delay_us_min + 1)
+                     : (sim_rng_next(&net->rng), p->delay_us_min);
+    bool r = sim_rng_chance(&net->rng, p->reorder);
+    uint64_t span = 10 * (p->delay_us_max ? p->delay_us_max : 1);
+    uint64_t extra = 1 + sim_rng_below(&net->rng, span);
+    *reordered = r;
+    return r ? d + extra : d;
+}
+
+void sim_net_draw(struct sim_net *net, struct sim_net_fate *out)
+{
+    out->lost = sim_rng_chance(&net->rng, net->p.drop);
+    out->delay_us = draw_delay(net, &out->reordered);
+    out->duplicated = sim_rng_chance(&net->rng, net->p.duplicate);
+    out->copy_delay_us = 0;
+    if (out->duplicated) {
+        bool r;
+        out->copy_delay_us = draw_delay(net, &r);
+    }
+}
+
+void sim_net_partition(struct sim_net *net, const uint32_t *group_of)
+{
+    memcpy(net->group_of, group_of, net->n_nodes * sizeof(uint32_t));
+    net->partitioned = true;
+    recompute_links(net);
+}
+
+void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to)
+{
+    net->cut[(size_t)(from - 1) * net->n_nodes + (to - 1)] = 1;
+    recompute_links(net);
+}
+
+void sim_net_heal(struct sim_net *net)
+{
+    net->partitioned = false;
+    memset(net->group_of, 0, net->n_nodes * sizeof(uint32_t));
+    memset(net->cut, 0, (size_t)net->n_nodes * net->n_nodes);
+    recompute_links(net);
+}
+
+size_t sim_msg_wire_bytes(const struct raft_message *m)
+{
+    size_t bytes = 48;
+    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+        const struct raft_append_entries *ae = &m->append_entries;
+        for (size_t i = 0; i < ae->n_entries; i++)
+            bytes += 16 + ae->entries[i].len;
+    } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+        bytes += m->install_snapshot.snapshot.len;
+    }
+    return bytes;
+}
+
+/* Bytes to round sizes up to, so the entries array after the header stays
+ * aligned. */
+#define ALIGN_UP(x) (((x) + 15u) & ~(size_t)15u)
+
+struct sim_msg *sim_msg_copy(const struct raft_message *m)
+{
+    size_t head = ALIGN_UP(sizeof(struct sim_msg));
+    size_t n_entries = 0;
+    size_t data_len = 0;
+    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+        n_entries = m->append_entries.n_entries;
+        for (size_t i = 0; i < n_entries; i++)
+            data_len += m->append_entries.entries[i].len;
+    } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+        data_len = m->install_snapshot.snapshot.len;
+    }
+    size_t entries_size = ALIGN_UP(n_entries * sizeof(struct raft_entry));
+    char *block = g_malloc(head + entries_size + data_len);
+    struct sim_msg *msg = (struct sim_msg *)(void *)block;
+    msg->id = 0;
+    msg->dest_incarnation = 0;
+    msg->bytes = (uint32_t)sim_msg_wire_bytes(m);
+    msg->m = *m;
+    char *data = block + head + entries_size;
+    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+        struct raft_entry *entries =
+            n_entries ? (struct raft_entry *)(void *)(block + head) : NULL;
+        for (size_t i = 0; i < n_entries; i++) {
+            entries[i] = m->append_entries.entries[i];
+            if (entries[i].len) {
+                memcpy(data, entries[i].data, entries[i].len);
+                entries[i].data = data;
+                data += entries[i].len;
+            } else {
+                entries[i].data = NULL;
+            }
+        }
+        msg->m.append_entries.entries = entries;
+    } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+        const struct raft_snapshot *snap = &m->install_snapshot.snapshot;
+        if (snap->len) {
+            memcpy(data, snap->data, snap->len);
+            msg->m.install_snapshot.snapshot.data = data;
+        } else {
+            msg->m.install_snapshot.snapshot.data = NULL;
+        }
+    }
+    return msg;
+}
+
+struct sim_msg *sim_msg_clone(const struct sim_msg *msg)
+{
+    struct sim_msg *copy = sim_msg_copy(&msg->m);
+    copy->id = msg->id;
+    copy->dest_incarnation = msg->dest_incarnation;
+    return copy;
+}

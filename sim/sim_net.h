@@ -1,0 +1,99 @@
+/* sim_net.h: the simulated network between nodes.
+ *
+ * Keeps the network parameters, the partition and cut state, the message
+ * counters and the network random stream. The fate of a message (lost,
+ * delay, duplicated, extra reordering delay) is drawn when it is sent, with a
+ * fixed number of draws per message so that the stream stays aligned whatever
+ * the probabilities are; whether its link is open is decided by the engine at
+ * delivery time (sim_net_link_open). Messages own their payload: one
+ * allocation holds the header, the entries and every byte they point to.
+ */
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+#include "sim/sim.h"
+#include "sim/sim_rng.h"
+
+struct sim_net_params
+{
+    uint64_t delay_us_min;
+    uint64_t delay_us_max;
+    double drop;
+    double duplicate;
+    double reorder; /* extra delay uniform in [1, 10 x delay_us_max] */
+};
+
+struct sim_net
+{
+    uint32_t n_nodes;
+    struct sim_net_params p;
+    struct sim_rng rng;   /* SIM_STREAM_NETWORK */
+    uint32_t *group_of;   /* [node - 1]; 0: alone (when partitioned) */
+    bool partitioned;     /* false: every group is the same */
+    uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */
+    uint8_t *link_open;   /* derived from the two above, same indexing */
+    uint64_t next_msg_id; /* ids are dense from 1 */
+    struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT]; /* [0]: total */
+};
+
+/* The fate of one message, drawn at send time. */
+struct sim_net_fate
+{
+    bool lost;         /* lost at random (drop) */
+    uint64_t delay_us; /* one-way delay, reordering extra included */
+    bool reordered;
+    bool duplicated; /* a copy arrives too, after copy_delay_us */
+    uint64_t copy_delay_us;
+};
+
+/* A message in flight: owns its payload in the same allocation. */
+struct sim_msg
+{
+    uint64_t id;
+    uint32_t dest_incarnation; /* lost if the destination restarted since */
+    uint32_t bytes;            /* wire size for the byte counters */
+    struct raft_message m;     /* pointers point into this allocation */
+};
+
+void sim_net_init(struct sim_net *net,
+                  uint32_t n_nodes,
+                  const struct sim_net_params *p,
+                  uint64_t seed);
+void sim_net_destroy(struct sim_net *net);
+
+/* Draws the fate of one message from the network stream: always five draws,
+ * three more when it is duplicated. */
+void sim_net_draw(struct sim_net *net, struct sim_net_fate *out);
+
+/* A delay uniform in [min, max] from rng (client messages): one draw. */
+uint64_t sim_net_draw_delay(const struct sim_net_params *p,
+                            struct sim_rng *rng);
+
+/* true if messages from -> to currently pass (partitions and cuts). */
+static inline bool sim_net_link_open(const struct sim_net *net,
+                                     uint32_t from,
+                                     uint32_t to)
+{
+    return net->link_open[(size_t)(from - 1) * net->n_nodes + (to - 1)] != 0;
+}
+
+/* group_of (copied) as in sim_partition(). */
+void sim_net_partition(struct sim_net *net, const uint32_t *group_of);
+void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to);
+void sim_net_heal(struct sim_net *net);
+
+/* The bytes a message would take on a wire: a fixed header, 16 bytes per
+ * entry plus its command, and the snapshot's bytes. */
+size_t sim_msg_wire_bytes(const struct raft_message *m);
+
+/* Deep copy of m in one allocation (g_free() to release). */
+struct sim_msg *sim_msg_copy(const struct raft_message *m);
+/* Deep copy of another in-flight message (a duplicate). */
+struct sim_msg *sim_msg_clone(const struct sim_msg *msg);
+
+#endif /* SIM_NET_H */

@@ -1,0 +1,831 @@
+/* sim_node.c: one simulated node (Raft core + disk + key-value machine) and
+ * the handling of every raft_update it produces.
+ *
+ * Invariants: a live node's core and kv exist and a crashed node has neither;
+ * the observed role/term/leader/commit fields equal the core's after every
+ * processed update; an update's messages leave only once every write up to
+ * that update is durable when it asks for sync_before_send; at most one timer
+ * event per node is current (timer_gen), stale ones are skipped.
+ */
+#include <string.h>
+
+#include "sim/sim_internal.h"
+
+#define PPM 1000000u
+
+/* d * rate / 1e6 without overflow for d < 2^63 / 1e7. */
+static uint64_t scale(uint64_t d, uint64_t rate)
+{
+    return (d / PPM) * rate + (d % PPM) * rate / PPM;
+}
+
+/* ceil(x * 1e6 / rate). */
+static uint64_t unscale_ceil(uint64_t x, uint64_t rate)
+{
+    uint64_t q = x / rate;
+    uint64_t r = x % rate;
+    return q * PPM + (r * PPM + rate - 1) / rate;
+}
+
+static void rearm_timer(struct sim *s, struct sim_node *nd);
+
+static uint64_t local_at(const struct sim_node *nd, uint64_t global_us)
+{
+    if (nd->rate_ppm == PPM)
+        return nd->local_base_us + (global_us - nd->global_base_us);
+    return nd->local_base_us +
+           scale(global_us - nd->global_base_us, nd->rate_ppm);
+}
+
+uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd)
+{
+    return local_at(nd, s->now_us);
+}
+
+/* The first global time at which the node's clock reads local_us. */
+static uint64_t global_of(const struct sim *s,
+                          const struct sim_node *nd,
+                          uint64_t local_us)
+{
+    if (local_us <= local_at(nd, s->now_us))
+        return s->now_us;
+    uint64_t g;
+    if (nd->rate_ppm == PPM)
+        g = nd->global_base_us + (local_us - nd->local_base_us);
+    else
+        g = nd->global_base_us +
+            unscale_ceil(local_us - nd->local_base_us, nd->rate_ppm);
+    while (local_at(nd, g) < local_us)
+        g++;
+    return g;
+}
+
+void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm)
+{
+    nd->local_base_us = local_at(nd, s->now_us);
+    nd->global_base_us = s->now_us;
+    nd->rate_ppm = rate_ppm;
+    if (nd->alive && nd->deadline_local_us != UINT64_MAX) {
+        /* The pending deadline moves with the new rate. */
+        nd->deadline_us = global_of(s, nd, nd->deadline_local_us);
+        if (!nd->paused)
+            rearm_timer(s, nd);
+    }
+}
+
+void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
+{
+    memset(nd, 0, sizeof(*nd));
+    nd->id = id;
+    sim_disk_init(&nd->disk);
+    sim_rng_seed(&nd->timer_rng, s->cfg.seed, SIM_STREAM_NODE_BASE + id);
+    nd->rate_ppm = PPM;
+    nd->timer_at_us = UINT64_MAX;
+    nd->deadline_us = UINT64_MAX;
+    nd->deadline_local_us = UINT64_MAX;
+    nd->proposals = g_array_new(FALSE, FALSE, sizeof(struct sim_proposal));
+    nd->deferred = g_array_new(FALSE, FALSE, sizeof(struct sim_event));
+}
+
+void sim_event_free_payload(const struct sim_event *ev)
+{
+    switch (ev->kind) {
+    case SIM_EV_DELIVER:
+    case SIM_EV_CLIENT_REQUEST:
+    case SIM_EV_CLIENT_REPLY:
+    case SIM_EV_CALLBACK:
+        g_free(ev->ptr);
+        break;
+    default:
+        break;
+    }
+}
+
+void sim_node_teardown(struct sim *s, struct sim_node *nd)
+{
+    (void)s;
+    if (nd->core)
+        raft_destroy(nd->core);
+    if (nd->kv)
+        sim_kv_free(nd->kv);
+    sim_disk_destroy(&nd->disk);
+    for (guint i = 0; i < nd->deferred->len; i++)
+        sim_event_free_payload(
+            &g_array_index(nd->deferred, struct sim_event, i));
+    g_array_free(nd->deferred, TRUE);
+    g_array_free(nd->proposals, TRUE);
+    memset(nd, 0, sizeof(*nd));
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
+{
+    nd->deadline_local_us = local_us;
+    if (local_us == UINT64_MAX) {
+        nd->deadline_us = UINT64_MAX;
+        return;
+    }
+    uint64_t g = global_of(s, nd, local_us);
+    nd->deadline_us = g;
+    if (g < nd->timer_at_us) {
+        nd->timer_gen++;
+        nd->timer_at_us = g;
+        sim_push(s, g, SIM_EV_TIMER, nd->id, nd->timer_gen, NULL);
+    }
+}
+
+/* Re-arms after the pending timer event became stale (pause, drift). */
+static void rearm_timer(struct sim *s, struct sim_node *nd)
+{
+    nd->timer_gen++;
+    nd->timer_at_us = UINT64_MAX;
+    if (nd->deadline_us == UINT64_MAX)
+        return;
+    uint64_t g = nd->deadline_us < s->now_us ? s->now_us : nd->deadline_us;
+    nd->timer_at_us = g;
+    sim_push(s, g, SIM_EV_TIMER, nd->id, nd->timer_gen, NULL);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void count(struct sim *s,
+                  enum raft_message_type t,
+                  int what,
+                  uint64_t bytes)
+{
+    struct sim_msg_counters *c[2] = {&s->net.counters[0], &s->net.counters[t]};
+    for (int i = 0; i < 2; i++) {
+        switch (what) {
+        case 0:
+            c[i]->sent++;
+            c[i]->bytes_sent += bytes;
+            break;
+        case 1:
+            c[i]->delivered++;
+            c[i]->bytes_delivered += bytes;
+            break;
+        case 2:
+            c[i]->dropped++;
+            break;
+        default:
+            c[i]->duplicated++;
+            break;
+        }
+    }
+}
+
+enum { COUNT_SENT, COUNT_DELIVERED, COUNT_DROPPED, COUNT_DUPLICATED };
+
+static void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
+{
+    const struct raft_message *m = &msg->m;
+    e->node = (uint32_t)m->from;
+    e->peer = (uint32_t)m->to;
+    e->msg_id = msg->id;
+    e->msg_type = m->type;
+    e->term = m->term;
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        e->index = m->append_entries.prev_log_index;
+        e->count = m->append_entries.n_entries;
+        e->commit = m->append_entries.leader_commit;
+        e->aux = m->append_entries.prev_log_term;
+        break;
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        e->index = m->append_entries_result.index;
+        e->ok = m->append_entries_result.success;
+        e->aux = m->append_entries_result.conflict_index;
+        break;
+    case RAFT_MSG_REQUEST_VOTE:
+    case RAFT_MSG_PRE_VOTE:
+        e->index = m->request_vote.last_log_index;
+        e->aux = m->request_vote.last_log_term;
+        break;
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        e->ok = m->request_vote_result.granted;
+        break;
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        e->index = m->install_snapshot.snapshot.last_index;
+        e->aux = m->install_snapshot.snapshot.last_term;
+        e->count = m->install_snapshot.snapshot.len;
+        break;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        e->index = m->install_snapshot_result.last_index;
+        break;
+    default:
+        break;
+    }
+}
+
+static void trace_drop(struct sim *s,
+                       const struct sim_msg *msg,
+                       const char *why)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_DROP;
+    e.node = (uint32_t)msg->m.from;
+    e.peer = (uint32_t)msg->m.to;
+    e.msg_id = msg->id;
+    e.msg_type = msg->m.type;
+    e.term = msg->m.term;
+    e.text = why;
+    sim_emit(s, &e);
+    count(s, msg->m.type, COUNT_DROPPED, 0);
+}
+
+/* msg is transferred. */
+static void send_msg(struct sim *s, struct sim_msg *msg)
+{
+    uint64_t to = msg->m.to;
+    enum raft_message_type t = msg->m.type;
+    if (to == 0 || to > s->n || t <= 0 || t >= RAFT_MSG_TYPE_COUNT) {
+        g_free(msg);
+        return;
+    }
+    msg->id = s->net.next_msg_id++;
+    msg->dest_incarnation = s->nodes[to].incarnation;
+    struct sim_net_fate fate;
+    sim_net_draw(&s->net, &fate);
+    count(s, t, COUNT_SENT, msg->bytes);
+
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SEND;
+    fill_msg_event(&e, msg);
+    sim_emit(s, &e);
+
+    if (fate.lost) {
+        trace_drop(s, msg, "random");
+        g_free(msg);
+        return;
+    }
+    if (fate.duplicated) {
+        struct sim_msg *copy = sim_msg_clone(msg);
+        copy->id = s->net.next_msg_id++;
+        struct sim_trace_event d = {0};
+        d.kind = SIM_TRACE_DUPLICATE;
+        d.node = (uint32_t)msg->m.from;
+        d.peer = (uint32_t)to;
+        d.msg_id = msg->id;
+        d.msg_id2 = copy->id;
+        d.msg_type = t;
+        d.term = msg->m.term;
+        sim_emit(s, &d);
+        count(s, t, COUNT_DUPLICATED, 0);
+        sim_push(s, s->now_us + fate.copy_delay_us, SIM_EV_DELIVER,
+                 (uint32_t)to, 0, copy);
+    }
+    sim_push(s, s->now_us + fate.delay_us, SIM_EV_DELIVER, (uint32_t)to, 0,
+             msg);
+}
+
+/* ---- processing updates ------------------------------------------------- */
+
+static void process_update(struct sim *s,
+                           struct sim_node *nd,
+                           struct raft_update *u);
+
+static void drop_proposals_from(struct sim_node *nd, uint64_t index)
+{
+    GArray *p = nd->proposals;
+    while (p->len > nd->props_head &&
+           g_array_index(p, struct sim_proposal, p->len - 1).index >= index)
+        g_array_set_size(p, p->len - 1);
+}
+
+static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
+{
+    GArray *p = nd->proposals;
+    while (nd->props_head < p->len &&
+           g_array_index(p, struct sim_proposal, nd->props_head).index <= index)
+        nd->props_head++;
+    if (nd->props_head == p->len) {
+        g_array_set_size(p, 0);
+        nd->props_head = 0;
+    } else if (nd->props_head > 1024 && nd->props_head * 2 > p->len) {
+        g_array_remove_range(p, 0, (guint)nd->props_head);
+        nd->props_head = 0;
+    }
+}
+
+static void observe_state(struct sim *s, struct sim_node *nd)
+{
+    uint64_t term = raft_term(nd->core);
+    enum raft_role role = raft_role(nd->core);
+    bool term_changed = term != nd->term;
+    if (term_changed) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_TERM;
+        e.node = nd->id;
+        e.term = term;
+        e.peer = (uint32_t)raft_vote(nd->core);
+        sim_emit(s, &e);
+        nd->term = term;
+    }
+    if (role != nd->role) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_ROLE;
+        e.node = nd->id;
+        e.term = term;
+        e.role = role;
+        sim_emit(s, &e);
+        nd->role = role;
+        if (role == RAFT_LEADER)
+            s->counters.elections++;
+        term_changed = true;
+    }
+    if (term_changed && s->safety &&
+        !sim_safety_on_role(s->safety, nd->id, role, term))
+        sim_safety_failed(s);
+    uint64_t leader = raft_leader(nd->core);
+    if (leader != nd->leader) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_LEADER;
+        e.node = nd->id;
+        e.peer = (uint32_t)leader;
+        e.term = term;
+        sim_emit(s, &e);
+        nd->leader = leader;
+    }
+}
+
+/* Reports the core's whole log to the checker (after a snapshot install). */
+static void report_log_reset(struct sim *s, struct sim_node *nd)
+{
+    if (!s->safety)
+        return;
+    uint64_t si = raft_snapshot_index(nd->core);
+    uint64_t st = raft_snapshot_term(nd->core);
+    uint64_t last = raft_last_index(nd->core);
+    size_t n = last > si ? (size_t)(last - si) : 0;
+    struct raft_entry *entries = g_new(struct raft_entry, n ? n : 1);
+    size_t k = 0;
+    for (uint64_t i = si + 1; i <= last; i++)
+        if (raft_entry_at(nd->core, i, &entries[k]))
+            k++;
+    if (!sim_safety_on_log_reset(s->safety, nd->id, si, st, entries, k))
+        sim_safety_failed(s);
+    g_free(entries);
+}
+
+static void apply_entry(struct sim *s,
+                        struct sim_node *nd,
+                        uint64_t index,
+                        const struct raft_entry *entry)
+{
+    if (entry->type == RAFT_ENTRY_COMMAND) {
+        GArray *p = nd->proposals;
+        while (nd->props_head < p->len &&
+               g_array_index(p, struct sim_proposal, nd->props_head).index <
+                   index)
+            nd->props_head++;
+        struct sim_proposal *prop = NULL;
+        if (nd->props_head < p->len) {
+            prop = &g_array_index(p, struct sim_proposal, nd->props_head);
+            if (prop->index != index)
+                prop = NULL;
+        }
+        if (prop) {
+            struct sim_kv_reply reply = {0};
+            sim_kv_apply(nd->kv, entry->data, entry->len, &reply);
+            if (prop->term == entry->term)
+                sim_client_reply(s, nd->id, prop->client, prop->request, false,
+                                 0, &reply);
+            sim_kv_reply_clear(&reply);
+            nd->props_head++;
+        } else {
+            sim_kv_apply(nd->kv, entry->data, entry->len, NULL);
+        }
+    }
+    if (s->safety && !sim_safety_on_apply(s->safety, nd->id, index, entry))
+        sim_safety_failed(s);
+    nd->applied = index;
+    nd->since_snapshot++;
+}
+
+static void take_snapshot(struct sim *s, struct sim_node *nd)
+{
+    uint64_t index = nd->applied;
+    if (index <= raft_snapshot_index(nd->core))
+        return;
+    uint64_t term = raft_term_at(nd->core, index);
+    g_byte_array_set_size(s->scratch, 0);
+    sim_kv_serialize(nd->kv, s->scratch);
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    int rc = raft_compact(nd->core, sim_node_local_now(s, nd), index,
+                          s->scratch->data, s->scratch->len, &u);
+    nd->since_snapshot = 0;
+    if (rc != RAFT_OK)
+        return;
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
+                                s->scratch->len);
+    uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us,
+                                  s->cfg.disk_write_us + s->cfg.disk_sync_us);
+    sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SNAPSHOT;
+    e.node = nd->id;
+    e.index = index;
+    e.term = term;
+    e.count = s->scratch->len;
+    sim_emit(s, &e);
+    if (s->safety)
+        sim_safety_on_compact(s->safety, nd->id, index);
+    process_update(s, nd, &u);
+}
+
+static void process_update(struct sim *s,
+                           struct sim_node *nd,
+                           struct raft_update *u)
+{
+    observe_state(s, nd);
+
+    /* 1. persist */
+    struct sim_disk_batch *b = NULL;
+    if (u->hard_state_changed || u->snapshot || u->n_entries) {
+        b = sim_disk_batch_new();
+        if (u->hard_state_changed)
+            sim_disk_batch_set_hard(b, u->term, u->vote);
+        if (u->snapshot)
+            sim_disk_batch_set_snapshot(b, true, u->snapshot->last_index,
+                                        u->snapshot->last_term,
+                                        u->snapshot->data, u->snapshot->len);
+        if (u->n_entries)
+            sim_disk_batch_set_entries(b, u->entries_index, u->entries,
+                                       u->n_entries);
+        uint64_t id =
+            sim_disk_submit(&nd->disk, b, s->now_us,
+                            s->cfg.disk_write_us + s->cfg.disk_sync_us);
+        sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_PERSIST;
+        e.node = nd->id;
+        e.index = u->n_entries ? u->entries_index : 0;
+        e.count = u->n_entries;
+        e.term = u->hard_state_changed ? u->term : 0;
+        e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
+        e.aux = id;
+        e.ok = u->snapshot != NULL;
+        sim_emit(s, &e);
+        if (s->safety && u->n_entries &&
+            !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
+                                     u->entries, u->n_entries))
+            sim_safety_failed(s);
+    }
+
+    /* 2, 3. send, or hold until every write so far is durable */
+    if (u->n_messages) {
+        struct sim_disk_batch *hold =
+            u->sync_before_send ? sim_disk_newest(&nd->disk) : NULL;
+        for (size_t i = 0; i < u->n_messages; i++) {
+            struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
+            if (hold)
+                sim_disk_batch_hold(hold, msg);
+            else
+                send_msg(s, msg);
+        }
+    }
+
+    /* 4. snapshot, then committed entries */
+    if (u->snapshot) {
+        const struct raft_snapshot *snap = u->snapshot;
+        if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
+            sim_kv_free(nd->kv);
+            nd->kv = sim_kv_new();
+        }
+        nd->applied = snap->last_index;
+        nd->since_snapshot = 0;
+        drop_proposals_upto(nd, snap->last_index);
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_SNAPSHOT;
+        e.node = nd->id;
+        e.index = snap->last_index;
+        e.term = snap->last_term;
+        e.count = snap->len;
+        e.ok = true;
+        sim_emit(s, &e);
+        report_log_reset(s, nd);
+        if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                              sim_kv_digest(nd->kv)))
+            sim_safety_failed(s);
+    }
+    uint64_t commit = raft_commit_index(nd->core);
+    if (commit != nd->commit) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_COMMIT;
+        e.node = nd->id;
+        e.index = commit;
+        e.term = nd->term;
+        sim_emit(s, &e);
+        nd->commit = commit;
+        if (commit > s->counters.commit_index_max)
+            s->counters.commit_index_max = commit;
+        if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
+            sim_safety_failed(s);
+    }
+    if (u->n_committed) {
+        for (size_t i = 0; i < u->n_committed; i++)
+            apply_entry(s, nd, u->apply_index + i, &u->committed[i]);
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_APPLY;
+        e.node = nd->id;
+        e.index = nd->applied;
+        e.count = u->n_committed;
+        e.aux = sim_kv_applied(nd->kv);
+        sim_emit(s, &e);
+        if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                              sim_kv_digest(nd->kv)))
+            sim_safety_failed(s);
+    }
+
+    /* 5. the next deadline */
+    arm_timer(s, nd, u->next_deadline);
+
+    if (s->cfg.snapshot_every && nd->since_snapshot >= s->cfg.snapshot_every)
+        take_snapshot(s, nd);
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
+{
+    struct raft_config rc = s->rcfg;
+    rc.id = nd->id;
+    rc.random_seed = sim_rng_next(&nd->timer_rng);
+    struct raft_durable_state st;
+    struct raft_entry *buf;
+    sim_disk_durable_state(&nd->disk, &st, &buf);
+    uint64_t local = sim_node_local_now(s, nd);
+    struct raft *core = NULL;
+    int rc_create = raft_create(&rc, &st, local, &core);
+    if (rc_create != RAFT_OK) {
+        g_free(buf);
+        return SIM_ECORE;
+    }
+    nd->core = core;
+    nd->kv = sim_kv_new();
+    if (nd->disk.snap_index &&
+        !sim_kv_restore(nd->kv, nd->disk.snap_data, nd->disk.snap_len)) {
+        sim_kv_free(nd->kv);
+        nd->kv = sim_kv_new();
+    }
+    nd->alive = true;
+    nd->paused = false;
+    nd->role = raft_role(core);
+    nd->term = raft_term(core);
+    nd->leader = raft_leader(core);
+    nd->commit = raft_commit_index(core);
+    nd->applied = nd->disk.snap_index;
+    nd->since_snapshot = 0;
+    nd->timer_at_us = UINT64_MAX;
+    nd->deadline_us = UINT64_MAX;
+    nd->deadline_local_us = UINT64_MAX;
+
+    if (restart) {
+        s->counters.restarts++;
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_RESTART;
+        e.node = nd->id;
+        e.term = nd->term;
+        e.index = raft_last_index(core);
+        e.commit = nd->commit;
+        sim_emit(s, &e);
+    }
+    if (s->safety) {
+        if ((restart || st.n_entries || st.snapshot.last_index) &&
+            !sim_safety_on_log_reset(s->safety, nd->id, st.snapshot.last_index,
+                                     st.snapshot.last_term, st.entries,
+                                     st.n_entries))
+            sim_safety_failed(s);
+        if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
+            sim_safety_failed(s);
+        if (nd->applied && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                                sim_kv_digest(nd->kv)))
+            sim_safety_failed(s);
+    }
+    g_free(buf);
+
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    if (raft_tick(core, local, &u) == RAFT_OK)
+        process_update(s, nd, &u);
+    return SIM_OK;
+}
+
+void sim_node_crash(struct sim *s, struct sim_node *nd)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_CRASH;
+    e.node = nd->id;
+    e.term = nd->term;
+    e.aux = sim_disk_pending(&nd->disk);
+    sim_emit(s, &e);
+    s->counters.crashes++;
+
+    raft_destroy(nd->core);
+    nd->core = NULL;
+    sim_kv_free(nd->kv);
+    nd->kv = NULL;
+    sim_disk_crash(&nd->disk);
+    for (guint i = 0; i < nd->deferred->len; i++) {
+        const struct sim_event *ev =
+            &g_array_index(nd->deferred, struct sim_event, i);
+        if (ev->kind == SIM_EV_DELIVER)
+            trace_drop(s, ev->ptr, "down");
+        sim_event_free_payload(ev);
+    }
+    g_array_set_size(nd->deferred, 0);
+    g_array_set_size(nd->proposals, 0);
+    nd->props_head = 0;
+    nd->alive = false;
+    nd->paused = false;
+    nd->pause_gen++;
+    nd->incarnation++;
+    nd->timer_gen++;
+    nd->timer_at_us = UINT64_MAX;
+    nd->deadline_us = UINT64_MAX;
+    nd->role = RAFT_FOLLOWER;
+    nd->leader = 0;
+    nd->commit = 0;
+    nd->applied = 0;
+    if (s->safety)
+        sim_safety_on_crash(s->safety, nd->id);
+}
+
+int sim_node_campaign(struct sim *s, struct sim_node *nd)
+{
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    int rc = raft_campaign(nd->core, sim_node_local_now(s, nd), &u);
+    if (rc != RAFT_OK)
+        return SIM_ECORE;
+    process_update(s, nd, &u);
+    return SIM_OK;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+static void defer(struct sim_node *nd, const struct sim_event *ev)
+{
+    g_array_append_vals(nd->deferred, ev, 1);
+}
+
+void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *nd = &s->nodes[ev->node];
+    if (!nd->alive || ev->arg != nd->timer_gen)
+        return;
+    nd->timer_at_us = UINT64_MAX;
+    if (nd->paused)
+        return; /* re-armed on resume */
+    if (s->now_us < nd->deadline_us) {
+        if (nd->deadline_us != UINT64_MAX) {
+            nd->timer_gen++;
+            nd->timer_at_us = nd->deadline_us;
+            sim_push(s, nd->deadline_us, SIM_EV_TIMER, nd->id, nd->timer_gen,
+                     NULL);
+        }
+        return;
+    }
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    if (raft_tick(nd->core, sim_node_local_now(s, nd), &u) == RAFT_OK)
+        process_update(s, nd, &u);
+}
+
+void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_msg *msg = ev->ptr;
+    struct sim_node *nd = &s->nodes[ev->node];
+    uint32_t from = (uint32_t)msg->m.from;
+    if (!nd->alive || msg->dest_incarnation != nd->incarnation) {
+        trace_drop(s, msg, "down");
+        g_free(msg);
+        return;
+    }
+    if (from >= 1 && from <= s->n &&
+        !sim_net_link_open(&s->net, from, nd->id)) {
+        trace_drop(s, msg, "cut");
+        g_free(msg);
+        return;
+    }
+    if (nd->paused) {
+        defer(nd, ev);
+        return;
+    }
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_DELIVER;
+    fill_msg_event(&e, msg);
+    sim_emit(s, &e);
+    count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
+        RAFT_OK)
+        process_update(s, nd, &u);
+    g_free(msg);
+}
+
+void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *nd = &s->nodes[ev->node];
+    struct sim_disk_batch *oldest = sim_disk_oldest(&nd->disk);
+    if (!nd->alive || !oldest || oldest->id != ev->arg)
+        return; /* the batch was lost in a crash */
+    if (nd->paused) {
+        defer(nd, ev);
+        return;
+    }
+    struct sim_disk_batch *b = sim_disk_complete(&nd->disk);
+    s->counters.disk_syncs++;
+    uint64_t last = sim_disk_last_index(&nd->disk);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SYNC;
+    e.node = nd->id;
+    e.index = last;
+    e.term = nd->disk.term;
+    e.aux = b->id;
+    sim_emit(s, &e);
+
+    /* Held messages leave first: the writes they waited for are durable. */
+    for (size_t i = 0; i < b->n_held; i++)
+        send_msg(s, b->held[i]);
+    b->n_held = 0;
+
+    uint64_t index = 0, term = 0;
+    if (b->n_entries) {
+        index = b->entries_index + b->n_entries - 1;
+        term = b->entries[b->n_entries - 1].term;
+    } else if (b->install) {
+        index = b->snap_index;
+        term = b->snap_term;
+    }
+    sim_disk_batch_free(b);
+    if (index) {
+        struct raft_update u;
+        memset(&u, 0, sizeof(u));
+        if (raft_persisted(nd->core, sim_node_local_now(s, nd), index, term,
+                           &u) == RAFT_OK)
+            process_update(s, nd, &u);
+    }
+}
+
+void sim_node_on_resume(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *nd = &s->nodes[ev->node];
+    if (!nd->alive || !nd->paused || ev->arg != nd->pause_gen)
+        return;
+    nd->paused = false;
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_RESUME;
+    e.node = nd->id;
+    e.aux = nd->deferred->len;
+    sim_emit(s, &e);
+    for (guint i = 0; i < nd->deferred->len; i++) {
+        const struct sim_event *d =
+            &g_array_index(nd->deferred, struct sim_event, i);
+        sim_push(s, s->now_us, d->kind, d->node, d->arg, d->ptr);
+    }
+    g_array_set_size(nd->deferred, 0);
+    rearm_timer(s, nd);
+}
+
+void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_cmsg *cm = ev->ptr;
+    struct sim_node *nd = &s->nodes[ev->node];
+    if (!nd->alive || cm->dest_incarnation != nd->incarnation) {
+        g_free(cm);
+        return;
+    }
+    if (nd->paused) {
+        defer(nd, ev);
+        return;
+    }
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    uint64_t index = 0;
+    int rc = raft_propose(nd->core, sim_node_local_now(s, nd), cm->data,
+                          cm->len, &index, &u);
+    if (rc == RAFT_OK) {
+        drop_proposals_from(nd, index);
+        struct sim_proposal p = {
+            .index = index,
+            .term = raft_term(nd->core),
+            .request = cm->request,
+            .client = cm->client,
+        };
+        g_array_append_val(nd->proposals, p);
+        g_free(cm);
+        process_update(s, nd, &u);
+        return;
+    }
+    uint32_t hint = rc == RAFT_ENOTLEADER ? (uint32_t)raft_leader(nd->core) : 0;
+    if (hint == nd->id)
+        hint = 0;
+    sim_client_reply(s, nd->id, cm->client, cm->request, true, hint, NULL);
+    g_free(cm);
+}

@@ -1,0 +1,75 @@
+/* sim_queue.c: binary min-heap on (time_us, seq). Invariant: for every i > 0,
+ * heap[(i - 1) / 2] precedes heap[i]. */
+#include "sim/sim_queue.h"
+
+#include <glib.h>
+#include <string.h>
+
+static bool before(const struct sim_event *a, const struct sim_event *b)
+{
+    if (a->time_us != b->time_us)
+        return a->time_us < b->time_us;
+    return a->seq < b->seq;
+}
+
+void sim_queue_init(struct sim_queue *q)
+{
+    memset(q, 0, sizeof(*q));
+    q->next_seq = 1;
+}
+
+void sim_queue_destroy(struct sim_queue *q)
+{
+    g_free(q->heap);
+    q->heap = NULL;
+    q->len = q->cap = 0;
+}
+
+uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
+{
+    if (q->len == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 256;
+        q->heap = g_renew(struct sim_event, q->heap, q->cap);
+    }
+    struct sim_event item = *e;
+    item.seq = q->next_seq++;
+    size_t i = q->len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&item, &q->heap[parent]))
+            break;
+        q->heap[i] = q->heap[parent];
+        i = parent;
+    }
+    q->heap[i] = item;
+    return item.seq;
+}
+
+bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
+{
+    if (q->len == 0)
+        return false;
+    *out = q->heap[0];
+    struct sim_event last = q->heap[--q->len];
+    size_t n = q->len;
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && before(&q->heap[child + 1], &q->heap[child]))
+            child++;
+        if (!before(&q->heap[child], &last))
+            break;
+        q->heap[i] = q->heap[child];
+        i = child;
+    }
+    if (n > 0)
+        q->heap[i] = last;
+    return true;
+}
+
+const struct sim_event *sim_queue_peek(const struct sim_queue *q)
+{
+    return q->len ? &q->heap[0] : NULL;
+}

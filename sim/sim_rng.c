@@ -1,0 +1,72 @@
+/* sim_rng.c: xoshiro256** with splitmix64 seeding. Every function is a pure
+ * function of the generator state; no global state, no platform calls. */
+#include "sim/sim_rng.h"
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t sim_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream)
+{
+    uint64_t sm = seed + (stream + 1) * 0xD1B54A32D192ED03u;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = sim_splitmix64(&sm);
+    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
+        r->s[0] = 1; /* xoshiro's only forbidden state */
+}
+
+uint64_t sim_rng_next(struct sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    /* Values below `threshold` would make some residues more likely. */
+    uint64_t threshold = (0 - n) % n;
+    for (;;) {
+        uint64_t x = sim_rng_next(r);
+        if (x >= threshold)
+            return x % n;
+    }
+}
+
+uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi)
+{
+    if (hi <= lo)
+        return lo;
+    if (hi - lo == UINT64_MAX)
+        return sim_rng_next(r);
+    return lo + sim_rng_below(r, hi - lo + 1);
+}
+
+double sim_rng_unit(struct sim_rng *r)
+{
+    return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+bool sim_rng_chance(struct sim_rng *r, double p)
+{
+    double u = sim_rng_unit(r);
+    return u < p;
+}

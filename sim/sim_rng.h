@@ -1,0 +1,44 @@
+/* sim_rng.h: the engine's own pseudo-random generator.
+ *
+ * xoshiro256** (Blackman and Vigna, 2018) seeded through splitmix64. The
+ * output depends only on the seed and the number of draws, never on the
+ * platform, the C library or GLib, so a seed names one run everywhere.
+ * Independent streams are derived from one 64-bit seed by stream number.
+ */
+#ifndef SIM_RNG_H
+#define SIM_RNG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sim_rng
+{
+    uint64_t s[4]; /* never all zero */
+};
+
+/* One step of splitmix64: advances *state and returns the next output. */
+uint64_t sim_splitmix64(uint64_t *state);
+
+/* Seeds stream number `stream` of the run seeded with `seed`: the four state
+ * words are the first four splitmix64 outputs from
+ * seed + (stream + 1) * 0xD1B54A32D192ED03. */
+void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream);
+
+/* The next 64 random bits. */
+uint64_t sim_rng_next(struct sim_rng *r);
+
+/* Uniform in [0, n) without modulo bias (rejection); 0 if n is 0. */
+uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
+
+/* Uniform in [lo, hi]; lo if hi <= lo. Always exactly one draw when
+ * hi > lo (barring the rare rejection), none otherwise. */
+uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi);
+
+/* Uniform in [0, 1) with 53 bits. */
+double sim_rng_unit(struct sim_rng *r);
+
+/* True with probability p; draws exactly once whatever p is, so a stream's
+ * later values do not depend on p. */
+bool sim_rng_chance(struct sim_rng *r, double p);
+
+#endif /* SIM_RNG_H */
