@@ -9,8 +9,11 @@
  * Completeness, snapshot anchors), the entry applied there (State Machine
  * Safety) and the state digest after applying through it. Each hook touches
  * only the entries it is told about, so its cost does not depend on the
- * length of the log or of the run; the table is trimmed below the lowest
- * snapshot point any node may still restart from.
+ * length of the log or of the run. The table is trimmed below the lowest
+ * snapshot point of any node; a node that falls back to an older snapshot
+ * (its latest snapshot write was lost in a crash) re-anchors its chain from
+ * the few earlier snapshot points each node remembers, and is checked again
+ * from the trim point on.
  */
 #include "sim/sim_safety.h"
 
@@ -168,7 +171,7 @@ static void log_reset(struct node_log *l, struct anchor snap)
 }
 
 /* How many earlier snapshot points per node stay restorable. */
-#define SAFETY_OLDER_SNAPSHOTS 4
+#define SAFETY_OLDER_SNAPSHOTS 8
 
 struct safety_node
 {
@@ -176,9 +179,9 @@ struct safety_node
     uint64_t term;         /* the latest term reported by on_role */
     uint64_t commit_index; /* volatile: 0 after a crash */
     struct node_log log;
-    /* The snapshot points before the current one, oldest first: a node
-     * whose latest snapshot writes were lost restarts from one of them, so
-     * the table keeps every index from the oldest on. */
+    /* The snapshot points before the current one, in the order they were
+     * left: a node whose latest snapshot writes were lost restarts from one
+     * of them, possibly below the trim point, and finds its chain here. */
     struct anchor older[SAFETY_OLDER_SNAPSHOTS];
 };
 
@@ -607,14 +610,14 @@ static void extra_min(gpointer key, gpointer value, gpointer data)
     }
 }
 
-/* Forgets every index below the lowest snapshot point any node holds or may
- * fall back to: no hook can ask about those indices again. */
+/* Forgets every index below the lowest snapshot point any node holds: every
+ * index below it is committed and compacted away everywhere. */
 static void trim(struct sim_safety *s)
 {
     uint64_t point = UINT64_MAX;
     for (uint32_t i = 1; i <= s->n_nodes; i++) {
         const struct safety_node *n = &s->nodes[i];
-        point = MIN(point, MIN(n->log.snap.index, n->older[0].index));
+        point = MIN(point, n->log.snap.index);
     }
     if (point == UINT64_MAX || point <= s->base) {
         return;
