@@ -931,7 +931,14 @@ static bool parse_ref(struct parser *p,
     } else if (strcmp(base, "any") == 0) {
         ref->kind = SCN_REF_ANY;
     } else if (ref->optional) {
+        const char **candidates = ref_candidates(p);
+        bool close = scn_lex_suggest(tok->text, candidates) != NULL;
+
+        g_free(candidates);
         g_free(base);
+        if (close) {
+            return fail_unknown_ref(p, tok);
+        }
         return fail_at(p, tok->column,
                        "'?' can only follow leader, follower or any, not "
                        "'%s'",
@@ -1691,6 +1698,7 @@ int scn_parse_buffer(const char *name,
 {
     struct parser p = {0};
     struct scn_line no_line = {0};
+    bool stopped;
 
     *out = NULL;
     p.file = name != NULL ? name : "<input>";
@@ -1708,11 +1716,13 @@ int scn_parse_buffer(const char *name,
                       SCN_INPUT_BYTES_MAX);
     } else {
         scn_lex(p.file, data, len, p.diags, parse_line, &p);
-        if (p.header_line[HDR_CLUSTER] == 0) {
+        /* After stopping early, the end-of-file rules would be guesses. */
+        stopped = p.diags->len >= SCN_DIAGS_MAX;
+        if (!stopped && p.header_line[HDR_CLUSTER] == 0) {
             scn_diags_add(p.diags, p.file, 1, 1,
                           "missing 'cluster N' header: every scenario needs "
                           "one");
-        } else if (p.cluster_line != 0) {
+        } else if (!stopped && p.cluster_line != 0) {
             check_node_ranges(&p);
         }
     }
