@@ -7,11 +7,8 @@
  */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <errno.h>
 #include <glib.h>
-#include <glib/gstdio.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "viz/viz.h"
@@ -358,6 +355,14 @@ void viz_measure_free(cairo_t *cr)
 
 /* ---- canvases ---------------------------------------------------------- */
 
+static cairo_status_t append_bytes(void *closure,
+                                   const unsigned char *data,
+                                   unsigned int length)
+{
+    g_byte_array_append((GByteArray *)closure, data, length);
+    return CAIRO_STATUS_SUCCESS;
+}
+
 int viz_canvas_open(struct viz_canvas *c,
                     enum viz_format format,
                     const char *path,
@@ -371,7 +376,7 @@ int viz_canvas_open(struct viz_canvas *c,
     memset(c, 0, sizeof *c);
     c->format = format;
     c->path = path;
-    c->tmp_path = g_strconcat(path, ".part", NULL);
+    c->bytes = g_byte_array_new();
 
     switch (format) {
     case VIZ_FORMAT_PNG:
@@ -379,7 +384,8 @@ int viz_canvas_open(struct viz_canvas *c,
             cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
         break;
     case VIZ_FORMAT_SVG:
-        c->surface = cairo_svg_surface_create(c->tmp_path, width, height);
+        c->surface = cairo_svg_surface_create_for_stream(append_bytes, c->bytes,
+                                                         width, height);
         if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS) {
             cairo_svg_surface_restrict_to_version(c->surface,
                                                   CAIRO_SVG_VERSION_1_1);
@@ -387,7 +393,8 @@ int viz_canvas_open(struct viz_canvas *c,
         }
         break;
     case VIZ_FORMAT_PDF:
-        c->surface = cairo_pdf_surface_create(c->tmp_path, width, height);
+        c->surface = cairo_pdf_surface_create_for_stream(append_bytes, c->bytes,
+                                                         width, height);
         if (cairo_surface_status(c->surface) == CAIRO_STATUS_SUCCESS) {
             /* cairo stamps today's date unless told otherwise; an empty
              * date leaves CreationDate out, so the bytes stay the same. */
@@ -402,20 +409,57 @@ int viz_canvas_open(struct viz_canvas *c,
     }
     cairo_status_t st = cairo_surface_status(c->surface);
     if (st != CAIRO_STATUS_SUCCESS) {
-        int code = st == CAIRO_STATUS_WRITE_ERROR ? VIZ_EIO
-                   : st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM
-                                                  : VIZ_ECAIRO;
         cairo_surface_destroy(c->surface);
-        (void)g_remove(c->tmp_path);
-        g_free(c->tmp_path);
+        g_byte_array_free(c->bytes, TRUE);
         memset(c, 0, sizeof *c);
-        return code;
+        return st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_ECAIRO;
     }
     c->cr = cairo_create(c->surface);
     apply_font_options(c->cr);
     cairo_set_source_rgb(c->cr, 1, 1, 1);
     cairo_paint(c->cr);
     return VIZ_OK;
+}
+
+/* cairo names the SVG group of each surface after a process-wide counter
+ * ("surface5"), so the second picture drawn by one process would differ
+ * from the first. Renumbers every "surfaceN" in order of first appearance;
+ * the document holds no text as characters (glyphs are paths), so only
+ * identifiers match. */
+static GByteArray *renumber_svg_surfaces(const GByteArray *in)
+{
+    static const char word[] = "surface";
+    const size_t wlen = sizeof word - 1;
+    GByteArray *out = g_byte_array_sized_new(in->len);
+    GArray *seen = g_array_new(FALSE, FALSE, sizeof(guint64));
+    size_t i = 0;
+    while (i < in->len) {
+        size_t j = i + wlen;
+        if (j < in->len && memcmp(in->data + i, word, wlen) == 0 &&
+            g_ascii_isdigit(in->data[j])) {
+            guint64 id = 0;
+            while (j < in->len && g_ascii_isdigit(in->data[j])) {
+                id = id * 10 + (guint64)(in->data[j] - '0');
+                j++;
+            }
+            guint k = 0;
+            while (k < seen->len && g_array_index(seen, guint64, k) != id) {
+                k++;
+            }
+            if (k == seen->len) {
+                g_array_append_val(seen, id);
+            }
+            char buf[40];
+            int n = g_snprintf(buf, sizeof buf, "surface%u", k + 1);
+            g_byte_array_append(out, (const guint8 *)buf, (guint)n);
+            i = j;
+        } else {
+            g_byte_array_append(out, in->data + i, 1);
+            i++;
+        }
+    }
+    g_array_free(seen, TRUE);
+    return out;
 }
 
 int viz_canvas_close(struct viz_canvas *c, bool keep)
@@ -428,28 +472,35 @@ int viz_canvas_close(struct viz_canvas *c, bool keep)
     }
     if (c->format == VIZ_FORMAT_PNG) {
         if (code == VIZ_OK && keep) {
-            st = cairo_surface_write_to_png(c->surface, c->tmp_path);
+            st = cairo_surface_write_to_png_stream(c->surface, append_bytes,
+                                                   c->bytes);
             if (st != CAIRO_STATUS_SUCCESS) {
-                code = st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_EIO;
+                code = st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_ECAIRO;
             }
         }
     } else {
         cairo_surface_finish(c->surface);
         st = cairo_surface_status(c->surface);
         if (code == VIZ_OK && st != CAIRO_STATUS_SUCCESS) {
-            code = st == CAIRO_STATUS_WRITE_ERROR ? VIZ_EIO : VIZ_ECAIRO;
+            code = st == CAIRO_STATUS_NO_MEMORY ? VIZ_ENOMEM : VIZ_ECAIRO;
         }
     }
     cairo_surface_destroy(c->surface);
     if (code == VIZ_OK && keep) {
-        if (g_rename(c->tmp_path, c->path) != 0) {
+        GByteArray *bytes = c->bytes;
+        if (c->format == VIZ_FORMAT_SVG) {
+            bytes = renumber_svg_surfaces(c->bytes);
+            g_byte_array_free(c->bytes, TRUE);
+            c->bytes = bytes;
+        }
+        /* Written beside the destination and renamed into place. */
+        if (!g_file_set_contents_full(
+                c->path, (const char *)bytes->data, (gssize)bytes->len,
+                G_FILE_SET_CONTENTS_CONSISTENT, 0666, NULL)) {
             code = VIZ_EIO;
         }
     }
-    if (code != VIZ_OK || !keep) {
-        (void)g_remove(c->tmp_path);
-    }
-    g_free(c->tmp_path);
+    g_byte_array_free(c->bytes, TRUE);
     memset(c, 0, sizeof *c);
     return code;
 }

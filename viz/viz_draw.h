@@ -1,8 +1,8 @@
 /* viz_draw.h: drawing helpers shared by the timeline and the log diagram
  * (private to viz/).
  *
- * A canvas writes to a temporary file beside its destination and renames it
- * into place only once the picture is complete, so a failed call never leaves
+ * A canvas encodes its picture in memory and writes it through a temporary
+ * file renamed into place only once complete, so a failed call never leaves
  * a truncated picture at the destination. Every canvas uses the same font
  * options (no hinting, no metric hinting), so text measures the same in all
  * three formats and layouts agree with what is drawn.
@@ -11,6 +11,7 @@
 #define VIZ_DRAW_H
 
 #include <cairo.h>
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,20 +22,21 @@ struct viz_canvas
     enum viz_format format;
     cairo_surface_t *surface;
     cairo_t *cr;
-    char *tmp_path;   /* owned */
-    const char *path; /* borrowed until viz_canvas_close() */
+    GByteArray *bytes; /* the encoded picture, owned */
+    const char *path;  /* borrowed until viz_canvas_close() */
 };
 
 /* Opens a white width x height canvas that will land at path (borrowed until
- * viz_canvas_close()). On failure nothing is left open or on disk. */
+ * viz_canvas_close()). On failure nothing is left open. */
 int viz_canvas_open(struct viz_canvas *c,
                     enum viz_format format,
                     const char *path,
                     int width,
                     int height);
 
-/* Finishes the picture and moves it to its path when keep is true; removes
- * it otherwise. Frees everything the canvas holds in either case. */
+/* Finishes the picture and, when keep is true, writes it to its path through
+ * a temporary file renamed into place (VIZ_EIO if that fails). Frees
+ * everything the canvas holds in either case. */
 int viz_canvas_close(struct viz_canvas *c, bool keep);
 
 /* A scratch context for measuring text with the canvas font options; free it

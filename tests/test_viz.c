@@ -1,0 +1,901 @@
+/* test_viz.c: the timeline picture, probed pixel by pixel.
+ *
+ * Each test builds a small trace by hand, renders it into a fresh temporary
+ * directory, reads the PNG back with cairo and checks the colour at the
+ * exact coordinates the layout functions report.
+ */
+#include <cairo.h>
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "viz/viz.h"
+#include "viz/viz_draw.h"
+
+/* ---- a trace builder ---------------------------------------------------- */
+
+struct trace
+{
+    GArray *events;
+    uint64_t next_msg;
+};
+
+static struct trace trace_new(void)
+{
+    struct trace t = {
+        .events = g_array_new(FALSE, TRUE, sizeof(struct sim_trace_event)),
+        .next_msg = 1,
+    };
+    return t;
+}
+
+static void trace_free(struct trace *t)
+{
+    g_array_free(t->events, TRUE);
+}
+
+/* Appends an event; events must be added in time order. */
+static struct sim_trace_event *ev(struct trace *t,
+                                  uint64_t time_us,
+                                  enum sim_trace_kind kind,
+                                  uint32_t node)
+{
+    struct sim_trace_event e = {0};
+    e.seq = t->events->len + 1;
+    e.time_us = time_us;
+    e.kind = kind;
+    e.node = node;
+    g_array_append_val(t->events, e);
+    return &g_array_index(t->events, struct sim_trace_event,
+                          t->events->len - 1);
+}
+
+static uint64_t send_msg(struct trace *t,
+                         uint64_t time_us,
+                         uint32_t from,
+                         uint32_t to,
+                         enum raft_message_type type,
+                         uint64_t count,
+                         bool ok)
+{
+    struct sim_trace_event *e = ev(t, time_us, SIM_TRACE_SEND, from);
+    e->peer = to;
+    e->msg_id = t->next_msg++;
+    e->msg_type = type;
+    e->term = 1;
+    e->count = count;
+    e->ok = ok;
+    return e->msg_id;
+}
+
+static void fate(struct trace *t,
+                 uint64_t time_us,
+                 uint64_t msg_id,
+                 enum sim_trace_kind kind,
+                 uint32_t node)
+{
+    struct sim_trace_event *e = ev(t, time_us, kind, node);
+    e->msg_id = msg_id;
+}
+
+static void role(struct trace *t,
+                 uint64_t time_us,
+                 uint32_t node,
+                 enum raft_role r,
+                 uint64_t term)
+{
+    struct sim_trace_event *e = ev(t, time_us, SIM_TRACE_ROLE, node);
+    e->role = r;
+    e->term = term;
+}
+
+static struct viz_run run_of(const struct trace *t,
+                             uint32_t n_nodes,
+                             uint64_t end_us)
+{
+    struct viz_run run = {
+        .title = "test run",
+        .seed = 7,
+        .trace_hash = 0x0123456789abcdefull,
+        .n_nodes = n_nodes,
+        .end_us = end_us,
+        .events = (const struct sim_trace_event *)(void *)t->events->data,
+        .n_events = t->events->len,
+    };
+    return run;
+}
+
+/* ---- files and pixels --------------------------------------------------- */
+
+static char *tmp_dir;
+
+static void make_tmp(void)
+{
+    GError *err = NULL;
+    tmp_dir = g_dir_make_tmp("viz-test-XXXXXX", &err);
+    cr_assert_not_null(tmp_dir, "cannot make a temporary directory");
+}
+
+static void remove_tmp(void)
+{
+    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    if (d != NULL) {
+        const char *name;
+        while ((name = g_dir_read_name(d)) != NULL) {
+            char *p = g_build_filename(tmp_dir, name, NULL);
+            g_remove(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(tmp_dir);
+    g_free(tmp_dir);
+}
+
+TestSuite(viz_timeline, .init = make_tmp, .fini = remove_tmp);
+
+static char *tmp_path(const char *name)
+{
+    return g_build_filename(tmp_dir, name, NULL);
+}
+
+struct pixel
+{
+    uint8_t r, g, b;
+};
+
+static cairo_surface_t *load_png(const char *path)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    cr_assert_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS,
+                 "%s does not decode as PNG", path);
+    return s;
+}
+
+static struct pixel pixel_at(cairo_surface_t *s, double x, double y)
+{
+    int ix = (int)x;
+    int iy = (int)y;
+    cr_assert(ix >= 0 && iy >= 0 && ix < cairo_image_surface_get_width(s) &&
+              iy < cairo_image_surface_get_height(s));
+    cairo_surface_flush(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    uint32_t v;
+    memcpy(&v, data + (size_t)iy * stride + (size_t)ix * 4, 4);
+    struct pixel p = {
+        .r = (uint8_t)(v >> 16), .g = (uint8_t)(v >> 8), .b = (uint8_t)v};
+    return p;
+}
+
+/* The 8-bit value cairo stores for a colour component. */
+static uint8_t byte_of(double d)
+{
+    return (uint8_t)((unsigned)(d * 65535.0 + 0.5) >> 8);
+}
+
+static bool same_colour(struct pixel p, struct viz_rgb c)
+{
+    return p.r == byte_of(c.r) && p.g == byte_of(c.g) && p.b == byte_of(c.b);
+}
+
+static bool is_dark(struct pixel p)
+{
+    return p.r < 0x60 && p.g < 0x60 && p.b < 0x60;
+}
+
+static bool is_white(struct pixel p)
+{
+    return p.r == 0xff && p.g == 0xff && p.b == 0xff;
+}
+
+static void assert_colour(struct pixel p, struct viz_rgb c, const char *what)
+{
+    cr_assert(same_colour(p, c),
+              "%s: pixel #%02x%02x%02x, expected #%02x%02x%02x", what, p.r, p.g,
+              p.b, byte_of(c.r), byte_of(c.g), byte_of(c.b));
+}
+
+static double band_mid(const struct viz_timeline_layout *l, uint32_t node)
+{
+    double y0, y1;
+    viz_timeline_band(l, node, &y0, &y1);
+    return (y0 + y1) / 2;
+}
+
+/* Renders run as PNG with opts (NULL: defaults) and loads it back. */
+static cairo_surface_t *render(const struct viz_run *run,
+                               const struct viz_options *opts,
+                               struct viz_timeline_layout *l,
+                               const char *name)
+{
+    struct viz_options o;
+    if (opts != NULL) {
+        o = *opts;
+    } else {
+        viz_options_init(&o);
+    }
+    o.format = VIZ_FORMAT_PNG;
+    char *path = tmp_path(name);
+    cr_assert_eq(viz_timeline_write(run, &o, path), VIZ_OK);
+    cr_assert_eq(viz_timeline_layout(run, &o, l), VIZ_OK);
+    cairo_surface_t *s = load_png(path);
+    g_free(path);
+    return s;
+}
+
+static char *read_all(const char *path, gsize *len)
+{
+    char *data = NULL;
+    cr_assert(g_file_get_contents(path, &data, len, NULL), "cannot read %s",
+              path);
+    return data;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+Test(viz_timeline, png_decodes_at_the_layout_size)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 1);
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "a.png");
+    cr_assert_eq(cairo_image_surface_get_width(s), l.width_px);
+    cr_assert_eq(cairo_image_surface_get_height(s), l.height_px);
+    /* 1 s at the default density: a 1000-pixel plot plus the margins. */
+    cr_assert_eq(l.width_px, 1120);
+    cr_assert_eq(l.from_us, 0);
+    cr_assert_eq(l.to_us, 1000000);
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, leader_span_has_the_leader_colour)
+{
+    struct trace t = trace_new();
+    role(&t, 200000, 2, RAFT_CANDIDATE, 1);
+    role(&t, 400000, 2, RAFT_LEADER, 1);
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "leader.png");
+    double y = band_mid(&l, 2);
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 100000), y),
+                  viz_role_color(RAFT_FOLLOWER), "follower before 200 ms");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 300000), y),
+                  viz_role_color(RAFT_CANDIDATE), "candidate at 300 ms");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 700000), y),
+                  viz_role_color(RAFT_LEADER), "leader at 700 ms");
+    /* The other nodes stay followers. */
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 700000), band_mid(&l, 1)),
+                  viz_role_color(RAFT_FOLLOWER), "n1 at 700 ms");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, crashed_span_is_grey_until_restart)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 1);
+    ev(&t, 200000, SIM_TRACE_CRASH, 1);
+    ev(&t, 800000, SIM_TRACE_RESTART, 1);
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "crash.png");
+    double y = band_mid(&l, 1);
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 150000), y),
+                  viz_role_color(RAFT_LEADER), "leader before the crash");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 250000), y),
+                  viz_crashed_color(), "crashed at 250 ms");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 750000), y),
+                  viz_crashed_color(), "crashed at 750 ms");
+    /* A restarted node comes back as a follower. */
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 900000), y),
+                  viz_role_color(RAFT_FOLLOWER), "follower after restart");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, paused_span_is_hatched_over_its_role)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 300000, SIM_TRACE_PAUSE, 2);
+    e->aux = 700000;
+    ev(&t, 700000, SIM_TRACE_RESUME, 2);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "pause.png");
+    double y0, y1;
+    viz_timeline_band(&l, 2, &y0, &y1);
+    /* Along a row near the band's top, inside the pause but left of its
+     * centred label: both hatch (dark) and role colour show. */
+    int dark = 0;
+    int plain = 0;
+    for (double x = viz_timeline_x(&l, 310000); x < viz_timeline_x(&l, 400000);
+         x += 1.0) {
+        struct pixel p = pixel_at(s, x, y0 + 3);
+        dark += p.r < 0x80 && p.g < 0x80 && p.b < 0x80;
+        plain += same_colour(p, viz_role_color(RAFT_FOLLOWER));
+    }
+    cr_assert_gt(dark, 5, "no hatch lines in the paused span");
+    cr_assert_gt(plain, 5, "the role colour does not show through");
+    /* Before and after the pause: plain follower. */
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 200000), y0 + 3),
+                  viz_role_color(RAFT_FOLLOWER), "before the pause");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 800000), y0 + 3),
+                  viz_role_color(RAFT_FOLLOWER), "after the pause");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, pause_without_resume_ends_when_announced)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 300000, SIM_TRACE_PAUSE, 1);
+    e->aux = 500000;
+    struct viz_run run = run_of(&t, 1, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "pause2.png");
+    double y0, y1;
+    viz_timeline_band(&l, 1, &y0, &y1);
+    int dark = 0;
+    for (double x = viz_timeline_x(&l, 600000); x < viz_timeline_x(&l, 950000);
+         x += 1.0) {
+        dark += is_dark(pixel_at(s, x, y0 + 3));
+    }
+    cr_assert_eq(dark, 0, "the pause went on past its end");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+static struct viz_options all_messages(void)
+{
+    struct viz_options o;
+    viz_options_init(&o);
+    o.messages = VIZ_MESSAGES_ALL;
+    return o;
+}
+
+Test(viz_timeline, dropped_message_ends_in_a_cross)
+{
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 400000, 1, 3, RAFT_MSG_REQUEST_VOTE, 0, false);
+    fate(&t, 410000, id, SIM_TRACE_DROP, 3);
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_options o = all_messages();
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "drop.png");
+    double x, y;
+    viz_timeline_arrow_end(&l, 1, 3, 400000, 410000, true, &x, &y);
+    /* The stub is short: it stops well before the receiver's lane. */
+    double r0, r1;
+    viz_timeline_band(&l, 3, &r0, &r1);
+    cr_assert_lt(y, r0 - 20);
+    cr_assert(is_dark(pixel_at(s, x, y)), "no cross at the stub's end");
+    /* The cross's arms reach 4 pixels out along the diagonals. */
+    cr_assert(is_dark(pixel_at(s, x + 3, y + 3)));
+    cr_assert(is_dark(pixel_at(s, x - 3, y + 3)));
+    cairo_surface_destroy(s);
+
+    /* The same message delivered: no cross there, an arrow to n3. */
+    struct trace t2 = trace_new();
+    id = send_msg(&t2, 400000, 1, 3, RAFT_MSG_REQUEST_VOTE, 0, false);
+    fate(&t2, 410000, id, SIM_TRACE_DELIVER, 3);
+    run = run_of(&t2, 3, 1000000);
+    s = render(&run, &o, &l, "deliver.png");
+    cr_assert_not(is_dark(pixel_at(s, x, y)), "a cross on a delivered message");
+    cr_assert_not(is_dark(pixel_at(s, x + 3, y + 3)));
+    cairo_surface_destroy(s);
+    trace_free(&t2);
+    trace_free(&t);
+}
+
+/* A point inside the arrowhead, 5 pixels back from the tip. */
+static void head_probe(const struct viz_timeline_layout *l,
+                       uint32_t from,
+                       uint32_t to,
+                       uint64_t send_us,
+                       uint64_t end_us,
+                       double *x,
+                       double *y)
+{
+    double xs, ys, xe, ye;
+    viz_timeline_arrow_end(l, from, to, send_us, send_us, false, &xs, &ys);
+    viz_timeline_arrow_end(l, from, to, send_us, end_us, false, &xe, &ye);
+    /* Start of the arrow: the sender's band edge facing the receiver. */
+    double b0, b1;
+    viz_timeline_band(l, from, &b0, &b1);
+    ys = to > from ? b1 : b0;
+    double dx = xe - xs;
+    double dy = ye - ys;
+    double len = sqrt(dx * dx + dy * dy);
+    *x = xe - dx / len * 4.5;
+    *y = ye - dy / len * 4.5;
+}
+
+Test(viz_timeline, delivered_arrow_has_its_message_colour)
+{
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 300000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 3, false);
+    fate(&t, 330000, id, SIM_TRACE_DELIVER, 2);
+    id = send_msg(&t, 600000, 2, 1, RAFT_MSG_INSTALL_SNAPSHOT, 0, false);
+    fate(&t, 640000, id, SIM_TRACE_DELIVER, 1);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_options o = all_messages();
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "arrow.png");
+    double x, y;
+    head_probe(&l, 1, 2, 300000, 330000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_APPEND_ENTRIES, false, false),
+                  "AppendEntries head");
+    head_probe(&l, 2, 1, 600000, 640000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_INSTALL_SNAPSHOT, false, false),
+                  "InstallSnapshot head");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, heartbeats_are_hidden_in_no_heartbeats_mode)
+{
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 300000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 0, false);
+    fate(&t, 330000, id, SIM_TRACE_DELIVER, 2);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_options o = all_messages();
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "hb-all.png");
+    double x, y;
+    head_probe(&l, 1, 2, 300000, 330000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_APPEND_ENTRIES, true, false),
+                  "heartbeat head");
+    cairo_surface_destroy(s);
+
+    o.messages = VIZ_MESSAGES_NO_HEARTBEATS;
+    s = render(&run, &o, &l, "hb-none.png");
+    cr_assert(is_white(pixel_at(s, x, y)), "a hidden heartbeat was drawn");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, heartbeat_reply_is_light_and_rejection_is_not)
+{
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 100000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 0, false);
+    fate(&t, 110000, id, SIM_TRACE_DELIVER, 2);
+    id = send_msg(&t, 110000, 2, 1, RAFT_MSG_APPEND_ENTRIES_RESULT, 0, true);
+    fate(&t, 150000, id, SIM_TRACE_DELIVER, 1);
+    id = send_msg(&t, 500000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 0, false);
+    fate(&t, 510000, id, SIM_TRACE_DELIVER, 2);
+    id = send_msg(&t, 510000, 2, 1, RAFT_MSG_APPEND_ENTRIES_RESULT, 0, false);
+    fate(&t, 550000, id, SIM_TRACE_DELIVER, 1);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_options o = all_messages();
+    o.messages = VIZ_MESSAGES_NO_HEARTBEATS;
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "replies.png");
+    double x, y;
+    head_probe(&l, 2, 1, 110000, 150000, &x, &y);
+    cr_assert(is_white(pixel_at(s, x, y)), "a heartbeat ack was drawn");
+    head_probe(&l, 2, 1, 510000, 550000, &x, &y);
+    assert_colour(
+        pixel_at(s, x, y),
+        viz_message_color(RAFT_MSG_APPEND_ENTRIES_RESULT, false, false),
+        "rejected append reply");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, duplicate_copy_gets_its_own_arrow)
+{
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 200000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 2, false);
+    struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_DUPLICATE, 1);
+    e->msg_id = id;
+    e->msg_id2 = 99;
+    fate(&t, 220000, id, SIM_TRACE_DELIVER, 2);
+    fate(&t, 600000, 99, SIM_TRACE_DELIVER, 2);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_options o = all_messages();
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "dup.png");
+    double x, y;
+    head_probe(&l, 1, 2, 200000, 600000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_APPEND_ENTRIES, false, false),
+                  "the copy's arrowhead at 600 ms");
+    head_probe(&l, 1, 2, 200000, 220000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_APPEND_ENTRIES, false, false),
+                  "the original's arrowhead at 220 ms");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, violation_is_a_red_line_across_the_lanes)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 500000, SIM_TRACE_VIOLATION, 0);
+    e->text = "Election Safety: two leaders in term 3";
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "violation.png");
+    double x = viz_timeline_x(&l, 500000);
+    /* The empty strip at the bottom of lane 2. */
+    double y = l.lanes_y0 + 2 * l.lane_h - 4;
+    assert_colour(pixel_at(s, x, y), viz_hex(0xc00000), "violation line");
+    cr_assert(is_white(pixel_at(s, x + 30, y)));
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, partition_shades_each_group_until_heal)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_PARTITION, 0);
+    e->text = "n1 | n2 n3";
+    ev(&t, 600000, SIM_TRACE_HEAL, 0);
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "partition.png");
+    double x = viz_timeline_x(&l, 450000); /* between grid lines */
+    struct pixel g1 = pixel_at(s, x, l.lanes_y0 + 1 * l.lane_h - 4);
+    struct pixel g2 = pixel_at(s, x, l.lanes_y0 + 2 * l.lane_h - 4);
+    struct pixel g3 = pixel_at(s, x, l.lanes_y0 + 3 * l.lane_h - 4);
+    cr_assert_not(is_white(g1));
+    cr_assert_not(is_white(g2));
+    cr_assert(g2.r == g3.r && g2.g == g3.g && g2.b == g3.b,
+              "n2 and n3 share a group but not a tint");
+    cr_assert(g1.r != g2.r || g1.g != g2.g || g1.b != g2.b,
+              "two groups share a tint");
+    double after = viz_timeline_x(&l, 850000);
+    cr_assert(is_white(pixel_at(s, after, l.lanes_y0 + l.lane_h - 4)));
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, cut_shades_the_sender_lane_only)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_CUT, 2);
+    e->peer = 1;
+    ev(&t, 600000, SIM_TRACE_HEAL, 0);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "cut.png");
+    /* Count rose pixels along the empty strip of each lane (grid lines are
+     * neutral grey). */
+    int shaded[3] = {0, 0, 0};
+    for (uint32_t k = 1; k <= 2; k++) {
+        double y = l.lanes_y0 + k * l.lane_h - 5;
+        for (double x = viz_timeline_x(&l, 250000);
+             x < viz_timeline_x(&l, 550000); x += 1.0) {
+            struct pixel p = pixel_at(s, x, y);
+            shaded[k] += p.r > p.b + 8;
+        }
+    }
+    cr_assert_eq(shaded[1], 0, "the receiver's lane is shaded");
+    cr_assert_gt(shaded[2], 250, "the sender's lane is not shaded");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, window_maps_from_and_to_onto_the_plot_edges)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 1);
+    ev(&t, 700000, SIM_TRACE_CRASH, 1);
+    struct viz_run run = run_of(&t, 2, 2000000);
+    struct viz_options o;
+    viz_options_init(&o);
+    o.from_us = 500000;
+    o.to_us = 900000;
+    o.width_px = 800;
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "window.png");
+    cr_assert_eq(l.width_px, 800);
+    cr_assert_eq(l.from_us, 500000);
+    cr_assert_eq(l.to_us, 900000);
+    cr_assert_float_eq(viz_timeline_x(&l, 500000), l.plot_x0, 1e-9);
+    cr_assert_float_eq(viz_timeline_x(&l, 900000), l.plot_x1, 1e-9);
+    cr_assert_float_eq(viz_timeline_x(&l, 700000), (l.plot_x0 + l.plot_x1) / 2,
+                       1e-9);
+    /* The leader span enters the window from the left. */
+    double y = band_mid(&l, 1);
+    assert_colour(pixel_at(s, l.plot_x0 + 2, y), viz_role_color(RAFT_LEADER),
+                  "leader at the window's left edge");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 800000), y),
+                  viz_crashed_color(), "crashed at 800 ms");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+Test(viz_timeline, width_is_clamped_and_derived_from_the_run)
+{
+    struct trace t = trace_new();
+    struct viz_options o;
+    viz_options_init(&o);
+    struct viz_timeline_layout shortl;
+    struct viz_timeline_layout longl;
+    struct viz_run run = run_of(&t, 3, 1000000);
+    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    run.end_us = 10000000;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &longl), VIZ_OK);
+    cr_assert_gt(longl.width_px, shortl.width_px);
+    cr_assert_eq(longl.width_px, 5000 + 120);
+
+    o.width_px = 10;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    cr_assert_eq(shortl.width_px, VIZ_WIDTH_MIN_PX);
+    o.width_px = 1000000;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    cr_assert_eq(shortl.width_px, VIZ_WIDTH_MAX_PX);
+    trace_free(&t);
+}
+
+Test(viz_timeline, auto_mode_drops_heartbeats_from_busy_runs)
+{
+    struct trace t = trace_new();
+    for (int i = 0; i < 10; i++) {
+        uint64_t id = send_msg(&t, 1000 + i * 50000, 1, 2,
+                               RAFT_MSG_APPEND_ENTRIES, 0, false);
+        fate(&t, 2000 + i * 50000, id, SIM_TRACE_DELIVER, 2);
+    }
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(l.messages, VIZ_MESSAGES_ALL);
+    for (int i = 10; i < 400; i++) {
+        uint64_t id = send_msg(&t, 1000 + i * 2000, 1, 2,
+                               RAFT_MSG_APPEND_ENTRIES, 0, false);
+        fate(&t, 1500 + i * 2000, id, SIM_TRACE_DELIVER, 2);
+    }
+    run = run_of(&t, 2, 1000000);
+    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(l.messages, VIZ_MESSAGES_NO_HEARTBEATS);
+    trace_free(&t);
+}
+
+/* A trace with a bit of everything, for the byte-level tests. */
+static struct trace busy_trace(void)
+{
+    struct trace t = trace_new();
+    role(&t, 150000, 1, RAFT_CANDIDATE, 1);
+    for (uint32_t p = 2; p <= 3; p++) {
+        uint64_t id = send_msg(&t, 150000, 1, p, RAFT_MSG_REQUEST_VOTE, 0, 0);
+        fate(&t, 153000, id, p == 3 ? SIM_TRACE_DROP : SIM_TRACE_DELIVER, p);
+    }
+    uint64_t id =
+        send_msg(&t, 153000, 2, 1, RAFT_MSG_REQUEST_VOTE_RESULT, 0, true);
+    fate(&t, 156000, id, SIM_TRACE_DELIVER, 1);
+    role(&t, 156000, 1, RAFT_LEADER, 1);
+    struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_CLIENT_INVOKE, 0);
+    e->client = 1;
+    e->request = 1;
+    e->text = "set x 1";
+    e = ev(&t, 200000, SIM_TRACE_CLIENT_SEND, 1);
+    e->client = 1;
+    e->request = 1;
+    id = send_msg(&t, 201000, 1, 2, RAFT_MSG_APPEND_ENTRIES, 1, false);
+    fate(&t, 204000, id, SIM_TRACE_DELIVER, 2);
+    e = ev(&t, 210000, SIM_TRACE_COMMIT, 1);
+    e->index = 1;
+    e = ev(&t, 212000, SIM_TRACE_CLIENT_COMPLETE, 0);
+    e->client = 1;
+    e->request = 1;
+    e->ok = true;
+    e->text = "ok";
+    e = ev(&t, 300000, SIM_TRACE_PARTITION, 0);
+    e->text = "n1 | n2 n3";
+    ev(&t, 350000, SIM_TRACE_CRASH, 1);
+    e = ev(&t, 400000, SIM_TRACE_PAUSE, 3);
+    e->aux = 450000;
+    ev(&t, 450000, SIM_TRACE_RESUME, 3);
+    ev(&t, 500000, SIM_TRACE_HEAL, 0);
+    e = ev(&t, 550000, SIM_TRACE_VIOLATION, 0);
+    e->text = "Log Matching";
+    return t;
+}
+
+Test(viz_timeline, same_input_gives_identical_bytes_in_every_format)
+{
+    struct trace t = busy_trace();
+    struct viz_run run = run_of(&t, 3, 600000);
+    for (int f = 0; f < VIZ_FORMAT_COUNT; f++) {
+        struct viz_options o;
+        viz_options_init(&o);
+        o.format = (enum viz_format)f;
+        char *p1 = tmp_path("one");
+        char *p2 = tmp_path("two");
+        cr_assert_eq(viz_timeline_write(&run, &o, p1), VIZ_OK);
+        cr_assert_eq(viz_timeline_write(&run, &o, p2), VIZ_OK);
+        gsize n1, n2;
+        char *d1 = read_all(p1, &n1);
+        char *d2 = read_all(p2, &n2);
+        cr_assert_eq(n1, n2, "%s: sizes differ", viz_format_extension(f));
+        cr_assert(memcmp(d1, d2, n1) == 0, "%s: bytes differ",
+                  viz_format_extension(f));
+        g_free(d1);
+        g_free(d2);
+        g_free(p1);
+        g_free(p2);
+    }
+    trace_free(&t);
+}
+
+Test(viz_timeline, svg_and_pdf_carry_their_magic_and_content)
+{
+    struct trace t = busy_trace();
+    struct viz_run run = run_of(&t, 3, 600000);
+    struct viz_options o;
+    viz_options_init(&o);
+
+    o.format = VIZ_FORMAT_SVG;
+    char *p = tmp_path("t.svg");
+    cr_assert_eq(viz_timeline_write(&run, &o, p), VIZ_OK);
+    gsize n;
+    char *d = read_all(p, &n);
+    cr_assert(g_str_has_prefix(d, "<?xml") || g_str_has_prefix(d, "<svg"));
+    cr_assert_not_null(strstr(d, "<svg"));
+    cr_assert_gt(n, 20000);
+    g_free(d);
+    g_free(p);
+
+    o.format = VIZ_FORMAT_PDF;
+    p = tmp_path("t.pdf");
+    cr_assert_eq(viz_timeline_write(&run, &o, p), VIZ_OK);
+    d = read_all(p, &n);
+    cr_assert(g_str_has_prefix(d, "%PDF"));
+    cr_assert_gt(n, 5000);
+    /* No creation date: the bytes must not depend on the day. */
+    cr_assert_null(g_strstr_len(d, (gssize)n, "CreationDate"));
+    g_free(d);
+    g_free(p);
+    trace_free(&t);
+}
+
+Test(viz_timeline, invalid_arguments_are_rejected_and_leave_no_file)
+{
+    struct trace t = busy_trace();
+    struct viz_run run = run_of(&t, 3, 600000);
+    struct viz_options o;
+    viz_options_init(&o);
+    char *p = tmp_path("bad.png");
+
+    run.n_nodes = 0;
+    cr_assert_eq(viz_timeline_write(&run, &o, p), VIZ_EINVAL);
+    run.n_nodes = 3;
+    o.from_us = 500000;
+    o.to_us = 400000;
+    cr_assert_eq(viz_timeline_write(&run, &o, p), VIZ_EINVAL);
+    viz_options_init(&o);
+    cr_assert_eq(viz_timeline_write(&run, &o, NULL), VIZ_EINVAL);
+    cr_assert_eq(viz_timeline_write(NULL, &o, p), VIZ_EINVAL);
+    cr_assert_not(g_file_test(p, G_FILE_TEST_EXISTS));
+
+    char *missing = g_build_filename(tmp_dir, "no-such-dir", "x.svg", NULL);
+    o.format = VIZ_FORMAT_SVG;
+    cr_assert_eq(viz_timeline_write(&run, &o, missing), VIZ_EIO);
+    o.format = VIZ_FORMAT_PNG;
+    cr_assert_eq(viz_timeline_write(&run, &o, missing), VIZ_EIO);
+    g_free(missing);
+    g_free(p);
+    trace_free(&t);
+}
+
+Test(viz_timeline, frames_are_named_in_order_and_line_up)
+{
+    char *p = viz_frame_path("out", 42, VIZ_FRAME_TIMELINE, VIZ_FORMAT_PNG);
+    cr_assert_str_eq(p, "out/timeline-000042.png");
+    g_free(p);
+    p = viz_frame_path("out", 7, VIZ_FRAME_LOG, VIZ_FORMAT_SVG);
+    cr_assert_str_eq(p, "out/log-000007.svg");
+    g_free(p);
+
+    struct trace t = trace_new();
+    role(&t, 200000, 1, RAFT_LEADER, 1);
+    role(&t, 600000, 2, RAFT_LEADER, 2);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    uint64_t terms[] = {1, 1};
+    struct viz_log_node nodes[2] = {
+        {.alive = true,
+         .role = RAFT_LEADER,
+         .term = 1,
+         .commit_index = 1,
+         .first_index = 1,
+         .n_entries = 2,
+         .terms = terms},
+        {.alive = true,
+         .role = RAFT_FOLLOWER,
+         .term = 1,
+         .first_index = 1,
+         .n_entries = 1,
+         .terms = terms},
+    };
+    struct viz_log_view view = {.at_us = 300000, .n_nodes = 2, .nodes = nodes};
+    cr_assert_eq(viz_frame_write(tmp_dir, 0, 300000, &run, NULL, &view),
+                 VIZ_OK);
+    cr_assert_eq(viz_frame_write(tmp_dir, 1, 800000, &run, NULL, NULL), VIZ_OK);
+
+    char *f0 = g_build_filename(tmp_dir, "timeline-000000.png", NULL);
+    char *f1 = g_build_filename(tmp_dir, "timeline-000001.png", NULL);
+    char *l0 = g_build_filename(tmp_dir, "log-000000.png", NULL);
+    char *l1 = g_build_filename(tmp_dir, "log-000001.png", NULL);
+    cr_assert(g_file_test(l0, G_FILE_TEST_EXISTS));
+    cr_assert_not(g_file_test(l1, G_FILE_TEST_EXISTS));
+    cairo_surface_t *s0 = load_png(f0);
+    cairo_surface_t *s1 = load_png(f1);
+    cr_assert_eq(cairo_image_surface_get_width(s0),
+                 cairo_image_surface_get_width(s1));
+    cr_assert_eq(cairo_image_surface_get_height(s0),
+                 cairo_image_surface_get_height(s1));
+
+    struct viz_options o;
+    viz_options_init(&o);
+    o.until_now = true;
+    o.now_us = 300000;
+    struct viz_timeline_layout l;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &l), VIZ_OK);
+    /* Frame 0 is at 300 ms: n1 leads, and n2's later leadership is not
+     * drawn yet. */
+    assert_colour(pixel_at(s0, viz_timeline_x(&l, 250000), band_mid(&l, 1)),
+                  viz_role_color(RAFT_LEADER), "n1 leads at 250 ms");
+    cr_assert_not(
+        same_colour(pixel_at(s0, viz_timeline_x(&l, 700000), band_mid(&l, 2)),
+                    viz_role_color(RAFT_LEADER)));
+    /* Frame 1 is at 800 ms: now it is. */
+    assert_colour(pixel_at(s1, viz_timeline_x(&l, 700000), band_mid(&l, 2)),
+                  viz_role_color(RAFT_LEADER), "n2 leads at 700 ms");
+    cairo_surface_destroy(s0);
+    cairo_surface_destroy(s1);
+    g_free(f0);
+    g_free(f1);
+    g_free(l0);
+    g_free(l1);
+    trace_free(&t);
+}
+
+Test(viz_timeline, names_parse_and_errors_have_messages)
+{
+    enum viz_format f = VIZ_FORMAT_PNG;
+    cr_assert(viz_format_parse("SVG", &f));
+    cr_assert_eq(f, VIZ_FORMAT_SVG);
+    cr_assert(viz_format_parse("pdf", &f));
+    cr_assert_eq(f, VIZ_FORMAT_PDF);
+    cr_assert_not(viz_format_parse("gif", &f));
+    cr_assert_eq(f, VIZ_FORMAT_PDF);
+    enum viz_messages m = VIZ_MESSAGES_AUTO;
+    cr_assert(viz_messages_parse("no-heartbeats", &m));
+    cr_assert_eq(m, VIZ_MESSAGES_NO_HEARTBEATS);
+    cr_assert(viz_messages_parse("none", &m));
+    cr_assert_eq(m, VIZ_MESSAGES_NONE);
+    cr_assert_not(viz_messages_parse("some", &m));
+    cr_assert_str_eq(viz_strerror(VIZ_EIO), "cannot write the picture file");
+    cr_assert_str_eq(viz_strerror(99), "unknown error");
+}
+
+Test(viz_timeline, axis_steps_are_one_two_or_five_times_a_power_of_ten)
+{
+    cr_assert_eq(viz_nice_step(0.3), 1);
+    cr_assert_eq(viz_nice_step(1), 1);
+    cr_assert_eq(viz_nice_step(1.5), 2);
+    cr_assert_eq(viz_nice_step(3), 5);
+    cr_assert_eq(viz_nice_step(7), 10);
+    cr_assert_eq(viz_nice_step(120000), 200000);
+    cr_assert_eq(viz_nice_step(450000), 500000);
+    char buf[32];
+    viz_format_time(0, buf, sizeof buf);
+    cr_assert_str_eq(buf, "0");
+    viz_format_time(850000, buf, sizeof buf);
+    cr_assert_str_eq(buf, "850 ms");
+    viz_format_time(1250000, buf, sizeof buf);
+    cr_assert_str_eq(buf, "1.25 s");
+    viz_format_time(37, buf, sizeof buf);
+    cr_assert_str_eq(buf, "37 us");
+    viz_format_time(12500, buf, sizeof buf);
+    cr_assert_str_eq(buf, "12.5 ms");
+}
