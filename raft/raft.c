@@ -477,21 +477,24 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     if (type < RAFT_MSG_APPEND_ENTRIES || type >= RAFT_MSG_TYPE_COUNT) {
         return false;
     }
-    if (m->to != r->id || m->from == r->id || m->term == 0 ||
+    if (m->to != r->id || m->from == r->id ||
         raft_progress_of(r, m->from) == NULL) {
         return false;
     }
+    /* Requests come from leaders and candidates, whose term is at least 1;
+     * a reply carries the replier's term, which may still be 0. */
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES:
-        return entries_valid(m);
+        return m->term > 0 && entries_valid(m);
     case RAFT_MSG_REQUEST_VOTE:
     case RAFT_MSG_PRE_VOTE:
-        return (m->request_vote.last_log_index == 0) ==
+        return m->term > 0 &&
+               (m->request_vote.last_log_index == 0) ==
                    (m->request_vote.last_log_term == 0) &&
                m->request_vote.last_log_term <= m->term;
     case RAFT_MSG_INSTALL_SNAPSHOT: {
         const struct raft_snapshot *s = &m->install_snapshot.snapshot;
-        return s->last_index > 0 && s->last_term > 0 &&
+        return m->term > 0 && s->last_index > 0 && s->last_term > 0 &&
                s->last_term <= m->term && (s->len == 0 || s->data != NULL);
     }
     default:
