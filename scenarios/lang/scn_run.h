@@ -1,0 +1,193 @@
+/* scn_run.h: running a validated scenario on the simulation engine.
+ *
+ * The runner turns a struct scn_scenario into one struct sim and drives it to
+ * the scenario's end. Everything it chooses (which `follower`, which `any`)
+ * comes from the engine's seeded generator, so the same scenario, options and
+ * seed give the same run, the same verdicts and the same trace hash. Nothing
+ * here reads a clock; wall time is for the caller to measure.
+ *
+ * Semantics (SCENARIO.md, plus the choices it leaves open):
+ * - Statements at one virtual time run in file order; an `at T expect` is
+ *   evaluated after every action of time T, and a window opens there too.
+ * - Node references are resolved when their statement runs, once: `leader`
+ *   is sim_current_leader(); `follower` and `any` are drawn among live nodes
+ *   not yet named in the statement; `rest` is every node not yet named.
+ *   References inside a windowed check are resolved when the window opens;
+ *   `all` and `majority` scopes are re-read at every evaluation.
+ * - A `?` reference with no node skips its statement (a trace note says
+ *   so); every name the statement binds then names nothing, and any later
+ *   statement that uses such a name is skipped too.
+ * - `at A..B expect` passes after the first event in [A, B] where the check
+ *   holds (or at A); it fails at B, after every event of time B.
+ *   `during A..B expect` must hold at A and after every event in [A, B].
+ * - A failed check or action is recorded and the run goes on (unless
+ *   stop_at_first_failure). A safety violation ends the run. At the end the
+ *   client history is checked for linearizability: a violation fails the
+ *   run, an inconclusive search is only a warning.
+ */
+#ifndef SCN_RUN_H
+#define SCN_RUN_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scenarios/lang/scn_ast.h"
+#include "sim/sim.h"
+
+/* Called between events at a virtual time the caller asked for, after every
+ * event of that time: `s` is borrowed for the call and may be queried (not
+ * driven). `ctx` is the options' pointer. */
+typedef void scn_run_pause_fn(struct sim *s, uint64_t time_us, void *ctx);
+
+struct scn_run_options
+{
+    /* Replaces the scenario's seed when has_seed. */
+    bool has_seed;
+    uint64_t seed;
+    /* Borrowed until scn_run() returns: one JSON object per trace event;
+     * NULL writes none. */
+    FILE *trace_jsonl;
+    /* Keep every trace event in memory (needed for pictures, frames and the
+     * leaders list of the result). Default off. */
+    bool record_events;
+    /* The engine's safety checkers after every event. Default on. */
+    bool checkers;
+    /* Run the linearizability check at the end. Default on. */
+    bool linearizability;
+    /* Search bound of the linearizability check; 0: the engine's default. */
+    uint64_t lin_max_states;
+    /* End the run at the first failed check or action. Default off: the run
+     * goes on and every failure is recorded. */
+    bool stop_at_first_failure;
+    /* Engine errors of actions (`restart` of a live node, `crash` of a
+     * crashed one) become trace notes and warnings instead of failures.
+     * Default off. */
+    bool lenient_actions;
+    /* When on_tick is set: called at 0, tick_every_us, 2 x tick_every_us,
+     * ... up to the end (tick_every_us > 0), e.g. to draw frames. */
+    scn_run_pause_fn *on_tick;
+    uint64_t tick_every_us;
+    void *tick_ctx;
+    /* When on_pause is set: called once at pause_at_us (clamped to the
+     * run's end), e.g. to capture the logs for a picture. */
+    scn_run_pause_fn *on_pause;
+    uint64_t pause_at_us;
+    void *pause_ctx;
+};
+
+/* Fills *o with the defaults noted above. */
+void scn_run_options_init(struct scn_run_options *o);
+
+enum scn_failure_kind {
+    SCN_FAILURE_CHECK = 1, /* an expect check did not hold */
+    SCN_FAILURE_ACTION,    /* an action could not be done (no leader...) */
+    SCN_FAILURE_SAFETY,    /* the engine found a safety violation */
+    SCN_FAILURE_LINEARIZABILITY, /* the client history has no valid order */
+};
+
+/* One thing that went wrong. */
+struct scn_failure
+{
+    enum scn_failure_kind kind;
+    /* The statement's position in the file (CHECK, ACTION); 0 otherwise. */
+    uint32_t line;
+    uint32_t column;
+    /* The virtual time it was found at. */
+    uint64_t time_us;
+    /* The statement as canonical text ("at 2s expect leader in n1 n2");
+     * owned; NULL for SAFETY and LINEARIZABILITY. */
+    char *statement;
+    /* What was expected and what was found instead, one sentence without
+     * file, line or time: "expected a leader in {n1,n2}, found n3 (term 4)".
+     * For SAFETY: "election-safety: <the engine's detail>". Owned. */
+    char *message;
+};
+
+/* Who led which term, from the recorded events. */
+struct scn_leader_term
+{
+    uint64_t term;
+    uint32_t node;
+    uint64_t since_us; /* when it became leader */
+};
+
+/* Everything a report needs. Owns what it points to. */
+struct scn_run_result
+{
+    /* The finished simulation, for further queries (counters, history,
+     * recorded events, logs). Owned; freed by scn_run_result_free. */
+    struct sim *sim;
+    char *file_name; /* copied from the scenario */
+    char *title;     /* copied from the scenario */
+    uint64_t seed;   /* the seed actually used */
+    uint32_t n_nodes;
+    uint64_t end_us; /* the virtual time the run stopped at */
+
+    /* True when no check, action, safety property or linearizability
+     * failed. */
+    bool passed;
+    uint64_t checks_passed;
+    uint64_t checks_failed;
+    uint64_t checks_skipped;  /* checks of skipped statements */
+    uint64_t actions_skipped; /* actions of skipped statements */
+    /* struct scn_failure *, in the order found. */
+    GPtrArray *failures;
+    /* char *: things to know that are not failures (an inconclusive
+     * linearizability search, a lenient action error). */
+    GPtrArray *warnings;
+
+    /* Set when a safety property failed (also one SAFETY failure). */
+    bool violation;
+    /* The linearizability verdict; SIM_LIN_UNKNOWN when not checked. */
+    bool lin_checked;
+    enum sim_lin_verdict lin_verdict;
+    char *lin_explanation; /* owned; NULL when OK or not checked */
+
+    uint64_t trace_hash;
+    uint64_t events; /* processed by the engine */
+
+    /* struct scn_leader_term, in order of becoming leader (only when
+     * record_events was on; empty otherwise). */
+    GArray *leaders;
+
+    /* Latencies of completed client requests, from the history. */
+    uint64_t requests_invoked;
+    uint64_t requests_completed;
+    uint64_t latency_us_p50;
+    uint64_t latency_us_p90;
+    uint64_t latency_us_p99;
+    uint64_t latency_us_max;
+};
+
+/* Runs `scenario` (borrowed until the call returns; must be valid, as the
+ * parser returns it) with `options` (borrowed; NULL: the defaults) and
+ * stores a new result in *out, which the caller frees with
+ * scn_run_result_free. Returns SCN_OK when the scenario ran (passed or not:
+ * see result->passed), or SCN_ERR_INVALID (and *out NULL) when the engine
+ * refused the configuration. */
+int scn_run(const struct scn_scenario *scenario,
+            const struct scn_run_options *options,
+            struct scn_run_result **out);
+
+/* Frees `result` and everything it owns, the simulation included. NULL is a
+ * no-op. */
+void scn_run_result_free(struct scn_run_result *result);
+
+/* The first failure, or NULL when the run passed. Borrowed from result. */
+const struct scn_failure *scn_run_first_failure(
+    const struct scn_run_result *result);
+
+/* One line for `failure` (borrowed) of `result` (borrowed), without a line
+ * end: "FILE:LINE: at 2.000s expected ..." (FILE: at ... when the failure
+ * has no line). Returns a new string the caller frees with g_free. */
+char *scn_failure_format(const struct scn_run_result *result,
+                         const struct scn_failure *failure);
+
+/* Appends a virtual time as seconds with millisecond precision ("2.000s"),
+ * or microsecond precision when it is not a whole millisecond
+ * ("2.000150s"). */
+void scn_format_time(GString *out, uint64_t time_us);
+
+#endif /* SCN_RUN_H */
