@@ -40,10 +40,24 @@ static uint64_t last_index(const struct viz_log_node *n)
     return last > n->snapshot_index ? last : n->snapshot_index;
 }
 
+/* "snapshot ..N (tT)", or without the term when it is unknown (0). */
 static char *snapshot_label(uint64_t index, uint64_t term)
 {
+    if (term == 0) {
+        return g_strdup_printf("snapshot ..%" G_GUINT64_FORMAT, index);
+    }
     return g_strdup_printf("snapshot ..%" G_GUINT64_FORMAT
                            " (t%" G_GUINT64_FORMAT ")",
+                           index, term);
+}
+
+/* The short form "..N (tT)" for narrow blocks. */
+static char *snapshot_short_label(uint64_t index, uint64_t term)
+{
+    if (term == 0) {
+        return g_strdup_printf("..%" G_GUINT64_FORMAT, index);
+    }
+    return g_strdup_printf("..%" G_GUINT64_FORMAT " (t%" G_GUINT64_FORMAT ")",
                            index, term);
 }
 
@@ -311,10 +325,8 @@ static void draw_row(cairo_t *cr,
 
         viz_font(cr, LOG_FONT_SMALL, false);
         char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
-        char shorter[48];
-        g_snprintf(shorter, sizeof shorter,
-                   "..%" G_GUINT64_FORMAT " (t%" G_GUINT64_FORMAT ")",
-                   n->snapshot_index, n->snapshot_term);
+        char *shorter =
+            snapshot_short_label(n->snapshot_index, n->snapshot_term);
         const char *words = viz_text_width(cr, s) + 6 <= r.w         ? s
                             : viz_text_width(cr, shorter) + 6 <= r.w ? shorter
                                                                      : NULL;
@@ -323,6 +335,7 @@ static void draw_row(cairo_t *cr,
             viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 3.5, words,
                      VIZ_ALIGN_CENTER);
         }
+        g_free(shorter);
         g_free(s);
     }
 

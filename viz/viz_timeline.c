@@ -246,23 +246,27 @@ static void free_model(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Parses "n1 n2 | n3 n4 n5" into group numbers 1.. per node; nodes not named
- * stay 0 (alone). Unknown words are ignored. */
+/* Parses "n1 n2 | n3 n4 n5" into group numbers 1.. per node; "rest" stands
+ * for every node not named (as in the scenario language). Nodes in no group
+ * stay 0 (alone). Other words are ignored. Returns the number of groups. */
 static uint32_t parse_groups(const char *text, uint32_t n, uint32_t *group)
 {
     uint32_t g = 1;
+    uint32_t rest = 0;
     bool any = false;
     if (text == NULL) {
         return 0;
     }
     for (const char *p = text; *p != '\0';) {
+        bool word_start = p == text || !g_ascii_isalnum(p[-1]);
         if (*p == '|') {
             if (any) {
                 g++;
             }
             any = false;
             p++;
-        } else if ((*p == 'n' || *p == 'N') && g_ascii_isdigit(p[1])) {
+        } else if (word_start && (*p == 'n' || *p == 'N') &&
+                   g_ascii_isdigit(p[1])) {
             char *end = NULL;
             unsigned long long id = g_ascii_strtoull(p + 1, &end, 10);
             if (id >= 1 && id <= n) {
@@ -270,8 +274,20 @@ static uint32_t parse_groups(const char *text, uint32_t n, uint32_t *group)
                 any = true;
             }
             p = end;
+        } else if (word_start && strncmp(p, "rest", 4) == 0 &&
+                   !g_ascii_isalnum(p[4])) {
+            rest = g;
+            any = true;
+            p += 4;
         } else {
             p++;
+        }
+    }
+    if (rest != 0) {
+        for (uint32_t k = 1; k <= n; k++) {
+            if (group[k] == 0) {
+                group[k] = rest;
+            }
         }
     }
     return any ? g : g - 1;
@@ -471,6 +487,10 @@ static void build_model(const struct viz_run *run,
                 close_span(m, node, &now[node], t);
                 now[node].crashed = false;
                 now[node].role = RAFT_FOLLOWER;
+                /* The term read back from disk. */
+                if (e->term != 0) {
+                    now[node].term = e->term;
+                }
             }
             break;
         case SIM_TRACE_PAUSE:
@@ -1493,11 +1513,22 @@ static void draw_clients(const struct ctx *c)
     }
 
     clip_plot(c, y0, y0 + l->client_h);
-    struct viz_row row_used[CLIENT_ROWS_MAX];
+    guint n_ops = m->ops->len;
+    /* next_x0[i]: where the next operation drawn in op i's row starts, so
+     * that op i's words never run under it. */
+    double *next_x0 = g_new(double, n_ops + 1);
+    double row_next[CLIENT_ROWS_MAX];
     for (int r = 0; r < CLIENT_ROWS_MAX; r++) {
-        row_used[r].right = -1e9;
+        row_next[r] = l->width_px;
     }
-    for (guint i = 0; i < m->ops->len; i++) {
+    for (guint i = n_ops; i-- > 0;) {
+        const struct client_op *op =
+            &g_array_index(m->ops, struct client_op, i);
+        int r = client_row_of(m, op->client);
+        next_x0[i] = row_next[r];
+        row_next[r] = viz_timeline_x(l, op->t0_us);
+    }
+    for (guint i = 0; i < n_ops; i++) {
         const struct client_op *op =
             &g_array_index(m->ops, struct client_op, i);
         if (op->t1_us < l->from_us || op->t0_us > l->to_us) {
@@ -1525,21 +1556,45 @@ static void draw_clients(const struct ctx *c)
         }
         cairo_stroke(cr);
         cairo_set_dash(cr, NULL, 0, 0);
-        /* The operation's words, inside the bar or just after it. */
-        char *words = g_strdup_printf(
-            "%s%s%s", op->op != NULL ? op->op : "request",
-            op->done && op->result != NULL && op->result[0] != '\0' ? " \u2192 "
-                                                                    : "",
-            op->done && op->result != NULL ? op->result : "");
-        viz_font(cr, FONT_TINY, false);
-        double w = viz_text_width(cr, words);
-        double tx = clampx(c, x0) + 3;
-        if (viz_row_take(&row_used[r], tx, tx + w, 6)) {
+    }
+    /* The operations' words, from the bar's start, where they fit before
+     * the row's next bar; without the result if only that fits. */
+    struct viz_row row_used[CLIENT_ROWS_MAX];
+    for (int r = 0; r < CLIENT_ROWS_MAX; r++) {
+        row_used[r].right = -1e9;
+    }
+    viz_font(cr, FONT_TINY, false);
+    for (guint i = 0; i < n_ops; i++) {
+        const struct client_op *op =
+            &g_array_index(m->ops, struct client_op, i);
+        if (op->t1_us < l->from_us || op->t0_us > l->to_us) {
+            continue;
+        }
+        int r = client_row_of(m, op->client);
+        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
+        double bh = CLIENT_ROW_PX - 5;
+        const char *what = op->op != NULL ? op->op : "request";
+        bool has_result = op->done && op->result != NULL && op->result[0];
+        char *full =
+            g_strdup_printf("%s%s%s", what, has_result ? " \u2192 " : "",
+                            has_result ? op->result : "");
+        double tx = clampx(c, viz_timeline_x(l, op->t0_us)) + 3;
+        double limit = fmin(next_x0[i], l->plot_x1) - 4;
+        const char *words = NULL;
+        double w = viz_text_width(cr, full);
+        if (tx + w <= limit) {
+            words = full;
+        } else if (has_result && tx + viz_text_width(cr, what) <= limit) {
+            words = what;
+            w = viz_text_width(cr, what);
+        }
+        if (words != NULL && viz_row_take(&row_used[r], tx, tx + w, 6)) {
             viz_set_rgb(cr, viz_hex(0x222222));
             viz_text(cr, tx, by + bh - 3, words, VIZ_ALIGN_LEFT);
         }
-        g_free(words);
+        g_free(full);
     }
+    g_free(next_x0);
     /* Where each request was sent: a small dark notch on the bar. */
     viz_set_rgb(cr, viz_hex(0x333333));
     for (guint i = 0; i < m->sends->len; i++) {
