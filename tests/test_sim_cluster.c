@@ -1,0 +1,352 @@
+/* test_sim_cluster.c: end to end through the engine: clusters elect a
+ * leader, commit client requests, survive a leader crash; pauses, drift,
+ * snapshots, `init` logs and scripted callbacks behave as documented. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sim/sim.h"
+
+static struct sim *cluster(uint32_t n, uint64_t seed, bool record)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = n;
+    c.seed = seed;
+    c.record_events = record;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    return s;
+}
+
+static uint32_t count_leaders(struct sim *s)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 1; i <= sim_n_nodes(s); i++)
+        k += sim_role(s, i) == RAFT_LEADER;
+    return k;
+}
+
+static void elects_one_leader(uint32_t n)
+{
+    struct sim *s = cluster(n, 1, false);
+    cr_assert_eq(sim_current_leader(s), 0);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    cr_assert_neq(leader, 0);
+    cr_assert_eq(count_leaders(s), 1);
+    for (uint32_t i = 1; i <= n; i++) {
+        cr_assert_eq(sim_term(s, i), sim_term(s, leader));
+        cr_assert_eq(sim_leader_of(s, i), leader);
+    }
+    sim_free(s);
+}
+
+Test(sim_cluster, three_nodes_elect_one_leader)
+{
+    elects_one_leader(3);
+}
+
+Test(sim_cluster, five_nodes_elect_one_leader)
+{
+    elects_one_leader(5);
+}
+
+Test(sim_cluster, a_single_node_elects_itself)
+{
+    elects_one_leader(1);
+}
+
+static void commits_and_survives_leader_crash(uint32_t n, uint64_t seed)
+{
+    struct sim *s = cluster(n, seed, false);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint64_t set_x, get_x;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "x", "1", 0, &set_x),
+                 SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1500000), SIM_OK);
+    cr_assert(sim_request_completed(s, set_x));
+    cr_assert_eq(sim_client_request(s, SIM_KV_GET, "x", NULL, 0, &get_x),
+                 SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    cr_assert(sim_request_completed(s, get_x));
+    cr_assert_str_eq(sim_request_result(s, get_x), "1");
+    for (uint32_t i = 1; i <= n; i++) {
+        cr_assert_str_eq(sim_kv_value(s, i, "x"), "1");
+        cr_assert_eq(sim_applied(s, i), 2);
+    }
+
+    uint32_t old = sim_current_leader(s);
+    cr_assert_eq(sim_crash(s, old), SIM_OK);
+    cr_assert_not(sim_alive(s, old));
+    uint64_t set_y;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "y", "2", 0, &set_y),
+                 SIM_OK);
+    cr_assert_eq(sim_run_until(s, 5000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    cr_assert_neq(leader, 0);
+    cr_assert_neq(leader, old);
+    cr_assert_gt(sim_term(s, leader), sim_term(s, old));
+    cr_assert(sim_request_completed(s, set_y));
+    cr_assert_eq(sim_restart(s, old), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 7000000), SIM_OK);
+    for (uint32_t i = 1; i <= n; i++) {
+        cr_assert_str_eq(sim_kv_value(s, i, "y"), "2");
+        cr_assert_eq(sim_kv_digest_of(s, i), sim_kv_digest_of(s, leader));
+        cr_assert_eq(sim_commit_index(s, i), sim_commit_index(s, leader));
+    }
+    cr_assert_eq(sim_requests_completed(s), 3);
+    cr_assert_eq(sim_requests_completed_op(s, SIM_KV_SET), 2);
+    cr_assert_null(sim_failure(s));
+    struct sim_lin_report r;
+    cr_assert_eq(sim_check_linearizable(s, 0, &r), SIM_LIN_OK);
+    sim_lin_report_clear(&r);
+    sim_free(s);
+}
+
+Test(sim_cluster, three_nodes_commit_requests_and_survive_a_leader_crash)
+{
+    commits_and_survives_leader_crash(3, 2);
+}
+
+Test(sim_cluster, five_nodes_commit_requests_and_survive_a_leader_crash)
+{
+    commits_and_survives_leader_crash(5, 3);
+}
+
+Test(sim_cluster, a_redirected_request_reaches_the_leader)
+{
+    struct sim *s = cluster(3, 4, false);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    uint32_t other = leader == 1 ? 2 : 1;
+    uint64_t h;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "k", "v", other, &h),
+                 SIM_OK);
+    /* Two hops of at most 10 ms, a round of replication and a reply:
+     * well under the 500 ms client timeout. */
+    cr_assert_eq(sim_run_until(s, 1100000), SIM_OK);
+    cr_assert(sim_request_completed(s, h));
+    sim_free(s);
+}
+
+Test(sim_cluster, the_current_leader_needs_a_connected_majority)
+{
+    struct sim *s = cluster(5, 5, false);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    cr_assert_neq(leader, 0);
+    cr_assert_eq(sim_isolate(s, leader), SIM_OK);
+    /* Still leader by role (no check-quorum), but not the current leader. */
+    cr_assert_eq(sim_role(s, leader), RAFT_LEADER);
+    cr_assert_eq(sim_current_leader(s), 0);
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    uint32_t next = sim_current_leader(s);
+    cr_assert_neq(next, 0);
+    cr_assert_neq(next, leader);
+    sim_heal(s);
+    cr_assert_eq(sim_run_until(s, 4000000), SIM_OK);
+    cr_assert_eq(count_leaders(s), 1);
+    sim_free(s);
+}
+
+Test(sim_cluster, a_paused_node_gets_its_messages_in_order_after_resuming)
+{
+    struct sim *s = cluster(3, 6, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    uint32_t p = leader == 3 ? 2 : 3;
+    cr_assert_eq(sim_pause(s, p, 120000), SIM_OK);
+    cr_assert(sim_paused(s, p));
+    cr_assert_eq(sim_run_until(s, 1200000), SIM_OK);
+    cr_assert_not(sim_paused(s, p));
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint64_t last_id = 0;
+    size_t late = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind != SIM_TRACE_DELIVER || ev[i].peer != p ||
+            ev[i].time_us < 1000000)
+            continue;
+        cr_assert(ev[i].time_us >= 1120000 || ev[i].time_us < 1000000,
+                  "delivered at %llu during the pause",
+                  (unsigned long long)ev[i].time_us);
+        if (ev[i].time_us == 1120000) {
+            /* Held messages arrive in the order they arrived. */
+            cr_assert_gt(ev[i].msg_id, last_id);
+            last_id = ev[i].msg_id;
+            late++;
+        }
+    }
+    cr_assert_geq(late, 2); /* heartbeats every 50 ms */
+    cr_assert_eq(sim_role(s, leader), RAFT_LEADER);
+    sim_free(s);
+}
+
+static uint64_t first_election_us(double rate)
+{
+    struct sim *s = cluster(3, 7, true);
+    uint32_t alone[3] = {0, 0, 0};
+    sim_partition(s, alone, NULL);
+    if (rate != 1.0)
+        cr_assert_eq(sim_drift(s, 1, (uint64_t)(rate * 1e6)), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint64_t t = 0;
+    for (size_t i = 0; i < sim_trace_len(s) && !t; i++)
+        if (ev[i].kind == SIM_TRACE_TERM && ev[i].node == 1)
+            t = ev[i].time_us;
+    sim_free(s);
+    return t;
+}
+
+Test(sim_cluster, a_drifting_clock_scales_the_node_timeouts)
+{
+    uint64_t normal = first_election_us(1.0);
+    uint64_t fast = first_election_us(2.0);
+    uint64_t slow = first_election_us(0.5);
+    cr_assert_geq(normal, 150000);
+    cr_assert_leq(normal, 300000);
+    cr_assert(fast == (normal + 1) / 2 || fast == normal / 2,
+              "normal %llu fast %llu", (unsigned long long)normal,
+              (unsigned long long)fast);
+    cr_assert_eq(slow, 2 * normal);
+}
+
+Test(sim_cluster, snapshots_bound_the_log_and_catch_up_a_lagging_node)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 8;
+    c.snapshot_every = 16;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    uint32_t lag = leader == 1 ? 2 : 1;
+    cr_assert_eq(sim_crash(s, lag), SIM_OK);
+    sim_load_closed(s, 4, 4000000, 0);
+    for (uint64_t t = 1100000; t <= 4000000; t += 100000) {
+        cr_assert_eq(sim_run_until(s, t), SIM_OK);
+        uint64_t len =
+            sim_last_index(s, leader) - sim_snapshot_index(s, leader);
+        cr_assert_leq(len, 16 + 64, "log of %llu entries",
+                      (unsigned long long)len);
+    }
+    cr_assert_gt(sim_commit_index(s, leader), 200);
+    cr_assert_eq(sim_restart(s, lag), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 6000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t installed = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++)
+        installed +=
+            ev[i].kind == SIM_TRACE_SNAPSHOT && ev[i].ok && ev[i].node == lag;
+    cr_assert_geq(installed, 1);
+    cr_assert_eq(sim_kv_digest_of(s, lag), sim_kv_digest_of(s, leader));
+    cr_assert_eq(sim_applied(s, lag), sim_applied(s, leader));
+    cr_assert_null(sim_failure(s));
+    sim_free(s);
+}
+
+Test(sim_cluster, init_logs_become_the_nodes_durable_state)
+{
+    uint64_t t1[] = {1, 1, 2};
+    uint64_t t2[] = {1, 1, 2, 3};
+    struct sim_init_state init[3] = {
+        {.set = true, .term = 2, .vote = 1, .log_terms = t1, .n_log = 3},
+        {.set = true, .term = 3, .vote = 0, .log_terms = t2, .n_log = 4},
+        {.set = false},
+    };
+    struct sim_config c;
+    sim_config_init(&c);
+    c.init = init;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_term(s, 1), 2);
+    cr_assert_eq(sim_vote(s, 1), 1);
+    cr_assert_eq(sim_term(s, 2), 3);
+    cr_assert_eq(sim_last_index(s, 2), 4);
+    cr_assert_eq(sim_last_index(s, 3), 0);
+    uint64_t first, *terms;
+    size_t n = sim_log_terms(s, 2, &first, &terms);
+    cr_assert_eq(first, 1);
+    cr_assert_eq(n, 4);
+    cr_assert_eq(terms[3], 3);
+    cr_assert_eq(terms[2], 2);
+    g_free(terms);
+    /* n2 has the most up-to-date log: only it can win; it then commits
+     * its entries everywhere, `set e4 4` included. */
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    cr_assert_eq(sim_current_leader(s), 2);
+    for (uint32_t i = 1; i <= 3; i++)
+        cr_assert_str_eq(sim_kv_value(s, i, "e4"), "4");
+    sim_free(s);
+}
+
+struct order_log
+{
+    int calls[8];
+    int n;
+};
+
+static void note_a(struct sim *s, void *ctx)
+{
+    struct order_log *o = ctx;
+    o->calls[o->n++] = 1;
+    cr_assert_eq(sim_now(s), 5000);
+}
+
+static void note_b(struct sim *s, void *ctx)
+{
+    struct order_log *o = ctx;
+    o->calls[o->n++] = 2;
+    cr_assert_eq(sim_now(s), 5000);
+}
+
+static void count_events(struct sim *s, void *ctx)
+{
+    (void)s;
+    (*(uint64_t *)ctx)++;
+}
+
+Test(sim_cluster, callbacks_at_equal_times_run_in_scheduling_order)
+{
+    struct sim *s = cluster(3, 9, false);
+    struct order_log o = {0};
+    uint64_t observed = 0;
+    sim_set_observer(s, count_events, &observed);
+    sim_at(s, 5000, note_b, &o);
+    sim_at(s, 5000, note_a, &o);
+    sim_at(s, 5000, note_b, &o);
+    cr_assert_eq(sim_at(s, 0, NULL, NULL), SIM_EINVAL);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    cr_assert_eq(o.n, 3);
+    cr_assert_eq(o.calls[0], 2);
+    cr_assert_eq(o.calls[1], 1);
+    cr_assert_eq(o.calls[2], 2);
+    cr_assert_eq(observed, sim_events_processed(s));
+    cr_assert_eq(sim_now(s), 1000000);
+    cr_assert_eq(sim_at(s, 999999, note_a, &o), SIM_EINVAL);
+    sim_free(s);
+}
+
+Test(sim_cluster, actions_reject_bad_arguments)
+{
+    struct sim *s = cluster(3, 10, false);
+    cr_assert_eq(sim_crash(s, 0), SIM_EINVAL);
+    cr_assert_eq(sim_crash(s, 4), SIM_EINVAL);
+    cr_assert_eq(sim_restart(s, 1), SIM_EALIVE);
+    cr_assert_eq(sim_crash(s, 1), SIM_OK);
+    cr_assert_eq(sim_crash(s, 1), SIM_ENOTALIVE);
+    cr_assert_eq(sim_pause(s, 1, 10), SIM_ENOTALIVE);
+    cr_assert_eq(sim_campaign(s, 1), SIM_ENOTALIVE);
+    cr_assert_eq(sim_set_drop(s, 1.5), SIM_EINVAL);
+    cr_assert_eq(sim_set_delay(s, 10, 5), SIM_EINVAL);
+    cr_assert_eq(sim_cut(s, 2, 2), SIM_EINVAL);
+    cr_assert_eq(sim_drift(s, 2, 0), SIM_EINVAL);
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 0;
+    cr_assert_null(sim_new(&c));
+    c.n_nodes = 256;
+    cr_assert_null(sim_new(&c));
+    sim_free(s);
+}

@@ -1,0 +1,285 @@
+/* test_sim_net.c: the simulated network draws losses, duplicates, delays and
+ * reordering at the configured rates, respects partitions and one-way cuts,
+ * and loses an in-flight message whose link is cut before it arrives. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "sim/sim_net.h"
+
+#define N_MESSAGES 100000
+
+static struct sim_net_params params(void)
+{
+    struct sim_net_params p = {
+        .delay_us_min = 1000,
+        .delay_us_max = 10000,
+        .drop = 0.10,
+        .duplicate = 0.05,
+        .reorder = 0.20,
+    };
+    return p;
+}
+
+Test(sim_net, drop_duplicate_and_reorder_rates_match_the_parameters)
+{
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 3, &p, 1234);
+    uint64_t lost = 0, dup = 0, reordered = 0;
+    double delay_sum = 0;
+    uint64_t plain = 0;
+    for (int i = 0; i < N_MESSAGES; i++) {
+        struct sim_net_fate f;
+        sim_net_draw(&net, &f);
+        lost += f.lost;
+        dup += f.duplicated;
+        reordered += f.reordered;
+        if (!f.reordered) {
+            cr_assert_geq(f.delay_us, 1000);
+            cr_assert_leq(f.delay_us, 10000);
+            delay_sum += (double)f.delay_us;
+            plain++;
+        } else {
+            cr_assert_gt(f.delay_us, 1000);
+            cr_assert_leq(f.delay_us, 10000 + 10 * 10000);
+        }
+        if (f.duplicated) {
+            cr_assert_geq(f.copy_delay_us, 1000);
+            cr_assert_leq(f.copy_delay_us, 10000 + 10 * 10000);
+        }
+    }
+    /* 5 standard deviations of a binomial over 100,000 draws is below
+     * 0.005 for these rates. */
+    cr_assert_float_eq((double)lost / N_MESSAGES, 0.10, 0.005);
+    cr_assert_float_eq((double)dup / N_MESSAGES, 0.05, 0.004);
+    cr_assert_float_eq((double)reordered / N_MESSAGES, 0.20, 0.006);
+    cr_assert_float_eq(delay_sum / (double)plain, 5500.0, 60.0);
+    sim_net_destroy(&net);
+}
+
+Test(sim_net, zero_probabilities_never_fire_and_min_equals_max_is_exact)
+{
+    struct sim_net net;
+    struct sim_net_params p = {.delay_us_min = 777, .delay_us_max = 777};
+    sim_net_init(&net, 2, &p, 5);
+    for (int i = 0; i < 10000; i++) {
+        struct sim_net_fate f;
+        sim_net_draw(&net, &f);
+        cr_assert_not(f.lost);
+        cr_assert_not(f.duplicated);
+        cr_assert_not(f.reordered);
+        cr_assert_eq(f.delay_us, 777);
+    }
+    sim_net_destroy(&net);
+}
+
+Test(sim_net, partitions_and_cuts_close_exactly_their_links)
+{
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 5, &p, 1);
+    uint32_t groups[5] = {1, 1, 2, 2, 0};
+    sim_net_partition(&net, groups);
+    cr_assert(sim_net_link_open(&net, 1, 2));
+    cr_assert(sim_net_link_open(&net, 4, 3));
+    cr_assert_not(sim_net_link_open(&net, 1, 3));
+    cr_assert_not(sim_net_link_open(&net, 3, 1));
+    cr_assert_not(sim_net_link_open(&net, 5, 1));
+    cr_assert_not(sim_net_link_open(&net, 2, 5));
+    sim_net_heal(&net);
+    sim_net_cut(&net, 1, 2);
+    cr_assert_not(sim_net_link_open(&net, 1, 2));
+    cr_assert(sim_net_link_open(&net, 2, 1));
+    cr_assert(sim_net_link_open(&net, 1, 3));
+    sim_net_heal(&net);
+    for (uint32_t a = 1; a <= 5; a++)
+        for (uint32_t b = 1; b <= 5; b++)
+            cr_assert(sim_net_link_open(&net, a, b));
+    sim_net_destroy(&net);
+}
+
+Test(sim_net, a_message_copy_owns_its_entries_and_bytes)
+{
+    char bytes[3][8] = {"alpha", "beta", "gamma"};
+    struct raft_entry entries[3];
+    for (int i = 0; i < 3; i++) {
+        entries[i].term = (uint64_t)i + 1;
+        entries[i].type = RAFT_ENTRY_COMMAND;
+        entries[i].data = bytes[i];
+        entries[i].len = strlen(bytes[i]) + 1;
+    }
+    struct raft_message m;
+    memset(&m, 0, sizeof(m));
+    m.type = RAFT_MSG_APPEND_ENTRIES;
+    m.from = 1;
+    m.to = 2;
+    m.term = 3;
+    m.append_entries.entries = entries;
+    m.append_entries.n_entries = 3;
+    struct sim_msg *msg = sim_msg_copy(&m);
+    memset(bytes, 'x', sizeof(bytes));
+    const struct raft_entry *copy = msg->m.append_entries.entries;
+    cr_assert_str_eq(copy[0].data, "alpha");
+    cr_assert_str_eq(copy[1].data, "beta");
+    cr_assert_str_eq(copy[2].data, "gamma");
+    cr_assert_eq(copy[2].term, 3);
+    cr_assert_eq(msg->bytes, 48 + 3 * 16 + 6 + 5 + 6);
+    struct sim_msg *clone = sim_msg_clone(msg);
+    g_free(msg);
+    cr_assert_str_eq(clone->m.append_entries.entries[1].data, "beta");
+    g_free(clone);
+}
+
+/* ---- through the engine ------------------------------------------------- */
+
+static struct sim *recording_sim(uint32_t n, uint64_t seed)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = n;
+    c.seed = seed;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    return s;
+}
+
+static bool crosses(uint32_t a, uint32_t b, const uint32_t *group_of)
+{
+    return group_of[a - 1] == 0 || group_of[a - 1] != group_of[b - 1];
+}
+
+Test(sim_net, no_message_crosses_a_partition)
+{
+    struct sim *s = recording_sim(5, 3);
+    uint32_t groups[5] = {1, 1, 1, 2, 2};
+    sim_partition(s, groups, NULL);
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t delivered = 0, cut = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind == SIM_TRACE_DELIVER) {
+            cr_assert_not(crosses(ev[i].node, ev[i].peer, groups),
+                          "n%u -> n%u delivered", ev[i].node, ev[i].peer);
+            delivered++;
+        }
+        if (ev[i].kind == SIM_TRACE_DROP && strcmp(ev[i].text, "cut") == 0) {
+            cr_assert(crosses(ev[i].node, ev[i].peer, groups));
+            cut++;
+        }
+    }
+    cr_assert_gt(delivered, 0);
+    cr_assert_gt(cut, 0);
+    /* The majority side elects a leader; the minority cannot. */
+    uint32_t leader = sim_current_leader(s);
+    cr_assert(leader >= 1 && leader <= 3, "leader n%u", leader);
+    cr_assert_neq(sim_role(s, 4), RAFT_LEADER);
+    cr_assert_neq(sim_role(s, 5), RAFT_LEADER);
+    sim_free(s);
+}
+
+Test(sim_net, a_one_way_cut_blocks_only_its_direction)
+{
+    struct sim *s = recording_sim(3, 4);
+    /* n1 campaigns before any timer fires, so it leads and talks to n2. */
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    cr_assert_eq(sim_cut(s, 1, 2), SIM_OK);
+    cr_assert_not(sim_connected(s, 1, 2));
+    cr_assert(sim_connected(s, 2, 1));
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t back = 0, cut = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind == SIM_TRACE_DROP && ev[i].node == 1 &&
+            ev[i].peer == 2) {
+            cr_assert_str_eq(ev[i].text, "cut");
+            cut++;
+        }
+        if (ev[i].kind != SIM_TRACE_DELIVER)
+            continue;
+        cr_assert_not(ev[i].node == 1 && ev[i].peer == 2);
+        back += ev[i].node == 2 && ev[i].peer == 1;
+    }
+    cr_assert_gt(back, 0);
+    cr_assert_gt(cut, 0);
+    sim_free(s);
+}
+
+static void cut_1_to_2(struct sim *s, void *ctx)
+{
+    (void)ctx;
+    sim_cut(s, 1, 2);
+}
+
+Test(sim_net, an_in_flight_message_is_lost_when_its_link_is_cut_meanwhile)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 9;
+    c.record_events = true;
+    c.delay_us_min = c.delay_us_max = 5000;
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    cr_assert_eq(sim_current_leader(s), 1);
+    /* Step to n1's next message to n2 and cut the link 1 us after it
+     * left: it is then in flight for 4999 us more. */
+    uint64_t msg = 0, sent_at = 0;
+    while (msg == 0) {
+        size_t before = sim_trace_len(s);
+        cr_assert_eq(sim_step(s), SIM_OK);
+        const struct sim_trace_event *ev = sim_trace_events(s);
+        for (size_t i = before; i < sim_trace_len(s); i++)
+            if (ev[i].kind == SIM_TRACE_SEND && ev[i].node == 1 &&
+                ev[i].peer == 2) {
+                msg = ev[i].msg_id;
+                sent_at = ev[i].time_us;
+            }
+    }
+    cr_assert_eq(sim_at(s, sent_at + 1, cut_1_to_2, NULL), SIM_OK);
+    cr_assert_eq(sim_run_until(s, sent_at + 20000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t lost = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind == SIM_TRACE_DROP && ev[i].msg_id == msg) {
+            cr_assert_str_eq(ev[i].text, "cut");
+            cr_assert_eq(ev[i].time_us, sent_at + 5000);
+            lost++;
+        }
+        if (ev[i].kind == SIM_TRACE_DELIVER)
+            cr_assert_neq(ev[i].msg_id, msg);
+    }
+    cr_assert_eq(lost, 1);
+    sim_free(s);
+}
+
+Test(sim_net, engine_counters_show_the_drop_rate)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 5;
+    c.seed = 21;
+    c.drop = 0.2;
+    c.duplicate = 0.1;
+    c.history = false;
+    struct sim *s = sim_new(&c);
+    sim_load_closed(s, 8, 20000000, 0);
+    cr_assert_eq(sim_run_until(s, 20000000), SIM_OK);
+    struct sim_msg_counters k[RAFT_MSG_TYPE_COUNT];
+    sim_msg_counters(s, k);
+    cr_assert_gt(k[0].sent, 20000);
+    cr_assert_float_eq((double)k[0].dropped / (double)k[0].sent, 0.2, 0.02);
+    /* A lost message has no copy: duplicates are 10% of the 80% kept. */
+    cr_assert_float_eq((double)k[0].duplicated / (double)k[0].sent, 0.08,
+                       0.012);
+    uint64_t sum = 0;
+    for (int t = 1; t < RAFT_MSG_TYPE_COUNT; t++)
+        sum += k[t].sent;
+    cr_assert_eq(sum, k[0].sent);
+    /* Every message sent or duplicated ends delivered or dropped (or is
+     * still in flight at the end). */
+    cr_assert_leq(k[0].delivered + k[0].dropped, k[0].sent + k[0].duplicated);
+    cr_assert_gt(sim_requests_completed(s), 100);
+    sim_free(s);
+}
