@@ -216,6 +216,7 @@ static int load_state(struct raft *r, const struct raft_durable_state *s)
     return RAFT_OK;
 }
 
+/* Frees the core and everything it owns; borrowed update pointers die. */
 void raft_destroy(struct raft *r)
 {
     if (r == NULL) {
@@ -233,6 +234,9 @@ void raft_destroy(struct raft *r)
     free(r);
 }
 
+/* Figure 2 "persistent state": a restarted node resumes with its durable
+ * term, vote, snapshot and log as a follower; volatile state starts afresh
+ * (commit and applied index at the snapshot). Config and state are copied. */
 int raft_create(const struct raft_config *config,
                 const struct raft_durable_state *state,
                 uint64_t now,
@@ -420,6 +424,10 @@ static int raft_finish(struct raft *r, struct raft_update *u)
     return RAFT_OK;
 }
 
+/* Figure 2, "Rules for followers/candidates": an expired election timer
+ * starts a (pre-)campaign (§5.2, thesis §9.6). "Rules for leaders": send
+ * heartbeats every heartbeat_interval; with check_quorum, step down without a
+ * majority (thesis §6.2). */
 int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
 {
     if (r == NULL || u == NULL) {
@@ -502,6 +510,9 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     }
 }
 
+/* Validates m, applies the term rule of Figure 2 ("Rules for all servers"),
+ * then the receiver rules of its RPC. m and what it points to are borrowed for
+ * the call; entries and snapshot data are copied. */
 int raft_receive(struct raft *r,
                  uint64_t now,
                  const struct raft_message *m,
@@ -567,6 +578,8 @@ int raft_receive(struct raft *r,
     return raft_finish(r, u);
 }
 
+/* Figure 2, "Rules for leaders": a client command is appended to the
+ * leader's log and replicated. data is copied. */
 int raft_propose(struct raft *r,
                  uint64_t now,
                  const void *data,
@@ -605,6 +618,8 @@ int raft_propose(struct raft *r,
     return raft_finish(r, u);
 }
 
+/* Thesis §10.2.1: the leader counts itself toward a commit majority only for
+ * entries durable on its own disk; this reports them. */
 int raft_persisted(struct raft *r,
                    uint64_t now,
                    uint64_t index,
@@ -627,6 +642,8 @@ int raft_persisted(struct raft *r,
     return raft_finish(r, u);
 }
 
+/* §7: the host's snapshot at an applied index replaces the log prefix. data
+ * is copied and kept to send as InstallSnapshot. */
 int raft_compact(struct raft *r,
                  uint64_t now,
                  uint64_t index,
@@ -652,6 +669,8 @@ int raft_compact(struct raft *r,
     return raft_finish(r, u);
 }
 
+/* §5.2: the election timer fires now (PreVote first if configured). A
+ * leader ignores it. */
 int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u)
 {
     if (r == NULL || u == NULL) {

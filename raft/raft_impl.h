@@ -91,11 +91,15 @@ void raft_election_timeout(struct raft *r);
 bool raft_election_in_lease(const struct raft *r);
 /* Applies the higher-term rule to m; false when m must be dropped. */
 bool raft_election_observe_term(struct raft *r, const struct raft_message *m);
+/* Figure 2, RequestVote receiver: answers m (term already reconciled). */
 void raft_election_recv_request_vote(struct raft *r,
                                      const struct raft_message *m);
+/* §5.2: counts a vote of our candidacy; a majority makes us leader. */
 void raft_election_recv_vote_result(struct raft *r,
                                     const struct raft_message *m);
+/* Thesis §9.6: answers a PreVote without changing term or vote. */
 void raft_election_recv_pre_vote(struct raft *r, const struct raft_message *m);
+/* Thesis §9.6: counts a PreVote; a majority starts the real election. */
 void raft_election_recv_pre_vote_result(struct raft *r,
                                         const struct raft_message *m);
 /* Leader with check_quorum: steps down when a majority went quiet. */
@@ -114,7 +118,9 @@ void raft_replication_maybe_commit(struct raft *r);
  * into r->scratch). RAFT_ENOMEM leaves the core unchanged. */
 int raft_replication_prepare_append(struct raft *r,
                                     const struct raft_message *m);
+/* Figure 2, AppendEntries receiver; uses what prepare_append copied. */
 void raft_replication_recv_append(struct raft *r, const struct raft_message *m);
+/* Figure 2, "Rules for leaders": a follower's answer to AppendEntries. */
 void raft_replication_recv_append_result(struct raft *r,
                                          const struct raft_message *m);
 /* Frees prepared copies that the call did not consume. */
@@ -130,6 +136,7 @@ void raft_snapshot_send(struct raft *r, struct raft_progress *p);
 void raft_snapshot_recv(struct raft *r,
                         const struct raft_message *m,
                         void *data);
+/* §7: a follower now holds everything up to the snapshot it acknowledges. */
 void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m);
 /* Replaces the log prefix up to index with a snapshot; data transferred. */
 void raft_snapshot_compact(struct raft *r,
