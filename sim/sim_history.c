@@ -1,0 +1,88 @@
+/* sim_history.c: the record of client operations.
+ *
+ * Invariant: ops[i]->id == i; ids are handed out in invocation order and an
+ * operation is completed at most once. Each operation is a separate
+ * allocation, so the pointers returned by sim_history_op() stay valid until
+ * the history is freed.
+ */
+#include "sim/sim_history.h"
+
+struct sim_history
+{
+    GPtrArray *ops; /* struct sim_op *, owned */
+};
+
+static void op_free(gpointer p)
+{
+    struct sim_op *op = p;
+    g_free(op->key);
+    g_free(op->value);
+    g_free(op->result);
+    g_free(op);
+}
+
+struct sim_history *sim_history_new(void)
+{
+    struct sim_history *h = g_new0(struct sim_history, 1);
+    h->ops = g_ptr_array_new_with_free_func(op_free);
+    return h;
+}
+
+void sim_history_free(struct sim_history *h)
+{
+    if (h == NULL)
+        return;
+    g_ptr_array_free(h->ops, TRUE);
+    g_free(h);
+}
+
+uint64_t sim_history_invoke(struct sim_history *h,
+                            uint64_t client,
+                            enum sim_kv_op op,
+                            const char *key,
+                            const char *value,
+                            uint64_t invoke_us)
+{
+    struct sim_op *o = g_new0(struct sim_op, 1);
+    o->id = h->ops->len;
+    o->client = client;
+    o->op = op;
+    o->key = g_strdup(key != NULL ? key : "");
+    o->value = op == SIM_KV_SET ? g_strdup(value != NULL ? value : "") : NULL;
+    o->invoke_us = invoke_us;
+    g_ptr_array_add(h->ops, o);
+    return o->id;
+}
+
+/* An unknown id or a second completion is ignored: the first answer a
+ * client accepted is the one the history keeps. */
+void sim_history_complete(struct sim_history *h,
+                          uint64_t id,
+                          uint64_t complete_us,
+                          bool found,
+                          const char *result)
+{
+    if (id >= h->ops->len)
+        return;
+    struct sim_op *o = g_ptr_array_index(h->ops, id);
+    if (o->completed)
+        return;
+    o->completed = true;
+    o->complete_us = complete_us;
+    if (o->op == SIM_KV_GET) {
+        o->found = found;
+        o->result = found ? g_strdup(result != NULL ? result : "") : NULL;
+    }
+}
+
+size_t sim_history_len(const struct sim_history *h)
+{
+    return h->ops->len;
+}
+
+const struct sim_op *sim_history_op(const struct sim_history *h, uint64_t id)
+{
+    if (id >= h->ops->len)
+        return NULL;
+    return g_ptr_array_index(h->ops, id);
+}

@@ -1,0 +1,1155 @@
+/* sim_lin.c: the linearizability checker for the key-value history.
+ *
+ * Keys are independent registers (each operation touches one key), so the
+ * history is split per key and each key is checked alone. For one key the
+ * search walks the operations' call and return events in time order and
+ * linearizes an operation only when a return forces it ("just in time",
+ * after Lowe): at the return of an operation o that is not linearized yet,
+ * it either linearizes o now or first linearizes some other operation that
+ * is open at that moment. A node of the search is (event index, register
+ * state, the open operations already linearized); every node met at a
+ * return is remembered, so no node is explored twice (Wing & Gong's search
+ * with memoization). The search is an explicit stack: its depth is the
+ * number of events, not the C stack.
+ *
+ * Invariant of the search: at a node with event index e, every completed
+ * operation whose return precedes e is linearized; `open` lists exactly the
+ * operations whose call precedes e and that are neither returned nor (for
+ * operations that never completed) linearized early; `lin` lists the open
+ * ones already linearized.
+ *
+ * A violation is shrunk to a small subset that still cannot be linearized,
+ * dropping an operation only when no remaining read observed the value it
+ * wrote; with that rule a subset that cannot be linearized proves that the
+ * whole history cannot be either.
+ */
+#include <string.h>
+
+#include "sim/sim_history.h"
+
+#define SIM_LIN_DEFAULT_MAX_STATES 1000000u
+#define SIM_LIN_NONE UINT32_MAX
+/* Shrinking stops after this many search states in all, so a report on a
+ * huge history stays cheap; the set found so far is then reported. */
+#define SIM_LIN_SHRINK_BUDGET 4000000u
+/* Above this many operations the explanation lists only the first ones. */
+#define SIM_LIN_EXPLAIN_MAX_OPS 40u
+
+const char *sim_lin_verdict_name(enum sim_lin_verdict v)
+{
+    switch (v) {
+    case SIM_LIN_OK:
+        return "linearizable";
+    case SIM_LIN_VIOLATION:
+        return "violation";
+    case SIM_LIN_UNKNOWN:
+        return "unknown";
+    }
+    return "?";
+}
+
+void sim_lin_report_clear(struct sim_lin_report *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->key);
+    if (r->op_ids != NULL)
+        g_array_free(r->op_ids, TRUE);
+    if (r->explanation != NULL)
+        g_string_free(r->explanation, TRUE);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- one key's history, prepared for the search -------------------------- */
+
+enum lin_kind { LIN_WRITE, LIN_READ };
+
+struct lin_op
+{
+    enum lin_kind kind;
+    int32_t value; /* WRITE: the state it sets; READ: the state it must see */
+    uint32_t call_ev; /* SIM_LIN_NONE: left out of the search */
+    uint32_t end_ev;  /* the return or expiry event */
+};
+
+/* At equal times calls come first, then returns, then expiries: touching
+ * windows overlap, which only ever admits more orders. */
+enum lin_event_kind { EV_CALL, EV_RETURN, EV_EXPIRE };
+
+struct lin_event
+{
+    uint32_t op; /* index into the key's operations */
+    enum lin_event_kind kind;
+    uint64_t time_us; /* for sorting only */
+};
+
+/* The operations of one key sorted by (invoke time, id); state 0 is "key
+ * absent", states 1.. are the distinct values written or read. */
+struct lin_key
+{
+    const struct sim_op *const *src; /* borrowed, n of them */
+    uint32_t n;
+    struct lin_op *ops;
+    struct lin_event *events;
+    uint32_t n_events;
+};
+
+static uint64_t op_return_us(const struct sim_op *o)
+{
+    return o->complete_us > o->invoke_us ? o->complete_us : o->invoke_us;
+}
+
+static gint compare_events(const void *a, const void *b)
+{
+    const struct lin_event *x = a, *y = b;
+    if (x->time_us != y->time_us)
+        return x->time_us < y->time_us ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return (x->op > y->op) - (x->op < y->op);
+}
+
+static int32_t intern(GHashTable *values, const char *s)
+{
+    gpointer v = g_hash_table_lookup(values, s);
+    if (v != NULL)
+        return GPOINTER_TO_INT(v);
+    int32_t id = (int32_t)g_hash_table_size(values) + 1;
+    g_hash_table_insert(values, (gpointer)s, GINT_TO_POINTER(id));
+    return id;
+}
+
+/* A write that never completed may take effect at any time after its call,
+ * but doing so after the last return of a read that saw its value achieves
+ * nothing: no read can tell, so dropping it from such an order leaves a
+ * valid order. Such a write therefore expires at that return, and one
+ * whose value no read returned after its call is left out altogether.
+ * This keeps the open set, and so the search, bounded by the overlap of
+ * completed operations rather than growing with every timed-out write. */
+static void add_events(struct lin_key *k, const uint64_t *last_read_us)
+{
+    for (uint32_t i = 0; i < k->n; i++) {
+        const struct sim_op *o = k->src[i];
+        struct lin_op *l = &k->ops[i];
+        l->call_ev = SIM_LIN_NONE;
+        if (o->completed) {
+            k->events[k->n_events++] = (struct lin_event){
+                .op = i, .kind = EV_CALL, .time_us = o->invoke_us};
+            k->events[k->n_events++] = (struct lin_event){
+                .op = i, .kind = EV_RETURN, .time_us = op_return_us(o)};
+            continue;
+        }
+        uint64_t deadline = last_read_us[l->value];
+        if (deadline == UINT64_MAX || deadline < o->invoke_us)
+            continue;
+        k->events[k->n_events++] = (struct lin_event){
+            .op = i, .kind = EV_CALL, .time_us = o->invoke_us};
+        k->events[k->n_events++] =
+            (struct lin_event){.op = i, .kind = EV_EXPIRE, .time_us = deadline};
+    }
+}
+
+/* src must hold no pending GET (it constrains nothing). */
+static void lin_key_init(struct lin_key *k,
+                         const struct sim_op *const *src,
+                         uint32_t n)
+{
+    GHashTable *values = g_hash_table_new(g_str_hash, g_str_equal);
+    k->src = src;
+    k->n = n;
+    k->ops = g_new(struct lin_op, n);
+    k->events = g_new(struct lin_event, 2 * (size_t)n);
+    k->n_events = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_op *o = src[i];
+        struct lin_op *l = &k->ops[i];
+        switch (o->op) {
+        case SIM_KV_SET:
+            l->kind = LIN_WRITE;
+            l->value = intern(values, o->value != NULL ? o->value : "");
+            break;
+        case SIM_KV_DELETE:
+            l->kind = LIN_WRITE;
+            l->value = 0;
+            break;
+        case SIM_KV_GET:
+            l->kind = LIN_READ;
+            l->value = o->found
+                           ? intern(values, o->result != NULL ? o->result : "")
+                           : 0;
+            break;
+        }
+    }
+    /* The last return of a read of each state; UINT64_MAX: none. */
+    guint n_states = g_hash_table_size(values) + 1;
+    uint64_t *last_read_us = g_new(uint64_t, n_states);
+    for (guint v = 0; v < n_states; v++)
+        last_read_us[v] = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct lin_op *l = &k->ops[i];
+        uint64_t t = op_return_us(src[i]);
+        if (l->kind == LIN_READ && (last_read_us[l->value] == UINT64_MAX ||
+                                    t > last_read_us[l->value]))
+            last_read_us[l->value] = t;
+    }
+    add_events(k, last_read_us);
+    g_free(last_read_us);
+    qsort(k->events, k->n_events, sizeof *k->events, compare_events);
+    for (uint32_t e = 0; e < k->n_events; e++) {
+        if (k->events[e].kind == EV_CALL)
+            k->ops[k->events[e].op].call_ev = e;
+        else
+            k->ops[k->events[e].op].end_ev = e;
+    }
+    g_hash_table_destroy(values);
+}
+
+static void lin_key_clear(struct lin_key *k)
+{
+    g_free(k->ops);
+    g_free(k->events);
+}
+
+/* ---- sorted sets of operation indices ------------------------------------ */
+
+static guint set_find(const GArray *set, uint32_t x)
+{
+    guint lo = 0, hi = set->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(set, uint32_t, mid) < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void set_add(GArray *set, uint32_t x)
+{
+    g_array_insert_val(set, set_find(set, x), x);
+}
+
+static void set_remove(GArray *set, uint32_t x)
+{
+    guint i = set_find(set, x);
+    if (i < set->len && g_array_index(set, uint32_t, i) == x)
+        g_array_remove_index(set, i);
+}
+
+/* ---- memoized nodes ------------------------------------------------------ */
+
+/* The open operations that never completed and are linearized: a sorted
+ * set of indices. */
+struct lin_pending_set
+{
+    uint32_t n;
+    uint32_t ops[];
+};
+
+/* A node's identity without its pending set. Among nodes that differ only
+ * in which never-completed writes they have used, one that used a subset
+ * can do all the other can (an unused such write may stay unused), so
+ * `pending` keeps the minimal sets met, and a node whose set contains one
+ * of them adds nothing. */
+struct lin_node
+{
+    uint32_t event;
+    int32_t state;
+    GPtrArray *pending; /* struct lin_pending_set *, owned; an antichain */
+    uint32_t n_lin;
+    uint32_t lin[]; /* the linearized open completed ops, sorted */
+};
+
+static guint node_hash(gconstpointer p)
+{
+    const struct lin_node *x = p;
+    uint64_t h = ((uint64_t)x->event << 32) ^ (uint32_t)x->state;
+    for (uint32_t i = 0; i < x->n_lin; i++)
+        h = (h ^ x->lin[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean node_equal(gconstpointer a, gconstpointer b)
+{
+    const struct lin_node *x = a, *y = b;
+    return x->event == y->event && x->state == y->state &&
+           x->n_lin == y->n_lin &&
+           memcmp(x->lin, y->lin, x->n_lin * sizeof x->lin[0]) == 0;
+}
+
+static void node_free(gpointer p)
+{
+    struct lin_node *n = p;
+    g_ptr_array_free(n->pending, TRUE);
+    g_free(n);
+}
+
+static bool is_subset(const struct lin_pending_set *a, const GArray *b)
+{
+    const uint32_t *bv = (const uint32_t *)(const void *)b->data;
+    guint j = 0;
+    for (uint32_t i = 0; i < a->n; i++) {
+        while (j < b->len && bv[j] < a->ops[i])
+            j++;
+        if (j == b->len || bv[j] != a->ops[i])
+            return false;
+        j++;
+    }
+    return true;
+}
+
+static bool is_superset(const struct lin_pending_set *a, const GArray *b)
+{
+    const uint32_t *bv = (const uint32_t *)(const void *)b->data;
+    uint32_t j = 0;
+    for (guint i = 0; i < b->len; i++) {
+        while (j < a->n && a->ops[j] < bv[i])
+            j++;
+        if (j == a->n || a->ops[j] != bv[i])
+            return false;
+        j++;
+    }
+    return true;
+}
+
+/* ---- the search ---------------------------------------------------------- */
+
+enum lin_result { LIN_RESULT_OK, LIN_RESULT_FAIL, LIN_RESULT_BOUND };
+
+/* How the search got to a node; undone on backtracking. */
+enum lin_via {
+    VIA_ROOT,
+    VIA_CALL,       /* passed the call of op: it became open */
+    VIA_CLOSE,      /* passed the return or expiry of op, linearized */
+    VIA_EXPIRE,     /* passed the expiry of op, never linearized */
+    VIA_LIN_RETURN, /* linearized op at its own return and passed it */
+    VIA_LIN_EARLY,  /* linearized open op before the current return */
+};
+
+struct lin_frame
+{
+    uint32_t event;
+    enum lin_via via;
+    uint32_t via_op;
+    int32_t prev_state;
+    /* 0: the returning op; 1 + pass * |open| + i: open[i] in that pass of
+     * early_candidate(); NONE: done */
+    uint32_t next_move;
+};
+
+struct lin_search
+{
+    const struct lin_key *k;
+    int32_t state;
+    GArray *open;     /* uint32_t, sorted */
+    GArray *lin;      /* uint32_t, sorted: linearized open completed ops */
+    GArray *lin_p;    /* uint32_t, sorted: linearized never-completed ops */
+    bool *is_lin;     /* per op */
+    GArray *stack;    /* struct lin_frame */
+    GHashTable *seen; /* struct lin_node * set, owned */
+    uint64_t states;
+    uint64_t max_states;
+    uint32_t furthest_event;
+};
+
+static bool legal(const struct lin_search *s, uint32_t op)
+{
+    const struct lin_op *l = &s->k->ops[op];
+    return l->kind == LIN_WRITE || l->value == s->state;
+}
+
+static int32_t next_state(const struct lin_search *s, uint32_t op)
+{
+    const struct lin_op *l = &s->k->ops[op];
+    return l->kind == LIN_WRITE ? l->value : s->state;
+}
+
+/* The linearized set op belongs to: completed or never completed. */
+static GArray *lin_set_of(const struct lin_search *s, uint32_t op)
+{
+    return s->k->src[op]->completed ? s->lin : s->lin_p;
+}
+
+/* Enters the child reached by `via` on `op` from the top frame. */
+static void push(struct lin_search *s, enum lin_via via, uint32_t op)
+{
+    struct lin_frame *top =
+        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    struct lin_frame f = {.event = top->event,
+                          .via = via,
+                          .via_op = op,
+                          .prev_state = s->state,
+                          .next_move = 0};
+    switch (via) {
+    case VIA_ROOT:
+        break;
+    case VIA_CALL:
+        set_add(s->open, op);
+        f.event++;
+        break;
+    case VIA_CLOSE:
+        set_remove(lin_set_of(s, op), op);
+        set_remove(s->open, op);
+        s->is_lin[op] = false;
+        f.event++;
+        break;
+    case VIA_EXPIRE:
+        set_remove(s->open, op);
+        f.event++;
+        break;
+    case VIA_LIN_RETURN:
+        s->state = next_state(s, op);
+        set_remove(s->open, op);
+        f.event++;
+        break;
+    case VIA_LIN_EARLY:
+        s->state = next_state(s, op);
+        set_add(lin_set_of(s, op), op);
+        s->is_lin[op] = true;
+        break;
+    }
+    if (f.event > s->furthest_event)
+        s->furthest_event = f.event;
+    g_array_append_val(s->stack, f);
+}
+
+/* Leaves the top frame, undoing the move that reached it. */
+static void pop(struct lin_search *s)
+{
+    struct lin_frame f =
+        g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    g_array_set_size(s->stack, s->stack->len - 1);
+    s->state = f.prev_state;
+    switch (f.via) {
+    case VIA_ROOT:
+        break;
+    case VIA_CALL:
+        set_remove(s->open, f.via_op);
+        break;
+    case VIA_CLOSE:
+        set_add(s->open, f.via_op);
+        set_add(lin_set_of(s, f.via_op), f.via_op);
+        s->is_lin[f.via_op] = true;
+        break;
+    case VIA_EXPIRE:
+    case VIA_LIN_RETURN:
+        set_add(s->open, f.via_op);
+        break;
+    case VIA_LIN_EARLY:
+        set_remove(lin_set_of(s, f.via_op), f.via_op);
+        s->is_lin[f.via_op] = false;
+        break;
+    }
+}
+
+/* Remembers the node; false if it was met before (and so failed). */
+static bool remember(struct lin_search *s, uint32_t event)
+{
+    struct lin_node *n = g_malloc(sizeof *n + s->lin->len * sizeof(uint32_t));
+    n->event = event;
+    n->state = s->state;
+    n->n_lin = s->lin->len;
+    if (s->lin->len > 0)
+        memcpy(n->lin, s->lin->data, s->lin->len * sizeof(uint32_t));
+    struct lin_node *old = g_hash_table_lookup(s->seen, n);
+    if (old == NULL) {
+        n->pending = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_add(s->seen, n);
+        old = n;
+    } else {
+        g_free(n);
+        for (guint i = 0; i < old->pending->len; i++)
+            if (is_subset(g_ptr_array_index(old->pending, i), s->lin_p))
+                return false;
+        /* Keep the antichain small: the new set replaces its supersets. */
+        for (guint i = old->pending->len; i-- > 0;)
+            if (is_superset(g_ptr_array_index(old->pending, i), s->lin_p))
+                g_ptr_array_remove_index(old->pending, i);
+    }
+    struct lin_pending_set *p =
+        g_malloc(sizeof *p + s->lin_p->len * sizeof(uint32_t));
+    p->n = s->lin_p->len;
+    if (p->n > 0)
+        memcpy(p->ops, s->lin_p->data, p->n * sizeof(uint32_t));
+    g_ptr_array_add(old->pending, p);
+    s->states++;
+    return true;
+}
+
+/* An open read that the current state satisfies can be linearized at once:
+ * it changes nothing, so any order that places it later can place it here.
+ * Returns such a read, or NONE. */
+static uint32_t satisfied_read(const struct lin_search *s)
+{
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t p = g_array_index(s->open, uint32_t, i);
+        if (!s->is_lin[p] && s->k->ops[p].kind == LIN_READ &&
+            s->k->ops[p].value == s->state)
+            return p;
+    }
+    return SIM_LIN_NONE;
+}
+
+/* Two open writes of the same value are interchangeable, except that the
+ * one that must be linearized sooner is the more constrained: in any valid
+ * order that uses the later one first, the two can swap places. So only the
+ * open unlinearized write with the earliest end is tried for each value. */
+static bool dominated(const struct lin_search *s, uint32_t p)
+{
+    const struct lin_op *lp = &s->k->ops[p];
+    if (lp->kind != LIN_WRITE)
+        return false;
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t q = g_array_index(s->open, uint32_t, i);
+        const struct lin_op *lq = &s->k->ops[q];
+        if (q != p && !s->is_lin[q] && lq->kind == LIN_WRITE &&
+            lq->value == lp->value &&
+            (lq->end_ev < lp->end_ev || (lq->end_ev == lp->end_ev && q < p)))
+            return true;
+    }
+    return false;
+}
+
+/* True if an open read not yet linearized must see `value`. */
+static bool wanted(const struct lin_search *s, int32_t value)
+{
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t q = g_array_index(s->open, uint32_t, i);
+        if (!s->is_lin[q] && s->k->ops[q].kind == LIN_READ &&
+            s->k->ops[q].value == value)
+            return true;
+    }
+    return false;
+}
+
+#define EARLY_PASSES 3u
+
+/* Whether open op p is worth linearizing before the returning op o in the
+ * given pass. Every read left open is unsatisfied (satisfied_read() runs
+ * first), so only writes qualify. A write that never completed is needed
+ * only if an open read wants its value: otherwise the next operation placed
+ * is a write that hides it, and an order without it is as good. The passes
+ * order the rest, all of which are tried: first writes of the value o must
+ * read, then completed writes, then the others, so the first orders tried
+ * use as few never-completed writes as they can. */
+static bool early_candidate(const struct lin_search *s,
+                            uint32_t p,
+                            uint32_t o,
+                            uint32_t pass)
+{
+    const struct lin_op *lp = &s->k->ops[p];
+    const struct lin_op *lo = &s->k->ops[o];
+    if (s->is_lin[p] || lp->kind != LIN_WRITE || dominated(s, p))
+        return false;
+    bool completed = s->k->src[p]->completed;
+    if (!completed && !wanted(s, lp->value))
+        return false;
+    bool for_o = lo->kind == LIN_READ && lo->value == lp->value;
+    switch (pass) {
+    case 0:
+        return for_o;
+    case 1:
+        return !for_o && completed;
+    default:
+        return !for_o && !completed;
+    }
+}
+
+/* Chooses the next move at the top frame, or NONE when it has none left. */
+static void step(struct lin_search *s, enum lin_result *result, bool *done)
+{
+    struct lin_frame *f =
+        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    const struct lin_key *k = s->k;
+
+    if (f->event == k->n_events) {
+        *result = LIN_RESULT_OK;
+        *done = true;
+        return;
+    }
+    const struct lin_event *ev = &k->events[f->event];
+    uint32_t o = ev->op;
+
+    if (f->next_move == SIM_LIN_NONE) {
+        pop(s);
+        return;
+    }
+    if (ev->kind == EV_CALL) {
+        f->next_move = SIM_LIN_NONE;
+        push(s, VIA_CALL, o);
+        return;
+    }
+    if (s->is_lin[o] || ev->kind == EV_EXPIRE) {
+        f->next_move = SIM_LIN_NONE;
+        push(s, s->is_lin[o] ? VIA_CLOSE : VIA_EXPIRE, o);
+        return;
+    }
+    if (f->next_move == 0) {
+        if (!remember(s, f->event)) {
+            pop(s);
+            return;
+        }
+        if (s->states > s->max_states) {
+            *result = LIN_RESULT_BOUND;
+            *done = true;
+            return;
+        }
+        uint32_t r = satisfied_read(s);
+        if (r != SIM_LIN_NONE) {
+            f->next_move = SIM_LIN_NONE;
+            push(s, r == o ? VIA_LIN_RETURN : VIA_LIN_EARLY, r);
+            return;
+        }
+        f->next_move = 1;
+        if (legal(s, o)) {
+            push(s, VIA_LIN_RETURN, o);
+            return;
+        }
+    }
+    /* Try the open operations in turn; reads here are all unsatisfied. */
+    uint32_t n_open = s->open->len;
+    while (f->next_move - 1 < EARLY_PASSES * n_open) {
+        uint32_t pass = (f->next_move - 1) / n_open;
+        uint32_t p =
+            g_array_index(s->open, uint32_t, (f->next_move - 1) % n_open);
+        f->next_move++;
+        if (p != o && early_candidate(s, p, o, pass)) {
+            push(s, VIA_LIN_EARLY, p);
+            return;
+        }
+    }
+    f->next_move = SIM_LIN_NONE;
+    pop(s);
+}
+
+/* Searches one key's operations. *states receives the nodes explored;
+ * *n_prefix (on failure) the number of leading operations whose calls
+ * precede the furthest event reached, which alone cannot be linearized. */
+static enum lin_result lin_search_run(const struct lin_key *k,
+                                      uint64_t max_states,
+                                      uint64_t *states,
+                                      uint32_t *n_prefix)
+{
+    struct lin_search s = {
+        .k = k,
+        .state = 0,
+        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
+        .stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
+                                   k->n_events + 1),
+        .seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL),
+        .max_states = max_states,
+    };
+    struct lin_frame root = {.via = VIA_ROOT};
+    g_array_append_val(s.stack, root);
+
+    enum lin_result result = LIN_RESULT_FAIL;
+    bool done = false;
+    while (!done && s.stack->len > 0)
+        step(&s, &result, &done);
+
+    *states = s.states;
+    if (n_prefix != NULL) {
+        /* Operations are sorted as their calls are, so those called up
+         * to the furthest event form a prefix (left-out ones included). */
+        uint32_t n = k->n;
+        while (n > 0 && (k->ops[n - 1].call_ev == SIM_LIN_NONE ||
+                         k->ops[n - 1].call_ev > s.furthest_event))
+            n--;
+        *n_prefix = n;
+    }
+    g_array_free(s.open, TRUE);
+    g_array_free(s.lin, TRUE);
+    g_array_free(s.lin_p, TRUE);
+    g_free(s.is_lin);
+    g_array_free(s.stack, TRUE);
+    g_hash_table_destroy(s.seen);
+    return result;
+}
+
+static enum lin_result check_ops(const struct sim_op *const *ops,
+                                 uint32_t n,
+                                 uint64_t max_states,
+                                 uint64_t *states,
+                                 uint32_t *n_prefix)
+{
+    struct lin_key k;
+    lin_key_init(&k, ops, n);
+    enum lin_result r = lin_search_run(&k, max_states, states, n_prefix);
+    lin_key_clear(&k);
+    return r;
+}
+
+/* ---- shrinking ----------------------------------------------------------- */
+
+static bool is_write(const struct sim_op *o)
+{
+    return o->op != SIM_KV_GET;
+}
+
+/* True if the completed read r saw what write w leaves behind. */
+static bool read_sees(const struct sim_op *r, const struct sim_op *w)
+{
+    if (w->op == SIM_KV_DELETE)
+        return !r->found;
+    return r->found && strcmp(r->result != NULL ? r->result : "",
+                              w->value != NULL ? w->value : "") == 0;
+}
+
+/* Builds cur minus the operations in [from, to) that may go: every read,
+ * and every write whose value no remaining read observes. */
+static GPtrArray *without_range(const GPtrArray *cur, guint from, guint to)
+{
+    GHashTable *seen_values = g_hash_table_new(g_str_hash, g_str_equal);
+    bool seen_absent = false;
+    for (guint i = 0; i < cur->len; i++) {
+        const struct sim_op *o = g_ptr_array_index(cur, i);
+        if (is_write(o) || (i >= from && i < to))
+            continue;
+        if (!o->found)
+            seen_absent = true;
+        else
+            g_hash_table_add(seen_values,
+                             o->result != NULL ? o->result : (char *)"");
+    }
+    GPtrArray *out = g_ptr_array_sized_new(cur->len);
+    for (guint i = 0; i < cur->len; i++) {
+        const struct sim_op *o = g_ptr_array_index(cur, i);
+        bool keep = i < from || i >= to;
+        if (!keep && is_write(o)) {
+            if (o->op == SIM_KV_DELETE)
+                keep = seen_absent;
+            else
+                keep = g_hash_table_contains(seen_values,
+                                             o->value != NULL ? o->value : "");
+        }
+        if (keep)
+            g_ptr_array_add(out, (gpointer)o);
+    }
+    g_hash_table_destroy(seen_values);
+    return out;
+}
+
+struct shrinker
+{
+    GPtrArray *cur; /* const struct sim_op *, sorted; cannot be linearized */
+    uint64_t max_states;
+    uint64_t budget;   /* search states left */
+    uint32_t n_prefix; /* from the last failing search of cur */
+};
+
+/* Adopts cand if it still cannot be linearized; takes ownership of cand. */
+static bool try_candidate(struct shrinker *sh, GPtrArray *cand)
+{
+    if (cand->len == sh->cur->len || sh->budget == 0) {
+        g_ptr_array_free(cand, TRUE);
+        return false;
+    }
+    uint64_t states = 0;
+    uint32_t n_prefix = 0;
+    uint64_t bound = sh->max_states < sh->budget ? sh->max_states : sh->budget;
+    enum lin_result r = check_ops((const struct sim_op *const *)cand->pdata,
+                                  cand->len, bound, &states, &n_prefix);
+    sh->budget -= states < sh->budget ? states : sh->budget;
+    if (r != LIN_RESULT_FAIL) {
+        g_ptr_array_free(cand, TRUE);
+        return false;
+    }
+    g_ptr_array_free(sh->cur, TRUE);
+    sh->cur = cand;
+    sh->n_prefix = n_prefix;
+    return true;
+}
+
+/* Delta-debugging style: drop ever smaller chunks, latest first, while the
+ * rest still cannot be linearized; ends 1-minimal unless the budget ran
+ * out. Returns false if it stopped for the budget. */
+static bool shrink(struct shrinker *sh)
+{
+    guint chunk = sh->cur->len / 2 > 0 ? sh->cur->len / 2 : 1;
+    for (;;) {
+        if (sh->n_prefix < sh->cur->len)
+            try_candidate(sh,
+                          without_range(sh->cur, sh->n_prefix, sh->cur->len));
+        bool progress = false;
+        guint end = sh->cur->len;
+        while (end > 0 && sh->budget > 0) {
+            guint from = end > chunk ? end - chunk : 0;
+            if (try_candidate(sh, without_range(sh->cur, from, end))) {
+                progress = true;
+                break;
+            }
+            end = from;
+        }
+        if (sh->budget == 0)
+            return false;
+        if (progress) {
+            if (chunk > sh->cur->len / 2 && chunk > 1)
+                chunk = sh->cur->len / 2 > 0 ? sh->cur->len / 2 : 1;
+            continue;
+        }
+        if (chunk == 1)
+            return true;
+        chunk /= 2;
+    }
+}
+
+/* ---- explanations -------------------------------------------------------- */
+
+static void append_time(GString *out, uint64_t us)
+{
+    if (us % 1000 == 0)
+        g_string_append_printf(out, "%" G_GUINT64_FORMAT "ms", us / 1000);
+    else
+        g_string_append_printf(
+            out, "%" G_GUINT64_FORMAT ".%03" G_GUINT64_FORMAT "ms", us / 1000,
+            us % 1000);
+}
+
+/* Strings print bare when they are plain, else quoted and escaped. */
+static void append_str(GString *out, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p != '\0' && plain; p++)
+        plain = g_ascii_isgraph(*p) && *p != '"' && *p != '\\';
+    if (plain) {
+        g_string_append(out, s);
+        return;
+    }
+    char *e = g_strescape(s, NULL);
+    g_string_append_printf(out, "\"%s\"", e);
+    g_free(e);
+}
+
+static void append_window(GString *out, const struct sim_op *o)
+{
+    g_string_append_c(out, '[');
+    append_time(out, o->invoke_us);
+    g_string_append(out, ", ");
+    if (o->completed)
+        append_time(out, op_return_us(o));
+    else
+        g_string_append(out, "never completed");
+    g_string_append_c(out, ']');
+}
+
+/* "set x=1", "delete x", "get x returned 1", "get x found nothing". */
+static void append_action(GString *out, const struct sim_op *o)
+{
+    g_string_append(out, sim_kv_op_name(o->op));
+    g_string_append_c(out, ' ');
+    append_str(out, o->key);
+    if (o->op == SIM_KV_SET) {
+        g_string_append_c(out, '=');
+        append_str(out, o->value != NULL ? o->value : "");
+    } else if (o->op == SIM_KV_GET && o->completed) {
+        if (o->found) {
+            g_string_append(out, " returned ");
+            append_str(out, o->result != NULL ? o->result : "");
+        } else {
+            g_string_append(out, " found nothing");
+        }
+    }
+}
+
+static void append_op_line(GString *out, const struct sim_op *o)
+{
+    g_string_append_printf(
+        out, "  #%" G_GUINT64_FORMAT " client %" G_GUINT64_FORMAT " ", o->id,
+        o->client);
+    append_action(out, o);
+    g_string_append_c(out, ' ');
+    append_window(out, o);
+    g_string_append_c(out, '\n');
+}
+
+/* "a write of 1" / "a delete of x" for what a read saw. */
+static void append_seen(GString *out, const struct sim_op *r)
+{
+    if (r->found) {
+        g_string_append(out, "write of ");
+        append_str(out, r->result != NULL ? r->result : "");
+    } else {
+        g_string_append(out, "delete of ");
+        append_str(out, r->key);
+    }
+}
+
+/* Looks for a simple reason why read r cannot be placed: nothing wrote what
+ * it saw, that write came only later, or a completed write overwrote every
+ * earlier source before r began. Appends it and returns true if found. */
+static bool explain_read(GString *out,
+                         const GPtrArray *ops,
+                         const struct sim_op *r)
+{
+    const struct sim_op *first_source = NULL;
+    bool early_source = !r->found; /* the initial state: absent */
+    for (guint i = 0; i < ops->len; i++) {
+        const struct sim_op *w = g_ptr_array_index(ops, i);
+        if (!is_write(w) || !read_sees(r, w))
+            continue;
+        if (first_source == NULL)
+            first_source = w;
+        if (w->invoke_us <= op_return_us(r))
+            early_source = true;
+    }
+    if (r->found && first_source == NULL) {
+        append_action(out, r);
+        g_string_append(out, " at ");
+        append_window(out, r);
+        g_string_append(out, " but no operation wrote that value");
+        return true;
+    }
+    if (!early_source) {
+        append_action(out, r);
+        g_string_append(out, " at ");
+        append_window(out, r);
+        g_string_append(out, " but the first ");
+        append_seen(out, r);
+        g_string_append_printf(out, " (#%" G_GUINT64_FORMAT ") began only at ",
+                               first_source->id);
+        append_time(out, first_source->invoke_us);
+        return true;
+    }
+    /* A completed write w2 of another value, finished before r began, such
+     * that every source of r's value finished before w2 began or began after
+     * r finished. The latest such w2 is the most telling. */
+    const struct sim_op *best = NULL;
+    for (guint i = 0; i < ops->len; i++) {
+        const struct sim_op *w2 = g_ptr_array_index(ops, i);
+        if (!is_write(w2) || read_sees(r, w2) || !w2->completed ||
+            op_return_us(w2) >= r->invoke_us)
+            continue;
+        bool overwrites_all = true;
+        for (guint j = 0; j < ops->len && overwrites_all; j++) {
+            const struct sim_op *w = g_ptr_array_index(ops, j);
+            if (!is_write(w) || !read_sees(r, w))
+                continue;
+            bool before = w->completed && op_return_us(w) < w2->invoke_us;
+            bool after = w->invoke_us > op_return_us(r);
+            overwrites_all = before || after;
+        }
+        if (overwrites_all &&
+            (best == NULL || op_return_us(w2) > op_return_us(best)))
+            best = w2;
+    }
+    if (best == NULL)
+        return false;
+    append_action(out, r);
+    g_string_append(out, " at ");
+    append_window(out, r);
+    g_string_append(out, " but ");
+    append_action(out, best);
+    g_string_append_printf(out, " (#%" G_GUINT64_FORMAT ") completed at ",
+                           best->id);
+    append_time(out, op_return_us(best));
+    if (r->found) {
+        g_string_append(out, " and no later ");
+        append_seen(out, r);
+        g_string_append(out, " exists");
+    } else {
+        g_string_append(out, " and no later delete of ");
+        append_str(out, r->key);
+        g_string_append(out, " exists");
+    }
+    return true;
+}
+
+static void explain_violation(GString *out,
+                              const char *key,
+                              const GPtrArray *ops,
+                              bool shrunk_fully,
+                              uint64_t states)
+{
+    g_string_append(out, "key ");
+    append_str(out, key);
+    g_string_append_printf(out,
+                           ": these %u operations cannot be put in any order "
+                           "that respects their times and gives every read "
+                           "its result:\n",
+                           ops->len);
+    for (guint i = 0; i < ops->len && i < SIM_LIN_EXPLAIN_MAX_OPS; i++)
+        append_op_line(out, g_ptr_array_index(ops, i));
+    if (ops->len > SIM_LIN_EXPLAIN_MAX_OPS)
+        g_string_append_printf(out, "  ... and %u more\n",
+                               ops->len - SIM_LIN_EXPLAIN_MAX_OPS);
+    g_string_append(out, "why: ");
+    bool explained = false;
+    for (guint i = 0; i < ops->len && !explained; i++) {
+        const struct sim_op *r = g_ptr_array_index(ops, i);
+        if (r->op == SIM_KV_GET && r->completed)
+            explained = explain_read(out, ops, r);
+    }
+    if (!explained)
+        g_string_append(out,
+                        "every order consistent with the times leaves some "
+                        "read seeing a value the key did not hold then");
+    g_string_append_printf(out, " (%" G_GUINT64_FORMAT " search states)",
+                           states);
+    if (!shrunk_fully)
+        g_string_append(out,
+                        "; shrinking stopped at its budget, so the set "
+                        "may not be minimal");
+    g_string_append_c(out, '\n');
+}
+
+/* ---- the check ----------------------------------------------------------- */
+
+static gint compare_ops(gconstpointer a, gconstpointer b)
+{
+    const struct sim_op *x = *(const struct sim_op *const *)a;
+    const struct sim_op *y = *(const struct sim_op *const *)b;
+    if (x->invoke_us != y->invoke_us)
+        return x->invoke_us < y->invoke_us ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static gint compare_keys(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static uint32_t max_overlap(const struct lin_key *k)
+{
+    uint32_t open = 0, most = 0;
+    for (uint32_t e = 0; e < k->n_events; e++) {
+        if (k->events[e].kind != EV_CALL) {
+            open--;
+        } else if (++open > most) {
+            most = open;
+        }
+    }
+    return most;
+}
+
+static void report_set(struct sim_lin_report *report,
+                       enum sim_lin_verdict verdict,
+                       const char *key)
+{
+    report->verdict = verdict;
+    g_free(report->key);
+    report->key = key != NULL ? g_strdup(key) : NULL;
+}
+
+static void report_violation(struct sim_lin_report *report,
+                             const char *key,
+                             const GPtrArray *all,
+                             uint32_t n_prefix,
+                             uint64_t max_states,
+                             uint64_t states)
+{
+    struct shrinker sh = {
+        .cur = g_ptr_array_new(),
+        .max_states = max_states,
+        .budget = SIM_LIN_SHRINK_BUDGET,
+        .n_prefix = n_prefix,
+    };
+    for (guint i = 0; i < all->len; i++)
+        g_ptr_array_add(sh.cur, g_ptr_array_index(all, i));
+    bool full = shrink(&sh);
+
+    /* A violation outranks an earlier key's UNKNOWN: replace its text. */
+    report_set(report, SIM_LIN_VIOLATION, key);
+    g_array_set_size(report->op_ids, 0);
+    g_string_truncate(report->explanation, 0);
+    for (guint i = 0; i < sh.cur->len; i++) {
+        const struct sim_op *o = g_ptr_array_index(sh.cur, i);
+        g_array_append_val(report->op_ids, o->id);
+    }
+    explain_violation(report->explanation, key, sh.cur, full, states);
+    g_ptr_array_free(sh.cur, TRUE);
+}
+
+static void report_unknown(struct sim_lin_report *report,
+                           const char *key,
+                           const struct lin_key *k,
+                           uint64_t max_states)
+{
+    report_set(report, SIM_LIN_UNKNOWN, key);
+    g_string_append(report->explanation, "key ");
+    append_str(report->explanation, key);
+    g_string_append_printf(
+        report->explanation,
+        ": gave up after %" G_GUINT64_FORMAT
+        " search states (the bound) on %u operations with up to %u "
+        "overlapping; the history is neither shown linearizable nor shown "
+        "not to be; raise the bound or shorten the run\n",
+        max_states, k->n, max_overlap(k));
+}
+
+enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
+                                   uint64_t max_states,
+                                   struct sim_lin_report *report)
+{
+    struct sim_lin_report local = {0};
+    struct sim_lin_report *rep = report != NULL ? report : &local;
+    if (max_states == 0)
+        max_states = SIM_LIN_DEFAULT_MAX_STATES;
+
+    memset(rep, 0, sizeof *rep);
+    rep->verdict = SIM_LIN_OK;
+    rep->op_ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    rep->explanation = g_string_new(NULL);
+
+    /* Split per key; a GET that never completed constrains nothing. */
+    GHashTable *by_key = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    size_t n = sim_history_len(h);
+    for (size_t i = 0; i < n; i++) {
+        const struct sim_op *o = sim_history_op(h, i);
+        if (o->op == SIM_KV_GET && !o->completed)
+            continue;
+        GPtrArray *list = g_hash_table_lookup(by_key, o->key);
+        if (list == NULL) {
+            list = g_ptr_array_new();
+            g_hash_table_insert(by_key, o->key, list);
+        }
+        g_ptr_array_add(list, (gpointer)o);
+    }
+    GPtrArray *keys = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, by_key);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(keys, key);
+    g_ptr_array_sort(keys, compare_keys);
+
+    const char *unknown_key = NULL;
+    for (guint i = 0; i < keys->len; i++) {
+        const char *k = g_ptr_array_index(keys, i);
+        GPtrArray *list = g_hash_table_lookup(by_key, k);
+        g_ptr_array_sort(list, compare_ops);
+
+        struct lin_key lk;
+        lin_key_init(&lk, (const struct sim_op *const *)list->pdata, list->len);
+        uint64_t states = 0;
+        uint32_t n_prefix = 0;
+        enum lin_result r = lin_search_run(&lk, max_states, &states, &n_prefix);
+        rep->states_explored += states;
+
+        if (r == LIN_RESULT_FAIL) {
+            lin_key_clear(&lk);
+            report_violation(rep, k, list, n_prefix, max_states, states);
+            break;
+        }
+        if (r == LIN_RESULT_BOUND && unknown_key == NULL) {
+            unknown_key = k;
+            report_unknown(rep, k, &lk, max_states);
+        }
+        lin_key_clear(&lk);
+    }
+    if (rep->verdict == SIM_LIN_OK)
+        g_string_append_printf(rep->explanation,
+                               "%zu operations on %u keys are linearizable\n",
+                               n, keys->len);
+    g_ptr_array_free(keys, TRUE);
+    g_hash_table_destroy(by_key);
+
+    enum sim_lin_verdict verdict = rep->verdict;
+    sim_lin_report_clear(&local);
+    return verdict;
+}
