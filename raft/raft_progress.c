@@ -20,6 +20,7 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
     p->probe_paused = false;
     p->snapshot_index = 0;
     p->sent_at_heartbeat = 0;
+    p->match_at_heartbeat = 0;
     p->recent_active = false;
     window_clear(p);
 }
@@ -41,6 +42,7 @@ void raft_progress_become_replicate(struct raft_progress *p)
     p->probe_paused = false;
     p->snapshot_index = 0;
     p->sent_at_heartbeat = p->match_index;
+    p->match_at_heartbeat = p->match_index;
     window_clear(p);
 }
 

@@ -38,6 +38,9 @@ struct raft_progress
      * peer still has not acknowledged it at the next heartbeat, what was in
      * flight is taken as lost and the peer goes back to PROBE. */
     uint64_t sent_at_heartbeat;
+    /* REPLICATE: match_index when the previous heartbeat went out; a full
+     * window with no acknowledgement since then is also taken as lost. */
+    uint64_t match_at_heartbeat;
     uint64_t *inflight;    /* ring of inflight_cap last indexes, borrowed from
                               the core's buffer for its lifetime */
     size_t inflight_cap;   /* window size (config.max_inflight, at least 1) */

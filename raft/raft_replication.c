@@ -128,9 +128,10 @@ void raft_replication_send_all(struct raft *r)
 
 /* §5.2: the leader's periodic AppendEntries keep followers from campaigning
  * and carry the commit index. They also recover from loss: a PROBE peer gets
- * its probe again, a SNAPSHOT peer its snapshot, and a REPLICATE peer that
- * has not acknowledged what was in flight at the previous heartbeat goes
- * back to PROBE at match_index + 1. */
+ * its probe again, a SNAPSHOT peer its snapshot, and a REPLICATE peer goes
+ * back to PROBE at match_index + 1 when it has not acknowledged what was in
+ * flight at the previous heartbeat, or when its window is full and nothing
+ * was acknowledged since then. */
 void raft_replication_heartbeat(struct raft *r)
 {
     for (size_t i = 0; i < r->n_voters; i++) {
@@ -143,7 +144,9 @@ void raft_replication_heartbeat(struct raft *r)
             send_probe(r, p);
             break;
         case RAFT_PROGRESS_REPLICATE:
-            if (p->match_index < p->sent_at_heartbeat) {
+            if (p->match_index < p->sent_at_heartbeat ||
+                (raft_progress_window_full(p) &&
+                 p->match_index == p->match_at_heartbeat)) {
                 raft_progress_become_probe(p, p->match_index + 1);
                 send_probe(r, p);
                 break;
@@ -156,8 +159,9 @@ void raft_replication_heartbeat(struct raft *r)
                             ? p->match_index
                             : r->log.snapshot_index,
                         false);
-            p->sent_at_heartbeat = p->next_index - 1;
             raft_replication_send(r, p);
+            p->sent_at_heartbeat = p->next_index - 1;
+            p->match_at_heartbeat = p->match_index;
             break;
         case RAFT_PROGRESS_SNAPSHOT:
             raft_snapshot_send(r, p);
