@@ -1,0 +1,556 @@
+/* raftsim_run.c: `raftsim run FILE`: one scenario, a readable report and,
+ * on request, pictures.
+ *
+ * Invariant: the simulation is driven only by the scenario, the seed and the
+ * options that change what is recorded (trace file, recorded events, pause
+ * points for the log diagram and frames), none of which changes the run or
+ * its trace hash. Wall time is measured around the run for the report only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_run.h"
+#include "sim/cli/raftsim_cli.h"
+#include "viz/viz.h"
+
+/* Every node's log at one instant, owning the term arrays. */
+struct log_capture
+{
+    bool taken;
+    uint64_t at_us;
+    uint32_t n_nodes;
+    struct viz_log_node *nodes; /* n_nodes, owned */
+    uint64_t **terms;           /* n_nodes arrays, owned (g_free) */
+};
+
+static void log_capture_clear(struct log_capture *c)
+{
+    for (uint32_t i = 0; c->terms && i < c->n_nodes; i++)
+        g_free(c->terms[i]);
+    g_free(c->terms);
+    g_free(c->nodes);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Replaces *c with the logs of every node of `s` (borrowed) now. */
+static void log_capture_take(struct log_capture *c, struct sim *s)
+{
+    log_capture_clear(c);
+    uint32_t n = sim_n_nodes(s);
+    c->taken = true;
+    c->at_us = sim_now(s);
+    c->n_nodes = n;
+    c->nodes = g_new0(struct viz_log_node, n);
+    c->terms = g_new0(uint64_t *, n);
+    for (uint32_t id = 1; id <= n; id++) {
+        struct viz_log_node *v = &c->nodes[id - 1];
+        uint64_t first = 0;
+        v->n_entries = sim_log_terms(s, id, &first, &c->terms[id - 1]);
+        v->terms = c->terms[id - 1];
+        v->first_index = first;
+        v->alive = sim_alive(s, id);
+        v->role = v->alive ? sim_role(s, id) : RAFT_FOLLOWER;
+        v->term = sim_term(s, id);
+        v->commit_index = v->alive ? sim_commit_index(s, id) : 0;
+        v->snapshot_index = sim_snapshot_index(s, id);
+        /* The engine does not expose a snapshot's term yet. */
+        v->snapshot_term = 0;
+    }
+}
+
+static void log_view_of(const struct log_capture *c,
+                        const char *title,
+                        struct viz_log_view *view)
+{
+    view->title = title;
+    view->at_us = c->at_us;
+    view->n_nodes = c->n_nodes;
+    view->nodes = c->nodes;
+}
+
+/* The picture options and state shared with the pause callbacks. */
+struct run_ctx
+{
+    const char *title;
+    uint64_t seed;
+    uint64_t end_us;
+    struct viz_options viz;
+    /* --log-png at --at */
+    struct log_capture log;
+    /* --frames DIR --every D */
+    const char *frames_dir;
+    uint32_t frames_written;
+    int frames_error; /* the first viz error, VIZ_OK if none */
+};
+
+static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
+{
+    struct run_ctx *rc = ctx;
+    (void)time_us;
+    log_capture_take(&rc->log, s);
+}
+
+static void on_frame(struct sim *s, uint64_t time_us, void *ctx)
+{
+    struct run_ctx *rc = ctx;
+    if (rc->frames_error != VIZ_OK)
+        return;
+    struct log_capture cap = {0};
+    log_capture_take(&cap, s);
+    struct viz_log_view view;
+    log_view_of(&cap, rc->title, &view);
+    struct viz_run run = {
+        .title = rc->title,
+        .seed = rc->seed,
+        .trace_hash = sim_trace_hash(s),
+        .n_nodes = sim_n_nodes(s),
+        .end_us = rc->end_us,
+        .events = sim_trace_events(s),
+        .n_events = sim_trace_len(s),
+    };
+    rc->frames_error = viz_frame_write(rc->frames_dir, rc->frames_written,
+                                       time_us, &run, &rc->viz, &view);
+    if (rc->frames_error == VIZ_OK)
+        rc->frames_written++;
+    log_capture_clear(&cap);
+}
+
+/* "12.3ms", "1.250s", "850us". */
+static void append_duration(GString *out, uint64_t us)
+{
+    if (us < 1000)
+        g_string_append_printf(out, "%" PRIu64 "us", us);
+    else if (us < 1000000)
+        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "ms", us / 1000,
+                               (us % 1000) / 100);
+    else
+        scn_format_time(out, us);
+}
+
+static void print_summary(const struct scn_run_result *r,
+                          int64_t wall_us,
+                          bool verbose,
+                          bool color)
+{
+    struct sim *s = r->sim;
+    const char *bold = raftsim_color(color, RAFTSIM_COLOR_BOLD);
+    const char *dim = raftsim_color(color, RAFTSIM_COLOR_DIM);
+    const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
+    GString *t = g_string_new(NULL);
+
+    printf("%s%s%s\n", bold, r->title, reset);
+    g_string_truncate(t, 0);
+    scn_format_time(t, r->end_us);
+    printf("%s, seed %" PRIu64 ", %" PRIu32 " nodes, simulated %s in ",
+           r->file_name, r->seed, r->n_nodes, t->str);
+    g_string_truncate(t, 0);
+    append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
+    printf("%s wall time, %" PRIu64 " events\n", t->str, r->events);
+
+    printf("\n%sLeaders%s\n", bold, reset);
+    if (r->leaders->len == 0)
+        printf("  none elected\n");
+    for (guint i = 0; i < r->leaders->len; i++) {
+        const struct scn_leader_term *l =
+            &g_array_index(r->leaders, struct scn_leader_term, i);
+        g_string_truncate(t, 0);
+        scn_format_time(t, l->since_us);
+        printf("  term %-4" PRIu64 " n%-3" PRIu32 " from %s\n", l->term,
+               l->node, t->str);
+    }
+
+    uint64_t commit_max = 0, applied_max = 0;
+    for (uint32_t id = 1; id <= r->n_nodes; id++) {
+        if (sim_commit_index(s, id) > commit_max)
+            commit_max = sim_commit_index(s, id);
+        if (sim_applied(s, id) > applied_max)
+            applied_max = sim_applied(s, id);
+    }
+    struct sim_counters cnt;
+    sim_counters(s, &cnt);
+    printf("\n%sLog%s\n", bold, reset);
+    printf(
+        "  %" PRIu64 " entries committed (%" PRIu64
+        " client commands applied), %" PRIu64 " crashes, %" PRIu64
+        " restarts\n",
+        cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max,
+        applied_max, cnt.crashes, cnt.restarts);
+
+    struct sim_msg_counters mc[RAFT_MSG_TYPE_COUNT];
+    sim_msg_counters(s, mc);
+    printf("\n%sMessages%s %-22s %10s %10s %10s %10s\n", bold, reset, "",
+           "sent", "delivered", "dropped", "duplicated");
+    for (int ty = 1; ty < RAFT_MSG_TYPE_COUNT; ty++) {
+        if (mc[ty].sent == 0)
+            continue;
+        printf("  %-29s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+               "\n",
+               raft_message_type_name((enum raft_message_type)ty), mc[ty].sent,
+               mc[ty].delivered, mc[ty].dropped, mc[ty].duplicated);
+    }
+    printf("  %-29s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
+           "total", mc[0].sent, mc[0].delivered, mc[0].dropped,
+           mc[0].duplicated);
+
+    printf("\n%sClients%s\n", bold, reset);
+    printf("  %" PRIu64 " requests, %" PRIu64 " completed", r->requests_invoked,
+           r->requests_completed);
+    if (r->requests_completed) {
+        g_string_truncate(t, 0);
+        g_string_append(t, "; latency p50 ");
+        append_duration(t, r->latency_us_p50);
+        g_string_append(t, ", p90 ");
+        append_duration(t, r->latency_us_p90);
+        g_string_append(t, ", p99 ");
+        append_duration(t, r->latency_us_p99);
+        g_string_append(t, ", max ");
+        append_duration(t, r->latency_us_max);
+        printf("%s", t->str);
+    }
+    printf("\n");
+
+    printf("\n%sChecks%s\n", bold, reset);
+    printf("  %" PRIu64 " passed, %" PRIu64 " failed", r->checks_passed,
+           r->checks_failed);
+    if (r->checks_skipped)
+        printf(", %" PRIu64 " skipped", r->checks_skipped);
+    if (r->actions_skipped)
+        printf("; %" PRIu64 " actions skipped", r->actions_skipped);
+    printf("\n");
+    if (verbose) {
+        size_t n = sim_trace_len(s);
+        const struct sim_trace_event *ev = sim_trace_events(s);
+        for (size_t i = 0; i < n; i++) {
+            if (ev[i].kind != SIM_TRACE_CHECK && ev[i].kind != SIM_TRACE_NOTE)
+                continue;
+            g_string_truncate(t, 0);
+            scn_format_time(t, ev[i].time_us);
+            const char *tag = ev[i].kind == SIM_TRACE_NOTE ? "note"
+                              : ev[i].ok                   ? "ok  "
+                                                           : "FAIL";
+            printf("  %s%-10s%s %s %s\n", dim, t->str, reset, tag,
+                   ev[i].text ? ev[i].text : "");
+        }
+    }
+    const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
+    for (guint i = 0; i < r->failures->len; i++) {
+        char *line = scn_failure_format(r, g_ptr_array_index(r->failures, i));
+        printf("  %sFAIL%s %s\n", red, reset, line);
+        g_free(line);
+    }
+    const char *yellow = raftsim_color(color, RAFTSIM_COLOR_YELLOW);
+    for (guint i = 0; i < r->warnings->len; i++)
+        printf("  %swarning%s %s\n", yellow, reset,
+               (const char *)g_ptr_array_index(r->warnings, i));
+    if (r->violation && verbose) {
+        printf("\n");
+        fflush(stdout);
+        sim_failure_print(sim_failure(s), stdout);
+    }
+
+    printf("\n%sLinearizability%s ", bold, reset);
+    if (!r->lin_checked)
+        printf("not checked (a safety property failed first)\n");
+    else if (r->lin_verdict == SIM_LIN_OK)
+        printf("ok (%zu operations)\n",
+               sim_get_history(s) ? sim_history_len(sim_get_history(s)) : 0);
+    else if (r->lin_verdict == SIM_LIN_UNKNOWN)
+        printf("unknown (search bound reached; not a failure)\n");
+    else
+        printf("VIOLATED: %s\n", r->lin_explanation);
+    printf("%sTrace hash%s      %016" PRIx64 "\n", bold, reset, r->trace_hash);
+    printf("\n%s%s%s %s\n",
+           raftsim_color(color,
+                         r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED),
+           r->passed ? "PASS" : "FAIL", reset, r->file_name);
+    g_string_free(t, TRUE);
+}
+
+/* Writes the timeline into `path` in `format`; false (and a complaint) on
+ * failure. */
+static bool write_timeline(const struct scn_run_result *r,
+                           const struct viz_options *base,
+                           enum viz_format format,
+                           const char *path,
+                           bool quiet)
+{
+    struct viz_options o = *base;
+    o.format = format;
+    struct viz_run run = {
+        .title = r->title,
+        .seed = r->seed,
+        .trace_hash = r->trace_hash,
+        .n_nodes = r->n_nodes,
+        .end_us = r->end_us,
+        .events = sim_trace_events(r->sim),
+        .n_events = sim_trace_len(r->sim),
+    };
+    int rc = viz_timeline_write(&run, &o, path);
+    if (rc != VIZ_OK) {
+        raftsim_complain("run", "%s: %s", path, viz_strerror(rc));
+        return false;
+    }
+    if (!quiet)
+        printf("timeline: %s\n", path);
+    return true;
+}
+
+int raftsim_run_main(int argc, char **argv)
+{
+    gchar *seed_text = NULL, *trace_path = NULL, *png = NULL, *svg = NULL,
+          *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
+          *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
+          *every_text = NULL;
+    gboolean quiet = FALSE, verbose = FALSE;
+    gint width = 0;
+    GOptionEntry entries[] = {
+        {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
+         "Use seed N instead of the file's", "N"},
+        {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path,
+         "Write every event as JSON lines to FILE", "FILE.jsonl"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+         "Print only PASS or the failures", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Also print every check, skipped step and the violation report", NULL},
+        {"png", 0, 0, G_OPTION_ARG_FILENAME, &png,
+         "Draw the timeline as PNG into OUT", "OUT.png"},
+        {"svg", 0, 0, G_OPTION_ARG_FILENAME, &svg,
+         "Draw the timeline as SVG into OUT", "OUT.svg"},
+        {"pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf,
+         "Draw the timeline as PDF into OUT", "OUT.pdf"},
+        {"messages", 'm', 0, G_OPTION_ARG_STRING, &messages,
+         "Messages drawn: all, no-heartbeats or none (default: by density)",
+         "WHICH"},
+        {"from", 0, 0, G_OPTION_ARG_STRING, &from_text,
+         "Timeline window start, e.g. 1.5s", "T"},
+        {"to", 0, 0, G_OPTION_ARG_STRING, &to_text,
+         "Timeline window end, e.g. 3s", "T"},
+        {"width", 'w', 0, G_OPTION_ARG_INT, &width,
+         "Timeline width in pixels (default: from the content)", "PX"},
+        {"log-png", 0, 0, G_OPTION_ARG_FILENAME, &log_png,
+         "Draw every node's log as PNG into OUT", "OUT.png"},
+        {"at", 0, 0, G_OPTION_ARG_STRING, &at_text,
+         "Virtual time of the log diagram (default: the end)", "T"},
+        {"frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
+         "Write timeline and log frames into DIR (with --every)", "DIR"},
+        {"every", 0, 0, G_OPTION_ARG_STRING, &every_text,
+         "Virtual time between frames, e.g. 100ms", "D"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *ctx = g_option_context_new("FILE - run one scenario");
+    g_option_context_set_summary(
+        ctx,
+        "Runs the scenario FILE and prints what happened: leaders, log,\n"
+        "messages, clients, checks, linearizability and the trace hash.\n"
+        "Exit status: 0 passed, 1 a check or safety property failed,\n"
+        "2 invalid input or command line.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+
+    int status = RAFTSIM_EXIT_INVALID;
+    GError *err = NULL;
+    FILE *trace = NULL;
+    struct scn_scenario *sc = NULL;
+    struct scn_run_result *res = NULL;
+    GPtrArray *diags = scn_diags_new();
+    struct run_ctx rc = {0};
+    uint64_t seed = 0, at_us = 0, every_us = 0;
+    viz_options_init(&rc.viz);
+
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        raftsim_complain("run", "%s", err->message);
+        g_error_free(err);
+        goto out;
+    }
+    if (argc != 2) {
+        raftsim_complain("run", argc < 2
+                                    ? "no scenario file given (see --help)"
+                                    : "exactly one scenario file expected");
+        goto out;
+    }
+    if (quiet && verbose) {
+        raftsim_complain("run", "--quiet and --verbose exclude each other");
+        goto out;
+    }
+    if (seed_text && !raftsim_parse_u64(seed_text, &seed)) {
+        raftsim_complain("run", "--seed: not an unsigned integer: %s",
+                         seed_text);
+        goto out;
+    }
+    if (messages && !viz_messages_parse(messages, &rc.viz.messages)) {
+        raftsim_complain("run",
+                         "--messages: expected all, no-heartbeats or none, "
+                         "not %s",
+                         messages);
+        goto out;
+    }
+    if (from_text && !raftsim_parse_duration(from_text, &rc.viz.from_us)) {
+        raftsim_complain("run", "--from: not a duration like 1.5s: %s",
+                         from_text);
+        goto out;
+    }
+    if (to_text && !raftsim_parse_duration(to_text, &rc.viz.to_us)) {
+        raftsim_complain("run", "--to: not a duration like 3s: %s", to_text);
+        goto out;
+    }
+    if (to_text && rc.viz.to_us <= rc.viz.from_us) {
+        raftsim_complain("run", "--to must be after --from");
+        goto out;
+    }
+    if (width < 0) {
+        raftsim_complain("run", "--width must be positive");
+        goto out;
+    }
+    rc.viz.width_px = width;
+    if (at_text && !raftsim_parse_duration(at_text, &at_us)) {
+        raftsim_complain("run", "--at: not a duration like 2s: %s", at_text);
+        goto out;
+    }
+    if (at_text && !log_png)
+        raftsim_complain("run", "note: --at only matters with --log-png");
+    if ((frames_dir != NULL) != (every_text != NULL)) {
+        raftsim_complain("run", "--frames and --every go together");
+        goto out;
+    }
+    if (every_text &&
+        (!raftsim_parse_duration(every_text, &every_us) || every_us == 0)) {
+        raftsim_complain("run", "--every: not a positive duration: %s",
+                         every_text);
+        goto out;
+    }
+
+    const char *path = argv[1];
+    sc = raftsim_load(path, diags);
+    if (!sc) {
+        scn_diags_print(diags, stderr);
+        goto out;
+    }
+    if (trace_path) {
+        trace = fopen(trace_path, "w");
+        if (!trace) {
+            raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
+            goto out;
+        }
+    }
+    if (frames_dir && g_mkdir_with_parents(frames_dir, 0755) != 0) {
+        raftsim_complain("run", "%s: %s", frames_dir, g_strerror(errno));
+        goto out;
+    }
+
+    bool pictures = png || svg || pdf || log_png || frames_dir;
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.has_seed = seed_text != NULL;
+    o.seed = seed;
+    o.trace_jsonl = trace;
+    o.record_events = true;
+    rc.title = sc->title;
+    rc.seed = o.has_seed ? seed : sc->seed;
+    rc.end_us = sc->run_us;
+    if (log_png) {
+        o.on_pause = on_log_pause;
+        o.pause_at_us = at_text ? at_us : sc->run_us;
+        o.pause_ctx = &rc;
+    }
+    if (frames_dir) {
+        rc.frames_dir = frames_dir;
+        o.on_tick = on_frame;
+        o.tick_every_us = every_us;
+        o.tick_ctx = &rc;
+    }
+    (void)pictures;
+
+    int64_t wall_start = g_get_monotonic_time();
+    if (scn_run(sc, &o, &res) != SCN_OK) {
+        fprintf(stderr, "%s: error: the engine refused this configuration\n",
+                path);
+        goto out;
+    }
+    int64_t wall_us = g_get_monotonic_time() - wall_start;
+    if (trace) {
+        if (fclose(trace) != 0) {
+            trace = NULL;
+            raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
+            goto out;
+        }
+        trace = NULL;
+    }
+
+    bool color = raftsim_use_color(stdout);
+    if (quiet) {
+        for (guint i = 0; i < res->failures->len; i++) {
+            char *line =
+                scn_failure_format(res, g_ptr_array_index(res->failures, i));
+            printf("FAIL %s\n", line);
+            g_free(line);
+        }
+        if (res->passed)
+            printf("PASS %s\n", res->file_name);
+    } else {
+        print_summary(res, wall_us, verbose, color);
+    }
+
+    bool pictures_ok = true;
+    if (png)
+        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_PNG, png, quiet);
+    if (svg)
+        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_SVG, svg, quiet);
+    if (pdf)
+        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_PDF, pdf, quiet);
+    if (log_png) {
+        /* A run stopped early (a violation) never reached --at. */
+        if (!rc.log.taken)
+            log_capture_take(&rc.log, res->sim);
+        struct viz_log_view view;
+        log_view_of(&rc.log, res->title, &view);
+        int vrc = viz_log_write(&view, VIZ_FORMAT_PNG, log_png);
+        if (vrc != VIZ_OK) {
+            raftsim_complain("run", "%s: %s", log_png, viz_strerror(vrc));
+            pictures_ok = false;
+        } else if (!quiet) {
+            GString *t = g_string_new(NULL);
+            scn_format_time(t, rc.log.at_us);
+            printf("log diagram at %s: %s\n", t->str, log_png);
+            g_string_free(t, TRUE);
+        }
+    }
+    if (frames_dir) {
+        if (rc.frames_error != VIZ_OK) {
+            raftsim_complain("run", "%s: %s", frames_dir,
+                             viz_strerror(rc.frames_error));
+            pictures_ok = false;
+        } else if (!quiet) {
+            printf("frames: %" PRIu32 " in %s\n", rc.frames_written,
+                   frames_dir);
+        }
+    }
+    fflush(stdout);
+    if (!pictures_ok)
+        status = RAFTSIM_EXIT_INVALID;
+    else
+        status = res->passed ? RAFTSIM_EXIT_OK : RAFTSIM_EXIT_FAILED;
+
+out:
+    if (trace)
+        fclose(trace);
+    log_capture_clear(&rc.log);
+    scn_run_result_free(res);
+    scn_scenario_free(sc);
+    g_ptr_array_free(diags, TRUE);
+    g_option_context_free(ctx);
+    g_free(seed_text);
+    g_free(trace_path);
+    g_free(png);
+    g_free(svg);
+    g_free(pdf);
+    g_free(messages);
+    g_free(from_text);
+    g_free(to_text);
+    g_free(log_png);
+    g_free(at_text);
+    g_free(frames_dir);
+    g_free(every_text);
+    return status;
+}
