@@ -10,17 +10,16 @@
  * Safety) and the state digest after applying through it. Each hook touches
  * only the entries it is told about, so its cost does not depend on the
  * length of the log or of the run. The table is trimmed below the lowest
- * snapshot point of any node; a node that falls back to an older snapshot
- * (its latest snapshot write was lost in a crash) re-anchors its chain from
- * the few earlier snapshot points each node remembers, and is checked again
- * from the trim point on.
+ * snapshot point of any node. A node that falls back to an older snapshot
+ * below that point (its latest snapshot writes were lost in a crash) keeps
+ * placeholder chains until its entry at the trim point adopts the chain the
+ * table records there, and is checked from there on.
  */
 #include "sim/sim_safety.h"
 
 #include <glib.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <string.h>
 
 /* ---- digests ----
  *
@@ -95,6 +94,7 @@ struct anchor
     uint64_t index;
     uint64_t term;
     uint64_t chain;
+    bool trusted; /* false: the chain is unknown (see trusted_from) */
 };
 
 struct node_log
@@ -102,6 +102,11 @@ struct node_log
     struct anchor snap; /* entries up to snap.index are compacted away */
     GArray *links;      /* struct chain_link; index i at start + i - snap - 1 */
     guint start;        /* links dropped from the front, not yet reclaimed */
+    /* Chains at indices from here on are real; below it they are
+     * placeholders, left by a restart from a snapshot point whose chain
+     * nothing remembered, until an entry's chain can be adopted from the
+     * cluster's records. UINT64_MAX: no real chain yet. */
+    uint64_t trusted_from;
 };
 
 static uint64_t log_last(const struct node_log *l)
@@ -109,26 +114,22 @@ static uint64_t log_last(const struct node_log *l)
     return l->snap.index + (l->links->len - l->start);
 }
 
-/* The term and chain at index; false if compacted away or past the end.
- * Index 0 and the snapshot point itself are answered from the anchor. */
-static bool log_at(const struct node_log *l,
-                   uint64_t index,
-                   uint64_t *term,
-                   uint64_t *chain)
+/* The term and chain at index (snap.index <= index <= last), whether or not
+ * the chain is trusted. The snapshot point is answered from the anchor. */
+static void log_raw(const struct node_log *l,
+                    uint64_t index,
+                    uint64_t *term,
+                    uint64_t *chain)
 {
-    if (index < l->snap.index || index > log_last(l)) {
-        return false;
-    }
     if (index == l->snap.index) {
         *term = l->snap.term;
         *chain = l->snap.chain;
-        return true;
+        return;
     }
     const struct chain_link *k = &g_array_index(
         l->links, struct chain_link, l->start + (index - l->snap.index - 1));
     *term = k->term;
     *chain = k->chain;
-    return true;
 }
 
 /* Keeps entries up to last (at least the snapshot point). */
@@ -139,6 +140,9 @@ static void log_truncate(struct node_log *l, uint64_t last)
     }
     if (last < log_last(l)) {
         g_array_set_size(l->links, l->start + (guint)(last - l->snap.index));
+    }
+    if (last < l->trusted_from) {
+        l->trusted_from = UINT64_MAX;
     }
 }
 
@@ -154,9 +158,14 @@ static void log_compact(struct node_log *l, uint64_t index)
 {
     uint64_t term = 0;
     uint64_t chain = 0;
-    log_at(l, index, &term, &chain);
+    log_raw(l, index, &term, &chain);
+    bool trusted = index >= l->trusted_from;
     l->start += (guint)(index - l->snap.index);
-    l->snap = (struct anchor){.index = index, .term = term, .chain = chain};
+    l->snap = (struct anchor){
+        .index = index, .term = term, .chain = chain, .trusted = trusted};
+    if (trusted) {
+        l->trusted_from = index;
+    }
     if (l->start > 64 && l->start * 2 > l->links->len) {
         g_array_remove_range(l->links, 0, l->start);
         l->start = 0;
@@ -168,10 +177,8 @@ static void log_reset(struct node_log *l, struct anchor snap)
     g_array_set_size(l->links, 0);
     l->start = 0;
     l->snap = snap;
+    l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
 }
-
-/* How many earlier snapshot points per node stay restorable. */
-#define SAFETY_OLDER_SNAPSHOTS 8
 
 struct safety_node
 {
@@ -179,19 +186,7 @@ struct safety_node
     uint64_t term;         /* the latest term reported by on_role */
     uint64_t commit_index; /* volatile: 0 after a crash */
     struct node_log log;
-    /* The snapshot points before the current one, in the order they were
-     * left: a node whose latest snapshot writes were lost restarts from one
-     * of them, possibly below the trim point, and finds its chain here. */
-    struct anchor older[SAFETY_OLDER_SNAPSHOTS];
 };
-
-/* Remembers the node's current snapshot point before it changes. */
-static void node_push_older(struct safety_node *n)
-{
-    memmove(&n->older[0], &n->older[1],
-            sizeof n->older[0] * (SAFETY_OLDER_SNAPSHOTS - 1));
-    n->older[SAFETY_OLDER_SNAPSHOTS - 1] = n->log.snap;
-}
 
 /* ---- the global per-index table ---- */
 
@@ -202,31 +197,34 @@ enum slot_flag {
     SLOT_STATE = 1u << 3,     /* s_* set */
 };
 
+/* An entry some node held: its term, the chain through it, the digest of
+ * the entry itself (0: unknown, for a snapshot point) and who held it first.
+ */
+struct term_chain
+{
+    uint64_t term;
+    uint64_t chain;
+    uint64_t digest;
+    uint32_t node;
+};
+
 /* What is known about one log index across the cluster. */
 struct index_slot
 {
-    uint64_t lm_term;  /* the first (term, chain) seen at this index */
-    uint64_t lm_chain; /* further terms live in sim_safety.extra_terms */
-    uint64_t c_term;   /* the committed entry's term and chain */
+    struct term_chain lm; /* the first entry seen here; entries of other
+                             terms live in sim_safety.extra_terms */
+    uint64_t c_term;      /* the committed entry's term and chain */
     uint64_t c_chain;
     uint64_t a_term; /* the first entry applied here: term, entry digest */
     uint64_t a_digest;
     uint64_t s_digest; /* state digest after applying through this index */
-    uint32_t lm_node;  /* the node that reported each of the above first */
-    uint32_t c_node;
+    uint32_t c_node;   /* the node that reported each of these first */
     uint32_t a_node;
     uint32_t s_node;
     uint32_t flags; /* enum slot_flag */
 };
 
-/* A further (term, chain) seen at one index; rare (conflicting suffixes). */
-struct term_chain
-{
-    uint64_t term;
-    uint64_t chain;
-    uint32_t node;
-};
-
+/* Entries of further terms at one index; rare (conflicting suffixes). */
 struct extra_terms
 {
     uint64_t index; /* the hash key points here */
@@ -301,6 +299,7 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
     s->nodes = g_new0(struct safety_node, (gsize)n_nodes + 1);
     for (uint32_t i = 1; i <= n_nodes; i++) {
         s->nodes[i].role = RAFT_FOLLOWER;
+        s->nodes[i].log.snap.trusted = true;
         s->nodes[i].log.links =
             g_array_new(FALSE, FALSE, sizeof(struct chain_link));
     }
@@ -409,29 +408,64 @@ static struct index_slot *slot_get(struct sim_safety *s, uint64_t index)
                           s->slot_start + (guint)off);
 }
 
+/* The entry of this term recorded at index (slot's), or NULL. */
+static struct term_chain *lm_find(struct sim_safety *s,
+                                  struct index_slot *slot,
+                                  uint64_t index,
+                                  uint64_t term)
+{
+    if (!(slot->flags & SLOT_LOG)) {
+        return NULL;
+    }
+    if (slot->lm.term == term) {
+        return &slot->lm;
+    }
+    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
+    for (guint i = 0; x != NULL && i < x->items->len; i++) {
+        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
+        if (tc->term == term) {
+            return tc;
+        }
+    }
+    return NULL;
+}
+
+static bool lm_violation(struct sim_safety *s,
+                         uint32_t node,
+                         const struct term_chain *other,
+                         uint64_t index)
+{
+    return violate(
+        s, SIM_PROP_LOG_MATCHING, node, other->node, other->term, index,
+        "n%u and n%u both hold an entry at index %" PRIu64 " with term %" PRIu64
+        ", but their logs differ at or before it.",
+        node, other->node, index, other->term);
+}
+
 /* Log Matching: the same (index, term) must carry the same chain on every
  * node that ever held it (§5.3: a leader creates at most one entry per index
- * in its term, and AppendEntries' consistency check extends the prefix). */
+ * in its term, and AppendEntries' consistency check extends the prefix).
+ * digest 0: a snapshot point, whose entry is not known. */
 static bool lm_register(struct sim_safety *s,
                         uint32_t node,
                         uint64_t index,
                         uint64_t term,
-                        uint64_t chain)
+                        uint64_t chain,
+                        uint64_t digest)
 {
     if (index == 0 || index < s->base) {
         return true;
     }
     struct index_slot *slot = slot_get(s, index);
+    struct term_chain mine = {
+        .term = term, .chain = chain, .digest = digest, .node = node};
     if (!(slot->flags & SLOT_LOG)) {
         slot->flags |= SLOT_LOG;
-        slot->lm_term = term;
-        slot->lm_chain = chain;
-        slot->lm_node = node;
+        slot->lm = mine;
         return true;
     }
-    uint64_t other_chain = slot->lm_chain;
-    uint32_t other_node = slot->lm_node;
-    if (slot->lm_term != term) {
+    struct term_chain *tc = lm_find(s, slot, index, term);
+    if (tc == NULL) {
         struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
         if (x == NULL) {
             x = g_new0(struct extra_terms, 1);
@@ -442,56 +476,31 @@ static bool lm_register(struct sim_safety *s,
                 s->extra_min_index = index;
             }
         }
-        struct term_chain *found = NULL;
-        for (guint i = 0; i < x->items->len; i++) {
-            struct term_chain *tc =
-                &g_array_index(x->items, struct term_chain, i);
-            if (tc->term == term) {
-                found = tc;
-                break;
-            }
-        }
-        if (found == NULL) {
-            struct term_chain tc = {.term = term, .chain = chain, .node = node};
-            g_array_append_val(x->items, tc);
-            return true;
-        }
-        other_chain = found->chain;
-        other_node = found->node;
+        g_array_append_val(x->items, mine);
+        return true;
     }
-    if (other_chain != chain) {
-        return violate(s, SIM_PROP_LOG_MATCHING, node, other_node, term, index,
-                       "n%u and n%u both hold an entry at index %" PRIu64
-                       " with term %" PRIu64
-                       ", but their logs differ at or before it.",
-                       node, other_node, index, term);
+    if (tc->chain != chain) {
+        return lm_violation(s, node, tc, index);
+    }
+    if (tc->digest == 0) {
+        tc->digest = digest;
     }
     return true;
 }
 
-/* The chain some node or commit already gives (index, term), if any. */
+/* The chain some node already gives (index, term), if any. */
 static bool lm_lookup(struct sim_safety *s,
                       uint64_t index,
                       uint64_t term,
                       uint64_t *chain)
 {
     struct index_slot *slot = slot_find(s, index);
-    if (slot == NULL || !(slot->flags & SLOT_LOG)) {
+    struct term_chain *tc = slot != NULL ? lm_find(s, slot, index, term) : NULL;
+    if (tc == NULL) {
         return false;
     }
-    if (slot->lm_term == term) {
-        *chain = slot->lm_chain;
-        return true;
-    }
-    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
-    for (guint i = 0; x != NULL && i < x->items->len; i++) {
-        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
-        if (tc->term == term) {
-            *chain = tc->chain;
-            return true;
-        }
-    }
-    return false;
+    *chain = tc->chain;
+    return true;
 }
 
 /* Leader Completeness for one leader against the entry committed at index. */
@@ -515,12 +524,14 @@ static bool check_leader_has(struct sim_safety *s,
             "at index %" PRIu64 ".",
             leader, n->term, index, slot->c_term, slot->c_node, last);
     }
+    if (index < n->log.snap.index) {
+        return true; /* inside the leader's snapshot */
+    }
     uint64_t term = 0;
     uint64_t chain = 0;
-    if (!log_at(&n->log, index, &term, &chain)) {
-        return true; /* covered by the leader's snapshot */
-    }
-    if (chain != slot->c_chain) {
+    log_raw(&n->log, index, &term, &chain);
+    bool trusted = index >= n->log.trusted_from;
+    if (trusted ? chain != slot->c_chain : term != slot->c_term) {
         return violate(s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node,
                        n->term, index,
                        "Leader n%u of term %" PRIu64 " holds term %" PRIu64
@@ -548,20 +559,27 @@ static uint64_t committed_by_term(const struct sim_safety *s, uint64_t term)
 /* Records that node holds (term, chain) committed at index, knowing it in
  * commit_term (its current term: the commit was decided in that term or
  * earlier). Two different committed entries at one index break State Machine
- * Safety: at least one node would apply the wrong one. */
-static bool record_commit(struct sim_safety *s,
-                          uint32_t node,
-                          uint64_t index,
-                          uint64_t term,
-                          uint64_t chain,
-                          uint64_t commit_term)
+ * Safety: at least one node would apply the wrong one. If the chain is only
+ * a placeholder (!trusted), just the term is compared and nothing recorded.
+ */
+static bool record_commit_of(struct sim_safety *s,
+                             uint32_t node,
+                             uint64_t index,
+                             uint64_t term,
+                             uint64_t chain,
+                             bool trusted,
+                             uint64_t commit_term)
 {
     if (index == 0 || index < s->base) {
         return true;
     }
-    struct index_slot *slot = slot_get(s, index);
+    struct index_slot *slot =
+        trusted ? slot_get(s, index) : slot_find(s, index);
+    if (slot == NULL) {
+        return true;
+    }
     if (slot->flags & SLOT_COMMITTED) {
-        if (slot->c_chain != chain) {
+        if (trusted ? slot->c_chain != chain : slot->c_term != term) {
             return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node,
                            term, index,
                            "n%u committed term %" PRIu64 " at index %" PRIu64
@@ -569,6 +587,9 @@ static bool record_commit(struct sim_safety *s,
                            ", or their logs differ before it.",
                            node, term, index, slot->c_node, slot->c_term);
         }
+        return true;
+    }
+    if (!trusted) {
         return true;
     }
     slot->flags |= SLOT_COMMITTED;
@@ -591,6 +612,16 @@ static bool record_commit(struct sim_safety *s,
         }
     }
     return true;
+}
+
+static bool record_commit(struct sim_safety *s,
+                          uint32_t node,
+                          uint64_t index,
+                          uint64_t term,
+                          uint64_t chain,
+                          uint64_t commit_term)
+{
+    return record_commit_of(s, node, index, term, chain, true, commit_term);
 }
 
 /* ---- trimming ---- */
@@ -705,6 +736,66 @@ bool sim_safety_on_role(struct sim_safety *s,
     return true;
 }
 
+/* After a placeholder prefix that ends below the trim point, the entry at
+ * index takes the chain recorded for its (index, term), if any: every entry
+ * before it is committed and compacted away everywhere. Returns false on a
+ * violation; *adopted tells whether a chain was found. */
+static bool adopt_chain(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t index,
+                        const struct raft_entry *e,
+                        uint64_t *chain,
+                        bool *adopted)
+{
+    *adopted = false;
+    struct index_slot *slot = slot_find(s, index);
+    if (index - 1 >= s->base || slot == NULL) {
+        return true;
+    }
+    struct term_chain *tc = lm_find(s, slot, index, e->term);
+    if (tc != NULL) {
+        if (tc->digest != 0 && tc->digest != entry_digest(e)) {
+            return lm_violation(s, node, tc, index);
+        }
+        *chain = tc->chain;
+        *adopted = true;
+    } else if ((slot->flags & SLOT_COMMITTED) && slot->c_term == e->term) {
+        *chain = slot->c_chain;
+        *adopted = true;
+    }
+    return true;
+}
+
+/* Appends entry at the node's last index + 1 and checks Log Matching there.
+ * After a placeholder prefix the entry adopts the chain recorded for its
+ * (index, term), or becomes a placeholder itself. */
+static bool append_entry(struct sim_safety *s,
+                         uint32_t node,
+                         const struct raft_entry *e)
+{
+    struct node_log *l = &s->nodes[node].log;
+    uint64_t i = log_last(l) + 1;
+    uint64_t prev_term = 0;
+    uint64_t prev = 0;
+    uint64_t chain = 0;
+    uint64_t digest = entry_digest(e);
+    if (i - 1 >= l->trusted_from) {
+        log_raw(l, i - 1, &prev_term, &prev);
+        chain = chain_next(prev, i, e->term, digest);
+        log_push(l, e->term, chain);
+        return lm_register(s, node, i, e->term, chain, digest);
+    }
+    bool adopted = false;
+    if (!adopt_chain(s, node, i, e, &chain, &adopted)) {
+        return false;
+    }
+    if (adopted) {
+        l->trusted_from = i;
+    }
+    log_push(l, e->term, chain);
+    return true;
+}
+
 bool sim_safety_on_log_write(struct sim_safety *s,
                              uint32_t node,
                              uint64_t index,
@@ -736,17 +827,8 @@ bool sim_safety_on_log_write(struct sim_safety *s,
     }
     log_truncate(l, index - 1);
     for (size_t k = 0; k < n; k++) {
-        uint64_t i = index + k;
-        if (i <= l->snap.index) {
-            continue; /* already inside the snapshot */
-        }
-        uint64_t prev_term = 0;
-        uint64_t prev = 0;
-        log_at(l, i - 1, &prev_term, &prev);
-        uint64_t chain =
-            chain_next(prev, i, entries[k].term, entry_digest(&entries[k]));
-        log_push(l, entries[k].term, chain);
-        if (!lm_register(s, node, i, entries[k].term, chain)) {
+        if (index + k > l->snap.index && /* else inside the snapshot */
+            !append_entry(s, node, &entries[k])) {
             return false;
         }
     }
@@ -754,14 +836,16 @@ bool sim_safety_on_log_write(struct sim_safety *s,
 }
 
 /* The chain at a snapshot point (index, term), taken from what the cluster
- * already knows about that index, else a fresh seed. */
+ * already knows about that index; else a fresh seed if nothing else can
+ * hold that index, or untrusted below the trim point. */
 static bool snapshot_anchor(struct sim_safety *s,
                             uint32_t node,
                             uint64_t index,
                             uint64_t term,
                             struct anchor *out)
 {
-    *out = (struct anchor){.index = index, .term = term, .chain = 0};
+    *out = (struct anchor){
+        .index = index, .term = term, .chain = 0, .trusted = true};
     if (index == 0) {
         return true;
     }
@@ -781,17 +865,11 @@ static bool snapshot_anchor(struct sim_safety *s,
     if (lm_lookup(s, index, term, &out->chain)) {
         return true;
     }
-    for (uint32_t i = 1; i <= s->n_nodes; i++) {
-        const struct safety_node *n = &s->nodes[i];
-        for (int k = -1; k < SAFETY_OLDER_SNAPSHOTS; k++) {
-            const struct anchor *a = k < 0 ? &n->log.snap : &n->older[k];
-            if (a->index == index && a->term == term) {
-                out->chain = a->chain;
-                return true;
-            }
-        }
+    if (index >= s->base) {
+        out->chain = chain_seed(index, term);
+    } else {
+        out->trusted = false;
     }
-    out->chain = chain_seed(index, term);
     return true;
 }
 
@@ -820,24 +898,16 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
     if (!snapshot_anchor(s, node, snapshot_index, snapshot_term, &snap)) {
         return false;
     }
-    if (snap.index != nd->log.snap.index) {
-        node_push_older(nd);
-    }
     log_reset(&nd->log, snap);
-    if (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
-        !lm_register(s, node, snap.index, snap.term, snap.chain)) {
+    if (snap.trusted &&
+        (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
+         !lm_register(s, node, snap.index, snap.term, snap.chain, 0))) {
         return false;
     }
-    uint64_t prev = snap.chain;
     for (size_t k = 0; k < n; k++) {
-        uint64_t i = snapshot_index + 1 + k;
-        uint64_t chain =
-            chain_next(prev, i, entries[k].term, entry_digest(&entries[k]));
-        log_push(&nd->log, entries[k].term, chain);
-        if (!lm_register(s, node, i, entries[k].term, chain)) {
+        if (!append_entry(s, node, &entries[k])) {
             return false;
         }
-        prev = chain;
     }
     trim(s);
     return true;
@@ -854,10 +924,10 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
         return;
     }
     g_return_if_fail(index <= log_last(&nd->log));
-    node_push_older(nd);
     log_compact(&nd->log, index);
     /* A snapshot holds only applied, hence committed, entries. */
-    if (!record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
+    if (nd->log.snap.trusted &&
+        !record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
                        nd->term)) {
         return;
     }
@@ -891,8 +961,9 @@ bool sim_safety_on_commit(struct sim_safety *s,
     for (uint64_t i = lo; i <= hi; i++) {
         uint64_t term = 0;
         uint64_t chain = 0;
-        log_at(&nd->log, i, &term, &chain);
-        if (!record_commit(s, node, i, term, chain, nd->term)) {
+        log_raw(&nd->log, i, &term, &chain);
+        if (!record_commit_of(s, node, i, term, chain,
+                              i >= nd->log.trusted_from, nd->term)) {
             return false;
         }
     }

@@ -560,6 +560,105 @@ Test(safety, restart_from_a_snapshot_below_the_trim_point_is_rechecked_above)
     sim_safety_free(s);
 }
 
+/* n3 restarts from snapshot 5, older than any snapshot point still
+ * remembered (the trim point is 20), with a log 6..30 whose entry `bad`
+ * (0: none) has other bytes and whose entries stale_from..30 (0: none) have
+ * term 9. */
+static struct sim_safety *restart_from_forgotten_snapshot(uint64_t bad,
+                                                          uint64_t stale_from)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    build_compacted(s, 3, 30, 5);
+    for (uint64_t c = 6; c <= 20; c++) {
+        for (uint32_t node = 1; node <= 3; node++) {
+            sim_safety_on_compact(s, node, c);
+        }
+    }
+    cr_assert_eq(sim_safety_tracked_indices(s), 11u);
+    sim_safety_on_crash(s, 3);
+    uint64_t t[25];
+    for (size_t k = 0; k < 25; k++) {
+        t[k] = stale_from > 0 && 6 + k >= stale_from ? 9 : 1;
+    }
+    struct raft_entry e[25];
+    memcpy(e, entries("c", 6, t, 25), sizeof e);
+    if (bad > 0) {
+        e[bad - 6].data = "other";
+        e[bad - 6].len = 5;
+    }
+    sim_safety_on_log_reset(s, 3, 5, 1, e, 25);
+    return s;
+}
+
+Test(safety, restart_from_a_forgotten_snapshot_is_checked_from_the_trim_point)
+{
+    struct sim_safety *s = restart_from_forgotten_snapshot(0, 0);
+    assert_no_violation(s);
+    cr_assert(sim_safety_on_commit(s, 3, 30));
+    cr_assert(write_one(s, 1, 31, 2, "x"));
+    cr_assert(write_one(s, 3, 31, 2, "x"));
+    /* Compacting inside the unknown prefix and restarting there again. */
+    sim_safety_on_compact(s, 3, 10);
+    sim_safety_on_crash(s, 3);
+    uint64_t t[21];
+    for (size_t k = 0; k < 21; k++) {
+        t[k] = k < 20 ? 1 : 2;
+    }
+    struct raft_entry e[21];
+    memcpy(e, entries("c", 11, t, 21), sizeof e);
+    e[20].data = "x:31";
+    e[20].len = 4;
+    cr_assert(sim_safety_on_log_reset(s, 3, 10, 1, e, 21));
+    cr_assert(sim_safety_on_commit(s, 3, 30));
+    assert_no_violation(s);
+    cr_assert_not(write_one(s, 2, 31, 2, "y"));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 31,
+                     "n2 and n1 both hold an entry at index 31 with term 2, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, restart_from_a_forgotten_snapshot_still_catches_a_bad_entry)
+{
+    struct sim_safety *s = restart_from_forgotten_snapshot(25, 0);
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 25,
+                     "n3 and n1 both hold an entry at index 25 with term 1, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, restart_from_a_forgotten_snapshot_checks_the_adopted_entry)
+{
+    struct sim_safety *s = restart_from_forgotten_snapshot(20, 0);
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 20,
+                     "n3 and n1 both hold an entry at index 20 with term 1, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, unknown_chains_are_still_compared_by_term_at_commit)
+{
+    /* Index 20 cannot be adopted (term 9 is unknown there), so n3's chains
+     * stay unknown; their terms still count. */
+    struct sim_safety *s = restart_from_forgotten_snapshot(0, 20);
+    assert_no_violation(s);
+    cr_assert_not(sim_safety_on_commit(s, 3, 30));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 3, 1, 9, 20,
+                     "n3 committed term 9 at index 20 where n1 committed term "
+                     "1, or their logs differ before it.");
+    sim_safety_free(s);
+}
+
+Test(safety, unknown_chains_are_still_compared_by_term_for_a_leader)
+{
+    struct sim_safety *s = restart_from_forgotten_snapshot(0, 20);
+    cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 5));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 5, 30,
+                     "Leader n3 of term 5 holds term 9 at index 30 where n1 "
+                     "committed term 1, or a different log before it.");
+    sim_safety_free(s);
+}
+
 Test(safety, trimming_keeps_log_matching_above_the_trim_point)
 {
     struct sim_safety *s = sim_safety_new(2);
