@@ -271,3 +271,82 @@ Test(raft_terms, append_results_of_an_older_term_do_not_move_match_index)
     cr_assert_eq(raft_commit_index(r), 4);
     rh_free(h);
 }
+
+Test(raft_terms,
+     pre_vote_grant_leaves_the_term_but_a_refusal_of_a_higher_term_is_adopted)
+{
+    struct raft_config c = config();
+    c.pre_vote = true;
+    struct rh *h = rh_create(5, &c);
+    struct raft *r = rh_core(h, 1);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    /* Pre-candidate: asks for term 1 while staying in term 0, no vote. */
+    cr_assert_eq(rh_count(h, RAFT_MSG_PRE_VOTE, 1, 0), 4);
+    cr_assert_eq(rh_msg_at(h, 0)->m.term, 1);
+    cr_assert_eq(raft_term(r), 0);
+    cr_assert_eq(raft_vote(r), 0);
+    cr_assert_eq(h->nodes[1].disk.hard_state_writes, 0);
+    rh_drop_all(h);
+
+    struct raft_message m = message_of_type(RAFT_MSG_PRE_VOTE_RESULT, 2, 1, 1);
+    m.request_vote_result.granted = true;
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert_eq(raft_term(r), 0);
+    cr_assert_eq(raft_role(r), RAFT_FOLLOWER);
+
+    m = message_of_type(RAFT_MSG_PRE_VOTE_RESULT, 3, 1, 4);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert_eq(raft_term(r), 4);
+    cr_assert_eq(h->nodes[1].disk.term, 4);
+
+    /* Grants of the abandoned round no longer start an election. */
+    for (uint64_t from = 4; from <= 5; from++) {
+        m = message_of_type(RAFT_MSG_PRE_VOTE_RESULT, from, 1, 1);
+        m.request_vote_result.granted = true;
+        cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    }
+    cr_assert_eq(raft_term(r), 4);
+    cr_assert_eq(raft_role(r), RAFT_FOLLOWER);
+    cr_assert_eq(rh_pending(h), 0);
+    rh_free(h);
+}
+
+/* Node 2 follows leader 1 and has just heard from it; node 3 asks node 2
+ * for its vote in term 5 with a log as good as node 2's. */
+static struct rh *disruptive_request_vote(bool pre_vote)
+{
+    struct raft_config c = config();
+    c.pre_vote = pre_vote;
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_run_until(h, 500);
+    cr_assert_eq(raft_leader(rh_core(h, 2)), 1);
+    struct raft_message m = message_of_type(RAFT_MSG_REQUEST_VOTE, 3, 2, 5);
+    m.request_vote.last_log_index = raft_last_index(rh_core(h, 2));
+    m.request_vote.last_log_term = raft_last_term(rh_core(h, 2));
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    return h;
+}
+
+Test(raft_terms,
+     request_vote_is_ignored_while_the_leader_is_heard_with_pre_vote)
+{
+    struct rh *h = disruptive_request_vote(true);
+    cr_assert_eq(raft_term(rh_core(h, 2)), 1);
+    cr_assert_eq(raft_vote(rh_core(h, 2)), 1);
+    cr_assert_eq(raft_leader(rh_core(h, 2)), 1);
+    cr_assert_eq(rh_count(h, 0, 2, 0), 0);
+    rh_free(h);
+}
+
+Test(raft_terms, request_vote_deposes_a_heard_leader_without_pre_vote)
+{
+    struct rh *h = disruptive_request_vote(false);
+    cr_assert_eq(raft_term(rh_core(h, 2)), 5);
+    cr_assert_eq(raft_vote(rh_core(h, 2)), 3);
+    cr_assert_eq(raft_leader(rh_core(h, 2)), 0);
+    int i = rh_find(h, RAFT_MSG_REQUEST_VOTE_RESULT, 2, 3);
+    cr_assert_geq(i, 0);
+    cr_assert(rh_msg_at(h, (size_t)i)->m.request_vote_result.granted);
+    rh_free(h);
+}
