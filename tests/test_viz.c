@@ -628,7 +628,19 @@ Test(viz_timeline, width_is_clamped_and_derived_from_the_run)
     run.end_us = 10000000;
     cr_assert_eq(viz_timeline_layout(&run, &o, &longl), VIZ_OK);
     cr_assert_gt(longl.width_px, shortl.width_px);
-    cr_assert_eq(longl.width_px, 5000 + 120);
+    /* Half a pixel per millisecond, at most 3000 for the time alone. */
+    cr_assert_eq(longl.width_px, 3000 + 120);
+
+    /* 400 drawn messages in 1 s need 6 pixels each. */
+    for (int i = 0; i < 400; i++) {
+        uint64_t id = send_msg(&t, 1000 + i * 2000, 1, 2,
+                               RAFT_MSG_APPEND_ENTRIES, 1, false);
+        fate(&t, 1500 + i * 2000, id, SIM_TRACE_DELIVER, 2);
+    }
+    run = run_of(&t, 3, 1000000);
+    cr_assert_eq(viz_timeline_layout(&run, &o, &longl), VIZ_OK);
+    cr_assert_eq(longl.width_px, 2400 + 120);
+    run.end_us = 10000000;
 
     o.width_px = 10;
     cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);

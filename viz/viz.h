@@ -149,8 +149,9 @@ void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
                             double *y);
 
 /* Draws the timeline of run into path in opts->format (opts NULL: the
- * defaults). run, opts and path are borrowed for the call. On failure no
- * complete picture is left at path and the error code is returned. */
+ * defaults). run, opts and path are borrowed for the call. The file is
+ * replaced whole (written beside it, then renamed); on failure the file at
+ * path is left as it was and the error code is returned. */
 int viz_timeline_write(const struct viz_run *run,
                        const struct viz_options *opts,
                        const char *path);
@@ -214,7 +215,8 @@ bool viz_log_box(const struct viz_log_layout *l,
                  uint64_t index,
                  struct viz_rect *out);
 
-/* Draws view into path in format. All borrowed for the call. */
+/* Draws view into path in format, replacing the file whole; on failure the
+ * file at path is left as it was. All borrowed for the call. */
 int viz_log_write(const struct viz_log_view *view,
                   enum viz_format format,
                   const char *path);
@@ -258,7 +260,10 @@ char *viz_frame_path(const char *dir,
  * exist): the timeline so far (events up to at_us, with a "now" cursor, axis
  * over opts' window so all frames line up) and, when log is not NULL, the
  * log diagram. opts NULL: the defaults; opts->until_now and now_us are
- * overridden. Everything is borrowed for the call. */
+ * overridden. For frames to line up, pass the same window (or the same
+ * run->end_us, the run's final end time, with no window) for every frame;
+ * run->events may hold only the events so far. Everything is borrowed for
+ * the call. */
 int viz_frame_write(const char *dir,
                     uint32_t frame,
                     uint64_t at_us,

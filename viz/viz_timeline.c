@@ -812,8 +812,12 @@ static int make_layout(const struct viz_run *run,
     if (o->width_px > 0) {
         width = o->width_px;
     } else {
+        /* Half a pixel per millisecond (a heartbeat interval of 50 ms is
+         * 25 pixels) up to 3000 pixels, then only as wide as the messages
+         * drawn need: 6 pixels each. Quiet stretches do not pay. */
         double span_ms = (double)(to - from) / 1000.0;
-        double plot = fmax(1000.0, fmax(span_ms * 0.5, (double)n_drawn * 6.0));
+        double by_time = fmin(span_ms * 0.5, 3000.0);
+        double plot = fmax(1000.0, fmax(by_time, (double)n_drawn * 6.0));
         width = plot + LEFT_PX + RIGHT_PX;
     }
     width = fmin(fmax(width, VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
