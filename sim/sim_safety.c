@@ -947,8 +947,8 @@ bool sim_safety_on_commit(struct sim_safety *s,
         return violate(s, SIM_PROP_COMMIT_MONOTONIC, node, 0, nd->term,
                        commit_index,
                        "n%u's commit index went back from %" PRIu64
-                       " to %" PRIu64 " without a crash.",
-                       node, nd->commit_index, commit_index);
+                       " to %" PRIu64 " in term %" PRIu64 " without a crash.",
+                       node, nd->commit_index, commit_index, nd->term);
     }
     if (commit_index == nd->commit_index) {
         return true;

@@ -48,7 +48,10 @@ struct sim_safety; /* opaque; owns its digests */
 struct sim_safety *sim_safety_new(uint32_t n_nodes);
 void sim_safety_free(struct sim_safety *s);
 
-/* Node ids are 1..n_nodes. Each hook returns false on a violation. */
+/* Node ids are 1..n_nodes. Each hook returns false on a violation.
+ * For one raft_update, report the role and term first, then the log write
+ * (or reset), then the commit index, then applies and the state digest: a
+ * leader's log is judged by the role it has after the update. */
 
 /* The node now has this role in this term (called on every change). */
 bool sim_safety_on_role(struct sim_safety *s, uint32_t node,

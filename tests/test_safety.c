@@ -342,8 +342,8 @@ Test(safety, commit_index_never_decreases_within_a_lifetime)
     cr_assert(sim_safety_on_commit(s, 2, 5));
     cr_assert_not(sim_safety_on_commit(s, 2, 4));
     assert_violation(s, SIM_PROP_COMMIT_MONOTONIC, 2, 0, 1, 4,
-                     "n2's commit index went back from 5 to 4 without a "
-                     "crash.");
+                     "n2's commit index went back from 5 to 4 in term 1 "
+                     "without a crash.");
     sim_safety_free(s);
 }
 
