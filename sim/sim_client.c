@@ -8,7 +8,6 @@
  * most one timeout event per client is queued. Idle pool clients are reused
  * last-in first-out, so the pool's behaviour is a function of the run only.
  */
-#include <inttypes.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
@@ -131,17 +130,46 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
     return 0;
 }
 
+/* Appends src to buf at *pos, keeping room for the terminating NUL. */
+static void put(char *buf, size_t len, size_t *pos, const char *src)
+{
+    while (*src && *pos + 1 < len)
+        buf[(*pos)++] = *src++;
+    buf[*pos] = '\0';
+}
+
+/* "set KEY VALUE", "get KEY", "delete KEY": the trace text of an op. */
 static const char *op_text(enum sim_kv_op op,
                            const char *key,
                            const char *value,
                            char *buf,
                            size_t len)
 {
-    if (op == SIM_KV_SET)
-        g_snprintf(buf, len, "set %s %s", key, value ? value : "");
-    else
-        g_snprintf(buf, len, "%s %s", sim_kv_op_name(op), key);
+    size_t pos = 0;
+    put(buf, len, &pos, sim_kv_op_name(op));
+    put(buf, len, &pos, " ");
+    put(buf, len, &pos, key);
+    if (op == SIM_KV_SET) {
+        put(buf, len, &pos, " ");
+        put(buf, len, &pos, value ? value : "");
+    }
     return buf;
+}
+
+/* prefix followed by the decimal digits of v. */
+static void format_u64(char *buf, size_t len, char prefix, uint64_t v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t pos = 0;
+    buf[pos++] = prefix;
+    while (n && pos + 1 < len)
+        buf[pos++] = digits[--n];
+    buf[pos] = '\0';
 }
 
 static void issue(struct sim *s,
@@ -210,8 +238,8 @@ static void random_op(struct sim *s,
     uint64_t k = sim_rng_below(&s->workload_rng, WORKLOAD_KEYS);
     (void)sim_rng_next(&s->workload_rng);
     *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
-    g_snprintf(key, key_len, "k%" PRIu64, k);
-    g_snprintf(value, value_len, "v%" PRIu64, ++s->workload_values);
+    format_u64(key, key_len, 'k', k);
+    format_u64(value, value_len, 'v', ++s->workload_values);
 }
 
 static void issue_random(struct sim *s, uint32_t id, uint32_t via)
