@@ -474,6 +474,8 @@ static void process_update(struct sim *s,
             !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
                                      u->entries, u->n_entries))
             sim_safety_failed(s);
+        if (u->snapshot)
+            report_log_reset(s, nd);
     }
 
     /* 2, 3. send, or hold until every write so far is durable */
@@ -489,7 +491,22 @@ static void process_update(struct sim *s,
         }
     }
 
-    /* 4. snapshot, then committed entries */
+    /* The commit index, reported before what it allows to apply. */
+    uint64_t commit = raft_commit_index(nd->core);
+    if (commit != nd->commit) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_COMMIT;
+        e.node = nd->id;
+        e.index = commit;
+        e.term = nd->term;
+        sim_emit(s, &e);
+        nd->commit = commit;
+        if (commit > s->counters.commit_index_max)
+            s->counters.commit_index_max = commit;
+        if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
+            sim_safety_failed(s);
+    }
+    /* 4. the state machine: a snapshot, then committed entries */
     if (u->snapshot) {
         const struct raft_snapshot *snap = u->snapshot;
         if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
@@ -507,23 +524,8 @@ static void process_update(struct sim *s,
         e.count = snap->len;
         e.ok = true;
         sim_emit(s, &e);
-        report_log_reset(s, nd);
         if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
                                               sim_kv_digest(nd->kv)))
-            sim_safety_failed(s);
-    }
-    uint64_t commit = raft_commit_index(nd->core);
-    if (commit != nd->commit) {
-        struct sim_trace_event e = {0};
-        e.kind = SIM_TRACE_COMMIT;
-        e.node = nd->id;
-        e.index = commit;
-        e.term = nd->term;
-        sim_emit(s, &e);
-        nd->commit = commit;
-        if (commit > s->counters.commit_index_max)
-            s->counters.commit_index_max = commit;
-        if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
             sim_safety_failed(s);
     }
     if (u->n_committed) {
@@ -595,12 +597,12 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         sim_emit(s, &e);
     }
     if (s->safety) {
+        if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
+            sim_safety_failed(s);
         if ((restart || st.n_entries || st.snapshot.last_index) &&
             !sim_safety_on_log_reset(s->safety, nd->id, st.snapshot.last_index,
                                      st.snapshot.last_term, st.entries,
                                      st.n_entries))
-            sim_safety_failed(s);
-        if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
             sim_safety_failed(s);
         if (nd->applied && !sim_safety_on_state(s->safety, nd->id, nd->applied,
                                                 sim_kv_digest(nd->kv)))
