@@ -487,10 +487,11 @@ static void gen_check(struct gen *g, struct scn_check *c, bool always)
         }
         break;
     case SCN_CHECK_VALUE:
-        c->value = gen_string(g);
-        /* fall through */
     case SCN_CHECK_ABSENT:
         c->key = gen_string(g);
+        if (c->kind == SCN_CHECK_VALUE) {
+            c->value = gen_string(g);
+        }
         gen_scope(g, &c->scope);
         break;
     case SCN_CHECK_SAME_LEADER:
@@ -563,11 +564,12 @@ static void gen_action(struct gen *g, struct scn_action *a)
         a->delay_us_max = a->delay_us_min + below(g, 50000);
         break;
     case SCN_ACT_CLIENT_SET:
-        a->value = gen_string(g);
-        /* fall through */
     case SCN_ACT_CLIENT_DELETE:
     case SCN_ACT_CLIENT_GET:
         a->key = gen_string(g);
+        if (a->kind == SCN_ACT_CLIENT_SET) {
+            a->value = gen_string(g);
+        }
         a->has_via = below(g, 2) == 0;
         if (a->has_via) {
             a->via = gen_ref(g, true);
