@@ -63,6 +63,10 @@ static bool valid_config(const struct sim_config *c)
 
 void sim_emit(struct sim *s, struct sim_trace_event *e)
 {
+    /* The trace ends with the violation: the rest of the event that caused
+     * it still runs to completion but is not part of the run. */
+    if (s->failure)
+        return;
     e->time_us = s->now_us;
     sim_tracer_emit(&s->tracer, e);
 }

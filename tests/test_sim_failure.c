@@ -1,0 +1,118 @@
+/* test_sim_failure.c: a safety violation stops the run at the event that
+ * caused it and is reported with its property, nodes, time, event number and
+ * the last 20 trace events; with the checkers off the same run goes on. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sim/sim.h"
+
+/* n2 starts with an entry of term 1 that no leader of term 1 wrote; n1 then
+ * wins term 1 without n2 and writes its own entry 1 in term 1: two logs with
+ * the same (index, term) but different contents. */
+static struct sim *conflicting_run(bool checkers)
+{
+    static const uint64_t n2_log[] = {1};
+    struct sim_init_state init[3] = {
+        {.set = false},
+        {.set = true, .term = 1, .log_terms = n2_log, .n_log = 1},
+        {.set = false},
+    };
+    struct sim_config c;
+    sim_config_init(&c);
+    c.init = init;
+    c.checkers = checkers;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_isolate(s, 2), SIM_OK);
+    for (int i = 0; i < 30; i++)
+        sim_note(s, 0, "filler");
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    return s;
+}
+
+Test(sim_failure, a_violation_stops_the_run_and_is_reported)
+{
+    struct sim *s = conflicting_run(true);
+    cr_assert_null(sim_failure(s));
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
+    const struct sim_failure *f = sim_failure(s);
+    cr_assert_not_null(f);
+    cr_assert_eq(f->violation.property, SIM_PROP_LOG_MATCHING);
+    cr_assert_eq(f->violation.index, 1);
+    cr_assert_eq(f->violation.term, 1);
+    bool n1 = f->violation.nodes[0] == 1 || f->violation.nodes[1] == 1;
+    bool n2 = f->violation.nodes[0] == 2 || f->violation.nodes[1] == 2;
+    cr_assert(n1 && n2);
+    /* The clock stopped at the violating event. */
+    cr_assert_eq(sim_now(s), f->time_us);
+    cr_assert_lt(f->time_us, 1000000);
+    cr_assert_eq(f->event, sim_events_processed(s));
+
+    /* The ring holds the 20 events right before the violation. */
+    cr_assert_eq(f->n_last, SIM_RING_EVENTS);
+    cr_assert_eq(f->last[19].seq + 1, f->trace_seq);
+    for (size_t i = 1; i < f->n_last; i++)
+        cr_assert_eq(f->last[i].seq, f->last[i - 1].seq + 1);
+    cr_assert_eq(f->last[19].kind, SIM_TRACE_PERSIST);
+    cr_assert_eq(f->last[19].node, 1);
+
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    cr_assert_eq(ev[n - 1].kind, SIM_TRACE_VIOLATION);
+    cr_assert_eq(ev[n - 1].seq, f->trace_seq);
+    cr_assert_eq(strncmp(ev[n - 1].text, "log-matching: ", 14), 0);
+
+    /* Nothing runs after a violation. */
+    uint64_t events = sim_events_processed(s);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_EVIOLATION);
+    cr_assert_eq(sim_step(s), SIM_EVIOLATION);
+    cr_assert_eq(sim_events_processed(s), events);
+    sim_free(s);
+}
+
+Test(sim_failure, the_report_prints_property_time_and_events)
+{
+    struct sim *s = conflicting_run(true);
+    sim_run_until(s, 1000000);
+    FILE *f = tmpfile();
+    sim_failure_print(sim_failure(s), f);
+    long size = ftell(f);
+    rewind(f);
+    char *text = g_malloc0((size_t)size + 1);
+    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    cr_assert_not_null(strstr(text, "violation: log-matching at t="));
+    cr_assert_not_null(strstr(text, "last 20 events:"));
+    cr_assert_not_null(strstr(text, "\"kind\":\"persist\""));
+    g_free(text);
+    sim_free(s);
+}
+
+Test(sim_failure, with_the_checkers_off_the_run_goes_on)
+{
+    struct sim *s = conflicting_run(false);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    cr_assert_null(sim_failure(s));
+    cr_assert_eq(sim_now(s), 1000000);
+    sim_free(s);
+}
+
+static void stop_at_once(struct sim *s, void *ctx)
+{
+    (void)ctx;
+    sim_stop(s);
+}
+
+Test(sim_failure, sim_stop_ends_the_run_after_the_current_event)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    struct sim *s = sim_new(&c);
+    sim_at(s, 250000, stop_at_once, NULL);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
+    cr_assert_eq(sim_now(s), 250000);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
+    cr_assert_null(sim_failure(s));
+    sim_free(s);
+}
