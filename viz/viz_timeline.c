@@ -1214,6 +1214,12 @@ static void draw_lanes(const struct ctx *c)
             }
             double x0 = viz_timeline_x(l, s->t0_us);
             double x1 = viz_timeline_x(l, s->t1_us);
+            /* A brief candidacy, leadership or outage stays visible at any
+             * scale: at least 2 pixels wide. */
+            if ((s->role != RAFT_FOLLOWER || s->state != NODE_UP) &&
+                x1 - x0 < 2.0) {
+                x1 = x0 + 2.0;
+            }
             if (s->state == NODE_CRASHED) {
                 viz_set_rgb(cr, viz_crashed_color());
             } else {
