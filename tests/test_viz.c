@@ -560,6 +560,76 @@ Test(viz_timeline, partition_shades_each_group_until_heal)
     trace_free(&t);
 }
 
+Test(viz_timeline, partition_rest_means_every_node_not_named)
+{
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_PARTITION, 0);
+    e->text = "n2 | rest";
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "rest.png");
+    double x = viz_timeline_x(&l, 450000);
+    struct pixel g1 = pixel_at(s, x, l.lanes_y0 + 1 * l.lane_h - 4);
+    struct pixel g2 = pixel_at(s, x, l.lanes_y0 + 2 * l.lane_h - 4);
+    struct pixel g3 = pixel_at(s, x, l.lanes_y0 + 3 * l.lane_h - 4);
+    cr_assert(g1.r == g3.r && g1.g == g3.g && g1.b == g3.b,
+              "n1 and n3 are the rest but differ");
+    cr_assert(g1.r != g2.r || g1.g != g2.g || g1.b != g2.b,
+              "n2 is alone but shares the rest's tint");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+static void client_event(struct trace *t,
+                         uint64_t time_us,
+                         enum sim_trace_kind kind,
+                         uint64_t client,
+                         bool ok,
+                         const char *text)
+{
+    struct sim_trace_event *e = ev(t, time_us, kind, 0);
+    e->client = client;
+    e->request = 1;
+    e->ok = ok;
+    e->text = text;
+}
+
+Test(viz_timeline, client_bars_show_each_request_outcome)
+{
+    struct trace t = trace_new();
+    client_event(&t, 200000, SIM_TRACE_CLIENT_INVOKE, 3, false, "set x 1");
+    client_event(&t, 300000, SIM_TRACE_CLIENT_INVOKE, 7, false, "get x");
+    client_event(&t, 500000, SIM_TRACE_CLIENT_COMPLETE, 3, true, "ok");
+    client_event(&t, 600000, SIM_TRACE_CLIENT_COMPLETE, 7, false, "");
+    client_event(&t, 700000, SIM_TRACE_CLIENT_INVOKE, 5, false, "get y");
+    struct viz_run run = run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "clients.png");
+    cr_assert_gt(l.client_h, 0);
+    double y0, y1;
+    /* Clients 3, 5, 7 take rows 0, 1, 2. */
+    viz_timeline_client_bar(&l, 0, &y0, &y1);
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 450000), y1 - 2),
+                  viz_hex(0xcdeee2), "completed request of client 3");
+    viz_timeline_client_bar(&l, 2, &y0, &y1);
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 550000), y1 - 2),
+                  viz_hex(0xf7d9c4), "failed request of client 7");
+    viz_timeline_client_bar(&l, 1, &y0, &y1);
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 900000), y1 - 2),
+                  viz_hex(0xffffff), "pending request of client 5");
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 650000), y1 - 2),
+                  viz_hex(0xf6f6f6), "client 5 before its request");
+    cairo_surface_destroy(s);
+
+    /* A run without clients has no client lane. */
+    struct trace none = trace_new();
+    run = run_of(&none, 3, 1000000);
+    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(l.client_h, 0);
+    trace_free(&none);
+    trace_free(&t);
+}
+
 Test(viz_timeline, cut_shades_the_sender_lane_only)
 {
     struct trace t = trace_new();

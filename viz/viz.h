@@ -136,9 +136,10 @@ void viz_timeline_band(const struct viz_timeline_layout *l,
                        double *y0,
                        double *y1);
 
-/* Where a message arrow ends: its tip at the receiver's band centre for a
- * delivery, or, for a lost message (lost == true), the end of the short stub
- * where the cross is drawn. */
+/* Where a message arrow ends: for a delivery, its tip on the edge of the
+ * receiver's band that faces the sender; for a lost message (lost == true),
+ * the end of the short stub where the cross is drawn. Arrows start on the
+ * edge of the sender's band that faces the receiver. */
 void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
                             uint32_t from,
                             uint32_t to,
@@ -147,6 +148,14 @@ void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
                             bool lost,
                             double *x,
                             double *y);
+
+/* Vertical extent [*y0, *y1) of the request bars in the client lane's row
+ * `row`: a client's rank among the run's distinct client ids (ascending),
+ * modulo 8 rows. */
+void viz_timeline_client_bar(const struct viz_timeline_layout *l,
+                             size_t row,
+                             double *y0,
+                             double *y1);
 
 /* Draws the timeline of run into path in opts->format (opts NULL: the
  * defaults). run, opts and path are borrowed for the call. The file is

@@ -912,6 +912,17 @@ void viz_timeline_band(const struct viz_timeline_layout *l,
     *y1 = top + l->band_h;
 }
 
+void viz_timeline_client_bar(const struct viz_timeline_layout *l,
+                             size_t row,
+                             double *y0,
+                             double *y1)
+{
+    double top =
+        l->client_y0 + 4 + (double)(row % CLIENT_ROWS_MAX) * CLIENT_ROW_PX + 2;
+    *y0 = top;
+    *y1 = top + CLIENT_ROW_PX - 5;
+}
+
 /* Where an arrow from `from` to `to` leaves the sender's band and enters the
  * receiver's: the band edges facing each other. */
 static void arrow_ends_y(const struct viz_timeline_layout *l,
@@ -1545,8 +1556,9 @@ static void draw_clients(const struct ctx *c)
             continue;
         }
         int r = client_row_of(m, op->client);
-        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
-        double bh = CLIENT_ROW_PX - 5;
+        double by, by1;
+        viz_timeline_client_bar(l, (size_t)r, &by, &by1);
+        double bh = by1 - by;
         double x0 = viz_timeline_x(l, op->t0_us);
         double x1 = fmax(viz_timeline_x(l, op->t1_us), x0 + 2);
         struct viz_rgb edge = !op->done ? viz_hex(0x888888)
@@ -1581,8 +1593,9 @@ static void draw_clients(const struct ctx *c)
             continue;
         }
         int r = client_row_of(m, op->client);
-        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
-        double bh = CLIENT_ROW_PX - 5;
+        double by, by1;
+        viz_timeline_client_bar(l, (size_t)r, &by, &by1);
+        double bh = by1 - by;
         const char *what = op->op != NULL ? op->op : "request";
         bool has_result = op->done && op->result != NULL && op->result[0];
         char *full =
@@ -1615,7 +1628,8 @@ static void draw_clients(const struct ctx *c)
         }
         int r = client_row_of(m, s->client);
         double x = viz_timeline_x(l, s->t_us);
-        double by = y0 + 4 + r * CLIENT_ROW_PX + 2;
+        double by, by1;
+        viz_timeline_client_bar(l, (size_t)r, &by, &by1);
         cairo_move_to(cr, x - 3, by - 2);
         cairo_line_to(cr, x + 3, by - 2);
         cairo_line_to(cr, x, by + 2);
