@@ -294,19 +294,26 @@ static void drop_proposals_from(struct sim_node *nd, uint64_t index)
         g_array_set_size(p, p->len - 1);
 }
 
+/* Forgets the proposals before props_head once they are all or many. */
+static void trim_proposals(struct sim_node *nd)
+{
+    GArray *p = nd->proposals;
+    if (nd->props_head == p->len) {
+        g_array_set_size(p, 0);
+        nd->props_head = 0;
+    } else if (nd->props_head >= 64 && nd->props_head * 2 >= p->len) {
+        g_array_remove_range(p, 0, (guint)nd->props_head);
+        nd->props_head = 0;
+    }
+}
+
 static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
 {
     GArray *p = nd->proposals;
     while (nd->props_head < p->len &&
            g_array_index(p, struct sim_proposal, nd->props_head).index <= index)
         nd->props_head++;
-    if (nd->props_head == p->len) {
-        g_array_set_size(p, 0);
-        nd->props_head = 0;
-    } else if (nd->props_head > 1024 && nd->props_head * 2 > p->len) {
-        g_array_remove_range(p, 0, (guint)nd->props_head);
-        nd->props_head = 0;
-    }
+    trim_proposals(nd);
 }
 
 static void observe_state(struct sim *s, struct sim_node *nd)
@@ -397,6 +404,7 @@ static void apply_entry(struct sim *s,
         } else {
             sim_kv_apply(nd->kv, entry->data, entry->len, NULL);
         }
+        trim_proposals(nd);
     }
     if (s->safety && !sim_safety_on_apply(s->safety, nd->id, index, entry))
         sim_safety_failed(s);
