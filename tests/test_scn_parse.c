@@ -1239,6 +1239,16 @@ Test(scn_parse, every_error_of_a_file_is_reported_in_order)
     g_free(all);
 }
 
+Test(scn_parse, a_bad_run_header_does_not_bound_later_times)
+{
+    char *all = parse_bad("cluster 3\nrun 30\nat 20s heal\n");
+
+    cr_assert_str_eq(all,
+                     "t.scn:2:5: error: missing unit in duration '30': "
+                     "use us, ms or s\n");
+    g_free(all);
+}
+
 Test(scn_parse, a_failed_statement_binds_no_name)
 {
     char *all = parse_bad(

@@ -202,7 +202,8 @@ struct parser
 
     uint32_t header_line[HDR_COUNT]; /* 0: not given */
     uint32_t cluster_line;           /* 0: no valid cluster yet */
-    uint32_t first_timed_line;       /* 0: none yet */
+    bool run_failed;           /* `run` had an error: its end is unknown */
+    uint32_t first_timed_line; /* 0: none yet */
     bool have_time;
     uint64_t last_time_us;
     uint32_t last_time_line;
@@ -1314,7 +1315,7 @@ static bool check_time_order(struct parser *p,
         g_free(before);
         return false;
     }
-    if (st->end_us > p->s->run_us) {
+    if (!p->run_failed && st->end_us > p->s->run_us) {
         char *when = duration_text(st->end_us);
         char *run = duration_text(p->s->run_us);
 
@@ -1475,6 +1476,47 @@ static bool parse_init(struct parser *p, struct scn_init *in)
     return true;
 }
 
+/* The has_* flag of header `h`; NULL for cluster and init. */
+static bool *header_given(struct scn_scenario *s, enum header h)
+{
+    switch (h) {
+    case HDR_SEED:
+        return &s->has_seed;
+    case HDR_RUN:
+        return &s->has_run;
+    case HDR_TITLE:
+        return &s->has_title;
+    case HDR_ELECTION_TIMEOUT:
+        return &s->has_election_timeout;
+    case HDR_HEARTBEAT:
+        return &s->has_heartbeat;
+    case HDR_DELAY:
+        return &s->has_delay;
+    case HDR_DROP:
+        return &s->has_drop;
+    case HDR_DUPLICATE:
+        return &s->has_duplicate;
+    case HDR_REORDER:
+        return &s->has_reorder;
+    case HDR_PREVOTE:
+        return &s->has_prevote;
+    case HDR_CHECKQUORUM:
+        return &s->has_checkquorum;
+    case HDR_CLIENT_TIMEOUT:
+        return &s->has_client_timeout;
+    case HDR_SNAPSHOT_EVERY:
+        return &s->has_snapshot_every;
+    case HDR_DISK_LATENCY:
+        return &s->has_disk_latency;
+    case HDR_CLUSTER:
+    case HDR_INIT:
+    case HDR_COUNT:
+        break;
+    }
+    return NULL;
+}
+
+/* Reads the values of header `h` into the scenario. */
 static bool parse_header_values(struct parser *p, enum header h)
 {
     struct scn_scenario *s = p->s;
@@ -1496,10 +1538,9 @@ static bool parse_header_values(struct parser *p, enum header h)
         p->cluster_line = p->line->number;
         return true;
     case HDR_SEED:
-        return parse_u64(p, "a seed", &s->seed) && (s->has_seed = true);
+        return parse_u64(p, "a seed", &s->seed);
     case HDR_RUN:
-        return parse_positive_duration(p, "a run length", &s->run_us) &&
-               (s->has_run = true);
+        return parse_positive_duration(p, "a run length", &s->run_us);
     case HDR_TITLE:
         g_free(s->title);
         s->title = NULL;
@@ -1507,38 +1548,32 @@ static bool parse_header_values(struct parser *p, enum header h)
             s->title = g_path_get_basename(s->file_name);
             return false;
         }
-        return (s->has_title = true);
+        return true;
     case HDR_ELECTION_TIMEOUT:
         return parse_duration_range(p, "an election timeout", true,
                                     &s->election_timeout_us_min,
-                                    &s->election_timeout_us_max) &&
-               (s->has_election_timeout = true);
+                                    &s->election_timeout_us_max);
     case HDR_HEARTBEAT:
         return parse_positive_duration(p, "a heartbeat interval",
-                                       &s->heartbeat_us) &&
-               (s->has_heartbeat = true);
+                                       &s->heartbeat_us);
     case HDR_DELAY:
         return parse_duration_range(p, "a delay", false, &s->delay_us_min,
-                                    &s->delay_us_max) &&
-               (s->has_delay = true);
+                                    &s->delay_us_max);
     case HDR_DROP:
-        return parse_probability(p, &s->drop_ppm) && (s->has_drop = true);
+        return parse_probability(p, &s->drop_ppm);
     case HDR_DUPLICATE:
-        return parse_probability(p, &s->duplicate_ppm) &&
-               (s->has_duplicate = true);
+        return parse_probability(p, &s->duplicate_ppm);
     case HDR_REORDER:
-        return parse_probability(p, &s->reorder_ppm) && (s->has_reorder = true);
+        return parse_probability(p, &s->reorder_ppm);
     case HDR_PREVOTE:
-        return parse_on_off(p, &s->prevote) && (s->has_prevote = true);
+        return parse_on_off(p, &s->prevote);
     case HDR_CHECKQUORUM:
-        return parse_on_off(p, &s->checkquorum) && (s->has_checkquorum = true);
+        return parse_on_off(p, &s->checkquorum);
     case HDR_CLIENT_TIMEOUT:
         return parse_positive_duration(p, "a client timeout",
-                                       &s->client_timeout_us) &&
-               (s->has_client_timeout = true);
+                                       &s->client_timeout_us);
     case HDR_SNAPSHOT_EVERY:
-        return parse_u64(p, "an entry count", &s->snapshot_every) &&
-               (s->has_snapshot_every = true);
+        return parse_u64(p, "an entry count", &s->snapshot_every);
     case HDR_DISK_LATENCY:
         if (!parse_duration(p, "a disk latency", &s->disk_write_us)) {
             return false;
@@ -1550,7 +1585,7 @@ static bool parse_header_values(struct parser *p, enum header h)
         } else if (!parse_duration(p, "a disk latency", &s->disk_sync_us)) {
             return false;
         }
-        return (s->has_disk_latency = true);
+        return true;
     case HDR_INIT:
     case HDR_COUNT:
         break;
@@ -1562,6 +1597,8 @@ static bool parse_header(struct parser *p,
                          const struct scn_token *first,
                          enum header h)
 {
+    bool *given;
+
     if (p->first_timed_line != 0) {
         return fail_at(p, first->column,
                        "header '%s' must come before the first timed "
@@ -1585,7 +1622,15 @@ static bool parse_header(struct parser *p,
                        first->text, (unsigned)p->header_line[h]);
     }
     p->header_line[h] = p->line->number;
-    return parse_header_values(p, h) && expect_end(p);
+    if (!parse_header_values(p, h) || !expect_end(p)) {
+        p->run_failed = p->run_failed || h == HDR_RUN;
+        return false;
+    }
+    given = header_given(p->s, h);
+    if (given != NULL) {
+        *given = true;
+    }
+    return true;
 }
 
 /* ---- lines and files ----------------------------------------------------- */
