@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
 
 #define FILE_NAME "t.scn"
 
@@ -1446,4 +1447,91 @@ Test(scn_parse, error_codes_have_names)
     cr_assert_str_eq(scn_err_name(SCN_ERR_INVALID), "invalid scenario");
     cr_assert_str_eq(scn_err_name(SCN_ERR_IO), "cannot read the scenario");
     cr_assert_str_eq(scn_err_name(99), "unknown error");
+}
+
+/* ---- mutated inputs -------------------------------------------------------
+ */
+
+static uint64_t mutate_next(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * UINT64_C(2685821657736338717);
+}
+
+Test(scn_parse, mutated_inputs_are_accepted_whole_or_rejected_whole)
+{
+    static const char base[] =
+        "cluster 5\nseed 9\nrun 20s\ntitle \"t \\\"q\\\"\"\ndrop 5%\n"
+        "init n1 term 3 vote n2 log 1 2 3\n"
+        "at 1s crash leader? as old\n"
+        "at 1.5s partition n1 n2 | rest\n"
+        "at 2s cut n3 -> old\n"
+        "at 2s client set k \"v w\" via any\n"
+        "at 2s load 20/s for 1s\n"
+        "at 3s..4s expect value k = \"v w\" on majority\n"
+        "during 4s..5s expect same-leader\n";
+    static const char alphabet[] = " \t\n\r\"\\#|.?nx0159smu%/-=>:";
+    uint64_t state = 0x5EED;
+    unsigned accepted = 0;
+
+    for (unsigned round = 0; round < 3000; round++) {
+        GString *text = g_string_new_len(base, sizeof base - 1);
+        GPtrArray *diags = scn_diags_new();
+        struct scn_scenario *s = NULL;
+        unsigned edits = 1 + (unsigned)(mutate_next(&state) % 4);
+        int rc;
+
+        for (unsigned e = 0; e < edits; e++) {
+            size_t at = mutate_next(&state) % (text->len + 1);
+            uint64_t r = mutate_next(&state);
+            char c = (r >> 8) % 4 == 0
+                         ? (char)(r >> 16)
+                         : alphabet[(r >> 16) % (sizeof alphabet - 1)];
+
+            switch (r % 3) {
+            case 0:
+                g_string_insert_c(text, (gssize)at, c);
+                break;
+            case 1:
+                if (at < text->len) {
+                    g_string_erase(text, (gssize)at, 1);
+                }
+                break;
+            default:
+                if (at < text->len) {
+                    text->str[at] = c;
+                }
+                break;
+            }
+        }
+        rc = scn_parse_buffer("m.scn", text->str, text->len, &s, diags);
+        if (rc == SCN_OK) {
+            GString *printed = g_string_new(NULL);
+            struct scn_scenario *back = NULL;
+            GPtrArray *diags2 = scn_diags_new();
+
+            accepted++;
+            cr_assert_eq(diags->len, 0);
+            scn_print(s, printed);
+            cr_assert_eq(scn_parse_buffer("p.scn", printed->str, printed->len,
+                                          &back, diags2),
+                         SCN_OK, "printed text rejected:\n%s", printed->str);
+            cr_assert(scn_scenario_equal(s, back));
+            scn_scenario_free(back);
+            g_ptr_array_free(diags2, TRUE);
+            g_string_free(printed, TRUE);
+        } else {
+            cr_assert_eq(rc, SCN_ERR_INVALID);
+            cr_assert_null(s);
+            cr_assert_gt(diags->len, 0);
+        }
+        scn_scenario_free(s);
+        g_ptr_array_free(diags, TRUE);
+        g_string_free(text, TRUE);
+    }
+    /* Both outcomes were exercised. */
+    cr_assert_gt(accepted, 0);
+    cr_assert_lt(accepted, 3000);
 }
