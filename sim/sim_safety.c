@@ -191,7 +191,7 @@ struct safety_node
 /* ---- the global per-index table ---- */
 
 enum slot_flag {
-    SLOT_LOG = 1u << 0,       /* lm_* set */
+    SLOT_LOG = 1u << 0,       /* lm set */
     SLOT_COMMITTED = 1u << 1, /* c_* set */
     SLOT_APPLIED = 1u << 2,   /* a_* set */
     SLOT_STATE = 1u << 3,     /* s_* set */
