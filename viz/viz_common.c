@@ -335,6 +335,24 @@ void viz_set_rgba(cairo_t *cr, struct viz_rgb c, double alpha)
     cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha);
 }
 
+void viz_stripes(cairo_t *cr,
+                 double x,
+                 double y,
+                 double w,
+                 double h,
+                 double pitch)
+{
+    cairo_save(cr);
+    cairo_rectangle(cr, x, y, w, h);
+    cairo_clip(cr);
+    for (double sx = x - h; sx < x + w; sx += pitch) {
+        cairo_move_to(cr, sx, y + h);
+        cairo_line_to(cr, sx + h, y);
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
 cairo_t *viz_measure_new(void)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 4, 4);

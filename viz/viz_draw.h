@@ -67,6 +67,15 @@ double viz_text(cairo_t *cr,
 void viz_set_rgb(cairo_t *cr, struct viz_rgb c);
 void viz_set_rgba(cairo_t *cr, struct viz_rgb c, double alpha);
 
+/* Diagonal lines every pitch pixels across the rectangle, clipped to it, in
+ * the current source and line width. */
+void viz_stripes(cairo_t *cr,
+                 double x,
+                 double y,
+                 double w,
+                 double h,
+                 double pitch);
+
 /* c mixed towards white by amount in [0, 1]. */
 struct viz_rgb viz_lighten(struct viz_rgb c, double amount);
 

@@ -307,17 +307,9 @@ static void draw_row(cairo_t *cr,
         cairo_rectangle(cr, r.x, r.y, r.w, r.h);
         cairo_fill(cr);
         /* A diagonal texture tells the block apart from an entry. */
-        cairo_save(cr);
-        cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-        cairo_clip(cr);
         viz_set_rgb(cr, viz_hex(0xd4d4d4));
         cairo_set_line_width(cr, 1.0);
-        for (double x = r.x - r.h; x < r.x + r.w; x += 6) {
-            cairo_move_to(cr, x, r.y + r.h);
-            cairo_line_to(cr, x + r.h, r.y);
-        }
-        cairo_stroke(cr);
-        cairo_restore(cr);
+        viz_stripes(cr, r.x, r.y, r.w, r.h, 6.0);
         viz_set_rgb(cr, viz_hex(0x4d4d4d));
         cairo_set_line_width(cr, 1.0);
         cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);

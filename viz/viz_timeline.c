@@ -1115,6 +1115,50 @@ static const uint32_t group_tints[] = {
     0xe9e3f4, 0xfcf0cf, 0xdcf1e8, 0xf9dede, 0xdbe9f6, 0xeeeeee,
 };
 
+/* A paused span: dark hatching over the role colour. */
+static void hatch(cairo_t *cr, double x0, double y0, double w, double h)
+{
+    viz_set_rgba(cr, viz_hex(0x000000), 0.55);
+    cairo_set_line_width(cr, 1.3);
+    viz_stripes(cr, x0, y0, w, h, 5.0);
+}
+
+/* A one-way cut: a light rose tint with sparse rose stripes. */
+static void cut_shade(cairo_t *cr, double x0, double y0, double w, double h)
+{
+    viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
+    cairo_rectangle(cr, x0, y0, w, h);
+    cairo_fill(cr);
+    viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
+    cairo_set_line_width(cr, 1.0);
+    viz_stripes(cr, x0, y0, w, h, 9.0);
+}
+
+/* The mark of a lost message: a dark cross centred on (x, y). */
+static void lost_cross(cairo_t *cr, double x, double y)
+{
+    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    cairo_set_line_width(cr, 2.0);
+    cairo_move_to(cr, x - 4, y - 4);
+    cairo_line_to(cr, x + 4, y + 4);
+    cairo_move_to(cr, x - 4, y + 4);
+    cairo_line_to(cr, x + 4, y - 4);
+    cairo_stroke(cr);
+}
+
+/* The mark of a duplicate's copy: a ringed "2" centred on (x, y). */
+static void copy_badge(cairo_t *cr, double x, double y, struct viz_rgb col)
+{
+    viz_set_rgb(cr, viz_hex(0xffffff));
+    cairo_arc(cr, x, y, 5.5, 0, 2 * G_PI);
+    cairo_fill_preserve(cr);
+    viz_set_rgb(cr, col);
+    cairo_set_line_width(cr, 1.0);
+    cairo_stroke(cr);
+    viz_font(cr, 8.0, true);
+    viz_text(cr, x, y + 3, "2", VIZ_ALIGN_CENTER);
+}
+
 static void draw_partitions(const struct ctx *c)
 {
     cairo_t *cr = c->cr;
@@ -1153,37 +1197,8 @@ static void draw_partitions(const struct ctx *c)
         const struct cut *k = &g_array_index(m->cuts, struct cut, i);
         double x0 = viz_timeline_x(c->l, k->t0_us);
         double x1 = viz_timeline_x(c->l, k->t1_us);
-        double y0 = lane_top(c, k->from) + 2;
-        double h = c->l->lane_h - 4;
-        cairo_save(cr);
-        cairo_rectangle(cr, x0, y0, x1 - x0, h);
-        cairo_clip(cr);
-        viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
-        cairo_paint(cr);
-        viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
-        cairo_set_line_width(cr, 1.0);
-        for (double x = x0 - h; x < x1; x += 9.0) {
-            cairo_move_to(cr, x, y0 + h);
-            cairo_line_to(cr, x + h, y0);
-        }
-        cairo_stroke(cr);
-        cairo_restore(cr);
+        cut_shade(cr, x0, lane_top(c, k->from) + 2, x1 - x0, c->l->lane_h - 4);
     }
-    cairo_restore(cr);
-}
-
-static void hatch(cairo_t *cr, double x0, double y0, double w, double h)
-{
-    cairo_save(cr);
-    cairo_rectangle(cr, x0, y0, w, h);
-    cairo_clip(cr);
-    viz_set_rgba(cr, viz_hex(0x000000), 0.55);
-    cairo_set_line_width(cr, 1.3);
-    for (double x = x0 - h; x < x0 + w; x += 5.0) {
-        cairo_move_to(cr, x, y0 + h);
-        cairo_line_to(cr, x + h, y0);
-    }
-    cairo_stroke(cr);
     cairo_restore(cr);
 }
 
@@ -1471,14 +1486,7 @@ static void draw_arrows(const struct ctx *c)
             cairo_stroke(cr);
             cairo_set_dash(cr, NULL, 0, 0);
             if (lost) {
-                viz_set_rgb(cr, viz_hex(0x1a1a1a));
-                cairo_set_line_width(cr, 2.0);
-                double r = 4.0;
-                cairo_move_to(cr, xe - r, yend - r);
-                cairo_line_to(cr, xe + r, yend + r);
-                cairo_move_to(cr, xe - r, yend + r);
-                cairo_line_to(cr, xe + r, yend - r);
-                cairo_stroke(cr);
+                lost_cross(cr, xe, yend);
             } else {
                 double size = a->heartbeat ? 5.0 : 7.0;
                 arrow_head(cr, xs, ys, xe, yend, size);
@@ -1487,14 +1495,7 @@ static void draw_arrows(const struct ctx *c)
                 /* A duplicate: a ringed "2" at the copy's end. */
                 double cx = lost ? xe + 9 : xe;
                 double cy = lost ? yend : yend + (ye > ys ? -12 : 12);
-                viz_set_rgb(cr, viz_hex(0xffffff));
-                cairo_arc(cr, cx, cy, 5.5, 0, 2 * G_PI);
-                cairo_fill_preserve(cr);
-                viz_set_rgb(cr, col);
-                cairo_set_line_width(cr, 1.0);
-                cairo_stroke(cr);
-                viz_font(cr, 8.0, true);
-                viz_text(cr, cx, cy + 3, "2", VIZ_ALIGN_CENTER);
+                copy_badge(cr, cx, cy, col);
             }
         }
     }
@@ -1832,17 +1833,7 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
         cairo_fill(cr);
         return;
     case SW_CUT:
-        viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
-        cairo_rectangle(cr, x, top, w, h);
-        cairo_fill(cr);
-        viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
-        cairo_set_line_width(cr, 1.0);
-        for (double xx = x - h + 4; xx < x + w; xx += 9.0) {
-            cairo_move_to(cr, fmax(xx, x), top + h - (fmax(xx, x) - xx));
-            cairo_line_to(cr, fmin(xx + h, x + w),
-                          top + (xx + h - fmin(xx + h, x + w)));
-        }
-        cairo_stroke(cr);
+        cut_shade(cr, x, top, w, h);
         return;
     case SW_COMMIT:
         viz_set_rgb(cr, viz_hex(0x333333));
@@ -1920,26 +1911,12 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
     cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
     if (sw == SW_LOST) {
-        viz_set_rgb(cr, viz_hex(0x1a1a1a));
-        cairo_set_line_width(cr, 2.0);
-        cairo_move_to(cr, xe - 4, my - 4);
-        cairo_line_to(cr, xe + 4, my + 4);
-        cairo_move_to(cr, xe - 4, my + 4);
-        cairo_line_to(cr, xe + 4, my - 4);
-        cairo_stroke(cr);
+        lost_cross(cr, xe, my);
     } else {
         arrow_head(cr, x, my, xe, my, a.heartbeat ? 5.0 : 7.0);
     }
     if (sw == SW_DUPLICATE) {
-        double cx = x + w / 2;
-        viz_set_rgb(cr, viz_hex(0xffffff));
-        cairo_arc(cr, cx, my, 5.5, 0, 2 * G_PI);
-        cairo_fill_preserve(cr);
-        viz_set_rgb(cr, col);
-        cairo_set_line_width(cr, 1.0);
-        cairo_stroke(cr);
-        viz_font(cr, 8.0, true);
-        viz_text(cr, cx, my + 3, "2", VIZ_ALIGN_CENTER);
+        copy_badge(cr, x + w / 2, my, col);
     }
 }
 
