@@ -10,8 +10,20 @@
 
 static void entry_clear(struct sim_disk_entry *e)
 {
-    g_free(e->data);
-    e->data = NULL;
+    if (e->len > SIM_DISK_INLINE)
+        g_free(e->heap);
+    e->len = 0;
+}
+
+static void entry_set(struct sim_disk_entry *e, const struct raft_entry *src)
+{
+    e->term = src->term;
+    e->type = (uint32_t)src->type;
+    e->len = (uint32_t)src->len;
+    if (src->len > SIM_DISK_INLINE)
+        e->heap = g_memdup2(src->data, src->len);
+    else if (src->len)
+        memcpy(e->bytes, src->data, src->len);
 }
 
 void sim_disk_init(struct sim_disk *d)
@@ -30,7 +42,7 @@ void sim_disk_batch_free(struct sim_disk_batch *b)
         entry_clear(&b->entries[i]);
     g_free(b->entries);
     for (size_t i = 0; i < b->n_held; i++)
-        g_free(b->held[i]);
+        g_free(sim_disk_batch_held(b, i));
     g_free(b->held);
     g_free(b);
 }
@@ -84,22 +96,32 @@ void sim_disk_batch_set_entries(struct sim_disk_batch *b,
     b->entries_index = index;
     b->n_entries = n;
     b->entries = g_new(struct sim_disk_entry, n);
-    for (size_t i = 0; i < n; i++) {
-        b->entries[i].term = entries[i].term;
-        b->entries[i].type = (uint32_t)entries[i].type;
-        b->entries[i].len = (uint32_t)entries[i].len;
-        b->entries[i].data =
-            entries[i].len ? g_memdup2(entries[i].data, entries[i].len) : NULL;
-    }
+    for (size_t i = 0; i < n; i++)
+        entry_set(&b->entries[i], &entries[i]);
 }
+
+#define N_INLINE_HELD                                    \
+    (sizeof(((struct sim_disk_batch *)0)->held_inline) / \
+     sizeof(struct sim_msg *))
 
 void sim_disk_batch_hold(struct sim_disk_batch *b, struct sim_msg *msg)
 {
-    if (b->n_held == b->cap_held) {
-        b->cap_held = b->cap_held ? 2 * b->cap_held : 4;
+    if (b->n_held < N_INLINE_HELD) {
+        b->held_inline[b->n_held++] = msg;
+        return;
+    }
+    size_t k = b->n_held - N_INLINE_HELD;
+    if (k == b->cap_held) {
+        b->cap_held = b->cap_held ? 2 * b->cap_held : 8;
         b->held = g_renew(struct sim_msg *, b->held, b->cap_held);
     }
-    b->held[b->n_held++] = msg;
+    b->held[k] = msg;
+    b->n_held++;
+}
+
+struct sim_msg *sim_disk_batch_held(const struct sim_disk_batch *b, size_t i)
+{
+    return i < N_INLINE_HELD ? b->held_inline[i] : b->held[i - N_INLINE_HELD];
 }
 
 uint64_t sim_disk_submit(struct sim_disk *d,
@@ -182,7 +204,7 @@ static void log_append(struct sim_disk *d, struct sim_disk_entry *e)
         }
     }
     d->log[d->head + d->len++] = *e;
-    e->data = NULL; /* moved */
+    e->len = 0; /* moved: the batch no longer owns the bytes */
 }
 
 static void set_snapshot(struct sim_disk *d, struct sim_disk_batch *b)
@@ -282,7 +304,7 @@ void sim_disk_durable_state(const struct sim_disk *d,
         const struct sim_disk_entry *e = &d->log[d->head + i];
         entries[i].term = e->term;
         entries[i].type = (enum raft_entry_type)e->type;
-        entries[i].data = e->data;
+        entries[i].data = sim_disk_entry_data(e);
         entries[i].len = e->len;
     }
     out->entries = entries;

@@ -18,14 +18,28 @@
 
 struct sim_msg;
 
-/* A stored entry; owns data. */
+/* Commands up to this many bytes are stored inside the entry itself. */
+#define SIM_DISK_INLINE 40
+
+/* A stored entry; owns its bytes (inline, or on the heap when longer than
+ * SIM_DISK_INLINE). */
 struct sim_disk_entry
 {
     uint64_t term;
     uint32_t type; /* enum raft_entry_type */
     uint32_t len;
-    void *data;
+    union {
+        void *heap;
+        unsigned char bytes[SIM_DISK_INLINE];
+    };
 };
+
+static inline const void *sim_disk_entry_data(const struct sim_disk_entry *e)
+{
+    if (e->len == 0)
+        return NULL;
+    return e->len <= SIM_DISK_INLINE ? (const void *)e->bytes : e->heap;
+}
 
 /* One update's writes, in the order they apply: hard state, snapshot, log. */
 struct sim_disk_batch
@@ -42,7 +56,9 @@ struct sim_disk_batch
     uint64_t entries_index;
     size_t n_entries;
     struct sim_disk_entry *entries; /* owned, each with its data */
-    struct sim_msg **held;          /* messages sent once this is durable */
+    /* Messages sent once this is durable: held_inline, then held. */
+    struct sim_msg *held_inline[4];
+    struct sim_msg **held;
     size_t n_held, cap_held;
 };
 
@@ -90,6 +106,8 @@ void sim_disk_batch_set_entries(struct sim_disk_batch *b,
                                 size_t n);
 /* msg transferred to the batch. */
 void sim_disk_batch_hold(struct sim_disk_batch *b, struct sim_msg *msg);
+/* The i-th held message (i < n_held). */
+struct sim_msg *sim_disk_batch_held(const struct sim_disk_batch *b, size_t i);
 
 /* Queues b (transferred): it completes at max(now_us + latency_us, the
  * previous batch's completion). Returns its id. */

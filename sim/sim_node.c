@@ -762,7 +762,7 @@ void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
 
     /* Held messages leave first: the writes they waited for are durable. */
     for (size_t i = 0; i < b->n_held; i++)
-        send_msg(s, b->held[i]);
+        send_msg(s, sim_disk_batch_held(b, i));
     b->n_held = 0;
 
     uint64_t index = 0, term = 0;
