@@ -125,8 +125,9 @@ struct client_send
     uint32_t node;
 };
 
+/* In placement order: an earlier kind takes the room first. */
 enum note_kind {
-    NOTE_VIOLATION = 0, /* placed first: never crowded out */
+    NOTE_VIOLATION = 0,
     NOTE_CHECK_FAILED,
     NOTE_PARTITION,
     NOTE_HEAL,
@@ -861,11 +862,7 @@ static void effective_options(const struct viz_options *opts,
 static uint64_t model_limit(const struct viz_run *run,
                             const struct viz_options *o)
 {
-    uint64_t end = run_end_us(run);
-    if (o->until_now) {
-        return o->now_us;
-    }
-    return end;
+    return o->until_now ? o->now_us : run_end_us(run);
 }
 
 static int check_run(const struct viz_run *run)
@@ -1646,11 +1643,6 @@ struct placed
     int row;
 };
 
-static int note_priority(enum note_kind k)
-{
-    return (int)k;
-}
-
 static struct viz_rgb note_color(enum note_kind k)
 {
     switch (k) {
@@ -1684,7 +1676,7 @@ static void draw_notes(const struct ctx *c)
     for (int pri = NOTE_VIOLATION; pri <= NOTE_CHECK_HELD; pri++) {
         for (guint i = 0; i < n; i++) {
             const struct note *nt = &g_array_index(m->notes, struct note, i);
-            if (note_priority(nt->kind) != pri || nt->t_us < l->from_us ||
+            if ((int)nt->kind != pri || nt->t_us < l->from_us ||
                 nt->t_us > l->to_us) {
                 continue;
             }
