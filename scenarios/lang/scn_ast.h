@@ -188,7 +188,13 @@ enum scn_action_kind {
     SCN_ACT_EXPECT,        /* `check` must hold (see scn_step.when) */
 };
 
-/* One action. Fields a kind does not use are zero/NULL/empty. */
+/* One action. Fields a kind does not use are zero/NULL/empty.
+ *
+ * The parser rejects what the text alone shows to be wrong (the same nK or
+ * name twice in a partition or list, `cut n1 -> n1`). A dynamic reference
+ * can still resolve, when the step runs, to a node named elsewhere in the
+ * step (`partition leader | n1` while n1 leads); the runner decides what
+ * that means and reports it. */
 struct scn_action
 {
     enum scn_action_kind kind;
