@@ -117,12 +117,13 @@ struct viz_timeline_layout
     double band_off;  /* role band top, relative to the lane's top */
     double band_h;    /* role band height */
     double client_y0; /* top and height of the client lane */
-    double client_h;
+    double client_h;  /* 0: the run has no client requests, no lane */
     enum viz_messages messages; /* AUTO resolved to ALL or NO_HEARTBEATS */
 };
 
-/* Computes the layout run and opts would be drawn with. run and opts are
- * borrowed for the call. VIZ_EINVAL for no nodes or an inverted window. */
+/* Computes the layout run and opts (NULL: the defaults) would be drawn
+ * with. run and opts are borrowed for the call. VIZ_EINVAL for no nodes or
+ * an inverted window. */
 int viz_timeline_layout(const struct viz_run *run,
                         const struct viz_options *opts,
                         struct viz_timeline_layout *out);
