@@ -206,6 +206,24 @@ Test(safety, log_matching_checks_entries_after_a_snapshot_reset)
     sim_safety_free(s);
 }
 
+Test(safety, log_write_overlapping_the_snapshot_extends_it)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    cr_assert(write_terms(s, 1, 1, t, 12));
+    cr_assert(sim_safety_on_commit(s, 1, 10));
+    cr_assert(sim_safety_on_log_reset(s, 3, 10, 1, NULL, 0));
+    /* An AppendEntries from index 9 on: 9 and 10 are inside the snapshot. */
+    cr_assert(write_terms(s, 3, 9, t + 8, 4));
+    cr_assert(sim_safety_on_commit(s, 3, 12));
+    cr_assert(write_one(s, 1, 13, 1, "x"));
+    cr_assert_not(write_one(s, 3, 13, 1, "y"));
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 13,
+                     "n3 and n1 both hold an entry at index 13 with term 1, "
+                     "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
 Test(safety, state_machine_safety_checks_a_snapshot_against_commits)
 {
     struct sim_safety *s = sim_safety_new(3);
