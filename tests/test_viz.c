@@ -301,6 +301,31 @@ Test(viz_timeline, crashed_span_is_grey_until_restart)
     trace_free(&t);
 }
 
+Test(viz_timeline, initial_terms_are_the_lanes_starting_terms)
+{
+    /* A node that starts in term 7 and reports term 7 again has no term
+     * change to mark; one assumed to start in term 0 does. */
+    struct trace t = trace_new();
+    struct sim_trace_event *e = ev(&t, 300000, SIM_TRACE_TERM, 1);
+    e->term = 7;
+    struct viz_run run = run_of(&t, 1, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "t0.png");
+    double x = viz_timeline_x(&l, 300000);
+    double y = band_mid(&l, 1);
+    cr_assert_not(same_colour(pixel_at(s, x, y), viz_role_color(RAFT_FOLLOWER)),
+                  "no seam where the term went from 0 to 7");
+    cairo_surface_destroy(s);
+
+    const uint64_t initial[] = {7};
+    run.initial_terms = initial;
+    s = render(&run, NULL, &l, "t7.png");
+    assert_colour(pixel_at(s, x, y), viz_role_color(RAFT_FOLLOWER),
+                  "a seam although the term stayed 7");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
 Test(viz_timeline, paused_span_is_hatched_over_its_role)
 {
     struct trace t = trace_new();

@@ -67,6 +67,9 @@ struct viz_run
     uint64_t end_us;  /* the run's virtual end time (the axis ends there) */
     const struct sim_trace_event *events; /* in seq order; texts borrowed */
     size_t n_events;
+    /* Term of node i + 1 at time 0, for runs that start from a given state
+     * (the trace records changes only); n_nodes entries. NULL: all 0. */
+    const uint64_t *initial_terms;
 };
 
 struct viz_options

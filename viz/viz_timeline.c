@@ -373,6 +373,9 @@ static void build_model(const struct viz_run *run,
     m->notes = g_array_new(FALSE, FALSE, sizeof(struct note));
 
     struct node_now *now = g_new0(struct node_now, n + 1);
+    for (uint32_t k = 1; run->initial_terms != NULL && k <= n; k++) {
+        now[k].term = run->initial_terms[k - 1];
+    }
     /* heartbeat_in[b * (n + 1) + a]: the last AppendEntries b received from
      * a was empty, so b's next successful reply to a answers a heartbeat. */
     bool *heartbeat_in = g_new0(bool, (size_t)(n + 1) * (n + 1));
