@@ -1,0 +1,397 @@
+/* test_cli.c: the `raftsim` command's exit statuses and output formats.
+ *
+ * Invariant kept by these tests: they run the built binary (next to the test
+ * binary's directory: BUILD/raftsim) as a user would, on scenario files
+ * written into a fresh temporary directory, with pipes for stdout and stderr
+ * (so never a terminal) and NO_COLOR unset, and compare exact text.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_run.h"
+
+struct outcome
+{
+    int status; /* exit status, or -1 when killed */
+    char *out;
+    char *err;
+};
+
+static char *raftsim_path(void)
+{
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    cr_assert_not_null(exe);
+    char *tests_dir = g_path_get_dirname(exe);
+    char *build_dir = g_path_get_dirname(tests_dir);
+    char *path = g_build_filename(build_dir, "raftsim", NULL);
+    g_free(build_dir);
+    g_free(tests_dir);
+    g_free(exe);
+    cr_assert(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE),
+              "%s is missing: build raftsim before the tests", path);
+    return path;
+}
+
+/* Runs raftsim with `args` (NULL-terminated, borrowed). */
+static struct outcome run_raftsim(const char *const *args)
+{
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, raftsim_path());
+    for (size_t i = 0; args[i]; i++)
+        g_ptr_array_add(argv, g_strdup(args[i]));
+    g_ptr_array_add(argv, NULL);
+    char **env = g_get_environ();
+    env = g_environ_unsetenv(env, "NO_COLOR");
+    struct outcome o = {0};
+    int wait_status = 0;
+    GError *err = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT,
+                               NULL, NULL, &o.out, &o.err, &wait_status, &err);
+    cr_assert(ok, "spawn failed: %s", err ? err->message : "?");
+    o.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    g_strfreev(env);
+    g_ptr_array_free(argv, TRUE);
+    return o;
+}
+
+static void outcome_clear(struct outcome *o)
+{
+    g_free(o->out);
+    g_free(o->err);
+}
+
+/* A fresh directory holding the test's scenario files. */
+static char *tmp_dir;
+
+static void make_dir(void)
+{
+    GError *err = NULL;
+    tmp_dir = g_dir_make_tmp("raftsim-cli-XXXXXX", &err);
+    cr_assert_not_null(tmp_dir);
+}
+
+static void remove_dir(void)
+{
+    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(tmp_dir, name, NULL);
+        g_remove(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(tmp_dir);
+    g_free(tmp_dir);
+}
+
+/* Writes `text` into tmp_dir/name; returns the path (g_free). */
+static char *write_file(const char *name, const char *text)
+{
+    char *path = g_build_filename(tmp_dir, name, NULL);
+    cr_assert(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+#define PASSING                                                   \
+    "title \"Passing\"\ncluster 3\nrun 1s\nat 10ms timeout n1\n"  \
+    "at 100ms client set x 1 via n1\nat 1s expect leader in n1\n" \
+    "at 1s expect value x = 1 on all\n"
+#define FAILING                                                             \
+    "cluster 3\nrun 1s\nat 10ms timeout n1\nat 500ms expect leader in n2\n" \
+    "at 1s expect term == 4\n"
+#define INVALID "cluster 3\nat 1s crsh n1\nat 2s expect leader in n7\n"
+
+TestSuite(cli, .init = make_dir, .fini = remove_dir);
+
+Test(cli, run_exits_0_when_every_check_passes)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert(g_str_has_prefix(o.out, "Passing\n"), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "\n  2 passed, 0 failed\n"), "%s", o.out);
+    char *last = g_strdup_printf("\nPASS %s\n", f);
+    cr_assert(g_str_has_suffix(o.out, last), "%s", o.out);
+    cr_assert_null(strchr(o.out, '\033'), "no colour into a pipe");
+    g_free(last);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, run_prints_the_runners_trace_hash)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    cr_assert_eq(scn_parse_file(f, &s, diags), SCN_OK);
+    struct scn_run_result *r = NULL;
+    cr_assert_eq(scn_run(s, NULL, &r), SCN_OK);
+    char *line = g_strdup_printf("Trace hash      %016" G_GINT64_MODIFIER "x\n",
+                                 (guint64)r->trace_hash);
+    cr_assert_not_null(strstr(o.out, line), "%s\nnot in\n%s", line, o.out);
+    g_free(line);
+    scn_run_result_free(r);
+    scn_scenario_free(s);
+    g_ptr_array_free(diags, TRUE);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, run_exits_1_and_names_each_failed_check)
+{
+    char *f = write_file("fail.scn", FAILING);
+    struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
+    cr_assert_eq(o.status, 1);
+    char *first = g_strdup_printf(
+        "  FAIL %s:4: at 0.500s expected a leader in "
+        "{n2}, found n1 (term 1)\n",
+        f);
+    char *second = g_strdup_printf(
+        "  FAIL %s:5: at 1.000s expected term == 4, found term 1\n", f);
+    cr_assert_not_null(strstr(o.out, first), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, second), "%s", o.out);
+    g_free(first);
+    g_free(second);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, run_exits_2_on_an_invalid_file_and_simulates_nothing)
+{
+    char *f = write_file("bad.scn", INVALID);
+    struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    char *want = g_strdup_printf(
+        "%s:2:7: error: unknown action 'crsh'; did you mean 'crash'?\n", f);
+    cr_assert(g_str_has_prefix(o.err, want), "%s", o.err);
+    cr_assert_not_null(strstr(o.err, ":3:"), "every error is reported");
+    g_free(want);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, run_exits_2_on_a_missing_file_or_a_bad_option)
+{
+    struct outcome o =
+        run_raftsim((const char *[]){"run", "/nonexistent/x.scn", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert(g_str_has_prefix(o.err, "/nonexistent/x.scn"), "%s", o.err);
+    outcome_clear(&o);
+
+    char *f = write_file("pass.scn", PASSING);
+    o = run_raftsim((const char *[]){"run", f, "--bogus", NULL});
+    cr_assert_eq(o.status, 2);
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"run", f, "--from", "12", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.err,
+                     "raftsim run: --from: not a duration like 1.5s: 12\n");
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"run", NULL});
+    cr_assert_eq(o.status, 2);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
+{
+    char *p = write_file("pass.scn", PASSING);
+    char *f = write_file("fail.scn", FAILING);
+    struct outcome o = run_raftsim((const char *[]){"check", f, p, NULL});
+    cr_assert_eq(o.status, 1);
+    char *want = g_strdup_printf(
+        "FAIL %s:4: at 0.500s expected a leader in {n2}, found n1 (term 1)\n"
+        "PASS %s\n"
+        "1 passed, 1 failed\n",
+        f, p);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    outcome_clear(&o);
+    g_free(p);
+    g_free(f);
+}
+
+Test(cli, check_output_does_not_depend_on_jobs)
+{
+    const char *texts[] = {PASSING, FAILING, PASSING, FAILING, PASSING};
+    char *files[5];
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "s%d.scn", i);
+        files[i] = write_file(name, texts[i]);
+    }
+    struct outcome one = run_raftsim((const char *[]){
+        "check", files[0], files[1], files[2], files[3], files[4], NULL});
+    struct outcome four =
+        run_raftsim((const char *[]){"check", "--jobs", "4", files[0], files[1],
+                                     files[2], files[3], files[4], NULL});
+    cr_assert_eq(one.status, 1);
+    cr_assert_eq(four.status, 1);
+    cr_assert_str_eq(one.out, four.out);
+    cr_assert(g_str_has_suffix(one.out, "\n3 passed, 2 failed\n"), "%s",
+              one.out);
+    outcome_clear(&one);
+    outcome_clear(&four);
+    for (int i = 0; i < 5; i++)
+        g_free(files[i]);
+}
+
+Test(cli, check_exits_0_when_all_pass)
+{
+    char *p = write_file("pass.scn", PASSING);
+    struct outcome o = run_raftsim((const char *[]){"check", p, p, NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert(g_str_has_suffix(o.out, "\n2 passed, 0 failed\n"));
+    outcome_clear(&o);
+    g_free(p);
+}
+
+Test(cli, check_exits_2_when_a_file_is_invalid)
+{
+    char *p = write_file("pass.scn", PASSING);
+    char *b = write_file("bad.scn", INVALID);
+    struct outcome o = run_raftsim((const char *[]){"check", p, b, NULL});
+    cr_assert_eq(o.status, 2);
+    char *want = g_strdup_printf(
+        "PASS %s\n"
+        "FAIL %s:2:7: error: unknown action 'crsh'; did you mean 'crash'?\n"
+        "1 passed, 1 failed\n",
+        p, b);
+    cr_assert_str_eq(o.out, want);
+    cr_assert_not_null(strstr(o.err, ":3:"), "%s", o.err);
+    g_free(want);
+    outcome_clear(&o);
+    g_free(p);
+    g_free(b);
+}
+
+Test(cli, check_json_reports_each_file_and_the_totals)
+{
+    char *p = write_file("pass.scn", PASSING);
+    char *f = write_file("fail.scn", FAILING);
+    struct outcome o =
+        run_raftsim((const char *[]){"check", "--json", p, f, NULL});
+    cr_assert_eq(o.status, 1);
+    cr_assert(g_str_has_prefix(o.out, "{\n  \"files\": ["), "%s", o.out);
+    cr_assert(g_str_has_suffix(o.out,
+                               "\"passed\": 1,\n  \"failed\": 1,\n"
+                               "  \"invalid\": 0\n}\n"),
+              "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "\"status\": \"pass\""));
+    cr_assert_not_null(
+        strstr(o.out,
+               "{\"kind\": \"check\", \"line\": 4, \"time_us\": "
+               "500000, \"message\": \"expected a leader in {n2}, "
+               "found n1 (term 1)\"}"),
+        "%s", o.out);
+    outcome_clear(&o);
+    g_free(p);
+    g_free(f);
+}
+
+Test(cli, check_seed_option_is_applied_to_every_file)
+{
+    char *p = write_file("pass.scn", PASSING);
+    struct outcome a = run_raftsim(
+        (const char *[]){"check", "--json", "--seed", "42", p, NULL});
+    cr_assert_eq(a.status, 0);
+    cr_assert_not_null(strstr(a.out, "\"seed\": 42,"), "%s", a.out);
+    outcome_clear(&a);
+    a = run_raftsim((const char *[]){"check", "--seed", "x", p, NULL});
+    cr_assert_eq(a.status, 2);
+    outcome_clear(&a);
+    g_free(p);
+}
+
+Test(cli, help_and_version_exit_0)
+{
+    struct outcome o = run_raftsim((const char *[]){"--help", NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_not_null(strstr(o.out, "  run "));
+    cr_assert_not_null(strstr(o.out, "  check "));
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"--version", NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_str_eq(o.out, "raftsim " RAFTSIM_VERSION "\n");
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"run", "--help", NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_not_null(strstr(o.out, "--log-png"));
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"check", "--help", NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_not_null(strstr(o.out, "--jobs"));
+    outcome_clear(&o);
+}
+
+Test(cli, unknown_command_or_none_exits_2)
+{
+    struct outcome o = run_raftsim((const char *[]){"frobnicate", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert(g_str_has_prefix(o.err, "raftsim: unknown command 'frobnicate'"));
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){NULL});
+    cr_assert_eq(o.status, 2);
+    outcome_clear(&o);
+}
+
+Test(cli, run_writes_the_pictures_it_prints)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *png = g_build_filename(tmp_dir, "t.png", NULL);
+    char *svg = g_build_filename(tmp_dir, "t.svg", NULL);
+    char *log = g_build_filename(tmp_dir, "log.png", NULL);
+    struct outcome o =
+        run_raftsim((const char *[]){"run", f, "--png", png, "--svg", svg,
+                                     "--log-png", log, "--at", "500ms", NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    char *l1 = g_strdup_printf("timeline: %s\n", png);
+    char *l2 = g_strdup_printf("log diagram at 0.500s: %s\n", log);
+    cr_assert_not_null(strstr(o.out, l1), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, l2), "%s", o.out);
+    static const unsigned char png_magic[8] = {0x89, 'P',  'N',  'G',
+                                               '\r', '\n', 0x1a, '\n'};
+    gchar *data = NULL;
+    gsize len = 0;
+    cr_assert(g_file_get_contents(png, &data, &len, NULL));
+    cr_assert(len > 8 && memcmp(data, png_magic, 8) == 0);
+    g_free(data);
+    cr_assert(g_file_get_contents(log, &data, &len, NULL));
+    cr_assert(len > 8 && memcmp(data, png_magic, 8) == 0);
+    g_free(data);
+    cr_assert(g_file_get_contents(svg, &data, &len, NULL));
+    cr_assert_not_null(strstr(data, "<svg"));
+    g_free(data);
+    g_free(l1);
+    g_free(l2);
+    g_free(png);
+    g_free(svg);
+    g_free(log);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, quiet_prints_only_the_verdict)
+{
+    char *f = write_file("fail.scn", FAILING);
+    struct outcome o = run_raftsim((const char *[]){"run", "--quiet", f, NULL});
+    cr_assert_eq(o.status, 1);
+    char *want = g_strdup_printf(
+        "FAIL %s:4: at 0.500s expected a leader in {n2}, found n1 (term 1)\n"
+        "FAIL %s:5: at 1.000s expected term == 4, found term 1\n",
+        f, f);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    outcome_clear(&o);
+    g_free(f);
+}

@@ -1,0 +1,713 @@
+/* test_scn_run.c: the scenario runner resolves node references, binds and
+ * skips names, judges windows after every event and reports each check's
+ * failure with what it found.
+ *
+ * Invariant kept by these tests: leadership is scripted (`timeout n1` at
+ * 10ms, long before any randomized election timeout can fire), so every
+ * expected node, term and message is exact; where a choice is random, the
+ * rule is asserted over many seeds against the engine's own view.
+ */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_run.h"
+
+static struct scn_scenario *parse_text(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
+    for (guint i = 0; i < diags->len; i++) {
+        char *line = scn_diag_format(g_ptr_array_index(diags, i));
+        cr_log_error("%s", line);
+        g_free(line);
+    }
+    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
+    g_ptr_array_free(diags, TRUE);
+    return s;
+}
+
+/* Runs `text` with `o` (NULL: defaults plus recorded events). */
+static struct scn_run_result *run_text(const char *text,
+                                       const struct scn_run_options *o)
+{
+    struct scn_run_options def;
+    if (!o) {
+        scn_run_options_init(&def);
+        def.record_events = true;
+        o = &def;
+    }
+    struct scn_scenario *s = parse_text(text);
+    struct scn_run_result *r = NULL;
+    cr_assert_eq(scn_run(s, o, &r), SCN_OK);
+    cr_assert_not_null(r);
+    scn_scenario_free(s);
+    return r;
+}
+
+static struct scn_run_result *run_seed(const char *text, uint64_t seed)
+{
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.record_events = true;
+    o.has_seed = true;
+    o.seed = seed;
+    return run_text(text, &o);
+}
+
+static const struct scn_failure *failure_at(const struct scn_run_result *r,
+                                            guint i)
+{
+    cr_assert_gt(r->failures->len, i, "only %u failures", r->failures->len);
+    return g_ptr_array_index(r->failures, i);
+}
+
+/* The text of the first recorded trace event of `kind`, or NULL. */
+static const char *first_text(const struct scn_run_result *r,
+                              enum sim_trace_kind kind)
+{
+    size_t n = sim_trace_len(r->sim);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == kind)
+            return ev[i].text;
+    return NULL;
+}
+
+static uint32_t count_crashed(const struct scn_run_result *r, uint32_t *which)
+{
+    uint32_t count = 0;
+    for (uint32_t id = 1; id <= r->n_nodes; id++) {
+        if (!sim_alive(r->sim, id)) {
+            count++;
+            *which = id;
+        }
+    }
+    return count;
+}
+
+/* ---- node references -------------------------------------------------- */
+
+Test(scn_run, leader_names_the_current_leader)
+{
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        struct scn_run_result *plain =
+            run_seed("cluster 5\nrun 1s\nat 1s expect leader\n", seed);
+        uint32_t leader = sim_current_leader(plain->sim);
+        cr_assert_neq(leader, 0u);
+        struct scn_run_result *r =
+            run_seed("cluster 5\nrun 1s\nat 1s crash leader\n", seed);
+        uint32_t crashed = 0;
+        cr_assert_eq(count_crashed(r, &crashed), 1u);
+        cr_assert_eq(crashed, leader, "seed %" PRIu64, seed);
+        cr_assert(r->passed);
+        scn_run_result_free(r);
+        scn_run_result_free(plain);
+    }
+}
+
+Test(scn_run, follower_is_a_live_node_other_than_the_leader)
+{
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        struct scn_run_result *r = run_seed(
+            "cluster 5\nrun 1s\nat 1s crash n5\nat 1s pause follower for 5s\n",
+            seed);
+        uint32_t paused = 0, count = 0;
+        for (uint32_t id = 1; id <= 5; id++) {
+            if (sim_alive(r->sim, id) && sim_paused(r->sim, id)) {
+                paused = id;
+                count++;
+            }
+        }
+        cr_assert_eq(count, 1u, "seed %" PRIu64, seed);
+        cr_assert_neq(paused, sim_current_leader(r->sim));
+        cr_assert_neq(paused, 5u, "a crashed node is not live");
+        scn_run_result_free(r);
+    }
+}
+
+/* Parses "n1 n2 | n3 n4 n5" into group numbers per node (1-based). */
+static void groups_of(const char *text, uint32_t group_of[6])
+{
+    memset(group_of, 0, 6 * sizeof(uint32_t));
+    uint32_t g = 1;
+    for (const char *p = text; *p; p++) {
+        if (*p == '|')
+            g++;
+        else if (*p == 'n')
+            group_of[p[1] - '0'] = g;
+    }
+}
+
+Test(scn_run, several_followers_in_one_statement_are_distinct)
+{
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        struct scn_run_result *r = run_seed(
+            "cluster 5\nrun 1s\nat 1s partition follower follower follower "
+            "| rest\n",
+            seed);
+        const char *text = first_text(r, SIM_TRACE_PARTITION);
+        cr_assert_not_null(text);
+        uint32_t g[6];
+        groups_of(text, g);
+        uint32_t in_first = 0;
+        for (uint32_t id = 1; id <= 5; id++)
+            in_first += g[id] == 1;
+        cr_assert_eq(in_first, 3u, "seed %" PRIu64 ": %s", seed, text);
+        /* The leader, cut off from the majority, still has its role. */
+        uint32_t leader = 0;
+        for (uint32_t id = 1; id <= 5; id++)
+            if (sim_role(r->sim, id) == RAFT_LEADER)
+                leader = id;
+        cr_assert_neq(leader, 0u);
+        cr_assert_eq(g[leader], 2u, "%s", text);
+        scn_run_result_free(r);
+    }
+}
+
+Test(scn_run, any_picks_only_live_nodes_and_distinct_ones)
+{
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        struct scn_run_result *r = run_seed(
+            "cluster 5\nrun 1s\nat 1s crash n1\nat 1s crash n2\n"
+            "at 1s partition any any | any\n",
+            seed);
+        const char *text = first_text(r, SIM_TRACE_PARTITION);
+        cr_assert_not_null(text);
+        uint32_t g[6];
+        groups_of(text, g);
+        cr_assert_eq(g[1], 0u, "%s", text);
+        cr_assert_eq(g[2], 0u, "%s", text);
+        cr_assert_eq((g[3] == 1) + (g[4] == 1) + (g[5] == 1), 2, "%s", text);
+        cr_assert_eq((g[3] == 2) + (g[4] == 2) + (g[5] == 2), 1, "%s", text);
+        scn_run_result_free(r);
+    }
+}
+
+Test(scn_run, rest_is_every_node_not_named_before_in_the_statement)
+{
+    struct scn_run_result *r =
+        run_text("cluster 5\nrun 1s\nat 1s partition n4 n2 | rest\n", NULL);
+    cr_assert_str_eq(first_text(r, SIM_TRACE_PARTITION), "n4 n2 | n1 n3 n5");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, a_bound_name_means_the_same_node_later)
+{
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        struct scn_run_result *r = run_seed(
+            "cluster 5\nrun 3s\n"
+            "at 1s crash follower as x\n"
+            "at 1.5s restart x\n"
+            "at 2s expect role x follower\n"
+            "at 2.5s pause x for 10s\n",
+            seed);
+        /* Restarting any other node fails: it is not crashed. */
+        cr_assert(r->passed, "seed %" PRIu64, seed);
+        cr_assert_eq(r->checks_passed, 1u);
+        uint32_t paused = 0, count = 0;
+        for (uint32_t id = 1; id <= 5; id++)
+            if (sim_paused(r->sim, id)) {
+                paused = id;
+                count++;
+            }
+        cr_assert_eq(count, 1u);
+        /* The first recorded crash is of the same node. */
+        size_t n = sim_trace_len(r->sim);
+        const struct sim_trace_event *ev = sim_trace_events(r->sim);
+        uint32_t crashed = 0;
+        for (size_t i = 0; i < n && !crashed; i++)
+            if (ev[i].kind == SIM_TRACE_CRASH)
+                crashed = ev[i].node;
+        cr_assert_eq(crashed, paused);
+        scn_run_result_free(r);
+    }
+}
+
+Test(scn_run, optional_reference_without_a_node_skips_with_a_note)
+{
+    struct scn_run_result *r =
+        run_text("cluster 3\nrun 1s\nat 10ms crash leader?\n", NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->actions_skipped, 1u);
+    uint32_t crashed = 0;
+    cr_assert_eq(count_crashed(r, &crashed), 0u);
+    cr_assert_str_eq(first_text(r, SIM_TRACE_NOTE),
+                     "line 3 skipped: expected a leader, found none "
+                     "(highest term 0)");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, plain_reference_without_a_node_fails_the_scenario)
+{
+    struct scn_run_result *r =
+        run_text("cluster 3\nrun 1s\nat 10ms crash leader\n", NULL);
+    cr_assert_not(r->passed);
+    const struct scn_failure *f = failure_at(r, 0);
+    cr_assert_eq(f->kind, SCN_FAILURE_ACTION);
+    cr_assert_eq(f->line, 3u);
+    cr_assert_eq(f->time_us, 10000u);
+    cr_assert_str_eq(f->message,
+                     "expected a leader, found none (highest term 0)");
+    char *line = scn_failure_format(r, f);
+    cr_assert_str_eq(line,
+                     "t.scn:3: at 0.010s crash leader: expected a "
+                     "leader, found none (highest term 0)");
+    g_free(line);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, follower_optional_skips_when_only_the_leader_lives)
+{
+    struct scn_run_result *r =
+        run_text("cluster 1\nrun 1s\nat 1s crash follower?\n", NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->actions_skipped, 1u);
+    cr_assert(sim_alive(r->sim, 1));
+    scn_run_result_free(r);
+}
+
+Test(scn_run, name_bound_by_a_skipped_reference_skips_later_statements)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 2s\n"
+        "at 10ms crash leader? as x\n"
+        "at 1s restart x\n"
+        "at 1s expect role x leader\n"
+        "at 1.5s crash x\n",
+        NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->actions_skipped, 3u);
+    cr_assert_eq(r->checks_skipped, 1u);
+    cr_assert_eq(r->checks_passed, 0u);
+    uint32_t crashed = 0;
+    cr_assert_eq(count_crashed(r, &crashed), 0u);
+    scn_run_result_free(r);
+}
+
+/* ---- ordering at one instant ------------------------------------------ */
+
+Test(scn_run, at_expect_sees_every_action_of_its_time)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\n"
+        "at 10ms timeout n1\n"
+        "at 500ms expect no-leader among n1\n"
+        "at 500ms crash n1\n",
+        NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->checks_passed, 1u);
+    scn_run_result_free(r);
+}
+
+/* ---- windows ----------------------------------------------------------- */
+
+/* n1 leads from about 30ms; every node is crashed at 500ms. */
+#define LEADER_THEN_NOTHING                   \
+    "cluster 3\nrun 1s\nat 10ms timeout n1\n" \
+    "at 500ms crash n1\nat 500ms crash n2\nat 500ms crash n3\n"
+
+Test(scn_run, eventually_passes_when_true_only_between_scripted_times)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\n"
+        "at 5ms..1s expect leader\n"
+        "at 10ms timeout n1\n"
+        "at 500ms crash n1\n"
+        "at 500ms crash n2\n"
+        "at 500ms crash n3\n",
+        NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->checks_passed, 1u);
+    cr_assert_eq(r->leaders->len, 1u);
+    const struct scn_leader_term *l =
+        &g_array_index(r->leaders, struct scn_leader_term, 0);
+    cr_assert_eq(l->node, 1u);
+    /* The verdict was given at the first event where it held: the one
+     * that made n1 leader. */
+    size_t n = sim_trace_len(r->sim);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    bool seen = false;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == SIM_TRACE_CHECK) {
+            cr_assert(ev[i].ok);
+            cr_assert_eq(ev[i].time_us, l->since_us);
+            seen = true;
+        }
+    }
+    cr_assert(seen);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, eventually_fails_at_the_window_end_with_what_it_found)
+{
+    struct scn_run_result *r =
+        run_text(LEADER_THEN_NOTHING "at 600ms..900ms expect leader\n", NULL);
+    cr_assert_not(r->passed);
+    cr_assert_eq(r->checks_failed, 1u);
+    const struct scn_failure *f = failure_at(r, 0);
+    cr_assert_eq(f->kind, SCN_FAILURE_CHECK);
+    cr_assert_eq(f->line, 7u);
+    cr_assert_eq(f->time_us, 900000u);
+    cr_assert_str_eq(f->message,
+                     "expected a leader at some point in 0.600s..0.900s, "
+                     "found none (highest term 0)");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, during_fails_at_the_one_event_that_breaks_it)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\n"
+        "during 5ms..1s expect no-leader\n"
+        "at 10ms timeout n1\n"
+        "at 500ms crash n1\nat 500ms crash n2\nat 500ms crash n3\n",
+        NULL);
+    cr_assert_not(r->passed);
+    cr_assert_eq(r->checks_failed, 1u);
+    cr_assert_eq(r->leaders->len, 1u);
+    const struct scn_leader_term *l =
+        &g_array_index(r->leaders, struct scn_leader_term, 0);
+    const struct scn_failure *f = failure_at(r, 0);
+    cr_assert_eq(f->line, 3u);
+    cr_assert_eq(f->time_us, l->since_us);
+    cr_assert_str_eq(f->message,
+                     "expected no leader throughout 0.005s..1.000s, found n1 "
+                     "leading term 1");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, during_passes_when_it_holds_after_every_event)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 2s\n"
+        "at 10ms timeout n1\n"
+        "during 100ms..2s expect same-leader\n"
+        "during 100ms..2s expect term == 1\n",
+        NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->checks_passed, 2u);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, same_leader_fails_when_the_leader_goes)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 2s\n"
+        "at 10ms timeout n1\n"
+        "during 100ms..2s expect same-leader\n"
+        "at 1s crash n1\n",
+        NULL);
+    const struct scn_failure *f = failure_at(r, 0);
+    cr_assert_eq(f->time_us, 1000000u);
+    cr_assert_str_eq(f->message,
+                     "expected n1 (term 1) to stay leader throughout "
+                     "0.100s..2.000s, found no leader (highest term 1)");
+    scn_run_result_free(r);
+}
+
+/* ---- every check, pass and fail --------------------------------------- */
+
+/* n1 leads term 1 from about 30ms; x = 1 is written through n1 at 100ms
+ * and applied everywhere well before 1s. */
+#define SETTLED                                                           \
+    "cluster 3\nrun 1s\nat 10ms timeout n1\nat 100ms client set x 1 via " \
+    "n1\n"
+
+Test(scn_run, every_check_passes_when_it_holds)
+{
+    struct scn_run_result *r =
+        run_text(SETTLED
+                 "at 1s expect leader\n"
+                 "at 1s expect leader in n1 n3\n"
+                 "at 1s expect no-leader among n2 n3\n"
+                 "at 1s expect role n1 leader\n"
+                 "at 1s expect role n2 follower\n"
+                 "at 1s expect term == 1\n"
+                 "at 1s expect term < 2\n"
+                 "at 1s expect applied == 1 on all\n"
+                 "at 1s expect applied >= 1 on majority\n"
+                 "at 1s expect applied == 1 on n2 n3\n"
+                 "at 1s expect value x = 1 on all\n"
+                 "at 1s expect absent y on majority\n"
+                 "at 1s expect converged\n"
+                 "at 1s expect completed == 1\n"
+                 "at 1s expect linearizable\n"
+                 "at 1s expect no-violation\n",
+                 NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(r->checks_passed, 16u);
+    cr_assert_eq(r->checks_failed, 0u);
+    cr_assert_eq(r->failures->len, 0u);
+    scn_run_result_free(r);
+}
+
+struct fail_case
+{
+    const char *check;
+    const char *message;
+};
+
+Test(scn_run, every_check_fails_with_what_it_found)
+{
+    static const struct fail_case cases[] = {
+        {"leader in n2 n3", "expected a leader in {n2,n3}, found n1 (term 1)"},
+        {"no-leader", "expected no leader, found n1 leading term 1"},
+        {"no-leader among n1 n2",
+         "expected no leader among {n1,n2}, found n1 leading term 1"},
+        {"role n2 leader",
+         "expected n2 to be leader, found n2 follower in "
+         "term 1"},
+        {"role n1 candidate",
+         "expected n1 to be candidate, found n1 leader in term 1"},
+        {"term >= 2", "expected term >= 2, found term 1"},
+        {"term != 1", "expected term != 1, found term 1"},
+        {"applied == 2 on all",
+         "expected applied == 2 on every live node, found applied n1=1, "
+         "n2=1, n3=1"},
+        {"applied > 1 on majority",
+         "expected applied > 1 on a majority, found 0 of 3 nodes (need 2): "
+         "n1=1, n2=1, n3=1"},
+        {"applied < 1 on n3",
+         "expected applied < 1 on {n3}, found applied n3=1"},
+        {"value x = 2 on n2 n3",
+         "expected x = 2 on {n2,n3}, found n2 has "
+         "x = 1"},
+        {"value y = 1 on all",
+         "expected y = 1 on every live node, found n1 has no y"},
+        {"absent x on majority",
+         "expected x absent on a majority, found 0 of 3 nodes (need 2): n1 "
+         "has x = 1, n2 has x = 1, n3 has x = 1"},
+        {"completed >= 2", "expected completed requests >= 2, found 1"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text =
+            g_strdup_printf(SETTLED "at 1s expect %s\n", cases[i].check);
+        struct scn_run_result *r = run_text(text, NULL);
+        cr_assert_not(r->passed, "%s", cases[i].check);
+        cr_assert_eq(r->checks_failed, 1u);
+        const struct scn_failure *f = failure_at(r, 0);
+        cr_assert_eq(f->kind, SCN_FAILURE_CHECK);
+        cr_assert_eq(f->line, 5u);
+        cr_assert_eq(f->time_us, 1000000u);
+        cr_assert_str_eq(f->message, cases[i].message);
+        scn_run_result_free(r);
+        g_free(text);
+    }
+}
+
+Test(scn_run, checks_on_a_crashed_node_fail_naming_it)
+{
+    struct scn_run_result *r = run_text(SETTLED
+                                        "at 1s crash n3\n"
+                                        "at 1s expect role n3 follower\n"
+                                        "at 1s expect value x = 1 on n3\n"
+                                        "at 1s expect applied == 1 on all\n",
+                                        NULL);
+    cr_assert_eq(r->checks_failed, 2u);
+    cr_assert_eq(r->checks_passed, 1u);
+    cr_assert_str_eq(failure_at(r, 0)->message,
+                     "expected n3 to be follower, found n3 crashed");
+    cr_assert_str_eq(failure_at(r, 1)->message,
+                     "expected x = 1 on {n3}, found n3 crashed");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, converged_fails_while_a_node_lags)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\n"
+        "at 10ms timeout n1\n"
+        "at 100ms isolate n3\n"
+        "at 200ms client set x 1 via n1\n"
+        "at 1s expect converged\n",
+        NULL);
+    cr_assert_eq(r->checks_failed, 1u);
+    char *want = g_strdup_printf(
+        "expected every live node at the same commit index and state, found "
+        "commit index n1=%" PRIu64 " (state %04" PRIx64 ") n2=%" PRIu64
+        " (state %04" PRIx64 ") n3=%" PRIu64 " (state %04" PRIx64 ")",
+        sim_commit_index(r->sim, 1), sim_kv_digest_of(r->sim, 1) & 0xffffu,
+        sim_commit_index(r->sim, 2), sim_kv_digest_of(r->sim, 2) & 0xffffu,
+        sim_commit_index(r->sim, 3), sim_kv_digest_of(r->sim, 3) & 0xffffu);
+    cr_assert_str_eq(failure_at(r, 0)->message, want);
+    cr_assert_eq(sim_commit_index(r->sim, 1), 2u);
+    cr_assert_eq(sim_commit_index(r->sim, 3), 1u);
+    g_free(want);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, leader_check_reports_none_with_the_highest_term)
+{
+    struct scn_run_result *r =
+        run_text("cluster 3\nrun 1s\nat 5ms expect leader\n", NULL);
+    cr_assert_str_eq(failure_at(r, 0)->message,
+                     "expected a leader, found none (highest term 0)");
+    char *line = scn_failure_format(r, failure_at(r, 0));
+    cr_assert_str_eq(line,
+                     "t.scn:3: at 0.005s expected a leader, found none "
+                     "(highest term 0)");
+    g_free(line);
+    scn_run_result_free(r);
+}
+
+/* ---- the run as a whole ------------------------------------------------ */
+
+Test(scn_run, the_run_continues_after_a_failure_unless_told_to_stop)
+{
+    const char *text =
+        "cluster 3\nrun 2s\nat 10ms timeout n1\n"
+        "at 500ms expect term == 5\n"
+        "at 1s expect term == 6\n";
+    struct scn_run_result *r = run_text(text, NULL);
+    cr_assert_eq(r->checks_failed, 2u);
+    cr_assert_eq(r->end_us, 2000000u);
+    scn_run_result_free(r);
+
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.stop_at_first_failure = true;
+    r = run_text(text, &o);
+    cr_assert_eq(r->checks_failed, 1u);
+    cr_assert_eq(r->end_us, 500000u);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, statements_after_the_end_are_reported_and_never_run)
+{
+    /* The parser refuses such files; a generator may build one. */
+    struct scn_scenario *s = parse_text("cluster 3\nrun 3s\nat 2s crash n1\n");
+    s->run_us = 1000000;
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    struct scn_run_result *r = NULL;
+    cr_assert_eq(scn_run(s, &o, &r), SCN_OK);
+    scn_scenario_free(s);
+    cr_assert(r->passed);
+    cr_assert_eq(r->end_us, 1000000u);
+    cr_assert_eq(r->warnings->len, 1u);
+    cr_assert_str_eq(g_ptr_array_index(r->warnings, 0),
+                     "t.scn:3: never ran: it comes after the run's end");
+    cr_assert(sim_alive(r->sim, 1));
+    scn_run_result_free(r);
+}
+
+Test(scn_run, action_errors_fail_or_warn_when_lenient)
+{
+    const char *text = "cluster 3\nrun 1s\nat 100ms restart n2\n";
+    struct scn_run_result *r = run_text(text, NULL);
+    cr_assert_not(r->passed);
+    cr_assert_eq(failure_at(r, 0)->kind, SCN_FAILURE_ACTION);
+    char *want = g_strdup_printf("restart: %s", sim_strerror(SIM_EALIVE));
+    cr_assert_str_eq(failure_at(r, 0)->message, want);
+    g_free(want);
+    scn_run_result_free(r);
+
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.lenient_actions = true;
+    r = run_text(text, &o);
+    cr_assert(r->passed);
+    cr_assert_eq(r->warnings->len, 1u);
+    scn_run_result_free(r);
+}
+
+static void count_tick(struct sim *s, uint64_t time_us, void *ctx)
+{
+    GArray *times = ctx;
+    cr_assert_eq(sim_now(s), time_us);
+    g_array_append_val(times, time_us);
+}
+
+Test(scn_run, ticks_and_pause_points_do_not_change_the_run)
+{
+    const char *text =
+        "cluster 5\nrun 2s\nat 500ms load 100/s for 1s\n"
+        "at 1s crash leader\nat 1.2s..2s expect leader\n";
+    struct scn_run_result *plain = run_text(text, NULL);
+
+    GArray *ticks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    GArray *pauses = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.on_tick = count_tick;
+    o.tick_every_us = 300000;
+    o.tick_ctx = ticks;
+    o.on_pause = count_tick;
+    o.pause_at_us = 1234567;
+    o.pause_ctx = pauses;
+    FILE *trace = tmpfile();
+    cr_assert_not_null(trace);
+    o.trace_jsonl = trace;
+    struct scn_run_result *r = run_text(text, &o);
+    fclose(trace);
+
+    cr_assert(plain->passed);
+    cr_assert_eq(r->trace_hash, plain->trace_hash);
+    cr_assert_eq(r->events, plain->events);
+    static const uint64_t want[] = {0,       300000,  600000, 900000,
+                                    1200000, 1500000, 1800000};
+    cr_assert_eq(ticks->len, G_N_ELEMENTS(want));
+    for (guint i = 0; i < ticks->len; i++)
+        cr_assert_eq(g_array_index(ticks, uint64_t, i), want[i]);
+    cr_assert_eq(pauses->len, 1u);
+    cr_assert_eq(g_array_index(pauses, uint64_t, 0), 1234567u);
+    g_array_free(ticks, TRUE);
+    g_array_free(pauses, TRUE);
+    scn_run_result_free(r);
+    scn_run_result_free(plain);
+}
+
+Test(scn_run, the_seed_option_replaces_the_files_seed)
+{
+    const char *text = "cluster 5\nseed 7\nrun 1s\n";
+    struct scn_run_result *a = run_text(text, NULL);
+    struct scn_run_result *b = run_seed(text, 7);
+    struct scn_run_result *c = run_seed(text, 8);
+    cr_assert_eq(a->seed, 7u);
+    cr_assert_eq(c->seed, 8u);
+    cr_assert_eq(a->trace_hash, b->trace_hash);
+    cr_assert_neq(a->trace_hash, c->trace_hash);
+    scn_run_result_free(a);
+    scn_run_result_free(b);
+    scn_run_result_free(c);
+}
+
+Test(scn_run, latency_percentiles_come_from_the_history)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 3s\ndelay 10ms 10ms\nat 10ms timeout n1\n"
+        "at 1s client set a 1 via n1\nat 2s client set b 2 via n1\n",
+        NULL);
+    cr_assert_eq(r->requests_invoked, 2u);
+    cr_assert_eq(r->requests_completed, 2u);
+    const struct sim_history *h = sim_get_history(r->sim);
+    const struct sim_op *op0 = sim_history_op(h, 0);
+    const struct sim_op *op1 = sim_history_op(h, 1);
+    uint64_t d0 = op0->complete_us - op0->invoke_us;
+    uint64_t d1 = op1->complete_us - op1->invoke_us;
+    uint64_t lo = d0 < d1 ? d0 : d1, hi = d0 < d1 ? d1 : d0;
+    cr_assert_eq(r->latency_us_p50, lo);
+    cr_assert_eq(r->latency_us_p90, hi);
+    cr_assert_eq(r->latency_us_max, hi);
+    cr_assert(r->lin_checked);
+    cr_assert_eq(r->lin_verdict, SIM_LIN_OK);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, format_time_uses_milliseconds_or_microseconds)
+{
+    GString *t = g_string_new(NULL);
+    scn_format_time(t, 2000000);
+    cr_assert_str_eq(t->str, "2.000s");
+    g_string_truncate(t, 0);
+    scn_format_time(t, 2000150);
+    cr_assert_str_eq(t->str, "2.000150s");
+    g_string_truncate(t, 0);
+    scn_format_time(t, 0);
+    cr_assert_str_eq(t->str, "0.000s");
+    g_string_free(t, TRUE);
+}
