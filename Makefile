@@ -60,6 +60,7 @@ LIBSIM := $(BUILD)/libsim.a
 LIBSCN := $(BUILD)/libscn.a
 LIBVIZ := $(BUILD)/libviz.a
 RAFTSIM := $(BUILD)/raftsim
+RAFTSIM_BROKEN := $(BUILD)/raftsim-broken
 BENCH := $(BUILD)/raftsim-bench
 TESTS := $(BUILD)/tests/raftsim-tests
 
@@ -124,16 +125,24 @@ $(BUILD)/%.a:
 $(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
+# The command over the deliberately broken core: tests prove that the fuzzer
+# finds its bug and that the reproducer it writes fails the same way.
+$(RAFTSIM_BROKEN): $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT_BROKEN)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
+		$(LIBRAFT_BROKEN) $(APP_LDLIBS)
+
 $(BENCH): $(BENCH_OBJS) $(APP_LIBS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
-$(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS)
+# Tests spawn the command binaries found beside the tests/ directory.
+TEST_PROGRAMS = $(if $(CLI_SRCS),$(RAFTSIM) $(RAFTSIM_BROKEN))
+$(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
 
 # One test file alone, for quick iteration: make build/tests/test_raft_election
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
 
