@@ -1146,19 +1146,6 @@ static void lost_cross(cairo_t *cr, double x, double y)
     cairo_stroke(cr);
 }
 
-/* The mark of a duplicate's copy: a ringed "2" centred on (x, y). */
-static void copy_badge(cairo_t *cr, double x, double y, struct viz_rgb col)
-{
-    viz_set_rgb(cr, viz_hex(0xffffff));
-    cairo_arc(cr, x, y, 5.5, 0, 2 * G_PI);
-    cairo_fill_preserve(cr);
-    viz_set_rgb(cr, col);
-    cairo_set_line_width(cr, 1.0);
-    cairo_stroke(cr);
-    viz_font(cr, 8.0, true);
-    viz_text(cr, x, y + 3, "2", VIZ_ALIGN_CENTER);
-}
-
 static void draw_partitions(const struct ctx *c)
 {
     cairo_t *cr = c->cr;
@@ -1407,6 +1394,29 @@ static void arrow_head(cairo_t *cr,
     cairo_fill(cr);
 }
 
+/* The head of a delivered arrow from (xs, ys) to (xe, ye); the copy of a
+ * duplicated message gets two, one behind the other. */
+static void heads(cairo_t *cr,
+                  double xs,
+                  double ys,
+                  double xe,
+                  double ye,
+                  const struct arrow *a)
+{
+    double size = a->heartbeat ? 5.0 : 7.0;
+    arrow_head(cr, xs, ys, xe, ye, size);
+    if (a->copy) {
+        double dx = xe - xs;
+        double dy = ye - ys;
+        double len = sqrt(dx * dx + dy * dy);
+        if (len > 2 * size) {
+            double back = size * 0.85;
+            arrow_head(cr, xs, ys, xe - dx / len * back, ye - dy / len * back,
+                       size);
+        }
+    }
+}
+
 static bool is_result(enum raft_message_type t)
 {
     return t == RAFT_MSG_APPEND_ENTRIES_RESULT ||
@@ -1488,14 +1498,7 @@ static void draw_arrows(const struct ctx *c)
             if (lost) {
                 lost_cross(cr, xe, yend);
             } else {
-                double size = a->heartbeat ? 5.0 : 7.0;
-                arrow_head(cr, xs, ys, xe, yend, size);
-            }
-            if (a->copy) {
-                /* A duplicate: a ringed "2" at the copy's end. */
-                double cx = lost ? xe + 9 : xe;
-                double cy = lost ? yend : yend + (ye > ys ? -12 : 12);
-                copy_badge(cr, cx, cy, col);
+                heads(cr, xs, ys, xe, yend, a);
             }
         }
     }
@@ -1908,10 +1911,7 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
     if (sw == SW_LOST) {
         lost_cross(cr, xe, my);
     } else {
-        arrow_head(cr, x, my, xe, my, a.heartbeat ? 5.0 : 7.0);
-    }
-    if (sw == SW_DUPLICATE) {
-        copy_badge(cr, x + w / 2, my, col);
+        heads(cr, x, my, xe, my, &a);
     }
 }
 
