@@ -806,24 +806,6 @@ bool rh_election_safety_holds(const struct rh *h)
     return true;
 }
 
-bool rh_logs_match(struct rh *h, uint64_t a, uint64_t b)
-{
-    const struct raft *ra = rh_live(h, a)->core;
-    const struct raft *rb = rh_live(h, b)->core;
-    uint64_t from = raft_snapshot_index(ra) > raft_snapshot_index(rb)
-                        ? raft_snapshot_index(ra)
-                        : raft_snapshot_index(rb);
-    uint64_t to = raft_last_index(ra) < raft_last_index(rb)
-                      ? raft_last_index(ra)
-                      : raft_last_index(rb);
-    for (uint64_t i = from + 1; i <= to; i++) {
-        if (raft_term_at(ra, i) != raft_term_at(rb, i)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool rh_logs_equal(struct rh *h, uint64_t a, uint64_t b)
 {
     const struct raft *ra = rh_live(h, a)->core;

@@ -221,9 +221,6 @@ size_t rh_count_role(const struct rh *h, enum raft_role role);
 /* True if no two elections recorded so far share a term (Figure 3, Election
  * Safety). */
 bool rh_election_safety_holds(const struct rh *h);
-/* True if node a's and node b's logs agree on every index both hold (Log
- * Matching), read through the cores' queries. */
-bool rh_logs_match(struct rh *h, uint64_t a, uint64_t b);
 /* True if node a's log equals node b's: same last index and same terms down
  * to the later of their snapshots. */
 bool rh_logs_equal(struct rh *h, uint64_t a, uint64_t b);
