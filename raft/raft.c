@@ -246,12 +246,15 @@ int raft_create(const struct raft_config *config,
         (state != NULL && !state_valid(state))) {
         return RAFT_EINVAL;
     }
+    size_t n = config->n_voters;
+    size_t window = config->max_inflight > 0 ? config->max_inflight : 1;
+    if (n > SIZE_MAX / sizeof(struct raft_message) / (window + 2) - 4) {
+        return RAFT_ENOMEM; /* the buffers could not even be sized */
+    }
     struct raft *r = calloc(1, sizeof *r);
     if (r == NULL) {
         return RAFT_ENOMEM;
     }
-    size_t n = config->n_voters;
-    size_t window = config->max_inflight > 0 ? config->max_inflight : 1;
     r->config = *config;
     r->config.voters = NULL;
     uint64_t *voters = malloc(n * sizeof *voters);
