@@ -142,14 +142,8 @@ static void print_summary(const struct scn_run_result *r,
     GString *t = g_string_new(NULL);
 
     printf("%s%s%s\n", bold, r->title, reset);
-    g_string_truncate(t, 0);
-    scn_format_time(t, r->end_us);
-    printf("%s, seed %" PRIu64 ", %" PRIu32 " nodes, simulated %s in ",
-           r->file_name, r->seed, r->n_nodes, t->str);
-    g_string_truncate(t, 0);
-    append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
-    printf("%s wall time, %" PRIu64 " events\n", t->str, r->events);
-
+    printf("%s: seed %" PRIu64 ", %" PRIu32 " nodes\n", r->file_name, r->seed,
+           r->n_nodes);
     printf("\n%sLeaders%s\n", bold, reset);
     if (r->leaders->len == 0)
         printf("  none elected\n");
@@ -173,15 +167,14 @@ static void print_summary(const struct scn_run_result *r,
     sim_counters(s, &cnt);
     printf("\n%sLog%s\n", bold, reset);
     printf(
-        "  %" PRIu64 " entries committed (%" PRIu64
-        " client commands applied), %" PRIu64 " crashes, %" PRIu64
-        " restarts\n",
+        "  %" PRIu64 " entries committed, %" PRIu64
+        " client commands applied; crashes %" PRIu64 ", restarts %" PRIu64 "\n",
         cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max,
         applied_max, cnt.crashes, cnt.restarts);
 
     struct sim_msg_counters mc[RAFT_MSG_TYPE_COUNT];
     sim_msg_counters(s, mc);
-    printf("\n%sMessages%s %-22s %10s %10s %10s %10s\n", bold, reset, "",
+    printf("\n%sMessages%s\n  %-29s %10s %10s %10s %10s\n", bold, reset, "",
            "sent", "delivered", "dropped", "duplicated");
     for (int ty = 1; ty < RAFT_MSG_TYPE_COUNT; ty++) {
         if (mc[ty].sent == 0)
@@ -262,6 +255,13 @@ static void print_summary(const struct scn_run_result *r,
     else
         printf("VIOLATED: %s\n", r->lin_explanation);
     printf("%sTrace hash%s      %016" PRIx64 "\n", bold, reset, r->trace_hash);
+    g_string_truncate(t, 0);
+    scn_format_time(t, r->end_us);
+    printf("%sTime%s            %s simulated, %" PRIu64 " events, ", bold,
+           reset, t->str, r->events);
+    g_string_truncate(t, 0);
+    append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
+    printf("%s of wall time\n", t->str);
     printf("\n%s%s%s %s\n",
            raftsim_color(color,
                          r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED),
