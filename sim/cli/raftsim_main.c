@@ -5,6 +5,7 @@
  * one file plus one row here. A row whose function is not linked in (the
  * weak reference below resolves to NULL) does not exist for the user.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +54,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Only the character set, so that help text shows as written; numbers
+     * keep the C locale's format in every output. */
+    setlocale(LC_CTYPE, "");
     if (argc < 2) {
         usage(stderr);
         return RAFTSIM_EXIT_INVALID;

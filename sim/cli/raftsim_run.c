@@ -469,6 +469,9 @@ int raftsim_run_main(int argc, char **argv)
         goto out;
     }
     int64_t wall_us = g_get_monotonic_time() - wall_start;
+    /* The ticks stop at the last multiple of --every: draw the end too. */
+    if (frames_dir && res->end_us % every_us != 0)
+        on_frame(res->sim, res->end_us, &rc);
     if (trace) {
         if (fclose(trace) != 0) {
             trace = NULL;
