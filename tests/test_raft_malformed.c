@@ -360,3 +360,33 @@ Test(raft_malformed, compaction_past_the_commit_index_is_refused)
     cr_assert_eq(raft_last_index(r), 2);
     rh_free(h);
 }
+
+Test(raft_malformed, time_running_backwards_is_refused)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_deliver_all(h);
+    rh_advance_to(h, 500);
+    struct raft *r = rh_core(h, 1);
+    struct raft_update u;
+    uint64_t index = 0;
+    cr_assert_eq(raft_tick(r, 499, &u), RAFT_EINVAL);
+    cr_assert_eq(raft_campaign(r, 499, &u), RAFT_EINVAL);
+    cr_assert_eq(raft_propose(r, 499, "x", 1, &index, &u), RAFT_EINVAL);
+    struct raft_message m = {
+        .type = RAFT_MSG_APPEND_ENTRIES_RESULT,
+        .from = 2,
+        .to = 1,
+        .term = 1,
+        .append_entries_result = {.success = true, .index = 1}};
+    cr_assert_eq(raft_receive(r, 499, &m, &u), RAFT_EINVAL);
+    cr_assert_eq(raft_last_index(r), 1);
+    cr_assert_eq(raft_role(r), RAFT_LEADER);
+    cr_assert_eq(raft_term(r), 1);
+    /* The same calls at the current time are accepted. */
+    cr_assert_eq(rh_tick(h, 1), RAFT_OK);
+    cr_assert_eq(rh_propose(h, 1, 4, &index), RAFT_OK);
+    cr_assert_eq(index, 2);
+    rh_free(h);
+}

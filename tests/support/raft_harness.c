@@ -257,6 +257,12 @@ static void rh_process(struct rh *h,
     }
     uint64_t written_index = 0;
     uint64_t written_term = 0;
+    if (u->n_entries == 0 && u->entries_index > nd->disk.snapshot.last_index &&
+        u->entries_index <= rh_disk_last_index(&nd->disk)) {
+        /* Nothing new, but the log from entries_index on is gone. */
+        rh_disk_truncate(&nd->disk, (size_t)(u->entries_index -
+                                             nd->disk.snapshot.last_index - 1));
+    }
     if (u->n_entries > 0) {
         rh_disk_write(&nd->disk, u->entries_index, u->entries, u->n_entries);
         written_index = u->entries_index + u->n_entries - 1;

@@ -67,7 +67,8 @@ struct rh_node
     struct rh_disk disk;
     /* false (default): every write is durable at once and reported with
      * raft_persisted(). true: writes reach the disk but are reported, and the
-     * messages that need them synced leave, only at rh_persist(). */
+     * messages that need them synced leave, only at rh_persist(). A crash
+     * keeps every write either way. */
     bool persist_deferred;
     uint64_t persisted_index; /* last index reported durable */
     uint64_t deadline;        /* next_deadline of the last update */
