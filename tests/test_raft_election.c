@@ -314,3 +314,31 @@ Test(raft_election, proposal_to_a_non_leader_fails_and_names_the_leader)
     cr_assert_eq(index, 2);
     rh_free(h);
 }
+
+Test(raft_election, candidate_missing_committed_entries_cannot_win)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_new(3, &c);
+    const uint64_t stale[] = {1};
+    const uint64_t full[] = {1, 1};
+    rh_load_log(h, 1, 1, 0, stale, 1);
+    rh_load_log(h, 2, 1, 0, full, 2);
+    rh_load_log(h, 3, 1, 0, full, 2);
+    rh_start(h);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_CANDIDATE);
+    cr_assert_eq(raft_term(rh_core(h, 2)), 2);
+    cr_assert_eq(raft_vote(rh_core(h, 2)), 0);
+    cr_assert_eq(raft_vote(rh_core(h, 3)), 0);
+
+    /* Either holder of index 2 wins the next term, with node 1's vote. */
+    cr_assert_eq(rh_campaign(h, 2), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_role(rh_core(h, 2)), RAFT_LEADER);
+    cr_assert_eq(raft_term(rh_core(h, 2)), 3);
+    cr_assert_eq(raft_vote(rh_core(h, 1)), 2);
+    cr_assert_eq(raft_last_index(rh_core(h, 1)), 3);
+    cr_assert_eq(raft_term_at(rh_core(h, 1), 2), 1);
+    rh_free(h);
+}
