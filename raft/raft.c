@@ -6,6 +6,7 @@
  * or runs to completion and describes its effects in the update. Each action
  * begins with raft_begin() and ends with raft_finish().
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,6 +375,22 @@ static void fix_up_messages(struct raft *r)
     }
 }
 
+/* The O(1) invariants of raft_impl.h, checked after every action. */
+static void check_invariants(const struct raft *r)
+{
+    uint64_t last = raft_log_last_index(&r->log);
+    assert(r->snapshot.last_index == r->log.snapshot_index);
+    assert(r->log.snapshot_index <= r->applied_index);
+    assert(r->applied_index <= r->commit_index);
+    assert(r->commit_index <= last);
+    assert(r->persisted_index <= last);
+    assert(r->role != RAFT_LEADER || r->leader == r->id);
+    assert(r->role != RAFT_CANDIDATE || (r->vote == r->id && r->leader == 0));
+    assert(!r->pre_campaigning || (r->role == RAFT_FOLLOWER && r->leader == 0));
+    (void)r;
+    (void)last;
+}
+
 /* Assembles the update (struct raft_update documents the host's duties). */
 static int raft_finish(struct raft *r, struct raft_update *u)
 {
@@ -424,6 +441,7 @@ static int raft_finish(struct raft *r, struct raft_update *u)
     u->role = r->role;
     u->leader = r->leader;
     u->next_deadline = next_deadline(r);
+    check_invariants(r);
     return RAFT_OK;
 }
 
