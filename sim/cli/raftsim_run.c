@@ -238,7 +238,7 @@ static void print_summary(const struct scn_run_result *r,
     for (guint i = 0; i < r->warnings->len; i++)
         printf("  %swarning%s %s\n", yellow, reset,
                (const char *)g_ptr_array_index(r->warnings, i));
-    if (r->violation && verbose) {
+    if (r->violation) {
         printf("\n");
         fflush(stdout);
         sim_failure_print(sim_failure(s), stdout);
@@ -314,7 +314,7 @@ int raftsim_run_main(int argc, char **argv)
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
          "Print only PASS or the failures", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-         "Also print every check, skipped step and the violation report", NULL},
+         "Also print every check and every skipped step", NULL},
         {"png", 0, 0, G_OPTION_ARG_FILENAME, &png,
          "Draw the timeline as PNG into OUT", "OUT.png"},
         {"svg", 0, 0, G_OPTION_ARG_FILENAME, &svg,
