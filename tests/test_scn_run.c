@@ -590,7 +590,7 @@ Test(scn_run, statements_after_the_end_are_reported_and_never_run)
     cr_assert_eq(r->end_us, 1000000u);
     cr_assert_eq(r->warnings->len, 1u);
     cr_assert_str_eq(g_ptr_array_index(r->warnings, 0),
-                     "t.scn:3: never ran: it comes after the run's end");
+                     "line 3 never ran: it comes after the run's end");
     cr_assert(sim_alive(r->sim, 1));
     scn_run_result_free(r);
 }
@@ -612,6 +612,10 @@ Test(scn_run, action_errors_fail_or_warn_when_lenient)
     r = run_text(text, &o);
     cr_assert(r->passed);
     cr_assert_eq(r->warnings->len, 1u);
+    want = g_strdup_printf("line 3 not done: restart: %s",
+                           sim_strerror(SIM_EALIVE));
+    cr_assert_str_eq(g_ptr_array_index(r->warnings, 0), want);
+    g_free(want);
     scn_run_result_free(r);
 }
 

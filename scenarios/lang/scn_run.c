@@ -386,8 +386,7 @@ static void action_result(struct runner *r,
         g_string_printf(note, "line %" PRIu32 " not done: %s", step->line,
                         t->str);
         sim_note(r->s, 0, note->str);
-        add_warning(r, "%s:%" PRIu32 ": %s", r->sc->file_name, step->line,
-                    note->str);
+        add_warning(r, "%s", note->str);
         g_string_free(note, TRUE);
     } else {
         add_failure(r, SCN_FAILURE_ACTION, step, t->str);
@@ -1104,9 +1103,9 @@ static void schedule(struct runner *r)
             for (guint x = i; x < k; x++) {
                 const struct scn_step *late = g_ptr_array_index(steps, x);
                 add_warning(r,
-                            "%s:%" PRIu32
-                            ": never ran: it comes after the run's end",
-                            r->sc->file_name, late->line);
+                            "line %" PRIu32
+                            " never ran: it comes after the run's end",
+                            late->line);
             }
         } else {
             struct group *g = g_new0(struct group, 1);

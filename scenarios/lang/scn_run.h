@@ -135,7 +135,8 @@ struct scn_run_result
     /* struct scn_failure *, in the order found. */
     GPtrArray *failures;
     /* char *: things to know that are not failures (an inconclusive
-     * linearizability search, a lenient action error). */
+     * linearizability search, a lenient action error), one sentence each
+     * without the file name: "line 7 never ran: ...". */
     GPtrArray *warnings;
 
     /* Set when a safety property failed (also one SAFETY failure). */

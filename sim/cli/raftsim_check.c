@@ -249,6 +249,9 @@ int raftsim_check_main(int argc, char **argv)
                        raftsim_color(color, RAFTSIM_COLOR_GREEN),
                        raftsim_color(color, RAFTSIM_COLOR_RESET), it->path);
             g_free(why);
+            for (guint w = 0; it->res && w < it->res->warnings->len; w++)
+                fprintf(stderr, "%s: warning: %s\n", it->path,
+                        (const char *)g_ptr_array_index(it->res->warnings, w));
         }
         printf("%zu passed, %zu failed\n", passed, failed + invalid);
     }
