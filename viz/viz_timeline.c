@@ -697,6 +697,7 @@ enum swatch {
     SW_DUPLICATE,
     SW_CLIENT_OK,
     SW_CLIENT_FAILED,
+    SW_CHECK,
     SW_VIOLATION,
 };
 
@@ -727,6 +728,7 @@ static const struct legend_item legend_items[] = {
     {SW_DUPLICATE, "duplicate copy"},
     {SW_CLIENT_OK, "client request ok"},
     {SW_CLIENT_FAILED, "client request failed"},
+    {SW_CHECK, "expect check held"},
     {SW_VIOLATION, "safety violation"},
 };
 
@@ -1841,6 +1843,14 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
         cairo_stroke(cr);
         viz_font(cr, FONT_TINY, false);
         viz_text(cr, x + 3.5, y + 1, "12", VIZ_ALIGN_LEFT);
+        return;
+    case SW_CHECK:
+        /* As in the notes strip: a short tick in the check colour. */
+        viz_set_rgb(cr, note_color(NOTE_CHECK_HELD));
+        cairo_set_line_width(cr, 1.0);
+        cairo_move_to(cr, x + w / 2 + 0.5, my - 3);
+        cairo_line_to(cr, x + w / 2 + 0.5, my + 3);
+        cairo_stroke(cr);
         return;
     case SW_VIOLATION:
         viz_set_rgb(cr, viz_hex(0xc00000));
