@@ -24,6 +24,15 @@ BASE_CFLAGS := -std=c17 $(WARNINGS) $(OPT) $(SANFLAGS) -MMD -MP \
 	-DRAFTSIM_VERSION='"$(VERSION)"'
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
+# Quiet by default; `make V=1` shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags glib-2.0 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs glib-2.0 2>/dev/null)
 CAIRO_CFLAGS = $(shell $(PKG_CONFIG) --cflags cairo 2>/dev/null)
@@ -88,27 +97,33 @@ help:
 
 $(BUILD)/raft/%.o: raft/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Iraft $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -Iraft $(CFLAGS) -c $< -o $@
 
 $(BUILD)/broken/raft/%.o: raft/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Iraft -DRAFT_BROKEN_FOR_TESTS $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -Iraft -DRAFT_BROKEN_FOR_TESTS $(CFLAGS) -c $< -o $@
 
 $(BUILD)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/scenarios/%.o: scenarios/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/viz/%.o: viz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # ---- libraries and programs ----------------------------------------------
 
@@ -119,31 +134,37 @@ $(LIBSCN): $(SCN_OBJS)
 $(LIBVIZ): $(VIZ_OBJS)
 $(BUILD)/%.a:
 	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
 
 $(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # The command over the deliberately broken core: tests prove that the fuzzer
 # finds its bug and that the reproducer it writes fails the same way.
 $(RAFTSIM_BROKEN): $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT_BROKEN)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
 		$(LIBRAFT_BROKEN) $(APP_LDLIBS)
 
 $(BENCH): $(BENCH_OBJS) $(APP_LIBS)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # Tests spawn the command binaries found beside the tests/ directory.
 TEST_PROGRAMS = $(if $(CLI_SRCS),$(RAFTSIM) $(RAFTSIM_BROKEN))
 $(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
 
 # One test file alone, for quick iteration: make build/tests/test_raft_election
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
 
 # ---- dependencies --------------------------------------------------------
