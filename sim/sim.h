@@ -251,7 +251,9 @@ uint64_t sim_leader_of(const struct sim *s, uint32_t node); /* 0: unknown */
 uint64_t sim_commit_index(const struct sim *s, uint32_t node);
 uint64_t sim_last_index(const struct sim *s, uint32_t node);
 uint64_t sim_snapshot_index(const struct sim *s, uint32_t node);
-/* Client commands applied by the node's state machine (no-ops excluded). */
+/* Client commands applied by the node's state machine (sim_kv_applied():
+ * no-ops excluded; a retried request whose copy reached the log twice counts
+ * twice, its second copy being answered from the session). */
 uint64_t sim_applied(const struct sim *s, uint32_t node);
 /* Borrowed until the next event; NULL if absent or the node is crashed. */
 const char *sim_kv_value(const struct sim *s, uint32_t node, const char *key);
@@ -326,7 +328,9 @@ struct sim_failure
     char text_buf[SIM_RING_EVENTS][128];
 };
 
-/* NULL while no violation happened; borrowed while s lives. */
+/* NULL while no violation happened; borrowed while s lives. The trace ends
+ * with the VIOLATION event: what the violating step did after it is not
+ * recorded, and no later event runs. */
 const struct sim_failure *sim_failure(const struct sim *s);
 
 /* Writes the failure (property, nodes, time, event, last events) as text. */
