@@ -268,17 +268,35 @@ int sim_client_request(struct sim *s,
     return SIM_OK;
 }
 
+/* k * 1e9 / rate_per_ks, without overflow for any run shorter than ~500
+ * years. */
+static uint64_t arrival_offset_us(const struct sim_load_gen *g, uint64_t k)
+{
+    uint64_t r = g->rate_per_ks;
+    return (k / r) * 1000000000u + (k % r) * 1000000000u / r;
+}
+
 int sim_load(struct sim *s,
              double rate_per_s,
              uint64_t duration_us,
              uint32_t via)
 {
-    if (!(rate_per_s > 0) || via > s->n)
+    /* The rate in requests per 1000 s, so that arrival times are integer
+     * arithmetic from here on. */
+    double rate_per_ks = rate_per_s * 1000.0 + 0.5;
+    if (!(rate_per_s > 0) || rate_per_ks >= 1e10 || via > s->n)
         return SIM_EINVAL;
     struct sim_load_gen *g = g_new0(struct sim_load_gen, 1);
     g->start_us = s->now_us;
-    g->interval_us = 1e6 / rate_per_s;
-    g->total = (uint64_t)((double)duration_us * rate_per_s / 1e6);
+    g->rate_per_ks = (uint64_t)rate_per_ks;
+    if (g->rate_per_ks == 0)
+        g->rate_per_ks = 1;
+    /* Arrivals at start + floor(k * 1e9 / rate_per_ks) for k = 0, 1, ...
+     * while before start + duration: ceil(duration * rate_per_ks / 1e9). */
+    uint64_t r = g->rate_per_ks;
+    uint64_t whole = (duration_us / 1000000000u) * r;
+    uint64_t rest = (duration_us % 1000000000u) * r;
+    g->total = whole + rest / 1000000000u + (rest % 1000000000u != 0);
     g->via = via;
     g_ptr_array_add(s->loads, g);
     if (g->total > 0)
@@ -292,8 +310,7 @@ void sim_client_on_load(struct sim *s, const struct sim_event *ev)
     issue_random(s, take_idle_client(s), g->via);
     g->issued++;
     if (g->issued < g->total) {
-        uint64_t t =
-            g->start_us + (uint64_t)((double)g->issued * g->interval_us);
+        uint64_t t = g->start_us + arrival_offset_us(g, g->issued);
         sim_push(s, t < s->now_us ? s->now_us : t, SIM_EV_LOAD, 0, 0, g);
     }
 }

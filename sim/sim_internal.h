@@ -136,7 +136,7 @@ struct sim_request_rec
 struct sim_load_gen
 {
     uint64_t start_us;
-    double interval_us;
+    uint64_t rate_per_ks; /* requests per 1000 s */
     uint64_t total;
     uint64_t issued;
     uint32_t via;

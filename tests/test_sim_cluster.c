@@ -350,3 +350,29 @@ Test(sim_cluster, actions_reject_bad_arguments)
     cr_assert_null(sim_new(&c));
     sim_free(s);
 }
+
+Test(sim_cluster, load_spaces_its_requests_evenly_over_the_duration)
+{
+    struct sim *s = cluster(3, 11, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    cr_assert_eq(sim_load(s, 200.0, 1000000, 0), SIM_OK);
+    cr_assert_eq(sim_load(s, 0.0, 1000000, 0), SIM_EINVAL);
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint64_t k = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind != SIM_TRACE_CLIENT_INVOKE)
+            continue;
+        cr_assert_eq(ev[i].time_us, 1000000 + k * 5000);
+        k++;
+    }
+    cr_assert_eq(k, 200);
+    cr_assert_eq(sim_requests_invoked(s), 200);
+    /* 200 requests in 1 s with a 3-node cluster and no faults: all done. */
+    cr_assert_eq(sim_requests_completed(s), 200);
+    cr_assert_eq(sim_requests_completed_op(s, SIM_KV_SET) +
+                     sim_requests_completed_op(s, SIM_KV_GET) +
+                     sim_requests_completed_op(s, SIM_KV_DELETE),
+                 200);
+    sim_free(s);
+}
