@@ -406,3 +406,34 @@ Test(cli, quiet_prints_only_the_verdict)
     outcome_clear(&o);
     g_free(f);
 }
+
+Test(cli, frames_are_written_every_period_and_at_the_end)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *dir = g_build_filename(tmp_dir, "frames", NULL);
+    struct outcome o = run_raftsim_env(
+        (const char *[]){"run", f, "--frames", dir, "--every", "400ms", NULL},
+        false);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    /* 0, 400ms, 800ms and the end at 1s. */
+    char *line = g_strdup_printf("frames: 4 in %s\n", dir);
+    cr_assert_not_null(strstr(o.out, line), "%s", o.out);
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "timeline-%06d.png", i);
+        char *p = g_build_filename(dir, name, NULL);
+        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
+        g_remove(p);
+        g_free(p);
+        snprintf(name, sizeof(name), "log-%06d.png", i);
+        p = g_build_filename(dir, name, NULL);
+        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
+        g_remove(p);
+        g_free(p);
+    }
+    g_rmdir(dir);
+    g_free(line);
+    g_free(dir);
+    outcome_clear(&o);
+    g_free(f);
+}

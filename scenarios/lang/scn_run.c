@@ -691,7 +691,7 @@ static bool eval_scope(const struct runner *r,
     uint32_t n = sim_n_nodes(r->s);
     GString *all = g_string_new(NULL);
     GString *bad = g_string_new(NULL);
-    uint32_t holding = 0, considered = 0;
+    uint32_t holding = 0;
     bool ok = true;
     for (uint32_t id = 1; id <= n; id++) {
         bool in_scope;
@@ -703,7 +703,6 @@ static bool eval_scope(const struct runner *r,
             in_scope = true;
         if (!in_scope)
             continue;
-        considered++;
         GString *one = g_string_new(NULL);
         bool h = node_holds(r, c, id, one);
         if (h)
@@ -730,7 +729,6 @@ static bool eval_scope(const struct runner *r,
         else
             g_string_append(found, bad->str);
     }
-    (void)considered;
     g_string_free(all, TRUE);
     g_string_free(bad, TRUE);
     return ok;
