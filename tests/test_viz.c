@@ -201,11 +201,13 @@ static void assert_colour(struct pixel p, struct viz_rgb c, const char *what)
               p.b, byte_of(c.r), byte_of(c.g), byte_of(c.b));
 }
 
-static double band_mid(const struct viz_timeline_layout *l, uint32_t node)
+/* A row inside node's band above the words written in it ("leader, term
+ * 3", "crashed"), where only the band's colour is drawn. */
+static double band_probe(const struct viz_timeline_layout *l, uint32_t node)
 {
     double y0, y1;
     viz_timeline_band(l, node, &y0, &y1);
-    return (y0 + y1) / 2;
+    return y0 + 3;
 }
 
 /* Renders run as PNG with opts (NULL: defaults) and loads it back. */
@@ -264,7 +266,7 @@ Test(viz_timeline, leader_span_has_the_leader_colour)
     struct viz_run run = run_of(&t, 3, 1000000);
     struct viz_timeline_layout l;
     cairo_surface_t *s = render(&run, NULL, &l, "leader.png");
-    double y = band_mid(&l, 2);
+    double y = band_probe(&l, 2);
     assert_colour(pixel_at(s, viz_timeline_x(&l, 100000), y),
                   viz_role_color(RAFT_FOLLOWER), "follower before 200 ms");
     assert_colour(pixel_at(s, viz_timeline_x(&l, 300000), y),
@@ -272,7 +274,7 @@ Test(viz_timeline, leader_span_has_the_leader_colour)
     assert_colour(pixel_at(s, viz_timeline_x(&l, 700000), y),
                   viz_role_color(RAFT_LEADER), "leader at 700 ms");
     /* The other nodes stay followers. */
-    assert_colour(pixel_at(s, viz_timeline_x(&l, 700000), band_mid(&l, 1)),
+    assert_colour(pixel_at(s, viz_timeline_x(&l, 700000), band_probe(&l, 1)),
                   viz_role_color(RAFT_FOLLOWER), "n1 at 700 ms");
     cairo_surface_destroy(s);
     trace_free(&t);
@@ -287,7 +289,7 @@ Test(viz_timeline, crashed_span_is_grey_until_restart)
     struct viz_run run = run_of(&t, 3, 1000000);
     struct viz_timeline_layout l;
     cairo_surface_t *s = render(&run, NULL, &l, "crash.png");
-    double y = band_mid(&l, 1);
+    double y = band_probe(&l, 1);
     assert_colour(pixel_at(s, viz_timeline_x(&l, 150000), y),
                   viz_role_color(RAFT_LEADER), "leader before the crash");
     assert_colour(pixel_at(s, viz_timeline_x(&l, 250000), y),
@@ -312,7 +314,7 @@ Test(viz_timeline, initial_terms_are_the_lanes_starting_terms)
     struct viz_timeline_layout l;
     cairo_surface_t *s = render(&run, NULL, &l, "t0.png");
     double x = viz_timeline_x(&l, 300000);
-    double y = band_mid(&l, 1);
+    double y = band_probe(&l, 1);
     cr_assert_not(same_colour(pixel_at(s, x, y), viz_role_color(RAFT_FOLLOWER)),
                   "no seam where the term went from 0 to 7");
     cairo_surface_destroy(s);
@@ -544,6 +546,198 @@ Test(viz_timeline, duplicate_copy_gets_its_own_arrow)
     trace_free(&t);
 }
 
+Test(viz_timeline, reply_is_a_darker_shade_than_its_request)
+{
+    const enum raft_message_type pairs[][2] = {
+        {RAFT_MSG_REQUEST_VOTE, RAFT_MSG_REQUEST_VOTE_RESULT},
+        {RAFT_MSG_PRE_VOTE, RAFT_MSG_PRE_VOTE_RESULT},
+        {RAFT_MSG_APPEND_ENTRIES, RAFT_MSG_APPEND_ENTRIES_RESULT},
+        {RAFT_MSG_INSTALL_SNAPSHOT, RAFT_MSG_INSTALL_SNAPSHOT_RESULT},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        struct viz_rgb q = viz_message_color(pairs[i][0], false, true);
+        struct viz_rgb r = viz_message_color(pairs[i][1], false, true);
+        cr_assert(r.r + r.g + r.b < q.r + q.g + q.b - 0.3,
+                  "reply %d is not darker than its request", (int)i);
+    }
+    /* A heartbeat and its ack stay one pale colour. */
+    struct viz_rgb hb = viz_message_color(RAFT_MSG_APPEND_ENTRIES, true, true);
+    struct viz_rgb ack =
+        viz_message_color(RAFT_MSG_APPEND_ENTRIES_RESULT, true, true);
+    cr_assert(hb.r == ack.r && hb.g == ack.g && hb.b == ack.b);
+
+    /* And the drawing uses it: a granted vote's head is the reply colour. */
+    struct trace t = trace_new();
+    uint64_t id = send_msg(&t, 300000, 2, 1, RAFT_MSG_REQUEST_VOTE, 0, false);
+    fate(&t, 320000, id, SIM_TRACE_DELIVER, 1);
+    id = send_msg(&t, 320000, 1, 2, RAFT_MSG_REQUEST_VOTE_RESULT, 0, true);
+    fate(&t, 380000, id, SIM_TRACE_DELIVER, 2);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_options o = all_messages();
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, &o, &l, "vote.png");
+    double x, y;
+    head_probe(&l, 2, 1, 300000, 320000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_REQUEST_VOTE, false, false),
+                  "the request's head");
+    head_probe(&l, 1, 2, 320000, 380000, &x, &y);
+    assert_colour(pixel_at(s, x, y),
+                  viz_message_color(RAFT_MSG_REQUEST_VOTE_RESULT, false, true),
+                  "the granted vote's head");
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
+/* Pixels of exactly colour c in the rectangle [x0, x1) x [y0, y1). */
+static int count_colour(cairo_surface_t *s,
+                        double x0,
+                        double x1,
+                        double y0,
+                        double y1,
+                        struct viz_rgb c)
+{
+    int n = 0;
+    for (double y = y0; y < y1; y++) {
+        for (double x = x0; x < x1; x++) {
+            n += same_colour(pixel_at(s, x, y), c);
+        }
+    }
+    return n;
+}
+
+/* Pixels that are not white in the rectangle [x0, x1) x [y0, y1). */
+static int count_ink(cairo_surface_t *s,
+                     double x0,
+                     double x1,
+                     double y0,
+                     double y1)
+{
+    int n = 0;
+    for (double y = y0; y < y1; y++) {
+        for (double x = x0; x < x1; x++) {
+            n += !is_white(pixel_at(s, x, y));
+        }
+    }
+    return n;
+}
+
+Test(viz_timeline, leader_band_names_its_term)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_CANDIDATE, 4);
+    role(&t, 200000, 1, RAFT_LEADER, 4);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "words.png");
+    double y0, y1;
+    viz_timeline_band(&l, 1, &y0, &y1);
+    double x = viz_timeline_x(&l, 200000);
+    /* White letters on the leader's blue, right after the span starts. */
+    cr_assert_gt(
+        count_colour(s, x + 4, x + 120, y0 + 4, y1 - 4, viz_hex(0xffffff)), 20,
+        "no words in the leader band");
+    /* A follower band carries none. */
+    viz_timeline_band(&l, 2, &y0, &y1);
+    cr_assert_eq(
+        count_colour(s, x + 4, x + 120, y0 + 4, y1 - 4, viz_hex(0xffffff)), 0,
+        "words in a follower band");
+    cairo_surface_destroy(s);
+
+    /* A leadership too short for its words gets none. */
+    struct trace u = trace_new();
+    role(&u, 500000, 1, RAFT_LEADER, 4);
+    role(&u, 510000, 1, RAFT_FOLLOWER, 4);
+    run = run_of(&u, 2, 1000000);
+    s = render(&run, NULL, &l, "sliver.png");
+    viz_timeline_band(&l, 1, &y0, &y1);
+    x = viz_timeline_x(&l, 500000);
+    double x1 = viz_timeline_x(&l, 510000);
+    cr_assert_eq(count_colour(s, x, x1, y0 + 4, y1 - 4, viz_hex(0xffffff)), 0,
+                 "words on a 10-pixel leadership");
+    cairo_surface_destroy(s);
+    trace_free(&u);
+    trace_free(&t);
+}
+
+/* Pixels of colour c in the legend at the picture's bottom (one row in
+ * these tests). A swatch is 24 x 10 pixels; the grey of anti-aliased text
+ * may match a grey swatch on a few pixels, so absence is "under 30". */
+static int legend_count(cairo_surface_t *s,
+                        const struct viz_timeline_layout *l,
+                        struct viz_rgb c)
+{
+    return count_colour(s, 0, l->width_px, l->height_px - 34, l->height_px - 12,
+                        c);
+}
+
+Test(viz_timeline, legend_lists_only_what_the_picture_shows)
+{
+    /* Followers and a leader, no candidate, no crash, no message. */
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 1);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "legend1.png");
+    cr_assert_gt(legend_count(s, &l, viz_role_color(RAFT_LEADER)), 200);
+    cr_assert_gt(legend_count(s, &l, viz_role_color(RAFT_FOLLOWER)), 200);
+    cr_assert_lt(legend_count(s, &l, viz_role_color(RAFT_CANDIDATE)), 30);
+    cr_assert_lt(legend_count(s, &l, viz_crashed_color()), 30);
+    int height = l.height_px;
+    cairo_surface_destroy(s);
+
+    /* A crash adds its swatch; the legend still fits in one row. */
+    ev(&t, 500000, SIM_TRACE_CRASH, 2);
+    run = run_of(&t, 2, 1000000);
+    s = render(&run, NULL, &l, "legend2.png");
+    cr_assert_eq(l.height_px, height);
+    cr_assert_gt(legend_count(s, &l, viz_crashed_color()), 200);
+    cairo_surface_destroy(s);
+
+    /* A window before the crash leaves it out again. */
+    struct viz_options o;
+    viz_options_init(&o);
+    o.to_us = 400000;
+    s = render(&run, &o, &l, "legend3.png");
+    cr_assert_lt(legend_count(s, &l, viz_crashed_color()), 30);
+    cairo_surface_destroy(s);
+
+    /* Frames keep every item so that they all have one height. */
+    o.until_now = true;
+    o.now_us = 50000;
+    struct viz_timeline_layout f;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &f), VIZ_OK);
+    o.now_us = 900000;
+    struct viz_timeline_layout g;
+    cr_assert_eq(viz_timeline_layout(&run, &o, &g), VIZ_OK);
+    cr_assert_eq(f.height_px, g.height_px);
+    cr_assert_gt(f.height_px, l.height_px, "a frame lost legend items");
+    trace_free(&t);
+}
+
+Test(viz_timeline, check_ticks_are_captioned_only_when_there_are_checks)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 1);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = render(&run, NULL, &l, "nocheck.png");
+    /* The caption sits left of the plot, just above lane 1. */
+    double y0 = l.lanes_y0 - 9;
+    double y1 = l.lanes_y0;
+    cr_assert_eq(count_ink(s, 16, l.plot_x0 - 4, y0, y1), 0);
+    cairo_surface_destroy(s);
+
+    struct sim_trace_event *e = ev(&t, 600000, SIM_TRACE_CHECK, 0);
+    e->ok = true;
+    e->text = "leader";
+    run = run_of(&t, 2, 1000000);
+    s = render(&run, NULL, &l, "check.png");
+    cr_assert_gt(count_ink(s, 16, l.plot_x0 - 4, y0, y1), 10);
+    cairo_surface_destroy(s);
+    trace_free(&t);
+}
+
 Test(viz_timeline, violation_is_a_red_line_across_the_lanes)
 {
     struct trace t = trace_new();
@@ -703,7 +897,7 @@ Test(viz_timeline, window_maps_from_and_to_onto_the_plot_edges)
     cr_assert_float_eq(viz_timeline_x(&l, 700000), (l.plot_x0 + l.plot_x1) / 2,
                        1e-9);
     /* The leader span enters the window from the left. */
-    double y = band_mid(&l, 1);
+    double y = band_probe(&l, 1);
     assert_colour(pixel_at(s, l.plot_x0 + 2, y), viz_role_color(RAFT_LEADER),
                   "leader at the window's left edge");
     assert_colour(pixel_at(s, viz_timeline_x(&l, 800000), y),
@@ -952,13 +1146,13 @@ Test(viz_timeline, frames_are_named_in_order_and_line_up)
     cr_assert_eq(viz_timeline_layout(&run, &o, &l), VIZ_OK);
     /* Frame 0 is at 300 ms: n1 leads, and n2's later leadership is not
      * drawn yet. */
-    assert_colour(pixel_at(s0, viz_timeline_x(&l, 250000), band_mid(&l, 1)),
+    assert_colour(pixel_at(s0, viz_timeline_x(&l, 250000), band_probe(&l, 1)),
                   viz_role_color(RAFT_LEADER), "n1 leads at 250 ms");
     cr_assert_not(
-        same_colour(pixel_at(s0, viz_timeline_x(&l, 700000), band_mid(&l, 2)),
+        same_colour(pixel_at(s0, viz_timeline_x(&l, 700000), band_probe(&l, 2)),
                     viz_role_color(RAFT_LEADER)));
     /* Frame 1 is at 800 ms: now it is. */
-    assert_colour(pixel_at(s1, viz_timeline_x(&l, 700000), band_mid(&l, 2)),
+    assert_colour(pixel_at(s1, viz_timeline_x(&l, 700000), band_probe(&l, 2)),
                   viz_role_color(RAFT_LEADER), "n2 leads at 700 ms");
     cairo_surface_destroy(s0);
     cairo_surface_destroy(s1);

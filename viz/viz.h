@@ -248,7 +248,9 @@ struct viz_rgb viz_crashed_color(void);
 /* Term colours cycle through a fixed palette; term 0 is white. */
 struct viz_rgb viz_term_color(uint64_t term);
 /* The colour of a message arrow of that type; heartbeat: an AppendEntries
- * without entries or its reply. ok: granted/succeeded (results only). */
+ * without entries or its reply. ok: granted/succeeded (results only). Each
+ * exchange has one hue and a reply is a darker shade of its request's;
+ * heartbeats and their acks share one pale colour. */
 struct viz_rgb viz_message_color(enum raft_message_type type,
                                  bool heartbeat,
                                  bool ok);

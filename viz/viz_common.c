@@ -145,6 +145,10 @@ struct viz_rgb viz_term_color(uint64_t term)
     return viz_hex(term_palette[(term - 1) % n]);
 }
 
+/* Each exchange has one hue (votes vermillion, PreVote reddish purple,
+ * appends bluish green, snapshots purple); a reply is a darker shade of its
+ * request's hue, so that a request and its answer stay apart in a picture
+ * and in the legend. Heartbeats and their acks are pale. */
 struct viz_rgb viz_message_color(enum raft_message_type type,
                                  bool heartbeat,
                                  bool ok)
@@ -152,17 +156,21 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
     (void)ok;
     switch (type) {
     case RAFT_MSG_REQUEST_VOTE:
-    case RAFT_MSG_REQUEST_VOTE_RESULT:
         return viz_hex(0xd55e00);
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return viz_hex(0x8a3c00);
     case RAFT_MSG_PRE_VOTE:
-    case RAFT_MSG_PRE_VOTE_RESULT:
         return viz_hex(0xcc79a7);
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return viz_hex(0x8f4a74);
     case RAFT_MSG_APPEND_ENTRIES:
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
         return heartbeat ? viz_hex(0xa9d8c8) : viz_hex(0x009e73);
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return heartbeat ? viz_hex(0xa9d8c8) : viz_hex(0x00634a);
     case RAFT_MSG_INSTALL_SNAPSHOT:
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return viz_hex(0x6a3d9a);
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return viz_hex(0x43215f);
     case RAFT_MSG_TYPE_COUNT:
         break;
     }

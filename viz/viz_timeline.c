@@ -686,19 +686,25 @@ enum swatch {
     SW_CUT,
     SW_COMMIT,
     SW_PREVOTE,
+    SW_PREVOTE_REPLY,
     SW_VOTE,
     SW_VOTE_GRANTED,
     SW_VOTE_DENIED,
     SW_APPEND,
+    SW_APPEND_OK,
     SW_APPEND_FAILED,
     SW_HEARTBEAT,
     SW_SNAPSHOT,
+    SW_SNAPSHOT_REPLY,
     SW_LOST,
     SW_DUPLICATE,
+    SW_IN_FLIGHT,
     SW_CLIENT_OK,
     SW_CLIENT_FAILED,
+    SW_CLIENT_PENDING,
     SW_CHECK,
     SW_VIOLATION,
+    SW_COUNT,
 };
 
 struct legend_item
@@ -717,17 +723,22 @@ static const struct legend_item legend_items[] = {
     {SW_CUT, "one-way cut (sender)"},
     {SW_COMMIT, "commit index"},
     {SW_PREVOTE, "PreVote"},
+    {SW_PREVOTE_REPLY, "PreVote reply"},
     {SW_VOTE, "RequestVote"},
     {SW_VOTE_GRANTED, "vote granted"},
     {SW_VOTE_DENIED, "vote denied"},
-    {SW_APPEND, "AppendEntries (entries)"},
+    {SW_APPEND, "AppendEntries with entries"},
+    {SW_APPEND_OK, "append accepted"},
     {SW_APPEND_FAILED, "append rejected"},
     {SW_HEARTBEAT, "heartbeat / ack"},
     {SW_SNAPSHOT, "InstallSnapshot"},
-    {SW_LOST, "lost"},
+    {SW_SNAPSHOT_REPLY, "snapshot reply"},
+    {SW_LOST, "lost message"},
     {SW_DUPLICATE, "duplicate copy"},
+    {SW_IN_FLIGHT, "still in flight"},
     {SW_CLIENT_OK, "client request ok"},
     {SW_CLIENT_FAILED, "client request failed"},
+    {SW_CLIENT_PENDING, "client request pending"},
     {SW_CHECK, "expect check held"},
     {SW_VIOLATION, "safety violation"},
 };
@@ -736,14 +747,22 @@ static const struct legend_item legend_items[] = {
 #define SWATCH_W 24.0
 #define LEGEND_ITEM_GAP 16.0
 
-/* Positions each legend item (x, row) within width; returns the rows used. */
-static int legend_flow(cairo_t *cr, double width, double *xs, int *rows)
+/* Positions each legend item that used[] selects (x, row) within width;
+ * returns the rows used. */
+static int legend_flow(cairo_t *cr,
+                       double width,
+                       const bool *used,
+                       double *xs,
+                       int *rows)
 {
     double x0 = 16.0;
     double x = x0;
     int row = 0;
     viz_font(cr, FONT_SMALL, false);
     for (size_t i = 0; i < N_LEGEND; i++) {
+        if (!used[legend_items[i].swatch]) {
+            continue;
+        }
         double w = SWATCH_W + 5.0 + viz_text_width(cr, legend_items[i].label);
         if (x > x0 && x + w > width - 16.0) {
             row++;
@@ -754,6 +773,108 @@ static int legend_flow(cairo_t *cr, double width, double *xs, int *rows)
         x += w + LEGEND_ITEM_GAP;
     }
     return row + 1;
+}
+
+static enum swatch arrow_swatch(const struct arrow *a)
+{
+    if (a->heartbeat) {
+        return SW_HEARTBEAT;
+    }
+    switch (a->type) {
+    case RAFT_MSG_PRE_VOTE:
+        return SW_PREVOTE;
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return SW_PREVOTE_REPLY;
+    case RAFT_MSG_REQUEST_VOTE:
+        return SW_VOTE;
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return a->ok ? SW_VOTE_GRANTED : SW_VOTE_DENIED;
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return a->ok ? SW_APPEND_OK : SW_APPEND_FAILED;
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        return SW_SNAPSHOT;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return SW_SNAPSHOT_REPLY;
+    case RAFT_MSG_APPEND_ENTRIES:
+    case RAFT_MSG_TYPE_COUNT:
+        break;
+    }
+    return SW_APPEND;
+}
+
+/* Marks in used[] (SW_COUNT entries) the legend items whose marks the
+ * picture of m in l's window actually shows, so that the legend explains
+ * what is there and nothing else. Frames (until_now) keep every item, so
+ * that all frames of a run have the same height and line up. */
+static void legend_used(const struct model *m,
+                        const struct viz_timeline_layout *l,
+                        bool until_now,
+                        bool *used)
+{
+    for (int i = 0; i < SW_COUNT; i++) {
+        used[i] = until_now;
+    }
+    used[SW_FOLLOWER] = true;
+    uint64_t from = l->from_us;
+    uint64_t to = l->to_us;
+    for (uint32_t k = 1; k <= m->n; k++) {
+        const GArray *spans = m->spans[k];
+        for (guint i = 0; i < spans->len; i++) {
+            const struct span *sp = &g_array_index(spans, struct span, i);
+            if (sp->t1_us < from || sp->t0_us > to) {
+                continue;
+            }
+            if (sp->state == NODE_CRASHED) {
+                used[SW_CRASHED] = true;
+                continue;
+            }
+            used[SW_PAUSED] |= sp->state == NODE_PAUSED;
+            used[SW_CANDIDATE] |= sp->role == RAFT_CANDIDATE;
+            used[SW_LEADER] |= sp->role == RAFT_LEADER;
+        }
+        const GArray *commits = m->commits[k];
+        for (guint i = 0; i < commits->len; i++) {
+            uint64_t t = g_array_index(commits, struct commit_mark, i).t_us;
+            used[SW_COMMIT] |= t >= from && t <= to;
+        }
+    }
+    for (guint i = 0; i < m->partitions->len; i++) {
+        const struct partition *p =
+            &g_array_index(m->partitions, struct partition, i);
+        used[SW_PARTITION] |= p->t0_us <= to && p->t1_us >= from;
+    }
+    for (guint i = 0; i < m->cuts->len; i++) {
+        const struct cut *k = &g_array_index(m->cuts, struct cut, i);
+        used[SW_CUT] |= k->t0_us <= to && k->t1_us >= from;
+    }
+    for (guint i = 0; i < m->arrows->len; i++) {
+        const struct arrow *a = &g_array_index(m->arrows, struct arrow, i);
+        if (!arrow_shown(a, l->messages) || !arrow_in_window(a, from, to)) {
+            continue;
+        }
+        used[arrow_swatch(a)] = true;
+        used[SW_LOST] |= a->fate == ARROW_LOST;
+        used[SW_IN_FLIGHT] |= a->fate == ARROW_IN_FLIGHT;
+        used[SW_DUPLICATE] |= a->copy;
+    }
+    for (guint i = 0; i < m->ops->len; i++) {
+        const struct client_op *op =
+            &g_array_index(m->ops, struct client_op, i);
+        if (op->t1_us < from || op->t0_us > to) {
+            continue;
+        }
+        used[!op->done ? SW_CLIENT_PENDING
+             : op->ok  ? SW_CLIENT_OK
+                       : SW_CLIENT_FAILED] = true;
+    }
+    for (guint i = 0; i < m->notes->len; i++) {
+        const struct note *nt = &g_array_index(m->notes, struct note, i);
+        if (nt->t_us < from || nt->t_us > to) {
+            continue;
+        }
+        used[SW_CHECK] |= nt->kind == NOTE_CHECK_HELD;
+        used[SW_VIOLATION] |= nt->kind == NOTE_VIOLATION;
+    }
 }
 
 static int client_rows(const struct model *m)
@@ -847,7 +968,9 @@ static int make_layout(const struct viz_run *run,
     }
     double xs[N_LEGEND];
     int rows[N_LEGEND];
-    int legend_rows = legend_flow(cr, l->width_px, xs, rows);
+    bool used[SW_COUNT];
+    legend_used(m, l, o->until_now, used);
+    int legend_rows = legend_flow(cr, l->width_px, used, xs, rows);
     viz_measure_free(cr);
     y += LEGEND_GAP_PX + legend_rows * LEGEND_ROW_PX + BOTTOM_PX;
     l->height_px = (int)ceil(y);
@@ -1292,8 +1415,44 @@ static void halo(cairo_t *cr, double x, double baseline, double w)
     cairo_fill(cr);
 }
 
-/* Term labels above each band and commit indices below it, drawn over the
- * arrows. */
+/* Names each leadership and candidacy inside its band, near its start:
+ * "leader, term 3", or "leader" alone when only that fits; nothing on a
+ * sliver. */
+static void draw_role_words(const struct ctx *c, uint32_t k)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    const GArray *spans = c->m->spans[k];
+    double b0, b1;
+    viz_timeline_band(l, k, &b0, &b1);
+    viz_font(cr, FONT_SMALL, true);
+    for (guint i = 0; i < spans->len; i++) {
+        const struct span *s = &g_array_index(spans, struct span, i);
+        if (s->role == RAFT_FOLLOWER || s->state != NODE_UP ||
+            s->t1_us <= l->from_us || s->t0_us >= l->to_us) {
+            continue;
+        }
+        double x0 = clampx(c, viz_timeline_x(l, s->t0_us)) + 6;
+        double x1 = clampx(c, viz_timeline_x(l, s->t1_us)) - 4;
+        char words[48];
+        const char *role = viz_role_label(s->role);
+        g_snprintf(words, sizeof words, "%s, term %" G_GUINT64_FORMAT, role,
+                   s->term);
+        double w = viz_text_width(cr, words);
+        if (x0 + w > x1) {
+            g_snprintf(words, sizeof words, "%s", role);
+            w = viz_text_width(cr, words);
+        }
+        if (x0 + w <= x1) {
+            viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(0xffffff)
+                                                   : viz_hex(0x1a1a1a));
+            viz_text(cr, x0, (b0 + b1) / 2 + 3.5, words, VIZ_ALIGN_LEFT);
+        }
+    }
+}
+
+/* Term labels above each band, commit indices below it and the words in
+ * leader bands, drawn over the arrows. */
 static void draw_lane_labels(const struct ctx *c)
 {
     cairo_t *cr = c->cr;
@@ -1303,6 +1462,7 @@ static void draw_lane_labels(const struct ctx *c)
     for (uint32_t k = 1; k <= m->n; k++) {
         double b0, b1;
         viz_timeline_band(l, k, &b0, &b1);
+        draw_role_words(c, k);
         const GArray *spans = m->spans[k];
         /* Term labels above the band, at each change of term, thinned so
          * that none overlaps the previous one. */
@@ -1678,6 +1838,18 @@ static void draw_notes(const struct ctx *c)
     const struct model *m = c->m;
     double strip_y0 = HEADER_PX + AXIS_PX;
     guint n = m->notes->len;
+    /* The ticks just above the lanes are the scenario's checks: say so. */
+    for (guint i = 0; i < n; i++) {
+        const struct note *nt = &g_array_index(m->notes, struct note, i);
+        if ((nt->kind == NOTE_CHECK_HELD || nt->kind == NOTE_CHECK_FAILED) &&
+            nt->t_us >= l->from_us && nt->t_us <= l->to_us) {
+            viz_set_rgb(cr, viz_hex(0x888888));
+            viz_font(cr, FONT_TINY, false);
+            viz_text(cr, LEFT_PX - 6, l->lanes_y0 - 1, "checks",
+                     VIZ_ALIGN_RIGHT);
+            break;
+        }
+    }
     struct placed *placed = g_new0(struct placed, n + 1);
     size_t n_placed = 0;
 
@@ -1861,6 +2033,28 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
         cairo_close_path(cr);
         cairo_fill(cr);
         return;
+    case SW_CLIENT_PENDING: {
+        double dash[] = {3.0, 2.0};
+        viz_set_rgb(cr, viz_hex(0x888888));
+        cairo_set_line_width(cr, 1.0);
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_rectangle(cr, x + 0.5, top + 1.5, w - 1, h - 2);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        return;
+    }
+    case SW_IN_FLIGHT: {
+        double dash[] = {2.0, 3.0};
+        viz_set_rgb(cr,
+                    viz_message_color(RAFT_MSG_APPEND_ENTRIES, false, false));
+        cairo_set_line_width(cr, 1.8);
+        cairo_set_dash(cr, dash, 2, 0);
+        cairo_move_to(cr, x, my + 3);
+        cairo_line_to(cr, x + w, my - 3);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        return;
+    }
     case SW_CLIENT_OK:
     case SW_CLIENT_FAILED:
         viz_set_rgb(cr,
@@ -1880,6 +2074,15 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
     switch (sw) {
     case SW_PREVOTE:
         a.type = RAFT_MSG_PRE_VOTE;
+        break;
+    case SW_PREVOTE_REPLY:
+        a.type = RAFT_MSG_PRE_VOTE_RESULT;
+        break;
+    case SW_APPEND_OK:
+        a.type = RAFT_MSG_APPEND_ENTRIES_RESULT;
+        break;
+    case SW_SNAPSHOT_REPLY:
+        a.type = RAFT_MSG_INSTALL_SNAPSHOT_RESULT;
         break;
     case SW_VOTE:
         a.type = RAFT_MSG_REQUEST_VOTE;
@@ -1931,7 +2134,9 @@ static void draw_legend(const struct ctx *c)
     const struct viz_timeline_layout *l = c->l;
     double xs[N_LEGEND];
     int rows[N_LEGEND];
-    int n_rows = legend_flow(cr, l->width_px, xs, rows);
+    bool used[SW_COUNT];
+    legend_used(c->m, l, c->o->until_now, used);
+    int n_rows = legend_flow(cr, l->width_px, used, xs, rows);
     double y0 = l->height_px - BOTTOM_PX - n_rows * LEGEND_ROW_PX;
     viz_set_rgb(cr, viz_hex(0xdddddd));
     cairo_set_line_width(cr, 1.0);
@@ -1939,6 +2144,9 @@ static void draw_legend(const struct ctx *c)
     cairo_line_to(cr, l->width_px - 16, floor(y0 - 8) + 0.5);
     cairo_stroke(cr);
     for (size_t i = 0; i < N_LEGEND; i++) {
+        if (!used[legend_items[i].swatch]) {
+            continue;
+        }
         double y = y0 + rows[i] * LEGEND_ROW_PX + 12;
         draw_swatch(cr, legend_items[i].swatch, xs[i], y);
         viz_set_rgb(cr, viz_hex(0x333333));
