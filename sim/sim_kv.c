@@ -185,45 +185,65 @@ void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out)
         put_string(out, cmd->value != NULL ? cmd->value : "");
 }
 
+/* The parts of a command, validated; key and value point into the input and
+ * are not NUL-terminated. */
+struct command_parts
+{
+    uint8_t op;
+    uint64_t client, request;
+    const char *key, *value;
+    size_t key_len, value_len;
+};
+
+static bool decode_parts(const void *data, size_t len, struct command_parts *c)
+{
+    struct reader r = {.p = data, .left = len};
+    c->value = NULL;
+    c->value_len = 0;
+    if (data == NULL && len > 0)
+        return false;
+    if (!get_u8(&r, &c->op) || c->op < SIM_KV_SET || c->op > SIM_KV_GET)
+        return false;
+    if (!get_varint(&r, &c->client) || !get_varint(&r, &c->request))
+        return false;
+    if (!get_bytes(&r, &c->key, &c->key_len))
+        return false;
+    if (c->op == SIM_KV_SET && !get_bytes(&r, &c->value, &c->value_len))
+        return false;
+    return r.left == 0;
+}
+
+/* The block key, NUL, value, NUL in buf, which has room for it; *cmd's
+ * strings point into it. */
+static void parts_to_command(const struct command_parts *c,
+                             char *buf,
+                             struct sim_kv_command *cmd)
+{
+    memcpy(buf, c->key, c->key_len);
+    buf[c->key_len] = '\0';
+    char *vbuf = buf + c->key_len + 1;
+    if (c->value_len > 0)
+        memcpy(vbuf, c->value, c->value_len);
+    vbuf[c->value_len] = '\0';
+
+    cmd->op = (enum sim_kv_op)c->op;
+    cmd->client = c->client;
+    cmd->request = c->request;
+    cmd->key = buf;
+    cmd->value = c->op == SIM_KV_SET ? vbuf : NULL;
+}
+
 bool sim_kv_decode(const void *data,
                    size_t len,
                    struct sim_kv_command *cmd,
                    char **key_buf)
 {
-    struct reader r = {.p = data, .left = len};
-    uint8_t op;
-    uint64_t client, request;
-    const char *key, *value = NULL;
-    size_t key_len, value_len = 0;
-
+    struct command_parts c;
     *key_buf = NULL;
-    if (data == NULL && len > 0)
+    if (!decode_parts(data, len, &c))
         return false;
-    if (!get_u8(&r, &op) || op < SIM_KV_SET || op > SIM_KV_GET)
-        return false;
-    if (!get_varint(&r, &client) || !get_varint(&r, &request))
-        return false;
-    if (!get_bytes(&r, &key, &key_len))
-        return false;
-    if (op == SIM_KV_SET && !get_bytes(&r, &value, &value_len))
-        return false;
-    if (r.left != 0)
-        return false;
-
-    /* One block: key, NUL, value, NUL. */
-    char *buf = g_malloc(key_len + value_len + 2);
-    memcpy(buf, key, key_len);
-    buf[key_len] = '\0';
-    char *vbuf = buf + key_len + 1;
-    if (value_len > 0)
-        memcpy(vbuf, value, value_len);
-    vbuf[value_len] = '\0';
-
-    cmd->op = (enum sim_kv_op)op;
-    cmd->client = client;
-    cmd->request = request;
-    cmd->key = buf;
-    cmd->value = op == SIM_KV_SET ? vbuf : NULL;
+    char *buf = g_malloc(c.key_len + c.value_len + 2);
+    parts_to_command(&c, buf, cmd);
     *key_buf = buf;
     return true;
 }
@@ -265,13 +285,24 @@ void sim_kv_free(struct sim_kv *kv)
     g_free(kv);
 }
 
-static void pair_set(struct sim_kv *kv, const char *key, const char *value)
+/* Sets key to value; returns whether key was present. An existing key's
+ * stored copy is kept. */
+static bool pair_set(struct sim_kv *kv, const char *key, const char *value)
 {
     gpointer old_key, old_value;
-    if (g_hash_table_lookup_extended(kv->pairs, key, &old_key, &old_value))
+    char *stored_key;
+    bool found =
+        g_hash_table_steal_extended(kv->pairs, key, &old_key, &old_value);
+    if (found) {
         kv->digest -= pair_hash(old_key, old_value);
+        g_free(old_value);
+        stored_key = old_key;
+    } else {
+        stored_key = g_strdup(key);
+    }
     kv->digest += pair_hash(key, value);
-    g_hash_table_insert(kv->pairs, g_strdup(key), g_strdup(value));
+    g_hash_table_insert(kv->pairs, stored_key, g_strdup(value));
+    return found;
 }
 
 static bool pair_delete(struct sim_kv *kv, const char *key)
@@ -301,16 +332,22 @@ bool sim_kv_apply(struct sim_kv *kv,
                   size_t len,
                   struct sim_kv_reply *reply)
 {
+    struct command_parts parts;
     struct sim_kv_command cmd;
-    char *buf;
+    char small[128];
+    char *heap = NULL;
 
     if (reply != NULL) {
         reply->found = false;
         reply->value = NULL;
         reply->duplicate = false;
     }
-    if (!sim_kv_decode(data, len, &cmd, &buf))
+    if (!decode_parts(data, len, &parts))
         return false;
+    size_t need = parts.key_len + parts.value_len + 2;
+    if (need > sizeof(small))
+        heap = g_malloc(need);
+    parts_to_command(&parts, heap != NULL ? heap : small, &cmd);
     kv->applied++;
 
     struct sim_kv_session *s = NULL;
@@ -318,7 +355,7 @@ bool sim_kv_apply(struct sim_kv *kv,
         s = g_hash_table_lookup(kv->sessions, &cmd.client);
         if (s != NULL && cmd.request <= s->request) {
             reply_fill(reply, s->found, s->value, true);
-            g_free(buf);
+            g_free(heap);
             return true;
         }
     }
@@ -327,8 +364,7 @@ bool sim_kv_apply(struct sim_kv *kv,
     const char *value = NULL;
     switch (cmd.op) {
     case SIM_KV_SET:
-        found = g_hash_table_contains(kv->pairs, cmd.key);
-        pair_set(kv, cmd.key, cmd.value);
+        found = pair_set(kv, cmd.key, cmd.value);
         break;
     case SIM_KV_DELETE:
         found = pair_delete(kv, cmd.key);
@@ -351,7 +387,7 @@ bool sim_kv_apply(struct sim_kv *kv,
         g_free(s->value);
         s->value = value != NULL ? g_strdup(value) : NULL;
     }
-    g_free(buf);
+    g_free(heap);
     return true;
 }
 
