@@ -562,7 +562,7 @@ int raft_receive(struct raft *r,
     raft_begin(r, now);
     if (raft_election_observe_term(r, m)) {
         if (r->role == RAFT_LEADER && m->term == r->term) {
-            raft_progress_of(r, m->from)->recent_active = true;
+            raft_progress_of(r, m->from)->last_heard = now;
         }
         switch (m->type) {
         case RAFT_MSG_APPEND_ENTRIES:

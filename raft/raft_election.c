@@ -75,6 +75,7 @@ static void become_leader(struct raft *r)
     uint64_t next = raft_log_last_index(&r->log) + 1;
     for (size_t i = 0; i < r->n_voters; i++) {
         raft_progress_reset(&r->progress[i], next);
+        r->progress[i].last_heard = r->now;
     }
     raft_log_append(&r->log, r->term, RAFT_ENTRY_NOOP, NULL, 0);
     raft_replication_mark_dirty(r, next);
@@ -280,19 +281,21 @@ void raft_election_recv_pre_vote_result(struct raft *r,
 }
 
 /* Thesis §6.2: a leader that has not heard from a majority (itself included)
- * during the last period steps down, so a partitioned leader stops serving. */
+ * within the last election_timeout_min steps down, so a partitioned leader
+ * stops serving. Checked at every heartbeat, the step-down comes at most one
+ * heartbeat interval after the majority's silence reached that timeout. */
 void raft_election_check_quorum(struct raft *r)
 {
     size_t active = 1;
     for (size_t i = 0; i < r->n_voters; i++) {
-        if (i != r->self_slot && r->progress[i].recent_active) {
+        if (i != r->self_slot && r->now - r->progress[i].last_heard <
+                                     r->config.election_timeout_min) {
             active++;
         }
-        r->progress[i].recent_active = false;
     }
     if (active < raft_quorum(r)) {
         raft_become_follower(r, r->term, 0);
         return;
     }
-    r->quorum_deadline = r->now + r->config.election_timeout_min;
+    r->quorum_deadline = r->now + r->config.heartbeat_interval;
 }

@@ -21,7 +21,6 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
     p->snapshot_index = 0;
     p->sent_at_heartbeat = 0;
     p->match_at_heartbeat = 0;
-    p->recent_active = false;
     window_clear(p);
 }
 

@@ -46,7 +46,7 @@ struct raft_progress
     size_t inflight_cap;   /* window size (config.max_inflight, at least 1) */
     size_t inflight_head;  /* ring slot of the oldest message in flight */
     size_t inflight_count; /* messages in flight */
-    bool recent_active;    /* heard from in this check_quorum period */
+    uint64_t last_heard; /* leader: when this peer last answered in the term */
     enum raft_vote_tally tally; /* answer to the current (pre-)campaign */
 };
 
