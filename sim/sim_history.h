@@ -69,4 +69,20 @@ enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
                                    uint64_t max_states,
                                    struct sim_lin_report *report);
 
+/* The searches sim_lin_check() combines. By default a depth-first search
+ * with a small budget (it finds an order fast when there is one) hands
+ * over to a breadth-first sweep (it proves there is none without meeting a
+ * node twice). The others run one alone, for tests and measurements. */
+enum sim_lin_search {
+    SIM_LIN_SEARCH_DEFAULT = 0,
+    SIM_LIN_SEARCH_DEPTH_FIRST,
+    SIM_LIN_SEARCH_SWEEP,
+};
+
+/* As sim_lin_check(), with the search chosen. */
+enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
+                                        uint64_t max_states,
+                                        enum sim_lin_search search,
+                                        struct sim_lin_report *report);
+
 #endif /* SIM_HISTORY_H */

@@ -92,6 +92,7 @@ struct lin_key
     struct lin_op *ops;
     struct lin_event *events;
     uint32_t n_events;
+    uint32_t n_states; /* distinct register states: 0 and the values */
 };
 
 static uint64_t op_return_us(const struct sim_op *o)
@@ -194,13 +195,15 @@ static void lin_key_init(struct lin_key *k,
     }
     add_events(k, last_read_us);
     g_free(last_read_us);
-    qsort(k->events, k->n_events, sizeof *k->events, compare_events);
+    if (k->n_events > 0)
+        qsort(k->events, k->n_events, sizeof *k->events, compare_events);
     for (uint32_t e = 0; e < k->n_events; e++) {
         if (k->events[e].kind == EV_CALL)
             k->ops[k->events[e].op].call_ev = e;
         else
             k->ops[k->events[e].op].end_ev = e;
     }
+    k->n_states = n_states;
     g_hash_table_destroy(values);
 }
 
@@ -286,32 +289,36 @@ static void node_free(gpointer p)
     g_free(n);
 }
 
-static bool is_subset(const struct lin_pending_set *a, const GArray *b)
+/* Whether sorted a[0..na) is contained in sorted b[0..nb). */
+static bool sorted_subset(const uint32_t *a,
+                          uint32_t na,
+                          const uint32_t *b,
+                          uint32_t nb)
 {
-    const uint32_t *bv = (const uint32_t *)(const void *)b->data;
-    guint j = 0;
-    for (uint32_t i = 0; i < a->n; i++) {
-        while (j < b->len && bv[j] < a->ops[i])
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        while (j < nb && b[j] < a[i])
             j++;
-        if (j == b->len || bv[j] != a->ops[i])
+        if (j == nb || b[j] != a[i])
             return false;
         j++;
     }
     return true;
 }
 
+static const uint32_t *array_u32(const GArray *a)
+{
+    return (const uint32_t *)(const void *)a->data;
+}
+
+static bool is_subset(const struct lin_pending_set *a, const GArray *b)
+{
+    return sorted_subset(a->ops, a->n, array_u32(b), b->len);
+}
+
 static bool is_superset(const struct lin_pending_set *a, const GArray *b)
 {
-    const uint32_t *bv = (const uint32_t *)(const void *)b->data;
-    uint32_t j = 0;
-    for (guint i = 0; i < b->len; i++) {
-        while (j < a->n && a->ops[j] < bv[i])
-            j++;
-        if (j == a->n || a->ops[j] != bv[i])
-            return false;
-        j++;
-    }
-    return true;
+    return sorted_subset(array_u32(b), b->len, a->ops, a->n);
 }
 
 /* ---- the search ---------------------------------------------------------- */
@@ -352,6 +359,11 @@ struct lin_search
     uint64_t states;
     uint64_t max_states;
     uint32_t furthest_event;
+    /* Scratch filled by prepare_candidates(), indexed by state: the open
+     * unlinearized write of that value that ends first, and how many open
+     * unlinearized reads must see it. */
+    uint32_t *best_write;
+    uint32_t *want;
 };
 
 static bool legal(const struct lin_search *s, uint32_t op)
@@ -492,48 +504,46 @@ static uint32_t satisfied_read(const struct lin_search *s)
     return SIM_LIN_NONE;
 }
 
-/* Two open writes of the same value are interchangeable, except that the
- * one that must be linearized sooner is the more constrained: in any valid
- * order that uses the later one first, the two can swap places. So only the
- * open unlinearized write with the earliest end is tried for each value. */
-static bool dominated(const struct lin_search *s, uint32_t p)
+static bool ends_before(const struct lin_key *k, uint32_t q, uint32_t p)
 {
-    const struct lin_op *lp = &s->k->ops[p];
-    if (lp->kind != LIN_WRITE)
-        return false;
-    for (guint i = 0; i < s->open->len; i++) {
-        uint32_t q = g_array_index(s->open, uint32_t, i);
-        const struct lin_op *lq = &s->k->ops[q];
-        if (q != p && !s->is_lin[q] && lq->kind == LIN_WRITE &&
-            lq->value == lp->value &&
-            (lq->end_ev < lp->end_ev || (lq->end_ev == lp->end_ev && q < p)))
-            return true;
-    }
-    return false;
+    return k->ops[q].end_ev < k->ops[p].end_ev ||
+           (k->ops[q].end_ev == k->ops[p].end_ev && q < p);
 }
 
-/* True if an open read not yet linearized must see `value`. */
-static bool wanted(const struct lin_search *s, int32_t value)
+/* Fills best_write and want for the current node in O(open). */
+static void prepare_candidates(struct lin_search *s)
 {
+    const struct lin_key *k = s->k;
+    const uint32_t *open = array_u32(s->open);
     for (guint i = 0; i < s->open->len; i++) {
-        uint32_t q = g_array_index(s->open, uint32_t, i);
-        if (!s->is_lin[q] && s->k->ops[q].kind == LIN_READ &&
-            s->k->ops[q].value == value)
-            return true;
+        int32_t v = k->ops[open[i]].value;
+        s->best_write[v] = SIM_LIN_NONE;
+        s->want[v] = 0;
     }
-    return false;
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t q = open[i];
+        const struct lin_op *l = &k->ops[q];
+        if (s->is_lin[q])
+            continue;
+        if (l->kind == LIN_READ)
+            s->want[l->value]++;
+        else if (s->best_write[l->value] == SIM_LIN_NONE ||
+                 ends_before(k, q, s->best_write[l->value]))
+            s->best_write[l->value] = q;
+    }
 }
 
 #define EARLY_PASSES 3u
 
 /* Whether open op p is worth linearizing before the returning op o in the
- * given pass. Every read left open is unsatisfied (satisfied_read() runs
- * first), so only writes qualify. A write that never completed is needed
- * only if an open read wants its value: otherwise the next operation placed
- * is a write that hides it, and an order without it is as good. The passes
- * order the rest, all of which are tried: first writes of the value o must
- * read, then completed writes, then the others, so the first orders tried
- * use as few never-completed writes as they can. */
+ * given pass; prepare_candidates() must have run for this node. Every read left
+ * open is unsatisfied (satisfied_read() runs first), so only writes qualify. A
+ * write that never completed is needed only if an open read wants its value:
+ * otherwise the next operation placed is a write that hides it, and an order
+ * without it is as good. The passes order the rest, all of which are tried:
+ * first writes of the value o must read, then completed writes, then the
+ * others, so the first orders tried use as few never-completed writes as they
+ * can. */
 static bool early_candidate(const struct lin_search *s,
                             uint32_t p,
                             uint32_t o,
@@ -541,10 +551,17 @@ static bool early_candidate(const struct lin_search *s,
 {
     const struct lin_op *lp = &s->k->ops[p];
     const struct lin_op *lo = &s->k->ops[o];
-    if (s->is_lin[p] || lp->kind != LIN_WRITE || dominated(s, p))
+    if (s->is_lin[p] || lp->kind != LIN_WRITE)
+        return false;
+    /* Two open writes of the same value are interchangeable, except that
+     * the one that must be linearized sooner is the more constrained: in
+     * any valid order that uses the later one first, the two can swap
+     * places. So only the one that ends first is tried for each value (o
+     * itself, when it is a write, ends first of all). */
+    if (s->best_write[lp->value] != p)
         return false;
     bool completed = s->k->src[p]->completed;
-    if (!completed && !wanted(s, lp->value))
+    if (!completed && s->want[lp->value] == 0)
         return false;
     bool for_o = lo->kind == LIN_READ && lo->value == lp->value;
     switch (pass) {
@@ -609,6 +626,7 @@ static void step(struct lin_search *s, enum lin_result *result, bool *done)
         }
     }
     /* Try the open operations in turn; reads here are all unsatisfied. */
+    prepare_candidates(s);
     uint32_t n_open = s->open->len;
     while (f->next_move - 1 < EARLY_PASSES * n_open) {
         uint32_t pass = (f->next_move - 1) / n_open;
@@ -624,13 +642,13 @@ static void step(struct lin_search *s, enum lin_result *result, bool *done)
     pop(s);
 }
 
-/* Searches one key's operations. *states receives the nodes explored;
- * *n_prefix (on failure) the number of leading operations whose calls
- * precede the furthest event reached, which alone cannot be linearized. */
+/* Searches one key's operations depth-first. *states receives the nodes
+ * explored; *furthest (on failure) the furthest event reached: the
+ * operations called up to it already cannot be linearized. */
 static enum lin_result lin_search_run(const struct lin_key *k,
                                       uint64_t max_states,
                                       uint64_t *states,
-                                      uint32_t *n_prefix)
+                                      uint32_t *furthest)
 {
     struct lin_search s = {
         .k = k,
@@ -643,6 +661,8 @@ static enum lin_result lin_search_run(const struct lin_key *k,
                                    k->n_events + 1),
         .seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL),
         .max_states = max_states,
+        .best_write = g_new(uint32_t, k->n_states),
+        .want = g_new0(uint32_t, k->n_states),
     };
     struct lin_frame root = {.via = VIA_ROOT};
     g_array_append_val(s.stack, root);
@@ -653,33 +673,334 @@ static enum lin_result lin_search_run(const struct lin_key *k,
         step(&s, &result, &done);
 
     *states = s.states;
-    if (n_prefix != NULL) {
-        /* Operations are sorted as their calls are, so those called up
-         * to the furthest event form a prefix (left-out ones included). */
-        uint32_t n = k->n;
-        while (n > 0 && (k->ops[n - 1].call_ev == SIM_LIN_NONE ||
-                         k->ops[n - 1].call_ev > s.furthest_event))
-            n--;
-        *n_prefix = n;
-    }
+    *furthest = s.furthest_event;
     g_array_free(s.open, TRUE);
     g_array_free(s.lin, TRUE);
     g_array_free(s.lin_p, TRUE);
     g_free(s.is_lin);
     g_array_free(s.stack, TRUE);
     g_hash_table_destroy(s.seen);
+    g_free(s.best_write);
+    g_free(s.want);
     return result;
+}
+
+/* ---- the breadth-first sweep --------------------------------------------- */
+
+/* The depth-first search finds one order fast when there is one, but to
+ * prove there is none it must exhaust every node, and it may meet a node
+ * first with more never-completed writes used than needed and again later
+ * with fewer. The sweep visits the same nodes event by event instead, so
+ * at each event it knows every configuration and keeps only those whose
+ * set of used never-completed writes is minimal: no node is met twice. */
+
+/* A configuration between events: the state and the open operations
+ * already linearized. */
+struct lin_config
+{
+    int32_t state;
+    bool dead;    /* superseded by one that used a subset */
+    uint32_t n_c; /* completed ones, sorted, in ops[0..n_c) */
+    uint32_t n_p; /* never-completed ones, sorted, in ops[n_c..n_c + n_p) */
+    uint32_t ops[];
+};
+
+/* The configurations at one event: `all` in the order they were found,
+ * `groups` maps (state, completed part) to its live configurations. */
+struct lin_frontier
+{
+    GPtrArray *all;     /* struct lin_config *, owned */
+    GHashTable *groups; /* struct lin_config * -> GPtrArray * of them */
+};
+
+static guint config_hash(gconstpointer p)
+{
+    const struct lin_config *c = p;
+    uint64_t h = (uint32_t)c->state * 0x9e3779b97f4a7c15ULL;
+    for (uint32_t i = 0; i < c->n_c; i++)
+        h = (h ^ c->ops[i]) * 0x100000001b3ULL;
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean config_equal(gconstpointer a, gconstpointer b)
+{
+    const struct lin_config *x = a, *y = b;
+    return x->state == y->state && x->n_c == y->n_c &&
+           memcmp(x->ops, y->ops, x->n_c * sizeof x->ops[0]) == 0;
+}
+
+static void frontier_init(struct lin_frontier *f)
+{
+    f->all = g_ptr_array_new_with_free_func(g_free);
+    f->groups = g_hash_table_new_full(config_hash, config_equal, NULL,
+                                      (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void frontier_clear(struct lin_frontier *f)
+{
+    g_hash_table_destroy(f->groups);
+    g_ptr_array_free(f->all, TRUE);
+}
+
+/* Adds (state, lin, lin_p) unless a configuration that used a subset of its
+ * never-completed writes is there; supersedes those that used a superset. */
+static void frontier_add(struct lin_frontier *f,
+                         int32_t state,
+                         const GArray *lin,
+                         const GArray *lin_p)
+{
+    struct lin_config *c =
+        g_malloc(sizeof *c + (lin->len + lin_p->len) * sizeof(uint32_t));
+    c->state = state;
+    c->dead = false;
+    c->n_c = lin->len;
+    c->n_p = lin_p->len;
+    if (lin->len > 0)
+        memcpy(c->ops, lin->data, lin->len * sizeof(uint32_t));
+    if (lin_p->len > 0)
+        memcpy(c->ops + c->n_c, lin_p->data, lin_p->len * sizeof(uint32_t));
+
+    GPtrArray *group = g_hash_table_lookup(f->groups, c);
+    if (group == NULL) {
+        group = g_ptr_array_new();
+        g_hash_table_insert(f->groups, c, group);
+    }
+    for (guint i = 0; i < group->len; i++) {
+        const struct lin_config *m = g_ptr_array_index(group, i);
+        if (sorted_subset(m->ops + m->n_c, m->n_p, c->ops + c->n_c, c->n_p)) {
+            g_free(c);
+            return;
+        }
+    }
+    for (guint i = group->len; i-- > 0;) {
+        struct lin_config *m = g_ptr_array_index(group, i);
+        if (sorted_subset(c->ops + c->n_c, c->n_p, m->ops + m->n_c, m->n_p)) {
+            m->dead = true;
+            g_ptr_array_remove_index(group, i);
+        }
+    }
+    /* The group's key may be dead by now; it stays allocated in `all` and
+     * equal to every member, which is all the table needs. */
+    g_ptr_array_add(group, c);
+    g_ptr_array_add(f->all, c);
+}
+
+static void load_config(struct lin_search *s, const struct lin_config *c)
+{
+    s->state = c->state;
+    g_array_set_size(s->lin, 0);
+    g_array_set_size(s->lin_p, 0);
+    g_array_append_vals(s->lin, c->ops, c->n_c);
+    g_array_append_vals(s->lin_p, c->ops + c->n_c, c->n_p);
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++)
+        s->is_lin[c->ops[i]] = true;
+}
+
+static void unload_config(struct lin_search *s, const struct lin_config *c)
+{
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++)
+        s->is_lin[c->ops[i]] = false;
+}
+
+static void apply_early(struct lin_search *s, uint32_t p)
+{
+    s->state = next_state(s, p);
+    set_add(lin_set_of(s, p), p);
+    s->is_lin[p] = true;
+}
+
+static void undo_early(struct lin_search *s, uint32_t p, int32_t prev_state)
+{
+    s->state = prev_state;
+    set_remove(lin_set_of(s, p), p);
+    s->is_lin[p] = false;
+}
+
+/* Every configuration reachable at the return of o from the loaded one, by
+ * linearizing open operations and then o, goes into next: the same moves as
+ * step(). False when the bound is reached. */
+static bool closure(struct lin_search *s,
+                    uint32_t e,
+                    uint32_t o,
+                    struct lin_frontier *next)
+{
+    if (!remember(s, e))
+        return true;
+    if (s->states > s->max_states)
+        return false;
+    int32_t prev = s->state;
+    uint32_t r = satisfied_read(s);
+    if (r == o) {
+        frontier_add(next, s->state, s->lin, s->lin_p);
+        return true;
+    }
+    if (r != SIM_LIN_NONE) {
+        apply_early(s, r);
+        bool ok = closure(s, e, o, next);
+        undo_early(s, r, prev);
+        return ok;
+    }
+    if (legal(s, o))
+        frontier_add(next, next_state(s, o), s->lin, s->lin_p);
+    prepare_candidates(s);
+    for (uint32_t pass = 0; pass < EARLY_PASSES; pass++) {
+        for (guint i = 0; i < s->open->len; i++) {
+            uint32_t p = g_array_index(s->open, uint32_t, i);
+            if (p == o || !early_candidate(s, p, o, pass))
+                continue;
+            apply_early(s, p);
+            bool ok = closure(s, e, o, next);
+            undo_early(s, p, prev);
+            if (!ok)
+                return false;
+            prepare_candidates(s); /* the child reused the scratch */
+        }
+    }
+    return true;
+}
+
+static gint compare_configs(gconstpointer a, gconstpointer b)
+{
+    const struct lin_config *x = *(const struct lin_config *const *)a;
+    const struct lin_config *y = *(const struct lin_config *const *)b;
+    return (x->n_p > y->n_p) - (x->n_p < y->n_p);
+}
+
+/* Passes the event for one live configuration of the current frontier. */
+static bool sweep_config(struct lin_search *s,
+                         const struct lin_event *ev,
+                         uint32_t e,
+                         struct lin_frontier *next)
+{
+    uint32_t o = ev->op;
+    if (ev->kind == EV_RETURN && !s->is_lin[o])
+        return closure(s, e, o, next);
+    if (s->is_lin[o])
+        set_remove(lin_set_of(s, o), o);
+    frontier_add(next, s->state, s->lin, s->lin_p);
+    return true;
+}
+
+/* Same contract as lin_search_run(); *furthest receives the event at which
+ * no configuration survived. */
+static enum lin_result lin_sweep_run(const struct lin_key *k,
+                                     uint64_t max_states,
+                                     uint64_t *states,
+                                     uint32_t *furthest)
+{
+    struct lin_search s = {
+        .k = k,
+        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
+        .max_states = max_states,
+        .best_write = g_new(uint32_t, k->n_states),
+        .want = g_new0(uint32_t, k->n_states),
+    };
+    struct lin_frontier cur;
+    frontier_init(&cur);
+    frontier_add(&cur, 0, s.lin, s.lin_p);
+
+    enum lin_result result = LIN_RESULT_OK;
+    for (uint32_t e = 0; e < k->n_events && result == LIN_RESULT_OK; e++) {
+        const struct lin_event *ev = &k->events[e];
+        if (ev->kind == EV_CALL) {
+            set_add(s.open, ev->op);
+            continue;
+        }
+        struct lin_frontier next;
+        frontier_init(&next);
+        s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
+        /* Fewest used never-completed writes first: their nodes then cover
+         * the others' at once. g_ptr_array_sort is stable. */
+        GPtrArray *order = g_ptr_array_sized_new(cur.all->len);
+        for (guint i = 0; i < cur.all->len; i++) {
+            struct lin_config *c = g_ptr_array_index(cur.all, i);
+            if (!c->dead)
+                g_ptr_array_add(order, c);
+        }
+        g_ptr_array_sort(order, compare_configs);
+        for (guint i = 0; i < order->len && result == LIN_RESULT_OK; i++) {
+            const struct lin_config *c = g_ptr_array_index(order, i);
+            load_config(&s, c);
+            if (!sweep_config(&s, ev, e, &next))
+                result = LIN_RESULT_BOUND;
+            unload_config(&s, c);
+            /* sweep_config() may have cleared o's flag; clear it anyway. */
+            s.is_lin[ev->op] = false;
+        }
+        g_ptr_array_free(order, TRUE);
+        g_hash_table_destroy(s.seen);
+        frontier_clear(&cur);
+        cur = next;
+        set_remove(s.open, ev->op);
+        if (result == LIN_RESULT_OK && cur.all->len == 0) {
+            result = LIN_RESULT_FAIL;
+            *furthest = e;
+        }
+    }
+    *states = s.states;
+    frontier_clear(&cur);
+    g_array_free(s.open, TRUE);
+    g_array_free(s.lin, TRUE);
+    g_array_free(s.lin_p, TRUE);
+    g_free(s.is_lin);
+    g_free(s.best_write);
+    g_free(s.want);
+    return result;
+}
+
+/* Depth-first first: on a history that can be linearized it needs about
+ * one node per return. If it takes more than a few per event (or half the
+ * bound), the sweep takes over with what is left of the bound. *n_prefix
+ * receives the number of leading operations whose calls precede the
+ * furthest event reached, which alone cannot be linearized. */
+static enum lin_result lin_check_key(const struct lin_key *k,
+                                     enum sim_lin_search search,
+                                     uint64_t max_states,
+                                     uint64_t *states,
+                                     uint32_t *n_prefix)
+{
+    uint32_t furthest = 0;
+    uint64_t dfs_states = 0;
+    uint64_t dfs_bound = 4 * (uint64_t)k->n_events + 1024;
+    if (dfs_bound > max_states / 2)
+        dfs_bound = max_states / 2;
+    if (search == SIM_LIN_SEARCH_DEPTH_FIRST)
+        dfs_bound = max_states;
+    enum lin_result r = LIN_RESULT_BOUND;
+    if (search != SIM_LIN_SEARCH_SWEEP)
+        r = lin_search_run(k, dfs_bound, &dfs_states, &furthest);
+    *states = dfs_states;
+    if (r == LIN_RESULT_BOUND && search != SIM_LIN_SEARCH_DEPTH_FIRST) {
+        uint64_t left = max_states > dfs_states ? max_states - dfs_states : 0;
+        uint64_t sweep_states = 0;
+        r = lin_sweep_run(k, left, &sweep_states, &furthest);
+        *states += sweep_states;
+    }
+    if (n_prefix != NULL) {
+        /* Operations are sorted as their calls are, so those called up to
+         * the furthest event form a prefix (left-out ones included). */
+        uint32_t n = k->n;
+        while (n > 0 && (k->ops[n - 1].call_ev == SIM_LIN_NONE ||
+                         k->ops[n - 1].call_ev > furthest))
+            n--;
+        *n_prefix = n;
+    }
+    return r;
 }
 
 static enum lin_result check_ops(const struct sim_op *const *ops,
                                  uint32_t n,
+                                 enum sim_lin_search search,
                                  uint64_t max_states,
                                  uint64_t *states,
                                  uint32_t *n_prefix)
 {
     struct lin_key k;
     lin_key_init(&k, ops, n);
-    enum lin_result r = lin_search_run(&k, max_states, states, n_prefix);
+    enum lin_result r = lin_check_key(&k, search, max_states, states, n_prefix);
     lin_key_clear(&k);
     return r;
 }
@@ -700,43 +1021,240 @@ static bool read_sees(const struct sim_op *r, const struct sim_op *w)
                               w->value != NULL ? w->value : "") == 0;
 }
 
-/* Builds cur minus the operations in [from, to) that may go: every read,
- * and every write whose value no remaining read observes. */
-static GPtrArray *without_range(const GPtrArray *cur, guint from, guint to)
+/* A time window [from_us, to_us] of an operation. */
+struct lin_window
 {
-    GHashTable *seen_values = g_hash_table_new(g_str_hash, g_str_equal);
-    bool seen_absent = false;
+    uint64_t from_us, to_us;
+};
+
+static gint compare_windows(gconstpointer a, gconstpointer b)
+{
+    const struct lin_window *x = a, *y = b;
+    if (x->from_us != y->from_us)
+        return x->from_us < y->from_us ? -1 : 1;
+    return (x->to_us > y->to_us) - (x->to_us < y->to_us);
+}
+
+/* The reads of one value sorted by invocation; reach_us[i] is the latest
+ * return among the first i + 1 of them. */
+struct lin_reads
+{
+    GArray *windows;  /* struct lin_window */
+    GArray *reach_us; /* uint64_t */
+};
+
+static void reads_free(gpointer p)
+{
+    struct lin_reads *r = p;
+    g_array_free(r->windows, TRUE);
+    g_array_free(r->reach_us, TRUE);
+    g_free(r);
+}
+
+/* The key a read or a write is grouped under: its value, or "" with the
+ * found flag cleared for the absent state. */
+static const char *value_key(const struct sim_op *o, bool *absent)
+{
+    if (o->op == SIM_KV_DELETE || (o->op == SIM_KV_GET && !o->found)) {
+        *absent = true;
+        return "";
+    }
+    *absent = false;
+    const char *v = o->op == SIM_KV_SET ? o->value : o->result;
+    return v != NULL ? v : "";
+}
+
+/* Whether some read in r could have read what a write with window w left
+ * behind, given that a completed write ends by hidden_us in any order that
+ * places it after w (UINT64_MAX: none is forced after w). */
+static bool reads_could_see(const struct lin_reads *r,
+                            struct lin_window w,
+                            uint64_t hidden_us)
+{
+    if (r == NULL || r->windows->len == 0)
+        return false;
+    /* The reads invoked by hidden_us: later ones are cut off from w. */
+    guint lo = 0, hi = r->windows->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(r->windows, struct lin_window, mid).from_us <=
+            hidden_us)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && g_array_index(r->reach_us, uint64_t, lo - 1) >= w.from_us;
+}
+
+/* Marks, for every read of cur outside [from, to), the last write of its
+ * value invoked before the read returned, or else the first write of it. */
+static bool *telling_sources(const GPtrArray *cur, guint from, guint to)
+{
+    bool *told = g_new0(bool, cur->len > 0 ? cur->len : 1);
+    /* value -> GArray of indices into cur of its writes, by invocation */
+    GHashTable *by_value = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                 (GDestroyNotify)g_array_unref);
+    GArray *deletes = g_array_new(FALSE, FALSE, sizeof(guint));
     for (guint i = 0; i < cur->len; i++) {
         const struct sim_op *o = g_ptr_array_index(cur, i);
-        if (is_write(o) || (i >= from && i < to))
+        if (!is_write(o))
             continue;
-        if (!o->found)
-            seen_absent = true;
-        else
-            g_hash_table_add(seen_values,
-                             o->result != NULL ? o->result : (char *)"");
+        bool absent;
+        const char *key = value_key(o, &absent);
+        GArray *list = absent ? deletes : g_hash_table_lookup(by_value, key);
+        if (list == NULL) {
+            list = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(by_value, (gpointer)key, list);
+        }
+        g_array_append_val(list, i);
     }
+    /* cur is sorted by (invoke, id), so each list already is. */
+    for (guint i = 0; i < cur->len; i++) {
+        const struct sim_op *r = g_ptr_array_index(cur, i);
+        if (is_write(r) || (i >= from && i < to))
+            continue;
+        bool absent;
+        const char *key = value_key(r, &absent);
+        GArray *list = absent ? deletes : g_hash_table_lookup(by_value, key);
+        if (list == NULL || list->len == 0)
+            continue;
+        guint lo = 0, hi = list->len;
+        uint64_t until = op_return_us(r);
+        while (lo < hi) {
+            guint mid = lo + (hi - lo) / 2;
+            const struct sim_op *w =
+                g_ptr_array_index(cur, g_array_index(list, guint, mid));
+            if (w->invoke_us <= until)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        told[g_array_index(list, guint, lo > 0 ? lo - 1 : 0)] = true;
+    }
+    g_array_unref(deletes);
+    g_hash_table_destroy(by_value);
+    return told;
+}
+
+/* Builds cur minus the operations in [from, to) that may go: every read,
+ * and every write that no remaining read could have read from. A read r
+ * could read from write w only if r returned after w was invoked and no
+ * completed write w2 of cur is forced between them (w returned before w2
+ * was invoked, and w2 returned before r was invoked). Dropping only such
+ * writes keeps a linearizable set linearizable, so a candidate that still
+ * cannot be linearized shows that cur cannot be either.
+ *
+ * That alone would also drop the write a stale read shows (hidden by the
+ * newer write, which is the anomaly) and leave a read of a value "nobody
+ * wrote". So each remaining read also keeps its telling source: the last
+ * write of its value invoked before it returned, else the first one. */
+static GPtrArray *without_range(const GPtrArray *cur, guint from, guint to)
+{
+    GHashTable *reads =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reads_free);
+    struct lin_reads *absent_reads = NULL;
+    GArray *writes = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
+    for (guint i = 0; i < cur->len; i++) {
+        const struct sim_op *o = g_ptr_array_index(cur, i);
+        struct lin_window w = {o->invoke_us, op_return_us(o)};
+        if (is_write(o)) {
+            if (o->completed)
+                g_array_append_val(writes, w);
+            continue;
+        }
+        if (i >= from && i < to)
+            continue;
+        bool absent;
+        const char *key = value_key(o, &absent);
+        struct lin_reads *r =
+            absent ? absent_reads : g_hash_table_lookup(reads, key);
+        if (r == NULL) {
+            r = g_new(struct lin_reads, 1);
+            r->windows = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
+            r->reach_us = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+            if (absent)
+                absent_reads = r;
+            else
+                g_hash_table_insert(reads, (gpointer)key, r);
+        }
+        g_array_append_val(r->windows, w);
+    }
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, reads);
+    for (bool more = true; more;) {
+        struct lin_reads *r;
+        if (g_hash_table_iter_next(&it, NULL, &v)) {
+            r = v;
+        } else {
+            r = absent_reads;
+            more = false;
+        }
+        if (r == NULL)
+            continue;
+        g_array_sort(r->windows, compare_windows);
+        uint64_t reach = 0;
+        for (guint i = 0; i < r->windows->len; i++) {
+            uint64_t t = g_array_index(r->windows, struct lin_window, i).to_us;
+            reach = t > reach ? t : reach;
+            g_array_append_val(r->reach_us, reach);
+        }
+    }
+    /* min_return_us[i]: the earliest return among writes[i..]. */
+    g_array_sort(writes, compare_windows);
+    uint64_t *min_return_us = g_new(uint64_t, writes->len + 1);
+    min_return_us[writes->len] = UINT64_MAX;
+    for (guint i = writes->len; i-- > 0;) {
+        uint64_t t = g_array_index(writes, struct lin_window, i).to_us;
+        min_return_us[i] = t < min_return_us[i + 1] ? t : min_return_us[i + 1];
+    }
+
+    bool *told = telling_sources(cur, from, to);
     GPtrArray *out = g_ptr_array_sized_new(cur->len);
     for (guint i = 0; i < cur->len; i++) {
         const struct sim_op *o = g_ptr_array_index(cur, i);
-        bool keep = i < from || i >= to;
+        bool keep = i < from || i >= to || told[i];
         if (!keep && is_write(o)) {
-            if (o->op == SIM_KV_DELETE)
-                keep = seen_absent;
-            else
-                keep = g_hash_table_contains(seen_values,
-                                             o->value != NULL ? o->value : "");
+            struct lin_window w = {o->invoke_us, op_return_us(o)};
+            uint64_t hidden_us = UINT64_MAX;
+            if (o->completed) {
+                /* The first write invoked after o returned. */
+                guint lo = 0, hi = writes->len;
+                while (lo < hi) {
+                    guint mid = lo + (hi - lo) / 2;
+                    if (g_array_index(writes, struct lin_window, mid).from_us <=
+                        w.to_us)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                hidden_us = min_return_us[lo];
+                /* A read invoked exactly then is concurrent, not after. */
+                if (hidden_us != UINT64_MAX)
+                    hidden_us--;
+            }
+            bool absent;
+            const char *key = value_key(o, &absent);
+            keep = reads_could_see(
+                absent ? absent_reads : g_hash_table_lookup(reads, key), w,
+                hidden_us);
         }
         if (keep)
             g_ptr_array_add(out, (gpointer)o);
     }
-    g_hash_table_destroy(seen_values);
+    g_free(told);
+    g_free(min_return_us);
+    g_array_free(writes, TRUE);
+    g_hash_table_destroy(reads);
+    if (absent_reads != NULL)
+        reads_free(absent_reads);
     return out;
 }
 
 struct shrinker
 {
     GPtrArray *cur; /* const struct sim_op *, sorted; cannot be linearized */
+    enum sim_lin_search search;
     uint64_t max_states;
     uint64_t budget;   /* search states left */
     uint32_t n_prefix; /* from the last failing search of cur */
@@ -752,8 +1270,9 @@ static bool try_candidate(struct shrinker *sh, GPtrArray *cand)
     uint64_t states = 0;
     uint32_t n_prefix = 0;
     uint64_t bound = sh->max_states < sh->budget ? sh->max_states : sh->budget;
-    enum lin_result r = check_ops((const struct sim_op *const *)cand->pdata,
-                                  cand->len, bound, &states, &n_prefix);
+    enum lin_result r =
+        check_ops((const struct sim_op *const *)cand->pdata, cand->len,
+                  sh->search, bound, &states, &n_prefix);
     sh->budget -= states < sh->budget ? states : sh->budget;
     if (r != LIN_RESULT_FAIL) {
         g_ptr_array_free(cand, TRUE);
@@ -1039,11 +1558,13 @@ static void report_violation(struct sim_lin_report *report,
                              const char *key,
                              const GPtrArray *all,
                              uint32_t n_prefix,
+                             enum sim_lin_search search,
                              uint64_t max_states,
                              uint64_t states)
 {
     struct shrinker sh = {
         .cur = g_ptr_array_new(),
+        .search = search,
         .max_states = max_states,
         .budget = SIM_LIN_SHRINK_BUDGET,
         .n_prefix = n_prefix,
@@ -1084,6 +1605,14 @@ static void report_unknown(struct sim_lin_report *report,
 enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
                                    uint64_t max_states,
                                    struct sim_lin_report *report)
+{
+    return sim_lin_check_with(h, max_states, SIM_LIN_SEARCH_DEFAULT, report);
+}
+
+enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
+                                        uint64_t max_states,
+                                        enum sim_lin_search search,
+                                        struct sim_lin_report *report)
 {
     struct sim_lin_report local = {0};
     struct sim_lin_report *rep = report != NULL ? report : &local;
@@ -1128,12 +1657,14 @@ enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
         lin_key_init(&lk, (const struct sim_op *const *)list->pdata, list->len);
         uint64_t states = 0;
         uint32_t n_prefix = 0;
-        enum lin_result r = lin_search_run(&lk, max_states, &states, &n_prefix);
+        enum lin_result r =
+            lin_check_key(&lk, search, max_states, &states, &n_prefix);
         rep->states_explored += states;
 
         if (r == LIN_RESULT_FAIL) {
             lin_key_clear(&lk);
-            report_violation(rep, k, list, n_prefix, max_states, states);
+            report_violation(rep, k, list, n_prefix, search, max_states,
+                             states);
             break;
         }
         if (r == LIN_RESULT_BOUND && unknown_key == NULL) {
