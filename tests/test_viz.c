@@ -1303,17 +1303,93 @@ Test(viz_log, box_of_an_index_has_the_colour_of_its_term)
             struct viz_rect r;
             uint64_t index = n->first_index + k;
             cr_assert(viz_log_box(&l, &v, node, index, &r));
-            /* Inside the border, clear of the centred term number. */
+            /* Inside the border and any red frame, clear of the centred
+             * term number. */
             char what[64];
             g_snprintf(what, sizeof what, "n%u index %u", (unsigned)node,
                        (unsigned)index);
-            assert_colour(pixel_at(s, r.x + 3, r.y + 3),
+            assert_colour(pixel_at(s, r.x + 6, r.y + 6),
                           viz_term_color(n->terms[k]), what);
         }
     }
     /* Past the end of n2's log: nothing. */
     struct viz_rect r;
     cr_assert_not(viz_log_box(&l, &v, 2, 5, &r));
+    cairo_surface_destroy(s);
+}
+
+/* True when the box's inner edge carries the red frame of an entry that
+ * is not in the leader's log. */
+static bool framed_red(cairo_surface_t *s, const struct viz_rect *r)
+{
+    return same_colour(pixel_at(s, r->x + 2, r->y + r->h / 2),
+                       viz_hex(0xc00000));
+}
+
+Test(viz_log, entries_not_in_the_leaders_log_are_framed_red)
+{
+    struct viz_log_view v = figure_view();
+    struct viz_log_layout l;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cairo_surface_t *s = render_log(&v, "differ.png");
+    struct viz_rect r;
+    /* n3 holds terms 2 and 3 at 4..10 where the leader has 4, 5 and 6, and
+     * an entry at 11 the leader lacks: all framed. 1..3 agree. */
+    for (uint64_t index = 1; index <= 11; index++) {
+        cr_assert(viz_log_box(&l, &v, 3, index, &r));
+        cr_assert_eq(framed_red(s, &r), index >= 4, "n3 index %u",
+                     (unsigned)index);
+    }
+    /* A prefix of the leader's log (n2) and the leader itself: none. */
+    for (uint64_t index = 1; index <= 4; index++) {
+        cr_assert(viz_log_box(&l, &v, 2, index, &r));
+        cr_assert_not(framed_red(s, &r), "n2 index %u", (unsigned)index);
+    }
+    cr_assert(viz_log_box(&l, &v, 1, 10, &r));
+    cr_assert_not(framed_red(s, &r));
+    /* n5's entries after its snapshot match the leader's: none. */
+    cr_assert(viz_log_box(&l, &v, 5, 8, &r));
+    cr_assert_not(framed_red(s, &r));
+    cairo_surface_destroy(s);
+
+    /* Without a live leader nothing is compared. */
+    struct viz_log_node nodes[5];
+    memcpy(nodes, figure_nodes, sizeof nodes);
+    nodes[0].alive = false;
+    v.nodes = nodes;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    s = render_log(&v, "noleader.png");
+    cr_assert(viz_log_box(&l, &v, 3, 5, &r));
+    cr_assert_not(framed_red(s, &r));
+    cairo_surface_destroy(s);
+}
+
+Test(viz_log, legend_names_every_term_in_the_logs)
+{
+    /* Eight terms need more than the minimum width: the picture widens
+     * rather than cutting the legend. */
+    static const uint64_t many[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    struct viz_log_node n = {
+        .alive = true,
+        .role = RAFT_FOLLOWER,
+        .term = 8,
+        .first_index = 1,
+        .n_entries = 8,
+        .terms = many,
+    };
+    struct viz_log_view v = {.at_us = 0, .n_nodes = 1, .nodes = &n};
+    struct viz_log_layout l;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cairo_surface_t *s = render_log(&v, "legend.png");
+    /* Each term's swatch: its colour somewhere in the legend row. */
+    double y = l.rows_y0 + l.row_h + 14 - 4;
+    for (uint64_t t = 1; t <= 8; t++) {
+        bool found = false;
+        for (int x = 0; x < l.width_px && !found; x++) {
+            found = same_colour(pixel_at(s, x, y), viz_term_color(t));
+        }
+        cr_assert(found, "term %u missing from the legend", (unsigned)t);
+    }
     cairo_surface_destroy(s);
 }
 

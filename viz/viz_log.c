@@ -75,6 +75,110 @@ static int check_view(const struct viz_log_view *view)
     return VIZ_OK;
 }
 
+/* The node whose log the others are compared with: the live leader of the
+ * highest term (the lowest id among equals); 0 when no node leads. */
+static uint32_t leader_of(const struct viz_log_view *view)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        if (n->alive && n->role == RAFT_LEADER &&
+            (best == 0 || n->term > view->nodes[best - 1].term)) {
+            best = i + 1;
+        }
+    }
+    return best;
+}
+
+/* True when an entry of term `term` at index is not in the leader's log:
+ * the leader has another term there, or no entry at all. The leader repairs
+ * such an entry by overwriting it (Raft paper, 5.3). Indices inside the
+ * leader's snapshot are committed and never differ. */
+static bool differs_from_leader(const struct viz_log_view *view,
+                                uint32_t leader,
+                                uint32_t node,
+                                uint64_t index,
+                                uint64_t term)
+{
+    if (leader == 0 || node == leader) {
+        return false;
+    }
+    const struct viz_log_node *ld = &view->nodes[leader - 1];
+    if (index <= ld->snapshot_index) {
+        return false;
+    }
+    if (index > last_index(ld) || index < ld->first_index) {
+        return index > last_index(ld);
+    }
+    return ld->terms[index - ld->first_index] != term;
+}
+
+/* A red frame inside a box: the mark of an entry that differs. */
+static void differ_frame(cairo_t *cr, double x, double y, double w, double h)
+{
+    viz_set_rgb(cr, viz_hex(0xc00000));
+    cairo_set_line_width(cr, 2.5);
+    cairo_rectangle(cr, x + 2.25, y + 2.25, w - 4.5, h - 4.5);
+    cairo_stroke(cr);
+}
+
+static bool any_differs(const struct viz_log_view *view, uint32_t leader)
+{
+    for (uint32_t node = 1; node <= view->n_nodes; node++) {
+        const struct viz_log_node *n = &view->nodes[node - 1];
+        for (size_t k = 0; k < n->n_entries; k++) {
+            uint64_t index = n->first_index + k;
+            if (index > n->snapshot_index &&
+                differs_from_leader(view, leader, node, index, n->terms[k])) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Whether term t (1..LOG_MAX_LEGEND_TERMS) occurs in some log; false for
+ * every t when a larger term occurs (the legend then lists no terms). */
+static void terms_seen(const struct viz_log_view *view, bool *seen)
+{
+    memset(seen, 0, sizeof(bool) * (LOG_MAX_LEGEND_TERMS + 1));
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        for (size_t k = 0; k < n->n_entries; k++) {
+            if (n->terms[k] > LOG_MAX_LEGEND_TERMS) {
+                memset(seen, 0, sizeof(bool) * (LOG_MAX_LEGEND_TERMS + 1));
+                return;
+            }
+            seen[n->terms[k]] = true;
+        }
+    }
+}
+
+/* Width the header and the legend need in full, so that the picture is
+ * made at least that wide and neither is cut. */
+static double text_rows_width(cairo_t *cr, const struct viz_log_view *view)
+{
+    viz_font(cr, LOG_FONT_SMALL, false);
+    double x = 16 + 28 + viz_text_width(cr, "committed") + 18;
+    bool seen[LOG_MAX_LEGEND_TERMS + 1];
+    terms_seen(view, seen);
+    for (int t = 1; t <= LOG_MAX_LEGEND_TERMS; t++) {
+        if (seen[t]) {
+            char s[32];
+            g_snprintf(s, sizeof s, "term %d", t);
+            x += 14 + 4 + viz_text_width(cr, s) + 14;
+        }
+    }
+    double legend = x + 16 - 14;
+    /* The subtitle and the key to the red frames (see draw_header). */
+    viz_font(cr, LOG_FONT_SUB, false);
+    double header = 16 + viz_text_width(cr, "logs at 0000.000 ms    000 nodes");
+    if (any_differs(view, leader_of(view))) {
+        header += 18 + 21 + viz_text_width(cr, "not in leader n000's log");
+    }
+    return fmax(legend, header + 16);
+}
+
 int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
 {
     int code = check_view(view);
@@ -102,11 +206,12 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
 
     out->prefix_x = LOG_LEFT_PX;
     out->prefix_w = 0;
+    cairo_t *cr = viz_measure_new();
+    if (cr == NULL) {
+        return VIZ_ENOMEM;
+    }
+    double text_w = text_rows_width(cr, view);
     if (shared > 0) {
-        cairo_t *cr = viz_measure_new();
-        if (cr == NULL) {
-            return VIZ_ENOMEM;
-        }
         /* Wide enough for the longest label a node at `shared` shows. */
         double w = 0;
         viz_font(cr, LOG_FONT_SMALL, false);
@@ -118,9 +223,9 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
                 g_free(s);
             }
         }
-        viz_measure_free(cr);
         out->prefix_w = ceil(w) + 14;
     }
+    viz_measure_free(cr);
     out->cols_x0 = out->prefix_x + out->prefix_w;
     out->box_w = LOG_BOX_W_PX;
     double room = LOG_MAX_WIDTH_PX - out->cols_x0 - LOG_RIGHT_PX;
@@ -128,7 +233,7 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
         out->box_w = fmax(LOG_BOX_W_MIN_PX, floor(room / (double)n_cols));
     }
     double width = out->cols_x0 + (double)n_cols * out->box_w + LOG_RIGHT_PX;
-    width = fmin(fmax(width, VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
+    width = fmin(fmax(fmax(width, text_w), VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
     out->width_px = (int)ceil(width);
     out->rows_y0 = LOG_HEADER_PX + LOG_INDEX_ROW_PX;
     out->row_h = LOG_ROW_PX;
@@ -209,8 +314,18 @@ static void draw_header(cairo_t *cr, const struct viz_log_view *view)
         g_strdup_printf("logs at %s    %u nodes", t, (unsigned)view->n_nodes);
     viz_set_rgb(cr, viz_hex(0x555555));
     viz_font(cr, LOG_FONT_SUB, false);
-    viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT);
+    double x = 16 + viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT) + 18;
     g_free(sub);
+    /* The key to the red frames, when some are drawn. */
+    uint32_t leader = leader_of(view);
+    if (any_differs(view, leader)) {
+        differ_frame(cr, x, 34, 16, 16);
+        char *key =
+            g_strdup_printf("not in leader n%u's log", (unsigned)leader);
+        viz_set_rgb(cr, viz_hex(0x555555));
+        viz_text(cr, x + 21, 46, key, VIZ_ALIGN_LEFT);
+        g_free(key);
+    }
 }
 
 /* Index numbers over the columns, every k-th when they would collide. */
@@ -331,6 +446,7 @@ static void draw_row(cairo_t *cr,
         g_free(s);
     }
 
+    uint32_t leader = leader_of(view);
     viz_font(cr, l->box_w >= 24 ? LOG_FONT_BOX : LOG_FONT_SMALL, false);
     for (size_t k = 0; k < n->n_entries; k++) {
         uint64_t index = n->first_index + k;
@@ -345,6 +461,10 @@ static void draw_row(cairo_t *cr,
             viz_set_rgb(cr, viz_hex(0x1a1a1a));
             viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 4.5, t,
                      VIZ_ALIGN_CENTER);
+        }
+        if (r.w >= 10 &&
+            differs_from_leader(view, leader, node, index, n->terms[k])) {
+            differ_frame(cr, r.x, r.y, r.w, r.h);
         }
     }
 
@@ -383,15 +503,6 @@ static void draw_legend(cairo_t *cr,
                         const struct viz_log_view *view)
 {
     double y = l->rows_y0 + l->row_h * view->n_nodes + 14;
-    uint64_t max_term = 0;
-    for (uint32_t i = 0; i < view->n_nodes; i++) {
-        const struct viz_log_node *n = &view->nodes[i];
-        for (size_t k = 0; k < n->n_entries; k++) {
-            if (n->terms[k] > max_term) {
-                max_term = n->terms[k];
-            }
-        }
-    }
     double x = 16;
     viz_font(cr, LOG_FONT_SMALL, false);
     /* The commit marker. */
@@ -402,17 +513,9 @@ static void draw_legend(cairo_t *cr,
     cairo_fill(cr);
     viz_set_rgb(cr, viz_hex(0x333333));
     x += 28 + viz_text(cr, x + 28, y + 3, "committed", VIZ_ALIGN_LEFT) + 18;
-    if (max_term == 0 || max_term > LOG_MAX_LEGEND_TERMS) {
-        return;
-    }
-    bool seen[LOG_MAX_LEGEND_TERMS + 1] = {false};
-    for (uint32_t i = 0; i < view->n_nodes; i++) {
-        const struct viz_log_node *n = &view->nodes[i];
-        for (size_t k = 0; k < n->n_entries; k++) {
-            seen[n->terms[k]] = true;
-        }
-    }
-    for (uint64_t t = 1; t <= max_term; t++) {
+    bool seen[LOG_MAX_LEGEND_TERMS + 1];
+    terms_seen(view, seen);
+    for (uint64_t t = 1; t <= LOG_MAX_LEGEND_TERMS; t++) {
         if (!seen[t]) {
             continue;
         }
