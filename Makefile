@@ -221,12 +221,16 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined OPT="-O1 -g" \
 		all $(BUILD)/sanitize/tests/raftsim-tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/support/lsan.supp \
 		$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined OPT="-O1 -g" \
 		check-unit check-scenarios
 
-valgrind: $(TESTS)
-	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-		--trace-children=yes -q $(TESTS) --jobs=1
+VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	--suppressions=tests/support/valgrind.supp -q
+valgrind: $(TESTS) $(if $(CLI_SRCS),$(RAFTSIM))
+	$(VALGRIND) --trace-children=yes $(TESTS) --jobs=1
+	$(if $(CLI_SRCS),$(VALGRIND) $(RAFTSIM) run --quiet $(DEMO_SCENARIO) \
+		--png $(BUILD)/valgrind.png --log-png $(BUILD)/valgrind-log.png)
 
 bench: $(if $(BENCH_SRCS),$(BENCH))
 	@if [ -x $(BENCH) ]; then $(BENCH); else echo "bench: no benchmark yet"; fi
