@@ -1100,8 +1100,11 @@ Test(viz_timeline, frames_are_named_in_order_and_line_up)
     cr_assert_str_eq(p, "out/log-000007.svg");
     g_free(p);
 
+    /* A client shows up between the two frames: they still have one
+     * height. */
     struct trace t = trace_new();
     role(&t, 200000, 1, RAFT_LEADER, 1);
+    client_event(&t, 500000, SIM_TRACE_CLIENT_INVOKE, 3, false, "set x 1");
     role(&t, 600000, 2, RAFT_LEADER, 2);
     struct viz_run run = run_of(&t, 2, 1000000);
     uint64_t terms[] = {1, 1};

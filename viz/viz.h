@@ -89,7 +89,9 @@ struct viz_options
     int width_px;
     /* Frames: when until_now is set, events after now_us are ignored, every
      * span stops at now_us and a "now" cursor is drawn there; the axis still
-     * spans the whole window, so that successive frames line up. */
+     * spans the whole window, the client lane keeps all its rows and the
+     * legend all its items, so that successive frames line up and have one
+     * size. */
     bool until_now;
     uint64_t now_us;
 };
@@ -120,7 +122,7 @@ struct viz_timeline_layout
     double band_off;  /* role band top, relative to the lane's top */
     double band_h;    /* role band height */
     double client_y0; /* top and height of the client lane */
-    double client_h;  /* 0: the run has no client requests, no lane */
+    double client_h;  /* 0: no client requests and not a frame: no lane */
     enum viz_messages messages; /* AUTO resolved to ALL or NO_HEARTBEATS */
 };
 

@@ -877,12 +877,20 @@ static void legend_used(const struct model *m,
     }
 }
 
+/* Rows of the client lane that name a client seen so far. */
 static int client_rows(const struct model *m)
 {
     if (m->n_clients == 0) {
         return 0;
     }
     return m->n_clients > CLIENT_ROWS_MAX ? CLIENT_ROWS_MAX : (int)m->n_clients;
+}
+
+/* Rows the client lane takes. A frame sees only the clients so far, so
+ * frames reserve every row: all frames of a run keep one height. */
+static int client_lane_rows(const struct model *m, bool until_now)
+{
+    return until_now ? CLIENT_ROWS_MAX : client_rows(m);
 }
 
 static int client_row_of(const struct model *m, uint64_t client)
@@ -957,7 +965,7 @@ static int make_layout(const struct viz_run *run,
     l->band_off = BAND_OFF_PX;
     l->band_h = BAND_PX;
     double y = l->lanes_y0 + l->lane_h * run->n_nodes;
-    int crows = client_rows(m);
+    int crows = client_lane_rows(m, o->until_now);
     l->client_y0 = y + (crows > 0 ? CLIENT_GAP_PX : 0);
     l->client_h = crows * CLIENT_ROW_PX + (crows > 0 ? 8 : 0);
     y = l->client_y0 + l->client_h;
@@ -1674,7 +1682,7 @@ static void draw_clients(const struct ctx *c)
     const struct viz_timeline_layout *l = c->l;
     const struct model *m = c->m;
     int rows = client_rows(m);
-    if (rows == 0) {
+    if (l->client_h <= 0) {
         return;
     }
     double y0 = l->client_y0;
