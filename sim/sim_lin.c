@@ -7,21 +7,26 @@
  * after Lowe): at the return of an operation o that is not linearized yet,
  * it either linearizes o now or first linearizes some other operation that
  * is open at that moment. A node of the search is (event index, register
- * state, the open operations already linearized); every node met at a
- * return is remembered, so no node is explored twice (Wing & Gong's search
- * with memoization). The search is an explicit stack: its depth is the
- * number of events, not the C stack.
+ * state, the open operations already linearized). Nodes met at returns are
+ * remembered, so none is explored twice (Wing & Gong's search with
+ * memoization); a node that used a superset of another's never-completed
+ * writes adds nothing and is skipped too.
  *
  * Invariant of the search: at a node with event index e, every completed
  * operation whose return precedes e is linearized; `open` lists exactly the
- * operations whose call precedes e and that are neither returned nor (for
- * operations that never completed) linearized early; `lin` lists the open
- * ones already linearized.
+ * operations whose call precedes e and whose return (or, for one that never
+ * completed, expiry) does not; `lin` and `lin_p` list the open ones already
+ * linearized, completed and never completed.
+ *
+ * Two searches share these nodes and moves. The depth-first one (an explicit
+ * stack, as deep as the history is long) finds an order fast when there is
+ * one; the breadth-first sweep proves there is none without meeting a node
+ * twice. The check runs the first with a small budget, then the second.
  *
  * A violation is shrunk to a small subset that still cannot be linearized,
- * dropping an operation only when no remaining read observed the value it
- * wrote; with that rule a subset that cannot be linearized proves that the
- * whole history cannot be either.
+ * dropping a write only when no remaining read could have read from it;
+ * with that rule a subset that cannot be linearized proves that the whole
+ * history cannot be either.
  */
 #include <string.h>
 
@@ -456,7 +461,9 @@ static void pop(struct lin_search *s)
     }
 }
 
-/* Remembers the node; false if it was met before (and so failed). */
+/* Remembers the node; false if it, or one that used a subset of its
+ * never-completed writes, was met before: that one failed or, being an
+ * ancestor, tries everything this one could. */
 static bool remember(struct lin_search *s, uint32_t event)
 {
     struct lin_node *n = g_malloc(sizeof *n + s->lin->len * sizeof(uint32_t));
