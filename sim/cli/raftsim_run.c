@@ -84,6 +84,9 @@ struct run_ctx
     const char *frames_dir;
     uint32_t frames_written;
     int frames_error; /* the first viz error, VIZ_OK if none */
+    /* Each node's term at time 0 from the file's `init` lines, so that
+     * pictures label lanes with it; owned, NULL when there are none. */
+    uint64_t *initial_terms;
 };
 
 static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
@@ -110,6 +113,7 @@ static void on_frame(struct sim *s, uint64_t time_us, void *ctx)
         .end_us = rc->end_us,
         .events = sim_trace_events(s),
         .n_events = sim_trace_len(s),
+        .initial_terms = rc->initial_terms,
     };
     rc->frames_error = viz_frame_write(rc->frames_dir, rc->frames_written,
                                        time_us, &run, &rc->viz, &view);
@@ -272,6 +276,7 @@ static void print_summary(const struct scn_run_result *r,
 /* Writes the timeline into `path` in `format`; false (and a complaint) on
  * failure. */
 static bool write_timeline(const struct scn_run_result *r,
+                           const uint64_t *initial_terms,
                            const struct viz_options *base,
                            enum viz_format format,
                            const char *path,
@@ -287,6 +292,7 @@ static bool write_timeline(const struct scn_run_result *r,
         .end_us = r->end_us,
         .events = sim_trace_events(r->sim),
         .n_events = sim_trace_len(r->sim),
+        .initial_terms = initial_terms,
     };
     int rc = viz_timeline_write(&run, &o, path);
     if (rc != VIZ_OK) {
@@ -448,6 +454,14 @@ int raftsim_run_main(int argc, char **argv)
     o.record_events = true;
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
+    if (sc->inits->len > 0) {
+        rc.initial_terms = g_new0(uint64_t, sc->cluster);
+        for (guint i = 0; i < sc->inits->len; i++) {
+            const struct scn_init *in = g_ptr_array_index(sc->inits, i);
+            if (in->node >= 1 && in->node <= sc->cluster)
+                rc.initial_terms[in->node - 1] = in->term;
+        }
+    }
     rc.end_us = sc->run_us;
     if (log_png) {
         o.on_pause = on_log_pause;
@@ -497,11 +511,14 @@ int raftsim_run_main(int argc, char **argv)
 
     bool pictures_ok = true;
     if (png)
-        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_PNG, png, quiet);
+        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
+                                      VIZ_FORMAT_PNG, png, quiet);
     if (svg)
-        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_SVG, svg, quiet);
+        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
+                                      VIZ_FORMAT_SVG, svg, quiet);
     if (pdf)
-        pictures_ok &= write_timeline(res, &rc.viz, VIZ_FORMAT_PDF, pdf, quiet);
+        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
+                                      VIZ_FORMAT_PDF, pdf, quiet);
     if (log_png) {
         /* A run stopped early (a violation) never reached --at. */
         if (!rc.log.taken)
@@ -539,6 +556,7 @@ out:
     if (trace)
         fclose(trace);
     log_capture_clear(&rc.log);
+    g_free(rc.initial_terms);
     scn_run_result_free(res);
     scn_scenario_free(sc);
     g_ptr_array_free(diags, TRUE);
