@@ -49,14 +49,40 @@ static bool valid_prob(double p)
     return p >= 0.0 && p <= 1.0;
 }
 
-static bool valid_config(const struct sim_config *c)
+const char *sim_config_check(const struct sim_config *c)
 {
-    return c->n_nodes >= 1 && c->n_nodes <= SIM_MAX_NODES &&
-           c->election_timeout_us_min > 0 &&
-           c->election_timeout_us_min <= c->election_timeout_us_max &&
-           c->heartbeat_us > 0 && c->delay_us_min <= c->delay_us_max &&
-           valid_prob(c->drop) && valid_prob(c->duplicate) &&
-           valid_prob(c->reorder) && c->client_timeout_us > 0;
+    if (c->n_nodes < 1 || c->n_nodes > SIM_MAX_NODES)
+        return "the cluster size must be between 1 and 255";
+    if (c->election_timeout_us_min == 0 ||
+        c->election_timeout_us_min > c->election_timeout_us_max)
+        return "the election timeout needs 0 < min <= max";
+    if (c->heartbeat_us == 0)
+        return "the heartbeat interval must be positive";
+    if (c->delay_us_min > c->delay_us_max)
+        return "the message delay needs min <= max";
+    if (!valid_prob(c->drop) || !valid_prob(c->duplicate) ||
+        !valid_prob(c->reorder))
+        return "drop, duplicate and reorder are probabilities in [0, 1]";
+    if (c->client_timeout_us == 0)
+        return "the client timeout must be positive";
+    if (c->init) {
+        for (uint32_t i = 0; i < c->n_nodes; i++) {
+            const struct sim_init_state *in = &c->init[i];
+            if (!in->set)
+                continue;
+            if (in->vote > c->n_nodes)
+                return "an init vote names a node outside the cluster";
+            uint64_t prev = 0;
+            for (size_t k = 0; k < in->n_log; k++) {
+                if (in->log_terms[k] == 0 || in->log_terms[k] < prev ||
+                    in->log_terms[k] > in->term)
+                    return "init log terms must be positive, non-decreasing "
+                           "and at most the node's term";
+                prev = in->log_terms[k];
+            }
+        }
+    }
+    return NULL;
 }
 
 /* ---- trace and failures -------------------------------------------------- */
@@ -188,11 +214,11 @@ static void write_init(struct sim *s,
 
 struct sim *sim_new(const struct sim_config *config)
 {
-    if (!valid_config(config))
+    if (sim_config_check(config) != NULL)
         return NULL;
     struct sim *s = g_new0(struct sim, 1);
     s->cfg = *config;
-    s->cfg.init = NULL;
+    s->cfg.init = NULL; /* borrowed only until sim_new() returns */
     s->n = config->n_nodes;
     sim_queue_init(&s->q);
     struct sim_net_params np = {
@@ -244,6 +270,11 @@ struct sim *sim_new(const struct sim_config *config)
         }
     }
     return s;
+}
+
+const struct sim_config *sim_get_config(const struct sim *s)
+{
+    return &s->cfg;
 }
 
 void sim_free(struct sim *s)

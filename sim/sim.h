@@ -108,6 +108,10 @@ struct sim_config
  * n_nodes = 3, seed = 1. */
 void sim_config_init(struct sim_config *c);
 
+/* NULL if the configuration is valid, else a static sentence saying what is
+ * wrong (for the host's error message). */
+const char *sim_config_check(const struct sim_config *c);
+
 struct sim; /* opaque */
 
 /* Creates a simulation at time 0 with every node a fresh (or `init`)
@@ -115,6 +119,10 @@ struct sim; /* opaque */
  * configuration is invalid. */
 struct sim *sim_new(const struct sim_config *config);
 void sim_free(struct sim *s);
+
+/* The configuration the simulation runs with (init is NULL: it was only
+ * borrowed by sim_new()); borrowed while s lives. */
+const struct sim_config *sim_get_config(const struct sim *s);
 
 /* ---- scheduling and running --------------------------------------------- */
 

@@ -376,3 +376,26 @@ Test(sim_cluster, load_spaces_its_requests_evenly_over_the_duration)
                  200);
     sim_free(s);
 }
+
+Test(sim_cluster, config_check_names_what_is_wrong)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    cr_assert_null(sim_config_check(&c));
+    c.delay_us_min = 20000;
+    cr_assert_str_eq(sim_config_check(&c),
+                     "the message delay needs min <= max");
+    cr_assert_null(sim_new(&c));
+    sim_config_init(&c);
+    uint64_t terms[] = {2, 1};
+    struct sim_init_state init[3] = {
+        {.set = true, .term = 2, .log_terms = terms, .n_log = 2}};
+    c.init = init;
+    cr_assert_not_null(sim_config_check(&c));
+    terms[1] = 2;
+    cr_assert_null(sim_config_check(&c));
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_get_config(s)->n_nodes, 3);
+    cr_assert_null(sim_get_config(s)->init);
+    sim_free(s);
+}
