@@ -138,6 +138,12 @@ static bool get_u8(struct reader *r, uint8_t *out)
  * trailing zero groups (so every value has exactly one encoding). */
 static bool get_varint(struct reader *r, uint64_t *out)
 {
+    if (r->left > 0 && r->p[0] < 0x80) { /* one byte: the common case */
+        *out = r->p[0];
+        r->p++;
+        r->left--;
+        return true;
+    }
     uint64_t v = 0;
     for (unsigned i = 0; i < SIM_KV_VARINT_MAX_BYTES; i++) {
         uint8_t b;
