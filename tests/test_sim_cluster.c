@@ -399,3 +399,78 @@ Test(sim_cluster, config_check_names_what_is_wrong)
     cr_assert_null(sim_get_config(s)->init);
     sim_free(s);
 }
+
+Test(sim_cluster, a_client_retries_at_another_node_after_its_timeout)
+{
+    struct sim *s = cluster(3, 12, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint64_t warm;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "a", "1", 0, &warm), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1200000), SIM_OK);
+    cr_assert(sim_request_completed(s, warm));
+    /* The client now believes in the leader; crash it, then ask. */
+    uint32_t old = sim_current_leader(s);
+    cr_assert_eq(sim_crash(s, old), SIM_OK);
+    uint64_t h;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "b", "2", 0, &h), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 4000000), SIM_OK);
+    cr_assert(sim_request_completed(s, h));
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint64_t client = 0, request = 0;
+    uint32_t nodes[8];
+    uint64_t times[8];
+    size_t sends = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind == SIM_TRACE_CLIENT_INVOKE && ev[i].time_us == 1200000) {
+            client = ev[i].client;
+            request = ev[i].request;
+        }
+        if (ev[i].kind == SIM_TRACE_CLIENT_SEND && client &&
+            ev[i].client == client && sends < 8) {
+            cr_assert_eq(ev[i].request, request);
+            nodes[sends] = ev[i].node;
+            times[sends++] = ev[i].time_us;
+        }
+    }
+    cr_assert_geq(sends, 2);
+    cr_assert_eq(nodes[0], old);
+    cr_assert_eq(times[0], 1200000);
+    cr_assert_neq(nodes[1], old);
+    cr_assert_eq(times[1], 1200000 + 500000);
+    sim_free(s);
+}
+
+Test(sim_cluster, retried_requests_take_effect_once)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 13;
+    c.client_timeout_us = 3000; /* shorter than a round trip: retries */
+    c.disk_sync_us = 10000;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint64_t h1, h2;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "x", "1", 0, &h1), SIM_OK);
+    while (!sim_request_completed(s, h1))
+        cr_assert_eq(sim_step(s), SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "x", "2", 0, &h2), SIM_OK);
+    while (!sim_request_completed(s, h2))
+        cr_assert_eq(sim_step(s), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    size_t sends = 0;
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    for (size_t i = 0; i < sim_trace_len(s); i++)
+        sends += ev[i].kind == SIM_TRACE_CLIENT_SEND;
+    cr_assert_gt(sends, 4);
+    for (uint32_t i = 1; i <= 3; i++) {
+        /* Copies of the requests reached the log more than twice... */
+        cr_assert_gt(sim_applied(s, i), 2);
+        /* ...but the first set never overwrote the second. */
+        cr_assert_str_eq(sim_kv_value(s, i, "x"), "2");
+    }
+    struct sim_lin_report r;
+    cr_assert_eq(sim_check_linearizable(s, 0, &r), SIM_LIN_OK);
+    sim_lin_report_clear(&r);
+    sim_free(s);
+}
