@@ -50,22 +50,32 @@ bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
     if (q->len == 0)
         return false;
     *out = q->heap[0];
-    struct sim_event last = q->heap[--q->len];
-    size_t n = q->len;
+    size_t n = --q->len;
+    if (n == 0)
+        return true;
+    /* Floyd: move the hole at the root down along the smaller children to
+     * a leaf (one comparison per level), then sift the last element up from
+     * there; it usually belongs near the bottom. */
+    struct sim_event *h = q->heap;
     size_t i = 0;
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= n)
             break;
-        if (child + 1 < n && before(&q->heap[child + 1], &q->heap[child]))
+        if (child + 1 < n && before(&h[child + 1], &h[child]))
             child++;
-        if (!before(&q->heap[child], &last))
-            break;
-        q->heap[i] = q->heap[child];
+        h[i] = h[child];
         i = child;
     }
-    if (n > 0)
-        q->heap[i] = last;
+    struct sim_event last = h[n];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&last, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = last;
     return true;
 }
 
