@@ -1031,6 +1031,28 @@ Test(viz_timeline, same_input_gives_identical_bytes_in_every_format)
     trace_free(&t);
 }
 
+Test(viz_timeline, drawing_after_releasing_caches_gives_the_same_bytes)
+{
+    struct trace t = trace_new();
+    role(&t, 100000, 1, RAFT_LEADER, 3);
+    struct viz_run run = run_of(&t, 2, 1000000);
+    char *a = tmp_path("before.png");
+    char *b = tmp_path("after.png");
+    cr_assert_eq(viz_timeline_write(&run, NULL, a), VIZ_OK);
+    viz_release_caches();
+    cr_assert_eq(viz_timeline_write(&run, NULL, b), VIZ_OK);
+    gsize la, lb;
+    char *da = read_all(a, &la);
+    char *db = read_all(b, &lb);
+    cr_assert_eq(la, lb);
+    cr_assert(memcmp(da, db, la) == 0, "the picture changed");
+    g_free(da);
+    g_free(db);
+    g_free(a);
+    g_free(b);
+    trace_free(&t);
+}
+
 Test(viz_timeline, svg_and_pdf_carry_their_magic_and_content)
 {
     struct trace t = busy_trace();

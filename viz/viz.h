@@ -288,4 +288,13 @@ int viz_frame_write(const char *dir,
                     const struct viz_options *opts,
                     const struct viz_log_view *log);
 
+/* ---- process end ------------------------------------------------------- */
+
+/* Releases the font caches cairo keeps for the whole process (the faces and
+ * patterns behind the text of every picture), so that a leak checker at
+ * exit sees only what fontconfig itself keeps. Call it once all pictures
+ * are drawn, with no viz call running in another thread; drawing again
+ * afterwards is allowed and gives the same bytes. */
+void viz_release_caches(void);
+
 #endif /* VIZ_H */

@@ -575,3 +575,10 @@ int viz_frame_write(const char *dir,
     g_free(path);
     return code;
 }
+
+void viz_release_caches(void)
+{
+    /* Safe only with no cairo object alive: every viz call destroys all of
+     * its surfaces and contexts before returning. */
+    cairo_debug_reset_static_data();
+}
