@@ -159,3 +159,36 @@ Test(sim_determinism, many_simulations_interleave_without_interference)
     sim_free(a);
     sim_free(b);
 }
+
+static uint64_t chaos_run(uint64_t seed)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 5;
+    c.seed = seed;
+    c.drop = 0.05;
+    c.duplicate = 0.05;
+    c.reorder = 0.05;
+    c.snapshot_every = 10;
+    struct sim *s = sim_new(&c);
+    struct sim_chaos ch;
+    sim_chaos_init(&ch);
+    cr_assert_eq(sim_chaos_start(s, &ch, 4000000), SIM_OK);
+    cr_assert_eq(sim_load(s, 80.0, 4000000, 0), SIM_OK);
+    cr_assert_eq(sim_load_closed(s, 3, 4000000, 2), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 5000000), SIM_OK);
+    struct sim_counters k;
+    sim_counters(s, &k);
+    cr_assert_gt(k.crashes + k.restarts, 0);
+    uint64_t h = sim_trace_hash(s);
+    sim_free(s);
+    return h;
+}
+
+Test(sim_determinism, runs_with_every_fault_repeat_exactly)
+{
+    for (uint64_t seed = 1; seed <= 5; seed++)
+        cr_assert_eq(chaos_run(seed), chaos_run(seed), "seed %llu",
+                     (unsigned long long)seed);
+    cr_assert_neq(chaos_run(1), chaos_run(2));
+}
