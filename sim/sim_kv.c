@@ -180,15 +180,46 @@ static bool get_bytes(struct reader *r, const char **s, size_t *n)
 
 /* ---- commands ----------------------------------------------------------- */
 
+/* Writes v as LEB128 at p; returns the bytes written. */
+static size_t write_varint(guint8 *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        guint8 b = (guint8)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            b |= 0x80;
+        p[n++] = b;
+    } while (v != 0);
+    return n;
+}
+
+/* Writes a length-prefixed string at p; returns the bytes written. */
+static size_t write_string(guint8 *p, const char *s, size_t len)
+{
+    size_t n = write_varint(p, len);
+    memcpy(p + n, s, len);
+    return n + len;
+}
+
 void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out)
 {
-    guint8 op = (guint8)cmd->op;
-    g_byte_array_append(out, &op, 1);
-    put_varint(out, cmd->client);
-    put_varint(out, cmd->request);
-    put_string(out, cmd->key);
+    const char *value = cmd->value != NULL ? cmd->value : "";
+    size_t key_len = strlen(cmd->key);
+    size_t value_len = cmd->op == SIM_KV_SET ? strlen(value) : 0;
+    size_t start = out->len;
+    /* Grown once to the largest possible size, then cut to the real one. */
+    g_byte_array_set_size(out, (guint)(start + 1 + 4 * SIM_KV_VARINT_MAX_BYTES +
+                                       key_len + value_len));
+    guint8 *p = out->data + start;
+    size_t n = 0;
+    p[n++] = (guint8)cmd->op;
+    n += write_varint(p + n, cmd->client);
+    n += write_varint(p + n, cmd->request);
+    n += write_string(p + n, cmd->key, key_len);
     if (cmd->op == SIM_KV_SET)
-        put_string(out, cmd->value != NULL ? cmd->value : "");
+        n += write_string(p + n, value, value_len);
+    g_byte_array_set_size(out, (guint)(start + n));
 }
 
 /* The parts of a command, validated; key and value point into the input and
