@@ -1376,26 +1376,6 @@ static void draw_lanes(const struct ctx *c)
             if (s->state == NODE_PAUSED) {
                 hatch(cr, x0, b0, x1 - x0, b1 - b0);
             }
-            const char *word = s->state == NODE_CRASHED  ? "crashed"
-                               : s->state == NODE_PAUSED ? "paused"
-                                                         : NULL;
-            if (word != NULL) {
-                viz_font(cr, FONT_SMALL, true);
-                double vx0 = clampx(c, x0);
-                double vx1 = clampx(c, x1);
-                double w = viz_text_width(cr, word);
-                if (vx1 - vx0 >= w + 8) {
-                    viz_set_rgb(cr, viz_hex(0xffffff));
-                    if (s->state == NODE_PAUSED) {
-                        cairo_rectangle(cr, (vx0 + vx1) / 2 - w / 2 - 3,
-                                        mid - 7, w + 6, 13);
-                        cairo_fill(cr);
-                        viz_set_rgb(cr, viz_hex(0x1a1a1a));
-                    }
-                    viz_text(cr, (vx0 + vx1) / 2, mid + 3.5, word,
-                             VIZ_ALIGN_CENTER);
-                }
-            }
             /* A term boundary inside one role: a white seam. */
             if (i > 0 && s->state != NODE_CRASHED) {
                 const struct span *p =
@@ -1425,7 +1405,8 @@ static void halo(cairo_t *cr, double x, double baseline, double w)
 
 /* Names each leadership and candidacy inside its band, near its start:
  * "leader, term 3", or "leader" alone when only that fits; nothing on a
- * sliver. */
+ * sliver. Crashed and paused spans say so in their middle. Drawn over the
+ * arrows, so that none crosses the words out. */
 static void draw_role_words(const struct ctx *c, uint32_t k)
 {
     cairo_t *cr = c->cr;
@@ -1434,10 +1415,31 @@ static void draw_role_words(const struct ctx *c, uint32_t k)
     double b0, b1;
     viz_timeline_band(l, k, &b0, &b1);
     viz_font(cr, FONT_SMALL, true);
+    double mid = (b0 + b1) / 2;
     for (guint i = 0; i < spans->len; i++) {
         const struct span *s = &g_array_index(spans, struct span, i);
-        if (s->role == RAFT_FOLLOWER || s->state != NODE_UP ||
-            s->t1_us <= l->from_us || s->t0_us >= l->to_us) {
+        if (s->t1_us <= l->from_us || s->t0_us >= l->to_us) {
+            continue;
+        }
+        if (s->state != NODE_UP) {
+            const char *word = s->state == NODE_CRASHED ? "crashed" : "paused";
+            double vx0 = clampx(c, viz_timeline_x(l, s->t0_us));
+            double vx1 = clampx(c, viz_timeline_x(l, s->t1_us));
+            double w = viz_text_width(cr, word);
+            if (vx1 - vx0 >= w + 8) {
+                viz_set_rgb(cr, viz_hex(0xffffff));
+                if (s->state == NODE_PAUSED) {
+                    cairo_rectangle(cr, (vx0 + vx1) / 2 - w / 2 - 3, mid - 7,
+                                    w + 6, 13);
+                    cairo_fill(cr);
+                    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+                }
+                viz_text(cr, (vx0 + vx1) / 2, mid + 3.5, word,
+                         VIZ_ALIGN_CENTER);
+            }
+            continue;
+        }
+        if (s->role == RAFT_FOLLOWER) {
             continue;
         }
         double x0 = clampx(c, viz_timeline_x(l, s->t0_us)) + 6;
@@ -1460,7 +1462,7 @@ static void draw_role_words(const struct ctx *c, uint32_t k)
 }
 
 /* Term labels above each band, commit indices below it and the words in
- * leader bands, drawn over the arrows. */
+ * the bands, drawn over the arrows. */
 static void draw_lane_labels(const struct ctx *c)
 {
     cairo_t *cr = c->cr;
