@@ -246,6 +246,19 @@ docs: $(if $(CLI_SRCS),$(RAFTSIM))
 		b=$$(basename $$f .scn); \
 		$(RAFTSIM) run --quiet $$f --png docs/img/$$b.png --log-png docs/img/$$b-log.png || exit 1; \
 	done
+	@# The zoomed pictures that docs/tutorial.md walks through.
+	$(RAFTSIM) run --quiet scenarios/first-election.scn --from 150ms --to 300ms \
+		--messages all --png docs/img/tutorial-first-election.png
+	$(RAFTSIM) run --quiet scenarios/leader-crash.scn --from 1.9s --to 2.4s \
+		--png docs/img/tutorial-leader-crash.png
+	$(RAFTSIM) run --quiet scenarios/leader-crash.scn --at 3.6s \
+		--log-png docs/img/tutorial-leader-crash-log.png
+	$(RAFTSIM) run --quiet scenarios/figure7-log-repair.scn --from 0s --to 80ms \
+		--messages all --png docs/img/tutorial-figure7.png
+	@for t in 0ms 27ms 40ms; do \
+		$(RAFTSIM) run --quiet scenarios/figure7-log-repair.scn --at $$t \
+			--log-png docs/img/tutorial-figure7-log-$$t.png || exit 1; \
+	done
 
 format:
 	clang-format -i raft/*.[ch] sim/*.[ch] sim/*/*.[ch] scenarios/lang/*.[ch] viz/*.[ch] tests/*.[ch] tests/support/*.[ch] 2>/dev/null || true
