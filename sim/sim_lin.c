@@ -368,13 +368,48 @@ struct lin_search
      * unlinearized write of that value that ends first, and how many open
      * unlinearized reads must see it. */
     uint32_t *best_write;
+    uint32_t *best_done_write; /* the same among completed writes */
     uint32_t *want;
+    /* Indexed by state: the reads and the writes of it neither linearized
+     * nor expired yet, called or not. */
+    uint32_t *reads_left;
+    uint32_t *writes_left;
 };
 
+/* A read is legal when it sees the state. A write is, unless it hides a
+ * state that some read not yet linearized must still see while no write
+ * left could bring that state back: that would be a dead end. */
 static bool legal(const struct lin_search *s, uint32_t op)
 {
     const struct lin_op *l = &s->k->ops[op];
-    return l->kind == LIN_WRITE || l->value == s->state;
+    if (l->kind == LIN_READ || l->value == s->state)
+        return l->value == s->state;
+    return s->reads_left[s->state] == 0 || s->writes_left[s->state] > 0;
+}
+
+/* Counts op in or out of the operations not yet linearized nor expired. */
+static void count_left(const struct lin_key *k,
+                       uint32_t *reads_left,
+                       uint32_t *writes_left,
+                       uint32_t op,
+                       int delta)
+{
+    const struct lin_op *l = &k->ops[op];
+    uint32_t *c =
+        l->kind == LIN_READ ? &reads_left[l->value] : &writes_left[l->value];
+    *c = (uint32_t)((int64_t)*c + delta);
+}
+
+/* Fresh counts for the whole key: every operation in the search. */
+static void init_left(const struct lin_key *k,
+                      uint32_t **reads_left,
+                      uint32_t **writes_left)
+{
+    *reads_left = g_new0(uint32_t, k->n_states);
+    *writes_left = g_new0(uint32_t, k->n_states);
+    for (uint32_t i = 0; i < k->n; i++)
+        if (k->ops[i].call_ev != SIM_LIN_NONE)
+            count_left(k, *reads_left, *writes_left, i, 1);
 }
 
 static int32_t next_state(const struct lin_search *s, uint32_t op)
@@ -414,17 +449,20 @@ static void push(struct lin_search *s, enum lin_via via, uint32_t op)
         break;
     case VIA_EXPIRE:
         set_remove(s->open, op);
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
         f.event++;
         break;
     case VIA_LIN_RETURN:
         s->state = next_state(s, op);
         set_remove(s->open, op);
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
         f.event++;
         break;
     case VIA_LIN_EARLY:
         s->state = next_state(s, op);
         set_add(lin_set_of(s, op), op);
         s->is_lin[op] = true;
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
         break;
     }
     if (f.event > s->furthest_event)
@@ -453,10 +491,12 @@ static void pop(struct lin_search *s)
     case VIA_EXPIRE:
     case VIA_LIN_RETURN:
         set_add(s->open, f.via_op);
+        count_left(s->k, s->reads_left, s->writes_left, f.via_op, 1);
         break;
     case VIA_LIN_EARLY:
         set_remove(lin_set_of(s, f.via_op), f.via_op);
         s->is_lin[f.via_op] = false;
+        count_left(s->k, s->reads_left, s->writes_left, f.via_op, 1);
         break;
     }
 }
@@ -517,7 +557,14 @@ static bool ends_before(const struct lin_key *k, uint32_t q, uint32_t p)
            (k->ops[q].end_ev == k->ops[p].end_ev && q < p);
 }
 
-/* Fills best_write and want for the current node in O(open). */
+static void keep_first(const struct lin_key *k, uint32_t *best, uint32_t q)
+{
+    if (*best == SIM_LIN_NONE || ends_before(k, q, *best))
+        *best = q;
+}
+
+/* Fills best_write, best_done_write and want for the current node in
+ * O(open). */
 static void prepare_candidates(struct lin_search *s)
 {
     const struct lin_key *k = s->k;
@@ -525,6 +572,7 @@ static void prepare_candidates(struct lin_search *s)
     for (guint i = 0; i < s->open->len; i++) {
         int32_t v = k->ops[open[i]].value;
         s->best_write[v] = SIM_LIN_NONE;
+        s->best_done_write[v] = SIM_LIN_NONE;
         s->want[v] = 0;
     }
     for (guint i = 0; i < s->open->len; i++) {
@@ -532,11 +580,13 @@ static void prepare_candidates(struct lin_search *s)
         const struct lin_op *l = &k->ops[q];
         if (s->is_lin[q])
             continue;
-        if (l->kind == LIN_READ)
+        if (l->kind == LIN_READ) {
             s->want[l->value]++;
-        else if (s->best_write[l->value] == SIM_LIN_NONE ||
-                 ends_before(k, q, s->best_write[l->value]))
-            s->best_write[l->value] = q;
+            continue;
+        }
+        keep_first(k, &s->best_write[l->value], q);
+        if (k->src[q]->completed)
+            keep_first(k, &s->best_done_write[l->value], q);
     }
 }
 
@@ -558,16 +608,19 @@ static bool early_candidate(const struct lin_search *s,
 {
     const struct lin_op *lp = &s->k->ops[p];
     const struct lin_op *lo = &s->k->ops[o];
-    if (s->is_lin[p] || lp->kind != LIN_WRITE)
+    if (s->is_lin[p] || lp->kind != LIN_WRITE || !legal(s, p))
         return false;
     /* Two open writes of the same value are interchangeable, except that
      * the one that must be linearized sooner is the more constrained: in
-     * any valid order that uses the later one first, the two can swap
-     * places. So only the one that ends first is tried for each value (o
-     * itself, when it is a write, ends first of all). */
-    if (s->best_write[lp->value] != p)
-        return false;
+     * any valid order that places the later one now and the other later,
+     * the two can swap places. A write that never completed may be absent
+     * from the order, so it cannot stand in for a completed one. So a
+     * completed write is tried only if no completed write of its value ends
+     * first, and one that never completed only if no write of its value
+     * ends first (o itself, when it is a write, ends first of all). */
     bool completed = s->k->src[p]->completed;
+    if ((completed ? s->best_done_write : s->best_write)[lp->value] != p)
+        return false;
     if (!completed && s->want[lp->value] == 0)
         return false;
     bool for_o = lo->kind == LIN_READ && lo->value == lp->value;
@@ -669,8 +722,10 @@ static enum lin_result lin_search_run(const struct lin_key *k,
         .seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL),
         .max_states = max_states,
         .best_write = g_new(uint32_t, k->n_states),
+        .best_done_write = g_new(uint32_t, k->n_states),
         .want = g_new0(uint32_t, k->n_states),
     };
+    init_left(k, &s.reads_left, &s.writes_left);
     struct lin_frame root = {.via = VIA_ROOT};
     g_array_append_val(s.stack, root);
 
@@ -688,7 +743,10 @@ static enum lin_result lin_search_run(const struct lin_key *k,
     g_array_free(s.stack, TRUE);
     g_hash_table_destroy(s.seen);
     g_free(s.best_write);
+    g_free(s.best_done_write);
     g_free(s.want);
+    g_free(s.reads_left);
+    g_free(s.writes_left);
     return result;
 }
 
@@ -799,14 +857,18 @@ static void load_config(struct lin_search *s, const struct lin_config *c)
     g_array_set_size(s->lin_p, 0);
     g_array_append_vals(s->lin, c->ops, c->n_c);
     g_array_append_vals(s->lin_p, c->ops + c->n_c, c->n_p);
-    for (uint32_t i = 0; i < c->n_c + c->n_p; i++)
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++) {
         s->is_lin[c->ops[i]] = true;
+        count_left(s->k, s->reads_left, s->writes_left, c->ops[i], -1);
+    }
 }
 
 static void unload_config(struct lin_search *s, const struct lin_config *c)
 {
-    for (uint32_t i = 0; i < c->n_c + c->n_p; i++)
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++) {
         s->is_lin[c->ops[i]] = false;
+        count_left(s->k, s->reads_left, s->writes_left, c->ops[i], 1);
+    }
 }
 
 static void apply_early(struct lin_search *s, uint32_t p)
@@ -814,6 +876,7 @@ static void apply_early(struct lin_search *s, uint32_t p)
     s->state = next_state(s, p);
     set_add(lin_set_of(s, p), p);
     s->is_lin[p] = true;
+    count_left(s->k, s->reads_left, s->writes_left, p, -1);
 }
 
 static void undo_early(struct lin_search *s, uint32_t p, int32_t prev_state)
@@ -821,6 +884,7 @@ static void undo_early(struct lin_search *s, uint32_t p, int32_t prev_state)
     s->state = prev_state;
     set_remove(lin_set_of(s, p), p);
     s->is_lin[p] = false;
+    count_left(s->k, s->reads_left, s->writes_left, p, 1);
 }
 
 /* Every configuration reachable at the return of o from the loaded one, by
@@ -903,8 +967,10 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
         .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
         .max_states = max_states,
         .best_write = g_new(uint32_t, k->n_states),
+        .best_done_write = g_new(uint32_t, k->n_states),
         .want = g_new0(uint32_t, k->n_states),
     };
+    init_left(k, &s.reads_left, &s.writes_left);
     struct lin_frontier cur;
     frontier_init(&cur);
     frontier_add(&cur, 0, s.lin, s.lin_p);
@@ -942,6 +1008,9 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
         frontier_clear(&cur);
         cur = next;
         set_remove(s.open, ev->op);
+        /* Past its return or expiry, o is linearized or gone in every
+         * configuration. */
+        count_left(k, s.reads_left, s.writes_left, ev->op, -1);
         if (result == LIN_RESULT_OK && cur.all->len == 0) {
             result = LIN_RESULT_FAIL;
             *furthest = e;
@@ -954,7 +1023,10 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
     g_array_free(s.lin_p, TRUE);
     g_free(s.is_lin);
     g_free(s.best_write);
+    g_free(s.best_done_write);
     g_free(s.want);
+    g_free(s.reads_left);
+    g_free(s.writes_left);
     return result;
 }
 
