@@ -127,6 +127,10 @@ static void arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
         return;
     }
     uint64_t g = global_of(s, nd, local_us);
+    /* A deadline that is already due fires 1 us from now, so a core that
+     * keeps answering "now" cannot stall the clock. */
+    if (g <= s->now_us)
+        g = s->now_us + 1;
     nd->deadline_us = g;
     if (g < nd->timer_at_us) {
         nd->timer_gen++;
