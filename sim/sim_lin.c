@@ -1030,11 +1030,12 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
     return result;
 }
 
-/* Depth-first first: on a history that can be linearized it needs about
- * one node per return. If it takes more than a few per event (or half the
- * bound), the sweep takes over with what is left of the bound. *n_prefix
- * receives the number of leading operations whose calls precede the
- * furthest event reached, which alone cannot be linearized. */
+/* Depth-first first: on a history that can be linearized it often needs
+ * about one node per return. If it takes more than a few per event, the
+ * sweep gets as many, then each again with twice that, until one decides
+ * or the bound is spent. *n_prefix receives the number of leading
+ * operations whose calls precede the furthest event reached, which alone
+ * cannot be linearized. */
 static enum lin_result lin_check_key(const struct lin_key *k,
                                      enum sim_lin_search search,
                                      uint64_t max_states,
@@ -1042,21 +1043,29 @@ static enum lin_result lin_check_key(const struct lin_key *k,
                                      uint32_t *n_prefix)
 {
     uint32_t furthest = 0;
-    uint64_t dfs_states = 0;
-    uint64_t dfs_bound = 4 * (uint64_t)k->n_events + 1024;
-    if (dfs_bound > max_states / 2)
-        dfs_bound = max_states / 2;
-    if (search == SIM_LIN_SEARCH_DEPTH_FIRST)
-        dfs_bound = max_states;
+    uint64_t left = max_states;
+    uint64_t round = 4 * (uint64_t)k->n_events + 1024;
     enum lin_result r = LIN_RESULT_BOUND;
-    if (search != SIM_LIN_SEARCH_SWEEP)
-        r = lin_search_run(k, dfs_bound, &dfs_states, &furthest);
-    *states = dfs_states;
-    if (r == LIN_RESULT_BOUND && search != SIM_LIN_SEARCH_DEPTH_FIRST) {
-        uint64_t left = max_states > dfs_states ? max_states - dfs_states : 0;
-        uint64_t sweep_states = 0;
-        r = lin_sweep_run(k, left, &sweep_states, &furthest);
-        *states += sweep_states;
+    *states = 0;
+    /* Each search in turn with a budget that doubles every round, so the
+     * one that suits the history decides at most about four times later
+     * than it would alone. */
+    for (bool dfs = search != SIM_LIN_SEARCH_SWEEP;
+         r == LIN_RESULT_BOUND && left > 0;) {
+        uint64_t bound =
+            search == SIM_LIN_SEARCH_DEFAULT && round < left ? round : left;
+        uint64_t used = 0;
+        if (dfs)
+            r = lin_search_run(k, bound, &used, &furthest);
+        else
+            r = lin_sweep_run(k, bound, &used, &furthest);
+        *states += used;
+        left -= used < left ? used : left;
+        if (search != SIM_LIN_SEARCH_DEFAULT)
+            break;
+        if (!dfs)
+            round *= 2;
+        dfs = !dfs;
     }
     if (n_prefix != NULL) {
         /* Operations are sorted as their calls are, so those called up to
