@@ -153,33 +153,34 @@ static void rearm_timer(struct sim *s, struct sim_node *nd)
 
 /* ---- sending ------------------------------------------------------------- */
 
+enum msg_count { COUNT_SENT, COUNT_DELIVERED, COUNT_DROPPED, COUNT_DUPLICATED };
+
+/* Counts one message of type t in the totals and in its type's counters. */
 static void count(struct sim *s,
                   enum raft_message_type t,
-                  int what,
+                  enum msg_count what,
                   uint64_t bytes)
 {
     struct sim_msg_counters *c[2] = {&s->net.counters[0], &s->net.counters[t]};
     for (int i = 0; i < 2; i++) {
         switch (what) {
-        case 0:
+        case COUNT_SENT:
             c[i]->sent++;
             c[i]->bytes_sent += bytes;
             break;
-        case 1:
+        case COUNT_DELIVERED:
             c[i]->delivered++;
             c[i]->bytes_delivered += bytes;
             break;
-        case 2:
+        case COUNT_DROPPED:
             c[i]->dropped++;
             break;
-        default:
+        case COUNT_DUPLICATED:
             c[i]->duplicated++;
             break;
         }
     }
 }
-
-enum { COUNT_SENT, COUNT_DELIVERED, COUNT_DROPPED, COUNT_DUPLICATED };
 
 static void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
 {
