@@ -115,8 +115,8 @@ const char *sim_config_check(const struct sim_config *c);
 struct sim; /* opaque */
 
 /* Creates a simulation at time 0 with every node a fresh (or `init`)
- * follower. config is copied (init arrays too). Returns NULL if the
- * configuration is invalid. */
+ * follower. config is copied; its init states are read here and not kept.
+ * Returns NULL if the configuration is invalid (sim_config_check()). */
 struct sim *sim_new(const struct sim_config *config);
 void sim_free(struct sim *s);
 
@@ -164,7 +164,7 @@ int sim_restart(struct sim *s, uint32_t node);
 /* The node processes nothing for duration_us; messages to it wait and are
  * then delivered in order of arrival. Pausing a paused node extends it. */
 int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us);
-/* The node's election timer fires now. */
+/* The node's election timer fires now (even if the node is paused). */
 int sim_campaign(struct sim *s, uint32_t node);
 /* group_of[i] is node i+1's group; only nodes of the same nonzero group can
  * talk, a node in group 0 is alone. Replaces earlier partitions, keeps cuts.
@@ -181,7 +181,8 @@ int sim_set_duplicate(struct sim *s, double p);
 int sim_set_reorder(struct sim *s, double p);
 int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max);
 /* The node's clock runs at rate_ppm / 1e6 of real time from now on
- * (1000000: no drift; 1100000: 10% fast). 1..10000000. */
+ * (1000000: no drift; 1100000: 10% fast). 1..10000000. Its pending timer
+ * keeps its local deadline, so it moves in global time. */
 int sim_drift(struct sim *s, uint32_t node, uint64_t rate_ppm);
 
 /* Random faults from SIM_STREAM_FAULTS, for soaks and fuzzing: from now until
@@ -219,9 +220,11 @@ int sim_client_request(struct sim *s,
                        uint32_t via,
                        uint64_t *request_out);
 
-/* Random set/delete/get over a small key space from SIM_STREAM_WORKLOAD,
- * rate_per_s evenly spaced requests for duration_us from now, each from an
- * idle pool client. via as above. */
+/* Random set/delete/get (50/35/15%) over the keys k0..k7 with unique values,
+ * drawn from SIM_STREAM_WORKLOAD: requests at now + floor(k * 1e6 / rate) us
+ * for every k that falls before now + duration_us (the rate is rounded to
+ * 1/1000 per second; at most 1e7 per second), each from an idle pool client.
+ * via as above. */
 int sim_load(struct sim *s,
              double rate_per_s,
              uint64_t duration_us,
