@@ -1,0 +1,894 @@
+/* scn_fuzz.c: the swarm and schedule generator behind `raftsim fuzz`.
+ *
+ * Invariant: every value drawn here comes, in a fixed order, from one
+ * sim_rng stream seeded with the seed alone, so scn_fuzz_generate is a pure
+ * function of (seed, options). The schedule is built against a model of
+ * which node is down or paused when, so no statement it writes can fail or
+ * be skipped: a node is crashed only while it is up and at most (N-1)/2
+ * nodes are down at once, restarted only while down, paused or nudged only
+ * while up. Steps are ordered by (time, creation order), which is also the
+ * order the model assumed.
+ */
+#include "scenarios/lang/scn_fuzz.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_print.h"
+#include "scenarios/lang/scn_run.h"
+#include "sim/sim_rng.h"
+
+/* The generator's stream number: far from the engine's own streams, so a
+ * scenario's choices are not the run's draws shifted. */
+#define FUZZ_STREAM UINT64_C(0x66757a7a)
+
+/* Keys of scripted client requests (k0..k7) and of the engine's `load`. */
+#define FUZZ_KEYS 8u
+
+static const char *const fault_names[SCN_FUZZ_FAULT_COUNT] = {
+    [SCN_FUZZ_DROP] = "drop",           [SCN_FUZZ_DELAY] = "delay",
+    [SCN_FUZZ_DUPLICATE] = "duplicate", [SCN_FUZZ_REORDER] = "reorder",
+    [SCN_FUZZ_PARTITION] = "partition", [SCN_FUZZ_CUT] = "cut",
+    [SCN_FUZZ_CRASH] = "crash",         [SCN_FUZZ_PAUSE] = "pause",
+    [SCN_FUZZ_DRIFT] = "drift",
+};
+
+void scn_fuzz_options_init(struct scn_fuzz_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->nodes = 5;
+    o->run_us = UINT64_C(10000000);
+    o->faults = SCN_FUZZ_ALL_FAULTS;
+}
+
+const char *scn_fuzz_fault_name(enum scn_fuzz_fault fault)
+{
+    if ((unsigned)fault >= SCN_FUZZ_FAULT_COUNT)
+        return "?";
+    return fault_names[fault];
+}
+
+bool scn_fuzz_faults_parse(const char *list, uint32_t *mask, char **bad)
+{
+    uint32_t m = 0;
+    char **names = g_strsplit(list ? list : "", ",", -1);
+    bool ok = true;
+    for (size_t i = 0; names[i]; i++) {
+        const char *name = g_strstrip(names[i]);
+        unsigned f = 0;
+        while (f < SCN_FUZZ_FAULT_COUNT && strcmp(fault_names[f], name) != 0)
+            f++;
+        if (f == SCN_FUZZ_FAULT_COUNT) {
+            if (bad)
+                *bad = g_strdup(*name ? name : "(empty)");
+            ok = false;
+            break;
+        }
+        m |= 1u << f;
+    }
+    if (ok && names[0] == NULL) {
+        if (bad)
+            *bad = g_strdup("(empty)");
+        ok = false;
+    }
+    g_strfreev(names);
+    if (ok)
+        *mask = m;
+    return ok;
+}
+
+/* ---- the swarm ----------------------------------------------------------- */
+
+/* Uniform in [lo, hi]. */
+static uint64_t draw(struct sim_rng *r, uint64_t lo, uint64_t hi)
+{
+    return sim_rng_range(r, lo, hi);
+}
+
+/* True with probability num/den. */
+static bool coin(struct sim_rng *r, uint64_t num, uint64_t den)
+{
+    return sim_rng_below(r, den) < num;
+}
+
+/* Draws the swarm from `r`; the same number of draws whatever is allowed,
+ * so --faults only switches kinds off and keeps the rest of a seed. */
+static void swarm_from(struct sim_rng *r,
+                       const struct scn_fuzz_options *o,
+                       struct scn_fuzz_swarm *w)
+{
+    memset(w, 0, sizeof(*w));
+    for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
+        bool heads = coin(r, 1, 2);
+        w->on[f] = heads && (o->faults & (1u << f)) != 0;
+    }
+    /* Partitions, cuts and crashes need a second node. */
+    if (o->nodes < 2) {
+        w->on[SCN_FUZZ_PARTITION] = false;
+        w->on[SCN_FUZZ_CUT] = false;
+    }
+    if ((o->nodes - 1) / 2 == 0)
+        w->on[SCN_FUZZ_CRASH] = false;
+    uint32_t drop = (uint32_t)draw(r, 10000, 250000);
+    uint64_t delay = draw(r, 15, 150) * 1000;
+    uint32_t dup = (uint32_t)draw(r, 10000, 200000);
+    uint32_t reorder = (uint32_t)draw(r, 10000, 300000);
+    uint32_t rates[SCN_FUZZ_FAULT_COUNT] = {0};
+    rates[SCN_FUZZ_PARTITION] = (uint32_t)draw(r, 2, 15);
+    rates[SCN_FUZZ_CUT] = (uint32_t)draw(r, 2, 15);
+    rates[SCN_FUZZ_CRASH] = (uint32_t)draw(r, 2, 20);
+    rates[SCN_FUZZ_PAUSE] = (uint32_t)draw(r, 2, 15);
+    rates[SCN_FUZZ_DRIFT] = (uint32_t)draw(r, 2, 10);
+    uint32_t drift = (uint32_t)draw(r, 50000, 500000);
+    w->prevote = coin(r, 1, 2);
+    w->checkquorum = coin(r, 1, 2);
+    uint64_t snap = draw(r, 2, 50);
+    bool snapshots = coin(r, 1, 3);
+    w->load_per_10s = (uint32_t)draw(r, 1, 8);
+    w->requests = (uint32_t)draw(r, 0, 30);
+    w->timeouts = (uint32_t)draw(r, 0, 20);
+
+    w->drop_ppm_max = w->on[SCN_FUZZ_DROP] ? drop : 0;
+    w->delay_us_max = w->on[SCN_FUZZ_DELAY] ? delay : 0;
+    w->duplicate_ppm_max = w->on[SCN_FUZZ_DUPLICATE] ? dup : 0;
+    w->reorder_ppm_max = w->on[SCN_FUZZ_REORDER] ? reorder : 0;
+    for (unsigned f = SCN_FUZZ_PARTITION; f < SCN_FUZZ_FAULT_COUNT; f++)
+        w->per_10s[f] = w->on[f] ? rates[f] : 0;
+    w->drift_ppm_max = w->on[SCN_FUZZ_DRIFT] ? drift : 0;
+    w->snapshot_every = snapshots ? snap : 0;
+}
+
+void scn_fuzz_draw_swarm(uint64_t seed,
+                         const struct scn_fuzz_options *options,
+                         struct scn_fuzz_swarm *out)
+{
+    struct scn_fuzz_options defaults;
+    if (!options) {
+        scn_fuzz_options_init(&defaults);
+        options = &defaults;
+    }
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_STREAM);
+    swarm_from(&r, options, out);
+}
+
+void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
+{
+    size_t start = out->len;
+    for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
+        if (!w->on[f])
+            continue;
+        if (out->len > start)
+            g_string_append_c(out, ' ');
+        g_string_append(out, fault_names[f]);
+        switch (f) {
+        case SCN_FUZZ_DROP:
+            g_string_append(out, "<=");
+            scn_print_ppm(out, (uint64_t)w->drop_ppm_max * 100u);
+            g_string_append_c(out, '%');
+            break;
+        case SCN_FUZZ_DELAY:
+            g_string_append(out, "<=");
+            scn_print_duration(out, w->delay_us_max);
+            break;
+        case SCN_FUZZ_DUPLICATE:
+            g_string_append(out, "<=");
+            scn_print_ppm(out, (uint64_t)w->duplicate_ppm_max * 100u);
+            g_string_append_c(out, '%');
+            break;
+        case SCN_FUZZ_REORDER:
+            g_string_append(out, "<=");
+            scn_print_ppm(out, (uint64_t)w->reorder_ppm_max * 100u);
+            g_string_append_c(out, '%');
+            break;
+        case SCN_FUZZ_DRIFT:
+            g_string_append_printf(out, "(%" PRIu32 "/10s, +-", w->per_10s[f]);
+            scn_print_ppm(out, (uint64_t)w->drift_ppm_max * 100u);
+            g_string_append(out, "%)");
+            break;
+        default:
+            g_string_append_printf(out, "(%" PRIu32 "/10s)", w->per_10s[f]);
+            break;
+        }
+    }
+    if (out->len == start)
+        g_string_append(out, "no faults");
+    g_string_append_printf(out, "; prevote %s, checkquorum %s, ",
+                           w->prevote ? "on" : "off",
+                           w->checkquorum ? "on" : "off");
+    if (w->snapshot_every)
+        g_string_append_printf(out, "snapshot-every %" PRIu64,
+                               w->snapshot_every);
+    else
+        g_string_append(out, "no snapshots");
+    g_string_append_printf(out,
+                           "; load %" PRIu32 "/10s, %" PRIu32
+                           " requests, %" PRIu32 " timeouts",
+                           w->load_per_10s, w->requests, w->timeouts);
+}
+
+/* ---- the schedule -------------------------------------------------------- */
+
+/* A step being planned, with its creation number for a stable order. */
+struct planned
+{
+    uint64_t seq;
+    struct scn_step *step;
+};
+
+struct gen
+{
+    struct sim_rng *r;
+    const struct scn_fuzz_options *o;
+    const struct scn_fuzz_swarm *w;
+    GArray *plan; /* struct planned */
+    uint64_t seq;
+    uint64_t end_us; /* steps stay strictly before this */
+    /* Per node (index id-1): when its restart runs (0: up from the start,
+     * UINT64_MAX: never) and until when it is paused. */
+    uint64_t *up_at_us;
+    uint64_t *paused_until_us;
+    /* Until when a planned `timeout` needs the node up: no crash before. */
+    uint64_t *reserved_until_us;
+    uint32_t *scratch;                   /* n node ids */
+    uint64_t delay_us_min, delay_us_max; /* the header's delay */
+    uint64_t value_seq;
+};
+
+static struct scn_node_ref node_ref(uint32_t node)
+{
+    struct scn_node_ref ref = {
+        .kind = SCN_REF_NODE,
+        .node = node,
+        .slot = SCN_NO_SLOT,
+        .bind_slot = SCN_NO_SLOT,
+        .optional = false,
+    };
+    return ref;
+}
+
+/* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
+ * (and adds nothing) when time_us is not before the end. */
+static struct scn_action *plan_at(struct gen *g,
+                                  uint64_t time_us,
+                                  enum scn_action_kind kind)
+{
+    if (time_us >= g->end_us)
+        return NULL;
+    struct scn_step *st = g_new0(struct scn_step, 1);
+    st->when = SCN_WHEN_AT;
+    st->time_us = time_us;
+    st->end_us = time_us;
+    st->action.kind = kind;
+    struct planned p = {.seq = g->seq++, .step = st};
+    g_array_append_val(g->plan, p);
+    return &st->action;
+}
+
+static bool up(const struct gen *g, uint32_t node, uint64_t t)
+{
+    return g->up_at_us[node - 1] <= t;
+}
+
+static uint32_t down_count(const struct gen *g, uint64_t t)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 1; i <= g->o->nodes; i++)
+        n += !up(g, i, t);
+    return n;
+}
+
+/* A node uniformly among those that are up at t (and not paused at t when
+ * `unpaused`); 0 when there is none. */
+static uint32_t pick_up(struct gen *g, uint64_t t, bool unpaused)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 1; i <= g->o->nodes; i++)
+        if (up(g, i, t) && (!unpaused || g->paused_until_us[i - 1] <= t))
+            g->scratch[n++] = i;
+    if (n == 0)
+        return 0;
+    return g->scratch[sim_rng_below(g->r, n)];
+}
+
+/* Milliseconds in [lo_ms, hi_ms] as microseconds. */
+static uint64_t draw_ms(struct gen *g, uint64_t lo_ms, uint64_t hi_ms)
+{
+    return draw(g->r, lo_ms, hi_ms) * 1000;
+}
+
+/* A burst of `count` scripted writes, each to a key of its own, sent to
+ * `node` from t, one every `every_us`: requests pile up in the log of a
+ * node cut off from the majority (when it still believes it leads), the
+ * raw material of Figure 8's diverging logs. Distinct keys keep the
+ * linearizability check of these writes cheap. */
+static void gen_burst_via(struct gen *g,
+                          uint64_t t,
+                          uint64_t count,
+                          uint64_t every_us,
+                          uint32_t node)
+{
+    for (uint64_t i = 0; i < count; i++) {
+        struct scn_action *a = plan_at(g, t + i * every_us, SCN_ACT_CLIENT_SET);
+        if (!a)
+            return;
+        uint64_t id = ++g->value_seq;
+        a->key = g_strdup_printf("b%" PRIu64, id);
+        a->value = g_strdup_printf("v%" PRIu64, id);
+        a->has_via = true;
+        a->via = node_ref(node);
+    }
+}
+
+static void gen_partition(struct gen *g, uint64_t t)
+{
+    uint32_t n = g->o->nodes;
+    uint64_t d = draw_ms(g, 100, 3000);
+    bool burst = coin(g->r, 1, 2);
+    uint32_t lone = 0; /* a node on a minority side */
+    if (coin(g->r, 1, 4)) {
+        struct scn_action *a = plan_at(g, t, SCN_ACT_ISOLATE);
+        lone = (uint32_t)draw(g->r, 1, n);
+        a->node = node_ref(lone);
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            g->scratch[i] = i + 1;
+        for (uint32_t i = n - 1; i > 0; i--) {
+            uint32_t j = (uint32_t)sim_rng_below(g->r, i + 1);
+            uint32_t tmp = g->scratch[i];
+            g->scratch[i] = g->scratch[j];
+            g->scratch[j] = tmp;
+        }
+        uint32_t groups = (n >= 3 && coin(g->r, 1, 3)) ? 3 : 2;
+        /* Cut points 0 < c1 < c2 < n split the shuffled nodes. */
+        uint32_t c1 = (uint32_t)draw(g->r, 1, n - (groups - 1));
+        uint32_t c2 = groups == 3 ? (uint32_t)draw(g->r, c1 + 1, n - 1) : n;
+        uint32_t bounds[4] = {0, c1, c2, n};
+        struct scn_action *a = plan_at(g, t, SCN_ACT_PARTITION);
+        a->group_count = groups;
+        a->groups = g_new0(struct scn_node_list, groups);
+        for (uint32_t k = 0; k < groups; k++) {
+            for (uint32_t i = bounds[k]; i < bounds[k + 1]; i++) {
+                struct scn_node_ref ref = node_ref(g->scratch[i]);
+                scn_node_list_append(&a->groups[k], &ref);
+            }
+        }
+        /* The first group is never the only one, so its first node is on a
+         * side without every node; often a minority. */
+        lone = g->scratch[0];
+    }
+    if (burst && up(g, lone, t))
+        gen_burst_via(g, t, draw(g->r, 20, 120), 5000, lone);
+    plan_at(g, t + d, SCN_ACT_HEAL);
+}
+
+/* Leader churn: two nodes take turns winning an election and going mute
+ * (their outgoing links cut some round trips after they campaign, so their
+ * newest entries reach no one or only part of the cluster), the first one
+ * under a burst of writes, with a heal before each turn. The delay is
+ * fixed for the episode so that the mute lands at a chosen point of the
+ * election and replication exchange: after D the votes are asked, after 2D
+ * the candidate wins (2D more with PreVote), after 3D its first entries
+ * arrive, after about 6D a lagging follower has acknowledged a first batch.
+ * Alternating muted leaders with diverging uncommitted suffixes is the
+ * setting of Figure 8 of the Raft paper. */
+static void gen_churn(struct gen *g, uint64_t t)
+{
+    uint32_t n = g->o->nodes;
+    uint32_t x = pick_up(g, t, true);
+    uint32_t y = pick_up(g, t, true);
+    uint64_t rounds = draw(g->r, 3, 6);
+    uint64_t burst = draw(g->r, 40, 200);
+    uint64_t d_ms = draw(g->r, 2, 10);
+    if (x == 0 || x == y || y == 0)
+        return;
+    uint64_t vote_ms = g->w->prevote ? 2 * d_ms : 0;
+    struct scn_action *a = plan_at(g, t, SCN_ACT_SET_DELAY);
+    a->delay_us_min = d_ms * 1000;
+    a->delay_us_max = d_ms * 1000;
+    uint64_t u = t;
+    for (uint64_t r = 0; r < rounds; r++) {
+        uint32_t node = (r % 2 == 0) ? x : y;
+        /* In half-delay steps from D to 8D after the votes. */
+        uint64_t mute_us = (vote_ms * 1000) + draw(g->r, 2, 16) * d_ms * 500;
+        if (!up(g, node, u) || g->paused_until_us[node - 1] > u)
+            break;
+        if (g->reserved_until_us[node - 1] < u)
+            g->reserved_until_us[node - 1] = u;
+        if (!plan_at(g, u, SCN_ACT_HEAL))
+            return;
+        a = plan_at(g, u, SCN_ACT_TIMEOUT);
+        a->node = node_ref(node);
+        for (uint32_t peer = 1; peer <= n; peer++) {
+            if (peer == node)
+                continue;
+            a = plan_at(g, u + mute_us, SCN_ACT_CUT);
+            if (!a)
+                return;
+            a->node = node_ref(node);
+            a->peer = node_ref(peer);
+        }
+        uint64_t busy_us = mute_us;
+        if (r == 0) {
+            /* Four writes a millisecond, sent once the node leads. */
+            uint64_t from = u + (vote_ms + 2 * d_ms + 1) * 1000;
+            for (uint64_t i = 0; i < burst; i += 4) {
+                uint64_t k = burst - i < 4 ? burst - i : 4;
+                gen_burst_via(g, from + i / 4 * 1000, k, 0, node);
+            }
+            busy_us = (vote_ms + 2 * d_ms + 1) * 1000 + burst / 4 * 1000;
+            if (busy_us < mute_us)
+                busy_us = mute_us;
+        }
+        /* The next turn comes before the others' election timers (150ms
+         * at least) run out. */
+        uint64_t next_us = draw_ms(g, 40, 140);
+        u += busy_us + 5000 > next_us ? busy_us + 5000 : next_us;
+    }
+    plan_at(g, u, SCN_ACT_HEAL);
+    a = plan_at(g, u, SCN_ACT_SET_DELAY);
+    if (a) {
+        a->delay_us_min = g->delay_us_min;
+        a->delay_us_max = g->delay_us_max;
+    }
+}
+
+static void gen_cut(struct gen *g, uint64_t t)
+{
+    uint32_t n = g->o->nodes;
+    if (coin(g->r, 1, 3)) {
+        gen_churn(g, t);
+        return;
+    }
+    uint64_t cuts = draw(g->r, 1, 3);
+    for (uint64_t c = 0; c < cuts; c++) {
+        uint32_t from = (uint32_t)draw(g->r, 1, n);
+        uint32_t to = (uint32_t)draw(g->r, 1, n - 1);
+        if (to >= from)
+            to++;
+        struct scn_action *a = plan_at(g, t, SCN_ACT_CUT);
+        a->node = node_ref(from);
+        a->peer = node_ref(to);
+    }
+    plan_at(g, t + draw_ms(g, 100, 2000), SCN_ACT_HEAL);
+}
+
+static void gen_crash(struct gen *g, uint64_t t)
+{
+    uint32_t node = pick_up(g, t, false);
+    uint64_t back = t + draw_ms(g, 20, 3000);
+    if (node == 0 || down_count(g, t) + 1 > (g->o->nodes - 1) / 2 ||
+        g->reserved_until_us[node - 1] > t)
+        return;
+    struct scn_action *a = plan_at(g, t, SCN_ACT_CRASH);
+    a->node = node_ref(node);
+    a = plan_at(g, back, SCN_ACT_RESTART);
+    if (a)
+        a->node = node_ref(node);
+    g->up_at_us[node - 1] = a ? back : UINT64_MAX;
+}
+
+static void gen_pause(struct gen *g, uint64_t t)
+{
+    uint32_t node = pick_up(g, t, false);
+    uint64_t d = draw_ms(g, 20, 1500);
+    if (node == 0)
+        return;
+    struct scn_action *a = plan_at(g, t, SCN_ACT_PAUSE);
+    a->node = node_ref(node);
+    a->duration_us = d;
+    if (g->paused_until_us[node - 1] < t + d)
+        g->paused_until_us[node - 1] = t + d;
+}
+
+static void gen_drift(struct gen *g, uint64_t t)
+{
+    uint32_t node = (uint32_t)draw(g->r, 1, g->o->nodes);
+    uint64_t m = g->w->drift_ppm_max;
+    uint32_t rate = (uint32_t)draw(g->r, SCN_PPM_ONE - m, SCN_PPM_ONE + m);
+    /* Whole percent steps keep the file readable. */
+    rate -= rate % 10000u;
+    uint64_t back = t + draw_ms(g, 500, 5000);
+    struct scn_action *a = plan_at(g, t, SCN_ACT_DRIFT);
+    a->node = node_ref(node);
+    a->rate_ppm = rate;
+    a = plan_at(g, back, SCN_ACT_DRIFT);
+    if (a) {
+        a->node = node_ref(node);
+        a->rate_ppm = SCN_PPM_ONE;
+    }
+}
+
+/* A probability in [0, max_ppm] in steps of 0.5%, 0 a quarter of the time.
+ */
+static uint32_t draw_ppm(struct gen *g, uint32_t max_ppm)
+{
+    uint32_t p = (uint32_t)draw(g->r, 0, max_ppm);
+    if (coin(g->r, 1, 4))
+        return 0;
+    return p - p % 5000u;
+}
+
+/* A delay spread within [1ms, max_us], whole milliseconds. */
+static void draw_delay(struct gen *g,
+                       uint64_t max_us,
+                       uint64_t *min_us,
+                       uint64_t *out_max_us)
+{
+    uint64_t hi = draw(g->r, 2, max_us / 1000) * 1000;
+    uint64_t lo = draw(g->r, 1, hi / 1000 < 5 ? hi / 1000 : 5) * 1000;
+    *min_us = lo;
+    *out_max_us = hi;
+}
+
+static void gen_network_change(struct gen *g, uint64_t t, unsigned fault)
+{
+    struct scn_action *a;
+    switch (fault) {
+    case SCN_FUZZ_DROP:
+        a = plan_at(g, t, SCN_ACT_SET_DROP);
+        a->probability_ppm = draw_ppm(g, g->w->drop_ppm_max);
+        break;
+    case SCN_FUZZ_DUPLICATE:
+        a = plan_at(g, t, SCN_ACT_SET_DUPLICATE);
+        a->probability_ppm = draw_ppm(g, g->w->duplicate_ppm_max);
+        break;
+    case SCN_FUZZ_REORDER:
+        a = plan_at(g, t, SCN_ACT_SET_REORDER);
+        a->probability_ppm = draw_ppm(g, g->w->reorder_ppm_max);
+        break;
+    default: {
+        uint64_t lo, hi;
+        draw_delay(g, g->w->delay_us_max, &lo, &hi);
+        a = plan_at(g, t, SCN_ACT_SET_DELAY);
+        a->delay_us_min = lo;
+        a->delay_us_max = hi;
+        break;
+    }
+    }
+}
+
+static void gen_load(struct gen *g, uint64_t t)
+{
+    uint64_t rate = draw(g->r, 5, 50);
+    uint64_t d = draw_ms(g, 200, 2000);
+    bool via = coin(g->r, 1, 3);
+    uint32_t node = via ? pick_up(g, t, false) : 0;
+    struct scn_action *a = plan_at(g, t, SCN_ACT_LOAD);
+    if (!a)
+        return;
+    a->rate_per_ks = rate * 1000;
+    a->duration_us = d;
+    if (node) {
+        a->has_via = true;
+        a->via = node_ref(node);
+    }
+}
+
+static void gen_request(struct gen *g, uint64_t t)
+{
+    uint64_t op = sim_rng_below(g->r, 10);
+    uint64_t key = sim_rng_below(g->r, FUZZ_KEYS);
+    bool via = coin(g->r, 1, 4);
+    uint32_t node = via ? pick_up(g, t, false) : 0;
+    enum scn_action_kind kind = op < 5   ? SCN_ACT_CLIENT_SET
+                                : op < 8 ? SCN_ACT_CLIENT_GET
+                                         : SCN_ACT_CLIENT_DELETE;
+    struct scn_action *a = plan_at(g, t, kind);
+    a->key = g_strdup_printf("k%" PRIu64, key);
+    if (kind == SCN_ACT_CLIENT_SET)
+        a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
+    if (node) {
+        a->has_via = true;
+        a->via = node_ref(node);
+    }
+}
+
+static void gen_timeout(struct gen *g, uint64_t t)
+{
+    uint32_t node = pick_up(g, t, true);
+    if (node == 0)
+        return;
+    struct scn_action *a = plan_at(g, t, SCN_ACT_TIMEOUT);
+    a->node = node_ref(node);
+}
+
+/* What the schedule's superposed processes may do next. */
+enum menu_item {
+    MENU_DROP = SCN_FUZZ_DROP,
+    MENU_DELAY = SCN_FUZZ_DELAY,
+    MENU_DUPLICATE = SCN_FUZZ_DUPLICATE,
+    MENU_REORDER = SCN_FUZZ_REORDER,
+    MENU_PARTITION = SCN_FUZZ_PARTITION,
+    MENU_CUT = SCN_FUZZ_CUT,
+    MENU_CRASH = SCN_FUZZ_CRASH,
+    MENU_PAUSE = SCN_FUZZ_PAUSE,
+    MENU_DRIFT = SCN_FUZZ_DRIFT,
+    MENU_LOAD,
+    MENU_REQUEST,
+    MENU_TIMEOUT,
+    MENU_COUNT
+};
+
+/* Network parameters change about this often (per 10s) when on. */
+#define NETWORK_CHANGES_PER_10S 5u
+
+static int planned_cmp(const void *a, const void *b)
+{
+    const struct planned *x = a, *y = b;
+    if (x->step->time_us != y->step->time_us)
+        return x->step->time_us < y->step->time_us ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void gen_schedule(struct gen *g)
+{
+    const struct scn_fuzz_swarm *w = g->w;
+    uint64_t run_s10 = g->o->run_us; /* per-10s rates scale with the run */
+    uint64_t weights[MENU_COUNT] = {0};
+    for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
+        if (!w->on[f])
+            continue;
+        weights[f] =
+            f <= SCN_FUZZ_REORDER ? NETWORK_CHANGES_PER_10S : w->per_10s[f];
+    }
+    weights[MENU_LOAD] = w->load_per_10s;
+    /* Requests and timeouts are counts per run: as rates per 10s. */
+    weights[MENU_REQUEST] =
+        (uint64_t)w->requests * UINT64_C(10000000) / run_s10;
+    weights[MENU_TIMEOUT] =
+        (uint64_t)w->timeouts * UINT64_C(10000000) / run_s10;
+    uint64_t total = 0;
+    for (unsigned m = 0; m < MENU_COUNT; m++)
+        total += weights[m];
+
+    /* Some client traffic from the first election on. */
+    gen_load(g, draw_ms(g, 200, 600));
+    if (total == 0)
+        return;
+    /* Mean gap 10s/total, uniform in [1ms, 2 x mean]. */
+    uint64_t gap_ms_max = 2 * 10000 / total;
+    if (gap_ms_max < 2)
+        gap_ms_max = 2;
+    uint64_t t = 0;
+    for (;;) {
+        t += draw_ms(g, 1, gap_ms_max);
+        if (t >= g->end_us)
+            break;
+        uint64_t x = sim_rng_below(g->r, total);
+        unsigned m = 0;
+        while (x >= weights[m]) {
+            x -= weights[m];
+            m++;
+        }
+        switch (m) {
+        case MENU_PARTITION:
+            gen_partition(g, t);
+            break;
+        case MENU_CUT:
+            gen_cut(g, t);
+            break;
+        case MENU_CRASH:
+            gen_crash(g, t);
+            break;
+        case MENU_PAUSE:
+            gen_pause(g, t);
+            break;
+        case MENU_DRIFT:
+            gen_drift(g, t);
+            break;
+        case MENU_LOAD:
+            gen_load(g, t);
+            break;
+        case MENU_REQUEST:
+            gen_request(g, t);
+            break;
+        case MENU_TIMEOUT:
+            gen_timeout(g, t);
+            break;
+        default:
+            gen_network_change(g, t, m);
+            break;
+        }
+    }
+}
+
+struct scn_scenario *scn_fuzz_generate(uint64_t seed,
+                                       const struct scn_fuzz_options *options,
+                                       struct scn_fuzz_swarm *swarm_out)
+{
+    struct scn_fuzz_options defaults;
+    if (!options) {
+        scn_fuzz_options_init(&defaults);
+        options = &defaults;
+    }
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_STREAM);
+    struct scn_fuzz_swarm w;
+    swarm_from(&r, options, &w);
+
+    char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
+    struct scn_scenario *sc = scn_scenario_new(name);
+    g_free(name);
+    sc->cluster = options->nodes;
+    sc->seed = seed;
+    sc->has_seed = true;
+    sc->run_us = options->run_us;
+    sc->has_run = true;
+    g_free(sc->title);
+    sc->title = g_strdup_printf("fuzz seed %" PRIu64, seed);
+    sc->has_title = true;
+    sc->has_election_timeout = true;
+    sc->has_heartbeat = true;
+    sc->prevote = w.prevote;
+    sc->has_prevote = true;
+    sc->checkquorum = w.checkquorum;
+    sc->has_checkquorum = true;
+    sc->snapshot_every = w.snapshot_every;
+    sc->has_snapshot_every = true;
+
+    struct gen g = {
+        .r = &r,
+        .o = options,
+        .w = &w,
+        .plan = g_array_new(FALSE, FALSE, sizeof(struct planned)),
+        .end_us = options->run_us,
+        .up_at_us = g_new0(uint64_t, options->nodes),
+        .paused_until_us = g_new0(uint64_t, options->nodes),
+        .reserved_until_us = g_new0(uint64_t, options->nodes),
+        .scratch = g_new0(uint32_t, options->nodes),
+    };
+    /* The starting network, drawn whether or not each kind is on. */
+    uint32_t drop0 = draw_ppm(&g, w.drop_ppm_max);
+    uint32_t dup0 = draw_ppm(&g, w.duplicate_ppm_max);
+    uint32_t reorder0 = draw_ppm(&g, w.reorder_ppm_max);
+    uint64_t delay_lo = 0, delay_hi = 0;
+    draw_delay(&g, w.delay_us_max ? w.delay_us_max : 10000, &delay_lo,
+               &delay_hi);
+    if (w.on[SCN_FUZZ_DROP]) {
+        sc->drop_ppm = drop0;
+        sc->has_drop = true;
+    }
+    if (w.on[SCN_FUZZ_DUPLICATE]) {
+        sc->duplicate_ppm = dup0;
+        sc->has_duplicate = true;
+    }
+    if (w.on[SCN_FUZZ_REORDER]) {
+        sc->reorder_ppm = reorder0;
+        sc->has_reorder = true;
+    }
+    if (w.on[SCN_FUZZ_DELAY]) {
+        sc->delay_us_min = delay_lo;
+        sc->delay_us_max = delay_hi;
+    }
+    sc->has_delay = true;
+    g.delay_us_min = sc->delay_us_min;
+    g.delay_us_max = sc->delay_us_max;
+
+    gen_schedule(&g);
+    g_array_sort(g.plan, planned_cmp);
+    for (guint i = 0; i < g.plan->len; i++) {
+        struct scn_step *st = g_array_index(g.plan, struct planned, i).step;
+        g_ptr_array_add(sc->steps, st);
+    }
+    g_array_free(g.plan, TRUE);
+    g_free(g.up_at_us);
+    g_free(g.paused_until_us);
+    g_free(g.reserved_until_us);
+    g_free(g.scratch);
+    if (swarm_out)
+        *swarm_out = w;
+    return sc;
+}
+
+/* ---- running and reporting ---------------------------------------------- */
+
+void scn_fuzz_verdict_clear(struct scn_fuzz_verdict *v)
+{
+    g_free(v->property);
+    g_free(v->detail);
+    memset(v, 0, sizeof(*v));
+}
+
+/* The first line of `text` (borrowed) as a new string. */
+static char *first_line(const char *text)
+{
+    if (!text)
+        return g_strdup("");
+    const char *nl = strchr(text, '\n');
+    return nl ? g_strndup(text, (gsize)(nl - text)) : g_strdup(text);
+}
+
+int scn_fuzz_run(const struct scn_scenario *scenario,
+                 struct scn_fuzz_verdict *out)
+{
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.checkers = true;
+    o.linearizability = true;
+    struct scn_run_result *res = NULL;
+    if (scn_run(scenario, &o, &res) != SCN_OK)
+        return SCN_ERR_INVALID;
+    memset(out, 0, sizeof(*out));
+    out->seed = res->seed;
+    out->passed = res->passed;
+    out->lin_unknown = res->lin_checked && res->lin_verdict == SIM_LIN_UNKNOWN;
+    out->trace_hash = res->trace_hash;
+    out->end_us = res->end_us;
+    out->events = res->events;
+    const struct scn_failure *f = scn_run_first_failure(res);
+    const struct sim_failure *sf = sim_failure(res->sim);
+    if (res->violation && sf) {
+        out->property = g_strdup(sim_property_name(sf->violation.property));
+        out->detail = first_line(sf->violation.detail);
+        out->failed_at_us = sf->time_us;
+    } else if (f) {
+        switch (f->kind) {
+        case SCN_FAILURE_LINEARIZABILITY:
+            out->property = g_strdup("linearizability");
+            break;
+        case SCN_FAILURE_CHECK:
+            out->property = g_strdup("check");
+            break;
+        default:
+            out->property = g_strdup("action");
+            break;
+        }
+        out->detail = first_line(f->message);
+        out->failed_at_us = f->time_us;
+    }
+    scn_run_result_free(res);
+    return SCN_OK;
+}
+
+void scn_fuzz_reproducer(const struct scn_scenario *scenario,
+                         const struct scn_fuzz_options *options,
+                         const struct scn_fuzz_swarm *swarm,
+                         const struct scn_fuzz_verdict *v,
+                         GString *out)
+{
+    g_string_append_printf(out,
+                           "# fuzz-%" PRIu64
+                           ".scn: a schedule on which a safety property "
+                           "failed.\n#\n",
+                           v->seed);
+    g_string_append_printf(out,
+                           "# Found by: raftsim fuzz --seed-from %" PRIu64
+                           " --seeds 1 --nodes %" PRIu32 " --time ",
+                           v->seed, options->nodes);
+    scn_print_duration(out, options->run_us);
+    if (options->faults != SCN_FUZZ_ALL_FAULTS) {
+        g_string_append(out, " --faults ");
+        bool first = true;
+        for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
+            if (!(options->faults & (1u << f)))
+                continue;
+            g_string_append_printf(out, "%s%s", first ? "" : ",",
+                                   fault_names[f]);
+            first = false;
+        }
+    }
+    g_string_append(out, "\n# Failure:  ");
+    g_string_append(out, v->property ? v->property : "none");
+    g_string_append(out, " at ");
+    scn_format_time(out, v->failed_at_us);
+    g_string_append(out, ": ");
+    g_string_append(out, v->detail ? v->detail : "");
+    g_string_append(out, "\n# Swarm:    ");
+    scn_fuzz_swarm_describe(swarm, out);
+    g_string_append_printf(
+        out, "\n# Trace hash %016" PRIx64 " after %" PRIu64 " events.\n#\n",
+        v->trace_hash, v->events);
+    g_string_append_printf(out,
+                           "# Replay it, event for event: raftsim run "
+                           "fuzz-%" PRIu64
+                           ".scn\n"
+                           "# (add --verbose for the last events before the "
+                           "violation, --png OUT.png\n"
+                           "# for a timeline). There is no expect: the "
+                           "safety checkers fail the run\n"
+                           "# by themselves, with exit status 1.\n\n",
+                           v->seed);
+    scn_print(scenario, out);
+}
