@@ -53,10 +53,18 @@ static uint64_t load_le(const unsigned char *p, size_t n)
     return w;
 }
 
-/* Digest of one entry's type and bytes (not its term or index): the bytes
- * are folded eight at a time, each word through the finaliser, after a
- * header word that fixes type and length (so no two byte strings of
- * different lengths share a sequence of words). */
+/* One word into a running digest: a bijection of h ^ w, so two equal-length
+ * word sequences that differ anywhere leave different states. */
+static uint64_t fold_word(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 32);
+}
+
+/* Digest of one entry's type and bytes (not its term or index): a header
+ * word that fixes type and length, then the bytes eight at a time (the last
+ * word zero-padded), then the finaliser. Entries of the same type and length
+ * get equal digests only if their bytes are equal. */
 static uint64_t entry_digest(const struct raft_entry *e)
 {
     uint64_t h = mix64(((uint64_t)e->type << 56) ^ (uint64_t)e->len);
@@ -64,10 +72,10 @@ static uint64_t entry_digest(const struct raft_entry *e)
         const unsigned char *p = e->data;
         size_t n = e->len;
         for (; n >= 8; p += 8, n -= 8) {
-            h = mix64(h ^ load_le64(p));
+            h = fold_word(h, load_le64(p));
         }
         if (n > 0) {
-            h = mix64(h ^ load_le(p, n));
+            h = fold_word(h, load_le(p, n));
         }
     }
     return mix64(h);
