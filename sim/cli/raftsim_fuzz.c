@@ -213,7 +213,7 @@ int raftsim_fuzz_main(int argc, char **argv)
     gint nodes = 5, jobs = 1;
     gchar *seeds_text = NULL, *from_text = NULL, *time_text = NULL,
           *shard_text = NULL, *faults_text = NULL, *out_dir = NULL;
-    gboolean quiet = FALSE;
+    gboolean quiet = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"nodes", 'n', 0, G_OPTION_ARG_INT, &nodes, "Cluster size (default 5)",
          "N"},
@@ -235,6 +235,8 @@ int raftsim_fuzz_main(int argc, char **argv)
          "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
          "Print only failures and a one-line summary", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "Also print every seed's verdict and trace hash", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *ctx = g_option_context_new("- fuzz random schedules");
@@ -263,6 +265,10 @@ int raftsim_fuzz_main(int argc, char **argv)
     if (argc > 1) {
         raftsim_complain("fuzz", "unexpected argument '%s' (see --help)",
                          argv[1]);
+        goto out;
+    }
+    if (quiet && verbose) {
+        raftsim_complain("fuzz", "--quiet and --verbose exclude each other");
         goto out;
     }
     if (nodes < 1 || nodes > (gint)SCN_CLUSTER_MAX) {
@@ -367,6 +373,17 @@ int raftsim_fuzz_main(int argc, char **argv)
         }
         g_mutex_unlock(&c.lock);
         struct fuzz_item *it = &c.items[next];
+        if (verbose) {
+            progress_clear(&prog);
+            printf("seed %" PRIu64 " %s trace %016" PRIx64 " events %" PRIu64
+                   "%s\n",
+                   it->seed,
+                   it->refused          ? "refused"
+                   : it->verdict.passed ? "pass"
+                                        : "fail",
+                   it->verdict.trace_hash, it->verdict.events,
+                   it->verdict.lin_unknown ? " linearizability-unknown" : "");
+        }
         sim_us += it->verdict.end_us;
         unknown += it->verdict.lin_unknown;
         if (it->refused || !it->verdict.passed) {

@@ -1,0 +1,598 @@
+/* test_fuzz.c: the schedule generator and `raftsim fuzz`.
+ *
+ * Invariant kept by these tests: a seed names one scenario and one run. The
+ * generator is checked in process (pure, concrete, round-tripping, replaying
+ * to the same trace hash); the command is run as a user would, from the
+ * binaries beside the test binary's directory (BUILD/raftsim and
+ * BUILD/raftsim-broken, whose core counts replicas of earlier-term entries
+ * towards commitment), with pipes for its output and reproducers written
+ * into a fresh temporary directory.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_fuzz.h"
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
+
+/* A range of the broken core's seeds known to hold violations under
+ * `--faults cut` with 5 nodes and 5s runs: seeds 161 and 222 fail. */
+#define BROKEN_FROM "150"
+#define BROKEN_SEEDS "100"
+#define BROKEN_SEED_1 "161"
+#define BROKEN_SEED_2 "222"
+
+/* ---- in process ---------------------------------------------------------- */
+
+static char *print_text(const struct scn_scenario *sc)
+{
+    GString *t = g_string_new(NULL);
+    scn_print(sc, t);
+    return g_string_free(t, FALSE);
+}
+
+static struct scn_scenario *parse_text(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *sc = NULL;
+    int rc = scn_parse_buffer("fuzz.scn", text, strlen(text), &sc, diags);
+    if (rc != SCN_OK && diags->len)
+        cr_log_error("%s", ((struct scn_diag *)diags->pdata[0])->message);
+    cr_assert_eq(rc, SCN_OK, "the printed scenario does not parse:\n%s", text);
+    g_ptr_array_free(diags, TRUE);
+    return sc;
+}
+
+static struct scn_fuzz_options short_options(void)
+{
+    struct scn_fuzz_options o;
+    scn_fuzz_options_init(&o);
+    o.run_us = 3000000;
+    return o;
+}
+
+Test(fuzz_generator, options_default_to_five_nodes_ten_seconds_every_fault)
+{
+    struct scn_fuzz_options o;
+    scn_fuzz_options_init(&o);
+    cr_assert_eq(o.nodes, 5);
+    cr_assert_eq(o.run_us, 10000000);
+    cr_assert_eq(o.faults, 0x1ffu);
+}
+
+Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
+{
+    struct scn_fuzz_options o = short_options();
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct scn_fuzz_swarm w1, w2;
+        struct scn_scenario *a = scn_fuzz_generate(seed, &o, &w1);
+        struct scn_scenario *b = scn_fuzz_generate(seed, &o, &w2);
+        char *ta = print_text(a);
+        char *tb = print_text(b);
+        cr_assert_str_eq(ta, tb, "seed %" PRIu64, seed);
+        cr_assert(scn_scenario_equal(a, b));
+        cr_assert_eq(memcmp(&w1, &w2, sizeof(w1)), 0);
+        g_free(ta);
+        g_free(tb);
+        scn_scenario_free(a);
+        scn_scenario_free(b);
+    }
+}
+
+Test(fuzz_generator, different_seeds_give_different_schedules)
+{
+    struct scn_fuzz_options o = short_options();
+    struct scn_scenario *a = scn_fuzz_generate(1, &o, NULL);
+    struct scn_scenario *b = scn_fuzz_generate(2, &o, NULL);
+    char *ta = print_text(a);
+    char *tb = print_text(b);
+    cr_assert_str_neq(ta, tb);
+    g_free(ta);
+    g_free(tb);
+    scn_scenario_free(a);
+    scn_scenario_free(b);
+}
+
+Test(fuzz_generator, scenario_carries_its_seed_and_every_drawn_header)
+{
+    struct scn_fuzz_options o = short_options();
+    o.nodes = 7;
+    struct scn_fuzz_swarm w;
+    struct scn_scenario *sc = scn_fuzz_generate(42, &o, &w);
+    cr_assert_eq(sc->cluster, 7);
+    cr_assert(sc->has_seed);
+    cr_assert_eq(sc->seed, 42);
+    cr_assert(sc->has_run);
+    cr_assert_eq(sc->run_us, 3000000);
+    cr_assert(sc->has_prevote && sc->has_checkquorum && sc->has_delay);
+    cr_assert(sc->has_snapshot_every);
+    cr_assert_eq(sc->prevote, w.prevote);
+    cr_assert_eq(sc->checkquorum, w.checkquorum);
+    cr_assert_eq(sc->snapshot_every, w.snapshot_every);
+    cr_assert_eq(sc->has_drop, w.on[SCN_FUZZ_DROP]);
+    cr_assert_eq(sc->inits->len, 0);
+    scn_scenario_free(sc);
+}
+
+static bool ref_is_concrete(const struct scn_node_ref *r, uint32_t n)
+{
+    return r->kind == SCN_REF_NODE && r->node >= 1 && r->node <= n &&
+           r->bind_slot == SCN_NO_SLOT && !r->optional;
+}
+
+Test(fuzz_generator, schedules_name_concrete_nodes_and_hold_no_expect)
+{
+    struct scn_fuzz_options o = short_options();
+    for (uint64_t seed = 1; seed <= 100; seed++) {
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
+        cr_assert_eq(sc->names->len, 0);
+        uint64_t last = 0;
+        for (guint i = 0; i < sc->steps->len; i++) {
+            const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+            const struct scn_action *a = &st->action;
+            cr_assert_eq(st->when, SCN_WHEN_AT);
+            cr_assert_neq(a->kind, SCN_ACT_EXPECT);
+            cr_assert_geq(st->time_us, last);
+            cr_assert_lt(st->time_us, o.run_us);
+            last = st->time_us;
+            switch (a->kind) {
+            case SCN_ACT_CRASH:
+            case SCN_ACT_RESTART:
+            case SCN_ACT_PAUSE:
+            case SCN_ACT_TIMEOUT:
+            case SCN_ACT_ISOLATE:
+            case SCN_ACT_DRIFT:
+                cr_assert(ref_is_concrete(&a->node, 5));
+                break;
+            case SCN_ACT_CUT:
+                cr_assert(ref_is_concrete(&a->node, 5));
+                cr_assert(ref_is_concrete(&a->peer, 5));
+                break;
+            case SCN_ACT_PARTITION:
+                for (size_t gi = 0; gi < a->group_count; gi++)
+                    for (size_t k = 0; k < a->groups[gi].count; k++)
+                        cr_assert(ref_is_concrete(&a->groups[gi].refs[k], 5));
+                break;
+            default:
+                if (a->has_via)
+                    cr_assert(ref_is_concrete(&a->via, 5));
+                break;
+            }
+        }
+        scn_scenario_free(sc);
+    }
+}
+
+/* Counts the steps of `kind` in `sc`. */
+static unsigned count_kind(const struct scn_scenario *sc,
+                           enum scn_action_kind kind)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < sc->steps->len; i++)
+        n += ((struct scn_step *)sc->steps->pdata[i])->action.kind == kind;
+    return n;
+}
+
+Test(fuzz_generator, fault_list_restricts_the_swarm)
+{
+    struct scn_fuzz_options o = short_options();
+    cr_assert(scn_fuzz_faults_parse("drop,delay", &o.faults, NULL));
+    cr_assert_eq(o.faults, (1u << SCN_FUZZ_DROP) | (1u << SCN_FUZZ_DELAY));
+    unsigned drops = 0;
+    for (uint64_t seed = 1; seed <= 60; seed++) {
+        struct scn_fuzz_swarm w;
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
+        for (unsigned f = SCN_FUZZ_DUPLICATE; f < SCN_FUZZ_FAULT_COUNT; f++)
+            cr_assert(!w.on[f]);
+        const enum scn_action_kind banned[] = {
+            SCN_ACT_CRASH,     SCN_ACT_RESTART,       SCN_ACT_PAUSE,
+            SCN_ACT_PARTITION, SCN_ACT_ISOLATE,       SCN_ACT_CUT,
+            SCN_ACT_DRIFT,     SCN_ACT_SET_DUPLICATE, SCN_ACT_SET_REORDER,
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(banned); i++)
+            cr_assert_eq(count_kind(sc, banned[i]), 0, "seed %" PRIu64, seed);
+        drops += count_kind(sc, SCN_ACT_SET_DROP);
+        scn_scenario_free(sc);
+    }
+    cr_assert_gt(drops, 0);
+}
+
+Test(fuzz_generator, fault_names_parse_and_unknown_ones_are_refused)
+{
+    uint32_t mask = 7;
+    char *bad = NULL;
+    cr_assert(scn_fuzz_faults_parse(
+        "drop,delay,duplicate,reorder,partition,cut,crash,pause,drift", &mask,
+        &bad));
+    cr_assert_eq(mask, SCN_FUZZ_ALL_FAULTS);
+    cr_assert(!scn_fuzz_faults_parse("crash,meteor", &mask, &bad));
+    cr_assert_str_eq(bad, "meteor");
+    cr_assert_eq(mask, SCN_FUZZ_ALL_FAULTS);
+    g_free(bad);
+    bad = NULL;
+    cr_assert(!scn_fuzz_faults_parse("", &mask, &bad));
+    cr_assert_not_null(bad);
+    g_free(bad);
+    cr_assert_str_eq(scn_fuzz_fault_name(SCN_FUZZ_PAUSE), "pause");
+}
+
+Test(fuzz_generator, printed_scenario_round_trips)
+{
+    struct scn_fuzz_options o = short_options();
+    for (uint64_t seed = 1; seed <= 60; seed++) {
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
+        char *text = print_text(sc);
+        struct scn_scenario *back = parse_text(text);
+        cr_assert(scn_scenario_equal(sc, back), "seed %" PRIu64 ":\n%s", seed,
+                  text);
+        char *again = print_text(back);
+        cr_assert_str_eq(text, again);
+        g_free(again);
+        g_free(text);
+        scn_scenario_free(back);
+        scn_scenario_free(sc);
+    }
+}
+
+Test(fuzz_generator, printed_scenario_replays_to_the_same_trace_hash)
+{
+    struct scn_fuzz_options o = short_options();
+    for (uint64_t seed = 1; seed <= 25; seed++) {
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
+        struct scn_fuzz_verdict direct = {0}, replay = {0};
+        cr_assert_eq(scn_fuzz_run(sc, &direct), SCN_OK);
+        char *text = print_text(sc);
+        struct scn_scenario *back = parse_text(text);
+        cr_assert_eq(scn_fuzz_run(back, &replay), SCN_OK);
+        cr_assert_eq(direct.trace_hash, replay.trace_hash, "seed %" PRIu64,
+                     seed);
+        cr_assert_eq(direct.events, replay.events);
+        cr_assert_eq(direct.passed, replay.passed);
+        cr_assert(direct.passed, "seed %" PRIu64 ": %s: %s", seed,
+                  direct.property, direct.detail);
+        cr_assert_eq(direct.seed, seed);
+        cr_assert_eq(direct.end_us, o.run_us);
+        scn_fuzz_verdict_clear(&direct);
+        scn_fuzz_verdict_clear(&replay);
+        g_free(text);
+        scn_scenario_free(back);
+        scn_scenario_free(sc);
+    }
+}
+
+Test(fuzz_generator, reproducer_text_parses_to_the_same_scenario)
+{
+    struct scn_fuzz_options o = short_options();
+    struct scn_fuzz_swarm w;
+    struct scn_scenario *sc = scn_fuzz_generate(9, &o, &w);
+    struct scn_fuzz_verdict v = {0};
+    cr_assert_eq(scn_fuzz_run(sc, &v), SCN_OK);
+    GString *text = g_string_new(NULL);
+    scn_fuzz_reproducer(sc, &o, &w, &v, text);
+    cr_assert(g_str_has_prefix(text->str, "# fuzz-9.scn: "));
+    char *hash = g_strdup_printf("# Trace hash %016" PRIx64 " ", v.trace_hash);
+    cr_assert_not_null(strstr(text->str, hash), "%s", text->str);
+    cr_assert_not_null(strstr(text->str,
+                              "--seed-from 9 --seeds 1 --nodes 5 "
+                              "--time 3s\n"));
+    cr_assert_not_null(strstr(text->str, "\nseed 9\n"));
+    struct scn_scenario *back = parse_text(text->str);
+    cr_assert(scn_scenario_equal(sc, back));
+    cr_assert_eq(count_kind(back, SCN_ACT_EXPECT), 0);
+    g_free(hash);
+    g_string_free(text, TRUE);
+    scn_scenario_free(back);
+    scn_fuzz_verdict_clear(&v);
+    scn_scenario_free(sc);
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+struct outcome
+{
+    int status; /* exit status, or -1 when killed */
+    char *out;
+    char *err;
+};
+
+static char *program_path(const char *name)
+{
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    cr_assert_not_null(exe);
+    char *tests_dir = g_path_get_dirname(exe);
+    char *build_dir = g_path_get_dirname(tests_dir);
+    char *path = g_build_filename(build_dir, name, NULL);
+    g_free(build_dir);
+    g_free(tests_dir);
+    g_free(exe);
+    cr_assert(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE),
+              "%s is missing: build it before the tests", path);
+    return path;
+}
+
+/* Runs the program `name` (raftsim or raftsim-broken) with `args`
+ * (NULL-terminated, borrowed). */
+static struct outcome run_program(const char *name, const char *const *args)
+{
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(argv, program_path(name));
+    for (size_t i = 0; args[i]; i++)
+        g_ptr_array_add(argv, g_strdup(args[i]));
+    g_ptr_array_add(argv, NULL);
+    struct outcome o = {0};
+    int wait_status = 0;
+    GError *err = NULL;
+    gboolean ok =
+        g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
+                     NULL, &o.out, &o.err, &wait_status, &err);
+    cr_assert(ok, "spawn failed: %s", err ? err->message : "?");
+    o.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    g_ptr_array_free(argv, TRUE);
+    return o;
+}
+
+static void outcome_clear(struct outcome *o)
+{
+    g_free(o->out);
+    g_free(o->err);
+}
+
+static char *tmp_dir;
+
+static void make_dir(void)
+{
+    tmp_dir = g_dir_make_tmp("raftsim-fuzz-XXXXXX", NULL);
+    cr_assert_not_null(tmp_dir);
+}
+
+static void remove_dir(void)
+{
+    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(tmp_dir, name, NULL);
+        g_remove(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(tmp_dir);
+    g_free(tmp_dir);
+}
+
+/* The lines of `out` that start with "seed " (the per-seed verdicts of
+ * --verbose), as one string. */
+static char *seed_lines(const char *out)
+{
+    GString *s = g_string_new(NULL);
+    char **lines = g_strsplit(out, "\n", -1);
+    for (size_t i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], "seed "))
+            g_string_append_printf(s, "%s\n", lines[i]);
+    g_strfreev(lines);
+    return g_string_free(s, FALSE);
+}
+
+/* A seed's verdict line from --verbose output, sorted merging of shards. */
+static gint compare_seed_lines(gconstpointer a, gconstpointer b)
+{
+    guint64 x = g_ascii_strtoull(*(char *const *)a + 5, NULL, 10);
+    guint64 y = g_ascii_strtoull(*(char *const *)b + 5, NULL, 10);
+    return x < y ? -1 : x > y;
+}
+
+TestSuite(fuzz_command, .init = make_dir, .fini = remove_dir, .timeout = 120);
+
+Test(fuzz_command, correct_core_passes_a_short_campaign)
+{
+    struct outcome o = run_program(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "120", "--time", "3s",
+                                    "--jobs", "2", "--out", tmp_dir, NULL});
+    cr_assert_eq(o.status, 0, "stdout: %s\nstderr: %s", o.out, o.err);
+    cr_assert(g_str_has_prefix(o.out,
+                               "fuzz: seeds 1..120 (120 to run), 5 "
+                               "nodes, 3s each, 2 jobs\n"),
+              "%s", o.out);
+    cr_assert_not_null(strstr(o.out,
+                              "\nPASS 120 seeds run, 120 passed, 0 "
+                              "failed, "),
+                       "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "simulated 360.000s in "), "%s", o.out);
+    cr_assert_str_eq(o.err, "");
+    outcome_clear(&o);
+}
+
+Test(fuzz_command, verdicts_and_hashes_do_not_depend_on_jobs_or_reruns)
+{
+    const char *base[] = {"fuzz",  "--seeds",      "40",     "--seed-from",
+                          "500",   "--time",       "2s",     "--verbose",
+                          "--out", NULL /* dir */, "--jobs", NULL /* J */,
+                          NULL};
+    base[9] = tmp_dir;
+    base[11] = "1";
+    struct outcome one = run_program("raftsim", base);
+    struct outcome again = run_program("raftsim", base);
+    base[11] = "2";
+    struct outcome two = run_program("raftsim", base);
+    cr_assert_eq(one.status, 0, "%s", one.out);
+    char *l1 = seed_lines(one.out);
+    char *la = seed_lines(again.out);
+    char *l2 = seed_lines(two.out);
+    cr_assert(g_str_has_prefix(l1, "seed 500 pass trace "), "%s", l1);
+    char **split = g_strsplit(l1, "\n", -1);
+    cr_assert_eq(g_strv_length(split), 41); /* 40 lines and the empty tail */
+    g_strfreev(split);
+    cr_assert_str_eq(l1, la);
+    cr_assert_str_eq(l1, l2);
+    g_free(l1);
+    g_free(la);
+    g_free(l2);
+    outcome_clear(&one);
+    outcome_clear(&again);
+    outcome_clear(&two);
+}
+
+Test(fuzz_command, shards_partition_the_range_and_merge_to_the_whole)
+{
+    struct outcome whole = run_program(
+        "raftsim",
+        (const char *[]){"fuzz", "--seeds", "30", "--seed-from", "900",
+                         "--time", "2s", "--verbose", "--out", tmp_dir, NULL});
+    struct outcome s1 = run_program(
+        "raftsim",
+        (const char *[]){"fuzz", "--seeds", "30", "--seed-from", "900",
+                         "--time", "2s", "--verbose", "--shard", "1/2",
+                         "--jobs", "2", "--out", tmp_dir, NULL});
+    struct outcome s2 = run_program(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "30", "--seed-from",
+                                    "900", "--time", "2s", "--verbose",
+                                    "--shard", "2/2", "--out", tmp_dir, NULL});
+    cr_assert_eq(whole.status, 0);
+    cr_assert_eq(s1.status, 0);
+    cr_assert_eq(s2.status, 0);
+    cr_assert_not_null(strstr(s1.out, "shard 1/2 (15 to run)"), "%s", s1.out);
+    char *a = seed_lines(s1.out);
+    char *b = seed_lines(s2.out);
+    /* Shard 1 holds 900, 902, ...; shard 2 holds 901, 903, ... */
+    cr_assert(g_str_has_prefix(a, "seed 900 "), "%s", a);
+    cr_assert(g_str_has_prefix(b, "seed 901 "), "%s", b);
+    char *joined = g_strconcat(a, b, NULL);
+    char **lines = g_strsplit(joined, "\n", -1);
+    guint n = g_strv_length(lines) - 1; /* the empty tail */
+    cr_assert_eq(n, 30);
+    GPtrArray *arr = g_ptr_array_new();
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(arr, lines[i]);
+    g_ptr_array_sort(arr, compare_seed_lines);
+    GString *merged = g_string_new(NULL);
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf(merged, "%s\n", (char *)arr->pdata[i]);
+    char *w = seed_lines(whole.out);
+    cr_assert_str_eq(merged->str, w);
+    g_free(w);
+    g_string_free(merged, TRUE);
+    g_ptr_array_free(arr, TRUE);
+    g_strfreev(lines);
+    g_free(joined);
+    g_free(a);
+    g_free(b);
+    outcome_clear(&whole);
+    outcome_clear(&s1);
+    outcome_clear(&s2);
+}
+
+Test(fuzz_command, bad_arguments_exit_2)
+{
+    const char *const cases[][6] = {
+        {"fuzz", "--faults", "drop,meteor", NULL},
+        {"fuzz", "--shard", "0/2", NULL},
+        {"fuzz", "--shard", "3/2", NULL},
+        {"fuzz", "--shard", "2", NULL},
+        {"fuzz", "--seeds", "0", NULL},
+        {"fuzz", "--seeds", "ten", NULL},
+        {"fuzz", "--time", "5", NULL},
+        {"fuzz", "--nodes", "0", NULL},
+        {"fuzz", "--jobs", "0", NULL},
+        {"fuzz", "stray", NULL},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct outcome o = run_program("raftsim", cases[i]);
+        cr_assert_eq(o.status, 2, "case %zu: %s", i, o.err);
+        cr_assert(g_str_has_prefix(o.err, "raftsim fuzz: "), "%s", o.err);
+        cr_assert_str_eq(o.out, "");
+        outcome_clear(&o);
+    }
+    struct outcome o = run_program(
+        "raftsim", (const char *[]){"fuzz", "--faults", "drop,meteor", NULL});
+    cr_assert_not_null(strstr(o.err, "unknown fault 'meteor'"), "%s", o.err);
+    outcome_clear(&o);
+}
+
+/* The property named in a FAIL line for `seed` of fuzz output. */
+static char *fuzz_property(const char *out, const char *seed)
+{
+    char *prefix = g_strdup_printf("FAIL seed %s: ", seed);
+    const char *p = strstr(out, prefix);
+    cr_assert_not_null(p, "no failure for seed %s in:\n%s", seed, out);
+    p += strlen(prefix);
+    const char *end = strstr(p, " at ");
+    cr_assert_not_null(end);
+    g_free(prefix);
+    return g_strndup(p, (gsize)(end - p));
+}
+
+Test(fuzz_command, broken_core_is_caught_and_its_reproducer_replays)
+{
+    struct outcome o = run_program(
+        "raftsim-broken",
+        (const char *[]){"fuzz", "--seed-from", BROKEN_FROM, "--seeds",
+                         BROKEN_SEEDS, "--time", "5s", "--faults", "cut",
+                         "--jobs", "2", "--out", tmp_dir, NULL});
+    cr_assert_eq(o.status, 1, "stdout: %s\nstderr: %s", o.out, o.err);
+    cr_assert_not_null(strstr(o.out, "98 passed, 2 failed"), "%s", o.out);
+    cr_assert_null(strstr(o.out, "warning"), "%s", o.out);
+    const char *seeds[] = {BROKEN_SEED_1, BROKEN_SEED_2};
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        char *property = fuzz_property(o.out, seeds[i]);
+        cr_assert_str_eq(property, "leader-completeness");
+        char *base = g_strdup_printf("fuzz-%s.scn", seeds[i]);
+        char *file = g_build_filename(tmp_dir, base, NULL);
+        cr_assert(g_file_test(file, G_FILE_TEST_IS_REGULAR), "%s", file);
+
+        struct outcome broken = run_program(
+            "raftsim-broken", (const char *[]){"run", "--quiet", file, NULL});
+        cr_assert_eq(broken.status, 1, "%s", broken.out);
+        char *expect = g_strdup_printf("safety violation: %s: ", property);
+        cr_assert_not_null(strstr(broken.out, expect), "%s", broken.out);
+
+        struct outcome fixed = run_program(
+            "raftsim", (const char *[]){"run", "--quiet", file, NULL});
+        cr_assert_eq(fixed.status, 0, "%s", fixed.out);
+        char *pass = g_strdup_printf("PASS %s\n", file);
+        cr_assert_str_eq(fixed.out, pass);
+
+        g_free(pass);
+        g_free(expect);
+        outcome_clear(&fixed);
+        outcome_clear(&broken);
+        g_free(file);
+        g_free(base);
+        g_free(property);
+    }
+    outcome_clear(&o);
+}
+
+Test(fuzz_command, reproducer_replays_to_the_trace_hash_it_records)
+{
+    struct outcome o =
+        run_program("raftsim-broken",
+                    (const char *[]){"fuzz", "--seed-from", BROKEN_SEED_1,
+                                     "--seeds", "1", "--time", "5s", "--faults",
+                                     "cut", "--out", tmp_dir, NULL});
+    cr_assert_eq(o.status, 1, "%s", o.out);
+    char *file = g_build_filename(tmp_dir, "fuzz-" BROKEN_SEED_1 ".scn", NULL);
+    char *text = NULL;
+    cr_assert(g_file_get_contents(file, &text, NULL, NULL));
+    const char *h = strstr(text, "# Trace hash ");
+    cr_assert_not_null(h);
+    char *hash = g_strndup(h + strlen("# Trace hash "), 16);
+    struct outcome run =
+        run_program("raftsim-broken", (const char *[]){"run", file, NULL});
+    cr_assert_eq(run.status, 1);
+    char *line = g_strdup_printf("Trace hash      %s\n", hash);
+    cr_assert_not_null(strstr(run.out, line), "want %s in:\n%s", line, run.out);
+    g_free(line);
+    outcome_clear(&run);
+    g_free(hash);
+    g_free(text);
+    g_free(file);
+    outcome_clear(&o);
+}
