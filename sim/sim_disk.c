@@ -88,6 +88,11 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
     b->snap_len = len;
 }
 
+void sim_disk_batch_set_truncate(struct sim_disk_batch *b, uint64_t index)
+{
+    b->truncate_from = index;
+}
+
 void sim_disk_batch_set_entries(struct sim_disk_batch *b,
                                 uint64_t index,
                                 const struct raft_entry *entries,
@@ -247,6 +252,8 @@ static void apply_batch(struct sim_disk *d, struct sim_disk_batch *b)
         }
         set_snapshot(d, b);
     }
+    if (b->truncate_from)
+        log_truncate(d, b->truncate_from);
     if (b->n_entries) {
         uint64_t index = b->entries_index;
         size_t skip = 0;

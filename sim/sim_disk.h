@@ -53,6 +53,7 @@ struct sim_disk_batch
     uint64_t snap_index, snap_term;
     void *snap_data; /* owned */
     size_t snap_len;
+    uint64_t truncate_from; /* 0, or drop the log from here (no entries) */
     uint64_t entries_index;
     size_t n_entries;
     struct sim_disk_entry *entries; /* owned, each with its data */
@@ -104,6 +105,9 @@ void sim_disk_batch_set_entries(struct sim_disk_batch *b,
                                 uint64_t index,
                                 const struct raft_entry *entries,
                                 size_t n);
+/* The log from index on is dropped (an update that discards the log
+ * without writing entries). */
+void sim_disk_batch_set_truncate(struct sim_disk_batch *b, uint64_t index);
 /* msg transferred to the batch. */
 void sim_disk_batch_hold(struct sim_disk_batch *b, struct sim_msg *msg);
 /* The i-th held message (i < n_held). */

@@ -469,6 +469,9 @@ static void process_update(struct sim *s,
         if (u->n_entries)
             sim_disk_batch_set_entries(b, u->entries_index, u->entries,
                                        u->n_entries);
+        else if (u->snapshot && u->entries_index)
+            /* The core dropped the log after the snapshot as well. */
+            sim_disk_batch_set_truncate(b, u->entries_index);
         uint64_t id =
             sim_disk_submit(&nd->disk, b, s->now_us,
                             s->cfg.disk_write_us + s->cfg.disk_sync_us);

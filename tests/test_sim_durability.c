@@ -112,6 +112,36 @@ Test(sim_disk, compaction_drops_the_prefix_and_keeps_the_rest)
     sim_disk_destroy(&d);
 }
 
+Test(sim_disk, an_installed_snapshot_keeps_a_matching_suffix_unless_told)
+{
+    struct sim_disk d;
+    sim_disk_init(&d);
+    struct raft_entry es[4] = {entry(1, "a"), entry(1, "b"), entry(2, "c"),
+                               entry(2, "d")};
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_entries(b, 1, es, 4);
+    sim_disk_submit(&d, b, 0, 1);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    /* Figure 13, rule 6: the log holds (2, 1), so 3 and 4 stay. */
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, true, 2, 1, "s2", 3);
+    sim_disk_submit(&d, b, 0, 1);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    cr_assert_eq(d.first_index, 3);
+    cr_assert_eq(sim_disk_last_index(&d), 4);
+    cr_assert_eq(sim_disk_term_at(&d, 4), 2);
+    /* The core may drop the suffix anyway: truncate_from says so. */
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, true, 3, 2, "s3", 3);
+    sim_disk_batch_set_truncate(b, 4);
+    sim_disk_submit(&d, b, 0, 1);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    cr_assert_eq(d.snap_index, 3);
+    cr_assert_eq(sim_disk_last_index(&d), 3);
+    cr_assert_eq(d.len, 0);
+    sim_disk_destroy(&d);
+}
+
 /* ---- through the engine ------------------------------------------------- */
 
 Test(sim_durability, a_crashed_node_keeps_exactly_its_synced_log)
