@@ -38,15 +38,21 @@ struct fuzz_item
     char *replay_problem; /* owned; NULL when replay_ok */
 };
 
+/* Seeds in flight or waiting to be reported at most: memory stays bounded
+ * however long the campaign. */
+#define FUZZ_WINDOW 4096u
+
 struct fuzz_campaign
 {
     struct scn_fuzz_options options;
+    /* A ring of `window` slots: the seed of position i is in slot
+     * i % window from its submission until it is reported. */
     struct fuzz_item *items;
-    size_t n_items;
+    size_t window;
     GMutex lock;
     GCond cond;
-    size_t completed; /* under lock */
-    size_t failed;    /* under lock */
+    uint64_t completed; /* under lock */
+    uint64_t failed;    /* under lock */
 };
 
 /* Parses the reproducer text back and runs it: it must give the same trace
@@ -131,9 +137,9 @@ static void progress_clear(struct progress *p)
 }
 
 static void progress_draw(struct progress *p,
-                          size_t done,
-                          size_t total,
-                          size_t failed)
+                          uint64_t done,
+                          uint64_t total,
+                          uint64_t failed)
 {
     if (!p->enabled)
         return;
@@ -331,10 +337,9 @@ int raftsim_fuzz_main(int argc, char **argv)
 
     /* The shard's seeds: (seed - from) % shard_n == shard_k - 1. */
     uint64_t first = shard_k - 1;
-    c.n_items = first < count ? (size_t)((count - 1 - first) / shard_n + 1) : 0;
-    c.items = g_new0(struct fuzz_item, c.n_items ? c.n_items : 1);
-    for (size_t i = 0; i < c.n_items; i++)
-        c.items[i].seed = from + first + (uint64_t)i * shard_n;
+    uint64_t total = first < count ? (count - 1 - first) / shard_n + 1 : 0;
+    c.window = total < FUZZ_WINDOW ? (size_t)total : FUZZ_WINDOW;
+    c.items = g_new0(struct fuzz_item, c.window ? c.window : 1);
     g_mutex_init(&c.lock);
     g_cond_init(&c.cond);
 
@@ -349,30 +354,32 @@ int raftsim_fuzz_main(int argc, char **argv)
         printf("fuzz: seeds %" PRIu64 "..%" PRIu64, from, from + count - 1);
         if (shard_n > 1)
             printf(" shard %" PRIu64 "/%" PRIu64, shard_k, shard_n);
-        printf(" (%zu to run), %" PRIu32 " nodes, %s each, %d job%s\n",
-               c.n_items, c.options.nodes, t->str, jobs, jobs == 1 ? "" : "s");
+        printf(" (%" PRIu64 " to run), %" PRIu32 " nodes, %s each, %d job%s\n",
+               total, c.options.nodes, t->str, jobs, jobs == 1 ? "" : "s");
         g_string_free(t, TRUE);
         fflush(stdout);
     }
 
     GThreadPool *pool = g_thread_pool_new(worker, &c, jobs, TRUE, NULL);
-    for (size_t i = 0; i < c.n_items; i++)
-        g_thread_pool_push(pool, &c.items[i], NULL);
+    uint64_t submitted = 0;
+    for (; submitted < c.window; submitted++) {
+        c.items[submitted].seed = from + first + submitted * shard_n;
+        g_thread_pool_push(pool, &c.items[submitted], NULL);
+    }
 
-    size_t failed = 0, unknown = 0;
-    uint64_t sim_us = 0;
-    for (size_t next = 0; next < c.n_items; next++) {
+    uint64_t failed = 0, unknown = 0, sim_us = 0;
+    for (uint64_t next = 0; next < total; next++) {
+        struct fuzz_item *it = &c.items[next % c.window];
         g_mutex_lock(&c.lock);
-        while (!c.items[next].done) {
+        while (!it->done) {
             int64_t until = g_get_monotonic_time() + 250 * 1000;
             g_cond_wait_until(&c.cond, &c.lock, until);
-            size_t done = c.completed, bad = c.failed;
+            uint64_t done = c.completed, bad = c.failed;
             g_mutex_unlock(&c.lock);
-            progress_draw(&prog, done, c.n_items, bad);
+            progress_draw(&prog, done, total, bad);
             g_mutex_lock(&c.lock);
         }
         g_mutex_unlock(&c.lock);
-        struct fuzz_item *it = &c.items[next];
         if (verbose) {
             progress_clear(&prog);
             printf("seed %" PRIu64 " %s trace %016" PRIx64 " events %" PRIu64
@@ -390,10 +397,18 @@ int raftsim_fuzz_main(int argc, char **argv)
             failed++;
             progress_clear(&prog);
             report(it, dir, color);
-            fflush(stdout);
         }
+        fflush(stdout);
+        /* The slot is reported: reuse it for the next seed not yet sent. */
+        scn_fuzz_verdict_clear(&it->verdict);
         g_free(it->reproducer);
-        it->reproducer = NULL;
+        g_free(it->replay_problem);
+        memset(it, 0, sizeof(*it));
+        if (submitted < total) {
+            it->seed = from + first + submitted * shard_n;
+            submitted++;
+            g_thread_pool_push(pool, it, NULL);
+        }
     }
     g_thread_pool_free(pool, FALSE, TRUE);
     progress_clear(&prog);
@@ -403,21 +418,19 @@ int raftsim_fuzz_main(int argc, char **argv)
     GString *t = g_string_new(NULL);
     scn_format_time(t, sim_us);
     if (quiet) {
-        printf(
-            "fuzz: %zu seeds, %zu passed, %zu failed, %zu "
-            "linearizability unknown\n",
-            c.n_items, c.n_items - failed, failed, unknown);
+        printf("fuzz: %" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
+               " failed, %" PRIu64 " linearizability unknown\n",
+               total, total - failed, failed, unknown);
     } else {
         const char *mark = raftsim_color(
             color, failed ? RAFTSIM_COLOR_RED : RAFTSIM_COLOR_GREEN);
-        printf(
-            "\n%s%s%s %zu seeds run, %zu passed, %zu failed, %zu "
-            "linearizability unknown\n",
-            mark, failed ? "FAIL" : "PASS",
-            raftsim_color(color, RAFTSIM_COLOR_RESET), c.n_items,
-            c.n_items - failed, failed, unknown);
+        printf("\n%s%s%s %" PRIu64 " seeds run, %" PRIu64 " passed, %" PRIu64
+               " failed, %" PRIu64 " linearizability unknown\n",
+               mark, failed ? "FAIL" : "PASS",
+               raftsim_color(color, RAFTSIM_COLOR_RESET), total, total - failed,
+               failed, unknown);
         printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n", t->str,
-               wall_s, wall_s > 0 ? (double)c.n_items / wall_s : 0.0);
+               wall_s, wall_s > 0 ? (double)total / wall_s : 0.0);
         if (failed)
             printf("     reproducers in %s/\n", dir);
     }
@@ -425,10 +438,6 @@ int raftsim_fuzz_main(int argc, char **argv)
     fflush(stdout);
     status = failed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_OK;
 
-    for (size_t i = 0; i < c.n_items; i++) {
-        scn_fuzz_verdict_clear(&c.items[i].verdict);
-        g_free(c.items[i].replay_problem);
-    }
     g_free(c.items);
     g_mutex_clear(&c.lock);
     g_cond_clear(&c.cond);
