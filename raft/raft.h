@@ -41,12 +41,13 @@ const char *raft_role_name(enum raft_role role);
 
 enum raft_entry_type {
     RAFT_ENTRY_COMMAND = 1, /* a client command: opaque bytes for the host */
-    RAFT_ENTRY_NOOP = 2,    /* appended by a new leader (§8); nothing to apply */
+    RAFT_ENTRY_NOOP = 2, /* appended by a new leader (§8); nothing to apply */
 };
 
 /* One log entry. Entries handed out by the core are borrowed until the next
  * non-query call on that core; entries handed in are copied by the core. */
-struct raft_entry {
+struct raft_entry
+{
     uint64_t term;
     enum raft_entry_type type;
     const void *data; /* command bytes, never interpreted by the core */
@@ -54,7 +55,8 @@ struct raft_entry {
 };
 
 /* A snapshot of the host's state machine covering the log up to last_index. */
-struct raft_snapshot {
+struct raft_snapshot
+{
     uint64_t last_index; /* 0: no snapshot */
     uint64_t last_term;
     const void *data; /* opaque state bytes */
@@ -77,7 +79,8 @@ enum raft_message_type {
 const char *raft_message_type_name(enum raft_message_type type);
 
 /* Figure 2, AppendEntries RPC. An empty one is a heartbeat. */
-struct raft_append_entries {
+struct raft_append_entries
+{
     uint64_t prev_log_index;
     uint64_t prev_log_term;
     uint64_t leader_commit;
@@ -85,7 +88,8 @@ struct raft_append_entries {
     size_t n_entries;
 };
 
-struct raft_append_entries_result {
+struct raft_append_entries_result
+{
     bool success;
     /* success: the last index this message verified (prev_log_index +
      * n_entries). failure: the rejected prev_log_index, so that a stale
@@ -100,28 +104,33 @@ struct raft_append_entries_result {
 
 /* Figure 2, RequestVote RPC; also the PreVote request (thesis §9.6), whose
  * term is the term the sender would campaign in, not its current term. */
-struct raft_request_vote {
+struct raft_request_vote
+{
     uint64_t last_log_index;
     uint64_t last_log_term;
 };
 
-struct raft_request_vote_result {
+struct raft_request_vote_result
+{
     bool granted;
 };
 
 /* InstallSnapshot (§7), sent whole: raftsim's snapshots are small. */
-struct raft_install_snapshot {
+struct raft_install_snapshot
+{
     struct raft_snapshot snapshot; /* data borrowed, see struct raft_message */
 };
 
-struct raft_install_snapshot_result {
+struct raft_install_snapshot_result
+{
     uint64_t last_index; /* the snapshot's last index, now covered */
 };
 
 /* A message between two cores. Pointers inside (entries, snapshot data) are
  * borrowed: in an update, until the next non-query call on the sender; in
  * raft_receive(), for the duration of the call. */
-struct raft_message {
+struct raft_message
+{
     enum raft_message_type type;
     uint64_t from;
     uint64_t to;
@@ -130,27 +139,31 @@ struct raft_message {
         struct raft_append_entries append_entries;
         struct raft_append_entries_result append_entries_result;
         struct raft_request_vote request_vote; /* also PRE_VOTE */
-        struct raft_request_vote_result request_vote_result; /* also PRE_VOTE_RESULT */
+        struct raft_request_vote_result
+            request_vote_result; /* also PRE_VOTE_RESULT */
         struct raft_install_snapshot install_snapshot;
         struct raft_install_snapshot_result install_snapshot_result;
     };
 };
 
 /* Static configuration of one core. Durations are in the host's time unit. */
-struct raft_config {
-    uint64_t id;             /* this node, nonzero, listed in voters */
-    const uint64_t *voters;  /* copied by raft_create(); distinct, nonzero */
+struct raft_config
+{
+    uint64_t id;            /* this node, nonzero, listed in voters */
+    const uint64_t *voters; /* copied by raft_create(); distinct, nonzero */
     size_t n_voters;
     uint64_t election_timeout_min; /* each reset draws from [min, max] */
     uint64_t election_timeout_max;
     uint64_t heartbeat_interval;
-    uint64_t random_seed;    /* seeds the core's own timeout generator */
-    bool pre_vote;           /* thesis §9.6 */
-    bool check_quorum;       /* thesis §6.2: leader steps down without a quorum */
+    uint64_t random_seed; /* seeds the core's own timeout generator */
+    bool pre_vote;        /* thesis §9.6 */
+    bool check_quorum;    /* thesis §6.2: leader steps down without a quorum */
     size_t max_entries_per_message; /* 0: no limit */
-    size_t max_bytes_per_message;   /* command bytes per AppendEntries; 0: no limit */
-    size_t max_inflight;     /* AppendEntries in flight to an in-sync follower */
-    size_t max_command_len;  /* proposals above this fail with RAFT_ETOOBIG; 0: no limit */
+    size_t max_bytes_per_message;   /* command bytes per AppendEntries; 0: no
+                                       limit */
+    size_t max_inflight;    /* AppendEntries in flight to an in-sync follower */
+    size_t max_command_len; /* proposals above this fail with RAFT_ETOOBIG; 0:
+                               no limit */
 };
 
 /* Fills *c with defaults (timeouts 150..300, heartbeat 50, no options,
@@ -158,10 +171,11 @@ struct raft_config {
 void raft_config_init(struct raft_config *c);
 
 /* What survives a crash: everything the host has made durable. */
-struct raft_durable_state {
+struct raft_durable_state
+{
     uint64_t term;
-    uint64_t vote;                   /* 0: none in this term */
-    struct raft_snapshot snapshot;   /* last_index 0: none */
+    uint64_t vote;                    /* 0: none in this term */
+    struct raft_snapshot snapshot;    /* last_index 0: none */
     const struct raft_entry *entries; /* the log after the snapshot, copied */
     size_t n_entries;
 };
@@ -179,7 +193,8 @@ struct raft_durable_state {
  * When written entries become durable the host reports it with
  * raft_persisted(): a leader counts itself toward a commit majority only for
  * entries that are durable on its own disk (thesis §10.2.1). */
-struct raft_update {
+struct raft_update
+{
     bool hard_state_changed; /* term or vote changed: persist term, vote */
     uint64_t term;
     uint64_t vote;
@@ -215,7 +230,8 @@ struct raft; /* one node's core; opaque */
 /* Builds a core from its durable state (NULL: a fresh node) at time now.
  * On success *out owns the new core; config and state are copied. */
 int raft_create(const struct raft_config *config,
-                const struct raft_durable_state *state, uint64_t now,
+                const struct raft_durable_state *state,
+                uint64_t now,
                 struct raft **out);
 void raft_destroy(struct raft *r);
 
@@ -224,26 +240,39 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u);
 
 /* A message arrived. Malformed or foreign messages give RAFT_EINVAL and
  * change nothing. */
-int raft_receive(struct raft *r, uint64_t now, const struct raft_message *m,
+int raft_receive(struct raft *r,
+                 uint64_t now,
+                 const struct raft_message *m,
                  struct raft_update *u);
 
 /* Appends a client command if this node is leader; *index receives its log
  * index. Otherwise RAFT_ENOTLEADER, and raft_leader() names the leader this
  * node knows, for redirection. */
-int raft_propose(struct raft *r, uint64_t now, const void *data, size_t len,
-                 uint64_t *index, struct raft_update *u);
+int raft_propose(struct raft *r,
+                 uint64_t now,
+                 const void *data,
+                 size_t len,
+                 uint64_t *index,
+                 struct raft_update *u);
 
 /* The entries written so far up to `index`, whose entry has `term`, are
  * durable. A report that no longer matches the log (it was truncated since)
  * is ignored. */
-int raft_persisted(struct raft *r, uint64_t now, uint64_t index, uint64_t term,
+int raft_persisted(struct raft *r,
+                   uint64_t now,
+                   uint64_t index,
+                   uint64_t term,
                    struct raft_update *u);
 
 /* The host took a snapshot of its state machine after applying `index`
  * (at most the last applied index). The core copies the data, keeps it to
  * send as InstallSnapshot, and drops the log up to `index`. */
-int raft_compact(struct raft *r, uint64_t now, uint64_t index,
-                 const void *data, size_t len, struct raft_update *u);
+int raft_compact(struct raft *r,
+                 uint64_t now,
+                 uint64_t index,
+                 const void *data,
+                 size_t len,
+                 struct raft_update *u);
 
 /* The election timer fires now (for scripting who campaigns). */
 int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u);
@@ -264,7 +293,9 @@ uint64_t raft_snapshot_term(const struct raft *r);
 uint64_t raft_term_at(const struct raft *r, uint64_t index);
 /* Borrows the entry at index into *out until the next non-query call;
  * false if it is compacted away or past the end. */
-bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out);
+bool raft_entry_at(const struct raft *r,
+                   uint64_t index,
+                   struct raft_entry *out);
 /* Leader only (0 otherwise): what it knows of a peer's log. */
 uint64_t raft_match_index(const struct raft *r, uint64_t peer);
 uint64_t raft_next_index(const struct raft *r, uint64_t peer);

@@ -13,17 +13,18 @@
 
 #include "sim/sim_kv.h"
 
-struct sim_op {
+struct sim_op
+{
     uint64_t id; /* dense from 0 in invoke order */
     uint64_t client;
     enum sim_kv_op op;
     char *key;
-    char *value;        /* SET: the value written */
+    char *value; /* SET: the value written */
     uint64_t invoke_us;
     bool completed;
     uint64_t complete_us;
-    bool found;         /* GET: the key existed */
-    char *result;       /* GET: the value read, NULL if not found */
+    bool found;   /* GET: the key existed */
+    char *result; /* GET: the value read, NULL if not found */
 };
 
 struct sim_history; /* owns its operations */
@@ -32,13 +33,18 @@ struct sim_history *sim_history_new(void);
 void sim_history_free(struct sim_history *h);
 
 /* Records an invocation; key and value are copied. Returns the op id. */
-uint64_t sim_history_invoke(struct sim_history *h, uint64_t client,
-                            enum sim_kv_op op, const char *key,
-                            const char *value, uint64_t invoke_us);
+uint64_t sim_history_invoke(struct sim_history *h,
+                            uint64_t client,
+                            enum sim_kv_op op,
+                            const char *key,
+                            const char *value,
+                            uint64_t invoke_us);
 
 /* Records the completion of op id; result (GET) is copied. */
-void sim_history_complete(struct sim_history *h, uint64_t id,
-                          uint64_t complete_us, bool found,
+void sim_history_complete(struct sim_history *h,
+                          uint64_t id,
+                          uint64_t complete_us,
+                          bool found,
                           const char *result);
 
 size_t sim_history_len(const struct sim_history *h);
@@ -52,10 +58,12 @@ enum sim_lin_verdict {
 
 const char *sim_lin_verdict_name(enum sim_lin_verdict v);
 
-struct sim_lin_report {
+struct sim_lin_report
+{
     enum sim_lin_verdict verdict;
-    char *key;         /* the key whose history failed or was cut short */
-    GArray *op_ids;    /* uint64_t: the smallest set found that cannot be ordered */
+    char *key; /* the key whose history failed or was cut short */
+    GArray
+        *op_ids; /* uint64_t: the smallest set found that cannot be ordered */
     GString *explanation; /* human-readable: the ops and why no order fits */
     uint64_t states_explored;
 };

@@ -24,7 +24,8 @@ const char *sim_kv_op_name(enum sim_kv_op op); /* "set", "delete", "get" */
 
 /* A client command. client 0 means no session (no deduplication): used for
  * the entries of a scenario's `init` logs. Strings are borrowed. */
-struct sim_kv_command {
+struct sim_kv_command
+{
     enum sim_kv_op op;
     uint64_t client;
     uint64_t request; /* increases per client; a retry repeats it */
@@ -34,7 +35,8 @@ struct sim_kv_command {
 
 /* The reply to a command. For GET, found tells whether the key existed and
  * value (owned by the reply) holds it. */
-struct sim_kv_reply {
+struct sim_kv_reply
+{
     bool found;
     char *value;
     bool duplicate; /* answered from the client's session, not applied again */
@@ -47,7 +49,9 @@ void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out);
 
 /* Decodes bytes into *cmd whose strings point into `key_buf`, which the
  * caller frees with g_free(). False if the bytes are malformed. */
-bool sim_kv_decode(const void *data, size_t len, struct sim_kv_command *cmd,
+bool sim_kv_decode(const void *data,
+                   size_t len,
+                   struct sim_kv_command *cmd,
                    char **key_buf);
 
 struct sim_kv; /* one node's state machine; opaque */
@@ -57,7 +61,9 @@ void sim_kv_free(struct sim_kv *kv);
 
 /* Applies one encoded command; *reply (may be NULL) receives the answer.
  * Malformed bytes are applied as a no-op and return false. */
-bool sim_kv_apply(struct sim_kv *kv, const void *data, size_t len,
+bool sim_kv_apply(struct sim_kv *kv,
+                  const void *data,
+                  size_t len,
                   struct sim_kv_reply *reply);
 
 /* Value of key, borrowed until the next change; NULL if absent. */

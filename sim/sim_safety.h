@@ -35,12 +35,13 @@ enum sim_property {
 /* Stable names: "election-safety", "leader-append-only", ... */
 const char *sim_property_name(enum sim_property p);
 
-struct sim_violation {
+struct sim_violation
+{
     enum sim_property property;
     uint32_t nodes[2]; /* the nodes involved; 0 where not applicable */
     uint64_t term;
     uint64_t index;
-    char detail[256];  /* one sentence: what was found against what */
+    char detail[256]; /* one sentence: what was found against what */
 };
 
 struct sim_safety; /* opaque; owns its digests */
@@ -54,35 +55,46 @@ void sim_safety_free(struct sim_safety *s);
  * leader's log is judged by the role it has after the update. */
 
 /* The node now has this role in this term (called on every change). */
-bool sim_safety_on_role(struct sim_safety *s, uint32_t node,
-                        enum raft_role role, uint64_t term);
+bool sim_safety_on_role(struct sim_safety *s,
+                        uint32_t node,
+                        enum raft_role role,
+                        uint64_t term);
 
 /* The node's log from `index` on was replaced by these entries (what a
  * raft_update asks to persist, reported when the core changes its log). */
-bool sim_safety_on_log_write(struct sim_safety *s, uint32_t node,
-                             uint64_t index, const struct raft_entry *entries,
+bool sim_safety_on_log_write(struct sim_safety *s,
+                             uint32_t node,
+                             uint64_t index,
+                             const struct raft_entry *entries,
                              size_t n);
 
 /* The node's whole log is now: a snapshot (index, term; 0 0 for none)
  * followed by these entries. After a restart or an installed snapshot. */
-bool sim_safety_on_log_reset(struct sim_safety *s, uint32_t node,
-                             uint64_t snapshot_index, uint64_t snapshot_term,
-                             const struct raft_entry *entries, size_t n);
+bool sim_safety_on_log_reset(struct sim_safety *s,
+                             uint32_t node,
+                             uint64_t snapshot_index,
+                             uint64_t snapshot_term,
+                             const struct raft_entry *entries,
+                             size_t n);
 
 /* The node dropped its log up to index into a snapshot. */
-void sim_safety_on_compact(struct sim_safety *s, uint32_t node,
-                           uint64_t index);
+void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index);
 
-bool sim_safety_on_commit(struct sim_safety *s, uint32_t node,
+bool sim_safety_on_commit(struct sim_safety *s,
+                          uint32_t node,
                           uint64_t commit_index);
 
 /* The node applied the entry at index (term, command bytes). */
-bool sim_safety_on_apply(struct sim_safety *s, uint32_t node, uint64_t index,
+bool sim_safety_on_apply(struct sim_safety *s,
+                         uint32_t node,
+                         uint64_t index,
                          const struct raft_entry *entry);
 
 /* After applying through applied_index the node's state digest is this. */
-bool sim_safety_on_state(struct sim_safety *s, uint32_t node,
-                         uint64_t applied_index, uint64_t digest);
+bool sim_safety_on_state(struct sim_safety *s,
+                         uint32_t node,
+                         uint64_t applied_index,
+                         uint64_t digest);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);

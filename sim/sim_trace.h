@@ -14,33 +14,36 @@
 #include "raft/raft.h"
 
 enum sim_trace_kind {
-    SIM_TRACE_SEND = 1,     /* node -> peer, msg_* fields set */
-    SIM_TRACE_DELIVER,      /* message msg_id handed to peer's core */
-    SIM_TRACE_DROP,         /* message msg_id lost; text: "random", "cut", "down" */
-    SIM_TRACE_DUPLICATE,    /* message msg_id will arrive twice; msg_id2 is the copy */
-    SIM_TRACE_ROLE,         /* node's role changed to `role` in `term` */
-    SIM_TRACE_TERM,         /* node's current term changed to `term` */
-    SIM_TRACE_LEADER,       /* node learned leader `peer` (0: none) */
-    SIM_TRACE_PERSIST,      /* node wrote: log from `index`, `count` entries */
-    SIM_TRACE_SYNC,         /* node's writes up to log `index` are durable */
-    SIM_TRACE_COMMIT,       /* node's commit index is now `index` */
-    SIM_TRACE_APPLY,        /* node applied entries up to `index` */
-    SIM_TRACE_SNAPSHOT,     /* node snapshotted at `index`/`term`; ok: installed from leader */
+    SIM_TRACE_SEND = 1, /* node -> peer, msg_* fields set */
+    SIM_TRACE_DELIVER,  /* message msg_id handed to peer's core */
+    SIM_TRACE_DROP,     /* message msg_id lost; text: "random", "cut", "down" */
+    SIM_TRACE_DUPLICATE, /* message msg_id will arrive twice; msg_id2 is the
+                            copy */
+    SIM_TRACE_ROLE,      /* node's role changed to `role` in `term` */
+    SIM_TRACE_TERM,      /* node's current term changed to `term` */
+    SIM_TRACE_LEADER,    /* node learned leader `peer` (0: none) */
+    SIM_TRACE_PERSIST,   /* node wrote: log from `index`, `count` entries */
+    SIM_TRACE_SYNC,      /* node's writes up to log `index` are durable */
+    SIM_TRACE_COMMIT,    /* node's commit index is now `index` */
+    SIM_TRACE_APPLY,     /* node applied entries up to `index` */
+    SIM_TRACE_SNAPSHOT,  /* node snapshotted at `index`/`term`; ok: installed
+                            from leader */
     SIM_TRACE_CRASH,
     SIM_TRACE_RESTART,
-    SIM_TRACE_PAUSE,        /* node paused until `aux` (microseconds) */
+    SIM_TRACE_PAUSE, /* node paused until `aux` (microseconds) */
     SIM_TRACE_RESUME,
-    SIM_TRACE_PARTITION,    /* text: groups like "n1 n2 | n3 n4 n5" */
-    SIM_TRACE_CUT,          /* one-way: node -> peer now lost */
-    SIM_TRACE_HEAL,         /* every partition and cut removed */
-    SIM_TRACE_NET,          /* a network parameter changed; text says which */
-    SIM_TRACE_DRIFT,        /* node's clock rate is now aux parts per million */
-    SIM_TRACE_CLIENT_INVOKE,   /* client `client` request `request`; text: op */
-    SIM_TRACE_CLIENT_SEND,     /* the request went to `node` (retry or redirect) */
+    SIM_TRACE_PARTITION, /* text: groups like "n1 n2 | n3 n4 n5" */
+    SIM_TRACE_CUT,       /* one-way: node -> peer now lost */
+    SIM_TRACE_HEAL,      /* every partition and cut removed */
+    SIM_TRACE_NET,       /* a network parameter changed; text says which */
+    SIM_TRACE_DRIFT,     /* node's clock rate is now aux parts per million */
+    SIM_TRACE_CLIENT_INVOKE, /* client `client` request `request`; text: op */
+    SIM_TRACE_CLIENT_SEND, /* the request went to `node` (retry or redirect) */
     SIM_TRACE_CLIENT_COMPLETE, /* ok: success; text: result */
-    SIM_TRACE_CHECK,        /* an expect check ran; ok: held; text: the check */
-    SIM_TRACE_VIOLATION,    /* a safety property failed; text: property and detail */
-    SIM_TRACE_NOTE,         /* free text, e.g. a skipped action */
+    SIM_TRACE_CHECK,     /* an expect check ran; ok: held; text: the check */
+    SIM_TRACE_VIOLATION, /* a safety property failed; text: property and detail
+                          */
+    SIM_TRACE_NOTE,      /* free text, e.g. a skipped action */
     SIM_TRACE_KIND_COUNT
 };
 
@@ -48,7 +51,8 @@ enum sim_trace_kind {
 const char *sim_trace_kind_name(enum sim_trace_kind kind);
 
 /* One event. Fields a kind does not use are zero. Node ids are 1-based. */
-struct sim_trace_event {
+struct sim_trace_event
+{
     uint64_t seq;
     uint64_t time_us;
     enum sim_trace_kind kind;
