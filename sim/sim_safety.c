@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <string.h>
 
 /* ---- digests ----
  *
@@ -116,9 +117,11 @@ struct anchor
 
 struct node_log
 {
-    struct anchor snap; /* entries up to snap.index are compacted away */
-    GArray *links;      /* struct chain_link; index i at start + i - snap - 1 */
-    guint start;        /* links dropped from the front, not yet reclaimed */
+    struct anchor snap;       /* entries up to snap.index are compacted away */
+    struct chain_link *links; /* index i at start + i - snap - 1 */
+    size_t len;               /* links in use, from links[0] */
+    size_t cap;               /* links allocated */
+    size_t start;             /* links dropped from the front, not reclaimed */
     /* Chains at indices from here on are real; below it they are
      * placeholders, left by a restart from a snapshot point whose chain
      * nothing remembered, until an entry's chain can be adopted from the
@@ -128,7 +131,7 @@ struct node_log
 
 static uint64_t log_last(const struct node_log *l)
 {
-    return l->snap.index + (l->links->len - l->start);
+    return l->snap.index + (l->len - l->start);
 }
 
 /* The term and chain at index (snap.index <= index <= last), whether or not
@@ -143,8 +146,8 @@ static void log_raw(const struct node_log *l,
         *chain = l->snap.chain;
         return;
     }
-    const struct chain_link *k = &g_array_index(
-        l->links, struct chain_link, l->start + (index - l->snap.index - 1));
+    const struct chain_link *k =
+        &l->links[l->start + (index - l->snap.index - 1)];
     *term = k->term;
     *chain = k->chain;
 }
@@ -156,7 +159,7 @@ static void log_truncate(struct node_log *l, uint64_t last)
         last = l->snap.index;
     }
     if (last < log_last(l)) {
-        g_array_set_size(l->links, l->start + (guint)(last - l->snap.index));
+        l->len = l->start + (size_t)(last - l->snap.index);
     }
     if (last < l->trusted_from) {
         l->trusted_from = UINT64_MAX;
@@ -165,8 +168,11 @@ static void log_truncate(struct node_log *l, uint64_t last)
 
 static void log_push(struct node_log *l, uint64_t term, uint64_t chain)
 {
-    struct chain_link k = {.term = term, .chain = chain};
-    g_array_append_val(l->links, k);
+    if (l->len == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->links = g_renew(struct chain_link, l->links, l->cap);
+    }
+    l->links[l->len++] = (struct chain_link){.term = term, .chain = chain};
 }
 
 /* Drops the entries up to index (snap.index < index <= last) into the
@@ -177,21 +183,23 @@ static void log_compact(struct node_log *l, uint64_t index)
     uint64_t chain = 0;
     log_raw(l, index, &term, &chain);
     bool trusted = index >= l->trusted_from;
-    l->start += (guint)(index - l->snap.index);
+    l->start += (size_t)(index - l->snap.index);
     l->snap = (struct anchor){
         .index = index, .term = term, .chain = chain, .trusted = trusted};
     if (trusted) {
         l->trusted_from = index;
     }
-    if (l->start > 64 && l->start * 2 > l->links->len) {
-        g_array_remove_range(l->links, 0, l->start);
+    if (l->start > 64 && l->start * 2 > l->len) {
+        memmove(l->links, l->links + l->start,
+                (l->len - l->start) * sizeof(*l->links));
+        l->len -= l->start;
         l->start = 0;
     }
 }
 
 static void log_reset(struct node_log *l, struct anchor snap)
 {
-    g_array_set_size(l->links, 0);
+    l->len = 0;
     l->start = 0;
     l->snap = snap;
     l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
@@ -317,8 +325,6 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
     for (uint32_t i = 1; i <= n_nodes; i++) {
         s->nodes[i].role = RAFT_FOLLOWER;
         s->nodes[i].log.snap.trusted = true;
-        s->nodes[i].log.links =
-            g_array_new(FALSE, FALSE, sizeof(struct chain_link));
     }
     s->slots = g_array_new(FALSE, TRUE, sizeof(struct index_slot));
     s->extra_terms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
@@ -337,7 +343,7 @@ void sim_safety_free(struct sim_safety *s)
         return;
     }
     for (uint32_t i = 1; i <= s->n_nodes; i++) {
-        g_array_free(s->nodes[i].log.links, TRUE);
+        g_free(s->nodes[i].log.links);
     }
     g_free(s->nodes);
     g_array_free(s->slots, TRUE);
