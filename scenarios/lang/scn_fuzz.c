@@ -4,10 +4,11 @@
  * sim_rng stream seeded with the seed alone, so scn_fuzz_generate is a pure
  * function of (seed, options). The schedule is built against a model of
  * which node is down or paused when, so no statement it writes can fail or
- * be skipped: a node is crashed only while it is up and at most (N-1)/2
- * nodes are down at once, restarted only while down, paused or nudged only
- * while up. Steps are ordered by (time, creation order), which is also the
- * order the model assumed.
+ * be skipped: a node is crashed only while it is up, not needed up by a
+ * `timeout` already planned for later, and with at most (N-1)/2 nodes down
+ * at once; restarted only while down; paused or nudged only while up.
+ * Steps are ordered by (time, creation order), which is also the order the
+ * model assumed.
  */
 #include "scenarios/lang/scn_fuzz.h"
 
@@ -625,7 +626,7 @@ static int planned_cmp(const void *a, const void *b)
 static void gen_schedule(struct gen *g)
 {
     const struct scn_fuzz_swarm *w = g->w;
-    uint64_t run_s10 = g->o->run_us; /* per-10s rates scale with the run */
+    uint64_t run_us = g->o->run_us;
     uint64_t weights[MENU_COUNT] = {0};
     for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
         if (!w->on[f])
@@ -635,10 +636,8 @@ static void gen_schedule(struct gen *g)
     }
     weights[MENU_LOAD] = w->load_per_10s;
     /* Requests and timeouts are counts per run: as rates per 10s. */
-    weights[MENU_REQUEST] =
-        (uint64_t)w->requests * UINT64_C(10000000) / run_s10;
-    weights[MENU_TIMEOUT] =
-        (uint64_t)w->timeouts * UINT64_C(10000000) / run_s10;
+    weights[MENU_REQUEST] = (uint64_t)w->requests * UINT64_C(10000000) / run_us;
+    weights[MENU_TIMEOUT] = (uint64_t)w->timeouts * UINT64_C(10000000) / run_us;
     uint64_t total = 0;
     for (unsigned m = 0; m < MENU_COUNT; m++)
         total += weights[m];

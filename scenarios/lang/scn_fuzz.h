@@ -123,9 +123,11 @@ struct scn_fuzz_verdict
 void scn_fuzz_verdict_clear(struct scn_fuzz_verdict *v);
 
 /* Runs `scenario` (borrowed) through scn_run with every safety checker and
- * the linearizability check on, exactly as `raftsim run` does, and fills
- * *out (cleared first by the caller or zeroed). Returns SCN_OK, or
- * SCN_ERR_INVALID when the engine refused the configuration. */
+ * the linearizability check on, exactly as `raftsim run` does, and
+ * overwrites *out (which must own nothing: zeroed or cleared) with the
+ * outcome; the caller clears it with scn_fuzz_verdict_clear. Returns
+ * SCN_OK, or SCN_ERR_INVALID (and *out untouched) when the engine refused
+ * the configuration. */
 int scn_fuzz_run(const struct scn_scenario *scenario,
                  struct scn_fuzz_verdict *out);
 
