@@ -5,7 +5,11 @@
  * machine's session applies it at most once. Client <-> node messages take
  * the configured delay but are never dropped or partitioned; a request to a
  * crashed node is lost and the client retries after client_timeout_us. At
- * most one timeout event per client is queued. Idle pool clients are reused
+ * most one timeout event per client is queued. A redirect naming a leader is
+ * followed at once unless that node already refused this request at a later
+ * term, or at the redirect's term while naming another leader: one term has
+ * at most one leader, so a request never bounces between two nodes without a
+ * term passing. Idle pool clients are reused
  * last-in first-out, so the pool's behaviour is a function of the run only.
  */
 #include <string.h>
@@ -36,6 +40,7 @@ void sim_clients_destroy(struct sim *s)
         g_free(c->key);
         g_free(c->value);
         g_byte_array_free(c->cmd, TRUE);
+        g_free(c->refused);
     }
     g_array_free(s->clients, TRUE);
     g_array_free(s->idle, TRUE);
@@ -50,6 +55,7 @@ static uint32_t new_client(struct sim *s)
     memset(&c, 0, sizeof(c));
     c.id = s->clients->len + 1;
     c.cmd = g_byte_array_new();
+    c.refused = g_new0(uint64_t, s->n + 1);
     c.timeout_at_us = UINT64_MAX;
     c.op_id = NO_ID;
     c.handle = NO_ID;
@@ -69,6 +75,19 @@ static uint32_t take_idle_client(struct sim *s)
 static bool tried(const struct sim_client *c, uint32_t node)
 {
     return (c->tried[node / 64] >> (node % 64)) & 1u;
+}
+
+/* Whether the client should send its request to node: it has not tried it
+ * yet, or node is the leader a redirect named and it refused the request
+ * before it can have become that leader: at an older term, or at the same
+ * term while it knew no leader (a candidate that then won). */
+static bool worth_trying(const struct sim_client *c, uint32_t node)
+{
+    if (!tried(c, node))
+        return true;
+    uint64_t refused = c->refused[node];
+    return node == c->leader && refused != 0 &&
+           refused <= 2 * c->leader_term + 1;
 }
 
 static void arm_timeout(struct sim *s, struct sim_client *c)
@@ -191,6 +210,7 @@ static void issue(struct sim *s,
     c->handle = handle;
     c->via = via;
     memset(c->tried, 0, sizeof(c->tried));
+    memset(c->refused, 0, (s->n + 1) * sizeof(*c->refused));
     struct sim_kv_command cmd = {
         .op = op,
         .client = c->id,
@@ -338,6 +358,7 @@ void sim_client_reply(struct sim *s,
                       uint64_t request,
                       bool redirect,
                       uint32_t leader_hint,
+                      uint64_t term,
                       const struct sim_kv_reply *reply)
 {
     if (client == 0 || client > s->clients->len)
@@ -351,6 +372,7 @@ void sim_client_reply(struct sim *s,
     cm->reply = true;
     cm->redirect = redirect;
     cm->leader_hint = leader_hint;
+    cm->term = term;
     cm->found = reply && reply->found;
     cm->has_value = vlen > 0;
     cm->len = vlen;
@@ -392,6 +414,7 @@ static void complete(struct sim *s,
 
     c->busy = false;
     c->leader = cm->node;
+    c->leader_term = 0;
     c->timeout_at_us = UINT64_MAX;
     c->handle = NO_ID;
     if (c->closed_loop) {
@@ -411,10 +434,14 @@ void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
     if (c->busy && cm->request == c->request) {
         if (!cm->redirect) {
             complete(s, c, cm);
-        } else if (cm->leader_hint) {
-            c->leader = cm->leader_hint;
-            if (!tried(c, cm->leader_hint))
-                send_to(s, c, cm->leader_hint);
+        } else {
+            c->refused[cm->node] = 2 * cm->term + (cm->leader_hint ? 2 : 1);
+            if (cm->leader_hint) {
+                c->leader = cm->leader_hint;
+                c->leader_term = cm->term;
+                if (worth_trying(c, cm->leader_hint))
+                    send_to(s, c, cm->leader_hint);
+            }
         }
     }
     g_free(cm);
@@ -432,7 +459,7 @@ void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
         return;
     }
     uint32_t node = 0;
-    if (c->leader && !tried(c, c->leader) && s->nodes[c->leader].alive)
+    if (c->leader && worth_trying(c, c->leader) && s->nodes[c->leader].alive)
         node = c->leader;
     else
         node = pick_node(s, c);

@@ -99,7 +99,8 @@ struct sim_cmsg
     bool reply;
     bool redirect; /* reply: not leader (or failed); see leader_hint */
     uint32_t leader_hint;
-    bool found; /* reply to GET */
+    uint64_t term; /* redirect: the answering node's current term */
+    bool found;    /* reply to GET */
     bool has_value;
     size_t len; /* request: command bytes; reply: value bytes + NUL */
     unsigned char data[];
@@ -118,9 +119,15 @@ struct sim_client
     uint64_t op_id;  /* history id, UINT64_MAX: none */
     uint64_t handle; /* sim_client_request() handle, UINT64_MAX: none */
     uint32_t leader; /* the node it believes leads; 0: unknown */
+    /* The term of the redirect that named `leader`; 0: learned otherwise. */
+    uint64_t leader_term;
     uint32_t last_node;
     uint32_t via;
-    uint64_t tried[4];      /* bit per node id tried for this request */
+    uint64_t tried[4]; /* bit per node id tried for this request */
+    /* [node]: how the node last answered "not leader" to this request:
+     * 2 * term + 1 knowing no leader, 2 * term + 2 naming another one; 0: it
+     * has not. n + 1 entries, owned. */
+    uint64_t *refused;
     uint64_t timeout_at_us; /* UINT64_MAX: none */
     bool timer_pending;
     GByteArray *cmd; /* the encoded command */
@@ -222,13 +229,15 @@ void sim_clients_destroy(struct sim *s);
 void sim_client_on_reply(struct sim *s, const struct sim_event *ev);
 void sim_client_on_timeout(struct sim *s, const struct sim_event *ev);
 void sim_client_on_load(struct sim *s, const struct sim_event *ev);
-/* A node answers a client: reply (may be NULL for a redirect). */
+/* A node answers a client: reply (may be NULL for a redirect); term is the
+ * node's current term (read by the client for redirects). */
 void sim_client_reply(struct sim *s,
                       uint32_t node,
                       uint32_t client,
                       uint64_t request,
                       bool redirect,
                       uint32_t leader_hint,
+                      uint64_t term,
                       const struct sim_kv_reply *reply);
 
 /* sim_chaos.c */

@@ -403,7 +403,7 @@ static void apply_entry(struct sim *s,
             sim_kv_apply(nd->kv, entry->data, entry->len, &reply);
             if (prop->term == entry->term)
                 sim_client_reply(s, nd->id, prop->client, prop->request, false,
-                                 0, &reply);
+                                 0, nd->term, &reply);
             sim_kv_reply_clear(&reply);
             nd->props_head++;
         } else {
@@ -844,6 +844,7 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
     uint32_t hint = rc == RAFT_ENOTLEADER ? (uint32_t)raft_leader(nd->core) : 0;
     if (hint == nd->id)
         hint = 0;
-    sim_client_reply(s, nd->id, cm->client, cm->request, true, hint, NULL);
+    sim_client_reply(s, nd->id, cm->client, cm->request, true, hint,
+                     raft_term(nd->core), NULL);
     g_free(cm);
 }

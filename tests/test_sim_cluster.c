@@ -474,3 +474,53 @@ Test(sim_cluster, retried_requests_take_effect_once)
     sim_lin_report_clear(&r);
     sim_free(s);
 }
+
+/* SCENARIO.md: a non-leader redirects the client to the leader it knows, and
+ * the client follows, even to a node that refused the same request earlier,
+ * when the redirect comes from a later term (that node may lead now). */
+Test(sim_cluster,
+     a_redirect_to_a_node_that_refused_at_an_older_term_is_followed)
+{
+    struct sim *s = cluster(3, 4, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t old = sim_current_leader(s);
+    cr_assert_neq(old, 0);
+    uint32_t l = old == 1 ? 2 : 1;
+    uint32_t x = 6 - old - l;
+    uint64_t term = sim_term(s, old);
+    /* l refuses and names old, which crashes before the retry reaches it. */
+    uint64_t h;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "k", "v", l, &h), SIM_OK);
+    cr_assert_eq(sim_crash(s, old), SIM_OK);
+    /* No follower times out within 60 ms of the last heartbeat. */
+    cr_assert_eq(sim_run_until(s, 1060000), SIM_OK);
+    cr_assert_eq(sim_campaign(s, l), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1200000), SIM_OK);
+    cr_assert_eq(sim_role(s, l), RAFT_LEADER);
+    cr_assert_eq(sim_term(s, l), term + 1);
+    cr_assert_not(sim_request_completed(s, h));
+    /* 500 ms after trying old the client retries at x, which names l at
+     * term + 1. */
+    cr_assert_eq(sim_run_until(s, 1600000), SIM_OK);
+    cr_assert(sim_request_completed(s, h));
+
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint32_t nodes[8];
+    uint64_t times[8];
+    size_t sends = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++)
+        if (ev[i].kind == SIM_TRACE_CLIENT_SEND && sends < 8) {
+            nodes[sends] = ev[i].node;
+            times[sends++] = ev[i].time_us;
+        }
+    cr_assert_eq(sends, 4);
+    cr_assert_eq(nodes[0], l);
+    cr_assert_eq(times[0], 1000000);
+    cr_assert_eq(nodes[1], old);
+    cr_assert_lt(times[1], 1020000);
+    cr_assert_eq(nodes[2], x);
+    cr_assert_eq(times[2], times[1] + 500000);
+    cr_assert_eq(nodes[3], l);
+    cr_assert_lt(times[3], times[2] + 20000);
+    sim_free(s);
+}
