@@ -44,12 +44,25 @@ static uint64_t load_le64(const unsigned char *p)
            (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
-/* The n < 8 bytes at p as a little-endian integer. */
+/* The n < 8 bytes at p as a little-endian integer, read four, two and one
+ * bytes at a time. */
 static uint64_t load_le(const unsigned char *p, size_t n)
 {
     uint64_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        w |= (uint64_t)p[i] << (8 * i);
+    unsigned shift = 0;
+    if (n & 4) {
+        w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+            (uint64_t)p[3] << 24;
+        p += 4;
+        shift = 32;
+    }
+    if (n & 2) {
+        w |= ((uint64_t)p[0] | (uint64_t)p[1] << 8) << shift;
+        p += 2;
+        shift += 16;
+    }
+    if (n & 1) {
+        w |= (uint64_t)p[0] << shift;
     }
     return w;
 }
