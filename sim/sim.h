@@ -264,7 +264,7 @@ uint64_t sim_last_index(const struct sim *s, uint32_t node);
 uint64_t sim_snapshot_index(const struct sim *s, uint32_t node);
 /* Client commands applied by the node's state machine (sim_kv_applied():
  * no-ops excluded; a retried request whose copy reached the log twice counts
- * twice, its second copy being answered from the session). */
+ * once, its second copy being answered from the session). */
 uint64_t sim_applied(const struct sim *s, uint32_t node);
 /* Borrowed until the next event; NULL if absent or the node is crashed. */
 const char *sim_kv_value(const struct sim *s, uint32_t node, const char *key);

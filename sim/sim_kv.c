@@ -4,7 +4,8 @@
  * `pairs`, of pair_hash(key, value); every change of `pairs` adjusts it in
  * O(1). A client's session holds the highest request id applied for it and
  * the reply it produced; a command whose request id is at most that is
- * answered from the session and changes nothing but the applied count.
+ * answered from the session and changes nothing. `applied` counts the
+ * commands that took effect: not session duplicates, not malformed bytes.
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -385,7 +386,6 @@ bool sim_kv_apply(struct sim_kv *kv,
     if (need > sizeof(small))
         heap = g_malloc(need);
     parts_to_command(&parts, heap != NULL ? heap : small, &cmd);
-    kv->applied++;
 
     struct sim_kv_session *s = NULL;
     if (cmd.client != 0) {
@@ -397,6 +397,7 @@ bool sim_kv_apply(struct sim_kv *kv,
         }
     }
 
+    kv->applied++;
     bool found = false;
     const char *value = NULL;
     switch (cmd.op) {

@@ -70,7 +70,9 @@ bool sim_kv_apply(struct sim_kv *kv,
 const char *sim_kv_get(const struct sim_kv *kv, const char *key);
 size_t sim_kv_size(const struct sim_kv *kv);
 
-/* Commands applied so far (duplicates and no-session commands included). */
+/* Commands that took effect so far: each decoded command once, whether or
+ * not it has a session; a retry answered from its client's session and
+ * malformed bytes do not count. A restored state carries its count. */
 uint64_t sim_kv_applied(const struct sim_kv *kv);
 
 /* Order-independent digest of the key-value pairs, maintained in O(1) per
