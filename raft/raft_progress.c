@@ -19,6 +19,7 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
     p->state = RAFT_PROGRESS_PROBE;
     p->probe_paused = false;
     p->snapshot_index = 0;
+    p->snapshot_sent_at = 0;
     p->sent_at_heartbeat = 0;
     p->match_at_heartbeat = 0;
     window_clear(p);

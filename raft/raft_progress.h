@@ -32,8 +32,9 @@ struct raft_progress
     uint64_t next_index;  /* Figure 2 nextIndex: the next entry to send */
     uint64_t match_index; /* Figure 2 matchIndex: highest index known held */
     enum raft_progress_state state; /* how entries flow to the peer */
-    bool probe_paused;       /* PROBE: a probe is out; wait for a reply */
-    uint64_t snapshot_index; /* SNAPSHOT: last index of the snapshot sent */
+    bool probe_paused;         /* PROBE: a probe is out; wait for a reply */
+    uint64_t snapshot_index;   /* SNAPSHOT: last index of the snapshot sent */
+    uint64_t snapshot_sent_at; /* SNAPSHOT: when it was last sent */
     /* REPLICATE: next_index - 1 when the previous heartbeat went out; if the
      * peer still has not acknowledged it at the next heartbeat, what was in
      * flight is taken as lost and the peer goes back to PROBE. */

@@ -128,7 +128,9 @@ void raft_replication_send_all(struct raft *r)
 
 /* §5.2: the leader's periodic AppendEntries keep followers from campaigning
  * and carry the commit index. They also recover from loss: a PROBE peer gets
- * its probe again, a SNAPSHOT peer its snapshot, and a REPLICATE peer goes
+ * its probe again, a SNAPSHOT peer its snapshot once election_timeout_min
+ * has passed without an answer (a snapshot is large, and a peer that does
+ * not answer is most likely down), and a REPLICATE peer goes
  * back to PROBE at match_index + 1 when it has not acknowledged what was in
  * flight at the previous heartbeat, or when its window is full and nothing
  * was acknowledged since then. */
@@ -164,7 +166,10 @@ void raft_replication_heartbeat(struct raft *r)
             p->match_at_heartbeat = p->match_index;
             break;
         case RAFT_PROGRESS_SNAPSHOT:
-            raft_snapshot_send(r, p);
+            if (r->now - p->snapshot_sent_at >=
+                r->config.election_timeout_min) {
+                raft_snapshot_send(r, p);
+            }
             break;
         }
     }

@@ -18,6 +18,7 @@ void raft_snapshot_send(struct raft *r, struct raft_progress *p)
     }
     m->install_snapshot.snapshot = r->snapshot;
     raft_progress_become_snapshot(p, r->snapshot.last_index);
+    p->snapshot_sent_at = r->now;
 }
 
 static void reply(struct raft *r, uint64_t to, uint64_t last_index)

@@ -241,3 +241,35 @@ Test(raft_snapshot,
     }
     rh_free(h);
 }
+
+/* §7 with loss recovery: a leader resends a snapshot nobody answered only
+ * after election_timeout_min (1000 here), not at every heartbeat (100), so a
+ * crashed follower does not cost a whole snapshot per heartbeat; once it is
+ * back, the next resend catches it up. */
+Test(raft_snapshot,
+     an_unanswered_snapshot_is_resent_only_after_an_election_timeout)
+{
+    struct rh *h = leader_compacted_past_node_3();
+    rh_crash(h, 3);
+    rh_heal(h);
+    /* The first heartbeat (t = 100) finds node 3 behind the snapshot. */
+    rh_run_until(h, 1050);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 1);
+    cr_assert_eq(rh_leader(h), 1);
+    rh_run_until(h, 1150);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 2);
+    rh_run_until(h, 2950);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 3);
+    cr_assert_eq(rh_leader(h), 1);
+
+    rh_restart(h, 3);
+    rh_run_until(h, 3150);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 4);
+    struct raft *f = rh_core(h, 3);
+    cr_assert_eq(raft_snapshot_index(f), 11);
+    cr_assert_eq(raft_last_index(f), 13);
+    cr_assert_eq(raft_commit_index(f), 13);
+    cr_assert(rh_logs_equal(h, 1, 3));
+    assert_same_state_machine(h, 1, 3);
+    rh_free(h);
+}
