@@ -125,6 +125,7 @@ struct progress
     bool enabled; /* stderr is a terminal */
     bool shown;   /* a progress line is on screen */
     int64_t start_us;
+    int64_t drawn_us; /* when it was last drawn (monotonic clock) */
 };
 
 static void progress_clear(struct progress *p)
@@ -143,7 +144,11 @@ static void progress_draw(struct progress *p,
 {
     if (!p->enabled)
         return;
-    double wall_s = (double)(g_get_monotonic_time() - p->start_us) / 1e6;
+    int64_t now = g_get_monotonic_time();
+    if (p->shown && now - p->drawn_us < 200 * 1000)
+        return;
+    p->drawn_us = now;
+    double wall_s = (double)(now - p->start_us) / 1e6;
     double rate = wall_s > 0 ? (double)done / wall_s : 0;
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
     fprintf(
