@@ -274,24 +274,36 @@ static double per_s(uint64_t n, double s)
     return s > 0 ? (double)n / s : 0.0;
 }
 
-/* Runs measure_in_child() `repeats` times and keeps the fastest by wall time;
- * the peak RSS reported is the largest of them. */
-static int measure_best(const struct bench_spec *spec,
-                        bool checkers,
-                        int repeats,
-                        struct bench_result *out)
+/* Keeps in *best the faster of *best and r (all of r if first), and the
+ * larger peak RSS of the two. */
+static void keep_best(struct bench_result *best,
+                      const struct bench_result *r,
+                      bool first)
 {
-    long rss = 0;
+    long rss = first || r->maxrss_kib > best->maxrss_kib ? r->maxrss_kib
+                                                         : best->maxrss_kib;
+    if (first || r->wall_s < best->wall_s)
+        *best = *r;
+    best->maxrss_kib = rss;
+}
+
+/* Runs the checked and the unchecked measurement `repeats` times each,
+ * alternating so that both see the same background load, and keeps the
+ * fastest of each by wall time. */
+static int measure_pair(const struct bench_spec *spec,
+                        int repeats,
+                        struct bench_result *on,
+                        struct bench_result *off)
+{
     for (int i = 0; i < repeats; i++) {
         struct bench_result r;
-        if (measure_in_child(spec, checkers, &r) != 0)
+        if (measure_in_child(spec, true, &r) != 0)
             return -1;
-        if (r.maxrss_kib > rss)
-            rss = r.maxrss_kib;
-        if (i == 0 || r.wall_s < out->wall_s)
-            *out = r;
+        keep_best(on, &r, i == 0);
+        if (measure_in_child(spec, false, &r) != 0)
+            return -1;
+        keep_best(off, &r, i == 0);
     }
-    out->maxrss_kib = rss;
     return 0;
 }
 
@@ -329,8 +341,7 @@ static int bench_spec(const struct bench_spec *spec,
                       int repeats,
                       struct bench_figures *f)
 {
-    if (measure_best(spec, true, repeats, &f->on) != 0 ||
-        measure_best(spec, false, repeats, &f->off) != 0) {
+    if (measure_pair(spec, repeats, &f->on, &f->off) != 0) {
         fprintf(stderr, "raftsim-bench: case %c: child failed\n", spec->name);
         return 1;
     }
@@ -551,7 +562,8 @@ int main(int argc, char **argv)
         return run_callgrind();
     printf(
         "raftsim-bench: seed %u; all safety checkers and the client "
-        "history on unless noted;\nthe fastest of %d runs per line; "
+        "history on unless noted;\nthe fastest of %d alternating runs per "
+        "line; "
         "rates are per wall second of the timed part\n\n",
         BENCH_SEED, repeats);
     int rc = 0;
