@@ -722,6 +722,14 @@ uint64_t sim_snapshot_index(const struct sim *s, uint32_t node)
     return nd->alive ? raft_snapshot_index(nd->core) : nd->disk.snap_index;
 }
 
+uint64_t sim_snapshot_term(const struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return 0;
+    const struct sim_node *nd = &s->nodes[node];
+    return nd->alive ? raft_snapshot_term(nd->core) : nd->disk.snap_term;
+}
+
 uint64_t sim_applied(const struct sim *s, uint32_t node)
 {
     const struct sim_node *nd = live(s, node);

@@ -262,6 +262,9 @@ uint64_t sim_leader_of(const struct sim *s, uint32_t node); /* 0: unknown */
 uint64_t sim_commit_index(const struct sim *s, uint32_t node);
 uint64_t sim_last_index(const struct sim *s, uint32_t node);
 uint64_t sim_snapshot_index(const struct sim *s, uint32_t node);
+/* Term of the entry at sim_snapshot_index() (0: no snapshot); of a crashed
+ * node, its durable snapshot's. */
+uint64_t sim_snapshot_term(const struct sim *s, uint32_t node);
 /* Client commands applied by the node's state machine (sim_kv_applied():
  * no-ops excluded; a retried request whose copy reached the log twice counts
  * once, its second copy being answered from the session). */

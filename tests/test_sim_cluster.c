@@ -530,3 +530,43 @@ Test(sim_cluster,
     cr_assert_lt(times[3], times[2] + 20000);
     sim_free(s);
 }
+
+/* sim_snapshot_term() is the term of the entry each snapshot ends at: the
+ * first leader's term for a snapshot taken before the crash (kept on the
+ * crashed node's disk), the next leader's term for those taken after. */
+Test(sim_cluster, the_snapshot_term_is_the_term_of_the_snapshots_last_entry)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 5;
+    c.snapshot_every = 4;
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t first = sim_current_leader(s);
+    cr_assert_neq(first, 0);
+    uint64_t term1 = sim_term(s, first);
+    cr_assert_eq(sim_snapshot_term(s, first), 0);
+    cr_assert_eq(sim_load(s, 100.0, 100000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1500000), SIM_OK);
+    cr_assert_gt(sim_snapshot_index(s, first), 0);
+    cr_assert_eq(sim_snapshot_term(s, first), term1);
+    cr_assert_eq(sim_crash(s, first), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2500000), SIM_OK);
+    uint32_t second = sim_current_leader(s);
+    cr_assert_neq(second, 0);
+    uint64_t term2 = sim_term(s, second);
+    cr_assert_gt(term2, term1);
+    cr_assert_eq(sim_load(s, 100.0, 100000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    for (uint32_t id = 1; id <= 3; id++) {
+        if (id == first) {
+            cr_assert_eq(sim_snapshot_term(s, id), term1);
+            continue;
+        }
+        cr_assert_gt(sim_snapshot_index(s, id), sim_commit_index(s, id) - 4);
+        cr_assert_eq(sim_snapshot_term(s, id), term2, "n%u", id);
+    }
+    cr_assert_eq(sim_snapshot_term(s, 0), 0);
+    cr_assert_eq(sim_snapshot_term(s, 4), 0);
+    sim_free(s);
+}

@@ -56,8 +56,7 @@ static void log_capture_take(struct log_capture *c, struct sim *s)
         v->term = sim_term(s, id);
         v->commit_index = v->alive ? sim_commit_index(s, id) : 0;
         v->snapshot_index = sim_snapshot_index(s, id);
-        /* The engine does not expose a snapshot's term yet. */
-        v->snapshot_term = 0;
+        v->snapshot_term = sim_snapshot_term(s, id);
     }
 }
 
