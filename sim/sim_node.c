@@ -611,6 +611,15 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         e.index = raft_last_index(core);
         e.commit = nd->commit;
         sim_emit(s, &e);
+    } else if (nd->term != 0) {
+        /* A node given an `init` state starts in a nonzero term: the trace
+         * says so, so that it alone tells every node's starting term. */
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_TERM;
+        e.node = nd->id;
+        e.term = nd->term;
+        e.peer = (uint32_t)raft_vote(core);
+        sim_emit(s, &e);
     }
     if (s->safety) {
         if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))

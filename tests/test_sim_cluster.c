@@ -570,3 +570,34 @@ Test(sim_cluster, the_snapshot_term_is_the_term_of_the_snapshots_last_entry)
     cr_assert_eq(sim_snapshot_term(s, 4), 0);
     sim_free(s);
 }
+
+/* docs/trace-format.md: a node given an `init` state in a nonzero term gets
+ * a `term` event at time 0, so the trace alone tells its starting term. */
+Test(sim_cluster, nodes_starting_in_a_nonzero_term_trace_it_at_time_0)
+{
+    uint64_t t1[] = {1, 1, 2};
+    struct sim_init_state init[3] = {
+        {.set = true, .term = 2, .vote = 1, .log_terms = t1, .n_log = 3},
+        {.set = true, .term = 3, .vote = 0, .log_terms = NULL, .n_log = 0},
+        {.set = false},
+    };
+    struct sim_config c;
+    sim_config_init(&c);
+    c.init = init;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    cr_assert_eq(sim_trace_len(s), 2);
+    cr_assert_eq(ev[0].kind, SIM_TRACE_TERM);
+    cr_assert_eq(ev[0].time_us, 0);
+    cr_assert_eq(ev[0].node, 1);
+    cr_assert_eq(ev[0].term, 2);
+    cr_assert_eq(ev[0].peer, 1);
+    cr_assert_eq(ev[1].kind, SIM_TRACE_TERM);
+    cr_assert_eq(ev[1].time_us, 0);
+    cr_assert_eq(ev[1].node, 2);
+    cr_assert_eq(ev[1].term, 3);
+    cr_assert_eq(ev[1].peer, 0);
+    sim_free(s);
+}
