@@ -79,8 +79,7 @@ APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
 .PHONY: all test check-unit check-scenarios check-fuzz demo deps sanitize \
 	valgrind bench bench-callgrind docs clean install uninstall help format
 
-all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) \
-	$(if $(CLI_SRCS),$(RAFTSIM)) $(if $(BENCH_SRCS),$(BENCH))
+all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -154,7 +153,7 @@ $(BENCH): $(BENCH_OBJS) $(APP_LIBS)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # Tests spawn the command binaries found beside the tests/ directory.
-TEST_PROGRAMS = $(if $(CLI_SRCS),$(RAFTSIM) $(RAFTSIM_BROKEN))
+TEST_PROGRAMS = $(RAFTSIM) $(RAFTSIM_BROKEN)
 $(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
@@ -197,24 +196,21 @@ check-unit: $(TESTS)
 	$(TESTS) --jobs=2
 
 SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))
-check-scenarios: $(if $(CLI_SRCS),$(RAFTSIM))
-	@if [ -n "$(CLI_SRCS)" ] && [ -n "$(SCENARIO_FILES)" ]; then \
-		$(RAFTSIM) check --jobs 2 $(SCENARIO_FILES); \
-	else echo "check-scenarios: no scenario runner yet"; fi
+check-scenarios: $(RAFTSIM)
+	$(RAFTSIM) check --jobs 2 $(SCENARIO_FILES)
 
-FUZZ_SEEDS ?= 300
-check-fuzz: $(if $(CLI_SRCS),$(RAFTSIM))
-	@if [ -n "$(CLI_SRCS)" ] && $(RAFTSIM) fuzz --help >/dev/null 2>&1; then \
-		$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time 5s --jobs 2 --out $(BUILD)/fuzz-failures; \
-	else echo "check-fuzz: no fuzzer yet"; fi
+# A swarm campaign over the correct core: every seed must pass.
+FUZZ_SEEDS ?= 2000
+FUZZ_TIME ?= 10s
+check-fuzz: $(RAFTSIM)
+	$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time $(FUZZ_TIME) --jobs 2 \
+		--out $(BUILD)/fuzz-failures
 
 DEMO_SCENARIO ?= scenarios/leader-crash.scn
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
-	@if [ -x $(RAFTSIM) ] && [ -f $(DEMO_SCENARIO) ]; then \
-		$(RAFTSIM) run $(DEMO_SCENARIO) --png $(BUILD)/demo.png --log-png $(BUILD)/demo-log.png; \
-	else echo "demo: built the libraries; the scenario runner is not there yet"; fi
+	$(RAFTSIM) run $(DEMO_SCENARIO) --png $(BUILD)/demo.png --log-png $(BUILD)/demo-log.png
 
 sanitize:
 	@$(MAKE) --no-print-directory deps
@@ -223,24 +219,24 @@ sanitize:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/support/lsan.supp \
 		$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize SANITIZER=address,undefined OPT="-O1 -g" \
-		check-unit check-scenarios
+		FUZZ_SEEDS=300 check-unit check-scenarios check-fuzz
 
 VALGRIND = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	--suppressions=tests/support/valgrind.supp -q
-valgrind: $(TESTS) $(if $(CLI_SRCS),$(RAFTSIM))
+valgrind: $(TESTS) $(RAFTSIM)
 	$(VALGRIND) --trace-children=yes $(TESTS) --jobs=1
-	$(if $(CLI_SRCS),$(VALGRIND) $(RAFTSIM) run --quiet $(DEMO_SCENARIO) \
-		--png $(BUILD)/valgrind.png --log-png $(BUILD)/valgrind-log.png)
+	$(VALGRIND) $(RAFTSIM) run --quiet $(DEMO_SCENARIO) \
+		--png $(BUILD)/valgrind.png --log-png $(BUILD)/valgrind-log.png
 
-bench: $(if $(BENCH_SRCS),$(BENCH))
-	@if [ -x $(BENCH) ]; then $(BENCH); else echo "bench: no benchmark yet"; fi
+bench: $(BENCH)
+	$(BENCH)
 
-bench-callgrind: $(if $(BENCH_SRCS),$(BENCH))
+bench-callgrind: $(BENCH)
 	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.out \
 		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind
 	callgrind_annotate $(BUILD)/callgrind.out | head -30
 
-docs: $(if $(CLI_SRCS),$(RAFTSIM))
+docs: $(RAFTSIM)
 	@mkdir -p docs/img
 	@for f in $(SCENARIO_FILES); do \
 		b=$$(basename $$f .scn); \
@@ -265,7 +261,7 @@ format:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	$(if $(CLI_SRCS),install -m 755 $(RAFTSIM) $(DESTDIR)$(PREFIX)/bin/raftsim)
+	install -m 755 $(RAFTSIM) $(DESTDIR)$(PREFIX)/bin/raftsim
 	install -m 644 $(LIBRAFT) $(DESTDIR)$(PREFIX)/lib/libraft.a
 	install -m 644 raft/raft.h $(DESTDIR)$(PREFIX)/include/raft.h
 
