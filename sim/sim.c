@@ -492,8 +492,14 @@ int sim_campaign(struct sim *s, uint32_t node)
 {
     if (!valid_node(s, node))
         return SIM_EINVAL;
-    if (!s->nodes[node].alive)
-        return SIM_ENOTALIVE;
+    const struct sim_node *nd = &s->nodes[node];
+    if (!nd->alive || nd->paused) {
+        char text[64];
+        g_snprintf(text, sizeof(text), "n%" PRIu32 " is %s: timeout skipped",
+                   node, nd->alive ? "paused" : "crashed");
+        sim_note(s, node, text);
+        return SIM_OK;
+    }
     return sim_node_campaign(s, &s->nodes[node]);
 }
 

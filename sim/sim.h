@@ -164,7 +164,10 @@ int sim_restart(struct sim *s, uint32_t node);
 /* The node processes nothing for duration_us; messages to it wait and are
  * then delivered in order of arrival. Pausing a paused node extends it. */
 int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us);
-/* The node's election timer fires now (even if the node is paused). */
+/* The node's election timer fires now (with pre_vote on it starts a PreVote
+ * round). A paused or crashed node processes nothing: then this only adds a
+ * NOTE to the trace ("n2 is paused: timeout skipped", "n2 is crashed:
+ * timeout skipped") and returns SIM_OK. SIM_EINVAL for a bad id. */
 int sim_campaign(struct sim *s, uint32_t node);
 /* group_of[i] is node i+1's group; only nodes of the same nonzero group can
  * talk, a node in group 0 is alone. Replaces earlier partitions, keeps cuts.

@@ -337,7 +337,6 @@ Test(sim_cluster, actions_reject_bad_arguments)
     cr_assert_eq(sim_crash(s, 1), SIM_OK);
     cr_assert_eq(sim_crash(s, 1), SIM_ENOTALIVE);
     cr_assert_eq(sim_pause(s, 1, 10), SIM_ENOTALIVE);
-    cr_assert_eq(sim_campaign(s, 1), SIM_ENOTALIVE);
     cr_assert_eq(sim_set_drop(s, 1.5), SIM_EINVAL);
     cr_assert_eq(sim_set_delay(s, 10, 5), SIM_EINVAL);
     cr_assert_eq(sim_cut(s, 2, 2), SIM_EINVAL);
@@ -599,5 +598,40 @@ Test(sim_cluster, nodes_starting_in_a_nonzero_term_trace_it_at_time_0)
     cr_assert_eq(ev[1].node, 2);
     cr_assert_eq(ev[1].term, 3);
     cr_assert_eq(ev[1].peer, 0);
+    sim_free(s);
+}
+
+/* A paused node processes nothing, a crashed one neither: `timeout` on them
+ * changes nothing and says so in the trace. */
+Test(sim_cluster, a_timeout_on_a_paused_or_crashed_node_is_skipped_with_a_note)
+{
+    struct sim *s = cluster(3, 10, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    uint32_t p = leader == 1 ? 2 : 1;
+    uint32_t c = 6 - leader - p;
+    uint64_t term = sim_term(s, leader);
+    cr_assert_eq(sim_pause(s, p, 100000), SIM_OK);
+    cr_assert_eq(sim_crash(s, c), SIM_OK);
+    size_t before = sim_trace_len(s);
+    cr_assert_eq(sim_campaign(s, p), SIM_OK);
+    cr_assert_eq(sim_campaign(s, c), SIM_OK);
+    cr_assert_eq(sim_campaign(s, 4), SIM_EINVAL);
+    cr_assert_eq(sim_trace_len(s), before + 2);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    char want[2][64];
+    snprintf(want[0], sizeof(want[0]), "n%u is paused: timeout skipped", p);
+    snprintf(want[1], sizeof(want[1]), "n%u is crashed: timeout skipped", c);
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_eq(ev[before + i].kind, SIM_TRACE_NOTE);
+        cr_assert_eq(ev[before + i].node, i == 0 ? p : c);
+        cr_assert_str_eq(ev[before + i].text, want[i]);
+    }
+    /* After the pause, p hears the leader again and never campaigned. */
+    cr_assert_eq(sim_run_until(s, 1200000), SIM_OK);
+    cr_assert_eq(sim_role(s, p), RAFT_FOLLOWER);
+    cr_assert_eq(sim_term(s, p), term);
+    cr_assert_eq(sim_current_leader(s), leader);
+    cr_assert_eq(sim_term(s, leader), term);
     sim_free(s);
 }
