@@ -240,6 +240,19 @@ static void trace_drop(struct sim *s,
     count(s, msg->m.type, COUNT_DROPPED, 0);
 }
 
+/* A client request lost because its destination is down: traced like a node
+ * message's loss, without message id or type. */
+static void trace_client_drop(struct sim *s, const struct sim_cmsg *cm)
+{
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_DROP;
+    e.node = cm->node;
+    e.client = cm->client;
+    e.request = cm->request;
+    e.text = "down";
+    sim_emit(s, &e);
+}
+
 /* msg is transferred. */
 static void send_msg(struct sim *s, struct sim_msg *msg)
 {
@@ -662,6 +675,8 @@ void sim_node_crash(struct sim *s, struct sim_node *nd)
             &g_array_index(nd->deferred, struct sim_event, i);
         if (ev->kind == SIM_EV_DELIVER)
             trace_drop(s, ev->ptr, "down");
+        else if (ev->kind == SIM_EV_CLIENT_REQUEST)
+            trace_client_drop(s, ev->ptr);
         sim_event_free_payload(ev);
     }
     g_array_set_size(nd->deferred, 0);
@@ -825,6 +840,7 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
     struct sim_cmsg *cm = ev->ptr;
     struct sim_node *nd = &s->nodes[ev->node];
     if (!nd->alive || cm->dest_incarnation != nd->incarnation) {
+        trace_client_drop(s, cm);
         g_free(cm);
         return;
     }

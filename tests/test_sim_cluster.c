@@ -635,3 +635,41 @@ Test(sim_cluster, a_timeout_on_a_paused_or_crashed_node_is_skipped_with_a_note)
     cr_assert_eq(sim_term(s, leader), term);
     sim_free(s);
 }
+
+/* docs/trace-format.md: a client request that arrives at a crashed node is
+ * lost, and traced as a drop ("down") naming that node, client and request;
+ * so is one waiting at a paused node that crashes. */
+Test(sim_cluster, client_requests_lost_to_a_crashed_node_are_traced_as_drops)
+{
+    struct sim *s = cluster(3, 10, true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    uint32_t a = leader == 1 ? 2 : 1;
+    uint32_t b = 6 - leader - a;
+    uint64_t h1, h2;
+    cr_assert_eq(sim_crash(s, a), SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "x", "1", a, &h1), SIM_OK);
+    cr_assert_eq(sim_pause(s, b, 100000), SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "y", "2", b, &h2), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1050000), SIM_OK);
+    cr_assert_eq(sim_crash(s, b), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    uint32_t nodes[4];
+    uint64_t clients[4];
+    size_t drops = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++)
+        if (ev[i].kind == SIM_TRACE_DROP && ev[i].client != 0 && drops < 4) {
+            cr_assert_str_eq(ev[i].text, "down");
+            cr_assert_eq(ev[i].msg_id, 0);
+            cr_assert_eq(ev[i].request, 1);
+            nodes[drops] = ev[i].node;
+            clients[drops++] = ev[i].client;
+        }
+    cr_assert_eq(drops, 2);
+    cr_assert_eq(nodes[0], a);
+    cr_assert_eq(nodes[1], b);
+    cr_assert_neq(clients[0], clients[1]);
+    cr_assert_not(sim_request_completed(s, h1));
+    cr_assert_not(sim_request_completed(s, h2));
+    sim_free(s);
+}
