@@ -71,18 +71,43 @@ static inline uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 32);
 }
 
+/* The n <= 8 bytes at p as a little-endian integer, zero-padded. */
+static uint64_t load_le(const unsigned char *p, size_t n)
+{
+    if (n == 8)
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+               (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
+               (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+               (uint64_t)p[7] << 56;
+    uint64_t w = 0;
+    unsigned shift = 0;
+    if (n & 4) {
+        w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+            (uint64_t)p[3] << 24;
+        p += 4;
+        shift = 32;
+    }
+    if (n & 2) {
+        w |= ((uint64_t)p[0] | (uint64_t)p[1] << 8) << shift;
+        p += 2;
+        shift += 16;
+    }
+    if (n & 1)
+        w |= (uint64_t)p[0] << shift;
+    return w;
+}
+
+/* The text's length + 1, then its bytes as little-endian words, the last
+ * one zero-padded. */
 static uint64_t mix_text(uint64_t h, const char *text)
 {
     if (!text)
         return mix(h, 0);
     size_t len = strlen(text);
     h = mix(h, len + 1);
-    for (size_t i = 0; i < len; i += 8) {
-        uint64_t w = 0;
-        for (size_t j = 0; j < 8 && i + j < len; j++)
-            w |= (uint64_t)(unsigned char)text[i + j] << (8 * j);
-        h = mix(h, w);
-    }
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i += 8)
+        h = mix(h, load_le(p + i, len - i < 8 ? len - i : 8));
     return h;
 }
 
@@ -169,7 +194,8 @@ void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
         g_strlcpy(buf, e->text, SIM_TRACE_TEXT_MAX);
         slot->text = buf;
     }
-    t->ring_next = (t->ring_next + 1) % SIM_RING_EVENTS;
+    if (++t->ring_next == SIM_RING_EVENTS)
+        t->ring_next = 0;
     if (t->ring_len < SIM_RING_EVENTS)
         t->ring_len++;
 
