@@ -437,3 +437,35 @@ Test(cli, frames_are_written_every_period_and_at_the_end)
     outcome_clear(&o);
     g_free(f);
 }
+
+Test(cli, frames_are_written_only_inside_the_from_to_window)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *dir = g_build_filename(tmp_dir, "frames", NULL);
+    struct outcome o = run_raftsim_env(
+        (const char *[]){"run", f, "--frames", dir, "--every", "100ms",
+                         "--from", "250ms", "--to", "600ms", NULL},
+        false);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    /* 300, 400, 500 and 600 ms; nothing before the window or after it. */
+    char *line = g_strdup_printf("frames: 4 in %s\n", dir);
+    cr_assert_not_null(strstr(o.out, line), "%s", o.out);
+    for (int i = 0; i < 12; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "timeline-%06d.png", i);
+        char *p = g_build_filename(dir, name, NULL);
+        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
+        g_remove(p);
+        g_free(p);
+        snprintf(name, sizeof(name), "log-%06d.png", i);
+        p = g_build_filename(dir, name, NULL);
+        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
+        g_remove(p);
+        g_free(p);
+    }
+    g_rmdir(dir);
+    g_free(line);
+    g_free(dir);
+    outcome_clear(&o);
+    g_free(f);
+}

@@ -95,10 +95,15 @@ static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
     log_capture_take(&rc->log, s);
 }
 
+/* Writes the next frame at time_us, if it falls in the --from/--to window
+ * (when given) and no frame failed yet. */
 static void on_frame(struct sim *s, uint64_t time_us, void *ctx)
 {
     struct run_ctx *rc = ctx;
     if (rc->frames_error != VIZ_OK)
+        return;
+    if (time_us < rc->viz.from_us ||
+        (rc->viz.to_us != 0 && time_us > rc->viz.to_us))
         return;
     struct log_capture cap = {0};
     log_capture_take(&cap, s);
@@ -330,9 +335,9 @@ int raftsim_run_main(int argc, char **argv)
          "Messages drawn: all, no-heartbeats or none (default: by density)",
          "WHICH"},
         {"from", 0, 0, G_OPTION_ARG_STRING, &from_text,
-         "Timeline window start, e.g. 1.5s", "T"},
+         "Timeline and frames window start, e.g. 1.5s", "T"},
         {"to", 0, 0, G_OPTION_ARG_STRING, &to_text,
-         "Timeline window end, e.g. 3s", "T"},
+         "Timeline and frames window end, e.g. 3s", "T"},
         {"width", 'w', 0, G_OPTION_ARG_INT, &width,
          "Timeline width in pixels (default: from the content)", "PX"},
         {"log-png", 0, 0, G_OPTION_ARG_FILENAME, &log_png,
@@ -445,6 +450,7 @@ int raftsim_run_main(int argc, char **argv)
     }
 
     bool pictures = png || svg || pdf || log_png || frames_dir;
+    (void)pictures;
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.has_seed = seed_text != NULL;
@@ -473,7 +479,6 @@ int raftsim_run_main(int argc, char **argv)
         o.tick_every_us = every_us;
         o.tick_ctx = &rc;
     }
-    (void)pictures;
 
     int64_t wall_start = g_get_monotonic_time();
     if (scn_run(sc, &o, &res) != SCN_OK) {
