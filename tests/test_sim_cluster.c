@@ -673,3 +673,40 @@ Test(sim_cluster, client_requests_lost_to_a_crashed_node_are_traced_as_drops)
     cr_assert_not(sim_request_completed(s, h2));
     sim_free(s);
 }
+
+/* docs/scenario-language.md, `timeout NODE` with prevote on: the node starts
+ * a PreVote round and stays a follower in its term; followers that hear the
+ * leader refuse, so nothing changes. */
+Test(sim_cluster, a_timeout_with_prevote_starts_a_prevote_round_only)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 10;
+    c.pre_vote = true;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    cr_assert_neq(leader, 0);
+    uint32_t f = leader == 1 ? 2 : 1;
+    uint64_t term = sim_term(s, leader);
+    size_t before = sim_trace_len(s);
+    cr_assert_eq(sim_campaign(s, f), SIM_OK);
+    cr_assert_eq(sim_role(s, f), RAFT_FOLLOWER);
+    cr_assert_eq(sim_term(s, f), term);
+    cr_assert_eq(sim_run_until(s, 1100000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t pre_votes = 0, votes = 0;
+    for (size_t i = before; i < sim_trace_len(s); i++) {
+        if (ev[i].kind != SIM_TRACE_SEND || ev[i].node != f)
+            continue;
+        pre_votes += ev[i].msg_type == RAFT_MSG_PRE_VOTE;
+        votes += ev[i].msg_type == RAFT_MSG_REQUEST_VOTE;
+    }
+    cr_assert_eq(pre_votes, 2);
+    cr_assert_eq(votes, 0);
+    cr_assert_eq(sim_current_leader(s), leader);
+    for (uint32_t id = 1; id <= 3; id++)
+        cr_assert_eq(sim_term(s, id), term);
+    sim_free(s);
+}
