@@ -76,7 +76,7 @@ TESTS := $(BUILD)/tests/raftsim-tests
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: all test check-unit check-scenarios check-fuzz demo deps sanitize \
+.PHONY: all test check-unit check-scenarios check-fuzz check-determinism demo deps sanitize \
 	valgrind bench bench-callgrind docs clean install uninstall help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
@@ -190,7 +190,7 @@ deps:
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(TESTS)
-	@$(MAKE) --no-print-directory check-scenarios check-fuzz check-unit
+	@$(MAKE) --no-print-directory check-scenarios check-fuzz check-determinism check-unit
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2
@@ -205,6 +205,21 @@ FUZZ_TIME ?= 10s
 check-fuzz: $(RAFTSIM)
 	$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time $(FUZZ_TIME) --jobs 2 \
 		--out $(BUILD)/fuzz-failures
+
+# The same seeds must give the same trace hashes from differently compiled
+# binaries: -O0 with $(CC), and clang at -O0 and -O2 where it is installed.
+DET_CC_BUILDS := $(BUILD)/det/cc-O0
+HAVE_CLANG := $(shell command -v clang 2>/dev/null)
+DET_CLANG_BUILDS := $(if $(HAVE_CLANG),$(BUILD)/det/clang-O0 $(BUILD)/det/clang-O2)
+check-determinism: $(RAFTSIM)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/det/cc-O0 OPT="-O0 -g" $(BUILD)/det/cc-O0/raftsim
+	$(if $(HAVE_CLANG),@$(MAKE) --no-print-directory BUILD=$(BUILD)/det/clang-O0 CC=clang OPT="-O0 -g" \
+		$(BUILD)/det/clang-O0/raftsim)
+	$(if $(HAVE_CLANG),@$(MAKE) --no-print-directory BUILD=$(BUILD)/det/clang-O2 CC=clang OPT="-O2 -g" \
+		$(BUILD)/det/clang-O2/raftsim)
+	$(if $(HAVE_CLANG),,@echo "determinism: clang is not installed; comparing $(CC) builds only")
+	tests/support/check-determinism.sh 300 $(RAFTSIM) \
+		$(addsuffix /raftsim,$(DET_CC_BUILDS) $(DET_CLANG_BUILDS))
 
 DEMO_SCENARIO ?= scenarios/leader-crash.scn
 demo:
