@@ -38,6 +38,10 @@ struct sim_kv
 {
     GHashTable *pairs;    /* char *key -> char *value, both owned */
     GHashTable *sessions; /* uint64_t *client -> struct sim_kv_session * */
+    /* A shortcut into `sessions` for small client ids: [client] is that
+     * client's session or NULL (not looked up yet). Borrowed pointers,
+     * cleared whenever `sessions` is replaced. */
+    GPtrArray *session_index;
     uint64_t applied;
     uint64_t digest;
 };
@@ -311,6 +315,7 @@ struct sim_kv *sim_kv_new(void)
     struct sim_kv *kv = g_new0(struct sim_kv, 1);
     kv->pairs = new_pairs();
     kv->sessions = new_sessions();
+    kv->session_index = g_ptr_array_new();
     return kv;
 }
 
@@ -320,7 +325,35 @@ void sim_kv_free(struct sim_kv *kv)
         return;
     g_hash_table_destroy(kv->pairs);
     g_hash_table_destroy(kv->sessions);
+    g_ptr_array_free(kv->session_index, TRUE);
     g_free(kv);
+}
+
+/* Clients below this id are found through session_index. */
+#define SESSION_INDEX_MAX 4096
+
+/* Remembers s in the shortcut if its client id is small. */
+static void session_index_put(struct sim_kv *kv, struct sim_kv_session *s)
+{
+    if (s->client >= SESSION_INDEX_MAX)
+        return;
+    if (s->client >= kv->session_index->len)
+        g_ptr_array_set_size(kv->session_index, (guint)s->client + 1);
+    g_ptr_array_index(kv->session_index, s->client) = s;
+}
+
+/* The client's session, NULL if it has none. */
+static struct sim_kv_session *session_find(struct sim_kv *kv, uint64_t client)
+{
+    if (client < kv->session_index->len) {
+        struct sim_kv_session *s = g_ptr_array_index(kv->session_index, client);
+        if (s != NULL)
+            return s;
+    }
+    struct sim_kv_session *s = g_hash_table_lookup(kv->sessions, &client);
+    if (s != NULL)
+        session_index_put(kv, s);
+    return s;
 }
 
 /* Sets key to value; returns whether key was present. An existing key's
@@ -389,7 +422,7 @@ bool sim_kv_apply(struct sim_kv *kv,
 
     struct sim_kv_session *s = NULL;
     if (cmd.client != 0) {
-        s = g_hash_table_lookup(kv->sessions, &cmd.client);
+        s = session_find(kv, cmd.client);
         if (s != NULL && cmd.request <= s->request) {
             reply_fill(reply, s->found, s->value, true);
             g_free(heap);
@@ -419,6 +452,7 @@ bool sim_kv_apply(struct sim_kv *kv,
             s = g_new0(struct sim_kv_session, 1);
             s->client = cmd.client;
             g_hash_table_insert(kv->sessions, &s->client, s);
+            session_index_put(kv, s);
         }
         s->request = cmd.request;
         s->found = found;
@@ -586,6 +620,7 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     g_hash_table_destroy(kv->sessions);
     kv->pairs = pairs;
     kv->sessions = sessions;
+    g_ptr_array_set_size(kv->session_index, 0);
     kv->applied = applied;
     kv->digest = digest;
     return true;
