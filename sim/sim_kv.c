@@ -92,12 +92,20 @@ static uint64_t splitmix_finalise(uint64_t z)
 
 /* The byte 0 separates key from value; neither may contain it, so distinct
  * pairs hash distinct byte strings. */
+static uint64_t pair_hash_n(const char *key,
+                            size_t key_len,
+                            const char *value,
+                            size_t value_len)
+{
+    uint64_t h = fnv1a_bytes(FNV64_OFFSET, key, key_len);
+    h *= FNV64_PRIME; /* the FNV-1a step for the separator byte 0 */
+    h = fnv1a_bytes(h, value, value_len);
+    return splitmix_finalise(h);
+}
+
 static uint64_t pair_hash(const char *key, const char *value)
 {
-    uint64_t h = fnv1a_bytes(FNV64_OFFSET, key, strlen(key));
-    h *= FNV64_PRIME; /* the FNV-1a step for the separator byte 0 */
-    h = fnv1a_bytes(h, value, strlen(value));
-    return splitmix_finalise(h);
+    return pair_hash_n(key, strlen(key), value, strlen(value));
 }
 
 /* ---- varints and a bounded reader --------------------------------------- */
@@ -356,23 +364,38 @@ static struct sim_kv_session *session_find(struct sim_kv *kv, uint64_t client)
     return s;
 }
 
-/* Sets key to value; returns whether key was present. An existing key's
- * stored copy is kept. */
-static bool pair_set(struct sim_kv *kv, const char *key, const char *value)
+/* A NUL-terminated copy of the len bytes at s. */
+static char *copy_n(const char *s, size_t len)
+{
+    char *c = g_malloc(len + 1);
+    memcpy(c, s, len);
+    c[len] = '\0';
+    return c;
+}
+
+/* Sets key (key_len bytes) to value (value_len bytes); returns whether key
+ * was present. An existing key's stored copy is kept. */
+static bool pair_set(struct sim_kv *kv,
+                     const char *key,
+                     size_t key_len,
+                     const char *value,
+                     size_t value_len)
 {
     gpointer old_key, old_value;
     char *stored_key;
     bool found =
         g_hash_table_steal_extended(kv->pairs, key, &old_key, &old_value);
     if (found) {
-        kv->digest -= pair_hash(old_key, old_value);
+        /* old_key equals key, so it has key_len bytes too. */
+        kv->digest -=
+            pair_hash_n(old_key, key_len, old_value, strlen(old_value));
         g_free(old_value);
         stored_key = old_key;
     } else {
-        stored_key = g_strdup(key);
+        stored_key = copy_n(key, key_len);
     }
-    kv->digest += pair_hash(key, value);
-    g_hash_table_insert(kv->pairs, stored_key, g_strdup(value));
+    kv->digest += pair_hash_n(key, key_len, value, value_len);
+    g_hash_table_insert(kv->pairs, stored_key, copy_n(value, value_len));
     return found;
 }
 
@@ -435,7 +458,8 @@ bool sim_kv_apply(struct sim_kv *kv,
     const char *value = NULL;
     switch (cmd.op) {
     case SIM_KV_SET:
-        found = pair_set(kv, cmd.key, cmd.value);
+        found =
+            pair_set(kv, cmd.key, parts.key_len, cmd.value, parts.value_len);
         break;
     case SIM_KV_DELETE:
         found = pair_delete(kv, cmd.key);
