@@ -157,6 +157,13 @@ static bool get_varint(struct reader *r, uint64_t *out)
         r->left--;
         return true;
     }
+    /* Two bytes (a canonical second byte is nonzero): request ids. */
+    if (r->left > 1 && r->p[1] < 0x80 && r->p[1] != 0) {
+        *out = (uint64_t)(r->p[0] & 0x7f) | (uint64_t)r->p[1] << 7;
+        r->p += 2;
+        r->left -= 2;
+        return true;
+    }
     uint64_t v = 0;
     for (unsigned i = 0; i < SIM_KV_VARINT_MAX_BYTES; i++) {
         uint8_t b;
