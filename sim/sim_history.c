@@ -2,10 +2,13 @@
  *
  * Invariant: ops[i]->id == i; ids are handed out in invocation order and an
  * operation is completed at most once. Each operation is a separate
- * allocation, so the pointers returned by sim_history_op() stay valid until
- * the history is freed.
+ * allocation that also holds its key and value (op->key and op->value point
+ * into it; only a GET's result is allocated apart), so the pointers returned
+ * by sim_history_op() stay valid until the history is freed.
  */
 #include "sim/sim_history.h"
+
+#include <string.h>
 
 struct sim_history
 {
@@ -15,8 +18,6 @@ struct sim_history
 static void op_free(gpointer p)
 {
     struct sim_op *op = p;
-    g_free(op->key);
-    g_free(op->value);
     g_free(op->result);
     g_free(op);
 }
@@ -43,12 +44,20 @@ uint64_t sim_history_invoke(struct sim_history *h,
                             const char *value,
                             uint64_t invoke_us)
 {
-    struct sim_op *o = g_new0(struct sim_op, 1);
+    if (key == NULL)
+        key = "";
+    if (value == NULL)
+        value = "";
+    size_t key_size = strlen(key) + 1;
+    size_t value_size = op == SIM_KV_SET ? strlen(value) + 1 : 0;
+    struct sim_op *o = g_malloc0(sizeof(*o) + key_size + value_size);
+    char *text = (char *)(o + 1);
     o->id = h->ops->len;
     o->client = client;
     o->op = op;
-    o->key = g_strdup(key != NULL ? key : "");
-    o->value = op == SIM_KV_SET ? g_strdup(value != NULL ? value : "") : NULL;
+    o->key = memcpy(text, key, key_size);
+    o->value =
+        op == SIM_KV_SET ? memcpy(text + key_size, value, value_size) : NULL;
     o->invoke_us = invoke_us;
     g_ptr_array_add(h->ops, o);
     return o->id;
