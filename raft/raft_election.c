@@ -31,9 +31,15 @@ void raft_election_reset_timer(struct raft *r)
 }
 
 /* Figure 2, "Rules for all servers": a higher term makes us a follower of it
- * with no vote; a current leader's message makes a candidate a follower. */
+ * with no vote; a current leader's message makes a candidate a follower.
+ * Figure 2, Followers: the timer is re-armed only on hearing a leader (or
+ * granting a vote, elsewhere); a follower that merely adopts a higher term
+ * keeps its deadline, so a candidate with a stale log, which it refuses,
+ * cannot keep up-to-date followers from campaigning. A leader or candidate
+ * stepping down arms a fresh follower timer. */
 void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 {
+    bool was_follower = r->role == RAFT_FOLLOWER;
     if (term > r->term) {
         r->term = term;
         r->vote = 0;
@@ -44,7 +50,9 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     if (leader != 0) {
         r->leader_contact = r->now;
     }
-    raft_election_reset_timer(r);
+    if (!was_follower || leader != 0) {
+        raft_election_reset_timer(r);
+    }
 }
 
 static void tally_reset(struct raft *r)

@@ -196,6 +196,37 @@ static bool vote_for_log(uint64_t term, uint64_t last_index, uint64_t last_term)
     return granted;
 }
 
+/* Figure 2, Followers: only hearing the leader or granting a vote re-arms the
+ * election timer. A follower that refuses a stale candidate still adopts its
+ * term (§5.1) but keeps its deadline, so repeated stale candidacies cannot
+ * keep an up-to-date follower from campaigning. */
+Test(raft_election,
+     refusing_a_stale_candidate_of_a_higher_term_keeps_the_election_deadline)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_new(3, &c);
+    const uint64_t terms[] = {1, 1, 2};
+    rh_load_log(h, 1, 2, 0, terms, 3);
+    rh_start(h);
+    rh_advance_to(h, 500);
+    uint64_t deadline = h->nodes[1].deadline;
+    cr_assert_geq(deadline, 1000);
+
+    struct raft_message stale = request_vote(2, 1, 5, 3, 1);
+    cr_assert_eq(rh_receive(h, &stale), RAFT_OK);
+    uint64_t reply_term = 0;
+    cr_assert_not(take_vote_reply(h, 1, 2, &reply_term).granted);
+    cr_assert_eq(raft_term(rh_core(h, 1)), 5);
+    cr_assert_eq(h->nodes[1].deadline, deadline);
+
+    struct raft_message fresh = request_vote(3, 1, 6, 3, 2);
+    cr_assert_eq(rh_receive(h, &fresh), RAFT_OK);
+    cr_assert(take_vote_reply(h, 1, 3, &reply_term).granted);
+    cr_assert_geq(h->nodes[1].deadline, 500 + 1000);
+    cr_assert_neq(h->nodes[1].deadline, deadline);
+    rh_free(h);
+}
+
 Test(raft_election, vote_is_refused_to_a_longer_log_with_a_lower_last_term)
 {
     cr_assert_not(vote_for_log(3, 5, 1));
