@@ -98,12 +98,11 @@ static uint64_t load_le(const unsigned char *p, size_t n)
 }
 
 /* The text's length + 1, then its bytes as little-endian words, the last
- * one zero-padded. */
-static uint64_t mix_text(uint64_t h, const char *text)
+ * one zero-padded; len is strlen(text). */
+static uint64_t mix_text(uint64_t h, const char *text, size_t len)
 {
     if (!text)
         return mix(h, 0);
-    size_t len = strlen(text);
     h = mix(h, len + 1);
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i < len; i += 8)
@@ -111,7 +110,9 @@ static uint64_t mix_text(uint64_t h, const char *text)
     return h;
 }
 
-static uint64_t hash_event(uint64_t h, const struct sim_trace_event *e)
+static uint64_t hash_event(uint64_t h,
+                           const struct sim_trace_event *e,
+                           size_t text_len)
 {
     h = mix(h, e->seq);
     h = mix(h, e->time_us);
@@ -128,7 +129,7 @@ static uint64_t hash_event(uint64_t h, const struct sim_trace_event *e)
     h = mix(h, ((uint64_t)e->role << 1) | (e->ok ? 1u : 0u));
     h = mix(h, e->client);
     h = mix(h, e->request);
-    return mix_text(h, e->text);
+    return mix_text(h, e->text, text_len);
 }
 
 static void json_string(FILE *out, const char *s)
@@ -184,14 +185,19 @@ void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out)
 
 void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
 {
+    size_t text_len = e->text ? strlen(e->text) : 0;
     e->seq = ++t->seq;
-    t->hash = hash_event(t->hash, e);
+    t->hash = hash_event(t->hash, e, text_len);
 
     struct sim_trace_event *slot = &t->ring[t->ring_next];
     *slot = *e;
     if (e->text) {
+        /* Cut to the ring's buffer, as g_strlcpy would. */
         char *buf = t->ring_text[t->ring_next];
-        g_strlcpy(buf, e->text, SIM_TRACE_TEXT_MAX);
+        size_t n = text_len < SIM_TRACE_TEXT_MAX - 1 ? text_len
+                                                     : SIM_TRACE_TEXT_MAX - 1;
+        memcpy(buf, e->text, n);
+        buf[n] = '\0';
         slot->text = buf;
     }
     if (++t->ring_next == SIM_RING_EVENTS)
