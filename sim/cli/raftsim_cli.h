@@ -53,6 +53,12 @@ enum raftsim_color {
  * value) and TERM is not "dumb". */
 bool raftsim_use_color(FILE *out);
 
+/* Wall-clock microseconds on GLib's monotonic clock (the base of
+ * g_cond_wait_until()), for the wall time in reports and the pacing of the
+ * fuzz progress line only. It is the command's one reading of a real clock
+ * and never reaches a simulation, its trace or its hash. */
+int64_t raftsim_wall_us(void);
+
 /* The escape sequence for `color` when `enabled`, else "". Static. */
 const char *raftsim_color(bool enabled, enum raftsim_color color);
 

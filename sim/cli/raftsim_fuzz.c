@@ -144,7 +144,7 @@ static void progress_draw(struct progress *p,
 {
     if (!p->enabled)
         return;
-    int64_t now = g_get_monotonic_time();
+    int64_t now = raftsim_wall_us();
     if (p->shown && now - p->drawn_us < 200 * 1000)
         return;
     p->drawn_us = now;
@@ -351,7 +351,7 @@ int raftsim_fuzz_main(int argc, char **argv)
     bool color = raftsim_use_color(stdout);
     struct progress prog = {
         .enabled = !quiet && isatty(fileno(stderr)) == 1,
-        .start_us = g_get_monotonic_time(),
+        .start_us = raftsim_wall_us(),
     };
     if (!quiet) {
         GString *t = g_string_new(NULL);
@@ -377,7 +377,7 @@ int raftsim_fuzz_main(int argc, char **argv)
         struct fuzz_item *it = &c.items[next % c.window];
         g_mutex_lock(&c.lock);
         while (!it->done) {
-            int64_t until = g_get_monotonic_time() + 250 * 1000;
+            int64_t until = raftsim_wall_us() + 250 * 1000;
             g_cond_wait_until(&c.cond, &c.lock, until);
             uint64_t done = c.completed, bad = c.failed;
             g_mutex_unlock(&c.lock);
@@ -418,7 +418,7 @@ int raftsim_fuzz_main(int argc, char **argv)
     g_thread_pool_free(pool, FALSE, TRUE);
     progress_clear(&prog);
 
-    int64_t wall_us = g_get_monotonic_time() - prog.start_us;
+    int64_t wall_us = raftsim_wall_us() - prog.start_us;
     double wall_s = (double)wall_us / 1e6;
     GString *t = g_string_new(NULL);
     scn_format_time(t, sim_us);

@@ -479,13 +479,13 @@ int raftsim_run_main(int argc, char **argv)
         o.tick_ctx = &rc;
     }
 
-    int64_t wall_start = g_get_monotonic_time();
+    int64_t wall_start = raftsim_wall_us();
     if (scn_run(sc, &o, &res) != SCN_OK) {
         fprintf(stderr, "%s: error: the engine refused this configuration\n",
                 path);
         goto out;
     }
-    int64_t wall_us = g_get_monotonic_time() - wall_start;
+    int64_t wall_us = raftsim_wall_us() - wall_start;
     /* The ticks stop at the last multiple of --every: draw the end too. */
     if (frames_dir && res->end_us % every_us != 0)
         on_frame(res->sim, res->end_us, &rc);

@@ -167,3 +167,8 @@ void raftsim_complain(const char *command, const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
 }
+
+int64_t raftsim_wall_us(void)
+{
+    return g_get_monotonic_time();
+}
