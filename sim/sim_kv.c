@@ -20,6 +20,7 @@
  * Strings are raw bytes without NUL. Decoders consume the input exactly.
  */
 #include "sim/sim_kv.h"
+#include "sim/sim_hash.h"
 
 #include <string.h>
 
@@ -83,13 +84,6 @@ static uint64_t fnv1a_bytes(uint64_t h, const char *s, size_t n)
     return h;
 }
 
-static uint64_t splitmix_finalise(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* The byte 0 separates key from value; neither may contain it, so distinct
  * pairs hash distinct byte strings. */
 static uint64_t pair_hash_n(const char *key,
@@ -100,7 +94,7 @@ static uint64_t pair_hash_n(const char *key,
     uint64_t h = fnv1a_bytes(FNV64_OFFSET, key, key_len);
     h *= FNV64_PRIME; /* the FNV-1a step for the separator byte 0 */
     h = fnv1a_bytes(h, value, value_len);
-    return splitmix_finalise(h);
+    return sim_hash_mix(h);
 }
 
 static uint64_t pair_hash(const char *key, const char *value)

@@ -16,6 +16,7 @@
  * table records there, and is checked from there on.
  */
 #include "sim/sim_safety.h"
+#include "sim/sim_hash.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -24,56 +25,8 @@
 
 /* ---- digests ----
  *
- * Our own 64-bit hashing over explicit little-endian words, finished with the
- * splitmix64 finaliser. The result is the same on every platform. */
-
-static uint64_t mix64(uint64_t x)
-{
-    x += UINT64_C(0x9e3779b97f4a7c15);
-    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return x ^ (x >> 31);
-}
-
-/* The 8 bytes at p as a little-endian integer (compilers make this one
- * load on little-endian machines). */
-static uint64_t load_le64(const unsigned char *p)
-{
-    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
-/* The n < 8 bytes at p as a little-endian integer, read four, two and one
- * bytes at a time. */
-static uint64_t load_le(const unsigned char *p, size_t n)
-{
-    uint64_t w = 0;
-    unsigned shift = 0;
-    if (n & 4) {
-        w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-            (uint64_t)p[3] << 24;
-        p += 4;
-        shift = 32;
-    }
-    if (n & 2) {
-        w |= ((uint64_t)p[0] | (uint64_t)p[1] << 8) << shift;
-        p += 2;
-        shift += 16;
-    }
-    if (n & 1) {
-        w |= (uint64_t)p[0] << shift;
-    }
-    return w;
-}
-
-/* One word into a running digest: a bijection of h ^ w, so two equal-length
- * word sequences that differ anywhere leave different states. */
-static uint64_t fold_word(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * UINT64_C(0x9e3779b97f4a7c15);
-    return h ^ (h >> 32);
-}
+ * Built from sim_hash.h over explicit little-endian words, so the result is
+ * the same on every platform. */
 
 /* Digest of one entry's type and bytes (not its term or index): a header
  * word that fixes type and length, then the bytes eight at a time (the last
@@ -81,37 +34,38 @@ static uint64_t fold_word(uint64_t h, uint64_t w)
  * get equal digests only if their bytes are equal. */
 static uint64_t entry_digest(const struct raft_entry *e)
 {
-    uint64_t h = mix64(((uint64_t)e->type << 56) ^ (uint64_t)e->len);
+    uint64_t h = sim_hash_mix(((uint64_t)e->type << 56) ^ (uint64_t)e->len);
     if (e->len > 0 && e->data != NULL) {
         const unsigned char *p = e->data;
         size_t n = e->len;
         for (; n >= 8; p += 8, n -= 8) {
-            h = fold_word(h, load_le64(p));
+            h = sim_hash_fold(h, sim_hash_load_le(p, 8));
         }
         if (n > 0) {
-            h = fold_word(h, load_le(p, n));
+            h = sim_hash_fold(h, sim_hash_load_le(p, n));
         }
     }
-    return mix64(h);
+    return sim_hash_mix(h);
 }
 
 /* The chain through an entry: for a fixed entry a bijection of the chain
- * before it (mix64 is one), so different prefixes never meet at the same
+ * before it (sim_hash_mix is one), so different prefixes never meet at the same
  * entry. */
 static uint64_t chain_next(uint64_t prev,
                            uint64_t index,
                            uint64_t term,
                            uint64_t digest)
 {
-    uint64_t h = mix64(prev ^ index);
-    h = mix64(h ^ term ^ UINT64_C(0x5bd1e9955bd1e995));
-    return mix64(h ^ digest);
+    uint64_t h = sim_hash_mix(prev ^ index);
+    h = sim_hash_mix(h ^ term ^ UINT64_C(0x5bd1e9955bd1e995));
+    return sim_hash_mix(h ^ digest);
 }
 
 /* The chain value given to a snapshot point that nothing else anchors. */
 static uint64_t chain_seed(uint64_t index, uint64_t term)
 {
-    return mix64(mix64(index ^ UINT64_C(0x243f6a8885a308d3)) ^ term);
+    return sim_hash_mix(sim_hash_mix(index ^ UINT64_C(0x243f6a8885a308d3)) ^
+                        term);
 }
 
 /* ---- one node's mirrored log ---- */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/sim_hash.h"
 #include "sim/sim_tracer.h"
 
 static const char *const kind_names[SIM_TRACE_KIND_COUNT] = {
@@ -64,49 +65,17 @@ void sim_tracer_destroy(struct sim_tracer *t)
     memset(t, 0, sizeof(*t));
 }
 
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v;
-    h *= 0x9E3779B97F4A7C15u;
-    return h ^ (h >> 32);
-}
-
-/* The n <= 8 bytes at p as a little-endian integer, zero-padded. */
-static uint64_t load_le(const unsigned char *p, size_t n)
-{
-    if (n == 8)
-        return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-               (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-               (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-               (uint64_t)p[7] << 56;
-    uint64_t w = 0;
-    unsigned shift = 0;
-    if (n & 4) {
-        w = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-            (uint64_t)p[3] << 24;
-        p += 4;
-        shift = 32;
-    }
-    if (n & 2) {
-        w |= ((uint64_t)p[0] | (uint64_t)p[1] << 8) << shift;
-        p += 2;
-        shift += 16;
-    }
-    if (n & 1)
-        w |= (uint64_t)p[0] << shift;
-    return w;
-}
-
 /* The text's length + 1, then its bytes as little-endian words, the last
  * one zero-padded; len is strlen(text). */
 static uint64_t mix_text(uint64_t h, const char *text, size_t len)
 {
     if (!text)
-        return mix(h, 0);
-    h = mix(h, len + 1);
+        return sim_hash_fold(h, 0);
+    h = sim_hash_fold(h, len + 1);
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i < len; i += 8)
-        h = mix(h, load_le(p + i, len - i < 8 ? len - i : 8));
+        h = sim_hash_fold(h,
+                          sim_hash_load_le(p + i, len - i < 8 ? len - i : 8));
     return h;
 }
 
@@ -114,21 +83,21 @@ static uint64_t hash_event(uint64_t h,
                            const struct sim_trace_event *e,
                            size_t text_len)
 {
-    h = mix(h, e->seq);
-    h = mix(h, e->time_us);
-    h = mix(h, (uint64_t)e->kind);
-    h = mix(h, ((uint64_t)e->node << 32) | e->peer);
-    h = mix(h, e->msg_id);
-    h = mix(h, e->msg_id2);
-    h = mix(h, (uint64_t)e->msg_type);
-    h = mix(h, e->term);
-    h = mix(h, e->index);
-    h = mix(h, e->count);
-    h = mix(h, e->commit);
-    h = mix(h, e->aux);
-    h = mix(h, ((uint64_t)e->role << 1) | (e->ok ? 1u : 0u));
-    h = mix(h, e->client);
-    h = mix(h, e->request);
+    h = sim_hash_fold(h, e->seq);
+    h = sim_hash_fold(h, e->time_us);
+    h = sim_hash_fold(h, (uint64_t)e->kind);
+    h = sim_hash_fold(h, ((uint64_t)e->node << 32) | e->peer);
+    h = sim_hash_fold(h, e->msg_id);
+    h = sim_hash_fold(h, e->msg_id2);
+    h = sim_hash_fold(h, (uint64_t)e->msg_type);
+    h = sim_hash_fold(h, e->term);
+    h = sim_hash_fold(h, e->index);
+    h = sim_hash_fold(h, e->count);
+    h = sim_hash_fold(h, e->commit);
+    h = sim_hash_fold(h, e->aux);
+    h = sim_hash_fold(h, ((uint64_t)e->role << 1) | (e->ok ? 1u : 0u));
+    h = sim_hash_fold(h, e->client);
+    h = sim_hash_fold(h, e->request);
     return mix_text(h, e->text, text_len);
 }
 
@@ -217,7 +186,7 @@ void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
 
 uint64_t sim_tracer_hash(const struct sim_tracer *t)
 {
-    uint64_t h = mix(t->hash, t->seq);
+    uint64_t h = sim_hash_fold(t->hash, t->seq);
     h ^= h >> 33;
     h *= 0xFF51AFD7ED558CCDu;
     h ^= h >> 33;
