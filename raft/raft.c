@@ -114,6 +114,31 @@ static bool entry_type_valid(enum raft_entry_type type)
     return type == RAFT_ENTRY_COMMAND || type == RAFT_ENTRY_NOOP;
 }
 
+/* Whether the n entries at entries form a well-formed run that may follow an
+ * entry of term term_min (0 when they start the log): the array is present
+ * when n > 0, every term is nonzero, at least term_min, never decreases and
+ * is at most term_max, every type is known, and data is present whenever len
+ * is nonzero. entries is borrowed for the call. */
+static bool entry_run_valid(const struct raft_entry *entries,
+                            size_t n,
+                            uint64_t term_min,
+                            uint64_t term_max)
+{
+    if (n > 0 && entries == NULL) {
+        return false;
+    }
+    uint64_t term = term_min;
+    for (size_t i = 0; i < n; i++) {
+        const struct raft_entry *e = &entries[i];
+        if (e->term == 0 || e->term < term || e->term > term_max ||
+            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
+            return false;
+        }
+        term = e->term;
+    }
+    return true;
+}
+
 static bool config_valid(const struct raft_config *c)
 {
     if (c->id == 0 || c->voters == NULL || c->n_voters == 0 ||
@@ -150,22 +175,10 @@ static bool state_valid(const struct raft_durable_state *s)
         snap->last_term > s->term || (snap->len > 0 && snap->data == NULL)) {
         return false;
     }
-    if (s->n_entries > 0 && s->entries == NULL) {
-        return false;
-    }
     if (s->n_entries > UINT64_MAX - snap->last_index) {
         return false;
     }
-    uint64_t term = snap->last_term;
-    for (size_t i = 0; i < s->n_entries; i++) {
-        const struct raft_entry *e = &s->entries[i];
-        if (e->term == 0 || e->term < term || e->term > s->term ||
-            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
-            return false;
-        }
-        term = e->term;
-    }
-    return true;
+    return entry_run_valid(s->entries, s->n_entries, snap->last_term, s->term);
 }
 
 static void *copy_bytes(const void *data, size_t len, bool *ok)
@@ -476,9 +489,6 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
 static bool entries_valid(const struct raft_message *m)
 {
     const struct raft_append_entries *ae = &m->append_entries;
-    if (ae->n_entries > 0 && ae->entries == NULL) {
-        return false;
-    }
     if (ae->n_entries > UINT64_MAX - ae->prev_log_index) {
         return false;
     }
@@ -486,16 +496,8 @@ static bool entries_valid(const struct raft_message *m)
         ae->prev_log_term > m->term) {
         return false;
     }
-    uint64_t term = ae->prev_log_term;
-    for (size_t i = 0; i < ae->n_entries; i++) {
-        const struct raft_entry *e = &ae->entries[i];
-        if (e->term == 0 || e->term < term || e->term > m->term ||
-            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
-            return false;
-        }
-        term = e->term;
-    }
-    return true;
+    return entry_run_valid(ae->entries, ae->n_entries, ae->prev_log_term,
+                           m->term);
 }
 
 /* Whether m is well formed and meant for us from a voter (the precondition
