@@ -35,7 +35,9 @@ enum header {
     HDR_COUNT
 };
 
-static const char *const header_names[HDR_COUNT + 1] = {
+/* The words that open a statement: the headers, indexed by enum header, then
+ * those of the timed statements. */
+static const char *const statement_words[] = {
     [HDR_CLUSTER] = "cluster",
     [HDR_SEED] = "seed",
     [HDR_RUN] = "run",
@@ -52,27 +54,7 @@ static const char *const header_names[HDR_COUNT + 1] = {
     [HDR_SNAPSHOT_EVERY] = "snapshot-every",
     [HDR_DISK_LATENCY] = "disk-latency",
     [HDR_INIT] = "init",
-    [HDR_COUNT] = NULL,
-};
-
-static const char *const statement_words[] = {
-    "cluster",
-    "seed",
-    "run",
-    "title",
-    "election-timeout",
-    "heartbeat",
-    "delay",
-    "drop",
-    "duplicate",
-    "reorder",
-    "prevote",
-    "checkquorum",
-    "client-timeout",
-    "snapshot-every",
-    "disk-latency",
-    "init",
-    "at",
+    [HDR_COUNT] = "at",
     "during",
     NULL,
 };
@@ -1642,8 +1624,8 @@ static void parse_line(const struct scn_line *line, void *ctx)
         fail_expected(p, first, "a statement");
         return;
     }
-    h = word_index(first->text, header_names);
-    if (h >= 0) {
+    h = word_index(first->text, statement_words);
+    if (h >= 0 && h < HDR_COUNT) {
         parse_header(p, first, (enum header)h);
         return;
     }
