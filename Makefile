@@ -246,10 +246,18 @@ valgrind: $(TESTS) $(RAFTSIM)
 bench: $(BENCH)
 	$(BENCH)
 
+# Exact, load-independent cost: instructions in the timed part of the
+# shortened case (a), divided by the entries it committed.
 bench-callgrind: $(BENCH)
 	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.out \
-		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind
+		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind \
+		| tee $(BUILD)/callgrind.txt
 	callgrind_annotate $(BUILD)/callgrind.out | head -30
+	@entries=$$(sed -n 's/.* \([0-9][0-9]*\) committed entries in the timed part.*/\1/p' \
+		$(BUILD)/callgrind.txt); \
+	total=$$(callgrind_annotate $(BUILD)/callgrind.out | \
+		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,); \
+	echo "instructions per committed entry: $$((total / entries)) ($$total / $$entries)"
 
 docs: $(RAFTSIM)
 	@mkdir -p docs/img

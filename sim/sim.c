@@ -65,6 +65,9 @@ const char *sim_config_check(const struct sim_config *c)
         return "drop, duplicate and reorder are probabilities in [0, 1]";
     if (c->client_timeout_us == 0)
         return "the client timeout must be positive";
+    if (c->workload_value_len == 1 ||
+        c->workload_value_len > SIM_WORKLOAD_VALUE_MAX)
+        return "workload values are 2 to 64 bytes long (0: unpadded)";
     if (c->init) {
         for (uint32_t i = 0; i < c->n_nodes; i++) {
             const struct sim_init_state *in = &c->init[i];

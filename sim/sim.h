@@ -88,6 +88,9 @@ struct sim_config
     /* Clients and state machine. */
     uint64_t client_timeout_us; /* 500 ms */
     uint64_t snapshot_every;    /* 0: never */
+    /* Bytes in each value a random workload writes ("v" and a zero-padded
+     * counter), 2..SIM_WORKLOAD_VALUE_MAX; 0: the counter unpadded. */
+    uint32_t workload_value_len;
 
     /* Disk: an update's writes are durable write_us + sync_us after it,
      * completing in FIFO order. */
@@ -110,6 +113,8 @@ void sim_config_init(struct sim_config *c);
 
 /* NULL if the configuration is valid, else a static sentence saying what is
  * wrong (for the host's error message). */
+#define SIM_WORKLOAD_VALUE_MAX 64
+
 const char *sim_config_check(const struct sim_config *c);
 
 struct sim; /* opaque */

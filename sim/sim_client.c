@@ -176,7 +176,13 @@ static const char *op_text(enum sim_kv_op op,
 }
 
 /* prefix followed by the decimal digits of v. */
-static void format_u64(char *buf, size_t len, char prefix, uint64_t v)
+/* prefix and the decimal digits of v, zero-padded to `width` characters in
+ * all (0: no padding), into buf of len bytes. */
+static void format_u64(char *buf,
+                       size_t len,
+                       char prefix,
+                       uint64_t v,
+                       size_t width)
 {
     char digits[24];
     size_t n = 0;
@@ -186,6 +192,8 @@ static void format_u64(char *buf, size_t len, char prefix, uint64_t v)
     } while (v);
     size_t pos = 0;
     buf[pos++] = prefix;
+    while (pos + n < width && pos + 1 < len)
+        buf[pos++] = '0';
     while (n && pos + 1 < len)
         buf[pos++] = digits[--n];
     buf[pos] = '\0';
@@ -258,14 +266,15 @@ static void random_op(struct sim *s,
     uint64_t k = sim_rng_below(&s->workload_rng, WORKLOAD_KEYS);
     (void)sim_rng_next(&s->workload_rng);
     *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
-    format_u64(key, key_len, 'k', k);
-    format_u64(value, value_len, 'v', ++s->workload_values);
+    format_u64(key, key_len, 'k', k, 0);
+    format_u64(value, value_len, 'v', ++s->workload_values,
+               s->cfg.workload_value_len);
 }
 
 static void issue_random(struct sim *s, uint32_t id, uint32_t via)
 {
     enum sim_kv_op op;
-    char key[32], value[32];
+    char key[32], value[SIM_WORKLOAD_VALUE_MAX + 1];
     random_op(s, &op, key, sizeof(key), value, sizeof(value));
     issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, NO_ID);
 }

@@ -710,3 +710,39 @@ Test(sim_cluster, a_timeout_with_prevote_starts_a_prevote_round_only)
         cr_assert_eq(sim_term(s, id), term);
     sim_free(s);
 }
+
+Test(sim_cluster, workload_values_are_padded_to_the_configured_length)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = 5;
+    c.workload_value_len = 16;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_load_closed(s, 4, 2000000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    const struct sim_history *h = sim_get_history(s);
+    size_t sets = 0;
+    for (size_t i = 0; i < sim_history_len(h); i++) {
+        const struct sim_op *op = sim_history_op(h, i);
+        if (op->op != SIM_KV_SET)
+            continue;
+        sets++;
+        cr_assert_eq(strlen(op->value), 16, "value '%s'", op->value);
+        cr_assert_eq(op->value[0], 'v');
+    }
+    cr_assert_gt(sets, 50);
+    sim_free(s);
+}
+
+Test(sim_cluster, workload_value_lengths_outside_two_to_64_are_refused)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.workload_value_len = 1;
+    cr_assert_not_null(sim_config_check(&c));
+    c.workload_value_len = SIM_WORKLOAD_VALUE_MAX + 1;
+    cr_assert_not_null(sim_config_check(&c));
+    c.workload_value_len = SIM_WORKLOAD_VALUE_MAX;
+    cr_assert_null(sim_config_check(&c));
+}

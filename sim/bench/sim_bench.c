@@ -146,6 +146,10 @@ static void crash_tick(struct sim *s, void *ctx)
         (void)sim_at(s, sim_now(s) + c->every_us, crash_tick, c);
 }
 
+/* Every value a benchmark client writes is this long, as in the reference
+ * shape. */
+#define BENCH_VALUE_BYTES 16
+
 /* The reference shape of case (a), changed as spec says. */
 static void spec_config(const struct bench_spec *spec,
                         bool checkers,
@@ -162,6 +166,7 @@ static void spec_config(const struct bench_spec *spec,
     c->disk_write_us = 1 * MS;
     c->disk_sync_us = 9 * MS;
     c->snapshot_every = spec->snapshot_every;
+    c->workload_value_len = BENCH_VALUE_BYTES;
     if (spec->faults) {
         c->drop = 0.05;
         c->duplicate = 0.05;
