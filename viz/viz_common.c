@@ -179,21 +179,6 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
 
 /* ---- names ------------------------------------------------------------- */
 
-const char *viz_role_label(enum raft_role role)
-{
-    switch (role) {
-    case RAFT_FOLLOWER:
-        return "follower";
-    case RAFT_CANDIDATE:
-        return "candidate";
-    case RAFT_LEADER:
-        return "leader";
-    case RAFT_ROLE_COUNT:
-        break;
-    }
-    return "?";
-}
-
 const char *viz_message_label(enum raft_message_type type)
 {
     switch (type) {

@@ -378,7 +378,7 @@ static void draw_row_head(cairo_t *cr,
     char *what;
     if (n->alive) {
         what = g_strdup_printf("%s, term %" G_GUINT64_FORMAT,
-                               viz_role_label(n->role), n->term);
+                               raft_role_name(n->role), n->term);
     } else {
         what = g_strdup_printf("crashed, term %" G_GUINT64_FORMAT, n->term);
     }

@@ -1445,7 +1445,7 @@ static void draw_role_words(const struct ctx *c, uint32_t k)
         double x0 = clampx(c, viz_timeline_x(l, s->t0_us)) + 6;
         double x1 = clampx(c, viz_timeline_x(l, s->t1_us)) - 4;
         char words[48];
-        const char *role = viz_role_label(s->role);
+        const char *role = raft_role_name(s->role);
         g_snprintf(words, sizeof words, "%s, term %" G_GUINT64_FORMAT, role,
                    s->term);
         double w = viz_text_width(cr, words);
