@@ -702,6 +702,41 @@ static void step(struct lin_search *s, enum lin_result *result, bool *done)
     pop(s);
 }
 
+/* Sets s up for a search of k: what both searches use is allocated, every
+ * other field (stack, seen, counters) is zero. k is borrowed for the search;
+ * lin_search_release() frees what this allocates. */
+static void lin_search_init(struct lin_search *s,
+                            const struct lin_key *k,
+                            uint64_t max_states)
+{
+    *s = (struct lin_search){
+        .k = k,
+        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
+        .max_states = max_states,
+        .best_write = g_new(uint32_t, k->n_states),
+        .best_done_write = g_new(uint32_t, k->n_states),
+        .want = g_new0(uint32_t, k->n_states),
+    };
+    init_left(k, &s->reads_left, &s->writes_left);
+}
+
+/* Frees what lin_search_init() allocated; stack and seen are the caller's. */
+static void lin_search_release(struct lin_search *s)
+{
+    g_array_free(s->open, TRUE);
+    g_array_free(s->lin, TRUE);
+    g_array_free(s->lin_p, TRUE);
+    g_free(s->is_lin);
+    g_free(s->best_write);
+    g_free(s->best_done_write);
+    g_free(s->want);
+    g_free(s->reads_left);
+    g_free(s->writes_left);
+}
+
 /* Searches one key's operations depth-first. *states receives the nodes
  * explored; *furthest (on failure) the furthest event reached: the
  * operations called up to it already cannot be linearized. */
@@ -710,22 +745,11 @@ static enum lin_result lin_search_run(const struct lin_key *k,
                                       uint64_t *states,
                                       uint32_t *furthest)
 {
-    struct lin_search s = {
-        .k = k,
-        .state = 0,
-        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
-        .stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
-                                   k->n_events + 1),
-        .seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL),
-        .max_states = max_states,
-        .best_write = g_new(uint32_t, k->n_states),
-        .best_done_write = g_new(uint32_t, k->n_states),
-        .want = g_new0(uint32_t, k->n_states),
-    };
-    init_left(k, &s.reads_left, &s.writes_left);
+    struct lin_search s;
+    lin_search_init(&s, k, max_states);
+    s.stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
+                                k->n_events + 1);
+    s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
     struct lin_frame root = {.via = VIA_ROOT};
     g_array_append_val(s.stack, root);
 
@@ -736,17 +760,9 @@ static enum lin_result lin_search_run(const struct lin_key *k,
 
     *states = s.states;
     *furthest = s.furthest_event;
-    g_array_free(s.open, TRUE);
-    g_array_free(s.lin, TRUE);
-    g_array_free(s.lin_p, TRUE);
-    g_free(s.is_lin);
     g_array_free(s.stack, TRUE);
     g_hash_table_destroy(s.seen);
-    g_free(s.best_write);
-    g_free(s.best_done_write);
-    g_free(s.want);
-    g_free(s.reads_left);
-    g_free(s.writes_left);
+    lin_search_release(&s);
     return result;
 }
 
@@ -959,18 +975,8 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
                                      uint64_t *states,
                                      uint32_t *furthest)
 {
-    struct lin_search s = {
-        .k = k,
-        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
-        .max_states = max_states,
-        .best_write = g_new(uint32_t, k->n_states),
-        .best_done_write = g_new(uint32_t, k->n_states),
-        .want = g_new0(uint32_t, k->n_states),
-    };
-    init_left(k, &s.reads_left, &s.writes_left);
+    struct lin_search s;
+    lin_search_init(&s, k, max_states);
     struct lin_frontier cur;
     frontier_init(&cur);
     frontier_add(&cur, 0, s.lin, s.lin_p);
@@ -1018,15 +1024,7 @@ static enum lin_result lin_sweep_run(const struct lin_key *k,
     }
     *states = s.states;
     frontier_clear(&cur);
-    g_array_free(s.open, TRUE);
-    g_array_free(s.lin, TRUE);
-    g_array_free(s.lin_p, TRUE);
-    g_free(s.is_lin);
-    g_free(s.best_write);
-    g_free(s.best_done_write);
-    g_free(s.want);
-    g_free(s.reads_left);
-    g_free(s.writes_left);
+    lin_search_release(&s);
     return result;
 }
 
