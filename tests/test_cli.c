@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -467,5 +468,50 @@ Test(cli, frames_are_written_only_inside_the_from_to_window)
     g_free(line);
     g_free(dir);
     outcome_clear(&o);
+    g_free(f);
+}
+
+/* Picture options are checked before anything runs: a width the renderer
+ * cannot honour, or an instant after the end of the run, is refused with
+ * exit 2 instead of being clamped in silence. */
+struct picture_refusal
+{
+    /* Arrays, not pointers: parameters are copied into the test's process. */
+    char option[16];
+    char value[16];
+    char picture[16];
+    char message[64];
+};
+
+ParameterizedTestParameters(cli, out_of_range_picture_options_are_refused)
+{
+    static struct picture_refusal cases[] = {
+        {"--width", "0", "--png", "--width: not a width from 640 to 16000: 0"},
+        {"--width", "16001", "--png",
+         "--width: not a width from 640 to 16000: 16001"},
+        {"--at", "2s", "--log-png",
+         "--at 2s is after the end of the run (1.000s)"},
+        {"--from", "1s", "--png",
+         "--from 1s is after the end of the run (1.000s)"},
+        {"--to", "1.5s", "--png",
+         "--to 1.5s is after the end of the run (1.000s)"},
+    };
+    return cr_make_param_array(struct picture_refusal, cases,
+                               sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct picture_refusal *c,
+                  cli,
+                  out_of_range_picture_options_are_refused)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *out = g_build_filename(tmp_dir, "refused.png", NULL);
+    struct outcome o = run_raftsim(
+        (const char *[]){"run", f, c->option, c->value, c->picture, out, NULL});
+    cr_assert_eq(o.status, 2, "%s %s: %s", c->option, c->value, o.err);
+    cr_assert_not_null(strstr(o.err, c->message), "%s", o.err);
+    cr_assert_not(g_file_test(out, G_FILE_TEST_EXISTS), "nothing drawn");
+    outcome_clear(&o);
+    g_free(out);
     g_free(f);
 }

@@ -308,14 +308,44 @@ static bool write_timeline(const struct scn_run_result *r,
     return true;
 }
 
+/* --at, --from and --to name instants of the run: none may lie after its end
+ * (run_us). Complains about the first that does. */
+static bool times_within_run(uint64_t run_us,
+                             const char *at_text,
+                             uint64_t at_us,
+                             const char *from_text,
+                             uint64_t from_us,
+                             const char *to_text,
+                             uint64_t to_us)
+{
+    const char *option = NULL, *text = NULL;
+    if (at_text && at_us > run_us) {
+        option = "--at";
+        text = at_text;
+    } else if (from_text && from_us >= run_us) {
+        option = "--from";
+        text = from_text;
+    } else if (to_text && to_us > run_us) {
+        option = "--to";
+        text = to_text;
+    }
+    if (option == NULL)
+        return true;
+    GString *end = g_string_new(NULL);
+    scn_format_time(end, run_us);
+    raftsim_complain("run", "%s %s is after the end of the run (%s)", option,
+                     text, end->str);
+    g_string_free(end, TRUE);
+    return false;
+}
+
 int raftsim_run_main(int argc, char **argv)
 {
     gchar *seed_text = NULL, *trace_path = NULL, *png = NULL, *svg = NULL,
           *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
           *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
-          *every_text = NULL;
+          *every_text = NULL, *width_text = NULL;
     gboolean quiet = FALSE, verbose = FALSE;
-    gint width = 0;
     GOptionEntry entries[] = {
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
          "Use seed N instead of the file's", "N"},
@@ -338,8 +368,9 @@ int raftsim_run_main(int argc, char **argv)
          "Timeline and frames window start, e.g. 1.5s", "T"},
         {"to", 0, 0, G_OPTION_ARG_STRING, &to_text,
          "Timeline and frames window end, e.g. 3s", "T"},
-        {"width", 'w', 0, G_OPTION_ARG_INT, &width,
-         "Timeline width in pixels (default: from the content)", "PX"},
+        {"width", 'w', 0, G_OPTION_ARG_STRING, &width_text,
+         "Timeline width in pixels, 640 to 16000 (default: from the content)",
+         "PX"},
         {"log-png", 0, 0, G_OPTION_ARG_FILENAME, &log_png,
          "Draw every node's log as PNG into OUT", "OUT.png"},
         {"at", 0, 0, G_OPTION_ARG_STRING, &at_text,
@@ -409,11 +440,16 @@ int raftsim_run_main(int argc, char **argv)
         raftsim_complain("run", "--to must be after --from");
         goto out;
     }
-    if (width < 0) {
-        raftsim_complain("run", "--width must be positive");
-        goto out;
+    if (width_text) {
+        uint64_t width = 0;
+        if (!raftsim_parse_u64(width_text, &width) ||
+            width < VIZ_WIDTH_MIN_PX || width > VIZ_WIDTH_MAX_PX) {
+            raftsim_complain("run", "--width: not a width from %d to %d: %s",
+                             VIZ_WIDTH_MIN_PX, VIZ_WIDTH_MAX_PX, width_text);
+            goto out;
+        }
+        rc.viz.width_px = (int)width;
     }
-    rc.viz.width_px = width;
     if (at_text && !raftsim_parse_duration(at_text, &at_us)) {
         raftsim_complain("run", "--at: not a duration like 2s: %s", at_text);
         goto out;
@@ -437,6 +473,9 @@ int raftsim_run_main(int argc, char **argv)
         scn_diags_print(diags, stderr);
         goto out;
     }
+    if (!times_within_run(sc->run_us, at_text, at_us, from_text, rc.viz.from_us,
+                          to_text, rc.viz.to_us))
+        goto out;
     if (trace_path) {
         trace = fopen(trace_path, "w");
         if (!trace) {
@@ -580,5 +619,6 @@ out:
     g_free(at_text);
     g_free(frames_dir);
     g_free(every_text);
+    g_free(width_text);
     return status;
 }
