@@ -44,7 +44,7 @@ struct sim_net
 /* The fate of one message, drawn at send time. */
 struct sim_net_fate
 {
-    bool lost;         /* lost at random (drop) */
+    bool lost;         /* lost by the drop probability */
     uint64_t delay_us; /* one-way delay, reordering extra included */
     bool reordered;
     bool duplicated; /* a copy arrives too, after copy_delay_us */
