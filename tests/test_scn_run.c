@@ -290,16 +290,32 @@ Test(scn_run, name_bound_by_a_skipped_reference_skips_later_statements)
 
 /* ---- ordering at one instant ------------------------------------------ */
 
-Test(scn_run, at_expect_sees_every_action_of_its_time)
+/* SCENARIO.md: statements at equal times run in file order, checks
+ * included: a check written before an action does not see it, one written
+ * after it does. */
+Test(scn_run, statements_at_one_time_run_in_file_order_checks_included)
 {
     struct scn_run_result *r = run_text(
         "cluster 3\nrun 1s\n"
         "at 10ms timeout n1\n"
-        "at 500ms expect no-leader among n1\n"
-        "at 500ms crash n1\n",
+        "at 500ms expect leader in n1\n"
+        "at 500ms isolate n1\n"
+        "at 500ms expect leader\n"
+        "at 500ms client set x 1 via n1\n"
+        "at 600ms expect completed == 0\n"
+        "at 600ms expect role n1 leader\n"
+        "at 600ms crash n1\n"
+        "at 600ms expect role n1 leader\n",
         NULL);
-    cr_assert(r->passed);
-    cr_assert_eq(r->checks_passed, 1u);
+    cr_assert_eq(r->checks_passed, 3u, "passed %" PRIu64, r->checks_passed);
+    cr_assert_eq(r->checks_failed, 2u, "failed %" PRIu64, r->checks_failed);
+    /* Failures come in file order too: line 6, then line 11. */
+    cr_assert_eq(failure_at(r, 0)->line, 6u);
+    cr_assert_str_eq(failure_at(r, 0)->message,
+                     "expected a leader, found none (highest term 1)");
+    cr_assert_eq(failure_at(r, 1)->line, 11u);
+    cr_assert_str_eq(failure_at(r, 1)->message,
+                     "expected n1 to be leader, found n1 crashed");
     scn_run_result_free(r);
 }
 

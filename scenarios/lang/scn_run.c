@@ -3,8 +3,9 @@
  *
  * Invariant: every choice the runner makes comes from the scenario, the
  * options or the engine's seeded generator, in an order fixed by the file
- * (statements at one time in file order, references left to right, windows in
- * the order they opened), so a run is a pure function of its inputs. Open
+ * (statements at one time in file order, checks included, references left
+ * to right, windows in the order they opened), so a run is a pure function
+ * of its inputs. Open
  * windows are judged after every engine event, and each window ends after
  * every event of its last instant because the run is driven in segments
  * that stop exactly at each window's end.
@@ -988,8 +989,9 @@ static void run_expect(struct runner *r, const struct scn_step *step)
 
 /* ---- scheduling ---------------------------------------------------------- */
 
-/* Runs every statement of one time: the actions in file order, then the
- * checks and window openings in file order. */
+/* Runs every statement of one time in file order, checks and window
+ * openings included (SCENARIO.md, Timed statements): a check sees the
+ * actions written before it at its time, never those written after it. */
 static void on_group(struct sim *s, void *ctx)
 {
     struct group *g = ctx;
@@ -997,13 +999,10 @@ static void on_group(struct sim *s, void *ctx)
     (void)s;
     for (guint i = g->first; i < g->first + g->count; i++) {
         const struct scn_step *st = g_ptr_array_index(r->sc->steps, i);
-        if (st->action.kind != SCN_ACT_EXPECT)
-            run_action(r, st);
-    }
-    for (guint i = g->first; i < g->first + g->count; i++) {
-        const struct scn_step *st = g_ptr_array_index(r->sc->steps, i);
         if (st->action.kind == SCN_ACT_EXPECT)
             run_expect(r, st);
+        else
+            run_action(r, st);
     }
 }
 

@@ -7,8 +7,9 @@
  * here reads a clock; wall time is for the caller to measure.
  *
  * Semantics (SCENARIO.md, plus the choices it leaves open):
- * - Statements at one virtual time run in file order; an `at T expect` is
- *   evaluated after every action of time T, and a window opens there too.
+ * - Statements at one virtual time run in file order, checks included: an
+ *   `at T expect` sees the actions written before it at T and none written
+ *   after it; a window opens at its place in that order too.
  * - Node references are resolved when their statement runs, once: `leader`
  *   is sim_current_leader(); `follower` and `any` are drawn among live nodes
  *   not yet named in the statement; `rest` is every node not yet named.
