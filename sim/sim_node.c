@@ -771,16 +771,10 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     g_free(msg);
 }
 
-void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
+/* Makes the node's oldest pending batch durable: its held messages leave and
+ * the core learns what is now on disk. */
+static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
 {
-    struct sim_node *nd = &s->nodes[ev->node];
-    struct sim_disk_batch *oldest = sim_disk_oldest(&nd->disk);
-    if (!nd->alive || !oldest || oldest->id != ev->arg)
-        return; /* the batch was lost in a crash */
-    if (nd->paused) {
-        defer(nd, ev);
-        return;
-    }
     struct sim_disk_batch *b = sim_disk_complete(&nd->disk);
     s->counters.disk_syncs++;
     uint64_t last = sim_disk_last_index(&nd->disk);
@@ -813,6 +807,27 @@ void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
                            &u) == RAFT_OK)
             process_update(s, nd, &u);
     }
+}
+
+/* The completion time of batch ev->arg has come. Batch ids grow across
+ * crashes and batches complete in submission order, so an id below the
+ * oldest pending one was either lost in a crash or already completed. A
+ * paused node defers the completion (pausing only delays a node); when a
+ * batch's time has come, so has every older batch's, so they complete with
+ * it even if their own events are still deferred. */
+void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
+{
+    struct sim_node *nd = &s->nodes[ev->node];
+    struct sim_disk_batch *oldest = sim_disk_oldest(&nd->disk);
+    if (!nd->alive || !oldest || ev->arg < oldest->id)
+        return;
+    if (nd->paused) {
+        defer(nd, ev);
+        return;
+    }
+    while (nd->alive && (oldest = sim_disk_oldest(&nd->disk)) &&
+           oldest->id <= ev->arg)
+        complete_oldest_batch(s, nd);
 }
 
 void sim_node_on_resume(struct sim *s, const struct sim_event *ev)
