@@ -76,7 +76,7 @@ TESTS := $(BUILD)/tests/raftsim-tests
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: all test check-unit check-scenarios check-fuzz check-determinism demo deps sanitize \
+.PHONY: all test check-unit check-scenarios check-fuzz check-determinism check-ndebug demo deps sanitize \
 	valgrind bench bench-callgrind docs clean install uninstall help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
@@ -190,10 +190,20 @@ deps:
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(TESTS)
-	@$(MAKE) --no-print-directory check-scenarios check-fuzz check-determinism check-unit
+	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-determinism check-unit
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2
+
+# Checks are never compiled out: every source file must refuse NDEBUG (the
+# #error in raft/raft_assert.h and sim/sim_assert.h). Preprocessing suffices.
+NDEBUG_SRCS := $(RAFT_SRCS) $(SIM_SRCS) $(SCN_SRCS) $(VIZ_SRCS) $(CLI_SRCS) $(BENCH_SRCS)
+check-ndebug:
+	@for f in $(NDEBUG_SRCS); do \
+		if $(CC) -E -DNDEBUG -I. -Iraft $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $$f >/dev/null 2>&1; then \
+			echo "check-ndebug: $$f builds with NDEBUG"; exit 1; \
+		fi; \
+	done; echo "check-ndebug: all $(words $(NDEBUG_SRCS)) sources refuse NDEBUG"
 
 SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))
 check-scenarios: $(RAFTSIM)

@@ -6,7 +6,6 @@
  * or runs to completion and describes its effects in the update. Each action
  * begins with raft_begin() and ends with raft_finish().
  */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -13,6 +13,7 @@
 #define RAFT_IMPL_H
 
 #include "raft.h"
+#include "raft_assert.h"
 #include "raft_log.h"
 #include "raft_progress.h"
 

@@ -12,6 +12,7 @@
 #define RAFT_LOG_H
 
 #include "raft.h"
+#include "raft_assert.h"
 
 struct raft_log
 {

@@ -9,6 +9,7 @@
 #define RAFT_PROGRESS_H
 
 #include "raft.h"
+#include "raft_assert.h"
 
 enum raft_progress_state {
     /* One AppendEntries at a time, to find where the logs agree. */

@@ -4,7 +4,10 @@
 #include "sim/sim_disk.h"
 
 #include <glib.h>
+#include <inttypes.h>
 #include <string.h>
+
+#include "sim/sim_assert.h"
 
 #include "sim/sim_net.h"
 
@@ -26,9 +29,10 @@ static void entry_set(struct sim_disk_entry *e, const struct raft_entry *src)
         memcpy(e->bytes, src->data, src->len);
 }
 
-void sim_disk_init(struct sim_disk *d)
+void sim_disk_init(struct sim_disk *d, uint32_t node)
 {
     memset(d, 0, sizeof(*d));
+    d->node = node;
     d->first_index = 1;
     d->next_batch_id = 1;
 }
@@ -262,11 +266,18 @@ static void apply_batch(struct sim_disk *d, struct sim_disk_batch *b)
             index = d->snap_index + 1;
         }
         if (skip < b->n_entries) {
-            if (index <= sim_disk_last_index(d) + 1) {
-                log_truncate(d, index);
-                for (size_t i = skip; i < b->n_entries; i++)
-                    log_append(d, &b->entries[i]);
-            }
+            /* A write past the end would leave a hole in the durable log:
+             * a bug of the host or the core, never a disk fault. */
+            uint64_t last = sim_disk_last_index(d);
+            SIM_ASSERT(index <= last + 1,
+                       "node %" PRIu32 ": a write of entries %" PRIu64
+                       "..%" PRIu64 " would leave a gap after the durable "
+                       "log's last entry %" PRIu64,
+                       d->node, index,
+                       b->entries_index + b->n_entries - 1, last);
+            log_truncate(d, index);
+            for (size_t i = skip; i < b->n_entries; i++)
+                log_append(d, &b->entries[i]);
         }
     }
 }

@@ -5,6 +5,8 @@
  * wrote something. A batch becomes durable at its completion time; batches
  * complete in submission order, and completing one applies it to the image.
  * A crash discards every pending batch: exactly the unsynced writes are lost.
+ * A batch whose entries would leave a gap after the durable log's last
+ * entry fails an engine assertion naming the node and the indices.
  * Memory is bounded by the log after the last snapshot plus pending batches.
  */
 #ifndef SIM_DISK_H
@@ -65,6 +67,7 @@ struct sim_disk_batch
 
 struct sim_disk
 {
+    uint32_t node; /* the owner's id, for the messages of failed checks */
     uint64_t term, vote;
     uint64_t snap_index, snap_term;
     void *snap_data;
@@ -83,7 +86,8 @@ struct sim_disk
     uint64_t writes_lost; /* batches discarded by crashes */
 };
 
-void sim_disk_init(struct sim_disk *d);
+/* An empty disk of node `node`. */
+void sim_disk_init(struct sim_disk *d, uint32_t node);
 /* Frees the image and pending batches (held messages with g_free()). */
 void sim_disk_destroy(struct sim_disk *d);
 

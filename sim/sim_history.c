@@ -7,6 +7,7 @@
  * by sim_history_op() stay valid until the history is freed.
  */
 #include "sim/sim_history.h"
+#include "sim/sim_assert.h"
 
 #include <string.h>
 

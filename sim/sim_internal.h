@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "sim/sim.h"
+#include "sim/sim_assert.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_net.h"
 #include "sim/sim_queue.h"

@@ -21,6 +21,7 @@
  */
 #include "sim/sim_kv.h"
 #include "sim/sim_hash.h"
+#include "sim/sim_assert.h"
 
 #include <string.h>
 

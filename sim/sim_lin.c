@@ -30,6 +30,7 @@
  */
 #include <string.h>
 
+#include "sim/sim_assert.h"
 #include "sim/sim_history.h"
 
 #define SIM_LIN_DEFAULT_MAX_STATES 1000000u

@@ -1,6 +1,7 @@
 /* sim_net.c: message fates, links and message copies. Invariant: link_open
  * always equals "not cut, and (not partitioned or same nonzero group)". */
 #include "sim/sim_net.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <string.h>

@@ -77,7 +77,7 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
 {
     memset(nd, 0, sizeof(*nd));
     nd->id = id;
-    sim_disk_init(&nd->disk);
+    sim_disk_init(&nd->disk, id);
     sim_rng_seed(&nd->timer_rng, s->cfg.seed, SIM_STREAM_NODE_BASE + id);
     nd->rate_ppm = PPM;
     nd->timer_at_us = UINT64_MAX;

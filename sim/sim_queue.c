@@ -1,6 +1,7 @@
 /* sim_queue.c: binary min-heap on (time_us, seq). Invariant: for every i > 0,
  * heap[(i - 1) / 2] precedes heap[i]. */
 #include "sim/sim_queue.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* sim_rng.c: xoshiro256** with splitmix64 seeding. Every function is a pure
  * function of the generator state; no global state, no platform calls. */
 #include "sim/sim_rng.h"
+#include "sim/sim_assert.h"
 
 static uint64_t rotl(uint64_t x, int k)
 {

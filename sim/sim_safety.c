@@ -17,6 +17,7 @@
  */
 #include "sim/sim_safety.h"
 #include "sim/sim_hash.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <inttypes.h>

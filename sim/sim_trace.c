@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/sim_assert.h"
 #include "sim/sim_hash.h"
 #include "sim/sim_tracer.h"
 

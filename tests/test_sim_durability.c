@@ -2,7 +2,10 @@
  * a synced vote or entry is never lost; a node restarted from its disk never
  * votes twice in one term. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/sim.h"
 #include "sim/sim_disk.h"
@@ -21,7 +24,7 @@ static struct raft_entry entry(uint64_t term, const char *text)
 Test(sim_disk, batches_complete_in_fifo_order_at_their_latency)
 {
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 1);
     struct sim_disk_batch *a = sim_disk_batch_new();
     sim_disk_batch_set_hard(a, 1, 2);
     sim_disk_submit(&d, a, 100, 1000);
@@ -46,7 +49,7 @@ Test(sim_disk, batches_complete_in_fifo_order_at_their_latency)
 Test(sim_disk, a_crash_loses_exactly_the_unsynced_writes)
 {
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 1);
     struct raft_entry e1[2] = {entry(1, "a"), entry(1, "b")};
     struct raft_entry e2[1] = {entry(2, "c")};
     struct raft_entry e3[1] = {entry(3, "d")};
@@ -84,7 +87,7 @@ Test(sim_disk, a_crash_loses_exactly_the_unsynced_writes)
 Test(sim_disk, compaction_drops_the_prefix_and_keeps_the_rest)
 {
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 1);
     struct raft_entry es[4] = {entry(1, "a"), entry(1, "b"), entry(2, "c"),
                                entry(2, "d")};
     struct sim_disk_batch *b = sim_disk_batch_new();
@@ -115,7 +118,7 @@ Test(sim_disk, compaction_drops_the_prefix_and_keeps_the_rest)
 Test(sim_disk, an_installed_snapshot_keeps_a_matching_suffix_unless_told)
 {
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 1);
     struct raft_entry es[4] = {entry(1, "a"), entry(1, "b"), entry(2, "c"),
                                entry(2, "d")};
     struct sim_disk_batch *b = sim_disk_batch_new();
@@ -140,6 +143,54 @@ Test(sim_disk, an_installed_snapshot_keeps_a_matching_suffix_unless_told)
     cr_assert_eq(sim_disk_last_index(&d), 3);
     cr_assert_eq(d.len, 0);
     sim_disk_destroy(&d);
+}
+
+/* Node 7 writes entries 1..2, then a batch at 4..5: the durable log would
+ * skip entry 3. */
+static void write_past_the_end(void)
+{
+    struct sim_disk d;
+    sim_disk_init(&d, 7);
+    struct raft_entry es[2] = {entry(1, "a"), entry(1, "b")};
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_entries(b, 1, es, 2);
+    sim_disk_submit(&d, b, 0, 1);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_entries(b, 4, es, 2);
+    sim_disk_submit(&d, b, 0, 1);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    sim_disk_destroy(&d);
+}
+
+Test(sim_disk, a_write_that_leaves_a_gap_fails_loudly_naming_node_and_indices)
+{
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], STDERR_FILENO);
+        close(out[0]);
+        write_past_the_end();
+        _exit(0);
+    }
+    close(out[1]);
+    char text[512] = {0};
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof(text) - 1 &&
+           (k = read(out[0], text + n, sizeof(text) - 1 - n)) > 0)
+        n += (size_t)k;
+    close(out[0]);
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+              "the gap was accepted (status %d)", status);
+    cr_assert(strstr(text, "engine assertion failed") &&
+                  strstr(text, "node 7: a write of entries 4..5 would leave "
+                               "a gap after the durable log's last entry 2"),
+              "message: %s", text);
 }
 
 /* ---- through the engine ------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
+#include "sim/sim_assert.h"
 #include "sim/sim_trace.h"
 
 /* Return codes of every action; viz_strerror() describes them. */

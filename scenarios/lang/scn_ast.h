@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/sim_assert.h"
+
 /* One million parts per million: probability 1, clock rate 1x. */
 #define SCN_PPM_ONE UINT32_C(1000000)
 /* The largest cluster a scenario may declare. */

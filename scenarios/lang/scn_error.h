@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/sim_assert.h"
+
 /* Result codes of the scenario language's actions. */
 enum scn_err {
     SCN_OK = 0,

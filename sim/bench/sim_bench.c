@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "sim/sim.h"
+#include "sim/sim_assert.h"
 
 #define BENCH_SEED 20261126u
 #define BENCH_CLIENTS 64

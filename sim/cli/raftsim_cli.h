@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "scenarios/lang/scn_ast.h"
+#include "sim/sim_assert.h"
 
 /* Exit statuses (SCENARIO.md, Results). */
 enum raftsim_exit {
