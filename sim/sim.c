@@ -98,6 +98,8 @@ void sim_emit(struct sim *s, struct sim_trace_event *e)
         return;
     e->time_us = s->now_us;
     sim_tracer_emit(&s->tracer, e);
+    if (s->listener)
+        s->listener(s, e, s->listener_ctx);
 }
 
 static void record_failure(struct sim *s, const struct sim_violation *v)
@@ -316,6 +318,12 @@ int sim_at(struct sim *s, uint64_t time_us, sim_callback_fn *fn, void *ctx)
     sc->ctx = ctx;
     sim_push(s, time_us, SIM_EV_CALLBACK, 0, 0, sc);
     return SIM_OK;
+}
+
+void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx)
+{
+    s->listener = fn;
+    s->listener_ctx = ctx;
 }
 
 void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx)
@@ -879,6 +887,46 @@ enum sim_lin_verdict sim_check_linearizable(struct sim *s,
 uint64_t sim_trace_hash(const struct sim *s)
 {
     return sim_tracer_hash(&s->tracer);
+}
+
+/* Average costs of what sim_memory_bytes() counts by number: a log entry
+ * with its command (in the core or on a disk), a queued event with its
+ * message, a history operation with its strings, a key in a state
+ * machine. */
+#define MEM_ENTRY_BYTES 96u
+#define MEM_QUEUED_BYTES 160u
+#define MEM_OP_BYTES 64u
+#define MEM_KEY_BYTES 64u
+
+uint64_t sim_memory_bytes(const struct sim *s)
+{
+    uint64_t bytes = sizeof(*s) + (uint64_t)(s->n + 1) * sizeof(*s->nodes);
+    const struct sim_tracer *t = &s->tracer;
+    if (t->events)
+        bytes += (uint64_t)t->events->len * sizeof(struct sim_trace_event) +
+                 t->text_bytes;
+    bytes += (uint64_t)s->q.cap * sizeof(struct sim_event) +
+             (uint64_t)sim_queue_len(&s->q) * MEM_QUEUED_BYTES;
+    if (s->history)
+        bytes += (uint64_t)sim_history_len(s->history) *
+                 (sizeof(struct sim_op) + MEM_OP_BYTES);
+    bytes += (uint64_t)s->requests->len * sizeof(struct sim_request_rec);
+    bytes += (uint64_t)s->clients->len *
+             (sizeof(struct sim_client) + (uint64_t)(s->n + 1) * 8u);
+    for (uint32_t id = 1; id <= s->n; id++) {
+        const struct sim_node *nd = &s->nodes[id];
+        bytes += (uint64_t)nd->disk.len * MEM_ENTRY_BYTES +
+                 (uint64_t)nd->disk.p_len * MEM_QUEUED_BYTES;
+        if (nd->alive) {
+            bytes +=
+                (raft_last_index(nd->core) - raft_snapshot_index(nd->core)) *
+                MEM_ENTRY_BYTES;
+            bytes += (uint64_t)sim_kv_size(nd->kv) * MEM_KEY_BYTES;
+            bytes += (uint64_t)(nd->proposals->len + nd->deferred->len) *
+                     sizeof(struct sim_event);
+        }
+    }
+    return bytes;
 }
 
 size_t sim_trace_len(const struct sim *s)

@@ -142,6 +142,16 @@ int sim_at(struct sim *s, uint64_t time_us, sim_callback_fn *fn, void *ctx);
  * borrowed until replaced. */
 void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx);
 
+/* fn(s, e, ctx) is called with every trace event as it is emitted (NULL:
+ * none), whether or not events are recorded: e and its text are borrowed
+ * for the call. It lets a host keep what it needs (who led when, the checks)
+ * without recording the whole trace. It must not drive the simulation. ctx
+ * is borrowed until replaced. */
+typedef void sim_listener_fn(struct sim *s,
+                             const struct sim_trace_event *e,
+                             void *ctx);
+void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx);
+
 /* Processes events up to and including time time_us, then sets the clock to
  * time_us. Returns SIM_OK, SIM_EVIOLATION (stopped at the violating event)
  * or SIM_ESTOPPED. */
@@ -357,6 +367,14 @@ const struct sim_failure *sim_failure(const struct sim *s);
 
 /* Writes the failure (property, nodes, time, event, last events) as text. */
 void sim_failure_print(const struct sim_failure *f, FILE *out);
+
+/* An estimate, in bytes, of the memory the simulation holds now: its fixed
+ * parts plus everything that grows with a run (recorded trace events and
+ * their texts, queued events and messages, the client history and request
+ * records, clients, every node's log in the core and on its disk). It is a
+ * deterministic function of the run, not a reading of the allocator, so a
+ * budget on it stops the same run at the same event on every build. */
+uint64_t sim_memory_bytes(const struct sim *s);
 
 /* 64-bit hash of every trace event so far (always maintained). */
 uint64_t sim_trace_hash(const struct sim *s);

@@ -191,6 +191,8 @@ struct sim
 
     sim_callback_fn *observer;
     void *observer_ctx;
+    sim_listener_fn *listener;
+    void *listener_ctx;
 
     struct sim_counters counters;
     GByteArray *scratch; /* serialisations */

@@ -177,8 +177,10 @@ void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
 
     if (t->events) {
         struct sim_trace_event copy = *e;
-        if (e->text)
+        if (e->text) {
             copy.text = g_string_chunk_insert_const(t->texts, e->text);
+            t->text_bytes += text_len + 1;
+        }
         g_array_append_val(t->events, copy);
     }
     if (t->jsonl)

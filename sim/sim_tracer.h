@@ -28,6 +28,7 @@ struct sim_tracer
     size_t ring_len;
     GArray *events;      /* struct sim_trace_event; NULL when not recording */
     GStringChunk *texts; /* texts of recorded events */
+    uint64_t text_bytes; /* bytes of those texts, NULs included */
     FILE *jsonl;         /* borrowed; NULL: none */
 };
 

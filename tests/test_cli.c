@@ -212,6 +212,83 @@ Test(cli, run_exits_2_on_a_missing_file_or_a_bad_option)
     g_free(f);
 }
 
+/* ---- budgets ----------------------------------------------------------- */
+
+/* Valid, and far beyond any budget: 255 nodes, a year of heavy load. */
+#define ENORMOUS                                  \
+    "cluster 255\nrun 31536000s\nheartbeat 1ms\n" \
+    "election-timeout 10ms 20ms\nat 1s load 1000000/s for 31535999s\n"
+
+Test(cli, a_run_over_its_event_budget_exits_3_saying_which_option_raises_it)
+{
+    char *f = write_file("enormous.scn", ENORMOUS);
+    struct outcome o = run_raftsim(
+        (const char *[]){"run", "--quiet", f, "--max-events", "20000", NULL});
+    cr_assert_eq(o.status, 3, "stderr: %s", o.err);
+    /* As docs/scenario-language.md (Budgets) shows it. */
+    char *out = g_strdup_printf(
+        "FAIL %s: at 0.020188s the run exceeded its "
+        "budget of 20000 events\n",
+        f);
+    char *err = g_strdup_printf(
+        "raftsim run: %s: stopped at 0.020188s: the run exceeded its budget "
+        "of 20000 events (raise it with --max-events)\n",
+        f);
+    cr_assert_str_eq(o.out, out);
+    cr_assert_str_eq(o.err, err);
+    g_free(out);
+    g_free(err);
+    outcome_clear(&o);
+
+    char *load = write_file("load.scn",
+                            "cluster 5\nrun 3600s\n"
+                            "at 10ms load 1000000/s for 3000s\n");
+    o = run_raftsim(
+        (const char *[]){"check", load, "--max-memory", "8M", NULL});
+    cr_assert_eq(o.status, 3, "stderr: %s", o.err);
+    cr_assert_not_null(strstr(o.err,
+                              "over its memory budget of 8388608 bytes "
+                              "(raise it with --max-memory)\n"),
+                       "%s", o.err);
+    outcome_clear(&o);
+    g_free(load);
+    g_free(f);
+}
+
+Test(cli, a_run_over_its_wall_time_budget_exits_3_without_hanging)
+{
+    char *f = write_file("enormous.scn", ENORMOUS);
+    struct outcome o = run_raftsim(
+        (const char *[]){"run", "--quiet", f, "--max-wall", "200ms",
+                         "--max-events", "0", "--max-memory", "0", NULL});
+    cr_assert_eq(o.status, 3, "stderr: %s", o.err);
+    cr_assert_not_null(strstr(o.err,
+                              "the run exceeded its wall-time budget "
+                              "of 0.200s (raise it with --max-wall)\n"),
+                       "%s", o.err);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, budget_options_are_checked_before_the_run)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o =
+        run_raftsim((const char *[]){"run", f, "--max-memory", "12Q", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.err,
+                     "raftsim run: --max-memory: not a size like 512M "
+                     "or 2G: 12Q\n");
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"check", f, "--max-wall", "5", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.err,
+                     "raftsim check: --max-wall: not a duration like "
+                     "60s: 5\n");
+    outcome_clear(&o);
+    g_free(f);
+}
+
 Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
 {
     char *p = write_file("pass.scn", PASSING);

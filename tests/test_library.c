@@ -1,6 +1,8 @@
 /* test_library.c: every scenario of the library passes for seeds other than
  * its own, and figure8.scn still catches the Figure 8 commit bug.
  *
+ * Every run also stays far below the runner's default budgets.
+ *
  * Invariant kept by these tests: the library is discovered at run time
  * (every .scn file under scenarios/, relative to the repository root the tests
  * run from, sorted by name), so a file added to the library is covered without
@@ -126,6 +128,13 @@ ParameterizedTest(struct library_file *file,
         cr_assert_eq(scn_run(scenario, &options, &result), SCN_OK,
                      "%s seed %" PRIu64 ": the engine refused the scenario",
                      file->path, options.seed);
+        /* The default budgets are far from anything the library needs. */
+        cr_expect_lt(result->events, SCN_BUDGET_EVENTS_DEFAULT / 1000,
+                     "%s seed %" PRIu64 ": %" PRIu64 " events", file->path,
+                     options.seed, result->events);
+        cr_expect_lt(result->memory_bytes, SCN_BUDGET_MEMORY_DEFAULT / 100,
+                     "%s seed %" PRIu64 ": about %" PRIu64 " bytes", file->path,
+                     options.seed, result->memory_bytes);
         if (!result->passed) {
             n_failed++;
             char *why =

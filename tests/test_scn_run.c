@@ -718,6 +718,89 @@ Test(scn_run, latency_percentiles_come_from_the_history)
     scn_run_result_free(r);
 }
 
+/* ---- budgets ----------------------------------------------------------- */
+
+#define LOADED_FOR_AN_HOUR \
+    "cluster 5\nrun 3600s\nat 10ms timeout n1\nat 1s load 500/s for 3599s\n"
+
+static struct scn_run_result *run_with_budget(const char *text,
+                                              const struct scn_budget *b)
+{
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.budget = *b;
+    return run_text(text, &o);
+}
+
+Test(scn_run, a_run_over_its_event_budget_stops_after_one_event_more)
+{
+    struct scn_budget b;
+    scn_budget_init(&b);
+    b.max_events = 5000;
+    struct scn_run_result *r = run_with_budget(LOADED_FOR_AN_HOUR, &b);
+    cr_assert_eq(r->budget_exceeded, SCN_BUDGET_EVENTS);
+    cr_assert_eq(r->events, 5001u);
+    cr_assert_not(r->passed);
+    cr_assert_not(r->lin_checked, "a cut-short history is not judged");
+    const struct scn_failure *f = failure_at(r, 0);
+    cr_assert_eq(f->kind, SCN_FAILURE_BUDGET);
+    cr_assert_str_eq(f->message, "the run exceeded its budget of 5000 events");
+    cr_assert_eq(f->time_us, r->end_us);
+    cr_assert_lt(r->end_us, UINT64_C(3600000000));
+    /* The same budget stops the same run at the same event. */
+    struct scn_run_result *again = run_with_budget(LOADED_FOR_AN_HOUR, &b);
+    cr_assert_eq(again->end_us, r->end_us);
+    cr_assert_eq(again->trace_hash, r->trace_hash);
+    scn_run_result_free(again);
+    scn_run_result_free(r);
+}
+
+Test(scn_run, a_run_over_its_memory_budget_stops_at_the_next_poll)
+{
+    struct scn_budget b;
+    scn_budget_init(&b);
+    b.max_memory_bytes = 4u << 20;
+    struct scn_run_result *r = run_with_budget(LOADED_FOR_AN_HOUR, &b);
+    cr_assert_eq(r->budget_exceeded, SCN_BUDGET_MEMORY);
+    cr_assert_gt(r->memory_bytes, b.max_memory_bytes);
+    cr_assert_eq(r->events % SCN_BUDGET_POLL_EVENTS, 0u);
+    cr_assert_eq(failure_at(r, 0)->kind, SCN_FAILURE_BUDGET);
+    cr_assert_not(r->passed);
+    scn_run_result_free(r);
+}
+
+static bool interrupt_on_third_call(void *ctx)
+{
+    unsigned *calls = ctx;
+    return ++*calls == 3;
+}
+
+Test(scn_run, the_hosts_interrupt_is_polled_and_stops_the_run)
+{
+    unsigned calls = 0;
+    struct scn_budget b;
+    scn_budget_init(&b);
+    b.interrupt = interrupt_on_third_call;
+    b.interrupt_ctx = &calls;
+    struct scn_run_result *r = run_with_budget(LOADED_FOR_AN_HOUR, &b);
+    cr_assert_eq(calls, 3u);
+    cr_assert_eq(r->budget_exceeded, SCN_BUDGET_INTERRUPTED);
+    cr_assert_leq(r->events, 2u * SCN_BUDGET_POLL_EVENTS);
+    cr_assert_str_eq(failure_at(r, 0)->message,
+                     "the run was interrupted by its host");
+    scn_run_result_free(r);
+}
+
+Test(scn_run, a_run_within_its_budget_is_not_stopped)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\nat 10ms timeout n1\nat 1s expect leader\n", NULL);
+    cr_assert_eq(r->budget_exceeded, SCN_BUDGET_NONE);
+    cr_assert(r->passed);
+    cr_assert_gt(r->memory_bytes, 0u);
+    scn_run_result_free(r);
+}
+
 Test(scn_run, format_time_uses_milliseconds_or_microseconds)
 {
     GString *t = g_string_new(NULL);

@@ -830,6 +830,9 @@ int scn_fuzz_run(const struct scn_scenario *scenario,
         case SCN_FAILURE_CHECK:
             out->property = g_strdup("check");
             break;
+        case SCN_FAILURE_BUDGET:
+            out->property = g_strdup("budget");
+            break;
         default:
             out->property = g_strdup("action");
             break;

@@ -1006,12 +1006,67 @@ static void on_group(struct sim *s, void *ctx)
     }
 }
 
-/* After every engine event: judges the open windows. */
+/* Stops the run for `kind` of budget: one BUDGET failure saying which. */
+static void stop_for_budget(struct runner *r, enum scn_budget_kind kind)
+{
+    const struct scn_budget *b = &r->opt->budget;
+    struct scn_run_result *res = r->res;
+    res->budget_exceeded = kind;
+    res->memory_bytes = sim_memory_bytes(r->s);
+    GString *msg = g_string_new(NULL);
+    switch (kind) {
+    case SCN_BUDGET_EVENTS:
+        g_string_printf(msg,
+                        "the run exceeded its budget of %" PRIu64 " events",
+                        b->max_events);
+        break;
+    case SCN_BUDGET_MEMORY:
+        g_string_printf(msg,
+                        "the run exceeded its memory budget of %" PRIu64
+                        " bytes (it held about %" PRIu64 ")",
+                        b->max_memory_bytes, res->memory_bytes);
+        break;
+    default:
+        g_string_printf(msg, "the run was interrupted by its host");
+        break;
+    }
+    add_failure(r, SCN_FAILURE_BUDGET, NULL, msg->str);
+    g_string_free(msg, TRUE);
+    sim_stop(r->s);
+}
+
+/* After every engine event: whether a budget is exceeded now. The event
+ * count is compared every event, memory and the interrupt every
+ * SCN_BUDGET_POLL_EVENTS events. */
+static bool over_budget(struct runner *r)
+{
+    const struct scn_budget *b = &r->opt->budget;
+    uint64_t events = sim_events_processed(r->s);
+    enum scn_budget_kind kind = SCN_BUDGET_NONE;
+    if (b->max_events && events > b->max_events)
+        kind = SCN_BUDGET_EVENTS;
+    else if (events % SCN_BUDGET_POLL_EVENTS != 0)
+        return false;
+    else if (b->max_memory_bytes &&
+             sim_memory_bytes(r->s) > b->max_memory_bytes)
+        kind = SCN_BUDGET_MEMORY;
+    else if (b->interrupt && b->interrupt(b->interrupt_ctx))
+        kind = SCN_BUDGET_INTERRUPTED;
+    if (kind == SCN_BUDGET_NONE)
+        return false;
+    stop_for_budget(r, kind);
+    return true;
+}
+
+/* After every engine event: checks the budget, then judges the open
+ * windows. */
 static void on_event(struct sim *s, void *ctx)
 {
     struct runner *r = ctx;
     (void)s;
-    if (r->in_observer || r->windows->len == 0)
+    if (r->in_observer || r->res->budget_exceeded)
+        return;
+    if (over_budget(r) || r->windows->len == 0)
         return;
     r->in_observer = true;
     for (guint i = 0; i < r->windows->len; i++)
@@ -1180,6 +1235,11 @@ static void drive(struct runner *r)
             t = next_tick;
         if (pause_pending && pause_at < t)
             t = pause_at;
+        if (o->budget.interrupt &&
+            o->budget.interrupt(o->budget.interrupt_ctx)) {
+            stop_for_budget(r, SCN_BUDGET_INTERRUPTED);
+            break;
+        }
         int rc = sim_run_until(r->s, t);
         if (rc == SIM_EVIOLATION) {
             record_violation(r);
@@ -1211,7 +1271,8 @@ static void drive(struct runner *r)
  * an `at A..B` never saw its check hold. */
 static void close_remaining(struct runner *r)
 {
-    bool stopped = !r->res->passed && r->opt->stop_at_first_failure;
+    bool stopped = (!r->res->passed && r->opt->stop_at_first_failure) ||
+                   r->res->budget_exceeded;
     for (guint i = 0; i < r->windows->len; i++) {
         struct judged *j = g_ptr_array_index(r->windows, i);
         if (j->done || r->res->violation || stopped)
@@ -1226,7 +1287,7 @@ static void close_remaining(struct runner *r)
 static void check_linearizable(struct runner *r)
 {
     struct scn_run_result *res = r->res;
-    if (!r->opt->linearizability || res->violation)
+    if (!r->opt->linearizability || res->violation || res->budget_exceeded)
         return;
     struct sim_lin_report rep;
     memset(&rep, 0, sizeof(rep));
@@ -1296,11 +1357,34 @@ static void collect_leaders(struct scn_run_result *res)
     }
 }
 
+void scn_budget_init(struct scn_budget *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->max_events = SCN_BUDGET_EVENTS_DEFAULT;
+    b->max_memory_bytes = SCN_BUDGET_MEMORY_DEFAULT;
+}
+
+const char *scn_budget_kind_name(enum scn_budget_kind kind)
+{
+    switch (kind) {
+    case SCN_BUDGET_NONE:
+        return "none";
+    case SCN_BUDGET_EVENTS:
+        return "events";
+    case SCN_BUDGET_MEMORY:
+        return "memory";
+    case SCN_BUDGET_INTERRUPTED:
+        return "interrupted";
+    }
+    return "unknown";
+}
+
 void scn_run_options_init(struct scn_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->checkers = true;
     o->linearizability = true;
+    scn_budget_init(&o->budget);
 }
 
 int scn_run(const struct scn_scenario *scenario,
@@ -1354,6 +1438,8 @@ int scn_run(const struct scn_scenario *scenario,
     res->end_us = sim_now(s);
     res->trace_hash = sim_trace_hash(s);
     res->events = sim_events_processed(s);
+    if (!res->budget_exceeded)
+        res->memory_bytes = sim_memory_bytes(s);
     collect_latencies(res);
     collect_leaders(res);
 

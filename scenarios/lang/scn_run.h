@@ -22,7 +22,8 @@
  *   holds (or at A); it fails at B, after every event of time B.
  *   `during A..B expect` must hold at A and after every event in [A, B].
  * - A failed check or action is recorded and the run goes on (unless
- *   stop_at_first_failure). A safety violation ends the run. At the end the
+ *   stop_at_first_failure). A safety violation ends the run, and so does a
+ *   budget (struct scn_budget). At the end the
  *   client history is checked for linearizability: a violation fails the
  *   run, an inconclusive search is only a warning.
  */
@@ -41,6 +42,50 @@
  * event of that time: `s` is borrowed for the call and may be queried (not
  * driven). `ctx` is the options' pointer. */
 typedef void scn_run_pause_fn(struct sim *s, uint64_t time_us, void *ctx);
+
+/* Asked by the runner every SCN_BUDGET_POLL_EVENTS events: true stops the
+ * run now (e.g. the host's wall-time budget ran out, or its trace cannot be
+ * written). `ctx` is the budget's interrupt_ctx. */
+typedef bool scn_run_interrupt_fn(void *ctx);
+
+/* The default budgets: far above what any library scenario needs (the
+ * largest takes a few thousand events and well under a megabyte), low
+ * enough to end a runaway run long before the machine runs out of memory. */
+#define SCN_BUDGET_EVENTS_DEFAULT UINT64_C(100000000)
+#define SCN_BUDGET_MEMORY_DEFAULT (UINT64_C(1) << 30)
+/* How often (in processed events) memory and the interrupt are polled. */
+#define SCN_BUDGET_POLL_EVENTS 1024u
+
+/* What one run may cost (docs/scenario-language.md, Budgets). The runner
+ * checks it as it drives the engine and, when a limit is passed, stops the
+ * run there: the result says which (budget_exceeded) and carries one
+ * SCN_FAILURE_BUDGET failure. The event and memory limits are functions of
+ * the run alone, so they stop the same run at the same event every time;
+ * the interrupt is how a host adds limits of its own (wall time) without
+ * the runner reading a clock. A value of 0 means no limit. One struct per
+ * run: a campaign gives every seed its own copy. */
+struct scn_budget
+{
+    uint64_t max_events;             /* engine events processed */
+    uint64_t max_memory_bytes;       /* sim_memory_bytes(), polled */
+    scn_run_interrupt_fn *interrupt; /* NULL: never interrupted */
+    void *interrupt_ctx;             /* borrowed until scn_run() returns */
+};
+
+/* Fills *b with SCN_BUDGET_EVENTS_DEFAULT, SCN_BUDGET_MEMORY_DEFAULT and no
+ * interrupt. */
+void scn_budget_init(struct scn_budget *b);
+
+/* Which budget ended a run. */
+enum scn_budget_kind {
+    SCN_BUDGET_NONE = 0,    /* the run was not stopped by a budget */
+    SCN_BUDGET_EVENTS,      /* more than max_events events */
+    SCN_BUDGET_MEMORY,      /* sim_memory_bytes() above max_memory_bytes */
+    SCN_BUDGET_INTERRUPTED, /* the interrupt asked to stop */
+};
+
+/* "events", "memory", "interrupted" ("none" for SCN_BUDGET_NONE). */
+const char *scn_budget_kind_name(enum scn_budget_kind kind);
 
 struct scn_run_options
 {
@@ -76,6 +121,8 @@ struct scn_run_options
     scn_run_pause_fn *on_pause;
     uint64_t pause_at_us;
     void *pause_ctx;
+    /* Limits on the run's cost; scn_budget_init's defaults. */
+    struct scn_budget budget;
 };
 
 /* Fills *o with the defaults noted above. */
@@ -86,6 +133,7 @@ enum scn_failure_kind {
     SCN_FAILURE_ACTION,    /* an action could not be done (no leader...) */
     SCN_FAILURE_SAFETY,    /* the engine found a safety violation */
     SCN_FAILURE_LINEARIZABILITY, /* the client history has no valid order */
+    SCN_FAILURE_BUDGET,          /* a budget stopped the run before its end */
 };
 
 /* One thing that went wrong. */
@@ -139,6 +187,12 @@ struct scn_run_result
      * linearizability search, a lenient action error), one sentence each
      * without the file name: "line 7 never ran: ...". */
     GPtrArray *warnings;
+
+    /* Set when a budget stopped the run (also one BUDGET failure); then
+     * windows still open get no verdict and linearizability is not
+     * checked. */
+    enum scn_budget_kind budget_exceeded;
+    uint64_t memory_bytes; /* sim_memory_bytes() when the run stopped */
 
     /* Set when a safety property failed (also one SAFETY failure). */
     bool violation;

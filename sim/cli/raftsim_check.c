@@ -17,17 +17,20 @@
 /* One file's outcome. */
 struct check_item
 {
-    const char *path;           /* borrowed from argv */
-    GPtrArray *diags;           /* parse errors (owned) */
-    bool invalid;               /* the file did not parse */
-    bool engine_refused;        /* sim_new refused the configuration */
-    struct scn_run_result *res; /* owned; NULL when invalid */
+    const char *path;                 /* borrowed from argv */
+    GPtrArray *diags;                 /* parse errors (owned) */
+    bool invalid;                     /* the file did not parse */
+    bool engine_refused;              /* sim_new refused the configuration */
+    struct scn_run_result *res;       /* owned; NULL when invalid */
+    struct raftsim_deadline deadline; /* this file's wall-time budget */
 };
 
 struct check_job
 {
     bool has_seed;
     uint64_t seed;
+    struct scn_budget budget; /* copied for every file */
+    int64_t wall_us;          /* each file's wall-time budget */
 };
 
 static void check_one(struct check_item *it, const struct check_job *job)
@@ -42,6 +45,8 @@ static void check_one(struct check_item *it, const struct check_job *job)
     scn_run_options_init(&o);
     o.has_seed = job->has_seed;
     o.seed = job->seed;
+    o.budget = job->budget;
+    raftsim_deadline_start(&it->deadline, job->wall_us, &o.budget);
     if (scn_run(sc, &o, &it->res) != SCN_OK) {
         it->invalid = true;
         it->engine_refused = true;
@@ -81,6 +86,8 @@ static const char *failure_kind_name(enum scn_failure_kind k)
         return "safety";
     case SCN_FAILURE_LINEARIZABILITY:
         return "linearizability";
+    case SCN_FAILURE_BUDGET:
+        return "budget";
     }
     return "unknown";
 }
@@ -175,14 +182,18 @@ int raftsim_check_main(int argc, char **argv)
          "Run every file with seed N instead of its own", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    struct raftsim_budget_args budget_args = {0};
+    struct check_job job = {0};
     GOptionContext *ctx = g_option_context_new("FILE... - check scenarios");
     g_option_context_set_summary(
         ctx,
         "Runs each scenario file and prints PASS, or FAIL with the first\n"
         "reason, one line per file in argument order, then `N passed, N\n"
         "failed`. Exit status: 0 all passed, 1 any failed, 2 any file or\n"
-        "the command line is invalid.");
+        "the command line is invalid, 3 a run exceeded a budget (each file\n"
+        "has its own --max-events, --max-memory and --max-wall).");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_budget_add_options(ctx, &budget_args);
     GError *err = NULL;
     int status = RAFTSIM_EXIT_INVALID;
     uint64_t seed = 0;
@@ -195,6 +206,8 @@ int raftsim_check_main(int argc, char **argv)
         raftsim_complain("check", "no scenario file given (see --help)");
         goto out_free_ctx;
     }
+    if (!raftsim_budget_parse("check", &budget_args, &job.budget, &job.wall_us))
+        goto out_free_ctx;
     if (jobs < 1 || jobs > 256) {
         raftsim_complain("check", "--jobs must be between 1 and 256");
         goto out_free_ctx;
@@ -207,7 +220,8 @@ int raftsim_check_main(int argc, char **argv)
 
     size_t n = (size_t)argc - 1;
     struct check_item *items = g_new0(struct check_item, n);
-    struct check_job job = {.has_seed = seed_text != NULL, .seed = seed};
+    job.has_seed = seed_text != NULL;
+    job.seed = seed;
     for (size_t i = 0; i < n; i++)
         items[i].path = argv[i + 1];
     if (jobs == 1 || n == 1) {
@@ -220,7 +234,7 @@ int raftsim_check_main(int argc, char **argv)
         g_thread_pool_free(pool, FALSE, TRUE);
     }
 
-    size_t passed = 0, failed = 0, invalid = 0;
+    size_t passed = 0, failed = 0, invalid = 0, stopped = 0;
     for (size_t i = 0; i < n; i++) {
         if (items[i].invalid)
             invalid++;
@@ -228,6 +242,12 @@ int raftsim_check_main(int argc, char **argv)
             passed++;
         else
             failed++;
+        if (!items[i].invalid && items[i].res->budget_exceeded) {
+            stopped++;
+            raftsim_budget_complain("check", items[i].path, items[i].res,
+                                    &job.budget, &items[i].deadline,
+                                    job.wall_us);
+        }
     }
     if (json) {
         for (size_t i = 0; i < n; i++)
@@ -256,9 +276,10 @@ int raftsim_check_main(int argc, char **argv)
         printf("%zu passed, %zu failed\n", passed, failed + invalid);
     }
     fflush(stdout);
-    status = invalid  ? RAFTSIM_EXIT_INVALID
-             : failed ? RAFTSIM_EXIT_FAILED
-                      : RAFTSIM_EXIT_OK;
+    status = invalid   ? RAFTSIM_EXIT_INVALID
+             : stopped ? RAFTSIM_EXIT_BUDGET
+             : failed  ? RAFTSIM_EXIT_FAILED
+                       : RAFTSIM_EXIT_OK;
 
     for (size_t i = 0; i < n; i++) {
         g_ptr_array_free(items[i].diags, TRUE);
@@ -266,6 +287,7 @@ int raftsim_check_main(int argc, char **argv)
     }
     g_free(items);
 out_free_ctx:
+    raftsim_budget_args_clear(&budget_args);
     g_free(seed_text);
     g_option_context_free(ctx);
     return status;

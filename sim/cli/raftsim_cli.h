@@ -17,14 +17,21 @@
 #include <stdio.h>
 
 #include "scenarios/lang/scn_ast.h"
+#include "scenarios/lang/scn_run.h"
 #include "sim/sim_assert.h"
 
 /* Exit statuses (SCENARIO.md, Results). */
 enum raftsim_exit {
     RAFTSIM_EXIT_OK = 0,      /* every scenario passed */
     RAFTSIM_EXIT_FAILED = 1,  /* a check or a safety property failed */
-    RAFTSIM_EXIT_INVALID = 2, /* the input or the command line is invalid */
+    RAFTSIM_EXIT_INVALID = 2, /* the input or the command line is invalid,
+                                 or an output could not be written */
+    RAFTSIM_EXIT_BUDGET = 3,  /* a run exceeded its event, memory or wall
+                                 budget and was stopped */
 };
+
+/* The default wall-time budget of one run (--max-wall). */
+#define RAFTSIM_MAX_WALL_US_DEFAULT (INT64_C(600) * 1000000)
 
 /* One entry of the subcommand table. */
 struct raftsim_command
@@ -71,11 +78,68 @@ bool raftsim_parse_duration(const char *text, uint64_t *out_us);
 /* Parses an unsigned 64-bit decimal integer (the whole of `text`). */
 bool raftsim_parse_u64(const char *text, uint64_t *out);
 
+/* Parses a size in bytes: digits, then nothing or one of K, M, G, T
+ * (powers of 1024), optionally followed by `B` or `iB` ("512M", "2GiB").
+ * False, and *out unchanged, when malformed or above 2^64 - 1. */
+bool raftsim_parse_size(const char *text, uint64_t *out);
+
 /* Reads and parses the scenario at `path` (borrowed). On success returns
  * the scenario (the caller frees it with scn_scenario_free). On failure
  * returns NULL and appends the diagnostics to `diags` (borrowed, from
  * scn_diags_new). */
 struct scn_scenario *raftsim_load(const char *path, GPtrArray *diags);
+
+/* The budget options of a subcommand that runs scenarios: --max-events,
+ * --max-memory and --max-wall, as GOption fills them (owned strings,
+ * NULL when not given). */
+struct raftsim_budget_args
+{
+    gchar *max_events;
+    gchar *max_memory;
+    gchar *max_wall;
+};
+
+/* Adds the three options to `ctx`'s main group; `a` (zeroed) is borrowed
+ * until the context has parsed. */
+void raftsim_budget_add_options(GOptionContext *ctx,
+                                struct raftsim_budget_args *a);
+
+/* Reads the parsed options into *out (initialised with scn_budget_init's
+ * defaults first) and *wall_us (RAFTSIM_MAX_WALL_US_DEFAULT when not
+ * given); `0` means no limit. False, with a complaint under `command`, when
+ * one is malformed. */
+bool raftsim_budget_parse(const char *command,
+                          const struct raftsim_budget_args *a,
+                          struct scn_budget *out,
+                          int64_t *wall_us);
+
+void raftsim_budget_args_clear(struct raftsim_budget_args *a);
+
+/* A wall-clock deadline for one run, polled through the budget's
+ * interrupt: it asks to stop once the deadline has passed, or as soon as
+ * `watch` (borrowed; NULL: none) has a write error, since the rest of the
+ * run could not be written. */
+struct raftsim_deadline
+{
+    int64_t until_us; /* on raftsim_wall_us(); INT64_MAX: none */
+    FILE *watch;
+    bool passed; /* set when the deadline stopped the run */
+};
+
+/* Starts `d` now for `wall_us` (0: no deadline) and points b's interrupt at
+ * it; `d` is borrowed by `b` until the run ends. */
+void raftsim_deadline_start(struct raftsim_deadline *d,
+                            int64_t wall_us,
+                            struct scn_budget *b);
+
+/* Complains under `command` that the run of `file` stopped at `res`'s
+ * budget, naming the limit and the option that raises it. */
+void raftsim_budget_complain(const char *command,
+                             const char *file,
+                             const struct scn_run_result *res,
+                             const struct scn_budget *b,
+                             const struct raftsim_deadline *d,
+                             int64_t wall_us);
 
 /* Appends `text` (borrowed) to `out` as a JSON string with quotes. */
 void raftsim_json_string(GString *out, const char *text);

@@ -49,7 +49,8 @@ static void usage(FILE *out)
             "`raftsim COMMAND --help` describes a command's options.\n"
             "Exit status: 0 all passed, 1 a check or safety property "
             "failed,\n"
-            "2 invalid input or command line.\n");
+            "2 invalid input or command line, or an output not written,\n"
+            "3 a run exceeded its budget of events, memory or wall time.\n");
 }
 
 int main(int argc, char **argv)

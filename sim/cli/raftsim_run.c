@@ -381,14 +381,18 @@ int raftsim_run_main(int argc, char **argv)
          "Virtual time between frames, e.g. 100ms", "D"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    struct raftsim_budget_args budget_args = {0};
     GOptionContext *ctx = g_option_context_new("FILE - run one scenario");
     g_option_context_set_summary(
         ctx,
         "Runs the scenario FILE and prints what happened: leaders, log,\n"
         "messages, clients, checks, linearizability and the trace hash.\n"
         "Exit status: 0 passed, 1 a check or safety property failed,\n"
-        "2 invalid input or command line.");
+        "2 invalid input or command line, or an output not written,\n"
+        "3 the run exceeded a budget (--max-events, --max-memory,\n"
+        "--max-wall) and was stopped.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_budget_add_options(ctx, &budget_args);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;
@@ -398,6 +402,9 @@ int raftsim_run_main(int argc, char **argv)
     GPtrArray *diags = scn_diags_new();
     struct run_ctx rc = {0};
     uint64_t seed = 0, at_us = 0, every_us = 0;
+    struct scn_budget budget;
+    struct raftsim_deadline deadline = {0};
+    int64_t wall_budget_us = 0;
     viz_options_init(&rc.viz);
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -411,6 +418,8 @@ int raftsim_run_main(int argc, char **argv)
                                     : "exactly one scenario file expected");
         goto out;
     }
+    if (!raftsim_budget_parse("run", &budget_args, &budget, &wall_budget_us))
+        goto out;
     if (quiet && verbose) {
         raftsim_complain("run", "--quiet and --verbose exclude each other");
         goto out;
@@ -518,6 +527,9 @@ int raftsim_run_main(int argc, char **argv)
         o.tick_ctx = &rc;
     }
 
+    o.budget = budget;
+    deadline.watch = trace;
+    raftsim_deadline_start(&deadline, wall_budget_us, &o.budget);
     int64_t wall_start = raftsim_wall_us();
     if (scn_run(sc, &o, &res) != SCN_OK) {
         fprintf(stderr, "%s: error: the engine refused this configuration\n",
@@ -526,7 +538,7 @@ int raftsim_run_main(int argc, char **argv)
     }
     int64_t wall_us = raftsim_wall_us() - wall_start;
     /* The ticks stop at the last multiple of --every: draw the end too. */
-    if (frames_dir && res->end_us % every_us != 0)
+    if (frames_dir && !res->budget_exceeded && res->end_us % every_us != 0)
         on_frame(res->sim, res->end_us, &rc);
     if (trace) {
         if (fclose(trace) != 0) {
@@ -552,16 +564,19 @@ int raftsim_run_main(int argc, char **argv)
     }
 
     bool pictures_ok = true;
-    if (png)
+    /* A run a budget stopped is not drawn: its picture could cost as much
+     * again, and it would show an unfinished run. */
+    bool draw = !res->budget_exceeded;
+    if (draw && png)
         pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
                                       VIZ_FORMAT_PNG, png, quiet);
-    if (svg)
+    if (draw && svg)
         pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
                                       VIZ_FORMAT_SVG, svg, quiet);
-    if (pdf)
+    if (draw && pdf)
         pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
                                       VIZ_FORMAT_PDF, pdf, quiet);
-    if (log_png) {
+    if (draw && log_png) {
         /* A run stopped early (a violation) never reached --at. */
         if (!rc.log.taken)
             log_capture_take(&rc.log, res->sim);
@@ -578,7 +593,7 @@ int raftsim_run_main(int argc, char **argv)
             g_string_free(t, TRUE);
         }
     }
-    if (frames_dir) {
+    if (draw && frames_dir) {
         if (rc.frames_error != VIZ_OK) {
             raftsim_complain("run", "%s: %s", frames_dir,
                              viz_strerror(rc.frames_error));
@@ -595,8 +610,13 @@ int raftsim_run_main(int argc, char **argv)
     fflush(stdout);
     if (!pictures_ok)
         status = RAFTSIM_EXIT_INVALID;
+    else if (res->budget_exceeded)
+        status = RAFTSIM_EXIT_BUDGET;
     else
         status = res->passed ? RAFTSIM_EXIT_OK : RAFTSIM_EXIT_FAILED;
+    if (res->budget_exceeded)
+        raftsim_budget_complain("run", path, res, &o.budget, &deadline,
+                                wall_budget_us);
 
 out:
     if (trace)
@@ -620,5 +640,6 @@ out:
     g_free(frames_dir);
     g_free(every_text);
     g_free(width_text);
+    raftsim_budget_args_clear(&budget_args);
     return status;
 }

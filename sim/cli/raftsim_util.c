@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,159 @@ void raftsim_complain(const char *command, const char *fmt, ...)
 int64_t raftsim_wall_us(void)
 {
     return g_get_monotonic_time();
+}
+
+bool raftsim_parse_size(const char *text, uint64_t *out)
+{
+    static const char *const units = "KMGT";
+    if (!text || !*text)
+        return false;
+    const char *p = text;
+    uint64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10u)
+            return false;
+        v = v * 10u + d;
+    }
+    if (p == text)
+        return false;
+    const char *u = *p ? strchr(units, g_ascii_toupper(*p)) : NULL;
+    if (u) {
+        p++;
+        unsigned shift = 10u * (unsigned)(u - units + 1);
+        if (v > (UINT64_MAX >> shift))
+            return false;
+        v <<= shift;
+        if (*p == 'i')
+            p++;
+    }
+    if (*p == 'B')
+        p++;
+    if (*p)
+        return false;
+    *out = v;
+    return true;
+}
+
+void raftsim_budget_add_options(GOptionContext *ctx,
+                                struct raftsim_budget_args *a)
+{
+    GOptionEntry entries[] = {
+        {"max-events", 0, 0, G_OPTION_ARG_STRING, &a->max_events,
+         "Stop a run after N events, exit 3 (default 100000000; 0: none)", "N"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
+         "Stop a run holding more than SIZE, exit 3 (default 1G; 0: none)",
+         "SIZE"},
+        {"max-wall", 0, 0, G_OPTION_ARG_STRING, &a->max_wall,
+         "Stop a run after D of wall time, exit 3 (default 600s; 0s: none)",
+         "D"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+bool raftsim_budget_parse(const char *command,
+                          const struct raftsim_budget_args *a,
+                          struct scn_budget *out,
+                          int64_t *wall_us)
+{
+    scn_budget_init(out);
+    *wall_us = RAFTSIM_MAX_WALL_US_DEFAULT;
+    if (a->max_events && !raftsim_parse_u64(a->max_events, &out->max_events)) {
+        raftsim_complain(command, "--max-events: not an unsigned integer: %s",
+                         a->max_events);
+        return false;
+    }
+    if (a->max_memory &&
+        !raftsim_parse_size(a->max_memory, &out->max_memory_bytes)) {
+        raftsim_complain(command,
+                         "--max-memory: not a size like 512M or 2G: %s",
+                         a->max_memory);
+        return false;
+    }
+    uint64_t wall = 0;
+    if (a->max_wall) {
+        if (!raftsim_parse_duration(a->max_wall, &wall)) {
+            raftsim_complain(command, "--max-wall: not a duration like 60s: %s",
+                             a->max_wall);
+            return false;
+        }
+        *wall_us = (int64_t)wall;
+    }
+    return true;
+}
+
+void raftsim_budget_args_clear(struct raftsim_budget_args *a)
+{
+    g_free(a->max_events);
+    g_free(a->max_memory);
+    g_free(a->max_wall);
+    memset(a, 0, sizeof(*a));
+}
+
+static bool deadline_interrupt(void *ctx)
+{
+    struct raftsim_deadline *d = ctx;
+    if (d->watch && ferror(d->watch))
+        return true;
+    if (raftsim_wall_us() < d->until_us)
+        return false;
+    d->passed = true;
+    return true;
+}
+
+void raftsim_deadline_start(struct raftsim_deadline *d,
+                            int64_t wall_us,
+                            struct scn_budget *b)
+{
+    int64_t now = raftsim_wall_us();
+    d->until_us =
+        wall_us > 0 && wall_us < INT64_MAX - now ? now + wall_us : INT64_MAX;
+    d->passed = false;
+    b->interrupt = deadline_interrupt;
+    b->interrupt_ctx = d;
+}
+
+void raftsim_budget_complain(const char *command,
+                             const char *file,
+                             const struct scn_run_result *res,
+                             const struct scn_budget *b,
+                             const struct raftsim_deadline *d,
+                             int64_t wall_us)
+{
+    GString *at = g_string_new(NULL);
+    scn_format_time(at, res->end_us);
+    switch (res->budget_exceeded) {
+    case SCN_BUDGET_EVENTS:
+        raftsim_complain(command,
+                         "%s: stopped at %s: the run exceeded its budget of "
+                         "%" PRIu64 " events (raise it with --max-events)",
+                         file, at->str, b->max_events);
+        break;
+    case SCN_BUDGET_MEMORY:
+        raftsim_complain(command,
+                         "%s: stopped at %s after %" PRIu64
+                         " events: the run held about %" PRIu64
+                         " bytes, over its memory budget of %" PRIu64
+                         " bytes (raise it with --max-memory)",
+                         file, at->str, res->events, res->memory_bytes,
+                         b->max_memory_bytes);
+        break;
+    case SCN_BUDGET_INTERRUPTED:
+        if (d && d->passed) {
+            GString *wall = g_string_new(NULL);
+            scn_format_time(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+            raftsim_complain(command,
+                             "%s: stopped at %s after %" PRIu64
+                             " events: the run exceeded its wall-time budget "
+                             "of %s (raise it with --max-wall)",
+                             file, at->str, res->events, wall->str);
+            g_string_free(wall, TRUE);
+        }
+        break;
+    case SCN_BUDGET_NONE:
+        break;
+    }
+    g_string_free(at, TRUE);
 }
