@@ -9,7 +9,10 @@
  * followed at once unless that node already refused this request at a later
  * term, or at the redirect's term while naming another leader: one term has
  * at most one leader, so a request never bounces between two nodes without a
- * term passing. Idle pool clients are reused
+ * term passing. A node tried earlier without an answer is followed only when
+ * a redirect names it at a higher term than the client knew of, so a node
+ * that is down costs at most one client timeout per term. Idle pool clients
+ * are reused
  * last-in first-out, so the pool's behaviour is a function of the run only.
  */
 #include <string.h>
@@ -88,6 +91,19 @@ static bool worth_trying(const struct sim_client *c, uint32_t node)
     uint64_t refused = c->refused[node];
     return node == c->leader && refused != 0 &&
            refused <= 2 * c->leader_term + 1;
+}
+
+/* Whether a redirect that just named node as the leader (c->leader_term
+ * its term) is news: a term higher than any the client knew a leader in for
+ * this request (known_term), where node has not refused the request at that
+ * term or later. Such a redirect is followed whatever was tried before: a
+ * node that got no answer earlier may have been down then and lead now. */
+static bool newly_named(const struct sim_client *c,
+                        uint32_t node,
+                        uint64_t known_term)
+{
+    return c->leader_term > known_term &&
+           c->refused[node] <= 2 * c->leader_term + 1;
 }
 
 static void arm_timeout(struct sim *s, struct sim_client *c)
@@ -446,9 +462,11 @@ void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
         } else {
             c->refused[cm->node] = 2 * cm->term + (cm->leader_hint ? 2 : 1);
             if (cm->leader_hint) {
+                uint64_t known_term = c->leader_term;
                 c->leader = cm->leader_hint;
                 c->leader_term = cm->term;
-                if (worth_trying(c, cm->leader_hint))
+                if (worth_trying(c, cm->leader_hint) ||
+                    newly_named(c, cm->leader_hint, known_term))
                     send_to(s, c, cm->leader_hint);
             }
         }

@@ -484,6 +484,37 @@ Test(sim_cluster, a_client_retries_at_another_node_after_its_timeout)
     sim_free(s);
 }
 
+/* The client's leader crashes under its request, restarts and wins a
+ * higher term. The node the client retries at names it as leader: the client
+ * follows that redirect at once, although its first attempt there went
+ * unanswered, instead of walking every other node at one timeout each. */
+Test(sim_cluster, a_redirect_to_a_leader_of_a_higher_term_is_followed_even_if_tried)
+{
+    struct sim *s = cluster(3, 12, true);
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 100000), SIM_OK);
+    cr_assert_eq(sim_current_leader(s), 1);
+    uint64_t warm;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "a", "1", 1, &warm), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 150000), SIM_OK);
+    cr_assert(sim_request_completed(s, warm));
+    /* The client believes in n1; n1 is down when the request arrives. */
+    cr_assert_eq(sim_crash(s, 1), SIM_OK);
+    uint64_t h;
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "b", "2", 0, &h), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 170000), SIM_OK);
+    cr_assert_eq(sim_restart(s, 1), SIM_OK);
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 250000), SIM_OK);
+    cr_assert_eq(sim_current_leader(s), 1);
+    cr_assert_eq(sim_term(s, 1), 2);
+    /* The timeout at 650 ms sends to n2 or n3, whose redirect names n1 in
+     * term 2; n1 then answers within a few message delays. */
+    cr_assert_eq(sim_run_until(s, 700000), SIM_OK);
+    cr_assert(sim_request_completed(s, h), "the redirect to n1 was ignored");
+    sim_free(s);
+}
+
 Test(sim_cluster, retried_requests_take_effect_once)
 {
     struct sim_config c;
