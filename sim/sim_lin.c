@@ -12,6 +12,15 @@
  * memoization); a node that used a superset of another's never-completed
  * writes adds nothing and is skipped too.
  *
+ * Order in time: an operation follows every operation that completed before
+ * it started, or at the instant it started (a closed-loop client starts its
+ * next request in the microsecond the previous one completes). Two
+ * operations that both begin and end at one instant cannot each follow the
+ * other, so those are left concurrent. A client's own operations are
+ * ordered by the client: before the search, an operation that a client
+ * invoked before its previous one completed is treated as invoked at that
+ * completion (see client_ordered_copy()).
+ *
  * Invariant of the search: at a node with event index e, every completed
  * operation whose return precedes e is linearized; `open` lists exactly the
  * operations whose call precedes e and whose return (or, for one that never
@@ -78,8 +87,6 @@ struct lin_op
     uint32_t end_ev;  /* the return or expiry event */
 };
 
-/* At equal times calls come first, then returns, then expiries: touching
- * windows overlap, which only ever admits more orders. */
 enum lin_event_kind { EV_CALL, EV_RETURN, EV_EXPIRE };
 
 struct lin_event
@@ -87,6 +94,7 @@ struct lin_event
     uint32_t op; /* index into the key's operations */
     enum lin_event_kind kind;
     uint64_t time_us; /* for sorting only */
+    int rank;         /* for sorting only: event_rank() */
 };
 
 /* The operations of one key sorted by (invoke time, id); state 0 is "key
@@ -106,13 +114,50 @@ static uint64_t op_return_us(const struct sim_op *o)
     return o->complete_us > o->invoke_us ? o->complete_us : o->invoke_us;
 }
 
+/* A completed operation that begins and ends at the same microsecond. */
+static bool takes_no_time(const struct sim_op *o)
+{
+    return o->completed && op_return_us(o) == o->invoke_us;
+}
+
+/* Whether a precedes b in real time: a completed before b was invoked, or
+ * at that instant unless both take no time (see the file comment). The
+ * event order below encodes exactly this relation. */
+static bool precedes(const struct sim_op *a, const struct sim_op *b)
+{
+    if (!a->completed)
+        return false;
+    uint64_t end = op_return_us(a);
+    if (end != b->invoke_us)
+        return end < b->invoke_us;
+    return !(takes_no_time(a) && takes_no_time(b));
+}
+
+/* At equal times: the returns of operations that took time, then the calls
+ * and then the returns of those that took none, then expiries, then the
+ * other calls. So an operation that starts when another ends follows it,
+ * and operations that take no time at one instant overlap one another. */
+static int event_rank(const struct lin_event *e, const struct sim_op *o)
+{
+    bool instant = takes_no_time(o);
+    switch (e->kind) {
+    case EV_RETURN:
+        return instant ? 2 : 0;
+    case EV_CALL:
+        return instant ? 1 : 4;
+    case EV_EXPIRE:
+        return 3;
+    }
+    return 4;
+}
+
 static gint compare_events(const void *a, const void *b)
 {
     const struct lin_event *x = a, *y = b;
     if (x->time_us != y->time_us)
         return x->time_us < y->time_us ? -1 : 1;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     return (x->op > y->op) - (x->op < y->op);
 }
 
@@ -147,7 +192,8 @@ static void add_events(struct lin_key *k, const uint64_t *last_read_us)
             continue;
         }
         uint64_t deadline = last_read_us[l->value];
-        if (deadline == UINT64_MAX || deadline < o->invoke_us)
+        /* A read that ended when the write began precedes it. */
+        if (deadline == UINT64_MAX || deadline <= o->invoke_us)
             continue;
         k->events[k->n_events++] = (struct lin_event){
             .op = i, .kind = EV_CALL, .time_us = o->invoke_us};
@@ -201,6 +247,9 @@ static void lin_key_init(struct lin_key *k,
     }
     add_events(k, last_read_us);
     g_free(last_read_us);
+    for (uint32_t e = 0; e < k->n_events; e++)
+        k->events[e].rank =
+            event_rank(&k->events[e], src[k->events[e].op]);
     if (k->n_events > 0)
         qsort(k->events, k->n_events, sizeof *k->events, compare_events);
     for (uint32_t e = 0; e < k->n_events; e++) {
@@ -1500,7 +1549,7 @@ static bool explain_read(GString *out,
             continue;
         if (first_source == NULL)
             first_source = w;
-        if (w->invoke_us <= op_return_us(r))
+        if (!precedes(r, w))
             early_source = true;
     }
     if (r->found && first_source == NULL) {
@@ -1527,16 +1576,15 @@ static bool explain_read(GString *out,
     const struct sim_op *best = NULL;
     for (guint i = 0; i < ops->len; i++) {
         const struct sim_op *w2 = g_ptr_array_index(ops, i);
-        if (!is_write(w2) || read_sees(r, w2) || !w2->completed ||
-            op_return_us(w2) >= r->invoke_us)
+        if (!is_write(w2) || read_sees(r, w2) || !precedes(w2, r))
             continue;
         bool overwrites_all = true;
         for (guint j = 0; j < ops->len && overwrites_all; j++) {
             const struct sim_op *w = g_ptr_array_index(ops, j);
             if (!is_write(w) || !read_sees(r, w))
                 continue;
-            bool before = w->completed && op_return_us(w) < w2->invoke_us;
-            bool after = w->invoke_us > op_return_us(r);
+            bool before = precedes(w, w2);
+            bool after = precedes(r, w);
             overwrites_all = before || after;
         }
         if (overwrites_all &&
@@ -1689,6 +1737,36 @@ static void report_unknown(struct sim_lin_report *report,
         max_states, k->n, max_overlap(k));
 }
 
+/* Copies of h's operations (sharing their strings) in which no operation of
+ * a client is invoked before an earlier completed operation of the same
+ * client returned: a client issues its requests one after another, so its
+ * own order is real-time order even where the record says otherwise. Such
+ * an operation is moved to start at that return, so it follows it. */
+static struct sim_op *client_ordered_copy(const struct sim_history *h)
+{
+    size_t n = sim_history_len(h);
+    struct sim_op *ops = g_new(struct sim_op, n > 0 ? n : 1);
+    /* client -> the latest return among its completed operations so far */
+    GHashTable *last_end = g_hash_table_new(g_int64_hash, g_int64_equal);
+    for (size_t i = 0; i < n; i++) {
+        struct sim_op *o = &ops[i];
+        *o = *sim_history_op(h, i);
+        gpointer latest = g_hash_table_lookup(last_end, &o->client);
+        if (latest != NULL) {
+            uint64_t end = op_return_us(&ops[GPOINTER_TO_SIZE(latest) - 1]);
+            if (end > o->invoke_us)
+                o->invoke_us = end;
+        }
+        if (o->completed &&
+            (latest == NULL ||
+             op_return_us(o) >
+                 op_return_us(&ops[GPOINTER_TO_SIZE(latest) - 1])))
+            g_hash_table_insert(last_end, &o->client, GSIZE_TO_POINTER(i + 1));
+    }
+    g_hash_table_destroy(last_end);
+    return ops;
+}
+
 enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
                                    uint64_t max_states,
                                    struct sim_lin_report *report)
@@ -1715,8 +1793,9 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
     GHashTable *by_key = g_hash_table_new_full(
         g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     size_t n = sim_history_len(h);
+    struct sim_op *ops = client_ordered_copy(h);
     for (size_t i = 0; i < n; i++) {
-        const struct sim_op *o = sim_history_op(h, i);
+        const struct sim_op *o = &ops[i];
         if (o->op == SIM_KV_GET && !o->completed)
             continue;
         GPtrArray *list = g_hash_table_lookup(by_key, o->key);
@@ -1766,6 +1845,7 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
                                n, keys->len);
     g_ptr_array_free(keys, TRUE);
     g_hash_table_destroy(by_key);
+    g_free(ops);
 
     enum sim_lin_verdict verdict = rep->verdict;
     sim_lin_report_clear(&local);

@@ -241,13 +241,59 @@ Test(lin_accepts, pending_get_constrains_nothing)
     sim_history_free(h);
 }
 
-Test(lin_accepts, touching_windows_count_as_concurrent)
+Test(lin_rejects, an_operation_that_starts_when_another_completes_follows_it)
 {
-    /* The read starts at the very instant the write completes; the
-     * checker does not order them, so the old state may be read. */
+    /* The read starts at the very instant the write completes: it follows
+     * the write, so it cannot see the state from before it. */
     struct sim_history *h = sim_history_new();
     set_op(h, 1, "x", "1", 0, 20);
     get_op(h, 2, "x", NULL, 20, 30);
+    cr_assert_eq(check(h, 0), SIM_LIN_VIOLATION);
+    sim_history_free(h);
+}
+
+Test(lin_rejects, a_clients_next_operation_follows_its_previous_one)
+{
+    /* A closed-loop client issues its read in the microsecond its write
+     * completes: [0, 100 us] then [100, 200 us]. */
+    struct sim_history *h = sim_history_new();
+    uint64_t w = sim_history_invoke(h, 7, SIM_KV_SET, "x", "1", 0);
+    sim_history_complete(h, w, 100, false, NULL);
+    uint64_t r = sim_history_invoke(h, 7, SIM_KV_GET, "x", NULL, 100);
+    sim_history_complete(h, r, 200, false, NULL);
+    for (int search = 0; search < 3; search++)
+        cr_assert_eq(sim_lin_check_with(h, 0, (enum sim_lin_search)search,
+                                        NULL),
+                     SIM_LIN_VIOLATION, "search %d", search);
+    sim_history_free(h);
+}
+
+Test(lin_rejects, a_clients_operations_are_ordered_even_when_windows_overlap)
+{
+    /* One client's read recorded as invoked before its own write returned:
+     * the client issued it second, so it follows the write. The same
+     * windows from two clients are concurrent. */
+    struct sim_history *h = sim_history_new();
+    set_op(h, 1, "x", "1", 0, 100);
+    get_op(h, 1, "x", NULL, 50, 200);
+    cr_assert_eq(check(h, 0), SIM_LIN_VIOLATION);
+    sim_history_free(h);
+    h = sim_history_new();
+    set_op(h, 1, "x", "1", 0, 100);
+    get_op(h, 2, "x", NULL, 50, 200);
+    cr_assert_eq(check(h, 0), SIM_LIN_OK);
+    sim_history_free(h);
+}
+
+Test(lin_accepts, operations_that_take_no_time_at_one_instant_are_concurrent)
+{
+    /* Two clients' operations that both begin and end at 20 ms cannot both
+     * follow each other: the checker leaves them unordered, and a read
+     * starting then follows only a write that took time. */
+    struct sim_history *h = sim_history_new();
+    get_op(h, 1, "x", NULL, 20, 20);
+    set_op(h, 2, "x", "1", 20, 20);
+    get_op(h, 3, "x", "1", 20, 30);
     cr_assert_eq(check(h, 0), SIM_LIN_OK);
     sim_history_free(h);
 }
@@ -450,9 +496,10 @@ Test(lin_bound, violation_on_one_key_outranks_unknown_on_another)
 {
     struct sim_history *h = sim_history_new();
     add_pathological(h, "a", 24);
-    set_op(h, 1, "b", "1", 0, 10);
-    set_op(h, 2, "b", "2", 20, 30);
-    uint64_t stale = get_op(h, 3, "b", "1", 40, 50);
+    /* Clients of their own: clients 1..24 are busy on a until 1 s. */
+    set_op(h, 101, "b", "1", 0, 10);
+    set_op(h, 102, "b", "2", 20, 30);
+    uint64_t stale = get_op(h, 103, "b", "1", 40, 50);
     struct sim_lin_report r;
     cr_assert_eq(sim_lin_check(h, 5000, &r), SIM_LIN_VIOLATION);
     cr_assert_str_eq(r.key, "b");
@@ -491,8 +538,24 @@ static uint64_t ret_us(const struct sim_op *o)
     return o->complete_us;
 }
 
-/* Tries every order: an op may go next when every completed op that
- * returned strictly before its invocation is already placed. */
+static bool instant(const struct sim_op *o)
+{
+    return o->completed && ret_us(o) == o->invoke_us;
+}
+
+/* Real-time order: a completed op precedes an op invoked after it returned,
+ * or at that instant unless both take no time. */
+static bool brute_precedes(const struct sim_op *a, const struct sim_op *b)
+{
+    if (!a->completed)
+        return false;
+    if (ret_us(a) != b->invoke_us)
+        return ret_us(a) < b->invoke_us;
+    return !(instant(a) && instant(b));
+}
+
+/* Tries every order: an op may go next when every op that precedes it is
+ * already placed. */
 static bool brute_search(struct brute *b, const char *state)
 {
     bool all_done = true;
@@ -507,8 +570,7 @@ static bool brute_search(struct brute *b, const char *state)
             continue;
         bool ready = true;
         for (int j = 0; j < b->n && ready; j++)
-            if (!b->used[j] && j != i && b->ops[j]->completed &&
-                ret_us(b->ops[j]) < p->invoke_us)
+            if (!b->used[j] && j != i && brute_precedes(b->ops[j], p))
                 ready = false;
         if (!ready)
             continue;
@@ -549,7 +611,8 @@ static bool brute_linearizable(const struct sim_history *h,
 }
 
 /* The shape of small random histories on one key: at most 8 operations
- * (the brute force's limit), kinds in tenths, pending ones in eighths. */
+ * (the brute force's limit), kinds in tenths, pending ones in eighths; each
+ * from its own client, so that only real time orders them. */
 struct shape
 {
     int max_ops;
@@ -574,13 +637,14 @@ static struct sim_history *shaped_history(uint64_t *seed,
         uint64_t to = from + below(seed, sh->length);
         bool pending = below(seed, 8) < (uint64_t)sh->pending;
         const char *value = values[below(seed, (uint64_t)sh->values)];
+        uint64_t client = (uint64_t)i + 1;
         uint64_t id;
         if (kind < (uint64_t)sh->sets)
-            id = sim_history_invoke(h, 1, SIM_KV_SET, "x", value, from);
+            id = sim_history_invoke(h, client, SIM_KV_SET, "x", value, from);
         else if (kind < (uint64_t)(sh->sets + sh->deletes))
-            id = sim_history_invoke(h, 1, SIM_KV_DELETE, "x", NULL, from);
+            id = sim_history_invoke(h, client, SIM_KV_DELETE, "x", NULL, from);
         else
-            id = sim_history_invoke(h, 1, SIM_KV_GET, "x", NULL, from);
+            id = sim_history_invoke(h, client, SIM_KV_GET, "x", NULL, from);
         if (pending)
             continue;
         bool found = below(seed, 4) != 0;
