@@ -165,19 +165,40 @@ static bool config_valid(const struct raft_config *c)
 }
 
 /* Durable state is valid when the snapshot is named by a nonzero (index,
- * term) or absent, and the entries' terms are nonzero, never decrease, start
- * at or above the snapshot's term and do not exceed the current term. */
+ * term) or absent, and the entries' terms are nonzero, never decrease and
+ * start at or above the snapshot's term. The log may name a term above the
+ * durable current term: a host that writes the term record and the log
+ * separately can lose the first and keep the second (load_state()). */
 static bool state_valid(const struct raft_durable_state *s)
 {
     const struct raft_snapshot *snap = &s->snapshot;
     if ((snap->last_index == 0) != (snap->last_term == 0) ||
-        snap->last_term > s->term || (snap->len > 0 && snap->data == NULL)) {
+        (snap->len > 0 && snap->data == NULL)) {
         return false;
     }
     if (s->n_entries > UINT64_MAX - snap->last_index) {
         return false;
     }
-    return entry_run_valid(s->entries, s->n_entries, snap->last_term, s->term);
+    return entry_run_valid(s->entries, s->n_entries, snap->last_term,
+                           UINT64_MAX);
+}
+
+/* The term a restarted node resumes in. Figure 2: currentTerm is the latest
+ * term the server has seen, and an entry (or a snapshot) of term T reaches
+ * a log only from a leader of T, after the node adopted T ("Rules for all
+ * servers"). So a log whose last term exceeds the durable term means the
+ * term record of T was lost while the log write survived: the node resumes
+ * in T with no vote. That is safe: every message of the node sent in T left
+ * only once all its earlier writes, the term record of T among them, were
+ * durable (raft.h, step 2), so no vote in T ever left it. */
+static uint64_t resume_term(const struct raft_durable_state *s, bool *raised)
+{
+    uint64_t term = s->snapshot.last_term;
+    if (s->n_entries > 0) {
+        term = s->entries[s->n_entries - 1].term;
+    }
+    *raised = term > s->term;
+    return *raised ? term : s->term;
 }
 
 static void *copy_bytes(const void *data, size_t len, bool *ok)
@@ -198,8 +219,9 @@ static void *copy_bytes(const void *data, size_t len, bool *ok)
 static int load_state(struct raft *r, const struct raft_durable_state *s)
 {
     bool ok;
-    r->term = s->term;
-    r->vote = s->vote;
+    bool raised;
+    r->term = resume_term(s, &raised);
+    r->vote = raised ? 0 : s->vote;
     if (s->snapshot.last_index > 0) {
         void *data = copy_bytes(s->snapshot.data, s->snapshot.len, &ok);
         if (!ok) {

@@ -49,6 +49,12 @@ static bool valid_prob(double p)
     return p >= 0.0 && p <= 1.0;
 }
 
+static bool disk_latency_valid(const struct sim_disk_latency *l)
+{
+    return l->write_us_min <= l->write_us_max &&
+           l->sync_us_min <= l->sync_us_max;
+}
+
 const char *sim_config_check(const struct sim_config *c)
 {
     if (c->n_nodes < 1 || c->n_nodes > SIM_MAX_NODES)
@@ -68,6 +74,11 @@ const char *sim_config_check(const struct sim_config *c)
     if (c->workload_value_len == 1 ||
         c->workload_value_len > SIM_WORKLOAD_VALUE_MAX)
         return "workload values are 2 to 64 bytes long (0: unpadded)";
+    if (c->disk) {
+        for (uint32_t i = 0; i < c->n_nodes; i++)
+            if (!disk_latency_valid(&c->disk[i]))
+                return "a disk latency needs min <= max";
+    }
     if (c->init) {
         for (uint32_t i = 0; i < c->n_nodes; i++) {
             const struct sim_init_state *in = &c->init[i];
@@ -224,6 +235,7 @@ struct sim *sim_new(const struct sim_config *config)
     struct sim *s = g_new0(struct sim, 1);
     s->cfg = *config;
     s->cfg.init = NULL; /* borrowed only until sim_new() returns */
+    s->cfg.disk = NULL;
     s->n = config->n_nodes;
     sim_queue_init(&s->q);
     struct sim_net_params np = {
@@ -265,6 +277,8 @@ struct sim *sim_new(const struct sim_config *config)
     s->nodes = g_new0(struct sim_node, s->n + 1);
     for (uint32_t id = 1; id <= s->n; id++) {
         sim_node_setup(s, &s->nodes[id], id);
+        if (config->disk)
+            s->nodes[id].disk_latency = config->disk[id - 1];
         if (config->init && config->init[id - 1].set)
             write_init(s, &s->nodes[id], &config->init[id - 1]);
     }
@@ -460,11 +474,40 @@ static bool valid_node(const struct sim *s, uint32_t node)
 
 int sim_crash(struct sim *s, uint32_t node)
 {
+    return sim_crash_keeping(s, node, 0, 0);
+}
+
+int sim_crash_keeping(struct sim *s,
+                      uint32_t node,
+                      uint64_t keep_log,
+                      uint64_t keep_term)
+{
     if (!valid_node(s, node))
         return SIM_EINVAL;
     if (!s->nodes[node].alive)
         return SIM_ENOTALIVE;
-    sim_node_crash(s, &s->nodes[node]);
+    sim_node_crash(s, &s->nodes[node], keep_log, keep_term);
+    return SIM_OK;
+}
+
+int sim_set_disk_latency(struct sim *s,
+                         uint32_t node,
+                         const struct sim_disk_latency *lat)
+{
+    if (!valid_node(s, node) || !disk_latency_valid(lat))
+        return SIM_EINVAL;
+    s->nodes[node].disk_latency = *lat;
+    struct sim_trace_event e = {0};
+    char text[SIM_TRACE_TEXT_MAX];
+    g_snprintf(text, sizeof(text),
+               "write %" G_GUINT64_FORMAT "us..%" G_GUINT64_FORMAT
+               "us sync %" G_GUINT64_FORMAT "us..%" G_GUINT64_FORMAT "us",
+               lat->write_us_min, lat->write_us_max, lat->sync_us_min,
+               lat->sync_us_max);
+    e.kind = SIM_TRACE_DISK;
+    e.node = node;
+    e.text = text;
+    sim_emit(s, &e);
     return SIM_OK;
 }
 

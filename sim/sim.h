@@ -52,6 +52,17 @@ enum sim_stream {
     SIM_STREAM_COUNT
 };
 
+/* One node's disk timing: an update's writes become durable a write time
+ * drawn uniformly from [write_us_min, write_us_max] plus a sync time drawn
+ * from [sync_us_min, sync_us_max] after the update, from the node's own disk
+ * stream (one draw per range whose min < max, none otherwise), and never
+ * before the node's previous batch: completions keep submission order. */
+struct sim_disk_latency
+{
+    uint64_t write_us_min, write_us_max;
+    uint64_t sync_us_min, sync_us_max;
+};
+
 /* Optional initial durable state of one node (scenario `init`). The log's
  * entry i (1-based) gets term log_terms[i-1] and command `set eI I` with
  * client 0. */
@@ -96,6 +107,9 @@ struct sim_config
      * completing in FIFO order. */
     uint64_t disk_write_us; /* 100 us */
     uint64_t disk_sync_us;  /* 900 us */
+    /* Per node, indexed by id - 1, replacing the two constants above;
+     * NULL: every node uses them. Borrowed until sim_new() returns. */
+    const struct sim_disk_latency *disk;
 
     /* Per node, indexed by id - 1; NULL: all fresh. Borrowed until
      * sim_new() returns. */
@@ -174,6 +188,23 @@ size_t sim_events_pending(const struct sim *s);
 /* The node stops: core, kv and unsynced writes are gone; messages to it are
  * lost. */
 int sim_crash(struct sim *s, uint32_t node);
+/* keep_log / keep_term for sim_crash_keeping(): draw the count. */
+#define SIM_KEEP_DRAWN UINT64_MAX
+/* A crash that keeps part of the unsynced writes: the oldest keep_log
+ * pending writes of the node's log and the oldest keep_term of its term
+ * record (term and vote) become durable, the rest are lost (sim_disk.h: two
+ * files). SIM_KEEP_DRAWN draws that file's count uniformly in [0, pending]
+ * from the node's disk stream. The CRASH trace event says what was kept.
+ * sim_crash() is sim_crash_keeping(s, node, 0, 0). */
+int sim_crash_keeping(struct sim *s,
+                      uint32_t node,
+                      uint64_t keep_log,
+                      uint64_t keep_term);
+/* The node's disk timing from now on (batches already submitted keep
+ * theirs). SIM_EINVAL for a bad id or a min above its max. */
+int sim_set_disk_latency(struct sim *s,
+                         uint32_t node,
+                         const struct sim_disk_latency *lat);
 /* A crashed node starts again as a follower from its durable state. */
 int sim_restart(struct sim *s, uint32_t node);
 /* The node processes nothing for duration_us; messages to it wait and are

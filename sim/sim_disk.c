@@ -226,12 +226,17 @@ static void set_snapshot(struct sim_disk *d, struct sim_disk_batch *b)
     d->snap_term = b->snap_term;
 }
 
-static void apply_batch(struct sim_disk *d, struct sim_disk_batch *b)
+static void apply_hard(struct sim_disk *d, const struct sim_disk_batch *b)
 {
     if (b->hard) {
         d->term = b->term;
         d->vote = b->vote;
     }
+}
+
+/* The log file's part of a batch: snapshot, truncation, entries. */
+static void apply_log(struct sim_disk *d, struct sim_disk_batch *b)
+{
     if (b->install) {
         /* §7: keep the entries after the snapshot if the log holds its last
          * entry with the same term; otherwise the log is discarded. */
@@ -289,8 +294,50 @@ struct sim_disk_batch *sim_disk_complete(struct sim_disk *d)
     struct sim_disk_batch *b = d->pending[d->p_head];
     d->p_head = (d->p_head + 1) % d->p_cap;
     d->p_len--;
-    apply_batch(d, b);
+    apply_hard(d, b);
+    apply_log(d, b);
     return b;
+}
+
+void sim_disk_pending_writes(const struct sim_disk *d,
+                             uint64_t *log,
+                             uint64_t *term)
+{
+    *log = 0;
+    *term = 0;
+    for (size_t i = 0; i < d->p_len; i++) {
+        const struct sim_disk_batch *b = d->pending[(d->p_head + i) % d->p_cap];
+        *log += sim_disk_batch_writes_log(b);
+        *term += sim_disk_batch_writes_term(b);
+    }
+}
+
+void sim_disk_crash_keeping(struct sim_disk *d,
+                            uint64_t keep_log,
+                            uint64_t keep_term,
+                            uint64_t *kept_log,
+                            uint64_t *kept_term)
+{
+    uint64_t nl = 0, nt = 0;
+    /* Each file keeps a prefix of its own writes; the two files are
+     * independent, so applying the kept parts in batch order gives the
+     * image each file would hold. */
+    for (size_t i = 0; i < d->p_len; i++) {
+        struct sim_disk_batch *b = d->pending[(d->p_head + i) % d->p_cap];
+        if (sim_disk_batch_writes_term(b) && nt < keep_term) {
+            apply_hard(d, b);
+            nt++;
+        }
+        if (sim_disk_batch_writes_log(b) && nl < keep_log) {
+            apply_log(d, b);
+            nl++;
+        }
+    }
+    if (kept_log)
+        *kept_log = nl;
+    if (kept_term)
+        *kept_term = nt;
+    sim_disk_crash(d);
 }
 
 void sim_disk_crash(struct sim_disk *d)

@@ -4,10 +4,16 @@
  * snapshot) and a FIFO of pending write batches, one per raft_update that
  * wrote something. A batch becomes durable at its completion time; batches
  * complete in submission order, and completing one applies it to the image.
- * A crash discards every pending batch: exactly the unsynced writes are lost.
- * A batch whose entries would leave a gap after the durable log's last
- * entry fails an engine assertion naming the node and the indices.
- * Memory is bounded by the log after the last snapshot plus pending batches.
+ *
+ * The host keeps two files: the term record (term and vote) and the log
+ * (snapshot and entries). A batch holds up to two writes, one per file. A
+ * crash keeps a prefix of each file's pending writes and loses the rest
+ * (sim_disk_crash_keeping()): by default nothing survives, but any suffix
+ * of either file may be lost, so the term record and the log can disagree
+ * (a log entry of a term the term record never reached). A batch whose
+ * entries would leave a gap after the durable log's last entry fails an
+ * engine assertion naming the node and the indices. Memory is bounded by
+ * the log after the last snapshot plus pending batches.
  */
 #ifndef SIM_DISK_H
 #define SIM_DISK_H
@@ -139,6 +145,32 @@ struct sim_disk_batch *sim_disk_complete(struct sim_disk *d);
 
 /* Discards every pending batch and its held messages. */
 void sim_disk_crash(struct sim_disk *d);
+
+/* The writes a batch holds. */
+static inline bool sim_disk_batch_writes_term(const struct sim_disk_batch *b)
+{
+    return b->hard;
+}
+static inline bool sim_disk_batch_writes_log(const struct sim_disk_batch *b)
+{
+    return b->install || b->compact || b->truncate_from || b->n_entries;
+}
+
+/* Pending writes per file: *log to the log, *term to the term record. */
+void sim_disk_pending_writes(const struct sim_disk *d,
+                             uint64_t *log,
+                             uint64_t *term);
+
+/* A crash that keeps, oldest first, the first keep_log pending log writes
+ * and the first keep_term pending term-record writes (more than pending:
+ * all of them); they become durable in submission order, the rest are lost
+ * with every held message. *kept_log and *kept_term (may be NULL) receive
+ * how many were kept. */
+void sim_disk_crash_keeping(struct sim_disk *d,
+                            uint64_t keep_log,
+                            uint64_t keep_term,
+                            uint64_t *kept_log,
+                            uint64_t *kept_term);
 
 /* The durable image as raft_create() wants it. Entries are written into
  * *entries_buf (a new array the caller g_free()s; data borrowed from the

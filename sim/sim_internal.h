@@ -35,6 +35,10 @@ enum sim_event_kind {
 
 /* Numbers of the per-node timer streams: SIM_STREAM_NODE_BASE + node id. */
 #define SIM_STREAM_NODE_BASE 16
+/* Numbers of the per-node disk streams (latency draws, drawn crash losses):
+ * SIM_STREAM_DISK_BASE + node id, so one node's disk draws never move
+ * another's or any other stream. */
+#define SIM_STREAM_DISK_BASE 1024
 
 struct sim_scheduled
 {
@@ -64,6 +68,8 @@ struct sim_node
     struct sim_kv *kv; /* NULL when crashed */
     struct sim_disk disk;
     struct sim_rng timer_rng; /* seeds the core at every create */
+    struct sim_rng disk_rng;  /* this node's disk draws only */
+    struct sim_disk_latency disk_latency;
 
     /* Clock: local = local_base + (now - global_base) * rate_ppm / 1e6. */
     uint64_t rate_ppm;
@@ -214,7 +220,11 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id);
 void sim_node_teardown(struct sim *s, struct sim_node *nd);
 /* Builds the core and kv from the disk's durable state. */
 int sim_node_start(struct sim *s, struct sim_node *nd, bool restart);
-void sim_node_crash(struct sim *s, struct sim_node *nd);
+/* keep_log, keep_term: as sim_crash_keeping(). */
+void sim_node_crash(struct sim *s,
+                    struct sim_node *nd,
+                    uint64_t keep_log,
+                    uint64_t keep_term);
 uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd);
 void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
 void sim_node_on_timer(struct sim *s, const struct sim_event *ev);

@@ -79,6 +79,13 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
     nd->id = id;
     sim_disk_init(&nd->disk, id);
     sim_rng_seed(&nd->timer_rng, s->cfg.seed, SIM_STREAM_NODE_BASE + id);
+    sim_rng_seed(&nd->disk_rng, s->cfg.seed, SIM_STREAM_DISK_BASE + id);
+    nd->disk_latency = (struct sim_disk_latency){
+        .write_us_min = s->cfg.disk_write_us,
+        .write_us_max = s->cfg.disk_write_us,
+        .sync_us_min = s->cfg.disk_sync_us,
+        .sync_us_max = s->cfg.disk_sync_us,
+    };
     nd->rate_ppm = PPM;
     nd->timer_at_us = UINT64_MAX;
     nd->deadline_us = UINT64_MAX;
@@ -298,6 +305,24 @@ static void send_msg(struct sim *s, struct sim_msg *msg)
              msg);
 }
 
+/* ---- disk ---------------------------------------------------------------- */
+
+/* Queues b (transferred) on the node's disk with a write and a sync time
+ * drawn from its own disk stream (no draw for a constant), and schedules
+ * its completion. Returns the batch id. */
+static uint64_t submit_batch(struct sim *s,
+                             struct sim_node *nd,
+                             struct sim_disk_batch *b)
+{
+    const struct sim_disk_latency *l = &nd->disk_latency;
+    uint64_t latency =
+        sim_rng_range(&nd->disk_rng, l->write_us_min, l->write_us_max) +
+        sim_rng_range(&nd->disk_rng, l->sync_us_min, l->sync_us_max);
+    uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us, latency);
+    sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+    return id;
+}
+
 /* ---- processing updates ------------------------------------------------- */
 
 static void process_update(struct sim *s,
@@ -448,9 +473,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     struct sim_disk_batch *b = sim_disk_batch_new();
     sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
                                 s->scratch->len);
-    uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us,
-                                  s->cfg.disk_write_us + s->cfg.disk_sync_us);
-    sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+    submit_batch(s, nd, b);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_SNAPSHOT;
     e.node = nd->id;
@@ -485,10 +508,7 @@ static void process_update(struct sim *s,
         else if (u->snapshot && u->entries_index)
             /* The core dropped the log after the snapshot as well. */
             sim_disk_batch_set_truncate(b, u->entries_index);
-        uint64_t id =
-            sim_disk_submit(&nd->disk, b, s->now_us,
-                            s->cfg.disk_write_us + s->cfg.disk_sync_us);
-        sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+        uint64_t id = submit_batch(s, nd, b);
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_PERSIST;
         e.node = nd->id;
@@ -655,13 +675,30 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     return SIM_OK;
 }
 
-void sim_node_crash(struct sim *s, struct sim_node *nd)
+/* SIM_KEEP_DRAWN: uniform in [0, pending] from the node's disk stream. */
+static uint64_t keep_count(struct sim_node *nd, uint64_t keep, uint64_t pending)
 {
+    if (keep != SIM_KEEP_DRAWN)
+        return keep;
+    return sim_rng_below(&nd->disk_rng, pending + 1);
+}
+
+void sim_node_crash(struct sim *s,
+                    struct sim_node *nd,
+                    uint64_t keep_log,
+                    uint64_t keep_term)
+{
+    uint64_t pending_log, pending_term;
+    sim_disk_pending_writes(&nd->disk, &pending_log, &pending_term);
+    keep_log = keep_count(nd, keep_log, pending_log);
+    keep_term = keep_count(nd, keep_term, pending_term);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_CRASH;
     e.node = nd->id;
     e.term = nd->term;
     e.aux = sim_disk_pending(&nd->disk);
+    e.index = keep_log < pending_log ? keep_log : pending_log;
+    e.count = keep_term < pending_term ? keep_term : pending_term;
     sim_emit(s, &e);
     s->counters.crashes++;
 
@@ -669,7 +706,7 @@ void sim_node_crash(struct sim *s, struct sim_node *nd)
     nd->core = NULL;
     sim_kv_free(nd->kv);
     nd->kv = NULL;
-    sim_disk_crash(&nd->disk);
+    sim_disk_crash_keeping(&nd->disk, keep_log, keep_term, NULL, NULL);
     for (guint i = 0; i < nd->deferred->len; i++) {
         const struct sim_event *ev =
             &g_array_index(nd->deferred, struct sim_event, i);

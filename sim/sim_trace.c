@@ -37,6 +37,7 @@ static const char *const kind_names[SIM_TRACE_KIND_COUNT] = {
     [SIM_TRACE_CHECK] = "check",
     [SIM_TRACE_VIOLATION] = "violation",
     [SIM_TRACE_NOTE] = "note",
+    [SIM_TRACE_DISK] = "disk",
 };
 
 const char *sim_trace_kind_name(enum sim_trace_kind kind)

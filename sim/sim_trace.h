@@ -28,7 +28,8 @@ enum sim_trace_kind {
     SIM_TRACE_APPLY,     /* node applied entries up to `index` */
     SIM_TRACE_SNAPSHOT,  /* node snapshotted at `index`/`term`; ok: installed
                             from leader */
-    SIM_TRACE_CRASH,
+    SIM_TRACE_CRASH,     /* aux pending batches; index/count log and term
+                            writes kept */
     SIM_TRACE_RESTART,
     SIM_TRACE_PAUSE, /* node paused until `aux` (microseconds) */
     SIM_TRACE_RESUME,
@@ -44,6 +45,7 @@ enum sim_trace_kind {
     SIM_TRACE_VIOLATION, /* a safety property failed; text: property and detail
                           */
     SIM_TRACE_NOTE,      /* free text, e.g. a skipped action */
+    SIM_TRACE_DISK,      /* node's disk timing changed; text says how */
     SIM_TRACE_KIND_COUNT
 };
 

@@ -350,3 +350,47 @@ Test(raft_terms, request_vote_deposes_a_heard_leader_without_pre_vote)
     cr_assert(rh_msg_at(h, (size_t)i)->m.request_vote_result.granted);
     rh_free(h);
 }
+
+/* A durable image whose log names a term above the durable term record: the
+ * host wrote the term record and the log separately and a crash kept only
+ * the log. Figure 2: currentTerm is the latest term seen, and an entry of
+ * term T reaches the log only after its node adopted T, so the node resumes
+ * in T, with no vote (none of its votes in T ever left it unsynced). */
+Test(raft_terms,
+     restart_resumes_in_the_last_log_term_when_the_term_record_was_lost)
+{
+    const uint64_t voters[] = {1, 2, 3};
+    struct raft_config c = config();
+    c.id = 2;
+    c.voters = voters;
+    c.n_voters = 3;
+    const uint64_t v = 7;
+    struct raft_entry entries[2] = {
+        {.term = 1, .type = RAFT_ENTRY_NOOP},
+        {.term = 4, .type = RAFT_ENTRY_COMMAND, .data = &v, .len = 8}};
+    struct raft_durable_state s = {
+        .term = 2, .vote = 3, .entries = entries, .n_entries = 2};
+    struct raft *r = NULL;
+    cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_OK);
+    cr_assert_eq(raft_term(r), 4, "the term of the last durable entry");
+    cr_assert_eq(raft_vote(r), 0, "the vote of term 2 does not carry to 4");
+    cr_assert_eq(raft_last_index(r), 2);
+
+    /* A candidate of term 4 with an equal log gets the vote. */
+    struct raft_message m = message_of_type(RAFT_MSG_REQUEST_VOTE, 1, 2, 4);
+    m.request_vote.last_log_index = 2;
+    m.request_vote.last_log_term = 4;
+    struct raft_update u;
+    cr_assert_eq(raft_receive(r, 1, &m, &u), RAFT_OK);
+    cr_assert_eq(u.n_messages, 1);
+    cr_assert(u.messages[0].request_vote_result.granted);
+    cr_assert(u.hard_state_changed && u.term == 4 && u.vote == 1);
+    raft_destroy(r);
+
+    /* A term record at or above the log's terms is kept as it is. */
+    s.term = 5;
+    cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_OK);
+    cr_assert_eq(raft_term(r), 5);
+    cr_assert_eq(raft_vote(r), 3);
+    raft_destroy(r);
+}

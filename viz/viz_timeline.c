@@ -594,6 +594,7 @@ static void build_model(const struct viz_run *run,
         case SIM_TRACE_NET:
         case SIM_TRACE_DRIFT:
         case SIM_TRACE_NOTE:
+        case SIM_TRACE_DISK:
         case SIM_TRACE_KIND_COUNT:
             break;
         }
