@@ -542,6 +542,25 @@ int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us)
     return SIM_OK;
 }
 
+int sim_resume(struct sim *s, uint32_t node)
+{
+    if (!valid_node(s, node))
+        return SIM_EINVAL;
+    struct sim_node *nd = &s->nodes[node];
+    if (!nd->alive)
+        return SIM_ENOTALIVE;
+    if (!nd->paused)
+        return SIM_OK;
+    /* The pending resume event of the pause becomes stale: it finds the
+     * node no longer paused. */
+    struct sim_event ev = {0};
+    ev.kind = SIM_EV_RESUME;
+    ev.node = node;
+    ev.arg = nd->pause_gen;
+    sim_node_on_resume(s, &ev);
+    return SIM_OK;
+}
+
 int sim_campaign(struct sim *s, uint32_t node)
 {
     if (!valid_node(s, node))

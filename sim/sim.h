@@ -210,6 +210,10 @@ int sim_restart(struct sim *s, uint32_t node);
 /* The node processes nothing for duration_us; messages to it wait and are
  * then delivered in order of arrival. Pausing a paused node extends it. */
 int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us);
+/* Ends the node's pause now, as if it had run out: what waited is
+ * delivered in order of arrival. SIM_OK (nothing to do) for a node that is
+ * not paused; SIM_ENOTALIVE for a crashed one. */
+int sim_resume(struct sim *s, uint32_t node);
 /* The node's election timer fires now (with pre_vote on it starts a PreVote
  * round). A paused or crashed node processes nothing: then this only adds a
  * NOTE to the trace ("n2 is paused: timeout skipped", "n2 is crashed:
@@ -294,6 +298,9 @@ const char *sim_request_result(const struct sim *s, uint64_t request);
 
 uint64_t sim_requests_invoked(const struct sim *s);
 uint64_t sim_requests_completed(const struct sim *s);
+/* Requests issued before time_us (by any client) that have not completed
+ * yet. */
+uint64_t sim_requests_pending_before(const struct sim *s, uint64_t time_us);
 /* Completed requests of one op type. */
 uint64_t sim_requests_completed_op(const struct sim *s, enum sim_kv_op op);
 

@@ -226,6 +226,7 @@ static void issue(struct sim *s,
     struct sim_client *c = client_at(s, id);
     c->busy = true;
     c->request++;
+    c->invoked_us = s->now_us;
     c->op = op;
     g_free(c->key);
     g_free(c->value);
@@ -515,6 +516,17 @@ const char *sim_request_result(const struct sim *s, uint64_t request)
 uint64_t sim_requests_invoked(const struct sim *s)
 {
     return s->requests_invoked;
+}
+
+uint64_t sim_requests_pending_before(const struct sim *s, uint64_t time_us)
+{
+    uint64_t n = 0;
+    for (guint i = 0; i < s->clients->len; i++) {
+        const struct sim_client *c =
+            &g_array_index(s->clients, struct sim_client, i);
+        n += c->busy && c->invoked_us < time_us;
+    }
+    return n;
 }
 
 uint64_t sim_requests_completed(const struct sim *s)

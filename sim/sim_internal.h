@@ -120,6 +120,7 @@ struct sim_client
     bool closed_loop;
     uint64_t closed_until_us;
     uint64_t request; /* current request id, from 1 */
+    uint64_t invoked_us; /* when the current request was issued */
     enum sim_kv_op op;
     char *key;
     char *value;

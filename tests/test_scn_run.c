@@ -6,6 +6,11 @@
  * 10ms, long before any randomized election timeout can fire), so every
  * expected node, term and message is exact; where a choice is random, the
  * rule is asserted over many seeds against the engine's own view.
+ *
+ * The `settle` tests at the end: settle ends every fault at its time and
+ * then fails the run, as the property `liveness`, unless one leader stays
+ * in step with every node and every earlier request completes within its
+ * bound.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -13,6 +18,7 @@
 #include <string.h>
 
 #include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
 
 static struct scn_scenario *parse_text(const char *text)
@@ -813,4 +819,133 @@ Test(scn_run, format_time_uses_milliseconds_or_microseconds)
     scn_format_time(t, 0);
     cr_assert_str_eq(t->str, "0.000s");
     g_string_free(t, TRUE);
+}
+
+/* ---- settle --------------------------------------------------------------- */
+
+Test(settle, undoes_every_fault_and_passes_on_a_healthy_core)
+{
+    /* n1 crashed, n2 paused far past the end, n3 cut off and drifting, a
+     * lossy network: settle at 2s must bring all of it back. */
+    struct scn_run_result *r = run_text("cluster 5\n"
+                                        "run 6s\n"
+                                        "drop 20%\n"
+                                        "at 500ms crash n1\n"
+                                        "at 600ms pause n2 for 100s\n"
+                                        "at 700ms isolate n3\n"
+                                        "at 700ms drift n3 1.5\n"
+                                        "at 1s client set x 1 via n4\n"
+                                        "at 2s settle\n", NULL);
+    cr_assert(r->passed, "%s",
+              r->failures->len
+                  ? ((struct scn_failure *)g_ptr_array_index(r->failures, 0))
+                        ->message
+                  : "");
+    cr_assert_eq(r->checks_passed, 1);
+    for (uint32_t id = 1; id <= 5; id++) {
+        cr_assert(sim_alive(r->sim, id), "n%u down", id);
+        cr_assert_not(sim_paused(r->sim, id), "n%u paused", id);
+    }
+    cr_assert(sim_connected(r->sim, 3, 1));
+    cr_assert_eq(sim_requests_completed(r->sim), 1);
+    scn_run_result_free(r);
+}
+
+Test(settle, fails_as_liveness_when_no_leader_is_stable_by_its_bound)
+{
+    /* A leader must stay in step for two election timeouts (600ms here):
+     * a 100ms bound can never be met. */
+    struct scn_run_result *r = run_text("cluster 3\n"
+                                        "run 3s\n"
+                                        "at 1s settle within 100ms\n", NULL);
+    cr_assert_not(r->passed);
+    cr_assert_eq(r->failures->len, 1);
+    const struct scn_failure *f = g_ptr_array_index(r->failures, 0);
+    cr_assert_eq(f->kind, SCN_FAILURE_LIVENESS);
+    cr_assert_eq(f->line, 3);
+    cr_assert_eq(f->time_us, 1100000);
+    cr_assert(strstr(f->message, "no stable leader within 100ms of settling "
+                                 "at 1.000s") != NULL,
+              "%s", f->message);
+    scn_run_result_free(r);
+}
+
+Test(settle, waits_for_requests_issued_before_it)
+{
+    /* The only request goes to n1, paused until long after the bound: the
+     * client gives up on it only after its 5s timeout, so the request is
+     * still pending at the deadline unless settle resumes n1. With the
+     * resume, it completes and settle passes. */
+    const char *text = "cluster 3\n"
+                       "run 4s\n"
+                       "client-timeout 5s\n"
+                       "at 500ms pause n1 for 30s\n"
+                       "at 600ms client set x 1 via n1\n"
+                       "at 1s settle within 2s\n";
+    struct scn_run_result *r = run_text(text, NULL);
+    cr_assert(r->passed);
+    cr_assert_eq(sim_requests_completed(r->sim), 1);
+    scn_run_result_free(r);
+
+    /* Without the pause ending, the same request stays pending. */
+    r = run_text("cluster 3\n"
+                 "run 4s\n"
+                 "client-timeout 5s\n"
+                 "at 500ms crash n1\n"
+                 "at 600ms client set x 1 via n1\n"
+                 "at 1s settle within 2s\n", NULL);
+    /* A crashed n1 drops the request; the client only retries after 5s,
+     * beyond the bound: liveness fails and says why. */
+    cr_assert_not(r->passed);
+    const struct scn_failure *f = g_ptr_array_index(r->failures, 0);
+    cr_assert_eq(f->kind, SCN_FAILURE_LIVENESS);
+    cr_assert(strstr(f->message, "1 request issued by 1.000s still pending"),
+              "%s", f->message);
+    scn_run_result_free(r);
+}
+
+Test(settle, default_bound_is_ten_election_timeouts_and_two_client_timeouts)
+{
+    struct scn_scenario *s = parse_text("cluster 3\n"
+                                        "election-timeout 100ms 200ms\n"
+                                        "client-timeout 300ms\n"
+                                        "at 1s settle\n");
+    cr_assert_eq(scn_settle_bound_us(s), 10 * 200000 + 2 * 300000);
+    cr_assert_eq(scn_settle_stable_us(s), 2 * 200000);
+    scn_scenario_free(s);
+}
+
+Test(settle, prints_back_to_the_same_statement)
+{
+    struct scn_scenario *s = parse_text("cluster 3\n"
+                                        "at 1s settle\n"
+                                        "at 2s settle within 1.5s\n");
+    GString *out = g_string_new(NULL);
+    scn_print(s, out);
+    cr_assert(strstr(out->str, "at 1s settle\n") != NULL, "%s", out->str);
+    cr_assert(strstr(out->str, "at 2s settle within 1500ms\n") != NULL, "%s",
+              out->str);
+    struct scn_scenario *back = parse_text(out->str);
+    cr_assert(scn_scenario_equal(s, back));
+    scn_scenario_free(back);
+    scn_scenario_free(s);
+    g_string_free(out, TRUE);
+}
+
+Test(settle, is_refused_in_a_window_and_with_a_bad_bound)
+{
+    const char *bad[] = {
+        "cluster 3\nat 1s..2s settle\n",
+        "cluster 3\nat 1s settle within\n",
+        "cluster 3\nat 1s settle within 0s\n",
+        "cluster 3\nat 1s settle for 2s\n",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GPtrArray *diags = scn_diags_new();
+        struct scn_scenario *s = NULL;
+        int rc = scn_parse_buffer("t.scn", bad[i], strlen(bad[i]), &s, diags);
+        cr_assert_neq(rc, SCN_OK, "accepted: %s", bad[i]);
+        cr_assert_gt(diags->len, 0);
+        g_ptr_array_free(diags, TRUE);
+    }
 }

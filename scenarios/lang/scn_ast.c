@@ -240,6 +240,17 @@ bool scn_scenario_equal(const struct scn_scenario *a,
     return true;
 }
 
+uint64_t scn_settle_bound_us(const struct scn_scenario *scenario)
+{
+    return 10 * scenario->election_timeout_us_max +
+           2 * scenario->client_timeout_us;
+}
+
+uint64_t scn_settle_stable_us(const struct scn_scenario *scenario)
+{
+    return 2 * scenario->election_timeout_us_max;
+}
+
 const char *scn_action_kind_name(enum scn_action_kind kind)
 {
     switch (kind) {
@@ -279,6 +290,8 @@ const char *scn_action_kind_name(enum scn_action_kind kind)
         return "drift";
     case SCN_ACT_EXPECT:
         return "expect";
+    case SCN_ACT_SETTLE:
+        return "settle";
     }
     return "?";
 }

@@ -188,6 +188,10 @@ enum scn_action_kind {
     SCN_ACT_DRIFT,         /* extension: `node`'s timers run at
                               `rate_ppm`/SCN_PPM_ONE x real speed */
     SCN_ACT_EXPECT,        /* `check` must hold (see scn_step.when) */
+    SCN_ACT_SETTLE,        /* extension: every fault ends now, and within
+                              `duration_us` (0: scn_settle_bound_us())
+                              one leader must stay stable and every earlier
+                              client request complete (scn_run.h) */
 };
 
 /* One action. Fields a kind does not use are zero/NULL/empty.
@@ -208,7 +212,8 @@ struct scn_action
     /* CLIENT_*, LOAD: `via NODE` when has_via. */
     bool has_via;
     struct scn_node_ref via;
-    /* PAUSE, LOAD: how long; always > 0. */
+    /* PAUSE, LOAD: how long; always > 0. SETTLE: the bound given with
+     * `within`, or 0 for the default one. */
     uint64_t duration_us;
     /* SET_DROP, SET_DUPLICATE, SET_REORDER: 0..SCN_PPM_ONE. */
     uint32_t probability_ppm;
@@ -320,6 +325,14 @@ struct scn_scenario
  * file_name and title set to copies of `file_name` (copied; NULL means
  * "<input>"). The parser fills it; the fuzzer may build one by hand. */
 struct scn_scenario *scn_scenario_new(const char *file_name);
+
+/* The default bound of `settle` in `scenario` (borrowed): ten election
+ * timeouts (the header's maximum) plus two client timeouts. */
+uint64_t scn_settle_bound_us(const struct scn_scenario *scenario);
+
+/* How long a leader must stay in place for `settle` to hold: two election
+ * timeouts (the header's maximum) of `scenario` (borrowed). */
+uint64_t scn_settle_stable_us(const struct scn_scenario *scenario);
 
 /* Frees `scenario` and everything it owns. NULL is a no-op. */
 void scn_scenario_free(struct scn_scenario *scenario);

@@ -693,6 +693,18 @@ static void gen_schedule(struct gen *g)
     }
 }
 
+/* The liveness phase: at the end of the faulty part every fault stops, and
+ * within the default bound one leader must be stable and every request
+ * issued so far complete (scn_settle.h); the run lasts until that bound. */
+static void gen_settle(struct gen *g, struct scn_scenario *sc)
+{
+    uint64_t bound = scn_settle_bound_us(sc);
+    g->end_us = g->o->run_us + 1;
+    struct scn_action *a = plan_at(g, g->o->run_us, SCN_ACT_SETTLE);
+    a->duration_us = bound;
+    sc->run_us = g->o->run_us + bound;
+}
+
 struct scn_scenario *scn_fuzz_generate(uint64_t seed,
                                        const struct scn_fuzz_options *options,
                                        struct scn_fuzz_swarm *swarm_out)
@@ -757,15 +769,19 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
         sc->reorder_ppm = reorder0;
         sc->has_reorder = true;
     }
-    if (w.on[SCN_FUZZ_DELAY]) {
-        sc->delay_us_min = delay_lo;
-        sc->delay_us_max = delay_hi;
-    }
+    /* The header keeps the normal delay, which `settle` returns to; a
+     * wide starting spread is a change at time 0. */
     sc->has_delay = true;
     g.delay_us_min = sc->delay_us_min;
     g.delay_us_max = sc->delay_us_max;
+    if (w.on[SCN_FUZZ_DELAY]) {
+        struct scn_action *a = plan_at(&g, 0, SCN_ACT_SET_DELAY);
+        a->delay_us_min = g.delay_us_min = delay_lo;
+        a->delay_us_max = g.delay_us_max = delay_hi;
+    }
 
     gen_schedule(&g);
+    gen_settle(&g, sc);
     g_array_sort(g.plan, planned_cmp);
     for (guint i = 0; i < g.plan->len; i++) {
         struct scn_step *st = g_array_index(g.plan, struct planned, i).step;
@@ -832,6 +848,9 @@ int scn_fuzz_run(const struct scn_scenario *scenario,
             break;
         case SCN_FAILURE_BUDGET:
             out->property = g_strdup("budget");
+            break;
+        case SCN_FAILURE_LIVENESS:
+            out->property = g_strdup("liveness");
             break;
         default:
             out->property = g_strdup("action");

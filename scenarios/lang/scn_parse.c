@@ -61,7 +61,8 @@ static const char *const statement_words[] = {
 
 static const char *const action_words[] = {
     "crash", "restart", "pause",  "timeout", "partition", "isolate", "cut",
-    "heal",  "set",     "client", "load",    "expect",    "drift",   NULL,
+    "heal",  "set",     "client", "load",    "expect",    "drift",   "settle",
+    NULL,
 };
 
 static const char *const set_words[] = {
@@ -90,11 +91,11 @@ static const char *const on_off_words[] = {"on", "off", NULL};
 /* Words the grammar reads in place rather than through one of the tables
  * above: node references (`any`, `rest`), scopes (`on all`, `on majority`),
  * `as NAME`, `for DURATION`, `via NODE`, the groups of leader checks (`in`,
- * `among`) and `init ... vote NODE log ...`. They are reserved like the table
+ * `among`), `init ... vote NODE log ...` and `settle within DURATION`. They are reserved like the table
  * words so that a name never reads as a keyword. */
 static const char *const grammar_words[] = {
     "any", "rest", "all",   "majority", "as",  "for",
-    "via", "in",   "among", "vote",     "log", NULL,
+    "via", "in",   "among", "vote",     "log", "within", NULL,
 };
 
 /* Every word with a meaning somewhere in the language: no name may be one.
@@ -1194,10 +1195,17 @@ static bool parse_action(struct parser *p, struct scn_action *a)
     case 11:
         a->kind = SCN_ACT_EXPECT;
         return parse_check(p, &a->check);
-    default:
+    case 12:
         a->kind = SCN_ACT_DRIFT;
         return parse_ref(p, REF_ALLOW_AS, &a->node) &&
                parse_drift_rate(p, &a->rate_ppm);
+    default:
+        a->kind = SCN_ACT_SETTLE;
+        if (!peek_is(p, "within")) {
+            return true;
+        }
+        next(p);
+        return parse_positive_duration(p, "a settle bound", &a->duration_us);
     }
 }
 

@@ -286,6 +286,12 @@ static void print_action(const struct scn_scenario *s,
         g_string_append_c(out, ' ');
         print_check(s, &a->check, out);
         break;
+    case SCN_ACT_SETTLE:
+        if (a->duration_us) {
+            g_string_append(out, " within ");
+            scn_print_duration(out, a->duration_us);
+        }
+        break;
     }
 }
 

@@ -19,6 +19,7 @@
 
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_print.h"
+#include "scenarios/lang/scn_settle.h"
 
 /* What an `as` name currently names. */
 enum slot_state {
@@ -93,6 +94,7 @@ struct runner
     struct slot *slots; /* one per scenario->names */
     GPtrArray *groups;  /* struct group *, owned */
     GPtrArray *windows; /* struct judged *, open windows, owned */
+    GPtrArray *settles; /* struct scn_settle *, not yet judged, owned */
     GString *scratch;
     bool in_observer;
 };
@@ -533,6 +535,12 @@ static void run_action(struct runner *r, const struct scn_step *step)
     case SCN_ACT_DRIFT:
         action_result(r, step, what, sim_drift(s, node, a->rate_ppm));
         break;
+    case SCN_ACT_SETTLE: {
+        struct scn_settle *st = g_new0(struct scn_settle, 1);
+        action_result(r, step, what, scn_settle_start(s, r->sc, step, st));
+        g_ptr_array_add(r->settles, st);
+        break;
+    }
     case SCN_ACT_EXPECT:
         break;
     }
@@ -912,6 +920,48 @@ static void verdict(struct runner *r,
     g_string_free(msg, TRUE);
 }
 
+/* Gives a settle statement its verdict (see scn_settle.h). Its trace text
+ * names no line, so that a generated scenario and its printed file give
+ * the same trace hash. */
+static void settle_verdict(struct runner *r, struct scn_settle *st, bool ok)
+{
+    st->done = true;
+    GString *msg = g_string_new(NULL);
+    if (ok) {
+        g_string_printf(msg, "settled: n%" PRIu32 " leads term %" PRIu64
+                             ", in step since ",
+                        st->leader, st->term);
+        scn_format_time(msg, st->since_us);
+        sim_trace_check(r->s, true, msg->str);
+        r->res->checks_passed++;
+    } else {
+        scn_settle_explain(st, r->s, msg);
+        sim_trace_check(r->s, false, msg->str);
+        r->res->checks_failed++;
+        add_failure(r, SCN_FAILURE_LIVENESS, st->step, msg->str);
+    }
+    g_string_free(msg, TRUE);
+}
+
+/* Judges the pending settle statements after an event, and gives those
+ * whose deadline is <= close_us (0: none) their last verdict;
+ * drops the decided ones. */
+static void judge_settles(struct runner *r, uint64_t close_us)
+{
+    for (guint i = 0; i < r->settles->len; i++) {
+        struct scn_settle *st = g_ptr_array_index(r->settles, i);
+        if (scn_settle_judge(st, r->s))
+            settle_verdict(r, st, true);
+        else if (!st->done && st->end_us <= close_us)
+            settle_verdict(r, st, false);
+    }
+    for (guint i = r->settles->len; i-- > 0;) {
+        struct scn_settle *st = g_ptr_array_index(r->settles, i);
+        if (st->done)
+            g_ptr_array_remove_index(r->settles, i);
+    }
+}
+
 /* Evaluates an open window once; gives the verdict when it is decided. */
 static void judge_window(struct runner *r, struct judged *j)
 {
@@ -1066,9 +1116,10 @@ static void on_event(struct sim *s, void *ctx)
     (void)s;
     if (r->in_observer || r->res->budget_exceeded)
         return;
-    if (over_budget(r) || r->windows->len == 0)
+    if (over_budget(r) || (r->windows->len == 0 && r->settles->len == 0))
         return;
     r->in_observer = true;
+    judge_settles(r, 0);
     for (guint i = 0; i < r->windows->len; i++)
         judge_window(r, g_ptr_array_index(r->windows, i));
     for (guint i = r->windows->len; i-- > 0;) {
@@ -1082,6 +1133,7 @@ static void on_event(struct sim *s, void *ctx)
 /* Closes, in the order they opened, the windows whose end is <= t. */
 static void close_windows_until(struct runner *r, uint64_t t)
 {
+    judge_settles(r, t);
     for (guint i = 0; i < r->windows->len; i++) {
         struct judged *j = g_ptr_array_index(r->windows, i);
         if (j->step->end_us <= t)
@@ -1184,8 +1236,12 @@ static GArray *window_ends(const struct scn_scenario *sc)
     GArray *ends = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     for (guint i = 0; i < sc->steps->len; i++) {
         const struct scn_step *st = g_ptr_array_index(sc->steps, i);
-        if (st->when != SCN_WHEN_AT && st->end_us <= sc->run_us)
-            g_array_append_val(ends, st->end_us);
+        uint64_t end = st->action.kind == SCN_ACT_SETTLE
+                           ? scn_settle_deadline_us(sc, st)
+                           : st->end_us;
+        if ((st->when != SCN_WHEN_AT || st->action.kind == SCN_ACT_SETTLE) &&
+            end <= sc->run_us)
+            g_array_append_val(ends, end);
     }
     g_array_sort(ends, cmp_u64);
     guint w = 0;
@@ -1280,6 +1336,14 @@ static void close_remaining(struct runner *r)
         close_window(r, j);
     }
     g_ptr_array_set_size(r->windows, 0);
+    if (!r->res->violation && !stopped)
+        judge_settles(r, 0);
+    for (guint i = 0; i < r->settles->len; i++) {
+        struct scn_settle *st = g_ptr_array_index(r->settles, i);
+        if (!st->done && !r->res->violation && !stopped)
+            settle_verdict(r, st, false);
+    }
+    g_ptr_array_set_size(r->settles, 0);
 }
 
 /* ---- results ------------------------------------------------------------- */
@@ -1426,6 +1490,7 @@ int scn_run(const struct scn_scenario *scenario,
         .slots = g_new0(struct slot, scenario->names->len + 1),
         .groups = g_ptr_array_new_with_free_func(g_free),
         .windows = g_ptr_array_new_with_free_func(judged_free),
+        .settles = g_ptr_array_new_with_free_func(g_free),
         .scratch = g_string_new(NULL),
     };
     sim_set_observer(s, on_event, &r);
@@ -1445,6 +1510,7 @@ int scn_run(const struct scn_scenario *scenario,
 
     g_string_free(r.scratch, TRUE);
     g_ptr_array_free(r.windows, TRUE);
+    g_ptr_array_free(r.settles, TRUE);
     /* Callbacks still queued past a stop point would name freed groups;
      * a stopped engine never runs them, and sim_free only frees them. */
     g_ptr_array_free(r.groups, TRUE);

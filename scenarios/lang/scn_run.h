@@ -134,13 +134,16 @@ enum scn_failure_kind {
     SCN_FAILURE_SAFETY,    /* the engine found a safety violation */
     SCN_FAILURE_LINEARIZABILITY, /* the client history has no valid order */
     SCN_FAILURE_BUDGET,          /* a budget stopped the run before its end */
+    SCN_FAILURE_LIVENESS,        /* a `settle` saw no stable leader, or
+                                    requests still pending, by its bound */
 };
 
 /* One thing that went wrong. */
 struct scn_failure
 {
     enum scn_failure_kind kind;
-    /* The statement's position in the file (CHECK, ACTION); 0 otherwise. */
+    /* The statement's position in the file (CHECK, ACTION, LIVENESS); 0
+     * otherwise. */
     uint32_t line;
     uint32_t column;
     /* The virtual time it was found at. */

@@ -88,6 +88,8 @@ static const char *failure_kind_name(enum scn_failure_kind k)
         return "linearizability";
     case SCN_FAILURE_BUDGET:
         return "budget";
+    case SCN_FAILURE_LIVENESS:
+        return "liveness";
     }
     return "unknown";
 }

@@ -1,0 +1,172 @@
+/* scn_settle.c: the liveness phase of `settle` (see scn_settle.h).
+ *
+ * Invariant: while `holding` is set, the condition of scn_settle.h has held
+ * after every event since `since_us` with the same leader and term; any
+ * event after which it fails, or holds with another leader or term, starts
+ * the stretch again.
+ */
+#include "scenarios/lang/scn_settle.h"
+
+#include <inttypes.h>
+
+#include "scenarios/lang/scn_print.h"
+#include "scenarios/lang/scn_run.h"
+
+uint64_t scn_settle_deadline_us(const struct scn_scenario *scenario,
+                                const struct scn_step *step)
+{
+    uint64_t d = step->action.duration_us;
+    return step->time_us + (d ? d : scn_settle_bound_us(scenario));
+}
+
+/* Keeps the first error of a series of engine calls. */
+static void keep_error(int *first, int rc)
+{
+    if (*first == SIM_OK && rc != SIM_OK)
+        *first = rc;
+}
+
+int scn_settle_start(struct sim *s,
+                     const struct scn_scenario *scenario,
+                     const struct scn_step *step,
+                     struct scn_settle *out)
+{
+    int rc = SIM_OK;
+    sim_heal(s);
+    keep_error(&rc, sim_set_drop(s, 0));
+    keep_error(&rc, sim_set_duplicate(s, 0));
+    keep_error(&rc, sim_set_reorder(s, 0));
+    keep_error(&rc, sim_set_delay(s, scenario->delay_us_min,
+                                  scenario->delay_us_max));
+    uint32_t n = sim_n_nodes(s);
+    for (uint32_t id = 1; id <= n; id++)
+        if (sim_alive(s, id))
+            keep_error(&rc, sim_resume(s, id));
+    for (uint32_t id = 1; id <= n; id++)
+        if (!sim_alive(s, id))
+            keep_error(&rc, sim_restart(s, id));
+    for (uint32_t id = 1; id <= n; id++)
+        keep_error(&rc, sim_drift(s, id, SCN_PPM_ONE));
+
+    *out = (struct scn_settle){
+        .step = step,
+        .start_us = step->time_us,
+        .end_us = scn_settle_deadline_us(scenario, step),
+        .stable_us = scn_settle_stable_us(scenario),
+    };
+    return rc;
+}
+
+/* The leader every node is in step with, or 0 when the cluster is not in
+ * that state (or requests issued by the start are still pending). */
+static uint32_t settled_leader(const struct scn_settle *st, const struct sim *s)
+{
+    uint32_t leader = sim_current_leader(s);
+    if (leader == 0)
+        return 0;
+    uint64_t term = sim_term(s, leader);
+    uint32_t n = sim_n_nodes(s);
+    for (uint32_t id = 1; id <= n; id++) {
+        if (!sim_alive(s, id) || sim_paused(s, id) || sim_term(s, id) != term)
+            return 0;
+        if (id != leader && sim_leader_of(s, id) != leader)
+            return 0;
+    }
+    if (sim_requests_pending_before(s, st->start_us + 1) != 0)
+        return 0;
+    return leader;
+}
+
+bool scn_settle_judge(struct scn_settle *st, const struct sim *s)
+{
+    if (st->done)
+        return false;
+    uint64_t now = sim_now(s);
+    uint32_t leader = settled_leader(st, s);
+    if (leader == 0) {
+        st->holding = false;
+        return false;
+    }
+    uint64_t term = sim_term(s, leader);
+    if (!st->holding || st->leader != leader || st->term != term) {
+        st->holding = true;
+        st->leader = leader;
+        st->term = term;
+        st->since_us = now;
+        st->leader_changes++;
+    }
+    return now - st->since_us >= st->stable_us;
+}
+
+/* Appends the first thing that keeps node `id` out of step with `leader`
+ * of `term`, or nothing. */
+static bool explain_node(const struct sim *s,
+                         uint32_t id,
+                         uint32_t leader,
+                         uint64_t term,
+                         GString *out)
+{
+    if (!sim_alive(s, id)) {
+        g_string_append_printf(out, "n%" PRIu32 " is down", id);
+    } else if (sim_paused(s, id)) {
+        g_string_append_printf(out, "n%" PRIu32 " is paused", id);
+    } else if (sim_term(s, id) != term) {
+        g_string_append_printf(out, "n%" PRIu32 " is in term %" PRIu64, id,
+                               sim_term(s, id));
+    } else if (id != leader && sim_leader_of(s, id) != leader) {
+        uint64_t l = sim_leader_of(s, id);
+        if (l)
+            g_string_append_printf(out, "n%" PRIu32 " follows n%" PRIu64, id,
+                                   l);
+        else
+            g_string_append_printf(out, "n%" PRIu32 " knows no leader", id);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void scn_settle_explain(const struct scn_settle *st,
+                        const struct sim *s,
+                        GString *out)
+{
+    g_string_append(out, "no stable leader within ");
+    scn_print_duration(out, st->end_us - st->start_us);
+    g_string_append(out, " of settling at ");
+    scn_format_time(out, st->start_us);
+    g_string_append(out, ": ");
+    uint32_t leader = sim_current_leader(s);
+    if (leader == 0) {
+        g_string_append_printf(out, "no leader (highest term %" PRIu64 ")",
+                               sim_max_term(s));
+    } else {
+        uint64_t term = sim_term(s, leader);
+        g_string_append_printf(out, "n%" PRIu32 " leads term %" PRIu64,
+                               leader, term);
+        const char *sep = " but ";
+        for (uint32_t id = 1; id <= sim_n_nodes(s); id++) {
+            size_t at = out->len;
+            g_string_append(out, sep);
+            if (explain_node(s, id, leader, term, out))
+                sep = ", ";
+            else
+                g_string_truncate(out, at);
+        }
+    }
+    uint64_t pending = sim_requests_pending_before(s, st->start_us + 1);
+    if (pending) {
+        g_string_append_printf(out, "; %" PRIu64 " request%s issued by ",
+                               pending, pending == 1 ? "" : "s");
+        scn_format_time(out, st->start_us);
+        g_string_append_printf(out, " still pending");
+    }
+    if (st->holding) {
+        g_string_append(out, "; in step only since ");
+        scn_format_time(out, st->since_us);
+    }
+    g_string_append_printf(out, " (%" PRIu64 " leader%s in step since ",
+                           st->leader_changes,
+                           st->leader_changes == 1 ? "" : "s");
+    scn_format_time(out, st->start_us);
+    g_string_append_c(out, ')');
+}

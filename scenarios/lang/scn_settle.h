@@ -1,0 +1,66 @@
+/* scn_settle.h: the `settle` extension statement, the liveness phase.
+ *
+ * `at T settle [within D]` ends every fault at T and then demands progress.
+ * At T, in this order: every partition and cut heals; drop, duplicate and
+ * reorder become 0 and the delay returns to the header's `delay`; every
+ * paused node resumes; every crashed node restarts (in id order); every
+ * clock runs at rate 1 again. Then, within D of T (default
+ * scn_settle_bound_us()), there must be an instant from which, for
+ * scn_settle_stable_us() without a break:
+ * - one node leads (sim_current_leader) and keeps the same term;
+ * - every node is up, in that term, and knows that node as its leader;
+ * - every client request issued at or before T has completed.
+ * The condition is judged after every event; the statement passes at the
+ * first event that completes such a stable stretch and fails at T + D when
+ * none was seen. Nothing here reads a clock or draws a random number.
+ */
+#ifndef SCN_SETTLE_H
+#define SCN_SETTLE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenarios/lang/scn_ast.h"
+#include "sim/sim.h"
+
+/* One settle statement being judged. */
+struct scn_settle
+{
+    const struct scn_step *step; /* borrowed from the scenario */
+    uint64_t start_us;           /* T */
+    uint64_t end_us;             /* T + D: the verdict is due by then */
+    uint64_t stable_us;          /* how long the condition must hold */
+    bool done;                   /* verdict given */
+    bool holding;                /* the condition held after the last event */
+    uint32_t leader;             /* while holding: the leader */
+    uint64_t term;               /* and its term */
+    uint64_t since_us;           /* and since when it has held */
+    uint64_t leader_changes;     /* leaders (or terms) seen holding */
+};
+
+/* When the settle `step` (borrowed) of `scenario` (borrowed) must have held
+ * at the latest: its time plus its bound. */
+uint64_t scn_settle_deadline_us(const struct scn_scenario *scenario,
+                                const struct scn_step *step);
+
+/* Performs the quiet actions of `step` (borrowed) on `s` (borrowed) at its
+ * time and fills *out to judge it. Returns SIM_OK, or the first engine
+ * error (which the caller reports; *out is filled all the same). */
+int scn_settle_start(struct sim *s,
+                     const struct scn_scenario *scenario,
+                     const struct scn_step *step,
+                     struct scn_settle *out);
+
+/* Judges `st` after an event: true when the condition has now held for
+ * the whole stable stretch (the statement passed). */
+bool scn_settle_judge(struct scn_settle *st, const struct sim *s);
+
+/* Appends why `st` has not passed, as things stand on `s` (both borrowed):
+ * "no stable leader within 3.6s of 10.000s: n2 leads term 9 but n4 knows no
+ * leader; 2 requests issued by 10.000s are still pending". */
+void scn_settle_explain(const struct scn_settle *st,
+                        const struct sim *s,
+                        GString *out);
+
+#endif /* SCN_SETTLE_H */
