@@ -60,7 +60,8 @@ VIZ_OBJS := $(call obj,$(VIZ_SRCS))
 CLI_OBJS := $(call obj,$(CLI_SRCS))
 BENCH_OBJS := $(call obj,$(BENCH_SRCS))
 TEST_OBJS := $(call obj,$(TEST_SRCS))
-TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT_SRCS))
+TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT_SRCS)) \
+	$(call obj,sim/cli/raftsim_pool.c sim/cli/raftsim_util.c)
 BROKEN_RAFT_OBJS := $(patsubst %.c,$(BUILD)/broken/%.o,$(BROKEN_RAFT_SRCS))
 
 LIBRAFT := $(BUILD)/libraft.a

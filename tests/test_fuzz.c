@@ -112,7 +112,8 @@ Test(fuzz_generator, scenario_carries_its_seed_and_every_drawn_header)
     cr_assert(sc->has_seed);
     cr_assert_eq(sc->seed, 42);
     cr_assert(sc->has_run);
-    cr_assert_eq(sc->run_us, 3000000);
+    /* The faulty part, then the liveness phase up to its bound. */
+    cr_assert_eq(sc->run_us, 3000000 + scn_settle_bound_us(sc));
     cr_assert(sc->has_prevote && sc->has_checkquorum && sc->has_delay);
     cr_assert(sc->has_snapshot_every);
     cr_assert_eq(sc->prevote, w.prevote);
@@ -142,8 +143,17 @@ Test(fuzz_generator, schedules_name_concrete_nodes_and_hold_no_expect)
             cr_assert_eq(st->when, SCN_WHEN_AT);
             cr_assert_neq(a->kind, SCN_ACT_EXPECT);
             cr_assert_geq(st->time_us, last);
-            cr_assert_lt(st->time_us, o.run_us);
             last = st->time_us;
+            /* Exactly one settle, last, at the end of the faulty part. */
+            if (i + 1 == sc->steps->len) {
+                cr_assert_eq(a->kind, SCN_ACT_SETTLE);
+                cr_assert_eq(st->time_us, o.run_us);
+                cr_assert_eq(a->duration_us, scn_settle_bound_us(sc));
+                cr_assert_eq(sc->run_us, o.run_us + a->duration_us);
+                continue;
+            }
+            cr_assert_neq(a->kind, SCN_ACT_SETTLE);
+            cr_assert_lt(st->time_us, o.run_us);
             switch (a->kind) {
             case SCN_ACT_CRASH:
             case SCN_ACT_RESTART:
@@ -260,7 +270,7 @@ Test(fuzz_generator, printed_scenario_replays_to_the_same_trace_hash)
         cr_assert(direct.passed, "seed %" PRIu64 ": %s: %s", seed,
                   direct.property, direct.detail);
         cr_assert_eq(direct.seed, seed);
-        cr_assert_eq(direct.end_us, o.run_us);
+        cr_assert_eq(direct.end_us, sc->run_us);
         scn_fuzz_verdict_clear(&direct);
         scn_fuzz_verdict_clear(&replay);
         g_free(text);
@@ -406,9 +416,11 @@ Test(fuzz_command, correct_core_passes_a_short_campaign)
                               "\nPASS 120 seeds run, 120 passed, 0 "
                               "failed, "),
                        "%s", o.out);
-    cr_assert_not_null(strstr(o.out, "simulated 360.000s in "), "%s", o.out);
-    /* Not a terminal: no progress line (stderr may hold a memory
-     * checker's notes when the tests run under valgrind). */
+    /* 3s of faults and the 4s liveness phase, 120 times. */
+    cr_assert_not_null(strstr(o.out, "simulated 840.000s in "), "%s", o.out);
+    /* Not a terminal: a progress line only every 10s, so none in a run
+     * this short (stderr may hold a memory checker's notes when the tests
+     * run under valgrind). */
     cr_assert_null(strstr(o.err, "fuzz: "), "%s", o.err);
     cr_assert_null(strchr(o.out, '\r'));
     cr_assert_null(strchr(o.out, '\033'));
@@ -507,6 +519,11 @@ Test(fuzz_command, bad_arguments_exit_2)
         {"fuzz", "--nodes", "0", NULL},
         {"fuzz", "--jobs", "0", NULL},
         {"fuzz", "stray", NULL},
+        {"fuzz", "--for", "0m", NULL},
+        {"fuzz", "--for", "ten", NULL},
+        {"fuzz", "--for", "10", NULL},
+        {"fuzz", "--max-failures", "0", NULL},
+        {"fuzz", "--max-memory", "10", NULL},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct outcome o = run_program("raftsim", cases[i]);
@@ -518,6 +535,80 @@ Test(fuzz_command, bad_arguments_exit_2)
     struct outcome o = run_program(
         "raftsim", (const char *[]){"fuzz", "--faults", "drop,meteor", NULL});
     cr_assert_not_null(strstr(o.err, "unknown fault 'meteor'"), "%s", o.err);
+    outcome_clear(&o);
+}
+
+static void failed_seeds(const char *out, GPtrArray *seeds, GPtrArray *props);
+
+Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
+{
+    /* The broken core fails at least twice in this range: with
+     * --max-failures 1 only the first failure is reported, every seed
+     * before it passed, and nothing after it is reported. */
+    const char *args[] = {"fuzz",   "--seed-from", BROKEN_FROM, "--seeds",
+                          BROKEN_SEEDS, "--time",  "5s",        "--faults",
+                          "cut",    "--jobs",      "2",         "--out",
+                          tmp_dir,  "--verbose",   NULL,        NULL,
+                          NULL};
+    struct outcome all = run_program("raftsim-broken", args);
+    cr_assert_eq(all.status, 1);
+    GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *props = g_ptr_array_new_with_free_func(g_free);
+    failed_seeds(all.out, seeds, props);
+    cr_assert_geq(seeds->len, 2, "%s", all.out);
+    args[14] = "--max-failures";
+    args[15] = "1";
+    struct outcome one = run_program("raftsim-broken", args);
+    cr_assert_eq(one.status, 1);
+    GPtrArray *one_seeds = g_ptr_array_new_with_free_func(g_free);
+    failed_seeds(one.out, one_seeds, props);
+    cr_assert_eq(one_seeds->len, 1, "%s", one.out);
+    cr_assert_str_eq(g_ptr_array_index(one_seeds, 0),
+                     g_ptr_array_index(seeds, 0));
+    uint64_t first = g_ascii_strtoull(BROKEN_FROM, NULL, 10);
+    uint64_t failed = g_ascii_strtoull(g_ptr_array_index(seeds, 0), NULL, 10);
+    char *stop = g_strdup_printf("stopped by --max-failures after %" PRIu64
+                                 " of %s seeds\n",
+                                 failed - first + 1, BROKEN_SEEDS);
+    cr_assert_not_null(strstr(one.out, stop), "%s", one.out);
+    char *after = g_strdup_printf("\nseed %" PRIu64 " ", failed + 1);
+    cr_assert_null(strstr(one.out, after), "%s", one.out);
+    g_free(after);
+    g_free(stop);
+    g_ptr_array_free(one_seeds, TRUE);
+    g_ptr_array_free(seeds, TRUE);
+    g_ptr_array_free(props, TRUE);
+    outcome_clear(&one);
+    outcome_clear(&all);
+}
+
+Test(fuzz_command, an_exhausted_wall_time_budget_reports_a_prefix_of_the_seeds)
+{
+    /* One second of wall time for far more seeds than fit in it: the seeds
+     * sent are reported in order, 1..K, and the summary says where it
+     * stopped. */
+    struct outcome o = run_program(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "100000", "--time",
+                                    "1s", "--for", "1s", "--out", tmp_dir,
+                                    "--verbose", NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    char **lines = g_strsplit(o.out, "\n", -1);
+    uint64_t k = 0;
+    for (size_t i = 0; lines[i]; i++) {
+        if (!g_str_has_prefix(lines[i], "seed "))
+            continue;
+        char *want = g_strdup_printf("seed %" PRIu64 " pass ", k + 1);
+        cr_assert(g_str_has_prefix(lines[i], want), "%s", lines[i]);
+        g_free(want);
+        k++;
+    }
+    g_strfreev(lines);
+    cr_assert_gt(k, 0);
+    cr_assert_lt(k, 100000);
+    char *stop = g_strdup_printf(
+        "fuzz: stopped by --for after %" PRIu64 " of 100000 seeds\n", k);
+    cr_assert_not_null(strstr(o.out, stop), "%s", o.out);
+    g_free(stop);
     outcome_clear(&o);
 }
 

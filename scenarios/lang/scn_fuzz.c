@@ -863,6 +863,34 @@ int scn_fuzz_run(const struct scn_scenario *scenario,
     return SCN_OK;
 }
 
+/* The comment lines saying how to replay the reproducer of `v`. */
+static void reproducer_replay_note(const struct scn_fuzz_verdict *v,
+                                   GString *out)
+{
+    bool process = v->failed_at_us == SCN_FUZZ_UNKNOWN_TIME;
+    g_string_append_printf(out,
+                           "# Replay it, event for event: raftsim run "
+                           "fuzz-%" PRIu64 ".scn\n",
+                           v->seed);
+    if (process) {
+        g_string_append(out, "# (the run ends the process the same way). "
+                             "There is no expect; the last\n"
+                             "# statement, `settle`, is the liveness "
+                             "phase.\n\n");
+        return;
+    }
+    g_string_append(out,
+                    "# (add --verbose for the last events before the "
+                    "violation, --png OUT.png\n"
+                    "# for a timeline). There is no expect: the checkers "
+                    "fail the run by\n"
+                    "# themselves, with exit status 1; the last statement, "
+                    "`settle`, ends\n"
+                    "# every fault and fails it as `liveness` when no "
+                    "leader becomes stable\n"
+                    "# or a request stays pending within its bound.\n\n");
+}
+
 void scn_fuzz_reproducer(const struct scn_scenario *scenario,
                          const struct scn_fuzz_options *options,
                          const struct scn_fuzz_swarm *swarm,
@@ -871,9 +899,8 @@ void scn_fuzz_reproducer(const struct scn_scenario *scenario,
 {
     g_string_append_printf(out,
                            "# fuzz-%" PRIu64
-                           ".scn: a schedule on which a safety property "
-                           "failed.\n#\n",
-                           v->seed);
+                           ".scn: a schedule on which %s failed.\n#\n",
+                           v->seed, v->property ? v->property : "nothing");
     g_string_append_printf(out,
                            "# Found by: raftsim fuzz --seed-from %" PRIu64
                            " --seeds 1 --nodes %" PRIu32 " --time ",
@@ -892,24 +919,20 @@ void scn_fuzz_reproducer(const struct scn_scenario *scenario,
     }
     g_string_append(out, "\n# Failure:  ");
     g_string_append(out, v->property ? v->property : "none");
-    g_string_append(out, " at ");
-    scn_format_time(out, v->failed_at_us);
+    if (v->failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
+        g_string_append(out, " at ");
+        scn_format_time(out, v->failed_at_us);
+    }
     g_string_append(out, ": ");
     g_string_append(out, v->detail ? v->detail : "");
     g_string_append(out, "\n# Swarm:    ");
     scn_fuzz_swarm_describe(swarm, out);
-    g_string_append_printf(
-        out, "\n# Trace hash %016" PRIx64 " after %" PRIu64 " events.\n#\n",
-        v->trace_hash, v->events);
-    g_string_append_printf(out,
-                           "# Replay it, event for event: raftsim run "
-                           "fuzz-%" PRIu64
-                           ".scn\n"
-                           "# (add --verbose for the last events before the "
-                           "violation, --png OUT.png\n"
-                           "# for a timeline). There is no expect: the "
-                           "safety checkers fail the run\n"
-                           "# by themselves, with exit status 1.\n\n",
-                           v->seed);
+    if (v->failed_at_us != SCN_FUZZ_UNKNOWN_TIME)
+        g_string_append_printf(out,
+                               "\n# Trace hash %016" PRIx64 " after %" PRIu64
+                               " events.",
+                               v->trace_hash, v->events);
+    g_string_append(out, "\n#\n");
+    reproducer_replay_note(v, out);
     scn_print(scenario, out);
 }

@@ -116,8 +116,12 @@ struct scn_fuzz_verdict
      * first line of what was found. */
     char *property;
     char *detail;
-    uint64_t failed_at_us; /* when the failure was found */
+    uint64_t failed_at_us; /* when the failure was found, or
+                              SCN_FUZZ_UNKNOWN_TIME (a crashed process) */
 };
+
+/* failed_at_us of a failure whose virtual time is not known. */
+#define SCN_FUZZ_UNKNOWN_TIME UINT64_MAX
 
 /* Frees what `v` owns and zeroes it. */
 void scn_fuzz_verdict_clear(struct scn_fuzz_verdict *v);

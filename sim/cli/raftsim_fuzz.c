@@ -1,13 +1,15 @@
 /* raftsim_fuzz.c: `raftsim fuzz`: swarm-test a range of seeds and keep a
- * standalone reproducer for every seed that breaks a safety property.
+ * standalone reproducer for every seed that fails.
  *
  * Invariant: what is printed and written depends only on the seed range,
  * the shard and the generator options, never on --jobs or on which worker
- * finished first: results live in an array indexed by seed position and are
- * reported strictly in that order as the completed prefix grows. Workers
- * share nothing but that array (each slot written by one worker, read by the
- * reporter after the slot's `done` flag is set under the mutex). Wall time
- * appears only in the progress line and the summary's last line.
+ * finished first: results live in a ring indexed by seed position and are
+ * reported strictly in that order as the completed prefix grows. Seeds run
+ * in worker processes (raftsim_pool.h) that share nothing with this one but
+ * their pipes, so a seed that aborts, is killed by a signal or runs out of
+ * memory is reported as that seed's `crash` or `budget` and the campaign
+ * goes on. Wall time appears only in the progress line, the summary's
+ * last line, --for and the per-seed wall-time allowance.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,12 +25,13 @@
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/cli/raftsim_pool.h"
 
 /* One seed's outcome. */
 struct fuzz_item
 {
     uint64_t seed;
-    bool done;    /* set last, under the campaign's mutex */
+    bool done;    /* its verdict is in */
     bool refused; /* the engine refused the generated configuration */
     struct scn_fuzz_verdict verdict;
     /* Failed seeds only: the reproducer's text (owned) and whether the
@@ -42,6 +45,11 @@ struct fuzz_item
  * however long the campaign. */
 #define FUZZ_WINDOW 4096u
 
+/* The wall time one seed may take before its worker is killed: far above
+ * any seed of a working core (milliseconds), so only a core stuck inside
+ * one event reaches it. */
+#define FUZZ_SEED_WALL_US INT64_C(120000000)
+
 struct fuzz_campaign
 {
     struct scn_fuzz_options options;
@@ -49,10 +57,8 @@ struct fuzz_campaign
      * i % window from its submission until it is reported. */
     struct fuzz_item *items;
     size_t window;
-    GMutex lock;
-    GCond cond;
-    uint64_t completed; /* under lock */
-    uint64_t failed;    /* under lock */
+    uint64_t from, first, shard_n; /* position i is seed from+first+i*n */
+    uint64_t memory_mib;           /* each worker's memory budget */
 };
 
 /* Parses the reproducer text back and runs it: it must give the same trace
@@ -89,6 +95,17 @@ static void verify_replay(struct fuzz_item *it)
     scn_scenario_free(back);
 }
 
+/* Writes the reproducer of the failed seed `it` (its verdict set). */
+static void make_reproducer(struct fuzz_item *it,
+                            const struct scn_scenario *sc,
+                            const struct scn_fuzz_options *o,
+                            const struct scn_fuzz_swarm *swarm)
+{
+    GString *text = g_string_new(NULL);
+    scn_fuzz_reproducer(sc, o, swarm, &it->verdict, text);
+    it->reproducer = g_string_free(text, FALSE);
+}
+
 static void fuzz_one(struct fuzz_item *it, const struct scn_fuzz_options *o)
 {
     struct scn_fuzz_swarm swarm;
@@ -96,34 +113,168 @@ static void fuzz_one(struct fuzz_item *it, const struct scn_fuzz_options *o)
     if (scn_fuzz_run(sc, &it->verdict) != SCN_OK) {
         it->refused = true;
     } else if (!it->verdict.passed) {
-        GString *text = g_string_new(NULL);
-        scn_fuzz_reproducer(sc, o, &swarm, &it->verdict, text);
-        it->reproducer = g_string_free(text, FALSE);
+        make_reproducer(it, sc, o, &swarm);
         verify_replay(it);
     }
     scn_scenario_free(sc);
 }
 
-static void worker(gpointer data, gpointer user_data)
+/* ---- the wire format of one seed's outcome ------------------------------ */
+
+static void put_u64(GByteArray *b, uint64_t v)
 {
-    struct fuzz_campaign *c = user_data;
-    struct fuzz_item *it = data;
-    fuzz_one(it, &c->options);
-    g_mutex_lock(&c->lock);
+    g_byte_array_append(b, (const guint8 *)&v, sizeof(v));
+}
+
+/* A string as its length and bytes; UINT64_MAX for NULL. */
+static void put_str(GByteArray *b, const char *text)
+{
+    uint64_t len = text ? strlen(text) : UINT64_MAX;
+    put_u64(b, len);
+    if (text)
+        g_byte_array_append(b, (const guint8 *)text, (guint)len);
+}
+
+struct reader
+{
+    const guint8 *p;
+    size_t left;
+};
+
+static uint64_t get_u64(struct reader *r)
+{
+    uint64_t v = 0;
+    g_assert(r->left >= sizeof(v));
+    memcpy(&v, r->p, sizeof(v));
+    r->p += sizeof(v);
+    r->left -= sizeof(v);
+    return v;
+}
+
+static char *get_str(struct reader *r)
+{
+    uint64_t len = get_u64(r);
+    if (len == UINT64_MAX)
+        return NULL;
+    g_assert(r->left >= len);
+    char *s = g_strndup((const char *)r->p, (gsize)len);
+    r->p += len;
+    r->left -= len;
+    return s;
+}
+
+/* In a worker: runs one seed and encodes its outcome. */
+static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
+{
+    const struct fuzz_campaign *c = ctx;
+    struct fuzz_item it = {.seed = seed};
+    fuzz_one(&it, &c->options);
+    const struct scn_fuzz_verdict *v = &it.verdict;
+    put_u64(out, (uint64_t)it.refused | (uint64_t)v->passed << 1 |
+                     (uint64_t)v->lin_unknown << 2 |
+                     (uint64_t)it.replay_ok << 3);
+    put_u64(out, v->trace_hash);
+    put_u64(out, v->end_us);
+    put_u64(out, v->events);
+    put_u64(out, v->failed_at_us);
+    put_str(out, v->property);
+    put_str(out, v->detail);
+    put_str(out, it.reproducer);
+    put_str(out, it.replay_problem);
+    scn_fuzz_verdict_clear(&it.verdict);
+    g_free(it.reproducer);
+    g_free(it.replay_problem);
+}
+
+/* In the parent: the outcome `bytes` of seed it->seed. */
+static void decode_item(struct fuzz_item *it, const GByteArray *bytes)
+{
+    struct reader r = {.p = bytes->data, .left = bytes->len};
+    uint64_t flags = get_u64(&r);
+    it->refused = flags & 1u;
+    it->verdict.seed = it->seed;
+    it->verdict.passed = (flags >> 1) & 1u;
+    it->verdict.lin_unknown = (flags >> 2) & 1u;
+    it->replay_ok = (flags >> 3) & 1u;
+    it->verdict.trace_hash = get_u64(&r);
+    it->verdict.end_us = get_u64(&r);
+    it->verdict.events = get_u64(&r);
+    it->verdict.failed_at_us = get_u64(&r);
+    it->verdict.property = get_str(&r);
+    it->verdict.detail = get_str(&r);
+    it->reproducer = get_str(&r);
+    it->replay_problem = get_str(&r);
     it->done = true;
-    c->completed++;
-    if (it->refused || !it->verdict.passed)
-        c->failed++;
-    g_cond_signal(&c->cond);
-    g_mutex_unlock(&c->lock);
+}
+
+/* The last non-empty line of `text` (borrowed), as a new string. */
+static char *last_line(const char *text)
+{
+    char **lines = g_strsplit(text ? text : "", "\n", -1);
+    char *found = NULL;
+    for (size_t i = 0; lines[i]; i++)
+        if (*g_strstrip(lines[i])) {
+            g_free(found);
+            found = g_strdup(lines[i]);
+        }
+    g_strfreev(lines);
+    return found;
+}
+
+/* In the parent: the seed whose worker died gets the verdict `crash` (an
+ * abort, a signal, an exit) or `budget` (its memory or wall time ran
+ * out), with what the worker last wrote to stderr, and a reproducer. */
+static void record_death(struct fuzz_item *it,
+                         const struct fuzz_campaign *c,
+                         const struct raftsim_pool_event *ev)
+{
+    char *said = last_line(ev->stderr_text);
+    struct scn_fuzz_verdict *v = &it->verdict;
+    v->seed = it->seed;
+    v->failed_at_us = SCN_FUZZ_UNKNOWN_TIME;
+    bool out_of_memory = said && (strstr(said, "failed to allocate") ||
+                                  strstr(said, "out of memory"));
+    if (ev->death == RAFTSIM_POOL_OVERDUE) {
+        v->property = g_strdup("budget");
+        v->detail = g_strdup_printf(
+            "no verdict after %" PRId64 "s of wall time; the seed's "
+            "process was killed",
+            FUZZ_SEED_WALL_US / 1000000);
+    } else if (out_of_memory) {
+        v->property = g_strdup("budget");
+        v->detail = g_strdup_printf("memory budget of %" PRIu64
+                                    " MiB exceeded: %s",
+                                    c->memory_mib, said);
+    } else if (ev->death == RAFTSIM_POOL_SIGNAL) {
+        v->property = g_strdup("crash");
+        v->detail = g_strdup_printf("%s%s(signal %d, %s)", said ? said : "",
+                                    said ? " " : "", ev->signal,
+                                    g_strsignal(ev->signal));
+    } else {
+        v->property = g_strdup("crash");
+        v->detail = g_strdup_printf("%s%s(exit status %d)", said ? said : "",
+                                    said ? " " : "", ev->status);
+    }
+    g_free(said);
+    struct scn_fuzz_swarm swarm;
+    struct scn_scenario *sc = scn_fuzz_generate(it->seed, &c->options, &swarm);
+    make_reproducer(it, sc, &c->options, &swarm);
+    scn_scenario_free(sc);
+    it->done = true;
 }
 
 /* ---- output -------------------------------------------------------------- */
 
+/* Every 10 s on a pipe or file, so that CI with a no-output timeout sees
+ * the campaign alive; redrawn in place every 200 ms on a terminal. */
+#define PROGRESS_PIPE_US INT64_C(10000000)
+#define PROGRESS_TTY_US INT64_C(200000)
+
 struct progress
 {
-    bool enabled; /* stderr is a terminal */
-    bool shown;   /* a progress line is on screen */
+    bool tty;     /* stderr is a terminal */
+    bool enabled; /* on a terminal: not --quiet */
+    bool shown;   /* a progress line is on screen (terminal) */
     int64_t start_us;
     int64_t drawn_us; /* when it was last drawn (monotonic clock) */
 };
@@ -145,16 +296,25 @@ static void progress_draw(struct progress *p,
     if (!p->enabled)
         return;
     int64_t now = raftsim_wall_us();
-    if (p->shown && now - p->drawn_us < 200 * 1000)
+    int64_t every = p->tty ? PROGRESS_TTY_US : PROGRESS_PIPE_US;
+    if (now - p->drawn_us < every)
         return;
     p->drawn_us = now;
     double wall_s = (double)(now - p->start_us) / 1e6;
     double rate = wall_s > 0 ? (double)done / wall_s : 0;
+    if (!p->tty) {
+        fprintf(stderr,
+                "fuzz: %" PRIu64 "/%" PRIu64 " seeds, %" PRIu64
+                " failed, %.1f seeds/s, %.0fs\n",
+                done, total, failed, rate, wall_s);
+        fflush(stderr);
+        return;
+    }
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(
-        stderr,
-        "\rfuzz: %zu/%zu seeds, %.1f seeds/s, %zu violation%s, ETA %.0fs   ",
-        done, total, rate, failed, failed == 1 ? "" : "s", eta);
+    fprintf(stderr,
+            "\rfuzz: %" PRIu64 "/%" PRIu64
+            " seeds, %.1f seeds/s, %" PRIu64 " failed, ETA %.0fs   ",
+            done, total, rate, failed, eta);
     fflush(stderr);
     p->shown = true;
 }
@@ -191,17 +351,192 @@ static void report(const struct fuzz_item *it, const char *out_dir, bool color)
     }
     if (it->verdict.passed)
         return;
-    GString *t = g_string_new(NULL);
-    scn_format_time(t, it->verdict.failed_at_us);
-    printf("%sFAIL%s seed %" PRIu64 ": %s at %s: %s\n", red, reset, it->seed,
-           it->verdict.property, t->str, it->verdict.detail);
-    g_string_free(t, TRUE);
+    printf("%sFAIL%s seed %" PRIu64 ": %s", red, reset, it->seed,
+           it->verdict.property);
+    if (it->verdict.failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
+        GString *t = g_string_new(NULL);
+        scn_format_time(t, it->verdict.failed_at_us);
+        printf(" at %s", t->str);
+        g_string_free(t, TRUE);
+    }
+    printf(": %s\n", it->verdict.detail);
     char *path = write_reproducer(out_dir, it);
     if (path)
         printf("     reproducer: %s (replay: raftsim run %s)\n", path, path);
-    if (!it->replay_ok)
+    if (it->replay_problem)
         printf("     warning: the reproducer %s\n", it->replay_problem);
     g_free(path);
+}
+
+/* ---- the campaign -------------------------------------------------------- */
+
+/* What the command line asked for, beyond the generator's options. */
+struct fuzz_plan
+{
+    uint64_t total;         /* seeds of the shard */
+    unsigned jobs;          /* worker processes */
+    int64_t for_us;         /* wall-time budget; 0: none */
+    uint64_t max_failures;  /* stop after this many; 0: never */
+    bool quiet, verbose;
+    const char *dir;        /* reproducers */
+};
+
+/* Tallies of the seeds reported so far. */
+struct fuzz_tally
+{
+    uint64_t reported, failed, unknown, sim_us;
+    bool out_of_time;     /* --for ran out before every seed was sent */
+    bool enough_failures; /* --max-failures was reached */
+};
+
+static struct fuzz_item *slot_of(struct fuzz_campaign *c, uint64_t seed)
+{
+    uint64_t pos = (seed - c->from - c->first) / c->shard_n;
+    return &c->items[pos % c->window];
+}
+
+/* Prints seed `it`'s lines and counts it; true when --max-failures is now
+ * reached. */
+static bool account(struct fuzz_item *it,
+                    const struct fuzz_plan *plan,
+                    struct fuzz_tally *t,
+                    struct progress *prog,
+                    bool color)
+{
+    if (plan->verbose) {
+        progress_clear(prog);
+        printf("seed %" PRIu64 " %s trace %016" PRIx64 " events %" PRIu64
+               "%s\n",
+               it->seed,
+               it->refused          ? "refused"
+               : it->verdict.passed ? "pass"
+                                    : "fail",
+               it->verdict.trace_hash, it->verdict.events,
+               it->verdict.lin_unknown ? " linearizability-unknown" : "");
+    }
+    t->reported++;
+    t->sim_us += it->verdict.end_us;
+    t->unknown += it->verdict.lin_unknown;
+    bool failed = it->refused || !it->verdict.passed;
+    if (failed) {
+        t->failed++;
+        progress_clear(prog);
+        report(it, plan->dir, color);
+    }
+    fflush(stdout);
+    scn_fuzz_verdict_clear(&it->verdict);
+    g_free(it->reproducer);
+    g_free(it->replay_problem);
+    memset(it, 0, sizeof(*it));
+    return failed && plan->max_failures && t->failed >= plan->max_failures;
+}
+
+/* Runs the campaign through a pool of worker processes, reporting seeds in
+ * order as the completed prefix grows. False if the pool failed. */
+static bool run_campaign(struct fuzz_campaign *c,
+                         const struct fuzz_plan *plan,
+                         struct fuzz_tally *t,
+                         struct progress *prog,
+                         bool color)
+{
+    struct raftsim_pool_limits limits = {
+        .memory_bytes = c->memory_mib << 20,
+        .job_wall_us = FUZZ_SEED_WALL_US,
+    };
+    struct raftsim_pool *pool =
+        raftsim_pool_new(plan->jobs, worker_job, c, &limits);
+    if (!pool) {
+        raftsim_complain("fuzz", "cannot start workers: %s",
+                         g_strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    uint64_t sent = 0, next = 0;
+    while (next < plan->total) {
+        if (plan->for_us && raftsim_wall_us() - prog->start_us >= plan->for_us)
+            t->out_of_time = sent < plan->total;
+        while (!t->out_of_time && sent < plan->total &&
+               sent < next + c->window) {
+            uint64_t seed = c->from + c->first + sent * c->shard_n;
+            if (!raftsim_pool_submit(pool, seed))
+                break;
+            struct fuzz_item *it = slot_of(c, seed);
+            memset(it, 0, sizeof(*it));
+            it->seed = seed;
+            sent++;
+        }
+        if (next == sent)
+            break; /* out of time, nothing in flight */
+        struct raftsim_pool_event ev;
+        if (!raftsim_pool_wait(pool, 250, &ev)) {
+            raftsim_complain("fuzz", "cannot restart a worker: %s",
+                             g_strerror(errno));
+            ok = false;
+            break;
+        }
+        if (ev.kind == RAFTSIM_POOL_REPLY)
+            decode_item(slot_of(c, ev.job), ev.reply);
+        else if (ev.kind == RAFTSIM_POOL_DIED)
+            record_death(slot_of(c, ev.job), c, &ev);
+        while (next < sent && c->items[next % c->window].done) {
+            next++;
+            if (account(&c->items[(next - 1) % c->window], plan, t, prog,
+                        color)) {
+                t->enough_failures = true;
+                break;
+            }
+        }
+        if (t->enough_failures)
+            break;
+        progress_draw(prog, t->reported, plan->total, t->failed);
+    }
+    raftsim_pool_free(pool);
+    /* Seeds sent past the last one reported (--max-failures) are dropped. */
+    for (size_t i = 0; i < c->window; i++) {
+        scn_fuzz_verdict_clear(&c->items[i].verdict);
+        g_free(c->items[i].reproducer);
+        g_free(c->items[i].replay_problem);
+    }
+    return ok;
+}
+
+static void print_summary(const struct fuzz_plan *plan,
+                          const struct fuzz_tally *t,
+                          int64_t wall_us,
+                          bool color)
+{
+    double wall_s = (double)wall_us / 1e6;
+    GString *sim = g_string_new(NULL);
+    scn_format_time(sim, t->sim_us);
+    uint64_t passed = t->reported - t->failed;
+    if (plan->quiet) {
+        printf("fuzz: %" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
+               " failed, %" PRIu64 " linearizability unknown\n",
+               t->reported, passed, t->failed, t->unknown);
+    } else {
+        const char *mark = raftsim_color(
+            color, t->failed ? RAFTSIM_COLOR_RED : RAFTSIM_COLOR_GREEN);
+        printf("\n%s%s%s %" PRIu64 " seeds run, %" PRIu64 " passed, %" PRIu64
+               " failed, %" PRIu64 " linearizability unknown\n",
+               mark, t->failed ? "FAIL" : "PASS",
+               raftsim_color(color, RAFTSIM_COLOR_RESET), t->reported, passed,
+               t->failed, t->unknown);
+        printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n",
+               sim->str, wall_s,
+               wall_s > 0 ? (double)t->reported / wall_s : 0.0);
+        if (t->failed)
+            printf("     reproducers in %s/\n", plan->dir);
+    }
+    if (t->out_of_time)
+        printf("fuzz: stopped by --for after %" PRIu64 " of %" PRIu64
+               " seeds\n",
+               t->reported, plan->total);
+    if (t->enough_failures)
+        printf("fuzz: stopped by --max-failures after %" PRIu64 " of %" PRIu64
+               " seeds\n",
+               t->reported, plan->total);
+    g_string_free(sim, TRUE);
+    fflush(stdout);
 }
 
 /* ---- arguments ----------------------------------------------------------- */
@@ -219,34 +554,192 @@ static bool parse_shard(const char *text, uint64_t *k, uint64_t *n)
     return ok;
 }
 
+/* Parses a wall-time budget: "90s", "10m", "2h" (a whole number of minutes
+ * or hours) or any duration raftsim_parse_duration takes; more than 0. */
+static bool parse_wall_budget(const char *text, int64_t *out_us)
+{
+    size_t len = strlen(text);
+    uint64_t v = 0, us = 0;
+    if (len > 1 && (text[len - 1] == 'm' || text[len - 1] == 'h')) {
+        char *num = g_strndup(text, len - 1);
+        bool ok = raftsim_parse_u64(num, &v) && v > 0 && v <= 1000000;
+        g_free(num);
+        if (!ok)
+            return false;
+        us = v * (text[len - 1] == 'm' ? 60u : 3600u) * 1000000u;
+    } else if (!raftsim_parse_duration(text, &us) || us == 0 ||
+               us > (uint64_t)INT64_MAX) {
+        return false;
+    }
+    *out_us = (int64_t)us;
+    return true;
+}
+
+struct fuzz_args
+{
+    gint nodes, jobs;
+    gchar *seeds, *from, *time, *shard, *faults, *out, *for_text,
+        *max_failures, *memory;
+    gboolean quiet, verbose;
+};
+
+static void fuzz_args_clear(struct fuzz_args *a)
+{
+    g_free(a->seeds);
+    g_free(a->from);
+    g_free(a->time);
+    g_free(a->shard);
+    g_free(a->faults);
+    g_free(a->out);
+    g_free(a->for_text);
+    g_free(a->max_failures);
+    g_free(a->memory);
+}
+
+/* Checks the numbers of `a` into c and plan; false after a complaint. */
+static bool check_numbers(const struct fuzz_args *a,
+                          struct fuzz_campaign *c,
+                          struct fuzz_plan *plan,
+                          uint64_t *count,
+                          uint64_t *shard_k)
+{
+    if (a->quiet && a->verbose) {
+        raftsim_complain("fuzz", "--quiet and --verbose exclude each other");
+        return false;
+    }
+    if (a->nodes < 1 || a->nodes > (gint)SCN_CLUSTER_MAX) {
+        raftsim_complain("fuzz", "--nodes must be between 1 and %u",
+                         SCN_CLUSTER_MAX);
+        return false;
+    }
+    c->options.nodes = (uint32_t)a->nodes;
+    if (a->seeds && (!raftsim_parse_u64(a->seeds, count) || *count == 0)) {
+        raftsim_complain("fuzz", "--seeds: not a positive integer: %s",
+                         a->seeds);
+        return false;
+    }
+    if (a->from && !raftsim_parse_u64(a->from, &c->from)) {
+        raftsim_complain("fuzz", "--seed-from: not an unsigned integer: %s",
+                         a->from);
+        return false;
+    }
+    if (*count - 1 > UINT64_MAX - c->from) {
+        raftsim_complain("fuzz", "--seed-from + --seeds passes 2^64");
+        return false;
+    }
+    if (a->time && (!raftsim_parse_duration(a->time, &c->options.run_us) ||
+                    c->options.run_us < SCN_FUZZ_RUN_US_MIN ||
+                    c->options.run_us > SCN_FUZZ_RUN_US_MAX)) {
+        raftsim_complain("fuzz",
+                         "--time: expected a duration from 100ms to 3600s, "
+                         "like 10s: %s",
+                         a->time);
+        return false;
+    }
+    if (a->jobs < 1 || a->jobs > 256) {
+        raftsim_complain("fuzz", "--jobs must be between 1 and 256");
+        return false;
+    }
+    plan->jobs = (unsigned)a->jobs;
+    if (a->shard && !parse_shard(a->shard, shard_k, &c->shard_n)) {
+        raftsim_complain("fuzz",
+                         "--shard: expected K/N with 1 <= K <= N, not %s",
+                         a->shard);
+        return false;
+    }
+    return true;
+}
+
+/* Checks the budgets and the fault list of `a`; false after a complaint. */
+static bool check_budgets(const struct fuzz_args *a,
+                          struct fuzz_campaign *c,
+                          struct fuzz_plan *plan)
+{
+    if (a->for_text && !parse_wall_budget(a->for_text, &plan->for_us)) {
+        raftsim_complain("fuzz",
+                         "--for: expected a wall-time budget like 90s, 10m "
+                         "or 2h: %s",
+                         a->for_text);
+        return false;
+    }
+    if (a->max_failures && (!raftsim_parse_u64(a->max_failures,
+                                               &plan->max_failures) ||
+                            plan->max_failures == 0)) {
+        raftsim_complain("fuzz", "--max-failures: not a positive integer: %s",
+                         a->max_failures);
+        return false;
+    }
+    if (a->memory && (!raftsim_parse_u64(a->memory, &c->memory_mib) ||
+                      c->memory_mib < 64 || c->memory_mib > (1u << 20))) {
+        raftsim_complain("fuzz",
+                         "--max-memory: expected MiB from 64 to 1048576: %s",
+                         a->memory);
+        return false;
+    }
+    if (a->faults) {
+        char *bad = NULL;
+        if (!scn_fuzz_faults_parse(a->faults, &c->options.faults, &bad)) {
+            GString *known = g_string_new(NULL);
+            for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++)
+                g_string_append_printf(known, "%s%s", f ? ", " : "",
+                                       scn_fuzz_fault_name(f));
+            raftsim_complain("fuzz", "--faults: unknown fault '%s' (known: %s)",
+                             bad, known->str);
+            g_string_free(known, TRUE);
+            g_free(bad);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void print_banner(const struct fuzz_campaign *c,
+                         const struct fuzz_plan *plan,
+                         uint64_t count,
+                         uint64_t shard_k)
+{
+    GString *t = g_string_new(NULL);
+    scn_print_duration(t, c->options.run_us);
+    printf("fuzz: seeds %" PRIu64 "..%" PRIu64, c->from, c->from + count - 1);
+    if (c->shard_n > 1)
+        printf(" shard %" PRIu64 "/%" PRIu64, shard_k, c->shard_n);
+    printf(" (%" PRIu64 " to run), %" PRIu32 " nodes, %s each, %u job%s\n",
+           plan->total, c->options.nodes, t->str, plan->jobs,
+           plan->jobs == 1 ? "" : "s");
+    g_string_free(t, TRUE);
+    fflush(stdout);
+}
+
 int raftsim_fuzz_main(int argc, char **argv)
 {
-    gint nodes = 5, jobs = 1;
-    gchar *seeds_text = NULL, *from_text = NULL, *time_text = NULL,
-          *shard_text = NULL, *faults_text = NULL, *out_dir = NULL;
-    gboolean quiet = FALSE, verbose = FALSE;
+    struct fuzz_args a = {.nodes = 5, .jobs = 1};
     GOptionEntry entries[] = {
-        {"nodes", 'n', 0, G_OPTION_ARG_INT, &nodes, "Cluster size (default 5)",
-         "N"},
-        {"seeds", 0, 0, G_OPTION_ARG_STRING, &seeds_text,
+        {"nodes", 'n', 0, G_OPTION_ARG_INT, &a.nodes,
+         "Cluster size (default 5)", "N"},
+        {"seeds", 0, 0, G_OPTION_ARG_STRING, &a.seeds,
          "How many seeds to try (default 100)", "COUNT"},
-        {"seed-from", 0, 0, G_OPTION_ARG_STRING, &from_text,
+        {"seed-from", 0, 0, G_OPTION_ARG_STRING, &a.from,
          "First seed (default 1)", "A"},
-        {"time", 0, 0, G_OPTION_ARG_STRING, &time_text,
-         "Virtual run length of each seed (default 10s)", "T"},
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-         "Run up to J seeds at once (default 1)", "J"},
-        {"shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+        {"time", 0, 0, G_OPTION_ARG_STRING, &a.time,
+         "Virtual length of each seed's faulty part (default 10s)", "T"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs,
+         "Run up to J seeds at once, each worker a process (default 1)", "J"},
+        {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
          "Only seeds with (seed - A) % N == K - 1", "K/N"},
-        {"faults", 0, 0, G_OPTION_ARG_STRING, &faults_text,
-         "Allowed faults, a comma list of drop, delay, duplicate, reorder, "
-         "partition, cut, crash, pause, drift (default all)",
+        {"faults", 0, 0, G_OPTION_ARG_STRING, &a.faults,
+         "Allowed faults, a comma list (default all; see docs/fuzzing.md)",
          "LIST"},
-        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+        {"for", 0, 0, G_OPTION_ARG_STRING, &a.for_text,
+         "Send no new seed after this much wall time (90s, 10m, 2h)", "D"},
+        {"max-failures", 0, 0, G_OPTION_ARG_STRING, &a.max_failures,
+         "Stop after N failed seeds (in seed order)", "N"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a.memory,
+         "Memory budget of each seed's process in MiB (default 1024)", "MIB"},
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out,
          "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet,
          "Print only failures and a one-line summary", NULL},
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
          "Also print every seed's verdict and trace hash", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -254,19 +747,20 @@ int raftsim_fuzz_main(int argc, char **argv)
     g_option_context_set_summary(
         ctx,
         "Generates one random scenario per seed A..A+COUNT-1 (a swarm of\n"
-        "faults, explicit timed statements, client load), runs it with every\n"
-        "safety checker and the linearizability check, and writes a\n"
-        "standalone DIR/fuzz-SEED.scn for every seed that fails; `raftsim\n"
-        "run` on that file replays the same run. Exit status: 0 no seed\n"
-        "failed, 1 some seed failed, 2 invalid command line.");
+        "faults, explicit timed statements, client load, then a liveness\n"
+        "phase), runs it with every checker, and writes a standalone\n"
+        "DIR/fuzz-SEED.scn for every seed that fails, crashes or exceeds a\n"
+        "budget; `raftsim run` on that file replays the same run. Exit\n"
+        "status: 0 no seed failed, 1 some seed failed, 2 invalid command\n"
+        "line.");
     g_option_context_add_main_entries(ctx, entries, NULL);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;
-    struct fuzz_campaign c = {0};
+    struct fuzz_campaign c = {.from = 1, .shard_n = 1, .memory_mib = 1024};
+    struct fuzz_plan plan = {0};
     scn_fuzz_options_init(&c.options);
-    uint64_t count = 100, from = 1, shard_k = 1, shard_n = 1;
-    const char *dir = "fuzz-failures";
+    uint64_t count = 100, shard_k = 1;
 
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         raftsim_complain("fuzz", "%s", err->message);
@@ -278,181 +772,41 @@ int raftsim_fuzz_main(int argc, char **argv)
                          argv[1]);
         goto out;
     }
-    if (quiet && verbose) {
-        raftsim_complain("fuzz", "--quiet and --verbose exclude each other");
+    if (!check_numbers(&a, &c, &plan, &count, &shard_k) ||
+        !check_budgets(&a, &c, &plan))
         goto out;
-    }
-    if (nodes < 1 || nodes > (gint)SCN_CLUSTER_MAX) {
-        raftsim_complain("fuzz", "--nodes must be between 1 and %u",
-                         SCN_CLUSTER_MAX);
-        goto out;
-    }
-    c.options.nodes = (uint32_t)nodes;
-    if (seeds_text && (!raftsim_parse_u64(seeds_text, &count) || count == 0)) {
-        raftsim_complain("fuzz", "--seeds: not a positive integer: %s",
-                         seeds_text);
-        goto out;
-    }
-    if (from_text && !raftsim_parse_u64(from_text, &from)) {
-        raftsim_complain("fuzz", "--seed-from: not an unsigned integer: %s",
-                         from_text);
-        goto out;
-    }
-    if (count - 1 > UINT64_MAX - from) {
-        raftsim_complain("fuzz", "--seed-from + --seeds passes 2^64");
-        goto out;
-    }
-    if (time_text && (!raftsim_parse_duration(time_text, &c.options.run_us) ||
-                      c.options.run_us < SCN_FUZZ_RUN_US_MIN ||
-                      c.options.run_us > SCN_FUZZ_RUN_US_MAX)) {
-        raftsim_complain("fuzz",
-                         "--time: expected a duration from 100ms to 3600s, "
-                         "like 10s: %s",
-                         time_text);
-        goto out;
-    }
-    if (jobs < 1 || jobs > 256) {
-        raftsim_complain("fuzz", "--jobs must be between 1 and 256");
-        goto out;
-    }
-    if (shard_text && !parse_shard(shard_text, &shard_k, &shard_n)) {
-        raftsim_complain("fuzz",
-                         "--shard: expected K/N with 1 <= K <= N, not %s",
-                         shard_text);
-        goto out;
-    }
-    if (faults_text) {
-        char *bad = NULL;
-        if (!scn_fuzz_faults_parse(faults_text, &c.options.faults, &bad)) {
-            raftsim_complain("fuzz",
-                             "--faults: unknown fault '%s' (known: drop, "
-                             "delay, duplicate, reorder, partition, cut, "
-                             "crash, pause, drift)",
-                             bad);
-            g_free(bad);
-            goto out;
-        }
-    }
-    if (out_dir)
-        dir = out_dir;
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        raftsim_complain("fuzz", "%s: %s", dir, g_strerror(errno));
+    plan.quiet = a.quiet;
+    plan.verbose = a.verbose;
+    plan.dir = a.out ? a.out : "fuzz-failures";
+    if (g_mkdir_with_parents(plan.dir, 0755) != 0) {
+        raftsim_complain("fuzz", "%s: %s", plan.dir, g_strerror(errno));
         goto out;
     }
 
     /* The shard's seeds: (seed - from) % shard_n == shard_k - 1. */
-    uint64_t first = shard_k - 1;
-    uint64_t total = first < count ? (count - 1 - first) / shard_n + 1 : 0;
-    c.window = total < FUZZ_WINDOW ? (size_t)total : FUZZ_WINDOW;
+    c.first = shard_k - 1;
+    plan.total = c.first < count ? (count - 1 - c.first) / c.shard_n + 1 : 0;
+    c.window = plan.total < FUZZ_WINDOW ? (size_t)plan.total : FUZZ_WINDOW;
     c.items = g_new0(struct fuzz_item, c.window ? c.window : 1);
-    g_mutex_init(&c.lock);
-    g_cond_init(&c.cond);
 
     bool color = raftsim_use_color(stdout);
+    bool tty = isatty(fileno(stderr)) == 1;
     struct progress prog = {
-        .enabled = !quiet && isatty(fileno(stderr)) == 1,
+        .tty = tty,
+        .enabled = !tty || !a.quiet,
         .start_us = raftsim_wall_us(),
     };
-    if (!quiet) {
-        GString *t = g_string_new(NULL);
-        scn_print_duration(t, c.options.run_us);
-        printf("fuzz: seeds %" PRIu64 "..%" PRIu64, from, from + count - 1);
-        if (shard_n > 1)
-            printf(" shard %" PRIu64 "/%" PRIu64, shard_k, shard_n);
-        printf(" (%" PRIu64 " to run), %" PRIu32 " nodes, %s each, %d job%s\n",
-               total, c.options.nodes, t->str, jobs, jobs == 1 ? "" : "s");
-        g_string_free(t, TRUE);
-        fflush(stdout);
-    }
-
-    GThreadPool *pool = g_thread_pool_new(worker, &c, jobs, TRUE, NULL);
-    uint64_t submitted = 0;
-    for (; submitted < c.window; submitted++) {
-        c.items[submitted].seed = from + first + submitted * shard_n;
-        g_thread_pool_push(pool, &c.items[submitted], NULL);
-    }
-
-    uint64_t failed = 0, unknown = 0, sim_us = 0;
-    for (uint64_t next = 0; next < total; next++) {
-        struct fuzz_item *it = &c.items[next % c.window];
-        g_mutex_lock(&c.lock);
-        while (!it->done) {
-            int64_t until = raftsim_wall_us() + 250 * 1000;
-            g_cond_wait_until(&c.cond, &c.lock, until);
-            uint64_t done = c.completed, bad = c.failed;
-            g_mutex_unlock(&c.lock);
-            progress_draw(&prog, done, total, bad);
-            g_mutex_lock(&c.lock);
-        }
-        g_mutex_unlock(&c.lock);
-        if (verbose) {
-            progress_clear(&prog);
-            printf("seed %" PRIu64 " %s trace %016" PRIx64 " events %" PRIu64
-                   "%s\n",
-                   it->seed,
-                   it->refused          ? "refused"
-                   : it->verdict.passed ? "pass"
-                                        : "fail",
-                   it->verdict.trace_hash, it->verdict.events,
-                   it->verdict.lin_unknown ? " linearizability-unknown" : "");
-        }
-        sim_us += it->verdict.end_us;
-        unknown += it->verdict.lin_unknown;
-        if (it->refused || !it->verdict.passed) {
-            failed++;
-            progress_clear(&prog);
-            report(it, dir, color);
-        }
-        fflush(stdout);
-        /* The slot is reported: reuse it for the next seed not yet sent. */
-        scn_fuzz_verdict_clear(&it->verdict);
-        g_free(it->reproducer);
-        g_free(it->replay_problem);
-        memset(it, 0, sizeof(*it));
-        if (submitted < total) {
-            it->seed = from + first + submitted * shard_n;
-            submitted++;
-            g_thread_pool_push(pool, it, NULL);
-        }
-    }
-    g_thread_pool_free(pool, FALSE, TRUE);
+    prog.drawn_us = prog.start_us;
+    if (!a.quiet)
+        print_banner(&c, &plan, count, shard_k);
+    struct fuzz_tally t = {0};
+    bool ran = run_campaign(&c, &plan, &t, &prog, color);
     progress_clear(&prog);
-
-    int64_t wall_us = raftsim_wall_us() - prog.start_us;
-    double wall_s = (double)wall_us / 1e6;
-    GString *t = g_string_new(NULL);
-    scn_format_time(t, sim_us);
-    if (quiet) {
-        printf("fuzz: %" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
-               " failed, %" PRIu64 " linearizability unknown\n",
-               total, total - failed, failed, unknown);
-    } else {
-        const char *mark = raftsim_color(
-            color, failed ? RAFTSIM_COLOR_RED : RAFTSIM_COLOR_GREEN);
-        printf("\n%s%s%s %" PRIu64 " seeds run, %" PRIu64 " passed, %" PRIu64
-               " failed, %" PRIu64 " linearizability unknown\n",
-               mark, failed ? "FAIL" : "PASS",
-               raftsim_color(color, RAFTSIM_COLOR_RESET), total, total - failed,
-               failed, unknown);
-        printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n", t->str,
-               wall_s, wall_s > 0 ? (double)total / wall_s : 0.0);
-        if (failed)
-            printf("     reproducers in %s/\n", dir);
-    }
-    g_string_free(t, TRUE);
-    fflush(stdout);
-    status = failed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_OK;
-
+    print_summary(&plan, &t, raftsim_wall_us() - prog.start_us, color);
+    status = !ran || t.failed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_OK;
     g_free(c.items);
-    g_mutex_clear(&c.lock);
-    g_cond_clear(&c.cond);
 out:
     g_option_context_free(ctx);
-    g_free(seeds_text);
-    g_free(from_text);
-    g_free(time_text);
-    g_free(shard_text);
-    g_free(faults_text);
-    g_free(out_dir);
+    fuzz_args_clear(&a);
     return status;
 }
