@@ -513,7 +513,7 @@ static void gen_action(struct gen *g, struct scn_action *a)
 {
     uint32_t next_node = 1;
 
-    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 18));
+    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 19));
     switch (a->kind) {
     case SCN_ACT_CRASH:
     case SCN_ACT_RESTART:
@@ -585,6 +585,9 @@ static void gen_action(struct gen *g, struct scn_action *a)
         break;
     case SCN_ACT_EXPECT:
         gen_check(g, &a->check, false);
+        break;
+    case SCN_ACT_SETTLE:
+        a->duration_us = below(g, 2) == 0 ? 0 : gen_duration(g);
         break;
     }
 }
