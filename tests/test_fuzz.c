@@ -523,7 +523,8 @@ Test(fuzz_command, bad_arguments_exit_2)
         {"fuzz", "--for", "ten", NULL},
         {"fuzz", "--for", "10", NULL},
         {"fuzz", "--max-failures", "0", NULL},
-        {"fuzz", "--max-memory", "10", NULL},
+        {"fuzz", "--max-memory", "ten", NULL},
+        {"fuzz", "--max-events", "-1", NULL},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct outcome o = run_program("raftsim", cases[i]);
@@ -539,6 +540,30 @@ Test(fuzz_command, bad_arguments_exit_2)
 }
 
 static void failed_seeds(const char *out, GPtrArray *seeds, GPtrArray *props);
+
+Test(fuzz_command, a_seed_over_its_event_budget_fails_as_budget_and_replays)
+{
+    /* 500 events is a fraction of any seed: both fail as `budget`, the
+     * campaign still runs the second, and each reproducer replays to the
+     * same hash and property under the same budget (no warning). */
+    struct outcome o = run_program(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "2", "--time", "2s",
+                                    "--max-events", "500", "--out", tmp_dir,
+                                    NULL});
+    cr_assert_eq(o.status, 1, "%s", o.err);
+    GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *props = g_ptr_array_new_with_free_func(g_free);
+    failed_seeds(o.out, seeds, props);
+    cr_assert_eq(seeds->len, 2, "%s", o.out);
+    for (guint i = 0; i < 2; i++)
+        cr_assert_str_eq(g_ptr_array_index(props, i), "budget");
+    cr_assert_null(strstr(o.out, "warning"), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "2 seeds run, 0 passed, 2 failed"), "%s",
+                       o.out);
+    g_ptr_array_free(seeds, TRUE);
+    g_ptr_array_free(props, TRUE);
+    outcome_clear(&o);
+}
 
 Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
 {

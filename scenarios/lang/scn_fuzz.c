@@ -818,10 +818,19 @@ static char *first_line(const char *text)
 int scn_fuzz_run(const struct scn_scenario *scenario,
                  struct scn_fuzz_verdict *out)
 {
+    return scn_fuzz_run_budget(scenario, NULL, out);
+}
+
+int scn_fuzz_run_budget(const struct scn_scenario *scenario,
+                        const struct scn_budget *budget,
+                        struct scn_fuzz_verdict *out)
+{
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.checkers = true;
     o.linearizability = true;
+    if (budget)
+        o.budget = *budget;
     struct scn_run_result *res = NULL;
     if (scn_run(scenario, &o, &res) != SCN_OK)
         return SCN_ERR_INVALID;

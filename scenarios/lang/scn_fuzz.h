@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "scenarios/lang/scn_ast.h"
+#include "scenarios/lang/scn_run.h"
 
 /* The fault kinds a swarm may draw; --faults names them. */
 enum scn_fuzz_fault {
@@ -134,6 +135,12 @@ void scn_fuzz_verdict_clear(struct scn_fuzz_verdict *v);
  * the configuration. */
 int scn_fuzz_run(const struct scn_scenario *scenario,
                  struct scn_fuzz_verdict *out);
+
+/* scn_fuzz_run with `budget` (borrowed; NULL: scn_budget_init's defaults)
+ * instead of the default budgets: a run it stops fails as "budget". */
+int scn_fuzz_run_budget(const struct scn_scenario *scenario,
+                        const struct scn_budget *budget,
+                        struct scn_fuzz_verdict *out);
 
 /* Appends a standalone reproducer for the failed verdict `v` of `scenario`
  * (both borrowed): a comment header saying how it was found (seed, options,

@@ -45,10 +45,15 @@ struct fuzz_item
  * however long the campaign. */
 #define FUZZ_WINDOW 4096u
 
-/* The wall time one seed may take before its worker is killed: far above
- * any seed of a working core (milliseconds), so only a core stuck inside
- * one event reaches it. */
-#define FUZZ_SEED_WALL_US INT64_C(120000000)
+/* How much longer than its wall-time budget a seed may take before its
+ * worker is killed: the budget stops a run between events, the kill also
+ * ends a core stuck inside one event. */
+#define FUZZ_KILL_GRACE_US INT64_C(30000000)
+
+/* The address space a worker may map beyond the seed's memory budget (the
+ * engine's estimate): the program, its libraries and the allocator's
+ * slack. Past it an allocation fails and the seed fails as `budget`. */
+#define FUZZ_ADDRESS_SLACK_BYTES (UINT64_C(1) << 30)
 
 struct fuzz_campaign
 {
@@ -58,12 +63,17 @@ struct fuzz_campaign
     struct fuzz_item *items;
     size_t window;
     uint64_t from, first, shard_n; /* position i is seed from+first+i*n */
-    uint64_t memory_mib;           /* each worker's memory budget */
+    struct scn_budget budget;      /* each seed's (interrupt unset) */
+    int64_t wall_us;               /* each seed's wall time; 0: none */
 };
+
+/* A seed's event budget unless --max-events says otherwise: a few hundred
+ * times what a seed of a working core takes (about 20,000 events). */
+#define FUZZ_EVENTS_DEFAULT UINT64_C(5000000)
 
 /* Parses the reproducer text back and runs it: it must give the same trace
  * hash and the same property as the generated scenario did. */
-static void verify_replay(struct fuzz_item *it)
+static void verify_replay(struct fuzz_item *it, const struct scn_budget *budget)
 {
     GPtrArray *diags = scn_diags_new();
     struct scn_scenario *back = NULL;
@@ -81,7 +91,7 @@ static void verify_replay(struct fuzz_item *it)
     }
     g_ptr_array_free(diags, TRUE);
     struct scn_fuzz_verdict v = {0};
-    if (scn_fuzz_run(back, &v) != SCN_OK) {
+    if (scn_fuzz_run_budget(back, budget, &v) != SCN_OK) {
         it->replay_problem = g_strdup("the engine refused it");
     } else if (v.trace_hash != it->verdict.trace_hash || v.passed ||
                g_strcmp0(v.property, it->verdict.property) != 0) {
@@ -106,15 +116,28 @@ static void make_reproducer(struct fuzz_item *it,
     it->reproducer = g_string_free(text, FALSE);
 }
 
-static void fuzz_one(struct fuzz_item *it, const struct scn_fuzz_options *o)
+/* Runs one seed within the campaign's budgets; a failed seed gets its
+ * reproducer, which is replayed unless the wall clock stopped the run. */
+static void fuzz_one(struct fuzz_item *it, const struct fuzz_campaign *c)
 {
+    const struct scn_fuzz_options *o = &c->options;
     struct scn_fuzz_swarm swarm;
     struct scn_scenario *sc = scn_fuzz_generate(it->seed, o, &swarm);
-    if (scn_fuzz_run(sc, &it->verdict) != SCN_OK) {
+    struct scn_budget budget = c->budget;
+    struct raftsim_deadline deadline = {0};
+    raftsim_deadline_start(&deadline, c->wall_us, &budget);
+    if (scn_fuzz_run_budget(sc, &budget, &it->verdict) != SCN_OK) {
         it->refused = true;
     } else if (!it->verdict.passed) {
+        if (deadline.passed) {
+            g_free(it->verdict.detail);
+            it->verdict.detail = g_strdup_printf(
+                "the seed's wall-time budget (--max-wall) ran out at this "
+                "virtual time");
+        }
         make_reproducer(it, sc, o, &swarm);
-        verify_replay(it);
+        if (!deadline.passed)
+            verify_replay(it, &c->budget);
     }
     scn_scenario_free(sc);
 }
@@ -168,7 +191,7 @@ static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
 {
     const struct fuzz_campaign *c = ctx;
     struct fuzz_item it = {.seed = seed};
-    fuzz_one(&it, &c->options);
+    fuzz_one(&it, c);
     const struct scn_fuzz_verdict *v = &it.verdict;
     put_u64(out, (uint64_t)it.refused | (uint64_t)v->passed << 1 |
                      (uint64_t)v->lin_unknown << 2 |
@@ -237,14 +260,14 @@ static void record_death(struct fuzz_item *it,
     if (ev->death == RAFTSIM_POOL_OVERDUE) {
         v->property = g_strdup("budget");
         v->detail = g_strdup_printf(
-            "no verdict after %" PRId64 "s of wall time; the seed's "
-            "process was killed",
-            FUZZ_SEED_WALL_US / 1000000);
+            "no verdict %" PRId64 "s past the wall-time budget "
+            "(--max-wall): the seed's process was killed",
+            FUZZ_KILL_GRACE_US / 1000000);
     } else if (out_of_memory) {
         v->property = g_strdup("budget");
-        v->detail = g_strdup_printf("memory budget of %" PRIu64
-                                    " MiB exceeded: %s",
-                                    c->memory_mib, said);
+        v->detail = g_strdup_printf("the process ran out of its address "
+                                    "space (--max-memory plus 1 GiB): %s",
+                                    said);
     } else if (ev->death == RAFTSIM_POOL_SIGNAL) {
         v->property = g_strdup("crash");
         v->detail = g_strdup_printf("%s%s(signal %d, %s)", said ? said : "",
@@ -439,9 +462,12 @@ static bool run_campaign(struct fuzz_campaign *c,
                          struct progress *prog,
                          bool color)
 {
+    uint64_t mem = c->budget.max_memory_bytes;
     struct raftsim_pool_limits limits = {
-        .memory_bytes = c->memory_mib << 20,
-        .job_wall_us = FUZZ_SEED_WALL_US,
+        .memory_bytes = mem && mem < UINT64_MAX - FUZZ_ADDRESS_SLACK_BYTES
+                            ? mem + FUZZ_ADDRESS_SLACK_BYTES
+                            : 0,
+        .job_wall_us = c->wall_us ? c->wall_us + FUZZ_KILL_GRACE_US : 0,
     };
     struct raftsim_pool *pool =
         raftsim_pool_new(plan->jobs, worker_job, c, &limits);
@@ -579,8 +605,9 @@ struct fuzz_args
 {
     gint nodes, jobs;
     gchar *seeds, *from, *time, *shard, *faults, *out, *for_text,
-        *max_failures, *memory;
+        *max_failures;
     gboolean quiet, verbose;
+    struct raftsim_budget_args budget;
 };
 
 static void fuzz_args_clear(struct fuzz_args *a)
@@ -593,7 +620,7 @@ static void fuzz_args_clear(struct fuzz_args *a)
     g_free(a->out);
     g_free(a->for_text);
     g_free(a->max_failures);
-    g_free(a->memory);
+    raftsim_budget_args_clear(&a->budget);
 }
 
 /* Checks the numbers of `a` into c and plan; false after a complaint. */
@@ -669,13 +696,10 @@ static bool check_budgets(const struct fuzz_args *a,
                          a->max_failures);
         return false;
     }
-    if (a->memory && (!raftsim_parse_u64(a->memory, &c->memory_mib) ||
-                      c->memory_mib < 64 || c->memory_mib > (1u << 20))) {
-        raftsim_complain("fuzz",
-                         "--max-memory: expected MiB from 64 to 1048576: %s",
-                         a->memory);
+    if (!raftsim_budget_parse("fuzz", &a->budget, &c->budget, &c->wall_us))
         return false;
-    }
+    if (!a->budget.max_events)
+        c->budget.max_events = FUZZ_EVENTS_DEFAULT;
     if (a->faults) {
         char *bad = NULL;
         if (!scn_fuzz_faults_parse(a->faults, &c->options.faults, &bad)) {
@@ -733,8 +757,6 @@ int raftsim_fuzz_main(int argc, char **argv)
          "Send no new seed after this much wall time (90s, 10m, 2h)", "D"},
         {"max-failures", 0, 0, G_OPTION_ARG_STRING, &a.max_failures,
          "Stop after N failed seeds (in seed order)", "N"},
-        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a.memory,
-         "Memory budget of each seed's process in MiB (default 1024)", "MIB"},
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out,
          "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet,
@@ -754,10 +776,11 @@ int raftsim_fuzz_main(int argc, char **argv)
         "status: 0 no seed failed, 1 some seed failed, 2 invalid command\n"
         "line.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_budget_add_options(ctx, &a.budget);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;
-    struct fuzz_campaign c = {.from = 1, .shard_n = 1, .memory_mib = 1024};
+    struct fuzz_campaign c = {.from = 1, .shard_n = 1};
     struct fuzz_plan plan = {0};
     scn_fuzz_options_init(&c.options);
     uint64_t count = 100, shard_k = 1;
