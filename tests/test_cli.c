@@ -270,6 +270,31 @@ Test(cli, a_run_over_its_wall_time_budget_exits_3_without_hanging)
     g_free(f);
 }
 
+/* An idle cluster: memory would grow with virtual time if every event
+ * were recorded (about 40 KB per simulated second). */
+#define IDLE_FOR_LONG \
+    "title \"Idle\"\ncluster 5\nrun 3000s\nat 10ms timeout n1\n"
+
+Test(cli, run_records_events_only_for_pictures_so_idle_memory_stays_flat)
+{
+    char *f = write_file("idle.scn", IDLE_FOR_LONG);
+    struct outcome o =
+        run_raftsim((const char *[]){"run", f, "--max-memory", "2M", NULL});
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    cr_assert_not_null(strstr(o.out, "\nLeaders\n  term 1    n1   from "), "%s",
+                       o.out);
+    outcome_clear(&o);
+    /* A timeline needs every event: the same run then outgrows 2M. */
+    char *png = g_build_filename(tmp_dir, "idle.png", NULL);
+    o = run_raftsim((const char *[]){"run", "--quiet", f, "--max-memory", "2M",
+                                     "--png", png, NULL});
+    cr_assert_eq(o.status, 3, "stderr: %s", o.err);
+    cr_assert_not(g_file_test(png, G_FILE_TEST_EXISTS));
+    outcome_clear(&o);
+    g_free(png);
+    g_free(f);
+}
+
 Test(cli, budget_options_are_checked_before_the_run)
 {
     char *f = write_file("pass.scn", PASSING);

@@ -724,6 +724,41 @@ Test(scn_run, latency_percentiles_come_from_the_history)
     scn_run_result_free(r);
 }
 
+/* ---- memory ------------------------------------------------------------ */
+
+static struct scn_run_result *run_unrecorded(const char *text)
+{
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    return run_text(text, &o);
+}
+
+Test(scn_run, an_idle_run_without_recording_holds_flat_memory_and_its_report)
+{
+    struct scn_run_result *short_run = run_unrecorded(
+        "cluster 5\nrun 300s\nat 10ms timeout n1\nat 1s expect leader\n");
+    struct scn_run_result *long_run = run_unrecorded(
+        "cluster 5\nrun 3000s\nat 10ms timeout n1\nat 1s expect leader\n");
+    cr_assert_gt(long_run->events, 9 * short_run->events);
+    cr_assert_eq(sim_trace_len(long_run->sim), 0u);
+    cr_assert_leq(long_run->memory_bytes, short_run->memory_bytes + 1024,
+                  "%" PRIu64 " bytes after 3000s, %" PRIu64 " after 300s",
+                  long_run->memory_bytes, short_run->memory_bytes);
+    /* The report does not need the recorded trace. */
+    cr_assert_eq(long_run->leaders->len, 1u);
+    const struct scn_leader_term *l =
+        &g_array_index(long_run->leaders, struct scn_leader_term, 0);
+    cr_assert_eq(l->node, 1u);
+    cr_assert_eq(l->term, 1u);
+    cr_assert_eq(long_run->notes->len, 1u);
+    const struct scn_run_note *n = g_ptr_array_index(long_run->notes, 0);
+    cr_assert(n->is_check && n->ok);
+    cr_assert_eq(n->time_us, 1000000u);
+    cr_assert_str_eq(n->text, "line 4: expected a leader");
+    scn_run_result_free(short_run);
+    scn_run_result_free(long_run);
+}
+
 /* ---- budgets ----------------------------------------------------------- */
 
 #define LOADED_FOR_AN_HOUR \

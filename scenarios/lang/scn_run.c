@@ -1407,17 +1407,30 @@ static void collect_latencies(struct scn_run_result *res)
     g_array_free(lat, TRUE);
 }
 
-static void collect_leaders(struct scn_run_result *res)
+static void note_free(void *p)
 {
-    size_t n = sim_trace_len(res->sim);
-    const struct sim_trace_event *ev = sim_trace_events(res->sim);
-    for (size_t i = 0; i < n; i++) {
-        if (ev[i].kind == SIM_TRACE_ROLE && ev[i].role == RAFT_LEADER) {
-            struct scn_leader_term lt = {.term = ev[i].term,
-                                         .node = ev[i].node,
-                                         .since_us = ev[i].time_us};
-            g_array_append_val(res->leaders, lt);
-        }
+    struct scn_run_note *n = p;
+    g_free(n->text);
+    g_free(n);
+}
+
+/* Every trace event as the engine emits it: keeps who became leader when,
+ * and the checks and notes, so that a report needs no recorded trace. */
+static void on_trace(struct sim *s, const struct sim_trace_event *e, void *ctx)
+{
+    struct scn_run_result *res = ctx;
+    (void)s;
+    if (e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER) {
+        struct scn_leader_term lt = {
+            .term = e->term, .node = e->node, .since_us = e->time_us};
+        g_array_append_val(res->leaders, lt);
+    } else if (e->kind == SIM_TRACE_CHECK || e->kind == SIM_TRACE_NOTE) {
+        struct scn_run_note *n = g_new0(struct scn_run_note, 1);
+        n->time_us = e->time_us;
+        n->is_check = e->kind == SIM_TRACE_CHECK;
+        n->ok = e->ok;
+        n->text = g_strdup(e->text ? e->text : "");
+        g_ptr_array_add(res->notes, n);
     }
 }
 
@@ -1480,6 +1493,7 @@ int scn_run(const struct scn_scenario *scenario,
     res->failures = g_ptr_array_new_with_free_func(failure_free);
     res->warnings = g_ptr_array_new_with_free_func(g_free);
     res->leaders = g_array_new(FALSE, FALSE, sizeof(struct scn_leader_term));
+    res->notes = g_ptr_array_new_with_free_func(note_free);
     res->lin_verdict = SIM_LIN_UNKNOWN;
 
     struct runner r = {
@@ -1494,6 +1508,7 @@ int scn_run(const struct scn_scenario *scenario,
         .scratch = g_string_new(NULL),
     };
     sim_set_observer(s, on_event, &r);
+    sim_set_listener(s, on_trace, res);
     schedule(&r);
     drive(&r);
     sim_set_observer(s, NULL, NULL);
@@ -1505,8 +1520,8 @@ int scn_run(const struct scn_scenario *scenario,
     res->events = sim_events_processed(s);
     if (!res->budget_exceeded)
         res->memory_bytes = sim_memory_bytes(s);
+    sim_set_listener(s, NULL, NULL);
     collect_latencies(res);
-    collect_leaders(res);
 
     g_string_free(r.scratch, TRUE);
     g_ptr_array_free(r.windows, TRUE);
@@ -1530,6 +1545,7 @@ void scn_run_result_free(struct scn_run_result *result)
     g_ptr_array_free(result->warnings, TRUE);
     g_free(result->lin_explanation);
     g_array_free(result->leaders, TRUE);
+    g_ptr_array_free(result->notes, TRUE);
     g_free(result);
 }
 

@@ -95,8 +95,9 @@ struct scn_run_options
     /* Borrowed until scn_run() returns: one JSON object per trace event;
      * NULL writes none. */
     FILE *trace_jsonl;
-    /* Keep every trace event in memory (needed for pictures, frames and the
-     * leaders list of the result). Default off. */
+    /* Keep every trace event in memory, as pictures and frames need (the
+     * result's leaders and notes are collected either way). Default off:
+     * then the run's memory does not grow with virtual time. */
     bool record_events;
     /* The engine's safety checkers after every event. Default on. */
     bool checkers;
@@ -165,6 +166,16 @@ struct scn_leader_term
     uint64_t since_us; /* when it became leader */
 };
 
+/* A check verdict or a note of the trace (a skipped statement, a lenient
+ * action error), for a verbose report. */
+struct scn_run_note
+{
+    uint64_t time_us;
+    bool is_check; /* a check verdict; else a note */
+    bool ok;       /* the check held */
+    char *text;    /* owned: "line 7: expected a leader ..." */
+};
+
 /* Everything a report needs. Owns what it points to. */
 struct scn_run_result
 {
@@ -207,9 +218,11 @@ struct scn_run_result
     uint64_t trace_hash;
     uint64_t events; /* processed by the engine */
 
-    /* struct scn_leader_term, in order of becoming leader (only when
-     * record_events was on; empty otherwise). */
+    /* struct scn_leader_term, in order of becoming leader. */
     GArray *leaders;
+    /* struct scn_run_note *, in trace order: every check verdict and note.
+     * Their number is bounded by the file's statements. */
+    GPtrArray *notes;
 
     /* Latencies of completed client requests, from the history. */
     uint64_t requests_invoked;

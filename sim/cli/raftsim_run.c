@@ -221,20 +221,12 @@ static void print_summary(const struct scn_run_result *r,
     if (r->actions_skipped)
         printf("; %" PRIu64 " actions skipped", r->actions_skipped);
     printf("\n");
-    if (verbose) {
-        size_t n = sim_trace_len(s);
-        const struct sim_trace_event *ev = sim_trace_events(s);
-        for (size_t i = 0; i < n; i++) {
-            if (ev[i].kind != SIM_TRACE_CHECK && ev[i].kind != SIM_TRACE_NOTE)
-                continue;
-            g_string_truncate(t, 0);
-            scn_format_time(t, ev[i].time_us);
-            const char *tag = ev[i].kind == SIM_TRACE_NOTE ? "note"
-                              : ev[i].ok                   ? "ok  "
-                                                           : "FAIL";
-            printf("  %s%-10s%s %s %s\n", dim, t->str, reset, tag,
-                   ev[i].text ? ev[i].text : "");
-        }
+    for (guint i = 0; verbose && i < r->notes->len; i++) {
+        const struct scn_run_note *n = g_ptr_array_index(r->notes, i);
+        g_string_truncate(t, 0);
+        scn_format_time(t, n->time_us);
+        const char *tag = !n->is_check ? "note" : n->ok ? "ok  " : "FAIL";
+        printf("  %s%-10s%s %s %s\n", dim, t->str, reset, tag, n->text);
     }
     const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
     for (guint i = 0; i < r->failures->len; i++) {
@@ -503,7 +495,10 @@ int raftsim_run_main(int argc, char **argv)
     o.has_seed = seed_text != NULL;
     o.seed = seed;
     o.trace_jsonl = trace;
-    o.record_events = true;
+    /* Only the timeline and its frames read the whole trace; the log
+     * diagram and the report do not, so without them the run's memory
+     * stays flat however long it runs. */
+    o.record_events = png || svg || pdf || frames_dir;
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
     if (sc->inits->len > 0) {
