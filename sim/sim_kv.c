@@ -1,11 +1,13 @@
 /* sim_kv.c: the replicated key-value state machine.
  *
  * Invariant: `digest` is at all times the wrapping sum, over every pair in
- * `pairs`, of pair_hash(key, value); every change of `pairs` adjusts it in
- * O(1). A client's session holds the highest request id applied for it and
- * the reply it produced; a command whose request id is at most that is
- * answered from the session and changes nothing. `applied` counts the
- * commands that took effect: not session duplicates, not malformed bytes.
+ * `pairs`, of pair_hash(key, value), and `sessions_digest` the wrapping sum,
+ * over every session, of its `hash` (session_hash of its fields); every
+ * change adjusts them in O(1). A client's session holds the highest request
+ * id applied for it and the reply it produced; a command whose request id is
+ * at most that is answered from the session and changes nothing. `applied`
+ * counts the commands that took effect: not session duplicates, not
+ * malformed bytes.
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -34,6 +36,7 @@ struct sim_kv_session
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     char *value;      /* owned; NULL when the reply had no value */
+    uint64_t hash;    /* session_hash() of the fields above */
 };
 
 struct sim_kv
@@ -45,7 +48,8 @@ struct sim_kv
      * cleared whenever `sessions` is replaced. */
     GPtrArray *session_index;
     uint64_t applied;
-    uint64_t digest;
+    uint64_t digest;          /* of the pairs */
+    uint64_t sessions_digest; /* of the sessions */
 };
 
 const char *sim_kv_op_name(enum sim_kv_op op)
@@ -101,6 +105,18 @@ static uint64_t pair_hash_n(const char *key,
 static uint64_t pair_hash(const char *key, const char *value)
 {
     return pair_hash_n(key, strlen(key), value, strlen(value));
+}
+
+/* One session: client, request, reply flags and reply bytes. The flags word
+ * tells whether a value follows, so no two sessions hash equal byte
+ * sequences. */
+static uint64_t session_hash(const struct sim_kv_session *s)
+{
+    uint64_t h = sim_hash_fold(sim_hash_mix(s->client), s->request);
+    h = sim_hash_fold(h, (s->found ? 1u : 0u) | (s->value != NULL ? 2u : 0u));
+    if (s->value != NULL)
+        h = fnv1a_bytes(h, s->value, strlen(s->value));
+    return sim_hash_mix(h);
 }
 
 /* ---- varints and a bounded reader --------------------------------------- */
@@ -479,11 +495,15 @@ bool sim_kv_apply(struct sim_kv *kv,
             s->client = cmd.client;
             g_hash_table_insert(kv->sessions, &s->client, s);
             session_index_put(kv, s);
+        } else {
+            kv->sessions_digest -= s->hash;
         }
         s->request = cmd.request;
         s->found = found;
         g_free(s->value);
         s->value = value != NULL ? g_strdup(value) : NULL;
+        s->hash = session_hash(s);
+        kv->sessions_digest += s->hash;
     }
     g_free(heap);
     return true;
@@ -507,6 +527,13 @@ uint64_t sim_kv_applied(const struct sim_kv *kv)
 uint64_t sim_kv_digest(const struct sim_kv *kv)
 {
     return kv->digest;
+}
+
+uint64_t sim_kv_state_digest(const struct sim_kv *kv)
+{
+    uint64_t h = sim_hash_mix(kv->digest);
+    h = sim_hash_mix(h ^ kv->sessions_digest);
+    return sim_hash_mix(h ^ kv->applied);
 }
 
 static gint compare_strings(gconstpointer a, gconstpointer b)
@@ -596,7 +623,10 @@ static bool restore_pairs(struct reader *r, GHashTable *pairs, uint64_t *digest)
     return true;
 }
 
-static bool restore_sessions(struct reader *r, GHashTable *sessions)
+/* *digest receives the sessions' digest. */
+static bool restore_sessions(struct reader *r,
+                             GHashTable *sessions,
+                             uint64_t *digest)
 {
     uint64_t n, prev = 0;
     if (!get_varint(r, &n))
@@ -617,6 +647,8 @@ static bool restore_sessions(struct reader *r, GHashTable *sessions)
         s->request = request;
         s->found = (flags & 1) != 0;
         s->value = v != NULL ? g_strndup(v, vn) : NULL;
+        s->hash = session_hash(s);
+        *digest += s->hash;
         g_hash_table_insert(sessions, &s->client, s);
         prev = client;
     }
@@ -626,7 +658,7 @@ static bool restore_sessions(struct reader *r, GHashTable *sessions)
 bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
 {
     struct reader r = {.p = data, .left = len};
-    uint64_t applied, digest = 0;
+    uint64_t applied, digest = 0, sessions_digest = 0;
 
     if (data == NULL || len < sizeof snapshot_magic ||
         memcmp(data, snapshot_magic, sizeof snapshot_magic) != 0)
@@ -638,8 +670,8 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
 
     GHashTable *pairs = new_pairs();
     GHashTable *sessions = new_sessions();
-    if (!restore_pairs(&r, pairs, &digest) || !restore_sessions(&r, sessions) ||
-        r.left != 0)
+    if (!restore_pairs(&r, pairs, &digest) ||
+        !restore_sessions(&r, sessions, &sessions_digest) || r.left != 0)
         goto err_free_tables;
 
     g_hash_table_destroy(kv->pairs);
@@ -649,6 +681,7 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     g_ptr_array_set_size(kv->session_index, 0);
     kv->applied = applied;
     kv->digest = digest;
+    kv->sessions_digest = sessions_digest;
     return true;
 
 err_free_tables:

@@ -574,7 +574,7 @@ static void process_update(struct sim *s,
         e.ok = true;
         sim_emit(s, &e);
         if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                              sim_kv_digest(nd->kv)))
+                                              sim_kv_state_digest(nd->kv)))
             sim_safety_failed(s);
     }
     if (u->n_committed) {
@@ -588,7 +588,7 @@ static void process_update(struct sim *s,
         e.aux = sim_kv_applied(nd->kv);
         sim_emit(s, &e);
         if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                              sim_kv_digest(nd->kv)))
+                                              sim_kv_state_digest(nd->kv)))
             sim_safety_failed(s);
     }
 
@@ -663,7 +663,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
                                      st.n_entries))
             sim_safety_failed(s);
         if (nd->applied && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                                sim_kv_digest(nd->kv)))
+                                                sim_kv_state_digest(nd->kv)))
             sim_safety_failed(s);
     }
     g_free(buf);
