@@ -119,6 +119,10 @@ struct sim_config
     bool record_events; /* keep every trace event in memory (off) */
     bool history;       /* record client ops for sim_lin_check (on) */
     FILE *trace_jsonl;  /* borrowed: one JSON object per event; NULL: none */
+
+    /* A broken host, for testing the persistence checker: every message
+     * leaves at once, as if sync_before_send were never set (off). */
+    bool unsafe_send_before_sync;
 };
 
 /* Fills *c with SCENARIO.md's defaults and the values noted above;

@@ -133,6 +133,7 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     struct sim_msg *msg = (struct sim_msg *)(void *)block;
     msg->id = 0;
     msg->dest_incarnation = 0;
+    msg->acked_term = 0;
     msg->bytes = (uint32_t)sim_msg_wire_bytes(m);
     msg->m = *m;
     char *data = block + head + entries_size;
@@ -167,5 +168,6 @@ struct sim_msg *sim_msg_clone(const struct sim_msg *msg)
     struct sim_msg *copy = sim_msg_copy(&msg->m);
     copy->id = msg->id;
     copy->dest_incarnation = msg->dest_incarnation;
+    copy->acked_term = msg->acked_term;
     return copy;
 }

@@ -57,6 +57,7 @@ struct sim_msg
     uint64_t id;
     uint32_t dest_incarnation; /* lost if the destination restarted since */
     uint32_t bytes;            /* wire size for the byte counters */
+    uint64_t acked_term;       /* sim_persist_acked_term() when built */
     struct raft_message m;     /* pointers point into this allocation */
 };
 

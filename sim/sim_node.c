@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "sim/sim_persist.h"
 
 #define PPM 1000000u
 
@@ -279,6 +280,12 @@ static void send_msg(struct sim *s, struct sim_msg *msg)
     e.kind = SIM_TRACE_SEND;
     fill_msg_event(&e, msg);
     sim_emit(s, &e);
+    /* The persistence contract is judged as the message leaves. */
+    uint32_t from = (uint32_t)msg->m.from;
+    if (s->safety && from >= 1 && from <= s->n &&
+        !sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
+                            &s->nodes[from].disk))
+        sim_safety_failed(s);
 
     if (fate.lost) {
         trace_drop(s, msg, "random");
@@ -529,10 +536,12 @@ static void process_update(struct sim *s,
 
     /* 2, 3. send, or hold until every write so far is durable */
     if (u->n_messages) {
-        struct sim_disk_batch *hold =
-            u->sync_before_send ? sim_disk_newest(&nd->disk) : NULL;
+        bool sync = u->sync_before_send && !s->cfg.unsafe_send_before_sync;
+        struct sim_disk_batch *hold = sync ? sim_disk_newest(&nd->disk) : NULL;
         for (size_t i = 0; i < u->n_messages; i++) {
             struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
+            if (s->safety)
+                msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
             if (hold)
                 sim_disk_batch_hold(hold, msg);
             else

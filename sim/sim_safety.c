@@ -5,9 +5,12 @@
  * node's snapshot point, so two logs agree up to i exactly when their chains
  * agree at i. One global table indexed by log index keeps, for every index
  * not yet compacted away by every node: the chain first seen for each
- * (index, term) (Log Matching), the chain committed there (Leader
- * Completeness, snapshot anchors), the entry applied there (State Machine
- * Safety) and the state digest after applying through it. Each hook touches
+ * (index, term) (Log Matching), the chain committed there with the earliest
+ * term in which a node's commit index covered it (Leader Completeness, State
+ * Machine Safety for every apply, snapshot anchors) and the state digest
+ * after applying through it. Commit terms never decrease along the log (a
+ * node's commit index covers a prefix), so the highest index committed by
+ * each term is a staircase of a few steps. Each hook touches
  * only the entries it is told about, so its cost does not depend on the
  * length of the log or of the run. The table is trimmed below the lowest
  * snapshot point of any node. A node that falls back to an older snapshot
@@ -18,6 +21,7 @@
 #include "sim/sim_safety.h"
 #include "sim/sim_hash.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_persist.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -189,8 +193,7 @@ struct safety_node
 enum slot_flag {
     SLOT_LOG = 1u << 0,       /* lm set */
     SLOT_COMMITTED = 1u << 1, /* c_* set */
-    SLOT_APPLIED = 1u << 2,   /* a_* set */
-    SLOT_STATE = 1u << 3,     /* s_* set */
+    SLOT_STATE = 1u << 2,     /* s_* set */
 };
 
 /* An entry some node held: its term, the chain through it, the digest of
@@ -211,13 +214,12 @@ struct index_slot
                              terms live in sim_safety.extra_terms */
     uint64_t c_term;      /* the committed entry's term and chain */
     uint64_t c_chain;
-    uint64_t a_term; /* the first entry applied here: term, entry digest */
-    uint64_t a_digest;
-    uint64_t s_digest; /* state digest after applying through this index */
-    uint32_t c_node;   /* the node that reported each of these first */
-    uint32_t a_node;
-    uint32_t s_node;
-    uint32_t flags; /* enum slot_flag */
+    uint64_t c_in_term; /* the earliest term in which a node's commit index
+                           covered this index: when it was committed */
+    uint64_t s_digest;  /* state digest after applying through this index */
+    uint32_t c_node;    /* the node that committed it in c_in_term */
+    uint32_t s_node;    /* the node that reported s_digest first */
+    uint32_t flags;     /* enum slot_flag */
 };
 
 /* Entries of further terms at one index; rare (conflicting suffixes). */
@@ -227,8 +229,9 @@ struct extra_terms
     GArray *items;  /* struct term_chain */
 };
 
-/* Commits grouped by the term they were first seen in: max_index is the
- * highest index committed by then. Both fields strictly increase. */
+/* One step of the commit staircase: max_index is the highest index whose
+ * commit term (index_slot.c_in_term) is at most commit_term. Along the
+ * array both fields strictly increase. */
 struct commit_step
 {
     uint64_t commit_term;
@@ -246,8 +249,7 @@ struct sim_safety
     GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
     uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
 
-    uint64_t committed_max; /* highest index known committed */
-    GArray *commit_steps;   /* struct commit_step */
+    GArray *commit_steps; /* struct commit_step: the staircase */
 
     GHashTable *leaders; /* uint64 term -> node id (GUINT_TO_POINTER) */
     GArray *leading;     /* uint32: nodes whose current role is leader */
@@ -275,6 +277,8 @@ const char *sim_property_name(enum sim_property p)
         return "state-digest";
     case SIM_PROP_LINEARIZABILITY:
         return "linearizability";
+    case SIM_PROP_PERSISTENCE:
+        return "persistence";
     case SIM_PROP_COUNT:
         break;
     }
@@ -512,11 +516,11 @@ static bool check_leader_has(struct sim_safety *s,
         return violate(
             s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
             index,
-            "Leader n%u of term %" PRIu64
-            " lacks the entry committed at index %" PRIu64 " (term %" PRIu64
-            ", committed by n%u): its log ends "
-            "at index %" PRIu64 ".",
-            leader, n->term, index, slot->c_term, slot->c_node, last);
+            "Leader n%u of term %" PRIu64 " lacks the entry of term %" PRIu64
+            " that n%u committed at index %" PRIu64 " in term %" PRIu64
+            ": its log ends at index %" PRIu64 ".",
+            leader, n->term, slot->c_term, slot->c_node, index, slot->c_in_term,
+            last);
     }
     if (index < n->log.snap.index) {
         return true; /* inside the leader's snapshot */
@@ -529,40 +533,105 @@ static bool check_leader_has(struct sim_safety *s,
         return violate(s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node,
                        n->term, index,
                        "Leader n%u of term %" PRIu64 " holds term %" PRIu64
-                       " at index %" PRIu64 " where n%u committed term %" PRIu64
-                       ", or a different log before it.",
-                       leader, n->term, term, index, slot->c_node,
-                       slot->c_term);
+                       " at index %" PRIu64
+                       " where n%u committed the entry of term %" PRIu64
+                       " in term %" PRIu64 ", or a different log before it.",
+                       leader, n->term, term, index, slot->c_node, slot->c_term,
+                       slot->c_in_term);
     }
     return true;
 }
 
-/* The highest committed index first seen committed in a term <= term. */
-static uint64_t committed_by_term(const struct sim_safety *s, uint64_t term)
+/* The staircase position of the last step with commit_term <= term, or -1
+ * if none. Scans from the top: new commits come in the newest terms. */
+static gint step_at_or_below(const struct sim_safety *s, uint64_t term)
 {
-    for (guint i = s->commit_steps->len; i > 0; i--) {
-        const struct commit_step *st =
-            &g_array_index(s->commit_steps, struct commit_step, i - 1);
-        if (st->commit_term <= term) {
-            return st->max_index;
-        }
+    gint i = (gint)s->commit_steps->len - 1;
+    while (i >= 0 &&
+           g_array_index(s->commit_steps, struct commit_step, i).commit_term >
+               term) {
+        i--;
     }
-    return 0;
+    return i;
 }
 
-/* Records that node holds (term, chain) committed at index, knowing it in
- * commit_term (its current term: the commit was decided in that term or
- * earlier). Two different committed entries at one index break State Machine
- * Safety: at least one node would apply the wrong one. If the chain is only
- * a placeholder (!trusted), just the term is compared and nothing recorded.
- */
+/* The highest index committed in a term <= term (0: none): every leader of
+ * term or later must hold it, and with it every index before it. */
+static uint64_t committed_by_term(const struct sim_safety *s, uint64_t term)
+{
+    gint i = step_at_or_below(s, term);
+    return i < 0 ? 0
+                 : g_array_index(s->commit_steps, struct commit_step, i)
+                       .max_index;
+}
+
+/* Leader Completeness for every current leader after the staircase rose:
+ * each holds the highest index committed in its term or earlier (§5.4.1). */
+static bool check_leaders(struct sim_safety *s)
+{
+    for (guint i = 0; i < s->leading->len; i++) {
+        uint32_t leader = g_array_index(s->leading, uint32_t, i);
+        uint64_t index = committed_by_term(s, s->nodes[leader].term);
+        if (index > 0 && !check_leader_has(s, leader, index)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Index was committed in commit_term: raises the staircase there and drops
+ * the steps of later terms it now covers. Returns whether it changed. */
+static bool staircase_add(struct sim_safety *s,
+                          uint64_t commit_term,
+                          uint64_t index)
+{
+    gint i = step_at_or_below(s, commit_term);
+    GArray *st = s->commit_steps;
+    if (i >= 0) {
+        struct commit_step *at = &g_array_index(st, struct commit_step, i);
+        if (at->max_index >= index) {
+            return false;
+        }
+        if (at->commit_term == commit_term) {
+            at->max_index = index;
+        } else {
+            struct commit_step add = {commit_term, index};
+            g_array_insert_val(st, (guint)++i, add);
+        }
+    } else {
+        struct commit_step add = {commit_term, index};
+        g_array_insert_val(st, 0, add);
+        i = 0;
+    }
+    guint next = (guint)i + 1;
+    guint covered = 0;
+    while (next + covered < st->len &&
+           g_array_index(st, struct commit_step, next + covered).max_index <=
+               index) {
+        covered++;
+    }
+    if (covered > 0) {
+        g_array_remove_range(st, next, covered);
+    }
+    return true;
+}
+
+/* Records that node holds (term, chain) committed at index, its commit
+ * index covering it in commit_term (the node's current term). Two different
+ * committed entries at one index break State Machine Safety: at least one
+ * node would apply the wrong one. The entry counts as committed in the
+ * earliest such term reported by any node (§5.4.1: the term of the leader
+ * that committed it). If the chain is only a placeholder (!trusted), just
+ * the term is compared and nothing recorded. *raised tells whether the
+ * staircase changed. */
 static bool record_commit_of(struct sim_safety *s,
                              uint32_t node,
                              uint64_t index,
                              uint64_t term,
                              uint64_t chain,
                              bool trusted,
-                             uint64_t commit_term)
+                             uint64_t commit_term,
+                             bool *raised)
 {
     if (index == 0 || index < s->base) {
         return true;
@@ -581,6 +650,11 @@ static bool record_commit_of(struct sim_safety *s,
                            ", or their logs differ before it.",
                            node, term, index, slot->c_node, slot->c_term);
         }
+        if (commit_term < slot->c_in_term) {
+            slot->c_in_term = commit_term;
+            slot->c_node = node;
+            *raised |= staircase_add(s, commit_term, index);
+        }
         return true;
     }
     if (!trusted) {
@@ -589,22 +663,9 @@ static bool record_commit_of(struct sim_safety *s,
     slot->flags |= SLOT_COMMITTED;
     slot->c_term = term;
     slot->c_chain = chain;
+    slot->c_in_term = commit_term;
     slot->c_node = node;
-    if (index > s->committed_max) {
-        s->committed_max = index;
-        guint len = s->commit_steps->len;
-        struct commit_step *top =
-            len > 0
-                ? &g_array_index(s->commit_steps, struct commit_step, len - 1)
-                : NULL;
-        if (top != NULL && top->commit_term >= commit_term) {
-            top->max_index = index;
-        } else {
-            struct commit_step st = {.commit_term = commit_term,
-                                     .max_index = index};
-            g_array_append_val(s->commit_steps, st);
-        }
-    }
+    *raised |= staircase_add(s, commit_term, index);
     return true;
 }
 
@@ -615,7 +676,10 @@ static bool record_commit(struct sim_safety *s,
                           uint64_t chain,
                           uint64_t commit_term)
 {
-    return record_commit_of(s, node, index, term, chain, true, commit_term);
+    bool raised = false;
+    return record_commit_of(s, node, index, term, chain, true, commit_term,
+                            &raised) &&
+           (!raised || check_leaders(s));
 }
 
 /* ---- trimming ---- */
@@ -950,32 +1014,43 @@ bool sim_safety_on_commit(struct sim_safety *s,
     uint64_t lo =
         MAX(MAX(nd->commit_index + 1, nd->log.snap.index), MAX(s->base, 1));
     uint64_t hi = MIN(commit_index, log_last(&nd->log));
-    uint64_t old_max = s->committed_max;
     nd->commit_index = commit_index;
+    bool raised = false;
     for (uint64_t i = lo; i <= hi; i++) {
         uint64_t term = 0;
         uint64_t chain = 0;
         log_raw(&nd->log, i, &term, &chain);
         if (!record_commit_of(s, node, i, term, chain,
-                              i >= nd->log.trusted_from, nd->term)) {
+                              i >= nd->log.trusted_from, nd->term, &raised)) {
             return false;
         }
     }
-    if (s->committed_max == old_max) {
+    return !raised || check_leaders(s);
+}
+
+/* State Machine Safety for an apply whose index has no committed record:
+ * only a node whose chain there is a placeholder can get here (after a
+ * restart below the trim point), so its own log's term is the reference. */
+static bool check_apply_own_log(struct sim_safety *s,
+                                uint32_t node,
+                                uint64_t index,
+                                const struct raft_entry *entry)
+{
+    const struct node_log *l = &s->nodes[node].log;
+    if (index <= l->snap.index || index > log_last(l)) {
         return true;
     }
-    /* Every current leader of the term the commit was seen in, or later,
-     * must hold it (§5.4.1). */
-    const struct commit_step *top = &g_array_index(
-        s->commit_steps, struct commit_step, s->commit_steps->len - 1);
-    for (guint i = 0; i < s->leading->len; i++) {
-        uint32_t leader = g_array_index(s->leading, uint32_t, i);
-        if (s->nodes[leader].term >= top->commit_term &&
-            !check_leader_has(s, leader, s->committed_max)) {
-            return false;
-        }
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    log_raw(l, index, &term, &chain);
+    if (term == entry->term) {
+        return true;
     }
-    return true;
+    return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0, entry->term,
+                   index,
+                   "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
+                   " where its log holds term %" PRIu64 ".",
+                   node, entry->term, index, term);
 }
 
 bool sim_safety_on_apply(struct sim_safety *s,
@@ -991,22 +1066,34 @@ bool sim_safety_on_apply(struct sim_safety *s,
     if (index == 0 || index < s->base) {
         return true;
     }
-    uint64_t digest = entry_digest(entry);
-    struct index_slot *slot = slot_get(s, index);
-    if (!(slot->flags & SLOT_APPLIED)) {
-        slot->flags |= SLOT_APPLIED;
-        slot->a_term = entry->term;
-        slot->a_digest = digest;
-        slot->a_node = node;
-        return true;
+    const struct safety_node *nd = &s->nodes[node];
+    if (index > nd->commit_index) {
+        /* §5.3: only committed entries are applied. */
+        return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0, entry->term,
+                       index,
+                       "n%u applied index %" PRIu64
+                       " beyond its commit index %" PRIu64 ".",
+                       node, index, nd->commit_index);
     }
-    if (slot->a_term != entry->term || slot->a_digest != digest) {
+    struct index_slot *slot = slot_find(s, index);
+    if (slot == NULL || !(slot->flags & SLOT_COMMITTED)) {
+        return check_apply_own_log(s, node, index, entry);
+    }
+    /* Figure 3: every apply at an index applies the entry committed there:
+     * its term, and its bytes wherever they are known. */
+    bool same = entry->term == slot->c_term;
+    if (same) {
+        const struct term_chain *tc = lm_find(s, slot, index, slot->c_term);
+        same =
+            tc == NULL || tc->digest == 0 || tc->digest == entry_digest(entry);
+    }
+    if (!same) {
         return violate(
-            s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->a_node, entry->term,
+            s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, entry->term,
             index,
             "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
-            " where n%u applied a different one of term %" PRIu64 ".",
-            node, entry->term, index, slot->a_node, slot->a_term);
+            " other than the one of term %" PRIu64 " n%u committed there.",
+            node, entry->term, index, slot->c_term, slot->c_node);
     }
     return true;
 }
@@ -1037,6 +1124,24 @@ bool sim_safety_on_state(struct sim_safety *s,
             " but their state digests differ (%016" PRIx64 " and %016" PRIx64
             ").",
             node, slot->s_node, applied_index, digest, slot->s_digest);
+    }
+    return true;
+}
+
+bool sim_safety_on_send(struct sim_safety *s,
+                        uint32_t node,
+                        const struct raft_message *m,
+                        uint64_t acked_term,
+                        const struct sim_disk *disk)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(m != NULL && disk != NULL, true);
+    if (s->violated) {
+        return false;
+    }
+    if (!sim_persist_check(node, m, acked_term, disk, &s->violation)) {
+        s->violated = true;
+        return false;
     }
     return true;
 }

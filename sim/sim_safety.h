@@ -8,8 +8,9 @@
  *
  * Properties: Election Safety, Leader Append-Only, Log Matching, Leader
  * Completeness, State Machine Safety (Figure 3 of the Raft paper), commit
- * index monotonic within a node's lifetime, and equal applied index implying
- * equal key-value state.
+ * index monotonic within a node's lifetime, equal applied index implying
+ * equal replicated state, and the persistence contract (what a message
+ * promises is durable on its sender when it leaves; sim_persist.h).
  */
 #ifndef SIM_SAFETY_H
 #define SIM_SAFETY_H
@@ -29,6 +30,7 @@ enum sim_property {
     SIM_PROP_COMMIT_MONOTONIC,
     SIM_PROP_STATE_DIGEST,
     SIM_PROP_LINEARIZABILITY, /* reported by the history checker */
+    SIM_PROP_PERSISTENCE,
     SIM_PROP_COUNT
 };
 
@@ -45,6 +47,7 @@ struct sim_violation
 };
 
 struct sim_safety; /* opaque; owns its digests */
+struct sim_disk;
 
 struct sim_safety *sim_safety_new(uint32_t n_nodes);
 void sim_safety_free(struct sim_safety *s);
@@ -95,6 +98,17 @@ bool sim_safety_on_state(struct sim_safety *s,
                          uint32_t node,
                          uint64_t applied_index,
                          uint64_t digest);
+
+/* The node's message m leaves it now (handed to the network, also when it
+ * was held until a write completed); disk is the node's disk, whose durable
+ * image is checked against what m promises (sim_persist.h). acked_term: the
+ * term the node's log held at the index m acknowledges, when m was built
+ * (sim_persist_acked_term()). m and disk are borrowed for the call. */
+bool sim_safety_on_send(struct sim_safety *s,
+                        uint32_t node,
+                        const struct raft_message *m,
+                        uint64_t acked_term,
+                        const struct sim_disk *disk);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);

@@ -1,9 +1,11 @@
 /* test_safety.c: the safety checkers catch each property's violation and
- * accept correct histories, including after compaction and restarts. */
+ * accept correct histories, including after compaction and restarts; the
+ * persistence checker judges a message against a durable disk image. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/sim_disk.h"
 #include "sim/sim_safety.h"
 
 /* Entry texts live here for the duration of one hook call. */
@@ -99,6 +101,7 @@ Test(safety, property_names_are_stable)
     cr_assert_str_eq(sim_property_name(SIM_PROP_STATE_DIGEST), "state-digest");
     cr_assert_str_eq(sim_property_name(SIM_PROP_LINEARIZABILITY),
                      "linearizability");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_PERSISTENCE), "persistence");
 }
 
 Test(safety, election_safety_allows_one_leader_per_term)
@@ -249,8 +252,9 @@ Test(safety, leader_completeness_requires_new_leader_to_hold_commits)
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
     cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 2));
     assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 2, 3,
-                     "Leader n3 of term 2 lacks the entry committed at index 3 "
-                     "(term 1, committed by n1): its log ends at index 2.");
+                     "Leader n3 of term 2 lacks the entry of term 1 that n1 "
+                     "committed at index 3 in term 1: its log ends at index "
+                     "2.");
     sim_safety_free(s);
 }
 
@@ -266,7 +270,8 @@ Test(safety, leader_completeness_requires_the_committed_entry_itself)
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 3));
     assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 3, 2,
                      "Leader n2 of term 3 holds term 2 at index 2 where n1 "
-                     "committed term 1, or a different log before it.");
+                     "committed the entry of term 1 in term 2, or a different "
+                     "log before it.");
     sim_safety_free(s);
 }
 
@@ -283,8 +288,56 @@ Test(safety, leader_completeness_is_checked_when_a_commit_advances)
     /* n2 now counts index 3 committed while n3 leads term 2 without it. */
     cr_assert_not(sim_safety_on_commit(s, 2, 3));
     assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 2, 2, 3,
-                     "Leader n3 of term 2 lacks the entry committed at index 3 "
-                     "(term 1, committed by n2): its log ends at index 0.");
+                     "Leader n3 of term 2 lacks the entry of term 1 that n2 "
+                     "committed at index 3 in term 2: its log ends at index "
+                     "0.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_counts_from_the_term_an_entry_was_committed)
+{
+    /* n2, already in term 4, is the first to report index 2 committed; n1,
+     * the leader of term 1 that committed it, reports it afterwards. The
+     * entry was committed in term 1, so the leader of term 3 must hold it,
+     * although no node had seen it committed by term 3 when it was first
+     * reported. */
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1};
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert(write_terms(s, 1, 1, t, 2));
+    cr_assert(write_terms(s, 2, 1, t, 2));
+    cr_assert(write_terms(s, 3, 1, t, 1));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 4));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert(sim_safety_on_commit(s, 1, 2));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 3));
+    cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
+                     "Leader n3 of term 3 lacks the entry of term 1 that n1 "
+                     "committed at index 2 in term 1: its log ends at index "
+                     "1.");
+    sim_safety_free(s);
+}
+
+Test(safety, leader_completeness_is_checked_when_an_earlier_commit_term_shows)
+{
+    /* n3 leads term 3 without index 2. Index 2 is first reported committed
+     * by n2 in term 4, which n3 need not hold; then n1 reports it from
+     * term 1, which makes it an entry n3 should have had. */
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1};
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert(write_terms(s, 1, 1, t, 2));
+    cr_assert(write_terms(s, 2, 1, t, 2));
+    cr_assert(write_terms(s, 3, 1, t, 1));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 4));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert_not(sim_safety_on_commit(s, 1, 2));
+    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
+                     "Leader n3 of term 3 lacks the entry of term 1 that n1 "
+                     "committed at index 2 in term 1: its log ends at index "
+                     "1.");
     sim_safety_free(s);
 }
 
@@ -311,27 +364,52 @@ Test(safety, leader_completeness_spares_a_stale_leader_of_an_earlier_term)
     sim_safety_free(s);
 }
 
-Test(safety, state_machine_safety_forbids_two_entries_applied_at_one_index)
+Test(safety, state_machine_safety_checks_every_apply_against_the_commit)
 {
+    /* The first and only apply at index 2 is of another term than the entry
+     * committed there: no second apply is needed to see it. */
     struct sim_safety *s = sim_safety_new(3);
-    cr_assert(apply_one(s, 1, 1, 1, "a"));
-    cr_assert(apply_one(s, 2, 1, 1, "a"));
-    cr_assert(apply_one(s, 1, 2, 1, "b"));
-    cr_assert_not(apply_one(s, 3, 2, 2, "c"));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 3, 1, 2, 2,
-                     "n3 applied an entry of term 2 at index 2 where n1 "
-                     "applied a different one of term 1.");
+    uint64_t t[] = {1, 1, 1};
+    cr_assert(write_terms(s, 1, 1, t, 3));
+    cr_assert(sim_safety_on_commit(s, 1, 3));
+    cr_assert(apply_one(s, 1, 1, 1, "c"));
+    cr_assert_not(apply_one(s, 1, 2, 2, "c"));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 1, 1, 2, 2,
+                     "n1 applied an entry of term 2 at index 2 other than the "
+                     "one of term 1 n1 committed there.");
     sim_safety_free(s);
 }
 
 Test(safety, state_machine_safety_compares_command_bytes)
 {
     struct sim_safety *s = sim_safety_new(2);
-    cr_assert(apply_one(s, 1, 7, 3, "a"));
-    cr_assert_not(apply_one(s, 2, 7, 3, "b"));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 3, 7,
-                     "n2 applied an entry of term 3 at index 7 where n1 "
-                     "applied a different one of term 3.");
+    uint64_t t[] = {3, 3};
+    cr_assert(write_terms(s, 1, 1, t, 2));
+    cr_assert(write_terms(s, 2, 1, t, 2));
+    cr_assert(sim_safety_on_commit(s, 1, 2));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert(apply_one(s, 1, 1, 3, "c"));
+    cr_assert_not(apply_one(s, 2, 1, 3, "other"));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 3, 1,
+                     "n2 applied an entry of term 3 at index 1 other than the "
+                     "one of term 3 n1 committed there.");
+    sim_safety_free(s);
+}
+
+Test(safety, state_machine_safety_forbids_applying_beyond_the_commit_index)
+{
+    /* n2 applies index 3 that n1 committed, but n2's own commit index is 2:
+     * it applied an entry it did not know to be committed. */
+    struct sim_safety *s = sim_safety_new(2);
+    uint64_t t[] = {1, 1, 1};
+    cr_assert(write_terms(s, 1, 1, t, 3));
+    cr_assert(write_terms(s, 2, 1, t, 3));
+    cr_assert(sim_safety_on_commit(s, 1, 3));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert(apply_one(s, 2, 2, 1, "c"));
+    cr_assert_not(apply_one(s, 2, 3, 1, "c"));
+    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 0, 1, 3,
+                     "n2 applied index 3 beyond its commit index 2.");
     sim_safety_free(s);
 }
 
@@ -544,8 +622,9 @@ Test(safety, trimming_keeps_leader_completeness_after_compaction)
     cr_assert(sim_safety_on_log_write(s, 2, 20, NULL, 0));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
     assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 2, 20,
-                     "Leader n2 of term 2 lacks the entry committed at index "
-                     "20 (term 1, committed by n1): its log ends at index 19.");
+                     "Leader n2 of term 2 lacks the entry of term 1 that n1 "
+                     "committed at index 20 in term 0: its log ends at index "
+                     "19.");
     sim_safety_free(s);
 }
 
@@ -673,7 +752,8 @@ Test(safety, unknown_chains_are_still_compared_by_term_for_a_leader)
     cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 5));
     assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 5, 30,
                      "Leader n3 of term 5 holds term 9 at index 30 where n1 "
-                     "committed term 1, or a different log before it.");
+                     "committed the entry of term 1 in term 0, or a different "
+                     "log before it.");
     sim_safety_free(s);
 }
 
@@ -693,6 +773,10 @@ Test(safety, trimming_keeps_state_machine_safety_above_the_trim_point)
 {
     struct sim_safety *s = sim_safety_new(2);
     build_compacted(s, 2, 20, 19);
+    cr_assert(write_one(s, 1, 21, 2, "x"));
+    cr_assert(write_one(s, 2, 21, 2, "x"));
+    cr_assert(sim_safety_on_commit(s, 1, 21));
+    cr_assert(sim_safety_on_commit(s, 2, 21));
     cr_assert(apply_one(s, 1, 21, 2, "x"));
     cr_assert_not(apply_one(s, 2, 21, 2, "y"));
     cr_assert_eq(sim_safety_violation(s)->property,
@@ -728,4 +812,273 @@ Test(safety, tracked_indices_stay_bounded_over_a_long_run_with_snapshots)
     /* Indices from the last common snapshot point to the newest entry. */
     cr_assert_eq(peak, (size_t)EVERY);
     sim_safety_free(s);
+}
+
+/* ---- the persistence contract ---- */
+
+/* Submits one write to d (term/vote when hard, entries of these terms from
+ * index) and, when durable, completes it at once. */
+static void disk_write(struct sim_disk *d,
+                       bool durable,
+                       bool hard,
+                       uint64_t term,
+                       uint64_t vote,
+                       uint64_t index,
+                       const uint64_t *terms,
+                       size_t n)
+{
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    if (hard) {
+        sim_disk_batch_set_hard(b, term, vote);
+    }
+    if (n > 0) {
+        sim_disk_batch_set_entries(b, index, entries("c", index, terms, n), n);
+    }
+    sim_disk_submit(d, b, 0, 1);
+    if (durable) {
+        sim_disk_batch_free(sim_disk_complete(d));
+    }
+}
+
+static void disk_complete_all(struct sim_disk *d)
+{
+    while (sim_disk_pending(d) > 0) {
+        sim_disk_batch_free(sim_disk_complete(d));
+    }
+}
+
+static struct raft_message vote_result(uint64_t from,
+                                       uint64_t to,
+                                       uint64_t term,
+                                       bool granted)
+{
+    struct raft_message m = {
+        .type = RAFT_MSG_REQUEST_VOTE_RESULT,
+        .from = from,
+        .to = to,
+        .term = term,
+    };
+    m.request_vote_result.granted = granted;
+    return m;
+}
+
+static struct raft_message append_result(uint64_t from,
+                                         uint64_t to,
+                                         uint64_t term,
+                                         uint64_t index)
+{
+    struct raft_message m = {
+        .type = RAFT_MSG_APPEND_ENTRIES_RESULT,
+        .from = from,
+        .to = to,
+        .term = term,
+    };
+    m.append_entries_result.success = true;
+    m.append_entries_result.index = index;
+    return m;
+}
+
+Test(persistence, a_granted_vote_needs_its_term_durable)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 2, 0, 0, NULL, 0);
+    disk_write(&d, false, true, 3, 1, 0, NULL, 0);
+    struct raft_message m = vote_result(2, 1, 3, true);
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
+                     "n2 sent RequestVoteResult of term 3 to n1 while its "
+                     "durable term is 2.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_granted_vote_needs_the_vote_itself_durable)
+{
+    /* The term reached the disk in an earlier write; the vote is pending. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 3, 0, 0, NULL, 0);
+    disk_write(&d, false, true, 3, 1, 0, NULL, 0);
+    struct raft_message m = vote_result(2, 1, 3, true);
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
+                     "n2 sent RequestVoteResult of term 3 to n1, promising its "
+                     "vote to n1, while its durable vote in that term is "
+                     "none.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, false, true, 3, 1, 0, NULL, 0);
+    disk_complete_all(&d);
+    struct raft_message grant = vote_result(2, 1, 3, true);
+    cr_assert(sim_safety_on_send(s, 2, &grant, 0, &d));
+    /* Refusing n3 in term 3 after voting for n1 promises only the term. */
+    struct raft_message refusal = vote_result(2, 3, 3, false);
+    cr_assert(sim_safety_on_send(s, 2, &refusal, 0, &d));
+    /* A grant from an earlier term is covered by the later durable term. */
+    struct raft_message old = vote_result(2, 3, 2, true);
+    cr_assert(sim_safety_on_send(s, 2, &old, 0, &d));
+    assert_no_violation(s);
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_candidate_needs_its_vote_for_itself_durable)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 4, 0, 0, NULL, 0);
+    struct raft_message m = {
+        .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
+    cr_assert_not(sim_safety_on_send(s, 1, &m, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 4, 0,
+                     "n1 sent RequestVote of term 4 to n3, promising its vote "
+                     "to n1, while its durable vote in that term is none.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, prevote_and_its_grant_carry_a_term_nobody_persists)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 4, 0, 0, NULL, 0);
+    struct raft_message pre = {
+        .type = RAFT_MSG_PRE_VOTE, .from = 1, .to = 2, .term = 5};
+    cr_assert(sim_safety_on_send(s, 1, &pre, 0, &d));
+    struct raft_message grant = vote_result(1, 2, 5, true);
+    grant.type = RAFT_MSG_PRE_VOTE_RESULT;
+    cr_assert(sim_safety_on_send(s, 1, &grant, 0, &d));
+    assert_no_violation(s);
+    /* A refusal carries the voter's own term, which must be durable. */
+    struct raft_message refusal = vote_result(1, 2, 5, false);
+    refusal.type = RAFT_MSG_PRE_VOTE_RESULT;
+    cr_assert_not(sim_safety_on_send(s, 1, &refusal, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 5, 0,
+                     "n1 sent PreVoteResult of term 5 to n2 while its durable "
+                     "term is 4.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_leader_may_send_entries_before_they_are_durable)
+{
+    /* Thesis §10.2.1: AppendEntries promises the leader's term only. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 2, 1, 0, NULL, 0);
+    uint64_t t[] = {2, 2};
+    disk_write(&d, false, false, 0, 0, 1, t, 2);
+    struct raft_message m = {
+        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 2, .term = 2};
+    m.append_entries.entries = entries("c", 1, t, 2);
+    m.append_entries.n_entries = 2;
+    cr_assert(sim_safety_on_send(s, 1, &m, 0, &d));
+    m.term = 3;
+    cr_assert_not(sim_safety_on_send(s, 1, &m, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 3, 0,
+                     "n1 sent AppendEntries of term 3 to n2 while its durable "
+                     "term is 2.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, an_acknowledged_entry_must_be_durable)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    uint64_t t[] = {1, 1, 2, 2};
+    disk_write(&d, true, true, 2, 1, 1, t, 2);
+    disk_write(&d, false, false, 0, 0, 3, t + 2, 2);
+    struct raft_message ok = append_result(2, 1, 2, 2);
+    cr_assert(sim_safety_on_send(s, 2, &ok, 1, &d));
+    struct raft_message m = append_result(2, 1, 2, 4);
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 4,
+                     "n2 sent AppendEntriesResult to n1 acknowledging index 4 "
+                     "while its durable log ends at index 2.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, an_acknowledged_entry_must_be_durable_with_its_term)
+{
+    /* Index 3 is durable, but of the term the write still pending replaces
+     * it with: the acknowledgement is about the new entry. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    uint64_t old[] = {1, 1, 1};
+    disk_write(&d, true, true, 2, 0, 1, old, 3);
+    uint64_t fresh[] = {2};
+    disk_write(&d, false, false, 0, 0, 3, fresh, 1);
+    struct raft_message m = append_result(2, 1, 2, 3);
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 3,
+                     "n2 sent AppendEntriesResult to n1 acknowledging index 3 "
+                     "of term 2 while its durable log holds term 1 there.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_failed_append_result_promises_only_the_term)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 2, 0, 0, NULL, 0);
+    struct raft_message m = append_result(2, 1, 2, 9);
+    m.append_entries_result.success = false;
+    cr_assert(sim_safety_on_send(s, 2, &m, 0, &d));
+    m.term = 3;
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
+                     "n2 sent AppendEntriesResult of term 3 to n1 while its "
+                     "durable term is 2.");
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d);
+    disk_write(&d, true, true, 3, 0, 0, NULL, 0);
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, true, 10, 2, "state", 5);
+    sim_disk_submit(&d, b, 0, 1);
+    struct raft_message m = {.type = RAFT_MSG_INSTALL_SNAPSHOT_RESULT,
+                             .from = 2,
+                             .to = 1,
+                             .term = 3};
+    m.install_snapshot_result.last_index = 10;
+    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 10,
+                     "n2 sent InstallSnapshotResult to n1 acknowledging index "
+                     "10 while its durable log ends at index 0.");
+    sim_safety_free(s);
+
+    s = sim_safety_new(3);
+    disk_complete_all(&d);
+    cr_assert(sim_safety_on_send(s, 2, &m, 2, &d));
+    /* Below the snapshot point, and with a term the sender compacted away. */
+    struct raft_message below = append_result(2, 1, 3, 7);
+    cr_assert(sim_safety_on_send(s, 2, &below, 0, &d));
+    assert_no_violation(s);
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
 }

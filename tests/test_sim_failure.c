@@ -1,6 +1,8 @@
 /* test_sim_failure.c: a safety violation stops the run at the event that
  * caused it and is reported with its property, nodes, time, event number and
- * the last 20 trace events; with the checkers off the same run goes on. */
+ * the last 20 trace events; with the checkers off the same run goes on. A
+ * host that lets messages leave before their writes are durable is caught by
+ * the persistence checker on every seed. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -115,4 +117,60 @@ Test(sim_failure, sim_stop_ends_the_run_after_the_current_event)
     cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
     cr_assert_null(sim_failure(s));
     sim_free(s);
+}
+
+/* Seed-dependent clusters with client load and every chaos fault. */
+static struct sim *varied_run(uint64_t seed, bool unsafe_host)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.seed = seed;
+    c.n_nodes = 3 + (uint32_t)(seed % 5);
+    c.pre_vote = seed % 2 == 0;
+    c.drop = 0.05;
+    c.reorder = 0.1;
+    c.snapshot_every = 16;
+    c.history = false;
+    c.record_events = unsafe_host;
+    c.unsafe_send_before_sync = unsafe_host;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    struct sim_chaos chaos;
+    sim_chaos_init(&chaos);
+    cr_assert_eq(sim_chaos_start(s, &chaos, 8000000), SIM_OK);
+    cr_assert_eq(sim_load(s, 50, 8000000, 0), SIM_OK);
+    return s;
+}
+
+Test(sim_failure, a_host_that_sends_before_syncing_is_caught_on_every_seed)
+{
+    /* The first state a node must persist before speaking is a candidate's
+     * term and vote; a host that lets the RequestVote leave first is caught
+     * at that send, on every schedule, crash or no crash. */
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        struct sim *s = varied_run(seed, true);
+        cr_assert_eq(sim_run_until(s, 10000000), SIM_EVIOLATION, "seed %llu",
+                     (unsigned long long)seed);
+        const struct sim_failure *f = sim_failure(s);
+        cr_assert_eq(f->violation.property, SIM_PROP_PERSISTENCE);
+        cr_assert_not_null(strstr(f->violation.detail, " sent RequestVote of "),
+                           "seed %llu: %s", (unsigned long long)seed,
+                           f->violation.detail);
+        const struct sim_trace_event *last = &f->last[f->n_last - 1];
+        cr_assert_eq(last->kind, SIM_TRACE_SEND);
+        cr_assert_eq(last->msg_type, RAFT_MSG_REQUEST_VOTE);
+        cr_assert_eq(last->node, f->violation.nodes[0]);
+        sim_free(s);
+    }
+}
+
+Test(sim_failure, a_host_that_syncs_before_sending_keeps_the_contract)
+{
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        struct sim *s = varied_run(seed, false);
+        cr_assert_eq(sim_run_until(s, 10000000), SIM_OK, "seed %llu: %s",
+                     (unsigned long long)seed,
+                     sim_failure(s) ? sim_failure(s)->violation.detail : "");
+        sim_free(s);
+    }
 }

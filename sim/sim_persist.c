@@ -1,0 +1,156 @@
+/* sim_persist.c: the persistence contract, checked as a message leaves.
+ *
+ * Stateless: each check reads one message, the term its sender acknowledged
+ * (captured when the message was built) and the sender's durable image, in
+ * constant time. The rules and their sources are in sim_persist.h.
+ */
+#include "sim/sim_persist.h"
+#include "sim/sim_assert.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdarg.h>
+
+uint64_t sim_persist_acked_term(const struct raft *core,
+                                const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return m->append_entries_result.success
+                   ? raft_term_at(core, m->append_entries_result.index)
+                   : 0;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return raft_term_at(core, m->install_snapshot_result.last_index);
+    default:
+        return 0;
+    }
+}
+
+static bool fail(struct sim_violation *out,
+                 uint32_t node,
+                 const struct raft_message *m,
+                 uint64_t index,
+                 const char *fmt,
+                 ...) G_GNUC_PRINTF(5, 6);
+
+static bool fail(struct sim_violation *out,
+                 uint32_t node,
+                 const struct raft_message *m,
+                 uint64_t index,
+                 const char *fmt,
+                 ...)
+{
+    out->property = SIM_PROP_PERSISTENCE;
+    out->nodes[0] = node;
+    out->nodes[1] = (uint32_t)m->to;
+    out->term = m->term;
+    out->index = index;
+    va_list ap;
+    va_start(ap, fmt);
+    g_vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Whether the message carries a term its sender must hold durably. */
+static bool term_is_promised(const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_PRE_VOTE:
+        return false; /* the prospective term (thesis §9.6) */
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        return !m->request_vote_result.granted; /* a grant echoes it */
+    default:
+        return true;
+    }
+}
+
+/* The vote a RequestVote (for the sender itself) or a granted
+ * RequestVoteResult (for the receiver) promises; 0: none. */
+static uint64_t promised_vote(uint32_t node, const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_REQUEST_VOTE:
+        return node;
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        return m->request_vote_result.granted ? m->to : 0;
+    default:
+        return 0;
+    }
+}
+
+/* The index a message acknowledges as held; 0: none. */
+static uint64_t acked_index(const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return m->append_entries_result.success ? m->append_entries_result.index
+                                                : 0;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return m->install_snapshot_result.last_index;
+    default:
+        return 0;
+    }
+}
+
+/* The durable image holds index with term acked_term (0: any term). */
+static bool check_ack(uint32_t node,
+                      const struct raft_message *m,
+                      uint64_t index,
+                      uint64_t acked_term,
+                      const struct sim_disk *d,
+                      struct sim_violation *out)
+{
+    const char *name = raft_message_type_name(m->type);
+    if (index < d->snap_index) {
+        return true; /* inside the durable snapshot: committed */
+    }
+    uint64_t held = sim_disk_term_at(d, index);
+    if (held == 0) {
+        return fail(out, node, m, index,
+                    "n%u sent %s to n%u acknowledging index %" PRIu64
+                    " while its durable log ends at index %" PRIu64 ".",
+                    node, name, (uint32_t)m->to, index, sim_disk_last_index(d));
+    }
+    if (acked_term != 0 && held != acked_term) {
+        return fail(out, node, m, index,
+                    "n%u sent %s to n%u acknowledging index %" PRIu64
+                    " of term %" PRIu64
+                    " while its durable log holds term %" PRIu64 " there.",
+                    node, name, (uint32_t)m->to, index, acked_term, held);
+    }
+    return true;
+}
+
+bool sim_persist_check(uint32_t node,
+                       const struct raft_message *m,
+                       uint64_t acked_term,
+                       const struct sim_disk *disk,
+                       struct sim_violation *out)
+{
+    const char *name = raft_message_type_name(m->type);
+    if (term_is_promised(m) && disk->term < m->term) {
+        return fail(out, node, m, 0,
+                    "n%u sent %s of term %" PRIu64
+                    " to n%u while its durable "
+                    "term is %" PRIu64 ".",
+                    node, name, m->term, (uint32_t)m->to, disk->term);
+    }
+    uint64_t vote = promised_vote(node, m);
+    if (vote != 0 && disk->term == m->term && disk->vote != vote) {
+        char held[32] = "none";
+        if (disk->vote != 0) {
+            g_snprintf(held, sizeof held, "for n%" PRIu64, disk->vote);
+        }
+        return fail(out, node, m, 0,
+                    "n%u sent %s of term %" PRIu64
+                    " to n%u, promising its vote to n%" PRIu64
+                    ", while its durable vote in that term is %s.",
+                    node, name, m->term, (uint32_t)m->to, vote, held);
+    }
+    uint64_t index = acked_index(m);
+    if (index != 0 && !check_ack(node, m, index, acked_term, disk, out)) {
+        return false;
+    }
+    return true;
+}

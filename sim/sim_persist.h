@@ -1,0 +1,54 @@
+/* sim_persist.h: the persistence contract, checked as a message leaves.
+ *
+ * Figure 2 of the Raft paper: "Persistent state on all servers (Updated on
+ * stable storage before responding to RPCs)": currentTerm, votedFor, log[].
+ * What a message tells its receiver must therefore already survive a crash
+ * of its sender at the moment it leaves: otherwise the sender can crash,
+ * restart from an older durable state and contradict it (vote twice in one
+ * term, or lose an entry a leader counted towards a commit majority). The
+ * check reads only the message and the sender's durable disk image, so it
+ * fails on the schedule that sends too early whether or not a crash follows.
+ *
+ * The rules, for a message m from node n whose durable image (the writes
+ * completed, not those pending) holds term D, vote V and a log (snapshot
+ * included):
+ *   - every message except PreVote and a granted PreVoteResult: D >= m.term.
+ *     A PreVote carries the term its sender would campaign in and a granted
+ *     reply echoes it; neither is adopted or persisted (thesis §9.6). A
+ *     refused PreVoteResult carries the voter's own term and is covered.
+ *   - RequestVote of term T: if D == T, then V == n (the vote for itself
+ *     that the candidate counts).
+ *   - RequestVoteResult granting term T to candidate c: if D == T, V == c.
+ *   - AppendEntriesResult with success up to index I, and InstallSnapshot-
+ *     Result for index I > 0: the durable log holds index I with the term
+ *     the sender's log held there when it built the reply (inside the
+ *     durable snapshot counts as held; a term unknown because the sender had
+ *     compacted I away requires only that the durable state reach I).
+ * A leader's AppendEntries may leave before its own new entries are durable
+ * (thesis §10.2.1): it promises nothing about them, only its term.
+ */
+#ifndef SIM_PERSIST_H
+#define SIM_PERSIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+#include "sim/sim_disk.h"
+#include "sim/sim_safety.h"
+
+/* The term node's log held at the index a successful AppendEntriesResult or
+ * an InstallSnapshotResult acknowledges, read from node's core when it built
+ * m (0 for other messages, or where the core no longer knows the term). */
+uint64_t sim_persist_acked_term(const struct raft *core,
+                                const struct raft_message *m);
+
+/* Checks the rules above for m leaving node with durable image disk. false:
+ * *out describes the violation (property SIM_PROP_PERSISTENCE). */
+bool sim_persist_check(uint32_t node,
+                       const struct raft_message *m,
+                       uint64_t acked_term,
+                       const struct sim_disk *disk,
+                       struct sim_violation *out);
+
+#endif /* SIM_PERSIST_H */
