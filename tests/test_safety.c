@@ -294,6 +294,19 @@ Test(safety, leader_completeness_is_checked_when_a_commit_advances)
     sim_safety_free(s);
 }
 
+/* n1 leads term 1 and holds indices 1..2 of term 1, as does n2; n3 holds
+ * only index 1. Nothing is committed yet. */
+static struct sim_safety *leader_of_term_one_with_a_short_follower(void)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1};
+    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
+    cr_assert(write_terms(s, 1, 1, t, 2));
+    cr_assert(write_terms(s, 2, 1, t, 2));
+    cr_assert(write_terms(s, 3, 1, t, 1));
+    return s;
+}
+
 Test(safety, leader_completeness_counts_from_the_term_an_entry_was_committed)
 {
     /* n2, already in term 4, is the first to report index 2 committed; n1,
@@ -301,12 +314,7 @@ Test(safety, leader_completeness_counts_from_the_term_an_entry_was_committed)
      * entry was committed in term 1, so the leader of term 3 must hold it,
      * although no node had seen it committed by term 3 when it was first
      * reported. */
-    struct sim_safety *s = sim_safety_new(3);
-    uint64_t t[] = {1, 1};
-    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
-    cr_assert(write_terms(s, 1, 1, t, 2));
-    cr_assert(write_terms(s, 2, 1, t, 2));
-    cr_assert(write_terms(s, 3, 1, t, 1));
+    struct sim_safety *s = leader_of_term_one_with_a_short_follower();
     cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 4));
     cr_assert(sim_safety_on_commit(s, 2, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
@@ -324,12 +332,7 @@ Test(safety, leader_completeness_is_checked_when_an_earlier_commit_term_shows)
     /* n3 leads term 3 without index 2. Index 2 is first reported committed
      * by n2 in term 4, which n3 need not hold; then n1 reports it from
      * term 1, which makes it an entry n3 should have had. */
-    struct sim_safety *s = sim_safety_new(3);
-    uint64_t t[] = {1, 1};
-    cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
-    cr_assert(write_terms(s, 1, 1, t, 2));
-    cr_assert(write_terms(s, 2, 1, t, 2));
-    cr_assert(write_terms(s, 3, 1, t, 1));
+    struct sim_safety *s = leader_of_term_one_with_a_short_follower();
     cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
     cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 4));
     cr_assert(sim_safety_on_commit(s, 2, 2));
