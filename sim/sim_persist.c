@@ -122,6 +122,20 @@ static bool check_ack(uint32_t node,
     return true;
 }
 
+/* The term and vote a restart from the durable image resumes with: the
+ * term record's, unless the durable log ends in a later term, which the
+ * node then resumes in with no vote (raft_create(); Figure 2: currentTerm is
+ * the latest term the server has seen, and an entry of term T reached the
+ * log only after its node adopted T). */
+static void durable_term(const struct sim_disk *d,
+                         uint64_t *term,
+                         uint64_t *vote)
+{
+    uint64_t log_term = sim_disk_term_at(d, sim_disk_last_index(d));
+    *term = log_term > d->term ? log_term : d->term;
+    *vote = log_term > d->term ? 0 : d->vote;
+}
+
 bool sim_persist_check(uint32_t node,
                        const struct raft_message *m,
                        uint64_t acked_term,
@@ -129,18 +143,20 @@ bool sim_persist_check(uint32_t node,
                        struct sim_violation *out)
 {
     const char *name = raft_message_type_name(m->type);
-    if (term_is_promised(m) && disk->term < m->term) {
+    uint64_t term = 0;
+    uint64_t voted = 0;
+    durable_term(disk, &term, &voted);
+    if (term_is_promised(m) && term < m->term) {
         return fail(out, node, m, 0,
                     "n%u sent %s of term %" PRIu64
-                    " to n%u while its durable "
-                    "term is %" PRIu64 ".",
-                    node, name, m->term, (uint32_t)m->to, disk->term);
+                    " to n%u while its durable term is %" PRIu64 ".",
+                    node, name, m->term, (uint32_t)m->to, term);
     }
     uint64_t vote = promised_vote(node, m);
-    if (vote != 0 && disk->term == m->term && disk->vote != vote) {
+    if (vote != 0 && term == m->term && voted != vote) {
         char held[32] = "none";
-        if (disk->vote != 0) {
-            g_snprintf(held, sizeof held, "for n%" PRIu64, disk->vote);
+        if (voted != 0) {
+            g_snprintf(held, sizeof held, "for n%" PRIu64, voted);
         }
         return fail(out, node, m, 0,
                     "n%u sent %s of term %" PRIu64
@@ -149,8 +165,5 @@ bool sim_persist_check(uint32_t node,
                     node, name, m->term, (uint32_t)m->to, vote, held);
     }
     uint64_t index = acked_index(m);
-    if (index != 0 && !check_ack(node, m, index, acked_term, disk, out)) {
-        return false;
-    }
-    return true;
+    return index == 0 || check_ack(node, m, index, acked_term, disk, out);
 }

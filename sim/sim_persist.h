@@ -10,8 +10,10 @@
  * fails on the schedule that sends too early whether or not a crash follows.
  *
  * The rules, for a message m from node n whose durable image (the writes
- * completed, not those pending) holds term D, vote V and a log (snapshot
- * included):
+ * completed, not those pending) holds a log (snapshot included) and resumes
+ * in term D with vote V: the term record's term and vote, unless the log
+ * ends in a later term, which a restart resumes in with no vote (the two
+ * are separate files; raft_create()):
  *   - every message except PreVote and a granted PreVoteResult: D >= m.term.
  *     A PreVote carries the term its sender would campaign in and a granted
  *     reply echoes it; neither is adopted or persisted (thesis §9.6). A

@@ -885,7 +885,7 @@ Test(persistence, a_granted_vote_needs_its_term_durable)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 2, 0, 0, NULL, 0);
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     struct raft_message m = vote_result(2, 1, 3, true);
@@ -902,7 +902,7 @@ Test(persistence, a_granted_vote_needs_the_vote_itself_durable)
     /* The term reached the disk in an earlier write; the vote is pending. */
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 3, 0, 0, NULL, 0);
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     struct raft_message m = vote_result(2, 1, 3, true);
@@ -919,7 +919,7 @@ Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     disk_complete_all(&d);
     struct raft_message grant = vote_result(2, 1, 3, true);
@@ -939,7 +939,7 @@ Test(persistence, a_candidate_needs_its_vote_for_itself_durable)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 4, 0, 0, NULL, 0);
     struct raft_message m = {
         .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
@@ -955,7 +955,7 @@ Test(persistence, prevote_and_its_grant_carry_a_term_nobody_persists)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 4, 0, 0, NULL, 0);
     struct raft_message pre = {
         .type = RAFT_MSG_PRE_VOTE, .from = 1, .to = 2, .term = 5};
@@ -980,7 +980,7 @@ Test(persistence, a_leader_may_send_entries_before_they_are_durable)
     /* Thesis §10.2.1: AppendEntries promises the leader's term only. */
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 2, 1, 0, NULL, 0);
     uint64_t t[] = {2, 2};
     disk_write(&d, false, false, 0, 0, 1, t, 2);
@@ -1002,7 +1002,7 @@ Test(persistence, an_acknowledged_entry_must_be_durable)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     uint64_t t[] = {1, 1, 2, 2};
     disk_write(&d, true, true, 2, 1, 1, t, 2);
     disk_write(&d, false, false, 0, 0, 3, t + 2, 2);
@@ -1023,7 +1023,7 @@ Test(persistence, an_acknowledged_entry_must_be_durable_with_its_term)
      * it with: the acknowledgement is about the new entry. */
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     uint64_t old[] = {1, 1, 1};
     disk_write(&d, true, true, 2, 0, 1, old, 3);
     uint64_t fresh[] = {2};
@@ -1041,7 +1041,7 @@ Test(persistence, a_failed_append_result_promises_only_the_term)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 2, 0, 0, NULL, 0);
     struct raft_message m = append_result(2, 1, 2, 9);
     m.append_entries_result.success = false;
@@ -1059,7 +1059,7 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
 {
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
-    sim_disk_init(&d);
+    sim_disk_init(&d, 2);
     disk_write(&d, true, true, 3, 0, 0, NULL, 0);
     struct sim_disk_batch *b = sim_disk_batch_new();
     sim_disk_batch_set_snapshot(b, true, 10, 2, "state", 5);
@@ -1082,6 +1082,35 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
     struct raft_message below = append_result(2, 1, 3, 7);
     cr_assert(sim_safety_on_send(s, 2, &below, 0, &d));
     assert_no_violation(s);
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_log_that_outran_the_term_record_makes_its_term_durable)
+{
+    /* The term record (term 1) lost its later write but the log kept an
+     * entry of term 4: a restart resumes in term 4 with no vote, so the
+     * node may speak in term 4 but not vote in it. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d, 2);
+    uint64_t t[] = {1, 4};
+    disk_write(&d, true, true, 1, 3, 1, t, 2);
+    struct raft_message ack = append_result(2, 1, 4, 2);
+    cr_assert(sim_safety_on_send(s, 2, &ack, 4, &d));
+    struct raft_message grant = vote_result(2, 1, 4, true);
+    cr_assert_not(sim_safety_on_send(s, 2, &grant, 0, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 4, 0,
+                     "n2 sent RequestVoteResult of term 4 to n1, promising its "
+                     "vote to n1, while its durable vote in that term is "
+                     "none.");
+    sim_safety_free(s);
+    s = sim_safety_new(3);
+    ack.term = 5;
+    cr_assert_not(sim_safety_on_send(s, 2, &ack, 4, &d));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 5, 0,
+                     "n2 sent AppendEntriesResult of term 5 to n1 while its "
+                     "durable term is 4.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
