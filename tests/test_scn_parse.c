@@ -207,6 +207,91 @@ Test(scn_parse, one_disk_latency_is_the_time_to_durability)
     scn_scenario_free(s);
 }
 
+Test(scn_parse, disk_latency_ranges_are_minimum_and_jitter)
+{
+    struct scn_scenario *s = parse_ok(
+        "cluster 3\ndisk-latency 1ms..3ms 10ms\n"
+        "disk-latency 2ms..5ms on n3 n1\n");
+
+    cr_assert_eq(s->disk_write_us, 1000);
+    cr_assert_eq(s->disk_write_jitter_us, 2000);
+    cr_assert_eq(s->disk_sync_us, 10000);
+    cr_assert_eq(s->disk_sync_jitter_us, 0);
+    cr_assert_eq(s->disks->len, 1);
+    const struct scn_disk *d = g_ptr_array_index(s->disks, 0);
+    /* One value is the sync time, as in the plain header. */
+    cr_assert_eq(d->latency.write_us, 0);
+    cr_assert_eq(d->latency.sync_us, 2000);
+    cr_assert_eq(d->latency.sync_jitter_us, 3000);
+    cr_assert_eq(d->n_nodes, 2);
+    cr_assert_eq(d->nodes[0], 3);
+    cr_assert_eq(d->nodes[1], 1);
+    scn_scenario_free(s);
+}
+
+Test(scn_parse, crash_keeping_states_what_survives)
+{
+    const struct scn_step *st;
+    struct scn_scenario *s = one_step("at 1s crash n2", &st);
+    cr_assert_eq(st->action.keep, SCN_KEEP_NOTHING);
+    scn_scenario_free(s);
+    s = one_step("at 1s crash n2 keeping some", &st);
+    cr_assert_eq(st->action.keep, SCN_KEEP_SOME);
+    scn_scenario_free(s);
+    s = one_step("at 1s crash n2 keeping log 3 term 1", &st);
+    cr_assert_eq(st->action.keep, SCN_KEEP_COUNTS);
+    cr_assert_eq(st->action.keep_log, 3);
+    cr_assert_eq(st->action.keep_term, 1);
+    scn_scenario_free(s);
+}
+
+Test(scn_parse, set_disk_latency_names_its_nodes_or_all)
+{
+    const struct scn_step *st;
+    struct scn_scenario *s =
+        one_step("at 1s set disk-latency 1ms 5ms..9ms on n2 leader", &st);
+    cr_assert_eq(st->action.kind, SCN_ACT_SET_DISK);
+    cr_assert_eq(st->action.disk.write_us, 1000);
+    cr_assert_eq(st->action.disk.sync_us, 5000);
+    cr_assert_eq(st->action.disk.sync_jitter_us, 4000);
+    cr_assert_eq(st->action.nodes.count, 2);
+    assert_ref(&st->action.nodes.refs[1], SCN_REF_LEADER, 0, false, SCN_NO_SLOT,
+               SCN_NO_SLOT);
+    scn_scenario_free(s);
+    s = one_step("at 1s set disk-latency 7ms", &st);
+    cr_assert_eq(st->action.nodes.count, 0);
+    scn_scenario_free(s);
+}
+
+Test(scn_parse, when_arms_a_trigger_whose_subject_name_the_action_may_use)
+{
+    const struct scn_step *st;
+    struct scn_scenario *s =
+        one_step("at 2s when any as v grants-vote crash v keeping some", &st);
+    cr_assert(st->triggered);
+    cr_assert_eq(st->when, SCN_WHEN_AT);
+    cr_assert_eq(st->time_us, 2000000);
+    cr_assert_eq(st->event, SCN_EVENT_GRANTS_VOTE);
+    assert_ref(&st->subject, SCN_REF_ANY, 0, false, SCN_NO_SLOT, 0);
+    cr_assert_eq(st->action.kind, SCN_ACT_CRASH);
+    assert_ref(&st->action.node, SCN_REF_NAME, 0, false, 0, SCN_NO_SLOT);
+    cr_assert_str_eq(g_ptr_array_index(s->names, 0), "v");
+    scn_scenario_free(s);
+    static const char *const events[] = {
+        "grants-vote",    "acks-append",       "adopts-term", "sends-snapshot",
+        "becomes-leader", "becomes-candidate", "persists",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(events); i++) {
+        char *text =
+            g_strdup_printf("at 1s when n1 %s pause n1 for 1ms", events[i]);
+        s = one_step(text, &st);
+        cr_assert_eq(st->event, (enum scn_event)(i + 1));
+        cr_assert_str_eq(scn_event_name(st->event), events[i]);
+        scn_scenario_free(s);
+        g_free(text);
+    }
+}
+
 Test(scn_parse, bare_word_title_and_cluster_bounds)
 {
     struct scn_scenario *s = parse_ok(
@@ -1188,6 +1273,54 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
         {"cluster 3\nat 1s expect completed 3\n",
          "t.scn:2:24: error: expected a comparison (== != < <= > >=), found "
          "'3'"},
+        /* triggers, crash survivors, disk timing (extensions) */
+        {"cluster 3\nat 1s when n3 grants-votes crash n3\n",
+         "t.scn:2:15: error: unknown protocol event 'grants-votes'; did you "
+         "mean 'grants-vote'?"},
+        {"cluster 3\nat 1s when n3 grants-vote\n",
+         "t.scn:2:26: error: expected an action, found the end of the line"},
+        {"cluster 3\nat 1s when n3 grants-vote expect leader\n",
+         "t.scn:2:27: error: 'when' runs an action; 'expect' cannot follow "
+         "it"},
+        {"cluster 3\nat 1s when n3 grants-vote settle\n",
+         "t.scn:2:27: error: 'when' runs an action; 'settle' cannot follow "
+         "it"},
+        {"cluster 3\nat 1s when any? grants-vote crash n1\n",
+         "t.scn:2:12: error: 'any?' cannot wait: after 'when', 'any' already "
+         "means whichever node does it first"},
+        {"cluster 3\nat 1s..2s when n3 grants-vote crash n3\n",
+         "t.scn:2:11: error: 'when' waits from one time: write 'at T when "
+         "...', not a window"},
+        {"cluster 3\nat 1s when n3 as x grants-vote crash y\n",
+         "t.scn:2:38: error: unbound name 'y': bind it first with 'REF as "
+         "y'"},
+        {"cluster 3\nat 1s crash n1 keeping all\n",
+         "t.scn:2:24: error: expected 'some' or 'log L term T' after "
+         "'keeping', found 'all'"},
+        {"cluster 3\nat 1s crash n1 keeping log 1\n",
+         "t.scn:2:29: error: expected 'term', found the end of the line"},
+        {"cluster 3\nat 1s crash n1 keeping log x term 1\n",
+         "t.scn:2:28: error: expected a count of log writes, found 'x'"},
+        {"cluster 3\nat 1s set disk-latency 3ms..1ms\n",
+         "t.scn:2:24: error: disk latency range '3ms..1ms': MIN is greater "
+         "than MAX"},
+        {"cluster 3\nat 1s set disk-latency 1ms 2ms on\n",
+         "t.scn:2:34: error: expected a node, found the end of the line"},
+        {"cluster 3\nat 1s disk-latency 1ms\n",
+         "t.scn:2:7: error: 'disk-latency' is a header; to change it at a "
+         "time, use 'set disk-latency'"},
+        {"cluster 3\ndisk-latency 1ms on leader\n",
+         "t.scn:2:21: error: a disk-latency header names nodes as nK, not "
+         "'leader' (use 'at T set disk-latency' for that)"},
+        {"cluster 3\ndisk-latency 1ms on n2\ndisk-latency 2ms on n1 n2\n",
+         "t.scn:3:24: error: node 'n2' already has a disk latency (line 2)"},
+        {"cluster 3\ndisk-latency 1ms..x 2ms\n",
+         "t.scn:2:19: error: expected a disk latency (a number with us, ms or "
+         "s), found 'x'"},
+        {"cluster 3\ndisk-latency 1ms on n2\ndisk-latency 1ms\n"
+         "disk-latency 2ms\n",
+         "t.scn:4:1: error: header 'disk-latency' given twice (first at line "
+         "3); per node, add 'on NODE...'"},
         /* strings */
         {"cluster 3\ntitle \"abc\n",
          "t.scn:2:7: error: unterminated string: no closing '\"'"},

@@ -211,6 +211,22 @@ ParameterizedTestParameters(scn_print, every_statement_round_trips)
         {"client-timeout 2s"},
         {"snapshot-every 0"},
         {"disk-latency 1us 2us"},
+        {"disk-latency 1ms..3ms 10ms..1s"},
+        {"disk-latency 0s..1us 2ms"},
+        {"disk-latency 5ms on n2"},
+        {"disk-latency 1ms 2ms..4ms on n4 n1"},
+        {"at 1s crash n1 keeping some"},
+        {"at 1s crash leader keeping log 0 term 1"},
+        {"at 1s crash any as x keeping log 18446744073709551615 term 0"},
+        {"at 1s set disk-latency 1ms 30ms"},
+        {"at 1s set disk-latency 0s..2ms 1ms..9ms on n2 leader as l"},
+        {"at 1s when n3 grants-vote crash n3"},
+        {"at 1s when any as v acks-append crash v keeping log 1 term 0"},
+        {"at 1s when leader? adopts-term pause n1 for 5ms"},
+        {"at 1s when follower as f sends-snapshot isolate f"},
+        {"at 1s when n1 becomes-leader timeout n2"},
+        {"at 1s when n2 becomes-candidate restart n3"},
+        {"at 1s when any persists set disk-latency 9ms on n1"},
         {"init n3 term 9 log 1 1 9"},
         {"init n1 term 0"},
         {"at 0s crash n1"},
@@ -270,7 +286,8 @@ ParameterizedTest(struct statement_case *c,
              s->has_election_timeout || s->has_heartbeat || s->has_delay ||
              s->has_drop || s->has_duplicate || s->has_reorder ||
              s->has_prevote || s->has_checkquorum || s->has_client_timeout ||
-             s->has_snapshot_every || s->has_disk_latency),
+             s->has_snapshot_every || s->has_disk_latency) +
+            s->disks->len,
         1, "%s did not parse to one statement", c->text);
     assert_round_trip(s);
     scn_scenario_free(s);
@@ -509,13 +526,35 @@ static uint64_t gen_duration(struct gen *g)
     return (1 + below(g, 2000)) * scale[below(g, 3)];
 }
 
+/* A constant or a range, for each of write and sync. */
+static void gen_disk_latency(struct gen *g, struct scn_disk_latency *l)
+{
+    l->write_us = below(g, 3) == 0 ? 0 : gen_duration(g);
+    l->write_jitter_us = below(g, 2) == 0 ? 0 : gen_duration(g);
+    l->sync_us = below(g, 3) == 0 ? 0 : gen_duration(g);
+    l->sync_jitter_us = below(g, 2) == 0 ? 0 : gen_duration(g);
+}
+
 static void gen_action(struct gen *g, struct scn_action *a)
 {
     uint32_t next_node = 1;
 
-    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 19));
+    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 20));
     switch (a->kind) {
     case SCN_ACT_CRASH:
+        a->node = gen_ref(g, true);
+        a->keep = (enum scn_keep)below(g, 3);
+        if (a->keep == SCN_KEEP_COUNTS) {
+            a->keep_log = below(g, 2) == 0 ? gen_next(g) : below(g, 4);
+            a->keep_term = below(g, 3);
+        }
+        break;
+    case SCN_ACT_SET_DISK:
+        gen_disk_latency(g, &a->disk);
+        if (below(g, 2) == 0) {
+            gen_list(g, &a->nodes, &next_node, false);
+        }
+        break;
     case SCN_ACT_RESTART:
     case SCN_ACT_TIMEOUT:
     case SCN_ACT_ISOLATE:
@@ -637,6 +676,24 @@ static void gen_headers(struct gen *g, struct scn_scenario *s)
         s->has_disk_latency = true;
         s->disk_write_us = below(g, 5000);
         s->disk_sync_us = below(g, 5000);
+        s->disk_write_jitter_us = below(g, 2) == 0 ? 0 : below(g, 5000);
+        s->disk_sync_jitter_us = below(g, 2) == 0 ? 0 : below(g, 5000);
+    }
+    for (uint32_t node = 1; node <= s->cluster; node++) {
+        struct scn_disk *d;
+
+        if (below(g, 4) != 0) {
+            continue;
+        }
+        d = g_new0(struct scn_disk, 1);
+        gen_disk_latency(g, &d->latency);
+        d->n_nodes = 1 + (node < s->cluster && below(g, 2) == 0);
+        d->nodes = g_new(uint32_t, d->n_nodes);
+        d->nodes[0] = node;
+        if (d->n_nodes == 2) {
+            d->nodes[1] = ++node;
+        }
+        g_ptr_array_add(s->disks, d);
     }
     for (uint32_t node = 1; node <= s->cluster; node++) {
         struct scn_init *in;
@@ -688,7 +745,19 @@ static struct scn_scenario *gen_scenario(uint64_t seed)
             gen_check(&g, &st->action.check, true);
         } else {
             st->when = SCN_WHEN_AT;
-            gen_action(&g, &st->action);
+            st->triggered = below(&g, 3) == 0;
+            if (st->triggered) {
+                st->subject = gen_ref(&g, true);
+                st->subject.optional &= st->subject.kind != SCN_REF_ANY;
+                st->event = (enum scn_event)(1 + below(&g, 7));
+                g.names_before_step = s->names->len;
+            }
+            do {
+                scn_action_clear(&st->action);
+                gen_action(&g, &st->action);
+            } while (st->triggered &&
+                     (st->action.kind == SCN_ACT_EXPECT ||
+                      st->action.kind == SCN_ACT_SETTLE));
         }
         if (st->end_us > s->run_us) {
             s->has_run = true;

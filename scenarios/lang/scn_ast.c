@@ -26,6 +26,7 @@ struct scn_scenario *scn_scenario_new(const char *file_name)
     s->disk_write_us = 100;
     s->disk_sync_us = 900;
     s->inits = g_ptr_array_new_with_free_func(scn_init_free);
+    s->disks = g_ptr_array_new_with_free_func(scn_disk_free);
     s->steps = g_ptr_array_new_with_free_func(scn_step_free);
     s->names = g_ptr_array_new_with_free_func(g_free);
     return s;
@@ -37,6 +38,7 @@ void scn_scenario_free(struct scn_scenario *scenario)
         return;
     }
     g_ptr_array_free(scenario->inits, TRUE);
+    g_ptr_array_free(scenario->disks, TRUE);
     g_ptr_array_free(scenario->steps, TRUE);
     g_ptr_array_free(scenario->names, TRUE);
     g_free(scenario->title);
@@ -76,6 +78,7 @@ void scn_action_clear(struct scn_action *action)
     g_free(action->key);
     g_free(action->value);
     scn_check_clear(&action->check);
+    scn_node_list_clear(&action->nodes);
     memset(action, 0, sizeof *action);
 }
 
@@ -88,6 +91,17 @@ void scn_step_free(void *step)
     }
     scn_action_clear(&st->action);
     g_free(st);
+}
+
+void scn_disk_free(void *disk)
+{
+    struct scn_disk *d = disk;
+
+    if (d == NULL) {
+        return;
+    }
+    g_free(d->nodes);
+    g_free(d);
 }
 
 void scn_init_free(void *init)
@@ -140,8 +154,22 @@ static bool check_equal(const struct scn_check *a, const struct scn_check *b)
            list_equal(&a->scope.nodes, &b->scope.nodes);
 }
 
+static bool disk_latency_equal(const struct scn_disk_latency *a,
+                               const struct scn_disk_latency *b)
+{
+    return a->write_us == b->write_us &&
+           a->write_jitter_us == b->write_jitter_us &&
+           a->sync_us == b->sync_us && a->sync_jitter_us == b->sync_jitter_us;
+}
+
 static bool action_equal(const struct scn_action *a, const struct scn_action *b)
 {
+    if (a->keep != b->keep || a->keep_log != b->keep_log ||
+        a->keep_term != b->keep_term ||
+        !disk_latency_equal(&a->disk, &b->disk) ||
+        !list_equal(&a->nodes, &b->nodes)) {
+        return false;
+    }
     if (a->kind != b->kind || !ref_equal(&a->node, &b->node) ||
         !ref_equal(&a->peer, &b->peer) || a->has_via != b->has_via ||
         !ref_equal(&a->via, &b->via) || a->duration_us != b->duration_us ||
@@ -164,7 +192,20 @@ static bool action_equal(const struct scn_action *a, const struct scn_action *b)
 static bool step_equal(const struct scn_step *a, const struct scn_step *b)
 {
     return a->when == b->when && a->time_us == b->time_us &&
-           a->end_us == b->end_us && action_equal(&a->action, &b->action);
+           a->end_us == b->end_us && a->triggered == b->triggered &&
+           (!a->triggered ||
+            (ref_equal(&a->subject, &b->subject) && a->event == b->event)) &&
+           action_equal(&a->action, &b->action);
+}
+
+static bool disk_equal(const struct scn_disk *a, const struct scn_disk *b)
+{
+    if (!disk_latency_equal(&a->latency, &b->latency) ||
+        a->n_nodes != b->n_nodes) {
+        return false;
+    }
+    return a->n_nodes == 0 ||
+           memcmp(a->nodes, b->nodes, a->n_nodes * sizeof *a->nodes) == 0;
 }
 
 static bool init_equal(const struct scn_init *a, const struct scn_init *b)
@@ -209,6 +250,8 @@ static bool headers_equal(const struct scn_scenario *a,
            a->has_snapshot_every == b->has_snapshot_every &&
            a->disk_write_us == b->disk_write_us &&
            a->disk_sync_us == b->disk_sync_us &&
+           a->disk_write_jitter_us == b->disk_write_jitter_us &&
+           a->disk_sync_jitter_us == b->disk_sync_jitter_us &&
            a->has_disk_latency == b->has_disk_latency;
 }
 
@@ -216,12 +259,19 @@ bool scn_scenario_equal(const struct scn_scenario *a,
                         const struct scn_scenario *b)
 {
     if (!headers_equal(a, b) || a->inits->len != b->inits->len ||
-        a->steps->len != b->steps->len || a->names->len != b->names->len) {
+        a->disks->len != b->disks->len || a->steps->len != b->steps->len ||
+        a->names->len != b->names->len) {
         return false;
     }
     for (guint i = 0; i < a->inits->len; i++) {
         if (!init_equal(g_ptr_array_index(a->inits, i),
                         g_ptr_array_index(b->inits, i))) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < a->disks->len; i++) {
+        if (!disk_equal(g_ptr_array_index(a->disks, i),
+                        g_ptr_array_index(b->disks, i))) {
             return false;
         }
     }
@@ -292,6 +342,8 @@ const char *scn_action_kind_name(enum scn_action_kind kind)
         return "expect";
     case SCN_ACT_SETTLE:
         return "settle";
+    case SCN_ACT_SET_DISK:
+        return "set disk-latency";
     }
     return "?";
 }
@@ -355,6 +407,27 @@ const char *scn_role_name(enum scn_role role)
         return "candidate";
     case SCN_ROLE_LEADER:
         return "leader";
+    }
+    return "?";
+}
+
+const char *scn_event_name(enum scn_event event)
+{
+    switch (event) {
+    case SCN_EVENT_GRANTS_VOTE:
+        return "grants-vote";
+    case SCN_EVENT_ACKS_APPEND:
+        return "acks-append";
+    case SCN_EVENT_ADOPTS_TERM:
+        return "adopts-term";
+    case SCN_EVENT_SENDS_SNAPSHOT:
+        return "sends-snapshot";
+    case SCN_EVENT_BECOMES_LEADER:
+        return "becomes-leader";
+    case SCN_EVENT_BECOMES_CANDIDATE:
+        return "becomes-candidate";
+    case SCN_EVENT_PERSISTS:
+        return "persists";
     }
     return "?";
 }

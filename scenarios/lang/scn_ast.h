@@ -192,6 +192,43 @@ enum scn_action_kind {
                               `duration_us` (0: scn_settle_bound_us())
                               one leader must stay stable and every earlier
                               client request complete (scn_run.h) */
+    SCN_ACT_SET_DISK,      /* extension: the disk timing of `nodes` (every
+                              node when empty) := `disk` from now on */
+};
+
+/* Extension `crash NODE keeping ...`: what survives of the node's unsynced
+ * writes (the engine keeps the term record and the log as two files). */
+enum scn_keep {
+    SCN_KEEP_NOTHING = 0, /* plain `crash`: every unsynced write is lost */
+    SCN_KEEP_SOME,        /* `keeping some`: each file keeps a prefix of its
+                             pending writes, its length drawn from the node's disk
+                             stream */
+    SCN_KEEP_COUNTS,      /* `keeping log L term T`: the oldest keep_log log
+                             writes and keep_term term-record writes survive */
+};
+
+/* Extension: one disk timing. An update's writes are durable a write time
+ * in [write_us, write_us + write_jitter_us] plus a sync time in [sync_us,
+ * sync_us + sync_jitter_us] after it (uniform, drawn per update from the
+ * node's disk stream), never before the node's previous update's. */
+struct scn_disk_latency
+{
+    uint64_t write_us;
+    uint64_t write_jitter_us;
+    uint64_t sync_us;
+    uint64_t sync_jitter_us;
+};
+
+/* The protocol events a trigger (`when NODE EVENT ACTION`) waits for. Each
+ * is one trace event of the subject node (sim_trace.h). */
+enum scn_event {
+    SCN_EVENT_GRANTS_VOTE = 1,   /* sends a granted RequestVoteResult */
+    SCN_EVENT_ACKS_APPEND,       /* sends a successful AppendEntriesResult */
+    SCN_EVENT_ADOPTS_TERM,       /* its current term rises */
+    SCN_EVENT_SENDS_SNAPSHOT,    /* sends an InstallSnapshot */
+    SCN_EVENT_BECOMES_LEADER,    /* its role becomes leader */
+    SCN_EVENT_BECOMES_CANDIDATE, /* its role becomes candidate */
+    SCN_EVENT_PERSISTS,          /* one of its disk write batches completes */
 };
 
 /* One action. Fields a kind does not use are zero/NULL/empty.
@@ -233,6 +270,15 @@ struct scn_action
     uint32_t rate_ppm;
     /* EXPECT. */
     struct scn_check check;
+    /* CRASH: what survives of the unsynced writes; keep_log and keep_term
+     * only for SCN_KEEP_COUNTS. */
+    enum scn_keep keep;
+    uint64_t keep_log;
+    uint64_t keep_term;
+    /* SET_DISK: the timing, and the nodes it applies to after `on` (empty:
+     * every node). */
+    struct scn_disk_latency disk;
+    struct scn_node_list nodes;
 };
 
 /* When a step's action happens. */
@@ -255,6 +301,15 @@ struct scn_step
     uint64_t time_us; /* T, or the window's start A */
     uint64_t end_us;  /* the window's end B (> time_us); T for SCN_WHEN_AT */
     struct scn_action action;
+    /* Extension `at T when SUBJECT EVENT ACTION` (only with SCN_WHEN_AT,
+     * never with EXPECT): armed at T, the action runs once, right after the
+     * engine step in which `subject` first does `event` (after the
+     * statement ran). subject is a node, a name, `leader` or `follower`
+     * (resolved when armed), or `any` (whichever node does it first); its
+     * `as NAME` binds the node that did it, usable in the action. */
+    bool triggered;
+    struct scn_node_ref subject;
+    enum scn_event event;
     /* Where the statement starts in the file, 1-based (column counts
      * characters; a tab is one). For failure reports. */
     uint32_t line;
@@ -272,6 +327,15 @@ struct scn_init
     size_t log_len;
     uint64_t *log_terms; /* owned, log_len elements (NULL when 0) */
     uint32_t line;       /* where it was written */
+};
+
+/* One per-node `disk-latency ... on NODE...` header. */
+struct scn_disk
+{
+    struct scn_disk_latency latency;
+    size_t n_nodes;
+    uint32_t *nodes; /* owned: node ids, 1..cluster, distinct */
+    uint32_t line;   /* where it was written */
 };
 
 /* One parsed scenario. Every header field holds its default unless the
@@ -314,7 +378,14 @@ struct scn_scenario
      * engine's disk model). Defaults 100us and 900us. */
     uint64_t disk_write_us;
     uint64_t disk_sync_us;
+    /* `disk-latency A..B C..D`: the ranges' widths (0: constant). */
+    uint64_t disk_write_jitter_us;
+    uint64_t disk_sync_jitter_us;
     bool has_disk_latency;
+    /* Extension `disk-latency LATENCY [LATENCY] on NODE...`: struct
+     * scn_disk *, file order; a node is in one of them at most, and its
+     * disk uses that timing instead of the one above. */
+    GPtrArray *disks;
 
     GPtrArray *inits; /* struct scn_init *, file order, one per node at most */
     GPtrArray *steps; /* struct scn_step *, file order, time non-decreasing */
@@ -349,6 +420,9 @@ void scn_step_free(void *step);
 /* Frees `init` and what it owns. Usable as a GDestroyNotify. */
 void scn_init_free(void *init);
 
+/* Frees `disk` and what it owns. Usable as a GDestroyNotify. */
+void scn_disk_free(void *disk);
+
 /* Appends a copy of `ref` to `list` (both borrowed; list grows). */
 void scn_node_list_append(struct scn_node_list *list,
                           const struct scn_node_ref *ref);
@@ -369,6 +443,8 @@ const char *scn_action_kind_name(enum scn_action_kind kind);
 const char *scn_check_kind_name(enum scn_check_kind kind);
 const char *scn_cmp_name(enum scn_cmp cmp);
 const char *scn_role_name(enum scn_role role);
+/* "grants-vote", "acks-append", ... as written after `when NODE`. */
+const char *scn_event_name(enum scn_event event);
 
 /* True when `actual cmp expected` holds. */
 bool scn_cmp_holds(enum scn_cmp cmp, uint64_t actual, uint64_t expected);

@@ -66,7 +66,13 @@ static const char *const action_words[] = {
 };
 
 static const char *const set_words[] = {
-    "drop", "duplicate", "reorder", "delay", NULL,
+    "drop", "duplicate", "reorder", "delay", "disk-latency", NULL,
+};
+
+/* The protocol events of `when NODE EVENT`, indexed by enum scn_event - 1. */
+static const char *const event_words[] = {
+    "grants-vote",    "acks-append",       "adopts-term", "sends-snapshot",
+    "becomes-leader", "becomes-candidate", "persists",    NULL,
 };
 
 static const char *const client_words[] = {"set", "delete", "get", NULL};
@@ -91,18 +97,19 @@ static const char *const on_off_words[] = {"on", "off", NULL};
 /* Words the grammar reads in place rather than through one of the tables
  * above: node references (`any`, `rest`), scopes (`on all`, `on majority`),
  * `as NAME`, `for DURATION`, `via NODE`, the groups of leader checks (`in`,
- * `among`), `init ... vote NODE log ...` and `settle within DURATION`. They are reserved like the table
+ * `among`), `init ... vote NODE log ...`, `settle within DURATION`, `crash
+ * ... keeping some` and `at T when`. They are reserved like the table
  * words so that a name never reads as a keyword. */
 static const char *const grammar_words[] = {
-    "any", "rest", "all",   "majority", "as",  "for",
-    "via", "in",   "among", "vote",     "log", "within", NULL,
+    "any",   "rest", "all", "majority", "as",   "for",  "via",    "in",
+    "among", "vote", "log", "keeping",  "some", "when", "within", NULL,
 };
 
 /* Every word with a meaning somewhere in the language: no name may be one.
  * cmp_words is left out: no operator is shaped like a name. */
 static const char *const *const reserved_tables[] = {
-    statement_words, action_words, set_words,    client_words,
-    check_words,     role_words,   on_off_words, grammar_words,
+    statement_words, action_words, set_words,     client_words, check_words,
+    role_words,      on_off_words, grammar_words, event_words,
 };
 
 /* A node id written in the file, checked against the cluster at the end. */
@@ -446,6 +453,59 @@ static bool parse_duration_range(struct parser *p,
                        first->text, second->text);
     }
     return true;
+}
+
+/* One disk latency: `D`, or `A..B` with A <= B (jitter B - A). */
+static bool parse_latency(struct parser *p, uint64_t *us, uint64_t *jitter_us)
+{
+    const struct scn_token *tok = take_word(p, "a disk latency");
+    const char *t;
+    const char *dots;
+    uint64_t max;
+
+    if (tok == NULL) {
+        return false;
+    }
+    t = tok->text;
+    dots = strstr(t, "..");
+    *jitter_us = 0;
+    if (dots == NULL) {
+        return parse_duration_text(p, t, strlen(t), tok->column,
+                                   "a disk latency", us);
+    }
+    if (!parse_duration_text(p, t, (size_t)(dots - t), tok->column,
+                             "a disk latency", us) ||
+        !parse_duration_text(
+            p, dots + 2, strlen(dots + 2),
+            tok->column + scn_lex_columns(t, (size_t)(dots - t)) + 2,
+            "a disk latency", &max)) {
+        return false;
+    }
+    if (*us > max) {
+        return fail_at(p, tok->column,
+                       "disk latency range '%s': MIN is greater than MAX", t);
+    }
+    *jitter_us = max - *us;
+    return true;
+}
+
+/* `WRITE SYNC` or `SYNC` alone (write 0), each a latency; stops before
+ * `on`. */
+static bool parse_disk_latency(struct parser *p, struct scn_disk_latency *l)
+{
+    *l = (struct scn_disk_latency){0};
+    if (!parse_latency(p, &l->write_us, &l->write_jitter_us)) {
+        return false;
+    }
+    if (peek(p) == NULL || peek_is(p, "on")) {
+        /* One value: every update is durable that long after it. */
+        l->sync_us = l->write_us;
+        l->sync_jitter_us = l->write_jitter_us;
+        l->write_us = 0;
+        l->write_jitter_us = 0;
+        return true;
+    }
+    return parse_latency(p, &l->sync_us, &l->sync_jitter_us);
 }
 
 static bool parse_u64(struct parser *p, const char *what, uint64_t *out)
@@ -1114,11 +1174,48 @@ static bool parse_set(struct parser *p, struct scn_action *a)
     case 2:
         a->kind = SCN_ACT_SET_REORDER;
         return parse_probability(p, &a->probability_ppm);
-    default:
+    case 3:
         a->kind = SCN_ACT_SET_DELAY;
         return parse_duration_range(p, "a delay", false, &a->delay_us_min,
                                     &a->delay_us_max);
+    default:
+        a->kind = SCN_ACT_SET_DISK;
+        if (!parse_disk_latency(p, &a->disk)) {
+            return false;
+        }
+        if (!peek_is(p, "on")) {
+            return true;
+        }
+        next(p);
+        p->dup_active = true;
+        return parse_list(p, REF_ALLOW_AS, &a->nodes);
     }
+}
+
+/* `keeping some` or `keeping log L term T` after `crash NODE`. */
+static bool parse_keeping(struct parser *p, struct scn_action *a)
+{
+    const struct scn_token *tok;
+
+    if (!peek_is(p, "keeping")) {
+        return true;
+    }
+    next(p);
+    tok = peek(p);
+    if (peek_is(p, "some")) {
+        next(p);
+        a->keep = SCN_KEEP_SOME;
+        return true;
+    }
+    if (!peek_is(p, "log")) {
+        return fail_expected(p, tok,
+                             "'some' or 'log L term T' after 'keeping'");
+    }
+    next(p);
+    a->keep = SCN_KEEP_COUNTS;
+    return parse_u64(p, "a count of log writes", &a->keep_log) &&
+           take_exact(p, "term") &&
+           parse_u64(p, "a count of term-record writes", &a->keep_term);
 }
 
 static bool parse_client(struct parser *p, struct scn_action *a)
@@ -1160,7 +1257,7 @@ static bool parse_action(struct parser *p, struct scn_action *a)
     switch (i) {
     case 0:
         a->kind = SCN_ACT_CRASH;
-        return parse_ref(p, REF_ALLOW_AS, &a->node);
+        return parse_ref(p, REF_ALLOW_AS, &a->node) && parse_keeping(p, a);
     case 1:
         a->kind = SCN_ACT_RESTART;
         return parse_ref(p, REF_ALLOW_AS, &a->node);
@@ -1210,6 +1307,45 @@ static bool parse_action(struct parser *p, struct scn_action *a)
 }
 
 /* ---- timed statements ---------------------------------------------------- */
+
+static void commit_names(struct parser *p);
+
+/* `when SUBJECT [as NAME] EVENT` before a triggered action. The subject's
+ * name is bound from here on, so the action can use it. */
+static bool parse_trigger(struct parser *p, struct scn_step *st)
+{
+    const struct scn_token *tok;
+    int i;
+
+    next(p); /* when */
+    tok = peek(p);
+    if (!parse_ref(p, REF_ALLOW_AS, &st->subject)) {
+        return false;
+    }
+    if (st->subject.kind == SCN_REF_ANY && st->subject.optional) {
+        return fail_at(p, tok->column,
+                       "'any?' cannot wait: after 'when', 'any' already "
+                       "means whichever node does it first");
+    }
+    if (!take_keyword(p, "protocol event", event_words, &i)) {
+        return false;
+    }
+    st->event = (enum scn_event)(i + 1);
+    st->triggered = true;
+    commit_names(p);
+    g_array_set_size(p->pending, 0);
+    g_array_set_size(p->refs, 0);
+    tok = peek(p);
+    if (tok == NULL) {
+        return fail_expected(p, tok, "an action");
+    }
+    if (peek_is(p, "expect") || peek_is(p, "settle")) {
+        return fail_at(p, tok->column,
+                       "'when' runs an action; '%s' cannot follow it",
+                       tok->text);
+    }
+    return true;
+}
 
 /* Reads `T` or `A..B` from `tok` into the step's times. */
 static bool parse_when(struct parser *p,
@@ -1307,6 +1443,11 @@ static bool parse_timed(struct parser *p,
     if (window) {
         const struct scn_token *act = peek(p);
 
+        if (peek_is(p, "when")) {
+            return fail_at(p, act->column,
+                           "'when' waits from one time: write 'at T when "
+                           "...', not a window");
+        }
         if (act != NULL && act->kind == SCN_TOK_WORD &&
             strcmp(act->text, "expect") != 0 &&
             word_index(act->text, action_words) >= 0) {
@@ -1321,6 +1462,8 @@ static bool parse_timed(struct parser *p,
         if (!parse_check(p, &st->action.check)) {
             return false;
         }
+    } else if (peek_is(p, "when") && !parse_trigger(p, st)) {
+        return false;
     } else if (!parse_action(p, &st->action)) {
         return false;
     }
@@ -1526,23 +1669,104 @@ static bool parse_header_values(struct parser *p, enum header h)
                                        &s->client_timeout_us);
     case HDR_SNAPSHOT_EVERY:
         return parse_u64(p, "an entry count", &s->snapshot_every);
-    case HDR_DISK_LATENCY:
-        if (!parse_duration(p, "a disk latency", &s->disk_write_us)) {
-            return false;
-        }
-        if (peek(p) == NULL) {
-            /* One value: every update is durable that long after it. */
-            s->disk_sync_us = s->disk_write_us;
-            s->disk_write_us = 0;
-        } else if (!parse_duration(p, "a disk latency", &s->disk_sync_us)) {
-            return false;
-        }
-        return true;
+    case HDR_DISK_LATENCY: /* parse_disk_header() */
     case HDR_INIT:
     case HDR_COUNT:
         break;
     }
     return false;
+}
+
+/* The line that already gives a per-node disk timing to node `id`, or 0. */
+static uint32_t disk_line_of(const struct parser *p, uint32_t id)
+{
+    for (guint i = 0; i < p->s->disks->len; i++) {
+        const struct scn_disk *d = g_ptr_array_index(p->s->disks, i);
+
+        for (size_t k = 0; k < d->n_nodes; k++) {
+            if (d->nodes[k] == id) {
+                return d->line;
+            }
+        }
+    }
+    return 0;
+}
+
+/* `on NODE...` of a per-node disk-latency header: distinct nK, each in one
+ * such header at most. */
+static bool parse_disk_nodes(struct parser *p, struct scn_disk *d)
+{
+    next(p); /* on */
+    if (peek(p) == NULL) {
+        return fail_expected(p, NULL, "a node after 'on'");
+    }
+    while (peek(p) != NULL) {
+        const struct scn_token *tok = peek(p);
+        struct scn_node_ref ref;
+        uint32_t line;
+
+        if (!parse_ref(p, 0, &ref)) {
+            return false;
+        }
+        if (ref.kind != SCN_REF_NODE) {
+            return fail_at(p, tok->column,
+                           "a disk-latency header names nodes as nK, not "
+                           "'%s' (use 'at T set disk-latency' for that)",
+                           tok->text);
+        }
+        line = disk_line_of(p, ref.node);
+        if (line != 0) {
+            return fail_at(p, tok->column,
+                           "node '%s' already has a disk latency (line %u)",
+                           tok->text, (unsigned)line);
+        }
+        d->nodes = g_renew(uint32_t, d->nodes, d->n_nodes + 1);
+        d->nodes[d->n_nodes++] = ref.node;
+        if (d->line == 0) {
+            d->line = p->line->number;
+            g_ptr_array_add(p->s->disks, d);
+        }
+    }
+    return true;
+}
+
+/* `disk-latency LATENCY [LATENCY]` (once) or `... on NODE...` (per node). */
+static bool parse_disk_header(struct parser *p, const struct scn_token *first)
+{
+    struct scn_scenario *s = p->s;
+    struct scn_disk_latency l;
+    struct scn_disk *d;
+
+    if (!parse_disk_latency(p, &l)) {
+        return false;
+    }
+    if (peek_is(p, "on")) {
+        d = g_new0(struct scn_disk, 1);
+        d->latency = l;
+        if (!parse_disk_nodes(p, d)) {
+            if (d->line == 0) {
+                scn_disk_free(d);
+            }
+            return false;
+        }
+        return expect_end(p);
+    }
+    if (p->header_line[HDR_DISK_LATENCY] != 0) {
+        return fail_at(p, first->column,
+                       "header 'disk-latency' given twice (first at line "
+                       "%u); per node, add 'on NODE...'",
+                       (unsigned)p->header_line[HDR_DISK_LATENCY]);
+    }
+    p->header_line[HDR_DISK_LATENCY] = p->line->number;
+    if (!expect_end(p)) {
+        return false;
+    }
+    s->disk_write_us = l.write_us;
+    s->disk_write_jitter_us = l.write_jitter_us;
+    s->disk_sync_us = l.sync_us;
+    s->disk_sync_jitter_us = l.sync_jitter_us;
+    s->has_disk_latency = true;
+    return true;
 }
 
 static bool parse_header(struct parser *p,
@@ -1567,6 +1791,9 @@ static bool parse_header(struct parser *p,
         }
         g_ptr_array_add(p->s->inits, in);
         return true;
+    }
+    if (h == HDR_DISK_LATENCY) {
+        return parse_disk_header(p, first);
     }
     if (p->header_line[h] != 0) {
         return fail_at(p, first->column,

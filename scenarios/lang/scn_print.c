@@ -211,6 +211,41 @@ static void print_via(const struct scn_scenario *s,
     }
 }
 
+/* `D`, or `A..B` for a range of width jitter_us starting at D. */
+static void print_latency(GString *out, uint64_t us, uint64_t jitter_us)
+{
+    scn_print_duration(out, us);
+    if (jitter_us > 0) {
+        g_string_append(out, "..");
+        scn_print_duration(out, us + jitter_us);
+    }
+}
+
+/* ` WRITE SYNC`, each a duration or a range. */
+static void print_disk_latency(GString *out, const struct scn_disk_latency *l)
+{
+    g_string_append_c(out, ' ');
+    print_latency(out, l->write_us, l->write_jitter_us);
+    g_string_append_c(out, ' ');
+    print_latency(out, l->sync_us, l->sync_jitter_us);
+}
+
+static void print_keep(const struct scn_action *a, GString *out)
+{
+    switch (a->keep) {
+    case SCN_KEEP_NOTHING:
+        break;
+    case SCN_KEEP_SOME:
+        g_string_append(out, " keeping some");
+        break;
+    case SCN_KEEP_COUNTS:
+        g_string_append_printf(
+            out, " keeping log %" G_GUINT64_FORMAT " term %" G_GUINT64_FORMAT,
+            a->keep_log, a->keep_term);
+        break;
+    }
+}
+
 static void print_action(const struct scn_scenario *s,
                          const struct scn_action *a,
                          GString *out)
@@ -218,6 +253,17 @@ static void print_action(const struct scn_scenario *s,
     g_string_append(out, scn_action_kind_name(a->kind));
     switch (a->kind) {
     case SCN_ACT_CRASH:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        print_keep(a, out);
+        break;
+    case SCN_ACT_SET_DISK:
+        print_disk_latency(out, &a->disk);
+        if (a->nodes.count > 0) {
+            g_string_append(out, " on");
+            print_list(s, &a->nodes, out);
+        }
+        break;
     case SCN_ACT_RESTART:
     case SCN_ACT_TIMEOUT:
     case SCN_ACT_ISOLATE:
@@ -306,6 +352,11 @@ void scn_print_step(const struct scn_scenario *scenario,
         scn_print_duration(out, step->end_us);
     }
     g_string_append_c(out, ' ');
+    if (step->triggered) {
+        g_string_append(out, "when ");
+        print_ref(scenario, &step->subject, out);
+        g_string_append_printf(out, " %s ", scn_event_name(step->event));
+    }
     print_action(scenario, &step->action, out);
 }
 
@@ -402,8 +453,25 @@ void scn_print(const struct scn_scenario *s, GString *out)
                                s->snapshot_every);
     }
     if (s->has_disk_latency) {
-        print_range_header(out, "disk-latency", s->disk_write_us,
-                           s->disk_sync_us);
+        struct scn_disk_latency l = {
+            .write_us = s->disk_write_us,
+            .write_jitter_us = s->disk_write_jitter_us,
+            .sync_us = s->disk_sync_us,
+            .sync_jitter_us = s->disk_sync_jitter_us,
+        };
+        g_string_append(out, "disk-latency");
+        print_disk_latency(out, &l);
+        g_string_append_c(out, '\n');
+    }
+    for (guint i = 0; i < s->disks->len; i++) {
+        const struct scn_disk *d = g_ptr_array_index(s->disks, i);
+        g_string_append(out, "disk-latency");
+        print_disk_latency(out, &d->latency);
+        g_string_append(out, " on");
+        for (size_t k = 0; k < d->n_nodes; k++) {
+            g_string_append_printf(out, " n%u", (unsigned)d->nodes[k]);
+        }
+        g_string_append_c(out, '\n');
     }
     for (guint i = 0; i < s->inits->len; i++) {
         print_init(g_ptr_array_index(s->inits, i), out);

@@ -20,6 +20,7 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_settle.h"
+#include "scenarios/lang/scn_trigger.h"
 
 /* What an `as` name currently names. */
 enum slot_state {
@@ -97,6 +98,7 @@ struct runner
     GPtrArray *settles; /* struct scn_settle *, not yet judged, owned */
     GString *scratch;
     bool in_observer;
+    struct scn_triggers *triggers; /* armed `when` statements */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -409,6 +411,52 @@ static enum sim_kv_op client_op(enum scn_action_kind kind)
     }
 }
 
+/* `crash NODE [keeping ...]`. */
+static int crash(struct sim *s, const struct scn_action *a, uint32_t node)
+{
+    switch (a->keep) {
+    case SCN_KEEP_NOTHING:
+        break;
+    case SCN_KEEP_SOME:
+        return sim_crash_keeping(s, node, SIM_KEEP_DRAWN, SIM_KEEP_DRAWN);
+    case SCN_KEEP_COUNTS:
+        /* A count at SIM_KEEP_DRAWN keeps every pending write all the
+         * same: no node ever has that many. */
+        return sim_crash_keeping(
+            s, node,
+            a->keep_log < SIM_KEEP_DRAWN ? a->keep_log : UINT64_MAX - 1,
+            a->keep_term < SIM_KEEP_DRAWN ? a->keep_term : UINT64_MAX - 1);
+    }
+    return sim_crash(s, node);
+}
+
+static struct sim_disk_latency disk_latency(const struct scn_disk_latency *l)
+{
+    struct sim_disk_latency d = {
+        .write_us_min = l->write_us,
+        .write_us_max = l->write_us + l->write_jitter_us,
+        .sync_us_min = l->sync_us,
+        .sync_us_max = l->sync_us + l->sync_jitter_us,
+    };
+    return d;
+}
+
+/* `set disk-latency ... [on NODES]`: nodes (uint32_t) empty means all. */
+static int set_disk(struct sim *s, const struct scn_action *a, GArray *nodes)
+{
+    struct sim_disk_latency d = disk_latency(&a->disk);
+    if (nodes->len == 0) {
+        for (uint32_t id = 1; id <= sim_n_nodes(s); id++)
+            g_array_append_val(nodes, id);
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        int rc = sim_set_disk_latency(s, g_array_index(nodes, uint32_t, i), &d);
+        if (rc != SIM_OK)
+            return rc;
+    }
+    return SIM_OK;
+}
+
 /* Resolves and performs one non-expect statement. */
 static void run_action(struct runner *r, const struct scn_step *step)
 {
@@ -433,6 +481,10 @@ static void run_action(struct runner *r, const struct scn_step *step)
         node = resolve_one(r, &m, &a->node);
         if (node)
             peer = resolve_one(r, &m, &a->peer);
+        break;
+    case SCN_ACT_SET_DISK:
+        groups = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+        resolve_list(r, &m, &a->nodes, groups);
         break;
     case SCN_ACT_CLIENT_SET:
     case SCN_ACT_CLIENT_DELETE:
@@ -477,7 +529,10 @@ static void run_action(struct runner *r, const struct scn_step *step)
     const char *what = scn_action_kind_name(a->kind);
     switch (a->kind) {
     case SCN_ACT_CRASH:
-        action_result(r, step, what, sim_crash(s, node));
+        action_result(r, step, what, crash(s, a, node));
+        break;
+    case SCN_ACT_SET_DISK:
+        action_result(r, step, what, set_disk(s, a, groups));
         break;
     case SCN_ACT_RESTART:
         action_result(r, step, what, sim_restart(s, node));
@@ -1042,6 +1097,66 @@ static void run_expect(struct runner *r, const struct scn_step *step)
 /* Runs every statement of one time in file order, checks and window
  * openings included (SCENARIO.md, Timed statements): a check sees the
  * actions written before it at its time, never those written after it. */
+/* `at T when SUBJECT EVENT ...`: resolves the subject now (`any`: none,
+ * any node will do) and arms the trigger. Its `as` name is bound when it
+ * fires; a subject that cannot be resolved skips or fails the statement,
+ * and its name then names nothing. */
+static void arm_trigger(struct runner *r, const struct scn_step *step)
+{
+    struct scn_node_ref subject = step->subject;
+    uint32_t node = 0;
+    subject.bind_slot = SCN_NO_SLOT;
+    if (subject.kind != SCN_REF_ANY) {
+        struct stmt m;
+        stmt_init(&m, step);
+        node = resolve_one(r, &m, &subject);
+        if (node == 0) {
+            report_unrun(r, &m, false);
+            if (step->subject.bind_slot != SCN_NO_SLOT)
+                r->slots[step->subject.bind_slot].state = SLOT_NOTHING;
+        }
+        stmt_clear(&m);
+        if (node == 0)
+            return;
+    }
+    scn_triggers_arm(r->triggers, step, node);
+}
+
+/* Runs the action of a trigger that `node` fired, after binding the
+ * subject's name to it and saying so in the trace. */
+static void run_fired(struct runner *r,
+                      const struct scn_step *step,
+                      uint32_t node)
+{
+    if (step->subject.bind_slot != SCN_NO_SLOT) {
+        r->slots[step->subject.bind_slot].state = SLOT_BOUND;
+        r->slots[step->subject.bind_slot].node = node;
+    }
+    GString *t = g_string_new(NULL);
+    g_string_printf(t, "line %" PRIu32 ": n%" PRIu32 " %s", step->line, node,
+                    scn_event_name(step->event));
+    sim_note(r->s, node, t->str);
+    g_string_free(t, TRUE);
+    run_action(r, step);
+}
+
+/* Runs the actions of the triggers fired so far, including those their
+ * own actions fire. */
+static void run_fired_triggers(struct runner *r)
+{
+    const struct scn_step *step;
+    uint32_t node;
+    while (r->triggers && scn_triggers_take_fired(r->triggers, &step, &node))
+        run_fired(r, step, node);
+}
+
+static void warn_unfired(const struct scn_step *step, void *ctx)
+{
+    struct runner *r = ctx;
+    add_warning(r, "line %" PRIu32 ": 'when' never fired: no %s seen",
+                step->line, scn_event_name(step->event));
+}
+
 static void on_group(struct sim *s, void *ctx)
 {
     struct group *g = ctx;
@@ -1049,7 +1164,9 @@ static void on_group(struct sim *s, void *ctx)
     (void)s;
     for (guint i = g->first; i < g->first + g->count; i++) {
         const struct scn_step *st = g_ptr_array_index(r->sc->steps, i);
-        if (st->action.kind == SCN_ACT_EXPECT)
+        if (st->triggered)
+            arm_trigger(r, st);
+        else if (st->action.kind == SCN_ACT_EXPECT)
             run_expect(r, st);
         else
             run_action(r, st);
@@ -1116,9 +1233,10 @@ static void on_event(struct sim *s, void *ctx)
     (void)s;
     if (r->in_observer || r->res->budget_exceeded)
         return;
-    if (over_budget(r) || (r->windows->len == 0 && r->settles->len == 0))
+    if (over_budget(r))
         return;
     r->in_observer = true;
+    run_fired_triggers(r);
     judge_settles(r, 0);
     for (guint i = 0; i < r->windows->len; i++)
         judge_window(r, g_ptr_array_index(r->windows, i));
@@ -1146,10 +1264,36 @@ static void close_windows_until(struct runner *r, uint64_t t)
     }
 }
 
+/* Per-node disk timings into disk[] (one per node) when the scenario
+ * gives a jittered or per-node one; else the two constants suffice. */
+static void build_disks(const struct scn_scenario *sc,
+                        struct sim_config *c,
+                        struct sim_disk_latency *disk)
+{
+    if (sc->disk_write_jitter_us == 0 && sc->disk_sync_jitter_us == 0 &&
+        sc->disks->len == 0)
+        return;
+    struct scn_disk_latency all = {
+        .write_us = sc->disk_write_us,
+        .write_jitter_us = sc->disk_write_jitter_us,
+        .sync_us = sc->disk_sync_us,
+        .sync_jitter_us = sc->disk_sync_jitter_us,
+    };
+    for (uint32_t i = 0; i < sc->cluster; i++)
+        disk[i] = disk_latency(&all);
+    for (guint i = 0; i < sc->disks->len; i++) {
+        const struct scn_disk *d = g_ptr_array_index(sc->disks, i);
+        for (size_t k = 0; k < d->n_nodes; k++)
+            disk[d->nodes[k] - 1] = disk_latency(&d->latency);
+    }
+    c->disk = disk;
+}
+
 static void build_config(const struct scn_scenario *sc,
                          const struct scn_run_options *opt,
                          struct sim_config *c,
-                         struct sim_init_state *init)
+                         struct sim_init_state *init,
+                         struct sim_disk_latency *disk)
 {
     sim_config_init(c);
     c->n_nodes = sc->cluster;
@@ -1170,6 +1314,7 @@ static void build_config(const struct scn_scenario *sc,
         c->disk_write_us = sc->disk_write_us;
         c->disk_sync_us = sc->disk_sync_us;
     }
+    build_disks(sc, c, disk);
     c->checkers = opt->checkers;
     c->record_events = opt->record_events;
     c->history = true;
@@ -1415,11 +1560,14 @@ static void note_free(void *p)
 }
 
 /* Every trace event as the engine emits it: keeps who became leader when,
- * and the checks and notes, so that a report needs no recorded trace. */
+ * and the checks and notes, so that a report needs no recorded trace; and
+ * lets the armed triggers see it. */
 static void on_trace(struct sim *s, const struct sim_trace_event *e, void *ctx)
 {
-    struct scn_run_result *res = ctx;
-    (void)s;
+    struct runner *r = ctx;
+    struct scn_run_result *res = r->res;
+    if (r->triggers)
+        scn_triggers_listen(s, e, r->triggers);
     if (e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER) {
         struct scn_leader_term lt = {
             .term = e->term, .node = e->node, .since_us = e->time_us};
@@ -1477,9 +1625,12 @@ int scn_run(const struct scn_scenario *scenario,
     struct sim_config cfg;
     struct sim_init_state *init = g_new0(
         struct sim_init_state, scenario->cluster ? scenario->cluster : 1);
-    build_config(scenario, options, &cfg, init);
+    struct sim_disk_latency *disk = g_new0(
+        struct sim_disk_latency, scenario->cluster ? scenario->cluster : 1);
+    build_config(scenario, options, &cfg, init, disk);
     struct sim *s = sim_new(&cfg);
     g_free(init);
+    g_free(disk);
     if (!s)
         return SCN_ERR_INVALID;
 
@@ -1507,11 +1658,17 @@ int scn_run(const struct scn_scenario *scenario,
         .settles = g_ptr_array_new_with_free_func(g_free),
         .scratch = g_string_new(NULL),
     };
+    for (guint i = 0; i < scenario->steps->len && !r.triggers; i++)
+        if (((const struct scn_step *)g_ptr_array_index(scenario->steps, i))
+                ->triggered)
+            r.triggers = scn_triggers_new();
     sim_set_observer(s, on_event, &r);
-    sim_set_listener(s, on_trace, res);
+    sim_set_listener(s, on_trace, &r);
     schedule(&r);
     drive(&r);
     sim_set_observer(s, NULL, NULL);
+    if (r.triggers)
+        scn_triggers_each_unfired(r.triggers, warn_unfired, &r);
     close_remaining(&r);
     check_linearizable(&r);
 
@@ -1521,6 +1678,7 @@ int scn_run(const struct scn_scenario *scenario,
     if (!res->budget_exceeded)
         res->memory_bytes = sim_memory_bytes(s);
     sim_set_listener(s, NULL, NULL);
+    scn_triggers_free(r.triggers);
     collect_latencies(res);
 
     g_string_free(r.scratch, TRUE);

@@ -1,0 +1,57 @@
+/* scn_trigger.h: the protocol-event triggers of one running scenario
+ * (extension `at T when SUBJECT EVENT ACTION`).
+ *
+ * The runner arms a trigger when its statement's time comes; from then on
+ * every trace event the engine emits is matched against the armed triggers
+ * (scn_triggers_listen(), a sim listener). The first matching event fires a
+ * trigger, once: it moves to the fired queue, in the order the events
+ * happened (file order for one event), and the runner runs its action from
+ * the observer, right after the engine step in which the event happened and
+ * before any other event. The trace is the only thing read: a trigger sees
+ * what the trace says the node did.
+ */
+#ifndef SCN_TRIGGER_H
+#define SCN_TRIGGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenarios/lang/scn_ast.h"
+#include "sim/sim.h"
+
+struct scn_triggers; /* opaque */
+
+struct scn_triggers *scn_triggers_new(void);
+void scn_triggers_free(struct scn_triggers *t);
+
+/* Arms `step` (borrowed while t lives; step->triggered) for `node`, or for
+ * any node when node is 0. */
+void scn_triggers_arm(struct scn_triggers *t,
+                      const struct scn_step *step,
+                      uint32_t node);
+
+/* True when `e` is `node` doing `event` (sim_trace.h names the fields). */
+bool scn_event_matches(enum scn_event event,
+                       uint32_t node,
+                       const struct sim_trace_event *e);
+
+/* A sim_listener_fn: ctx is the struct scn_triggers. Fires every armed
+ * trigger that `e` matches. */
+void scn_triggers_listen(struct sim *s,
+                         const struct sim_trace_event *e,
+                         void *ctx);
+
+/* Takes the oldest fired trigger not yet taken: its step and the node that
+ * did the event. False when there is none. */
+bool scn_triggers_take_fired(struct scn_triggers *t,
+                             const struct scn_step **step,
+                             uint32_t *node);
+
+/* Calls fn(step, ctx) for each armed trigger that never fired, in the
+ * order they were armed. */
+void scn_triggers_each_unfired(const struct scn_triggers *t,
+                               void (*fn)(const struct scn_step *step,
+                                          void *ctx),
+                               void *ctx);
+
+#endif /* SCN_TRIGGER_H */
