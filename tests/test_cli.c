@@ -314,6 +314,18 @@ Test(cli, budget_options_are_checked_before_the_run)
     g_free(f);
 }
 
+Test(cli, run_reads_an_endless_input_only_up_to_the_size_limit, .timeout = 30)
+{
+    struct outcome o = run_raftsim((const char *[]){"run", "/dev/zero", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    /* As docs/scenario-language.md (Lexical rules) shows it. */
+    cr_assert_str_eq(o.err,
+                     "/dev/zero: error: input is more than 16777216 "
+                     "bytes long; the limit is 16777216 bytes\n");
+    outcome_clear(&o);
+}
+
 Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
 {
     char *p = write_file("pass.scn", PASSING);

@@ -1512,6 +1512,35 @@ Test(scn_parse, unreadable_file_is_an_io_error)
     g_ptr_array_free(diags, TRUE);
 }
 
+/* /dev/zero never ends: reading stops one byte past the limit, however the
+ * input is made (a device, a FIFO, a pipe). */
+Test(scn_parse,
+     an_endless_input_is_read_only_up_to_the_size_limit,
+     .timeout = 30)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    cr_assert_eq(scn_parse_file("/dev/zero", &s, diags), SCN_ERR_INVALID);
+    cr_assert_null(s);
+    cr_assert_eq(diags->len, 1);
+    const struct scn_diag *d = g_ptr_array_index(diags, 0);
+    cr_assert_eq(d->line, 0);
+    cr_assert_str_eq(d->message,
+                     "input is more than 16777216 bytes long; "
+                     "the limit is 16777216 bytes");
+    g_ptr_array_free(diags, TRUE);
+}
+
+Test(scn_parse, a_directory_is_an_io_error)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    cr_assert_eq(scn_parse_file("/", &s, diags), SCN_ERR_IO);
+    const struct scn_diag *d = g_ptr_array_index(diags, 0);
+    cr_assert_str_eq(d->message, "cannot read the file: Is a directory");
+    g_ptr_array_free(diags, TRUE);
+}
+
 Test(scn_parse, file_is_parsed_under_its_path)
 {
     char *path = NULL;

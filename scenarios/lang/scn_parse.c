@@ -9,7 +9,9 @@
  */
 #include "scenarios/lang/scn_parse.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "scenarios/lang/scn_lex.h"
@@ -60,9 +62,9 @@ static const char *const statement_words[] = {
 };
 
 static const char *const action_words[] = {
-    "crash", "restart", "pause",  "timeout", "partition", "isolate", "cut",
-    "heal",  "set",     "client", "load",    "expect",    "drift",   "settle",
-    NULL,
+    "crash",   "restart", "pause", "timeout", "partition",
+    "isolate", "cut",     "heal",  "set",     "client",
+    "load",    "expect",  "drift", "settle",  NULL,
 };
 
 static const char *const set_words[] = {
@@ -1976,23 +1978,56 @@ int scn_parse_buffer(const char *name,
     return SCN_OK;
 }
 
+/* Reads `path` into *data (a new buffer) and *len, stopping one byte past
+ * SCN_INPUT_BYTES_MAX whatever the input is (a device or a FIFO has no
+ * size to ask for first, and /dev/zero never ends). SCN_ERR_INVALID with a
+ * diagnostic when it is longer, SCN_ERR_IO when it cannot be read. */
+static int read_bounded(const char *path, GByteArray **data, GPtrArray *diags)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
+                      g_strerror(errno));
+        return SCN_ERR_IO;
+    }
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[65536];
+    size_t n;
+    while (buf->len <= SCN_INPUT_BYTES_MAX &&
+           (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        g_byte_array_append(buf, chunk, (guint)n);
+    int rc = SCN_OK;
+    if (ferror(f)) {
+        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
+                      g_strerror(errno));
+        rc = SCN_ERR_IO;
+    } else if (buf->len > SCN_INPUT_BYTES_MAX) {
+        scn_diags_add(diags, path, 0, 0,
+                      "input is more than %u bytes long; the limit is %u "
+                      "bytes",
+                      SCN_INPUT_BYTES_MAX, SCN_INPUT_BYTES_MAX);
+        rc = SCN_ERR_INVALID;
+    }
+    fclose(f);
+    if (rc != SCN_OK) {
+        g_byte_array_free(buf, TRUE);
+        return rc;
+    }
+    *data = buf;
+    return SCN_OK;
+}
+
 int scn_parse_file(const char *path,
                    struct scn_scenario **out,
                    GPtrArray *diags)
 {
-    char *data = NULL;
-    gsize len = 0;
-    GError *error = NULL;
-    int rc;
-
+    GByteArray *data = NULL;
     *out = NULL;
-    if (!g_file_get_contents(path, &data, &len, &error)) {
-        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
-                      error->message);
-        g_error_free(error);
-        return SCN_ERR_IO;
-    }
-    rc = scn_parse_buffer(path, data, len, out, diags);
-    g_free(data);
+    int rc = read_bounded(path, &data, diags);
+    if (rc != SCN_OK)
+        return rc;
+    rc =
+        scn_parse_buffer(path, (const char *)data->data, data->len, out, diags);
+    g_byte_array_free(data, TRUE);
     return rc;
 }
