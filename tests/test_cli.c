@@ -326,6 +326,64 @@ Test(cli, run_reads_an_endless_input_only_up_to_the_size_limit, .timeout = 30)
     outcome_clear(&o);
 }
 
+/* ---- output honesty ---------------------------------------------------- */
+
+/* Runs `raftsim ARGS... REDIRECT` through the shell, so that stdout can be
+ * /dev/full or closed; `redirect` is shell text. */
+static struct outcome run_raftsim_redirected(const char *const *args,
+                                             const char *redirect)
+{
+    char *exe = raftsim_path();
+    GString *cmd = g_string_new("exec ");
+    char *q = g_shell_quote(exe);
+    g_string_append(cmd, q);
+    g_free(q);
+    for (size_t i = 0; args[i]; i++) {
+        q = g_shell_quote(args[i]);
+        g_string_append_printf(cmd, " %s", q);
+        g_free(q);
+    }
+    g_string_append_printf(cmd, " %s", redirect);
+    const char *sh[] = {"/bin/sh", "-c", cmd->str, NULL};
+    struct outcome o = {0};
+    int wait_status = 0;
+    cr_assert(g_spawn_sync(NULL, (char **)sh, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                           &o.out, &o.err, &wait_status, NULL));
+    o.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    g_string_free(cmd, TRUE);
+    g_free(exe);
+    return o;
+}
+
+Test(cli, a_failed_write_to_stdout_exits_2_with_the_reason)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o =
+        run_raftsim_redirected((const char *[]){"run", f, NULL}, ">/dev/full");
+    cr_assert_eq(o.status, 2, "stderr: %s", o.err);
+    cr_assert_str_eq(o.err,
+                     "raftsim run: cannot write the standard output: "
+                     "No space left on device\n");
+    outcome_clear(&o);
+
+    o = run_raftsim_redirected((const char *[]){"check", "--json", f, f, f, f,
+                                                f, f, f, f, f, f, f, f, NULL},
+                               ">/dev/full");
+    cr_assert_eq(o.status, 2, "stderr: %s", o.err);
+    cr_assert_str_eq(o.err,
+                     "raftsim check: cannot write the standard "
+                     "output: No space left on device\n");
+    outcome_clear(&o);
+
+    o = run_raftsim_redirected((const char *[]){"run", "-q", f, NULL}, ">&-");
+    cr_assert_eq(o.status, 2, "stderr: %s", o.err);
+    cr_assert_str_eq(o.err,
+                     "raftsim run: cannot write the standard output: "
+                     "Bad file descriptor\n");
+    outcome_clear(&o);
+    g_free(f);
+}
+
 Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
 {
     char *p = write_file("pass.scn", PASSING);

@@ -277,7 +277,6 @@ int raftsim_check_main(int argc, char **argv)
         }
         printf("%zu passed, %zu failed\n", passed, failed + invalid);
     }
-    fflush(stdout);
     status = invalid   ? RAFTSIM_EXIT_INVALID
              : stopped ? RAFTSIM_EXIT_BUDGET
              : failed  ? RAFTSIM_EXIT_FAILED

@@ -4,7 +4,10 @@
  * prints it, and dispatch looks a name up in it, so adding a subcommand is
  * one file plus one row here. A row whose function is not linked in (the
  * weak reference below resolves to NULL) does not exist for the user.
+ * Whatever a subcommand printed is flushed and checked here, once: no
+ * command exits 0 after a failed write to its standard output.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +56,29 @@ static void usage(FILE *out)
             "3 a run exceeded its budget of events, memory or wall time.\n");
 }
 
+/* Flushes and closes the standard output after `name` ran: output lost to a
+ * full disk or a closed descriptor must not end in success, so a failed
+ * write, flush or close turns `status` into RAFTSIM_EXIT_INVALID with the
+ * OS reason. */
+static int finish_stdout(const char *name, int status)
+{
+    bool failed = ferror(stdout) != 0;
+    errno = 0;
+    if (fflush(stdout) != 0)
+        failed = true;
+    int reason = errno;
+    if (fclose(stdout) != 0) {
+        failed = true;
+        if (reason == 0)
+            reason = errno;
+    }
+    if (!failed)
+        return status;
+    fprintf(stderr, "raftsim %s: cannot write the standard output: %s\n", name,
+            reason ? g_strerror(reason) : "a write failed");
+    return RAFTSIM_EXIT_INVALID;
+}
+
 int main(int argc, char **argv)
 {
     /* Only the character set, so that help text shows as written; numbers
@@ -66,18 +92,18 @@ int main(int argc, char **argv)
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
         strcmp(name, "help") == 0) {
         usage(stdout);
-        return RAFTSIM_EXIT_OK;
+        return finish_stdout("help", RAFTSIM_EXIT_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("raftsim %s\n", RAFTSIM_VERSION);
-        return RAFTSIM_EXIT_OK;
+        return finish_stdout("version", RAFTSIM_EXIT_OK);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
         if (commands[i].main && strcmp(commands[i].name, name) == 0) {
             char *prgname = g_strdup_printf("raftsim %s", name);
             g_set_prgname(prgname);
             g_free(prgname);
-            return commands[i].main(argc - 1, argv + 1);
+            return finish_stdout(name, commands[i].main(argc - 1, argv + 1));
         }
     }
     fprintf(stderr, "raftsim: unknown command '%s'\n\n", name);

@@ -240,7 +240,6 @@ static void print_summary(const struct scn_run_result *r,
                (const char *)g_ptr_array_index(r->warnings, i));
     if (r->violation) {
         printf("\n");
-        fflush(stdout);
         sim_failure_print(sim_failure(s), stdout);
     }
 
@@ -602,7 +601,6 @@ int raftsim_run_main(int argc, char **argv)
      * checker at exit sees only what fontconfig keeps. */
     if (pictures)
         viz_release_caches();
-    fflush(stdout);
     if (!pictures_ok)
         status = RAFTSIM_EXIT_INVALID;
     else if (res->budget_exceeded)
