@@ -40,7 +40,9 @@ CAIRO_LIBS = $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
 CRITERION_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 CRITERION_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
-RAFT_SRCS := $(sort $(wildcard raft/*.c))
+# raft/ by default; a mutant's patched copy when building one (see below).
+RAFT_DIR ?= raft
+RAFT_SRCS := $(sort $(wildcard $(RAFT_DIR)/*.c))
 SIM_SRCS := $(sort $(wildcard sim/*.c))
 SCN_SRCS := $(sort $(wildcard scenarios/lang/*.c))
 VIZ_SRCS := $(sort $(wildcard viz/*.c))
@@ -48,12 +50,9 @@ CLI_SRCS := $(sort $(wildcard sim/cli/*.c))
 BENCH_SRCS := $(sort $(wildcard sim/bench/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
-# A core with a deliberate safety bug, linked only into tests that prove the
-# checkers and the fuzzer catch it.
-BROKEN_RAFT_SRCS := $(RAFT_SRCS)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-RAFT_OBJS := $(call obj,$(RAFT_SRCS))
+RAFT_OBJS := $(patsubst $(RAFT_DIR)/%.c,$(BUILD)/raft/%.o,$(RAFT_SRCS))
 SIM_OBJS := $(call obj,$(SIM_SRCS))
 SCN_OBJS := $(call obj,$(SCN_SRCS))
 VIZ_OBJS := $(call obj,$(VIZ_SRCS))
@@ -62,23 +61,21 @@ BENCH_OBJS := $(call obj,$(BENCH_SRCS))
 TEST_OBJS := $(call obj,$(TEST_SRCS))
 TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT_SRCS)) \
 	$(call obj,sim/cli/raftsim_pool.c sim/cli/raftsim_util.c)
-BROKEN_RAFT_OBJS := $(patsubst %.c,$(BUILD)/broken/%.o,$(BROKEN_RAFT_SRCS))
 
 LIBRAFT := $(BUILD)/libraft.a
-LIBRAFT_BROKEN := $(BUILD)/libraft-broken.a
 LIBSIM := $(BUILD)/libsim.a
 LIBSCN := $(BUILD)/libscn.a
 LIBVIZ := $(BUILD)/libviz.a
 RAFTSIM := $(BUILD)/raftsim
-RAFTSIM_BROKEN := $(BUILD)/raftsim-broken
 BENCH := $(BUILD)/raftsim-bench
 TESTS := $(BUILD)/tests/raftsim-tests
 
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: all test check-unit check-scenarios check-fuzz check-determinism check-ndebug demo deps sanitize \
-	valgrind bench bench-callgrind docs clean install uninstall help format
+.PHONY: all test check-unit check-scenarios check-fuzz check-determinism check-ndebug \
+	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind docs clean \
+	install uninstall help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
 
@@ -90,20 +87,16 @@ help:
 	@echo "make sanitize   the tests under AddressSanitizer and UBSan"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      the benchmarks (docs/performance.md)"
+	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
 	@echo "make docs       render the scenario library into docs/img/"
 	@echo "make install    install raftsim, libraft.a and raft.h under PREFIX"
 
 # ---- objects -------------------------------------------------------------
 
-$(BUILD)/raft/%.o: raft/%.c
+$(BUILD)/raft/%.o: $(RAFT_DIR)/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -Iraft $(CFLAGS) -c $< -o $@
-
-$(BUILD)/broken/raft/%.o: raft/%.c
-	@mkdir -p $(@D)
-	$(call say,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -Iraft -DRAFT_BROKEN_FOR_TESTS $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I$(RAFT_DIR) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
@@ -128,7 +121,6 @@ $(BUILD)/tests/%.o: tests/%.c
 # ---- libraries and programs ----------------------------------------------
 
 $(LIBRAFT): $(RAFT_OBJS)
-$(LIBRAFT_BROKEN): $(BROKEN_RAFT_OBJS)
 $(LIBSIM): $(SIM_OBJS)
 $(LIBSCN): $(SCN_OBJS)
 $(LIBVIZ): $(VIZ_OBJS)
@@ -142,19 +134,41 @@ $(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
-# The command over the deliberately broken core: tests prove that the fuzzer
-# finds its bug and that the reproducer it writes fails the same way.
-$(RAFTSIM_BROKEN): $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT_BROKEN)
+# ---- mutants --------------------------------------------------------------
+
+# Each tests/mutants/NAME.patch is one classic Raft bug. Its core is a copy of
+# raft/ under $(BUILD)/mutants/NAME/raft/ with the patch applied (exactly:
+# no fuzz), compiled by the object rule above in a sub-make, and linked with
+# the unchanged rest of the program into $(BUILD)/mutants/NAME/raftsim.
+MUTANT_PATCHES := $(sort $(wildcard tests/mutants/*.patch))
+MUTANTS := $(patsubst tests/mutants/%.patch,%,$(MUTANT_PATCHES))
+MUTANT_DIR := $(BUILD)/mutants
+mutant_bin = $(patsubst %,$(MUTANT_DIR)/%/raftsim,$(1))
+PATCH_FLAGS := -s -p1 -F0 --no-backup-if-mismatch
+.PRECIOUS: $(MUTANT_DIR)/%/raft/.patched
+
+$(MUTANT_DIR)/%/raft/.patched: tests/mutants/%.patch $(RAFT_SRCS) $(wildcard raft/*.h)
+	@rm -rf $(@D) && mkdir -p $(@D)
+	$(call say,PATCH,$<)
+	$(Q)cp raft/*.c raft/*.h $(@D)/ && patch $(PATCH_FLAGS) -d $(MUTANT_DIR)/$* <$< && touch $@
+
+$(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM)
+	@$(MAKE) --no-print-directory RAFT_DIR=$(MUTANT_DIR)/$*/raft BUILD=$(MUTANT_DIR)/$*/obj \
+		$(MUTANT_DIR)/$*/obj/libraft.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
-		$(LIBRAFT_BROKEN) $(APP_LDLIBS)
+		$(MUTANT_DIR)/$*/obj/libraft.a $(APP_LDLIBS)
+
+# The mutant that tests/test_fuzz.c and tests/test_library.c run to prove that
+# the fuzzer and the scenario library catch a broken core.
+FIGURE8_MUTANT := $(call mutant_bin,figure8-commit-old-term)
 
 $(BENCH): $(BENCH_OBJS) $(APP_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # Tests spawn the command binaries found beside the tests/ directory.
-TEST_PROGRAMS = $(RAFTSIM) $(RAFTSIM_BROKEN)
+TEST_PROGRAMS = $(RAFTSIM) $(FIGURE8_MUTANT)
 $(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
@@ -191,7 +205,8 @@ deps:
 test:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(TESTS)
-	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-determinism check-unit
+	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-mutants \
+		check-determinism check-unit
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2
@@ -216,6 +231,22 @@ FUZZ_TIME ?= 10s
 check-fuzz: $(RAFTSIM)
 	$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time $(FUZZ_TIME) --jobs 2 \
 		--out $(BUILD)/fuzz-failures
+
+# The mutation benchmark (docs/fuzzing.md): every mutant must be caught within
+# MUTANT_SEEDS seeds. `make test` runs the quick subset, after checking that
+# every patch still applies to raft/ exactly.
+MUTANT_SEEDS ?= 2000
+MUTANT_JOBS ?= 2
+# Mutants that the default swarm catches within the first few dozen seeds.
+MUTANTS_QUICK := figure8-commit-old-term prev-log-check-skipped \
+	snapshot-keeps-conflicting-log uptodate-ignores-length vote-granted-twice
+MUTANT_QUICK_SEEDS ?= 400
+mutants: $(RAFTSIM) $(call mutant_bin,$(MUTANTS))
+	tests/support/mutants.sh $(BUILD) $(MUTANT_SEEDS) $(MUTANT_JOBS) $(MUTANTS)
+
+check-mutants: $(RAFTSIM) $(call mutant_bin,$(MUTANTS_QUICK))
+	tests/support/mutants.sh --check-patches tests/mutants/*.patch
+	tests/support/mutants.sh --quick $(BUILD) $(MUTANT_QUICK_SEEDS) $(MUTANT_JOBS) $(MUTANTS_QUICK)
 
 # The same seeds must give the same trace hashes from differently compiled
 # binaries: -O0 with $(CC), and clang at -O0 and -O2 where it is installed.
@@ -306,5 +337,5 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
--include $(patsubst %.o,%.d,$(RAFT_OBJS) $(BROKEN_RAFT_OBJS) $(SIM_OBJS) $(SCN_OBJS) \
+-include $(patsubst %.o,%.d,$(RAFT_OBJS) $(SIM_OBJS) $(SCN_OBJS) \
 	$(VIZ_OBJS) $(CLI_OBJS) $(BENCH_OBJS) $(TEST_OBJS) $(TEST_SUPPORT_OBJS))

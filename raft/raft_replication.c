@@ -206,13 +206,9 @@ void raft_replication_maybe_commit(struct raft *r)
     if (n <= r->commit_index) {
         return;
     }
-#ifdef RAFT_BROKEN_FOR_TESTS
-    /* Deliberately unsafe (Figure 8 violated): any term counts. */
-    bool countable = true;
-#else
-    bool countable = raft_log_term_at(&r->log, n) == r->term;
-#endif
-    if (countable) {
+    /* §5.4.2: only an entry of the current term commits by counting
+     * replicas; the entries before it commit with it (Figure 8). */
+    if (raft_log_term_at(&r->log, n) == r->term) {
         r->commit_index = n;
     }
 }

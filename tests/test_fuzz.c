@@ -3,10 +3,11 @@
  * Invariant kept by these tests: a seed names one scenario and one run. The
  * generator is checked in process (pure, concrete, round-tripping, replaying
  * to the same trace hash); the command is run as a user would, from the
- * binaries beside the test binary's directory (BUILD/raftsim and
- * BUILD/raftsim-broken, whose core counts replicas of earlier-term entries
- * towards commitment), with pipes for its output and reproducers written
- * into a fresh temporary directory.
+ * binaries beside the test binary's directory (BUILD/raftsim and the
+ * mutant BUILD/mutants/figure8-commit-old-term/raftsim, whose core counts
+ * replicas of earlier-term entries towards commitment: see
+ * tests/mutants/), with pipes for its output and reproducers written into a
+ * fresh temporary directory.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,11 +24,15 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 
-/* A range of the broken core's seeds found to hold violations under
+/* The mutant core that commits earlier-term entries by counting replicas. */
+#define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
+
+/* A range of that mutant's seeds found to hold violations under
  * `--faults cut` with 5 nodes and 5s runs: seeds 161 and 222 fail (Leader
  * Completeness after a Figure 8 schedule); the run takes a fraction of a
  * second. Should an engine change move them, pick a new range with
- * `raftsim-broken fuzz --faults cut --time 5s --seeds 2000 --quiet`. */
+ * `build/mutants/figure8-commit-old-term/raftsim fuzz --faults cut --time 5s
+ * --seeds 2000 --quiet`. */
 #define BROKEN_FROM "150"
 #define BROKEN_SEEDS "100"
 
@@ -329,8 +334,8 @@ static char *program_path(const char *name)
     return path;
 }
 
-/* Runs the program `name` (raftsim or raftsim-broken) with `args`
- * (NULL-terminated, borrowed). */
+/* Runs the program `name` (raftsim or FIGURE8_MUTANT, relative to BUILD)
+ * with `args` (NULL-terminated, borrowed). */
 static struct outcome run_program(const char *name, const char *const *args)
 {
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -575,7 +580,7 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
                           "cut",    "--jobs",      "2",         "--out",
                           tmp_dir,  "--verbose",   NULL,        NULL,
                           NULL};
-    struct outcome all = run_program("raftsim-broken", args);
+    struct outcome all = run_program(FIGURE8_MUTANT, args);
     cr_assert_eq(all.status, 1);
     GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *props = g_ptr_array_new_with_free_func(g_free);
@@ -583,7 +588,7 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
     cr_assert_geq(seeds->len, 2, "%s", all.out);
     args[14] = "--max-failures";
     args[15] = "1";
-    struct outcome one = run_program("raftsim-broken", args);
+    struct outcome one = run_program(FIGURE8_MUTANT, args);
     cr_assert_eq(one.status, 1);
     GPtrArray *one_seeds = g_ptr_array_new_with_free_func(g_free);
     failed_seeds(one.out, one_seeds, props);
@@ -656,10 +661,10 @@ static void failed_seeds(const char *out, GPtrArray *seeds, GPtrArray *props)
     g_strfreev(lines);
 }
 
-Test(fuzz_command, broken_core_is_caught_and_its_reproducer_replays)
+Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
 {
     struct outcome o = run_program(
-        "raftsim-broken",
+        FIGURE8_MUTANT,
         (const char *[]){"fuzz", "--seed-from", BROKEN_FROM, "--seeds",
                          BROKEN_SEEDS, "--time", "5s", "--faults", "cut",
                          "--jobs", "2", "--out", tmp_dir, NULL});
@@ -682,7 +687,7 @@ Test(fuzz_command, broken_core_is_caught_and_its_reproducer_replays)
         cr_assert(g_file_test(file, G_FILE_TEST_IS_REGULAR), "%s", file);
 
         struct outcome broken = run_program(
-            "raftsim-broken", (const char *[]){"run", "--quiet", file, NULL});
+            FIGURE8_MUTANT, (const char *[]){"run", "--quiet", file, NULL});
         cr_assert_eq(broken.status, 1, "%s", broken.out);
         char *expect = g_strdup_printf("safety violation: %s: ", property);
         cr_assert_not_null(strstr(broken.out, expect), "%s", broken.out);
@@ -694,7 +699,7 @@ Test(fuzz_command, broken_core_is_caught_and_its_reproducer_replays)
         cr_assert_not_null(h, "%s", text);
         char *hash = g_strndup(h + strlen("# Trace hash "), 16);
         struct outcome full =
-            run_program("raftsim-broken", (const char *[]){"run", file, NULL});
+            run_program(FIGURE8_MUTANT, (const char *[]){"run", file, NULL});
         cr_assert_eq(full.status, 1);
         char *line = g_strdup_printf("Trace hash      %s\n", hash);
         cr_assert_not_null(strstr(full.out, line), "want %s in:\n%s", line,

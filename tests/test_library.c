@@ -153,15 +153,17 @@ ParameterizedTest(struct library_file *file,
     g_string_free(failed, TRUE);
 }
 
-/* The command over the core that also commits earlier-term entries by
- * counting replicas, beside the tests/ directory of this binary. */
-static char *raftsim_broken_path(void)
+/* The command over the mutant core that also commits earlier-term entries
+ * by counting replicas (tests/mutants/figure8-commit-old-term.patch), built
+ * under the BUILD directory that holds this binary's tests/ directory. */
+static char *figure8_mutant_path(void)
 {
     char *exe = g_file_read_link("/proc/self/exe", NULL);
     cr_assert_not_null(exe);
     char *tests_dir = g_path_get_dirname(exe);
     char *build_dir = g_path_get_dirname(tests_dir);
-    char *path = g_build_filename(build_dir, "raftsim-broken", NULL);
+    char *path = g_build_filename(build_dir, "mutants",
+                                  "figure8-commit-old-term", "raftsim", NULL);
     g_free(build_dir);
     g_free(tests_dir);
     g_free(exe);
@@ -172,7 +174,7 @@ static char *raftsim_broken_path(void)
 
 Test(scenario_library, figure8_catches_a_leader_counting_old_term_replicas)
 {
-    char *broken = raftsim_broken_path();
+    char *broken = figure8_mutant_path();
     for (unsigned i = 0; i < SEED_COUNT; i++) {
         char *seed = g_strdup_printf("%" PRIu64, seed_at(i));
         GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
