@@ -35,6 +35,9 @@ endif
 
 GLIB_CFLAGS = $(shell $(PKG_CONFIG) --cflags glib-2.0 2>/dev/null)
 GLIB_LIBS = $(shell $(PKG_CONFIG) --libs glib-2.0 2>/dev/null)
+GIO_CFLAGS = $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
+GIO_LIBS = $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
+GLIB_COMPILE_RESOURCES ?= glib-compile-resources
 CAIRO_CFLAGS = $(shell $(PKG_CONFIG) --cflags cairo 2>/dev/null)
 CAIRO_LIBS = $(shell $(PKG_CONFIG) --libs cairo 2>/dev/null)
 CRITERION_CFLAGS = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
@@ -55,7 +58,10 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RAFT_OBJS := $(patsubst $(RAFT_DIR)/%.c,$(BUILD)/raft/%.o,$(RAFT_SRCS))
 SIM_OBJS := $(call obj,$(SIM_SRCS))
 SCN_OBJS := $(call obj,$(SCN_SRCS))
-VIZ_OBJS := $(call obj,$(VIZ_SRCS))
+# The replay page's viewer (viz/web/) is compiled into libviz as a GResource.
+VIZ_WEB_FILES := $(sort $(wildcard viz/web/replay*.js viz/web/replay*.css viz/web/replay*.html))
+VIZ_RESOURCE_C := $(BUILD)/viz/viz_replay_resources.c
+VIZ_OBJS := $(call obj,$(VIZ_SRCS)) $(BUILD)/viz/viz_replay_resources.o
 CLI_OBJS := $(call obj,$(CLI_SRCS))
 BENCH_OBJS := $(call obj,$(BENCH_SRCS))
 TEST_OBJS := $(call obj,$(TEST_SRCS))
@@ -71,9 +77,9 @@ BENCH := $(BUILD)/raftsim-bench
 TESTS := $(BUILD)/tests/raftsim-tests
 
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
-APP_LDLIBS = $(CAIRO_LIBS) $(GLIB_LIBS) -lm
+APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: all test check-unit check-scenarios check-fuzz check-determinism check-ndebug \
+.PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-ndebug \
 	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind docs clean \
 	install uninstall help format
 
@@ -111,7 +117,18 @@ $(BUILD)/scenarios/%.o: scenarios/%.c
 $(BUILD)/viz/%.o: viz/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GIO_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# Generated C: the viewer's files as one resource bundle.
+$(VIZ_RESOURCE_C): viz/web/replay.gresource.xml $(VIZ_WEB_FILES)
+	@mkdir -p $(@D)
+	$(call say,GEN,$@)
+	$(Q)$(GLIB_COMPILE_RESOURCES) --sourcedir=viz/web --generate-source \
+		--c-name viz_replay --target=$@ viz/web/replay.gresource.xml
+
+$(BUILD)/viz/viz_replay_resources.o: $(VIZ_RESOURCE_C)
+	$(call say,CC,$<)
+	$(Q)$(CC) -std=c17 $(OPT) $(SANFLAGS) $(GIO_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -184,7 +201,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS) 
 # ---- dependencies --------------------------------------------------------
 
 # pkg-config module -> Debian package that provides it.
-DEP_MODULES := glib-2.0:libglib2.0-dev cairo:libcairo2-dev criterion:libcriterion-dev
+DEP_MODULES := glib-2.0:libglib2.0-dev gio-2.0:libglib2.0-dev cairo:libcairo2-dev \
+	criterion:libcriterion-dev
+# Programs the build runs -> the Debian package that provides them.
+DEP_PROGRAMS := glib-compile-resources:libglib2.0-dev-bin
+# Programs only the tests run (make test-deps): the replay page's unit tests
+# (node) and its browser tests (chromium). `make demo` needs neither.
+TEST_DEP_PROGRAMS := node:nodejs chromium:chromium
 
 deps:
 	@missing=""; \
@@ -192,6 +215,9 @@ deps:
 	command -v $(firstword $(CC)) >/dev/null 2>&1 || missing="$$missing build-essential"; \
 	for m in $(DEP_MODULES); do \
 		$(PKG_CONFIG) --exists "$${m%%:*}" 2>/dev/null || missing="$$missing $${m#*:}"; \
+	done; \
+	for p in $(DEP_PROGRAMS) $(EXTRA_DEP_PROGRAMS); do \
+		command -v "$${p%%:*}" >/dev/null 2>&1 || missing="$$missing $${p#*:}"; \
 	done; \
 	if [ -z "$$missing" ]; then echo "deps: all build dependencies present"; exit 0; fi; \
 	echo "deps: installing$$missing"; \
@@ -203,10 +229,25 @@ deps:
 
 # The sub-makes read pkg-config only after `deps` has installed what it needs.
 test:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory all $(TESTS)
 	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-mutants \
-		check-determinism check-unit
+		check-determinism check-unit \
+		check-js check-browser
+
+# The build dependencies plus what only the tests run.
+test-deps:
+	@$(MAKE) --no-print-directory deps EXTRA_DEP_PROGRAMS="$(TEST_DEP_PROGRAMS)"
+
+# The replay viewer's pure logic (viz/web/replay-model.js) under node's own
+# test runner; no npm package is needed.
+check-js:
+	node --test tests/js/
+
+# Replay pages of real runs loaded in headless chromium and compared with
+# the JSONL trace of the same run (tests/browser/).
+check-browser: $(RAFTSIM)
+	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) node --test tests/browser/
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2

@@ -82,6 +82,13 @@ struct sim_node
     uint64_t deadline_local_us; /* the same in the node's clock */
     uint64_t timer_at_us;       /* UINT64_MAX: none pending */
     uint64_t timer_gen;
+    /* The election deadline last traced (SIM_TRACE_TIMER); UINT64_MAX: none
+     * or the node leads. */
+    uint64_t traced_deadline_us;
+    /* A leader's matchIndex and nextIndex per peer as last traced
+     * (SIM_TRACE_PROGRESS); indexed by peer id, reset on every role change. */
+    uint64_t traced_match[SIM_MAX_NODES + 1];
+    uint64_t traced_next[SIM_MAX_NODES + 1];
 
     /* What observers last saw. */
     enum raft_role role;

@@ -7,6 +7,7 @@
  * that update is durable when it asks for sync_before_send; at most one timer
  * event per node is current (timer_gen), stale ones are skipped.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
@@ -29,6 +30,7 @@ static uint64_t unscale_ceil(uint64_t x, uint64_t rate)
 }
 
 static void rearm_timer(struct sim *s, struct sim_node *nd);
+static void trace_deadline(struct sim *s, struct sim_node *nd);
 
 static uint64_t local_at(const struct sim_node *nd, uint64_t global_us)
 {
@@ -69,6 +71,7 @@ void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm)
     if (nd->alive && nd->deadline_local_us != UINT64_MAX) {
         /* The pending deadline moves with the new rate. */
         nd->deadline_us = global_of(s, nd, nd->deadline_local_us);
+        trace_deadline(s, nd);
         if (!nd->paused)
             rearm_timer(s, nd);
     }
@@ -91,6 +94,7 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
     nd->timer_at_us = UINT64_MAX;
     nd->deadline_us = UINT64_MAX;
     nd->deadline_local_us = UINT64_MAX;
+    nd->traced_deadline_us = UINT64_MAX;
     nd->proposals = g_array_new(FALSE, FALSE, sizeof(struct sim_proposal));
     nd->deferred = g_array_new(FALSE, FALSE, sizeof(struct sim_event));
 }
@@ -127,11 +131,30 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
 
 /* ---- timers -------------------------------------------------------------- */
 
+/* Traces a follower's or candidate's election deadline when it moved, so
+ * that a viewer can show the timer's progress; a leader's deadline is its
+ * heartbeat, not an election timer, and is not traced. */
+static void trace_deadline(struct sim *s, struct sim_node *nd)
+{
+    uint64_t d = nd->role == RAFT_LEADER ? UINT64_MAX : nd->deadline_us;
+    if (d == nd->traced_deadline_us)
+        return;
+    nd->traced_deadline_us = d;
+    if (d == UINT64_MAX)
+        return;
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_TIMER;
+    e.node = nd->id;
+    e.aux = d;
+    sim_emit(s, &e);
+}
+
 static void arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
 {
     nd->deadline_local_us = local_us;
     if (local_us == UINT64_MAX) {
         nd->deadline_us = UINT64_MAX;
+        trace_deadline(s, nd);
         return;
     }
     uint64_t g = global_of(s, nd, local_us);
@@ -140,6 +163,7 @@ static void arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
     if (g <= s->now_us)
         g = s->now_us + 1;
     nd->deadline_us = g;
+    trace_deadline(s, nd);
     if (g < nd->timer_at_us) {
         nd->timer_gen++;
         nd->timer_at_us = g;
@@ -366,6 +390,32 @@ static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
     trim_proposals(nd);
 }
 
+/* Traces a leader's matchIndex and nextIndex for every peer whose pair
+ * changed since last traced (Raft paper, Figure 2, state on leaders). */
+static void observe_progress(struct sim *s, struct sim_node *nd)
+{
+    if (nd->role != RAFT_LEADER)
+        return;
+    for (uint32_t peer = 1; peer <= s->cfg.n_nodes; peer++) {
+        if (peer == nd->id)
+            continue;
+        uint64_t match = raft_match_index(nd->core, peer);
+        uint64_t next = raft_next_index(nd->core, peer);
+        if (match == nd->traced_match[peer] && next == nd->traced_next[peer])
+            continue;
+        nd->traced_match[peer] = match;
+        nd->traced_next[peer] = next;
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_PROGRESS;
+        e.node = nd->id;
+        e.peer = peer;
+        e.term = nd->term;
+        e.index = match;
+        e.aux = next;
+        sim_emit(s, &e);
+    }
+}
+
 static void observe_state(struct sim *s, struct sim_node *nd)
 {
     uint64_t term = raft_term(nd->core);
@@ -391,6 +441,8 @@ static void observe_state(struct sim *s, struct sim_node *nd)
         if (role == RAFT_LEADER)
             s->counters.elections++;
         term_changed = true;
+        memset(nd->traced_match, 0, sizeof(nd->traced_match));
+        memset(nd->traced_next, 0, sizeof(nd->traced_next));
     }
     if (term_changed && s->safety &&
         !sim_safety_on_role(s->safety, nd->id, role, term))
@@ -405,6 +457,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
         sim_emit(s, &e);
         nd->leader = leader;
     }
+    observe_progress(s, nd);
 }
 
 /* Reports the core's whole log to the checker (after a snapshot install). */
@@ -493,6 +546,27 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     process_update(s, nd, &u);
 }
 
+/* The terms of n entries, run-length coded as "TERMxCOUNT" words ("1x3
+ * 4x2" for terms 1 1 1 4 4), so a viewer can rebuild every log from the
+ * trace; NULL when n is 0. The caller frees the result with g_free(). */
+static char *entry_terms_text(const struct raft_entry *entries, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    GString *t = g_string_new(NULL);
+    size_t run = 1;
+    for (size_t i = 1; i <= n; i++) {
+        if (i < n && entries[i].term == entries[i - 1].term) {
+            run++;
+            continue;
+        }
+        g_string_append_printf(t, "%s%" PRIu64 "x%zu", t->len ? " " : "",
+                               entries[i - 1].term, run);
+        run = 1;
+    }
+    return g_string_free(t, FALSE);
+}
+
 static void process_update(struct sim *s,
                            struct sim_node *nd,
                            struct raft_update *u)
@@ -525,7 +599,10 @@ static void process_update(struct sim *s,
         e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
         e.aux = id;
         e.ok = u->snapshot != NULL;
+        char *terms = entry_terms_text(u->entries, u->n_entries);
+        e.text = terms;
         sim_emit(s, &e);
+        g_free(terms);
         if (s->safety && u->n_entries &&
             !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
                                      u->entries, u->n_entries))
@@ -643,6 +720,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     nd->timer_at_us = UINT64_MAX;
     nd->deadline_us = UINT64_MAX;
     nd->deadline_local_us = UINT64_MAX;
+    nd->traced_deadline_us = UINT64_MAX;
 
     if (restart) {
         s->counters.restarts++;
@@ -662,6 +740,17 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         e.term = nd->term;
         e.peer = (uint32_t)raft_vote(core);
         sim_emit(s, &e);
+    }
+    if (!restart && st.n_entries) {
+        struct sim_trace_event e = {0};
+        char *terms = entry_terms_text(st.entries, st.n_entries);
+        e.kind = SIM_TRACE_LOG;
+        e.node = nd->id;
+        e.index = st.snapshot.last_index + 1;
+        e.count = st.n_entries;
+        e.text = terms;
+        sim_emit(s, &e);
+        g_free(terms);
     }
     if (s->safety) {
         if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
@@ -735,6 +824,7 @@ void sim_node_crash(struct sim *s,
     nd->timer_gen++;
     nd->timer_at_us = UINT64_MAX;
     nd->deadline_us = UINT64_MAX;
+    nd->traced_deadline_us = UINT64_MAX;
     nd->role = RAFT_FOLLOWER;
     nd->leader = 0;
     nd->commit = 0;

@@ -38,6 +38,9 @@ static const char *const kind_names[SIM_TRACE_KIND_COUNT] = {
     [SIM_TRACE_VIOLATION] = "violation",
     [SIM_TRACE_NOTE] = "note",
     [SIM_TRACE_DISK] = "disk",
+    [SIM_TRACE_TIMER] = "timer",
+    [SIM_TRACE_PROGRESS] = "progress",
+    [SIM_TRACE_LOG] = "log",
 };
 
 const char *sim_trace_kind_name(enum sim_trace_kind kind)

@@ -46,6 +46,12 @@ enum sim_trace_kind {
                           */
     SIM_TRACE_NOTE,      /* free text, e.g. a skipped action */
     SIM_TRACE_DISK,      /* node's disk timing changed; text says how */
+    SIM_TRACE_TIMER,     /* a follower's or candidate's election timer is
+                            now due at `aux` (virtual microseconds) */
+    SIM_TRACE_PROGRESS,  /* leader `node` now has matchIndex `index` and
+                            nextIndex `aux` for follower `peer` */
+    SIM_TRACE_LOG,       /* node starts (scenario `init`) with `count`
+                            entries from `index`; text: their terms */
     SIM_TRACE_KIND_COUNT
 };
 

@@ -71,6 +71,9 @@ struct viz_run
     /* Term of node i + 1 at time 0, for runs that start from a given state
      * (the trace records changes only); n_nodes entries. NULL: all 0. */
     const uint64_t *initial_terms;
+    /* The scenario file the run came from, shown by the replay page; NULL:
+     * none. */
+    const char *file_name;
 };
 
 struct viz_options
@@ -288,6 +291,15 @@ int viz_frame_write(const char *dir,
                     const struct viz_run *run,
                     const struct viz_options *opts,
                     const struct viz_log_view *log);
+
+/* ---- replay page ----------------------------------------------------- */
+
+/* Writes the replay page of run into path: one self-contained HTML file
+ * (the viewer's script and style inlined, every event embedded as JSON; no
+ * network request) that replays the run in a browser from the trace alone.
+ * run and path are borrowed for the call. The file is replaced whole; on
+ * failure it is left as it was. VIZ_EINVAL for a run without nodes. */
+int viz_html_write(const struct viz_run *run, const char *path);
 
 /* ---- process end ------------------------------------------------------- */
 

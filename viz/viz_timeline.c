@@ -595,6 +595,9 @@ static void build_model(const struct viz_run *run,
         case SIM_TRACE_DRIFT:
         case SIM_TRACE_NOTE:
         case SIM_TRACE_DISK:
+        case SIM_TRACE_TIMER:
+        case SIM_TRACE_PROGRESS:
+        case SIM_TRACE_LOG:
         case SIM_TRACE_KIND_COUNT:
             break;
         }

@@ -268,6 +268,25 @@ static void print_summary(const struct scn_run_result *r,
     g_string_free(t, TRUE);
 }
 
+/* The finished run r as the pictures read it; everything borrowed from r
+ * and initial_terms. */
+static struct viz_run viz_run_of(const struct scn_run_result *r,
+                                 const uint64_t *initial_terms)
+{
+    struct viz_run run = {
+        .title = r->title,
+        .seed = r->seed,
+        .trace_hash = r->trace_hash,
+        .n_nodes = r->n_nodes,
+        .end_us = r->end_us,
+        .events = sim_trace_events(r->sim),
+        .n_events = sim_trace_len(r->sim),
+        .initial_terms = initial_terms,
+        .file_name = r->file_name,
+    };
+    return run;
+}
+
 /* Writes the timeline into `path` in `format`; false (and a complaint) on
  * failure. */
 static bool write_timeline(const struct scn_run_result *r,
@@ -279,16 +298,7 @@ static bool write_timeline(const struct scn_run_result *r,
 {
     struct viz_options o = *base;
     o.format = format;
-    struct viz_run run = {
-        .title = r->title,
-        .seed = r->seed,
-        .trace_hash = r->trace_hash,
-        .n_nodes = r->n_nodes,
-        .end_us = r->end_us,
-        .events = sim_trace_events(r->sim),
-        .n_events = sim_trace_len(r->sim),
-        .initial_terms = initial_terms,
-    };
+    struct viz_run run = viz_run_of(r, initial_terms);
     int rc = viz_timeline_write(&run, &o, path);
     if (rc != VIZ_OK) {
         raftsim_complain("run", "%s: %s", path, viz_strerror(rc));
@@ -296,6 +306,23 @@ static bool write_timeline(const struct scn_run_result *r,
     }
     if (!quiet)
         printf("timeline: %s\n", path);
+    return true;
+}
+
+/* Writes the replay page into `path`; false (and a complaint) on failure. */
+static bool write_html(const struct scn_run_result *r,
+                       const uint64_t *initial_terms,
+                       const char *path,
+                       bool quiet)
+{
+    struct viz_run run = viz_run_of(r, initial_terms);
+    int rc = viz_html_write(&run, path);
+    if (rc != VIZ_OK) {
+        raftsim_complain("run", "%s: %s", path, viz_strerror(rc));
+        return false;
+    }
+    if (!quiet)
+        printf("replay page: %s\n", path);
     return true;
 }
 
@@ -335,7 +362,7 @@ int raftsim_run_main(int argc, char **argv)
     gchar *seed_text = NULL, *trace_path = NULL, *png = NULL, *svg = NULL,
           *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
           *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
-          *every_text = NULL, *width_text = NULL;
+          *every_text = NULL, *width_text = NULL, *html = NULL;
     gboolean quiet = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
@@ -370,6 +397,9 @@ int raftsim_run_main(int argc, char **argv)
          "Write timeline and log frames into DIR (with --every)", "DIR"},
         {"every", 0, 0, G_OPTION_ARG_STRING, &every_text,
          "Virtual time between frames, e.g. 100ms", "D"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
+         "Write the run's replay page (one self-contained HTML file) into OUT",
+         "OUT.html"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     struct raftsim_budget_args budget_args = {0};
@@ -587,6 +617,8 @@ int raftsim_run_main(int argc, char **argv)
             g_string_free(t, TRUE);
         }
     }
+    if (draw && html)
+        pictures_ok &= write_html(res, rc.initial_terms, html, quiet);
     if (draw && frames_dir) {
         if (rc.frames_error != VIZ_OK) {
             raftsim_complain("run", "%s: %s", frames_dir,
@@ -634,5 +666,6 @@ out:
     g_free(every_text);
     g_free(width_text);
     raftsim_budget_args_clear(&budget_args);
+    g_free(html);
     return status;
 }

@@ -1,0 +1,129 @@
+/* replay-browser.test.js: replay pages of real runs, opened in headless
+ * chromium, show what the JSONL trace of the same run says: at each probed
+ * cursor the leader, every node's role, term and commit index, and the
+ * sentence that narrates the latest election; no script error occurs and
+ * the page asks for nothing over the network.
+ *
+ * Needs $RAFTSIM (the command) and chromium; `make check-browser` provides
+ * both. Runs as root too (chromium's sandbox is off for that reason). */
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const RAFTSIM = process.env.RAFTSIM || 'build/raftsim';
+const OUT = path.join(process.env.BUILD || 'build', 'browser');
+const CHROMIUM = process.env.CHROMIUM || 'chromium';
+
+/* Runs the scenario with --html and --trace; returns the page's path and
+ * the trace's events. */
+function record(scenario) {
+    fs.mkdirSync(OUT, { recursive: true });
+    const base = path.join(OUT, path.basename(scenario, '.scn'));
+    execFileSync(RAFTSIM, ['run', '--quiet', scenario, '--html', base + '.html',
+        '--trace', base + '.jsonl']);
+    const events = fs.readFileSync(base + '.jsonl', 'utf8').trim().split('\n')
+        .map(line => JSON.parse(line));
+    return { page: path.resolve(base + '.html'), events: events };
+}
+
+/* The page's DOM after its scripts ran, opened at fragment. */
+function dumpDom(page, fragment) {
+    const args = ['--headless', '--no-sandbox', '--disable-gpu',
+        '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions',
+        '--virtual-time-budget=10000',
+        '--dump-dom', 'file://' + page + fragment];
+    return execFileSync(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 64 << 20, timeout: 120000 }).toString();
+}
+
+function attributes(tag) {
+    const out = {};
+    for (const m of tag.matchAll(/ data-([a-z-]+)="([^"]*)"/g))
+        out[m[1]] = m[2].replace(/&quot;/g, '"').replace(/&amp;/g, '&')
+            .replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    return out;
+}
+
+/* What the trace says at t_us: folded independently of the page's code. */
+function expected(events, n, t) {
+    const nodes = [];
+    for (let id = 1; id <= n; id++)
+        nodes[id] = { role: 'follower', term: 0, commit: 0 };
+    let election = null;
+    for (const e of events) {
+        if (e.t_us > t) break;
+        const nd = nodes[e.node];
+        if (e.kind === 'term') nd.term = e.term;
+        else if (e.kind === 'role') {
+            nd.role = e.role; nd.term = e.term || 0;
+            if (e.role === 'leader') election = e;
+        } else if (e.kind === 'commit') nd.commit = e.index;
+        else if (e.kind === 'crash') Object.assign(nd, { role: 'crashed', commit: 0 });
+        else if (e.kind === 'restart')
+            Object.assign(nd, { role: 'follower', term: e.term || 0, commit: e.commit || 0 });
+    }
+    const live = nodes.slice(1).map((nd, k) => ({ id: k + 1, nd: nd }))
+        .filter(x => x.nd.role === 'leader').sort((a, b) => b.nd.term - a.nd.term);
+    return {
+        leader: String(live.length ? live[0].id : 0),
+        roles: nodes.slice(1).map(nd => nd.role).join(','),
+        terms: nodes.slice(1).map(nd => nd.term).join(','),
+        commits: nodes.slice(1).map(nd => nd.commit).join(','),
+        election: election,
+    };
+}
+
+/* Opens the page once at the first cursor with the others as probes and
+ * compares every probe with the trace. */
+function checkCursors(scenario, n, cursorsUs, narrate) {
+    const { page, events } = record(scenario);
+    const fmt = us => (us / 1e6).toFixed(6) + 's';
+    const dom = dumpDom(page, '#t=' + fmt(cursorsUs[0]) + '&probe=' +
+        cursorsUs.map(fmt).join(','));
+    assert.doesNotMatch(dom, /<html[^>]* data-errors=/, 'a script error occurred');
+    const state = attributes(/<output id="state"[^>]*>/.exec(dom)[0]);
+    assert.equal(state.t, String(cursorsUs[0]), 'the fragment sets the cursor');
+    const probes = [...dom.matchAll(/<output[^>]*class="probe"[^>]*>/g)]
+        .map(m => attributes(m[0]));
+    assert.equal(probes.length, cursorsUs.length);
+    probes.forEach((p, k) => {
+        const want = expected(events, n, cursorsUs[k]);
+        const at = 'at ' + fmt(cursorsUs[k]);
+        assert.equal(p.t, String(cursorsUs[k]), at);
+        assert.equal(p.leader, want.leader, at + ': leader');
+        assert.equal(p.roles, want.roles, at + ': roles');
+        assert.equal(p.terms, want.terms, at + ': terms');
+        assert.equal(p.commits, want.commits, at + ': commit indices');
+        if (narrate && want.election && want.election.t_us === cursorsUs[k])
+            assert.match(p.narration, new RegExp('n' + want.election.node +
+                ' wins the election for term ' + want.election.term), at);
+    });
+    return { page, events };
+}
+
+test('leader_crash_page_shows_the_traced_leader_terms_and_commits', () => {
+    const { events } = record('scenarios/leader-crash.scn');
+    const leaders = events.filter(e => e.kind === 'role' && e.role === 'leader');
+    assert.ok(leaders.length >= 2);
+    const crash = events.find(e => e.kind === 'crash');
+    const cursors = [leaders[0].t_us, crash.t_us, crash.t_us + 1,
+        leaders[1].t_us, 3500000, 5000000];
+    checkCursors('scenarios/leader-crash.scn', 5, cursors, true);
+});
+
+test('figure7_page_follows_the_repair_index_by_index', () => {
+    const { events } = record('scenarios/figure7-log-repair.scn');
+    const progress = events.filter(e => e.kind === 'progress').map(e => e.t_us);
+    const cursors = [0, 30000, progress[Math.floor(progress.length / 2)],
+        progress[progress.length - 1], 1000000];
+    const { page } = checkCursors('scenarios/figure7-log-repair.scn', 7,
+        cursors, true);
+    const html = fs.readFileSync(page, 'utf8');
+    assert.doesNotMatch(html, /(src|href)=["']?(https?:)?\/\//i,
+        'the page loads nothing from the network');
+    assert.doesNotMatch(html, /<link |@import|fetch\(|XMLHttpRequest/,
+        'the page loads nothing besides itself');
+});

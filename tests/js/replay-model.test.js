@@ -1,0 +1,120 @@
+/* replay-model.test.js: the replay page rebuilds the cluster's state at any
+ * instant from the trace alone (viz/web/replay-model.js). */
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const M = require('../../viz/web/replay-model.js');
+const { runData } = require('./run-builder.js');
+
+/* n1 wins term 1 with n2's vote, replicates two entries to n2, which
+ * syncs only the first before crashing and restarting. */
+function electionRun() {
+    return M.load(runData(3, 1000, [
+        { t: 10, kind: 'timer', node: 1, aux: 100 },
+        { t: 100, kind: 'term', node: 1, term: 1, peer: 1 },
+        { t: 100, kind: 'role', node: 1, term: 1, role: 'candidate' },
+        { t: 101, kind: 'send', node: 1, peer: 2, msg: 1, type: 'RequestVote', term: 1 },
+        { t: 110, kind: 'deliver', node: 1, peer: 2, msg: 1, type: 'RequestVote', term: 1 },
+        { t: 110, kind: 'term', node: 2, term: 1, peer: 1 },
+        { t: 111, kind: 'send', node: 2, peer: 1, msg: 2, type: 'RequestVoteResult', term: 1, ok: true },
+        { t: 120, kind: 'deliver', node: 2, peer: 1, msg: 2, type: 'RequestVoteResult', term: 1, ok: true },
+        { t: 120, kind: 'role', node: 1, term: 1, role: 'leader' },
+        { t: 130, kind: 'persist', node: 1, index: 1, count: 2, aux: 2, text: '1x2' },
+        { t: 131, kind: 'sync', node: 1, index: 2, aux: 2 },
+        { t: 140, kind: 'persist', node: 2, index: 1, count: 1, aux: 3, text: '1x1' },
+        { t: 141, kind: 'sync', node: 2, index: 1, aux: 3 },
+        { t: 150, kind: 'persist', node: 2, index: 2, count: 1, aux: 4, text: '1x1' },
+        { t: 150, kind: 'progress', node: 1, peer: 2, term: 1, index: 2, aux: 3 },
+        { t: 160, kind: 'commit', node: 1, index: 2, term: 1 },
+        { t: 170, kind: 'crash', node: 2, term: 1, aux: 1 },
+        { t: 300, kind: 'restart', node: 2, term: 1, index: 1 },
+    ]));
+}
+
+test('terms_are_run_length_decoded', () => {
+    assert.deepEqual(M.parseTerms('1x3 4x2'), [1, 1, 1, 4, 4]);
+    assert.deepEqual(M.parseTerms(''), []);
+});
+
+test('roles_terms_and_votes_follow_the_events', () => {
+    const run = electionRun();
+    let s = M.stateAt(run, 105);
+    assert.equal(s.nodes[1].role, 'candidate');
+    assert.equal(s.nodes[1].term, 1);
+    assert.equal(s.nodes[2].term, 0);
+    s = M.stateAt(run, 125);
+    assert.equal(s.nodes[1].role, 'leader');
+    assert.equal(s.nodes[2].vote, 1);
+    assert.deepEqual(M.leaders(s).map(nd => nd.id), [1]);
+    assert.equal(M.stateAt(run, 99).nodes[1].role, 'follower');
+});
+
+test('messages_are_in_flight_from_send_to_delivery', () => {
+    const run = electionRun();
+    assert.deepEqual([...M.stateAt(run, 105).inflight.keys()], [1]);
+    assert.equal(M.stateAt(run, 110).inflight.size, 0);
+    assert.equal(run.msgEnd.get(2).t, 120);
+});
+
+test('a_crash_loses_the_writes_that_were_not_synced', () => {
+    const run = electionRun();
+    assert.deepEqual(M.stateAt(run, 160).nodes[2].log.terms, [1, 1]);
+    const down = M.stateAt(run, 200).nodes[2];
+    assert.equal(down.alive, false);
+    assert.deepEqual(down.log.terms, [1]);
+    const up = M.stateAt(run, 300).nodes[2];
+    assert.equal(up.alive, true);
+    assert.equal(M.lastIndex(up.log), 1);
+});
+
+test('the_leader_knows_each_followers_match_and_next_index', () => {
+    const run = electionRun();
+    assert.deepEqual(M.stateAt(run, 155).nodes[1].progress[2], { match: 2, next: 3 });
+    assert.equal(M.stateAt(run, 155).nodes[1].commit, 0);
+    assert.equal(M.stateAt(run, 160).nodes[1].commit, 2);
+});
+
+test('the_election_timer_runs_from_its_reset_to_its_deadline', () => {
+    const run = electionRun();
+    assert.deepEqual(M.stateAt(run, 50).nodes[1].timer, { from: 10, due: 100 });
+    assert.equal(M.stateAt(run, 120).nodes[1].timer, null, 'a leader has none');
+});
+
+test('a_write_replaces_the_tail_of_the_log_from_its_index', () => {
+    const log = { first: 1, snapIndex: 0, snapTerm: 0, terms: [1, 1, 2, 2] };
+    M._logWrite(log, 3, [3]);
+    assert.deepEqual(log.terms, [1, 1, 3]);
+    M._logSnapshot(log, 2, 1, false);
+    assert.deepEqual(log, { first: 3, snapIndex: 2, snapTerm: 1, terms: [3] });
+    M._logWrite(log, 1, [1, 1, 4, 4]);
+    assert.deepEqual(log.terms, [4, 4], 'entries under the snapshot are skipped');
+});
+
+test('state_from_a_checkpoint_equals_state_from_the_start', () => {
+    const events = [];
+    for (let k = 1; k <= 2500; k++) {
+        events.push({ t: k * 10, kind: 'persist', node: 1 + k % 3, index: k,
+            count: 1, aux: k, text: (1 + (k >> 8)) + 'x1' });
+        if (k % 7 === 0)
+            events.push({ t: k * 10, kind: 'sync', node: 1 + k % 3, aux: k });
+        if (k % 500 === 0)
+            events.push({ t: k * 10 + 1, kind: 'crash', node: 1 + k % 3 });
+        if (k % 500 === 3)
+            events.push({ t: k * 10 + 1, kind: 'restart', node: 1 + (k - 3) % 3, term: 1 });
+    }
+    const run = M.load(runData(3, 30000, events));
+    assert.ok(run.checkpoints.length >= 3);
+    for (const i of [0, 999, 1000, 1001, 1777, run.events.length - 1]) {
+        const fresh = M.initialState(run);
+        for (let k = 0; k <= i; k++)
+            M.applyEvent(fresh, run.events[k]);
+        assert.deepEqual(M.stateAfter(run, i), fresh, 'after event ' + i);
+    }
+});
+
+test('the_cursor_finds_the_last_event_at_or_before_it', () => {
+    const run = electionRun();
+    assert.equal(M.indexAt(run, 0), -1);
+    assert.equal(M.indexAt(run, 110), 5);
+    assert.equal(M.indexAt(run, 1e9), run.events.length - 1);
+});

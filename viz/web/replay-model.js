@@ -1,0 +1,311 @@
+/* replay-model.js: the replay page's pure logic, with no DOM.
+ *
+ * It reads a run as raftsim embeds it (viz/viz_html.c: one JSON document,
+ * every trace event as an array) and answers, for any instant, what the
+ * cluster looked like: each node's role, term, vote, log, commit and applied
+ * indices, election timer, pause or crash, the leader's nextIndex and
+ * matchIndex per follower, partitions and cuts, messages in flight, client
+ * requests. Everything is derived from the trace (docs/trace-format.md).
+ *
+ * Invariants: events are applied strictly in trace order; the state after
+ * event i is the same whether reached from the start or from a checkpoint
+ * (checkpoints are deep copies taken every CHECKPOINT_EVERY events); nothing
+ * here reads a clock or the page.
+ *
+ * Loaded as a plain script in the page (global RaftReplay) and as a
+ * CommonJS module by the unit tests (tests/js/).
+ */
+(function (root, factory) {
+    const api = factory();
+    if (typeof module === 'object' && module.exports)
+        module.exports = api;
+    else
+        root.RaftReplay = api;
+})(typeof self !== 'undefined' ? self : this, function () {
+    'use strict';
+
+    const CHECKPOINT_EVERY = 1000;
+    const ROLES = ['follower', 'candidate', 'leader'];
+
+    /* ---- loading ------------------------------------------------------ */
+
+    /* One event array (viz_html.c's json_event) as an object. */
+    function decodeEvent(a, i, data) {
+        return {
+            i: i,
+            seq: a[0],
+            t: a[1] || 0,
+            kind: data.kinds[a[2]] || 'unknown',
+            node: a[3] || 0,
+            peer: a[4] || 0,
+            msg: a[5] || 0,
+            msg2: a[6] || 0,
+            type: a[7] ? data.msg_types[a[7]] : '',
+            term: a[8] || 0,
+            index: a[9] || 0,
+            count: a[10] || 0,
+            commit: a[11] || 0,
+            aux: a[12] || 0,
+            role: (data.roles || ROLES)[a[13] || 0],
+            ok: a[14] === 1,
+            client: a[15] || 0,
+            request: a[16] || 0,
+            text: typeof a[17] === 'string' ? a[17] : '',
+        };
+    }
+
+    /* Parses "1x3 4x2" (sim_node.c's entry_terms_text) into [1,1,1,4,4]. */
+    function parseTerms(text) {
+        const out = [];
+        if (!text)
+            return out;
+        for (const word of text.split(' ')) {
+            const [term, count] = word.split('x').map(Number);
+            for (let k = 0; k < count; k++)
+                out.push(term);
+        }
+        return out;
+    }
+
+    /* The run, indexed: events decoded, times for binary search, where
+     * each message ends, checkpoints of the state. */
+    function load(data) {
+        const events = data.events.map((a, i) => decodeEvent(a, i, data));
+        const run = {
+            title: data.title,
+            file: data.file || '',
+            seed: data.seed,
+            hash: data.hash,
+            n: data.nodes,
+            endUs: Math.max(data.end_us,
+                events.length ? events[events.length - 1].t : 0),
+            initialTerms: data.initial_terms || [],
+            events: events,
+            times: Float64Array.from(events, e => e.t),
+            msgEnd: new Map(),
+            checkpoints: [],
+        };
+        const elected = [];
+        for (const e of events) {
+            if ((e.kind === 'deliver' || e.kind === 'drop') && e.msg)
+                run.msgEnd.set(e.msg, { t: e.t, kind: e.kind, i: e.i });
+            if (e.kind === 'role' && e.role === 'leader')
+                elected[e.node] = e.t;
+            /* A new leader's first guess for each follower, made as it
+             * takes office, as opposed to a step of a log repair. */
+            if (e.kind === 'progress')
+                e.initial = elected[e.node] === e.t;
+        }
+        let s = initialState(run);
+        run.checkpoints.push(cloneState(s));
+        for (let i = 0; i < events.length; i++) {
+            applyEvent(s, events[i]);
+            if ((i + 1) % CHECKPOINT_EVERY === 0)
+                run.checkpoints.push(cloneState(s));
+        }
+        return run;
+    }
+
+    /* ---- state -------------------------------------------------------- */
+
+    function emptyLog() {
+        return { first: 1, snapIndex: 0, snapTerm: 0, terms: [] };
+    }
+
+    function initialState(run) {
+        const nodes = [null];
+        for (let id = 1; id <= run.n; id++) {
+            nodes.push({
+                id: id, role: 'follower', term: run.initialTerms[id - 1] || 0,
+                vote: 0, leader: 0, alive: true, paused: false,
+                pausedUntil: 0, commit: 0, applied: 0, log: emptyLog(),
+                durable: emptyLog(), pending: [], timer: null, progress: {},
+            });
+        }
+        return {
+            i: -1, nodes: nodes, inflight: new Map(), partition: '',
+            cuts: [], clients: new Map(),
+        };
+    }
+
+    function cloneState(s) {
+        return structuredClone(s);
+    }
+
+    function lastIndex(log) {
+        return log.first + log.terms.length - 1;
+    }
+
+    function termAt(log, index) {
+        if (index === log.snapIndex)
+            return log.snapTerm;
+        if (index < log.first || index > lastIndex(log))
+            return 0;
+        return log.terms[index - log.first];
+    }
+
+    /* Entries from index replace the log's tail, as sim_disk.c writes a
+     * batch: those at or below the snapshot are skipped. */
+    function logWrite(log, index, terms) {
+        let skip = 0;
+        if (index <= log.snapIndex) {
+            skip = log.snapIndex + 1 - index;
+            index = log.snapIndex + 1;
+        }
+        if (skip >= terms.length || index > lastIndex(log) + 1)
+            return;
+        log.terms.length = index - log.first;
+        for (let k = skip; k < terms.length; k++)
+            log.terms.push(terms[k]);
+    }
+
+    /* A snapshot at index/term: keep the entries after it when the log
+     * holds its last entry (Raft paper, section 7), else drop the log. */
+    function logSnapshot(log, index, term, installed) {
+        const keep = installed ? termAt(log, index) === term &&
+            index >= log.first && index <= lastIndex(log)
+            : index <= lastIndex(log);
+        if (keep)
+            log.terms = log.terms.slice(index + 1 - log.first);
+        else
+            log.terms = [];
+        log.first = index + 1;
+        log.snapIndex = index;
+        log.snapTerm = term;
+    }
+
+    function copyLog(log) {
+        return { first: log.first, snapIndex: log.snapIndex,
+            snapTerm: log.snapTerm, terms: log.terms.slice() };
+    }
+
+    const apply = {
+        term(s, e, nd) { nd.term = e.term; nd.vote = e.peer; },
+        role(s, e, nd) {
+            nd.role = e.role;
+            nd.term = e.term;
+            nd.progress = {};
+            if (e.role === 'leader')
+                nd.timer = null;
+        },
+        leader(s, e, nd) { nd.leader = e.peer; },
+        log(s, e, nd) {
+            const terms = parseTerms(e.text);
+            logWrite(nd.log, e.index, terms);
+            logWrite(nd.durable, e.index, terms);
+        },
+        persist(s, e, nd) {
+            const terms = parseTerms(e.text);
+            if (e.count)
+                logWrite(nd.log, e.index, terms);
+            nd.pending.push({ aux: e.aux, index: e.index, terms: terms });
+        },
+        sync(s, e, nd) {
+            while (nd.pending.length && nd.pending[0].aux <= e.aux) {
+                const b = nd.pending.shift();
+                if (b.terms.length)
+                    logWrite(nd.durable, b.index, b.terms);
+            }
+        },
+        snapshot(s, e, nd) {
+            logSnapshot(nd.log, e.index, e.term, e.ok);
+            logSnapshot(nd.durable, e.index, e.term, e.ok);
+        },
+        commit(s, e, nd) { nd.commit = e.index; },
+        apply(s, e, nd) { nd.applied = e.index; },
+        timer(s, e, nd) { nd.timer = { from: e.t, due: e.aux }; },
+        progress(s, e, nd) {
+            nd.progress[e.peer] = { match: e.index, next: e.aux };
+        },
+        crash(s, e, nd) {
+            Object.assign(nd, { alive: false, paused: false, role: 'follower',
+                leader: 0, commit: 0, applied: 0, timer: null,
+                progress: {}, pending: [] });
+            nd.log = copyLog(nd.durable);
+        },
+        restart(s, e, nd) {
+            Object.assign(nd, { alive: true, role: 'follower', term: e.term,
+                commit: e.commit, applied: nd.durable.snapIndex });
+            nd.log = copyLog(nd.durable);
+        },
+        pause(s, e, nd) { nd.paused = true; nd.pausedUntil = e.aux; },
+        resume(s, e, nd) { nd.paused = false; },
+        partition(s, e) { s.partition = e.text; },
+        cut(s, e) { s.cuts.push([e.node, e.peer]); },
+        heal(s) { s.partition = ''; s.cuts = []; },
+        send(s, e) {
+            if (e.msg)
+                s.inflight.set(e.msg, messageOf(e, e.t, false));
+        },
+        deliver(s, e) { s.inflight.delete(e.msg); },
+        drop(s, e) { if (e.msg) s.inflight.delete(e.msg); },
+        duplicate(s, e) {
+            const m = s.inflight.get(e.msg);
+            s.inflight.set(e.msg2, messageOf(e, m ? m.sentT : e.t, true));
+        },
+        'client-invoke'(s, e) {
+            s.clients.set(e.client + ':' + e.request, { client: e.client,
+                request: e.request, op: e.text, t0: e.t, sends: 0,
+                node: e.node, done: false, result: '' });
+        },
+        'client-send'(s, e) {
+            const c = s.clients.get(e.client + ':' + e.request);
+            if (c) { c.sends++; c.node = e.node; }
+        },
+        'client-complete'(s, e) {
+            const c = s.clients.get(e.client + ':' + e.request);
+            if (c) { c.done = true; c.result = e.text; c.t1 = e.t; }
+        },
+    };
+
+    function messageOf(e, sentT, copy) {
+        return { id: copy ? e.msg2 : e.msg, from: e.node, to: e.peer,
+            type: e.type, term: e.term, index: e.index, aux: e.aux,
+            count: e.count, commit: e.commit, ok: e.ok, sentT: sentT,
+            copy: copy };
+    }
+
+    function applyEvent(s, e) {
+        const f = apply[e.kind];
+        if (f)
+            f(s, e, s.nodes[e.node] || null);
+        s.i = e.i;
+    }
+
+    /* Index of the last event at or before t_us; -1 if none. */
+    function indexAt(run, t) {
+        let lo = 0, hi = run.times.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (run.times[mid] <= t) lo = mid + 1; else hi = mid;
+        }
+        return lo - 1;
+    }
+
+    /* The state after event i (-1: before any), rebuilt from the nearest
+     * checkpoint at or before it. */
+    function stateAfter(run, i) {
+        const c = Math.floor((i + 1) / CHECKPOINT_EVERY);
+        const s = cloneState(run.checkpoints[Math.min(c,
+            run.checkpoints.length - 1)]);
+        for (let k = s.i + 1; k <= i; k++)
+            applyEvent(s, run.events[k]);
+        return s;
+    }
+
+    function stateAt(run, t) {
+        return stateAfter(run, indexAt(run, t));
+    }
+
+    /* The live leaders at s with the highest term first ([] if none). */
+    function leaders(s) {
+        return s.nodes.filter(nd => nd && nd.alive && nd.role === 'leader')
+            .sort((a, b) => b.term - a.term);
+    }
+
+    return {
+        CHECKPOINT_EVERY, ROLES, load, parseTerms, initialState, applyEvent,
+        stateAfter, stateAt, indexAt, lastIndex, termAt, leaders,
+        _logWrite: logWrite, _logSnapshot: logSnapshot,
+    };
+});

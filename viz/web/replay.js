@@ -1,0 +1,626 @@
+/* replay.js: the replay page's view: controls, cluster, nodes, logs,
+ * narration, timeline lanes, client plots and checks, all for one cursor
+ * over virtual time.
+ *
+ * Everything shown comes from the embedded run through replay-model.js
+ * (the state at the cursor), replay-narrate.js (sentences) and
+ * replay-series.js (whole-run series). The cursor lives in the URL fragment
+ * (#t=2.137s), so a link opens at that instant. After each render the
+ * hidden output element #state holds what is shown as data attributes, for
+ * the browser tests (tests/browser/).
+ */
+(function () {
+    'use strict';
+    const M = window.RaftReplay, N = window.RaftNarrate, S = window.RaftSeries;
+    const data = JSON.parse(document.getElementById('run-data').textContent);
+    const run = M.load(data);
+    const series = {
+        lanes: S.lanes(run), checks: S.checks(run), requests: S.requests(run),
+    };
+    series.throughput = S.throughput(run, series.requests);
+    series.unavailable = S.unavailable(run, series.requests);
+
+    const ui = {
+        t: 0, v0: 0, v1: Math.max(1, run.endUs), playing: false,
+        speed: 0.1, lastFrame: 0, routine: false, drawn: [],
+    };
+    const $ = id => document.getElementById(id);
+    const ROLE_COLOR = { follower: '#b8c4d0', candidate: '#f0b429',
+        leader: '#3aa655' };
+    const TERM_COLORS = ['#ffffff', '#a5d8ff', '#b2f2bb', '#ffec99',
+        '#fcc2d7', '#d0bfff', '#ffd8a8', '#99e9f2', '#c0eb75', '#eebefa',
+        '#ffc9c9', '#e9ecef'];
+    const termColor = t => t === 0 ? TERM_COLORS[0]
+        : TERM_COLORS[1 + (t - 1) % (TERM_COLORS.length - 1)];
+    const fmt = N.formatTime;
+
+    /* ---- the cursor and the URL fragment ------------------------------ */
+
+    function parseTime(text) {
+        const m = /^([0-9]+(?:\.[0-9]+)?)(s|ms|us)?$/.exec(text);
+        if (!m)
+            return null;
+        const scale = { s: 1e6, ms: 1e3, us: 1 }[m[2] || 'us'];
+        return Math.round(parseFloat(m[1]) * scale);
+    }
+
+    function fragmentTime() {
+        const m = /(?:^|[#&])t=([^&]+)/.exec(location.hash);
+        const t = m ? parseTime(decodeURIComponent(m[1])) : null;
+        return t === null ? null : Math.min(Math.max(0, t), run.endUs);
+    }
+
+    function setCursor(t, fromFragment) {
+        ui.t = Math.min(Math.max(0, Math.round(t)), run.endUs);
+        if (!fromFragment) {
+            const text = (ui.t / 1e6).toFixed(6).replace(/0+$/, '')
+                .replace(/\.$/, '') + 's';
+            history.replaceState(null, '', '#t=' + text);
+        }
+        render();
+    }
+
+    /* The next (dir 1) or previous (dir -1) shown event's time. */
+    function stepEvent(dir) {
+        let i = M.indexAt(run, ui.t);
+        if (dir < 0) {
+            while (i >= 0 && run.events[i].t >= ui.t) i--;
+            while (i > 0 && !shown(run.events[i])) i--;
+        } else {
+            i++;
+            while (i < run.events.length && (run.events[i].t <= ui.t ||
+                !shown(run.events[i]))) i++;
+        }
+        if (i >= 0 && i < run.events.length)
+            setCursor(run.events[i].t);
+    }
+
+    function shown(e) {
+        return ui.routine || !N.minor(e);
+    }
+
+    /* ---- controls ----------------------------------------------------- */
+
+    function play(on) {
+        ui.playing = on && ui.t < run.endUs;
+        $('play').innerHTML = ui.playing ? '&#10074;&#10074; pause'
+            : '&#9654; play';
+        ui.lastFrame = 0;
+        if (ui.playing)
+            requestAnimationFrame(tick);
+    }
+
+    function tick(now) {
+        if (!ui.playing)
+            return;
+        if (ui.lastFrame)
+            setCursor(ui.t + (now - ui.lastFrame) * 1e3 * ui.speed);
+        ui.lastFrame = now;
+        if (ui.t >= run.endUs)
+            play(false);
+        else
+            requestAnimationFrame(tick);
+    }
+
+    function bindControls() {
+        $('play').onclick = () => play(!ui.playing);
+        $('prev').onclick = () => stepEvent(-1);
+        $('next').onclick = () => stepEvent(1);
+        $('speed').onchange = ev => { ui.speed = parseFloat(ev.target.value); };
+        $('slider').max = String(run.endUs);
+        $('slider').oninput = ev => setCursor(parseFloat(ev.target.value));
+        $('routine').onchange = ev => { ui.routine = ev.target.checked; render(); };
+        window.addEventListener('hashchange', () => {
+            const t = fragmentTime();
+            if (t !== null && t !== ui.t) setCursor(t, true);
+        });
+        document.addEventListener('keydown', onKey);
+    }
+
+    function onKey(ev) {
+        if (ev.target.tagName === 'INPUT' && ev.target.type !== 'range' &&
+            ev.target.type !== 'checkbox')
+            return;
+        const sel = $('speed');
+        const keys = {
+            ' ': () => play(!ui.playing),
+            ArrowLeft: () => stepEvent(-1),
+            ArrowRight: () => stepEvent(1),
+            Home: () => setCursor(0),
+            End: () => setCursor(run.endUs),
+            '+': () => { sel.selectedIndex = Math.min(sel.options.length - 1,
+                sel.selectedIndex + 1); sel.onchange({ target: sel }); },
+            '-': () => { sel.selectedIndex = Math.max(0, sel.selectedIndex - 1);
+                sel.onchange({ target: sel }); },
+        };
+        if (keys[ev.key]) {
+            ev.preventDefault();
+            keys[ev.key]();
+        }
+    }
+
+    /* ---- render ------------------------------------------------------- */
+
+    function leaderOf(s) {
+        const l = M.leaders(s);
+        return l.length ? l[0] : null;
+    }
+
+    function render() {
+        const idx = M.indexAt(run, ui.t);
+        const s = M.stateAfter(run, idx);
+        $('clock').textContent = fmt(ui.t);
+        $('slider').value = String(ui.t);
+        $('eventno').textContent = 'event ' + (idx + 1) + ' of ' +
+            run.events.length;
+        renderNodes(s);
+        renderCluster(s);
+        renderLogs(s);
+        renderNarration(idx);
+        renderChecks();
+        drawLanes();
+        drawPlots();
+        publish(s, idx);
+    }
+
+    /* What the page shows, for the browser tests. */
+    function publish(s, idx) {
+        const out = $('state'), nodes = s.nodes.slice(1);
+        const l = leaderOf(s);
+        out.dataset.t = String(ui.t);
+        out.dataset.index = String(idx);
+        out.dataset.leader = l ? String(l.id) : '0';
+        out.dataset.terms = nodes.map(nd => nd.term).join(',');
+        out.dataset.roles = nodes.map(nd => nd.alive ? nd.role : 'crashed').join(',');
+        out.dataset.commits = nodes.map(nd => nd.commit).join(',');
+        out.dataset.lastIndexes = nodes.map(nd => M.lastIndex(nd.log)).join(',');
+        out.dataset.narration = [...$('narration').querySelectorAll(
+            'li:not(.future)')].slice(-6).map(li => li.textContent).join('\n');
+        out.dataset.ready = '1';
+    }
+
+    function renderNodes(s) {
+        const rows = [];
+        for (const nd of s.nodes.slice(1)) {
+            const cls = !nd.alive ? 'crashed' : nd.paused ? 'paused' : '';
+            const role = !nd.alive ? 'crashed' : nd.role +
+                (nd.paused ? ' (paused until ' + fmt(nd.pausedUntil) + ')' : '');
+            let timer = '';
+            if (nd.alive && nd.timer && nd.role !== 'leader') {
+                const span = Math.max(1, nd.timer.due - nd.timer.from);
+                const p = Math.min(1, Math.max(0, (ui.t - nd.timer.from) / span));
+                timer = '<span class="timer" title="fires at ' + fmt(nd.timer.due) +
+                    '"><span style="width:' + (p * 100).toFixed(1) + '%"></span></span> ' +
+                    fmt(Math.max(0, nd.timer.due - ui.t)) + ' left';
+            }
+            rows.push('<tr class="' + cls + '"><td>n' + nd.id + '</td><td class="role-' +
+                nd.role + '">' + role + '</td><td>' + nd.term + '</td><td>' +
+                (nd.vote ? 'n' + nd.vote : '-') + '</td><td>' +
+                (nd.leader ? 'n' + nd.leader : '-') + '</td><td>' + nd.commit +
+                '</td><td>' + nd.applied + '</td><td>' + timer + '</td></tr>');
+        }
+        $('nodes').tBodies[0].innerHTML = rows.join('');
+    }
+
+    /* ---- cluster picture ---------------------------------------------- */
+
+    function nodePos(id, w, h) {
+        const a = -Math.PI / 2 + 2 * Math.PI * (id - 1) / run.n;
+        const r = Math.min(w, h) / 2 - 46;
+        return { x: w / 2 + r * Math.cos(a), y: h / 2 + r * Math.sin(a) };
+    }
+
+    function renderCluster(s) {
+        const cv = $('cluster'), g = cv.getContext('2d');
+        const w = cv.width, h = cv.height;
+        g.clearRect(0, 0, w, h);
+        for (const [a, b] of s.cuts)
+            drawCut(g, nodePos(a, w, h), nodePos(b, w, h));
+        drawMessages(g, s, w, h);
+        for (const nd of s.nodes.slice(1))
+            drawNode(g, nd, nodePos(nd.id, w, h));
+        const net = [];
+        if (s.partition) net.push('partition: ' + s.partition);
+        if (s.cuts.length) net.push('cut: ' + s.cuts.map(c => 'n' + c[0] +
+            '\u2192n' + c[1]).join(', '));
+        net.push(s.inflight.size + (s.inflight.size === 1 ? ' message' : ' messages') + ' in flight');
+        $('netstate').textContent = net.join('; ');
+    }
+
+    function drawCut(g, p, q) {
+        g.save();
+        g.strokeStyle = '#d9480f';
+        g.setLineDash([4, 4]);
+        g.beginPath(); g.moveTo(p.x, p.y); g.lineTo(q.x, q.y); g.stroke();
+        g.restore();
+    }
+
+    function drawNode(g, nd, p) {
+        const r = 24;
+        g.beginPath();
+        g.arc(p.x, p.y, r, 0, 2 * Math.PI);
+        g.fillStyle = !nd.alive ? '#555' : ROLE_COLOR[nd.role];
+        g.fill();
+        g.lineWidth = nd.paused ? 4 : 1.5;
+        g.strokeStyle = nd.paused ? '#8e7cc3' : '#33404d';
+        g.stroke();
+        if (nd.alive && nd.timer && nd.role !== 'leader') {
+            const span = Math.max(1, nd.timer.due - nd.timer.from);
+            const f = Math.min(1, Math.max(0, (ui.t - nd.timer.from) / span));
+            g.beginPath();
+            g.arc(p.x, p.y, r + 5, -Math.PI / 2, -Math.PI / 2 + f * 2 * Math.PI);
+            g.strokeStyle = '#e0803c'; g.lineWidth = 3; g.stroke();
+        }
+        g.fillStyle = nd.alive ? '#1d2730' : '#fff';
+        g.font = 'bold 13px sans-serif'; g.textAlign = 'center';
+        g.fillText('n' + nd.id, p.x, p.y - 2);
+        g.font = '11px sans-serif';
+        g.fillText(nd.alive ? 'T' + nd.term : 'down', p.x, p.y + 12);
+    }
+
+    function msgColor(m) {
+        if (m.type.startsWith('AppendEntries'))
+            return m.count === 0 && m.type === 'AppendEntries' ? '#adb5bd' : '#1c7ed6';
+        if (m.type.includes('Vote'))
+            return '#e8590c';
+        return '#7048e8';
+    }
+
+    function drawMessages(g, s, w, h) {
+        ui.drawn = [];
+        let k = 0;
+        for (const m of s.inflight.values()) {
+            if (k++ > 400) break;
+            const end = run.msgEnd.get(m.id);
+            const tEnd = end ? end.t : run.endUs;
+            const f = tEnd > m.sentT ? (ui.t - m.sentT) / (tEnd - m.sentT) : 0;
+            const p = nodePos(m.from, w, h), q = nodePos(m.to, w, h);
+            const lost = end && end.kind === 'drop';
+            const x = p.x + (q.x - p.x) * Math.min(1, f);
+            const y = p.y + (q.y - p.y) * Math.min(1, f);
+            g.beginPath();
+            g.arc(x, y, 5, 0, 2 * Math.PI);
+            g.fillStyle = lost ? '#e03131' : msgColor(m);
+            g.fill();
+            if (m.copy) { g.strokeStyle = '#000'; g.lineWidth = 1; g.stroke(); }
+            ui.drawn.push({ x: x, y: y, m: m, lost: lost, end: end });
+        }
+    }
+
+    function tooltipFor(d) {
+        const m = d.m;
+        const lines = [m.type + ' n' + m.from + ' \u2192 n' + m.to +
+            (m.copy ? ' (duplicate)' : ''), 'term ' + m.term];
+        if (m.type === 'AppendEntries')
+            lines.push('prev index ' + m.index + ', prev term ' + m.aux,
+                'entries ' + m.count, 'leader commit ' + m.commit);
+        else if (m.type.endsWith('Result'))
+            lines.push('result ' + (m.ok ? 'yes' : 'no'), 'index ' + m.index);
+        else
+            lines.push('last log index ' + m.index + ', term ' + m.aux);
+        lines.push('sent ' + fmt(m.sentT) + (d.end ? (d.lost ? ', lost at '
+            : ', arrives ') + fmt(d.end.t) : ', still travelling at the end'));
+        return lines.join('\n');
+    }
+
+    function bindTooltip() {
+        const cv = $('cluster'), tip = $('tooltip');
+        cv.addEventListener('mousemove', ev => {
+            const r = cv.getBoundingClientRect();
+            const x = (ev.clientX - r.left) * cv.width / r.width;
+            const y = (ev.clientY - r.top) * cv.height / r.height;
+            const d = ui.drawn.find(d => Math.hypot(d.x - x, d.y - y) < 8);
+            tip.hidden = !d;
+            if (d) {
+                tip.textContent = tooltipFor(d);
+                tip.style.left = (ev.clientX - r.left + 14) + 'px';
+                tip.style.top = (ev.clientY - r.top + 30) + 'px';
+            }
+        });
+        cv.addEventListener('mouseleave', () => { tip.hidden = true; });
+    }
+
+    /* ---- logs --------------------------------------------------------- */
+
+    const LOG_COLUMNS = 48;
+
+    function renderLogs(s) {
+        const l = leaderOf(s);
+        let hi = 0;
+        for (const nd of s.nodes.slice(1))
+            hi = Math.max(hi, M.lastIndex(nd.log));
+        const lo = Math.max(1, hi - LOG_COLUMNS + 1);
+        const rows = s.nodes.slice(1).map(nd => logRow(nd, l, lo, hi));
+        $('logs').innerHTML = rows.join('');
+    }
+
+    function logRow(nd, l, lo, hi) {
+        const prog = l && l.id !== nd.id ? l.progress[nd.id] : null;
+        const cells = [];
+        if (lo > 1)
+            cells.push('<div class="entry elided"><div class="box">\u2026</div>' +
+                '<div class="idx">1..' + (lo - 1) + '</div></div>');
+        const durableLast = M.lastIndex(nd.durable);
+        for (let i = lo; i <= hi; i++) {
+            const term = M.termAt(nd.log, i);
+            const have = i <= M.lastIndex(nd.log) && (i >= nd.log.first ||
+                i <= nd.log.snapIndex);
+            const snap = i <= nd.log.snapIndex;
+            const marks = (i === nd.commit ? 'c' : '') + (i === nd.applied ? 'a' : '') +
+                (prog && i === prog.match ? 'm' : '') + (prog && i === prog.next ? 'n' : '');
+            const cls = !have ? '' : (snap ? ' snap' : '') +
+                (i > nd.commit ? ' uncommitted' : '') +
+                (i > durableLast || M.termAt(nd.durable, i) !== term ? ' durable-not' : '');
+            cells.push('<div class="entry' + (snap ? ' snap' : '') + '">' +
+                (have ? '<div class="box' + cls + '" style="background:' +
+                    (snap ? '#e9edf1' : termColor(term)) + '">' + (snap ? 'S' : term) +
+                    '</div>' : '<div class="box" style="border-color:transparent"></div>') +
+                '<div class="idx">' + i + '</div><div class="marks">' + marks +
+                '</div></div>');
+        }
+        const who = 'n' + nd.id + ' ' + (nd.alive ? nd.role : 'crashed') +
+            (prog ? '<br>m ' + prog.match + ', n ' + prog.next : '');
+        return '<div class="logrow' + (nd.alive ? '' : ' crashed') + '"><div class="who">' +
+            who + '</div><div class="entries">' + cells.join('') + '</div></div>';
+    }
+
+    /* ---- narration and checks ----------------------------------------- */
+
+    function renderNarration(idx) {
+        const items = [];
+        for (let i = idx, n = 0; i >= 0 && n < 40; i--) {
+            if (!shown(run.events[i])) continue;
+            items.unshift(narrationItem(i, n === 0 ? 'current' : ''));
+            n++;
+        }
+        for (let i = idx + 1, n = 0; i < run.events.length && n < 12; i++) {
+            if (!shown(run.events[i])) continue;
+            items.push(narrationItem(i, 'future'));
+            n++;
+        }
+        const ol = $('narration');
+        ol.innerHTML = items.join('');
+        const cur = ol.querySelector('.current');
+        if (cur)
+            ol.scrollTop = cur.offsetTop - ol.clientHeight / 2;
+    }
+
+    function escapeHtml(s) {
+        return s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;',
+            '>': '&gt;', '"': '&quot;' })[c]);
+    }
+
+    function narrationItem(i, cls) {
+        const e = run.events[i];
+        return '<li value="' + (i + 1) + '" class="' + cls + '" data-t="' + e.t +
+            '"><span class="t">' + fmt(e.t) + '</span>' +
+            escapeHtml(N.narrate(run, i)) + '</li>';
+    }
+
+    function renderChecks() {
+        const ul = $('checks');
+        if (!ul.dataset.built) {
+            ul.innerHTML = series.checks.length ? series.checks.map(c =>
+                '<li class="' + (c.ok ? 'ok' : 'fail') + '" data-t="' + c.t + '">' +
+                fmt(c.t) + ' ' + (c.kind === 'violation' ? 'VIOLATION ' :
+                    c.ok ? 'ok ' : 'FAIL ') + escapeHtml(c.text) + '</li>').join('')
+                : '<li>no checks in this run</li>';
+            ul.dataset.built = '1';
+        }
+        for (const li of ul.children)
+            li.classList.toggle('current', Number(li.dataset.t) === ui.t);
+    }
+
+    function bindLists() {
+        for (const id of ['narration', 'checks']) {
+            $(id).addEventListener('click', ev => {
+                const li = ev.target.closest('li');
+                if (li && li.dataset.t !== undefined)
+                    setCursor(Number(li.dataset.t));
+            });
+        }
+    }
+
+    /* ---- timeline lanes and plots (shared window [v0, v1]) ------------ */
+
+    const MARGIN = 52;
+
+    function xOf(cv, t) {
+        return MARGIN + (t - ui.v0) / (ui.v1 - ui.v0) * (cv.width - MARGIN - 8);
+    }
+
+    function tOf(cv, x) {
+        return ui.v0 + (x - MARGIN) / (cv.width - MARGIN - 8) * (ui.v1 - ui.v0);
+    }
+
+    function fitCanvas(cv, height) {
+        const w = Math.max(600, Math.floor(cv.clientWidth || 1200));
+        if (cv.width !== w) cv.width = w;
+        if (cv.height !== height) cv.height = height;
+    }
+
+    function drawLanes() {
+        const cv = $('lanes'), laneH = 26, top = 18;
+        fitCanvas(cv, top + laneH * run.n + 20);
+        const g = cv.getContext('2d');
+        g.clearRect(0, 0, cv.width, cv.height);
+        for (let id = 1; id <= run.n; id++) {
+            const y = top + (id - 1) * laneH;
+            g.fillStyle = '#1d2730'; g.font = '12px sans-serif'; g.textAlign = 'left';
+            g.fillText('n' + id, 8, y + 16);
+            for (const sp of series.lanes[id]) {
+                if (sp.to < ui.v0 || sp.from > ui.v1) continue;
+                const x0 = Math.max(MARGIN, xOf(cv, sp.from));
+                const x1 = Math.min(cv.width - 8, xOf(cv, sp.to));
+                g.fillStyle = sp.state === 'crashed' ? '#555' : sp.state === 'paused'
+                    ? '#8e7cc3' : ROLE_COLOR[sp.role];
+                g.fillRect(x0, y + 4, Math.max(1, x1 - x0), laneH - 10);
+                if (x1 - x0 > 40 && sp.state === 'up') {
+                    g.fillStyle = '#1d2730'; g.font = '10px sans-serif';
+                    g.fillText('T' + sp.term, x0 + 3, y + 15);
+                }
+            }
+        }
+        drawLaneMessages(g, cv, top, laneH);
+        drawAxis(g, cv, cv.height - 4);
+        for (const c of series.checks) {
+            if (c.t < ui.v0 || c.t > ui.v1) continue;
+            g.fillStyle = c.ok ? '#2b8a3e' : '#c92a2a';
+            g.fillRect(xOf(cv, c.t) - 1, 2, 2, 10);
+        }
+        drawCursor(g, cv);
+    }
+
+    /* Message arrows inside the window, heartbeats left out when busy. */
+    function drawLaneMessages(g, cv, top, laneH) {
+        const i0 = Math.max(0, M.indexAt(run, ui.v0)), i1 = M.indexAt(run, ui.v1);
+        if (i1 - i0 > 60000) return;
+        const busy = i1 - i0 > 3000;
+        const lane = id => top + (id - 1) * laneH + laneH / 2 - 3;
+        g.lineWidth = 1;
+        for (let i = i0; i <= i1; i++) {
+            const e = run.events[i];
+            if (e.kind !== 'send' || (busy && N.heartbeat(e))) continue;
+            const end = run.msgEnd.get(e.msg);
+            const t1 = end ? end.t : run.endUs;
+            const x0 = xOf(cv, e.t), x1 = xOf(cv, t1);
+            const y0 = lane(e.node), yTo = lane(e.peer);
+            g.strokeStyle = end && end.kind === 'drop' ? '#e03131' : msgColor(e);
+            g.beginPath(); g.moveTo(x0, y0);
+            if (end && end.kind === 'drop') {
+                /* A lost message ends, crossed, on the lane it was sent to. */
+                g.lineTo(x1, yTo); g.stroke();
+                g.beginPath(); g.moveTo(x1 - 3, yTo - 3); g.lineTo(x1 + 3, yTo + 3);
+                g.moveTo(x1 - 3, yTo + 3); g.lineTo(x1 + 3, yTo - 3);
+            } else {
+                g.lineTo(x1, yTo);
+            }
+            g.stroke();
+        }
+    }
+
+    function drawAxis(g, cv, y) {
+        const span = ui.v1 - ui.v0;
+        const step = Math.pow(10, Math.floor(Math.log10(span / 5)));
+        const nice = [1, 2, 5, 10].map(k => k * step).find(s => span / s <= 10);
+        g.fillStyle = '#65737e'; g.font = '10px sans-serif'; g.textAlign = 'center';
+        for (let t = Math.ceil(ui.v0 / nice) * nice; t <= ui.v1; t += nice)
+            g.fillText(fmt(Math.round(t)), xOf(cv, t), y);
+    }
+
+    function drawCursor(g, cv) {
+        if (ui.t < ui.v0 || ui.t > ui.v1) return;
+        g.strokeStyle = '#c92a2a'; g.lineWidth = 2;
+        g.beginPath(); g.moveTo(xOf(cv, ui.t), 0); g.lineTo(xOf(cv, ui.t), cv.height);
+        g.stroke();
+    }
+
+    function drawPlots() {
+        const cv = $('plots');
+        fitCanvas(cv, 200);
+        const g = cv.getContext('2d'), h = cv.height;
+        g.clearRect(0, 0, cv.width, h);
+        for (const u of series.unavailable) {
+            if (u.t1 < ui.v0 || u.t0 > ui.v1) continue;
+            g.fillStyle = u.why === 'no leader' ? 'rgba(120,120,120,0.25)'
+                : 'rgba(120,120,120,0.12)';
+            g.fillRect(xOf(cv, u.t0), 0, xOf(cv, u.t1) - xOf(cv, u.t0), h - 14);
+        }
+        const reqs = series.requests;
+        const maxLat = Math.max(1, ...reqs.map(r => r.latency));
+        const maxBin = Math.max(1, ...series.throughput.map(b => b.count));
+        g.fillStyle = 'rgba(28,126,214,0.35)';
+        for (const b of series.throughput) {
+            const bh = b.count / maxBin * 50;
+            g.fillRect(xOf(cv, b.t0), h - 14 - bh, xOf(cv, b.t1) - xOf(cv, b.t0) - 1, bh);
+        }
+        const colors = { ok: '#2b8a3e', retried: '#e8890c', failed: '#c92a2a',
+            pending: '#868e96' };
+        for (const r of reqs) {
+            g.fillStyle = colors[r.outcome];
+            g.beginPath();
+            g.arc(xOf(cv, r.t0), h - 70 - r.latency / maxLat * (h - 90), 3, 0, 7);
+            g.fill();
+        }
+        g.fillStyle = '#65737e'; g.font = '10px sans-serif'; g.textAlign = 'left';
+        g.fillText('latency (max ' + fmt(maxLat) + ')', 4, 12);
+        g.fillText(maxBin + '/100ms', 4, h - 66);
+        drawAxis(g, cv, h - 2);
+        drawCursor(g, cv);
+    }
+
+    function bindZoom(cv) {
+        let drag = null;
+        cv.addEventListener('wheel', ev => {
+            ev.preventDefault();
+            const r = cv.getBoundingClientRect();
+            const at = tOf(cv, (ev.clientX - r.left) * cv.width / r.width);
+            const k = ev.deltaY > 0 ? 1.25 : 0.8;
+            const span = Math.min(run.endUs, Math.max(50, (ui.v1 - ui.v0) * k));
+            ui.v0 = Math.max(0, at - (at - ui.v0) * span / (ui.v1 - ui.v0));
+            ui.v1 = Math.min(run.endUs, ui.v0 + span);
+            drawLanes(); drawPlots();
+        }, { passive: false });
+        cv.addEventListener('mousedown', ev => { drag = { x: ev.clientX, v0: ui.v0, moved: false }; });
+        window.addEventListener('mouseup', ev => {
+            if (drag && !drag.moved) {
+                const r = cv.getBoundingClientRect();
+                setCursor(tOf(cv, (ev.clientX - r.left) * cv.width / r.width));
+            }
+            drag = null;
+        });
+        cv.addEventListener('mousemove', ev => {
+            if (!drag) return;
+            const r = cv.getBoundingClientRect();
+            const dt = (ev.clientX - drag.x) * cv.width / r.width *
+                (ui.v1 - ui.v0) / (cv.width - MARGIN - 8);
+            if (Math.abs(ev.clientX - drag.x) > 3) drag.moved = true;
+            const span = ui.v1 - ui.v0;
+            ui.v0 = Math.min(Math.max(0, drag.v0 - dt), run.endUs - span);
+            ui.v1 = ui.v0 + span;
+            drawLanes(); drawPlots();
+        });
+        cv.addEventListener('dblclick', () => {
+            ui.v0 = 0; ui.v1 = Math.max(1, run.endUs); drawLanes(); drawPlots();
+        });
+    }
+
+    /* ---- start -------------------------------------------------------- */
+
+    document.title = run.title + ' - raftsim replay';
+    $('title').textContent = run.title;
+    $('meta').textContent = (run.file ? run.file + ', ' : '') + 'seed ' + run.seed +
+        ', ' + run.n + ' nodes, ' + fmt(run.endUs) + ' simulated, ' +
+        run.events.length + ' events, trace hash ' + run.hash;
+    bindControls();
+    bindTooltip();
+    bindLists();
+    bindZoom($('lanes'));
+    bindZoom($('plots'));
+    window.addEventListener('resize', () => { drawLanes(); drawPlots(); });
+    const t0 = fragmentTime();
+    setCursor(t0 === null ? 0 : t0, t0 !== null);
+    runProbes();
+
+    /* "#t=1s&probe=0.5s,2s": after opening at the cursor, the page moves it
+     * to each probe time in turn and keeps a copy of what it showed there
+     * (an output element of class "probe"), so that one browser load checks many
+     * instants (tests/browser/). The cursor returns to where it opened. */
+    function runProbes() {
+        const m = /[#&]probe=([^&]+)/.exec(location.hash);
+        if (!m)
+            return;
+        const opened = ui.t;
+        for (const text of decodeURIComponent(m[1]).split(',')) {
+            const t = parseTime(text);
+            if (t === null)
+                continue;
+            setCursor(t, true);
+            const copy = $('state').cloneNode(false);
+            copy.removeAttribute('id');
+            copy.className = 'probe';
+            document.body.appendChild(copy);
+        }
+        setCursor(opened, true);
+    }
+})();
