@@ -518,7 +518,7 @@ int raftsim_run_main(int argc, char **argv)
         goto out;
     }
 
-    bool pictures = png || svg || pdf || log_png || frames_dir;
+    bool pictures = png || svg || pdf || log_png || frames_dir || html;
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.has_seed = seed_text != NULL;
@@ -527,7 +527,7 @@ int raftsim_run_main(int argc, char **argv)
     /* Only the timeline and its frames read the whole trace; the log
      * diagram and the report do not, so without them the run's memory
      * stays flat however long it runs. */
-    o.record_events = png || svg || pdf || frames_dir;
+    o.record_events = png || svg || pdf || frames_dir || html;
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
     if (sc->inits->len > 0) {
