@@ -94,7 +94,7 @@ help:
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      the benchmarks (docs/performance.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
-	@echo "make docs       render the scenario library into docs/img/"
+	@echo "make docs       render the scenario library into docs/img/, replay pages into docs/replay/"
 	@echo "make install    install raftsim, libraft.a and raft.h under PREFIX"
 
 # ---- objects -------------------------------------------------------------
@@ -247,7 +247,7 @@ check-js:
 # Replay pages of real runs loaded in headless chromium and compared with
 # the JSONL trace of the same run (tests/browser/).
 check-browser: $(RAFTSIM)
-	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) node --test tests/browser/
+	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) CHROMIUM=$(CHROMIUM) node --test tests/browser/
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2
@@ -342,6 +342,11 @@ bench-callgrind: $(BENCH)
 		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,); \
 	echo "instructions per committed entry: $$((total / entries)) ($$total / $$entries)"
 
+TUTORIAL_SCENARIOS := first-election leader-crash figure7-log-repair
+CHROMIUM ?= chromium
+# Headless, and without the sandbox so that it runs as root in CI too.
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	--no-first-run --disable-extensions --virtual-time-budget=10000
 docs: $(RAFTSIM)
 	@mkdir -p docs/img
 	@for f in $(SCENARIO_FILES); do \
@@ -361,6 +366,15 @@ docs: $(RAFTSIM)
 		$(RAFTSIM) run --quiet scenarios/figure7-log-repair.scn --at $$t \
 			--log-png docs/img/tutorial-figure7-log-$$t.png || exit 1; \
 	done
+	@# The replay page of each tutorial chapter (docs/tutorial.md links them).
+	@mkdir -p docs/replay
+	@for b in $(TUTORIAL_SCENARIOS); do \
+		$(RAFTSIM) run --quiet scenarios/$$b.scn --html docs/replay/$$b.html || exit 1; \
+	done
+	@# The README's picture of the replay page (needs chromium: make test-deps).
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --hide-scrollbars --window-size=1400,1250 \
+		--screenshot=$(CURDIR)/docs/img/replay-page.png \
+		"file://$(CURDIR)/docs/replay/figure7-log-repair.html#t=0.0413s" 2>/dev/null
 
 format:
 	clang-format -i raft/*.[ch] sim/*.[ch] sim/*/*.[ch] scenarios/lang/*.[ch] viz/*.[ch] tests/*.[ch] tests/support/*.[ch] 2>/dev/null || true
