@@ -11,6 +11,7 @@
  * model assumed.
  */
 #include "scenarios/lang/scn_fuzz.h"
+#include "scenarios/lang/scn_fuzz_gen.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -32,7 +33,11 @@ static const char *const fault_names[SCN_FUZZ_FAULT_COUNT] = {
     [SCN_FUZZ_DUPLICATE] = "duplicate", [SCN_FUZZ_REORDER] = "reorder",
     [SCN_FUZZ_PARTITION] = "partition", [SCN_FUZZ_CUT] = "cut",
     [SCN_FUZZ_CRASH] = "crash",         [SCN_FUZZ_PAUSE] = "pause",
-    [SCN_FUZZ_DRIFT] = "drift",
+    [SCN_FUZZ_DRIFT] = "drift",         [SCN_FUZZ_DISK] = "disk",
+    [SCN_FUZZ_MASS_CRASH] = "mass-crash",
+    [SCN_FUZZ_RESTART_STORM] = "restart-storm",
+    [SCN_FUZZ_REELECTION] = "reelection",
+    [SCN_FUZZ_VOTE_CRASH] = "vote-crash",
 };
 
 void scn_fuzz_options_init(struct scn_fuzz_options *o)
@@ -81,18 +86,6 @@ bool scn_fuzz_faults_parse(const char *list, uint32_t *mask, char **bad)
 
 /* ---- the swarm ----------------------------------------------------------- */
 
-/* Uniform in [lo, hi]. */
-static uint64_t draw(struct sim_rng *r, uint64_t lo, uint64_t hi)
-{
-    return sim_rng_range(r, lo, hi);
-}
-
-/* True with probability num/den. */
-static bool coin(struct sim_rng *r, uint64_t num, uint64_t den)
-{
-    return sim_rng_below(r, den) < num;
-}
-
 /* Draws the swarm from `r`; the same number of draws whatever is allowed,
  * so --faults only switches kinds off and keeps the rest of a seed. */
 static void swarm_from(struct sim_rng *r,
@@ -101,7 +94,7 @@ static void swarm_from(struct sim_rng *r,
 {
     memset(w, 0, sizeof(*w));
     for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
-        bool heads = coin(r, 1, 2);
+        bool heads = scn_fuzz_coin(r, 1, 2);
         w->on[f] = heads && (o->faults & (1u << f)) != 0;
     }
     /* Partitions, cuts and crashes need a second node. */
@@ -109,26 +102,45 @@ static void swarm_from(struct sim_rng *r,
         w->on[SCN_FUZZ_PARTITION] = false;
         w->on[SCN_FUZZ_CUT] = false;
     }
-    if ((o->nodes - 1) / 2 == 0)
+    if ((o->nodes - 1) / 2 == 0) {
         w->on[SCN_FUZZ_CRASH] = false;
-    uint32_t drop = (uint32_t)draw(r, 10000, 250000);
-    uint64_t delay = draw(r, 15, 150) * 1000;
-    uint32_t dup = (uint32_t)draw(r, 10000, 200000);
-    uint32_t reorder = (uint32_t)draw(r, 10000, 300000);
+        w->on[SCN_FUZZ_RESTART_STORM] = false;
+        w->on[SCN_FUZZ_VOTE_CRASH] = false;
+    }
+    if (o->nodes < 2) {
+        w->on[SCN_FUZZ_MASS_CRASH] = false;
+        w->on[SCN_FUZZ_REELECTION] = false;
+    }
+    uint32_t drop = (uint32_t)scn_fuzz_draw(r, 10000, 250000);
+    uint64_t delay = scn_fuzz_draw(r, 15, 150) * 1000;
+    uint32_t dup = (uint32_t)scn_fuzz_draw(r, 10000, 200000);
+    uint32_t reorder = (uint32_t)scn_fuzz_draw(r, 10000, 300000);
     uint32_t rates[SCN_FUZZ_FAULT_COUNT] = {0};
-    rates[SCN_FUZZ_PARTITION] = (uint32_t)draw(r, 2, 15);
-    rates[SCN_FUZZ_CUT] = (uint32_t)draw(r, 2, 15);
-    rates[SCN_FUZZ_CRASH] = (uint32_t)draw(r, 2, 20);
-    rates[SCN_FUZZ_PAUSE] = (uint32_t)draw(r, 2, 15);
-    rates[SCN_FUZZ_DRIFT] = (uint32_t)draw(r, 2, 10);
-    uint32_t drift = (uint32_t)draw(r, 50000, 500000);
-    w->prevote = coin(r, 1, 2);
-    w->checkquorum = coin(r, 1, 2);
-    uint64_t snap = draw(r, 2, 50);
-    bool snapshots = coin(r, 1, 3);
-    w->load_per_10s = (uint32_t)draw(r, 1, 8);
-    w->requests = (uint32_t)draw(r, 0, 30);
-    w->timeouts = (uint32_t)draw(r, 0, 20);
+    rates[SCN_FUZZ_PARTITION] = (uint32_t)scn_fuzz_draw(r, 2, 15);
+    rates[SCN_FUZZ_CUT] = (uint32_t)scn_fuzz_draw(r, 2, 15);
+    rates[SCN_FUZZ_CRASH] = (uint32_t)scn_fuzz_draw(r, 2, 20);
+    rates[SCN_FUZZ_PAUSE] = (uint32_t)scn_fuzz_draw(r, 2, 15);
+    rates[SCN_FUZZ_DRIFT] = (uint32_t)scn_fuzz_draw(r, 2, 10);
+    uint32_t drift = (uint32_t)scn_fuzz_draw(r, 50000, 500000);
+    rates[SCN_FUZZ_MASS_CRASH] = (uint32_t)scn_fuzz_draw(r, 1, 6);
+    rates[SCN_FUZZ_RESTART_STORM] = (uint32_t)scn_fuzz_draw(r, 1, 6);
+    rates[SCN_FUZZ_REELECTION] = (uint32_t)scn_fuzz_draw(r, 2, 10);
+    rates[SCN_FUZZ_VOTE_CRASH] = (uint32_t)scn_fuzz_draw(r, 2, 12);
+    /* Slow disks: a sync of 1..10ms, or 10..35ms one time in four. Slower
+     * ones would stall elections (a vote waits for two syncs) in the
+     * liveness phase, which keeps the header's disk. */
+    uint64_t write_us = scn_fuzz_draw(r, 1, 20) * 100;
+    uint64_t sync_us = scn_fuzz_coin(r, 1, 4) ? scn_fuzz_draw(r, 10, 35) * 1000
+                                               : scn_fuzz_draw(r, 1, 10) * 1000;
+    w->prevote = scn_fuzz_coin(r, 1, 2);
+    w->checkquorum = scn_fuzz_coin(r, 1, 2);
+    /* Snapshots every few entries half the time they are on. */
+    uint64_t snap = scn_fuzz_coin(r, 1, 2) ? scn_fuzz_draw(r, 3, 10)
+                                           : scn_fuzz_draw(r, 11, 50);
+    bool snapshots = scn_fuzz_coin(r, 1, 2);
+    w->load_per_10s = (uint32_t)scn_fuzz_draw(r, 1, 8);
+    w->requests = (uint32_t)scn_fuzz_draw(r, 0, 30);
+    w->timeouts = (uint32_t)scn_fuzz_draw(r, 0, 20);
 
     w->drop_ppm_max = w->on[SCN_FUZZ_DROP] ? drop : 0;
     w->delay_us_max = w->on[SCN_FUZZ_DELAY] ? delay : 0;
@@ -137,6 +149,8 @@ static void swarm_from(struct sim_rng *r,
     for (unsigned f = SCN_FUZZ_PARTITION; f < SCN_FUZZ_FAULT_COUNT; f++)
         w->per_10s[f] = w->on[f] ? rates[f] : 0;
     w->drift_ppm_max = w->on[SCN_FUZZ_DRIFT] ? drift : 0;
+    w->disk_write_us = w->on[SCN_FUZZ_DISK] ? write_us : 0;
+    w->disk_sync_us = w->on[SCN_FUZZ_DISK] ? sync_us : 0;
     w->snapshot_every = snapshots ? snap : 0;
 }
 
@@ -188,6 +202,13 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
             scn_print_ppm(out, (uint64_t)w->drift_ppm_max * 100u);
             g_string_append(out, "%)");
             break;
+        case SCN_FUZZ_DISK:
+            g_string_append(out, "(write ");
+            scn_print_duration(out, w->disk_write_us);
+            g_string_append(out, ", sync ");
+            scn_print_duration(out, w->disk_sync_us);
+            g_string_append_c(out, ')');
+            break;
         default:
             g_string_append_printf(out, "(%" PRIu32 "/10s)", w->per_10s[f]);
             break;
@@ -211,127 +232,16 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
 
 /* ---- the schedule -------------------------------------------------------- */
 
-/* A step being planned, with its creation number for a stable order. */
-struct planned
-{
-    uint64_t seq;
-    struct scn_step *step;
-};
-
-struct gen
-{
-    struct sim_rng *r;
-    const struct scn_fuzz_options *o;
-    const struct scn_fuzz_swarm *w;
-    GArray *plan; /* struct planned */
-    uint64_t seq;
-    uint64_t end_us; /* steps stay strictly before this */
-    /* Per node (index id-1): when its restart runs (0: up from the start,
-     * UINT64_MAX: never) and until when it is paused. */
-    uint64_t *up_at_us;
-    uint64_t *paused_until_us;
-    /* Until when a planned `timeout` needs the node up: no crash before. */
-    uint64_t *reserved_until_us;
-    uint32_t *scratch;                   /* n node ids */
-    uint64_t delay_us_min, delay_us_max; /* the header's delay */
-    uint64_t value_seq;
-};
-
-static struct scn_node_ref node_ref(uint32_t node)
-{
-    struct scn_node_ref ref = {
-        .kind = SCN_REF_NODE,
-        .node = node,
-        .slot = SCN_NO_SLOT,
-        .bind_slot = SCN_NO_SLOT,
-        .optional = false,
-    };
-    return ref;
-}
-
-/* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
- * (and adds nothing) when time_us is not before the end. */
-static struct scn_action *plan_at(struct gen *g,
-                                  uint64_t time_us,
-                                  enum scn_action_kind kind)
-{
-    if (time_us >= g->end_us)
-        return NULL;
-    struct scn_step *st = g_new0(struct scn_step, 1);
-    st->when = SCN_WHEN_AT;
-    st->time_us = time_us;
-    st->end_us = time_us;
-    st->action.kind = kind;
-    struct planned p = {.seq = g->seq++, .step = st};
-    g_array_append_val(g->plan, p);
-    return &st->action;
-}
-
-static bool up(const struct gen *g, uint32_t node, uint64_t t)
-{
-    return g->up_at_us[node - 1] <= t;
-}
-
-static uint32_t down_count(const struct gen *g, uint64_t t)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 1; i <= g->o->nodes; i++)
-        n += !up(g, i, t);
-    return n;
-}
-
-/* A node uniformly among those that are up at t (and not paused at t when
- * `unpaused`); 0 when there is none. */
-static uint32_t pick_up(struct gen *g, uint64_t t, bool unpaused)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 1; i <= g->o->nodes; i++)
-        if (up(g, i, t) && (!unpaused || g->paused_until_us[i - 1] <= t))
-            g->scratch[n++] = i;
-    if (n == 0)
-        return 0;
-    return g->scratch[sim_rng_below(g->r, n)];
-}
-
-/* Milliseconds in [lo_ms, hi_ms] as microseconds. */
-static uint64_t draw_ms(struct gen *g, uint64_t lo_ms, uint64_t hi_ms)
-{
-    return draw(g->r, lo_ms, hi_ms) * 1000;
-}
-
-/* A burst of `count` scripted writes, each to a key of its own, sent to
- * `node` from t, one every `every_us`: requests pile up in the log of a
- * node cut off from the majority (when it still believes it leads), the
- * raw material of Figure 8's diverging logs. Distinct keys keep the
- * linearizability check of these writes cheap. */
-static void gen_burst_via(struct gen *g,
-                          uint64_t t,
-                          uint64_t count,
-                          uint64_t every_us,
-                          uint32_t node)
-{
-    for (uint64_t i = 0; i < count; i++) {
-        struct scn_action *a = plan_at(g, t + i * every_us, SCN_ACT_CLIENT_SET);
-        if (!a)
-            return;
-        uint64_t id = ++g->value_seq;
-        a->key = g_strdup_printf("b%" PRIu64, id);
-        a->value = g_strdup_printf("v%" PRIu64, id);
-        a->has_via = true;
-        a->via = node_ref(node);
-    }
-}
-
-static void gen_partition(struct gen *g, uint64_t t)
+static void gen_partition(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint32_t n = g->o->nodes;
-    uint64_t d = draw_ms(g, 100, 3000);
-    bool burst = coin(g->r, 1, 2);
+    uint64_t d = scn_fuzz_draw_ms(g, 100, 3000);
+    bool burst = scn_fuzz_coin(g->r, 1, 2);
     uint32_t lone = 0; /* a node on a minority side */
-    if (coin(g->r, 1, 4)) {
-        struct scn_action *a = plan_at(g, t, SCN_ACT_ISOLATE);
-        lone = (uint32_t)draw(g->r, 1, n);
-        a->node = node_ref(lone);
+    if (scn_fuzz_coin(g->r, 1, 4)) {
+        struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_ISOLATE);
+        lone = (uint32_t)scn_fuzz_draw(g->r, 1, n);
+        a->node = scn_fuzz_node(lone);
     } else {
         for (uint32_t i = 0; i < n; i++)
             g->scratch[i] = i + 1;
@@ -341,17 +251,17 @@ static void gen_partition(struct gen *g, uint64_t t)
             g->scratch[i] = g->scratch[j];
             g->scratch[j] = tmp;
         }
-        uint32_t groups = (n >= 3 && coin(g->r, 1, 3)) ? 3 : 2;
+        uint32_t groups = (n >= 3 && scn_fuzz_coin(g->r, 1, 3)) ? 3 : 2;
         /* Cut points 0 < c1 < c2 < n split the shuffled nodes. */
-        uint32_t c1 = (uint32_t)draw(g->r, 1, n - (groups - 1));
-        uint32_t c2 = groups == 3 ? (uint32_t)draw(g->r, c1 + 1, n - 1) : n;
+        uint32_t c1 = (uint32_t)scn_fuzz_draw(g->r, 1, n - (groups - 1));
+        uint32_t c2 = groups == 3 ? (uint32_t)scn_fuzz_draw(g->r, c1 + 1, n - 1) : n;
         uint32_t bounds[4] = {0, c1, c2, n};
-        struct scn_action *a = plan_at(g, t, SCN_ACT_PARTITION);
+        struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_PARTITION);
         a->group_count = groups;
         a->groups = g_new0(struct scn_node_list, groups);
         for (uint32_t k = 0; k < groups; k++) {
             for (uint32_t i = bounds[k]; i < bounds[k + 1]; i++) {
-                struct scn_node_ref ref = node_ref(g->scratch[i]);
+                struct scn_node_ref ref = scn_fuzz_node(g->scratch[i]);
                 scn_node_list_append(&a->groups[k], &ref);
             }
         }
@@ -359,9 +269,9 @@ static void gen_partition(struct gen *g, uint64_t t)
          * side without every node; often a minority. */
         lone = g->scratch[0];
     }
-    if (burst && up(g, lone, t))
-        gen_burst_via(g, t, draw(g->r, 20, 120), 5000, lone);
-    plan_at(g, t + d, SCN_ACT_HEAL);
+    if (burst && scn_fuzz_up(g, lone, t))
+        scn_fuzz_burst_via(g, t, scn_fuzz_draw(g->r, 20, 120), 5000, lone);
+    scn_fuzz_plan(g, t + d, SCN_ACT_HEAL);
 }
 
 /* Leader churn: two nodes take turns winning an election and going mute
@@ -374,41 +284,41 @@ static void gen_partition(struct gen *g, uint64_t t)
  * arrive, after about 6D a lagging follower has acknowledged a first batch.
  * Alternating muted leaders with diverging uncommitted suffixes is the
  * setting of Figure 8 of the Raft paper. */
-static void gen_churn(struct gen *g, uint64_t t)
+static void gen_churn(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint32_t n = g->o->nodes;
-    uint32_t x = pick_up(g, t, true);
-    uint32_t y = pick_up(g, t, true);
-    uint64_t rounds = draw(g->r, 3, 6);
-    uint64_t burst = draw(g->r, 40, 200);
-    uint64_t d_ms = draw(g->r, 2, 10);
+    uint32_t x = scn_fuzz_pick_up(g, t, true);
+    uint32_t y = scn_fuzz_pick_up(g, t, true);
+    uint64_t rounds = scn_fuzz_draw(g->r, 3, 6);
+    uint64_t burst = scn_fuzz_draw(g->r, 40, 200);
+    uint64_t d_ms = scn_fuzz_draw(g->r, 2, 10);
     if (x == 0 || x == y || y == 0)
         return;
     uint64_t vote_ms = g->w->prevote ? 2 * d_ms : 0;
-    struct scn_action *a = plan_at(g, t, SCN_ACT_SET_DELAY);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
     a->delay_us_min = d_ms * 1000;
     a->delay_us_max = d_ms * 1000;
     uint64_t u = t;
     for (uint64_t r = 0; r < rounds; r++) {
         uint32_t node = (r % 2 == 0) ? x : y;
         /* In half-delay steps from D to 8D after the votes. */
-        uint64_t mute_us = (vote_ms * 1000) + draw(g->r, 2, 16) * d_ms * 500;
-        if (!up(g, node, u) || g->paused_until_us[node - 1] > u)
+        uint64_t mute_us = (vote_ms * 1000) + scn_fuzz_draw(g->r, 2, 16) * d_ms * 500;
+        if (!scn_fuzz_up(g, node, u) || g->paused_until_us[node - 1] > u)
             break;
         if (g->reserved_until_us[node - 1] < u)
             g->reserved_until_us[node - 1] = u;
-        if (!plan_at(g, u, SCN_ACT_HEAL))
+        if (!scn_fuzz_plan(g, u, SCN_ACT_HEAL))
             return;
-        a = plan_at(g, u, SCN_ACT_TIMEOUT);
-        a->node = node_ref(node);
+        a = scn_fuzz_plan(g, u, SCN_ACT_TIMEOUT);
+        a->node = scn_fuzz_node(node);
         for (uint32_t peer = 1; peer <= n; peer++) {
             if (peer == node)
                 continue;
-            a = plan_at(g, u + mute_us, SCN_ACT_CUT);
+            a = scn_fuzz_plan(g, u + mute_us, SCN_ACT_CUT);
             if (!a)
                 return;
-            a->node = node_ref(node);
-            a->peer = node_ref(peer);
+            a->node = scn_fuzz_node(node);
+            a->peer = scn_fuzz_node(peer);
         }
         uint64_t busy_us = mute_us;
         if (r == 0) {
@@ -416,7 +326,7 @@ static void gen_churn(struct gen *g, uint64_t t)
             uint64_t from = u + (vote_ms + 2 * d_ms + 1) * 1000;
             for (uint64_t i = 0; i < burst; i += 4) {
                 uint64_t k = burst - i < 4 ? burst - i : 4;
-                gen_burst_via(g, from + i / 4 * 1000, k, 0, node);
+                scn_fuzz_burst_via(g, from + i / 4 * 1000, k, 0, node);
             }
             busy_us = (vote_ms + 2 * d_ms + 1) * 1000 + burst / 4 * 1000;
             if (busy_us < mute_us)
@@ -424,125 +334,125 @@ static void gen_churn(struct gen *g, uint64_t t)
         }
         /* The next turn comes before the others' election timers (150ms
          * at least) run out. */
-        uint64_t next_us = draw_ms(g, 40, 140);
+        uint64_t next_us = scn_fuzz_draw_ms(g, 40, 140);
         u += busy_us + 5000 > next_us ? busy_us + 5000 : next_us;
     }
-    plan_at(g, u, SCN_ACT_HEAL);
-    a = plan_at(g, u, SCN_ACT_SET_DELAY);
+    scn_fuzz_plan(g, u, SCN_ACT_HEAL);
+    a = scn_fuzz_plan(g, u, SCN_ACT_SET_DELAY);
     if (a) {
         a->delay_us_min = g->delay_us_min;
         a->delay_us_max = g->delay_us_max;
     }
 }
 
-static void gen_cut(struct gen *g, uint64_t t)
+static void gen_cut(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint32_t n = g->o->nodes;
-    if (coin(g->r, 1, 3)) {
+    if (scn_fuzz_coin(g->r, 1, 3)) {
         gen_churn(g, t);
         return;
     }
-    uint64_t cuts = draw(g->r, 1, 3);
+    uint64_t cuts = scn_fuzz_draw(g->r, 1, 3);
     for (uint64_t c = 0; c < cuts; c++) {
-        uint32_t from = (uint32_t)draw(g->r, 1, n);
-        uint32_t to = (uint32_t)draw(g->r, 1, n - 1);
+        uint32_t from = (uint32_t)scn_fuzz_draw(g->r, 1, n);
+        uint32_t to = (uint32_t)scn_fuzz_draw(g->r, 1, n - 1);
         if (to >= from)
             to++;
-        struct scn_action *a = plan_at(g, t, SCN_ACT_CUT);
-        a->node = node_ref(from);
-        a->peer = node_ref(to);
+        struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_CUT);
+        a->node = scn_fuzz_node(from);
+        a->peer = scn_fuzz_node(to);
     }
-    plan_at(g, t + draw_ms(g, 100, 2000), SCN_ACT_HEAL);
+    scn_fuzz_plan(g, t + scn_fuzz_draw_ms(g, 100, 2000), SCN_ACT_HEAL);
 }
 
-static void gen_crash(struct gen *g, uint64_t t)
+static void gen_crash(struct scn_fuzz_gen *g, uint64_t t)
 {
-    uint32_t node = pick_up(g, t, false);
-    uint64_t back = t + draw_ms(g, 20, 3000);
-    if (node == 0 || down_count(g, t) + 1 > (g->o->nodes - 1) / 2 ||
+    uint32_t node = scn_fuzz_pick_up(g, t, false);
+    uint64_t back = t + scn_fuzz_draw_ms(g, 20, 3000);
+    if (node == 0 || scn_fuzz_down_count(g, t) + 1 > (g->o->nodes - 1) / 2 ||
         g->reserved_until_us[node - 1] > t)
         return;
-    struct scn_action *a = plan_at(g, t, SCN_ACT_CRASH);
-    a->node = node_ref(node);
-    a = plan_at(g, back, SCN_ACT_RESTART);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_CRASH);
+    a->node = scn_fuzz_node(node);
+    a = scn_fuzz_plan(g, back, SCN_ACT_RESTART);
     if (a)
-        a->node = node_ref(node);
+        a->node = scn_fuzz_node(node);
     g->up_at_us[node - 1] = a ? back : UINT64_MAX;
 }
 
-static void gen_pause(struct gen *g, uint64_t t)
+static void gen_pause(struct scn_fuzz_gen *g, uint64_t t)
 {
-    uint32_t node = pick_up(g, t, false);
-    uint64_t d = draw_ms(g, 20, 1500);
+    uint32_t node = scn_fuzz_pick_up(g, t, false);
+    uint64_t d = scn_fuzz_draw_ms(g, 20, 1500);
     if (node == 0)
         return;
-    struct scn_action *a = plan_at(g, t, SCN_ACT_PAUSE);
-    a->node = node_ref(node);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_PAUSE);
+    a->node = scn_fuzz_node(node);
     a->duration_us = d;
     if (g->paused_until_us[node - 1] < t + d)
         g->paused_until_us[node - 1] = t + d;
 }
 
-static void gen_drift(struct gen *g, uint64_t t)
+static void gen_drift(struct scn_fuzz_gen *g, uint64_t t)
 {
-    uint32_t node = (uint32_t)draw(g->r, 1, g->o->nodes);
+    uint32_t node = (uint32_t)scn_fuzz_draw(g->r, 1, g->o->nodes);
     uint64_t m = g->w->drift_ppm_max;
-    uint32_t rate = (uint32_t)draw(g->r, SCN_PPM_ONE - m, SCN_PPM_ONE + m);
+    uint32_t rate = (uint32_t)scn_fuzz_draw(g->r, SCN_PPM_ONE - m, SCN_PPM_ONE + m);
     /* Whole percent steps keep the file readable. */
     rate -= rate % 10000u;
-    uint64_t back = t + draw_ms(g, 500, 5000);
-    struct scn_action *a = plan_at(g, t, SCN_ACT_DRIFT);
-    a->node = node_ref(node);
+    uint64_t back = t + scn_fuzz_draw_ms(g, 500, 5000);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_DRIFT);
+    a->node = scn_fuzz_node(node);
     a->rate_ppm = rate;
-    a = plan_at(g, back, SCN_ACT_DRIFT);
+    a = scn_fuzz_plan(g, back, SCN_ACT_DRIFT);
     if (a) {
-        a->node = node_ref(node);
+        a->node = scn_fuzz_node(node);
         a->rate_ppm = SCN_PPM_ONE;
     }
 }
 
 /* A probability in [0, max_ppm] in steps of 0.5%, 0 a quarter of the time.
  */
-static uint32_t draw_ppm(struct gen *g, uint32_t max_ppm)
+static uint32_t draw_ppm(struct scn_fuzz_gen *g, uint32_t max_ppm)
 {
-    uint32_t p = (uint32_t)draw(g->r, 0, max_ppm);
-    if (coin(g->r, 1, 4))
+    uint32_t p = (uint32_t)scn_fuzz_draw(g->r, 0, max_ppm);
+    if (scn_fuzz_coin(g->r, 1, 4))
         return 0;
     return p - p % 5000u;
 }
 
 /* A delay spread within [1ms, max_us], whole milliseconds. */
-static void draw_delay(struct gen *g,
+static void draw_delay(struct scn_fuzz_gen *g,
                        uint64_t max_us,
                        uint64_t *min_us,
                        uint64_t *out_max_us)
 {
-    uint64_t hi = draw(g->r, 2, max_us / 1000) * 1000;
-    uint64_t lo = draw(g->r, 1, hi / 1000 < 5 ? hi / 1000 : 5) * 1000;
+    uint64_t hi = scn_fuzz_draw(g->r, 2, max_us / 1000) * 1000;
+    uint64_t lo = scn_fuzz_draw(g->r, 1, hi / 1000 < 5 ? hi / 1000 : 5) * 1000;
     *min_us = lo;
     *out_max_us = hi;
 }
 
-static void gen_network_change(struct gen *g, uint64_t t, unsigned fault)
+static void gen_network_change(struct scn_fuzz_gen *g, uint64_t t, unsigned fault)
 {
     struct scn_action *a;
     switch (fault) {
     case SCN_FUZZ_DROP:
-        a = plan_at(g, t, SCN_ACT_SET_DROP);
+        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DROP);
         a->probability_ppm = draw_ppm(g, g->w->drop_ppm_max);
         break;
     case SCN_FUZZ_DUPLICATE:
-        a = plan_at(g, t, SCN_ACT_SET_DUPLICATE);
+        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DUPLICATE);
         a->probability_ppm = draw_ppm(g, g->w->duplicate_ppm_max);
         break;
     case SCN_FUZZ_REORDER:
-        a = plan_at(g, t, SCN_ACT_SET_REORDER);
+        a = scn_fuzz_plan(g, t, SCN_ACT_SET_REORDER);
         a->probability_ppm = draw_ppm(g, g->w->reorder_ppm_max);
         break;
     default: {
         uint64_t lo, hi;
         draw_delay(g, g->w->delay_us_max, &lo, &hi);
-        a = plan_at(g, t, SCN_ACT_SET_DELAY);
+        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
         a->delay_us_min = lo;
         a->delay_us_max = hi;
         break;
@@ -550,49 +460,49 @@ static void gen_network_change(struct gen *g, uint64_t t, unsigned fault)
     }
 }
 
-static void gen_load(struct gen *g, uint64_t t)
+static void gen_load(struct scn_fuzz_gen *g, uint64_t t)
 {
-    uint64_t rate = draw(g->r, 5, 50);
-    uint64_t d = draw_ms(g, 200, 2000);
-    bool via = coin(g->r, 1, 3);
-    uint32_t node = via ? pick_up(g, t, false) : 0;
-    struct scn_action *a = plan_at(g, t, SCN_ACT_LOAD);
+    uint64_t rate = scn_fuzz_draw(g->r, 5, 50);
+    uint64_t d = scn_fuzz_draw_ms(g, 200, 2000);
+    bool via = scn_fuzz_coin(g->r, 1, 3);
+    uint32_t node = via ? scn_fuzz_pick_up(g, t, false) : 0;
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_LOAD);
     if (!a)
         return;
     a->rate_per_ks = rate * 1000;
     a->duration_us = d;
     if (node) {
         a->has_via = true;
-        a->via = node_ref(node);
+        a->via = scn_fuzz_node(node);
     }
 }
 
-static void gen_request(struct gen *g, uint64_t t)
+static void gen_request(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint64_t op = sim_rng_below(g->r, 10);
     uint64_t key = sim_rng_below(g->r, FUZZ_KEYS);
-    bool via = coin(g->r, 1, 4);
-    uint32_t node = via ? pick_up(g, t, false) : 0;
+    bool via = scn_fuzz_coin(g->r, 1, 4);
+    uint32_t node = via ? scn_fuzz_pick_up(g, t, false) : 0;
     enum scn_action_kind kind = op < 5   ? SCN_ACT_CLIENT_SET
                                 : op < 8 ? SCN_ACT_CLIENT_GET
                                          : SCN_ACT_CLIENT_DELETE;
-    struct scn_action *a = plan_at(g, t, kind);
+    struct scn_action *a = scn_fuzz_plan(g, t, kind);
     a->key = g_strdup_printf("k%" PRIu64, key);
     if (kind == SCN_ACT_CLIENT_SET)
         a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
     if (node) {
         a->has_via = true;
-        a->via = node_ref(node);
+        a->via = scn_fuzz_node(node);
     }
 }
 
-static void gen_timeout(struct gen *g, uint64_t t)
+static void gen_timeout(struct scn_fuzz_gen *g, uint64_t t)
 {
-    uint32_t node = pick_up(g, t, true);
+    uint32_t node = scn_fuzz_pick_up(g, t, true);
     if (node == 0)
         return;
-    struct scn_action *a = plan_at(g, t, SCN_ACT_TIMEOUT);
-    a->node = node_ref(node);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_TIMEOUT);
+    a->node = scn_fuzz_node(node);
 }
 
 /* What the schedule's superposed processes may do next. */
@@ -606,7 +516,12 @@ enum menu_item {
     MENU_CRASH = SCN_FUZZ_CRASH,
     MENU_PAUSE = SCN_FUZZ_PAUSE,
     MENU_DRIFT = SCN_FUZZ_DRIFT,
-    MENU_LOAD,
+    MENU_DISK = SCN_FUZZ_DISK, /* a header only: never drawn here */
+    MENU_MASS_CRASH = SCN_FUZZ_MASS_CRASH,
+    MENU_RESTART_STORM = SCN_FUZZ_RESTART_STORM,
+    MENU_REELECTION = SCN_FUZZ_REELECTION,
+    MENU_VOTE_CRASH = SCN_FUZZ_VOTE_CRASH,
+    MENU_LOAD = SCN_FUZZ_FAULT_COUNT,
     MENU_REQUEST,
     MENU_TIMEOUT,
     MENU_COUNT
@@ -617,13 +532,13 @@ enum menu_item {
 
 static int planned_cmp(const void *a, const void *b)
 {
-    const struct planned *x = a, *y = b;
+    const struct scn_fuzz_planned *x = a, *y = b;
     if (x->step->time_us != y->step->time_us)
         return x->step->time_us < y->step->time_us ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void gen_schedule(struct gen *g)
+static void gen_schedule(struct scn_fuzz_gen *g)
 {
     const struct scn_fuzz_swarm *w = g->w;
     uint64_t run_us = g->o->run_us;
@@ -643,7 +558,7 @@ static void gen_schedule(struct gen *g)
         total += weights[m];
 
     /* Some client traffic from the first election on. */
-    gen_load(g, draw_ms(g, 200, 600));
+    gen_load(g, scn_fuzz_draw_ms(g, 200, 600));
     if (total == 0)
         return;
     /* Mean gap 10s/total, uniform in [1ms, 2 x mean]. */
@@ -652,7 +567,7 @@ static void gen_schedule(struct gen *g)
         gap_ms_max = 2;
     uint64_t t = 0;
     for (;;) {
-        t += draw_ms(g, 1, gap_ms_max);
+        t += scn_fuzz_draw_ms(g, 1, gap_ms_max);
         if (t >= g->end_us)
             break;
         uint64_t x = sim_rng_below(g->r, total);
@@ -677,6 +592,18 @@ static void gen_schedule(struct gen *g)
         case MENU_DRIFT:
             gen_drift(g, t);
             break;
+        case MENU_MASS_CRASH:
+            scn_fuzz_gen_mass_crash(g, t);
+            break;
+        case MENU_RESTART_STORM:
+            scn_fuzz_gen_restart_storm(g, t);
+            break;
+        case MENU_REELECTION:
+            scn_fuzz_gen_reelection(g, t);
+            break;
+        case MENU_VOTE_CRASH:
+            scn_fuzz_gen_vote_crash(g, t);
+            break;
         case MENU_LOAD:
             gen_load(g, t);
             break;
@@ -696,11 +623,11 @@ static void gen_schedule(struct gen *g)
 /* The liveness phase: at the end of the faulty part every fault stops, and
  * within the default bound one leader must be stable and every request
  * issued so far complete (scn_settle.h); the run lasts until that bound. */
-static void gen_settle(struct gen *g, struct scn_scenario *sc)
+static void gen_settle(struct scn_fuzz_gen *g, struct scn_scenario *sc)
 {
     uint64_t bound = scn_settle_bound_us(sc);
     g->end_us = g->o->run_us + 1;
-    struct scn_action *a = plan_at(g, g->o->run_us, SCN_ACT_SETTLE);
+    struct scn_action *a = scn_fuzz_plan(g, g->o->run_us, SCN_ACT_SETTLE);
     a->duration_us = bound;
     sc->run_us = g->o->run_us + bound;
 }
@@ -738,12 +665,17 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     sc->has_checkquorum = true;
     sc->snapshot_every = w.snapshot_every;
     sc->has_snapshot_every = true;
+    if (w.on[SCN_FUZZ_DISK]) {
+        sc->disk_write_us = w.disk_write_us;
+        sc->disk_sync_us = w.disk_sync_us;
+        sc->has_disk_latency = true;
+    }
 
-    struct gen g = {
+    struct scn_fuzz_gen g = {
         .r = &r,
         .o = options,
         .w = &w,
-        .plan = g_array_new(FALSE, FALSE, sizeof(struct planned)),
+        .plan = g_array_new(FALSE, FALSE, sizeof(struct scn_fuzz_planned)),
         .end_us = options->run_us,
         .up_at_us = g_new0(uint64_t, options->nodes),
         .paused_until_us = g_new0(uint64_t, options->nodes),
@@ -775,7 +707,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     g.delay_us_min = sc->delay_us_min;
     g.delay_us_max = sc->delay_us_max;
     if (w.on[SCN_FUZZ_DELAY]) {
-        struct scn_action *a = plan_at(&g, 0, SCN_ACT_SET_DELAY);
+        struct scn_action *a = scn_fuzz_plan(&g, 0, SCN_ACT_SET_DELAY);
         a->delay_us_min = g.delay_us_min = delay_lo;
         a->delay_us_max = g.delay_us_max = delay_hi;
     }
@@ -784,7 +716,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     gen_settle(&g, sc);
     g_array_sort(g.plan, planned_cmp);
     for (guint i = 0; i < g.plan->len; i++) {
-        struct scn_step *st = g_array_index(g.plan, struct planned, i).step;
+        struct scn_step *st = g_array_index(g.plan, struct scn_fuzz_planned, i).step;
         g_ptr_array_add(sc->steps, st);
     }
     g_array_free(g.plan, TRUE);

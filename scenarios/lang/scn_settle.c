@@ -45,8 +45,16 @@ int scn_settle_start(struct sim *s,
     for (uint32_t id = 1; id <= n; id++)
         if (!sim_alive(s, id))
             keep_error(&rc, sim_restart(s, id));
-    for (uint32_t id = 1; id <= n; id++)
+    struct sim_disk_latency disk = {
+        .write_us_min = scenario->disk_write_us,
+        .write_us_max = scenario->disk_write_us,
+        .sync_us_min = scenario->disk_sync_us,
+        .sync_us_max = scenario->disk_sync_us,
+    };
+    for (uint32_t id = 1; id <= n; id++) {
         keep_error(&rc, sim_drift(s, id, SCN_PPM_ONE));
+        keep_error(&rc, sim_set_disk_latency(s, id, &disk));
+    }
 
     *out = (struct scn_settle){
         .step = step,

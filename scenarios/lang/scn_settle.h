@@ -4,7 +4,8 @@
  * At T, in this order: every partition and cut heals; drop, duplicate and
  * reorder become 0 and the delay returns to the header's `delay`; every
  * paused node resumes; every crashed node restarts (in id order); every
- * clock runs at rate 1 again. Then, within D of T (default
+ * clock runs at rate 1 again and every disk takes the header's
+ * `disk-latency` (without jitter). Then, within D of T (default
  * scn_settle_bound_us()), there must be an instant from which, for
  * scn_settle_stable_us() without a break:
  * - one node leads (sim_current_leader) and keeps the same term;

@@ -1,0 +1,213 @@
+/* scn_fuzz_faults.c: the generator's episodes aimed at persistence and at
+ * elections: majority and whole-cluster crashes, restart storms, a leader
+ * deposed and elected again under long delays, and a voter that crashes
+ * between two rival vote requests.
+ *
+ * Invariant: as in scn_fuzz_gen.h, every step is one the model allows
+ * when it runs: a node is crashed only when up, unpaused and not reserved
+ * for a later `timeout`, restarted only after its own crash, and its
+ * up_at_us afterwards is its last restart (UINT64_MAX when that falls past
+ * the faulty part, for `settle` to restart it).
+ */
+#include "scenarios/lang/scn_fuzz_gen.h"
+
+#include <inttypes.h>
+
+/* Nodes that may be crashed at t into g->scratch, shuffled; their count. */
+static uint32_t crashable(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint32_t k = 0;
+    for (uint32_t id = 1; id <= g->o->nodes; id++)
+        if (scn_fuzz_up(g, id, t) && g->paused_until_us[id - 1] <= t &&
+            g->reserved_until_us[id - 1] <= t)
+            g->scratch[k++] = id;
+    for (uint32_t i = k; i > 1; i--) {
+        uint32_t j = (uint32_t)sim_rng_below(g->r, i);
+        uint32_t tmp = g->scratch[i - 1];
+        g->scratch[i - 1] = g->scratch[j];
+        g->scratch[j] = tmp;
+    }
+    return k;
+}
+
+/* Crashes `node` at `at` and restarts it at `back`. */
+static void crash_and_restart(struct scn_fuzz_gen *g,
+                              uint32_t node,
+                              uint64_t at,
+                              uint64_t back)
+{
+    struct scn_action *a = scn_fuzz_plan(g, at, SCN_ACT_CRASH);
+    if (!a)
+        return;
+    a->node = scn_fuzz_node(node);
+    a = scn_fuzz_plan(g, back, SCN_ACT_RESTART);
+    if (a)
+        a->node = scn_fuzz_node(node);
+    g->up_at_us[node - 1] = a ? back : UINT64_MAX;
+}
+
+static void reserve(struct scn_fuzz_gen *g, uint32_t node, uint64_t until)
+{
+    if (g->reserved_until_us[node - 1] < until)
+        g->reserved_until_us[node - 1] = until;
+}
+
+/* A majority, or one time in three every node, goes down within a few
+ * milliseconds: what is not synced is lost on most of the cluster at
+ * once. The nodes come back one by one, or one time in three all at the
+ * same instant (a power cut and a reboot). */
+void scn_fuzz_gen_mass_crash(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint32_t n = g->o->nodes;
+    bool whole = scn_fuzz_coin(g->r, 1, 3);
+    bool together = scn_fuzz_coin(g->r, 1, 3);
+    uint64_t spread_us = scn_fuzz_draw(g->r, 0, 20000);
+    uint64_t reboot_us = scn_fuzz_draw_ms(g, 50, 1500);
+    uint32_t want = whole ? n : n / 2 + 1;
+    uint32_t down = scn_fuzz_down_count(g, t);
+    uint32_t k = crashable(g, t);
+    uint32_t count = want > down ? want - down : 0;
+    if (count > k)
+        count = k;
+    uint32_t chosen[SCN_CLUSTER_MAX];
+    for (uint32_t i = 0; i < count; i++)
+        chosen[i] = g->scratch[i];
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t at = t + scn_fuzz_draw(g->r, 0, spread_us);
+        uint64_t back = together ? t + spread_us + reboot_us
+                                 : at + scn_fuzz_draw_ms(g, 20, 2000);
+        crash_and_restart(g, chosen[i], at, back);
+    }
+}
+
+/* One node crashes and restarts three to eight times in quick succession
+ * (1..40ms down, 5..150ms up), each time recovering from whatever its
+ * disk had synced. */
+void scn_fuzz_gen_restart_storm(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint64_t cycles = scn_fuzz_draw(g->r, 3, 8);
+    if (crashable(g, t) == 0 ||
+        scn_fuzz_down_count(g, t) + 1 > (g->o->nodes - 1) / 2)
+        return;
+    uint32_t node = g->scratch[0];
+    uint64_t u = t;
+    for (uint64_t c = 0; c < cycles; c++) {
+        uint64_t back = u + scn_fuzz_draw_ms(g, 1, 40);
+        crash_and_restart(g, node, u, back);
+        if (g->up_at_us[node - 1] == UINT64_MAX)
+            return;
+        u = back + scn_fuzz_draw_ms(g, 5, 150);
+    }
+}
+
+/* Two distinct nodes up and unpaused at t into *x, *y; false if none. */
+static bool pick_pair(struct scn_fuzz_gen *g,
+                      uint64_t t,
+                      uint32_t *x,
+                      uint32_t *y)
+{
+    *x = scn_fuzz_pick_up(g, t, true);
+    *y = scn_fuzz_pick_up(g, t, true);
+    return *x != 0 && *y != 0 && *x != *y;
+}
+
+/* A leader deposed and elected again while replies are slow: with the
+ * delay stretched to up to 30..400ms, x campaigns under a burst of writes,
+ * y takes over, y is isolated, and once the others' leader lease has
+ * passed x campaigns again and wins a later term while acknowledgements
+ * of its first term may still be on the way (Figure 8's setting, and the
+ * reason a leader must check the term of every reply). */
+void scn_fuzz_gen_reelection(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint32_t x, y;
+    bool paired = pick_pair(g, t, &x, &y);
+    uint64_t slow_us = scn_fuzz_draw_ms(g, 30, 400);
+    uint64_t a = scn_fuzz_draw_ms(g, 100, 800);
+    uint64_t b = scn_fuzz_draw_ms(g, 50, 600);
+    uint64_t e = scn_fuzz_draw_ms(g, 160, 330);
+    uint64_t h = scn_fuzz_draw_ms(g, 100, 800);
+    uint64_t c = scn_fuzz_draw_ms(g, 200, 1500);
+    uint64_t writes = scn_fuzz_draw(g->r, 3, 20);
+    if (!paired)
+        return;
+    uint64_t again = t + a + b + e;
+    reserve(g, x, again);
+    reserve(g, y, t + a + b);
+    struct scn_action *act = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
+    act->delay_us_min = 1000;
+    act->delay_us_max = slow_us;
+    act = scn_fuzz_plan(g, t, SCN_ACT_TIMEOUT);
+    act->node = scn_fuzz_node(x);
+    scn_fuzz_burst_via(g, t + 30000, writes, 5000, x);
+    if ((act = scn_fuzz_plan(g, t + a, SCN_ACT_TIMEOUT)))
+        act->node = scn_fuzz_node(y);
+    if ((act = scn_fuzz_plan(g, t + a + b, SCN_ACT_ISOLATE)))
+        act->node = scn_fuzz_node(y);
+    if ((act = scn_fuzz_plan(g, again, SCN_ACT_TIMEOUT)))
+        act->node = scn_fuzz_node(x);
+    scn_fuzz_burst_via(g, again + 30000, writes, 5000, x);
+    scn_fuzz_plan(g, again + h, SCN_ACT_HEAL);
+    if ((act = scn_fuzz_plan(g, again + h + c, SCN_ACT_SET_DELAY))) {
+        act->delay_us_min = g->delay_us_min;
+        act->delay_us_max = g->delay_us_max;
+    }
+}
+
+/* Cuts so that x's requests reach only its side and y's only the other
+ * (the nodes other than x, y, v alternate between the sides), and x and y
+ * do not hear each other. */
+static void split_sides(struct scn_fuzz_gen *g,
+                        uint64_t t,
+                        uint32_t x,
+                        uint32_t y,
+                        uint32_t v)
+{
+    bool y_side = false;
+    for (uint32_t id = 1; id <= g->o->nodes; id++) {
+        if (id == x || id == v)
+            continue;
+        if (id != y)
+            y_side = !y_side;
+        struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_CUT);
+        a->node = scn_fuzz_node(id == y || y_side ? x : y);
+        a->peer = scn_fuzz_node(id);
+        if (id == y) {
+            a = scn_fuzz_plan(g, t, SCN_ACT_CUT);
+            a->node = scn_fuzz_node(y);
+            a->peer = scn_fuzz_node(x);
+        }
+    }
+}
+
+/* A voter crashes just after x's vote request reaches it, while its grant
+ * may not be synced yet, and restarts before y, in the same term, asks for
+ * its vote: a core that answers before its vote is durable, or forgets its
+ * vote across a restart, grants both, and the cuts give x and y disjoint
+ * other voters, so both can win one term (Figure 2: votedFor on stable
+ * storage before responding). */
+void scn_fuzz_gen_vote_crash(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint64_t lo = g->delay_us_min, hi = g->delay_us_max;
+    uint64_t disk = g->w->disk_sync_us ? g->w->disk_write_us + g->w->disk_sync_us
+                                       : 1000;
+    /* With PreVote the real request follows a PreVote round trip. */
+    uint64_t pre = g->w->prevote ? scn_fuzz_draw(g->r, 2 * lo, 2 * hi) : 0;
+    uint64_t dv = pre + scn_fuzz_draw(g->r, lo, hi + disk);
+    uint64_t down = scn_fuzz_draw(g->r, 200, 10000);
+    uint64_t lag = scn_fuzz_draw(g->r, 0, 3000);
+    uint64_t heal = scn_fuzz_draw_ms(g, 200, 800);
+    if (g->o->nodes < 3 || crashable(g, t) < 3 ||
+        scn_fuzz_down_count(g, t) + 1 > (g->o->nodes - 1) / 2)
+        return;
+    uint32_t v = g->scratch[0], x = g->scratch[1], y = g->scratch[2];
+    uint64_t rival = t + dv + down + lag;
+    reserve(g, x, t);
+    reserve(g, y, rival);
+    split_sides(g, t, x, y, v);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_TIMEOUT);
+    a->node = scn_fuzz_node(x);
+    crash_and_restart(g, v, t + dv, t + dv + down);
+    if ((a = scn_fuzz_plan(g, rival, SCN_ACT_TIMEOUT)))
+        a->node = scn_fuzz_node(y);
+    scn_fuzz_plan(g, rival + heal, SCN_ACT_HEAL);
+}
