@@ -164,15 +164,17 @@ static bool config_valid(const struct raft_config *c)
     return self;
 }
 
-/* Durable state is valid when the snapshot is named by a nonzero (index,
- * term) or absent, and the entries' terms are nonzero, never decrease and
- * start at or above the snapshot's term. The log may name a term above the
- * durable current term: a host that writes the term record and the log
- * separately can lose the first and keep the second (load_state()). */
+/* Durable state is valid when every term in it is at most RAFT_TERM_MAX,
+ * the snapshot is named by a nonzero (index, term) or absent, and the
+ * entries' terms are nonzero, never decrease and start at or above the
+ * snapshot's term. The log may name a term above the durable current term: a
+ * host that writes the term record and the log separately can lose the first
+ * and keep the second (load_state()). */
 static bool state_valid(const struct raft_durable_state *s)
 {
     const struct raft_snapshot *snap = &s->snapshot;
-    if ((snap->last_index == 0) != (snap->last_term == 0) ||
+    if (s->term > RAFT_TERM_MAX || snap->last_term > RAFT_TERM_MAX ||
+        (snap->last_index == 0) != (snap->last_term == 0) ||
         (snap->len > 0 && snap->data == NULL)) {
         return false;
     }
@@ -180,7 +182,7 @@ static bool state_valid(const struct raft_durable_state *s)
         return false;
     }
     return entry_run_valid(s->entries, s->n_entries, snap->last_term,
-                           UINT64_MAX);
+                           RAFT_TERM_MAX);
 }
 
 /* The term a restarted node resumes in. Figure 2: currentTerm is the latest
@@ -531,6 +533,11 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     }
     if (m->to != r->id || m->from == r->id ||
         raft_progress_of(r, m->from) == NULL) {
+        return false;
+    }
+    /* A term that cannot be incremented: adopting it would wrap the next
+     * campaign's term around to 0. */
+    if (m->term > RAFT_TERM_MAX) {
         return false;
     }
     /* Requests come from leaders and candidates, whose term is at least 1;

@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest term a core accepts or reaches. A term must stay
+ * incrementable: a message or durable state with a larger term (UINT64_MAX)
+ * is malformed, and a node in this term starts no campaign (its next term
+ * would be UINT64_MAX) instead of wrapping around to 0. */
+#define RAFT_TERM_MAX (UINT64_MAX - 1)
+
 /* Return codes of every action; raft_strerror() names them. */
 enum raft_error {
     RAFT_OK = 0,

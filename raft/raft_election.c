@@ -115,6 +115,7 @@ static void send_vote_requests(struct raft *r,
  * makes the requests wait for them to be durable. */
 static void campaign(struct raft *r)
 {
+    assert(r->term < RAFT_TERM_MAX);
     r->term++;
     r->vote = r->id;
     r->role = RAFT_CANDIDATE;
@@ -149,6 +150,12 @@ static void pre_campaign(struct raft *r)
 void raft_election_timeout(struct raft *r)
 {
     if (r->role == RAFT_LEADER) {
+        return;
+    }
+    if (r->term >= RAFT_TERM_MAX) {
+        /* No term follows this one: waiting is all that is left (a
+         * leader of this term may still be heard). */
+        raft_election_reset_timer(r);
         return;
     }
     if (r->config.pre_vote) {

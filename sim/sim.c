@@ -86,6 +86,9 @@ const char *sim_config_check(const struct sim_config *c)
                 continue;
             if (in->vote > c->n_nodes)
                 return "an init vote names a node outside the cluster";
+            if (in->term > RAFT_TERM_MAX)
+                return "an init term must be below 2^64 - 1, so that a "
+                       "campaign can increment it";
             uint64_t prev = 0;
             for (size_t k = 0; k < in->n_log; k++) {
                 if (in->log_terms[k] == 0 || in->log_terms[k] < prev ||

@@ -38,6 +38,7 @@ enum malformation {
     SNAPSHOT_INDEX_ZERO,
     SNAPSHOT_DATA_NULL,
     SNAPSHOT_TERM_ABOVE_MESSAGE_TERM,
+    TERM_CANNOT_BE_INCREMENTED,
 };
 
 struct malformed_case
@@ -117,6 +118,9 @@ static struct raft_message malformed(enum malformation kind,
     case PREV_TERM_WITHOUT_PREV_INDEX:
         m.append_entries.prev_log_index = 0;
         m.append_entries.prev_log_term = 1;
+        break;
+    case TERM_CANNOT_BE_INCREMENTED:
+        m.term = UINT64_MAX;
         break;
     case SNAPSHOT_INDEX_ZERO:
     case SNAPSHOT_DATA_NULL:
@@ -209,6 +213,7 @@ ParameterizedTestParameters(raft_malformed,
         {SNAPSHOT_INDEX_ZERO, "snapshot index 0"},
         {SNAPSHOT_DATA_NULL, "snapshot data NULL"},
         {SNAPSHOT_TERM_ABOVE_MESSAGE_TERM, "snapshot term above message term"},
+        {TERM_CANNOT_BE_INCREMENTED, "term UINT64_MAX"},
     };
     return cr_make_param_array(struct malformed_case, cases,
                                sizeof cases / sizeof cases[0]);
@@ -244,6 +249,78 @@ ParameterizedTest(struct malformed_case *p,
         cr_assert_eq(rh_tick(h, to), RAFT_OK);
     }
     rh_free(h);
+}
+
+/* A term that cannot be incremented would let the next campaign wrap the
+ * node to term 0: every message type refuses it, replies included. */
+Test(raft_malformed, a_term_that_cannot_be_incremented_is_malformed_in_any_message)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    for (int t = RAFT_MSG_APPEND_ENTRIES; t < RAFT_MSG_TYPE_COUNT; t++) {
+        for (uint64_t to = 1; to <= 3; to += 2) {
+            struct raft_message m;
+            memset(&m, 0, sizeof m);
+            m.type = (enum raft_message_type)t;
+            m.from = 2;
+            m.to = to;
+            m.term = UINT64_MAX;
+            if (t == RAFT_MSG_INSTALL_SNAPSHOT)
+                m.install_snapshot.snapshot = (struct raft_snapshot){
+                    .last_index = 1, .last_term = 1, .data = &payload,
+                    .len = 8};
+            struct observed before = observe(h, to);
+            struct raft_update u;
+            cr_assert_eq(raft_receive(rh_core(h, to), h->now, &m, &u),
+                         RAFT_EINVAL, "type %d to %llu", t,
+                         (unsigned long long)to);
+            struct observed after = observe(h, to);
+            assert_unchanged(&before, &after, "term UINT64_MAX");
+        }
+    }
+    /* The largest term that can still be incremented is accepted. */
+    struct raft_message ok = {.type = RAFT_MSG_APPEND_ENTRIES_RESULT,
+                              .from = 2,
+                              .to = 1,
+                              .term = UINT64_MAX - 1};
+    struct raft_update u;
+    cr_assert_eq(raft_receive(rh_core(h, 1), h->now, &ok, &u), RAFT_OK);
+    cr_assert_eq(raft_term(rh_core(h, 1)), UINT64_MAX - 1);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_FOLLOWER);
+    rh_free(h);
+}
+
+/* A node whose term is the last one a campaign may reach stays in it: its
+ * election timer and raft_campaign() start no campaign, rather than
+ * wrapping the term around to 0. */
+Test(raft_malformed, a_node_in_the_last_term_never_campaigns)
+{
+    const uint64_t voters[] = {1, 2, 3};
+    for (int pre_vote = 0; pre_vote < 2; pre_vote++) {
+        struct raft_config c = config();
+        c.id = 1;
+        c.voters = voters;
+        c.n_voters = 3;
+        c.pre_vote = pre_vote;
+        struct raft_durable_state s = {.term = RAFT_TERM_MAX};
+        struct raft *r = NULL;
+        cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_OK);
+        struct raft_update u;
+        cr_assert_eq(raft_campaign(r, 0, &u), RAFT_OK);
+        cr_assert_eq(u.n_messages, 0);
+        cr_assert_not(u.hard_state_changed);
+        for (uint64_t now = 1000; now <= 10000; now += 1000) {
+            cr_assert_eq(raft_tick(r, now, &u), RAFT_OK);
+            cr_assert_eq(u.n_messages, 0);
+            cr_assert_gt(u.next_deadline, now, "the timer is re-armed");
+        }
+        cr_assert_eq(raft_term(r), RAFT_TERM_MAX);
+        cr_assert_eq(raft_role(r), RAFT_FOLLOWER);
+        raft_destroy(r);
+    }
 }
 
 /* ---- malformed arguments ------------------------------------------------ */
@@ -311,6 +388,17 @@ Test(raft_malformed, durable_state_is_validated_by_create)
     struct raft_durable_state s = {
         .term = 2, .entries = entries, .n_entries = 2};
     cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_EINVAL, "terms decrease");
+    cr_assert_null(r);
+    entries[1].term = 2;
+    s.term = UINT64_MAX;
+    cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_EINVAL, "term UINT64_MAX");
+    cr_assert_null(r);
+    /* Entries may name a term above the durable one (it resumes there), but
+     * not one that could never be incremented. */
+    s.term = 2;
+    entries[1].term = UINT64_MAX;
+    cr_assert_eq(raft_create(&c, &s, 0, &r), RAFT_EINVAL,
+                 "entry term UINT64_MAX");
     cr_assert_null(r);
     entries[1].term = 2;
     s.term = 2;

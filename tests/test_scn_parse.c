@@ -1072,6 +1072,9 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
         {"cluster 3\ninit n1 term 5 log 2 1\n",
          "t.scn:2:22: error: log term 1 follows term 2: log terms must not "
          "decrease"},
+        {"cluster 3\ninit n1 term 18446744073709551615\n",
+         "t.scn:2:14: error: term 18446744073709551615 is too large: a term "
+         "must stay below 2^64 - 1 so that a campaign can increment it"},
         {"cluster 3\ninit n1 term 1\ninit n1 term 2\n",
          "t.scn:3:6: error: init for 'n1' given twice (first at line 2)"},
         {"cluster 3\ninit n1 term 1 vote n4\n",

@@ -438,6 +438,11 @@ Test(sim_cluster, config_check_names_what_is_wrong)
     cr_assert_not_null(sim_config_check(&c));
     terms[1] = 2;
     cr_assert_null(sim_config_check(&c));
+    init[0].term = UINT64_MAX;
+    cr_assert_str_eq(sim_config_check(&c),
+                     "an init term must be below 2^64 - 1, so that a "
+                     "campaign can increment it");
+    init[0].term = 2;
     struct sim *s = sim_new(&c);
     cr_assert_eq(sim_get_config(s)->n_nodes, 3);
     cr_assert_null(sim_get_config(s)->init);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "raft/raft.h"
 #include "scenarios/lang/scn_lex.h"
 #include "scenarios/lang/scn_print.h"
 
@@ -1517,8 +1518,18 @@ static bool parse_init(struct parser *p, struct scn_init *in)
                            tok->text, (unsigned)o->line);
         }
     }
-    if (!take_exact(p, "term") || !parse_u64(p, "a term", &in->term)) {
+    if (!take_exact(p, "term")) {
         return false;
+    }
+    tok = peek(p);
+    if (!parse_u64(p, "a term", &in->term)) {
+        return false;
+    }
+    if (in->term > RAFT_TERM_MAX) {
+        return fail_at(p, tok->column,
+                       "term %s is too large: a term must stay below "
+                       "2^64 - 1 so that a campaign can increment it",
+                       tok->text);
     }
     if (peek_is(p, "vote")) {
         next(p);
