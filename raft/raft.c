@@ -501,7 +501,8 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
         }
         if (r->role == RAFT_LEADER && now >= r->heartbeat_deadline) {
             raft_replication_heartbeat(r);
-            r->heartbeat_deadline = now + r->config.heartbeat_interval;
+            r->heartbeat_deadline =
+                raft_time_add(now, r->config.heartbeat_interval);
         }
     } else if (now >= r->election_deadline) {
         raft_election_timeout(r);

@@ -27,7 +27,7 @@ void raft_election_reset_timer(struct raft *r)
     uint64_t span = r->config.election_timeout_max - min;
     uint64_t x = next_random(&r->rng);
     uint64_t draw = span == UINT64_MAX ? x : x % (span + 1);
-    r->election_deadline = r->now + min + draw;
+    r->election_deadline = raft_time_add(raft_time_add(r->now, min), draw);
 }
 
 /* Figure 2, "Rules for all servers": a higher term makes us a follower of it
@@ -87,8 +87,9 @@ static void become_leader(struct raft *r)
     }
     raft_log_append(&r->log, r->term, RAFT_ENTRY_NOOP, NULL, 0);
     raft_replication_mark_dirty(r, next);
-    r->heartbeat_deadline = r->now + r->config.heartbeat_interval;
-    r->quorum_deadline = r->now + r->config.election_timeout_min;
+    r->heartbeat_deadline =
+        raft_time_add(r->now, r->config.heartbeat_interval);
+    r->quorum_deadline = raft_time_add(r->now, r->config.election_timeout_min);
     raft_replication_send_all(r);
     raft_replication_maybe_commit(r);
 }
@@ -312,5 +313,5 @@ void raft_election_check_quorum(struct raft *r)
         raft_become_follower(r, r->term, 0);
         return;
     }
-    r->quorum_deadline = r->now + r->config.heartbeat_interval;
+    r->quorum_deadline = raft_time_add(r->now, r->config.heartbeat_interval);
 }

@@ -145,4 +145,12 @@ void raft_snapshot_compact(struct raft *r,
                            void *data,
                            size_t len);
 
+/* t + d, or UINT64_MAX (a deadline never reached) when the sum would not fit:
+ * deadlines are the host's clock plus a configured interval, and neither is
+ * bounded by anything but 64 bits. */
+static inline uint64_t raft_time_add(uint64_t t, uint64_t d)
+{
+    return d > UINT64_MAX - t ? UINT64_MAX : t + d;
+}
+
 #endif /* RAFT_IMPL_H */

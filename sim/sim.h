@@ -242,6 +242,21 @@ int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max);
  * keeps its local deadline, so it moves in global time. */
 int sim_drift(struct sim *s, uint32_t node, uint64_t rate_ppm);
 
+/* floor(t * num / den), or its ceiling with round_up, into *out, for num
+ * and den in 1..2^32 - 1; false (and *out unchanged) when the result does
+ * not fit in 64 bits. Every rescaling of time by a clock rate goes through
+ * here, so none can overflow. */
+bool sim_time_scale(uint64_t t,
+                    uint64_t num,
+                    uint64_t den,
+                    bool round_up,
+                    uint64_t *out);
+/* Whether a node clock running at rate_ppm / 1e6 of real speed (or real
+ * speed, if faster) for run_us, plus timeout_us that the core adds to it,
+ * stays within 64 bits of microseconds. A clock that would not stops at
+ * 2^64 - 1 us; the scenario parser refuses such a drift. */
+bool sim_drift_fits(uint64_t run_us, uint64_t rate_ppm, uint64_t timeout_us);
+
 /* Random faults from SIM_STREAM_FAULTS, for soaks and fuzzing: from now until
  * until_us, about every interval_us one of the enabled faults is injected
  * (and undone later). At most (n-1)/2 nodes are down at once. */

@@ -15,29 +15,49 @@
 
 #define PPM 1000000u
 
-/* d * rate / 1e6 without overflow for d < 2^63 / 1e7. */
-static uint64_t scale(uint64_t d, uint64_t rate)
+bool sim_time_scale(uint64_t t,
+                    uint64_t num,
+                    uint64_t den,
+                    bool round_up,
+                    uint64_t *out)
 {
-    return (d / PPM) * rate + (d % PPM) * rate / PPM;
+    SIM_ASSERT(num >= 1 && num <= UINT32_MAX && den >= 1 && den <= UINT32_MAX,
+               "time scaled by %" PRIu64 "/%" PRIu64, num, den);
+    /* t * num = (t / den) * den * num + (t % den) * num, where the second
+     * product is below den * num < 2^64: ISO C has no 128-bit integer, so
+     * the product is split, and only the first term can overflow. */
+    uint64_t q = t / den;
+    uint64_t part = (t % den) * num;
+    uint64_t low = part / den + (round_up && part % den != 0);
+    if (q != 0 && q > (UINT64_MAX - low) / num)
+        return false;
+    *out = q * num + low;
+    return true;
 }
 
-/* ceil(x * 1e6 / rate). */
-static uint64_t unscale_ceil(uint64_t x, uint64_t rate)
+bool sim_drift_fits(uint64_t run_us, uint64_t rate_ppm, uint64_t timeout_us)
 {
-    uint64_t q = x / rate;
-    uint64_t r = x % rate;
-    return q * PPM + (r * PPM + rate - 1) / rate;
+    uint64_t local_end;
+    if (!sim_time_scale(run_us, rate_ppm > PPM ? rate_ppm : PPM, PPM, true,
+                        &local_end))
+        return false;
+    return local_end <= UINT64_MAX - timeout_us;
 }
 
 static void rearm_timer(struct sim *s, struct sim_node *nd);
 static void trace_deadline(struct sim *s, struct sim_node *nd);
 
+/* The node's clock at global_us. A clock that would pass 2^64 - 1 us stops
+ * there; scenario files cannot get that far (sim_drift_fits()). */
 static uint64_t local_at(const struct sim_node *nd, uint64_t global_us)
 {
-    if (nd->rate_ppm == PPM)
-        return nd->local_base_us + (global_us - nd->global_base_us);
-    return nd->local_base_us +
-           scale(global_us - nd->global_base_us, nd->rate_ppm);
+    uint64_t elapsed = global_us - nd->global_base_us;
+    if (nd->rate_ppm != PPM &&
+        !sim_time_scale(elapsed, nd->rate_ppm, PPM, false, &elapsed))
+        return UINT64_MAX;
+    return elapsed > UINT64_MAX - nd->local_base_us
+               ? UINT64_MAX
+               : nd->local_base_us + elapsed;
 }
 
 uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd)
@@ -45,21 +65,27 @@ uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd)
     return local_at(nd, s->now_us);
 }
 
-/* The first global time at which the node's clock reads local_us. */
+/* The first global time at which the node's clock reads local_us, or
+ * UINT64_MAX (never) when that lies beyond 2^64 - 1 us. Exact: the ceiling
+ * of the inverse of local_at()'s floor. */
 static uint64_t global_of(const struct sim *s,
                           const struct sim_node *nd,
                           uint64_t local_us)
 {
     if (local_us <= local_at(nd, s->now_us))
         return s->now_us;
-    uint64_t g;
-    if (nd->rate_ppm == PPM)
-        g = nd->global_base_us + (local_us - nd->local_base_us);
-    else
-        g = nd->global_base_us +
-            unscale_ceil(local_us - nd->local_base_us, nd->rate_ppm);
-    while (local_at(nd, g) < local_us)
-        g++;
+    uint64_t elapsed = local_us - nd->local_base_us;
+    if (nd->rate_ppm != PPM &&
+        !sim_time_scale(elapsed, PPM, nd->rate_ppm, true, &elapsed))
+        return UINT64_MAX;
+    if (elapsed > UINT64_MAX - nd->global_base_us)
+        return UINT64_MAX;
+    uint64_t g = nd->global_base_us + elapsed;
+    SIM_ASSERT(nd->rate_ppm == PPM || (local_at(nd, g) >= local_us &&
+                                       local_at(nd, g - 1) < local_us),
+               "node %" PRIu32 ": local time %" PRIu64
+               " maps to global time %" PRIu64,
+               nd->id, local_us, g);
     return g;
 }
 

@@ -373,3 +373,27 @@ Test(raft_election, candidate_missing_committed_entries_cannot_win)
     cr_assert_eq(raft_term_at(rh_core(h, 1), 2), 1);
     rh_free(h);
 }
+
+/* A deadline is the clock plus an interval; near the end of 64 bits it
+ * saturates (never comes) instead of wrapping to a time already past. */
+Test(raft_election, a_deadline_past_64_bits_never_comes_instead_of_wrapping)
+{
+    const uint64_t voters[] = {1, 2, 3};
+    struct raft_config c = config();
+    c.id = 1;
+    c.voters = voters;
+    c.n_voters = 3;
+    const uint64_t start = UINT64_MAX - 500;
+    struct raft *r = NULL;
+    cr_assert_eq(raft_create(&c, NULL, start, &r), RAFT_OK);
+    struct raft_update u;
+    cr_assert_eq(raft_tick(r, start, &u), RAFT_OK);
+    cr_assert_eq(u.next_deadline, UINT64_MAX);
+    cr_assert_eq(raft_tick(r, UINT64_MAX - 1, &u), RAFT_OK);
+    cr_assert_eq(raft_role(r), RAFT_FOLLOWER, "the timer fired early");
+    cr_assert_eq(raft_term(r), 0);
+    /* A campaign at the end of time: its new deadline saturates too. */
+    cr_assert_eq(raft_campaign(r, UINT64_MAX - 1, &u), RAFT_OK);
+    cr_assert_eq(u.next_deadline, UINT64_MAX);
+    raft_destroy(r);
+}

@@ -1075,6 +1075,10 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
         {"cluster 3\ninit n1 term 18446744073709551615\n",
          "t.scn:2:14: error: term 18446744073709551615 is too large: a term "
          "must stay below 2^64 - 1 so that a campaign can increment it"},
+        {"cluster 3\nrun 9223372036854775807us\nat 1s drift n1 10\n",
+         "t.scn:3:16: error: clock rate '10' over a run of "
+         "9223372036854775807us would take the node's clock past 2^64 - 1 "
+         "us"},
         {"cluster 3\ninit n1 term 1\ninit n1 term 2\n",
          "t.scn:3:6: error: init for 'n1' given twice (first at line 2)"},
         {"cluster 3\ninit n1 term 1 vote n4\n",

@@ -256,6 +256,46 @@ Test(sim_cluster, a_drifting_clock_scales_the_node_timeouts)
     cr_assert_eq(slow, 2 * normal);
 }
 
+/* A clock a million times slow with an election timeout of a year: the
+ * rescaled deadline lies beyond 2^64 us of real time, so it never fires.
+ * Rescaling it must neither wrap nor spin (it once looped for ever). */
+Test(sim_cluster, rescaling_a_deadline_past_64_bits_neither_wraps_nor_hangs,
+     .timeout = 20)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.election_timeout_us_min = 30000000000000u;
+    c.election_timeout_us_max = 30000000000000u;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
+    cr_assert_eq(sim_drift(s, 1, 1), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    cr_assert_eq(sim_term(s, 1), 0);
+    cr_assert_lt(sim_events_processed(s), 100);
+    sim_free(s);
+}
+
+Test(sim_cluster, time_scaling_is_exact_and_reports_what_exceeds_64_bits)
+{
+    uint64_t out = 0;
+    cr_assert(sim_time_scale(UINT64_MAX, 1000000, 1000000, false, &out));
+    cr_assert_eq(out, UINT64_MAX);
+    cr_assert(sim_time_scale(30000000000000u, 1000000, 3, true, &out));
+    cr_assert_eq(out, 10000000000000000000u);
+    cr_assert_not(sim_time_scale(30000000000000u, 1000000, 1, false, &out));
+    cr_assert(sim_time_scale(7, 1, 2, false, &out));
+    cr_assert_eq(out, 3);
+    cr_assert(sim_time_scale(7, 1, 2, true, &out));
+    cr_assert_eq(out, 4);
+    /* A run of 2^63 - 1 us at 10x real speed ends past 2^64 us. */
+    cr_assert_not(sim_drift_fits(9223372036854775807u, 10000000, 300000));
+    cr_assert(sim_drift_fits(9223372036854775807u, 1000000, 300000));
+    cr_assert(sim_drift_fits(9223372036854775807u, 1, 300000));
+    cr_assert(sim_drift_fits(1000000000000000000u, 10000000, 300000));
+}
+
 Test(sim_cluster, snapshots_bound_the_log_and_catch_up_a_lagging_node)
 {
     struct sim_config c;

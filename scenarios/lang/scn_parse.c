@@ -17,6 +17,7 @@
 #include "raft/raft.h"
 #include "scenarios/lang/scn_lex.h"
 #include "scenarios/lang/scn_print.h"
+#include "sim/sim.h"
 
 enum header {
     HDR_CLUSTER,
@@ -627,6 +628,17 @@ static bool parse_rate(struct parser *p, uint64_t *per_ks)
                    "rate '%s' is too high: the limit is 1000000/s", t);
 }
 
+/* Whether a node's clock at `ppm` for the whole run, plus the longest time
+ * the core adds to it (a timeout or heartbeat), fits the engine's 64-bit
+ * microseconds. The headers are all read before the first drift. */
+static bool drift_fits(const struct scn_scenario *s, uint64_t ppm)
+{
+    uint64_t longest = s->election_timeout_us_max > s->heartbeat_us
+                           ? s->election_timeout_us_max
+                           : s->heartbeat_us;
+    return sim_drift_fits(s->run_us, ppm, longest);
+}
+
 static bool parse_drift_rate(struct parser *p, uint32_t *ppm)
 {
     const struct scn_token *tok = take_word(p, "a clock rate like '1.5'");
@@ -640,6 +652,12 @@ static bool parse_drift_rate(struct parser *p, uint32_t *ppm)
     case SCN_DEC_OK:
         if (value == 0) {
             break;
+        }
+        if (!p->run_failed && !drift_fits(p->s, value)) {
+            return fail_at(p, tok->column,
+                           "clock rate '%s' over a run of %" G_GUINT64_FORMAT
+                           "us would take the node's clock past 2^64 - 1 us",
+                           tok->text, p->s->run_us);
         }
         *ppm = (uint32_t)value;
         return true;
