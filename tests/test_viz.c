@@ -388,7 +388,9 @@ static struct viz_options all_messages(void)
     return o;
 }
 
-Test(viz_timeline, dropped_message_ends_in_a_cross)
+/* n1's message to n3 is lost: the cross sits on n3's lane, not on n2's
+ * between them, so the picture says whose message was lost. */
+Test(viz_timeline, a_lost_message_is_crossed_on_the_lane_it_was_sent_to)
 {
     struct trace t = trace_new();
     uint64_t id = send_msg(&t, 400000, 1, 3, RAFT_MSG_REQUEST_VOTE, 0, false);
@@ -399,10 +401,12 @@ Test(viz_timeline, dropped_message_ends_in_a_cross)
     cairo_surface_t *s = render(&run, &o, &l, "drop.png");
     double x, y;
     viz_timeline_arrow_end(&l, 1, 3, 400000, 410000, true, &x, &y);
-    /* The stub is short: it stops well before the receiver's lane. */
-    double r0, r1;
+    double r0, r1, n2_0, n2_1;
     viz_timeline_band(&l, 3, &r0, &r1);
-    cr_assert_lt(y, r0 - 20);
+    viz_timeline_band(&l, 2, &n2_0, &n2_1);
+    cr_assert_geq(y, l.lanes_y0 + 2 * l.lane_h, "the cross is above n3's lane");
+    cr_assert_leq(y, r1);
+    cr_assert_gt(y, n2_1 + 4, "the cross touches n2's band");
     cr_assert(is_dark(pixel_at(s, x, y)), "no cross at the stub's end");
     /* The cross's arms reach 4 pixels out along the diagonals. */
     cr_assert(is_dark(pixel_at(s, x + 3, y + 3)));
@@ -415,8 +419,9 @@ Test(viz_timeline, dropped_message_ends_in_a_cross)
     fate(&t2, 410000, id, SIM_TRACE_DELIVER, 3);
     run = run_of(&t2, 3, 1000000);
     s = render(&run, &o, &l, "deliver.png");
-    cr_assert_not(is_dark(pixel_at(s, x, y)), "a cross on a delivered message");
-    cr_assert_not(is_dark(pixel_at(s, x + 3, y + 3)));
+    cr_assert_not(is_dark(pixel_at(s, x + 3, y + 3)),
+                  "a cross on a delivered message");
+    cr_assert_not(is_dark(pixel_at(s, x - 3, y + 3)));
     cairo_surface_destroy(s);
     trace_free(&t2);
     trace_free(&t);

@@ -148,8 +148,9 @@ void viz_timeline_band(const struct viz_timeline_layout *l,
 
 /* Where a message arrow ends: for a delivery, its tip on the edge of the
  * receiver's band that faces the sender; for a lost message (lost == true),
- * the end of the short stub where the cross is drawn. Arrows start on the
- * edge of the sender's band that faces the receiver. */
+ * the cross, on that same edge of the receiver's band (at the loss's time,
+ * or a few pixels after the send for a loss at the send). Arrows start on
+ * the edge of the sender's band that faces the receiver. */
 void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
                             uint32_t from,
                             uint32_t to,

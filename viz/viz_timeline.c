@@ -1098,17 +1098,12 @@ void viz_timeline_arrow_end(const struct viz_timeline_layout *l,
         *y = ye;
         return;
     }
-    double dx = xe - xs;
-    double dy = ye - ys;
-    double len = sqrt(dx * dx + dy * dy);
-    if (len <= 0.0) {
-        *x = xs;
-        *y = ys;
-        return;
-    }
-    double stub = fmin(len * 0.5, STUB_MAX_PX);
-    *x = xs + dx / len * stub;
-    *y = ys + dy / len * stub;
+    /* A lost message ends on the edge of the band of the node it was sent
+     * to, so the cross says whose message was lost, at the instant of the
+     * loss; one lost as it left still leans forward a little, so that it
+     * does not read as a vertical line. */
+    *x = fmax(xe, xs + fmin(STUB_MAX_PX, fabs(ye - ys) * 0.25));
+    *y = ye;
 }
 
 /* ---- drawing ------------------------------------------------------------ */

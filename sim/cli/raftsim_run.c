@@ -16,6 +16,10 @@
 #include "sim/cli/raftsim_cli.h"
 #include "viz/viz.h"
 
+/* The width of sliding-window frames when --width is not given: one width
+ * for every frame, whatever the messages in its window. */
+#define VIZ_FRAME_WINDOW_WIDTH_PX 1200
+
 /* Every node's log at one instant, owning the term arrays. */
 struct log_capture
 {
@@ -81,6 +85,8 @@ struct run_ctx
     struct log_capture log;
     /* --frames DIR --every D */
     const char *frames_dir;
+    GArray *frames;     /* struct frame_capture, owned; NULL: no frames */
+    uint64_t window_us; /* --window: each frame's last D; 0: none */
     uint32_t frames_written;
     int frames_error; /* the first viz error, VIZ_OK if none */
     /* Each node's term at time 0 from the file's `init` lines, so that
@@ -95,35 +101,71 @@ static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
     log_capture_take(&rc->log, s);
 }
 
-/* Writes the next frame at time_us, if it falls in the --from/--to window
- * (when given) and no frame failed yet. */
+static struct viz_run viz_run_of(const struct scn_run_result *r,
+                                 const uint64_t *initial_terms);
+
+/* One frame as the run passed its instant; drawn once the run is over, so
+ * that every frame's header shows the whole run's trace hash. */
+struct frame_capture
+{
+    uint64_t at_us;
+    size_t n_events; /* the trace's length at at_us */
+    struct log_capture log;
+};
+
+/* Keeps the next frame at time_us, if it falls in the --from/--to window
+ * (when given). */
 static void on_frame(struct sim *s, uint64_t time_us, void *ctx)
 {
     struct run_ctx *rc = ctx;
-    if (rc->frames_error != VIZ_OK)
-        return;
     if (time_us < rc->viz.from_us ||
         (rc->viz.to_us != 0 && time_us > rc->viz.to_us))
         return;
-    struct log_capture cap = {0};
-    log_capture_take(&cap, s);
-    struct viz_log_view view;
-    log_view_of(&cap, rc->title, &view);
-    struct viz_run run = {
-        .title = rc->title,
-        .seed = rc->seed,
-        .trace_hash = sim_trace_hash(s),
-        .n_nodes = sim_n_nodes(s),
-        .end_us = rc->end_us,
-        .events = sim_trace_events(s),
-        .n_events = sim_trace_len(s),
-        .initial_terms = rc->initial_terms,
-    };
-    rc->frames_error = viz_frame_write(rc->frames_dir, rc->frames_written,
-                                       time_us, &run, &rc->viz, &view);
-    if (rc->frames_error == VIZ_OK)
-        rc->frames_written++;
-    log_capture_clear(&cap);
+    struct frame_capture cap = {.at_us = time_us, .n_events = sim_trace_len(s)};
+    log_capture_take(&cap.log, s);
+    g_array_append_val(rc->frames, cap);
+}
+
+/* With --window D, the timeline of a frame at at_us covers the last D of
+ * virtual time before it (the first D while at_us < D), else opts' window. */
+static struct viz_options frame_options(const struct run_ctx *rc,
+                                        uint64_t at_us)
+{
+    struct viz_options o = rc->viz;
+    if (rc->window_us == 0)
+        return o;
+    o.from_us = at_us > rc->window_us ? at_us - rc->window_us : 0;
+    o.to_us = o.from_us + rc->window_us;
+    if (o.width_px == 0)
+        o.width_px = VIZ_FRAME_WINDOW_WIDTH_PX;
+    return o;
+}
+
+/* Draws every kept frame of the finished run r; stops at the first error
+ * (kept in rc->frames_error). */
+static void write_frames(struct run_ctx *rc, const struct scn_run_result *r)
+{
+    for (guint i = 0; i < rc->frames->len && rc->frames_error == VIZ_OK; i++) {
+        struct frame_capture *f =
+            &g_array_index(rc->frames, struct frame_capture, i);
+        struct viz_log_view view;
+        log_view_of(&f->log, rc->title, &view);
+        struct viz_run run = viz_run_of(r, rc->initial_terms);
+        run.n_events = f->n_events;
+        struct viz_options o = frame_options(rc, f->at_us);
+        rc->frames_error = viz_frame_write(rc->frames_dir, rc->frames_written,
+                                           f->at_us, &run, &o, &view);
+        if (rc->frames_error == VIZ_OK)
+            rc->frames_written++;
+    }
+}
+
+static void frames_clear(GArray *frames)
+{
+    for (guint i = 0; frames && i < frames->len; i++)
+        log_capture_clear(&g_array_index(frames, struct frame_capture, i).log);
+    if (frames)
+        g_array_free(frames, TRUE);
 }
 
 /* "12.3ms", "1.250s", "850us". */
@@ -362,7 +404,8 @@ int raftsim_run_main(int argc, char **argv)
     gchar *seed_text = NULL, *trace_path = NULL, *png = NULL, *svg = NULL,
           *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
           *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
-          *every_text = NULL, *width_text = NULL, *html = NULL;
+          *every_text = NULL, *width_text = NULL, *html = NULL,
+          *window_text = NULL;
     gboolean quiet = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
@@ -397,6 +440,9 @@ int raftsim_run_main(int argc, char **argv)
          "Write timeline and log frames into DIR (with --every)", "DIR"},
         {"every", 0, 0, G_OPTION_ARG_STRING, &every_text,
          "Virtual time between frames, e.g. 100ms", "D"},
+        {"window", 0, 0, G_OPTION_ARG_STRING, &window_text,
+         "With --frames: each timeline frame shows the last D of virtual time",
+         "D"},
         {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
          "Write the run's replay page (one self-contained HTML file) into OUT",
          "OUT.html"},
@@ -490,6 +536,14 @@ int raftsim_run_main(int argc, char **argv)
         raftsim_complain("run", "--frames and --every go together");
         goto out;
     }
+    if (window_text &&
+        (!frames_dir || !raftsim_parse_duration(window_text, &rc.window_us) ||
+         rc.window_us == 0)) {
+        raftsim_complain("run", "--window: %s",
+                         frames_dir ? "not a positive duration"
+                                    : "only with --frames");
+        goto out;
+    }
     if (every_text &&
         (!raftsim_parse_duration(every_text, &every_us) || every_us == 0)) {
         raftsim_complain("run", "--every: not a positive duration: %s",
@@ -546,6 +600,7 @@ int raftsim_run_main(int argc, char **argv)
     }
     if (frames_dir) {
         rc.frames_dir = frames_dir;
+        rc.frames = g_array_new(FALSE, TRUE, sizeof(struct frame_capture));
         o.on_tick = on_frame;
         o.tick_every_us = every_us;
         o.tick_ctx = &rc;
@@ -619,6 +674,8 @@ int raftsim_run_main(int argc, char **argv)
     }
     if (draw && html)
         pictures_ok &= write_html(res, rc.initial_terms, html, quiet);
+    if (draw && frames_dir)
+        write_frames(&rc, res);
     if (draw && frames_dir) {
         if (rc.frames_error != VIZ_OK) {
             raftsim_complain("run", "%s: %s", frames_dir,
@@ -648,6 +705,7 @@ out:
         fclose(trace);
     log_capture_clear(&rc.log);
     g_free(rc.initial_terms);
+    frames_clear(rc.frames);
     scn_run_result_free(res);
     scn_scenario_free(sc);
     g_ptr_array_free(diags, TRUE);
@@ -667,5 +725,6 @@ out:
     g_free(width_text);
     raftsim_budget_args_clear(&budget_args);
     g_free(html);
+    g_free(window_text);
     return status;
 }
