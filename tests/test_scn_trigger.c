@@ -222,3 +222,22 @@ Test(scn_trigger, set_disk_latency_changes_the_named_nodes_from_then_on)
     cr_assert_eq(count_kind(r, SIM_TRACE_DISK), 1);
     scn_run_result_free(r);
 }
+
+Test(scn_trigger, a_name_bound_by_a_trigger_names_nothing_until_it_fires)
+{
+    struct scn_run_result *r =
+        run("cluster 3\nrun 3s\n"
+            "at 0s when any as s sends-snapshot "
+            "crash s\n"
+            "at 10ms timeout n1\n"
+            "at 1s restart s\n");
+    cr_assert(r->passed);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    long note = find_kind(r, 0, SIM_TRACE_NOTE, 0);
+    cr_assert_geq(note, 0);
+    cr_assert_str_eq(ev[note].text,
+                     "line 5 skipped: s names nothing (bound by a statement "
+                     "that failed or a 'when' that has not fired)");
+    cr_assert_eq(count_kind(r, SIM_TRACE_RESTART), 0);
+    scn_run_result_free(r);
+}

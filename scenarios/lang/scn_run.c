@@ -269,8 +269,10 @@ static uint32_t resolve_one(struct runner *r,
             node = sl->node;
         else
             stmt_stop(m, STMT_SKIP, "%s names nothing (bound by a %s)", name,
-                      sl->state == SLOT_NOTHING ? "skipped statement"
-                                                : "statement that failed");
+                      sl->state == SLOT_NOTHING
+                          ? "skipped statement"
+                          : "statement that failed or a 'when' that has not "
+                            "fired");
         break;
     }
     case SCN_REF_REST:
