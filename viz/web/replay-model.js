@@ -128,8 +128,22 @@
         };
     }
 
+    /* A deep copy as far as applyEvent mutates: messages, client requests,
+     * timers, progress entries and pending batches are replaced, never
+     * changed in place, so the copy shares them; logs are copied. */
     function cloneState(s) {
-        return structuredClone(s);
+        return {
+            i: s.i,
+            nodes: s.nodes.map(nd => nd && Object.assign({}, nd, {
+                log: copyLog(nd.log), durable: copyLog(nd.durable),
+                pending: nd.pending.slice(),
+                progress: Object.assign({}, nd.progress),
+            })),
+            inflight: new Map(s.inflight),
+            partition: s.partition,
+            cuts: s.cuts.slice(),
+            clients: new Map(s.clients),
+        };
     }
 
     function lastIndex(log) {
@@ -246,15 +260,17 @@
         'client-invoke'(s, e) {
             s.clients.set(e.client + ':' + e.request, { client: e.client,
                 request: e.request, op: e.text, t0: e.t, sends: 0,
-                node: e.node, done: false, result: '' });
+                node: e.node });
         },
         'client-send'(s, e) {
-            const c = s.clients.get(e.client + ':' + e.request);
-            if (c) { c.sends++; c.node = e.node; }
+            const key = e.client + ':' + e.request, c = s.clients.get(key);
+            if (c)
+                s.clients.set(key, Object.assign({}, c, { sends: c.sends + 1,
+                    node: e.node }));
         },
+        /* Only outstanding requests are kept (replay-series.js has all). */
         'client-complete'(s, e) {
-            const c = s.clients.get(e.client + ':' + e.request);
-            if (c) { c.done = true; c.result = e.text; c.t1 = e.t; }
+            s.clients.delete(e.client + ':' + e.request);
         },
     };
 
