@@ -126,11 +126,37 @@ void raft_replication_send_all(struct raft *r)
     }
 }
 
+/* The highest index known to match at peer p whose term the leader still
+ * knows: match_index, or the snapshot point if that was compacted away. */
+static uint64_t heartbeat_point(const struct raft *r,
+                                const struct raft_progress *p)
+{
+    return p->match_index > r->log.snapshot_index ? p->match_index
+                                                  : r->log.snapshot_index;
+}
+
+/* SNAPSHOT: a heartbeat like every peer's (etcd-io/raft heartbeats each peer
+ * whatever its progress state), or a follower whose snapshot or reply was
+ * lost hears nothing and campaigns (§5.2). It sits at the snapshot point: a
+ * follower that installed the snapshot accepts it, and its answer replaces
+ * a lost reply; one that did not refuses it, which the leader ignores in
+ * this state but which shows the peer is up. So the snapshot, which is
+ * large, is sent again only to a peer that answered since it was last sent
+ * (a silent one is most likely down), and at most once per
+ * election_timeout_min. */
+static void heartbeat_snapshot_peer(struct raft *r, struct raft_progress *p)
+{
+    emit_append(r, p, heartbeat_point(r, p), false);
+    if (p->last_heard > p->snapshot_sent_at &&
+        r->now - p->snapshot_sent_at >= r->config.election_timeout_min) {
+        raft_snapshot_send(r, p);
+    }
+}
+
 /* §5.2: the leader's periodic AppendEntries keep followers from campaigning
- * and carry the commit index. They also recover from loss: a PROBE peer gets
- * its probe again, a SNAPSHOT peer its snapshot once election_timeout_min
- * has passed without an answer (a snapshot is large, and a peer that does
- * not answer is most likely down), and a REPLICATE peer goes
+ * and carry the commit index. Every peer gets one, whatever its state. They
+ * also recover from loss: a PROBE peer gets its probe again, a SNAPSHOT peer
+ * its snapshot as heartbeat_snapshot_peer() says, and a REPLICATE peer goes
  * back to PROBE at match_index + 1 when it has not acknowledged what was in
  * flight at the previous heartbeat, or when its window is full and nothing
  * was acknowledged since then. */
@@ -156,20 +182,13 @@ void raft_replication_heartbeat(struct raft *r)
             /* A heartbeat at the highest point known to match (the snapshot
              * point if match_index was compacted away) verifies nothing new
              * but lets the follower commit up to it. */
-            emit_append(r, p,
-                        p->match_index > r->log.snapshot_index
-                            ? p->match_index
-                            : r->log.snapshot_index,
-                        false);
+            emit_append(r, p, heartbeat_point(r, p), false);
             raft_replication_send(r, p);
             p->sent_at_heartbeat = p->next_index - 1;
             p->match_at_heartbeat = p->match_index;
             break;
         case RAFT_PROGRESS_SNAPSHOT:
-            if (r->now - p->snapshot_sent_at >=
-                r->config.election_timeout_min) {
-                raft_snapshot_send(r, p);
-            }
+            heartbeat_snapshot_peer(r, p);
             break;
         }
     }
