@@ -19,8 +19,9 @@
  * table records there, and is checked from there on.
  */
 #include "sim/sim_safety.h"
-#include "sim/sim_hash.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_chain.h"
+#include "sim/sim_hash.h"
 #include "sim/sim_persist.h"
 
 #include <glib.h>
@@ -28,164 +29,12 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* ---- digests ----
- *
- * Built from sim_hash.h over explicit little-endian words, so the result is
- * the same on every platform. */
-
-/* Digest of one entry's type and bytes (not its term or index): a header
- * word that fixes type and length, then the bytes eight at a time (the last
- * word zero-padded), then the finaliser. Entries of the same type and length
- * get equal digests only if their bytes are equal. */
-static uint64_t entry_digest(const struct raft_entry *e)
-{
-    uint64_t h = sim_hash_mix(((uint64_t)e->type << 56) ^ (uint64_t)e->len);
-    if (e->len > 0 && e->data != NULL) {
-        const unsigned char *p = e->data;
-        size_t n = e->len;
-        for (; n >= 8; p += 8, n -= 8) {
-            h = sim_hash_fold(h, sim_hash_load_le(p, 8));
-        }
-        if (n > 0) {
-            h = sim_hash_fold(h, sim_hash_load_le(p, n));
-        }
-    }
-    return sim_hash_mix(h);
-}
-
-/* The chain through an entry: for a fixed entry a bijection of the chain
- * before it (sim_hash_mix is one), so different prefixes never meet at the same
- * entry. */
-static uint64_t chain_next(uint64_t prev,
-                           uint64_t index,
-                           uint64_t term,
-                           uint64_t digest)
-{
-    uint64_t h = sim_hash_mix(prev ^ index);
-    h = sim_hash_mix(h ^ term ^ UINT64_C(0x5bd1e9955bd1e995));
-    return sim_hash_mix(h ^ digest);
-}
-
-/* The chain value given to a snapshot point that nothing else anchors. */
-static uint64_t chain_seed(uint64_t index, uint64_t term)
-{
-    return sim_hash_mix(sim_hash_mix(index ^ UINT64_C(0x243f6a8885a308d3)) ^
-                        term);
-}
-
-/* ---- one node's mirrored log ---- */
-
-struct chain_link
-{
-    uint64_t term;
-    uint64_t chain; /* prefix digest through this entry */
-};
-
-/* A snapshot point: the index and term it covers and the chain there. */
-struct anchor
-{
-    uint64_t index;
-    uint64_t term;
-    uint64_t chain;
-    bool trusted; /* false: the chain is unknown (see trusted_from) */
-};
-
-struct node_log
-{
-    struct anchor snap;       /* entries up to snap.index are compacted away */
-    struct chain_link *links; /* index i at start + i - snap - 1 */
-    size_t len;               /* links in use, from links[0] */
-    size_t cap;               /* links allocated */
-    size_t start;             /* links dropped from the front, not reclaimed */
-    /* Chains at indices from here on are real; below it they are
-     * placeholders, left by a restart from a snapshot point whose chain
-     * nothing remembered, until an entry's chain can be adopted from the
-     * cluster's records. UINT64_MAX: no real chain yet. */
-    uint64_t trusted_from;
-};
-
-static uint64_t log_last(const struct node_log *l)
-{
-    return l->snap.index + (l->len - l->start);
-}
-
-/* The term and chain at index (snap.index <= index <= last), whether or not
- * the chain is trusted. The snapshot point is answered from the anchor. */
-static void log_raw(const struct node_log *l,
-                    uint64_t index,
-                    uint64_t *term,
-                    uint64_t *chain)
-{
-    if (index == l->snap.index) {
-        *term = l->snap.term;
-        *chain = l->snap.chain;
-        return;
-    }
-    const struct chain_link *k =
-        &l->links[l->start + (index - l->snap.index - 1)];
-    *term = k->term;
-    *chain = k->chain;
-}
-
-/* Keeps entries up to last (at least the snapshot point). */
-static void log_truncate(struct node_log *l, uint64_t last)
-{
-    if (last < l->snap.index) {
-        last = l->snap.index;
-    }
-    if (last < log_last(l)) {
-        l->len = l->start + (size_t)(last - l->snap.index);
-    }
-    if (last < l->trusted_from) {
-        l->trusted_from = UINT64_MAX;
-    }
-}
-
-static void log_push(struct node_log *l, uint64_t term, uint64_t chain)
-{
-    if (l->len == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->links = g_renew(struct chain_link, l->links, l->cap);
-    }
-    l->links[l->len++] = (struct chain_link){.term = term, .chain = chain};
-}
-
-/* Drops the entries up to index (snap.index < index <= last) into the
- * snapshot point; the front is reclaimed once it is half the array. */
-static void log_compact(struct node_log *l, uint64_t index)
-{
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    log_raw(l, index, &term, &chain);
-    bool trusted = index >= l->trusted_from;
-    l->start += (size_t)(index - l->snap.index);
-    l->snap = (struct anchor){
-        .index = index, .term = term, .chain = chain, .trusted = trusted};
-    if (trusted) {
-        l->trusted_from = index;
-    }
-    if (l->start > 64 && l->start * 2 > l->len) {
-        memmove(l->links, l->links + l->start,
-                (l->len - l->start) * sizeof(*l->links));
-        l->len -= l->start;
-        l->start = 0;
-    }
-}
-
-static void log_reset(struct node_log *l, struct anchor snap)
-{
-    l->len = 0;
-    l->start = 0;
-    l->snap = snap;
-    l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
-}
-
 struct safety_node
 {
     enum raft_role role;
     uint64_t term;         /* the latest term reported by on_role */
     uint64_t commit_index; /* volatile: 0 after a crash */
-    struct node_log log;
+    struct sim_chain_log log;
 };
 
 /* ---- the global per-index table ---- */
@@ -511,7 +360,7 @@ static bool check_leader_has(struct sim_safety *s,
         return true;
     }
     const struct safety_node *n = &s->nodes[leader];
-    uint64_t last = log_last(&n->log);
+    uint64_t last = sim_chain_last(&n->log);
     if (index > last) {
         return violate(
             s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
@@ -527,7 +376,7 @@ static bool check_leader_has(struct sim_safety *s,
     }
     uint64_t term = 0;
     uint64_t chain = 0;
-    log_raw(&n->log, index, &term, &chain);
+    sim_chain_raw(&n->log, index, &term, &chain);
     bool trusted = index >= n->log.trusted_from;
     if (trusted ? chain != slot->c_chain : term != slot->c_term) {
         return violate(s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node,
@@ -812,7 +661,7 @@ static bool adopt_chain(struct sim_safety *s,
     }
     struct term_chain *tc = lm_find(s, slot, index, e->term);
     if (tc != NULL) {
-        if (tc->digest != 0 && tc->digest != entry_digest(e)) {
+        if (tc->digest != 0 && tc->digest != sim_chain_entry_digest(e)) {
             return lm_violation(s, node, tc, index);
         }
         *chain = tc->chain;
@@ -831,16 +680,16 @@ static bool append_entry(struct sim_safety *s,
                          uint32_t node,
                          const struct raft_entry *e)
 {
-    struct node_log *l = &s->nodes[node].log;
-    uint64_t i = log_last(l) + 1;
+    struct sim_chain_log *l = &s->nodes[node].log;
+    uint64_t i = sim_chain_last(l) + 1;
     uint64_t prev_term = 0;
     uint64_t prev = 0;
     uint64_t chain = 0;
-    uint64_t digest = entry_digest(e);
+    uint64_t digest = sim_chain_entry_digest(e);
     if (i - 1 >= l->trusted_from) {
-        log_raw(l, i - 1, &prev_term, &prev);
-        chain = chain_next(prev, i, e->term, digest);
-        log_push(l, e->term, chain);
+        sim_chain_raw(l, i - 1, &prev_term, &prev);
+        chain = sim_chain_next(prev, i, e->term, digest);
+        sim_chain_push(l, e->term, chain);
         return lm_register(s, node, i, e->term, chain, digest);
     }
     bool adopted = false;
@@ -850,7 +699,7 @@ static bool append_entry(struct sim_safety *s,
     if (adopted) {
         l->trusted_from = i;
     }
-    log_push(l, e->term, chain);
+    sim_chain_push(l, e->term, chain);
     return true;
 }
 
@@ -867,8 +716,8 @@ bool sim_safety_on_log_write(struct sim_safety *s,
         return false;
     }
     struct safety_node *nd = &s->nodes[node];
-    struct node_log *l = &nd->log;
-    uint64_t last = log_last(l);
+    struct sim_chain_log *l = &nd->log;
+    uint64_t last = sim_chain_last(l);
     if (index > last + 1) {
         g_critical("sim_safety: n%u wrote index %" PRIu64
                    " past its last index %" PRIu64,
@@ -883,7 +732,7 @@ bool sim_safety_on_log_write(struct sim_safety *s,
                        ", at or below its last index %" PRIu64 ".",
                        node, nd->term, index, last);
     }
-    log_truncate(l, index - 1);
+    sim_chain_truncate(l, index - 1);
     for (size_t k = 0; k < n; k++) {
         if (index + k > l->snap.index && /* else inside the snapshot */
             !append_entry(s, node, &entries[k])) {
@@ -900,9 +749,9 @@ static bool snapshot_anchor(struct sim_safety *s,
                             uint32_t node,
                             uint64_t index,
                             uint64_t term,
-                            struct anchor *out)
+                            struct sim_chain_anchor *out)
 {
-    *out = (struct anchor){
+    *out = (struct sim_chain_anchor){
         .index = index, .term = term, .chain = 0, .trusted = true};
     if (index == 0) {
         return true;
@@ -924,7 +773,7 @@ static bool snapshot_anchor(struct sim_safety *s,
         return true;
     }
     if (index >= s->base) {
-        out->chain = chain_seed(index, term);
+        out->chain = sim_chain_seed(index, term);
     } else {
         out->trusted = false;
     }
@@ -952,11 +801,11 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
                        "%" PRIu64 ").",
                        node, nd->term, snapshot_index);
     }
-    struct anchor snap;
+    struct sim_chain_anchor snap;
     if (!snapshot_anchor(s, node, snapshot_index, snapshot_term, &snap)) {
         return false;
     }
-    log_reset(&nd->log, snap);
+    sim_chain_reset(&nd->log, snap);
     if (snap.trusted &&
         (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
          !lm_register(s, node, snap.index, snap.term, snap.chain, 0))) {
@@ -981,8 +830,8 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
     if (index <= nd->log.snap.index) {
         return;
     }
-    g_return_if_fail(index <= log_last(&nd->log));
-    log_compact(&nd->log, index);
+    g_return_if_fail(index <= sim_chain_last(&nd->log));
+    sim_chain_compact(&nd->log, index);
     /* A snapshot holds only applied, hence committed, entries. */
     if (nd->log.snap.trusted &&
         !record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
@@ -1013,13 +862,13 @@ bool sim_safety_on_commit(struct sim_safety *s,
     }
     uint64_t lo =
         MAX(MAX(nd->commit_index + 1, nd->log.snap.index), MAX(s->base, 1));
-    uint64_t hi = MIN(commit_index, log_last(&nd->log));
+    uint64_t hi = MIN(commit_index, sim_chain_last(&nd->log));
     nd->commit_index = commit_index;
     bool raised = false;
     for (uint64_t i = lo; i <= hi; i++) {
         uint64_t term = 0;
         uint64_t chain = 0;
-        log_raw(&nd->log, i, &term, &chain);
+        sim_chain_raw(&nd->log, i, &term, &chain);
         if (!record_commit_of(s, node, i, term, chain,
                               i >= nd->log.trusted_from, nd->term, &raised)) {
             return false;
@@ -1036,13 +885,13 @@ static bool check_apply_own_log(struct sim_safety *s,
                                 uint64_t index,
                                 const struct raft_entry *entry)
 {
-    const struct node_log *l = &s->nodes[node].log;
-    if (index <= l->snap.index || index > log_last(l)) {
+    const struct sim_chain_log *l = &s->nodes[node].log;
+    if (index <= l->snap.index || index > sim_chain_last(l)) {
         return true;
     }
     uint64_t term = 0;
     uint64_t chain = 0;
-    log_raw(l, index, &term, &chain);
+    sim_chain_raw(l, index, &term, &chain);
     if (term == entry->term) {
         return true;
     }
@@ -1084,8 +933,8 @@ bool sim_safety_on_apply(struct sim_safety *s,
     bool same = entry->term == slot->c_term;
     if (same) {
         const struct term_chain *tc = lm_find(s, slot, index, slot->c_term);
-        same =
-            tc == NULL || tc->digest == 0 || tc->digest == entry_digest(entry);
+        same = tc == NULL || tc->digest == 0 ||
+               tc->digest == sim_chain_entry_digest(entry);
     }
     if (!same) {
         return violate(
