@@ -93,6 +93,7 @@ help:
 	@echo "make sanitize   the tests under AddressSanitizer and UBSan"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      the benchmarks (docs/performance.md)"
+	@echo "make soak       100,000 fuzz seeds with every fault (docs/fuzzing.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
 	@echo "make docs       render the scenario library into docs/img/, replay pages into docs/replay/"
 	@echo "make install    install raftsim, libraft.a and raft.h under PREFIX"
@@ -272,6 +273,14 @@ FUZZ_TIME ?= 10s
 check-fuzz: $(RAFTSIM)
 	$(RAFTSIM) fuzz --seeds $(FUZZ_SEEDS) --time $(FUZZ_TIME) --jobs 2 \
 		--out $(BUILD)/fuzz-failures
+
+# The long campaign (outside make test): 100,000 seeds with every fault and
+# the liveness phase; the shipped core must pass every one.
+SOAK_SEEDS ?= 100000
+SOAK_JOBS ?= 2
+soak: $(RAFTSIM)
+	nice $(RAFTSIM) fuzz --seeds $(SOAK_SEEDS) --time 10s --jobs $(SOAK_JOBS) \
+		--quiet --out $(BUILD)/soak-failures
 
 # The mutation benchmark (docs/fuzzing.md): every mutant must be caught within
 # MUTANT_SEEDS seeds. `make test` runs the quick subset, after checking that

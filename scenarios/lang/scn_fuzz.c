@@ -38,6 +38,7 @@ static const char *const fault_names[SCN_FUZZ_FAULT_COUNT] = {
     [SCN_FUZZ_RESTART_STORM] = "restart-storm",
     [SCN_FUZZ_REELECTION] = "reelection",
     [SCN_FUZZ_VOTE_CRASH] = "vote-crash",
+    [SCN_FUZZ_TRIGGER] = "trigger",
 };
 
 void scn_fuzz_options_init(struct scn_fuzz_options *o)
@@ -126,6 +127,8 @@ static void swarm_from(struct sim_rng *r,
     rates[SCN_FUZZ_RESTART_STORM] = (uint32_t)scn_fuzz_draw(r, 1, 6);
     rates[SCN_FUZZ_REELECTION] = (uint32_t)scn_fuzz_draw(r, 2, 10);
     rates[SCN_FUZZ_VOTE_CRASH] = (uint32_t)scn_fuzz_draw(r, 2, 12);
+    rates[SCN_FUZZ_DISK] = (uint32_t)scn_fuzz_draw(r, 2, 10);
+    rates[SCN_FUZZ_TRIGGER] = (uint32_t)scn_fuzz_draw(r, 2, 15);
     /* Slow disks: a sync of 1..10ms, or 10..35ms one time in four. Slower
      * ones would stall elections (a vote waits for two syncs) in the
      * liveness phase, which keeps the header's disk. */
@@ -203,7 +206,8 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
             g_string_append(out, "%)");
             break;
         case SCN_FUZZ_DISK:
-            g_string_append(out, "(write ");
+            g_string_append_printf(out, "(%" PRIu32 "/10s, write ",
+                                   w->per_10s[f]);
             scn_print_duration(out, w->disk_write_us);
             g_string_append(out, ", sync ");
             scn_print_duration(out, w->disk_sync_us);
@@ -516,11 +520,12 @@ enum menu_item {
     MENU_CRASH = SCN_FUZZ_CRASH,
     MENU_PAUSE = SCN_FUZZ_PAUSE,
     MENU_DRIFT = SCN_FUZZ_DRIFT,
-    MENU_DISK = SCN_FUZZ_DISK, /* a header only: never drawn here */
+    MENU_DISK = SCN_FUZZ_DISK,
     MENU_MASS_CRASH = SCN_FUZZ_MASS_CRASH,
     MENU_RESTART_STORM = SCN_FUZZ_RESTART_STORM,
     MENU_REELECTION = SCN_FUZZ_REELECTION,
     MENU_VOTE_CRASH = SCN_FUZZ_VOTE_CRASH,
+    MENU_TRIGGER = SCN_FUZZ_TRIGGER,
     MENU_LOAD = SCN_FUZZ_FAULT_COUNT,
     MENU_REQUEST,
     MENU_TIMEOUT,
@@ -603,6 +608,12 @@ static void gen_schedule(struct scn_fuzz_gen *g)
             break;
         case MENU_VOTE_CRASH:
             scn_fuzz_gen_vote_crash(g, t);
+            break;
+        case MENU_DISK:
+            scn_fuzz_gen_disk(g, t);
+            break;
+        case MENU_TRIGGER:
+            scn_fuzz_gen_trigger(g, t);
             break;
         case MENU_LOAD:
             gen_load(g, t);

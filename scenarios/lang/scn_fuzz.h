@@ -34,7 +34,8 @@ enum scn_fuzz_fault {
     SCN_FUZZ_CRASH,     /* `crash`, `restart` later */
     SCN_FUZZ_PAUSE,     /* `pause NODE for D` */
     SCN_FUZZ_DRIFT,     /* `drift NODE RATE`, back to 1 later */
-    SCN_FUZZ_DISK,      /* slow disks (`disk-latency`) */
+    SCN_FUZZ_DISK,      /* slow disks (`disk-latency`), and per-node
+                           slow, jittery ones (`set disk-latency ... on`) */
     SCN_FUZZ_MASS_CRASH,    /* a majority or every node crashes, then
                                restarts one by one */
     SCN_FUZZ_RESTART_STORM, /* a node crashes and restarts again and again */
@@ -42,6 +43,8 @@ enum scn_fuzz_fault {
                             elected again: old-term replies in flight */
     SCN_FUZZ_VOTE_CRASH, /* a voter crashes just after a vote request and
                             restarts before a rival's request */
+    SCN_FUZZ_TRIGGER,    /* a node crashes (and restarts at once) or
+                            pauses right after a protocol event (`when`) */
     SCN_FUZZ_FAULT_COUNT
 };
 
@@ -79,8 +82,8 @@ struct scn_fuzz_swarm
     uint64_t delay_us_max;      /* DELAY: the widest spread's maximum */
     uint32_t duplicate_ppm_max; /* DUPLICATE */
     uint32_t reorder_ppm_max;   /* REORDER */
-    /* PARTITION and the kinds after it, except DISK: mean episodes per 10
-     * virtual seconds; 0 when off. */
+    /* PARTITION and the kinds after it: mean episodes per 10 virtual
+     * seconds; 0 when off. */
     uint32_t per_10s[SCN_FUZZ_FAULT_COUNT];
     uint32_t drift_ppm_max; /* DRIFT: how far a clock strays from 1x */
     uint64_t disk_write_us; /* DISK: the header's disk-latency */

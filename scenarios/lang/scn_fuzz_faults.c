@@ -1,7 +1,8 @@
 /* scn_fuzz_faults.c: the generator's episodes aimed at persistence and at
  * elections: majority and whole-cluster crashes, restart storms, a leader
- * deposed and elected again under long delays, and a voter that crashes
- * between two rival vote requests.
+ * deposed and elected again under long delays, a voter that crashes
+ * between two rival vote requests, slow and jittery disks per node, and
+ * crashes and pauses triggered by protocol events.
  *
  * Invariant: as in scn_fuzz_gen.h, every step is one the model allows
  * when it runs: a node is crashed only when up, unpaused and not reserved
@@ -12,6 +13,7 @@
 #include "scenarios/lang/scn_fuzz_gen.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 
 /* Nodes that may be crashed at t into g->scratch, shuffled; their count. */
 static uint32_t crashable(struct scn_fuzz_gen *g, uint64_t t)
@@ -210,4 +212,90 @@ void scn_fuzz_gen_vote_crash(struct scn_fuzz_gen *g, uint64_t t)
     if ((a = scn_fuzz_plan(g, rival, SCN_ACT_TIMEOUT)))
         a->node = scn_fuzz_node(y);
     scn_fuzz_plan(g, rival + heal, SCN_ACT_HEAL);
+}
+
+/* One or two nodes get a slow, jittery disk for 0.2..3s: a write of up to
+ * 2ms (+ up to 2ms), a sync of 1..60ms (+ up to 40ms), drawn per update,
+ * so a follower may acknowledge before its leader's own write is durable.
+ * Then every disk returns to the header's timing. */
+void scn_fuzz_gen_disk(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint32_t n = g->o->nodes;
+    uint32_t first = (uint32_t)scn_fuzz_draw(g->r, 1, n);
+    uint32_t second = (uint32_t)scn_fuzz_draw(g->r, 1, n);
+    struct scn_disk_latency slow = {
+        .write_us = scn_fuzz_draw(g->r, 1, 20) * 100,
+        .write_jitter_us = scn_fuzz_draw(g->r, 0, 20) * 100,
+        .sync_us = scn_fuzz_draw_ms(g, 1, 60),
+        .sync_jitter_us = scn_fuzz_draw_ms(g, 0, 40),
+    };
+    uint64_t back = t + scn_fuzz_draw_ms(g, 200, 3000);
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_SET_DISK);
+    a->disk = slow;
+    struct scn_node_ref ref = scn_fuzz_node(first);
+    scn_node_list_append(&a->nodes, &ref);
+    if (second != first) {
+        ref = scn_fuzz_node(second);
+        scn_node_list_append(&a->nodes, &ref);
+    }
+    if ((a = scn_fuzz_plan(g, back, SCN_ACT_SET_DISK))) {
+        a->disk.write_us = g->w->disk_write_us ? g->w->disk_write_us : 100;
+        a->disk.sync_us = g->w->disk_sync_us ? g->w->disk_sync_us : 900;
+    }
+}
+
+/* The protocol events a trigger may wait for, with equal chances. */
+static const enum scn_event trigger_events[] = {
+    SCN_EVENT_GRANTS_VOTE,    SCN_EVENT_ACKS_APPEND,
+    SCN_EVENT_ADOPTS_TERM,    SCN_EVENT_SENDS_SNAPSHOT,
+    SCN_EVENT_BECOMES_LEADER,
+};
+
+/* Arms `when node EVENT ACTION` at t. */
+static struct scn_action *plan_trigger(struct scn_fuzz_gen *g,
+                                       uint64_t t,
+                                       uint32_t node,
+                                       enum scn_event event,
+                                       enum scn_action_kind kind)
+{
+    struct scn_action *a = scn_fuzz_plan(g, t, kind);
+    if (!a)
+        return NULL;
+    struct scn_step *st = (struct scn_step *)((char *)a -
+                                              offsetof(struct scn_step,
+                                                       action));
+    st->triggered = true;
+    st->subject = scn_fuzz_node(node);
+    st->event = event;
+    a->node = scn_fuzz_node(node);
+    return a;
+}
+
+/* Right after a node grants a vote, acknowledges an append, adopts a term,
+ * sends a snapshot or becomes leader, it crashes and restarts in the same
+ * instant (losing what was not synced, or one time in two keeping a prefix
+ * of it), or it pauses for 20..800ms. The pair needs no model: a node that
+ * does something is up, and is up again right after. */
+void scn_fuzz_gen_trigger(struct scn_fuzz_gen *g, uint64_t t)
+{
+    uint32_t node = scn_fuzz_pick_up(g, t, true);
+    enum scn_event event = trigger_events[sim_rng_below(
+        g->r, G_N_ELEMENTS(trigger_events))];
+    uint64_t how = sim_rng_below(g->r, 3);
+    bool keep = scn_fuzz_coin(g->r, 1, 2);
+    uint64_t pause_us = scn_fuzz_draw_ms(g, 20, 800);
+    if (node == 0)
+        return;
+    if (how == 0) {
+        struct scn_action *a =
+            plan_trigger(g, t, node, event, SCN_ACT_PAUSE);
+        if (a)
+            a->duration_us = pause_us;
+        return;
+    }
+    struct scn_action *a = plan_trigger(g, t, node, event, SCN_ACT_CRASH);
+    if (!a)
+        return;
+    a->keep = keep ? SCN_KEEP_SOME : SCN_KEEP_NOTHING;
+    plan_trigger(g, t, node, event, SCN_ACT_RESTART);
 }

@@ -92,5 +92,7 @@ void scn_fuzz_gen_mass_crash(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_restart_storm(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_reelection(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_vote_crash(struct scn_fuzz_gen *g, uint64_t t);
+void scn_fuzz_gen_disk(struct scn_fuzz_gen *g, uint64_t t);
+void scn_fuzz_gen_trigger(struct scn_fuzz_gen *g, uint64_t t);
 
 #endif /* SCN_FUZZ_GEN_H */

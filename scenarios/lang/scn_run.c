@@ -1135,8 +1135,11 @@ static void run_fired(struct runner *r,
         r->slots[step->subject.bind_slot].node = node;
     }
     GString *t = g_string_new(NULL);
-    g_string_printf(t, "line %" PRIu32 ": n%" PRIu32 " %s", step->line, node,
-                    scn_event_name(step->event));
+    /* No line number: a generated scenario and its printed reproducer
+     * must trace (and hash) the same. */
+    g_string_printf(t, "when n%" PRIu32 " %s: %s", node,
+                    scn_event_name(step->event),
+                    scn_action_kind_name(step->action.kind));
     sim_note(r->s, node, t->str);
     g_string_free(t, TRUE);
     run_action(r, step);
