@@ -13,7 +13,9 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
@@ -328,22 +330,24 @@ Test(cli, run_reads_an_endless_input_only_up_to_the_size_limit, .timeout = 30)
 
 /* ---- output honesty ---------------------------------------------------- */
 
-/* Runs `raftsim ARGS... REDIRECT` through the shell, so that stdout can be
- * /dev/full or closed; `redirect` is shell text. */
-static struct outcome run_raftsim_redirected(const char *const *args,
-                                             const char *redirect)
+/* Runs `BEFORE exec raftsim ARGS... AFTER` through the shell, so that a
+ * test can close stdout, point it at /dev/full or limit file sizes;
+ * `before` and `after` are shell text, `args` are quoted. */
+static struct outcome run_raftsim_shell(const char *before,
+                                        const char *const *args,
+                                        const char *after)
 {
     char *exe = raftsim_path();
-    GString *cmd = g_string_new("exec ");
+    GString *cmd = g_string_new(before);
     char *q = g_shell_quote(exe);
-    g_string_append(cmd, q);
+    g_string_append_printf(cmd, " exec %s", q);
     g_free(q);
     for (size_t i = 0; args[i]; i++) {
         q = g_shell_quote(args[i]);
         g_string_append_printf(cmd, " %s", q);
         g_free(q);
     }
-    g_string_append_printf(cmd, " %s", redirect);
+    g_string_append_printf(cmd, " %s", after);
     const char *sh[] = {"/bin/sh", "-c", cmd->str, NULL};
     struct outcome o = {0};
     int wait_status = 0;
@@ -353,6 +357,12 @@ static struct outcome run_raftsim_redirected(const char *const *args,
     g_string_free(cmd, TRUE);
     g_free(exe);
     return o;
+}
+
+static struct outcome run_raftsim_redirected(const char *const *args,
+                                             const char *redirect)
+{
+    return run_raftsim_shell("", args, redirect);
 }
 
 Test(cli, a_failed_write_to_stdout_exits_2_with_the_reason)
@@ -381,6 +391,152 @@ Test(cli, a_failed_write_to_stdout_exits_2_with_the_reason)
                      "raftsim run: cannot write the standard output: "
                      "Bad file descriptor\n");
     outcome_clear(&o);
+    g_free(f);
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The names in tmp_dir, sorted and joined by spaces (a test's leftovers). */
+static char *dir_listing(void)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(name));
+    if (d)
+        g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+    g_ptr_array_add(names, NULL);
+    char *s = g_strjoinv(" ", (char **)names->pdata);
+    g_ptr_array_free(names, TRUE);
+    return s;
+}
+
+Test(cli, pictures_and_traces_are_written_through_symlinks_to_their_target)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *link = g_build_filename(tmp_dir, "link.png", NULL);
+    char *tlink = g_build_filename(tmp_dir, "link.jsonl", NULL);
+    cr_assert_eq(symlink("real.png", link), 0);
+    cr_assert_eq(symlink("real.jsonl", tlink), 0);
+    struct outcome o = run_raftsim_env(
+        (const char *[]){"run", "-q", f, "--png", link, "--trace", tlink, NULL},
+        false);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(g_file_test(link, G_FILE_TEST_IS_SYMLINK), "still a link");
+    cr_assert(g_file_test(tlink, G_FILE_TEST_IS_SYMLINK), "still a link");
+    char *listing = dir_listing();
+    cr_assert_str_eq(listing,
+                     "link.jsonl link.png pass.scn real.jsonl "
+                     "real.png");
+    g_free(listing);
+    outcome_clear(&o);
+    g_free(tlink);
+    g_free(link);
+    g_free(f);
+}
+
+Test(cli, a_fifo_or_device_destination_is_refused_before_the_run)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *fifo = g_build_filename(tmp_dir, "fifo.png", NULL);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    const char *cases[][2] = {
+        {"--png", fifo}, {"--log-png", "/dev/null"}, {"--trace", "/dev/full"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct outcome o = run_raftsim(
+            (const char *[]){"run", f, cases[i][0], cases[i][1], NULL});
+        cr_assert_eq(o.status, 2, "%s: %s", cases[i][0], o.err);
+        cr_assert_str_eq(o.out, "", "nothing is simulated");
+        char *want = g_strdup_printf(
+            "raftsim run: %s: not a regular file: pictures and traces "
+            "replace a regular file or create a new one\n",
+            cases[i][1]);
+        cr_assert_str_eq(o.err, want);
+        g_free(want);
+        outcome_clear(&o);
+    }
+    struct stat st;
+    cr_assert_eq(lstat(fifo, &st), 0);
+    cr_assert(S_ISFIFO(st.st_mode), "the FIFO is left alone");
+    struct outcome o = run_raftsim(
+        (const char *[]){"run", f, "--svg", "/nonexistent/x.svg", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    cr_assert_str_eq(o.err,
+                     "raftsim run: /nonexistent/x.svg: No such file "
+                     "or directory\n");
+    outcome_clear(&o);
+    g_free(fifo);
+    g_free(f);
+}
+
+/* Under a file size limit of a few kilobytes with SIGXFSZ ignored, every
+ * write past it fails with EFBIG, as on a full disk. */
+#define SMALL_FILES "trap '' XFSZ; ulimit -f 8;"
+
+Test(cli, an_output_cut_short_is_removed_and_exits_2_with_the_reason)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
+    char *png = g_build_filename(tmp_dir, "t.png", NULL);
+    struct outcome o = run_raftsim_shell(
+        SMALL_FILES, (const char *[]){"run", f, "--trace", trace, NULL}, "");
+    cr_assert_eq(o.status, 2, "%s", o.err);
+    char *want = g_strdup_printf(
+        "raftsim run: %s: cannot write the trace: "
+        "File too large; nothing was written there\n",
+        trace);
+    cr_assert_str_eq(o.err, want);
+    cr_assert_null(strstr(o.out, "PASS"), "%s", o.out);
+    char *verdict = g_strdup_printf("\nERROR %s\n", f);
+    cr_assert(g_str_has_suffix(o.out, verdict), "%s", o.out);
+    char *listing = dir_listing();
+    cr_assert_str_eq(listing, "pass.scn", "no trace and no temporary file");
+    g_free(listing);
+    outcome_clear(&o);
+
+    /* A picture larger than the limit: the same, for --png. */
+    o = run_raftsim_shell(
+        SMALL_FILES, (const char *[]){"run", "-q", f, "--png", png, NULL}, "");
+    cr_assert_eq(o.status, 2, "%s", o.err);
+    g_free(want);
+    want =
+        g_strdup_printf("raftsim run: %s: cannot write: File too large\n", png);
+    cr_assert_str_eq(o.err, want);
+    g_free(verdict);
+    verdict = g_strdup_printf("ERROR %s\n", f);
+    cr_assert_str_eq(o.out, verdict);
+    listing = dir_listing();
+    cr_assert_str_eq(listing, "pass.scn", "no picture and no temporary file");
+    g_free(listing);
+    outcome_clear(&o);
+    g_free(verdict);
+    g_free(want);
+    g_free(png);
+    g_free(trace);
+    g_free(f);
+}
+
+Test(cli, frames_above_the_limit_are_refused_before_the_run)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *dir = g_build_filename(tmp_dir, "frames", NULL);
+    struct outcome o = run_raftsim(
+        (const char *[]){"run", f, "--frames", dir, "--every", "1us", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    cr_assert_str_eq(o.err,
+                     "raftsim run: --every 1us: 1000001 frames; the limit is "
+                     "10000 (choose a longer --every, or a --from/--to "
+                     "window)\n");
+    cr_assert_not(g_file_test(dir, G_FILE_TEST_EXISTS));
+    outcome_clear(&o);
+    g_free(dir);
     g_free(f);
 }
 

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "raft/raft.h"
 #include "sim/sim_assert.h"
@@ -25,6 +26,7 @@ enum viz_error {
     VIZ_ENOMEM, /* an allocation failed */
     VIZ_EIO,    /* the file could not be written */
     VIZ_ECAIRO, /* cairo failed to create or draw the surface */
+    VIZ_ENOTFILE, /* the destination exists and is not a regular file */
     VIZ_ERROR_COUNT
 };
 
@@ -301,6 +303,47 @@ int viz_frame_write(const char *dir,
  * run and path are borrowed for the call. The file is replaced whole; on
  * failure it is left as it was. VIZ_EINVAL for a run without nodes. */
 int viz_html_write(const struct viz_run *run, const char *path);
+
+/* ---- output files ------------------------------------------------------ */
+
+/* Every picture, and any other result a caller writes through it, lands
+ * at the file its path names, complete or not at all (viz_file.c). A
+ * failure with VIZ_EIO leaves the OS reason in errno. */
+
+/* Resolves `path` (borrowed) to the file a write must replace: symbolic
+ * links are followed to the end, which must be a regular file, or a new
+ * path in an existing directory. Stores a new string the caller g_free()s
+ * in *target. VIZ_OK; VIZ_ENOTFILE when the end exists and is not a
+ * regular file (a FIFO, a device, a directory); VIZ_EIO (errno) when it
+ * cannot be reached (a missing directory, a loop of links). */
+int viz_output_target(const char *path, char **target);
+
+/* A result being written: to `fp`, a new temporary file beside `target`. */
+struct viz_output
+{
+    char *target; /* owned: the resolved destination */
+    char *temp;   /* owned: the temporary file */
+    FILE *fp;     /* owned: open on temp for writing */
+};
+
+/* Resolves `path` (borrowed) as viz_output_target() does and opens a
+ * temporary file in the target's directory (mode 0666 less the umask).
+ * On failure *o holds nothing. */
+int viz_output_open(struct viz_output *o, const char *path);
+
+/* Flushes, syncs (when it replaces a file), closes and renames the
+ * temporary file onto the target. On any failure removes the temporary
+ * file, leaves the target as it was and returns VIZ_EIO (errno: why).
+ * Frees what *o holds in either case. */
+int viz_output_commit(struct viz_output *o);
+
+/* Closes and removes the temporary file, keeping errno; nothing reaches
+ * the target. Frees what *o holds; a no-op on an emptied *o. */
+void viz_output_discard(struct viz_output *o);
+
+/* Writes the `len` bytes at `data` (borrowed) as the whole file `path`
+ * names, through viz_output_open() and viz_output_commit(). */
+int viz_output_write_all(const char *path, const void *data, size_t len);
 
 /* ---- process end ------------------------------------------------------- */
 

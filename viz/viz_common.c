@@ -7,6 +7,7 @@
  */
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
+#include <errno.h>
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -20,6 +21,9 @@ static const char *const error_names[VIZ_ERROR_COUNT] = {
     [VIZ_ENOMEM] = "out of memory",
     [VIZ_EIO] = "cannot write the picture file",
     [VIZ_ECAIRO] = "cairo failed to draw the picture",
+    [VIZ_ENOTFILE] =
+        "not a regular file (a picture replaces only a regular "
+        "file, or creates a new one)",
 };
 
 const char *viz_strerror(int code)
@@ -504,15 +508,13 @@ int viz_canvas_close(struct viz_canvas *c, bool keep)
             g_byte_array_free(c->bytes, TRUE);
             c->bytes = bytes;
         }
-        /* Written beside the destination and renamed into place. */
-        if (!g_file_set_contents_full(
-                c->path, (const char *)bytes->data, (gssize)bytes->len,
-                G_FILE_SET_CONTENTS_CONSISTENT, 0666, NULL)) {
-            code = VIZ_EIO;
-        }
+        /* Written beside the destination and renamed onto it. */
+        code = viz_output_write_all(c->path, bytes->data, bytes->len);
     }
+    int saved = errno;
     g_byte_array_free(c->bytes, TRUE);
     memset(c, 0, sizeof *c);
+    errno = saved;
     return code;
 }
 

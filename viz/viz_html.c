@@ -10,6 +10,7 @@
  * text can close the script element that holds it; the file is replaced
  * whole or left as it was.
  */
+#include <errno.h>
 #include <gio/gio.h>
 #include <inttypes.h>
 #include <string.h>
@@ -181,11 +182,11 @@ int viz_html_write(const struct viz_run *run, const char *path)
         return VIZ_EINVAL;
     GString *page = g_string_new(NULL);
     int rc = build_page(page, run);
-    /* Written beside the destination and renamed into place. */
-    if (rc == VIZ_OK &&
-        !g_file_set_contents_full(path, page->str, (gssize)page->len,
-                                  G_FILE_SET_CONTENTS_CONSISTENT, 0666, NULL))
-        rc = VIZ_EIO;
+    /* Written beside the destination and renamed onto it. */
+    if (rc == VIZ_OK)
+        rc = viz_output_write_all(path, page->str, page->len);
+    int saved = errno;
     g_string_free(page, TRUE);
+    errno = saved;
     return rc;
 }

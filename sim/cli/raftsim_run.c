@@ -6,10 +6,13 @@
  * points for the log diagram and frames), none of which changes the run or
  * its trace hash. Wall time is measured around the run for the report only.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_run.h"
@@ -89,6 +92,7 @@ struct run_ctx
     uint64_t window_us; /* --window: each frame's last D; 0: none */
     uint32_t frames_written;
     int frames_error; /* the first viz error, VIZ_OK if none */
+    int frames_errno; /* errno of that error */
     /* Each node's term at time 0 from the file's `init` lines, so that
      * pictures label lanes with it; owned, NULL when there are none. */
     uint64_t *initial_terms;
@@ -157,6 +161,8 @@ static void write_frames(struct run_ctx *rc, const struct scn_run_result *r)
                                            f->at_us, &run, &o, &view);
         if (rc->frames_error == VIZ_OK)
             rc->frames_written++;
+        else
+            rc->frames_errno = errno;
     }
 }
 
@@ -180,9 +186,23 @@ static void append_duration(GString *out, uint64_t us)
         scn_format_time(out, us);
 }
 
+/* The last line of a report: PASS or FAIL and the file, or ERROR when an
+ * output could not be written (then nothing may read as a success). */
+static void print_verdict(const struct scn_run_result *r,
+                          bool outputs_ok,
+                          bool color)
+{
+    enum raftsim_color c =
+        outputs_ok && r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED;
+    const char *word = !outputs_ok ? "ERROR" : r->passed ? "PASS" : "FAIL";
+    printf("%s%s%s %s\n", raftsim_color(color, c), word,
+           raftsim_color(color, RAFTSIM_COLOR_RESET), r->file_name);
+}
+
 static void print_summary(const struct scn_run_result *r,
                           int64_t wall_us,
                           bool verbose,
+                          bool outputs_ok,
                           bool color)
 {
     struct sim *s = r->sim;
@@ -302,11 +322,8 @@ static void print_summary(const struct scn_run_result *r,
            reset, t->str, r->events);
     g_string_truncate(t, 0);
     append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
-    printf("%s of wall time\n", t->str);
-    printf("\n%s%s%s %s\n",
-           raftsim_color(color,
-                         r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED),
-           r->passed ? "PASS" : "FAIL", reset, r->file_name);
+    printf("%s of wall time\n\n", t->str);
+    print_verdict(r, outputs_ok, color);
     g_string_free(t, TRUE);
 }
 
@@ -329,25 +346,35 @@ static struct viz_run viz_run_of(const struct scn_run_result *r,
     return run;
 }
 
-/* Writes the timeline into `path` in `format`; false (and a complaint) on
- * failure. */
+/* Complains that `path` could not be written, with the OS reason when
+ * `code` is VIZ_EIO (errno, as viz left it). */
+static void complain_output(const char *path, int code)
+{
+    if (code == VIZ_EIO)
+        raftsim_complain("run", "%s: cannot write: %s", path,
+                         g_strerror(errno));
+    else
+        raftsim_complain("run", "%s: %s", path, viz_strerror(code));
+}
+
+/* Writes the timeline into `path` in `format` and appends what it did to
+ * `lines`; false (and a complaint) on failure. */
 static bool write_timeline(const struct scn_run_result *r,
                            const uint64_t *initial_terms,
                            const struct viz_options *base,
                            enum viz_format format,
                            const char *path,
-                           bool quiet)
+                           GString *lines)
 {
     struct viz_options o = *base;
     o.format = format;
     struct viz_run run = viz_run_of(r, initial_terms);
     int rc = viz_timeline_write(&run, &o, path);
     if (rc != VIZ_OK) {
-        raftsim_complain("run", "%s: %s", path, viz_strerror(rc));
+        complain_output(path, rc);
         return false;
     }
-    if (!quiet)
-        printf("timeline: %s\n", path);
+    g_string_append_printf(lines, "timeline: %s\n", path);
     return true;
 }
 
@@ -355,16 +382,153 @@ static bool write_timeline(const struct scn_run_result *r,
 static bool write_html(const struct scn_run_result *r,
                        const uint64_t *initial_terms,
                        const char *path,
-                       bool quiet)
+                       GString *lines)
 {
     struct viz_run run = viz_run_of(r, initial_terms);
     int rc = viz_html_write(&run, path);
     if (rc != VIZ_OK) {
-        raftsim_complain("run", "%s: %s", path, viz_strerror(rc));
+        complain_output(path, rc);
         return false;
     }
-    if (!quiet)
-        printf("replay page: %s\n", path);
+    g_string_append_printf(lines, "replay page: %s\n", path);
+    return true;
+}
+
+/* The files a run writes, as named on the command line (borrowed), and
+ * the trace while it is written. */
+struct run_files
+{
+    const char *png, *svg, *pdf, *log_png, *html, *frames_dir, *trace_path;
+    struct viz_output trace; /* open (fp) from before the run to the end */
+};
+
+/* The trace: complete, or removed with the reason (a full disk, a write
+ * that failed and stopped the run). */
+static bool finish_trace(struct run_files *f)
+{
+    if (!f->trace.fp)
+        return true;
+    if (viz_output_commit(&f->trace) == VIZ_OK)
+        return true;
+    raftsim_complain("run",
+                     "%s: cannot write the trace: %s; nothing was "
+                     "written there",
+                     f->trace_path, g_strerror(errno));
+    return false;
+}
+
+/* Draws the log diagram at --at (or where the run stopped). */
+static bool write_log_picture(struct run_ctx *rc,
+                              const struct scn_run_result *res,
+                              const char *path,
+                              GString *lines)
+{
+    /* A run stopped early (a violation) never reached --at. */
+    if (!rc->log.taken)
+        log_capture_take(&rc->log, res->sim);
+    struct viz_log_view view;
+    log_view_of(&rc->log, res->title, &view);
+    int code = viz_log_write(&view, VIZ_FORMAT_PNG, path);
+    if (code != VIZ_OK) {
+        complain_output(path, code);
+        return false;
+    }
+    g_string_append(lines, "log diagram at ");
+    scn_format_time(lines, rc->log.at_us);
+    g_string_append_printf(lines, ": %s\n", path);
+    return true;
+}
+
+/* After the run, before any verdict is printed: the trace, then the
+ * pictures. Appends a line per picture to `lines`; false when any output
+ * failed (each failure complained). A run a budget stopped is not drawn:
+ * its picture could cost as much again, and would show an unfinished
+ * run. */
+static bool write_outputs(struct run_files *f,
+                          struct run_ctx *rc,
+                          const struct scn_run_result *res,
+                          GString *lines)
+{
+    bool ok = finish_trace(f);
+    if (res->budget_exceeded)
+        return ok;
+    const char *timelines[] = {f->png, f->svg, f->pdf};
+    const enum viz_format formats[] = {VIZ_FORMAT_PNG, VIZ_FORMAT_SVG,
+                                       VIZ_FORMAT_PDF};
+    for (size_t i = 0; i < G_N_ELEMENTS(timelines); i++)
+        if (timelines[i])
+            ok &= write_timeline(res, rc->initial_terms, &rc->viz, formats[i],
+                                 timelines[i], lines);
+    if (f->log_png)
+        ok &= write_log_picture(rc, res, f->log_png, lines);
+    if (f->html)
+        ok &= write_html(res, rc->initial_terms, f->html, lines);
+    if (f->frames_dir)
+        write_frames(rc, res);
+    if (f->frames_dir && rc->frames_error != VIZ_OK) {
+        errno = rc->frames_errno;
+        complain_output(f->frames_dir, rc->frames_error);
+        ok = false;
+    } else if (f->frames_dir) {
+        g_string_append_printf(lines, "frames: %" PRIu32 " in %s\n",
+                               rc->frames_written, f->frames_dir);
+    }
+    /* Every picture is drawn: free cairo's font caches once, so that a leak
+     * checker at exit sees only what fontconfig keeps. */
+    if (f->png || f->svg || f->pdf || f->log_png || f->html || f->frames_dir)
+        viz_release_caches();
+    return ok;
+}
+
+/* At most this many frames (each a timeline and a log picture) per run. */
+#define RAFTSIM_FRAMES_MAX 10000u
+
+/* How many frames --every writes: one at every multiple of every_us inside
+ * [from_us, to_us or the end], and one at the end when that is not such a
+ * multiple (on_frame's rules). */
+static uint64_t frame_count(uint64_t end_us,
+                            uint64_t every_us,
+                            uint64_t from_us,
+                            uint64_t to_us)
+{
+    uint64_t hi = to_us ? to_us : end_us;
+    uint64_t first = from_us / every_us + (from_us % every_us != 0);
+    uint64_t last = hi / every_us;
+    uint64_t n = last >= first ? last - first + 1 : 0;
+    if (end_us % every_us != 0 && end_us >= from_us && end_us <= hi)
+        n++;
+    return n;
+}
+
+/* Before the run: every named picture and trace must land at a regular
+ * file or a new path in a directory it can write (symbolic links are
+ * followed); false, with a complaint, for the first that cannot. */
+static bool outputs_writable(const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!paths[i])
+            continue;
+        char *target = NULL;
+        int code = viz_output_target(paths[i], &target);
+        if (code == VIZ_ENOTFILE) {
+            raftsim_complain("run",
+                             "%s: not a regular file: pictures and traces "
+                             "replace a regular file or create a new one",
+                             paths[i]);
+            return false;
+        }
+        bool ok = code == VIZ_OK;
+        if (ok) {
+            char *dir = g_path_get_dirname(target);
+            ok = access(dir, W_OK) == 0;
+            g_free(dir);
+        }
+        g_free(target);
+        if (!ok) {
+            raftsim_complain("run", "%s: %s", paths[i], g_strerror(errno));
+            return false;
+        }
+    }
     return true;
 }
 
@@ -463,11 +627,11 @@ int raftsim_run_main(int argc, char **argv)
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;
-    FILE *trace = NULL;
     struct scn_scenario *sc = NULL;
     struct scn_run_result *res = NULL;
     GPtrArray *diags = scn_diags_new();
     struct run_ctx rc = {0};
+    struct run_files files = {0};
     uint64_t seed = 0, at_us = 0, every_us = 0;
     struct scn_budget budget;
     struct raftsim_deadline deadline = {0};
@@ -552,6 +716,13 @@ int raftsim_run_main(int argc, char **argv)
     }
 
     const char *path = argv[1];
+    files = (struct run_files){.png = png,
+                               .svg = svg,
+                               .pdf = pdf,
+                               .log_png = log_png,
+                               .html = html,
+                               .frames_dir = frames_dir,
+                               .trace_path = trace_path};
     sc = raftsim_load(path, diags);
     if (!sc) {
         scn_diags_print(diags, stderr);
@@ -560,24 +731,37 @@ int raftsim_run_main(int argc, char **argv)
     if (!times_within_run(sc->run_us, at_text, at_us, from_text, rc.viz.from_us,
                           to_text, rc.viz.to_us))
         goto out;
-    if (trace_path) {
-        trace = fopen(trace_path, "w");
-        if (!trace) {
-            raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
+    if (frames_dir) {
+        uint64_t frames =
+            frame_count(sc->run_us, every_us, rc.viz.from_us, rc.viz.to_us);
+        if (frames > RAFTSIM_FRAMES_MAX) {
+            raftsim_complain("run",
+                             "--every %s: %" PRIu64
+                             " frames; the limit is "
+                             "%u (choose a longer --every, or a --from/--to "
+                             "window)",
+                             every_text, frames, RAFTSIM_FRAMES_MAX);
             goto out;
         }
     }
-    if (frames_dir && g_mkdir_with_parents(frames_dir, 0755) != 0) {
+    const char *outputs[] = {trace_path, png, svg, pdf, log_png, html};
+    if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
+        goto out;
+    if (trace_path && viz_output_open(&files.trace, trace_path) != VIZ_OK) {
+        raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
+        goto out;
+    }
+    if (frames_dir && (g_mkdir_with_parents(frames_dir, 0755) != 0 ||
+                       access(frames_dir, W_OK) != 0)) {
         raftsim_complain("run", "%s: %s", frames_dir, g_strerror(errno));
         goto out;
     }
 
-    bool pictures = png || svg || pdf || log_png || frames_dir || html;
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.has_seed = seed_text != NULL;
     o.seed = seed;
-    o.trace_jsonl = trace;
+    o.trace_jsonl = files.trace.fp;
     /* Only the timeline and its frames read the whole trace; the log
      * diagram and the report do not, so without them the run's memory
      * stays flat however long it runs. */
@@ -607,7 +791,7 @@ int raftsim_run_main(int argc, char **argv)
     }
 
     o.budget = budget;
-    deadline.watch = trace;
+    deadline.watch = files.trace.fp;
     raftsim_deadline_start(&deadline, wall_budget_us, &o.budget);
     int64_t wall_start = raftsim_wall_us();
     if (scn_run(sc, &o, &res) != SCN_OK) {
@@ -619,15 +803,8 @@ int raftsim_run_main(int argc, char **argv)
     /* The ticks stop at the last multiple of --every: draw the end too. */
     if (frames_dir && !res->budget_exceeded && res->end_us % every_us != 0)
         on_frame(res->sim, res->end_us, &rc);
-    if (trace) {
-        if (fclose(trace) != 0) {
-            trace = NULL;
-            raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
-            goto out;
-        }
-        trace = NULL;
-    }
-
+    GString *lines = g_string_new(NULL);
+    bool outputs_ok = write_outputs(&files, &rc, res, lines);
     bool color = raftsim_use_color(stdout);
     if (quiet) {
         for (guint i = 0; i < res->failures->len; i++) {
@@ -636,61 +813,14 @@ int raftsim_run_main(int argc, char **argv)
             printf("FAIL %s\n", line);
             g_free(line);
         }
-        if (res->passed)
-            printf("PASS %s\n", res->file_name);
+        if (res->passed || !outputs_ok)
+            print_verdict(res, outputs_ok, color);
     } else {
-        print_summary(res, wall_us, verbose, color);
+        print_summary(res, wall_us, verbose, outputs_ok, color);
+        fputs(lines->str, stdout);
     }
-
-    bool pictures_ok = true;
-    /* A run a budget stopped is not drawn: its picture could cost as much
-     * again, and it would show an unfinished run. */
-    bool draw = !res->budget_exceeded;
-    if (draw && png)
-        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
-                                      VIZ_FORMAT_PNG, png, quiet);
-    if (draw && svg)
-        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
-                                      VIZ_FORMAT_SVG, svg, quiet);
-    if (draw && pdf)
-        pictures_ok &= write_timeline(res, rc.initial_terms, &rc.viz,
-                                      VIZ_FORMAT_PDF, pdf, quiet);
-    if (draw && log_png) {
-        /* A run stopped early (a violation) never reached --at. */
-        if (!rc.log.taken)
-            log_capture_take(&rc.log, res->sim);
-        struct viz_log_view view;
-        log_view_of(&rc.log, res->title, &view);
-        int vrc = viz_log_write(&view, VIZ_FORMAT_PNG, log_png);
-        if (vrc != VIZ_OK) {
-            raftsim_complain("run", "%s: %s", log_png, viz_strerror(vrc));
-            pictures_ok = false;
-        } else if (!quiet) {
-            GString *t = g_string_new(NULL);
-            scn_format_time(t, rc.log.at_us);
-            printf("log diagram at %s: %s\n", t->str, log_png);
-            g_string_free(t, TRUE);
-        }
-    }
-    if (draw && html)
-        pictures_ok &= write_html(res, rc.initial_terms, html, quiet);
-    if (draw && frames_dir)
-        write_frames(&rc, res);
-    if (draw && frames_dir) {
-        if (rc.frames_error != VIZ_OK) {
-            raftsim_complain("run", "%s: %s", frames_dir,
-                             viz_strerror(rc.frames_error));
-            pictures_ok = false;
-        } else if (!quiet) {
-            printf("frames: %" PRIu32 " in %s\n", rc.frames_written,
-                   frames_dir);
-        }
-    }
-    /* Every picture is drawn: free cairo's font caches once, so that a leak
-     * checker at exit sees only what fontconfig keeps. */
-    if (pictures)
-        viz_release_caches();
-    if (!pictures_ok)
+    g_string_free(lines, TRUE);
+    if (!outputs_ok)
         status = RAFTSIM_EXIT_INVALID;
     else if (res->budget_exceeded)
         status = RAFTSIM_EXIT_BUDGET;
@@ -701,8 +831,7 @@ int raftsim_run_main(int argc, char **argv)
                                 wall_budget_us);
 
 out:
-    if (trace)
-        fclose(trace);
+    viz_output_discard(&files.trace);
     log_capture_clear(&rc.log);
     g_free(rc.initial_terms);
     frames_clear(rc.frames);
