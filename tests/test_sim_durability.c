@@ -335,15 +335,16 @@ struct vote_watch
 static void crash_n2_after_its_vote(struct sim *s, void *ctx)
 {
     struct vote_watch *w = ctx;
-    const struct sim_trace_event *ev = sim_trace_events(s);
     for (; w->seen < sim_trace_len(s); w->seen++) {
-        const struct sim_trace_event *e = &ev[w->seen];
+        /* Fetched anew each time: the crash below appends to the trace,
+         * which may move it. */
+        const struct sim_trace_event *e = &sim_trace_events(s)[w->seen];
         if (w->voted_us == 0 && e->kind == SIM_TRACE_PERSIST && e->node == 2 &&
             e->term == 1 && e->peer == 1) {
             w->voted_us = e->time_us;
             cr_assert_eq(sim_crash(s, 2), SIM_OK);
-            sim_at(s, e->time_us + 1000, restart_n2, NULL);
-            sim_at(s, e->time_us + 2000, campaign_n3, NULL);
+            sim_at(s, w->voted_us + 1000, restart_n2, NULL);
+            sim_at(s, w->voted_us + 2000, campaign_n3, NULL);
         }
     }
 }
