@@ -287,9 +287,11 @@ soak: $(RAFTSIM)
 # every patch still applies to raft/ exactly.
 MUTANT_SEEDS ?= 2000
 MUTANT_JOBS ?= 2
-# Mutants that the default swarm catches within the first few dozen seeds.
-MUTANTS_QUICK := figure8-commit-old-term prev-log-check-skipped \
-	snapshot-keeps-conflicting-log uptodate-ignores-length vote-granted-twice
+# Mutants that the default swarm catches within the first few dozen seeds
+# (figure8-commit-old-term, which the tests build anyway, needs a delicate
+# schedule: its first failing seed moves with every change to the swarm).
+MUTANTS_QUICK := prev-log-check-skipped snapshot-keeps-conflicting-log \
+	uptodate-ignores-length vote-granted-twice
 MUTANT_QUICK_SEEDS ?= 400
 mutants: $(RAFTSIM) $(call mutant_bin,$(MUTANTS))
 	tests/support/mutants.sh $(BUILD) $(MUTANT_SEEDS) $(MUTANT_JOBS) $(MUTANTS)
