@@ -249,9 +249,9 @@ struct sim *sim_new(const struct sim_config *config)
         .reorder = config->reorder,
     };
     sim_net_init(&s->net, s->n, &np, config->seed);
-    sim_rng_seed(&s->client_rng, config->seed, SIM_STREAM_CLIENTS);
+    s->client_key = sim_rng_key(config->seed, SIM_STREAM_CLIENTS);
     sim_rng_seed(&s->fault_rng, config->seed, SIM_STREAM_FAULTS);
-    sim_rng_seed(&s->workload_rng, config->seed, SIM_STREAM_WORKLOAD);
+    s->workload_key = sim_rng_key(config->seed, SIM_STREAM_WORKLOAD);
     sim_tracer_init(&s->tracer, config->record_events, config->trace_jsonl);
     if (config->checkers)
         s->safety = sim_safety_new(s->n);

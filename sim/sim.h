@@ -42,13 +42,24 @@ enum sim_error {
 
 const char *sim_strerror(int code);
 
-/* The independent random streams. Each node's timer stream is separate too
- * (it seeds that node's core at every create and restart). */
+/* The independent random streams. Most are keyed, so that a draw depends on
+ * what it is for and not on how many draws came before it (deleting one
+ * statement of a scenario leaves the draws of the others in place):
+ * - NETWORK: each message's fate from (link, send time, its rank among the
+ *   link's messages sent at that instant);
+ * - CLIENTS: each client request from its own stream, keyed by the draw key
+ *   its issuer gives (sim_client_request_keyed); first node, retry nodes,
+ *   and its messages' delays come from it;
+ * - WORKLOAD: each `load` from its own stream keyed likewise; its k-th
+ *   request is a client request keyed by (the load's key, k);
+ * - FAULTS: one sequential stream for sim_chaos and sim_random_below();
+ * - each node's timer seed from (node, start time, rank of the start at that
+ *   instant), at its first start and every restart. */
 enum sim_stream {
-    SIM_STREAM_NETWORK = 0, /* drop, delay, duplicate, reorder of node links */
-    SIM_STREAM_CLIENTS,     /* first node, retry node, client message delays */
+    SIM_STREAM_NETWORK = 0, /* message fates */
+    SIM_STREAM_CLIENTS,     /* client requests */
     SIM_STREAM_FAULTS,      /* the host's and sim_chaos' choices */
-    SIM_STREAM_WORKLOAD,    /* `load`: ops, keys, values */
+    SIM_STREAM_WORKLOAD,    /* `load`: ops and keys */
     SIM_STREAM_COUNT
 };
 
@@ -292,15 +303,37 @@ int sim_client_request(struct sim *s,
                        uint32_t via,
                        uint64_t *request_out);
 
+/* The same, with the request's random draws (first node, retries, message
+ * delays) from a stream keyed by draw_key: two requests with the same key in
+ * runs of the same seed draw the same numbers, whatever else the runs did.
+ * sim_client_request() keys a request by its rank among the requests. */
+int sim_client_request_keyed(struct sim *s,
+                             enum sim_kv_op op,
+                             const char *key,
+                             const char *value,
+                             uint32_t via,
+                             uint64_t draw_key,
+                             uint64_t *request_out);
+
 /* Random set/delete/get (50/35/15%) over the keys k0..k7 with unique values,
- * drawn from SIM_STREAM_WORKLOAD: requests at now + floor(k * 1e6 / rate) us
- * for every k that falls before now + duration_us (the rate is rounded to
- * 1/1000 per second; at most 1e7 per second), each from an idle pool client.
- * via as above. */
+ * drawn from the load's own SIM_STREAM_WORKLOAD stream: requests at now +
+ * floor(k * 1e6 / rate) us for every k that falls before now + duration_us (the
+ * rate is rounded to 1/1000 per second; at most 1e7 per second), each from an
+ * idle pool client. via as above. */
 int sim_load(struct sim *s,
              double rate_per_s,
              uint64_t duration_us,
              uint32_t via);
+
+/* The same, with the load's ops and keys from a stream keyed by draw_key,
+ * and its k-th request keyed by (draw_key, k) as in
+ * sim_client_request_keyed(). sim_load() keys a load by its rank among the
+ * loads. */
+int sim_load_keyed(struct sim *s,
+                   double rate_per_s,
+                   uint64_t duration_us,
+                   uint32_t via,
+                   uint64_t draw_key);
 
 /* n_clients closed-loop clients: each issues a new random request as soon as
  * its previous one completes, until until_us (for benchmarks). */

@@ -134,7 +134,7 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
     cm->dest_incarnation = s->nodes[node].incarnation;
     cm->len = c->cmd->len;
     memcpy(cm->data, c->cmd->data, c->cmd->len);
-    uint64_t delay = sim_net_draw_delay(&s->net.p, &s->client_rng);
+    uint64_t delay = sim_net_draw_delay(&s->net.p, &c->rng);
     s->counters.client_messages++;
     sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REQUEST, node, 0, cm);
     arm_timeout(s, c);
@@ -159,7 +159,7 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
         if (k > 0) {
             if (pass > 0)
                 memset(c->tried, 0, sizeof(c->tried));
-            return cand[sim_rng_below(&s->client_rng, k)];
+            return cand[sim_rng_below(&c->rng, k)];
         }
     }
     return 0;
@@ -221,9 +221,11 @@ static void issue(struct sim *s,
                   const char *key,
                   const char *value,
                   uint32_t via,
+                  uint64_t draw_key,
                   uint64_t handle)
 {
     struct sim_client *c = client_at(s, id);
+    sim_rng_seed_key(&c->rng, sim_rng_key(s->client_key, draw_key));
     c->busy = true;
     c->request++;
     c->invoked_us = s->now_us;
@@ -266,35 +268,50 @@ static void issue(struct sim *s,
     if (node == 0) {
         node = pick_node(s, c);
         if (node == 0)
-            node = 1 + (uint32_t)sim_rng_below(&s->client_rng, s->n);
+            node = 1 + (uint32_t)sim_rng_below(&c->rng, s->n);
     }
     send_to(s, c, node);
 }
 
-/* A random operation from the workload stream (always three draws). */
+/* A random operation from a workload stream (always three draws). */
 static void random_op(struct sim *s,
+                      struct sim_rng *rng,
                       enum sim_kv_op *op,
                       char *key,
                       size_t key_len,
                       char *value,
                       size_t value_len)
 {
-    uint64_t r = sim_rng_below(&s->workload_rng, 100);
-    uint64_t k = sim_rng_below(&s->workload_rng, WORKLOAD_KEYS);
-    (void)sim_rng_next(&s->workload_rng);
+    uint64_t r = sim_rng_below(rng, 100);
+    uint64_t k = sim_rng_below(rng, WORKLOAD_KEYS);
+    (void)sim_rng_next(rng);
     *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
     format_u64(key, key_len, 'k', k, 0);
     format_u64(value, value_len, 'v', ++s->workload_values,
                s->cfg.workload_value_len);
 }
 
-static void issue_random(struct sim *s, uint32_t id, uint32_t via)
+/* A random request from client id: op and key from rng, its draws keyed by
+ * draw_key. */
+static void issue_random(struct sim *s,
+                         uint32_t id,
+                         struct sim_rng *rng,
+                         uint64_t draw_key,
+                         uint32_t via)
 {
     enum sim_kv_op op;
     char key[32], value[SIM_WORKLOAD_VALUE_MAX + 1];
-    random_op(s, &op, key, sizeof(key), value, sizeof(value));
-    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, NO_ID);
+    random_op(s, rng, &op, key, sizeof(key), value, sizeof(value));
+    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, draw_key,
+          NO_ID);
 }
+
+/* Tags of the draw keys the engine makes up itself, for requests and loads
+ * whose issuer gave none. */
+#define KEY_TAG_REQUEST UINT64_C(0x7265717565737400) /* "request" */
+#define KEY_TAG_LOAD UINT64_C(0x6c6f616400000000)    /* "load" */
+#define KEY_TAG_CLOSED UINT64_C(0x636c6f7365640000)  /* "closed" */
+#define KEY_TAG_STALE UINT64_C(0x7374616c65000000)   /* "stale" */
 
 int sim_client_request(struct sim *s,
                        enum sim_kv_op op,
@@ -303,6 +320,19 @@ int sim_client_request(struct sim *s,
                        uint32_t via,
                        uint64_t *request_out)
 {
+    uint64_t draw_key = sim_rng_key(KEY_TAG_REQUEST, s->requests->len);
+    return sim_client_request_keyed(s, op, key, value, via, draw_key,
+                                    request_out);
+}
+
+int sim_client_request_keyed(struct sim *s,
+                             enum sim_kv_op op,
+                             const char *key,
+                             const char *value,
+                             uint32_t via,
+                             uint64_t draw_key,
+                             uint64_t *request_out)
+{
     if (!key || op < SIM_KV_SET || op > SIM_KV_GET || via > s->n)
         return SIM_EINVAL;
     uint64_t handle = s->requests->len;
@@ -310,7 +340,7 @@ int sim_client_request(struct sim *s,
     g_array_append_val(s->requests, rec);
     if (request_out)
         *request_out = handle;
-    issue(s, take_idle_client(s), op, key, value, via, handle);
+    issue(s, take_idle_client(s), op, key, value, via, draw_key, handle);
     return SIM_OK;
 }
 
@@ -327,12 +357,24 @@ int sim_load(struct sim *s,
              uint64_t duration_us,
              uint32_t via)
 {
+    return sim_load_keyed(s, rate_per_s, duration_us, via,
+                          sim_rng_key(KEY_TAG_LOAD, s->loads->len));
+}
+
+int sim_load_keyed(struct sim *s,
+                   double rate_per_s,
+                   uint64_t duration_us,
+                   uint32_t via,
+                   uint64_t draw_key)
+{
     /* The rate in requests per 1000 s, so that arrival times are integer
      * arithmetic from here on. */
     double rate_per_ks = rate_per_s * 1000.0 + 0.5;
     if (!(rate_per_s > 0) || rate_per_ks >= 1e10 || via > s->n)
         return SIM_EINVAL;
     struct sim_load_gen *g = g_new0(struct sim_load_gen, 1);
+    g->key = sim_rng_key(s->workload_key, draw_key);
+    sim_rng_seed_key(&g->rng, g->key);
     g->start_us = s->now_us;
     g->rate_per_ks = (uint64_t)rate_per_ks;
     if (g->rate_per_ks == 0)
@@ -353,12 +395,19 @@ int sim_load(struct sim *s,
 void sim_client_on_load(struct sim *s, const struct sim_event *ev)
 {
     struct sim_load_gen *g = ev->ptr;
-    issue_random(s, take_idle_client(s), g->via);
+    issue_random(s, take_idle_client(s), &g->rng,
+                 sim_rng_key(g->key, g->issued), g->via);
     g->issued++;
     if (g->issued < g->total) {
         uint64_t t = g->start_us + arrival_offset_us(g, g->issued);
         sim_push(s, t < s->now_us ? s->now_us : t, SIM_EV_LOAD, 0, 0, g);
     }
+}
+
+/* The draw key of a closed-loop client's next request. */
+static uint64_t closed_key(const struct sim_client *c)
+{
+    return sim_rng_key(sim_rng_key(KEY_TAG_CLOSED, c->id), c->request + 1);
 }
 
 int sim_load_closed(struct sim *s,
@@ -373,9 +422,31 @@ int sim_load_closed(struct sim *s,
         struct sim_client *c = client_at(s, id);
         c->closed_loop = true;
         c->closed_until_us = until_us;
-        issue_random(s, id, via);
+        sim_rng_seed_key(
+            &c->work_rng,
+            sim_rng_key(s->workload_key, sim_rng_key(KEY_TAG_CLOSED, id)));
+        issue_random(s, id, &c->work_rng, closed_key(c), via);
     }
     return SIM_OK;
+}
+
+/* The delay of a node's reply: from the request's stream when it answers
+ * the client's current request, else (a late answer the client will ignore)
+ * from a stream keyed by the answer alone. */
+static uint64_t reply_delay(struct sim *s,
+                            struct sim_client *c,
+                            uint64_t request,
+                            uint32_t node)
+{
+    if (c->busy && request == c->request)
+        return sim_net_draw_delay(&s->net.p, &c->rng);
+    uint64_t key = sim_rng_key(s->client_key, KEY_TAG_STALE);
+    key = sim_rng_key(key, c->id);
+    key = sim_rng_key(key, request);
+    key = sim_rng_key(key, node);
+    struct sim_rng rng;
+    sim_rng_seed_key(&rng, sim_rng_key(key, s->now_us));
+    return sim_net_draw_delay(&s->net.p, &rng);
 }
 
 void sim_client_reply(struct sim *s,
@@ -404,7 +475,7 @@ void sim_client_reply(struct sim *s,
     cm->len = vlen;
     if (vlen)
         memcpy(cm->data, reply->value, vlen);
-    uint64_t delay = sim_net_draw_delay(&s->net.p, &s->client_rng);
+    uint64_t delay = reply_delay(s, client_at(s, client), request, node);
     s->counters.client_messages++;
     sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REPLY, client, 0, cm);
 }
@@ -445,7 +516,7 @@ static void complete(struct sim *s,
     c->handle = NO_ID;
     if (c->closed_loop) {
         if (s->now_us < c->closed_until_us) {
-            issue_random(s, c->id, c->via);
+            issue_random(s, c->id, &c->work_rng, closed_key(c), c->via);
             return;
         }
         c->closed_loop = false;

@@ -36,8 +36,8 @@ enum sim_event_kind {
 /* Numbers of the per-node timer streams: SIM_STREAM_NODE_BASE + node id. */
 #define SIM_STREAM_NODE_BASE 16
 /* Numbers of the per-node disk streams (latency draws, drawn crash losses):
- * SIM_STREAM_DISK_BASE + node id, so one node's disk draws never move
- * another's or any other stream. */
+ * SIM_STREAM_DISK_BASE + node id, keyed by instant, so a disk draw depends
+ * on no other draw. */
 #define SIM_STREAM_DISK_BASE 1024
 
 struct sim_scheduled
@@ -67,8 +67,11 @@ struct sim_node
     struct raft *core; /* NULL when crashed */
     struct sim_kv *kv; /* NULL when crashed */
     struct sim_disk disk;
-    struct sim_rng timer_rng; /* seeds the core at every create */
-    struct sim_rng disk_rng;  /* this node's disk draws only */
+    /* Keyed draws (sim_rng_seed_instant): the core's timer seed at each
+     * start, and each disk draw (a batch's latency, a crash's losses), keyed
+     * by the node, the instant and the draw's rank at that instant. */
+    struct sim_rng_instant started;
+    struct sim_rng_instant disk_drawn;
     struct sim_disk_latency disk_latency;
 
     /* Clock: local = local_base + (now - global_base) * rate_ppm / 1e6. */
@@ -139,6 +142,11 @@ struct sim_client
     uint32_t last_node;
     uint32_t via;
     uint64_t tried[4]; /* bit per node id tried for this request */
+    /* The current request's draws (first node, retries, message delays),
+     * keyed by the request's draw key. */
+    struct sim_rng rng;
+    /* A closed-loop client's ops and keys, keyed by the client's id. */
+    struct sim_rng work_rng;
     /* [node]: how the node last answered "not leader" to this request:
      * 2 * term + 1 knowing no leader, 2 * term + 2 naming another one; 0: it
      * has not. n + 1 entries, owned. */
@@ -157,6 +165,8 @@ struct sim_request_rec
 
 struct sim_load_gen
 {
+    struct sim_rng rng; /* ops and keys, keyed by the load's draw key */
+    uint64_t key;       /* its k-th request's draw key: (key, k) */
     uint64_t start_us;
     uint64_t rate_per_ks; /* requests per 1000 s */
     uint64_t total;
@@ -178,9 +188,9 @@ struct sim
     bool stopped;
     struct sim_queue q;
     struct sim_net net;
-    struct sim_rng client_rng;
+    uint64_t client_key; /* SIM_STREAM_CLIENTS: requests' keys under it */
     struct sim_rng fault_rng;
-    struct sim_rng workload_rng;
+    uint64_t workload_key; /* SIM_STREAM_WORKLOAD: loads' keys under it */
     uint32_t n;
     struct sim_node *nodes; /* [0 .. n], slot 0 unused */
     uint64_t *voters;

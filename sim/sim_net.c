@@ -3,6 +3,7 @@
 #include "sim/sim_net.h"
 #include "sim/sim_assert.h"
 
+#include <assert.h>
 #include <glib.h>
 #include <string.h>
 
@@ -29,7 +30,8 @@ void sim_net_init(struct sim_net *net,
     memset(net, 0, sizeof(*net));
     net->n_nodes = n_nodes;
     net->p = *p;
-    sim_rng_seed(&net->rng, seed, SIM_STREAM_NETWORK);
+    net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
+    net->sent = g_new0(struct sim_rng_instant, (size_t)n_nodes * n_nodes);
     net->group_of = g_new0(uint32_t, n_nodes);
     net->cut = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
     net->link_open = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
@@ -39,6 +41,7 @@ void sim_net_init(struct sim_net *net,
 
 void sim_net_destroy(struct sim_net *net)
 {
+    g_free(net->sent);
     g_free(net->group_of);
     g_free(net->cut);
     g_free(net->link_open);
@@ -51,30 +54,41 @@ uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
 }
 
 /* Delay plus, with probability reorder, an extra delay: three draws. */
-static uint64_t draw_delay(struct sim_net *net, bool *reordered)
+static uint64_t draw_delay(const struct sim_net_params *p,
+                           struct sim_rng *rng,
+                           bool *reordered)
 {
-    const struct sim_net_params *p = &net->p;
-    uint64_t d = p->delay_us_max > p->delay_us_min
-                     ? p->delay_us_min +
-                           sim_rng_below(&net->rng,
-                                         p->delay_us_max - p->delay_us_min + 1)
-                     : (sim_rng_next(&net->rng), p->delay_us_min);
-    bool r = sim_rng_chance(&net->rng, p->reorder);
+    uint64_t d =
+        p->delay_us_max > p->delay_us_min
+            ? p->delay_us_min +
+                  sim_rng_below(rng, p->delay_us_max - p->delay_us_min + 1)
+            : (sim_rng_next(rng), p->delay_us_min);
+    bool r = sim_rng_chance(rng, p->reorder);
     uint64_t span = 10 * (p->delay_us_max ? p->delay_us_max : 1);
-    uint64_t extra = 1 + sim_rng_below(&net->rng, span);
+    uint64_t extra = 1 + sim_rng_below(rng, span);
     *reordered = r;
     return r ? d + extra : d;
 }
 
-void sim_net_draw(struct sim_net *net, struct sim_net_fate *out)
+void sim_net_draw(struct sim_net *net,
+                  uint32_t from,
+                  uint32_t to,
+                  uint64_t now_us,
+                  struct sim_net_fate *out)
 {
-    out->lost = sim_rng_chance(&net->rng, net->p.drop);
-    out->delay_us = draw_delay(net, &out->reordered);
-    out->duplicated = sim_rng_chance(&net->rng, net->p.duplicate);
+    assert(from >= 1 && from <= net->n_nodes && to >= 1 && to <= net->n_nodes);
+    size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
+    assert(now_us >= net->sent[link].at_us);
+    struct sim_rng rng;
+    sim_rng_seed_instant(&rng, sim_rng_key(net->key, link), &net->sent[link],
+                         now_us);
+    out->lost = sim_rng_chance(&rng, net->p.drop);
+    out->delay_us = draw_delay(&net->p, &rng, &out->reordered);
+    out->duplicated = sim_rng_chance(&rng, net->p.duplicate);
     out->copy_delay_us = 0;
     if (out->duplicated) {
         bool r;
-        out->copy_delay_us = draw_delay(net, &r);
+        out->copy_delay_us = draw_delay(&net->p, &rng, &r);
     }
 }
 

@@ -1,11 +1,15 @@
 /* sim_net.h: the simulated network between nodes.
  *
  * Keeps the network parameters, the partition and cut state, the message
- * counters and the network random stream. The fate of a message (lost,
- * delay, duplicated, extra reordering delay) is drawn when it is sent, with a
- * fixed number of draws per message so that the stream stays aligned whatever
- * the probabilities are; whether its link is open is decided by the engine at
- * delivery time (sim_net_link_open). Messages own their payload: one
+ * counters and the network's random key. The fate of a message (lost,
+ * delay, duplicated, extra reordering delay) is drawn when it is sent, from a
+ * stream keyed by (its link, its send time, its rank among the messages the
+ * link carried at that instant): a message's fate does not depend on how many
+ * messages went before it, on its link or elsewhere, so a change early in a
+ * run does not reshuffle the fates of later messages sent at the same
+ * instants. The draws per message are fixed whatever the probabilities are.
+ * Whether its link is open is decided by the engine at delivery time
+ * (sim_net_link_open). Messages own their payload: one
  * allocation holds the header, the entries and every byte they point to.
  */
 #ifndef SIM_NET_H
@@ -32,7 +36,9 @@ struct sim_net
 {
     uint32_t n_nodes;
     struct sim_net_params p;
-    struct sim_rng rng;   /* SIM_STREAM_NETWORK */
+    uint64_t key; /* the run's SIM_STREAM_NETWORK key */
+    /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
+    struct sim_rng_instant *sent;
     uint32_t *group_of;   /* [node - 1]; 0: alone (when partitioned) */
     bool partitioned;     /* false: every group is the same */
     uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */
@@ -67,9 +73,14 @@ void sim_net_init(struct sim_net *net,
                   uint64_t seed);
 void sim_net_destroy(struct sim_net *net);
 
-/* Draws the fate of one message from the network stream: always five draws,
- * three more when it is duplicated. */
-void sim_net_draw(struct sim_net *net, struct sim_net_fate *out);
+/* Draws the fate of one message sent from -> to at now_us, from the stream
+ * keyed by (from, to, now_us, rank at now_us): always five draws, three more
+ * when it is duplicated. Calls for one link come with non-decreasing now_us. */
+void sim_net_draw(struct sim_net *net,
+                  uint32_t from,
+                  uint32_t to,
+                  uint64_t now_us,
+                  struct sim_net_fate *out);
 
 /* A delay uniform in [min, max] from rng (client messages): one draw. */
 uint64_t sim_net_draw_delay(const struct sim_net_params *p,

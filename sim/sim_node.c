@@ -108,8 +108,6 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
     memset(nd, 0, sizeof(*nd));
     nd->id = id;
     sim_disk_init(&nd->disk, id);
-    sim_rng_seed(&nd->timer_rng, s->cfg.seed, SIM_STREAM_NODE_BASE + id);
-    sim_rng_seed(&nd->disk_rng, s->cfg.seed, SIM_STREAM_DISK_BASE + id);
     nd->disk_latency = (struct sim_disk_latency){
         .write_us_min = s->cfg.disk_write_us,
         .write_us_max = s->cfg.disk_write_us,
@@ -316,14 +314,16 @@ static void send_msg(struct sim *s, struct sim_msg *msg)
 {
     uint64_t to = msg->m.to;
     enum raft_message_type t = msg->m.type;
-    if (to == 0 || to > s->n || t <= 0 || t >= RAFT_MSG_TYPE_COUNT) {
+    if (to == 0 || to > s->n || msg->m.from == 0 || msg->m.from > s->n ||
+        t <= 0 || t >= RAFT_MSG_TYPE_COUNT) {
         g_free(msg);
         return;
     }
     msg->id = s->net.next_msg_id++;
     msg->dest_incarnation = s->nodes[to].incarnation;
     struct sim_net_fate fate;
-    sim_net_draw(&s->net, &fate);
+    sim_net_draw(&s->net, (uint32_t)msg->m.from, (uint32_t)to, s->now_us,
+                 &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
     struct sim_trace_event e = {0};
@@ -364,6 +364,14 @@ static void send_msg(struct sim *s, struct sim_msg *msg)
 
 /* ---- disk ---------------------------------------------------------------- */
 
+/* Seeds rng for one disk draw of the node now (see sim_internal.h). */
+static void disk_draw(struct sim *s, struct sim_node *nd, struct sim_rng *rng)
+{
+    sim_rng_seed_instant(
+        rng, sim_rng_key(s->cfg.seed, SIM_STREAM_DISK_BASE + nd->id),
+        &nd->disk_drawn, s->now_us);
+}
+
 /* Queues b (transferred) on the node's disk with a write and a sync time
  * drawn from its own disk stream (no draw for a constant), and schedules
  * its completion. Returns the batch id. */
@@ -372,9 +380,10 @@ static uint64_t submit_batch(struct sim *s,
                              struct sim_disk_batch *b)
 {
     const struct sim_disk_latency *l = &nd->disk_latency;
-    uint64_t latency =
-        sim_rng_range(&nd->disk_rng, l->write_us_min, l->write_us_max) +
-        sim_rng_range(&nd->disk_rng, l->sync_us_min, l->sync_us_max);
+    struct sim_rng rng;
+    disk_draw(s, nd, &rng);
+    uint64_t latency = sim_rng_range(&rng, l->write_us_min, l->write_us_max) +
+                       sim_rng_range(&rng, l->sync_us_min, l->sync_us_max);
     uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us, latency);
     sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
     return id;
@@ -713,11 +722,23 @@ static void process_update(struct sim *s,
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
+/* The core's timer seed for a start now: keyed by (node, now, the start's
+ * rank at now), so that it does not depend on how often the node started
+ * before. */
+static uint64_t timer_seed(struct sim *s, struct sim_node *nd)
+{
+    struct sim_rng rng;
+    sim_rng_seed_instant(
+        &rng, sim_rng_key(s->cfg.seed, SIM_STREAM_NODE_BASE + nd->id),
+        &nd->started, s->now_us);
+    return sim_rng_next(&rng);
+}
+
 int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
 {
     struct raft_config rc = s->rcfg;
     rc.id = nd->id;
-    rc.random_seed = sim_rng_next(&nd->timer_rng);
+    rc.random_seed = timer_seed(s, nd);
     struct raft_durable_state st;
     struct raft_entry *buf;
     sim_disk_durable_state(&nd->disk, &st, &buf);
@@ -800,11 +821,16 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
 }
 
 /* SIM_KEEP_DRAWN: uniform in [0, pending] from the node's disk stream. */
-static uint64_t keep_count(struct sim_node *nd, uint64_t keep, uint64_t pending)
+static uint64_t keep_count(struct sim *s,
+                           struct sim_node *nd,
+                           uint64_t keep,
+                           uint64_t pending)
 {
     if (keep != SIM_KEEP_DRAWN)
         return keep;
-    return sim_rng_below(&nd->disk_rng, pending + 1);
+    struct sim_rng rng;
+    disk_draw(s, nd, &rng);
+    return sim_rng_below(&rng, pending + 1);
 }
 
 void sim_node_crash(struct sim *s,
@@ -814,8 +840,8 @@ void sim_node_crash(struct sim *s,
 {
     uint64_t pending_log, pending_term;
     sim_disk_pending_writes(&nd->disk, &pending_log, &pending_term);
-    keep_log = keep_count(nd, keep_log, pending_log);
-    keep_term = keep_count(nd, keep_term, pending_term);
+    keep_log = keep_count(s, nd, keep_log, pending_log);
+    keep_term = keep_count(s, nd, keep_term, pending_term);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_CRASH;
     e.node = nd->id;

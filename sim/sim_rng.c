@@ -18,11 +18,38 @@ uint64_t sim_splitmix64(uint64_t *state)
 
 void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream)
 {
-    uint64_t sm = seed + (stream + 1) * 0xD1B54A32D192ED03u;
+    sim_rng_seed_key(r, seed + (stream + 1) * 0xD1B54A32D192ED03u);
+}
+
+uint64_t sim_rng_key(uint64_t key, uint64_t word)
+{
+    /* Two splitmix64 steps: the word is spread before it meets the key, so
+     * (key, word) pairs that differ anywhere give unrelated keys. */
+    uint64_t w = word;
+    uint64_t mixed = sim_splitmix64(&w);
+    uint64_t k = key ^ mixed;
+    return sim_splitmix64(&k);
+}
+
+void sim_rng_seed_key(struct sim_rng *r, uint64_t key)
+{
+    uint64_t sm = key;
     for (int i = 0; i < 4; i++)
         r->s[i] = sim_splitmix64(&sm);
     if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
         r->s[0] = 1; /* xoshiro's only forbidden state */
+}
+
+void sim_rng_seed_instant(struct sim_rng *r,
+                          uint64_t base,
+                          struct sim_rng_instant *in,
+                          uint64_t now_us)
+{
+    if (now_us != in->at_us) {
+        in->at_us = now_us;
+        in->rank = 0;
+    }
+    sim_rng_seed_key(r, sim_rng_key(sim_rng_key(base, now_us), in->rank++));
 }
 
 uint64_t sim_rng_next(struct sim_rng *r)

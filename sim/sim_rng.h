@@ -3,7 +3,12 @@
  * xoshiro256** (Blackman and Vigna, 2018) seeded through splitmix64. The
  * output depends only on the seed and the number of draws, never on the
  * platform, the C library or GLib, so a seed names one run everywhere.
- * Independent streams are derived from one 64-bit seed by stream number.
+ * Independent streams are derived from one 64-bit seed by stream number,
+ * or, where a draw must not depend on how many draws came before it, from a
+ * key: the seed folded with words that name what is drawn for (a message's
+ * link and send time, a client request's identity). Keyed streams are what
+ * keep a reproducer's later draws in place when an earlier statement is
+ * deleted.
  */
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
@@ -23,6 +28,32 @@ uint64_t sim_splitmix64(uint64_t *state);
  * words are the first four splitmix64 outputs from
  * seed + (stream + 1) * 0xD1B54A32D192ED03. */
 void sim_rng_seed(struct sim_rng *r, uint64_t seed, uint64_t stream);
+
+/* A key for a keyed stream: `key` folded with one more word. Chain it to
+ * name a draw by several words: sim_rng_key(sim_rng_key(seed, a), b). A pure
+ * function of its arguments, the same on every platform. */
+uint64_t sim_rng_key(uint64_t key, uint64_t word);
+
+/* Seeds r from a key made with sim_rng_key(): its four state words are the
+ * first four splitmix64 outputs from the key. */
+void sim_rng_seed_key(struct sim_rng *r, uint64_t key);
+
+/* Where a keyed draw happens in virtual time: the instant of the last draw
+ * and how many draws were made at it, so that the draws of one instant get
+ * ranks 0, 1, 2, ... Start zeroed. */
+struct sim_rng_instant
+{
+    uint64_t at_us;
+    uint64_t rank; /* draws made at at_us so far */
+};
+
+/* Seeds r for one draw at now_us under `base` (a key): from
+ * (base, now_us, its rank at now_us). Calls on one instant record come with
+ * non-decreasing now_us. */
+void sim_rng_seed_instant(struct sim_rng *r,
+                          uint64_t base,
+                          struct sim_rng_instant *in,
+                          uint64_t now_us);
 
 /* The next 64 random bits. */
 uint64_t sim_rng_next(struct sim_rng *r);

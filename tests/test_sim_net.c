@@ -31,7 +31,7 @@ Test(sim_net, drop_duplicate_and_reorder_rates_match_the_parameters)
     uint64_t plain = 0;
     for (int i = 0; i < N_MESSAGES; i++) {
         struct sim_net_fate f;
-        sim_net_draw(&net, &f);
+        sim_net_draw(&net, 1, 2, (uint64_t)i, &f);
         lost += f.lost;
         dup += f.duplicated;
         reordered += f.reordered;
@@ -65,7 +65,7 @@ Test(sim_net, zero_probabilities_never_fire_and_min_equals_max_is_exact)
     sim_net_init(&net, 2, &p, 5);
     for (int i = 0; i < 10000; i++) {
         struct sim_net_fate f;
-        sim_net_draw(&net, &f);
+        sim_net_draw(&net, 1, 2, (uint64_t)i, &f);
         cr_assert_not(f.lost);
         cr_assert_not(f.duplicated);
         cr_assert_not(f.reordered);
