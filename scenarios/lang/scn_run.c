@@ -18,9 +18,15 @@
 #include <string.h>
 
 #include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_identity.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_settle.h"
 #include "scenarios/lang/scn_trigger.h"
+#include "sim/sim_rng.h"
+
+/* The stream under the seed that `follower` and `any` draw from, each
+ * statement from its own key under it ("refs"). */
+#define SCN_REF_DRAWS UINT64_C(0x7265667300000000)
 
 /* What an `as` name currently names. */
 enum slot_state {
@@ -48,8 +54,9 @@ struct stmt
     const struct scn_step *step;
     bool named[SCN_CLUSTER_MAX + 1]; /* nodes named so far, for rest/any */
     enum stmt_status status;
-    GString *why;     /* skip or failure reason (first one) */
-    GArray *bindings; /* struct binding: `as` names to set if it runs */
+    GString *why;       /* skip or failure reason (first one) */
+    GArray *bindings;   /* struct binding: `as` names to set if it runs */
+    struct sim_rng rng; /* `follower`/`any` draws, keyed by the statement */
 };
 
 struct binding
@@ -99,6 +106,11 @@ struct runner
     GString *scratch;
     bool in_observer;
     struct scn_triggers *triggers; /* armed `when` statements */
+    /* Each step's draw key (scn_identity.h): struct scn_step * -> uint64_t
+     * *; looked up only, never iterated. And the run's key for reference
+     * draws. */
+    GHashTable *keys;
+    uint64_t ref_key;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -180,8 +192,19 @@ static void add_warning(struct runner *r, const char *fmt, ...)
 
 /* ---- node references ----------------------------------------------------- */
 
-static void stmt_init(struct stmt *m, const struct scn_step *step)
+/* The draw key of `step` (scn_identity.h). */
+static uint64_t step_key(const struct runner *r, const struct scn_step *step)
 {
+    const uint64_t *key = g_hash_table_lookup(r->keys, step);
+    g_assert(key != NULL);
+    return *key;
+}
+
+static void stmt_init(const struct runner *r,
+                      struct stmt *m,
+                      const struct scn_step *step)
+{
+    sim_rng_seed_key(&m->rng, sim_rng_key(r->ref_key, step_key(r, step)));
     memset(m->named, 0, sizeof(m->named));
     m->step = step;
     m->status = STMT_OK;
@@ -216,7 +239,7 @@ static void stmt_stop(struct stmt *m,
 }
 
 /* Draws one live node not yet named in the statement, excluding `except`
- * (0: none), with the engine's seeded generator; 0 when there is none. */
+ * (0: none), from the statement's own stream; 0 when there is none. */
 static uint32_t draw_node(struct runner *r, struct stmt *m, uint32_t except)
 {
     uint32_t n = sim_n_nodes(r->s);
@@ -227,7 +250,7 @@ static uint32_t draw_node(struct runner *r, struct stmt *m, uint32_t except)
             candidates[count++] = id;
     if (count == 0)
         return 0;
-    return candidates[sim_random_below(r->s, count)];
+    return candidates[sim_rng_below(&m->rng, count)];
 }
 
 /* Resolves one reference that names a single node (not `rest`). Returns
@@ -465,7 +488,7 @@ static void run_action(struct runner *r, const struct scn_step *step)
     const struct scn_action *a = &step->action;
     struct sim *s = r->s;
     struct stmt m;
-    stmt_init(&m, step);
+    stmt_init(r, &m, step);
 
     uint32_t node = 0, peer = 0, via = 0;
     GArray *groups = NULL; /* uint32_t group_of[n] */
@@ -580,14 +603,15 @@ static void run_action(struct runner *r, const struct scn_step *step)
     case SCN_ACT_CLIENT_SET:
     case SCN_ACT_CLIENT_DELETE:
     case SCN_ACT_CLIENT_GET:
-        action_result(r, step, what,
-                      sim_client_request(s, client_op(a->kind), a->key,
-                                         a->value, via, NULL));
-        break;
-    case SCN_ACT_LOAD:
         action_result(
             r, step, what,
-            sim_load(s, (double)a->rate_per_ks / 1000.0, a->duration_us, via));
+            sim_client_request_keyed(s, client_op(a->kind), a->key, a->value,
+                                     via, step_key(r, step), NULL));
+        break;
+    case SCN_ACT_LOAD:
+        action_result(r, step, what,
+                      sim_load_keyed(s, (double)a->rate_per_ks / 1000.0,
+                                     a->duration_us, via, step_key(r, step)));
         break;
     case SCN_ACT_DRIFT:
         action_result(r, step, what, sim_drift(s, node, a->rate_ppm));
@@ -1055,7 +1079,7 @@ static void close_window(struct runner *r, struct judged *j)
 static void run_expect(struct runner *r, const struct scn_step *step)
 {
     struct stmt m;
-    stmt_init(&m, step);
+    stmt_init(r, &m, step);
     struct judged *j = g_new0(struct judged, 1);
     j->step = step;
     if (!resolve_check(r, &m, &step->action.check, &j->rc)) {
@@ -1110,7 +1134,7 @@ static void arm_trigger(struct runner *r, const struct scn_step *step)
     subject.bind_slot = SCN_NO_SLOT;
     if (subject.kind != SCN_REF_ANY) {
         struct stmt m;
-        stmt_init(&m, step);
+        stmt_init(r, &m, step);
         node = resolve_one(r, &m, &subject);
         if (node == 0) {
             report_unrun(r, &m, false);
@@ -1609,6 +1633,25 @@ const char *scn_budget_kind_name(enum scn_budget_kind kind)
     return "unknown";
 }
 
+const char *scn_failure_kind_name(enum scn_failure_kind kind)
+{
+    switch (kind) {
+    case SCN_FAILURE_CHECK:
+        return "check";
+    case SCN_FAILURE_ACTION:
+        return "action";
+    case SCN_FAILURE_SAFETY:
+        return "safety";
+    case SCN_FAILURE_LINEARIZABILITY:
+        return "linearizability";
+    case SCN_FAILURE_BUDGET:
+        return "budget";
+    case SCN_FAILURE_LIVENESS:
+        return "liveness";
+    }
+    return "unknown";
+}
+
 void scn_run_options_init(struct scn_run_options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -1662,11 +1705,18 @@ int scn_run(const struct scn_scenario *scenario,
         .windows = g_ptr_array_new_with_free_func(judged_free),
         .settles = g_ptr_array_new_with_free_func(g_free),
         .scratch = g_string_new(NULL),
+        .keys = g_hash_table_new(g_direct_hash, g_direct_equal),
+        .ref_key = sim_rng_key(cfg.seed, SCN_REF_DRAWS),
     };
     for (guint i = 0; i < scenario->steps->len && !r.triggers; i++)
         if (((const struct scn_step *)g_ptr_array_index(scenario->steps, i))
                 ->triggered)
             r.triggers = scn_triggers_new();
+    uint64_t *keys = g_new0(uint64_t, scenario->steps->len + 1);
+    scn_step_draw_keys(scenario, keys);
+    for (guint i = 0; i < scenario->steps->len; i++)
+        g_hash_table_insert(r.keys, g_ptr_array_index(scenario->steps, i),
+                            &keys[i]);
     sim_set_observer(s, on_event, &r);
     sim_set_listener(s, on_trace, &r);
     schedule(&r);
@@ -1693,6 +1743,8 @@ int scn_run(const struct scn_scenario *scenario,
      * a stopped engine never runs them, and sim_free only frees them. */
     g_ptr_array_free(r.groups, TRUE);
     g_free(r.slots);
+    g_hash_table_destroy(r.keys);
+    g_free(keys);
     *out = res;
     return SCN_OK;
 }

@@ -2,9 +2,13 @@
  *
  * The runner turns a struct scn_scenario into one struct sim and drives it to
  * the scenario's end. Everything it chooses (which `follower`, which `any`)
- * comes from the engine's seeded generator, so the same scenario, options and
- * seed give the same run, the same verdicts and the same trace hash. Nothing
- * here reads a clock; wall time is for the caller to measure.
+ * comes from the seed, so the same scenario, options and seed give the same
+ * run, the same verdicts and the same trace hash. Nothing here reads a clock;
+ * wall time is for the caller to measure. Each statement draws from streams
+ * keyed by its identity (scn_identity.h): its `follower`/`any` choices, and,
+ * for `client` and `load`, the requests' draws in the engine
+ * (sim_client_request_keyed, sim_load_keyed). Deleting one statement leaves
+ * the others' draws unchanged.
  *
  * Semantics (SCENARIO.md, plus the choices it leaves open):
  * - Statements at one virtual time run in file order, checks included: an
@@ -138,6 +142,10 @@ enum scn_failure_kind {
     SCN_FAILURE_LIVENESS,        /* a `settle` saw no stable leader, or
                                     requests still pending, by its bound */
 };
+
+/* The kind's lower-case name: "check", "action", "safety",
+ * "linearizability", "budget", "liveness". Static. */
+const char *scn_failure_kind_name(enum scn_failure_kind kind);
 
 /* One thing that went wrong. */
 struct scn_failure

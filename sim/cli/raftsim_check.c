@@ -75,25 +75,6 @@ static char *first_reason(const struct check_item *it)
     return scn_failure_format(it->res, f);
 }
 
-static const char *failure_kind_name(enum scn_failure_kind k)
-{
-    switch (k) {
-    case SCN_FAILURE_CHECK:
-        return "check";
-    case SCN_FAILURE_ACTION:
-        return "action";
-    case SCN_FAILURE_SAFETY:
-        return "safety";
-    case SCN_FAILURE_LINEARIZABILITY:
-        return "linearizability";
-    case SCN_FAILURE_BUDGET:
-        return "budget";
-    case SCN_FAILURE_LIVENESS:
-        return "liveness";
-    }
-    return "unknown";
-}
-
 static void print_json(const struct check_item *items,
                        size_t n,
                        size_t passed,
@@ -149,8 +130,9 @@ static void print_json(const struct check_item *items,
             g_string_append_printf(j,
                                    "%s{\"kind\": \"%s\", \"line\": %" PRIu32
                                    ", \"time_us\": %" PRIu64 ", \"message\": ",
-                                   f ? ", " : "", failure_kind_name(fl->kind),
-                                   fl->line, fl->time_us);
+                                   f ? ", " : "",
+                                   scn_failure_kind_name(fl->kind), fl->line,
+                                   fl->time_us);
             raftsim_json_string(j, fl->message);
             g_string_append_c(j, '}');
         }
