@@ -46,6 +46,19 @@ int raftsim_check_main(int argc, char **argv);
 /* Provided by sim/cli/raftsim_fuzz.c when that file exists; the table entry
  * is skipped otherwise (see raftsim_main.c). */
 int raftsim_fuzz_main(int argc, char **argv);
+int raftsim_shrink_main(int argc, char **argv);
+
+struct scn_shrink_options;
+/* Shrinks the scenario file at `path` (borrowed) under `options` (borrowed),
+ * with the seed *seed when not NULL, writes the result to out_path (NULL:
+ * next to it, x.scn -> x.min.scn) and prints a summary line (and, unless
+ * quiet, the failure before and after). Returns the exit status of
+ * `raftsim shrink`: 0 written, 1 the file does not fail, 2 otherwise. */
+int raftsim_shrink_file(const char *path,
+                        const struct scn_shrink_options *options,
+                        const uint64_t *seed,
+                        const char *out_path,
+                        bool quiet);
 
 /* The text attributes raftsim_color() knows. */
 enum raftsim_color {

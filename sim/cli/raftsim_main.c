@@ -29,6 +29,8 @@ static const struct raftsim_command commands[] = {
      raftsim_check_main},
     {"fuzz", "run randomized scenarios and keep the failing ones",
      raftsim_fuzz_main},
+    {"shrink", "reduce a failing scenario to a small one that fails alike",
+     raftsim_shrink_main},
 };
 
 static void usage(FILE *out)

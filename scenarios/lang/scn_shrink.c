@@ -1,0 +1,307 @@
+/* scn_shrink.c: the shrinking search.
+ *
+ * Invariant: `best` always fails with the target property, and it only ever
+ * gets smaller or simpler: a candidate replaces it only if its canonical
+ * text parses and its run fails with that same property. Every candidate is
+ * a fresh copy made by printing and parsing `best`, then edited; so `best`
+ * is always a scenario the parser accepts, and the file written at the end
+ * replays to the same failure. The order of tries is fixed, so the search is
+ * a pure function of the input and the options.
+ */
+#include "scenarios/lang/scn_shrink.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
+#include "scenarios/lang/scn_run.h"
+#include "scenarios/lang/scn_shrink_edit.h"
+
+struct shrinker
+{
+    const struct scn_shrink_options *o;
+    const char *property;       /* the target; borrowed from original */
+    struct scn_scenario *best;  /* owned */
+    struct scn_outcome outcome; /* how best fails */
+    uint64_t max_events;
+    uint64_t runs;
+    bool out_of_runs;
+};
+
+void scn_shrink_options_init(struct scn_shrink_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_runs = 3000;
+    o->isolate = true;
+}
+
+void scn_shrink_result_clear(struct scn_shrink_result *r)
+{
+    scn_scenario_free(r->scenario);
+    scn_outcome_clear(&r->original);
+    scn_outcome_clear(&r->outcome);
+    memset(r, 0, sizeof(*r));
+}
+
+/* A deep copy through the canonical text; NULL when the text does not parse
+ * (an edit left a name used but not bound). */
+static struct scn_scenario *reparse(const struct scn_scenario *sc)
+{
+    GString *text = g_string_new(NULL);
+    scn_print(sc, text);
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *copy = NULL;
+    if (scn_parse_buffer(sc->file_name, text->str, text->len, &copy, diags) !=
+        SCN_OK)
+        copy = NULL;
+    g_ptr_array_free(diags, TRUE);
+    g_string_free(text, TRUE);
+    if (copy) {
+        g_free(copy->title);
+        copy->title = g_strdup(sc->title);
+    }
+    return copy;
+}
+
+static int judge(const struct shrinker *k,
+                 const struct scn_scenario *sc,
+                 struct scn_outcome *out)
+{
+    return k->o->isolate ? scn_outcome_run_isolated(sc, k->max_events, out)
+                         : scn_outcome_run(sc, k->max_events, out);
+}
+
+/* Runs the edited candidate (owned; freed here) and keeps it as the new
+ * best when it fails the same way. */
+static bool try_candidate(struct shrinker *k, struct scn_scenario *cand)
+{
+    struct scn_scenario *valid = reparse(cand);
+    scn_scenario_free(cand);
+    if (!valid)
+        return false;
+    if (k->runs >= k->o->max_runs) {
+        k->out_of_runs = true;
+        scn_scenario_free(valid);
+        return false;
+    }
+    k->runs++;
+    struct scn_outcome o = {0};
+    if (judge(k, valid, &o) != SCN_OK ||
+        !scn_outcome_fails_with(&o, k->property)) {
+        scn_outcome_clear(&o);
+        scn_scenario_free(valid);
+        return false;
+    }
+    scn_scenario_free(k->best);
+    k->best = valid;
+    scn_outcome_clear(&k->outcome);
+    k->outcome = o;
+    return true;
+}
+
+static struct scn_scenario *copy_best(const struct shrinker *k)
+{
+    struct scn_scenario *c = reparse(k->best);
+    g_assert(c); /* best always parses (see the invariant) */
+    return c;
+}
+
+/* ---- the passes ---------------------------------------------------------- */
+
+/* Ends the run just after the failure: 1ms after it, else 100ms, else 1s
+ * (a linearizability failure may need the requests after it to finish). */
+static bool cut_run(struct shrinker *k)
+{
+    static const uint64_t margins_us[] = {1000, 100000, 1000000};
+    for (size_t i = 0; i < G_N_ELEMENTS(margins_us); i++) {
+        uint64_t t = (k->outcome.time_us / 1000 + 1) * 1000 + margins_us[i];
+        if (t >= k->best->run_us)
+            return false;
+        struct scn_scenario *c = copy_best(k);
+        scn_edit_cut_run(c, t);
+        if (try_candidate(k, c))
+            return true;
+    }
+    return false;
+}
+
+/* Deletes chunks of steps: halves of the list, then quarters, ... down to
+ * single steps; a size that deleted something is tried again. Returns
+ * whether anything was deleted. */
+static bool delete_steps(struct shrinker *k)
+{
+    bool any = false;
+    guint chunk = k->best->steps->len / 2;
+    if (chunk == 0)
+        chunk = 1;
+    while (k->best->steps->len > 0 && !k->out_of_runs) {
+        bool deleted = false;
+        for (guint first = 0; first < k->best->steps->len;) {
+            guint n = MIN(chunk, k->best->steps->len - first);
+            struct scn_scenario *c = copy_best(k);
+            scn_edit_delete_steps(c, first, n);
+            if (try_candidate(k, c))
+                deleted = any = true; /* the next chunk moved to `first` */
+            else
+                first += n;
+            if (k->out_of_runs)
+                break;
+        }
+        if (chunk == 1 && !deleted)
+            break;
+        if (!deleted)
+            chunk /= 2;
+    }
+    return any;
+}
+
+/* Tries removing each node, highest first. */
+static bool remove_nodes(struct shrinker *k)
+{
+    bool any = false;
+    for (uint32_t node = k->best->cluster; node >= 1 && !k->out_of_runs;
+         node--) {
+        if (k->best->cluster < 2 || node > k->best->cluster)
+            continue;
+        struct scn_scenario *c = copy_best(k);
+        if (!scn_edit_remove_node(c, node))
+            scn_scenario_free(c);
+        else if (try_candidate(k, c))
+            any = true;
+    }
+    return any;
+}
+
+static bool simplify(struct shrinker *k)
+{
+    bool any = false;
+    for (int h = 0; h < SCN_EDIT_HEADER_COUNT && !k->out_of_runs; h++) {
+        struct scn_scenario *c = copy_best(k);
+        if (scn_edit_simplify_header(c, (enum scn_edit_header)h))
+            any |= try_candidate(k, c);
+        else
+            scn_scenario_free(c);
+    }
+    for (guint i = 0; i < k->best->steps->len && !k->out_of_runs; i++) {
+        struct scn_scenario *c = copy_best(k);
+        if (scn_edit_requests_to_load(c, i))
+            any |= try_candidate(k, c);
+        else
+            scn_scenario_free(c);
+    }
+    for (guint i = 0; i < k->best->steps->len && !k->out_of_runs; i++) {
+        /* One notch at a time, while each notch keeps the failure. */
+        for (;;) {
+            struct scn_scenario *c = copy_best(k);
+            if (!scn_edit_simplify_step(c, i)) {
+                scn_scenario_free(c);
+                break;
+            }
+            if (!try_candidate(k, c))
+                break;
+            any = true;
+            if (i >= k->best->steps->len)
+                break;
+        }
+    }
+    return any;
+}
+
+int scn_shrink(const struct scn_scenario *scenario,
+               const struct scn_shrink_options *options,
+               struct scn_shrink_result *out)
+{
+    struct scn_shrink_options defaults;
+    if (!options) {
+        scn_shrink_options_init(&defaults);
+        options = &defaults;
+    }
+    memset(out, 0, sizeof(*out));
+    out->steps_before = scenario->steps->len;
+    out->nodes_before = scenario->cluster;
+    struct shrinker k = {.o = options, .max_events = options->max_events};
+    int rc = options->isolate
+                 ? scn_outcome_run_isolated(scenario, 0, &out->original)
+                 : scn_outcome_run(scenario, 0, &out->original);
+    if (rc != SCN_OK || out->original.passed)
+        return SCN_ERR_INVALID;
+    if (k.max_events == 0)
+        k.max_events = 4 * out->original.events + 100000;
+    k.property = out->original.property;
+    k.best = reparse(scenario);
+    if (!k.best)
+        return SCN_ERR_INVALID;
+    /* best starts as the input: its outcome is the original one. */
+    k.outcome = out->original;
+    k.outcome.property = g_strdup(out->original.property);
+    k.outcome.detail = g_strdup(out->original.detail);
+
+    bool changed = true;
+    while (changed && !k.out_of_runs) {
+        changed = cut_run(&k);
+        changed |= delete_steps(&k);
+        changed |= remove_nodes(&k);
+        changed |= simplify(&k);
+    }
+    /* Header lines that state defaults change nothing; the run confirms. */
+    struct scn_scenario *c = copy_best(&k);
+    if (scn_edit_drop_default_headers(c))
+        (void)try_candidate(&k, c);
+    else
+        scn_scenario_free(c);
+    out->scenario = k.best;
+    out->outcome = k.outcome;
+    out->steps_after = k.best->steps->len;
+    out->nodes_after = k.best->cluster;
+    out->runs = k.runs;
+    out->out_of_runs = k.out_of_runs;
+    return SCN_OK;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+char *scn_shrink_output_name(const char *input)
+{
+    if (g_str_has_suffix(input, ".scn"))
+        return g_strdup_printf("%.*s.min.scn", (int)(strlen(input) - 4), input);
+    return g_strdup_printf("%s.min.scn", input);
+}
+
+void scn_shrink_write(const struct scn_shrink_result *r,
+                      const char *from_name,
+                      const char *file_name,
+                      GString *out)
+{
+    const struct scn_outcome *o = &r->outcome;
+    g_autofree char *base = g_path_get_basename(file_name);
+    g_string_append_printf(out, "# %s: shrunk from %s.\n#\n", base, from_name);
+    g_string_append_printf(out, "# Fails:  %s: %s\n", o->property,
+                           o->detail ? o->detail : "");
+    g_string_append(out, "# Where:  ");
+    if (o->nodes[0] && o->nodes[1])
+        g_string_append_printf(out, "n%" PRIu32 " and n%" PRIu32, o->nodes[0],
+                               o->nodes[1]);
+    else if (o->nodes[0] || o->nodes[1])
+        g_string_append_printf(out, "n%" PRIu32, o->nodes[0] | o->nodes[1]);
+    else
+        g_string_append(out, "the cluster (no single node named)");
+    g_string_append_printf(out, " of %" PRIu32 " nodes\n# When:   at ",
+                           r->nodes_after);
+    scn_format_time(out, o->time_us);
+    g_string_append(out, " of virtual time\n");
+    g_string_append_printf(out,
+                           "# Shrunk: %" PRIu32 " statements and %" PRIu32
+                           " nodes down to %" PRIu32 " and %" PRIu32
+                           ", in %" PRIu64 " candidate runs%s.\n#\n",
+                           r->steps_before, r->nodes_before, r->steps_after,
+                           r->nodes_after, r->runs,
+                           r->out_of_runs ? " (the budget ran out first)" : "");
+    g_string_append_printf(out,
+                           "# Replay it: raftsim run %s\n"
+                           "# It fails with exit status 1, the same way every "
+                           "time (same seed, same\n# build).\n\n",
+                           base);
+    scn_print(r->scenario, out);
+}

@@ -1,0 +1,347 @@
+/* scn_shrink_edit.c: in-place edits of a scenario for the shrinker.
+ * Invariant: every edit keeps the steps in non-decreasing time order and
+ * every node id it leaves in 1..cluster. */
+#include "scenarios/lang/scn_shrink_edit.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+bool scn_edit_cut_run(struct scn_scenario *sc, uint64_t run_us)
+{
+    if (sc->run_us <= run_us)
+        return false;
+    sc->run_us = run_us;
+    sc->has_run = true;
+    guint keep = 0;
+    while (keep < sc->steps->len &&
+           ((const struct scn_step *)g_ptr_array_index(sc->steps, keep))
+                   ->time_us <= run_us)
+        keep++;
+    if (keep < sc->steps->len)
+        g_ptr_array_remove_range(sc->steps, keep, sc->steps->len - keep);
+    return true;
+}
+
+void scn_edit_delete_steps(struct scn_scenario *sc, guint first, guint count)
+{
+    g_assert(first + count <= sc->steps->len);
+    g_ptr_array_remove_range(sc->steps, first, count);
+}
+
+/* ---- removing a node ----------------------------------------------------- */
+
+/* What removing a node does to one reference. */
+enum ref_fate {
+    REF_KEPT, /* not the node (renumbered if above it) */
+    REF_GONE, /* named the node */
+};
+
+static enum ref_fate fix_ref(struct scn_node_ref *ref, uint32_t node)
+{
+    if (ref->kind != SCN_REF_NODE)
+        return REF_KEPT;
+    if (ref->node == node)
+        return REF_GONE;
+    if (ref->node > node)
+        ref->node--;
+    return REF_KEPT;
+}
+
+/* Drops the node from a list, renumbering the rest; false when the list
+ * named only it (and is now empty). An empty list stays empty. */
+static bool fix_list(struct scn_node_list *list, uint32_t node)
+{
+    if (list->count == 0)
+        return true;
+    size_t kept = 0;
+    for (size_t i = 0; i < list->count; i++)
+        if (fix_ref(&list->refs[i], node) == REF_KEPT)
+            list->refs[kept++] = list->refs[i];
+    list->count = kept;
+    return kept > 0;
+}
+
+/* Fixes every reference of a step; false when the step needs the node. */
+static bool fix_step(struct scn_step *st, uint32_t node)
+{
+    struct scn_action *a = &st->action;
+    if (fix_ref(&a->node, node) == REF_GONE ||
+        fix_ref(&a->peer, node) == REF_GONE ||
+        (a->has_via && fix_ref(&a->via, node) == REF_GONE))
+        return false;
+    size_t kept = 0;
+    for (size_t g = 0; g < a->group_count; g++) {
+        if (fix_list(&a->groups[g], node))
+            a->groups[kept++] = a->groups[g];
+        else
+            scn_node_list_clear(&a->groups[g]);
+    }
+    if (a->group_count > 0 && kept == 0)
+        return false;
+    a->group_count = kept;
+    struct scn_check *c = &a->check;
+    size_t had_nodes = c->nodes.count, had_scope = c->scope.nodes.count;
+    if (fix_ref(&c->node, node) == REF_GONE)
+        return false;
+    if (!fix_list(&c->nodes, node) && had_nodes)
+        return false;
+    if (!fix_list(&c->scope.nodes, node) && had_scope)
+        return false;
+    return true;
+}
+
+bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node)
+{
+    if (sc->cluster < 2 || node < 1 || node > sc->cluster)
+        return false;
+    for (guint i = sc->inits->len; i-- > 0;) {
+        struct scn_init *in = g_ptr_array_index(sc->inits, i);
+        if (in->node == node) {
+            g_ptr_array_remove_index(sc->inits, i);
+            continue;
+        }
+        if (in->node > node)
+            in->node--;
+        if (in->vote == node)
+            in->vote = 0;
+        else if (in->vote > node)
+            in->vote--;
+    }
+    for (guint i = sc->steps->len; i-- > 0;)
+        if (!fix_step(g_ptr_array_index(sc->steps, i), node))
+            g_ptr_array_remove_index(sc->steps, i);
+    sc->cluster--;
+    return true;
+}
+
+/* ---- simplifying --------------------------------------------------------- */
+
+/* Clears *flag when `is_default`; true if it was set. */
+static bool drop_if(bool *flag, bool is_default)
+{
+    bool dropped = *flag && is_default;
+    if (dropped)
+        *flag = false;
+    return dropped;
+}
+
+bool scn_edit_drop_default_headers(struct scn_scenario *sc)
+{
+    struct scn_scenario *d = scn_scenario_new(NULL);
+    bool any = false;
+    any |= drop_if(&sc->has_title, true);
+    any |= drop_if(&sc->has_seed, sc->seed == d->seed);
+    any |= drop_if(&sc->has_run, sc->run_us == d->run_us);
+    any |=
+        drop_if(&sc->has_election_timeout,
+                sc->election_timeout_us_min == d->election_timeout_us_min &&
+                    sc->election_timeout_us_max == d->election_timeout_us_max);
+    any |= drop_if(&sc->has_heartbeat, sc->heartbeat_us == d->heartbeat_us);
+    any |= drop_if(&sc->has_delay, sc->delay_us_min == d->delay_us_min &&
+                                       sc->delay_us_max == d->delay_us_max);
+    any |= drop_if(&sc->has_drop, sc->drop_ppm == 0);
+    any |= drop_if(&sc->has_duplicate, sc->duplicate_ppm == 0);
+    any |= drop_if(&sc->has_reorder, sc->reorder_ppm == 0);
+    any |= drop_if(&sc->has_prevote, !sc->prevote);
+    any |= drop_if(&sc->has_checkquorum, !sc->checkquorum);
+    any |= drop_if(&sc->has_client_timeout,
+                   sc->client_timeout_us == d->client_timeout_us);
+    any |= drop_if(&sc->has_snapshot_every, sc->snapshot_every == 0);
+    scn_scenario_free(d);
+    return any;
+}
+
+bool scn_edit_simplify_header(struct scn_scenario *sc,
+                              enum scn_edit_header which)
+{
+    switch (which) {
+    case SCN_EDIT_NO_DROP:
+        if (sc->drop_ppm == 0)
+            return false;
+        sc->drop_ppm = 0;
+        return true;
+    case SCN_EDIT_NO_DUPLICATE:
+        if (sc->duplicate_ppm == 0)
+            return false;
+        sc->duplicate_ppm = 0;
+        return true;
+    case SCN_EDIT_NO_REORDER:
+        if (sc->reorder_ppm == 0)
+            return false;
+        sc->reorder_ppm = 0;
+        return true;
+    case SCN_EDIT_CONSTANT_DELAY:
+        if (sc->delay_us_min == sc->delay_us_max)
+            return false;
+        sc->delay_us_max = sc->delay_us_min;
+        sc->has_delay = true;
+        return true;
+    case SCN_EDIT_NO_SNAPSHOTS:
+        if (sc->snapshot_every == 0)
+            return false;
+        sc->snapshot_every = 0;
+        return true;
+    case SCN_EDIT_PREVOTE_OFF:
+        if (!sc->prevote)
+            return false;
+        sc->prevote = false;
+        return true;
+    case SCN_EDIT_CHECKQUORUM_OFF:
+        if (!sc->checkquorum)
+            return false;
+        sc->checkquorum = false;
+        return true;
+    case SCN_EDIT_HEADER_COUNT:
+        break;
+    }
+    return false;
+}
+
+/* Requests a load issues: ceil(duration * rate_per_ks / 1e9), as the
+ * engine counts them (sim_load). */
+static uint64_t load_requests(const struct scn_action *a)
+{
+    uint64_t r = a->rate_per_ks;
+    uint64_t whole = (a->duration_us / 1000000000u) * r;
+    uint64_t rest = (a->duration_us % 1000000000u) * r;
+    return whole + rest / 1000000000u + (rest % 1000000000u != 0);
+}
+
+/* Replaces the load at `index` by its requests as explicit client
+ * statements at the instants the load would issue them: sets and gets in
+ * turn over keys k0..k7, each set with a value unique in the file. */
+static void load_to_requests(struct scn_scenario *sc, guint index)
+{
+    const struct scn_step *load = g_ptr_array_index(sc->steps, index);
+    uint64_t n = load_requests(&load->action);
+    GPtrArray *made = g_ptr_array_new();
+    for (uint64_t k = 0; k < n; k++) {
+        struct scn_step *st = g_new0(struct scn_step, 1);
+        uint64_t r = load->action.rate_per_ks;
+        st->when = SCN_WHEN_AT;
+        st->time_us =
+            load->time_us + (k / r) * 1000000000u + (k % r) * 1000000000u / r;
+        st->end_us = st->time_us;
+        st->action.kind = k % 2 ? SCN_ACT_CLIENT_GET : SCN_ACT_CLIENT_SET;
+        st->action.key = g_strdup_printf("k%" PRIu64, k % 8);
+        if (st->action.kind == SCN_ACT_CLIENT_SET)
+            st->action.value = g_strdup_printf("w%" PRIu64 ".%" PRIu64,
+                                               load->time_us / 1000, k);
+        st->action.has_via = load->action.has_via;
+        st->action.via = load->action.via;
+        st->action.node.slot = st->action.peer.slot = SCN_NO_SLOT;
+        st->action.node.bind_slot = st->action.peer.bind_slot = SCN_NO_SLOT;
+        st->action.check.node.slot = SCN_NO_SLOT;
+        st->action.check.node.bind_slot = SCN_NO_SLOT;
+        g_ptr_array_add(made, st);
+    }
+    g_ptr_array_remove_index(sc->steps, index);
+    /* Each request goes after the steps of its instant that precede it. */
+    for (guint i = 0; i < made->len; i++) {
+        struct scn_step *st = g_ptr_array_index(made, i);
+        guint at = index;
+        while (at < sc->steps->len &&
+               ((const struct scn_step *)g_ptr_array_index(sc->steps, at))
+                       ->time_us <= st->time_us)
+            at++;
+        g_ptr_array_insert(sc->steps, (gint)at, st);
+        index = at + 1;
+    }
+    g_ptr_array_free(made, TRUE);
+}
+
+bool scn_edit_simplify_step(struct scn_scenario *sc, guint index)
+{
+    struct scn_step *st = g_ptr_array_index(sc->steps, index);
+    struct scn_action *a = &st->action;
+    switch (a->kind) {
+    case SCN_ACT_SET_DELAY:
+        if (a->delay_us_min == a->delay_us_max)
+            return false;
+        a->delay_us_max = a->delay_us_min;
+        return true;
+    case SCN_ACT_SET_DROP:
+    case SCN_ACT_SET_DUPLICATE:
+    case SCN_ACT_SET_REORDER:
+        if (a->probability_ppm == 0)
+            return false;
+        a->probability_ppm = 0;
+        return true;
+    case SCN_ACT_PAUSE:
+        if (a->duration_us < 2000)
+            return false;
+        a->duration_us = a->duration_us / 2000 * 1000;
+        return true;
+    case SCN_ACT_LOAD:
+        if (load_requests(a) <= SCN_EDIT_LOAD_EXPLICIT_MAX) {
+            load_to_requests(sc, index);
+            return true;
+        }
+        if (a->duration_us < 2000)
+            return false;
+        a->duration_us = a->duration_us / 2000 * 1000;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_request(const struct scn_step *st)
+{
+    enum scn_action_kind k = st->action.kind;
+    return st->when == SCN_WHEN_AT &&
+           (k == SCN_ACT_CLIENT_SET || k == SCN_ACT_CLIENT_GET ||
+            k == SCN_ACT_CLIENT_DELETE);
+}
+
+/* Whether two requests name the same first node (or both none). */
+static bool same_via(const struct scn_action *a, const struct scn_action *b)
+{
+    if (a->has_via != b->has_via)
+        return false;
+    if (!a->has_via)
+        return true;
+    return a->via.kind == SCN_REF_NODE && b->via.kind == SCN_REF_NODE &&
+           a->via.node == b->via.node;
+}
+
+bool scn_edit_requests_to_load(struct scn_scenario *sc, guint index)
+{
+    const struct scn_step *first = g_ptr_array_index(sc->steps, index);
+    if (!is_request(first) ||
+        (first->action.has_via && first->action.via.kind != SCN_REF_NODE))
+        return false;
+    if (index > 0) {
+        const struct scn_step *before = g_ptr_array_index(sc->steps, index - 1);
+        if (is_request(before) && same_via(&before->action, &first->action))
+            return false; /* not the start of the run */
+    }
+    guint end = index + 1;
+    while (end < sc->steps->len) {
+        const struct scn_step *st = g_ptr_array_index(sc->steps, end);
+        if (!is_request(st) || !same_via(&st->action, &first->action))
+            break;
+        end++;
+    }
+    uint64_t k = end - index;
+    const struct scn_step *last = g_ptr_array_index(sc->steps, end - 1);
+    uint64_t span_us = last->time_us - first->time_us;
+    if (k <= SCN_EDIT_LOAD_EXPLICIT_MAX || span_us == 0)
+        return false;
+    /* k arrivals spaced span / (k - 1) apart: the load lasts k spacings. */
+    uint64_t duration_us = span_us + span_us / (k - 1);
+    struct scn_step *load = g_new0(struct scn_step, 1);
+    load->when = SCN_WHEN_AT;
+    load->time_us = first->time_us;
+    load->end_us = first->time_us;
+    load->action.kind = SCN_ACT_LOAD;
+    load->action.duration_us = duration_us;
+    load->action.rate_per_ks = k * UINT64_C(1000000000) / duration_us;
+    if (load->action.rate_per_ks == 0)
+        load->action.rate_per_ks = 1;
+    load->action.has_via = first->action.has_via;
+    load->action.via = first->action.via;
+    g_ptr_array_remove_range(sc->steps, index, (guint)k);
+    g_ptr_array_insert(sc->steps, (gint)index, load);
+    return true;
+}

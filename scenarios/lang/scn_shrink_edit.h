@@ -1,0 +1,65 @@
+/* scn_shrink_edit.h: the edits the shrinker tries on a scenario (private to
+ * scn_shrink.c).
+ *
+ * Each edit changes a scenario in place and says whether it changed
+ * anything. An edit may leave names used but no longer bound (a deleted
+ * `as`); the shrinker prints and parses every candidate, and a candidate
+ * whose text does not parse is never run.
+ */
+#ifndef SCN_SHRINK_EDIT_H
+#define SCN_SHRINK_EDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "scenarios/lang/scn_ast.h"
+
+/* Ends the run at run_us and deletes the steps that would start after it.
+ * False when the run already ends there or earlier. */
+bool scn_edit_cut_run(struct scn_scenario *sc, uint64_t run_us);
+
+/* Deletes `count` steps from index `first` on. */
+void scn_edit_delete_steps(struct scn_scenario *sc, guint first, guint count);
+
+/* Removes node `node` (1..cluster, cluster >= 2): its init, every step that
+ * needs it (an action on it, a check of it alone), its place in partition
+ * groups and node lists; nodes above it are renumbered one down. */
+bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node);
+
+/* The header simplifications, tried in this order. */
+enum scn_edit_header {
+    SCN_EDIT_NO_DROP = 0,     /* drop 0 */
+    SCN_EDIT_NO_DUPLICATE,    /* duplicate 0 */
+    SCN_EDIT_NO_REORDER,      /* reorder 0 */
+    SCN_EDIT_CONSTANT_DELAY,  /* delay MIN MIN */
+    SCN_EDIT_NO_SNAPSHOTS,    /* snapshot-every 0 */
+    SCN_EDIT_PREVOTE_OFF,     /* prevote off */
+    SCN_EDIT_CHECKQUORUM_OFF, /* checkquorum off */
+    SCN_EDIT_HEADER_COUNT
+};
+
+/* Drops every header line that states a default (a run without it is the
+ * same run) and the title; false when there is none. */
+bool scn_edit_drop_default_headers(struct scn_scenario *sc);
+
+/* Applies one header simplification; false when it changes nothing. */
+bool scn_edit_simplify_header(struct scn_scenario *sc,
+                              enum scn_edit_header which);
+
+/* Simplifies step `index` one notch: `set delay MIN MAX` to a constant,
+ * `set drop/duplicate/reorder P` to 0, a pause or a load half as long, a
+ * load of at most SCN_EDIT_LOAD_EXPLICIT_MAX requests to that many explicit
+ * client requests at the same instants. False when the step is as simple as
+ * these rules make it. The steps stay in time order. */
+bool scn_edit_simplify_step(struct scn_scenario *sc, guint index);
+
+#define SCN_EDIT_LOAD_EXPLICIT_MAX 8u
+
+/* Replaces the run of consecutive client requests that starts at step
+ * `index` (the same `via`, more than SCN_EDIT_LOAD_EXPLICIT_MAX of them) by
+ * one `load` issuing as many requests over the same span: one statement
+ * instead of many, where the failure needs many entries but not which.
+ * False when there is no such run at `index`. */
+bool scn_edit_requests_to_load(struct scn_scenario *sc, guint index);
+
+#endif /* SCN_SHRINK_EDIT_H */

@@ -1,0 +1,180 @@
+/* raftsim_shrink.c: `raftsim shrink FILE`: reduce a failing scenario to a
+ * small one that fails with the same property, and write it next to the
+ * input (x.scn -> x.min.scn).
+ *
+ * Invariant: the shrunk file is written only after the search has finished
+ * and the result fails with the input's property (scn_shrink guarantees
+ * it); a file that cannot be written is exit status 2, never 0. Each
+ * candidate runs in a forked child unless --in-process, so a core that
+ * aborts on some candidate does not end the command.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_run.h"
+#include "scenarios/lang/scn_shrink.h"
+#include "sim/cli/raftsim_cli.h"
+
+/* Prints the outcome line "PROPERTY at TIME: DETAIL". */
+static void print_outcome(const char *what, const struct scn_outcome *o)
+{
+    GString *t = g_string_new(NULL);
+    scn_format_time(t, o->time_us);
+    printf("%s %s at %s: %s\n", what, o->property, t->str,
+           o->detail ? o->detail : "");
+    g_string_free(t, TRUE);
+}
+
+/* Shrinks sc (borrowed) and writes the result to out_path (borrowed). */
+static int shrink_and_write(const char *path,
+                            const struct scn_scenario *sc,
+                            const struct scn_shrink_options *o,
+                            const char *out_path,
+                            bool quiet)
+{
+    struct scn_shrink_result r;
+    int64_t start = raftsim_wall_us();
+    if (scn_shrink(sc, o, &r) != SCN_OK) {
+        if (r.original.passed)
+            printf("%s passes: there is no failure to shrink\n", path);
+        else
+            raftsim_complain("shrink", "%s: the engine refused it", path);
+        int status =
+            r.original.passed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_INVALID;
+        scn_shrink_result_clear(&r);
+        return status;
+    }
+    double wall_s = (double)(raftsim_wall_us() - start) / 1e6;
+    GString *text = g_string_new(NULL);
+    scn_shrink_write(&r, path, out_path, text);
+    GError *err = NULL;
+    int status = RAFTSIM_EXIT_OK;
+    if (!g_file_set_contents(out_path, text->str, (gssize)text->len, &err)) {
+        raftsim_complain("shrink", "%s", err->message);
+        g_error_free(err);
+        status = RAFTSIM_EXIT_INVALID;
+    } else {
+        if (!quiet)
+            print_outcome(path, &r.original);
+        printf("%s: %" PRIu32 " statements, %" PRIu32 " nodes -> %" PRIu32
+               " statements, %" PRIu32 " nodes (%" PRIu64
+               " candidate runs, %.1fs%s)\n",
+               out_path, r.steps_before, r.nodes_before, r.steps_after,
+               r.nodes_after, r.runs, wall_s,
+               r.out_of_runs ? ", budget exhausted" : "");
+        if (!quiet) {
+            print_outcome(out_path, &r.outcome);
+            printf("replay: raftsim run %s\n", out_path);
+        }
+    }
+    g_string_free(text, TRUE);
+    scn_shrink_result_clear(&r);
+    return status;
+}
+
+int raftsim_shrink_file(const char *path,
+                        const struct scn_shrink_options *options,
+                        const uint64_t *seed,
+                        const char *out_path,
+                        bool quiet)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *sc = raftsim_load(path, diags);
+    int status = RAFTSIM_EXIT_INVALID;
+    if (!sc) {
+        scn_diags_print(diags, stderr);
+    } else {
+        if (seed) {
+            sc->seed = *seed;
+            sc->has_seed = true;
+        }
+        char *default_out = scn_shrink_output_name(path);
+        status = shrink_and_write(path, sc, options,
+                                  out_path ? out_path : default_out, quiet);
+        g_free(default_out);
+    }
+    scn_scenario_free(sc);
+    g_ptr_array_free(diags, TRUE);
+    return status;
+}
+
+int raftsim_shrink_main(int argc, char **argv)
+{
+    gchar *out_path = NULL, *budget_text = NULL, *events_text = NULL,
+          *seed_text = NULL;
+    gboolean in_process = FALSE, quiet = FALSE;
+    GOptionEntry entries[] = {
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
+         "Write the shrunk scenario to OUT (default: FILE with .min.scn)",
+         "OUT"},
+        {"budget", 0, 0, G_OPTION_ARG_STRING, &budget_text,
+         "Candidate runs at most (default 3000)", "RUNS"},
+        {"max-events", 0, 0, G_OPTION_ARG_STRING, &events_text,
+         "Events per candidate run at most (default: 4 x the input's run "
+         "+ 100000)",
+         "N"},
+        {"seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+         "Shrink the run of this seed (written into the shrunk file)", "S"},
+        {"in-process", 0, 0, G_OPTION_ARG_NONE, &in_process,
+         "Run candidates in this process instead of a forked child each", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+         "Print only the one-line summary", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *ctx = g_option_context_new("FILE - shrink a failure");
+    g_option_context_set_summary(
+        ctx,
+        "Reduces a failing scenario to a small one that fails with the same\n"
+        "property: ends the run just after the failure, deletes statements,\n"
+        "removes nodes it does not need, and simplifies the rest. Writes the\n"
+        "result with a header saying what fails, where and when. Exit\n"
+        "status: 0 written, 1 FILE does not fail, 2 invalid input or\n"
+        "command line, or the result could not be written.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+
+    int status = RAFTSIM_EXIT_INVALID;
+    GError *err = NULL;
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    uint64_t seed = 0;
+
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        raftsim_complain("shrink", "%s", err->message);
+        g_error_free(err);
+        goto out;
+    }
+    if (argc != 2) {
+        raftsim_complain("shrink", "expected one FILE (see --help)");
+        goto out;
+    }
+    if (budget_text &&
+        (!raftsim_parse_u64(budget_text, &o.max_runs) || o.max_runs == 0)) {
+        raftsim_complain("shrink", "--budget: not a positive integer: %s",
+                         budget_text);
+        goto out;
+    }
+    if (events_text &&
+        (!raftsim_parse_u64(events_text, &o.max_events) || o.max_events == 0)) {
+        raftsim_complain("shrink", "--max-events: not a positive integer: %s",
+                         events_text);
+        goto out;
+    }
+    if (seed_text && !raftsim_parse_u64(seed_text, &seed)) {
+        raftsim_complain("shrink", "--seed: not an unsigned integer: %s",
+                         seed_text);
+        goto out;
+    }
+    o.isolate = !in_process;
+    status = raftsim_shrink_file(argv[1], &o, seed_text ? &seed : NULL,
+                                 out_path, quiet);
+out:
+    g_option_context_free(ctx);
+    g_free(out_path);
+    g_free(budget_text);
+    g_free(events_text);
+    g_free(seed_text);
+    return status;
+}

@@ -1,0 +1,26 @@
+/* program.h: running the command binaries from a test, as a user would.
+ *
+ * The binaries are found beside the test binary's directory (BUILD/raftsim,
+ * BUILD/raftsim-broken); a test that needs one fails with a clear message
+ * when it was not built. Output is captured whole through pipes.
+ */
+#ifndef TEST_PROGRAM_H
+#define TEST_PROGRAM_H
+
+struct program_outcome
+{
+    int status; /* exit status, or -1 when killed by a signal */
+    char *out;  /* owned */
+    char *err;  /* owned */
+};
+
+/* BUILD/name (a new string, g_free); asserts that it exists. */
+char *program_path(const char *name);
+
+/* Runs BUILD/name with `args` (NULL-terminated, borrowed) and waits. */
+struct program_outcome program_run(const char *name, const char *const *args);
+
+/* Frees what `o` owns. */
+void program_outcome_clear(struct program_outcome *o);
+
+#endif /* TEST_PROGRAM_H */

@@ -1,0 +1,270 @@
+/* test_shrink.c: `raftsim shrink` and scn_shrink reduce a failing scenario
+ * to a much smaller one that fails with the same property, and write it
+ * with a header that says what fails, where, when and how to replay it.
+ *
+ * In process, a scenario whose only failure is one `expect` among noise
+ * shrinks to that statement. Through the command, a reproducer the fuzzer
+ * finds for a mutant core (BUILD/mutants/figure8-commit-old-term/raftsim,
+ * which counts replicas of earlier-term entries towards commitment) is
+ * shrunk by `fuzz` itself and by `raftsim shrink`, to a file that the mutant
+ * still fails with the same property and the correct core passes.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_shrink.h"
+#include "tests/support/program.h"
+
+static struct scn_scenario *parse_text(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
+    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
+    g_ptr_array_free(diags, TRUE);
+    return s;
+}
+
+/* Twelve statements; only the expect at 2s fails (nothing completes 99
+ * requests), so the failure needs that one statement. */
+static const char *noisy_check =
+    "cluster 3\nseed 4\nrun 3s\ndelay 1ms 5ms\n"
+    "at 100ms timeout n1\n"
+    "at 200ms client set a 1\n"
+    "at 300ms pause n2 for 50ms\n"
+    "at 400ms client set b 2\n"
+    "at 500ms set drop 0.1\n"
+    "at 600ms client get a\n"
+    "at 700ms load 20/s for 400ms\n"
+    "at 1s set drop 0\n"
+    "at 1200ms crash n3\n"
+    "at 1500ms restart n3\n"
+    "at 2s expect completed == 99\n"
+    "at 2500ms client set c 3\n";
+
+Test(scn_shrink, a_failure_shrinks_to_the_statements_it_needs)
+{
+    struct scn_scenario *sc = parse_text(noisy_check);
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    o.isolate = false;
+    struct scn_shrink_result r;
+    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_OK);
+    cr_assert_str_eq(r.original.property, "check");
+    cr_assert_str_eq(r.outcome.property, "check");
+    cr_assert_eq(r.steps_before, 12);
+    cr_assert_eq(r.steps_after, 1, "%u statements left", r.steps_after);
+    cr_assert_eq(r.nodes_after, 1, "%u nodes left", r.nodes_after);
+    /* The run ends just after the failure at 2s. */
+    cr_assert_leq(r.scenario->run_us, 2100000);
+    cr_assert_eq(r.outcome.time_us, 2000000);
+
+    /* The written file parses back and fails the same way. */
+    GString *text = g_string_new(NULL);
+    scn_shrink_write(&r, "t.scn", "t.min.scn", text);
+    cr_assert_not_null(strstr(text->str, "# Fails:  check: expected "), "%s",
+                       text->str);
+    cr_assert_not_null(strstr(text->str, "# When:   at 2.000s"), "%s",
+                       text->str);
+    cr_assert_not_null(strstr(text->str, "raftsim run t.min.scn"), "%s",
+                       text->str);
+    struct scn_scenario *back = parse_text(text->str);
+    struct scn_outcome again = {0};
+    cr_assert_eq(scn_outcome_run(back, 0, &again), SCN_OK);
+    cr_assert(scn_outcome_fails_with(&again, "check"));
+    cr_assert_str_eq(again.detail, r.outcome.detail);
+    cr_assert_eq(again.time_us, r.outcome.time_us);
+    scn_outcome_clear(&again);
+    scn_scenario_free(back);
+    g_string_free(text, TRUE);
+    scn_shrink_result_clear(&r);
+    scn_scenario_free(sc);
+}
+
+Test(scn_shrink, a_passing_scenario_is_not_shrunk)
+{
+    struct scn_scenario *sc =
+        parse_text("cluster 3\nrun 1s\nat 500ms expect leader\n");
+    struct scn_shrink_result r;
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    o.isolate = false;
+    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_ERR_INVALID);
+    cr_assert(r.original.passed);
+    cr_assert_null(r.scenario);
+    scn_shrink_result_clear(&r);
+    scn_scenario_free(sc);
+}
+
+Test(scn_shrink, the_budget_bounds_the_candidate_runs)
+{
+    struct scn_scenario *sc = parse_text(noisy_check);
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    o.isolate = true;
+    o.max_runs = 3;
+    struct scn_shrink_result r;
+    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_OK);
+    cr_assert_eq(r.runs, 3);
+    cr_assert(r.out_of_runs);
+    /* Whatever it got to still fails the same way. */
+    cr_assert_str_eq(r.outcome.property, "check");
+    scn_shrink_result_clear(&r);
+    scn_scenario_free(sc);
+}
+
+Test(scn_shrink, output_name_sits_next_to_the_input)
+{
+    char *a = scn_shrink_output_name("dir/fuzz-7.scn");
+    char *b = scn_shrink_output_name("plain");
+    cr_assert_str_eq(a, "dir/fuzz-7.min.scn");
+    cr_assert_str_eq(b, "plain.min.scn");
+    g_free(a);
+    g_free(b);
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+static char *tmp_dir;
+
+static void make_dir(void)
+{
+    tmp_dir = g_dir_make_tmp("raftsim-shrink-XXXXXX", NULL);
+    cr_assert_not_null(tmp_dir);
+}
+
+static void remove_dir(void)
+{
+    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(tmp_dir, name, NULL);
+        g_remove(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(tmp_dir);
+    g_free(tmp_dir);
+}
+
+TestSuite(shrink_command, .init = make_dir, .fini = remove_dir, .timeout = 300);
+
+/* Timed statements in a scenario file. */
+static unsigned count_statements(const char *text)
+{
+    unsigned n = 0;
+    char **lines = g_strsplit(text, "\n", -1);
+    for (size_t i = 0; lines[i]; i++)
+        n += g_str_has_prefix(lines[i], "at ") ||
+             g_str_has_prefix(lines[i], "during ");
+    g_strfreev(lines);
+    return n;
+}
+
+/* The mutant core that commits earlier-term entries by counting replicas,
+ * and a seed range known to hold such a violation (the range test_fuzz.c
+ * uses). */
+#define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
+
+/* Fuzzes the mutant until its first failure, shrinking it as `fuzz` does by
+ * default; returns the full reproducer's path. */
+static char *mutant_failure(void)
+{
+    struct program_outcome o = program_run(
+        FIGURE8_MUTANT,
+        (const char *[]){"fuzz", "--seed-from", "150", "--seeds", "100",
+                         "--time", "5s", "--faults", "cut", "--jobs", "2",
+                         "--max-failures", "1", "--shrink-budget", "800",
+                         "--quiet", "--out", tmp_dir, NULL});
+    cr_assert_eq(o.status, 1, "%s%s", o.out, o.err);
+    const char *at = strstr(o.out, "reproducer: ");
+    cr_assert_not_null(at, "%s", o.out);
+    at += strlen("reproducer: ");
+    char *path = g_strndup(at, strcspn(at, " \n"));
+    program_outcome_clear(&o);
+    return path;
+}
+
+/* The shrunk file at `min` (borrowed) is much smaller than `full`, says
+ * what fails, and the mutant still fails it with leader-completeness while
+ * the correct core passes it. */
+static void assert_shrunk_alike(const char *full_path, const char *min)
+{
+    char *full = NULL, *small = NULL;
+    cr_assert(g_file_get_contents(full_path, &full, NULL, NULL));
+    cr_assert(g_file_get_contents(min, &small, NULL, NULL), "%s", min);
+    unsigned before = count_statements(full), after = count_statements(small);
+    cr_assert_leq(after * 5, before, "%u -> %u statements:\n%s", before, after,
+                  small);
+    cr_assert_not_null(strstr(small, "# Fails:  leader-completeness: "), "%s",
+                       small);
+    cr_assert_not_null(strstr(small, "# Where:  n"), "%s", small);
+    cr_assert_not_null(strstr(small, "# When:   at "), "%s", small);
+    struct program_outcome b = program_run(
+        FIGURE8_MUTANT, (const char *[]){"run", "--quiet", min, NULL});
+    cr_assert_eq(b.status, 1, "%s", b.out);
+    cr_assert_not_null(strstr(b.out, "safety violation: leader-completeness: "),
+                       "%s", b.out);
+    struct program_outcome c =
+        program_run("raftsim", (const char *[]){"run", "--quiet", min, NULL});
+    cr_assert_eq(c.status, 0, "%s", c.out);
+    program_outcome_clear(&c);
+    program_outcome_clear(&b);
+    g_free(full);
+    g_free(small);
+}
+
+Test(shrink_command, fuzz_shrinks_a_failure_by_default_and_shrink_agrees)
+{
+    char *file = mutant_failure();
+    char *min = scn_shrink_output_name(file);
+    assert_shrunk_alike(file, min);
+
+    /* `raftsim shrink` on the same reproducer and budget writes a file
+     * that fails alike too. */
+    char *again = g_build_filename(tmp_dir, "again.min.scn", NULL);
+    struct program_outcome s = program_run(
+        FIGURE8_MUTANT, (const char *[]){"shrink", "--budget", "800", "--out",
+                                         again, file, NULL});
+    cr_assert_eq(s.status, 0, "%s%s", s.out, s.err);
+    cr_assert_not_null(strstr(s.out, "replay: raftsim run "), "%s", s.out);
+    assert_shrunk_alike(file, again);
+    program_outcome_clear(&s);
+    g_free(again);
+    g_free(min);
+    g_free(file);
+}
+
+Test(shrink_command, a_passing_file_exits_1_and_bad_arguments_exit_2)
+{
+    char *file = g_build_filename(tmp_dir, "pass.scn", NULL);
+    cr_assert(g_file_set_contents(file, "cluster 3\nrun 1s\n", -1, NULL));
+    struct program_outcome p =
+        program_run("raftsim", (const char *[]){"shrink", file, NULL});
+    cr_assert_eq(p.status, 1, "%s%s", p.out, p.err);
+    cr_assert_not_null(strstr(p.out, "passes"), "%s", p.out);
+    char *min = scn_shrink_output_name(file);
+    cr_assert_not(g_file_test(min, G_FILE_TEST_EXISTS));
+
+    const char *const bad[][4] = {
+        {"shrink", NULL},
+        {"shrink", "--budget", "0", NULL},
+        {"shrink", "--budget", "x", NULL},
+        {"shrink", "/nonexistent/x.scn", NULL},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        struct program_outcome o = program_run("raftsim", bad[i]);
+        cr_assert_eq(o.status, 2, "case %zu: %s%s", i, o.out, o.err);
+        program_outcome_clear(&o);
+    }
+    program_outcome_clear(&p);
+    g_free(min);
+    g_free(file);
+}
