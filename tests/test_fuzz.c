@@ -740,7 +740,8 @@ Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
         FIGURE8_MUTANT,
         (const char *[]){"fuzz", "--seed-from", BROKEN_FROM, "--seeds",
                          BROKEN_SEEDS, "--time", "5s", "--faults", "cut",
-                         "--jobs", "2", "--out", tmp_dir, NULL});
+                         "--jobs", "2", "--no-shrink", "--out", tmp_dir,
+                         NULL});
     cr_assert_eq(o.status, 1, "stdout: %s\nstderr: %s", o.out, o.err);
     cr_assert_null(strstr(o.out, "warning"), "%s", o.out);
     GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);

@@ -24,6 +24,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
+#include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_pool.h"
 
@@ -361,8 +362,11 @@ static char *write_reproducer(const char *dir, const struct fuzz_item *it)
 
 /* Reports one finished seed and writes its reproducer when it failed (a
  * file that cannot be written is complained about; the seed still counts
- * as failed). */
-static void report(const struct fuzz_item *it, const char *out_dir, bool color)
+ * as failed). The path of a written reproducer is added to `written`. */
+static void report(const struct fuzz_item *it,
+                   const char *out_dir,
+                   bool color,
+                   GPtrArray *written)
 {
     const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
     const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
@@ -388,7 +392,8 @@ static void report(const struct fuzz_item *it, const char *out_dir, bool color)
         printf("     reproducer: %s (replay: raftsim run %s)\n", path, path);
     if (it->replay_problem)
         printf("     warning: the reproducer %s\n", it->replay_problem);
-    g_free(path);
+    if (path)
+        g_ptr_array_add(written, path);
 }
 
 /* ---- the campaign -------------------------------------------------------- */
@@ -402,6 +407,7 @@ struct fuzz_plan
     uint64_t max_failures;  /* stop after this many; 0: never */
     bool quiet, verbose;
     const char *dir;        /* reproducers */
+    uint64_t shrink_runs;   /* candidate runs per shrink; 0: no shrinking */
 };
 
 /* Tallies of the seeds reported so far. */
@@ -410,6 +416,7 @@ struct fuzz_tally
     uint64_t reported, failed, unknown, sim_us;
     bool out_of_time;     /* --for ran out before every seed was sent */
     bool enough_failures; /* --max-failures was reached */
+    GPtrArray *written;   /* char *: reproducers written, to shrink */
 };
 
 static struct fuzz_item *slot_of(struct fuzz_campaign *c, uint64_t seed)
@@ -444,7 +451,7 @@ static bool account(struct fuzz_item *it,
     if (failed) {
         t->failed++;
         progress_clear(prog);
-        report(it, plan->dir, color);
+        report(it, plan->dir, color, t->written);
     }
     fflush(stdout);
     scn_fuzz_verdict_clear(&it->verdict);
@@ -524,6 +531,24 @@ static bool run_campaign(struct fuzz_campaign *c,
         g_free(c->items[i].replay_problem);
     }
     return ok;
+}
+
+/* Shrinks every reproducer written into DIR/fuzz-SEED.min.scn, one after
+ * the other once the campaign is over; each candidate runs in a forked
+ * child (scn_shrink.h), so a crashing candidate costs one run, not this. */
+static void shrink_all(const struct fuzz_plan *plan, const GPtrArray *written)
+{
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    o.max_runs = plan->shrink_runs;
+    for (guint i = 0; i < written->len; i++) {
+        const char *path = g_ptr_array_index(written, i);
+        if (!plan->quiet)
+            printf("shrink: %s\n", path);
+        fflush(stdout);
+        (void)raftsim_shrink_file(path, &o, NULL, NULL, true);
+        fflush(stdout);
+    }
 }
 
 static void print_summary(const struct fuzz_plan *plan,
@@ -606,7 +631,8 @@ struct fuzz_args
     gint nodes, jobs;
     gchar *seeds, *from, *time, *shard, *faults, *out, *for_text,
         *max_failures;
-    gboolean quiet, verbose;
+    gboolean quiet, verbose, no_shrink;
+    gchar *shrink_budget;
     struct raftsim_budget_args budget;
 };
 
@@ -620,6 +646,7 @@ static void fuzz_args_clear(struct fuzz_args *a)
     g_free(a->out);
     g_free(a->for_text);
     g_free(a->max_failures);
+    g_free(a->shrink_budget);
     raftsim_budget_args_clear(&a->budget);
 }
 
@@ -759,6 +786,12 @@ int raftsim_fuzz_main(int argc, char **argv)
          "Stop after N failed seeds (in seed order)", "N"},
         {"out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out,
          "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
+        {"no-shrink", 0, 0, G_OPTION_ARG_NONE, &a.no_shrink,
+         "Keep only the full reproducers (by default each is also shrunk "
+         "into DIR/fuzz-SEED.min.scn after the campaign)",
+         NULL},
+        {"shrink-budget", 0, 0, G_OPTION_ARG_STRING, &a.shrink_budget,
+         "Candidate runs per shrink at most (default 1000)", "RUNS"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet,
          "Print only failures and a one-line summary", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
@@ -800,6 +833,17 @@ int raftsim_fuzz_main(int argc, char **argv)
         goto out;
     plan.quiet = a.quiet;
     plan.verbose = a.verbose;
+    plan.shrink_runs = a.no_shrink ? 0 : 1000;
+    if (a.shrink_budget &&
+        (a.no_shrink ||
+         !raftsim_parse_u64(a.shrink_budget, &plan.shrink_runs) ||
+         plan.shrink_runs == 0)) {
+        raftsim_complain("fuzz",
+                         "--shrink-budget: expected a positive integer, "
+                         "without --no-shrink: %s",
+                         a.shrink_budget);
+        goto out;
+    }
     plan.dir = a.out ? a.out : "fuzz-failures";
     if (g_mkdir_with_parents(plan.dir, 0755) != 0) {
         raftsim_complain("fuzz", "%s: %s", plan.dir, g_strerror(errno));
@@ -822,10 +866,13 @@ int raftsim_fuzz_main(int argc, char **argv)
     prog.drawn_us = prog.start_us;
     if (!a.quiet)
         print_banner(&c, &plan, count, shard_k);
-    struct fuzz_tally t = {0};
+    struct fuzz_tally t = {.written = g_ptr_array_new_with_free_func(g_free)};
     bool ran = run_campaign(&c, &plan, &t, &prog, color);
     progress_clear(&prog);
     print_summary(&plan, &t, raftsim_wall_us() - prog.start_us, color);
+    if (plan.shrink_runs)
+        shrink_all(&plan, t.written);
+    g_ptr_array_free(t.written, TRUE);
     status = !ran || t.failed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_OK;
     g_free(c.items);
 out:
