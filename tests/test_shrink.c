@@ -179,7 +179,7 @@ static char *mutant_failure(void)
 {
     struct program_outcome o = program_run(
         FIGURE8_MUTANT,
-        (const char *[]){"fuzz", "--seed-from", "700", "--seeds", "100",
+        (const char *[]){"fuzz", "--seed-from", "2420", "--seeds", "100",
                          "--time", "5s", "--faults", "cut", "--jobs", "2",
                          "--max-failures", "1", "--shrink-budget", "800",
                          "--quiet", "--out", tmp_dir, NULL});
