@@ -843,3 +843,36 @@ ParameterizedTest(struct picture_refusal *c,
     g_free(out);
     g_free(f);
 }
+
+/* A log index window that cannot be drawn is refused with exit 2 and a
+ * sentence naming it, and nothing is written. */
+Test(cli, bad_log_index_windows_are_refused)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *out = g_build_filename(tmp_dir, "log.png", NULL);
+    static const char *cases[][5] = {
+        {"--log-from", "5", "--log-to", "4",
+         "--log-from 5 is after --log-to 4"},
+        {"--log-from", "0", "--log-to", "4",
+         "--log-from: not a log index from 1: 0"},
+        {"--log-from", "1", "--log-to", "801", "more than the 800"},
+        {"--log-from", "100000", "--log-to", "100001",
+         "--log-from 100000 is after the last log index"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct outcome o = run_raftsim((const char *[]){
+            "run", f, "--log-png", out, cases[i][0], cases[i][1],
+            cases[i][2], cases[i][3], NULL});
+        cr_assert_eq(o.status, 2, "%s: %s", cases[i][4], o.err);
+        cr_assert_not_null(strstr(o.err, cases[i][4]), "%s", o.err);
+        cr_assert_not(g_file_test(out, G_FILE_TEST_EXISTS), "nothing drawn");
+        outcome_clear(&o);
+    }
+    struct outcome o = run_raftsim((const char *[]){
+        "run", f, "--log-png", out, "--log-from", "1", "--log-to", "1", NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(g_file_test(out, G_FILE_TEST_EXISTS));
+    outcome_clear(&o);
+    g_free(out);
+    g_free(f);
+}

@@ -1594,3 +1594,113 @@ Test(viz_log, malformed_views_are_rejected)
     cr_assert_not(g_file_test(p, G_FILE_TEST_EXISTS));
     g_free(p);
 }
+
+/* A long run's logs: a leader with 2000 entries, a follower 50 behind and
+ * one whose snapshot covers 1..1500. */
+static uint64_t long_terms[2000];
+
+static struct viz_log_view long_view(struct viz_log_node nodes[3])
+{
+    for (size_t k = 0; k < 2000; k++) {
+        long_terms[k] = 1 + k / 700;
+    }
+    nodes[0] = (struct viz_log_node){.alive = true,
+                                     .role = RAFT_LEADER,
+                                     .term = 3,
+                                     .commit_index = 1990,
+                                     .first_index = 1,
+                                     .n_entries = 2000,
+                                     .terms = long_terms};
+    nodes[1] = nodes[0];
+    nodes[1].role = RAFT_FOLLOWER;
+    nodes[1].n_entries = 1950;
+    nodes[2] = nodes[0];
+    nodes[2].role = RAFT_FOLLOWER;
+    nodes[2].snapshot_index = 1500;
+    nodes[2].snapshot_term = 3;
+    nodes[2].first_index = 1501;
+    nodes[2].n_entries = 500;
+    nodes[2].terms = long_terms + 1500;
+    return (struct viz_log_view){.at_us = 0, .n_nodes = 3, .nodes = nodes};
+}
+
+/* Every index 1..last of every node is in a drawn box or counted as not
+ * shown, and each count is drawn as a marked block in that row. */
+static void assert_nothing_dropped(const struct viz_log_view *v,
+                                   const char *name)
+{
+    struct viz_log_layout l;
+    cr_assert_eq(viz_log_layout(v, &l), VIZ_OK);
+    cairo_surface_t *s = render_log(v, name);
+    for (uint32_t node = 1; node <= v->n_nodes; node++) {
+        const struct viz_log_node *n = &v->nodes[node - 1];
+        uint64_t last = n->first_index + n->n_entries - 1;
+        uint64_t drawn = 0, before = 0, after = 0;
+        for (uint64_t i = 1; i <= last; i++) {
+            struct viz_rect r;
+            if (viz_log_box(&l, v, node, i, &r)) {
+                cr_assert(r.x >= 0 && r.x + r.w <= l.width_px, "n%u %u",
+                          (unsigned)node, (unsigned)i);
+                drawn++;
+            }
+        }
+        cr_assert(viz_log_hidden(&l, v, node, &before, &after));
+        cr_assert_eq(drawn + before + after, last, "n%u: %u + %u + %u",
+                     (unsigned)node, (unsigned)drawn, (unsigned)before,
+                     (unsigned)after);
+        double y = l.rows_y0 + l.row_h * (node - 1) + 4;
+        if (before > 0) {
+            assert_colour(pixel_at(s, l.prefix_x + 4, y),
+                          viz_log_elision_color(), "block before");
+        }
+        if (after > 0) {
+            assert_colour(pixel_at(s, l.tail_x + 4, y),
+                          viz_log_elision_color(), "block after");
+        }
+    }
+    cairo_surface_destroy(s);
+}
+
+Test(viz_log, long_logs_default_to_a_window_at_the_end)
+{
+    struct viz_log_node nodes[3];
+    struct viz_log_view v = long_view(nodes);
+    struct viz_log_layout l;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(l.hi_index, 2000);
+    cr_assert_eq(l.lo_index, 2000 - VIZ_LOG_MAX_COLUMNS + 1);
+    cr_assert(l.elided_before);
+    cr_assert_eq(l.tail_w, 0);
+    uint64_t before, after;
+    cr_assert(viz_log_hidden(&l, &v, 3, &before, &after));
+    cr_assert_eq(before, l.lo_index - 1);
+    cr_assert_eq(after, 0);
+    assert_nothing_dropped(&v, "long.png");
+}
+
+Test(viz_log, an_index_window_marks_both_elided_ranges)
+{
+    struct viz_log_node nodes[3];
+    struct viz_log_view v = long_view(nodes);
+    v.from_index = 1200;
+    v.to_index = 1960;
+    struct viz_log_layout l;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(l.lo_index, 1200);
+    cr_assert_eq(l.hi_index, 1960);
+    cr_assert(l.tail_w > 0);
+    uint64_t before, after;
+    cr_assert(viz_log_hidden(&l, &v, 2, &before, &after));
+    cr_assert_eq(before, 1199);
+    cr_assert_eq(after, 0); /* n2 ends at 1950, inside the window */
+    assert_nothing_dropped(&v, "window.png");
+
+    /* Inverted, past the end, or wider than the limit: refused. */
+    v.from_index = 1961;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    v.from_index = 2001;
+    v.to_index = 0;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    v.from_index = 1;
+    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+}

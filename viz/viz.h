@@ -201,7 +201,18 @@ struct viz_log_view
     uint64_t at_us;
     uint32_t n_nodes;
     const struct viz_log_node *nodes; /* nodes[i] is node i + 1 */
+    /* Index window drawn, inclusive. 0: the default, which is the end of
+     * the logs (to: the last index of any log; from: as far back as
+     * VIZ_LOG_MAX_COLUMNS columns reach, or the first index not in every
+     * node's snapshot). Indices outside the window are never dropped
+     * silently: each row shows how many of its entries are not shown, in
+     * a marked block at the left or right. */
+    uint64_t from_index;
+    uint64_t to_index;
 };
+
+/* The most index columns one log diagram draws (4 px each at the least). */
+#define VIZ_LOG_MAX_COLUMNS 800
 
 struct viz_rect
 {
@@ -224,6 +235,12 @@ struct viz_log_layout
     double rows_y0;    /* top of node 1's row */
     double row_h;      /* row pitch */
     double box_h;      /* box height within a row */
+    /* Indices 1..lo_index - 1 are not shown (beyond the prefix every node
+     * has snapshotted): the prefix column is then an elision block. */
+    bool elided_before;
+    uint64_t last_index; /* last index of any log */
+    double tail_x;       /* left of the right elision block (indices after */
+    double tail_w;       /* hi_index); tail_w == 0: none */
 };
 
 /* Computes the layout of view (borrowed for the call). */
@@ -236,6 +253,16 @@ bool viz_log_box(const struct viz_log_layout *l,
                  uint32_t node,
                  uint64_t index,
                  struct viz_rect *out);
+
+/* How many of node's indices (its snapshot included) the diagram of l does
+ * not show, before lo_index and after hi_index; each count > 0 is marked
+ * "N not shown" in that row. Every index 1..last of a node is either in a
+ * box of viz_log_box() or counted here. false for a node out of range. */
+bool viz_log_hidden(const struct viz_log_layout *l,
+                    const struct viz_log_view *view,
+                    uint32_t node,
+                    uint64_t *before,
+                    uint64_t *after);
 
 /* Draws view into path in format, replacing the file whole; on failure the
  * file at path is left as it was. All borrowed for the call. */
@@ -254,6 +281,8 @@ struct viz_rgb
 
 struct viz_rgb viz_role_color(enum raft_role role);
 struct viz_rgb viz_crashed_color(void);
+/* The fill of a log diagram's "N not shown" blocks. */
+struct viz_rgb viz_log_elision_color(void);
 /* Term colours cycle through a fixed palette; term 0 is white. */
 struct viz_rgb viz_term_color(uint64_t term);
 /* The colour of a message arrow of that type; heartbeat: an AppendEntries

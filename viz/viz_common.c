@@ -134,6 +134,12 @@ struct viz_rgb viz_crashed_color(void)
     return viz_hex(0xa0a0a0);
 }
 
+/* Beige, unlike every term colour, so an elision never reads as entries. */
+struct viz_rgb viz_log_elision_color(void)
+{
+    return viz_hex(0xeadfc2);
+}
+
 /* Light, mutually distinct fills that carry black text (ColorBrewer Set3). */
 static const uint32_t term_palette[] = {
     0x8dd3c7, 0xffffb3, 0xbebada, 0xfb8072,

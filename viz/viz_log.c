@@ -179,6 +179,60 @@ static double text_rows_width(cairo_t *cr, const struct viz_log_view *view)
     return fmax(legend, header + 16);
 }
 
+/* The index window [*lo, *hi] of view, where every node has snapshotted
+ * 1..shared and the longest log ends at last. VIZ_EINVAL for an inverted
+ * window, one starting after the last index or wider than
+ * VIZ_LOG_MAX_COLUMNS. */
+static int index_window(const struct viz_log_view *view,
+                        uint64_t shared,
+                        uint64_t last,
+                        uint64_t *lo,
+                        uint64_t *hi)
+{
+    uint64_t from = view->from_index;
+    uint64_t to = view->to_index;
+    if ((from > 0 && to > 0 && from > to) || (from > 0 && from > last)) {
+        return VIZ_EINVAL;
+    }
+    *hi = to > 0 && to < last ? to : last;
+    *lo = from > shared + 1 ? from : shared + 1;
+    if (*hi >= *lo && *hi - *lo >= VIZ_LOG_MAX_COLUMNS) {
+        if (from > 0) {
+            return VIZ_EINVAL;
+        }
+        *lo = *hi - VIZ_LOG_MAX_COLUMNS + 1;
+    }
+    return VIZ_OK;
+}
+
+/* Width of an elision block: room for the longest "N not shown". */
+static double elision_width(cairo_t *cr, uint64_t most)
+{
+    char s[48];
+    g_snprintf(s, sizeof s, "%" G_GUINT64_FORMAT " not shown", most);
+    viz_font(cr, LOG_FONT_SMALL, false);
+    return ceil(viz_text_width(cr, s)) + 14;
+}
+
+/* Width of the shared snapshot column: the longest label a node at
+ * `shared` shows. */
+static double prefix_width(cairo_t *cr,
+                           const struct viz_log_view *view,
+                           uint64_t shared)
+{
+    double w = 0;
+    viz_font(cr, LOG_FONT_SMALL, false);
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        if (n->snapshot_index == shared) {
+            char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
+            w = fmax(w, viz_text_width(cr, s));
+            g_free(s);
+        }
+    }
+    return ceil(w) + 14;
+}
+
 int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
 {
     int code = check_view(view);
@@ -200,9 +254,15 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
             hi = last;
         }
     }
-    out->lo_index = shared + 1;
-    out->hi_index = hi;
-    uint64_t n_cols = hi >= out->lo_index ? hi - out->lo_index + 1 : 0;
+    out->last_index = hi;
+    code = index_window(view, shared, hi, &out->lo_index, &out->hi_index);
+    if (code != VIZ_OK) {
+        return code;
+    }
+    out->elided_before = out->lo_index > shared + 1;
+    uint64_t n_cols = out->hi_index >= out->lo_index
+                          ? out->hi_index - out->lo_index + 1
+                          : 0;
 
     out->prefix_x = LOG_LEFT_PX;
     out->prefix_w = 0;
@@ -211,28 +271,24 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
         return VIZ_ENOMEM;
     }
     double text_w = text_rows_width(cr, view);
-    if (shared > 0) {
-        /* Wide enough for the longest label a node at `shared` shows. */
-        double w = 0;
-        viz_font(cr, LOG_FONT_SMALL, false);
-        for (uint32_t i = 0; i < view->n_nodes; i++) {
-            const struct viz_log_node *n = &view->nodes[i];
-            if (n->snapshot_index == shared) {
-                char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
-                w = fmax(w, viz_text_width(cr, s));
-                g_free(s);
-            }
-        }
-        out->prefix_w = ceil(w) + 14;
+    if (out->elided_before) {
+        out->prefix_w = elision_width(cr, out->lo_index - 1);
+    } else if (shared > 0) {
+        out->prefix_w = prefix_width(cr, view, shared);
     }
+    double tail_w = out->hi_index < hi
+                        ? elision_width(cr, hi - out->hi_index)
+                        : 0;
     viz_measure_free(cr);
     out->cols_x0 = out->prefix_x + out->prefix_w;
     out->box_w = LOG_BOX_W_PX;
-    double room = LOG_MAX_WIDTH_PX - out->cols_x0 - LOG_RIGHT_PX;
+    double room = LOG_MAX_WIDTH_PX - out->cols_x0 - tail_w - LOG_RIGHT_PX;
     if (n_cols > 0 && (double)n_cols * out->box_w > room) {
         out->box_w = fmax(LOG_BOX_W_MIN_PX, floor(room / (double)n_cols));
     }
-    double width = out->cols_x0 + (double)n_cols * out->box_w + LOG_RIGHT_PX;
+    out->tail_x = out->cols_x0 + (double)n_cols * out->box_w;
+    out->tail_w = tail_w;
+    double width = out->tail_x + tail_w + LOG_RIGHT_PX;
     width = fmin(fmax(fmax(width, text_w), VIZ_WIDTH_MIN_PX), VIZ_WIDTH_MAX_PX);
     out->width_px = (int)ceil(width);
     out->rows_y0 = LOG_HEADER_PX + LOG_INDEX_ROW_PX;
@@ -241,6 +297,27 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
     out->height_px =
         (int)ceil(out->rows_y0 + out->row_h * view->n_nodes + LOG_LEGEND_PX);
     return VIZ_OK;
+}
+
+bool viz_log_hidden(const struct viz_log_layout *l,
+                    const struct viz_log_view *view,
+                    uint32_t node,
+                    uint64_t *before,
+                    uint64_t *after)
+{
+    if (node < 1 || node > view->n_nodes) {
+        return false;
+    }
+    uint64_t last = last_index(&view->nodes[node - 1]);
+    *before = 0;
+    *after = 0;
+    if (l->elided_before) {
+        *before = last < l->lo_index - 1 ? last : l->lo_index - 1;
+    }
+    if (last > l->hi_index) {
+        *after = last - l->hi_index;
+    }
+    return true;
 }
 
 /* Left edge of index's column (index >= lo_index). */
@@ -261,14 +338,18 @@ static bool snapshot_rect(const struct viz_log_layout *l,
                           uint32_t node,
                           struct viz_rect *out)
 {
-    if (n->snapshot_index == 0) {
+    if (n->snapshot_index == 0 ||
+        (l->elided_before && n->snapshot_index < l->lo_index)) {
         return false;
     }
     double gap = box_gap(l);
-    double x0 = l->prefix_w > 0 ? l->prefix_x : col_x(l, l->lo_index);
-    double x1 = n->snapshot_index >= l->lo_index
-                    ? col_x(l, n->snapshot_index) + l->box_w
-                    : l->prefix_x + l->prefix_w;
+    /* Behind an elision block the snapshot shows from the window's start. */
+    double x0 = l->prefix_w > 0 && !l->elided_before ? l->prefix_x
+                                                      : col_x(l, l->lo_index);
+    uint64_t end = n->snapshot_index < l->hi_index ? n->snapshot_index
+                                                   : l->hi_index;
+    double x1 = end >= l->lo_index ? col_x(l, end) + l->box_w
+                                   : l->prefix_x + l->prefix_w;
     out->x = x0 + gap / 2;
     out->w = x1 - x0 - gap;
     out->y = l->rows_y0 + l->row_h * (double)(node - 1);
@@ -286,6 +367,9 @@ bool viz_log_box(const struct viz_log_layout *l,
         return false;
     }
     const struct viz_log_node *n = &view->nodes[node - 1];
+    if (index > l->hi_index || (l->elided_before && index < l->lo_index)) {
+        return false; /* outside the window: counted by viz_log_hidden */
+    }
     if (index <= n->snapshot_index) {
         return snapshot_rect(l, n, node, out);
     }
@@ -339,6 +423,12 @@ static void draw_indices(cairo_t *cr, const struct viz_log_layout *l)
         char s[32];
         g_snprintf(s, sizeof s, "1..%" G_GUINT64_FORMAT, l->lo_index - 1);
         viz_text(cr, l->prefix_x + l->prefix_w / 2, y, s, VIZ_ALIGN_CENTER);
+    }
+    if (l->tail_w > 0) {
+        char s[48];
+        g_snprintf(s, sizeof s, "%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
+                   l->hi_index + 1, l->last_index);
+        viz_text(cr, l->tail_x + l->tail_w / 2, y, s, VIZ_ALIGN_CENTER);
     }
     if (l->hi_index < l->lo_index) {
         return;
@@ -408,6 +498,31 @@ static void fill_box(cairo_t *cr, const struct viz_rect *r, struct viz_rgb fill)
     }
 }
 
+/* The block marking `count` indices of a row that the window leaves out:
+ * pale amber with a dashed border and "N not shown". */
+static void draw_elision(cairo_t *cr, double x, double y, double w, double h,
+                         uint64_t count)
+{
+    if (count == 0 || w <= 0) {
+        return;
+    }
+    viz_set_rgb(cr, viz_log_elision_color());
+    cairo_rectangle(cr, x + 1, y, w - 2, h);
+    cairo_fill(cr);
+    static const double dash[] = {3.0, 3.0};
+    viz_set_rgb(cr, viz_hex(0x8a6d1f));
+    cairo_set_line_width(cr, 1.0);
+    cairo_set_dash(cr, dash, 2, 0);
+    cairo_rectangle(cr, x + 1.5, y + 0.5, w - 3, h - 1);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+    char s[48];
+    g_snprintf(s, sizeof s, "%" G_GUINT64_FORMAT " not shown", count);
+    viz_font(cr, LOG_FONT_SMALL, false);
+    viz_set_rgb(cr, viz_hex(0x3d2f08));
+    viz_text(cr, x + w / 2, y + h / 2 + 3.5, s, VIZ_ALIGN_CENTER);
+}
+
 static void draw_row(cairo_t *cr,
                      const struct viz_log_layout *l,
                      const struct viz_log_view *view,
@@ -416,6 +531,11 @@ static void draw_row(cairo_t *cr,
     const struct viz_log_node *n = &view->nodes[node - 1];
     struct viz_rect r;
     draw_row_head(cr, l, n, node);
+    uint64_t before = 0, after = 0;
+    viz_log_hidden(l, view, node, &before, &after);
+    double top = l->rows_y0 + l->row_h * (double)(node - 1);
+    draw_elision(cr, l->prefix_x, top, l->prefix_w, l->box_h, before);
+    draw_elision(cr, l->tail_x, top, l->tail_w, l->box_h, after);
 
     if (snapshot_rect(l, n, node, &r)) {
         viz_set_rgb(cr, viz_hex(0xe8e8e8));
@@ -478,14 +598,20 @@ static void draw_row(cairo_t *cr,
             have_first = viz_log_box(l, view, node, start, &first);
             start++;
         }
-        if (have_first && viz_log_box(l, view, node, n->commit_index, &last)) {
+        uint64_t end = n->commit_index < l->hi_index ? n->commit_index
+                                                     : l->hi_index;
+        if (have_first && viz_log_box(l, view, node, end, &last)) {
             double y = last.y + last.h + 4;
             viz_set_rgb(cr, viz_hex(0x1a1a1a));
             cairo_rectangle(cr, first.x, y, last.x + last.w - first.x, 3);
             cairo_fill(cr);
-            cairo_rectangle(cr, last.x + last.w - 2, last.y - 3, 2,
-                            last.h + 10);
-            cairo_fill(cr);
+            /* The commit tick, unless the commit index is past the
+             * window (the bar then runs on into the elision block). */
+            if (end == n->commit_index) {
+                cairo_rectangle(cr, last.x + last.w - 2, last.y - 3, 2,
+                                last.h + 10);
+                cairo_fill(cr);
+            }
         }
     }
 

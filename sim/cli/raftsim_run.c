@@ -90,6 +90,9 @@ struct run_ctx
     const char *frames_dir;
     GArray *frames;     /* struct frame_capture, owned; NULL: no frames */
     uint64_t window_us; /* --window: each frame's last D; 0: none */
+    /* --log-from, --log-to: the log diagram's index window; 0: default */
+    uint64_t log_from;
+    uint64_t log_to;
     uint32_t frames_written;
     int frames_error; /* the first viz error, VIZ_OK if none */
     int frames_errno; /* errno of that error */
@@ -417,6 +420,80 @@ static bool finish_trace(struct run_files *f)
     return false;
 }
 
+/* Parses --log-from I and --log-to J (each optional, only with --log-png)
+ * into *from and *to; complains and returns false on a bad window. */
+static bool log_window_parse(bool log_png,
+                             const char *from_text,
+                             const char *to_text,
+                             uint64_t *from,
+                             uint64_t *to)
+{
+    if ((from_text || to_text) && !log_png) {
+        raftsim_complain("run", "--log-from and --log-to need --log-png");
+        return false;
+    }
+    if (from_text && (!raftsim_parse_u64(from_text, from) || *from == 0)) {
+        raftsim_complain("run", "--log-from: not a log index from 1: %s",
+                         from_text);
+        return false;
+    }
+    if (to_text && (!raftsim_parse_u64(to_text, to) || *to == 0)) {
+        raftsim_complain("run", "--log-to: not a log index from 1: %s",
+                         to_text);
+        return false;
+    }
+    if (from_text && to_text && *from > *to) {
+        raftsim_complain("run",
+                         "--log-from %s is after --log-to %s: the window "
+                         "would be empty",
+                         from_text, to_text);
+        return false;
+    }
+    if (from_text && to_text && *to - *from >= VIZ_LOG_MAX_COLUMNS) {
+        raftsim_complain("run",
+                         "--log-from %s --log-to %s: %" G_GUINT64_FORMAT
+                         " indices, more than the %d a log diagram draws",
+                         from_text, to_text, *to - *from + 1,
+                         VIZ_LOG_MAX_COLUMNS);
+        return false;
+    }
+    return true;
+}
+
+/* Whether view's index window fits the logs it shows (known only after the
+ * run); complains when it does not. */
+static bool log_window_fits(const struct viz_log_view *view)
+{
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        const struct viz_log_node *n = &view->nodes[i];
+        uint64_t end = n->n_entries > 0 ? n->first_index + n->n_entries - 1
+                                        : 0;
+        end = end > n->snapshot_index ? end : n->snapshot_index;
+        last = end > last ? end : last;
+    }
+    uint64_t from = view->from_index;
+    if (from > last) {
+        raftsim_complain("run",
+                         "--log-from %" G_GUINT64_FORMAT
+                         " is after the last log index (%" G_GUINT64_FORMAT ")",
+                         from, last);
+        return false;
+    }
+    uint64_t to = view->to_index > 0 && view->to_index < last ? view->to_index
+                                                              : last;
+    if (from > 0 && to - from >= VIZ_LOG_MAX_COLUMNS) {
+        raftsim_complain("run",
+                         "--log-from %" G_GUINT64_FORMAT
+                         ": the window up to index %" G_GUINT64_FORMAT
+                         " has more than the %d indices a log diagram draws; "
+                         "give --log-to",
+                         from, to, VIZ_LOG_MAX_COLUMNS);
+        return false;
+    }
+    return true;
+}
+
 /* Draws the log diagram at --at (or where the run stopped). */
 static bool write_log_picture(struct run_ctx *rc,
                               const struct scn_run_result *res,
@@ -428,6 +505,10 @@ static bool write_log_picture(struct run_ctx *rc,
         log_capture_take(&rc->log, res->sim);
     struct viz_log_view view;
     log_view_of(&rc->log, res->title, &view);
+    view.from_index = rc->log_from;
+    view.to_index = rc->log_to;
+    if (!log_window_fits(&view))
+        return false;
     int code = viz_log_write(&view, VIZ_FORMAT_PNG, path);
     if (code != VIZ_OK) {
         complain_output(path, code);
@@ -569,7 +650,7 @@ int raftsim_run_main(int argc, char **argv)
           *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
           *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
           *every_text = NULL, *width_text = NULL, *html = NULL,
-          *window_text = NULL;
+          *window_text = NULL, *log_from_text = NULL, *log_to_text = NULL;
     gboolean quiet = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
@@ -600,6 +681,12 @@ int raftsim_run_main(int argc, char **argv)
          "Draw every node's log as PNG into OUT", "OUT.png"},
         {"at", 0, 0, G_OPTION_ARG_STRING, &at_text,
          "Virtual time of the log diagram (default: the end)", "T"},
+        {"log-from", 0, 0, G_OPTION_ARG_STRING, &log_from_text,
+         "First log index the log diagram draws (default: as far back as "
+         "800 columns reach from --log-to)",
+         "I"},
+        {"log-to", 0, 0, G_OPTION_ARG_STRING, &log_to_text,
+         "Last log index the log diagram draws (default: the last)", "J"},
         {"frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
          "Write timeline and log frames into DIR (with --every)", "DIR"},
         {"every", 0, 0, G_OPTION_ARG_STRING, &every_text,
@@ -696,6 +783,9 @@ int raftsim_run_main(int argc, char **argv)
     }
     if (at_text && !log_png)
         raftsim_complain("run", "note: --at only matters with --log-png");
+    if (!log_window_parse(log_png != NULL, log_from_text, log_to_text,
+                          &rc.log_from, &rc.log_to))
+        goto out;
     if ((frames_dir != NULL) != (every_text != NULL)) {
         raftsim_complain("run", "--frames and --every go together");
         goto out;
@@ -848,6 +938,8 @@ out:
     g_free(from_text);
     g_free(to_text);
     g_free(log_png);
+    g_free(log_from_text);
+    g_free(log_to_text);
     g_free(at_text);
     g_free(frames_dir);
     g_free(every_text);
