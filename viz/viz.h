@@ -254,6 +254,10 @@ bool viz_log_box(const struct viz_log_layout *l,
                  uint64_t index,
                  struct viz_rect *out);
 
+/* The last index of any node's log in view (entries or snapshot); 0 when
+ * every log is empty. */
+uint64_t viz_log_last_index(const struct viz_log_view *view);
+
 /* How many of node's indices (its snapshot included) the diagram of l does
  * not show, before lo_index and after hi_index; each count > 0 is marked
  * "N not shown" in that row. Every index 1..last of a node is either in a

@@ -299,6 +299,16 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
     return VIZ_OK;
 }
 
+uint64_t viz_log_last_index(const struct viz_log_view *view)
+{
+    uint64_t last = 0;
+    for (uint32_t i = 0; i < view->n_nodes; i++) {
+        uint64_t end = last_index(&view->nodes[i]);
+        last = end > last ? end : last;
+    }
+    return last;
+}
+
 bool viz_log_hidden(const struct viz_log_layout *l,
                     const struct viz_log_view *view,
                     uint32_t node,

@@ -464,14 +464,7 @@ static bool log_window_parse(bool log_png,
  * run); complains when it does not. */
 static bool log_window_fits(const struct viz_log_view *view)
 {
-    uint64_t last = 0;
-    for (uint32_t i = 0; i < view->n_nodes; i++) {
-        const struct viz_log_node *n = &view->nodes[i];
-        uint64_t end = n->n_entries > 0 ? n->first_index + n->n_entries - 1
-                                        : 0;
-        end = end > n->snapshot_index ? end : n->snapshot_index;
-        last = end > last ? end : last;
-    }
+    uint64_t last = viz_log_last_index(view);
     uint64_t from = view->from_index;
     if (from > last) {
         raftsim_complain("run",
