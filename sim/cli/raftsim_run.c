@@ -71,10 +71,12 @@ static void log_view_of(const struct log_capture *c,
                         const char *title,
                         struct viz_log_view *view)
 {
-    view->title = title;
-    view->at_us = c->at_us;
-    view->n_nodes = c->n_nodes;
-    view->nodes = c->nodes;
+    *view = (struct viz_log_view){
+        .title = title,
+        .at_us = c->at_us,
+        .n_nodes = c->n_nodes,
+        .nodes = c->nodes,
+    };
 }
 
 /* The picture options and state shared with the pause callbacks. */
