@@ -377,6 +377,9 @@ docs: $(RAFTSIM)
 		$(RAFTSIM) run --quiet scenarios/figure7-log-repair.scn --at $$t \
 			--log-png docs/img/tutorial-figure7-log-$$t.png || exit 1; \
 	done
+	@# Latency and throughput over a partition (docs/tutorial.md shows them).
+	$(RAFTSIM) run --quiet scenarios/minority-partition.scn \
+		--plots docs/img/plots-minority-partition
 	@# The replay page of each tutorial chapter (docs/tutorial.md links them).
 	@mkdir -p docs/replay
 	@for b in $(TUTORIAL_SCENARIOS); do \

@@ -876,3 +876,35 @@ Test(cli, bad_log_index_windows_are_refused)
     g_free(out);
     g_free(f);
 }
+
+/* --plots DIR writes both plots in the format asked for; a format without
+ * --plots, or an unknown one, is refused with exit 2. */
+Test(cli, plots_are_written_in_the_format_asked_for)
+{
+    char *f = write_file("pass.scn", PASSING);
+    char *dir = g_build_filename(tmp_dir, "plots", NULL);
+    struct outcome o = run_raftsim((const char *[]){
+        "run", f, "--plots", dir, "--plots-format", "svg", NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    for (const char *const *n = (const char *const[]){"latency.svg",
+                                                      "throughput.svg", NULL};
+         *n != NULL; n++) {
+        char *p = g_build_filename(dir, *n, NULL);
+        cr_assert(g_file_test(p, G_FILE_TEST_EXISTS), "%s", p);
+        g_free(p);
+    }
+    outcome_clear(&o);
+    o = run_raftsim(
+        (const char *[]){"run", f, "--plots", dir, "--plots-format", "gif",
+                         NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_not_null(strstr(o.err, "expected png, svg or pdf, not gif"),
+                       "%s", o.err);
+    outcome_clear(&o);
+    o = run_raftsim((const char *[]){"run", f, "--plots-format", "svg", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_not_null(strstr(o.err, "only with --plots"), "%s", o.err);
+    outcome_clear(&o);
+    g_free(dir);
+    g_free(f);
+}

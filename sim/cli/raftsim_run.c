@@ -18,6 +18,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
 #include "viz/viz.h"
+#include "viz/viz_series.h"
 
 /* The width of sliding-window frames when --width is not given: one width
  * for every frame, whatever the messages in its window. */
@@ -399,11 +400,32 @@ static bool write_html(const struct scn_run_result *r,
     return true;
 }
 
+/* --plots DIR: latency and throughput over time. */
+static bool write_plots(const struct scn_run_result *r,
+                        const uint64_t *initial_terms,
+                        const char *dir,
+                        enum viz_format format,
+                        GString *lines)
+{
+    struct viz_run run = viz_run_of(r, initial_terms);
+    int rc = viz_plots_write(&run, dir, format);
+    if (rc != VIZ_OK) {
+        complain_output(dir, rc);
+        return false;
+    }
+    g_string_append_printf(lines, "plots: latency.%s, throughput.%s in %s\n",
+                           viz_format_extension(format),
+                           viz_format_extension(format), dir);
+    return true;
+}
+
 /* The files a run writes, as named on the command line (borrowed), and
  * the trace while it is written. */
 struct run_files
 {
     const char *png, *svg, *pdf, *log_png, *html, *frames_dir, *trace_path;
+    const char *plots_dir;
+    enum viz_format plots_format;
     struct viz_output trace; /* open (fp) from before the run to the end */
 };
 
@@ -539,6 +561,9 @@ static bool write_outputs(struct run_files *f,
         ok &= write_log_picture(rc, res, f->log_png, lines);
     if (f->html)
         ok &= write_html(res, rc->initial_terms, f->html, lines);
+    if (f->plots_dir)
+        ok &= write_plots(res, rc->initial_terms, f->plots_dir,
+                          f->plots_format, lines);
     if (f->frames_dir)
         write_frames(rc, res);
     if (f->frames_dir && rc->frames_error != VIZ_OK) {
@@ -551,7 +576,8 @@ static bool write_outputs(struct run_files *f,
     }
     /* Every picture is drawn: free cairo's font caches once, so that a leak
      * checker at exit sees only what fontconfig keeps. */
-    if (f->png || f->svg || f->pdf || f->log_png || f->html || f->frames_dir)
+    if (f->png || f->svg || f->pdf || f->log_png || f->html ||
+        f->frames_dir || f->plots_dir)
         viz_release_caches();
     return ok;
 }
@@ -645,7 +671,8 @@ int raftsim_run_main(int argc, char **argv)
           *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
           *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
           *every_text = NULL, *width_text = NULL, *html = NULL,
-          *window_text = NULL, *log_from_text = NULL, *log_to_text = NULL;
+          *window_text = NULL, *log_from_text = NULL, *log_to_text = NULL,
+          *plots_dir = NULL, *plots_format_text = NULL;
     gboolean quiet = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
@@ -676,6 +703,10 @@ int raftsim_run_main(int argc, char **argv)
          "Draw every node's log as PNG into OUT", "OUT.png"},
         {"at", 0, 0, G_OPTION_ARG_STRING, &at_text,
          "Virtual time of the log diagram (default: the end)", "T"},
+        {"plots", 0, 0, G_OPTION_ARG_FILENAME, &plots_dir,
+         "Write latency and throughput over time into DIR", "DIR"},
+        {"plots-format", 0, 0, G_OPTION_ARG_STRING, &plots_format_text,
+         "Format of the --plots pictures: png (default), svg or pdf", "F"},
         {"log-from", 0, 0, G_OPTION_ARG_STRING, &log_from_text,
          "First log index the log diagram draws (default: as far back as "
          "800 columns reach from --log-to)",
@@ -800,8 +831,19 @@ int raftsim_run_main(int argc, char **argv)
         goto out;
     }
 
+    enum viz_format plots_format = VIZ_FORMAT_PNG;
+    if (plots_format_text &&
+        (!plots_dir || !viz_format_parse(plots_format_text, &plots_format))) {
+        raftsim_complain("run", "--plots-format: %s%s",
+                         plots_dir ? "expected png, svg or pdf, not "
+                                   : "only with --plots",
+                         plots_dir ? plots_format_text : "");
+        goto out;
+    }
+
     const char *path = argv[1];
-    files = (struct run_files){.png = png,
+    files = (struct run_files){.plots_dir = plots_dir,
+                               .plots_format = plots_format,.png = png,
                                .svg = svg,
                                .pdf = pdf,
                                .log_png = log_png,
@@ -841,6 +883,11 @@ int raftsim_run_main(int argc, char **argv)
         raftsim_complain("run", "%s: %s", frames_dir, g_strerror(errno));
         goto out;
     }
+    if (plots_dir && (g_mkdir_with_parents(plots_dir, 0755) != 0 ||
+                      access(plots_dir, W_OK) != 0)) {
+        raftsim_complain("run", "%s: %s", plots_dir, g_strerror(errno));
+        goto out;
+    }
 
     struct scn_run_options o;
     scn_run_options_init(&o);
@@ -850,7 +897,7 @@ int raftsim_run_main(int argc, char **argv)
     /* Only the timeline and its frames read the whole trace; the log
      * diagram and the report do not, so without them the run's memory
      * stays flat however long it runs. */
-    o.record_events = png || svg || pdf || frames_dir || html;
+    o.record_events = png || svg || pdf || frames_dir || html || plots_dir;
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
     if (sc->inits->len > 0) {
@@ -934,6 +981,8 @@ out:
     g_free(to_text);
     g_free(log_png);
     g_free(log_from_text);
+    g_free(plots_dir);
+    g_free(plots_format_text);
     g_free(log_to_text);
     g_free(at_text);
     g_free(frames_dir);
