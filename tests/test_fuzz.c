@@ -651,16 +651,16 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
     const char *args[] = {"fuzz",   "--seed-from", BROKEN_FROM, "--seeds",
                           BROKEN_SEEDS, "--time",  "5s",        "--faults",
                           "cut",    "--jobs",      "2",         "--out",
-                          tmp_dir,  "--verbose",   NULL,        NULL,
-                          NULL};
+                          tmp_dir,  "--no-shrink", "--verbose", NULL,
+                          NULL,     NULL};
     struct outcome all = run_program(FIGURE8_MUTANT, args);
     cr_assert_eq(all.status, 1);
     GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *props = g_ptr_array_new_with_free_func(g_free);
     failed_seeds(all.out, seeds, props);
     cr_assert_geq(seeds->len, 2, "%s", all.out);
-    args[14] = "--max-failures";
-    args[15] = "1";
+    args[15] = "--max-failures";
+    args[16] = "1";
     struct outcome one = run_program(FIGURE8_MUTANT, args);
     cr_assert_eq(one.status, 1);
     GPtrArray *one_seeds = g_ptr_array_new_with_free_func(g_free);
