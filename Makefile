@@ -81,7 +81,7 @@ APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
 .PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-ndebug \
 	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind docs clean \
-	install uninstall help format
+	install uninstall check-install help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
 
@@ -96,7 +96,7 @@ help:
 	@echo "make soak       100,000 fuzz seeds with every fault (docs/fuzzing.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
 	@echo "make docs       render the scenario library into docs/img/, replay pages into docs/replay/"
-	@echo "make install    install raftsim, libraft.a and raft.h under PREFIX"
+	@echo "make install    install raftsim, libraftsim-raft.a, raftsim/raft.h and raftsim-raft.pc under PREFIX"
 
 # ---- objects -------------------------------------------------------------
 
@@ -233,7 +233,7 @@ test:
 	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory all $(TESTS)
 	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-mutants \
-		check-determinism check-unit \
+		check-determinism check-unit check-install \
 		check-js check-browser
 
 # The build dependencies plus what only the tests run.
@@ -393,15 +393,38 @@ docs: $(RAFTSIM)
 format:
 	clang-format -i raft/*.[ch] sim/*.[ch] sim/*/*.[ch] scenarios/lang/*.[ch] viz/*.[ch] tests/*.[ch] tests/support/*.[ch] 2>/dev/null || true
 
+# Installed names are raftsim's own, so nothing collides with Debian's
+# libraft-dev (include/raft.h, libraft.*, raft.pc): the core goes in as
+# include/raftsim/raft.h and libraftsim-raft.a with raftsim-raft.pc.
+# INSTALLED lists every file install writes; uninstall removes exactly those
+# and then only the directories of its own that are left empty.
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCDIR = $(PREFIX)/include/raftsim
+PCDIR = $(LIBDIR)/pkgconfig
+INSTALLED = $(BINDIR)/raftsim $(LIBDIR)/libraftsim-raft.a $(INCDIR)/raft.h \
+	$(PCDIR)/raftsim-raft.pc
+OWN_DIRS = $(INCDIR)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
-	install -m 755 $(RAFTSIM) $(DESTDIR)$(PREFIX)/bin/raftsim
-	install -m 644 $(LIBRAFT) $(DESTDIR)$(PREFIX)/lib/libraft.a
-	install -m 644 raft/raft.h $(DESTDIR)$(PREFIX)/include/raft.h
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(RAFTSIM) $(DESTDIR)$(BINDIR)/raftsim
+	install -m 644 $(LIBRAFT) $(DESTDIR)$(LIBDIR)/libraftsim-raft.a
+	install -m 644 raft/raft.h $(DESTDIR)$(INCDIR)/raft.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+		'Name: raftsim-raft' 'Description: the Raft consensus core of raftsim as a pure step machine' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}/raftsim' 'Libs: -L$${libdir} -lraftsim-raft' \
+		> $(DESTDIR)$(PCDIR)/raftsim-raft.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/raftsim-raft.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/raftsim $(DESTDIR)$(PREFIX)/lib/libraft.a \
-		$(DESTDIR)$(PREFIX)/include/raft.h
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(addprefix $(DESTDIR),$(OWN_DIRS)) 2>/dev/null || true
+
+# Installs into a scratch DESTDIR, builds a program against the core through
+# pkg-config, runs it, uninstalls and checks that nothing is left.
+check-install: all
+	BUILD=$(BUILD) MAKE="$(MAKE)" CC="$(CC)" PKG_CONFIG=$(PKG_CONFIG) sh tests/install/check-install.sh
 
 clean:
 	rm -rf $(BUILD)
