@@ -675,7 +675,7 @@ Test(cli, unknown_command_or_none_exits_2)
 {
     struct outcome o = run_raftsim((const char *[]){"frobnicate", NULL});
     cr_assert_eq(o.status, 2);
-    cr_assert(g_str_has_prefix(o.err, "raftsim: unknown command 'frobnicate'"));
+    cr_assert(g_str_has_prefix(o.err, "raftsim: unknown command 'frobnicate'\n"));
     outcome_clear(&o);
     o = run_raftsim((const char *[]){NULL});
     cr_assert_eq(o.status, 2);
@@ -907,4 +907,83 @@ Test(cli, plots_are_written_in_the_format_asked_for)
     outcome_clear(&o);
     g_free(dir);
     g_free(f);
+}
+
+/* The subcommands `raftsim --help` lists, in order (a NULL-terminated
+ * vector to free with g_strfreev). */
+static char **listed_commands(void)
+{
+    struct outcome o = run_raftsim((const char *[]){"--help", NULL});
+    cr_assert_eq(o.status, 0);
+    const char *list = strstr(o.out, "Commands:\n");
+    cr_assert_not_null(list);
+    GPtrArray *names = g_ptr_array_new();
+    char **lines = g_strsplit(list + strlen("Commands:\n"), "\n", -1);
+    for (size_t i = 0; lines[i] && g_str_has_prefix(lines[i], "  "); i++) {
+        char **words = g_strsplit_set(g_strstrip(lines[i]), " ", 2);
+        g_ptr_array_add(names, g_strdup(words[0]));
+        g_strfreev(words);
+    }
+    g_strfreev(lines);
+    outcome_clear(&o);
+    cr_assert_geq(names->len, 2, "--help lists no commands");
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+Test(cli, help_command_prints_exactly_what_the_commands_own_help_prints)
+{
+    char **names = listed_commands();
+    for (size_t i = 0; names[i]; i++) {
+        struct outcome a =
+            run_raftsim((const char *[]){"help", names[i], NULL});
+        struct outcome b =
+            run_raftsim((const char *[]){names[i], "--help", NULL});
+        cr_assert_eq(a.status, 0, "raftsim help %s", names[i]);
+        cr_assert_eq(b.status, 0);
+        cr_assert_gt(strlen(a.out), 0);
+        cr_assert_str_eq(a.out, b.out, "raftsim help %s", names[i]);
+        cr_assert_str_eq(a.err, b.err);
+        outcome_clear(&a);
+        outcome_clear(&b);
+    }
+    g_strfreev(names);
+    struct outcome o = run_raftsim((const char *[]){"help", "rnu", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_not_null(strstr(o.err, "did you mean 'run'?"), "%s", o.err);
+    outcome_clear(&o);
+}
+
+Test(cli, a_mistyped_command_gets_the_nearest_name_and_exit_2)
+{
+    static const char *const typos[][2] = {
+        {"rnu", "run"},     {"rn", "run"},     {"chek", "check"},
+        {"cheks", "check"}, {"fuz", "fuzz"},   {"fuzzz", "fuzz"},
+        {"Run", "run"},     {"chec", "check"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(typos); i++) {
+        struct outcome o = run_raftsim((const char *[]){typos[i][0], NULL});
+        cr_assert_eq(o.status, 2, "%s", typos[i][0]);
+        char *want = g_strdup_printf(
+            "raftsim: unknown command '%s'; did you mean '%s'?\n",
+            typos[i][0], typos[i][1]);
+        cr_assert(g_str_has_prefix(o.err, want), "%s", o.err);
+        cr_assert_str_eq(o.out, "");
+        g_free(want);
+        outcome_clear(&o);
+    }
+    /* Nothing near: no guess, the list of commands instead. */
+    struct outcome o = run_raftsim((const char *[]){"zzzzzz", NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_null(strstr(o.err, "did you mean"));
+    cr_assert_not_null(strstr(o.err, "Commands:"));
+    outcome_clear(&o);
+}
+
+Test(cli, short_V_prints_the_version_like_long_version)
+{
+    struct outcome o = run_raftsim((const char *[]){"-V", NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_str_eq(o.out, "raftsim " RAFTSIM_VERSION "\n");
+    outcome_clear(&o);
 }

@@ -6,6 +6,8 @@
  * weak reference below resolves to NULL) does not exist for the user.
  * Whatever a subcommand printed is flushed and checked here, once: no
  * command exits 0 after a failed write to its standard output.
+ * `raftsim help CMD` is dispatched as `raftsim CMD --help`, so each command's
+ * help has one source; a mistyped name gets the nearest row as a suggestion.
  */
 #include <errno.h>
 #include <locale.h>
@@ -49,9 +51,10 @@ static void usage(FILE *out)
             "\n"
             "Options:\n"
             "  -h, --help     show this help\n"
-            "  --version      show the version\n"
+            "  -V, --version  show the version\n"
             "\n"
-            "`raftsim COMMAND --help` describes a command's options.\n"
+            "`raftsim COMMAND --help` or `raftsim help COMMAND` describes a "
+            "command's options.\n"
             "Exit status: 0 all passed, 1 a check or safety property "
             "failed,\n"
             "2 invalid input or command line, or an output not written,\n"
@@ -81,6 +84,85 @@ static int finish_stdout(const char *name, int status)
     return RAFTSIM_EXIT_INVALID;
 }
 
+/* The edit distance between a and b (insertions, deletions, substitutions
+ * and swaps of neighbours each cost 1), capped at 9: only small distances
+ * matter for a suggestion. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 16 || lb > 16)
+        return 9;
+    size_t d[17][17];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            best = MIN(best, d[i - 1][j] + 1);
+            best = MIN(best, d[i][j - 1] + 1);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                best = MIN(best, d[i - 2][j - 2] + 1);
+            d[i][j] = best;
+        }
+    }
+    return MIN(d[la][lb], (size_t)9);
+}
+
+/* The command `name` most likely meant: the nearest row within distance 2
+ * (1 for names of up to 3 letters), or a row it is a prefix of; NULL if
+ * none. Ties go to the earlier row, so the answer never depends on more than
+ * the table. */
+static const char *suggest_command(const char *name)
+{
+    const char *best = NULL;
+    size_t best_d = strlen(name) <= 3 ? 2 : 3;
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (!commands[i].main)
+            continue;
+        size_t d = edit_distance(name, commands[i].name);
+        if (name[0] && g_str_has_prefix(commands[i].name, name))
+            d = MIN(d, (size_t)1);
+        if (d < best_d) {
+            best_d = d;
+            best = commands[i].name;
+        }
+    }
+    return best;
+}
+
+static const struct raftsim_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (commands[i].main && strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *guess = suggest_command(name);
+    if (guess) {
+        fprintf(stderr,
+                "raftsim: unknown command '%s'; did you mean '%s'?\n"
+                "Run 'raftsim --help' for the list of commands.\n",
+                name, guess);
+    } else {
+        fprintf(stderr, "raftsim: unknown command '%s'\n\n", name);
+        usage(stderr);
+    }
+    return RAFTSIM_EXIT_INVALID;
+}
+
+static int run_command(const struct raftsim_command *c, int argc, char **argv)
+{
+    char *prgname = g_strdup_printf("raftsim %s", c->name);
+    g_set_prgname(prgname);
+    g_free(prgname);
+    return finish_stdout(c->name, c->main(argc, argv));
+}
+
 int main(int argc, char **argv)
 {
     /* Only the character set, so that help text shows as written; numbers
@@ -91,24 +173,26 @@ int main(int argc, char **argv)
         return RAFTSIM_EXIT_INVALID;
     }
     const char *name = argv[1];
+    if (strcmp(name, "help") == 0 && argc >= 3) {
+        /* `raftsim help CMD` is `raftsim CMD --help`. */
+        const struct raftsim_command *c = find_command(argv[2]);
+        if (!c)
+            return unknown_command(argv[2]);
+        char *help_argv[] = {argv[2], (char *)"--help", NULL};
+        return run_command(c, 2, help_argv);
+    }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
         strcmp(name, "help") == 0) {
         usage(stdout);
         return finish_stdout("help", RAFTSIM_EXIT_OK);
     }
-    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0 ||
+        strcmp(name, "version") == 0) {
         printf("raftsim %s\n", RAFTSIM_VERSION);
         return finish_stdout("version", RAFTSIM_EXIT_OK);
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (commands[i].main && strcmp(commands[i].name, name) == 0) {
-            char *prgname = g_strdup_printf("raftsim %s", name);
-            g_set_prgname(prgname);
-            g_free(prgname);
-            return finish_stdout(name, commands[i].main(argc - 1, argv + 1));
-        }
-    }
-    fprintf(stderr, "raftsim: unknown command '%s'\n\n", name);
-    usage(stderr);
-    return RAFTSIM_EXIT_INVALID;
+    const struct raftsim_command *c = find_command(name);
+    if (c)
+        return run_command(c, argc - 1, argv + 1);
+    return unknown_command(name);
 }
