@@ -402,12 +402,18 @@ BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib
 INCDIR = $(PREFIX)/include/raftsim
 PCDIR = $(LIBDIR)/pkgconfig
+MAN1DIR = $(PREFIX)/share/man/man1
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+DATADIR = $(PREFIX)/share/raftsim
+SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))
 INSTALLED = $(BINDIR)/raftsim $(LIBDIR)/libraftsim-raft.a $(INCDIR)/raft.h \
-	$(PCDIR)/raftsim-raft.pc
-OWN_DIRS = $(INCDIR)
+	$(PCDIR)/raftsim-raft.pc $(MAN1DIR)/raftsim.1 $(COMPLETIONDIR)/raftsim \
+	$(DATADIR)/scenario-language.md $(addprefix $(DATADIR)/,$(SCENARIO_FILES))
+OWN_DIRS = $(INCDIR) $(DATADIR)/scenarios $(DATADIR)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+		$(DESTDIR)$(MAN1DIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/scenarios
 	install -m 755 $(RAFTSIM) $(DESTDIR)$(BINDIR)/raftsim
 	install -m 644 $(LIBRAFT) $(DESTDIR)$(LIBDIR)/libraftsim-raft.a
 	install -m 644 raft/raft.h $(DESTDIR)$(INCDIR)/raft.h
@@ -416,15 +422,32 @@ install: all
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}/raftsim' 'Libs: -L$${libdir} -lraftsim-raft' \
 		> $(DESTDIR)$(PCDIR)/raftsim-raft.pc
 	chmod 644 $(DESTDIR)$(PCDIR)/raftsim-raft.pc
+	sed 's|/usr/local/share/raftsim|$(DATADIR)|g' docs/raftsim.1 > $(DESTDIR)$(MAN1DIR)/raftsim.1
+	chmod 644 $(DESTDIR)$(MAN1DIR)/raftsim.1
+	install -m 644 sim/cli/raftsim.bash $(DESTDIR)$(COMPLETIONDIR)/raftsim
+	install -m 644 docs/scenario-language.md $(DESTDIR)$(DATADIR)/scenario-language.md
+	install -m 644 $(SCENARIO_FILES) $(DESTDIR)$(DATADIR)/scenarios/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(addprefix $(DESTDIR),$(OWN_DIRS)) 2>/dev/null || true
 
+# `raftsim --help` names where install puts the scenario library: the
+# stamp changes, and raftsim_main.o is rebuilt, only when PREFIX does.
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(BUILD)/sim/cli/raftsim_main.o: $(BUILD)/datadir.stamp
+$(BUILD)/sim/cli/raftsim_main.o: BASE_CFLAGS += -DRAFTSIM_DATADIR='"$(DATADIR)"'
+.PHONY: FORCE
+FORCE:
+
 # Installs into a scratch DESTDIR, builds a program against the core through
 # pkg-config, runs it, uninstalls and checks that nothing is left.
 check-install: all
-	BUILD=$(BUILD) MAKE="$(MAKE)" CC="$(CC)" PKG_CONFIG=$(PKG_CONFIG) sh tests/install/check-install.sh
+	BUILD=$(BUILD) MAKE="$(MAKE)" CC="$(CC)" PKG_CONFIG=$(PKG_CONFIG) PREFIX="$(PREFIX)" \
+		sh tests/install/check-install.sh
+	sh tests/install/check-man.sh $(RAFTSIM) docs/raftsim.1
 
 clean:
 	rm -rf $(BUILD)

@@ -21,6 +21,11 @@
 #ifndef RAFTSIM_VERSION
 #define RAFTSIM_VERSION "unknown"
 #endif
+/* Where `make install` puts the scenario library and the language
+ * reference (the Makefile passes $(PREFIX)/share/raftsim). */
+#ifndef RAFTSIM_DATADIR
+#define RAFTSIM_DATADIR "/usr/local/share/raftsim"
+#endif
 
 /* Linked only when sim/cli/raftsim_fuzz.c is part of the build. */
 extern int raftsim_fuzz_main(int argc, char **argv) __attribute__((weak));
@@ -58,7 +63,14 @@ static void usage(FILE *out)
             "Exit status: 0 all passed, 1 a check or safety property "
             "failed,\n"
             "2 invalid input or command line, or an output not written,\n"
-            "3 a run exceeded its budget of events, memory or wall time.\n");
+            "3 a run exceeded its budget of events, memory or wall time.\n"
+            "\n"
+            "Installed files (make install; in the source tree: scenarios/, "
+            "docs/):\n"
+            "  " RAFTSIM_DATADIR "/scenarios/*.scn  the scenario library\n"
+            "  " RAFTSIM_DATADIR "/scenario-language.md  the language "
+            "reference\n"
+            "  man raftsim    the manual page\n");
 }
 
 /* Flushes and closes the standard output after `name` ran: output lost to a

@@ -6,15 +6,19 @@
 #     no libraft.*, no raft.pc);
 #   - a program builds against the installed core through
 #     `pkg-config --cflags --libs raftsim-raft` and runs;
+#   - the manual page, the bash completion, the scenario library and the
+#     language reference land under share/, the completion completes
+#     subcommands and .scn files, and `raftsim --help` names the data dir;
 #   - uninstall removes every file install wrote, and nothing else.
-# Run from the repository root (make check-install sets BUILD, MAKE, CC).
+# Run from the repository root (make check-install sets BUILD, MAKE, CC and
+# PREFIX; the Makefile's own PREFIX, so that install rebuilds nothing).
 set -eu
 
 MAKE=${MAKE:-make}
 CC=${CC:-cc}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 BUILD=${BUILD:-build}
-prefix=/usr
+prefix=${PREFIX:-/usr/local}
 work=$(mktemp -d "${TMPDIR:-/tmp}/raftsim-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 dest=$work/dest
@@ -28,12 +32,37 @@ mkdir -p "$dest$prefix/include"
 echo keep > "$dest$prefix/include/other.h"
 
 for f in bin/raftsim lib/libraftsim-raft.a include/raftsim/raft.h \
-         lib/pkgconfig/raftsim-raft.pc; do
+         lib/pkgconfig/raftsim-raft.pc share/man/man1/raftsim.1 \
+         share/bash-completion/completions/raftsim \
+         share/raftsim/scenario-language.md share/raftsim/scenarios/figure8.scn; do
     [ -f "$dest$prefix/$f" ] || fail "install did not write $prefix/$f"
 done
 for f in include/raft.h lib/libraft.a lib/libraft.so lib/pkgconfig/raft.pc; do
     [ ! -e "$dest$prefix/$f" ] || fail "install wrote $prefix/$f (Debian's libraft-dev owns it)"
 done
+
+n_scn=$(ls scenarios/*.scn | wc -l)
+[ "$(ls "$dest$prefix/share/raftsim/scenarios/"*.scn | wc -l)" -eq "$n_scn" ] \
+    || fail "install did not copy every scenarios/*.scn"
+"$dest$prefix/bin/raftsim" --help | grep -qF "$prefix/share/raftsim/scenarios/" \
+    || fail "raftsim --help does not say where the scenario library is"
+grep -qF "$prefix/share/raftsim/scenarios" "$dest$prefix/share/man/man1/raftsim.1" \
+    || fail "the installed manual page does not name the installed scenario library"
+
+# The completion, sourced as bash-completion would, with the installed raftsim.
+if command -v bash >/dev/null 2>&1; then
+    complete_words() {
+        PATH="$dest$prefix/bin:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@")
+            COMP_CWORD=$(($# - 1)); _raftsim; printf "%s\n" "${COMPREPLY[@]}" | sort' \
+            sh "$dest$prefix/share/bash-completion/completions/raftsim" "$@"
+    }
+    [ "$(complete_words raftsim ch)" = check ] || fail "completion of 'raftsim ch': $(complete_words raftsim ch)"
+    [ "$(complete_words raftsim help f)" = fuzz ] || fail "completion of 'raftsim help f'"
+    lib=$dest$prefix/share/raftsim/scenarios
+    [ "$(complete_words raftsim check "$lib/figure")" = "$(printf '%s\n' "$lib"/figure*.scn)" ] \
+        || fail "completion of scenario files: $(complete_words raftsim check "$lib/figure")"
+    complete_words raftsim run --tr | grep -qx -- --trace || fail "completion of run's options"
+fi
 
 # The .pc file names the real PREFIX; pkg-config's sysroot support maps it
 # into DESTDIR for this build.
@@ -72,7 +101,7 @@ $CC -std=c17 -Wall -Werror -o "$work/use_core" "$work/use_core.c" $flags \
 
 $MAKE --no-print-directory -s uninstall DESTDIR="$dest" PREFIX=$prefix BUILD="$BUILD" >/dev/null
 
-left=$(cd "$dest" && find . -type f ! -path "./usr/include/other.h" | sort)
+left=$(cd "$dest" && find . -type f ! -path ".$prefix/include/other.h" | sort)
 [ -z "$left" ] || fail "uninstall left: $left"
 [ ! -e "$dest$prefix/include/raftsim" ] || fail "uninstall left include/raftsim/"
 [ -f "$dest$prefix/include/other.h" ] || fail "uninstall removed a file it did not install"
