@@ -21,9 +21,8 @@ static const char *const error_names[VIZ_ERROR_COUNT] = {
     [VIZ_ENOMEM] = "out of memory",
     [VIZ_EIO] = "cannot write the picture file",
     [VIZ_ECAIRO] = "cairo failed to draw the picture",
-    [VIZ_ENOTFILE] =
-        "not a regular file (a picture replaces only a regular "
-        "file, or creates a new one)",
+    [VIZ_ENOTFILE] = ("not a regular file (a picture replaces only a "
+                      "regular file, or creates a new one)"),
 };
 
 const char *viz_strerror(int code)
