@@ -177,7 +177,7 @@ int raftsim_check_main(int argc, char **argv)
         "the command line is invalid, 3 a run exceeded a budget (each file\n"
         "has its own --max-events, --max-memory and --max-wall).");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_budget_add_options(ctx, &budget_args);
+    raftsim_budget_add_options(ctx, &budget_args, false);
     GError *err = NULL;
     int status = RAFTSIM_EXIT_INVALID;
     uint64_t seed = 0;

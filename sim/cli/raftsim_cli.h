@@ -112,10 +112,12 @@ struct raftsim_budget_args
     gchar *max_wall;
 };
 
-/* Adds the three options to `ctx`'s main group; `a` (zeroed) is borrowed
- * until the context has parsed. */
+/* Adds the three options to `ctx`'s main group, worded for a whole run or,
+ * with per_seed, for each fuzz seed; `a` (zeroed) is borrowed until the
+ * context has parsed. */
 void raftsim_budget_add_options(GOptionContext *ctx,
-                                struct raftsim_budget_args *a);
+                                struct raftsim_budget_args *a,
+                                bool per_seed);
 
 /* Reads the parsed options into *out (initialised with scn_budget_init's
  * defaults first) and *wall_us (RAFTSIM_MAX_WALL_US_DEFAULT when not

@@ -809,7 +809,7 @@ int raftsim_fuzz_main(int argc, char **argv)
         "status: 0 no seed failed, 1 some seed failed, 2 invalid command\n"
         "line.");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_budget_add_options(ctx, &a.budget);
+    raftsim_budget_add_options(ctx, &a.budget, true);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;

@@ -736,7 +736,7 @@ int raftsim_run_main(int argc, char **argv)
         "3 the run exceeded a budget (--max-events, --max-memory,\n"
         "--max-wall) and was stopped.");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_budget_add_options(ctx, &budget_args);
+    raftsim_budget_add_options(ctx, &budget_args, false);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;

@@ -208,17 +208,28 @@ bool raftsim_parse_size(const char *text, uint64_t *out)
 }
 
 void raftsim_budget_add_options(GOptionContext *ctx,
-                                struct raftsim_budget_args *a)
+                                struct raftsim_budget_args *a,
+                                bool per_seed)
 {
+    /* A run over a budget stops with exit 3; a fuzz seed over one is that
+     * seed's `budget` failure, and its event default is the campaign's. */
+    static const char *const run_help[3] = {
+        "Stop a run after N events, exit 3 (default 100000000; 0: none)",
+        "Stop a run holding more than SIZE, exit 3 (default 1G; 0: none)",
+        "Stop a run after D of wall time, exit 3 (default 600s; 0s: none)",
+    };
+    static const char *const seed_help[3] = {
+        "Fail a seed as budget after N events (default 5000000; 0: none)",
+        "Fail a seed as budget holding more than SIZE (default 1G; 0: none)",
+        "Fail a seed as budget after D of wall time (default 600s; 0s: none)",
+    };
+    const char *const *help = per_seed ? seed_help : run_help;
     GOptionEntry entries[] = {
-        {"max-events", 0, 0, G_OPTION_ARG_STRING, &a->max_events,
-         "Stop a run after N events, exit 3 (default 100000000; 0: none)", "N"},
-        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory,
-         "Stop a run holding more than SIZE, exit 3 (default 1G; 0: none)",
+        {"max-events", 0, 0, G_OPTION_ARG_STRING, &a->max_events, help[0],
+         "N"},
+        {"max-memory", 0, 0, G_OPTION_ARG_STRING, &a->max_memory, help[1],
          "SIZE"},
-        {"max-wall", 0, 0, G_OPTION_ARG_STRING, &a->max_wall,
-         "Stop a run after D of wall time, exit 3 (default 600s; 0s: none)",
-         "D"},
+        {"max-wall", 0, 0, G_OPTION_ARG_STRING, &a->max_wall, help[2], "D"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_option_context_add_main_entries(ctx, entries, NULL);
