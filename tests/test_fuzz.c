@@ -23,6 +23,7 @@
 #include "scenarios/lang/scn_fuzz.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
+#include "tests/support/program.h"
 
 /* The mutant core that commits earlier-term entries by counting replicas. */
 #define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
@@ -385,55 +386,6 @@ Test(fuzz_generator, reproducer_text_parses_to_the_same_scenario)
 
 /* ---- the command --------------------------------------------------------- */
 
-struct outcome
-{
-    int status; /* exit status, or -1 when killed */
-    char *out;
-    char *err;
-};
-
-static char *program_path(const char *name)
-{
-    char *exe = g_file_read_link("/proc/self/exe", NULL);
-    cr_assert_not_null(exe);
-    char *tests_dir = g_path_get_dirname(exe);
-    char *build_dir = g_path_get_dirname(tests_dir);
-    char *path = g_build_filename(build_dir, name, NULL);
-    g_free(build_dir);
-    g_free(tests_dir);
-    g_free(exe);
-    cr_assert(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE),
-              "%s is missing: build it before the tests", path);
-    return path;
-}
-
-/* Runs the program `name` (raftsim or FIGURE8_MUTANT, relative to BUILD)
- * with `args` (NULL-terminated, borrowed). */
-static struct outcome run_program(const char *name, const char *const *args)
-{
-    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(argv, program_path(name));
-    for (size_t i = 0; args[i]; i++)
-        g_ptr_array_add(argv, g_strdup(args[i]));
-    g_ptr_array_add(argv, NULL);
-    struct outcome o = {0};
-    int wait_status = 0;
-    GError *err = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL,
-                     NULL, &o.out, &o.err, &wait_status, &err);
-    cr_assert(ok, "spawn failed: %s", err ? err->message : "?");
-    o.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-    g_ptr_array_free(argv, TRUE);
-    return o;
-}
-
-static void outcome_clear(struct outcome *o)
-{
-    g_free(o->out);
-    g_free(o->err);
-}
-
 static char *tmp_dir;
 
 static void make_dir(void)
@@ -482,7 +434,7 @@ TestSuite(fuzz_command, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
 Test(fuzz_command, correct_core_passes_a_short_campaign)
 {
-    struct outcome o = run_program(
+    struct program_outcome o = program_run(
         "raftsim", (const char *[]){"fuzz", "--seeds", "120", "--time", "3s",
                                     "--jobs", "2", "--out", tmp_dir, NULL});
     cr_assert_eq(o.status, 0, "stdout: %s\nstderr: %s", o.out, o.err);
@@ -502,7 +454,7 @@ Test(fuzz_command, correct_core_passes_a_short_campaign)
     cr_assert_null(strchr(o.err, '\r'), "%s", o.err);
     cr_assert_null(strchr(o.out, '\r'));
     cr_assert_null(strchr(o.out, '\033'));
-    outcome_clear(&o);
+    program_outcome_clear(&o);
 }
 
 Test(fuzz_command, verdicts_and_hashes_do_not_depend_on_jobs_or_reruns)
@@ -513,10 +465,10 @@ Test(fuzz_command, verdicts_and_hashes_do_not_depend_on_jobs_or_reruns)
                           NULL};
     base[9] = tmp_dir;
     base[11] = "1";
-    struct outcome one = run_program("raftsim", base);
-    struct outcome again = run_program("raftsim", base);
+    struct program_outcome one = program_run("raftsim", base);
+    struct program_outcome again = program_run("raftsim", base);
     base[11] = "2";
-    struct outcome two = run_program("raftsim", base);
+    struct program_outcome two = program_run("raftsim", base);
     cr_assert_eq(one.status, 0, "%s", one.out);
     char *l1 = seed_lines(one.out);
     char *la = seed_lines(again.out);
@@ -530,23 +482,23 @@ Test(fuzz_command, verdicts_and_hashes_do_not_depend_on_jobs_or_reruns)
     g_free(l1);
     g_free(la);
     g_free(l2);
-    outcome_clear(&one);
-    outcome_clear(&again);
-    outcome_clear(&two);
+    program_outcome_clear(&one);
+    program_outcome_clear(&again);
+    program_outcome_clear(&two);
 }
 
 Test(fuzz_command, shards_partition_the_range_and_merge_to_the_whole)
 {
-    struct outcome whole = run_program(
+    struct program_outcome whole = program_run(
         "raftsim",
         (const char *[]){"fuzz", "--seeds", "30", "--seed-from", "900",
                          "--time", "2s", "--verbose", "--out", tmp_dir, NULL});
-    struct outcome s1 = run_program(
+    struct program_outcome s1 = program_run(
         "raftsim",
         (const char *[]){"fuzz", "--seeds", "30", "--seed-from", "900",
                          "--time", "2s", "--verbose", "--shard", "1/2",
                          "--jobs", "2", "--out", tmp_dir, NULL});
-    struct outcome s2 = run_program(
+    struct program_outcome s2 = program_run(
         "raftsim", (const char *[]){"fuzz", "--seeds", "30", "--seed-from",
                                     "900", "--time", "2s", "--verbose",
                                     "--shard", "2/2", "--out", tmp_dir, NULL});
@@ -579,9 +531,9 @@ Test(fuzz_command, shards_partition_the_range_and_merge_to_the_whole)
     g_free(joined);
     g_free(a);
     g_free(b);
-    outcome_clear(&whole);
-    outcome_clear(&s1);
-    outcome_clear(&s2);
+    program_outcome_clear(&whole);
+    program_outcome_clear(&s1);
+    program_outcome_clear(&s2);
 }
 
 Test(fuzz_command, bad_arguments_exit_2)
@@ -605,16 +557,16 @@ Test(fuzz_command, bad_arguments_exit_2)
         {"fuzz", "--max-events", "-1", NULL},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        struct outcome o = run_program("raftsim", cases[i]);
+        struct program_outcome o = program_run("raftsim", cases[i]);
         cr_assert_eq(o.status, 2, "case %zu: %s", i, o.err);
         cr_assert(g_str_has_prefix(o.err, "raftsim fuzz: "), "%s", o.err);
         cr_assert_str_eq(o.out, "");
-        outcome_clear(&o);
+        program_outcome_clear(&o);
     }
-    struct outcome o = run_program(
+    struct program_outcome o = program_run(
         "raftsim", (const char *[]){"fuzz", "--faults", "drop,meteor", NULL});
     cr_assert_not_null(strstr(o.err, "unknown fault 'meteor'"), "%s", o.err);
-    outcome_clear(&o);
+    program_outcome_clear(&o);
 }
 
 static void failed_seeds(const char *out, GPtrArray *seeds, GPtrArray *props);
@@ -624,7 +576,7 @@ Test(fuzz_command, a_seed_over_its_event_budget_fails_as_budget_and_replays)
     /* 500 events is a fraction of any seed: both fail as `budget`, the
      * campaign still runs the second, and each reproducer replays to the
      * same hash and property under the same budget (no warning). */
-    struct outcome o = run_program(
+    struct program_outcome o = program_run(
         "raftsim", (const char *[]){"fuzz", "--seeds", "2", "--time", "2s",
                                     "--max-events", "500", "--out", tmp_dir,
                                     NULL});
@@ -640,7 +592,7 @@ Test(fuzz_command, a_seed_over_its_event_budget_fails_as_budget_and_replays)
                        o.out);
     g_ptr_array_free(seeds, TRUE);
     g_ptr_array_free(props, TRUE);
-    outcome_clear(&o);
+    program_outcome_clear(&o);
 }
 
 Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
@@ -653,7 +605,7 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
                           "cut",    "--jobs",      "2",         "--out",
                           tmp_dir,  "--no-shrink", "--verbose", NULL,
                           NULL,     NULL};
-    struct outcome all = run_program(FIGURE8_MUTANT, args);
+    struct program_outcome all = program_run(FIGURE8_MUTANT, args);
     cr_assert_eq(all.status, 1);
     GPtrArray *seeds = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *props = g_ptr_array_new_with_free_func(g_free);
@@ -661,7 +613,7 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
     cr_assert_geq(seeds->len, 2, "%s", all.out);
     args[15] = "--max-failures";
     args[16] = "1";
-    struct outcome one = run_program(FIGURE8_MUTANT, args);
+    struct program_outcome one = program_run(FIGURE8_MUTANT, args);
     cr_assert_eq(one.status, 1);
     GPtrArray *one_seeds = g_ptr_array_new_with_free_func(g_free);
     failed_seeds(one.out, one_seeds, props);
@@ -681,8 +633,8 @@ Test(fuzz_command, max_failures_stops_at_the_nth_failure_in_seed_order)
     g_ptr_array_free(one_seeds, TRUE);
     g_ptr_array_free(seeds, TRUE);
     g_ptr_array_free(props, TRUE);
-    outcome_clear(&one);
-    outcome_clear(&all);
+    program_outcome_clear(&one);
+    program_outcome_clear(&all);
 }
 
 Test(fuzz_command, an_exhausted_wall_time_budget_reports_a_prefix_of_the_seeds)
@@ -690,7 +642,7 @@ Test(fuzz_command, an_exhausted_wall_time_budget_reports_a_prefix_of_the_seeds)
     /* One second of wall time for far more seeds than fit in it: the seeds
      * sent are reported in order, 1..K, and the summary says where it
      * stopped. */
-    struct outcome o = run_program(
+    struct program_outcome o = program_run(
         "raftsim", (const char *[]){"fuzz", "--seeds", "100000", "--time",
                                     "1s", "--for", "1s", "--out", tmp_dir,
                                     "--verbose", NULL});
@@ -712,7 +664,7 @@ Test(fuzz_command, an_exhausted_wall_time_budget_reports_a_prefix_of_the_seeds)
         "fuzz: stopped by --for after %" PRIu64 " of 100000 seeds\n", k);
     cr_assert_not_null(strstr(o.out, stop), "%s", o.out);
     g_free(stop);
-    outcome_clear(&o);
+    program_outcome_clear(&o);
 }
 
 /* The seeds of the "FAIL seed N: PROPERTY at ..." lines of `out`, in order,
@@ -736,7 +688,7 @@ static void failed_seeds(const char *out, GPtrArray *seeds, GPtrArray *props)
 
 Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
 {
-    struct outcome o = run_program(
+    struct program_outcome o = program_run(
         FIGURE8_MUTANT,
         (const char *[]){"fuzz", "--seed-from", BROKEN_FROM, "--seeds",
                          BROKEN_SEEDS, "--time", "5s", "--faults", "cut",
@@ -760,7 +712,7 @@ Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
         char *file = g_build_filename(tmp_dir, base, NULL);
         cr_assert(g_file_test(file, G_FILE_TEST_IS_REGULAR), "%s", file);
 
-        struct outcome broken = run_program(
+        struct program_outcome broken = program_run(
             FIGURE8_MUTANT, (const char *[]){"run", "--quiet", file, NULL});
         cr_assert_eq(broken.status, 1, "%s", broken.out);
         char *expect = g_strdup_printf("safety violation: %s: ", property);
@@ -772,8 +724,8 @@ Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
         const char *h = strstr(text, "# Trace hash ");
         cr_assert_not_null(h, "%s", text);
         char *hash = g_strndup(h + strlen("# Trace hash "), 16);
-        struct outcome full =
-            run_program(FIGURE8_MUTANT, (const char *[]){"run", file, NULL});
+        struct program_outcome full =
+            program_run(FIGURE8_MUTANT, (const char *[]){"run", file, NULL});
         cr_assert_eq(full.status, 1);
         char *line = g_strdup_printf("Trace hash      %s\n", hash);
         cr_assert_not_null(strstr(full.out, line), "want %s in:\n%s", line,
@@ -781,9 +733,9 @@ Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
         g_free(line);
         g_free(hash);
         g_free(text);
-        outcome_clear(&full);
+        program_outcome_clear(&full);
 
-        struct outcome fixed = run_program(
+        struct program_outcome fixed = program_run(
             "raftsim", (const char *[]){"run", "--quiet", file, NULL});
         cr_assert_eq(fixed.status, 0, "%s", fixed.out);
         char *pass = g_strdup_printf("PASS %s\n", file);
@@ -791,13 +743,13 @@ Test(fuzz_command, figure8_mutant_is_caught_and_its_reproducer_replays)
 
         g_free(pass);
         g_free(expect);
-        outcome_clear(&fixed);
-        outcome_clear(&broken);
+        program_outcome_clear(&fixed);
+        program_outcome_clear(&broken);
         g_free(file);
         g_free(base);
     }
     g_free(summary);
     g_ptr_array_free(seeds, TRUE);
     g_ptr_array_free(props, TRUE);
-    outcome_clear(&o);
+    program_outcome_clear(&o);
 }

@@ -1,7 +1,7 @@
 /* program.h: running the command binaries from a test, as a user would.
  *
  * The binaries are found beside the test binary's directory (BUILD/raftsim,
- * BUILD/raftsim-broken); a test that needs one fails with a clear message
+ * BUILD/mutants/NAME/raftsim); a test that needs one fails with a clear message
  * when it was not built. Output is captured whole through pipes.
  */
 #ifndef TEST_PROGRAM_H
