@@ -683,6 +683,24 @@ Test(cli, unknown_command_or_none_exits_2)
     outcome_clear(&o);
 }
 
+/* The --plots directory is created before the other pictures are checked, so
+ * one of them may be written into it. */
+Test(cli, run_may_write_a_picture_into_the_plots_directory_it_creates)
+{
+    char *f = write_file("pass-plots.scn", PASSING);
+    char *dir = g_build_filename(tmp_dir, "new-plots", NULL);
+    char *log = g_build_filename(dir, "log.png", NULL);
+    struct outcome o = run_raftsim_env(
+        (const char *[]){"run", f, "--plots", dir, "--log-png", log, NULL},
+        false);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(g_file_test(log, G_FILE_TEST_IS_REGULAR), "%s", o.out);
+    outcome_clear(&o);
+    g_free(log);
+    g_free(dir);
+    g_free(f);
+}
+
 Test(cli, run_writes_the_pictures_it_prints)
 {
     char *f = write_file("pass.scn", PASSING);

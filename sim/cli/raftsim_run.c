@@ -871,13 +871,8 @@ int raftsim_run_main(int argc, char **argv)
             goto out;
         }
     }
-    const char *outputs[] = {trace_path, png, svg, pdf, log_png, html};
-    if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
-        goto out;
-    if (trace_path && viz_output_open(&files.trace, trace_path) != VIZ_OK) {
-        raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
-        goto out;
-    }
+    /* The directories first: a picture may go into the --plots or --frames
+     * directory this run creates. */
     if (frames_dir && (g_mkdir_with_parents(frames_dir, 0755) != 0 ||
                        access(frames_dir, W_OK) != 0)) {
         raftsim_complain("run", "%s: %s", frames_dir, g_strerror(errno));
@@ -886,6 +881,13 @@ int raftsim_run_main(int argc, char **argv)
     if (plots_dir && (g_mkdir_with_parents(plots_dir, 0755) != 0 ||
                       access(plots_dir, W_OK) != 0)) {
         raftsim_complain("run", "%s: %s", plots_dir, g_strerror(errno));
+        goto out;
+    }
+    const char *outputs[] = {trace_path, png, svg, pdf, log_png, html};
+    if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
+        goto out;
+    if (trace_path && viz_output_open(&files.trace, trace_path) != VIZ_OK) {
+        raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
         goto out;
     }
 
