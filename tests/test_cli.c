@@ -550,7 +550,8 @@ Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
     char *want = g_strdup_printf(
         "FAIL %s:4: at 0.500s expected a leader in {n2}, found n1 (term 1)\n"
         "PASS %s\n"
-        "1 passed, 1 failed\n",
+        "1 passed, 1 failed, 0 invalid\n"
+        "checks: 2 passed, 2 failed, 0 skipped; actions: 0 skipped\n",
         f, p);
     cr_assert_str_eq(o.out, want);
     g_free(want);
@@ -576,8 +577,10 @@ Test(cli, check_output_does_not_depend_on_jobs)
     cr_assert_eq(one.status, 1);
     cr_assert_eq(four.status, 1);
     cr_assert_str_eq(one.out, four.out);
-    cr_assert(g_str_has_suffix(one.out, "\n3 passed, 2 failed\n"), "%s",
-              one.out);
+    cr_assert(g_str_has_suffix(one.out, "\n3 passed, 2 failed, 0 invalid\n"
+                                        "checks: 6 passed, 4 failed, 0 "
+                                        "skipped; actions: 0 skipped\n"),
+              "%s", one.out);
     outcome_clear(&one);
     outcome_clear(&four);
     for (int i = 0; i < 5; i++)
@@ -589,7 +592,10 @@ Test(cli, check_exits_0_when_all_pass)
     char *p = write_file("pass.scn", PASSING);
     struct outcome o = run_raftsim((const char *[]){"check", p, p, NULL});
     cr_assert_eq(o.status, 0);
-    cr_assert(g_str_has_suffix(o.out, "\n2 passed, 0 failed\n"));
+    cr_assert(g_str_has_suffix(o.out, "\n2 passed, 0 failed, 0 invalid\n"
+                                      "checks: 4 passed, 0 failed, 0 "
+                                      "skipped; actions: 0 skipped\n"),
+              "%s", o.out);
     outcome_clear(&o);
     g_free(p);
 }
@@ -602,11 +608,18 @@ Test(cli, check_exits_2_when_a_file_is_invalid)
     cr_assert_eq(o.status, 2);
     char *want = g_strdup_printf(
         "PASS %s\n"
-        "FAIL %s:2:7: error: unknown action 'crsh'; did you mean 'crash'?\n"
-        "1 passed, 1 failed\n",
+        "INVALID %s\n"
+        "1 passed, 0 failed, 1 invalid\n"
+        "checks: 2 passed, 0 failed, 0 skipped; actions: 0 skipped\n",
         p, b);
     cr_assert_str_eq(o.out, want);
+    /* The errors, each once, on stderr only. */
+    char *errs = g_strdup_printf(
+        "%s:2:7: error: unknown action 'crsh'; did you mean 'crash'?\n", b);
+    cr_assert(g_str_has_prefix(o.err, errs), "%s", o.err);
+    cr_assert_null(strstr(o.err + strlen(errs), ":2:7:"), "%s", o.err);
     cr_assert_not_null(strstr(o.err, ":3:"), "%s", o.err);
+    g_free(errs);
     g_free(want);
     outcome_clear(&o);
     g_free(p);
@@ -620,18 +633,25 @@ Test(cli, check_json_reports_each_file_and_the_totals)
     struct outcome o =
         run_raftsim((const char *[]){"check", "--json", p, f, NULL});
     cr_assert_eq(o.status, 1);
-    cr_assert(g_str_has_prefix(o.out, "{\n  \"files\": ["), "%s", o.out);
+    cr_assert(g_str_has_prefix(o.out,
+                               "{\n  \"command\": \"check\",\n  "
+                               "\"files\": ["),
+              "%s", o.out);
     cr_assert(g_str_has_suffix(o.out,
                                "\"passed\": 1,\n  \"failed\": 1,\n"
-                               "  \"invalid\": 0\n}\n"),
+                               "  \"invalid\": 0,\n  \"checks_passed\": 2,\n"
+                               "  \"checks_failed\": 2,\n  \"checks_skipped\": "
+                               "0,\n  \"actions_skipped\": 0,\n"
+                               "  \"exit_status\": 1\n}\n"),
               "%s", o.out);
     cr_assert_not_null(strstr(o.out, "\"status\": \"pass\""));
-    cr_assert_not_null(
-        strstr(o.out,
-               "{\"kind\": \"check\", \"line\": 4, \"time_us\": "
-               "500000, \"message\": \"expected a leader in {n2}, "
-               "found n1 (term 1)\"}"),
-        "%s", o.out);
+    char *failure = g_strdup_printf(
+        "{\"kind\": \"check\", \"property\": \"check\", \"file\": \"%s\", "
+        "\"line\": 4, \"time\": \"0.500s\", \"time_us\": 500000, "
+        "\"message\": \"expected a leader in {n2}, found n1 (term 1)\"}",
+        f);
+    cr_assert_not_null(strstr(o.out, failure), "%s", o.out);
+    g_free(failure);
     outcome_clear(&o);
     g_free(p);
     g_free(f);

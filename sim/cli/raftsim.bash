@@ -30,6 +30,13 @@ _raftsim()
         ((i == COMP_CWORD - 1)) && COMPREPLY=($(compgen -W "$commands" -- "$cur"))
         return
     fi
+    case ${COMP_WORDS[COMP_CWORD - 1]} in
+        --junit)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "$cur"))
+            return
+            ;;
+    esac
     if [[ $cur == -* ]]; then
         local opts
         opts=$("${COMP_WORDS[0]}" "$cmd" --help 2>/dev/null |

@@ -13,6 +13,7 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/cli/raftsim_junit.h"
 
 /* One file's outcome. */
 struct check_item
@@ -23,6 +24,18 @@ struct check_item
     bool engine_refused;              /* sim_new refused the configuration */
     struct scn_run_result *res;       /* owned; NULL when invalid */
     struct raftsim_deadline deadline; /* this file's wall-time budget */
+    int64_t wall_us;                  /* how long it took (JUnit only) */
+};
+
+/* What every report of one `check` counts, from the same items: the text
+ * summary, --json and --junit print these numbers and the exit status is
+ * judged from them. */
+struct check_totals
+{
+    size_t passed, failed, invalid; /* files; failed includes stopped */
+    size_t stopped;                 /* files a budget stopped */
+    uint64_t checks_passed, checks_failed, checks_skipped;
+    uint64_t actions_skipped;
 };
 
 struct check_job
@@ -35,6 +48,7 @@ struct check_job
 
 static void check_one(struct check_item *it, const struct check_job *job)
 {
+    int64_t start = raftsim_wall_us();
     it->diags = scn_diags_new();
     struct scn_scenario *sc = raftsim_load(it->path, it->diags);
     if (!sc) {
@@ -54,6 +68,7 @@ static void check_one(struct check_item *it, const struct check_job *job)
                       "the engine refused this configuration");
     }
     scn_scenario_free(sc);
+    it->wall_us = raftsim_wall_us() - start;
 }
 
 static void worker(gpointer data, gpointer user_data)
@@ -61,107 +76,316 @@ static void worker(gpointer data, gpointer user_data)
     check_one(data, user_data);
 }
 
-/* The first reason a file failed, as one line without "FAIL ". */
-static char *first_reason(const struct check_item *it)
+/* The property a failure is reported under: the safety property's name
+ * (as sim_property_name() prints it) for a violation, else the kind of
+ * failure: "check", "action", "linearizability", "budget", "liveness". */
+static const char *failure_property(const struct scn_run_result *r,
+                                    const struct scn_failure *f)
 {
-    if (it->invalid) {
-        if (it->diags->len == 0)
-            return g_strdup_printf("%s: error: invalid scenario", it->path);
-        return scn_diag_format(g_ptr_array_index(it->diags, 0));
-    }
-    const struct scn_failure *f = scn_run_first_failure(it->res);
-    if (!f)
-        return NULL;
-    return scn_failure_format(it->res, f);
+    const struct sim_failure *sf = sim_failure(r->sim);
+    if (f->kind == SCN_FAILURE_SAFETY && sf)
+        return sim_property_name(sf->violation.property);
+    return scn_failure_kind_name(f->kind);
 }
 
+static void count_item(struct check_totals *t, const struct check_item *it)
+{
+    if (it->invalid) {
+        t->invalid++;
+        return;
+    }
+    const struct scn_run_result *r = it->res;
+    if (r->passed)
+        t->passed++;
+    else
+        t->failed++;
+    t->stopped += r->budget_exceeded != 0;
+    t->checks_passed += r->checks_passed;
+    t->checks_failed += r->checks_failed;
+    t->checks_skipped += r->checks_skipped;
+    t->actions_skipped += r->actions_skipped;
+}
+
+/* The exit status of the whole check: an invalid file wins (the input
+ * must be fixed first), then a stopped run, then a failure. */
+static int totals_status(const struct check_totals *t)
+{
+    return t->invalid   ? RAFTSIM_EXIT_INVALID
+           : t->stopped ? RAFTSIM_EXIT_BUDGET
+           : t->failed  ? RAFTSIM_EXIT_FAILED
+                        : RAFTSIM_EXIT_OK;
+}
+
+static void json_errors(GString *j, const struct check_item *it)
+{
+    g_string_append(j, ", \"errors\": [");
+    for (guint d = 0; d < it->diags->len; d++) {
+        const struct scn_diag *dg = g_ptr_array_index(it->diags, d);
+        g_string_append(j, d ? ", {\"file\": " : "{\"file\": ");
+        raftsim_json_string(j, it->path);
+        g_string_append_printf(j,
+                               ", \"line\": %" PRIu32 ", \"column\": %" PRIu32
+                               ", \"message\": ",
+                               dg->line, dg->column);
+        raftsim_json_string(j, dg->message);
+        g_string_append_c(j, '}');
+    }
+    g_string_append(j, "]");
+}
+
+static void json_failures(GString *j, const struct check_item *it)
+{
+    const struct scn_run_result *r = it->res;
+    g_string_append(j, ", \"failures\": [");
+    for (guint f = 0; f < r->failures->len; f++) {
+        const struct scn_failure *fl = g_ptr_array_index(r->failures, f);
+        g_string_append_printf(j, "%s{\"kind\": \"%s\", \"property\": ",
+                               f ? ", " : "", scn_failure_kind_name(fl->kind));
+        raftsim_json_string(j, failure_property(r, fl));
+        g_string_append(j, ", \"file\": ");
+        raftsim_json_string(j, it->path);
+        GString *t = g_string_new(NULL);
+        scn_format_time(t, fl->time_us);
+        g_string_append_printf(j,
+                               ", \"line\": %" PRIu32 ", \"time\": \"%s\""
+                               ", \"time_us\": %" PRIu64 ", \"message\": ",
+                               fl->line, t->str, fl->time_us);
+        g_string_free(t, TRUE);
+        raftsim_json_string(j, fl->message);
+        g_string_append_c(j, '}');
+    }
+    g_string_append(j, "]");
+}
+
+static void json_run(GString *j, const struct check_item *it)
+{
+    const struct scn_run_result *r = it->res;
+    g_string_append(j, ", \"title\": ");
+    raftsim_json_string(j, r->title);
+    g_string_append_printf(j,
+                           ", \"seed\": %" PRIu64 ", \"nodes\": %" PRIu32
+                           ", \"end_us\": %" PRIu64 ", \"events\": %" PRIu64
+                           ", \"trace_hash\": \"%016" PRIx64 "\"",
+                           r->seed, r->n_nodes, r->end_us, r->events,
+                           r->trace_hash);
+    g_string_append_printf(
+        j,
+        ", \"checks_passed\": %" PRIu64 ", \"checks_failed\": %" PRIu64
+        ", \"checks_skipped\": %" PRIu64 ", \"actions_skipped\": %" PRIu64,
+        r->checks_passed, r->checks_failed, r->checks_skipped,
+        r->actions_skipped);
+    g_string_append_printf(j, ", \"linearizability\": \"%s\"",
+                           r->lin_checked ? sim_lin_verdict_name(r->lin_verdict)
+                                          : "not-checked");
+    json_failures(j, it);
+    g_string_append(j, ", \"warnings\": [");
+    for (guint w = 0; w < r->warnings->len; w++) {
+        if (w)
+            g_string_append(j, ", ");
+        raftsim_json_string(j, g_ptr_array_index(r->warnings, w));
+    }
+    g_string_append(j, "]");
+}
+
+/* The --json document (docs/json-output.md documents every field). */
 static void print_json(const struct check_item *items,
                        size_t n,
-                       size_t passed,
-                       size_t failed,
-                       size_t invalid)
+                       const struct check_totals *t,
+                       int exit_status)
 {
-    GString *j = g_string_new("{\n  \"files\": [");
+    GString *j = g_string_new("{\n  \"command\": \"check\",\n  \"files\": [");
     for (size_t i = 0; i < n; i++) {
         const struct check_item *it = &items[i];
-        g_string_append(j, i ? ",\n    {" : "\n    {");
-        g_string_append(j, "\"file\": ");
+        g_string_append(j, i ? ",\n    {\"file\": " : "\n    {\"file\": ");
         raftsim_json_string(j, it->path);
         const char *status = it->invalid       ? "invalid"
                              : it->res->passed ? "pass"
                                                : "fail";
         g_string_append_printf(j, ", \"status\": \"%s\"", status);
-        if (it->invalid) {
-            g_string_append(j, ", \"errors\": [");
-            for (guint d = 0; d < it->diags->len; d++) {
-                const struct scn_diag *dg = g_ptr_array_index(it->diags, d);
-                g_string_append_printf(j,
-                                       "%s{\"line\": %" PRIu32
-                                       ", \"column\": %" PRIu32
-                                       ", \"message\": ",
-                                       d ? ", " : "", dg->line, dg->column);
-                raftsim_json_string(j, dg->message);
-                g_string_append_c(j, '}');
-            }
-            g_string_append(j, "]}");
-            continue;
-        }
-        const struct scn_run_result *r = it->res;
-        g_string_append(j, ", \"title\": ");
-        raftsim_json_string(j, r->title);
-        g_string_append_printf(j,
-                               ", \"seed\": %" PRIu64 ", \"nodes\": %" PRIu32
-                               ", \"end_us\": %" PRIu64 ", \"events\": %" PRIu64
-                               ", \"trace_hash\": \"%016" PRIx64 "\"",
-                               r->seed, r->n_nodes, r->end_us, r->events,
-                               r->trace_hash);
-        g_string_append_printf(
-            j,
-            ", \"checks_passed\": %" PRIu64 ", \"checks_failed\": %" PRIu64
-            ", \"checks_skipped\": %" PRIu64,
-            r->checks_passed, r->checks_failed, r->checks_skipped);
-        g_string_append_printf(j, ", \"linearizability\": \"%s\"",
-                               r->lin_checked
-                                   ? sim_lin_verdict_name(r->lin_verdict)
-                                   : "not-checked");
-        g_string_append(j, ", \"failures\": [");
-        for (guint f = 0; f < r->failures->len; f++) {
-            const struct scn_failure *fl = g_ptr_array_index(r->failures, f);
-            g_string_append_printf(j,
-                                   "%s{\"kind\": \"%s\", \"line\": %" PRIu32
-                                   ", \"time_us\": %" PRIu64 ", \"message\": ",
-                                   f ? ", " : "",
-                                   scn_failure_kind_name(fl->kind), fl->line,
-                                   fl->time_us);
-            raftsim_json_string(j, fl->message);
-            g_string_append_c(j, '}');
-        }
-        g_string_append(j, "], \"warnings\": [");
-        for (guint w = 0; w < r->warnings->len; w++) {
-            if (w)
-                g_string_append(j, ", ");
-            raftsim_json_string(j, g_ptr_array_index(r->warnings, w));
-        }
-        g_string_append(j, "]}");
+        if (it->invalid)
+            json_errors(j, it);
+        else
+            json_run(j, it);
+        g_string_append_c(j, '}');
     }
-    g_string_append_printf(j,
-                           "\n  ],\n  \"passed\": %zu,\n  \"failed\": %zu,\n"
-                           "  \"invalid\": %zu\n}\n",
-                           passed, failed, invalid);
+    g_string_append_printf(
+        j,
+        "\n  ],\n  \"passed\": %zu,\n  \"failed\": %zu,\n  \"invalid\": %zu,\n"
+        "  \"checks_passed\": %" PRIu64 ",\n  \"checks_failed\": %" PRIu64
+        ",\n  \"checks_skipped\": %" PRIu64 ",\n  \"actions_skipped\": %" PRIu64
+        ",\n  \"exit_status\": %d\n}\n",
+        t->passed, t->failed, t->invalid, t->checks_passed, t->checks_failed,
+        t->checks_skipped, t->actions_skipped, exit_status);
     fputs(j->str, stdout);
     g_string_free(j, TRUE);
+}
+
+/* One line per file, then the totals. An invalid file's errors go to
+ * stderr once, as FILE:LINE:COLUMN: error: WHAT; its line here only names
+ * it. */
+static void print_text(const struct check_item *items,
+                       size_t n,
+                       const struct check_totals *t)
+{
+    bool color = raftsim_use_color(stdout);
+    const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
+    const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
+    for (size_t i = 0; i < n; i++) {
+        const struct check_item *it = &items[i];
+        if (it->invalid) {
+            fflush(stdout);
+            scn_diags_print(it->diags, stderr);
+            printf("%sINVALID%s %s\n", red, reset, it->path);
+            continue;
+        }
+        const struct scn_failure *f = scn_run_first_failure(it->res);
+        if (f) {
+            char *why = scn_failure_format(it->res, f);
+            printf("%sFAIL%s %s\n", red, reset, why);
+            g_free(why);
+        } else {
+            printf("%sPASS%s %s\n", raftsim_color(color, RAFTSIM_COLOR_GREEN),
+                   reset, it->path);
+        }
+        for (guint w = 0; w < it->res->warnings->len; w++)
+            fprintf(stderr, "%s: warning: %s\n", it->path,
+                    (const char *)g_ptr_array_index(it->res->warnings, w));
+    }
+    printf("%zu passed, %zu failed, %zu invalid\n", t->passed, t->failed,
+           t->invalid);
+    printf("checks: %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
+           " skipped; actions: %" PRIu64 " skipped\n",
+           t->checks_passed, t->checks_failed, t->checks_skipped,
+           t->actions_skipped);
+}
+
+/* The JUnit case of one file: an error when it is invalid, a failure
+ * (typed by its first failure's property) when it failed. */
+static void junit_item(struct raftsim_junit *j, const struct check_item *it)
+{
+    struct raftsim_junit_case c = {
+        .classname = "raftsim.check",
+        .name = it->path,
+        .file = it->path,
+        .wall_us = it->wall_us,
+    };
+    GString *text = g_string_new(NULL);
+    GString *out = g_string_new(NULL);
+    char *message = NULL;
+    if (it->invalid) {
+        c.result = RAFTSIM_JUNIT_ERROR;
+        c.type = "invalid";
+        for (guint d = 0; d < it->diags->len; d++) {
+            char *line = scn_diag_format(g_ptr_array_index(it->diags, d));
+            g_string_append_printf(text, "%s\n", line);
+            if (!message)
+                message = line;
+            else
+                g_free(line);
+        }
+    } else {
+        const struct scn_run_result *r = it->res;
+        const struct scn_failure *first = scn_run_first_failure(r);
+        if (first) {
+            c.result = RAFTSIM_JUNIT_FAILURE;
+            c.type = failure_property(r, first);
+            c.line = first->line;
+            message = scn_failure_format(r, first);
+        }
+        for (guint f = 0; f < r->failures->len; f++) {
+            const struct scn_failure *fl = g_ptr_array_index(r->failures, f);
+            char *line = scn_failure_format(r, fl);
+            g_string_append_printf(text, "[%s] %s\n", failure_property(r, fl),
+                                   line);
+            g_free(line);
+        }
+        for (guint w = 0; w < r->warnings->len; w++)
+            g_string_append_printf(
+                text, "warning: %s\n",
+                (const char *)g_ptr_array_index(r->warnings, w));
+        g_string_append_printf(
+            out,
+            "seed %" PRIu64 ", %" PRIu32 " nodes, trace hash %016" PRIx64
+            "\nchecks: %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64
+            " skipped; actions: %" PRIu64 " skipped\n",
+            r->seed, r->n_nodes, r->trace_hash, r->checks_passed,
+            r->checks_failed, r->checks_skipped, r->actions_skipped);
+        c.system_out = out->str;
+    }
+    c.message = message ? message : (it->invalid ? "invalid scenario" : NULL);
+    c.text = text->str;
+    raftsim_junit_add(j, &c);
+    g_free(message);
+    g_string_free(text, TRUE);
+    g_string_free(out, TRUE);
+}
+
+/* Writes the --junit report: one case per file, the totals as the suite's
+ * properties. False after a complaint when it could not be written. */
+static bool write_junit(const char *path,
+                        const struct check_item *items,
+                        size_t n,
+                        const struct check_totals *t)
+{
+    struct raftsim_junit j;
+    raftsim_junit_init(&j);
+    raftsim_junit_property_u64(&j, "passed", t->passed);
+    raftsim_junit_property_u64(&j, "failed", t->failed);
+    raftsim_junit_property_u64(&j, "invalid", t->invalid);
+    raftsim_junit_property_u64(&j, "checks_passed", t->checks_passed);
+    raftsim_junit_property_u64(&j, "checks_failed", t->checks_failed);
+    raftsim_junit_property_u64(&j, "checks_skipped", t->checks_skipped);
+    raftsim_junit_property_u64(&j, "actions_skipped", t->actions_skipped);
+    for (size_t i = 0; i < n; i++)
+        junit_item(&j, &items[i]);
+    bool ok = raftsim_junit_write(&j, "check", "raftsim check", path);
+    raftsim_junit_clear(&j);
+    return ok;
+}
+
+/* Counts the finished items, writes the JUnit report when asked, prints
+ * the text or JSON one and returns the exit status, judged from the same
+ * counts (2 also when the JUnit report could not be written). */
+static int report(const struct check_item *items,
+                  size_t n,
+                  const struct check_job *job,
+                  bool json,
+                  const char *junit_path)
+{
+    struct check_totals t = {0};
+    for (size_t i = 0; i < n; i++) {
+        count_item(&t, &items[i]);
+        if (!items[i].invalid && items[i].res->budget_exceeded)
+            raftsim_budget_complain("check", items[i].path, items[i].res,
+                                    &job->budget, &items[i].deadline,
+                                    job->wall_us);
+    }
+    int status = totals_status(&t);
+    if (junit_path && !write_junit(junit_path, items, n, &t))
+        status = RAFTSIM_EXIT_INVALID;
+    if (json) {
+        for (size_t i = 0; i < n; i++)
+            if (items[i].invalid)
+                scn_diags_print(items[i].diags, stderr);
+        print_json(items, n, &t, status);
+    } else {
+        print_text(items, n, &t);
+    }
+    return status;
 }
 
 int raftsim_check_main(int argc, char **argv)
 {
     gint jobs = 1;
     gboolean json = FALSE;
-    gchar *seed_text = NULL;
+    gchar *seed_text = NULL, *junit_path = NULL;
     GOptionEntry entries[] = {
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
          "Run up to J scenarios at once (default 1)", "J"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "Print one JSON document instead of lines", NULL},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit_path,
+         "Also write a JUnit XML report to FILE", "FILE"},
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
          "Run every file with seed N instead of its own", "N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -172,10 +396,12 @@ int raftsim_check_main(int argc, char **argv)
     g_option_context_set_summary(
         ctx,
         "Runs each scenario file and prints PASS, or FAIL with the first\n"
-        "reason, one line per file in argument order, then `N passed, N\n"
-        "failed`. Exit status: 0 all passed, 1 any failed, 2 any file or\n"
-        "the command line is invalid, 3 a run exceeded a budget (each file\n"
-        "has its own --max-events, --max-memory and --max-wall).");
+        "reason, or INVALID (its errors on stderr), one line per file in\n"
+        "argument order, then the counts of files and of checks. Exit\n"
+        "status: 0 all passed, 1 any failed, 2 any file or the command line\n"
+        "is invalid or a report could not be written (also when other files\n"
+        "failed: they are still reported), 3 a run exceeded a budget (each\n"
+        "file has its own --max-events, --max-memory and --max-wall).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     raftsim_budget_add_options(ctx, &budget_args, false);
     GError *err = NULL;
@@ -201,6 +427,8 @@ int raftsim_check_main(int argc, char **argv)
                          seed_text);
         goto out_free_ctx;
     }
+    if (junit_path && !raftsim_output_writable("check", junit_path, "reports"))
+        goto out_free_ctx;
 
     size_t n = (size_t)argc - 1;
     struct check_item *items = g_new0(struct check_item, n);
@@ -218,51 +446,7 @@ int raftsim_check_main(int argc, char **argv)
         g_thread_pool_free(pool, FALSE, TRUE);
     }
 
-    size_t passed = 0, failed = 0, invalid = 0, stopped = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (items[i].invalid)
-            invalid++;
-        else if (items[i].res->passed)
-            passed++;
-        else
-            failed++;
-        if (!items[i].invalid && items[i].res->budget_exceeded) {
-            stopped++;
-            raftsim_budget_complain("check", items[i].path, items[i].res,
-                                    &job.budget, &items[i].deadline,
-                                    job.wall_us);
-        }
-    }
-    if (json) {
-        for (size_t i = 0; i < n; i++)
-            if (items[i].invalid)
-                scn_diags_print(items[i].diags, stderr);
-        print_json(items, n, passed, failed, invalid);
-    } else {
-        bool color = raftsim_use_color(stdout);
-        for (size_t i = 0; i < n; i++) {
-            const struct check_item *it = &items[i];
-            if (it->invalid)
-                scn_diags_print(it->diags, stderr);
-            char *why = first_reason(it);
-            if (why)
-                printf("%sFAIL%s %s\n", raftsim_color(color, RAFTSIM_COLOR_RED),
-                       raftsim_color(color, RAFTSIM_COLOR_RESET), why);
-            else
-                printf("%sPASS%s %s\n",
-                       raftsim_color(color, RAFTSIM_COLOR_GREEN),
-                       raftsim_color(color, RAFTSIM_COLOR_RESET), it->path);
-            g_free(why);
-            for (guint w = 0; it->res && w < it->res->warnings->len; w++)
-                fprintf(stderr, "%s: warning: %s\n", it->path,
-                        (const char *)g_ptr_array_index(it->res->warnings, w));
-        }
-        printf("%zu passed, %zu failed\n", passed, failed + invalid);
-    }
-    status = invalid   ? RAFTSIM_EXIT_INVALID
-             : stopped ? RAFTSIM_EXIT_BUDGET
-             : failed  ? RAFTSIM_EXIT_FAILED
-                       : RAFTSIM_EXIT_OK;
+    status = report(items, n, &job, json, junit_path);
 
     for (size_t i = 0; i < n; i++) {
         g_ptr_array_free(items[i].diags, TRUE);
@@ -272,6 +456,7 @@ int raftsim_check_main(int argc, char **argv)
 out_free_ctx:
     raftsim_budget_args_clear(&budget_args);
     g_free(seed_text);
+    g_free(junit_path);
     g_option_context_free(ctx);
     return status;
 }

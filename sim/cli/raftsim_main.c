@@ -80,6 +80,9 @@ static void usage(FILE *out)
 static int finish_stdout(const char *name, int status)
 {
     bool failed = ferror(stdout) != 0;
+    /* A write that failed while the command ran left its reason in errno,
+     * unless something since changed it; it is the best one there is. */
+    int earlier = failed ? errno : 0;
     errno = 0;
     if (fflush(stdout) != 0)
         failed = true;
@@ -91,6 +94,8 @@ static int finish_stdout(const char *name, int status)
     }
     if (!failed)
         return status;
+    if (reason == 0)
+        reason = earlier;
     fprintf(stderr, "raftsim %s: cannot write the standard output: %s\n", name,
             reason ? g_strerror(reason) : "a write failed");
     return RAFTSIM_EXIT_INVALID;

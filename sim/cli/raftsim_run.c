@@ -17,6 +17,7 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/cli/raftsim_junit.h"
 #include "viz/viz.h"
 #include "viz/viz_series.h"
 
@@ -607,30 +608,10 @@ static uint64_t frame_count(uint64_t end_us,
  * followed); false, with a complaint, for the first that cannot. */
 static bool outputs_writable(const char *const *paths, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!paths[i])
-            continue;
-        char *target = NULL;
-        int code = viz_output_target(paths[i], &target);
-        if (code == VIZ_ENOTFILE) {
-            raftsim_complain("run",
-                             "%s: not a regular file: pictures and traces "
-                             "replace a regular file or create a new one",
-                             paths[i]);
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] &&
+            !raftsim_output_writable("run", paths[i], "pictures and traces"))
             return false;
-        }
-        bool ok = code == VIZ_OK;
-        if (ok) {
-            char *dir = g_path_get_dirname(target);
-            ok = access(dir, W_OK) == 0;
-            g_free(dir);
-        }
-        g_free(target);
-        if (!ok) {
-            raftsim_complain("run", "%s: %s", paths[i], g_strerror(errno));
-            return false;
-        }
-    }
     return true;
 }
 
