@@ -378,11 +378,17 @@ static void assert_fields_match(GHashTable *seen, GHashTable *doc)
                   (char *)k);
 }
 
-static void add_json_paths(GHashTable *seen, const char *json)
+/* The fields of the document `json` against the table under `heading`. */
+static void assert_documented(const char *json, const char *heading)
 {
+    GHashTable *seen = json_paths_new();
     char *error = NULL;
     cr_assert(json_paths(json, seen, &error), "not JSON (%s):\n%s", error,
               json);
+    GHashTable *doc = documented_fields(heading);
+    assert_fields_match(seen, doc);
+    g_hash_table_destroy(doc);
+    g_hash_table_destroy(seen);
 }
 
 Test(reports, check_json_fields_are_exactly_the_documented_ones)
@@ -397,15 +403,146 @@ Test(reports, check_json_fields_are_exactly_the_documented_ones)
         program_run("raftsim", (const char *[]){"check", "--json", p, f, b, w,
                                                 NULL});
     cr_assert_eq(o.status, 2, "%s", o.err);
-    GHashTable *seen = json_paths_new();
-    add_json_paths(seen, o.out);
-    GHashTable *doc = documented_fields("check --json");
-    assert_fields_match(seen, doc);
-    g_hash_table_destroy(doc);
-    g_hash_table_destroy(seen);
+    assert_documented(o.out, "check --json");
     program_outcome_clear(&o);
     g_free(p);
     g_free(f);
     g_free(b);
     g_free(w);
+}
+
+/* ---- fuzz ---------------------------------------------------------------- */
+
+/* The mutant core that counts replicas of earlier-term entries towards
+ * commitment (tests/mutants/), and a range of its seeds that holds one
+ * Leader Completeness violation or more under `--faults cut` (the range
+ * test_fuzz.c uses: seed 2421 fails). */
+#define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
+#define BROKEN_ARGS                                                      \
+    "fuzz", "--seed-from", "2420", "--seeds", "4", "--time", "5s",       \
+        "--faults", "cut", "--no-shrink"
+
+/* The number just before `word` in `text` ("3 passed" -> 3). */
+static guint64 count_before(const char *text, const char *word)
+{
+    const char *at = strstr(text, word);
+    cr_assert_not_null(at, "no '%s' in %s", word, text);
+    while (at > text && at[-1] == ' ')
+        at--;
+    while (at > text && g_ascii_isdigit(at[-1]))
+        at--;
+    return g_ascii_strtoull(at, NULL, 10);
+}
+
+Test(reports, fuzz_counts_agree_in_text_json_junit_and_exit_status)
+{
+    char *xml = g_build_filename(tmp_dir, "fuzz.xml", NULL);
+    char *out1 = g_build_filename(tmp_dir, "text", NULL);
+    char *out2 = g_build_filename(tmp_dir, "json", NULL);
+    struct program_outcome text = program_run(
+        FIGURE8_MUTANT, (const char *[]){BROKEN_ARGS, "--junit", xml, "--out",
+                                         out1, "-q", NULL});
+    struct program_outcome json = program_run(
+        FIGURE8_MUTANT,
+        (const char *[]){BROKEN_ARGS, "--json", "--out", out2, NULL});
+    cr_assert_eq(text.status, 1, "%s%s", text.out, text.err);
+    cr_assert_eq(json.status, 1, "%s", json.err);
+    guint64 failed = count_before(text.out, " failed,");
+    guint64 passed = count_before(text.out, " passed,");
+    cr_assert_geq(failed, 1, "%s", text.out);
+    cr_assert_eq(passed + failed, 4);
+    cr_assert_eq(json_u64(json.out, "seeds_run"), 4);
+    cr_assert_eq(json_u64(json.out, "passed"), passed);
+    cr_assert_eq(json_u64(json.out, "failed"), failed);
+    cr_assert_eq(json_u64(json.out, "exit_status"), 1);
+    cr_assert_not_null(strstr(json.out, "\"property\": \"leader-completeness\""),
+                       "%s", json.out);
+    /* stdout holds the document alone. */
+    char *error = NULL;
+    GHashTable *seen = json_paths_new();
+    cr_assert(json_paths(json.out, seen, &error), "%s", error);
+    g_hash_table_destroy(seen);
+
+    struct junit_read j = junit_parse(xml);
+    cr_assert_eq(j.failures, failed);
+    cr_assert_eq(j.errors, 0);
+    /* A case per failed seed and one for the seeds that passed. */
+    cr_assert_eq(j.testcases, failed + (passed ? 1 : 0));
+    cr_assert_eq(attr_u64(j.suite, "tests"), j.testcases);
+    cr_assert_eq(attr_u64(j.suite, "failures"), failed);
+    cr_assert_eq(attr_u64(j.properties, "seeds_run"), 4);
+    cr_assert_eq(attr_u64(j.properties, "failed"), failed);
+    cr_assert_eq(attr_u64(j.properties, "passed"), passed);
+    cr_assert_str_eq(g_ptr_array_index(j.types, 0), "leader-completeness");
+    cr_assert_str_eq(g_ptr_array_index(j.case_names, 0), "seed 2421");
+    junit_clear(&j);
+    program_outcome_clear(&text);
+    program_outcome_clear(&json);
+    g_free(out1);
+    g_free(out2);
+    g_free(xml);
+}
+
+Test(reports, fuzz_json_fields_are_exactly_the_documented_ones)
+{
+    char *out = g_build_filename(tmp_dir, "found", NULL);
+    struct program_outcome o = program_run(
+        FIGURE8_MUTANT, (const char *[]){BROKEN_ARGS, "--json", "--out", out,
+                                         NULL});
+    cr_assert_eq(o.status, 1, "%s", o.err);
+    assert_documented(o.out, "fuzz --json");
+    program_outcome_clear(&o);
+    g_free(out);
+}
+
+Test(reports, a_shard_summary_names_its_shard_and_no_failure_leaves_no_directory)
+{
+    char *out = g_build_filename(tmp_dir, "none", "deeper", NULL);
+    struct program_outcome o = program_run(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "4", "--time", "1s",
+                                    "--shard", "2/2", "--out", out, "-q",
+                                    NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_str_eq(o.out, "fuzz: shard 2/2: 2 seeds, 2 passed, 0 failed, 0 "
+                            "linearizability unknown\n");
+    char *none = g_build_filename(tmp_dir, "none", NULL);
+    cr_assert_not(g_file_test(none, G_FILE_TEST_EXISTS));
+    program_outcome_clear(&o);
+
+    o = program_run("raftsim",
+                    (const char *[]){"fuzz", "--seeds", "2", "--time", "1s",
+                                     "--shard", "1/2", "--out", out, NULL});
+    cr_assert_eq(o.status, 0);
+    cr_assert_not_null(strstr(o.out, "\nPASS shard 1/2: 1 seeds run, "), "%s",
+                       o.out);
+    cr_assert_null(strstr(o.out, "reproducers in"), "%s", o.out);
+    cr_assert_not(g_file_test(none, G_FILE_TEST_EXISTS));
+    program_outcome_clear(&o);
+    g_free(none);
+    g_free(out);
+}
+
+Test(reports, an_output_directory_that_cannot_be_made_exits_2_before_running)
+{
+    char *file = write_file("plain", "x");
+    char *out = g_build_filename(file, "found", NULL);
+    struct program_outcome o = program_run(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "2", "--out", out, NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    char *want = g_strdup_printf("raftsim fuzz: --out %s: %s: Not a directory\n",
+                                 out, file);
+    cr_assert_str_eq(o.err, want);
+    g_free(want);
+    program_outcome_clear(&o);
+    char *xml = g_build_filename(file, "r.xml", NULL);
+    o = program_run("raftsim", (const char *[]){"fuzz", "--seeds", "2",
+                                                "--junit", xml, NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    cr_assert_not_null(strstr(o.err, "Not a directory"), "%s", o.err);
+    program_outcome_clear(&o);
+    g_free(xml);
+    g_free(out);
+    g_free(file);
 }

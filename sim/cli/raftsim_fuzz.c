@@ -26,6 +26,8 @@
 #include "scenarios/lang/scn_run.h"
 #include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/cli/raftsim_fuzz_report.h"
+#include "sim/cli/raftsim_junit.h"
 #include "sim/cli/raftsim_pool.h"
 
 /* One seed's outcome. */
@@ -40,6 +42,7 @@ struct fuzz_item
     char *reproducer;
     bool replay_ok;
     char *replay_problem; /* owned; NULL when replay_ok */
+    int64_t wall_us;      /* the seed's wall time in its worker; 0 if none */
 };
 
 /* Seeds in flight or waiting to be reported at most: memory stays bounded
@@ -192,7 +195,9 @@ static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
 {
     const struct fuzz_campaign *c = ctx;
     struct fuzz_item it = {.seed = seed};
+    int64_t start = raftsim_wall_us();
     fuzz_one(&it, c);
+    it.wall_us = raftsim_wall_us() - start;
     const struct scn_fuzz_verdict *v = &it.verdict;
     put_u64(out, (uint64_t)it.refused | (uint64_t)v->passed << 1 |
                      (uint64_t)v->lin_unknown << 2 |
@@ -201,6 +206,7 @@ static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
     put_u64(out, v->end_us);
     put_u64(out, v->events);
     put_u64(out, v->failed_at_us);
+    put_u64(out, (uint64_t)it.wall_us);
     put_str(out, v->property);
     put_str(out, v->detail);
     put_str(out, it.reproducer);
@@ -224,6 +230,7 @@ static void decode_item(struct fuzz_item *it, const GByteArray *bytes)
     it->verdict.end_us = get_u64(&r);
     it->verdict.events = get_u64(&r);
     it->verdict.failed_at_us = get_u64(&r);
+    it->wall_us = (int64_t)get_u64(&r);
     it->verdict.property = get_str(&r);
     it->verdict.detail = get_str(&r);
     it->reproducer = get_str(&r);
@@ -343,10 +350,15 @@ static void progress_draw(struct progress *p,
     p->shown = true;
 }
 
-/* Writes DIR/fuzz-SEED.scn; returns the path (g_free) or NULL after a
- * complaint. */
+/* Writes DIR/fuzz-SEED.scn, creating DIR on the first failure (a campaign
+ * without one leaves no empty directory behind); returns the path (g_free)
+ * or NULL after a complaint. */
 static char *write_reproducer(const char *dir, const struct fuzz_item *it)
 {
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        raftsim_complain("fuzz", "%s: %s", dir, g_strerror(errno));
+        return NULL;
+    }
     char *base = g_strdup_printf("fuzz-%" PRIu64 ".scn", it->seed);
     char *path = g_build_filename(dir, base, NULL);
     g_free(base);
@@ -360,40 +372,44 @@ static char *write_reproducer(const char *dir, const struct fuzz_item *it)
     return path;
 }
 
-/* Reports one finished seed and writes its reproducer when it failed (a
- * file that cannot be written is complained about; the seed still counts
- * as failed). The path of a written reproducer is added to `written`. */
-static void report(const struct fuzz_item *it,
-                   const char *out_dir,
-                   bool color,
-                   GPtrArray *written)
+/* Reports one failed seed and writes its reproducer (a file that cannot
+ * be written is complained about; the seed still counts as failed), and
+ * returns its path (borrowed from `written`, where it is added) or NULL.
+ * With `print` false (--json) nothing goes to stdout. */
+static const char *report(const struct fuzz_item *it,
+                          const char *out_dir,
+                          bool color,
+                          bool print,
+                          GPtrArray *written)
 {
     const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
     const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
     if (it->refused) {
-        printf("%sFAIL%s seed %" PRIu64
-               ": the engine refused the generated configuration\n",
-               red, reset, it->seed);
-        return;
+        if (print)
+            printf("%sFAIL%s seed %" PRIu64
+                   ": the engine refused the generated configuration\n",
+                   red, reset, it->seed);
+        return NULL;
     }
-    if (it->verdict.passed)
-        return;
-    printf("%sFAIL%s seed %" PRIu64 ": %s", red, reset, it->seed,
-           it->verdict.property);
-    if (it->verdict.failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
-        GString *t = g_string_new(NULL);
-        scn_format_time(t, it->verdict.failed_at_us);
-        printf(" at %s", t->str);
-        g_string_free(t, TRUE);
+    if (print) {
+        printf("%sFAIL%s seed %" PRIu64 ": %s", red, reset, it->seed,
+               it->verdict.property);
+        if (it->verdict.failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
+            GString *t = g_string_new(NULL);
+            scn_format_time(t, it->verdict.failed_at_us);
+            printf(" at %s", t->str);
+            g_string_free(t, TRUE);
+        }
+        printf(": %s\n", it->verdict.detail);
     }
-    printf(": %s\n", it->verdict.detail);
     char *path = write_reproducer(out_dir, it);
-    if (path)
+    if (path && print)
         printf("     reproducer: %s (replay: raftsim run %s)\n", path, path);
-    if (it->replay_problem)
+    if (it->replay_problem && print)
         printf("     warning: the reproducer %s\n", it->replay_problem);
     if (path)
         g_ptr_array_add(written, path);
+    return path;
 }
 
 /* ---- the campaign -------------------------------------------------------- */
@@ -406,6 +422,9 @@ struct fuzz_plan
     int64_t for_us;         /* wall-time budget; 0: none */
     uint64_t max_failures;  /* stop after this many; 0: never */
     bool quiet, verbose;
+    bool json;              /* --json: no text on stdout, one document */
+    uint64_t shard_k, shard_n; /* --shard K/N; 1/1 without it */
+    bool collect;           /* keep every failure for --json or --junit */
     const char *dir;        /* reproducers */
     uint64_t shrink_runs;   /* candidate runs per shrink; 0: no shrinking */
 };
@@ -416,13 +435,38 @@ struct fuzz_tally
     uint64_t reported, failed, unknown, sim_us;
     bool out_of_time;     /* --for ran out before every seed was sent */
     bool enough_failures; /* --max-failures was reached */
+    bool write_failed;    /* a reproducer could not be written */
     GPtrArray *written;   /* char *: reproducers written, to shrink */
+    /* struct raftsim_fuzz_failure *, in seed order, when plan->collect;
+     * its `shrunk` is filled in after the campaign. */
+    GPtrArray *failures;
+    int64_t passed_wall_us; /* wall time of the seeds that passed */
 };
 
 static struct fuzz_item *slot_of(struct fuzz_campaign *c, uint64_t seed)
 {
     uint64_t pos = (seed - c->from - c->first) / c->shard_n;
     return &c->items[pos % c->window];
+}
+
+/* The reports' record of the failed seed `it`, whose reproducer was
+ * written at `path` (borrowed; NULL: not written). */
+static struct raftsim_fuzz_failure *failure_record(const struct fuzz_item *it,
+                                                   const char *path)
+{
+    const struct scn_fuzz_verdict *v = &it->verdict;
+    struct raftsim_fuzz_failure *f = raftsim_fuzz_failure_new(
+        it->seed, it->refused ? "refused" : v->property,
+        it->refused ? "the engine refused the generated configuration"
+                    : v->detail);
+    f->time_us = it->refused ? SCN_FUZZ_UNKNOWN_TIME : v->failed_at_us;
+    f->hashed = !it->refused && v->failed_at_us != SCN_FUZZ_UNKNOWN_TIME;
+    f->trace_hash = v->trace_hash;
+    f->events = v->events;
+    f->reproducer = g_strdup(path);
+    f->replay_problem = g_strdup(it->replay_problem);
+    f->wall_us = it->wall_us;
+    return f;
 }
 
 /* Prints seed `it`'s lines and counts it; true when --max-failures is now
@@ -451,7 +495,13 @@ static bool account(struct fuzz_item *it,
     if (failed) {
         t->failed++;
         progress_clear(prog);
-        report(it, plan->dir, color, t->written);
+        const char *path =
+            report(it, plan->dir, color, !plan->json, t->written);
+        t->write_failed |= !it->refused && !path;
+        if (plan->collect)
+            g_ptr_array_add(t->failures, failure_record(it, path));
+    } else {
+        t->passed_wall_us += it->wall_us;
     }
     fflush(stdout);
     scn_fuzz_verdict_clear(&it->verdict);
@@ -536,18 +586,36 @@ static bool run_campaign(struct fuzz_campaign *c,
 /* Shrinks every reproducer written into DIR/fuzz-SEED.min.scn, one after
  * the other once the campaign is over; each candidate runs in a forked
  * child (scn_shrink.h), so a crashing candidate costs one run, not this. */
-static void shrink_all(const struct fuzz_plan *plan, const GPtrArray *written)
+static void shrink_all(const struct fuzz_plan *plan, struct fuzz_tally *t)
 {
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
     o.max_runs = plan->shrink_runs;
-    for (guint i = 0; i < written->len; i++) {
-        const char *path = g_ptr_array_index(written, i);
+    /* With --json, stdout holds the document alone: the shrinker's lines
+     * go to stderr for the time it runs. */
+    fflush(stdout);
+    int saved_stdout = plan->json ? dup(STDOUT_FILENO) : -1;
+    if (saved_stdout >= 0)
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+    for (guint i = 0; i < t->written->len; i++) {
+        const char *path = g_ptr_array_index(t->written, i);
         if (!plan->quiet)
             printf("shrink: %s\n", path);
         fflush(stdout);
-        (void)raftsim_shrink_file(path, &o, NULL, NULL, true);
+        int rc = raftsim_shrink_file(path, &o, NULL, NULL, true);
         fflush(stdout);
+        for (guint f = 0; rc == RAFTSIM_EXIT_OK && t->failures &&
+                          f < t->failures->len;
+             f++) {
+            struct raftsim_fuzz_failure *rec =
+                g_ptr_array_index(t->failures, f);
+            if (g_strcmp0(rec->reproducer, path) == 0)
+                rec->shrunk = scn_shrink_output_name(path);
+        }
+    }
+    if (saved_stdout >= 0) {
+        dup2(saved_stdout, STDOUT_FILENO);
+        close(saved_stdout);
     }
 }
 
@@ -560,24 +628,32 @@ static void print_summary(const struct fuzz_plan *plan,
     GString *sim = g_string_new(NULL);
     scn_format_time(sim, t->sim_us);
     uint64_t passed = t->reported - t->failed;
+    /* A shard's summary names it, so that the logs of N machines read
+     * apart. */
+    char *shard = plan->shard_n > 1
+                      ? g_strdup_printf("shard %" PRIu64 "/%" PRIu64 ": ",
+                                        plan->shard_k, plan->shard_n)
+                      : g_strdup("");
     if (plan->quiet) {
-        printf("fuzz: %" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
+        printf("fuzz: %s%" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
                " failed, %" PRIu64 " linearizability unknown\n",
-               t->reported, passed, t->failed, t->unknown);
+               shard, t->reported, passed, t->failed, t->unknown);
     } else {
         const char *mark = raftsim_color(
             color, t->failed ? RAFTSIM_COLOR_RED : RAFTSIM_COLOR_GREEN);
-        printf("\n%s%s%s %" PRIu64 " seeds run, %" PRIu64 " passed, %" PRIu64
-               " failed, %" PRIu64 " linearizability unknown\n",
+        printf("\n%s%s%s %s%" PRIu64 " seeds run, %" PRIu64
+               " passed, %" PRIu64 " failed, %" PRIu64
+               " linearizability unknown\n",
                mark, t->failed ? "FAIL" : "PASS",
-               raftsim_color(color, RAFTSIM_COLOR_RESET), t->reported, passed,
-               t->failed, t->unknown);
+               raftsim_color(color, RAFTSIM_COLOR_RESET), shard, t->reported,
+               passed, t->failed, t->unknown);
         printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n",
                sim->str, wall_s,
                wall_s > 0 ? (double)t->reported / wall_s : 0.0);
-        if (t->failed)
+        if (t->written->len)
             printf("     reproducers in %s/\n", plan->dir);
     }
+    g_free(shard);
     if (t->out_of_time)
         printf("fuzz: stopped by --for after %" PRIu64 " of %" PRIu64
                " seeds\n",
@@ -631,8 +707,8 @@ struct fuzz_args
     gint nodes, jobs;
     gchar *seeds, *from, *time, *shard, *faults, *out, *for_text,
         *max_failures;
-    gboolean quiet, verbose, no_shrink;
-    gchar *shrink_budget;
+    gboolean quiet, verbose, no_shrink, json;
+    gchar *shrink_budget, *junit;
     struct raftsim_budget_args budget;
 };
 
@@ -647,6 +723,7 @@ static void fuzz_args_clear(struct fuzz_args *a)
     g_free(a->for_text);
     g_free(a->max_failures);
     g_free(a->shrink_budget);
+    g_free(a->junit);
     raftsim_budget_args_clear(&a->budget);
 }
 
@@ -659,6 +736,10 @@ static bool check_numbers(const struct fuzz_args *a,
 {
     if (a->quiet && a->verbose) {
         raftsim_complain("fuzz", "--quiet and --verbose exclude each other");
+        return false;
+    }
+    if (a->json && a->verbose) {
+        raftsim_complain("fuzz", "--json and --verbose exclude each other");
         return false;
     }
     if (a->nodes < 1 || a->nodes > (gint)SCN_CLUSTER_MAX) {
@@ -744,6 +825,69 @@ static bool check_budgets(const struct fuzz_args *a,
     return true;
 }
 
+/* Before the campaign: DIR is a directory this process may write into, or
+ * can be made one: its nearest existing ancestor is. (It is created only
+ * when a seed fails.) False after a complaint. */
+static bool out_dir_usable(const char *dir)
+{
+    char *p = g_strdup(dir);
+    while (!g_file_test(p, G_FILE_TEST_EXISTS)) {
+        char *up = g_path_get_dirname(p);
+        bool top = strcmp(up, p) == 0;
+        g_free(p);
+        p = up;
+        if (top)
+            break;
+    }
+    errno = ENOTDIR;
+    bool ok = g_file_test(p, G_FILE_TEST_IS_DIR) &&
+              access(p, W_OK | X_OK) == 0;
+    if (!ok)
+        raftsim_complain("fuzz", "--out %s: %s%s%s", dir,
+                         strcmp(p, dir) ? p : "", strcmp(p, dir) ? ": " : "",
+                         g_strerror(errno));
+    g_free(p);
+    return ok;
+}
+
+/* Writes the --junit report and prints the --json document, from the same
+ * counts as the text summary; returns the exit status, 2 when the report
+ * could not be written. */
+static int machine_reports(const struct fuzz_campaign *c,
+                           const struct fuzz_plan *plan,
+                           const struct fuzz_tally *t,
+                           uint64_t count,
+                           const char *junit_path,
+                           int status)
+{
+    struct raftsim_fuzz_summary s = {
+        .seed_from = c->from,
+        .seeds = count,
+        .shard_k = plan->shard_k,
+        .shard_n = plan->shard_n,
+        .nodes = c->options.nodes,
+        .run_us = c->options.run_us,
+        .faults = c->options.faults,
+        .out_dir = plan->dir,
+        .seeds_run = t->reported,
+        .passed = t->reported - t->failed,
+        .failed = t->failed,
+        .lin_unknown = t->unknown,
+        .simulated_us = t->sim_us,
+        .passed_wall_us = t->passed_wall_us,
+        .stopped_by = t->out_of_time       ? "for"
+                      : t->enough_failures ? "max-failures"
+                                           : NULL,
+        .failures = t->failures,
+    };
+    if (junit_path && !raftsim_fuzz_write_junit(&s, junit_path))
+        status = RAFTSIM_EXIT_INVALID;
+    s.exit_status = status;
+    if (plan->json)
+        raftsim_fuzz_print_json(&s);
+    return status;
+}
+
 static void print_banner(const struct fuzz_campaign *c,
                          const struct fuzz_plan *plan,
                          uint64_t count,
@@ -796,6 +940,12 @@ int raftsim_fuzz_main(int argc, char **argv)
          "Print only failures and a one-line summary", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
          "Also print every seed's verdict and trace hash", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &a.json,
+         "Print one JSON document instead of lines (docs/json-output.md)",
+         NULL},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &a.junit,
+         "Also write a JUnit XML report to FILE: a case per failed seed",
+         "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *ctx = g_option_context_new("- fuzz random schedules");
@@ -805,9 +955,10 @@ int raftsim_fuzz_main(int argc, char **argv)
         "faults, explicit timed statements, client load, then a liveness\n"
         "phase), runs it with every checker, and writes a standalone\n"
         "DIR/fuzz-SEED.scn for every seed that fails, crashes or exceeds a\n"
-        "budget; `raftsim run` on that file replays the same run. Exit\n"
-        "status: 0 no seed failed, 1 some seed failed, 2 invalid command\n"
-        "line.");
+        "budget; `raftsim run` on that file replays the same run. DIR is\n"
+        "created at the first failure. Exit status: 0 no seed failed, 1\n"
+        "some seed failed, 2 invalid command line or a reproducer or\n"
+        "report could not be written.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     raftsim_budget_add_options(ctx, &a.budget, true);
 
@@ -845,10 +996,13 @@ int raftsim_fuzz_main(int argc, char **argv)
         goto out;
     }
     plan.dir = a.out ? a.out : "fuzz-failures";
-    if (g_mkdir_with_parents(plan.dir, 0755) != 0) {
-        raftsim_complain("fuzz", "%s: %s", plan.dir, g_strerror(errno));
+    if (!out_dir_usable(plan.dir) ||
+        (a.junit && !raftsim_output_writable("fuzz", a.junit, "reports")))
         goto out;
-    }
+    plan.json = a.json;
+    plan.collect = a.json || a.junit;
+    plan.shard_k = shard_k;
+    plan.shard_n = c.shard_n;
 
     /* The shard's seeds: (seed - from) % shard_n == shard_k - 1. */
     c.first = shard_k - 1;
@@ -864,16 +1018,25 @@ int raftsim_fuzz_main(int argc, char **argv)
         .start_us = raftsim_wall_us(),
     };
     prog.drawn_us = prog.start_us;
-    if (!a.quiet)
+    if (!a.quiet && !a.json)
         print_banner(&c, &plan, count, shard_k);
     struct fuzz_tally t = {.written = g_ptr_array_new_with_free_func(g_free)};
+    if (plan.collect)
+        t.failures = g_ptr_array_new_with_free_func(raftsim_fuzz_failure_free);
     bool ran = run_campaign(&c, &plan, &t, &prog, color);
     progress_clear(&prog);
-    print_summary(&plan, &t, raftsim_wall_us() - prog.start_us, color);
+    if (!a.json)
+        print_summary(&plan, &t, raftsim_wall_us() - prog.start_us, color);
     if (plan.shrink_runs)
-        shrink_all(&plan, t.written);
+        shrink_all(&plan, &t);
+    status = t.write_failed       ? RAFTSIM_EXIT_INVALID
+             : !ran || t.failed ? RAFTSIM_EXIT_FAILED
+                                : RAFTSIM_EXIT_OK;
+    if (plan.collect)
+        status = machine_reports(&c, &plan, &t, count, a.junit, status);
     g_ptr_array_free(t.written, TRUE);
-    status = !ran || t.failed ? RAFTSIM_EXIT_FAILED : RAFTSIM_EXIT_OK;
+    if (t.failures)
+        g_ptr_array_free(t.failures, TRUE);
     g_free(c.items);
 out:
     g_option_context_free(ctx);
