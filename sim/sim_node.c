@@ -12,6 +12,7 @@
 
 #include "sim/sim_internal.h"
 #include "sim/sim_persist.h"
+#include "sim/sim_rules.h"
 
 #define PPM 1000000u
 
@@ -602,11 +603,27 @@ static char *entry_terms_text(const struct raft_entry *entries, size_t n)
     return g_string_free(t, FALSE);
 }
 
+/* persistence, the leader's side: a leader's new commit index names an
+ * entry that a majority of disks hold durably (sim_rules.h). */
+static void check_leader_commit(struct sim *s, struct sim_node *nd,
+                                uint64_t commit)
+{
+    const struct sim_disk *disks[SIM_MAX_NODES + 1] = {NULL};
+    for (uint32_t i = 1; i <= s->n; i++)
+        disks[i] = &s->nodes[i].disk;
+    if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,
+                                     raft_term_at(nd->core, commit), disks))
+        sim_safety_failed(s);
+}
+
 static void process_update(struct sim *s,
                            struct sim_node *nd,
                            struct raft_update *u)
 {
     observe_state(s, nd);
+    if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term,
+                                         raft_vote(nd->core)))
+        sim_safety_failed(s);
 
     /* 1. persist */
     struct sim_disk_batch *b = NULL;
@@ -663,6 +680,7 @@ static void process_update(struct sim *s,
 
     /* The commit index, reported before what it allows to apply. */
     uint64_t commit = raft_commit_index(nd->core);
+    uint64_t old_commit = nd->commit;
     if (commit != nd->commit) {
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_COMMIT;
@@ -675,6 +693,8 @@ static void process_update(struct sim *s,
             s->counters.commit_index_max = commit;
         if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
             sim_safety_failed(s);
+        if (s->safety && commit > old_commit && nd->role == RAFT_LEADER)
+            check_leader_commit(s, nd, commit);
     }
     /* 4. the state machine: a snapshot, then committed entries */
     if (u->snapshot) {
@@ -953,9 +973,18 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
     struct raft_update u;
     memset(&u, 0, sizeof(u));
+    struct sim_rules_receipt rc = {.before = nd->commit};
     if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
-        RAFT_OK)
+        RAFT_OK) {
+        rc.after = raft_commit_index(nd->core);
+        rc.role = raft_role(nd->core);
+        rc.term = raft_term(nd->core);
+        rc.match = raft_match_index(nd->core, from);
         process_update(s, nd, &u);
+        if (s->safety &&
+            !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
+            sim_safety_failed(s);
+    }
     g_free(msg);
 }
 

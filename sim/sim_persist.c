@@ -79,8 +79,7 @@ static uint64_t promised_vote(uint32_t node, const struct raft_message *m)
     }
 }
 
-/* The index a message acknowledges as held; 0: none. */
-static uint64_t acked_index(const struct raft_message *m)
+uint64_t sim_persist_acked_index(const struct raft_message *m)
 {
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES_RESULT:
@@ -164,6 +163,6 @@ bool sim_persist_check(uint32_t node,
                     ", while its durable vote in that term is %s.",
                     node, name, m->term, (uint32_t)m->to, vote, held);
     }
-    uint64_t index = acked_index(m);
+    uint64_t index = sim_persist_acked_index(m);
     return index == 0 || check_ack(node, m, index, acked_term, disk, out);
 }

@@ -45,6 +45,11 @@
 uint64_t sim_persist_acked_term(const struct raft *core,
                                 const struct raft_message *m);
 
+/* The index m acknowledges as held by its sender: a successful
+ * AppendEntriesResult's index, an InstallSnapshotResult's last index; 0 for
+ * anything else. */
+uint64_t sim_persist_acked_index(const struct raft_message *m);
+
 /* Checks the rules above for m leaving node with durable image disk. false:
  * *out describes the violation (property SIM_PROP_PERSISTENCE). */
 bool sim_persist_check(uint32_t node,

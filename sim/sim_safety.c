@@ -23,6 +23,7 @@
 #include "sim/sim_chain.h"
 #include "sim/sim_hash.h"
 #include "sim/sim_persist.h"
+#include "sim/sim_rules.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -103,6 +104,8 @@ struct sim_safety
     GHashTable *leaders; /* uint64 term -> node id (GUINT_TO_POINTER) */
     GArray *leading;     /* uint32: nodes whose current role is leader */
 
+    struct sim_rules *rules; /* Figure 2's bookkeeping rules */
+
     bool violated;
     struct sim_violation violation;
 };
@@ -128,6 +131,12 @@ const char *sim_property_name(enum sim_property p)
         return "linearizability";
     case SIM_PROP_PERSISTENCE:
         return "persistence";
+    case SIM_PROP_SINGLE_VOTE:
+        return "single-vote";
+    case SIM_PROP_COMMIT_RULE:
+        return "commit-rule";
+    case SIM_PROP_STALE_REPLY:
+        return "stale-reply";
     case SIM_PROP_COUNT:
         break;
     }
@@ -158,6 +167,7 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
     s->leaders =
         g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     s->leading = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    s->rules = sim_rules_new(n_nodes);
     return s;
 }
 
@@ -175,6 +185,7 @@ void sim_safety_free(struct sim_safety *s)
     g_array_free(s->commit_steps, TRUE);
     g_hash_table_destroy(s->leaders);
     g_array_free(s->leading, TRUE);
+    sim_rules_free(s->rules);
     g_free(s);
 }
 
@@ -992,7 +1003,57 @@ bool sim_safety_on_send(struct sim_safety *s,
         s->violated = true;
         return false;
     }
+    sim_rules_on_send(s->rules, node, m);
     return true;
+}
+
+/* Records a rule check's outcome: false once anything was violated. */
+static bool rule_outcome(struct sim_safety *s, bool ok, struct sim_violation *v)
+{
+    if (!ok && !s->violated) {
+        s->violated = true;
+        s->violation = *v;
+    }
+    return !s->violated;
+}
+
+bool sim_safety_on_vote(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t term,
+                        uint64_t vote)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    struct sim_violation v;
+    return rule_outcome(s, sim_rules_on_vote(s->rules, node, term, vote, &v),
+                        &v);
+}
+
+bool sim_safety_on_receive(struct sim_safety *s,
+                           uint32_t node,
+                           const struct raft_message *m,
+                           const struct sim_rules_receipt *rc)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(m != NULL && rc != NULL, true);
+    struct sim_violation v;
+    return rule_outcome(s, sim_rules_on_receive(s->rules, node, m, rc, &v),
+                        &v);
+}
+
+bool sim_safety_on_leader_commit(struct sim_safety *s,
+                                 uint32_t node,
+                                 uint64_t term,
+                                 uint64_t commit,
+                                 uint64_t entry_term,
+                                 const struct sim_disk *const *disks)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(disks != NULL, true);
+    struct sim_violation v;
+    return rule_outcome(s,
+                        sim_rules_on_leader_commit(s->rules, node, term, commit,
+                                                   entry_term, disks, &v),
+                        &v);
 }
 
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
@@ -1002,4 +1063,5 @@ void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
     nd->role = RAFT_FOLLOWER;
     nd->commit_index = 0;
     leading_remove(s, node);
+    sim_rules_on_crash(s->rules, node);
 }

@@ -10,7 +10,8 @@
  * Completeness, State Machine Safety (Figure 3 of the Raft paper), commit
  * index monotonic within a node's lifetime, equal applied index implying
  * equal replicated state, and the persistence contract (what a message
- * promises is durable on its sender when it leaves; sim_persist.h).
+ * promises is durable on its sender when it leaves; sim_persist.h), and
+ * Figure 2's bookkeeping rules checked directly (sim_rules.h).
  */
 #ifndef SIM_SAFETY_H
 #define SIM_SAFETY_H
@@ -31,6 +32,9 @@ enum sim_property {
     SIM_PROP_STATE_DIGEST,
     SIM_PROP_LINEARIZABILITY, /* reported by the history checker */
     SIM_PROP_PERSISTENCE,
+    SIM_PROP_SINGLE_VOTE, /* the rules of sim_rules.h */
+    SIM_PROP_COMMIT_RULE,
+    SIM_PROP_STALE_REPLY,
     SIM_PROP_COUNT
 };
 
@@ -109,6 +113,32 @@ bool sim_safety_on_send(struct sim_safety *s,
                         const struct raft_message *m,
                         uint64_t acked_term,
                         const struct sim_disk *disk);
+
+/* ---- Figure 2's bookkeeping rules (sim_rules.h) ---- */
+
+struct sim_rules_receipt;
+
+/* After an update of node: its core's term and vote now (single-vote). */
+bool sim_safety_on_vote(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t term,
+                        uint64_t vote);
+
+/* node's core handled the message m, with the outcome rc (commit-rule,
+ * stale-reply). m is borrowed for the call. */
+bool sim_safety_on_receive(struct sim_safety *s,
+                           uint32_t node,
+                           const struct raft_message *m,
+                           const struct sim_rules_receipt *rc);
+
+/* Leader node of term raised its commit index to commit, an entry of
+ * entry_term; disks[i] is node i's disk for i in 1..n (persistence). */
+bool sim_safety_on_leader_commit(struct sim_safety *s,
+                                 uint32_t node,
+                                 uint64_t term,
+                                 uint64_t commit,
+                                 uint64_t entry_term,
+                                 const struct sim_disk *const *disks);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
