@@ -443,6 +443,16 @@ $(BUILD)/datadir.stamp: FORCE
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 $(BUILD)/sim/cli/raftsim_main.o: $(BUILD)/datadir.stamp
 $(BUILD)/sim/cli/raftsim_main.o: BASE_CFLAGS += -DRAFTSIM_DATADIR='"$(DATADIR)"'
+# Reproducers record the commit the program was built from, when it was
+# built from a git checkout (a .git here): the stamp changes, and
+# raftsim_build.o is rebuilt, only when the commit does. Without git the
+# build names its version alone.
+GIT_COMMIT := $(if $(wildcard .git),$(shell git rev-parse --short=12 HEAD 2>/dev/null))
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+$(BUILD)/sim/cli/raftsim_build.o: $(BUILD)/commit.stamp
+$(BUILD)/sim/cli/raftsim_build.o: BASE_CFLAGS += -DRAFTSIM_COMMIT='"$(GIT_COMMIT)"'
 .PHONY: FORCE
 FORCE:
 

@@ -546,3 +546,128 @@ Test(reports, an_output_directory_that_cannot_be_made_exits_2_before_running)
     g_free(out);
     g_free(file);
 }
+
+/* ---- reproducers record their run ---------------------------------------- */
+
+/* The hash `raftsim run` prints for `file`. */
+static char *run_hash(const char *file)
+{
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"run", file, NULL});
+    const char *h = strstr(o.out, "\nTrace hash      ");
+    cr_assert_not_null(h, "%s", o.out);
+    char *hash = g_strndup(h + strlen("\nTrace hash      "), 16);
+    program_outcome_clear(&o);
+    return hash;
+}
+
+Test(reports, run_says_when_a_files_recorded_trace_hash_differs)
+{
+    /* Check events carry their line: the hash is that of the file with
+     * its trace-hash line, whatever hash it holds. */
+    char *other =
+        write_file("other.scn", "trace-hash 0123456789abcdef\n" PASSING);
+    char *hash = run_hash(other);
+    char *same_text = g_strdup_printf(
+        "trace-hash %s by \"raftsim 0.0.0 git 0123abcd\"\n%s", hash, PASSING);
+    char *same = write_file("same.scn", same_text);
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"run", "-q", same, NULL});
+    char *want = g_strdup_printf("PASS %s\n", same);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    program_outcome_clear(&o);
+
+    o = program_run("raftsim", (const char *[]){"run", "-q", other, NULL});
+    cr_assert_eq(o.status, 0);
+    want = g_strdup_printf("PASS %s (trace hash differs from the "
+                           "reproducer's: another build, or the bug is "
+                           "fixed)\n",
+                           other);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    program_outcome_clear(&o);
+
+    /* check reports it as a warning, --json as fields. */
+    o = program_run("raftsim",
+                    (const char *[]){"check", "--json", same, other, NULL});
+    cr_assert_eq(o.status, 0);
+    char *recorded = g_strdup_printf(
+        "\"recorded_trace_hash\": \"%s\", \"trace_hash_differs\": false", hash);
+    cr_assert_not_null(strstr(o.out, recorded), "%s", o.out);
+    g_free(recorded);
+    cr_assert_not_null(strstr(o.out, "\"recorded_trace_hash\": "
+                                     "\"0123456789abcdef\", "
+                                     "\"trace_hash_differs\": true"),
+                       "%s", o.out);
+    char *warning = g_strdup_printf(
+        "\"warnings\": [\"trace hash %s differs from the 0123456789abcdef "
+        "this file records: another build, or the bug is fixed\"]",
+        hash);
+    cr_assert_not_null(strstr(o.out, warning), "%s", o.out);
+    g_free(warning);
+    program_outcome_clear(&o);
+
+    /* Another seed is another run: nothing to compare. */
+    o = program_run("raftsim", (const char *[]){"run", "-q", "--seed", "7",
+                                                other, NULL});
+    want = g_strdup_printf("PASS %s\n", other);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    program_outcome_clear(&o);
+    g_free(other);
+    g_free(same);
+    g_free(same_text);
+    g_free(hash);
+}
+
+Test(reports, a_trace_hash_must_be_sixteen_hex_digits_in_the_header)
+{
+    char *bad = write_file("bad.scn", "cluster 3\ntrace-hash 12ab\n");
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"run", bad, NULL});
+    cr_assert_eq(o.status, 2);
+    char *want = g_strdup_printf(
+        "%s:2:12: error: '12ab' is not a trace hash: expected 16 hexadecimal "
+        "digits, as `raftsim run` prints it\n",
+        bad);
+    cr_assert_str_eq(o.err, want);
+    g_free(want);
+    program_outcome_clear(&o);
+    char *late = write_file("late.scn", "cluster 3\nat 1s expect leader\n"
+                                        "trace-hash 0123456789abcdef\n");
+    o = program_run("raftsim", (const char *[]){"run", late, NULL});
+    cr_assert_eq(o.status, 2, "%s", o.err);
+    program_outcome_clear(&o);
+    g_free(late);
+    g_free(bad);
+}
+
+Test(reports, shrink_writes_the_shrunk_runs_hash_and_this_build)
+{
+    char *f = write_file("f.scn", "cluster 3\nrun 2s\n"
+                                  "trace-hash 0123456789abcdef by \"old\"\n"
+                                  "at 300ms crash n1\n"
+                                  "at 1s expect term == 9\n");
+    struct program_outcome o = program_run(
+        "raftsim", (const char *[]){"shrink", "-q", "--in-process", f, NULL});
+    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    program_outcome_clear(&o);
+    char *min = g_build_filename(tmp_dir, "f.min.scn", NULL);
+    char *hash = run_hash(min);
+    char *text = read_text(min);
+    char *record = g_strdup_printf("\ntrace-hash %s by \"raftsim " RAFTSIM_VERSION,
+                                   hash);
+    cr_assert_not_null(strstr(text, record), "%s", text);
+    cr_assert_null(strstr(text, "\"old\""), "%s", text);
+    /* Its run is the one it records: a bare FAIL. */
+    o = program_run("raftsim", (const char *[]){"run", "-q", min, NULL});
+    cr_assert_eq(o.status, 1);
+    cr_assert_null(strstr(o.out, "differs"), "%s", o.out);
+    program_outcome_clear(&o);
+    g_free(record);
+    g_free(text);
+    g_free(hash);
+    g_free(min);
+    g_free(f);
+}

@@ -42,6 +42,7 @@ void scn_scenario_free(struct scn_scenario *scenario)
     g_ptr_array_free(scenario->steps, TRUE);
     g_ptr_array_free(scenario->names, TRUE);
     g_free(scenario->title);
+    g_free(scenario->trace_build);
     g_free(scenario->file_name);
     g_free(scenario);
 }
@@ -252,7 +253,10 @@ static bool headers_equal(const struct scn_scenario *a,
            a->disk_sync_us == b->disk_sync_us &&
            a->disk_write_jitter_us == b->disk_write_jitter_us &&
            a->disk_sync_jitter_us == b->disk_sync_jitter_us &&
-           a->has_disk_latency == b->has_disk_latency;
+           a->has_disk_latency == b->has_disk_latency &&
+           a->has_trace_hash == b->has_trace_hash &&
+           (!a->has_trace_hash || (a->trace_hash == b->trace_hash &&
+                                   str_equal(a->trace_build, b->trace_build)));
 }
 
 bool scn_scenario_equal(const struct scn_scenario *a,

@@ -386,6 +386,14 @@ struct scn_scenario
      * scn_disk *, file order; a node is in one of them at most, and its
      * disk uses that timing instead of the one above. */
     GPtrArray *disks;
+    /* Extension `trace-hash HASH [by "BUILD"]`: the trace hash the run of
+     * this file had when it was written (a reproducer records it), and the
+     * build that wrote it (owned; NULL when not given). It does not change
+     * the run: the runner compares it with the run's hash and warns when
+     * they differ. */
+    uint64_t trace_hash;
+    char *trace_build;
+    bool has_trace_hash;
 
     GPtrArray *inits; /* struct scn_init *, file order, one per node at most */
     GPtrArray *steps; /* struct scn_step *, file order, time non-decreasing */

@@ -35,6 +35,7 @@ enum header {
     HDR_CLIENT_TIMEOUT,
     HDR_SNAPSHOT_EVERY,
     HDR_DISK_LATENCY,
+    HDR_TRACE_HASH,
     HDR_INIT,
     HDR_COUNT
 };
@@ -57,6 +58,7 @@ static const char *const statement_words[] = {
     [HDR_CLIENT_TIMEOUT] = "client-timeout",
     [HDR_SNAPSHOT_EVERY] = "snapshot-every",
     [HDR_DISK_LATENCY] = "disk-latency",
+    [HDR_TRACE_HASH] = "trace-hash",
     [HDR_INIT] = "init",
     [HDR_COUNT] = "at",
     "during",
@@ -1634,12 +1636,45 @@ static bool *header_given(struct scn_scenario *s, enum header h)
         return &s->has_snapshot_every;
     case HDR_DISK_LATENCY:
         return &s->has_disk_latency;
+    case HDR_TRACE_HASH:
+        return &s->has_trace_hash;
     case HDR_CLUSTER:
     case HDR_INIT:
     case HDR_COUNT:
         break;
     }
     return NULL;
+}
+
+/* `trace-hash HASH [by "BUILD"]`: HASH is 16 hexadecimal digits, as
+ * `raftsim run` prints a trace hash. */
+static bool parse_trace_hash(struct parser *p)
+{
+    const struct scn_token *tok = next(p);
+    if (tok == NULL || tok->kind != SCN_TOK_WORD) {
+        return fail_expected(p, tok, "a trace hash (16 hexadecimal digits)");
+    }
+    size_t len = strlen(tok->text);
+    for (size_t i = 0; i < len; i++) {
+        if (!g_ascii_isxdigit(tok->text[i])) {
+            len = 0;
+        }
+    }
+    if (len != 16) {
+        return fail_at(p, tok->column,
+                       "'%s' is not a trace hash: expected 16 hexadecimal "
+                       "digits, as `raftsim run` prints it",
+                       tok->text);
+    }
+    p->s->trace_hash = g_ascii_strtoull(tok->text, NULL, 16);
+    g_free(p->s->trace_build);
+    p->s->trace_build = NULL;
+    if (peek_is(p, "by")) {
+        p->pos++;
+        return parse_string(p, "the build that recorded it, in quotes",
+                            &p->s->trace_build);
+    }
+    return true;
 }
 
 /* Reads the values of header `h` into the scenario. */
@@ -1700,6 +1735,8 @@ static bool parse_header_values(struct parser *p, enum header h)
                                        &s->client_timeout_us);
     case HDR_SNAPSHOT_EVERY:
         return parse_u64(p, "an entry count", &s->snapshot_every);
+    case HDR_TRACE_HASH:
+        return parse_trace_hash(p);
     case HDR_DISK_LATENCY: /* parse_disk_header() */
     case HDR_INIT:
     case HDR_COUNT:

@@ -473,6 +473,15 @@ void scn_print(const struct scn_scenario *s, GString *out)
         }
         g_string_append_c(out, '\n');
     }
+    if (s->has_trace_hash) {
+        g_string_append_printf(out, "trace-hash %016" G_GINT64_MODIFIER "x",
+                               s->trace_hash);
+        if (s->trace_build) {
+            g_string_append(out, " by ");
+            print_string(out, s->trace_build);
+        }
+        g_string_append_c(out, '\n');
+    }
     for (guint i = 0; i < s->inits->len; i++) {
         print_init(g_ptr_array_index(s->inits, i), out);
     }

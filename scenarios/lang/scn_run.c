@@ -1522,6 +1522,32 @@ static void close_remaining(struct runner *r)
 
 /* ---- results ------------------------------------------------------------- */
 
+/* A file that records its run's trace hash (`trace-hash`, which fuzz
+ * reproducers and shrunk files carry) is compared with this run, unless a
+ * seed given from outside makes it another run: a different hash is no
+ * failure, since the checks judge the run, but it says that this is not the
+ * run that was recorded, because the build changed or the bug is fixed. */
+static void compare_recorded_hash(struct runner *r,
+                                  const struct scn_scenario *sc,
+                                  const struct scn_run_options *o)
+{
+    struct scn_run_result *res = r->res;
+    if (!sc->has_trace_hash || (o->has_seed && o->seed != sc->seed))
+        return;
+    res->trace_hash_recorded = true;
+    res->recorded_trace_hash = sc->trace_hash;
+    res->trace_hash_differs = res->trace_hash != sc->trace_hash;
+    if (res->trace_hash_differs)
+        add_warning(r,
+                    "trace hash %016" PRIx64 " differs from the %016" PRIx64
+                    " this file records%s%s%s: another build, or the bug is "
+                    "fixed",
+                    res->trace_hash, sc->trace_hash,
+                    sc->trace_build ? " (recorded by " : "",
+                    sc->trace_build ? sc->trace_build : "",
+                    sc->trace_build ? ")" : "");
+}
+
 static void check_linearizable(struct runner *r)
 {
     struct scn_run_result *res = r->res;
@@ -1730,6 +1756,7 @@ int scn_run(const struct scn_scenario *scenario,
     res->end_us = sim_now(s);
     res->trace_hash = sim_trace_hash(s);
     res->events = sim_events_processed(s);
+    compare_recorded_hash(&r, scenario, options);
     if (!res->budget_exceeded)
         res->memory_bytes = sim_memory_bytes(s);
     sim_set_listener(s, NULL, NULL);

@@ -225,6 +225,12 @@ struct scn_run_result
 
     uint64_t trace_hash;
     uint64_t events; /* processed by the engine */
+    /* The file's `trace-hash` (a reproducer's record of its run), when it
+     * has one and the run used the file's own seed; then trace_hash_differs
+     * says whether this run's hash is another (and a warning says so). */
+    bool trace_hash_recorded;
+    uint64_t recorded_trace_hash;
+    bool trace_hash_differs;
 
     /* struct scn_leader_term, in order of becoming leader. */
     GArray *leaders;

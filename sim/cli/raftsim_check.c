@@ -174,6 +174,14 @@ static void json_run(GString *j, const struct check_item *it)
         ", \"checks_skipped\": %" PRIu64 ", \"actions_skipped\": %" PRIu64,
         r->checks_passed, r->checks_failed, r->checks_skipped,
         r->actions_skipped);
+    if (r->trace_hash_recorded)
+        g_string_append_printf(j, ", \"recorded_trace_hash\": \"%016" PRIx64
+                                  "\", \"trace_hash_differs\": %s",
+                               r->recorded_trace_hash,
+                               r->trace_hash_differs ? "true" : "false");
+    else
+        g_string_append(j, ", \"recorded_trace_hash\": null, "
+                           "\"trace_hash_differs\": false");
     g_string_append_printf(j, ", \"linearizability\": \"%s\"",
                            r->lin_checked ? sim_lin_verdict_name(r->lin_verdict)
                                           : "not-checked");

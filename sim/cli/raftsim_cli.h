@@ -156,6 +156,10 @@ void raftsim_budget_complain(const char *command,
                              const struct raftsim_deadline *d,
                              int64_t wall_us);
 
+/* This build's name: "raftsim VERSION git COMMIT", or "raftsim VERSION"
+ * when built without git (raftsim_build.c). Static. */
+const char *raftsim_build(void);
+
 /* Appends `text` (borrowed) to `out` as a JSON string with quotes. */
 void raftsim_json_string(GString *out, const char *text);
 

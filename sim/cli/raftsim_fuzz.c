@@ -120,6 +120,18 @@ static void make_reproducer(struct fuzz_item *it,
     it->reproducer = g_string_free(text, FALSE);
 }
 
+/* Makes the reproducer of `sc` record the trace hash of its failed run `v`
+ * and this build (`trace-hash HASH by "BUILD"`), so that `raftsim run`
+ * says so when a later build or a fixed core runs it differently. */
+static void record_trace_hash(struct scn_scenario *sc,
+                              const struct scn_fuzz_verdict *v)
+{
+    sc->has_trace_hash = true;
+    sc->trace_hash = v->trace_hash;
+    g_free(sc->trace_build);
+    sc->trace_build = g_strdup(raftsim_build());
+}
+
 /* Runs one seed within the campaign's budgets; a failed seed gets its
  * reproducer, which is replayed unless the wall clock stopped the run. */
 static void fuzz_one(struct fuzz_item *it, const struct fuzz_campaign *c)
@@ -139,6 +151,8 @@ static void fuzz_one(struct fuzz_item *it, const struct fuzz_campaign *c)
                 "the seed's wall-time budget (--max-wall) ran out at this "
                 "virtual time");
         }
+        if (!deadline.passed)
+            record_trace_hash(sc, &it->verdict);
         make_reproducer(it, sc, o, &swarm);
         if (!deadline.passed)
             verify_replay(it, &c->budget);

@@ -202,8 +202,13 @@ static void print_verdict(const struct scn_run_result *r,
     enum raftsim_color c =
         outputs_ok && r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED;
     const char *word = !outputs_ok ? "ERROR" : r->passed ? "PASS" : "FAIL";
-    printf("%s%s%s %s\n", raftsim_color(color, c), word,
-           raftsim_color(color, RAFTSIM_COLOR_RESET), r->file_name);
+    /* A reproducer that runs differently is not the run it recorded. */
+    const char *differs = r->trace_hash_differs
+                              ? " (trace hash differs from the reproducer's: "
+                                "another build, or the bug is fixed)"
+                              : "";
+    printf("%s%s%s %s%s\n", raftsim_color(color, c), word,
+           raftsim_color(color, RAFTSIM_COLOR_RESET), r->file_name, differs);
 }
 
 static void print_summary(const struct scn_run_result *r,

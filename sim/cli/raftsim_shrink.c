@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "scenarios/lang/scn_error.h"
+#include "scenarios/lang/scn_outcome.h"
+#include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
 #include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
@@ -26,6 +28,49 @@ static void print_outcome(const char *what, const struct scn_outcome *o)
     printf("%s %s at %s: %s\n", what, o->property, t->str,
            o->detail ? o->detail : "");
     g_string_free(t, TRUE);
+}
+
+/* The trace hash of the scenario file `text` (borrowed) named `name`, as
+ * `raftsim run` would print it; false when it does not parse or run. */
+static bool text_hash(const char *name, const GString *text, uint64_t *hash)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *sc = NULL;
+    bool ok = scn_parse_buffer(name, text->str, text->len, &sc, diags) ==
+              SCN_OK;
+    struct scn_outcome o = {0};
+    ok = ok && scn_outcome_run(sc, 0, &o) == SCN_OK;
+    if (ok)
+        *hash = o.trace_hash;
+    scn_outcome_clear(&o);
+    scn_scenario_free(sc);
+    g_ptr_array_free(diags, TRUE);
+    return ok;
+}
+
+/* The shrunk file's text, recording (`trace-hash HASH by "BUILD"`) the
+ * hash of that very file's run: check events carry their line, so the hash
+ * is taken from the written text, first with a placeholder of the same
+ * width so that every line stays where it ends up. A run that ended its
+ * process (`crash`) records none. */
+static void shrunk_text(struct scn_shrink_result *r,
+                        const char *path,
+                        const char *out_path,
+                        GString *text)
+{
+    struct scn_scenario *sc = r->scenario;
+    g_free(sc->trace_build);
+    sc->trace_build = NULL;
+    sc->trace_hash = 0;
+    sc->has_trace_hash = strcmp(r->outcome.property, "crash") != 0;
+    if (sc->has_trace_hash)
+        sc->trace_build = g_strdup(raftsim_build());
+    scn_shrink_write(r, path, out_path, text);
+    if (!sc->has_trace_hash)
+        return;
+    sc->has_trace_hash = text_hash(out_path, text, &sc->trace_hash);
+    g_string_truncate(text, 0);
+    scn_shrink_write(r, path, out_path, text);
 }
 
 /* Shrinks sc (borrowed) and writes the result to out_path (borrowed). */
@@ -49,7 +94,7 @@ static int shrink_and_write(const char *path,
     }
     double wall_s = (double)(raftsim_wall_us() - start) / 1e6;
     GString *text = g_string_new(NULL);
-    scn_shrink_write(&r, path, out_path, text);
+    shrunk_text(&r, path, out_path, text);
     GError *err = NULL;
     int status = RAFTSIM_EXIT_OK;
     if (!g_file_set_contents(out_path, text->str, (gssize)text->len, &err)) {
