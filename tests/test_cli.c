@@ -266,7 +266,7 @@ Test(cli, a_run_over_its_wall_time_budget_exits_3_without_hanging)
     cr_assert_eq(o.status, 3, "stderr: %s", o.err);
     cr_assert_not_null(strstr(o.err,
                               "the run exceeded its wall-time budget "
-                              "of 0.200s (raise it with --max-wall)\n"),
+                              "of 200ms (raise it with --max-wall)\n"),
                        "%s", o.err);
     outcome_clear(&o);
     g_free(f);

@@ -1015,9 +1015,10 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
         {"cluster 3\nseed -1\n",
          "t.scn:2:6: error: expected a seed, found '-1'"},
         {"cluster 3\nprevote yes\n",
-         "t.scn:2:9: error: unknown 'on' or 'off' 'yes'"},
+         "t.scn:2:9: error: 'prevote' is either 'on' or 'off', not 'yes'"},
         {"cluster 3\ncheckquorum of\n",
-         "t.scn:2:13: error: unknown 'on' or 'off' 'of'; did you mean 'on'?"},
+         "t.scn:2:13: error: 'checkquorum' is either 'on' or 'off', not 'of'; "
+         "did you mean 'on'?"},
         {"cluster 3\ntitle a/b\n",
          "t.scn:2:7: error: 'a/b' is not a bare word (letters, digits, _ . : "
          "-); put it in double quotes"},
@@ -1352,6 +1353,45 @@ ParameterizedTest(struct bad_case *c,
     cr_assert_str_eq(all, expected, "input:\n%sgot:\n%s", c->text, all);
     g_free(expected);
     g_free(all);
+}
+
+/* ---- common mistakes name themselves ------------------------------------ */
+
+/* Each message names the mistake made, not a symptom of it: `all` is a
+ * check's scope (not an unbound name), `yes` is not a value of an on/off
+ * header (not an unknown keyword), and a window split by spaces is one
+ * window (not an unknown action '..'). */
+Test(scn_parse, common_mistakes_get_a_message_naming_the_mistake)
+{
+    static const char *const cases[][2] = {
+        {"cluster 3\nat 1s crash n1\nat 2s restart all\n",
+         "t.scn:3:15: error: 'all' is not a node but the scope of a check "
+         "('expect ... on all'); name the nodes instead (nK, leader, any or "
+         "a bound name), one statement per node for an action that takes "
+         "one\n"},
+        {"cluster 3\nat 1s isolate majority\n",
+         "t.scn:2:15: error: 'majority' is not a node but the scope of a "
+         "check ('expect ... on majority'); name the nodes instead (nK, "
+         "leader, any or a bound name), one statement per node for an "
+         "action that takes one\n"},
+        {"cluster 3\nprevote yes\n",
+         "t.scn:2:9: error: 'prevote' is either 'on' or 'off', not 'yes'\n"},
+        {"cluster 3\ncheckquorum true\n",
+         "t.scn:2:13: error: 'checkquorum' is either 'on' or 'off', not "
+         "'true'\n"},
+        {"cluster 3\nrun 3s\nat 1s .. 2s expect leader\n",
+         "t.scn:3:4: error: a window has no spaces: write 'at 1s..2s'\n"},
+        {"cluster 3\nrun 3s\nat 1s ..2s expect leader\n",
+         "t.scn:3:4: error: a window has no spaces: write 'at 1s..2s'\n"},
+        {"cluster 3\nrun 3s\nduring 1s.. 2s expect leader\n",
+         "t.scn:3:8: error: a window has no spaces: write 'during 1s..2s'\n"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *all = parse_bad(cases[i][0]);
+
+        cr_expect_str_eq(all, cases[i][1], "for %s", cases[i][0]);
+        g_free(all);
+    }
 }
 
 /* ---- several errors, bad bytes ------------------------------------------ */

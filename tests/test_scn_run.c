@@ -496,13 +496,13 @@ Test(scn_run, every_check_fails_with_what_it_found)
         {"applied < 1 on n3",
          "expected applied < 1 on {n3}, found applied n3=1"},
         {"value x = 2 on n2 n3",
-         "expected x = 2 on {n2,n3}, found n2 has "
-         "x = 1"},
+         "expected x = \"2\" on {n2,n3}, found n2 has "
+         "x = \"1\""},
         {"value y = 1 on all",
-         "expected y = 1 on every live node, found n1 has no y"},
+         "expected y = \"1\" on every live node, found n1 has no y"},
         {"absent x on majority",
          "expected x absent on a majority, found 0 of 3 nodes (need 2): n1 "
-         "has x = 1, n2 has x = 1, n3 has x = 1"},
+         "has x = \"1\", n2 has x = \"1\", n3 has x = \"1\""},
         {"completed >= 2", "expected completed requests >= 2, found 1"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -521,6 +521,26 @@ Test(scn_run, every_check_fails_with_what_it_found)
     }
 }
 
+/* A value is shown in double quotes, escaped as the language writes it, so
+ * that an empty value, spaces and quotes can be told apart. */
+Test(scn_run, values_in_check_failures_are_quoted)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\nrun 1s\nat 10ms timeout n1\n"
+        "at 100ms client set x \"a \\\"b\\\"\" via n1\n"
+        "at 100ms client set y \"\" via n1\n"
+        "at 1s expect value x = \"a b\" on n1\n"
+        "at 1s expect value y = \" \" on n1\n",
+        NULL);
+    cr_assert_eq(r->checks_failed, 2u);
+    cr_assert_str_eq(failure_at(r, 0)->message,
+                     "expected x = \"a b\" on {n1}, found n1 has x = "
+                     "\"a \\\"b\\\"\"");
+    cr_assert_str_eq(failure_at(r, 1)->message,
+                     "expected y = \" \" on {n1}, found n1 has y = \"\"");
+    scn_run_result_free(r);
+}
+
 Test(scn_run, checks_on_a_crashed_node_fail_naming_it)
 {
     struct scn_run_result *r = run_text(SETTLED
@@ -534,7 +554,7 @@ Test(scn_run, checks_on_a_crashed_node_fail_naming_it)
     cr_assert_str_eq(failure_at(r, 0)->message,
                      "expected n3 to be follower, found n3 crashed");
     cr_assert_str_eq(failure_at(r, 1)->message,
-                     "expected x = 1 on {n3}, found n3 crashed");
+                     "expected x = \"1\" on {n3}, found n3 crashed");
     scn_run_result_free(r);
 }
 

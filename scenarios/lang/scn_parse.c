@@ -916,7 +916,15 @@ static bool fail_unknown_ref(struct parser *p, const struct scn_token *tok)
     const char *guess = scn_lex_suggest(tok->text, candidates);
     bool ok;
 
-    if (guess != NULL) {
+    if (strcmp(tok->text, "all") == 0 || strcmp(tok->text, "majority") == 0) {
+        /* The scopes of per-node checks are not nodes (`restart all`). */
+        ok = fail_at(p, tok->column,
+                     "'%s' is not a node but the scope of a check "
+                     "('expect ... on %s'); name the nodes instead (nK, "
+                     "leader, any or a bound name), one statement per node "
+                     "for an action that takes one",
+                     tok->text, tok->text);
+    } else if (guess != NULL) {
         ok = fail_at(p, tok->column, "unknown node '%s'; did you mean '%s'?",
                      tok->text, guess);
     } else if (is_name_shaped(tok->text)) {
@@ -1440,6 +1448,40 @@ static bool check_time_order(struct parser *p,
     return true;
 }
 
+/* `at 1s .. 2s`, `at 1s ..2s` or `at 1s.. 2s`: a window split by spaces.
+ * Fails naming the window as it must be written when the tokens at `tok`
+ * (the time, already taken) look like one; false without a diagnostic
+ * otherwise. */
+static bool fail_spaced_window(struct parser *p,
+                               const struct scn_token *first,
+                               const struct scn_token *tok)
+{
+    const struct scn_token *after = peek(p);
+    const char *start = tok->text;
+    size_t start_len = strlen(start);
+    const char *end = NULL;
+
+    if (start_len > 2 && strcmp(start + start_len - 2, "..") == 0 &&
+        strstr(start, "..") == start + start_len - 2 && after != NULL) {
+        start_len -= 2;
+        end = after->text;
+    } else if (strstr(start, "..") == NULL && after != NULL &&
+               after->kind == SCN_TOK_WORD &&
+               g_str_has_prefix(after->text, "..")) {
+        const struct scn_token *third =
+            p->pos + 1 < p->line->tokens->len
+                ? &g_array_index(p->line->tokens, struct scn_token, p->pos + 1)
+                : NULL;
+        end = after->text[2] ? after->text + 2 : third ? third->text : NULL;
+    }
+    if (end == NULL) {
+        return false;
+    }
+    fail_at(p, tok->column, "a window has no spaces: write '%s %.*s..%s'",
+            first->text, (int)start_len, start, end);
+    return true;
+}
+
 static bool parse_timed(struct parser *p,
                         const struct scn_token *first,
                         struct scn_step *st)
@@ -1448,6 +1490,9 @@ static bool parse_timed(struct parser *p,
     const struct scn_token *tok = take_word(p, "a time");
     bool window;
 
+    if (tok != NULL && fail_spaced_window(p, first, tok)) {
+        return false;
+    }
     if (tok == NULL || !parse_when(p, tok, st, &window)) {
         return false;
     }
@@ -1503,12 +1548,25 @@ static bool parse_timed(struct parser *p,
 /* ---- headers --------------------------------------------------------------
  */
 
-static bool parse_on_off(struct parser *p, bool *out)
+/* The value of the on/off header `name` ("prevote"). */
+static bool parse_on_off(struct parser *p, const char *name, bool *out)
 {
+    char *what = g_strdup_printf("'on' or 'off' after '%s'", name);
+    const struct scn_token *tok = take_word(p, what);
     int i;
 
-    if (!take_keyword(p, "'on' or 'off'", on_off_words, &i)) {
+    g_free(what);
+    if (tok == NULL) {
         return false;
+    }
+    i = word_index(tok->text, on_off_words);
+    if (i < 0) {
+        const char *guess = scn_lex_suggest(tok->text, on_off_words);
+
+        return fail_at(p, tok->column,
+                       "'%s' is either 'on' or 'off', not '%s'%s%s%s", name,
+                       tok->text, guess ? "; did you mean '" : "",
+                       guess ? guess : "", guess ? "'?" : "");
     }
     *out = i == 0;
     return true;
@@ -1727,9 +1785,9 @@ static bool parse_header_values(struct parser *p, enum header h)
     case HDR_REORDER:
         return parse_probability(p, &s->reorder_ppm);
     case HDR_PREVOTE:
-        return parse_on_off(p, &s->prevote);
+        return parse_on_off(p, "prevote", &s->prevote);
     case HDR_CHECKQUORUM:
-        return parse_on_off(p, &s->checkquorum);
+        return parse_on_off(p, "checkquorum", &s->checkquorum);
     case HDR_CLIENT_TIMEOUT:
         return parse_positive_duration(p, "a client timeout",
                                        &s->client_timeout_us);
@@ -2044,18 +2102,16 @@ int scn_parse_buffer(const char *name,
     return SCN_OK;
 }
 
-/* Reads `path` into *data (a new buffer) and *len, stopping one byte past
- * SCN_INPUT_BYTES_MAX whatever the input is (a device or a FIFO has no
- * size to ask for first, and /dev/zero never ends). SCN_ERR_INVALID with a
- * diagnostic when it is longer, SCN_ERR_IO when it cannot be read. */
-static int read_bounded(const char *path, GByteArray **data, GPtrArray *diags)
+/* Reads `f` (borrowed, left open) into *data (a new buffer), naming it
+ * `name` in diagnostics, stopping one byte past SCN_INPUT_BYTES_MAX whatever
+ * the input is (a device, a FIFO or a pipe has no size to ask for first, and
+ * /dev/zero never ends). SCN_ERR_INVALID with a diagnostic when it is
+ * longer, SCN_ERR_IO when it cannot be read. */
+static int read_bounded(FILE *f,
+                        const char *name,
+                        GByteArray **data,
+                        GPtrArray *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
-                      g_strerror(errno));
-        return SCN_ERR_IO;
-    }
     GByteArray *buf = g_byte_array_new();
     guint8 chunk[65536];
     size_t n;
@@ -2064,17 +2120,16 @@ static int read_bounded(const char *path, GByteArray **data, GPtrArray *diags)
         g_byte_array_append(buf, chunk, (guint)n);
     int rc = SCN_OK;
     if (ferror(f)) {
-        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
+        scn_diags_add(diags, name, 0, 0, "cannot read the file: %s",
                       g_strerror(errno));
         rc = SCN_ERR_IO;
     } else if (buf->len > SCN_INPUT_BYTES_MAX) {
-        scn_diags_add(diags, path, 0, 0,
+        scn_diags_add(diags, name, 0, 0,
                       "input is more than %u bytes long; the limit is %u "
                       "bytes",
                       SCN_INPUT_BYTES_MAX, SCN_INPUT_BYTES_MAX);
         rc = SCN_ERR_INVALID;
     }
-    fclose(f);
     if (rc != SCN_OK) {
         g_byte_array_free(buf, TRUE);
         return rc;
@@ -2083,17 +2138,34 @@ static int read_bounded(const char *path, GByteArray **data, GPtrArray *diags)
     return SCN_OK;
 }
 
+int scn_parse_stream(FILE *f,
+                     const char *name,
+                     struct scn_scenario **out,
+                     GPtrArray *diags)
+{
+    GByteArray *data = NULL;
+    *out = NULL;
+    int rc = read_bounded(f, name, &data, diags);
+    if (rc != SCN_OK)
+        return rc;
+    rc =
+        scn_parse_buffer(name, (const char *)data->data, data->len, out, diags);
+    g_byte_array_free(data, TRUE);
+    return rc;
+}
+
 int scn_parse_file(const char *path,
                    struct scn_scenario **out,
                    GPtrArray *diags)
 {
-    GByteArray *data = NULL;
     *out = NULL;
-    int rc = read_bounded(path, &data, diags);
-    if (rc != SCN_OK)
-        return rc;
-    rc =
-        scn_parse_buffer(path, (const char *)data->data, data->len, out, diags);
-    g_byte_array_free(data, TRUE);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
+                      g_strerror(errno));
+        return SCN_ERR_IO;
+    }
+    int rc = scn_parse_stream(f, path, out, diags);
+    fclose(f);
     return rc;
 }

@@ -9,6 +9,7 @@
 #define SCN_PARSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "scenarios/lang/scn_ast.h"
 #include "scenarios/lang/scn_error.h"
@@ -28,6 +29,14 @@
 int scn_parse_buffer(const char *name,
                      const char *data,
                      size_t len,
+                     struct scn_scenario **out,
+                     GPtrArray *diags);
+
+/* Reads `f` (borrowed, left open; e.g. stdin) to its end and parses it as
+ * scn_parse_buffer does, naming it `name` (copied). Returns SCN_ERR_IO
+ * (with a line-0 diagnostic) when it cannot be read. */
+int scn_parse_stream(FILE *f,
+                     const char *name,
                      struct scn_scenario **out,
                      GPtrArray *diags);
 

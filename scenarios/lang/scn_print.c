@@ -75,6 +75,11 @@ static void print_string(GString *out, const char *s)
         g_string_append(out, s);
         return;
     }
+    scn_print_quoted(out, s);
+}
+
+void scn_print_quoted(GString *out, const char *s)
+{
     g_string_append_c(out, '"');
     for (size_t i = 0; s[i] != '\0'; i++) {
         if (s[i] == '"' || s[i] == '\\') {

@@ -24,6 +24,10 @@ void scn_print_duration(GString *out, uint64_t duration_us);
  * 1500000 -> "1.5", 0 -> "0". */
 void scn_print_ppm(GString *out, uint64_t ppm);
 
+/* Appends `s` (borrowed) in double quotes, with `"` and `\` escaped as
+ * the language reads them: `a"b` -> `"a\"b"`. */
+void scn_print_quoted(GString *out, const char *s);
+
 /* Appends a step as one line without its line end, e.g.
  * "at 2s crash leader? as old". `scenario` (borrowed) supplies the names. */
 void scn_print_step(const struct scn_scenario *scenario,

@@ -716,9 +716,10 @@ static void describe_expected(const struct judged *j, GString *out)
         if (c->kind == SCN_CHECK_APPLIED)
             g_string_append_printf(out, "applied %s %" PRIu64,
                                    scn_cmp_name(c->cmp), c->number);
-        else if (c->kind == SCN_CHECK_VALUE)
-            g_string_append_printf(out, "%s = %s", c->key, c->value);
-        else
+        else if (c->kind == SCN_CHECK_VALUE) {
+            g_string_append_printf(out, "%s = ", c->key);
+            scn_print_quoted(out, c->value);
+        } else
             g_string_append_printf(out, "%s absent", c->key);
         g_string_append(out, " on ");
         if (c->scope.kind == SCN_SCOPE_ALL)
@@ -762,10 +763,10 @@ static bool node_holds(const struct runner *r,
         return scn_cmp_holds(c->cmp, applied, c->number);
     }
     const char *v = sim_kv_value(r->s, node, c->key);
-    if (v)
-        g_string_append_printf(found, "n%" PRIu32 " has %s = %s", node, c->key,
-                               v);
-    else
+    if (v) {
+        g_string_append_printf(found, "n%" PRIu32 " has %s = ", node, c->key);
+        scn_print_quoted(found, v);
+    } else
         g_string_append_printf(found, "n%" PRIu32 " has no %s", node, c->key);
     if (c->kind == SCN_CHECK_VALUE)
         return v && strcmp(v, c->value) == 0;
@@ -1213,8 +1214,8 @@ static void stop_for_budget(struct runner *r, enum scn_budget_kind kind)
     switch (kind) {
     case SCN_BUDGET_EVENTS:
         g_string_printf(msg,
-                        "the run exceeded its budget of %" PRIu64 " events",
-                        b->max_events);
+                        "the run exceeded its budget of %" PRIu64 " event%s",
+                        b->max_events, b->max_events == 1 ? "" : "s");
         break;
     case SCN_BUDGET_MEMORY:
         g_string_printf(msg,

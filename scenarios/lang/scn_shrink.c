@@ -287,16 +287,18 @@ void scn_shrink_write(const struct scn_shrink_result *r,
         g_string_append_printf(out, "n%" PRIu32, o->nodes[0] | o->nodes[1]);
     else
         g_string_append(out, "the cluster (no single node named)");
-    g_string_append_printf(out, " of %" PRIu32 " nodes\n# When:   at ",
-                           r->nodes_after);
+    g_string_append_printf(out, " of %" PRIu32 " node%s\n# When:   at ",
+                           r->nodes_after, r->nodes_after == 1 ? "" : "s");
     scn_format_time(out, o->time_us);
     g_string_append(out, " of virtual time\n");
     g_string_append_printf(out,
-                           "# Shrunk: %" PRIu32 " statements and %" PRIu32
-                           " nodes down to %" PRIu32 " and %" PRIu32
-                           ", in %" PRIu64 " candidate runs%s.\n#\n",
-                           r->steps_before, r->nodes_before, r->steps_after,
-                           r->nodes_after, r->runs,
+                           "# Shrunk: %" PRIu32 " statement%s and %" PRIu32
+                           " node%s down to %" PRIu32 " and %" PRIu32
+                           ", in %" PRIu64 " candidate run%s%s.\n#\n",
+                           r->steps_before, r->steps_before == 1 ? "" : "s",
+                           r->nodes_before, r->nodes_before == 1 ? "" : "s",
+                           r->steps_after, r->nodes_after, r->runs,
+                           r->runs == 1 ? "" : "s",
                            r->out_of_runs ? " (the budget ran out first)" : "");
     g_string_append_printf(out,
                            "# Replay it: raftsim run %s\n"

@@ -2,7 +2,8 @@
 # Installed as share/bash-completion/completions/raftsim.
 # Completes the subcommands (read from `raftsim --help`, so the list has one
 # source), their long options (from `raftsim COMMAND --help`), and scenario
-# files (*.scn) and directories for run and check.
+# files (*.scn) and directories for run, check, validate and shrink, and
+# the values of --color.
 
 _raftsim()
 {
@@ -37,6 +38,10 @@ _raftsim()
             return
             ;;
     esac
+    if [[ $cur == --color=* ]]; then
+        COMPREPLY=($(compgen -P --color= -W 'auto always never' -- "${cur#--color=}"))
+        return
+    fi
     if [[ $cur == -* ]]; then
         local opts
         opts=$("${COMP_WORDS[0]}" "$cmd" --help 2>/dev/null |
@@ -45,7 +50,7 @@ _raftsim()
         return
     fi
     case $cmd in
-        run | check)
+        run | check | validate | shrink)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur") $(compgen -f -X '!*.scn' -- "$cur"))
             ;;

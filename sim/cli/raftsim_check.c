@@ -18,7 +18,7 @@
 /* One file's outcome. */
 struct check_item
 {
-    const char *path;                 /* borrowed from argv */
+    const char *path;                 /* borrowed from the paths array */
     GPtrArray *diags;                 /* parse errors (owned) */
     bool invalid;                     /* the file did not parse */
     bool engine_refused;              /* sim_new refused the configuration */
@@ -46,6 +46,11 @@ struct check_job
     int64_t wall_us;          /* each file's wall-time budget */
 };
 
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void check_one(struct check_item *it, const struct check_job *job)
 {
     int64_t start = raftsim_wall_us();
@@ -69,6 +74,80 @@ static void check_one(struct check_item *it, const struct check_job *job)
     }
     scn_scenario_free(sc);
     it->wall_us = raftsim_wall_us() - start;
+}
+
+/* Appends to `out` the .scn files under the directory `dir`, recursively,
+ * in no particular order. Symbolic links to directories are not followed,
+ * so a loop cannot recur. False, after a complaint, when a directory cannot
+ * be read. */
+static bool collect_scn(const char *dir, GPtrArray *out)
+{
+    GError *err = NULL;
+    GDir *d = g_dir_open(dir, 0, &err);
+    if (!d) {
+        raftsim_complain("check", "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(d);
+    bool ok = true;
+    for (guint i = 0; ok && i < names->len; i++) {
+        const char *n = g_ptr_array_index(names, i);
+        char *path = g_build_filename(dir, n, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+            !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+            ok = collect_scn(path, out);
+            g_free(path);
+        } else if (g_str_has_suffix(n, ".scn")) {
+            g_ptr_array_add(out, path);
+        } else {
+            g_free(path);
+        }
+    }
+    g_ptr_array_free(names, TRUE);
+    return ok;
+}
+
+/* The files to check: each argument as given, except that a directory
+ * stands for every .scn file under it, at any depth, sorted by path in
+ * byte order (so the output never depends on the file system's listing
+ * order). NULL, after a complaint, when a directory holds none or cannot
+ * be read. */
+static GPtrArray *expand_arguments(int argc, char **argv)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    if (!raftsim_stdin_at_most_once("check", argc, argv)) {
+        g_ptr_array_free(paths, TRUE);
+        return NULL;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-") == 0 ||
+            !g_file_test(argv[i], G_FILE_TEST_IS_DIR)) {
+            g_ptr_array_add(paths, g_strdup(argv[i]));
+            continue;
+        }
+        GPtrArray *found = g_ptr_array_new();
+        bool ok = collect_scn(argv[i], found);
+        if (ok && found->len == 0) {
+            raftsim_complain("check",
+                             "%s: no .scn file in this directory or below it",
+                             argv[i]);
+            ok = false;
+        }
+        g_ptr_array_sort(found, compare_names);
+        for (guint f = 0; f < found->len; f++)
+            g_ptr_array_add(paths, g_ptr_array_index(found, f));
+        g_free(g_ptr_array_free(found, FALSE)); /* paths owns them now */
+        if (!ok) {
+            g_ptr_array_free(paths, TRUE);
+            return NULL;
+        }
+    }
+    return paths;
 }
 
 static void worker(gpointer data, gpointer user_data)
@@ -400,21 +479,25 @@ int raftsim_check_main(int argc, char **argv)
     };
     struct raftsim_budget_args budget_args = {0};
     struct check_job job = {0};
-    GOptionContext *ctx = g_option_context_new("FILE... - check scenarios");
+    GOptionContext *ctx = g_option_context_new("FILE|DIR... - check scenarios");
     g_option_context_set_summary(
         ctx,
         "Runs each scenario file and prints PASS, or FAIL with the first\n"
         "reason, or INVALID (its errors on stderr), one line per file in\n"
-        "argument order, then the counts of files and of checks. Exit\n"
+        "argument order, then the counts of files and of checks. A DIR\n"
+        "stands for every .scn file under it, at any depth, sorted by path;\n"
+        "- reads a scenario from standard input. Exit\n"
         "status: 0 all passed, 1 any failed, 2 any file or the command line\n"
         "is invalid or a report could not be written (also when other files\n"
         "failed: they are still reported), 3 a run exceeded a budget (each\n"
         "file has its own --max-events, --max-memory and --max-wall).");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_color_add_option(ctx);
     raftsim_budget_add_options(ctx, &budget_args, false);
     GError *err = NULL;
     int status = RAFTSIM_EXIT_INVALID;
     uint64_t seed = 0;
+    GPtrArray *paths = NULL; /* the files to check, owned */
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
         raftsim_complain("check", "%s", err->message);
         g_error_free(err);
@@ -438,12 +521,15 @@ int raftsim_check_main(int argc, char **argv)
     if (junit_path && !raftsim_output_writable("check", junit_path, "reports"))
         goto out_free_ctx;
 
-    size_t n = (size_t)argc - 1;
+    paths = expand_arguments(argc, argv);
+    if (!paths)
+        goto out_free_ctx;
+    size_t n = paths->len;
     struct check_item *items = g_new0(struct check_item, n);
     job.has_seed = seed_text != NULL;
     job.seed = seed;
     for (size_t i = 0; i < n; i++)
-        items[i].path = argv[i + 1];
+        items[i].path = g_ptr_array_index(paths, i);
     if (jobs == 1 || n == 1) {
         for (size_t i = 0; i < n; i++)
             check_one(&items[i], &job);
@@ -462,6 +548,8 @@ int raftsim_check_main(int argc, char **argv)
     }
     g_free(items);
 out_free_ctx:
+    if (paths)
+        g_ptr_array_free(paths, TRUE);
     raftsim_budget_args_clear(&budget_args);
     g_free(seed_text);
     g_free(junit_path);

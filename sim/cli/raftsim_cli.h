@@ -47,6 +47,7 @@ int raftsim_check_main(int argc, char **argv);
  * is skipped otherwise (see raftsim_main.c). */
 int raftsim_fuzz_main(int argc, char **argv);
 int raftsim_shrink_main(int argc, char **argv);
+int raftsim_validate_main(int argc, char **argv);
 
 struct scn_shrink_options;
 /* Shrinks the scenario file at `path` (borrowed) under `options` (borrowed),
@@ -70,8 +71,24 @@ enum raftsim_color {
     RAFTSIM_COLOR_DIM,
 };
 
-/* True when `out` (borrowed) is a terminal and NO_COLOR is not set (to any
- * value) and TERM is not "dumb". */
+/* --color=WHEN. */
+enum raftsim_color_mode {
+    RAFTSIM_COLOR_MODE_AUTO = 0, /* colour on a terminal only */
+    RAFTSIM_COLOR_MODE_ALWAYS,
+    RAFTSIM_COLOR_MODE_NEVER,
+};
+
+/* Parses "auto", "always" or "never" into *out; false, *out unchanged,
+ * otherwise. */
+bool raftsim_color_mode_parse(const char *text, enum raftsim_color_mode *out);
+
+/* Adds --color=WHEN to `ctx`'s main group; parsing it sets the mode that
+ * raftsim_use_color() answers from (a bad WHEN fails the parse). */
+void raftsim_color_add_option(GOptionContext *ctx);
+
+/* Whether to colour what goes to `out` (borrowed): as --color said when it
+ * said always or never; otherwise (auto) when `out` is a terminal, NO_COLOR
+ * is unset or empty, and TERM is not "dumb". */
 bool raftsim_use_color(FILE *out);
 
 /* Wall-clock microseconds on GLib's monotonic clock (the base of
@@ -79,6 +96,9 @@ bool raftsim_use_color(FILE *out);
  * fuzz progress line only. It is the command's one reading of a real clock
  * and never reaches a simulation, its trace or its hash. */
 int64_t raftsim_wall_us(void);
+
+/* "" when n is 1, else "s": "%" PRIu64 " seed%s", n, raftsim_plural(n). */
+const char *raftsim_plural(uint64_t n);
 
 /* The escape sequence for `color` when `enabled`, else "". Static. */
 const char *raftsim_color(bool enabled, enum raftsim_color color);
@@ -96,11 +116,19 @@ bool raftsim_parse_u64(const char *text, uint64_t *out);
  * False, and *out unchanged, when malformed or above 2^64 - 1. */
 bool raftsim_parse_size(const char *text, uint64_t *out);
 
-/* Reads and parses the scenario at `path` (borrowed). On success returns
+/* How diagnostics and reports name a scenario read from standard input. */
+#define RAFTSIM_STDIN_NAME "<stdin>"
+
+/* Reads and parses the scenario at `path` (borrowed; "-": standard input,
+ * named RAFTSIM_STDIN_NAME). On success returns
  * the scenario (the caller frees it with scn_scenario_free). On failure
  * returns NULL and appends the diagnostics to `diags` (borrowed, from
  * scn_diags_new). */
 struct scn_scenario *raftsim_load(const char *path, GPtrArray *diags);
+
+/* True when "-" is among argv[1..argc-1] at most once (standard input can
+ * be read once); otherwise false, after a complaint under `command`. */
+bool raftsim_stdin_at_most_once(const char *command, int argc, char **argv);
 
 /* The budget options of a subcommand that runs scenarios: --max-events,
  * --max-memory and --max-wall, as GOption fills them (owned strings,

@@ -493,12 +493,16 @@ static bool account(struct fuzz_item *it,
 {
     if (plan->verbose) {
         progress_clear(prog);
-        printf("seed %" PRIu64 " %s trace %016" PRIx64 " events %" PRIu64
+        bool passed = !it->refused && it->verdict.passed;
+        printf("seed %" PRIu64 " %s%s%s trace %016" PRIx64 " events %" PRIu64
                "%s\n",
                it->seed,
-               it->refused          ? "refused"
-               : it->verdict.passed ? "pass"
-                                    : "fail",
+               raftsim_color(color,
+                             passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED),
+               it->refused ? "refused"
+               : passed    ? "pass"
+                           : "fail",
+               raftsim_color(color, RAFTSIM_COLOR_RESET),
                it->verdict.trace_hash, it->verdict.events,
                it->verdict.lin_unknown ? " linearizability-unknown" : "");
     }
@@ -649,18 +653,19 @@ static void print_summary(const struct fuzz_plan *plan,
                                         plan->shard_k, plan->shard_n)
                       : g_strdup("");
     if (plan->quiet) {
-        printf("fuzz: %s%" PRIu64 " seeds, %" PRIu64 " passed, %" PRIu64
+        printf("fuzz: %s%" PRIu64 " seed%s, %" PRIu64 " passed, %" PRIu64
                " failed, %" PRIu64 " linearizability unknown\n",
-               shard, t->reported, passed, t->failed, t->unknown);
+               shard, t->reported, raftsim_plural(t->reported), passed,
+               t->failed, t->unknown);
     } else {
         const char *mark = raftsim_color(
             color, t->failed ? RAFTSIM_COLOR_RED : RAFTSIM_COLOR_GREEN);
-        printf("\n%s%s%s %s%" PRIu64 " seeds run, %" PRIu64
+        printf("\n%s%s%s %s%" PRIu64 " seed%s run, %" PRIu64
                " passed, %" PRIu64 " failed, %" PRIu64
                " linearizability unknown\n",
                mark, t->failed ? "FAIL" : "PASS",
                raftsim_color(color, RAFTSIM_COLOR_RESET), shard, t->reported,
-               passed, t->failed, t->unknown);
+               raftsim_plural(t->reported), passed, t->failed, t->unknown);
         printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n",
                sim->str, wall_s,
                wall_s > 0 ? (double)t->reported / wall_s : 0.0);
@@ -670,12 +675,12 @@ static void print_summary(const struct fuzz_plan *plan,
     g_free(shard);
     if (t->out_of_time)
         printf("fuzz: stopped by --for after %" PRIu64 " of %" PRIu64
-               " seeds\n",
-               t->reported, plan->total);
+               " seed%s\n",
+               t->reported, plan->total, raftsim_plural(plan->total));
     if (t->enough_failures)
         printf("fuzz: stopped by --max-failures after %" PRIu64 " of %" PRIu64
-               " seeds\n",
-               t->reported, plan->total);
+               " seed%s\n",
+               t->reported, plan->total, raftsim_plural(plan->total));
     g_string_free(sim, TRUE);
     fflush(stdout);
 }
@@ -912,9 +917,9 @@ static void print_banner(const struct fuzz_campaign *c,
     printf("fuzz: seeds %" PRIu64 "..%" PRIu64, c->from, c->from + count - 1);
     if (c->shard_n > 1)
         printf(" shard %" PRIu64 "/%" PRIu64, shard_k, c->shard_n);
-    printf(" (%" PRIu64 " to run), %" PRIu32 " nodes, %s each, %u job%s\n",
-           plan->total, c->options.nodes, t->str, plan->jobs,
-           plan->jobs == 1 ? "" : "s");
+    printf(" (%" PRIu64 " to run), %" PRIu32 " node%s, %s each, %u job%s\n",
+           plan->total, c->options.nodes, raftsim_plural(c->options.nodes),
+           t->str, plan->jobs, raftsim_plural(plan->jobs));
     g_string_free(t, TRUE);
     fflush(stdout);
 }
@@ -974,6 +979,7 @@ int raftsim_fuzz_main(int argc, char **argv)
         "some seed failed, 2 invalid command line or a reproducer or\n"
         "report could not be written.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_color_add_option(ctx);
     raftsim_budget_add_options(ctx, &a.budget, true);
 
     int status = RAFTSIM_EXIT_INVALID;

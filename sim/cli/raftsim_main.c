@@ -38,6 +38,9 @@ static const struct raftsim_command commands[] = {
      raftsim_fuzz_main},
     {"shrink", "reduce a failing scenario to a small one that fails alike",
      raftsim_shrink_main},
+    {"validate",
+     "parse scenarios only: report errors or print the canonical form",
+     raftsim_validate_main},
 };
 
 static void usage(FILE *out)

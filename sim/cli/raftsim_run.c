@@ -224,8 +224,8 @@ static void print_summary(const struct scn_run_result *r,
     GString *t = g_string_new(NULL);
 
     printf("%s%s%s\n", bold, r->title, reset);
-    printf("%s: seed %" PRIu64 ", %" PRIu32 " nodes\n", r->file_name, r->seed,
-           r->n_nodes);
+    printf("%s: seed %" PRIu64 ", %" PRIu32 " node%s\n", r->file_name, r->seed,
+           r->n_nodes, raftsim_plural(r->n_nodes));
     printf("\n%sLeaders%s\n", bold, reset);
     if (r->leaders->len == 0)
         printf("  none elected\n");
@@ -248,11 +248,13 @@ static void print_summary(const struct scn_run_result *r,
     struct sim_counters cnt;
     sim_counters(s, &cnt);
     printf("\n%sLog%s\n", bold, reset);
-    printf(
-        "  %" PRIu64 " entries committed, %" PRIu64
-        " client commands applied; crashes %" PRIu64 ", restarts %" PRIu64 "\n",
-        cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max,
-        applied_max, cnt.crashes, cnt.restarts);
+    uint64_t committed =
+        cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max;
+    printf("  %" PRIu64 " %s committed, %" PRIu64
+           " client command%s applied; crashes %" PRIu64 ", restarts %" PRIu64
+           "\n",
+           committed, committed == 1 ? "entry" : "entries", applied_max,
+           raftsim_plural(applied_max), cnt.crashes, cnt.restarts);
 
     struct sim_msg_counters mc[RAFT_MSG_TYPE_COUNT];
     sim_msg_counters(s, mc);
@@ -271,7 +273,8 @@ static void print_summary(const struct scn_run_result *r,
            mc[0].duplicated);
 
     printf("\n%sClients%s\n", bold, reset);
-    printf("  %" PRIu64 " requests, %" PRIu64 " completed", r->requests_invoked,
+    printf("  %" PRIu64 " request%s, %" PRIu64 " completed",
+           r->requests_invoked, raftsim_plural(r->requests_invoked),
            r->requests_completed);
     if (r->requests_completed) {
         g_string_truncate(t, 0);
@@ -293,7 +296,8 @@ static void print_summary(const struct scn_run_result *r,
     if (r->checks_skipped)
         printf(", %" PRIu64 " skipped", r->checks_skipped);
     if (r->actions_skipped)
-        printf("; %" PRIu64 " actions skipped", r->actions_skipped);
+        printf("; %" PRIu64 " action%s skipped", r->actions_skipped,
+               raftsim_plural(r->actions_skipped));
     printf("\n");
     for (guint i = 0; verbose && i < r->notes->len; i++) {
         const struct scn_run_note *n = g_ptr_array_index(r->notes, i);
@@ -320,18 +324,19 @@ static void print_summary(const struct scn_run_result *r,
     printf("\n%sLinearizability%s ", bold, reset);
     if (!r->lin_checked)
         printf("not checked (a safety property failed first)\n");
-    else if (r->lin_verdict == SIM_LIN_OK)
-        printf("ok (%zu operations)\n",
-               sim_get_history(s) ? sim_history_len(sim_get_history(s)) : 0);
-    else if (r->lin_verdict == SIM_LIN_UNKNOWN)
+    else if (r->lin_verdict == SIM_LIN_OK) {
+        size_t ops =
+            sim_get_history(s) ? sim_history_len(sim_get_history(s)) : 0;
+        printf("ok (%zu operation%s)\n", ops, raftsim_plural(ops));
+    } else if (r->lin_verdict == SIM_LIN_UNKNOWN)
         printf("unknown (search bound reached; not a failure)\n");
     else
         printf("VIOLATED: %s\n", r->lin_explanation);
     printf("%sTrace hash%s      %016" PRIx64 "\n", bold, reset, r->trace_hash);
     g_string_truncate(t, 0);
     scn_format_time(t, r->end_us);
-    printf("%sTime%s            %s simulated, %" PRIu64 " events, ", bold,
-           reset, t->str, r->events);
+    printf("%sTime%s            %s simulated, %" PRIu64 " event%s, ", bold,
+           reset, t->str, r->events, raftsim_plural(r->events));
     g_string_truncate(t, 0);
     append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
     printf("%s of wall time\n\n", t->str);
@@ -715,13 +720,15 @@ int raftsim_run_main(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("FILE - run one scenario");
     g_option_context_set_summary(
         ctx,
-        "Runs the scenario FILE and prints what happened: leaders, log,\n"
-        "messages, clients, checks, linearizability and the trace hash.\n"
+        "Runs the scenario FILE (- reads standard input) and prints what\n"
+        "happened: leaders, log, messages, clients, checks,\n"
+        "linearizability and the trace hash.\n"
         "Exit status: 0 passed, 1 a check or safety property failed,\n"
         "2 invalid input or command line, or an output not written,\n"
         "3 the run exceeded a budget (--max-events, --max-memory,\n"
         "--max-wall) and was stopped.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_color_add_option(ctx);
     raftsim_budget_add_options(ctx, &budget_args, false);
 
     int status = RAFTSIM_EXIT_INVALID;
@@ -930,7 +937,8 @@ int raftsim_run_main(int argc, char **argv)
         for (guint i = 0; i < res->failures->len; i++) {
             char *line =
                 scn_failure_format(res, g_ptr_array_index(res->failures, i));
-            printf("FAIL %s\n", line);
+            printf("%sFAIL%s %s\n", raftsim_color(color, RAFTSIM_COLOR_RED),
+                   raftsim_color(color, RAFTSIM_COLOR_RESET), line);
             g_free(line);
         }
         if (res->passed || !outputs_ok)

@@ -20,12 +20,16 @@
 #include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
 
-/* Prints the outcome line "PROPERTY at TIME: DETAIL". */
+/* Prints the outcome line "WHAT PROPERTY at TIME: DETAIL", the property
+ * in red when colour is on. */
 static void print_outcome(const char *what, const struct scn_outcome *o)
 {
+    bool color = raftsim_use_color(stdout);
     GString *t = g_string_new(NULL);
     scn_format_time(t, o->time_us);
-    printf("%s %s at %s: %s\n", what, o->property, t->str,
+    printf("%s %s%s%s at %s: %s\n", what,
+           raftsim_color(color, RAFTSIM_COLOR_RED), o->property,
+           raftsim_color(color, RAFTSIM_COLOR_RESET), t->str,
            o->detail ? o->detail : "");
     g_string_free(t, TRUE);
 }
@@ -84,7 +88,10 @@ static int shrink_and_write(const char *path,
     int64_t start = raftsim_wall_us();
     if (scn_shrink(sc, o, &r) != SCN_OK) {
         if (r.original.passed)
-            printf("%s passes: there is no failure to shrink\n", path);
+            printf(
+                "%s %spasses%s: there is no failure to shrink\n", path,
+                raftsim_color(raftsim_use_color(stdout), RAFTSIM_COLOR_GREEN),
+                raftsim_color(raftsim_use_color(stdout), RAFTSIM_COLOR_RESET));
         else
             raftsim_complain("shrink", "%s: the engine refused it", path);
         int status =
@@ -104,12 +111,14 @@ static int shrink_and_write(const char *path,
     } else {
         if (!quiet)
             print_outcome(path, &r.original);
-        printf("%s: %" PRIu32 " statements, %" PRIu32 " nodes -> %" PRIu32
-               " statements, %" PRIu32 " nodes (%" PRIu64
-               " candidate runs, %.1fs%s)\n",
-               out_path, r.steps_before, r.nodes_before, r.steps_after,
-               r.nodes_after, r.runs, wall_s,
-               r.out_of_runs ? ", budget exhausted" : "");
+        printf("%s: %" PRIu32 " statement%s, %" PRIu32 " node%s -> %" PRIu32
+               " statement%s, %" PRIu32 " node%s (%" PRIu64
+               " candidate run%s, %.1fs%s)\n",
+               out_path, r.steps_before, raftsim_plural(r.steps_before),
+               r.nodes_before, raftsim_plural(r.nodes_before), r.steps_after,
+               raftsim_plural(r.steps_after), r.nodes_after,
+               raftsim_plural(r.nodes_after), r.runs, raftsim_plural(r.runs),
+               wall_s, r.out_of_runs ? ", budget exhausted" : "");
         if (!quiet) {
             print_outcome(out_path, &r.outcome);
             printf("replay: raftsim run %s\n", out_path);
@@ -179,6 +188,7 @@ int raftsim_shrink_main(int argc, char **argv)
         "status: 0 written, 1 FILE does not fail, 2 invalid input or\n"
         "command line, or the result could not be written.");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_color_add_option(ctx);
 
     int status = RAFTSIM_EXIT_INVALID;
     GError *err = NULL;

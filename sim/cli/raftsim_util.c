@@ -13,16 +13,75 @@
 #include <unistd.h>
 
 #include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
 #include "sim/cli/raftsim_cli.h"
+
+/* The command's --color choice; one per process, since a process runs one
+ * command. */
+static enum raftsim_color_mode color_mode = RAFTSIM_COLOR_MODE_AUTO;
 
 bool raftsim_use_color(FILE *out)
 {
-    if (getenv("NO_COLOR") != NULL)
+    if (color_mode != RAFTSIM_COLOR_MODE_AUTO)
+        return color_mode == RAFTSIM_COLOR_MODE_ALWAYS;
+    /* NO_COLOR counts only when set to something (no-color.org). */
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color != NULL && no_color[0] != '\0')
         return false;
     const char *term = getenv("TERM");
     if (term && strcmp(term, "dumb") == 0)
         return false;
     return isatty(fileno(out)) == 1;
+}
+
+bool raftsim_color_mode_parse(const char *text, enum raftsim_color_mode *out)
+{
+    static const char *const names[] = {"auto", "always", "never"};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (text && strcmp(text, names[i]) == 0) {
+            *out = (enum raftsim_color_mode)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* GOption's callback for --color=WHEN. */
+static gboolean color_option(const gchar *name,
+                             const gchar *value,
+                             gpointer data,
+                             GError **error)
+{
+    (void)name;
+    (void)data;
+    if (raftsim_color_mode_parse(value, &color_mode))
+        return TRUE;
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--color: expected auto, always or never, not '%s'", value);
+    return FALSE;
+}
+
+void raftsim_color_add_option(GOptionContext *ctx)
+{
+    /* GOption stores the callback in a data pointer; ISO C has no cast
+     * between the two, POSIX guarantees they have the same size. */
+    GOptionArgFunc callback = color_option;
+    gpointer data = NULL;
+    G_STATIC_ASSERT(sizeof(callback) == sizeof(data));
+    memcpy(&data, &callback, sizeof(data));
+    GOptionEntry entries[] = {
+        {"color", 0, 0, G_OPTION_ARG_CALLBACK, data,
+         "Colour the verdicts: auto (default: on a terminal, unless NO_COLOR "
+         "is set and not empty), always or never",
+         "WHEN"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+const char *raftsim_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
 }
 
 const char *raftsim_color(bool enabled, enum raftsim_color color)
@@ -122,11 +181,24 @@ bool raftsim_parse_duration(const char *text, uint64_t *out_us)
 struct scn_scenario *raftsim_load(const char *path, GPtrArray *diags)
 {
     struct scn_scenario *sc = NULL;
-    if (scn_parse_file(path, &sc, diags) != SCN_OK) {
+    int rc = strcmp(path, "-") == 0
+                 ? scn_parse_stream(stdin, RAFTSIM_STDIN_NAME, &sc, diags)
+                 : scn_parse_file(path, &sc, diags);
+    if (rc != SCN_OK) {
         scn_scenario_free(sc);
         return NULL;
     }
     return sc;
+}
+
+bool raftsim_stdin_at_most_once(const char *command, int argc, char **argv)
+{
+    int uses = 0;
+    for (int i = 1; i < argc; i++)
+        uses += strcmp(argv[i], "-") == 0;
+    if (uses > 1)
+        raftsim_complain(command, "- (standard input) given more than once");
+    return uses <= 1;
 }
 
 void raftsim_json_string(GString *out, const char *text)
@@ -310,27 +382,30 @@ void raftsim_budget_complain(const char *command,
     case SCN_BUDGET_EVENTS:
         raftsim_complain(command,
                          "%s: stopped at %s: the run exceeded its budget of "
-                         "%" PRIu64 " events (raise it with --max-events)",
-                         file, at->str, b->max_events);
+                         "%" PRIu64 " event%s (raise it with --max-events)",
+                         file, at->str, b->max_events,
+                         raftsim_plural(b->max_events));
         break;
     case SCN_BUDGET_MEMORY:
         raftsim_complain(command,
                          "%s: stopped at %s after %" PRIu64
-                         " events: the run held about %" PRIu64
+                         " event%s: the run held about %" PRIu64
                          " bytes, over its memory budget of %" PRIu64
                          " bytes (raise it with --max-memory)",
-                         file, at->str, res->events, res->memory_bytes,
+                         file, at->str, res->events,
+                         raftsim_plural(res->events), res->memory_bytes,
                          b->max_memory_bytes);
         break;
     case SCN_BUDGET_INTERRUPTED:
         if (d && d->passed) {
             GString *wall = g_string_new(NULL);
-            scn_format_time(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+            scn_print_duration(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
             raftsim_complain(command,
                              "%s: stopped at %s after %" PRIu64
-                             " events: the run exceeded its wall-time budget "
+                             " event%s: the run exceeded its wall-time budget "
                              "of %s (raise it with --max-wall)",
-                             file, at->str, res->events, wall->str);
+                             file, at->str, res->events,
+                             raftsim_plural(res->events), wall->str);
             g_string_free(wall, TRUE);
         }
         break;

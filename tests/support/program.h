@@ -20,6 +20,15 @@ char *program_path(const char *name);
 /* Runs BUILD/name with `args` (NULL-terminated, borrowed) and waits. */
 struct program_outcome program_run(const char *name, const char *const *args);
 
+/* Runs BUILD/name with `args` as program_run does, with the environment
+ * changed by `env` (NULL-terminated, borrowed; NULL: unchanged): "NAME=VALUE"
+ * sets NAME, a bare "NAME" unsets it; and, when `stdin_path` is not NULL,
+ * the file it names as standard input (otherwise /dev/null). */
+struct program_outcome program_run_with(const char *name,
+                                        const char *const *args,
+                                        const char *const *env,
+                                        const char *stdin_path);
+
 /* Frees what `o` owns. */
 void program_outcome_clear(struct program_outcome *o);
 

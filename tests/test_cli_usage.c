@@ -1,0 +1,340 @@
+/* test_cli_usage.c: the command line as its users meet it: --color and
+ * NO_COLOR, scenarios from standard input, `check DIR`, `validate`, and
+ * the wording of counts.
+ *
+ * Invariant kept by these tests: they run the built binary (BUILD/raftsim)
+ * through tests/support/program.[ch], with pipes for stdout and stderr (so
+ * never a terminal), on files written into a fresh temporary directory,
+ * and compare exact text.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <criterion/criterion.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "tests/support/program.h"
+
+#define GREEN "\033[32m"
+#define RED "\033[31m"
+#define RESET "\033[0m"
+
+static char *tmp_dir;
+
+static void make_dir(void)
+{
+    tmp_dir = g_dir_make_tmp("raftsim-usage-XXXXXX", NULL);
+    cr_assert_not_null(tmp_dir);
+}
+
+/* Removes `path` and everything under it. */
+static void remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(path, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            remove_tree(p);
+        else
+            g_remove(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(path);
+}
+
+static void remove_dir(void)
+{
+    remove_tree(tmp_dir);
+    g_free(tmp_dir);
+}
+
+TestSuite(cli_usage, .init = make_dir, .fini = remove_dir);
+
+/* Writes `text` into tmp_dir/name (directories created); returns the path
+ * (g_free). */
+static char *write_file(const char *name, const char *text)
+{
+    char *path = g_build_filename(tmp_dir, name, NULL);
+    char *dir = g_path_get_dirname(path);
+    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
+    g_free(dir);
+    cr_assert(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+#define PASSING                               \
+    "cluster 3\nrun 1s\nat 10ms timeout n1\n" \
+    "at 100ms client set x 1 via n1\nat 1s expect leader in n1\n"
+#define FAILING \
+    "cluster 3\nrun 1s\nat 10ms timeout n1\nat 1s expect term == 4\n"
+
+/* ---- colour ------------------------------------------------------------- */
+
+/* Runs `raftsim run --quiet FILE` with the extra option `opt` (NULL: none)
+ * and the environment change `env` (NULL: none; see program_run_with). */
+static struct program_outcome run_quiet(const char *file,
+                                        const char *opt,
+                                        const char *env)
+{
+    const char *args[] = {"run", "--quiet", file, opt, NULL};
+    const char *envs[] = {env, NULL};
+    return program_run_with("raftsim", args, env ? envs : NULL, NULL);
+}
+
+Test(cli_usage, color_always_colours_the_verdict_even_off_a_terminal)
+{
+    char *pass = write_file("p.scn", PASSING);
+    char *fail = write_file("f.scn", FAILING);
+    struct program_outcome o = run_quiet(pass, "--color=always", "NO_COLOR");
+    cr_assert_eq(o.status, 0);
+    char *want = g_strdup_printf(GREEN "PASS" RESET " %s\n", pass);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    program_outcome_clear(&o);
+
+    o = run_quiet(fail, "--color=always", "NO_COLOR");
+    cr_assert_eq(o.status, 1);
+    cr_assert(g_str_has_prefix(o.out, RED "FAIL" RESET " "), "%s", o.out);
+    program_outcome_clear(&o);
+
+    /* An explicit --color=always wins over NO_COLOR, as no-color.org asks. */
+    o = run_quiet(pass, "--color=always", "NO_COLOR=1");
+    cr_assert(g_str_has_prefix(o.out, GREEN "PASS"), "%s", o.out);
+    program_outcome_clear(&o);
+    g_free(pass);
+    g_free(fail);
+}
+
+Test(cli_usage, color_never_and_auto_off_a_terminal_print_no_escape)
+{
+    char *pass = write_file("p.scn", PASSING);
+    const char *opts[] = {"--color=never", "--color=auto", NULL};
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+        struct program_outcome o = run_quiet(pass, opts[i], "NO_COLOR");
+        char *want = g_strdup_printf("PASS %s\n", pass);
+        cr_assert_str_eq(o.out, want, "%s", opts[i] ? opts[i] : "default");
+        g_free(want);
+        program_outcome_clear(&o);
+    }
+    g_free(pass);
+}
+
+Test(cli_usage, color_applies_to_check_and_fuzz_status_words)
+{
+    char *pass = write_file("p.scn", PASSING);
+    char *fail = write_file("f.scn", FAILING);
+    struct program_outcome o = program_run(
+        "raftsim",
+        (const char *[]){"check", "--color=always", pass, fail, NULL});
+    cr_assert_eq(o.status, 1);
+    char *want = g_strdup_printf(GREEN "PASS" RESET " %s\n", pass);
+    cr_assert(g_str_has_prefix(o.out, want), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, RED "FAIL" RESET " "), "%s", o.out);
+    g_free(want);
+    program_outcome_clear(&o);
+
+    char *out = g_build_filename(tmp_dir, "found", NULL);
+    o = program_run("raftsim",
+                    (const char *[]){"fuzz", "--color=always", "--seeds", "1",
+                                     "--time", "1s", "--out", out, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_not_null(strstr(o.out, "\n" GREEN "PASS" RESET " 1 seed run"),
+                       "%s", o.out);
+    program_outcome_clear(&o);
+    g_free(out);
+    g_free(pass);
+    g_free(fail);
+}
+
+Test(cli_usage, a_bad_color_value_exits_2_naming_the_choices)
+{
+    char *pass = write_file("p.scn", PASSING);
+    struct program_outcome o = run_quiet(pass, "--color=sometimes", NULL);
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    cr_assert_str_eq(o.err,
+                     "raftsim run: --color: expected auto, always or "
+                     "never, not 'sometimes'\n");
+    program_outcome_clear(&o);
+    g_free(pass);
+}
+
+/* ---- standard input ----------------------------------------------------- */
+
+Test(cli_usage, run_dash_reads_the_scenario_from_stdin)
+{
+    char *pass = write_file("p.scn", PASSING);
+    struct program_outcome o = program_run_with(
+        "raftsim", (const char *[]){"run", "--quiet", "-", NULL}, NULL, pass);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_str_eq(o.out, "PASS <stdin>\n");
+    program_outcome_clear(&o);
+    g_free(pass);
+}
+
+Test(cli_usage, errors_in_a_scenario_from_stdin_name_stdin_line_and_column)
+{
+    char *bad = write_file("b.scn", "cluster 3\nrun 2s\nat 1s crash n9\n");
+    struct program_outcome o = program_run_with(
+        "raftsim", (const char *[]){"run", "-", NULL}, NULL, bad);
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    cr_assert(g_str_has_prefix(o.err,
+                               "<stdin>:3:13: error: node 'n9' is "
+                               "out of range"),
+              "%s", o.err);
+    program_outcome_clear(&o);
+    g_free(bad);
+}
+
+/* ---- check DIR ---------------------------------------------------------- */
+
+Test(cli_usage, check_dir_runs_every_scn_under_it_sorted_by_path)
+{
+    char *a = write_file("lib/b.scn", PASSING);
+    char *b = write_file("lib/a/z.scn", PASSING);
+    char *c = write_file("lib/a-c.scn", PASSING);
+    char *d = write_file("lib/notes.txt", "not a scenario\n");
+    char *lib = g_build_filename(tmp_dir, "lib", NULL);
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"check", lib, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    /* Byte order of the paths: '-' sorts before '/'. */
+    char *want = g_strdup_printf(
+        "PASS %s\nPASS %s\nPASS %s\n3 passed, 0 failed\n", c, b, a);
+    cr_assert_str_eq(o.out, want);
+    g_free(want);
+    program_outcome_clear(&o);
+    g_free(lib);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+    g_free(d);
+}
+
+Test(cli_usage, check_of_a_dir_without_scn_files_exits_2)
+{
+    char *d = write_file("empty/notes.txt", "nothing\n");
+    char *dir = g_build_filename(tmp_dir, "empty", NULL);
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"check", dir, NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_str_eq(o.out, "");
+    char *want = g_strdup_printf(
+        "raftsim check: %s: no .scn file in this directory or below it\n", dir);
+    cr_assert_str_eq(o.err, want);
+    g_free(want);
+    program_outcome_clear(&o);
+    g_free(dir);
+    g_free(d);
+}
+
+/* ---- validate ----------------------------------------------------------- */
+
+Test(cli_usage, validate_reports_each_files_errors_and_exits_2)
+{
+    char *good = write_file("good.scn", PASSING);
+    char *bad = write_file("bad.scn",
+                           "cluster 3\nprevote yes\nrun 2s\n"
+                           "at 1s .. 2s expect leader\n");
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"validate", good, bad, NULL});
+    cr_assert_eq(o.status, 2);
+    char *out = g_strdup_printf("%s: valid, 3 nodes, 3 statements\n", good);
+    cr_assert_str_eq(o.out, out);
+    char *err = g_strdup_printf(
+        "%s:2:9: error: 'prevote' is either 'on' or 'off', not 'yes'\n"
+        "%s:4:4: error: a window has no spaces: write 'at 1s..2s'\n",
+        bad, bad);
+    cr_assert_str_eq(o.err, err);
+    g_free(out);
+    g_free(err);
+    program_outcome_clear(&o);
+
+    o = program_run("raftsim", (const char *[]){"validate", good, NULL});
+    cr_assert_eq(o.status, 0);
+    program_outcome_clear(&o);
+    g_free(good);
+    g_free(bad);
+}
+
+Test(cli_usage, validate_print_writes_the_canonical_form)
+{
+    char *f = write_file("x.scn",
+                         "# a comment\ncluster   3\nseed 7\n"
+                         "at 1.5s   crash n2  # why\n"
+                         "at 1500ms..2s expect value \"a b\" "
+                         "= 1 on all\n");
+    struct program_outcome o = program_run_with(
+        "raftsim", (const char *[]){"validate", "--print", "-", NULL}, NULL, f);
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_str_eq(o.out,
+                     "cluster 3\nseed 7\nat 1500ms crash n2\n"
+                     "at 1500ms..2s expect value \"a b\" = 1 on all\n");
+    program_outcome_clear(&o);
+
+    /* The canonical form parses back and prints the same bytes. */
+    char *canonical = write_file("canonical.scn",
+                                 "cluster 3\nseed 7\n"
+                                 "at 1500ms crash n2\n");
+    o = program_run("raftsim",
+                    (const char *[]){"validate", "-p", canonical, NULL});
+    cr_assert_str_eq(o.out, "cluster 3\nseed 7\nat 1500ms crash n2\n");
+    program_outcome_clear(&o);
+    g_free(canonical);
+    g_free(f);
+}
+
+/* ---- counts ------------------------------------------------------------- */
+
+Test(cli_usage, counts_of_one_are_singular_in_the_run_report)
+{
+    char *f = write_file("one.scn",
+                         "cluster 1\nrun 1s\nat 10ms timeout n1\n"
+                         "at 100ms client set x 1\n"
+                         "at 1s expect value x = 1 on all\n");
+    struct program_outcome o =
+        program_run("raftsim", (const char *[]){"run", f, NULL});
+    cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
+    char *head = g_strdup_printf("%s: seed 1, 1 node\n", f);
+    cr_assert_not_null(strstr(o.out, head), "%s", o.out);
+    cr_assert_not_null(strstr(o.out,
+                              "  2 entries committed, 1 client command "
+                              "applied;"),
+                       "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "  1 request, 1 completed;"), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "Linearizability ok (1 operation)\n"),
+                       "%s", o.out);
+    g_free(head);
+    program_outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli_usage, counts_of_one_are_singular_in_fuzz_and_budget_messages)
+{
+    char *out = g_build_filename(tmp_dir, "found", NULL);
+    struct program_outcome o = program_run(
+        "raftsim", (const char *[]){"fuzz", "--seeds", "1", "--nodes", "1",
+                                    "--time", "1s", "--out", out, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(g_str_has_prefix(o.out,
+                               "fuzz: seeds 1..1 (1 to run), 1 node, "
+                               "1s each, 1 job\n"),
+              "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "PASS 1 seed run, 1 passed"), "%s", o.out);
+    program_outcome_clear(&o);
+    g_free(out);
+
+    char *f = write_file("p.scn", PASSING);
+    o = program_run("raftsim", (const char *[]){"run", "--quiet", f,
+                                                "--max-events", "1", NULL});
+    cr_assert_eq(o.status, 3);
+    cr_assert_not_null(strstr(o.err, "its budget of 1 event (raise it"), "%s",
+                       o.err);
+    program_outcome_clear(&o);
+    g_free(f);
+}
