@@ -832,9 +832,9 @@ static void reproducer_replay_note(const struct scn_fuzz_verdict *v,
         return;
     }
     g_string_append(out,
-                    "# (add --verbose for the last events before the "
-                    "violation, --png OUT.png\n"
-                    "# for a timeline). There is no expect: the checkers "
+                    "# (its report ends with the last events before the "
+                    "violation; --png OUT.png\n"
+                    "# draws a timeline). There is no expect: the checkers "
                     "fail the run by\n"
                     "# themselves, with exit status 1; the last statement, "
                     "`settle`, ends\n"
