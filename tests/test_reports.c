@@ -513,7 +513,7 @@ Test(reports, a_shard_summary_names_its_shard_and_no_failure_leaves_no_directory
                     (const char *[]){"fuzz", "--seeds", "2", "--time", "1s",
                                      "--shard", "1/2", "--out", out, NULL});
     cr_assert_eq(o.status, 0);
-    cr_assert_not_null(strstr(o.out, "\nPASS shard 1/2: 1 seeds run, "), "%s",
+    cr_assert_not_null(strstr(o.out, "\nPASS shard 1/2: 1 seed run, "), "%s",
                        o.out);
     cr_assert_null(strstr(o.out, "reproducers in"), "%s", o.out);
     cr_assert_not(g_file_test(none, G_FILE_TEST_EXISTS));
