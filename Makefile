@@ -79,7 +79,7 @@ TESTS := $(BUILD)/tests/raftsim-tests
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-ndebug \
+.PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-docs check-ndebug \
 	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind docs clean \
 	install uninstall check-install help format
 
@@ -96,6 +96,7 @@ help:
 	@echo "make soak       100,000 fuzz seeds with every fault (docs/fuzzing.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
 	@echo "make docs       render the scenario library into docs/img/, replay pages into docs/replay/"
+	@echo "make check-docs run every command README.md and docs/*.md show, compare their output"
 	@echo "make install    install raftsim, libraftsim-raft.a, raftsim/raft.h and raftsim-raft.pc under PREFIX"
 
 # ---- objects -------------------------------------------------------------
@@ -233,7 +234,7 @@ test:
 	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory all $(TESTS)
 	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-mutants \
-		check-determinism check-unit check-install \
+		check-determinism check-unit check-install check-docs \
 		check-js check-browser
 
 # The build dependencies plus what only the tests run.
@@ -262,6 +263,12 @@ check-ndebug:
 			echo "check-ndebug: $$f builds with NDEBUG"; exit 1; \
 		fi; \
 	done; echo "check-ndebug: all $(words $(NDEBUG_SRCS)) sources refuse NDEBUG"
+
+# Every command the docs show is run, and the output a doc shows is compared
+# with the tool's (tests/support/doc-commands.sh says what is normalised).
+DOC_FILES := README.md $(sort $(wildcard docs/*.md))
+check-docs: $(RAFTSIM) $(FIGURE8_MUTANT)
+	sh tests/support/doc-commands.sh $(BUILD) $(DOC_FILES)
 
 SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))
 check-scenarios: $(RAFTSIM)
