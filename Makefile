@@ -295,14 +295,16 @@ soak: $(RAFTSIM)
 MUTANT_SEEDS ?= 2000
 MUTANT_JOBS ?= 2
 # Mutants that the default swarm catches within the first few dozen seeds
-# (the last three through the rule checks of sim/sim_rules.h, which this run
-# thus guards end to end; figure8-commit-old-term, which the tests build
+# (three through the rule checks of sim/sim_rules.h and the last three
+# through the rules of conduct of sim/sim_conduct.h, which this run thus
+# guards end to end; figure8-commit-old-term, which the tests build
 # anyway, needs a delicate schedule: its first failing seed moves with every
 # change to the swarm).
 MUTANTS_QUICK := prev-log-check-skipped snapshot-keeps-conflicting-log \
 	uptodate-ignores-length vote-granted-twice \
 	leader-counts-self-before-durable stepdown-clears-vote \
-	commit-not-bounded-by-append
+	commit-not-bounded-by-append \
+	prevote-drops-refusal prevote-increments-term stale-append-resets-timer
 MUTANT_QUICK_SEEDS ?= 400
 mutants: $(RAFTSIM) $(call mutant_bin,$(MUTANTS))
 	tests/support/mutants.sh $(BUILD) $(MUTANT_SEEDS) $(MUTANT_JOBS) $(MUTANTS)

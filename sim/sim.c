@@ -276,6 +276,17 @@ struct sim *sim_new(const struct sim_config *config)
         s->rcfg.max_entries_per_message = config->max_entries_per_message;
     if (config->max_inflight)
         s->rcfg.max_inflight = config->max_inflight;
+    if (s->safety) {
+        struct sim_conduct_config cc = {
+            .n_nodes = s->n,
+            .election_timeout_min = s->rcfg.election_timeout_min,
+            .election_timeout_max = s->rcfg.election_timeout_max,
+            .heartbeat_interval = s->rcfg.heartbeat_interval,
+            .pre_vote = s->rcfg.pre_vote,
+            .check_quorum = s->rcfg.check_quorum,
+        };
+        s->conduct = sim_conduct_new(&cc);
+    }
 
     s->nodes = g_new0(struct sim_node, s->n + 1);
     for (uint32_t id = 1; id <= s->n; id++) {
@@ -318,6 +329,7 @@ void sim_free(struct sim *s)
         sim_history_free(s->history);
     if (s->safety)
         sim_safety_free(s->safety);
+    sim_conduct_free(s->conduct);
     sim_tracer_destroy(&s->tracer);
     sim_net_destroy(&s->net);
     g_free(s->failure);

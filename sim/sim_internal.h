@@ -13,6 +13,7 @@
 
 #include "sim/sim.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_conduct.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_net.h"
 #include "sim/sim_queue.h"
@@ -196,6 +197,7 @@ struct sim
     uint64_t *voters;
     struct raft_config rcfg;
     struct sim_safety *safety; /* NULL when checkers are off */
+    struct sim_conduct *conduct; /* per-step rules; NULL when checkers are off */
     struct sim_tracer tracer;
     struct sim_history *history; /* NULL when off */
     struct sim_failure *failure;

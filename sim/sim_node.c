@@ -394,7 +394,9 @@ static uint64_t submit_batch(struct sim *s,
 
 static void process_update(struct sim *s,
                            struct sim_node *nd,
-                           struct raft_update *u);
+                           struct raft_update *u,
+                           enum sim_conduct_input input,
+                           const struct raft_message *received);
 
 static void drop_proposals_from(struct sim_node *nd, uint64_t index)
 {
@@ -579,7 +581,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     sim_emit(s, &e);
     if (s->safety)
         sim_safety_on_compact(s->safety, nd->id, index);
-    process_update(s, nd, &u);
+    process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
 }
 
 /* The terms of n entries, run-length coded as "TERMxCOUNT" words ("1x3
@@ -616,10 +618,39 @@ static void check_leader_commit(struct sim *s, struct sim_node *nd,
         sim_safety_failed(s);
 }
 
+/* Hands one step to the rules of conduct (sim_conduct.h), before the
+ * observed role and term move on to the update's. */
+static void judge_step(struct sim *s,
+                       struct sim_node *nd,
+                       const struct raft_update *u,
+                       enum sim_conduct_input input,
+                       const struct raft_message *received)
+{
+    if (s->conduct == NULL)
+        return;
+    struct sim_conduct_step st = {
+        .node = nd->id,
+        .now = sim_node_local_now(s, nd),
+        .input = input,
+        .received = received,
+        .role_before = nd->role,
+        .term_before = nd->term,
+        .update = u,
+        .term_after = raft_term(nd->core),
+    };
+    struct sim_violation v;
+    if (!sim_conduct_on_step(s->conduct, &st, &v) &&
+        !sim_safety_report(s->safety, &v))
+        sim_safety_failed(s);
+}
+
 static void process_update(struct sim *s,
                            struct sim_node *nd,
-                           struct raft_update *u)
+                           struct raft_update *u,
+                           enum sim_conduct_input input,
+                           const struct raft_message *received)
 {
+    judge_step(s, nd, u, input, received);
     observe_state(s, nd);
     if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term,
                                          raft_vote(nd->core)))
@@ -836,7 +867,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     if (raft_tick(core, local, &u) == RAFT_OK)
-        process_update(s, nd, &u);
+        process_update(s, nd, &u, SIM_CONDUCT_START, NULL);
     return SIM_OK;
 }
 
@@ -903,6 +934,8 @@ void sim_node_crash(struct sim *s,
     nd->applied = 0;
     if (s->safety)
         sim_safety_on_crash(s->safety, nd->id);
+    if (s->conduct)
+        sim_conduct_on_crash(s->conduct, nd->id);
 }
 
 int sim_node_campaign(struct sim *s, struct sim_node *nd)
@@ -912,7 +945,7 @@ int sim_node_campaign(struct sim *s, struct sim_node *nd)
     int rc = raft_campaign(nd->core, sim_node_local_now(s, nd), &u);
     if (rc != RAFT_OK)
         return SIM_ECORE;
-    process_update(s, nd, &u);
+    process_update(s, nd, &u, SIM_CONDUCT_CAMPAIGN, NULL);
     return SIM_OK;
 }
 
@@ -943,7 +976,7 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     if (raft_tick(nd->core, sim_node_local_now(s, nd), &u) == RAFT_OK)
-        process_update(s, nd, &u);
+        process_update(s, nd, &u, SIM_CONDUCT_TICK, NULL);
 }
 
 void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
@@ -980,7 +1013,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         rc.role = raft_role(nd->core);
         rc.term = raft_term(nd->core);
         rc.match = raft_match_index(nd->core, from);
-        process_update(s, nd, &u);
+        process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
         if (s->safety &&
             !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
             sim_safety_failed(s);
@@ -1022,7 +1055,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
         memset(&u, 0, sizeof(u));
         if (raft_persisted(nd->core, sim_node_local_now(s, nd), index, term,
                            &u) == RAFT_OK)
-            process_update(s, nd, &u);
+            process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
     }
 }
 
@@ -1095,7 +1128,7 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
         };
         g_array_append_val(nd->proposals, p);
         g_free(cm);
-        process_update(s, nd, &u);
+        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
         return;
     }
     uint32_t hint = rc == RAFT_ENOTLEADER ? (uint32_t)raft_leader(nd->core) : 0;

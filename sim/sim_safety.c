@@ -137,6 +137,14 @@ const char *sim_property_name(enum sim_property p)
         return "commit-rule";
     case SIM_PROP_STALE_REPLY:
         return "stale-reply";
+    case SIM_PROP_ELECTION_TIMER:
+        return "election-timer";
+    case SIM_PROP_CHECK_QUORUM:
+        return "check-quorum";
+    case SIM_PROP_TERM_ORIGIN:
+        return "term-origin";
+    case SIM_PROP_PREVOTE_REPLY:
+        return "prevote-reply";
     case SIM_PROP_COUNT:
         break;
     }
@@ -223,16 +231,25 @@ static bool violate(struct sim_safety *s,
         return false;
     }
     s->violated = true;
-    s->violation.property = p;
-    s->violation.nodes[0] = a;
-    s->violation.nodes[1] = b;
-    s->violation.term = term;
-    s->violation.index = index;
     va_list ap;
     va_start(ap, fmt);
-    g_vsnprintf(s->violation.detail, sizeof s->violation.detail, fmt, ap);
+    sim_violation_setv(&s->violation, p, a, b, term, index, fmt, ap);
     va_end(ap);
     return false;
+}
+
+void sim_violation_setv(struct sim_violation *v,
+                        enum sim_property p,
+                        uint32_t a,
+                        uint32_t b,
+                        uint64_t term,
+                        uint64_t index,
+                        const char *fmt,
+                        va_list ap)
+{
+    *v = (struct sim_violation){
+        .property = p, .nodes = {a, b}, .term = term, .index = index};
+    g_vsnprintf(v->detail, sizeof v->detail, fmt, ap);
 }
 
 static bool node_ok(const struct sim_safety *s, uint32_t node)
@@ -1015,6 +1032,13 @@ static bool rule_outcome(struct sim_safety *s, bool ok, struct sim_violation *v)
         s->violation = *v;
     }
     return !s->violated;
+}
+
+bool sim_safety_report(struct sim_safety *s, const struct sim_violation *v)
+{
+    g_return_val_if_fail(s != NULL && v != NULL, false);
+    struct sim_violation copy = *v;
+    return rule_outcome(s, false, &copy);
 }
 
 bool sim_safety_on_vote(struct sim_safety *s,

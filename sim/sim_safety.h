@@ -16,6 +16,7 @@
 #ifndef SIM_SAFETY_H
 #define SIM_SAFETY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,11 @@ enum sim_property {
     SIM_PROP_SINGLE_VOTE, /* the rules of sim_rules.h */
     SIM_PROP_COMMIT_RULE,
     SIM_PROP_STALE_REPLY,
+    /* Election and timing rules, judged per step by sim_conduct.h. */
+    SIM_PROP_ELECTION_TIMER,
+    SIM_PROP_CHECK_QUORUM,
+    SIM_PROP_TERM_ORIGIN,
+    SIM_PROP_PREVOTE_REPLY,
     SIM_PROP_COUNT
 };
 
@@ -142,6 +148,22 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
+
+/* Fills *v with a violation of p by nodes a and b (0: none) at term and
+ * index; its detail is formatted from fmt and ap, cut to fit. */
+void sim_violation_setv(struct sim_violation *v,
+                        enum sim_property p,
+                        uint32_t a,
+                        uint32_t b,
+                        uint64_t term,
+                        uint64_t index,
+                        const char *fmt,
+                        va_list ap);
+
+/* Records v (copied) as the violation unless one is already kept; returns
+ * false for the caller to pass on. For checkers kept outside this object
+ * (sim_conduct.h). */
+bool sim_safety_report(struct sim_safety *s, const struct sim_violation *v);
 
 /* The first violation, or NULL. */
 const struct sim_violation *sim_safety_violation(const struct sim_safety *s);

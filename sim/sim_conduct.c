@@ -1,0 +1,292 @@
+/* sim_conduct.c: the per-step election and timing checkers of sim_conduct.h.
+ *
+ * Invariant: for every live node, reset_at is the latest local time at which
+ * a core following the rules may have re-armed its election timer, deadline
+ * the deadline its last processed step announced, and, while it leads,
+ * heard[p] the latest local time at which it processed a message from peer
+ * p in its current leadership (its start counting as hearing everyone).
+ * Each of these is at least what the core itself keeps, which makes every
+ * check below lenient, never strict, towards a correct core.
+ */
+#include "sim/sim_conduct.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdarg.h>
+
+struct conduct_node
+{
+    bool live;
+    enum raft_role role;
+    uint64_t term;
+    uint64_t reset_at; /* the last legitimate election-timer reset */
+    uint64_t deadline; /* the next deadline of the last step */
+    uint64_t *heard;   /* [1..n_nodes]: leader only, when each peer spoke */
+};
+
+struct sim_conduct
+{
+    struct sim_conduct_config cfg;
+    struct conduct_node *nodes; /* [1..n_nodes]; [0] unused */
+    uint64_t *heard;          /* n_nodes * (n_nodes + 1) */
+};
+
+struct sim_conduct *sim_conduct_new(const struct sim_conduct_config *config)
+{
+    g_return_val_if_fail(config != NULL && config->n_nodes >= 1, NULL);
+    struct sim_conduct *r = g_new0(struct sim_conduct, 1);
+    r->cfg = *config;
+    uint32_t n = config->n_nodes;
+    r->nodes = g_new0(struct conduct_node, (gsize)n + 1);
+    r->heard = g_new0(uint64_t, (gsize)n * (n + 1));
+    for (uint32_t i = 1; i <= n; i++)
+        r->nodes[i].heard = &r->heard[(gsize)(i - 1) * (n + 1)];
+    return r;
+}
+
+void sim_conduct_free(struct sim_conduct *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->heard);
+    g_free(r->nodes);
+    g_free(r);
+}
+
+void sim_conduct_on_crash(struct sim_conduct *r, uint32_t node)
+{
+    g_return_if_fail(node >= 1 && node <= r->cfg.n_nodes);
+    r->nodes[node].live = false;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Fills *out; returns false for the caller to pass on. */
+static bool fail(struct sim_violation *out,
+                 enum sim_property p,
+                 uint32_t a,
+                 uint32_t b,
+                 uint64_t term,
+                 const char *fmt,
+                 ...) G_GNUC_PRINTF(6, 7);
+
+static bool fail(struct sim_violation *out,
+                 enum sim_property p,
+                 uint32_t a,
+                 uint32_t b,
+                 uint64_t term,
+                 const char *fmt,
+                 ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sim_violation_setv(out, p, a, b, term, 0, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* ---- term-origin --------------------------------------------------------- */
+
+/* Whether the received message may carry a term the node adopts: not a
+ * PreVote, whose term is only proposed, nor a grant, which echoes it. */
+static bool carries_real_term(const struct raft_message *m)
+{
+    if (m->type == RAFT_MSG_PRE_VOTE)
+        return false;
+    return m->type != RAFT_MSG_PRE_VOTE_RESULT ||
+           !m->request_vote_result.granted;
+}
+
+static bool check_term_origin(const struct sim_conduct_step *st,
+                              struct sim_violation *out)
+{
+    uint64_t before = st->term_before;
+    uint64_t after = st->term_after;
+    if (after == before)
+        return true;
+    if (after < before)
+        return fail(out, SIM_PROP_TERM_ORIGIN, st->node, 0, before,
+                    "n%" PRIu32 "'s term went back from %" PRIu64
+                    " to %" PRIu64 " without a crash.",
+                    st->node, before, after);
+    const struct raft_message *m = st->received;
+    if (m != NULL && m->term == after && carries_real_term(m))
+        return true; /* Figure 2: adopt a higher term seen in a message */
+    if (after == before + 1 && st->update->role != RAFT_FOLLOWER)
+        return true; /* §5.2: a candidate increments its term */
+    if (m != NULL && m->term == after)
+        return fail(out, SIM_PROP_TERM_ORIGIN, st->node, (uint32_t)m->from,
+                    after,
+                    "n%" PRIu32 " moved from term %" PRIu64 " to term %" PRIu64
+                    " proposed by n%" PRIu64 "'s %s, which changes no term"
+                    " (thesis §9.6).",
+                    st->node, before, after, m->from,
+                    m->type == RAFT_MSG_PRE_VOTE ? "PreVote" : "PreVote grant");
+    return fail(out, SIM_PROP_TERM_ORIGIN, st->node, 0, after,
+                "n%" PRIu32 "'s term rose from %" PRIu64 " to %" PRIu64
+                " as a %s, neither by campaigning nor from a message's term"
+                " (a pre-candidate keeps its term, thesis §9.6).",
+                st->node, before, after, raft_role_name(st->update->role));
+}
+
+/* ---- prevote-reply ------------------------------------------------------- */
+
+static bool check_prevote_reply(const struct sim_conduct_step *st,
+                                struct sim_violation *out)
+{
+    const struct raft_message *m = st->received;
+    if (m == NULL || m->type != RAFT_MSG_PRE_VOTE)
+        return true;
+    const struct raft_update *u = st->update;
+    for (size_t i = 0; i < u->n_messages; i++) {
+        const struct raft_message *o = &u->messages[i];
+        if (o->type != RAFT_MSG_PRE_VOTE_RESULT || o->to != m->from)
+            continue;
+        bool granted = o->request_vote_result.granted;
+        uint64_t want = granted ? m->term : st->term_after;
+        if (o->term == want)
+            return true;
+        return fail(out, SIM_PROP_PREVOTE_REPLY, st->node, (uint32_t)m->from,
+                    o->term,
+                    "n%" PRIu32 " %s n%" PRIu64 "'s PreVote for term %" PRIu64
+                    " with term %" PRIu64 " instead of %" PRIu64 ".",
+                    st->node, granted ? "granted" : "refused", m->from,
+                    m->term, o->term, want);
+    }
+    return fail(out, SIM_PROP_PREVOTE_REPLY, st->node, (uint32_t)m->from,
+                st->term_after,
+                "n%" PRIu32 " (term %" PRIu64 ") did not answer n%" PRIu64
+                "'s PreVote for term %" PRIu64
+                ": a refusal must carry the voter's term (thesis §9.6).",
+                st->node, st->term_after, m->from, m->term);
+}
+
+/* ---- election-timer ------------------------------------------------------ */
+
+static bool granted_a_vote(const struct raft_update *u)
+{
+    for (size_t i = 0; i < u->n_messages; i++)
+        if (u->messages[i].type == RAFT_MSG_REQUEST_VOTE_RESULT &&
+            u->messages[i].request_vote_result.granted)
+            return true;
+    return false;
+}
+
+/* Whether a core following Figure 2 may have re-armed its election timer in
+ * this step (its start is handled by the caller): its timer was due or
+ * forced, it changed role,
+ * heard a leader of its term or a later one, or granted a vote. */
+static bool may_reset_timer(const struct conduct_node *n,
+                            const struct sim_conduct_step *st)
+{
+    const struct raft_message *m = st->received;
+    if (st->input == SIM_CONDUCT_CAMPAIGN ||
+        (st->input == SIM_CONDUCT_TICK && st->now >= n->deadline))
+        return true;
+    if (st->update->role != st->role_before)
+        return true;
+    if (m != NULL && m->term >= st->term_before &&
+        (m->type == RAFT_MSG_APPEND_ENTRIES ||
+         m->type == RAFT_MSG_INSTALL_SNAPSHOT))
+        return true;
+    return granted_a_vote(st->update);
+}
+
+static bool check_election_timer(struct sim_conduct *r,
+                                 struct conduct_node *n,
+                                 const struct sim_conduct_step *st,
+                                 struct sim_violation *out)
+{
+    if (may_reset_timer(n, st))
+        n->reset_at = st->now;
+    const struct raft_update *u = st->update;
+    if (u->role == RAFT_LEADER || u->next_deadline == UINT64_MAX)
+        return true;
+    uint64_t bound = add_sat(n->reset_at, r->cfg.election_timeout_max);
+    if (u->next_deadline <= bound)
+        return true;
+    const struct raft_message *m = st->received;
+    return fail(out, SIM_PROP_ELECTION_TIMER, st->node,
+                m ? (uint32_t)m->from : 0, st->term_after,
+                "%s n%" PRIu32 " of term %" PRIu64 " put off its election to %"
+                PRIu64 "us after it last heard a leader, voted or campaigned,"
+                " past the maximum election timeout of %" PRIu64 "us, %s%s%s.",
+                raft_role_name(u->role), st->node, st->term_after,
+                u->next_deadline - n->reset_at, r->cfg.election_timeout_max,
+                m ? "when it received " : "in a step without a message",
+                m ? raft_message_type_name(m->type) : "",
+                m && m->term < st->term_before ? " of an older term" : "");
+}
+
+/* ---- check-quorum -------------------------------------------------------- */
+
+static void note_heard(struct sim_conduct *r,
+                       struct conduct_node *n,
+                       const struct sim_conduct_step *st)
+{
+    const struct raft_update *u = st->update;
+    if (u->role != RAFT_LEADER)
+        return;
+    bool new_leadership =
+        st->role_before != RAFT_LEADER || st->term_before != st->term_after;
+    if (new_leadership)
+        for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+            n->heard[p] = st->now; /* the core starts counting here */
+    const struct raft_message *m = st->received;
+    if (m != NULL && m->from >= 1 && m->from <= r->cfg.n_nodes)
+        n->heard[m->from] = st->now;
+}
+
+static bool check_quorum(struct sim_conduct *r,
+                         struct conduct_node *n,
+                         const struct sim_conduct_step *st,
+                         struct sim_violation *out)
+{
+    if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK ||
+        st->update->role != RAFT_LEADER)
+        return true;
+    uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
+    uint32_t active = 1;
+    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+        if (p != st->node && st->now - n->heard[p] < window)
+            active++;
+    uint32_t quorum = r->cfg.n_nodes / 2 + 1;
+    if (active >= quorum)
+        return true;
+    return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
+                "Leader n%" PRIu32 " of term %" PRIu64
+                " still leads although only %" PRIu32 " of %" PRIu32
+                " nodes (itself included) were heard in the last %" PRIu64
+                "us (election timeout min + heartbeat; thesis §6.2).",
+                st->node, st->term_after, active, r->cfg.n_nodes, window);
+}
+
+/* ---- the step ------------------------------------------------------------ */
+
+bool sim_conduct_on_step(struct sim_conduct *r,
+                       const struct sim_conduct_step *st,
+                       struct sim_violation *out)
+{
+    g_return_val_if_fail(r != NULL && st != NULL && st->update != NULL, true);
+    g_return_val_if_fail(st->node >= 1 && st->node <= r->cfg.n_nodes, true);
+    g_return_val_if_fail(
+        (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
+    struct conduct_node *n = &r->nodes[st->node];
+    if (st->input == SIM_CONDUCT_START || !n->live) {
+        /* raft_create() armed a fresh timer at this instant. */
+        n->live = true;
+        n->reset_at = st->now;
+        n->deadline = UINT64_MAX;
+    }
+    note_heard(r, n, st);
+    bool ok = check_term_origin(st, out) && check_prevote_reply(st, out) &&
+              check_election_timer(r, n, st, out) &&
+              check_quorum(r, n, st, out);
+    n->role = st->update->role;
+    n->term = st->term_after;
+    n->deadline = st->update->next_deadline;
+    return ok;
+}

@@ -1,0 +1,235 @@
+/* test_conduct.c: the per-step election and timing checkers (sim_conduct.h)
+ * catch each rule's breach and accept the steps a correct core takes. Times
+ * are in microseconds of the node's clock; the timing is the core's default
+ * (election timeout 150..300ms, heartbeat 50ms) on five nodes. */
+#include <criterion/criterion.h>
+
+#include "sim/sim_conduct.h"
+
+#define ET_MIN 150000u
+#define ET_MAX 300000u
+#define HB 50000u
+
+static struct sim_conduct *conduct_new(bool check_quorum)
+{
+    struct sim_conduct_config c = {
+        .n_nodes = 5,
+        .election_timeout_min = ET_MIN,
+        .election_timeout_max = ET_MAX,
+        .heartbeat_interval = HB,
+        .pre_vote = true,
+        .check_quorum = check_quorum,
+    };
+    return sim_conduct_new(&c);
+}
+
+/* The last violation a step reported. */
+static struct sim_violation seen;
+
+/* One step of node: before and after role and term, what went in, what
+ * came out (messages) and the next deadline. */
+static bool step(struct sim_conduct *r,
+                 uint32_t node,
+                 uint64_t now,
+                 enum sim_conduct_input input,
+                 const struct raft_message *received,
+                 enum raft_role before,
+                 enum raft_role after,
+                 uint64_t term_before,
+                 uint64_t term_after,
+                 const struct raft_message *sent,
+                 size_t n_sent,
+                 uint64_t deadline)
+{
+    struct raft_update u = {
+        .role = after,
+        .messages = sent,
+        .n_messages = n_sent,
+        .next_deadline = deadline,
+    };
+    struct sim_conduct_step st = {
+        .node = node,
+        .now = now,
+        .input = input,
+        .received = received,
+        .role_before = before,
+        .term_before = term_before,
+        .update = &u,
+        .term_after = term_after,
+    };
+    return sim_conduct_on_step(r, &st, &seen);
+}
+
+static struct raft_message msg(enum raft_message_type type,
+                               uint64_t from,
+                               uint64_t to,
+                               uint64_t term)
+{
+    struct raft_message m = {.type = type, .from = from, .to = to, .term = term};
+    return m;
+}
+
+/* A follower of term `term` started at 0 with its first deadline at 200ms. */
+static void start_follower(struct sim_conduct *r, uint32_t node, uint64_t term)
+{
+    cr_assert(step(r, node, 0, SIM_CONDUCT_START, NULL, RAFT_FOLLOWER,
+                   RAFT_FOLLOWER, term, term, NULL, 0, 200000));
+}
+
+Test(conduct, election_timer_is_not_rearmed_by_an_append_of_an_older_term)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    /* The leader of term 5 is heard at 100ms: the timer may move on. */
+    struct raft_message cur = msg(RAFT_MSG_APPEND_ENTRIES, 1, 2, 5);
+    cr_assert(step(r, 2, 100000, SIM_CONDUCT_RECEIVE, &cur, RAFT_FOLLOWER,
+                   RAFT_FOLLOWER, 5, 5, NULL, 0, 100000 + ET_MAX));
+    /* A deposed leader of term 4 is heard at 250ms: the deadline must stay
+     * within 300ms of 100ms; 250ms + 200ms is past it. */
+    struct raft_message stale = msg(RAFT_MSG_APPEND_ENTRIES, 3, 2, 4);
+    cr_assert_not(step(r, 2, 250000, SIM_CONDUCT_RECEIVE, &stale, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 5, 5, NULL, 0, 450000));
+    cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    cr_assert_eq(seen.nodes[0], 2);
+    cr_assert_eq(seen.nodes[1], 3);
+    cr_assert_str_eq(sim_property_name(seen.property), "election-timer");
+    sim_conduct_free(r);
+}
+
+Test(conduct, election_timer_may_be_rearmed_by_a_vote_or_a_due_timeout)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    /* Granting a vote in term 6 at 150ms re-arms the timer. */
+    struct raft_message rv = msg(RAFT_MSG_REQUEST_VOTE, 3, 2, 6);
+    struct raft_message grant = msg(RAFT_MSG_REQUEST_VOTE_RESULT, 2, 3, 6);
+    grant.request_vote_result.granted = true;
+    cr_assert(step(r, 2, 150000, SIM_CONDUCT_RECEIVE, &rv, RAFT_FOLLOWER,
+                   RAFT_FOLLOWER, 5, 6, &grant, 1, 150000 + ET_MAX));
+    /* The timer fires when due: the node pre-campaigns and re-arms it. */
+    cr_assert(step(r, 2, 450000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
+                   RAFT_FOLLOWER, 6, 6, NULL, 0, 450000 + ET_MAX));
+    /* An early tick changes nothing, and may not move the deadline. */
+    cr_assert_not(step(r, 2, 500000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 6, 6, NULL, 0, 500000 + ET_MAX));
+    cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    sim_conduct_free(r);
+}
+
+/* n1 becomes leader of term 3 at time 0 by the vote of n2. */
+static void elect_n1(struct sim_conduct *r)
+{
+    start_follower(r, 1, 2);
+    struct raft_message vote = msg(RAFT_MSG_REQUEST_VOTE_RESULT, 2, 1, 3);
+    vote.request_vote_result.granted = true;
+    cr_assert(step(r, 1, 0, SIM_CONDUCT_RECEIVE, &vote, RAFT_CANDIDATE,
+                   RAFT_LEADER, 3, 3, NULL, 0, HB));
+}
+
+Test(conduct, leader_without_quorum_steps_down_within_election_timeout_and_heartbeat)
+{
+    struct sim_conduct *r = conduct_new(true);
+    elect_n1(r);
+    /* Only n2 answers, every 50ms: the leader hears 2 of 5 nodes. */
+    struct raft_message ack = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 2, 1, 3);
+    for (uint64_t t = HB; t <= 4 * HB; t += HB) {
+        cr_assert(step(r, 1, t, SIM_CONDUCT_RECEIVE, &ack, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+        /* Within 200ms of its start everyone still counts as heard. */
+        if (t < ET_MIN + HB)
+            cr_assert(step(r, 1, t, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                           RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+    }
+    /* At 200ms n3..n5 have been silent for the whole bound. */
+    cr_assert_not(step(r, 1, ET_MIN + HB, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, ET_MIN + 2 * HB));
+    cr_assert_eq(seen.property, SIM_PROP_CHECK_QUORUM);
+    cr_assert_eq(seen.nodes[0], 1);
+    cr_assert_str_eq(sim_property_name(seen.property), "check-quorum");
+    sim_conduct_free(r);
+}
+
+Test(conduct, leader_that_hears_a_majority_or_steps_down_is_not_flagged)
+{
+    struct sim_conduct *r = conduct_new(true);
+    elect_n1(r);
+    struct raft_message a2 = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 2, 1, 3);
+    struct raft_message a3 = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 3, 1, 3);
+    for (uint64_t t = HB; t <= 10 * HB; t += HB) {
+        cr_assert(step(r, 1, t, SIM_CONDUCT_RECEIVE, &a2, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+        cr_assert(step(r, 1, t, SIM_CONDUCT_RECEIVE, &a3, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+        cr_assert(step(r, 1, t, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+    }
+    /* Silence from 500ms on: a step-down at 700ms is in time. */
+    cr_assert(step(r, 1, 700000, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                   RAFT_FOLLOWER, 3, 3, NULL, 0, 700000 + ET_MAX));
+    /* Without CheckQuorum nothing is demanded of a leader. */
+    struct sim_conduct *off = conduct_new(false);
+    elect_n1(off);
+    cr_assert(step(off, 1, 10 * ET_MAX, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                   RAFT_LEADER, 3, 3, NULL, 0, 10 * ET_MAX + HB));
+    sim_conduct_free(off);
+    sim_conduct_free(r);
+}
+
+Test(conduct, term_rises_only_by_campaigning_or_from_a_message)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    /* A campaign: candidate of term 6. */
+    cr_assert(step(r, 2, 200000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
+                   RAFT_CANDIDATE, 5, 6, NULL, 0, 200000 + ET_MAX));
+    /* A message of term 9 makes it a follower of term 9. */
+    struct raft_message ae = msg(RAFT_MSG_APPEND_ENTRIES, 4, 2, 9);
+    cr_assert(step(r, 2, 250000, SIM_CONDUCT_RECEIVE, &ae, RAFT_CANDIDATE,
+                   RAFT_FOLLOWER, 6, 9, NULL, 0, 250000 + ET_MAX));
+    /* A pre-campaign that raises the term while staying follower. */
+    cr_assert_not(step(r, 2, 550000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 9, 10, NULL, 0, 550000 + ET_MAX));
+    cr_assert_eq(seen.property, SIM_PROP_TERM_ORIGIN);
+    cr_assert_str_eq(sim_property_name(seen.property), "term-origin");
+    sim_conduct_free(r);
+}
+
+Test(conduct, term_never_follows_a_prevote_or_falls)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    struct raft_message pv = msg(RAFT_MSG_PRE_VOTE, 3, 2, 7);
+    struct raft_message grant = msg(RAFT_MSG_PRE_VOTE_RESULT, 2, 3, 7);
+    grant.request_vote_result.granted = true;
+    cr_assert_not(step(r, 2, 10000, SIM_CONDUCT_RECEIVE, &pv, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 5, 7, &grant, 1, 200000));
+    cr_assert_eq(seen.property, SIM_PROP_TERM_ORIGIN);
+    cr_assert_eq(seen.nodes[1], 3);
+    cr_assert_not(step(r, 2, 20000, SIM_CONDUCT_OTHER, NULL, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 7, 6, NULL, 0, 200000));
+    cr_assert_eq(seen.property, SIM_PROP_TERM_ORIGIN);
+    sim_conduct_free(r);
+}
+
+Test(conduct, prevote_refusal_is_answered_with_the_voters_term)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 8);
+    struct raft_message pv = msg(RAFT_MSG_PRE_VOTE, 3, 2, 6);
+    struct raft_message refusal = msg(RAFT_MSG_PRE_VOTE_RESULT, 2, 3, 8);
+    cr_assert(step(r, 2, 10000, SIM_CONDUCT_RECEIVE, &pv, RAFT_FOLLOWER,
+                   RAFT_FOLLOWER, 8, 8, &refusal, 1, 200000));
+    /* A refusal with the proposed term tells the pre-candidate nothing. */
+    struct raft_message wrong = msg(RAFT_MSG_PRE_VOTE_RESULT, 2, 3, 6);
+    cr_assert_not(step(r, 2, 20000, SIM_CONDUCT_RECEIVE, &pv, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 8, 8, &wrong, 1, 200000));
+    cr_assert_eq(seen.property, SIM_PROP_PREVOTE_REPLY);
+    /* Silence is no answer. */
+    cr_assert_not(step(r, 2, 30000, SIM_CONDUCT_RECEIVE, &pv, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 8, 8, NULL, 0, 200000));
+    cr_assert_eq(seen.property, SIM_PROP_PREVOTE_REPLY);
+    cr_assert_eq(seen.nodes[0], 2);
+    cr_assert_eq(seen.nodes[1], 3);
+    cr_assert_str_eq(sim_property_name(seen.property), "prevote-reply");
+    sim_conduct_free(r);
+}
