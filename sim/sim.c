@@ -165,7 +165,7 @@ void sim_failure_print(const struct sim_failure *f, FILE *out)
             ", index %" PRIu64 "\n",
             v->nodes[0], v->nodes[1], v->term, v->index);
     fprintf(out, "  %s\n", v->detail);
-    fprintf(out, "  last %zu events:\n", f->n_last);
+    fprintf(out, "  last %zu event%s:\n", f->n_last, f->n_last == 1 ? "" : "s");
     for (size_t i = 0; i < f->n_last; i++) {
         fputs("    ", out);
         sim_trace_write_jsonl(&f->last[i], out);

@@ -1841,8 +1841,11 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
     }
     if (rep->verdict == SIM_LIN_OK)
         g_string_append_printf(rep->explanation,
-                               "%zu operations on %u keys are linearizable\n",
-                               n, keys->len);
+                               "%zu operation%s on %u key%s %s "
+                               "linearizable\n",
+                               n, n == 1 ? "" : "s", keys->len,
+                               keys->len == 1 ? "" : "s",
+                               n == 1 ? "is" : "are");
     g_ptr_array_free(keys, TRUE);
     g_hash_table_destroy(by_key);
     g_free(ops);

@@ -313,6 +313,17 @@ Test(lin_accepts, keys_are_independent)
     sim_history_free(h);
 }
 
+Test(lin_accepts, one_operation_on_one_key_is_counted_in_the_singular)
+{
+    struct sim_history *h = sim_history_new();
+    set_op(h, 1, "x", "1", 0, 10);
+    struct sim_lin_report r;
+    cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_OK);
+    assert_explains(&r, "1 operation on 1 key is linearizable");
+    sim_lin_report_clear(&r);
+    sim_history_free(h);
+}
+
 /* ---- histories that must be rejected ------------------------------------ */
 
 Test(lin_rejects, stale_read_with_the_three_operations_involved)

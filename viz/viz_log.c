@@ -405,7 +405,8 @@ static void draw_header(cairo_t *cr, const struct viz_log_view *view)
     viz_text(cr, 16, 26, view->title != NULL ? view->title : "raftsim run",
              VIZ_ALIGN_LEFT);
     char *sub =
-        g_strdup_printf("logs at %s    %u nodes", t, (unsigned)view->n_nodes);
+        g_strdup_printf("logs at %s    %u node%s", t, (unsigned)view->n_nodes,
+                        view->n_nodes == 1 ? "" : "s");
     viz_set_rgb(cr, viz_hex(0x555555));
     viz_font(cr, LOG_FONT_SUB, false);
     double x = 16 + viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT) + 18;

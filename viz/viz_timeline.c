@@ -1154,9 +1154,10 @@ static void draw_header(const struct ctx *c)
                            : "messages without heartbeats";
     char *sub = g_strdup_printf("seed %" G_GUINT64_FORMAT
                                 "    trace %016" G_GINT64_MODIFIER
-                                "x    %u nodes    %s \u2013 %s    %s",
+                                "x    %u node%s    %s \u2013 %s    %s",
                                 c->run->seed, c->run->trace_hash,
-                                (unsigned)c->run->n_nodes, a, b, mode);
+                                (unsigned)c->run->n_nodes,
+                                c->run->n_nodes == 1 ? "" : "s", a, b, mode);
     if (c->o->until_now) {
         char t[32];
         viz_format_time(c->o->now_us, t, sizeof t);

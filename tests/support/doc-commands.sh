@@ -188,14 +188,17 @@ for doc in "$@"; do
             mkdir -p "$bin" && ln -sf "$m" "$bin/raftsim"
         fi
         want=0
-        case $cmd in *"#"*"exit "[0-9]*) want=$(echo "$cmd" | sed -E 's/.*#.*exit ([0-9]+).*/\1/') ;; esac
+        case $cmd in *"#"*"exit "[0-9]*) want=$(printf '%s\n' "$cmd" | sed -E 's/.*#.*exit ([0-9]+).*/\1/') ;; esac
+        case $want in
+        '' | *[!0-9]*) fail "$(cat "$where"): cannot read the exit status of '$cmd'" ;;
+        esac
         run=$cmd
         if [ ! -e "$base.exp" ]; then
             case $cmd in
             "raftsim fuzz"*)
-                seeds=$(echo "$cmd" | sed -nE 's/.*--seeds[ =]([0-9]+).*/\1/p')
+                seeds=$(printf '%s\n' "$cmd" | sed -nE 's/.*--seeds[ =]([0-9]+).*/\1/p')
                 if [ -z "$seeds" ] || [ "$seeds" -gt 5 ]; then
-                    run=$(echo "$cmd" | sed -E 's/ *#.*//')" --seeds 5"
+                    run=$(printf '%s\n' "$cmd" | sed -E 's/ *#.*//')" --seeds 5"
                 fi
                 ;;
             esac
