@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "sim/cli/raftsim_cli.h"
 #include "tests/support/program.h"
 
 #define GREEN "\033[32m"
@@ -337,4 +338,28 @@ Test(cli_usage, counts_of_one_are_singular_in_fuzz_and_budget_messages)
                        o.err);
     program_outcome_clear(&o);
     g_free(f);
+}
+
+/* ---- time formats -------------------------------------------------------- */
+
+/* A measured span (wall time, a latency) has one format in every report:
+ * its unit's value cut to one decimal. */
+Test(cli_usage, measured_spans_print_in_one_format)
+{
+    static const struct
+    {
+        uint64_t us;
+        const char *text;
+    } cases[] = {
+        {0, "0us"},          {850, "850us"},       {999, "999us"},
+        {1000, "1.0ms"},     {27149, "27.1ms"},    {999999, "999.9ms"},
+        {1000000, "1.0s"},   {1250000, "1.2s"},    {4620000, "4.6s"},
+        {600000000, "600.0s"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GString *out = g_string_new(NULL);
+        raftsim_append_duration(out, cases[i].us);
+        cr_expect_str_eq(out->str, cases[i].text);
+        g_string_free(out, TRUE);
+    }
 }

@@ -666,9 +666,11 @@ static void print_summary(const struct fuzz_plan *plan,
                mark, t->failed ? "FAIL" : "PASS",
                raftsim_color(color, RAFTSIM_COLOR_RESET), shard, t->reported,
                raftsim_plural(t->reported), passed, t->failed, t->unknown);
-        printf("     simulated %s in %.1fs wall time (%.1f seeds/s)\n",
-               sim->str, wall_s,
-               wall_s > 0 ? (double)t->reported / wall_s : 0.0);
+        GString *wall = g_string_new(NULL);
+        raftsim_append_duration(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+        printf("     simulated %s in %s wall time (%.1f seeds/s)\n", sim->str,
+               wall->str, wall_s > 0 ? (double)t->reported / wall_s : 0.0);
+        g_string_free(wall, TRUE);
         if (t->written->len)
             printf("     reproducers in %s/\n", plan->dir);
     }

@@ -181,18 +181,6 @@ static void frames_clear(GArray *frames)
         g_array_free(frames, TRUE);
 }
 
-/* "12.3ms", "1.250s", "850us". */
-static void append_duration(GString *out, uint64_t us)
-{
-    if (us < 1000)
-        g_string_append_printf(out, "%" PRIu64 "us", us);
-    else if (us < 1000000)
-        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "ms", us / 1000,
-                               (us % 1000) / 100);
-    else
-        scn_format_time(out, us);
-}
-
 /* The last line of a report: PASS or FAIL and the file, or ERROR when an
  * output could not be written (then nothing may read as a success). */
 static void print_verdict(const struct scn_run_result *r,
@@ -279,13 +267,13 @@ static void print_summary(const struct scn_run_result *r,
     if (r->requests_completed) {
         g_string_truncate(t, 0);
         g_string_append(t, "; latency p50 ");
-        append_duration(t, r->latency_us_p50);
+        raftsim_append_duration(t, r->latency_us_p50);
         g_string_append(t, ", p90 ");
-        append_duration(t, r->latency_us_p90);
+        raftsim_append_duration(t, r->latency_us_p90);
         g_string_append(t, ", p99 ");
-        append_duration(t, r->latency_us_p99);
+        raftsim_append_duration(t, r->latency_us_p99);
         g_string_append(t, ", max ");
-        append_duration(t, r->latency_us_max);
+        raftsim_append_duration(t, r->latency_us_max);
         printf("%s", t->str);
     }
     printf("\n");
@@ -338,7 +326,7 @@ static void print_summary(const struct scn_run_result *r,
     printf("%sTime%s            %s simulated, %" PRIu64 " event%s, ", bold,
            reset, t->str, r->events, raftsim_plural(r->events));
     g_string_truncate(t, 0);
-    append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
+    raftsim_append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
     printf("%s of wall time\n\n", t->str);
     print_verdict(r, outputs_ok, color);
     g_string_free(t, TRUE);

@@ -99,7 +99,8 @@ static int shrink_and_write(const char *path,
         scn_shrink_result_clear(&r);
         return status;
     }
-    double wall_s = (double)(raftsim_wall_us() - start) / 1e6;
+    GString *wall = g_string_new(NULL);
+    raftsim_append_duration(wall, (uint64_t)(raftsim_wall_us() - start));
     GString *text = g_string_new(NULL);
     shrunk_text(&r, path, out_path, text);
     GError *err = NULL;
@@ -113,18 +114,19 @@ static int shrink_and_write(const char *path,
             print_outcome(path, &r.original);
         printf("%s: %" PRIu32 " statement%s, %" PRIu32 " node%s -> %" PRIu32
                " statement%s, %" PRIu32 " node%s (%" PRIu64
-               " candidate run%s, %.1fs%s)\n",
+               " candidate run%s, %s%s)\n",
                out_path, r.steps_before, raftsim_plural(r.steps_before),
                r.nodes_before, raftsim_plural(r.nodes_before), r.steps_after,
                raftsim_plural(r.steps_after), r.nodes_after,
                raftsim_plural(r.nodes_after), r.runs, raftsim_plural(r.runs),
-               wall_s, r.out_of_runs ? ", budget exhausted" : "");
+               wall->str, r.out_of_runs ? ", budget exhausted" : "");
         if (!quiet) {
             print_outcome(out_path, &r.outcome);
             printf("replay: raftsim run %s\n", out_path);
         }
     }
     g_string_free(text, TRUE);
+    g_string_free(wall, TRUE);
     scn_shrink_result_clear(&r);
     return status;
 }

@@ -79,6 +79,18 @@ void raftsim_color_add_option(GOptionContext *ctx)
     g_option_context_add_main_entries(ctx, entries, NULL);
 }
 
+void raftsim_append_duration(GString *out, uint64_t us)
+{
+    if (us < 1000)
+        g_string_append_printf(out, "%" PRIu64 "us", us);
+    else if (us < 1000000)
+        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "ms", us / 1000,
+                               (us % 1000) / 100);
+    else
+        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "s", us / 1000000,
+                               (us % 1000000) / 100000);
+}
+
 const char *raftsim_plural(uint64_t n)
 {
     return n == 1 ? "" : "s";

@@ -121,8 +121,8 @@ normalise() {
     sed -E \
         -e '/^fuzz: [0-9]+\/[0-9]+ seeds, /d' \
         -e 's/[0-9.]+(us|ms|s) of wall time/TIME of wall time/' \
-        -e 's/in [0-9.]+s wall time \([0-9.]+ seeds\/s\)/in TIME wall time (RATE seeds\/s)/' \
-        -e 's/(candidate runs?), [0-9.]+s/\1, TIME/'
+        -e 's/in [0-9.]+(us|ms|s) wall time \([0-9.]+ seeds\/s\)/in TIME wall time (RATE seeds\/s)/' \
+        -e 's/(candidate runs?), [0-9.]+(us|ms|s)/\1, TIME/'
 }
 
 # Compares actual ($1) with shown ($2), where a shown `...` line matches any
