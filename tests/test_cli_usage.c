@@ -7,12 +7,15 @@
  * never a terminal), on files written into a fresh temporary directory,
  * and compare exact text.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 600
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/cli/raftsim_cli.h"
 #include "tests/support/program.h"
@@ -149,6 +152,35 @@ Test(cli_usage, color_applies_to_check_and_fuzz_status_words)
     g_free(out);
     g_free(pass);
     g_free(fail);
+}
+
+/* On a terminal (a pseudo-terminal here), auto colours unless NO_COLOR is
+ * set to something: an empty NO_COLOR counts as unset (no-color.org).
+ * Each Criterion test runs in its own process, so setenv stays here. */
+Test(cli_usage, no_color_counts_only_when_set_to_something)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    cr_assert_geq(master, 0);
+    cr_assert_eq(grantpt(master), 0);
+    cr_assert_eq(unlockpt(master), 0);
+    FILE *tty = fopen(ptsname(master), "w");
+    cr_assert_not_null(tty);
+    setenv("TERM", "xterm", 1);
+
+    unsetenv("NO_COLOR");
+    cr_assert(raftsim_use_color(tty));
+    setenv("NO_COLOR", "", 1);
+    cr_assert(raftsim_use_color(tty), "an empty NO_COLOR must not count");
+    setenv("NO_COLOR", "1", 1);
+    cr_assert_not(raftsim_use_color(tty));
+    /* Off a terminal, auto never colours. */
+    unsetenv("NO_COLOR");
+    FILE *file = tmpfile();
+    cr_assert_not(raftsim_use_color(file));
+
+    fclose(file);
+    fclose(tty);
+    close(master);
 }
 
 Test(cli_usage, a_bad_color_value_exits_2_naming_the_choices)
