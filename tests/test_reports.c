@@ -274,6 +274,16 @@ Test(reports, junit_escapes_markup_and_bad_bytes_in_names_and_messages)
     cr_assert_not_null(strstr(text, "&lt;&amp;k&gt;"), "%s", text);
     g_free(text);
     program_outcome_clear(&o);
+    /* --json of the same file is JSON, in UTF-8. */
+    o = program_run("raftsim", (const char *[]){"check", "--json", f, NULL});
+    cr_assert_eq(o.status, 1);
+    GHashTable *seen = json_paths_new();
+    char *error = NULL;
+    cr_assert(json_paths(o.out, seen, &error), "%s: %s", error, o.out);
+    cr_assert_not_null(strstr(o.out, "a&<b>\\\"q'\xef\xbf\xbd.scn"), "%s",
+                       o.out);
+    g_hash_table_destroy(seen);
+    program_outcome_clear(&o);
     g_free(xml);
     g_free(f);
 }

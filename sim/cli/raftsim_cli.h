@@ -194,7 +194,8 @@ void raftsim_budget_complain(const char *command,
  * when built without git (raftsim_build.c). Static. */
 const char *raftsim_build(void);
 
-/* Appends `text` (borrowed) to `out` as a JSON string with quotes. */
+/* Appends `text` (borrowed) to `out` as a JSON string with quotes; bytes
+ * that are not UTF-8 become U+FFFD. */
 void raftsim_json_string(GString *out, const char *text);
 
 /* Prints "raftsim NAME: " and the formatted message and a newline to

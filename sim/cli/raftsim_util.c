@@ -215,8 +215,10 @@ bool raftsim_stdin_at_most_once(const char *command, int argc, char **argv)
 
 void raftsim_json_string(GString *out, const char *text)
 {
+    /* JSON is UTF-8: a file name's stray bytes become U+FFFD. */
+    char *valid = text ? g_utf8_make_valid(text, -1) : NULL;
     g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)valid; p && *p; p++) {
         switch (*p) {
         case '"':
             g_string_append(out, "\\\"");
@@ -241,6 +243,7 @@ void raftsim_json_string(GString *out, const char *text)
         }
     }
     g_string_append_c(out, '"');
+    g_free(valid);
 }
 
 void raftsim_complain(const char *command, const char *fmt, ...)

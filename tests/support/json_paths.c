@@ -215,6 +215,10 @@ static bool read_value(struct reader *r,
 bool json_paths(const char *text, GHashTable *types, char **error)
 {
     struct reader r = {.p = text, .start = text};
+    if (!g_utf8_validate(text, -1, NULL)) {
+        *error = g_strdup("not UTF-8");
+        return false;
+    }
     const char *type = NULL;
     bool ok = read_value(&r, "", types, &type);
     if (ok) {

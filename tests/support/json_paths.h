@@ -17,7 +17,7 @@
  * "number", "boolean", "null", "object", "array"; a path seen with two
  * types keeps both, joined by " or " in the order seen). Returns false,
  * with a message in *error (g_free) naming the byte offset, when the text
- * is not JSON. */
+ * is not JSON (or not UTF-8). */
 bool json_paths(const char *text, GHashTable *types, char **error);
 
 /* A table for json_paths: string keys and values, both freed with it. */
