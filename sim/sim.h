@@ -335,6 +335,19 @@ int sim_load_keyed(struct sim *s,
                    uint32_t via,
                    uint64_t draw_key);
 
+/* `count` set requests (keys k0..k7 from the load's stream keyed by
+ * draw_key, unique values), the k-th at now + floor(k * duration_us /
+ * count), each from an idle pool client and keyed as in sim_load_keyed().
+ * For a burst of writes whose number matters more than their keys (the
+ * shrinker's merge of many single requests). count in 1..SIM_LOAD_COUNT_MAX,
+ * duration_us > 0. */
+#define SIM_LOAD_COUNT_MAX UINT64_C(1000000)
+int sim_load_writes_keyed(struct sim *s,
+                          uint64_t count,
+                          uint64_t duration_us,
+                          uint32_t via,
+                          uint64_t draw_key);
+
 /* n_clients closed-loop clients: each issues a new random request as soon as
  * its previous one completes, until until_us (for benchmarks). */
 int sim_load_closed(struct sim *s,

@@ -291,17 +291,20 @@ static void random_op(struct sim *s,
                s->cfg.workload_value_len);
 }
 
-/* A random request from client id: op and key from rng, its draws keyed by
- * draw_key. */
+/* A random request from client id: op and key from rng (a set when
+ * writes_only), its draws keyed by draw_key. */
 static void issue_random(struct sim *s,
                          uint32_t id,
                          struct sim_rng *rng,
                          uint64_t draw_key,
-                         uint32_t via)
+                         uint32_t via,
+                         bool writes_only)
 {
     enum sim_kv_op op;
     char key[32], value[SIM_WORKLOAD_VALUE_MAX + 1];
     random_op(s, rng, &op, key, sizeof(key), value, sizeof(value));
+    if (writes_only)
+        op = SIM_KV_SET;
     issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, draw_key,
           NO_ID);
 }
@@ -345,9 +348,13 @@ int sim_client_request_keyed(struct sim *s,
 }
 
 /* k * 1e9 / rate_per_ks, without overflow for any run shorter than ~500
- * years. */
+ * years; or floor(k * span / total) for a counted load (k < total <= 1e6,
+ * so k * (span % total) fits). */
 static uint64_t arrival_offset_us(const struct sim_load_gen *g, uint64_t k)
 {
+    if (g->rate_per_ks == 0)
+        return k * (g->span_us / g->total) +
+               k * (g->span_us % g->total) / g->total;
     uint64_t r = g->rate_per_ks;
     return (k / r) * 1000000000u + (k % r) * 1000000000u / r;
 }
@@ -392,11 +399,33 @@ int sim_load_keyed(struct sim *s,
     return SIM_OK;
 }
 
+int sim_load_writes_keyed(struct sim *s,
+                          uint64_t count,
+                          uint64_t duration_us,
+                          uint32_t via,
+                          uint64_t draw_key)
+{
+    if (count == 0 || count > SIM_LOAD_COUNT_MAX || duration_us == 0 ||
+        via > s->n)
+        return SIM_EINVAL;
+    struct sim_load_gen *g = g_new0(struct sim_load_gen, 1);
+    g->key = sim_rng_key(s->workload_key, draw_key);
+    sim_rng_seed_key(&g->rng, g->key);
+    g->start_us = s->now_us;
+    g->span_us = duration_us;
+    g->writes_only = true;
+    g->total = count;
+    g->via = via;
+    g_ptr_array_add(s->loads, g);
+    sim_push(s, s->now_us, SIM_EV_LOAD, 0, 0, g);
+    return SIM_OK;
+}
+
 void sim_client_on_load(struct sim *s, const struct sim_event *ev)
 {
     struct sim_load_gen *g = ev->ptr;
     issue_random(s, take_idle_client(s), &g->rng,
-                 sim_rng_key(g->key, g->issued), g->via);
+                 sim_rng_key(g->key, g->issued), g->via, g->writes_only);
     g->issued++;
     if (g->issued < g->total) {
         uint64_t t = g->start_us + arrival_offset_us(g, g->issued);
@@ -425,7 +454,7 @@ int sim_load_closed(struct sim *s,
         sim_rng_seed_key(
             &c->work_rng,
             sim_rng_key(s->workload_key, sim_rng_key(KEY_TAG_CLOSED, id)));
-        issue_random(s, id, &c->work_rng, closed_key(c), via);
+        issue_random(s, id, &c->work_rng, closed_key(c), via, false);
     }
     return SIM_OK;
 }
@@ -516,7 +545,8 @@ static void complete(struct sim *s,
     c->handle = NO_ID;
     if (c->closed_loop) {
         if (s->now_us < c->closed_until_us) {
-            issue_random(s, c->id, &c->work_rng, closed_key(c), c->via);
+            issue_random(s, c->id, &c->work_rng, closed_key(c), c->via,
+                         false);
             return;
         }
         c->closed_loop = false;

@@ -169,7 +169,9 @@ struct sim_load_gen
     struct sim_rng rng; /* ops and keys, keyed by the load's draw key */
     uint64_t key;       /* its k-th request's draw key: (key, k) */
     uint64_t start_us;
-    uint64_t rate_per_ks; /* requests per 1000 s */
+    uint64_t rate_per_ks; /* requests per 1000 s; 0: spread over span_us */
+    uint64_t span_us;     /* when rate_per_ks is 0: k-th at k*span/total */
+    bool writes_only;     /* every request a set */
     uint64_t total;
     uint64_t issued;
     uint32_t via;

@@ -578,6 +578,22 @@ Test(scn_parse, client_requests_carry_key_value_and_via)
     scn_scenario_free(s);
 }
 
+Test(scn_parse, load_of_n_writes_counts_requests_instead_of_a_rate)
+{
+    const struct scn_step *st;
+    struct scn_scenario *s =
+        one_step("at 1s load 47 writes for 30ms via n2", &st);
+
+    cr_assert_eq(st->action.kind, SCN_ACT_LOAD);
+    cr_assert_eq(st->action.count, 47);
+    cr_assert_eq(st->action.rate_per_ks, 0);
+    cr_assert_eq(st->action.duration_us, 30000);
+    cr_assert(st->action.has_via);
+    assert_ref(&st->action.via, SCN_REF_NODE, 2, false, SCN_NO_SLOT,
+               SCN_NO_SLOT);
+    scn_scenario_free(s);
+}
+
 Test(scn_parse, load_rate_is_requests_per_thousand_seconds)
 {
     const struct scn_step *st;
@@ -1248,6 +1264,16 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
          "1000000/s"},
         {"cluster 3\nat 1s load fast/s for 1s\n",
          "t.scn:2:12: error: expected a rate like '200/s', found 'fast/s'"},
+        {"cluster 3\nat 1s load 0 writes for 1s\n",
+         "t.scn:2:12: error: a load of 0 writes: the number must be between 1 "
+         "and 1000000"},
+        {"cluster 3\nat 1s load 1000001 writes for 1s\n",
+         "t.scn:2:12: error: a load of 1000001 writes: the number must be "
+         "between 1 and 1000000"},
+        {"cluster 3\nat 1s load 2.5 writes for 1s\n",
+         "t.scn:2:12: error: expected a number of writes, found '2.5'"},
+        {"cluster 3\nat 1s load 20 writes\n",
+         "t.scn:2:21: error: expected 'for', found the end of the line"},
         {"cluster 3\nat 1s drift n1 0\n",
          "t.scn:2:16: error: clock rate '0' is out of range: it must be above "
          "0 and at most 10"},

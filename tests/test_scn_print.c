@@ -248,6 +248,8 @@ ParameterizedTestParameters(scn_print, every_statement_round_trips)
         {"at 1s client get \"\""},
         {"at 1s load 0.001/s for 1us"},
         {"at 1s load 1000000/s for 1s via leader"},
+        {"at 1s load 1 writes for 1us"},
+        {"at 1s load 1000000 writes for 2s via n3"},
         {"at 1s drift n2 0.8"},
         {"at 1s drift n2 1"},
         {"at 1s expect leader"},
@@ -352,6 +354,9 @@ Test(scn_print, equality_tells_apart_any_changed_field)
     cr_assert_not(scn_scenario_equal(a, b));
     g_free(st->action.value);
     st->action.value = g_strdup("v");
+    st->action.count = 3;
+    cr_assert_not(scn_scenario_equal(a, b));
+    st->action.count = 0;
     st = g_ptr_array_index(b->steps, 1);
     st->action.groups[1].refs[0].kind = SCN_REF_ANY;
     cr_assert_not(scn_scenario_equal(a, b));

@@ -722,6 +722,34 @@ Test(scn_run, the_seed_option_replaces_the_files_seed)
     scn_run_result_free(c);
 }
 
+static void count_invoked(struct sim *s, uint64_t time_us, void *ctx)
+{
+    (void)time_us;
+    *(uint64_t *)ctx = sim_requests_invoked(s);
+}
+
+/* `load N writes for D` issues N sets, the k-th at k * D / N. */
+Test(scn_run, a_load_of_n_writes_issues_n_sets_spread_over_its_span)
+{
+    const char *text = "cluster 3\nrun 2s\n"
+                       "at 500ms load 10 writes for 100ms via n1\n"
+                       "at 1500ms expect completed == 10\n"
+                       "at 1500ms expect applied == 10 on all\n";
+    uint64_t invoked_by_545ms = 0;
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.on_pause = count_invoked;
+    o.pause_at_us = 545000;
+    o.pause_ctx = &invoked_by_545ms;
+    struct scn_run_result *r = run_text(text, &o);
+    cr_assert(r->passed);
+    /* Arrivals at 500, 510, ..., 590ms: five of them by 545ms. */
+    cr_assert_eq(invoked_by_545ms, 5);
+    cr_assert_eq(sim_requests_invoked(r->sim), 10);
+    cr_assert_eq(sim_requests_completed_op(r->sim, SIM_KV_SET), 10);
+    scn_run_result_free(r);
+}
+
 Test(scn_run, latency_percentiles_come_from_the_history)
 {
     struct scn_run_result *r = run_text(

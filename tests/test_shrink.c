@@ -31,6 +31,22 @@ static struct scn_scenario *parse_text(const char *text)
     return s;
 }
 
+/* Shrinks `text` in this process into *r (the caller clears it); asserts
+ * that it failed with `property` and still does. */
+static void shrink_here(const char *text,
+                        const char *property,
+                        struct scn_shrink_result *r)
+{
+    struct scn_scenario *sc = parse_text(text);
+    struct scn_shrink_options o;
+    scn_shrink_options_init(&o);
+    o.isolate = false;
+    cr_assert_eq(scn_shrink(sc, &o, r), SCN_OK);
+    cr_assert_str_eq(r->original.property, property);
+    cr_assert_str_eq(r->outcome.property, property);
+    scn_scenario_free(sc);
+}
+
 /* Twelve statements; only the expect at 2s fails (nothing completes 99
  * requests), so the failure needs that one statement. */
 static const char *noisy_check =
@@ -50,14 +66,8 @@ static const char *noisy_check =
 
 Test(scn_shrink, a_failure_shrinks_to_the_statements_it_needs)
 {
-    struct scn_scenario *sc = parse_text(noisy_check);
-    struct scn_shrink_options o;
-    scn_shrink_options_init(&o);
-    o.isolate = false;
     struct scn_shrink_result r;
-    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_OK);
-    cr_assert_str_eq(r.original.property, "check");
-    cr_assert_str_eq(r.outcome.property, "check");
+    shrink_here(noisy_check, "check", &r);
     cr_assert_eq(r.steps_before, 12);
     cr_assert_eq(r.steps_after, 1, "%u statements left", r.steps_after);
     cr_assert_eq(r.nodes_after, 1, "%u nodes left", r.nodes_after);
@@ -84,7 +94,41 @@ Test(scn_shrink, a_failure_shrinks_to_the_statements_it_needs)
     scn_scenario_free(back);
     g_string_free(text, TRUE);
     scn_shrink_result_clear(&r);
-    scn_scenario_free(sc);
+}
+
+/* 24 requests alternating between n1 and n2, and a check that fails once
+ * 20 have completed: the failure needs the number of requests, not which. */
+static char *many_requests(void)
+{
+    GString *t = g_string_new("cluster 3\nseed 9\nrun 3s\n");
+    for (int i = 0; i < 24; i++)
+        g_string_append_printf(t, "at %dms client set a%d %d via n%d\n",
+                               1000 + 5 * i, i, i, 1 + i % 2);
+    g_string_append(t, "at 2s expect completed < 20\n");
+    return g_string_free(t, FALSE);
+}
+
+Test(scn_shrink, interleaved_requests_through_one_node_merge_into_one_load)
+{
+    char *text = many_requests();
+    struct scn_shrink_result r;
+    shrink_here(text, "check", &r);
+    cr_assert_eq(r.steps_before, 25);
+    /* One `load N writes` through each node, and the check. */
+    cr_assert_eq(r.steps_after, 3, "%u statements left", r.steps_after);
+    uint64_t writes = 0;
+    for (guint i = 0; i < r.scenario->steps->len; i++) {
+        const struct scn_step *st = g_ptr_array_index(r.scenario->steps, i);
+        if (st->action.kind == SCN_ACT_EXPECT)
+            continue;
+        cr_assert_eq(st->action.kind, SCN_ACT_LOAD);
+        cr_assert_gt(st->action.count, 0);
+        writes += st->action.count;
+    }
+    cr_assert_geq(writes, 20);
+    cr_assert_eq(r.nodes_after, 2);
+    scn_shrink_result_clear(&r);
+    g_free(text);
 }
 
 Test(scn_shrink, a_passing_scenario_is_not_shrunk)

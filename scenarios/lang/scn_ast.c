@@ -179,6 +179,7 @@ static bool action_equal(const struct scn_action *a, const struct scn_action *b)
         a->delay_us_max != b->delay_us_max ||
         a->group_count != b->group_count || !str_equal(a->key, b->key) ||
         !str_equal(a->value, b->value) || a->rate_per_ks != b->rate_per_ks ||
+        a->count != b->count ||
         a->rate_ppm != b->rate_ppm || !check_equal(&a->check, &b->check)) {
         return false;
     }

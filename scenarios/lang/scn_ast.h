@@ -263,8 +263,12 @@ struct scn_action
     /* CLIENT_*: the key; CLIENT_SET: the value. Owned, NUL-terminated. */
     char *key;
     char *value;
-    /* LOAD: requests per 1000 seconds (`200/s` is 200000); always > 0. */
+    /* LOAD: requests per 1000 seconds (`200/s` is 200000); > 0 unless
+     * `count` is given. */
     uint64_t rate_per_ks;
+    /* LOAD, extension `load N writes for D`: N set requests spread evenly
+     * over D (1..SIM_LOAD_COUNT_MAX), rate_per_ks 0; 0 for the rate form. */
+    uint64_t count;
     /* DRIFT: clock rate in parts per million (1.5 is 1500000), in
      * 1..SCN_DRIFT_PPM_MAX. SCN_PPM_ONE ends a drift. */
     uint32_t rate_ppm;

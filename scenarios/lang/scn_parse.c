@@ -10,6 +10,7 @@
 #include "scenarios/lang/scn_parse.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -628,6 +629,32 @@ static bool parse_rate(struct parser *p, uint64_t *per_ks)
     }
     return fail_at(p, tok->column,
                    "rate '%s' is too high: the limit is 1000000/s", t);
+}
+
+/* `load RATE` or, extension, `load N writes` (1 <= N <= 1000000). */
+static bool parse_load_size(struct parser *p, struct scn_action *a)
+{
+    const struct scn_token *after =
+        p->pos + 1 < p->line->tokens->len
+            ? &g_array_index(p->line->tokens, struct scn_token, p->pos + 1)
+            : NULL;
+    if (after == NULL || after->kind != SCN_TOK_WORD ||
+        strcmp(after->text, "writes") != 0) {
+        return parse_rate(p, &a->rate_per_ks);
+    }
+    const struct scn_token *tok = peek(p);
+    uint32_t column = tok->column;
+    if (!parse_u64(p, "a number of writes", &a->count)) {
+        return false;
+    }
+    if (a->count == 0 || a->count > SIM_LOAD_COUNT_MAX) {
+        return fail_at(p, column,
+                       "a load of %" PRIu64
+                       " writes: the number must be between 1 and %" PRIu64,
+                       a->count, SIM_LOAD_COUNT_MAX);
+    }
+    next(p); /* "writes" */
+    return true;
 }
 
 /* Whether a node's clock at `ppm` for the whole run, plus the longest time
@@ -1317,7 +1344,7 @@ static bool parse_action(struct parser *p, struct scn_action *a)
         return parse_client(p, a);
     case 10:
         a->kind = SCN_ACT_LOAD;
-        return parse_rate(p, &a->rate_per_ks) && take_exact(p, "for") &&
+        return parse_load_size(p, a) && take_exact(p, "for") &&
                parse_positive_duration(p, "a load duration", &a->duration_us) &&
                parse_via(p, a);
     case 11:

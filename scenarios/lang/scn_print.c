@@ -7,6 +7,7 @@
  */
 #include "scenarios/lang/scn_print.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void scn_print_duration(GString *out, uint64_t duration_us)
@@ -322,8 +323,12 @@ static void print_action(const struct scn_scenario *s,
         break;
     case SCN_ACT_LOAD:
         g_string_append_c(out, ' ');
-        print_fixed(out, a->rate_per_ks, 3);
-        g_string_append(out, "/s for ");
+        if (a->count > 0) {
+            g_string_append_printf(out, "%" PRIu64 " writes for ", a->count);
+        } else {
+            print_fixed(out, a->rate_per_ks, 3);
+            g_string_append(out, "/s for ");
+        }
         scn_print_duration(out, a->duration_us);
         print_via(s, a, out);
         break;

@@ -610,8 +610,12 @@ static void run_action(struct runner *r, const struct scn_step *step)
         break;
     case SCN_ACT_LOAD:
         action_result(r, step, what,
-                      sim_load_keyed(s, (double)a->rate_per_ks / 1000.0,
-                                     a->duration_us, via, step_key(r, step)));
+                      a->count > 0
+                          ? sim_load_writes_keyed(s, a->count, a->duration_us,
+                                                  via, step_key(r, step))
+                          : sim_load_keyed(s, (double)a->rate_per_ks / 1000.0,
+                                           a->duration_us, via,
+                                           step_key(r, step)));
         break;
     case SCN_ACT_DRIFT:
         action_result(r, step, what, sim_drift(s, node, a->rate_ppm));

@@ -108,6 +108,33 @@ static struct scn_scenario *copy_best(const struct shrinker *k)
     return c;
 }
 
+/* Other seeds an edit that no longer fails alike under best's seed is
+ * tried with (seed + 1, seed + 2, ...): an edit changes the run from where
+ * it acts on, and the failure often has another schedule nearby. The seed
+ * is in the file, so the result still replays exactly. Merges and node
+ * removals, which shrink most, get the most tries. */
+#define RESEED_TRIES_MERGE 3u
+#define RESEED_TRIES 2u
+
+/* Tries `cand` (owned; freed here) under its own seed, then under the next
+ * `tries` seeds. */
+static bool try_reseeded(struct shrinker *k,
+                         struct scn_scenario *cand,
+                         unsigned tries)
+{
+    struct scn_scenario *spare = tries ? reparse(cand) : NULL;
+    bool kept = try_candidate(k, cand);
+    for (unsigned j = 1; spare && !kept && j <= tries && !k->out_of_runs;
+         j++) {
+        struct scn_scenario *c = reparse(spare);
+        c->seed = spare->seed + j;
+        c->has_seed = true;
+        kept = try_candidate(k, c);
+    }
+    scn_scenario_free(spare);
+    return kept;
+}
+
 /* ---- the passes ---------------------------------------------------------- */
 
 /* Ends the run just after the failure: 1ms after it, else 100ms, else 1s
@@ -168,8 +195,66 @@ static bool remove_nodes(struct shrinker *k)
         struct scn_scenario *c = copy_best(k);
         if (!scn_edit_remove_node(c, node))
             scn_scenario_free(c);
-        else if (try_candidate(k, c))
+        else if (try_reseeded(k, c, RESEED_TRIES_MERGE))
             any = true;
+    }
+    return any;
+}
+
+/* Merges bursts of client requests through one node into `load N writes`
+ * statements: first every such request of the run, then those within 1s,
+ * 100ms and 10ms of each other. Each group is tried once per window, from
+ * its first request; a group that is the wider window's is not tried
+ * again. */
+static bool merge_requests(struct shrinker *k)
+{
+    static const uint64_t windows_us[] = {UINT64_MAX, 1000000, 100000, 10000};
+    bool any = false;
+    GArray *members = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (size_t w = 0; w < G_N_ELEMENTS(windows_us); w++) {
+        /* tried[i]: step i was in a group tried in this window. */
+        GArray *tried = g_array_new(FALSE, TRUE, sizeof(gboolean));
+        g_array_set_size(tried, k->best->steps->len);
+        for (guint i = 0; i < k->best->steps->len && !k->out_of_runs; i++) {
+            if (g_array_index(tried, gboolean, i))
+                continue;
+            guint n = scn_edit_merge_group(k->best, i, windows_us[w], members);
+            for (guint m = 0; m < members->len; m++)
+                g_array_index(tried, gboolean,
+                              g_array_index(members, guint, m)) = TRUE;
+            if (n < 2 || (w > 0 && scn_edit_merge_group(k->best, i,
+                                                        windows_us[w - 1],
+                                                        NULL) == n))
+                continue;
+            struct scn_scenario *c = copy_best(k);
+            scn_edit_merge_requests(c, i, windows_us[w]);
+            if (try_reseeded(k, c, RESEED_TRIES_MERGE)) {
+                any = true;
+                /* Steps after i moved: forget what was tried after it. */
+                g_array_set_size(tried, i + 1);
+                g_array_set_size(tried, k->best->steps->len);
+            }
+        }
+        g_array_free(tried, TRUE);
+    }
+    g_array_free(members, TRUE);
+    return any;
+}
+
+/* Deletes single steps, last first, under other seeds: the step that
+ * delete_steps() found every schedule of this seed to need may be one that
+ * a schedule of another seed does without. */
+static bool delete_reseeded(struct shrinker *k)
+{
+    bool any = false;
+    for (guint i = k->best->steps->len; i-- > 0 && !k->out_of_runs;) {
+        if (i >= k->best->steps->len)
+            continue;
+        struct scn_scenario *c = copy_best(k);
+        scn_edit_delete_steps(c, i, 1);
+        c->seed++;
+        c->has_seed = true;
+        any |= try_reseeded(k, c, RESEED_TRIES - 1);
     }
     return any;
 }
@@ -180,7 +265,7 @@ static bool simplify(struct shrinker *k)
     for (int h = 0; h < SCN_EDIT_HEADER_COUNT && !k->out_of_runs; h++) {
         struct scn_scenario *c = copy_best(k);
         if (scn_edit_simplify_header(c, (enum scn_edit_header)h))
-            any |= try_candidate(k, c);
+            any |= try_reseeded(k, c, RESEED_TRIES);
         else
             scn_scenario_free(c);
     }
@@ -242,8 +327,11 @@ int scn_shrink(const struct scn_scenario *scenario,
     while (changed && !k.out_of_runs) {
         changed = cut_run(&k);
         changed |= delete_steps(&k);
+        changed |= merge_requests(&k);
         changed |= remove_nodes(&k);
         changed |= simplify(&k);
+        if (!changed)
+            changed = delete_reseeded(&k);
     }
     /* Header lines that state defaults change nothing; the run confirms. */
     struct scn_scenario *c = copy_best(&k);

@@ -5,11 +5,14 @@
  * "linearizability", "check", "action", "crash", "budget"), scn_shrink
  * searches for a smaller scenario that still fails with that same property:
  * it ends the run just after the failure, deletes statements (delta
- * debugging by halving chunks, then one at a time, to a fixpoint), removes
- * nodes the failure does not need (renumbering the others), and simplifies
- * what is left (network probabilities to 0, delay ranges to constants,
- * shorter pauses and loads, a short load to explicit requests, Raft options
- * off). Every candidate is a valid scenario (its canonical text parses) and
+ * debugging by halving chunks, then one at a time, to a fixpoint), merges
+ * client requests through one node into `load N writes` statements,
+ * removes nodes the failure does not need (renumbering the others), and
+ * simplifies what is left (network probabilities to 0, delay ranges to
+ * constants, shorter pauses and loads, a short load to explicit requests,
+ * Raft options off). An edit that no longer fails under the file's seed may
+ * be retried under the next few seeds (the result's `seed` says which).
+ * Every candidate is a valid scenario (its canonical text parses) and
  * is run with an event budget; with `isolate` each runs in a forked child,
  * so a candidate that crashes the process is a candidate that fails with
  * "crash", not the end of the search.

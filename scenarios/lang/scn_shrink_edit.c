@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/sim.h"
+
 bool scn_edit_cut_run(struct scn_scenario *sc, uint64_t run_us)
 {
     if (sc->run_us <= run_us)
@@ -87,7 +89,30 @@ static bool fix_step(struct scn_step *st, uint32_t node)
         return false;
     if (!fix_list(&c->scope.nodes, node) && had_scope)
         return false;
+    /* `set disk-latency ... on NODES`: an empty list would mean every
+     * node, so a list of only this node takes the step with it. */
+    size_t had_disk_nodes = a->nodes.count;
+    if (!fix_list(&a->nodes, node) && had_disk_nodes)
+        return false;
     return true;
+}
+
+/* Drops the node from the per-node `disk-latency ... on` headers,
+ * renumbering the rest; a header left with no node goes. */
+static void fix_disks(struct scn_scenario *sc, uint32_t node)
+{
+    for (guint i = sc->disks->len; i-- > 0;) {
+        struct scn_disk *d = g_ptr_array_index(sc->disks, i);
+        size_t kept = 0;
+        for (size_t j = 0; j < d->n_nodes; j++) {
+            if (d->nodes[j] == node)
+                continue;
+            d->nodes[kept++] = d->nodes[j] > node ? d->nodes[j] - 1 : d->nodes[j];
+        }
+        d->n_nodes = kept;
+        if (kept == 0)
+            g_ptr_array_remove_index(sc->disks, i);
+    }
 }
 
 bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node)
@@ -110,6 +135,7 @@ bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node)
     for (guint i = sc->steps->len; i-- > 0;)
         if (!fix_step(g_ptr_array_index(sc->steps, i), node))
             g_ptr_array_remove_index(sc->steps, i);
+    fix_disks(sc, node);
     sc->cluster--;
     return true;
 }
@@ -273,6 +299,14 @@ bool scn_edit_simplify_step(struct scn_scenario *sc, guint index)
         a->duration_us = a->duration_us / 2000 * 1000;
         return true;
     case SCN_ACT_LOAD:
+        if (a->count > 0) {
+            /* Half the writes over half the time: the same pace. */
+            if (a->count == 1)
+                return false;
+            a->count /= 2;
+            a->duration_us = MAX(a->duration_us / 2, 1);
+            return true;
+        }
         if (load_requests(a) <= SCN_EDIT_LOAD_EXPLICIT_MAX) {
             load_to_requests(sc, index);
             return true;
@@ -289,7 +323,7 @@ bool scn_edit_simplify_step(struct scn_scenario *sc, guint index)
 static bool is_request(const struct scn_step *st)
 {
     enum scn_action_kind k = st->action.kind;
-    return st->when == SCN_WHEN_AT &&
+    return st->when == SCN_WHEN_AT && !st->triggered &&
            (k == SCN_ACT_CLIENT_SET || k == SCN_ACT_CLIENT_GET ||
             k == SCN_ACT_CLIENT_DELETE);
 }
@@ -343,5 +377,80 @@ bool scn_edit_requests_to_load(struct scn_scenario *sc, guint index)
     load->action.via = first->action.via;
     g_ptr_array_remove_range(sc->steps, index, (guint)k);
     g_ptr_array_insert(sc->steps, (gint)index, load);
+    return true;
+}
+
+/* Requests a step stands for in a merge: 1 for a client request, N for a
+ * `load N writes` started at its time; 0 for anything else. */
+static uint64_t merge_weight(const struct scn_step *st)
+{
+    if (is_request(st))
+        return 1;
+    if (st->when == SCN_WHEN_AT && !st->triggered &&
+        st->action.kind == SCN_ACT_LOAD && st->action.count > 0)
+        return st->action.count;
+    return 0;
+}
+
+guint scn_edit_merge_group(const struct scn_scenario *sc,
+                           guint index,
+                           uint64_t window_us,
+                           GArray *members)
+{
+    const struct scn_step *first = g_ptr_array_index(sc->steps, index);
+    if (members)
+        g_array_set_size(members, 0);
+    if (merge_weight(first) == 0 ||
+        (first->action.has_via && first->action.via.kind != SCN_REF_NODE))
+        return 0;
+    uint64_t end_us = first->time_us + MIN(window_us, SCN_DURATION_US_MAX);
+    guint n = 0;
+    for (guint i = index; i < sc->steps->len; i++) {
+        const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+        if (st->time_us > end_us)
+            break;
+        if (merge_weight(st) > 0 && same_via(&st->action, &first->action)) {
+            n++;
+            if (members)
+                g_array_append_val(members, i);
+        }
+    }
+    return n;
+}
+
+bool scn_edit_merge_requests(struct scn_scenario *sc,
+                             guint index,
+                             uint64_t window_us)
+{
+    GArray *members = g_array_new(FALSE, FALSE, sizeof(guint));
+    guint n = scn_edit_merge_group(sc, index, window_us, members);
+    guint last = n ? g_array_index(members, guint, n - 1) : index;
+    g_array_free(members, TRUE);
+    if (n < 2)
+        return false;
+    struct scn_step *first = g_ptr_array_index(sc->steps, index);
+    const struct scn_step *end = g_ptr_array_index(sc->steps, last);
+    uint64_t span_us = end->time_us - first->time_us;
+    uint64_t count = 0;
+    for (guint i = last + 1; i-- > index + 1;) {
+        const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+        uint64_t w = merge_weight(st);
+        if (w == 0 || !same_via(&st->action, &first->action))
+            continue;
+        count += w;
+        g_ptr_array_remove_index(sc->steps, i);
+    }
+    count += merge_weight(first);
+    count = MIN(count, SIM_LOAD_COUNT_MAX);
+    /* `first` becomes the load: count arrivals spaced span / (count - 1),
+     * the last one at about the last request's time. */
+    struct scn_action *a = &first->action;
+    g_free(a->key);
+    g_free(a->value);
+    a->key = a->value = NULL;
+    a->kind = SCN_ACT_LOAD;
+    a->count = count;
+    a->rate_per_ks = 0;
+    a->duration_us = MAX(span_us + span_us / (count - 1), 1);
     return true;
 }

@@ -47,7 +47,8 @@ bool scn_edit_simplify_header(struct scn_scenario *sc,
                               enum scn_edit_header which);
 
 /* Simplifies step `index` one notch: `set delay MIN MAX` to a constant,
- * `set drop/duplicate/reorder P` to 0, a pause or a load half as long, a
+ * `set drop/duplicate/reorder P` to 0, a pause or a load half as long (a
+ * `load N writes` half the writes over half the time), a
  * load of at most SCN_EDIT_LOAD_EXPLICIT_MAX requests to that many explicit
  * client requests at the same instants. False when the step is as simple as
  * these rules make it. The steps stay in time order. */
@@ -61,5 +62,25 @@ bool scn_edit_simplify_step(struct scn_scenario *sc, guint index);
  * instead of many, where the failure needs many entries but not which.
  * False when there is no such run at `index`. */
 bool scn_edit_requests_to_load(struct scn_scenario *sc, guint index);
+
+/* The requests a merge at `index` would take within `window_us` of it:
+ * the step at `index` (a client request or a `load N writes`, through a
+ * node or without `via`) and every later such step through the same node
+ * that starts within the window, whatever steps lie between. Returns how
+ * many there are (0: `index` is not such a step) and, when `members` (a
+ * GArray of guint) is not NULL, sets it to their indexes in order. */
+guint scn_edit_merge_group(const struct scn_scenario *sc,
+                           guint index,
+                           uint64_t window_us,
+                           GArray *members);
+
+/* Replaces that group, when it has two steps or more, by one `load N
+ * writes for D` at the first one's time, N the requests they stand for, D
+ * spreading them to about the last one's time: the failure usually needs
+ * that many entries through that node, not which ones. False when there is
+ * nothing to merge. */
+bool scn_edit_merge_requests(struct scn_scenario *sc,
+                             guint index,
+                             uint64_t window_us);
 
 #endif /* SCN_SHRINK_EDIT_H */
