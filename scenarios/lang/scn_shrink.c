@@ -26,6 +26,9 @@ struct shrinker
     struct scn_scenario *best;  /* owned */
     struct scn_outcome outcome; /* how best fails */
     uint64_t max_events;
+    /* Runs the passes may make: the budget less the one kept for dropping
+     * the default headers at the end. */
+    uint64_t max_runs;
     uint64_t runs;
     bool out_of_runs;
 };
@@ -81,7 +84,7 @@ static bool try_candidate(struct shrinker *k, struct scn_scenario *cand)
     scn_scenario_free(cand);
     if (!valid)
         return false;
-    if (k->runs >= k->o->max_runs) {
+    if (k->runs >= k->max_runs) {
         k->out_of_runs = true;
         scn_scenario_free(valid);
         return false;
@@ -307,6 +310,7 @@ int scn_shrink(const struct scn_scenario *scenario,
     out->steps_before = scenario->steps->len;
     out->nodes_before = scenario->cluster;
     struct shrinker k = {.o = options, .max_events = options->max_events};
+    k.max_runs = options->max_runs ? options->max_runs - 1 : 0;
     int rc = options->isolate
                  ? scn_outcome_run_isolated(scenario, 0, &out->original)
                  : scn_outcome_run(scenario, 0, &out->original);
@@ -333,7 +337,9 @@ int scn_shrink(const struct scn_scenario *scenario,
         if (!changed)
             changed = delete_reseeded(&k);
     }
-    /* Header lines that state defaults change nothing; the run confirms. */
+    /* Header lines that state defaults change nothing; the run (the one
+     * the budget kept for it) confirms. */
+    k.max_runs = options->max_runs;
     struct scn_scenario *c = copy_best(&k);
     if (scn_edit_drop_default_headers(c))
         (void)try_candidate(&k, c);

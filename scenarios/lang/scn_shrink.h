@@ -34,7 +34,8 @@
 
 struct scn_shrink_options
 {
-    /* Candidate runs at most; the best scenario found so far is the
+    /* Candidate runs at most (>= 1), the last one kept for the final
+     * dropping of default headers; the best scenario found so far is the
      * result when they run out. Default 3000. */
     uint64_t max_runs;
     /* Events per candidate run at most; 0 (default): four times the

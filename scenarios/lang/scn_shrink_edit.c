@@ -173,8 +173,31 @@ bool scn_edit_drop_default_headers(struct scn_scenario *sc)
     any |= drop_if(&sc->has_client_timeout,
                    sc->client_timeout_us == d->client_timeout_us);
     any |= drop_if(&sc->has_snapshot_every, sc->snapshot_every == 0);
+    any |= drop_if(&sc->has_disk_latency,
+                   sc->disk_write_us == d->disk_write_us &&
+                       sc->disk_sync_us == d->disk_sync_us &&
+                       sc->disk_write_jitter_us == 0 &&
+                       sc->disk_sync_jitter_us == 0);
     scn_scenario_free(d);
     return any;
+}
+
+/* Sets the disk-latency header to the default and drops the per-node
+ * ones; false when they are so already. */
+static bool default_disk(struct scn_scenario *sc)
+{
+    struct scn_scenario *d = scn_scenario_new(NULL);
+    bool same = sc->disk_write_us == d->disk_write_us &&
+                sc->disk_sync_us == d->disk_sync_us &&
+                sc->disk_write_jitter_us == 0 && sc->disk_sync_jitter_us == 0 &&
+                sc->disks->len == 0;
+    sc->disk_write_us = d->disk_write_us;
+    sc->disk_sync_us = d->disk_sync_us;
+    sc->disk_write_jitter_us = sc->disk_sync_jitter_us = 0;
+    sc->has_disk_latency = false;
+    g_ptr_array_set_size(sc->disks, 0);
+    scn_scenario_free(d);
+    return !same;
 }
 
 bool scn_edit_simplify_header(struct scn_scenario *sc,
@@ -217,6 +240,8 @@ bool scn_edit_simplify_header(struct scn_scenario *sc,
             return false;
         sc->checkquorum = false;
         return true;
+    case SCN_EDIT_DEFAULT_DISK:
+        return default_disk(sc);
     case SCN_EDIT_HEADER_COUNT:
         break;
     }

@@ -35,6 +35,7 @@ enum scn_edit_header {
     SCN_EDIT_NO_SNAPSHOTS,    /* snapshot-every 0 */
     SCN_EDIT_PREVOTE_OFF,     /* prevote off */
     SCN_EDIT_CHECKQUORUM_OFF, /* checkquorum off */
+    SCN_EDIT_DEFAULT_DISK,    /* the default disk-latency, no per-node one */
     SCN_EDIT_HEADER_COUNT
 };
 
