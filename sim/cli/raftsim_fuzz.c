@@ -162,48 +162,6 @@ static void fuzz_one(struct fuzz_item *it, const struct fuzz_campaign *c)
 
 /* ---- the wire format of one seed's outcome ------------------------------ */
 
-static void put_u64(GByteArray *b, uint64_t v)
-{
-    g_byte_array_append(b, (const guint8 *)&v, sizeof(v));
-}
-
-/* A string as its length and bytes; UINT64_MAX for NULL. */
-static void put_str(GByteArray *b, const char *text)
-{
-    uint64_t len = text ? strlen(text) : UINT64_MAX;
-    put_u64(b, len);
-    if (text)
-        g_byte_array_append(b, (const guint8 *)text, (guint)len);
-}
-
-struct reader
-{
-    const guint8 *p;
-    size_t left;
-};
-
-static uint64_t get_u64(struct reader *r)
-{
-    uint64_t v = 0;
-    g_assert(r->left >= sizeof(v));
-    memcpy(&v, r->p, sizeof(v));
-    r->p += sizeof(v);
-    r->left -= sizeof(v);
-    return v;
-}
-
-static char *get_str(struct reader *r)
-{
-    uint64_t len = get_u64(r);
-    if (len == UINT64_MAX)
-        return NULL;
-    g_assert(r->left >= len);
-    char *s = g_strndup((const char *)r->p, (gsize)len);
-    r->p += len;
-    r->left -= len;
-    return s;
-}
-
 /* In a worker: runs one seed and encodes its outcome. */
 static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
 {
@@ -213,18 +171,18 @@ static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
     fuzz_one(&it, c);
     it.wall_us = raftsim_wall_us() - start;
     const struct scn_fuzz_verdict *v = &it.verdict;
-    put_u64(out, (uint64_t)it.refused | (uint64_t)v->passed << 1 |
+    raftsim_wire_put_u64(out, (uint64_t)it.refused | (uint64_t)v->passed << 1 |
                      (uint64_t)v->lin_unknown << 2 |
                      (uint64_t)it.replay_ok << 3);
-    put_u64(out, v->trace_hash);
-    put_u64(out, v->end_us);
-    put_u64(out, v->events);
-    put_u64(out, v->failed_at_us);
-    put_u64(out, (uint64_t)it.wall_us);
-    put_str(out, v->property);
-    put_str(out, v->detail);
-    put_str(out, it.reproducer);
-    put_str(out, it.replay_problem);
+    raftsim_wire_put_u64(out, v->trace_hash);
+    raftsim_wire_put_u64(out, v->end_us);
+    raftsim_wire_put_u64(out, v->events);
+    raftsim_wire_put_u64(out, v->failed_at_us);
+    raftsim_wire_put_u64(out, (uint64_t)it.wall_us);
+    raftsim_wire_put_str(out, v->property);
+    raftsim_wire_put_str(out, v->detail);
+    raftsim_wire_put_str(out, it.reproducer);
+    raftsim_wire_put_str(out, it.replay_problem);
     scn_fuzz_verdict_clear(&it.verdict);
     g_free(it.reproducer);
     g_free(it.replay_problem);
@@ -233,22 +191,22 @@ static void worker_job(uint64_t seed, GByteArray *out, void *ctx)
 /* In the parent: the outcome `bytes` of seed it->seed. */
 static void decode_item(struct fuzz_item *it, const GByteArray *bytes)
 {
-    struct reader r = {.p = bytes->data, .left = bytes->len};
-    uint64_t flags = get_u64(&r);
+    struct raftsim_wire_reader r = {.p = bytes->data, .left = bytes->len};
+    uint64_t flags = raftsim_wire_get_u64(&r);
     it->refused = flags & 1u;
     it->verdict.seed = it->seed;
     it->verdict.passed = (flags >> 1) & 1u;
     it->verdict.lin_unknown = (flags >> 2) & 1u;
     it->replay_ok = (flags >> 3) & 1u;
-    it->verdict.trace_hash = get_u64(&r);
-    it->verdict.end_us = get_u64(&r);
-    it->verdict.events = get_u64(&r);
-    it->verdict.failed_at_us = get_u64(&r);
-    it->wall_us = (int64_t)get_u64(&r);
-    it->verdict.property = get_str(&r);
-    it->verdict.detail = get_str(&r);
-    it->reproducer = get_str(&r);
-    it->replay_problem = get_str(&r);
+    it->verdict.trace_hash = raftsim_wire_get_u64(&r);
+    it->verdict.end_us = raftsim_wire_get_u64(&r);
+    it->verdict.events = raftsim_wire_get_u64(&r);
+    it->verdict.failed_at_us = raftsim_wire_get_u64(&r);
+    it->wall_us = (int64_t)raftsim_wire_get_u64(&r);
+    it->verdict.property = raftsim_wire_get_str(&r);
+    it->verdict.detail = raftsim_wire_get_str(&r);
+    it->reproducer = raftsim_wire_get_str(&r);
+    it->replay_problem = raftsim_wire_get_str(&r);
     it->done = true;
 }
 
@@ -846,31 +804,6 @@ static bool check_budgets(const struct fuzz_args *a,
     return true;
 }
 
-/* Before the campaign: DIR is a directory this process may write into, or
- * can be made one: its nearest existing ancestor is. (It is created only
- * when a seed fails.) False after a complaint. */
-static bool out_dir_usable(const char *dir)
-{
-    char *p = g_strdup(dir);
-    while (!g_file_test(p, G_FILE_TEST_EXISTS)) {
-        char *up = g_path_get_dirname(p);
-        bool top = strcmp(up, p) == 0;
-        g_free(p);
-        p = up;
-        if (top)
-            break;
-    }
-    errno = ENOTDIR;
-    bool ok = g_file_test(p, G_FILE_TEST_IS_DIR) &&
-              access(p, W_OK | X_OK) == 0;
-    if (!ok)
-        raftsim_complain("fuzz", "--out %s: %s%s%s", dir,
-                         strcmp(p, dir) ? p : "", strcmp(p, dir) ? ": " : "",
-                         g_strerror(errno));
-    g_free(p);
-    return ok;
-}
-
 /* Writes the --junit report and prints the --json document, from the same
  * counts as the text summary; returns the exit status, 2 when the report
  * could not be written. */
@@ -1018,7 +951,7 @@ int raftsim_fuzz_main(int argc, char **argv)
         goto out;
     }
     plan.dir = a.out ? a.out : "fuzz-failures";
-    if (!out_dir_usable(plan.dir) ||
+    if (!raftsim_output_dir_usable("fuzz", "--out", plan.dir) ||
         (a.junit && !raftsim_output_writable("fuzz", a.junit, "reports")))
         goto out;
     plan.json = a.json;

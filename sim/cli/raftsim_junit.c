@@ -218,3 +218,27 @@ bool raftsim_output_writable(const char *command,
         raftsim_complain(command, "%s: %s", path, g_strerror(errno));
     return ok;
 }
+
+bool raftsim_output_dir_usable(const char *command,
+                               const char *option,
+                               const char *dir)
+{
+    char *p = g_strdup(dir);
+    while (!g_file_test(p, G_FILE_TEST_EXISTS)) {
+        char *up = g_path_get_dirname(p);
+        bool top = strcmp(up, p) == 0;
+        g_free(p);
+        p = up;
+        if (top)
+            break;
+    }
+    errno = ENOTDIR;
+    bool ok = g_file_test(p, G_FILE_TEST_IS_DIR) &&
+              access(p, W_OK | X_OK) == 0;
+    if (!ok)
+        raftsim_complain(command, "%s %s: %s%s%s", option, dir,
+                         strcmp(p, dir) ? p : "", strcmp(p, dir) ? ": " : "",
+                         g_strerror(errno));
+    g_free(p);
+    return ok;
+}

@@ -88,4 +88,12 @@ bool raftsim_output_writable(const char *command,
                              const char *path,
                              const char *what);
 
+/* Before a run: true when `dir` (borrowed) is a directory this process may
+ * write into, or can be made one (its nearest existing ancestor is), so
+ * that it need be created only when something is written there. False
+ * after a complaint under `command` naming `option`. */
+bool raftsim_output_dir_usable(const char *command,
+                               const char *option,
+                               const char *dir);
+
 #endif /* RAFTSIM_JUNIT_H */

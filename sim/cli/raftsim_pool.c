@@ -412,3 +412,40 @@ void raftsim_pool_free(struct raftsim_pool *p)
     g_string_free(p->err, TRUE);
     g_free(p);
 }
+
+/* ---- the wire format of a reply ----------------------------------------- */
+
+void raftsim_wire_put_u64(GByteArray *b, uint64_t v)
+{
+    g_byte_array_append(b, (const guint8 *)&v, sizeof(v));
+}
+
+void raftsim_wire_put_str(GByteArray *b, const char *text)
+{
+    uint64_t len = text ? strlen(text) : UINT64_MAX;
+    raftsim_wire_put_u64(b, len);
+    if (text)
+        g_byte_array_append(b, (const guint8 *)text, (guint)len);
+}
+
+uint64_t raftsim_wire_get_u64(struct raftsim_wire_reader *r)
+{
+    uint64_t v = 0;
+    g_assert(r->left >= sizeof(v));
+    memcpy(&v, r->p, sizeof(v));
+    r->p += sizeof(v);
+    r->left -= sizeof(v);
+    return v;
+}
+
+char *raftsim_wire_get_str(struct raftsim_wire_reader *r)
+{
+    uint64_t len = raftsim_wire_get_u64(r);
+    if (len == UINT64_MAX)
+        return NULL;
+    g_assert(r->left >= len);
+    char *s = g_strndup((const char *)r->p, (gsize)len);
+    r->p += len;
+    r->left -= len;
+    return s;
+}

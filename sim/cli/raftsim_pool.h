@@ -85,4 +85,28 @@ bool raftsim_pool_wait(struct raftsim_pool *pool,
  * busy), reaps them and frees the pool. NULL is a no-op. */
 void raftsim_pool_free(struct raftsim_pool *pool);
 
+/* ---- the wire format of a reply ------------------------------------------
+ * A job's reply is what its function appends to `reply`; these write and
+ * read it as host-order integers and length-prefixed strings (worker and
+ * parent are the same program on the same machine). */
+
+/* Appends `v`. */
+void raftsim_wire_put_u64(GByteArray *b, uint64_t v);
+
+/* Appends `text` (borrowed) as its length and bytes; NULL as UINT64_MAX. */
+void raftsim_wire_put_str(GByteArray *b, const char *text);
+
+/* Reads a reply from its start. */
+struct raftsim_wire_reader
+{
+    const guint8 *p;
+    size_t left;
+};
+
+/* The next integer; asserts that the reply holds one. */
+uint64_t raftsim_wire_get_u64(struct raftsim_wire_reader *r);
+
+/* The next string as a new one (g_free), or NULL as it was put. */
+char *raftsim_wire_get_str(struct raftsim_wire_reader *r);
+
 #endif /* RAFTSIM_POOL_H */
