@@ -610,7 +610,8 @@ static char *entry_terms_text(const struct raft_entry *entries, size_t n)
 static void check_leader_commit(struct sim *s, struct sim_node *nd,
                                 uint64_t commit)
 {
-    const struct sim_disk *disks[SIM_MAX_NODES + 1] = {NULL};
+    const struct sim_disk *disks[SIM_MAX_NODES + 1];
+    disks[0] = NULL;
     for (uint32_t i = 1; i <= s->n; i++)
         disks[i] = &s->nodes[i].disk;
     if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,

@@ -184,7 +184,7 @@ static bool check_match(const struct sim_rules *r,
     uint64_t allowed = a->term == rc->term ? a->index : 0;
     if (rc->match <= allowed)
         return true;
-    return fail(out, SIM_PROP_STALE_REPLY, node, (uint32_t)m->from, rc->term,
+    return fail(out, SIM_PROP_MATCH_INDEX, node, (uint32_t)m->from, rc->term,
                 rc->match,
                 "Leader n%u of term %" PRIu64 " counts n%" PRIu64
                 " as holding index %" PRIu64 " after a reply of term %" PRIu64

@@ -19,7 +19,7 @@
  *     receiver rule 5), or on an InstallSnapshot, to its last index
  *     (Figure 13). Anything past that point may be a deposed leader's
  *     entry the current leader never had.
- *   - stale-reply: a leader's matchIndex for a peer never exceeds the
+ *   - match-index: a leader's matchIndex for a peer never exceeds the
  *     highest index that peer acknowledged (AppendEntries or
  *     InstallSnapshot success) in the leader's current term (§5.1: a reply
  *     of another term is stale; matchIndex is reset on election).

@@ -135,8 +135,8 @@ const char *sim_property_name(enum sim_property p)
         return "single-vote";
     case SIM_PROP_COMMIT_RULE:
         return "commit-rule";
-    case SIM_PROP_STALE_REPLY:
-        return "stale-reply";
+    case SIM_PROP_MATCH_INDEX:
+        return "match-index";
     case SIM_PROP_ELECTION_TIMER:
         return "election-timer";
     case SIM_PROP_CHECK_QUORUM:

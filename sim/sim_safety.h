@@ -35,7 +35,7 @@ enum sim_property {
     SIM_PROP_PERSISTENCE,
     SIM_PROP_SINGLE_VOTE, /* the rules of sim_rules.h */
     SIM_PROP_COMMIT_RULE,
-    SIM_PROP_STALE_REPLY,
+    SIM_PROP_MATCH_INDEX,
     /* Election and timing rules, judged per step by sim_conduct.h. */
     SIM_PROP_ELECTION_TIMER,
     SIM_PROP_CHECK_QUORUM,
@@ -131,7 +131,7 @@ bool sim_safety_on_vote(struct sim_safety *s,
                         uint64_t vote);
 
 /* node's core handled the message m, with the outcome rc (commit-rule,
- * stale-reply). m is borrowed for the call. */
+ * match-index). m is borrowed for the call. */
 bool sim_safety_on_receive(struct sim_safety *s,
                            uint32_t node,
                            const struct raft_message *m,

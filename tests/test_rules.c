@@ -36,7 +36,7 @@ Test(rules, property_names_are_stable)
 {
     cr_assert_str_eq(sim_property_name(SIM_PROP_SINGLE_VOTE), "single-vote");
     cr_assert_str_eq(sim_property_name(SIM_PROP_COMMIT_RULE), "commit-rule");
-    cr_assert_str_eq(sim_property_name(SIM_PROP_STALE_REPLY), "stale-reply");
+    cr_assert_str_eq(sim_property_name(SIM_PROP_MATCH_INDEX), "match-index");
 }
 
 /* ---- single-vote ---- */
@@ -164,7 +164,7 @@ Test(rules, a_snapshot_commits_through_its_last_index_and_a_leader_counts)
     sim_safety_free(s);
 }
 
-/* ---- stale-reply ---- */
+/* ---- match-index ---- */
 
 /* A disk for node whose durable term record holds hard_term and whose
  * durable log holds n entries of term from index 1. */
@@ -214,7 +214,7 @@ Test(rules, a_leader_counts_only_acknowledgements_of_its_own_term)
     /* Leader n1, re-elected in term 3, acts on the term-2 reply. */
     rc = receipt(0, 0, RAFT_LEADER, 3, 8);
     cr_assert_not(sim_safety_on_receive(s, 1, &old, &rc));
-    assert_violation(s, SIM_PROP_STALE_REPLY, 1, 2, 3, 8,
+    assert_violation(s, SIM_PROP_MATCH_INDEX, 1, 2, 3, 8,
                      "Leader n1 of term 3 counts n2 as holding index 8 after "
                      "a reply of term 2, but n2 acknowledged only up to index "
                      "5 in term 3.");
@@ -231,7 +231,7 @@ Test(rules, a_leader_of_a_new_term_starts_from_no_acknowledgement)
     cr_assert(sim_safety_on_send(s, 3, &old, 2, &d));
     struct sim_rules_receipt rc = receipt(0, 0, RAFT_LEADER, 4, 4);
     cr_assert_not(sim_safety_on_receive(s, 1, &old, &rc));
-    assert_violation(s, SIM_PROP_STALE_REPLY, 1, 3, 4, 4,
+    assert_violation(s, SIM_PROP_MATCH_INDEX, 1, 3, 4, 4,
                      "Leader n1 of term 4 counts n3 as holding index 4 after "
                      "a reply of term 2, but n3 acknowledged only up to index "
                      "0 in term 4.");
