@@ -146,10 +146,11 @@ write_tables() {
         echo "|---|---|---|---|---|---|"
         awk -F '\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$rows"
         echo
-        local total caught shrunk all
+        local total caught shrunk largest all
         total=$(wc -l <"$rows")
         caught=$(awk -F '\t' '$2 == "yes"' "$rows" | wc -l)
         shrunk=$(awk -F '\t' '$5 != "-" { print $5 }' "$rows" | median)
+        largest=$(awk -F '\t' '$5 != "-" { print $5 }' "$rows" | sort -n | tail -n 1)
         # Over all mutants an escape counts as one seed past the budget.
         all=$(awk -F '\t' -v s="$seeds" '{ print ($2 == "yes" ? $3 : s + 1) }' "$rows" | median)
         awk -v m="$all" -v s="$seeds" 'BEGIN { exit !(m > s) }' && all="more than $seeds"
@@ -157,7 +158,7 @@ write_tables() {
             "median seeds to first failure $all over all mutants" \
             "(an escape counting as more than $seeds)," \
             "$(awk -F '\t' '$2 == "yes" { print $3 }' "$rows" | median) over the caught ones;" \
-            "$([ "$shrunk" = - ] && echo "nothing shrunk" || echo "median shrunk size $shrunk statements")."
+            "$([ "$shrunk" = - ] && echo "nothing shrunk" || echo "median shrunk size $shrunk statements, largest $largest")."
     } >"$md"
     awk -F '\t' -v seeds="$seeds" '
         function num(s) { return s == "-" ? "null" : s }
