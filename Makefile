@@ -80,7 +80,7 @@ APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
 .PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-docs check-ndebug \
-	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind docs clean \
+	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind bench-replay docs clean \
 	install uninstall check-install help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
@@ -93,6 +93,7 @@ help:
 	@echo "make sanitize   the tests under AddressSanitizer and UBSan"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      the benchmarks (docs/performance.md)"
+	@echo "make bench-replay  the replay page's scrub benchmark in headless chromium"
 	@echo "make soak       100,000 fuzz seeds with every fault (docs/fuzzing.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
 	@echo "make docs       render the scenario library into docs/img/, replay pages into docs/replay/"
@@ -355,6 +356,12 @@ bench: $(BENCH)
 
 # Exact, load-independent cost: instructions in the timed part of the
 # shortened case (a), divided by the entries it committed.
+# The replay page scrubbed in headless chromium: a page of about 100,000
+# events, time per slider move (docs/performance.md). MOVES=N moves; and
+# BASELINE=OTHER.html measures another build's page of the same run too.
+bench-replay: $(RAFTSIM)
+	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) CHROMIUM=$(CHROMIUM) node tests/browser/scrub-bench.js
+
 bench-callgrind: $(BENCH)
 	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.out \
 		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind \

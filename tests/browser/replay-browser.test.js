@@ -127,3 +127,15 @@ test('figure7_page_follows_the_repair_index_by_index', () => {
     assert.doesNotMatch(html, /<link |@import|fetch\(|XMLHttpRequest/,
         'the page loads nothing besides itself');
 });
+
+test('a_page_of_100000_events_opens_and_shows_the_traced_state_anywhere', () => {
+    const { events } = record('tests/browser/long-run.scn');
+    assert.ok(events.length >= 100000, events.length + ' events');
+    const end = events[events.length - 1].t_us;
+    const leaders = events.filter(e => e.kind === 'role' && e.role === 'leader');
+    /* Far apart, backwards and forwards: each probe seeks across
+     * checkpoints, and the last steps forward from the one before. */
+    const cursors = [end, 1000, leaders[leaders.length - 1].t_us,
+        Math.floor(end / 2), Math.floor(end / 2) + 20000];
+    checkCursors('tests/browser/long-run.scn', 5, cursors, true);
+});

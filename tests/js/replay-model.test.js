@@ -90,7 +90,9 @@ test('a_write_replaces_the_tail_of_the_log_from_its_index', () => {
     assert.deepEqual(log.terms, [4, 4], 'entries under the snapshot are skipped');
 });
 
-test('state_from_a_checkpoint_equals_state_from_the_start', () => {
+/* 2500 writes over three nodes, with syncs, crashes and restarts: more
+ * than two checkpoints' worth of events. */
+function longRun() {
     const events = [];
     for (let k = 1; k <= 2500; k++) {
         events.push({ t: k * 10, kind: 'persist', node: 1 + k % 3, index: k,
@@ -102,7 +104,11 @@ test('state_from_a_checkpoint_equals_state_from_the_start', () => {
         if (k % 500 === 3)
             events.push({ t: k * 10 + 1, kind: 'restart', node: 1 + (k - 3) % 3, term: 1 });
     }
-    const run = M.load(runData(3, 30000, events));
+    return M.load(runData(3, 30000, events));
+}
+
+test('state_from_a_checkpoint_equals_state_from_the_start', () => {
+    const run = longRun();
     assert.ok(run.checkpoints.length >= 3);
     for (const i of [0, 999, 1000, 1001, 1777, run.events.length - 1]) {
         const fresh = M.initialState(run);
@@ -110,6 +116,23 @@ test('state_from_a_checkpoint_equals_state_from_the_start', () => {
             M.applyEvent(fresh, run.events[k]);
         assert.deepEqual(M.stateAfter(run, i), fresh, 'after event ' + i);
     }
+});
+
+test('a_seeking_cursor_shows_the_same_state_as_a_fresh_rebuild', () => {
+    const run = longRun();
+    const c = M.cursor(run);
+    /* Forward steps (a drag), a step of exactly one checkpoint interval,
+     * jumps back inside and across checkpoints, a far jump ahead. */
+    const path = [5, 6, 300, 999, 1000, 1700, 2700, 2600, 1200, 40, 41,
+        run.events.length - 1, 0, -1, 3];
+    for (const i of path) {
+        const fresh = M.initialState(run);
+        for (let k = 0; k <= i; k++)
+            M.applyEvent(fresh, run.events[k]);
+        assert.deepEqual(c.seek(i), fresh, 'after event ' + i);
+    }
+    assert.deepEqual(M.stateAfter(run, 1700), M.cursor(run).seek(1700),
+        'stepping never changes a checkpoint');
 });
 
 test('the_cursor_finds_the_last_event_at_or_before_it', () => {

@@ -9,8 +9,9 @@
  *
  * Invariants: events are applied strictly in trace order; the state after
  * event i is the same whether reached from the start or from a checkpoint
- * (checkpoints are deep copies taken every CHECKPOINT_EVERY events); nothing
- * here reads a clock or the page.
+ * (checkpoints are deep copies taken every CHECKPOINT_EVERY events) or by
+ * a cursor stepping forward from an earlier state; nothing here reads a
+ * clock or the page.
  *
  * Loaded as a plain script in the page (global RaftReplay) and as a
  * CommonJS module by the unit tests (tests/js/).
@@ -313,6 +314,28 @@
         return stateAfter(run, indexAt(run, t));
     }
 
+    /* A cursor for a view that moves often: seek(i) returns the state after
+     * event i, stepping forward from the state it returned last when i is
+     * at most CHECKPOINT_EVERY events ahead (a drag, playing), else
+     * rebuilding it from the nearest checkpoint (a jump back or far ahead).
+     * Either way a seek applies at most CHECKPOINT_EVERY events. The
+     * cursor owns the state: it is valid until the next seek. */
+    function cursor(run) {
+        let s = null;
+        return {
+            seek(i) {
+                i = Math.min(i, run.events.length - 1);
+                if (s && i >= s.i && i - s.i <= CHECKPOINT_EVERY) {
+                    for (let k = s.i + 1; k <= i; k++)
+                        applyEvent(s, run.events[k]);
+                } else {
+                    s = stateAfter(run, i);
+                }
+                return s;
+            },
+        };
+    }
+
     /* The live leaders at s with the highest term first ([] if none). */
     function leaders(s) {
         return s.nodes.filter(nd => nd && nd.alive && nd.role === 'leader')
@@ -321,7 +344,7 @@
 
     return {
         CHECKPOINT_EVERY, ROLES, load, parseTerms, initialState, applyEvent,
-        stateAfter, stateAt, indexAt, lastIndex, termAt, leaders,
+        stateAfter, stateAt, cursor, indexAt, lastIndex, termAt, leaders,
         _logWrite: logWrite, _logSnapshot: logSnapshot,
     };
 });

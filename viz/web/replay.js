@@ -19,11 +19,15 @@
     };
     series.throughput = S.throughput(run, series.requests);
     series.unavailable = S.unavailable(run, series.requests);
+    series.maxLatency = series.requests.reduce((m, r) => Math.max(m, r.latency), 1);
+    series.maxBin = series.throughput.reduce((m, b) => Math.max(m, b.count), 1);
 
     const ui = {
         t: 0, v0: 0, v1: Math.max(1, run.endUs), playing: false,
-        speed: 0.1, lastFrame: 0, routine: false, drawn: [],
+        speed: 0.1, lastFrame: 0, routine: false, drawn: [], fragmentTimer: 0,
     };
+    /* The state at the cursor: stepped forward while the cursor moves on. */
+    const cursor = M.cursor(run);
     const $ = id => document.getElementById(id);
     const ROLE_COLOR = { follower: '#b8c4d0', candidate: '#f0b429',
         leader: '#3aa655' };
@@ -50,13 +54,22 @@
         return t === null ? null : Math.min(Math.max(0, t), run.endUs);
     }
 
+    /* The URL follows the cursor at most every FRAGMENT_MS: the browser
+     * limits how often history may change, and a drag moves the cursor at
+     * every frame. */
+    const FRAGMENT_MS = 200;
+
+    function writeFragment() {
+        ui.fragmentTimer = 0;
+        const text = (ui.t / 1e6).toFixed(6).replace(/0+$/, '')
+            .replace(/\.$/, '') + 's';
+        history.replaceState(null, '', '#t=' + text);
+    }
+
     function setCursor(t, fromFragment) {
         ui.t = Math.min(Math.max(0, Math.round(t)), run.endUs);
-        if (!fromFragment) {
-            const text = (ui.t / 1e6).toFixed(6).replace(/0+$/, '')
-                .replace(/\.$/, '') + 's';
-            history.replaceState(null, '', '#t=' + text);
-        }
+        if (!fromFragment && !ui.fragmentTimer)
+            ui.fragmentTimer = setTimeout(writeFragment, FRAGMENT_MS);
         render();
     }
 
@@ -148,7 +161,7 @@
 
     function render() {
         const idx = M.indexAt(run, ui.t);
-        const s = M.stateAfter(run, idx);
+        const s = cursor.seek(idx);
         $('clock').textContent = fmt(ui.t);
         $('slider').value = String(ui.t);
         $('eventno').textContent = 'event ' + (idx + 1) + ' of ' +
@@ -179,10 +192,38 @@
         out.dataset.ready = '1';
     }
 
+    /* Sets el's markup only when it changed: an unchanged cell costs the
+     * browser no style or layout work. */
+    function patch(el, html) {
+        if (el.__html !== html) {
+            el.innerHTML = html;
+            el.__html = html;
+        }
+    }
+
+    function patchClass(el, cls) {
+        if (el.className !== cls)
+            el.className = cls;
+    }
+
+    /* The table's rows, one per node, built once. */
+    const nodeRows = [];
+
+    function buildNodeRows() {
+        const body = $('nodes').tBodies[0];
+        for (let id = 1; id <= run.n; id++) {
+            const tr = body.insertRow();
+            for (let k = 0; k < 8; k++)
+                tr.insertCell();
+            tr.cells[0].textContent = 'n' + id;
+            nodeRows[id] = tr;
+        }
+    }
+
     function renderNodes(s) {
-        const rows = [];
         for (const nd of s.nodes.slice(1)) {
-            const cls = !nd.alive ? 'crashed' : nd.paused ? 'paused' : '';
+            const tr = nodeRows[nd.id], c = tr.cells;
+            patchClass(tr, !nd.alive ? 'crashed' : nd.paused ? 'paused' : '');
             const role = !nd.alive ? 'crashed' : nd.role +
                 (nd.paused ? ' (paused until ' + fmt(nd.pausedUntil) + ')' : '');
             let timer = '';
@@ -193,13 +234,15 @@
                     '"><span style="width:' + (p * 100).toFixed(1) + '%"></span></span> ' +
                     fmt(Math.max(0, nd.timer.due - ui.t)) + ' left';
             }
-            rows.push('<tr class="' + cls + '"><td>n' + nd.id + '</td><td class="role-' +
-                nd.role + '">' + role + '</td><td>' + nd.term + '</td><td>' +
-                (nd.vote ? 'n' + nd.vote : '-') + '</td><td>' +
-                (nd.leader ? 'n' + nd.leader : '-') + '</td><td>' + nd.commit +
-                '</td><td>' + nd.applied + '</td><td>' + timer + '</td></tr>');
+            patchClass(c[1], 'role-' + nd.role);
+            patch(c[1], role);
+            patch(c[2], String(nd.term));
+            patch(c[3], nd.vote ? 'n' + nd.vote : '-');
+            patch(c[4], nd.leader ? 'n' + nd.leader : '-');
+            patch(c[5], String(nd.commit));
+            patch(c[6], String(nd.applied));
+            patch(c[7], timer);
         }
-        $('nodes').tBodies[0].innerHTML = rows.join('');
     }
 
     /* ---- cluster picture ---------------------------------------------- */
@@ -324,63 +367,169 @@
 
     const LOG_COLUMNS = 48;
 
+    /* The logs are drawn on a canvas: one row per node, one box per index
+     * of the window [lo, hi] (the last LOG_COLUMNS indices), after a box
+     * for the elided prefix. A canvas costs the browser no style or layout
+     * work per move, whatever the log holds. */
+    const LOG = { who: 110, cell: 28, box: 22, rowH: 56, top: 4 };
+
     function renderLogs(s) {
         const l = leaderOf(s);
         let hi = 0;
         for (const nd of s.nodes.slice(1))
             hi = Math.max(hi, M.lastIndex(nd.log));
         const lo = Math.max(1, hi - LOG_COLUMNS + 1);
-        const rows = s.nodes.slice(1).map(nd => logRow(nd, l, lo, hi));
-        $('logs').innerHTML = rows.join('');
+        const cv = $('logs');
+        const w = LOG.who + LOG.cell * (LOG_COLUMNS + 1) + 8;
+        if (cv.width !== w) cv.width = w;
+        const h = LOG.top + LOG.rowH * run.n;
+        if (cv.height !== h) cv.height = h;
+        const g = cv.getContext('2d');
+        g.clearRect(0, 0, cv.width, cv.height);
+        g.textAlign = 'center';
+        g.textBaseline = 'middle';
+        for (const nd of s.nodes.slice(1)) {
+            const y = LOG.top + (nd.id - 1) * LOG.rowH;
+            g.globalAlpha = nd.alive ? 1 : 0.45;
+            drawLogRow(g, nd, l && l.id !== nd.id ? l.progress[nd.id] : null,
+                lo, hi, y);
+        }
+        g.globalAlpha = 1;
     }
 
-    function logRow(nd, l, lo, hi) {
-        const prog = l && l.id !== nd.id ? l.progress[nd.id] : null;
-        const cells = [];
-        if (lo > 1)
-            cells.push('<div class="entry elided"><div class="box">\u2026</div>' +
-                '<div class="idx">1..' + (lo - 1) + '</div></div>');
-        const durableLast = M.lastIndex(nd.durable);
-        for (let i = lo; i <= hi; i++) {
-            const term = M.termAt(nd.log, i);
-            const have = i <= M.lastIndex(nd.log) && (i >= nd.log.first ||
-                i <= nd.log.snapIndex);
-            const snap = i <= nd.log.snapIndex;
-            const marks = (i === nd.commit ? 'c' : '') + (i === nd.applied ? 'a' : '') +
-                (prog && i === prog.match ? 'm' : '') + (prog && i === prog.next ? 'n' : '');
-            const cls = !have ? '' : (snap ? ' snap' : '') +
-                (i > nd.commit ? ' uncommitted' : '') +
-                (i > durableLast || M.termAt(nd.durable, i) !== term ? ' durable-not' : '');
-            cells.push('<div class="entry' + (snap ? ' snap' : '') + '">' +
-                (have ? '<div class="box' + cls + '" style="background:' +
-                    (snap ? '#e9edf1' : termColor(term)) + '">' + (snap ? 'S' : term) +
-                    '</div>' : '<div class="box" style="border-color:transparent"></div>') +
-                '<div class="idx">' + i + '</div><div class="marks">' + marks +
-                '</div></div>');
+    function drawLogRow(g, nd, prog, lo, hi, y) {
+        g.fillStyle = '#1d2730'; g.textAlign = 'left';
+        g.font = '12px ui-monospace, monospace';
+        g.fillText('n' + nd.id + ' ' + (nd.alive ? nd.role : 'crashed'), 0, y + 11);
+        if (prog)
+            g.fillText('m ' + prog.match + ', n ' + prog.next, 0, y + 27);
+        g.textAlign = 'center';
+        let x = LOG.who;
+        if (lo > 1) {
+            g.fillStyle = '#65737e';
+            g.fillText('\u2026', x + LOG.box / 2, y + 11);
+            g.font = '10px ui-monospace, monospace';
+            g.fillText('1..' + (lo - 1), x + LOG.box / 2, y + 31);
         }
-        const who = 'n' + nd.id + ' ' + (nd.alive ? nd.role : 'crashed') +
-            (prog ? '<br>m ' + prog.match + ', n ' + prog.next : '');
-        return '<div class="logrow' + (nd.alive ? '' : ' crashed') + '"><div class="who">' +
-            who + '</div><div class="entries">' + cells.join('') + '</div></div>';
+        x += LOG.cell;
+        const durableLast = M.lastIndex(nd.durable);
+        for (let i = lo; i <= hi; i++, x += LOG.cell)
+            drawLogCell(g, nd, prog, i, durableLast, x, y);
+    }
+
+    /* Index i of nd's log: a box labelled and coloured by its term (S, grey:
+     * inside the snapshot), dashed while uncommitted, hatched while not
+     * durable; the index under it, then c (commit), a (applied), and on a
+     * follower m and n (the leader's matchIndex and nextIndex for it). */
+    function drawLogCell(g, nd, prog, i, durableLast, x, y) {
+        const term = M.termAt(nd.log, i);
+        const have = i <= M.lastIndex(nd.log) && (i >= nd.log.first ||
+            i <= nd.log.snapIndex);
+        const snap = i <= nd.log.snapIndex;
+        if (have) {
+            g.fillStyle = snap ? '#e9edf1' : termColor(term);
+            g.fillRect(x + 0.5, y + 0.5, LOG.box, LOG.box);
+            if (i > durableLast || M.termAt(nd.durable, i) !== term) {
+                g.fillStyle = 'rgba(0,0,0,0.12)';
+                for (let k = 4; k < 2 * LOG.box; k += 6)
+                    g.fillRect(x + Math.max(0, k - LOG.box), y + 1 +
+                        Math.max(0, LOG.box - k), 2, 2);
+            }
+            g.setLineDash(i > nd.commit ? [3, 2] : []);
+            g.strokeStyle = '#7d8a96'; g.lineWidth = 1;
+            g.strokeRect(x + 0.5, y + 0.5, LOG.box, LOG.box);
+            g.setLineDash([]);
+            g.fillStyle = '#1d2730'; g.font = '12px ui-monospace, monospace';
+            g.fillText(snap ? 'S' : String(term), x + LOG.box / 2 + 0.5, y + 12);
+        }
+        g.fillStyle = '#65737e'; g.font = '10px ui-monospace, monospace';
+        g.fillText(String(i), x + LOG.box / 2, y + 31);
+        const marks = (i === nd.commit ? 'c' : '') + (i === nd.applied ? 'a' : '') +
+            (prog && i === prog.match ? 'm' : '') + (prog && i === prog.next ? 'n' : '');
+        if (marks) {
+            g.fillStyle = '#b03030'; g.font = 'bold 10px ui-monospace, monospace';
+            g.fillText(marks, x + LOG.box / 2, y + 44);
+        }
     }
 
     /* ---- narration and checks ----------------------------------------- */
 
+    /* The narration shows the NARRATE_PAST shown events up to the cursor
+     * and the NARRATE_AHEAD after it (enough to fill its panel). Events
+     * worth a sentence without "routine events too" are listed once;
+     * sentences are kept once made; the list changes only when its window
+     * moves, and then only at its ends. */
+    const NARRATE_PAST = 16, NARRATE_AHEAD = 8;
+    const narration = { major: null, key: '', routine: false, items: new Map() };
+
+    /* The window as event indices: [past..., current?, future...]. */
+    function narrationWindow(idx) {
+        if (ui.routine) {
+            const from = Math.max(0, idx - NARRATE_PAST + 1);
+            const to = Math.min(run.events.length, idx + 1 + NARRATE_AHEAD);
+            return { list: null, from: from, cut: idx + 1, to: to };
+        }
+        if (!narration.major) {
+            narration.major = [];
+            for (const e of run.events)
+                if (!N.minor(e))
+                    narration.major.push(e.i);
+        }
+        const major = narration.major;
+        let lo = 0, hi = major.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (major[mid] <= idx) lo = mid + 1; else hi = mid;
+        }
+        return { list: major, from: Math.max(0, lo - NARRATE_PAST), cut: lo,
+            to: Math.min(major.length, lo + NARRATE_AHEAD) };
+    }
+
+    /* Rewrites the list for the window w: items still in it are kept (their
+     * class updated), the others removed, new ones inserted at either end. */
     function renderNarration(idx) {
-        const items = [];
-        for (let i = idx, n = 0; i >= 0 && n < 40; i--) {
-            if (!shown(run.events[i])) continue;
-            items.unshift(narrationItem(i, n === 0 ? 'current' : ''));
-            n++;
-        }
-        for (let i = idx + 1, n = 0; i < run.events.length && n < 12; i++) {
-            if (!shown(run.events[i])) continue;
-            items.push(narrationItem(i, 'future'));
-            n++;
-        }
+        const w = narrationWindow(idx);
+        const key = ui.routine + ':' + w.from + ':' + w.cut + ':' + w.to;
+        if (key === narration.key)
+            return;
+        narration.key = key;
+        if (narration.items.size > 20000)
+            narration.items.clear();
         const ol = $('narration');
-        ol.innerHTML = items.join('');
-        const cur = ol.querySelector('.current');
+        if (narration.routine !== ui.routine) {
+            narration.routine = ui.routine;
+            ol.textContent = '';
+        }
+        const at = k => w.list ? w.list[k] : k;
+        const first = w.from < w.to ? at(w.from) : Infinity;
+        const last = w.from < w.to ? at(w.to - 1) : -Infinity;
+        while (ol.firstChild && !(ol.firstChild.ev >= first))
+            ol.removeChild(ol.firstChild);
+        while (ol.lastChild && !(ol.lastChild.ev <= last))
+            ol.removeChild(ol.lastChild);
+        const kept = ol.firstChild ? ol.firstChild.ev : Infinity;
+        const keptLast = ol.lastChild ? ol.lastChild.ev : -Infinity;
+        const head = document.createDocumentFragment();
+        const tail = document.createDocumentFragment();
+        let node = ol.firstChild, cur = null;
+        for (let k = w.from; k < w.to; k++) {
+            const i = at(k);
+            const cls = k === w.cut - 1 ? 'current' : k >= w.cut ? 'future' : '';
+            let li;
+            if (i < kept || i > keptLast) {
+                li = narrationItem(i);
+                (i < kept ? head : tail).appendChild(li);
+            } else {
+                li = node;
+                node = node.nextSibling;
+            }
+            if (li.className !== cls)
+                li.className = cls;
+            if (cls === 'current')
+                cur = li;
+        }
+        ol.insertBefore(head, ol.firstChild);
+        ol.appendChild(tail);
         if (cur)
             ol.scrollTop = cur.offsetTop - ol.clientHeight / 2;
     }
@@ -390,11 +539,21 @@
             '>': '&gt;', '"': '&quot;' })[c]);
     }
 
-    function narrationItem(i, cls) {
-        const e = run.events[i];
-        return '<li value="' + (i + 1) + '" class="' + cls + '" data-t="' + e.t +
-            '"><span class="t">' + fmt(e.t) + '</span>' +
-            escapeHtml(N.narrate(run, i)) + '</li>';
+    /* The list item of event i (its sentence made once and kept). */
+    function narrationItem(i) {
+        let html = narration.items.get(i);
+        if (html === undefined) {
+            const e = run.events[i];
+            html = '<span class="t">' + fmt(e.t) + '</span>' +
+                escapeHtml(N.narrate(run, i));
+            narration.items.set(i, html);
+        }
+        const li = document.createElement('li');
+        li.value = i + 1;
+        li.dataset.t = String(run.events[i].t);
+        li.innerHTML = html;
+        li.ev = i;
+        return li;
     }
 
     function renderChecks() {
@@ -439,11 +598,34 @@
         if (cv.height !== height) cv.height = height;
     }
 
+    /* Draws what does not depend on the cursor into cv's off-screen layer
+     * (drawn again only when the window [v0, v1] or the size changed),
+     * then copies the layer and draws the cursor over it. */
+    function drawLayered(cv, draw) {
+        const key = ui.v0 + ':' + ui.v1 + ':' + cv.width + ':' + cv.height;
+        let layer = cv.layer;
+        if (!layer || layer.key !== key) {
+            const c = layer ? layer.canvas : document.createElement('canvas');
+            c.width = cv.width;
+            c.height = cv.height;
+            const lg = c.getContext('2d');
+            lg.clearRect(0, 0, c.width, c.height);
+            draw(lg);
+            layer = cv.layer = { canvas: c, key: key };
+        }
+        const g = cv.getContext('2d');
+        g.clearRect(0, 0, cv.width, cv.height);
+        g.drawImage(layer.canvas, 0, 0);
+        drawCursor(g, cv);
+    }
+
     function drawLanes() {
         const cv = $('lanes'), laneH = 26, top = 18;
         fitCanvas(cv, top + laneH * run.n + 20);
-        const g = cv.getContext('2d');
-        g.clearRect(0, 0, cv.width, cv.height);
+        drawLayered(cv, g => drawLaneLayer(g, cv, top, laneH));
+    }
+
+    function drawLaneLayer(g, cv, top, laneH) {
         for (let id = 1; id <= run.n; id++) {
             const y = top + (id - 1) * laneH;
             g.fillStyle = '#1d2730'; g.font = '12px sans-serif'; g.textAlign = 'left';
@@ -468,19 +650,30 @@
             g.fillStyle = c.ok ? '#2b8a3e' : '#c92a2a';
             g.fillRect(xOf(cv, c.t) - 1, 2, 2, 10);
         }
-        drawCursor(g, cv);
     }
 
-    /* Message arrows inside the window, heartbeats left out when busy. */
+    /* At most this many arrows: more would be a smear, and slow to draw. */
+    const MAX_ARROWS = 6000;
+
+    /* Message arrows inside the window, heartbeats left out when busy;
+     * none, and a note saying so, when there are too many to tell apart. */
     function drawLaneMessages(g, cv, top, laneH) {
         const i0 = Math.max(0, M.indexAt(run, ui.v0)), i1 = M.indexAt(run, ui.v1);
-        if (i1 - i0 > 60000) return;
         const busy = i1 - i0 > 3000;
+        const drawn = e => e.kind === 'send' && !(busy && N.heartbeat(e));
+        let arrows = 0;
+        for (let i = i0; i <= i1 && arrows <= MAX_ARROWS; i++)
+            if (drawn(run.events[i])) arrows++;
+        if (arrows > MAX_ARROWS) {
+            g.fillStyle = '#65737e'; g.font = '11px sans-serif'; g.textAlign = 'right';
+            g.fillText('messages: zoom in to see them', cv.width - 10, 12);
+            return;
+        }
         const lane = id => top + (id - 1) * laneH + laneH / 2 - 3;
         g.lineWidth = 1;
         for (let i = i0; i <= i1; i++) {
             const e = run.events[i];
-            if (e.kind !== 'send' || (busy && N.heartbeat(e))) continue;
+            if (!drawn(e)) continue;
             const end = run.msgEnd.get(e.msg);
             const t1 = end ? end.t : run.endUs;
             const x0 = xOf(cv, e.t), x1 = xOf(cv, t1);
@@ -518,8 +711,11 @@
     function drawPlots() {
         const cv = $('plots');
         fitCanvas(cv, 200);
-        const g = cv.getContext('2d'), h = cv.height;
-        g.clearRect(0, 0, cv.width, h);
+        drawLayered(cv, g => drawPlotLayer(g, cv));
+    }
+
+    function drawPlotLayer(g, cv) {
+        const h = cv.height;
         for (const u of series.unavailable) {
             if (u.t1 < ui.v0 || u.t0 > ui.v1) continue;
             g.fillStyle = u.why === 'no leader' ? 'rgba(120,120,120,0.25)'
@@ -527,8 +723,7 @@
             g.fillRect(xOf(cv, u.t0), 0, xOf(cv, u.t1) - xOf(cv, u.t0), h - 14);
         }
         const reqs = series.requests;
-        const maxLat = Math.max(1, ...reqs.map(r => r.latency));
-        const maxBin = Math.max(1, ...series.throughput.map(b => b.count));
+        const maxLat = series.maxLatency, maxBin = series.maxBin;
         g.fillStyle = 'rgba(28,126,214,0.35)';
         for (const b of series.throughput) {
             const bh = b.count / maxBin * 50;
@@ -546,7 +741,6 @@
         g.fillText('latency (max ' + fmt(maxLat) + ')', 4, 12);
         g.fillText(maxBin + '/100ms', 4, h - 66);
         drawAxis(g, cv, h - 2);
-        drawCursor(g, cv);
     }
 
     function bindZoom(cv) {
@@ -587,19 +781,47 @@
 
     /* ---- start -------------------------------------------------------- */
 
+    /* The panels whose content changes with the cursor keep the height
+     * they had at the first render (class "fixed": CSS size and layout
+     * containment), so that a redraw lays out only inside them, never the
+     * whole page. A resize of the window measures them again. */
+    const FIXED = ['controls', 'cluster-panel', 'nodes-panel'];
+
+    function fixSizes(on) {
+        const els = FIXED.map($);
+        if (!on) {
+            for (const el of els) {
+                el.style.height = '';
+                el.classList.remove('fixed');
+            }
+            return;
+        }
+        const heights = els.map(el => el.getBoundingClientRect().height);
+        els.forEach((el, k) => {
+            el.style.height = heights[k] + 'px';
+            el.classList.add('fixed');
+        });
+    }
+
     document.title = run.title + ' - raftsim replay';
     $('title').textContent = run.title;
     $('meta').textContent = (run.file ? run.file + ', ' : '') + 'seed ' + run.seed +
         ', ' + run.n + ' nodes, ' + fmt(run.endUs) + ' simulated, ' +
         run.events.length + ' events, trace hash ' + run.hash;
+    buildNodeRows();
     bindControls();
     bindTooltip();
     bindLists();
     bindZoom($('lanes'));
     bindZoom($('plots'));
-    window.addEventListener('resize', () => { drawLanes(); drawPlots(); });
+    window.addEventListener('resize', () => {
+        fixSizes(false);
+        render();
+        fixSizes(true);
+    });
     const t0 = fragmentTime();
     setCursor(t0 === null ? 0 : t0, t0 !== null);
+    fixSizes(true);
     runProbes();
 
     /* "#t=1s&probe=0.5s,2s": after opening at the cursor, the page moves it
