@@ -242,10 +242,11 @@ test:
 test-deps:
 	@$(MAKE) --no-print-directory deps EXTRA_DEP_PROGRAMS="$(TEST_DEP_PROGRAMS)"
 
-# The replay viewer's pure logic (viz/web/replay-model.js) under node's own
-# test runner; no npm package is needed.
-check-js:
-	node --test tests/js/
+# The replay viewer's pure logic (viz/web/replay-model.js) and the JSONL
+# trace against its documented schema, under node's own test runner; no npm
+# package is needed.
+check-js: $(RAFTSIM)
+	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) node --test tests/js/
 
 # Replay pages of real runs loaded in headless chromium and compared with
 # the JSONL trace of the same run (tests/browser/).

@@ -1027,11 +1027,12 @@ void sim_note(struct sim *s, uint32_t node, const char *text)
     sim_emit(s, &e);
 }
 
-void sim_trace_check(struct sim *s, bool ok, const char *text)
+void sim_trace_check(struct sim *s, bool ok, uint32_t line, const char *text)
 {
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_CHECK;
     e.ok = ok;
+    e.line = line;
     e.text = text;
     sim_emit(s, &e);
 }

@@ -490,9 +490,12 @@ const struct sim_trace_event *sim_trace_events(const struct sim *s);
 /* Adds a trace event from the host: a NOTE (node may be 0) or a CHECK
  * result. text is copied. */
 void sim_note(struct sim *s, uint32_t node, const char *text);
-void sim_trace_check(struct sim *s, bool ok, const char *text);
+void sim_trace_check(struct sim *s, bool ok, uint32_t line, const char *text);
 
 /* Writes one event as one JSON line (docs/trace-format.md). */
 void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out);
+
+/* Writes s as a JSON string, quoted and escaped. */
+void sim_trace_json_string(FILE *out, const char *s);
 
 #endif /* SIM_H */

@@ -106,7 +106,7 @@ static uint64_t hash_event(uint64_t h,
     return mix_text(h, e->text, text_len);
 }
 
-static void json_string(FILE *out, const char *s)
+void sim_trace_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -146,13 +146,15 @@ void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out)
     json_u64(out, "aux", e->aux);
     if (e->kind == SIM_TRACE_ROLE)
         fprintf(out, ",\"role\":\"%s\"", raft_role_name(e->role));
-    if (e->ok)
-        fputs(",\"ok\":true", out);
+    /* Booleans are always written, false too. */
+    fputs(e->ok ? ",\"ok\":true" : ",\"ok\":false", out);
     json_u64(out, "client", e->client);
     json_u64(out, "request", e->request);
+    if (e->kind == SIM_TRACE_CHECK)
+        fprintf(out, ",\"line\":%" PRIu32, e->line);
     if (e->text) {
         fputs(",\"text\":", out);
-        json_string(out, e->text);
+        sim_trace_json_string(out, e->text);
     }
     fputs("}\n", out);
 }

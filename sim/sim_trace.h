@@ -82,6 +82,10 @@ struct sim_trace_event
     uint64_t client;
     uint64_t request;
     const char *text; /* owned by the trace, NULL when unused */
+    /* CHECK: the scenario line of the check (0: none, e.g. a generated
+     * scenario's). Outside the trace hash, like the header and footer
+     * records, so that a scenario and its printed form hash alike. */
+    uint32_t line;
 };
 
 #endif /* SIM_TRACE_H */

@@ -365,6 +365,37 @@ static struct outcome run_raftsim_redirected(const char *const *args,
     return run_raftsim_shell("", args, redirect);
 }
 
+Test(cli, a_trace_to_stdout_that_cannot_be_written_exits_2_with_the_reason)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o = run_raftsim_redirected(
+        (const char *[]){"run", f, "--trace", "-", NULL}, ">/dev/full");
+    cr_assert_eq(o.status, 2, "stderr: %s", o.err);
+    cr_assert(g_str_has_prefix(o.err, "raftsim run: standard output: cannot "
+                                      "write the trace: No space left on "
+                                      "device\n"),
+              "%s", o.err);
+    cr_assert_null(strstr(o.err, "PASS"), "%s", o.err);
+    outcome_clear(&o);
+    g_free(f);
+}
+
+Test(cli, a_trace_to_stdout_sends_the_report_to_stderr)
+{
+    char *f = write_file("pass.scn", PASSING);
+    struct outcome o = run_raftsim_redirected(
+        (const char *[]){"run", "--quiet", f, "--trace", "-", NULL}, "");
+    cr_assert_eq(o.status, 0, "stderr: %s", o.err);
+    char *verdict = g_strdup_printf("PASS %s\n", f);
+    cr_assert_str_eq(o.err, verdict);
+    cr_assert(g_str_has_prefix(o.out, "{\"kind\":\"header\","), "%s", o.out);
+    cr_assert_not_null(strstr(o.out, "\n{\"kind\":\"footer\",\"hash\":"));
+    cr_assert(g_str_has_suffix(o.out, "}\n"));
+    g_free(verdict);
+    outcome_clear(&o);
+    g_free(f);
+}
+
 Test(cli, a_failed_write_to_stdout_exits_2_with_the_reason)
 {
     char *f = write_file("pass.scn", PASSING);

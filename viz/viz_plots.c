@@ -237,6 +237,14 @@ int viz_plots_write(const struct viz_run *run,
         g_free(path);
         g_free(name);
     }
+    if (code == VIZ_OK) {
+        GString *json = g_string_new(NULL);
+        viz_series_json(&s, json);
+        path = g_build_filename(dir, "series.json", NULL);
+        code = viz_output_write_all(path, json->str, json->len);
+        g_free(path);
+        g_string_free(json, TRUE);
+    }
     viz_series_clear(&s);
     return code;
 }

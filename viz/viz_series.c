@@ -175,3 +175,42 @@ void viz_series_clear(struct viz_series *s)
     g_free(s->unavailable);
     memset(s, 0, sizeof *s);
 }
+
+/* "no leader", "no completed request", as replay-series.js names them. */
+static const char *why_name(enum viz_unavailable_why why)
+{
+    return why == VIZ_UNAVAILABLE_NO_LEADER ? "no leader"
+                                            : "no completed request";
+}
+
+void viz_series_json(const struct viz_series *s, GString *out)
+{
+    g_string_append_printf(out,
+                           "{\"end_us\":%" G_GUINT64_FORMAT
+                           ",\"bin_us\":%d,\n\"requests\":[",
+                           s->end_us, VIZ_SERIES_BIN_US);
+    for (size_t i = 0; i < s->n_requests; i++) {
+        const struct viz_request *r = &s->requests[i];
+        g_string_append_printf(
+            out,
+            "%s\n[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+            ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT32_FORMAT
+            ",\"%s\"]",
+            i ? "," : "", r->client, r->request, r->t0_us, r->t1_us, r->sends,
+            viz_outcome_name(r->outcome));
+    }
+    g_string_append(out, "],\n\"bins\":[");
+    for (size_t i = 0; i < s->n_bins; i++)
+        g_string_append_printf(out,
+                               "%s\n[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                               ",%" G_GUINT32_FORMAT "]",
+                               i ? "," : "", s->bins[i].t0_us,
+                               s->bins[i].t1_us, s->bins[i].count);
+    g_string_append(out, "],\n\"unavailable\":[");
+    for (size_t i = 0; i < s->n_unavailable; i++)
+        g_string_append_printf(
+            out, "%s\n[%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",\"%s\"]",
+            i ? "," : "", s->unavailable[i].t0_us, s->unavailable[i].t1_us,
+            why_name(s->unavailable[i].why));
+    g_string_append(out, "]}\n");
+}

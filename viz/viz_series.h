@@ -21,6 +21,7 @@
 #ifndef VIZ_SERIES_H
 #define VIZ_SERIES_H
 
+#include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,14 @@ int viz_series_build(const struct viz_run *run, struct viz_series *out);
 
 void viz_series_clear(struct viz_series *s);
 
+/* Appends s to out as one JSON document: {"end_us", "bin_us", "requests":
+ * [[client, request, t0_us, t1_us, sends, outcome]...], "bins": [[t0_us,
+ * t1_us, count]...], "unavailable": [[t0_us, t1_us, why]...]} with why
+ * "no leader" or "no completed request", in the arrays' order. It is what
+ * the plots draw, for other programs and for the test that compares it
+ * with the replay page's replay-series.js (tests/js/). */
+void viz_series_json(const struct viz_series *s, GString *out);
+
 /* ---- plots (viz_plots.c) ----------------------------------------------- */
 
 /* The geometry both plots share: the time axis [0, end_us] maps to
@@ -108,7 +117,8 @@ struct viz_rgb viz_unavailable_color(void);
 /* Writes DIR/latency.EXT (each request a point at its completion time, its
  * latency up, coloured by outcome) and DIR/throughput.EXT (requests
  * completed per 100 ms), both with the unavailable intervals shaded, in
- * format; dir must exist. Each file is replaced whole or left as it was.
+ * format, and the series they draw as DIR/series.json (viz_series_json);
+ * dir must exist. Each file is replaced whole or left as it was.
  * Everything borrowed for the call. */
 int viz_plots_write(const struct viz_run *run,
                     const char *dir,

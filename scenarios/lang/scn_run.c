@@ -995,7 +995,7 @@ static void verdict(struct runner *r,
         g_string_append_printf(msg, ", found %s", found);
     GString *t = g_string_new(NULL);
     g_string_printf(t, "line %" PRIu32 ": %s", st->line, msg->str);
-    sim_trace_check(r->s, ok, t->str);
+    sim_trace_check(r->s, ok, st->line, t->str);
     g_string_free(t, TRUE);
     if (ok) {
         r->res->checks_passed++;
@@ -1018,11 +1018,12 @@ static void settle_verdict(struct runner *r, struct scn_settle *st, bool ok)
                              ", in step since ",
                         st->leader, st->term);
         scn_format_time(msg, st->since_us);
-        sim_trace_check(r->s, true, msg->str);
+        sim_trace_check(r->s, true, st->step ? st->step->line : 0, msg->str);
         r->res->checks_passed++;
     } else {
         scn_settle_explain(st, r->s, msg);
-        sim_trace_check(r->s, false, msg->str);
+        sim_trace_check(r->s, false, st->step ? st->step->line : 0,
+                        msg->str);
         r->res->checks_failed++;
         add_failure(r, SCN_FAILURE_LIVENESS, st->step, msg->str);
     }

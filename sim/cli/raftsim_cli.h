@@ -42,6 +42,19 @@ struct raftsim_command
 };
 
 int raftsim_run_main(int argc, char **argv);
+
+/* The JSONL trace's first and last records (raftsim_trace.c,
+ * docs/trace-format.md); outside the trace hash. The format number grows
+ * when a record changes incompatibly. */
+#define RAFTSIM_TRACE_FORMAT 1
+void raftsim_trace_header(FILE *out,
+                          const char *path,
+                          const struct scn_scenario *sc,
+                          uint64_t seed,
+                          bool seed_given,
+                          const struct scn_budget *budget,
+                          int64_t wall_us);
+void raftsim_trace_footer(FILE *out, const struct scn_run_result *res);
 int raftsim_check_main(int argc, char **argv);
 /* Provided by sim/cli/raftsim_fuzz.c when that file exists; the table entry
  * is skipped otherwise (see raftsim_main.c). */

@@ -412,7 +412,9 @@ static bool write_plots(const struct scn_run_result *r,
         complain_output(dir, rc);
         return false;
     }
-    g_string_append_printf(lines, "plots: latency.%s, throughput.%s in %s\n",
+    g_string_append_printf(lines,
+                           "plots: latency.%s, throughput.%s, series.json "
+                           "in %s\n",
                            viz_format_extension(format),
                            viz_format_extension(format), dir);
     return true;
@@ -426,16 +428,67 @@ struct run_files
     const char *plots_dir;
     enum viz_format plots_format;
     struct viz_output trace; /* open (fp) from before the run to the end */
+    /* --trace -: the trace goes to the original stdout (this stream), and
+     * the report to stderr (stdout now writes there). */
+    FILE *trace_stdout;
 };
+
+/* The stream the trace is written to; NULL: none. */
+static FILE *trace_stream(const struct run_files *f)
+{
+    return f->trace_stdout ? f->trace_stdout : f->trace.fp;
+}
+
+/* --trace -: keeps the original stdout for the trace and sends what the
+ * command prints there (the report, PASS or FAIL) to stderr instead, so
+ * that stdout holds JSON lines only. False, with errno, on failure. */
+static bool trace_to_stdout(struct run_files *f)
+{
+    fflush(stdout);
+    int fd = dup(STDOUT_FILENO);
+    if (fd < 0)
+        return false;
+    f->trace_stdout = fdopen(fd, "w");
+    if (!f->trace_stdout) {
+        close(fd);
+        return false;
+    }
+    return dup2(STDERR_FILENO, STDOUT_FILENO) >= 0;
+}
 
 /* The trace: complete, or removed with the reason (a full disk, a write
  * that failed and stopped the run). */
-static bool finish_trace(struct run_files *f)
+static bool finish_trace(struct run_files *f, const struct scn_run_result *res)
 {
-    if (!f->trace.fp)
+    FILE *out = trace_stream(f);
+    if (!out)
         return true;
+    /* A trace that already failed gets no footer; a write of the footer
+     * that fails keeps its reason for the complaint (the flush below may
+     * find nothing left to write). */
+    int footer_errno = 0;
+    if (!ferror(out)) {
+        errno = 0;
+        raftsim_trace_footer(out, res);
+        footer_errno = ferror(out) ? errno : 0;
+    }
+    if (f->trace_stdout) {
+        bool ok = fflush(out) == 0 && !ferror(out);
+        int saved = errno;
+        ok &= fclose(out) == 0;
+        f->trace_stdout = NULL;
+        if (!ok)
+            raftsim_complain("run", "standard output: cannot write the "
+                             "trace: %s",
+                             g_strerror(footer_errno ? footer_errno
+                                        : saved      ? saved
+                                                     : EIO));
+        return ok;
+    }
     if (viz_output_commit(&f->trace) == VIZ_OK)
         return true;
+    if (errno == EIO && footer_errno)
+        errno = footer_errno;
     raftsim_complain("run",
                      "%s: cannot write the trace: %s; nothing was "
                      "written there",
@@ -546,7 +599,7 @@ static bool write_outputs(struct run_files *f,
                           const struct scn_run_result *res,
                           GString *lines)
 {
-    bool ok = finish_trace(f);
+    bool ok = finish_trace(f, res);
     if (res->budget_exceeded)
         return ok;
     const char *timelines[] = {f->png, f->svg, f->pdf};
@@ -657,7 +710,9 @@ int raftsim_run_main(int argc, char **argv)
         {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
          "Use seed N instead of the file's", "N"},
         {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path,
-         "Write every event as JSON lines to FILE", "FILE.jsonl"},
+         "Write every event as JSON lines to FILE (-: to stdout, and the "
+         "report to stderr)",
+         "FILE.jsonl"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
          "Print only PASS or the failures", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
@@ -864,10 +919,17 @@ int raftsim_run_main(int argc, char **argv)
         raftsim_complain("run", "%s: %s", plots_dir, g_strerror(errno));
         goto out;
     }
-    const char *outputs[] = {trace_path, png, svg, pdf, log_png, html};
+    bool trace_stdout = trace_path && strcmp(trace_path, "-") == 0;
+    const char *outputs[] = {trace_stdout ? NULL : trace_path, png, svg, pdf,
+                             log_png, html};
     if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
         goto out;
-    if (trace_path && viz_output_open(&files.trace, trace_path) != VIZ_OK) {
+    if (trace_stdout && !trace_to_stdout(&files)) {
+        raftsim_complain("run", "standard output: %s", g_strerror(errno));
+        goto out;
+    }
+    if (trace_path && !trace_stdout &&
+        viz_output_open(&files.trace, trace_path) != VIZ_OK) {
         raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
         goto out;
     }
@@ -876,7 +938,7 @@ int raftsim_run_main(int argc, char **argv)
     scn_run_options_init(&o);
     o.has_seed = seed_text != NULL;
     o.seed = seed;
-    o.trace_jsonl = files.trace.fp;
+    o.trace_jsonl = trace_stream(&files);
     /* Only the timeline and its frames read the whole trace; the log
      * diagram and the report do not, so without them the run's memory
      * stays flat however long it runs. */
@@ -906,8 +968,11 @@ int raftsim_run_main(int argc, char **argv)
     }
 
     o.budget = budget;
-    deadline.watch = files.trace.fp;
+    deadline.watch = trace_stream(&files);
     raftsim_deadline_start(&deadline, wall_budget_us, &o.budget);
+    if (o.trace_jsonl)
+        raftsim_trace_header(o.trace_jsonl, path, sc, rc.seed, o.has_seed,
+                             &o.budget, wall_budget_us);
     int64_t wall_start = raftsim_wall_us();
     if (scn_run(sc, &o, &res) != SCN_OK) {
         fprintf(stderr, "%s: error: the engine refused this configuration\n",
@@ -948,6 +1013,8 @@ int raftsim_run_main(int argc, char **argv)
 
 out:
     viz_output_discard(&files.trace);
+    if (files.trace_stdout)
+        fclose(files.trace_stdout);
     log_capture_clear(&rc.log);
     g_free(rc.initial_terms);
     frames_clear(rc.frames);

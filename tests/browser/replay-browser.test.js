@@ -24,9 +24,15 @@ function record(scenario) {
     const base = path.join(OUT, path.basename(scenario, '.scn'));
     execFileSync(RAFTSIM, ['run', '--quiet', scenario, '--html', base + '.html',
         '--trace', base + '.jsonl']);
-    const events = fs.readFileSync(base + '.jsonl', 'utf8').trim().split('\n')
+    const records = fs.readFileSync(base + '.jsonl', 'utf8').trim().split('\n')
         .map(line => JSON.parse(line));
-    return { page: path.resolve(base + '.html'), events: events };
+    const header = records[0], footer = records[records.length - 1];
+    assert.equal(header.kind, 'header');
+    assert.equal(footer.kind, 'footer');
+    const html = fs.readFileSync(base + '.html', 'utf8');
+    assert.match(html, new RegExp('"hash":"' + footer.hash + '"'),
+        'the page and the trace are of the same run');
+    return { page: path.resolve(base + '.html'), events: records.slice(1, -1) };
 }
 
 /* The page's DOM after its scripts ran, opened at fragment. */

@@ -107,6 +107,47 @@
         return run;
     }
 
+    /* The document load() reads, made from the records of a JSONL trace
+     * (docs/trace-format.md): its header gives the run's file, title, seed
+     * and node count, its footer the trace hash and where the run stopped,
+     * the event records the events. A trace without header or footer (an
+     * engine's own JSONL) loads too, with those left empty. */
+    function fromTrace(records) {
+        const header = records.find(r => r.kind === 'header') || {};
+        const footer = records.find(r => r.kind === 'footer') || {};
+        const events = records.filter(r => r.kind !== 'header' &&
+            r.kind !== 'footer');
+        const kinds = [''], types = [''];
+        const number = (list, name) => {
+            if (!list.includes(name))
+                list.push(name);
+            return list.indexOf(name);
+        };
+        let nodes = header.nodes || 0;
+        const initialTerms = [];
+        for (const e of events) {
+            nodes = Math.max(nodes, e.node || 0, e.peer || 0);
+            /* A node that starts in a nonzero term says so at time 0. */
+            if (e.kind === 'term' && !e.t_us && !initialTerms[e.node - 1])
+                initialTerms[e.node - 1] = e.term;
+        }
+        for (let k = 0; k < nodes; k++)
+            initialTerms[k] = initialTerms[k] || 0;
+        return {
+            title: header.title || '', file: header.file || '',
+            seed: header.seed || 0, hash: footer.hash || '', nodes: nodes,
+            end_us: footer.end_us || 0, initial_terms: initialTerms,
+            roles: ROLES,
+            kinds: kinds, msg_types: types,
+            events: events.map(e => [e.seq, e.t_us, number(kinds, e.kind),
+                e.node || 0, e.peer || 0, e.msg_id || 0, e.msg_id2 || 0,
+                e.msg_type ? number(types, e.msg_type) : 0, e.term || 0,
+                e.index || 0, e.count || 0, e.commit || 0, e.aux || 0,
+                e.role ? ROLES.indexOf(e.role) : 0, e.ok ? 1 : 0,
+                e.client || 0, e.request || 0, e.text || '']),
+        };
+    }
+
     /* ---- state -------------------------------------------------------- */
 
     function emptyLog() {
@@ -343,7 +384,7 @@
     }
 
     return {
-        CHECKPOINT_EVERY, ROLES, load, parseTerms, initialState, applyEvent,
+        CHECKPOINT_EVERY, ROLES, load, fromTrace, parseTerms, initialState, applyEvent,
         stateAfter, stateAt, cursor, indexAt, lastIndex, termAt, leaders,
         _logWrite: logWrite, _logSnapshot: logSnapshot,
     };
