@@ -209,8 +209,9 @@ DEP_MODULES := glib-2.0:libglib2.0-dev gio-2.0:libglib2.0-dev cairo:libcairo2-de
 # Programs the build runs -> the Debian package that provides them.
 DEP_PROGRAMS := glib-compile-resources:libglib2.0-dev-bin
 # Programs only the tests run (make test-deps): the replay page's unit tests
-# (node) and its browser tests (chromium). `make demo` needs neither.
-TEST_DEP_PROGRAMS := node:nodejs chromium:chromium
+# (node), its browser tests (chromium), and jq, which docs/trace-format.md
+# shows reading a trace (make check-docs runs it). `make demo` needs none.
+TEST_DEP_PROGRAMS := node:nodejs chromium:chromium jq:jq
 
 deps:
 	@missing=""; \
