@@ -19,6 +19,7 @@ const char *raft_strerror(int code)
         [RAFT_EINVAL] = "invalid argument or message",
         [RAFT_ENOTLEADER] = "not the leader",
         [RAFT_ETOOBIG] = "command or snapshot too big",
+        [RAFT_EBUSY] = "a configuration change or transfer must wait",
     };
     if (code < 0 || code >= RAFT_ERROR_COUNT) {
         return "unknown error";
@@ -60,6 +61,8 @@ const char *raft_message_type_name(enum raft_message_type type)
         return "InstallSnapshot";
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return "InstallSnapshotResult";
+    case RAFT_MSG_TIMEOUT_NOW:
+        return "TimeoutNow";
     case RAFT_MSG_TYPE_COUNT:
         break;
     }
@@ -95,22 +98,25 @@ struct raft_message *raft_emit(struct raft *r,
 
 struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
 {
-    for (size_t i = 0; i < r->n_voters; i++) {
-        if (r->progress[i].id == id) {
+    for (size_t i = 0; i < r->n_slots; i++) {
+        if (r->progress[i].id == id && raft_progress_member(&r->progress[i])) {
             return &r->progress[i];
         }
     }
     return NULL;
 }
 
-size_t raft_quorum(const struct raft *r)
+/* A known type; a configuration entry must encode a valid configuration. */
+static bool entry_valid(const struct raft_entry *e)
 {
-    return r->n_voters / 2 + 1;
-}
-
-static bool entry_type_valid(enum raft_entry_type type)
-{
-    return type == RAFT_ENTRY_COMMAND || type == RAFT_ENTRY_NOOP;
+    switch (e->type) {
+    case RAFT_ENTRY_COMMAND:
+    case RAFT_ENTRY_NOOP:
+        return true;
+    case RAFT_ENTRY_CONFIG:
+        return raft_conf_bytes_valid(e->data, e->len);
+    }
+    return false;
 }
 
 /* Whether the n entries at entries form a well-formed run that may follow an
@@ -130,7 +136,7 @@ static bool entry_run_valid(const struct raft_entry *entries,
     for (size_t i = 0; i < n; i++) {
         const struct raft_entry *e = &entries[i];
         if (e->term == 0 || e->term < term || e->term > term_max ||
-            !entry_type_valid(e->type) || (e->len > 0 && e->data == NULL)) {
+            (e->len > 0 && e->data == NULL) || !entry_valid(e)) {
             return false;
         }
         term = e->term;
@@ -138,10 +144,11 @@ static bool entry_run_valid(const struct raft_entry *entries,
     return true;
 }
 
+/* The bootstrap voters may be empty or leave out id (raft.h). */
 static bool config_valid(const struct raft_config *c)
 {
-    if (c->id == 0 || c->voters == NULL || c->n_voters == 0 ||
-        c->n_voters > SIZE_MAX / 1024) {
+    if (c->id == 0 || (c->voters == NULL && c->n_voters > 0) ||
+        c->n_voters > RAFT_CONFIGURATION_MAX) {
         return false;
     }
     if (c->election_timeout_min == 0 ||
@@ -149,19 +156,28 @@ static bool config_valid(const struct raft_config *c)
         c->heartbeat_interval == 0 || c->max_inflight > 65536) {
         return false;
     }
-    bool self = false;
     for (size_t i = 0; i < c->n_voters; i++) {
         if (c->voters[i] == 0) {
             return false;
         }
-        self = self || c->voters[i] == c->id;
         for (size_t j = 0; j < i; j++) {
             if (c->voters[j] == c->voters[i]) {
                 return false;
             }
         }
     }
-    return self;
+    return true;
+}
+
+/* A snapshot's configuration is absent (all empty: the bootstrap one) or
+ * valid. */
+static bool snapshot_conf_valid(const struct raft_snapshot *s)
+{
+    const struct raft_configuration *c = &s->configuration;
+    if (c->n_voters == 0 && c->n_outgoing == 0 && c->n_learners == 0) {
+        return true;
+    }
+    return raft_configuration_valid(c);
 }
 
 /* Durable state is valid when every term in it is at most RAFT_TERM_MAX,
@@ -175,7 +191,7 @@ static bool state_valid(const struct raft_durable_state *s)
     const struct raft_snapshot *snap = &s->snapshot;
     if (s->term > RAFT_TERM_MAX || snap->last_term > RAFT_TERM_MAX ||
         (snap->last_index == 0) != (snap->last_term == 0) ||
-        (snap->len > 0 && snap->data == NULL)) {
+        (snap->len > 0 && snap->data == NULL) || !snapshot_conf_valid(snap)) {
         return false;
     }
     if (s->n_entries > UINT64_MAX - snap->last_index) {
@@ -218,32 +234,67 @@ static void *copy_bytes(const void *data, size_t len, bool *ok)
     return copy;
 }
 
-static int load_state(struct raft *r, const struct raft_durable_state *s)
+/* Thesis §4.1: the snapshot's configuration replaces the bootstrap one. */
+static int load_snapshot(struct raft *r, const struct raft_snapshot *snap)
 {
     bool ok;
+    void *data = copy_bytes(snap->data, snap->len, &ok);
+    if (!ok) {
+        return RAFT_ENOMEM;
+    }
+    r->snapshot = *snap;
+    r->snapshot.data = data;
+    memset(&r->snapshot.configuration, 0, sizeof r->snapshot.configuration);
+    raft_log_compact(&r->log, snap->last_index, snap->last_term);
+    if (snap->configuration.n_voters > 0) {
+        struct raft_conf conf;
+        if (raft_conf_copy(&conf, &snap->configuration) != RAFT_OK) {
+            return RAFT_ENOMEM;
+        }
+        raft_conf_free(&r->snap_conf);
+        r->snap_conf = conf;
+    }
+    return RAFT_OK;
+}
+
+/* Appends a durable entry; a configuration entry also gets its record. */
+static int load_entry(struct raft *r, const struct raft_entry *e)
+{
+    bool ok;
+    struct raft_conf conf = {0};
+    if (e->type == RAFT_ENTRY_CONFIG &&
+        (raft_conf_history_reserve(&r->confs, 1) != RAFT_OK ||
+         raft_conf_decode(&conf, e->data, e->len) != RAFT_OK)) {
+        return RAFT_ENOMEM;
+    }
+    void *data = copy_bytes(e->data, e->len, &ok);
+    if (!ok) {
+        raft_conf_free(&conf);
+        return RAFT_ENOMEM;
+    }
+    raft_log_append(&r->log, e->term, e->type, data, e->len);
+    if (e->type == RAFT_ENTRY_CONFIG) {
+        raft_conf_history_push(&r->confs, raft_log_last_index(&r->log), &conf);
+    }
+    return RAFT_OK;
+}
+
+static int load_state(struct raft *r, const struct raft_durable_state *s)
+{
     bool raised;
     r->term = resume_term(s, &raised);
     r->vote = raised ? 0 : s->vote;
-    if (s->snapshot.last_index > 0) {
-        void *data = copy_bytes(s->snapshot.data, s->snapshot.len, &ok);
-        if (!ok) {
-            return RAFT_ENOMEM;
-        }
-        r->snapshot = s->snapshot;
-        r->snapshot.data = data;
-        raft_log_compact(&r->log, s->snapshot.last_index,
-                         s->snapshot.last_term);
+    if (s->snapshot.last_index > 0 &&
+        load_snapshot(r, &s->snapshot) != RAFT_OK) {
+        return RAFT_ENOMEM;
     }
     if (raft_log_reserve(&r->log, s->n_entries + 1) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
     for (size_t i = 0; i < s->n_entries; i++) {
-        const struct raft_entry *e = &s->entries[i];
-        void *data = copy_bytes(e->data, e->len, &ok);
-        if (!ok) {
+        if (load_entry(r, &s->entries[i]) != RAFT_OK) {
             return RAFT_ENOMEM;
         }
-        raft_log_append(&r->log, e->term, e->type, data, e->len);
     }
     /* §7 and Figure 2: commitIndex restarts at what the snapshot covers;
      * everything handed back to us is durable. */
@@ -261,6 +312,10 @@ void raft_destroy(struct raft *r)
     }
     raft_replication_release_scratch(r);
     free(r->scratch);
+    free(r->conf_scratch);
+    raft_conf_free(&r->snap_conf_scratch);
+    raft_conf_free(&r->snap_conf);
+    raft_conf_history_free(&r->confs);
     raft_log_free(&r->log);
     free((void *)r->snapshot.data);
     free(r->msgs);
@@ -284,53 +339,41 @@ int raft_create(const struct raft_config *config,
         return RAFT_EINVAL;
     }
     size_t n = config->n_voters;
-    size_t window = config->max_inflight > 0 ? config->max_inflight : 1;
-    if (n > SIZE_MAX / sizeof(struct raft_message) / (window + 2) - 4) {
-        return RAFT_ENOMEM; /* the buffers could not even be sized */
-    }
     struct raft *r = calloc(1, sizeof *r);
     if (r == NULL) {
         return RAFT_ENOMEM;
     }
     r->config = *config;
     r->config.voters = NULL;
-    uint64_t *voters = malloc(n * sizeof *voters);
+    uint64_t *voters = malloc((n > 0 ? n : 1) * sizeof *voters);
     r->config.voters = voters;
-    r->progress = calloc(n, sizeof *r->progress);
-    r->inflight_buf = calloc(n * window, sizeof *r->inflight_buf);
-    r->match_scratch = calloc(n, sizeof *r->match_scratch);
-    /* A call emits at most one heartbeat plus a full window per peer, or one
-     * message per peer, or one reply. */
-    r->msgs_cap = n * (window + 2) + 4;
-    r->msgs = calloc(r->msgs_cap, sizeof *r->msgs);
-    if (voters == NULL || r->progress == NULL || r->inflight_buf == NULL ||
-        r->match_scratch == NULL || r->msgs == NULL) {
+    if (voters == NULL) {
         raft_destroy(r);
         return RAFT_ENOMEM;
     }
-    memcpy(voters, config->voters, n * sizeof *voters);
-    r->id = config->id;
-    r->n_voters = n;
-    for (size_t i = 0; i < n; i++) {
-        struct raft_progress *p = &r->progress[i];
-        p->id = voters[i];
-        p->inflight = r->inflight_buf + i * window;
-        p->inflight_cap = window;
-        raft_progress_reset(p, 1);
-        if (voters[i] == config->id) {
-            r->self_slot = i;
-        }
+    if (n > 0) {
+        memcpy(voters, config->voters, n * sizeof *voters);
     }
+    r->id = config->id;
+    r->now = now;
+    r->window = config->max_inflight > 0 ? config->max_inflight : 1;
     raft_log_init(&r->log);
-    if (state != NULL) {
-        int rc = load_state(r, state);
-        if (rc != RAFT_OK) {
-            raft_destroy(r);
-            return rc;
-        }
+    struct raft_configuration boot = {.voters = voters, .n_voters = n};
+    int rc = n > 0 ? raft_conf_copy(&r->snap_conf, &boot) : RAFT_OK;
+    if (rc == RAFT_OK && state != NULL) {
+        rc = load_state(r, state);
+    }
+    /* The slots of the configuration in effect. A call emits at most one
+     * heartbeat plus a full window per peer, or one message per peer, or
+     * one reply. */
+    if (rc == RAFT_OK) {
+        rc = raft_membership_init(r);
+    }
+    if (rc != RAFT_OK) {
+        raft_destroy(r);
+        return rc;
     }
     r->role = RAFT_FOLLOWER;
-    r->now = now;
     r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
     r->dirty_from = RAFT_NO_INDEX;
     raft_election_reset_timer(r);
@@ -341,7 +384,7 @@ int raft_create(const struct raft_config *config,
 /* Checks what every action needs before it may change anything: time does
  * not go backwards, and the log has room for one more entry (a new leader's
  * no-op, or a proposal). */
-static int raft_prologue(struct raft *r, uint64_t now)
+int raft_prologue(struct raft *r, uint64_t now)
 {
     if (now < r->now) {
         return RAFT_EINVAL;
@@ -349,7 +392,7 @@ static int raft_prologue(struct raft *r, uint64_t now)
     return raft_log_reserve(&r->log, 1);
 }
 
-static void raft_begin(struct raft *r, uint64_t now)
+void raft_begin(struct raft *r, uint64_t now)
 {
     r->now = now;
     r->n_msgs = 0;
@@ -362,6 +405,8 @@ static void raft_begin(struct raft *r, uint64_t now)
     r->start_leader = r->leader;
 }
 
+/* A leader also wakes up to leave a committed joint configuration at once
+ * and to abandon a leadership transfer on time. */
 static uint64_t next_deadline(const struct raft *r)
 {
     if (r->role != RAFT_LEADER) {
@@ -371,11 +416,17 @@ static uint64_t next_deadline(const struct raft *r)
     if (r->config.check_quorum && r->quorum_deadline < d) {
         d = r->quorum_deadline;
     }
+    if (r->transfer_target != 0 && r->transfer_deadline < d) {
+        d = r->transfer_deadline;
+    }
+    if (raft_membership_leave_due(r)) {
+        d = r->now;
+    }
     return d;
 }
 
 /* The update of a failed call: nothing to do but wait. */
-static int raft_fail(const struct raft *r, int rc, struct raft_update *u)
+int raft_fail(const struct raft *r, int rc, struct raft_update *u)
 {
     if (u != NULL) {
         memset(u, 0, sizeof *u);
@@ -423,14 +474,17 @@ static void check_invariants(const struct raft *r)
     assert(r->role != RAFT_LEADER || r->leader == r->id);
     assert(r->role != RAFT_CANDIDATE || (r->vote == r->id && r->leader == 0));
     assert(!r->pre_campaigning || (r->role == RAFT_FOLLOWER && r->leader == 0));
+    assert(r->transfer_target == 0 || r->role == RAFT_LEADER);
+    assert(r->self_slot < r->n_slots && r->progress[r->self_slot].id == r->id);
     (void)r;
     (void)last;
 }
 
 /* Assembles the update (struct raft_update documents the host's duties). */
-static int raft_finish(struct raft *r, struct raft_update *u)
+int raft_finish(struct raft *r, struct raft_update *u)
 {
     memset(u, 0, sizeof *u);
+    raft_conf_view(&r->snap_conf, &r->snapshot.configuration);
     u->hard_state_changed =
         r->term != r->start_term || r->vote != r->start_vote;
     u->term = r->term;
@@ -491,11 +545,26 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
         return raft_fail(r, RAFT_EINVAL, u);
     }
     int rc = raft_prologue(r, now);
+    void *leave_data = NULL;
+    size_t leave_len = 0;
+    struct raft_conf leave = {0};
+    bool leaving = rc == RAFT_OK && raft_membership_leave_due(r);
+    if (leaving) {
+        rc = raft_membership_prepare_leave(r, &leave_data, &leave_len, &leave);
+    }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
     }
     raft_begin(r, now);
+    if (leaving) {
+        /* Thesis §4.3: the joint configuration is committed; move on to the
+         * new one. */
+        raft_membership_append(r, leave_data, leave_len, &leave);
+        raft_replication_send_all(r);
+        raft_replication_maybe_commit(r);
+    }
     if (r->role == RAFT_LEADER) {
+        raft_transfer_tick(r);
         if (r->config.check_quorum && now >= r->quorum_deadline) {
             raft_election_check_quorum(r);
         }
@@ -524,16 +593,17 @@ static bool entries_valid(const struct raft_message *m)
                            m->term);
 }
 
-/* Whether m is well formed and meant for us from a voter (the precondition
- * of every rule in Figure 2; nothing else reaches the state machine). */
+/* Whether m is well formed and meant for us from another server (the
+ * precondition of every rule in Figure 2; nothing else reaches the state
+ * machine). The sender need not be in our configuration: a leader or
+ * candidate may belong to one our log does not hold yet (thesis §4.1). */
 static bool message_valid(struct raft *r, const struct raft_message *m)
 {
     long type = (long)m->type;
     if (type < RAFT_MSG_APPEND_ENTRIES || type >= RAFT_MSG_TYPE_COUNT) {
         return false;
     }
-    if (m->to != r->id || m->from == r->id ||
-        raft_progress_of(r, m->from) == NULL) {
+    if (m->to != r->id || m->from == r->id || m->from == 0) {
         return false;
     }
     /* A term that cannot be incremented: adopting it would wrap the next
@@ -555,10 +625,55 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     case RAFT_MSG_INSTALL_SNAPSHOT: {
         const struct raft_snapshot *s = &m->install_snapshot.snapshot;
         return m->term > 0 && s->last_index > 0 && s->last_term > 0 &&
-               s->last_term <= m->term && (s->len == 0 || s->data != NULL);
+               s->last_term <= m->term && (s->len == 0 || s->data != NULL) &&
+               snapshot_conf_valid(s);
     }
+    case RAFT_MSG_TIMEOUT_NOW:
+        return m->term > 0;
     default:
         return true;
+    }
+}
+
+/* Copies an InstallSnapshot's data and configuration ahead of any change;
+ * *data receives the data's copy. RAFT_ENOMEM changes nothing. */
+static int prepare_snapshot(struct raft *r,
+                            const struct raft_message *m,
+                            void **data)
+{
+    const struct raft_snapshot *s = &m->install_snapshot.snapshot;
+    bool ok;
+    *data = copy_bytes(s->data, s->len, &ok);
+    if (!ok) {
+        return RAFT_ENOMEM;
+    }
+    if (s->configuration.n_voters > 0 &&
+        (raft_membership_reserve(r, s->configuration.n_voters +
+                                        s->configuration.n_outgoing +
+                                        s->configuration.n_learners) !=
+             RAFT_OK ||
+         raft_conf_copy(&r->snap_conf_scratch, &s->configuration) !=
+             RAFT_OK)) {
+        free(*data);
+        *data = NULL;
+        return RAFT_ENOMEM;
+    }
+    return RAFT_OK;
+}
+
+/* A reply from a server outside our configuration answers nothing we still
+ * track (it was removed, or never was a member): it is dropped whole, term
+ * included, so a removed server cannot disturb the cluster (thesis §4.2.3). */
+static bool from_outsider(struct raft *r, const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+    case RAFT_MSG_PRE_VOTE_RESULT:
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return raft_progress_of(r, m->from) == NULL;
+    default:
+        return false;
     }
 }
 
@@ -581,19 +696,20 @@ int raft_receive(struct raft *r,
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         rc = raft_replication_prepare_append(r, m);
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
-        bool ok;
-        snapshot_copy = copy_bytes(m->install_snapshot.snapshot.data,
-                                   m->install_snapshot.snapshot.len, &ok);
-        rc = ok ? RAFT_OK : RAFT_ENOMEM;
+        rc = prepare_snapshot(r, m, &snapshot_copy);
     }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
     }
 
     raft_begin(r, now);
+    if (from_outsider(r, m)) {
+        return raft_finish(r, u);
+    }
     if (raft_election_observe_term(r, m)) {
-        if (r->role == RAFT_LEADER && m->term == r->term) {
-            raft_progress_of(r, m->from)->last_heard = now;
+        struct raft_progress *p = raft_progress_of(r, m->from);
+        if (r->role == RAFT_LEADER && m->term == r->term && p != NULL) {
+            p->last_heard = now;
         }
         switch (m->type) {
         case RAFT_MSG_APPEND_ENTRIES:
@@ -621,11 +737,15 @@ int raft_receive(struct raft *r,
         case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
             raft_snapshot_recv_result(r, m);
             break;
+        case RAFT_MSG_TIMEOUT_NOW:
+            raft_transfer_recv_timeout_now(r, m);
+            break;
         case RAFT_MSG_TYPE_COUNT:
             break;
         }
     }
     free(snapshot_copy);
+    raft_conf_free(&r->snap_conf_scratch);
     raft_replication_release_scratch(r);
     return raft_finish(r, u);
 }
@@ -647,6 +767,9 @@ int raft_propose(struct raft *r,
     }
     if (r->role != RAFT_LEADER) {
         return raft_fail(r, RAFT_ENOTLEADER, u);
+    }
+    if (r->transfer_target != 0) {
+        return raft_fail(r, RAFT_EBUSY, u); /* thesis §3.10 */
     }
     if (r->config.max_command_len > 0 && len > r->config.max_command_len) {
         return raft_fail(r, RAFT_ETOOBIG, u);
@@ -807,8 +930,9 @@ uint64_t raft_match_index(const struct raft *r, uint64_t peer)
     if (r->role != RAFT_LEADER) {
         return 0;
     }
-    for (size_t i = 0; i < r->n_voters; i++) {
-        if (r->progress[i].id == peer) {
+    for (size_t i = 0; i < r->n_slots; i++) {
+        if (r->progress[i].id == peer &&
+            (i == r->self_slot || raft_progress_member(&r->progress[i]))) {
             return i == r->self_slot ? r->persisted_index
                                      : r->progress[i].match_index;
         }
@@ -821,11 +945,38 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer)
     if (r->role != RAFT_LEADER) {
         return 0;
     }
-    for (size_t i = 0; i < r->n_voters; i++) {
-        if (r->progress[i].id == peer) {
+    for (size_t i = 0; i < r->n_slots; i++) {
+        if (r->progress[i].id == peer &&
+            (i == r->self_slot || raft_progress_member(&r->progress[i]))) {
             return i == r->self_slot ? raft_log_last_index(&r->log) + 1
                                      : r->progress[i].next_index;
         }
     }
     return 0;
+}
+
+void raft_configuration(const struct raft *r, struct raft_configuration *out)
+{
+    raft_conf_view(raft_membership_current(r), out);
+}
+
+uint64_t raft_configuration_index(const struct raft *r)
+{
+    return raft_membership_index(r);
+}
+
+void raft_snapshot_configuration(const struct raft *r,
+                                 struct raft_configuration *out)
+{
+    raft_conf_view(&r->snap_conf, out);
+}
+
+bool raft_is_voter(const struct raft *r)
+{
+    return raft_membership_self_voter(r);
+}
+
+uint64_t raft_transfer_target(const struct raft *r)
+{
+    return r->transfer_target;
 }

@@ -31,6 +31,7 @@ enum raft_error {
     RAFT_EINVAL,     /* malformed argument or message; the core is unchanged */
     RAFT_ENOTLEADER, /* a proposal reached a node that is not the leader */
     RAFT_ETOOBIG,    /* a command or snapshot exceeds the configured limits */
+    RAFT_EBUSY, /* a configuration change or leadership transfer must wait */
     RAFT_ERROR_COUNT
 };
 
@@ -48,7 +49,56 @@ const char *raft_role_name(enum raft_role role);
 enum raft_entry_type {
     RAFT_ENTRY_COMMAND = 1, /* a client command: opaque bytes for the host */
     RAFT_ENTRY_NOOP = 2, /* appended by a new leader (§8); nothing to apply */
+    /* A cluster configuration (thesis §4.1): data is its encoding
+     * (raft_configuration_encode()); it takes effect when appended. */
+    RAFT_ENTRY_CONFIG = 3,
 };
+
+/* The most servers one configuration lists (voters, outgoing voters and
+ * learners together). */
+#define RAFT_CONFIGURATION_MAX 256
+
+/* A cluster configuration (thesis §4.1, §4.3). Voters elect leaders and
+ * count toward commitment; learners only receive the log and snapshots.
+ * While a configuration change is in its joint phase (thesis §4.3),
+ * `outgoing` lists the old voters and every decision needs a majority of
+ * `voters` and, separately, a majority of `outgoing`. Arrays are borrowed as
+ * the function that hands them over says. A valid configuration has at least
+ * one voter, nonzero ids, no id twice in one list, and no learner among
+ * `voters` (a voter being demoted is in `outgoing` and `learners` while
+ * joint). */
+struct raft_configuration
+{
+    const uint64_t *voters; /* C_new, or the only voter set when not joint */
+    size_t n_voters;
+    const uint64_t *outgoing; /* C_old while joint; n_outgoing 0 otherwise */
+    size_t n_outgoing;
+    const uint64_t *learners;
+    size_t n_learners;
+    /* Joint only: the leader leaves the joint configuration by itself once
+     * it is committed; false: only raft_change_membership() with no changes
+     * leaves it. */
+    bool auto_leave;
+};
+
+/* Whether c is valid as described above. c is borrowed for the call. */
+bool raft_configuration_valid(const struct raft_configuration *c);
+
+/* Bytes of the encoding of c (the data of a RAFT_ENTRY_CONFIG entry). */
+size_t raft_configuration_encoded_len(const struct raft_configuration *c);
+
+/* Writes the encoding of the valid configuration c into buf, which has room
+ * for raft_configuration_encoded_len(c) bytes: little-endian 64-bit words,
+ * a version and flags word, the three counts, then the ids. */
+void raft_configuration_encode(const struct raft_configuration *c, void *buf);
+
+/* Decodes len bytes at data into *out, whose arrays point into ids (room
+ * for len / 8 values, owned by the caller). false, with *out unchanged, when
+ * the bytes are not the encoding of a valid configuration. */
+bool raft_configuration_decode(const void *data,
+                               size_t len,
+                               uint64_t *ids,
+                               struct raft_configuration *out);
 
 /* One log entry. Entries handed out by the core are borrowed until the next
  * non-query call on that core; entries handed in are copied by the core. */
@@ -60,13 +110,17 @@ struct raft_entry
     size_t len;
 };
 
-/* A snapshot of the host's state machine covering the log up to last_index. */
+/* A snapshot of the host's state machine covering the log up to last_index,
+ * with the configuration in effect at last_index (thesis §5.1: the snapshot
+ * replaces the configuration entries it covers). A configuration with no
+ * voters stands for the bootstrap configuration of struct raft_config. */
 struct raft_snapshot
 {
     uint64_t last_index; /* 0: no snapshot */
     uint64_t last_term;
     const void *data; /* opaque state bytes */
     size_t len;
+    struct raft_configuration configuration; /* borrowed like data */
 };
 
 enum raft_message_type {
@@ -78,6 +132,7 @@ enum raft_message_type {
     RAFT_MSG_PRE_VOTE_RESULT,
     RAFT_MSG_INSTALL_SNAPSHOT,
     RAFT_MSG_INSTALL_SNAPSHOT_RESULT,
+    RAFT_MSG_TIMEOUT_NOW, /* thesis §3.10: campaign now (leadership transfer) */
     RAFT_MSG_TYPE_COUNT
 };
 
@@ -114,6 +169,9 @@ struct raft_request_vote
 {
     uint64_t last_log_index;
     uint64_t last_log_term;
+    /* Thesis §3.10: the campaign follows a TimeoutNow from the leader, so
+     * voters grant it even while they still hear from that leader. */
+    bool transfer;
 };
 
 struct raft_request_vote_result
@@ -155,8 +213,14 @@ struct raft_message
 /* Static configuration of one core. Durations are in the host's time unit. */
 struct raft_config
 {
-    uint64_t id;            /* this node, nonzero, listed in voters */
-    const uint64_t *voters; /* copied by raft_create(); distinct, nonzero */
+    uint64_t id; /* this node, nonzero */
+    /* The bootstrap configuration: the voters of the cluster before any
+     * configuration entry or snapshot says otherwise; copied by
+     * raft_create(); distinct, nonzero. It need not list id: a node outside
+     * it (a spare, or a server added later) starts as a non-member, which
+     * never campaigns, and learns its configuration from the leader. An
+     * empty list (n_voters 0) bootstraps no configuration at all. */
+    const uint64_t *voters;
     size_t n_voters;
     uint64_t election_timeout_min; /* each reset draws from [min, max] */
     uint64_t election_timeout_max;
@@ -283,6 +347,65 @@ int raft_compact(struct raft *r,
 /* The election timer fires now (for scripting who campaigns). */
 int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u);
 
+/* One change of a membership request (thesis §4.1). */
+enum raft_change_type {
+    RAFT_ADD_VOTER = 1, /* a new voter, or a learner promoted to voter */
+    RAFT_ADD_LEARNER,   /* a new learner, or a voter demoted to learner */
+    RAFT_REMOVE,        /* a voter or learner leaves the configuration */
+};
+
+struct raft_change
+{
+    enum raft_change_type type;
+    uint64_t id;
+};
+
+/* How a membership request moves to its target (thesis §4.3). */
+enum raft_transition {
+    /* One voter added or removed (or only learners changed): the single-
+     * server change of thesis §4.1, straight to the target. More: joint
+     * consensus, left automatically. */
+    RAFT_TRANSITION_AUTO = 0,
+    /* Always through the joint configuration, left automatically once it
+     * commits. */
+    RAFT_TRANSITION_JOINT,
+    /* Always through the joint configuration, left only when the host asks
+     * (raft_change_membership() with no changes). */
+    RAFT_TRANSITION_JOINT_EXPLICIT,
+};
+
+/* Leader only: appends a RAFT_ENTRY_CONFIG entry that applies `changes` (n
+ * of them, borrowed for the call) to the current configuration, in effect
+ * from now on (thesis §4.1: a server uses the latest configuration in its
+ * log, committed or not); *index (may be NULL) receives its index. With
+ * n == 0 in a joint configuration, leaves it for its `voters` (thesis
+ * §4.3). RAFT_EBUSY, changing nothing, until the leader has committed an
+ * entry of its own term and while the latest configuration entry is not
+ * committed (the 2015 fix: never two uncommitted changes), or during a
+ * leadership transfer. RAFT_EINVAL for a change that changes nothing
+ * (adding a member in the same role, removing a non-member), changes while
+ * joint, n == 0 when not joint, or a target with no voter. A leader that is
+ * not a voter of the configuration it commits steps down (thesis §4.2.2). */
+int raft_change_membership(struct raft *r,
+                           uint64_t now,
+                           const struct raft_change *changes,
+                           size_t n,
+                           enum raft_transition transition,
+                           uint64_t *index,
+                           struct raft_update *u);
+
+/* Leader only (thesis §3.10): hand leadership to the voter `target`. The
+ * leader refuses proposals and membership changes (RAFT_EBUSY) while the
+ * transfer runs, brings target's log up to date, then sends it TimeoutNow,
+ * on which target campaigns at once, skipping PreVote, and voters grant it
+ * despite hearing from the leader. The transfer ends when the leader steps
+ * down, or is abandoned after election_timeout_min. RAFT_EINVAL: target is
+ * this node or not a voter; RAFT_EBUSY: a transfer to another target runs. */
+int raft_transfer_leadership(struct raft *r,
+                             uint64_t now,
+                             uint64_t target,
+                             struct raft_update *u);
+
 /* Queries: no side effects, O(1). */
 uint64_t raft_id(const struct raft *r);
 enum raft_role raft_role(const struct raft *r);
@@ -305,5 +428,20 @@ bool raft_entry_at(const struct raft *r,
 /* Leader only (0 otherwise): what it knows of a peer's log. */
 uint64_t raft_match_index(const struct raft *r, uint64_t peer);
 uint64_t raft_next_index(const struct raft *r, uint64_t peer);
+/* The configuration in effect (the latest in the log, else the snapshot's,
+ * else the bootstrap one), borrowed into *out until the next non-query call,
+ * and the index of the entry holding it (0: from the snapshot or the
+ * bootstrap configuration). */
+void raft_configuration(const struct raft *r, struct raft_configuration *out);
+uint64_t raft_configuration_index(const struct raft *r);
+/* The configuration at the snapshot's last index, to persist with a
+ * snapshot taken by raft_compact(); borrowed like raft_configuration(). */
+void raft_snapshot_configuration(const struct raft *r,
+                                 struct raft_configuration *out);
+/* Whether this node is a voter of its configuration (of either half while
+ * joint), so that it may campaign. */
+bool raft_is_voter(const struct raft *r);
+/* Leader only: the target of the leadership transfer in progress, or 0. */
+uint64_t raft_transfer_target(const struct raft *r);
 
 #endif /* RAFT_H */

@@ -47,6 +47,7 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     r->role = RAFT_FOLLOWER;
     r->leader = leader;
     r->pre_campaigning = false;
+    r->transfer_target = 0;
     if (leader != 0) {
         r->leader_contact = r->now;
     }
@@ -57,19 +58,10 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 
 static void tally_reset(struct raft *r)
 {
-    for (size_t i = 0; i < r->n_voters; i++) {
+    for (size_t i = 0; i < r->n_slots; i++) {
         r->progress[i].tally = RAFT_TALLY_NONE;
     }
     r->progress[r->self_slot].tally = RAFT_TALLY_GRANTED;
-}
-
-static size_t tally_granted(const struct raft *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n_voters; i++) {
-        n += r->progress[i].tally == RAFT_TALLY_GRANTED;
-    }
-    return n;
 }
 
 /* §5.2 and §8: the winner leads, resets every peer's progress to just past
@@ -80,8 +72,9 @@ static void become_leader(struct raft *r)
     r->role = RAFT_LEADER;
     r->leader = r->id;
     r->pre_campaigning = false;
+    r->transfer_target = 0;
     uint64_t next = raft_log_last_index(&r->log) + 1;
-    for (size_t i = 0; i < r->n_voters; i++) {
+    for (size_t i = 0; i < r->n_slots; i++) {
         raft_progress_reset(&r->progress[i], next);
         r->progress[i].last_heard = r->now;
     }
@@ -94,19 +87,24 @@ static void become_leader(struct raft *r)
     raft_replication_maybe_commit(r);
 }
 
+/* Asks every other voter, of both halves while joint (thesis §4.3); a
+ * learner is never asked. */
 static void send_vote_requests(struct raft *r,
                                enum raft_message_type type,
-                               uint64_t term)
+                               uint64_t term,
+                               bool transfer)
 {
-    for (size_t i = 0; i < r->n_voters; i++) {
-        if (i == r->self_slot) {
+    for (size_t i = 0; i < r->n_slots; i++) {
+        const struct raft_progress *p = &r->progress[i];
+        if (i == r->self_slot || !(p->voter || p->voter_out)) {
             continue;
         }
-        struct raft_message *m = raft_emit(r, type, r->progress[i].id);
+        struct raft_message *m = raft_emit(r, type, p->id);
         if (m != NULL) {
             m->term = term;
             m->request_vote.last_log_index = raft_log_last_index(&r->log);
             m->request_vote.last_log_term = raft_log_last_term(&r->log);
+            m->request_vote.transfer = transfer;
         }
     }
 }
@@ -114,7 +112,7 @@ static void send_vote_requests(struct raft *r,
 /* §5.2: increment the term, vote for ourselves, re-arm the timer and ask
  * every other voter. The new term and vote are hard state: raft_finish()
  * makes the requests wait for them to be durable. */
-static void campaign(struct raft *r)
+static void campaign(struct raft *r, bool transfer)
 {
     assert(r->term < RAFT_TERM_MAX);
     r->term++;
@@ -124,11 +122,19 @@ static void campaign(struct raft *r)
     r->pre_campaigning = false;
     tally_reset(r);
     raft_election_reset_timer(r);
-    if (tally_granted(r) >= raft_quorum(r)) {
+    if (raft_membership_vote_won(r)) {
         become_leader(r);
         return;
     }
-    send_vote_requests(r, RAFT_MSG_REQUEST_VOTE, r->term);
+    send_vote_requests(r, RAFT_MSG_REQUEST_VOTE, r->term, transfer);
+}
+
+void raft_election_campaign_transfer(struct raft *r)
+{
+    assert(r->role != RAFT_LEADER && raft_membership_self_voter(r));
+    if (r->term < RAFT_TERM_MAX) {
+        campaign(r, true);
+    }
 }
 
 /* Thesis §9.6: ask whether we could win in term + 1 before disturbing anyone.
@@ -141,11 +147,11 @@ static void pre_campaign(struct raft *r)
     r->pre_campaigning = true;
     tally_reset(r);
     raft_election_reset_timer(r);
-    if (tally_granted(r) >= raft_quorum(r)) {
-        campaign(r);
+    if (raft_membership_vote_won(r)) {
+        campaign(r, false);
         return;
     }
-    send_vote_requests(r, RAFT_MSG_PRE_VOTE, r->term + 1);
+    send_vote_requests(r, RAFT_MSG_PRE_VOTE, r->term + 1, false);
 }
 
 void raft_election_timeout(struct raft *r)
@@ -153,16 +159,17 @@ void raft_election_timeout(struct raft *r)
     if (r->role == RAFT_LEADER) {
         return;
     }
-    if (r->term >= RAFT_TERM_MAX) {
-        /* No term follows this one: waiting is all that is left (a
-         * leader of this term may still be heard). */
+    if (r->term >= RAFT_TERM_MAX || !raft_membership_self_voter(r)) {
+        /* No term follows this one, or we are no voter (a learner, a
+         * removed server, a spare; thesis §4.2.3): waiting is all that is
+         * left (a leader may still be heard). */
         raft_election_reset_timer(r);
         return;
     }
     if (r->config.pre_vote) {
         pre_campaign(r);
     } else {
-        campaign(r);
+        campaign(r, false);
     }
 }
 
@@ -196,8 +203,9 @@ bool raft_election_observe_term(struct raft *r, const struct raft_message *m)
         break;
     case RAFT_MSG_REQUEST_VOTE:
         /* Thesis §4.2.3: while a leader is known to be alive, a disruptive
-         * candidate neither gets a vote nor bumps our term. */
-        if (raft_election_in_lease(r)) {
+         * candidate neither gets a vote nor bumps our term; unless the
+         * leader itself asked for this campaign (thesis §3.10). */
+        if (raft_election_in_lease(r) && !m->request_vote.transfer) {
             return false;
         }
         break;
@@ -262,7 +270,7 @@ void raft_election_recv_vote_result(struct raft *r,
     struct raft_progress *p = raft_progress_of(r, m->from);
     p->tally =
         m->request_vote_result.granted ? RAFT_TALLY_GRANTED : RAFT_TALLY_DENIED;
-    if (tally_granted(r) >= raft_quorum(r)) {
+    if (raft_membership_vote_won(r)) {
         become_leader(r);
     }
 }
@@ -291,25 +299,19 @@ void raft_election_recv_pre_vote_result(struct raft *r,
     }
     struct raft_progress *p = raft_progress_of(r, m->from);
     p->tally = granted ? RAFT_TALLY_GRANTED : RAFT_TALLY_DENIED;
-    if (tally_granted(r) >= raft_quorum(r)) {
-        campaign(r);
+    if (raft_membership_vote_won(r)) {
+        campaign(r, false);
     }
 }
 
 /* Thesis §6.2: a leader that has not heard from a majority (itself included)
  * within the last election_timeout_min steps down, so a partitioned leader
  * stops serving. Checked at every heartbeat, the step-down comes at most one
- * heartbeat interval after the majority's silence reached that timeout. */
+ * heartbeat interval after the majority's silence reached that timeout. A
+ * joint configuration needs a majority of each half (thesis §4.3). */
 void raft_election_check_quorum(struct raft *r)
 {
-    size_t active = 1;
-    for (size_t i = 0; i < r->n_voters; i++) {
-        if (i != r->self_slot && r->now - r->progress[i].last_heard <
-                                     r->config.election_timeout_min) {
-            active++;
-        }
-    }
-    if (active < raft_quorum(r)) {
+    if (!raft_membership_quorum_active(r)) {
         raft_become_follower(r, r->term, 0);
         return;
     }

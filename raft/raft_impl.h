@@ -6,6 +6,9 @@
  * - persisted_index <= last log index, and every entry up to it is durable.
  * - a LEADER has leader == id; a CANDIDATE has vote == id and leader == 0.
  * - pre_campaigning implies role FOLLOWER and leader == 0.
+ * - the progress slots describe the configuration in effect (the last record
+ *   of confs, else snap_conf): one slot per member, plus our own slot.
+ * - transfer_target != 0 only on a LEADER.
  * Per call, the output fields (msgs, dirty_from, ...) collect what the update
  * reports; raft_finish() turns them into a struct raft_update.
  */
@@ -14,6 +17,7 @@
 
 #include "raft.h"
 #include "raft_assert.h"
+#include "raft_configuration.h"
 #include "raft_log.h"
 #include "raft_progress.h"
 
@@ -21,11 +25,23 @@ struct raft
 {
     struct raft_config config;      /* copy; voters points at our own array */
     uint64_t id;                    /* config.id */
-    size_t n_voters;                /* config.n_voters */
+    size_t n_slots;                 /* slots in use in progress */
+    size_t slots_cap;               /* slots allocated */
+    size_t window;                  /* in-flight window of each slot */
     size_t self_slot;               /* our slot in progress */
-    struct raft_progress *progress; /* one slot per voter, in config order */
+    struct raft_progress *progress; /* members' slots (raft_membership.c) */
     uint64_t *inflight_buf;         /* windows of all slots, owned */
-    uint64_t *match_scratch;        /* n_voters values for the commit rule */
+    uint64_t *match_scratch;        /* slots_cap values for the commit rule */
+
+    /* Configurations (thesis §4.1): the one at the snapshot point (or the
+     * bootstrap one), then one record per configuration entry after it. */
+    struct raft_conf snap_conf;
+    struct raft_conf_history confs;
+
+    /* Leadership transfer (thesis §3.10), leader only. */
+    uint64_t transfer_target;   /* 0: none */
+    uint64_t transfer_deadline; /* abandoned at this time */
+    bool timeout_now_sent;      /* the target was told to campaign */
 
     /* Durable state (Figure 2 "persistent state on all servers"). */
     uint64_t term;                 /* currentTerm */
@@ -62,8 +78,11 @@ struct raft
     /* Data copied in ahead of mutation, so a failed allocation changes
      * nothing; owned until consumed. */
     void **scratch;     /* one copy per incoming entry to append */
-    size_t scratch_cap; /* slots in scratch */
+    struct raft_conf *conf_scratch; /* decoded configuration entries, by
+                                       the same slot as scratch */
+    size_t scratch_cap; /* slots in scratch and conf_scratch */
     size_t n_scratch;   /* slots filled for the call in progress */
+    struct raft_conf snap_conf_scratch; /* an incoming snapshot's config */
 };
 
 #define RAFT_NO_INDEX UINT64_MAX
@@ -75,10 +94,67 @@ struct raft
 struct raft_message *raft_emit(struct raft *r,
                                enum raft_message_type type,
                                uint64_t to);
-/* The progress slot of voter id; NULL when id is not a voter. */
+/* The progress slot of member id; NULL when id is not a member. */
 struct raft_progress *raft_progress_of(struct raft *r, uint64_t id);
-/* Votes (or pre-votes, acknowledgements) needed: a majority of voters. */
-size_t raft_quorum(const struct raft *r);
+/* The frame of every action: raft_prologue() checks what it needs before
+ * any change, raft_begin() starts the update, raft_finish() assembles it and
+ * raft_fail() reports a call that changed nothing. */
+int raft_prologue(struct raft *r, uint64_t now);
+void raft_begin(struct raft *r, uint64_t now);
+int raft_finish(struct raft *r, struct raft_update *u);
+int raft_fail(const struct raft *r, int rc, struct raft_update *u);
+
+/* raft_membership.c */
+/* The configuration in effect and the index of its entry (0: snapshot or
+ * bootstrap). */
+const struct raft_conf *raft_membership_current(const struct raft *r);
+uint64_t raft_membership_index(const struct raft *r);
+/* raft_create() part: sizes the slots for the configuration in effect
+ * (exactly, so a bootstrap cluster's buffers are as small as can be) and
+ * lays them out. */
+int raft_membership_init(struct raft *r);
+/* Grows the slot arrays so that a configuration of n_ids ids fits.
+ * RAFT_ENOMEM changes nothing. */
+int raft_membership_reserve(struct raft *r, size_t n_ids);
+/* Lays the slots out for the configuration in effect (no allocation: the
+ * caller reserved room). New members' slots start afresh. */
+void raft_membership_apply(struct raft *r);
+/* Whether we vote (in either half) in the configuration in effect. */
+bool raft_membership_self_voter(const struct raft *r);
+/* Whether the tallies hold a majority of every half (thesis §4.3). */
+bool raft_membership_vote_won(const struct raft *r);
+/* The highest index held by a majority of every half, counting ourselves
+ * only up to the durable index (thesis §4.3, §10.2.1). */
+uint64_t raft_membership_commit_point(struct raft *r);
+/* Leader: whether a majority of every half was heard from within
+ * election_timeout_min (thesis §6.2). */
+bool raft_membership_quorum_active(const struct raft *r);
+/* Leader, after the commit index moved: steps down when the committed
+ * configuration no longer has us as a voter (thesis §4.2.2). */
+void raft_membership_after_commit(struct raft *r);
+/* Leader: a joint configuration with auto_leave is committed, so the
+ * leaving entry is due (raft_tick() appends it). */
+bool raft_membership_leave_due(const struct raft *r);
+/* raft_tick() part: appends the entry leaving the joint configuration.
+ * Called before raft_begin(); RAFT_ENOMEM changes nothing. */
+int raft_membership_prepare_leave(struct raft *r,
+                                  void **data,
+                                  size_t *len,
+                                  struct raft_conf *conf);
+void raft_membership_append(struct raft *r,
+                            void *data,
+                            size_t len,
+                            struct raft_conf *conf);
+
+/* raft_transfer.c */
+/* Leader: an acknowledgement from the transfer target; sends TimeoutNow
+ * once its log is up to date (thesis §3.10). */
+void raft_transfer_progress(struct raft *r, const struct raft_progress *p);
+/* Leader tick: abandons a transfer past its deadline. */
+void raft_transfer_tick(struct raft *r);
+/* Thesis §3.10: a TimeoutNow from our leader makes us campaign now. */
+void raft_transfer_recv_timeout_now(struct raft *r,
+                                    const struct raft_message *m);
 
 /* raft_election.c */
 /* Draws a fresh election timeout from [min, max] and arms the timer. */
@@ -87,6 +163,9 @@ void raft_election_reset_timer(struct raft *r);
 void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader);
 /* The election timer fired: PreVote or a real campaign. */
 void raft_election_timeout(struct raft *r);
+/* Thesis §3.10: a real campaign now, without PreVote, whose RequestVotes
+ * say they follow a leadership transfer. */
+void raft_election_campaign_transfer(struct raft *r);
 /* §4.2.3: whether we heard from a current leader within the minimum
  * election timeout (or are it), when pre_vote or check_quorum is on. */
 bool raft_election_in_lease(const struct raft *r);

@@ -29,7 +29,13 @@ enum raft_vote_tally {
 
 struct raft_progress
 {
-    uint64_t id;          /* the voter this slot describes */
+    uint64_t id; /* the server this slot describes */
+    /* Its roles in the configuration in effect (thesis §4.1, §4.3); a slot
+     * with none is free, apart from the core's own slot, which always
+     * exists. */
+    bool voter;     /* a voter (of the incoming half while joint) */
+    bool voter_out; /* a voter of the outgoing half (joint only) */
+    bool learner;   /* a learner: receives the log, never counts */
     uint64_t next_index;  /* Figure 2 nextIndex: the next entry to send */
     uint64_t match_index; /* Figure 2 matchIndex: highest index known held */
     enum raft_progress_state state; /* how entries flow to the peer */
@@ -51,6 +57,12 @@ struct raft_progress
     uint64_t last_heard; /* leader: when this peer last answered in the term */
     enum raft_vote_tally tally; /* answer to the current (pre-)campaign */
 };
+
+/* Whether the slot's server belongs to the configuration in effect. */
+static inline bool raft_progress_member(const struct raft_progress *p)
+{
+    return p->voter || p->voter_out || p->learner;
+}
 
 /* Resets the slot for a new leadership: PROBE at next_index, match 0. */
 void raft_progress_reset(struct raft_progress *p, uint64_t next_index);

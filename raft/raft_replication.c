@@ -89,7 +89,8 @@ static void send_probe(struct raft *r, struct raft_progress *p)
 
 void raft_replication_send(struct raft *r, struct raft_progress *p)
 {
-    if (p == &r->progress[r->self_slot] || r->role != RAFT_LEADER) {
+    if (p == &r->progress[r->self_slot] || r->role != RAFT_LEADER ||
+        !raft_progress_member(p)) {
         return;
     }
     uint64_t last = raft_log_last_index(&r->log);
@@ -121,7 +122,7 @@ void raft_replication_send(struct raft *r, struct raft_progress *p)
 
 void raft_replication_send_all(struct raft *r)
 {
-    for (size_t i = 0; i < r->n_voters; i++) {
+    for (size_t i = 0; i < r->n_slots; i++) {
         raft_replication_send(r, &r->progress[i]);
     }
 }
@@ -162,9 +163,9 @@ static void heartbeat_snapshot_peer(struct raft *r, struct raft_progress *p)
  * was acknowledged since then. */
 void raft_replication_heartbeat(struct raft *r)
 {
-    for (size_t i = 0; i < r->n_voters; i++) {
+    for (size_t i = 0; i < r->n_slots; i++) {
         struct raft_progress *p = &r->progress[i];
-        if (i == r->self_slot) {
+        if (i == r->self_slot || !raft_progress_member(p)) {
             continue;
         }
         switch (p->state) {
@@ -194,34 +195,16 @@ void raft_replication_heartbeat(struct raft *r)
     }
 }
 
-/* Insertion sort, descending: n is the number of voters. */
-static void sort_descending(uint64_t *v, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        uint64_t x = v[i];
-        size_t j = i;
-        while (j > 0 && v[j - 1] < x) {
-            v[j] = v[j - 1];
-            j--;
-        }
-        v[j] = x;
-    }
-}
-
 /* Figure 2, "Rules for leaders", last rule: commit the highest N held by a
  * majority (counting ourselves only up to what is durable on our own disk,
- * thesis §10.2.1) provided log[N].term == currentTerm (§5.4.2, Figure 8). */
+ * thesis §10.2.1; of each half while joint, thesis §4.3) provided
+ * log[N].term == currentTerm (§5.4.2, Figure 8). */
 void raft_replication_maybe_commit(struct raft *r)
 {
     if (r->role != RAFT_LEADER) {
         return;
     }
-    for (size_t i = 0; i < r->n_voters; i++) {
-        r->match_scratch[i] =
-            i == r->self_slot ? r->persisted_index : r->progress[i].match_index;
-    }
-    sort_descending(r->match_scratch, r->n_voters);
-    uint64_t n = r->match_scratch[raft_quorum(r) - 1];
+    uint64_t n = raft_membership_commit_point(r);
     if (n <= r->commit_index) {
         return;
     }
@@ -229,6 +212,7 @@ void raft_replication_maybe_commit(struct raft *r)
      * replicas; the entries before it commit with it (Figure 8). */
     if (raft_log_term_at(&r->log, n) == r->term) {
         r->commit_index = n;
+        raft_membership_after_commit(r);
     }
 }
 
@@ -309,8 +293,55 @@ void raft_replication_release_scratch(struct raft *r)
     for (size_t i = 0; i < r->n_scratch; i++) {
         free(r->scratch[i]);
         r->scratch[i] = NULL;
+        raft_conf_free(&r->conf_scratch[i]);
     }
     r->n_scratch = 0;
+}
+
+static int grow_scratch(struct raft *r, size_t n)
+{
+    if (n <= r->scratch_cap) {
+        return RAFT_OK;
+    }
+    void **s = realloc(r->scratch, n * sizeof *s);
+    if (s == NULL) {
+        return RAFT_ENOMEM;
+    }
+    r->scratch = s;
+    struct raft_conf *c = realloc(r->conf_scratch, n * sizeof *c);
+    if (c == NULL) {
+        return RAFT_ENOMEM;
+    }
+    memset(c + r->scratch_cap, 0, (n - r->scratch_cap) * sizeof *c);
+    r->conf_scratch = c;
+    r->scratch_cap = n;
+    return RAFT_OK;
+}
+
+/* Copies one incoming entry's bytes into scratch slot i and, for a
+ * configuration entry, decodes it into conf_scratch[i] with room for its
+ * record and its members' slots (thesis §4.1: it takes effect when
+ * appended). */
+static int prepare_entry(struct raft *r, size_t i, const struct raft_entry *e)
+{
+    void *copy = NULL;
+    if (e->len > 0) {
+        copy = malloc(e->len);
+        if (copy == NULL) {
+            return RAFT_ENOMEM;
+        }
+        memcpy(copy, e->data, e->len);
+    }
+    r->scratch[i] = copy;
+    r->n_scratch = i + 1;
+    if (e->type != RAFT_ENTRY_CONFIG) {
+        return RAFT_OK;
+    }
+    if (raft_conf_decode(&r->conf_scratch[i], e->data, e->len) != RAFT_OK ||
+        raft_conf_history_reserve(&r->confs, i + 1) != RAFT_OK) {
+        return RAFT_ENOMEM;
+    }
+    return raft_membership_reserve(r, raft_conf_size(&r->conf_scratch[i]));
 }
 
 int raft_replication_prepare_append(struct raft *r,
@@ -321,32 +352,36 @@ int raft_replication_prepare_append(struct raft *r,
     if (!plan.ok || plan.n_new == 0) {
         return RAFT_OK;
     }
-    if (plan.n_new > r->scratch_cap) {
-        void **s = realloc(r->scratch, plan.n_new * sizeof *s);
-        if (s == NULL) {
-            return RAFT_ENOMEM;
-        }
-        r->scratch = s;
-        r->scratch_cap = plan.n_new;
+    if (grow_scratch(r, plan.n_new) != RAFT_OK) {
+        return RAFT_ENOMEM;
     }
     for (size_t i = 0; i < plan.n_new; i++) {
-        void *copy = NULL;
-        if (plan.src[i].len > 0) {
-            copy = malloc(plan.src[i].len);
-            if (copy == NULL) {
-                raft_replication_release_scratch(r);
-                return RAFT_ENOMEM;
-            }
-            memcpy(copy, plan.src[i].data, plan.src[i].len);
+        if (prepare_entry(r, i, &plan.src[i]) != RAFT_OK) {
+            raft_replication_release_scratch(r);
+            return RAFT_ENOMEM;
         }
-        r->scratch[i] = copy;
-        r->n_scratch = i + 1;
     }
     if (raft_log_reserve(&r->log, plan.n_new) != RAFT_OK) {
         raft_replication_release_scratch(r);
         return RAFT_ENOMEM;
     }
     return RAFT_OK;
+}
+
+/* Appends the planned entries from scratch; configuration entries get their
+ * records (thesis §4.1). */
+static void append_entries(struct raft *r, const struct append_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_new; i++) {
+        raft_log_append(&r->log, plan->src[i].term, plan->src[i].type,
+                        r->scratch[i], plan->src[i].len);
+        r->scratch[i] = NULL;
+        if (plan->src[i].type == RAFT_ENTRY_CONFIG) {
+            raft_conf_history_push(&r->confs, raft_log_last_index(&r->log),
+                                   &r->conf_scratch[i]);
+        }
+    }
+    r->n_scratch = 0;
 }
 
 /* Figure 2, AppendEntries receiver: 1. refuse an older term (and tell the
@@ -387,17 +422,16 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     if (plan.n_new > 0) {
         if (plan.truncate) {
             raft_log_truncate(&r->log, plan.write_index);
+            /* Thesis §4.1: a truncated configuration entry no longer
+             * governs; the one before it does again. */
+            raft_conf_history_truncate(&r->confs, plan.write_index);
             if (r->persisted_index >= plan.write_index) {
                 r->persisted_index = plan.write_index - 1;
             }
         }
-        for (size_t i = 0; i < plan.n_new; i++) {
-            raft_log_append(&r->log, plan.src[i].term, plan.src[i].type,
-                            r->scratch[i], plan.src[i].len);
-            r->scratch[i] = NULL;
-        }
-        r->n_scratch = 0;
+        append_entries(r, &plan);
         raft_replication_mark_dirty(r, plan.write_index);
+        raft_membership_apply(r);
     }
     uint64_t verified = ae->prev_log_index + ae->n_entries;
     uint64_t commit =
@@ -460,6 +494,7 @@ void raft_replication_recv_append_result(struct raft *r,
             raft_replication_maybe_commit(r);
         }
         raft_replication_send(r, p);
+        raft_transfer_progress(r, p);
         return;
     }
     switch (p->state) {

@@ -6,6 +6,7 @@
  * entry the log already holds keeps the log suffix after it.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "raft_impl.h"
 
@@ -19,6 +20,29 @@ void raft_snapshot_send(struct raft *r, struct raft_progress *p)
     m->install_snapshot.snapshot = r->snapshot;
     raft_progress_become_snapshot(p, r->snapshot.last_index);
     p->snapshot_sent_at = r->now;
+}
+
+/* Thesis §4.1 and §5.1: the snapshot carries the configuration at its last
+ * index, which replaces the records it covers (all of them when the log was
+ * discarded); the records of a kept suffix still follow it. A snapshot
+ * without one leaves the configuration as the log says. */
+static void install_configuration(struct raft *r,
+                                  uint64_t last_index,
+                                  bool keep_suffix)
+{
+    raft_conf_history_truncate(&r->confs,
+                               keep_suffix ? last_index + 1 : 0);
+    struct raft_conf ignored = {0};
+    raft_conf_history_compact(&r->confs, last_index,
+                              r->snap_conf_scratch.ids != NULL ? &ignored
+                                                               : &r->snap_conf);
+    raft_conf_free(&ignored);
+    if (r->snap_conf_scratch.ids != NULL) {
+        raft_conf_free(&r->snap_conf);
+        r->snap_conf = r->snap_conf_scratch;
+        memset(&r->snap_conf_scratch, 0, sizeof r->snap_conf_scratch);
+    }
+    raft_membership_apply(r);
 }
 
 static void reply(struct raft *r, uint64_t to, uint64_t last_index)
@@ -65,6 +89,7 @@ void raft_snapshot_recv(struct raft *r,
             r->persisted_index = s->last_index;
         }
         raft_log_compact(&r->log, s->last_index, s->last_term);
+        install_configuration(r, s->last_index, keep_suffix);
         free((void *)r->snapshot.data);
         r->snapshot = *s;
         r->snapshot.data = data;
@@ -98,6 +123,7 @@ void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
         raft_replication_maybe_commit(r);
     }
     raft_replication_send(r, p);
+    raft_transfer_progress(r, p);
 }
 
 /* §7: the host's snapshot replaces the log up to index (already applied). */
@@ -108,6 +134,8 @@ void raft_snapshot_compact(struct raft *r,
 {
     uint64_t term = raft_log_term_at(&r->log, index);
     raft_log_compact(&r->log, index, term);
+    /* Thesis §5.1: the snapshot keeps the configuration at its index. */
+    raft_conf_history_compact(&r->confs, index, &r->snap_conf);
     free((void *)r->snapshot.data);
     r->snapshot.last_index = index;
     r->snapshot.last_term = term;

@@ -130,6 +130,34 @@ size_t sim_msg_wire_bytes(const struct raft_message *m)
  * aligned. */
 #define ALIGN_UP(x) (((x) + 15u) & ~(size_t)15u)
 
+/* Ids of an InstallSnapshot's configuration (0 for other messages). */
+static size_t snapshot_conf_ids(const struct raft_message *m)
+{
+    if (m->type != RAFT_MSG_INSTALL_SNAPSHOT)
+        return 0;
+    const struct raft_configuration *c =
+        &m->install_snapshot.snapshot.configuration;
+    return c->n_voters + c->n_outgoing + c->n_learners;
+}
+
+/* Copies the configuration's ids into ids (room for all of them) and points
+ * *dst's arrays there. */
+static void copy_snapshot_conf(struct raft_configuration *dst,
+                               const struct raft_configuration *src,
+                               uint64_t *ids)
+{
+    *dst = *src;
+    const uint64_t *lists[3] = {src->voters, src->outgoing, src->learners};
+    size_t counts[3] = {src->n_voters, src->n_outgoing, src->n_learners};
+    const uint64_t **outs[3] = {&dst->voters, &dst->outgoing, &dst->learners};
+    for (int l = 0; l < 3; l++) {
+        *outs[l] = counts[l] ? ids : NULL;
+        if (counts[l])
+            memcpy(ids, lists[l], counts[l] * sizeof *ids);
+        ids += counts[l];
+    }
+}
+
 struct sim_msg *sim_msg_copy(const struct raft_message *m)
 {
     size_t head = ALIGN_UP(sizeof(struct sim_msg));
@@ -142,7 +170,11 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         data_len = m->install_snapshot.snapshot.len;
     }
-    size_t entries_size = ALIGN_UP(n_entries * sizeof(struct raft_entry));
+    /* A snapshot's configuration travels in the same block, first (its ids
+     * are aligned there); it is not counted in the wire bytes. */
+    size_t conf_size = ALIGN_UP(snapshot_conf_ids(m) * sizeof(uint64_t));
+    size_t entries_size =
+        ALIGN_UP(n_entries * sizeof(struct raft_entry)) + conf_size;
     char *block = g_malloc(head + entries_size + data_len);
     struct sim_msg *msg = (struct sim_msg *)(void *)block;
     msg->id = 0;
@@ -173,6 +205,9 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
         } else {
             msg->m.install_snapshot.snapshot.data = NULL;
         }
+        copy_snapshot_conf(&msg->m.install_snapshot.snapshot.configuration,
+                           &snap->configuration,
+                           (uint64_t *)(void *)(block + head));
     }
     return msg;
 }

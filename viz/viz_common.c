@@ -180,6 +180,8 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
         return viz_hex(0x6a3d9a);
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return viz_hex(0x43215f);
+    case RAFT_MSG_TIMEOUT_NOW:
+        return viz_hex(0xe69f00);
     case RAFT_MSG_TYPE_COUNT:
         break;
     }
@@ -207,6 +209,8 @@ const char *viz_message_label(enum raft_message_type type)
         return "InstallSnapshot";
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return "InstallSnapshot reply";
+    case RAFT_MSG_TIMEOUT_NOW:
+        return "TimeoutNow";
     case RAFT_MSG_TYPE_COUNT:
         break;
     }

@@ -790,6 +790,7 @@ static enum swatch arrow_swatch(const struct arrow *a)
     case RAFT_MSG_PRE_VOTE_RESULT:
         return SW_PREVOTE_REPLY;
     case RAFT_MSG_REQUEST_VOTE:
+    case RAFT_MSG_TIMEOUT_NOW:
         return SW_VOTE;
     case RAFT_MSG_REQUEST_VOTE_RESULT:
         return a->ok ? SW_VOTE_GRANTED : SW_VOTE_DENIED;

@@ -28,6 +28,38 @@ static void *rh_dup(const void *data, size_t len)
     return p;
 }
 
+/* A deep copy of c: one allocation, starting at voters (NULL when c has no
+ * voters, which stands for the bootstrap configuration). */
+static struct raft_configuration rh_conf_dup(const struct raft_configuration *c)
+{
+    struct raft_configuration out = {0};
+    size_t n = c->n_voters + c->n_outgoing + c->n_learners;
+    if (c->n_voters == 0) {
+        return out;
+    }
+    uint64_t *ids = rh_alloc(n * sizeof *ids);
+    out = *c;
+    memcpy(ids, c->voters, c->n_voters * sizeof *ids);
+    out.voters = ids;
+    ids += c->n_voters;
+    if (c->n_outgoing > 0) {
+        memcpy(ids, c->outgoing, c->n_outgoing * sizeof *ids);
+    }
+    out.outgoing = ids;
+    ids += c->n_outgoing;
+    if (c->n_learners > 0) {
+        memcpy(ids, c->learners, c->n_learners * sizeof *ids);
+    }
+    out.learners = ids;
+    return out;
+}
+
+static void rh_conf_free(struct raft_configuration *c)
+{
+    free((void *)c->voters);
+    memset(c, 0, sizeof *c);
+}
+
 static struct rh_node *rh_node(struct rh *h, uint64_t id)
 {
     cr_assert(id >= 1 && id <= h->n, "harness: no node %llu",
@@ -110,8 +142,10 @@ static void rh_disk_set_snapshot(struct rh_disk *d,
     }
     d->n_entries = kept;
     free((void *)d->snapshot.data);
+    rh_conf_free(&d->snapshot.configuration);
     d->snapshot = *s;
     d->snapshot.data = rh_dup(s->data, s->len);
+    d->snapshot.configuration = rh_conf_dup(&s->configuration);
 }
 
 static void rh_disk_clear(struct rh_disk *d)
@@ -119,6 +153,7 @@ static void rh_disk_clear(struct rh_disk *d)
     rh_disk_truncate(d, 0);
     free(d->entries);
     free((void *)d->snapshot.data);
+    rh_conf_free(&d->snapshot.configuration);
     memset(d, 0, sizeof *d);
 }
 
@@ -177,6 +212,8 @@ static struct rh_msg *rh_msg_new(const struct raft_message *m)
         const struct raft_snapshot *s = &m->install_snapshot.snapshot;
         msg->snapshot_copy = rh_dup(s->data, s->len);
         msg->m.install_snapshot.snapshot.data = msg->snapshot_copy;
+        msg->m.install_snapshot.snapshot.configuration =
+            rh_conf_dup(&s->configuration);
     }
     return msg;
 }
@@ -193,6 +230,9 @@ void rh_msg_free(struct rh_msg *msg)
         free(msg->entries_copy);
     }
     free(msg->snapshot_copy);
+    if (msg->m.type == RAFT_MSG_INSTALL_SNAPSHOT) {
+        rh_conf_free(&msg->m.install_snapshot.snapshot.configuration);
+    }
     free(msg);
 }
 
@@ -374,6 +414,14 @@ struct rh *rh_new(size_t n, const struct raft_config *base)
     return h;
 }
 
+void rh_set_bootstrap(struct rh *h, size_t n_voters)
+{
+    cr_assert(n_voters >= 1 && n_voters <= h->n);
+    for (uint64_t id = 1; id <= h->n; id++) {
+        h->nodes[id].config.n_voters = n_voters;
+    }
+}
+
 void rh_load(struct rh *h, uint64_t id, const struct raft_durable_state *s)
 {
     struct rh_node *nd = rh_node(h, id);
@@ -383,6 +431,8 @@ void rh_load(struct rh *h, uint64_t id, const struct raft_durable_state *s)
     if (s->snapshot.last_index > 0) {
         nd->disk.snapshot = s->snapshot;
         nd->disk.snapshot.data = rh_dup(s->snapshot.data, s->snapshot.len);
+        nd->disk.snapshot.configuration =
+            rh_conf_dup(&s->snapshot.configuration);
     }
     if (s->n_entries > 0) {
         rh_disk_write(&nd->disk, s->snapshot.last_index + 1, s->entries,
@@ -523,6 +573,28 @@ int rh_propose(struct rh *h, uint64_t id, uint64_t value, uint64_t *index)
     return rh_done(h, nd, rc, &u);
 }
 
+int rh_change(struct rh *h,
+              uint64_t id,
+              const struct raft_change *changes,
+              size_t n,
+              enum raft_transition transition,
+              uint64_t *index)
+{
+    struct rh_node *nd = rh_live(h, id);
+    struct raft_update u;
+    int rc = raft_change_membership(nd->core, h->now, changes, n, transition,
+                                    index, &u);
+    return rh_done(h, nd, rc, &u);
+}
+
+int rh_transfer(struct rh *h, uint64_t id, uint64_t target)
+{
+    struct rh_node *nd = rh_live(h, id);
+    struct raft_update u;
+    return rh_done(h, nd, raft_transfer_leadership(nd->core, h->now, target, &u),
+                   &u);
+}
+
 int rh_compact(struct rh *h, uint64_t id, uint64_t index)
 {
     struct rh_node *nd = rh_live(h, id);
@@ -535,6 +607,8 @@ int rh_compact(struct rh *h, uint64_t id, uint64_t index)
     struct raft_update u;
     int rc = raft_compact(nd->core, h->now, index, s.data, s.len, &u);
     if (rc == RAFT_OK) {
+        /* Thesis §5.1: the snapshot keeps its configuration. */
+        raft_snapshot_configuration(nd->core, &s.configuration);
         rh_disk_set_snapshot(&nd->disk, &s);
     }
     return rh_done(h, nd, rc, &u);

@@ -127,6 +127,11 @@ void rh_load_log(struct rh *h,
 /* Creates every core from its disk at the current time. */
 void rh_start(struct rh *h);
 
+/* Before rh_start(): nodes 1..n_voters bootstrap as the voters and the
+ * others start as spares outside the configuration (their bootstrap
+ * configuration is the same voters, which do not list them). */
+void rh_set_bootstrap(struct rh *h, size_t n_voters);
+
 /* rh_new() then rh_start(). */
 struct rh *rh_create(size_t n, const struct raft_config *base);
 
@@ -149,6 +154,16 @@ int rh_tick(struct rh *h, uint64_t id);
 int rh_campaign(struct rh *h, uint64_t id);
 /* Proposes the 8-byte command `value`; *index (may be NULL) gets its index. */
 int rh_propose(struct rh *h, uint64_t id, uint64_t value, uint64_t *index);
+/* raft_change_membership() on node id; *index (may be NULL) gets the
+ * configuration entry's index. changes: borrowed for the call. */
+int rh_change(struct rh *h,
+              uint64_t id,
+              const struct raft_change *changes,
+              size_t n,
+              enum raft_transition transition,
+              uint64_t *index);
+/* raft_transfer_leadership() on node id. */
+int rh_transfer(struct rh *h, uint64_t id, uint64_t target);
 /* Snapshots node id's state machine up to index (at most what it applied),
  * writes the snapshot to its disk and calls raft_compact(). */
 int rh_compact(struct rh *h, uint64_t id, uint64_t index);
