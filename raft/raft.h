@@ -308,8 +308,10 @@ void raft_destroy(struct raft *r);
 /* Time passed: fires the election timer or the heartbeat when due. */
 int raft_tick(struct raft *r, uint64_t now, struct raft_update *u);
 
-/* A message arrived. Malformed or foreign messages give RAFT_EINVAL and
- * change nothing. */
+/* A message arrived. Malformed messages, and messages not addressed to this
+ * node, give RAFT_EINVAL and change nothing. Requests are accepted from
+ * servers outside this node's configuration (its log may lag behind the
+ * sender's, thesis §4.1); replies from them are dropped. */
 int raft_receive(struct raft *r,
                  uint64_t now,
                  const struct raft_message *m,
@@ -317,7 +319,8 @@ int raft_receive(struct raft *r,
 
 /* Appends a client command if this node is leader; *index receives its log
  * index. Otherwise RAFT_ENOTLEADER, and raft_leader() names the leader this
- * node knows, for redirection. */
+ * node knows, for redirection; RAFT_EBUSY during a leadership transfer
+ * (thesis §3.10). */
 int raft_propose(struct raft *r,
                  uint64_t now,
                  const void *data,
@@ -344,7 +347,8 @@ int raft_compact(struct raft *r,
                  size_t len,
                  struct raft_update *u);
 
-/* The election timer fires now (for scripting who campaigns). */
+/* The election timer fires now (for scripting who campaigns). A node that
+ * is not a voter of its configuration only re-arms its timer. */
 int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u);
 
 /* One change of a membership request (thesis §4.1). */

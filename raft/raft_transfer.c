@@ -51,7 +51,13 @@ int raft_transfer_leadership(struct raft *r,
         r->transfer_deadline =
             raft_time_add(now, r->config.election_timeout_min);
         r->timeout_now_sent = false;
-        /* Bring the target up to date first (thesis §3.10, step 2). */
+        /* Bring the target up to date first (thesis §3.10, step 2), at
+         * once: what it has not acknowledged is sent again from its match
+         * point, as the heartbeat's loss recovery would do later. */
+        if (p->state != RAFT_PROGRESS_SNAPSHOT &&
+            p->match_index < raft_log_last_index(&r->log)) {
+            raft_progress_become_probe(p, p->match_index + 1);
+        }
         raft_replication_send(r, p);
         maybe_send_timeout_now(r, p);
     }

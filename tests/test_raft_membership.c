@@ -155,9 +155,14 @@ Test(raft_membership, a_configuration_takes_effect_when_appended_not_committed)
     /* So it governs its own commitment: 2 of the 4 voters hold it, which
      * would have been a majority of the old 3. */
     cr_assert_lt(raft_commit_index(rh_core(h, 1)), index);
-    rh_heal(h);
-    rh_run_until(h, h->now + 500);
-    cr_assert_geq(raft_commit_index(rh_core(h, 1)), index);
+    /* Node 2 campaigns in it: it asks node 4, and 2 and 3 alone do not
+     * make it leader. */
+    rh_crash(h, 1);
+    cr_assert_eq(rh_campaign(h, 2), RAFT_OK);
+    cr_assert_eq(rh_count(h, RAFT_MSG_REQUEST_VOTE, 2, 4), 1);
+    rh_cut(h, 2, 4);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_role(rh_core(h, 2)), RAFT_CANDIDATE);
     rh_free(h);
 }
 
@@ -248,16 +253,20 @@ Test(raft_membership, requests_that_change_nothing_or_are_malformed_are_refused)
 
 Test(raft_membership, a_learner_receives_the_log_but_never_counts)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(5, 3, config());
+    const struct raft_change learners[] = {{RAFT_ADD_LEARNER, 4},
+                                           {RAFT_ADD_LEARNER, 5}};
     uint64_t index;
-    cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, &index), RAFT_OK);
+    cr_assert_eq(rh_change(h, 1, learners, 2, RAFT_TRANSITION_AUTO, &index),
+                 RAFT_OK);
+    cr_assert_eq(conf_of(h, 1).n_outgoing, 0, "no voter changes: no joint");
     rh_run_until(h, h->now + 500);
     struct raft_configuration c = conf_of(h, 4);
     cr_assert(listed(c.learners, c.n_learners, 4));
     cr_assert_not(raft_is_voter(rh_core(h, 4)));
     cr_assert_eq(raft_commit_index(rh_core(h, 4)), index);
-    /* With voters 2 and 3 cut off, the leader and the learner are two of
-     * four members but one of three voters: nothing commits. */
+    /* With voters 2 and 3 cut off, the leader and the learners are three
+     * of five members but one of three voters: nothing commits. */
     rh_cut(h, 1, 2);
     rh_cut(h, 1, 3);
     uint64_t cmd;
@@ -284,17 +293,22 @@ Test(raft_membership, a_learner_never_campaigns)
 Test(raft_membership, a_learner_catches_up_through_a_snapshot)
 {
     struct rh *h = cluster(4, 3, config());
-    for (uint64_t v = 1; v <= 5; v++) {
-        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
-    }
-    rh_run_until(h, h->now + 200);
-    cr_assert_eq(rh_compact(h, 1, raft_commit_index(rh_core(h, 1))), RAFT_OK);
+    rh_cut(h, 1, 4);
     uint64_t index;
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, &index), RAFT_OK);
+    uint64_t last = 0;
+    for (uint64_t v = 1; v <= 5; v++) {
+        cr_assert_eq(rh_propose(h, 1, v, &last), RAFT_OK);
+    }
+    rh_run_until(h, h->now + 200);
+    /* The snapshot covers the configuration entry: only the snapshot can
+     * tell node 4 that it is a learner. */
+    cr_assert_eq(rh_compact(h, 1, last), RAFT_OK);
+    rh_heal(h);
     rh_run_until(h, h->now + 1000);
     cr_assert_gt(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 0);
-    cr_assert_eq(raft_commit_index(rh_core(h, 4)), index);
-    cr_assert_eq(h->nodes[4].n_applied, index);
+    cr_assert_eq(raft_commit_index(rh_core(h, 4)), last);
+    cr_assert_eq(h->nodes[4].n_applied, last);
     cr_assert(rh_logs_equal(h, 1, 4));
     struct raft_configuration c = conf_of(h, 4);
     cr_assert(listed(c.learners, c.n_learners, 4));
@@ -332,7 +346,7 @@ Test(raft_membership, a_learner_is_promoted_through_a_configuration_change)
 static const struct raft_change replace_two[] = {
     {RAFT_REMOVE, 2}, {RAFT_REMOVE, 3}, {RAFT_ADD_VOTER, 4}, {RAFT_ADD_VOTER, 5}};
 
-Test(raft_membership, joint_consensus_needs_a_majority_of_both_halves)
+Test(raft_membership, joint_consensus_needs_a_majority_of_the_new_voters)
 {
     struct rh *h = cluster(5, 3, config());
     rh_cut(h, 1, 4);
@@ -346,6 +360,24 @@ Test(raft_membership, joint_consensus_needs_a_majority_of_both_halves)
     /* The whole old configuration holds it, none of the new one's others. */
     rh_run_until(h, h->now + 500);
     cr_assert_eq(raft_last_index(rh_core(h, 3)), joint);
+    cr_assert_lt(raft_commit_index(rh_core(h, 1)), joint);
+    rh_heal(h);
+    rh_run_until(h, h->now + 500);
+    cr_assert_geq(raft_commit_index(rh_core(h, 1)), joint);
+    rh_free(h);
+}
+
+Test(raft_membership, joint_consensus_needs_a_majority_of_the_old_voters)
+{
+    struct rh *h = cluster(5, 3, config());
+    rh_cut(h, 1, 2);
+    rh_cut(h, 1, 3);
+    uint64_t joint;
+    cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
+                 RAFT_OK);
+    /* The whole new configuration holds it, none of the old one's others. */
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(raft_last_index(rh_core(h, 5)), joint);
     cr_assert_lt(raft_commit_index(rh_core(h, 1)), joint);
     rh_heal(h);
     rh_run_until(h, h->now + 500);
