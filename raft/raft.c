@@ -313,6 +313,8 @@ void raft_destroy(struct raft *r)
     raft_replication_release_scratch(r);
     free(r->scratch);
     free(r->conf_scratch);
+    free(r->reads);
+    free(r->ready);
     raft_conf_free(&r->snap_conf_scratch);
     raft_conf_free(&r->snap_conf);
     raft_conf_history_free(&r->confs);
@@ -399,6 +401,7 @@ void raft_begin(struct raft *r, uint64_t now)
     r->dirty_from = RAFT_NO_INDEX;
     r->snapshot_installed = false;
     r->log_discarded = false;
+    r->n_ready = 0;
     r->start_term = r->term;
     r->start_vote = r->vote;
     r->start_role = r->role;
@@ -525,6 +528,8 @@ int raft_finish(struct raft *r, struct raft_update *u)
         r->applied_index = r->commit_index;
     }
     u->commit_index = r->commit_index;
+    u->reads = r->ready;
+    u->n_reads = r->n_ready;
 
     u->role_changed = r->role != r->start_role;
     u->leader_changed = r->leader != r->start_leader;

@@ -147,6 +147,11 @@ struct raft_append_entries
     uint64_t leader_commit;
     const struct raft_entry *entries; /* borrowed, see struct raft_message */
     size_t n_entries;
+    /* Thesis §6.4: the leader's read round and its clock when it sent this;
+     * the reply echoes both, confirming leadership for the reads of that
+     * round and for a lease from that time (§6.4.1). */
+    uint64_t read_round;
+    uint64_t sent_at;
 };
 
 struct raft_append_entries_result
@@ -161,6 +166,8 @@ struct raft_append_entries_result
      * first index it holds of that term, or its last index + 1 if shorter. */
     uint64_t conflict_term;
     uint64_t conflict_index;
+    uint64_t read_round; /* echoed from the AppendEntries */
+    uint64_t sent_at;    /* echoed from the AppendEntries */
 };
 
 /* Figure 2, RequestVote RPC; also the PreVote request (thesis §9.6), whose
@@ -234,6 +241,10 @@ struct raft_config
     size_t max_inflight;    /* AppendEntries in flight to an in-sync follower */
     size_t max_command_len; /* proposals above this fail with RAFT_ETOOBIG; 0:
                                no limit */
+    /* Thesis §6.4.1: how far clocks may drift apart over an election
+     * timeout; a lease read trusts a lease of election_timeout_min minus
+     * this bound (none when it is not smaller). */
+    uint64_t lease_drift_bound;
 };
 
 /* Fills *c with defaults (timeouts 150..300, heartbeat 50, no options,
@@ -248,6 +259,14 @@ struct raft_durable_state
     struct raft_snapshot snapshot;    /* last_index 0: none */
     const struct raft_entry *entries; /* the log after the snapshot, copied */
     size_t n_entries;
+};
+
+/* A read that may now be served (thesis §6.4): once the state machine has
+ * applied index, the host answers read `id` from it. */
+struct raft_read
+{
+    uint64_t id;    /* the host's name for the read */
+    uint64_t index; /* the read index: the leader's commit index at the read */
 };
 
 /* The output of one call. All pointers are borrowed until the next non-query
@@ -291,6 +310,10 @@ struct raft_update
     bool leader_changed;
     enum raft_role role;
     uint64_t leader; /* 0: unknown */
+
+    /* Reads confirmed in this call (raft_read_index()), in request order. */
+    const struct raft_read *reads;
+    size_t n_reads;
 
     uint64_t next_deadline;
 };
@@ -409,6 +432,31 @@ int raft_transfer_leadership(struct raft *r,
                              uint64_t now,
                              uint64_t target,
                              struct raft_update *u);
+
+/* Leader only (thesis §6.4, ReadIndex): records the commit index for read
+ * `id` and sends a heartbeat round; once a majority of every half of the
+ * configuration has answered a heartbeat sent after this call, the read is
+ * reported in update.reads. RAFT_EBUSY until the leader has committed an
+ * entry of its term (its no-op, §8: before that its commit index may lag
+ * behind entries committed by earlier leaders) and during a leadership
+ * transfer. Reads still pending when the node stops leading are dropped
+ * without a report: the host retries them elsewhere. */
+int raft_read_index(struct raft *r,
+                    uint64_t now,
+                    uint64_t id,
+                    struct raft_update *u);
+
+/* Leader only (thesis §6.4.1, lease read): RAFT_OK with *index = the commit
+ * index when a majority of every half answered an AppendEntries sent less
+ * than election_timeout_min - lease_drift_bound ago: no other leader can
+ * have been elected since, provided clocks drift by less than the bound.
+ * The host answers once it applied *index. RAFT_EBUSY outside the lease,
+ * before an entry of the leader's term is committed, or during a transfer
+ * (its TimeoutNow ends the lease); RAFT_EINVAL without pre_vote or
+ * check_quorum, which make followers refuse votes while they hear from a
+ * leader (thesis §4.2.3), the other half of the lease. Changes nothing
+ * (r is only used for scratch space). */
+int raft_read_lease(struct raft *r, uint64_t now, uint64_t *index);
 
 /* Queries: no side effects, O(1). */
 uint64_t raft_id(const struct raft *r);

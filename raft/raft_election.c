@@ -48,6 +48,7 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     r->leader = leader;
     r->pre_campaigning = false;
     r->transfer_target = 0;
+    raft_read_drop(r);
     if (leader != 0) {
         r->leader_contact = r->now;
     }

@@ -43,6 +43,14 @@ struct raft
     uint64_t transfer_deadline; /* abandoned at this time */
     bool timeout_now_sent;      /* the target was told to campaign */
 
+    /* ReadIndex (thesis §6.4), leader only. */
+    uint64_t read_round;           /* the latest round; AppendEntries carry it */
+    struct raft_read_request *reads; /* pending, in request order, owned */
+    size_t n_reads;
+    size_t reads_cap;              /* slots in reads and in ready */
+    struct raft_read *ready;       /* reads confirmed by this call, owned */
+    size_t n_ready;
+
     /* Durable state (Figure 2 "persistent state on all servers"). */
     uint64_t term;                 /* currentTerm */
     uint64_t vote;                 /* votedFor in term; 0: none */
@@ -86,6 +94,14 @@ struct raft
 };
 
 #define RAFT_NO_INDEX UINT64_MAX
+
+/* A pending ReadIndex read: served once round is confirmed. */
+struct raft_read_request
+{
+    uint64_t id;
+    uint64_t index;
+    uint64_t round;
+};
 
 /* raft.c */
 /* Appends a message of type to peer `to` with our term; NULL (message
@@ -146,6 +162,15 @@ void raft_membership_append(struct raft *r,
                             size_t len,
                             struct raft_conf *conf);
 
+/* raft_read.c */
+/* Leader: a peer echoed a read round and send time (thesis §6.4); reads
+ * whose round a majority of every half confirmed become ready. */
+void raft_read_ack(struct raft *r,
+                   struct raft_progress *p,
+                   const struct raft_append_entries_result *res);
+/* The node stopped leading: pending reads are dropped. */
+void raft_read_drop(struct raft *r);
+
 /* raft_transfer.c */
 /* Leader: an acknowledgement from the transfer target; sends TimeoutNow
  * once its log is up to date (thesis §3.10). */
@@ -192,6 +217,9 @@ void raft_replication_send(struct raft *r, struct raft_progress *p);
 void raft_replication_send_all(struct raft *r);
 /* Heartbeat round: probes, heartbeats, loss recovery. */
 void raft_replication_heartbeat(struct raft *r);
+/* Thesis §6.4: an empty AppendEntries to every member, at the highest point
+ * known to match, carrying the current read round. */
+void raft_replication_confirm_round(struct raft *r);
 /* Leader: advances commit_index by the Figure 2 / Figure 8 rule. */
 void raft_replication_maybe_commit(struct raft *r);
 /* Prepares an AppendEntries for receipt (copies the entries it would append

@@ -22,6 +22,8 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
     p->snapshot_sent_at = 0;
     p->sent_at_heartbeat = 0;
     p->match_at_heartbeat = 0;
+    p->acked_round = 0;
+    p->acked_sent_at = 0;
     window_clear(p);
 }
 

@@ -55,6 +55,8 @@ struct raft_progress
     size_t inflight_head;  /* ring slot of the oldest message in flight */
     size_t inflight_count; /* messages in flight */
     uint64_t last_heard; /* leader: when this peer last answered in the term */
+    uint64_t acked_round;   /* leader: highest read round it echoed (§6.4) */
+    uint64_t acked_sent_at; /* leader: latest send time it echoed (§6.4.1) */
     enum raft_vote_tally tally; /* answer to the current (pre-)campaign */
 };
 

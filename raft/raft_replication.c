@@ -72,6 +72,8 @@ static size_t emit_append(struct raft *r,
     m->append_entries.leader_commit = r->commit_index;
     m->append_entries.entries = NULL;
     m->append_entries.n_entries = n;
+    m->append_entries.read_round = r->read_round;
+    m->append_entries.sent_at = r->now;
     return n;
 }
 
@@ -191,6 +193,16 @@ void raft_replication_heartbeat(struct raft *r)
         case RAFT_PROGRESS_SNAPSHOT:
             heartbeat_snapshot_peer(r, p);
             break;
+        }
+    }
+}
+
+void raft_replication_confirm_round(struct raft *r)
+{
+    for (size_t i = 0; i < r->n_slots; i++) {
+        struct raft_progress *p = &r->progress[i];
+        if (i != r->self_slot && raft_progress_member(p)) {
+            emit_append(r, p, heartbeat_point(r, p), false);
         }
     }
 }
@@ -368,6 +380,15 @@ int raft_replication_prepare_append(struct raft *r,
     return RAFT_OK;
 }
 
+/* Thesis §6.4: the answer carries the leader's read round and send time
+ * back, whatever it says about the log. */
+static void echo_read(struct raft_message *out,
+                      const struct raft_append_entries *ae)
+{
+    out->append_entries_result.read_round = ae->read_round;
+    out->append_entries_result.sent_at = ae->sent_at;
+}
+
 /* Appends the planned entries from scratch; configuration entries get their
  * records (thesis §4.1). */
 static void append_entries(struct raft *r, const struct append_plan *plan)
@@ -398,6 +419,7 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
         if (out != NULL) {
             out->append_entries_result.success = false;
             out->append_entries_result.index = ae->prev_log_index;
+            echo_read(out, ae);
         }
         return;
     }
@@ -410,6 +432,9 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     plan_append(r, m, &plan);
     struct raft_message *out =
         raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
+    if (out != NULL) {
+        echo_read(out, ae);
+    }
     if (!plan.ok) {
         if (out != NULL) {
             out->append_entries_result.success = false;
@@ -479,6 +504,7 @@ void raft_replication_recv_append_result(struct raft *r,
     }
     const struct raft_append_entries_result *res = &m->append_entries_result;
     struct raft_progress *p = raft_progress_of(r, m->from);
+    raft_read_ack(r, p, res);
     if (res->success) {
         if (res->index > raft_log_last_index(&r->log)) {
             return; /* not an answer to anything we sent */

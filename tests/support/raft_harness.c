@@ -341,6 +341,10 @@ static void rh_process(struct rh *h,
     nd->commit_index = u->commit_index;
 
     /* Observation. */
+    for (size_t i = 0; i < u->n_reads; i++) {
+        cr_assert_lt(nd->n_reads, 64, "harness: too many reads");
+        nd->reads[nd->n_reads++] = u->reads[i];
+    }
     if (u->role_changed) {
         nd->role_changed_at = h->now;
         if (nd->role == RAFT_LEADER) {
@@ -585,6 +589,13 @@ int rh_change(struct rh *h,
     int rc = raft_change_membership(nd->core, h->now, changes, n, transition,
                                     index, &u);
     return rh_done(h, nd, rc, &u);
+}
+
+int rh_read_index(struct rh *h, uint64_t id, uint64_t read_id)
+{
+    struct rh_node *nd = rh_live(h, id);
+    struct raft_update u;
+    return rh_done(h, nd, raft_read_index(nd->core, h->now, read_id, &u), &u);
 }
 
 int rh_transfer(struct rh *h, uint64_t id, uint64_t target)

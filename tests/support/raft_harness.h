@@ -79,6 +79,8 @@ struct rh_node
     enum raft_role role;      /* from the last update */
     uint64_t role_changed_at; /* time of the last role change */
     uint64_t stepped_down_at; /* time it last stopped being leader */
+    struct raft_read reads[64]; /* reads reported ready, in order */
+    size_t n_reads;
 };
 
 /* A node became leader: the record election safety is judged on. */
@@ -162,6 +164,8 @@ int rh_change(struct rh *h,
               size_t n,
               enum raft_transition transition,
               uint64_t *index);
+/* raft_read_index() on node id; ready reads land in nodes[id].reads. */
+int rh_read_index(struct rh *h, uint64_t id, uint64_t read_id);
 /* raft_transfer_leadership() on node id. */
 int rh_transfer(struct rh *h, uint64_t id, uint64_t target);
 /* Snapshots node id's state machine up to index (at most what it applied),

@@ -1,0 +1,154 @@
+/* test_raft_read.c: reads without the log (thesis §6.4 ReadIndex, §6.4.1
+ * lease reads) on real cores through tests/support/raft_harness.h.
+ */
+#include <criterion/criterion.h>
+
+#include "tests/support/raft_harness.h"
+
+static struct raft_config config(void)
+{
+    struct raft_config c;
+    raft_config_init(&c);
+    c.election_timeout_min = 1000;
+    c.election_timeout_max = 2000;
+    c.heartbeat_interval = 100;
+    c.random_seed = 31;
+    c.check_quorum = true;
+    c.lease_drift_bound = 200;
+    return c;
+}
+
+static struct rh *cluster(void)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_run_until(h, h->now + 10);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    return h;
+}
+
+Test(raft_read, a_read_index_is_served_once_a_majority_confirms_leadership)
+{
+    struct rh *h = cluster();
+    uint64_t cmd;
+    cr_assert_eq(rh_propose(h, 1, 5, &cmd), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(rh_read_index(h, 1, 77), RAFT_OK);
+    cr_assert_eq(h->nodes[1].n_reads, 0, "not before a heartbeat round");
+    cr_assert_eq(rh_count(h, RAFT_MSG_APPEND_ENTRIES, 1, 0), 2);
+    rh_cut(h, 1, 3);
+    rh_deliver_all(h);
+    cr_assert_eq(h->nodes[1].n_reads, 1, "node 2 and the leader: a majority");
+    cr_assert_eq(h->nodes[1].reads[0].id, 77);
+    cr_assert_eq(h->nodes[1].reads[0].index, cmd);
+    rh_free(h);
+}
+
+Test(raft_read, a_read_index_is_never_served_without_a_majority)
+{
+    struct rh *h = cluster();
+    rh_isolate(h, 1);
+    cr_assert_eq(rh_read_index(h, 1, 1), RAFT_OK);
+    rh_run_until(h, h->now + 900);
+    cr_assert_eq(h->nodes[1].n_reads, 0);
+    rh_free(h);
+}
+
+Test(raft_read, heartbeats_sent_before_the_read_do_not_confirm_it)
+{
+    struct rh *h = cluster();
+    rh_advance_to(h, h->now + 100); /* a heartbeat round leaves */
+    size_t old = rh_pending(h);
+    cr_assert_eq(old, 2);
+    cr_assert_eq(rh_read_index(h, 1, 9), RAFT_OK);
+    /* Answers to the earlier round come back first. */
+    rh_deliver(h, 0);
+    rh_deliver(h, 0);
+    while (rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, 0, 1) >= 0) {
+        rh_deliver(h, (size_t)rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, 0, 1));
+    }
+    cr_assert_eq(h->nodes[1].n_reads, 0);
+    rh_deliver_all(h);
+    cr_assert_eq(h->nodes[1].n_reads, 1);
+    rh_free(h);
+}
+
+Test(raft_read, a_new_leader_serves_reads_only_after_committing_its_noop)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    while (rh_find(h, RAFT_MSG_APPEND_ENTRIES, 0, 0) < 0 && rh_pending(h) > 0) {
+        rh_deliver(h, 0);
+    }
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    uint64_t index;
+    cr_assert_eq(rh_read_index(h, 1, 1), RAFT_EBUSY);
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
+    rh_deliver_all(h);
+    cr_assert_eq(rh_read_index(h, 1, 1), RAFT_OK);
+    cr_assert_eq(rh_read_index(h, 2, 1), RAFT_ENOTLEADER);
+    rh_free(h);
+}
+
+Test(raft_read, a_deposed_leader_drops_its_pending_reads)
+{
+    struct rh *h = cluster();
+    rh_isolate(h, 1);
+    cr_assert_eq(rh_read_index(h, 1, 4), RAFT_OK);
+    rh_drop_all(h);
+    rh_heal(h);
+    cr_assert_eq(rh_campaign(h, 2), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_neq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    /* Leading again later, it must not answer the old read: its index
+     * predates whatever node 2 committed meanwhile. */
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_eq(h->nodes[1].n_reads, 0);
+    rh_free(h);
+}
+
+Test(raft_read, a_lease_read_is_served_until_the_timeout_minus_the_drift_bound)
+{
+    struct raft_config c = config();
+    struct rh *h = cluster();
+    rh_advance_to(h, h->now + 100);
+    cr_assert_eq(rh_pending(h), 2);
+    uint64_t sent = rh_msg_at(h, 0)->sent_at; /* the heartbeat round */
+    cr_assert_eq(rh_msg_at(h, 1)->sent_at, sent);
+    rh_deliver_all(h);
+    rh_isolate(h, 1); /* no later acknowledgement */
+    uint64_t index;
+    uint64_t end = sent + c.election_timeout_min - c.lease_drift_bound;
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), end - 1, &index), RAFT_OK);
+    cr_assert_eq(index, raft_commit_index(rh_core(h, 1)));
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), end, &index), RAFT_EBUSY);
+    rh_free(h);
+}
+
+Test(raft_read, a_lease_read_needs_the_followers_side_of_the_lease)
+{
+    struct raft_config c = config();
+    c.check_quorum = false;
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_run_until(h, h->now + 10);
+    uint64_t index;
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EINVAL);
+    cr_assert_eq(raft_read_lease(rh_core(h, 2), h->now, &index), RAFT_EINVAL);
+    rh_free(h);
+}
+
+Test(raft_read, no_read_is_served_during_a_leadership_transfer)
+{
+    struct rh *h = cluster();
+    rh_cut(h, 1, 2);
+    cr_assert_eq(rh_transfer(h, 1, 2), RAFT_OK);
+    uint64_t index;
+    cr_assert_eq(rh_read_index(h, 1, 1), RAFT_EBUSY);
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
+    rh_free(h);
+}
