@@ -135,6 +135,8 @@ int raft_membership_reserve(struct raft *r, size_t n_ids);
 /* Lays the slots out for the configuration in effect (no allocation: the
  * caller reserved room). New members' slots start afresh. */
 void raft_membership_apply(struct raft *r);
+/* Insertion sort, descending: n is the number of voters of one half. */
+void raft_sort_descending(uint64_t *v, size_t n);
 /* Whether we vote (in either half) in the configuration in effect. */
 bool raft_membership_self_voter(const struct raft *r);
 /* Whether the tallies hold a majority of every half (thesis §4.3). */

@@ -186,8 +186,7 @@ bool raft_membership_vote_won(const struct raft *r)
     return half_won(r, false) && half_won(r, true);
 }
 
-/* Insertion sort, descending: n is the number of voters of one half. */
-static void sort_descending(uint64_t *v, size_t n)
+void raft_sort_descending(uint64_t *v, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         uint64_t x = v[i];
@@ -215,7 +214,7 @@ static uint64_t half_commit_point(struct raft *r, bool outgoing)
     if (n == 0) {
         return UINT64_MAX;
     }
-    sort_descending(r->match_scratch, n);
+    raft_sort_descending(r->match_scratch, n);
     return r->match_scratch[n / 2];
 }
 

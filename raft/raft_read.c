@@ -35,16 +35,7 @@ static uint64_t half_quorum(struct raft *r,
     if (n == 0) {
         return UINT64_MAX;
     }
-    /* Selection by insertion sort, descending: n is small. */
-    for (size_t i = 1; i < n; i++) {
-        uint64_t x = r->match_scratch[i];
-        size_t j = i;
-        while (j > 0 && r->match_scratch[j - 1] < x) {
-            r->match_scratch[j] = r->match_scratch[j - 1];
-            j--;
-        }
-        r->match_scratch[j] = x;
-    }
+    raft_sort_descending(r->match_scratch, n);
     return r->match_scratch[n / 2];
 }
 
