@@ -158,7 +158,7 @@ void sim_violation_setv(struct sim_violation *v,
                         uint64_t term,
                         uint64_t index,
                         const char *fmt,
-                        va_list ap);
+                        va_list ap) __attribute__((format(printf, 7, 0)));
 
 /* Records v (copied) as the violation unless one is already kept; returns
  * false for the caller to pass on. For checkers kept outside this object
