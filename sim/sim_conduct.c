@@ -9,6 +9,7 @@
  * check below lenient, never strict, towards a correct core.
  */
 #include "sim/sim_conduct.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <inttypes.h>

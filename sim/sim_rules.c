@@ -7,6 +7,7 @@
  */
 #include "sim/sim_rules.h"
 #include "sim/sim_persist.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <inttypes.h>
