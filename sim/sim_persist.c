@@ -40,14 +40,10 @@ static bool fail(struct sim_violation *out,
                  const char *fmt,
                  ...)
 {
-    out->property = SIM_PROP_PERSISTENCE;
-    out->nodes[0] = node;
-    out->nodes[1] = (uint32_t)m->to;
-    out->term = m->term;
-    out->index = index;
     va_list ap;
     va_start(ap, fmt);
-    g_vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+    sim_violation_setv(out, SIM_PROP_PERSISTENCE, node, (uint32_t)m->to,
+                       m->term, index, fmt, ap);
     va_end(ap);
     return false;
 }

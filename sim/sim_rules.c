@@ -6,8 +6,8 @@
  * highest index it acknowledged in that term. Both are O(1) to update.
  */
 #include "sim/sim_rules.h"
-#include "sim/sim_persist.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_persist.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -38,8 +38,8 @@ struct sim_rules *sim_rules_new(uint32_t n_nodes)
     struct sim_rules *r = g_new0(struct sim_rules, 1);
     r->n = n_nodes;
     r->votes = g_new0(struct vote_seen, (gsize)n_nodes + 1);
-    r->acks = g_new0(struct ack_seen,
-                     ((gsize)n_nodes + 1) * ((gsize)n_nodes + 1));
+    r->acks =
+        g_new0(struct ack_seen, ((gsize)n_nodes + 1) * ((gsize)n_nodes + 1));
     return r;
 }
 
@@ -55,36 +55,6 @@ void sim_rules_free(struct sim_rules *r)
 static bool node_ok(const struct sim_rules *r, uint64_t node)
 {
     return node >= 1 && node <= r->n;
-}
-
-static bool fail(struct sim_violation *out,
-                 enum sim_property p,
-                 uint32_t a,
-                 uint32_t b,
-                 uint64_t term,
-                 uint64_t index,
-                 const char *fmt,
-                 ...) G_GNUC_PRINTF(7, 8);
-
-static bool fail(struct sim_violation *out,
-                 enum sim_property p,
-                 uint32_t a,
-                 uint32_t b,
-                 uint64_t term,
-                 uint64_t index,
-                 const char *fmt,
-                 ...)
-{
-    out->property = p;
-    out->nodes[0] = a;
-    out->nodes[1] = b;
-    out->term = term;
-    out->index = index;
-    va_list ap;
-    va_start(ap, fmt);
-    g_vsnprintf(out->detail, sizeof out->detail, fmt, ap);
-    va_end(ap);
-    return false;
 }
 
 static void vote_name(char *buf, size_t len, uint64_t vote)
@@ -109,11 +79,12 @@ bool sim_rules_on_vote(struct sim_rules *r,
         char was[24], now[24];
         vote_name(was, sizeof was, v->vote);
         vote_name(now, sizeof now, vote);
-        return fail(out, SIM_PROP_SINGLE_VOTE, node, (uint32_t)v->vote, term, 0,
-                    "n%u's vote in term %" PRIu64
-                    " changed from %s to %s without a new term: it may vote "
-                    "twice in one term.",
-                    node, term, was, now);
+        return sim_violation_set(
+            out, SIM_PROP_SINGLE_VOTE, node, (uint32_t)v->vote, term, 0,
+            "n%u's vote in term %" PRIu64
+            " changed from %s to %s without a new term: it may vote "
+            "twice in one term.",
+            node, term, was, now);
     }
     v->known = true;
     v->term = term;
@@ -162,13 +133,14 @@ static bool check_follower_commit(uint32_t node,
     if (rc->role == RAFT_LEADER || rc->after <= rc->before ||
         rc->after <= commit_bound(m))
         return true;
-    return fail(out, SIM_PROP_COMMIT_RULE, node, (uint32_t)m->from, rc->term,
-                rc->after,
-                "n%u raised its commit index from %" PRIu64 " to %" PRIu64
-                " on %s from n%" PRIu64 " that verifies and commits only up "
-                "to index %" PRIu64 ".",
-                node, rc->before, rc->after, raft_message_type_name(m->type),
-                m->from, commit_bound(m));
+    return sim_violation_set(
+        out, SIM_PROP_COMMIT_RULE, node, (uint32_t)m->from, rc->term, rc->after,
+        "n%u raised its commit index from %" PRIu64 " to %" PRIu64
+        " on %s from n%" PRIu64
+        " that verifies and commits only up "
+        "to index %" PRIu64 ".",
+        node, rc->before, rc->after, raft_message_type_name(m->type), m->from,
+        commit_bound(m));
 }
 
 static bool check_match(const struct sim_rules *r,
@@ -185,14 +157,14 @@ static bool check_match(const struct sim_rules *r,
     uint64_t allowed = a->term == rc->term ? a->index : 0;
     if (rc->match <= allowed)
         return true;
-    return fail(out, SIM_PROP_MATCH_INDEX, node, (uint32_t)m->from, rc->term,
-                rc->match,
-                "Leader n%u of term %" PRIu64 " counts n%" PRIu64
-                " as holding index %" PRIu64 " after a reply of term %" PRIu64
-                ", but n%" PRIu64 " acknowledged only up to index %" PRIu64
-                " in term %" PRIu64 ".",
-                node, rc->term, m->from, rc->match, m->term, m->from, allowed,
-                rc->term);
+    return sim_violation_set(
+        out, SIM_PROP_MATCH_INDEX, node, (uint32_t)m->from, rc->term, rc->match,
+        "Leader n%u of term %" PRIu64 " counts n%" PRIu64
+        " as holding index %" PRIu64 " after a reply of term %" PRIu64
+        ", but n%" PRIu64 " acknowledged only up to index %" PRIu64
+        " in term %" PRIu64 ".",
+        node, rc->term, m->from, rc->match, m->term, m->from, allowed,
+        rc->term);
 }
 
 bool sim_rules_on_receive(struct sim_rules *r,
@@ -223,11 +195,12 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
     }
     if (held > r->n / 2)
         return true;
-    return fail(out, SIM_PROP_PERSISTENCE, node, 0, term, commit,
-                "Leader n%u of term %" PRIu64 " committed index %" PRIu64
-                " (term %" PRIu64 ") while only %u of %u nodes hold it "
-                "durably.",
-                node, term, commit, entry_term, held, r->n);
+    return sim_violation_set(out, SIM_PROP_PERSISTENCE, node, 0, term, commit,
+                             "Leader n%u of term %" PRIu64
+                             " committed index %" PRIu64 " (term %" PRIu64
+                             ") while only %u of %u nodes hold it "
+                             "durably.",
+                             node, term, commit, entry_term, held, r->n);
 }
 
 void sim_rules_on_crash(struct sim_rules *r, uint32_t node)

@@ -238,6 +238,22 @@ static bool violate(struct sim_safety *s,
     return false;
 }
 
+bool sim_violation_set(struct sim_violation *v,
+                       enum sim_property p,
+                       uint32_t a,
+                       uint32_t b,
+                       uint64_t term,
+                       uint64_t index,
+                       const char *fmt,
+                       ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sim_violation_setv(v, p, a, b, term, index, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
 void sim_violation_setv(struct sim_violation *v,
                         enum sim_property p,
                         uint32_t a,
@@ -1060,8 +1076,7 @@ bool sim_safety_on_receive(struct sim_safety *s,
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(m != NULL && rc != NULL, true);
     struct sim_violation v;
-    return rule_outcome(s, sim_rules_on_receive(s->rules, node, m, rc, &v),
-                        &v);
+    return rule_outcome(s, sim_rules_on_receive(s->rules, node, m, rc, &v), &v);
 }
 
 bool sim_safety_on_leader_commit(struct sim_safety *s,

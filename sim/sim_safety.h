@@ -150,7 +150,18 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
 
 /* Fills *v with a violation of p by nodes a and b (0: none) at term and
- * index; its detail is formatted from fmt and ap, cut to fit. */
+ * index; its detail is formatted from fmt and its arguments, cut to fit.
+ * Returns false, for a checker to pass on. */
+bool sim_violation_set(struct sim_violation *v,
+                       enum sim_property p,
+                       uint32_t a,
+                       uint32_t b,
+                       uint64_t term,
+                       uint64_t index,
+                       const char *fmt,
+                       ...) __attribute__((format(printf, 7, 8)));
+
+/* sim_violation_set with the arguments as a va_list. */
 void sim_violation_setv(struct sim_violation *v,
                         enum sim_property p,
                         uint32_t a,
