@@ -59,6 +59,8 @@ const char *sim_config_check(const struct sim_config *c)
 {
     if (c->n_nodes < 1 || c->n_nodes > SIM_MAX_NODES)
         return "the cluster size must be between 1 and 255";
+    if (c->n_voters > c->n_nodes)
+        return "the bootstrap voters must be nodes of the cluster";
     if (c->election_timeout_us_min == 0 ||
         c->election_timeout_us_min > c->election_timeout_us_max)
         return "the election timeout needs 0 < min <= max";
@@ -260,13 +262,14 @@ struct sim *sim_new(const struct sim_config *config)
     s->scratch = g_byte_array_new();
     s->loads = g_ptr_array_new_with_free_func(g_free);
     sim_clients_init(s);
+    sim_member_init(s);
 
     s->voters = g_new(uint64_t, s->n);
     for (uint32_t i = 0; i < s->n; i++)
         s->voters[i] = i + 1;
     raft_config_init(&s->rcfg);
     s->rcfg.voters = s->voters;
-    s->rcfg.n_voters = s->n;
+    s->rcfg.n_voters = config->n_voters ? config->n_voters : s->n;
     s->rcfg.election_timeout_min = config->election_timeout_us_min;
     s->rcfg.election_timeout_max = config->election_timeout_us_max;
     s->rcfg.heartbeat_interval = config->heartbeat_us;
@@ -323,6 +326,7 @@ void sim_free(struct sim *s)
     g_free(s->nodes);
     g_free(s->voters);
     sim_clients_destroy(s);
+    sim_member_destroy(s);
     g_ptr_array_free(s->loads, TRUE);
     g_byte_array_free(s->scratch, TRUE);
     if (s->history)
@@ -415,6 +419,9 @@ static bool dispatch(struct sim *s, const struct sim_event *ev)
         return true;
     case SIM_EV_CHAOS:
         sim_chaos_on_event(s, ev);
+        return true;
+    case SIM_EV_OPERATOR:
+        sim_member_on_operator(s, ev);
         return true;
     default:
         return false;
@@ -881,31 +888,6 @@ bool sim_connected(const struct sim *s, uint32_t from, uint32_t to)
     if (!valid_node(s, from) || !valid_node(s, to))
         return false;
     return sim_net_link_open(&s->net, from, to);
-}
-
-uint32_t sim_current_leader(const struct sim *s)
-{
-    uint32_t best = 0;
-    uint64_t best_term = 0;
-    uint32_t majority = s->n / 2 + 1;
-    for (uint32_t a = 1; a <= s->n; a++) {
-        const struct sim_node *nd = &s->nodes[a];
-        if (!nd->alive || raft_role(nd->core) != RAFT_LEADER)
-            continue;
-        uint32_t reach = 0;
-        for (uint32_t b = 1; b <= s->n; b++) {
-            if (b == a ||
-                (s->nodes[b].alive && sim_net_link_open(&s->net, a, b) &&
-                 sim_net_link_open(&s->net, b, a)))
-                reach++;
-        }
-        uint64_t term = raft_term(nd->core);
-        if (reach >= majority && (best == 0 || term > best_term)) {
-            best = a;
-            best_term = term;
-        }
-    }
-    return best;
 }
 
 uint64_t sim_max_term(const struct sim *s)

@@ -89,6 +89,11 @@ struct sim_init_state
 struct sim_config
 {
     uint32_t n_nodes; /* 1..SIM_MAX_NODES */
+    /* The bootstrap configuration's voters are nodes 1..n_voters; nodes
+     * n_voters + 1..n_nodes are spares: they start empty, outside the
+     * configuration, and join it only through a membership change
+     * (sim_operator_change()). 0: every node is a voter. */
+    uint32_t n_voters;
     uint64_t seed;
 
     /* Raft (SCENARIO.md header). */
@@ -403,14 +408,69 @@ size_t sim_log_terms(const struct sim *s,
                      uint64_t *first_index,
                      uint64_t **terms);
 
-/* SCENARIO.md's current leader: among live nodes connected both ways to a
- * majority of the cluster (counting themselves), the leader of the highest
- * term (lowest id on a tie); 0 if none. */
+/* SCENARIO.md's current leader: among live leaders connected both ways to
+ * a majority of the voters of their own latest configuration (counting
+ * themselves when they are voters; while joint, a majority of each half),
+ * the leader of the highest term (lowest id on a tie); 0 if none. */
 uint32_t sim_current_leader(const struct sim *s);
 /* Messages from -> to are not cut or partitioned (ignores liveness). */
 bool sim_connected(const struct sim *s, uint32_t from, uint32_t to);
 /* The highest current term among live nodes. */
 uint64_t sim_max_term(const struct sim *s);
+
+/* ---- membership (sim_member.c) ------------------------------------------ */
+
+/* The cluster's configuration now (thesis §4.1): the current leader's
+ * latest configuration; without a current leader, that of the live node
+ * whose log is the most up to date (last term, then last index, then the
+ * lowest id: the node that would win an election, §5.4.1); with every node
+ * down, the bootstrap one. Arrays borrowed until the next event. Returns
+ * the node whose configuration it is, 0 for the bootstrap one. */
+uint32_t sim_cluster_config(const struct sim *s,
+                            struct raft_configuration *out);
+/* member[id] for id 1..n (member has n + 1 entries): whether id is a voter
+ * (of either half while joint) or a learner of sim_cluster_config().
+ * Returns how many are. */
+uint32_t sim_cluster_members(const struct sim *s, bool *member);
+/* Voters of sim_cluster_config() into voter[] likewise (C_new while joint:
+ * `voters`, not `outgoing`). Returns how many. */
+uint32_t sim_cluster_voters(const struct sim *s, bool *voter);
+/* The live node's latest configuration (in its log, else its snapshot's or
+ * the bootstrap one), borrowed until the next event, and the index of its
+ * entry (0: snapshot or bootstrap); false (and *out zeroed) when crashed. */
+bool sim_node_config(const struct sim *s,
+                     uint32_t node,
+                     struct raft_configuration *out,
+                     uint64_t *index);
+
+/* The operator (thesis §4.1, §3.10): a request delivered now to the current
+ * leader (sim_current_leader()). A refusal (no leader, a paused leader, or
+ * any error of the core, such as RAFT_EBUSY while the previous change is
+ * uncommitted) is retried one heartbeat later, again and again, until the
+ * request is accepted or the run ends. Every attempt is one OPERATOR trace
+ * event: node the leader tried (0: none), ok accepted, count the attempt
+ * (1 first), request the operator request's number, index the
+ * configuration entry's index (changes), peer the target (transfers), text
+ * "WHAT: RESULT". Requests are independent: each retries on its own.
+ *
+ * A membership change: the n changes (copied; n == 0 leaves a joint
+ * configuration) with transition t (raft_change_membership()); text
+ * (copied; NULL: generated) names the request in the trace. SIM_EINVAL for
+ * a node id outside 1..n or n above SIM_MAX_NODES. *request_out (may be
+ * NULL) receives the request's number. */
+int sim_operator_change(struct sim *s,
+                        const struct raft_change *changes,
+                        size_t n,
+                        enum raft_transition t,
+                        const char *text,
+                        uint64_t *request_out);
+/* A leadership transfer to target (raft_transfer_leadership()); accepted
+ * also when target already is the current leader. SIM_EINVAL for a bad id. */
+int sim_operator_transfer(struct sim *s,
+                          uint32_t target,
+                          uint64_t *request_out);
+/* Whether operator request `request` has been accepted. */
+bool sim_operator_accepted(const struct sim *s, uint64_t request);
 
 /* ---- counters ------------------------------------------------------------ */
 

@@ -145,10 +145,14 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
 static uint32_t pick_node(struct sim *s, struct sim_client *c)
 {
     uint32_t cand[SIM_MAX_NODES];
+    /* Only members of the configuration serve clients: a spare or a
+     * removed node would only redirect. */
+    bool member[SIM_MAX_NODES + 1];
+    sim_cluster_members(s, member);
     for (int pass = 0; pass < 3; pass++) {
         uint32_t k = 0;
         for (uint32_t id = 1; id <= s->n; id++) {
-            if (!s->nodes[id].alive)
+            if (!s->nodes[id].alive || !member[id])
                 continue;
             if (pass == 0 && (tried(c, id) || id == c->last_node))
                 continue;

@@ -241,6 +241,41 @@ static void note_heard(struct sim_conduct *r,
         n->heard[m->from] = st->now;
 }
 
+/* Whether a majority of one half of the leader's configuration (every
+ * node without one; the outgoing voters with `outgoing`, none when not
+ * joint) was heard within window: *active and *voters receive its counts
+ * (thesis §4.3: while joint, each half needs its majority). */
+static bool half_heard(const struct sim_conduct *r,
+                       const struct conduct_node *n,
+                       const struct sim_conduct_step *st,
+                       uint64_t window,
+                       bool outgoing,
+                       uint32_t *active,
+                       uint32_t *voters)
+{
+    const struct raft_configuration *c = st->config;
+    const uint64_t *ids = NULL;
+    size_t count = r->cfg.n_nodes;
+    if (outgoing && c == NULL)
+        return true;
+    if (c != NULL) {
+        ids = outgoing ? c->outgoing : c->voters;
+        count = outgoing ? c->n_outgoing : c->n_voters;
+    }
+    if (count == 0)
+        return true;
+    *active = 0;
+    *voters = (uint32_t)count;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t p = ids ? ids[i] : i + 1;
+        if (p == st->node)
+            (*active)++;
+        else if (p >= 1 && p <= r->cfg.n_nodes && st->now - n->heard[p] < window)
+            (*active)++;
+    }
+    return *active >= count / 2 + 1;
+}
+
 static bool check_quorum(struct sim_conduct *r,
                          struct conduct_node *n,
                          const struct sim_conduct_step *st,
@@ -250,19 +285,16 @@ static bool check_quorum(struct sim_conduct *r,
         st->update->role != RAFT_LEADER)
         return true;
     uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
-    uint32_t active = 1;
-    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-        if (p != st->node && st->now - n->heard[p] < window)
-            active++;
-    uint32_t quorum = r->cfg.n_nodes / 2 + 1;
-    if (active >= quorum)
-        return true;
-    return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
-                "Leader n%" PRIu32 " of term %" PRIu64
-                " still leads although only %" PRIu32 " of %" PRIu32
-                " nodes (itself included) were heard in the last %" PRIu64
-                "us (election timeout min + heartbeat; thesis §6.2).",
-                st->node, st->term_after, active, r->cfg.n_nodes, window);
+    uint32_t active = 0, voters = 0;
+    if (!half_heard(r, n, st, window, false, &active, &voters) ||
+        !half_heard(r, n, st, window, true, &active, &voters))
+        return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
+                    "Leader n%" PRIu32 " of term %" PRIu64
+                    " still leads although only %" PRIu32 " of %" PRIu32
+                    " nodes (itself included) were heard in the last %" PRIu64
+                    "us (election timeout min + heartbeat; thesis §6.2).",
+                    st->node, st->term_after, active, voters, window);
+    return true;
 }
 
 /* ---- the step ------------------------------------------------------------ */

@@ -74,6 +74,9 @@ struct sim_conduct_step
     uint64_t term_before;
     const struct raft_update *update; /* role, messages, next deadline */
     uint64_t term_after;
+    /* The node's latest configuration after the step (thesis §4.1: the
+     * one it acts on); NULL: every node of the run is a voter. */
+    const struct raft_configuration *config;
 };
 
 struct sim_conduct; /* opaque */

@@ -42,6 +42,7 @@ void sim_disk_batch_free(struct sim_disk_batch *b)
     if (!b)
         return;
     g_free(b->snap_data);
+    g_free(b->snap_config);
     for (size_t i = 0; i < b->n_entries; i++)
         entry_clear(&b->entries[i]);
     g_free(b->entries);
@@ -59,6 +60,7 @@ void sim_disk_destroy(struct sim_disk *d)
         entry_clear(&d->log[d->head + i]);
     g_free(d->log);
     g_free(d->snap_data);
+    g_free(d->snap_config);
     memset(d, 0, sizeof(*d));
 }
 
@@ -90,6 +92,37 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
     g_free(b->snap_data);
     b->snap_data = len ? g_memdup2(data, len) : NULL;
     b->snap_len = len;
+}
+
+void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
+                                        const struct raft_configuration *c)
+{
+    g_free(b->snap_config);
+    b->snap_config = NULL;
+    b->snap_config_len = 0;
+    if (c == NULL || c->n_voters == 0)
+        return;
+    SIM_ASSERT(raft_configuration_valid(c),
+               "a snapshot's configuration is invalid (%zu voters)",
+               c->n_voters);
+    b->snap_config_len = raft_configuration_encoded_len(c);
+    b->snap_config = g_malloc(b->snap_config_len);
+    raft_configuration_encode(c, b->snap_config);
+}
+
+void sim_disk_snapshot_config(const struct sim_disk *d,
+                              struct raft_configuration *out,
+                              uint64_t **ids_buf)
+{
+    memset(out, 0, sizeof(*out));
+    *ids_buf = NULL;
+    if (d->snap_config == NULL)
+        return;
+    *ids_buf = g_new(uint64_t, d->snap_config_len / 8 + 1);
+    bool ok = raft_configuration_decode(d->snap_config, d->snap_config_len,
+                                        *ids_buf, out);
+    SIM_ASSERT(ok, "node %" PRIu32 ": the durable snapshot's configuration "
+               "does not decode", d->node);
 }
 
 void sim_disk_batch_set_truncate(struct sim_disk_batch *b, uint64_t index)
@@ -222,6 +255,10 @@ static void set_snapshot(struct sim_disk *d, struct sim_disk_batch *b)
     d->snap_data = b->snap_data;
     b->snap_data = NULL;
     d->snap_len = b->snap_len;
+    g_free(d->snap_config);
+    d->snap_config = b->snap_config;
+    b->snap_config = NULL;
+    d->snap_config_len = b->snap_config_len;
     d->snap_index = b->snap_index;
     d->snap_term = b->snap_term;
 }

@@ -61,6 +61,10 @@ struct sim_disk_batch
     uint64_t snap_index, snap_term;
     void *snap_data; /* owned */
     size_t snap_len;
+    /* The snapshot's configuration, encoded (raft_configuration_encode());
+     * owned; NULL: the bootstrap configuration. */
+    void *snap_config;
+    size_t snap_config_len;
     uint64_t truncate_from; /* 0, or drop the log from here (no entries) */
     uint64_t entries_index;
     size_t n_entries;
@@ -78,6 +82,11 @@ struct sim_disk
     uint64_t snap_index, snap_term;
     void *snap_data;
     size_t snap_len;
+    /* The configuration in effect at snap_index (thesis §5.1: a snapshot
+     * replaces the configuration entries it covers), encoded; NULL: the
+     * bootstrap configuration. */
+    void *snap_config;
+    size_t snap_config_len;
     /* The log after the snapshot: log[head .. head + len) are the entries
      * first_index .. first_index + len - 1; first_index = snap_index + 1. */
     struct sim_disk_entry *log;
@@ -110,6 +119,11 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
                                  uint64_t term,
                                  const void *data,
                                  size_t len);
+/* The configuration of the batch's snapshot (set after
+ * sim_disk_batch_set_snapshot()); c is copied, NULL or one without voters
+ * stands for the bootstrap configuration. */
+void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
+                                        const struct raft_configuration *c);
 /* entries (and their data) copied. */
 void sim_disk_batch_set_entries(struct sim_disk_batch *b,
                                 uint64_t index,
@@ -178,6 +192,13 @@ void sim_disk_crash_keeping(struct sim_disk *d,
 void sim_disk_durable_state(const struct sim_disk *d,
                             struct raft_durable_state *out,
                             struct raft_entry **entries_buf);
+
+/* The durable snapshot's configuration into *out, its arrays pointing into
+ * *ids_buf (a new array the caller g_free()s; NULL when there is none);
+ * without a snapshot or with the bootstrap one, *out has no voters. */
+void sim_disk_snapshot_config(const struct sim_disk *d,
+                              struct raft_configuration *out,
+                              uint64_t **ids_buf);
 
 static inline uint64_t sim_disk_last_index(const struct sim_disk *d)
 {

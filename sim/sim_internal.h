@@ -32,6 +32,20 @@ enum sim_event_kind {
     SIM_EV_CALLBACK,       /* ptr: struct sim_scheduled */
     SIM_EV_LOAD,           /* ptr: struct sim_load_gen (owned by sim) */
     SIM_EV_CHAOS,          /* arg: action << 32 | node */
+    SIM_EV_OPERATOR,       /* ptr: struct sim_op_request (owned by sim) */
+};
+
+/* One operator request (sim_member.c), retried until accepted. */
+struct sim_op_request
+{
+    uint64_t id;       /* from 1, in order of request */
+    uint64_t attempts; /* made so far */
+    bool transfer;     /* a leadership transfer, else a membership change */
+    uint32_t target;   /* transfer only */
+    enum raft_transition transition;
+    size_t n_changes;
+    struct raft_change *changes; /* owned */
+    char *text;                  /* owned: what, for the trace */
 };
 
 /* Numbers of the per-node timer streams: SIM_STREAM_NODE_BASE + node id. */
@@ -212,6 +226,10 @@ struct sim
     uint64_t completed_by_op[4];
     uint64_t workload_values;
     GPtrArray *loads; /* struct sim_load_gen, owned */
+    /* Operator requests by id - 1 (struct sim_op_request, owned); a
+     * pending one is also the ptr of its queued SIM_EV_OPERATOR. */
+    GPtrArray *op_requests;
+    GArray *op_accepted; /* bool by id - 1 */
 
     bool chaos_on;
     struct sim_chaos chaos;
@@ -255,6 +273,15 @@ void sim_node_on_disk(struct sim *s, const struct sim_event *ev);
 void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
 void sim_node_on_client_request(struct sim *s, const struct sim_event *ev);
 int sim_node_campaign(struct sim *s, struct sim_node *nd);
+/* The leader's core takes an operator request: RAFT_OK (the update is
+ * processed) or the core's refusal (nothing changed). */
+int sim_node_change_membership(struct sim *s,
+                               struct sim_node *nd,
+                               const struct raft_change *changes,
+                               size_t n,
+                               enum raft_transition t,
+                               uint64_t *index);
+int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target);
 /* Frees what a queued or deferred event owns. */
 void sim_event_free_payload(const struct sim_event *ev);
 
@@ -274,6 +301,11 @@ void sim_client_reply(struct sim *s,
                       uint32_t leader_hint,
                       uint64_t term,
                       const struct sim_kv_reply *reply);
+
+/* sim_member.c */
+void sim_member_on_operator(struct sim *s, const struct sim_event *ev);
+void sim_member_init(struct sim *s);
+void sim_member_destroy(struct sim *s);
 
 /* sim_chaos.c */
 void sim_chaos_on_event(struct sim *s, const struct sim_event *ev);

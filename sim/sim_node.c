@@ -571,6 +571,9 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     struct sim_disk_batch *b = sim_disk_batch_new();
     sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
                                 s->scratch->len);
+    struct raft_configuration conf;
+    raft_snapshot_configuration(nd->core, &conf);
+    sim_disk_batch_set_snapshot_config(b, &conf);
     submit_batch(s, nd, b);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_SNAPSHOT;
@@ -614,8 +617,11 @@ static void check_leader_commit(struct sim *s, struct sim_node *nd,
     disks[0] = NULL;
     for (uint32_t i = 1; i <= s->n; i++)
         disks[i] = &s->nodes[i].disk;
+    struct raft_configuration conf;
+    raft_configuration(nd->core, &conf);
     if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,
-                                     raft_term_at(nd->core, commit), disks))
+                                     raft_term_at(nd->core, commit), disks,
+                                     &conf))
         sim_safety_failed(s);
 }
 
@@ -639,6 +645,9 @@ static void judge_step(struct sim *s,
         .update = u,
         .term_after = raft_term(nd->core),
     };
+    struct raft_configuration conf;
+    raft_configuration(nd->core, &conf);
+    st.config = &conf;
     struct sim_violation v;
     if (!sim_conduct_on_step(s->conduct, &st, &v) &&
         !sim_safety_report(s->safety, &v))
@@ -667,6 +676,9 @@ static void process_update(struct sim *s,
             sim_disk_batch_set_snapshot(b, true, u->snapshot->last_index,
                                         u->snapshot->last_term,
                                         u->snapshot->data, u->snapshot->len);
+        if (u->snapshot)
+            sim_disk_batch_set_snapshot_config(b,
+                                               &u->snapshot->configuration);
         if (u->n_entries)
             sim_disk_batch_set_entries(b, u->entries_index, u->entries,
                                        u->n_entries);
@@ -794,9 +806,12 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     struct raft_durable_state st;
     struct raft_entry *buf;
     sim_disk_durable_state(&nd->disk, &st, &buf);
+    uint64_t *conf_ids;
+    sim_disk_snapshot_config(&nd->disk, &st.snapshot.configuration, &conf_ids);
     uint64_t local = sim_node_local_now(s, nd);
     struct raft *core = NULL;
     int rc_create = raft_create(&rc, &st, local, &core);
+    g_free(conf_ids);
     if (rc_create != RAFT_OK) {
         g_free(buf);
         return SIM_ECORE;
@@ -950,6 +965,35 @@ int sim_node_campaign(struct sim *s, struct sim_node *nd)
     return SIM_OK;
 }
 
+/* The operator's requests (sim_member.c): the core's own code, and the
+ * update processed when it accepted. */
+int sim_node_change_membership(struct sim *s,
+                               struct sim_node *nd,
+                               const struct raft_change *changes,
+                               size_t n,
+                               enum raft_transition t,
+                               uint64_t *index)
+{
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    int rc = raft_change_membership(nd->core, sim_node_local_now(s, nd),
+                                    changes, n, t, index, &u);
+    if (rc == RAFT_OK)
+        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+    return rc;
+}
+
+int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target)
+{
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    int rc = raft_transfer_leadership(nd->core, sim_node_local_now(s, nd),
+                                      target, &u);
+    if (rc == RAFT_OK)
+        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+    return rc;
+}
+
 /* ---- events -------------------------------------------------------------- */
 
 static void defer(struct sim_node *nd, const struct sim_event *ev)
@@ -1011,8 +1055,13 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
         RAFT_OK) {
         rc.after = raft_commit_index(nd->core);
-        rc.role = raft_role(nd->core);
         rc.term = raft_term(nd->core);
+        /* The role the message was handled in: a leader whose removal
+         * commits on this reply raises its commit index as leader, then
+         * steps down in the same step (thesis §4.2.2). */
+        rc.role = nd->role == RAFT_LEADER && rc.term == nd->term
+                      ? RAFT_LEADER
+                      : raft_role(nd->core);
         rc.match = raft_match_index(nd->core, from);
         process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
         if (s->safety &&

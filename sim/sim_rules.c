@@ -178,29 +178,63 @@ bool sim_rules_on_receive(struct sim_rules *r,
            check_match(r, node, m, rc, out);
 }
 
+/* Whether a majority of one half of config (every node without one; the
+ * outgoing voters with `outgoing`, none when not joint) holds the entry
+ * (commit, entry_term) durably; *held and *of receive that half's counts. */
+static bool held_by_majority(const struct sim_rules *r,
+                             const struct sim_disk *const *disks,
+                             const struct raft_configuration *config,
+                             bool outgoing,
+                             uint64_t commit,
+                             uint64_t entry_term,
+                             uint32_t *held,
+                             uint32_t *of)
+{
+    const uint64_t *ids = NULL;
+    size_t count = r->n;
+    if (outgoing && config == NULL)
+        return true;
+    if (config != NULL) {
+        ids = outgoing ? config->outgoing : config->voters;
+        count = outgoing ? config->n_outgoing : config->n_voters;
+    }
+    if (count == 0)
+        return true;
+    *held = 0;
+    *of = (uint32_t)count;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t id = ids ? ids[i] : i + 1;
+        if (id < 1 || id > r->n)
+            continue;
+        const struct sim_disk *d = disks[id];
+        *held += commit <= d->snap_index ||
+                 sim_disk_term_at(d, commit) == entry_term;
+    }
+    return *held > count / 2;
+}
+
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint32_t node,
                                 uint64_t term,
                                 uint64_t commit,
                                 uint64_t entry_term,
                                 const struct sim_disk *const *disks,
+                                const struct raft_configuration *config,
                                 struct sim_violation *out)
 {
     g_return_val_if_fail(node_ok(r, node), true);
-    uint32_t held = 0;
-    for (uint32_t i = 1; i <= r->n; i++) {
-        const struct sim_disk *d = disks[i];
-        held += commit <= d->snap_index ||
-                sim_disk_term_at(d, commit) == entry_term;
-    }
-    if (held > r->n / 2)
+    uint32_t held = 0, of = 0;
+    if (held_by_majority(r, disks, config, false, commit, entry_term, &held,
+                         &of) &&
+        held_by_majority(r, disks, config, true, commit, entry_term, &held,
+                         &of))
         return true;
     return sim_violation_set(out, SIM_PROP_PERSISTENCE, node, 0, term, commit,
                              "Leader n%u of term %" PRIu64
                              " committed index %" PRIu64 " (term %" PRIu64
                              ") while only %u of %u nodes hold it "
                              "durably.",
-                             node, term, commit, entry_term, held, r->n);
+                             node, term, commit, entry_term, held, of);
 }
 
 void sim_rules_on_crash(struct sim_rules *r, uint32_t node)

@@ -78,13 +78,16 @@ bool sim_rules_on_receive(struct sim_rules *r,
                           struct sim_violation *out);
 
 /* Leader node of term raised its commit index to commit, whose entry has
- * entry_term; disks[i] is node i's disk, for i in 1..n_nodes. */
+ * entry_term; disks[i] is node i's disk, for i in 1..n_nodes; config is
+ * the leader's latest configuration (NULL: every node votes), a majority
+ * of whose voters (of each half while joint, thesis §4.3) must hold it. */
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint32_t node,
                                 uint64_t term,
                                 uint64_t commit,
                                 uint64_t entry_term,
                                 const struct sim_disk *const *disks,
+                                const struct raft_configuration *config,
                                 struct sim_violation *out);
 
 /* node crashed: its vote is read afresh after the restart. */

@@ -1084,14 +1084,16 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks)
+                                 const struct sim_disk *const *disks,
+                                 const struct raft_configuration *config)
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(disks != NULL, true);
     struct sim_violation v;
     return rule_outcome(s,
                         sim_rules_on_leader_commit(s->rules, node, term, commit,
-                                                   entry_term, disks, &v),
+                                                   entry_term, disks, config,
+                                                   &v),
                         &v);
 }
 

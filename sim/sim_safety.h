@@ -138,13 +138,15 @@ bool sim_safety_on_receive(struct sim_safety *s,
                            const struct sim_rules_receipt *rc);
 
 /* Leader node of term raised its commit index to commit, an entry of
- * entry_term; disks[i] is node i's disk for i in 1..n (persistence). */
+ * entry_term; disks[i] is node i's disk for i in 1..n (persistence);
+ * config: the leader's latest configuration (NULL: every node votes). */
 bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint32_t node,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks);
+                                 const struct sim_disk *const *disks,
+                                 const struct raft_configuration *config);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);

@@ -41,6 +41,7 @@ static const char *const kind_names[SIM_TRACE_KIND_COUNT] = {
     [SIM_TRACE_TIMER] = "timer",
     [SIM_TRACE_PROGRESS] = "progress",
     [SIM_TRACE_LOG] = "log",
+    [SIM_TRACE_OPERATOR] = "operator",
 };
 
 const char *sim_trace_kind_name(enum sim_trace_kind kind)

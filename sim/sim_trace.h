@@ -52,6 +52,11 @@ enum sim_trace_kind {
                             nextIndex `aux` for follower `peer` */
     SIM_TRACE_LOG,       /* node starts (scenario `init`) with `count`
                             entries from `index`; text: their terms */
+    SIM_TRACE_OPERATOR,  /* an operator request's attempt at leader `node`
+                            (0: none); ok accepted; count the attempt;
+                            request the request; index the configuration
+                            entry; peer a transfer's target; text "WHAT:
+                            RESULT" (sim_operator_change()) */
     SIM_TRACE_KIND_COUNT
 };
 

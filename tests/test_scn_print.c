@@ -419,7 +419,7 @@ static struct scn_node_ref gen_ref(struct gen *g, bool allow_bind)
     switch (pick) {
     case 0:
         ref.kind = SCN_REF_NODE;
-        ref.node = 1 + (uint32_t)below(g, g->s->cluster);
+        ref.node = 1 + (uint32_t)below(g, scn_scenario_nodes(g->s));
         break;
     case 1:
         ref.kind = SCN_REF_LEADER;
@@ -481,12 +481,38 @@ static void gen_scope(struct gen *g, struct scn_scope *scope)
     }
 }
 
+/* One or two distinct nodes, for configuration checks. */
+static void gen_members(struct gen *g,
+                        struct scn_node_list *list,
+                        uint32_t *next_node)
+{
+    size_t n = 1 + below(g, 2);
+
+    for (size_t i = 0; i < n; i++) {
+        struct scn_node_ref ref = gen_ref(g, false);
+
+        if (ref.kind == SCN_REF_NODE || ref.kind == SCN_REF_NAME) {
+            if (*next_node > scn_scenario_nodes(g->s)) {
+                ref = (struct scn_node_ref){.kind = SCN_REF_LEADER,
+                                            .slot = SCN_NO_SLOT,
+                                            .bind_slot = SCN_NO_SLOT};
+            } else {
+                ref = (struct scn_node_ref){.kind = SCN_REF_NODE,
+                                            .node = (*next_node)++,
+                                            .slot = SCN_NO_SLOT,
+                                            .bind_slot = SCN_NO_SLOT};
+            }
+        }
+        scn_node_list_append(list, &ref);
+    }
+}
+
 static void gen_check(struct gen *g, struct scn_check *c, bool always)
 {
     uint32_t next_node = 1;
 
     do {
-        c->kind = (enum scn_check_kind)(SCN_CHECK_LEADER + below(g, 12));
+        c->kind = (enum scn_check_kind)(SCN_CHECK_LEADER + below(g, 16));
     } while (c->kind == SCN_CHECK_SAME_LEADER && !always);
     switch (c->kind) {
     case SCN_CHECK_LEADER:
@@ -516,11 +542,57 @@ static void gen_check(struct gen *g, struct scn_check *c, bool always)
         }
         gen_scope(g, &c->scope);
         break;
+    case SCN_CHECK_CONFIG:
+        gen_members(g, &c->nodes, &next_node);
+        if (below(g, 2) == 0) {
+            gen_members(g, &c->learners, &next_node);
+        }
+        break;
+    case SCN_CHECK_LEARNERS:
+        if (below(g, 2) == 0) {
+            gen_members(g, &c->learners, &next_node);
+        }
+        break;
     case SCN_CHECK_SAME_LEADER:
     case SCN_CHECK_CONVERGED:
     case SCN_CHECK_LINEARIZABLE:
     case SCN_CHECK_NO_VIOLATION:
+    case SCN_CHECK_JOINT:
+    case SCN_CHECK_NOT_JOINT:
         break;
+    }
+}
+
+/* The changes of a membership request: distinct static nodes. */
+static void gen_changes(struct gen *g, struct scn_action *a)
+{
+    uint32_t next_node = 1;
+    bool alone = below(g, 2) == 0;
+
+    a->change_count = alone ? 1 : 1 + below(g, 3);
+    a->transition = alone ? SCN_TRANSITION_AUTO
+                          : (enum scn_transition)below(g, 3);
+    a->changes = g_new0(struct scn_change, a->change_count);
+    for (size_t i = 0; i < a->change_count; i++) {
+        struct scn_change *c = &a->changes[i];
+
+        c->kind = (enum scn_change_kind)(SCN_CHANGE_ADD + below(g, 5));
+        if (below(g, 2) == 0 && next_node <= scn_scenario_nodes(g->s)) {
+            c->node = (struct scn_node_ref){.kind = SCN_REF_NODE,
+                                            .node = next_node++,
+                                            .slot = SCN_NO_SLOT,
+                                            .bind_slot = SCN_NO_SLOT};
+        } else {
+            do {
+                c->node = gen_ref(g, false);
+            } while (c->node.kind == SCN_REF_NODE);
+            if (c->node.kind != SCN_REF_NAME && below(g, 4) == 0) {
+                c->node.bind_slot = (int32_t)g->s->names->len;
+                g_ptr_array_add(g->s->names, g_strdup_printf(
+                                                 "v%u", (unsigned)g->s
+                                                            ->names->len));
+            }
+        }
     }
 }
 
@@ -544,7 +616,7 @@ static void gen_action(struct gen *g, struct scn_action *a)
 {
     uint32_t next_node = 1;
 
-    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 20));
+    a->kind = (enum scn_action_kind)(SCN_ACT_CRASH + below(g, 23));
     switch (a->kind) {
     case SCN_ACT_CRASH:
         a->node = gen_ref(g, true);
@@ -633,12 +705,21 @@ static void gen_action(struct gen *g, struct scn_action *a)
     case SCN_ACT_SETTLE:
         a->duration_us = below(g, 2) == 0 ? 0 : gen_duration(g);
         break;
+    case SCN_ACT_CHANGE:
+        gen_changes(g, a);
+        break;
+    case SCN_ACT_LEAVE_JOINT:
+        break;
+    case SCN_ACT_TRANSFER:
+        a->node = gen_ref(g, true);
+        break;
     }
 }
 
 static void gen_headers(struct gen *g, struct scn_scenario *s)
 {
     s->cluster = 1 + (uint32_t)below(g, 9);
+    s->spare = (uint32_t)below(g, 3);
     s->has_seed = below(g, 2) == 0;
     s->seed = s->has_seed ? gen_next(g) : 1;
     if (below(g, 2) == 0) {

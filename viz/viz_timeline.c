@@ -598,6 +598,7 @@ static void build_model(const struct viz_run *run,
         case SIM_TRACE_TIMER:
         case SIM_TRACE_PROGRESS:
         case SIM_TRACE_LOG:
+        case SIM_TRACE_OPERATOR:
         case SIM_TRACE_KIND_COUNT:
             break;
         }

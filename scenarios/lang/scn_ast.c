@@ -65,6 +65,7 @@ void scn_check_clear(struct scn_check *check)
 {
     scn_node_list_clear(&check->nodes);
     scn_node_list_clear(&check->scope.nodes);
+    scn_node_list_clear(&check->learners);
     g_free(check->key);
     g_free(check->value);
     memset(check, 0, sizeof *check);
@@ -80,6 +81,7 @@ void scn_action_clear(struct scn_action *action)
     g_free(action->value);
     scn_check_clear(&action->check);
     scn_node_list_clear(&action->nodes);
+    g_free(action->changes);
     memset(action, 0, sizeof *action);
 }
 
@@ -152,7 +154,24 @@ static bool check_equal(const struct scn_check *a, const struct scn_check *b)
            a->cmp == b->cmp && a->number == b->number &&
            str_equal(a->key, b->key) && str_equal(a->value, b->value) &&
            a->scope.kind == b->scope.kind &&
-           list_equal(&a->scope.nodes, &b->scope.nodes);
+           list_equal(&a->scope.nodes, &b->scope.nodes) &&
+           list_equal(&a->learners, &b->learners);
+}
+
+static bool changes_equal(const struct scn_action *a,
+                          const struct scn_action *b)
+{
+    if (a->change_count != b->change_count ||
+        a->transition != b->transition) {
+        return false;
+    }
+    for (size_t i = 0; i < a->change_count; i++) {
+        if (a->changes[i].kind != b->changes[i].kind ||
+            !ref_equal(&a->changes[i].node, &b->changes[i].node)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool disk_latency_equal(const struct scn_disk_latency *a,
@@ -168,7 +187,7 @@ static bool action_equal(const struct scn_action *a, const struct scn_action *b)
     if (a->keep != b->keep || a->keep_log != b->keep_log ||
         a->keep_term != b->keep_term ||
         !disk_latency_equal(&a->disk, &b->disk) ||
-        !list_equal(&a->nodes, &b->nodes)) {
+        !list_equal(&a->nodes, &b->nodes) || !changes_equal(a, b)) {
         return false;
     }
     if (a->kind != b->kind || !ref_equal(&a->node, &b->node) ||
@@ -227,7 +246,8 @@ static bool init_equal(const struct scn_init *a, const struct scn_init *b)
 static bool headers_equal(const struct scn_scenario *a,
                           const struct scn_scenario *b)
 {
-    return a->cluster == b->cluster && a->seed == b->seed &&
+    return a->cluster == b->cluster && a->spare == b->spare &&
+           a->seed == b->seed &&
            a->has_seed == b->has_seed && a->run_us == b->run_us &&
            a->has_run == b->has_run && a->has_title == b->has_title &&
            (!a->has_title || str_equal(a->title, b->title)) &&
@@ -349,6 +369,12 @@ const char *scn_action_kind_name(enum scn_action_kind kind)
         return "settle";
     case SCN_ACT_SET_DISK:
         return "set disk-latency";
+    case SCN_ACT_CHANGE:
+        return "change";
+    case SCN_ACT_LEAVE_JOINT:
+        return "leave-joint";
+    case SCN_ACT_TRANSFER:
+        return "transfer-leadership";
     }
     return "?";
 }
@@ -380,6 +406,43 @@ const char *scn_check_kind_name(enum scn_check_kind kind)
         return "linearizable";
     case SCN_CHECK_NO_VIOLATION:
         return "no-violation";
+    case SCN_CHECK_CONFIG:
+        return "config";
+    case SCN_CHECK_LEARNERS:
+        return "learners";
+    case SCN_CHECK_JOINT:
+        return "joint";
+    case SCN_CHECK_NOT_JOINT:
+        return "not-joint";
+    }
+    return "?";
+}
+
+const char *scn_change_kind_name(enum scn_change_kind kind)
+{
+    switch (kind) {
+    case SCN_CHANGE_ADD:
+    case SCN_CHANGE_ADD_LEARNER:
+        return "add";
+    case SCN_CHANGE_PROMOTE:
+        return "promote";
+    case SCN_CHANGE_DEMOTE:
+        return "demote";
+    case SCN_CHANGE_REMOVE:
+        return "remove";
+    }
+    return "?";
+}
+
+const char *scn_transition_name(enum scn_transition transition)
+{
+    switch (transition) {
+    case SCN_TRANSITION_AUTO:
+        return "";
+    case SCN_TRANSITION_JOINT:
+        return "joint";
+    case SCN_TRANSITION_JOINT_EXPLICIT:
+        return "joint-explicit";
     }
     return "?";
 }

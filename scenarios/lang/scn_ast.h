@@ -146,6 +146,19 @@ enum scn_check_kind {
     SCN_CHECK_LINEARIZABLE,
     /* Extension `no-violation`: no safety property has failed so far. */
     SCN_CHECK_NO_VIOLATION,
+    /* Extension `config voters NODES [learners NODES]`: the current
+     * leader's latest configuration has exactly the voters `nodes` (its
+     * incoming voters while joint) and exactly the learners `learners`
+     * (none when not given). */
+    SCN_CHECK_CONFIG,
+    /* Extension `learners NODES` / `learners none`: the current leader's
+     * latest configuration has exactly the learners `learners` (none:
+     * empty list). */
+    SCN_CHECK_LEARNERS,
+    /* Extension `joint` / `not-joint`: the current leader's latest
+     * configuration is (is not) a joint one (thesis §4.3). */
+    SCN_CHECK_JOINT,
+    SCN_CHECK_NOT_JOINT,
 };
 
 /* One check. Fields a kind does not use are zero/NULL/empty. */
@@ -165,6 +178,9 @@ struct scn_check
     char *value;
     /* APPLIED, VALUE, ABSENT. */
     struct scn_scope scope;
+    /* CONFIG, LEARNERS: the learners (empty: none). CONFIG's voters are
+     * in `nodes`. */
+    struct scn_node_list learners;
 };
 
 enum scn_action_kind {
@@ -194,6 +210,38 @@ enum scn_action_kind {
                               client request complete (scn_run.h) */
     SCN_ACT_SET_DISK,      /* extension: the disk timing of `nodes` (every
                               node when empty) := `disk` from now on */
+    SCN_ACT_CHANGE,        /* extension: the operator asks the current
+                              leader for the membership change `changes`
+                              with `transition` (sim_operator_change()) */
+    SCN_ACT_LEAVE_JOINT,   /* extension: the operator asks the leader to
+                              leave its joint configuration */
+    SCN_ACT_TRANSFER,      /* extension: the operator asks the leader to
+                              hand leadership to `node` (thesis §3.10) */
+};
+
+/* One change of a membership request (extension). */
+enum scn_change_kind {
+    SCN_CHANGE_ADD = 1,     /* `add NODE [as voter]`: a new voter */
+    SCN_CHANGE_ADD_LEARNER, /* `add NODE as learner`: a new learner */
+    SCN_CHANGE_PROMOTE,     /* `promote NODE`: learner to voter */
+    SCN_CHANGE_DEMOTE,      /* `demote NODE`: voter to learner */
+    SCN_CHANGE_REMOVE,      /* `remove NODE`: leaves the configuration */
+};
+
+struct scn_change
+{
+    enum scn_change_kind kind;
+    struct scn_node_ref node;
+};
+
+/* How a `change` moves to its target (raft_change_membership()). */
+enum scn_transition {
+    SCN_TRANSITION_AUTO = 0,      /* `change C, ...`: one voter change
+                                     directly, more through joint consensus */
+    SCN_TRANSITION_JOINT,         /* `change joint ...`: always joint, left
+                                     automatically */
+    SCN_TRANSITION_JOINT_EXPLICIT /* `change joint-explicit ...`: always
+                                     joint, left by `leave-joint` */
 };
 
 /* Extension `crash NODE keeping ...`: what survives of the node's unsynced
@@ -283,6 +331,12 @@ struct scn_action
      * every node). */
     struct scn_disk_latency disk;
     struct scn_node_list nodes;
+    /* CHANGE: the changes in file order (at least one; `add n4` alone is
+     * one change with SCN_TRANSITION_AUTO, printed without `change`), no
+     * static node twice, and the transition. */
+    size_t change_count;
+    struct scn_change *changes; /* owned, `change_count` elements */
+    enum scn_transition transition;
 };
 
 /* When a step's action happens. */
@@ -331,6 +385,7 @@ struct scn_init
     size_t log_len;
     uint64_t *log_terms; /* owned, log_len elements (NULL when 0) */
     uint32_t line;       /* where it was written */
+    uint32_t column;     /* of its node */
 };
 
 /* One per-node `disk-latency ... on NODE...` header. */
@@ -349,6 +404,10 @@ struct scn_scenario
     char *file_name; /* the display name it was parsed from; owned */
 
     uint32_t cluster; /* 1..SCN_CLUSTER_MAX; required */
+    /* Extension `cluster N spare M`: nodes n(N+1)..n(N+M) exist from time
+     * 0 outside the configuration (0: none); cluster + spare is at most
+     * SCN_CLUSTER_MAX. Node ids range over 1..cluster + spare. */
+    uint32_t spare;
     uint64_t seed;    /* default 1 */
     bool has_seed;
     uint64_t run_us; /* when the simulation ends; default 10s */
@@ -409,6 +468,12 @@ struct scn_scenario
  * "<input>"). The parser fills it; the fuzzer may build one by hand. */
 struct scn_scenario *scn_scenario_new(const char *file_name);
 
+/* Every node of `scenario` (borrowed): its voters and its spares. */
+static inline uint32_t scn_scenario_nodes(const struct scn_scenario *scenario)
+{
+    return scenario->cluster + scenario->spare;
+}
+
 /* The default bound of `settle` in `scenario` (borrowed): ten election
  * timeouts (the header's maximum) plus two client timeouts. */
 uint64_t scn_settle_bound_us(const struct scn_scenario *scenario);
@@ -455,6 +520,10 @@ const char *scn_action_kind_name(enum scn_action_kind kind);
 const char *scn_check_kind_name(enum scn_check_kind kind);
 const char *scn_cmp_name(enum scn_cmp cmp);
 const char *scn_role_name(enum scn_role role);
+/* "add", "add ... as learner" is "add", "promote", ... as written. */
+const char *scn_change_kind_name(enum scn_change_kind kind);
+/* "", "joint", "joint-explicit" as written after `change`. */
+const char *scn_transition_name(enum scn_transition transition);
 /* "grants-vote", "acks-append", ... as written after `when NODE`. */
 const char *scn_event_name(enum scn_event event);
 

@@ -146,7 +146,8 @@ static char *read_string(const char *file,
 
 static bool is_word_byte(char c)
 {
-    return c != ' ' && c != '\t' && c != '"' && c != '#' && c != '|';
+    return c != ' ' && c != '\t' && c != '"' && c != '#' && c != '|' &&
+           c != ',';
 }
 
 /* Splits one checked line into tokens; false after a diagnostic. */
@@ -168,8 +169,9 @@ static bool tokenize(const char *file,
             column++;
         } else if (c == '#') {
             break;
-        } else if (c == '|') {
-            add_token(line->tokens, SCN_TOK_BAR, g_strdup("|"), column);
+        } else if (c == '|' || c == ',') {
+            add_token(line->tokens, c == '|' ? SCN_TOK_BAR : SCN_TOK_COMMA,
+                      g_strdup(c == '|' ? "|" : ","), column);
             i++;
             column++;
             line->end_column = column;

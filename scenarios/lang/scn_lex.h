@@ -22,9 +22,10 @@
 
 enum scn_tok_kind {
     SCN_TOK_WORD = 1, /* a run of characters other than space, tab, '"',
-                         '#' and '|' */
+                         '#', '|' and ',' */
     SCN_TOK_STRING,   /* a double-quoted string; text is unescaped */
     SCN_TOK_BAR,      /* '|' */
+    SCN_TOK_COMMA,    /* ',' (between the changes of `change`) */
 };
 
 struct scn_token

@@ -69,7 +69,23 @@ static const char *const statement_words[] = {
 static const char *const action_words[] = {
     "crash",   "restart", "pause", "timeout", "partition",
     "isolate", "cut",     "heal",  "set",     "client",
-    "load",    "expect",  "drift", "settle",  NULL,
+    "load",    "expect",  "drift", "settle",  "add",
+    "promote", "demote",  "remove", "change", "leave-joint",
+    "transfer-leadership", NULL,
+};
+
+/* The changes of a membership request, indexed by enum scn_change_kind - 1
+ * except that `add` covers both additions. */
+static const char *const change_words[] = {
+    "add", "promote", "demote", "remove", NULL,
+};
+
+/* `add NODE as voter|as learner`. */
+static const char *const member_role_words[] = {"voter", "learner", NULL};
+
+/* `change joint|joint-explicit ...`, indexed by enum scn_transition - 1. */
+static const char *const transition_words[] = {
+    "joint", "joint-explicit", NULL,
 };
 
 static const char *const set_words[] = {
@@ -87,7 +103,8 @@ static const char *const client_words[] = {"set", "delete", "get", NULL};
 static const char *const check_words[] = {
     "leader",       "no-leader",    "same-leader", "role",      "term",
     "applied",      "value",        "absent",      "converged", "completed",
-    "linearizable", "no-violation", NULL,
+    "linearizable", "no-violation", "config",      "learners",  "joint",
+    "not-joint",    NULL,
 };
 
 static const char *const role_words[] = {
@@ -108,15 +125,17 @@ static const char *const on_off_words[] = {"on", "off", NULL};
  * ... keeping some` and `at T when`. They are reserved like the table
  * words so that a name never reads as a keyword. */
 static const char *const grammar_words[] = {
-    "any",   "rest", "all", "majority", "as",   "for",  "via",    "in",
-    "among", "vote", "log", "keeping",  "some", "when", "within", NULL,
+    "any",   "rest",   "all",  "majority", "as",     "for",    "via",
+    "in",    "among",  "vote", "log",      "keeping", "some",  "when",
+    "within", "spare", "to",   "voters",   "none",   NULL,
 };
 
 /* Every word with a meaning somewhere in the language: no name may be one.
  * cmp_words is left out: no operator is shaped like a name. */
 static const char *const *const reserved_tables[] = {
-    statement_words, action_words, set_words,     client_words, check_words,
-    role_words,      on_off_words, grammar_words, event_words,
+    statement_words,   action_words,     set_words,       client_words,
+    check_words,       role_words,       on_off_words,    grammar_words,
+    event_words,       member_role_words, transition_words,
 };
 
 /* A node id written in the file, checked against the cluster at the end. */
@@ -175,6 +194,8 @@ enum ref_flags {
     REF_ALLOW_REST = 1u << 0,
     REF_ALLOW_AS = 1u << 1,
     REF_IN_CHECK = 1u << 2,
+    /* `as voter` / `as learner` after the node is a role, not a name. */
+    REF_ROLE_AS = 1u << 3,
 };
 
 /* ---- diagnostics and tokens ------------------------------------------- */
@@ -731,8 +752,17 @@ static bool parse_string(struct parser *p, const char *what, char **out)
 {
     const struct scn_token *tok = next(p);
 
-    if (tok == NULL || tok->kind == SCN_TOK_BAR) {
+    if (tok == NULL || tok->kind == SCN_TOK_BAR || tok->kind == SCN_TOK_COMMA) {
         return fail_expected(p, tok, what);
+    }
+    if (tok->kind == SCN_TOK_WORD && peek(p) != NULL &&
+        peek(p)->kind == SCN_TOK_COMMA &&
+        peek(p)->column == tok->column + scn_lex_columns(tok->text,
+                                                         strlen(tok->text))) {
+        return fail_at(p, tok->column,
+                       "'%s,' is not a bare word (letters, digits, _ . : -); "
+                       "put it in double quotes",
+                       tok->text);
     }
     if (tok->kind == SCN_TOK_WORD) {
         for (size_t i = 0; tok->text[i] != '\0'; i++) {
@@ -965,6 +995,19 @@ static bool fail_unknown_ref(struct parser *p, const struct scn_token *tok)
     return ok;
 }
 
+/* Whether the tokens at hand are `as voter` or `as learner`. */
+static bool role_as_follows(const struct parser *p)
+{
+    const struct scn_token *role;
+
+    if (!peek_is(p, "as") || p->pos + 1 >= p->line->tokens->len) {
+        return false;
+    }
+    role = &g_array_index(p->line->tokens, struct scn_token, p->pos + 1);
+    return role->kind == SCN_TOK_WORD &&
+           word_index(role->text, member_role_words) >= 0;
+}
+
 static bool parse_ref(struct parser *p,
                       unsigned flags,
                       struct scn_node_ref *ref)
@@ -1046,7 +1089,7 @@ static bool parse_ref(struct parser *p,
     if (!check_duplicate(p, tok, ref)) {
         return false;
     }
-    if (peek_is(p, "as")) {
+    if (peek_is(p, "as") && !((flags & REF_ROLE_AS) && role_as_follows(p))) {
         return parse_binding(p, tok, ref, flags);
     }
     return true;
@@ -1094,6 +1137,51 @@ static bool parse_scope(struct parser *p, struct scn_scope *scope)
     return parse_list(p, REF_ALLOW_REST | REF_IN_CHECK, &scope->nodes);
 }
 
+/* The nodes of a configuration check after `voters` or `learners`, up to
+ * the end of the line or `learners`; `none` alone (only after `learners`)
+ * is the empty list. */
+static bool parse_members(struct parser *p,
+                          const char *after,
+                          struct scn_node_list *list)
+{
+    if (strcmp(after, "learners") == 0 && peek_is(p, "none")) {
+        next(p);
+        return true;
+    }
+    if (peek(p) == NULL || peek_is(p, "learners")) {
+        return fail_expected(p, peek(p),
+                             strcmp(after, "learners") == 0
+                                 ? "nodes or 'none' after 'learners'"
+                                 : "nodes after 'voters'");
+    }
+    while (peek(p) != NULL && !peek_is(p, "learners")) {
+        struct scn_node_ref ref;
+
+        if (!parse_ref(p, REF_IN_CHECK, &ref)) {
+            return false;
+        }
+        scn_node_list_append(list, &ref);
+    }
+    return true;
+}
+
+/* `config voters NODES [learners NODES|none]` */
+static bool parse_config_check(struct parser *p, struct scn_check *c)
+{
+    if (!take_exact(p, "voters")) {
+        return false;
+    }
+    p->dup_active = true;
+    if (!parse_members(p, "voters", &c->nodes)) {
+        return false;
+    }
+    if (!peek_is(p, "learners")) {
+        return true;
+    }
+    next(p);
+    return parse_members(p, "learners", &c->learners);
+}
+
 static bool parse_check(struct parser *p, struct scn_check *c)
 {
     int i;
@@ -1134,10 +1222,17 @@ static bool parse_check(struct parser *p, struct scn_check *c)
                parse_scope(p, &c->scope);
     case SCN_CHECK_ABSENT:
         return parse_string(p, "a key", &c->key) && parse_scope(p, &c->scope);
+    case SCN_CHECK_CONFIG:
+        return parse_config_check(p, c);
+    case SCN_CHECK_LEARNERS:
+        p->dup_active = true;
+        return parse_members(p, "learners", &c->learners);
     case SCN_CHECK_SAME_LEADER:
     case SCN_CHECK_CONVERGED:
     case SCN_CHECK_LINEARIZABLE:
     case SCN_CHECK_NO_VIOLATION:
+    case SCN_CHECK_JOINT:
+    case SCN_CHECK_NOT_JOINT:
         return true;
     }
     return false;
@@ -1294,6 +1389,74 @@ static bool parse_client(struct parser *p, struct scn_action *a)
     return parse_via(p, a);
 }
 
+/* One CHANGE: `add NODE [as voter|as learner]`, `promote NODE`, `demote
+ * NODE` or `remove NODE`; NODE may bind a name (`remove leader as old`). */
+static bool parse_one_change(struct parser *p, struct scn_change *c)
+{
+    int i;
+    int role;
+
+    if (!take_keyword(p, "membership change", change_words, &i)) {
+        return false;
+    }
+    c->kind = i == 0 ? SCN_CHANGE_ADD : (enum scn_change_kind)(i + 2);
+    if (!parse_ref(p, REF_ALLOW_AS | (i == 0 ? REF_ROLE_AS : 0), &c->node)) {
+        return false;
+    }
+    if (i != 0 || !peek_is(p, "as")) {
+        return true;
+    }
+    next(p);
+    if (!take_keyword(p, "role ('voter' or 'learner')", member_role_words,
+                      &role)) {
+        return false;
+    }
+    c->kind = role == 0 ? SCN_CHANGE_ADD : SCN_CHANGE_ADD_LEARNER;
+    return true;
+}
+
+static void append_change(struct scn_action *a, const struct scn_change *c)
+{
+    a->changes = g_renew(struct scn_change, a->changes, a->change_count + 1);
+    a->changes[a->change_count++] = *c;
+}
+
+/* `add ...`, `promote ...`, `demote ...`, `remove ...` alone (first word
+ * not yet taken), or `change [joint|joint-explicit] CHANGE, CHANGE ...`
+ * (after `change`). A static node may be named once per statement. */
+static bool parse_changes(struct parser *p, struct scn_action *a, bool list)
+{
+    int i;
+
+    a->kind = SCN_ACT_CHANGE;
+    p->dup_active = true;
+    if (list && (peek_is(p, "joint") || peek_is(p, "joint-explicit"))) {
+        take_keyword(p, "transition", transition_words, &i);
+        a->transition = (enum scn_transition)(i + 1);
+    }
+    for (;;) {
+        struct scn_change c = {0};
+        const struct scn_token *tok;
+
+        if (!parse_one_change(p, &c)) {
+            return false;
+        }
+        append_change(a, &c);
+        tok = peek(p);
+        if (list && tok != NULL && tok->kind == SCN_TOK_WORD &&
+            word_index(tok->text, change_words) >= 0) {
+            return fail_at(p, tok->column,
+                           "the changes of 'change' are separated by "
+                           "commas: write '..., %s ...'",
+                           tok->text);
+        }
+        if (!list || tok == NULL || tok->kind != SCN_TOK_COMMA) {
+            return true;
+        }
+        next(p);
+    }
+}
+
 static bool parse_action(struct parser *p, struct scn_action *a)
 {
     const struct scn_token *tok = take_word(p, "an action");
@@ -1354,13 +1517,27 @@ static bool parse_action(struct parser *p, struct scn_action *a)
         a->kind = SCN_ACT_DRIFT;
         return parse_ref(p, REF_ALLOW_AS, &a->node) &&
                parse_drift_rate(p, &a->rate_ppm);
-    default:
+    case 13:
         a->kind = SCN_ACT_SETTLE;
         if (!peek_is(p, "within")) {
             return true;
         }
         next(p);
         return parse_positive_duration(p, "a settle bound", &a->duration_us);
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+        p->pos--; /* the change's own word */
+        return parse_changes(p, a, false);
+    case 18:
+        return parse_changes(p, a, true);
+    case 19:
+        a->kind = SCN_ACT_LEAVE_JOINT;
+        return true;
+    default:
+        a->kind = SCN_ACT_TRANSFER;
+        return take_exact(p, "to") && parse_ref(p, REF_ALLOW_AS, &a->node);
     }
 }
 
@@ -1614,6 +1791,7 @@ static bool parse_init(struct parser *p, struct scn_init *in)
                        tok->text);
     }
     in->node = ref.node;
+    in->column = tok->column;
     for (guint i = 0; i < p->s->inits->len; i++) {
         const struct scn_init *o = g_ptr_array_index(p->s->inits, i);
 
@@ -1762,6 +1940,32 @@ static bool parse_trace_hash(struct parser *p)
     return true;
 }
 
+/* `spare M` after `cluster N`: 1 <= M, N + M <= SCN_CLUSTER_MAX. */
+static bool parse_spare(struct parser *p)
+{
+    const struct scn_token *tok;
+    uint64_t m;
+
+    next(p); /* spare */
+    tok = peek(p);
+    if (!parse_u64(p, "a number of spare nodes", &m)) {
+        return false;
+    }
+    if (m < 1) {
+        return fail_at(p, tok->column,
+                       "'spare' needs at least one node; leave it out for "
+                       "none");
+    }
+    if (m > SCN_CLUSTER_MAX - p->s->cluster) {
+        return fail_at(p, tok->column,
+                       "%u nodes and %s spares are too many: at most %u "
+                       "nodes in all",
+                       (unsigned)p->s->cluster, tok->text, SCN_CLUSTER_MAX);
+    }
+    p->s->spare = (uint32_t)m;
+    return true;
+}
+
 /* Reads the values of header `h` into the scenario. */
 static bool parse_header_values(struct parser *p, enum header h)
 {
@@ -1781,6 +1985,9 @@ static bool parse_header_values(struct parser *p, enum header h)
                            tok->text, SCN_CLUSTER_MAX);
         }
         s->cluster = (uint32_t)n;
+        if (peek_is(p, "spare") && !parse_spare(p)) {
+            return false;
+        }
         p->cluster_line = p->line->number;
         return true;
     case HDR_SEED:
@@ -2041,10 +2248,28 @@ static void parse_line(const struct scn_line *line, void *ctx)
     fail_unknown(p, first, "statement", statement_words);
 }
 
+/* `init` gives a durable state to a voter only: spares start empty. */
+static void check_spare_inits(struct parser *p)
+{
+    for (guint i = 0; i < p->s->inits->len; i++) {
+        const struct scn_init *in = g_ptr_array_index(p->s->inits, i);
+
+        if (in->node > p->s->cluster &&
+            in->node <= scn_scenario_nodes(p->s)) {
+            scn_diags_add(p->diags, p->file, in->line, in->column,
+                          "node 'n%u' is a spare: spares start empty and "
+                          "outside the configuration, so they take no "
+                          "'init'",
+                          (unsigned)in->node);
+        }
+    }
+}
+
 static void check_node_ranges(struct parser *p)
 {
-    uint32_t n = p->s->cluster;
+    uint32_t n = scn_scenario_nodes(p->s);
 
+    check_spare_inits(p);
     for (guint i = 0; i < p->node_uses->len; i++) {
         const struct node_use *u =
             &g_array_index(p->node_uses, struct node_use, i);
@@ -2052,7 +2277,15 @@ static void check_node_ranges(struct parser *p)
         if (u->id <= n) {
             continue;
         }
-        if (n == 1) {
+        if (p->s->spare > 0) {
+            scn_diags_add(p->diags, p->file, u->line, u->column,
+                          "node 'n%" G_GUINT64_FORMAT
+                          "' is out of range: the cluster has %u nodes and "
+                          "%u spare%s (n1..n%u)",
+                          u->id, (unsigned)p->s->cluster,
+                          (unsigned)p->s->spare, p->s->spare == 1 ? "" : "s",
+                          (unsigned)n);
+        } else if (n == 1) {
             scn_diags_add(p->diags, p->file, u->line, u->column,
                           "node 'n%" G_GUINT64_FORMAT
                           "' is out of range: the cluster has 1 node (n1)",

@@ -199,11 +199,60 @@ static void print_check(const struct scn_scenario *s,
         print_string(out, c->key);
         print_scope(s, &c->scope, out);
         break;
+    case SCN_CHECK_CONFIG:
+        g_string_append(out, " voters");
+        print_list(s, &c->nodes, out);
+        if (c->learners.count > 0) {
+            g_string_append(out, " learners");
+            print_list(s, &c->learners, out);
+        }
+        break;
+    case SCN_CHECK_LEARNERS:
+        if (c->learners.count == 0) {
+            g_string_append(out, " none");
+        } else {
+            print_list(s, &c->learners, out);
+        }
+        break;
     case SCN_CHECK_SAME_LEADER:
     case SCN_CHECK_CONVERGED:
     case SCN_CHECK_LINEARIZABLE:
     case SCN_CHECK_NO_VIOLATION:
+    case SCN_CHECK_JOINT:
+    case SCN_CHECK_NOT_JOINT:
         break;
+    }
+}
+
+/* `add n4 as learner`, `remove leader as old`, ... */
+static void print_change(const struct scn_scenario *s,
+                         const struct scn_change *c,
+                         GString *out)
+{
+    g_string_append_printf(out, "%s ", scn_change_kind_name(c->kind));
+    print_ref(s, &c->node, out);
+    if (c->kind == SCN_CHANGE_ADD_LEARNER) {
+        g_string_append(out, " as learner");
+    }
+}
+
+/* One change with the automatic transition is written alone (`add n4`);
+ * anything else as `change [joint|joint-explicit] C, C ...`. */
+static void print_changes(const struct scn_scenario *s,
+                          const struct scn_action *a,
+                          GString *out)
+{
+    if (a->change_count == 1 && a->transition == SCN_TRANSITION_AUTO) {
+        print_change(s, &a->changes[0], out);
+        return;
+    }
+    g_string_append(out, "change");
+    if (a->transition != SCN_TRANSITION_AUTO) {
+        g_string_append_printf(out, " %s", scn_transition_name(a->transition));
+    }
+    for (size_t i = 0; i < a->change_count; i++) {
+        g_string_append(out, i > 0 ? ", " : " ");
+        print_change(s, &a->changes[i], out);
     }
 }
 
@@ -256,6 +305,10 @@ static void print_action(const struct scn_scenario *s,
                          const struct scn_action *a,
                          GString *out)
 {
+    if (a->kind == SCN_ACT_CHANGE) {
+        print_changes(s, a, out);
+        return;
+    }
     g_string_append(out, scn_action_kind_name(a->kind));
     switch (a->kind) {
     case SCN_ACT_CRASH:
@@ -348,6 +401,13 @@ static void print_action(const struct scn_scenario *s,
             scn_print_duration(out, a->duration_us);
         }
         break;
+    case SCN_ACT_TRANSFER:
+        g_string_append(out, " to ");
+        print_ref(s, &a->node, out);
+        break;
+    case SCN_ACT_CHANGE:
+    case SCN_ACT_LEAVE_JOINT:
+        break;
     }
 }
 
@@ -417,7 +477,11 @@ static void print_init(const struct scn_init *in, GString *out)
 
 void scn_print(const struct scn_scenario *s, GString *out)
 {
-    g_string_append_printf(out, "cluster %u\n", (unsigned)s->cluster);
+    g_string_append_printf(out, "cluster %u", (unsigned)s->cluster);
+    if (s->spare > 0) {
+        g_string_append_printf(out, " spare %u", (unsigned)s->spare);
+    }
+    g_string_append_c(out, '\n');
     if (s->has_seed) {
         g_string_append_printf(out, "seed %" G_GUINT64_FORMAT "\n", s->seed);
     }

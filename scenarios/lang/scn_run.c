@@ -19,6 +19,7 @@
 
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_identity.h"
+#include "scenarios/lang/scn_member.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_settle.h"
 #include "scenarios/lang/scn_trigger.h"
@@ -72,6 +73,7 @@ struct resolved_check
     GArray *nodes;       /* uint32_t: `in`/`among` list */
     uint32_t node;       /* ROLE */
     GArray *scope_nodes; /* uint32_t: SCN_SCOPE_NODES */
+    GArray *learners;    /* uint32_t: CONFIG, LEARNERS */
 };
 
 /* An expect statement whose verdict is pending (windows) or being made. */
@@ -245,8 +247,13 @@ static uint32_t draw_node(struct runner *r, struct stmt *m, uint32_t except)
     uint32_t n = sim_n_nodes(r->s);
     uint32_t candidates[SCN_CLUSTER_MAX];
     uint32_t count = 0;
+    /* Only members of the configuration: a spare or a removed node is
+     * neither a follower nor one of the cluster's nodes. */
+    bool member[SCN_CLUSTER_MAX + 1];
+    sim_cluster_members(r->s, member);
     for (uint32_t id = 1; id <= n; id++)
-        if (sim_alive(r->s, id) && !m->named[id] && id != except)
+        if (sim_alive(r->s, id) && member[id] && !m->named[id] &&
+            id != except)
             candidates[count++] = id;
     if (count == 0)
         return 0;
@@ -367,6 +374,13 @@ static void bind_names(struct runner *r, struct stmt *m)
                 r->slots[slot].state = SLOT_NOTHING;
                 r->slots[slot].node = 0;
             }
+        }
+    }
+    for (size_t i = 0; i < a->change_count; i++) {
+        int32_t slot = a->changes[i].node.bind_slot;
+        if (slot != SCN_NO_SLOT) {
+            r->slots[slot].state = SLOT_NOTHING;
+            r->slots[slot].node = 0;
         }
     }
 }
@@ -491,6 +505,7 @@ static void run_action(struct runner *r, const struct scn_step *step)
     stmt_init(r, &m, step);
 
     uint32_t node = 0, peer = 0, via = 0;
+    uint32_t changed[SCN_CLUSTER_MAX + 1]; /* CHANGE: each change's node */
     GArray *groups = NULL; /* uint32_t group_of[n] */
     GString *gtext = NULL;
     switch (a->kind) {
@@ -500,7 +515,13 @@ static void run_action(struct runner *r, const struct scn_step *step)
     case SCN_ACT_TIMEOUT:
     case SCN_ACT_ISOLATE:
     case SCN_ACT_DRIFT:
+    case SCN_ACT_TRANSFER:
         node = resolve_one(r, &m, &a->node);
+        break;
+    case SCN_ACT_CHANGE:
+        g_assert(a->change_count <= SCN_CLUSTER_MAX + 1);
+        for (size_t i = 0; i < a->change_count && m.status == STMT_OK; i++)
+            changed[i] = resolve_one(r, &m, &a->changes[i].node);
         break;
     case SCN_ACT_CUT:
         node = resolve_one(r, &m, &a->node);
@@ -626,6 +647,13 @@ static void run_action(struct runner *r, const struct scn_step *step)
         g_ptr_array_add(r->settles, st);
         break;
     }
+    case SCN_ACT_CHANGE:
+    case SCN_ACT_LEAVE_JOINT:
+        action_result(r, step, what, scn_member_change(s, a, changed));
+        break;
+    case SCN_ACT_TRANSFER:
+        action_result(r, step, what, sim_operator_transfer(s, node, NULL));
+        break;
     case SCN_ACT_EXPECT:
         break;
     }
@@ -645,6 +673,8 @@ static void resolved_clear(struct resolved_check *rc)
         g_array_free(rc->nodes, TRUE);
     if (rc->scope_nodes)
         g_array_free(rc->scope_nodes, TRUE);
+    if (rc->learners)
+        g_array_free(rc->learners, TRUE);
     memset(rc, 0, sizeof(*rc));
 }
 
@@ -665,7 +695,9 @@ static bool resolve_check(struct runner *r,
     rc->check = check;
     rc->nodes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     rc->scope_nodes = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    if (!resolve_list(r, m, &check->nodes, rc->nodes))
+    rc->learners = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    if (!resolve_list(r, m, &check->nodes, rc->nodes) ||
+        !resolve_list(r, m, &check->learners, rc->learners))
         return false;
     if (check->kind == SCN_CHECK_ROLE) {
         rc->node = resolve_one(r, m, &check->node);
@@ -747,6 +779,12 @@ static void describe_expected(const struct judged *j, GString *out)
     case SCN_CHECK_NO_VIOLATION:
         g_string_append(out, "no safety violation");
         break;
+    case SCN_CHECK_CONFIG:
+    case SCN_CHECK_LEARNERS:
+    case SCN_CHECK_JOINT:
+    case SCN_CHECK_NOT_JOINT:
+        scn_member_describe(c, rc->nodes, rc->learners, out);
+        break;
     }
 }
 
@@ -788,14 +826,19 @@ static bool eval_scope(const struct runner *r,
     GString *bad = g_string_new(NULL);
     uint32_t holding = 0;
     bool ok = true;
+    /* `all`: the live members of the configuration; `majority`: a
+     * majority of its voters (thesis §4.1). */
+    bool member[SCN_CLUSTER_MAX + 1], voter[SCN_CLUSTER_MAX + 1];
+    sim_cluster_members(r->s, member);
+    uint32_t voters = sim_cluster_voters(r->s, voter);
     for (uint32_t id = 1; id <= n; id++) {
         bool in_scope;
         if (c->scope.kind == SCN_SCOPE_NODES)
             in_scope = node_in(j->rc.scope_nodes, id);
         else if (c->scope.kind == SCN_SCOPE_ALL)
-            in_scope = sim_alive(r->s, id);
+            in_scope = sim_alive(r->s, id) && member[id];
         else
-            in_scope = true;
+            in_scope = voter[id];
         if (!in_scope)
             continue;
         GString *one = g_string_new(NULL);
@@ -811,13 +854,13 @@ static bool eval_scope(const struct runner *r,
         g_string_free(one, TRUE);
     }
     if (c->scope.kind == SCN_SCOPE_MAJORITY) {
-        uint32_t majority = n / 2 + 1;
+        uint32_t majority = voters / 2 + 1;
         ok = holding >= majority;
         if (!ok)
             g_string_append_printf(found,
                                    "%" PRIu32 " of %" PRIu32
                                    " nodes (need %" PRIu32 "): %s",
-                                   holding, n, majority, all->str);
+                                   holding, voters, majority, all->str);
     } else if (!ok) {
         if (c->kind == SCN_CHECK_APPLIED)
             g_string_append_printf(found, "applied %s", all->str);
@@ -834,8 +877,12 @@ static bool eval_converged(const struct runner *r, GString *found)
     uint32_t n = sim_n_nodes(r->s);
     bool first = true, ok = true;
     uint64_t commit0 = 0, digest0 = 0;
+    /* The live members of the configuration: a spare never receives the
+     * log, a removed node stops receiving it. */
+    bool member[SCN_CLUSTER_MAX + 1];
+    sim_cluster_members(r->s, member);
     for (uint32_t id = 1; id <= n; id++) {
-        if (!sim_alive(r->s, id))
+        if (!sim_alive(r->s, id) || !member[id])
             continue;
         uint64_t commit = sim_commit_index(r->s, id);
         uint64_t digest = sim_kv_digest_of(r->s, id);
@@ -850,7 +897,7 @@ static bool eval_converged(const struct runner *r, GString *found)
     if (!ok) {
         g_string_append(found, "commit index");
         for (uint32_t id = 1; id <= n; id++)
-            if (sim_alive(r->s, id))
+            if (sim_alive(r->s, id) && member[id])
                 g_string_append_printf(
                     found, " n%" PRIu32 "=%" PRIu64 " (state %04" PRIx64 ")",
                     id, sim_commit_index(r->s, id),
@@ -966,6 +1013,11 @@ static bool eval_check(const struct runner *r,
                                f->violation.detail);
         return false;
     }
+    case SCN_CHECK_CONFIG:
+    case SCN_CHECK_LEARNERS:
+    case SCN_CHECK_JOINT:
+    case SCN_CHECK_NOT_JOINT:
+        return scn_member_eval(s, c, rc->nodes, rc->learners, found);
     }
     return false;
 }
@@ -1314,7 +1366,7 @@ static void build_disks(const struct scn_scenario *sc,
         .sync_us = sc->disk_sync_us,
         .sync_jitter_us = sc->disk_sync_jitter_us,
     };
-    for (uint32_t i = 0; i < sc->cluster; i++)
+    for (uint32_t i = 0; i < scn_scenario_nodes(sc); i++)
         disk[i] = disk_latency(&all);
     for (guint i = 0; i < sc->disks->len; i++) {
         const struct scn_disk *d = g_ptr_array_index(sc->disks, i);
@@ -1331,7 +1383,8 @@ static void build_config(const struct scn_scenario *sc,
                          struct sim_disk_latency *disk)
 {
     sim_config_init(c);
-    c->n_nodes = sc->cluster;
+    c->n_nodes = scn_scenario_nodes(sc);
+    c->n_voters = sc->cluster;
     c->seed = opt->has_seed ? opt->seed : sc->seed;
     c->election_timeout_us_min = sc->election_timeout_us_min;
     c->election_timeout_us_max = sc->election_timeout_us_max;
@@ -1703,10 +1756,11 @@ int scn_run(const struct scn_scenario *scenario,
     }
     *out = NULL;
     struct sim_config cfg;
-    struct sim_init_state *init = g_new0(
-        struct sim_init_state, scenario->cluster ? scenario->cluster : 1);
-    struct sim_disk_latency *disk = g_new0(
-        struct sim_disk_latency, scenario->cluster ? scenario->cluster : 1);
+    uint32_t nodes = scn_scenario_nodes(scenario);
+    struct sim_init_state *init =
+        g_new0(struct sim_init_state, nodes ? nodes : 1);
+    struct sim_disk_latency *disk =
+        g_new0(struct sim_disk_latency, nodes ? nodes : 1);
     build_config(scenario, options, &cfg, init, disk);
     struct sim *s = sim_new(&cfg);
     g_free(init);
@@ -1719,7 +1773,7 @@ int scn_run(const struct scn_scenario *scenario,
     res->file_name = g_strdup(scenario->file_name);
     res->title = g_strdup(scenario->title);
     res->seed = cfg.seed;
-    res->n_nodes = scenario->cluster;
+    res->n_nodes = nodes;
     res->passed = true;
     res->failures = g_ptr_array_new_with_free_func(failure_free);
     res->warnings = g_ptr_array_new_with_free_func(g_free);

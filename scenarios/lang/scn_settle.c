@@ -74,7 +74,13 @@ static uint32_t settled_leader(const struct scn_settle *st, const struct sim *s)
         return 0;
     uint64_t term = sim_term(s, leader);
     uint32_t n = sim_n_nodes(s);
+    /* The members of the leader's configuration: a spare or a removed node
+     * hears from no leader. */
+    bool member[SIM_MAX_NODES + 1];
+    sim_cluster_members(s, member);
     for (uint32_t id = 1; id <= n; id++) {
+        if (!member[id])
+            continue;
         if (!sim_alive(s, id) || sim_paused(s, id) || sim_term(s, id) != term)
             return 0;
         if (id != leader && sim_leader_of(s, id) != leader)
@@ -152,7 +158,11 @@ void scn_settle_explain(const struct scn_settle *st,
         g_string_append_printf(out, "n%" PRIu32 " leads term %" PRIu64,
                                leader, term);
         const char *sep = " but ";
+        bool member[SIM_MAX_NODES + 1];
+        sim_cluster_members(s, member);
         for (uint32_t id = 1; id <= sim_n_nodes(s); id++) {
+            if (!member[id])
+                continue;
             size_t at = out->len;
             g_string_append(out, sep);
             if (explain_node(s, id, leader, term, out))

@@ -9,7 +9,8 @@
  * scn_settle_bound_us()), there must be an instant from which, for
  * scn_settle_stable_us() without a break:
  * - one node leads (sim_current_leader) and keeps the same term;
- * - every node is up, in that term, and knows that node as its leader;
+ * - every member of its configuration (voter or learner; spares and
+ *   removed nodes aside) is up, in that term, and knows it as its leader;
  * - every client request issued at or before T has completed.
  * The condition is judged after every event; the statement passes at the
  * first event that completes such a stable stretch and fails at T + D when

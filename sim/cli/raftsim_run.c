@@ -946,7 +946,7 @@ int raftsim_run_main(int argc, char **argv)
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
     if (sc->inits->len > 0) {
-        rc.initial_terms = g_new0(uint64_t, sc->cluster);
+        rc.initial_terms = g_new0(uint64_t, scn_scenario_nodes(sc));
         for (guint i = 0; i < sc->inits->len; i++) {
             const struct scn_init *in = g_ptr_array_index(sc->inits, i);
             if (in->node >= 1 && in->node <= sc->cluster)

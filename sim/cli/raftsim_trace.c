@@ -34,7 +34,7 @@ void raftsim_trace_header(FILE *out,
             ",\"seed\":%" PRIu64 ",\"nodes\":%" PRIu32 ",\"run_us\":%" PRIu64
             ",\"options\":{\"seed_given\":%s,\"max_events\":%" PRIu64
             ",\"max_memory\":%" PRIu64 ",\"max_wall_us\":%" PRId64 "}}\n",
-            seed, sc->cluster, sc->run_us, seed_given ? "true" : "false",
+            seed, scn_scenario_nodes(sc), sc->run_us, seed_given ? "true" : "false",
             budget->max_events, budget->max_memory_bytes, wall_us);
 }
 

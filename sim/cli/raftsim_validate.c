@@ -34,8 +34,12 @@ static bool validate_one(const char *path, bool print)
         fputs(text->str, stdout);
         g_string_free(text, TRUE);
     } else {
-        printf("%s: valid, %" PRIu32 " node%s, %u statement%s\n", sc->file_name,
-               sc->cluster, raftsim_plural(sc->cluster), sc->steps->len,
+        printf("%s: valid, %" PRIu32 " node%s", sc->file_name, sc->cluster,
+               raftsim_plural(sc->cluster));
+        if (sc->spare > 0)
+            printf(" and %" PRIu32 " spare%s", sc->spare,
+                   raftsim_plural(sc->spare));
+        printf(", %u statement%s\n", sc->steps->len,
                raftsim_plural(sc->steps->len));
     }
     scn_scenario_free(sc);

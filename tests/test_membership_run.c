@@ -1,0 +1,241 @@
+/* test_membership_run.c: scenarios change the cluster's membership and
+ * hand leadership over through the operator, end to end: spare nodes stay
+ * outside the configuration until added, a removed leader steps down once
+ * its removal commits (thesis §4.2.2), learners are promoted, transfers
+ * complete under load (thesis §3.10), refused requests are retried every
+ * heartbeat and traced, and a node restarted from a snapshot keeps the
+ * configuration the snapshot covers (thesis §5.1).
+ */
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_run.h"
+
+static struct scn_run_result *run_text(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
+    for (guint i = 0; i < diags->len; i++) {
+        char *line = scn_diag_format(g_ptr_array_index(diags, i));
+        cr_log_error("%s", line);
+        g_free(line);
+    }
+    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
+    g_ptr_array_free(diags, TRUE);
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.record_events = true;
+    struct scn_run_result *r = NULL;
+    cr_assert_eq(scn_run(s, &o, &r), SCN_OK);
+    scn_scenario_free(s);
+    return r;
+}
+
+/* Fails the test with every failure of the run. */
+static void assert_passed(const struct scn_run_result *r)
+{
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; i < r->failures->len; i++) {
+        const struct scn_failure *f = g_ptr_array_index(r->failures, i);
+        g_string_append_printf(all, "line %" PRIu32 ": %s\n", f->line,
+                               f->message);
+    }
+    cr_assert(r->passed, "failed:\n%s", all->str);
+    g_string_free(all, TRUE);
+}
+
+/* The operator's trace events, in order. */
+static GPtrArray *operator_events(const struct scn_run_result *r)
+{
+    GPtrArray *out = g_ptr_array_new();
+    size_t n = sim_trace_len(r->sim);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == SIM_TRACE_OPERATOR)
+            g_ptr_array_add(out, (gpointer)&ev[i]);
+    return out;
+}
+
+/* Whether ids[0..n) holds exactly the nodes 1..count. */
+static bool is_first_nodes(const uint64_t *ids, size_t n, size_t count)
+{
+    if (n != count)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < 1 || ids[i] > count)
+            return false;
+    return true;
+}
+
+Test(membership_run, spares_stay_outside_until_added_and_grow_3_to_5)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 2\n"
+        "run 5s\n"
+        "at 1s expect config voters n1 n2 n3\n"
+        "at 1s load 100/s for 3s\n"
+        "at 1s client set x 1\n"
+        "at 1.5s expect value x = 1 on all\n"
+        "at 1.5s expect absent x on n4 n5\n"
+        "at 1.5s expect applied == 0 on n4 n5\n"
+        "at 2s add n4\n"
+        "at 2s add n5\n"
+        "at 2s..3s expect config voters n1 n2 n3 n4 n5\n"
+        "at 4.5s expect value x = 1 on n4 n5\n"
+        "at 4.5s expect converged\n"
+        "at 4.5s expect not-joint\n");
+    assert_passed(r);
+    GPtrArray *ops = operator_events(r);
+    cr_assert_geq(ops->len, 3, "n5 is refused while n4's change is open");
+    const struct sim_trace_event *first = g_ptr_array_index(ops, 0);
+    const struct sim_trace_event *second = g_ptr_array_index(ops, 1);
+    cr_assert(first->ok);
+    cr_assert(g_str_has_prefix(first->text, "add n4: accepted by n"), "%s",
+              first->text);
+    cr_assert_gt(first->index, 0);
+    cr_assert_not(second->ok, "%s", second->text);
+    g_ptr_array_free(ops, TRUE);
+    scn_run_result_free(r);
+}
+
+Test(membership_run, a_removed_leader_steps_down_once_its_removal_commits)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 2\n"
+        "run 5s\n"
+        "at 1s add n4\n"
+        "at 1s add n5\n"
+        "at 2s expect config voters n1 n2 n3 n4 n5\n"
+        "at 2s load 50/s for 2s\n"
+        "at 2.5s remove leader as old\n"
+        "at 2.5s..4s expect no-leader among old\n"
+        "at 4s expect leader\n"
+        "at 4s expect role old follower\n"
+        "at 4.9s expect applied >= 60 on all\n"
+        "at 4.9s expect converged\n");
+    assert_passed(r);
+    /* The removed leader is alive, out of the configuration, and never
+     * campaigns again: the new leader's configuration has 4 voters. */
+    uint32_t leader = sim_current_leader(r->sim);
+    struct raft_configuration c;
+    uint64_t index;
+    cr_assert(sim_node_config(r->sim, leader, &c, &index));
+    cr_assert_eq(c.n_voters, 4);
+    scn_run_result_free(r);
+}
+
+Test(membership_run, a_learner_is_promoted_to_voter)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 1\n"
+        "run 4s\n"
+        "at 1s client set x 1\n"
+        "at 1s add n4 as learner\n"
+        "at 1.5s expect learners n4\n"
+        "at 1.5s expect config voters n1 n2 n3 learners n4\n"
+        "at 1.5s expect value x = 1 on n4\n"
+        "at 2s promote n4\n"
+        "at 2.5s expect learners none\n"
+        "at 2.5s expect config voters n1 n2 n3 n4\n"
+        "at 3s demote n4\n"
+        "at 3.5s expect config voters n1 n2 n3 learners n4\n");
+    assert_passed(r);
+    scn_run_result_free(r);
+}
+
+Test(membership_run, joint_explicit_stays_joint_until_leave_joint)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 2\n"
+        "run 4s\n"
+        "at 1s change joint-explicit add n4, add n5, remove n1\n"
+        "at 1.5s expect joint\n"
+        "at 1.5s expect config voters n2 n3 n4 n5\n"
+        "at 2s leave-joint\n"
+        "at 2.5s expect not-joint\n"
+        "at 2.5s expect config voters n2 n3 n4 n5\n");
+    assert_passed(r);
+    scn_run_result_free(r);
+}
+
+Test(membership_run, leadership_moves_to_the_target_under_load)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 5\n"
+        "run 4s\n"
+        "at 1s expect leader in n1 n2 n3 n4\n"
+        "at 1s load 200/s for 2s\n"
+        "at 1.5s transfer-leadership to n5\n"
+        "at 1.5s..2s expect leader in n5\n"
+        "at 3.9s expect converged\n"
+        "at 3.9s expect linearizable\n");
+    assert_passed(r);
+    GPtrArray *ops = operator_events(r);
+    const struct sim_trace_event *e = g_ptr_array_index(ops, 0);
+    cr_assert(e->ok, "%s", e->text);
+    cr_assert_eq(e->peer, 5);
+    g_ptr_array_free(ops, TRUE);
+    scn_run_result_free(r);
+}
+
+/* Without a leader (before the first election) and while the previous
+ * change is uncommitted (RAFT_EBUSY), the operator retries every
+ * heartbeat and traces each attempt. */
+Test(membership_run, a_refused_request_is_retried_every_heartbeat)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 2\n"
+        "run 2s\n"
+        "at 0s add n4\n"
+        "at 1.5s expect config voters n1 n2 n3 n4\n");
+    assert_passed(r);
+    GPtrArray *ops = operator_events(r);
+    cr_assert_geq(ops->len, 2);
+    for (guint i = 0; i < ops->len; i++) {
+        const struct sim_trace_event *e = g_ptr_array_index(ops, i);
+        bool last = i + 1 == ops->len;
+        cr_assert_eq(e->ok, last, "%s", e->text);
+        cr_assert_eq(e->count, i + 1);
+        cr_assert_eq(e->time_us, i * 50000, "attempt %u", i + 1);
+        if (!last)
+            cr_assert(strstr(e->text, "retried") != NULL, "%s", e->text);
+    }
+    g_ptr_array_free(ops, TRUE);
+    scn_run_result_free(r);
+}
+
+/* Thesis §5.1: a snapshot replaces the configuration entries it covers, so
+ * it carries the configuration; a node restarted from it must know it.
+ * Every node restarts at once here, after snapshots covered both adds: a
+ * node that fell back to the bootstrap configuration would count n1..n3
+ * only. */
+Test(membership_run, a_node_restarted_from_a_snapshot_keeps_its_configuration)
+{
+    static const char text[] =
+        "cluster 3 spare 2\n"
+        "snapshot-every 5\n"
+        "run 3s\n"
+        "at 1s add n4\n"
+        "at 1s add n5\n"
+        "at 1.5s load 40 writes for 0.5s\n"
+        "at 2.5s expect applied == 40 on all\n"
+        "at 2.9s crash n1\nat 2.9s crash n2\nat 2.9s crash n3\n"
+        "at 2.9s crash n4\nat 2.9s crash n5\n"
+        "at 3s restart n1\nat 3s restart n2\nat 3s restart n3\n"
+        "at 3s restart n4\nat 3s restart n5\n";
+    struct scn_run_result *r = run_text(text);
+    assert_passed(r);
+    for (uint32_t id = 1; id <= 5; id++) {
+        struct raft_configuration c;
+        uint64_t index;
+        cr_assert_gt(sim_snapshot_index(r->sim, id), 5, "n%u", id);
+        cr_assert(sim_node_config(r->sim, id, &c, &index));
+        cr_assert_eq(index, 0, "n%u: the configuration is the snapshot's", id);
+        cr_assert(is_first_nodes(c.voters, c.n_voters, 5),
+                  "n%u knows %zu voters", id, c.n_voters);
+    }
+    scn_run_result_free(r);
+}

@@ -1,0 +1,296 @@
+/* test_scn_parse_member.c: the membership extension of the scenario
+ * language (`cluster N spare M`, the operator's actions and the
+ * configuration checks) parses to its exact meaning, prints back to the
+ * same text, and every misuse is rejected at its position with a message
+ * naming it.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_print.h"
+
+#define FILE_NAME "t.scn"
+
+static struct scn_scenario *parse_ok(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    int rc = scn_parse_buffer(FILE_NAME, text, strlen(text), &s, diags);
+
+    for (guint i = 0; i < diags->len; i++) {
+        char *line = scn_diag_format(g_ptr_array_index(diags, i));
+
+        cr_log_error("%s", line);
+        g_free(line);
+    }
+    cr_assert_eq(rc, SCN_OK, "unexpected errors in:\n%s", text);
+    g_ptr_array_free(diags, TRUE);
+    return s;
+}
+
+/* Every diagnostic of a rejected `text`, one per line. */
+static char *parse_bad(const char *text)
+{
+    GPtrArray *diags = scn_diags_new();
+    struct scn_scenario *s = NULL;
+    int rc = scn_parse_buffer(FILE_NAME, text, strlen(text), &s, diags);
+    GString *all = g_string_new(NULL);
+
+    cr_assert_eq(rc, SCN_ERR_INVALID, "accepted:\n%s", text);
+    cr_assert_null(s);
+    for (guint i = 0; i < diags->len; i++) {
+        char *line = scn_diag_format(g_ptr_array_index(diags, i));
+
+        g_string_append_printf(all, "%s\n", line);
+        g_free(line);
+    }
+    g_ptr_array_free(diags, TRUE);
+    return g_string_free(all, FALSE);
+}
+
+static const struct scn_action *action_at(const struct scn_scenario *s, guint i)
+{
+    cr_assert_lt(i, s->steps->len);
+    return &((const struct scn_step *)g_ptr_array_index(s->steps, i))->action;
+}
+
+Test(scn_parse_member, spare_nodes_follow_the_cluster_size)
+{
+    struct scn_scenario *s = parse_ok("cluster 3 spare 2\nat 1s add n5\n");
+
+    cr_assert_eq(s->cluster, 3);
+    cr_assert_eq(s->spare, 2);
+    cr_assert_eq(scn_scenario_nodes(s), 5);
+    scn_scenario_free(s);
+    s = parse_ok("cluster 3\n");
+    cr_assert_eq(s->spare, 0);
+    scn_scenario_free(s);
+}
+
+Test(scn_parse_member, single_changes_are_one_change_with_the_auto_transition)
+{
+    static const struct
+    {
+        const char *statement;
+        enum scn_change_kind kind;
+    } cases[] = {
+        {"at 1s add n4", SCN_CHANGE_ADD},
+        {"at 1s add n4 as voter", SCN_CHANGE_ADD},
+        {"at 1s add n4 as learner", SCN_CHANGE_ADD_LEARNER},
+        {"at 1s promote n4", SCN_CHANGE_PROMOTE},
+        {"at 1s demote n2", SCN_CHANGE_DEMOTE},
+        {"at 1s remove n1", SCN_CHANGE_REMOVE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text =
+            g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i].statement);
+        struct scn_scenario *s = parse_ok(text);
+        const struct scn_action *a = action_at(s, 0);
+
+        cr_assert_eq(a->kind, SCN_ACT_CHANGE, "%s", cases[i].statement);
+        cr_assert_eq(a->change_count, 1);
+        cr_assert_eq(a->transition, SCN_TRANSITION_AUTO);
+        cr_assert_eq(a->changes[0].kind, cases[i].kind, "%s",
+                     cases[i].statement);
+        cr_assert_eq(a->changes[0].node.kind, SCN_REF_NODE);
+        scn_scenario_free(s);
+        g_free(text);
+    }
+}
+
+Test(scn_parse_member, change_lists_changes_in_order_with_their_transition)
+{
+    struct scn_scenario *s = parse_ok(
+        "cluster 3 spare 2\n"
+        "at 1s change joint-explicit add n4, add n5 as learner, remove n1\n"
+        "at 2s leave-joint\n"
+        "at 3s transfer-leadership to n2\n"
+        "at 4s remove leader as old\n"
+        "at 5s crash old\n");
+    const struct scn_action *a = action_at(s, 0);
+
+    cr_assert_eq(a->kind, SCN_ACT_CHANGE);
+    cr_assert_eq(a->transition, SCN_TRANSITION_JOINT_EXPLICIT);
+    cr_assert_eq(a->change_count, 3);
+    cr_assert_eq(a->changes[0].kind, SCN_CHANGE_ADD);
+    cr_assert_eq(a->changes[0].node.node, 4);
+    cr_assert_eq(a->changes[1].kind, SCN_CHANGE_ADD_LEARNER);
+    cr_assert_eq(a->changes[1].node.node, 5);
+    cr_assert_eq(a->changes[2].kind, SCN_CHANGE_REMOVE);
+    cr_assert_eq(a->changes[2].node.node, 1);
+    cr_assert_eq(action_at(s, 1)->kind, SCN_ACT_LEAVE_JOINT);
+    cr_assert_eq(action_at(s, 2)->kind, SCN_ACT_TRANSFER);
+    cr_assert_eq(action_at(s, 2)->node.node, 2);
+    a = action_at(s, 3);
+    cr_assert_eq(a->changes[0].node.kind, SCN_REF_LEADER);
+    cr_assert_eq(a->changes[0].node.bind_slot, 0);
+    cr_assert_eq(action_at(s, 4)->node.slot, 0);
+    scn_scenario_free(s);
+}
+
+Test(scn_parse_member, configuration_checks_keep_their_node_lists)
+{
+    struct scn_scenario *s = parse_ok(
+        "cluster 3 spare 2\n"
+        "at 1s expect config voters n1 n2 n4 learners n5\n"
+        "at 1s expect config voters n1 n2 n3\n"
+        "at 1s expect learners none\n"
+        "at 1s expect learners n4 n5\n"
+        "at 1s expect joint\n"
+        "at 1s expect not-joint\n");
+    const struct scn_check *c = &action_at(s, 0)->check;
+
+    cr_assert_eq(c->kind, SCN_CHECK_CONFIG);
+    cr_assert_eq(c->nodes.count, 3);
+    cr_assert_eq(c->nodes.refs[2].node, 4);
+    cr_assert_eq(c->learners.count, 1);
+    cr_assert_eq(c->learners.refs[0].node, 5);
+    cr_assert_eq(action_at(s, 1)->check.learners.count, 0);
+    cr_assert_eq(action_at(s, 2)->check.kind, SCN_CHECK_LEARNERS);
+    cr_assert_eq(action_at(s, 2)->check.learners.count, 0);
+    cr_assert_eq(action_at(s, 3)->check.learners.count, 2);
+    cr_assert_eq(action_at(s, 4)->check.kind, SCN_CHECK_JOINT);
+    cr_assert_eq(action_at(s, 5)->check.kind, SCN_CHECK_NOT_JOINT);
+    scn_scenario_free(s);
+}
+
+/* The canonical form: `change` with one automatic change prints alone,
+ * `as voter` is the default and is left out. */
+Test(scn_parse_member, statements_print_in_canonical_form)
+{
+    static const char *const cases[][2] = {
+        {"at 1s add n4 as voter", "at 1s add n4"},
+        {"at 1s change add n4", "at 1s add n4"},
+        {"at 1s change add n4 as learner , remove n1",
+         "at 1s change add n4 as learner, remove n1"},
+        {"at 1s change joint promote n4", "at 1s change joint promote n4"},
+        {"at 1s add any? as x as learner", "at 1s add any? as x as learner"},
+        {"at 1s transfer-leadership to follower",
+         "at 1s transfer-leadership to follower"},
+        {"at 1s expect learners none", "at 1s expect learners none"},
+        {"at 1s expect config voters n1 n2 learners none",
+         "at 1s expect config voters n1 n2"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i][0]);
+        char *want = g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i][1]);
+        struct scn_scenario *s = parse_ok(text);
+        GString *out = g_string_new(NULL);
+
+        scn_print(s, out);
+        cr_assert_str_eq(out->str, want);
+        struct scn_scenario *back = parse_ok(out->str);
+        cr_assert(scn_scenario_equal(s, back), "%s", out->str);
+        scn_scenario_free(back);
+        scn_scenario_free(s);
+        g_string_free(out, TRUE);
+        g_free(text);
+        g_free(want);
+    }
+}
+
+/* Each misuse, with its exact position and message. */
+Test(scn_parse_member, each_misuse_is_rejected_at_its_position)
+{
+    static const char *const cases[][2] = {
+        {"cluster 5\nat 1s add n9\n",
+         "t.scn:2:11: error: node 'n9' is out of range: the cluster has 5 "
+         "nodes (n1..n5)\n"},
+        {"cluster 3 spare 2\nat 1s add n6\n",
+         "t.scn:2:11: error: node 'n6' is out of range: the cluster has 3 "
+         "nodes and 2 spares (n1..n5)\n"},
+        {"cluster 3 spare 1\nat 1s expect config voters n1 n5\n",
+         "t.scn:2:31: error: node 'n5' is out of range: the cluster has 3 "
+         "nodes and 1 spare (n1..n4)\n"},
+        {"cluster 3 spare 0\n",
+         "t.scn:1:17: error: 'spare' needs at least one node; leave it out for "
+         "none\n"},
+        {"cluster 200 spare 56\n",
+         "t.scn:1:19: error: 200 nodes and 56 spares are too many: at most 255 "
+         "nodes in all\n"},
+        {"cluster 3 spare\n",
+         "t.scn:1:16: error: expected a number of spare nodes, found the end "
+         "of the line\n"},
+        {"cluster 3 spare 2\ninit n4 term 1\n",
+         "t.scn:2:6: error: node 'n4' is a spare: spares start empty and "
+         "outside the configuration, so they take no 'init'\n"},
+        {"cluster 3 spare 2\nat 1s add n4 as leader\n",
+         "t.scn:2:17: error: name 'leader' is a keyword\n"},
+        {"cluster 3 spare 2\nat 1s add n4 as\n",
+         "t.scn:2:16: error: expected a name after 'as', found the end of the "
+         "line\n"},
+        {"cluster 3 spare 2\nat 1s change add n4, add n4\n",
+         "t.scn:2:26: error: 'n4' is named twice\n"},
+        {"cluster 3 spare 2\nat 1s change add n4,\n",
+         "t.scn:2:21: error: expected membership change, found the end of the "
+         "line\n"},
+        {"cluster 3 spare 2\nat 1s change joint\n",
+         "t.scn:2:19: error: expected membership change, found the end of the "
+         "line\n"},
+        {"cluster 3 spare 2\nat 1s change add n4 remove n1\n",
+         "t.scn:2:21: error: the changes of 'change' are separated by commas: "
+         "write '..., remove ...'\n"},
+        {"cluster 3 spare 2\nat 1s change sideways add n4\n",
+         "t.scn:2:14: error: unknown membership change 'sideways'\n"},
+        {"cluster 3\nat 1s transfer-leadership n2\n",
+         "t.scn:2:27: error: expected 'to', found 'n2'\n"},
+        {"cluster 3\nat 1s promote\n",
+         "t.scn:2:14: error: expected a node, found the end of the line\n"},
+        {"cluster 3\nat 1s remove rest\n",
+         "t.scn:2:14: error: 'rest' stands for several nodes; one node is "
+         "needed here\n"},
+        {"cluster 3\nat 1s leave-joint n1\n",
+         "t.scn:2:19: error: unexpected 'n1' after the end of the statement\n"},
+        {"cluster 3\nrun 3s\nat 1s..2s add n3\n",
+         "t.scn:3:11: error: a window 'A..B' only takes 'expect', found "
+         "'add'\n"},
+        {"cluster 3\nat 1s expect config n1 n2\n",
+         "t.scn:2:21: error: expected 'voters', found 'n1'\n"},
+        {"cluster 3\nat 1s expect config voters\n",
+         "t.scn:2:27: error: expected nodes after 'voters', found the end of "
+         "the line\n"},
+        {"cluster 3\nat 1s expect config voters n1 learners\n",
+         "t.scn:2:39: error: expected nodes or 'none' after 'learners', found "
+         "the end of the line\n"},
+        {"cluster 3\nat 1s expect learners\n",
+         "t.scn:2:22: error: expected nodes or 'none' after 'learners', found "
+         "the end of the line\n"},
+        {"cluster 3\nat 1s expect config voters n1 n1\n",
+         "t.scn:2:31: error: 'n1' is named twice\n"},
+        {"cluster 3\nat 1s expect config voters n1 learners n1\n",
+         "t.scn:2:40: error: 'n1' is named twice\n"},
+        {"cluster 3\nat 1s expect joint n1\n",
+         "t.scn:2:20: error: unexpected 'n1' after the end of the statement\n"},
+        {"cluster 3\nat 1s client set k a,b\n",
+         "t.scn:2:20: error: 'a,' is not a bare word (letters, digits, _ . : "
+         "-); put it in double quotes\n"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *all = parse_bad(cases[i][0]);
+
+        cr_expect_str_eq(all, cases[i][1], "for %s", cases[i][0]);
+        g_free(all);
+    }
+}
+
+/* The new keywords are reserved: no `as` name may shadow them. */
+Test(scn_parse_member, membership_words_cannot_be_names)
+{
+    static const char *const words[] = {
+        "add",    "promote", "demote",      "remove", "change",
+        "joint",  "voter",   "learner",     "config", "learners",
+        "voters", "spare",   "leave-joint", "to",     "none",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+        char *text =
+            g_strdup_printf("cluster 3\nat 1s crash leader as %s\n", words[i]);
+        char *all = parse_bad(text);
+
+        cr_expect(strstr(all, "is a keyword") != NULL ||
+                      strstr(all, "must be a lower-case word") != NULL,
+                  "%s: %s", words[i], all);
+        g_free(all);
+        g_free(text);
+    }
+}
