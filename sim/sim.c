@@ -280,6 +280,7 @@ struct sim *sim_new(const struct sim_config *config)
     if (config->max_inflight)
         s->rcfg.max_inflight = config->max_inflight;
     if (s->safety) {
+        sim_safety_configure(s->safety, s->rcfg.voters, s->rcfg.n_voters);
         struct sim_conduct_config cc = {
             .n_nodes = s->n,
             .election_timeout_min = s->rcfg.election_timeout_min,

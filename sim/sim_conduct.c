@@ -10,6 +10,7 @@
  */
 #include "sim/sim_conduct.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_configs.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -23,6 +24,7 @@ struct conduct_node
     uint64_t reset_at; /* the last legitimate election-timer reset */
     uint64_t deadline; /* the next deadline of the last step */
     uint64_t *heard;   /* [1..n_nodes]: leader only, when each peer spoke */
+    struct sim_idset voters; /* leader only: voters of either half so far */
 };
 
 struct sim_conduct
@@ -224,6 +226,15 @@ static bool check_election_timer(struct sim_conduct *r,
 
 /* ---- check-quorum -------------------------------------------------------- */
 
+/* The step's configuration: the core's, or every node a voter. */
+static void step_conf(const struct sim_conduct *r,
+                      const struct sim_conduct_step *st,
+                      struct sim_conf *c)
+{
+    if (st->config == NULL || !sim_conf_from(st->config, c))
+        sim_conf_first(c, r->cfg.n_nodes);
+}
+
 static void note_heard(struct sim_conduct *r,
                        struct conduct_node *n,
                        const struct sim_conduct_step *st)
@@ -233,47 +244,22 @@ static void note_heard(struct sim_conduct *r,
         return;
     bool new_leadership =
         st->role_before != RAFT_LEADER || st->term_before != st->term_after;
-    if (new_leadership)
+    if (new_leadership) {
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
             n->heard[p] = st->now; /* the core starts counting here */
+        n->voters = (struct sim_idset){{0}};
+    }
+    /* A voter new to the configuration is counted from when it joined. */
+    struct sim_conf c;
+    step_conf(r, st, &c);
+    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+        if (sim_conf_is_voter(&c, p) && !sim_idset_has(&n->voters, p)) {
+            n->heard[p] = st->now;
+            sim_idset_add(&n->voters, p);
+        }
     const struct raft_message *m = st->received;
     if (m != NULL && m->from >= 1 && m->from <= r->cfg.n_nodes)
         n->heard[m->from] = st->now;
-}
-
-/* Whether a majority of one half of the leader's configuration (every
- * node without one; the outgoing voters with `outgoing`, none when not
- * joint) was heard within window: *active and *voters receive its counts
- * (thesis §4.3: while joint, each half needs its majority). */
-static bool half_heard(const struct sim_conduct *r,
-                       const struct conduct_node *n,
-                       const struct sim_conduct_step *st,
-                       uint64_t window,
-                       bool outgoing,
-                       uint32_t *active,
-                       uint32_t *voters)
-{
-    const struct raft_configuration *c = st->config;
-    const uint64_t *ids = NULL;
-    size_t count = r->cfg.n_nodes;
-    if (outgoing && c == NULL)
-        return true;
-    if (c != NULL) {
-        ids = outgoing ? c->outgoing : c->voters;
-        count = outgoing ? c->n_outgoing : c->n_voters;
-    }
-    if (count == 0)
-        return true;
-    *active = 0;
-    *voters = (uint32_t)count;
-    for (size_t i = 0; i < count; i++) {
-        uint64_t p = ids ? ids[i] : i + 1;
-        if (p == st->node)
-            (*active)++;
-        else if (p >= 1 && p <= r->cfg.n_nodes && st->now - n->heard[p] < window)
-            (*active)++;
-    }
-    return *active >= count / 2 + 1;
 }
 
 static bool check_quorum(struct sim_conduct *r,
@@ -285,16 +271,27 @@ static bool check_quorum(struct sim_conduct *r,
         st->update->role != RAFT_LEADER)
         return true;
     uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
-    uint32_t active = 0, voters = 0;
-    if (!half_heard(r, n, st, window, false, &active, &voters) ||
-        !half_heard(r, n, st, window, true, &active, &voters))
-        return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
-                    "Leader n%" PRIu32 " of term %" PRIu64
-                    " still leads although only %" PRIu32 " of %" PRIu32
-                    " nodes (itself included) were heard in the last %" PRIu64
-                    "us (election timeout min + heartbeat; thesis §6.2).",
-                    st->node, st->term_after, active, voters, window);
-    return true;
+    struct sim_conf c;
+    step_conf(r, st, &c);
+    struct sim_idset active = {{0}};
+    sim_idset_add(&active, st->node);
+    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+        if (p != st->node && st->now - n->heard[p] < window)
+            sim_idset_add(&active, p);
+    if (sim_conf_quorum(&c, &active))
+        return true;
+    uint32_t heard = 0;
+    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+        heard += sim_idset_has(&active, p) && sim_conf_is_voter(&c, p);
+    char cs[160];
+    sim_conf_describe(&c, cs, sizeof cs);
+    return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
+                "Leader n%" PRIu32 " of term %" PRIu64
+                " still leads although only %" PRIu32
+                " voter(s) (itself included when a voter) were heard in the"
+                " last %" PRIu64 "us (election timeout min + heartbeat;"
+                " thesis §6.2), no majority of every half of %s.",
+                st->node, st->term_after, heard, window, cs);
 }
 
 /* ---- the step ------------------------------------------------------------ */

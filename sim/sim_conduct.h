@@ -16,10 +16,14 @@
  *                   §5.2): nothing else, such as an AppendEntries of an
  *                   older term, may hold an election off;
  *   check-quorum    with CheckQuorum on, a leader is no longer leader at a
- *                   timer step once fewer than a majority (itself included)
- *                   were heard within election_timeout_min +
- *                   heartbeat_interval (thesis §6.2, with the core's check
- *                   once per heartbeat);
+ *                   timer step once the voters of its configuration heard
+ *                   within election_timeout_min + heartbeat_interval
+ *                   (itself counted when it is a voter) are no majority of
+ *                   the voters or, while joint, of the outgoing voters
+ *                   (thesis §6.2 and §4.3, with the core's check once per
+ *                   heartbeat; learners never count). A voter that joined
+ *                   the leader's configuration counts as heard when it
+ *                   joined, as the core starts it;
  *   term-origin     a live node's term never falls, and rises only by one
  *                   as it becomes candidate (§5.2), or to the term of a
  *                   message it receives (Figure 2, Rules for All Servers),

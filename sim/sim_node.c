@@ -617,11 +617,8 @@ static void check_leader_commit(struct sim *s, struct sim_node *nd,
     disks[0] = NULL;
     for (uint32_t i = 1; i <= s->n; i++)
         disks[i] = &s->nodes[i].disk;
-    struct raft_configuration conf;
-    raft_configuration(nd->core, &conf);
     if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,
-                                     raft_term_at(nd->core, commit), disks,
-                                     &conf))
+                                     raft_term_at(nd->core, commit), disks))
         sim_safety_failed(s);
 }
 

@@ -178,39 +178,43 @@ bool sim_rules_on_receive(struct sim_rules *r,
            check_match(r, node, m, rc, out);
 }
 
-/* Whether a majority of one half of config (every node without one; the
- * outgoing voters with `outgoing`, none when not joint) holds the entry
- * (commit, entry_term) durably; *held and *of receive that half's counts. */
-static bool held_by_majority(const struct sim_rules *r,
-                             const struct sim_disk *const *disks,
-                             const struct raft_configuration *config,
-                             bool outgoing,
-                             uint64_t commit,
-                             uint64_t entry_term,
-                             uint32_t *held,
-                             uint32_t *of)
+/* Whether node's durable image holds the entry of entry_term at commit. */
+static bool holds_durably(const struct sim_disk *d,
+                          uint64_t commit,
+                          uint64_t entry_term)
 {
-    const uint64_t *ids = NULL;
-    size_t count = r->n;
-    if (outgoing && config == NULL)
-        return true;
-    if (config != NULL) {
-        ids = outgoing ? config->outgoing : config->voters;
-        count = outgoing ? config->n_outgoing : config->n_voters;
+    return commit <= d->snap_index || sim_disk_term_at(d, commit) == entry_term;
+}
+
+/* commit-rule, the leader's side: the voters that acknowledged commit in
+ * term (itself: holding it durably) form a quorum of every half. */
+static bool check_leader_acks(const struct sim_rules *r,
+                              uint32_t node,
+                              uint64_t term,
+                              uint64_t commit,
+                              uint64_t entry_term,
+                              const struct sim_conf *c,
+                              const struct sim_disk *const *disks,
+                              struct sim_violation *out)
+{
+    struct sim_idset acked = {{0}};
+    for (uint32_t p = 1; p <= r->n; p++) {
+        const struct ack_seen *a = &r->acks[(gsize)p * (r->n + 1) + node];
+        bool has = p == node ? holds_durably(disks[p], commit, entry_term)
+                             : a->term == term && a->index >= commit;
+        if (has && sim_conf_is_voter(c, p))
+            sim_idset_add(&acked, p);
     }
-    if (count == 0)
+    if (sim_conf_quorum(c, &acked))
         return true;
-    *held = 0;
-    *of = (uint32_t)count;
-    for (size_t i = 0; i < count; i++) {
-        uint64_t id = ids ? ids[i] : i + 1;
-        if (id < 1 || id > r->n)
-            continue;
-        const struct sim_disk *d = disks[id];
-        *held += commit <= d->snap_index ||
-                 sim_disk_term_at(d, commit) == entry_term;
-    }
-    return *held > count / 2;
+    char cs[160];
+    sim_conf_describe(c, cs, sizeof cs);
+    return sim_violation_set(
+        out, SIM_PROP_COMMIT_RULE, node, 0, term, commit,
+        "Leader n%u of term %" PRIu64 " committed index %" PRIu64
+        " acknowledged in its term by %u voter(s) (itself included when"
+        " durable), no majority of every half of its configuration (%s).",
+        node, term, commit, sim_idset_count(&acked), cs);
 }
 
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
@@ -218,23 +222,34 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint64_t term,
                                 uint64_t commit,
                                 uint64_t entry_term,
+                                const struct sim_rules_quorum *quorum,
                                 const struct sim_disk *const *disks,
-                                const struct raft_configuration *config,
                                 struct sim_violation *out)
 {
     g_return_val_if_fail(node_ok(r, node), true);
-    uint32_t held = 0, of = 0;
-    if (held_by_majority(r, disks, config, false, commit, entry_term, &held,
-                         &of) &&
-        held_by_majority(r, disks, config, true, commit, entry_term, &held,
-                         &of))
+    const struct sim_conf *c = quorum->config;
+    if (quorum->count_acks && !check_leader_acks(r, node, term, commit,
+                                                 entry_term, c, disks, out))
+        return false;
+    struct sim_idset held = {{0}};
+    for (uint32_t i = 1; i <= r->n; i++)
+        if (sim_conf_is_voter(c, i) &&
+            holds_durably(disks[i], commit, entry_term))
+            sim_idset_add(&held, i);
+    if (sim_conf_quorum(c, &held))
         return true;
+    uint32_t voters = 0;
+    for (uint32_t i = 1; i <= r->n; i++)
+        voters += sim_conf_is_voter(c, i);
     return sim_violation_set(out, SIM_PROP_PERSISTENCE, node, 0, term, commit,
                              "Leader n%u of term %" PRIu64
                              " committed index %" PRIu64 " (term %" PRIu64
-                             ") while only %u of %u nodes hold it "
+                             ") while only %u of %u %s hold it "
                              "durably.",
-                             node, term, commit, entry_term, held, of);
+                             node, term, commit, entry_term,
+                             sim_idset_count(&held), voters,
+                             c->joint ? "voters of the joint configuration"
+                                      : "nodes");
 }
 
 void sim_rules_on_crash(struct sim_rules *r, uint32_t node)

@@ -23,13 +23,21 @@
  *     highest index that peer acknowledged (AppendEntries or
  *     InstallSnapshot success) in the leader's current term (§5.1: a reply
  *     of another term is stale; matchIndex is reset on election).
+ *   - commit-rule, the leader's side: when a leader's commit index rises
+ *     to c, the voters that acknowledged index c or beyond in its term
+ *     (AppendEntries or InstallSnapshot success, as sent), with itself if
+ *     its own copy is durable, form a majority of the voters of its
+ *     configuration and, while joint, of the outgoing voters too (§5.3,
+ *     thesis §4.3); learners never count. Judged only when every message
+ *     is reported (sim_safety_configure()).
  *   - persistence (the leader's side of the contract of sim_persist.h):
- *     when a leader's commit index rises to c, a majority of nodes hold
- *     the leader's entry at c on their disks' durable images (or a durable
- *     snapshot through c). Followers acknowledge only durable entries, and
- *     a leader counts its own copy only once durable (thesis §10.2.1), so
- *     a commit that outruns the disks means an entry can vanish with a
- *     crash.
+ *     when a leader's commit index rises to c, a majority of the voters of
+ *     its configuration (of each half while joint; learners and
+ *     non-members never count) hold the leader's entry at c on their
+ *     disks' durable images (or a durable snapshot through c). Followers
+ *     acknowledge only durable entries, and a leader counts its own copy
+ *     only once durable (thesis §10.2.1), so a commit that outruns the
+ *     disks means an entry can vanish with a crash.
  * The checks read only the message, the core's public queries and the
  * disks, in O(1) (O(nodes) for a leader's commit).
  */
@@ -40,6 +48,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
+#include "sim/sim_configs.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_safety.h"
 
@@ -77,17 +86,26 @@ bool sim_rules_on_receive(struct sim_rules *r,
                           const struct sim_rules_receipt *rc,
                           struct sim_violation *out);
 
+/* Whose holding counts for a leader's commit: the leader's configuration
+ * (borrowed for the call), and whether acknowledgements are counted too
+ * (only when every message sent was reported to sim_rules_on_send()). */
+struct sim_rules_quorum
+{
+    const struct sim_conf *config;
+    bool count_acks;
+};
+
 /* Leader node of term raised its commit index to commit, whose entry has
- * entry_term; disks[i] is node i's disk, for i in 1..n_nodes; config is
- * the leader's latest configuration (NULL: every node votes), a majority
- * of whose voters (of each half while joint, thesis §4.3) must hold it. */
+ * entry_term; disks[i] is node i's disk, for i in 1..n_nodes; a majority
+ * of the voters of quorum->config (of each half while joint, thesis §4.3)
+ * must hold it. */
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint32_t node,
                                 uint64_t term,
                                 uint64_t commit,
                                 uint64_t entry_term,
+                                const struct sim_rules_quorum *quorum,
                                 const struct sim_disk *const *disks,
-                                const struct raft_configuration *config,
                                 struct sim_violation *out);
 
 /* node crashed: its vote is read afresh after the restart. */

@@ -23,6 +23,7 @@
 #include "sim/sim_chain.h"
 #include "sim/sim_hash.h"
 #include "sim/sim_persist.h"
+#include "sim/sim_quorums.h"
 #include "sim/sim_rules.h"
 
 #include <glib.h>
@@ -105,6 +106,7 @@ struct sim_safety
     GArray *leading;     /* uint32: nodes whose current role is leader */
 
     struct sim_rules *rules; /* Figure 2's bookkeeping rules */
+    struct sim_quorums *quorums; /* configurations (sim_quorums.h) */
 
     bool violated;
     struct sim_violation violation;
@@ -145,6 +147,8 @@ const char *sim_property_name(enum sim_property p)
         return "term-origin";
     case SIM_PROP_PREVOTE_REPLY:
         return "prevote-reply";
+    case SIM_PROP_CONFIG_SAFETY:
+        return "config-safety";
     case SIM_PROP_COUNT:
         break;
     }
@@ -176,7 +180,20 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
         g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     s->leading = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->rules = sim_rules_new(n_nodes);
+    s->quorums = sim_quorums_new(n_nodes);
     return s;
+}
+
+void sim_safety_configure(struct sim_safety *s,
+                          const uint64_t *voters,
+                          size_t n_voters)
+{
+    g_return_if_fail(voters != NULL || n_voters == 0);
+    struct sim_conf first = {0};
+    for (size_t i = 0; i < n_voters; i++)
+        if (voters[i] >= 1 && voters[i] <= s->n_nodes)
+            sim_idset_add(&first.voters, (uint32_t)voters[i]);
+    sim_quorums_configure(s->quorums, &first, true);
 }
 
 void sim_safety_free(struct sim_safety *s)
@@ -194,6 +211,7 @@ void sim_safety_free(struct sim_safety *s)
     g_hash_table_destroy(s->leaders);
     g_array_free(s->leading, TRUE);
     sim_rules_free(s->rules);
+    sim_quorums_free(s->quorums);
     g_free(s);
 }
 
@@ -236,6 +254,16 @@ static bool violate(struct sim_safety *s,
     sim_violation_setv(&s->violation, p, a, b, term, index, fmt, ap);
     va_end(ap);
     return false;
+}
+
+/* Records a rule check's outcome: false once anything was violated. */
+static bool rule_outcome(struct sim_safety *s, bool ok, struct sim_violation *v)
+{
+    if (!ok && !s->violated) {
+        s->violated = true;
+        s->violation = *v;
+    }
+    return !s->violated;
 }
 
 bool sim_violation_set(struct sim_violation *v,
@@ -608,6 +636,7 @@ static void trim(struct sim_safety *s)
     uint64_t drop = MIN(point - s->base, (uint64_t)have);
     s->slot_start += (guint)drop;
     s->base = point;
+    sim_quorums_trim(s->quorums, point);
     if (s->slot_start == s->slots->len) {
         g_array_set_size(s->slots, 0);
         s->slot_start = 0;
@@ -681,10 +710,12 @@ bool sim_safety_on_role(struct sim_safety *s,
     g_array_append_val(s->leading, node);
     /* §5.4.1: a leader holds every entry committed in earlier terms. */
     uint64_t committed = committed_by_term(s, term);
-    if (committed > 0) {
-        return check_leader_has(s, node, committed);
+    if (committed > 0 && !check_leader_has(s, node, committed)) {
+        return false;
     }
-    return true;
+    struct sim_violation v;
+    return rule_outcome(
+        s, sim_quorums_on_elected(s->quorums, node, term, committed, &v), &v);
 }
 
 /* After a placeholder prefix that ends below the trim point, the entry at
@@ -776,7 +807,17 @@ bool sim_safety_on_log_write(struct sim_safety *s,
                        ", at or below its last index %" PRIu64 ".",
                        node, nd->term, index, last);
     }
+    struct sim_violation v;
+    if (nd->role == RAFT_LEADER &&
+        !rule_outcome(s,
+                      sim_quorums_on_leader_write(s->quorums, node, nd->term,
+                                                  index, entries, n, &v),
+                      &v)) {
+        return false;
+    }
     sim_chain_truncate(l, index - 1);
+    sim_quorums_on_log_write(s->quorums, node, index, entries, n,
+                             l->snap.index);
     for (size_t k = 0; k < n; k++) {
         if (index + k > l->snap.index && /* else inside the snapshot */
             !append_entry(s, node, &entries[k])) {
@@ -850,6 +891,7 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
         return false;
     }
     sim_chain_reset(&nd->log, snap);
+    sim_quorums_on_log_reset(s->quorums, node, snapshot_index, entries, n);
     if (snap.trusted &&
         (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
          !lm_register(s, node, snap.index, snap.term, snap.chain, 0))) {
@@ -876,6 +918,7 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
     }
     g_return_if_fail(index <= sim_chain_last(&nd->log));
     sim_chain_compact(&nd->log, index);
+    sim_quorums_on_compact(s->quorums, node, index);
     /* A snapshot holds only applied, hence committed, entries. */
     if (nd->log.snap.trusted &&
         !record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
@@ -883,6 +926,35 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
         return;
     }
     trim(s);
+}
+
+/* The term of the entry at index in node's log (the snapshot's at its
+ * point); 0 where unknown. */
+static uint64_t node_term_at(const struct safety_node *nd, uint64_t index)
+{
+    if (index == nd->log.snap.index) {
+        return nd->log.snap.term;
+    }
+    if (index < nd->log.snap.index || index > sim_chain_last(&nd->log)) {
+        return 0;
+    }
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    sim_chain_raw(&nd->log, index, &term, &chain);
+    return term;
+}
+
+/* config-safety (b) for a configuration append of node, once its update's
+ * commit index is known (sim_quorums.h). */
+static bool judge_append(struct sim_safety *s, uint32_t node)
+{
+    const struct safety_node *nd = &s->nodes[node];
+    struct sim_violation v;
+    return rule_outcome(
+        s,
+        sim_quorums_judge_append(s->quorums, node, nd->commit_index,
+                                 node_term_at(nd, nd->commit_index), &v),
+        &v);
 }
 
 bool sim_safety_on_commit(struct sim_safety *s,
@@ -907,6 +979,7 @@ bool sim_safety_on_commit(struct sim_safety *s,
     uint64_t lo =
         MAX(MAX(nd->commit_index + 1, nd->log.snap.index), MAX(s->base, 1));
     uint64_t hi = MIN(commit_index, sim_chain_last(&nd->log));
+    sim_quorums_on_commit(s->quorums, node, nd->commit_index, hi);
     nd->commit_index = commit_index;
     bool raised = false;
     for (uint64_t i = lo; i <= hi; i++) {
@@ -918,7 +991,7 @@ bool sim_safety_on_commit(struct sim_safety *s,
             return false;
         }
     }
-    return !raised || check_leaders(s);
+    return (!raised || check_leaders(s)) && judge_append(s, node);
 }
 
 /* State Machine Safety for an apply whose index has no committed record:
@@ -1037,17 +1110,11 @@ bool sim_safety_on_send(struct sim_safety *s,
         return false;
     }
     sim_rules_on_send(s->rules, node, m);
-    return true;
-}
-
-/* Records a rule check's outcome: false once anything was violated. */
-static bool rule_outcome(struct sim_safety *s, bool ok, struct sim_violation *v)
-{
-    if (!ok && !s->violated) {
-        s->violated = true;
-        s->violation = *v;
+    if (m->type == RAFT_MSG_REQUEST_VOTE_RESULT &&
+        m->request_vote_result.granted) {
+        sim_quorums_on_grant(s->quorums, node, m->to, m->term);
     }
-    return !s->violated;
+    return true;
 }
 
 bool sim_safety_report(struct sim_safety *s, const struct sim_violation *v)
@@ -1063,6 +1130,9 @@ bool sim_safety_on_vote(struct sim_safety *s,
                         uint64_t vote)
 {
     g_return_val_if_fail(node_ok(s, node), true);
+    if (!judge_append(s, node)) {
+        return false;
+    }
     struct sim_violation v;
     return rule_outcome(s, sim_rules_on_vote(s->rules, node, term, vote, &v),
                         &v);
@@ -1084,16 +1154,26 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks,
-                                 const struct raft_configuration *config)
+                                 const struct sim_disk *const *disks)
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(disks != NULL, true);
     struct sim_violation v;
+    if (!rule_outcome(s,
+                      sim_quorums_on_leader_commit(s->quorums, node, term,
+                                                   commit,
+                                                   committed_by_term(s, term),
+                                                   &v),
+                      &v)) {
+        return false;
+    }
+    struct sim_rules_quorum rq = {
+        .config = sim_quorums_config(s->quorums, node),
+        .count_acks = sim_quorums_full_view(s->quorums),
+    };
     return rule_outcome(s,
                         sim_rules_on_leader_commit(s->rules, node, term, commit,
-                                                   entry_term, disks, config,
-                                                   &v),
+                                                   entry_term, &rq, disks, &v),
                         &v);
 }
 
@@ -1105,4 +1185,5 @@ void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
     nd->commit_index = 0;
     leading_remove(s, node);
     sim_rules_on_crash(s->rules, node);
+    sim_quorums_on_crash(s->quorums, node);
 }

@@ -10,8 +10,14 @@
  * Completeness, State Machine Safety (Figure 3 of the Raft paper), commit
  * index monotonic within a node's lifetime, equal applied index implying
  * equal replicated state, and the persistence contract (what a message
- * promises is durable on its sender when it leaves; sim_persist.h), and
- * Figure 2's bookkeeping rules checked directly (sim_rules.h).
+ * promises is durable on its sender when it leaves; sim_persist.h),
+ * Figure 2's bookkeeping rules checked directly (sim_rules.h), and the
+ * configuration-aware checks of membership changes (sim_quorums.h):
+ * elections recounted under the campaign's (joint) configuration, and
+ * config-safety, no two quorums that need not intersect deciding in one
+ * term (thesis §4.1, §4.3). Every quorum counts the voters of the
+ * configuration in force (the latest in the deciding node's log, thesis
+ * §4.1), a majority of each half while joint; learners never count.
  */
 #ifndef SIM_SAFETY_H
 #define SIM_SAFETY_H
@@ -41,6 +47,8 @@ enum sim_property {
     SIM_PROP_CHECK_QUORUM,
     SIM_PROP_TERM_ORIGIN,
     SIM_PROP_PREVOTE_REPLY,
+    /* Membership changes (sim_quorums.h). */
+    SIM_PROP_CONFIG_SAFETY,
     SIM_PROP_COUNT
 };
 
@@ -59,8 +67,19 @@ struct sim_violation
 struct sim_safety; /* opaque; owns its digests */
 struct sim_disk;
 
+/* Every node of 1..n_nodes starts as a voter of the bootstrap
+ * configuration until sim_safety_configure() says otherwise. */
 struct sim_safety *sim_safety_new(uint32_t n_nodes);
 void sim_safety_free(struct sim_safety *s);
+
+/* The engine's promise, before any other hook: the bootstrap voters are
+ * these (n_voters ids, borrowed for the call; the other nodes start
+ * outside the configuration), and every message a node sends is reported
+ * (sim_safety_on_send), so that each election is recounted from the
+ * granted votes and each leader commit from the acknowledgements. */
+void sim_safety_configure(struct sim_safety *s,
+                          const uint64_t *voters,
+                          size_t n_voters);
 
 /* Node ids are 1..n_nodes. Each hook returns false on a violation.
  * For one raft_update, report the role and term first, then the log write
@@ -138,15 +157,15 @@ bool sim_safety_on_receive(struct sim_safety *s,
                            const struct sim_rules_receipt *rc);
 
 /* Leader node of term raised its commit index to commit, an entry of
- * entry_term; disks[i] is node i's disk for i in 1..n (persistence);
- * config: the leader's latest configuration (NULL: every node votes). */
+ * entry_term; disks[i] is node i's disk for i in 1..n (persistence,
+ * counting the voters of the leader's configuration as the checker decoded
+ * it from the leader's log, sim_quorums.h). */
 bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint32_t node,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks,
-                                 const struct raft_configuration *config);
+                                 const struct sim_disk *const *disks);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);

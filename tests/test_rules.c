@@ -249,7 +249,7 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     durable_log(&d[2], 2, 2, 2, 5);
     durable_log(&d[3], 3, 2, 2, 3);
     const struct sim_disk *disks[4] = {NULL, &d[1], &d[2], &d[3]};
-    cr_assert(sim_safety_on_leader_commit(s, 1, 2, 5, 2, disks, NULL));
+    cr_assert(sim_safety_on_leader_commit(s, 1, 2, 5, 2, disks));
     assert_no_violation(s);
     /* n1's own index 6 is still pending; n2 acknowledged it. */
     struct raft_entry e6 = {.term = 2, .type = RAFT_ENTRY_NOOP};
@@ -260,7 +260,7 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     sim_disk_batch_set_entries(b, 6, &e6, 1);
     sim_disk_submit(&d[2], b, 0, 1);
     sim_disk_batch_free(sim_disk_complete(&d[2]));
-    cr_assert_not(sim_safety_on_leader_commit(s, 1, 2, 6, 2, disks, NULL));
+    cr_assert_not(sim_safety_on_leader_commit(s, 1, 2, 6, 2, disks));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 0, 2, 6,
                      "Leader n1 of term 2 committed index 6 (term 2) while "
                      "only 1 of 3 nodes hold it durably.");
