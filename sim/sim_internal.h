@@ -71,6 +71,16 @@ struct sim_proposal
     uint32_t client;
 };
 
+/* A leadership transfer as the trace follows it (sim_observe.c). */
+enum sim_transfer_state {
+    SIM_TRANSFER_NONE = 0,
+    SIM_TRANSFER_RUNNING, /* traced `start`, its leader still leads */
+    SIM_TRANSFER_WAITING, /* its leader stepped down or crashed: the next
+                             leader elected tells the outcome */
+    SIM_TRANSFER_ENDED,   /* outcome traced; the core may still report it
+                             until its leader notices the new term */
+};
+
 struct sim_node
 {
     uint32_t id;
@@ -107,6 +117,18 @@ struct sim_node
      * (SIM_TRACE_PROGRESS); indexed by peer id, reset on every role change. */
     uint64_t traced_match[SIM_MAX_NODES + 1];
     uint64_t traced_next[SIM_MAX_NODES + 1];
+
+    /* The configuration last traced (SIM_TRACE_CONFIG, sim_observe.c):
+     * its ids (voters, outgoing voters, learners back to back; owned, NULL
+     * before the first), their counts, and the index of its entry. */
+    uint64_t *traced_conf;
+    size_t traced_conf_n[3];
+    uint64_t traced_conf_index;
+    /* The leadership transfer this node last started as leader, the term
+     * it led in, and where it stands (sim_observe.c). */
+    uint32_t transfer_target;
+    uint64_t transfer_term;
+    enum sim_transfer_state transfer_state;
 
     /* What observers last saw. */
     enum raft_role role;

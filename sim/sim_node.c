@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "sim/sim_observe.h"
 #include "sim/sim_persist.h"
 #include "sim/sim_rules.h"
 
@@ -145,6 +146,7 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
         raft_destroy(nd->core);
     if (nd->kv)
         sim_kv_free(nd->kv);
+    sim_observe_free(nd);
     sim_disk_destroy(&nd->disk);
     for (guint i = 0; i < nd->deferred->len; i++)
         sim_event_free_payload(
@@ -459,6 +461,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
     uint64_t term = raft_term(nd->core);
     enum raft_role role = raft_role(nd->core);
     bool term_changed = term != nd->term;
+    bool became_leader = false;
     if (term_changed) {
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_TERM;
@@ -478,6 +481,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
         nd->role = role;
         if (role == RAFT_LEADER)
             s->counters.elections++;
+        became_leader = role == RAFT_LEADER;
         term_changed = true;
         memset(nd->traced_match, 0, sizeof(nd->traced_match));
         memset(nd->traced_next, 0, sizeof(nd->traced_next));
@@ -495,6 +499,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
         sim_emit(s, &e);
         nd->leader = leader;
     }
+    sim_observe_node(s, nd, became_leader);
     observe_progress(s, nd);
 }
 
@@ -588,8 +593,10 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
 }
 
 /* The terms of n entries, run-length coded as "TERMxCOUNT" words ("1x3
- * 4x2" for terms 1 1 1 4 4), so a viewer can rebuild every log from the
- * trace; NULL when n is 0. The caller frees the result with g_free(). */
+ * 4x2" for terms 1 1 1 4 4), a run of configuration entries with a "c"
+ * after its count ("2x1c"), so a viewer can rebuild every log, and mark
+ * its configuration entries, from the trace; NULL when n is 0. The caller
+ * frees the result with g_free(). */
 static char *entry_terms_text(const struct raft_entry *entries, size_t n)
 {
     if (n == 0)
@@ -597,12 +604,15 @@ static char *entry_terms_text(const struct raft_entry *entries, size_t n)
     GString *t = g_string_new(NULL);
     size_t run = 1;
     for (size_t i = 1; i <= n; i++) {
-        if (i < n && entries[i].term == entries[i - 1].term) {
+        const struct raft_entry *prev = &entries[i - 1];
+        bool conf = prev->type == RAFT_ENTRY_CONFIG;
+        if (i < n && entries[i].term == prev->term &&
+            (entries[i].type == RAFT_ENTRY_CONFIG) == conf) {
             run++;
             continue;
         }
-        g_string_append_printf(t, "%s%" PRIu64 "x%zu", t->len ? " " : "",
-                               entries[i - 1].term, run);
+        g_string_append_printf(t, "%s%" PRIu64 "x%zu%s", t->len ? " " : "",
+                               prev->term, run, conf ? "c" : "");
         run = 1;
     }
     return g_string_free(t, FALSE);
@@ -706,6 +716,7 @@ static void process_update(struct sim *s,
 
     /* 2, 3. send, or hold until every write so far is durable */
     if (u->n_messages) {
+        sim_observe_messages(s, nd, u);
         bool sync = u->sync_before_send && !s->cfg.unsafe_send_before_sync;
         struct sim_disk_batch *hold = sync ? sim_disk_newest(&nd->disk) : NULL;
         for (size_t i = 0; i < u->n_messages; i++) {
@@ -915,6 +926,7 @@ void sim_node_crash(struct sim *s,
     e.count = keep_term < pending_term ? keep_term : pending_term;
     sim_emit(s, &e);
     s->counters.crashes++;
+    sim_observe_crash(s, nd);
 
     raft_destroy(nd->core);
     nd->core = NULL;

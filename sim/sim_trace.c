@@ -42,6 +42,8 @@ static const char *const kind_names[SIM_TRACE_KIND_COUNT] = {
     [SIM_TRACE_PROGRESS] = "progress",
     [SIM_TRACE_LOG] = "log",
     [SIM_TRACE_OPERATOR] = "operator",
+    [SIM_TRACE_CONFIG] = "config",
+    [SIM_TRACE_TRANSFER] = "transfer",
 };
 
 const char *sim_trace_kind_name(enum sim_trace_kind kind)

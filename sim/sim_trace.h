@@ -57,6 +57,14 @@ enum sim_trace_kind {
                             request the request; index the configuration
                             entry; peer a transfer's target; text "WHAT:
                             RESULT" (sim_operator_change()) */
+    SIM_TRACE_CONFIG,    /* node's latest configuration is now the one of
+                            the entry at `index` (term `term`; 0: the
+                            bootstrap one; ok: from an installed snapshot);
+                            text: "voters n1 n2 | learners n4 | outgoing
+                            n1 n3" */
+    SIM_TRACE_TRANSFER,  /* leader `node` of `term` hands leadership to
+                            `peer`; text: "start", "timeout-now", "done",
+                            "abort" */
     SIM_TRACE_KIND_COUNT
 };
 

@@ -599,6 +599,8 @@ static void build_model(const struct viz_run *run,
         case SIM_TRACE_PROGRESS:
         case SIM_TRACE_LOG:
         case SIM_TRACE_OPERATOR:
+        case SIM_TRACE_CONFIG:
+        case SIM_TRACE_TRANSFER:
         case SIM_TRACE_KIND_COUNT:
             break;
         }

@@ -81,13 +81,30 @@ test('the_election_timer_runs_from_its_reset_to_its_deadline', () => {
 });
 
 test('a_write_replaces_the_tail_of_the_log_from_its_index', () => {
-    const log = { first: 1, snapIndex: 0, snapTerm: 0, terms: [1, 1, 2, 2] };
+    const log = { first: 1, snapIndex: 0, snapTerm: 0, terms: [1, 1, 2, 2],
+        conf: [] };
     M._logWrite(log, 3, [3]);
     assert.deepEqual(log.terms, [1, 1, 3]);
     M._logSnapshot(log, 2, 1, false);
-    assert.deepEqual(log, { first: 3, snapIndex: 2, snapTerm: 1, terms: [3] });
+    assert.deepEqual(log, { first: 3, snapIndex: 2, snapTerm: 1, terms: [3],
+        conf: [] });
     M._logWrite(log, 1, [1, 1, 4, 4]);
     assert.deepEqual(log.terms, [4, 4], 'entries under the snapshot are skipped');
+});
+
+test('configuration_entries_are_known_from_the_c_of_their_run', () => {
+    assert.deepEqual(M.parseEntries('1x2 2x1c 2x2'),
+        { terms: [1, 1, 2, 2, 2], conf: [2] });
+    assert.deepEqual(M.parseTerms('1x2 2x1c 2x2'), [1, 1, 2, 2, 2]);
+    const log = { first: 1, snapIndex: 0, snapTerm: 0, terms: [], conf: [] };
+    const w = M.parseEntries('1x1 1x1c 1x2 2x1c');
+    M._logWrite(log, 1, w.terms, w.conf);
+    assert.deepEqual(log.conf, [2, 5]);
+    assert.ok(M.isConfigEntry(log, 2) && !M.isConfigEntry(log, 3));
+    M._logWrite(log, 4, [3], []);
+    assert.deepEqual(log.conf, [2], 'a truncated configuration entry is gone');
+    M._logSnapshot(log, 3, 1, false);
+    assert.deepEqual(log.conf, [], 'a snapshot covers it');
 });
 
 /* 2500 writes over three nodes, with syncs, crashes and restarts: more

@@ -55,17 +55,29 @@
         };
     }
 
-    /* Parses "1x3 4x2" (sim_node.c's entry_terms_text) into [1,1,1,4,4]. */
-    function parseTerms(text) {
-        const out = [];
+    /* Parses "1x3 4x1c 4x1" (sim_node.c's entry_terms_text) into the
+     * entries' terms, [1,1,1,4,4], and the offsets of the configuration
+     * entries among them (a "c" after a run's count), [3]. */
+    function parseEntries(text) {
+        const out = { terms: [], conf: [] };
         if (!text)
             return out;
         for (const word of text.split(' ')) {
-            const [term, count] = word.split('x').map(Number);
-            for (let k = 0; k < count; k++)
-                out.push(term);
+            const conf = word.endsWith('c');
+            const [term, count] = (conf ? word.slice(0, -1) : word)
+                .split('x').map(Number);
+            for (let k = 0; k < count; k++) {
+                if (conf)
+                    out.conf.push(out.terms.length);
+                out.terms.push(term);
+            }
         }
         return out;
+    }
+
+    /* The terms alone: "1x3 4x2" is [1,1,1,4,4]. */
+    function parseTerms(text) {
+        return parseEntries(text).terms;
     }
 
     /* The run, indexed: events decoded, times for binary search, where
@@ -150,8 +162,10 @@
 
     /* ---- state -------------------------------------------------------- */
 
+    /* conf: the indices of the configuration entries among terms, in
+     * increasing order. */
     function emptyLog() {
-        return { first: 1, snapIndex: 0, snapTerm: 0, terms: [] };
+        return { first: 1, snapIndex: 0, snapTerm: 0, terms: [], conf: [] };
     }
 
     function initialState(run) {
@@ -201,9 +215,11 @@
     }
 
     /* Entries from index replace the log's tail, as sim_disk.c writes a
-     * batch: those at or below the snapshot are skipped. */
-    function logWrite(log, index, terms) {
+     * batch: those at or below the snapshot are skipped. conf: the offsets
+     * of configuration entries among terms (parseEntries()). */
+    function logWrite(log, index, terms, conf) {
         let skip = 0;
+        const at = index;
         if (index <= log.snapIndex) {
             skip = log.snapIndex + 1 - index;
             index = log.snapIndex + 1;
@@ -213,6 +229,16 @@
         log.terms.length = index - log.first;
         for (let k = skip; k < terms.length; k++)
             log.terms.push(terms[k]);
+        if (log.conf.length && log.conf[log.conf.length - 1] >= index)
+            log.conf = log.conf.filter(c => c < index);
+        for (const k of conf || [])
+            if (k >= skip)
+                log.conf.push(at + k);
+    }
+
+    /* Whether the log's entry at index is a configuration entry. */
+    function isConfigEntry(log, index) {
+        return log.conf.includes(index);
     }
 
     /* A snapshot at index/term: keep the entries after it when the log
@@ -225,6 +251,7 @@
             log.terms = log.terms.slice(index + 1 - log.first);
         else
             log.terms = [];
+        log.conf = keep ? log.conf.filter(c => c > index) : [];
         log.first = index + 1;
         log.snapIndex = index;
         log.snapTerm = term;
@@ -232,7 +259,8 @@
 
     function copyLog(log) {
         return { first: log.first, snapIndex: log.snapIndex,
-            snapTerm: log.snapTerm, terms: log.terms.slice() };
+            snapTerm: log.snapTerm, terms: log.terms.slice(),
+            conf: log.conf.slice() };
     }
 
     const apply = {
@@ -246,21 +274,22 @@
         },
         leader(s, e, nd) { nd.leader = e.peer; },
         log(s, e, nd) {
-            const terms = parseTerms(e.text);
-            logWrite(nd.log, e.index, terms);
-            logWrite(nd.durable, e.index, terms);
+            const w = parseEntries(e.text);
+            logWrite(nd.log, e.index, w.terms, w.conf);
+            logWrite(nd.durable, e.index, w.terms, w.conf);
         },
         persist(s, e, nd) {
-            const terms = parseTerms(e.text);
+            const w = parseEntries(e.text);
             if (e.count)
-                logWrite(nd.log, e.index, terms);
-            nd.pending.push({ aux: e.aux, index: e.index, terms: terms });
+                logWrite(nd.log, e.index, w.terms, w.conf);
+            nd.pending.push({ aux: e.aux, index: e.index, terms: w.terms,
+                conf: w.conf });
         },
         sync(s, e, nd) {
             while (nd.pending.length && nd.pending[0].aux <= e.aux) {
                 const b = nd.pending.shift();
                 if (b.terms.length)
-                    logWrite(nd.durable, b.index, b.terms);
+                    logWrite(nd.durable, b.index, b.terms, b.conf);
             }
         },
         snapshot(s, e, nd) {
@@ -384,7 +413,8 @@
     }
 
     return {
-        CHECKPOINT_EVERY, ROLES, load, fromTrace, parseTerms, initialState, applyEvent,
+        CHECKPOINT_EVERY, ROLES, load, fromTrace, parseTerms, parseEntries,
+        isConfigEntry, initialState, applyEvent,
         stateAfter, stateAt, cursor, indexAt, lastIndex, termAt, leaders,
         _logWrite: logWrite, _logSnapshot: logSnapshot,
     };

@@ -1,0 +1,37 @@
+/* sim_observe.h: the trace's view of membership and leadership transfer
+ * (private to sim/).
+ *
+ * The engine observes the core after every processed update and traces
+ * what changed: a node's latest configuration (SIM_TRACE_CONFIG, thesis
+ * §4.1: the latest configuration in a log is in effect, committed or not)
+ * and each leadership transfer's course (SIM_TRACE_TRANSFER, thesis §3.10).
+ * Nothing here changes the run: it only reads the cores and emits events.
+ *
+ * Invariants: a node's traced configuration equals its core's after every
+ * processed update (a crashed node keeps the last one traced); a transfer
+ * is traced `start` once, then `timeout-now` for each TimeoutNow sent, and
+ * ends with exactly one `done` or `abort` (or none when the run ends first).
+ */
+#ifndef SIM_OBSERVE_H
+#define SIM_OBSERVE_H
+
+#include "sim/sim_internal.h"
+
+/* After the node's role and term were observed: traces a change of its
+ * configuration, a transfer that starts or is abandoned, and, when the node
+ * has just become leader (became_leader), the outcome of every transfer
+ * of an earlier term. */
+void sim_observe_node(struct sim *s, struct sim_node *nd, bool became_leader);
+
+/* The update's messages are about to leave: each TimeoutNow is traced. */
+void sim_observe_messages(struct sim *s,
+                          struct sim_node *nd,
+                          const struct raft_update *u);
+
+/* The node crashed: a transfer it was running is abandoned. */
+void sim_observe_crash(struct sim *s, struct sim_node *nd);
+
+/* Frees what the observer keeps for the node. */
+void sim_observe_free(struct sim_node *nd);
+
+#endif /* SIM_OBSERVE_H */
