@@ -884,6 +884,23 @@ size_t sim_log_terms(const struct sim *s,
     return n;
 }
 
+bool sim_log_is_config(const struct sim *s, uint32_t node, uint64_t index)
+{
+    if (!valid_node(s, node))
+        return false;
+    const struct sim_node *nd = &s->nodes[node];
+    if (nd->alive) {
+        struct raft_entry e;
+        return raft_entry_at(nd->core, index, &e) &&
+               e.type == RAFT_ENTRY_CONFIG;
+    }
+    const struct sim_disk *d = &nd->disk;
+    if (index < d->first_index || index > sim_disk_last_index(d))
+        return false;
+    return d->log[d->head + (index - d->first_index)].type ==
+           RAFT_ENTRY_CONFIG;
+}
+
 bool sim_connected(const struct sim *s, uint32_t from, uint32_t to)
 {
     if (!valid_node(s, from) || !valid_node(s, to))

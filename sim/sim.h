@@ -407,6 +407,10 @@ size_t sim_log_terms(const struct sim *s,
                      uint32_t node,
                      uint64_t *first_index,
                      uint64_t **terms);
+/* Whether the node's log entry at index (of a crashed node: its durable
+ * log) is a configuration entry (RAFT_ENTRY_CONFIG); false when the log
+ * does not hold that index. */
+bool sim_log_is_config(const struct sim *s, uint32_t node, uint64_t index);
 
 /* SCENARIO.md's current leader: among live leaders connected both ways to
  * a majority of the voters of their own latest configuration (counting

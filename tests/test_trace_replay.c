@@ -15,10 +15,12 @@
 struct rebuilt_log
 {
     uint64_t terms[4096]; /* terms[i] is the term of index i + 1 */
+    bool config[4096];    /* whether index i + 1 is a configuration entry */
     uint64_t last;
 };
 
-/* Parses "1x3 4x2" into terms from index on. */
+/* Parses "1x3 4x1c 4x1" (a "c": a run of configuration entries) into
+ * terms from index on. */
 static void write_terms(struct rebuilt_log *l, uint64_t index, const char *text)
 {
     cr_assert_not_null(text);
@@ -29,14 +31,57 @@ static void write_terms(struct rebuilt_log *l, uint64_t index, const char *text)
         uint64_t term = strtoull(p, &end, 10);
         cr_assert_eq(*end, 'x', "bad terms text %s", text);
         uint64_t count = strtoull(end + 1, &end, 10);
+        bool config = *end == 'c';
+        end += config;
         for (uint64_t k = 0; k < count; k++) {
             cr_assert_lt(at, 4096);
             l->terms[at - 1] = term;
+            l->config[at - 1] = config;
             at++;
         }
+        cr_assert(*end == ' ' || *end == '\0', "bad terms text %s", text);
         p = *end == ' ' ? end + 1 : end;
     }
     l->last = at - 1;
+}
+
+/* Rebuilds every node's log from the trace of s (no snapshots). */
+static struct rebuilt_log *rebuild_logs(struct sim *s, size_t *logs_seen)
+{
+    struct rebuilt_log *logs =
+        g_new0(struct rebuilt_log, sim_n_nodes(s) + 1);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    *logs_seen = 0;
+    for (size_t i = 0; i < sim_trace_len(s); i++) {
+        if (ev[i].kind == SIM_TRACE_LOG) {
+            cr_assert_eq(ev[i].time_us, 0);
+            write_terms(&logs[ev[i].node], ev[i].index, ev[i].text);
+            (*logs_seen)++;
+        } else if (ev[i].kind == SIM_TRACE_PERSIST && ev[i].count) {
+            write_terms(&logs[ev[i].node], ev[i].index, ev[i].text);
+            cr_assert_eq(logs[ev[i].node].last, ev[i].index + ev[i].count - 1);
+        }
+    }
+    return logs;
+}
+
+/* Every node's rebuilt log equals the engine's, entry types included. */
+static void assert_logs_rebuilt(struct sim *s, const struct rebuilt_log *logs)
+{
+    for (uint32_t id = 1; id <= sim_n_nodes(s); id++) {
+        uint64_t first = 0, *terms = NULL;
+        size_t n = sim_log_terms(s, id, &first, &terms);
+        cr_assert_eq(first, 1, "no snapshot expected");
+        cr_assert_gt(n, 5);
+        cr_assert_eq(logs[id].last, n, "n%u", id);
+        for (size_t k = 0; k < n; k++) {
+            cr_assert_eq(logs[id].terms[k], terms[k], "n%u index %zu", id,
+                         k + 1);
+            cr_assert_eq(logs[id].config[k], sim_log_is_config(s, id, k + 1),
+                         "n%u index %zu", id, k + 1);
+        }
+        g_free(terms);
+    }
 }
 
 static struct sim *loaded_run(uint64_t seed, const struct sim_init_state *init)
@@ -63,30 +108,47 @@ Test(trace_replay, persist_and_log_events_carry_the_terms_of_every_entry)
         {.set = true, .term = 2, .log_terms = t1, .n_log = 3},
     };
     struct sim *s = loaded_run(7, init);
-    struct rebuilt_log *logs = g_new0(struct rebuilt_log, 6);
-    const struct sim_trace_event *ev = sim_trace_events(s);
     size_t logs_seen = 0;
-    for (size_t i = 0; i < sim_trace_len(s); i++) {
-        if (ev[i].kind == SIM_TRACE_LOG) {
-            cr_assert_eq(ev[i].time_us, 0);
-            write_terms(&logs[ev[i].node], ev[i].index, ev[i].text);
-            logs_seen++;
-        } else if (ev[i].kind == SIM_TRACE_PERSIST && ev[i].count) {
-            write_terms(&logs[ev[i].node], ev[i].index, ev[i].text);
-            cr_assert_eq(logs[ev[i].node].last, ev[i].index + ev[i].count - 1);
-        }
-    }
+    struct rebuilt_log *logs = rebuild_logs(s, &logs_seen);
     cr_assert_eq(logs_seen, 2);
-    for (uint32_t id = 1; id <= 5; id++) {
-        uint64_t first = 0, *terms = NULL;
-        size_t n = sim_log_terms(s, id, &first, &terms);
-        cr_assert_eq(first, 1, "no snapshot expected");
-        cr_assert_gt(n, 5);
-        cr_assert_eq(logs[id].last, n, "n%u", id);
-        for (size_t k = 0; k < n; k++)
-            cr_assert_eq(logs[id].terms[k], terms[k], "n%u index %zu", id, k + 1);
-        g_free(terms);
-    }
+    assert_logs_rebuilt(s, logs);
+    g_free(logs);
+    sim_free(s);
+}
+
+static void add_spare(struct sim *s, void *ctx)
+{
+    const struct raft_change *c = ctx;
+    cr_assert_eq(sim_operator_change(s, c, 1, RAFT_TRANSITION_AUTO, NULL, NULL),
+                 SIM_OK);
+}
+
+/* The configuration entries of a growing cluster (a spare added as a
+ * learner, then promoted) are marked in the trace's entry texts, so the
+ * replay page draws them where the engine's logs have them. */
+Test(trace_replay, configuration_entries_are_marked_in_the_trace)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 4;
+    c.n_voters = 3;
+    c.seed = 5;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    struct raft_change learner = {.type = RAFT_ADD_LEARNER, .id = 4};
+    struct raft_change voter = {.type = RAFT_ADD_VOTER, .id = 4};
+    cr_assert_eq(sim_at(s, 600000, add_spare, &learner), SIM_OK);
+    cr_assert_eq(sim_at(s, 900000, add_spare, &voter), SIM_OK);
+    cr_assert_eq(sim_load(s, 40.0, 1500000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2500000), SIM_OK);
+    size_t logs_seen = 0;
+    struct rebuilt_log *logs = rebuild_logs(s, &logs_seen);
+    size_t configs = 0;
+    for (uint64_t k = 0; k < logs[1].last; k++)
+        configs += logs[1].config[k];
+    cr_assert_eq(configs, 2, "the learner's addition and its promotion");
+    assert_logs_rebuilt(s, logs);
     g_free(logs);
     sim_free(s);
 }
