@@ -20,6 +20,7 @@ const char *raft_strerror(int code)
         [RAFT_ENOTLEADER] = "not the leader",
         [RAFT_ETOOBIG] = "command or snapshot too big",
         [RAFT_EBUSY] = "a configuration change or transfer must wait",
+        [RAFT_ENOSPC] = "too much uncommitted log",
     };
     if (code < 0 || code >= RAFT_ERROR_COUNT) {
         return "unknown error";
@@ -301,6 +302,9 @@ static int load_state(struct raft *r, const struct raft_durable_state *s)
     r->commit_index = s->snapshot.last_index;
     r->applied_index = s->snapshot.last_index;
     r->persisted_index = raft_log_last_index(&r->log);
+    r->durable_term = r->term;
+    r->durable_vote = r->vote;
+    r->durable_index = r->persisted_index;
     return RAFT_OK;
 }
 
@@ -514,12 +518,10 @@ int raft_finish(struct raft *r, struct raft_update *u)
     fix_up_messages(r);
     u->messages = r->msgs;
     u->n_messages = r->n_msgs;
-    /* A follower's or candidate's messages (votes, acknowledgements) always
-     * rest on durable state; a leader's AppendEntries may leave before its
-     * own write is durable (thesis §10.2.1) unless the hard state moved. */
-    u->sync_before_send =
-        r->n_msgs > 0 && (r->role != RAFT_LEADER || u->hard_state_changed ||
-                          r->snapshot_installed);
+    if (r->snapshot_installed) {
+        raft_durable_log_changed(r, 1); /* durable again once reported */
+    }
+    raft_durable_order_messages(r, u);
 
     if (r->commit_index > r->applied_index) {
         u->apply_index = r->applied_index + 1;
@@ -755,49 +757,6 @@ int raft_receive(struct raft *r,
     return raft_finish(r, u);
 }
 
-/* Figure 2, "Rules for leaders": a client command is appended to the
- * leader's log and replicated. data is copied. */
-int raft_propose(struct raft *r,
-                 uint64_t now,
-                 const void *data,
-                 size_t len,
-                 uint64_t *index,
-                 struct raft_update *u)
-{
-    if (r == NULL || u == NULL || (len > 0 && data == NULL)) {
-        return raft_fail(r, RAFT_EINVAL, u);
-    }
-    if (now < r->now) {
-        return raft_fail(r, RAFT_EINVAL, u);
-    }
-    if (r->role != RAFT_LEADER) {
-        return raft_fail(r, RAFT_ENOTLEADER, u);
-    }
-    if (r->transfer_target != 0) {
-        return raft_fail(r, RAFT_EBUSY, u); /* thesis §3.10 */
-    }
-    if (r->config.max_command_len > 0 && len > r->config.max_command_len) {
-        return raft_fail(r, RAFT_ETOOBIG, u);
-    }
-    bool ok;
-    void *copy = copy_bytes(data, len, &ok);
-    if (!ok || raft_log_reserve(&r->log, 1) != RAFT_OK) {
-        free(copy);
-        return raft_fail(r, RAFT_ENOMEM, u);
-    }
-    raft_begin(r, now);
-    /* Figure 2, "Rules for leaders": append the command, then replicate. */
-    raft_log_append(&r->log, r->term, RAFT_ENTRY_COMMAND, copy, len);
-    uint64_t last = raft_log_last_index(&r->log);
-    raft_replication_mark_dirty(r, last);
-    if (index != NULL) {
-        *index = last;
-    }
-    raft_replication_send_all(r);
-    raft_replication_maybe_commit(r);
-    return raft_finish(r, u);
-}
-
 /* Thesis §10.2.1: the leader counts itself toward a commit majority only for
  * entries durable on its own disk; this reports them. */
 int raft_persisted(struct raft *r,
@@ -814,6 +773,7 @@ int raft_persisted(struct raft *r,
         return raft_fail(r, rc, u);
     }
     raft_begin(r, now);
+    raft_durable_entries(r, index, term);
     if (index > r->persisted_index && index <= raft_log_last_index(&r->log) &&
         raft_log_term_at(&r->log, index) == term) {
         r->persisted_index = index;

@@ -32,6 +32,8 @@ enum raft_error {
     RAFT_ENOTLEADER, /* a proposal reached a node that is not the leader */
     RAFT_ETOOBIG,    /* a command or snapshot exceeds the configured limits */
     RAFT_EBUSY, /* a configuration change or leadership transfer must wait */
+    RAFT_ENOSPC, /* a proposal would exceed max_uncommitted_bytes: retry
+                    once the leader has committed more */
     RAFT_ERROR_COUNT
 };
 
@@ -241,6 +243,13 @@ struct raft_config
     size_t max_inflight;    /* AppendEntries in flight to an in-sync follower */
     size_t max_command_len; /* proposals above this fail with RAFT_ETOOBIG; 0:
                                no limit */
+    /* A leader refuses proposals (RAFT_ENOSPC) that would take the command
+     * bytes it appended in its term and has not committed yet above this
+     * (each command counts its length, at least 1); with nothing
+     * uncommitted it accepts any batch. Bounds the log of a leader cut off
+     * from its majority (without check_quorum it never steps down). 0: no
+     * limit. */
+    uint64_t max_uncommitted_bytes;
     /* Thesis §6.4.1: how far clocks may drift apart over an election
      * timeout; a lease read trusts a lease of election_timeout_min minus
      * this bound (none when it is not smaller). */
@@ -273,15 +282,20 @@ struct raft_read
  * call on the same core. The host processes an update in this order:
  *   1. persist, in order: hard state, snapshot, then the log from
  *      entries_index on replaced by entries (truncating what followed);
- *   2. if sync_before_send, make every write of this and all earlier updates
- *      durable before any message of this update leaves;
- *   3. send messages (in any order, over an unreliable network);
+ *   2. hold messages[0 .. n_sync_messages) until every write of this and
+ *      all earlier updates is durable: they promise state that is not
+ *      durable yet (a term, a granted vote, acknowledged entries);
+ *   3. send messages (in any order, over an unreliable network): the held
+ *      ones once step 2 allows, the others at once;
  *   4. if snapshot is set, restore the state machine from it; then apply
  *      committed entries in order;
  *   5. call raft_tick() at next_deadline (earlier is harmless).
- * When written entries become durable the host reports it with
- * raft_persisted(): a leader counts itself toward a commit majority only for
- * entries that are durable on its own disk (thesis §10.2.1). */
+ * Writes become durable in the order they were made. The host reports what
+ * became durable: written entries with raft_persisted(), a written hard
+ * state with raft_persisted_hard_state(). A leader counts itself toward a
+ * commit majority only for entries durable on its own disk, and a candidate
+ * takes office only once its vote for itself is durable (thesis §10.2.1:
+ * both writes run in parallel with the messages that depend on them). */
 struct raft_update
 {
     bool hard_state_changed; /* term or vote changed: persist term, vote */
@@ -296,9 +310,13 @@ struct raft_update
     const struct raft_entry *entries;
     size_t n_entries;
 
-    bool sync_before_send;
     const struct raft_message *messages;
     size_t n_messages;
+    /* The first n_sync_messages of messages wait for the writes (step 2);
+     * the rest (RequestVote, PreVote, heartbeat acknowledgements and
+     * refusals in a term already durable, a leader's AppendEntries, ...)
+     * promise nothing that is not durable and leave at once. */
+    size_t n_sync_messages;
 
     uint64_t apply_index; /* index of committed[0] */
     const struct raft_entry *committed;
@@ -340,10 +358,33 @@ int raft_receive(struct raft *r,
                  const struct raft_message *m,
                  struct raft_update *u);
 
-/* Appends a client command if this node is leader; *index receives its log
- * index. Otherwise RAFT_ENOTLEADER, and raft_leader() names the leader this
- * node knows, for redirection; RAFT_EBUSY during a leadership transfer
- * (thesis §3.10). */
+/* One client command of a batch: opaque bytes, borrowed for the call. */
+struct raft_command
+{
+    const void *data;
+    size_t len;
+};
+
+/* Figure 2, "Rules for leaders": appends the n commands (n >= 1) as
+ * consecutive entries of the leader's term, all or none, and sends one
+ * round of AppendEntries for the whole batch; *first_index (may be NULL)
+ * receives the index of the first, command i is at *first_index + i. The
+ * data is copied. Refusals change nothing, checked in this order:
+ * RAFT_EINVAL (n == 0, commands NULL, data NULL with len > 0, time going
+ * back); RAFT_ENOTLEADER, and raft_leader() names the leader this node
+ * knows, for redirection; RAFT_EBUSY during a leadership transfer (thesis
+ * §3.10); RAFT_ETOOBIG when a command exceeds max_command_len; RAFT_ENOSPC
+ * when the batch would exceed max_uncommitted_bytes (the host retries later,
+ * as after a refusal by a non-leader). */
+int raft_propose_batch(struct raft *r,
+                       uint64_t now,
+                       const struct raft_command *commands,
+                       size_t n,
+                       uint64_t *first_index,
+                       struct raft_update *u);
+
+/* raft_propose_batch() of the one command (data, len); *index (may be NULL)
+ * receives its log index. */
 int raft_propose(struct raft *r,
                  uint64_t now,
                  const void *data,
@@ -359,6 +400,17 @@ int raft_persisted(struct raft *r,
                    uint64_t index,
                    uint64_t term,
                    struct raft_update *u);
+
+/* The hard state (term, vote) of an earlier update is durable. Reports come
+ * in the order of the writes; one that an earlier report superseded is
+ * ignored. RAFT_EINVAL: a term above the current one, or a vote in the
+ * current term other than the current vote. A candidate whose vote for
+ * itself this makes durable takes office if it holds a majority. */
+int raft_persisted_hard_state(struct raft *r,
+                              uint64_t now,
+                              uint64_t term,
+                              uint64_t vote,
+                              struct raft_update *u);
 
 /* The host took a snapshot of its state machine after applying `index`
  * (at most the last applied index). The core copies the data, keeps it to
@@ -495,5 +547,8 @@ void raft_snapshot_configuration(const struct raft *r,
 bool raft_is_voter(const struct raft *r);
 /* Leader only: the target of the leadership transfer in progress, or 0. */
 uint64_t raft_transfer_target(const struct raft *r);
+/* Leader only (0 otherwise): the charge against max_uncommitted_bytes of
+ * the commands it appended in its term and has not committed yet. */
+uint64_t raft_uncommitted_bytes(const struct raft *r);
 
 #endif /* RAFT_H */

@@ -5,8 +5,8 @@
  * ever repeated to the same candidate (Figure 2, RequestVote receiver rule 2);
  * a PreVote never changes the term or the vote of either side (thesis §9.6).
  * Whatever changes term or vote here is reported by raft_finish() as hard
- * state, and raft_finish() asks for it to be durable before any message of
- * the same update leaves.
+ * state; a message that promises it waits until it is durable
+ * (raft_durable.c), and a candidate takes office only once its own vote is.
  */
 #include "raft_impl.h"
 
@@ -110,9 +110,22 @@ static void send_vote_requests(struct raft *r,
     }
 }
 
+/* §5.2, with the parallel write of thesis §10.2.1 applied to the vote: a
+ * candidate that holds a majority takes office only once the host reported
+ * its term and its vote for itself durable, so its own vote counts only
+ * from then on, and its AppendEntries promise a term a restart keeps. */
+static void maybe_take_office(struct raft *r)
+{
+    if (r->role == RAFT_CANDIDATE && raft_durable_self_vote(r) &&
+        raft_membership_vote_won(r)) {
+        become_leader(r);
+    }
+}
+
 /* §5.2: increment the term, vote for ourselves, re-arm the timer and ask
- * every other voter. The new term and vote are hard state: raft_finish()
- * makes the requests wait for them to be durable. */
+ * every other voter at once: the requests promise nothing durable
+ * (raft_durable.c), so they leave while the new term and vote are written,
+ * and an election costs one disk sync, not two back to back. */
 static void campaign(struct raft *r, bool transfer)
 {
     assert(r->term < RAFT_TERM_MAX);
@@ -123,11 +136,12 @@ static void campaign(struct raft *r, bool transfer)
     r->pre_campaigning = false;
     tally_reset(r);
     raft_election_reset_timer(r);
-    if (raft_membership_vote_won(r)) {
-        become_leader(r);
-        return;
-    }
     send_vote_requests(r, RAFT_MSG_REQUEST_VOTE, r->term, transfer);
+}
+
+void raft_election_vote_durable(struct raft *r)
+{
+    maybe_take_office(r);
 }
 
 void raft_election_campaign_transfer(struct raft *r)
@@ -271,9 +285,7 @@ void raft_election_recv_vote_result(struct raft *r,
     struct raft_progress *p = raft_progress_of(r, m->from);
     p->tally =
         m->request_vote_result.granted ? RAFT_TALLY_GRANTED : RAFT_TALLY_DENIED;
-    if (raft_membership_vote_won(r)) {
-        become_leader(r);
-    }
+    maybe_take_office(r);
 }
 
 /* Thesis §9.6: grant a PreVote for a term above ours to an up-to-date log,

@@ -43,6 +43,11 @@ struct raft
     uint64_t transfer_deadline; /* abandoned at this time */
     bool timeout_now_sent;      /* the target was told to campaign */
 
+    /* Proposals (raft_propose.c), leader only: the charge of the command
+     * entries of uncommitted_term above the commit index. */
+    uint64_t uncommitted_bytes;
+    uint64_t uncommitted_term;
+
     /* ReadIndex (thesis §6.4), leader only. */
     uint64_t read_round;           /* the latest round; AppendEntries carry it */
     struct raft_read_request *reads; /* pending, in request order, owned */
@@ -63,6 +68,10 @@ struct raft
     uint64_t commit_index;    /* Figure 2 commitIndex */
     uint64_t applied_index;   /* last entry handed out in committed */
     uint64_t persisted_index; /* entries durable up to here (raft_persisted) */
+    /* What the host reported durable (raft_durable.c). */
+    uint64_t durable_term;
+    uint64_t durable_vote;
+    uint64_t durable_index;
     bool pre_campaigning;     /* a follower collecting PreVotes (§9.6) */
     uint64_t now;             /* time of the latest call */
     uint64_t election_deadline;  /* follower/candidate: timer fires here */
@@ -164,6 +173,23 @@ void raft_membership_append(struct raft *r,
                             size_t len,
                             struct raft_conf *conf);
 
+/* raft_durable.c */
+/* raft_finish() part: puts the messages that must wait for the pending
+ * writes first and counts them into u->n_sync_messages. */
+void raft_durable_order_messages(struct raft *r, struct raft_update *u);
+/* raft_persisted() part: entries up to index, of term, are durable. */
+void raft_durable_entries(struct raft *r, uint64_t index, uint64_t term);
+/* The log was replaced from index `from` on (a conflict, or a snapshot
+ * that discarded it): what was durable there no longer matches. */
+void raft_durable_log_changed(struct raft *r, uint64_t from);
+/* Whether our vote for ourselves in the current term is durable. */
+bool raft_durable_self_vote(const struct raft *r);
+
+/* raft_propose.c */
+/* Leader: the commit index moved from from - 1 to to; the command entries
+ * of its term in [from, to] leave the uncommitted charge. */
+void raft_propose_committed(struct raft *r, uint64_t from, uint64_t to);
+
 /* raft_read.c */
 /* Leader: a peer echoed a read round and send time (thesis §6.4); reads
  * whose round a majority of every half confirmed become ready. */
@@ -209,6 +235,9 @@ void raft_election_recv_pre_vote(struct raft *r, const struct raft_message *m);
 /* Thesis §9.6: counts a PreVote; a majority starts the real election. */
 void raft_election_recv_pre_vote_result(struct raft *r,
                                         const struct raft_message *m);
+/* The host reported our hard state durable: a candidate that has its
+ * majority takes office now. */
+void raft_election_vote_durable(struct raft *r);
 /* Leader with check_quorum: steps down when a majority went quiet. */
 void raft_election_check_quorum(struct raft *r);
 

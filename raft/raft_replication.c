@@ -223,6 +223,7 @@ void raft_replication_maybe_commit(struct raft *r)
     /* §5.4.2: only an entry of the current term commits by counting
      * replicas; the entries before it commit with it (Figure 8). */
     if (raft_log_term_at(&r->log, n) == r->term) {
+        raft_propose_committed(r, r->commit_index + 1, n);
         r->commit_index = n;
         raft_membership_after_commit(r);
     }
@@ -453,6 +454,7 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
             if (r->persisted_index >= plan.write_index) {
                 r->persisted_index = plan.write_index - 1;
             }
+            raft_durable_log_changed(r, plan.write_index);
         }
         append_entries(r, &plan);
         raft_replication_mark_dirty(r, plan.write_index);

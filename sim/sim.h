@@ -137,7 +137,8 @@ struct sim_config
     FILE *trace_jsonl;  /* borrowed: one JSON object per event; NULL: none */
 
     /* A broken host, for testing the persistence checker: every message
-     * leaves at once, as if sync_before_send were never set (off). */
+     * leaves at once, as if no update ever counted n_sync_messages
+     * (off). */
     bool unsafe_send_before_sync;
 };
 

@@ -293,7 +293,6 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev);
 void sim_node_on_deliver(struct sim *s, const struct sim_event *ev);
 void sim_node_on_disk(struct sim *s, const struct sim_event *ev);
 void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
-void sim_node_on_client_request(struct sim *s, const struct sim_event *ev);
 int sim_node_campaign(struct sim *s, struct sim_node *nd);
 /* The leader's core takes an operator request: RAFT_OK (the update is
  * processed) or the core's refusal (nothing changed). */
@@ -304,6 +303,21 @@ int sim_node_change_membership(struct sim *s,
                                enum raft_transition t,
                                uint64_t *index);
 int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target);
+/* Hands an update of nd's core to the host duties of raft.h (persist, send,
+ * apply, re-arm); input and received are for the rules of conduct. */
+void sim_node_process_update(struct sim *s,
+                             struct sim_node *nd,
+                             struct raft_update *u,
+                             enum sim_conduct_input input,
+                             const struct raft_message *received);
+/* Keeps ev for when the paused node resumes. */
+void sim_node_defer(struct sim_node *nd, const struct sim_event *ev);
+/* Traces a client request lost because its destination is down. */
+void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm);
+
+/* sim_propose.c */
+/* Client requests reaching a node, proposed in batches. */
+void sim_node_on_client_request(struct sim *s, const struct sim_event *ev);
 /* Frees what a queued or deferred event owns. */
 void sim_event_free_payload(const struct sim_event *ev);
 

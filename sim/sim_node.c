@@ -3,9 +3,10 @@
  *
  * Invariants: a live node's core and kv exist and a crashed node has neither;
  * the observed role/term/leader/commit fields equal the core's after every
- * processed update; an update's messages leave only once every write up to
- * that update is durable when it asks for sync_before_send; at most one timer
- * event per node is current (timer_gen), stale ones are skipped.
+ * processed update; an update's first n_sync_messages messages leave only
+ * once every write up to that update is durable, the others at once; at
+ * most one timer event per node is current (timer_gen), stale ones are
+ * skipped.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -301,7 +302,7 @@ static void trace_drop(struct sim *s,
 
 /* A client request lost because its destination is down: traced like a node
  * message's loss, without message id or type. */
-static void trace_client_drop(struct sim *s, const struct sim_cmsg *cm)
+void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm)
 {
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_DROP;
@@ -393,20 +394,6 @@ static uint64_t submit_batch(struct sim *s,
 }
 
 /* ---- processing updates ------------------------------------------------- */
-
-static void process_update(struct sim *s,
-                           struct sim_node *nd,
-                           struct raft_update *u,
-                           enum sim_conduct_input input,
-                           const struct raft_message *received);
-
-static void drop_proposals_from(struct sim_node *nd, uint64_t index)
-{
-    GArray *p = nd->proposals;
-    while (p->len > nd->props_head &&
-           g_array_index(p, struct sim_proposal, p->len - 1).index >= index)
-        g_array_set_size(p, p->len - 1);
-}
 
 /* Forgets the proposals before props_head once they are all or many. */
 static void trim_proposals(struct sim_node *nd)
@@ -589,7 +576,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     sim_emit(s, &e);
     if (s->safety)
         sim_safety_on_compact(s->safety, nd->id, index);
-    process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+    sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
 }
 
 /* The terms of n entries, run-length coded as "TERMxCOUNT" words ("1x3
@@ -661,11 +648,11 @@ static void judge_step(struct sim *s,
         sim_safety_failed(s);
 }
 
-static void process_update(struct sim *s,
-                           struct sim_node *nd,
-                           struct raft_update *u,
-                           enum sim_conduct_input input,
-                           const struct raft_message *received)
+void sim_node_process_update(struct sim *s,
+                             struct sim_node *nd,
+                             struct raft_update *u,
+                             enum sim_conduct_input input,
+                             const struct raft_message *received)
 {
     judge_step(s, nd, u, input, received);
     observe_state(s, nd);
@@ -717,14 +704,15 @@ static void process_update(struct sim *s,
     /* 2, 3. send, or hold until every write so far is durable */
     if (u->n_messages) {
         sim_observe_messages(s, nd, u);
-        bool sync = u->sync_before_send && !s->cfg.unsafe_send_before_sync;
-        struct sim_disk_batch *hold = sync ? sim_disk_newest(&nd->disk) : NULL;
+        struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
+        size_t n_sync =
+            s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
         for (size_t i = 0; i < u->n_messages; i++) {
             struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
             if (s->safety)
                 msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
-            if (hold)
-                sim_disk_batch_hold(hold, msg);
+            if (i < n_sync && newest)
+                sim_disk_batch_hold(newest, msg);
             else
                 send_msg(s, msg);
         }
@@ -891,7 +879,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     if (raft_tick(core, local, &u) == RAFT_OK)
-        process_update(s, nd, &u, SIM_CONDUCT_START, NULL);
+        sim_node_process_update(s, nd, &u, SIM_CONDUCT_START, NULL);
     return SIM_OK;
 }
 
@@ -939,7 +927,7 @@ void sim_node_crash(struct sim *s,
         if (ev->kind == SIM_EV_DELIVER)
             trace_drop(s, ev->ptr, "down");
         else if (ev->kind == SIM_EV_CLIENT_REQUEST)
-            trace_client_drop(s, ev->ptr);
+            sim_node_trace_client_drop(s, ev->ptr);
         sim_event_free_payload(ev);
     }
     g_array_set_size(nd->deferred, 0);
@@ -970,7 +958,7 @@ int sim_node_campaign(struct sim *s, struct sim_node *nd)
     int rc = raft_campaign(nd->core, sim_node_local_now(s, nd), &u);
     if (rc != RAFT_OK)
         return SIM_ECORE;
-    process_update(s, nd, &u, SIM_CONDUCT_CAMPAIGN, NULL);
+    sim_node_process_update(s, nd, &u, SIM_CONDUCT_CAMPAIGN, NULL);
     return SIM_OK;
 }
 
@@ -1005,7 +993,7 @@ int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target)
 
 /* ---- events -------------------------------------------------------------- */
 
-static void defer(struct sim_node *nd, const struct sim_event *ev)
+void sim_node_defer(struct sim_node *nd, const struct sim_event *ev)
 {
     g_array_append_vals(nd->deferred, ev, 1);
 }
@@ -1030,7 +1018,7 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     if (raft_tick(nd->core, sim_node_local_now(s, nd), &u) == RAFT_OK)
-        process_update(s, nd, &u, SIM_CONDUCT_TICK, NULL);
+        sim_node_process_update(s, nd, &u, SIM_CONDUCT_TICK, NULL);
 }
 
 void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
@@ -1050,7 +1038,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         return;
     }
     if (nd->paused) {
-        defer(nd, ev);
+        sim_node_defer(nd, ev);
         return;
     }
     struct sim_trace_event e = {0};
@@ -1072,7 +1060,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
                       ? RAFT_LEADER
                       : raft_role(nd->core);
         rc.match = raft_match_index(nd->core, from);
-        process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
+        sim_node_process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
         if (s->safety &&
             !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
             sim_safety_failed(s);
@@ -1100,6 +1088,15 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
         send_msg(s, sim_disk_batch_held(b, i));
     b->n_held = 0;
 
+    /* The core learns the durable hard state first: the entries of the
+     * same batch were written after it. */
+    if (b->hard) {
+        struct raft_update u;
+        memset(&u, 0, sizeof(u));
+        if (raft_persisted_hard_state(nd->core, sim_node_local_now(s, nd),
+                                      b->term, b->vote, &u) == RAFT_OK)
+            sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+    }
     uint64_t index = 0, term = 0;
     if (b->n_entries) {
         index = b->entries_index + b->n_entries - 1;
@@ -1114,7 +1111,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
         memset(&u, 0, sizeof(u));
         if (raft_persisted(nd->core, sim_node_local_now(s, nd), index, term,
                            &u) == RAFT_OK)
-            process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+            sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
     }
 }
 
@@ -1131,7 +1128,7 @@ void sim_node_on_disk(struct sim *s, const struct sim_event *ev)
     if (!nd->alive || !oldest || ev->arg < oldest->id)
         return;
     if (nd->paused) {
-        defer(nd, ev);
+        sim_node_defer(nd, ev);
         return;
     }
     while (nd->alive && (oldest = sim_disk_oldest(&nd->disk)) &&
@@ -1157,43 +1154,4 @@ void sim_node_on_resume(struct sim *s, const struct sim_event *ev)
     }
     g_array_set_size(nd->deferred, 0);
     rearm_timer(s, nd);
-}
-
-void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
-{
-    struct sim_cmsg *cm = ev->ptr;
-    struct sim_node *nd = &s->nodes[ev->node];
-    if (!nd->alive || cm->dest_incarnation != nd->incarnation) {
-        trace_client_drop(s, cm);
-        g_free(cm);
-        return;
-    }
-    if (nd->paused) {
-        defer(nd, ev);
-        return;
-    }
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
-    uint64_t index = 0;
-    int rc = raft_propose(nd->core, sim_node_local_now(s, nd), cm->data,
-                          cm->len, &index, &u);
-    if (rc == RAFT_OK) {
-        drop_proposals_from(nd, index);
-        struct sim_proposal p = {
-            .index = index,
-            .term = raft_term(nd->core),
-            .request = cm->request,
-            .client = cm->client,
-        };
-        g_array_append_val(nd->proposals, p);
-        g_free(cm);
-        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
-        return;
-    }
-    uint32_t hint = rc == RAFT_ENOTLEADER ? (uint32_t)raft_leader(nd->core) : 0;
-    if (hint == nd->id)
-        hint = 0;
-    sim_client_reply(s, nd->id, cm->client, cm->request, true, hint,
-                     raft_term(nd->core), NULL);
-    g_free(cm);
 }

@@ -54,6 +54,8 @@ static bool term_is_promised(const struct raft_message *m)
     switch (m->type) {
     case RAFT_MSG_PRE_VOTE:
         return false; /* the prospective term (thesis §9.6) */
+    case RAFT_MSG_REQUEST_VOTE:
+        return false; /* written in parallel (thesis §10.2.1) */
     case RAFT_MSG_PRE_VOTE_RESULT:
         return !m->request_vote_result.granted; /* a grant echoes it */
     default:
@@ -61,12 +63,15 @@ static bool term_is_promised(const struct raft_message *m)
     }
 }
 
-/* The vote a RequestVote (for the sender itself) or a granted
- * RequestVoteResult (for the receiver) promises; 0: none. */
+/* The vote a leader's message (for the sender itself: it took office on
+ * it) or a granted RequestVoteResult (for the receiver) promises; 0:
+ * none. */
 static uint64_t promised_vote(uint32_t node, const struct raft_message *m)
 {
     switch (m->type) {
-    case RAFT_MSG_REQUEST_VOTE:
+    case RAFT_MSG_APPEND_ENTRIES:
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+    case RAFT_MSG_TIMEOUT_NOW:
         return node;
     case RAFT_MSG_REQUEST_VOTE_RESULT:
         return m->request_vote_result.granted ? m->to : 0;

@@ -14,12 +14,18 @@
  * in term D with vote V: the term record's term and vote, unless the log
  * ends in a later term, which a restart resumes in with no vote (the two
  * are separate files; raft_create()):
- *   - every message except PreVote and a granted PreVoteResult: D >= m.term.
- *     A PreVote carries the term its sender would campaign in and a granted
- *     reply echoes it; neither is adopted or persisted (thesis §9.6). A
- *     refused PreVoteResult carries the voter's own term and is covered.
- *   - RequestVote of term T: if D == T, then V == n (the vote for itself
- *     that the candidate counts).
+ *   - every message except PreVote, a granted PreVoteResult and
+ *     RequestVote: D >= m.term. A PreVote carries the term its sender would
+ *     campaign in and a granted reply echoes it; neither is adopted or
+ *     persisted (thesis §9.6). A refused PreVoteResult carries the voter's
+ *     own term and is covered. A RequestVote promises nothing: the
+ *     candidate writes its term and vote while the requests travel (the
+ *     leader's parallel write of thesis §10.2.1, applied to the vote) and
+ *     does not count its own vote before that write is durable; if it
+ *     crashes first, it restarts without that vote and never counted it.
+ *   - AppendEntries, InstallSnapshot and TimeoutNow of term T (a leader's):
+ *     if D == T, then V == n: the leader took office counting its own vote,
+ *     which must therefore be durable.
  *   - RequestVoteResult granting term T to candidate c: if D == T, V == c.
  *   - AppendEntriesResult with success up to index I, and InstallSnapshot-
  *     Result for index I > 0: the durable log holds index I with the term

@@ -197,6 +197,8 @@ Test(raft_flow, single_node_commits_once_its_own_write_is_durable)
     h->nodes[1].persist_deferred = true;
     struct raft *r = rh_core(h, 1);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    cr_assert_eq(raft_role(r), RAFT_CANDIDATE, "its vote is not durable yet");
+    cr_assert_eq(rh_persist(h, 1), RAFT_OK);
     cr_assert_eq(raft_role(r), RAFT_LEADER);
     cr_assert_eq(raft_term(r), 1);
     cr_assert_eq(raft_last_index(r), 1);

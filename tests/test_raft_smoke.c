@@ -113,10 +113,16 @@ static void handle(struct node *n,
         n->applied_index[n->n_applied] = u->apply_index + i;
         n->n_applied++;
     }
+    bool hard = u->hard_state_changed;
     if (persisted_index > 0) {
         struct raft_update next;
         int prc =
             raft_persisted(n->r, now, persisted_index, persisted_term, &next);
+        handle(n, id, prc, &next);
+    }
+    if (hard) {
+        struct raft_update next;
+        int prc = raft_persisted_hard_state(n->r, now, n->term, n->vote, &next);
         handle(n, id, prc, &next);
     }
 }

@@ -935,18 +935,38 @@ Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
     sim_disk_destroy(&d);
 }
 
-Test(persistence, a_candidate_needs_its_vote_for_itself_durable)
+Test(persistence, a_request_vote_promises_nothing_durable)
 {
+    /* Thesis §10.2.1 applied to the vote: the candidate writes its term and
+     * vote while the requests travel. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d, 2);
+    disk_write(&d, true, true, 3, 2, 0, NULL, 0);
+    disk_write(&d, false, true, 4, 1, 0, NULL, 0);
+    struct raft_message m = {
+        .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
+    cr_assert(sim_safety_on_send(s, 1, &m, 0, &d));
+    assert_no_violation(s);
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_leader_needs_its_vote_for_itself_durable)
+{
+    /* It took office counting its own vote: a restart must keep it. */
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
     sim_disk_init(&d, 2);
     disk_write(&d, true, true, 4, 0, 0, NULL, 0);
+    disk_write(&d, false, true, 4, 1, 0, NULL, 0);
     struct raft_message m = {
-        .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
+        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 3, .term = 4};
     cr_assert_not(sim_safety_on_send(s, 1, &m, 0, &d));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 4, 0,
-                     "n1 sent RequestVote of term 4 to n3, promising its vote "
-                     "to n1, while its durable vote in that term is none.");
+                     "n1 sent AppendEntries of term 4 to n3, promising its "
+                     "vote to n1, while its durable vote in that term is "
+                     "none.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }

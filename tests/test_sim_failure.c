@@ -144,21 +144,22 @@ static struct sim *varied_run(uint64_t seed, bool unsafe_host)
 
 Test(sim_failure, a_host_that_sends_before_syncing_is_caught_on_every_seed)
 {
-    /* The first state a node must persist before speaking is a candidate's
-     * term and vote; a host that lets the RequestVote leave first is caught
-     * at that send, on every schedule, crash or no crash. */
+    /* The first state a node must persist before speaking is a voter's
+     * term and vote for a candidate; a host that lets the grant leave first
+     * is caught at that send, on every schedule, crash or no crash. */
     for (uint64_t seed = 1; seed <= 40; seed++) {
         struct sim *s = varied_run(seed, true);
         cr_assert_eq(sim_run_until(s, 10000000), SIM_EVIOLATION, "seed %llu",
                      (unsigned long long)seed);
         const struct sim_failure *f = sim_failure(s);
         cr_assert_eq(f->violation.property, SIM_PROP_PERSISTENCE);
-        cr_assert_not_null(strstr(f->violation.detail, " sent RequestVote of "),
+        cr_assert_not_null(strstr(f->violation.detail,
+                                  " sent RequestVoteResult of "),
                            "seed %llu: %s", (unsigned long long)seed,
                            f->violation.detail);
         const struct sim_trace_event *last = &f->last[f->n_last - 1];
         cr_assert_eq(last->kind, SIM_TRACE_SEND);
-        cr_assert_eq(last->msg_type, RAFT_MSG_REQUEST_VOTE);
+        cr_assert_eq(last->msg_type, RAFT_MSG_REQUEST_VOTE_RESULT);
         cr_assert_eq(last->node, f->violation.nodes[0]);
         sim_free(s);
     }

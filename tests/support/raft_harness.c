@@ -320,8 +320,8 @@ static void rh_process(struct rh *h,
                      (unsigned long long)nd->id,
                      (unsigned long long)msg->m.from);
         msg->sent_at = h->now;
-        msg->sync_before_send = u->sync_before_send;
-        msg->held = nd->persist_deferred && u->sync_before_send;
+        msg->sync_before_send = i < u->n_sync_messages;
+        msg->held = nd->persist_deferred && msg->sync_before_send;
         if ((size_t)msg->m.type < RAFT_MSG_TYPE_COUNT) {
             h->sent[msg->m.type]++;
         }
@@ -364,14 +364,25 @@ static void rh_process(struct rh *h,
     /* 5. The next tick. */
     nd->deadline = u->next_deadline;
 
-    /* Immediate persistence: the write above is durable now. The update's
+    /* Immediate persistence: the writes above are durable now (reported
+     * entries first: a candidate taking office on the hard state report
+     * writes and reports its no-op in a nested update). The update's
      * pointers are no longer used past this point. */
+    bool hard = u->hard_state_changed;
     if (!nd->persist_deferred && written_index > 0) {
         nd->persisted_index = written_index;
         struct raft_update next;
         int rc = raft_persisted(nd->core, h->now, written_index, written_term,
                                 &next);
         cr_assert_eq(rc, RAFT_OK, "raft_persisted: %s", raft_strerror(rc));
+        rh_process(h, nd, &next);
+    }
+    if (!nd->persist_deferred && hard) {
+        struct raft_update next;
+        int rc = raft_persisted_hard_state(nd->core, h->now, nd->disk.term,
+                                           nd->disk.vote, &next);
+        cr_assert_eq(rc, RAFT_OK, "raft_persisted_hard_state: %s",
+                     raft_strerror(rc));
         rh_process(h, nd, &next);
     }
 }
@@ -633,14 +644,20 @@ int rh_persist(struct rh *h, uint64_t id)
             h->pool[i]->held = false;
         }
     }
+    /* What is written now is durable; what the reports below make the
+     * core write (a new leader's no-op) is not yet. */
     uint64_t last = rh_disk_last_index(&nd->disk);
-    if (last == nd->persisted_index || last == 0) {
-        return RAFT_OK;
+    uint64_t last_term = rh_disk_term_at(&nd->disk, last);
+    struct raft_update hu;
+    int hrc = raft_persisted_hard_state(nd->core, h->now, nd->disk.term,
+                                        nd->disk.vote, &hu);
+    rh_done(h, nd, hrc, &hu);
+    if (hrc != RAFT_OK || last == nd->persisted_index || last == 0) {
+        return hrc;
     }
     nd->persisted_index = last;
     struct raft_update u;
-    int rc = raft_persisted(nd->core, h->now, last,
-                            rh_disk_term_at(&nd->disk, last), &u);
+    int rc = raft_persisted(nd->core, h->now, last, last_term, &u);
     return rh_done(h, nd, rc, &u);
 }
 
