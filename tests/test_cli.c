@@ -229,11 +229,11 @@ Test(cli, a_run_over_its_event_budget_exits_3_saying_which_option_raises_it)
     cr_assert_eq(o.status, 3, "stderr: %s", o.err);
     /* As docs/scenario-language.md (Budgets) shows it. */
     char *out = g_strdup_printf(
-        "FAIL %s: at 0.020922s the run exceeded its "
+        "FAIL %s: at 0.022848s the run exceeded its "
         "budget of 20000 events\n",
         f);
     char *err = g_strdup_printf(
-        "raftsim run: %s: stopped at 0.020922s: the run exceeded its budget "
+        "raftsim run: %s: stopped at 0.022848s: the run exceeded its budget "
         "of 20000 events (raise it with --max-events)\n",
         f);
     cr_assert_str_eq(o.out, out);
