@@ -976,7 +976,7 @@ int sim_node_change_membership(struct sim *s,
     int rc = raft_change_membership(nd->core, sim_node_local_now(s, nd),
                                     changes, n, t, index, &u);
     if (rc == RAFT_OK)
-        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+        sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
     return rc;
 }
 
@@ -987,7 +987,7 @@ int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target)
     int rc = raft_transfer_leadership(nd->core, sim_node_local_now(s, nd),
                                       target, &u);
     if (rc == RAFT_OK)
-        process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+        sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
     return rc;
 }
 
