@@ -9,6 +9,7 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
+#include "scenarios/lang/scn_shrink_edit.h"
 
 #define FILE_NAME "t.scn"
 
@@ -293,4 +294,35 @@ Test(scn_parse_member, membership_words_cannot_be_names)
         g_free(all);
         g_free(text);
     }
+}
+
+/* The shrinker's node removal (scn_shrink_edit.h) keeps a valid scenario:
+ * a request of the removed node alone goes, other changes stay, and spares
+ * renumber down with the other nodes and stay spares. */
+Test(scn_edit_member, removing_a_node_drops_its_changes_and_keeps_spares)
+{
+    struct scn_scenario *s = parse_ok(
+        "cluster 3 spare 2\n"
+        "at 1s add n4\n"
+        "at 1s change add n5, remove n2\n"
+        "at 2s transfer-leadership to n2\n"
+        "at 3s expect config voters n1 n3 n4 n5\n"
+        "at 3s expect learners n2\n");
+    GString *out = g_string_new(NULL);
+
+    cr_assert(scn_edit_remove_node(s, 2));
+    scn_print(s, out);
+    cr_assert_str_eq(out->str, "cluster 2 spare 2\n"
+                               "at 1s add n3\n"
+                               "at 1s add n4\n"
+                               "at 3s expect config voters n1 n2 n3 n4\n");
+    g_string_truncate(out, 0);
+    cr_assert(scn_edit_remove_node(s, 4));
+    scn_print(s, out);
+    cr_assert_str_eq(out->str, "cluster 2 spare 1\n"
+                               "at 1s add n3\n"
+                               "at 3s expect config voters n1 n2 n3\n");
+    cr_assert_not(scn_edit_remove_node(s, 4), "n4 no longer exists");
+    g_string_free(out, TRUE);
+    scn_scenario_free(s);
 }

@@ -191,9 +191,10 @@ static bool delete_steps(struct shrinker *k)
 static bool remove_nodes(struct shrinker *k)
 {
     bool any = false;
-    for (uint32_t node = k->best->cluster; node >= 1 && !k->out_of_runs;
-         node--) {
-        if (k->best->cluster < 2 || node > k->best->cluster)
+    for (uint32_t node = scn_scenario_nodes(k->best);
+         node >= 1 && !k->out_of_runs; node--) {
+        if (node > scn_scenario_nodes(k->best) ||
+            (node <= k->best->cluster && k->best->cluster < 2))
             continue;
         struct scn_scenario *c = copy_best(k);
         if (!scn_edit_remove_node(c, node))

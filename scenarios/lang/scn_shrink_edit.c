@@ -1,6 +1,6 @@
 /* scn_shrink_edit.c: in-place edits of a scenario for the shrinker.
  * Invariant: every edit keeps the steps in non-decreasing time order and
- * every node id it leaves in 1..cluster. */
+ * every node id it leaves in 1..cluster + spare. */
 #include "scenarios/lang/scn_shrink_edit.h"
 
 #include <inttypes.h>
@@ -63,6 +63,20 @@ static bool fix_list(struct scn_node_list *list, uint32_t node)
     return kept > 0;
 }
 
+/* Drops the changes of a membership request that name the node; false
+ * when none is left. */
+static bool fix_changes(struct scn_action *a, uint32_t node)
+{
+    if (a->change_count == 0)
+        return true;
+    size_t kept = 0;
+    for (size_t i = 0; i < a->change_count; i++)
+        if (fix_ref(&a->changes[i].node, node) == REF_KEPT)
+            a->changes[kept++] = a->changes[i];
+    a->change_count = kept;
+    return kept > 0;
+}
+
 /* Fixes every reference of a step; false when the step needs the node. */
 static bool fix_step(struct scn_step *st, uint32_t node)
 {
@@ -89,12 +103,16 @@ static bool fix_step(struct scn_step *st, uint32_t node)
         return false;
     if (!fix_list(&c->scope.nodes, node) && had_scope)
         return false;
+    /* `learners NODES` without them would read `learners none`. */
+    size_t had_learners = c->learners.count;
+    if (!fix_list(&c->learners, node) && had_learners)
+        return false;
     /* `set disk-latency ... on NODES`: an empty list would mean every
      * node, so a list of only this node takes the step with it. */
     size_t had_disk_nodes = a->nodes.count;
     if (!fix_list(&a->nodes, node) && had_disk_nodes)
         return false;
-    return true;
+    return fix_changes(a, node);
 }
 
 /* Drops the node from the per-node `disk-latency ... on` headers,
@@ -117,7 +135,9 @@ static void fix_disks(struct scn_scenario *sc, uint32_t node)
 
 bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node)
 {
-    if (sc->cluster < 2 || node < 1 || node > sc->cluster)
+    bool spare = node > sc->cluster;
+    if (node < 1 || node > scn_scenario_nodes(sc) ||
+        (!spare && sc->cluster < 2))
         return false;
     for (guint i = sc->inits->len; i-- > 0;) {
         struct scn_init *in = g_ptr_array_index(sc->inits, i);
@@ -136,7 +156,12 @@ bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node)
         if (!fix_step(g_ptr_array_index(sc->steps, i), node))
             g_ptr_array_remove_index(sc->steps, i);
     fix_disks(sc, node);
-    sc->cluster--;
+    /* The spares follow the voters: removing a voter renumbers them down
+     * with the rest, and they stay spares. */
+    if (spare)
+        sc->spare--;
+    else
+        sc->cluster--;
     return true;
 }
 

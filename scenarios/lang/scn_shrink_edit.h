@@ -21,9 +21,11 @@ bool scn_edit_cut_run(struct scn_scenario *sc, uint64_t run_us);
 /* Deletes `count` steps from index `first` on. */
 void scn_edit_delete_steps(struct scn_scenario *sc, guint first, guint count);
 
-/* Removes node `node` (1..cluster, cluster >= 2): its init, every step that
- * needs it (an action on it, a check of it alone), its place in partition
- * groups and node lists; nodes above it are renumbered one down. */
+/* Removes node `node` (a voter 1..cluster when cluster >= 2, or a spare):
+ * its init, every step that needs it (an action on it, a check of it
+ * alone, a membership request of it alone), its place in partition groups,
+ * node lists and membership requests; nodes above it are renumbered one
+ * down. */
 bool scn_edit_remove_node(struct scn_scenario *sc, uint32_t node);
 
 /* The header simplifications, tried in this order. */
