@@ -239,3 +239,44 @@ Test(membership_run, a_node_restarted_from_a_snapshot_keeps_its_configuration)
     }
     scn_run_result_free(r);
 }
+
+/* Spares are not members: `follower` and `any` never pick one, `all` and
+ * `majority` count the configuration's members and voters only, and
+ * clients never send to one. */
+Test(membership_run, references_scopes_and_clients_ignore_spares)
+{
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        char *text = g_strdup_printf(
+            "cluster 2 spare 3\n"
+            "seed %" PRIu64 "\n"
+            "run 2s\n"
+            "at 1s pause follower for 5s\n"
+            "at 1s pause any? for 5s\n"
+            "at 1s isolate n1\n"
+            "at 1s isolate n2\n",
+            seed);
+        struct scn_run_result *r = run_text(text);
+        g_free(text);
+        for (uint32_t id = 3; id <= 5; id++)
+            cr_assert_not(sim_paused(r->sim, id), "seed %" PRIu64 ": n%u",
+                          seed, id);
+        cr_assert(sim_paused(r->sim, 1) || sim_paused(r->sim, 2));
+        scn_run_result_free(r);
+    }
+    struct scn_run_result *r = run_text("cluster 3 spare 2\n"
+                                        "run 3s\n"
+                                        "at 1s load 100/s for 1s\n"
+                                        "at 1s client set x 1\n"
+                                        "at 1.5s crash n3\n"
+                                        "at 2.5s expect value x = 1 on all\n"
+                                        "at 2.5s expect value x = 1 on majority\n"
+                                        "at 2.5s expect converged\n");
+    assert_passed(r);
+    size_t n = sim_trace_len(r->sim);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == SIM_TRACE_CLIENT_SEND)
+            cr_assert_leq(ev[i].node, 3, "a client wrote to spare n%u",
+                          ev[i].node);
+    scn_run_result_free(r);
+}
