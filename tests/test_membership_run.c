@@ -248,7 +248,8 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
     for (uint64_t seed = 1; seed <= 20; seed++) {
         char *text = g_strdup_printf(
             "cluster 2 spare 3\n"
-            "seed %" PRIu64 "\n"
+            "seed %" PRIu64
+            "\n"
             "run 2s\n"
             "at 1s pause follower for 5s\n"
             "at 1s pause any? for 5s\n"
@@ -258,19 +259,20 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
         struct scn_run_result *r = run_text(text);
         g_free(text);
         for (uint32_t id = 3; id <= 5; id++)
-            cr_assert_not(sim_paused(r->sim, id), "seed %" PRIu64 ": n%u",
-                          seed, id);
+            cr_assert_not(sim_paused(r->sim, id), "seed %" PRIu64 ": n%u", seed,
+                          id);
         cr_assert(sim_paused(r->sim, 1) || sim_paused(r->sim, 2));
         scn_run_result_free(r);
     }
-    struct scn_run_result *r = run_text("cluster 3 spare 2\n"
-                                        "run 3s\n"
-                                        "at 1s load 100/s for 1s\n"
-                                        "at 1s client set x 1\n"
-                                        "at 1.5s crash n3\n"
-                                        "at 2.5s expect value x = 1 on all\n"
-                                        "at 2.5s expect value x = 1 on majority\n"
-                                        "at 2.5s expect converged\n");
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 2\n"
+        "run 3s\n"
+        "at 1s load 100/s for 1s\n"
+        "at 1s client set x 1\n"
+        "at 1.5s crash n3\n"
+        "at 2.5s expect value x = 1 on all\n"
+        "at 2.5s expect value x = 1 on majority\n"
+        "at 2.5s expect converged\n");
     assert_passed(r);
     size_t n = sim_trace_len(r->sim);
     const struct sim_trace_event *ev = sim_trace_events(r->sim);
@@ -278,5 +280,25 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
         if (ev[i].kind == SIM_TRACE_CLIENT_SEND)
             cr_assert_leq(ev[i].node, 3, "a client wrote to spare n%u",
                           ev[i].node);
+    scn_run_result_free(r);
+}
+
+/* settle restarts the crashed members of the configuration only: a removed
+ * node stays down (thesis §4.2.3: restarted with a stale configuration it
+ * would campaign and disrupt the cluster). */
+Test(membership_run, settle_restarts_members_and_leaves_a_removed_node_down)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 1\n"
+        "run 8s\n"
+        "at 1s add n4\n"
+        "at 2s remove n1\n"
+        "at 2.5s expect config voters n2 n3 n4\n"
+        "at 2.5s crash n1\n"
+        "at 2.5s crash n2\n"
+        "at 3s settle\n");
+    assert_passed(r);
+    cr_assert_not(sim_alive(r->sim, 1), "the removed n1 was restarted");
+    cr_assert(sim_alive(r->sim, 2), "the member n2 was not restarted");
     scn_run_result_free(r);
 }

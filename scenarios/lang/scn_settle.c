@@ -26,6 +26,23 @@ static void keep_error(int *first, int rc)
         *first = rc;
 }
 
+/* Which crashed nodes settle restarts: the members of the configuration
+ * (sim_cluster_config()), so that a removed node stays down (restarted
+ * with a stale configuration it would campaign and disrupt the cluster,
+ * thesis §4.2.3); every node when none is up to tell the configuration. */
+static void restart_set(const struct sim *s, bool *member)
+{
+    uint32_t n = sim_n_nodes(s);
+    for (uint32_t id = 1; id <= n; id++) {
+        if (sim_alive(s, id)) {
+            sim_cluster_members(s, member);
+            return;
+        }
+    }
+    for (uint32_t id = 0; id <= n; id++)
+        member[id] = true;
+}
+
 int scn_settle_start(struct sim *s,
                      const struct scn_scenario *scenario,
                      const struct scn_step *step,
@@ -42,8 +59,10 @@ int scn_settle_start(struct sim *s,
     for (uint32_t id = 1; id <= n; id++)
         if (sim_alive(s, id))
             keep_error(&rc, sim_resume(s, id));
+    bool member[SIM_MAX_NODES + 1];
+    restart_set(s, member);
     for (uint32_t id = 1; id <= n; id++)
-        if (!sim_alive(s, id))
+        if (!sim_alive(s, id) && member[id])
             keep_error(&rc, sim_restart(s, id));
     struct sim_disk_latency disk = {
         .write_us_min = scenario->disk_write_us,

@@ -3,7 +3,9 @@
  * `at T settle [within D]` ends every fault at T and then demands progress.
  * At T, in this order: every partition and cut heals; drop, duplicate and
  * reorder become 0 and the delay returns to the header's `delay`; every
- * paused node resumes; every crashed node restarts (in id order); every
+ * paused node resumes; every crashed node restarts (in id order) that is a
+ * member of the configuration (sim_cluster_config(); every node when all
+ * are down): a removed node stays down; every
  * clock runs at rate 1 again and every disk takes the header's
  * `disk-latency` (without jitter). Then, within D of T (default
  * scn_settle_bound_us()), there must be an instant from which, for
