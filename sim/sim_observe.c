@@ -82,8 +82,7 @@ static void observe_config(struct sim *s, struct sim_node *nd)
     struct raft_configuration c;
     raft_configuration(nd->core, &c);
     uint64_t index = raft_configuration_index(nd->core);
-    if (conf_traced(nd, &c) &&
-        (index == 0 || index == nd->traced_conf_index))
+    if (conf_traced(nd, &c) && (index == 0 || index == nd->traced_conf_index))
         return;
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_CONFIG;
@@ -143,8 +142,8 @@ static void observe_transfer(struct sim *s, struct sim_node *nd)
 {
     bool leads = nd->role == RAFT_LEADER;
     uint32_t target = leads ? (uint32_t)raft_transfer_target(nd->core) : 0;
-    bool same = leads && target == nd->transfer_target &&
-                nd->term == nd->transfer_term;
+    bool same =
+        leads && target == nd->transfer_target && nd->term == nd->transfer_term;
     switch (nd->transfer_state) {
     case SIM_TRANSFER_RUNNING:
         if (!leads) {

@@ -69,9 +69,9 @@ static void change(struct sim *s, void *ctx)
 static void leave_joint(struct sim *s, void *ctx)
 {
     (void)ctx;
-    cr_assert_eq(sim_operator_change(s, NULL, 0, RAFT_TRANSITION_AUTO, NULL,
-                                     NULL),
-                 SIM_OK);
+    cr_assert_eq(
+        sim_operator_change(s, NULL, 0, RAFT_TRANSITION_AUTO, NULL, NULL),
+        SIM_OK);
 }
 
 static void joint_swap(struct sim *s, void *ctx)
@@ -93,13 +93,11 @@ static char *config_text(const struct raft_configuration *c)
     if (c->n_learners)
         g_string_append(t, " | learners");
     for (size_t i = 0; i < c->n_learners; i++)
-        g_string_append_printf(t, " n%llu",
-                               (unsigned long long)c->learners[i]);
+        g_string_append_printf(t, " n%llu", (unsigned long long)c->learners[i]);
     if (c->n_outgoing)
         g_string_append(t, " | outgoing");
     for (size_t i = 0; i < c->n_outgoing; i++)
-        g_string_append_printf(t, " n%llu",
-                               (unsigned long long)c->outgoing[i]);
+        g_string_append_printf(t, " n%llu", (unsigned long long)c->outgoing[i]);
     return g_string_free(t, FALSE);
 }
 
@@ -123,8 +121,7 @@ static void assert_traced_configs(struct sim *s)
         struct raft_configuration c;
         uint64_t index = 0;
         cr_assert(sim_node_config(s, id, &c, &index));
-        const struct sim_trace_event *e =
-            last_config(s, id, sim_trace_len(s));
+        const struct sim_trace_event *e = last_config(s, id, sim_trace_len(s));
         cr_assert_not_null(e);
         char *want = config_text(&c);
         cr_assert_str_eq(e->text, want, "n%u at %llu us", id,

@@ -130,6 +130,10 @@ struct viz_timeline_layout
     double client_y0; /* top and height of the client lane */
     double client_h;  /* 0: no client requests and not a frame: no lane */
     enum viz_messages messages; /* AUTO resolved to ALL or NO_HEARTBEATS */
+    /* Membership strips drawn: the trace has `config` events and some node
+     * is, at some instant drawn, not a plain voter of the cluster's
+     * configuration (viz_members.c says which configuration that is). */
+    bool members;
 };
 
 /* Computes the layout run and opts (NULL: the defaults) would be drawn
@@ -180,6 +184,21 @@ int viz_timeline_write(const struct viz_run *run,
 
 /* ---- log diagram ------------------------------------------------------- */
 
+/* Where a node stands in a configuration (thesis §4.1, §4.3), as the
+ * timeline's membership strip and the log diagram's rows show it. */
+enum viz_member {
+    VIZ_MEMBER_NONE = 0,   /* not in the configuration */
+    VIZ_MEMBER_VOTER,      /* a voter, the configuration not joint */
+    VIZ_MEMBER_LEARNER,    /* a learner (not joint, or joint and not a voter
+                              of either half) */
+    VIZ_MEMBER_JOINT_BOTH, /* joint: a voter of both halves */
+    VIZ_MEMBER_JOINT_IN,   /* joint: a voter of the incoming half only */
+    VIZ_MEMBER_JOINT_OUT,  /* joint: a voter of the outgoing half only (it
+                              leaves, or becomes a learner, when the joint
+                              configuration is left) */
+    VIZ_MEMBER_COUNT
+};
+
 /* One node's log at an instant. */
 struct viz_log_node
 {
@@ -192,6 +211,12 @@ struct viz_log_node
     uint64_t first_index; /* index of terms[0], normally snapshot_index + 1 */
     size_t n_entries;
     const uint64_t *terms; /* borrowed; the term of each entry in order */
+    /* Borrowed, n_entries flags: which entries are configuration entries
+     * (RAFT_ENTRY_CONFIG), drawn with a mark; NULL: none is. */
+    const bool *config;
+    /* Where the node stands in the cluster's configuration, written in its
+     * row when the view's `members` is set and it is not a plain voter. */
+    enum viz_member member;
 };
 
 /* Every node's log at virtual time at_us; all borrowed for a call. */
@@ -209,6 +234,7 @@ struct viz_log_view
      * a marked block at the left or right. */
     uint64_t from_index;
     uint64_t to_index;
+    bool members; /* nodes[].member is set */
 };
 
 /* The most index columns one log diagram draws (4 px each at the least). */
@@ -296,6 +322,38 @@ struct viz_rgb viz_term_color(uint64_t term);
 struct viz_rgb viz_message_color(enum raft_message_type type,
                                  bool heartbeat,
                                  bool ok);
+
+/* ---- membership -------------------------------------------------------- */
+
+/* "voter", "learner", "not a member", "joint: both halves", "joint:
+ * incoming", "joint: outgoing"; "unknown" outside the enum. */
+const char *viz_member_name(enum viz_member m);
+
+/* The membership strip's colour for m (NONE: the lane's background). */
+struct viz_rgb viz_member_color(enum viz_member m);
+
+/* Where node stands in the configuration that a `config` event's text
+ * describes ("voters n1 n2 | learners n4 | outgoing n1 n3",
+ * docs/trace-format.md); NONE when the text is NULL or lists it nowhere. */
+enum viz_member viz_member_of(const char *config_text, uint32_t node);
+
+/* Where node stands in the valid configuration c (borrowed for the
+ * call). */
+enum viz_member viz_member_in(const struct raft_configuration *c,
+                              uint32_t node);
+
+/* The mark of a configuration entry in the log diagram. */
+struct viz_rgb viz_config_entry_color(void);
+
+/* The colour of leadership transfer arrows. */
+struct viz_rgb viz_transfer_color(void);
+
+/* Vertical extent [*y0, *y1) of node's membership strip in a timeline:
+ * below its commit indices, drawn when l->members is set. */
+void viz_timeline_member_strip(const struct viz_timeline_layout *l,
+                               uint32_t node,
+                               double *y0,
+                               double *y1);
 
 /* ---- frames ------------------------------------------------------------ */
 

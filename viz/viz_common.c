@@ -578,3 +578,27 @@ void viz_release_caches(void)
      * its surfaces and contexts before returning. */
     cairo_debug_reset_static_data();
 }
+
+void viz_arrow_head(cairo_t *cr,
+                    double xs,
+                    double ys,
+                    double xe,
+                    double ye,
+                    double size)
+{
+    double dx = xe - xs;
+    double dy = ye - ys;
+    double len = sqrt(dx * dx + dy * dy);
+    if (len < 1.0) {
+        return;
+    }
+    double ux = dx / len;
+    double uy = dy / len;
+    cairo_move_to(cr, xe, ye);
+    cairo_line_to(cr, xe - ux * size - uy * size * 0.45,
+                  ye - uy * size + ux * size * 0.45);
+    cairo_line_to(cr, xe - ux * size + uy * size * 0.45,
+                  ye - uy * size - ux * size * 0.45);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+}

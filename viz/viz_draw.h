@@ -76,6 +76,15 @@ void viz_stripes(cairo_t *cr,
                  double h,
                  double pitch);
 
+/* A filled arrow head of `size` pixels at (xe, ye), pointing along the
+ * line from (xs, ys); nothing when the two points nearly coincide. */
+void viz_arrow_head(cairo_t *cr,
+                    double xs,
+                    double ys,
+                    double xe,
+                    double ye,
+                    double size);
+
 /* c mixed towards white by amount in [0, 1]. */
 struct viz_rgb viz_lighten(struct viz_rgb c, double amount);
 

@@ -154,12 +154,50 @@ static void terms_seen(const struct viz_log_view *view, bool *seen)
     }
 }
 
+/* Whether any node's log holds a configuration entry. */
+static bool any_config(const struct viz_log_view *view)
+{
+    for (uint32_t k = 0; k < view->n_nodes; k++) {
+        const struct viz_log_node *n = &view->nodes[k];
+        for (size_t i = 0; n->config != NULL && i < n->n_entries; i++) {
+            if (n->config[i]) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+#define CONFIG_LEGEND "configuration entry"
+
+/* A configuration entry's mark: an inner frame and a corner tab in the
+ * configuration colour, so it reads apart from a command whatever its
+ * term's colour. */
+static void config_mark(cairo_t *cr, const struct viz_rect *r)
+{
+    viz_set_rgb(cr, viz_config_entry_color());
+    if (r->w >= 8) {
+        cairo_set_line_width(cr, 2.0);
+        cairo_rectangle(cr, r->x + 2, r->y + 2, r->w - 4, r->h - 4);
+        cairo_stroke(cr);
+    }
+    double t = fmin(r->w * 0.5, 9.0);
+    cairo_move_to(cr, r->x + r->w - t, r->y);
+    cairo_line_to(cr, r->x + r->w, r->y);
+    cairo_line_to(cr, r->x + r->w, r->y + t);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+}
+
 /* Width the header and the legend need in full, so that the picture is
  * made at least that wide and neither is cut. */
 static double text_rows_width(cairo_t *cr, const struct viz_log_view *view)
 {
     viz_font(cr, LOG_FONT_SMALL, false);
     double x = 16 + 28 + viz_text_width(cr, "committed") + 18;
+    if (any_config(view)) {
+        x += 14 + 4 + viz_text_width(cr, CONFIG_LEGEND) + 14;
+    }
     bool seen[LOG_MAX_LEGEND_TERMS + 1];
     terms_seen(view, seen);
     for (int t = 1; t <= LOG_MAX_LEGEND_TERMS; t++) {
@@ -260,9 +298,8 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
         return code;
     }
     out->elided_before = out->lo_index > shared + 1;
-    uint64_t n_cols = out->hi_index >= out->lo_index
-                          ? out->hi_index - out->lo_index + 1
-                          : 0;
+    uint64_t n_cols =
+        out->hi_index >= out->lo_index ? out->hi_index - out->lo_index + 1 : 0;
 
     out->prefix_x = LOG_LEFT_PX;
     out->prefix_w = 0;
@@ -276,9 +313,8 @@ int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
     } else if (shared > 0) {
         out->prefix_w = prefix_width(cr, view, shared);
     }
-    double tail_w = out->hi_index < hi
-                        ? elision_width(cr, hi - out->hi_index)
-                        : 0;
+    double tail_w =
+        out->hi_index < hi ? elision_width(cr, hi - out->hi_index) : 0;
     viz_measure_free(cr);
     out->cols_x0 = out->prefix_x + out->prefix_w;
     out->box_w = LOG_BOX_W_PX;
@@ -355,9 +391,9 @@ static bool snapshot_rect(const struct viz_log_layout *l,
     double gap = box_gap(l);
     /* Behind an elision block the snapshot shows from the window's start. */
     double x0 = l->prefix_w > 0 && !l->elided_before ? l->prefix_x
-                                                      : col_x(l, l->lo_index);
-    uint64_t end = n->snapshot_index < l->hi_index ? n->snapshot_index
-                                                   : l->hi_index;
+                                                     : col_x(l, l->lo_index);
+    uint64_t end =
+        n->snapshot_index < l->hi_index ? n->snapshot_index : l->hi_index;
     double x1 = end >= l->lo_index ? col_x(l, end) + l->box_w
                                    : l->prefix_x + l->prefix_w;
     out->x = x0 + gap / 2;
@@ -461,7 +497,8 @@ static void draw_indices(cairo_t *cr, const struct viz_log_layout *l)
 static void draw_row_head(cairo_t *cr,
                           const struct viz_log_layout *l,
                           const struct viz_log_node *n,
-                          uint32_t node)
+                          uint32_t node,
+                          bool members)
 {
     double y = l->rows_y0 + l->row_h * (double)(node - 1);
     char name[16];
@@ -494,6 +531,15 @@ static void draw_row_head(cairo_t *cr,
     viz_set_rgb(cr, viz_hex(0x777777));
     viz_font(cr, LOG_FONT_SMALL, false);
     viz_text(cr, 68, y + 28, commit, VIZ_ALIGN_LEFT);
+    if (members && n->member != VIZ_MEMBER_VOTER) {
+        /* Where it stands in the cluster's configuration. */
+        struct viz_rgb c = n->member == VIZ_MEMBER_NONE
+                               ? viz_hex(0x777777)
+                               : viz_member_color(n->member);
+        viz_set_rgb(cr, c);
+        viz_font(cr, LOG_FONT_SMALL, true);
+        viz_text(cr, 68, y + 41, viz_member_name(n->member), VIZ_ALIGN_LEFT);
+    }
 }
 
 static void fill_box(cairo_t *cr, const struct viz_rect *r, struct viz_rgb fill)
@@ -511,7 +557,11 @@ static void fill_box(cairo_t *cr, const struct viz_rect *r, struct viz_rgb fill)
 
 /* The block marking `count` indices of a row that the window leaves out:
  * pale amber with a dashed border and "N not shown". */
-static void draw_elision(cairo_t *cr, double x, double y, double w, double h,
+static void draw_elision(cairo_t *cr,
+                         double x,
+                         double y,
+                         double w,
+                         double h,
                          uint64_t count)
 {
     if (count == 0 || w <= 0) {
@@ -541,7 +591,7 @@ static void draw_row(cairo_t *cr,
 {
     const struct viz_log_node *n = &view->nodes[node - 1];
     struct viz_rect r;
-    draw_row_head(cr, l, n, node);
+    draw_row_head(cr, l, n, node, view->members);
     uint64_t before = 0, after = 0;
     viz_log_hidden(l, view, node, &before, &after);
     double top = l->rows_y0 + l->row_h * (double)(node - 1);
@@ -593,6 +643,10 @@ static void draw_row(cairo_t *cr,
             viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 4.5, t,
                      VIZ_ALIGN_CENTER);
         }
+        if (n->config != NULL && n->config[k]) {
+            config_mark(cr, &r);
+            viz_font(cr, l->box_w >= 24 ? LOG_FONT_BOX : LOG_FONT_SMALL, false);
+        }
         if (r.w >= 10 &&
             differs_from_leader(view, leader, node, index, n->terms[k])) {
             differ_frame(cr, r.x, r.y, r.w, r.h);
@@ -609,8 +663,8 @@ static void draw_row(cairo_t *cr,
             have_first = viz_log_box(l, view, node, start, &first);
             start++;
         }
-        uint64_t end = n->commit_index < l->hi_index ? n->commit_index
-                                                     : l->hi_index;
+        uint64_t end =
+            n->commit_index < l->hi_index ? n->commit_index : l->hi_index;
         if (have_first && viz_log_box(l, view, node, end, &last)) {
             double y = last.y + last.h + 4;
             viz_set_rgb(cr, viz_hex(0x1a1a1a));
@@ -650,6 +704,14 @@ static void draw_legend(cairo_t *cr,
     cairo_fill(cr);
     viz_set_rgb(cr, viz_hex(0x333333));
     x += 28 + viz_text(cr, x + 28, y + 3, "committed", VIZ_ALIGN_LEFT) + 18;
+    if (any_config(view)) {
+        struct viz_rect r = {x, y - 8, 14, 14};
+        fill_box(cr, &r, viz_hex(0xffffff));
+        config_mark(cr, &r);
+        viz_set_rgb(cr, viz_hex(0x333333));
+        x += 18 + viz_text(cr, x + 18, y + 3, CONFIG_LEGEND, VIZ_ALIGN_LEFT) +
+             14;
+    }
     bool seen[LOG_MAX_LEGEND_TERMS + 1];
     terms_seen(view, seen);
     for (uint64_t t = 1; t <= LOG_MAX_LEGEND_TERMS; t++) {

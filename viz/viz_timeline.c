@@ -17,6 +17,7 @@
 
 #include "viz/viz.h"
 #include "viz/viz_draw.h"
+#include "viz/viz_members.h"
 
 /* ---- geometry constants (pixels) ---------------------------------------- */
 
@@ -132,6 +133,8 @@ enum note_kind {
     NOTE_PARTITION,
     NOTE_HEAL,
     NOTE_CUT,
+    NOTE_TRANSFER,
+    NOTE_CONFIG,
     NOTE_CHECK_HELD,
 };
 
@@ -155,7 +158,8 @@ struct model
     GArray *notes;     /* struct note, in time order */
     uint64_t *clients; /* distinct client ids, ascending */
     size_t n_clients;
-    uint64_t limit_us; /* every open span ends here */
+    uint64_t limit_us;          /* every open span ends here */
+    struct viz_members members; /* membership and transfers */
 };
 
 /* The live state of one node while folding the trace. */
@@ -244,6 +248,7 @@ static void free_model(struct model *m)
         g_array_free(m->notes, TRUE);
     }
     g_free(m->clients);
+    viz_members_free(&m->members);
     memset(m, 0, sizeof *m);
 }
 
@@ -348,6 +353,33 @@ static uint64_t run_end_us(const struct viz_run *run)
         end = run->events[run->n_events - 1].time_us;
     }
     return end;
+}
+
+/* Folds membership and transfers into m, with a note for each change of
+ * the cluster's configuration and each transfer. */
+static void add_member_notes(const struct viz_run *run,
+                             uint64_t limit_us,
+                             struct model *m)
+{
+    viz_members_build(run, limit_us, &m->members);
+    const GArray *cn = m->members.notes;
+    for (guint i = 0; i < cn->len; i++) {
+        const struct viz_config_note *c =
+            &g_array_index(cn, struct viz_config_note, i);
+        add_note(m, c->t_us, NOTE_CONFIG, g_strdup(c->text));
+    }
+    const GArray *tr = m->members.transfers;
+    for (guint i = 0; i < tr->len; i++) {
+        const struct viz_transfer *t =
+            &g_array_index(tr, struct viz_transfer, i);
+        const char *how = t->outcome == VIZ_TRANSFER_DONE    ? "done"
+                          : t->outcome == VIZ_TRANSFER_ABORT ? "aborted"
+                                                             : "running";
+        add_note(
+            m, t->start_us, NOTE_TRANSFER,
+            g_strdup_printf("transfer n%u\u2192n%u %s", (unsigned)t->leader,
+                            (unsigned)t->target, how));
+    }
 }
 
 /* Folds run->events with time <= limit_us into m. */
@@ -636,6 +668,7 @@ static void build_model(const struct viz_run *run,
         }
     }
     g_array_free(clients, TRUE);
+    add_member_notes(run, limit_us, m);
     g_hash_table_destroy(by_op);
     g_hash_table_destroy(by_msg);
     g_free(heartbeat_in);
@@ -711,6 +744,13 @@ enum swatch {
     SW_CLIENT_PENDING,
     SW_CHECK,
     SW_VIOLATION,
+    SW_VOTER,
+    SW_LEARNER,
+    SW_NOT_MEMBER,
+    SW_JOINT_BOTH,
+    SW_JOINT_IN,
+    SW_JOINT_OUT,
+    SW_TRANSFER,
     SW_COUNT,
 };
 
@@ -748,6 +788,13 @@ static const struct legend_item legend_items[] = {
     {SW_CLIENT_PENDING, "client request pending"},
     {SW_CHECK, "expect check held"},
     {SW_VIOLATION, "safety violation"},
+    {SW_VOTER, "voter"},
+    {SW_LEARNER, "learner"},
+    {SW_NOT_MEMBER, "not a member"},
+    {SW_JOINT_BOTH, "joint: voter of both halves"},
+    {SW_JOINT_IN, "joint: incoming voter"},
+    {SW_JOINT_OUT, "joint: outgoing voter"},
+    {SW_TRANSFER, "leadership transfer (dashed: aborted)"},
 };
 
 #define N_LEGEND (sizeof legend_items / sizeof legend_items[0])
@@ -808,6 +855,28 @@ static enum swatch arrow_swatch(const struct arrow *a)
         break;
     }
     return SW_APPEND;
+}
+
+/* The membership strips' and transfers' legend items, when drawn. */
+static void member_legend_used(const struct viz_members *mm,
+                               const struct viz_timeline_layout *l,
+                               bool *used)
+{
+    static const enum swatch sw[VIZ_MEMBER_COUNT] = {
+        [VIZ_MEMBER_NONE] = SW_NOT_MEMBER,
+        [VIZ_MEMBER_VOTER] = SW_VOTER,
+        [VIZ_MEMBER_LEARNER] = SW_LEARNER,
+        [VIZ_MEMBER_JOINT_BOTH] = SW_JOINT_BOTH,
+        [VIZ_MEMBER_JOINT_IN] = SW_JOINT_IN,
+        [VIZ_MEMBER_JOINT_OUT] = SW_JOINT_OUT,
+    };
+    for (int k = 0; k < VIZ_MEMBER_COUNT; k++) {
+        used[sw[k]] |=
+            l->members &&
+            viz_members_in_window(mm, (enum viz_member)k, l->from_us, l->to_us);
+    }
+    used[SW_TRANSFER] |=
+        viz_members_in_window(mm, VIZ_MEMBER_COUNT, l->from_us, l->to_us);
 }
 
 /* Marks in used[] (SW_COUNT entries) the legend items whose marks the
@@ -883,6 +952,7 @@ static void legend_used(const struct model *m,
         used[SW_CHECK] |= nt->kind == NOTE_CHECK_HELD;
         used[SW_VIOLATION] |= nt->kind == NOTE_VIOLATION;
     }
+    member_legend_used(&m->members, l, used);
 }
 
 /* Rows of the client lane that name a client seen so far. */
@@ -982,6 +1052,7 @@ static int make_layout(const struct viz_run *run,
     if (cr == NULL) {
         return VIZ_ENOMEM;
     }
+    l->members = m->members.shown;
     double xs[N_LEGEND];
     int rows[N_LEGEND];
     bool used[SW_COUNT];
@@ -1156,12 +1227,11 @@ static void draw_header(const struct ctx *c)
                        : l->messages == VIZ_MESSAGES_NONE
                            ? "no messages"
                            : "messages without heartbeats";
-    char *sub = g_strdup_printf("seed %" G_GUINT64_FORMAT
-                                "    trace %016" G_GINT64_MODIFIER
-                                "x    %u node%s    %s \u2013 %s    %s",
-                                c->run->seed, c->run->trace_hash,
-                                (unsigned)c->run->n_nodes,
-                                c->run->n_nodes == 1 ? "" : "s", a, b, mode);
+    char *sub = g_strdup_printf(
+        "seed %" G_GUINT64_FORMAT "    trace %016" G_GINT64_MODIFIER
+        "x    %u node%s    %s \u2013 %s    %s",
+        c->run->seed, c->run->trace_hash, (unsigned)c->run->n_nodes,
+        c->run->n_nodes == 1 ? "" : "s", a, b, mode);
     if (c->o->until_now) {
         char t[32];
         viz_format_time(c->o->now_us, t, sizeof t);
@@ -1546,30 +1616,6 @@ static void draw_lane_labels(const struct ctx *c)
     }
 }
 
-static void arrow_head(cairo_t *cr,
-                       double xs,
-                       double ys,
-                       double xe,
-                       double ye,
-                       double size)
-{
-    double dx = xe - xs;
-    double dy = ye - ys;
-    double len = sqrt(dx * dx + dy * dy);
-    if (len < 1.0) {
-        return;
-    }
-    double ux = dx / len;
-    double uy = dy / len;
-    cairo_move_to(cr, xe, ye);
-    cairo_line_to(cr, xe - ux * size - uy * size * 0.45,
-                  ye - uy * size + ux * size * 0.45);
-    cairo_line_to(cr, xe - ux * size + uy * size * 0.45,
-                  ye - uy * size - ux * size * 0.45);
-    cairo_close_path(cr);
-    cairo_fill(cr);
-}
-
 /* The head of a delivered arrow from (xs, ys) to (xe, ye); the copy of a
  * duplicated message gets two, one behind the other. */
 static void heads(cairo_t *cr,
@@ -1580,15 +1626,15 @@ static void heads(cairo_t *cr,
                   const struct arrow *a)
 {
     double size = a->heartbeat ? 5.0 : 7.0;
-    arrow_head(cr, xs, ys, xe, ye, size);
+    viz_arrow_head(cr, xs, ys, xe, ye, size);
     if (a->copy) {
         double dx = xe - xs;
         double dy = ye - ys;
         double len = sqrt(dx * dx + dy * dy);
         if (len > 2 * size) {
             double back = size * 0.85;
-            arrow_head(cr, xs, ys, xe - dx / len * back, ye - dy / len * back,
-                       size);
+            viz_arrow_head(cr, xs, ys, xe - dx / len * back,
+                           ye - dy / len * back, size);
         }
     }
 }
@@ -1836,6 +1882,10 @@ static struct viz_rgb note_color(enum note_kind k)
         return viz_hex(0x5b4f8a);
     case NOTE_CUT:
         return viz_hex(0xa04000);
+    case NOTE_TRANSFER:
+        return viz_transfer_color();
+    case NOTE_CONFIG:
+        return viz_member_color(VIZ_MEMBER_VOTER);
     case NOTE_CHECK_HELD:
         return viz_hex(0x2e7d5b);
     }
@@ -1990,6 +2040,23 @@ static void draw_swatch(cairo_t *cr, enum swatch sw, double x, double y)
     double dash_copy[] = {1.5, 3.0};
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
     switch (sw) {
+    case SW_VOTER:
+    case SW_LEARNER:
+    case SW_NOT_MEMBER:
+    case SW_JOINT_BOTH:
+    case SW_JOINT_IN:
+    case SW_JOINT_OUT:
+    case SW_TRANSFER:
+        viz_members_swatch(cr,
+                           sw == SW_VOTER        ? VIZ_MEMBER_VOTER
+                           : sw == SW_LEARNER    ? VIZ_MEMBER_LEARNER
+                           : sw == SW_NOT_MEMBER ? VIZ_MEMBER_NONE
+                           : sw == SW_JOINT_BOTH ? VIZ_MEMBER_JOINT_BOTH
+                           : sw == SW_JOINT_IN   ? VIZ_MEMBER_JOINT_IN
+                           : sw == SW_JOINT_OUT  ? VIZ_MEMBER_JOINT_OUT
+                                                 : VIZ_MEMBER_COUNT,
+                           x, top, w, h);
+        return;
     case SW_FOLLOWER:
     case SW_CANDIDATE:
     case SW_LEADER:
@@ -2207,7 +2274,13 @@ int viz_timeline_write(const struct viz_run *run,
     draw_axis(&c);
     draw_header(&c);
     draw_lanes(&c);
+    clip_plot(&c, l.lanes_y0, c.lanes_y1);
+    viz_members_draw_lanes(c.cr, &m.members, &l);
+    cairo_restore(c.cr);
     draw_arrows(&c);
+    clip_plot(&c, l.lanes_y0, c.lanes_y1);
+    viz_members_draw_transfers(c.cr, &m.members, &l);
+    cairo_restore(c.cr);
     draw_lane_labels(&c);
     draw_clients(&c);
     draw_notes(&c);

@@ -33,13 +33,17 @@ struct log_capture
     uint32_t n_nodes;
     struct viz_log_node *nodes; /* n_nodes, owned */
     uint64_t **terms;           /* n_nodes arrays, owned (g_free) */
+    bool **config;              /* n_nodes arrays, owned (g_free) */
 };
 
 static void log_capture_clear(struct log_capture *c)
 {
-    for (uint32_t i = 0; c->terms && i < c->n_nodes; i++)
+    for (uint32_t i = 0; c->terms && i < c->n_nodes; i++) {
         g_free(c->terms[i]);
+        g_free(c->config[i]);
+    }
     g_free(c->terms);
+    g_free(c->config);
     g_free(c->nodes);
     memset(c, 0, sizeof(*c));
 }
@@ -54,11 +58,19 @@ static void log_capture_take(struct log_capture *c, struct sim *s)
     c->n_nodes = n;
     c->nodes = g_new0(struct viz_log_node, n);
     c->terms = g_new0(uint64_t *, n);
+    c->config = g_new0(bool *, n);
+    struct raft_configuration conf;
+    sim_cluster_config(s, &conf);
     for (uint32_t id = 1; id <= n; id++) {
         struct viz_log_node *v = &c->nodes[id - 1];
         uint64_t first = 0;
         v->n_entries = sim_log_terms(s, id, &first, &c->terms[id - 1]);
         v->terms = c->terms[id - 1];
+        c->config[id - 1] = g_new(bool, v->n_entries ? v->n_entries : 1);
+        for (size_t k = 0; k < v->n_entries; k++)
+            c->config[id - 1][k] = sim_log_is_config(s, id, first + k);
+        v->config = c->config[id - 1];
+        v->member = viz_member_in(&conf, id);
         v->first_index = first;
         v->alive = sim_alive(s, id);
         v->role = v->alive ? sim_role(s, id) : RAFT_FOLLOWER;
@@ -78,6 +90,7 @@ static void log_view_of(const struct log_capture *c,
         .at_us = c->at_us,
         .n_nodes = c->n_nodes,
         .nodes = c->nodes,
+        .members = true,
     };
 }
 
