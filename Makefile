@@ -399,6 +399,13 @@ docs: $(RAFTSIM)
 		$(RAFTSIM) run --quiet scenarios/figure7-log-repair.scn --at $$t \
 			--log-png docs/img/tutorial-figure7-log-$$t.png || exit 1; \
 	done
+	@# Membership and a leadership transfer (docs/README.md shows them).
+	$(RAFTSIM) run --quiet tests/scenarios/grow-and-transfer.scn \
+		--png docs/img/membership-timeline.png
+	$(RAFTSIM) run --quiet tests/scenarios/grow-and-transfer.scn --at 1.45s \
+		--log-png docs/img/membership-log.png
+	$(RAFTSIM) run --quiet tests/scenarios/grow-and-transfer.scn \
+		--html docs/replay/membership.html
 	@# Latency and throughput over a partition (docs/tutorial.md shows them).
 	$(RAFTSIM) run --quiet scenarios/minority-partition.scn \
 		--plots docs/img/plots-minority-partition

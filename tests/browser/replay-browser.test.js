@@ -145,3 +145,25 @@ test('a_page_of_100000_events_opens_and_shows_the_traced_state_anywhere', () => 
         Math.floor(end / 2), Math.floor(end / 2) + 20000];
     checkCursors('tests/browser/long-run.scn', 5, cursors, true);
 });
+
+/* A spare is "not a member" until the leader adds it, the joint phase shows
+ * the outgoing voter, and the configuration entries and the transfer are
+ * on the page (tests/scenarios/grow-and-transfer.scn). */
+test('membership_page_shows_each_nodes_place_in_the_configuration', () => {
+    const scenario = 'tests/scenarios/grow-and-transfer.scn';
+    const { events } = record(scenario);
+    const joint = events.find(e => e.kind === 'config' && e.node === 1 &&
+        / \| outgoing /.test(e.text));
+    assert.ok(joint, 'the leader traced the joint configuration');
+    const cursors = [300000, joint.t_us, 2900000];
+    const { page } = checkCursors(scenario, 5, cursors, false);
+    const dom = dumpDom(page, '#t=' + (cursors[0] / 1e6).toFixed(6) +
+        's&probe=' + cursors.map(us => (us / 1e6).toFixed(6) + 's').join(','));
+    const probes = [...dom.matchAll(/<output[^>]*class="probe"[^>]*>/g)]
+        .map(m => attributes(m[0]).members);
+    const both = 'joint: both halves';
+    assert.deepEqual(probes, [
+        'voter,voter,voter,not a member,not a member',
+        [both, 'joint: outgoing', both, both, both].join(','),
+        'voter,learner,voter,voter,voter']);
+});

@@ -158,3 +158,61 @@ test('the_cursor_finds_the_last_event_at_or_before_it', () => {
     assert.equal(M.indexAt(run, 110), 5);
     assert.equal(M.indexAt(run, 1e9), run.events.length - 1);
 });
+
+/* n3 is a spare: outside the bootstrap configuration until leader n1 adds
+ * it as a learner, then as an incoming voter of a joint configuration;
+ * n1 then hands leadership to n2. */
+function membershipRun() {
+    const boot = 'voters n1 n2';
+    return M.load(runData(3, 1000, [
+        { t: 0, kind: 'config', node: 1, text: boot },
+        { t: 0, kind: 'config', node: 2, text: boot },
+        { t: 0, kind: 'config', node: 3, text: boot },
+        { t: 100, kind: 'role', node: 1, term: 1, role: 'leader' },
+        { t: 200, kind: 'config', node: 1, index: 2, term: 1,
+            text: 'voters n1 n2 | learners n3' },
+        { t: 300, kind: 'config', node: 1, index: 3, term: 1,
+            text: 'voters n1 n2 n3 | outgoing n1 n2' },
+        { t: 400, kind: 'transfer', node: 1, peer: 2, term: 1, text: 'start' },
+        { t: 401, kind: 'transfer', node: 1, peer: 2, term: 1,
+            text: 'timeout-now' },
+        { t: 420, kind: 'role', node: 1, term: 2, role: 'follower' },
+        { t: 430, kind: 'role', node: 2, term: 2, role: 'leader' },
+        { t: 430, kind: 'transfer', node: 1, peer: 2, term: 1, text: 'done' },
+    ]));
+}
+
+test('config_texts_give_each_nodes_place_in_the_configuration', () => {
+    const c = M.parseConfig('voters n1 n3 | learners n2 | outgoing n1 n2');
+    assert.deepEqual(c, { voters: [1, 3], learners: [2], outgoing: [1, 2] });
+    assert.deepEqual([1, 2, 3, 4].map(id => M.memberOf(c, id)),
+        ['joint: both halves', 'joint: outgoing', 'joint: incoming',
+            'not a member']);
+    const plain = M.parseConfig('voters n1 n12 | learners n4');
+    assert.deepEqual([1, 2, 4, 12].map(id => M.memberOf(plain, id)),
+        ['voter', 'not a member', 'learner', 'voter']);
+});
+
+test('a_spare_is_not_a_member_until_the_leaders_configuration_adds_it', () => {
+    const run = membershipRun();
+    const at = t => {
+        const s = M.stateAt(run, t);
+        return [1, 2, 3].map(id => M.memberOf(M.clusterConfig(s), id));
+    };
+    assert.deepEqual(at(50), ['voter', 'voter', 'not a member']);
+    assert.deepEqual(at(250), ['voter', 'voter', 'learner']);
+    assert.deepEqual(at(350), ['joint: both halves', 'joint: both halves',
+        'joint: incoming']);
+    /* The new leader n2 has not traced the joint configuration: its own,
+     * the bootstrap one, is the cluster's now. */
+    assert.deepEqual(at(500), ['voter', 'voter', 'not a member']);
+    assert.equal(M.stateAt(run, 350).nodes[1].config.index, 3);
+});
+
+test('a_transfer_runs_from_its_start_to_its_outcome', () => {
+    const run = membershipRun();
+    assert.equal(M.stateAt(run, 399).transfers.size, 0);
+    assert.deepEqual(M.stateAt(run, 405).transfers.get(1),
+        { target: 2, term: 1, stage: 'timeout-now' });
+    assert.equal(M.stateAt(run, 430).transfers.size, 0);
+});

@@ -59,3 +59,16 @@ test('checks_and_violations_are_listed_in_time_order', () => {
     assert.deepEqual(S.checks(r).map(c => [c.t, c.ok, c.kind]),
         [[1, true, 'check'], [5, false, 'violation']]);
 });
+
+test('each_transfer_has_its_span_and_outcome', () => {
+    const run = M.load(runData(3, 1000, [
+        { t: 100, kind: 'transfer', node: 1, peer: 2, term: 1, text: 'start' },
+        { t: 130, kind: 'transfer', node: 1, peer: 2, term: 1, text: 'done' },
+        { t: 500, kind: 'transfer', node: 2, peer: 3, term: 2, text: 'start' },
+        { t: 700, kind: 'transfer', node: 2, peer: 3, term: 2, text: 'abort' },
+        { t: 800, kind: 'transfer', node: 2, peer: 1, term: 2, text: 'start' },
+    ]));
+    assert.deepEqual(S.transfers(run).map(x => [x.leader, x.target, x.t0,
+        x.t1, x.outcome]), [[1, 2, 100, 130, 'done'],
+        [2, 3, 500, 700, 'abort'], [2, 1, 800, 1000, 'running']]);
+});

@@ -7,10 +7,11 @@ const KINDS = ['', 'send', 'deliver', 'drop', 'duplicate', 'role', 'term',
     'leader', 'persist', 'sync', 'commit', 'apply', 'snapshot', 'crash',
     'restart', 'pause', 'resume', 'partition', 'cut', 'heal', 'net', 'drift',
     'client-invoke', 'client-send', 'client-complete', 'check', 'violation',
-    'note', 'disk', 'timer', 'progress', 'log'];
+    'note', 'disk', 'timer', 'progress', 'log', 'operator', 'config',
+    'transfer'];
 const TYPES = ['', 'AppendEntries', 'AppendEntriesResult', 'RequestVote',
     'RequestVoteResult', 'PreVote', 'PreVoteResult', 'InstallSnapshot',
-    'InstallSnapshotResult'];
+    'InstallSnapshotResult', 'TimeoutNow'];
 const ROLES = ['follower', 'candidate', 'leader'];
 
 /* ev: {t, kind, node, peer, msg, msg2, type, term, index, count, commit,

@@ -75,6 +75,58 @@
         return out;
     }
 
+    /* A `config` event's text, "voters n1 n2 | learners n4 | outgoing n1
+     * n3", as { voters, learners, outgoing } lists of node ids. */
+    function parseConfig(text) {
+        const c = { voters: [], learners: [], outgoing: [] };
+        for (const part of (text || '').split('|')) {
+            const words = part.trim().split(/\s+/);
+            const list = c[words[0]];
+            if (!list)
+                continue;
+            for (const w of words.slice(1))
+                if (/^n\d+$/.test(w))
+                    list.push(Number(w.slice(1)));
+        }
+        return c;
+    }
+
+    /* Where node id stands in configuration c (parseConfig()), with the
+     * words viz/viz_members.c uses: 'voter', 'learner', 'not a member',
+     * and while joint (thesis §4.3) 'joint: both halves', 'joint:
+     * incoming', 'joint: outgoing'. */
+    function memberOf(c, id) {
+        if (!c)
+            return 'voter';
+        const v = c.voters.includes(id), o = c.outgoing.includes(id);
+        if (c.outgoing.length && v)
+            return o ? 'joint: both halves' : 'joint: incoming';
+        if (o)
+            return 'joint: outgoing';
+        return v ? 'voter' : c.learners.includes(id) ? 'learner'
+            : 'not a member';
+    }
+
+    /* The cluster's configuration at s (as viz/viz_members.c): that of the
+     * live leader of the highest term, else the newest (entry term, then
+     * index) of a live node; null when no node has traced one. */
+    function clusterConfig(s) {
+        let best = null;
+        for (const nd of leaders(s))
+            if (nd.config) { best = nd; break; }
+        if (!best) {
+            for (const nd of s.nodes) {
+                if (!nd || !nd.alive || !nd.config)
+                    continue;
+                if (!best || nd.config.term > best.config.term ||
+                    (nd.config.term === best.config.term &&
+                     nd.config.index > best.config.index))
+                    best = nd;
+            }
+        }
+        return best ? best.config : null;
+    }
+
     /* The terms alone: "1x3 4x2" is [1,1,1,4,4]. */
     function parseTerms(text) {
         return parseEntries(text).terms;
@@ -176,11 +228,14 @@
                 vote: 0, leader: 0, alive: true, paused: false,
                 pausedUntil: 0, commit: 0, applied: 0, log: emptyLog(),
                 durable: emptyLog(), pending: [], timer: null, progress: {},
+                config: null,
             });
         }
+        /* transfers: the leadership transfers under way, by leader id:
+         * { target, term, stage: 'start' or 'timeout-now' }. */
         return {
             i: -1, nodes: nodes, inflight: new Map(), partition: '',
-            cuts: [], clients: new Map(),
+            cuts: [], clients: new Map(), transfers: new Map(),
         };
     }
 
@@ -199,6 +254,7 @@
             partition: s.partition,
             cuts: s.cuts.slice(),
             clients: new Map(s.clients),
+            transfers: new Map(s.transfers),
         };
     }
 
@@ -339,6 +395,19 @@
                 s.clients.set(key, Object.assign({}, c, { sends: c.sends + 1,
                     node: e.node }));
         },
+        /* A node's latest configuration (config objects are replaced, never
+         * changed, so copies of the state share them). */
+        config(s, e, nd) {
+            nd.config = Object.assign(parseConfig(e.text), { index: e.index,
+                term: e.term, snapshot: e.ok, text: e.text });
+        },
+        transfer(s, e) {
+            if (e.text === 'done' || e.text === 'abort')
+                s.transfers.delete(e.node);
+            else
+                s.transfers.set(e.node, { target: e.peer, term: e.term,
+                    stage: e.text });
+        },
         /* Only outstanding requests are kept (replay-series.js has all). */
         'client-complete'(s, e) {
             s.clients.delete(e.client + ':' + e.request);
@@ -414,7 +483,8 @@
 
     return {
         CHECKPOINT_EVERY, ROLES, load, fromTrace, parseTerms, parseEntries,
-        isConfigEntry, initialState, applyEvent,
+        isConfigEntry, parseConfig, memberOf, clusterConfig, initialState,
+        applyEvent,
         stateAfter, stateAt, cursor, indexAt, lastIndex, termAt, leaders,
         _logWrite: logWrite, _logSnapshot: logSnapshot,
     };

@@ -206,7 +206,32 @@
             e.aux + ' next',
         log: (run, e) => n(e.node) + ' starts with ' + e.count +
             ' log entries (terms ' + e.text + ')',
+        operator: (run, e) => 'The operator asks ' + (e.node ? n(e.node) :
+            'the leader') + ': ' + e.text,
+        config: (run, e) => n(e.node) + ' now acts on the configuration ' +
+            (e.index ? (e.ok ? 'of its snapshot at index ' :
+                'of its log entry ') + e.index : 'it started with') +
+            ': ' + e.text,
+        transfer: (run, e) => transferSentence(n(e.node), n(e.peer), e.text),
     };
+
+    /* Thesis §3.10: what a `transfer` event says. */
+    function transferSentence(leader, target, what) {
+        switch (what) {
+        case 'start':
+            return leader + ' starts handing leadership to ' + target +
+                ' and stops accepting proposals';
+        case 'timeout-now':
+            return leader + ' sends TimeoutNow to ' + target +
+                ', whose log is up to date: it campaigns at once';
+        case 'done':
+            return 'Leadership transfer from ' + leader + ' to ' + target +
+                ' done: ' + target + ' leads';
+        default:
+            return 'Leadership transfer from ' + leader + ' to ' + target +
+                ' aborted';
+        }
+    }
 
     function narrate(run, i) {
         const e = run.events[i];

@@ -136,5 +136,29 @@
         return out.sort((a, b) => a.t0 - b.t0);
     }
 
-    return { BIN_US, lanes, checks, requests, throughput, unavailable };
+    /* Every leadership transfer: {leader, target, term, t0, t1, outcome}
+     * with outcome 'done', 'abort' or 'running' (no outcome by the end;
+     * t1 the end). */
+    function transfers(run) {
+        const out = [];
+        for (const e of run.events) {
+            if (e.kind !== 'transfer')
+                continue;
+            if (e.text === 'start') {
+                out.push({ leader: e.node, target: e.peer, term: e.term,
+                    t0: e.t, t1: run.endUs, outcome: 'running' });
+            } else if (e.text === 'done' || e.text === 'abort') {
+                const tr = out.findLast(x => x.leader === e.node &&
+                    x.term === e.term && x.outcome === 'running');
+                if (tr) {
+                    tr.t1 = e.t;
+                    tr.outcome = e.text;
+                }
+            }
+        }
+        return out;
+    }
+
+    return { BIN_US, lanes, checks, requests, throughput, unavailable,
+        transfers };
 });

@@ -18,6 +18,7 @@
         lanes: S.lanes(run), checks: S.checks(run), requests: S.requests(run),
     };
     series.throughput = S.throughput(run, series.requests);
+    series.transfers = S.transfers(run);
     series.unavailable = S.unavailable(run, series.requests);
     series.maxLatency = series.requests.reduce((m, r) => Math.max(m, r.latency), 1);
     series.maxBin = series.throughput.reduce((m, b) => Math.max(m, b.count), 1);
@@ -29,6 +30,8 @@
     /* The state at the cursor: stepped forward while the cursor moves on. */
     const cursor = M.cursor(run);
     const $ = id => document.getElementById(id);
+    /* The marks of membership (viz/viz_members.c uses the same colours). */
+    const CONFIG_COLOR = '#3d4f63', TRANSFER_COLOR = '#c51b7d';
     const ROLE_COLOR = { follower: '#b8c4d0', candidate: '#f0b429',
         leader: '#3aa655' };
     const TERM_COLORS = ['#ffffff', '#a5d8ff', '#b2f2bb', '#ffec99',
@@ -187,6 +190,9 @@
         out.dataset.roles = nodes.map(nd => nd.alive ? nd.role : 'crashed').join(',');
         out.dataset.commits = nodes.map(nd => nd.commit).join(',');
         out.dataset.lastIndexes = nodes.map(nd => M.lastIndex(nd.log)).join(',');
+        const cluster = M.clusterConfig(s);
+        out.dataset.members = nodes.map(nd => M.memberOf(cluster, nd.id))
+            .join(',');
         out.dataset.narration = [...$('narration').querySelectorAll(
             'li:not(.future)')].slice(-6).map(li => li.textContent).join('\n');
         out.dataset.ready = '1';
@@ -213,14 +219,26 @@
         const body = $('nodes').tBodies[0];
         for (let id = 1; id <= run.n; id++) {
             const tr = body.insertRow();
-            for (let k = 0; k < 8; k++)
+            for (let k = 0; k < 9; k++)
                 tr.insertCell();
             tr.cells[0].textContent = 'n' + id;
             nodeRows[id] = tr;
         }
     }
 
+    /* Where nd stands in the cluster's configuration, and a transfer it
+     * runs as leader. */
+    function membership(s, cluster, nd) {
+        let text = cluster ? M.memberOf(cluster, nd.id) : '';
+        const tr = s.transfers.get(nd.id);
+        if (tr)
+            text += (text ? '; ' : '') + 'transferring to n' + tr.target +
+                (tr.stage === 'timeout-now' ? ' (TimeoutNow sent)' : '');
+        return text;
+    }
+
     function renderNodes(s) {
+        const cluster = M.clusterConfig(s);
         for (const nd of s.nodes.slice(1)) {
             const tr = nodeRows[nd.id], c = tr.cells;
             patchClass(tr, !nd.alive ? 'crashed' : nd.paused ? 'paused' : '');
@@ -242,6 +260,7 @@
             patch(c[5], String(nd.commit));
             patch(c[6], String(nd.applied));
             patch(c[7], timer);
+            patch(c[8], escapeHtml(membership(s, cluster, nd)));
         }
     }
 
@@ -439,6 +458,17 @@
             g.strokeStyle = '#7d8a96'; g.lineWidth = 1;
             g.strokeRect(x + 0.5, y + 0.5, LOG.box, LOG.box);
             g.setLineDash([]);
+            if (!snap && M.isConfigEntry(nd.log, i)) {
+                /* A configuration entry: an inner frame and a corner tab,
+                 * as in the log diagram (viz/viz_log.c). */
+                g.strokeStyle = CONFIG_COLOR; g.lineWidth = 2;
+                g.strokeRect(x + 2.5, y + 2.5, LOG.box - 4, LOG.box - 4);
+                g.fillStyle = CONFIG_COLOR;
+                g.beginPath(); g.moveTo(x + LOG.box - 8, y + 0.5);
+                g.lineTo(x + LOG.box + 0.5, y + 0.5);
+                g.lineTo(x + LOG.box + 0.5, y + 9); g.fill();
+                g.lineWidth = 1;
+            }
             g.fillStyle = '#1d2730'; g.font = '12px ui-monospace, monospace';
             g.fillText(snap ? 'S' : String(term), x + LOG.box / 2 + 0.5, y + 12);
         }
@@ -644,6 +674,7 @@
             }
         }
         drawLaneMessages(g, cv, top, laneH);
+        drawLaneTransfers(g, cv, top, laneH);
         drawAxis(g, cv, cv.height - 4);
         for (const c of series.checks) {
             if (c.t < ui.v0 || c.t > ui.v1) continue;
@@ -690,6 +721,31 @@
             }
             g.stroke();
         }
+    }
+
+    /* Leadership transfers: a thick arrow from the leader's lane at the
+     * start to the target's at the outcome (dashed, crossed: aborted;
+     * dotted: no outcome yet), as on the timeline picture. */
+    function drawLaneTransfers(g, cv, top, laneH) {
+        const lane = id => top + (id - 1) * laneH + laneH / 2 - 3;
+        g.strokeStyle = g.fillStyle = TRANSFER_COLOR;
+        g.lineWidth = 3;
+        for (const tr of series.transfers) {
+            if (tr.t1 < ui.v0 || tr.t0 > ui.v1) continue;
+            const x0 = xOf(cv, tr.t0), x1 = xOf(cv, tr.t1);
+            const y0 = lane(tr.leader), y1 = lane(tr.target);
+            g.setLineDash(tr.outcome === 'abort' ? [6, 3]
+                : tr.outcome === 'running' ? [2, 3] : []);
+            g.beginPath(); g.moveTo(x0, y0); g.lineTo(x1, y1); g.stroke();
+            g.setLineDash([]);
+            if (tr.outcome === 'abort') {
+                g.beginPath(); g.moveTo(x1 - 4, y1 - 4); g.lineTo(x1 + 4, y1 + 4);
+                g.moveTo(x1 - 4, y1 + 4); g.lineTo(x1 + 4, y1 - 4); g.stroke();
+            } else if (tr.outcome === 'done') {
+                g.beginPath(); g.arc(x1, y1, 4, 0, 2 * Math.PI); g.fill();
+            }
+        }
+        g.lineWidth = 1;
     }
 
     function drawAxis(g, cv, y) {
