@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "scenarios/lang/scn_identity.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_shrink_edit.h"
@@ -312,17 +313,47 @@ Test(scn_edit_member, removing_a_node_drops_its_changes_and_keeps_spares)
 
     cr_assert(scn_edit_remove_node(s, 2));
     scn_print(s, out);
-    cr_assert_str_eq(out->str, "cluster 2 spare 2\n"
-                               "at 1s add n3\n"
-                               "at 1s add n4\n"
-                               "at 3s expect config voters n1 n2 n3 n4\n");
+    cr_assert_str_eq(out->str,
+                     "cluster 2 spare 2\n"
+                     "at 1s add n3\n"
+                     "at 1s add n4\n"
+                     "at 3s expect config voters n1 n2 n3 n4\n");
     g_string_truncate(out, 0);
     cr_assert(scn_edit_remove_node(s, 4));
     scn_print(s, out);
-    cr_assert_str_eq(out->str, "cluster 2 spare 1\n"
-                               "at 1s add n3\n"
-                               "at 3s expect config voters n1 n2 n3\n");
+    cr_assert_str_eq(out->str,
+                     "cluster 2 spare 1\n"
+                     "at 1s add n3\n"
+                     "at 3s expect config voters n1 n2 n3\n");
     cr_assert_not(scn_edit_remove_node(s, 4), "n4 no longer exists");
     g_string_free(out, TRUE);
     scn_scenario_free(s);
+}
+
+/* Statement identities (scn_identity.h) come from the canonical text: two
+ * spellings of one request share a key, different requests do not. */
+Test(scn_identity_member, keys_follow_the_canonical_text_of_requests)
+{
+    struct scn_scenario *s = parse_ok(
+        "cluster 3 spare 1\n"
+        "at 1s add n4\n"
+        "at 2s add n4 as learner\n"
+        "at 3s promote n4\n"
+        "at 4s transfer-leadership to n2\n");
+    struct scn_scenario *same = parse_ok(
+        "cluster 3 spare 1\n"
+        "at 1s change add n4\n"
+        "at 2s add n4 as learner\n"
+        "at 3s change promote n4\n"
+        "at 4s transfer-leadership to n2\n");
+    uint64_t a[4], b[4];
+
+    scn_step_draw_keys(s, a);
+    scn_step_draw_keys(same, b);
+    cr_assert_eq(memcmp(a, b, sizeof(a)), 0);
+    for (int i = 0; i < 4; i++)
+        for (int j = i + 1; j < 4; j++)
+            cr_assert_neq(a[i], a[j], "steps %d and %d", i, j);
+    scn_scenario_free(s);
+    scn_scenario_free(same);
 }
