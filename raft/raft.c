@@ -324,6 +324,7 @@ void raft_destroy(struct raft *r)
     raft_conf_history_free(&r->confs);
     raft_log_free(&r->log);
     free((void *)r->snapshot.data);
+    free(r->partial.data);
     free(r->msgs);
     free(r->match_scratch);
     free(r->inflight_buf);
@@ -464,7 +465,7 @@ static void fix_up_messages(struct raft *r)
                 m->append_entries.n_entries = 0;
             }
         } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
-            m->install_snapshot.snapshot = r->snapshot;
+            raft_snapshot_fix_up(r, m);
         }
     }
 }
@@ -633,39 +634,13 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
         const struct raft_snapshot *s = &m->install_snapshot.snapshot;
         return m->term > 0 && s->last_index > 0 && s->last_term > 0 &&
                s->last_term <= m->term && (s->len == 0 || s->data != NULL) &&
-               snapshot_conf_valid(s);
+               snapshot_conf_valid(s) && raft_snapshot_msg_valid(m);
     }
     case RAFT_MSG_TIMEOUT_NOW:
         return m->term > 0;
     default:
         return true;
     }
-}
-
-/* Copies an InstallSnapshot's data and configuration ahead of any change;
- * *data receives the data's copy. RAFT_ENOMEM changes nothing. */
-static int prepare_snapshot(struct raft *r,
-                            const struct raft_message *m,
-                            void **data)
-{
-    const struct raft_snapshot *s = &m->install_snapshot.snapshot;
-    bool ok;
-    *data = copy_bytes(s->data, s->len, &ok);
-    if (!ok) {
-        return RAFT_ENOMEM;
-    }
-    if (s->configuration.n_voters > 0 &&
-        (raft_membership_reserve(r, s->configuration.n_voters +
-                                        s->configuration.n_outgoing +
-                                        s->configuration.n_learners) !=
-             RAFT_OK ||
-         raft_conf_copy(&r->snap_conf_scratch, &s->configuration) !=
-             RAFT_OK)) {
-        free(*data);
-        *data = NULL;
-        return RAFT_ENOMEM;
-    }
-    return RAFT_OK;
 }
 
 /* A reply from a server outside our configuration answers nothing we still
@@ -703,7 +678,7 @@ int raft_receive(struct raft *r,
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         rc = raft_replication_prepare_append(r, m);
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
-        rc = prepare_snapshot(r, m, &snapshot_copy);
+        rc = raft_snapshot_prepare(r, m, &snapshot_copy);
     }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);

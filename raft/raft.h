@@ -188,15 +188,31 @@ struct raft_request_vote_result
     bool granted;
 };
 
-/* InstallSnapshot (§7), sent whole: raftsim's snapshots are small. */
+/* InstallSnapshot (§7, Figure 13), one chunk of it: the snapshot's bytes
+ * from `offset` on, snapshot.len of them at snapshot.data; `done` marks the
+ * last chunk. Every chunk names the whole snapshot (last index and term, and
+ * its configuration, which takes effect with the last chunk). With
+ * raft_config.snapshot_chunk_bytes 0 the whole snapshot is one chunk
+ * (offset 0, done). */
 struct raft_install_snapshot
 {
-    struct raft_snapshot snapshot; /* data borrowed, see struct raft_message */
+    struct raft_snapshot snapshot; /* data: this chunk, borrowed, see struct
+                                      raft_message; len: its bytes */
+    uint64_t offset; /* byte offset of this chunk in the snapshot's data */
+    bool done;       /* the last chunk: the snapshot is complete with it */
 };
 
+/* The answer to one chunk. While the snapshot is incomplete it acknowledges
+ * how much of it the follower holds in order, which may be less than the
+ * chunk asked (a chunk out of order, or of a transfer the follower no longer
+ * holds, is refused this way and the leader resumes from `offset`). */
 struct raft_install_snapshot_result
 {
-    uint64_t last_index; /* the snapshot's last index, now covered */
+    uint64_t last_index; /* the snapshot answered; 0: refused for its term */
+    uint64_t offset;     /* bytes of it the follower holds, in order */
+    /* The follower holds everything up to last_index: it installed the
+     * snapshot (and made it durable), or had committed that far already. */
+    bool done;
 };
 
 /* A message between two cores. Pointers inside (entries, snapshot data) are
@@ -240,7 +256,12 @@ struct raft_config
     size_t max_entries_per_message; /* 0: no limit */
     size_t max_bytes_per_message;   /* command bytes per AppendEntries; 0: no
                                        limit */
-    size_t max_inflight;    /* AppendEntries in flight to an in-sync follower */
+    /* Messages in flight to one follower: AppendEntries to an in-sync
+     * follower, or InstallSnapshot chunks (flow control). */
+    size_t max_inflight;
+    /* Bytes of snapshot data per InstallSnapshot chunk; 0: the whole
+     * snapshot in one message. */
+    size_t snapshot_chunk_bytes;
     size_t max_command_len; /* proposals above this fail with RAFT_ETOOBIG; 0:
                                no limit */
     /* A leader refuses proposals (RAFT_ENOSPC) that would take the command
@@ -257,7 +278,8 @@ struct raft_config
 };
 
 /* Fills *c with defaults (timeouts 150..300, heartbeat 50, no options,
- * 64 entries and 64 KiB per message, 8 in flight). id and voters stay unset. */
+ * 64 entries and 64 KiB per message, 8 in flight, snapshots sent whole).
+ * id and voters stay unset. */
 void raft_config_init(struct raft_config *c);
 
 /* What survives a crash: everything the host has made durable. */
@@ -521,6 +543,9 @@ uint64_t raft_last_index(const struct raft *r);
 uint64_t raft_last_term(const struct raft *r);
 uint64_t raft_snapshot_index(const struct raft *r); /* 0: none */
 uint64_t raft_snapshot_term(const struct raft *r);
+/* Bytes of a snapshot received in chunks so far (0: no transfer under
+ * way); the core holds them until the last chunk. */
+size_t raft_snapshot_partial_len(const struct raft *r);
 /* Term of the entry at index: the snapshot's for its last index, 0 when the
  * index is 0, compacted away or past the end. */
 uint64_t raft_term_at(const struct raft *r, uint64_t index);

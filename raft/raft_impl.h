@@ -21,6 +21,19 @@
 #include "raft_log.h"
 #include "raft_progress.h"
 
+/* The chunks of one snapshot received so far, in order. A transfer is named
+ * by its leader's term and the snapshot's last index and term: within one
+ * term only one leader sends, and its snapshot of one index never changes. */
+struct raft_snapshot_partial
+{
+    uint64_t term;       /* the sender's term; 0: no transfer under way */
+    uint64_t last_index; /* the snapshot being received */
+    uint64_t last_term;
+    unsigned char *data; /* the first len bytes, owned */
+    size_t len;
+    size_t cap;          /* bytes allocated at data */
+};
+
 struct raft
 {
     struct raft_config config;      /* copy; voters points at our own array */
@@ -61,6 +74,10 @@ struct raft
     uint64_t vote;                 /* votedFor in term; 0: none */
     struct raft_log log;           /* log[] after the snapshot */
     struct raft_snapshot snapshot; /* latest snapshot; data owned */
+
+    /* A snapshot arriving in chunks (Figure 13), follower only: volatile,
+     * so a restart drops it and the leader starts over. */
+    struct raft_snapshot_partial partial;
 
     /* Volatile state. */
     enum raft_role role;      /* follower, candidate or leader */
@@ -103,6 +120,7 @@ struct raft
 };
 
 #define RAFT_NO_INDEX UINT64_MAX
+
 
 /* A pending ReadIndex read: served once round is confirmed. */
 struct raft_read_request
@@ -268,13 +286,27 @@ void raft_replication_release_scratch(struct raft *r);
 void raft_replication_mark_dirty(struct raft *r, uint64_t index);
 
 /* raft_snapshot.c */
-/* Sends the current snapshot to the peer and enters SNAPSHOT. */
+/* Enters SNAPSHOT for the current snapshot and sends its first chunks. */
 void raft_snapshot_send(struct raft *r, struct raft_progress *p);
-/* Handles an InstallSnapshot; data is the core's copy of its bytes,
- * transferred (freed when not kept). */
+/* SNAPSHOT: sends the next chunks the window allows (flow control). */
+void raft_snapshot_stream(struct raft *r, struct raft_progress *p);
+/* SNAPSHOT, at each heartbeat: re-sends a lost chunk (loss recovery). */
+void raft_snapshot_heartbeat(struct raft *r, struct raft_progress *p);
+/* Whether an InstallSnapshot is well formed (beyond the common checks). */
+bool raft_snapshot_msg_valid(const struct raft_message *m);
+/* Copies what an InstallSnapshot will keep ahead of any change: *data
+ * receives a whole snapshot's copy; a chunk's room is reserved in
+ * r->partial. RAFT_ENOMEM changes nothing. */
+int raft_snapshot_prepare(struct raft *r,
+                          const struct raft_message *m,
+                          void **data);
+/* Handles an InstallSnapshot chunk; data is what raft_snapshot_prepare()
+ * copied, transferred (freed when not kept). */
 void raft_snapshot_recv(struct raft *r,
                         const struct raft_message *m,
                         void *data);
+/* Points an InstallSnapshot this call emitted at the snapshot's bytes. */
+void raft_snapshot_fix_up(const struct raft *r, struct raft_message *m);
 /* §7: a follower now holds everything up to the snapshot it acknowledges. */
 void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m);
 /* Replaces the log prefix up to index with a snapshot; data transferred. */

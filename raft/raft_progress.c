@@ -54,14 +54,33 @@ void raft_progress_become_snapshot(struct raft_progress *p,
     p->state = RAFT_PROGRESS_SNAPSHOT;
     p->snapshot_index = snapshot_index;
     p->probe_paused = false;
+    p->snapshot_acked = 0;
+    raft_progress_snapshot_rewind(p, 0);
+    p->snapshot_rewound = false;
+}
+
+void raft_progress_snapshot_rewind(struct raft_progress *p, uint64_t offset)
+{
+    assert(p->state == RAFT_PROGRESS_SNAPSHOT);
+    p->snapshot_next = offset;
+    p->snapshot_acked = offset;
+    p->snapshot_done_sent = false;
+    p->snapshot_rewound = true;
     window_clear(p);
+}
+
+void raft_progress_window_free(struct raft_progress *p, uint64_t upto)
+{
+    while (p->inflight_count > 0 && p->inflight[p->inflight_head] <= upto) {
+        p->inflight_head = (p->inflight_head + 1) % p->inflight_cap;
+        p->inflight_count--;
+    }
 }
 
 bool raft_progress_ack(struct raft_progress *p, uint64_t index)
 {
-    while (p->inflight_count > 0 && p->inflight[p->inflight_head] <= index) {
-        p->inflight_head = (p->inflight_head + 1) % p->inflight_cap;
-        p->inflight_count--;
+    if (p->state != RAFT_PROGRESS_SNAPSHOT) {
+        raft_progress_window_free(p, index);
     }
     if (index <= p->match_index) {
         return false;

@@ -3,7 +3,8 @@
  * Invariant: match_index < next_index; match_index never decreases while the
  * node leads in one term; in REPLICATE, the in-flight window holds the last
  * indexes of the AppendEntries sent beyond match_index, in increasing order,
- * at most inflight_cap of them.
+ * at most inflight_cap of them; in SNAPSHOT, it holds the end offsets of the
+ * InstallSnapshot chunks sent beyond snapshot_acked, likewise.
  */
 #ifndef RAFT_PROGRESS_H
 #define RAFT_PROGRESS_H
@@ -41,7 +42,13 @@ struct raft_progress
     enum raft_progress_state state; /* how entries flow to the peer */
     bool probe_paused;         /* PROBE: a probe is out; wait for a reply */
     uint64_t snapshot_index;   /* SNAPSHOT: last index of the snapshot sent */
-    uint64_t snapshot_sent_at; /* SNAPSHOT: when it was last sent */
+    uint64_t snapshot_sent_at; /* SNAPSHOT: when a chunk was last sent */
+    uint64_t snapshot_next;    /* SNAPSHOT: offset of the next chunk to send */
+    uint64_t snapshot_acked;   /* SNAPSHOT: bytes the peer acknowledged */
+    bool snapshot_done_sent;   /* SNAPSHOT: the last chunk is out */
+    /* SNAPSHOT: the transfer went back to an earlier offset (a loss or a
+     * restarted peer): one chunk at a time until the peer acknowledges. */
+    bool snapshot_rewound;
     /* REPLICATE: next_index - 1 when the previous heartbeat went out; if the
      * peer still has not acknowledged it at the next heartbeat, what was in
      * flight is taken as lost and the peer goes back to PROBE. */
@@ -80,7 +87,8 @@ void raft_progress_become_snapshot(struct raft_progress *p,
                                    uint64_t snapshot_index);
 
 /* Records an acknowledgement of index: raises match_index (and next_index
- * past it) and frees the window up to it. Returns whether match_index rose;
+ * past it) and frees the window up to it (outside SNAPSHOT, whose window
+ * counts bytes). Returns whether match_index rose;
  * a stale or duplicated acknowledgement changes nothing (§5.3: replies may be
  * reordered). */
 bool raft_progress_ack(struct raft_progress *p, uint64_t index);
@@ -88,7 +96,15 @@ bool raft_progress_ack(struct raft_progress *p, uint64_t index);
 /* Whether another AppendEntries may go out in REPLICATE. */
 bool raft_progress_window_full(const struct raft_progress *p);
 
-/* Records an AppendEntries ending at last_index as in flight. */
+/* Records an AppendEntries ending at last_index (or a chunk ending at that
+ * offset) as in flight. */
 void raft_progress_window_add(struct raft_progress *p, uint64_t last_index);
+
+/* Frees the window of what ends at or before `upto`. */
+void raft_progress_window_free(struct raft_progress *p, uint64_t upto);
+
+/* SNAPSHOT: goes back to sending from `offset` (what the peer holds), one
+ * chunk at a time, with an empty window. */
+void raft_progress_snapshot_rewind(struct raft_progress *p, uint64_t offset);
 
 #endif /* RAFT_PROGRESS_H */

@@ -118,6 +118,7 @@ void raft_replication_send(struct raft *r, struct raft_progress *p)
         }
         break;
     case RAFT_PROGRESS_SNAPSHOT:
+        raft_snapshot_stream(r, p);
         break;
     }
 }
@@ -143,23 +144,18 @@ static uint64_t heartbeat_point(const struct raft *r,
  * lost hears nothing and campaigns (§5.2). It sits at the snapshot point: a
  * follower that installed the snapshot accepts it, and its answer replaces
  * a lost reply; one that did not refuses it, which the leader ignores in
- * this state but which shows the peer is up. So the snapshot, which is
- * large, is sent again only to a peer that answered since it was last sent
- * (a silent one is most likely down), and at most once per
- * election_timeout_min. */
+ * this state but which shows the peer is up. A lost chunk is re-sent as
+ * raft_snapshot_heartbeat() says: never to a peer that answers nothing. */
 static void heartbeat_snapshot_peer(struct raft *r, struct raft_progress *p)
 {
     emit_append(r, p, heartbeat_point(r, p), false);
-    if (p->last_heard > p->snapshot_sent_at &&
-        r->now - p->snapshot_sent_at >= r->config.election_timeout_min) {
-        raft_snapshot_send(r, p);
-    }
+    raft_snapshot_heartbeat(r, p);
 }
 
 /* §5.2: the leader's periodic AppendEntries keep followers from campaigning
  * and carry the commit index. Every peer gets one, whatever its state. They
  * also recover from loss: a PROBE peer gets its probe again, a SNAPSHOT peer
- * its snapshot as heartbeat_snapshot_peer() says, and a REPLICATE peer goes
+ * its lost chunk as heartbeat_snapshot_peer() says, and a REPLICATE peer goes
  * back to PROBE at match_index + 1 when it has not acknowledged what was in
  * flight at the previous heartbeat, or when its window is full and nothing
  * was acknowledged since then. */

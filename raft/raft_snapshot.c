@@ -1,25 +1,219 @@
-/* raft_snapshot.c: log compaction and InstallSnapshot (§7).
+/* raft_snapshot.c: log compaction and InstallSnapshot in chunks (§7,
+ * Figure 13; thesis §5.3).
  *
  * Invariants: the core's snapshot always ends at log.snapshot_index and its
  * data is the core's own copy; a received snapshot never rolls the node back
  * (one at or below the commit index is only acknowledged), and one whose last
  * entry the log already holds keeps the log suffix after it.
+ *
+ * Transfer (leader side, a peer in SNAPSHOT): the snapshot's data goes out in
+ * chunks of config.snapshot_chunk_bytes (0: one chunk), at most
+ * config.max_inflight unacknowledged at a time; each acknowledgement names
+ * the bytes the follower holds in order and releases the next chunks. A
+ * chunk that is not acknowledged is re-sent, from the first byte the
+ * follower does not hold and one chunk at a time, at the first heartbeat at
+ * least the retransmission interval after the last chunk went out, and only
+ * if the peer answered anything since: the interval is heartbeat_interval
+ * for chunks and election_timeout_min for a whole snapshot (a large message
+ * is not worth re-sending sooner). A peer that answers nothing is most
+ * likely down: it gets heartbeats only, O(1) messages per election timeout.
+ *
+ * Assembly (follower side, r->partial): chunks are kept only in order. A
+ * chunk at offset 0 of a snapshot other than the one under way starts that
+ * snapshot afresh; any other chunk that does not continue the transfer
+ * exactly (out of order, duplicated, of another snapshot or term, or after
+ * a restart, which forgets the partial data) is refused by acknowledging
+ * what is held. Nothing is persisted until the last chunk: then the whole
+ * snapshot is installed as one (the host persists it with the update).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "raft_impl.h"
 
-/* §7: a follower whose next entry was compacted away gets the snapshot. */
-void raft_snapshot_send(struct raft *r, struct raft_progress *p)
+/* The bytes per chunk: the whole snapshot when chunking is off. */
+static uint64_t chunk_bytes(const struct raft *r)
+{
+    uint64_t c = r->config.snapshot_chunk_bytes;
+    return c > 0 ? c : (r->snapshot.len > 0 ? r->snapshot.len : 1);
+}
+
+/* Emits the chunk at p->snapshot_next; false when the call's message bound
+ * was reached (taken as loss). The data pointer is set by fix_up. */
+static bool send_chunk(struct raft *r, struct raft_progress *p)
 {
     struct raft_message *m = raft_emit(r, RAFT_MSG_INSTALL_SNAPSHOT, p->id);
     if (m == NULL) {
-        return;
+        return false;
     }
-    m->install_snapshot.snapshot = r->snapshot;
-    raft_progress_become_snapshot(p, r->snapshot.last_index);
+    uint64_t left = r->snapshot.len - p->snapshot_next;
+    uint64_t len = left < chunk_bytes(r) ? left : chunk_bytes(r);
+    struct raft_install_snapshot *is = &m->install_snapshot;
+    is->snapshot.last_index = r->snapshot.last_index;
+    is->snapshot.last_term = r->snapshot.last_term;
+    is->snapshot.len = (size_t)len;
+    is->offset = p->snapshot_next;
+    is->done = len == left;
+    p->snapshot_next += len;
+    p->snapshot_done_sent = is->done;
     p->snapshot_sent_at = r->now;
+    raft_progress_window_add(p, p->snapshot_next);
+    return true;
+}
+
+/* §7: a follower whose next entry was compacted away gets the snapshot. */
+void raft_snapshot_send(struct raft *r, struct raft_progress *p)
+{
+    raft_progress_become_snapshot(p, r->snapshot.last_index);
+    raft_snapshot_stream(r, p);
+}
+
+/* Whether the peer answered anything since the last chunk went out: a peer
+ * that did not is most likely down, and gets no chunk before it does. */
+static bool heard_since_sent(const struct raft_progress *p)
+{
+    return p->last_heard > p->snapshot_sent_at;
+}
+
+/* Flow control: up to the window of chunks unacknowledged (one after a
+ * rewind). A snapshot replaced by a newer compaction is sent from the start,
+ * but only to a peer heard from since the last chunk (else a leader that
+ * compacts often would send a down peer a window per compaction). */
+void raft_snapshot_stream(struct raft *r, struct raft_progress *p)
+{
+    assert(p->state == RAFT_PROGRESS_SNAPSHOT);
+    if (p->snapshot_index != r->snapshot.last_index) {
+        if (p->snapshot_sent_at != 0 && !heard_since_sent(p)) {
+            return;
+        }
+        raft_progress_become_snapshot(p, r->snapshot.last_index);
+    }
+    size_t window = p->snapshot_rewound ? 1 : p->inflight_cap;
+    while (!p->snapshot_done_sent && p->inflight_count < window) {
+        if (!send_chunk(r, p)) {
+            return;
+        }
+    }
+}
+
+/* Loss recovery, as the file comment says: only toward a peer heard from
+ * since the last chunk went out, and not before the interval passed. */
+void raft_snapshot_heartbeat(struct raft *r, struct raft_progress *p)
+{
+    uint64_t interval = r->config.snapshot_chunk_bytes > 0
+                            ? r->config.heartbeat_interval
+                            : r->config.election_timeout_min;
+    bool outstanding = p->inflight_count > 0 || !p->snapshot_done_sent ||
+                       p->snapshot_index != r->snapshot.last_index;
+    if (outstanding && heard_since_sent(p) &&
+        r->now - p->snapshot_sent_at >= interval) {
+        raft_progress_snapshot_rewind(p, p->snapshot_acked);
+        raft_snapshot_stream(r, p);
+    }
+}
+
+bool raft_snapshot_msg_valid(const struct raft_message *m)
+{
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    return is->offset <= SIZE_MAX - is->snapshot.len;
+}
+
+void raft_snapshot_fix_up(const struct raft *r, struct raft_message *m)
+{
+    struct raft_install_snapshot *is = &m->install_snapshot;
+    size_t len = is->snapshot.len;
+    assert(is->snapshot.last_index == r->snapshot.last_index);
+    assert(is->offset + len <= r->snapshot.len);
+    is->snapshot = r->snapshot;
+    is->snapshot.data =
+        len > 0 ? (const unsigned char *)r->snapshot.data + is->offset : NULL;
+    is->snapshot.len = len;
+}
+
+static void partial_clear(struct raft_snapshot_partial *pa)
+{
+    pa->term = 0;
+    pa->last_index = 0;
+    pa->last_term = 0;
+    pa->len = 0;
+}
+
+/* Whether m continues the transfer under way (same leader term and
+ * snapshot). */
+static bool partial_matches(const struct raft *r, const struct raft_message *m)
+{
+    const struct raft_snapshot *s = &m->install_snapshot.snapshot;
+    return r->partial.term == m->term && r->partial.term != 0 &&
+           r->partial.last_index == s->last_index &&
+           r->partial.last_term == s->last_term;
+}
+
+/* Whether m's bytes will be appended to r->partial. */
+static bool chunk_appends(const struct raft *r, const struct raft_message *m)
+{
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    if (is->offset == 0 && is->done) {
+        return false; /* a whole snapshot: copied apart */
+    }
+    return is->offset == 0 ||
+           (partial_matches(r, m) && is->offset == r->partial.len);
+}
+
+static int reserve_partial(struct raft *r, size_t need)
+{
+    struct raft_snapshot_partial *pa = &r->partial;
+    if (need <= pa->cap) {
+        return RAFT_OK;
+    }
+    size_t cap = pa->cap > SIZE_MAX / 2 || pa->cap * 2 < need ? need
+                                                               : pa->cap * 2;
+    unsigned char *data = realloc(pa->data, cap);
+    if (data == NULL) {
+        return RAFT_ENOMEM;
+    }
+    pa->data = data;
+    pa->cap = cap;
+    return RAFT_OK;
+}
+
+/* The last chunk also brings the configuration, copied here. */
+static int prepare_configuration(struct raft *r, const struct raft_snapshot *s)
+{
+    const struct raft_configuration *c = &s->configuration;
+    if (c->n_voters == 0) {
+        return RAFT_OK;
+    }
+    if (raft_membership_reserve(r, c->n_voters + c->n_outgoing +
+                                       c->n_learners) != RAFT_OK ||
+        raft_conf_copy(&r->snap_conf_scratch, c) != RAFT_OK) {
+        return RAFT_ENOMEM;
+    }
+    return RAFT_OK;
+}
+
+int raft_snapshot_prepare(struct raft *r,
+                          const struct raft_message *m,
+                          void **data)
+{
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    const struct raft_snapshot *s = &is->snapshot;
+    *data = NULL;
+    if (is->offset == 0 && is->done && s->len > 0) {
+        *data = malloc(s->len);
+        if (*data == NULL) {
+            return RAFT_ENOMEM;
+        }
+        memcpy(*data, s->data, s->len);
+    } else if (chunk_appends(r, m) &&
+               reserve_partial(r, (size_t)(is->offset + s->len)) != RAFT_OK) {
+        return RAFT_ENOMEM;
+    }
+    if (is->done && prepare_configuration(r, s) != RAFT_OK) {
+        free(*data);
+        *data = NULL;
+        return RAFT_ENOMEM;
+    }
+    return RAFT_OK;
 }
 
 /* Thesis §4.1 and §5.1: the snapshot carries the configuration at its last
@@ -45,29 +239,104 @@ static void install_configuration(struct raft *r,
     raft_membership_apply(r);
 }
 
-static void reply(struct raft *r, uint64_t to, uint64_t last_index)
+static void reply(struct raft *r,
+                  uint64_t to,
+                  uint64_t last_index,
+                  uint64_t offset,
+                  bool done)
 {
     struct raft_message *out =
         raft_emit(r, RAFT_MSG_INSTALL_SNAPSHOT_RESULT, to);
     if (out != NULL) {
         out->install_snapshot_result.last_index = last_index;
+        out->install_snapshot_result.offset = offset;
+        out->install_snapshot_result.done = done;
     }
+}
+
+/* Figure 13, InstallSnapshot receiver, rules 6 and 7, for a complete
+ * snapshot beyond the commit index: it replaces the log prefix, keeping the
+ * suffix if the log holds last_index with last_term, else the whole log is
+ * discarded. data (len bytes) is transferred. */
+static void install(struct raft *r,
+                    const struct raft_snapshot *s,
+                    void *data,
+                    size_t len)
+{
+    bool keep_suffix =
+        raft_log_term_at(&r->log, s->last_index) == s->last_term;
+    if (keep_suffix) {
+        if (r->persisted_index < s->last_index) {
+            r->persisted_index = s->last_index;
+        }
+    } else {
+        raft_log_truncate(&r->log, r->log.snapshot_index + 1);
+        r->log_discarded = true;
+        r->dirty_from = RAFT_NO_INDEX;
+        r->persisted_index = s->last_index;
+    }
+    raft_log_compact(&r->log, s->last_index, s->last_term);
+    install_configuration(r, s->last_index, keep_suffix);
+    free((void *)r->snapshot.data);
+    r->snapshot = *s;
+    r->snapshot.data = data;
+    r->snapshot.len = len;
+    r->commit_index = s->last_index;
+    r->applied_index = s->last_index;
+    r->snapshot_installed = true;
+}
+
+/* The assembly rules of the file comment for a chunk that is not a whole
+ * snapshot; the last chunk in order installs the snapshot. */
+static void recv_chunk(struct raft *r, const struct raft_message *m)
+{
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    const struct raft_snapshot *s = &is->snapshot;
+    struct raft_snapshot_partial *pa = &r->partial;
+    if (!chunk_appends(r, m)) {
+        uint64_t held = partial_matches(r, m) ? pa->len : 0;
+        reply(r, m->from, s->last_index, held, false);
+        return;
+    }
+    if (is->offset == 0) {
+        partial_clear(pa);
+        pa->term = m->term;
+        pa->last_index = s->last_index;
+        pa->last_term = s->last_term;
+    }
+    assert(pa->cap >= pa->len + s->len);
+    if (s->len > 0) {
+        memcpy(pa->data + pa->len, s->data, s->len);
+        pa->len += s->len;
+    }
+    if (!is->done) {
+        reply(r, m->from, s->last_index, pa->len, false);
+        return;
+    }
+    size_t len = pa->len;
+    void *data = len > 0 ? pa->data : NULL;
+    if (len > 0) {
+        pa->data = NULL;
+        pa->cap = 0;
+    }
+    partial_clear(pa);
+    install(r, s, data, len);
+    reply(r, m->from, s->last_index, len, true);
 }
 
 /* Figure 13, InstallSnapshot receiver: refuse an older term; otherwise
  * follow the sender. A snapshot not beyond our commit index adds nothing
- * (what it covers is committed here, so equal to the leader's) and is only
- * acknowledged. Otherwise it replaces the log prefix: rule 6 keeps the
- * suffix if the log holds last_index with last_term, rule 7 discards the
- * whole log if not. */
+ * (what it covers is committed here, so equal to the leader's): any chunk
+ * of it is answered as done at once, so the leader sends no more. */
 void raft_snapshot_recv(struct raft *r,
                         const struct raft_message *m,
                         void *data)
 {
-    const struct raft_snapshot *s = &m->install_snapshot.snapshot;
+    const struct raft_install_snapshot *is = &m->install_snapshot;
+    const struct raft_snapshot *s = &is->snapshot;
     if (m->term < r->term) {
         free(data);
-        reply(r, m->from, 0);
+        reply(r, m->from, 0, 0, false);
         return;
     }
     if (r->role == RAFT_LEADER) {
@@ -75,45 +344,31 @@ void raft_snapshot_recv(struct raft *r,
         return; /* two leaders in one term cannot happen (§5.2) */
     }
     raft_become_follower(r, r->term, m->from);
-    if (s->last_index > r->commit_index) {
-        bool keep_suffix =
-            raft_log_term_at(&r->log, s->last_index) == s->last_term;
-        if (keep_suffix) {
-            if (r->persisted_index < s->last_index) {
-                r->persisted_index = s->last_index;
-            }
-        } else {
-            raft_log_truncate(&r->log, r->log.snapshot_index + 1);
-            r->log_discarded = true;
-            r->dirty_from = RAFT_NO_INDEX;
-            r->persisted_index = s->last_index;
-        }
-        raft_log_compact(&r->log, s->last_index, s->last_term);
-        install_configuration(r, s->last_index, keep_suffix);
-        free((void *)r->snapshot.data);
-        r->snapshot = *s;
-        r->snapshot.data = data;
-        data = NULL;
-        r->commit_index = s->last_index;
-        r->applied_index = s->last_index;
-        r->snapshot_installed = true;
-    }
-    free(data);
-    reply(r, m->from, s->last_index);
-}
-
-/* The peer now holds everything up to the acknowledged index: raise its
- * match_index and, once the snapshot sent is covered, probe after it. */
-void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
-{
-    if (r->role != RAFT_LEADER || m->term != r->term) {
+    if (s->last_index <= r->commit_index) {
+        free(data);
+        partial_clear(&r->partial);
+        reply(r, m->from, s->last_index, is->offset + s->len, true);
         return;
     }
-    uint64_t index = m->install_snapshot_result.last_index;
+    if (is->offset == 0 && is->done) {
+        partial_clear(&r->partial);
+        install(r, s, data, s->len);
+        reply(r, m->from, s->last_index, s->len, true);
+        return;
+    }
+    free(data);
+    recv_chunk(r, m);
+}
+
+/* A done answer: the peer holds everything up to its index; raise its
+ * match_index and, once the snapshot sent is covered, probe after it. */
+static void recv_done(struct raft *r,
+                      struct raft_progress *p,
+                      uint64_t index)
+{
     if (index > raft_log_last_index(&r->log)) {
         return;
     }
-    struct raft_progress *p = raft_progress_of(r, m->from);
     bool raised = raft_progress_ack(p, index);
     if (p->state == RAFT_PROGRESS_SNAPSHOT &&
         p->match_index >= p->snapshot_index) {
@@ -124,6 +379,47 @@ void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
     }
     raft_replication_send(r, p);
     raft_transfer_progress(r, p);
+}
+
+/* A chunk's answer: the peer holds `offset` bytes of the snapshot in order.
+ * More than acknowledged so far releases the window; less means it lost
+ * them (it restarted) or the answer is stale: either way the transfer goes
+ * back to it, one chunk at a time, and an answer to that chunk moves it
+ * forward again. An answer to another snapshot is stale. */
+void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
+{
+    if (r->role != RAFT_LEADER || m->term != r->term) {
+        return;
+    }
+    const struct raft_install_snapshot_result *res =
+        &m->install_snapshot_result;
+    struct raft_progress *p = raft_progress_of(r, m->from);
+    if (res->done) {
+        recv_done(r, p, res->last_index);
+        return;
+    }
+    if (p->state != RAFT_PROGRESS_SNAPSHOT ||
+        res->last_index != p->snapshot_index ||
+        p->snapshot_index != r->snapshot.last_index ||
+        res->offset > r->snapshot.len) {
+        return;
+    }
+    if (res->offset > p->snapshot_acked) {
+        p->snapshot_acked = res->offset;
+        p->snapshot_rewound = false;
+        raft_progress_window_free(p, res->offset);
+        if (p->snapshot_next < res->offset) {
+            p->snapshot_next = res->offset;
+        }
+    } else if (res->offset < p->snapshot_acked) {
+        raft_progress_snapshot_rewind(p, res->offset);
+    }
+    raft_snapshot_stream(r, p);
+}
+
+size_t raft_snapshot_partial_len(const struct raft *r)
+{
+    return r->partial.len;
 }
 
 /* §7: the host's snapshot replaces the log up to index (already applied). */

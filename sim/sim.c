@@ -279,6 +279,7 @@ struct sim *sim_new(const struct sim_config *config)
         s->rcfg.max_entries_per_message = config->max_entries_per_message;
     if (config->max_inflight)
         s->rcfg.max_inflight = config->max_inflight;
+    s->rcfg.snapshot_chunk_bytes = config->snapshot_chunk_bytes;
     if (s->safety) {
         sim_safety_configure(s->safety, s->rcfg.voters, s->rcfg.n_voters);
         struct sim_conduct_config cc = {
@@ -999,6 +1000,7 @@ uint64_t sim_memory_bytes(const struct sim *s)
                 (raft_last_index(nd->core) - raft_snapshot_index(nd->core)) *
                 MEM_ENTRY_BYTES;
             bytes += (uint64_t)sim_kv_size(nd->kv) * MEM_KEY_BYTES;
+            bytes += raft_snapshot_partial_len(nd->core);
             bytes += (uint64_t)(nd->proposals->len + nd->deferred->len) *
                      sizeof(struct sim_event);
         }

@@ -104,6 +104,7 @@ struct sim_config
     bool check_quorum;                /* off */
     size_t max_entries_per_message;   /* 0: the core's default */
     size_t max_inflight;              /* 0: the core's default */
+    size_t snapshot_chunk_bytes; /* InstallSnapshot chunk; 0: whole */
 
     /* Network. */
     uint64_t delay_us_min; /* 1 ms */

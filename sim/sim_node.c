@@ -275,9 +275,13 @@ static void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
         e->index = m->install_snapshot.snapshot.last_index;
         e->aux = m->install_snapshot.snapshot.last_term;
         e->count = m->install_snapshot.snapshot.len;
+        e->commit = m->install_snapshot.offset;
+        e->ok = m->install_snapshot.done;
         break;
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         e->index = m->install_snapshot_result.last_index;
+        e->aux = m->install_snapshot_result.offset;
+        e->ok = m->install_snapshot_result.done;
         break;
     default:
         break;

@@ -20,7 +20,9 @@ uint64_t sim_persist_acked_term(const struct raft *core,
                    ? raft_term_at(core, m->append_entries_result.index)
                    : 0;
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return raft_term_at(core, m->install_snapshot_result.last_index);
+        return m->install_snapshot_result.done
+                   ? raft_term_at(core, m->install_snapshot_result.last_index)
+                   : 0;
     default:
         return 0;
     }
@@ -87,7 +89,11 @@ uint64_t sim_persist_acked_index(const struct raft_message *m)
         return m->append_entries_result.success ? m->append_entries_result.index
                                                 : 0;
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return m->install_snapshot_result.last_index;
+        /* A chunk's answer promises nothing: the snapshot is kept only
+         * when complete. */
+        return m->install_snapshot_result.done
+                   ? m->install_snapshot_result.last_index
+                   : 0;
     default:
         return 0;
     }

@@ -148,6 +148,7 @@ Test(scn_parse, every_header_sets_its_field_and_flag)
         "checkquorum on\n"
         "client-timeout 1s\n"
         "snapshot-every 64\n"
+        "snapshot-chunk 4096\n"
         "disk-latency 50us 2ms\n");
 
     cr_assert_eq(s->cluster, 7);
@@ -179,6 +180,8 @@ Test(scn_parse, every_header_sets_its_field_and_flag)
     cr_assert(s->has_client_timeout);
     cr_assert_eq(s->snapshot_every, 64);
     cr_assert(s->has_snapshot_every);
+    cr_assert_eq(s->snapshot_chunk_bytes, 4096);
+    cr_assert(s->has_snapshot_chunk);
     cr_assert_eq(s->disk_write_us, 50);
     cr_assert_eq(s->disk_sync_us, 2000);
     cr_assert(s->has_disk_latency);
@@ -1020,6 +1023,11 @@ ParameterizedTestParameters(scn_parse, each_rule_rejects_with_position)
          "to 255"},
         {"cluster three\n",
          "t.scn:1:9: error: expected a cluster size, found 'three'"},
+        {"cluster 3\nsnapshot-chunk 16777217\n",
+         "t.scn:2:16: error: snapshot chunk size 16777217 is out of range: it "
+         "must be 0 (the whole snapshot in one message) to 16777216 bytes"},
+        {"cluster 3\nsnapshot-chunk 1KiB\n",
+         "t.scn:2:16: error: expected a chunk size in bytes, found '1KiB'"},
         {"cluster 3 4\n",
          "t.scn:1:11: error: unexpected '4' after the end of the statement"},
         {"cluster\n",

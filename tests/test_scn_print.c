@@ -210,6 +210,8 @@ ParameterizedTestParameters(scn_print, every_statement_round_trips)
         {"checkquorum on"},
         {"client-timeout 2s"},
         {"snapshot-every 0"},
+        {"snapshot-chunk 0"},
+        {"snapshot-chunk 16777216"},
         {"disk-latency 1us 2us"},
         {"disk-latency 1ms..3ms 10ms..1s"},
         {"disk-latency 0s..1us 2ms"},
@@ -288,7 +290,8 @@ ParameterizedTest(struct statement_case *c,
              s->has_election_timeout || s->has_heartbeat || s->has_delay ||
              s->has_drop || s->has_duplicate || s->has_reorder ||
              s->has_prevote || s->has_checkquorum || s->has_client_timeout ||
-             s->has_snapshot_every || s->has_disk_latency) +
+             s->has_snapshot_every || s->has_snapshot_chunk ||
+             s->has_disk_latency) +
             s->disks->len,
         1, "%s did not parse to one statement", c->text);
     assert_round_trip(s);
@@ -758,6 +761,10 @@ static void gen_headers(struct gen *g, struct scn_scenario *s)
     }
     s->has_snapshot_every = below(g, 2) == 0;
     s->snapshot_every = s->has_snapshot_every ? below(g, 1000) : 0;
+    s->has_snapshot_chunk = below(g, 2) == 0;
+    s->snapshot_chunk_bytes =
+        s->has_snapshot_chunk ? (uint32_t)below(g, SCN_SNAPSHOT_CHUNK_MAX + 1)
+                              : 0;
     if (below(g, 2) == 0) {
         s->has_disk_latency = true;
         s->disk_write_us = below(g, 5000);

@@ -270,6 +270,8 @@ static bool headers_equal(const struct scn_scenario *a,
            a->has_client_timeout == b->has_client_timeout &&
            a->snapshot_every == b->snapshot_every &&
            a->has_snapshot_every == b->has_snapshot_every &&
+           a->snapshot_chunk_bytes == b->snapshot_chunk_bytes &&
+           a->has_snapshot_chunk == b->has_snapshot_chunk &&
            a->disk_write_us == b->disk_write_us &&
            a->disk_sync_us == b->disk_sync_us &&
            a->disk_write_jitter_us == b->disk_write_jitter_us &&

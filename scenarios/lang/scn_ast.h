@@ -26,6 +26,8 @@
 #define SCN_PPM_ONE UINT32_C(1000000)
 /* The largest cluster a scenario may declare. */
 #define SCN_CLUSTER_MAX 255u
+/* The largest `snapshot-chunk` size: 16 MiB. */
+#define SCN_SNAPSHOT_CHUNK_MAX 16777216u
 /* The largest duration or time accepted, in microseconds (INT64_MAX). */
 #define SCN_DURATION_US_MAX UINT64_C(9223372036854775807)
 /* The fastest clock a `drift` may set: 10x real speed. */
@@ -436,6 +438,10 @@ struct scn_scenario
     bool has_client_timeout;
     uint64_t snapshot_every; /* entries; 0 (default) never */
     bool has_snapshot_every;
+    /* Extension `snapshot-chunk BYTES`: snapshot data per InstallSnapshot,
+     * 0..SCN_SNAPSHOT_CHUNK_MAX; 0 (default): the whole snapshot in one. */
+    uint32_t snapshot_chunk_bytes;
+    bool has_snapshot_chunk;
     /* Extension `disk-latency WRITE SYNC`: the writes of an update are
      * durable disk_write_us + disk_sync_us after it, in FIFO order (the
      * engine's disk model). Defaults 100us and 900us. */

@@ -24,6 +24,7 @@
 /* The generator's stream number: far from the engine's own streams, so a
  * scenario's choices are not the run's draws shifted. */
 #define FUZZ_STREAM UINT64_C(0x66757a7a)
+#define FUZZ_CHUNK_STREAM UINT64_C(0x6368756e6b)
 
 /* Keys of scripted client requests (k0..k7) and of the engine's `load`. */
 #define FUZZ_KEYS 8u
@@ -157,6 +158,20 @@ static void swarm_from(struct sim_rng *r,
     w->snapshot_every = snapshots ? snap : 0;
 }
 
+/* The InstallSnapshot chunk size of seed's swarm, from a stream of its own so
+ * that every other draw stays what it was before chunks existed. Two swarms
+ * in three that take snapshots send them in chunks of 16 bytes to 1 KiB: a
+ * few chunks to dozens for a run's key-value state, through the window. */
+static uint32_t draw_snapshot_chunk(uint64_t seed,
+                                    const struct scn_fuzz_swarm *w)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_CHUNK_STREAM);
+    bool chunked = scn_fuzz_coin(&r, 2, 3);
+    uint32_t chunk = 16u << scn_fuzz_draw(&r, 0, 6);
+    return w->snapshot_every != 0 && chunked ? chunk : 0;
+}
+
 void scn_fuzz_draw_swarm(uint64_t seed,
                          const struct scn_fuzz_options *options,
                          struct scn_fuzz_swarm *out)
@@ -169,6 +184,7 @@ void scn_fuzz_draw_swarm(uint64_t seed,
     struct sim_rng r;
     sim_rng_seed(&r, seed, FUZZ_STREAM);
     swarm_from(&r, options, out);
+    out->snapshot_chunk = draw_snapshot_chunk(seed, out);
 }
 
 void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
@@ -223,7 +239,12 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
     g_string_append_printf(out, "; prevote %s, checkquorum %s, ",
                            w->prevote ? "on" : "off",
                            w->checkquorum ? "on" : "off");
-    if (w->snapshot_every)
+    if (w->snapshot_every && w->snapshot_chunk)
+        g_string_append_printf(out,
+                               "snapshot-every %" PRIu64
+                               " in %" PRIu32 "-byte chunks",
+                               w->snapshot_every, w->snapshot_chunk);
+    else if (w->snapshot_every)
         g_string_append_printf(out, "snapshot-every %" PRIu64,
                                w->snapshot_every);
     else
@@ -656,6 +677,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     sim_rng_seed(&r, seed, FUZZ_STREAM);
     struct scn_fuzz_swarm w;
     swarm_from(&r, options, &w);
+    w.snapshot_chunk = draw_snapshot_chunk(seed, &w);
 
     char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
     struct scn_scenario *sc = scn_scenario_new(name);
@@ -676,6 +698,8 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     sc->has_checkquorum = true;
     sc->snapshot_every = w.snapshot_every;
     sc->has_snapshot_every = true;
+    sc->snapshot_chunk_bytes = w.snapshot_chunk;
+    sc->has_snapshot_chunk = w.snapshot_chunk != 0;
     if (w.on[SCN_FUZZ_DISK]) {
         sc->disk_write_us = w.disk_write_us;
         sc->disk_sync_us = w.disk_sync_us;

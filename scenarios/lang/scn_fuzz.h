@@ -91,6 +91,7 @@ struct scn_fuzz_swarm
     bool prevote;
     bool checkquorum;
     uint64_t snapshot_every; /* 0: never */
+    uint32_t snapshot_chunk; /* InstallSnapshot chunk bytes; 0: whole */
     uint32_t load_per_10s;   /* `load` bursts per 10s */
     uint32_t requests;       /* scripted client requests */
     uint32_t timeouts;       /* scripted `timeout NODE` nudges */

@@ -35,6 +35,7 @@ enum header {
     HDR_CHECKQUORUM,
     HDR_CLIENT_TIMEOUT,
     HDR_SNAPSHOT_EVERY,
+    HDR_SNAPSHOT_CHUNK,
     HDR_DISK_LATENCY,
     HDR_TRACE_HASH,
     HDR_INIT,
@@ -58,6 +59,7 @@ static const char *const statement_words[] = {
     [HDR_CHECKQUORUM] = "checkquorum",
     [HDR_CLIENT_TIMEOUT] = "client-timeout",
     [HDR_SNAPSHOT_EVERY] = "snapshot-every",
+    [HDR_SNAPSHOT_CHUNK] = "snapshot-chunk",
     [HDR_DISK_LATENCY] = "disk-latency",
     [HDR_TRACE_HASH] = "trace-hash",
     [HDR_INIT] = "init",
@@ -1897,6 +1899,8 @@ static bool *header_given(struct scn_scenario *s, enum header h)
         return &s->has_client_timeout;
     case HDR_SNAPSHOT_EVERY:
         return &s->has_snapshot_every;
+    case HDR_SNAPSHOT_CHUNK:
+        return &s->has_snapshot_chunk;
     case HDR_DISK_LATENCY:
         return &s->has_disk_latency;
     case HDR_TRACE_HASH:
@@ -1966,6 +1970,25 @@ static bool parse_spare(struct parser *p)
     return true;
 }
 
+/* Extension `snapshot-chunk BYTES`: InstallSnapshot carries at most BYTES
+ * of snapshot data per message; 0 sends the whole snapshot in one. */
+static bool parse_snapshot_chunk(struct parser *p)
+{
+    const struct scn_token *tok = peek(p);
+    uint64_t n;
+    if (!parse_u64(p, "a chunk size in bytes", &n)) {
+        return false;
+    }
+    if (n > SCN_SNAPSHOT_CHUNK_MAX) {
+        return fail_at(p, tok->column,
+                       "snapshot chunk size %s is out of range: it must be "
+                       "0 (the whole snapshot in one message) to %u bytes",
+                       tok->text, SCN_SNAPSHOT_CHUNK_MAX);
+    }
+    p->s->snapshot_chunk_bytes = (uint32_t)n;
+    return true;
+}
+
 /* Reads the values of header `h` into the scenario. */
 static bool parse_header_values(struct parser *p, enum header h)
 {
@@ -2027,6 +2050,8 @@ static bool parse_header_values(struct parser *p, enum header h)
                                        &s->client_timeout_us);
     case HDR_SNAPSHOT_EVERY:
         return parse_u64(p, "an entry count", &s->snapshot_every);
+    case HDR_SNAPSHOT_CHUNK:
+        return parse_snapshot_chunk(p);
     case HDR_TRACE_HASH:
         return parse_trace_hash(p);
     case HDR_DISK_LATENCY: /* parse_disk_header() */

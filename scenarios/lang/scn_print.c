@@ -526,6 +526,10 @@ void scn_print(const struct scn_scenario *s, GString *out)
         g_string_append_printf(out, "snapshot-every %" G_GUINT64_FORMAT "\n",
                                s->snapshot_every);
     }
+    if (s->has_snapshot_chunk) {
+        g_string_append_printf(out, "snapshot-chunk %" PRIu32 "\n",
+                               s->snapshot_chunk_bytes);
+    }
     if (s->has_disk_latency) {
         struct scn_disk_latency l = {
             .write_us = s->disk_write_us,

@@ -1398,6 +1398,7 @@ static void build_config(const struct scn_scenario *sc,
     c->reorder = ppm_to_probability(sc->reorder_ppm);
     c->client_timeout_us = sc->client_timeout_us;
     c->snapshot_every = sc->snapshot_every;
+    c->snapshot_chunk_bytes = sc->snapshot_chunk_bytes;
     if (sc->has_disk_latency) {
         c->disk_write_us = sc->disk_write_us;
         c->disk_sync_us = sc->disk_sync_us;

@@ -198,6 +198,7 @@ bool scn_edit_drop_default_headers(struct scn_scenario *sc)
     any |= drop_if(&sc->has_client_timeout,
                    sc->client_timeout_us == d->client_timeout_us);
     any |= drop_if(&sc->has_snapshot_every, sc->snapshot_every == 0);
+    any |= drop_if(&sc->has_snapshot_chunk, sc->snapshot_chunk_bytes == 0);
     any |= drop_if(&sc->has_disk_latency,
                    sc->disk_write_us == d->disk_write_us &&
                        sc->disk_sync_us == d->disk_sync_us &&
