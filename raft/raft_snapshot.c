@@ -148,15 +148,18 @@ static bool partial_matches(const struct raft *r, const struct raft_message *m)
            r->partial.last_term == s->last_term;
 }
 
-/* Whether m's bytes will be appended to r->partial. */
+/* Whether m's bytes will be appended to r->partial: the next bytes of the
+ * transfer under way, or the first of another one. A repeated first chunk
+ * of the transfer under way is a duplicate, not a new start, so that what a
+ * follower holds of one transfer never shrinks until it restarts. */
 static bool chunk_appends(const struct raft *r, const struct raft_message *m)
 {
     const struct raft_install_snapshot *is = &m->install_snapshot;
     if (is->offset == 0 && is->done) {
         return false; /* a whole snapshot: copied apart */
     }
-    return is->offset == 0 ||
-           (partial_matches(r, m) && is->offset == r->partial.len);
+    return partial_matches(r, m) ? is->offset == r->partial.len
+                                 : is->offset == 0;
 }
 
 static int reserve_partial(struct raft *r, size_t need)
@@ -298,7 +301,7 @@ static void recv_chunk(struct raft *r, const struct raft_message *m)
         reply(r, m->from, s->last_index, held, false);
         return;
     }
-    if (is->offset == 0) {
+    if (!partial_matches(r, m)) {
         partial_clear(pa);
         pa->term = m->term;
         pa->last_index = s->last_index;
@@ -382,10 +385,15 @@ static void recv_done(struct raft *r,
 }
 
 /* A chunk's answer: the peer holds `offset` bytes of the snapshot in order.
- * More than acknowledged so far releases the window; less means it lost
- * them (it restarted) or the answer is stale: either way the transfer goes
- * back to it, one chunk at a time, and an answer to that chunk moves it
- * forward again. An answer to another snapshot is stale. */
+ * More than acknowledged so far releases the window. What a follower holds
+ * of one transfer only grows until it restarts, which makes it answer 0: so
+ * an answer of 0 sends the transfer back to the start, and any other answer
+ * below what was acknowledged is stale (reordered) and ignored, except
+ * while the transfer is rewound after a loss, when the answers to the chunk
+ * re-sent are believed whatever they say (else a stale answer believed
+ * earlier could stall the transfer for good). A rewind sends one chunk; an
+ * answer that moves forward reopens the window. An answer to another
+ * snapshot is stale. */
 void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
 {
     if (r->role != RAFT_LEADER || m->term != r->term) {
@@ -411,7 +419,8 @@ void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m)
         if (p->snapshot_next < res->offset) {
             p->snapshot_next = res->offset;
         }
-    } else if (res->offset < p->snapshot_acked) {
+    } else if (res->offset < p->snapshot_acked &&
+               (res->offset == 0 || p->snapshot_rewound)) {
         raft_progress_snapshot_rewind(p, res->offset);
     }
     raft_snapshot_stream(r, p);

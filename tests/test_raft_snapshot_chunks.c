@@ -28,28 +28,12 @@ static struct raft_config config(size_t chunk, size_t window)
     return c;
 }
 
-/* Leader 1 of term 1 commits values 1..10 (indexes 2..11) with node 3 cut
- * off since the no-op, compacts up to 11 and appends 11 and 12 (indexes 12,
- * 13); the network is healed, nothing is in flight, and time is 0. */
+/* rh_compacted_past_node_3() with the network healed. */
 static struct rh *leader_compacted_past_node_3(size_t chunk, size_t window)
 {
     struct raft_config c = config(chunk, window);
-    struct rh *h = rh_create(3, &c);
-    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
-    rh_deliver_all(h);
-    rh_isolate(h, 3);
-    for (uint64_t v = 1; v <= 10; v++) {
-        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
-        rh_deliver_all(h);
-    }
-    cr_assert_eq(rh_compact(h, 1, 11), RAFT_OK);
+    struct rh *h = rh_compacted_past_node_3(&c);
     cr_assert_eq(h->nodes[1].disk.snapshot.len, SNAPSHOT_BYTES);
-    for (uint64_t v = 11; v <= 12; v++) {
-        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
-        rh_deliver_all(h);
-    }
-    cr_assert_eq(raft_commit_index(rh_core(h, 1)), 13);
-    cr_assert_eq(raft_last_index(rh_core(h, 3)), 1);
     rh_heal(h);
     return h;
 }
@@ -395,5 +379,47 @@ Test(raft_snapshot_chunks, a_chunk_of_a_committed_snapshot_is_answered_done)
     cr_assert_eq(raft_snapshot_index(f), 11);
     cr_assert_eq(raft_last_index(f), 13);
     cr_assert_eq(raft_commit_index(f), 13);
+    rh_free(h);
+}
+
+/* Answers reordered on the way back: one below what the leader already
+ * counts as acknowledged is stale (what a follower holds of a transfer only
+ * grows until it restarts) and sends nothing again; believing it would
+ * re-send the window, and every re-sent chunk's answer could do the same. */
+Test(raft_snapshot_chunks, a_stale_answer_below_the_acknowledged_offset_is_ignored)
+{
+    struct rh *h = leader_compacted_past_node_3(CHUNK, 2);
+    until_first_chunk(h);
+    cr_assert_eq(rh_deliver(h, (size_t)find_chunk(h, 0)), RAFT_OK);
+    struct rh_msg *stale = rh_take(
+        h, (size_t)rh_find(h, RAFT_MSG_INSTALL_SNAPSHOT_RESULT, 3, 1));
+    cr_assert_eq(stale->m.install_snapshot_result.offset, CHUNK);
+    bool done;
+    cr_assert_eq(deliver_chunk(h, CHUNK, &done), 2 * CHUNK);
+    cr_assert_eq(deliver_chunk(h, 2 * CHUNK, &done), 3 * CHUNK);
+    size_t sent = h->sent[RAFT_MSG_INSTALL_SNAPSHOT];
+    cr_assert_eq(rh_receive(h, &stale->m), RAFT_OK);
+    rh_msg_free(stale);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], sent);
+    rh_run_until(h, h->now + 900);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], N_CHUNKS);
+    assert_same_snapshot(h, 1, 3);
+    rh_free(h);
+}
+
+/* A duplicate of the first chunk is not a new start: the follower keeps
+ * what it holds of the transfer and answers with it. */
+Test(raft_snapshot_chunks, a_repeated_first_chunk_does_not_restart_the_transfer)
+{
+    struct rh *h = leader_compacted_past_node_3(CHUNK, 8);
+    until_first_chunk(h);
+    struct rh_msg *again = rh_copy(h, (size_t)find_chunk(h, 0));
+    bool done;
+    cr_assert_eq(deliver_chunk(h, 0, &done), CHUNK);
+    cr_assert_eq(deliver_chunk(h, CHUNK, &done), 2 * CHUNK);
+    cr_assert_eq(rh_receive(h, &again->m), RAFT_OK);
+    rh_msg_free(again);
+    cr_assert_eq(raft_snapshot_partial_len(rh_core(h, 3)), 2 * CHUNK);
+    cr_assert_eq(last_answer(h).offset, 2 * CHUNK);
     rh_free(h);
 }

@@ -931,3 +931,35 @@ bool rh_logs_equal(struct rh *h, uint64_t a, uint64_t b)
     }
     return true;
 }
+
+/* Leader 1 of term 1 commits values 1..10 (indexes 2..11) with node 3 cut
+ * off since the no-op, then compacts its log up to 11 and appends 11 and 12
+ * (indexes 12, 13). All before any election timer can fire. */
+struct rh *rh_compacted_past_node_3(const struct raft_config *c)
+{
+    struct rh *h = rh_create(3, c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_deliver_all(h);
+    rh_isolate(h, 3);
+    for (uint64_t v = 1; v <= 10; v++) {
+        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
+        rh_deliver_all(h);
+    }
+    struct raft *leader = rh_core(h, 1);
+    cr_assert_eq(raft_commit_index(leader), 11);
+    cr_assert_eq(h->nodes[1].n_applied, 11);
+    cr_assert_eq(rh_compact(h, 1, 11), RAFT_OK);
+    cr_assert_eq(raft_snapshot_index(leader), 11);
+    cr_assert_eq(raft_snapshot_term(leader), 1);
+    struct raft_entry e;
+    cr_assert_not(raft_entry_at(leader, 5, &e));
+    cr_assert_eq(raft_term_at(leader, 5), 0);
+    for (uint64_t v = 11; v <= 12; v++) {
+        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
+        rh_deliver_all(h);
+    }
+    cr_assert_eq(raft_commit_index(leader), 13);
+    cr_assert_eq(raft_last_index(rh_core(h, 3)), 1);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], 0);
+    return h;
+}

@@ -245,4 +245,14 @@ bool rh_election_safety_holds(const struct rh *h);
  * to the later of their snapshots. */
 bool rh_logs_equal(struct rh *h, uint64_t a, uint64_t b);
 
+/* ---- fixtures --------------------------------------------------------------
+ */
+
+/* Three nodes from base c: leader 1 of term 1 commits values 1..10 (indexes
+ * 2..11) with node 3 cut off since the no-op, compacts its log up to 11 (a
+ * snapshot of 11 state machine records, 352 bytes) and appends 11 and 12
+ * (indexes 12, 13), all before any election timer can fire (c's timeouts
+ * at least 1000). Node 3 stays cut off; nothing is in flight. */
+struct rh *rh_compacted_past_node_3(const struct raft_config *c);
+
 #endif /* RAFT_HARNESS_H */

@@ -71,10 +71,16 @@
                 (e.type === 'PreVoteResult' ? 'pre-vote' : 'vote') +
                 ' request for term ' + e.term;
         case 'InstallSnapshot':
+            /* A whole snapshot is one chunk at offset 0 marked done. */
             return 'its snapshot up to index ' + e.index + ' (term ' +
-                e.aux + ')';
+                e.aux + ')' + (e.ok && !e.commit ? ''
+                    : ', bytes ' + e.commit + '..' + (e.commit + e.count) +
+                      (e.ok ? ', the last chunk' : ''));
         case 'InstallSnapshotResult':
-            return 'an acknowledgement of the snapshot up to index ' + e.index;
+            return e.ok
+                ? 'an acknowledgement of the snapshot up to index ' + e.index
+                : 'word that it holds the first ' + e.aux +
+                  ' bytes of the snapshot up to index ' + e.index;
         default:
             return 'a ' + e.type;
         }
