@@ -1089,6 +1089,10 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
                              .to = 1,
                              .term = 3};
     m.install_snapshot_result.last_index = 10;
+    /* The answer to a chunk promises nothing: the snapshot is incomplete. */
+    cr_assert(sim_safety_on_send(s, 2, &m, 0, &d));
+    m.install_snapshot_result.offset = 5;
+    m.install_snapshot_result.done = true;
     cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 10,
                      "n2 sent InstallSnapshotResult to n1 acknowledging index "
