@@ -555,6 +555,9 @@ Test(fuzz_command, bad_arguments_exit_2)
         {"fuzz", "--max-failures", "0", NULL},
         {"fuzz", "--max-memory", "ten", NULL},
         {"fuzz", "--max-events", "-1", NULL},
+        {"fuzz", "--shrink-per-property", "0", NULL},
+        {"fuzz", "--shrink-per-property", "two", NULL},
+        {"fuzz", "--no-shrink", "--shrink-per-property", "2", NULL},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct program_outcome o = program_run("raftsim", cases[i]);

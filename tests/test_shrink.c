@@ -185,18 +185,27 @@ static void make_dir(void)
     cr_assert_not_null(tmp_dir);
 }
 
-static void remove_dir(void)
+/* Removes `dir` and what it holds (files and directories of files). */
+static void remove_tree(const char *dir)
 {
-    GDir *d = g_dir_open(tmp_dir, 0, NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
     const char *name;
     while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(tmp_dir, name, NULL);
-        g_remove(p);
+        char *p = g_build_filename(dir, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            remove_tree(p);
+        else
+            g_remove(p);
         g_free(p);
     }
     if (d)
         g_dir_close(d);
-    g_rmdir(tmp_dir);
+    g_rmdir(dir);
+}
+
+static void remove_dir(void)
+{
+    remove_tree(tmp_dir);
     g_free(tmp_dir);
 }
 
@@ -313,4 +322,89 @@ Test(shrink_command, a_passing_file_exits_1_and_bad_arguments_exit_2)
     program_outcome_clear(&p);
     g_free(min);
     g_free(file);
+}
+
+/* Fuzzes the mutant's known range (two Figure 8 failures, seeds 2421 and
+ * 2513) into tmp_dir/SUB with a small shrink budget and the extra
+ * arguments; returns the output and sets *dir (g_free). */
+static struct program_outcome fuzz_range_into(const char *sub,
+                                              const char *per_property,
+                                              char **dir)
+{
+    *dir = g_build_filename(tmp_dir, sub, NULL);
+    const char *args[] = {"fuzz",    "--seed-from", "2420",
+                          "--seeds", "100",         "--time",
+                          "5s",      "--faults",    "cut",
+                          "--jobs",  "2",           "--shrink-budget",
+                          "20",      "--quiet",     "--out",
+                          *dir,      NULL,          NULL,
+                          NULL};
+    if (per_property) {
+        args[16] = "--shrink-per-property";
+        args[17] = per_property;
+    }
+    struct program_outcome o = program_run(FIGURE8_MUTANT, args);
+    cr_assert_eq(o.status, 1, "%s%s", o.out, o.err);
+    return o;
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+    char *p = g_build_filename(dir, name, NULL);
+    bool yes = g_file_test(p, G_FILE_TEST_IS_REGULAR);
+    g_free(p);
+    return yes;
+}
+
+Test(shrink_command, fuzz_shrinks_a_bounded_number_per_property_and_names_the_smallest)
+{
+    /* One per property: only the first failure in seed order is shrunk,
+     * and there is nothing to compare it with. */
+    char *one_dir = NULL;
+    struct program_outcome one = fuzz_range_into("one", "1", &one_dir);
+    cr_assert(exists_in(one_dir, "fuzz-2421.scn"), "%s", one.out);
+    cr_assert(exists_in(one_dir, "fuzz-2513.scn"), "%s", one.out);
+    cr_assert(exists_in(one_dir, "fuzz-2421.min.scn"), "%s", one.out);
+    cr_assert_not(exists_in(one_dir, "fuzz-2513.min.scn"), "%s", one.out);
+    cr_assert_null(strstr(one.out, "shrink: smallest"), "%s", one.out);
+
+    /* By default both are shrunk and the smallest is named, with the
+     * other's size; the count is that file's statements. */
+    char *all_dir = NULL;
+    struct program_outcome all = fuzz_range_into("all", NULL, &all_dir);
+    cr_assert(exists_in(all_dir, "fuzz-2421.min.scn"), "%s", all.out);
+    cr_assert(exists_in(all_dir, "fuzz-2513.min.scn"), "%s", all.out);
+    char *prefix = g_strdup_printf(
+        "shrink: smallest leader-completeness reproducer: %s/fuzz-", all_dir);
+    const char *line = strstr(all.out, prefix);
+    cr_assert_not_null(line, "%s", all.out);
+    char seed[8] = {0}, other[8] = {0};
+    unsigned size = 0, other_size = 0;
+    cr_assert_eq(sscanf(line + strlen(prefix),
+                        "%7[0-9].min.scn, %u statements (also fuzz-%7[0-9]"
+                        ".min.scn %u)",
+                        seed, &size, other, &other_size),
+                 4, "%s", line);
+    cr_assert_leq(size, other_size);
+    cr_assert_str_neq(seed, other);
+    char *base = g_strdup_printf("fuzz-%s.min.scn", seed);
+    char *path = g_build_filename(all_dir, base, NULL);
+    char *text = NULL;
+    cr_assert(g_file_get_contents(path, &text, NULL, NULL));
+    unsigned statements = 0;
+    char **lines = g_strsplit(text, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        const char *l = lines[i] + strspn(lines[i], " \t");
+        statements += *l != '\0' && *l != '#';
+    }
+    cr_assert_eq(statements, size, "%s", text);
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+    g_free(base);
+    g_free(prefix);
+    program_outcome_clear(&all);
+    program_outcome_clear(&one);
+    g_free(all_dir);
+    g_free(one_dir);
 }

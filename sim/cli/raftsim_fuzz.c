@@ -27,6 +27,7 @@
 #include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_fuzz_report.h"
+#include "sim/cli/raftsim_fuzz_shrink.h"
 #include "sim/cli/raftsim_junit.h"
 #include "sim/cli/raftsim_pool.h"
 
@@ -346,13 +347,15 @@ static char *write_reproducer(const char *dir, const struct fuzz_item *it)
 
 /* Reports one failed seed and writes its reproducer (a file that cannot
  * be written is complained about; the seed still counts as failed), and
- * returns its path (borrowed from `written`, where it is added) or NULL.
- * With `print` false (--json) nothing goes to stdout. */
+ * returns its path (borrowed from `written`, where it is added, its
+ * property to `properties`) or NULL. With `print` false (--json) nothing
+ * goes to stdout. */
 static const char *report(const struct fuzz_item *it,
                           const char *out_dir,
                           bool color,
                           bool print,
-                          GPtrArray *written)
+                          GPtrArray *written,
+                          GPtrArray *properties)
 {
     const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
     const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
@@ -379,8 +382,10 @@ static const char *report(const struct fuzz_item *it,
         printf("     reproducer: %s (replay: raftsim run %s)\n", path, path);
     if (it->replay_problem && print)
         printf("     warning: the reproducer %s\n", it->replay_problem);
-    if (path)
+    if (path) {
         g_ptr_array_add(written, path);
+        g_ptr_array_add(properties, g_strdup(it->verdict.property));
+    }
     return path;
 }
 
@@ -399,6 +404,7 @@ struct fuzz_plan
     bool collect;           /* keep every failure for --json or --junit */
     const char *dir;        /* reproducers */
     uint64_t shrink_runs;   /* candidate runs per shrink; 0: no shrinking */
+    uint64_t shrink_per_property; /* reproducers shrunk per property */
 };
 
 /* Tallies of the seeds reported so far. */
@@ -409,6 +415,7 @@ struct fuzz_tally
     bool enough_failures; /* --max-failures was reached */
     bool write_failed;    /* a reproducer could not be written */
     GPtrArray *written;   /* char *: reproducers written, to shrink */
+    GPtrArray *written_properties; /* char *: the property of each */
     /* struct raftsim_fuzz_failure *, in seed order, when plan->collect;
      * its `shrunk` is filled in after the campaign. */
     GPtrArray *failures;
@@ -472,7 +479,8 @@ static bool account(struct fuzz_item *it,
         t->failed++;
         progress_clear(prog);
         const char *path =
-            report(it, plan->dir, color, !plan->json, t->written);
+            report(it, plan->dir, color, !plan->json, t->written,
+                   t->written_properties);
         t->write_failed |= !it->refused && !path;
         if (plan->collect)
             g_ptr_array_add(t->failures, failure_record(it, path));
@@ -559,40 +567,18 @@ static bool run_campaign(struct fuzz_campaign *c,
     return ok;
 }
 
-/* Shrinks every reproducer written into DIR/fuzz-SEED.min.scn, one after
- * the other once the campaign is over; each candidate runs in a forked
- * child (scn_shrink.h), so a crashing candidate costs one run, not this. */
+/* Shrinks the reproducers written, up to --shrink-per-property of each
+ * property (raftsim_fuzz_shrink.h), once the campaign is over. */
 static void shrink_all(const struct fuzz_plan *plan, struct fuzz_tally *t)
 {
-    struct scn_shrink_options o;
-    scn_shrink_options_init(&o);
-    o.max_runs = plan->shrink_runs;
-    /* With --json, stdout holds the document alone: the shrinker's lines
-     * go to stderr for the time it runs. */
-    fflush(stdout);
-    int saved_stdout = plan->json ? dup(STDOUT_FILENO) : -1;
-    if (saved_stdout >= 0)
-        dup2(STDERR_FILENO, STDOUT_FILENO);
-    for (guint i = 0; i < t->written->len; i++) {
-        const char *path = g_ptr_array_index(t->written, i);
-        if (!plan->quiet)
-            printf("shrink: %s\n", path);
-        fflush(stdout);
-        int rc = raftsim_shrink_file(path, &o, NULL, NULL, true);
-        fflush(stdout);
-        for (guint f = 0; rc == RAFTSIM_EXIT_OK && t->failures &&
-                          f < t->failures->len;
-             f++) {
-            struct raftsim_fuzz_failure *rec =
-                g_ptr_array_index(t->failures, f);
-            if (g_strcmp0(rec->reproducer, path) == 0)
-                rec->shrunk = scn_shrink_output_name(path);
-        }
-    }
-    if (saved_stdout >= 0) {
-        dup2(saved_stdout, STDOUT_FILENO);
-        close(saved_stdout);
-    }
+    struct raftsim_fuzz_shrink p = {
+        .runs = plan->shrink_runs,
+        .per_property = plan->shrink_per_property,
+        .quiet = plan->quiet,
+        .json = plan->json,
+    };
+    raftsim_fuzz_shrink_all(&p, t->written, t->written_properties,
+                            t->failures);
 }
 
 static void print_summary(const struct fuzz_plan *plan,
@@ -681,13 +667,30 @@ static bool parse_wall_budget(const char *text, int64_t *out_us)
     return true;
 }
 
+/* A shrinking option's value into *value when given: a positive integer,
+ * and not with --no-shrink; complains and returns false otherwise. */
+static bool shrink_option(const char *name,
+                          const char *text,
+                          bool no_shrink,
+                          uint64_t *value)
+{
+    if (!text ||
+        (!no_shrink && raftsim_parse_u64(text, value) && *value > 0))
+        return true;
+    raftsim_complain("fuzz",
+                     "%s: expected a positive integer, without --no-shrink: "
+                     "%s",
+                     name, text);
+    return false;
+}
+
 struct fuzz_args
 {
     gint nodes, jobs;
     gchar *seeds, *from, *time, *shard, *faults, *out, *for_text,
         *max_failures;
     gboolean quiet, verbose, no_shrink, json;
-    gchar *shrink_budget, *junit;
+    gchar *shrink_budget, *shrink_per_property, *junit;
     struct raftsim_budget_args budget;
 };
 
@@ -702,6 +705,7 @@ static void fuzz_args_clear(struct fuzz_args *a)
     g_free(a->for_text);
     g_free(a->max_failures);
     g_free(a->shrink_budget);
+    g_free(a->shrink_per_property);
     g_free(a->junit);
     raftsim_budget_args_clear(&a->budget);
 }
@@ -890,6 +894,11 @@ int raftsim_fuzz_main(int argc, char **argv)
          NULL},
         {"shrink-budget", 0, 0, G_OPTION_ARG_STRING, &a.shrink_budget,
          "Candidate runs per shrink at most (default 1000)", "RUNS"},
+        {"shrink-per-property", 0, 0, G_OPTION_ARG_STRING,
+         &a.shrink_per_property,
+         "Shrink at most K failed seeds per property, the first in seed "
+         "order, and name the smallest (default 3)",
+         "K"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet,
          "Print only failures and a one-line summary", NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
@@ -940,16 +949,12 @@ int raftsim_fuzz_main(int argc, char **argv)
     plan.quiet = a.quiet;
     plan.verbose = a.verbose;
     plan.shrink_runs = a.no_shrink ? 0 : 1000;
-    if (a.shrink_budget &&
-        (a.no_shrink ||
-         !raftsim_parse_u64(a.shrink_budget, &plan.shrink_runs) ||
-         plan.shrink_runs == 0)) {
-        raftsim_complain("fuzz",
-                         "--shrink-budget: expected a positive integer, "
-                         "without --no-shrink: %s",
-                         a.shrink_budget);
+    plan.shrink_per_property = RAFTSIM_FUZZ_SHRINK_PER_PROPERTY;
+    if (!shrink_option("--shrink-budget", a.shrink_budget, a.no_shrink,
+                       &plan.shrink_runs) ||
+        !shrink_option("--shrink-per-property", a.shrink_per_property,
+                       a.no_shrink, &plan.shrink_per_property))
         goto out;
-    }
     plan.dir = a.out ? a.out : "fuzz-failures";
     if (!raftsim_output_dir_usable("fuzz", "--out", plan.dir) ||
         (a.junit && !raftsim_output_writable("fuzz", a.junit, "reports")))
@@ -975,7 +980,10 @@ int raftsim_fuzz_main(int argc, char **argv)
     prog.drawn_us = prog.start_us;
     if (!a.quiet && !a.json)
         print_banner(&c, &plan, count, shard_k);
-    struct fuzz_tally t = {.written = g_ptr_array_new_with_free_func(g_free)};
+    struct fuzz_tally t = {
+        .written = g_ptr_array_new_with_free_func(g_free),
+        .written_properties = g_ptr_array_new_with_free_func(g_free),
+    };
     if (plan.collect)
         t.failures = g_ptr_array_new_with_free_func(raftsim_fuzz_failure_free);
     bool ran = run_campaign(&c, &plan, &t, &prog, color);
@@ -990,6 +998,7 @@ int raftsim_fuzz_main(int argc, char **argv)
     if (plan.collect)
         status = machine_reports(&c, &plan, &t, count, a.junit, status);
     g_ptr_array_free(t.written, TRUE);
+    g_ptr_array_free(t.written_properties, TRUE);
     if (t.failures)
         g_ptr_array_free(t.failures, TRUE);
     g_free(c.items);
