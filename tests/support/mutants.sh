@@ -48,11 +48,13 @@ first_failure() {
 # passed. A process that dies (a broken
 # core's assertion) is narrowed down seed by seed and reported as `crash`.
 fuzz_range() {
-    local bin=$1 from=$2 count=$3 out=$4 extra=${5:-} rc=0 text found
+    local bin=$1 from=$2 count=$3 out=$4 extra=${5:-} shrinks=${6:-1} rc=0 text found
     # A seed costs milliseconds; a livelocked one would run forever, so each
-    # range has a generous wall-time limit and a hit counts as a failure.
+    # range has a generous wall-time limit and a hit counts as a failure;
+    # each of the SHRINKS shrinks that may follow (1,000 candidate runs at
+    # most) gets ten minutes more.
     # shellcheck disable=SC2086
-    text=$(timeout $((60 + count / 2)) "$bin" fuzz --seed-from "$from" \
+    text=$(timeout $((60 + count / 2 + 600 * shrinks)) "$bin" fuzz --seed-from "$from" \
         --seeds "$count" --quiet --out "$out" $extra 2>&1) || rc=$?
     printf '%s\n' "$text" >>"$out.log"
     case $rc in
@@ -117,7 +119,7 @@ run_one() {
     # A broken core may also grow without bound: 4 GiB of address space.
     ulimit -v 4194304
     if "$bin" fuzz --help 2>&1 | grep -q -- '--max-failures'; then
-        found=$(fuzz_range "$bin" 1 "$seeds" "$out" "--max-failures $failures")
+        found=$(fuzz_range "$bin" 1 "$seeds" "$out" "--max-failures $failures" "$failures")
     else
         # Growing ranges: a mutant caught early costs few seeds.
         for stop in 25 100 400 "$seeds"; do
