@@ -179,16 +179,19 @@ $(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(L
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
 		$(MUTANT_DIR)/$*/obj/libraft.a $(APP_LDLIBS)
 
-# The mutant that tests/test_fuzz.c and tests/test_library.c run to prove that
-# the fuzzer and the scenario library catch a broken core.
+# The mutants that tests/test_fuzz.c and tests/test_library.c run to prove
+# that the fuzzer and the scenario library catch a broken core, and that
+# docs/tutorial.md shows failing: the Figure 8 commit bug, and the 2015
+# single-server membership change bug (scenarios/single-server-bug-2015.scn).
 FIGURE8_MUTANT := $(call mutant_bin,figure8-commit-old-term)
+BUG2015_MUTANT := $(call mutant_bin,config-change-before-own-term-commit)
 
 $(BENCH): $(BENCH_OBJS) $(APP_LIBS)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # Tests spawn the command binaries found beside the tests/ directory.
-TEST_PROGRAMS = $(RAFTSIM) $(FIGURE8_MUTANT)
+TEST_PROGRAMS = $(RAFTSIM) $(FIGURE8_MUTANT) $(BUG2015_MUTANT)
 $(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
@@ -270,7 +273,7 @@ check-ndebug:
 # Every command the docs show is run, and the output a doc shows is compared
 # with the tool's (tests/support/doc-commands.sh says what is normalised).
 DOC_FILES := README.md $(sort $(wildcard docs/*.md))
-check-docs: $(RAFTSIM) $(FIGURE8_MUTANT)
+check-docs: $(RAFTSIM) $(FIGURE8_MUTANT) $(BUG2015_MUTANT)
 	sh tests/support/doc-commands.sh $(BUILD) $(DOC_FILES)
 
 SCENARIO_FILES := $(sort $(wildcard scenarios/*.scn))

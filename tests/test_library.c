@@ -1,5 +1,6 @@
 /* test_library.c: every scenario of the library passes for seeds other than
- * its own, and figure8.scn still catches the Figure 8 commit bug.
+ * its own, figure8.scn still catches the Figure 8 commit bug, and
+ * single-server-bug-2015.scn the 2015 single-server membership change bug.
  *
  * Every run also stays far below the runner's default budgets.
  *
@@ -153,17 +154,15 @@ ParameterizedTest(struct library_file *file,
     g_string_free(failed, TRUE);
 }
 
-/* The command over the mutant core that also commits earlier-term entries
- * by counting replicas (tests/mutants/figure8-commit-old-term.patch), built
- * under the BUILD directory that holds this binary's tests/ directory. */
-static char *figure8_mutant_path(void)
+/* The command over the mutant core tests/mutants/NAME.patch, built under the
+ * BUILD directory that holds this binary's tests/ directory. */
+static char *mutant_path(const char *name)
 {
     char *exe = g_file_read_link("/proc/self/exe", NULL);
     cr_assert_not_null(exe);
     char *tests_dir = g_path_get_dirname(exe);
     char *build_dir = g_path_get_dirname(tests_dir);
-    char *path = g_build_filename(build_dir, "mutants",
-                                  "figure8-commit-old-term", "raftsim", NULL);
+    char *path = g_build_filename(build_dir, "mutants", name, "raftsim", NULL);
     g_free(build_dir);
     g_free(tests_dir);
     g_free(exe);
@@ -172,36 +171,60 @@ static char *figure8_mutant_path(void)
     return path;
 }
 
-Test(scenario_library, figure8_catches_a_leader_counting_old_term_replicas)
+/* Runs `BROKEN check --seed SEED FILE` for the library's 25 seeds and
+ * asserts that each run fails (exit 1) with every text of `expected` (NULL
+ * terminated) in its report: the guard or property the file's comment
+ * names. */
+static void assert_file_catches(const char *mutant,
+                                const char *file,
+                                const char *const *expected)
 {
-    char *broken = figure8_mutant_path();
+    char *broken = mutant_path(mutant);
     for (unsigned i = 0; i < SEED_COUNT; i++) {
         char *seed = g_strdup_printf("%" PRIu64, seed_at(i));
-        GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(argv, g_strdup(broken));
-        g_ptr_array_add(argv, g_strdup("check"));
-        g_ptr_array_add(argv, g_strdup("--seed"));
-        g_ptr_array_add(argv, g_strdup(seed));
-        g_ptr_array_add(argv, g_strdup(LIBRARY_DIR "/figure8.scn"));
-        g_ptr_array_add(argv, NULL);
+        const char *argv[] = {broken, "check", "--seed", seed, file, NULL};
         char *out = NULL;
         int wait_status = 0;
         GError *err = NULL;
-        gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL,
+        gboolean ok = g_spawn_sync(NULL, (char **)argv, NULL,
                                    G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
                                    NULL, &wait_status, &err);
         cr_assert(ok, "spawn failed: %s", err ? err->message : "?");
         cr_assert(WIFEXITED(wait_status));
-        cr_assert_eq(WEXITSTATUS(wait_status), 1, "seed %s passed:\n%s", seed,
-                     out);
-        /* The guard that catches it is the one the file's comment names:
-         * nothing is applied while n1 leads term 4. */
-        cr_assert_not_null(
-            strstr(out, "expected applied == 0 on every live node throughout"),
-            "seed %s:\n%s", seed, out);
-        g_ptr_array_free(argv, TRUE);
+        cr_assert_eq(WEXITSTATUS(wait_status), 1, "%s seed %s passed on %s:\n%s",
+                     file, seed, mutant, out);
+        for (const char *const *want = expected; *want != NULL; want++) {
+            cr_assert_not_null(strstr(out, *want), "%s seed %s: no '%s' in:\n%s",
+                               file, seed, *want, out);
+        }
         g_free(out);
         g_free(seed);
     }
     g_free(broken);
+}
+
+/* tests/mutants/figure8-commit-old-term.patch: the leader also commits
+ * earlier-term entries by counting replicas. The guard that catches it is
+ * the one the file's comment names: nothing is applied while n1 leads
+ * term 4. */
+Test(scenario_library, figure8_catches_a_leader_counting_old_term_replicas)
+{
+    assert_file_catches(
+        "figure8-commit-old-term", LIBRARY_DIR "/figure8.scn",
+        (const char *const[]){
+            "expected applied == 0 on every live node throughout", NULL});
+}
+
+/* tests/mutants/config-change-before-own-term-commit.patch: the 2015 fix
+ * reverted, a new leader changes the configuration before committing an
+ * entry of its term. n2 then commits its removal of n1 with n3 alone, and
+ * n1 wins term 3 under its own configuration without those entries: the
+ * guard on n2 and n3 fails, and so does Leader Completeness. */
+Test(scenario_library, single_server_bug_2015_catches_a_change_before_a_commit)
+{
+    assert_file_catches(
+        "config-change-before-own-term-commit",
+        LIBRARY_DIR "/single-server-bug-2015.scn",
+        (const char *const[]){"expected applied == 0 on n2 n3 throughout",
+                              "leader-completeness", NULL});
 }
