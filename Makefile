@@ -383,7 +383,7 @@ CHROMIUM ?= chromium
 # Headless, and without the sandbox so that it runs as root in CI too.
 CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 	--no-first-run --disable-extensions --virtual-time-budget=10000
-docs: $(RAFTSIM)
+docs: $(RAFTSIM) $(BUG2015_MUTANT)
 	@mkdir -p docs/img
 	@for f in $(SCENARIO_FILES); do \
 		b=$$(basename $$f .scn); \
@@ -409,6 +409,18 @@ docs: $(RAFTSIM)
 		--log-png docs/img/membership-log.png
 	$(RAFTSIM) run --quiet tests/scenarios/grow-and-transfer.scn \
 		--html docs/replay/membership.html
+	@# Chapter 4 of docs/tutorial.md: membership and transfer, and the 2015
+	@# single-server change bug on the core that has it (that run fails).
+	$(RAFTSIM) run --quiet scenarios/grow-3-to-5.scn --from 1.95s --to 2.1s \
+		--png docs/img/tutorial-grow.png
+	$(RAFTSIM) run --quiet scenarios/remove-leader.scn --from 1.45s --to 1.8s \
+		--png docs/img/tutorial-remove-leader.png
+	$(RAFTSIM) run --quiet scenarios/transfer-under-load.scn --from 1.49s --to 1.53s \
+		--messages all --png docs/img/tutorial-transfer.png
+	$(RAFTSIM) run --quiet scenarios/single-server-bug-2015.scn --at 1.4s \
+		--log-png docs/img/tutorial-bug-2015-log-1400ms.png
+	$(BUG2015_MUTANT) run --quiet scenarios/single-server-bug-2015.scn \
+		--log-png docs/img/tutorial-bug-2015-mutant-log.png; test $$? -eq 1
 	@# Latency and throughput over a partition (docs/tutorial.md shows them).
 	$(RAFTSIM) run --quiet scenarios/minority-partition.scn \
 		--plots docs/img/plots-minority-partition
