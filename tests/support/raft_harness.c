@@ -588,6 +588,27 @@ int rh_propose(struct rh *h, uint64_t id, uint64_t value, uint64_t *index)
     return rh_done(h, nd, rc, &u);
 }
 
+int rh_propose_batch(struct rh *h,
+                     uint64_t id,
+                     const uint64_t *values,
+                     size_t n,
+                     uint64_t *first)
+{
+    struct rh_node *nd = rh_live(h, id);
+    struct raft_command cmds[64];
+    cr_assert_leq(n, 64, "harness: batch too large");
+    for (size_t i = 0; i < n; i++) {
+        cmds[i] = (struct raft_command){&values[i], sizeof values[i]};
+    }
+    struct raft_update u;
+    uint64_t at = 0;
+    int rc = raft_propose_batch(nd->core, h->now, cmds, n, &at, &u);
+    if (first != NULL) {
+        *first = at;
+    }
+    return rh_done(h, nd, rc, &u);
+}
+
 int rh_change(struct rh *h,
               uint64_t id,
               const struct raft_change *changes,

@@ -156,6 +156,13 @@ int rh_tick(struct rh *h, uint64_t id);
 int rh_campaign(struct rh *h, uint64_t id);
 /* Proposes the 8-byte command `value`; *index (may be NULL) gets its index. */
 int rh_propose(struct rh *h, uint64_t id, uint64_t value, uint64_t *index);
+/* Proposes the 8-byte commands values[0..n) (n <= 64) as one batch;
+ * *first (may be NULL) gets the first one's index. */
+int rh_propose_batch(struct rh *h,
+                     uint64_t id,
+                     const uint64_t *values,
+                     size_t n,
+                     uint64_t *first);
 /* raft_change_membership() on node id; *index (may be NULL) gets the
  * configuration entry's index. changes: borrowed for the call. */
 int rh_change(struct rh *h,
