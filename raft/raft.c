@@ -64,6 +64,10 @@ const char *raft_message_type_name(enum raft_message_type type)
         return "InstallSnapshotResult";
     case RAFT_MSG_TIMEOUT_NOW:
         return "TimeoutNow";
+    case RAFT_MSG_READ_INDEX:
+        return "ReadIndex";
+    case RAFT_MSG_READ_INDEX_RESULT:
+        return "ReadIndexResult";
     case RAFT_MSG_TYPE_COUNT:
         break;
     }
@@ -317,8 +321,7 @@ void raft_destroy(struct raft *r)
     raft_replication_release_scratch(r);
     free(r->scratch);
     free(r->conf_scratch);
-    free(r->reads);
-    free(r->ready);
+    raft_read_free(r);
     raft_conf_free(&r->snap_conf_scratch);
     raft_conf_free(&r->snap_conf);
     raft_conf_history_free(&r->confs);
@@ -531,6 +534,7 @@ int raft_finish(struct raft *r, struct raft_update *u)
         r->applied_index = r->commit_index;
     }
     u->commit_index = r->commit_index;
+    raft_read_settle(r);
     u->reads = r->ready;
     u->n_reads = r->n_ready;
 
@@ -637,6 +641,8 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
                snapshot_conf_valid(s) && raft_snapshot_msg_valid(m);
     }
     case RAFT_MSG_TIMEOUT_NOW:
+    case RAFT_MSG_READ_INDEX:
+    case RAFT_MSG_READ_INDEX_RESULT:
         return m->term > 0;
     default:
         return true;
@@ -721,6 +727,10 @@ int raft_receive(struct raft *r,
             break;
         case RAFT_MSG_TIMEOUT_NOW:
             raft_transfer_recv_timeout_now(r, m);
+            break;
+        case RAFT_MSG_READ_INDEX:
+        case RAFT_MSG_READ_INDEX_RESULT:
+            raft_read_recv(r, m);
             break;
         case RAFT_MSG_TYPE_COUNT:
             break;

@@ -135,6 +135,10 @@ enum raft_message_type {
     RAFT_MSG_INSTALL_SNAPSHOT,
     RAFT_MSG_INSTALL_SNAPSHOT_RESULT,
     RAFT_MSG_TIMEOUT_NOW, /* thesis §3.10: campaign now (leadership transfer) */
+    /* Thesis §6.4: a follower forwards a ReadIndex read to its leader, which
+     * answers with the read index once it confirmed its leadership. */
+    RAFT_MSG_READ_INDEX,
+    RAFT_MSG_READ_INDEX_RESULT,
     RAFT_MSG_TYPE_COUNT
 };
 
@@ -215,6 +219,16 @@ struct raft_install_snapshot_result
     bool done;
 };
 
+/* A forwarded ReadIndex read (thesis §6.4) and its answer. */
+struct raft_read_forward
+{
+    uint64_t id;    /* the follower's name for the read, echoed */
+    uint64_t index; /* result, status RAFT_OK: the read index */
+    /* result: RAFT_OK, or why the receiver did not serve the read
+     * (RAFT_ENOTLEADER, RAFT_EBUSY, RAFT_ENOMEM); 0 in a request. */
+    uint32_t status;
+};
+
 /* A message between two cores. Pointers inside (entries, snapshot data) are
  * borrowed: in an update, until the next non-query call on the sender; in
  * raft_receive(), for the duration of the call. */
@@ -232,6 +246,7 @@ struct raft_message
             request_vote_result; /* also PRE_VOTE_RESULT */
         struct raft_install_snapshot install_snapshot;
         struct raft_install_snapshot_result install_snapshot_result;
+        struct raft_read_forward read_forward; /* READ_INDEX, and _RESULT */
     };
 };
 
@@ -292,12 +307,15 @@ struct raft_durable_state
     size_t n_entries;
 };
 
-/* A read that may now be served (thesis §6.4): once the state machine has
- * applied index, the host answers read `id` from it. */
+/* The outcome of a read accepted by raft_read_index() (thesis §6.4). With
+ * status RAFT_OK the read may be served: once the state machine has applied
+ * index, the host answers read `id` from it. Any other status says the read
+ * failed and will never be served by this node; the host retries it. */
 struct raft_read
 {
     uint64_t id;    /* the host's name for the read */
     uint64_t index; /* the read index: the leader's commit index at the read */
+    int status;     /* RAFT_OK, RAFT_ENOTLEADER, RAFT_EBUSY or RAFT_ENOMEM */
 };
 
 /* The output of one call. All pointers are borrowed until the next non-query
@@ -351,7 +369,9 @@ struct raft_update
     enum raft_role role;
     uint64_t leader; /* 0: unknown */
 
-    /* Reads confirmed in this call (raft_read_index()), in request order. */
+    /* Outcomes of reads accepted by raft_read_index(), each reported once:
+     * confirmed ones in request order (per leader), failed ones as they
+     * fail. */
     const struct raft_read *reads;
     size_t n_reads;
 
@@ -507,14 +527,31 @@ int raft_transfer_leadership(struct raft *r,
                              uint64_t target,
                              struct raft_update *u);
 
-/* Leader only (thesis §6.4, ReadIndex): records the commit index for read
+/* Thesis §6.4, ReadIndex. On a leader: records the commit index for read
  * `id` and sends a heartbeat round; once a majority of every half of the
  * configuration has answered a heartbeat sent after this call, the read is
- * reported in update.reads. RAFT_EBUSY until the leader has committed an
- * entry of its term (its no-op, §8: before that its commit index may lag
- * behind entries committed by earlier leaders) and during a leadership
- * transfer. Reads still pending when the node stops leading are dropped
- * without a report: the host retries them elsewhere. */
+ * reported in update.reads with status RAFT_OK. RAFT_EBUSY until the leader
+ * has committed an entry of its term (its no-op, §8: before that its commit
+ * index may lag behind entries committed by earlier leaders) and during a
+ * leadership transfer.
+ *
+ * On a follower that knows a leader: forwards the read to that leader
+ * (RAFT_MSG_READ_INDEX), which confirms its leadership as for its own reads
+ * and answers with its read index; the follower then reports the read with
+ * that index, and the host serves it once the follower has applied it. The
+ * answer stands whatever happened since: the leader was leader after the
+ * read arrived, and the index covers every write completed before that.
+ * RAFT_ENOTLEADER, accepting nothing, on a candidate or a follower that
+ * knows no leader (raft_leader() is 0).
+ *
+ * Every accepted read is reported exactly once. It fails (a status other
+ * than RAFT_OK) when a leader stops leading with it pending
+ * (RAFT_ENOTLEADER); on a follower, when the leader it was forwarded to
+ * refuses it (the status the leader gave: RAFT_ENOTLEADER, RAFT_EBUSY), when
+ * the follower's term or known leader changes before the answer
+ * (RAFT_ENOTLEADER), or when no answer came within election_timeout_max
+ * (RAFT_EBUSY, reported by the first call at or after that time): a lost
+ * message. The host retries a failed read. */
 int raft_read_index(struct raft *r,
                     uint64_t now,
                     uint64_t id,

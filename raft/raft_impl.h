@@ -61,12 +61,17 @@ struct raft
     uint64_t uncommitted_bytes;
     uint64_t uncommitted_term;
 
-    /* ReadIndex (thesis §6.4), leader only. */
+    /* ReadIndex (thesis §6.4): a leader's pending reads, its own and those
+     * followers forwarded; a follower's reads forwarded to its leader. */
     uint64_t read_round;           /* the latest round; AppendEntries carry it */
     struct raft_read_request *reads; /* pending, in request order, owned */
     size_t n_reads;
-    size_t reads_cap;              /* slots in reads and in ready */
-    struct raft_read *ready;       /* reads confirmed by this call, owned */
+    size_t reads_cap;              /* slots in reads */
+    struct raft_read_forwarded *fwd; /* follower: awaiting answers, owned */
+    size_t n_fwd;
+    size_t fwd_cap;                /* slots in fwd */
+    struct raft_read *ready;       /* outcomes of this call: reads_cap +
+                                      fwd_cap slots, owned */
     size_t n_ready;
 
     /* Durable state (Figure 2 "persistent state on all servers"). */
@@ -128,6 +133,16 @@ struct raft_read_request
     uint64_t id;
     uint64_t index;
     uint64_t round;
+    uint64_t from; /* the follower that forwarded it; 0: our own */
+};
+
+/* A follower's read forwarded to the leader it knew, in the term it knew. */
+struct raft_read_forwarded
+{
+    uint64_t id;
+    uint64_t leader;
+    uint64_t term;
+    uint64_t deadline; /* fails at the first call at or after this time */
 };
 
 /* raft.c */
@@ -214,8 +229,17 @@ void raft_propose_committed(struct raft *r, uint64_t from, uint64_t to);
 void raft_read_ack(struct raft *r,
                    struct raft_progress *p,
                    const struct raft_append_entries_result *res);
-/* The node stopped leading: pending reads are dropped. */
+/* The node stopped leading: its own pending reads fail (RAFT_ENOTLEADER),
+ * forwarded ones are dropped (their followers fail them by themselves). */
 void raft_read_drop(struct raft *r);
+/* RAFT_MSG_READ_INDEX on any node, RAFT_MSG_READ_INDEX_RESULT on the
+ * follower that forwarded the read (term already reconciled). */
+void raft_read_recv(struct raft *r, const struct raft_message *m);
+/* raft_finish() part: fails forwarded reads whose leader or term changed or
+ * whose deadline passed. */
+void raft_read_settle(struct raft *r);
+/* raft_destroy() part: frees the read buffers. */
+void raft_read_free(struct raft *r);
 
 /* raft_transfer.c */
 /* Leader: an acknowledgement from the transfer target; sends TimeoutNow

@@ -283,6 +283,13 @@ static void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
         e->aux = m->install_snapshot_result.offset;
         e->ok = m->install_snapshot_result.done;
         break;
+    case RAFT_MSG_READ_INDEX:
+    case RAFT_MSG_READ_INDEX_RESULT:
+        e->index = m->read_forward.index;
+        e->aux = m->read_forward.id;
+        e->ok = m->type == RAFT_MSG_READ_INDEX_RESULT &&
+                m->read_forward.status == RAFT_OK;
+        break;
     default:
         break;
     }

@@ -88,11 +88,11 @@ Test(raft_read, a_new_leader_serves_reads_only_after_committing_its_noop)
     cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
     rh_deliver_all(h);
     cr_assert_eq(rh_read_index(h, 1, 1), RAFT_OK);
-    cr_assert_eq(rh_read_index(h, 2, 1), RAFT_ENOTLEADER);
+    cr_assert_eq(rh_read_index(h, 2, 1), RAFT_OK, "a follower forwards");
     rh_free(h);
 }
 
-Test(raft_read, a_deposed_leader_drops_its_pending_reads)
+Test(raft_read, a_deposed_leader_fails_its_pending_reads)
 {
     struct rh *h = cluster();
     rh_isolate(h, 1);
@@ -102,12 +102,15 @@ Test(raft_read, a_deposed_leader_drops_its_pending_reads)
     cr_assert_eq(rh_campaign(h, 2), RAFT_OK);
     rh_run_until(h, h->now + 500);
     cr_assert_neq(raft_role(rh_core(h, 1)), RAFT_LEADER);
-    /* Leading again later, it must not answer the old read: its index
-     * predates whatever node 2 committed meanwhile. */
+    /* Reported failed once, so the host can retry it elsewhere. Leading
+     * again later, it must not answer the old read: its index predates
+     * whatever node 2 committed meanwhile. */
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
     rh_run_until(h, h->now + 500);
     cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
-    cr_assert_eq(h->nodes[1].n_reads, 0);
+    cr_assert_eq(h->nodes[1].n_reads, 1);
+    cr_assert_eq(h->nodes[1].reads[0].id, 4);
+    cr_assert_eq(h->nodes[1].reads[0].status, RAFT_ENOTLEADER);
     rh_free(h);
 }
 
@@ -150,5 +153,168 @@ Test(raft_read, no_read_is_served_during_a_leadership_transfer)
     uint64_t index;
     cr_assert_eq(rh_read_index(h, 1, 1), RAFT_EBUSY);
     cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
+    rh_free(h);
+}
+
+/* ---- reads forwarded from followers (thesis §6.4) ----------------------- */
+
+/* The one read node `id` reported, checked to be read `read_id`. */
+static const struct raft_read *only_read(struct rh *h,
+                                         uint64_t id,
+                                         uint64_t read_id)
+{
+    cr_assert_eq(h->nodes[id].n_reads, 1, "node %llu reported %zu reads",
+                 (unsigned long long)id, h->nodes[id].n_reads);
+    cr_assert_eq(h->nodes[id].reads[0].id, read_id);
+    return &h->nodes[id].reads[0];
+}
+
+Test(raft_read, a_follower_forwards_a_read_and_reports_the_leaders_read_index)
+{
+    struct rh *h = cluster();
+    uint64_t cmd;
+    cr_assert_eq(rh_propose(h, 1, 5, &cmd), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(rh_read_index(h, 2, 55), RAFT_OK);
+    cr_assert_eq(rh_count(h, RAFT_MSG_READ_INDEX, 2, 1), 1);
+    rh_deliver_all(h);
+    const struct raft_read *r = only_read(h, 2, 55);
+    cr_assert_eq(r->status, RAFT_OK);
+    /* The leader's commit index when the read reached it: the command
+     * proposed before the read, committed by then. */
+    cr_assert_eq(r->index, cmd);
+    cr_assert_eq(h->nodes[1].n_reads, 0, "the leader reports nothing");
+    rh_free(h);
+}
+
+Test(raft_read, a_forwarded_read_is_answered_only_after_a_majority_confirms)
+{
+    struct rh *h = cluster();
+    cr_assert_eq(rh_read_index(h, 3, 8), RAFT_OK);
+    cr_assert_eq(rh_deliver(h, (size_t)rh_find(h, RAFT_MSG_READ_INDEX, 3, 1)),
+                 RAFT_OK);
+    /* The leader sent its confirmation round, nothing else yet. */
+    cr_assert_eq(rh_count(h, RAFT_MSG_READ_INDEX_RESULT, 1, 3), 0);
+    cr_assert_eq(rh_count(h, RAFT_MSG_APPEND_ENTRIES, 1, 0), 2);
+    rh_drop_all(h);
+    /* The next heartbeat round, sent after the read, confirms it. */
+    rh_advance_to(h, h->now + 100);
+    cr_assert_eq(rh_count(h, RAFT_MSG_READ_INDEX_RESULT, 1, 3), 0);
+    cr_assert_eq(rh_count(h, RAFT_MSG_APPEND_ENTRIES, 1, 0), 2);
+    rh_deliver_all(h);
+    cr_assert_eq(only_read(h, 3, 8)->status, RAFT_OK);
+    rh_free(h);
+}
+
+Test(raft_read, a_node_that_knows_no_leader_refuses_a_read_index_read)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_read_index(h, 2, 1), RAFT_ENOTLEADER);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_CANDIDATE);
+    cr_assert_eq(rh_read_index(h, 1, 1), RAFT_ENOTLEADER);
+    cr_assert_eq(rh_pending(h), 2, "only the vote requests");
+    rh_free(h);
+}
+
+Test(raft_read, a_forwarded_read_fails_when_the_followers_leader_changes)
+{
+    struct rh *h = cluster();
+    cr_assert_eq(rh_read_index(h, 3, 6), RAFT_OK);
+    rh_drop(h, (size_t)rh_find(h, RAFT_MSG_READ_INDEX, 3, 1));
+    rh_isolate(h, 1);
+    rh_run_until(h, h->now + 900);
+    cr_assert_eq(h->nodes[3].n_reads, 0, "still waiting for node 1");
+    rh_run_until(h, h->now + 3000);
+    cr_assert_neq(raft_leader(rh_core(h, 3)), 1);
+    const struct raft_read *r = only_read(h, 3, 6);
+    cr_assert_eq(r->status, RAFT_ENOTLEADER);
+    rh_free(h);
+}
+
+Test(raft_read, a_lost_forwarded_read_fails_after_the_election_timeout)
+{
+    struct raft_config c = config();
+    struct rh *h = cluster();
+    uint64_t sent = h->now;
+    cr_assert_eq(rh_read_index(h, 3, 6), RAFT_OK);
+    rh_drop(h, (size_t)rh_find(h, RAFT_MSG_READ_INDEX, 3, 1));
+    rh_run_until(h, sent + c.election_timeout_max - 1);
+    cr_assert_eq(h->nodes[3].n_reads, 0, "still waiting");
+    rh_run_until(h, sent + c.election_timeout_max + c.heartbeat_interval);
+    cr_assert_eq(only_read(h, 3, 6)->status, RAFT_EBUSY);
+    cr_assert_eq(raft_leader(rh_core(h, 3)), 1, "the leader never changed");
+    rh_free(h);
+}
+
+Test(raft_read, a_new_leader_refuses_forwarded_reads_before_its_noop_commits)
+{
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    while (rh_find(h, RAFT_MSG_APPEND_ENTRIES, 1, 2) < 0) {
+        rh_deliver(h, 0);
+    }
+    /* Node 2 learns of its leader from the no-op, which is not committed
+     * until node 2's acknowledgement arrives. */
+    rh_deliver(h, (size_t)rh_find(h, RAFT_MSG_APPEND_ENTRIES, 1, 2));
+    cr_assert_eq(raft_leader(rh_core(h, 2)), 1);
+    cr_assert_eq(rh_read_index(h, 2, 3), RAFT_OK);
+    rh_deliver(h, (size_t)rh_find(h, RAFT_MSG_READ_INDEX, 2, 1));
+    cr_assert_eq(rh_count(h, RAFT_MSG_READ_INDEX_RESULT, 1, 2), 1);
+    rh_deliver_all(h);
+    cr_assert_eq(only_read(h, 2, 3)->status, RAFT_EBUSY);
+    rh_free(h);
+}
+
+Test(raft_read, a_follower_refuses_a_read_forwarded_to_it_at_once)
+{
+    struct rh *h = cluster();
+    struct raft_message m;
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_MSG_READ_INDEX;
+    m.from = 3;
+    m.to = 2;
+    m.term = raft_term(rh_core(h, 2));
+    m.read_forward.id = 12;
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    int i = rh_find(h, RAFT_MSG_READ_INDEX_RESULT, 2, 3);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(rh_msg_at(h, (size_t)i)->m.read_forward.id, 12);
+    cr_assert_eq(rh_msg_at(h, (size_t)i)->m.read_forward.status,
+                 RAFT_ENOTLEADER);
+    rh_free(h);
+}
+
+Test(raft_read, a_forwarded_read_is_reported_once_however_often_answered)
+{
+    struct rh *h = cluster();
+    cr_assert_eq(rh_read_index(h, 2, 21), RAFT_OK);
+    rh_deliver(h, (size_t)rh_find(h, RAFT_MSG_READ_INDEX, 2, 1));
+    while (rh_find(h, RAFT_MSG_READ_INDEX_RESULT, 1, 2) < 0) {
+        rh_deliver(h, 0);
+    }
+    int i = rh_find(h, RAFT_MSG_READ_INDEX_RESULT, 1, 2);
+    rh_duplicate(h, (size_t)i);
+    rh_deliver_all(h);
+    cr_assert_eq(only_read(h, 2, 21)->status, RAFT_OK);
+    rh_free(h);
+}
+
+Test(raft_read, an_answer_from_another_node_is_not_taken_for_the_leaders)
+{
+    struct rh *h = cluster();
+    cr_assert_eq(rh_read_index(h, 2, 5), RAFT_OK);
+    struct raft_message m;
+    memset(&m, 0, sizeof m);
+    m.type = RAFT_MSG_READ_INDEX_RESULT;
+    m.from = 3;
+    m.to = 2;
+    m.term = raft_term(rh_core(h, 2));
+    m.read_forward.id = 5;
+    m.read_forward.index = 1;
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert_eq(h->nodes[2].n_reads, 0);
     rh_free(h);
 }

@@ -182,6 +182,10 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
         return viz_hex(0x43215f);
     case RAFT_MSG_TIMEOUT_NOW:
         return viz_hex(0xe69f00);
+    case RAFT_MSG_READ_INDEX:
+        return viz_hex(0x56b4e9);
+    case RAFT_MSG_READ_INDEX_RESULT:
+        return viz_hex(0x2b6f99);
     case RAFT_MSG_TYPE_COUNT:
         break;
     }
@@ -211,6 +215,10 @@ const char *viz_message_label(enum raft_message_type type)
         return "InstallSnapshot reply";
     case RAFT_MSG_TIMEOUT_NOW:
         return "TimeoutNow";
+    case RAFT_MSG_READ_INDEX:
+        return "ReadIndex";
+    case RAFT_MSG_READ_INDEX_RESULT:
+        return "ReadIndex reply";
     case RAFT_MSG_TYPE_COUNT:
         break;
     }

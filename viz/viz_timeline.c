@@ -851,6 +851,8 @@ static enum swatch arrow_swatch(const struct arrow *a)
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return SW_SNAPSHOT_REPLY;
     case RAFT_MSG_APPEND_ENTRIES:
+    case RAFT_MSG_READ_INDEX:
+    case RAFT_MSG_READ_INDEX_RESULT:
     case RAFT_MSG_TYPE_COUNT:
         break;
     }

@@ -81,6 +81,11 @@
                 ? 'an acknowledgement of the snapshot up to index ' + e.index
                 : 'word that it holds the first ' + e.aux +
                   ' bytes of the snapshot up to index ' + e.index;
+        case 'ReadIndex':
+            return 'a read forwarded by a follower (read ' + e.aux + ')';
+        case 'ReadIndexResult':
+            return e.ok ? 'the read index ' + e.index + ' for read ' + e.aux
+                : 'a refusal of read ' + e.aux;
         default:
             return 'a ' + e.type;
         }
