@@ -73,6 +73,8 @@ const char *sim_config_check(const struct sim_config *c)
         return "drop, duplicate and reorder are probabilities in [0, 1]";
     if (c->client_timeout_us == 0)
         return "the client timeout must be positive";
+    if ((unsigned)c->reads >= SIM_READ_MODE_COUNT)
+        return "the read mode is log, read-index or lease";
     if (c->workload_value_len == 1 ||
         c->workload_value_len > SIM_WORKLOAD_VALUE_MAX)
         return "workload values are 2 to 64 bytes long (0: unpadded)";
@@ -275,6 +277,7 @@ struct sim *sim_new(const struct sim_config *config)
     s->rcfg.heartbeat_interval = config->heartbeat_us;
     s->rcfg.pre_vote = config->pre_vote;
     s->rcfg.check_quorum = config->check_quorum;
+    s->rcfg.lease_drift_bound = config->lease_drift_bound_us;
     if (config->max_entries_per_message)
         s->rcfg.max_entries_per_message = config->max_entries_per_message;
     if (config->max_inflight)

@@ -86,6 +86,18 @@ struct sim_init_state
     size_t n_log;
 };
 
+/* How a node serves a get (thesis §6.4). */
+enum sim_read_mode {
+    SIM_READ_LOG = 0,   /* a log entry, like a write (the default) */
+    SIM_READ_INDEX,     /* ReadIndex: no log entry; a follower forwards it */
+    SIM_READ_LEASE,     /* a leader's lease read (raft_read_lease()); see
+                           sim_read.c for what else serves it */
+    SIM_READ_MODE_COUNT
+};
+
+/* "log", "read-index", "lease". */
+const char *sim_read_mode_name(enum sim_read_mode mode);
+
 struct sim_config
 {
     uint32_t n_nodes; /* 1..SIM_MAX_NODES */
@@ -105,6 +117,9 @@ struct sim_config
     size_t max_entries_per_message;   /* 0: the core's default */
     size_t max_inflight;              /* 0: the core's default */
     size_t snapshot_chunk_bytes; /* InstallSnapshot chunk; 0: whole */
+    /* raft_config.lease_drift_bound (thesis §6.4.1), in the nodes' clock
+     * unit: a lease read trusts election_timeout_us_min minus this. 0 */
+    uint64_t lease_drift_bound_us;
 
     /* Network. */
     uint64_t delay_us_min; /* 1 ms */
@@ -119,6 +134,9 @@ struct sim_config
     /* Bytes in each value a random workload writes ("v" and a zero-padded
      * counter), 2..SIM_WORKLOAD_VALUE_MAX; 0: the counter unpadded. */
     uint32_t workload_value_len;
+    /* The mode of every get that names none: sim_client_request*(),
+     * loads. SIM_READ_LOG */
+    enum sim_read_mode reads;
 
     /* Disk: an update's writes are durable write_us + sync_us after it,
      * completing in FIFO order. */
@@ -321,6 +339,14 @@ int sim_client_request_keyed(struct sim *s,
                              uint32_t via,
                              uint64_t draw_key,
                              uint64_t *request_out);
+
+/* A get served as `mode` says, keyed as sim_client_request_keyed(). */
+int sim_client_read_keyed(struct sim *s,
+                          const char *key,
+                          enum sim_read_mode mode,
+                          uint32_t via,
+                          uint64_t draw_key,
+                          uint64_t *request_out);
 
 /* Random set/delete/get (50/35/15%) over the keys k0..k7 with unique values,
  * drawn from the load's own SIM_STREAM_WORKLOAD stream: requests at now +

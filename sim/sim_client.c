@@ -132,6 +132,7 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
     cm->node = node;
     cm->request = c->request;
     cm->dest_incarnation = s->nodes[node].incarnation;
+    cm->read_mode = c->read_mode;
     cm->len = c->cmd->len;
     memcpy(cm->data, c->cmd->data, c->cmd->len);
     uint64_t delay = sim_net_draw_delay(&s->net.p, &c->rng);
@@ -177,20 +178,21 @@ static void put(char *buf, size_t len, size_t *pos, const char *src)
     buf[*pos] = '\0';
 }
 
-/* "set KEY VALUE", "get KEY", "delete KEY": the trace text of an op. */
-static const char *op_text(enum sim_kv_op op,
-                           const char *key,
-                           const char *value,
-                           char *buf,
-                           size_t len)
+/* "set KEY VALUE", "get KEY [read-index|lease]", "delete KEY": the trace
+ * text of an op (a get through the log names no mode). */
+static const char *op_text(const struct sim_client *c, char *buf, size_t len)
 {
     size_t pos = 0;
-    put(buf, len, &pos, sim_kv_op_name(op));
+    put(buf, len, &pos, sim_kv_op_name(c->op));
     put(buf, len, &pos, " ");
-    put(buf, len, &pos, key);
-    if (op == SIM_KV_SET) {
+    put(buf, len, &pos, c->key);
+    if (c->op == SIM_KV_SET) {
         put(buf, len, &pos, " ");
-        put(buf, len, &pos, value ? value : "");
+        put(buf, len, &pos, c->value ? c->value : "");
+    }
+    if (c->read_mode != SIM_READ_LOG) {
+        put(buf, len, &pos, " ");
+        put(buf, len, &pos, sim_read_mode_name(c->read_mode));
     }
     return buf;
 }
@@ -219,16 +221,21 @@ static void format_u64(char *buf,
     buf[pos] = '\0';
 }
 
+/* mode: of a get; SIM_READ_MODE_COUNT for the run's default. */
 static void issue(struct sim *s,
                   uint32_t id,
                   enum sim_kv_op op,
                   const char *key,
                   const char *value,
+                  enum sim_read_mode mode,
                   uint32_t via,
                   uint64_t draw_key,
                   uint64_t handle)
 {
     struct sim_client *c = client_at(s, id);
+    if (mode == SIM_READ_MODE_COUNT)
+        mode = s->cfg.reads;
+    c->read_mode = op == SIM_KV_GET ? mode : SIM_READ_LOG;
     sim_rng_seed_key(&c->rng, sim_rng_key(s->client_key, draw_key));
     c->busy = true;
     c->request++;
@@ -263,7 +270,7 @@ static void issue(struct sim *s,
     e.client = c->id;
     e.request = c->request;
     e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
-    e.text = op_text(op, c->key, c->value, text, sizeof(text));
+    e.text = op_text(c, text, sizeof(text));
     sim_emit(s, &e);
 
     uint32_t node = via;
@@ -309,8 +316,8 @@ static void issue_random(struct sim *s,
     random_op(s, rng, &op, key, sizeof(key), value, sizeof(value));
     if (writes_only)
         op = SIM_KV_SET;
-    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, via, draw_key,
-          NO_ID);
+    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, SIM_READ_MODE_COUNT,
+          via, draw_key, NO_ID);
 }
 
 /* Tags of the draw keys the engine makes up itself, for requests and loads
@@ -332,13 +339,16 @@ int sim_client_request(struct sim *s,
                                     request_out);
 }
 
-int sim_client_request_keyed(struct sim *s,
-                             enum sim_kv_op op,
-                             const char *key,
-                             const char *value,
-                             uint32_t via,
-                             uint64_t draw_key,
-                             uint64_t *request_out)
+/* sim_client_request_keyed() with a read mode (SIM_READ_MODE_COUNT: the
+ * run's default). */
+static int request_keyed(struct sim *s,
+                         enum sim_kv_op op,
+                         const char *key,
+                         const char *value,
+                         enum sim_read_mode mode,
+                         uint32_t via,
+                         uint64_t draw_key,
+                         uint64_t *request_out)
 {
     if (!key || op < SIM_KV_SET || op > SIM_KV_GET || via > s->n)
         return SIM_EINVAL;
@@ -347,8 +357,44 @@ int sim_client_request_keyed(struct sim *s,
     g_array_append_val(s->requests, rec);
     if (request_out)
         *request_out = handle;
-    issue(s, take_idle_client(s), op, key, value, via, draw_key, handle);
+    issue(s, take_idle_client(s), op, key, value, mode, via, draw_key, handle);
     return SIM_OK;
+}
+
+int sim_client_request_keyed(struct sim *s,
+                             enum sim_kv_op op,
+                             const char *key,
+                             const char *value,
+                             uint32_t via,
+                             uint64_t draw_key,
+                             uint64_t *request_out)
+{
+    return request_keyed(s, op, key, value, SIM_READ_MODE_COUNT, via,
+                         draw_key, request_out);
+}
+
+int sim_client_read_keyed(struct sim *s,
+                          const char *key,
+                          enum sim_read_mode mode,
+                          uint32_t via,
+                          uint64_t draw_key,
+                          uint64_t *request_out)
+{
+    if ((unsigned)mode >= SIM_READ_MODE_COUNT)
+        return SIM_EINVAL;
+    return request_keyed(s, SIM_KV_GET, key, NULL, mode, via, draw_key,
+                         request_out);
+}
+
+const char *sim_client_pending_key(const struct sim *s,
+                                   uint32_t client,
+                                   uint64_t request)
+{
+    if (client == 0 || client > s->clients->len)
+        return NULL;
+    const struct sim_client *c =
+        &g_array_index(s->clients, struct sim_client, client - 1);
+    return c->busy && c->request == request ? c->key : NULL;
 }
 
 /* k * 1e9 / rate_per_ks, without overflow for any run shorter than ~500

@@ -138,6 +138,11 @@ struct sim_node
     uint64_t applied; /* last applied log index */
     uint64_t since_snapshot;
 
+    /* Gets served without the log (sim_read.c): struct sim_read, in the
+     * order they were accepted; read_seq names the next one. */
+    GArray *reads;
+    uint64_t read_seq;
+
     GArray *proposals; /* struct sim_proposal from props_head on */
     size_t props_head;
     GArray *deferred; /* struct sim_event waiting for the pause to end */
@@ -154,6 +159,7 @@ struct sim_cmsg
     bool redirect; /* reply: not leader (or failed); see leader_hint */
     uint32_t leader_hint;
     uint64_t term; /* redirect: the answering node's current term */
+    enum sim_read_mode read_mode; /* request: how to serve a GET */
     bool found;    /* reply to GET */
     bool has_value;
     size_t len; /* request: command bytes; reply: value bytes + NUL */
@@ -169,6 +175,7 @@ struct sim_client
     uint64_t request; /* current request id, from 1 */
     uint64_t invoked_us; /* when the current request was issued */
     enum sim_kv_op op;
+    enum sim_read_mode read_mode; /* of a GET; SIM_READ_LOG otherwise */
     char *key;
     char *value;
     uint64_t op_id;  /* history id, UINT64_MAX: none */
@@ -321,7 +328,35 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev);
 /* Frees what a queued or deferred event owns. */
 void sim_event_free_payload(const struct sim_event *ev);
 
+/* A get this node serves without the log, waiting for its read index (from
+ * the core) and then for the node to apply it. */
+struct sim_read
+{
+    uint64_t id;    /* the core's read id; 0: a lease read */
+    uint64_t index; /* the read index, once known */
+    bool known;
+    uint32_t client;
+    uint64_t request;
+};
+
+/* sim_read.c */
+/* Serves a client's get in cm->read_mode (not SIM_READ_LOG) on a live,
+ * running node; cm is borrowed. */
+void sim_read_request(struct sim *s,
+                      struct sim_node *nd,
+                      const struct sim_cmsg *cm);
+/* After each update: takes the core's read outcomes, then answers the
+ * reads whose index the node has applied. */
+void sim_read_on_update(struct sim *s,
+                        struct sim_node *nd,
+                        const struct raft_update *u);
+
 /* sim_client.c */
+/* The key of client's request if the client still waits for it, else NULL;
+ * borrowed until the client's next request. */
+const char *sim_client_pending_key(const struct sim *s,
+                                   uint32_t client,
+                                   uint64_t request);
 void sim_clients_init(struct sim *s);
 void sim_clients_destroy(struct sim *s);
 void sim_client_on_reply(struct sim *s, const struct sim_event *ev);

@@ -123,6 +123,7 @@ void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id)
     nd->deadline_local_us = UINT64_MAX;
     nd->traced_deadline_us = UINT64_MAX;
     nd->proposals = g_array_new(FALSE, FALSE, sizeof(struct sim_proposal));
+    nd->reads = g_array_new(FALSE, FALSE, sizeof(struct sim_read));
     nd->deferred = g_array_new(FALSE, FALSE, sizeof(struct sim_event));
 }
 
@@ -154,6 +155,7 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
             &g_array_index(nd->deferred, struct sim_event, i));
     g_array_free(nd->deferred, TRUE);
     g_array_free(nd->proposals, TRUE);
+    g_array_free(nd->reads, TRUE);
     memset(nd, 0, sizeof(*nd));
 }
 
@@ -784,6 +786,9 @@ void sim_node_process_update(struct sim *s,
             sim_safety_failed(s);
     }
 
+    /* Reads the core confirmed, and those the node has now applied. */
+    sim_read_on_update(s, nd, u);
+
     /* 5. the next deadline */
     arm_timer(s, nd, u->next_deadline);
 
@@ -943,6 +948,7 @@ void sim_node_crash(struct sim *s,
     }
     g_array_set_size(nd->deferred, 0);
     g_array_set_size(nd->proposals, 0);
+    g_array_set_size(nd->reads, 0);
     nd->props_head = 0;
     nd->alive = false;
     nd->paused = false;

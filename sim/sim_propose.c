@@ -13,7 +13,8 @@
  * RAFT_EBUSY or RAFT_ENOSPC), and the client retries as sim_client.c says.
  *
  * Invariant: a batch holds at most SIM_PROPOSE_BATCH_MAX requests, all for
- * the node's current incarnation, in queue order.
+ * the node's current incarnation, in queue order, none of them a get served
+ * without the log.
  */
 #include <string.h>
 
@@ -45,7 +46,8 @@ static size_t gather(struct sim *s,
             top->node != ev->node || top->time_us != s->now_us)
             break;
         const struct sim_cmsg *next = top->ptr;
-        if (next->dest_incarnation != incarnation)
+        if (next->dest_incarnation != incarnation ||
+            next->read_mode != SIM_READ_LOG)
             break;
         struct sim_event e;
         sim_queue_pop(&s->q, &e);
@@ -105,6 +107,12 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
     }
     if (nd->paused) {
         sim_node_defer(nd, ev);
+        return;
+    }
+    if (cm->read_mode != SIM_READ_LOG) {
+        /* A get served without the log (sim_read.c), never batched. */
+        sim_read_request(s, nd, cm);
+        g_free(cm);
         return;
     }
     struct sim_cmsg *batch[SIM_PROPOSE_BATCH_MAX];

@@ -8,6 +8,21 @@
 
 #include <string.h>
 
+const char *scn_read_mode_name(enum scn_read_mode mode)
+{
+    switch (mode) {
+    case SCN_READ_LOG:
+        return "log";
+    case SCN_READ_INDEX:
+        return "read-index";
+    case SCN_READ_LEASE:
+        return "lease";
+    case SCN_READ_DEFAULT:
+        break;
+    }
+    return "";
+}
+
 struct scn_scenario *scn_scenario_new(const char *file_name)
 {
     struct scn_scenario *s = g_new0(struct scn_scenario, 1);
@@ -23,6 +38,7 @@ struct scn_scenario *scn_scenario_new(const char *file_name)
     s->delay_us_min = 1000;
     s->delay_us_max = 10 * 1000;
     s->client_timeout_us = 500 * 1000;
+    s->reads = SCN_READ_LOG;
     s->disk_write_us = 100;
     s->disk_sync_us = 900;
     s->inits = g_ptr_array_new_with_free_func(scn_init_free);
@@ -198,7 +214,7 @@ static bool action_equal(const struct scn_action *a, const struct scn_action *b)
         a->delay_us_max != b->delay_us_max ||
         a->group_count != b->group_count || !str_equal(a->key, b->key) ||
         !str_equal(a->value, b->value) || a->rate_per_ks != b->rate_per_ks ||
-        a->count != b->count ||
+        a->count != b->count || a->read_mode != b->read_mode ||
         a->rate_ppm != b->rate_ppm || !check_equal(&a->check, &b->check)) {
         return false;
     }
@@ -272,6 +288,9 @@ static bool headers_equal(const struct scn_scenario *a,
            a->has_snapshot_every == b->has_snapshot_every &&
            a->snapshot_chunk_bytes == b->snapshot_chunk_bytes &&
            a->has_snapshot_chunk == b->has_snapshot_chunk &&
+           a->reads == b->reads && a->has_reads == b->has_reads &&
+           a->lease_drift_bound_us == b->lease_drift_bound_us &&
+           a->has_lease_drift_bound == b->has_lease_drift_bound &&
            a->disk_write_us == b->disk_write_us &&
            a->disk_sync_us == b->disk_sync_us &&
            a->disk_write_jitter_us == b->disk_write_jitter_us &&

@@ -246,6 +246,18 @@ enum scn_transition {
                                      joint, left by `leave-joint` */
 };
 
+/* Extension: how a get is served (thesis §6.4): the `reads` header and the
+ * mode word of `client get KEY [MODE]`. */
+enum scn_read_mode {
+    SCN_READ_DEFAULT = 0, /* `client get` naming none: the header's mode */
+    SCN_READ_LOG,         /* `log`: a log entry, like a write */
+    SCN_READ_INDEX,       /* `read-index`: ReadIndex, no log entry */
+    SCN_READ_LEASE,       /* `lease`: the leader's lease */
+};
+
+/* "log", "read-index", "lease"; "" for SCN_READ_DEFAULT. */
+const char *scn_read_mode_name(enum scn_read_mode mode);
+
 /* Extension `crash NODE keeping ...`: what survives of the node's unsynced
  * writes (the engine keeps the term record and the log as two files). */
 enum scn_keep {
@@ -310,6 +322,8 @@ struct scn_action
     /* PARTITION: the groups in file order; at least one, none empty. */
     size_t group_count;
     struct scn_node_list *groups; /* owned, `group_count` elements */
+    /* CLIENT_GET, extension: the mode it names; SCN_READ_DEFAULT: none. */
+    enum scn_read_mode read_mode;
     /* CLIENT_*: the key; CLIENT_SET: the value. Owned, NUL-terminated. */
     char *key;
     char *value;
@@ -442,6 +456,14 @@ struct scn_scenario
      * 0..SCN_SNAPSHOT_CHUNK_MAX; 0 (default): the whole snapshot in one. */
     uint32_t snapshot_chunk_bytes;
     bool has_snapshot_chunk;
+    /* Extension `reads MODE`: the mode of every get that names none (loads'
+     * too); SCN_READ_LOG (default), SCN_READ_INDEX or SCN_READ_LEASE. */
+    enum scn_read_mode reads;
+    bool has_reads;
+    /* Extension `lease-drift-bound D`: raft_config.lease_drift_bound; 0
+     * (default). */
+    uint64_t lease_drift_bound_us;
+    bool has_lease_drift_bound;
     /* Extension `disk-latency WRITE SYNC`: the writes of an update are
      * durable disk_write_us + disk_sync_us after it, in FIFO order (the
      * engine's disk model). Defaults 100us and 900us. */

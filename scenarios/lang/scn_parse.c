@@ -36,6 +36,8 @@ enum header {
     HDR_CLIENT_TIMEOUT,
     HDR_SNAPSHOT_EVERY,
     HDR_SNAPSHOT_CHUNK,
+    HDR_READS,
+    HDR_LEASE_DRIFT_BOUND,
     HDR_DISK_LATENCY,
     HDR_TRACE_HASH,
     HDR_INIT,
@@ -60,6 +62,8 @@ static const char *const statement_words[] = {
     [HDR_CLIENT_TIMEOUT] = "client-timeout",
     [HDR_SNAPSHOT_EVERY] = "snapshot-every",
     [HDR_SNAPSHOT_CHUNK] = "snapshot-chunk",
+    [HDR_READS] = "reads",
+    [HDR_LEASE_DRIFT_BOUND] = "lease-drift-bound",
     [HDR_DISK_LATENCY] = "disk-latency",
     [HDR_TRACE_HASH] = "trace-hash",
     [HDR_INIT] = "init",
@@ -102,6 +106,10 @@ static const char *const event_words[] = {
 
 static const char *const client_words[] = {"set", "delete", "get", NULL};
 
+/* The read modes, indexed by enum scn_read_mode - SCN_READ_LOG. */
+static const char *const read_mode_words[] = {"log", "read-index", "lease",
+                                              NULL};
+
 static const char *const check_words[] = {
     "leader",       "no-leader",    "same-leader", "role",      "term",
     "applied",      "value",        "absent",      "converged", "completed",
@@ -137,7 +145,7 @@ static const char *const grammar_words[] = {
 static const char *const *const reserved_tables[] = {
     statement_words,   action_words,     set_words,       client_words,
     check_words,       role_words,       on_off_words,    grammar_words,
-    event_words,       member_role_words, transition_words,
+    event_words,       member_role_words, transition_words, read_mode_words,
 };
 
 /* A node id written in the file, checked against the cluster at the end. */
@@ -1388,6 +1396,13 @@ static bool parse_client(struct parser *p, struct scn_action *a)
         !parse_string(p, "a value", &a->value)) {
         return false;
     }
+    const struct scn_token *tok = peek(p);
+    if (a->kind == SCN_ACT_CLIENT_GET && tok != NULL &&
+        tok->kind == SCN_TOK_WORD &&
+        (i = word_index(tok->text, read_mode_words)) >= 0) {
+        next(p);
+        a->read_mode = (enum scn_read_mode)(SCN_READ_LOG + i);
+    }
     return parse_via(p, a);
 }
 
@@ -1901,6 +1916,10 @@ static bool *header_given(struct scn_scenario *s, enum header h)
         return &s->has_snapshot_every;
     case HDR_SNAPSHOT_CHUNK:
         return &s->has_snapshot_chunk;
+    case HDR_READS:
+        return &s->has_reads;
+    case HDR_LEASE_DRIFT_BOUND:
+        return &s->has_lease_drift_bound;
     case HDR_DISK_LATENCY:
         return &s->has_disk_latency;
     case HDR_TRACE_HASH:
@@ -2052,6 +2071,17 @@ static bool parse_header_values(struct parser *p, enum header h)
         return parse_u64(p, "an entry count", &s->snapshot_every);
     case HDR_SNAPSHOT_CHUNK:
         return parse_snapshot_chunk(p);
+    case HDR_READS: {
+        int i;
+        if (!take_keyword(p, "read mode", read_mode_words, &i)) {
+            return false;
+        }
+        s->reads = (enum scn_read_mode)(SCN_READ_LOG + i);
+        return true;
+    }
+    case HDR_LEASE_DRIFT_BOUND:
+        return parse_duration(p, "a clock drift bound",
+                              &s->lease_drift_bound_us);
     case HDR_TRACE_HASH:
         return parse_trace_hash(p);
     case HDR_DISK_LATENCY: /* parse_disk_header() */

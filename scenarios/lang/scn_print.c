@@ -372,6 +372,10 @@ static void print_action(const struct scn_scenario *s,
             g_string_append_c(out, ' ');
             print_string(out, a->value);
         }
+        if (a->read_mode != SCN_READ_DEFAULT) {
+            g_string_append_c(out, ' ');
+            g_string_append(out, scn_read_mode_name(a->read_mode));
+        }
         print_via(s, a, out);
         break;
     case SCN_ACT_LOAD:
@@ -529,6 +533,13 @@ void scn_print(const struct scn_scenario *s, GString *out)
     if (s->has_snapshot_chunk) {
         g_string_append_printf(out, "snapshot-chunk %" PRIu32 "\n",
                                s->snapshot_chunk_bytes);
+    }
+    if (s->has_reads) {
+        g_string_append_printf(out, "reads %s\n", scn_read_mode_name(s->reads));
+    }
+    if (s->has_lease_drift_bound) {
+        print_duration_header(out, "lease-drift-bound",
+                              s->lease_drift_bound_us);
     }
     if (s->has_disk_latency) {
         struct scn_disk_latency l = {

@@ -450,6 +450,22 @@ static enum sim_kv_op client_op(enum scn_action_kind kind)
     }
 }
 
+/* The engine's mode for a scenario's (SCN_READ_DEFAULT never reaches the
+ * engine: the header's mode stands in for it). */
+static enum sim_read_mode read_mode(enum scn_read_mode mode)
+{
+    switch (mode) {
+    case SCN_READ_INDEX:
+        return SIM_READ_INDEX;
+    case SCN_READ_LEASE:
+        return SIM_READ_LEASE;
+    case SCN_READ_LOG:
+    case SCN_READ_DEFAULT:
+        break;
+    }
+    return SIM_READ_LOG;
+}
+
 /* `crash NODE [keeping ...]`. */
 static int crash(struct sim *s, const struct scn_action *a, uint32_t node)
 {
@@ -626,8 +642,12 @@ static void run_action(struct runner *r, const struct scn_step *step)
     case SCN_ACT_CLIENT_GET:
         action_result(
             r, step, what,
-            sim_client_request_keyed(s, client_op(a->kind), a->key, a->value,
-                                     via, step_key(r, step), NULL));
+            a->read_mode != SCN_READ_DEFAULT
+                ? sim_client_read_keyed(s, a->key, read_mode(a->read_mode),
+                                        via, step_key(r, step), NULL)
+                : sim_client_request_keyed(s, client_op(a->kind), a->key,
+                                           a->value, via, step_key(r, step),
+                                           NULL));
         break;
     case SCN_ACT_LOAD:
         action_result(r, step, what,
@@ -1399,6 +1419,8 @@ static void build_config(const struct scn_scenario *sc,
     c->client_timeout_us = sc->client_timeout_us;
     c->snapshot_every = sc->snapshot_every;
     c->snapshot_chunk_bytes = sc->snapshot_chunk_bytes;
+    c->reads = read_mode(sc->reads);
+    c->lease_drift_bound_us = sc->lease_drift_bound_us;
     if (sc->has_disk_latency) {
         c->disk_write_us = sc->disk_write_us;
         c->disk_sync_us = sc->disk_sync_us;
