@@ -185,6 +185,7 @@ void scn_fuzz_draw_swarm(uint64_t seed,
     sim_rng_seed(&r, seed, FUZZ_STREAM);
     swarm_from(&r, options, out);
     out->snapshot_chunk = draw_snapshot_chunk(seed, out);
+    scn_fuzz_draw_reads(seed, options, out);
 }
 
 void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
@@ -253,6 +254,13 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
                            "; load %" PRIu32 "/10s, %" PRIu32
                            " requests, %" PRIu32 " timeouts",
                            w->load_per_10s, w->requests, w->timeouts);
+    if (w->reads != SCN_READ_LOG)
+        g_string_append_printf(out, "; reads %s", scn_read_mode_name(w->reads));
+    if (w->lease_drift_bound_us) {
+        g_string_append(out, " (lease-drift-bound ");
+        scn_print_duration(out, w->lease_drift_bound_us);
+        g_string_append_c(out, ')');
+    }
 }
 
 /* ---- the schedule -------------------------------------------------------- */
@@ -373,7 +381,9 @@ static void gen_churn(struct scn_fuzz_gen *g, uint64_t t)
 static void gen_cut(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint32_t n = g->o->nodes;
-    if (scn_fuzz_coin(g->r, 1, 3)) {
+    /* Churn scripts campaigns, which lease reads cannot survive
+     * (scn_fuzz_draw_reads()). */
+    if (scn_fuzz_coin(g->r, 1, 3) && g->w->reads != SCN_READ_LEASE) {
         gen_churn(g, t);
         return;
     }
@@ -678,6 +688,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     struct scn_fuzz_swarm w;
     swarm_from(&r, options, &w);
     w.snapshot_chunk = draw_snapshot_chunk(seed, &w);
+    scn_fuzz_draw_reads(seed, options, &w);
 
     char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
     struct scn_scenario *sc = scn_scenario_new(name);
@@ -700,6 +711,10 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     sc->has_snapshot_every = true;
     sc->snapshot_chunk_bytes = w.snapshot_chunk;
     sc->has_snapshot_chunk = w.snapshot_chunk != 0;
+    sc->reads = w.reads;
+    sc->has_reads = w.reads != SCN_READ_LOG;
+    sc->lease_drift_bound_us = w.lease_drift_bound_us;
+    sc->has_lease_drift_bound = w.lease_drift_bound_us > 0;
     if (w.on[SCN_FUZZ_DISK]) {
         sc->disk_write_us = w.disk_write_us;
         sc->disk_sync_us = w.disk_sync_us;

@@ -95,6 +95,9 @@ struct scn_fuzz_swarm
     uint32_t load_per_10s;   /* `load` bursts per 10s */
     uint32_t requests;       /* scripted client requests */
     uint32_t timeouts;       /* scripted `timeout NODE` nudges */
+    /* The `reads` header: how gets are served (scn_fuzz_gen.c). */
+    enum scn_read_mode reads;
+    uint64_t lease_drift_bound_us; /* SCN_READ_LEASE only; else 0 */
 };
 
 /* Draws the swarm of `seed` under `options` (borrowed) into *out. Pure. */

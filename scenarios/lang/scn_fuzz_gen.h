@@ -45,6 +45,14 @@ struct scn_fuzz_gen
     uint64_t value_seq;
 };
 
+/* Draws the read mode of `seed`'s swarm into *w (already drawn from the
+ * main stream under `o`), from a stream of its own, so that the rest of a
+ * seed's schedule does not depend on it, and switches off what a lease read
+ * cannot survive (scn_fuzz_gen.c). */
+void scn_fuzz_draw_reads(uint64_t seed,
+                         const struct scn_fuzz_options *o,
+                         struct scn_fuzz_swarm *w);
+
 /* Uniform in [lo, hi]. */
 uint64_t scn_fuzz_draw(struct sim_rng *r, uint64_t lo, uint64_t hi);
 
