@@ -34,7 +34,8 @@ void scn_fuzz_draw_reads(uint64_t seed,
     struct sim_rng r;
     sim_rng_seed(&r, seed, FUZZ_READS_STREAM);
     uint64_t mode = sim_rng_below(&r, 4);
-    uint64_t margin_ms = scn_fuzz_draw(&r, 1, 20);
+    uint64_t margin_ms = scn_fuzz_draw(&r, 1, 10);
+    uint64_t wide_ppm = scn_fuzz_draw(&r, 500000, 750000);
     /* Half the seeds keep gets in the log, as before reads had modes. */
     w->reads = mode < 2    ? SCN_READ_LOG
                : mode == 2 ? SCN_READ_INDEX
@@ -59,6 +60,12 @@ void scn_fuzz_draw_reads(uint64_t seed,
     /* A lease needs followers that refuse votes while they hear from the
      * leader: CheckQuorum (PreVote would do too). */
     w->checkquorum = true;
+    /* Clocks stray further than elsewhere (up to 0.25x and 1.75x), with a
+     * bound that covers it: a leader on a slow clock believes in a lease
+     * for much longer than its followers wait, which a lease that ignored
+     * the bound would not survive. */
+    if (w->on[SCN_FUZZ_DRIFT] && w->drift_ppm_max < wide_ppm)
+        w->drift_ppm_max = (uint32_t)wide_ppm;
     /* Clocks run at rates within 1 +- m: the leader's lease of
      * min - bound on its clock must end, in real time, before a voter's
      * min on its clock: bound >= min * (1 - (1 - m) / (1 + m)), which is

@@ -199,6 +199,8 @@ bool scn_edit_drop_default_headers(struct scn_scenario *sc)
                    sc->client_timeout_us == d->client_timeout_us);
     any |= drop_if(&sc->has_snapshot_every, sc->snapshot_every == 0);
     any |= drop_if(&sc->has_snapshot_chunk, sc->snapshot_chunk_bytes == 0);
+    any |= drop_if(&sc->has_reads, sc->reads == SCN_READ_LOG);
+    any |= drop_if(&sc->has_lease_drift_bound, sc->lease_drift_bound_us == 0);
     any |= drop_if(&sc->has_disk_latency,
                    sc->disk_write_us == d->disk_write_us &&
                        sc->disk_sync_us == d->disk_sync_us &&
