@@ -12,7 +12,12 @@
  * default (scn_scenario_new()). */
 #define FUZZ_ELECTION_TIMEOUT_MIN_US UINT64_C(150000)
 
-/* The stream of the read mode draws (scn_fuzz_draw_reads()). */
+/* How far clocks stray in lease seeds with drift: to 0.25x. */
+#define FUZZ_LEASE_DRIFT_PPM 750000u
+
+/* The stream of the read mode draws (scn_fuzz_draw_reads()), and that of
+ * the slow leader episode. */
+#define FUZZ_SLOW_LEADER_STREAM UINT64_C(0x736c6f77)
 #define FUZZ_READS_STREAM UINT64_C(0x7265616473)
 
 /* The fault kinds a lease read cannot survive in the shipped core, because
@@ -35,7 +40,6 @@ void scn_fuzz_draw_reads(uint64_t seed,
     sim_rng_seed(&r, seed, FUZZ_READS_STREAM);
     uint64_t mode = sim_rng_below(&r, 4);
     uint64_t margin_ms = scn_fuzz_draw(&r, 1, 10);
-    uint64_t wide_ppm = scn_fuzz_draw(&r, 500000, 750000);
     /* Half the seeds keep gets in the log, as before reads had modes. */
     w->reads = mode < 2    ? SCN_READ_LOG
                : mode == 2 ? SCN_READ_INDEX
@@ -60,12 +64,12 @@ void scn_fuzz_draw_reads(uint64_t seed,
     /* A lease needs followers that refuse votes while they hear from the
      * leader: CheckQuorum (PreVote would do too). */
     w->checkquorum = true;
-    /* Clocks stray further than elsewhere (up to 0.25x and 1.75x), with a
+    /* Clocks stray further than elsewhere (to 0.25x and 1.75x), with a
      * bound that covers it: a leader on a slow clock believes in a lease
      * for much longer than its followers wait, which a lease that ignored
-     * the bound would not survive. */
-    if (w->on[SCN_FUZZ_DRIFT] && w->drift_ppm_max < wide_ppm)
-        w->drift_ppm_max = (uint32_t)wide_ppm;
+     * the bound would not survive (scn_fuzz_gen_slow_leader()). */
+    if (w->on[SCN_FUZZ_DRIFT])
+        w->drift_ppm_max = FUZZ_LEASE_DRIFT_PPM;
     /* Clocks run at rates within 1 +- m: the leader's lease of
      * min - bound on its clock must end, in real time, before a voter's
      * min on its clock: bound >= min * (1 - (1 - m) / (1 + m)), which is
@@ -179,3 +183,76 @@ void scn_fuzz_burst_via(struct scn_fuzz_gen *g,
     }
 }
 
+
+/* A reference to whoever leads when the step runs, skipped when nobody
+ * does, binding `slot` when bind. */
+static struct scn_node_ref leader_ref(int32_t slot)
+{
+    struct scn_node_ref ref = {
+        .kind = SCN_REF_LEADER,
+        .slot = SCN_NO_SLOT,
+        .bind_slot = slot,
+        .optional = true,
+    };
+    return ref;
+}
+
+static struct scn_node_ref name_ref(int32_t slot)
+{
+    struct scn_node_ref ref = {
+        .kind = SCN_REF_NAME,
+        .slot = slot,
+        .bind_slot = SCN_NO_SLOT,
+    };
+    return ref;
+}
+
+void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g,
+                              struct scn_scenario *sc,
+                              uint64_t seed)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_SLOW_LEADER_STREAM);
+    if (g->o->run_us < UINT64_C(3000000))
+        return;
+    uint64_t t = scn_fuzz_draw(&r, 1000, g->o->run_us / 1000 - 2000) * 1000;
+    uint64_t key = sim_rng_below(&r, 8);
+    int32_t slot = (int32_t)sc->names->len;
+    g_ptr_array_add(sc->names, g_strdup("slow"));
+    /* The leader's clock at a quarter of real speed: a heartbeat every
+     * 200ms, a lease of 600ms (of 40ms with the bound). */
+    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_DRIFT);
+    if (!a)
+        return;
+    a->node = leader_ref(slot);
+    a->rate_ppm = SCN_PPM_ONE - FUZZ_LEASE_DRIFT_PPM;
+    uint64_t cut = t + 300000;
+    if ((a = scn_fuzz_plan(g, cut, SCN_ACT_ISOLATE)))
+        a->node = name_ref(slot);
+    /* The others elect a leader within about 330ms; a write through one of
+     * them, then gets at the isolated one while its unbounded lease (400ms
+     * to 600ms after the cut) would still run. */
+    if ((a = scn_fuzz_plan(g, cut + 340000, SCN_ACT_CLIENT_SET))) {
+        a->key = g_strdup_printf("k%" PRIu64, key);
+        a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
+        a->has_via = true;
+        a->via = (struct scn_node_ref){.kind = SCN_REF_FOLLOWER,
+                                       .slot = SCN_NO_SLOT,
+                                       .bind_slot = SCN_NO_SLOT,
+                                       .optional = true};
+    }
+    for (uint64_t i = 0; i < 5; i++) {
+        a = scn_fuzz_plan(g, cut + 420000 + i * 40000, SCN_ACT_CLIENT_GET);
+        if (!a)
+            break;
+        a->key = g_strdup_printf("k%" PRIu64, key);
+        a->read_mode = SCN_READ_LEASE;
+        a->has_via = true;
+        a->via = name_ref(slot);
+    }
+    if ((a = scn_fuzz_plan(g, cut + 1000000, SCN_ACT_DRIFT))) {
+        a->node = name_ref(slot);
+        a->rate_ppm = SCN_PPM_ONE;
+    }
+    scn_fuzz_plan(g, cut + 1000000, SCN_ACT_HEAL);
+}
