@@ -764,7 +764,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
 
     gen_schedule(&g);
     if (w.reads == SCN_READ_LEASE && w.on[SCN_FUZZ_DRIFT])
-        scn_fuzz_gen_slow_leader(&g, sc, seed);
+        scn_fuzz_gen_slow_leader(&g, seed);
     gen_settle(&g, sc);
     g_array_sort(g.plan, planned_cmp);
     for (guint i = 0; i < g.plan->len; i++) {

@@ -184,75 +184,44 @@ void scn_fuzz_burst_via(struct scn_fuzz_gen *g,
 }
 
 
-/* A reference to whoever leads when the step runs, skipped when nobody
- * does, binding `slot` when bind. */
-static struct scn_node_ref leader_ref(int32_t slot)
-{
-    struct scn_node_ref ref = {
-        .kind = SCN_REF_LEADER,
-        .slot = SCN_NO_SLOT,
-        .bind_slot = slot,
-        .optional = true,
-    };
-    return ref;
-}
-
-static struct scn_node_ref name_ref(int32_t slot)
-{
-    struct scn_node_ref ref = {
-        .kind = SCN_REF_NAME,
-        .slot = slot,
-        .bind_slot = SCN_NO_SLOT,
-    };
-    return ref;
-}
-
-void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g,
-                              struct scn_scenario *sc,
-                              uint64_t seed)
+void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g, uint64_t seed)
 {
     struct sim_rng r;
     sim_rng_seed(&r, seed, FUZZ_SLOW_LEADER_STREAM);
-    if (g->o->run_us < UINT64_C(3000000))
-        return;
-    uint64_t t = scn_fuzz_draw(&r, 1000, g->o->run_us / 1000 - 2000) * 1000;
+    uint32_t n = g->o->nodes;
+    uint32_t x = 1 + (uint32_t)sim_rng_below(&r, n);
+    uint32_t y = x % n + 1;
     uint64_t key = sim_rng_below(&r, 8);
-    int32_t slot = (int32_t)sc->names->len;
-    g_ptr_array_add(sc->names, g_strdup("slow"));
-    /* The leader's clock at a quarter of real speed: a heartbeat every
-     * 200ms, a lease of 600ms (of 40ms with the bound). */
-    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_DRIFT);
-    if (!a)
+    if (n < 3 || g->o->run_us < UINT64_C(2000000))
         return;
-    a->node = leader_ref(slot);
+    /* x campaigns before anyone leads, so no lease is broken by it, and
+     * most likely leads when its clock slows to a quarter of real speed:
+     * a heartbeat every 200ms, a lease of 600ms (of 40ms with the bound). */
+    struct scn_action *a = scn_fuzz_plan(g, 0, SCN_ACT_TIMEOUT);
+    a->node = scn_fuzz_node(x);
+    a = scn_fuzz_plan(g, 500000, SCN_ACT_DRIFT);
+    a->node = scn_fuzz_node(x);
     a->rate_ppm = SCN_PPM_ONE - FUZZ_LEASE_DRIFT_PPM;
-    uint64_t cut = t + 300000;
-    if ((a = scn_fuzz_plan(g, cut, SCN_ACT_ISOLATE)))
-        a->node = name_ref(slot);
+    uint64_t cut = 800000;
+    a = scn_fuzz_plan(g, cut, SCN_ACT_ISOLATE);
+    a->node = scn_fuzz_node(x);
     /* The others elect a leader within about 330ms; a write through one of
-     * them, then gets at the isolated one while its unbounded lease (400ms
-     * to 600ms after the cut) would still run. */
-    if ((a = scn_fuzz_plan(g, cut + 340000, SCN_ACT_CLIENT_SET))) {
-        a->key = g_strdup_printf("k%" PRIu64, key);
-        a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
-        a->has_via = true;
-        a->via = (struct scn_node_ref){.kind = SCN_REF_FOLLOWER,
-                                       .slot = SCN_NO_SLOT,
-                                       .bind_slot = SCN_NO_SLOT,
-                                       .optional = true};
-    }
+     * them, then gets at x while its unbounded lease (400ms to 600ms after
+     * the cut) would still run. */
+    a = scn_fuzz_plan(g, cut + 340000, SCN_ACT_CLIENT_SET);
+    a->key = g_strdup_printf("k%" PRIu64, key);
+    a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
+    a->has_via = true;
+    a->via = scn_fuzz_node(y);
     for (uint64_t i = 0; i < 5; i++) {
         a = scn_fuzz_plan(g, cut + 420000 + i * 40000, SCN_ACT_CLIENT_GET);
-        if (!a)
-            break;
         a->key = g_strdup_printf("k%" PRIu64, key);
         a->read_mode = SCN_READ_LEASE;
         a->has_via = true;
-        a->via = name_ref(slot);
+        a->via = scn_fuzz_node(x);
     }
-    if ((a = scn_fuzz_plan(g, cut + 1000000, SCN_ACT_DRIFT))) {
-        a->node = name_ref(slot);
-        a->rate_ppm = SCN_PPM_ONE;
-    }
+    a = scn_fuzz_plan(g, cut + 1000000, SCN_ACT_DRIFT);
+    a->node = scn_fuzz_node(x);
+    a->rate_ppm = SCN_PPM_ONE;
     scn_fuzz_plan(g, cut + 1000000, SCN_ACT_HEAL);
 }

@@ -53,13 +53,12 @@ void scn_fuzz_draw_reads(uint64_t seed,
                          const struct scn_fuzz_options *o,
                          struct scn_fuzz_swarm *w);
 
-/* Lease seeds with drift: the leader's clock runs at 0.25x, the leader is
- * isolated, the others elect a successor and take a write, and the old
- * leader is asked lease gets of the written key while a lease that ignored
- * the drift bound would still run. Drawn from a stream of its own. */
-void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g,
-                              struct scn_scenario *sc,
-                              uint64_t seed);
+/* Lease seeds with drift: a node campaigns at time 0, its clock slows to
+ * 0.25x, it is isolated, the others elect a successor and take a write, and
+ * the isolated node is asked lease gets of the written key while a lease
+ * that ignored the drift bound would still run. Drawn from a stream of its
+ * own; needs 3 nodes and a faulty part of 2s. */
+void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g, uint64_t seed);
 
 /* Uniform in [lo, hi]. */
 uint64_t scn_fuzz_draw(struct sim_rng *r, uint64_t lo, uint64_t hi);
