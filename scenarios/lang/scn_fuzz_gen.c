@@ -40,22 +40,16 @@ void scn_fuzz_draw_reads(uint64_t seed,
     sim_rng_seed(&r, seed, FUZZ_READS_STREAM);
     uint64_t mode = sim_rng_below(&r, 4);
     uint64_t margin_ms = scn_fuzz_draw(&r, 1, 10);
-    /* Half the seeds keep gets in the log, as before reads had modes. */
-    w->reads = mode < 2    ? SCN_READ_LOG
+    /* Half the seeds keep gets in the log, as before reads had modes; so
+     * does every seed of a campaign restricted to some fault kinds
+     * (--faults), which thus runs the schedules it ran before. */
+    w->reads = mode < 2 || o->faults != SCN_FUZZ_ALL_FAULTS
+                   ? SCN_READ_LOG
                : mode == 2 ? SCN_READ_INDEX
                            : SCN_READ_LEASE;
     w->lease_drift_bound_us = 0;
     if (w->reads != SCN_READ_LEASE)
         return;
-    /* A campaign restricted to some kinds (--faults) keeps them: its lease
-     * seeds read by ReadIndex instead when one of them is on. */
-    bool unsafe_on = false;
-    for (size_t i = 0; i < G_N_ELEMENTS(lease_unsafe); i++)
-        unsafe_on |= w->on[lease_unsafe[i]];
-    if (unsafe_on && o->faults != SCN_FUZZ_ALL_FAULTS) {
-        w->reads = SCN_READ_INDEX;
-        return;
-    }
     for (size_t i = 0; i < G_N_ELEMENTS(lease_unsafe); i++) {
         w->on[lease_unsafe[i]] = false;
         w->per_10s[lease_unsafe[i]] = 0;
