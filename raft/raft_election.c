@@ -174,10 +174,11 @@ void raft_election_timeout(struct raft *r)
     if (r->role == RAFT_LEADER) {
         return;
     }
-    if (r->term >= RAFT_TERM_MAX || !raft_membership_self_voter(r)) {
+    if (r->term >= RAFT_TERM_MAX || !raft_membership_may_campaign(r)) {
         /* No term follows this one, or we are no voter (a learner, a
-         * removed server, a spare; thesis §4.2.3): waiting is all that is
-         * left (a leader may still be heard). */
+         * removed server once its removal is committed, a spare; thesis
+         * §4.2.2, §4.2.3): waiting is all that is left (a leader may still
+         * be heard). */
         raft_election_reset_timer(r);
         return;
     }

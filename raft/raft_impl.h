@@ -181,6 +181,11 @@ void raft_membership_apply(struct raft *r);
 void raft_sort_descending(uint64_t *v, size_t n);
 /* Whether we vote (in either half) in the configuration in effect. */
 bool raft_membership_self_voter(const struct raft *r);
+/* Thesis §4.2.2: whether this node may campaign: a voter of its latest
+ * configuration, or of the one before it while the latest is not yet
+ * committed (it may be needed to commit it; its own vote does not count
+ * unless the latest configuration lists it). */
+bool raft_membership_may_campaign(const struct raft *r);
 /* Whether the tallies hold a majority of every half (thesis §4.3). */
 bool raft_membership_vote_won(const struct raft *r);
 /* The highest index held by a majority of every half, counting ourselves

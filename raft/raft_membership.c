@@ -161,6 +161,20 @@ bool raft_membership_self_voter(const struct raft *r)
     return self->voter || self->voter_out;
 }
 
+bool raft_membership_may_campaign(const struct raft *r)
+{
+    if (raft_membership_self_voter(r)) {
+        return true;
+    }
+    if (r->confs.n == 0 || raft_membership_index(r) <= r->commit_index) {
+        return false;
+    }
+    const struct raft_conf *prev = r->confs.n >= 2
+                                       ? &r->confs.items[r->confs.n - 2].conf
+                                       : &r->snap_conf;
+    return raft_conf_is_voter(prev, r->id);
+}
+
 static bool in_half(const struct raft_progress *p, bool outgoing)
 {
     return outgoing ? p->voter_out : p->voter;

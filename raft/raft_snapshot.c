@@ -227,8 +227,9 @@ static void install_configuration(struct raft *r,
                                   uint64_t last_index,
                                   bool keep_suffix)
 {
-    raft_conf_history_truncate(&r->confs,
-                               keep_suffix ? last_index + 1 : 0);
+    if (!keep_suffix) {
+        raft_conf_history_truncate(&r->confs, 0);
+    }
     struct raft_conf ignored = {0};
     raft_conf_history_compact(&r->confs, last_index,
                               r->snap_conf_scratch.ids != NULL ? &ignored
