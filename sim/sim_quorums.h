@@ -14,8 +14,10 @@
  *                    itself included, and, while that configuration is
  *                    joint, by a majority of the outgoing voters as well
  *                    (thesis §4.3); learners and non-members count for
- *                    nothing, and the leader must be a voter itself. Only
- *                    when the checker sees every message (full view).
+ *                    nothing, the leader's own vote included (a server
+ *                    left out of an uncommitted configuration may still
+ *                    be elected, thesis §4.2.2). Only when the checker
+ *                    sees every message (full view).
  *   config-safety    no two quorums that need not intersect decide in one
  *                    term. Checked as the rules that guarantee it (thesis
  *                    §4.1, §4.3, and the 2015 correction of the single-server
