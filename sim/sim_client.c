@@ -638,7 +638,12 @@ void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
         return;
     }
     uint32_t node = 0;
-    if (c->leader && worth_trying(c, c->leader) && s->nodes[c->leader].alive)
+    /* A leader removed from the configuration (thesis §4.2.2) hears of no
+     * successor: ask a member instead of it again. */
+    bool member[SIM_MAX_NODES + 1];
+    sim_cluster_members(s, member);
+    if (c->leader && worth_trying(c, c->leader) && s->nodes[c->leader].alive &&
+        member[c->leader])
         node = c->leader;
     else
         node = pick_node(s, c);
