@@ -503,13 +503,15 @@ int raft_change_membership(struct raft *r,
 
 int raft_membership_init(struct raft *r)
 {
-    const struct raft_conf *c = raft_membership_current(r);
-    size_t total = raft_conf_size(c);
-    bool member = false;
-    for (size_t k = 0; k < total; k++) {
-        member = member || c->ids[k] == r->id;
+    /* Any configuration of the log may govern again once the entries after
+     * it are truncated (thesis §4.1): room for the largest, not only for
+     * the one in effect now. */
+    size_t most = raft_conf_size(&r->snap_conf);
+    for (size_t i = 0; i < r->confs.n; i++) {
+        size_t n = raft_conf_size(&r->confs.items[i].conf);
+        most = n > most ? n : most;
     }
-    int rc = grow_slots(r, total + (member ? 0 : 1));
+    int rc = grow_slots(r, most + 1);
     if (rc != RAFT_OK) {
         return rc;
     }

@@ -124,3 +124,52 @@ Test(raft_membership_edges,
     cr_assert_eq(raft_role(r), RAFT_CANDIDATE);
     raft_destroy(r);
 }
+
+Test(raft_membership_edges,
+     a_restarted_node_has_room_for_an_older_configuration_a_truncation_restores)
+{
+    /* n1 restarts with a log holding five voters at 1 and three at 2;
+     * a new leader's entry truncates index 2, so the five govern again. */
+    static const uint64_t five[] = {1, 2, 3, 4, 5};
+    static const uint64_t three[] = {1, 2, 3};
+    struct raft_configuration c5 = {.voters = five, .n_voters = 5};
+    struct raft_configuration c3 = {.voters = three, .n_voters = 3};
+    uint64_t b5[16], b3[16];
+    raft_configuration_encode(&c5, b5);
+    raft_configuration_encode(&c3, b3);
+    struct raft_entry log[2] = {
+        {.term = 1,
+         .type = RAFT_ENTRY_CONFIG,
+         .data = b5,
+         .len = raft_configuration_encoded_len(&c5)},
+        {.term = 1,
+         .type = RAFT_ENTRY_CONFIG,
+         .data = b3,
+         .len = raft_configuration_encoded_len(&c3)},
+    };
+    struct raft_durable_state st = {.term = 1, .entries = log, .n_entries = 2};
+    struct raft_config cfg;
+    raft_config_init(&cfg);
+    cfg.id = 1;
+    cfg.voters = three;
+    cfg.n_voters = 3;
+    struct raft *r = NULL;
+    cr_assert_eq(raft_create(&cfg, &st, 0, &r), RAFT_OK);
+    struct raft_entry noop = {.term = 2, .type = RAFT_ENTRY_NOOP};
+    struct raft_message m = {.type = RAFT_MSG_APPEND_ENTRIES,
+                             .from = 2,
+                             .to = 1,
+                             .term = 2};
+    m.append_entries.prev_log_index = 1;
+    m.append_entries.prev_log_term = 1;
+    m.append_entries.entries = &noop;
+    m.append_entries.n_entries = 1;
+    struct raft_update u;
+    memset(&u, 0, sizeof u);
+    cr_assert_eq(raft_receive(r, 10, &m, &u), RAFT_OK);
+    struct raft_configuration c;
+    raft_configuration(r, &c);
+    cr_assert_eq(raft_configuration_index(r), 1);
+    cr_assert_eq(c.n_voters, 5);
+    raft_destroy(r);
+}
