@@ -465,7 +465,10 @@ int raft_compact(struct raft *r,
                  struct raft_update *u);
 
 /* The election timer fires now (for scripting who campaigns). A node that
- * is not a voter of its configuration only re-arms its timer. */
+ * is not a voter of its configuration only re-arms its timer, unless that
+ * configuration is not yet committed and the node was a voter of the one
+ * before it (thesis §4.2.2: it may be needed to commit the change; its own
+ * vote does not count). */
 int raft_campaign(struct raft *r, uint64_t now, struct raft_update *u);
 
 /* One change of a membership request (thesis §4.1). */
@@ -605,7 +608,8 @@ uint64_t raft_configuration_index(const struct raft *r);
 void raft_snapshot_configuration(const struct raft *r,
                                  struct raft_configuration *out);
 /* Whether this node is a voter of its configuration (of either half while
- * joint), so that it may campaign. */
+ * joint), so that it may campaign (see raft_campaign() for the one other
+ * case, thesis §4.2.2). */
 bool raft_is_voter(const struct raft *r);
 /* Leader only: the target of the leadership transfer in progress, or 0. */
 uint64_t raft_transfer_target(const struct raft *r);
