@@ -56,6 +56,7 @@ Test(raft_membership_edges,
         .len = 1,
         .configuration = {.voters = voters, .n_voters = 3},
     };
+    m.install_snapshot.done = true; /* the whole snapshot, one chunk */
     struct raft_update u;
     memset(&u, 0, sizeof u);
     cr_assert_eq(raft_receive(r, 10, &m, &u), RAFT_OK);
