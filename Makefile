@@ -161,7 +161,12 @@ $(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
 # no fuzz), compiled by the object rule above in a sub-make, and linked with
 # the unchanged rest of the program into $(BUILD)/mutants/NAME/raftsim.
 MUTANT_PATCHES := $(sort $(wildcard tests/mutants/*.patch))
-MUTANTS := $(patsubst tests/mutants/%.patch,%,$(MUTANT_PATCHES))
+# A mutant whose bug only a membership change reaches is caught by its library
+# scenario (tests/test_library.c), not by the fuzzer's swarm, which does not
+# draw membership changes yet: `make mutants` leaves it out.
+MUTANTS_SCENARIO_ONLY := config-change-before-own-term-commit
+MUTANTS := $(filter-out $(MUTANTS_SCENARIO_ONLY),\
+	$(patsubst tests/mutants/%.patch,%,$(MUTANT_PATCHES)))
 MUTANT_DIR := $(BUILD)/mutants
 mutant_bin = $(patsubst %,$(MUTANT_DIR)/%/raftsim,$(1))
 PATCH_FLAGS := -s -p1 -F0 --no-backup-if-mismatch
