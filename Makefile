@@ -2,7 +2,9 @@
 #
 # Layout of the build: every module is a static library in $(BUILD):
 #   libraft.a  raft/*.c           pure C17, compiled with no pkg-config flags
-#   libsim.a   sim/*.c            GLib
+#   libsim.a   sim/*.c            GLib (the engine), and
+#              sim/check/*.c      the checkers it calls (one library: the
+#                                 engine calls them, they use its history)
 #   libscn.a   scenarios/lang/*.c GLib (the scenario language and runner)
 #   libviz.a   viz/*.c            GLib, cairo
 #   raftsim    sim/cli/*.c        the command
@@ -47,6 +49,7 @@ CRITERION_LIBS = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 RAFT_DIR ?= raft
 RAFT_SRCS := $(sort $(wildcard $(RAFT_DIR)/*.c))
 SIM_SRCS := $(sort $(wildcard sim/*.c))
+CHECK_SRCS := $(sort $(wildcard sim/check/*.c))
 SCN_SRCS := $(sort $(wildcard scenarios/lang/*.c))
 VIZ_SRCS := $(sort $(wildcard viz/*.c))
 CLI_SRCS := $(sort $(wildcard sim/cli/*.c))
@@ -56,7 +59,7 @@ TEST_SUPPORT_SRCS := $(sort $(wildcard tests/support/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 RAFT_OBJS := $(patsubst $(RAFT_DIR)/%.c,$(BUILD)/raft/%.o,$(RAFT_SRCS))
-SIM_OBJS := $(call obj,$(SIM_SRCS))
+SIM_OBJS := $(call obj,$(SIM_SRCS) $(CHECK_SRCS))
 SCN_OBJS := $(call obj,$(SCN_SRCS))
 # The replay page's viewer (viz/web/) is compiled into libviz as a GResource.
 VIZ_WEB_FILES := $(sort $(wildcard viz/web/replay*.js viz/web/replay*.css viz/web/replay*.html))
@@ -267,7 +270,7 @@ check-unit: $(TESTS)
 
 # Checks are never compiled out: every source file must refuse NDEBUG (the
 # #error in raft/raft_assert.h and sim/sim_assert.h). Preprocessing suffices.
-NDEBUG_SRCS := $(RAFT_SRCS) $(SIM_SRCS) $(SCN_SRCS) $(VIZ_SRCS) $(CLI_SRCS) $(BENCH_SRCS)
+NDEBUG_SRCS := $(RAFT_SRCS) $(SIM_SRCS) $(CHECK_SRCS) $(SCN_SRCS) $(VIZ_SRCS) $(CLI_SRCS) $(BENCH_SRCS)
 check-ndebug:
 	@for f in $(NDEBUG_SRCS); do \
 		if $(CC) -E -DNDEBUG -I. -Iraft $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $$f >/dev/null 2>&1; then \
@@ -306,8 +309,8 @@ soak: $(RAFTSIM)
 MUTANT_SEEDS ?= 2000
 MUTANT_JOBS ?= 2
 # Mutants that the default swarm catches within the first few dozen seeds
-# (three through the rule checks of sim/sim_rules.h and the last three
-# through the rules of conduct of sim/sim_conduct.h, which this run thus
+# (three through the rule checks of sim/check/sim_rules.h and the last three
+# through the rules of conduct of sim/check/sim_conduct.h, which this run thus
 # guards end to end; figure8-commit-old-term, which the tests build
 # anyway, needs a delicate schedule: its first failing seed moves with every
 # change to the swarm).

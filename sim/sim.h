@@ -21,9 +21,10 @@
 #include <stdio.h>
 
 #include "raft/raft.h"
+#include "sim/check/sim_lin.h"
+#include "sim/check/sim_safety.h"
 #include "sim/sim_history.h"
 #include "sim/sim_kv.h"
-#include "sim/sim_safety.h"
 #include "sim/sim_trace.h"
 
 #define SIM_MAX_NODES 255

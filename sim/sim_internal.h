@@ -11,9 +11,9 @@
 
 #include <glib.h>
 
+#include "sim/check/sim_conduct.h"
 #include "sim/sim.h"
 #include "sim/sim_assert.h"
-#include "sim/sim_conduct.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_net.h"
 #include "sim/sim_queue.h"

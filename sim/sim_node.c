@@ -11,10 +11,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/check/sim_persist.h"
+#include "sim/check/sim_rules.h"
 #include "sim/sim_internal.h"
 #include "sim/sim_observe.h"
-#include "sim/sim_persist.h"
-#include "sim/sim_rules.h"
 
 #define PPM 1000000u
 

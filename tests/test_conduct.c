@@ -4,7 +4,7 @@
  * (election timeout 150..300ms, heartbeat 50ms) on five nodes. */
 #include <criterion/criterion.h>
 
-#include "sim/sim_conduct.h"
+#include "sim/check/sim_conduct.h"
 
 #define ET_MIN 150000u
 #define ET_MAX 300000u

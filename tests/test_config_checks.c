@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sim_conduct.h"
-#include "sim/sim_configs.h"
+#include "sim/check/sim_conduct.h"
+#include "sim/check/sim_configs.h"
+#include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
-#include "sim/sim_safety.h"
 
 /* ---- building entries and messages ---- */
 

@@ -2,6 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "sim/check/sim_lin.h"
 #include "sim/sim_history.h"
 
 #define MS 1000u

@@ -4,9 +4,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "sim/check/sim_rules.h"
+#include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
-#include "sim/sim_rules.h"
-#include "sim/sim_safety.h"
 
 static void assert_violation(const struct sim_safety *s,
                              enum sim_property p,

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
-#include "sim/sim_safety.h"
 
 /* Entry texts live here for the duration of one hook call. */
 static char texts[64][32];

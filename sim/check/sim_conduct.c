@@ -8,9 +8,9 @@
  * Each of these is at least what the core itself keeps, which makes every
  * check below lenient, never strict, towards a correct core.
  */
-#include "sim/sim_conduct.h"
+#include "sim/check/sim_conduct.h"
+#include "sim/check/sim_configs.h"
 #include "sim/sim_assert.h"
-#include "sim/sim_configs.h"
 
 #include <glib.h>
 #include <inttypes.h>

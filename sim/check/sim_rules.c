@@ -5,9 +5,9 @@
  * highest term in which `from` acknowledged something to `to`, and the
  * highest index it acknowledged in that term. Both are O(1) to update.
  */
-#include "sim/sim_rules.h"
+#include "sim/check/sim_rules.h"
+#include "sim/check/sim_persist.h"
 #include "sim/sim_assert.h"
-#include "sim/sim_persist.h"
 
 #include <glib.h>
 #include <inttypes.h>

@@ -7,7 +7,7 @@
  * the set of nodes that sent i a granted RequestVoteResult in grants_term.
  * Every hook costs O(configuration entries touched), not O(log).
  */
-#include "sim/sim_quorums.h"
+#include "sim/check/sim_quorums.h"
 #include "sim/sim_assert.h"
 
 #include <glib.h>

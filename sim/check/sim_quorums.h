@@ -56,8 +56,8 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
-#include "sim/sim_configs.h"
-#include "sim/sim_safety.h"
+#include "sim/check/sim_configs.h"
+#include "sim/check/sim_safety.h"
 
 struct sim_quorums; /* opaque */
 

@@ -39,8 +39,8 @@
  */
 #include <string.h>
 
+#include "sim/check/sim_lin.h"
 #include "sim/sim_assert.h"
-#include "sim/sim_history.h"
 
 #define SIM_LIN_DEFAULT_MAX_STATES 1000000u
 #define SIM_LIN_NONE UINT32_MAX

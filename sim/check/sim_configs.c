@@ -4,7 +4,7 @@
  * all above base_index. Sets are fixed-size bitmaps: comparisons and quorum
  * counts take no allocation.
  */
-#include "sim/sim_configs.h"
+#include "sim/check/sim_configs.h"
 #include "sim/sim_assert.h"
 
 #include <string.h>

@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
-#include "sim/sim_safety.h"
+#include "sim/check/sim_safety.h"
 
 /* The timing and options every core of the run shares (copied). */
 struct sim_conduct_config

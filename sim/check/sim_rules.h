@@ -48,9 +48,9 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
-#include "sim/sim_configs.h"
+#include "sim/check/sim_configs.h"
+#include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
-#include "sim/sim_safety.h"
 
 struct sim_rules; /* opaque */
 

@@ -4,7 +4,7 @@
  * (captured when the message was built) and the sender's durable image, in
  * constant time. The rules and their sources are in sim_persist.h.
  */
-#include "sim/sim_persist.h"
+#include "sim/check/sim_persist.h"
 #include "sim/sim_assert.h"
 
 #include <glib.h>

@@ -18,13 +18,13 @@
  * placeholder chains until its entry at the trim point adopts the chain the
  * table records there, and is checked from there on.
  */
-#include "sim/sim_safety.h"
+#include "sim/check/sim_safety.h"
+#include "sim/check/sim_chain.h"
+#include "sim/check/sim_persist.h"
+#include "sim/check/sim_quorums.h"
+#include "sim/check/sim_rules.h"
 #include "sim/sim_assert.h"
-#include "sim/sim_chain.h"
 #include "sim/sim_hash.h"
-#include "sim/sim_persist.h"
-#include "sim/sim_quorums.h"
-#include "sim/sim_rules.h"
 
 #include <glib.h>
 #include <inttypes.h>
