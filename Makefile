@@ -82,7 +82,7 @@ TESTS := $(BUILD)/tests/raftsim-tests
 APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
-.PHONY: test-deps check-js check-browser all test check-unit check-scenarios check-fuzz check-determinism check-docs check-ndebug \
+.PHONY: test-deps check-js check-browser all test check-layers check-unit check-scenarios check-fuzz check-determinism check-docs check-ndebug \
 	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind bench-replay docs clean \
 	install uninstall check-install help format
 
@@ -246,7 +246,7 @@ deps:
 test:
 	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory all $(TESTS)
-	@$(MAKE) --no-print-directory check-ndebug check-scenarios check-fuzz check-mutants \
+	@$(MAKE) --no-print-directory check-layers check-ndebug check-scenarios check-fuzz check-mutants \
 		check-determinism check-unit check-install check-docs \
 		check-js check-browser
 
@@ -267,6 +267,11 @@ check-browser: $(RAFTSIM)
 
 check-unit: $(TESTS)
 	$(TESTS) --jobs=2
+
+# Every #include points down the layer graph (docs/design.md, Layers): the
+# allowed matrix is in the script; tests/test_layers.c proves it fails.
+check-layers:
+	@sh tests/support/check-layers.sh .
 
 # Checks are never compiled out: every source file must refuse NDEBUG (the
 # #error in raft/raft_assert.h and sim/sim_assert.h). Preprocessing suffices.

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/check/sim_durable.h"
 #include "sim/sim_assert.h"
 
 #include "sim/sim_net.h"
@@ -423,4 +424,26 @@ uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
     if (index < d->first_index || index > sim_disk_last_index(d))
         return 0;
     return d->log[d->head + (index - d->first_index)].term;
+}
+
+/* ---- the durable image as the checkers read it (sim_durable.h) ---- */
+
+struct sim_durable_record sim_durable_term_record(const struct sim_disk *d)
+{
+    return (struct sim_durable_record){.term = d->term, .vote = d->vote};
+}
+
+uint64_t sim_durable_snapshot_index(const struct sim_disk *d)
+{
+    return d->snap_index;
+}
+
+uint64_t sim_durable_last_index(const struct sim_disk *d)
+{
+    return sim_disk_last_index(d);
+}
+
+uint64_t sim_durable_term_at(const struct sim_disk *d, uint64_t index)
+{
+    return sim_disk_term_at(d, index);
 }

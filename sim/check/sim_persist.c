@@ -108,15 +108,15 @@ static bool check_ack(uint32_t node,
                       struct sim_violation *out)
 {
     const char *name = raft_message_type_name(m->type);
-    if (index < d->snap_index) {
+    if (index < sim_durable_snapshot_index(d)) {
         return true; /* inside the durable snapshot: committed */
     }
-    uint64_t held = sim_disk_term_at(d, index);
+    uint64_t held = sim_durable_term_at(d, index);
     if (held == 0) {
         return fail(out, node, m, index,
                     "n%u sent %s to n%u acknowledging index %" PRIu64
                     " while its durable log ends at index %" PRIu64 ".",
-                    node, name, (uint32_t)m->to, index, sim_disk_last_index(d));
+                    node, name, (uint32_t)m->to, index, sim_durable_last_index(d));
     }
     if (acked_term != 0 && held != acked_term) {
         return fail(out, node, m, index,
@@ -137,9 +137,10 @@ static void durable_term(const struct sim_disk *d,
                          uint64_t *term,
                          uint64_t *vote)
 {
-    uint64_t log_term = sim_disk_term_at(d, sim_disk_last_index(d));
-    *term = log_term > d->term ? log_term : d->term;
-    *vote = log_term > d->term ? 0 : d->vote;
+    uint64_t log_term = sim_durable_term_at(d, sim_durable_last_index(d));
+    struct sim_durable_record r = sim_durable_term_record(d);
+    *term = log_term > r.term ? log_term : r.term;
+    *vote = log_term > r.term ? 0 : r.vote;
 }
 
 bool sim_persist_check(uint32_t node,

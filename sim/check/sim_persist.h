@@ -42,8 +42,8 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
+#include "sim/check/sim_durable.h"
 #include "sim/check/sim_safety.h"
-#include "sim/sim_disk.h"
 
 /* The term node's log held at the index a successful AppendEntriesResult or
  * an InstallSnapshotResult acknowledges, read from node's core when it built

@@ -183,7 +183,8 @@ static bool holds_durably(const struct sim_disk *d,
                           uint64_t commit,
                           uint64_t entry_term)
 {
-    return commit <= d->snap_index || sim_disk_term_at(d, commit) == entry_term;
+    return commit <= sim_durable_snapshot_index(d) ||
+           sim_durable_term_at(d, commit) == entry_term;
 }
 
 /* commit-rule, the leader's side: the voters that acknowledged commit in

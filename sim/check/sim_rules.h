@@ -49,8 +49,8 @@
 
 #include "raft/raft.h"
 #include "sim/check/sim_configs.h"
+#include "sim/check/sim_durable.h"
 #include "sim/check/sim_safety.h"
-#include "sim/sim_disk.h"
 
 struct sim_rules; /* opaque */
 
