@@ -604,29 +604,57 @@ int sim_campaign(struct sim *s, uint32_t node)
 }
 
 /* "n1 n2 | n3 | n4 n5": the groups in order of their smallest member, lone
- * nodes (group 0) each alone. */
+ * nodes (group 0) each alone; trace[i] gets node i + 1's place in that
+ * text, from 1. */
 static void describe_groups(const struct sim *s,
                             const uint32_t *group_of,
-                            GString *out)
+                            GString *out,
+                            uint8_t *trace)
 {
-    bool *done = g_new0(bool, s->n);
+    uint8_t listed = 0;
+    memset(trace, 0, s->n);
     for (uint32_t a = 0; a < s->n; a++) {
-        if (done[a])
+        if (trace[a])
             continue;
         if (out->len)
             g_string_append(out, " | ");
         g_string_append_printf(out, "n%" PRIu32, a + 1);
-        done[a] = true;
+        trace[a] = ++listed;
         if (group_of[a] == 0)
             continue;
         for (uint32_t b = a + 1; b < s->n; b++) {
-            if (!done[b] && group_of[b] == group_of[a]) {
+            if (!trace[b] && group_of[b] == group_of[a]) {
                 g_string_append_printf(out, " n%" PRIu32, b + 1);
-                done[b] = true;
+                trace[b] = listed;
             }
         }
     }
-    g_free(done);
+}
+
+/* The caller's text lists the groups by ascending group number: trace[i]
+ * gets node i + 1's group renumbered densely from 1 in that order, 0 for
+ * group 0 (a node in no group, which the text leaves out). */
+static void number_groups(const struct sim *s,
+                          const uint32_t *group_of,
+                          uint8_t *trace)
+{
+    uint8_t listed = 0;
+    memset(trace, 0, s->n);
+    uint32_t last = 0;
+    for (;;) {
+        /* The smallest group number above the last one numbered. */
+        uint32_t next = 0;
+        for (uint32_t a = 0; a < s->n; a++)
+            if (group_of[a] > last && (next == 0 || group_of[a] < next))
+                next = group_of[a];
+        if (next == 0)
+            break;
+        listed++;
+        for (uint32_t a = 0; a < s->n; a++)
+            if (group_of[a] == next)
+                trace[a] = listed;
+        last = next;
+    }
 }
 
 int sim_partition(struct sim *s, const uint32_t *group_of, const char *text)
@@ -635,13 +663,20 @@ int sim_partition(struct sim *s, const uint32_t *group_of, const char *text)
         return SIM_EINVAL;
     sim_net_partition(&s->net, group_of);
     GString *desc = g_string_new(NULL);
-    if (text)
+    /* At most SIM_MAX_NODES groups: their numbers fit a byte. */
+    _Static_assert(SIM_MAX_NODES <= UINT8_MAX, "group numbers fit a byte");
+    uint8_t trace_groups[SIM_MAX_NODES];
+    if (text) {
         g_string_assign(desc, text);
-    else
-        describe_groups(s, group_of, desc);
+        number_groups(s, group_of, trace_groups);
+    } else {
+        describe_groups(s, group_of, desc, trace_groups);
+    }
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_PARTITION;
     e.text = desc->str;
+    e.group_of = trace_groups;
+    e.n_group_of = s->n;
     sim_emit(s, &e);
     g_string_free(desc, TRUE);
     return SIM_OK;

@@ -159,6 +159,12 @@ void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out)
         fputs(",\"text\":", out);
         sim_trace_json_string(out, e->text);
     }
+    if (e->group_of) {
+        fputs(",\"groups\":[", out);
+        for (uint32_t i = 0; i < e->n_group_of; i++)
+            fprintf(out, "%s%u", i ? "," : "", (unsigned)e->group_of[i]);
+        fputc(']', out);
+    }
     fputs("}\n", out);
 }
 
@@ -179,6 +185,8 @@ void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
         buf[n] = '\0';
         slot->text = buf;
     }
+    slot->group_of = NULL; /* the ring keeps texts only */
+    slot->n_group_of = 0;
     if (++t->ring_next == SIM_RING_EVENTS)
         t->ring_next = 0;
     if (t->ring_len < SIM_RING_EVENTS)
@@ -189,6 +197,11 @@ void sim_tracer_emit(struct sim_tracer *t, struct sim_trace_event *e)
         if (e->text) {
             copy.text = g_string_chunk_insert_const(t->texts, e->text);
             t->text_bytes += text_len + 1;
+        }
+        if (e->group_of) {
+            copy.group_of = (const uint8_t *)g_string_chunk_insert_len(
+                t->texts, (const char *)e->group_of, (gssize)e->n_group_of);
+            t->text_bytes += e->n_group_of;
         }
         g_array_append_val(t->events, copy);
     }

@@ -33,7 +33,8 @@ enum sim_trace_kind {
     SIM_TRACE_RESTART,
     SIM_TRACE_PAUSE, /* node paused until `aux` (microseconds) */
     SIM_TRACE_RESUME,
-    SIM_TRACE_PARTITION, /* text: groups like "n1 n2 | n3 n4 n5" */
+    SIM_TRACE_PARTITION, /* text: groups like "n1 n2 | n3 n4 n5"; the same
+                            groups as data in group_of */
     SIM_TRACE_CUT,       /* one-way: node -> peer now lost */
     SIM_TRACE_HEAL,      /* every partition and cut removed */
     SIM_TRACE_NET,       /* a network parameter changed; text says which */
@@ -99,6 +100,14 @@ struct sim_trace_event
      * scenario's). Outside the trace hash, like the header and footer
      * records, so that a scenario and its printed form hash alike. */
     uint32_t line;
+    /* PARTITION: the groups as data, n_group_of entries (one per node):
+     * group_of[id - 1] is node id's group, numbered from 1 in the order the
+     * text lists the groups, 0 for a node the text leaves out (cut off from
+     * every other node). Owned by the trace; NULL in the ring of recent
+     * events (sim_tracer_last()). Outside the trace hash: the text, which
+     * the hash covers, names the same groups. */
+    const uint8_t *group_of;
+    uint32_t n_group_of;
 };
 
 #endif /* SIM_TRACE_H */

@@ -283,3 +283,38 @@ Test(sim_net, engine_counters_show_the_drop_rate)
     cr_assert_gt(sim_requests_completed(s), 100);
     sim_free(s);
 }
+
+/* The partition's event whose kind is PARTITION, the last one in s's
+ * trace. */
+static const struct sim_trace_event *last_partition(struct sim *s)
+{
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    const struct sim_trace_event *found = NULL;
+    for (size_t i = 0; i < sim_trace_len(s); i++)
+        if (ev[i].kind == SIM_TRACE_PARTITION)
+            found = &ev[i];
+    cr_assert_not_null(found);
+    return found;
+}
+
+Test(sim_net, a_partition_event_carries_its_groups_as_data_in_text_order)
+{
+    struct sim *s = recording_sim(5, 1);
+    /* The caller's text lists groups by ascending number; group 0 (n5) is
+     * left out of it and cut off from everyone. */
+    uint32_t groups[5] = {7, 3, 7, 3, 0};
+    sim_partition(s, groups, "n2 n4 | n1 n3");
+    const struct sim_trace_event *e = last_partition(s);
+    cr_assert_str_eq(e->text, "n2 n4 | n1 n3");
+    cr_assert_eq(e->n_group_of, 5);
+    const uint8_t want[5] = {2, 1, 2, 1, 0};
+    cr_assert_arr_eq(e->group_of, want, 5);
+    /* Without a text the engine writes one, groups by smallest member and
+     * a lone node as a group of its own, and the data follows it. */
+    sim_isolate(s, 2);
+    e = last_partition(s);
+    cr_assert_str_eq(e->text, "n1 n3 n4 n5 | n2");
+    const uint8_t alone[5] = {1, 2, 1, 1, 1};
+    cr_assert_arr_eq(e->group_of, alone, 5);
+    sim_free(s);
+}

@@ -189,6 +189,11 @@ static bool is_dark(struct pixel p)
     return p.r < 0x60 && p.g < 0x60 && p.b < 0x60;
 }
 
+static bool same_pixel(struct pixel a, struct pixel b)
+{
+    return a.r == b.r && a.g == b.g && a.b == b.b;
+}
+
 static bool is_white(struct pixel p)
 {
     return p.r == 0xff && p.g == 0xff && p.b == 0xff;
@@ -303,10 +308,11 @@ Test(viz_timeline, crashed_span_is_grey_until_restart)
     trace_free(&t);
 }
 
-Test(viz_timeline, initial_terms_are_the_lanes_starting_terms)
+Test(viz_timeline, a_time_zero_term_event_is_the_lanes_starting_term)
 {
-    /* A node that starts in term 7 and reports term 7 again has no term
-     * change to mark; one assumed to start in term 0 does. */
+    /* A node that starts in term 7 (its `term` event at time 0, as the
+     * engine traces an `init` state) and reports term 7 again has no term
+     * change to mark; one without that event starts in term 0 and has. */
     struct trace t = trace_new();
     struct sim_trace_event *e = ev(&t, 300000, SIM_TRACE_TERM, 1);
     e->term = 7;
@@ -318,9 +324,14 @@ Test(viz_timeline, initial_terms_are_the_lanes_starting_terms)
     cr_assert_not(same_colour(pixel_at(s, x, y), viz_role_color(RAFT_FOLLOWER)),
                   "no seam where the term went from 0 to 7");
     cairo_surface_destroy(s);
+    trace_free(&t);
 
-    const uint64_t initial[] = {7};
-    run.initial_terms = initial;
+    t = trace_new();
+    e = ev(&t, 0, SIM_TRACE_TERM, 1);
+    e->term = 7;
+    e = ev(&t, 300000, SIM_TRACE_TERM, 1);
+    e->term = 7;
+    run = run_of(&t, 1, 1000000);
     s = render(&run, NULL, &l, "t7.png");
     assert_colour(pixel_at(s, x, y), viz_role_color(RAFT_FOLLOWER),
                   "a seam although the term stayed 7");
@@ -764,7 +775,10 @@ Test(viz_timeline, partition_shades_each_group_until_heal)
 {
     struct trace t = trace_new();
     struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_PARTITION, 0);
+    static const uint8_t groups[] = {1, 2, 2};
     e->text = "n1 | n2 n3";
+    e->group_of = groups;
+    e->n_group_of = 3;
     ev(&t, 600000, SIM_TRACE_HEAL, 0);
     struct viz_run run = run_of(&t, 3, 1000000);
     struct viz_timeline_layout l;
@@ -785,22 +799,27 @@ Test(viz_timeline, partition_shades_each_group_until_heal)
     trace_free(&t);
 }
 
-Test(viz_timeline, partition_rest_means_every_node_not_named)
+Test(viz_timeline, partition_groups_are_the_event_data_not_its_text)
 {
+    /* The text is for readers; the groups drawn are the event's data: n2
+     * is in group 1, n1 and n4 in group 2, n3 in none (alone). */
     struct trace t = trace_new();
     struct sim_trace_event *e = ev(&t, 200000, SIM_TRACE_PARTITION, 0);
-    e->text = "n2 | rest";
-    struct viz_run run = run_of(&t, 3, 1000000);
+    static const uint8_t groups[] = {2, 1, 0, 2};
+    e->text = "n1 n3 | rest";
+    e->group_of = groups;
+    e->n_group_of = 4;
+    struct viz_run run = run_of(&t, 4, 1000000);
     struct viz_timeline_layout l;
-    cairo_surface_t *s = render(&run, NULL, &l, "rest.png");
+    cairo_surface_t *s = render(&run, NULL, &l, "groups.png");
     double x = viz_timeline_x(&l, 450000);
-    struct pixel g1 = pixel_at(s, x, l.lanes_y0 + 1 * l.lane_h - 4);
-    struct pixel g2 = pixel_at(s, x, l.lanes_y0 + 2 * l.lane_h - 4);
-    struct pixel g3 = pixel_at(s, x, l.lanes_y0 + 3 * l.lane_h - 4);
-    cr_assert(g1.r == g3.r && g1.g == g3.g && g1.b == g3.b,
-              "n1 and n3 are the rest but differ");
-    cr_assert(g1.r != g2.r || g1.g != g2.g || g1.b != g2.b,
-              "n2 is alone but shares the rest's tint");
+    struct pixel g[5];
+    for (uint32_t k = 1; k <= 4; k++)
+        g[k] = pixel_at(s, x, l.lanes_y0 + k * l.lane_h - 4);
+    cr_assert(same_pixel(g[1], g[4]), "n1 and n4 share a group but differ");
+    cr_assert_not(same_pixel(g[1], g[2]), "n2 has a group of its own");
+    cr_assert_not(same_pixel(g[1], g[3]), "n3 is alone");
+    cr_assert_not(same_pixel(g[2], g[3]), "n3 is alone");
     cairo_surface_destroy(s);
     trace_free(&t);
 }
@@ -999,7 +1018,10 @@ static struct trace busy_trace(void)
     e->ok = true;
     e->text = "ok";
     e = ev(&t, 300000, SIM_TRACE_PARTITION, 0);
+    static const uint8_t groups[] = {1, 2, 2};
     e->text = "n1 | n2 n3";
+    e->group_of = groups;
+    e->n_group_of = 3;
     ev(&t, 350000, SIM_TRACE_CRASH, 1);
     e = ev(&t, 400000, SIM_TRACE_PAUSE, 3);
     e->aux = 450000;

@@ -16,8 +16,13 @@
 #include <stdio.h>
 
 #include "raft/raft.h"
-#include "sim/sim_assert.h"
 #include "sim/sim_trace.h"
+
+/* Checks are never compiled out, here as in the engine (make check-ndebug):
+ * every file of viz/ includes this header. */
+#ifdef NDEBUG
+#error "viz/ is built with its checks: do not define NDEBUG"
+#endif
 
 /* Return codes of every action; viz_strerror() describes them. */
 enum viz_error {
@@ -70,9 +75,6 @@ struct viz_run
     uint64_t end_us;  /* the run's virtual end time (the axis ends there) */
     const struct sim_trace_event *events; /* in seq order; texts borrowed */
     size_t n_events;
-    /* Term of node i + 1 at time 0, for runs that start from a given state
-     * (the trace records changes only); n_nodes entries. NULL: all 0. */
-    const uint64_t *initial_terms;
     /* The scenario file the run came from, shown by the replay page; NULL:
      * none. */
     const char *file_name;

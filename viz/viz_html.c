@@ -86,13 +86,9 @@ static void json_run(GString *out, const struct viz_run *run)
     g_string_append_printf(out,
                            ",\"seed\":%" PRIu64 ",\"hash\":\"%016" PRIx64
                            "\",\"nodes\":%" PRIu32 ",\"end_us\":%" PRIu64
-                           ",\"initial_terms\":[",
+                           ",\"roles\":[",
                            run->seed, run->trace_hash, run->n_nodes,
                            run->end_us);
-    for (uint32_t i = 0; i < run->n_nodes; i++)
-        g_string_append_printf(out, "%s%" PRIu64, i ? "," : "",
-                               run->initial_terms ? run->initial_terms[i] : 0);
-    g_string_append(out, "],\"roles\":[");
     for (int r = 0; r < RAFT_ROLE_COUNT; r++) {
         g_string_append(out, r ? "," : "");
         json_string(out, raft_role_name((enum raft_role)r));

@@ -252,51 +252,21 @@ static void free_model(struct model *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Parses "n1 n2 | n3 n4 n5" into group numbers 1.. per node; "rest" stands
- * for every node not named (as in the scenario language). Nodes in no group
- * stay 0 (alone). Other words are ignored. Returns the number of groups. */
-static uint32_t parse_groups(const char *text, uint32_t n, uint32_t *group)
+/* The groups of a `partition` event, from its data (group_of): group[k]
+ * for node k in 1..n, 0 for a node in no group (alone). Returns the number
+ * of groups. */
+static uint32_t partition_groups(const struct sim_trace_event *e,
+                                 uint32_t n,
+                                 uint32_t *group)
 {
-    uint32_t g = 1;
-    uint32_t rest = 0;
-    bool any = false;
-    if (text == NULL) {
-        return 0;
-    }
-    for (const char *p = text; *p != '\0';) {
-        bool word_start = p == text || !g_ascii_isalnum(p[-1]);
-        if (*p == '|') {
-            if (any) {
-                g++;
-            }
-            any = false;
-            p++;
-        } else if (word_start && (*p == 'n' || *p == 'N') &&
-                   g_ascii_isdigit(p[1])) {
-            char *end = NULL;
-            unsigned long long id = g_ascii_strtoull(p + 1, &end, 10);
-            if (id >= 1 && id <= n) {
-                group[id] = g;
-                any = true;
-            }
-            p = end;
-        } else if (word_start && strncmp(p, "rest", 4) == 0 &&
-                   !g_ascii_isalnum(p[4])) {
-            rest = g;
-            any = true;
-            p += 4;
-        } else {
-            p++;
+    uint32_t n_groups = 0;
+    for (uint32_t k = 1; k <= n && k <= e->n_group_of; k++) {
+        group[k] = e->group_of[k - 1];
+        if (group[k] > n_groups) {
+            n_groups = group[k];
         }
     }
-    if (rest != 0) {
-        for (uint32_t k = 1; k <= n; k++) {
-            if (group[k] == 0) {
-                group[k] = rest;
-            }
-        }
-    }
-    return any ? g : g - 1;
+    return n_groups;
 }
 
 static void close_partition(struct model *m, uint64_t t_us)
@@ -405,9 +375,6 @@ static void build_model(const struct viz_run *run,
     m->notes = g_array_new(FALSE, FALSE, sizeof(struct note));
 
     struct node_now *now = g_new0(struct node_now, n + 1);
-    for (uint32_t k = 1; run->initial_terms != NULL && k <= n; k++) {
-        now[k].term = run->initial_terms[k - 1];
-    }
     /* heartbeat_in[b * (n + 1) + a]: the last AppendEntries b received from
      * a was empty, so b's next successful reply to a answers a heartbeat. */
     bool *heartbeat_in = g_new0(bool, (size_t)(n + 1) * (n + 1));
@@ -546,7 +513,7 @@ static void build_model(const struct viz_run *run,
             close_partition(m, t);
             struct partition p = {.t0_us = t, .t1_us = UINT64_MAX};
             p.group = g_new0(uint32_t, n + 1);
-            p.n_groups = parse_groups(e->text, n, p.group);
+            p.n_groups = partition_groups(e, n, p.group);
             g_array_append_val(m->partitions, p);
             add_note(m, t, NOTE_PARTITION,
                      g_strdup_printf("partition %s",

@@ -113,9 +113,6 @@ struct run_ctx
     uint32_t frames_written;
     int frames_error; /* the first viz error, VIZ_OK if none */
     int frames_errno; /* errno of that error */
-    /* Each node's term at time 0 from the file's `init` lines, so that
-     * pictures label lanes with it; owned, NULL when there are none. */
-    uint64_t *initial_terms;
 };
 
 static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
@@ -125,8 +122,7 @@ static void on_log_pause(struct sim *s, uint64_t time_us, void *ctx)
     log_capture_take(&rc->log, s);
 }
 
-static struct viz_run viz_run_of(const struct scn_run_result *r,
-                                 const uint64_t *initial_terms);
+static struct viz_run viz_run_of(const struct scn_run_result *r);
 
 /* One frame as the run passed its instant; drawn once the run is over, so
  * that every frame's header shows the whole run's trace hash. */
@@ -174,7 +170,7 @@ static void write_frames(struct run_ctx *rc, const struct scn_run_result *r)
             &g_array_index(rc->frames, struct frame_capture, i);
         struct viz_log_view view;
         log_view_of(&f->log, rc->title, &view);
-        struct viz_run run = viz_run_of(r, rc->initial_terms);
+        struct viz_run run = viz_run_of(r);
         run.n_events = f->n_events;
         struct viz_options o = frame_options(rc, f->at_us);
         rc->frames_error = viz_frame_write(rc->frames_dir, rc->frames_written,
@@ -345,10 +341,9 @@ static void print_summary(const struct scn_run_result *r,
     g_string_free(t, TRUE);
 }
 
-/* The finished run r as the pictures read it; everything borrowed from r
- * and initial_terms. */
-static struct viz_run viz_run_of(const struct scn_run_result *r,
-                                 const uint64_t *initial_terms)
+/* The finished run r as the pictures read it; everything borrowed from
+ * r. */
+static struct viz_run viz_run_of(const struct scn_run_result *r)
 {
     struct viz_run run = {
         .title = r->title,
@@ -358,7 +353,6 @@ static struct viz_run viz_run_of(const struct scn_run_result *r,
         .end_us = r->end_us,
         .events = sim_trace_events(r->sim),
         .n_events = sim_trace_len(r->sim),
-        .initial_terms = initial_terms,
         .file_name = r->file_name,
     };
     return run;
@@ -378,7 +372,6 @@ static void complain_output(const char *path, int code)
 /* Writes the timeline into `path` in `format` and appends what it did to
  * `lines`; false (and a complaint) on failure. */
 static bool write_timeline(const struct scn_run_result *r,
-                           const uint64_t *initial_terms,
                            const struct viz_options *base,
                            enum viz_format format,
                            const char *path,
@@ -386,7 +379,7 @@ static bool write_timeline(const struct scn_run_result *r,
 {
     struct viz_options o = *base;
     o.format = format;
-    struct viz_run run = viz_run_of(r, initial_terms);
+    struct viz_run run = viz_run_of(r);
     int rc = viz_timeline_write(&run, &o, path);
     if (rc != VIZ_OK) {
         complain_output(path, rc);
@@ -398,11 +391,10 @@ static bool write_timeline(const struct scn_run_result *r,
 
 /* Writes the replay page into `path`; false (and a complaint) on failure. */
 static bool write_html(const struct scn_run_result *r,
-                       const uint64_t *initial_terms,
                        const char *path,
                        GString *lines)
 {
-    struct viz_run run = viz_run_of(r, initial_terms);
+    struct viz_run run = viz_run_of(r);
     int rc = viz_html_write(&run, path);
     if (rc != VIZ_OK) {
         complain_output(path, rc);
@@ -414,12 +406,11 @@ static bool write_html(const struct scn_run_result *r,
 
 /* --plots DIR: latency and throughput over time. */
 static bool write_plots(const struct scn_run_result *r,
-                        const uint64_t *initial_terms,
                         const char *dir,
                         enum viz_format format,
                         GString *lines)
 {
-    struct viz_run run = viz_run_of(r, initial_terms);
+    struct viz_run run = viz_run_of(r);
     int rc = viz_plots_write(&run, dir, format);
     if (rc != VIZ_OK) {
         complain_output(dir, rc);
@@ -620,15 +611,15 @@ static bool write_outputs(struct run_files *f,
                                        VIZ_FORMAT_PDF};
     for (size_t i = 0; i < G_N_ELEMENTS(timelines); i++)
         if (timelines[i])
-            ok &= write_timeline(res, rc->initial_terms, &rc->viz, formats[i],
-                                 timelines[i], lines);
+            ok &= write_timeline(res, &rc->viz, formats[i], timelines[i],
+                                 lines);
     if (f->log_png)
         ok &= write_log_picture(rc, res, f->log_png, lines);
     if (f->html)
-        ok &= write_html(res, rc->initial_terms, f->html, lines);
+        ok &= write_html(res, f->html, lines);
     if (f->plots_dir)
-        ok &= write_plots(res, rc->initial_terms, f->plots_dir,
-                          f->plots_format, lines);
+        ok &= write_plots(res, f->plots_dir, f->plots_format,
+                          lines);
     if (f->frames_dir)
         write_frames(rc, res);
     if (f->frames_dir && rc->frames_error != VIZ_OK) {
@@ -958,14 +949,6 @@ int raftsim_run_main(int argc, char **argv)
     o.record_events = png || svg || pdf || frames_dir || html || plots_dir;
     rc.title = sc->title;
     rc.seed = o.has_seed ? seed : sc->seed;
-    if (sc->inits->len > 0) {
-        rc.initial_terms = g_new0(uint64_t, scn_scenario_nodes(sc));
-        for (guint i = 0; i < sc->inits->len; i++) {
-            const struct scn_init *in = g_ptr_array_index(sc->inits, i);
-            if (in->node >= 1 && in->node <= sc->cluster)
-                rc.initial_terms[in->node - 1] = in->term;
-        }
-    }
     rc.end_us = sc->run_us;
     if (log_png) {
         o.on_pause = on_log_pause;
@@ -1029,7 +1012,6 @@ out:
     if (files.trace_stdout)
         fclose(files.trace_stdout);
     log_capture_clear(&rc.log);
-    g_free(rc.initial_terms);
     frames_clear(rc.frames);
     scn_run_result_free(res);
     scn_scenario_free(sc);

@@ -25,10 +25,10 @@ function encode(ev, seq) {
         ev.request || 0, ev.text || ''];
 }
 
-function runData(nodes, endUs, events, initialTerms) {
+function runData(nodes, endUs, events) {
     return {
         title: 'test', file: 'test.scn', seed: 1, hash: '0', nodes: nodes,
-        end_us: endUs, initial_terms: initialTerms || [], roles: ROLES,
+        end_us: endUs, roles: ROLES,
         kinds: KINDS, msg_types: TYPES,
         events: events.map((e, i) => encode(e, i + 1)),
     };

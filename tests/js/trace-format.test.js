@@ -57,6 +57,8 @@ function typeError(value, type, name) {
         boolean: typeof value === 'boolean',
         string: typeof value === 'string',
         hex64: typeof value === 'string' && /^[0-9a-f]{16}$/.test(value),
+        integers: Array.isArray(value) &&
+            value.every(v => Number.isSafeInteger(v) && v >= 0),
     }[type];
     assert.notEqual(ok, undefined, 'unknown schema type ' + type);
     return ok ? '' : name + ': not ' + type;

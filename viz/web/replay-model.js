@@ -132,6 +132,20 @@
         return parseEntries(text).terms;
     }
 
+    /* Each node's term at time 0: a node that starts in a nonzero term
+     * (scenario `init`) says so in a `term` event at time 0. */
+    function initialTerms(events, n) {
+        const terms = new Array(n).fill(0);
+        for (const e of events) {
+            if (e.t > 0)
+                break;
+            if (e.kind === 'term' && e.node >= 1 && e.node <= n &&
+                !terms[e.node - 1])
+                terms[e.node - 1] = e.term;
+        }
+        return terms;
+    }
+
     /* The run, indexed: events decoded, times for binary search, where
      * each message ends, checkpoints of the state. */
     function load(data) {
@@ -144,7 +158,7 @@
             n: data.nodes,
             endUs: Math.max(data.end_us,
                 events.length ? events[events.length - 1].t : 0),
-            initialTerms: data.initial_terms || [],
+            initialTerms: initialTerms(events, data.nodes),
             events: events,
             times: Float64Array.from(events, e => e.t),
             msgEnd: new Map(),
@@ -188,19 +202,12 @@
             return list.indexOf(name);
         };
         let nodes = header.nodes || 0;
-        const initialTerms = [];
-        for (const e of events) {
+        for (const e of events)
             nodes = Math.max(nodes, e.node || 0, e.peer || 0);
-            /* A node that starts in a nonzero term says so at time 0. */
-            if (e.kind === 'term' && !e.t_us && !initialTerms[e.node - 1])
-                initialTerms[e.node - 1] = e.term;
-        }
-        for (let k = 0; k < nodes; k++)
-            initialTerms[k] = initialTerms[k] || 0;
         return {
             title: header.title || '', file: header.file || '',
             seed: header.seed || 0, hash: footer.hash || '', nodes: nodes,
-            end_us: footer.end_us || 0, initial_terms: initialTerms,
+            end_us: footer.end_us || 0,
             roles: ROLES,
             kinds: kinds, msg_types: types,
             events: events.map(e => [e.seq, e.t_us, number(kinds, e.kind),
