@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "viz/viz.h"
+#include "viz/viz_members.h"
 
 struct viz_canvas
 {
@@ -112,5 +113,26 @@ struct viz_row
 
 /* True, and the row taken up to x1 + gap, when [x0, x1) fits in row. */
 bool viz_row_take(struct viz_row *row, double x0, double x1, double gap);
+
+/* ---- membership (viz_members.c) -------------------------------------- */
+
+/* Drawing, clipped to the plot by the caller: the strips under each lane,
+ * the washed-out band of a non-member, and "learner" / "not a member" in
+ * the bands of those spans. */
+void viz_members_draw_lanes(cairo_t *cr,
+                            const struct viz_members *m,
+                            const struct viz_timeline_layout *l);
+/* Transfer arrows from leader to target, with their outcome. */
+void viz_members_draw_transfers(cairo_t *cr,
+                                const struct viz_members *m,
+                                const struct viz_timeline_layout *l);
+/* A legend swatch in the box [x, x + w] x [top, top + h]: a strip of
+ * `member`, or (VIZ_MEMBER_COUNT) a transfer arrow. */
+void viz_members_swatch(cairo_t *cr,
+                        enum viz_member member,
+                        double x,
+                        double top,
+                        double w,
+                        double h);
 
 #endif /* VIZ_DRAW_H */

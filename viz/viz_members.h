@@ -6,12 +6,12 @@
  * configuration at an instant is that of the live leader of the highest
  * term, else the newest (entry term, then index) among live nodes, as the
  * engine judges it (sim_cluster_config()) up to its tie-breaks; each node's
- * membership strip shows where it stands in that configuration.
+ * membership strip shows where it stands in that configuration. No cairo
+ * here: the drawing of strips and transfers is declared in viz_draw.h.
  */
 #ifndef VIZ_MEMBERS_H
 #define VIZ_MEMBERS_H
 
-#include <cairo.h>
 #include <glib.h>
 
 #include "viz/viz.h"
@@ -68,24 +68,5 @@ bool viz_members_in_window(const struct viz_members *m,
                            enum viz_member member,
                            uint64_t from_us,
                            uint64_t to_us);
-
-/* Drawing, clipped to the plot by the caller: the strips under each lane,
- * the washed-out band of a non-member, and "learner" / "not a member" in
- * the bands of those spans. */
-void viz_members_draw_lanes(cairo_t *cr,
-                            const struct viz_members *m,
-                            const struct viz_timeline_layout *l);
-/* Transfer arrows from leader to target, with their outcome. */
-void viz_members_draw_transfers(cairo_t *cr,
-                                const struct viz_members *m,
-                                const struct viz_timeline_layout *l);
-/* A legend swatch in the box [x, x + w] x [top, top + h]: a strip of
- * `member`, or (VIZ_MEMBER_COUNT) a transfer arrow. */
-void viz_members_swatch(cairo_t *cr,
-                        enum viz_member member,
-                        double x,
-                        double top,
-                        double w,
-                        double h);
 
 #endif /* VIZ_MEMBERS_H */

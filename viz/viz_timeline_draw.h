@@ -1,0 +1,55 @@
+/* viz_timeline_draw.h: the timeline's drawing context and the marks its
+ * picture and its legend share (private to viz/).
+ */
+#ifndef VIZ_TIMELINE_DRAW_H
+#define VIZ_TIMELINE_DRAW_H
+
+#include <cairo.h>
+
+#include "viz/viz_draw.h"
+#include "viz/viz_timeline_layout.h"
+
+/* One picture being drawn; everything borrowed. */
+struct viz_tl_ctx
+{
+    cairo_t *cr;
+    const struct viz_run *run;
+    const struct viz_options *o;
+    const struct viz_tl_model *m;
+    const struct viz_timeline_layout *l;
+    double lanes_y1; /* bottom of the last lane */
+};
+
+/* Clips to the plot between y0 and y1 (cairo_save(); the caller
+ * restores). */
+void viz_tl_clip_plot(const struct viz_tl_ctx *c, double y0, double y1);
+/* The top of node's lane. */
+double viz_tl_lane_top(const struct viz_tl_ctx *c, uint32_t node);
+
+/* Partition groups cycle through this many tints. */
+#define VIZ_TL_N_TINTS 6
+/* The tint of partition group k (from 0). */
+struct viz_rgb viz_tl_group_tint(uint32_t k);
+/* A paused span: dark hatching over the box. */
+void viz_tl_hatch(cairo_t *cr, double x0, double y0, double w, double h);
+/* A one-way cut: a light rose tint with sparse rose stripes. */
+void viz_tl_cut_shade(cairo_t *cr, double x0, double y0, double w, double h);
+/* The mark of a lost message: a dark cross centred on (x, y). */
+void viz_tl_lost_cross(cairo_t *cr, double x, double y);
+/* The head (two for a duplicate's copy) of arrow a drawn from (xs, ys) to
+ * (xe, ye). */
+void viz_tl_heads(cairo_t *cr,
+                  double xs,
+                  double ys,
+                  double xe,
+                  double ye,
+                  const struct viz_tl_arrow *a);
+/* The line width of arrow a. */
+double viz_tl_arrow_width(const struct viz_tl_arrow *a);
+/* The colour of a note of kind k. */
+struct viz_rgb viz_tl_note_color(enum viz_tl_note_kind k);
+
+/* The legend at the bottom of the picture (viz_timeline_legend.c). */
+void viz_tl_draw_legend(const struct viz_tl_ctx *c);
+
+#endif /* VIZ_TIMELINE_DRAW_H */
