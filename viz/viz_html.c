@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "viz/viz.h"
@@ -76,6 +77,39 @@ static void json_event(GString *out, const struct sim_trace_event *e)
     g_string_append_c(out, ']');
 }
 
+/* "#3d4f63" for c. */
+static void json_color(GString *out, struct viz_rgb c)
+{
+    g_string_append_printf(out, "\"#%02x%02x%02x\"",
+                           (unsigned)lround(c.r * 255.0),
+                           (unsigned)lround(c.g * 255.0),
+                           (unsigned)lround(c.b * 255.0));
+}
+
+/* "colors": the marks of membership as the pictures name them
+ * (viz_members.c), so that the page draws with the same colours: each
+ * membership word's strip (a non-member has none), configuration entries
+ * and leadership transfers. */
+static void json_colors(GString *out)
+{
+    g_string_append(out, "\"colors\":{\"members\":{");
+    bool first = true;
+    for (int m = 0; m < VIZ_MEMBER_COUNT; m++) {
+        if (m == VIZ_MEMBER_NONE)
+            continue;
+        g_string_append(out, first ? "" : ",");
+        first = false;
+        json_string(out, viz_member_name((enum viz_member)m));
+        g_string_append_c(out, ':');
+        json_color(out, viz_member_color((enum viz_member)m));
+    }
+    g_string_append(out, "},\"config_entry\":");
+    json_color(out, viz_config_entry_color());
+    g_string_append(out, ",\"transfer\":");
+    json_color(out, viz_transfer_color());
+    g_string_append_c(out, '}');
+}
+
 /* The run as the JSON document the viewer reads (RaftReplay.load()). */
 static void json_run(GString *out, const struct viz_run *run)
 {
@@ -86,9 +120,11 @@ static void json_run(GString *out, const struct viz_run *run)
     g_string_append_printf(out,
                            ",\"seed\":%" PRIu64 ",\"hash\":\"%016" PRIx64
                            "\",\"nodes\":%" PRIu32 ",\"end_us\":%" PRIu64
-                           ",\"roles\":[",
+                           ",",
                            run->seed, run->trace_hash, run->n_nodes,
                            run->end_us);
+    json_colors(out);
+    g_string_append(out, ",\"roles\":[");
     for (int r = 0; r < RAFT_ROLE_COUNT; r++) {
         g_string_append(out, r ? "," : "");
         json_string(out, raft_role_name((enum raft_role)r));

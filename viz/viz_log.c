@@ -584,49 +584,54 @@ static void draw_elision(cairo_t *cr,
     viz_text(cr, x + w / 2, y + h / 2 + 3.5, s, VIZ_ALIGN_CENTER);
 }
 
-static void draw_row(cairo_t *cr,
-                     const struct viz_log_layout *l,
-                     const struct viz_log_view *view,
-                     uint32_t node)
+/* node's snapshot block, striped, with its label where it fits. */
+static void draw_snapshot(cairo_t *cr,
+                          const struct viz_log_layout *l,
+                          const struct viz_log_node *n,
+                          uint32_t node)
+{
+    struct viz_rect r;
+    if (!snapshot_rect(l, n, node, &r)) {
+        return;
+    }
+    viz_set_rgb(cr, viz_hex(0xe8e8e8));
+    cairo_rectangle(cr, r.x, r.y, r.w, r.h);
+    cairo_fill(cr);
+    /* A diagonal texture tells the block apart from an entry. */
+    viz_set_rgb(cr, viz_hex(0xd4d4d4));
+    cairo_set_line_width(cr, 1.0);
+    viz_stripes(cr, r.x, r.y, r.w, r.h, 6.0);
+    viz_set_rgb(cr, viz_hex(0x4d4d4d));
+    cairo_set_line_width(cr, 1.0);
+    cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
+    cairo_stroke(cr);
+
+    viz_font(cr, LOG_FONT_SMALL, false);
+    char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
+    char *shorter =
+        snapshot_short_label(n->snapshot_index, n->snapshot_term);
+    const char *words = viz_text_width(cr, s) + 6 <= r.w         ? s
+                        : viz_text_width(cr, shorter) + 6 <= r.w ? shorter
+                                                                 : NULL;
+    if (words != NULL) {
+        viz_set_rgb(cr, viz_hex(0x222222));
+        viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 3.5, words,
+                 VIZ_ALIGN_CENTER);
+    }
+    g_free(shorter);
+    g_free(s);
+}
+
+/* node's entries: a box per index in its term's colour, the term written
+ * where it fits, configuration entries marked, and a red frame where a
+ * live leader holds another term at that index. */
+static void draw_entries(cairo_t *cr,
+                         const struct viz_log_layout *l,
+                         const struct viz_log_view *view,
+                         uint32_t node)
 {
     const struct viz_log_node *n = &view->nodes[node - 1];
     struct viz_rect r;
-    draw_row_head(cr, l, n, node, view->members);
-    uint64_t before = 0, after = 0;
-    viz_log_hidden(l, view, node, &before, &after);
-    double top = l->rows_y0 + l->row_h * (double)(node - 1);
-    draw_elision(cr, l->prefix_x, top, l->prefix_w, l->box_h, before);
-    draw_elision(cr, l->tail_x, top, l->tail_w, l->box_h, after);
-
-    if (snapshot_rect(l, n, node, &r)) {
-        viz_set_rgb(cr, viz_hex(0xe8e8e8));
-        cairo_rectangle(cr, r.x, r.y, r.w, r.h);
-        cairo_fill(cr);
-        /* A diagonal texture tells the block apart from an entry. */
-        viz_set_rgb(cr, viz_hex(0xd4d4d4));
-        cairo_set_line_width(cr, 1.0);
-        viz_stripes(cr, r.x, r.y, r.w, r.h, 6.0);
-        viz_set_rgb(cr, viz_hex(0x4d4d4d));
-        cairo_set_line_width(cr, 1.0);
-        cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
-        cairo_stroke(cr);
-
-        viz_font(cr, LOG_FONT_SMALL, false);
-        char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
-        char *shorter =
-            snapshot_short_label(n->snapshot_index, n->snapshot_term);
-        const char *words = viz_text_width(cr, s) + 6 <= r.w         ? s
-                            : viz_text_width(cr, shorter) + 6 <= r.w ? shorter
-                                                                     : NULL;
-        if (words != NULL) {
-            viz_set_rgb(cr, viz_hex(0x222222));
-            viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 3.5, words,
-                     VIZ_ALIGN_CENTER);
-        }
-        g_free(shorter);
-        g_free(s);
-    }
-
     uint32_t leader = leader_of(view);
     viz_font(cr, l->box_w >= 24 ? LOG_FONT_BOX : LOG_FONT_SMALL, false);
     for (size_t k = 0; k < n->n_entries; k++) {
@@ -652,8 +657,15 @@ static void draw_row(cairo_t *cr,
             differ_frame(cr, r.x, r.y, r.w, r.h);
         }
     }
+}
 
-    /* Committed entries: a bar under the boxes up to the commit index. */
+/* Committed entries: a bar under the boxes up to the commit index. */
+static void draw_commit_bar(cairo_t *cr,
+                            const struct viz_log_layout *l,
+                            const struct viz_log_view *view,
+                            uint32_t node)
+{
+    const struct viz_log_node *n = &view->nodes[node - 1];
     if (n->commit_index > 0) {
         struct viz_rect first;
         struct viz_rect last;
@@ -679,7 +691,23 @@ static void draw_row(cairo_t *cr,
             }
         }
     }
+}
 
+static void draw_row(cairo_t *cr,
+                     const struct viz_log_layout *l,
+                     const struct viz_log_view *view,
+                     uint32_t node)
+{
+    const struct viz_log_node *n = &view->nodes[node - 1];
+    draw_row_head(cr, l, n, node, view->members);
+    uint64_t before = 0, after = 0;
+    viz_log_hidden(l, view, node, &before, &after);
+    double top = l->rows_y0 + l->row_h * (double)(node - 1);
+    draw_elision(cr, l->prefix_x, top, l->prefix_w, l->box_h, before);
+    draw_elision(cr, l->tail_x, top, l->tail_w, l->box_h, after);
+    draw_snapshot(cr, l, n, node);
+    draw_entries(cr, l, view, node);
+    draw_commit_bar(cr, l, view, node);
     if (!n->alive) {
         double y = l->rows_y0 + l->row_h * (double)(node - 1);
         viz_set_rgba(cr, viz_hex(0xffffff), 0.62);

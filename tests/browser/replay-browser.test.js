@@ -147,8 +147,9 @@ test('a_page_of_100000_events_opens_and_shows_the_traced_state_anywhere', () => 
 });
 
 /* A spare is "not a member" until the leader adds it, the joint phase shows
- * the outgoing voter, and the configuration entries and the transfer are
- * on the page (tests/scenarios/grow-and-transfer.scn). */
+ * the outgoing voter, in the node table and in the lanes' membership
+ * strips alike, and the configuration entries and the transfer are on the
+ * page (tests/scenarios/grow-and-transfer.scn). */
 test('membership_page_shows_each_nodes_place_in_the_configuration', () => {
     const scenario = 'tests/scenarios/grow-and-transfer.scn';
     const { events } = record(scenario);
@@ -159,11 +160,19 @@ test('membership_page_shows_each_nodes_place_in_the_configuration', () => {
     const { page } = checkCursors(scenario, 5, cursors, false);
     const dom = dumpDom(page, '#t=' + (cursors[0] / 1e6).toFixed(6) +
         's&probe=' + cursors.map(us => (us / 1e6).toFixed(6) + 's').join(','));
-    const probes = [...dom.matchAll(/<output[^>]*class="probe"[^>]*>/g)]
-        .map(m => attributes(m[0]).members);
+    const outputs = [...dom.matchAll(/<output[^>]*class="probe"[^>]*>/g)]
+        .map(m => attributes(m[0]));
+    const probes = outputs.map(a => a.members);
     const both = 'joint: both halves';
     assert.deepEqual(probes, [
         'voter,voter,voter,not a member,not a member',
         [both, 'joint: outgoing', both, both, both].join(','),
         'voter,learner,voter,voter,voter']);
+    /* The lanes' strips, folded over the whole run apart from the state
+     * at the cursor, show the same places at each probe. */
+    assert.deepEqual(outputs.map(a => a.strips), probes);
+    const legend = /<p id="lanes-legend"[^>]*>(.*?)<\/p>/.exec(dom);
+    assert.ok(legend && !/ hidden/.test(legend[0]), 'the strips have a legend');
+    assert.match(legend[1], /learner/);
+    assert.match(legend[1], /joint: outgoing/);
 });

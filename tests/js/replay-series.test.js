@@ -72,3 +72,57 @@ test('each_transfer_has_its_span_and_outcome', () => {
         x.t1, x.outcome]), [[1, 2, 100, 130, 'done'],
         [2, 3, 500, 700, 'abort'], [2, 1, 800, 1000, 'running']]);
 });
+
+/* A spare joins as a learner, a joint configuration adds it as a voter and
+ * lets n3 go, then the leader leaves the joint configuration; the strips
+ * follow the leader's configuration (viz/viz_members.c's rule). */
+function growRun() {
+    const cfg = (t, node, index, text) =>
+        ({ t: t, kind: 'config', node: node, index: index, term: 1, text: text });
+    const events = [];
+    for (let id = 1; id <= 4; id++)
+        events.push(cfg(0, id, 0, 'voters n1 n2 n3'));
+    events.push({ t: 100, kind: 'role', node: 1, term: 1, role: 'leader' });
+    events.push(cfg(200, 1, 2, 'voters n1 n2 n3 | learners n4'));
+    events.push(cfg(400, 1, 3, 'voters n1 n2 n4 | outgoing n1 n2 n3'));
+    events.push(cfg(600, 1, 4, 'voters n1 n2 n4'));
+    return M.load(runData(4, 1000, events));
+}
+
+test('membership_spans_follow_the_leaders_configuration', () => {
+    const m = S.members(growRun(), M);
+    assert.equal(m.shown, true);
+    const strip = id => m.spans[id].map(s => [s.from, s.to, s.member]);
+    assert.deepEqual(strip(4), [[0, 200, 'not a member'],
+        [200, 400, 'learner'], [400, 600, 'joint: incoming'],
+        [600, 1000, 'voter']]);
+    assert.deepEqual(strip(3), [[0, 400, 'voter'],
+        [400, 600, 'joint: outgoing'], [600, 1000, 'not a member']]);
+    assert.deepEqual(strip(1), [[0, 400, 'voter'],
+        [400, 600, 'joint: both halves'], [600, 1000, 'voter']]);
+});
+
+test('membership_of_a_cluster_of_voters_only_is_not_shown', () => {
+    const run = M.load(runData(2, 1000, [
+        { t: 0, kind: 'config', node: 1, text: 'voters n1 n2' },
+        { t: 0, kind: 'config', node: 2, text: 'voters n1 n2' },
+        { t: 100, kind: 'role', node: 1, term: 1, role: 'leader' },
+        { t: 300, kind: 'crash', node: 1 },
+    ]));
+    const m = S.members(run, M);
+    assert.equal(m.shown, false);
+    assert.deepEqual(m.spans[2], [{ from: 0, to: 1000, member: 'voter' }]);
+});
+
+test('membership_falls_back_to_the_newest_live_configuration', () => {
+    /* Without a live leader, the newest configuration (entry term, then
+     * index) among live nodes decides; a crashed node's does not count. */
+    const run = M.load(runData(3, 1000, [
+        { t: 0, kind: 'config', node: 1, index: 5, term: 2, text: 'voters n1 n2 | learners n3' },
+        { t: 0, kind: 'config', node: 2, index: 3, term: 2, text: 'voters n1 n2 n3' },
+        { t: 500, kind: 'crash', node: 1 },
+    ]));
+    const m = S.members(run, M);
+    assert.deepEqual(m.spans[3].map(s => [s.from, s.to, s.member]),
+        [[0, 500, 'learner'], [500, 1000, 'voter']]);
+});

@@ -1,12 +1,14 @@
 /* replay-series.js: whole-run series the replay page draws over time.
  *
  * From a loaded run (replay-model.js): each node's lane as spans of one
- * role, term and liveness; the checks and violations; every client request
+ * role, term and liveness; each node's place in the cluster's
+ * configuration over time; the checks and violations; every client request
  * with its latency and outcome; throughput per 100 ms; the intervals of
  * unavailability. Pure: no DOM, no clock.
  *
- * Invariants: a node's spans tile [0, run.endUs] without gaps or overlaps;
- * every request appears once, with exactly one outcome.
+ * Invariants: a node's spans (lanes and membership alike) tile
+ * [0, run.endUs] without gaps or overlaps; every request appears once,
+ * with exactly one outcome.
  */
 (function (root, factory) {
     const api = factory();
@@ -159,6 +161,68 @@
         return out;
     }
 
+
+    /* Each node's place in the cluster's configuration over time, as the
+     * membership strips of viz/viz_members.c show it: {spans, shown} where
+     * spans[id] (id 1..n) is a list of {from, to, member} tiling
+     * [0, run.endUs], member a word of model.memberOf() ('voter',
+     * 'learner', 'not a member', 'joint: ...'), and shown says whether some
+     * span is not 'voter' (else the strips would say nothing). The
+     * configuration at an instant is model.clusterConfig() of the nodes'
+     * liveness, roles and latest configurations, folded from the `config`,
+     * `role`, `crash` and `restart` events. model: replay-model.js, passed
+     * in so that this file loads alone. */
+    function members(run, model) {
+        const s = { nodes: [null] }, spans = [null], open = [null];
+        for (let id = 1; id <= run.n; id++) {
+            s.nodes.push({ id: id, alive: true, role: 'follower', term: 0,
+                config: null });
+            spans.push([]);
+            open.push({ from: 0, member: 'voter' });
+        }
+        const fold = {
+            config(nd, e) {
+                nd.config = Object.assign(model.parseConfig(e.text),
+                    { index: e.index, term: e.term });
+            },
+            role(nd, e) { nd.role = e.role; nd.term = e.term; },
+            crash(nd) { nd.alive = false; nd.role = 'follower'; },
+            restart(nd) { nd.alive = true; nd.role = 'follower'; },
+        };
+        for (const e of run.events) {
+            const nd = s.nodes[e.node];
+            if (!nd || !fold[e.kind])
+                continue;
+            fold[e.kind](nd, e);
+            const c = model.clusterConfig(s);
+            for (let id = 1; id <= run.n; id++)
+                moveTo(spans[id], open[id], e.t, model.memberOf(c, id));
+        }
+        let shown = false;
+        for (let id = 1; id <= run.n; id++) {
+            spans[id].push({ from: open[id].from, to: run.endUs,
+                member: open[id].member });
+            shown = shown || spans[id].some(sp => sp.member !== 'voter');
+        }
+        return { spans: spans, shown: shown };
+    }
+
+    /* The open span cur becomes member at t: a span that lasted closes,
+     * one of no length is replaced, and a return to the member of the
+     * span just closed at t reopens it. */
+    function moveTo(list, cur, t, member) {
+        if (member === cur.member)
+            return;
+        if (t > cur.from) {
+            list.push({ from: cur.from, to: t, member: cur.member });
+            cur.from = t;
+        } else if (list.length && list[list.length - 1].to === t &&
+                   list[list.length - 1].member === member) {
+            cur.from = list.pop().from;
+        }
+        cur.member = member;
+    }
+
     return { BIN_US, lanes, checks, requests, throughput, unavailable,
-        transfers };
+        transfers, members };
 });

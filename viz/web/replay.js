@@ -19,6 +19,7 @@
     };
     series.throughput = S.throughput(run, series.requests);
     series.transfers = S.transfers(run);
+    series.members = S.members(run, M);
     series.unavailable = S.unavailable(run, series.requests);
     series.maxLatency = series.requests.reduce((m, r) => Math.max(m, r.latency), 1);
     series.maxBin = series.throughput.reduce((m, b) => Math.max(m, b.count), 1);
@@ -30,8 +31,12 @@
     /* The state at the cursor: stepped forward while the cursor moves on. */
     const cursor = M.cursor(run);
     const $ = id => document.getElementById(id);
-    /* The marks of membership (viz/viz_members.c uses the same colours). */
-    const CONFIG_COLOR = '#3d4f63', TRANSFER_COLOR = '#c51b7d';
+    /* The marks of membership, named once in viz/viz_members.c and
+     * embedded by viz/viz_html.c: each membership word's strip colour,
+     * configuration entries and leadership transfers. */
+    const MEMBER_COLOR = data.colors.members;
+    const CONFIG_COLOR = data.colors.config_entry;
+    const TRANSFER_COLOR = data.colors.transfer;
     const ROLE_COLOR = { follower: '#b8c4d0', candidate: '#f0b429',
         leader: '#3aa655' };
     const TERM_COLORS = ['#ffffff', '#a5d8ff', '#b2f2bb', '#ffec99',
@@ -193,9 +198,22 @@
         const cluster = M.clusterConfig(s);
         out.dataset.members = nodes.map(nd => M.memberOf(cluster, nd.id))
             .join(',');
+        /* What the lanes' membership strips show at the cursor ('' when
+         * the run has none to show). */
+        out.dataset.strips = series.members.shown ? nodes.map(nd =>
+            stripAt(series.members.spans[nd.id], ui.t)).join(',') : '';
         out.dataset.narration = [...$('narration').querySelectorAll(
             'li:not(.future)')].slice(-6).map(li => li.textContent).join('\n');
         out.dataset.ready = '1';
+    }
+
+    /* The member of the span of spans that holds t (the later one at a
+     * boundary, as the state at t is after t's events). */
+    function stripAt(spans, t) {
+        let found = spans[0];
+        for (const sp of spans)
+            if (sp.from <= t) found = sp;
+        return found ? found.member : '';
     }
 
     /* Sets el's markup only when it changed: an unchanged cell costs the
@@ -613,6 +631,8 @@
     /* ---- timeline lanes and plots (shared window [v0, v1]) ------------ */
 
     const MARGIN = 52;
+    /* The membership strip's height, in the gap under a lane's band. */
+    const STRIP_H = 3;
 
     function xOf(cv, t) {
         return MARGIN + (t - ui.v0) / (ui.v1 - ui.v0) * (cv.width - MARGIN - 8);
@@ -673,6 +693,8 @@
                 }
             }
         }
+        if (series.members.shown)
+            drawLaneMembers(g, cv, top, laneH);
         drawLaneMessages(g, cv, top, laneH);
         drawLaneTransfers(g, cv, top, laneH);
         drawAxis(g, cv, cv.height - 4);
@@ -680,6 +702,33 @@
             if (c.t < ui.v0 || c.t > ui.v1) continue;
             g.fillStyle = c.ok ? '#2b8a3e' : '#c92a2a';
             g.fillRect(xOf(cv, c.t) - 1, 2, 2, 10);
+        }
+    }
+
+    /* Membership strips, as on the timeline picture (viz/viz_members.c):
+     * under each lane's band a strip in the colour of the node's place in
+     * the cluster's configuration (none outside it), and the band of a
+     * node outside the configuration washed out with a dashed outline. */
+    function drawLaneMembers(g, cv, top, laneH) {
+        for (let id = 1; id <= run.n; id++) {
+            const y = top + (id - 1) * laneH;
+            for (const sp of series.members.spans[id]) {
+                if (sp.to < ui.v0 || sp.from > ui.v1) continue;
+                const x0 = Math.max(MARGIN, xOf(cv, sp.from));
+                const x1 = Math.min(cv.width - 8, xOf(cv, sp.to));
+                const w = Math.max(1, x1 - x0);
+                if (sp.member === 'not a member') {
+                    g.fillStyle = 'rgba(255,255,255,0.6)';
+                    g.fillRect(x0, y + 4, w, laneH - 10);
+                    g.strokeStyle = '#65737e'; g.lineWidth = 1;
+                    g.setLineDash([3, 2]);
+                    g.strokeRect(x0 + 0.5, y + 4.5, w - 1, laneH - 11);
+                    g.setLineDash([]);
+                    continue;
+                }
+                g.fillStyle = MEMBER_COLOR[sp.member];
+                g.fillRect(x0, y + laneH - 6, w, STRIP_H);
+            }
         }
     }
 
@@ -835,6 +884,25 @@
         });
     }
 
+    /* The membership strips' legend under the lanes, listing the places
+     * the run shows; hidden when there are no strips. */
+    function buildLanesLegend() {
+        if (!series.members.shown)
+            return;
+        const used = new Set();
+        for (let id = 1; id <= run.n; id++)
+            for (const sp of series.members.spans[id])
+                used.add(sp.member);
+        const items = Object.keys(MEMBER_COLOR).filter(k => used.has(k))
+            .map(k => '<span class="strip" style="background:' +
+                MEMBER_COLOR[k] + '"></span>' + escapeHtml(k));
+        if (used.has('not a member'))
+            items.push('<span class="washed"></span>not a member');
+        const el = $('lanes-legend');
+        el.innerHTML = 'Membership (strip under each lane):' + items.join('');
+        el.hidden = false;
+    }
+
     /* ---- start -------------------------------------------------------- */
 
     /* The panels whose content changes with the cursor keep the height
@@ -865,6 +933,7 @@
         ', ' + run.n + ' nodes, ' + fmt(run.endUs) + ' simulated, ' +
         run.events.length + ' events, trace hash ' + run.hash;
     buildNodeRows();
+    buildLanesLegend();
     bindControls();
     bindTooltip();
     bindLists();
