@@ -118,25 +118,25 @@ struct viz_rgb viz_role_color(enum raft_role role)
 {
     switch (role) {
     case RAFT_CANDIDATE:
-        return viz_hex(0xe69f00);
+        return viz_hex(VIZ_PAL_ORANGE);
     case RAFT_LEADER:
-        return viz_hex(0x0072b2);
+        return viz_hex(VIZ_PAL_BLUE);
     case RAFT_FOLLOWER:
     case RAFT_ROLE_COUNT:
         break;
     }
-    return viz_hex(0xa6d4f2);
+    return viz_hex(VIZ_PAL_SKY_LIGHT);
 }
 
 struct viz_rgb viz_crashed_color(void)
 {
-    return viz_hex(0xa0a0a0);
+    return viz_hex(VIZ_PAL_CRASHED);
 }
 
 /* Beige, unlike every term colour, so an elision never reads as entries. */
 struct viz_rgb viz_log_elision_color(void)
 {
-    return viz_hex(0xeadfc2);
+    return viz_hex(VIZ_PAL_BEIGE);
 }
 
 /* Light, mutually distinct fills that carry black text (ColorBrewer Set3). */
@@ -148,7 +148,7 @@ static const uint32_t term_palette[] = {
 struct viz_rgb viz_term_color(uint64_t term)
 {
     if (term == 0) {
-        return viz_hex(0xffffff);
+        return viz_hex(VIZ_PAL_WHITE);
     }
     size_t n = sizeof term_palette / sizeof term_palette[0];
     return viz_hex(term_palette[(term - 1) % n]);
@@ -165,31 +165,32 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
     (void)ok;
     switch (type) {
     case RAFT_MSG_REQUEST_VOTE:
-        return viz_hex(0xd55e00);
+        return viz_hex(VIZ_PAL_VERMILLION);
     case RAFT_MSG_REQUEST_VOTE_RESULT:
-        return viz_hex(0x8a3c00);
+        return viz_hex(VIZ_PAL_VERMILLION_DARK);
     case RAFT_MSG_PRE_VOTE:
-        return viz_hex(0xcc79a7);
+        return viz_hex(VIZ_PAL_PINK);
     case RAFT_MSG_PRE_VOTE_RESULT:
-        return viz_hex(0x8f4a74);
+        return viz_hex(VIZ_PAL_PINK_DARK);
     case RAFT_MSG_APPEND_ENTRIES:
-        return heartbeat ? viz_hex(0xa9d8c8) : viz_hex(0x009e73);
+        return heartbeat ? viz_hex(VIZ_PAL_GREEN_PALE) : viz_hex(VIZ_PAL_GREEN);
     case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        return heartbeat ? viz_hex(0xa9d8c8) : viz_hex(0x00634a);
+        return heartbeat ? viz_hex(VIZ_PAL_GREEN_PALE)
+                         : viz_hex(VIZ_PAL_GREEN_DARK);
     case RAFT_MSG_INSTALL_SNAPSHOT:
-        return viz_hex(0x6a3d9a);
+        return viz_hex(VIZ_PAL_PURPLE);
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return viz_hex(0x43215f);
+        return viz_hex(VIZ_PAL_PURPLE_DARK);
     case RAFT_MSG_TIMEOUT_NOW:
-        return viz_hex(0xe69f00);
+        return viz_hex(VIZ_PAL_ORANGE);
     case RAFT_MSG_READ_INDEX:
-        return viz_hex(0x56b4e9);
+        return viz_hex(VIZ_PAL_SKY);
     case RAFT_MSG_READ_INDEX_RESULT:
-        return viz_hex(0x2b6f99);
+        return viz_hex(VIZ_PAL_SKY_DARK);
     case RAFT_MSG_TYPE_COUNT:
         break;
     }
-    return viz_hex(0x555555);
+    return viz_hex(VIZ_PAL_GREY_55);
 }
 
 /* ---- names ------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 
 #include "viz/viz.h"
 #include "viz/viz_members.h"
+#include "viz/viz_palette.h"
 
 struct viz_canvas
 {

@@ -116,7 +116,7 @@ static bool differs_from_leader(const struct viz_log_view *view,
 /* A red frame inside a box: the mark of an entry that differs. */
 static void differ_frame(cairo_t *cr, double x, double y, double w, double h)
 {
-    viz_set_rgb(cr, viz_hex(0xc00000));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_RED));
     cairo_set_line_width(cr, 2.5);
     cairo_rectangle(cr, x + 2.25, y + 2.25, w - 4.5, h - 4.5);
     cairo_stroke(cr);
@@ -436,14 +436,14 @@ static void draw_header(cairo_t *cr, const struct viz_log_view *view)
 {
     char t[32];
     viz_format_time(view->at_us, t, sizeof t);
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, LOG_FONT_TITLE, true);
     viz_text(cr, 16, 26, view->title != NULL ? view->title : "raftsim run",
              VIZ_ALIGN_LEFT);
     char *sub =
         g_strdup_printf("logs at %s    %u node%s", t, (unsigned)view->n_nodes,
                         view->n_nodes == 1 ? "" : "s");
-    viz_set_rgb(cr, viz_hex(0x555555));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_55));
     viz_font(cr, LOG_FONT_SUB, false);
     double x = 16 + viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT) + 18;
     g_free(sub);
@@ -453,7 +453,7 @@ static void draw_header(cairo_t *cr, const struct viz_log_view *view)
         differ_frame(cr, x, 34, 16, 16);
         char *key =
             g_strdup_printf("not in leader n%u's log", (unsigned)leader);
-        viz_set_rgb(cr, viz_hex(0x555555));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_55));
         viz_text(cr, x + 21, 46, key, VIZ_ALIGN_LEFT);
         g_free(key);
     }
@@ -463,7 +463,7 @@ static void draw_header(cairo_t *cr, const struct viz_log_view *view)
 static void draw_indices(cairo_t *cr, const struct viz_log_layout *l)
 {
     double y = l->rows_y0 - 8;
-    viz_set_rgb(cr, viz_hex(0x666666));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_66));
     viz_font(cr, LOG_FONT_SMALL, false);
     viz_text(cr, LOG_LEFT_PX - 10, y, "index", VIZ_ALIGN_RIGHT);
     if (l->prefix_w > 0) {
@@ -503,7 +503,7 @@ static void draw_row_head(cairo_t *cr,
     double y = l->rows_y0 + l->row_h * (double)(node - 1);
     char name[16];
     g_snprintf(name, sizeof name, "n%u", (unsigned)node);
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, LOG_FONT_HEAD, true);
     viz_text(cr, 16, y + 14, name, VIZ_ALIGN_LEFT);
 
@@ -520,7 +520,8 @@ static void draw_row_head(cairo_t *cr,
     } else {
         what = g_strdup_printf("crashed, term %" G_GUINT64_FORMAT, n->term);
     }
-    viz_set_rgb(cr, n->alive ? viz_hex(0x222222) : viz_hex(0x888888));
+    viz_set_rgb(cr,
+                n->alive ? viz_hex(VIZ_PAL_TEXT) : viz_hex(VIZ_PAL_GREY_88));
     viz_font(cr, LOG_FONT_SMALL, n->alive && n->role == RAFT_LEADER);
     viz_text(cr, 68, y + 14, what, VIZ_ALIGN_LEFT);
     g_free(what);
@@ -528,13 +529,13 @@ static void draw_row_head(cairo_t *cr,
     char commit[48];
     g_snprintf(commit, sizeof commit, "commit %" G_GUINT64_FORMAT,
                n->commit_index);
-    viz_set_rgb(cr, viz_hex(0x777777));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_77));
     viz_font(cr, LOG_FONT_SMALL, false);
     viz_text(cr, 68, y + 28, commit, VIZ_ALIGN_LEFT);
     if (members && n->member != VIZ_MEMBER_VOTER) {
         /* Where it stands in the cluster's configuration. */
         struct viz_rgb c = n->member == VIZ_MEMBER_NONE
-                               ? viz_hex(0x777777)
+                               ? viz_hex(VIZ_PAL_GREY_77)
                                : viz_member_color(n->member);
         viz_set_rgb(cr, c);
         viz_font(cr, LOG_FONT_SMALL, true);
@@ -548,7 +549,7 @@ static void fill_box(cairo_t *cr, const struct viz_rect *r, struct viz_rgb fill)
     cairo_rectangle(cr, r->x, r->y, r->w, r->h);
     cairo_fill(cr);
     if (r->w >= 6) {
-        viz_set_rgb(cr, viz_hex(0x4d4d4d));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_4D));
         cairo_set_line_width(cr, 1.0);
         cairo_rectangle(cr, r->x + 0.5, r->y + 0.5, r->w - 1, r->h - 1);
         cairo_stroke(cr);
@@ -571,7 +572,7 @@ static void draw_elision(cairo_t *cr,
     cairo_rectangle(cr, x + 1, y, w - 2, h);
     cairo_fill(cr);
     static const double dash[] = {3.0, 3.0};
-    viz_set_rgb(cr, viz_hex(0x8a6d1f));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_OCHRE));
     cairo_set_line_width(cr, 1.0);
     cairo_set_dash(cr, dash, 2, 0);
     cairo_rectangle(cr, x + 1.5, y + 0.5, w - 3, h - 1);
@@ -580,7 +581,7 @@ static void draw_elision(cairo_t *cr,
     char s[48];
     g_snprintf(s, sizeof s, "%" G_GUINT64_FORMAT " not shown", count);
     viz_font(cr, LOG_FONT_SMALL, false);
-    viz_set_rgb(cr, viz_hex(0x3d2f08));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_BROWN));
     viz_text(cr, x + w / 2, y + h / 2 + 3.5, s, VIZ_ALIGN_CENTER);
 }
 
@@ -594,27 +595,26 @@ static void draw_snapshot(cairo_t *cr,
     if (!snapshot_rect(l, n, node, &r)) {
         return;
     }
-    viz_set_rgb(cr, viz_hex(0xe8e8e8));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_SNAPSHOT));
     cairo_rectangle(cr, r.x, r.y, r.w, r.h);
     cairo_fill(cr);
     /* A diagonal texture tells the block apart from an entry. */
-    viz_set_rgb(cr, viz_hex(0xd4d4d4));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_D4));
     cairo_set_line_width(cr, 1.0);
     viz_stripes(cr, r.x, r.y, r.w, r.h, 6.0);
-    viz_set_rgb(cr, viz_hex(0x4d4d4d));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_4D));
     cairo_set_line_width(cr, 1.0);
     cairo_rectangle(cr, r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
     cairo_stroke(cr);
 
     viz_font(cr, LOG_FONT_SMALL, false);
     char *s = snapshot_label(n->snapshot_index, n->snapshot_term);
-    char *shorter =
-        snapshot_short_label(n->snapshot_index, n->snapshot_term);
+    char *shorter = snapshot_short_label(n->snapshot_index, n->snapshot_term);
     const char *words = viz_text_width(cr, s) + 6 <= r.w         ? s
                         : viz_text_width(cr, shorter) + 6 <= r.w ? shorter
                                                                  : NULL;
     if (words != NULL) {
-        viz_set_rgb(cr, viz_hex(0x222222));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_TEXT));
         viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 3.5, words,
                  VIZ_ALIGN_CENTER);
     }
@@ -644,7 +644,7 @@ static void draw_entries(cairo_t *cr,
         char t[32];
         g_snprintf(t, sizeof t, "%" G_GUINT64_FORMAT, n->terms[k]);
         if (viz_text_width(cr, t) + 4 <= r.w) {
-            viz_set_rgb(cr, viz_hex(0x1a1a1a));
+            viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
             viz_text(cr, r.x + r.w / 2, r.y + r.h / 2 + 4.5, t,
                      VIZ_ALIGN_CENTER);
         }
@@ -679,7 +679,7 @@ static void draw_commit_bar(cairo_t *cr,
             n->commit_index < l->hi_index ? n->commit_index : l->hi_index;
         if (have_first && viz_log_box(l, view, node, end, &last)) {
             double y = last.y + last.h + 4;
-            viz_set_rgb(cr, viz_hex(0x1a1a1a));
+            viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
             cairo_rectangle(cr, first.x, y, last.x + last.w - first.x, 3);
             cairo_fill(cr);
             /* The commit tick, unless the commit index is past the
@@ -710,7 +710,7 @@ static void draw_row(cairo_t *cr,
     draw_commit_bar(cr, l, view, node);
     if (!n->alive) {
         double y = l->rows_y0 + l->row_h * (double)(node - 1);
-        viz_set_rgba(cr, viz_hex(0xffffff), 0.62);
+        viz_set_rgba(cr, viz_hex(VIZ_PAL_WHITE), 0.62);
         cairo_rectangle(cr, l->prefix_x - 4, y - 4, l->width_px - l->prefix_x,
                         l->row_h);
         cairo_fill(cr);
@@ -725,18 +725,18 @@ static void draw_legend(cairo_t *cr,
     double x = 16;
     viz_font(cr, LOG_FONT_SMALL, false);
     /* The commit marker. */
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     cairo_rectangle(cr, x, y, 22, 3);
     cairo_fill(cr);
     cairo_rectangle(cr, x + 20, y - 9, 2, 14);
     cairo_fill(cr);
-    viz_set_rgb(cr, viz_hex(0x333333));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
     x += 28 + viz_text(cr, x + 28, y + 3, "committed", VIZ_ALIGN_LEFT) + 18;
     if (any_config(view)) {
         struct viz_rect r = {x, y - 8, 14, 14};
-        fill_box(cr, &r, viz_hex(0xffffff));
+        fill_box(cr, &r, viz_hex(VIZ_PAL_WHITE));
         config_mark(cr, &r);
-        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
         x += 18 + viz_text(cr, x + 18, y + 3, CONFIG_LEGEND, VIZ_ALIGN_LEFT) +
              14;
     }
@@ -754,7 +754,7 @@ static void draw_legend(cairo_t *cr,
         }
         struct viz_rect r = {x, y - 8, 14, 14};
         fill_box(cr, &r, viz_term_color(t));
-        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
         viz_text(cr, x + 18, y + 3, s, VIZ_ALIGN_LEFT);
         x += w + 14;
     }

@@ -39,25 +39,25 @@ struct viz_rgb viz_member_color(enum viz_member m)
 {
     switch (m) {
     case VIZ_MEMBER_VOTER:
-        return viz_hex(0x3d4f63);
+        return viz_hex(VIZ_PAL_SLATE);
     case VIZ_MEMBER_LEARNER:
-        return viz_hex(0x2fa39a);
+        return viz_hex(VIZ_PAL_TEAL);
     case VIZ_MEMBER_JOINT_BOTH:
-        return viz_hex(0x8e63b5);
+        return viz_hex(VIZ_PAL_VIOLET);
     case VIZ_MEMBER_JOINT_IN:
-        return viz_hex(0x3a9a4a);
+        return viz_hex(VIZ_PAL_LEAF);
     case VIZ_MEMBER_JOINT_OUT:
-        return viz_hex(0xd55e00);
+        return viz_hex(VIZ_PAL_VERMILLION);
     case VIZ_MEMBER_NONE:
     case VIZ_MEMBER_COUNT:
         break;
     }
-    return viz_hex(0xffffff);
+    return viz_hex(VIZ_PAL_WHITE);
 }
 
 struct viz_rgb viz_transfer_color(void)
 {
-    return viz_hex(0xc51b7d);
+    return viz_hex(VIZ_PAL_MAGENTA);
 }
 
 /* Which lists of "voters n1 | learners n4 | outgoing n1 n3" name node:
@@ -133,7 +133,7 @@ enum viz_member viz_member_in(const struct raft_configuration *c, uint32_t node)
 
 struct viz_rgb viz_config_entry_color(void)
 {
-    return viz_hex(0x3d4f63);
+    return viz_hex(VIZ_PAL_SLATE);
 }
 
 /* ---- the model ----------------------------------------------------------- */
@@ -426,12 +426,12 @@ void viz_timeline_member_strip(const struct viz_timeline_layout *l,
 /* A non-member's band: washed out, with a dashed outline. */
 static void wash_band(cairo_t *cr, double x0, double x1, double b0, double b1)
 {
-    viz_set_rgba(cr, viz_hex(0xffffff), 0.72);
+    viz_set_rgba(cr, viz_hex(VIZ_PAL_WHITE), 0.72);
     cairo_rectangle(cr, x0, b0, x1 - x0, b1 - b0);
     cairo_fill(cr);
     double dash[] = {3.0, 2.0};
     cairo_set_dash(cr, dash, 2, 0);
-    viz_set_rgb(cr, viz_hex(0x8a8a8a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_8A));
     cairo_set_line_width(cr, 1.0);
     cairo_rectangle(cr, x0 + 0.5, b0 + 0.5, x1 - x0 - 1, b1 - b0 - 1);
     cairo_stroke(cr);
@@ -455,7 +455,7 @@ static void band_word(cairo_t *cr,
     if (x1 - x0 < w + 10) {
         return;
     }
-    viz_set_rgb(cr, viz_hex(0x444444));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_44));
     viz_text(cr, (x0 + x1) / 2, mid + 3.5, word, VIZ_ALIGN_CENTER);
 }
 
@@ -480,7 +480,7 @@ void viz_members_draw_lanes(cairo_t *cr,
             double x1 = viz_timeline_x(l, sp->t1_us);
             if (sp->member == VIZ_MEMBER_NONE) {
                 wash_band(cr, x0, x1, b0, b1);
-                viz_set_rgb(cr, viz_hex(0xb0b0b0));
+                viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_B0));
                 cairo_set_line_width(cr, 1.0);
                 double dot[] = {1.0, 3.0};
                 cairo_set_dash(cr, dot, 2, 0);

@@ -40,21 +40,21 @@ struct viz_rgb viz_outcome_color(enum viz_outcome o)
 {
     switch (o) {
     case VIZ_OUTCOME_OK:
-        return viz_hex(0x009e73);
+        return viz_hex(VIZ_PAL_GREEN);
     case VIZ_OUTCOME_RETRIED:
-        return viz_hex(0xe69f00);
+        return viz_hex(VIZ_PAL_ORANGE);
     case VIZ_OUTCOME_FAILED:
-        return viz_hex(0xd55e00);
+        return viz_hex(VIZ_PAL_VERMILLION);
     case VIZ_OUTCOME_PENDING:
     case VIZ_OUTCOME_COUNT:
         break;
     }
-    return viz_hex(0x7f7f7f);
+    return viz_hex(VIZ_PAL_GREY_7F);
 }
 
 struct viz_rgb viz_unavailable_color(void)
 {
-    return viz_hex(0xf4d8d8);
+    return viz_hex(VIZ_PAL_ROSE);
 }
 
 /* Title, shading, frame and time axis: everything but the data. */
@@ -63,7 +63,7 @@ static void draw_frame(cairo_t *cr,
                        const struct viz_series *s,
                        const char *title)
 {
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, 16.0, true);
     viz_text(cr, 16, 26, title, VIZ_ALIGN_LEFT);
     viz_set_rgb(cr, viz_unavailable_color());
@@ -74,7 +74,7 @@ static void draw_frame(cairo_t *cr,
     }
     /* One fill for the whole path: adjacent intervals show no seam. */
     cairo_fill(cr);
-    viz_set_rgb(cr, viz_hex(0x4d4d4d));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_4D));
     cairo_set_line_width(cr, 1.0);
     cairo_rectangle(cr, l->x0 - 0.5, l->y0 - 0.5, l->x1 - l->x0 + 1,
                     l->y1 - l->y0 + 1);
@@ -109,8 +109,11 @@ static int open_plot(const struct viz_series *s,
 }
 
 /* Legend entries left to right under the title: swatches and names. */
-static double legend_item(cairo_t *cr, double x, struct viz_rgb c,
-                          const char *name, bool dot)
+static double legend_item(cairo_t *cr,
+                          double x,
+                          struct viz_rgb c,
+                          const char *name,
+                          bool dot)
 {
     viz_set_rgb(cr, c);
     if (dot) {
@@ -119,15 +122,18 @@ static double legend_item(cairo_t *cr, double x, struct viz_rgb c,
         cairo_rectangle(cr, x, 37, 12, 12);
     }
     cairo_fill(cr);
-    viz_set_rgb(cr, viz_hex(0x333333));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
     viz_font(cr, 10.5, false);
     return x + 16 + viz_text(cr, x + 16, 47, name, VIZ_ALIGN_LEFT) + 16;
 }
 
 /* Horizontal grid labels at multiples of step up to top (the y scale's
  * maximum); as times when is_time. */
-static void y_axis(cairo_t *cr, const struct viz_plot_layout *l,
-                   double top, double step, bool is_time)
+static void y_axis(cairo_t *cr,
+                   const struct viz_plot_layout *l,
+                   double top,
+                   double step,
+                   bool is_time)
 {
     viz_font(cr, 10.0, false);
     for (double v = 0; v <= top + 1e-9; v += step) {
@@ -138,16 +144,17 @@ static void y_axis(cairo_t *cr, const struct viz_plot_layout *l,
         } else {
             g_snprintf(buf, sizeof buf, "%.0f", v);
         }
-        viz_set_rgb(cr, viz_hex(0x4d4d4d));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_4D));
         viz_text(cr, l->x0 - 6, y + 3.5, buf, VIZ_ALIGN_RIGHT);
-        viz_set_rgba(cr, viz_hex(0x000000), 0.12);
+        viz_set_rgba(cr, viz_hex(VIZ_PAL_BLACK), 0.12);
         cairo_move_to(cr, l->x0, floor(y) + 0.5);
         cairo_line_to(cr, l->x1, floor(y) + 0.5);
         cairo_stroke(cr);
     }
 }
 
-static int write_latency(const struct viz_series *s, enum viz_format format,
+static int write_latency(const struct viz_series *s,
+                         enum viz_format format,
                          const char *path)
 {
     struct viz_plot_layout l;
@@ -173,7 +180,8 @@ static int write_latency(const struct viz_series *s, enum viz_format format,
     for (size_t k = 0; k < s->n_requests; k++) {
         const struct viz_request *r = &s->requests[k];
         double px = viz_plot_x(&l, r->t1_us);
-        double py = l.y1 - (l.y1 - l.y0) * ((double)(r->t1_us - r->t0_us) / top);
+        double py =
+            l.y1 - (l.y1 - l.y0) * ((double)(r->t1_us - r->t0_us) / top);
         viz_set_rgb(c.cr, viz_outcome_color(r->outcome));
         cairo_arc(c.cr, px, py, 3.0, 0, 2 * G_PI);
         cairo_fill(c.cr);
@@ -187,7 +195,8 @@ static int write_throughput(const struct viz_series *s,
 {
     struct viz_plot_layout l;
     struct viz_canvas c;
-    int code = open_plot(s, format, path, "throughput: requests completed per 100 ms", &l, &c);
+    int code = open_plot(s, format, path,
+                         "throughput: requests completed per 100 ms", &l, &c);
     if (code != VIZ_OK) {
         return code;
     }
@@ -200,7 +209,7 @@ static int write_throughput(const struct viz_series *s,
     double step = ceil((double)most / 5.0);
     double top = step * ceil((double)most / step);
     y_axis(c.cr, &l, top, step, false);
-    viz_set_rgb(c.cr, viz_hex(0x0072b2));
+    viz_set_rgb(c.cr, viz_hex(VIZ_PAL_BLUE));
     for (size_t b = 0; b < s->n_bins; b++) {
         const struct viz_bin *bin = &s->bins[b];
         double a = viz_plot_x(&l, bin->t0_us);

@@ -39,7 +39,7 @@ static void draw_header(const struct viz_tl_ctx *c)
     const struct viz_timeline_layout *l = c->l;
     char a[32];
     char b[32];
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, FONT_TITLE, true);
     viz_text(cr, 16, 26, c->run->title != NULL ? c->run->title : "raftsim run",
              VIZ_ALIGN_LEFT);
@@ -61,7 +61,7 @@ static void draw_header(const struct viz_tl_ctx *c)
         g_free(sub);
         sub = s2;
     }
-    viz_set_rgb(cr, viz_hex(0x555555));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_55));
     viz_font(cr, FONT_SUB, false);
     viz_text(cr, 16, 46, sub, VIZ_ALIGN_LEFT);
     g_free(sub);
@@ -112,24 +112,24 @@ static void draw_axis(const struct viz_tl_ctx *c)
     double y_bottom =
         c->lanes_y1 + (c->l->client_h > 0 ? c->l->client_h + CLIENT_GAP_PX : 0);
 
-    viz_set_rgb(cr, viz_hex(0x999999));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_99));
     cairo_set_line_width(cr, 1.0);
     cairo_move_to(cr, l->plot_x0, y_axis + 0.5);
     cairo_line_to(cr, l->plot_x1, y_axis + 0.5);
     cairo_stroke(cr);
     for (uint64_t t = first; t <= l->to_us; t += step) {
         double x = floor(viz_timeline_x(l, t)) + 0.5;
-        viz_set_rgb(cr, viz_hex(0xe6e6e6));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_E6));
         cairo_move_to(cr, x, y_axis + 1);
         cairo_line_to(cr, x, y_bottom);
         cairo_stroke(cr);
-        viz_set_rgb(cr, viz_hex(0x999999));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_99));
         cairo_move_to(cr, x, y_axis - 4);
         cairo_line_to(cr, x, y_axis + 1);
         cairo_stroke(cr);
         char buf[40];
         axis_label(t, step, l->to_us, buf, sizeof buf);
-        viz_set_rgb(cr, viz_hex(0x444444));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_44));
         viz_font(cr, FONT_SMALL, false);
         double w = viz_text_width(cr, buf);
         double tx = fmin(fmax(x - w / 2, l->plot_x0 - 8), l->width_px - 4 - w);
@@ -152,7 +152,7 @@ struct viz_rgb viz_tl_group_tint(uint32_t k)
 /* A paused span: dark hatching over the role colour. */
 void viz_tl_hatch(cairo_t *cr, double x0, double y0, double w, double h)
 {
-    viz_set_rgba(cr, viz_hex(0x000000), 0.55);
+    viz_set_rgba(cr, viz_hex(VIZ_PAL_BLACK), 0.55);
     cairo_set_line_width(cr, 1.3);
     viz_stripes(cr, x0, y0, w, h, 5.0);
 }
@@ -160,10 +160,10 @@ void viz_tl_hatch(cairo_t *cr, double x0, double y0, double w, double h)
 /* A one-way cut: a light rose tint with sparse rose stripes. */
 void viz_tl_cut_shade(cairo_t *cr, double x0, double y0, double w, double h)
 {
-    viz_set_rgba(cr, viz_hex(0xd55e00), 0.10);
+    viz_set_rgba(cr, viz_hex(VIZ_PAL_VERMILLION), 0.10);
     cairo_rectangle(cr, x0, y0, w, h);
     cairo_fill(cr);
-    viz_set_rgba(cr, viz_hex(0xd55e00), 0.30);
+    viz_set_rgba(cr, viz_hex(VIZ_PAL_VERMILLION), 0.30);
     cairo_set_line_width(cr, 1.0);
     viz_stripes(cr, x0, y0, w, h, 9.0);
 }
@@ -171,7 +171,7 @@ void viz_tl_cut_shade(cairo_t *cr, double x0, double y0, double w, double h)
 /* The mark of a lost message: a dark cross centred on (x, y). */
 void viz_tl_lost_cross(cairo_t *cr, double x, double y)
 {
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     cairo_set_line_width(cr, 2.0);
     cairo_move_to(cr, x - 4, y - 4);
     cairo_line_to(cr, x + 4, y + 4);
@@ -201,7 +201,7 @@ static void draw_partitions(const struct viz_tl_ctx *c)
                             c->l->lane_h);
             cairo_fill(cr);
         }
-        viz_set_rgb(cr, viz_hex(0x8a7fb0));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_LAVENDER));
         cairo_set_line_width(cr, 1.0);
         double dash[] = {4.0, 3.0};
         cairo_set_dash(cr, dash, 2, 0);
@@ -239,16 +239,16 @@ static void draw_lanes(const struct viz_tl_ctx *c)
         /* Lane head. */
         char name[16];
         g_snprintf(name, sizeof name, "n%u", (unsigned)k);
-        viz_set_rgb(cr, viz_hex(0x1a1a1a));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
         viz_font(cr, FONT_LANE, true);
         viz_text(cr, LEFT_PX - 34, mid + 4.5, name, VIZ_ALIGN_RIGHT);
-        viz_set_rgb(cr, viz_hex(0x888888));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_88));
         viz_font(cr, FONT_TINY, false);
         viz_text(cr, LEFT_PX - 6, b0 - 4, "term", VIZ_ALIGN_RIGHT);
         viz_text(cr, LEFT_PX - 6, b1 + 12, "commit", VIZ_ALIGN_RIGHT);
 
         /* A faint baseline where the node has no span drawn. */
-        viz_set_rgb(cr, viz_hex(0xdddddd));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_RULE));
         cairo_set_line_width(cr, 1.0);
         cairo_move_to(cr, l->plot_x0, floor(mid) + 0.5);
         cairo_line_to(cr, l->plot_x1, floor(mid) + 0.5);
@@ -287,7 +287,7 @@ static void draw_lanes(const struct viz_tl_ctx *c)
                     &g_array_index(spans, struct viz_tl_span, i - 1);
                 if (p->t1_us == s->t0_us && p->term != s->term &&
                     p->state != NODE_CRASHED && p->role == s->role) {
-                    viz_set_rgb(cr, viz_hex(0xffffff));
+                    viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
                     cairo_set_line_width(cr, 1.5);
                     cairo_move_to(cr, x0, b0);
                     cairo_line_to(cr, x0, b1);
@@ -303,7 +303,7 @@ static void draw_lanes(const struct viz_tl_ctx *c)
  * hide it. */
 static void halo(cairo_t *cr, double x, double baseline, double w)
 {
-    viz_set_rgba(cr, viz_hex(0xffffff), 0.8);
+    viz_set_rgba(cr, viz_hex(VIZ_PAL_WHITE), 0.8);
     cairo_rectangle(cr, x - 1, baseline - 8.5, w + 2, 11);
     cairo_fill(cr);
 }
@@ -333,12 +333,12 @@ static void draw_role_words(const struct viz_tl_ctx *c, uint32_t k)
             double vx1 = clampx(c, viz_timeline_x(l, s->t1_us));
             double w = viz_text_width(cr, word);
             if (vx1 - vx0 >= w + 8) {
-                viz_set_rgb(cr, viz_hex(0xffffff));
+                viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
                 if (s->state == NODE_PAUSED) {
                     cairo_rectangle(cr, (vx0 + vx1) / 2 - w / 2 - 3, mid - 7,
                                     w + 6, 13);
                     cairo_fill(cr);
-                    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+                    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
                 }
                 viz_text(cr, (vx0 + vx1) / 2, mid + 3.5, word,
                          VIZ_ALIGN_CENTER);
@@ -360,8 +360,8 @@ static void draw_role_words(const struct viz_tl_ctx *c, uint32_t k)
             w = viz_text_width(cr, words);
         }
         if (x0 + w <= x1) {
-            viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(0xffffff)
-                                                   : viz_hex(0x1a1a1a));
+            viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(VIZ_PAL_WHITE)
+                                                   : viz_hex(VIZ_PAL_INK));
             viz_text(cr, x0, (b0 + b1) / 2 + 3.5, words, VIZ_ALIGN_LEFT);
         }
     }
@@ -401,8 +401,8 @@ static void draw_term_labels(const struct viz_tl_ctx *c, uint32_t k, double b0)
         if (viz_row_take(&row, x, x + w, 4)) {
             viz_font(cr, FONT_SMALL, s->role == RAFT_LEADER);
             halo(cr, x, b0 - 4, w);
-            viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(0x00507e)
-                                                   : viz_hex(0x444444));
+            viz_set_rgb(cr, s->role == RAFT_LEADER ? viz_hex(VIZ_PAL_BLUE_DARK)
+                                                   : viz_hex(VIZ_PAL_GREY_44));
             viz_text(cr, x, b0 - 4, t, VIZ_ALIGN_LEFT);
             viz_font(cr, FONT_SMALL, false);
             shown_term = s->term;
@@ -435,7 +435,7 @@ static void draw_commit_labels(const struct viz_tl_ctx *c,
         char t[32];
         g_snprintf(t, sizeof t, "%" G_GUINT64_FORMAT, cm->value);
         double w = viz_text_width(cr, t);
-        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
         cairo_set_line_width(cr, 1.0);
         cairo_move_to(cr, floor(x) + 0.5, b1);
         cairo_line_to(cr, floor(x) + 0.5, b1 + 3);
@@ -443,7 +443,7 @@ static void draw_commit_labels(const struct viz_tl_ctx *c,
         if (x + w <= l->plot_x1 + RIGHT_PX - 2 &&
             viz_row_take(&crow, x - 1, x - 1 + w, 3)) {
             halo(cr, x - 1, b1 + 12, w);
-            viz_set_rgb(cr, viz_hex(0x333333));
+            viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
             viz_text(cr, x - 1, b1 + 12, t, VIZ_ALIGN_LEFT);
             last_shown = cm->value;
         }
@@ -583,14 +583,14 @@ static void draw_client_heads(const struct viz_tl_ctx *c)
     const struct viz_tl_model *m = c->m;
     int rows = viz_tl_client_rows(m);
     double y0 = l->client_y0;
-    viz_set_rgb(cr, viz_hex(0xf6f6f6));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_CLIENT_LANE));
     cairo_rectangle(cr, l->plot_x0, y0, l->plot_x1 - l->plot_x0, l->client_h);
     cairo_fill(cr);
-    viz_set_rgb(cr, viz_hex(0x1a1a1a));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, FONT_SMALL, true);
     viz_text(cr, 12, y0 + 13, "clients", VIZ_ALIGN_LEFT);
     viz_font(cr, FONT_TINY, false);
-    viz_set_rgb(cr, viz_hex(0x777777));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_77));
     for (int r = 0; r < rows; r++) {
         uint64_t first = m->clients[r];
         char name[32];
@@ -630,12 +630,12 @@ static void draw_client_bars(const struct viz_tl_ctx *c)
         viz_timeline_client_bar(l, (size_t)r, &by, &by1);
         double x0 = viz_timeline_x(l, op->t0_us);
         double x1 = fmax(viz_timeline_x(l, op->t1_us), x0 + 2);
-        struct viz_rgb edge = !op->done ? viz_hex(0x888888)
-                              : op->ok  ? viz_hex(0x009e73)
-                                        : viz_hex(0xd55e00);
-        struct viz_rgb fill = !op->done ? viz_hex(0xffffff)
-                              : op->ok  ? viz_hex(0xcdeee2)
-                                        : viz_hex(0xf7d9c4);
+        struct viz_rgb edge = !op->done ? viz_hex(VIZ_PAL_GREY_88)
+                              : op->ok  ? viz_hex(VIZ_PAL_GREEN)
+                                        : viz_hex(VIZ_PAL_VERMILLION);
+        struct viz_rgb fill = !op->done ? viz_hex(VIZ_PAL_WHITE)
+                              : op->ok  ? viz_hex(VIZ_PAL_GREEN_FILL)
+                                        : viz_hex(VIZ_PAL_VERMILLION_PALE);
         viz_set_rgb(cr, fill);
         cairo_rectangle(cr, x0, by, x1 - x0, by1 - by);
         cairo_fill_preserve(cr);
@@ -700,7 +700,7 @@ static void draw_client_words(const struct viz_tl_ctx *c)
             w = viz_text_width(cr, what);
         }
         if (words != NULL && viz_row_take(&row_used[r], tx, tx + w, 6)) {
-            viz_set_rgb(cr, viz_hex(0x222222));
+            viz_set_rgb(cr, viz_hex(VIZ_PAL_TEXT));
             viz_text(cr, tx, by1 - 3, words, VIZ_ALIGN_LEFT);
         }
         g_free(full);
@@ -714,7 +714,7 @@ static void draw_client_sends(const struct viz_tl_ctx *c)
     cairo_t *cr = c->cr;
     const struct viz_timeline_layout *l = c->l;
     const struct viz_tl_model *m = c->m;
-    viz_set_rgb(cr, viz_hex(0x333333));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
     for (guint i = 0; i < m->sends->len; i++) {
         const struct viz_tl_send *s =
             &g_array_index(m->sends, struct viz_tl_send, i);
@@ -759,20 +759,20 @@ struct viz_rgb viz_tl_note_color(enum viz_tl_note_kind k)
     switch (k) {
     case NOTE_VIOLATION:
     case NOTE_CHECK_FAILED:
-        return viz_hex(0xc00000);
+        return viz_hex(VIZ_PAL_RED);
     case NOTE_PARTITION:
     case NOTE_HEAL:
-        return viz_hex(0x5b4f8a);
+        return viz_hex(VIZ_PAL_DUSK);
     case NOTE_CUT:
-        return viz_hex(0xa04000);
+        return viz_hex(VIZ_PAL_RUST);
     case NOTE_TRANSFER:
         return viz_transfer_color();
     case NOTE_CONFIG:
         return viz_member_color(VIZ_MEMBER_VOTER);
     case NOTE_CHECK_HELD:
-        return viz_hex(0x2e7d5b);
+        return viz_hex(VIZ_PAL_PINE);
     }
-    return viz_hex(0x333333);
+    return viz_hex(VIZ_PAL_INK_SOFT);
 }
 
 /* The ticks just above the lanes are the scenario's checks: say so. */
@@ -785,7 +785,7 @@ static void draw_checks_label(const struct viz_tl_ctx *c)
             &g_array_index(notes, struct viz_tl_note, i);
         if ((nt->kind == NOTE_CHECK_HELD || nt->kind == NOTE_CHECK_FAILED) &&
             nt->t_us >= l->from_us && nt->t_us <= l->to_us) {
-            viz_set_rgb(c->cr, viz_hex(0x888888));
+            viz_set_rgb(c->cr, viz_hex(VIZ_PAL_GREY_88));
             viz_font(c->cr, FONT_TINY, false);
             viz_text(c->cr, LEFT_PX - 6, l->lanes_y0 - 1, "checks",
                      VIZ_ALIGN_RIGHT);
@@ -862,7 +862,7 @@ static void draw_note_words(const struct viz_tl_ctx *c,
         cairo_move_to(cr, floor(x) + 0.5, by - 8);
         cairo_line_to(cr, floor(x) + 0.5, l->lanes_y0 - 6);
         cairo_stroke(cr);
-        viz_set_rgb(cr, viz_hex(0xffffff));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
         cairo_rectangle(cr, x0 - 1, by - 9.5, w + 2, 12);
         cairo_fill(cr);
         viz_set_rgb(cr, col);
@@ -911,7 +911,7 @@ static void draw_now(const struct viz_tl_ctx *c)
     double y1 =
         c->lanes_y1 + (l->client_h > 0 ? CLIENT_GAP_PX + l->client_h : 0);
     if (x < l->plot_x1) {
-        viz_set_rgba(cr, viz_hex(0xf0f0f0), 0.85);
+        viz_set_rgba(cr, viz_hex(VIZ_PAL_GREY_F0), 0.85);
         cairo_rectangle(cr, fmax(x, l->plot_x0), l->lanes_y0,
                         l->plot_x1 - fmax(x, l->plot_x0), y1 - l->lanes_y0);
         cairo_fill(cr);
@@ -919,7 +919,7 @@ static void draw_now(const struct viz_tl_ctx *c)
     if (x < l->plot_x0) {
         return;
     }
-    viz_set_rgb(cr, viz_hex(0x222222));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_TEXT));
     cairo_set_line_width(cr, 1.5);
     cairo_move_to(cr, x, HEADER_PX + AXIS_PX - 4);
     cairo_line_to(cr, x, y1);
@@ -935,7 +935,7 @@ static void draw_now(const struct viz_tl_ctx *c)
     double ty = l->lanes_y0 - 15;
     cairo_rectangle(cr, tx, ty, w + 8, 14);
     cairo_fill(cr);
-    viz_set_rgb(cr, viz_hex(0xffffff));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
     viz_text(cr, tx + 4, ty + 10.5, words, VIZ_ALIGN_LEFT);
 }
 

@@ -96,7 +96,7 @@ static bool mark_swatch(cairo_t *cr, enum viz_tl_swatch sw, double x, double y)
     double my = y - 4;
     switch (sw) {
     case SW_COMMIT:
-        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
         cairo_set_line_width(cr, 1.0);
         cairo_move_to(cr, x + 4.5, top);
         cairo_line_to(cr, x + 4.5, top + 3);
@@ -113,7 +113,7 @@ static bool mark_swatch(cairo_t *cr, enum viz_tl_swatch sw, double x, double y)
         cairo_stroke(cr);
         return true;
     case SW_VIOLATION:
-        viz_set_rgb(cr, viz_hex(0xc00000));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_RED));
         cairo_move_to(cr, x + w / 2, my - 6);
         cairo_line_to(cr, x + w / 2 + 6, my);
         cairo_line_to(cr, x + w / 2, my + 6);
@@ -140,7 +140,7 @@ static bool client_swatch(cairo_t *cr,
     switch (sw) {
     case SW_CLIENT_PENDING: {
         double dash[] = {3.0, 2.0};
-        viz_set_rgb(cr, viz_hex(0x888888));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_88));
         cairo_set_line_width(cr, 1.0);
         cairo_set_dash(cr, dash, 2, 0);
         cairo_rectangle(cr, x + 0.5, top + 1.5, w - 1, h - 2);
@@ -162,12 +162,12 @@ static bool client_swatch(cairo_t *cr,
     }
     case SW_CLIENT_OK:
     case SW_CLIENT_FAILED:
-        viz_set_rgb(cr,
-                    sw == SW_CLIENT_OK ? viz_hex(0xcdeee2) : viz_hex(0xf7d9c4));
+        viz_set_rgb(cr, sw == SW_CLIENT_OK ? viz_hex(VIZ_PAL_GREEN_FILL)
+                                           : viz_hex(VIZ_PAL_VERMILLION_PALE));
         cairo_rectangle(cr, x + 0.5, top + 1.5, w - 1, h - 2);
         cairo_fill_preserve(cr);
-        viz_set_rgb(cr,
-                    sw == SW_CLIENT_OK ? viz_hex(0x009e73) : viz_hex(0xd55e00));
+        viz_set_rgb(cr, sw == SW_CLIENT_OK ? viz_hex(VIZ_PAL_GREEN)
+                                           : viz_hex(VIZ_PAL_VERMILLION));
         cairo_set_line_width(cr, 1.0);
         cairo_stroke(cr);
         return true;
@@ -276,7 +276,7 @@ void viz_tl_draw_legend(const struct viz_tl_ctx *c)
     viz_tl_legend_used(c->m, l, c->o->until_now, used);
     int n_rows = viz_tl_legend_flow(cr, l->width_px, used, xs, rows);
     double y0 = l->height_px - BOTTOM_PX - n_rows * LEGEND_ROW_PX;
-    viz_set_rgb(cr, viz_hex(0xdddddd));
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_RULE));
     cairo_set_line_width(cr, 1.0);
     cairo_move_to(cr, 16, floor(y0 - 8) + 0.5);
     cairo_line_to(cr, l->width_px - 16, floor(y0 - 8) + 0.5);
@@ -287,7 +287,7 @@ void viz_tl_draw_legend(const struct viz_tl_ctx *c)
         }
         double y = y0 + rows[i] * LEGEND_ROW_PX + 12;
         draw_swatch(cr, viz_tl_legend_items[i].swatch, xs[i], y);
-        viz_set_rgb(cr, viz_hex(0x333333));
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK_SOFT));
         viz_font(cr, FONT_SMALL, false);
         viz_text(cr, xs[i] + VIZ_TL_SWATCH_W + 5, y,
                  viz_tl_legend_items[i].label, VIZ_ALIGN_LEFT);
