@@ -386,6 +386,14 @@ int raft_create(const struct raft_config *config,
     r->role = RAFT_FOLLOWER;
     r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
     r->dirty_from = RAFT_NO_INDEX;
+    /* Thesis §6.4.1: with a durable term this node may have acknowledged a
+     * leader's heartbeat just before it stopped, and that leader may serve
+     * lease reads for up to election_timeout_min after sending it; our
+     * start stands for that contact (§4.2.3), so no vote of ours can elect
+     * another leader inside the lease. */
+    if (r->term > 0) {
+        r->start_lease_end = raft_time_add(now, config->election_timeout_min);
+    }
     raft_election_reset_timer(r);
     *out = r;
     return RAFT_OK;

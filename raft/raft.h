@@ -381,7 +381,12 @@ struct raft_update
 struct raft; /* one node's core; opaque */
 
 /* Builds a core from its durable state (NULL: a fresh node) at time now.
- * On success *out owns the new core; config and state are copied. */
+ * On success *out owns the new core; config and state are copied. With
+ * pre_vote or check_quorum, a node whose durable term is not 0 may have
+ * acknowledged a leader's lease just before it stopped: it counts its start
+ * as contact with a leader and, until election_timeout_min has passed,
+ * grants no vote or PreVote and adopts no term from a RequestVote (thesis
+ * §4.2.3, §6.4.1), unless the campaign follows a TimeoutNow. */
 int raft_create(const struct raft_config *config,
                 const struct raft_durable_state *state,
                 uint64_t now,
@@ -464,7 +469,11 @@ int raft_compact(struct raft *r,
                  size_t len,
                  struct raft_update *u);
 
-/* The election timer fires now (for scripting who campaigns). A node that
+/* The election timer fires now (for scripting who campaigns), whatever
+ * the lease: a node that heard from a leader within election_timeout_min
+ * (or started less than that ago) campaigns anyway and votes for itself,
+ * which a lease read (raft_read_lease()) does not survive: a timer firing
+ * early is a clock fault beyond any lease_drift_bound. A node that
  * is not a voter of its configuration only re-arms its timer, unless that
  * configuration is not yet committed and the node was a voter of the one
  * before it (thesis §4.2.2: it may be needed to commit the change; its own
@@ -476,6 +485,8 @@ enum raft_change_type {
     RAFT_ADD_VOTER = 1, /* a new voter, or a learner promoted to voter */
     RAFT_ADD_LEARNER,   /* a new learner, or a voter demoted to learner */
     RAFT_REMOVE,        /* a voter or learner leaves the configuration */
+    RAFT_PROMOTE,       /* a learner becomes a voter (only a learner) */
+    RAFT_DEMOTE,        /* a voter becomes a learner (only a voter) */
 };
 
 struct raft_change
@@ -506,9 +517,14 @@ enum raft_transition {
  * §4.3). RAFT_EBUSY, changing nothing, until the leader has committed an
  * entry of its own term and while the latest configuration entry is not
  * committed (the 2015 fix: never two uncommitted changes), or during a
- * leadership transfer. RAFT_EINVAL for a change that changes nothing
- * (adding a member in the same role, removing a non-member), changes while
- * joint, n == 0 when not joint, or a target with no voter. A leader that is
+ * leadership transfer, and for changes while a joint configuration with
+ * auto_leave is in effect (the leader leaves it by itself). RAFT_EINVAL,
+ * a refusal that waiting does not cure, for a change that changes nothing
+ * or does not apply (adding a member in the same role, removing a
+ * non-member, RAFT_PROMOTE of a node that is not a learner, RAFT_DEMOTE of
+ * one that is not a voter), changes while a joint configuration without
+ * auto_leave is in effect, n == 0 when not joint, or a target with no
+ * voter. A leader that is
  * not a voter of the configuration it commits steps down (thesis §4.2.2). */
 int raft_change_membership(struct raft *r,
                            uint64_t now,
@@ -565,8 +581,10 @@ int raft_read_index(struct raft *r,
  * than election_timeout_min - lease_drift_bound ago: no other leader can
  * have been elected since, provided clocks drift by less than the bound.
  * The host answers once it applied *index. RAFT_EBUSY outside the lease,
- * before an entry of the leader's term is committed, or during a transfer
- * (its TimeoutNow ends the lease); RAFT_EINVAL without pre_vote or
+ * before an entry of the leader's term is committed, during a transfer, and
+ * for the rest of the leader's term once it has sent TimeoutNow (its target
+ * campaigns with the lease bypassed, whenever the message arrives, thesis
+ * §3.10); RAFT_EINVAL without pre_vote or
  * check_quorum, which make followers refuse votes while they hear from a
  * leader (thesis §4.2.3), the other half of the lease. Changes nothing
  * (r is only used for scratch space). */

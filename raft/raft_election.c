@@ -74,6 +74,7 @@ static void become_leader(struct raft *r)
     r->leader = r->id;
     r->pre_campaigning = false;
     r->transfer_target = 0;
+    r->lease_revoked = false;
     uint64_t next = raft_log_last_index(&r->log) + 1;
     for (size_t i = 0; i < r->n_slots; i++) {
         raft_progress_reset(&r->progress[i], next);
@@ -194,7 +195,7 @@ bool raft_election_in_lease(const struct raft *r)
     if (!r->config.pre_vote && !r->config.check_quorum) {
         return false;
     }
-    if (r->role == RAFT_LEADER) {
+    if (r->role == RAFT_LEADER || r->now < r->start_lease_end) {
         return true;
     }
     return r->leader != 0 &&

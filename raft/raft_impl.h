@@ -55,6 +55,10 @@ struct raft
     uint64_t transfer_target;   /* 0: none */
     uint64_t transfer_deadline; /* abandoned at this time */
     bool timeout_now_sent;      /* the target was told to campaign */
+    /* A TimeoutNow left in this term: its target campaigns with the voters'
+     * lease bypassed, whenever it arrives, so this leader serves no lease
+     * read again (thesis §3.10, §6.4.1). Cleared on taking office. */
+    bool lease_revoked;
 
     /* Proposals (raft_propose.c), leader only: the charge of the command
      * entries of uncommitted_term above the commit index. */
@@ -100,6 +104,11 @@ struct raft
     uint64_t heartbeat_deadline; /* leader: next heartbeat round */
     uint64_t quorum_deadline;    /* leader with check_quorum: next check */
     uint64_t leader_contact;     /* last time the known leader was heard */
+    /* Thesis §6.4.1: a node that starts with a durable term may have
+     * acknowledged a leader's lease just before it stopped; it counts its
+     * start as contact with that leader and grants no vote (nor PreVote)
+     * before this time. 0: none (a fresh node never acknowledged one). */
+    uint64_t start_lease_end;
     uint64_t rng;                /* splitmix64 state for election timeouts */
 
     /* Output of the call in progress, reused across calls. */
@@ -267,7 +276,8 @@ void raft_election_timeout(struct raft *r);
  * say they follow a leadership transfer. */
 void raft_election_campaign_transfer(struct raft *r);
 /* §4.2.3: whether we heard from a current leader within the minimum
- * election timeout (or are it), when pre_vote or check_quorum is on. */
+ * election timeout (or are it, or started with a durable term less than
+ * that ago, thesis §6.4.1), when pre_vote or check_quorum is on. */
 bool raft_election_in_lease(const struct raft *r);
 /* Applies the higher-term rule to m; false when m must be dropped. */
 bool raft_election_observe_term(struct raft *r, const struct raft_message *m);

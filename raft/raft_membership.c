@@ -390,6 +390,12 @@ static bool apply_change(struct target *t, const struct raft_change *ch)
     case RAFT_REMOVE:
         return list_remove(t->voters, &t->n_voters, ch->id) ||
                list_remove(t->learners, &t->n_learners, ch->id);
+    case RAFT_PROMOTE: /* thesis §4.2.1: a learner that caught up votes */
+        return list_remove(t->learners, &t->n_learners, ch->id) &&
+               list_add(t->voters, &t->n_voters, ch->id);
+    case RAFT_DEMOTE:
+        return list_remove(t->voters, &t->n_voters, ch->id) &&
+               list_add(t->learners, &t->n_learners, ch->id);
     }
     return false;
 }
@@ -408,7 +414,9 @@ static size_t voter_delta(const struct raft_conf *cur, const struct target *t)
 
 /* Builds the configuration a request leads to (thesis §4.1, §4.3) into
  * *out, whose arrays point into t and cur. RAFT_EINVAL for a request that
- * is malformed or changes nothing. */
+ * is malformed or changes nothing; RAFT_EBUSY for changes while a joint
+ * configuration that the leader leaves by itself is in effect (they become
+ * possible once it has left). */
 static int build_target(const struct raft_conf *cur,
                         const struct raft_change *changes,
                         size_t n,
@@ -418,9 +426,16 @@ static int build_target(const struct raft_conf *cur,
 {
     struct raft_configuration now;
     raft_conf_view(cur, &now);
-    if ((unsigned long)transition > RAFT_TRANSITION_JOINT_EXPLICIT ||
-        (cur->n_outgoing > 0) != (n == 0)) {
-        return RAFT_EINVAL; /* leave a joint configuration before changing */
+    if ((unsigned long)transition > RAFT_TRANSITION_JOINT_EXPLICIT) {
+        return RAFT_EINVAL;
+    }
+    if (cur->n_outgoing > 0 && n > 0) {
+        /* Leave a joint configuration before changing: the leader does so
+         * by itself with auto_leave, otherwise only on request. */
+        return cur->auto_leave ? RAFT_EBUSY : RAFT_EINVAL;
+    }
+    if (cur->n_outgoing == 0 && n == 0) {
+        return RAFT_EINVAL; /* nothing to leave */
     }
     memcpy(t->voters, now.voters, now.n_voters * sizeof *t->voters);
     t->n_voters = now.n_voters;

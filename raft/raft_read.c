@@ -334,7 +334,7 @@ int raft_read_lease(struct raft *r, uint64_t now, uint64_t *index)
     }
     uint64_t min = r->config.election_timeout_min;
     uint64_t drift = r->config.lease_drift_bound;
-    if (!reads_allowed(r) || drift >= min) {
+    if (!reads_allowed(r) || r->lease_revoked || drift >= min) {
         return RAFT_EBUSY;
     }
     /* The lease runs from the send time a majority of every half has

@@ -20,6 +20,7 @@ static void maybe_send_timeout_now(struct raft *r,
     }
     if (raft_emit(r, RAFT_MSG_TIMEOUT_NOW, p->id) != NULL) {
         r->timeout_now_sent = true;
+        r->lease_revoked = true;
     }
 }
 

@@ -1,5 +1,6 @@
 /* test_raft_read.c: reads without the log (thesis §6.4 ReadIndex, §6.4.1
- * lease reads) on real cores through tests/support/raft_harness.h.
+ * lease reads, and the voters' side of the lease across restarts and
+ * transfers) on real cores through tests/support/raft_harness.h.
  */
 #include <criterion/criterion.h>
 
@@ -152,6 +153,139 @@ Test(raft_read, no_read_is_served_during_a_leadership_transfer)
     cr_assert_eq(rh_transfer(h, 1, 2), RAFT_OK);
     uint64_t index;
     cr_assert_eq(rh_read_index(h, 1, 1), RAFT_EBUSY);
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
+    rh_free(h);
+}
+
+/* ---- both sides of the lease where one of them used to lapse: a voter
+ * that restarts forgets the leader it acknowledged, and a leader that sent
+ * TimeoutNow asked its target to campaign past the voters' side (thesis
+ * §3.10, §4.2.3, §6.4.1) ------------------------------------------------ */
+
+/* Node 1 leads three nodes of config c, and a heartbeat round it sent at
+ * *sent has been acknowledged by both followers: its lease holds. */
+static struct rh *leased_cluster(struct raft_config c, uint64_t *sent)
+{
+    struct rh *h = rh_create(3, &c);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_run_until(h, h->now + 10);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    rh_advance_to(h, h->now + c.heartbeat_interval);
+    *sent = rh_msg_at(h, 0)->sent_at;
+    rh_deliver_all(h);
+    uint64_t index;
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_OK);
+    return h;
+}
+
+/* Hands node `to` a vote request of `type` from node 3 for `term`, with
+ * node 3's log; returns whether a grant came back. */
+static bool ask(struct rh *h,
+                enum raft_message_type type,
+                uint64_t to,
+                uint64_t term)
+{
+    struct raft_message m = {.type = type, .from = 3, .to = to, .term = term};
+    m.request_vote.last_log_index = raft_last_index(rh_core(h, 3));
+    m.request_vote.last_log_term = raft_last_term(rh_core(h, 3));
+    rh_drop_all(h);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    enum raft_message_type answer = type == RAFT_MSG_PRE_VOTE
+                                        ? RAFT_MSG_PRE_VOTE_RESULT
+                                        : RAFT_MSG_REQUEST_VOTE_RESULT;
+    int i = rh_find(h, answer, to, 3);
+    bool granted = i >= 0 && rh_msg_at(h, (size_t)i)->m.request_vote_result.granted;
+    rh_drop_all(h);
+    return granted;
+}
+
+/* Node 2 acknowledged the lease, then restarts at once: it no longer knows
+ * the leader, while the leader still counts on its acknowledgement. Returns
+ * its term. */
+static uint64_t restart_node_2(struct rh *h)
+{
+    rh_crash(h, 2);
+    rh_restart(h, 2);
+    return raft_term(rh_core(h, 2));
+}
+
+Test(raft_read,
+     a_restarted_voter_grants_no_vote_within_the_election_timeout)
+{
+    struct raft_config c = config();
+    uint64_t sent;
+    struct rh *h = leased_cluster(c, &sent);
+    uint64_t restarted = h->now;
+    uint64_t term = restart_node_2(h);
+    cr_assert_not(ask(h, RAFT_MSG_REQUEST_VOTE, 2, term + 1));
+    cr_assert_eq(raft_term(rh_core(h, 2)), term, "the term stays too");
+    uint64_t index;
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_OK,
+                 "the lease the refusal protects");
+    rh_isolate(h, 1);
+    rh_advance_to(h, restarted + c.election_timeout_min - 1);
+    cr_assert_not(ask(h, RAFT_MSG_REQUEST_VOTE, 2, term + 1));
+    rh_advance_to(h, restarted + c.election_timeout_min);
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY,
+                 "the lease ended first");
+    cr_assert(ask(h, RAFT_MSG_REQUEST_VOTE, 2, term + 1));
+    cr_assert_eq(raft_term(rh_core(h, 2)), term + 1);
+    rh_free(h);
+}
+
+Test(raft_read,
+     a_restarted_voter_grants_no_prevote_within_the_election_timeout)
+{
+    struct raft_config c = config();
+    c.check_quorum = false;
+    c.pre_vote = true;
+    uint64_t sent;
+    struct rh *h = leased_cluster(c, &sent);
+    uint64_t restarted = h->now;
+    uint64_t term = restart_node_2(h);
+    cr_assert_not(ask(h, RAFT_MSG_PRE_VOTE, 2, term + 1));
+    rh_isolate(h, 1);
+    rh_advance_to(h, restarted + c.election_timeout_min);
+    cr_assert(ask(h, RAFT_MSG_PRE_VOTE, 2, term + 1));
+    rh_free(h);
+}
+
+Test(raft_read, a_node_that_never_had_a_term_grants_votes_at_once)
+{
+    /* A fresh node has acknowledged no leader: no lease to protect, and
+     * a cluster's first election need not wait. */
+    struct raft_config c = config();
+    struct rh *h = rh_create(3, &c);
+    cr_assert(ask(h, RAFT_MSG_REQUEST_VOTE, 2, 1));
+    cr_assert_eq(raft_vote(rh_core(h, 2)), 3);
+    rh_free(h);
+}
+
+Test(raft_read, a_leader_that_sent_timeout_now_serves_no_lease_read)
+{
+    struct raft_config c = config();
+    uint64_t sent;
+    struct rh *h = leased_cluster(c, &sent);
+    cr_assert_eq(rh_transfer(h, 1, 2), RAFT_OK);
+    int i = rh_find(h, RAFT_MSG_TIMEOUT_NOW, 1, 2);
+    cr_assert_geq(i, 0, "node 2 is up to date: TimeoutNow at once");
+    struct rh_msg *late = rh_take(h, (size_t)i); /* held up in the network */
+    /* The transfer is abandoned after an election timeout; the leader
+     * serves again and its followers acknowledge its heartbeats. */
+    rh_run_until(h, h->now + c.election_timeout_min + 2 * c.heartbeat_interval);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_eq(raft_transfer_target(rh_core(h, 1)), 0);
+    cr_assert_eq(rh_read_index(h, 1, 7), RAFT_OK, "ReadIndex still serves");
+    uint64_t index;
+    cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
+    /* Why: the TimeoutNow arrives now, and its target wins with votes the
+     * lease would have refused, while node 1 has not heard of it. */
+    rh_isolate(h, 1);
+    cr_assert_eq(rh_receive(h, &late->m), RAFT_OK);
+    rh_msg_free(late);
+    rh_run_until(h, h->now + 10);
+    cr_assert_eq(raft_role(rh_core(h, 2)), RAFT_LEADER);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
     cr_assert_eq(raft_read_lease(rh_core(h, 1), h->now, &index), RAFT_EBUSY);
     rh_free(h);
 }

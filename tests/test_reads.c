@@ -83,6 +83,48 @@ Test(reads, a_lease_read_on_a_slow_clock_without_the_drift_bound_is_caught)
     scn_scenario_free(sc);
 }
 
+/* n2 still hears from n1 when `timeout n2` fires its timer; n3 has not
+ * for a second, so it grants n2 the PreVote and the vote. */
+static const char forced_timeout_in_lease[] =
+    "cluster 3\n"
+    "run 4s\n"
+    "election-timeout 300ms 600ms\n"
+    "prevote on\n"
+    "reads %s\n"
+    "lease-drift-bound 50ms\n"
+    "at 0s timeout n1\n"
+    "at 0.5s client set x 1 via n1\n"
+    "at 1s partition n1 n2 | n3\n"
+    "at 2s partition n1 | n2 n3\n"
+    "at 2s timeout n2\n"
+    "at 2.05s client set x 2 via n2\n"
+    "at 2.12s client get x via n1\n"
+    "at 3s heal\n";
+
+Test(reads, a_forced_timeout_inside_the_lease_is_a_fault_a_lease_read_does_not_survive)
+{
+    /* `timeout` makes n2 campaign and vote for itself while n1 counts on
+     * n2's last acknowledgement for its lease: n2 wins with n3's vote,
+     * x = 2 commits, and n1's lease read answers 1. ReadIndex, which asks
+     * a majority, survives the same fault. */
+    char *text = g_strdup_printf(forced_timeout_in_lease, "lease");
+    struct scn_scenario *sc = parse_text(text);
+    struct scn_run_result *res = run(sc, 0);
+    cr_assert_not(res->passed);
+    cr_assert_eq(res->lin_verdict, SIM_LIN_VIOLATION);
+    cr_assert_not(res->violation, "no other safety property fails");
+    scn_run_result_free(res);
+    scn_scenario_free(sc);
+    g_free(text);
+    text = g_strdup_printf(forced_timeout_in_lease, "read-index");
+    sc = parse_text(text);
+    res = run(sc, 0);
+    cr_assert(passed(res));
+    scn_run_result_free(res);
+    scn_scenario_free(sc);
+    g_free(text);
+}
+
 Test(reads, read_index_and_lease_gets_append_nothing_to_the_log)
 {
     /* applied counts client commands in the log: one set, no get. */
