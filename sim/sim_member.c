@@ -3,8 +3,9 @@
  *
  * Invariants: every query here reads the nodes' cores and the network only,
  * in id order, so it is a pure function of the run; an operator request is
- * either accepted (once, traced) or has exactly one queued SIM_EV_OPERATOR
- * that retries it one heartbeat after its last refusal (traced too).
+ * either accepted (once, traced), refused for good (once, traced: the core
+ * said RAFT_EINVAL), or has exactly one queued SIM_EV_OPERATOR that retries
+ * it one heartbeat after its last transient refusal (traced too).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -182,6 +183,8 @@ static char *change_text(const struct raft_change *c, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *what = c[i].type == RAFT_ADD_VOTER     ? "add"
                            : c[i].type == RAFT_ADD_LEARNER ? "add-learner"
+                           : c[i].type == RAFT_PROMOTE     ? "promote"
+                           : c[i].type == RAFT_DEMOTE      ? "demote"
                                                            : "remove";
         g_string_append_printf(t, "%s%s n%" PRIu64, i ? ", " : "", what,
                                c[i].id);
@@ -242,29 +245,36 @@ bool sim_operator_accepted(const struct sim *s, uint64_t request)
     return g_array_index(s->op_accepted, bool, request - 1);
 }
 
-/* One attempt at `leader` (0: none); returns whether it was accepted and
- * writes the outcome into *result and *index. */
-static bool attempt(struct sim *s,
-                    struct sim_op_request *rq,
-                    uint32_t leader,
-                    GString *result,
-                    uint64_t *index)
+/* What came of one attempt. */
+enum attempt_outcome {
+    ATTEMPT_ACCEPTED,
+    ATTEMPT_RETRIED, /* no leader, or a refusal that waiting may cure */
+    ATTEMPT_REFUSED, /* RAFT_EINVAL: the request does not apply; final */
+};
+
+/* One attempt at `leader` (0: none); writes the outcome into *result and
+ * *index. */
+static enum attempt_outcome attempt(struct sim *s,
+                                    struct sim_op_request *rq,
+                                    uint32_t leader,
+                                    GString *result,
+                                    uint64_t *index)
 {
     *index = 0;
     if (leader == 0) {
         g_string_append(result, "no leader, retried");
-        return false;
+        return ATTEMPT_RETRIED;
     }
     struct sim_node *nd = &s->nodes[leader];
     if (nd->paused) {
         g_string_printf(result, "leader n%" PRIu32 " is paused, retried",
                         leader);
-        return false;
+        return ATTEMPT_RETRIED;
     }
     int rc;
     if (rq->transfer && rq->target == leader) {
         g_string_printf(result, "n%" PRIu32 " already leads", leader);
-        return true;
+        return ATTEMPT_ACCEPTED;
     }
     if (rq->transfer)
         rc = sim_node_transfer(s, nd, rq->target);
@@ -278,11 +288,16 @@ static bool attempt(struct sim *s,
             g_string_printf(result,
                             "accepted by n%" PRIu32 " at index %" PRIu64,
                             leader, *index);
-        return true;
+        return ATTEMPT_ACCEPTED;
     }
-    g_string_printf(result, "refused by n%" PRIu32 " (%s), retried", leader,
-                    raft_strerror(rc));
-    return false;
+    /* RAFT_EINVAL says the request does not apply to the leader's
+     * configuration (promote a voter, remove a non-member, transfer to a
+     * non-voter): asking again every heartbeat would not help, so the
+     * operator gives up, as a person would on that error. */
+    bool final = rc == RAFT_EINVAL;
+    g_string_printf(result, "refused by n%" PRIu32 " (%s)%s", leader,
+                    raft_strerror(rc), final ? "" : ", retried");
+    return final ? ATTEMPT_REFUSED : ATTEMPT_RETRIED;
 }
 
 void sim_member_on_operator(struct sim *s, const struct sim_event *ev)
@@ -292,7 +307,8 @@ void sim_member_on_operator(struct sim *s, const struct sim_event *ev)
     GString *result = g_string_new(NULL);
     uint64_t index = 0;
     rq->attempts++;
-    bool ok = attempt(s, rq, leader, result, &index);
+    enum attempt_outcome outcome = attempt(s, rq, leader, result, &index);
+    bool ok = outcome == ATTEMPT_ACCEPTED;
     char *text = g_strdup_printf("%s: %s", rq->text, result->str);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_OPERATOR;
@@ -308,7 +324,7 @@ void sim_member_on_operator(struct sim *s, const struct sim_event *ev)
     g_string_free(result, TRUE);
     if (ok)
         g_array_index(s->op_accepted, bool, rq->id - 1) = true;
-    else
+    else if (outcome == ATTEMPT_RETRIED)
         sim_push(s, s->now_us + s->cfg.heartbeat_us, SIM_EV_OPERATOR, 0, rq->id,
                  rq);
 }

@@ -2,8 +2,9 @@
  * hand leadership over through the operator, end to end: spare nodes stay
  * outside the configuration until added, a removed leader steps down once
  * its removal commits (thesis §4.2.2), learners are promoted, transfers
- * complete under load (thesis §3.10), refused requests are retried every
- * heartbeat and traced, and a node restarted from a snapshot keeps the
+ * complete under load (thesis §3.10), requests refused for now are retried
+ * every heartbeat and traced, requests refused as invalid are traced once
+ * and given up, and a node restarted from a snapshot keeps the
  * configuration the snapshot covers (thesis §5.1).
  */
 #include <criterion/criterion.h>
@@ -202,6 +203,33 @@ Test(membership_run, a_refused_request_is_retried_every_heartbeat)
         cr_assert_eq(e->time_us, i * 50000, "attempt %u", i + 1);
         if (!last)
             cr_assert(strstr(e->text, "retried") != NULL, "%s", e->text);
+    }
+    g_ptr_array_free(ops, TRUE);
+    scn_run_result_free(r);
+}
+
+/* A request the core refuses for good (RAFT_EINVAL: `promote` of a node
+ * that is no learner, here a spare and a voter) is traced once, as refused
+ * and not retried, and changes nothing; the engine hands `promote` to the
+ * core as a promotion, not as an addition. */
+Test(membership_run, a_request_refused_as_invalid_is_given_up_at_once)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3 spare 1\n"
+        "run 3s\n"
+        "at 1s promote n4\n"
+        "at 1s promote n2\n"
+        "at 2.5s expect config voters n1 n2 n3\n");
+    assert_passed(r);
+    GPtrArray *ops = operator_events(r);
+    cr_assert_eq(ops->len, 2);
+    for (guint i = 0; i < ops->len; i++) {
+        const struct sim_trace_event *e = g_ptr_array_index(ops, i);
+        cr_assert_not(e->ok, "%s", e->text);
+        cr_assert_eq(e->count, 1);
+        cr_assert(strstr(e->text, "refused by n") != NULL, "%s", e->text);
+        cr_assert(strstr(e->text, "invalid") != NULL, "%s", e->text);
+        cr_assert(strstr(e->text, "retried") == NULL, "%s", e->text);
     }
     g_ptr_array_free(ops, TRUE);
     scn_run_result_free(r);

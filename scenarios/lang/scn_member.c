@@ -9,13 +9,17 @@
 
 static enum raft_change_type change_type(enum scn_change_kind kind)
 {
+    /* `promote` and `demote` reach the core as such, which refuses them
+     * (RAFT_EINVAL) for a node not in the role they change. */
     switch (kind) {
     case SCN_CHANGE_ADD:
-    case SCN_CHANGE_PROMOTE:
         return RAFT_ADD_VOTER;
+    case SCN_CHANGE_PROMOTE:
+        return RAFT_PROMOTE;
     case SCN_CHANGE_ADD_LEARNER:
-    case SCN_CHANGE_DEMOTE:
         return RAFT_ADD_LEARNER;
+    case SCN_CHANGE_DEMOTE:
+        return RAFT_DEMOTE;
     case SCN_CHANGE_REMOVE:
         break;
     }
