@@ -251,6 +251,39 @@ Test(raft_membership, requests_that_change_nothing_or_are_malformed_are_refused)
     rh_free(h);
 }
 
+Test(raft_membership, promote_applies_only_to_a_learner)
+{
+    struct rh *h = cluster(4, 3, config());
+    cr_assert_eq(change1(h, 1, RAFT_PROMOTE, 4, NULL), RAFT_EINVAL,
+                 "a spare is no learner: promoting it is no addition");
+    cr_assert_eq(change1(h, 1, RAFT_PROMOTE, 2, NULL), RAFT_EINVAL,
+                 "a voter already votes");
+    cr_assert_eq(raft_configuration_index(rh_core(h, 1)), 0);
+    cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, NULL), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(change1(h, 1, RAFT_PROMOTE, 4, NULL), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert(raft_is_voter(rh_core(h, 4)));
+    rh_free(h);
+}
+
+Test(raft_membership, demote_applies_only_to_a_voter)
+{
+    struct rh *h = cluster(4, 3, config());
+    cr_assert_eq(change1(h, 1, RAFT_DEMOTE, 4, NULL), RAFT_EINVAL,
+                 "a spare is no voter: demoting it is no addition");
+    cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, NULL), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(change1(h, 1, RAFT_DEMOTE, 4, NULL), RAFT_EINVAL,
+                 "a learner already only learns");
+    cr_assert_eq(change1(h, 1, RAFT_DEMOTE, 3, NULL), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    struct raft_configuration c = conf_of(h, 1);
+    cr_assert_eq(c.n_voters, 2);
+    cr_assert(listed(c.learners, c.n_learners, 3));
+    rh_free(h);
+}
+
 Test(raft_membership, a_learner_receives_the_log_but_never_counts)
 {
     struct rh *h = cluster(5, 3, config());
@@ -427,6 +460,25 @@ Test(raft_membership, an_explicit_joint_configuration_is_left_only_on_request)
     cr_assert_eq(rh_change(h, 1, NULL, 0, RAFT_TRANSITION_AUTO, &leave),
                  RAFT_OK);
     cr_assert_gt(leave, joint);
+    cr_assert_eq(conf_of(h, 1).n_outgoing, 0);
+    rh_free(h);
+}
+
+Test(raft_membership, a_change_during_an_automatic_joint_phase_must_wait)
+{
+    /* The joint configuration is committed and the leader leaves it at its
+     * next tick by itself: a change now is early (RAFT_EBUSY), not wrong;
+     * in an explicit joint phase only leave-joint helps (RAFT_EINVAL). */
+    struct rh *h = cluster(5, 3, config());
+    uint64_t joint;
+    cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
+                 RAFT_OK);
+    rh_deliver_all(h);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_commit_index(rh_core(h, 1)), joint);
+    cr_assert_gt(conf_of(h, 1).n_outgoing, 0, "still joint");
+    cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 2, NULL), RAFT_EBUSY);
+    rh_run_until(h, h->now + 500);
     cr_assert_eq(conf_of(h, 1).n_outgoing, 0);
     rh_free(h);
 }
