@@ -115,7 +115,11 @@ static void arm_timeout(struct sim *s, struct sim_client *c)
     }
 }
 
-static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
+/* Sends the request to node; arm: (re)starts the client timeout. */
+static void send_request(struct sim *s,
+                         struct sim_client *c,
+                         uint32_t node,
+                         bool arm)
 {
     c->tried[node / 64] |= (uint64_t)1 << (node % 64);
     c->last_node = node;
@@ -138,7 +142,15 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
     uint64_t delay = sim_net_draw_delay(&s->net.p, &c->rng);
     s->counters.client_messages++;
     sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REQUEST, node, 0, cm);
-    arm_timeout(s, c);
+    if (arm)
+        arm_timeout(s, c);
+}
+
+/* Sends the request to node now, superseding any backoff. */
+static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
+{
+    c->retry_node = 0;
+    send_request(s, c, node, true);
 }
 
 /* A random live node, preferring ones not tried for this request and other
@@ -164,6 +176,8 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
         if (k > 0) {
             if (pass > 0)
                 memset(c->tried, 0, sizeof(c->tried));
+    c->retry_node = 0;
+    c->busy_node = 0;
             return cand[sim_rng_below(&c->rng, k)];
         }
     }
@@ -528,14 +542,17 @@ static uint64_t reply_delay(struct sim *s,
     return sim_net_draw_delay(&s->net.p, &rng);
 }
 
-void sim_client_reply(struct sim *s,
-                      uint32_t node,
-                      uint32_t client,
-                      uint64_t request,
-                      bool redirect,
-                      uint32_t leader_hint,
-                      uint64_t term,
-                      const struct sim_kv_reply *reply)
+/* Sends a node's answer to a client; busy marks a redirect as a refusal
+ * for now by a leader (sim_client_reply_busy()). */
+static void reply_to(struct sim *s,
+                     uint32_t node,
+                     uint32_t client,
+                     uint64_t request,
+                     bool redirect,
+                     bool busy,
+                     uint32_t leader_hint,
+                     uint64_t term,
+                     const struct sim_kv_reply *reply)
 {
     if (client == 0 || client > s->clients->len)
         return; /* an `init` command, or foreign bytes */
@@ -547,6 +564,7 @@ void sim_client_reply(struct sim *s,
     cm->request = request;
     cm->reply = true;
     cm->redirect = redirect;
+    cm->busy = busy;
     cm->leader_hint = leader_hint;
     cm->term = term;
     cm->found = reply && reply->found;
@@ -557,6 +575,30 @@ void sim_client_reply(struct sim *s,
     uint64_t delay = reply_delay(s, client_at(s, client), request, node);
     s->counters.client_messages++;
     sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REPLY, client, 0, cm);
+}
+
+void sim_client_reply(struct sim *s,
+                      uint32_t node,
+                      uint32_t client,
+                      uint64_t request,
+                      bool redirect,
+                      uint32_t leader_hint,
+                      uint64_t term,
+                      const struct sim_kv_reply *reply)
+{
+    reply_to(s, node, client, request, redirect, false, leader_hint, term,
+             reply);
+}
+
+void sim_client_reply_busy(struct sim *s,
+                           struct sim_node *nd,
+                           uint32_t client,
+                           uint64_t request)
+{
+    /* Thesis §3.10: the target of a transfer is about to lead. */
+    uint32_t target = (uint32_t)raft_transfer_target(nd->core);
+    reply_to(s, nd->id, client, request, true, true, target,
+             raft_term(nd->core), NULL);
 }
 
 static void complete(struct sim *s,
@@ -604,6 +646,36 @@ static void complete(struct sim *s,
     g_array_append_val(s->idle, c->id);
 }
 
+/* A leader refused the request for now (RAFT_EBUSY, RAFT_ENOSPC): such a
+ * refusal passes within a few heartbeats (a no-op or the entries ahead
+ * commit, a transfer ends), so the client asks again one heartbeat
+ * interval later instead of waiting for its timeout: at the transfer
+ * target the reply names, else at the same node. The retry does not
+ * re-arm the client timeout, so a node that keeps refusing (a leader cut
+ * off from its majority, at its bound) is left when the timeout expires.
+ * Only the answer of the node last asked counts. */
+static void retry_later(struct sim *s, struct sim_client *c, uint32_t node)
+{
+    c->retry_node = node;
+    c->retry_at_us = s->now_us + s->cfg.heartbeat_us;
+    sim_push(s, c->retry_at_us, SIM_EV_CLIENT_TIMEOUT, c->id, c->request,
+             NULL);
+}
+
+static void back_off(struct sim *s,
+                     struct sim_client *c,
+                     const struct sim_cmsg *cm)
+{
+    if (cm->node != c->last_node)
+        return;
+    /* Not worth trying at once again in this term (a leader cut off from
+     * its majority may refuse for good), but see on_reply. */
+    c->refused[cm->node] = 2 * cm->term + 2;
+    c->busy_node = cm->node;
+    c->busy_term = cm->term;
+    retry_later(s, c, cm->leader_hint ? cm->leader_hint : cm->node);
+}
+
 void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
 {
     struct sim_cmsg *cm = ev->ptr;
@@ -611,6 +683,8 @@ void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
     if (c->busy && cm->request == c->request) {
         if (!cm->redirect) {
             complete(s, c, cm);
+        } else if (cm->busy) {
+            back_off(s, c, cm);
         } else {
             c->refused[cm->node] = 2 * cm->term + (cm->leader_hint ? 2 : 1);
             if (cm->leader_hint) {
@@ -620,15 +694,38 @@ void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
                 if (worth_trying(c, cm->leader_hint) ||
                     newly_named(c, cm->leader_hint, known_term))
                     send_to(s, c, cm->leader_hint);
+                else if (cm->leader_hint == c->busy_node &&
+                         cm->term == c->busy_term)
+                    retry_later(s, c, cm->leader_hint); /* still leads */
             }
         }
     }
     g_free(cm);
 }
 
+/* The backoff after a busy refusal ended: retry at the node it named,
+ * unless the client has moved on since (answered, timed out, or refused
+ * again later). */
+static void retry_after_backoff(struct sim *s,
+                                struct sim_client *c,
+                                uint64_t request)
+{
+    uint32_t node = c->retry_node;
+    if (!c->busy || c->request != request || node == 0 ||
+        s->now_us < c->retry_at_us)
+        return;
+    c->retry_node = 0;
+    if (s->nodes[node].alive)
+        send_request(s, c, node, false);
+}
+
 void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
 {
     struct sim_client *c = client_at(s, ev->node);
+    if (ev->arg != 0) {
+        retry_after_backoff(s, c, ev->arg);
+        return;
+    }
     c->timer_pending = false;
     if (!c->busy || c->timeout_at_us == UINT64_MAX)
         return;

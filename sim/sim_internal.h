@@ -157,6 +157,10 @@ struct sim_cmsg
     uint32_t dest_incarnation;
     bool reply;
     bool redirect; /* reply: not leader (or failed); see leader_hint */
+    /* redirect: the leader refused for now (RAFT_EBUSY, RAFT_ENOSPC); the
+     * client retries after a backoff at leader_hint, or at this node when
+     * it is 0 (sim_client_reply_busy()). */
+    bool busy;
     uint32_t leader_hint;
     uint64_t term; /* redirect: the answering node's current term */
     enum sim_read_mode read_mode; /* request: how to serve a GET */
@@ -197,6 +201,14 @@ struct sim_client
     uint64_t *refused;
     uint64_t timeout_at_us; /* UINT64_MAX: none */
     bool timer_pending;
+    /* After a busy refusal: the node to retry at when the backoff ends (its
+     * SIM_EV_CLIENT_TIMEOUT carries the request id); 0: none. */
+    uint32_t retry_node;
+    uint64_t retry_at_us;
+    /* The leader that last refused the request for now, and its term: a
+     * redirect naming it in that term is followed after a backoff too. */
+    uint32_t busy_node;
+    uint64_t busy_term;
     GByteArray *cmd; /* the encoded command */
 };
 
@@ -372,6 +384,15 @@ void sim_client_reply(struct sim *s,
                       uint32_t leader_hint,
                       uint64_t term,
                       const struct sim_kv_reply *reply);
+
+/* A leader refuses a client's request for now (RAFT_EBUSY: its no-op is not
+ * committed or a leadership transfer runs; RAFT_ENOSPC: too much of its log
+ * is uncommitted): the client retries one heartbeat interval later, at the
+ * transfer target while a transfer runs, else at this node. */
+void sim_client_reply_busy(struct sim *s,
+                           struct sim_node *nd,
+                           uint32_t client,
+                           uint64_t request);
 
 /* sim_member.c */
 void sim_member_on_operator(struct sim *s, const struct sim_event *ev);

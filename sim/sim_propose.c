@@ -8,9 +8,10 @@
  * are taken from the queue together and proposed with one
  * raft_propose_batch(): one send round instead of one per request, with
  * the same entries in the same order. A refusal answers every request of
- * the batch as a node that is not the leader does: the redirect names the
- * leader the node knows (none when it is that leader and refused for
- * RAFT_EBUSY or RAFT_ENOSPC), and the client retries as sim_client.c says.
+ * the batch: a node that is not the leader redirects to the leader it
+ * knows; a leader that refused for now (RAFT_EBUSY during a transfer,
+ * RAFT_ENOSPC at its bound of uncommitted bytes) answers busy, naming the
+ * transfer target, and the client backs off briefly (sim_client.c).
  *
  * Invariant: a batch holds at most SIM_PROPOSE_BATCH_MAX requests, all for
  * the node's current incarnation, in queue order, none of them a get served
@@ -86,12 +87,16 @@ static void propose(struct sim *s,
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
         return;
     }
+    bool busy = rc == RAFT_EBUSY || rc == RAFT_ENOSPC;
     uint32_t hint = rc == RAFT_ENOTLEADER ? (uint32_t)raft_leader(nd->core) : 0;
     if (hint == nd->id)
         hint = 0;
     for (size_t i = 0; i < n; i++) {
-        sim_client_reply(s, nd->id, batch[i]->client, batch[i]->request, true,
-                         hint, raft_term(nd->core), NULL);
+        if (busy)
+            sim_client_reply_busy(s, nd, batch[i]->client, batch[i]->request);
+        else
+            sim_client_reply(s, nd->id, batch[i]->client, batch[i]->request,
+                             true, hint, raft_term(nd->core), NULL);
         g_free(batch[i]);
     }
 }

@@ -149,6 +149,11 @@ void sim_read_request(struct sim *s,
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     int rc = raft_read_index(nd->core, sim_node_local_now(s, nd), id, &u);
+    if (rc == RAFT_EBUSY && raft_role(nd->core) == RAFT_LEADER) {
+        /* Its no-op is not committed yet, or a transfer runs: soon. */
+        sim_client_reply_busy(s, nd, cm->client, cm->request);
+        return;
+    }
     if (rc != RAFT_OK) {
         refuse(s, nd, cm->client, cm->request);
         return;

@@ -182,6 +182,25 @@ Test(membership_run, leadership_moves_to_the_target_under_load)
     scn_run_result_free(r);
 }
 
+/* Thesis §3.10: a leader refuses proposals while it hands leadership over
+ * (RAFT_EBUSY). Its refusal names the target, and the client asks the
+ * target one heartbeat later, by when the target leads: the write completes
+ * well before the client timeout (500ms) would have let it try again. */
+Test(membership_run, a_client_refused_during_a_transfer_retries_at_the_target)
+{
+    struct scn_run_result *r = run_text(
+        "cluster 3\n"
+        "run 2s\n"
+        "at 0s timeout n1\n"
+        "at 0.5s set delay 30ms 40ms\n"
+        "at 1s transfer-leadership to n3\n"
+        "at 1s client set x 1 via n1\n"
+        "at 1.4s expect completed == 1\n"
+        "at 1.4s expect leader in n3\n");
+    assert_passed(r);
+    scn_run_result_free(r);
+}
+
 /* Without a leader (before the first election) and while the previous
  * change is uncommitted (RAFT_EBUSY), the operator retries every
  * heartbeat and traces each attempt. */
