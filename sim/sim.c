@@ -282,6 +282,7 @@ struct sim *sim_new(const struct sim_config *config)
         s->rcfg.max_entries_per_message = config->max_entries_per_message;
     if (config->max_inflight)
         s->rcfg.max_inflight = config->max_inflight;
+    s->rcfg.max_uncommitted_bytes = config->max_uncommitted_bytes;
     s->rcfg.snapshot_chunk_bytes = config->snapshot_chunk_bytes;
     if (s->safety) {
         sim_safety_configure(s->safety, s->rcfg.voters, s->rcfg.n_voters);

@@ -117,6 +117,7 @@ struct sim_config
     bool check_quorum;                /* off */
     size_t max_entries_per_message;   /* 0: the core's default */
     size_t max_inflight;              /* 0: the core's default */
+    uint64_t max_uncommitted_bytes;   /* 0: no limit */
     size_t snapshot_chunk_bytes; /* InstallSnapshot chunk; 0: whole */
     /* raft_config.lease_drift_bound (thesis §6.4.1), in the nodes' clock
      * unit: a lease read trusts election_timeout_us_min minus this. 0 */

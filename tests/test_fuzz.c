@@ -294,6 +294,62 @@ Test(fuzz_generator, fault_list_restricts_the_swarm)
     cr_assert_gt(drops, 0);
 }
 
+/* Lease seeds (thesis §6.4.1) keep crashes, which a restarted voter's
+ * start-as-contact rule makes safe for the lease, and script no campaign
+ * (`timeout`) once anyone may lead: a clock fault no lease survives. */
+Test(fuzz_generator, lease_seeds_crash_nodes_but_script_no_campaign)
+{
+    struct scn_fuzz_options o = short_options();
+    unsigned lease_seeds = 0, crashes = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        struct scn_fuzz_swarm w;
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
+        if (w.reads == SCN_READ_LEASE) {
+            lease_seeds++;
+            for (guint i = 0; i < sc->steps->len; i++) {
+                const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+                cr_assert(st->action.kind != SCN_ACT_TIMEOUT ||
+                              st->time_us == 0,
+                          "seed %" PRIu64, seed);
+            }
+            crashes += count_kind(sc, SCN_ACT_CRASH);
+        }
+        scn_scenario_free(sc);
+    }
+    cr_assert_gt(lease_seeds, 0);
+    cr_assert_gt(crashes, 0);
+}
+
+/* The bound on uncommitted bytes comes from a stream of its own: half the
+ * seeds draw one, a power of two from 256 to 4096 bytes, carried by the
+ * scenario's header; a campaign restricted to some fault kinds draws none. */
+Test(fuzz_generator, half_the_seeds_bound_uncommitted_bytes)
+{
+    struct scn_fuzz_options o = short_options();
+    unsigned bounded = 0;
+    for (uint64_t seed = 1; seed <= 60; seed++) {
+        struct scn_fuzz_swarm w;
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
+        cr_assert_eq(sc->max_uncommitted, w.max_uncommitted);
+        cr_assert_eq(sc->has_max_uncommitted, w.max_uncommitted != 0);
+        if (w.max_uncommitted != 0) {
+            bounded++;
+            uint64_t b = w.max_uncommitted;
+            cr_assert(b >= 256 && b <= 4096 && (b & (b - 1)) == 0,
+                      "seed %" PRIu64 ": %" PRIu64, seed, b);
+        }
+        scn_scenario_free(sc);
+    }
+    cr_assert(bounded >= 15 && bounded <= 45, "%u of 60", bounded);
+    cr_assert(scn_fuzz_faults_parse("drop,delay", &o.faults, NULL));
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct scn_fuzz_swarm w;
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
+        cr_assert_eq(w.max_uncommitted, 0);
+        scn_scenario_free(sc);
+    }
+}
+
 Test(fuzz_generator, fault_names_parse_and_unknown_ones_are_refused)
 {
     uint32_t mask = 7;

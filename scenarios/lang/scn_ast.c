@@ -286,6 +286,8 @@ static bool headers_equal(const struct scn_scenario *a,
            a->has_client_timeout == b->has_client_timeout &&
            a->snapshot_every == b->snapshot_every &&
            a->has_snapshot_every == b->has_snapshot_every &&
+           a->max_uncommitted == b->max_uncommitted &&
+           a->has_max_uncommitted == b->has_max_uncommitted &&
            a->snapshot_chunk_bytes == b->snapshot_chunk_bytes &&
            a->has_snapshot_chunk == b->has_snapshot_chunk &&
            a->reads == b->reads && a->has_reads == b->has_reads &&

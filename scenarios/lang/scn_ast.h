@@ -452,6 +452,10 @@ struct scn_scenario
     bool has_client_timeout;
     uint64_t snapshot_every; /* entries; 0 (default) never */
     bool has_snapshot_every;
+    /* Extension `max-uncommitted BYTES`: raft_config.max_uncommitted_bytes
+     * of every node; 0 (default) no limit. */
+    uint64_t max_uncommitted;
+    bool has_max_uncommitted;
     /* Extension `snapshot-chunk BYTES`: snapshot data per InstallSnapshot,
      * 0..SCN_SNAPSHOT_CHUNK_MAX; 0 (default): the whole snapshot in one. */
     uint32_t snapshot_chunk_bytes;

@@ -25,6 +25,7 @@
  * scenario's choices are not the run's draws shifted. */
 #define FUZZ_STREAM UINT64_C(0x66757a7a)
 #define FUZZ_CHUNK_STREAM UINT64_C(0x6368756e6b)
+#define FUZZ_UNCOMMITTED_STREAM UINT64_C(0x756e636f6d6d)
 
 /* Keys of scripted client requests (k0..k7) and of the engine's `load`. */
 #define FUZZ_KEYS 8u
@@ -172,6 +173,23 @@ static uint32_t draw_snapshot_chunk(uint64_t seed,
     return w->snapshot_every != 0 && chunked ? chunk : 0;
 }
 
+/* The bound on uncommitted log bytes of seed's swarm, from a stream of its
+ * own so that every other draw stays what it was before the bound was
+ * drawn: half the swarms bound a leader to 256 bytes (about eight
+ * commands) to 4 KiB. Tighter bounds starve a client: with commands of
+ * 30 bytes and a load that keeps something uncommitted at all times, a
+ * 64-byte bound leaves room for a retry only by luck. A campaign restricted with --faults draws none, as it
+ * serves every get through the log, to run the schedules it ran before. */
+static uint64_t draw_max_uncommitted(uint64_t seed,
+                                     const struct scn_fuzz_options *o)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_UNCOMMITTED_STREAM);
+    bool bounded = scn_fuzz_coin(&r, 1, 2);
+    uint64_t bytes = UINT64_C(256) << scn_fuzz_draw(&r, 0, 4);
+    return bounded && o->faults == SCN_FUZZ_ALL_FAULTS ? bytes : 0;
+}
+
 void scn_fuzz_draw_swarm(uint64_t seed,
                          const struct scn_fuzz_options *options,
                          struct scn_fuzz_swarm *out)
@@ -186,6 +204,7 @@ void scn_fuzz_draw_swarm(uint64_t seed,
     swarm_from(&r, options, out);
     out->snapshot_chunk = draw_snapshot_chunk(seed, out);
     scn_fuzz_draw_reads(seed, options, out);
+    out->max_uncommitted = draw_max_uncommitted(seed, options);
 }
 
 void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
@@ -261,6 +280,9 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
         scn_print_duration(out, w->lease_drift_bound_us);
         g_string_append_c(out, ')');
     }
+    if (w->max_uncommitted)
+        g_string_append_printf(out, "; max-uncommitted %" PRIu64,
+                               w->max_uncommitted);
 }
 
 /* ---- the schedule -------------------------------------------------------- */
@@ -689,6 +711,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     swarm_from(&r, options, &w);
     w.snapshot_chunk = draw_snapshot_chunk(seed, &w);
     scn_fuzz_draw_reads(seed, options, &w);
+    w.max_uncommitted = draw_max_uncommitted(seed, options);
 
     char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
     struct scn_scenario *sc = scn_scenario_new(name);
@@ -715,6 +738,8 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     sc->has_reads = w.reads != SCN_READ_LOG;
     sc->lease_drift_bound_us = w.lease_drift_bound_us;
     sc->has_lease_drift_bound = w.lease_drift_bound_us > 0;
+    sc->max_uncommitted = w.max_uncommitted;
+    sc->has_max_uncommitted = w.max_uncommitted > 0;
     if (w.on[SCN_FUZZ_DISK]) {
         sc->disk_write_us = w.disk_write_us;
         sc->disk_sync_us = w.disk_sync_us;

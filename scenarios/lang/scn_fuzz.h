@@ -98,6 +98,9 @@ struct scn_fuzz_swarm
     /* The `reads` header: how gets are served (scn_fuzz_gen.c). */
     enum scn_read_mode reads;
     uint64_t lease_drift_bound_us; /* SCN_READ_LEASE only; else 0 */
+    /* The `max-uncommitted` header: the leaders' bound on uncommitted
+     * command bytes; 0: none. */
+    uint64_t max_uncommitted;
 };
 
 /* Draws the swarm of `seed` under `options` (borrowed) into *out. Pure. */

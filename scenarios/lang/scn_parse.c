@@ -35,6 +35,7 @@ enum header {
     HDR_CHECKQUORUM,
     HDR_CLIENT_TIMEOUT,
     HDR_SNAPSHOT_EVERY,
+    HDR_MAX_UNCOMMITTED,
     HDR_SNAPSHOT_CHUNK,
     HDR_READS,
     HDR_LEASE_DRIFT_BOUND,
@@ -61,6 +62,7 @@ static const char *const statement_words[] = {
     [HDR_CHECKQUORUM] = "checkquorum",
     [HDR_CLIENT_TIMEOUT] = "client-timeout",
     [HDR_SNAPSHOT_EVERY] = "snapshot-every",
+    [HDR_MAX_UNCOMMITTED] = "max-uncommitted",
     [HDR_SNAPSHOT_CHUNK] = "snapshot-chunk",
     [HDR_READS] = "reads",
     [HDR_LEASE_DRIFT_BOUND] = "lease-drift-bound",
@@ -1914,6 +1916,8 @@ static bool *header_given(struct scn_scenario *s, enum header h)
         return &s->has_client_timeout;
     case HDR_SNAPSHOT_EVERY:
         return &s->has_snapshot_every;
+    case HDR_MAX_UNCOMMITTED:
+        return &s->has_max_uncommitted;
     case HDR_SNAPSHOT_CHUNK:
         return &s->has_snapshot_chunk;
     case HDR_READS:
@@ -2069,6 +2073,8 @@ static bool parse_header_values(struct parser *p, enum header h)
                                        &s->client_timeout_us);
     case HDR_SNAPSHOT_EVERY:
         return parse_u64(p, "an entry count", &s->snapshot_every);
+    case HDR_MAX_UNCOMMITTED:
+        return parse_u64(p, "a byte count", &s->max_uncommitted);
     case HDR_SNAPSHOT_CHUNK:
         return parse_snapshot_chunk(p);
     case HDR_READS: {

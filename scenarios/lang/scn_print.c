@@ -530,6 +530,10 @@ void scn_print(const struct scn_scenario *s, GString *out)
         g_string_append_printf(out, "snapshot-every %" G_GUINT64_FORMAT "\n",
                                s->snapshot_every);
     }
+    if (s->has_max_uncommitted) {
+        g_string_append_printf(out, "max-uncommitted %" G_GUINT64_FORMAT "\n",
+                               s->max_uncommitted);
+    }
     if (s->has_snapshot_chunk) {
         g_string_append_printf(out, "snapshot-chunk %" PRIu32 "\n",
                                s->snapshot_chunk_bytes);

@@ -1418,6 +1418,7 @@ static void build_config(const struct scn_scenario *sc,
     c->reorder = ppm_to_probability(sc->reorder_ppm);
     c->client_timeout_us = sc->client_timeout_us;
     c->snapshot_every = sc->snapshot_every;
+    c->max_uncommitted_bytes = sc->max_uncommitted;
     c->snapshot_chunk_bytes = sc->snapshot_chunk_bytes;
     c->reads = read_mode(sc->reads);
     c->lease_drift_bound_us = sc->lease_drift_bound_us;

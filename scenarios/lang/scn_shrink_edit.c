@@ -198,6 +198,7 @@ bool scn_edit_drop_default_headers(struct scn_scenario *sc)
     any |= drop_if(&sc->has_client_timeout,
                    sc->client_timeout_us == d->client_timeout_us);
     any |= drop_if(&sc->has_snapshot_every, sc->snapshot_every == 0);
+    any |= drop_if(&sc->has_max_uncommitted, sc->max_uncommitted == 0);
     any |= drop_if(&sc->has_snapshot_chunk, sc->snapshot_chunk_bytes == 0);
     any |= drop_if(&sc->has_reads, sc->reads == SCN_READ_LOG);
     any |= drop_if(&sc->has_lease_drift_bound, sc->lease_drift_bound_us == 0);
@@ -270,6 +271,11 @@ bool scn_edit_simplify_header(struct scn_scenario *sc,
         return true;
     case SCN_EDIT_DEFAULT_DISK:
         return default_disk(sc);
+    case SCN_EDIT_NO_UNCOMMITTED_BOUND:
+        if (sc->max_uncommitted == 0)
+            return false;
+        sc->max_uncommitted = 0;
+        return true;
     case SCN_EDIT_HEADER_COUNT:
         break;
     }

@@ -38,6 +38,7 @@ enum scn_edit_header {
     SCN_EDIT_PREVOTE_OFF,     /* prevote off */
     SCN_EDIT_CHECKQUORUM_OFF, /* checkquorum off */
     SCN_EDIT_DEFAULT_DISK,    /* the default disk-latency, no per-node one */
+    SCN_EDIT_NO_UNCOMMITTED_BOUND, /* max-uncommitted 0 */
     SCN_EDIT_HEADER_COUNT
 };
 
