@@ -372,24 +372,18 @@ valgrind: $(TESTS) $(RAFTSIM)
 bench: $(BENCH)
 	$(BENCH)
 
-# Exact, load-independent cost: instructions in the timed part of the
-# shortened case (a), divided by the entries it committed.
 # The replay page scrubbed in headless chromium: a page of about 100,000
 # events, time per slider move (docs/performance.md). MOVES=N moves; and
 # BASELINE=OTHER.html measures another build's page of the same run too.
 bench-replay: $(RAFTSIM)
 	RAFTSIM=$(RAFTSIM) BUILD=$(BUILD) CHROMIUM=$(CHROMIUM) node tests/browser/scrub-bench.js
 
+# Exact, load-independent cost: instructions in the timed part of each
+# shortened case, per committed entry, per event and per fuzz seed.
+CALLGRIND_CASES ?= a c f
 bench-callgrind: $(BENCH)
-	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.out \
-		--toggle-collect=sim_bench_timed_part $(BENCH) --callgrind \
-		| tee $(BUILD)/callgrind.txt
-	callgrind_annotate $(BUILD)/callgrind.out | head -30
-	@entries=$$(sed -n 's/.* \([0-9][0-9]*\) committed entries in the timed part.*/\1/p' \
-		$(BUILD)/callgrind.txt); \
-	total=$$(callgrind_annotate $(BUILD)/callgrind.out | \
-		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,); \
-	echo "instructions per committed entry: $$((total / entries)) ($$total / $$entries)"
+	sim/bench/callgrind.sh $(BENCH) $(BUILD) $(CALLGRIND_CASES)
+	callgrind_annotate $(BUILD)/callgrind-$(firstword $(CALLGRIND_CASES)).out | head -30
 
 TUTORIAL_SCENARIOS := first-election leader-crash figure7-log-repair
 CHROMIUM ?= chromium

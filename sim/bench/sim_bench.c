@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/bench/sim_bench_fuzz.h"
 #include "sim/sim.h"
 #include "sim/sim_assert.h"
 
@@ -43,7 +44,8 @@ enum bench_stop {
 /* One timed run of a built simulation. */
 struct bench_run
 {
-    struct sim *s; /* borrowed for the run */
+    struct sim *s;               /* borrowed for the run */
+    struct sim_bench_fuzz *fuzz; /* case (f): seeds to run instead of s */
     enum bench_stop stop;
     uint64_t target;
     int status; /* sim_* code of the last step */
@@ -59,7 +61,8 @@ struct bench_result
     uint64_t committed;
     uint64_t sim_us;
     long maxrss_kib;
-    uint64_t trace_hash;
+    uint64_t trace_hash; /* case (f): every seed's trace hash folded */
+    uint64_t seeds, failed; /* case (f) */
 };
 
 /* A crash-and-restart schedule for case (b). */
@@ -83,6 +86,7 @@ struct bench_spec
     bool warmup;             /* commit BENCH_WARMUP_ENTRIES first */
     enum bench_stop stop;
     uint64_t target; /* entries after warm-up, or simulated us */
+    uint64_t fuzz_seeds; /* case (f): fuzz seeds 1..this, no cluster */
 };
 
 /* The timed part, kept out of line under this exact name so that callgrind's
@@ -113,7 +117,10 @@ static int run_until_committed(struct sim *s, uint64_t target)
 
 int sim_bench_timed_part(struct bench_run *r)
 {
-    if (r->stop == BENCH_STOP_TIME)
+    if (r->fuzz) {
+        sim_bench_fuzz_run(r->fuzz);
+        r->status = r->fuzz->failed ? SIM_EVIOLATION : SIM_OK;
+    } else if (r->stop == BENCH_STOP_TIME)
         r->status = sim_run_until(r->s, r->target);
     else
         r->status = run_until_committed(r->s, r->target);
@@ -179,12 +186,39 @@ static void spec_config(const struct bench_spec *spec,
     c->history = checkers && spec->history;
 }
 
+/* Times case (f)'s fuzz seeds in this process. */
+static void measure_fuzz(const struct bench_spec *spec,
+                         struct bench_result *out)
+{
+    struct sim_bench_fuzz f = {.from = 1, .seeds = spec->fuzz_seeds};
+    struct bench_run run = {.fuzz = &f};
+    double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    double t0 = clock_s(CLOCK_MONOTONIC);
+    out->status = sim_bench_timed_part(&run);
+    double t1 = clock_s(CLOCK_MONOTONIC);
+    double c1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    out->wall_s = t1 - t0;
+    out->cpu_s = c1 - c0;
+    out->events = f.events;
+    out->sim_us = f.sim_us;
+    out->trace_hash = f.digest;
+    out->seeds = f.seeds;
+    out->failed = f.failed;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    out->maxrss_kib = ru.ru_maxrss;
+}
+
 /* Builds, warms up and times one case in this process. */
 static void measure(const struct bench_spec *spec,
                     bool checkers,
                     struct bench_result *out)
 {
     memset(out, 0, sizeof(*out));
+    if (spec->fuzz_seeds) {
+        measure_fuzz(spec, out);
+        return;
+    }
     struct sim_config cfg;
     spec_config(spec, checkers, &cfg);
     struct sim *s = sim_new(&cfg);
@@ -412,6 +446,39 @@ static const struct bench_spec case_a = {
     .target = 200000,
 };
 
+/* Case (f): seeds 1..BENCH_FUZZ_SEEDS as `raftsim fuzz` runs them. */
+#define BENCH_FUZZ_SEEDS 300
+
+static int run_fuzz_case(const struct bench_spec *spec, int repeats)
+{
+    printf("(f) fuzz seeds 1..%" PRIu64 ": 5 nodes x 10 simulated s, every "
+           "fault, liveness\n    phase, every checker; generation and run "
+           "of each seed, one process\n",
+           spec->fuzz_seeds);
+    struct bench_result best = {0}, r;
+    for (int i = 0; i < repeats; i++) {
+        if (measure_in_child(spec, true, &r) != 0) {
+            fprintf(stderr, "raftsim-bench: case f: child failed\n");
+            return 1;
+        }
+        keep_best(&best, &r, i == 0);
+    }
+    printf("  %-13s %8s %8s %8s %10s %12s %10s %8s\n", "run", "seeds",
+           "failed", "wall s", "cpu s", "seeds/cpu-s", "seeds/s", "RSS MiB");
+    printf("  %-13s %8" PRIu64 " %8" PRIu64 " %8.3f %10.3f %12.1f %10.1f "
+           "%8.1f\n",
+           "(f)", best.seeds, best.failed, best.wall_s, best.cpu_s,
+           per_s(best.seeds, best.cpu_s), per_s(best.seeds, best.wall_s),
+           (double)best.maxrss_kib / 1024.0);
+    printf("  %-13s %" PRIu64 " events, %.1f events per seed; trace hashes "
+           "folded 0x%016" PRIx64 "\n\n",
+           "(f)", best.events,
+           best.seeds ? (double)best.events / (double)best.seeds : 0.0,
+           best.trace_hash);
+    fflush(stdout);
+    return best.failed ? 1 : 0;
+}
+
 static int run_case(char name, int repeats)
 {
     struct bench_spec spec = case_a;
@@ -496,6 +563,10 @@ static int run_case(char name, int repeats)
                    -1, 110.0, false);
         }
         break;
+    case 'f':
+        spec.name = 'f';
+        spec.fuzz_seeds = BENCH_FUZZ_SEEDS;
+        return run_fuzz_case(&spec, repeats);
     default:
         fprintf(stderr, "raftsim-bench: unknown case '%c'\n", name);
         return 2;
@@ -505,19 +576,62 @@ static int run_case(char name, int repeats)
     return rc;
 }
 
-/* Case (a) shortened to 20000 entries, in this process, for callgrind. */
-static int run_callgrind(void)
+/* The spec of case `name` shortened for callgrind; false if unknown. */
+static bool callgrind_spec(char name, struct bench_spec *spec)
 {
-    struct bench_spec spec = case_a;
-    spec.target = 20000;
+    *spec = case_a;
+    spec->name = name;
+    spec->target = 20000; /* (a), (e): entries after the warm-up */
+    switch (name) {
+    case 'a':
+        return true;
+    case 'b':
+        spec->faults = true;
+        spec->warmup = false;
+        spec->stop = BENCH_STOP_TIME;
+        spec->target = 30 * (uint64_t)SECOND;
+        return true;
+    case 'c':
+        spec->n_nodes = 3;
+        spec->clients = 0;
+        spec->warmup = false;
+        spec->stop = BENCH_STOP_TIME;
+        spec->target = 3600 * (uint64_t)SECOND;
+        return true;
+    case 'd':
+        spec->n_nodes = 51;
+        spec->warmup = false;
+        spec->stop = BENCH_STOP_TIME;
+        spec->target = 10 * (uint64_t)SECOND;
+        return true;
+    case 'e':
+        spec->snapshot_every = 1000;
+        spec->history = false;
+        return true;
+    case 'f':
+        spec->fuzz_seeds = 20;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* One case shortened, in this process, for callgrind: its last line names
+ * the units the collected instructions are divided by. */
+static int run_callgrind(char name)
+{
+    struct bench_spec spec;
+    if (!callgrind_spec(name, &spec))
+        return 2;
     struct bench_result r;
     measure(&spec, true, &r);
-    printf("(a) shortened for callgrind: %" PRIu64 " events, %" PRIu64
-           " committed entries in the timed part\n(instructions per entry: "
-           "the Ir of sim_bench_timed_part divided by the entries)\n",
-           r.events, r.committed);
-    print_header();
-    print_result("(a) 20000", "on", &r);
+    printf("(%c) shortened for callgrind; the Ir of sim_bench_timed_part is "
+           "divided by:\n",
+           name);
+    printf("callgrind case %c: %" PRIu64 " events, %" PRIu64
+           " committed entries, %" PRIu64 " seeds, %" PRIu64
+           " simulated us; trace hash 0x%016" PRIx64 "\n",
+           name, r.events, r.committed, r.seeds, r.sim_us, r.trace_hash);
     return r.status == SIM_OK ? 0 : 1;
 }
 
@@ -525,17 +639,17 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: raftsim-bench [--case a|b|c|d|e] [--repeat N] "
+        "usage: raftsim-bench [--case a|b|c|d|e|f] [--repeat N] "
         "[--callgrind]\n"
         "  --case X     run only case X (default: all)\n"
         "  --repeat N   keep the fastest of N runs of each measurement "
         "(default 3)\n"
-        "  --callgrind  case (a) shortened to 20000 entries, one process\n");
+        "  --callgrind  the case (default a) shortened, in one process\n");
 }
 
 int main(int argc, char **argv)
 {
-    const char *cases = "abcde";
+    const char *cases = "abcdef";
     char one[2] = {0};
     bool callgrind = false;
     int repeats = 3;
@@ -544,7 +658,7 @@ int main(int argc, char **argv)
             callgrind = true;
         } else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) {
             const char *v = argv[++i];
-            if (strlen(v) != 1 || !strchr("abcde", v[0])) {
+            if (strlen(v) != 1 || !strchr("abcdef", v[0])) {
                 usage(stderr);
                 return 2;
             }
@@ -565,7 +679,7 @@ int main(int argc, char **argv)
         }
     }
     if (callgrind)
-        return run_callgrind();
+        return run_callgrind(one[0] ? one[0] : 'a');
     printf(
         "raftsim-bench: seed %u; all safety checkers and the client "
         "history on unless noted;\nthe fastest of %d alternating runs per "

@@ -1,0 +1,28 @@
+#!/bin/sh
+# callgrind.sh BENCH OUTDIR CASE...: each case of raftsim-bench shortened,
+# under callgrind, counting only sim_bench_timed_part; prints the collected
+# instructions per committed entry, per event and per fuzz seed.
+set -eu
+bench=$1
+out=$2
+shift 2
+for c in "$@"; do
+    valgrind --tool=callgrind --callgrind-out-file="$out/callgrind-$c.out" \
+        --toggle-collect=sim_bench_timed_part "$bench" --callgrind --case "$c" \
+        >"$out/callgrind-$c.txt" 2>"$out/callgrind-$c.err" || {
+        cat "$out/callgrind-$c.txt" "$out/callgrind-$c.err" >&2
+        exit 1
+    }
+    line=$(grep '^callgrind case' "$out/callgrind-$c.txt")
+    total=$(callgrind_annotate "$out/callgrind-$c.out" |
+        sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+    set -- $line
+    events=$4 entries=$6 seeds=$9
+    printf '(%s) %s Ir, %s events: %s per event' "$c" "$total" "$events" \
+        "$((total / (events > 0 ? events : 1)))"
+    [ "$entries" -gt 0 ] && printf ', %s per committed entry (%s entries)' \
+        "$((total / entries))" "$entries"
+    [ "$seeds" -gt 0 ] && printf ', %s per seed (%s seeds)' \
+        "$((total / seeds))" "$seeds"
+    printf '\n'
+done
