@@ -1,7 +1,8 @@
 /* sim_kv.c: the replicated key-value state machine.
  *
  * Invariant: `digest` is at all times the wrapping sum, over every pair in
- * `pairs`, of pair_hash(key, value), and `sessions_digest` the wrapping sum,
+ * `pairs`, of pair_hash_n(key, value), which each pair caches as its
+ * `term`, and `sessions_digest` the wrapping sum,
  * over every session, of its `hash` (session_hash of its fields); every
  * change adjusts them in O(1). A client's session holds the highest request
  * id applied for it and the reply it produced; a command whose request id is
@@ -24,6 +25,7 @@
 #include "sim/sim_kv.h"
 #include "sim/sim_assert.h"
 #include "sim/sim_hash.h"
+#include "sim/sim_kv_table.h"
 
 #include <string.h>
 
@@ -35,13 +37,15 @@ struct sim_kv_session
     uint64_t client;  /* also the hash-table key (points here) */
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
-    char *value;      /* owned; NULL when the reply had no value */
-    uint64_t hash;    /* session_hash() of the fields above */
+    bool has_value;   /* the reply had a value: value[0..value_len) */
+    char *value;      /* owned buffer (value_cap bytes), NUL-ended */
+    size_t value_len, value_cap;
+    uint64_t hash; /* session_hash() of the fields above */
 };
 
 struct sim_kv
 {
-    GHashTable *pairs;    /* char *key -> char *value, both owned */
+    struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
     GHashTable *sessions; /* uint64_t *client -> struct sim_kv_session * */
     /* A shortcut into `sessions` for small client ids: [client] is that
      * client's session or NULL (not looked up yet). Borrowed pointers,
@@ -102,10 +106,6 @@ static uint64_t pair_hash_n(const char *key,
     return sim_hash_mix(h);
 }
 
-static uint64_t pair_hash(const char *key, const char *value)
-{
-    return pair_hash_n(key, strlen(key), value, strlen(value));
-}
 
 /* One session: client, request, then a word with the reply flags and the
  * value's length, then the value eight bytes at a time (the last word
@@ -113,8 +113,8 @@ static uint64_t pair_hash(const char *key, const char *value)
  * sequence. */
 static uint64_t session_hash(const struct sim_kv_session *s)
 {
-    size_t n = s->value != NULL ? strlen(s->value) : 0;
-    uint64_t flags = (s->found ? 1u : 0u) | (s->value != NULL ? 2u : 0u);
+    size_t n = s->has_value ? s->value_len : 0;
+    uint64_t flags = (s->found ? 1u : 0u) | (s->has_value ? 2u : 0u);
     uint64_t h = sim_hash_fold(sim_hash_mix(s->client), s->request);
     h = sim_hash_fold(h, flags | (uint64_t)n << 2);
     const unsigned char *p = (const unsigned char *)s->value;
@@ -331,11 +331,6 @@ static void session_free(gpointer p)
     g_free(s);
 }
 
-static GHashTable *new_pairs(void)
-{
-    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-}
-
 static GHashTable *new_sessions(void)
 {
     return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
@@ -345,7 +340,7 @@ static GHashTable *new_sessions(void)
 struct sim_kv *sim_kv_new(void)
 {
     struct sim_kv *kv = g_new0(struct sim_kv, 1);
-    kv->pairs = new_pairs();
+    sim_kv_table_init(&kv->pairs);
     kv->sessions = new_sessions();
     kv->session_index = g_ptr_array_new();
     return kv;
@@ -355,7 +350,7 @@ void sim_kv_free(struct sim_kv *kv)
 {
     if (kv == NULL)
         return;
-    g_hash_table_destroy(kv->pairs);
+    sim_kv_table_clear(&kv->pairs);
     g_hash_table_destroy(kv->sessions);
     g_ptr_array_free(kv->session_index, TRUE);
     g_free(kv);
@@ -388,61 +383,96 @@ static struct sim_kv_session *session_find(struct sim_kv *kv, uint64_t client)
     return s;
 }
 
-/* A NUL-terminated copy of the len bytes at s. */
-static char *copy_n(const char *s, size_t len)
+/* The session's remembered reply value: the len bytes at value, or none
+ * (value NULL). The buffer is kept and reused when the value fits. */
+static void session_set_value(struct sim_kv_session *s,
+                              const char *value,
+                              size_t len)
 {
-    char *c = g_malloc(len + 1);
-    memcpy(c, s, len);
-    c[len] = '\0';
-    return c;
+    s->has_value = value != NULL;
+    s->value_len = value != NULL ? len : 0;
+    if (value == NULL)
+        return;
+    if (len + 1 > s->value_cap) {
+        g_free(s->value);
+        s->value_cap = len + 1;
+        s->value = g_malloc(s->value_cap);
+    }
+    memcpy(s->value, value, len);
+    s->value[len] = '\0';
 }
 
 /* Sets key (key_len bytes) to value (value_len bytes); returns whether key
- * was present. An existing key's stored copy is kept. */
+ * was present. */
 static bool pair_set(struct sim_kv *kv,
                      const char *key,
                      size_t key_len,
                      const char *value,
                      size_t value_len)
 {
-    gpointer old_key, old_value;
-    char *stored_key;
-    bool found =
-        g_hash_table_steal_extended(kv->pairs, key, &old_key, &old_value);
-    if (found) {
-        /* old_key equals key, so it has key_len bytes too. */
-        kv->digest -=
-            pair_hash_n(old_key, key_len, old_value, strlen(old_value));
-        g_free(old_value);
-        stored_key = old_key;
-    } else {
-        stored_key = copy_n(key, key_len);
-    }
-    kv->digest += pair_hash_n(key, key_len, value, value_len);
-    g_hash_table_insert(kv->pairs, stored_key, copy_n(value, value_len));
+    uint64_t h = sim_kv_key_hash(key, key_len);
+    struct sim_kv_pair *p = sim_kv_table_find(&kv->pairs, key, key_len, h);
+    bool found = p != NULL;
+    if (found)
+        kv->digest -= p->term;
+    else
+        p = sim_kv_table_add(&kv->pairs, key, key_len, h);
+    sim_kv_pair_set_value(p, value, value_len);
+    p->term = pair_hash_n(key, key_len, value, value_len);
+    kv->digest += p->term;
     return found;
 }
 
-static bool pair_delete(struct sim_kv *kv, const char *key)
+static bool pair_delete(struct sim_kv *kv, const char *key, size_t key_len)
 {
-    gpointer old_key, old_value;
-    if (!g_hash_table_lookup_extended(kv->pairs, key, &old_key, &old_value))
+    uint64_t h = sim_kv_key_hash(key, key_len);
+    struct sim_kv_pair *p = sim_kv_table_find(&kv->pairs, key, key_len, h);
+    if (p == NULL)
         return false;
-    kv->digest -= pair_hash(old_key, old_value);
-    g_hash_table_remove(kv->pairs, key);
+    kv->digest -= p->term;
+    sim_kv_table_remove(&kv->pairs, p);
     return true;
 }
 
 static void reply_fill(struct sim_kv_reply *reply,
                        bool found,
                        const char *value,
+                       size_t value_len,
                        bool duplicate)
 {
     if (reply == NULL)
         return;
     reply->found = found;
-    reply->value = value != NULL ? g_strdup(value) : NULL;
+    reply->value = value != NULL ? g_strndup(value, value_len) : NULL;
     reply->duplicate = duplicate;
+}
+
+/* Applies the validated command c; returns whether its key was found, and
+ * for a get the stored value in *value (borrowed), else NULL. */
+static bool apply_parts(struct sim_kv *kv,
+                        const struct command_parts *c,
+                        const char **value,
+                        size_t *value_len)
+{
+    *value = NULL;
+    *value_len = 0;
+    switch ((enum sim_kv_op)c->op) {
+    case SIM_KV_SET:
+        return pair_set(kv, c->key, c->key_len, c->value, c->value_len);
+    case SIM_KV_DELETE:
+        return pair_delete(kv, c->key, c->key_len);
+    case SIM_KV_GET: {
+        uint64_t h = sim_kv_key_hash(c->key, c->key_len);
+        const struct sim_kv_pair *p =
+            sim_kv_table_find(&kv->pairs, c->key, c->key_len, h);
+        if (p == NULL)
+            return false;
+        *value = p->value;
+        *value_len = p->value_len;
+        return true;
+    }
+    }
+    return false;
 }
 
 bool sim_kv_apply(struct sim_kv *kv,
@@ -451,10 +481,6 @@ bool sim_kv_apply(struct sim_kv *kv,
                   struct sim_kv_reply *reply)
 {
     struct command_parts parts;
-    struct sim_kv_command cmd;
-    char small[128];
-    char *heap = NULL;
-
     if (reply != NULL) {
         reply->found = false;
         reply->value = NULL;
@@ -462,67 +488,52 @@ bool sim_kv_apply(struct sim_kv *kv,
     }
     if (!decode_parts(data, len, &parts))
         return false;
-    size_t need = parts.key_len + parts.value_len + 2;
-    if (need > sizeof(small))
-        heap = g_malloc(need);
-    parts_to_command(&parts, heap != NULL ? heap : small, &cmd);
 
     struct sim_kv_session *s = NULL;
-    if (cmd.client != 0) {
-        s = session_find(kv, cmd.client);
-        if (s != NULL && cmd.request <= s->request) {
-            reply_fill(reply, s->found, s->value, true);
-            g_free(heap);
+    if (parts.client != 0) {
+        s = session_find(kv, parts.client);
+        if (s != NULL && parts.request <= s->request) {
+            reply_fill(reply, s->found, s->has_value ? s->value : NULL,
+                       s->value_len, true);
             return true;
         }
     }
 
     kv->applied++;
-    bool found = false;
-    const char *value = NULL;
-    switch (cmd.op) {
-    case SIM_KV_SET:
-        found =
-            pair_set(kv, cmd.key, parts.key_len, cmd.value, parts.value_len);
-        break;
-    case SIM_KV_DELETE:
-        found = pair_delete(kv, cmd.key);
-        break;
-    case SIM_KV_GET:
-        value = g_hash_table_lookup(kv->pairs, cmd.key);
-        found = value != NULL;
-        break;
-    }
-    reply_fill(reply, found, value, false);
+    const char *value;
+    size_t value_len;
+    bool found = apply_parts(kv, &parts, &value, &value_len);
+    reply_fill(reply, found, value, value_len, false);
 
-    if (cmd.client != 0) {
+    if (parts.client != 0) {
         if (s == NULL) {
             s = g_new0(struct sim_kv_session, 1);
-            s->client = cmd.client;
+            s->client = parts.client;
             g_hash_table_insert(kv->sessions, &s->client, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;
         }
-        s->request = cmd.request;
+        s->request = parts.request;
         s->found = found;
-        g_free(s->value);
-        s->value = value != NULL ? g_strdup(value) : NULL;
+        session_set_value(s, value, value_len);
         s->hash = session_hash(s);
         kv->sessions_digest += s->hash;
     }
-    g_free(heap);
     return true;
 }
 
 const char *sim_kv_get(const struct sim_kv *kv, const char *key)
 {
-    return g_hash_table_lookup(kv->pairs, key);
+    size_t n = strlen(key);
+    const struct sim_kv_pair *p =
+        sim_kv_table_find(&kv->pairs, key, n, sim_kv_key_hash(key, n));
+    return p != NULL ? p->value : NULL;
 }
 
 size_t sim_kv_size(const struct sim_kv *kv)
 {
-    return g_hash_table_size(kv->pairs);
+    return kv->pairs.len;
 }
 
 uint64_t sim_kv_applied(const struct sim_kv *kv)
@@ -542,20 +553,31 @@ uint64_t sim_kv_state_digest(const struct sim_kv *kv)
     return sim_hash_mix(h ^ kv->applied);
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
+static gint compare_pairs(gconstpointer a, gconstpointer b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const struct sim_kv_pair *x = *(const struct sim_kv_pair *const *)a;
+    const struct sim_kv_pair *y = *(const struct sim_kv_pair *const *)b;
+    return strcmp(x->key, y->key);
+}
+
+/* The pairs in ascending key order, in a new array of borrowed pointers. */
+static GPtrArray *sorted_pairs(const struct sim_kv *kv)
+{
+    GPtrArray *pairs = g_ptr_array_sized_new((guint)kv->pairs.len);
+    for (size_t i = 0; i < kv->pairs.cap; i++)
+        if (kv->pairs.slots[i] != NULL)
+            g_ptr_array_add(pairs, kv->pairs.slots[i]);
+    g_ptr_array_sort(pairs, compare_pairs);
+    return pairs;
 }
 
 GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv)
 {
-    GPtrArray *keys = g_ptr_array_sized_new(g_hash_table_size(kv->pairs));
-    GHashTableIter it;
-    gpointer k;
-    g_hash_table_iter_init(&it, kv->pairs);
-    while (g_hash_table_iter_next(&it, &k, NULL))
-        g_ptr_array_add(keys, k);
-    g_ptr_array_sort(keys, compare_strings);
+    GPtrArray *keys = sorted_pairs(kv);
+    for (guint i = 0; i < keys->len; i++) {
+        struct sim_kv_pair *p = g_ptr_array_index(keys, i);
+        g_ptr_array_index(keys, i) = p->key;
+    }
     return keys;
 }
 
@@ -574,14 +596,14 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
     g_byte_array_append(out, snapshot_magic, sizeof snapshot_magic);
     put_varint(out, kv->applied);
 
-    GPtrArray *keys = sim_kv_sorted_keys(kv);
-    put_varint(out, keys->len);
-    for (guint i = 0; i < keys->len; i++) {
-        const char *key = g_ptr_array_index(keys, i);
-        put_string(out, key);
-        put_string(out, g_hash_table_lookup(kv->pairs, key));
+    GPtrArray *pairs = sorted_pairs(kv);
+    put_varint(out, pairs->len);
+    for (guint i = 0; i < pairs->len; i++) {
+        const struct sim_kv_pair *p = g_ptr_array_index(pairs, i);
+        put_string(out, p->key);
+        put_string(out, p->value);
     }
-    g_ptr_array_free(keys, TRUE);
+    g_ptr_array_free(pairs, TRUE);
 
     GPtrArray *sessions = g_ptr_array_new();
     GHashTableIter it;
@@ -595,20 +617,22 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
         const struct sim_kv_session *s = g_ptr_array_index(sessions, i);
         put_varint(out, s->client);
         put_varint(out, s->request);
-        guint8 flags = (guint8)((s->found ? 1 : 0) | (s->value ? 2 : 0));
+        guint8 flags = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
         g_byte_array_append(out, &flags, 1);
-        if (s->value != NULL)
+        if (s->has_value)
             put_string(out, s->value);
     }
     g_ptr_array_free(sessions, TRUE);
 }
 
-/* Reads the pairs of a snapshot into `pairs`, checking strictly ascending
- * keys; *digest receives their digest. */
-static bool restore_pairs(struct reader *r, GHashTable *pairs, uint64_t *digest)
+/* Reads the pairs of a snapshot into `pairs` (empty), checking strictly
+ * ascending keys; *digest receives their digest. */
+static bool restore_pairs(struct reader *r,
+                          struct sim_kv_table *pairs,
+                          uint64_t *digest)
 {
     uint64_t n;
-    char *prev = NULL;
+    const struct sim_kv_pair *prev = NULL;
     if (!get_varint(r, &n))
         return false;
     for (uint64_t i = 0; i < n; i++) {
@@ -616,15 +640,18 @@ static bool restore_pairs(struct reader *r, GHashTable *pairs, uint64_t *digest)
         size_t kn, vn;
         if (!get_bytes(r, &k, &kn) || !get_bytes(r, &v, &vn))
             return false;
-        char *key = g_strndup(k, kn);
-        if (prev != NULL && strcmp(prev, key) >= 0) {
-            g_free(key);
-            return false;
+        if (prev != NULL) {
+            /* Neither holds a NUL, so this is strcmp's order. */
+            int c = memcmp(prev->key, k, MIN(prev->key_len, kn));
+            if (c > 0 || (c == 0 && prev->key_len >= kn))
+                return false;
         }
-        char *value = g_strndup(v, vn);
-        *digest += pair_hash(key, value);
-        g_hash_table_insert(pairs, key, value);
-        prev = key;
+        struct sim_kv_pair *p =
+            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn));
+        sim_kv_pair_set_value(p, v, vn);
+        p->term = pair_hash_n(k, kn, v, vn);
+        *digest += p->term;
+        prev = p;
     }
     return true;
 }
@@ -652,7 +679,7 @@ static bool restore_sessions(struct reader *r,
         s->client = client;
         s->request = request;
         s->found = (flags & 1) != 0;
-        s->value = v != NULL ? g_strndup(v, vn) : NULL;
+        session_set_value(s, v, vn);
         s->hash = session_hash(s);
         *digest += s->hash;
         g_hash_table_insert(sessions, &s->client, s);
@@ -674,13 +701,14 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     if (!get_varint(&r, &applied))
         return false;
 
-    GHashTable *pairs = new_pairs();
+    struct sim_kv_table pairs;
+    sim_kv_table_init(&pairs);
     GHashTable *sessions = new_sessions();
-    if (!restore_pairs(&r, pairs, &digest) ||
+    if (!restore_pairs(&r, &pairs, &digest) ||
         !restore_sessions(&r, sessions, &sessions_digest) || r.left != 0)
         goto err_free_tables;
 
-    g_hash_table_destroy(kv->pairs);
+    sim_kv_table_clear(&kv->pairs);
     g_hash_table_destroy(kv->sessions);
     kv->pairs = pairs;
     kv->sessions = sessions;
@@ -691,7 +719,7 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     return true;
 
 err_free_tables:
-    g_hash_table_destroy(pairs);
+    sim_kv_table_clear(&pairs);
     g_hash_table_destroy(sessions);
     return false;
 }

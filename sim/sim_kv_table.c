@@ -1,0 +1,149 @@
+/* sim_kv_table.c: the key-value machine's pairs (see sim_kv_table.h).
+ *
+ * Invariant: len <= cap / 2; every pair sits in the probe run that starts
+ * at slot key_hash & (cap - 1) and reaches it without crossing an empty
+ * slot.
+ */
+#include "sim/sim_kv_table.h"
+#include "sim/sim_assert.h"
+#include "sim/sim_hash.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define TABLE_CAP_MIN 16
+
+uint64_t sim_kv_key_hash(const char *key, size_t key_len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint64_t h = sim_hash_mix(key_len);
+    size_t n = key_len;
+    for (; n >= 8; p += 8, n -= 8)
+        h = sim_hash_fold(h, sim_hash_load_le(p, 8));
+    if (n > 0)
+        h = sim_hash_fold(h, sim_hash_load_le(p, n));
+    return sim_hash_mix(h);
+}
+
+void sim_kv_table_init(struct sim_kv_table *t)
+{
+    t->slots = NULL;
+    t->cap = 0;
+    t->len = 0;
+}
+
+static void pair_free(struct sim_kv_pair *p)
+{
+    g_free(p->value);
+    g_free(p);
+}
+
+void sim_kv_table_clear(struct sim_kv_table *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i] != NULL)
+            pair_free(t->slots[i]);
+    g_free(t->slots);
+    sim_kv_table_init(t);
+}
+
+struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
+                                      const char *key,
+                                      size_t key_len,
+                                      uint64_t hash)
+{
+    if (t->cap == 0)
+        return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        struct sim_kv_pair *p = t->slots[i];
+        if (p == NULL)
+            return NULL;
+        if (p->key_hash == hash && p->key_len == key_len &&
+            memcmp(p->key, key, key_len) == 0)
+            return p;
+    }
+}
+
+/* Puts p into the first empty slot of its probe run. */
+static void place(struct sim_kv_pair **slots, size_t cap, struct sim_kv_pair *p)
+{
+    size_t mask = cap - 1;
+    size_t i = p->key_hash & mask;
+    while (slots[i] != NULL)
+        i = (i + 1) & mask;
+    slots[i] = p;
+}
+
+static void grow(struct sim_kv_table *t)
+{
+    size_t cap = t->cap ? 2 * t->cap : TABLE_CAP_MIN;
+    struct sim_kv_pair **slots = g_new0(struct sim_kv_pair *, cap);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i] != NULL)
+            place(slots, cap, t->slots[i]);
+    g_free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+}
+
+struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
+                                     const char *key,
+                                     size_t key_len,
+                                     uint64_t hash)
+{
+    if (2 * (t->len + 1) > t->cap)
+        grow(t);
+    struct sim_kv_pair *p = g_malloc(sizeof(*p) + key_len + 1);
+    p->key_hash = hash;
+    p->term = 0;
+    p->key_len = key_len;
+    memcpy(p->key, key, key_len);
+    p->key[key_len] = '\0';
+    p->value_len = 0;
+    p->value_cap = 0;
+    p->value = NULL; /* the caller sets a value before anyone reads it */
+    place(t->slots, t->cap, p);
+    t->len++;
+    return p;
+}
+
+void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p)
+{
+    size_t mask = t->cap - 1;
+    size_t i = p->key_hash & mask;
+    while (t->slots[i] != p)
+        i = (i + 1) & mask;
+    pair_free(p);
+    t->slots[i] = NULL;
+    t->len--;
+    /* Backward shift: a later pair of the run moves into the hole unless
+     * its home slot lies cyclically within (hole, its slot]. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; t->slots[j] != NULL; j = (j + 1) & mask) {
+        size_t home = t->slots[j]->key_hash & mask;
+        bool stays = hole <= j ? hole < home && home <= j
+                               : hole < home || home <= j;
+        if (stays)
+            continue;
+        t->slots[hole] = t->slots[j];
+        t->slots[j] = NULL;
+        hole = j;
+    }
+}
+
+void sim_kv_pair_set_value(struct sim_kv_pair *p,
+                           const char *value,
+                           size_t value_len)
+{
+    if (value_len + 1 > p->value_cap) {
+        g_free(p->value);
+        p->value_cap = value_len + 1;
+        p->value = g_malloc(p->value_cap);
+    }
+    if (value_len > 0)
+        memcpy(p->value, value, value_len);
+    p->value[value_len] = '\0';
+    p->value_len = value_len;
+}

@@ -1,0 +1,67 @@
+/* sim_kv_table.h: the key-value machine's pairs, an open-addressing table.
+ *
+ * Owns its pairs: each pair is one allocation holding its key (NUL-ended,
+ * after the header), with the value in a second buffer that a later set
+ * reuses when the new value fits. A pair caches its key's hash and the
+ * digest term of (key, value) that sim_kv keeps, so replacing or deleting a
+ * pair never rehashes the old bytes. Lookup is linear probing over a
+ * power-of-two array of pair pointers kept at most half full; deletion
+ * shifts the probe run back (no tombstones), so a key is always found
+ * before the first empty slot. Iteration order is the slot order: callers
+ * that need an order independent of hashing sort (sim_kv does).
+ */
+#ifndef SIM_KV_TABLE_H
+#define SIM_KV_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_kv_pair
+{
+    uint64_t key_hash;  /* sim_kv_key_hash(key, key_len) */
+    uint64_t term;      /* the owner's digest term of (key, value) */
+    size_t key_len;
+    size_t value_len;
+    size_t value_cap;   /* bytes of `value`, its NUL included */
+    char *value;        /* owned, NUL-ended */
+    char key[];         /* key_len bytes and a NUL */
+};
+
+struct sim_kv_table
+{
+    struct sim_kv_pair **slots; /* cap entries, NULL: empty */
+    size_t cap;                 /* a power of two, or 0 before the first add */
+    size_t len;                 /* pairs held */
+};
+
+/* The hash of the key_len bytes at key, read a word at a time. */
+uint64_t sim_kv_key_hash(const char *key, size_t key_len);
+
+void sim_kv_table_init(struct sim_kv_table *t);
+
+/* Frees every pair and the slots; t is then empty and reusable. */
+void sim_kv_table_clear(struct sim_kv_table *t);
+
+/* The pair whose key is the key_len bytes at key (hash: their
+ * sim_kv_key_hash), or NULL. */
+struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
+                                      const char *key,
+                                      size_t key_len,
+                                      uint64_t hash);
+
+/* Adds a pair for a key that is not in t, with the empty value; returns it
+ * for the caller to fill with sim_kv_pair_set_value. */
+struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
+                                     const char *key,
+                                     size_t key_len,
+                                     uint64_t hash);
+
+/* Removes and frees p, which t holds. */
+void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p);
+
+/* Replaces p's value with the value_len bytes at value. */
+void sim_kv_pair_set_value(struct sim_kv_pair *p,
+                           const char *value,
+                           size_t value_len);
+
+#endif /* SIM_KV_TABLE_H */
