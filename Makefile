@@ -83,7 +83,7 @@ APP_LIBS = $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(LIBRAFT)
 APP_LDLIBS = $(CAIRO_LIBS) $(GIO_LIBS) $(GLIB_LIBS) -lm
 
 .PHONY: test-deps check-js check-browser all test check-layers check-unit check-scenarios check-fuzz check-determinism check-docs check-ndebug \
-	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind bench-replay docs clean \
+	check-mutants mutants demo deps sanitize valgrind bench bench-callgrind bench-canonical bench-replay docs clean \
 	install uninstall check-install help format
 
 all: $(LIBRAFT) $(LIBSIM) $(LIBSCN) $(LIBVIZ) $(RAFTSIM) $(BENCH)
@@ -96,6 +96,7 @@ help:
 	@echo "make sanitize   the tests under AddressSanitizer and UBSan"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      the benchmarks (docs/performance.md)"
+	@echo "make bench-canonical  case (a)'s shape on canonical's C Raft fixture (needs libraft-dev)"
 	@echo "make bench-replay  the replay page's scrub benchmark in headless chromium"
 	@echo "make soak       100,000 fuzz seeds with every fault (docs/fuzzing.md)"
 	@echo "make mutants    the mutation benchmark: fuzz every core in tests/mutants/"
@@ -384,6 +385,24 @@ CALLGRIND_CASES ?= a c f
 bench-callgrind: $(BENCH)
 	sim/bench/callgrind.sh $(BENCH) $(BUILD) $(CALLGRIND_CASES)
 	callgrind_annotate $(BUILD)/callgrind-$(firstword $(CALLGRIND_CASES)).out | head -30
+
+# Case (a)'s shape on canonical's C Raft fixture (Debian's libraft-dev),
+# under callgrind: the yardstick docs/performance.md compares with. Built
+# here only, never by `make all` and never installed.
+CANONICAL_BENCH := $(BUILD)/raft-fixture-bench
+CANONICAL_ARGS ?= 1000 256
+$(CANONICAL_BENCH): sim/bench/canonical/raft_fixture_bench.c
+	@$(PKG_CONFIG) --exists raft || { echo "bench-canonical: needs libraft-dev (raft.pc)"; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) -std=c17 $(OPT) $(WARNINGS) -o $@ $< $$($(PKG_CONFIG) --cflags --libs raft)
+bench-canonical: $(CANONICAL_BENCH)
+	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind-canonical.out \
+		--toggle-collect=raft_fixture_timed_part $(CANONICAL_BENCH) $(CANONICAL_ARGS) \
+		| tee $(BUILD)/callgrind-canonical.txt
+	@entries=$$(sed -n 's/.*: \([0-9][0-9]*\) committed entries.*/\1/p' $(BUILD)/callgrind-canonical.txt); \
+	total=$$(callgrind_annotate $(BUILD)/callgrind-canonical.out | \
+		sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,); \
+	echo "canonical fixture: instructions per committed entry: $$((total / entries)) ($$total / $$entries)"
 
 TUTORIAL_SCENARIOS := first-election leader-crash figure7-log-repair
 CHROMIUM ?= chromium
