@@ -390,7 +390,7 @@ bench-callgrind: $(BENCH)
 # under callgrind: the yardstick docs/performance.md compares with. Built
 # here only, never by `make all` and never installed.
 CANONICAL_BENCH := $(BUILD)/raft-fixture-bench
-CANONICAL_ARGS ?= 1000 256
+CANONICAL_ARGS ?= 200 16
 $(CANONICAL_BENCH): sim/bench/canonical/raft_fixture_bench.c
 	@$(PKG_CONFIG) --exists raft || { echo "bench-canonical: needs libraft-dev (raft.pc)"; exit 1; }
 	@mkdir -p $(@D)

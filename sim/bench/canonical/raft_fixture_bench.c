@@ -13,9 +13,9 @@
  * function callgrind's --toggle-collect names) steps the fixture until
  * ENTRIES more are committed on the leader (arguments: ENTRIES WARMUP,
  * default 2000 256). The fixture copies the leader's whole log and checks
- * it on every step, so its cost per entry grows with the log: compare at
- * equal sizes. The fixture is deterministic;
- * there is no wall clock here: the instruction count is the figure.
+ * it on every step, so its cost per entry grows with the log. The fixture
+ * is deterministic and there is no wall clock here: the instruction count
+ * is the figure.
  */
 #include <raft.h>
 #include <raft/fixture.h>
