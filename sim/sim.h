@@ -23,8 +23,10 @@
 #include "raft/raft.h"
 #include "sim/check/sim_lin.h"
 #include "sim/check/sim_safety.h"
+#include "sim/sim_counters.h"
 #include "sim/sim_history.h"
 #include "sim/sim_kv.h"
+#include "sim/sim_rng.h"
 #include "sim/sim_trace.h"
 
 #define SIM_MAX_NODES 255
@@ -42,27 +44,6 @@ enum sim_error {
 };
 
 const char *sim_strerror(int code);
-
-/* The independent random streams. Most are keyed, so that a draw depends on
- * what it is for and not on how many draws came before it (deleting one
- * statement of a scenario leaves the draws of the others in place):
- * - NETWORK: each message's fate from (link, send time, its rank among the
- *   link's messages sent at that instant);
- * - CLIENTS: each client request from its own stream, keyed by the draw key
- *   its issuer gives (sim_client_request_keyed); first node, retry nodes,
- *   and its messages' delays come from it;
- * - WORKLOAD: each `load` from its own stream keyed likewise; its k-th
- *   request is a client request keyed by (the load's key, k);
- * - FAULTS: one sequential stream for sim_chaos and sim_random_below();
- * - each node's timer seed from (node, start time, rank of the start at that
- *   instant), at its first start and every restart. */
-enum sim_stream {
-    SIM_STREAM_NETWORK = 0, /* message fates */
-    SIM_STREAM_CLIENTS,     /* client requests */
-    SIM_STREAM_FAULTS,      /* the host's and sim_chaos' choices */
-    SIM_STREAM_WORKLOAD,    /* `load`: ops and keys */
-    SIM_STREAM_COUNT
-};
 
 /* One node's disk timing: an update's writes become durable a write time
  * drawn uniformly from [write_us_min, write_us_max] plus a sync time drawn
@@ -508,12 +489,6 @@ bool sim_operator_accepted(const struct sim *s, uint64_t request);
 
 /* ---- counters ------------------------------------------------------------ */
 
-struct sim_msg_counters
-{
-    uint64_t sent, delivered, dropped, duplicated;
-    uint64_t bytes_sent, bytes_delivered;
-};
-
 /* Raft messages by type (index RAFT_MSG_*; 0 holds the total). */
 void sim_msg_counters(const struct sim *s,
                       struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT]);
@@ -542,8 +517,6 @@ enum sim_lin_verdict sim_check_linearizable(struct sim *s,
                                             uint64_t max_states,
                                             struct sim_lin_report *report);
 
-#define SIM_RING_EVENTS 20
-
 /* The first violation, with where it happened. Strings in `last` are owned by
  * the struct sim_failure (in text_buf). */
 struct sim_failure
@@ -553,8 +526,8 @@ struct sim_failure
     uint64_t event;     /* sim_events_processed() at the violation */
     uint64_t trace_seq; /* seq of the VIOLATION trace event */
     size_t n_last;      /* events in last[], oldest first */
-    struct sim_trace_event last[SIM_RING_EVENTS];
-    char text_buf[SIM_RING_EVENTS][128];
+    struct sim_trace_event last[SIM_TRACE_RING_EVENTS];
+    char text_buf[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX];
 };
 
 /* NULL while no violation happened; borrowed while s lives. The trace ends
@@ -585,11 +558,5 @@ const struct sim_trace_event *sim_trace_events(const struct sim *s);
  * result. text is copied. */
 void sim_note(struct sim *s, uint32_t node, const char *text);
 void sim_trace_check(struct sim *s, bool ok, uint32_t line, const char *text);
-
-/* Writes one event as one JSON line (docs/trace-format.md). */
-void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out);
-
-/* Writes s as a JSON string, quoted and escaped. */
-void sim_trace_json_string(FILE *out, const char *s);
 
 #endif /* SIM_H */

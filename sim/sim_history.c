@@ -16,6 +16,19 @@ struct sim_history
     GPtrArray *ops; /* struct sim_op *, owned */
 };
 
+const char *sim_kv_op_name(enum sim_kv_op op)
+{
+    switch (op) {
+    case SIM_KV_SET:
+        return "set";
+    case SIM_KV_DELETE:
+        return "delete";
+    case SIM_KV_GET:
+        return "get";
+    }
+    return "?";
+}
+
 static void op_free(gpointer p)
 {
     struct sim_op *op = p;

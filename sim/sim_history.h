@@ -12,7 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/sim_kv.h"
+/* The operations of the key-value machine (sim_kv.h) a client invokes. */
+enum sim_kv_op {
+    SIM_KV_SET = 1,
+    SIM_KV_DELETE,
+    SIM_KV_GET,
+};
+
+const char *sim_kv_op_name(enum sim_kv_op op); /* "set", "delete", "get" */
 
 struct sim_op
 {

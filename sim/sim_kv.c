@@ -56,19 +56,6 @@ struct sim_kv
     uint64_t sessions_digest; /* of the sessions */
 };
 
-const char *sim_kv_op_name(enum sim_kv_op op)
-{
-    switch (op) {
-    case SIM_KV_SET:
-        return "set";
-    case SIM_KV_DELETE:
-        return "delete";
-    case SIM_KV_GET:
-        return "get";
-    }
-    return "?";
-}
-
 void sim_kv_reply_clear(struct sim_kv_reply *r)
 {
     if (r == NULL)

@@ -14,13 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum sim_kv_op {
-    SIM_KV_SET = 1,
-    SIM_KV_DELETE,
-    SIM_KV_GET,
-};
-
-const char *sim_kv_op_name(enum sim_kv_op op); /* "set", "delete", "get" */
+#include "sim/sim_history.h"
 
 /* A client command. client 0 means no session (no deduplication): used for
  * the entries of a scenario's `init` logs. Strings are borrowed. */

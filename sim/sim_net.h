@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
-#include "sim/sim.h"
+#include "sim/sim_counters.h"
 #include "sim/sim_rng.h"
 
 struct sim_net_params

@@ -16,6 +16,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The independent random streams. Most are keyed, so that a draw depends on
+ * what it is for and not on how many draws came before it (deleting one
+ * statement of a scenario leaves the draws of the others in place):
+ * - NETWORK: each message's fate from (link, send time, its rank among the
+ *   link's messages sent at that instant);
+ * - CLIENTS: each client request from its own stream, keyed by the draw key
+ *   its issuer gives (sim_client_request_keyed); first node, retry nodes,
+ *   and its messages' delays come from it;
+ * - WORKLOAD: each `load` from its own stream keyed likewise; its k-th
+ *   request is a client request keyed by (the load's key, k);
+ * - FAULTS: one sequential stream for sim_chaos and sim_random_below();
+ * - each node's timer seed from (node, start time, rank of the start at that
+ *   instant), at its first start and every restart. */
+enum sim_stream {
+    SIM_STREAM_NETWORK = 0, /* message fates */
+    SIM_STREAM_CLIENTS,     /* client requests */
+    SIM_STREAM_FAULTS,      /* the host's and sim_chaos' choices */
+    SIM_STREAM_WORKLOAD,    /* `load`: ops and keys */
+    SIM_STREAM_COUNT
+};
+
 struct sim_rng
 {
     uint64_t s[4]; /* never all zero */

@@ -10,8 +10,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "raft/raft.h"
+
+/* A failure report keeps the last SIM_TRACE_RING_EVENTS events before the
+ * violation (struct sim_failure), each text cut to SIM_TRACE_TEXT_MAX bytes,
+ * the terminating NUL included. */
+#define SIM_TRACE_RING_EVENTS 20
+#define SIM_TRACE_TEXT_MAX 128
 
 enum sim_trace_kind {
     SIM_TRACE_SEND = 1, /* node -> peer, msg_* fields set */
@@ -109,5 +116,11 @@ struct sim_trace_event
     const uint8_t *group_of;
     uint32_t n_group_of;
 };
+
+/* Writes one event as one JSON line (docs/trace-format.md). */
+void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out);
+
+/* Writes s as a JSON string, quoted and escaped. */
+void sim_trace_json_string(FILE *out, const char *s);
 
 #endif /* SIM_TRACE_H */

@@ -52,7 +52,7 @@ Test(sim_failure, a_violation_stops_the_run_and_is_reported)
     cr_assert_eq(f->event, sim_events_processed(s));
 
     /* The ring holds the 20 events right before the violation. */
-    cr_assert_eq(f->n_last, SIM_RING_EVENTS);
+    cr_assert_eq(f->n_last, SIM_TRACE_RING_EVENTS);
     cr_assert_eq(f->last[19].seq + 1, f->trace_seq);
     for (size_t i = 1; i < f->n_last; i++)
         cr_assert_eq(f->last[i].seq, f->last[i - 1].seq + 1);
