@@ -890,12 +890,6 @@ uint64_t sim_kv_digest_of(const struct sim *s, uint32_t node)
     return nd ? sim_kv_digest(nd->kv) : 0;
 }
 
-const struct sim_kv *sim_node_kv(const struct sim *s, uint32_t node)
-{
-    const struct sim_node *nd = live(s, node);
-    return nd ? nd->kv : NULL;
-}
-
 size_t sim_log_terms(const struct sim *s,
                      uint32_t node,
                      uint64_t *first_index,

@@ -409,8 +409,6 @@ uint64_t sim_applied(const struct sim *s, uint32_t node);
 /* Borrowed until the next event; NULL if absent or the node is crashed. */
 const char *sim_kv_value(const struct sim *s, uint32_t node, const char *key);
 uint64_t sim_kv_digest_of(const struct sim *s, uint32_t node);
-/* The node's state machine (NULL if crashed); borrowed until next event. */
-const struct sim_kv *sim_node_kv(const struct sim *s, uint32_t node);
 /* Term of each log entry from first_index to the node's last index into
  * *terms (a new array the caller g_free()s); first_index is the snapshot
  * index + 1. Of a crashed node: its durable log. Returns the count. */
@@ -484,8 +482,6 @@ int sim_operator_change(struct sim *s,
 int sim_operator_transfer(struct sim *s,
                           uint32_t target,
                           uint64_t *request_out);
-/* Whether operator request `request` has been accepted. */
-bool sim_operator_accepted(const struct sim *s, uint64_t request);
 
 /* ---- counters ------------------------------------------------------------ */
 

@@ -270,7 +270,6 @@ struct sim
     /* Operator requests by id - 1 (struct sim_op_request, owned); a
      * pending one is also the ptr of its queued SIM_EV_OPERATOR. */
     GPtrArray *op_requests;
-    GArray *op_accepted; /* bool by id - 1 */
 
     bool chaos_on;
     struct sim_chaos chaos;

@@ -156,7 +156,6 @@ bool sim_node_config(const struct sim *s,
 void sim_member_init(struct sim *s)
 {
     s->op_requests = g_ptr_array_new();
-    s->op_accepted = g_array_new(FALSE, TRUE, sizeof(bool));
 }
 
 static void op_request_free(struct sim_op_request *rq)
@@ -171,7 +170,6 @@ void sim_member_destroy(struct sim *s)
     for (guint i = 0; i < s->op_requests->len; i++)
         op_request_free(g_ptr_array_index(s->op_requests, i));
     g_ptr_array_free(s->op_requests, TRUE);
-    g_array_free(s->op_accepted, TRUE);
 }
 
 /* "add n4, remove n1" for a change request given no text. */
@@ -196,8 +194,6 @@ static struct sim_op_request *add_request(struct sim *s)
 {
     struct sim_op_request *rq = g_new0(struct sim_op_request, 1);
     g_ptr_array_add(s->op_requests, rq);
-    bool no = false;
-    g_array_append_val(s->op_accepted, no);
     rq->id = s->op_requests->len;
     sim_push(s, s->now_us, SIM_EV_OPERATOR, 0, rq->id, rq);
     return rq;
@@ -236,13 +232,6 @@ int sim_operator_transfer(struct sim *s, uint32_t target, uint64_t *request_out)
     if (request_out)
         *request_out = rq->id;
     return SIM_OK;
-}
-
-bool sim_operator_accepted(const struct sim *s, uint64_t request)
-{
-    if (request == 0 || request > s->op_accepted->len)
-        return false;
-    return g_array_index(s->op_accepted, bool, request - 1);
 }
 
 /* What came of one attempt. */
@@ -322,9 +311,7 @@ void sim_member_on_operator(struct sim *s, const struct sim_event *ev)
     sim_emit(s, &e);
     g_free(text);
     g_string_free(result, TRUE);
-    if (ok)
-        g_array_index(s->op_accepted, bool, rq->id - 1) = true;
-    else if (outcome == ATTEMPT_RETRIED)
+    if (outcome == ATTEMPT_RETRIED)
         sim_push(s, s->now_us + s->cfg.heartbeat_us, SIM_EV_OPERATOR, 0, rq->id,
                  rq);
 }

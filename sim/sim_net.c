@@ -113,7 +113,9 @@ void sim_net_heal(struct sim_net *net)
     recompute_links(net);
 }
 
-size_t sim_msg_wire_bytes(const struct raft_message *m)
+/* The bytes a message would take on a wire: a fixed header, 16 bytes per
+ * entry plus its command, and the snapshot's bytes. */
+static size_t sim_msg_wire_bytes(const struct raft_message *m)
 {
     size_t bytes = 48;
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {

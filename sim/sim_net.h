@@ -99,9 +99,6 @@ void sim_net_partition(struct sim_net *net, const uint32_t *group_of);
 void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to);
 void sim_net_heal(struct sim_net *net);
 
-/* The bytes a message would take on a wire: a fixed header, 16 bytes per
- * entry plus its command, and the snapshot's bytes. */
-size_t sim_msg_wire_bytes(const struct raft_message *m);
 
 /* Deep copy of m in one allocation (g_free() to release). */
 struct sim_msg *sim_msg_copy(const struct raft_message *m);

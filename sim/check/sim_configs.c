@@ -30,7 +30,8 @@ uint32_t sim_idset_count(const struct sim_idset *s)
     return n;
 }
 
-bool sim_idset_equal(const struct sim_idset *a, const struct sim_idset *b)
+static bool sim_idset_equal(const struct sim_idset *a,
+                            const struct sim_idset *b)
 {
     return memcmp(a->w, b->w, sizeof a->w) == 0;
 }
@@ -117,8 +118,9 @@ bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who)
     return half_quorum(&c->voters, who) && half_quorum(&c->outgoing, who);
 }
 
-bool sim_conf_same_quorums(const struct sim_conf *a,
-                             const struct sim_conf *b)
+/* Whether a and b have the same voters and outgoing voters. */
+static bool sim_conf_same_quorums(const struct sim_conf *a,
+                                  const struct sim_conf *b)
 {
     return a->joint == b->joint && sim_idset_equal(&a->voters, &b->voters) &&
            sim_idset_equal(&a->outgoing, &b->outgoing);

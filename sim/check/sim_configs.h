@@ -51,7 +51,6 @@ struct sim_conf
 void sim_idset_add(struct sim_idset *s, uint32_t id);
 bool sim_idset_has(const struct sim_idset *s, uint32_t id);
 uint32_t sim_idset_count(const struct sim_idset *s);
-bool sim_idset_equal(const struct sim_idset *a, const struct sim_idset *b);
 
 /* The bootstrap configuration: voters 1..n_voters. */
 void sim_conf_first(struct sim_conf *c, uint32_t n_voters);
@@ -73,9 +72,6 @@ bool sim_conf_is_voter(const struct sim_conf *c, uint32_t id);
  * nothing. */
 bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who);
 
-/* Whether a and b have the same voters and outgoing voters. */
-bool sim_conf_same_quorums(const struct sim_conf *a,
-                             const struct sim_conf *b);
 
 /* Whether `to` is `from`, or one allowed step after it (see above). */
 bool sim_conf_one_step(const struct sim_conf *from,

@@ -91,9 +91,6 @@ enum raftsim_color_mode {
     RAFTSIM_COLOR_MODE_NEVER,
 };
 
-/* Parses "auto", "always" or "never" into *out; false, *out unchanged,
- * otherwise. */
-bool raftsim_color_mode_parse(const char *text, enum raftsim_color_mode *out);
 
 /* Adds --color=WHEN to `ctx`'s main group; parsing it sets the mode that
  * raftsim_use_color() answers from (a bad WHEN fails the parse). */
@@ -130,10 +127,6 @@ bool raftsim_parse_duration(const char *text, uint64_t *out_us);
 /* Parses an unsigned 64-bit decimal integer (the whole of `text`). */
 bool raftsim_parse_u64(const char *text, uint64_t *out);
 
-/* Parses a size in bytes: digits, then nothing or one of K, M, G, T
- * (powers of 1024), optionally followed by `B` or `iB` ("512M", "2GiB").
- * False, and *out unchanged, when malformed or above 2^64 - 1. */
-bool raftsim_parse_size(const char *text, uint64_t *out);
 
 /* How diagnostics and reports name a scenario read from standard input. */
 #define RAFTSIM_STDIN_NAME "<stdin>"

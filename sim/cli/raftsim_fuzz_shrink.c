@@ -17,7 +17,9 @@
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_fuzz_report.h"
 
-unsigned raftsim_count_statements(const char *text)
+/* Statements in a scenario text: lines that are neither blank nor a
+ * comment. */
+static unsigned raftsim_count_statements(const char *text)
 {
     unsigned n = 0;
     for (const char *line = text; *line;) {

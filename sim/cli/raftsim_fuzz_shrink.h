@@ -42,8 +42,5 @@ void raftsim_fuzz_shrink_all(const struct raftsim_fuzz_shrink *p,
                              const GPtrArray *properties,
                              GPtrArray *failures);
 
-/* Statements in a scenario text: lines that are neither blank nor a
- * comment. */
-unsigned raftsim_count_statements(const char *text);
 
 #endif /* RAFTSIM_FUZZ_SHRINK_H */

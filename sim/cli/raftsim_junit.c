@@ -40,7 +40,9 @@ static bool xml_char(gunichar c)
            (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
 }
 
-void raftsim_junit_escape(GString *out, const char *text)
+/* Appends `text` (borrowed; NULL: nothing) to `out` escaped for XML
+ * character data or a quoted attribute value. */
+static void raftsim_junit_escape(GString *out, const char *text)
 {
     if (!text)
         return;

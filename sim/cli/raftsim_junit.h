@@ -67,9 +67,6 @@ void raftsim_junit_property_u64(struct raftsim_junit *j,
 void raftsim_junit_add(struct raftsim_junit *j,
                        const struct raftsim_junit_case *c);
 
-/* Appends `text` (borrowed; NULL: nothing) to `out` escaped for XML
- * character data or a quoted attribute value. */
-void raftsim_junit_escape(GString *out, const char *text);
 
 /* Writes the report as the whole file `path` (borrowed): one <testsuites>
  * holding one <testsuite name=suite>. False, after a complaint under

@@ -2,8 +2,7 @@
  *
  * Invariant: the table is the only list of subcommands; `raftsim --help`
  * prints it, and dispatch looks a name up in it, so adding a subcommand is
- * one file plus one row here. A row whose function is not linked in (the
- * weak reference below resolves to NULL) does not exist for the user.
+ * one file plus one row here.
  * Whatever a subcommand printed is flushed and checked here, once: no
  * command exits 0 after a failed write to its standard output.
  * `raftsim help CMD` is dispatched as `raftsim CMD --help`, so each command's
@@ -26,9 +25,6 @@
 #ifndef RAFTSIM_DATADIR
 #define RAFTSIM_DATADIR "/usr/local/share/raftsim"
 #endif
-
-/* Linked only when sim/cli/raftsim_fuzz.c is part of the build. */
-extern int raftsim_fuzz_main(int argc, char **argv) __attribute__((weak));
 
 static const struct raftsim_command commands[] = {
     {"run", "run one scenario and report what happened", raftsim_run_main},
@@ -53,8 +49,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-        if (commands[i].main)
-            fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
             "Options:\n"
@@ -139,8 +134,6 @@ static const char *suggest_command(const char *name)
     const char *best = NULL;
     size_t best_d = strlen(name) <= 3 ? 2 : 3;
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (!commands[i].main)
-            continue;
         size_t d = edit_distance(name, commands[i].name);
         if (name[0] && g_str_has_prefix(commands[i].name, name))
             d = MIN(d, (size_t)1);
@@ -155,7 +148,7 @@ static const char *suggest_command(const char *name)
 static const struct raftsim_command *find_command(const char *name)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-        if (commands[i].main && strcmp(commands[i].name, name) == 0)
+        if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
     return NULL;
 }

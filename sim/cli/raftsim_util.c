@@ -34,7 +34,10 @@ bool raftsim_use_color(FILE *out)
     return isatty(fileno(out)) == 1;
 }
 
-bool raftsim_color_mode_parse(const char *text, enum raftsim_color_mode *out)
+/* Parses "auto", "always" or "never" into *out; false, *out unchanged,
+ * otherwise. */
+static bool raftsim_color_mode_parse(const char *text,
+                                     enum raftsim_color_mode *out)
 {
     static const char *const names[] = {"auto", "always", "never"};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -261,7 +264,10 @@ int64_t raftsim_wall_us(void)
     return g_get_monotonic_time();
 }
 
-bool raftsim_parse_size(const char *text, uint64_t *out)
+/* Parses a size in bytes: digits, then nothing or one of K, M, G, T
+ * (powers of 1024), optionally followed by `B` or `iB` ("512M", "2GiB").
+ * False, and *out unchanged, when malformed or above 2^64 - 1. */
+static bool raftsim_parse_size(const char *text, uint64_t *out)
 {
     static const char *const units = "KMGT";
     if (!text || !*text)
