@@ -1,0 +1,165 @@
+/* sim_lin_key.c: one key's operations turned into register operations and
+ * the events the search passes (sim_lin_key.h). Invariant: events are
+ * sorted by time, and at one instant by event_rank(), so that an operation
+ * that returned at the instant another was called precedes it unless both
+ * take no time. */
+#include "sim/check/sim_lin_key.h"
+
+#include <string.h>
+
+#include "sim/sim_assert.h"
+
+/* A completed operation that begins and ends at the same microsecond. */
+static bool takes_no_time(const struct sim_op *o)
+{
+    return o->completed && sim_lin_return_us(o) == o->invoke_us;
+}
+
+/* Whether a precedes b in real time: a completed before b was invoked, or
+ * at that instant unless both take no time (see the file comment). The
+ * event order below encodes exactly this relation. */
+bool sim_lin_precedes(const struct sim_op *a, const struct sim_op *b)
+{
+    if (!a->completed)
+        return false;
+    uint64_t end = sim_lin_return_us(a);
+    if (end != b->invoke_us)
+        return end < b->invoke_us;
+    return !(takes_no_time(a) && takes_no_time(b));
+}
+
+/* At equal times: the returns of operations that took time, then the calls
+ * and then the returns of those that took none, then expiries, then the
+ * other calls. So an operation that starts when another ends follows it,
+ * and operations that take no time at one instant overlap one another. */
+static int event_rank(const struct sim_lin_event *e, const struct sim_op *o)
+{
+    bool instant = takes_no_time(o);
+    switch (e->kind) {
+    case SIM_LIN_RETURN:
+        return instant ? 2 : 0;
+    case SIM_LIN_CALL:
+        return instant ? 1 : 4;
+    case SIM_LIN_EXPIRE:
+        return 3;
+    }
+    return 4;
+}
+
+static gint compare_events(const void *a, const void *b)
+{
+    const struct sim_lin_event *x = a, *y = b;
+    if (x->time_us != y->time_us)
+        return x->time_us < y->time_us ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return (x->op > y->op) - (x->op < y->op);
+}
+
+static int32_t intern(GHashTable *values, const char *s)
+{
+    gpointer v = g_hash_table_lookup(values, s);
+    if (v != NULL)
+        return GPOINTER_TO_INT(v);
+    int32_t id = (int32_t)g_hash_table_size(values) + 1;
+    g_hash_table_insert(values, (gpointer)s, GINT_TO_POINTER(id));
+    return id;
+}
+
+/* A write that never completed may take effect at any time after its call,
+ * but doing so after the last return of a read that saw its value achieves
+ * nothing: no read can tell, so dropping it from such an order leaves a
+ * valid order. Such a write therefore expires at that return, and one
+ * whose value no read returned after its call is left out altogether.
+ * This keeps the open set, and so the search, bounded by the overlap of
+ * completed operations rather than growing with every timed-out write. */
+static void add_events(struct sim_lin_key *k, const uint64_t *last_read_us)
+{
+    for (uint32_t i = 0; i < k->n; i++) {
+        const struct sim_op *o = k->src[i];
+        struct sim_lin_op *l = &k->ops[i];
+        l->call_ev = SIM_LIN_NONE;
+        if (o->completed) {
+            k->events[k->n_events++] = (struct sim_lin_event){
+                .op = i, .kind = SIM_LIN_CALL, .time_us = o->invoke_us};
+            k->events[k->n_events++] =
+                (struct sim_lin_event){.op = i,
+                                       .kind = SIM_LIN_RETURN,
+                                       .time_us = sim_lin_return_us(o)};
+            continue;
+        }
+        uint64_t deadline = last_read_us[l->value];
+        /* A read that ended when the write began precedes it. */
+        if (deadline == UINT64_MAX || deadline <= o->invoke_us)
+            continue;
+        k->events[k->n_events++] = (struct sim_lin_event){
+            .op = i, .kind = SIM_LIN_CALL, .time_us = o->invoke_us};
+        k->events[k->n_events++] = (struct sim_lin_event){
+            .op = i, .kind = SIM_LIN_EXPIRE, .time_us = deadline};
+    }
+}
+
+/* src must hold no pending GET (it constrains nothing). */
+void sim_lin_key_init(struct sim_lin_key *k,
+                      const struct sim_op *const *src,
+                      uint32_t n)
+{
+    GHashTable *values = g_hash_table_new(g_str_hash, g_str_equal);
+    k->src = src;
+    k->n = n;
+    k->ops = g_new(struct sim_lin_op, n);
+    k->events = g_new(struct sim_lin_event, 2 * (size_t)n);
+    k->n_events = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_op *o = src[i];
+        struct sim_lin_op *l = &k->ops[i];
+        switch (o->op) {
+        case SIM_KV_SET:
+            l->kind = SIM_LIN_WRITE;
+            l->value = intern(values, o->value != NULL ? o->value : "");
+            break;
+        case SIM_KV_DELETE:
+            l->kind = SIM_LIN_WRITE;
+            l->value = 0;
+            break;
+        case SIM_KV_GET:
+            l->kind = SIM_LIN_READ;
+            l->value = o->found
+                           ? intern(values, o->result != NULL ? o->result : "")
+                           : 0;
+            break;
+        }
+    }
+    /* The last return of a read of each state; UINT64_MAX: none. */
+    guint n_states = g_hash_table_size(values) + 1;
+    uint64_t *last_read_us = g_new(uint64_t, n_states);
+    for (guint v = 0; v < n_states; v++)
+        last_read_us[v] = UINT64_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_lin_op *l = &k->ops[i];
+        uint64_t t = sim_lin_return_us(src[i]);
+        if (l->kind == SIM_LIN_READ && (last_read_us[l->value] == UINT64_MAX ||
+                                        t > last_read_us[l->value]))
+            last_read_us[l->value] = t;
+    }
+    add_events(k, last_read_us);
+    g_free(last_read_us);
+    for (uint32_t e = 0; e < k->n_events; e++)
+        k->events[e].rank = event_rank(&k->events[e], src[k->events[e].op]);
+    if (k->n_events > 0)
+        qsort(k->events, k->n_events, sizeof *k->events, compare_events);
+    for (uint32_t e = 0; e < k->n_events; e++) {
+        if (k->events[e].kind == SIM_LIN_CALL)
+            k->ops[k->events[e].op].call_ev = e;
+        else
+            k->ops[k->events[e].op].end_ev = e;
+    }
+    k->n_states = n_states;
+    g_hash_table_destroy(values);
+}
+
+void sim_lin_key_clear(struct sim_lin_key *k)
+{
+    g_free(k->ops);
+    g_free(k->events);
+}

@@ -1,0 +1,883 @@
+/* sim_lin_search.c: the depth-first search and the breadth-first sweep for
+ * a linearization of one key's history (sim_lin_search.h). Invariant of
+ * both: at a node with event index e, every completed operation whose return
+ * precedes e is linearized; `open` lists exactly the operations whose call
+ * precedes e and whose return (or expiry) does not; `lin` and `lin_p` list
+ * the open ones already linearized, completed and never completed. */
+#include "sim/check/sim_lin_search.h"
+
+#include <string.h>
+
+#include "sim/sim_assert.h"
+
+/* ---- sorted sets of operation indices ------------------------------------ */
+
+static guint set_find(const GArray *set, uint32_t x)
+{
+    guint lo = 0, hi = set->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(set, uint32_t, mid) < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void set_add(GArray *set, uint32_t x)
+{
+    g_array_insert_val(set, set_find(set, x), x);
+}
+
+static void set_remove(GArray *set, uint32_t x)
+{
+    guint i = set_find(set, x);
+    if (i < set->len && g_array_index(set, uint32_t, i) == x)
+        g_array_remove_index(set, i);
+}
+
+/* ---- memoized nodes ------------------------------------------------------ */
+
+/* The open operations that never completed and are linearized: a sorted
+ * set of indices. */
+struct lin_pending_set
+{
+    uint32_t n;
+    uint32_t ops[];
+};
+
+/* A node's identity without its pending set. Among nodes that differ only
+ * in which never-completed writes they have used, one that used a subset
+ * can do all the other can (an unused such write may stay unused), so
+ * `pending` keeps the minimal sets met, and a node whose set contains one
+ * of them adds nothing. */
+struct lin_node
+{
+    uint32_t event;
+    int32_t state;
+    GPtrArray *pending; /* struct lin_pending_set *, owned; an antichain */
+    uint32_t n_lin;
+    uint32_t lin[]; /* the linearized open completed ops, sorted */
+};
+
+static guint node_hash(gconstpointer p)
+{
+    const struct lin_node *x = p;
+    uint64_t h = ((uint64_t)x->event << 32) ^ (uint32_t)x->state;
+    for (uint32_t i = 0; i < x->n_lin; i++)
+        h = (h ^ x->lin[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean node_equal(gconstpointer a, gconstpointer b)
+{
+    const struct lin_node *x = a, *y = b;
+    return x->event == y->event && x->state == y->state &&
+           x->n_lin == y->n_lin &&
+           memcmp(x->lin, y->lin, x->n_lin * sizeof x->lin[0]) == 0;
+}
+
+static void node_free(gpointer p)
+{
+    struct lin_node *n = p;
+    g_ptr_array_free(n->pending, TRUE);
+    g_free(n);
+}
+
+/* Whether sorted a[0..na) is contained in sorted b[0..nb). */
+static bool sorted_subset(const uint32_t *a,
+                          uint32_t na,
+                          const uint32_t *b,
+                          uint32_t nb)
+{
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        while (j < nb && b[j] < a[i])
+            j++;
+        if (j == nb || b[j] != a[i])
+            return false;
+        j++;
+    }
+    return true;
+}
+
+static const uint32_t *array_u32(const GArray *a)
+{
+    return (const uint32_t *)(const void *)a->data;
+}
+
+static bool is_subset(const struct lin_pending_set *a, const GArray *b)
+{
+    return sorted_subset(a->ops, a->n, array_u32(b), b->len);
+}
+
+static bool is_superset(const struct lin_pending_set *a, const GArray *b)
+{
+    return sorted_subset(array_u32(b), b->len, a->ops, a->n);
+}
+
+/* ---- the search ---------------------------------------------------------- */
+
+/* How the search got to a node; undone on backtracking. */
+enum lin_via {
+    VIA_ROOT,
+    VIA_CALL,       /* passed the call of op: it became open */
+    VIA_CLOSE,      /* passed the return or expiry of op, linearized */
+    VIA_EXPIRE,     /* passed the expiry of op, never linearized */
+    VIA_LIN_RETURN, /* linearized op at its own return and passed it */
+    VIA_LIN_EARLY,  /* linearized open op before the current return */
+};
+
+struct lin_frame
+{
+    uint32_t event;
+    enum lin_via via;
+    uint32_t via_op;
+    int32_t prev_state;
+    /* 0: the returning op; 1 + pass * |open| + i: open[i] in that pass of
+     * early_candidate(); NONE: done */
+    uint32_t next_move;
+};
+
+struct lin_search
+{
+    const struct sim_lin_key *k;
+    int32_t state;
+    GArray *open;     /* uint32_t, sorted */
+    GArray *lin;      /* uint32_t, sorted: linearized open completed ops */
+    GArray *lin_p;    /* uint32_t, sorted: linearized never-completed ops */
+    bool *is_lin;     /* per op */
+    GArray *stack;    /* struct lin_frame */
+    GHashTable *seen; /* struct lin_node * set, owned */
+    uint64_t states;
+    uint64_t max_states;
+    uint32_t furthest_event;
+    /* Scratch filled by prepare_candidates(), indexed by state: the open
+     * unlinearized write of that value that ends first, and how many open
+     * unlinearized reads must see it. */
+    uint32_t *best_write;
+    uint32_t *best_done_write; /* the same among completed writes */
+    uint32_t *want;
+    /* Indexed by state: the reads and the writes of it neither linearized
+     * nor expired yet, called or not. */
+    uint32_t *reads_left;
+    uint32_t *writes_left;
+};
+
+/* A read is legal when it sees the state. A write is, unless it hides a
+ * state that some read not yet linearized must still see while no write
+ * left could bring that state back: that would be a dead end. */
+static bool legal(const struct lin_search *s, uint32_t op)
+{
+    const struct sim_lin_op *l = &s->k->ops[op];
+    if (l->kind == SIM_LIN_READ || l->value == s->state)
+        return l->value == s->state;
+    return s->reads_left[s->state] == 0 || s->writes_left[s->state] > 0;
+}
+
+/* Counts op in or out of the operations not yet linearized nor expired. */
+static void count_left(const struct sim_lin_key *k,
+                       uint32_t *reads_left,
+                       uint32_t *writes_left,
+                       uint32_t op,
+                       int delta)
+{
+    const struct sim_lin_op *l = &k->ops[op];
+    uint32_t *c = l->kind == SIM_LIN_READ ? &reads_left[l->value]
+                                          : &writes_left[l->value];
+    *c = (uint32_t)((int64_t)*c + delta);
+}
+
+/* Fresh counts for the whole key: every operation in the search. */
+static void init_left(const struct sim_lin_key *k,
+                      uint32_t **reads_left,
+                      uint32_t **writes_left)
+{
+    *reads_left = g_new0(uint32_t, k->n_states);
+    *writes_left = g_new0(uint32_t, k->n_states);
+    for (uint32_t i = 0; i < k->n; i++)
+        if (k->ops[i].call_ev != SIM_LIN_NONE)
+            count_left(k, *reads_left, *writes_left, i, 1);
+}
+
+static int32_t next_state(const struct lin_search *s, uint32_t op)
+{
+    const struct sim_lin_op *l = &s->k->ops[op];
+    return l->kind == SIM_LIN_WRITE ? l->value : s->state;
+}
+
+/* The linearized set op belongs to: completed or never completed. */
+static GArray *lin_set_of(const struct lin_search *s, uint32_t op)
+{
+    return s->k->src[op]->completed ? s->lin : s->lin_p;
+}
+
+/* Enters the child reached by `via` on `op` from the top frame. */
+static void push(struct lin_search *s, enum lin_via via, uint32_t op)
+{
+    struct lin_frame *top =
+        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    struct lin_frame f = {.event = top->event,
+                          .via = via,
+                          .via_op = op,
+                          .prev_state = s->state,
+                          .next_move = 0};
+    switch (via) {
+    case VIA_ROOT:
+        break;
+    case VIA_CALL:
+        set_add(s->open, op);
+        f.event++;
+        break;
+    case VIA_CLOSE:
+        set_remove(lin_set_of(s, op), op);
+        set_remove(s->open, op);
+        s->is_lin[op] = false;
+        f.event++;
+        break;
+    case VIA_EXPIRE:
+        set_remove(s->open, op);
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
+        f.event++;
+        break;
+    case VIA_LIN_RETURN:
+        s->state = next_state(s, op);
+        set_remove(s->open, op);
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
+        f.event++;
+        break;
+    case VIA_LIN_EARLY:
+        s->state = next_state(s, op);
+        set_add(lin_set_of(s, op), op);
+        s->is_lin[op] = true;
+        count_left(s->k, s->reads_left, s->writes_left, op, -1);
+        break;
+    }
+    if (f.event > s->furthest_event)
+        s->furthest_event = f.event;
+    g_array_append_val(s->stack, f);
+}
+
+/* Leaves the top frame, undoing the move that reached it. */
+static void pop(struct lin_search *s)
+{
+    struct lin_frame f =
+        g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    g_array_set_size(s->stack, s->stack->len - 1);
+    s->state = f.prev_state;
+    switch (f.via) {
+    case VIA_ROOT:
+        break;
+    case VIA_CALL:
+        set_remove(s->open, f.via_op);
+        break;
+    case VIA_CLOSE:
+        set_add(s->open, f.via_op);
+        set_add(lin_set_of(s, f.via_op), f.via_op);
+        s->is_lin[f.via_op] = true;
+        break;
+    case VIA_EXPIRE:
+    case VIA_LIN_RETURN:
+        set_add(s->open, f.via_op);
+        count_left(s->k, s->reads_left, s->writes_left, f.via_op, 1);
+        break;
+    case VIA_LIN_EARLY:
+        set_remove(lin_set_of(s, f.via_op), f.via_op);
+        s->is_lin[f.via_op] = false;
+        count_left(s->k, s->reads_left, s->writes_left, f.via_op, 1);
+        break;
+    }
+}
+
+/* Remembers the node; false if it, or one that used a subset of its
+ * never-completed writes, was met before: that one failed or, being an
+ * ancestor, tries everything this one could. */
+static bool remember(struct lin_search *s, uint32_t event)
+{
+    struct lin_node *n = g_malloc(sizeof *n + s->lin->len * sizeof(uint32_t));
+    n->event = event;
+    n->state = s->state;
+    n->n_lin = s->lin->len;
+    if (s->lin->len > 0)
+        memcpy(n->lin, s->lin->data, s->lin->len * sizeof(uint32_t));
+    struct lin_node *old = g_hash_table_lookup(s->seen, n);
+    if (old == NULL) {
+        n->pending = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_add(s->seen, n);
+        old = n;
+    } else {
+        g_free(n);
+        for (guint i = 0; i < old->pending->len; i++)
+            if (is_subset(g_ptr_array_index(old->pending, i), s->lin_p))
+                return false;
+        /* Keep the antichain small: the new set replaces its supersets. */
+        for (guint i = old->pending->len; i-- > 0;)
+            if (is_superset(g_ptr_array_index(old->pending, i), s->lin_p))
+                g_ptr_array_remove_index(old->pending, i);
+    }
+    struct lin_pending_set *p =
+        g_malloc(sizeof *p + s->lin_p->len * sizeof(uint32_t));
+    p->n = s->lin_p->len;
+    if (p->n > 0)
+        memcpy(p->ops, s->lin_p->data, p->n * sizeof(uint32_t));
+    g_ptr_array_add(old->pending, p);
+    s->states++;
+    return true;
+}
+
+/* An open read that the current state satisfies can be linearized at once:
+ * it changes nothing, so any order that places it later can place it here.
+ * Returns such a read, or NONE. */
+static uint32_t satisfied_read(const struct lin_search *s)
+{
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t p = g_array_index(s->open, uint32_t, i);
+        if (!s->is_lin[p] && s->k->ops[p].kind == SIM_LIN_READ &&
+            s->k->ops[p].value == s->state)
+            return p;
+    }
+    return SIM_LIN_NONE;
+}
+
+static bool ends_before(const struct sim_lin_key *k, uint32_t q, uint32_t p)
+{
+    return k->ops[q].end_ev < k->ops[p].end_ev ||
+           (k->ops[q].end_ev == k->ops[p].end_ev && q < p);
+}
+
+static void keep_first(const struct sim_lin_key *k, uint32_t *best, uint32_t q)
+{
+    if (*best == SIM_LIN_NONE || ends_before(k, q, *best))
+        *best = q;
+}
+
+/* Fills best_write, best_done_write and want for the current node in
+ * O(open). */
+static void prepare_candidates(struct lin_search *s)
+{
+    const struct sim_lin_key *k = s->k;
+    const uint32_t *open = array_u32(s->open);
+    for (guint i = 0; i < s->open->len; i++) {
+        int32_t v = k->ops[open[i]].value;
+        s->best_write[v] = SIM_LIN_NONE;
+        s->best_done_write[v] = SIM_LIN_NONE;
+        s->want[v] = 0;
+    }
+    for (guint i = 0; i < s->open->len; i++) {
+        uint32_t q = open[i];
+        const struct sim_lin_op *l = &k->ops[q];
+        if (s->is_lin[q])
+            continue;
+        if (l->kind == SIM_LIN_READ) {
+            s->want[l->value]++;
+            continue;
+        }
+        keep_first(k, &s->best_write[l->value], q);
+        if (k->src[q]->completed)
+            keep_first(k, &s->best_done_write[l->value], q);
+    }
+}
+
+#define EARLY_PASSES 3u
+
+/* Whether open op p is worth linearizing before the returning op o in the
+ * given pass; prepare_candidates() must have run for this node. Every read left
+ * open is unsatisfied (satisfied_read() runs first), so only writes qualify. A
+ * write that never completed is needed only if an open read wants its value:
+ * otherwise the next operation placed is a write that hides it, and an order
+ * without it is as good. The passes order the rest, all of which are tried:
+ * first writes of the value o must read, then completed writes, then the
+ * others, so the first orders tried use as few never-completed writes as they
+ * can. */
+static bool early_candidate(const struct lin_search *s,
+                            uint32_t p,
+                            uint32_t o,
+                            uint32_t pass)
+{
+    const struct sim_lin_op *lp = &s->k->ops[p];
+    const struct sim_lin_op *lo = &s->k->ops[o];
+    if (s->is_lin[p] || lp->kind != SIM_LIN_WRITE || !legal(s, p))
+        return false;
+    /* Two open writes of the same value are interchangeable, except that
+     * the one that must be linearized sooner is the more constrained: in
+     * any valid order that places the later one now and the other later,
+     * the two can swap places. A write that never completed may be absent
+     * from the order, so it cannot stand in for a completed one. So a
+     * completed write is tried only if no completed write of its value ends
+     * first, and one that never completed only if no write of its value
+     * ends first (o itself, when it is a write, ends first of all). */
+    bool completed = s->k->src[p]->completed;
+    if ((completed ? s->best_done_write : s->best_write)[lp->value] != p)
+        return false;
+    if (!completed && s->want[lp->value] == 0)
+        return false;
+    bool for_o = lo->kind == SIM_LIN_READ && lo->value == lp->value;
+    switch (pass) {
+    case 0:
+        return for_o;
+    case 1:
+        return !for_o && completed;
+    default:
+        return !for_o && !completed;
+    }
+}
+
+/* Chooses the next move at the top frame, or NONE when it has none left. */
+static void step(struct lin_search *s, enum sim_lin_result *result, bool *done)
+{
+    struct lin_frame *f =
+        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    const struct sim_lin_key *k = s->k;
+
+    if (f->event == k->n_events) {
+        *result = SIM_LIN_RESULT_OK;
+        *done = true;
+        return;
+    }
+    const struct sim_lin_event *ev = &k->events[f->event];
+    uint32_t o = ev->op;
+
+    if (f->next_move == SIM_LIN_NONE) {
+        pop(s);
+        return;
+    }
+    if (ev->kind == SIM_LIN_CALL) {
+        f->next_move = SIM_LIN_NONE;
+        push(s, VIA_CALL, o);
+        return;
+    }
+    if (s->is_lin[o] || ev->kind == SIM_LIN_EXPIRE) {
+        f->next_move = SIM_LIN_NONE;
+        push(s, s->is_lin[o] ? VIA_CLOSE : VIA_EXPIRE, o);
+        return;
+    }
+    if (f->next_move == 0) {
+        if (!remember(s, f->event)) {
+            pop(s);
+            return;
+        }
+        if (s->states > s->max_states) {
+            *result = SIM_LIN_RESULT_BOUND;
+            *done = true;
+            return;
+        }
+        uint32_t r = satisfied_read(s);
+        if (r != SIM_LIN_NONE) {
+            f->next_move = SIM_LIN_NONE;
+            push(s, r == o ? VIA_LIN_RETURN : VIA_LIN_EARLY, r);
+            return;
+        }
+        f->next_move = 1;
+        if (legal(s, o)) {
+            push(s, VIA_LIN_RETURN, o);
+            return;
+        }
+    }
+    /* Try the open operations in turn; reads here are all unsatisfied. */
+    prepare_candidates(s);
+    uint32_t n_open = s->open->len;
+    while (f->next_move - 1 < EARLY_PASSES * n_open) {
+        uint32_t pass = (f->next_move - 1) / n_open;
+        uint32_t p =
+            g_array_index(s->open, uint32_t, (f->next_move - 1) % n_open);
+        f->next_move++;
+        if (p != o && early_candidate(s, p, o, pass)) {
+            push(s, VIA_LIN_EARLY, p);
+            return;
+        }
+    }
+    f->next_move = SIM_LIN_NONE;
+    pop(s);
+}
+
+/* Sets s up for a search of k: what both searches use is allocated, every
+ * other field (stack, seen, counters) is zero. k is borrowed for the search;
+ * lin_search_release() frees what this allocates. */
+static void lin_search_init(struct lin_search *s,
+                            const struct sim_lin_key *k,
+                            uint64_t max_states)
+{
+    *s = (struct lin_search){
+        .k = k,
+        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
+        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
+        .max_states = max_states,
+        .best_write = g_new(uint32_t, k->n_states),
+        .best_done_write = g_new(uint32_t, k->n_states),
+        .want = g_new0(uint32_t, k->n_states),
+    };
+    init_left(k, &s->reads_left, &s->writes_left);
+}
+
+/* Frees what lin_search_init() allocated; stack and seen are the caller's. */
+static void lin_search_release(struct lin_search *s)
+{
+    g_array_free(s->open, TRUE);
+    g_array_free(s->lin, TRUE);
+    g_array_free(s->lin_p, TRUE);
+    g_free(s->is_lin);
+    g_free(s->best_write);
+    g_free(s->best_done_write);
+    g_free(s->want);
+    g_free(s->reads_left);
+    g_free(s->writes_left);
+}
+
+/* Searches one key's operations depth-first. *states receives the nodes
+ * explored; *furthest (on failure) the furthest event reached: the
+ * operations called up to it already cannot be linearized. */
+static enum sim_lin_result lin_search_run(const struct sim_lin_key *k,
+                                          uint64_t max_states,
+                                          uint64_t *states,
+                                          uint32_t *furthest)
+{
+    struct lin_search s;
+    lin_search_init(&s, k, max_states);
+    s.stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
+                                k->n_events + 1);
+    s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
+    struct lin_frame root = {.via = VIA_ROOT};
+    g_array_append_val(s.stack, root);
+
+    enum sim_lin_result result = SIM_LIN_RESULT_FAIL;
+    bool done = false;
+    while (!done && s.stack->len > 0)
+        step(&s, &result, &done);
+
+    *states = s.states;
+    *furthest = s.furthest_event;
+    g_array_free(s.stack, TRUE);
+    g_hash_table_destroy(s.seen);
+    lin_search_release(&s);
+    return result;
+}
+
+/* ---- the breadth-first sweep --------------------------------------------- */
+
+/* The depth-first search finds one order fast when there is one, but to
+ * prove there is none it must exhaust every node, and it may meet a node
+ * first with more never-completed writes used than needed and again later
+ * with fewer. The sweep visits the same nodes event by event instead, so
+ * at each event it knows every configuration and keeps only those whose
+ * set of used never-completed writes is minimal: no node is met twice. */
+
+/* A configuration between events: the state and the open operations
+ * already linearized. */
+struct lin_config
+{
+    int32_t state;
+    bool dead;    /* superseded by one that used a subset */
+    uint32_t n_c; /* completed ones, sorted, in ops[0..n_c) */
+    uint32_t n_p; /* never-completed ones, sorted, in ops[n_c..n_c + n_p) */
+    uint32_t ops[];
+};
+
+/* The configurations at one event: `all` in the order they were found,
+ * `groups` maps (state, completed part) to its live configurations. */
+struct lin_frontier
+{
+    GPtrArray *all;     /* struct lin_config *, owned */
+    GHashTable *groups; /* struct lin_config * -> GPtrArray * of them */
+};
+
+static guint config_hash(gconstpointer p)
+{
+    const struct lin_config *c = p;
+    uint64_t h = (uint32_t)c->state * 0x9e3779b97f4a7c15ULL;
+    for (uint32_t i = 0; i < c->n_c; i++)
+        h = (h ^ c->ops[i]) * 0x100000001b3ULL;
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean config_equal(gconstpointer a, gconstpointer b)
+{
+    const struct lin_config *x = a, *y = b;
+    return x->state == y->state && x->n_c == y->n_c &&
+           memcmp(x->ops, y->ops, x->n_c * sizeof x->ops[0]) == 0;
+}
+
+static void frontier_init(struct lin_frontier *f)
+{
+    f->all = g_ptr_array_new_with_free_func(g_free);
+    f->groups = g_hash_table_new_full(config_hash, config_equal, NULL,
+                                      (GDestroyNotify)g_ptr_array_unref);
+}
+
+static void frontier_clear(struct lin_frontier *f)
+{
+    g_hash_table_destroy(f->groups);
+    g_ptr_array_free(f->all, TRUE);
+}
+
+/* Adds (state, lin, lin_p) unless a configuration that used a subset of its
+ * never-completed writes is there; supersedes those that used a superset. */
+static void frontier_add(struct lin_frontier *f,
+                         int32_t state,
+                         const GArray *lin,
+                         const GArray *lin_p)
+{
+    struct lin_config *c =
+        g_malloc(sizeof *c + (lin->len + lin_p->len) * sizeof(uint32_t));
+    c->state = state;
+    c->dead = false;
+    c->n_c = lin->len;
+    c->n_p = lin_p->len;
+    if (lin->len > 0)
+        memcpy(c->ops, lin->data, lin->len * sizeof(uint32_t));
+    if (lin_p->len > 0)
+        memcpy(c->ops + c->n_c, lin_p->data, lin_p->len * sizeof(uint32_t));
+
+    GPtrArray *group = g_hash_table_lookup(f->groups, c);
+    if (group == NULL) {
+        group = g_ptr_array_new();
+        g_hash_table_insert(f->groups, c, group);
+    }
+    for (guint i = 0; i < group->len; i++) {
+        const struct lin_config *m = g_ptr_array_index(group, i);
+        if (sorted_subset(m->ops + m->n_c, m->n_p, c->ops + c->n_c, c->n_p)) {
+            g_free(c);
+            return;
+        }
+    }
+    for (guint i = group->len; i-- > 0;) {
+        struct lin_config *m = g_ptr_array_index(group, i);
+        if (sorted_subset(c->ops + c->n_c, c->n_p, m->ops + m->n_c, m->n_p)) {
+            m->dead = true;
+            g_ptr_array_remove_index(group, i);
+        }
+    }
+    /* The group's key may be dead by now; it stays allocated in `all` and
+     * equal to every member, which is all the table needs. */
+    g_ptr_array_add(group, c);
+    g_ptr_array_add(f->all, c);
+}
+
+static void load_config(struct lin_search *s, const struct lin_config *c)
+{
+    s->state = c->state;
+    g_array_set_size(s->lin, 0);
+    g_array_set_size(s->lin_p, 0);
+    g_array_append_vals(s->lin, c->ops, c->n_c);
+    g_array_append_vals(s->lin_p, c->ops + c->n_c, c->n_p);
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++) {
+        s->is_lin[c->ops[i]] = true;
+        count_left(s->k, s->reads_left, s->writes_left, c->ops[i], -1);
+    }
+}
+
+static void unload_config(struct lin_search *s, const struct lin_config *c)
+{
+    for (uint32_t i = 0; i < c->n_c + c->n_p; i++) {
+        s->is_lin[c->ops[i]] = false;
+        count_left(s->k, s->reads_left, s->writes_left, c->ops[i], 1);
+    }
+}
+
+static void apply_early(struct lin_search *s, uint32_t p)
+{
+    s->state = next_state(s, p);
+    set_add(lin_set_of(s, p), p);
+    s->is_lin[p] = true;
+    count_left(s->k, s->reads_left, s->writes_left, p, -1);
+}
+
+static void undo_early(struct lin_search *s, uint32_t p, int32_t prev_state)
+{
+    s->state = prev_state;
+    set_remove(lin_set_of(s, p), p);
+    s->is_lin[p] = false;
+    count_left(s->k, s->reads_left, s->writes_left, p, 1);
+}
+
+/* Every configuration reachable at the return of o from the loaded one, by
+ * linearizing open operations and then o, goes into next: the same moves as
+ * step(). False when the bound is reached. */
+static bool closure(struct lin_search *s,
+                    uint32_t e,
+                    uint32_t o,
+                    struct lin_frontier *next)
+{
+    if (!remember(s, e))
+        return true;
+    if (s->states > s->max_states)
+        return false;
+    int32_t prev = s->state;
+    uint32_t r = satisfied_read(s);
+    if (r == o) {
+        frontier_add(next, s->state, s->lin, s->lin_p);
+        return true;
+    }
+    if (r != SIM_LIN_NONE) {
+        apply_early(s, r);
+        bool ok = closure(s, e, o, next);
+        undo_early(s, r, prev);
+        return ok;
+    }
+    if (legal(s, o))
+        frontier_add(next, next_state(s, o), s->lin, s->lin_p);
+    prepare_candidates(s);
+    for (uint32_t pass = 0; pass < EARLY_PASSES; pass++) {
+        for (guint i = 0; i < s->open->len; i++) {
+            uint32_t p = g_array_index(s->open, uint32_t, i);
+            if (p == o || !early_candidate(s, p, o, pass))
+                continue;
+            apply_early(s, p);
+            bool ok = closure(s, e, o, next);
+            undo_early(s, p, prev);
+            if (!ok)
+                return false;
+            prepare_candidates(s); /* the child reused the scratch */
+        }
+    }
+    return true;
+}
+
+static gint compare_configs(gconstpointer a, gconstpointer b)
+{
+    const struct lin_config *x = *(const struct lin_config *const *)a;
+    const struct lin_config *y = *(const struct lin_config *const *)b;
+    return (x->n_p > y->n_p) - (x->n_p < y->n_p);
+}
+
+/* Passes the event for one live configuration of the current frontier. */
+static bool sweep_config(struct lin_search *s,
+                         const struct sim_lin_event *ev,
+                         uint32_t e,
+                         struct lin_frontier *next)
+{
+    uint32_t o = ev->op;
+    if (ev->kind == SIM_LIN_RETURN && !s->is_lin[o])
+        return closure(s, e, o, next);
+    if (s->is_lin[o])
+        set_remove(lin_set_of(s, o), o);
+    frontier_add(next, s->state, s->lin, s->lin_p);
+    return true;
+}
+
+/* Same contract as lin_search_run(); *furthest receives the event at which
+ * no configuration survived. */
+static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
+                                         uint64_t max_states,
+                                         uint64_t *states,
+                                         uint32_t *furthest)
+{
+    struct lin_search s;
+    lin_search_init(&s, k, max_states);
+    struct lin_frontier cur;
+    frontier_init(&cur);
+    frontier_add(&cur, 0, s.lin, s.lin_p);
+
+    enum sim_lin_result result = SIM_LIN_RESULT_OK;
+    for (uint32_t e = 0; e < k->n_events && result == SIM_LIN_RESULT_OK; e++) {
+        const struct sim_lin_event *ev = &k->events[e];
+        if (ev->kind == SIM_LIN_CALL) {
+            set_add(s.open, ev->op);
+            continue;
+        }
+        struct lin_frontier next;
+        frontier_init(&next);
+        s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
+        /* Fewest used never-completed writes first: their nodes then cover
+         * the others' at once. g_ptr_array_sort is stable. */
+        GPtrArray *order = g_ptr_array_sized_new(cur.all->len);
+        for (guint i = 0; i < cur.all->len; i++) {
+            struct lin_config *c = g_ptr_array_index(cur.all, i);
+            if (!c->dead)
+                g_ptr_array_add(order, c);
+        }
+        g_ptr_array_sort(order, compare_configs);
+        for (guint i = 0; i < order->len && result == SIM_LIN_RESULT_OK; i++) {
+            const struct lin_config *c = g_ptr_array_index(order, i);
+            load_config(&s, c);
+            if (!sweep_config(&s, ev, e, &next))
+                result = SIM_LIN_RESULT_BOUND;
+            unload_config(&s, c);
+            /* sweep_config() may have cleared o's flag; clear it anyway. */
+            s.is_lin[ev->op] = false;
+        }
+        g_ptr_array_free(order, TRUE);
+        g_hash_table_destroy(s.seen);
+        frontier_clear(&cur);
+        cur = next;
+        set_remove(s.open, ev->op);
+        /* Past its return or expiry, o is linearized or gone in every
+         * configuration. */
+        count_left(k, s.reads_left, s.writes_left, ev->op, -1);
+        if (result == SIM_LIN_RESULT_OK && cur.all->len == 0) {
+            result = SIM_LIN_RESULT_FAIL;
+            *furthest = e;
+        }
+    }
+    *states = s.states;
+    frontier_clear(&cur);
+    lin_search_release(&s);
+    return result;
+}
+
+/* Depth-first first: on a history that can be linearized it often needs
+ * about one node per return. If it takes more than a few per event, the
+ * sweep gets as many, then each again with twice that, until one decides
+ * or the bound is spent. *n_prefix receives the number of leading
+ * operations whose calls precede the furthest event reached, which alone
+ * cannot be linearized. */
+enum sim_lin_result sim_lin_check_key(const struct sim_lin_key *k,
+                                      enum sim_lin_search search,
+                                      uint64_t max_states,
+                                      uint64_t *states,
+                                      uint32_t *n_prefix)
+{
+    uint32_t furthest = 0;
+    uint64_t left = max_states;
+    uint64_t round = 4 * (uint64_t)k->n_events + 1024;
+    enum sim_lin_result r = SIM_LIN_RESULT_BOUND;
+    *states = 0;
+    /* Each search in turn with a budget that doubles every round, so the
+     * one that suits the history decides at most about four times later
+     * than it would alone. */
+    for (bool dfs = search != SIM_LIN_SEARCH_SWEEP;
+         r == SIM_LIN_RESULT_BOUND && left > 0;) {
+        uint64_t bound =
+            search == SIM_LIN_SEARCH_DEFAULT && round < left ? round : left;
+        uint64_t used = 0;
+        if (dfs)
+            r = lin_search_run(k, bound, &used, &furthest);
+        else
+            r = lin_sweep_run(k, bound, &used, &furthest);
+        *states += used;
+        left -= used < left ? used : left;
+        if (search != SIM_LIN_SEARCH_DEFAULT)
+            break;
+        if (!dfs)
+            round *= 2;
+        dfs = !dfs;
+    }
+    if (n_prefix != NULL) {
+        /* Operations are sorted as their calls are, so those called up to
+         * the furthest event form a prefix (left-out ones included). */
+        uint32_t n = k->n;
+        while (n > 0 && (k->ops[n - 1].call_ev == SIM_LIN_NONE ||
+                         k->ops[n - 1].call_ev > furthest))
+            n--;
+        *n_prefix = n;
+    }
+    return r;
+}
+
+enum sim_lin_result sim_lin_check_ops(const struct sim_op *const *ops,
+                                      uint32_t n,
+                                      enum sim_lin_search search,
+                                      uint64_t max_states,
+                                      uint64_t *states,
+                                      uint32_t *n_prefix)
+{
+    struct sim_lin_key k;
+    sim_lin_key_init(&k, ops, n);
+    enum sim_lin_result r =
+        sim_lin_check_key(&k, search, max_states, states, n_prefix);
+    sim_lin_key_clear(&k);
+    return r;
+}
