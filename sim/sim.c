@@ -185,6 +185,11 @@ void sim_push(struct sim *s,
               uint64_t arg,
               void *ptr)
 {
+    /* The clock never runs back: nothing is scheduled before now. */
+    SIM_ASSERT(time_us >= s->now_us,
+               "event kind %u for n%u at %" PRIu64 " us, before now (%" PRIu64
+               " us)",
+               kind, node, time_us, s->now_us);
     struct sim_event ev = {
         .time_us = time_us,
         .ptr = ptr,

@@ -332,6 +332,15 @@ struct sim_disk_batch *sim_disk_complete(struct sim_disk *d)
     struct sim_disk_batch *b = d->pending[d->p_head];
     d->p_head = (d->p_head + 1) % d->p_cap;
     d->p_len--;
+    /* Batches complete in submission order, at non-decreasing times. */
+    if (d->p_len > 0) {
+        const struct sim_disk_batch *next = d->pending[d->p_head];
+        SIM_ASSERT(next->id == b->id + 1 && next->done_us >= b->done_us,
+                   "n%u's disk batch %" PRIu64 " (done at %" PRIu64
+                   " us) is followed by batch %" PRIu64 " (done at %" PRIu64
+                   " us)",
+                   d->node, b->id, b->done_us, next->id, next->done_us);
+    }
     apply_hard(d, b);
     apply_log(d, b);
     return b;

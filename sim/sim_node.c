@@ -683,6 +683,144 @@ static void judge_step(struct sim *s,
         sim_safety_failed(s);
 }
 
+/* raft.h's step 1: one write batch for the update's hard state, snapshot
+ * and entries, in that order, submitted to the node's disk FIFO. */
+static void persist_update(struct sim *s,
+                           struct sim_node *nd,
+                           const struct raft_update *u)
+{
+    if (!u->hard_state_changed && !u->snapshot && !u->n_entries)
+        return;
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    if (u->hard_state_changed)
+        sim_disk_batch_set_hard(b, u->term, u->vote);
+    if (u->snapshot)
+        sim_disk_batch_set_snapshot(b, true, u->snapshot->last_index,
+                                    u->snapshot->last_term, u->snapshot->data,
+                                    u->snapshot->len);
+    if (u->snapshot)
+        sim_disk_batch_set_snapshot_config(b, &u->snapshot->configuration);
+    if (u->n_entries)
+        sim_disk_batch_set_entries(b, u->entries_index, u->entries,
+                                   u->n_entries);
+    else if (u->snapshot && u->entries_index)
+        /* The core dropped the log after the snapshot as well. */
+        sim_disk_batch_set_truncate(b, u->entries_index);
+    uint64_t id = submit_batch(s, nd, b);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_PERSIST;
+    e.node = nd->id;
+    e.index = u->n_entries ? u->entries_index : 0;
+    e.count = u->n_entries;
+    e.term = u->hard_state_changed ? u->term : 0;
+    e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
+    e.aux = id;
+    e.ok = u->snapshot != NULL;
+    char *terms = entry_terms_text(u->entries, u->n_entries);
+    e.text = terms;
+    sim_emit(s, &e);
+    g_free(terms);
+    if (s->safety && u->n_entries &&
+        !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
+                                 u->entries, u->n_entries))
+        sim_safety_failed(s);
+    if (u->snapshot)
+        report_log_reset(s, nd);
+}
+
+/* raft.h's steps 2 and 3: the first n_sync_messages wait in the newest
+ * write batch until every write so far is durable; the rest leave now. */
+static void send_update(struct sim *s,
+                        struct sim_node *nd,
+                        const struct raft_update *u)
+{
+    if (!u->n_messages)
+        return;
+    sim_observe_messages(s, nd, u);
+    struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
+    size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
+    for (size_t i = 0; i < u->n_messages; i++) {
+        struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
+        if (s->safety)
+            msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
+        if (i < n_sync && newest)
+            sim_disk_batch_hold(newest, msg);
+        else
+            send_msg(s, msg);
+    }
+}
+
+/* The commit index, reported before what it allows to apply. */
+static void report_commit(struct sim *s, struct sim_node *nd)
+{
+    uint64_t commit = raft_commit_index(nd->core);
+    uint64_t old_commit = nd->commit;
+    if (commit == nd->commit)
+        return;
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_COMMIT;
+    e.node = nd->id;
+    e.index = commit;
+    e.term = nd->term;
+    sim_emit(s, &e);
+    nd->commit = commit;
+    if (commit > s->counters.commit_index_max)
+        s->counters.commit_index_max = commit;
+    if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
+        sim_safety_failed(s);
+    if (s->safety && commit > old_commit && nd->role == RAFT_LEADER)
+        check_leader_commit(s, nd, commit);
+}
+
+/* raft.h's step 4, first half: the state machine restored from a snapshot
+ * the update carries. */
+static void restore_snapshot(struct sim *s,
+                             struct sim_node *nd,
+                             const struct raft_snapshot *snap)
+{
+    if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
+        sim_kv_free(nd->kv);
+        nd->kv = sim_kv_new();
+    }
+    nd->applied = snap->last_index;
+    nd->since_snapshot = 0;
+    drop_proposals_upto(nd, snap->last_index);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SNAPSHOT;
+    e.node = nd->id;
+    e.index = snap->last_index;
+    e.term = snap->last_term;
+    e.count = snap->len;
+    e.ok = true;
+    sim_emit(s, &e);
+    if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                          sim_kv_state_digest(nd->kv)))
+        sim_safety_failed(s);
+}
+
+/* raft.h's step 4, second half: the committed entries applied in order. */
+static void apply_update(struct sim *s,
+                         struct sim_node *nd,
+                         const struct raft_update *u)
+{
+    if (!u->n_committed)
+        return;
+    for (size_t i = 0; i < u->n_committed; i++)
+        apply_entry(s, nd, u->apply_index + i, &u->committed[i]);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_APPLY;
+    e.node = nd->id;
+    e.index = nd->applied;
+    e.count = u->n_committed;
+    e.aux = sim_kv_applied(nd->kv);
+    sim_emit(s, &e);
+    if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                          sim_kv_state_digest(nd->kv)))
+        sim_safety_failed(s);
+}
+
+/* Handles one update in the order raft.h numbers (persist, hold or send,
+ * apply, re-arm), with the checks and trace events of each step. */
 void sim_node_process_update(struct sim *s,
                              struct sim_node *nd,
                              struct raft_update *u,
@@ -694,126 +832,16 @@ void sim_node_process_update(struct sim *s,
     if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term,
                                          raft_vote(nd->core)))
         sim_safety_failed(s);
-
-    /* 1. persist */
-    struct sim_disk_batch *b = NULL;
-    if (u->hard_state_changed || u->snapshot || u->n_entries) {
-        b = sim_disk_batch_new();
-        if (u->hard_state_changed)
-            sim_disk_batch_set_hard(b, u->term, u->vote);
-        if (u->snapshot)
-            sim_disk_batch_set_snapshot(b, true, u->snapshot->last_index,
-                                        u->snapshot->last_term,
-                                        u->snapshot->data, u->snapshot->len);
-        if (u->snapshot)
-            sim_disk_batch_set_snapshot_config(b,
-                                               &u->snapshot->configuration);
-        if (u->n_entries)
-            sim_disk_batch_set_entries(b, u->entries_index, u->entries,
-                                       u->n_entries);
-        else if (u->snapshot && u->entries_index)
-            /* The core dropped the log after the snapshot as well. */
-            sim_disk_batch_set_truncate(b, u->entries_index);
-        uint64_t id = submit_batch(s, nd, b);
-        struct sim_trace_event e = {0};
-        e.kind = SIM_TRACE_PERSIST;
-        e.node = nd->id;
-        e.index = u->n_entries ? u->entries_index : 0;
-        e.count = u->n_entries;
-        e.term = u->hard_state_changed ? u->term : 0;
-        e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
-        e.aux = id;
-        e.ok = u->snapshot != NULL;
-        char *terms = entry_terms_text(u->entries, u->n_entries);
-        e.text = terms;
-        sim_emit(s, &e);
-        g_free(terms);
-        if (s->safety && u->n_entries &&
-            !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
-                                     u->entries, u->n_entries))
-            sim_safety_failed(s);
-        if (u->snapshot)
-            report_log_reset(s, nd);
-    }
-
-    /* 2, 3. send, or hold until every write so far is durable */
-    if (u->n_messages) {
-        sim_observe_messages(s, nd, u);
-        struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
-        size_t n_sync =
-            s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
-        for (size_t i = 0; i < u->n_messages; i++) {
-            struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
-            if (s->safety)
-                msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
-            if (i < n_sync && newest)
-                sim_disk_batch_hold(newest, msg);
-            else
-                send_msg(s, msg);
-        }
-    }
-
-    /* The commit index, reported before what it allows to apply. */
-    uint64_t commit = raft_commit_index(nd->core);
-    uint64_t old_commit = nd->commit;
-    if (commit != nd->commit) {
-        struct sim_trace_event e = {0};
-        e.kind = SIM_TRACE_COMMIT;
-        e.node = nd->id;
-        e.index = commit;
-        e.term = nd->term;
-        sim_emit(s, &e);
-        nd->commit = commit;
-        if (commit > s->counters.commit_index_max)
-            s->counters.commit_index_max = commit;
-        if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
-            sim_safety_failed(s);
-        if (s->safety && commit > old_commit && nd->role == RAFT_LEADER)
-            check_leader_commit(s, nd, commit);
-    }
-    /* 4. the state machine: a snapshot, then committed entries */
-    if (u->snapshot) {
-        const struct raft_snapshot *snap = u->snapshot;
-        if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
-            sim_kv_free(nd->kv);
-            nd->kv = sim_kv_new();
-        }
-        nd->applied = snap->last_index;
-        nd->since_snapshot = 0;
-        drop_proposals_upto(nd, snap->last_index);
-        struct sim_trace_event e = {0};
-        e.kind = SIM_TRACE_SNAPSHOT;
-        e.node = nd->id;
-        e.index = snap->last_index;
-        e.term = snap->last_term;
-        e.count = snap->len;
-        e.ok = true;
-        sim_emit(s, &e);
-        if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                              sim_kv_state_digest(nd->kv)))
-            sim_safety_failed(s);
-    }
-    if (u->n_committed) {
-        for (size_t i = 0; i < u->n_committed; i++)
-            apply_entry(s, nd, u->apply_index + i, &u->committed[i]);
-        struct sim_trace_event e = {0};
-        e.kind = SIM_TRACE_APPLY;
-        e.node = nd->id;
-        e.index = nd->applied;
-        e.count = u->n_committed;
-        e.aux = sim_kv_applied(nd->kv);
-        sim_emit(s, &e);
-        if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                              sim_kv_state_digest(nd->kv)))
-            sim_safety_failed(s);
-    }
-
+    persist_update(s, nd, u);
+    send_update(s, nd, u);
+    report_commit(s, nd);
+    if (u->snapshot)
+        restore_snapshot(s, nd, u->snapshot);
+    apply_update(s, nd, u);
     /* Reads the core confirmed, and those the node has now applied. */
     sim_read_on_update(s, nd, u);
-
-    /* 5. the next deadline */
+    /* raft.h's step 5: the next deadline. */
     arm_timer(s, nd, u->next_deadline);
-
     if (s->cfg.snapshot_every && nd->since_snapshot >= s->cfg.snapshot_every)
         take_snapshot(s, nd);
 }
@@ -1042,6 +1070,12 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
     struct sim_node *nd = &s->nodes[ev->node];
     if (!nd->alive || ev->arg != nd->timer_gen)
         return;
+    /* One current timer per node: the event of the current generation is
+     * the one armed for timer_at_us; every other is stale. */
+    SIM_ASSERT(s->now_us == nd->timer_at_us,
+               "n%u's current timer fired at %" PRIu64
+               " us but was armed for %" PRIu64 " us",
+               nd->id, s->now_us, nd->timer_at_us);
     nd->timer_at_us = UINT64_MAX;
     if (nd->paused)
         return; /* re-armed on resume */

@@ -4,6 +4,7 @@
 #include "sim/sim_assert.h"
 
 #include <glib.h>
+#include <inttypes.h>
 #include <string.h>
 
 static bool before(const struct sim_event *a, const struct sim_event *b)
@@ -77,6 +78,11 @@ bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
         i = parent;
     }
     h[i] = last;
+    /* The order of the queue: nothing left precedes what was popped. */
+    SIM_ASSERT(!before(&h[0], out),
+               "event seq %" PRIu64 " at %" PRIu64
+               " us left behind seq %" PRIu64 " at %" PRIu64 " us",
+               h[0].seq, h[0].time_us, out->seq, out->time_us);
     return true;
 }
 
