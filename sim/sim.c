@@ -44,9 +44,9 @@ void sim_config_init(struct sim_config *c)
     c->history = true;
 }
 
-static bool valid_prob(double p)
+static bool valid_ppm(uint32_t ppm)
 {
-    return p >= 0.0 && p <= 1.0;
+    return ppm <= SIM_PPM_ONE;
 }
 
 static bool disk_latency_valid(const struct sim_disk_latency *l)
@@ -68,8 +68,8 @@ const char *sim_config_check(const struct sim_config *c)
         return "the heartbeat interval must be positive";
     if (c->delay_us_min > c->delay_us_max)
         return "the message delay needs min <= max";
-    if (!valid_prob(c->drop) || !valid_prob(c->duplicate) ||
-        !valid_prob(c->reorder))
+    if (!valid_ppm(c->drop_ppm) || !valid_ppm(c->duplicate_ppm) ||
+        !valid_ppm(c->reorder_ppm))
         return "drop, duplicate and reorder are probabilities in [0, 1]";
     if (c->client_timeout_us == 0)
         return "the client timeout must be positive";
@@ -253,9 +253,9 @@ struct sim *sim_new(const struct sim_config *config)
     struct sim_net_params np = {
         .delay_us_min = config->delay_us_min,
         .delay_us_max = config->delay_us_max,
-        .drop = config->drop,
-        .duplicate = config->duplicate,
-        .reorder = config->reorder,
+        .drop_ppm = config->drop_ppm,
+        .duplicate_ppm = config->duplicate_ppm,
+        .reorder_ppm = config->reorder_ppm,
     };
     sim_net_init(&s->net, s->n, &np, config->seed);
     s->client_key = sim_rng_key(config->seed, SIM_STREAM_CLIENTS);
@@ -731,36 +731,30 @@ static void trace_net(struct sim *s, const char *what, uint64_t value)
     sim_emit(s, &e);
 }
 
-/* Probabilities go into the trace in parts per million. */
-static uint64_t ppm(double p)
+int sim_set_drop(struct sim *s, uint32_t ppm)
 {
-    return (uint64_t)(p * 1e6 + 0.5);
-}
-
-int sim_set_drop(struct sim *s, double p)
-{
-    if (!valid_prob(p))
+    if (!valid_ppm(ppm))
         return SIM_EINVAL;
-    s->net.p.drop = p;
-    trace_net(s, "drop", ppm(p));
+    s->net.p.drop_ppm = ppm;
+    trace_net(s, "drop", ppm);
     return SIM_OK;
 }
 
-int sim_set_duplicate(struct sim *s, double p)
+int sim_set_duplicate(struct sim *s, uint32_t ppm)
 {
-    if (!valid_prob(p))
+    if (!valid_ppm(ppm))
         return SIM_EINVAL;
-    s->net.p.duplicate = p;
-    trace_net(s, "duplicate", ppm(p));
+    s->net.p.duplicate_ppm = ppm;
+    trace_net(s, "duplicate", ppm);
     return SIM_OK;
 }
 
-int sim_set_reorder(struct sim *s, double p)
+int sim_set_reorder(struct sim *s, uint32_t ppm)
 {
-    if (!valid_prob(p))
+    if (!valid_ppm(ppm))
         return SIM_EINVAL;
-    s->net.p.reorder = p;
-    trace_net(s, "reorder", ppm(p));
+    s->net.p.reorder_ppm = ppm;
+    trace_net(s, "reorder", ppm);
     return SIM_OK;
 }
 

@@ -107,9 +107,11 @@ struct sim_config
     /* Network. */
     uint64_t delay_us_min; /* 1 ms */
     uint64_t delay_us_max; /* 10 ms */
-    double drop;           /* 0 */
-    double duplicate;      /* 0 */
-    double reorder;        /* 0: extra delay up to 10 x delay_us_max */
+    /* Probabilities in parts per million (SIM_PPM_ONE: always), as the
+     * scenario language and the trace write them. */
+    uint32_t drop_ppm;      /* 0 */
+    uint32_t duplicate_ppm; /* 0 */
+    uint32_t reorder_ppm;   /* 0: extra delay up to 10 x delay_us_max */
 
     /* Clients and state machine. */
     uint64_t client_timeout_us; /* 500 ms */
@@ -252,9 +254,10 @@ int sim_isolate(struct sim *s, uint32_t node);
 int sim_cut(struct sim *s, uint32_t from, uint32_t to);
 /* Removes every partition and cut. */
 void sim_heal(struct sim *s);
-int sim_set_drop(struct sim *s, double p);
-int sim_set_duplicate(struct sim *s, double p);
-int sim_set_reorder(struct sim *s, double p);
+/* Probabilities in parts per million; SIM_EINVAL above SIM_PPM_ONE. */
+int sim_set_drop(struct sim *s, uint32_t ppm);
+int sim_set_duplicate(struct sim *s, uint32_t ppm);
+int sim_set_reorder(struct sim *s, uint32_t ppm);
 int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max);
 /* The node's clock runs at rate_ppm / 1e6 of real time from now on
  * (1000000: no drift; 1100000: 10% fast). 1..10000000. Its pending timer

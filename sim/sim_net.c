@@ -63,7 +63,7 @@ static uint64_t draw_delay(const struct sim_net_params *p,
             ? p->delay_us_min +
                   sim_rng_below(rng, p->delay_us_max - p->delay_us_min + 1)
             : (sim_rng_next(rng), p->delay_us_min);
-    bool r = sim_rng_chance(rng, p->reorder);
+    bool r = sim_rng_chance(rng, p->reorder_ppm);
     uint64_t span = 10 * (p->delay_us_max ? p->delay_us_max : 1);
     uint64_t extra = 1 + sim_rng_below(rng, span);
     *reordered = r;
@@ -82,9 +82,9 @@ void sim_net_draw(struct sim_net *net,
     struct sim_rng rng;
     sim_rng_seed_instant(&rng, sim_rng_key(net->key, link), &net->sent[link],
                          now_us);
-    out->lost = sim_rng_chance(&rng, net->p.drop);
+    out->lost = sim_rng_chance(&rng, net->p.drop_ppm);
     out->delay_us = draw_delay(&net->p, &rng, &out->reordered);
-    out->duplicated = sim_rng_chance(&rng, net->p.duplicate);
+    out->duplicated = sim_rng_chance(&rng, net->p.duplicate_ppm);
     out->copy_delay_us = 0;
     if (out->duplicated) {
         bool r;

@@ -27,9 +27,10 @@ struct sim_net_params
 {
     uint64_t delay_us_min;
     uint64_t delay_us_max;
-    double drop;
-    double duplicate;
-    double reorder; /* extra delay uniform in [1, 10 x delay_us_max] */
+    /* Probabilities in parts per million (SIM_PPM_ONE is certain). */
+    uint32_t drop_ppm;
+    uint32_t duplicate_ppm;
+    uint32_t reorder_ppm; /* extra delay uniform in [1, 10 x delay_us_max] */
 };
 
 struct sim_net

@@ -93,8 +93,8 @@ double sim_rng_unit(struct sim_rng *r)
     return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-bool sim_rng_chance(struct sim_rng *r, double p)
+bool sim_rng_chance(struct sim_rng *r, uint32_t ppm)
 {
     double u = sim_rng_unit(r);
-    return u < p;
+    return u < (double)ppm / (double)SIM_PPM_ONE;
 }

@@ -89,8 +89,11 @@ uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi);
 /* Uniform in [0, 1) with 53 bits. */
 double sim_rng_unit(struct sim_rng *r);
 
-/* True with probability p; draws exactly once whatever p is, so a stream's
- * later values do not depend on p. */
-bool sim_rng_chance(struct sim_rng *r, double p);
+/* One million parts per million: probability 1. */
+#define SIM_PPM_ONE 1000000u
+
+/* True with probability ppm / SIM_PPM_ONE; draws exactly once whatever ppm
+ * is, so a stream's later values do not depend on it. */
+bool sim_rng_chance(struct sim_rng *r, uint32_t ppm);
 
 #endif /* SIM_RNG_H */

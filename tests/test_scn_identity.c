@@ -122,9 +122,9 @@ Test(scn_identity, a_message_fate_depends_only_on_its_link_time_and_rank)
     struct sim_net_params p = {
         .delay_us_min = 1000,
         .delay_us_max = 9000,
-        .drop = 0.3,
-        .duplicate = 0.3,
-        .reorder = 0.3,
+        .drop_ppm = 300000,
+        .duplicate_ppm = 300000,
+        .reorder_ppm = 300000,
     };
     struct sim_net quiet, busy;
     sim_net_init(&quiet, 3, &p, 99);

@@ -424,7 +424,7 @@ Test(sim_cluster, actions_reject_bad_arguments)
     cr_assert_eq(sim_crash(s, 1), SIM_OK);
     cr_assert_eq(sim_crash(s, 1), SIM_ENOTALIVE);
     cr_assert_eq(sim_pause(s, 1, 10), SIM_ENOTALIVE);
-    cr_assert_eq(sim_set_drop(s, 1.5), SIM_EINVAL);
+    cr_assert_eq(sim_set_drop(s, SIM_PPM_ONE + 1), SIM_EINVAL);
     cr_assert_eq(sim_set_delay(s, 10, 5), SIM_EINVAL);
     cr_assert_eq(sim_cut(s, 2, 2), SIM_EINVAL);
     cr_assert_eq(sim_drift(s, 2, 0), SIM_EINVAL);

@@ -19,9 +19,9 @@ static uint64_t golden_run(uint64_t seed, FILE *jsonl)
     sim_config_init(&c);
     c.n_nodes = 5;
     c.seed = seed;
-    c.drop = 0.05;
-    c.duplicate = 0.02;
-    c.reorder = 0.05;
+    c.drop_ppm = 50000;
+    c.duplicate_ppm = 20000;
+    c.reorder_ppm = 50000;
     c.snapshot_every = 20;
     c.trace_jsonl = jsonl;
     struct sim *s = sim_new(&c);
@@ -85,13 +85,13 @@ Test(sim_determinism, the_jsonl_trace_is_byte_identical_across_runs)
 
 /* Every node alone: elections are driven by the timer streams only, and
  * each new term is one election timeout. */
-static GArray *candidate_times(double drop, bool draw_faults)
+static GArray *candidate_times(uint32_t drop_ppm, bool draw_faults)
 {
     struct sim_config c;
     sim_config_init(&c);
     c.n_nodes = 5;
     c.seed = 31;
-    c.drop = drop;
+    c.drop_ppm = drop_ppm;
     c.record_events = true;
     struct sim *s = sim_new(&c);
     uint32_t alone[5] = {0, 0, 0, 0, 0};
@@ -115,8 +115,8 @@ static GArray *candidate_times(double drop, bool draw_faults)
 
 Test(sim_determinism, changing_drop_leaves_election_timeouts_unchanged)
 {
-    GArray *a = candidate_times(0.0, false);
-    GArray *b = candidate_times(0.5, false);
+    GArray *a = candidate_times(0, false);
+    GArray *b = candidate_times(500000, false);
     cr_assert_gt(a->len, 20);
     cr_assert_eq(a->len, b->len);
     cr_assert_eq(memcmp(a->data, b->data, a->len * sizeof(uint64_t)), 0);
@@ -126,8 +126,8 @@ Test(sim_determinism, changing_drop_leaves_election_timeouts_unchanged)
 
 Test(sim_determinism, drawing_from_the_fault_stream_changes_nothing_else)
 {
-    GArray *a = candidate_times(0.1, false);
-    GArray *b = candidate_times(0.1, true);
+    GArray *a = candidate_times(100000, false);
+    GArray *b = candidate_times(100000, true);
     cr_assert_eq(a->len, b->len);
     cr_assert_eq(memcmp(a->data, b->data, a->len * sizeof(uint64_t)), 0);
     g_array_free(a, TRUE);
@@ -166,9 +166,9 @@ static uint64_t chaos_run(uint64_t seed)
     sim_config_init(&c);
     c.n_nodes = 5;
     c.seed = seed;
-    c.drop = 0.05;
-    c.duplicate = 0.05;
-    c.reorder = 0.05;
+    c.drop_ppm = 50000;
+    c.duplicate_ppm = 50000;
+    c.reorder_ppm = 50000;
     c.snapshot_every = 10;
     struct sim *s = sim_new(&c);
     struct sim_chaos ch;

@@ -287,7 +287,7 @@ Test(sim_durability, a_restarted_node_never_votes_twice_in_one_term)
         c.seed = seed;
         c.record_events = true;
         c.disk_sync_us = 5000;
-        c.drop = 0.05;
+        c.drop_ppm = 50000;
         struct sim *s = sim_new(&c);
         struct sim_chaos ch;
         sim_chaos_init(&ch);

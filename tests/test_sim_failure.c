@@ -127,8 +127,8 @@ static struct sim *varied_run(uint64_t seed, bool unsafe_host)
     c.seed = seed;
     c.n_nodes = 3 + (uint32_t)(seed % 5);
     c.pre_vote = seed % 2 == 0;
-    c.drop = 0.05;
-    c.reorder = 0.1;
+    c.drop_ppm = 50000;
+    c.reorder_ppm = 100000;
     c.snapshot_every = 16;
     c.history = false;
     c.record_events = unsafe_host;

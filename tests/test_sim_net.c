@@ -14,9 +14,9 @@ static struct sim_net_params params(void)
     struct sim_net_params p = {
         .delay_us_min = 1000,
         .delay_us_max = 10000,
-        .drop = 0.10,
-        .duplicate = 0.05,
-        .reorder = 0.20,
+        .drop_ppm = 100000,
+        .duplicate_ppm = 50000,
+        .reorder_ppm = 200000,
     };
     return p;
 }
@@ -260,8 +260,8 @@ Test(sim_net, engine_counters_show_the_drop_rate)
     sim_config_init(&c);
     c.n_nodes = 5;
     c.seed = 21;
-    c.drop = 0.2;
-    c.duplicate = 0.1;
+    c.drop_ppm = 200000;
+    c.duplicate_ppm = 100000;
     c.history = false;
     struct sim *s = sim_new(&c);
     sim_load_closed(s, 8, 20000000, 0);

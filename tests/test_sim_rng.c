@@ -100,9 +100,9 @@ Test(sim_rng, unit_is_in_zero_one_and_chance_follows_p)
     for (int i = 0; i < 100000; i++) {
         double u = sim_rng_unit(&r);
         cr_assert(u >= 0.0 && u < 1.0);
-        hits += sim_rng_chance(&r, 0.25);
+        hits += sim_rng_chance(&r, 250000);
     }
     cr_assert(hits > 24000 && hits < 26000, "hits %d", hits);
-    cr_assert_not(sim_rng_chance(&r, 0.0));
-    cr_assert(sim_rng_chance(&r, 1.0));
+    cr_assert_not(sim_rng_chance(&r, 0));
+    cr_assert(sim_rng_chance(&r, SIM_PPM_ONE));
 }

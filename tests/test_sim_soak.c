@@ -23,9 +23,9 @@ static void soak_one(uint64_t seed, struct soak_result *total)
     sim_config_init(&c);
     c.n_nodes = 5;
     c.seed = seed;
-    c.drop = 0.05;
-    c.duplicate = 0.02;
-    c.reorder = 0.05;
+    c.drop_ppm = 50000;
+    c.duplicate_ppm = 20000;
+    c.reorder_ppm = 50000;
     c.snapshot_every = (seed % 2) ? 32 : 0;
     c.pre_vote = seed % 3 == 0;
     c.check_quorum = seed % 4 == 0;

@@ -411,11 +411,6 @@ static void report_unrun(struct runner *r, struct stmt *m, bool is_check)
 
 /* ---- actions ------------------------------------------------------------- */
 
-static double ppm_to_probability(uint32_t ppm)
-{
-    return (double)ppm / (double)SCN_PPM_ONE;
-}
-
 static void action_result(struct runner *r,
                           const struct scn_step *step,
                           const char *what,
@@ -621,17 +616,17 @@ static void run_action(struct runner *r, const struct scn_step *step)
         break;
     case SCN_ACT_SET_DROP:
         action_result(r, step, what,
-                      sim_set_drop(s, ppm_to_probability(a->probability_ppm)));
+                      sim_set_drop(s, a->probability_ppm));
         break;
     case SCN_ACT_SET_DUPLICATE:
         action_result(
             r, step, what,
-            sim_set_duplicate(s, ppm_to_probability(a->probability_ppm)));
+            sim_set_duplicate(s, a->probability_ppm));
         break;
     case SCN_ACT_SET_REORDER:
         action_result(
             r, step, what,
-            sim_set_reorder(s, ppm_to_probability(a->probability_ppm)));
+            sim_set_reorder(s, a->probability_ppm));
         break;
     case SCN_ACT_SET_DELAY:
         action_result(r, step, what,
@@ -1413,9 +1408,9 @@ static void build_config(const struct scn_scenario *sc,
     c->check_quorum = sc->checkquorum;
     c->delay_us_min = sc->delay_us_min;
     c->delay_us_max = sc->delay_us_max;
-    c->drop = ppm_to_probability(sc->drop_ppm);
-    c->duplicate = ppm_to_probability(sc->duplicate_ppm);
-    c->reorder = ppm_to_probability(sc->reorder_ppm);
+    c->drop_ppm = sc->drop_ppm;
+    c->duplicate_ppm = sc->duplicate_ppm;
+    c->reorder_ppm = sc->reorder_ppm;
     c->client_timeout_us = sc->client_timeout_us;
     c->snapshot_every = sc->snapshot_every;
     c->max_uncommitted_bytes = sc->max_uncommitted;

@@ -176,9 +176,9 @@ static void spec_config(const struct bench_spec *spec,
     c->snapshot_every = spec->snapshot_every;
     c->workload_value_len = BENCH_VALUE_BYTES;
     if (spec->faults) {
-        c->drop = 0.05;
-        c->duplicate = 0.05;
-        c->reorder = 0.10;
+        c->drop_ppm = 50000;
+        c->duplicate_ppm = 50000;
+        c->reorder_ppm = 100000;
         c->delay_us_min = 5 * MS;
         c->delay_us_max = 30 * MS;
     }
