@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "sim/check/sim_durable.h"
 #include "sim/sim_assert.h"
 
 #include "sim/sim_net.h"
@@ -437,22 +436,26 @@ uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
 
 /* ---- the durable image as the checkers read it (sim_durable.h) ---- */
 
-struct sim_durable_record sim_durable_term_record(const struct sim_disk *d)
+struct sim_durable sim_disk_durable(const struct sim_disk *d, uint64_t at_index)
 {
-    return (struct sim_durable_record){.term = d->term, .vote = d->vote};
+    uint64_t last = sim_disk_last_index(d);
+    return (struct sim_durable){
+        .term = d->term,
+        .vote = d->vote,
+        .snap_index = d->snap_index,
+        .last_index = last,
+        .last_term = sim_disk_term_at(d, last),
+        .at_index = at_index,
+        .at_term = sim_disk_term_at(d, at_index),
+    };
 }
 
-uint64_t sim_durable_snapshot_index(const struct sim_disk *d)
+const struct sim_durable *sim_disks_durable(const struct sim_disk *const *disks,
+                                            uint32_t n,
+                                            uint64_t at_index,
+                                            struct sim_durable *out)
 {
-    return d->snap_index;
-}
-
-uint64_t sim_durable_last_index(const struct sim_disk *d)
-{
-    return sim_disk_last_index(d);
-}
-
-uint64_t sim_durable_term_at(const struct sim_disk *d, uint64_t index)
-{
-    return sim_disk_term_at(d, index);
+    for (uint32_t i = 1; i <= n; i++)
+        out[i] = sim_disk_durable(disks[i], at_index);
+    return out;
 }

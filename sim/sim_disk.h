@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
+#include "sim/check/sim_durable.h"
 
 struct sim_msg;
 
@@ -207,5 +208,17 @@ static inline uint64_t sim_disk_last_index(const struct sim_disk *d)
 /* Term of the durable entry at index (the snapshot's at its index), 0 if
  * none. */
 uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index);
+
+/* d's durable image as the checkers read it, asked about the entry at
+ * at_index (sim/check/sim_durable.h). */
+struct sim_durable sim_disk_durable(const struct sim_disk *d,
+                                    uint64_t at_index);
+
+/* The durable images of disks[1..n] (borrowed) at at_index, into out[1..n]
+ * (out[0] is left alone); returns out. */
+const struct sim_durable *sim_disks_durable(const struct sim_disk *const *disks,
+                                            uint32_t n,
+                                            uint64_t at_index,
+                                            struct sim_durable *out);
 
 #endif /* SIM_DISK_H */

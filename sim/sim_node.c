@@ -351,7 +351,8 @@ static void send_msg(struct sim *s, struct sim_msg *msg)
     uint32_t from = (uint32_t)msg->m.from;
     if (s->safety && from >= 1 && from <= s->n &&
         !sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
-                            &s->nodes[from].disk))
+                            sim_disk_durable(&s->nodes[from].disk,
+                                             sim_persist_acked_index(&msg->m))))
         sim_safety_failed(s);
 
     if (fate.lost) {
@@ -645,10 +646,9 @@ static char *entry_terms_text(const struct raft_entry *entries, size_t n)
 static void check_leader_commit(struct sim *s, struct sim_node *nd,
                                 uint64_t commit)
 {
-    const struct sim_disk *disks[SIM_MAX_NODES + 1];
-    disks[0] = NULL;
+    struct sim_durable disks[SIM_MAX_NODES + 1];
     for (uint32_t i = 1; i <= s->n; i++)
-        disks[i] = &s->nodes[i].disk;
+        disks[i] = sim_disk_durable(&s->nodes[i].disk, commit);
     if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,
                                      raft_term_at(nd->core, commit), disks))
         sim_safety_failed(s);

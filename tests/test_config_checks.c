@@ -10,6 +10,7 @@
 
 #include "sim/check/sim_conduct.h"
 #include "sim/check/sim_configs.h"
+#include "sim/check/sim_persist.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
 
@@ -82,6 +83,7 @@ static struct sim_safety *cluster(size_t n_voters)
 
 static struct sim_disk disks[6];
 static const struct sim_disk *disk_ptrs[6];
+static struct sim_durable dv[6]; /* disk_ptrs[] asked about one index */
 
 /* Node i's durable image: term and vote, then these entries from index 1. */
 static void durable(uint32_t node,
@@ -127,7 +129,9 @@ static bool grant(struct sim_safety *s,
                              .to = candidate,
                              .term = term};
     m.request_vote_result.granted = true;
-    return sim_safety_on_send(s, from, &m, 0, disk_ptrs[from]);
+    return sim_safety_on_send(
+        s, from, &m, 0,
+        sim_disk_durable(disk_ptrs[from], sim_persist_acked_index(&m)));
 }
 
 /* from acknowledges index (of acked_term) to leader in term, holding the
@@ -146,7 +150,9 @@ static bool ack(struct sim_safety *s,
                              .term = term};
     m.append_entries_result.success = true;
     m.append_entries_result.index = n;
-    return sim_safety_on_send(s, from, &m, e[n - 1].term, disk_ptrs[from]);
+    return sim_safety_on_send(
+        s, from, &m, e[n - 1].term,
+        sim_disk_durable(disk_ptrs[from], sim_persist_acked_index(&m)));
 }
 
 static void assert_no_violation(const struct sim_safety *s)
@@ -454,8 +460,8 @@ Test(config_checks, a_removed_leader_steps_down_once_its_removal_commits)
     durable(1, 1, 1, log, 2);
     cr_assert(ack(s, 2, 1, 1, log, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
-    cr_assert_not(
-        sim_safety_on_leader_commit(s, 1, 1, 2, 1, disk_ptrs));
+    cr_assert_not(sim_safety_on_leader_commit(
+        s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
     assert_violation(s, SIM_PROP_CONFIG_SAFETY, 1, 1, 2,
                      "Leader n1 of term 1 still leads after committing index"
                      " 2, the configuration of index 2 (voters n2 n3) that"
@@ -478,7 +484,8 @@ Test(config_checks, a_leader_commit_counts_acknowledgements_of_voters_only)
     cr_assert(ack(s, 4, 1, 1, log, 3));
     cr_assert(ack(s, 5, 1, 1, log, 3));
     cr_assert(sim_safety_on_commit(s, 1, 3));
-    cr_assert_not(sim_safety_on_leader_commit(s, 1, 1, 3, 1, disk_ptrs));
+    cr_assert_not(sim_safety_on_leader_commit(
+        s, 1, 1, 3, 1, sim_disks_durable(disk_ptrs, 5, 3, dv)));
     assert_violation(s, SIM_PROP_COMMIT_RULE, 1, 1, 3,
                      "Leader n1 of term 1 committed index 3 acknowledged in"
                      " its term by 1 voter(s) (itself included when durable),"
@@ -497,7 +504,8 @@ Test(config_checks, a_joint_commit_needs_acknowledgements_of_both_halves)
     cr_assert(ack(s, 4, 1, 1, log, 2));
     cr_assert(ack(s, 5, 1, 1, log, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
-    cr_assert_not(sim_safety_on_leader_commit(s, 1, 1, 2, 1, disk_ptrs));
+    cr_assert_not(sim_safety_on_leader_commit(
+        s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
     cr_assert_str_eq(sim_property_name(sim_safety_violation(s)->property),
                      "commit-rule");
     sim_safety_free(s);
@@ -508,7 +516,8 @@ Test(config_checks, a_joint_commit_needs_acknowledgements_of_both_halves)
     cr_assert(ack(s, 4, 1, 1, log, 2));
     cr_assert(ack(s, 3, 1, 1, log, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
-    cr_assert(sim_safety_on_leader_commit(s, 1, 1, 2, 1, disk_ptrs));
+    cr_assert(sim_safety_on_leader_commit(
+        s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
     assert_no_violation(s);
     sim_safety_free(s);
 }
@@ -523,7 +532,8 @@ Test(config_checks, persistence_counts_the_durable_copies_of_voters_only)
     durable(1, 1, 1, log, 2);
     durable(4, 1, 1, log, 2);
     durable(5, 1, 1, log, 2);
-    cr_assert_not(sim_safety_on_leader_commit(s, 1, 1, 2, 1, disk_ptrs));
+    cr_assert_not(sim_safety_on_leader_commit(
+        s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 1, 2,
                      "Leader n1 of term 1 committed index 2 (term 1) while"
                      " only 2 of 4 nodes hold it durably.");
@@ -531,7 +541,8 @@ Test(config_checks, persistence_counts_the_durable_copies_of_voters_only)
     s = sim_safety_new(5);
     cr_assert(sim_safety_on_log_write(s, 1, 1, log, 2));
     durable(2, 1, 1, log, 2);
-    cr_assert(sim_safety_on_leader_commit(s, 1, 1, 2, 1, disk_ptrs));
+    cr_assert(sim_safety_on_leader_commit(
+        s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
     assert_no_violation(s);
     sim_safety_free(s);
 }

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "sim/check/sim_persist.h"
 #include "sim/check/sim_rules.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
@@ -205,9 +206,11 @@ Test(rules, a_leader_counts_only_acknowledgements_of_its_own_term)
     durable_log(&d, 2, 3, 2, 8);
     /* n2 acknowledged index 8 to n1 in term 2, then 5 in term 3. */
     struct raft_message old = ack(2, 1, 2, 8);
-    cr_assert(sim_safety_on_send(s, 2, &old, 2, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &old, 2, sim_disk_durable(&d, sim_persist_acked_index(&old))));
     struct raft_message now = ack(2, 1, 3, 5);
-    cr_assert(sim_safety_on_send(s, 2, &now, 2, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &now, 2, sim_disk_durable(&d, sim_persist_acked_index(&now))));
     struct sim_rules_receipt rc = receipt(0, 0, RAFT_LEADER, 3, 5);
     cr_assert(sim_safety_on_receive(s, 1, &now, &rc));
     assert_no_violation(s);
@@ -228,7 +231,8 @@ Test(rules, a_leader_of_a_new_term_starts_from_no_acknowledgement)
     struct sim_disk d;
     durable_log(&d, 3, 2, 2, 4);
     struct raft_message old = ack(3, 1, 2, 4);
-    cr_assert(sim_safety_on_send(s, 3, &old, 2, &d));
+    cr_assert(sim_safety_on_send(
+        s, 3, &old, 2, sim_disk_durable(&d, sim_persist_acked_index(&old))));
     struct sim_rules_receipt rc = receipt(0, 0, RAFT_LEADER, 4, 4);
     cr_assert_not(sim_safety_on_receive(s, 1, &old, &rc));
     assert_violation(s, SIM_PROP_MATCH_INDEX, 1, 3, 4, 4,
@@ -249,7 +253,9 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     durable_log(&d[2], 2, 2, 2, 5);
     durable_log(&d[3], 3, 2, 2, 3);
     const struct sim_disk *disks[4] = {NULL, &d[1], &d[2], &d[3]};
-    cr_assert(sim_safety_on_leader_commit(s, 1, 2, 5, 2, disks));
+    struct sim_durable dv[4];
+    cr_assert(sim_safety_on_leader_commit(s, 1, 2, 5, 2,
+                                          sim_disks_durable(disks, 3, 5, dv)));
     assert_no_violation(s);
     /* n1's own index 6 is still pending; n2 acknowledged it. */
     struct raft_entry e6 = {.term = 2, .type = RAFT_ENTRY_NOOP};
@@ -260,7 +266,8 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     sim_disk_batch_set_entries(b, 6, &e6, 1);
     sim_disk_submit(&d[2], b, 0, 1);
     sim_disk_batch_free(sim_disk_complete(&d[2]));
-    cr_assert_not(sim_safety_on_leader_commit(s, 1, 2, 6, 2, disks));
+    cr_assert_not(sim_safety_on_leader_commit(
+        s, 1, 2, 6, 2, sim_disks_durable(disks, 3, 6, dv)));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 0, 2, 6,
                      "Leader n1 of term 2 committed index 6 (term 2) while "
                      "only 1 of 3 nodes hold it durably.");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/check/sim_persist.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
 
@@ -889,7 +890,8 @@ Test(persistence, a_granted_vote_needs_its_term_durable)
     disk_write(&d, true, true, 2, 0, 0, NULL, 0);
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     struct raft_message m = vote_result(2, 1, 3, true);
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
                      "n2 sent RequestVoteResult of term 3 to n1 while its "
                      "durable term is 2.");
@@ -906,7 +908,8 @@ Test(persistence, a_granted_vote_needs_the_vote_itself_durable)
     disk_write(&d, true, true, 3, 0, 0, NULL, 0);
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     struct raft_message m = vote_result(2, 1, 3, true);
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
                      "n2 sent RequestVoteResult of term 3 to n1, promising its "
                      "vote to n1, while its durable vote in that term is "
@@ -923,13 +926,18 @@ Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
     disk_write(&d, false, true, 3, 1, 0, NULL, 0);
     disk_complete_all(&d);
     struct raft_message grant = vote_result(2, 1, 3, true);
-    cr_assert(sim_safety_on_send(s, 2, &grant, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &grant, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&grant))));
     /* Refusing n3 in term 3 after voting for n1 promises only the term. */
     struct raft_message refusal = vote_result(2, 3, 3, false);
-    cr_assert(sim_safety_on_send(s, 2, &refusal, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &refusal, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&refusal))));
     /* A grant from an earlier term is covered by the later durable term. */
     struct raft_message old = vote_result(2, 3, 2, true);
-    cr_assert(sim_safety_on_send(s, 2, &old, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &old, 0, sim_disk_durable(&d, sim_persist_acked_index(&old))));
     assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
@@ -946,7 +954,8 @@ Test(persistence, a_request_vote_promises_nothing_durable)
     disk_write(&d, false, true, 4, 1, 0, NULL, 0);
     struct raft_message m = {
         .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
-    cr_assert(sim_safety_on_send(s, 1, &m, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
@@ -962,7 +971,8 @@ Test(persistence, a_leader_needs_its_vote_for_itself_durable)
     disk_write(&d, false, true, 4, 1, 0, NULL, 0);
     struct raft_message m = {
         .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 3, .term = 4};
-    cr_assert_not(sim_safety_on_send(s, 1, &m, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 4, 0,
                      "n1 sent AppendEntries of term 4 to n3, promising its "
                      "vote to n1, while its durable vote in that term is "
@@ -979,15 +989,20 @@ Test(persistence, prevote_and_its_grant_carry_a_term_nobody_persists)
     disk_write(&d, true, true, 4, 0, 0, NULL, 0);
     struct raft_message pre = {
         .type = RAFT_MSG_PRE_VOTE, .from = 1, .to = 2, .term = 5};
-    cr_assert(sim_safety_on_send(s, 1, &pre, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 1, &pre, 0, sim_disk_durable(&d, sim_persist_acked_index(&pre))));
     struct raft_message grant = vote_result(1, 2, 5, true);
     grant.type = RAFT_MSG_PRE_VOTE_RESULT;
-    cr_assert(sim_safety_on_send(s, 1, &grant, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 1, &grant, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&grant))));
     assert_no_violation(s);
     /* A refusal carries the voter's own term, which must be durable. */
     struct raft_message refusal = vote_result(1, 2, 5, false);
     refusal.type = RAFT_MSG_PRE_VOTE_RESULT;
-    cr_assert_not(sim_safety_on_send(s, 1, &refusal, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 1, &refusal, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&refusal))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 5, 0,
                      "n1 sent PreVoteResult of term 5 to n2 while its durable "
                      "term is 4.");
@@ -1008,9 +1023,11 @@ Test(persistence, a_leader_may_send_entries_before_they_are_durable)
         .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 2, .term = 2};
     m.append_entries.entries = entries("c", 1, t, 2);
     m.append_entries.n_entries = 2;
-    cr_assert(sim_safety_on_send(s, 1, &m, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     m.term = 3;
-    cr_assert_not(sim_safety_on_send(s, 1, &m, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 3, 0,
                      "n1 sent AppendEntries of term 3 to n2 while its durable "
                      "term is 2.");
@@ -1027,9 +1044,11 @@ Test(persistence, an_acknowledged_entry_must_be_durable)
     disk_write(&d, true, true, 2, 1, 1, t, 2);
     disk_write(&d, false, false, 0, 0, 3, t + 2, 2);
     struct raft_message ok = append_result(2, 1, 2, 2);
-    cr_assert(sim_safety_on_send(s, 2, &ok, 1, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &ok, 1, sim_disk_durable(&d, sim_persist_acked_index(&ok))));
     struct raft_message m = append_result(2, 1, 2, 4);
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 4,
                      "n2 sent AppendEntriesResult to n1 acknowledging index 4 "
                      "while its durable log ends at index 2.");
@@ -1049,7 +1068,8 @@ Test(persistence, an_acknowledged_entry_must_be_durable_with_its_term)
     uint64_t fresh[] = {2};
     disk_write(&d, false, false, 0, 0, 3, fresh, 1);
     struct raft_message m = append_result(2, 1, 2, 3);
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 3,
                      "n2 sent AppendEntriesResult to n1 acknowledging index 3 "
                      "of term 2 while its durable log holds term 1 there.");
@@ -1065,9 +1085,11 @@ Test(persistence, a_failed_append_result_promises_only_the_term)
     disk_write(&d, true, true, 2, 0, 0, NULL, 0);
     struct raft_message m = append_result(2, 1, 2, 9);
     m.append_entries_result.success = false;
-    cr_assert(sim_safety_on_send(s, 2, &m, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     m.term = 3;
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
                      "n2 sent AppendEntriesResult of term 3 to n1 while its "
                      "durable term is 2.");
@@ -1090,10 +1112,12 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
                              .term = 3};
     m.install_snapshot_result.last_index = 10;
     /* The answer to a chunk promises nothing: the snapshot is incomplete. */
-    cr_assert(sim_safety_on_send(s, 2, &m, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     m.install_snapshot_result.offset = 5;
     m.install_snapshot_result.done = true;
-    cr_assert_not(sim_safety_on_send(s, 2, &m, 2, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 10,
                      "n2 sent InstallSnapshotResult to n1 acknowledging index "
                      "10 while its durable log ends at index 0.");
@@ -1101,10 +1125,13 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
 
     s = sim_safety_new(3);
     disk_complete_all(&d);
-    cr_assert(sim_safety_on_send(s, 2, &m, 2, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     /* Below the snapshot point, and with a term the sender compacted away. */
     struct raft_message below = append_result(2, 1, 3, 7);
-    cr_assert(sim_safety_on_send(s, 2, &below, 0, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &below, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&below))));
     assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
@@ -1121,9 +1148,12 @@ Test(persistence, a_log_that_outran_the_term_record_makes_its_term_durable)
     uint64_t t[] = {1, 4};
     disk_write(&d, true, true, 1, 3, 1, t, 2);
     struct raft_message ack = append_result(2, 1, 4, 2);
-    cr_assert(sim_safety_on_send(s, 2, &ack, 4, &d));
+    cr_assert(sim_safety_on_send(
+        s, 2, &ack, 4, sim_disk_durable(&d, sim_persist_acked_index(&ack))));
     struct raft_message grant = vote_result(2, 1, 4, true);
-    cr_assert_not(sim_safety_on_send(s, 2, &grant, 0, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &grant, 0,
+        sim_disk_durable(&d, sim_persist_acked_index(&grant))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 4, 0,
                      "n2 sent RequestVoteResult of term 4 to n1, promising its "
                      "vote to n1, while its durable vote in that term is "
@@ -1131,7 +1161,8 @@ Test(persistence, a_log_that_outran_the_term_record_makes_its_term_durable)
     sim_safety_free(s);
     s = sim_safety_new(3);
     ack.term = 5;
-    cr_assert_not(sim_safety_on_send(s, 2, &ack, 4, &d));
+    cr_assert_not(sim_safety_on_send(
+        s, 2, &ack, 4, sim_disk_durable(&d, sim_persist_acked_index(&ack))));
     assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 5, 0,
                      "n2 sent AppendEntriesResult of term 5 to n1 while its "
                      "durable term is 4.");

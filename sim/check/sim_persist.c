@@ -104,19 +104,19 @@ static bool check_ack(uint32_t node,
                       const struct raft_message *m,
                       uint64_t index,
                       uint64_t acked_term,
-                      const struct sim_disk *d,
+                      const struct sim_durable *d,
                       struct sim_violation *out)
 {
     const char *name = raft_message_type_name(m->type);
-    if (index < sim_durable_snapshot_index(d)) {
+    if (index < d->snap_index) {
         return true; /* inside the durable snapshot: committed */
     }
-    uint64_t held = sim_durable_term_at(d, index);
+    uint64_t held = d->at_term;
     if (held == 0) {
         return fail(out, node, m, index,
                     "n%u sent %s to n%u acknowledging index %" PRIu64
                     " while its durable log ends at index %" PRIu64 ".",
-                    node, name, (uint32_t)m->to, index, sim_durable_last_index(d));
+                    node, name, (uint32_t)m->to, index, d->last_index);
     }
     if (acked_term != 0 && held != acked_term) {
         return fail(out, node, m, index,
@@ -133,20 +133,18 @@ static bool check_ack(uint32_t node,
  * node then resumes in with no vote (raft_create(); Figure 2: currentTerm is
  * the latest term the server has seen, and an entry of term T reached the
  * log only after its node adopted T). */
-static void durable_term(const struct sim_disk *d,
+static void durable_term(const struct sim_durable *d,
                          uint64_t *term,
                          uint64_t *vote)
 {
-    uint64_t log_term = sim_durable_term_at(d, sim_durable_last_index(d));
-    struct sim_durable_record r = sim_durable_term_record(d);
-    *term = log_term > r.term ? log_term : r.term;
-    *vote = log_term > r.term ? 0 : r.vote;
+    *term = d->last_term > d->term ? d->last_term : d->term;
+    *vote = d->last_term > d->term ? 0 : d->vote;
 }
 
 bool sim_persist_check(uint32_t node,
                        const struct raft_message *m,
                        uint64_t acked_term,
-                       const struct sim_disk *disk,
+                       const struct sim_durable *disk,
                        struct sim_violation *out)
 {
     const char *name = raft_message_type_name(m->type);
@@ -172,5 +170,6 @@ bool sim_persist_check(uint32_t node,
                     node, name, m->term, (uint32_t)m->to, vote, held);
     }
     uint64_t index = sim_persist_acked_index(m);
+    g_return_val_if_fail(index == 0 || disk->at_index == index, true);
     return index == 0 || check_ack(node, m, index, acked_term, disk, out);
 }

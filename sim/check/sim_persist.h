@@ -56,12 +56,14 @@ uint64_t sim_persist_acked_term(const struct raft *core,
  * anything else. */
 uint64_t sim_persist_acked_index(const struct raft_message *m);
 
-/* Checks the rules above for m leaving node with durable image disk. false:
- * *out describes the violation (property SIM_PROP_PERSISTENCE). */
+/* Checks the rules above for m leaving node with durable image disk, asked
+ * about the index m acknowledges (disk->at_index ==
+ * sim_persist_acked_index(m) when that is not 0). false: *out describes
+ * the violation (property SIM_PROP_PERSISTENCE). */
 bool sim_persist_check(uint32_t node,
                        const struct raft_message *m,
                        uint64_t acked_term,
-                       const struct sim_disk *disk,
+                       const struct sim_durable *disk,
                        struct sim_violation *out);
 
 #endif /* SIM_PERSIST_H */

@@ -178,13 +178,14 @@ bool sim_rules_on_receive(struct sim_rules *r,
            check_match(r, node, m, rc, out);
 }
 
-/* Whether node's durable image holds the entry of entry_term at commit. */
-static bool holds_durably(const struct sim_disk *d,
+/* Whether node's durable image (asked about commit) holds the entry of
+ * entry_term at commit. */
+static bool holds_durably(const struct sim_durable *d,
                           uint64_t commit,
                           uint64_t entry_term)
 {
-    return commit <= sim_durable_snapshot_index(d) ||
-           sim_durable_term_at(d, commit) == entry_term;
+    g_return_val_if_fail(d->at_index == commit, false);
+    return commit <= d->snap_index || d->at_term == entry_term;
 }
 
 /* commit-rule, the leader's side: the voters that acknowledged commit in
@@ -195,13 +196,13 @@ static bool check_leader_acks(const struct sim_rules *r,
                               uint64_t commit,
                               uint64_t entry_term,
                               const struct sim_conf *c,
-                              const struct sim_disk *const *disks,
+                              const struct sim_durable *disks,
                               struct sim_violation *out)
 {
     struct sim_idset acked = {{0}};
     for (uint32_t p = 1; p <= r->n; p++) {
         const struct ack_seen *a = &r->acks[(gsize)p * (r->n + 1) + node];
-        bool has = p == node ? holds_durably(disks[p], commit, entry_term)
+        bool has = p == node ? holds_durably(&disks[p], commit, entry_term)
                              : a->term == term && a->index >= commit;
         if (has && sim_conf_is_voter(c, p))
             sim_idset_add(&acked, p);
@@ -224,7 +225,7 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint64_t commit,
                                 uint64_t entry_term,
                                 const struct sim_rules_quorum *quorum,
-                                const struct sim_disk *const *disks,
+                                const struct sim_durable *disks,
                                 struct sim_violation *out)
 {
     g_return_val_if_fail(node_ok(r, node), true);
@@ -235,7 +236,7 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
     struct sim_idset held = {{0}};
     for (uint32_t i = 1; i <= r->n; i++)
         if (sim_conf_is_voter(c, i) &&
-            holds_durably(disks[i], commit, entry_term))
+            holds_durably(&disks[i], commit, entry_term))
             sim_idset_add(&held, i);
     if (sim_conf_quorum(c, &held))
         return true;

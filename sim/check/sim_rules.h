@@ -96,16 +96,16 @@ struct sim_rules_quorum
 };
 
 /* Leader node of term raised its commit index to commit, whose entry has
- * entry_term; disks[i] is node i's disk, for i in 1..n_nodes; a majority
- * of the voters of quorum->config (of each half while joint, thesis §4.3)
- * must hold it. */
+ * entry_term; disks[i] is node i's durable image asked about commit, for
+ * i in 1..n_nodes; a majority of the voters of quorum->config (of each half
+ * while joint, thesis §4.3) must hold it. */
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
                                 uint32_t node,
                                 uint64_t term,
                                 uint64_t commit,
                                 uint64_t entry_term,
                                 const struct sim_rules_quorum *quorum,
-                                const struct sim_disk *const *disks,
+                                const struct sim_durable *disks,
                                 struct sim_violation *out);
 
 /* node crashed: its vote is read afresh after the restart. */

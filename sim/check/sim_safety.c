@@ -1098,14 +1098,14 @@ bool sim_safety_on_send(struct sim_safety *s,
                         uint32_t node,
                         const struct raft_message *m,
                         uint64_t acked_term,
-                        const struct sim_disk *disk)
+                        struct sim_durable disk)
 {
     g_return_val_if_fail(node_ok(s, node), true);
-    g_return_val_if_fail(m != NULL && disk != NULL, true);
+    g_return_val_if_fail(m != NULL, true);
     if (s->violated) {
         return false;
     }
-    if (!sim_persist_check(node, m, acked_term, disk, &s->violation)) {
+    if (!sim_persist_check(node, m, acked_term, &disk, &s->violation)) {
         s->violated = true;
         return false;
     }
@@ -1154,7 +1154,7 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks)
+                                 const struct sim_durable *disks)
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(disks != NULL, true);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "raft/raft.h"
+#include "sim/check/sim_durable.h"
 
 enum sim_property {
     SIM_PROP_ELECTION_SAFETY = 1,
@@ -65,7 +66,6 @@ struct sim_violation
 };
 
 struct sim_safety; /* opaque; owns its digests */
-struct sim_disk;
 
 /* Every node of 1..n_nodes starts as a voter of the bootstrap
  * configuration until sim_safety_configure() says otherwise. */
@@ -129,15 +129,17 @@ bool sim_safety_on_state(struct sim_safety *s,
                          uint64_t digest);
 
 /* The node's message m leaves it now (handed to the network, also when it
- * was held until a write completed); disk is the node's disk, whose durable
- * image is checked against what m promises (sim_persist.h). acked_term: the
- * term the node's log held at the index m acknowledges, when m was built
- * (sim_persist_acked_term()). m and disk are borrowed for the call. */
+ * was held until a write completed); disk is the node's durable image
+ * (sim_durable.h), asked about the index m acknowledges
+ * (sim_persist_acked_index()), which is checked against what m promises
+ * (sim_persist.h). acked_term: the term the node's log held at that index
+ * when m was built (sim_persist_acked_term()). m is borrowed for the
+ * call. */
 bool sim_safety_on_send(struct sim_safety *s,
                         uint32_t node,
                         const struct raft_message *m,
                         uint64_t acked_term,
-                        const struct sim_disk *disk);
+                        struct sim_durable disk);
 
 /* ---- Figure 2's bookkeeping rules (sim_rules.h) ---- */
 
@@ -157,15 +159,15 @@ bool sim_safety_on_receive(struct sim_safety *s,
                            const struct sim_rules_receipt *rc);
 
 /* Leader node of term raised its commit index to commit, an entry of
- * entry_term; disks[i] is node i's disk for i in 1..n (persistence,
- * counting the voters of the leader's configuration as the checker decoded
- * it from the leader's log, sim_quorums.h). */
+ * entry_term; disks[i] is node i's durable image asked about commit, for i
+ * in 1..n (persistence, counting the voters of the leader's configuration
+ * as the checker decoded it from the leader's log, sim_quorums.h). */
 bool sim_safety_on_leader_commit(struct sim_safety *s,
                                  uint32_t node,
                                  uint64_t term,
                                  uint64_t commit,
                                  uint64_t entry_term,
-                                 const struct sim_disk *const *disks);
+                                 const struct sim_durable *disks);
 
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
