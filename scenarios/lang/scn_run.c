@@ -1104,6 +1104,9 @@ static void judge_settles(struct runner *r, uint64_t close_us)
 {
     for (guint i = 0; i < r->settles->len; i++) {
         struct scn_settle *st = g_ptr_array_index(r->settles, i);
+        int rc = scn_settle_tend(r->s, st);
+        if (rc != SIM_OK)
+            action_result(r, st->step, "settle", rc);
         if (scn_settle_judge(st, r->s))
             settle_verdict(r, st, true);
         else if (!st->done && st->end_us <= close_us)

@@ -84,6 +84,20 @@ int scn_settle_start(struct sim *s,
     return rc;
 }
 
+int scn_settle_tend(struct sim *s, const struct scn_settle *st)
+{
+    if (st->done)
+        return SIM_OK;
+    int rc = SIM_OK;
+    bool member[SIM_MAX_NODES + 1];
+    restart_set(s, member);
+    uint32_t n = sim_n_nodes(s);
+    for (uint32_t id = 1; id <= n; id++)
+        if (!sim_alive(s, id) && member[id])
+            keep_error(&rc, sim_restart(s, id));
+    return rc;
+}
+
 /* The leader every node is in step with, or 0 when the cluster is not in
  * that state (or requests issued by the start are still pending). */
 static uint32_t settled_leader(const struct scn_settle *st, const struct sim *s)

@@ -5,7 +5,10 @@
  * reorder become 0 and the delay returns to the header's `delay`; every
  * paused node resumes; every crashed node restarts (in id order) that is a
  * member of the configuration (sim_cluster_config(); every node when all
- * are down): a removed node stays down; every
+ * are down): a removed node stays down; during the phase, a member found
+ * down after an event (a node added back, a removal undone by a new
+ * leader, a crash armed by a trigger before T) restarts too
+ * (scn_settle_tend()), as no fault outlives T; every
  * clock runs at rate 1 again and every disk takes the header's
  * `disk-latency` (without jitter). Then, within D of T (default
  * scn_settle_bound_us()), there must be an instant from which, for
@@ -55,6 +58,12 @@ int scn_settle_start(struct sim *s,
                      const struct scn_scenario *scenario,
                      const struct scn_step *step,
                      struct scn_settle *out);
+
+/* While `st` (borrowed) awaits its verdict, restarts every crashed node
+ * of `s` that is a member of the configuration now (the set of
+ * scn_settle_start()). Called after every event, before judging. Returns
+ * SIM_OK or the first engine error. */
+int scn_settle_tend(struct sim *s, const struct scn_settle *st);
 
 /* Judges `st` after an event: true when the condition has now held for
  * the whole stable stretch (the statement passed). */
