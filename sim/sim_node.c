@@ -900,6 +900,8 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
 
     if (restart) {
         s->counters.restarts++;
+        if (s->safety)
+            sim_safety_on_restart(s->safety, nd->id, nd->commit);
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_RESTART;
         e.node = nd->id;

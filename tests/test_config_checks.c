@@ -411,19 +411,50 @@ Test(config_checks, a_leader_changes_the_configuration_only_after_committing_in_
     sim_safety_free(s);
 }
 
-Test(config_checks, leaving_a_committed_joint_configuration_needs_no_entry_of_the_term)
+/* n1 (leader of term 1 with its no-op) commits the joint configuration
+ * n1 n4 n5 / n1 n2 n3 at index 2; then `between` runs (NULL: n1 steps
+ * down), n1 is elected in term 3 by n2 and n4, writes its no-op at 3 and
+ * leaves the joint configuration at 4 before committing anything. */
+static void leave_joint_in_term_3(struct sim_safety *s,
+                                  void (*between)(struct sim_safety *))
 {
-    struct sim_safety *s = cluster(3);
     n1_leads_with_noop(s);
     cr_assert(write1(s, 1, 2, conf(1, "1 4 5", "1 2 3", NULL)));
     cr_assert(sim_safety_on_commit(s, 1, 2));
-    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
+    if (between != NULL)
+        between(s);
+    else
+        cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
     cr_assert(grant(s, 2, 1, 3));
     cr_assert(grant(s, 4, 1, 3));
     cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 3));
     cr_assert(write1(s, 1, 3, noop(3)));
     cr_assert(write1(s, 1, 4, conf(3, "1 4 5", NULL, NULL)));
     cr_assert(sim_safety_on_vote(s, 1, 3, 1));
+}
+
+Test(config_checks, leaving_a_committed_joint_configuration_needs_no_entry_of_the_term)
+{
+    struct sim_safety *s = cluster(3);
+    leave_joint_in_term_3(s, NULL);
+    assert_no_violation(s);
+    sim_safety_free(s);
+}
+
+/* n1 crashes and restarts from a snapshot through index 2. */
+static void restart_n1_at_2(struct sim_safety *s)
+{
+    sim_safety_on_crash(s, 1);
+    sim_safety_on_restart(s, 1, 2);
+}
+
+/* A restarted node knows committed what its snapshot covers (§7): a
+ * leader elected after its restart may leave the joint configuration that
+ * its snapshot committed, though it has seen no commit since. */
+Test(config_checks, a_restart_restores_the_commit_index_its_snapshot_covers)
+{
+    struct sim_safety *s = cluster(3);
+    leave_joint_in_term_3(s, restart_n1_at_2);
     assert_no_violation(s);
     sim_safety_free(s);
 }

@@ -1177,6 +1177,14 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
                         &v);
 }
 
+void sim_safety_on_restart(struct sim_safety *s,
+                           uint32_t node,
+                           uint64_t commit_index)
+{
+    g_return_if_fail(node_ok(s, node));
+    s->nodes[node].commit_index = commit_index;
+}
+
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
 {
     g_return_if_fail(node_ok(s, node));

@@ -172,6 +172,16 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
 /* The node crashed: its volatile state (role, commit, applied) is gone. */
 void sim_safety_on_crash(struct sim_safety *s, uint32_t node);
 
+/* The node restarted knowing `commit_index` committed: what its durable
+ * snapshot covers (§7: a snapshot holds committed entries only). Taken as
+ * its commit index without judging those entries again, so that the
+ * checks that read it (config-safety (b): a leader elected after the
+ * restart may leave a joint configuration its snapshot committed) see
+ * what the core knows. */
+void sim_safety_on_restart(struct sim_safety *s,
+                           uint32_t node,
+                           uint64_t commit_index);
+
 /* Fills *v with a violation of p by nodes a and b (0: none) at term and
  * index; its detail is formatted from fmt and its arguments, cut to fit.
  * Returns false, for a checker to pass on. */
