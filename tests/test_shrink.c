@@ -19,6 +19,7 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_shrink.h"
+#include "scenarios/lang/scn_shrink_edit.h"
 #include "tests/support/program.h"
 
 static struct scn_scenario *parse_text(const char *text)
@@ -129,6 +130,36 @@ Test(scn_shrink, interleaved_requests_through_one_node_merge_into_one_load)
     cr_assert_eq(r.nodes_after, 2);
     scn_shrink_result_clear(&r);
     g_free(text);
+}
+
+/* A node left holding a configuration that names it a voter, while the
+ * leaders no longer send to it, campaigns; only PreVote or CheckQuorum
+ * keep it from deposing leaders (thesis §4.2.3). The generator changes the
+ * membership only with one of them on, and the shrinker may not turn off
+ * the last one, or the shrunk file would fail `settle` for its own reason. */
+Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
+{
+    struct scn_scenario *sc = parse_text("cluster 3 spare 1\nprevote on\n"
+                                         "at 1s add n4\nat 2s settle\n");
+    cr_assert_not(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
+    cr_assert(sc->prevote);
+    cr_assert_not(scn_edit_simplify_header(sc, SCN_EDIT_CHECKQUORUM_OFF));
+    scn_scenario_free(sc);
+
+    /* Both on: either may go, not both. */
+    sc = parse_text("cluster 3\nprevote on\ncheckquorum on\n"
+                    "at 1s remove n3\nat 2s settle\n");
+    cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
+    cr_assert_not(scn_edit_simplify_header(sc, SCN_EDIT_CHECKQUORUM_OFF));
+    cr_assert(sc->checkquorum);
+    scn_scenario_free(sc);
+
+    /* Without a membership change, both may go. */
+    sc = parse_text("cluster 3\nprevote on\ncheckquorum on\n"
+                    "at 1s crash n3\nat 2s settle\n");
+    cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
+    cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_CHECKQUORUM_OFF));
+    scn_scenario_free(sc);
 }
 
 Test(scn_shrink, a_passing_scenario_is_not_shrunk)

@@ -229,6 +229,30 @@ static bool default_disk(struct scn_scenario *sc)
     return !same;
 }
 
+/* Whether a step asks the operator for a membership change. */
+static bool changes_membership(const struct scn_scenario *sc)
+{
+    for (guint i = 0; i < sc->steps->len; i++) {
+        const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+        if (st->action.kind == SCN_ACT_CHANGE ||
+            st->action.kind == SCN_ACT_LEAVE_JOINT)
+            return true;
+    }
+    return false;
+}
+
+/* Whether PreVote or CheckQuorum may be turned off, the other one being
+ * `other_on`. A node that holds a configuration naming it a voter while
+ * the leaders no longer send to it (its removal committed, or its addition
+ * truncated) keeps campaigning, and only these two keep it from deposing
+ * the leaders (thesis §4.2.3); so a shrunk reproducer that changes the
+ * membership keeps one of them on, or it would fail `settle` for a reason
+ * of its own rather than the one it was found with. */
+static bool may_turn_off_guard(const struct scn_scenario *sc, bool other_on)
+{
+    return other_on || !changes_membership(sc);
+}
+
 bool scn_edit_simplify_header(struct scn_scenario *sc,
                               enum scn_edit_header which)
 {
@@ -260,12 +284,12 @@ bool scn_edit_simplify_header(struct scn_scenario *sc,
         sc->snapshot_every = 0;
         return true;
     case SCN_EDIT_PREVOTE_OFF:
-        if (!sc->prevote)
+        if (!sc->prevote || !may_turn_off_guard(sc, sc->checkquorum))
             return false;
         sc->prevote = false;
         return true;
     case SCN_EDIT_CHECKQUORUM_OFF:
-        if (!sc->checkquorum)
+        if (!sc->checkquorum || !may_turn_off_guard(sc, sc->prevote))
             return false;
         sc->checkquorum = false;
         return true;
