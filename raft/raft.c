@@ -328,6 +328,7 @@ void raft_destroy(struct raft *r)
     raft_log_free(&r->log);
     free((void *)r->snapshot.data);
     free(r->partial.data);
+    raft_conf_free(&r->partial.conf);
     free(r->msgs);
     free(r->match_scratch);
     free(r->inflight_buf);

@@ -21,17 +21,29 @@
 #include "raft_log.h"
 #include "raft_progress.h"
 
-/* The chunks of one snapshot received so far, in order. A transfer is named
- * by its leader's term and the snapshot's last index and term: within one
- * term only one leader sends, and its snapshot of one index never changes. */
+/* Byte ranges a follower may hold beyond the first gap of a transfer. */
+#define RAFT_PARTIAL_RANGES 8
+
+/* The chunks of one snapshot received so far. A transfer is named by its
+ * leader's term and the snapshot's last index and term: within one term
+ * only one leader sends, and its snapshot of one index never changes, so
+ * bytes received twice are equal. data holds every byte at its offset: the
+ * first len without a gap, then the ranges in `ahead`, sorted, disjoint,
+ * not touching each other nor the prefix (chunks that overtook a missing
+ * one on the network, §5.3 allows reordering). */
 struct raft_snapshot_partial
 {
     uint64_t term;       /* the sender's term; 0: no transfer under way */
     uint64_t last_index; /* the snapshot being received */
     uint64_t last_term;
-    unsigned char *data; /* the first len bytes, owned */
-    size_t len;
+    unsigned char *data; /* owned */
+    size_t len;          /* bytes held from offset 0 without a gap */
     size_t cap;          /* bytes allocated at data */
+    size_t ahead[RAFT_PARTIAL_RANGES][2]; /* [from, to) held past a gap */
+    size_t n_ahead;
+    bool has_end;         /* the last chunk arrived: the length is known */
+    size_t end;           /* the snapshot's length, when has_end */
+    struct raft_conf conf; /* the last chunk's configuration, owned */
 };
 
 struct raft

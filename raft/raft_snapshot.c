@@ -18,13 +18,20 @@
  * is not worth re-sending sooner). A peer that answers nothing is most
  * likely down: it gets heartbeats only, O(1) messages per election timeout.
  *
- * Assembly (follower side, r->partial): chunks are kept only in order. A
- * chunk at offset 0 of a snapshot other than the one under way starts that
- * snapshot afresh; any other chunk that does not continue the transfer
- * exactly (out of order, duplicated, of another snapshot or term, or after
- * a restart, which forgets the partial data) is refused by acknowledging
- * what is held. Nothing is persisted until the last chunk: then the whole
- * snapshot is installed as one (the host persists it with the update).
+ * Assembly (follower side, r->partial): the network may reorder chunks
+ * (§5.3), so a chunk that overtook a missing one is kept at its offset, up
+ * to a window of chunks past the bytes held without a gap and
+ * RAFT_PARTIAL_RANGES separate ranges; every answer names the bytes held
+ * without a gap, so the leader's view only grows and one re-sent chunk
+ * that fills the gap acknowledges everything kept behind it. A chunk at
+ * offset 0 of a snapshot other than the one under way, or any chunk when
+ * none is under way (after a restart, which forgets the partial data, or a
+ * completed transfer), starts that snapshot afresh; a chunk of another
+ * snapshot or term otherwise, a duplicate, or one out of reach, is refused
+ * by acknowledging what is held. Nothing is persisted until every byte up
+ * to the last chunk's end is held: then the whole snapshot is installed as
+ * one (the host persists it with the update), with the configuration the
+ * last chunk brought.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +143,10 @@ static void partial_clear(struct raft_snapshot_partial *pa)
     pa->last_index = 0;
     pa->last_term = 0;
     pa->len = 0;
+    pa->n_ahead = 0;
+    pa->has_end = false;
+    pa->end = 0;
+    raft_conf_free(&pa->conf);
 }
 
 /* Whether m continues the transfer under way (same leader term and
@@ -148,18 +159,119 @@ static bool partial_matches(const struct raft *r, const struct raft_message *m)
            r->partial.last_term == s->last_term;
 }
 
-/* Whether m's bytes will be appended to r->partial: the next bytes of the
- * transfer under way, or the first of another one. A repeated first chunk
- * of the transfer under way is a duplicate, not a new start, so that what a
- * follower holds of one transfer never shrinks until it restarts. */
-static bool chunk_appends(const struct raft *r, const struct raft_message *m)
+/* Whether the bytes [from, to) are all held already. */
+static bool partial_covers(const struct raft_snapshot_partial *pa,
+                           size_t from,
+                           size_t to)
+{
+    if (to <= pa->len) {
+        return true;
+    }
+    for (size_t i = 0; i < pa->n_ahead; i++) {
+        if (pa->ahead[i][0] <= from && to <= pa->ahead[i][1]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether a range [from, to) past the prefix would need a slot of its own
+ * (it touches no range held) while every slot is taken. */
+static bool partial_full(const struct raft_snapshot_partial *pa,
+                         size_t from,
+                         size_t to)
+{
+    if (from <= pa->len || pa->n_ahead < RAFT_PARTIAL_RANGES) {
+        return false;
+    }
+    for (size_t i = 0; i < pa->n_ahead; i++) {
+        if (from <= pa->ahead[i][1] && pa->ahead[i][0] <= to) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The last byte held plus one: where the held bytes end. */
+static size_t partial_top(const struct raft_snapshot_partial *pa)
+{
+    return pa->n_ahead > 0 ? pa->ahead[pa->n_ahead - 1][1] : pa->len;
+}
+
+/* How far past the prefix a chunk of len bytes may end: the follower's
+ * own window of chunks (config.max_inflight), which bounds the memory a
+ * transfer holds ahead of its first gap. */
+static size_t reach(const struct raft *r, size_t held, size_t len)
+{
+    size_t chunk = r->config.snapshot_chunk_bytes > len
+                       ? r->config.snapshot_chunk_bytes
+                       : len;
+    size_t room = r->window > SIZE_MAX / (chunk > 0 ? chunk : 1)
+                      ? SIZE_MAX
+                      : r->window * chunk;
+    return held > SIZE_MAX - room ? SIZE_MAX : held + room;
+}
+
+/* Whether m's bytes will be stored in r->partial: new bytes of the
+ * transfer under way within reach, or a chunk that starts one (see the
+ * file comment). A repeated first chunk of the transfer under way is a
+ * duplicate, not a new start, so that what a follower holds of one
+ * transfer never shrinks until it restarts. */
+static bool chunk_kept(const struct raft *r, const struct raft_message *m)
 {
     const struct raft_install_snapshot *is = &m->install_snapshot;
-    if (is->offset == 0 && is->done) {
+    const struct raft_snapshot_partial *pa = &r->partial;
+    size_t from = (size_t)is->offset;
+    size_t to = from + is->snapshot.len;
+    if (from == 0 && is->done) {
         return false; /* a whole snapshot: copied apart */
     }
-    return partial_matches(r, m) ? is->offset == r->partial.len
-                                 : is->offset == 0;
+    if (!partial_matches(r, m)) {
+        return (from == 0 || pa->term == 0) && to <= reach(r, 0, to - from);
+    }
+    if (pa->has_end && (to > pa->end || (is->done && to != pa->end))) {
+        return false; /* not this snapshot's chunking */
+    }
+    if (is->done && (partial_top(pa) > to || (to == from && from != pa->len))) {
+        return false;
+    }
+    if (to > from && partial_covers(pa, from, to)) {
+        return false; /* a duplicate */
+    }
+    return to <= reach(r, pa->len, to - from) && !partial_full(pa, from, to);
+}
+
+/* Records [from, to) as held: extends the prefix over every range it
+ * reaches, or merges the range with those it touches. */
+static void partial_add(struct raft_snapshot_partial *pa, size_t from, size_t to)
+{
+    size_t k = 0;
+    if (from <= pa->len) {
+        pa->len = to > pa->len ? to : pa->len;
+    } else {
+        while (k < pa->n_ahead && pa->ahead[k][1] < from) {
+            k++;
+        }
+        size_t j = k;
+        while (j < pa->n_ahead && pa->ahead[j][0] <= to) {
+            from = pa->ahead[j][0] < from ? pa->ahead[j][0] : from;
+            to = pa->ahead[j][1] > to ? pa->ahead[j][1] : to;
+            j++;
+        }
+        assert(j > k || pa->n_ahead < RAFT_PARTIAL_RANGES);
+        memmove(&pa->ahead[k + 1], &pa->ahead[j],
+                (pa->n_ahead - j) * sizeof pa->ahead[0]);
+        pa->n_ahead = pa->n_ahead - (j - k) + 1;
+        pa->ahead[k][0] = from;
+        pa->ahead[k][1] = to;
+    }
+    k = 0;
+    while (k < pa->n_ahead && pa->ahead[k][0] <= pa->len) {
+        pa->len = pa->ahead[k][1] > pa->len ? pa->ahead[k][1] : pa->len;
+        k++;
+    }
+    memmove(&pa->ahead[0], &pa->ahead[k], (pa->n_ahead - k) * sizeof pa->ahead[0]);
+    pa->n_ahead -= k;
 }
 
 static int reserve_partial(struct raft *r, size_t need)
@@ -207,7 +319,7 @@ int raft_snapshot_prepare(struct raft *r,
             return RAFT_ENOMEM;
         }
         memcpy(*data, s->data, s->len);
-    } else if (chunk_appends(r, m) &&
+    } else if (chunk_kept(r, m) &&
                reserve_partial(r, (size_t)(is->offset + s->len)) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
@@ -290,14 +402,23 @@ static void install(struct raft *r,
     r->snapshot_installed = true;
 }
 
+/* Keeps the configuration the last chunk brought (prepared in
+ * r->snap_conf_scratch) until the snapshot is complete. */
+static void keep_configuration(struct raft *r)
+{
+    raft_conf_free(&r->partial.conf);
+    r->partial.conf = r->snap_conf_scratch;
+    memset(&r->snap_conf_scratch, 0, sizeof r->snap_conf_scratch);
+}
+
 /* The assembly rules of the file comment for a chunk that is not a whole
- * snapshot; the last chunk in order installs the snapshot. */
+ * snapshot; the chunk that completes it installs the snapshot. */
 static void recv_chunk(struct raft *r, const struct raft_message *m)
 {
     const struct raft_install_snapshot *is = &m->install_snapshot;
     const struct raft_snapshot *s = &is->snapshot;
     struct raft_snapshot_partial *pa = &r->partial;
-    if (!chunk_appends(r, m)) {
+    if (!chunk_kept(r, m)) {
         uint64_t held = partial_matches(r, m) ? pa->len : 0;
         reply(r, m->from, s->last_index, held, false);
         return;
@@ -308,12 +429,18 @@ static void recv_chunk(struct raft *r, const struct raft_message *m)
         pa->last_index = s->last_index;
         pa->last_term = s->last_term;
     }
-    assert(pa->cap >= pa->len + s->len);
+    size_t from = (size_t)is->offset;
+    assert(pa->cap >= from + s->len);
     if (s->len > 0) {
-        memcpy(pa->data + pa->len, s->data, s->len);
-        pa->len += s->len;
+        memcpy(pa->data + from, s->data, s->len);
     }
-    if (!is->done) {
+    partial_add(pa, from, from + s->len);
+    if (is->done) {
+        pa->has_end = true;
+        pa->end = from + s->len;
+        keep_configuration(r);
+    }
+    if (!pa->has_end || pa->len < pa->end) {
         reply(r, m->from, s->last_index, pa->len, false);
         return;
     }
@@ -323,6 +450,9 @@ static void recv_chunk(struct raft *r, const struct raft_message *m)
         pa->data = NULL;
         pa->cap = 0;
     }
+    raft_conf_free(&r->snap_conf_scratch);
+    r->snap_conf_scratch = pa->conf;
+    memset(&pa->conf, 0, sizeof pa->conf);
     partial_clear(pa);
     install(r, s, data, len);
     reply(r, m->from, s->last_index, len, true);
