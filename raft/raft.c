@@ -329,6 +329,7 @@ void raft_destroy(struct raft *r)
     free((void *)r->snapshot.data);
     free(r->partial.data);
     raft_conf_free(&r->partial.conf);
+    free(r->compact_held.data);
     free(r->msgs);
     free(r->match_scratch);
     free(r->inflight_buf);
@@ -423,6 +424,7 @@ void raft_begin(struct raft *r, uint64_t now)
     r->start_vote = r->vote;
     r->start_role = r->role;
     r->start_leader = r->leader;
+    raft_snapshot_release(r);
 }
 
 /* A leader also wakes up to leave a committed joint configuration at once
@@ -927,7 +929,16 @@ uint64_t raft_configuration_index(const struct raft *r)
 void raft_snapshot_configuration(const struct raft *r,
                                  struct raft_configuration *out)
 {
-    raft_conf_view(&r->snap_conf, out);
+    /* A compaction held back (raft_snapshot.c): the configuration at its
+     * index is the last record at or below it, the log still holding
+     * them; the snapshot's own when there is none. */
+    const struct raft_conf *c = &r->snap_conf;
+    for (size_t i = 0; i < r->confs.n &&
+                       r->confs.items[i].index <= r->compact_held.index;
+         i++) {
+        c = &r->confs.items[i].conf;
+    }
+    raft_conf_view(c, out);
 }
 
 bool raft_is_voter(const struct raft *r)

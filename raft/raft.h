@@ -461,7 +461,13 @@ int raft_persisted_hard_state(struct raft *r,
 
 /* The host took a snapshot of its state machine after applying `index`
  * (at most the last applied index). The core copies the data, keeps it to
- * send as InstallSnapshot, and drops the log up to `index`. */
+ * send as InstallSnapshot, and drops the log up to `index`. A leader that
+ * is sending its current snapshot to a peer that answers (or that peer
+ * still catches up after it through the log) keeps that snapshot and its
+ * log until the peer holds everything up to `index`, falls silent for an
+ * election timeout, or ten election timeouts pass, and compacts then (to
+ * the latest index given): raft_snapshot_index() tells which snapshot the
+ * core holds. */
 int raft_compact(struct raft *r,
                  uint64_t now,
                  uint64_t index,
@@ -621,8 +627,9 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer);
  * bootstrap configuration). */
 void raft_configuration(const struct raft *r, struct raft_configuration *out);
 uint64_t raft_configuration_index(const struct raft *r);
-/* The configuration at the snapshot's last index, to persist with a
- * snapshot taken by raft_compact(); borrowed like raft_configuration(). */
+/* The configuration at the index of the last raft_compact(), to persist
+ * with that snapshot (also while the core holds that compaction back);
+ * borrowed like raft_configuration(). */
 void raft_snapshot_configuration(const struct raft *r,
                                  struct raft_configuration *out);
 /* Whether this node is a voter of its configuration (of either half while

@@ -99,6 +99,16 @@ struct raft
     /* A snapshot arriving in chunks (Figure 13), follower only: volatile,
      * so a restart drops it and the leader starts over. */
     struct raft_snapshot_partial partial;
+    /* Leader: a compaction the host asked for while a peer still needed
+     * the snapshot being sent or the log after it (raft_snapshot.c);
+     * index 0: none. Volatile: the host has the snapshot durably. */
+    struct
+    {
+        uint64_t index;
+        void *data; /* owned */
+        size_t len;
+        uint64_t since; /* when the first compaction was held back */
+    } compact_held;
 
     /* Volatile state. */
     enum raft_role role;      /* follower, candidate or leader */
@@ -351,6 +361,9 @@ bool raft_snapshot_msg_valid(const struct raft_message *m);
 int raft_snapshot_prepare(struct raft *r,
                           const struct raft_message *m,
                           void **data);
+/* At the start of each call: performs a held-back compaction once no peer
+ * holds it back any more (raft_snapshot.c). */
+void raft_snapshot_release(struct raft *r);
 /* Handles an InstallSnapshot chunk; data is what raft_snapshot_prepare()
  * copied, transferred (freed when not kept). */
 void raft_snapshot_recv(struct raft *r,
@@ -360,7 +373,9 @@ void raft_snapshot_recv(struct raft *r,
 void raft_snapshot_fix_up(const struct raft *r, struct raft_message *m);
 /* §7: a follower now holds everything up to the snapshot it acknowledges. */
 void raft_snapshot_recv_result(struct raft *r, const struct raft_message *m);
-/* Replaces the log prefix up to index with a snapshot; data transferred. */
+/* Replaces the log prefix up to index with a snapshot, at once or, while a
+ * peer still needs the snapshot being sent or the log after it, once it no
+ * longer does (raft_snapshot_release()); data transferred. */
 void raft_snapshot_compact(struct raft *r,
                            uint64_t index,
                            void *data,

@@ -20,6 +20,7 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
     p->probe_paused = false;
     p->snapshot_index = 0;
     p->snapshot_sent_at = 0;
+    p->snapshot_hold = false;
     p->sent_at_heartbeat = 0;
     p->match_at_heartbeat = 0;
     p->acked_round = 0;
@@ -53,6 +54,7 @@ void raft_progress_become_snapshot(struct raft_progress *p,
 {
     p->state = RAFT_PROGRESS_SNAPSHOT;
     p->snapshot_index = snapshot_index;
+    p->snapshot_hold = true;
     p->probe_paused = false;
     p->snapshot_acked = 0;
     raft_progress_snapshot_rewind(p, 0);

@@ -49,6 +49,11 @@ struct raft_progress
     /* SNAPSHOT: the transfer went back to an earlier offset (a loss or a
      * restarted peer): one chunk at a time until the peer acknowledges. */
     bool snapshot_rewound;
+    /* Since it entered SNAPSHOT, until it holds every entry up to the
+     * leader's latest compaction: it receives the leader's snapshot or
+     * catches up after it through the log, so a compaction that would
+     * take either away waits (raft_snapshot.c). */
+    bool snapshot_hold;
     /* REPLICATE: next_index - 1 when the previous heartbeat went out; if the
      * peer still has not acknowledged it at the next heartbeat, what was in
      * flight is taken as lost and the peer goes back to PROBE. */

@@ -563,10 +563,7 @@ size_t raft_snapshot_partial_len(const struct raft *r)
 }
 
 /* §7: the host's snapshot replaces the log up to index (already applied). */
-void raft_snapshot_compact(struct raft *r,
-                           uint64_t index,
-                           void *data,
-                           size_t len)
+static void compact(struct raft *r, uint64_t index, void *data, size_t len)
 {
     uint64_t term = raft_log_term_at(&r->log, index);
     raft_log_compact(&r->log, index, term);
@@ -577,7 +574,86 @@ void raft_snapshot_compact(struct raft *r,
     r->snapshot.last_term = term;
     r->snapshot.data = data;
     r->snapshot.len = len;
-    if (r->persisted_index < index) {
-        r->persisted_index = index;
+}
+
+/* Whether a compaction up to index must wait (leader only): some peer that
+ * answered within the minimum election timeout still receives the
+ * snapshot being sent, or catches up after it through the log, below
+ * index. Replacing the snapshot would restart its transfer from the first
+ * byte, and dropping the log after it would make the transfer useless (the
+ * peer would need the new snapshot next), so with a leader compacting
+ * every few entries a slow peer might never catch up. A peer that holds
+ * everything up to index, or fell silent, no longer holds compactions
+ * back; and none waits longer than ten maximum election timeouts, which
+ * bounds the log a stuck transfer can keep. */
+static bool compaction_waits(struct raft *r, uint64_t index)
+{
+    if (r->role != RAFT_LEADER ||
+        (r->compact_held.index != 0 &&
+         r->now - r->compact_held.since >=
+             10 * r->config.election_timeout_max)) {
+        return false;
     }
+    bool waits = false;
+    for (size_t i = 0; i < r->n_slots; i++) {
+        struct raft_progress *p = &r->progress[i];
+        if (!p->snapshot_hold) {
+            continue;
+        }
+        if (i == r->self_slot || !raft_progress_member(p) ||
+            p->match_index >= index ||
+            r->now - p->last_heard >= r->config.election_timeout_min) {
+            p->snapshot_hold = false;
+        } else {
+            waits = true;
+        }
+    }
+    return waits;
+}
+
+static void release_held(struct raft *r)
+{
+    r->compact_held.index = 0;
+    r->compact_held.data = NULL;
+    r->compact_held.len = 0;
+    r->compact_held.since = 0;
+}
+
+void raft_snapshot_compact(struct raft *r,
+                           uint64_t index,
+                           void *data,
+                           size_t len)
+{
+    if (r->persisted_index < index) {
+        r->persisted_index = index; /* the host's snapshot holds them */
+    }
+    if (compaction_waits(r, index)) {
+        uint64_t since = r->compact_held.index != 0 ? r->compact_held.since
+                                                    : r->now;
+        free(r->compact_held.data);
+        r->compact_held.index = index;
+        r->compact_held.data = data;
+        r->compact_held.len = len;
+        r->compact_held.since = since;
+        return;
+    }
+    free(r->compact_held.data);
+    release_held(r);
+    compact(r, index, data, len);
+}
+
+void raft_snapshot_release(struct raft *r)
+{
+    uint64_t index = r->compact_held.index;
+    if (index == 0 || compaction_waits(r, index)) {
+        return;
+    }
+    void *data = r->compact_held.data;
+    size_t len = r->compact_held.len;
+    release_held(r);
+    if (index <= r->log.snapshot_index) {
+        free(data); /* an installed snapshot went past it */
+        return;
+    }
+    compact(r, index, data, len);
 }

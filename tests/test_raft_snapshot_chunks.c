@@ -515,3 +515,30 @@ Test(raft_snapshot_chunks, a_repeated_first_chunk_does_not_restart_the_transfer)
     cr_assert_eq(last_answer(h).offset, 2 * CHUNK);
     rh_free(h);
 }
+
+/* A leader that compacts again while a peer receives its snapshot keeps
+ * the snapshot being sent, and the log after it, until the peer holds
+ * everything up to the new compaction: the transfer is never restarted
+ * from its first byte, and the peer catches up through the log after it.
+ * Then the held-back compaction takes effect. */
+Test(raft_snapshot_chunks,
+     a_compaction_during_a_transfer_keeps_the_snapshot_being_sent)
+{
+    struct rh *h = leader_compacted_past_node_3(CHUNK, 2);
+    until_first_chunk(h);
+    struct raft *leader = rh_core(h, 1);
+    bool done;
+    cr_assert_eq(deliver_chunk(h, 0, &done), CHUNK);
+    cr_assert_eq(deliver_chunk(h, CHUNK, &done), 2 * CHUNK);
+    cr_assert_eq(rh_compact(h, 1, 13), RAFT_OK);
+    cr_assert_eq(raft_snapshot_index(leader), 11);
+    rh_run_until(h, h->now + 900);
+    struct raft *f = rh_core(h, 3);
+    cr_assert_eq(h->sent[RAFT_MSG_INSTALL_SNAPSHOT], N_CHUNKS);
+    cr_assert_eq(raft_snapshot_index(f), 11);
+    cr_assert_eq(raft_commit_index(f), 13);
+    cr_assert(rh_logs_equal(h, 1, 3));
+    assert_same_state_machine(h, 1, 3);
+    cr_assert_eq(raft_snapshot_index(leader), 13);
+    rh_free(h);
+}

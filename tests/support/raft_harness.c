@@ -264,7 +264,9 @@ static void rh_check_node(struct rh_node *nd)
                  (unsigned long long)nd->id,
                  (unsigned long long)rh_disk_last_index(d),
                  (unsigned long long)raft_last_index(r));
-    cr_assert_eq(d->snapshot.last_index, raft_snapshot_index(r),
+    /* A leader may hold a compaction back (raft_compact()): its core keeps
+     * an older snapshot and the log after it. */
+    cr_assert_geq(d->snapshot.last_index, raft_snapshot_index(r),
                  "node %llu: disk snapshot %llu, core %llu",
                  (unsigned long long)nd->id,
                  (unsigned long long)d->snapshot.last_index,
