@@ -72,7 +72,7 @@ Test(fuzz_generator, options_default_to_five_nodes_ten_seconds_every_fault)
     scn_fuzz_options_init(&o);
     cr_assert_eq(o.nodes, 5);
     cr_assert_eq(o.run_us, 10000000);
-    cr_assert_eq(o.faults, 0x7fffu);
+    cr_assert_eq(o.faults, 0x1ffffu);
 }
 
 Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
@@ -142,6 +142,7 @@ Test(fuzz_generator, schedules_name_concrete_nodes_and_hold_no_expect)
     for (uint64_t seed = 1; seed <= 100; seed++) {
         struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
         cr_assert_eq(sc->names->len, 0);
+        uint32_t all = scn_scenario_nodes(sc);
         uint64_t last = 0;
         for (guint i = 0; i < sc->steps->len; i++) {
             const struct scn_step *st = g_ptr_array_index(sc->steps, i);
@@ -167,20 +168,25 @@ Test(fuzz_generator, schedules_name_concrete_nodes_and_hold_no_expect)
             case SCN_ACT_TIMEOUT:
             case SCN_ACT_ISOLATE:
             case SCN_ACT_DRIFT:
-                cr_assert(ref_is_concrete(&a->node, 5));
+            case SCN_ACT_TRANSFER:
+                cr_assert(ref_is_concrete(&a->node, all));
                 break;
             case SCN_ACT_CUT:
-                cr_assert(ref_is_concrete(&a->node, 5));
-                cr_assert(ref_is_concrete(&a->peer, 5));
+                cr_assert(ref_is_concrete(&a->node, all));
+                cr_assert(ref_is_concrete(&a->peer, all));
                 break;
             case SCN_ACT_PARTITION:
                 for (size_t gi = 0; gi < a->group_count; gi++)
                     for (size_t k = 0; k < a->groups[gi].count; k++)
-                        cr_assert(ref_is_concrete(&a->groups[gi].refs[k], 5));
+                        cr_assert(ref_is_concrete(&a->groups[gi].refs[k], all));
+                break;
+            case SCN_ACT_CHANGE:
+                for (size_t k = 0; k < a->change_count; k++)
+                    cr_assert(ref_is_concrete(&a->changes[k].node, all));
                 break;
             default:
                 if (a->has_via)
-                    cr_assert(ref_is_concrete(&a->via, 5));
+                    cr_assert(ref_is_concrete(&a->via, all));
                 break;
             }
         }
@@ -350,13 +356,61 @@ Test(fuzz_generator, half_the_seeds_bound_uncommitted_bytes)
     }
 }
 
+/* Whether a CHANGE step removes a node (alone or in a joint change). */
+static bool removes(const struct scn_action *a)
+{
+    for (size_t k = 0; a->kind == SCN_ACT_CHANGE && k < a->change_count; k++)
+        if (a->changes[k].kind == SCN_CHANGE_REMOVE)
+            return true;
+    return false;
+}
+
+Test(fuzz_generator, membership_draws_spares_changes_and_transfers_safely)
+{
+    struct scn_fuzz_options o = short_options();
+    o.faults = (1u << SCN_FUZZ_MEMBERSHIP) | (1u << SCN_FUZZ_TRANSFER);
+    unsigned with_spares = 0, changes = 0, transfers = 0, joint = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        struct scn_fuzz_swarm w;
+        struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
+        cr_assert_eq(sc->spare, w.spares);
+        with_spares += sc->spare > 0;
+        bool explicit_open = false;
+        for (guint i = 0; i < sc->steps->len; i++) {
+            const struct scn_action *a =
+                &((struct scn_step *)sc->steps->pdata[i])->action;
+            changes += a->kind == SCN_ACT_CHANGE;
+            transfers += a->kind == SCN_ACT_TRANSFER;
+            joint += a->kind == SCN_ACT_CHANGE && a->change_count > 1;
+            /* A removed node that never learns it committed campaigns:
+             * only PreVote or CheckQuorum keep it harmless (§4.2.3). */
+            if (removes(a))
+                cr_assert(w.prevote || w.checkquorum, "seed %" PRIu64, seed);
+            /* leave-joint only after a joint-explicit change. */
+            if (a->kind == SCN_ACT_LEAVE_JOINT) {
+                cr_assert(explicit_open, "seed %" PRIu64, seed);
+                explicit_open = false;
+            }
+            if (a->kind == SCN_ACT_CHANGE &&
+                a->transition == SCN_TRANSITION_JOINT_EXPLICIT)
+                explicit_open = true;
+        }
+        scn_scenario_free(sc);
+    }
+    cr_assert_gt(with_spares, 50);
+    cr_assert_gt(changes, 100);
+    cr_assert_gt(transfers, 50);
+    cr_assert_gt(joint, 10);
+}
+
 Test(fuzz_generator, fault_names_parse_and_unknown_ones_are_refused)
 {
     uint32_t mask = 7;
     char *bad = NULL;
     cr_assert(scn_fuzz_faults_parse(
         "drop,delay,duplicate,reorder,partition,cut,crash,pause,drift,disk,"
-        "mass-crash,restart-storm,reelection,vote-crash,trigger",
+        "mass-crash,restart-storm,reelection,vote-crash,trigger,membership,"
+        "transfer",
         &mask, &bad));
     cr_assert_eq(mask, SCN_FUZZ_ALL_FAULTS);
     cr_assert(!scn_fuzz_faults_parse("crash,meteor", &mask, &bad));

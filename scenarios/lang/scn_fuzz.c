@@ -41,6 +41,8 @@ static const char *const fault_names[SCN_FUZZ_FAULT_COUNT] = {
     [SCN_FUZZ_REELECTION] = "reelection",
     [SCN_FUZZ_VOTE_CRASH] = "vote-crash",
     [SCN_FUZZ_TRIGGER] = "trigger",
+    [SCN_FUZZ_MEMBERSHIP] = "membership",
+    [SCN_FUZZ_TRANSFER] = "transfer",
 };
 
 void scn_fuzz_options_init(struct scn_fuzz_options *o)
@@ -89,6 +91,29 @@ bool scn_fuzz_faults_parse(const char *list, uint32_t *mask, char **bad)
 
 /* ---- the swarm ----------------------------------------------------------- */
 
+/* The membership kinds of the swarm, drawn after everything else: whether
+ * each is on, how often, and how many spare nodes the cluster has (one or
+ * two, when membership is on). */
+static void swarm_membership(struct sim_rng *r,
+                             const struct scn_fuzz_options *o,
+                             struct scn_fuzz_swarm *w)
+{
+    for (unsigned f = SCN_FUZZ_MEMBERSHIP; f < SCN_FUZZ_FAULT_COUNT; f++) {
+        bool heads = scn_fuzz_coin(r, 1, 2);
+        w->on[f] = heads && (o->faults & (1u << f)) != 0;
+    }
+    uint32_t rate = (uint32_t)scn_fuzz_draw(r, 3, 15);
+    uint32_t transfers = (uint32_t)scn_fuzz_draw(r, 2, 10);
+    uint32_t spares = (uint32_t)scn_fuzz_draw(r, 1, 2);
+    if (o->nodes + spares > SCN_CLUSTER_MAX)
+        w->on[SCN_FUZZ_MEMBERSHIP] = false;
+    if (o->nodes < 2)
+        w->on[SCN_FUZZ_TRANSFER] = false;
+    w->per_10s[SCN_FUZZ_MEMBERSHIP] = w->on[SCN_FUZZ_MEMBERSHIP] ? rate : 0;
+    w->per_10s[SCN_FUZZ_TRANSFER] = w->on[SCN_FUZZ_TRANSFER] ? transfers : 0;
+    w->spares = w->on[SCN_FUZZ_MEMBERSHIP] ? spares : 0;
+}
+
 /* Draws the swarm from `r`; the same number of draws whatever is allowed,
  * so --faults only switches kinds off and keeps the rest of a seed. */
 static void swarm_from(struct sim_rng *r,
@@ -96,7 +121,10 @@ static void swarm_from(struct sim_rng *r,
                        struct scn_fuzz_swarm *w)
 {
     memset(w, 0, sizeof(*w));
-    for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
+    /* The kinds before MEMBERSHIP draw first; the membership kinds draw
+     * last (swarm_membership()), so that adding them kept every older
+     * seed's draws. */
+    for (unsigned f = 0; f < SCN_FUZZ_MEMBERSHIP; f++) {
         bool heads = scn_fuzz_coin(r, 1, 2);
         w->on[f] = heads && (o->faults & (1u << f)) != 0;
     }
@@ -157,6 +185,7 @@ static void swarm_from(struct sim_rng *r,
     w->disk_write_us = w->on[SCN_FUZZ_DISK] ? write_us : 0;
     w->disk_sync_us = w->on[SCN_FUZZ_DISK] ? sync_us : 0;
     w->snapshot_every = snapshots ? snap : 0;
+    swarm_membership(r, o, w);
 }
 
 /* The InstallSnapshot chunk size of seed's swarm, from a stream of its own so
@@ -240,6 +269,11 @@ void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
             g_string_append_printf(out, "(%" PRIu32 "/10s, +-", w->per_10s[f]);
             scn_print_ppm(out, (uint64_t)w->drift_ppm_max * 100u);
             g_string_append(out, "%)");
+            break;
+        case SCN_FUZZ_MEMBERSHIP:
+            g_string_append_printf(out, "(%" PRIu32 "/10s, %" PRIu32
+                                   " spare%s)", w->per_10s[f], w->spares,
+                                   w->spares == 1 ? "" : "s");
             break;
         case SCN_FUZZ_DISK:
             g_string_append_printf(out, "(%" PRIu32 "/10s, write ",
@@ -579,6 +613,8 @@ enum menu_item {
     MENU_REELECTION = SCN_FUZZ_REELECTION,
     MENU_VOTE_CRASH = SCN_FUZZ_VOTE_CRASH,
     MENU_TRIGGER = SCN_FUZZ_TRIGGER,
+    MENU_MEMBERSHIP = SCN_FUZZ_MEMBERSHIP,
+    MENU_TRANSFER = SCN_FUZZ_TRANSFER,
     MENU_LOAD = SCN_FUZZ_FAULT_COUNT,
     MENU_REQUEST,
     MENU_TIMEOUT,
@@ -668,6 +704,12 @@ static void gen_schedule(struct scn_fuzz_gen *g)
         case MENU_TRIGGER:
             scn_fuzz_gen_trigger(g, t);
             break;
+        case MENU_MEMBERSHIP:
+            scn_fuzz_gen_membership(g, t);
+            break;
+        case MENU_TRANSFER:
+            scn_fuzz_gen_transfer(g, t);
+            break;
         case MENU_LOAD:
             gen_load(g, t);
             break;
@@ -717,6 +759,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     struct scn_scenario *sc = scn_scenario_new(name);
     g_free(name);
     sc->cluster = options->nodes;
+    sc->spare = w.spares;
     sc->seed = seed;
     sc->has_seed = true;
     sc->run_us = options->run_us;
@@ -752,11 +795,15 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
         .w = &w,
         .plan = g_array_new(FALSE, FALSE, sizeof(struct scn_fuzz_planned)),
         .end_us = options->run_us,
-        .up_at_us = g_new0(uint64_t, options->nodes),
-        .paused_until_us = g_new0(uint64_t, options->nodes),
-        .reserved_until_us = g_new0(uint64_t, options->nodes),
-        .scratch = g_new0(uint32_t, options->nodes),
+        .up_at_us = g_new0(uint64_t, options->nodes + w.spares),
+        .paused_until_us = g_new0(uint64_t, options->nodes + w.spares),
+        .reserved_until_us = g_new0(uint64_t, options->nodes + w.spares),
+        .scratch = g_new0(uint32_t, options->nodes + w.spares),
+        .n_all = options->nodes + w.spares,
+        .member = g_new0(enum scn_fuzz_member, options->nodes + w.spares),
     };
+    for (uint32_t i = 0; i < options->nodes; i++)
+        g.member[i] = SCN_FUZZ_VOTER;
     /* The starting network, drawn whether or not each kind is on. */
     uint32_t drop0 = draw_ppm(&g, w.drop_ppm_max);
     uint32_t dup0 = draw_ppm(&g, w.duplicate_ppm_max);
@@ -801,6 +848,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     g_free(g.paused_until_us);
     g_free(g.reserved_until_us);
     g_free(g.scratch);
+    g_free(g.member);
     if (swarm_out)
         *swarm_out = w;
     return sc;

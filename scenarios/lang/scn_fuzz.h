@@ -45,6 +45,11 @@ enum scn_fuzz_fault {
                             restarts before a rival's request */
     SCN_FUZZ_TRIGGER,    /* a node crashes (and restarts at once) or
                             pauses right after a protocol event (`when`) */
+    SCN_FUZZ_MEMBERSHIP, /* spare nodes, and the operator's membership
+                            changes: add (as voter or learner), promote,
+                            demote, remove (the leader too), joint changes
+                            and leave-joint (thesis chapter 4) */
+    SCN_FUZZ_TRANSFER,   /* `transfer-leadership to NODE` (thesis §3.10) */
     SCN_FUZZ_FAULT_COUNT
 };
 
@@ -101,6 +106,7 @@ struct scn_fuzz_swarm
     /* The `max-uncommitted` header: the leaders' bound on uncommitted
      * command bytes; 0: none. */
     uint64_t max_uncommitted;
+    uint32_t spares;         /* MEMBERSHIP: `cluster N spare M`'s M */
 };
 
 /* Draws the swarm of `seed` under `options` (borrowed) into *out. Pure. */

@@ -18,6 +18,15 @@
 #include "scenarios/lang/scn_fuzz.h"
 #include "sim/sim_rng.h"
 
+/* A node's place in the configuration the operator's requests planned so
+ * far lead to (the model assumes they are accepted in order). */
+enum scn_fuzz_member {
+    SCN_FUZZ_OUTSIDE = 0, /* a spare, or removed */
+    SCN_FUZZ_VOTER,
+    SCN_FUZZ_LEARNER,
+    SCN_FUZZ_GONE, /* removed and crashed: never asked back */
+};
+
 /* A step being planned, with its creation number for a stable order. */
 struct scn_fuzz_planned
 {
@@ -43,6 +52,13 @@ struct scn_fuzz_gen
     uint32_t *scratch;                   /* n node ids */
     uint64_t delay_us_min, delay_us_max; /* the starting delay */
     uint64_t value_seq;
+    /* Membership: every node 1..n_all (the cluster and its spares; the
+     * arrays above have n_all slots, faults use 1..o->nodes only), its
+     * place in the planned configuration, and until when a `change
+     * joint-explicit` waits for its `leave-joint`. */
+    uint32_t n_all;
+    enum scn_fuzz_member *member;
+    uint64_t joint_until_us;
 };
 
 /* Draws the read mode of `seed`'s swarm into *w (already drawn from the
@@ -109,5 +125,8 @@ void scn_fuzz_gen_reelection(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_vote_crash(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_disk(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_trigger(struct scn_fuzz_gen *g, uint64_t t);
+/* scn_fuzz_member.c */
+void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t);
+void scn_fuzz_gen_transfer(struct scn_fuzz_gen *g, uint64_t t);
 
 #endif /* SCN_FUZZ_GEN_H */
