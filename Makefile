@@ -165,12 +165,7 @@ $(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
 # no fuzz), compiled by the object rule above in a sub-make, and linked with
 # the unchanged rest of the program into $(BUILD)/mutants/NAME/raftsim.
 MUTANT_PATCHES := $(sort $(wildcard tests/mutants/*.patch))
-# A mutant whose bug only a membership change reaches is caught by its library
-# scenario (tests/test_library.c), not by the fuzzer's swarm, which does not
-# draw membership changes yet: `make mutants` leaves it out.
-MUTANTS_SCENARIO_ONLY := config-change-before-own-term-commit
-MUTANTS := $(filter-out $(MUTANTS_SCENARIO_ONLY),\
-	$(patsubst tests/mutants/%.patch,%,$(MUTANT_PATCHES)))
+MUTANTS := $(patsubst tests/mutants/%.patch,%,$(MUTANT_PATCHES))
 MUTANT_DIR := $(BUILD)/mutants
 mutant_bin = $(patsubst %,$(MUTANT_DIR)/%/raftsim,$(1))
 PATCH_FLAGS := -s -p1 -F0 --no-backup-if-mismatch
@@ -317,14 +312,16 @@ MUTANT_JOBS ?= 2
 # Mutants that the default swarm catches within the first few dozen seeds
 # (three through the rule checks of sim/check/sim_rules.h and the last three
 # through the rules of conduct of sim/check/sim_conduct.h, which this run thus
-# guards end to end; figure8-commit-old-term, which the tests build
-# anyway, needs a delicate schedule: its first failing seed moves with every
-# change to the swarm).
+# guards end to end, and config-change-before-own-term-commit through
+# config-safety, which guards the swarm's membership draws;
+# figure8-commit-old-term, which the tests build anyway, needs a delicate
+# schedule: its first failing seed moves with every change to the swarm).
 MUTANTS_QUICK := prev-log-check-skipped snapshot-keeps-conflicting-log \
 	uptodate-ignores-length vote-granted-twice \
 	leader-counts-self-before-durable stepdown-clears-vote \
 	commit-not-bounded-by-append \
-	prevote-drops-refusal prevote-increments-term stale-append-resets-timer
+	prevote-drops-refusal prevote-increments-term stale-append-resets-timer \
+	config-change-before-own-term-commit
 MUTANT_QUICK_SEEDS ?= 400
 mutants: $(RAFTSIM) $(call mutant_bin,$(MUTANTS))
 	tests/support/mutants.sh $(BUILD) $(MUTANT_SEEDS) $(MUTANT_JOBS) $(MUTANTS)
