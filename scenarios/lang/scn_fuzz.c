@@ -26,6 +26,8 @@
 #define FUZZ_STREAM UINT64_C(0x66757a7a)
 #define FUZZ_CHUNK_STREAM UINT64_C(0x6368756e6b)
 #define FUZZ_UNCOMMITTED_STREAM UINT64_C(0x756e636f6d6d)
+/* The stream of the membership kinds' swarm draws (swarm_membership()). */
+#define FUZZ_MEMBER_STREAM UINT64_C(0x66757a7b)
 
 /* Keys of scripted client requests (k0..k7) and of the engine's `load`. */
 #define FUZZ_KEYS 8u
@@ -91,13 +93,18 @@ bool scn_fuzz_faults_parse(const char *list, uint32_t *mask, char **bad)
 
 /* ---- the swarm ----------------------------------------------------------- */
 
-/* The membership kinds of the swarm, drawn after everything else: whether
- * each is on, how often, and how many spare nodes the cluster has (one or
- * two, when membership is on). */
-static void swarm_membership(struct sim_rng *r,
+/* The membership kinds of the swarm: whether each is on, how often, and
+ * how many spare nodes the cluster has (one or two, when membership is on).
+ * Drawn from a stream of their own, so that the generator's main stream,
+ * and with it the schedule of every seed on which both kinds are off, is
+ * what it was before they existed. */
+static void swarm_membership(uint64_t seed,
                              const struct scn_fuzz_options *o,
                              struct scn_fuzz_swarm *w)
 {
+    struct sim_rng own;
+    sim_rng_seed(&own, seed, FUZZ_MEMBER_STREAM);
+    struct sim_rng *r = &own;
     for (unsigned f = SCN_FUZZ_MEMBERSHIP; f < SCN_FUZZ_FAULT_COUNT; f++) {
         bool heads = scn_fuzz_coin(r, 1, 2);
         w->on[f] = heads && (o->faults & (1u << f)) != 0;
@@ -117,13 +124,13 @@ static void swarm_membership(struct sim_rng *r,
 /* Draws the swarm from `r`; the same number of draws whatever is allowed,
  * so --faults only switches kinds off and keeps the rest of a seed. */
 static void swarm_from(struct sim_rng *r,
+                       uint64_t seed,
                        const struct scn_fuzz_options *o,
                        struct scn_fuzz_swarm *w)
 {
     memset(w, 0, sizeof(*w));
-    /* The kinds before MEMBERSHIP draw first; the membership kinds draw
-     * last (swarm_membership()), so that adding them kept every older
-     * seed's draws. */
+    /* The membership kinds draw from their own stream (swarm_membership()).
+     */
     for (unsigned f = 0; f < SCN_FUZZ_MEMBERSHIP; f++) {
         bool heads = scn_fuzz_coin(r, 1, 2);
         w->on[f] = heads && (o->faults & (1u << f)) != 0;
@@ -185,7 +192,7 @@ static void swarm_from(struct sim_rng *r,
     w->disk_write_us = w->on[SCN_FUZZ_DISK] ? write_us : 0;
     w->disk_sync_us = w->on[SCN_FUZZ_DISK] ? sync_us : 0;
     w->snapshot_every = snapshots ? snap : 0;
-    swarm_membership(r, o, w);
+    swarm_membership(seed, o, w);
 }
 
 /* The InstallSnapshot chunk size of seed's swarm, from a stream of its own so
@@ -230,7 +237,7 @@ void scn_fuzz_draw_swarm(uint64_t seed,
     }
     struct sim_rng r;
     sim_rng_seed(&r, seed, FUZZ_STREAM);
-    swarm_from(&r, options, out);
+    swarm_from(&r, seed, options, out);
     out->snapshot_chunk = draw_snapshot_chunk(seed, out);
     scn_fuzz_draw_reads(seed, options, out);
     out->max_uncommitted = draw_max_uncommitted(seed, options);
@@ -750,7 +757,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     struct sim_rng r;
     sim_rng_seed(&r, seed, FUZZ_STREAM);
     struct scn_fuzz_swarm w;
-    swarm_from(&r, options, &w);
+    swarm_from(&r, seed, options, &w);
     w.snapshot_chunk = draw_snapshot_chunk(seed, &w);
     scn_fuzz_draw_reads(seed, options, &w);
     w.max_uncommitted = draw_max_uncommitted(seed, options);
