@@ -12,8 +12,9 @@
  * committed keeps campaigning, and only those two keep it from deposing
  * the leaders of the new configuration (thesis §4.2.3), which the liveness
  * phase would otherwise measure; a learner of the model may still be a
- * voter when its removal arrives (its demotion pending). A removed node is sometimes crashed for good (`settle`
- * restarts it, outside the configuration).
+ * voter when its removal arrives (its demotion pending). A removed node
+ * is sometimes crashed for good (`settle` restarts only the
+ * configuration's members).
  */
 #include "scenarios/lang/scn_fuzz_gen.h"
 
