@@ -24,7 +24,6 @@ enum scn_fuzz_member {
     SCN_FUZZ_OUTSIDE = 0, /* a spare, or removed */
     SCN_FUZZ_VOTER,
     SCN_FUZZ_LEARNER,
-    SCN_FUZZ_GONE, /* removed and crashed: never asked back */
 };
 
 /* A step being planned, with its creation number for a stable order. */

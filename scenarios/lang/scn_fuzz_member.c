@@ -12,9 +12,10 @@
  * committed keeps campaigning, and only those two keep it from deposing
  * the leaders of the new configuration (thesis §4.2.3), which the liveness
  * phase would otherwise measure; a learner of the model may still be a
- * voter when its removal arrives (its demotion pending). A removed node
- * is sometimes crashed for good (`settle` restarts only the
- * configuration's members).
+ * voter when its removal arrives (its demotion pending). Removed nodes are
+ * not crashed here: `settle` restarts only the members of the
+ * configuration it starts in, and a request retried since before the
+ * removal may add the node back.
  */
 #include "scenarios/lang/scn_fuzz_gen.h"
 
@@ -77,21 +78,6 @@ static void set_change(struct scn_action *a,
     a->changes[i].node = scn_fuzz_node(node);
 }
 
-/* Crashes the removed node `node` for good at `at`, when the model lets it
- * go down then; it is never asked back. */
-static void crash_removed(struct scn_fuzz_gen *g, uint32_t node, uint64_t at)
-{
-    if (!scn_fuzz_up(g, node, at) || g->paused_until_us[node - 1] > at ||
-        g->reserved_until_us[node - 1] > at)
-        return;
-    struct scn_action *a = scn_fuzz_plan(g, at, SCN_ACT_CRASH);
-    if (a == NULL)
-        return;
-    a->node = scn_fuzz_node(node);
-    g->up_at_us[node - 1] = UINT64_MAX;
-    g->member[node - 1] = SCN_FUZZ_GONE;
-}
-
 /* One change of `kind` on `node` at t, with `transition`; moves the model.
  */
 static bool plan_one(struct scn_fuzz_gen *g,
@@ -124,8 +110,6 @@ void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t)
     uint64_t tr = sim_rng_below(g->r, 8);
     uint64_t d1 = sim_rng_below(g->r, 1u << 16);
     uint64_t d2 = sim_rng_below(g->r, 1u << 16);
-    bool crash = scn_fuzz_coin(g->r, 1, 2);
-    uint64_t crash_after = scn_fuzz_draw_ms(g, 100, 1500);
     uint64_t leave_after = scn_fuzz_draw_ms(g, 100, 2000);
     if (t < g->joint_until_us)
         return; /* changes wait for the leave-joint already planned */
@@ -188,8 +172,6 @@ void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t)
         return;
     if (transition == SCN_TRANSITION_JOINT_EXPLICIT)
         plan_leave(g, t, leave_after);
-    if (removed && crash)
-        crash_removed(g, removed, t + crash_after);
 }
 
 void scn_fuzz_gen_transfer(struct scn_fuzz_gen *g, uint64_t t)
