@@ -370,10 +370,13 @@ Test(fuzz_generator, membership_draws_spares_changes_and_transfers_safely)
     struct scn_fuzz_options o = short_options();
     o.faults = (1u << SCN_FUZZ_MEMBERSHIP) | (1u << SCN_FUZZ_TRANSFER);
     unsigned with_spares = 0, changes = 0, transfers = 0, joint = 0;
+    unsigned removals = 0;
     for (uint64_t seed = 1; seed <= 200; seed++) {
         struct scn_fuzz_swarm w;
         struct scn_scenario *sc = scn_fuzz_generate(seed, &o, &w);
         cr_assert_eq(sc->spare, w.spares);
+        if (w.on[SCN_FUZZ_MEMBERSHIP])
+            cr_assert(w.prevote || w.checkquorum, "seed %" PRIu64, seed);
         with_spares += sc->spare > 0;
         bool explicit_open = false;
         for (guint i = 0; i < sc->steps->len; i++) {
@@ -382,10 +385,12 @@ Test(fuzz_generator, membership_draws_spares_changes_and_transfers_safely)
             changes += a->kind == SCN_ACT_CHANGE;
             transfers += a->kind == SCN_ACT_TRANSFER;
             joint += a->kind == SCN_ACT_CHANGE && a->change_count > 1;
-            /* A removed node that never learns it committed campaigns:
-             * only PreVote or CheckQuorum keep it harmless (§4.2.3). */
-            if (removes(a))
+            /* A removed node that never learns it committed, or a spare
+             * whose addition a new leader truncated, campaigns: only
+             * PreVote or CheckQuorum keep it harmless (§4.2.3). */
+            if (a->kind == SCN_ACT_CHANGE || a->kind == SCN_ACT_LEAVE_JOINT)
                 cr_assert(w.prevote || w.checkquorum, "seed %" PRIu64, seed);
+            removals += removes(a);
             /* leave-joint only after a joint-explicit change. */
             if (a->kind == SCN_ACT_LEAVE_JOINT) {
                 cr_assert(explicit_open, "seed %" PRIu64, seed);
@@ -401,6 +406,7 @@ Test(fuzz_generator, membership_draws_spares_changes_and_transfers_safely)
     cr_assert_gt(changes, 100);
     cr_assert_gt(transfers, 50);
     cr_assert_gt(joint, 10);
+    cr_assert_gt(removals, 20);
 }
 
 Test(fuzz_generator, fault_names_parse_and_unknown_ones_are_refused)

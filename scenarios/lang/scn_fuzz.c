@@ -95,6 +95,7 @@ bool scn_fuzz_faults_parse(const char *list, uint32_t *mask, char **bad)
 
 /* The membership kinds of the swarm: whether each is on, how often, and
  * how many spare nodes the cluster has (one or two, when membership is on).
+ * Called after w->prevote and w->checkquorum are drawn.
  * Drawn from a stream of their own, so that the generator's main stream,
  * and with it the schedule of every seed on which both kinds are off, is
  * what it was before they existed. */
@@ -112,7 +113,13 @@ static void swarm_membership(uint64_t seed,
     uint32_t rate = (uint32_t)scn_fuzz_draw(r, 3, 15);
     uint32_t transfers = (uint32_t)scn_fuzz_draw(r, 2, 10);
     uint32_t spares = (uint32_t)scn_fuzz_draw(r, 1, 2);
-    if (o->nodes + spares > SCN_CLUSTER_MAX)
+    /* A node that holds a configuration naming it a voter while the
+     * cluster's leaders no longer send to it (its removal committed, or its
+     * addition truncated) keeps campaigning; only PreVote or CheckQuorum keep
+     * it from deposing leaders (thesis §4.2.3), so membership changes are
+     * drawn only with one of them on, as `settle` assumes. */
+    if (o->nodes + spares > SCN_CLUSTER_MAX ||
+        (!w->prevote && !w->checkquorum))
         w->on[SCN_FUZZ_MEMBERSHIP] = false;
     if (o->nodes < 2)
         w->on[SCN_FUZZ_TRANSFER] = false;

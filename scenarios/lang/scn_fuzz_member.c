@@ -7,12 +7,14 @@
  * configuration, promoting a learner, ...); if the cluster's real
  * configuration differs when it arrives (an earlier request still pending),
  * the operator retries it every heartbeat until the core accepts it, so no
- * statement fails. Nodes are removed (or replaced) only with PreVote or
- * CheckQuorum on: a removed voter that never learns that its removal
- * committed keeps campaigning, and only those two keep it from deposing
- * the leaders of the new configuration (thesis §4.2.3), which the liveness
- * phase would otherwise measure; a learner of the model may still be a
- * voter when its removal arrives (its demotion pending). Removed nodes are
+ * statement fails. Episodes are drawn only with PreVote or CheckQuorum on
+ * (swarm_membership() in scn_fuzz.c): a voter removed without learning
+ * that its removal committed, or a spare that received its addition before
+ * a new leader truncated it, keeps campaigning, and only those two keep it
+ * from deposing the leaders of the configuration (thesis §4.2.3), which
+ * the liveness phase would otherwise measure; the shrinker keeps one of
+ * them on (scn_shrink_edit.c). A learner of the model may still be a voter
+ * when its removal arrives (its demotion pending). Removed nodes are
  * not crashed here: `settle` restarts only the members of the
  * configuration it starts in, and a request retried since before the
  * removal may add the node back.
@@ -116,8 +118,8 @@ void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t)
     enum scn_transition transition = tr < 2    ? SCN_TRANSITION_JOINT
                                      : tr == 2 ? SCN_TRANSITION_JOINT_EXPLICIT
                                                : SCN_TRANSITION_AUTO;
-    bool guarded = g->w->prevote || g->w->checkquorum;
-    bool may_remove = guarded && count_in(g, SCN_FUZZ_VOTER) >= 2;
+    g_assert(g->w->prevote || g->w->checkquorum);
+    bool may_remove = count_in(g, SCN_FUZZ_VOTER) >= 2;
     uint32_t removed = 0;
     bool planned = false;
     switch (op) {
@@ -148,7 +150,7 @@ void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t)
                            SCN_FUZZ_OUTSIDE);
         break;
     case OP_REMOVE_LEARNER:
-        removed = guarded ? pick_in(g, SCN_FUZZ_LEARNER, d1) : 0;
+        removed = pick_in(g, SCN_FUZZ_LEARNER, d1);
         planned = plan_one(g, t, SCN_CHANGE_REMOVE, removed, transition,
                            SCN_FUZZ_OUTSIDE);
         break;

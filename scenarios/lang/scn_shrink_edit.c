@@ -245,9 +245,9 @@ static bool changes_membership(const struct scn_scenario *sc)
  * `other_on`. A node that holds a configuration naming it a voter while
  * the leaders no longer send to it (its removal committed, or its addition
  * truncated) keeps campaigning, and only these two keep it from deposing
- * the leaders (thesis §4.2.3); so a shrunk reproducer that changes the
- * membership keeps one of them on, or it would fail `settle` for a reason
- * of its own rather than the one it was found with. */
+ * the leaders (thesis §4.2.3); so the generator draws membership changes
+ * only with one of them on (scn_fuzz.c), and a shrunk reproducer keeps
+ * that contract, or it would fail `settle` for a reason of its own. */
 static bool may_turn_off_guard(const struct scn_scenario *sc, bool other_on)
 {
     return other_on || !changes_membership(sc);

@@ -48,8 +48,7 @@ bool scn_edit_drop_default_headers(struct scn_scenario *sc);
 
 /* Applies one header simplification; false when it changes nothing, or
  * when it would turn off the last of PreVote and CheckQuorum in a scenario
- * that changes the membership (a node left out of the configuration
- * without learning it would campaign, thesis §4.2.3). */
+ * that changes the membership (the generator's contract, scn_fuzz.c). */
 bool scn_edit_simplify_header(struct scn_scenario *sc,
                               enum scn_edit_header which);
 
