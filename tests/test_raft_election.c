@@ -7,16 +7,8 @@
 
 #include "tests/support/raft_harness.h"
 
-static struct raft_config config(void)
-{
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 7;
-    return c;
-}
+/* The cores' seed the timings below were written for. */
+#define CORE_SEED 7
 
 static struct raft_message request_vote(uint64_t from,
                                         uint64_t to,
@@ -62,7 +54,7 @@ static uint64_t first_to_time_out(const struct rh *h)
 Test(raft_election,
      exactly_one_leader_is_elected_and_it_is_the_first_to_time_out)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(5, &c);
     uint64_t first = first_to_time_out(h);
     uint64_t fired_at = h->nodes[first].deadline;
@@ -87,7 +79,7 @@ Test(raft_election,
 Test(raft_election,
      split_vote_is_resolved_in_a_later_term_by_randomized_timeouts)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     rh_isolate(h, 3);
     /* Two candidates in term 1, each voting for itself: neither can win. */
@@ -118,7 +110,7 @@ Test(raft_election,
 
 Test(raft_election, vote_is_granted_once_per_term)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     uint64_t term = 0;
 
@@ -150,7 +142,7 @@ Test(raft_election, vote_is_granted_once_per_term)
 Test(raft_election,
      vote_survives_a_restart_so_no_second_vote_is_cast_in_the_term)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     uint64_t term = 0;
     struct raft_message m = request_vote(2, 1, 1, 0, 0);
@@ -178,7 +170,7 @@ Test(raft_election,
  * checking that the candidate's term was adopted either way (§5.1). */
 static bool vote_for_log(uint64_t term, uint64_t last_index, uint64_t last_term)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_new(3, &c);
     const uint64_t terms[] = {1, 1, 2};
     rh_load_log(h, 1, 2, 0, terms, 3);
@@ -203,7 +195,7 @@ static bool vote_for_log(uint64_t term, uint64_t last_index, uint64_t last_term)
 Test(raft_election,
      refusing_a_stale_candidate_of_a_higher_term_keeps_the_election_deadline)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_new(3, &c);
     const uint64_t terms[] = {1, 1, 2};
     rh_load_log(h, 1, 2, 0, terms, 3);
@@ -254,7 +246,7 @@ Test(raft_election, vote_is_granted_to_a_shorter_log_with_a_higher_last_term)
 
 Test(raft_election, candidate_requests_votes_while_its_own_vote_is_written)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     h->nodes[1].persist_deferred = true;
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
@@ -275,7 +267,7 @@ Test(raft_election, candidate_requests_votes_while_its_own_vote_is_written)
 
 Test(raft_election, candidate_takes_office_only_once_its_own_vote_is_durable)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     h->nodes[1].persist_deferred = true;
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
@@ -292,7 +284,7 @@ Test(raft_election, candidate_takes_office_only_once_its_own_vote_is_durable)
 
 Test(raft_election, stale_hard_state_report_does_not_make_a_vote_durable)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     h->nodes[1].persist_deferred = true;
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
@@ -312,7 +304,7 @@ Test(raft_election, stale_hard_state_report_does_not_make_a_vote_durable)
 
 Test(raft_election, vote_grant_is_made_durable_before_the_reply_leaves)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     h->nodes[1].persist_deferred = true;
     struct raft_message m = request_vote(2, 1, 1, 0, 0);
@@ -327,7 +319,7 @@ Test(raft_election, vote_grant_is_made_durable_before_the_reply_leaves)
 
 Test(raft_election, candidate_with_a_majority_becomes_leader_and_appends_a_noop)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(5, &c);
     rh_isolate(h, 4);
     rh_isolate(h, 5);
@@ -345,7 +337,7 @@ Test(raft_election, candidate_with_a_majority_becomes_leader_and_appends_a_noop)
 
 Test(raft_election, candidate_without_a_majority_stays_candidate)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(5, &c);
     rh_isolate(h, 3);
     rh_isolate(h, 4);
@@ -359,7 +351,7 @@ Test(raft_election, candidate_without_a_majority_stays_candidate)
 
 Test(raft_election, proposal_to_a_non_leader_fails_and_names_the_leader)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_create(3, &c);
     uint64_t index = 99;
     cr_assert_eq(rh_propose(h, 2, 5, &index), RAFT_ENOTLEADER);
@@ -384,7 +376,7 @@ Test(raft_election, proposal_to_a_non_leader_fails_and_names_the_leader)
 
 Test(raft_election, candidate_missing_committed_entries_cannot_win)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_new(3, &c);
     const uint64_t stale[] = {1};
     const uint64_t full[] = {1, 1};
@@ -415,7 +407,7 @@ Test(raft_election, candidate_missing_committed_entries_cannot_win)
 Test(raft_election, a_deadline_past_64_bits_never_comes_instead_of_wrapping)
 {
     const uint64_t voters[] = {1, 2, 3};
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.id = 1;
     c.voters = voters;
     c.n_voters = 3;

@@ -8,16 +8,8 @@
 
 #include "tests/support/raft_harness.h"
 
-static struct raft_config config(void)
-{
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 83;
-    return c;
-}
+/* The cores' seed the timings below were written for. */
+#define CORE_SEED 83
 
 /* A 3-node cluster with n1 elected and every message delivered. */
 static struct rh *elected(const struct raft_config *c)
@@ -54,7 +46,7 @@ static int propose_batch(struct rh *h, size_t n, uint64_t *first)
 
 Test(raft_load, a_proposal_batch_is_appended_together_with_one_send_round)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = elected(&c);
     uint64_t first = 0;
     cr_assert_eq(propose_batch(h, 5, &first), RAFT_OK);
@@ -76,7 +68,7 @@ Test(raft_load, a_proposal_batch_is_appended_together_with_one_send_round)
 
 Test(raft_load, a_proposal_batch_is_all_or_nothing)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.max_command_len = 8;
     struct rh *h = elected(&c);
     struct raft *r = rh_core(h, 1);
@@ -105,7 +97,7 @@ Test(raft_load, a_leader_refuses_proposals_beyond_max_uncommitted_bytes)
 {
     /* A leader cut off from its majority, without CheckQuorum, keeps
      * leading: the bound is all that keeps its log from growing. */
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
     struct rh *h = elected(&c);
     rh_isolate(h, 1);
@@ -124,7 +116,7 @@ Test(raft_load, a_leader_refuses_proposals_beyond_max_uncommitted_bytes)
 
 Test(raft_load, committing_frees_the_uncommitted_budget)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
     struct rh *h = elected(&c);
     rh_isolate(h, 1);
@@ -143,7 +135,7 @@ Test(raft_load, committing_frees_the_uncommitted_budget)
 
 Test(raft_load, a_leader_with_nothing_uncommitted_accepts_a_batch_over_the_bound)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
     struct rh *h = elected(&c);
     rh_isolate(h, 1);
@@ -155,7 +147,7 @@ Test(raft_load, a_leader_with_nothing_uncommitted_accepts_a_batch_over_the_bound
 
 Test(raft_load, max_uncommitted_bytes_zero_means_no_limit)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = elected(&c);
     rh_isolate(h, 1);
     for (uint64_t i = 0; i < 200; i++) {
@@ -182,7 +174,7 @@ static int find_ack(struct rh *h, uint64_t from, uint64_t index)
 
 Test(raft_load, heartbeat_ack_does_not_wait_behind_pending_writes)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = elected(&c);
     h->nodes[2].persist_deferred = true;
     cr_assert_eq(rh_propose(h, 1, 7, NULL), RAFT_OK);
@@ -217,7 +209,7 @@ static struct raft_message request_vote(uint64_t from,
 
 Test(raft_load, vote_denial_does_not_wait_behind_pending_writes)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = elected(&c);
     h->nodes[3].persist_deferred = true;
     cr_assert_eq(rh_propose(h, 1, 7, NULL), RAFT_OK);

@@ -10,16 +10,8 @@
 
 #include "tests/support/raft_harness.h"
 
-static struct raft_config config(void)
-{
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 17;
-    return c;
-}
+/* The cores' seed the timings below were written for. */
+#define CORE_SEED 17
 
 /* n nodes, voters 1..voters, the rest spares; node 1 leads with its no-op
  * committed. */
@@ -102,7 +94,7 @@ Test(raft_membership, a_configuration_round_trips_through_its_encoding)
 
 Test(raft_membership, a_cluster_bootstrapped_as_before_has_every_node_a_voter)
 {
-    struct rh *h = cluster(3, 3, config());
+    struct rh *h = cluster(3, 3, rh_config(CORE_SEED));
     for (uint64_t id = 1; id <= 3; id++) {
         struct raft_configuration c = conf_of(h, id);
         cr_assert_eq(c.n_voters, 3);
@@ -115,7 +107,7 @@ Test(raft_membership, a_cluster_bootstrapped_as_before_has_every_node_a_voter)
 
 Test(raft_membership, a_spare_outside_the_configuration_never_campaigns)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_new(5, &c);
     rh_set_bootstrap(h, 3);
     h->nodes[5].config.n_voters = 0; /* no bootstrap configuration at all */
@@ -142,7 +134,7 @@ Test(raft_membership, a_spare_outside_the_configuration_never_campaigns)
 
 Test(raft_membership, a_configuration_takes_effect_when_appended_not_committed)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     rh_cut(h, 1, 3);
     rh_cut(h, 1, 4);
     uint64_t index;
@@ -168,7 +160,7 @@ Test(raft_membership, a_configuration_takes_effect_when_appended_not_committed)
 
 Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
 {
-    struct rh *h = cluster(5, 5, config());
+    struct rh *h = cluster(5, 5, rh_config(CORE_SEED));
     rh_cut(h, 1, 3);
     rh_cut(h, 1, 4);
     rh_cut(h, 1, 5);
@@ -197,7 +189,7 @@ Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
 
 Test(raft_membership, a_change_waits_until_the_leader_committed_an_entry_of_its_term)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     struct rh *h = rh_new(4, &c);
     rh_set_bootstrap(h, 3);
     rh_start(h);
@@ -218,7 +210,7 @@ Test(raft_membership, a_change_waits_until_the_leader_committed_an_entry_of_its_
 
 Test(raft_membership, a_second_change_waits_until_the_first_is_committed)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     uint64_t first;
     cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 4, &first), RAFT_OK);
     cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 5, NULL), RAFT_EBUSY);
@@ -233,7 +225,7 @@ Test(raft_membership, a_second_change_waits_until_the_first_is_committed)
 
 Test(raft_membership, requests_that_change_nothing_or_are_malformed_are_refused)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     cr_assert_eq(change1(h, 2, RAFT_ADD_VOTER, 4, NULL), RAFT_ENOTLEADER);
     cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 2, NULL), RAFT_EINVAL);
     cr_assert_eq(change1(h, 1, RAFT_REMOVE, 4, NULL), RAFT_EINVAL);
@@ -253,7 +245,7 @@ Test(raft_membership, requests_that_change_nothing_or_are_malformed_are_refused)
 
 Test(raft_membership, promote_applies_only_to_a_learner)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     cr_assert_eq(change1(h, 1, RAFT_PROMOTE, 4, NULL), RAFT_EINVAL,
                  "a spare is no learner: promoting it is no addition");
     cr_assert_eq(change1(h, 1, RAFT_PROMOTE, 2, NULL), RAFT_EINVAL,
@@ -269,7 +261,7 @@ Test(raft_membership, promote_applies_only_to_a_learner)
 
 Test(raft_membership, demote_applies_only_to_a_voter)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     cr_assert_eq(change1(h, 1, RAFT_DEMOTE, 4, NULL), RAFT_EINVAL,
                  "a spare is no voter: demoting it is no addition");
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, NULL), RAFT_OK);
@@ -286,7 +278,7 @@ Test(raft_membership, demote_applies_only_to_a_voter)
 
 Test(raft_membership, a_learner_receives_the_log_but_never_counts)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     const struct raft_change learners[] = {{RAFT_ADD_LEARNER, 4},
                                            {RAFT_ADD_LEARNER, 5}};
     uint64_t index;
@@ -312,7 +304,7 @@ Test(raft_membership, a_learner_receives_the_log_but_never_counts)
 
 Test(raft_membership, a_learner_never_campaigns)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, NULL), RAFT_OK);
     rh_run_until(h, h->now + 500);
     uint64_t term = raft_term(rh_core(h, 4));
@@ -325,7 +317,7 @@ Test(raft_membership, a_learner_never_campaigns)
 
 Test(raft_membership, a_learner_catches_up_through_a_snapshot)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     rh_cut(h, 1, 4);
     uint64_t index;
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, &index), RAFT_OK);
@@ -351,7 +343,7 @@ Test(raft_membership, a_learner_catches_up_through_a_snapshot)
 Test(raft_membership, a_learner_is_promoted_through_a_configuration_change)
 {
     /* A one-voter cluster grows a learner, then promotes it. */
-    struct rh *h = cluster(2, 1, config());
+    struct rh *h = cluster(2, 1, rh_config(CORE_SEED));
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 2, NULL), RAFT_OK);
     rh_run_until(h, h->now + 500);
     cr_assert_not(raft_is_voter(rh_core(h, 2)));
@@ -381,7 +373,7 @@ static const struct raft_change replace_two[] = {
 
 Test(raft_membership, joint_consensus_needs_a_majority_of_the_new_voters)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     rh_cut(h, 1, 4);
     rh_cut(h, 1, 5);
     uint64_t joint;
@@ -402,7 +394,7 @@ Test(raft_membership, joint_consensus_needs_a_majority_of_the_new_voters)
 
 Test(raft_membership, joint_consensus_needs_a_majority_of_the_old_voters)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     rh_cut(h, 1, 2);
     rh_cut(h, 1, 3);
     uint64_t joint;
@@ -420,7 +412,7 @@ Test(raft_membership, joint_consensus_needs_a_majority_of_the_old_voters)
 
 Test(raft_membership, a_joint_configuration_is_left_automatically_once_committed)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     uint64_t joint;
     cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
                  RAFT_OK);
@@ -446,7 +438,7 @@ Test(raft_membership, a_joint_configuration_is_left_automatically_once_committed
 
 Test(raft_membership, an_explicit_joint_configuration_is_left_only_on_request)
 {
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     uint64_t joint;
     cr_assert_eq(rh_change(h, 1, replace_two, 4,
                            RAFT_TRANSITION_JOINT_EXPLICIT, &joint),
@@ -469,7 +461,7 @@ Test(raft_membership, a_change_during_an_automatic_joint_phase_must_wait)
     /* The joint configuration is committed and the leader leaves it at its
      * next tick by itself: a change now is early (RAFT_EBUSY), not wrong;
      * in an explicit joint phase only leave-joint helps (RAFT_EINVAL). */
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     uint64_t joint;
     cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
                  RAFT_OK);
@@ -485,7 +477,7 @@ Test(raft_membership, a_change_during_an_automatic_joint_phase_must_wait)
 
 Test(raft_membership, a_single_voter_change_skips_the_joint_phase)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     uint64_t index;
     cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 4, &index), RAFT_OK);
     cr_assert_eq(conf_of(h, 1).n_outgoing, 0);
@@ -505,7 +497,7 @@ Test(raft_membership, an_election_in_a_joint_configuration_needs_both_majorities
                                        {RAFT_REMOVE, 2},
                                        {RAFT_ADD_VOTER, 4},
                                        {RAFT_ADD_VOTER, 5}};
-    struct rh *h = cluster(5, 3, config());
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
     cr_assert_eq(
         rh_change(h, 1, swap, 4, RAFT_TRANSITION_JOINT_EXPLICIT, NULL),
         RAFT_OK);
@@ -526,7 +518,7 @@ Test(raft_membership, an_election_in_a_joint_configuration_needs_both_majorities
 
 Test(raft_membership, check_quorum_in_a_joint_configuration_needs_both_halves)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.check_quorum = true;
     struct rh *h = cluster(5, 3, c);
     cr_assert_eq(rh_change(h, 1, replace_two, 4,
@@ -545,7 +537,7 @@ Test(raft_membership, check_quorum_in_a_joint_configuration_needs_both_halves)
 
 Test(raft_membership, a_removed_leader_steps_down_once_its_removal_commits)
 {
-    struct rh *h = cluster(3, 3, config());
+    struct rh *h = cluster(3, 3, rh_config(CORE_SEED));
     uint64_t index;
     cr_assert_eq(change1(h, 1, RAFT_REMOVE, 1, &index), RAFT_OK);
     /* It leads the cluster it no longer belongs to until the change
@@ -575,7 +567,7 @@ Test(raft_membership, a_removed_leader_steps_down_once_its_removal_commits)
  * ignore its RequestVotes while they hear from their leader. */
 static void removed_server_does_not_disrupt(bool pre_vote)
 {
-    struct raft_config c = config();
+    struct raft_config c = rh_config(CORE_SEED);
     c.pre_vote = pre_vote;
     c.check_quorum = true;
     struct rh *h = cluster(3, 3, c);
@@ -606,7 +598,7 @@ Test(raft_membership, a_removed_server_does_not_disrupt_the_cluster_without_prev
 
 Test(raft_membership, the_configuration_survives_a_restart_from_log_and_snapshot)
 {
-    struct rh *h = cluster(4, 3, config());
+    struct rh *h = cluster(4, 3, rh_config(CORE_SEED));
     uint64_t index;
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 4, &index), RAFT_OK);
     rh_run_until(h, h->now + 500);

@@ -6,18 +6,10 @@
 
 #include "tests/support/raft_harness.h"
 
-#define ELECTION_MIN 1000
-#define ELECTION_MAX 2000
-#define HEARTBEAT 100
 
 static struct raft_config config(bool pre_vote, bool check_quorum)
 {
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = ELECTION_MIN;
-    c.election_timeout_max = ELECTION_MAX;
-    c.heartbeat_interval = HEARTBEAT;
-    c.random_seed = 31;
+    struct raft_config c = rh_config(31);
     c.pre_vote = pre_vote;
     c.check_quorum = check_quorum;
     return c;
@@ -45,10 +37,10 @@ static struct rh *isolate_3_then_rejoin(bool pre_vote,
 {
     struct rh *h = cluster_led_by_1(pre_vote, false, 1000);
     rh_isolate(h, 3);
-    rh_run_until(h, 1000 + 10 * ELECTION_MAX);
+    rh_run_until(h, 1000 + 10 * RH_ELECTION_MAX);
     *term_while_away = raft_term(rh_core(h, 3));
     rh_heal(h);
-    rh_run_until(h, h->now + 3 * ELECTION_MAX);
+    rh_run_until(h, h->now + 3 * RH_ELECTION_MAX);
     return h;
 }
 
@@ -89,7 +81,7 @@ Test(raft_prevote, pre_vote_is_refused_by_a_follower_that_hears_its_leader)
     struct rh *h = cluster_led_by_1(true, false, 1000);
     cr_assert(rh_logs_equal(h, 2, 3));
     rh_cut(h, 1, 3);
-    rh_run_until(h, 1000 + 10 * ELECTION_MAX);
+    rh_run_until(h, 1000 + 10 * RH_ELECTION_MAX);
     cr_assert_gt(h->sent[RAFT_MSG_PRE_VOTE], 0);
     cr_assert_eq(h->sent[RAFT_MSG_REQUEST_VOTE], 2);
     for (uint64_t id = 1; id <= 3; id++) {
@@ -108,7 +100,7 @@ Test(raft_prevote, pre_vote_is_granted_once_the_leader_is_gone)
      * only then does a real election raise the term. */
     struct rh *h = cluster_led_by_1(true, false, 1000);
     rh_crash(h, 1);
-    rh_run_until(h, 1000 + 3 * ELECTION_MAX);
+    rh_run_until(h, 1000 + 3 * RH_ELECTION_MAX);
     uint64_t leader = rh_leader(h);
     cr_assert(leader == 2 || leader == 3);
     cr_assert_eq(raft_term(rh_core(h, leader)), 2);
@@ -128,13 +120,13 @@ Test(raft_check_quorum,
 {
     struct rh *h = cluster_led_by_1(false, true, CUT_AT);
     rh_isolate(h, 1);
-    rh_run_until(h, CUT_AT + 3 * ELECTION_MAX);
+    rh_run_until(h, CUT_AT + 3 * RH_ELECTION_MAX);
     cr_assert_neq(raft_role(rh_core(h, 1)), RAFT_LEADER);
     uint64_t stepped_down_at = h->nodes[1].stepped_down_at;
-    cr_assert_geq(stepped_down_at, CUT_AT + ELECTION_MIN - HEARTBEAT,
+    cr_assert_geq(stepped_down_at, CUT_AT + RH_ELECTION_MIN - RH_HEARTBEAT,
                   "stepped down %lld after the cut",
                   (long long)stepped_down_at - CUT_AT);
-    cr_assert_leq(stepped_down_at, CUT_AT + ELECTION_MIN + HEARTBEAT,
+    cr_assert_leq(stepped_down_at, CUT_AT + RH_ELECTION_MIN + RH_HEARTBEAT,
                   "stepped down %lld after the cut",
                   (long long)stepped_down_at - CUT_AT);
     rh_free(h);
@@ -144,7 +136,7 @@ Test(raft_check_quorum, leader_cut_off_stays_leader_without_check_quorum)
 {
     struct rh *h = cluster_led_by_1(false, false, CUT_AT);
     rh_isolate(h, 1);
-    rh_run_until(h, CUT_AT + 3 * ELECTION_MAX);
+    rh_run_until(h, CUT_AT + 3 * RH_ELECTION_MAX);
     cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
     cr_assert_eq(raft_term(rh_core(h, 1)), 1);
     cr_assert_eq(h->nodes[1].stepped_down_at, 0);
@@ -156,7 +148,7 @@ Test(raft_check_quorum, leader_heard_by_a_majority_keeps_leading)
     struct rh *h = cluster_led_by_1(false, true, CUT_AT);
     /* One follower lost is still a majority with the leader. */
     rh_isolate(h, 3);
-    rh_run_until(h, CUT_AT + 10 * ELECTION_MAX);
+    rh_run_until(h, CUT_AT + 10 * RH_ELECTION_MAX);
     cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
     cr_assert_eq(raft_term(rh_core(h, 1)), 1);
     cr_assert_eq(h->nodes[1].stepped_down_at, 0);

@@ -237,12 +237,7 @@ static void random_step(struct rh *h, uint64_t *rng, uint64_t *value)
 static void run_seed(uint64_t seed)
 {
     uint64_t rng = seed;
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = seed * 1000;
+    struct raft_config c = rh_config(seed * 1000);
     c.pre_vote = seed % 2 == 1;
     c.check_quorum = seed % 4 >= 2;
     c.max_entries_per_message = 1 + (size_t)(seed % 3);

@@ -6,14 +6,10 @@
 
 #include "tests/support/raft_harness.h"
 
-static struct raft_config config(void)
+/* rh_config() with CheckQuorum and a lease drift bound, which leases need. */
+static struct raft_config read_config(void)
 {
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 31;
+    struct raft_config c = rh_config(31);
     c.check_quorum = true;
     c.lease_drift_bound = 200;
     return c;
@@ -21,7 +17,7 @@ static struct raft_config config(void)
 
 static struct rh *cluster(void)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = rh_create(3, &c);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
     rh_run_until(h, h->now + 10);
@@ -77,7 +73,7 @@ Test(raft_read, heartbeats_sent_before_the_read_do_not_confirm_it)
 
 Test(raft_read, a_new_leader_serves_reads_only_after_committing_its_noop)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = rh_create(3, &c);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
     while (rh_find(h, RAFT_MSG_APPEND_ENTRIES, 0, 0) < 0 && rh_pending(h) > 0) {
@@ -117,7 +113,7 @@ Test(raft_read, a_deposed_leader_fails_its_pending_reads)
 
 Test(raft_read, a_lease_read_is_served_until_the_timeout_minus_the_drift_bound)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = cluster();
     rh_advance_to(h, h->now + 100);
     cr_assert_eq(rh_pending(h), 2);
@@ -135,7 +131,7 @@ Test(raft_read, a_lease_read_is_served_until_the_timeout_minus_the_drift_bound)
 
 Test(raft_read, a_lease_read_needs_the_followers_side_of_the_lease)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     c.check_quorum = false;
     struct rh *h = rh_create(3, &c);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
@@ -212,7 +208,7 @@ static uint64_t restart_node_2(struct rh *h)
 Test(raft_read,
      a_restarted_voter_grants_no_vote_within_the_election_timeout)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     uint64_t sent;
     struct rh *h = leased_cluster(c, &sent);
     uint64_t restarted = h->now;
@@ -236,7 +232,7 @@ Test(raft_read,
 Test(raft_read,
      a_restarted_voter_grants_no_prevote_within_the_election_timeout)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     c.check_quorum = false;
     c.pre_vote = true;
     uint64_t sent;
@@ -254,7 +250,7 @@ Test(raft_read, a_node_that_never_had_a_term_grants_votes_at_once)
 {
     /* A fresh node has acknowledged no leader: no lease to protect, and
      * a cluster's first election need not wait. */
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = rh_create(3, &c);
     cr_assert(ask(h, RAFT_MSG_REQUEST_VOTE, 2, 1));
     cr_assert_eq(raft_vote(rh_core(h, 2)), 3);
@@ -263,7 +259,7 @@ Test(raft_read, a_node_that_never_had_a_term_grants_votes_at_once)
 
 Test(raft_read, a_leader_that_sent_timeout_now_serves_no_lease_read)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     uint64_t sent;
     struct rh *h = leased_cluster(c, &sent);
     cr_assert_eq(rh_transfer(h, 1, 2), RAFT_OK);
@@ -342,7 +338,7 @@ Test(raft_read, a_forwarded_read_is_answered_only_after_a_majority_confirms)
 
 Test(raft_read, a_node_that_knows_no_leader_refuses_a_read_index_read)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = rh_create(3, &c);
     cr_assert_eq(rh_read_index(h, 2, 1), RAFT_ENOTLEADER);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
@@ -369,7 +365,7 @@ Test(raft_read, a_forwarded_read_fails_when_the_followers_leader_changes)
 
 Test(raft_read, a_lost_forwarded_read_fails_after_the_election_timeout)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = cluster();
     uint64_t sent = h->now;
     cr_assert_eq(rh_read_index(h, 3, 6), RAFT_OK);
@@ -384,7 +380,7 @@ Test(raft_read, a_lost_forwarded_read_fails_after_the_election_timeout)
 
 Test(raft_read, a_new_leader_refuses_forwarded_reads_before_its_noop_commits)
 {
-    struct raft_config c = config();
+    struct raft_config c = read_config();
     struct rh *h = rh_create(3, &c);
     cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
     while (rh_find(h, RAFT_MSG_APPEND_ENTRIES, 1, 2) < 0) {

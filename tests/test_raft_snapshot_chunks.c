@@ -17,12 +17,7 @@
 
 static struct raft_config config(size_t chunk, size_t window)
 {
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 47;
+    struct raft_config c = rh_config(47);
     c.snapshot_chunk_bytes = chunk;
     c.max_inflight = window;
     return c;

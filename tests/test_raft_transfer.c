@@ -10,12 +10,7 @@
 
 static struct raft_config config(bool pre_vote)
 {
-    struct raft_config c;
-    raft_config_init(&c);
-    c.election_timeout_min = 1000;
-    c.election_timeout_max = 2000;
-    c.heartbeat_interval = 100;
-    c.random_seed = 23;
+    struct raft_config c = rh_config(23);
     c.pre_vote = pre_vote;
     c.check_quorum = pre_vote;
     return c;

@@ -512,6 +512,17 @@ void rh_start(struct rh *h)
     }
 }
 
+struct raft_config rh_config(uint64_t random_seed)
+{
+    struct raft_config c;
+    raft_config_init(&c);
+    c.election_timeout_min = RH_ELECTION_MIN;
+    c.election_timeout_max = RH_ELECTION_MAX;
+    c.heartbeat_interval = RH_HEARTBEAT;
+    c.random_seed = random_seed;
+    return c;
+}
+
 struct rh *rh_create(size_t n, const struct raft_config *base)
 {
     struct rh *h = rh_new(n, base);

@@ -106,6 +106,21 @@ struct rh
     size_t sent[RAFT_MSG_TYPE_COUNT]; /* messages produced, by type */
 };
 
+/* ---- configuration -------------------------------------------------------
+ */
+
+/* The timings every rh_config() has (in the harness's time units). */
+#define RH_ELECTION_MIN 1000
+#define RH_ELECTION_MAX 2000
+#define RH_HEARTBEAT 100
+
+/* The configuration the core tests start from: raft_config_init()'s defaults
+ * with election timeouts drawn from [RH_ELECTION_MIN, RH_ELECTION_MAX],
+ * heartbeats every RH_HEARTBEAT and the cores' seed `random_seed` (node i
+ * gets random_seed + i). A test file passes the seed its timings were
+ * written for and sets any option it is about on the copy it gets. */
+struct raft_config rh_config(uint64_t random_seed);
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 /* n nodes (1..RH_MAX_NODES) with empty disks and no cores yet, at time 0.
