@@ -19,6 +19,8 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
+#include "tests/support/program.h"
+#include "tests/support/tmp_tree.h"
 
 struct outcome
 {
@@ -27,27 +29,12 @@ struct outcome
     char *err;
 };
 
-static char *raftsim_path(void)
-{
-    char *exe = g_file_read_link("/proc/self/exe", NULL);
-    cr_assert_not_null(exe);
-    char *tests_dir = g_path_get_dirname(exe);
-    char *build_dir = g_path_get_dirname(tests_dir);
-    char *path = g_build_filename(build_dir, "raftsim", NULL);
-    g_free(build_dir);
-    g_free(tests_dir);
-    g_free(exe);
-    cr_assert(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE),
-              "%s is missing: build raftsim before the tests", path);
-    return path;
-}
-
 /* Runs raftsim with `args` (NULL-terminated, borrowed); with `no_leaks`
  * false, a sanitized build does not report leaks at exit. */
 static struct outcome run_raftsim_env(const char *const *args, bool no_leaks)
 {
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(argv, raftsim_path());
+    g_ptr_array_add(argv, program_path("raftsim"));
     for (size_t i = 0; args[i]; i++)
         g_ptr_array_add(argv, g_strdup(args[i]));
     g_ptr_array_add(argv, NULL);
@@ -83,24 +70,12 @@ static char *tmp_dir;
 
 static void make_dir(void)
 {
-    GError *err = NULL;
-    tmp_dir = g_dir_make_tmp("raftsim-cli-XXXXXX", &err);
-    cr_assert_not_null(tmp_dir);
+    tmp_dir = tmp_tree_make("raftsim-cli-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    GDir *d = g_dir_open(tmp_dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(tmp_dir, name, NULL);
-        g_remove(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(tmp_dir);
-    g_free(tmp_dir);
+    tmp_tree_remove(tmp_dir);
 }
 
 /* Writes `text` into tmp_dir/name; returns the path (g_free). */
@@ -337,7 +312,7 @@ static struct outcome run_raftsim_shell(const char *before,
                                         const char *const *args,
                                         const char *after)
 {
-    char *exe = raftsim_path();
+    char *exe = program_path("raftsim");
     GString *cmd = g_string_new(before);
     char *q = g_shell_quote(exe);
     g_string_append_printf(cmd, " exec %s", q);

@@ -19,6 +19,7 @@
 
 #include "sim/cli/raftsim_cli.h"
 #include "tests/support/program.h"
+#include "tests/support/tmp_tree.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
@@ -28,32 +29,12 @@ static char *tmp_dir;
 
 static void make_dir(void)
 {
-    tmp_dir = g_dir_make_tmp("raftsim-usage-XXXXXX", NULL);
-    cr_assert_not_null(tmp_dir);
-}
-
-/* Removes `path` and everything under it. */
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            remove_tree(p);
-        else
-            g_remove(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(path);
+    tmp_dir = tmp_tree_make("raftsim-usage-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    remove_tree(tmp_dir);
-    g_free(tmp_dir);
+    tmp_tree_remove(tmp_dir);
 }
 
 TestSuite(cli_usage, .init = make_dir, .fini = remove_dir);

@@ -6,20 +6,18 @@
 #include <glib/gstdio.h>
 #include <sys/wait.h>
 
+#include "tests/support/tmp_tree.h"
+
 static char *dir;
 
 static void make_dir(void)
 {
-    dir = g_dir_make_tmp("frames-test-XXXXXX", NULL);
-    cr_assert_not_null(dir);
+    dir = tmp_tree_make("frames-test-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    const char *argv[] = {"rm", "-rf", dir, NULL};
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
-                 NULL, NULL, NULL);
-    g_free(dir);
+    tmp_tree_remove(dir);
 }
 
 TestSuite(frames, .init = make_dir, .fini = remove_dir);

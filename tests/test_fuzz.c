@@ -24,6 +24,8 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "tests/support/program.h"
+#include "tests/support/scn_harness.h"
+#include "tests/support/tmp_tree.h"
 
 /* The mutant core that commits earlier-term entries by counting replicas. */
 #define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
@@ -36,27 +38,6 @@
  * --seeds 3000 --quiet`. */
 #define BROKEN_FROM "1040"
 #define BROKEN_SEEDS "100"
-
-/* ---- in process ---------------------------------------------------------- */
-
-static char *print_text(const struct scn_scenario *sc)
-{
-    GString *t = g_string_new(NULL);
-    scn_print(sc, t);
-    return g_string_free(t, FALSE);
-}
-
-static struct scn_scenario *parse_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *sc = NULL;
-    int rc = scn_parse_buffer("fuzz.scn", text, strlen(text), &sc, diags);
-    if (rc != SCN_OK && diags->len)
-        cr_log_error("%s", ((struct scn_diag *)diags->pdata[0])->message);
-    cr_assert_eq(rc, SCN_OK, "the printed scenario does not parse:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return sc;
-}
 
 static struct scn_fuzz_options short_options(void)
 {
@@ -82,8 +63,8 @@ Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
         struct scn_fuzz_swarm w1, w2;
         struct scn_scenario *a = scn_fuzz_generate(seed, &o, &w1);
         struct scn_scenario *b = scn_fuzz_generate(seed, &o, &w2);
-        char *ta = print_text(a);
-        char *tb = print_text(b);
+        char *ta = sh_print(a);
+        char *tb = sh_print(b);
         cr_assert_str_eq(ta, tb, "seed %" PRIu64, seed);
         cr_assert(scn_scenario_equal(a, b));
         cr_assert_eq(memcmp(&w1, &w2, sizeof(w1)), 0);
@@ -99,8 +80,8 @@ Test(fuzz_generator, different_seeds_give_different_schedules)
     struct scn_fuzz_options o = short_options();
     struct scn_scenario *a = scn_fuzz_generate(1, &o, NULL);
     struct scn_scenario *b = scn_fuzz_generate(2, &o, NULL);
-    char *ta = print_text(a);
-    char *tb = print_text(b);
+    char *ta = sh_print(a);
+    char *tb = sh_print(b);
     cr_assert_str_neq(ta, tb);
     g_free(ta);
     g_free(tb);
@@ -435,11 +416,11 @@ Test(fuzz_generator, printed_scenario_round_trips)
     struct scn_fuzz_options o = short_options();
     for (uint64_t seed = 1; seed <= 60; seed++) {
         struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
-        char *text = print_text(sc);
-        struct scn_scenario *back = parse_text(text);
+        char *text = sh_print(sc);
+        struct scn_scenario *back = sh_parse(text);
         cr_assert(scn_scenario_equal(sc, back), "seed %" PRIu64 ":\n%s", seed,
                   text);
-        char *again = print_text(back);
+        char *again = sh_print(back);
         cr_assert_str_eq(text, again);
         g_free(again);
         g_free(text);
@@ -455,8 +436,8 @@ Test(fuzz_generator, printed_scenario_replays_to_the_same_trace_hash)
         struct scn_scenario *sc = scn_fuzz_generate(seed, &o, NULL);
         struct scn_fuzz_verdict direct = {0}, replay = {0};
         cr_assert_eq(scn_fuzz_run(sc, &direct), SCN_OK);
-        char *text = print_text(sc);
-        struct scn_scenario *back = parse_text(text);
+        char *text = sh_print(sc);
+        struct scn_scenario *back = sh_parse(text);
         cr_assert_eq(scn_fuzz_run(back, &replay), SCN_OK);
         cr_assert_eq(direct.trace_hash, replay.trace_hash, "seed %" PRIu64,
                      seed);
@@ -490,7 +471,7 @@ Test(fuzz_generator, reproducer_text_parses_to_the_same_scenario)
                               "--seed-from 9 --seeds 1 --nodes 5 "
                               "--time 3s\n"));
     cr_assert_not_null(strstr(text->str, "\nseed 9\n"));
-    struct scn_scenario *back = parse_text(text->str);
+    struct scn_scenario *back = sh_parse(text->str);
     cr_assert(scn_scenario_equal(sc, back));
     cr_assert_eq(count_kind(back, SCN_ACT_EXPECT), 0);
     g_free(hash);
@@ -506,23 +487,12 @@ static char *tmp_dir;
 
 static void make_dir(void)
 {
-    tmp_dir = g_dir_make_tmp("raftsim-fuzz-XXXXXX", NULL);
-    cr_assert_not_null(tmp_dir);
+    tmp_dir = tmp_tree_make("raftsim-fuzz-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    GDir *d = g_dir_open(tmp_dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(tmp_dir, name, NULL);
-        g_remove(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(tmp_dir);
-    g_free(tmp_dir);
+    tmp_tree_remove(tmp_dir);
 }
 
 /* The lines of `out` that start with "seed " (the per-seed verdicts of

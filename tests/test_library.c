@@ -22,6 +22,8 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
+#include "tests/support/program.h"
+#include "tests/support/scn_harness.h"
 
 #define LIBRARY_DIR "scenarios"
 #define SEED_COUNT 25u
@@ -107,16 +109,7 @@ ParameterizedTest(struct library_file *file,
                   scenario_library,
                   file_passes_for_25_spread_seeds)
 {
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *scenario = NULL;
-    int rc = scn_parse_file(file->path, &scenario, diags);
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    g_ptr_array_free(diags, TRUE);
-    cr_assert_eq(rc, SCN_OK, "%s does not parse", file->path);
+    struct scn_scenario *scenario = sh_parse_path(file->path);
 
     GString *failed = g_string_new(NULL);
     unsigned n_failed = 0;
@@ -154,23 +147,6 @@ ParameterizedTest(struct library_file *file,
     g_string_free(failed, TRUE);
 }
 
-/* The command over the mutant core tests/mutants/NAME.patch, built under the
- * BUILD directory that holds this binary's tests/ directory. */
-static char *mutant_path(const char *name)
-{
-    char *exe = g_file_read_link("/proc/self/exe", NULL);
-    cr_assert_not_null(exe);
-    char *tests_dir = g_path_get_dirname(exe);
-    char *build_dir = g_path_get_dirname(tests_dir);
-    char *path = g_build_filename(build_dir, "mutants", name, "raftsim", NULL);
-    g_free(build_dir);
-    g_free(tests_dir);
-    g_free(exe);
-    cr_assert(g_file_test(path, G_FILE_TEST_IS_EXECUTABLE),
-              "%s is missing: build it before the tests", path);
-    return path;
-}
-
 /* Runs `BROKEN check --seed SEED FILE` for the library's 25 seeds and
  * asserts that each run fails (exit 1) with every text of `expected` (NULL
  * terminated) in its report: the guard or property the file's comment
@@ -179,7 +155,9 @@ static void assert_file_catches(const char *mutant,
                                 const char *file,
                                 const char *const *expected)
 {
-    char *broken = mutant_path(mutant);
+    char *sub = g_build_filename("mutants", mutant, "raftsim", NULL);
+    char *broken = program_path(sub);
+    g_free(sub);
     for (unsigned i = 0; i < SEED_COUNT; i++) {
         char *seed = g_strdup_printf("%" PRIu64, seed_at(i));
         const char *argv[] = {broken, "check", "--seed", seed, file, NULL};

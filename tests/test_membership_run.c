@@ -13,40 +13,7 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
-
-static struct scn_run_result *run_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    struct scn_run_options o;
-    scn_run_options_init(&o);
-    o.record_events = true;
-    struct scn_run_result *r = NULL;
-    cr_assert_eq(scn_run(s, &o, &r), SCN_OK);
-    scn_scenario_free(s);
-    return r;
-}
-
-/* Fails the test with every failure of the run. */
-static void assert_passed(const struct scn_run_result *r)
-{
-    GString *all = g_string_new(NULL);
-    for (guint i = 0; i < r->failures->len; i++) {
-        const struct scn_failure *f = g_ptr_array_index(r->failures, i);
-        g_string_append_printf(all, "line %" PRIu32 ": %s\n", f->line,
-                               f->message);
-    }
-    cr_assert(r->passed, "failed:\n%s", all->str);
-    g_string_free(all, TRUE);
-}
+#include "tests/support/scn_harness.h"
 
 /* The operator's trace events, in order. */
 static GPtrArray *operator_events(const struct scn_run_result *r)
@@ -73,7 +40,7 @@ static bool is_first_nodes(const uint64_t *ids, size_t n, size_t count)
 
 Test(membership_run, spares_stay_outside_until_added_and_grow_3_to_5)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 2\n"
         "run 5s\n"
         "at 1s expect config voters n1 n2 n3\n"
@@ -87,8 +54,8 @@ Test(membership_run, spares_stay_outside_until_added_and_grow_3_to_5)
         "at 2s..3s expect config voters n1 n2 n3 n4 n5\n"
         "at 4.5s expect value x = 1 on n4 n5\n"
         "at 4.5s expect converged\n"
-        "at 4.5s expect not-joint\n");
-    assert_passed(r);
+        "at 4.5s expect not-joint\n", NULL);
+    sh_assert_passed(r);
     GPtrArray *ops = operator_events(r);
     cr_assert_geq(ops->len, 3, "n5 is refused while n4's change is open");
     const struct sim_trace_event *first = g_ptr_array_index(ops, 0);
@@ -104,7 +71,7 @@ Test(membership_run, spares_stay_outside_until_added_and_grow_3_to_5)
 
 Test(membership_run, a_removed_leader_steps_down_once_its_removal_commits)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 2\n"
         "run 5s\n"
         "at 1s add n4\n"
@@ -116,8 +83,8 @@ Test(membership_run, a_removed_leader_steps_down_once_its_removal_commits)
         "at 4s expect leader\n"
         "at 4s expect role old follower\n"
         "at 4.9s expect applied >= 60 on all\n"
-        "at 4.9s expect converged\n");
-    assert_passed(r);
+        "at 4.9s expect converged\n", NULL);
+    sh_assert_passed(r);
     /* The removed leader is alive, out of the configuration, and never
      * campaigns again: the new leader's configuration has 4 voters. */
     uint32_t leader = sim_current_leader(r->sim);
@@ -130,7 +97,7 @@ Test(membership_run, a_removed_leader_steps_down_once_its_removal_commits)
 
 Test(membership_run, a_learner_is_promoted_to_voter)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 1\n"
         "run 4s\n"
         "at 1s client set x 1\n"
@@ -142,14 +109,14 @@ Test(membership_run, a_learner_is_promoted_to_voter)
         "at 2.5s expect learners none\n"
         "at 2.5s expect config voters n1 n2 n3 n4\n"
         "at 3s demote n4\n"
-        "at 3.5s expect config voters n1 n2 n3 learners n4\n");
-    assert_passed(r);
+        "at 3.5s expect config voters n1 n2 n3 learners n4\n", NULL);
+    sh_assert_passed(r);
     scn_run_result_free(r);
 }
 
 Test(membership_run, joint_explicit_stays_joint_until_leave_joint)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 2\n"
         "run 4s\n"
         "at 1s change joint-explicit add n4, add n5, remove n1\n"
@@ -157,14 +124,14 @@ Test(membership_run, joint_explicit_stays_joint_until_leave_joint)
         "at 1.5s expect config voters n2 n3 n4 n5\n"
         "at 2s leave-joint\n"
         "at 2.5s expect not-joint\n"
-        "at 2.5s expect config voters n2 n3 n4 n5\n");
-    assert_passed(r);
+        "at 2.5s expect config voters n2 n3 n4 n5\n", NULL);
+    sh_assert_passed(r);
     scn_run_result_free(r);
 }
 
 Test(membership_run, leadership_moves_to_the_target_under_load)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 5\n"
         "run 4s\n"
         "at 1s expect leader in n1 n2 n3 n4\n"
@@ -172,8 +139,8 @@ Test(membership_run, leadership_moves_to_the_target_under_load)
         "at 1.5s transfer-leadership to n5\n"
         "at 1.5s..2s expect leader in n5\n"
         "at 3.9s expect converged\n"
-        "at 3.9s expect linearizable\n");
-    assert_passed(r);
+        "at 3.9s expect linearizable\n", NULL);
+    sh_assert_passed(r);
     GPtrArray *ops = operator_events(r);
     const struct sim_trace_event *e = g_ptr_array_index(ops, 0);
     cr_assert(e->ok, "%s", e->text);
@@ -188,7 +155,7 @@ Test(membership_run, leadership_moves_to_the_target_under_load)
  * well before the client timeout (500ms) would have let it try again. */
 Test(membership_run, a_client_refused_during_a_transfer_retries_at_the_target)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\n"
         "run 2s\n"
         "at 0s timeout n1\n"
@@ -196,8 +163,8 @@ Test(membership_run, a_client_refused_during_a_transfer_retries_at_the_target)
         "at 1s transfer-leadership to n3\n"
         "at 1s client set x 1 via n1\n"
         "at 1.4s expect completed == 1\n"
-        "at 1.4s expect leader in n3\n");
-    assert_passed(r);
+        "at 1.4s expect leader in n3\n", NULL);
+    sh_assert_passed(r);
     scn_run_result_free(r);
 }
 
@@ -206,12 +173,12 @@ Test(membership_run, a_client_refused_during_a_transfer_retries_at_the_target)
  * heartbeat and traces each attempt. */
 Test(membership_run, a_refused_request_is_retried_every_heartbeat)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 2\n"
         "run 2s\n"
         "at 0s add n4\n"
-        "at 1.5s expect config voters n1 n2 n3 n4\n");
-    assert_passed(r);
+        "at 1.5s expect config voters n1 n2 n3 n4\n", NULL);
+    sh_assert_passed(r);
     GPtrArray *ops = operator_events(r);
     cr_assert_geq(ops->len, 2);
     for (guint i = 0; i < ops->len; i++) {
@@ -233,13 +200,13 @@ Test(membership_run, a_refused_request_is_retried_every_heartbeat)
  * core as a promotion, not as an addition. */
 Test(membership_run, a_request_refused_as_invalid_is_given_up_at_once)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 1\n"
         "run 3s\n"
         "at 1s promote n4\n"
         "at 1s promote n2\n"
-        "at 2.5s expect config voters n1 n2 n3\n");
-    assert_passed(r);
+        "at 2.5s expect config voters n1 n2 n3\n", NULL);
+    sh_assert_passed(r);
     GPtrArray *ops = operator_events(r);
     cr_assert_eq(ops->len, 2);
     for (guint i = 0; i < ops->len; i++) {
@@ -273,8 +240,8 @@ Test(membership_run, a_node_restarted_from_a_snapshot_keeps_its_configuration)
         "at 2.9s crash n4\nat 2.9s crash n5\n"
         "at 3s restart n1\nat 3s restart n2\nat 3s restart n3\n"
         "at 3s restart n4\nat 3s restart n5\n";
-    struct scn_run_result *r = run_text(text);
-    assert_passed(r);
+    struct scn_run_result *r = sh_run(text, NULL);
+    sh_assert_passed(r);
     for (uint32_t id = 1; id <= 5; id++) {
         struct raft_configuration c;
         uint64_t index;
@@ -303,7 +270,7 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
             "at 1s isolate n1\n"
             "at 1s isolate n2\n",
             seed);
-        struct scn_run_result *r = run_text(text);
+        struct scn_run_result *r = sh_run(text, NULL);
         g_free(text);
         for (uint32_t id = 3; id <= 5; id++)
             cr_assert_not(sim_paused(r->sim, id), "seed %" PRIu64 ": n%u", seed,
@@ -311,7 +278,7 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
         cr_assert(sim_paused(r->sim, 1) || sim_paused(r->sim, 2));
         scn_run_result_free(r);
     }
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 2\n"
         "run 3s\n"
         "at 1s load 100/s for 1s\n"
@@ -319,8 +286,8 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
         "at 1.5s crash n3\n"
         "at 2.5s expect value x = 1 on all\n"
         "at 2.5s expect value x = 1 on majority\n"
-        "at 2.5s expect converged\n");
-    assert_passed(r);
+        "at 2.5s expect converged\n", NULL);
+    sh_assert_passed(r);
     size_t n = sim_trace_len(r->sim);
     const struct sim_trace_event *ev = sim_trace_events(r->sim);
     for (size_t i = 0; i < n; i++)
@@ -335,7 +302,7 @@ Test(membership_run, references_scopes_and_clients_ignore_spares)
  * would campaign and disrupt the cluster). */
 Test(membership_run, settle_restarts_members_and_leaves_a_removed_node_down)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 1\n"
         "run 8s\n"
         "at 1s add n4\n"
@@ -343,8 +310,8 @@ Test(membership_run, settle_restarts_members_and_leaves_a_removed_node_down)
         "at 2.5s expect config voters n2 n3 n4\n"
         "at 2.5s crash n1\n"
         "at 2.5s crash n2\n"
-        "at 3s settle\n");
-    assert_passed(r);
+        "at 3s settle\n", NULL);
+    sh_assert_passed(r);
     cr_assert_not(sim_alive(r->sim, 1), "the removed n1 was restarted");
     cr_assert(sim_alive(r->sim, 2), "the member n2 was not restarted");
     scn_run_result_free(r);

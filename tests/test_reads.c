@@ -13,27 +13,7 @@
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
-
-static struct scn_scenario *parse_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *sc = NULL;
-    int rc = scn_parse_buffer("reads.scn", text, strlen(text), &sc, diags);
-    if (rc != SCN_OK)
-        scn_diags_print(diags, stderr);
-    cr_assert_eq(rc, SCN_OK);
-    g_ptr_array_free(diags, TRUE);
-    return sc;
-}
-
-static struct scn_scenario *parse_path(const char *path)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *sc = NULL;
-    cr_assert_eq(scn_parse_file(path, &sc, diags), SCN_OK, "%s", path);
-    g_ptr_array_free(diags, TRUE);
-    return sc;
-}
+#include "tests/support/scn_harness.h"
 
 /* Runs sc with seed (0: its own) and returns the result. */
 static struct scn_run_result *run(const struct scn_scenario *sc, uint64_t seed)
@@ -59,7 +39,7 @@ static bool passed(const struct scn_run_result *res)
 
 Test(reads, a_lease_read_on_a_slow_clock_without_the_drift_bound_is_caught)
 {
-    struct scn_scenario *sc = parse_path("scenarios/lease-read-drift.scn");
+    struct scn_scenario *sc = sh_parse_path("scenarios/lease-read-drift.scn");
     cr_assert(sc->has_lease_drift_bound && sc->lease_drift_bound_us > 0);
     for (uint64_t seed = 1; seed <= 3; seed++) {
         struct scn_run_result *res = run(sc, seed);
@@ -108,7 +88,7 @@ Test(reads, a_forced_timeout_inside_the_lease_is_a_fault_a_lease_read_does_not_s
      * x = 2 commits, and n1's lease read answers 1. ReadIndex, which asks
      * a majority, survives the same fault. */
     char *text = g_strdup_printf(forced_timeout_in_lease, "lease");
-    struct scn_scenario *sc = parse_text(text);
+    struct scn_scenario *sc = sh_parse(text);
     struct scn_run_result *res = run(sc, 0);
     cr_assert_not(res->passed);
     cr_assert_eq(res->lin_verdict, SIM_LIN_VIOLATION);
@@ -117,7 +97,7 @@ Test(reads, a_forced_timeout_inside_the_lease_is_a_fault_a_lease_read_does_not_s
     scn_scenario_free(sc);
     g_free(text);
     text = g_strdup_printf(forced_timeout_in_lease, "read-index");
-    sc = parse_text(text);
+    sc = sh_parse(text);
     res = run(sc, 0);
     cr_assert(passed(res));
     scn_run_result_free(res);
@@ -128,7 +108,7 @@ Test(reads, a_forced_timeout_inside_the_lease_is_a_fault_a_lease_read_does_not_s
 Test(reads, read_index_and_lease_gets_append_nothing_to_the_log)
 {
     /* applied counts client commands in the log: one set, no get. */
-    struct scn_scenario *sc = parse_text(
+    struct scn_scenario *sc = sh_parse(
         "cluster 3\nrun 3s\nprevote on\ncheckquorum on\n"
         "lease-drift-bound 20ms\n"
         "at 0s timeout n1\n"
@@ -157,7 +137,7 @@ static void run_default_mode(const char *mode, const char *applied)
                           "at 2.5s expect completed == 3\n"
                           "at 2.5s expect applied == ",
                           applied, " on all\n", NULL);
-    struct scn_scenario *sc = parse_text(t);
+    struct scn_scenario *sc = sh_parse(t);
     struct scn_run_result *res = run(sc, 0);
     cr_assert(passed(res), "reads %s", mode);
     scn_run_result_free(res);
@@ -179,7 +159,7 @@ Test(reads, a_read_index_get_on_a_follower_reads_every_completed_write)
      * write just completed. Forwarded to the leader, the read waits until
      * the follower has applied the leader's commit index. */
     struct scn_scenario *sc =
-        parse_text("cluster 5\nrun 4s\nheartbeat 200ms\n"
+        sh_parse("cluster 5\nrun 4s\nheartbeat 200ms\n"
                    "election-timeout 600ms 1200ms\nreads read-index\n"
                    "at 0s timeout n1\n"
                    "at 1s client set x 1 via n1\n"

@@ -19,38 +19,18 @@
 
 #include "tests/support/json_paths.h"
 #include "tests/support/program.h"
+#include "tests/support/tmp_tree.h"
 
 static char *tmp_dir;
 
 static void make_dir(void)
 {
-    tmp_dir = g_dir_make_tmp("raftsim-reports-XXXXXX", NULL);
-    cr_assert_not_null(tmp_dir);
-}
-
-/* Removes tmp_dir and everything below it (one level of directories). */
-static void remove_tree(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR) &&
-            !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(p);
-        else
-            g_remove(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(dir);
+    tmp_dir = tmp_tree_make("raftsim-reports-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    remove_tree(tmp_dir);
-    g_free(tmp_dir);
+    tmp_tree_remove(tmp_dir);
 }
 
 static char *write_file(const char *name, const char *text)

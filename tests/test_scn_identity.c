@@ -10,16 +10,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
 #include "sim/sim_net.h"
-
-static struct scn_scenario *parse_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
+#include "tests/support/scn_harness.h"
 
 /* The header and the statements kept in both versions; EARLY is what the
  * shorter version lacks: a load and an `any` draw before the others. */
@@ -41,7 +32,7 @@ static struct scn_scenario *parse_text(const char *text)
  * every node a fault named by `any`. */
 static char *later_draws(const char *text)
 {
-    struct scn_scenario *sc = parse_text(text);
+    struct scn_scenario *sc = sh_parse(text);
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.record_events = true;
@@ -99,11 +90,11 @@ Test(scn_identity, deleting_a_statement_leaves_the_later_draws_unchanged)
 
 Test(scn_identity, a_statement_key_depends_on_its_text_and_rank_only)
 {
-    struct scn_scenario *full = parse_text(
+    struct scn_scenario *full = sh_parse(
         "cluster 3\nat 1s crash n1\nat 2s restart n1\nat 2s restart n1\n"
         "at 3s client set x 1\n");
     struct scn_scenario *cut =
-        parse_text("cluster 3\nat 2s restart n1\nat 3s client set x 1\n");
+        sh_parse("cluster 3\nat 2s restart n1\nat 3s client set x 1\n");
     uint64_t kf[4], kc[2];
     scn_step_draw_keys(full, kf);
     scn_step_draw_keys(cut, kc);

@@ -15,54 +15,7 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
-
-#define FILE_NAME "t.scn"
-
-/* Parses `text`; fails the test on any diagnostic. */
-static struct scn_scenario *parse_ok(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer(FILE_NAME, text, strlen(text), &s, diags);
-
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    cr_assert_eq(rc, SCN_OK, "unexpected errors in:\n%s", text);
-    cr_assert_not_null(s);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
-
-/* Parses `len` bytes that must be rejected; returns every diagnostic as
- * formatted text, one per line. */
-static char *parse_bad_len(const char *text, size_t len)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = (struct scn_scenario *)&s;
-    int rc = scn_parse_buffer(FILE_NAME, text, len, &s, diags);
-    GString *all = g_string_new(NULL);
-
-    cr_assert_eq(rc, SCN_ERR_INVALID);
-    cr_assert_null(s, "a rejected input must return no scenario");
-    cr_assert_gt(diags->len, 0);
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-
-        g_string_append_printf(all, "%s\n", line);
-        g_free(line);
-    }
-    g_ptr_array_free(diags, TRUE);
-    return g_string_free(all, FALSE);
-}
-
-static char *parse_bad(const char *text)
-{
-    return parse_bad_len(text, strlen(text));
-}
+#include "tests/support/scn_harness.h"
 
 static const struct scn_step *step_at(const struct scn_scenario *s, guint i)
 {
@@ -75,7 +28,7 @@ static struct scn_scenario *one_step(const char *statement,
                                      const struct scn_step **step)
 {
     char *text = g_strdup_printf("cluster 5\n%s\n", statement);
-    struct scn_scenario *s = parse_ok(text);
+    struct scn_scenario *s = sh_parse(text);
 
     g_free(text);
     cr_assert_eq(s->steps->len, 1);
@@ -101,7 +54,7 @@ static void assert_ref(const struct scn_node_ref *ref,
 
 Test(scn_parse, missing_headers_take_their_defaults)
 {
-    struct scn_scenario *s = parse_ok("cluster 3\n");
+    struct scn_scenario *s = sh_parse("cluster 3\n");
 
     cr_assert_eq(s->cluster, 3);
     cr_assert_eq(s->seed, 1);
@@ -133,7 +86,7 @@ Test(scn_parse, missing_headers_take_their_defaults)
 
 Test(scn_parse, every_header_sets_its_field_and_flag)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 7\n"
         "seed 18446744073709551615\n"
         "run 2.5s\n"
@@ -191,7 +144,7 @@ Test(scn_parse, every_header_sets_its_field_and_flag)
 Test(scn_parse, off_switches_are_recorded_as_given)
 {
     struct scn_scenario *s =
-        parse_ok("cluster 1\nprevote off\ncheckquorum off\n");
+        sh_parse("cluster 1\nprevote off\ncheckquorum off\n");
 
     cr_assert_not(s->prevote);
     cr_assert(s->has_prevote);
@@ -202,7 +155,7 @@ Test(scn_parse, off_switches_are_recorded_as_given)
 
 Test(scn_parse, one_disk_latency_is_the_time_to_durability)
 {
-    struct scn_scenario *s = parse_ok("cluster 3\ndisk-latency 4ms\n");
+    struct scn_scenario *s = sh_parse("cluster 3\ndisk-latency 4ms\n");
 
     cr_assert_eq(s->disk_write_us, 0);
     cr_assert_eq(s->disk_sync_us, 4000);
@@ -212,7 +165,7 @@ Test(scn_parse, one_disk_latency_is_the_time_to_durability)
 
 Test(scn_parse, disk_latency_ranges_are_minimum_and_jitter)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3\ndisk-latency 1ms..3ms 10ms\n"
         "disk-latency 2ms..5ms on n3 n1\n");
 
@@ -297,21 +250,21 @@ Test(scn_parse, when_arms_a_trigger_whose_subject_name_the_action_may_use)
 
 Test(scn_parse, bare_word_title_and_cluster_bounds)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "title leader-crash_v2.1:a\n"
         "cluster 255\n");
 
     cr_assert_str_eq(s->title, "leader-crash_v2.1:a");
     cr_assert_eq(s->cluster, 255);
     scn_scenario_free(s);
-    s = parse_ok("cluster 1\n");
+    s = sh_parse("cluster 1\n");
     cr_assert_eq(s->cluster, 1);
     scn_scenario_free(s);
 }
 
 Test(scn_parse, init_records_term_vote_and_log_terms)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 5\n"
         "init n1 term 3 vote n2 log 1 1 2 3\n"
         "init n4 term 2\n"
@@ -384,7 +337,7 @@ ParameterizedTest(struct duration_case *c,
         "cluster 3\nrun 9223372036854775807us\n"
         "at %s heal\n",
         c->text);
-    struct scn_scenario *s = parse_ok(text);
+    struct scn_scenario *s = sh_parse(text);
 
     cr_assert_eq(step_at(s, 0)->time_us, c->us, "%s", c->text);
     scn_scenario_free(s);
@@ -415,7 +368,7 @@ ParameterizedTest(struct ppm_case *c,
                   probabilities_are_parts_per_million)
 {
     char *text = g_strdup_printf("cluster 3\ndrop %s\n", c->text);
-    struct scn_scenario *s = parse_ok(text);
+    struct scn_scenario *s = sh_parse(text);
 
     cr_assert_eq(s->drop_ppm, c->ppm, "%s", c->text);
     scn_scenario_free(s);
@@ -671,7 +624,7 @@ Test(scn_parse, dynamic_references_and_their_optional_forms)
 
 Test(scn_parse, as_binds_names_to_slots_in_file_order)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 5\n"
         "at 1s isolate leader as old\n"
         "at 2s crash follower? as victim\n"
@@ -724,7 +677,7 @@ Test(scn_parse, a_named_node_may_also_bind_a_name)
 
 Test(scn_parse, window_forms_set_when_and_both_ends)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3\n"
         "at 1s expect leader\n"
         "at 1s..3s expect leader\n"
@@ -753,7 +706,7 @@ Test(scn_parse, window_forms_set_when_and_both_ends)
 
 Test(scn_parse, statements_at_equal_times_keep_file_order)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3\n"
         "at 1s crash n3\n"
         "at 1s restart n3\n"
@@ -773,7 +726,7 @@ Test(scn_parse, statements_at_equal_times_keep_file_order)
 Test(scn_parse, a_time_equal_to_run_is_inside_the_run)
 {
     struct scn_scenario *s =
-        parse_ok("cluster 3\nrun 2s\nat 1s..2s expect leader\nat 2s heal\n");
+        sh_parse("cluster 3\nrun 2s\nat 1s..2s expect leader\nat 2s heal\n");
 
     cr_assert_eq(s->steps->len, 2);
     scn_scenario_free(s);
@@ -948,7 +901,7 @@ Test(scn_parse, crlf_bom_comments_and_tabs_are_accepted)
         "at\t1s\tcrash\tn1#comment\r\n"
         "   # only a comment\n"
         "at 2s heal";
-    struct scn_scenario *s = parse_ok(text);
+    struct scn_scenario *s = sh_parse(text);
 
     cr_assert_eq(s->cluster, 3);
     cr_assert_str_eq(s->title, "a # not a comment");
@@ -961,13 +914,13 @@ Test(scn_parse, crlf_bom_comments_and_tabs_are_accepted)
 
 Test(scn_parse, columns_count_characters_with_tab_as_one)
 {
-    char *all = parse_bad("cluster 3\n\tat 1s crash n9\n");
+    char *all = sh_parse_errors("cluster 3\n\tat 1s crash n9\n");
 
     cr_assert_str_eq(all,
                      "t.scn:2:14: error: node 'n9' is out of range: "
                      "the cluster has 3 nodes (n1..n3)\n");
     g_free(all);
-    all = parse_bad("title \"\xC3\xA9t\xC3\xA9\" \"x\"\ncluster 3\n");
+    all = sh_parse_errors("title \"\xC3\xA9t\xC3\xA9\" \"x\"\ncluster 3\n");
     cr_assert_str_eq(all,
                      "t.scn:1:13: error: unexpected quoted string after "
                      "the end of the statement\n");
@@ -976,13 +929,13 @@ Test(scn_parse, columns_count_characters_with_tab_as_one)
 
 Test(scn_parse, empty_and_comment_only_inputs_lack_a_cluster)
 {
-    char *all = parse_bad("");
+    char *all = sh_parse_errors("");
 
     cr_assert_str_eq(all,
                      "t.scn:1:1: error: missing 'cluster N' header: "
                      "every scenario needs one\n");
     g_free(all);
-    all = parse_bad("# nothing\n\n");
+    all = sh_parse_errors("# nothing\n\n");
     cr_assert_str_eq(all,
                      "t.scn:1:1: error: missing 'cluster N' header: "
                      "every scenario needs one\n");
@@ -1381,7 +1334,7 @@ ParameterizedTest(struct bad_case *c,
                   scn_parse,
                   each_rule_rejects_with_position)
 {
-    char *all = parse_bad(c->text);
+    char *all = sh_parse_errors(c->text);
     char *expected = g_strdup_printf("%s\n", c->error);
 
     cr_assert_str_eq(all, expected, "input:\n%sgot:\n%s", c->text, all);
@@ -1421,7 +1374,7 @@ Test(scn_parse, common_mistakes_get_a_message_naming_the_mistake)
          "t.scn:3:8: error: a window has no spaces: write 'during 1s..2s'\n"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *all = parse_bad(cases[i][0]);
+        char *all = sh_parse_errors(cases[i][0]);
 
         cr_expect_str_eq(all, cases[i][1], "for %s", cases[i][0]);
         g_free(all);
@@ -1432,7 +1385,7 @@ Test(scn_parse, common_mistakes_get_a_message_naming_the_mistake)
 
 Test(scn_parse, every_error_of_a_file_is_reported_in_order)
 {
-    char *all = parse_bad(
+    char *all = sh_parse_errors(
         "cluster 3\n"
         "seed x\n"
         "at 1s crash n4\n"
@@ -1456,7 +1409,7 @@ Test(scn_parse, every_error_of_a_file_is_reported_in_order)
 
 Test(scn_parse, a_bad_run_header_does_not_bound_later_times)
 {
-    char *all = parse_bad("cluster 3\nrun 30\nat 20s heal\n");
+    char *all = sh_parse_errors("cluster 3\nrun 30\nat 20s heal\n");
 
     cr_assert_str_eq(all,
                      "t.scn:2:5: error: missing unit in duration '30': "
@@ -1466,7 +1419,7 @@ Test(scn_parse, a_bad_run_header_does_not_bound_later_times)
 
 Test(scn_parse, a_failed_statement_binds_no_name)
 {
-    char *all = parse_bad(
+    char *all = sh_parse_errors(
         "cluster 3\n"
         "at 1s pause leader as x for soon\n"
         "at 2s restart x\n");
@@ -1489,7 +1442,7 @@ Test(scn_parse, line_longer_than_the_limit_is_rejected)
     }
     g_string_append(text, "\nat 1s crash n9\n");
     {
-        char *all = parse_bad_len(text->str, text->len);
+        char *all = sh_parse_errors_len(text->str, text->len);
 
         cr_assert_str_eq(all,
                          "t.scn:2:1: error: line is 4098 bytes long; the "
@@ -1510,7 +1463,7 @@ Test(scn_parse, a_line_of_exactly_the_limit_is_accepted)
         g_string_append_c(text, 'y');
     }
     g_string_append_c(text, '\n');
-    s = parse_ok(text->str);
+    s = sh_parse(text->str);
     cr_assert_eq(s->cluster, 3);
     scn_scenario_free(s);
     g_string_free(text, TRUE);
@@ -1519,20 +1472,20 @@ Test(scn_parse, a_line_of_exactly_the_limit_is_accepted)
 Test(scn_parse, malformed_bytes_are_rejected_with_their_position)
 {
     static const char nul[] = "cluster 3\nat 1s\0 heal\n";
-    char *all = parse_bad_len(nul, sizeof nul - 1);
+    char *all = sh_parse_errors_len(nul, sizeof nul - 1);
 
     cr_assert_str_eq(all, "t.scn:2:6: error: NUL byte in the text\n");
     g_free(all);
-    all = parse_bad("cluster 3\n# caf\xC3\xA9 \xFF\n");
+    all = sh_parse_errors("cluster 3\n# caf\xC3\xA9 \xFF\n");
     cr_assert_str_eq(all, "t.scn:2:8: error: invalid UTF-8 byte 0xFF\n");
     g_free(all);
-    all = parse_bad("cluster 3\ntitle \"\xC3\"\n");
+    all = sh_parse_errors("cluster 3\ntitle \"\xC3\"\n");
     cr_assert_str_eq(all, "t.scn:2:8: error: invalid UTF-8 byte 0xC3\n");
     g_free(all);
-    all = parse_bad("cluster 3\nat 1s\x01heal\n");
+    all = sh_parse_errors("cluster 3\nat 1s\x01heal\n");
     cr_assert_str_eq(all, "t.scn:2:6: error: control character U+0001\n");
     g_free(all);
-    all = parse_bad("cluster 3\nseed 1\r\rat 1s heal\n");
+    all = sh_parse_errors("cluster 3\nseed 1\r\rat 1s heal\n");
     cr_assert_str_eq(all,
                      "t.scn:2:7: error: carriage return inside a "
                      "line\n");
@@ -1567,7 +1520,7 @@ Test(scn_parse, input_over_the_size_limit_is_rejected_whole)
     char *all;
 
     memset(big, '\n', len);
-    all = parse_bad_len(big, len);
+    all = sh_parse_errors_len(big, len);
     cr_assert_str_eq(all,
                      "t.scn: error: input is 16777217 bytes long; the "
                      "limit is 16777216 bytes\n");

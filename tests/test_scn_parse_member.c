@@ -11,45 +11,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_shrink_edit.h"
-
-#define FILE_NAME "t.scn"
-
-static struct scn_scenario *parse_ok(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer(FILE_NAME, text, strlen(text), &s, diags);
-
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    cr_assert_eq(rc, SCN_OK, "unexpected errors in:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
-
-/* Every diagnostic of a rejected `text`, one per line. */
-static char *parse_bad(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer(FILE_NAME, text, strlen(text), &s, diags);
-    GString *all = g_string_new(NULL);
-
-    cr_assert_eq(rc, SCN_ERR_INVALID, "accepted:\n%s", text);
-    cr_assert_null(s);
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-
-        g_string_append_printf(all, "%s\n", line);
-        g_free(line);
-    }
-    g_ptr_array_free(diags, TRUE);
-    return g_string_free(all, FALSE);
-}
+#include "tests/support/scn_harness.h"
 
 static const struct scn_action *action_at(const struct scn_scenario *s, guint i)
 {
@@ -59,13 +21,13 @@ static const struct scn_action *action_at(const struct scn_scenario *s, guint i)
 
 Test(scn_parse_member, spare_nodes_follow_the_cluster_size)
 {
-    struct scn_scenario *s = parse_ok("cluster 3 spare 2\nat 1s add n5\n");
+    struct scn_scenario *s = sh_parse("cluster 3 spare 2\nat 1s add n5\n");
 
     cr_assert_eq(s->cluster, 3);
     cr_assert_eq(s->spare, 2);
     cr_assert_eq(scn_scenario_nodes(s), 5);
     scn_scenario_free(s);
-    s = parse_ok("cluster 3\n");
+    s = sh_parse("cluster 3\n");
     cr_assert_eq(s->spare, 0);
     scn_scenario_free(s);
 }
@@ -87,7 +49,7 @@ Test(scn_parse_member, single_changes_are_one_change_with_the_auto_transition)
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *text =
             g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i].statement);
-        struct scn_scenario *s = parse_ok(text);
+        struct scn_scenario *s = sh_parse(text);
         const struct scn_action *a = action_at(s, 0);
 
         cr_assert_eq(a->kind, SCN_ACT_CHANGE, "%s", cases[i].statement);
@@ -103,7 +65,7 @@ Test(scn_parse_member, single_changes_are_one_change_with_the_auto_transition)
 
 Test(scn_parse_member, change_lists_changes_in_order_with_their_transition)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3 spare 2\n"
         "at 1s change joint-explicit add n4, add n5 as learner, remove n1\n"
         "at 2s leave-joint\n"
@@ -133,7 +95,7 @@ Test(scn_parse_member, change_lists_changes_in_order_with_their_transition)
 
 Test(scn_parse_member, configuration_checks_keep_their_node_lists)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3 spare 2\n"
         "at 1s expect config voters n1 n2 n4 learners n5\n"
         "at 1s expect config voters n1 n2 n3\n"
@@ -177,12 +139,12 @@ Test(scn_parse_member, statements_print_in_canonical_form)
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *text = g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i][0]);
         char *want = g_strdup_printf("cluster 3 spare 1\n%s\n", cases[i][1]);
-        struct scn_scenario *s = parse_ok(text);
+        struct scn_scenario *s = sh_parse(text);
         GString *out = g_string_new(NULL);
 
         scn_print(s, out);
         cr_assert_str_eq(out->str, want);
-        struct scn_scenario *back = parse_ok(out->str);
+        struct scn_scenario *back = sh_parse(out->str);
         cr_assert(scn_scenario_equal(s, back), "%s", out->str);
         scn_scenario_free(back);
         scn_scenario_free(s);
@@ -269,7 +231,7 @@ Test(scn_parse_member, each_misuse_is_rejected_at_its_position)
          "-); put it in double quotes\n"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *all = parse_bad(cases[i][0]);
+        char *all = sh_parse_errors(cases[i][0]);
 
         cr_expect_str_eq(all, cases[i][1], "for %s", cases[i][0]);
         g_free(all);
@@ -287,7 +249,7 @@ Test(scn_parse_member, membership_words_cannot_be_names)
     for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
         char *text =
             g_strdup_printf("cluster 3\nat 1s crash leader as %s\n", words[i]);
-        char *all = parse_bad(text);
+        char *all = sh_parse_errors(text);
 
         cr_expect(strstr(all, "is a keyword") != NULL ||
                       strstr(all, "must be a lower-case word") != NULL,
@@ -302,7 +264,7 @@ Test(scn_parse_member, membership_words_cannot_be_names)
  * renumber down with the other nodes and stay spares. */
 Test(scn_edit_member, removing_a_node_drops_its_changes_and_keeps_spares)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3 spare 2\n"
         "at 1s add n4\n"
         "at 1s change add n5, remove n2\n"
@@ -334,13 +296,13 @@ Test(scn_edit_member, removing_a_node_drops_its_changes_and_keeps_spares)
  * spellings of one request share a key, different requests do not. */
 Test(scn_identity_member, keys_follow_the_canonical_text_of_requests)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse(
         "cluster 3 spare 1\n"
         "at 1s add n4\n"
         "at 2s add n4 as learner\n"
         "at 3s promote n4\n"
         "at 4s transfer-leadership to n2\n");
-    struct scn_scenario *same = parse_ok(
+    struct scn_scenario *same = sh_parse(
         "cluster 3 spare 1\n"
         "at 1s change add n4\n"
         "at 2s add n4 as learner\n"

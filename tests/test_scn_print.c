@@ -12,39 +12,15 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
-
-static struct scn_scenario *parse_ok(const char *name, const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer(name, text, strlen(text), &s, diags);
-
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
-
-static char *print(const struct scn_scenario *s)
-{
-    GString *out = g_string_new(NULL);
-
-    scn_print(s, out);
-    return g_string_free(out, FALSE);
-}
+#include "tests/support/scn_harness.h"
 
 /* Prints `s`, parses the text, and checks the result equals `s` and prints
  * to the same text again. */
 static void assert_round_trip(const struct scn_scenario *s)
 {
-    char *text = print(s);
-    struct scn_scenario *back = parse_ok("printed.scn", text);
-    char *again = print(back);
+    char *text = sh_print(s);
+    struct scn_scenario *back = sh_parse_named("printed.scn", text);
+    char *again = sh_print(back);
 
     cr_assert(scn_scenario_equal(s, back), "not equal after:\n%s", text);
     cr_assert_str_eq(again, text);
@@ -122,7 +98,7 @@ ParameterizedTest(struct ppm_case *c, scn_print, ppm_values_are_exact_decimals)
 
 Test(scn_print, canonical_text_normalises_every_form)
 {
-    struct scn_scenario *s = parse_ok(
+    struct scn_scenario *s = sh_parse_named(
         "in.scn",
         "\xEF\xBB\xBF# comment\r\n"
         "disk-latency 3ms\n"
@@ -137,7 +113,7 @@ Test(scn_print, canonical_text_normalises_every_form)
         "at 1500ms client set \"a key\" \"say \\\"hi\\\" \\\\ bye\" via old\n"
         "at 2s load 12.5/s for 1.25s\n"
         "at 2s..3000ms expect value \"a key\" = x on n1 rest\n");
-    char *text = print(s);
+    char *text = sh_print(s);
 
     cr_assert_str_eq(text,
                      "cluster 5\n"
@@ -159,8 +135,8 @@ Test(scn_print, canonical_text_normalises_every_form)
 
 Test(scn_print, default_headers_are_not_written)
 {
-    struct scn_scenario *s = parse_ok("x.scn", "cluster 3\n");
-    char *text = print(s);
+    struct scn_scenario *s = sh_parse_named("x.scn", "cluster 3\n");
+    char *text = sh_print(s);
 
     cr_assert_str_eq(text, "cluster 3\n");
     g_free(text);
@@ -170,7 +146,7 @@ Test(scn_print, default_headers_are_not_written)
 Test(scn_print, one_step_prints_as_one_line)
 {
     struct scn_scenario *s =
-        parse_ok("x.scn",
+        sh_parse_named("x.scn",
                  "cluster 3\nat 1s isolate any as a\nduring 1s..2s expect "
                  "no-leader among a\n");
     GString *out = g_string_new(NULL);
@@ -282,7 +258,7 @@ ParameterizedTest(struct statement_case *c,
                   every_statement_round_trips)
 {
     char *text = g_strdup_printf("cluster 4\n%s\n", c->text);
-    struct scn_scenario *s = parse_ok("x.scn", text);
+    struct scn_scenario *s = sh_parse_named("x.scn", text);
 
     cr_assert_eq(
         s->steps->len + s->inits->len +
@@ -301,14 +277,14 @@ ParameterizedTest(struct statement_case *c,
 
 Test(scn_print, names_print_as_bound)
 {
-    struct scn_scenario *s = parse_ok("x.scn",
+    struct scn_scenario *s = sh_parse_named("x.scn",
                                       "cluster 5\n"
                                       "at 1s isolate leader as old\n"
                                       "at 2s cut old -> any as peer_2\n"
                                       "at 3s partition old | peer_2 n1 | rest\n"
                                       "at 4s client get k via peer_2\n"
                                       "at 5s expect role old follower\n");
-    char *text = print(s);
+    char *text = sh_print(s);
 
     cr_assert_str_eq(text,
                      "cluster 5\n"
@@ -332,8 +308,8 @@ Test(scn_print, equality_tells_apart_any_changed_field)
         "at 1s client set k v via leader as l\n"
         "at 2s partition l | rest\n"
         "during 2s..3s expect applied >= 1 on n1 n2\n";
-    struct scn_scenario *a = parse_ok("a.scn", text);
-    struct scn_scenario *b = parse_ok("b.scn", text);
+    struct scn_scenario *a = sh_parse_named("a.scn", text);
+    struct scn_scenario *b = sh_parse_named("b.scn", text);
     struct scn_step *st;
     struct scn_init *in;
 

@@ -20,49 +20,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
-
-static struct scn_scenario *parse_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
-    for (guint i = 0; i < diags->len; i++) {
-        char *line = scn_diag_format(g_ptr_array_index(diags, i));
-        cr_log_error("%s", line);
-        g_free(line);
-    }
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
-
-/* Runs `text` with `o` (NULL: defaults plus recorded events). */
-static struct scn_run_result *run_text(const char *text,
-                                       const struct scn_run_options *o)
-{
-    struct scn_run_options def;
-    if (!o) {
-        scn_run_options_init(&def);
-        def.record_events = true;
-        o = &def;
-    }
-    struct scn_scenario *s = parse_text(text);
-    struct scn_run_result *r = NULL;
-    cr_assert_eq(scn_run(s, o, &r), SCN_OK);
-    cr_assert_not_null(r);
-    scn_scenario_free(s);
-    return r;
-}
-
-static struct scn_run_result *run_seed(const char *text, uint64_t seed)
-{
-    struct scn_run_options o;
-    scn_run_options_init(&o);
-    o.record_events = true;
-    o.has_seed = true;
-    o.seed = seed;
-    return run_text(text, &o);
-}
+#include "tests/support/scn_harness.h"
 
 static const struct scn_failure *failure_at(const struct scn_run_result *r,
                                             guint i)
@@ -101,11 +59,11 @@ Test(scn_run, leader_names_the_current_leader)
 {
     for (uint64_t seed = 1; seed <= 10; seed++) {
         struct scn_run_result *plain =
-            run_seed("cluster 5\nrun 1s\nat 1s expect leader\n", seed);
+            sh_run_seed("cluster 5\nrun 1s\nat 1s expect leader\n", seed);
         uint32_t leader = sim_current_leader(plain->sim);
         cr_assert_neq(leader, 0u);
         struct scn_run_result *r =
-            run_seed("cluster 5\nrun 1s\nat 1s crash leader\n", seed);
+            sh_run_seed("cluster 5\nrun 1s\nat 1s crash leader\n", seed);
         uint32_t crashed = 0;
         cr_assert_eq(count_crashed(r, &crashed), 1u);
         cr_assert_eq(crashed, leader, "seed %" PRIu64, seed);
@@ -118,7 +76,7 @@ Test(scn_run, leader_names_the_current_leader)
 Test(scn_run, follower_is_a_live_node_other_than_the_leader)
 {
     for (uint64_t seed = 1; seed <= 30; seed++) {
-        struct scn_run_result *r = run_seed(
+        struct scn_run_result *r = sh_run_seed(
             "cluster 5\nrun 1s\nat 1s crash n5\nat 1s pause follower for 5s\n",
             seed);
         uint32_t paused = 0, count = 0;
@@ -151,7 +109,7 @@ static void groups_of(const char *text, uint32_t group_of[6])
 Test(scn_run, several_followers_in_one_statement_are_distinct)
 {
     for (uint64_t seed = 1; seed <= 30; seed++) {
-        struct scn_run_result *r = run_seed(
+        struct scn_run_result *r = sh_run_seed(
             "cluster 5\nrun 1s\nat 1s partition follower follower follower "
             "| rest\n",
             seed);
@@ -177,7 +135,7 @@ Test(scn_run, several_followers_in_one_statement_are_distinct)
 Test(scn_run, any_picks_only_live_nodes_and_distinct_ones)
 {
     for (uint64_t seed = 1; seed <= 30; seed++) {
-        struct scn_run_result *r = run_seed(
+        struct scn_run_result *r = sh_run_seed(
             "cluster 5\nrun 1s\nat 1s crash n1\nat 1s crash n2\n"
             "at 1s partition any any | any\n",
             seed);
@@ -196,7 +154,7 @@ Test(scn_run, any_picks_only_live_nodes_and_distinct_ones)
 Test(scn_run, rest_is_every_node_not_named_before_in_the_statement)
 {
     struct scn_run_result *r =
-        run_text("cluster 5\nrun 1s\nat 1s partition n4 n2 | rest\n", NULL);
+        sh_run("cluster 5\nrun 1s\nat 1s partition n4 n2 | rest\n", NULL);
     cr_assert_str_eq(first_text(r, SIM_TRACE_PARTITION), "n4 n2 | n1 n3 n5");
     scn_run_result_free(r);
 }
@@ -204,7 +162,7 @@ Test(scn_run, rest_is_every_node_not_named_before_in_the_statement)
 Test(scn_run, a_bound_name_means_the_same_node_later)
 {
     for (uint64_t seed = 1; seed <= 10; seed++) {
-        struct scn_run_result *r = run_seed(
+        struct scn_run_result *r = sh_run_seed(
             "cluster 5\nrun 3s\n"
             "at 1s crash follower as x\n"
             "at 1.5s restart x\n"
@@ -236,7 +194,7 @@ Test(scn_run, a_bound_name_means_the_same_node_later)
 Test(scn_run, optional_reference_without_a_node_skips_with_a_note)
 {
     struct scn_run_result *r =
-        run_text("cluster 3\nrun 1s\nat 10ms crash leader?\n", NULL);
+        sh_run("cluster 3\nrun 1s\nat 10ms crash leader?\n", NULL);
     cr_assert(r->passed);
     cr_assert_eq(r->actions_skipped, 1u);
     uint32_t crashed = 0;
@@ -250,7 +208,7 @@ Test(scn_run, optional_reference_without_a_node_skips_with_a_note)
 Test(scn_run, plain_reference_without_a_node_fails_the_scenario)
 {
     struct scn_run_result *r =
-        run_text("cluster 3\nrun 1s\nat 10ms crash leader\n", NULL);
+        sh_run("cluster 3\nrun 1s\nat 10ms crash leader\n", NULL);
     cr_assert_not(r->passed);
     const struct scn_failure *f = failure_at(r, 0);
     cr_assert_eq(f->kind, SCN_FAILURE_ACTION);
@@ -269,7 +227,7 @@ Test(scn_run, plain_reference_without_a_node_fails_the_scenario)
 Test(scn_run, follower_optional_skips_when_only_the_leader_lives)
 {
     struct scn_run_result *r =
-        run_text("cluster 1\nrun 1s\nat 1s crash follower?\n", NULL);
+        sh_run("cluster 1\nrun 1s\nat 1s crash follower?\n", NULL);
     cr_assert(r->passed);
     cr_assert_eq(r->actions_skipped, 1u);
     cr_assert(sim_alive(r->sim, 1));
@@ -278,7 +236,7 @@ Test(scn_run, follower_optional_skips_when_only_the_leader_lives)
 
 Test(scn_run, name_bound_by_a_skipped_reference_skips_later_statements)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 2s\n"
         "at 10ms crash leader? as x\n"
         "at 1s restart x\n"
@@ -301,7 +259,7 @@ Test(scn_run, name_bound_by_a_skipped_reference_skips_later_statements)
  * after it does. */
 Test(scn_run, statements_at_one_time_run_in_file_order_checks_included)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\n"
         "at 10ms timeout n1\n"
         "at 500ms expect leader in n1\n"
@@ -334,7 +292,7 @@ Test(scn_run, statements_at_one_time_run_in_file_order_checks_included)
 
 Test(scn_run, eventually_passes_when_true_only_between_scripted_times)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\n"
         "at 5ms..1s expect leader\n"
         "at 10ms timeout n1\n"
@@ -367,7 +325,7 @@ Test(scn_run, eventually_passes_when_true_only_between_scripted_times)
 Test(scn_run, eventually_fails_at_the_window_end_with_what_it_found)
 {
     struct scn_run_result *r =
-        run_text(LEADER_THEN_NOTHING "at 600ms..900ms expect leader\n", NULL);
+        sh_run(LEADER_THEN_NOTHING "at 600ms..900ms expect leader\n", NULL);
     cr_assert_not(r->passed);
     cr_assert_eq(r->checks_failed, 1u);
     const struct scn_failure *f = failure_at(r, 0);
@@ -382,7 +340,7 @@ Test(scn_run, eventually_fails_at_the_window_end_with_what_it_found)
 
 Test(scn_run, during_fails_at_the_one_event_that_breaks_it)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\n"
         "during 5ms..1s expect no-leader\n"
         "at 10ms timeout n1\n"
@@ -404,7 +362,7 @@ Test(scn_run, during_fails_at_the_one_event_that_breaks_it)
 
 Test(scn_run, during_passes_when_it_holds_after_every_event)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 2s\n"
         "at 10ms timeout n1\n"
         "during 100ms..2s expect same-leader\n"
@@ -417,7 +375,7 @@ Test(scn_run, during_passes_when_it_holds_after_every_event)
 
 Test(scn_run, same_leader_fails_when_the_leader_goes)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 2s\n"
         "at 10ms timeout n1\n"
         "during 100ms..2s expect same-leader\n"
@@ -442,7 +400,7 @@ Test(scn_run, same_leader_fails_when_the_leader_goes)
 Test(scn_run, every_check_passes_when_it_holds)
 {
     struct scn_run_result *r =
-        run_text(SETTLED
+        sh_run(SETTLED
                  "at 1s expect leader\n"
                  "at 1s expect leader in n1 n3\n"
                  "at 1s expect no-leader among n2 n3\n"
@@ -508,7 +466,7 @@ Test(scn_run, every_check_fails_with_what_it_found)
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         char *text =
             g_strdup_printf(SETTLED "at 1s expect %s\n", cases[i].check);
-        struct scn_run_result *r = run_text(text, NULL);
+        struct scn_run_result *r = sh_run(text, NULL);
         cr_assert_not(r->passed, "%s", cases[i].check);
         cr_assert_eq(r->checks_failed, 1u);
         const struct scn_failure *f = failure_at(r, 0);
@@ -525,7 +483,7 @@ Test(scn_run, every_check_fails_with_what_it_found)
  * that an empty value, spaces and quotes can be told apart. */
 Test(scn_run, values_in_check_failures_are_quoted)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\nat 10ms timeout n1\n"
         "at 100ms client set x \"a \\\"b\\\"\" via n1\n"
         "at 100ms client set y \"\" via n1\n"
@@ -543,7 +501,7 @@ Test(scn_run, values_in_check_failures_are_quoted)
 
 Test(scn_run, checks_on_a_crashed_node_fail_naming_it)
 {
-    struct scn_run_result *r = run_text(SETTLED
+    struct scn_run_result *r = sh_run(SETTLED
                                         "at 1s crash n3\n"
                                         "at 1s expect role n3 follower\n"
                                         "at 1s expect value x = 1 on n3\n"
@@ -560,7 +518,7 @@ Test(scn_run, checks_on_a_crashed_node_fail_naming_it)
 
 Test(scn_run, converged_fails_while_a_node_lags)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\n"
         "at 10ms timeout n1\n"
         "at 100ms isolate n3\n"
@@ -585,7 +543,7 @@ Test(scn_run, converged_fails_while_a_node_lags)
 Test(scn_run, leader_check_reports_none_with_the_highest_term)
 {
     struct scn_run_result *r =
-        run_text("cluster 3\nrun 1s\nat 5ms expect leader\n", NULL);
+        sh_run("cluster 3\nrun 1s\nat 5ms expect leader\n", NULL);
     cr_assert_str_eq(failure_at(r, 0)->message,
                      "expected a leader, found none (highest term 0)");
     char *line = scn_failure_format(r, failure_at(r, 0));
@@ -604,7 +562,7 @@ Test(scn_run, the_run_continues_after_a_failure_unless_told_to_stop)
         "cluster 3\nrun 2s\nat 10ms timeout n1\n"
         "at 500ms expect term == 5\n"
         "at 1s expect term == 6\n";
-    struct scn_run_result *r = run_text(text, NULL);
+    struct scn_run_result *r = sh_run(text, NULL);
     cr_assert_eq(r->checks_failed, 2u);
     cr_assert_eq(r->end_us, 2000000u);
     scn_run_result_free(r);
@@ -612,7 +570,7 @@ Test(scn_run, the_run_continues_after_a_failure_unless_told_to_stop)
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.stop_at_first_failure = true;
-    r = run_text(text, &o);
+    r = sh_run(text, &o);
     cr_assert_eq(r->checks_failed, 1u);
     cr_assert_eq(r->end_us, 500000u);
     scn_run_result_free(r);
@@ -621,7 +579,7 @@ Test(scn_run, the_run_continues_after_a_failure_unless_told_to_stop)
 Test(scn_run, statements_after_the_end_are_reported_and_never_run)
 {
     /* The parser refuses such files; a generator may build one. */
-    struct scn_scenario *s = parse_text("cluster 3\nrun 3s\nat 2s crash n1\n");
+    struct scn_scenario *s = sh_parse("cluster 3\nrun 3s\nat 2s crash n1\n");
     s->run_us = 1000000;
     struct scn_run_options o;
     scn_run_options_init(&o);
@@ -640,7 +598,7 @@ Test(scn_run, statements_after_the_end_are_reported_and_never_run)
 Test(scn_run, action_errors_fail_or_warn_when_lenient)
 {
     const char *text = "cluster 3\nrun 1s\nat 100ms restart n2\n";
-    struct scn_run_result *r = run_text(text, NULL);
+    struct scn_run_result *r = sh_run(text, NULL);
     cr_assert_not(r->passed);
     cr_assert_eq(failure_at(r, 0)->kind, SCN_FAILURE_ACTION);
     char *want = g_strdup_printf("restart: %s", sim_strerror(SIM_EALIVE));
@@ -651,7 +609,7 @@ Test(scn_run, action_errors_fail_or_warn_when_lenient)
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.lenient_actions = true;
-    r = run_text(text, &o);
+    r = sh_run(text, &o);
     cr_assert(r->passed);
     cr_assert_eq(r->warnings->len, 1u);
     want = g_strdup_printf("line 3 not done: restart: %s",
@@ -673,7 +631,7 @@ Test(scn_run, ticks_and_pause_points_do_not_change_the_run)
     const char *text =
         "cluster 5\nrun 2s\nat 500ms load 100/s for 1s\n"
         "at 1s crash leader\nat 1.2s..2s expect leader\n";
-    struct scn_run_result *plain = run_text(text, NULL);
+    struct scn_run_result *plain = sh_run(text, NULL);
 
     GArray *ticks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     GArray *pauses = g_array_new(FALSE, FALSE, sizeof(uint64_t));
@@ -688,7 +646,7 @@ Test(scn_run, ticks_and_pause_points_do_not_change_the_run)
     FILE *trace = tmpfile();
     cr_assert_not_null(trace);
     o.trace_jsonl = trace;
-    struct scn_run_result *r = run_text(text, &o);
+    struct scn_run_result *r = sh_run(text, &o);
     fclose(trace);
 
     cr_assert(plain->passed);
@@ -710,9 +668,9 @@ Test(scn_run, ticks_and_pause_points_do_not_change_the_run)
 Test(scn_run, the_seed_option_replaces_the_files_seed)
 {
     const char *text = "cluster 5\nseed 7\nrun 1s\n";
-    struct scn_run_result *a = run_text(text, NULL);
-    struct scn_run_result *b = run_seed(text, 7);
-    struct scn_run_result *c = run_seed(text, 8);
+    struct scn_run_result *a = sh_run(text, NULL);
+    struct scn_run_result *b = sh_run_seed(text, 7);
+    struct scn_run_result *c = sh_run_seed(text, 8);
     cr_assert_eq(a->seed, 7u);
     cr_assert_eq(c->seed, 8u);
     cr_assert_eq(a->trace_hash, b->trace_hash);
@@ -741,7 +699,7 @@ Test(scn_run, a_load_of_n_writes_issues_n_sets_spread_over_its_span)
     o.on_pause = count_invoked;
     o.pause_at_us = 545000;
     o.pause_ctx = &invoked_by_545ms;
-    struct scn_run_result *r = run_text(text, &o);
+    struct scn_run_result *r = sh_run(text, &o);
     cr_assert(r->passed);
     /* Arrivals at 500, 510, ..., 590ms: five of them by 545ms. */
     cr_assert_eq(invoked_by_545ms, 5);
@@ -752,7 +710,7 @@ Test(scn_run, a_load_of_n_writes_issues_n_sets_spread_over_its_span)
 
 Test(scn_run, latency_percentiles_come_from_the_history)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 3s\ndelay 10ms 10ms\nat 10ms timeout n1\n"
         "at 1s client set a 1 via n1\nat 2s client set b 2 via n1\n",
         NULL);
@@ -778,7 +736,7 @@ static struct scn_run_result *run_unrecorded(const char *text)
 {
     struct scn_run_options o;
     scn_run_options_init(&o);
-    return run_text(text, &o);
+    return sh_run(text, &o);
 }
 
 Test(scn_run, an_idle_run_without_recording_holds_flat_memory_and_its_report)
@@ -818,7 +776,7 @@ static struct scn_run_result *run_with_budget(const char *text,
     struct scn_run_options o;
     scn_run_options_init(&o);
     o.budget = *b;
-    return run_text(text, &o);
+    return sh_run(text, &o);
 }
 
 Test(scn_run, a_run_over_its_event_budget_stops_after_one_event_more)
@@ -882,7 +840,7 @@ Test(scn_run, the_hosts_interrupt_is_polled_and_stops_the_run)
 
 Test(scn_run, a_run_within_its_budget_is_not_stopped)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\nrun 1s\nat 10ms timeout n1\nat 1s expect leader\n", NULL);
     cr_assert_eq(r->budget_exceeded, SCN_BUDGET_NONE);
     cr_assert(r->passed);
@@ -910,7 +868,7 @@ Test(settle, undoes_every_fault_and_passes_on_a_healthy_core)
 {
     /* n1 crashed, n2 paused far past the end, n3 cut off and drifting, a
      * lossy network: settle at 2s must bring all of it back. */
-    struct scn_run_result *r = run_text("cluster 5\n"
+    struct scn_run_result *r = sh_run("cluster 5\n"
                                         "run 6s\n"
                                         "drop 20%\n"
                                         "at 500ms crash n1\n"
@@ -938,7 +896,7 @@ Test(settle, fails_as_liveness_when_no_leader_is_stable_by_its_bound)
 {
     /* A leader must stay in step for two election timeouts (600ms here):
      * a 100ms bound can never be met. */
-    struct scn_run_result *r = run_text("cluster 3\n"
+    struct scn_run_result *r = sh_run("cluster 3\n"
                                         "run 3s\n"
                                         "at 1s settle within 100ms\n", NULL);
     cr_assert_not(r->passed);
@@ -965,13 +923,13 @@ Test(settle, waits_for_requests_issued_before_it)
                        "at 500ms pause n1 for 30s\n"
                        "at 600ms client set x 1 via n1\n"
                        "at 1s settle within 2s\n";
-    struct scn_run_result *r = run_text(text, NULL);
+    struct scn_run_result *r = sh_run(text, NULL);
     cr_assert(r->passed);
     cr_assert_eq(sim_requests_completed(r->sim), 1);
     scn_run_result_free(r);
 
     /* Without the pause ending, the same request stays pending. */
-    r = run_text("cluster 3\n"
+    r = sh_run("cluster 3\n"
                  "run 4s\n"
                  "client-timeout 5s\n"
                  "at 500ms crash n1\n"
@@ -989,7 +947,7 @@ Test(settle, waits_for_requests_issued_before_it)
 
 Test(settle, default_bound_is_ten_election_timeouts_and_two_client_timeouts)
 {
-    struct scn_scenario *s = parse_text("cluster 3\n"
+    struct scn_scenario *s = sh_parse("cluster 3\n"
                                         "election-timeout 100ms 200ms\n"
                                         "client-timeout 300ms\n"
                                         "at 1s settle\n");
@@ -1000,7 +958,7 @@ Test(settle, default_bound_is_ten_election_timeouts_and_two_client_timeouts)
 
 Test(settle, prints_back_to_the_same_statement)
 {
-    struct scn_scenario *s = parse_text("cluster 3\n"
+    struct scn_scenario *s = sh_parse("cluster 3\n"
                                         "at 1s settle\n"
                                         "at 2s settle within 1.5s\n");
     GString *out = g_string_new(NULL);
@@ -1008,7 +966,7 @@ Test(settle, prints_back_to_the_same_statement)
     cr_assert(strstr(out->str, "at 1s settle\n") != NULL, "%s", out->str);
     cr_assert(strstr(out->str, "at 2s settle within 1500ms\n") != NULL, "%s",
               out->str);
-    struct scn_scenario *back = parse_text(out->str);
+    struct scn_scenario *back = sh_parse(out->str);
     cr_assert(scn_scenario_equal(s, back));
     scn_scenario_free(back);
     scn_scenario_free(s);

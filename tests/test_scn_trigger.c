@@ -14,22 +14,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
 #include "scenarios/lang/scn_trigger.h"
-
-static struct scn_run_result *run(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    struct scn_run_options o;
-    scn_run_options_init(&o);
-    o.record_events = true;
-    struct scn_run_result *r = NULL;
-    cr_assert_eq(scn_run(s, &o, &r), SCN_OK);
-    scn_scenario_free(s);
-    return r;
-}
+#include "tests/support/scn_harness.h"
 
 /* Index of the first event at or after `from` that `event` of `node`
  * matches (node 0: any), or -1. */
@@ -86,9 +71,9 @@ static void assert_right_after(const struct scn_run_result *r, long a, long b)
 Test(scn_trigger, crash_after_grants_vote_runs_right_after_the_grant_leaves)
 {
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "at 0s when n2 grants-vote crash n2\n"
-            "at 10ms timeout n1\n");
+            "at 10ms timeout n1\n", NULL);
     long grant = find_event(r, 0, SCN_EVENT_GRANTS_VOTE, 2);
     cr_assert_geq(grant, 0);
     long crash = find_kind(r, (size_t)grant, SIM_TRACE_CRASH, 2);
@@ -105,11 +90,11 @@ Test(scn_trigger, a_trigger_fires_once_at_the_first_event_after_its_time)
     /* n1 persists at 10ms (its campaign); the trigger is armed at 500ms, so
      * it fires at n1's first write after that, once. */
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "at 10ms timeout n1\n"
             "at 500ms when n1 persists pause n1 for "
             "1ms\n"
-            "at 600ms client set k v\n");
+            "at 600ms client set k v\n", NULL);
     cr_assert_eq(count_kind(r, SIM_TRACE_PAUSE), 1);
     long pause = find_kind(r, 0, SIM_TRACE_PAUSE, 1);
     const struct sim_trace_event *ev = sim_trace_events(r->sim);
@@ -131,11 +116,11 @@ Test(scn_trigger, a_trigger_fires_once_at_the_first_event_after_its_time)
 Test(scn_trigger, any_as_name_binds_the_node_that_did_it)
 {
     struct scn_run_result *r =
-        run("cluster 5\nrun 3s\n"
+        sh_run("cluster 5\nrun 3s\n"
             "at 0s when any as v acks-append crash v\n"
             "at 10ms timeout n3\n"
             "at 1s restart v\n"
-            "at 2s expect leader\n");
+            "at 2s expect leader\n", NULL);
     long ack = find_event(r, 0, SCN_EVENT_ACKS_APPEND, 0);
     cr_assert_geq(ack, 0);
     uint32_t who = sim_trace_events(r->sim)[ack].node;
@@ -151,9 +136,9 @@ Test(scn_trigger, any_as_name_binds_the_node_that_did_it)
 Test(scn_trigger, a_trigger_that_never_fires_is_a_warning)
 {
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "at 0s when n1 sends-snapshot crash n1\n"
-            "at 10ms timeout n1\n");
+            "at 10ms timeout n1\n", NULL);
     cr_assert(r->passed);
     cr_assert_eq(r->warnings->len, 1);
     cr_assert_str_eq(g_ptr_array_index(r->warnings, 0),
@@ -165,12 +150,12 @@ Test(scn_trigger, a_trigger_that_never_fires_is_a_warning)
 Test(scn_trigger, role_and_term_events_fire_on_the_subject_only)
 {
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "at 0s when n2 adopts-term isolate n2\n"
             "at 0s when n1 becomes-candidate pause n3 "
             "for 1ms\n"
             "at 0s when leader? becomes-leader heal\n"
-            "at 10ms timeout n1\n");
+            "at 10ms timeout n1\n", NULL);
     long term = find_event(r, 0, SCN_EVENT_ADOPTS_TERM, 2);
     long isolate = find_kind(r, (size_t)term, SIM_TRACE_PARTITION, 0);
     assert_right_after(r, term, isolate);
@@ -192,7 +177,7 @@ Test(scn_trigger, crash_keeping_log_and_term_counts_keeps_exactly_those)
             "at 0s when n2 adopts-term crash n2 keeping log 0 term %d\n"
             "at 10ms timeout n1\n",
             keep);
-        struct scn_run_result *r = run(text);
+        struct scn_run_result *r = sh_run(text, NULL);
         long crash = find_kind(r, 0, SIM_TRACE_CRASH, 2);
         const struct sim_trace_event *e = &sim_trace_events(r->sim)[crash];
         cr_assert_eq(e->aux, 1, "one batch pending");
@@ -207,10 +192,10 @@ Test(scn_trigger, crash_keeping_log_and_term_counts_keeps_exactly_those)
 Test(scn_trigger, set_disk_latency_changes_the_named_nodes_from_then_on)
 {
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "disk-latency 2ms on n3\n"
             "at 0s set disk-latency 40ms on n2\n"
-            "at 10ms timeout n1\n");
+            "at 10ms timeout n1\n", NULL);
     const struct sim_trace_event *ev = sim_trace_events(r->sim);
     /* Each voter's grant leaves when its term record is durable. */
     long g2 = find_event(r, 0, SCN_EVENT_GRANTS_VOTE, 2);
@@ -226,11 +211,11 @@ Test(scn_trigger, set_disk_latency_changes_the_named_nodes_from_then_on)
 Test(scn_trigger, a_name_bound_by_a_trigger_names_nothing_until_it_fires)
 {
     struct scn_run_result *r =
-        run("cluster 3\nrun 3s\n"
+        sh_run("cluster 3\nrun 3s\n"
             "at 0s when any as s sends-snapshot "
             "crash s\n"
             "at 10ms timeout n1\n"
-            "at 1s restart s\n");
+            "at 1s restart s\n", NULL);
     cr_assert(r->passed);
     const struct sim_trace_event *ev = sim_trace_events(r->sim);
     long note = find_kind(r, 0, SIM_TRACE_NOTE, 0);

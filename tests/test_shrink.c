@@ -21,16 +21,8 @@
 #include "scenarios/lang/scn_shrink.h"
 #include "scenarios/lang/scn_shrink_edit.h"
 #include "tests/support/program.h"
-
-static struct scn_scenario *parse_text(const char *text)
-{
-    GPtrArray *diags = scn_diags_new();
-    struct scn_scenario *s = NULL;
-    int rc = scn_parse_buffer("t.scn", text, strlen(text), &s, diags);
-    cr_assert_eq(rc, SCN_OK, "rejected:\n%s", text);
-    g_ptr_array_free(diags, TRUE);
-    return s;
-}
+#include "tests/support/scn_harness.h"
+#include "tests/support/tmp_tree.h"
 
 /* Shrinks `text` in this process into *r (the caller clears it); asserts
  * that it failed with `property` and still does. */
@@ -38,7 +30,7 @@ static void shrink_here(const char *text,
                         const char *property,
                         struct scn_shrink_result *r)
 {
-    struct scn_scenario *sc = parse_text(text);
+    struct scn_scenario *sc = sh_parse(text);
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
     o.isolate = false;
@@ -85,7 +77,7 @@ Test(scn_shrink, a_failure_shrinks_to_the_statements_it_needs)
                        text->str);
     cr_assert_not_null(strstr(text->str, "raftsim run t.min.scn"), "%s",
                        text->str);
-    struct scn_scenario *back = parse_text(text->str);
+    struct scn_scenario *back = sh_parse(text->str);
     struct scn_outcome again = {0};
     cr_assert_eq(scn_outcome_run(back, 0, &again), SCN_OK);
     cr_assert(scn_outcome_fails_with(&again, "check"));
@@ -165,7 +157,7 @@ Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
 Test(scn_shrink, a_passing_scenario_is_not_shrunk)
 {
     struct scn_scenario *sc =
-        parse_text("cluster 3\nrun 1s\nat 500ms expect leader\n");
+        sh_parse("cluster 3\nrun 1s\nat 500ms expect leader\n");
     struct scn_shrink_result r;
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
@@ -179,7 +171,7 @@ Test(scn_shrink, a_passing_scenario_is_not_shrunk)
 
 Test(scn_shrink, the_budget_bounds_the_candidate_runs)
 {
-    struct scn_scenario *sc = parse_text(noisy_check);
+    struct scn_scenario *sc = sh_parse(noisy_check);
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
     o.isolate = true;
@@ -212,32 +204,12 @@ static char *tmp_dir;
 
 static void make_dir(void)
 {
-    tmp_dir = g_dir_make_tmp("raftsim-shrink-XXXXXX", NULL);
-    cr_assert_not_null(tmp_dir);
-}
-
-/* Removes `dir` and what it holds (files and directories of files). */
-static void remove_tree(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(dir, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            remove_tree(p);
-        else
-            g_remove(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(dir);
+    tmp_dir = tmp_tree_make("raftsim-shrink-XXXXXX");
 }
 
 static void remove_dir(void)
 {
-    remove_tree(tmp_dir);
-    g_free(tmp_dir);
+    tmp_tree_remove(tmp_dir);
 }
 
 TestSuite(shrink_command, .init = make_dir, .fini = remove_dir, .timeout = 300);
