@@ -1503,7 +1503,7 @@ Test(scn_parse, garbage_input_stops_after_the_error_limit)
         g_string_append(text, "\xFE\n");
     }
     cr_assert_eq(scn_parse_buffer("g", text->str, text->len, &s, diags),
-                 SCN_ERR_INVALID);
+                 SCN_EINVAL);
     cr_assert_null(s);
     cr_assert_eq(diags->len, SCN_DIAGS_MAX + 1);
     last = g_ptr_array_index(diags, diags->len - 1);
@@ -1536,7 +1536,7 @@ Test(scn_parse, unreadable_file_is_an_io_error)
     struct scn_scenario *s = (struct scn_scenario *)&s;
     const struct scn_diag *d;
 
-    cr_assert_eq(scn_parse_file("/nonexistent/x.scn", &s, diags), SCN_ERR_IO);
+    cr_assert_eq(scn_parse_file("/nonexistent/x.scn", &s, diags), SCN_EIO);
     cr_assert_null(s);
     cr_assert_eq(diags->len, 1);
     d = g_ptr_array_index(diags, 0);
@@ -1554,7 +1554,7 @@ Test(scn_parse,
 {
     GPtrArray *diags = scn_diags_new();
     struct scn_scenario *s = NULL;
-    cr_assert_eq(scn_parse_file("/dev/zero", &s, diags), SCN_ERR_INVALID);
+    cr_assert_eq(scn_parse_file("/dev/zero", &s, diags), SCN_EINVAL);
     cr_assert_null(s);
     cr_assert_eq(diags->len, 1);
     const struct scn_diag *d = g_ptr_array_index(diags, 0);
@@ -1569,7 +1569,7 @@ Test(scn_parse, a_directory_is_an_io_error)
 {
     GPtrArray *diags = scn_diags_new();
     struct scn_scenario *s = NULL;
-    cr_assert_eq(scn_parse_file("/", &s, diags), SCN_ERR_IO);
+    cr_assert_eq(scn_parse_file("/", &s, diags), SCN_EIO);
     const struct scn_diag *d = g_ptr_array_index(diags, 0);
     cr_assert_str_eq(d->message, "cannot read the file: Is a directory");
     g_ptr_array_free(diags, TRUE);
@@ -1587,7 +1587,7 @@ Test(scn_parse, file_is_parsed_under_its_path)
     cr_assert_geq(fd, 0);
     cr_assert(g_file_set_contents(path, text, sizeof text - 1, NULL));
     close(fd);
-    cr_assert_eq(scn_parse_file(path, &s, diags), SCN_ERR_INVALID);
+    cr_assert_eq(scn_parse_file(path, &s, diags), SCN_EINVAL);
     cr_assert_eq(diags->len, 1);
     d = g_ptr_array_index(diags, 0);
     cr_assert_str_eq(d->file, path);
@@ -1628,7 +1628,7 @@ Test(scn_parse, diagnostics_are_appended_after_existing_ones)
 
     scn_diags_add(diags, "earlier.scn", 1, 1, "kept");
     cr_assert_eq(scn_parse_buffer("b.scn", "cluster 0\n", 10, &s, diags),
-                 SCN_ERR_INVALID);
+                 SCN_EINVAL);
     cr_assert_eq(diags->len, 2);
     d = g_ptr_array_index(diags, 0);
     cr_assert_str_eq(d->message, "kept");
@@ -1639,10 +1639,10 @@ Test(scn_parse, diagnostics_are_appended_after_existing_ones)
 
 Test(scn_parse, error_codes_have_names)
 {
-    cr_assert_str_eq(scn_err_name(SCN_OK), "ok");
-    cr_assert_str_eq(scn_err_name(SCN_ERR_INVALID), "invalid scenario");
-    cr_assert_str_eq(scn_err_name(SCN_ERR_IO), "cannot read the scenario");
-    cr_assert_str_eq(scn_err_name(99), "unknown error");
+    cr_assert_str_eq(scn_strerror(SCN_OK), "ok");
+    cr_assert_str_eq(scn_strerror(SCN_EINVAL), "invalid scenario");
+    cr_assert_str_eq(scn_strerror(SCN_EIO), "cannot read the scenario");
+    cr_assert_str_eq(scn_strerror(99), "unknown error");
 }
 
 /* ---- mutated inputs -------------------------------------------------------
@@ -1719,7 +1719,7 @@ Test(scn_parse, mutated_inputs_are_accepted_whole_or_rejected_whole)
             g_ptr_array_free(diags2, TRUE);
             g_string_free(printed, TRUE);
         } else {
-            cr_assert_eq(rc, SCN_ERR_INVALID);
+            cr_assert_eq(rc, SCN_EINVAL);
             cr_assert_null(s);
             cr_assert_gt(diags->len, 0);
         }

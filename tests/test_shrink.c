@@ -162,7 +162,7 @@ Test(scn_shrink, a_passing_scenario_is_not_shrunk)
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
     o.isolate = false;
-    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_ERR_INVALID);
+    cr_assert_eq(scn_shrink(sc, &o, &r), SCN_EINVAL);
     cr_assert(r.original.passed);
     cr_assert_null(r.scenario);
     scn_shrink_result_clear(&r);

@@ -7,18 +7,18 @@
 
 #include <stdarg.h>
 
-static const char *const scn_err_names[SCN_ERR_COUNT] = {
+static const char *const scn_error_texts[SCN_ERROR_COUNT] = {
     [SCN_OK] = "ok",
-    [SCN_ERR_INVALID] = "invalid scenario",
-    [SCN_ERR_IO] = "cannot read the scenario",
+    [SCN_EINVAL] = "invalid scenario",
+    [SCN_EIO] = "cannot read the scenario",
 };
 
-const char *scn_err_name(int err)
+const char *scn_strerror(int err)
 {
-    if (err < 0 || err >= SCN_ERR_COUNT) {
+    if (err < 0 || err >= SCN_ERROR_COUNT) {
         return "unknown error";
     }
-    return scn_err_names[err];
+    return scn_error_texts[err];
 }
 
 static void scn_diag_free(void *p)

@@ -14,16 +14,18 @@
 
 #include "sim/sim_assert.h"
 
-/* Result codes of the scenario language's actions. */
-enum scn_err {
+/* Return codes of the scenario language's actions; scn_strerror() names
+ * them. */
+enum scn_error {
     SCN_OK = 0,
-    SCN_ERR_INVALID, /* the input broke a rule; the diagnostics say which */
-    SCN_ERR_IO,      /* the file could not be read */
-    SCN_ERR_COUNT
+    SCN_EINVAL, /* the input broke a rule; the diagnostics say which */
+    SCN_EIO,    /* the file could not be read */
+    SCN_ERROR_COUNT
 };
 
-/* A static description of `err` ("ok", "invalid scenario", ...). */
-const char *scn_err_name(int err);
+/* A static description of `err` ("ok", "invalid scenario", ...);
+ * "unknown error" outside the enum. */
+const char *scn_strerror(int err);
 
 /* One error found in a scenario. */
 struct scn_diag

@@ -904,7 +904,7 @@ int scn_fuzz_run_budget(const struct scn_scenario *scenario,
         o.budget = *budget;
     struct scn_run_result *res = NULL;
     if (scn_run(scenario, &o, &res) != SCN_OK)
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
     memset(out, 0, sizeof(*out));
     out->seed = res->seed;
     out->passed = res->passed;

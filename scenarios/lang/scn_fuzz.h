@@ -157,7 +157,7 @@ void scn_fuzz_verdict_clear(struct scn_fuzz_verdict *v);
  * the linearizability check on, exactly as `raftsim run` does, and
  * overwrites *out (which must own nothing: zeroed or cleared) with the
  * outcome; the caller clears it with scn_fuzz_verdict_clear. Returns
- * SCN_OK, or SCN_ERR_INVALID (and *out untouched) when the engine refused
+ * SCN_OK, or SCN_EINVAL (and *out untouched) when the engine refused
  * the configuration. */
 int scn_fuzz_run(const struct scn_scenario *scenario,
                  struct scn_fuzz_verdict *out);

@@ -55,7 +55,7 @@ int scn_outcome_run(const struct scn_scenario *scenario,
         o.budget.max_events = max_events;
     struct scn_run_result *res = NULL;
     if (scn_run(scenario, &o, &res) != SCN_OK)
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
     memset(out, 0, sizeof(*out));
     out->passed = res->passed;
     out->events = res->events;
@@ -221,7 +221,7 @@ int scn_outcome_run_isolated(const struct scn_scenario *scenario,
         ;
     int rc = SCN_OK;
     if (WIFEXITED(status) && WEXITSTATUS(status) == CHILD_REFUSED) {
-        rc = SCN_ERR_INVALID;
+        rc = SCN_EINVAL;
     } else if (WIFSIGNALED(status)) {
         g_autofree char *why =
             g_strdup_printf("killed by signal %d (%s)", WTERMSIG(status),

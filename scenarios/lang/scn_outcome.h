@@ -36,7 +36,7 @@ void scn_outcome_clear(struct scn_outcome *o);
 /* Runs `scenario` (borrowed, valid) in this process with every checker on
  * and the default budget of scn_run, with at most max_events events when
  * not 0, and stores how it ended in
- * *out (which must own nothing). Returns SCN_OK, or SCN_ERR_INVALID when the
+ * *out (which must own nothing). Returns SCN_OK, or SCN_EINVAL when the
  * engine refused the configuration. */
 int scn_outcome_run(const struct scn_scenario *scenario,
                     uint64_t max_events,

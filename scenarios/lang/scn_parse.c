@@ -2416,7 +2416,7 @@ int scn_parse_buffer(const char *name,
     if (p.diags->len > 0) {
         g_ptr_array_free(p.diags, TRUE);
         scn_scenario_free(p.s);
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
     }
     g_ptr_array_free(p.diags, TRUE);
     *out = p.s;
@@ -2426,8 +2426,8 @@ int scn_parse_buffer(const char *name,
 /* Reads `f` (borrowed, left open) into *data (a new buffer), naming it
  * `name` in diagnostics, stopping one byte past SCN_INPUT_BYTES_MAX whatever
  * the input is (a device, a FIFO or a pipe has no size to ask for first, and
- * /dev/zero never ends). SCN_ERR_INVALID with a diagnostic when it is
- * longer, SCN_ERR_IO when it cannot be read. */
+ * /dev/zero never ends). SCN_EINVAL with a diagnostic when it is
+ * longer, SCN_EIO when it cannot be read. */
 static int read_bounded(FILE *f,
                         const char *name,
                         GByteArray **data,
@@ -2443,13 +2443,13 @@ static int read_bounded(FILE *f,
     if (ferror(f)) {
         scn_diags_add(diags, name, 0, 0, "cannot read the file: %s",
                       g_strerror(errno));
-        rc = SCN_ERR_IO;
+        rc = SCN_EIO;
     } else if (buf->len > SCN_INPUT_BYTES_MAX) {
         scn_diags_add(diags, name, 0, 0,
                       "input is more than %u bytes long; the limit is %u "
                       "bytes",
                       SCN_INPUT_BYTES_MAX, SCN_INPUT_BYTES_MAX);
-        rc = SCN_ERR_INVALID;
+        rc = SCN_EINVAL;
     }
     if (rc != SCN_OK) {
         g_byte_array_free(buf, TRUE);
@@ -2484,7 +2484,7 @@ int scn_parse_file(const char *path,
     if (!f) {
         scn_diags_add(diags, path, 0, 0, "cannot read the file: %s",
                       g_strerror(errno));
-        return SCN_ERR_IO;
+        return SCN_EIO;
     }
     int rc = scn_parse_stream(f, path, out, diags);
     fclose(f);

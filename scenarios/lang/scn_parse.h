@@ -24,7 +24,7 @@
 /* Parses `len` bytes at `data` (borrowed for the call; need not be
  * NUL-terminated), naming it `name` (copied) in diagnostics. On SCN_OK
  * stores a new scenario the caller frees with scn_scenario_free in `*out`.
- * On SCN_ERR_INVALID stores NULL in `*out` and appends the errors, sorted by
+ * On SCN_EINVAL stores NULL in `*out` and appends the errors, sorted by
  * position, to `diags` (borrowed; from scn_diags_new). */
 int scn_parse_buffer(const char *name,
                      const char *data,
@@ -33,7 +33,7 @@ int scn_parse_buffer(const char *name,
                      GPtrArray *diags);
 
 /* Reads `f` (borrowed, left open; e.g. stdin) to its end and parses it as
- * scn_parse_buffer does, naming it `name` (copied). Returns SCN_ERR_IO
+ * scn_parse_buffer does, naming it `name` (copied). Returns SCN_EIO
  * (with a line-0 diagnostic) when it cannot be read. */
 int scn_parse_stream(FILE *f,
                      const char *name,
@@ -41,7 +41,7 @@ int scn_parse_stream(FILE *f,
                      GPtrArray *diags);
 
 /* Reads the file at `path` (borrowed) and parses it as scn_parse_buffer
- * does, naming it `path`. Returns SCN_ERR_IO (with a line-0 diagnostic) when
+ * does, naming it `path`. Returns SCN_EIO (with a line-0 diagnostic) when
  * the file cannot be read. */
 int scn_parse_file(const char *path,
                    struct scn_scenario **out,

@@ -1788,7 +1788,7 @@ int scn_run(const struct scn_scenario *scenario,
     g_free(init);
     g_free(disk);
     if (!s)
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
 
     struct scn_run_result *res = g_new0(struct scn_run_result, 1);
     res->sim = s;

@@ -251,7 +251,7 @@ struct scn_run_result
  * parser returns it) with `options` (borrowed; NULL: the defaults) and
  * stores a new result in *out, which the caller frees with
  * scn_run_result_free. Returns SCN_OK when the scenario ran (passed or not:
- * see result->passed), or SCN_ERR_INVALID (and *out NULL) when the engine
+ * see result->passed), or SCN_EINVAL (and *out NULL) when the engine
  * refused the configuration. */
 int scn_run(const struct scn_scenario *scenario,
             const struct scn_run_options *options,

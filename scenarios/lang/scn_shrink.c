@@ -316,13 +316,13 @@ int scn_shrink(const struct scn_scenario *scenario,
                  ? scn_outcome_run_isolated(scenario, 0, &out->original)
                  : scn_outcome_run(scenario, 0, &out->original);
     if (rc != SCN_OK || out->original.passed)
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
     if (k.max_events == 0)
         k.max_events = 4 * out->original.events + 100000;
     k.property = out->original.property;
     k.best = reparse(scenario);
     if (!k.best)
-        return SCN_ERR_INVALID;
+        return SCN_EINVAL;
     /* best starts as the input: its outcome is the original one. */
     k.outcome = out->original;
     k.outcome.property = g_strdup(out->original.property);

@@ -64,7 +64,7 @@ struct scn_shrink_result
 /* Shrinks `scenario` (borrowed, valid) under `options` (borrowed; NULL: the
  * defaults) into *out (which the caller clears with
  * scn_shrink_result_clear). Returns SCN_OK when the input failed and
- * out->scenario fails with the same property; SCN_ERR_INVALID when the input
+ * out->scenario fails with the same property; SCN_EINVAL when the input
  * passed or the engine refused it (out->original says how it ran). */
 int scn_shrink(const struct scn_scenario *scenario,
                const struct scn_shrink_options *options,
