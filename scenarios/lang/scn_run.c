@@ -433,7 +433,7 @@ static void action_result(struct runner *r,
     g_string_free(t, TRUE);
 }
 
-static enum sim_kv_op client_op(enum scn_action_kind kind)
+static enum sim_kv_op kv_op_of(enum scn_action_kind kind)
 {
     switch (kind) {
     case SCN_ACT_CLIENT_SET:
@@ -640,7 +640,7 @@ static void run_action(struct runner *r, const struct scn_step *step)
             a->read_mode != SCN_READ_DEFAULT
                 ? sim_client_read_keyed(s, a->key, read_mode(a->read_mode),
                                         via, step_key(r, step), NULL)
-                : sim_client_request_keyed(s, client_op(a->kind), a->key,
+                : sim_client_request_keyed(s, kv_op_of(a->kind), a->key,
                                            a->value, via, step_key(r, step),
                                            NULL));
         break;

@@ -60,7 +60,7 @@ static void rh_conf_free(struct raft_configuration *c)
     memset(c, 0, sizeof *c);
 }
 
-static struct rh_node *rh_node(struct rh *h, uint64_t id)
+static struct rh_node *node_of(struct rh *h, uint64_t id)
 {
     cr_assert(id >= 1 && id <= h->n, "harness: no node %llu",
               (unsigned long long)id);
@@ -402,7 +402,7 @@ static int rh_done(struct rh *h,
 
 static struct rh_node *rh_live(struct rh *h, uint64_t id)
 {
-    struct rh_node *nd = rh_node(h, id);
+    struct rh_node *nd = node_of(h, id);
     cr_assert_not_null(nd->core, "harness: node %llu is crashed",
                        (unsigned long long)id);
     return nd;
@@ -441,7 +441,7 @@ void rh_set_bootstrap(struct rh *h, size_t n_voters)
 
 void rh_load(struct rh *h, uint64_t id, const struct raft_durable_state *s)
 {
-    struct rh_node *nd = rh_node(h, id);
+    struct rh_node *nd = node_of(h, id);
     rh_disk_clear(&nd->disk);
     nd->disk.term = s->term;
     nd->disk.vote = s->vote;
@@ -549,7 +549,7 @@ void rh_free(struct rh *h)
 
 struct raft *rh_core(struct rh *h, uint64_t id)
 {
-    return rh_node(h, id)->core;
+    return node_of(h, id)->core;
 }
 
 void rh_crash(struct rh *h, uint64_t id)
@@ -566,7 +566,7 @@ void rh_crash(struct rh *h, uint64_t id)
 
 void rh_restart(struct rh *h, uint64_t id)
 {
-    struct rh_node *nd = rh_node(h, id);
+    struct rh_node *nd = node_of(h, id);
     cr_assert_null(nd->core, "harness: node %llu is running",
                    (unsigned long long)id);
     rh_boot(h, nd);
@@ -697,7 +697,7 @@ int rh_persist(struct rh *h, uint64_t id)
 
 int rh_receive(struct rh *h, const struct raft_message *m)
 {
-    struct rh_node *nd = rh_node(h, m->to);
+    struct rh_node *nd = node_of(h, m->to);
     if (nd->core == NULL) {
         return RAFT_OK;
     }
@@ -889,8 +889,8 @@ void rh_reverse(struct rh *h)
 
 void rh_cut(struct rh *h, uint64_t a, uint64_t b)
 {
-    rh_node(h, a);
-    rh_node(h, b);
+    node_of(h, a);
+    node_of(h, b);
     h->cut[a][b] = true;
     h->cut[b][a] = true;
 }
