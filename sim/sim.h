@@ -90,7 +90,7 @@ struct sim_config
     uint32_t n_voters;
     uint64_t seed;
 
-    /* Raft (SCENARIO.md header). */
+    /* Raft (docs/scenario-language.md, Header). */
     uint64_t election_timeout_us_min; /* 150 ms */
     uint64_t election_timeout_us_max; /* 300 ms */
     uint64_t heartbeat_us;            /* 50 ms */
@@ -146,8 +146,8 @@ struct sim_config
     bool unsafe_send_before_sync;
 };
 
-/* Fills *c with SCENARIO.md's defaults and the values noted above;
- * n_nodes = 3, seed = 1. */
+/* Fills *c with the defaults of docs/scenario-language.md and the values
+ * noted above; n_nodes = 3, seed = 1. */
 void sim_config_init(struct sim_config *c);
 
 /* NULL if the configuration is valid, else a static sentence saying what is
@@ -424,10 +424,11 @@ size_t sim_log_terms(const struct sim *s,
  * does not hold that index. */
 bool sim_log_is_config(const struct sim *s, uint32_t node, uint64_t index);
 
-/* SCENARIO.md's current leader: among live leaders connected both ways to
- * a majority of the voters of their own latest configuration (counting
- * themselves when they are voters; while joint, a majority of each half),
- * the leader of the highest term (lowest id on a tie); 0 if none. */
+/* The current leader (docs/scenario-language.md, Node references): among
+ * live leaders connected both ways to a majority of the voters of their own
+ * latest configuration (counting themselves when they are voters; while
+ * joint, a majority of each half), the leader of the highest term (lowest
+ * id on a tie); 0 if none. */
 uint32_t sim_current_leader(const struct sim *s);
 /* Messages from -> to are not cut or partitioned (ignores liveness). */
 bool sim_connected(const struct sim *s, uint32_t from, uint32_t to);

@@ -254,9 +254,9 @@ Test(scn_run, name_bound_by_a_skipped_reference_skips_later_statements)
 
 /* ---- ordering at one instant ------------------------------------------ */
 
-/* SCENARIO.md: statements at equal times run in file order, checks
- * included: a check written before an action does not see it, one written
- * after it does. */
+/* docs/scenario-language.md: statements at equal times run in file order,
+ * checks included: a check written before an action does not see it, one
+ * written after it does. */
 Test(scn_run, statements_at_one_time_run_in_file_order_checks_included)
 {
     struct scn_run_result *r = sh_run(

@@ -603,9 +603,10 @@ Test(sim_cluster, retried_requests_take_effect_once)
     sim_free(s);
 }
 
-/* SCENARIO.md: a non-leader redirects the client to the leader it knows, and
- * the client follows, even to a node that refused the same request earlier,
- * when the redirect comes from a later term (that node may lead now). */
+/* docs/scenario-language.md: a non-leader redirects the client to the leader
+ * it knows, and the client follows, even to a node that refused the same
+ * request earlier, when the redirect comes from a later term (that node may
+ * lead now). */
 Test(sim_cluster,
      a_redirect_to_a_node_that_refused_at_an_older_term_is_followed)
 {

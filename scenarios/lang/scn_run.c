@@ -1197,8 +1197,9 @@ static void run_expect(struct runner *r, const struct scn_step *step)
 /* ---- scheduling ---------------------------------------------------------- */
 
 /* Runs every statement of one time in file order, checks and window
- * openings included (SCENARIO.md, Timed statements): a check sees the
- * actions written before it at its time, never those written after it. */
+ * openings included (docs/scenario-language.md, Timed statements and
+ * windows): a check sees the actions written before it at its time, never
+ * those written after it. */
 /* `at T when SUBJECT EVENT ...`: resolves the subject now (`any`: none,
  * any node will do) and arms the trigger. Its `as` name is bound when it
  * fires; a subject that cannot be resolved skips or fails the statement,

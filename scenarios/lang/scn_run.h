@@ -10,7 +10,7 @@
  * (sim_client_request_keyed, sim_load_keyed). Deleting one statement leaves
  * the others' draws unchanged.
  *
- * Semantics (SCENARIO.md, plus the choices it leaves open):
+ * Semantics (docs/scenario-language.md, plus the choices it leaves open):
  * - Statements at one virtual time run in file order, checks included: an
  *   `at T expect` sees the actions written before it at T and none written
  *   after it; a window opens at its place in that order too.

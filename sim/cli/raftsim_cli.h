@@ -20,7 +20,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "sim/sim_assert.h"
 
-/* Exit statuses (SCENARIO.md, Results). */
+/* Exit statuses (docs/json-output.md, Exit status). */
 enum raftsim_exit {
     RAFTSIM_EXIT_OK = 0,      /* every scenario passed */
     RAFTSIM_EXIT_FAILED = 1,  /* a check or a safety property failed */
