@@ -8,8 +8,9 @@
 
 #include <string.h>
 
+#include "scenarios/lang/scn_ast.h"
 #include "scenarios/lang/scn_error.h"
-#include "scenarios/lang/scn_parse.h"
+#include "scenarios/lang/scn_limits.h"
 
 uint32_t scn_lex_columns(const char *text, size_t len)
 {
@@ -295,6 +296,48 @@ enum scn_dec scn_lex_decimal(const char *text,
     }
     *out = value;
     return SCN_DEC_OK;
+}
+
+enum scn_dur scn_lex_duration(const char *text,
+                              size_t len,
+                              uint64_t *out,
+                              size_t *unit_at)
+{
+    size_t num = 0;
+    unsigned scale;
+
+    while (num < len && (g_ascii_isdigit(text[num]) || text[num] == '.')) {
+        num++;
+    }
+    *unit_at = num;
+    const char *unit = text + num;
+    size_t unit_len = len - num;
+    if (num == 0) {
+        return SCN_DUR_NO_NUMBER;
+    }
+    if (unit_len == 0) {
+        return SCN_DUR_NO_UNIT;
+    }
+    if (unit_len == 2 && memcmp(unit, "us", 2) == 0) {
+        scale = 0;
+    } else if (unit_len == 2 && memcmp(unit, "ms", 2) == 0) {
+        scale = 3;
+    } else if (unit_len == 1 && unit[0] == 's') {
+        scale = 6;
+    } else {
+        return SCN_DUR_BAD_UNIT;
+    }
+    switch (scn_lex_decimal(text, num, scale, SCN_DURATION_US_MAX, out)) {
+    case SCN_DEC_OK:
+        return SCN_DUR_OK;
+    case SCN_DEC_SYNTAX:
+        return SCN_DUR_SYNTAX;
+    case SCN_DEC_INEXACT:
+        return SCN_DUR_INEXACT;
+    case SCN_DEC_OVERFLOW:
+        break;
+    }
+    return SCN_DUR_OVERFLOW;
 }
 
 #define SUGGEST_LEN_MAX 64

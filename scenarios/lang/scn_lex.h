@@ -75,6 +75,27 @@ enum scn_dec scn_lex_decimal(const char *text,
                              uint64_t max,
                              uint64_t *out);
 
+/* The result of reading a duration word such as `150ms` or `1.5s`. */
+enum scn_dur {
+    SCN_DUR_OK = 0,
+    SCN_DUR_NO_NUMBER,   /* it does not start with a digit or '.' */
+    SCN_DUR_NO_UNIT,     /* a number with nothing after it */
+    SCN_DUR_BAD_UNIT,    /* a unit other than us, ms and s */
+    SCN_DUR_SYNTAX,      /* the number is not DIGITS or DIGITS.DIGITS */
+    SCN_DUR_INEXACT,     /* not a whole number of microseconds */
+    SCN_DUR_OVERFLOW,    /* above SCN_DURATION_US_MAX */
+};
+
+/* Reads the `len` bytes at `text` (borrowed) as a duration of the language
+ * (docs/scenario-language.md, Durations and times): a decimal number, then
+ * its unit us, ms or s, with nothing between. Stores the microseconds in
+ * `*out` on SCN_DUR_OK and leaves it unchanged otherwise. *unit_at gets the
+ * offset of the unit (where the number ends) in every case. */
+enum scn_dur scn_lex_duration(const char *text,
+                              size_t len,
+                              uint64_t *out,
+                              size_t *unit_at);
+
 /* The candidate of `candidates` (NULL-terminated, borrowed) closest to
  * `word` (borrowed) by edit distance (insertions, deletions, substitutions
  * and swaps of neighbours), if it is close enough to be a likely misspelling:

@@ -387,59 +387,46 @@ static bool parse_duration_text(struct parser *p,
                                 const char *what,
                                 uint64_t *out)
 {
-    size_t num = 0;
-    unsigned scale;
-    const char *unit;
-    size_t unit_len;
+    size_t num;
 
-    while (num < len && (g_ascii_isdigit(text[num]) || text[num] == '.')) {
-        num++;
-    }
-    unit = text + num;
-    unit_len = len - num;
-    if (num == 0) {
+    switch (scn_lex_duration(text, len, out, &num)) {
+    case SCN_DUR_OK:
+        return true;
+    case SCN_DUR_NO_NUMBER:
+    case SCN_DUR_SYNTAX:
         return fail_at(p, column,
                        "expected %s (a number with us, ms or s), found "
                        "'%.*s'",
                        what, (int)len, text);
-    }
-    if (unit_len == 0) {
+    case SCN_DUR_NO_UNIT:
         return fail_at(p, column,
                        "missing unit in duration '%.*s': use us, ms or s",
                        (int)len, text);
-    }
-    if (unit_len == 2 && memcmp(unit, "us", 2) == 0) {
-        scale = 0;
-    } else if (unit_len == 2 && memcmp(unit, "ms", 2) == 0) {
-        scale = 3;
-    } else if (unit_len == 1 && unit[0] == 's') {
-        scale = 6;
-    } else {
+    case SCN_DUR_BAD_UNIT:
         return fail_at(p, column,
                        "unknown unit '%.*s' in duration '%.*s': use us, ms "
                        "or s",
-                       (int)unit_len, unit, (int)len, text);
-    }
-    switch (scn_lex_decimal(text, num, scale, SCN_DURATION_US_MAX, out)) {
-    case SCN_DEC_OK:
-        return true;
-    case SCN_DEC_SYNTAX:
-        return fail_at(p, column,
-                       "expected %s (a number with us, ms or s), found "
-                       "'%.*s'",
-                       what, (int)len, text);
-    case SCN_DEC_INEXACT:
+                       (int)(len - num), text + num, (int)len, text);
+    case SCN_DUR_INEXACT:
         return fail_at(p, column,
                        "duration '%.*s' is not a whole number of "
                        "microseconds",
                        (int)len, text);
-    case SCN_DEC_OVERFLOW:
+    case SCN_DUR_OVERFLOW:
         break;
     }
     return fail_at(p, column,
                    "duration '%.*s' is too large: the limit is "
                    "%" G_GUINT64_FORMAT "us",
                    (int)len, text, SCN_DURATION_US_MAX);
+}
+
+bool scn_parse_duration(const char *text, uint64_t *out_us)
+{
+    size_t unit_at;
+
+    return scn_lex_duration(text, strlen(text), out_us, &unit_at) ==
+           SCN_DUR_OK;
 }
 
 static bool parse_duration(struct parser *p, const char *what, uint64_t *out)

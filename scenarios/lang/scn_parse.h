@@ -8,18 +8,14 @@
 #ifndef SCN_PARSE_H
 #define SCN_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "scenarios/lang/scn_ast.h"
 #include "scenarios/lang/scn_error.h"
-
-/* Longest accepted line, in bytes, without its line end. */
-#define SCN_LINE_BYTES_MAX 4096u
-/* Largest accepted input, in bytes. */
-#define SCN_INPUT_BYTES_MAX (16u * 1024u * 1024u)
-/* After this many diagnostics the parser stops and says so. */
-#define SCN_DIAGS_MAX 1000u
+#include "scenarios/lang/scn_limits.h"
 
 /* Parses `len` bytes at `data` (borrowed for the call; need not be
  * NUL-terminated), naming it `name` (copied) in diagnostics. On SCN_OK
@@ -46,5 +42,12 @@ int scn_parse_stream(FILE *f,
 int scn_parse_file(const char *path,
                    struct scn_scenario **out,
                    GPtrArray *diags);
+
+/* Reads `text` (borrowed, NUL-terminated) as a duration in the language's
+ * syntax ("150ms", "1.5s", "250us"; a bare number is refused), the one
+ * duration syntax of the project, command-line options included. True and
+ * *out_us set when it is one; false, *out_us unchanged, otherwise (the
+ * parser's diagnostics say why in a scenario). */
+bool scn_parse_duration(const char *text, uint64_t *out_us);
 
 #endif /* SCN_PARSE_H */

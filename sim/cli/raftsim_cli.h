@@ -119,9 +119,10 @@ const char *raftsim_plural(uint64_t n);
 /* The escape sequence for `color` when `enabled`, else "". Static. */
 const char *raftsim_color(bool enabled, enum raftsim_color color);
 
-/* Parses a command-line duration in the scenario syntax ("150ms", "1.5s",
- * "250us"; a bare number is refused) into *out_us. `text` is borrowed.
- * False, and *out_us unchanged, when it is malformed or too large. */
+/* Parses a command-line duration with the language's own parser,
+ * scn_parse_duration() ("150ms", "1.5s", "250us"; a bare number is refused)
+ * into *out_us. `text` is borrowed (NULL: false). False, and *out_us
+ * unchanged, when it is malformed or too large. */
 bool raftsim_parse_duration(const char *text, uint64_t *out_us);
 
 /* Parses an unsigned 64-bit decimal integer (the whole of `text`). */

@@ -139,58 +139,7 @@ bool raftsim_parse_u64(const char *text, uint64_t *out)
 
 bool raftsim_parse_duration(const char *text, uint64_t *out_us)
 {
-    if (!text)
-        return false;
-    size_t len = strlen(text);
-    uint64_t scale;
-    size_t unit_len;
-    if (len > 2 && strcmp(text + len - 2, "us") == 0) {
-        scale = 1;
-        unit_len = 2;
-    } else if (len > 2 && strcmp(text + len - 2, "ms") == 0) {
-        scale = 1000;
-        unit_len = 2;
-    } else if (len > 1 && text[len - 1] == 's') {
-        scale = 1000000;
-        unit_len = 1;
-    } else {
-        return false;
-    }
-    size_t n = len - unit_len;
-    uint64_t whole = 0, frac = 0, frac_scale = 1;
-    size_t i = 0;
-    bool digits = false;
-    for (; i < n && text[i] >= '0' && text[i] <= '9'; i++) {
-        uint64_t d = (uint64_t)(text[i] - '0');
-        if (whole > (UINT64_MAX / scale - d) / 10u)
-            return false;
-        whole = whole * 10u + d;
-        digits = true;
-    }
-    if (!digits)
-        return false;
-    if (i < n) {
-        if (text[i] != '.' || i + 1 == n)
-            return false;
-        for (i++; i < n; i++) {
-            if (text[i] < '0' || text[i] > '9')
-                return false;
-            if (frac_scale >= scale) {
-                /* Finer than a microsecond: only zeros are exact. */
-                if (text[i] != '0')
-                    return false;
-                continue;
-            }
-            frac = frac * 10u + (uint64_t)(text[i] - '0');
-            frac_scale *= 10u;
-        }
-    }
-    uint64_t us = whole * scale;
-    uint64_t add = frac * (scale / frac_scale);
-    if (us > UINT64_MAX - add || us + add > (uint64_t)INT64_MAX)
-        return false;
-    *out_us = us + add;
-    return true;
+    return text && scn_parse_duration(text, out_us);
 }
 
 struct scn_scenario *raftsim_load(const char *path, GPtrArray *diags)
