@@ -183,7 +183,7 @@ $(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(L
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
 		$(MUTANT_DIR)/$*/obj/libraft.a $(APP_LDLIBS)
 
-# The mutants that tests/test_fuzz.c and tests/test_library.c run to prove
+# The mutants that tests/test_scn_fuzz.c and tests/test_library.c run to prove
 # that the fuzzer and the scenario library catch a broken core, and that
 # docs/tutorial.md shows failing: the Figure 8 commit bug, and the 2015
 # single-server membership change bug (scenarios/single-server-bug-2015.scn).

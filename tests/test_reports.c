@@ -406,7 +406,7 @@ Test(reports, check_json_fields_are_exactly_the_documented_ones)
 /* The mutant core that counts replicas of earlier-term entries towards
  * commitment (tests/mutants/), and a range of its seeds that holds one
  * Leader Completeness violation or more under `--faults cut` (the range
- * test_fuzz.c uses: seed 2421 fails). */
+ * test_scn_fuzz.c uses: seed 2421 fails). */
 #define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
 #define BROKEN_ARGS                                                      \
     "fuzz", "--seed-from", "2420", "--seeds", "4", "--time", "5s",       \

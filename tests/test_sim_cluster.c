@@ -710,7 +710,7 @@ Test(sim_cluster, nodes_starting_in_a_nonzero_term_trace_it_at_time_0)
     c.record_events = true;
     struct sim *s = sim_new(&c);
     cr_assert_not_null(s);
-    /* n1's term, n1's log (a `log` event, see test_trace_replay.c), n2's
+    /* n1's term, n1's log (a `log` event, see test_sim_trace_replay.c), n2's
      * term; besides them only each node's first election deadline and its
      * bootstrap configuration. */
     const struct sim_trace_event *all = sim_trace_events(s);

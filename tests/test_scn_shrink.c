@@ -1,4 +1,4 @@
-/* test_shrink.c: `raftsim shrink` and scn_shrink reduce a failing scenario
+/* test_scn_shrink.c: `raftsim shrink` and scn_shrink reduce a failing scenario
  * to a much smaller one that fails with the same property, and write it
  * with a header that says what fails, where, when and how to replay it.
  *
@@ -227,7 +227,7 @@ static unsigned count_statements(const char *text)
 }
 
 /* The mutant core that commits earlier-term entries by counting replicas,
- * and a seed range known to hold such a violation (the range test_fuzz.c
+ * and a seed range known to hold such a violation (the range test_scn_fuzz.c
  * uses). */
 #define FIGURE8_MUTANT "mutants/figure8-commit-old-term/raftsim"
 
@@ -328,7 +328,7 @@ Test(shrink_command, a_passing_file_exits_1_and_bad_arguments_exit_2)
 }
 
 /* Fuzzes the mutant's known range (two Figure 8 failures, seeds 1044 and
- * 1128: the range test_fuzz.c uses) into tmp_dir/SUB with a small shrink budget and the extra
+ * 1128: the range test_scn_fuzz.c uses) into tmp_dir/SUB with a small shrink budget and the extra
  * arguments; returns the output and sets *dir (g_free). */
 static struct program_outcome fuzz_range_into(const char *sub,
                                               const char *per_property,

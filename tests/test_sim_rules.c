@@ -1,4 +1,4 @@
-/* test_rules.c: the direct checks of Figure 2's bookkeeping rules
+/* test_sim_rules.c: the direct checks of Figure 2's bookkeeping rules
  * (sim_rules.h) fail on the step that breaks each rule and accept the
  * steps the rules allow. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* test_fuzz.c: the schedule generator and `raftsim fuzz`.
+/* test_scn_fuzz.c: the schedule generator and `raftsim fuzz`.
  *
  * Invariant kept by these tests: a seed names one scenario and one run. The
  * generator is checked in process (pure, concrete, round-tripping, replaying

@@ -1,4 +1,4 @@
-/* test_safety.c: the safety checkers catch each property's violation and
+/* test_sim_safety.c: the safety checkers catch each property's violation and
  * accept correct histories, including after compaction and restarts; the
  * persistence checker judges a message against a durable disk image. */
 #include <criterion/criterion.h>

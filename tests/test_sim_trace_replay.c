@@ -1,4 +1,4 @@
-/* test_trace_replay.c: the trace carries what the replay page needs to
+/* test_sim_trace_replay.c: the trace carries what the replay page needs to
  * rebuild a run alone (docs/trace-format.md): the terms of every written
  * entry and of `init` logs, each follower's election deadline, and the
  * leader's matchIndex and nextIndex per follower. Each test compares what a

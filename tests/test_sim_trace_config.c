@@ -1,4 +1,4 @@
-/* test_trace_config.c: the trace's `config` and `transfer` events
+/* test_sim_trace_config.c: the trace's `config` and `transfer` events
  * (docs/trace-format.md, sim/sim_observe.c): every node's configuration at
  * time 0 and at each change, and a leadership transfer from start to
  * outcome, observed from the cores alone. */

@@ -1,4 +1,4 @@
-/* test_kv.c: the key-value state machine, its command encoding, sessions,
+/* test_sim_kv.c: the key-value state machine, its command encoding, sessions,
  * digest and snapshots. */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_lin.c: the client history and the linearizability checker. */
+/* test_sim_lin.c: the client history and the linearizability checker. */
 #include <criterion/criterion.h>
 #include <string.h>
 

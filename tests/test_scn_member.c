@@ -1,4 +1,4 @@
-/* test_membership_run.c: scenarios change the cluster's membership and
+/* test_scn_member.c: scenarios change the cluster's membership and
  * hand leadership over through the operator, end to end: spare nodes stay
  * outside the configuration until added, a removed leader steps down once
  * its removal commits (thesis §4.2.2), learners are promoted, transfers

@@ -1,7 +1,7 @@
-/* test_pool.c: the worker pool behind `raftsim fuzz` survives the jobs it
- * runs: an abort, a signal, an exhausted memory budget or an endless loop
- * ends only that job, which is reported with how it died and what it last
- * wrote to stderr, and the next jobs run on a fresh worker.
+/* test_raftsim_pool.c: the worker pool behind `raftsim fuzz` survives the
+ * jobs it runs: an abort, a signal, an exhausted memory budget or an endless
+ * loop ends only that job, which is reported with how it died and what it
+ * last wrote to stderr, and the next jobs run on a fresh worker.
  *
  * Invariant kept by these tests: every submitted job yields exactly one
  * event, whatever the job does to its process.

@@ -1,4 +1,4 @@
-/* test_conduct.c: the per-step election and timing checkers (sim_conduct.h)
+/* test_sim_conduct.c: the per-step election and timing checkers (sim_conduct.h)
  * catch each rule's breach and accept the steps a correct core takes. Times
  * are in microseconds of the node's clock; the timing is the core's default
  * (election timeout 150..300ms, heartbeat 50ms) on five nodes. */
