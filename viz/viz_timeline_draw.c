@@ -225,77 +225,93 @@ static void draw_partitions(const struct viz_tl_ctx *c)
     cairo_restore(cr);
 }
 
-static void draw_lanes(const struct viz_tl_ctx *c)
+/* Node k's lane head (its name, "term" and "commit") and a faint baseline
+ * where it has no span drawn. */
+static void draw_lane_head(const struct viz_tl_ctx *c,
+                           uint32_t k,
+                           double b0,
+                           double b1)
 {
     cairo_t *cr = c->cr;
     const struct viz_timeline_layout *l = c->l;
-    const struct viz_tl_model *m = c->m;
+    double mid = (b0 + b1) / 2;
+    char name[16];
+    g_snprintf(name, sizeof name, "n%u", (unsigned)k);
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
+    viz_font(cr, FONT_LANE, true);
+    viz_text(cr, LEFT_PX - 34, mid + 4.5, name, VIZ_ALIGN_RIGHT);
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_88));
+    viz_font(cr, FONT_TINY, false);
+    viz_text(cr, LEFT_PX - 6, b0 - 4, "term", VIZ_ALIGN_RIGHT);
+    viz_text(cr, LEFT_PX - 6, b1 + 12, "commit", VIZ_ALIGN_RIGHT);
 
-    for (uint32_t k = 1; k <= m->n; k++) {
-        double b0, b1;
-        viz_timeline_band(l, k, &b0, &b1);
-        double mid = (b0 + b1) / 2;
+    /* A faint baseline where the node has no span drawn. */
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_RULE));
+    cairo_set_line_width(cr, 1.0);
+    cairo_move_to(cr, l->plot_x0, floor(mid) + 0.5);
+    cairo_line_to(cr, l->plot_x1, floor(mid) + 0.5);
+    cairo_stroke(cr);
+}
 
-        /* Lane head. */
-        char name[16];
-        g_snprintf(name, sizeof name, "n%u", (unsigned)k);
-        viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
-        viz_font(cr, FONT_LANE, true);
-        viz_text(cr, LEFT_PX - 34, mid + 4.5, name, VIZ_ALIGN_RIGHT);
-        viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_88));
-        viz_font(cr, FONT_TINY, false);
-        viz_text(cr, LEFT_PX - 6, b0 - 4, "term", VIZ_ALIGN_RIGHT);
-        viz_text(cr, LEFT_PX - 6, b1 + 12, "commit", VIZ_ALIGN_RIGHT);
-
-        /* A faint baseline where the node has no span drawn. */
-        viz_set_rgb(cr, viz_hex(VIZ_PAL_RULE));
-        cairo_set_line_width(cr, 1.0);
-        cairo_move_to(cr, l->plot_x0, floor(mid) + 0.5);
-        cairo_line_to(cr, l->plot_x1, floor(mid) + 0.5);
-        cairo_stroke(cr);
-
-        viz_tl_clip_plot(c, viz_tl_lane_top(c, k),
-                         viz_tl_lane_top(c, k) + l->lane_h);
-        const GArray *spans = m->spans[k];
-        for (guint i = 0; i < spans->len; i++) {
-            const struct viz_tl_span *s =
-                &g_array_index(spans, struct viz_tl_span, i);
-            if (s->t1_us < l->from_us || s->t0_us > l->to_us) {
-                continue;
-            }
-            double x0 = viz_timeline_x(l, s->t0_us);
-            double x1 = viz_timeline_x(l, s->t1_us);
-            /* A brief candidacy, leadership or outage stays visible at any
-             * scale: at least 2 pixels wide. */
-            if ((s->role != RAFT_FOLLOWER || s->state != NODE_UP) &&
-                x1 - x0 < 2.0) {
-                x1 = x0 + 2.0;
-            }
-            if (s->state == NODE_CRASHED) {
-                viz_set_rgb(cr, viz_crashed_color());
-            } else {
-                viz_set_rgb(cr, viz_role_color(s->role));
-            }
-            cairo_rectangle(cr, x0, b0, x1 - x0, b1 - b0);
-            cairo_fill(cr);
-            if (s->state == NODE_PAUSED) {
-                viz_tl_hatch(cr, x0, b0, x1 - x0, b1 - b0);
-            }
-            /* A term boundary inside one role: a white seam. */
-            if (i > 0 && s->state != NODE_CRASHED) {
-                const struct viz_tl_span *p =
-                    &g_array_index(spans, struct viz_tl_span, i - 1);
-                if (p->t1_us == s->t0_us && p->term != s->term &&
-                    p->state != NODE_CRASHED && p->role == s->role) {
-                    viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
-                    cairo_set_line_width(cr, 1.5);
-                    cairo_move_to(cr, x0, b0);
-                    cairo_line_to(cr, x0, b1);
-                    cairo_stroke(cr);
-                }
+/* Node k's role band, span by span, clipped to its lane. */
+static void draw_lane_band(const struct viz_tl_ctx *c,
+                           uint32_t k,
+                           double b0,
+                           double b1)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_timeline_layout *l = c->l;
+    viz_tl_clip_plot(c, viz_tl_lane_top(c, k),
+                     viz_tl_lane_top(c, k) + l->lane_h);
+    const GArray *spans = c->m->spans[k];
+    for (guint i = 0; i < spans->len; i++) {
+        const struct viz_tl_span *s =
+            &g_array_index(spans, struct viz_tl_span, i);
+        if (s->t1_us < l->from_us || s->t0_us > l->to_us) {
+            continue;
+        }
+        double x0 = viz_timeline_x(l, s->t0_us);
+        double x1 = viz_timeline_x(l, s->t1_us);
+        /* A brief candidacy, leadership or outage stays visible at any
+         * scale: at least 2 pixels wide. */
+        if ((s->role != RAFT_FOLLOWER || s->state != NODE_UP) &&
+            x1 - x0 < 2.0) {
+            x1 = x0 + 2.0;
+        }
+        if (s->state == NODE_CRASHED) {
+            viz_set_rgb(cr, viz_crashed_color());
+        } else {
+            viz_set_rgb(cr, viz_role_color(s->role));
+        }
+        cairo_rectangle(cr, x0, b0, x1 - x0, b1 - b0);
+        cairo_fill(cr);
+        if (s->state == NODE_PAUSED) {
+            viz_tl_hatch(cr, x0, b0, x1 - x0, b1 - b0);
+        }
+        /* A term boundary inside one role: a white seam. */
+        if (i > 0 && s->state != NODE_CRASHED) {
+            const struct viz_tl_span *p =
+                &g_array_index(spans, struct viz_tl_span, i - 1);
+            if (p->t1_us == s->t0_us && p->term != s->term &&
+                p->state != NODE_CRASHED && p->role == s->role) {
+                viz_set_rgb(cr, viz_hex(VIZ_PAL_WHITE));
+                cairo_set_line_width(cr, 1.5);
+                cairo_move_to(cr, x0, b0);
+                cairo_line_to(cr, x0, b1);
+                cairo_stroke(cr);
             }
         }
-        cairo_restore(cr);
+    }
+    cairo_restore(cr);
+}
+
+static void draw_lanes(const struct viz_tl_ctx *c)
+{
+    for (uint32_t k = 1; k <= c->m->n; k++) {
+        double b0, b1;
+        viz_timeline_band(c->l, k, &b0, &b1);
+        draw_lane_head(c, k, b0, b1);
+        draw_lane_band(c, k, b0, b1);
     }
 }
 

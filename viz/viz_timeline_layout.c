@@ -176,21 +176,12 @@ static void member_legend_used(const struct viz_members *mm,
         viz_members_in_window(mm, VIZ_MEMBER_COUNT, l->from_us, l->to_us);
 }
 
-/* Marks in used[] (SW_COUNT entries) the legend items whose marks the
- * picture of m in l's window actually shows, so that the legend explains
- * what is there and nothing else. Frames (until_now) keep every item, so
- * that all frames of a run have the same height and line up. */
-void viz_tl_legend_used(const struct viz_tl_model *m,
-                        const struct viz_timeline_layout *l,
-                        bool until_now,
-                        bool *used)
+/* The legend items of the nodes' bands and commit marks in [from, to]. */
+static void lane_legend_used(const struct viz_tl_model *m,
+                             uint64_t from,
+                             uint64_t to,
+                             bool *used)
 {
-    for (int i = 0; i < SW_COUNT; i++) {
-        used[i] = until_now;
-    }
-    used[SW_FOLLOWER] = true;
-    uint64_t from = l->from_us;
-    uint64_t to = l->to_us;
     for (uint32_t k = 1; k <= m->n; k++) {
         const GArray *spans = m->spans[k];
         for (guint i = 0; i < spans->len; i++) {
@@ -213,6 +204,16 @@ void viz_tl_legend_used(const struct viz_tl_model *m,
             used[SW_COMMIT] |= t >= from && t <= to;
         }
     }
+}
+
+/* The legend items of arrows, client requests and notes in the window of
+ * l, and of partitions and cuts. */
+static void event_legend_used(const struct viz_tl_model *m,
+                              const struct viz_timeline_layout *l,
+                              bool *used)
+{
+    uint64_t from = l->from_us;
+    uint64_t to = l->to_us;
     for (guint i = 0; i < m->partitions->len; i++) {
         const struct viz_tl_partition *p =
             &g_array_index(m->partitions, struct viz_tl_partition, i);
@@ -254,6 +255,23 @@ void viz_tl_legend_used(const struct viz_tl_model *m,
         used[SW_CHECK] |= nt->kind == NOTE_CHECK_HELD;
         used[SW_VIOLATION] |= nt->kind == NOTE_VIOLATION;
     }
+}
+
+/* Marks in used[] (SW_COUNT entries) the legend items whose marks the
+ * picture of m in l's window actually shows, so that the legend explains
+ * what is there and nothing else. Frames (until_now) keep every item, so
+ * that all frames of a run have the same height and line up. */
+void viz_tl_legend_used(const struct viz_tl_model *m,
+                        const struct viz_timeline_layout *l,
+                        bool until_now,
+                        bool *used)
+{
+    for (int i = 0; i < SW_COUNT; i++) {
+        used[i] = until_now;
+    }
+    used[SW_FOLLOWER] = true;
+    lane_legend_used(m, l->from_us, l->to_us, used);
+    event_legend_used(m, l, used);
     member_legend_used(&m->members, l, used);
 }
 
