@@ -322,7 +322,7 @@ Test(membership_run, settle_restarts_members_and_leaves_a_removed_node_down)
  * back after settle started, while it was down. */
 Test(membership_run, settle_restarts_a_node_added_back_while_down)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3 spare 1\n"
         "run 8s\n"
         "prevote on\n"
@@ -331,8 +331,8 @@ Test(membership_run, settle_restarts_a_node_added_back_while_down)
         "at 2.5s expect config voters n1 n2 n3\n"
         "at 2.6s crash n4\n"
         "at 3s settle\n"
-        "at 3.1s add n4\n");
-    assert_passed(r);
+        "at 3.1s add n4\n", NULL);
+    sh_assert_passed(r);
     cr_assert(sim_alive(r->sim, 4), "the member n4 was left down");
     scn_run_result_free(r);
 }
@@ -342,13 +342,13 @@ Test(membership_run, settle_restarts_a_node_added_back_while_down)
  * crashes again; it must be restarted, not judged down. */
 Test(membership_run, settle_restarts_a_member_crashed_by_an_earlier_trigger)
 {
-    struct scn_run_result *r = run_text(
+    struct scn_run_result *r = sh_run(
         "cluster 3\n"
         "run 6s\n"
         "at 1s crash n2\n"
         "at 1.5s when n2 acks-append crash n2\n"
-        "at 2s settle\n");
-    assert_passed(r);
+        "at 2s settle\n", NULL);
+    sh_assert_passed(r);
     cr_assert(sim_alive(r->sim, 2), "n2 was left down");
     scn_run_result_free(r);
 }

@@ -131,7 +131,7 @@ Test(scn_shrink, interleaved_requests_through_one_node_merge_into_one_load)
  * the last one, or the shrunk file would fail `settle` for its own reason. */
 Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
 {
-    struct scn_scenario *sc = parse_text("cluster 3 spare 1\nprevote on\n"
+    struct scn_scenario *sc = sh_parse("cluster 3 spare 1\nprevote on\n"
                                          "at 1s add n4\nat 2s settle\n");
     cr_assert_not(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
     cr_assert(sc->prevote);
@@ -139,7 +139,7 @@ Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
     scn_scenario_free(sc);
 
     /* Both on: either may go, not both. */
-    sc = parse_text("cluster 3\nprevote on\ncheckquorum on\n"
+    sc = sh_parse("cluster 3\nprevote on\ncheckquorum on\n"
                     "at 1s remove n3\nat 2s settle\n");
     cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
     cr_assert_not(scn_edit_simplify_header(sc, SCN_EDIT_CHECKQUORUM_OFF));
@@ -147,7 +147,7 @@ Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
     scn_scenario_free(sc);
 
     /* Without a membership change, both may go. */
-    sc = parse_text("cluster 3\nprevote on\ncheckquorum on\n"
+    sc = sh_parse("cluster 3\nprevote on\ncheckquorum on\n"
                     "at 1s crash n3\nat 2s settle\n");
     cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_PREVOTE_OFF));
     cr_assert(scn_edit_simplify_header(sc, SCN_EDIT_CHECKQUORUM_OFF));
