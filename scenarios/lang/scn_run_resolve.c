@@ -1,0 +1,224 @@
+/* scn_run_resolve.c: a statement's node references resolved when it runs
+ * (docs/scenario-language.md, Node references): `leader`, `follower`,
+ * `any` drawn from the statement's own stream, `rest`, names bound by `as`;
+ * a `?` reference that finds nothing skips the statement.
+ */
+#include "scenarios/lang/scn_runner.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+
+/* ---- node references ----------------------------------------------------- */
+
+uint64_t scn_runner_step_key(const struct scn_runner *r,
+                             const struct scn_step *step)
+{
+    const uint64_t *key = g_hash_table_lookup(r->keys, step);
+    g_assert(key != NULL);
+    return *key;
+}
+
+void scn_runner_stmt_init(const struct scn_runner *r,
+                          struct scn_stmt *m,
+                          const struct scn_step *step)
+{
+    sim_rng_seed_key(&m->rng,
+                     sim_rng_key(r->ref_key, scn_runner_step_key(r, step)));
+    memset(m->named, 0, sizeof(m->named));
+    m->step = step;
+    m->status = STMT_OK;
+    m->why = g_string_new(NULL);
+    m->bindings = g_array_new(FALSE, FALSE, sizeof(struct scn_binding));
+}
+
+void scn_runner_stmt_clear(struct scn_stmt *m)
+{
+    g_string_free(m->why, TRUE);
+    g_array_free(m->bindings, TRUE);
+}
+
+/* Notes the first reason a statement cannot run; later ones are dropped. */
+static void stmt_stop(struct scn_stmt *m,
+                      enum scn_stmt_status status,
+                      const char *fmt,
+                      ...) G_GNUC_PRINTF(3, 4);
+
+static void stmt_stop(struct scn_stmt *m,
+                      enum scn_stmt_status status,
+                      const char *fmt,
+                      ...)
+{
+    if (m->status != STMT_OK)
+        return;
+    m->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_vprintf(m->why, fmt, ap);
+    va_end(ap);
+}
+
+/* Draws one live node not yet named in the statement, excluding `except`
+ * (0: none), from the statement's own stream; 0 when there is none. */
+static uint32_t draw_node(struct scn_runner *r,
+                          struct scn_stmt *m,
+                          uint32_t except)
+{
+    uint32_t n = sim_n_nodes(r->s);
+    uint32_t candidates[SCN_CLUSTER_MAX];
+    uint32_t count = 0;
+    /* Only members of the configuration: a spare or a removed node is
+     * neither a follower nor one of the cluster's nodes. */
+    bool member[SCN_CLUSTER_MAX + 1];
+    sim_cluster_members(r->s, member);
+    for (uint32_t id = 1; id <= n; id++)
+        if (sim_alive(r->s, id) && member[id] && !m->named[id] && id != except)
+            candidates[count++] = id;
+    if (count == 0)
+        return 0;
+    return candidates[sim_rng_below(&m->rng, count)];
+}
+
+uint32_t scn_runner_resolve_one(struct scn_runner *r,
+                                struct scn_stmt *m,
+                                const struct scn_node_ref *ref)
+{
+    uint32_t node = 0;
+    switch (ref->kind) {
+    case SCN_REF_NODE:
+        node = ref->node;
+        break;
+    case SCN_REF_LEADER:
+        node = sim_current_leader(r->s);
+        if (node == 0)
+            stmt_stop(m, ref->optional ? STMT_SKIP : STMT_FAIL,
+                      "expected a leader, found none (highest term %" PRIu64
+                      ")",
+                      sim_max_term(r->s));
+        break;
+    case SCN_REF_FOLLOWER:
+        node = draw_node(r, m, sim_current_leader(r->s));
+        if (node == 0)
+            stmt_stop(m, ref->optional ? STMT_SKIP : STMT_FAIL,
+                      "expected a live follower not named before, found "
+                      "none");
+        break;
+    case SCN_REF_ANY:
+        node = draw_node(r, m, 0);
+        if (node == 0)
+            stmt_stop(m, ref->optional ? STMT_SKIP : STMT_FAIL,
+                      "expected a live node not named before, found none");
+        break;
+    case SCN_REF_NAME: {
+        const struct scn_slot *sl = &r->slots[ref->slot];
+        const char *name = g_ptr_array_index(r->sc->names, ref->slot);
+        if (sl->state == SLOT_BOUND)
+            node = sl->node;
+        else
+            stmt_stop(m, STMT_SKIP, "%s names nothing (bound by a %s)", name,
+                      sl->state == SLOT_NOTHING
+                          ? "skipped statement"
+                          : "statement that failed or a 'when' that has not "
+                            "fired");
+        break;
+    }
+    case SCN_REF_REST:
+        break;
+    }
+    if (node == 0)
+        return 0;
+    m->named[node] = true;
+    if (ref->bind_slot != SCN_NO_SLOT) {
+        struct scn_binding b = {.slot = ref->bind_slot, .node = node};
+        g_array_append_val(m->bindings, b);
+    }
+    return node;
+}
+
+bool scn_runner_resolve_list(struct scn_runner *r,
+                             struct scn_stmt *m,
+                             const struct scn_node_list *list,
+                             GArray *out)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        const struct scn_node_ref *ref = &list->refs[i];
+        if (ref->kind == SCN_REF_REST) {
+            uint32_t n = sim_n_nodes(r->s);
+            for (uint32_t id = 1; id <= n; id++) {
+                if (!m->named[id]) {
+                    m->named[id] = true;
+                    g_array_append_val(out, id);
+                }
+            }
+            continue;
+        }
+        uint32_t node = scn_runner_resolve_one(r, m, ref);
+        if (node == 0)
+            return false;
+        g_array_append_val(out, node);
+    }
+    return true;
+}
+
+void scn_runner_bind_names(struct scn_runner *r, struct scn_stmt *m)
+{
+    if (m->status == STMT_OK) {
+        for (guint i = 0; i < m->bindings->len; i++) {
+            const struct scn_binding *b =
+                &g_array_index(m->bindings, struct scn_binding, i);
+            r->slots[b->slot].state = SLOT_BOUND;
+            r->slots[b->slot].node = b->node;
+        }
+        return;
+    }
+    const struct scn_action *a = &m->step->action;
+    const struct scn_node_ref *single[] = {&a->node, &a->peer, &a->via};
+    for (size_t i = 0; i < G_N_ELEMENTS(single); i++) {
+        if (single[i]->bind_slot != SCN_NO_SLOT) {
+            r->slots[single[i]->bind_slot].state = SLOT_NOTHING;
+            r->slots[single[i]->bind_slot].node = 0;
+        }
+    }
+    for (size_t g = 0; g < a->group_count; g++) {
+        for (size_t i = 0; i < a->groups[g].count; i++) {
+            int32_t slot = a->groups[g].refs[i].bind_slot;
+            if (slot != SCN_NO_SLOT) {
+                r->slots[slot].state = SLOT_NOTHING;
+                r->slots[slot].node = 0;
+            }
+        }
+    }
+    for (size_t i = 0; i < a->change_count; i++) {
+        int32_t slot = a->changes[i].node.bind_slot;
+        if (slot != SCN_NO_SLOT) {
+            r->slots[slot].state = SLOT_NOTHING;
+            r->slots[slot].node = 0;
+        }
+    }
+}
+
+void scn_runner_report_unrun(struct scn_runner *r,
+                             struct scn_stmt *m,
+                             bool is_check)
+{
+    GString *t = g_string_new(NULL);
+    if (m->status == STMT_SKIP) {
+        g_string_printf(t, "line %" PRIu32 " skipped: %s", m->step->line,
+                        m->why->str);
+        sim_note(r->s, 0, t->str);
+        if (is_check)
+            r->res->checks_skipped++;
+        else
+            r->res->actions_skipped++;
+    } else {
+        if (is_check)
+            r->res->checks_failed++;
+        g_string_printf(t, "line %" PRIu32 ": %s", m->step->line, m->why->str);
+        sim_note(r->s, 0, t->str);
+        scn_runner_add_failure(
+            r, is_check ? SCN_FAILURE_CHECK : SCN_FAILURE_ACTION, m->step,
+            m->why->str);
+    }
+    g_string_free(t, TRUE);
+}
