@@ -153,9 +153,9 @@ struct raft_append_entries
     uint64_t leader_commit;
     const struct raft_entry *entries; /* borrowed, see struct raft_message */
     size_t n_entries;
-    /* Thesis §6.4: the leader's read round and its clock when it sent this;
-     * the reply echoes both, confirming leadership for the reads of that
-     * round and for a lease from that time (§6.4.1). */
+    /* Thesis §6.4: the leader's read round and the `now` its host passed to
+     * the call that sent this; the reply echoes both, confirming leadership
+     * for the reads of that round and for a lease from then (§6.4.1). */
     uint64_t read_round;
     uint64_t sent_at;
 };

@@ -260,7 +260,7 @@ bool raft_durable_self_vote(const struct raft *r);
 void raft_propose_committed(struct raft *r, uint64_t from, uint64_t to);
 
 /* raft_read.c */
-/* Leader: a peer echoed a read round and send time (thesis §6.4); reads
+/* Leader: a peer echoed a read round and its host-given `now` (§6.4); reads
  * whose round a majority of every half confirmed become ready. */
 void raft_read_ack(struct raft *r,
                    struct raft_progress *p,
