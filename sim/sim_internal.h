@@ -285,6 +285,11 @@ struct sim
 };
 
 /* sim.c */
+/* The argument checks the configuration and the fault actions share
+ * (sim_faults.c, sim_query.c). */
+bool sim_valid_ppm(uint32_t ppm);
+bool sim_disk_latency_valid(const struct sim_disk_latency *l);
+bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
 /* Records the first violation (if any) from the safety checker. */
 void sim_safety_failed(struct sim *s);
@@ -295,9 +300,30 @@ void sim_push(struct sim *s,
               uint64_t arg,
               void *ptr);
 
-/* sim_node.c */
+/* sim_node.c: a node's clock, setup, timers, sending and events */
 void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id);
 void sim_node_teardown(struct sim *s, struct sim_node *nd);
+uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd);
+void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
+/* Arms the node's one current timer at its local time local_us
+ * (UINT64_MAX: none). */
+void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us);
+/* Sends msg (transferred) through the network, or traces its loss. */
+void sim_node_send_msg(struct sim *s, struct sim_msg *msg);
+/* Traces the loss of msg for the reason why and counts it as dropped. */
+void sim_node_trace_drop(struct sim *s,
+                         const struct sim_msg *msg,
+                         const char *why);
+void sim_node_on_timer(struct sim *s, const struct sim_event *ev);
+void sim_node_on_deliver(struct sim *s, const struct sim_event *ev);
+void sim_node_on_disk(struct sim *s, const struct sim_event *ev);
+void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
+/* Keeps ev for when the paused node resumes. */
+void sim_node_defer(struct sim_node *nd, const struct sim_event *ev);
+/* Traces a client request lost because its destination is down. */
+void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm);
+
+/* sim_node_life.c: start, crash and the operator's requests */
 /* Builds the core and kv from the disk's durable state. */
 int sim_node_start(struct sim *s, struct sim_node *nd, bool restart);
 /* keep_log, keep_term: as sim_crash_keeping(). */
@@ -305,12 +331,6 @@ void sim_node_crash(struct sim *s,
                     struct sim_node *nd,
                     uint64_t keep_log,
                     uint64_t keep_term);
-uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd);
-void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
-void sim_node_on_timer(struct sim *s, const struct sim_event *ev);
-void sim_node_on_deliver(struct sim *s, const struct sim_event *ev);
-void sim_node_on_disk(struct sim *s, const struct sim_event *ev);
-void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
 int sim_node_campaign(struct sim *s, struct sim_node *nd);
 /* The leader's core takes an operator request: RAFT_OK (the update is
  * processed) or the core's refusal (nothing changed). */
@@ -321,6 +341,8 @@ int sim_node_change_membership(struct sim *s,
                                enum raft_transition t,
                                uint64_t *index);
 int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target);
+
+/* sim_node_update.c: the host duties for each raft_update */
 /* Hands an update of nd's core to the host duties of raft.h (persist, send,
  * apply, re-arm); input and received are for the rules of conduct. */
 void sim_node_process_update(struct sim *s,
@@ -328,10 +350,13 @@ void sim_node_process_update(struct sim *s,
                              struct raft_update *u,
                              enum sim_conduct_input input,
                              const struct raft_message *received);
-/* Keeps ev for when the paused node resumes. */
-void sim_node_defer(struct sim_node *nd, const struct sim_event *ev);
-/* Traces a client request lost because its destination is down. */
-void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm);
+/* Seeds rng for one disk draw of the node now (see SIM_STREAM_DISK_BASE). */
+void sim_node_disk_draw(struct sim *s,
+                        struct sim_node *nd,
+                        struct sim_rng *rng);
+/* The terms of n entries as runs ("1x3 2x1c"; NULL when n is 0), for the
+ * trace; the caller frees the result with g_free(). */
+char *sim_node_entry_terms_text(const struct raft_entry *entries, size_t n);
 
 /* sim_propose.c */
 /* Client requests reaching a node, proposed in batches. */

@@ -17,12 +17,17 @@
  * below that point (its latest snapshot writes were lost in a crash) keeps
  * placeholder chains until its entry at the trim point adopts the chain the
  * table records there, and is checked from there on.
+ *
+ * This file owns the checker's lifecycle, the property names and violation
+ * records, and the engine's hooks; the table's state and operations are
+ * sim_safety_table.h's (private to sim_safety*.c).
  */
 #include "sim/check/sim_safety.h"
 #include "sim/check/sim_chain.h"
 #include "sim/check/sim_persist.h"
 #include "sim/check/sim_quorums.h"
 #include "sim/check/sim_rules.h"
+#include "sim/check/sim_safety_table.h"
 #include "sim/sim_assert.h"
 #include "sim/sim_hash.h"
 
@@ -30,87 +35,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
-
-struct safety_node
-{
-    enum raft_role role;
-    uint64_t term;         /* the latest term reported by on_role */
-    uint64_t commit_index; /* volatile: 0 after a crash */
-    struct sim_chain_log log;
-};
-
-/* ---- the global per-index table ---- */
-
-enum slot_flag {
-    SLOT_LOG = 1u << 0,       /* lm set */
-    SLOT_COMMITTED = 1u << 1, /* c_* set */
-    SLOT_STATE = 1u << 2,     /* s_* set */
-};
-
-/* An entry some node held: its term, the chain through it, the digest of
- * the entry itself (0: unknown, for a snapshot point) and who held it first.
- */
-struct term_chain
-{
-    uint64_t term;
-    uint64_t chain;
-    uint64_t digest;
-    uint32_t node;
-};
-
-/* What is known about one log index across the cluster. */
-struct index_slot
-{
-    struct term_chain lm; /* the first entry seen here; entries of other
-                             terms live in sim_safety.extra_terms */
-    uint64_t c_term;      /* the committed entry's term and chain */
-    uint64_t c_chain;
-    uint64_t c_in_term; /* the earliest term in which a node's commit index
-                           covered this index: when it was committed */
-    uint64_t s_digest;  /* state digest after applying through this index */
-    uint32_t c_node;    /* the node that committed it in c_in_term */
-    uint32_t s_node;    /* the node that reported s_digest first */
-    uint32_t flags;     /* enum slot_flag */
-};
-
-/* Entries of further terms at one index; rare (conflicting suffixes). */
-struct extra_terms
-{
-    uint64_t index; /* the hash key points here */
-    GArray *items;  /* struct term_chain */
-};
-
-/* One step of the commit staircase: max_index is the highest index whose
- * commit term (index_slot.c_in_term) is at most commit_term. Along the
- * array both fields strictly increase. */
-struct commit_step
-{
-    uint64_t commit_term;
-    uint64_t max_index;
-};
-
-struct sim_safety
-{
-    uint32_t n_nodes;
-    struct safety_node *nodes; /* [1..n_nodes]; [0] unused */
-
-    GArray *slots; /* struct index_slot; index i at slot_start + i - base */
-    guint slot_start;
-    uint64_t base;            /* lowest index still tracked (the trim point) */
-    GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
-    uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
-
-    GArray *commit_steps; /* struct commit_step: the staircase */
-
-    GHashTable *leaders; /* uint64 term -> node id (GUINT_TO_POINTER) */
-    GArray *leading;     /* uint32: nodes whose current role is leader */
-
-    struct sim_rules *rules; /* Figure 2's bookkeeping rules */
-    struct sim_quorums *quorums; /* configurations (sim_quorums.h) */
-
-    bool violated;
-    struct sim_violation violation;
-};
 
 const char *sim_property_name(enum sim_property p)
 {
@@ -225,25 +149,14 @@ size_t sim_safety_tracked_indices(const struct sim_safety *s)
     return s->slots->len - s->slot_start;
 }
 
-/* Records the first violation; always returns false for the caller to pass
- * on. */
-static bool violate(struct sim_safety *s,
-                    enum sim_property p,
-                    uint32_t a,
-                    uint32_t b,
-                    uint64_t term,
-                    uint64_t index,
-                    const char *fmt,
-                    ...) G_GNUC_PRINTF(7, 8);
-
-static bool violate(struct sim_safety *s,
-                    enum sim_property p,
-                    uint32_t a,
-                    uint32_t b,
-                    uint64_t term,
-                    uint64_t index,
-                    const char *fmt,
-                    ...)
+bool sim_safety_violate(struct sim_safety *s,
+                        enum sim_property p,
+                        uint32_t a,
+                        uint32_t b,
+                        uint64_t term,
+                        uint64_t index,
+                        const char *fmt,
+                        ...)
 {
     if (s->violated) {
         return false;
@@ -301,365 +214,6 @@ static bool node_ok(const struct sim_safety *s, uint32_t node)
     return node >= 1 && node <= s->n_nodes;
 }
 
-/* The slot of index, or NULL if it is below the trim point or not yet
- * created. */
-static struct index_slot *slot_find(struct sim_safety *s, uint64_t index)
-{
-    if (index < s->base) {
-        return NULL;
-    }
-    uint64_t off = index - s->base;
-    if (off >= s->slots->len - s->slot_start) {
-        return NULL;
-    }
-    return &g_array_index(s->slots, struct index_slot,
-                          s->slot_start + (guint)off);
-}
-
-/* The slot of index (>= base), created zeroed together with any before it. */
-static struct index_slot *slot_get(struct sim_safety *s, uint64_t index)
-{
-    uint64_t off = index - s->base;
-    if (off >= s->slots->len - s->slot_start) {
-        g_array_set_size(s->slots, s->slot_start + (guint)off + 1);
-    }
-    return &g_array_index(s->slots, struct index_slot,
-                          s->slot_start + (guint)off);
-}
-
-/* The entry of this term recorded at index (slot's), or NULL. */
-static struct term_chain *lm_find(struct sim_safety *s,
-                                  struct index_slot *slot,
-                                  uint64_t index,
-                                  uint64_t term)
-{
-    if (!(slot->flags & SLOT_LOG)) {
-        return NULL;
-    }
-    if (slot->lm.term == term) {
-        return &slot->lm;
-    }
-    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
-    for (guint i = 0; x != NULL && i < x->items->len; i++) {
-        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
-        if (tc->term == term) {
-            return tc;
-        }
-    }
-    return NULL;
-}
-
-static bool lm_violation(struct sim_safety *s,
-                         uint32_t node,
-                         const struct term_chain *other,
-                         uint64_t index)
-{
-    return violate(
-        s, SIM_PROP_LOG_MATCHING, node, other->node, other->term, index,
-        "n%u and n%u both hold an entry at index %" PRIu64 " with term %" PRIu64
-        ", but their logs differ at or before it.",
-        node, other->node, index, other->term);
-}
-
-/* Log Matching: the same (index, term) must carry the same chain on every
- * node that ever held it (§5.3: a leader creates at most one entry per index
- * in its term, and AppendEntries' consistency check extends the prefix).
- * digest 0: a snapshot point, whose entry is not known. */
-static bool lm_register(struct sim_safety *s,
-                        uint32_t node,
-                        uint64_t index,
-                        uint64_t term,
-                        uint64_t chain,
-                        uint64_t digest)
-{
-    if (index == 0 || index < s->base) {
-        return true;
-    }
-    struct index_slot *slot = slot_get(s, index);
-    struct term_chain mine = {
-        .term = term, .chain = chain, .digest = digest, .node = node};
-    if (!(slot->flags & SLOT_LOG)) {
-        slot->flags |= SLOT_LOG;
-        slot->lm = mine;
-        return true;
-    }
-    struct term_chain *tc = lm_find(s, slot, index, term);
-    if (tc == NULL) {
-        struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
-        if (x == NULL) {
-            x = g_new0(struct extra_terms, 1);
-            x->index = index;
-            x->items = g_array_new(FALSE, FALSE, sizeof(struct term_chain));
-            g_hash_table_insert(s->extra_terms, &x->index, x);
-            if (index < s->extra_min_index) {
-                s->extra_min_index = index;
-            }
-        }
-        g_array_append_val(x->items, mine);
-        return true;
-    }
-    if (tc->chain != chain) {
-        return lm_violation(s, node, tc, index);
-    }
-    if (tc->digest == 0) {
-        tc->digest = digest;
-    }
-    return true;
-}
-
-/* The chain some node already gives (index, term), if any. */
-static bool lm_lookup(struct sim_safety *s,
-                      uint64_t index,
-                      uint64_t term,
-                      uint64_t *chain)
-{
-    struct index_slot *slot = slot_find(s, index);
-    struct term_chain *tc = slot != NULL ? lm_find(s, slot, index, term) : NULL;
-    if (tc == NULL) {
-        return false;
-    }
-    *chain = tc->chain;
-    return true;
-}
-
-/* Leader Completeness for one leader against the entry committed at index. */
-static bool check_leader_has(struct sim_safety *s,
-                             uint32_t leader,
-                             uint64_t index)
-{
-    struct index_slot *slot = slot_find(s, index);
-    if (slot == NULL || !(slot->flags & SLOT_COMMITTED)) {
-        return true;
-    }
-    const struct safety_node *n = &s->nodes[leader];
-    uint64_t last = sim_chain_last(&n->log);
-    if (index > last) {
-        return violate(
-            s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
-            index,
-            "Leader n%u of term %" PRIu64 " lacks the entry of term %" PRIu64
-            " that n%u committed at index %" PRIu64 " in term %" PRIu64
-            ": its log ends at index %" PRIu64 ".",
-            leader, n->term, slot->c_term, slot->c_node, index, slot->c_in_term,
-            last);
-    }
-    if (index < n->log.snap.index) {
-        return true; /* inside the leader's snapshot */
-    }
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    sim_chain_raw(&n->log, index, &term, &chain);
-    bool trusted = index >= n->log.trusted_from;
-    if (trusted ? chain != slot->c_chain : term != slot->c_term) {
-        return violate(s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node,
-                       n->term, index,
-                       "Leader n%u of term %" PRIu64 " holds term %" PRIu64
-                       " at index %" PRIu64
-                       " where n%u committed the entry of term %" PRIu64
-                       " in term %" PRIu64 ", or a different log before it.",
-                       leader, n->term, term, index, slot->c_node, slot->c_term,
-                       slot->c_in_term);
-    }
-    return true;
-}
-
-/* The staircase position of the last step with commit_term <= term, or -1
- * if none. Scans from the top: new commits come in the newest terms. */
-static gint step_at_or_below(const struct sim_safety *s, uint64_t term)
-{
-    gint i = (gint)s->commit_steps->len - 1;
-    while (i >= 0 &&
-           g_array_index(s->commit_steps, struct commit_step, i).commit_term >
-               term) {
-        i--;
-    }
-    return i;
-}
-
-/* The highest index committed in a term <= term (0: none): every leader of
- * term or later must hold it, and with it every index before it. */
-static uint64_t committed_by_term(const struct sim_safety *s, uint64_t term)
-{
-    gint i = step_at_or_below(s, term);
-    return i < 0 ? 0
-                 : g_array_index(s->commit_steps, struct commit_step, i)
-                       .max_index;
-}
-
-/* Leader Completeness for every current leader after the staircase rose:
- * each holds the highest index committed in its term or earlier (§5.4.1). */
-static bool check_leaders(struct sim_safety *s)
-{
-    for (guint i = 0; i < s->leading->len; i++) {
-        uint32_t leader = g_array_index(s->leading, uint32_t, i);
-        uint64_t index = committed_by_term(s, s->nodes[leader].term);
-        if (index > 0 && !check_leader_has(s, leader, index)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Index was committed in commit_term: raises the staircase there and drops
- * the steps of later terms it now covers. Returns whether it changed. */
-static bool staircase_add(struct sim_safety *s,
-                          uint64_t commit_term,
-                          uint64_t index)
-{
-    gint i = step_at_or_below(s, commit_term);
-    GArray *st = s->commit_steps;
-    if (i >= 0) {
-        struct commit_step *at = &g_array_index(st, struct commit_step, i);
-        if (at->max_index >= index) {
-            return false;
-        }
-        if (at->commit_term == commit_term) {
-            at->max_index = index;
-        } else {
-            struct commit_step add = {commit_term, index};
-            g_array_insert_val(st, (guint)++i, add);
-        }
-    } else {
-        struct commit_step add = {commit_term, index};
-        g_array_insert_val(st, 0, add);
-        i = 0;
-    }
-    guint next = (guint)i + 1;
-    guint covered = 0;
-    while (next + covered < st->len &&
-           g_array_index(st, struct commit_step, next + covered).max_index <=
-               index) {
-        covered++;
-    }
-    if (covered > 0) {
-        g_array_remove_range(st, next, covered);
-    }
-    return true;
-}
-
-/* Records that node holds (term, chain) committed at index, its commit
- * index covering it in commit_term (the node's current term). Two different
- * committed entries at one index break State Machine Safety: at least one
- * node would apply the wrong one. The entry counts as committed in the
- * earliest such term reported by any node (§5.4.1: the term of the leader
- * that committed it). If the chain is only a placeholder (!trusted), just
- * the term is compared and nothing recorded. *raised tells whether the
- * staircase changed. */
-static bool record_commit_of(struct sim_safety *s,
-                             uint32_t node,
-                             uint64_t index,
-                             uint64_t term,
-                             uint64_t chain,
-                             bool trusted,
-                             uint64_t commit_term,
-                             bool *raised)
-{
-    if (index == 0 || index < s->base) {
-        return true;
-    }
-    struct index_slot *slot =
-        trusted ? slot_get(s, index) : slot_find(s, index);
-    if (slot == NULL) {
-        return true;
-    }
-    if (slot->flags & SLOT_COMMITTED) {
-        if (trusted ? slot->c_chain != chain : slot->c_term != term) {
-            return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node,
-                           term, index,
-                           "n%u committed term %" PRIu64 " at index %" PRIu64
-                           " where n%u committed term %" PRIu64
-                           ", or their logs differ before it.",
-                           node, term, index, slot->c_node, slot->c_term);
-        }
-        if (commit_term < slot->c_in_term) {
-            slot->c_in_term = commit_term;
-            slot->c_node = node;
-            *raised |= staircase_add(s, commit_term, index);
-        }
-        return true;
-    }
-    if (!trusted) {
-        return true;
-    }
-    slot->flags |= SLOT_COMMITTED;
-    slot->c_term = term;
-    slot->c_chain = chain;
-    slot->c_in_term = commit_term;
-    slot->c_node = node;
-    *raised |= staircase_add(s, commit_term, index);
-    return true;
-}
-
-static bool record_commit(struct sim_safety *s,
-                          uint32_t node,
-                          uint64_t index,
-                          uint64_t term,
-                          uint64_t chain,
-                          uint64_t commit_term)
-{
-    bool raised = false;
-    return record_commit_of(s, node, index, term, chain, true, commit_term,
-                            &raised) &&
-           (!raised || check_leaders(s));
-}
-
-/* ---- trimming ---- */
-
-static gboolean extra_below(gpointer key, gpointer value, gpointer data)
-{
-    (void)value;
-    return *(const uint64_t *)key < *(const uint64_t *)data;
-}
-
-static void extra_min(gpointer key, gpointer value, gpointer data)
-{
-    (void)value;
-    uint64_t *min = data;
-    if (*(const uint64_t *)key < *min) {
-        *min = *(const uint64_t *)key;
-    }
-}
-
-/* Forgets every index below the lowest snapshot point any node holds: every
- * index below it is committed and compacted away everywhere. */
-static void trim(struct sim_safety *s)
-{
-    uint64_t point = UINT64_MAX;
-    for (uint32_t i = 1; i <= s->n_nodes; i++) {
-        const struct safety_node *n = &s->nodes[i];
-        point = MIN(point, n->log.snap.index);
-    }
-    if (point == UINT64_MAX || point <= s->base) {
-        return;
-    }
-    guint have = s->slots->len - s->slot_start;
-    uint64_t drop = MIN(point - s->base, (uint64_t)have);
-    s->slot_start += (guint)drop;
-    s->base = point;
-    sim_quorums_trim(s->quorums, point);
-    if (s->slot_start == s->slots->len) {
-        g_array_set_size(s->slots, 0);
-        s->slot_start = 0;
-    } else if (s->slot_start > 64 && s->slot_start * 2 > s->slots->len) {
-        g_array_remove_range(s->slots, 0, s->slot_start);
-        s->slot_start = 0;
-    }
-    if (s->extra_min_index < point) {
-        g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
-        s->extra_min_index = UINT64_MAX;
-        g_hash_table_foreach(s->extra_terms, extra_min, &s->extra_min_index);
-    }
-    guint old_steps = 0;
-    while (old_steps + 1 < s->commit_steps->len &&
-           g_array_index(s->commit_steps, struct commit_step, old_steps)
-                   .max_index < point) {
-        old_steps++;
-    }
-    if (old_steps > 0) {
-        g_array_remove_range(s->commit_steps, 0, old_steps);
-    }
-}
-
 /* ---- hooks ---- */
 
 static void leading_remove(struct sim_safety *s, uint32_t node)
@@ -696,10 +250,10 @@ bool sim_safety_on_role(struct sim_safety *s,
     if (g_hash_table_lookup_extended(s->leaders, &term, NULL, &other)) {
         uint32_t other_node = GPOINTER_TO_UINT(other);
         if (other_node != node) {
-            return violate(s, SIM_PROP_ELECTION_SAFETY, other_node, node, term,
-                           0,
-                           "n%u and n%u were both leader in term %" PRIu64 ".",
-                           other_node, node, term);
+            return sim_safety_violate(
+                s, SIM_PROP_ELECTION_SAFETY, other_node, node, term, 0,
+                "n%u and n%u were both leader in term %" PRIu64 ".", other_node,
+                node, term);
         }
     } else {
         uint64_t *key = g_new(uint64_t, 1);
@@ -709,8 +263,8 @@ bool sim_safety_on_role(struct sim_safety *s,
     leading_remove(s, node);
     g_array_append_val(s->leading, node);
     /* §5.4.1: a leader holds every entry committed in earlier terms. */
-    uint64_t committed = committed_by_term(s, term);
-    if (committed > 0 && !check_leader_has(s, node, committed)) {
+    uint64_t committed = sim_safety_committed_by_term(s, term);
+    if (committed > 0 && !sim_safety_check_leader_has(s, node, committed)) {
         return false;
     }
     struct sim_violation v;
@@ -730,14 +284,14 @@ static bool adopt_chain(struct sim_safety *s,
                         bool *adopted)
 {
     *adopted = false;
-    struct index_slot *slot = slot_find(s, index);
+    struct index_slot *slot = sim_safety_slot_find(s, index);
     if (index - 1 >= s->base || slot == NULL) {
         return true;
     }
-    struct term_chain *tc = lm_find(s, slot, index, e->term);
+    struct term_chain *tc = sim_safety_lm_find(s, slot, index, e->term);
     if (tc != NULL) {
         if (tc->digest != 0 && tc->digest != sim_chain_entry_digest(e)) {
-            return lm_violation(s, node, tc, index);
+            return sim_safety_lm_violation(s, node, tc, index);
         }
         *chain = tc->chain;
         *adopted = true;
@@ -765,7 +319,7 @@ static bool append_entry(struct sim_safety *s,
         sim_chain_raw(l, i - 1, &prev_term, &prev);
         chain = sim_chain_next(prev, i, e->term, digest);
         sim_chain_push(l, e->term, chain);
-        return lm_register(s, node, i, e->term, chain, digest);
+        return sim_safety_lm_register(s, node, i, e->term, chain, digest);
     }
     bool adopted = false;
     if (!adopt_chain(s, node, i, e, &chain, &adopted)) {
@@ -801,11 +355,12 @@ bool sim_safety_on_log_write(struct sim_safety *s,
     }
     if (nd->role == RAFT_LEADER && index <= last) {
         /* Figure 3: a leader never overwrites or deletes its entries. */
-        return violate(s, SIM_PROP_LEADER_APPEND_ONLY, node, 0, nd->term, index,
-                       "Leader n%u of term %" PRIu64
-                       " had its log replaced from index %" PRIu64
-                       ", at or below its last index %" PRIu64 ".",
-                       node, nd->term, index, last);
+        return sim_safety_violate(s, SIM_PROP_LEADER_APPEND_ONLY, node, 0,
+                                  nd->term, index,
+                                  "Leader n%u of term %" PRIu64
+                                  " had its log replaced from index %" PRIu64
+                                  ", at or below its last index %" PRIu64 ".",
+                                  node, nd->term, index, last);
     }
     struct sim_violation v;
     if (nd->role == RAFT_LEADER &&
@@ -841,20 +396,20 @@ static bool snapshot_anchor(struct sim_safety *s,
     if (index == 0) {
         return true;
     }
-    struct index_slot *slot = slot_find(s, index);
+    struct index_slot *slot = sim_safety_slot_find(s, index);
     if (slot != NULL && (slot->flags & SLOT_COMMITTED)) {
         if (slot->c_term != term) {
-            return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node,
-                           term, index,
-                           "n%u holds a snapshot through index %" PRIu64
-                           " of term %" PRIu64
-                           " where n%u committed term %" PRIu64 ".",
-                           node, index, term, slot->c_node, slot->c_term);
+            return sim_safety_violate(
+                s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, term,
+                index,
+                "n%u holds a snapshot through index %" PRIu64
+                " of term %" PRIu64 " where n%u committed term %" PRIu64 ".",
+                node, index, term, slot->c_node, slot->c_term);
         }
         out->chain = slot->c_chain;
         return true;
     }
-    if (lm_lookup(s, index, term, &out->chain)) {
+    if (sim_safety_lm_lookup(s, index, term, &out->chain)) {
         return true;
     }
     if (index >= s->base) {
@@ -879,12 +434,12 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
     }
     struct safety_node *nd = &s->nodes[node];
     if (nd->role == RAFT_LEADER) {
-        return violate(s, SIM_PROP_LEADER_APPEND_ONLY, node, 0, nd->term,
-                       snapshot_index,
-                       "Leader n%u of term %" PRIu64
-                       " had its whole log replaced (snapshot through index "
-                       "%" PRIu64 ").",
-                       node, nd->term, snapshot_index);
+        return sim_safety_violate(
+            s, SIM_PROP_LEADER_APPEND_ONLY, node, 0, nd->term, snapshot_index,
+            "Leader n%u of term %" PRIu64
+            " had its whole log replaced (snapshot through index "
+            "%" PRIu64 ").",
+            node, nd->term, snapshot_index);
     }
     struct sim_chain_anchor snap;
     if (!snapshot_anchor(s, node, snapshot_index, snapshot_term, &snap)) {
@@ -893,8 +448,10 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
     sim_chain_reset(&nd->log, snap);
     sim_quorums_on_log_reset(s->quorums, node, snapshot_index, entries, n);
     if (snap.trusted &&
-        (!record_commit(s, node, snap.index, snap.term, snap.chain, nd->term) ||
-         !lm_register(s, node, snap.index, snap.term, snap.chain, 0))) {
+        (!sim_safety_record_commit(s, node, snap.index, snap.term, snap.chain,
+                                   nd->term) ||
+         !sim_safety_lm_register(s, node, snap.index, snap.term, snap.chain,
+                                 0))) {
         return false;
     }
     for (size_t k = 0; k < n; k++) {
@@ -902,7 +459,7 @@ bool sim_safety_on_log_reset(struct sim_safety *s,
             return false;
         }
     }
-    trim(s);
+    sim_safety_trim(s);
     return true;
 }
 
@@ -921,11 +478,11 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
     sim_quorums_on_compact(s->quorums, node, index);
     /* A snapshot holds only applied, hence committed, entries. */
     if (nd->log.snap.trusted &&
-        !record_commit(s, node, index, nd->log.snap.term, nd->log.snap.chain,
-                       nd->term)) {
+        !sim_safety_record_commit(s, node, index, nd->log.snap.term,
+                                  nd->log.snap.chain, nd->term)) {
         return;
     }
-    trim(s);
+    sim_safety_trim(s);
 }
 
 /* The term of the entry at index in node's log (the snapshot's at its
@@ -967,11 +524,11 @@ bool sim_safety_on_commit(struct sim_safety *s,
     }
     struct safety_node *nd = &s->nodes[node];
     if (commit_index < nd->commit_index) {
-        return violate(s, SIM_PROP_COMMIT_MONOTONIC, node, 0, nd->term,
-                       commit_index,
-                       "n%u's commit index went back from %" PRIu64
-                       " to %" PRIu64 " in term %" PRIu64 " without a crash.",
-                       node, nd->commit_index, commit_index, nd->term);
+        return sim_safety_violate(
+            s, SIM_PROP_COMMIT_MONOTONIC, node, 0, nd->term, commit_index,
+            "n%u's commit index went back from %" PRIu64 " to %" PRIu64
+            " in term %" PRIu64 " without a crash.",
+            node, nd->commit_index, commit_index, nd->term);
     }
     if (commit_index == nd->commit_index) {
         return true;
@@ -986,12 +543,13 @@ bool sim_safety_on_commit(struct sim_safety *s,
         uint64_t term = 0;
         uint64_t chain = 0;
         sim_chain_raw(&nd->log, i, &term, &chain);
-        if (!record_commit_of(s, node, i, term, chain,
-                              i >= nd->log.trusted_from, nd->term, &raised)) {
+        if (!sim_safety_record_commit_of(s, node, i, term, chain,
+                                         i >= nd->log.trusted_from, nd->term,
+                                         &raised)) {
             return false;
         }
     }
-    return (!raised || check_leaders(s)) && judge_append(s, node);
+    return (!raised || sim_safety_check_leaders(s)) && judge_append(s, node);
 }
 
 /* State Machine Safety for an apply whose index has no committed record:
@@ -1012,11 +570,11 @@ static bool check_apply_own_log(struct sim_safety *s,
     if (term == entry->term) {
         return true;
     }
-    return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0, entry->term,
-                   index,
-                   "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
-                   " where its log holds term %" PRIu64 ".",
-                   node, entry->term, index, term);
+    return sim_safety_violate(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0, entry->term, index,
+        "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
+        " where its log holds term %" PRIu64 ".",
+        node, entry->term, index, term);
 }
 
 bool sim_safety_on_apply(struct sim_safety *s,
@@ -1035,13 +593,13 @@ bool sim_safety_on_apply(struct sim_safety *s,
     const struct safety_node *nd = &s->nodes[node];
     if (index > nd->commit_index) {
         /* §5.3: only committed entries are applied. */
-        return violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0, entry->term,
-                       index,
-                       "n%u applied index %" PRIu64
-                       " beyond its commit index %" PRIu64 ".",
-                       node, index, nd->commit_index);
+        return sim_safety_violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node, 0,
+                                  entry->term, index,
+                                  "n%u applied index %" PRIu64
+                                  " beyond its commit index %" PRIu64 ".",
+                                  node, index, nd->commit_index);
     }
-    struct index_slot *slot = slot_find(s, index);
+    struct index_slot *slot = sim_safety_slot_find(s, index);
     if (slot == NULL || !(slot->flags & SLOT_COMMITTED)) {
         return check_apply_own_log(s, node, index, entry);
     }
@@ -1049,12 +607,13 @@ bool sim_safety_on_apply(struct sim_safety *s,
      * its term, and its bytes wherever they are known. */
     bool same = entry->term == slot->c_term;
     if (same) {
-        const struct term_chain *tc = lm_find(s, slot, index, slot->c_term);
+        const struct term_chain *tc =
+            sim_safety_lm_find(s, slot, index, slot->c_term);
         same = tc == NULL || tc->digest == 0 ||
                tc->digest == sim_chain_entry_digest(entry);
     }
     if (!same) {
-        return violate(
+        return sim_safety_violate(
             s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, entry->term,
             index,
             "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
@@ -1076,7 +635,7 @@ bool sim_safety_on_state(struct sim_safety *s,
     if (applied_index < s->base) {
         return true;
     }
-    struct index_slot *slot = slot_get(s, applied_index);
+    struct index_slot *slot = sim_safety_slot_get(s, applied_index);
     if (!(slot->flags & SLOT_STATE)) {
         slot->flags |= SLOT_STATE;
         slot->s_digest = digest;
@@ -1084,7 +643,7 @@ bool sim_safety_on_state(struct sim_safety *s,
         return true;
     }
     if (slot->s_digest != digest) {
-        return violate(
+        return sim_safety_violate(
             s, SIM_PROP_STATE_DIGEST, node, slot->s_node, 0, applied_index,
             "n%u and n%u both applied through index %" PRIu64
             " but their state digests differ (%016" PRIx64 " and %016" PRIx64
@@ -1160,10 +719,9 @@ bool sim_safety_on_leader_commit(struct sim_safety *s,
     g_return_val_if_fail(disks != NULL, true);
     struct sim_violation v;
     if (!rule_outcome(s,
-                      sim_quorums_on_leader_commit(s->quorums, node, term,
-                                                   commit,
-                                                   committed_by_term(s, term),
-                                                   &v),
+                      sim_quorums_on_leader_commit(
+                          s->quorums, node, term, commit,
+                          sim_safety_committed_by_term(s, term), &v),
                       &v)) {
         return false;
     }

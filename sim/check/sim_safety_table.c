@@ -1,0 +1,378 @@
+/* sim_safety_table.c: the safety checker's per-index table
+ * (sim_safety_table.h).
+ *
+ * Owns the operations on the table of struct sim_safety: finding and
+ * creating slots, Log Matching per (index, term) with the rare further
+ * terms kept aside in extra_terms, the committed entry of each index (State
+ * Machine Safety), the commit staircase and Leader Completeness against it,
+ * and trimming below the lowest snapshot point. Each operation touches only
+ * the indices it is given (plus the few steps of the staircase), never a
+ * whole log. sim_safety.c calls these from the engine's hooks.
+ */
+#include "sim/check/sim_safety_table.h"
+#include "sim/check/sim_quorums.h"
+
+#include <glib.h>
+#include <inttypes.h>
+
+/* The slot of index, or NULL if it is below the trim point or not yet
+ * created. */
+struct index_slot *sim_safety_slot_find(struct sim_safety *s, uint64_t index)
+{
+    if (index < s->base) {
+        return NULL;
+    }
+    uint64_t off = index - s->base;
+    if (off >= s->slots->len - s->slot_start) {
+        return NULL;
+    }
+    return &g_array_index(s->slots, struct index_slot,
+                          s->slot_start + (guint)off);
+}
+
+/* The slot of index (>= base), created zeroed together with any before it. */
+struct index_slot *sim_safety_slot_get(struct sim_safety *s, uint64_t index)
+{
+    uint64_t off = index - s->base;
+    if (off >= s->slots->len - s->slot_start) {
+        g_array_set_size(s->slots, s->slot_start + (guint)off + 1);
+    }
+    return &g_array_index(s->slots, struct index_slot,
+                          s->slot_start + (guint)off);
+}
+
+/* The entry of this term recorded at index (slot's), or NULL. */
+struct term_chain *sim_safety_lm_find(struct sim_safety *s,
+                                      struct index_slot *slot,
+                                      uint64_t index,
+                                      uint64_t term)
+{
+    if (!(slot->flags & SLOT_LOG)) {
+        return NULL;
+    }
+    if (slot->lm.term == term) {
+        return &slot->lm;
+    }
+    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
+    for (guint i = 0; x != NULL && i < x->items->len; i++) {
+        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
+        if (tc->term == term) {
+            return tc;
+        }
+    }
+    return NULL;
+}
+
+bool sim_safety_lm_violation(struct sim_safety *s,
+                             uint32_t node,
+                             const struct term_chain *other,
+                             uint64_t index)
+{
+    return sim_safety_violate(
+        s, SIM_PROP_LOG_MATCHING, node, other->node, other->term, index,
+        "n%u and n%u both hold an entry at index %" PRIu64 " with term %" PRIu64
+        ", but their logs differ at or before it.",
+        node, other->node, index, other->term);
+}
+
+/* Log Matching: the same (index, term) must carry the same chain on every
+ * node that ever held it (§5.3: a leader creates at most one entry per index
+ * in its term, and AppendEntries' consistency check extends the prefix).
+ * digest 0: a snapshot point, whose entry is not known. */
+bool sim_safety_lm_register(struct sim_safety *s,
+                            uint32_t node,
+                            uint64_t index,
+                            uint64_t term,
+                            uint64_t chain,
+                            uint64_t digest)
+{
+    if (index == 0 || index < s->base) {
+        return true;
+    }
+    struct index_slot *slot = sim_safety_slot_get(s, index);
+    struct term_chain mine = {
+        .term = term, .chain = chain, .digest = digest, .node = node};
+    if (!(slot->flags & SLOT_LOG)) {
+        slot->flags |= SLOT_LOG;
+        slot->lm = mine;
+        return true;
+    }
+    struct term_chain *tc = sim_safety_lm_find(s, slot, index, term);
+    if (tc == NULL) {
+        struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
+        if (x == NULL) {
+            x = g_new0(struct extra_terms, 1);
+            x->index = index;
+            x->items = g_array_new(FALSE, FALSE, sizeof(struct term_chain));
+            g_hash_table_insert(s->extra_terms, &x->index, x);
+            if (index < s->extra_min_index) {
+                s->extra_min_index = index;
+            }
+        }
+        g_array_append_val(x->items, mine);
+        return true;
+    }
+    if (tc->chain != chain) {
+        return sim_safety_lm_violation(s, node, tc, index);
+    }
+    if (tc->digest == 0) {
+        tc->digest = digest;
+    }
+    return true;
+}
+
+/* The chain some node already gives (index, term), if any. */
+bool sim_safety_lm_lookup(struct sim_safety *s,
+                          uint64_t index,
+                          uint64_t term,
+                          uint64_t *chain)
+{
+    struct index_slot *slot = sim_safety_slot_find(s, index);
+    struct term_chain *tc =
+        slot != NULL ? sim_safety_lm_find(s, slot, index, term) : NULL;
+    if (tc == NULL) {
+        return false;
+    }
+    *chain = tc->chain;
+    return true;
+}
+
+/* Leader Completeness for one leader against the entry committed at index. */
+bool sim_safety_check_leader_has(struct sim_safety *s,
+                                 uint32_t leader,
+                                 uint64_t index)
+{
+    struct index_slot *slot = sim_safety_slot_find(s, index);
+    if (slot == NULL || !(slot->flags & SLOT_COMMITTED)) {
+        return true;
+    }
+    const struct safety_node *n = &s->nodes[leader];
+    uint64_t last = sim_chain_last(&n->log);
+    if (index > last) {
+        return sim_safety_violate(
+            s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
+            index,
+            "Leader n%u of term %" PRIu64 " lacks the entry of term %" PRIu64
+            " that n%u committed at index %" PRIu64 " in term %" PRIu64
+            ": its log ends at index %" PRIu64 ".",
+            leader, n->term, slot->c_term, slot->c_node, index, slot->c_in_term,
+            last);
+    }
+    if (index < n->log.snap.index) {
+        return true; /* inside the leader's snapshot */
+    }
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    sim_chain_raw(&n->log, index, &term, &chain);
+    bool trusted = index >= n->log.trusted_from;
+    if (trusted ? chain != slot->c_chain : term != slot->c_term) {
+        return sim_safety_violate(
+            s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
+            index,
+            "Leader n%u of term %" PRIu64 " holds term %" PRIu64
+            " at index %" PRIu64
+            " where n%u committed the entry of term %" PRIu64
+            " in term %" PRIu64 ", or a different log before it.",
+            leader, n->term, term, index, slot->c_node, slot->c_term,
+            slot->c_in_term);
+    }
+    return true;
+}
+
+/* The staircase position of the last step with commit_term <= term, or -1
+ * if none. Scans from the top: new commits come in the newest terms. */
+static gint step_at_or_below(const struct sim_safety *s, uint64_t term)
+{
+    gint i = (gint)s->commit_steps->len - 1;
+    while (i >= 0 &&
+           g_array_index(s->commit_steps, struct commit_step, i).commit_term >
+               term) {
+        i--;
+    }
+    return i;
+}
+
+/* The highest index committed in a term <= term (0: none): every leader of
+ * term or later must hold it, and with it every index before it. */
+uint64_t sim_safety_committed_by_term(const struct sim_safety *s, uint64_t term)
+{
+    gint i = step_at_or_below(s, term);
+    return i < 0 ? 0
+                 : g_array_index(s->commit_steps, struct commit_step, i)
+                       .max_index;
+}
+
+/* Leader Completeness for every current leader after the staircase rose:
+ * each holds the highest index committed in its term or earlier (§5.4.1). */
+bool sim_safety_check_leaders(struct sim_safety *s)
+{
+    for (guint i = 0; i < s->leading->len; i++) {
+        uint32_t leader = g_array_index(s->leading, uint32_t, i);
+        uint64_t index = sim_safety_committed_by_term(s, s->nodes[leader].term);
+        if (index > 0 && !sim_safety_check_leader_has(s, leader, index)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Index was committed in commit_term: raises the staircase there and drops
+ * the steps of later terms it now covers. Returns whether it changed. */
+static bool staircase_add(struct sim_safety *s,
+                          uint64_t commit_term,
+                          uint64_t index)
+{
+    gint i = step_at_or_below(s, commit_term);
+    GArray *st = s->commit_steps;
+    if (i >= 0) {
+        struct commit_step *at = &g_array_index(st, struct commit_step, i);
+        if (at->max_index >= index) {
+            return false;
+        }
+        if (at->commit_term == commit_term) {
+            at->max_index = index;
+        } else {
+            struct commit_step add = {commit_term, index};
+            g_array_insert_val(st, (guint)++i, add);
+        }
+    } else {
+        struct commit_step add = {commit_term, index};
+        g_array_insert_val(st, 0, add);
+        i = 0;
+    }
+    guint next = (guint)i + 1;
+    guint covered = 0;
+    while (next + covered < st->len &&
+           g_array_index(st, struct commit_step, next + covered).max_index <=
+               index) {
+        covered++;
+    }
+    if (covered > 0) {
+        g_array_remove_range(st, next, covered);
+    }
+    return true;
+}
+
+/* Records that node holds (term, chain) committed at index, its commit
+ * index covering it in commit_term (the node's current term). Two different
+ * committed entries at one index break State Machine Safety: at least one
+ * node would apply the wrong one. The entry counts as committed in the
+ * earliest such term reported by any node (§5.4.1: the term of the leader
+ * that committed it). If the chain is only a placeholder (!trusted), just
+ * the term is compared and nothing recorded. *raised tells whether the
+ * staircase changed. */
+bool sim_safety_record_commit_of(struct sim_safety *s,
+                                 uint32_t node,
+                                 uint64_t index,
+                                 uint64_t term,
+                                 uint64_t chain,
+                                 bool trusted,
+                                 uint64_t commit_term,
+                                 bool *raised)
+{
+    if (index == 0 || index < s->base) {
+        return true;
+    }
+    struct index_slot *slot = trusted ? sim_safety_slot_get(s, index)
+                                      : sim_safety_slot_find(s, index);
+    if (slot == NULL) {
+        return true;
+    }
+    if (slot->flags & SLOT_COMMITTED) {
+        if (trusted ? slot->c_chain != chain : slot->c_term != term) {
+            return sim_safety_violate(
+                s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, term,
+                index,
+                "n%u committed term %" PRIu64 " at index %" PRIu64
+                " where n%u committed term %" PRIu64
+                ", or their logs differ before it.",
+                node, term, index, slot->c_node, slot->c_term);
+        }
+        if (commit_term < slot->c_in_term) {
+            slot->c_in_term = commit_term;
+            slot->c_node = node;
+            *raised |= staircase_add(s, commit_term, index);
+        }
+        return true;
+    }
+    if (!trusted) {
+        return true;
+    }
+    slot->flags |= SLOT_COMMITTED;
+    slot->c_term = term;
+    slot->c_chain = chain;
+    slot->c_in_term = commit_term;
+    slot->c_node = node;
+    *raised |= staircase_add(s, commit_term, index);
+    return true;
+}
+
+bool sim_safety_record_commit(struct sim_safety *s,
+                              uint32_t node,
+                              uint64_t index,
+                              uint64_t term,
+                              uint64_t chain,
+                              uint64_t commit_term)
+{
+    bool raised = false;
+    return sim_safety_record_commit_of(s, node, index, term, chain, true,
+                                       commit_term, &raised) &&
+           (!raised || sim_safety_check_leaders(s));
+}
+
+/* ---- trimming ---- */
+
+static gboolean extra_below(gpointer key, gpointer value, gpointer data)
+{
+    (void)value;
+    return *(const uint64_t *)key < *(const uint64_t *)data;
+}
+
+static void extra_min(gpointer key, gpointer value, gpointer data)
+{
+    (void)value;
+    uint64_t *min = data;
+    if (*(const uint64_t *)key < *min) {
+        *min = *(const uint64_t *)key;
+    }
+}
+
+/* Forgets every index below the lowest snapshot point any node holds: every
+ * index below it is committed and compacted away everywhere. */
+void sim_safety_trim(struct sim_safety *s)
+{
+    uint64_t point = UINT64_MAX;
+    for (uint32_t i = 1; i <= s->n_nodes; i++) {
+        const struct safety_node *n = &s->nodes[i];
+        point = MIN(point, n->log.snap.index);
+    }
+    if (point == UINT64_MAX || point <= s->base) {
+        return;
+    }
+    guint have = s->slots->len - s->slot_start;
+    uint64_t drop = MIN(point - s->base, (uint64_t)have);
+    s->slot_start += (guint)drop;
+    s->base = point;
+    sim_quorums_trim(s->quorums, point);
+    if (s->slot_start == s->slots->len) {
+        g_array_set_size(s->slots, 0);
+        s->slot_start = 0;
+    } else if (s->slot_start > 64 && s->slot_start * 2 > s->slots->len) {
+        g_array_remove_range(s->slots, 0, s->slot_start);
+        s->slot_start = 0;
+    }
+    if (s->extra_min_index < point) {
+        g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
+        s->extra_min_index = UINT64_MAX;
+        g_hash_table_foreach(s->extra_terms, extra_min, &s->extra_min_index);
+    }
+    guint old_steps = 0;
+    while (old_steps + 1 < s->commit_steps->len &&
+           g_array_index(s->commit_steps, struct commit_step, old_steps)
+                   .max_index < point) {
+        old_steps++;
+    }
+    if (old_steps > 0) {
+        g_array_remove_range(s->commit_steps, 0, old_steps);
+    }
+}

@@ -1,0 +1,186 @@
+/* sim_safety_table.h: the safety checker's state and its per-index table
+ * (private to sim_safety*.c).
+ *
+ * Owns the layout of struct sim_safety: one mirror per node (struct
+ * safety_node: role, term, commit index, the log as a chain of prefix
+ * digests) and one global table indexed by log index (struct index_slot),
+ * trimmed below the lowest snapshot point of any node. sim_safety.c feeds it
+ * from the engine's hooks; sim_safety_table.c owns the table's operations:
+ * Log Matching per (index, term), the committed entry per index, the commit
+ * staircase behind Leader Completeness, and trimming.
+ *
+ * Invariants: slots hold the indices [base, base + len - slot_start); an
+ * index has at most one committed chain; along commit_steps both the commit
+ * term and the highest index it covers strictly increase; every violation
+ * reported goes through sim_safety_violate(), which keeps the first.
+ */
+#ifndef SIM_SAFETY_TABLE_H
+#define SIM_SAFETY_TABLE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "raft/raft.h"
+#include "sim/check/sim_chain.h"
+#include "sim/check/sim_safety.h"
+
+struct sim_rules;
+struct sim_quorums;
+
+struct safety_node
+{
+    enum raft_role role;
+    uint64_t term;         /* the latest term reported by on_role */
+    uint64_t commit_index; /* volatile: 0 after a crash */
+    struct sim_chain_log log;
+};
+
+/* ---- the global per-index table ---- */
+
+enum slot_flag {
+    SLOT_LOG = 1u << 0,       /* lm set */
+    SLOT_COMMITTED = 1u << 1, /* c_* set */
+    SLOT_STATE = 1u << 2,     /* s_* set */
+};
+
+/* An entry some node held: its term, the chain through it, the digest of
+ * the entry itself (0: unknown, for a snapshot point) and who held it first.
+ */
+struct term_chain
+{
+    uint64_t term;
+    uint64_t chain;
+    uint64_t digest;
+    uint32_t node;
+};
+
+/* What is known about one log index across the cluster. */
+struct index_slot
+{
+    struct term_chain lm; /* the first entry seen here; entries of other
+                             terms live in sim_safety.extra_terms */
+    uint64_t c_term;      /* the committed entry's term and chain */
+    uint64_t c_chain;
+    uint64_t c_in_term; /* the earliest term in which a node's commit index
+                           covered this index: when it was committed */
+    uint64_t s_digest;  /* state digest after applying through this index */
+    uint32_t c_node;    /* the node that committed it in c_in_term */
+    uint32_t s_node;    /* the node that reported s_digest first */
+    uint32_t flags;     /* enum slot_flag */
+};
+
+/* Entries of further terms at one index; rare (conflicting suffixes). */
+struct extra_terms
+{
+    uint64_t index; /* the hash key points here */
+    GArray *items;  /* struct term_chain */
+};
+
+/* One step of the commit staircase: max_index is the highest index whose
+ * commit term (index_slot.c_in_term) is at most commit_term. Along the
+ * array both fields strictly increase. */
+struct commit_step
+{
+    uint64_t commit_term;
+    uint64_t max_index;
+};
+
+struct sim_safety
+{
+    uint32_t n_nodes;
+    struct safety_node *nodes; /* [1..n_nodes]; [0] unused */
+
+    GArray *slots; /* struct index_slot; index i at slot_start + i - base */
+    guint slot_start;
+    uint64_t base;            /* lowest index still tracked (the trim point) */
+    GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
+    uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
+
+    GArray *commit_steps; /* struct commit_step: the staircase */
+
+    GHashTable *leaders; /* uint64 term -> node id (GUINT_TO_POINTER) */
+    GArray *leading;     /* uint32: nodes whose current role is leader */
+
+    struct sim_rules *rules;     /* Figure 2's bookkeeping rules */
+    struct sim_quorums *quorums; /* configurations (sim_quorums.h) */
+
+    bool violated;
+    struct sim_violation violation;
+};
+
+/* Records the first violation; always returns false for the caller to pass
+ * on. */
+bool sim_safety_violate(struct sim_safety *s,
+                        enum sim_property p,
+                        uint32_t a,
+                        uint32_t b,
+                        uint64_t term,
+                        uint64_t index,
+                        const char *fmt,
+                        ...) G_GNUC_PRINTF(7, 8);
+
+/* The slot of index, or NULL if it is below the trim point or not yet
+ * created. */
+struct index_slot *sim_safety_slot_find(struct sim_safety *s, uint64_t index);
+/* The slot of index (>= base), created zeroed together with any before it. */
+struct index_slot *sim_safety_slot_get(struct sim_safety *s, uint64_t index);
+
+/* Log Matching (§5.3): the entry of term recorded at index (slot's) or NULL;
+ * the violation of node's entry against other's; registering node's entry
+ * (digest 0: a snapshot point); the chain some node already gives (index,
+ * term), if any. */
+struct term_chain *sim_safety_lm_find(struct sim_safety *s,
+                                      struct index_slot *slot,
+                                      uint64_t index,
+                                      uint64_t term);
+bool sim_safety_lm_violation(struct sim_safety *s,
+                             uint32_t node,
+                             const struct term_chain *other,
+                             uint64_t index);
+bool sim_safety_lm_register(struct sim_safety *s,
+                            uint32_t node,
+                            uint64_t index,
+                            uint64_t term,
+                            uint64_t chain,
+                            uint64_t digest);
+bool sim_safety_lm_lookup(struct sim_safety *s,
+                          uint64_t index,
+                          uint64_t term,
+                          uint64_t *chain);
+
+/* The highest index committed in a term <= term (0: none): every leader of
+ * term or later must hold it, and with it every index before it. */
+uint64_t sim_safety_committed_by_term(const struct sim_safety *s,
+                                      uint64_t term);
+
+/* Leader Completeness (§5.4.1) for one leader against the entry committed
+ * at index, and for every current leader after the staircase rose. */
+bool sim_safety_check_leader_has(struct sim_safety *s,
+                                 uint32_t leader,
+                                 uint64_t index);
+bool sim_safety_check_leaders(struct sim_safety *s);
+
+/* State Machine Safety: node holds (term, chain) committed at index, its
+ * commit index covering it in commit_term. _of: also for a placeholder
+ * chain (!trusted), telling in *raised whether the staircase changed;
+ * without _of: trusted, and Leader Completeness rechecked when it rose. */
+bool sim_safety_record_commit_of(struct sim_safety *s,
+                                 uint32_t node,
+                                 uint64_t index,
+                                 uint64_t term,
+                                 uint64_t chain,
+                                 bool trusted,
+                                 uint64_t commit_term,
+                                 bool *raised);
+bool sim_safety_record_commit(struct sim_safety *s,
+                              uint32_t node,
+                              uint64_t index,
+                              uint64_t term,
+                              uint64_t chain,
+                              uint64_t commit_term);
+
+/* Forgets every index below the lowest snapshot point any node holds. */
+void sim_safety_trim(struct sim_safety *s);
+
+#endif

@@ -1,0 +1,484 @@
+/* sim_node_update.c: the handling of every raft_update a node's core
+ * produces, in the order raft.h numbers: persist (queue the batch on the
+ * node's disk), hold or send the messages, report the commit index, restore
+ * a snapshot, apply committed entries to the key-value machine, take a
+ * snapshot when due, then re-arm the timer.
+ *
+ * Invariants: an update's first n_sync_messages messages leave only once
+ * every write up to that update is durable, the others at once; the
+ * checkers (sim/check/) hear of every log write, commit and apply before
+ * anything that depends on it; the observed role/term/leader/commit fields
+ * equal the core's after every processed update.
+ */
+#include <string.h>
+
+#include "sim/check/sim_persist.h"
+#include "sim/sim_internal.h"
+#include "sim/sim_observe.h"
+
+/* ---- disk ---------------------------------------------------------------- */
+
+/* Seeds rng for one disk draw of the node now (see sim_internal.h). */
+void sim_node_disk_draw(struct sim *s, struct sim_node *nd, struct sim_rng *rng)
+{
+    sim_rng_seed_instant(
+        rng, sim_rng_key(s->cfg.seed, SIM_STREAM_DISK_BASE + nd->id),
+        &nd->disk_drawn, s->now_us);
+}
+
+/* Queues b (transferred) on the node's disk with a write and a sync time
+ * drawn from its own disk stream (no draw for a constant), and schedules
+ * its completion. Returns the batch id. */
+static uint64_t submit_batch(struct sim *s,
+                             struct sim_node *nd,
+                             struct sim_disk_batch *b)
+{
+    const struct sim_disk_latency *l = &nd->disk_latency;
+    struct sim_rng rng;
+    sim_node_disk_draw(s, nd, &rng);
+    uint64_t latency = sim_rng_range(&rng, l->write_us_min, l->write_us_max) +
+                       sim_rng_range(&rng, l->sync_us_min, l->sync_us_max);
+    uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us, latency);
+    sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
+    return id;
+}
+
+/* ---- processing updates ------------------------------------------------- */
+
+/* Forgets the proposals before props_head once they are all or many. */
+static void trim_proposals(struct sim_node *nd)
+{
+    GArray *p = nd->proposals;
+    if (nd->props_head == p->len) {
+        g_array_set_size(p, 0);
+        nd->props_head = 0;
+    } else if (nd->props_head >= 64 && nd->props_head * 2 >= p->len) {
+        g_array_remove_range(p, 0, (guint)nd->props_head);
+        nd->props_head = 0;
+    }
+}
+
+static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
+{
+    GArray *p = nd->proposals;
+    while (nd->props_head < p->len &&
+           g_array_index(p, struct sim_proposal, nd->props_head).index <= index)
+        nd->props_head++;
+    trim_proposals(nd);
+}
+
+/* Traces a leader's matchIndex and nextIndex for every peer whose pair
+ * changed since last traced (Raft paper, Figure 2, state on leaders). */
+static void observe_progress(struct sim *s, struct sim_node *nd)
+{
+    if (nd->role != RAFT_LEADER)
+        return;
+    for (uint32_t peer = 1; peer <= s->cfg.n_nodes; peer++) {
+        if (peer == nd->id)
+            continue;
+        uint64_t match = raft_match_index(nd->core, peer);
+        uint64_t next = raft_next_index(nd->core, peer);
+        if (match == nd->traced_match[peer] && next == nd->traced_next[peer])
+            continue;
+        nd->traced_match[peer] = match;
+        nd->traced_next[peer] = next;
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_PROGRESS;
+        e.node = nd->id;
+        e.peer = peer;
+        e.term = nd->term;
+        e.index = match;
+        e.aux = next;
+        sim_emit(s, &e);
+    }
+}
+
+static void observe_state(struct sim *s, struct sim_node *nd)
+{
+    uint64_t term = raft_term(nd->core);
+    enum raft_role role = raft_role(nd->core);
+    bool term_changed = term != nd->term;
+    bool became_leader = false;
+    if (term_changed) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_TERM;
+        e.node = nd->id;
+        e.term = term;
+        e.peer = (uint32_t)raft_vote(nd->core);
+        sim_emit(s, &e);
+        nd->term = term;
+    }
+    if (role != nd->role) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_ROLE;
+        e.node = nd->id;
+        e.term = term;
+        e.role = role;
+        sim_emit(s, &e);
+        nd->role = role;
+        if (role == RAFT_LEADER)
+            s->counters.elections++;
+        became_leader = role == RAFT_LEADER;
+        term_changed = true;
+        memset(nd->traced_match, 0, sizeof(nd->traced_match));
+        memset(nd->traced_next, 0, sizeof(nd->traced_next));
+    }
+    if (term_changed && s->safety &&
+        !sim_safety_on_role(s->safety, nd->id, role, term))
+        sim_safety_failed(s);
+    uint64_t leader = raft_leader(nd->core);
+    if (leader != nd->leader) {
+        struct sim_trace_event e = {0};
+        e.kind = SIM_TRACE_LEADER;
+        e.node = nd->id;
+        e.peer = (uint32_t)leader;
+        e.term = term;
+        sim_emit(s, &e);
+        nd->leader = leader;
+    }
+    sim_observe_node(s, nd, became_leader);
+    observe_progress(s, nd);
+}
+
+/* Reports the core's whole log to the checker (after a snapshot install). */
+static void report_log_reset(struct sim *s, struct sim_node *nd)
+{
+    if (!s->safety)
+        return;
+    uint64_t si = raft_snapshot_index(nd->core);
+    uint64_t st = raft_snapshot_term(nd->core);
+    uint64_t last = raft_last_index(nd->core);
+    size_t n = last > si ? (size_t)(last - si) : 0;
+    struct raft_entry *entries = g_new(struct raft_entry, n ? n : 1);
+    size_t k = 0;
+    for (uint64_t i = si + 1; i <= last; i++)
+        if (raft_entry_at(nd->core, i, &entries[k]))
+            k++;
+    if (!sim_safety_on_log_reset(s->safety, nd->id, si, st, entries, k))
+        sim_safety_failed(s);
+    g_free(entries);
+}
+
+static void apply_entry(struct sim *s,
+                        struct sim_node *nd,
+                        uint64_t index,
+                        const struct raft_entry *entry)
+{
+    if (entry->type == RAFT_ENTRY_COMMAND) {
+        GArray *p = nd->proposals;
+        while (nd->props_head < p->len &&
+               g_array_index(p, struct sim_proposal, nd->props_head).index <
+                   index)
+            nd->props_head++;
+        struct sim_proposal *prop = NULL;
+        if (nd->props_head < p->len) {
+            prop = &g_array_index(p, struct sim_proposal, nd->props_head);
+            if (prop->index != index)
+                prop = NULL;
+        }
+        if (prop) {
+            struct sim_kv_reply reply = {0};
+            sim_kv_apply(nd->kv, entry->data, entry->len, &reply);
+            if (prop->term == entry->term)
+                sim_client_reply(s, nd->id, prop->client, prop->request, false,
+                                 0, nd->term, &reply);
+            sim_kv_reply_clear(&reply);
+            nd->props_head++;
+        } else {
+            sim_kv_apply(nd->kv, entry->data, entry->len, NULL);
+        }
+        trim_proposals(nd);
+    }
+    if (s->safety && !sim_safety_on_apply(s->safety, nd->id, index, entry))
+        sim_safety_failed(s);
+    nd->applied = index;
+    nd->since_snapshot++;
+}
+
+static void take_snapshot(struct sim *s, struct sim_node *nd)
+{
+    uint64_t index = nd->applied;
+    if (index <= raft_snapshot_index(nd->core))
+        return;
+    uint64_t term = raft_term_at(nd->core, index);
+    g_byte_array_set_size(s->scratch, 0);
+    sim_kv_serialize(nd->kv, s->scratch);
+    struct raft_update u;
+    memset(&u, 0, sizeof(u));
+    int rc = raft_compact(nd->core, sim_node_local_now(s, nd), index,
+                          s->scratch->data, s->scratch->len, &u);
+    nd->since_snapshot = 0;
+    if (rc != RAFT_OK)
+        return;
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
+                                s->scratch->len);
+    struct raft_configuration conf;
+    raft_snapshot_configuration(nd->core, &conf);
+    sim_disk_batch_set_snapshot_config(b, &conf);
+    submit_batch(s, nd, b);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SNAPSHOT;
+    e.node = nd->id;
+    e.index = index;
+    e.term = term;
+    e.count = s->scratch->len;
+    sim_emit(s, &e);
+    if (s->safety)
+        sim_safety_on_compact(s->safety, nd->id, index);
+    sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
+}
+
+/* Writes v in decimal at p; returns the digits written. */
+static size_t put_decimal(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        p[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* The terms of n entries as runs: "1x3 2x1": term, 'x', count, and a 'c'
+ * after its count ("2x1c"), so a viewer can rebuild every log, and mark
+ * its configuration entries, from the trace; NULL when n is 0. The caller
+ * frees the result with g_free(). Formatted by hand: it runs for every log
+ * write. */
+char *sim_node_entry_terms_text(const struct raft_entry *entries, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    /* A run takes at most 20 + 1 + 20 + 1 bytes and a separator. */
+    char *t = g_malloc(n * 43 + 1);
+    size_t len = 0;
+    size_t run = 1;
+    for (size_t i = 1; i <= n; i++) {
+        const struct raft_entry *prev = &entries[i - 1];
+        bool conf = prev->type == RAFT_ENTRY_CONFIG;
+        if (i < n && entries[i].term == prev->term &&
+            (entries[i].type == RAFT_ENTRY_CONFIG) == conf) {
+            run++;
+            continue;
+        }
+        if (len > 0)
+            t[len++] = ' ';
+        len += put_decimal(t + len, prev->term);
+        t[len++] = 'x';
+        len += put_decimal(t + len, run);
+        if (conf)
+            t[len++] = 'c';
+        run = 1;
+    }
+    t[len] = '\0';
+    return t;
+}
+
+/* persistence, the leader's side: a leader's new commit index names an
+ * entry that a majority of disks hold durably (sim_rules.h). */
+static void check_leader_commit(struct sim *s,
+                                struct sim_node *nd,
+                                uint64_t commit)
+{
+    struct sim_durable disks[SIM_MAX_NODES + 1];
+    for (uint32_t i = 1; i <= s->n; i++)
+        disks[i] = sim_disk_durable(&s->nodes[i].disk, commit);
+    if (!sim_safety_on_leader_commit(s->safety, nd->id, nd->term, commit,
+                                     raft_term_at(nd->core, commit), disks))
+        sim_safety_failed(s);
+}
+
+/* Hands one step to the rules of conduct (sim_conduct.h), before the
+ * observed role and term move on to the update's. */
+static void judge_step(struct sim *s,
+                       struct sim_node *nd,
+                       const struct raft_update *u,
+                       enum sim_conduct_input input,
+                       const struct raft_message *received)
+{
+    if (s->conduct == NULL)
+        return;
+    struct sim_conduct_step st = {
+        .node = nd->id,
+        .now = sim_node_local_now(s, nd),
+        .input = input,
+        .received = received,
+        .role_before = nd->role,
+        .term_before = nd->term,
+        .update = u,
+        .term_after = raft_term(nd->core),
+    };
+    struct raft_configuration conf;
+    raft_configuration(nd->core, &conf);
+    st.config = &conf;
+    struct sim_violation v;
+    if (!sim_conduct_on_step(s->conduct, &st, &v) &&
+        !sim_safety_report(s->safety, &v))
+        sim_safety_failed(s);
+}
+
+/* raft.h's step 1: one write batch for the update's hard state, snapshot
+ * and entries, in that order, submitted to the node's disk FIFO. */
+static void persist_update(struct sim *s,
+                           struct sim_node *nd,
+                           const struct raft_update *u)
+{
+    if (!u->hard_state_changed && !u->snapshot && !u->n_entries)
+        return;
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    if (u->hard_state_changed)
+        sim_disk_batch_set_hard(b, u->term, u->vote);
+    if (u->snapshot)
+        sim_disk_batch_set_snapshot(b, true, u->snapshot->last_index,
+                                    u->snapshot->last_term, u->snapshot->data,
+                                    u->snapshot->len);
+    if (u->snapshot)
+        sim_disk_batch_set_snapshot_config(b, &u->snapshot->configuration);
+    if (u->n_entries)
+        sim_disk_batch_set_entries(b, u->entries_index, u->entries,
+                                   u->n_entries);
+    else if (u->snapshot && u->entries_index)
+        /* The core dropped the log after the snapshot as well. */
+        sim_disk_batch_set_truncate(b, u->entries_index);
+    uint64_t id = submit_batch(s, nd, b);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_PERSIST;
+    e.node = nd->id;
+    e.index = u->n_entries ? u->entries_index : 0;
+    e.count = u->n_entries;
+    e.term = u->hard_state_changed ? u->term : 0;
+    e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
+    e.aux = id;
+    e.ok = u->snapshot != NULL;
+    char *terms = sim_node_entry_terms_text(u->entries, u->n_entries);
+    e.text = terms;
+    sim_emit(s, &e);
+    g_free(terms);
+    if (s->safety && u->n_entries &&
+        !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
+                                 u->entries, u->n_entries))
+        sim_safety_failed(s);
+    if (u->snapshot)
+        report_log_reset(s, nd);
+}
+
+/* raft.h's steps 2 and 3: the first n_sync_messages wait in the newest
+ * write batch until every write so far is durable; the rest leave now. */
+static void send_update(struct sim *s,
+                        struct sim_node *nd,
+                        const struct raft_update *u)
+{
+    if (!u->n_messages)
+        return;
+    sim_observe_messages(s, nd, u);
+    struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
+    size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
+    for (size_t i = 0; i < u->n_messages; i++) {
+        struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
+        if (s->safety)
+            msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
+        if (i < n_sync && newest)
+            sim_disk_batch_hold(newest, msg);
+        else
+            sim_node_send_msg(s, msg);
+    }
+}
+
+/* The commit index, reported before what it allows to apply. */
+static void report_commit(struct sim *s, struct sim_node *nd)
+{
+    uint64_t commit = raft_commit_index(nd->core);
+    uint64_t old_commit = nd->commit;
+    if (commit == nd->commit)
+        return;
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_COMMIT;
+    e.node = nd->id;
+    e.index = commit;
+    e.term = nd->term;
+    sim_emit(s, &e);
+    nd->commit = commit;
+    if (commit > s->counters.commit_index_max)
+        s->counters.commit_index_max = commit;
+    if (s->safety && !sim_safety_on_commit(s->safety, nd->id, commit))
+        sim_safety_failed(s);
+    if (s->safety && commit > old_commit && nd->role == RAFT_LEADER)
+        check_leader_commit(s, nd, commit);
+}
+
+/* raft.h's step 4, first half: the state machine restored from a snapshot
+ * the update carries. */
+static void restore_snapshot(struct sim *s,
+                             struct sim_node *nd,
+                             const struct raft_snapshot *snap)
+{
+    if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
+        sim_kv_free(nd->kv);
+        nd->kv = sim_kv_new();
+    }
+    nd->applied = snap->last_index;
+    nd->since_snapshot = 0;
+    drop_proposals_upto(nd, snap->last_index);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_SNAPSHOT;
+    e.node = nd->id;
+    e.index = snap->last_index;
+    e.term = snap->last_term;
+    e.count = snap->len;
+    e.ok = true;
+    sim_emit(s, &e);
+    if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                          sim_kv_state_digest(nd->kv)))
+        sim_safety_failed(s);
+}
+
+/* raft.h's step 4, second half: the committed entries applied in order. */
+static void apply_update(struct sim *s,
+                         struct sim_node *nd,
+                         const struct raft_update *u)
+{
+    if (!u->n_committed)
+        return;
+    for (size_t i = 0; i < u->n_committed; i++)
+        apply_entry(s, nd, u->apply_index + i, &u->committed[i]);
+    struct sim_trace_event e = {0};
+    e.kind = SIM_TRACE_APPLY;
+    e.node = nd->id;
+    e.index = nd->applied;
+    e.count = u->n_committed;
+    e.aux = sim_kv_applied(nd->kv);
+    sim_emit(s, &e);
+    if (s->safety && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                          sim_kv_state_digest(nd->kv)))
+        sim_safety_failed(s);
+}
+
+/* Handles one update in the order raft.h numbers (persist, hold or send,
+ * apply, re-arm), with the checks and trace events of each step. */
+void sim_node_process_update(struct sim *s,
+                             struct sim_node *nd,
+                             struct raft_update *u,
+                             enum sim_conduct_input input,
+                             const struct raft_message *received)
+{
+    judge_step(s, nd, u, input, received);
+    observe_state(s, nd);
+    if (s->safety &&
+        !sim_safety_on_vote(s->safety, nd->id, nd->term, raft_vote(nd->core)))
+        sim_safety_failed(s);
+    persist_update(s, nd, u);
+    send_update(s, nd, u);
+    report_commit(s, nd);
+    if (u->snapshot)
+        restore_snapshot(s, nd, u->snapshot);
+    apply_update(s, nd, u);
+    /* Reads the core confirmed, and those the node has now applied. */
+    sim_read_on_update(s, nd, u);
+    /* raft.h's step 5: the next deadline. */
+    sim_node_arm_timer(s, nd, u->next_deadline);
+    if (s->cfg.snapshot_every && nd->since_snapshot >= s->cfg.snapshot_every)
+        take_snapshot(s, nd);
+}
