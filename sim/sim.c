@@ -434,9 +434,6 @@ static bool dispatch(struct sim *s, const struct sim_event *ev)
     case SIM_EV_LOAD:
         sim_client_on_load(s, ev);
         return true;
-    case SIM_EV_CHAOS:
-        sim_chaos_on_event(s, ev);
-        return true;
     case SIM_EV_OPERATOR:
         sim_member_on_operator(s, ev);
         return true;

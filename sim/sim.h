@@ -279,24 +279,6 @@ bool sim_time_scale(uint64_t t,
  * 2^64 - 1 us; the scenario parser refuses such a drift. */
 bool sim_drift_fits(uint64_t run_us, uint64_t rate_ppm, uint64_t timeout_us);
 
-/* Random faults from SIM_STREAM_FAULTS, for soaks and fuzzing: from now until
- * until_us, about every interval_us one of the enabled faults is injected
- * (and undone later). At most (n-1)/2 nodes are down at once. */
-struct sim_chaos
-{
-    uint64_t interval_us;     /* mean time between faults */
-    bool crashes;             /* crash a node, restart it after a while */
-    bool partitions;          /* random partition or isolation, healed later */
-    bool cuts;                /* one-way cut, healed later */
-    bool pauses;              /* pause a node for up to 2 election timeouts */
-    bool drift;               /* drift a node by up to +-20% */
-    uint64_t downtime_us_max; /* crash, partition and cut durations */
-};
-void sim_chaos_init(struct sim_chaos *c); /* everything on, 300 ms, 1 s */
-int sim_chaos_start(struct sim *s,
-                    const struct sim_chaos *c,
-                    uint64_t until_us);
-
 /* A number uniform in [0, n) from SIM_STREAM_FAULTS (for `follower`, `any`
  * and other host choices); 0 if n is 0. */
 uint64_t sim_random_below(struct sim *s, uint64_t n);

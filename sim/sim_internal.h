@@ -31,7 +31,6 @@ enum sim_event_kind {
     SIM_EV_CLIENT_TIMEOUT, /* node: client id */
     SIM_EV_CALLBACK,       /* ptr: struct sim_scheduled */
     SIM_EV_LOAD,           /* ptr: struct sim_load_gen (owned by sim) */
-    SIM_EV_CHAOS,          /* arg: action << 32 | node */
     SIM_EV_OPERATOR,       /* ptr: struct sim_op_request (owned by sim) */
 };
 
@@ -232,12 +231,6 @@ struct sim_load_gen
     uint32_t via;
 };
 
-enum sim_chaos_action {
-    SIM_CHAOS_TICK = 1,
-    SIM_CHAOS_RESTART,
-    SIM_CHAOS_HEAL,
-};
-
 struct sim
 {
     struct sim_config cfg; /* init cleared; see init below */
@@ -270,10 +263,6 @@ struct sim
     /* Operator requests by id - 1 (struct sim_op_request, owned); a
      * pending one is also the ptr of its queued SIM_EV_OPERATOR. */
     GPtrArray *op_requests;
-
-    bool chaos_on;
-    struct sim_chaos chaos;
-    uint64_t chaos_until_us;
 
     sim_callback_fn *observer;
     void *observer_ctx;
@@ -422,8 +411,5 @@ void sim_client_reply_busy(struct sim *s,
 void sim_member_on_operator(struct sim *s, const struct sim_event *ev);
 void sim_member_init(struct sim *s);
 void sim_member_destroy(struct sim *s);
-
-/* sim_chaos.c */
-void sim_chaos_on_event(struct sim *s, const struct sim_event *ev);
 
 #endif /* SIM_INTERNAL_H */

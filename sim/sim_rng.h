@@ -26,13 +26,13 @@
  *   and its messages' delays come from it;
  * - WORKLOAD: each `load` from its own stream keyed likewise; its k-th
  *   request is a client request keyed by (the load's key, k);
- * - FAULTS: one sequential stream for sim_chaos and sim_random_below();
+ * - FAULTS: one sequential stream for sim_random_below();
  * - each node's timer seed from (node, start time, rank of the start at that
  *   instant), at its first start and every restart. */
 enum sim_stream {
     SIM_STREAM_NETWORK = 0, /* message fates */
     SIM_STREAM_CLIENTS,     /* client requests */
-    SIM_STREAM_FAULTS,      /* the host's and sim_chaos' choices */
+    SIM_STREAM_FAULTS,      /* the host's choices */
     SIM_STREAM_WORKLOAD,    /* `load`: ops and keys */
     SIM_STREAM_COUNT
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/sim.h"
+#include "tests/support/random_faults.h"
 
 /* The trace hash of golden_run(). It changes whenever the engine's event
  * stream or the core's behaviour changes on purpose; then print the new
@@ -171,9 +172,9 @@ static uint64_t chaos_run(uint64_t seed)
     c.reorder_ppm = 50000;
     c.snapshot_every = 10;
     struct sim *s = sim_new(&c);
-    struct sim_chaos ch;
-    sim_chaos_init(&ch);
-    cr_assert_eq(sim_chaos_start(s, &ch, 4000000), SIM_OK);
+    struct rf_config ch;
+    rf_config_init(&ch);
+    struct rf_schedule *faults = rf_start(s, &ch, 4000000);
     cr_assert_eq(sim_load(s, 80.0, 4000000, 0), SIM_OK);
     cr_assert_eq(sim_load_closed(s, 3, 4000000, 2), SIM_OK);
     cr_assert_eq(sim_run_until(s, 5000000), SIM_OK);
@@ -182,6 +183,7 @@ static uint64_t chaos_run(uint64_t seed)
     cr_assert_gt(k.crashes + k.restarts, 0);
     uint64_t h = sim_trace_hash(s);
     sim_free(s);
+    rf_free(faults);
     return h;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sim/sim.h"
 #include "sim/sim_disk.h"
+#include "tests/support/random_faults.h"
 
 static struct raft_entry entry(uint64_t term, const char *text)
 {
@@ -289,12 +290,12 @@ Test(sim_durability, a_restarted_node_never_votes_twice_in_one_term)
         c.disk_sync_us = 5000;
         c.drop_ppm = 50000;
         struct sim *s = sim_new(&c);
-        struct sim_chaos ch;
-        sim_chaos_init(&ch);
+        struct rf_config ch;
+        rf_config_init(&ch);
         ch.partitions = ch.cuts = ch.drift = ch.pauses = false;
         ch.interval_us = 100000;
         ch.downtime_us_max = 300000;
-        sim_chaos_start(s, &ch, 5000000);
+        struct rf_schedule *faults = rf_start(s, &ch, 5000000);
         g_hash_table_remove_all(v.granted);
         size_t seen = 0;
         for (uint64_t t = 100000; t <= 5000000; t += 100000) {
@@ -305,6 +306,7 @@ Test(sim_durability, a_restarted_node_never_votes_twice_in_one_term)
         sim_counters(s, &k);
         crashes += k.crashes;
         sim_free(s);
+        rf_free(faults);
         cr_assert_not(v.twice, "seed %llu: a node voted twice in a term",
                       (unsigned long long)seed);
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/sim.h"
+#include "tests/support/random_faults.h"
 
 /* n2 starts with an entry of term 1 that no leader of term 1 wrote; n1 then
  * wins term 1 without n2 and writes its own entry 1 in term 1: two logs with
@@ -119,8 +120,11 @@ Test(sim_failure, sim_stop_ends_the_run_after_the_current_event)
     sim_free(s);
 }
 
-/* Seed-dependent clusters with client load and every chaos fault. */
-static struct sim *varied_run(uint64_t seed, bool unsafe_host)
+/* Seed-dependent clusters with client load and every random fault; the
+ * caller frees *faults after s. */
+static struct sim *varied_run(uint64_t seed,
+                              bool unsafe_host,
+                              struct rf_schedule **faults)
 {
     struct sim_config c;
     sim_config_init(&c);
@@ -135,9 +139,9 @@ static struct sim *varied_run(uint64_t seed, bool unsafe_host)
     c.unsafe_send_before_sync = unsafe_host;
     struct sim *s = sim_new(&c);
     cr_assert_not_null(s);
-    struct sim_chaos chaos;
-    sim_chaos_init(&chaos);
-    cr_assert_eq(sim_chaos_start(s, &chaos, 8000000), SIM_OK);
+    struct rf_config chaos;
+    rf_config_init(&chaos);
+    *faults = rf_start(s, &chaos, 8000000);
     cr_assert_eq(sim_load(s, 50, 8000000, 0), SIM_OK);
     return s;
 }
@@ -148,7 +152,8 @@ Test(sim_failure, a_host_that_sends_before_syncing_is_caught_on_every_seed)
      * term and vote for a candidate; a host that lets the grant leave first
      * is caught at that send, on every schedule, crash or no crash. */
     for (uint64_t seed = 1; seed <= 40; seed++) {
-        struct sim *s = varied_run(seed, true);
+        struct rf_schedule *faults;
+        struct sim *s = varied_run(seed, true, &faults);
         cr_assert_eq(sim_run_until(s, 10000000), SIM_EVIOLATION, "seed %llu",
                      (unsigned long long)seed);
         const struct sim_failure *f = sim_failure(s);
@@ -162,16 +167,19 @@ Test(sim_failure, a_host_that_sends_before_syncing_is_caught_on_every_seed)
         cr_assert_eq(last->msg_type, RAFT_MSG_REQUEST_VOTE_RESULT);
         cr_assert_eq(last->node, f->violation.nodes[0]);
         sim_free(s);
+        rf_free(faults);
     }
 }
 
 Test(sim_failure, a_host_that_syncs_before_sending_keeps_the_contract)
 {
     for (uint64_t seed = 1; seed <= 40; seed++) {
-        struct sim *s = varied_run(seed, false);
+        struct rf_schedule *faults;
+        struct sim *s = varied_run(seed, false, &faults);
         cr_assert_eq(sim_run_until(s, 10000000), SIM_OK, "seed %llu: %s",
                      (unsigned long long)seed,
                      sim_failure(s) ? sim_failure(s)->violation.detail : "");
         sim_free(s);
+        rf_free(faults);
     }
 }

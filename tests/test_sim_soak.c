@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "sim/sim.h"
+#include "tests/support/random_faults.h"
 
 #define SOAK_SEEDS 200
 #define SOAK_US 10000000
@@ -32,11 +33,11 @@ static void soak_one(uint64_t seed, struct soak_result *total)
     c.disk_sync_us = 2000;
     struct sim *s = sim_new(&c);
     cr_assert_not_null(s);
-    struct sim_chaos ch;
-    sim_chaos_init(&ch);
+    struct rf_config ch;
+    rf_config_init(&ch);
     ch.interval_us = 400000;
     ch.downtime_us_max = 800000;
-    cr_assert_eq(sim_chaos_start(s, &ch, SOAK_US - 2000000), SIM_OK);
+    struct rf_schedule *faults = rf_start(s, &ch, SOAK_US - 2000000);
     cr_assert_eq(sim_load(s, 40.0, SOAK_US - 1000000, 0), SIM_OK);
     int rc = sim_run_until(s, SOAK_US);
     if (rc != SIM_OK && sim_failure(s))
@@ -56,6 +57,7 @@ static void soak_one(uint64_t seed, struct soak_result *total)
     total->crashes += k.crashes;
     total->events += k.events;
     sim_free(s);
+    rf_free(faults);
 }
 
 Test(sim_soak,
