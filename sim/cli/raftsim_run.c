@@ -18,6 +18,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_junit.h"
+#include "sim/cli/raftsim_run_report.h"
 #include "viz/viz.h"
 #include "viz/viz_series.h"
 
@@ -190,157 +191,6 @@ static void frames_clear(GArray *frames)
         g_array_free(frames, TRUE);
 }
 
-/* The last line of a report: PASS or FAIL and the file, or ERROR when an
- * output could not be written (then nothing may read as a success). */
-static void print_verdict(const struct scn_run_result *r,
-                          bool outputs_ok,
-                          bool color)
-{
-    enum raftsim_color c =
-        outputs_ok && r->passed ? RAFTSIM_COLOR_GREEN : RAFTSIM_COLOR_RED;
-    const char *word = !outputs_ok ? "ERROR" : r->passed ? "PASS" : "FAIL";
-    /* A reproducer that runs differently is not the run it recorded. */
-    const char *differs = r->trace_hash_differs
-                              ? " (trace hash differs from the reproducer's: "
-                                "another build, or the bug is fixed)"
-                              : "";
-    printf("%s%s%s %s%s\n", raftsim_color(color, c), word,
-           raftsim_color(color, RAFTSIM_COLOR_RESET), r->file_name, differs);
-}
-
-static void print_summary(const struct scn_run_result *r,
-                          int64_t wall_us,
-                          bool verbose,
-                          bool outputs_ok,
-                          bool color)
-{
-    struct sim *s = r->sim;
-    const char *bold = raftsim_color(color, RAFTSIM_COLOR_BOLD);
-    const char *dim = raftsim_color(color, RAFTSIM_COLOR_DIM);
-    const char *reset = raftsim_color(color, RAFTSIM_COLOR_RESET);
-    GString *t = g_string_new(NULL);
-
-    printf("%s%s%s\n", bold, r->title, reset);
-    printf("%s: seed %" PRIu64 ", %" PRIu32 " node%s\n", r->file_name, r->seed,
-           r->n_nodes, raftsim_plural(r->n_nodes));
-    printf("\n%sLeaders%s\n", bold, reset);
-    if (r->leaders->len == 0)
-        printf("  none elected\n");
-    for (guint i = 0; i < r->leaders->len; i++) {
-        const struct scn_leader_term *l =
-            &g_array_index(r->leaders, struct scn_leader_term, i);
-        g_string_truncate(t, 0);
-        scn_format_time(t, l->since_us);
-        printf("  term %-4" PRIu64 " n%-3" PRIu32 " from %s\n", l->term,
-               l->node, t->str);
-    }
-
-    uint64_t commit_max = 0, applied_max = 0;
-    for (uint32_t id = 1; id <= r->n_nodes; id++) {
-        if (sim_commit_index(s, id) > commit_max)
-            commit_max = sim_commit_index(s, id);
-        if (sim_applied(s, id) > applied_max)
-            applied_max = sim_applied(s, id);
-    }
-    struct sim_counters cnt;
-    sim_counters(s, &cnt);
-    printf("\n%sLog%s\n", bold, reset);
-    uint64_t committed =
-        cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max;
-    printf("  %" PRIu64 " %s committed, %" PRIu64
-           " client command%s applied; crashes %" PRIu64 ", restarts %" PRIu64
-           "\n",
-           committed, committed == 1 ? "entry" : "entries", applied_max,
-           raftsim_plural(applied_max), cnt.crashes, cnt.restarts);
-
-    struct sim_msg_counters mc[RAFT_MSG_TYPE_COUNT];
-    sim_msg_counters(s, mc);
-    printf("\n%sMessages%s\n  %-29s %10s %10s %10s %10s\n", bold, reset, "",
-           "sent", "delivered", "dropped", "duplicated");
-    for (int ty = 1; ty < RAFT_MSG_TYPE_COUNT; ty++) {
-        if (mc[ty].sent == 0)
-            continue;
-        printf("  %-29s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-               "\n",
-               raft_message_type_name((enum raft_message_type)ty), mc[ty].sent,
-               mc[ty].delivered, mc[ty].dropped, mc[ty].duplicated);
-    }
-    printf("  %-29s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
-           "total", mc[0].sent, mc[0].delivered, mc[0].dropped,
-           mc[0].duplicated);
-
-    printf("\n%sClients%s\n", bold, reset);
-    printf("  %" PRIu64 " request%s, %" PRIu64 " completed",
-           r->requests_invoked, raftsim_plural(r->requests_invoked),
-           r->requests_completed);
-    if (r->requests_completed) {
-        g_string_truncate(t, 0);
-        g_string_append(t, "; latency p50 ");
-        raftsim_append_duration(t, r->latency_us_p50);
-        g_string_append(t, ", p90 ");
-        raftsim_append_duration(t, r->latency_us_p90);
-        g_string_append(t, ", p99 ");
-        raftsim_append_duration(t, r->latency_us_p99);
-        g_string_append(t, ", max ");
-        raftsim_append_duration(t, r->latency_us_max);
-        printf("%s", t->str);
-    }
-    printf("\n");
-
-    printf("\n%sChecks%s\n", bold, reset);
-    printf("  %" PRIu64 " passed, %" PRIu64 " failed", r->checks_passed,
-           r->checks_failed);
-    if (r->checks_skipped)
-        printf(", %" PRIu64 " skipped", r->checks_skipped);
-    if (r->actions_skipped)
-        printf("; %" PRIu64 " action%s skipped", r->actions_skipped,
-               raftsim_plural(r->actions_skipped));
-    printf("\n");
-    for (guint i = 0; verbose && i < r->notes->len; i++) {
-        const struct scn_run_note *n = g_ptr_array_index(r->notes, i);
-        g_string_truncate(t, 0);
-        scn_format_time(t, n->time_us);
-        const char *tag = !n->is_check ? "note" : n->ok ? "ok  " : "FAIL";
-        printf("  %s%-10s%s %s %s\n", dim, t->str, reset, tag, n->text);
-    }
-    const char *red = raftsim_color(color, RAFTSIM_COLOR_RED);
-    for (guint i = 0; i < r->failures->len; i++) {
-        char *line = scn_failure_format(r, g_ptr_array_index(r->failures, i));
-        printf("  %sFAIL%s %s\n", red, reset, line);
-        g_free(line);
-    }
-    const char *yellow = raftsim_color(color, RAFTSIM_COLOR_YELLOW);
-    for (guint i = 0; i < r->warnings->len; i++)
-        printf("  %swarning%s %s\n", yellow, reset,
-               (const char *)g_ptr_array_index(r->warnings, i));
-    if (r->violation) {
-        printf("\n");
-        sim_failure_print(sim_failure(s), stdout);
-    }
-
-    printf("\n%sLinearizability%s ", bold, reset);
-    if (!r->lin_checked)
-        printf("not checked (a safety property failed first)\n");
-    else if (r->lin_verdict == SIM_LIN_OK) {
-        size_t ops =
-            sim_get_history(s) ? sim_history_len(sim_get_history(s)) : 0;
-        printf("ok (%zu operation%s)\n", ops, raftsim_plural(ops));
-    } else if (r->lin_verdict == SIM_LIN_UNKNOWN)
-        printf("unknown (search bound reached; not a failure)\n");
-    else
-        printf("VIOLATED: %s\n", r->lin_explanation);
-    printf("%sTrace hash%s      %016" PRIx64 "\n", bold, reset, r->trace_hash);
-    g_string_truncate(t, 0);
-    scn_format_time(t, r->end_us);
-    printf("%sTime%s            %s simulated, %" PRIu64 " event%s, ", bold,
-           reset, t->str, r->events, raftsim_plural(r->events));
-    g_string_truncate(t, 0);
-    raftsim_append_duration(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
-    printf("%s of wall time\n\n", t->str);
-    print_verdict(r, outputs_ok, color);
-    g_string_free(t, TRUE);
-}
-
 /* The finished run r as the pictures read it; everything borrowed from
  * r. */
 static struct viz_run viz_run_of(const struct scn_run_result *r)
@@ -500,46 +350,6 @@ static bool finish_trace(struct run_files *f, const struct scn_run_result *res)
     return false;
 }
 
-/* Parses --log-from I and --log-to J (each optional, only with --log-png)
- * into *from and *to; complains and returns false on a bad window. */
-static bool log_window_parse(bool log_png,
-                             const char *from_text,
-                             const char *to_text,
-                             uint64_t *from,
-                             uint64_t *to)
-{
-    if ((from_text || to_text) && !log_png) {
-        raftsim_complain("run", "--log-from and --log-to need --log-png");
-        return false;
-    }
-    if (from_text && (!raftsim_parse_u64(from_text, from) || *from == 0)) {
-        raftsim_complain("run", "--log-from: not a log index from 1: %s",
-                         from_text);
-        return false;
-    }
-    if (to_text && (!raftsim_parse_u64(to_text, to) || *to == 0)) {
-        raftsim_complain("run", "--log-to: not a log index from 1: %s",
-                         to_text);
-        return false;
-    }
-    if (from_text && to_text && *from > *to) {
-        raftsim_complain("run",
-                         "--log-from %s is after --log-to %s: the window "
-                         "would be empty",
-                         from_text, to_text);
-        return false;
-    }
-    if (from_text && to_text && *to - *from >= VIZ_LOG_MAX_COLUMNS) {
-        raftsim_complain("run",
-                         "--log-from %s --log-to %s: %" G_GUINT64_FORMAT
-                         " indices, more than the %d a log diagram draws",
-                         from_text, to_text, *to - *from + 1,
-                         VIZ_LOG_MAX_COLUMNS);
-        return false;
-    }
-    return true;
-}
-
 /* Whether view's index window fits the logs it shows (known only after the
  * run); complains when it does not. */
 static bool log_window_fits(const struct viz_log_view *view)
@@ -670,101 +480,184 @@ static bool outputs_writable(const char *const *paths, size_t n)
     return true;
 }
 
+/* The command line of `raftsim run` as GOption fills it (owned strings, NULL
+ * when not given). entries is the one table of the options' names and
+ * descriptions: complaints name an option through run_opt(). */
+struct run_args
+{
+    gchar *seed, *trace, *png, *svg, *pdf, *messages, *from, *to, *width;
+    gchar *log_png, *at, *log_from, *log_to, *plots, *plots_format;
+    gchar *frames, *every, *window, *html;
+    gboolean quiet, verbose;
+    struct raftsim_budget_args budget;
+    GOptionEntry entries[22]; /* the options and the terminator */
+};
+
+/* What the options mean once checked: the run's seed and the instants and
+ * periods of its pictures. */
+struct run_plan
+{
+    bool has_seed;
+    uint64_t seed;
+    uint64_t at_us;
+    uint64_t every_us;
+    enum viz_format plots_format;
+    struct scn_budget budget;
+};
+
+static void run_args_init(struct run_args *a)
+{
+    *a = (struct run_args){0};
+    const GOptionEntry entries[] = {
+        {"seed", 's', 0, G_OPTION_ARG_STRING, &a->seed,
+         "Use seed N instead of the file's", "N"},
+        {"trace", 't', 0, G_OPTION_ARG_FILENAME, &a->trace,
+         "Write every event as JSON lines to FILE (-: to stdout, and the "
+         "report to stderr)",
+         "FILE.jsonl"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
+         "Print only PASS or the failures", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a->verbose,
+         "Also print every check and every skipped step", NULL},
+        {"png", 0, 0, G_OPTION_ARG_FILENAME, &a->png,
+         "Draw the timeline as PNG into OUT", "OUT.png"},
+        {"svg", 0, 0, G_OPTION_ARG_FILENAME, &a->svg,
+         "Draw the timeline as SVG into OUT", "OUT.svg"},
+        {"pdf", 0, 0, G_OPTION_ARG_FILENAME, &a->pdf,
+         "Draw the timeline as PDF into OUT", "OUT.pdf"},
+        {"messages", 'm', 0, G_OPTION_ARG_STRING, &a->messages,
+         "Messages drawn: all, no-heartbeats or none (default: by density)",
+         "WHICH"},
+        {"from", 0, 0, G_OPTION_ARG_STRING, &a->from,
+         "Timeline and frames window start, e.g. 1.5s", "T"},
+        {"to", 0, 0, G_OPTION_ARG_STRING, &a->to,
+         "Timeline and frames window end, e.g. 3s", "T"},
+        {"width", 'w', 0, G_OPTION_ARG_STRING, &a->width,
+         "Timeline width in pixels, 640 to 16000 (default: from the content)",
+         "PX"},
+        {"log-png", 0, 0, G_OPTION_ARG_FILENAME, &a->log_png,
+         "Draw every node's log as PNG into OUT", "OUT.png"},
+        {"at", 0, 0, G_OPTION_ARG_STRING, &a->at,
+         "Virtual time of the log diagram (default: the end)", "T"},
+        {"plots", 0, 0, G_OPTION_ARG_FILENAME, &a->plots,
+         "Write latency and throughput over time into DIR", "DIR"},
+        {"plots-format", 0, 0, G_OPTION_ARG_STRING, &a->plots_format,
+         "Format of the --plots pictures: png (default), svg or pdf", "F"},
+        {"log-from", 0, 0, G_OPTION_ARG_STRING, &a->log_from,
+         "First log index the log diagram draws (default: as far back as "
+         "800 columns reach from --log-to)",
+         "I"},
+        {"log-to", 0, 0, G_OPTION_ARG_STRING, &a->log_to,
+         "Last log index the log diagram draws (default: the last)", "J"},
+        {"frames", 0, 0, G_OPTION_ARG_FILENAME, &a->frames,
+         "Write timeline and log frames into DIR (with --every)", "DIR"},
+        {"every", 0, 0, G_OPTION_ARG_STRING, &a->every,
+         "Virtual time between frames, e.g. 100ms", "D"},
+        {"window", 0, 0, G_OPTION_ARG_STRING, &a->window,
+         "With --frames: each timeline frame shows the last D of virtual time",
+         "D"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &a->html,
+         "Write the run's replay page (one self-contained HTML file) into OUT",
+         "OUT.html"},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(entries) + 1 ==
+                    G_N_ELEMENTS(((struct run_args *)0)->entries));
+    memcpy(a->entries, entries, sizeof(entries));
+}
+
+/* The long name of the option that fills `field` (a member of a), for
+ * complaints ("--%s"): "seed". */
+static const char *run_opt(const struct run_args *a, const void *field)
+{
+    for (const GOptionEntry *e = a->entries; e->long_name; e++)
+        if (e->arg_data == field)
+            return e->long_name;
+    SIM_ASSERT(false, "a field of struct run_args has no option entry");
+    return "";
+}
+
+static void run_args_clear(struct run_args *a)
+{
+    gchar **owned[] = {&a->seed,   &a->trace,    &a->png,          &a->svg,
+                       &a->pdf,    &a->messages, &a->from,         &a->to,
+                       &a->width,  &a->log_png,  &a->at,           &a->log_from,
+                       &a->log_to, &a->plots,    &a->plots_format, &a->frames,
+                       &a->every,  &a->window,   &a->html};
+    for (size_t i = 0; i < G_N_ELEMENTS(owned); i++)
+        g_clear_pointer(owned[i], g_free);
+    raftsim_budget_args_clear(&a->budget);
+}
+
+/* Parses --log-from I and --log-to J (each optional, only with --log-png)
+ * into *from and *to; complains and returns false on a bad window. */
+static bool log_window_parse(const struct run_args *a,
+                             uint64_t *from,
+                             uint64_t *to)
+{
+    const char *lf = run_opt(a, &a->log_from), *lt = run_opt(a, &a->log_to);
+    if ((a->log_from || a->log_to) && !a->log_png) {
+        raftsim_complain("run", "--%s and --%s need --%s", lf, lt,
+                         run_opt(a, &a->log_png));
+        return false;
+    }
+    if (a->log_from && (!raftsim_parse_u64(a->log_from, from) || *from == 0)) {
+        raftsim_complain("run", "--%s: not a log index from 1: %s", lf,
+                         a->log_from);
+        return false;
+    }
+    if (a->log_to && (!raftsim_parse_u64(a->log_to, to) || *to == 0)) {
+        raftsim_complain("run", "--%s: not a log index from 1: %s", lt,
+                         a->log_to);
+        return false;
+    }
+    if (a->log_from && a->log_to && *from > *to) {
+        raftsim_complain("run",
+                         "--%s %s is after --%s %s: the window would be empty",
+                         lf, a->log_from, lt, a->log_to);
+        return false;
+    }
+    if (a->log_from && a->log_to && *to - *from >= VIZ_LOG_MAX_COLUMNS) {
+        raftsim_complain("run",
+                         "--%s %s --%s %s: %" G_GUINT64_FORMAT
+                         " indices, more than the %d a log diagram draws",
+                         lf, a->log_from, lt, a->log_to, *to - *from + 1,
+                         VIZ_LOG_MAX_COLUMNS);
+        return false;
+    }
+    return true;
+}
+
 /* --at, --from and --to name instants of the run: none may lie after its end
  * (run_us). Complains about the first that does. */
-static bool times_within_run(uint64_t run_us,
-                             const char *at_text,
+static bool times_within_run(const struct run_args *a,
+                             uint64_t run_us,
                              uint64_t at_us,
-                             const char *from_text,
-                             uint64_t from_us,
-                             const char *to_text,
-                             uint64_t to_us)
+                             const struct viz_options *v)
 {
-    const char *option = NULL, *text = NULL;
-    if (at_text && at_us > run_us) {
-        option = "--at";
-        text = at_text;
-    } else if (from_text && from_us >= run_us) {
-        option = "--from";
-        text = from_text;
-    } else if (to_text && to_us > run_us) {
-        option = "--to";
-        text = to_text;
-    }
+    gchar *const *option = NULL;
+    if (a->at && at_us > run_us)
+        option = &a->at;
+    else if (a->from && v->from_us >= run_us)
+        option = &a->from;
+    else if (a->to && v->to_us > run_us)
+        option = &a->to;
     if (option == NULL)
         return true;
     GString *end = g_string_new(NULL);
     scn_format_time(end, run_us);
-    raftsim_complain("run", "%s %s is after the end of the run (%s)", option,
-                     text, end->str);
+    raftsim_complain("run", "--%s %s is after the end of the run (%s)",
+                     run_opt(a, option), *option, end->str);
     g_string_free(end, TRUE);
     return false;
 }
 
-int raftsim_run_main(int argc, char **argv)
+/* Parses argv into a (entries and the shared colour and budget options)
+ * and checks there is one file; complains and returns false otherwise. */
+static bool run_args_parse(struct run_args *a,
+                           GOptionContext *ctx,
+                           int *argc,
+                           char ***argv)
 {
-    gchar *seed_text = NULL, *trace_path = NULL, *png = NULL, *svg = NULL,
-          *pdf = NULL, *messages = NULL, *from_text = NULL, *to_text = NULL,
-          *log_png = NULL, *at_text = NULL, *frames_dir = NULL,
-          *every_text = NULL, *width_text = NULL, *html = NULL,
-          *window_text = NULL, *log_from_text = NULL, *log_to_text = NULL,
-          *plots_dir = NULL, *plots_format_text = NULL;
-    gboolean quiet = FALSE, verbose = FALSE;
-    GOptionEntry entries[] = {
-        {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
-         "Use seed N instead of the file's", "N"},
-        {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace_path,
-         "Write every event as JSON lines to FILE (-: to stdout, and the "
-         "report to stderr)",
-         "FILE.jsonl"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-         "Print only PASS or the failures", NULL},
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-         "Also print every check and every skipped step", NULL},
-        {"png", 0, 0, G_OPTION_ARG_FILENAME, &png,
-         "Draw the timeline as PNG into OUT", "OUT.png"},
-        {"svg", 0, 0, G_OPTION_ARG_FILENAME, &svg,
-         "Draw the timeline as SVG into OUT", "OUT.svg"},
-        {"pdf", 0, 0, G_OPTION_ARG_FILENAME, &pdf,
-         "Draw the timeline as PDF into OUT", "OUT.pdf"},
-        {"messages", 'm', 0, G_OPTION_ARG_STRING, &messages,
-         "Messages drawn: all, no-heartbeats or none (default: by density)",
-         "WHICH"},
-        {"from", 0, 0, G_OPTION_ARG_STRING, &from_text,
-         "Timeline and frames window start, e.g. 1.5s", "T"},
-        {"to", 0, 0, G_OPTION_ARG_STRING, &to_text,
-         "Timeline and frames window end, e.g. 3s", "T"},
-        {"width", 'w', 0, G_OPTION_ARG_STRING, &width_text,
-         "Timeline width in pixels, 640 to 16000 (default: from the content)",
-         "PX"},
-        {"log-png", 0, 0, G_OPTION_ARG_FILENAME, &log_png,
-         "Draw every node's log as PNG into OUT", "OUT.png"},
-        {"at", 0, 0, G_OPTION_ARG_STRING, &at_text,
-         "Virtual time of the log diagram (default: the end)", "T"},
-        {"plots", 0, 0, G_OPTION_ARG_FILENAME, &plots_dir,
-         "Write latency and throughput over time into DIR", "DIR"},
-        {"plots-format", 0, 0, G_OPTION_ARG_STRING, &plots_format_text,
-         "Format of the --plots pictures: png (default), svg or pdf", "F"},
-        {"log-from", 0, 0, G_OPTION_ARG_STRING, &log_from_text,
-         "First log index the log diagram draws (default: as far back as "
-         "800 columns reach from --log-to)",
-         "I"},
-        {"log-to", 0, 0, G_OPTION_ARG_STRING, &log_to_text,
-         "Last log index the log diagram draws (default: the last)", "J"},
-        {"frames", 0, 0, G_OPTION_ARG_FILENAME, &frames_dir,
-         "Write timeline and log frames into DIR (with --every)", "DIR"},
-        {"every", 0, 0, G_OPTION_ARG_STRING, &every_text,
-         "Virtual time between frames, e.g. 100ms", "D"},
-        {"window", 0, 0, G_OPTION_ARG_STRING, &window_text,
-         "With --frames: each timeline frame shows the last D of virtual time",
-         "D"},
-        {"html", 0, 0, G_OPTION_ARG_FILENAME, &html,
-         "Write the run's replay page (one self-contained HTML file) into OUT",
-         "OUT.html"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
-    struct raftsim_budget_args budget_args = {0};
-    GOptionContext *ctx = g_option_context_new("FILE - run one scenario");
     g_option_context_set_summary(
         ctx,
         "Runs the scenario FILE (- reads standard input) and prints what\n"
@@ -774,238 +667,313 @@ int raftsim_run_main(int argc, char **argv)
         "2 invalid input or command line, or an output not written,\n"
         "3 the run exceeded a budget (--max-events, --max-memory,\n"
         "--max-wall) and was stopped.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, a->entries, NULL);
     raftsim_color_add_option(ctx);
-    raftsim_budget_add_options(ctx, &budget_args, false);
-
-    int status = RAFTSIM_EXIT_INVALID;
+    raftsim_budget_add_options(ctx, &a->budget, false);
     GError *err = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+        raftsim_complain("run", "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    if (*argc != 2) {
+        raftsim_complain("run", *argc < 2
+                                    ? "no scenario file given (see --help)"
+                                    : "exactly one scenario file expected");
+        return false;
+    }
+    return true;
+}
+
+/* Parses the duration option `field` of a into *out_us, if given;
+ * complains (`like`: an example) and returns false when malformed. */
+static bool run_duration(const struct run_args *a,
+                         gchar *const *field,
+                         const char *like,
+                         uint64_t *out_us)
+{
+    if (*field && !raftsim_parse_duration(*field, out_us)) {
+        raftsim_complain("run", "--%s: not a duration like %s: %s",
+                         run_opt(a, field), like, *field);
+        return false;
+    }
+    return true;
+}
+
+/* The seed and the timeline's view: --seed, --messages, --from, --to,
+ * --width. */
+static bool run_check_view(const struct run_args *a,
+                           struct run_plan *p,
+                           struct viz_options *v)
+{
+    if (a->quiet && a->verbose) {
+        raftsim_complain("run", "--%s and --%s exclude each other",
+                         run_opt(a, &a->quiet), run_opt(a, &a->verbose));
+        return false;
+    }
+    p->has_seed = a->seed != NULL;
+    if (a->seed && !raftsim_parse_u64(a->seed, &p->seed)) {
+        raftsim_complain("run", "--%s: not an unsigned integer: %s",
+                         run_opt(a, &a->seed), a->seed);
+        return false;
+    }
+    if (a->messages && !viz_messages_parse(a->messages, &v->messages)) {
+        raftsim_complain("run",
+                         "--%s: expected all, no-heartbeats or none, not %s",
+                         run_opt(a, &a->messages), a->messages);
+        return false;
+    }
+    if (!run_duration(a, &a->from, "1.5s", &v->from_us) ||
+        !run_duration(a, &a->to, "3s", &v->to_us))
+        return false;
+    if (a->to && v->to_us <= v->from_us) {
+        raftsim_complain("run", "--%s must be after --%s", run_opt(a, &a->to),
+                         run_opt(a, &a->from));
+        return false;
+    }
+    uint64_t width = 0;
+    if (a->width && (!raftsim_parse_u64(a->width, &width) ||
+                     width < VIZ_WIDTH_MIN_PX || width > VIZ_WIDTH_MAX_PX)) {
+        raftsim_complain("run", "--%s: not a width from %d to %d: %s",
+                         run_opt(a, &a->width), VIZ_WIDTH_MIN_PX,
+                         VIZ_WIDTH_MAX_PX, a->width);
+        return false;
+    }
+    if (a->width)
+        v->width_px = (int)width;
+    return true;
+}
+
+/* The pictures' instants and periods: --at, --log-from and --log-to, --frames
+ * with --every and --window, --plots-format. */
+static bool run_check_pictures(const struct run_args *a,
+                               struct run_plan *p,
+                               struct run_ctx *rc)
+{
+    if (!run_duration(a, &a->at, "2s", &p->at_us))
+        return false;
+    if (a->at && !a->log_png)
+        raftsim_complain("run", "note: --%s only matters with --%s",
+                         run_opt(a, &a->at), run_opt(a, &a->log_png));
+    if (!log_window_parse(a, &rc->log_from, &rc->log_to))
+        return false;
+    if ((a->frames != NULL) != (a->every != NULL)) {
+        raftsim_complain("run", "--%s and --%s go together",
+                         run_opt(a, &a->frames), run_opt(a, &a->every));
+        return false;
+    }
+    if (a->window && !a->frames) {
+        raftsim_complain("run", "--%s: only with --%s", run_opt(a, &a->window),
+                         run_opt(a, &a->frames));
+        return false;
+    }
+    if (a->window && (!raftsim_parse_duration(a->window, &rc->window_us) ||
+                      rc->window_us == 0)) {
+        raftsim_complain("run", "--%s: not a positive duration",
+                         run_opt(a, &a->window));
+        return false;
+    }
+    if (a->every &&
+        (!raftsim_parse_duration(a->every, &p->every_us) || p->every_us == 0)) {
+        raftsim_complain("run", "--%s: not a positive duration: %s",
+                         run_opt(a, &a->every), a->every);
+        return false;
+    }
+    p->plots_format = VIZ_FORMAT_PNG;
+    if (a->plots_format && !a->plots) {
+        raftsim_complain("run", "--%s: only with --%s",
+                         run_opt(a, &a->plots_format), run_opt(a, &a->plots));
+        return false;
+    }
+    if (a->plots_format &&
+        !viz_format_parse(a->plots_format, &p->plots_format)) {
+        raftsim_complain("run", "--%s: expected png, svg or pdf, not %s",
+                         run_opt(a, &a->plots_format), a->plots_format);
+        return false;
+    }
+    return true;
+}
+
+/* Creates `dir` (an output directory) if needed; complains when it cannot
+ * be written. */
+static bool run_mkdir(const char *dir)
+{
+    if (dir &&
+        (g_mkdir_with_parents(dir, 0755) != 0 || access(dir, W_OK) != 0)) {
+        raftsim_complain("run", "%s: %s", dir, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Before the run, once the scenario is known: the instants fall inside it,
+ * the frames stay under RAFTSIM_FRAMES_MAX, the directories exist and every
+ * output can be written; opens the trace. */
+static bool run_prepare_outputs(const struct run_args *a,
+                                const struct run_plan *p,
+                                const struct scn_scenario *sc,
+                                const struct run_ctx *rc,
+                                struct run_files *files)
+{
+    if (!times_within_run(a, sc->run_us, p->at_us, &rc->viz))
+        return false;
+    uint64_t frames = a->frames ? frame_count(sc->run_us, p->every_us,
+                                              rc->viz.from_us, rc->viz.to_us)
+                                : 0;
+    if (frames > RAFTSIM_FRAMES_MAX) {
+        raftsim_complain("run",
+                         "--%s %s: %" PRIu64
+                         " frames; the limit is %u (choose a longer --%s, "
+                         "or a --%s/--%s window)",
+                         run_opt(a, &a->every), a->every, frames,
+                         RAFTSIM_FRAMES_MAX, run_opt(a, &a->every),
+                         run_opt(a, &a->from), run_opt(a, &a->to));
+        return false;
+    }
+    /* The directories first: a picture may go into the --plots or --frames
+     * directory this run creates. */
+    if (!run_mkdir(a->frames) || !run_mkdir(a->plots))
+        return false;
+    bool trace_stdout = a->trace && strcmp(a->trace, "-") == 0;
+    const char *outputs[] = {trace_stdout ? NULL : a->trace,
+                             a->png,
+                             a->svg,
+                             a->pdf,
+                             a->log_png,
+                             a->html};
+    if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
+        return false;
+    if (trace_stdout && !trace_to_stdout(files)) {
+        raftsim_complain("run", "standard output: %s", g_strerror(errno));
+        return false;
+    }
+    if (a->trace && !trace_stdout &&
+        viz_output_open(&files->trace, a->trace) != VIZ_OK) {
+        raftsim_complain("run", "%s: %s", a->trace, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* The run's options: the seed, the trace, what is recorded, and the pauses
+ * for the log diagram and the frames (none of which changes the run). */
+static void run_configure(const struct run_args *a,
+                          const struct run_plan *p,
+                          const struct scn_scenario *sc,
+                          struct run_ctx *rc,
+                          struct run_files *files,
+                          struct scn_run_options *o)
+{
+    scn_run_options_init(o);
+    o->budget = p->budget;
+    o->has_seed = p->has_seed;
+    o->seed = p->seed;
+    o->trace_jsonl = trace_stream(files);
+    /* Only the timeline and its frames read the whole trace; the log
+     * diagram and the report do not, so without them the run's memory
+     * stays flat however long it runs. */
+    o->record_events =
+        a->png || a->svg || a->pdf || a->frames || a->html || a->plots;
+    rc->title = sc->title;
+    rc->seed = o->has_seed ? p->seed : sc->seed;
+    rc->end_us = sc->run_us;
+    if (a->log_png) {
+        o->on_pause = on_log_pause;
+        o->pause_at_us = a->at ? p->at_us : sc->run_us;
+        o->pause_ctx = rc;
+    }
+    if (a->frames) {
+        rc->frames_dir = a->frames;
+        rc->frames = g_array_new(FALSE, TRUE, sizeof(struct frame_capture));
+        o->on_tick = on_frame;
+        o->tick_every_us = p->every_us;
+        o->tick_ctx = rc;
+    }
+}
+
+/* Runs sc under o with the wall-clock budget, then writes the outputs and
+ * the report; returns the exit status. */
+static int run_and_report(const struct run_args *a,
+                          const char *path,
+                          struct scn_scenario *sc,
+                          struct scn_run_options *o,
+                          int64_t wall_budget_us,
+                          struct run_ctx *rc,
+                          struct run_files *files,
+                          struct scn_run_result **res)
+{
+    struct raftsim_deadline deadline = {0};
+    deadline.watch = trace_stream(files);
+    raftsim_deadline_start(&deadline, wall_budget_us, &o->budget);
+    if (o->trace_jsonl)
+        raftsim_trace_header(o->trace_jsonl, path, sc, rc->seed, o->has_seed,
+                             &o->budget, wall_budget_us);
+    int64_t wall_start = raftsim_wall_us();
+    if (scn_run(sc, o, res) != SCN_OK) {
+        fprintf(stderr, "%s: error: the engine refused this configuration\n",
+                path);
+        return RAFTSIM_EXIT_INVALID;
+    }
+    int64_t wall_us = raftsim_wall_us() - wall_start;
+    struct scn_run_result *r = *res;
+    /* The ticks stop at the last multiple of --every: draw the end too. */
+    if (a->frames && !r->budget_exceeded && r->end_us % o->tick_every_us != 0)
+        on_frame(r->sim, r->end_us, rc);
+    GString *lines = g_string_new(NULL);
+    bool outputs_ok = write_outputs(files, rc, r, lines);
+    enum raftsim_run_detail detail = a->quiet     ? RAFTSIM_RUN_QUIET
+                                     : a->verbose ? RAFTSIM_RUN_VERBOSE
+                                                  : RAFTSIM_RUN_REPORT;
+    int status = raftsim_run_report(r, detail, wall_us, outputs_ok, lines);
+    g_string_free(lines, TRUE);
+    if (r->budget_exceeded)
+        raftsim_budget_complain("run", path, r, &o->budget, &deadline,
+                                wall_budget_us);
+    return status;
+}
+
+int raftsim_run_main(int argc, char **argv)
+{
+    struct run_args a;
+    run_args_init(&a);
+    GOptionContext *ctx = g_option_context_new("FILE - run one scenario");
+    int status = RAFTSIM_EXIT_INVALID;
     struct scn_scenario *sc = NULL;
     struct scn_run_result *res = NULL;
     GPtrArray *diags = scn_diags_new();
     struct run_ctx rc = {0};
     struct run_files files = {0};
-    uint64_t seed = 0, at_us = 0, every_us = 0;
-    struct scn_budget budget;
-    struct raftsim_deadline deadline = {0};
+    struct run_plan plan = {0};
+    struct scn_run_options o;
     int64_t wall_budget_us = 0;
     viz_options_init(&rc.viz);
 
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        raftsim_complain("run", "%s", err->message);
-        g_error_free(err);
+    if (!run_args_parse(&a, ctx, &argc, &argv) ||
+        !raftsim_budget_parse("run", &a.budget, &plan.budget,
+                              &wall_budget_us) ||
+        !run_check_view(&a, &plan, &rc.viz) ||
+        !run_check_pictures(&a, &plan, &rc))
         goto out;
-    }
-    if (argc != 2) {
-        raftsim_complain("run", argc < 2
-                                    ? "no scenario file given (see --help)"
-                                    : "exactly one scenario file expected");
-        goto out;
-    }
-    if (!raftsim_budget_parse("run", &budget_args, &budget, &wall_budget_us))
-        goto out;
-    if (quiet && verbose) {
-        raftsim_complain("run", "--quiet and --verbose exclude each other");
-        goto out;
-    }
-    if (seed_text && !raftsim_parse_u64(seed_text, &seed)) {
-        raftsim_complain("run", "--seed: not an unsigned integer: %s",
-                         seed_text);
-        goto out;
-    }
-    if (messages && !viz_messages_parse(messages, &rc.viz.messages)) {
-        raftsim_complain("run",
-                         "--messages: expected all, no-heartbeats or none, "
-                         "not %s",
-                         messages);
-        goto out;
-    }
-    if (from_text && !raftsim_parse_duration(from_text, &rc.viz.from_us)) {
-        raftsim_complain("run", "--from: not a duration like 1.5s: %s",
-                         from_text);
-        goto out;
-    }
-    if (to_text && !raftsim_parse_duration(to_text, &rc.viz.to_us)) {
-        raftsim_complain("run", "--to: not a duration like 3s: %s", to_text);
-        goto out;
-    }
-    if (to_text && rc.viz.to_us <= rc.viz.from_us) {
-        raftsim_complain("run", "--to must be after --from");
-        goto out;
-    }
-    if (width_text) {
-        uint64_t width = 0;
-        if (!raftsim_parse_u64(width_text, &width) ||
-            width < VIZ_WIDTH_MIN_PX || width > VIZ_WIDTH_MAX_PX) {
-            raftsim_complain("run", "--width: not a width from %d to %d: %s",
-                             VIZ_WIDTH_MIN_PX, VIZ_WIDTH_MAX_PX, width_text);
-            goto out;
-        }
-        rc.viz.width_px = (int)width;
-    }
-    if (at_text && !raftsim_parse_duration(at_text, &at_us)) {
-        raftsim_complain("run", "--at: not a duration like 2s: %s", at_text);
-        goto out;
-    }
-    if (at_text && !log_png)
-        raftsim_complain("run", "note: --at only matters with --log-png");
-    if (!log_window_parse(log_png != NULL, log_from_text, log_to_text,
-                          &rc.log_from, &rc.log_to))
-        goto out;
-    if ((frames_dir != NULL) != (every_text != NULL)) {
-        raftsim_complain("run", "--frames and --every go together");
-        goto out;
-    }
-    if (window_text &&
-        (!frames_dir || !raftsim_parse_duration(window_text, &rc.window_us) ||
-         rc.window_us == 0)) {
-        raftsim_complain("run", "--window: %s",
-                         frames_dir ? "not a positive duration"
-                                    : "only with --frames");
-        goto out;
-    }
-    if (every_text &&
-        (!raftsim_parse_duration(every_text, &every_us) || every_us == 0)) {
-        raftsim_complain("run", "--every: not a positive duration: %s",
-                         every_text);
-        goto out;
-    }
-
-    enum viz_format plots_format = VIZ_FORMAT_PNG;
-    if (plots_format_text &&
-        (!plots_dir || !viz_format_parse(plots_format_text, &plots_format))) {
-        raftsim_complain("run", "--plots-format: %s%s",
-                         plots_dir ? "expected png, svg or pdf, not "
-                                   : "only with --plots",
-                         plots_dir ? plots_format_text : "");
-        goto out;
-    }
-
     const char *path = argv[1];
-    files = (struct run_files){.plots_dir = plots_dir,
-                               .plots_format = plots_format,.png = png,
-                               .svg = svg,
-                               .pdf = pdf,
-                               .log_png = log_png,
-                               .html = html,
-                               .frames_dir = frames_dir,
-                               .trace_path = trace_path};
+    files = (struct run_files){.plots_dir = a.plots,
+                               .plots_format = plan.plots_format,
+                               .png = a.png,
+                               .svg = a.svg,
+                               .pdf = a.pdf,
+                               .log_png = a.log_png,
+                               .html = a.html,
+                               .frames_dir = a.frames,
+                               .trace_path = a.trace};
     sc = raftsim_load(path, diags);
     if (!sc) {
         scn_diags_print(diags, stderr);
         goto out;
     }
-    if (!times_within_run(sc->run_us, at_text, at_us, from_text, rc.viz.from_us,
-                          to_text, rc.viz.to_us))
+    if (!run_prepare_outputs(&a, &plan, sc, &rc, &files))
         goto out;
-    if (frames_dir) {
-        uint64_t frames =
-            frame_count(sc->run_us, every_us, rc.viz.from_us, rc.viz.to_us);
-        if (frames > RAFTSIM_FRAMES_MAX) {
-            raftsim_complain("run",
-                             "--every %s: %" PRIu64
-                             " frames; the limit is "
-                             "%u (choose a longer --every, or a --from/--to "
-                             "window)",
-                             every_text, frames, RAFTSIM_FRAMES_MAX);
-            goto out;
-        }
-    }
-    /* The directories first: a picture may go into the --plots or --frames
-     * directory this run creates. */
-    if (frames_dir && (g_mkdir_with_parents(frames_dir, 0755) != 0 ||
-                       access(frames_dir, W_OK) != 0)) {
-        raftsim_complain("run", "%s: %s", frames_dir, g_strerror(errno));
-        goto out;
-    }
-    if (plots_dir && (g_mkdir_with_parents(plots_dir, 0755) != 0 ||
-                      access(plots_dir, W_OK) != 0)) {
-        raftsim_complain("run", "%s: %s", plots_dir, g_strerror(errno));
-        goto out;
-    }
-    bool trace_stdout = trace_path && strcmp(trace_path, "-") == 0;
-    const char *outputs[] = {trace_stdout ? NULL : trace_path, png, svg, pdf,
-                             log_png, html};
-    if (!outputs_writable(outputs, G_N_ELEMENTS(outputs)))
-        goto out;
-    if (trace_stdout && !trace_to_stdout(&files)) {
-        raftsim_complain("run", "standard output: %s", g_strerror(errno));
-        goto out;
-    }
-    if (trace_path && !trace_stdout &&
-        viz_output_open(&files.trace, trace_path) != VIZ_OK) {
-        raftsim_complain("run", "%s: %s", trace_path, g_strerror(errno));
-        goto out;
-    }
-
-    struct scn_run_options o;
-    scn_run_options_init(&o);
-    o.has_seed = seed_text != NULL;
-    o.seed = seed;
-    o.trace_jsonl = trace_stream(&files);
-    /* Only the timeline and its frames read the whole trace; the log
-     * diagram and the report do not, so without them the run's memory
-     * stays flat however long it runs. */
-    o.record_events = png || svg || pdf || frames_dir || html || plots_dir;
-    rc.title = sc->title;
-    rc.seed = o.has_seed ? seed : sc->seed;
-    rc.end_us = sc->run_us;
-    if (log_png) {
-        o.on_pause = on_log_pause;
-        o.pause_at_us = at_text ? at_us : sc->run_us;
-        o.pause_ctx = &rc;
-    }
-    if (frames_dir) {
-        rc.frames_dir = frames_dir;
-        rc.frames = g_array_new(FALSE, TRUE, sizeof(struct frame_capture));
-        o.on_tick = on_frame;
-        o.tick_every_us = every_us;
-        o.tick_ctx = &rc;
-    }
-
-    o.budget = budget;
-    deadline.watch = trace_stream(&files);
-    raftsim_deadline_start(&deadline, wall_budget_us, &o.budget);
-    if (o.trace_jsonl)
-        raftsim_trace_header(o.trace_jsonl, path, sc, rc.seed, o.has_seed,
-                             &o.budget, wall_budget_us);
-    int64_t wall_start = raftsim_wall_us();
-    if (scn_run(sc, &o, &res) != SCN_OK) {
-        fprintf(stderr, "%s: error: the engine refused this configuration\n",
-                path);
-        goto out;
-    }
-    int64_t wall_us = raftsim_wall_us() - wall_start;
-    /* The ticks stop at the last multiple of --every: draw the end too. */
-    if (frames_dir && !res->budget_exceeded && res->end_us % every_us != 0)
-        on_frame(res->sim, res->end_us, &rc);
-    GString *lines = g_string_new(NULL);
-    bool outputs_ok = write_outputs(&files, &rc, res, lines);
-    bool color = raftsim_use_color(stdout);
-    if (quiet) {
-        for (guint i = 0; i < res->failures->len; i++) {
-            char *line =
-                scn_failure_format(res, g_ptr_array_index(res->failures, i));
-            printf("%sFAIL%s %s\n", raftsim_color(color, RAFTSIM_COLOR_RED),
-                   raftsim_color(color, RAFTSIM_COLOR_RESET), line);
-            g_free(line);
-        }
-        if (res->passed || !outputs_ok)
-            print_verdict(res, outputs_ok, color);
-    } else {
-        print_summary(res, wall_us, verbose, outputs_ok, color);
-        fputs(lines->str, stdout);
-    }
-    g_string_free(lines, TRUE);
-    if (!outputs_ok)
-        status = RAFTSIM_EXIT_INVALID;
-    else if (res->budget_exceeded)
-        status = RAFTSIM_EXIT_BUDGET;
-    else
-        status = res->passed ? RAFTSIM_EXIT_OK : RAFTSIM_EXIT_FAILED;
-    if (res->budget_exceeded)
-        raftsim_budget_complain("run", path, res, &o.budget, &deadline,
-                                wall_budget_us);
+    run_configure(&a, &plan, sc, &rc, &files, &o);
+    status =
+        run_and_report(&a, path, sc, &o, wall_budget_us, &rc, &files, &res);
 
 out:
     viz_output_discard(&files.trace);
@@ -1017,25 +985,6 @@ out:
     scn_scenario_free(sc);
     g_ptr_array_free(diags, TRUE);
     g_option_context_free(ctx);
-    g_free(seed_text);
-    g_free(trace_path);
-    g_free(png);
-    g_free(svg);
-    g_free(pdf);
-    g_free(messages);
-    g_free(from_text);
-    g_free(to_text);
-    g_free(log_png);
-    g_free(log_from_text);
-    g_free(plots_dir);
-    g_free(plots_format_text);
-    g_free(log_to_text);
-    g_free(at_text);
-    g_free(frames_dir);
-    g_free(every_text);
-    g_free(width_text);
-    raftsim_budget_args_clear(&budget_args);
-    g_free(html);
-    g_free(window_text);
+    run_args_clear(&a);
     return status;
 }
