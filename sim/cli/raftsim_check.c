@@ -150,7 +150,7 @@ static GPtrArray *expand_arguments(int argc, char **argv)
     return paths;
 }
 
-static void worker(gpointer data, gpointer user_data)
+static void check_worker(gpointer data, gpointer user_data)
 {
     check_one(data, user_data);
 }
@@ -461,27 +461,52 @@ static int report(const struct check_item *items,
     return status;
 }
 
-int raftsim_check_main(int argc, char **argv)
+/* The command line of `raftsim check` as GOption fills it (owned strings,
+ * NULL when not given); entries is the one table of the options' names and
+ * descriptions. */
+struct check_args
 {
-    gint jobs = 1;
-    gboolean json = FALSE;
-    gchar *seed_text = NULL, *junit_path = NULL;
-    GOptionEntry entries[] = {
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+    gint jobs;
+    gboolean json;
+    gchar *seed, *junit;
+    struct raftsim_budget_args budget;
+    GOptionEntry entries[5]; /* the options and the terminator */
+};
+
+static void check_args_init(struct check_args *a)
+{
+    *a = (struct check_args){.jobs = 1};
+    const GOptionEntry entries[] = {
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
          "Run up to J scenarios at once (default 1)", "J"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+        {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
          "Print one JSON document instead of lines", NULL},
-        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit_path,
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &a->junit,
          "Also write a JUnit XML report to FILE", "FILE"},
-        {"seed", 's', 0, G_OPTION_ARG_STRING, &seed_text,
+        {"seed", 's', 0, G_OPTION_ARG_STRING, &a->seed,
          "Run every file with seed N instead of its own", "N"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    struct raftsim_budget_args budget_args = {0};
-    struct check_job job = {0};
-    GOptionContext *ctx = g_option_context_new("FILE|DIR... - check scenarios");
-    g_option_context_set_summary(
-        ctx,
+    G_STATIC_ASSERT(G_N_ELEMENTS(entries) + 1 ==
+                    G_N_ELEMENTS(((struct check_args *)0)->entries));
+    memcpy(a->entries, entries, sizeof(entries));
+}
+
+static void check_args_clear(struct check_args *a)
+{
+    raftsim_budget_args_clear(&a->budget);
+    g_free(a->seed);
+    g_free(a->junit);
+}
+
+/* Parses argv into a and checks its values into job; complains and returns
+ * false on any error. */
+static bool check_args_parse(struct check_args *a,
+                             GOptionContext *ctx,
+                             int *argc,
+                             char ***argv,
+                             struct check_job *job)
+{
+    const char *summary =
         "Runs each scenario file and prints PASS, or FAIL with the first\n"
         "reason, or INVALID (its errors on stderr), one line per file in\n"
         "argument order, then the counts of files and of checks. A DIR\n"
@@ -490,69 +515,74 @@ int raftsim_check_main(int argc, char **argv)
         "status: 0 all passed, 1 any failed, 2 any file or the command line\n"
         "is invalid or a report could not be written (also when other files\n"
         "failed: they are still reported), 3 a run exceeded a budget (each\n"
-        "file has its own --max-events, --max-memory and --max-wall).");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_color_add_option(ctx);
-    raftsim_budget_add_options(ctx, &budget_args, false);
-    GError *err = NULL;
-    int status = RAFTSIM_EXIT_INVALID;
-    uint64_t seed = 0;
-    GPtrArray *paths = NULL; /* the files to check, owned */
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        raftsim_complain("check", "%s", err->message);
-        g_error_free(err);
-        goto out_free_ctx;
-    }
-    if (argc < 2) {
+        "file has its own --max-events, --max-memory and --max-wall).";
+    if (!raftsim_options_parse("check", ctx, summary, a->entries, &a->budget,
+                               false, argc, argv))
+        return false;
+    if (*argc < 2) {
         raftsim_complain("check", "no scenario file given (see --help)");
-        goto out_free_ctx;
+        return false;
     }
-    if (!raftsim_budget_parse("check", &budget_args, &job.budget, &job.wall_us))
-        goto out_free_ctx;
-    if (jobs < 1 || jobs > 256) {
-        raftsim_complain("check", "--jobs must be between 1 and 256");
-        goto out_free_ctx;
+    if (!raftsim_budget_parse("check", &a->budget, &job->budget, &job->wall_us))
+        return false;
+    if (a->jobs < 1 || a->jobs > 256) {
+        raftsim_complain("check", "--%s must be between 1 and 256",
+                         raftsim_option_name(a->entries, &a->jobs));
+        return false;
     }
-    if (seed_text && !raftsim_parse_u64(seed_text, &seed)) {
-        raftsim_complain("check", "--seed: not an unsigned integer: %s",
-                         seed_text);
-        goto out_free_ctx;
+    job->has_seed = a->seed != NULL;
+    if (a->seed && !raftsim_parse_u64(a->seed, &job->seed)) {
+        raftsim_complain("check", "--%s: not an unsigned integer: %s",
+                         raftsim_option_name(a->entries, &a->seed), a->seed);
+        return false;
     }
-    if (junit_path && !raftsim_output_writable("check", junit_path, "reports"))
-        goto out_free_ctx;
+    return !a->junit || raftsim_output_writable("check", a->junit, "reports");
+}
 
-    paths = expand_arguments(argc, argv);
-    if (!paths)
-        goto out_free_ctx;
+/* Checks every file of paths, `jobs` at once, and reports them in argument
+ * order; returns the exit status. */
+static int check_all(const GPtrArray *paths,
+                     const struct check_args *a,
+                     struct check_job *job)
+{
     size_t n = paths->len;
     struct check_item *items = g_new0(struct check_item, n);
-    job.has_seed = seed_text != NULL;
-    job.seed = seed;
     for (size_t i = 0; i < n; i++)
         items[i].path = g_ptr_array_index(paths, i);
-    if (jobs == 1 || n == 1) {
+    if (a->jobs == 1 || n == 1) {
         for (size_t i = 0; i < n; i++)
-            check_one(&items[i], &job);
+            check_one(&items[i], job);
     } else {
-        GThreadPool *pool = g_thread_pool_new(worker, &job, jobs, TRUE, NULL);
+        GThreadPool *pool =
+            g_thread_pool_new(check_worker, job, a->jobs, TRUE, NULL);
         for (size_t i = 0; i < n; i++)
             g_thread_pool_push(pool, &items[i], NULL);
         g_thread_pool_free(pool, FALSE, TRUE);
     }
-
-    status = report(items, n, &job, json, junit_path);
-
+    int status = report(items, n, job, a->json, a->junit);
     for (size_t i = 0; i < n; i++) {
         g_ptr_array_free(items[i].diags, TRUE);
         scn_run_result_free(items[i].res);
     }
     g_free(items);
-out_free_ctx:
+    return status;
+}
+
+int raftsim_check_main(int argc, char **argv)
+{
+    struct check_args a;
+    check_args_init(&a);
+    struct check_job job = {0};
+    GOptionContext *ctx = g_option_context_new("FILE|DIR... - check scenarios");
+    int status = RAFTSIM_EXIT_INVALID;
+    GPtrArray *paths = NULL; /* the files to check, owned */
+    if (check_args_parse(&a, ctx, &argc, &argv, &job))
+        paths = expand_arguments(argc, argv);
+    if (paths)
+        status = check_all(paths, &a, &job);
     if (paths)
         g_ptr_array_free(paths, TRUE);
-    raftsim_budget_args_clear(&budget_args);
-    g_free(seed_text);
-    g_free(junit_path);
+    check_args_clear(&a);
     g_option_context_free(ctx);
     return status;
 }

@@ -56,8 +56,6 @@ void raftsim_trace_header(FILE *out,
                           int64_t wall_us);
 void raftsim_trace_footer(FILE *out, const struct scn_run_result *res);
 int raftsim_check_main(int argc, char **argv);
-/* Provided by sim/cli/raftsim_fuzz.c when that file exists; the table entry
- * is skipped otherwise (see raftsim_main.c). */
 int raftsim_fuzz_main(int argc, char **argv);
 int raftsim_shrink_main(int argc, char **argv);
 int raftsim_validate_main(int argc, char **argv);
@@ -128,6 +126,11 @@ bool raftsim_parse_duration(const char *text, uint64_t *out_us);
 /* Parses an unsigned 64-bit decimal integer (the whole of `text`). */
 bool raftsim_parse_u64(const char *text, uint64_t *out);
 
+/* The long name of the entry of `entries` (ended by a NULL long_name) whose
+ * arg_data is `field`. A subcommand's option table is the one place its
+ * options are named and described; complaints quote a name from it
+ * ("--%s"). Asserts that the entry exists. */
+const char *raftsim_option_name(const GOptionEntry *entries, const void *field);
 
 /* How diagnostics and reports name a scenario read from standard input. */
 #define RAFTSIM_STDIN_NAME "<stdin>"
@@ -170,6 +173,19 @@ bool raftsim_budget_parse(const char *command,
                           int64_t *wall_us);
 
 void raftsim_budget_args_clear(struct raftsim_budget_args *a);
+
+/* Sets ctx's summary, adds `entries` (borrowed until parsed), --color and,
+ * when `budget` is not NULL, the budget options (per_seed: worded for each
+ * fuzz seed), then parses argc/argv. False, after a complaint under
+ * `command`, when the command line is malformed. */
+bool raftsim_options_parse(const char *command,
+                           GOptionContext *ctx,
+                           const char *summary,
+                           const GOptionEntry *entries,
+                           struct raftsim_budget_args *budget,
+                           bool per_seed,
+                           int *argc,
+                           char ***argv);
 
 /* A wall-clock deadline for one run, polled through the budget's
  * interrupt: it asks to stop once the deadline has passed, or as soon as

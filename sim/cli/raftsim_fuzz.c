@@ -667,23 +667,9 @@ static bool parse_wall_budget(const char *text, int64_t *out_us)
     return true;
 }
 
-/* A shrinking option's value into *value when given: a positive integer,
- * and not with --no-shrink; complains and returns false otherwise. */
-static bool shrink_option(const char *name,
-                          const char *text,
-                          bool no_shrink,
-                          uint64_t *value)
-{
-    if (!text ||
-        (!no_shrink && raftsim_parse_u64(text, value) && *value > 0))
-        return true;
-    raftsim_complain("fuzz",
-                     "%s: expected a positive integer, without --no-shrink: "
-                     "%s",
-                     name, text);
-    return false;
-}
-
+/* The command line of `raftsim fuzz` as GOption fills it (owned strings,
+ * NULL when not given). entries is the one table of the options' names and
+ * descriptions: complaints name an option through opt(). */
 struct fuzz_args
 {
     gint nodes, jobs;
@@ -692,7 +678,82 @@ struct fuzz_args
     gboolean quiet, verbose, no_shrink, json;
     gchar *shrink_budget, *shrink_per_property, *junit;
     struct raftsim_budget_args budget;
+    GOptionEntry entries[18]; /* the options and the terminator */
 };
+
+static void fuzz_args_init(struct fuzz_args *a)
+{
+    *a = (struct fuzz_args){.nodes = 5, .jobs = 1};
+    const GOptionEntry entries[] = {
+        {"nodes", 'n', 0, G_OPTION_ARG_INT, &a->nodes,
+         "Cluster size (default 5)", "N"},
+        {"seeds", 0, 0, G_OPTION_ARG_STRING, &a->seeds,
+         "How many seeds to try (default 100)", "COUNT"},
+        {"seed-from", 0, 0, G_OPTION_ARG_STRING, &a->from,
+         "First seed (default 1)", "A"},
+        {"time", 0, 0, G_OPTION_ARG_STRING, &a->time,
+         "Virtual length of each seed's faulty part (default 10s)", "T"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
+         "Run up to J seeds at once, each worker a process (default 1)", "J"},
+        {"shard", 0, 0, G_OPTION_ARG_STRING, &a->shard,
+         "Only seeds with (seed - A) % N == K - 1", "K/N"},
+        {"faults", 0, 0, G_OPTION_ARG_STRING, &a->faults,
+         "Allowed faults, a comma list (default all; see docs/fuzzing.md)",
+         "LIST"},
+        {"for", 0, 0, G_OPTION_ARG_STRING, &a->for_text,
+         "Send no new seed after this much wall time (90s, 10m, 2h)", "D"},
+        {"max-failures", 0, 0, G_OPTION_ARG_STRING, &a->max_failures,
+         "Stop after N failed seeds (in seed order)", "N"},
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &a->out,
+         "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
+        {"no-shrink", 0, 0, G_OPTION_ARG_NONE, &a->no_shrink,
+         "Keep only the full reproducers (by default each is also shrunk "
+         "into DIR/fuzz-SEED.min.scn after the campaign)",
+         NULL},
+        {"shrink-budget", 0, 0, G_OPTION_ARG_STRING, &a->shrink_budget,
+         "Candidate runs per shrink at most (default 1000)", "RUNS"},
+        {"shrink-per-property", 0, 0, G_OPTION_ARG_STRING,
+         &a->shrink_per_property,
+         "Shrink at most K failed seeds per property, the first in seed "
+         "order, and name the smallest (default 3)",
+         "K"},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
+         "Print only failures and a one-line summary", NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a->verbose,
+         "Also print every seed's verdict and trace hash", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
+         "Print one JSON document instead of lines (docs/json-output.md)",
+         NULL},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &a->junit,
+         "Also write a JUnit XML report to FILE: a case per failed seed",
+         "FILE"},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(entries) + 1 ==
+                    G_N_ELEMENTS(((struct fuzz_args *)0)->entries));
+    memcpy(a->entries, entries, sizeof(entries));
+}
+
+/* The long name of the option that fills `field` (a member of a). */
+static const char *opt(const struct fuzz_args *a, const void *field)
+{
+    return raftsim_option_name(a->entries, field);
+}
+
+/* A shrinking option's value into *value when given: a positive integer,
+ * and not with --no-shrink; complains and returns false otherwise. */
+static bool shrink_option(const struct fuzz_args *a,
+                          gchar *const *field,
+                          uint64_t *value)
+{
+    const char *text = *field;
+    if (!text ||
+        (!a->no_shrink && raftsim_parse_u64(text, value) && *value > 0))
+        return true;
+    raftsim_complain("fuzz",
+                     "--%s: expected a positive integer, without --%s: %s",
+                     opt(a, field), opt(a, &a->no_shrink), text);
+    return false;
+}
 
 static void fuzz_args_clear(struct fuzz_args *a)
 {
@@ -718,51 +779,54 @@ static bool check_numbers(const struct fuzz_args *a,
                           uint64_t *shard_k)
 {
     if (a->quiet && a->verbose) {
-        raftsim_complain("fuzz", "--quiet and --verbose exclude each other");
+        raftsim_complain("fuzz", "--%s and --%s exclude each other",
+                         opt(a, &a->quiet), opt(a, &a->verbose));
         return false;
     }
     if (a->json && a->verbose) {
-        raftsim_complain("fuzz", "--json and --verbose exclude each other");
+        raftsim_complain("fuzz", "--%s and --%s exclude each other",
+                         opt(a, &a->json), opt(a, &a->verbose));
         return false;
     }
     if (a->nodes < 1 || a->nodes > (gint)SCN_CLUSTER_MAX) {
-        raftsim_complain("fuzz", "--nodes must be between 1 and %u",
-                         SCN_CLUSTER_MAX);
+        raftsim_complain("fuzz", "--%s must be between 1 and %u",
+                         opt(a, &a->nodes), SCN_CLUSTER_MAX);
         return false;
     }
     c->options.nodes = (uint32_t)a->nodes;
     if (a->seeds && (!raftsim_parse_u64(a->seeds, count) || *count == 0)) {
-        raftsim_complain("fuzz", "--seeds: not a positive integer: %s",
-                         a->seeds);
+        raftsim_complain("fuzz", "--%s: not a positive integer: %s",
+                         opt(a, &a->seeds), a->seeds);
         return false;
     }
     if (a->from && !raftsim_parse_u64(a->from, &c->from)) {
-        raftsim_complain("fuzz", "--seed-from: not an unsigned integer: %s",
-                         a->from);
+        raftsim_complain("fuzz", "--%s: not an unsigned integer: %s",
+                         opt(a, &a->from), a->from);
         return false;
     }
     if (*count - 1 > UINT64_MAX - c->from) {
-        raftsim_complain("fuzz", "--seed-from + --seeds passes 2^64");
+        raftsim_complain("fuzz", "--%s + --%s passes 2^64", opt(a, &a->from),
+                         opt(a, &a->seeds));
         return false;
     }
     if (a->time && (!raftsim_parse_duration(a->time, &c->options.run_us) ||
                     c->options.run_us < SCN_FUZZ_RUN_US_MIN ||
                     c->options.run_us > SCN_FUZZ_RUN_US_MAX)) {
         raftsim_complain("fuzz",
-                         "--time: expected a duration from 100ms to 3600s, "
+                         "--%s: expected a duration from 100ms to 3600s, "
                          "like 10s: %s",
-                         a->time);
+                         opt(a, &a->time), a->time);
         return false;
     }
     if (a->jobs < 1 || a->jobs > 256) {
-        raftsim_complain("fuzz", "--jobs must be between 1 and 256");
+        raftsim_complain("fuzz", "--%s must be between 1 and 256",
+                         opt(a, &a->jobs));
         return false;
     }
     plan->jobs = (unsigned)a->jobs;
     if (a->shard && !parse_shard(a->shard, shard_k, &c->shard_n)) {
-        raftsim_complain("fuzz",
-                         "--shard: expected K/N with 1 <= K <= N, not %s",
-                         a->shard);
+        raftsim_complain("fuzz", "--%s: expected K/N with 1 <= K <= N, not %s",
+                         opt(a, &a->shard), a->shard);
         return false;
     }
     return true;
@@ -775,16 +839,16 @@ static bool check_budgets(const struct fuzz_args *a,
 {
     if (a->for_text && !parse_wall_budget(a->for_text, &plan->for_us)) {
         raftsim_complain("fuzz",
-                         "--for: expected a wall-time budget like 90s, 10m "
+                         "--%s: expected a wall-time budget like 90s, 10m "
                          "or 2h: %s",
-                         a->for_text);
+                         opt(a, &a->for_text), a->for_text);
         return false;
     }
     if (a->max_failures && (!raftsim_parse_u64(a->max_failures,
                                                &plan->max_failures) ||
                             plan->max_failures == 0)) {
-        raftsim_complain("fuzz", "--max-failures: not a positive integer: %s",
-                         a->max_failures);
+        raftsim_complain("fuzz", "--%s: not a positive integer: %s",
+                         opt(a, &a->max_failures), a->max_failures);
         return false;
     }
     if (!raftsim_budget_parse("fuzz", &a->budget, &c->budget, &c->wall_us))
@@ -798,8 +862,8 @@ static bool check_budgets(const struct fuzz_args *a,
             for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++)
                 g_string_append_printf(known, "%s%s", f ? ", " : "",
                                        scn_fuzz_fault_name(f));
-            raftsim_complain("fuzz", "--faults: unknown fault '%s' (known: %s)",
-                             bad, known->str);
+            raftsim_complain("fuzz", "--%s: unknown fault '%s' (known: %s)",
+                             opt(a, &a->faults), bad, known->str);
             g_string_free(known, TRUE);
             g_free(bad);
             return false;
@@ -863,57 +927,14 @@ static void print_banner(const struct fuzz_campaign *c,
     fflush(stdout);
 }
 
-int raftsim_fuzz_main(int argc, char **argv)
+/* Parses argv into a (its table and the shared colour and budget options);
+ * complains and returns false on an error or an extra argument. */
+static bool fuzz_args_parse(struct fuzz_args *a,
+                            GOptionContext *ctx,
+                            int *argc,
+                            char ***argv)
 {
-    struct fuzz_args a = {.nodes = 5, .jobs = 1};
-    GOptionEntry entries[] = {
-        {"nodes", 'n', 0, G_OPTION_ARG_INT, &a.nodes,
-         "Cluster size (default 5)", "N"},
-        {"seeds", 0, 0, G_OPTION_ARG_STRING, &a.seeds,
-         "How many seeds to try (default 100)", "COUNT"},
-        {"seed-from", 0, 0, G_OPTION_ARG_STRING, &a.from,
-         "First seed (default 1)", "A"},
-        {"time", 0, 0, G_OPTION_ARG_STRING, &a.time,
-         "Virtual length of each seed's faulty part (default 10s)", "T"},
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &a.jobs,
-         "Run up to J seeds at once, each worker a process (default 1)", "J"},
-        {"shard", 0, 0, G_OPTION_ARG_STRING, &a.shard,
-         "Only seeds with (seed - A) % N == K - 1", "K/N"},
-        {"faults", 0, 0, G_OPTION_ARG_STRING, &a.faults,
-         "Allowed faults, a comma list (default all; see docs/fuzzing.md)",
-         "LIST"},
-        {"for", 0, 0, G_OPTION_ARG_STRING, &a.for_text,
-         "Send no new seed after this much wall time (90s, 10m, 2h)", "D"},
-        {"max-failures", 0, 0, G_OPTION_ARG_STRING, &a.max_failures,
-         "Stop after N failed seeds (in seed order)", "N"},
-        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out,
-         "Write reproducers into DIR (default ./fuzz-failures)", "DIR"},
-        {"no-shrink", 0, 0, G_OPTION_ARG_NONE, &a.no_shrink,
-         "Keep only the full reproducers (by default each is also shrunk "
-         "into DIR/fuzz-SEED.min.scn after the campaign)",
-         NULL},
-        {"shrink-budget", 0, 0, G_OPTION_ARG_STRING, &a.shrink_budget,
-         "Candidate runs per shrink at most (default 1000)", "RUNS"},
-        {"shrink-per-property", 0, 0, G_OPTION_ARG_STRING,
-         &a.shrink_per_property,
-         "Shrink at most K failed seeds per property, the first in seed "
-         "order, and name the smallest (default 3)",
-         "K"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet,
-         "Print only failures and a one-line summary", NULL},
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a.verbose,
-         "Also print every seed's verdict and trace hash", NULL},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &a.json,
-         "Print one JSON document instead of lines (docs/json-output.md)",
-         NULL},
-        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &a.junit,
-         "Also write a JUnit XML report to FILE: a case per failed seed",
-         "FILE"},
-        {NULL, 0, 0, 0, NULL, NULL, NULL},
-    };
-    GOptionContext *ctx = g_option_context_new("- fuzz random schedules");
-    g_option_context_set_summary(
-        ctx,
+    const char *summary =
         "Generates one random scenario per seed A..A+COUNT-1 (a swarm of\n"
         "faults, explicit timed statements, client load, then a liveness\n"
         "phase), runs it with every checker, and writes a standalone\n"
@@ -921,88 +942,110 @@ int raftsim_fuzz_main(int argc, char **argv)
         "budget; `raftsim run` on that file replays the same run. DIR is\n"
         "created at the first failure. Exit status: 0 no seed failed, 1\n"
         "some seed failed, 2 invalid command line or a reproducer or\n"
-        "report could not be written.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_color_add_option(ctx);
-    raftsim_budget_add_options(ctx, &a.budget, true);
-
-    int status = RAFTSIM_EXIT_INVALID;
-    GError *err = NULL;
-    struct fuzz_campaign c = {.from = 1, .shard_n = 1};
-    struct fuzz_plan plan = {0};
-    scn_fuzz_options_init(&c.options);
-    uint64_t count = 100, shard_k = 1;
-
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        raftsim_complain("fuzz", "%s", err->message);
-        g_error_free(err);
-        goto out;
-    }
-    if (argc > 1) {
+        "report could not be written.";
+    if (!raftsim_options_parse("fuzz", ctx, summary, a->entries, &a->budget,
+                               true, argc, argv))
+        return false;
+    if (*argc > 1) {
         raftsim_complain("fuzz", "unexpected argument '%s' (see --help)",
-                         argv[1]);
-        goto out;
+                         (*argv)[1]);
+        return false;
     }
-    if (!check_numbers(&a, &c, &plan, &count, &shard_k) ||
-        !check_budgets(&a, &c, &plan))
-        goto out;
-    plan.quiet = a.quiet;
-    plan.verbose = a.verbose;
-    plan.shrink_runs = a.no_shrink ? 0 : 1000;
-    plan.shrink_per_property = RAFTSIM_FUZZ_SHRINK_PER_PROPERTY;
-    if (!shrink_option("--shrink-budget", a.shrink_budget, a.no_shrink,
-                       &plan.shrink_runs) ||
-        !shrink_option("--shrink-per-property", a.shrink_per_property,
-                       a.no_shrink, &plan.shrink_per_property))
-        goto out;
-    plan.dir = a.out ? a.out : "fuzz-failures";
-    if (!raftsim_output_dir_usable("fuzz", "--out", plan.dir) ||
-        (a.junit && !raftsim_output_writable("fuzz", a.junit, "reports")))
-        goto out;
-    plan.json = a.json;
-    plan.collect = a.json || a.junit;
-    plan.shard_k = shard_k;
-    plan.shard_n = c.shard_n;
+    return true;
+}
 
-    /* The shard's seeds: (seed - from) % shard_n == shard_k - 1. */
-    c.first = shard_k - 1;
-    plan.total = c.first < count ? (count - 1 - c.first) / c.shard_n + 1 : 0;
-    c.window = plan.total < FUZZ_WINDOW ? (size_t)plan.total : FUZZ_WINDOW;
-    c.items = g_new0(struct fuzz_item, c.window ? c.window : 1);
+/* The campaign and its plan from the checked options; the shard's seeds are
+ * those with (seed - from) % shard_n == shard_k - 1. */
+static bool fuzz_plan_of(const struct fuzz_args *a,
+                         struct fuzz_campaign *c,
+                         struct fuzz_plan *plan,
+                         uint64_t *count)
+{
+    uint64_t shard_k = 1;
+    if (!check_numbers(a, c, plan, count, &shard_k) ||
+        !check_budgets(a, c, plan))
+        return false;
+    plan->quiet = a->quiet;
+    plan->verbose = a->verbose;
+    plan->shrink_runs = a->no_shrink ? 0 : 1000;
+    plan->shrink_per_property = RAFTSIM_FUZZ_SHRINK_PER_PROPERTY;
+    if (!shrink_option(a, &a->shrink_budget, &plan->shrink_runs) ||
+        !shrink_option(a, &a->shrink_per_property, &plan->shrink_per_property))
+        return false;
+    plan->dir = a->out ? a->out : "fuzz-failures";
+    char *out_option = g_strdup_printf("--%s", opt(a, &a->out));
+    bool usable = raftsim_output_dir_usable("fuzz", out_option, plan->dir);
+    g_free(out_option);
+    if (!usable ||
+        (a->junit && !raftsim_output_writable("fuzz", a->junit, "reports")))
+        return false;
+    plan->json = a->json;
+    plan->collect = a->json || a->junit;
+    plan->shard_k = shard_k;
+    plan->shard_n = c->shard_n;
+    c->first = shard_k - 1;
+    plan->total =
+        c->first < *count ? (*count - 1 - c->first) / c->shard_n + 1 : 0;
+    c->window = plan->total < FUZZ_WINDOW ? (size_t)plan->total : FUZZ_WINDOW;
+    return true;
+}
 
+/* Runs the planned campaign, prints its summary, shrinks what failed and
+ * writes the machine reports; returns the exit status. */
+static int fuzz_campaign_run(const struct fuzz_args *a,
+                             struct fuzz_campaign *c,
+                             const struct fuzz_plan *plan,
+                             uint64_t count)
+{
+    c->items = g_new0(struct fuzz_item, c->window ? c->window : 1);
     bool color = raftsim_use_color(stdout);
     bool tty = isatty(fileno(stderr)) == 1;
     struct progress prog = {
         .tty = tty,
-        .enabled = !tty || !a.quiet,
+        .enabled = !tty || !a->quiet,
         .start_us = raftsim_wall_us(),
     };
     prog.drawn_us = prog.start_us;
-    if (!a.quiet && !a.json)
-        print_banner(&c, &plan, count, shard_k);
+    if (!a->quiet && !a->json)
+        print_banner(c, plan, count, plan->shard_k);
     struct fuzz_tally t = {
         .written = g_ptr_array_new_with_free_func(g_free),
         .written_properties = g_ptr_array_new_with_free_func(g_free),
     };
-    if (plan.collect)
+    if (plan->collect)
         t.failures = g_ptr_array_new_with_free_func(raftsim_fuzz_failure_free);
-    bool ran = run_campaign(&c, &plan, &t, &prog, color);
+    bool ran = run_campaign(c, plan, &t, &prog, color);
     progress_clear(&prog);
-    if (!a.json)
-        print_summary(&plan, &t, raftsim_wall_us() - prog.start_us, color);
-    if (plan.shrink_runs)
-        shrink_all(&plan, &t);
-    status = t.write_failed       ? RAFTSIM_EXIT_INVALID
-             : !ran || t.failed ? RAFTSIM_EXIT_FAILED
-                                : RAFTSIM_EXIT_OK;
-    if (plan.collect)
-        status = machine_reports(&c, &plan, &t, count, a.junit, status);
+    if (!a->json)
+        print_summary(plan, &t, raftsim_wall_us() - prog.start_us, color);
+    if (plan->shrink_runs)
+        shrink_all(plan, &t);
+    int status = t.write_failed     ? RAFTSIM_EXIT_INVALID
+                 : !ran || t.failed ? RAFTSIM_EXIT_FAILED
+                                    : RAFTSIM_EXIT_OK;
+    if (plan->collect)
+        status = machine_reports(c, plan, &t, count, a->junit, status);
     g_ptr_array_free(t.written, TRUE);
     g_ptr_array_free(t.written_properties, TRUE);
     if (t.failures)
         g_ptr_array_free(t.failures, TRUE);
-    g_free(c.items);
-out:
+    g_free(c->items);
+    return status;
+}
+
+int raftsim_fuzz_main(int argc, char **argv)
+{
+    struct fuzz_args a;
+    fuzz_args_init(&a);
+    GOptionContext *ctx = g_option_context_new("- fuzz random schedules");
+    int status = RAFTSIM_EXIT_INVALID;
+    struct fuzz_campaign c = {.from = 1, .shard_n = 1};
+    struct fuzz_plan plan = {0};
+    scn_fuzz_options_init(&c.options);
+    uint64_t count = 100;
+    if (fuzz_args_parse(&a, ctx, &argc, &argv) &&
+        fuzz_plan_of(&a, &c, &plan, &count))
+        status = fuzz_campaign_run(&a, &c, &plan, count);
     g_option_context_free(ctx);
     fuzz_args_clear(&a);
     return status;

@@ -569,11 +569,7 @@ static void run_args_init(struct run_args *a)
  * complaints ("--%s"): "seed". */
 static const char *run_opt(const struct run_args *a, const void *field)
 {
-    for (const GOptionEntry *e = a->entries; e->long_name; e++)
-        if (e->arg_data == field)
-            return e->long_name;
-    SIM_ASSERT(false, "a field of struct run_args has no option entry");
-    return "";
+    return raftsim_option_name(a->entries, field);
 }
 
 static void run_args_clear(struct run_args *a)
@@ -658,24 +654,17 @@ static bool run_args_parse(struct run_args *a,
                            int *argc,
                            char ***argv)
 {
-    g_option_context_set_summary(
-        ctx,
+    const char *summary =
         "Runs the scenario FILE (- reads standard input) and prints what\n"
         "happened: leaders, log, messages, clients, checks,\n"
         "linearizability and the trace hash.\n"
         "Exit status: 0 passed, 1 a check or safety property failed,\n"
         "2 invalid input or command line, or an output not written,\n"
         "3 the run exceeded a budget (--max-events, --max-memory,\n"
-        "--max-wall) and was stopped.");
-    g_option_context_add_main_entries(ctx, a->entries, NULL);
-    raftsim_color_add_option(ctx);
-    raftsim_budget_add_options(ctx, &a->budget, false);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, argc, argv, &err)) {
-        raftsim_complain("run", "%s", err->message);
-        g_error_free(err);
+        "--max-wall) and was stopped.";
+    if (!raftsim_options_parse("run", ctx, summary, a->entries, &a->budget,
+                               false, argc, argv))
         return false;
-    }
     if (*argc != 2) {
         raftsim_complain("run", *argc < 2
                                     ? "no scenario file given (see --help)"

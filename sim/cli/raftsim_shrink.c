@@ -157,6 +157,19 @@ int raftsim_shrink_file(const char *path,
     return status;
 }
 
+/* The option of `entries` that fills *field, when given, into *value: a
+ * positive integer; complains and returns false otherwise. */
+static bool positive_option(const GOptionEntry *entries,
+                            gchar *const *field,
+                            uint64_t *value)
+{
+    if (!*field || (raftsim_parse_u64(*field, value) && *value > 0))
+        return true;
+    raftsim_complain("shrink", "--%s: not a positive integer: %s",
+                     raftsim_option_name(entries, field), *field);
+    return false;
+}
+
 int raftsim_shrink_main(int argc, char **argv)
 {
     gchar *out_path = NULL, *budget_text = NULL, *events_text = NULL,
@@ -181,47 +194,31 @@ int raftsim_shrink_main(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *ctx = g_option_context_new("FILE - shrink a failure");
-    g_option_context_set_summary(
-        ctx,
+    const char *summary =
         "Reduces a failing scenario to a small one that fails with the same\n"
         "property: ends the run just after the failure, deletes statements,\n"
         "removes nodes it does not need, and simplifies the rest. Writes the\n"
         "result with a header saying what fails, where and when. Exit\n"
         "status: 0 written, 1 FILE does not fail, 2 invalid input or\n"
-        "command line, or the result could not be written.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    raftsim_color_add_option(ctx);
-
+        "command line, or the result could not be written.";
     int status = RAFTSIM_EXIT_INVALID;
-    GError *err = NULL;
     struct scn_shrink_options o;
     scn_shrink_options_init(&o);
     uint64_t seed = 0;
 
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        raftsim_complain("shrink", "%s", err->message);
-        g_error_free(err);
+    if (!raftsim_options_parse("shrink", ctx, summary, entries, NULL, false,
+                               &argc, &argv))
         goto out;
-    }
     if (argc != 2) {
         raftsim_complain("shrink", "expected one FILE (see --help)");
         goto out;
     }
-    if (budget_text &&
-        (!raftsim_parse_u64(budget_text, &o.max_runs) || o.max_runs == 0)) {
-        raftsim_complain("shrink", "--budget: not a positive integer: %s",
-                         budget_text);
+    if (!positive_option(entries, &budget_text, &o.max_runs) ||
+        !positive_option(entries, &events_text, &o.max_events))
         goto out;
-    }
-    if (events_text &&
-        (!raftsim_parse_u64(events_text, &o.max_events) || o.max_events == 0)) {
-        raftsim_complain("shrink", "--max-events: not a positive integer: %s",
-                         events_text);
-        goto out;
-    }
     if (seed_text && !raftsim_parse_u64(seed_text, &seed)) {
-        raftsim_complain("shrink", "--seed: not an unsigned integer: %s",
-                         seed_text);
+        raftsim_complain("shrink", "--%s: not an unsigned integer: %s",
+                         raftsim_option_name(entries, &seed_text), seed_text);
         goto out;
     }
     o.isolate = !in_process;

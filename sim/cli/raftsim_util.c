@@ -120,6 +120,38 @@ const char *raftsim_color(bool enabled, enum raftsim_color color)
     return "";
 }
 
+bool raftsim_options_parse(const char *command,
+                           GOptionContext *ctx,
+                           const char *summary,
+                           const GOptionEntry *entries,
+                           struct raftsim_budget_args *budget,
+                           bool per_seed,
+                           int *argc,
+                           char ***argv)
+{
+    g_option_context_set_summary(ctx, summary);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    raftsim_color_add_option(ctx);
+    if (budget)
+        raftsim_budget_add_options(ctx, budget, per_seed);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+        raftsim_complain(command, "%s", err->message);
+        g_error_free(err);
+        return false;
+    }
+    return true;
+}
+
+const char *raftsim_option_name(const GOptionEntry *entries, const void *field)
+{
+    for (const GOptionEntry *e = entries; e->long_name; e++)
+        if (e->arg_data == field)
+            return e->long_name;
+    SIM_ASSERT(false, "no option entry fills this field");
+    return "";
+}
+
 bool raftsim_parse_u64(const char *text, uint64_t *out)
 {
     if (!text || !*text)
