@@ -3,6 +3,7 @@
  * are in microseconds of the node's clock; the timing is the core's default
  * (election timeout 150..300ms, heartbeat 50ms) on five nodes. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 
 #include "sim/check/sim_conduct.h"
 
@@ -25,6 +26,10 @@ static struct sim_conduct *conduct_new(bool check_quorum)
 
 /* The last violation a step reported. */
 static struct sim_violation seen;
+
+/* The configuration every step reports from now on (NULL: all five nodes
+ * are voters). */
+static const struct raft_configuration *conf_now;
 
 /* One step of node: before and after role and term, what went in, what
  * came out (messages) and the next deadline. */
@@ -56,6 +61,7 @@ static bool step(struct sim_conduct *r,
         .term_before = term_before,
         .update = &u,
         .term_after = term_after,
+        .config = conf_now,
     };
     return sim_conduct_on_step(r, &st, &seen);
 }
@@ -172,6 +178,97 @@ Test(conduct, leader_that_hears_a_majority_or_steps_down_is_not_flagged)
     cr_assert(step(off, 1, 10 * ET_MAX, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
                    RAFT_LEADER, 3, 3, NULL, 0, 10 * ET_MAX + HB));
     sim_conduct_free(off);
+    sim_conduct_free(r);
+}
+
+/* One tick of n1, leader of term 3, at t. */
+static bool leader_tick(struct sim_conduct *r, uint64_t t)
+{
+    return step(r, 1, t, SIM_CONDUCT_TICK, NULL, RAFT_LEADER, RAFT_LEADER, 3,
+                3, NULL, 0, t + HB);
+}
+
+/* n1 leads and hears peer at t. */
+static void leader_hears(struct sim_conduct *r, uint64_t peer, uint64_t t)
+{
+    struct raft_message ack = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, peer, 1, 3);
+    cr_assert(step(r, 1, t, SIM_CONDUCT_RECEIVE, &ack, RAFT_LEADER,
+                   RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+}
+
+/* n1's configuration changes to c at t (a change it appended). */
+static void leader_appends_conf(struct sim_conduct *r,
+                                const struct raft_configuration *c,
+                                uint64_t t)
+{
+    conf_now = c;
+    cr_assert(step(r, 1, t, SIM_CONDUCT_OTHER, NULL, RAFT_LEADER, RAFT_LEADER,
+                   3, 3, NULL, 0, t + HB));
+}
+
+/* Seed 4161 of the soak campaign: a voter removed and added again by the
+ * same leader joins anew and counts as heard from its return, as the core
+ * starts a new member's slot; judging it by its silence before the removal
+ * flagged a correct leader. A re-added voter that stays silent is still
+ * judged once the bound has passed. */
+Test(conduct, check_quorum_counts_a_voter_added_again_from_its_return)
+{
+    static const uint64_t four[] = {1, 2, 3, 4};
+    static const uint64_t three[] = {1, 2, 3};
+    const struct raft_configuration with_n4 = {.voters = four, .n_voters = 4};
+    const struct raft_configuration without_n4 = {.voters = three,
+                                                  .n_voters = 3};
+    struct sim_conduct *r = conduct_new(true);
+    conf_now = &with_n4;
+    elect_n1(r);
+    leader_appends_conf(r, &without_n4, HB / 2); /* remove n4 */
+    /* n2 answers throughout: n1 and n2 are a majority of n1..n3. */
+    for (uint64_t t = HB; t < 10 * HB; t += HB) {
+        leader_hears(r, 2, t);
+        cr_assert(leader_tick(r, t));
+    }
+    leader_appends_conf(r, &with_n4, 10 * HB); /* add n4 again */
+    for (uint64_t t = 10 * HB; t < 10 * HB + ET_MIN + HB; t += HB) {
+        leader_hears(r, 2, t);
+        cr_assert(leader_tick(r, t), "flagged at %" PRIu64 "us: %s", t,
+                  seen.detail);
+    }
+    /* n4 silent since its return for the whole bound: n1 and n2 are no
+     * majority of n1..n4. */
+    uint64_t late = 10 * HB + ET_MIN + HB;
+    leader_hears(r, 2, late);
+    cr_assert_not(leader_tick(r, late));
+    cr_assert_eq(seen.property, SIM_PROP_CHECK_QUORUM);
+    conf_now = NULL;
+    sim_conduct_free(r);
+}
+
+/* Seed 57204 of the soak campaign: removing a voter that answers can leave
+ * the voters heard a minority at once; the core checks its quorum once per
+ * heartbeat (thesis §6.2), so the new configuration is judged one heartbeat
+ * interval after it took effect, and a leader still leading then is
+ * flagged. */
+Test(conduct, check_quorum_judges_a_new_configuration_after_one_heartbeat)
+{
+    static const uint64_t without[] = {1, 2, 4, 5};
+    const struct raft_configuration no_n3 = {.voters = without,
+                                             .n_voters = 4};
+    struct sim_conduct *r = conduct_new(true);
+    conf_now = NULL;
+    elect_n1(r);
+    /* n2 and n3 answer; n4 and n5 are silent. */
+    for (uint64_t t = HB; t <= 8 * HB; t += HB) {
+        leader_hears(r, 2, t);
+        leader_hears(r, 3, t);
+        cr_assert(leader_tick(r, t));
+    }
+    uint64_t change = 8 * HB + HB / 5;
+    leader_appends_conf(r, &no_n3, change); /* remove n3 */
+    cr_assert(leader_tick(r, change), "%s", seen.detail);
+    cr_assert(leader_tick(r, 9 * HB), "%s", seen.detail);
+    cr_assert_not(leader_tick(r, change + HB));
+    cr_assert_eq(seen.property, SIM_PROP_CHECK_QUORUM);
+    conf_now = NULL;
     sim_conduct_free(r);
 }
 

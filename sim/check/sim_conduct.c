@@ -4,7 +4,9 @@
  * a core following the rules may have re-armed its election timer, deadline
  * the deadline its last processed step announced, and, while it leads,
  * heard[p] the latest local time at which it processed a message from peer
- * p in its current leadership (its start counting as hearing everyone).
+ * p in its current leadership (its start, and p's becoming a voter of its
+ * configuration, counting as hearing p), conf its configuration at its last
+ * step and conf_since the time conf's quorums took effect.
  * Each of these is at least what the core itself keeps, which makes every
  * check below lenient, never strict, towards a correct core.
  */
@@ -24,7 +26,8 @@ struct conduct_node
     uint64_t reset_at; /* the last legitimate election-timer reset */
     uint64_t deadline; /* the next deadline of the last step */
     uint64_t *heard;   /* [1..n_nodes]: leader only, when each peer spoke */
-    struct sim_idset voters; /* leader only: voters of either half so far */
+    struct sim_conf conf;  /* leader only: its configuration at its last step */
+    uint64_t conf_since;   /* leader only: when conf's quorums took effect */
 };
 
 struct sim_conduct
@@ -235,6 +238,13 @@ static void step_conf(const struct sim_conduct *r,
         sim_conf_first(c, r->cfg.n_nodes);
 }
 
+/* Keeps n->conf, n->conf_since and n->heard as the file comment says. A
+ * voter new to the configuration (not a voter at the leader's previous
+ * step) is counted as heard when it joined, as the core starts a new
+ * member's slot: it has not been silent for an election timeout (thesis
+ * §6.2), and etcd-io/raft marks a new member recently active likewise. A
+ * voter removed or demoted and later added or promoted again joins anew;
+ * what was heard from it before its removal does not judge it. */
 static void note_heard(struct sim_conduct *r,
                        struct conduct_node *n,
                        const struct sim_conduct_step *st)
@@ -242,21 +252,22 @@ static void note_heard(struct sim_conduct *r,
     const struct raft_update *u = st->update;
     if (u->role != RAFT_LEADER)
         return;
+    struct sim_conf c;
+    step_conf(r, st, &c);
     bool new_leadership =
         st->role_before != RAFT_LEADER || st->term_before != st->term_after;
     if (new_leadership) {
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
             n->heard[p] = st->now; /* the core starts counting here */
-        n->voters = (struct sim_idset){{0}};
+        n->conf = c;
+        n->conf_since = st->now;
     }
-    /* A voter new to the configuration is counted from when it joined. */
-    struct sim_conf c;
-    step_conf(r, st, &c);
     for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-        if (sim_conf_is_voter(&c, p) && !sim_idset_has(&n->voters, p)) {
+        if (sim_conf_is_voter(&c, p) && !sim_conf_is_voter(&n->conf, p))
             n->heard[p] = st->now;
-            sim_idset_add(&n->voters, p);
-        }
+    if (!sim_conf_same_quorums(&n->conf, &c))
+        n->conf_since = st->now;
+    n->conf = c;
     const struct raft_message *m = st->received;
     if (m != NULL && m->from >= 1 && m->from <= r->cfg.n_nodes)
         n->heard[m->from] = st->now;
@@ -270,9 +281,14 @@ static bool check_quorum(struct sim_conduct *r,
     if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK ||
         st->update->role != RAFT_LEADER)
         return true;
+    /* The core checks the configuration it acts on once per heartbeat: a
+     * change that shrinks the voters heard (a heard voter removed or
+     * demoted, a joint half added) is judged one heartbeat interval after
+     * it took effect, when the core has checked it at least once. */
+    if (st->now - n->conf_since < r->cfg.heartbeat_interval)
+        return true;
     uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
-    struct sim_conf c;
-    step_conf(r, st, &c);
+    const struct sim_conf c = n->conf;
     struct sim_idset active = {{0}};
     sim_idset_add(&active, st->node);
     for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)

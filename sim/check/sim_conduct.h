@@ -22,8 +22,11 @@
  *                   the voters or, while joint, of the outgoing voters
  *                   (thesis §6.2 and §4.3, with the core's check once per
  *                   heartbeat; learners never count). A voter that joined
- *                   the leader's configuration counts as heard when it
- *                   joined, as the core starts it;
+ *                   the leader's configuration (again, after a removal or
+ *                   demotion) counts as heard when it joined, as the core
+ *                   starts it; a configuration is judged from one
+ *                   heartbeat interval after it took effect, when the core
+ *                   has checked it once;
  *   term-origin     a live node's term never falls, and rises only by one
  *                   as it becomes candidate (§5.2), or to the term of a
  *                   message it receives (Figure 2, Rules for All Servers),

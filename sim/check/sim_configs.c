@@ -118,8 +118,7 @@ bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who)
     return half_quorum(&c->voters, who) && half_quorum(&c->outgoing, who);
 }
 
-/* Whether a and b have the same voters and outgoing voters. */
-static bool sim_conf_same_quorums(const struct sim_conf *a,
+bool sim_conf_same_quorums(const struct sim_conf *a,
                                   const struct sim_conf *b)
 {
     return a->joint == b->joint && sim_idset_equal(&a->voters, &b->voters) &&

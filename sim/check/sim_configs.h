@@ -72,6 +72,10 @@ bool sim_conf_is_voter(const struct sim_conf *c, uint32_t id);
  * nothing. */
 bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who);
 
+/* Whether a and b have the same voters and outgoing voters (the same
+ * quorums; learners aside). */
+bool sim_conf_same_quorums(const struct sim_conf *a, const struct sim_conf *b);
+
 
 /* Whether `to` is `from`, or one allowed step after it (see above). */
 bool sim_conf_one_step(const struct sim_conf *from,
