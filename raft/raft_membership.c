@@ -134,6 +134,18 @@ void raft_membership_apply(struct raft *r)
     const struct raft_conf *c = raft_membership_current(r);
     size_t total = raft_conf_size(c);
     for (size_t i = 0; i < r->n_slots; i++) {
+        if (!raft_progress_member(&r->progress[i]) &&
+            r->progress[i].id != r->id) {
+            /* A server that left the configuration earlier and joins it
+             * again starts afresh, as a new one: its old progress and the
+             * last time it was heard from describe a member that no longer
+             * exists. CheckQuorum counts a new voter as heard when it joins
+             * (thesis §6.2: it has not been silent for an election
+             * timeout; etcd-io/raft marks a new member recently active), or
+             * a leader re-adding a server that answers at once would step
+             * down at its next check. */
+            r->progress[i].id = 0;
+        }
         r->progress[i].voter = false;
         r->progress[i].voter_out = false;
         r->progress[i].learner = false;

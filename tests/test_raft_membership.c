@@ -535,6 +535,38 @@ Test(raft_membership, check_quorum_in_a_joint_configuration_needs_both_halves)
     rh_free(h);
 }
 
+/* Thesis §6.2 with etcd-io/raft's reading: a voter that joins counts as
+ * heard when it joins, also when it was a member before and was removed,
+ * so the leader does not step down at its next check before the returning
+ * server could answer; it steps down once that voter stays silent for an
+ * election timeout. */
+Test(raft_membership, check_quorum_counts_a_voter_added_again_as_heard_when_it_joins)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    c.check_quorum = true;
+    struct rh *h = cluster(4, 3, c);
+    uint64_t index;
+    cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 4, NULL), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(change1(h, 1, RAFT_REMOVE, 4, &index), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(raft_commit_index(rh_core(h, 1)), index);
+    /* n1 and n3 are a majority of n1..n3; n4 is long silent. */
+    rh_crash(h, 2);
+    rh_cut(h, 1, 4);
+    rh_run_until(h, h->now + 2 * c.election_timeout_min);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_eq(change1(h, 1, RAFT_ADD_VOTER, 4, NULL), RAFT_OK);
+    uint64_t joined = h->now;
+    rh_run_until(h, joined + c.election_timeout_min / 2);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER,
+                 "n1, n3 and the returning n4 are a majority of n1..n4");
+    rh_run_until(h, joined + c.election_timeout_min + 2 * c.heartbeat_interval);
+    cr_assert_neq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_gt(h->nodes[1].stepped_down_at, joined);
+    rh_free(h);
+}
+
 Test(raft_membership, a_removed_leader_steps_down_once_its_removal_commits)
 {
     struct rh *h = cluster(3, 3, rh_config(CORE_SEED));
