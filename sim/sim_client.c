@@ -11,7 +11,11 @@
  * at most one leader, so a request never bounces between two nodes without a
  * term passing. A node tried earlier without an answer is followed only when
  * a redirect names it at a higher term than the client knew of, so a node
- * that is down costs at most one client timeout per term. Idle pool clients
+ * that is down costs at most one client timeout per term. A redirect naming
+ * the leader that refused the current request for now (busy), in the term
+ * it refused it, is followed one heartbeat later, even after the client's
+ * timeout took it to that follower: the leader is the one node that can
+ * serve it. Idle pool clients
  * are reused
  * last-in first-out, so the pool's behaviour is a function of the run only.
  */
@@ -176,8 +180,6 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
         if (k > 0) {
             if (pass > 0)
                 memset(c->tried, 0, sizeof(c->tried));
-    c->retry_node = 0;
-    c->busy_node = 0;
             return cand[sim_rng_below(&c->rng, k)];
         }
     }
@@ -263,6 +265,8 @@ static void issue(struct sim *s,
     c->via = via;
     memset(c->tried, 0, sizeof(c->tried));
     memset(c->refused, 0, (s->n + 1) * sizeof(*c->refused));
+    c->busy_node = 0;
+    c->busy_term = 0;
     struct sim_kv_command cmd = {
         .op = op,
         .client = c->id,

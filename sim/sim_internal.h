@@ -204,8 +204,10 @@ struct sim_client
      * SIM_EV_CLIENT_TIMEOUT carries the request id); 0: none. */
     uint32_t retry_node;
     uint64_t retry_at_us;
-    /* The leader that last refused the request for now, and its term: a
-     * redirect naming it in that term is followed after a backoff too. */
+    /* The leader that last refused the current request for now, and its
+     * term (0: none yet for this request): a redirect naming it in that
+     * term is followed after a backoff too, whatever node the client asked
+     * since. */
     uint32_t busy_node;
     uint64_t busy_term;
     GByteArray *cmd; /* the encoded command */

@@ -154,6 +154,29 @@ Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
     scn_scenario_free(sc);
 }
 
+/* The first failure is the crash of a crashed n2 at 4s; deleting the first
+ * two statements would fail sooner, and smaller, on `restart n3` of a live
+ * node: another action, so another failure, which the search must not
+ * take for this one. */
+static const char *crash_of_crashed =
+    "cluster 3\nrun 5s\n"
+    "at 1s crash n2\n"
+    "at 2s crash n3\n"
+    "at 3s restart n3\n"
+    "at 4s crash n2\n";
+
+Test(scn_shrink, an_action_failure_keeps_its_message)
+{
+    struct scn_shrink_result r;
+    shrink_here(crash_of_crashed, "action", &r);
+    char *want = g_strdup_printf("crash: %s", sim_strerror(SIM_ENOTALIVE));
+    cr_assert_str_eq(r.original.detail, want);
+    cr_assert_str_eq(r.outcome.detail, want);
+    cr_assert_eq(r.steps_after, 2, "%u statements left", r.steps_after);
+    g_free(want);
+    scn_shrink_result_clear(&r);
+}
+
 Test(scn_shrink, a_passing_scenario_is_not_shrunk)
 {
     struct scn_scenario *sc =

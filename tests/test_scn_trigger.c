@@ -226,3 +226,61 @@ Test(scn_trigger, a_name_bound_by_a_trigger_names_nothing_until_it_fires)
     cr_assert_eq(count_kind(r, SIM_TRACE_RESTART), 0);
     scn_run_result_free(r);
 }
+
+/* A trigger fired by a statement runs right after that statement, before
+ * the next one of the same time: `timeout n2` makes n2 adopt a term, the
+ * crash and restart of the trigger follow at once, and `crash n2` finds n2
+ * up. Run after the whole instant instead, the trigger's crash would hit
+ * the node the timed crash had just stopped ("crash: node is crashed"):
+ * the fuzzer's schedule of seed 74123 failed as `action` that way. */
+Test(scn_trigger, a_trigger_runs_before_the_next_statement_of_its_time)
+{
+    struct scn_run_result *r =
+        sh_run("cluster 3\nrun 1s\n"
+            "at 0s when n2 adopts-term crash n2\n"
+            "at 0s when n2 adopts-term restart n2\n"
+            "at 100ms timeout n2\n"
+            "at 100ms crash n2\n"
+            "at 200ms restart n2\n", NULL);
+    sh_assert_passed(r);
+    long term = find_event(r, 0, SCN_EVENT_ADOPTS_TERM, 2);
+    long crash = find_kind(r, (size_t)term, SIM_TRACE_CRASH, 2);
+    assert_right_after(r, term, crash);
+    long restart = find_kind(r, (size_t)crash, SIM_TRACE_RESTART, 2);
+    long timed = find_kind(r, (size_t)restart, SIM_TRACE_CRASH, 2);
+    cr_assert_gt(timed, restart, "the timed crash ran before the trigger");
+    cr_assert_eq(count_kind(r, SIM_TRACE_CRASH), 2);
+    cr_assert_eq(count_kind(r, SIM_TRACE_RESTART), 2);
+    scn_run_result_free(r);
+}
+
+/* `settle` ends every fault, and a trigger armed before it is one waiting
+ * for its moment: n1 writes only after the settle (the write at 1.2s),
+ * and the pause its trigger waited for never comes; the trace notes the
+ * disarming. Left armed, the pause would keep the leader out of the
+ * cluster past the liveness bound. */
+Test(scn_trigger, settle_disarms_every_trigger_armed_before_it)
+{
+    struct scn_run_result *r =
+        sh_run("cluster 3\nrun 6s\n"
+            "at 0s timeout n1\n"
+            "at 500ms when n1 persists pause n1 for 5s\n"
+            "at 1s settle\n"
+            "at 1s when n2 becomes-leader crash n2\n"
+            "at 1.2s client set x 1 via n1\n", NULL);
+    sh_assert_passed(r);
+    cr_assert_eq(count_kind(r, SIM_TRACE_PAUSE), 0);
+    const struct sim_trace_event *ev = sim_trace_events(r->sim);
+    long note = find_kind(r, 0, SIM_TRACE_NOTE, 0);
+    cr_assert_geq(note, 0);
+    cr_assert_str_eq(ev[note].text,
+                     "settle: 1 armed 'when' statement disarmed");
+    /* Armed after the settle, the second trigger stays armed. */
+    cr_assert_eq(r->warnings->len, 2);
+    cr_assert_str_eq(g_ptr_array_index(r->warnings, 0),
+                     "line 4: 'when' never fired: no persists seen before "
+                     "the settle of line 5 disarmed it");
+    cr_assert_str_eq(g_ptr_array_index(r->warnings, 1),
+                     "line 6: 'when' never fired: no becomes-leader seen");
+    scn_run_result_free(r);
+}

@@ -36,6 +36,16 @@ bool scn_outcome_fails_with(const struct scn_outcome *o, const char *property)
     return !o->passed && o->property && strcmp(o->property, property) == 0;
 }
 
+bool scn_outcome_fails_like(const struct scn_outcome *o,
+                            const struct scn_outcome *target)
+{
+    if (!target->property || !scn_outcome_fails_with(o, target->property))
+        return false;
+    if (strcmp(target->property, "action") != 0)
+        return true;
+    return g_strcmp0(o->detail, target->detail) == 0;
+}
+
 /* The first line of `text` (borrowed; NULL is ""), as a new string. */
 static char *first_line(const char *text)
 {

@@ -53,4 +53,12 @@ int scn_outcome_run_isolated(const struct scn_scenario *scenario,
 /* True when `o` failed with exactly `property` (borrowed). */
 bool scn_outcome_fails_with(const struct scn_outcome *o, const char *property);
 
+/* True when `o` fails the way `target` (a failed outcome; both borrowed)
+ * does, as the shrinker keeps a failure: with the same property and, for
+ * "action", the same detail ("crash: node is crashed" is not "restart:
+ * node is not crashed": another action kind or engine refusal is another
+ * failure, whatever the property's name). */
+bool scn_outcome_fails_like(const struct scn_outcome *o,
+                            const struct scn_outcome *target);
+
 #endif /* SCN_OUTCOME_H */

@@ -160,12 +160,23 @@ static void run_fired_triggers(struct scn_runner *r)
         run_fired(r, step, node);
 }
 
-static void warn_unfired(const struct scn_step *step, void *ctx)
+static void warn_unfired(const struct scn_step *step,
+                         const struct scn_step *settle,
+                         void *ctx)
 {
     struct scn_runner *r = ctx;
-    scn_runner_add_warning(r,
-                           "line %" PRIu32 ": 'when' never fired: no %s seen",
-                           step->line, scn_event_name(step->event));
+    if (settle)
+        scn_runner_add_warning(r,
+                               "line %" PRIu32 ": 'when' never fired: no %s "
+                               "seen before the settle of line %" PRIu32
+                               " disarmed it",
+                               step->line, scn_event_name(step->event),
+                               settle->line);
+    else
+        scn_runner_add_warning(r,
+                               "line %" PRIu32
+                               ": 'when' never fired: no %s seen",
+                               step->line, scn_event_name(step->event));
 }
 
 static void on_group(struct sim *s, void *ctx)
@@ -181,6 +192,10 @@ static void on_group(struct sim *s, void *ctx)
             scn_runner_run_expect(r, st);
         else
             scn_runner_run_action(r, st);
+        /* A trigger an action fired runs right after it, before the next
+         * statement of the same time: `timeout n2` then `crash n2` finds
+         * n2 as a `when n2 adopts-term crash n2 ... restart n2` left it. */
+        run_fired_triggers(r);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 
 #include "scenarios/lang/scn_member.h"
+#include "scenarios/lang/scn_trigger.h"
 
 /* ---- actions ------------------------------------------------------------- */
 
@@ -263,6 +264,23 @@ static int traffic_action(struct scn_runner *r,
     }
 }
 
+/* `settle` ends every fault, and a `when` armed before it is a fault
+ * waiting for its moment: each one still armed is disarmed, and the trace
+ * notes how many (docs/scenario-language.md, settle). */
+static void disarm_triggers(struct scn_runner *r, const struct scn_step *step)
+{
+    if (!r->triggers)
+        return;
+    uint32_t n = scn_triggers_disarm(r->triggers, step);
+    if (n == 0)
+        return;
+    char *text = g_strdup_printf("settle: %" PRIu32 " armed 'when' "
+                                 "statement%s disarmed",
+                                 n, n == 1 ? "" : "s");
+    sim_note(r->s, 0, text);
+    g_free(text);
+}
+
 void scn_runner_run_action(struct scn_runner *r, const struct scn_step *step)
 {
     const struct scn_action *a = &step->action;
@@ -285,6 +303,7 @@ void scn_runner_run_action(struct scn_runner *r, const struct scn_step *step)
     case SCN_ACT_EXPECT:
         break;
     case SCN_ACT_SETTLE: {
+        disarm_triggers(r, step);
         struct scn_settle *st = g_new0(struct scn_settle, 1);
         scn_runner_action_result(r, step, what, scn_settle_start(r->s, r->sc, step, st));
         g_ptr_array_add(r->settles, st);

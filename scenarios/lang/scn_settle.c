@@ -26,21 +26,54 @@ static void keep_error(int *first, int rc)
         *first = rc;
 }
 
+/* Marks ids[0..n) that are nodes of `s` in set[]. */
+static void mark_ids(const struct sim *s,
+                     bool *set,
+                     const uint64_t *ids,
+                     size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 1 && ids[i] <= sim_n_nodes(s))
+            set[ids[i]] = true;
+}
+
 /* Which crashed nodes settle restarts: the members of the configuration
  * (sim_cluster_config()), so that a removed node stays down (restarted
  * with a stale configuration it would campaign and disrupt the cluster,
- * thesis §4.2.3); every node when none is up to tell the configuration. */
+ * thesis §4.2.3); and every voter (of either half) of the configuration
+ * of a live voter of it, since that voter needs their votes to be elected:
+ * a voter that has not yet received the latest configuration entry still
+ * counts a majority of the joint or previous configuration it holds, and
+ * the node that entry removes may be the one that must commit it (thesis
+ * §4.2.2: it campaigns while the entry is uncommitted). Left down, such a
+ * node keeps the cluster leaderless for good (fuzz seed 34729: the leader
+ * left a joint configuration for one without itself, reached only a
+ * learner and crashed). Every node when none is up to tell the
+ * configuration. */
 static void restart_set(const struct sim *s, bool *member)
 {
     uint32_t n = sim_n_nodes(s);
-    for (uint32_t id = 1; id <= n; id++) {
-        if (sim_alive(s, id)) {
-            sim_cluster_members(s, member);
-            return;
-        }
+    bool up = false;
+    for (uint32_t id = 1; id <= n && !up; id++)
+        up = sim_alive(s, id);
+    if (!up) {
+        for (uint32_t id = 0; id <= n; id++)
+            member[id] = true;
+        return;
     }
-    for (uint32_t id = 0; id <= n; id++)
-        member[id] = true;
+    sim_cluster_members(s, member);
+    bool voter[SIM_MAX_NODES + 1];
+    sim_cluster_voters(s, voter);
+    struct raft_configuration c;
+    sim_cluster_config(s, &c);
+    mark_ids(s, voter, c.outgoing, c.n_outgoing);
+    for (uint32_t id = 1; id <= n; id++) {
+        uint64_t index;
+        if (!voter[id] || !sim_node_config(s, id, &c, &index))
+            continue;
+        mark_ids(s, member, c.voters, c.n_voters);
+        mark_ids(s, member, c.outgoing, c.n_outgoing);
+    }
 }
 
 int scn_settle_start(struct sim *s,

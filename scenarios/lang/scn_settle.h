@@ -1,16 +1,19 @@
 /* scn_settle.h: the `settle` extension statement, the liveness phase.
  *
  * `at T settle [within D]` ends every fault at T and then demands progress.
- * At T, in this order: every partition and cut heals; drop, duplicate and
- * reorder become 0 and the delay returns to the header's `delay`; every
- * paused node resumes; every crashed node restarts (in id order) that is a
- * member of the configuration (sim_cluster_config(); every node when all
- * are down): a removed node stays down; during the phase, a member found
- * down after an event (a node added back, a removal undone by a new
- * leader, a crash armed by a trigger before T) restarts too
- * (scn_settle_tend()), as no fault outlives T; every
- * clock runs at rate 1 again and every disk takes the header's
- * `disk-latency` (without jitter). Then, within D of T (default
+ * At T, in this order: every `when` trigger still armed is disarmed (the
+ * runner does this, scn_triggers_disarm()); every partition and cut heals;
+ * drop, duplicate and reorder become 0 and the delay returns to the
+ * header's `delay`; every paused node resumes; every crashed node restarts
+ * (in id order) that is a member of the configuration
+ * (sim_cluster_config()) or a voter that the configuration of one of its
+ * live voters names (that voter needs its vote to be elected, thesis
+ * §4.2.2); every node when all are down: a removed node nobody needs stays
+ * down; during the phase, a node of that set found down after an event (a
+ * node added back, a removal undone by a new leader) restarts too
+ * (scn_settle_tend()), as no fault outlives T; every clock runs at rate 1
+ * again and every disk takes the header's `disk-latency` (without
+ * jitter). Then, within D of T (default
  * scn_settle_bound_us()), there must be an instant from which, for
  * scn_settle_stable_us() without a break:
  * - one node leads (sim_current_leader) and keeps the same term;

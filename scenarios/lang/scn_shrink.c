@@ -1,8 +1,9 @@
 /* scn_shrink.c: the shrinking search.
  *
- * Invariant: `best` always fails with the target property, and it only ever
- * gets smaller or simpler: a candidate replaces it only if its canonical
- * text parses and its run fails with that same property. Every candidate is
+ * Invariant: `best` always fails like the target (the same property; for
+ * `action`, the same message), and it only ever gets smaller or simpler: a
+ * candidate replaces it only if its canonical text parses and its run fails
+ * that same way. Every candidate is
  * a fresh copy made by printing and parsing `best`, then edited; so `best`
  * is always a scenario the parser accepts, and the file written at the end
  * replays to the same failure. The order of tries is fixed, so the search is
@@ -22,7 +23,9 @@
 struct shrinker
 {
     const struct scn_shrink_options *o;
-    const char *property;       /* the target; borrowed from original */
+    /* The target failure (scn_outcome_fails_like()); borrowed from the
+     * result's original outcome. */
+    const struct scn_outcome *target;
     struct scn_scenario *best;  /* owned */
     struct scn_outcome outcome; /* how best fails */
     uint64_t max_events;
@@ -92,7 +95,7 @@ static bool try_candidate(struct shrinker *k, struct scn_scenario *cand)
     k->runs++;
     struct scn_outcome o = {0};
     if (judge(k, valid, &o) != SCN_OK ||
-        !scn_outcome_fails_with(&o, k->property)) {
+        !scn_outcome_fails_like(&o, k->target)) {
         scn_outcome_clear(&o);
         scn_scenario_free(valid);
         return false;
@@ -319,7 +322,7 @@ int scn_shrink(const struct scn_scenario *scenario,
         return SCN_EINVAL;
     if (k.max_events == 0)
         k.max_events = 4 * out->original.events + 100000;
-    k.property = out->original.property;
+    k.target = &out->original;
     k.best = reparse(scenario);
     if (!k.best)
         return SCN_EINVAL;

@@ -3,7 +3,8 @@
  *
  * Given a scenario that fails with some property (a safety property,
  * "linearizability", "check", "action", "crash", "budget"), scn_shrink
- * searches for a smaller scenario that still fails with that same property:
+ * searches for a smaller scenario that still fails with that same property
+ * (for "action", with the same message: scn_outcome_fails_like()):
  * it ends the run just after the failure, deletes statements (delta
  * debugging by halving chunks, then one at a time, to a fixpoint), merges
  * client requests through one node into `load N writes` statements,
@@ -64,7 +65,7 @@ struct scn_shrink_result
 /* Shrinks `scenario` (borrowed, valid) under `options` (borrowed; NULL: the
  * defaults) into *out (which the caller clears with
  * scn_shrink_result_clear). Returns SCN_OK when the input failed and
- * out->scenario fails with the same property; SCN_EINVAL when the input
+ * out->scenario fails like the input (scn_outcome_fails_like()); SCN_EINVAL when the input
  * passed or the engine refused it (out->original says how it ran). */
 int scn_shrink(const struct scn_scenario *scenario,
                const struct scn_shrink_options *options,

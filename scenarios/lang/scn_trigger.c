@@ -1,7 +1,7 @@
 /* scn_trigger.c: armed and fired protocol-event triggers.
  *
  * Invariant: a trigger is in exactly one state, armed (waiting), fired
- * (queued for the runner) or taken; it fires at most once, and the fired
+ * (queued for the runner), taken, or disarmed (by a settle, never fired); it fires at most once, and the fired
  * queue is in the order of the events that fired its triggers. Armed
  * triggers are kept in arming order, so one event fires them in file
  * order.
@@ -16,6 +16,7 @@ struct armed
     const struct scn_step *step;
     uint32_t node; /* 0: any node */
     bool fired;
+    const struct scn_step *disarmed_by; /* the settle; NULL: not disarmed */
 };
 
 struct fired
@@ -53,7 +54,7 @@ void scn_triggers_arm(struct scn_triggers *t,
                       const struct scn_step *step,
                       uint32_t node)
 {
-    struct armed a = {.step = step, .node = node, .fired = false};
+    struct armed a = {.step = step, .node = node};
     assert(step->triggered);
     g_array_append_val(t->armed, a);
     t->waiting++;
@@ -101,7 +102,8 @@ void scn_triggers_listen(struct sim *s,
         return;
     for (guint i = 0; i < t->armed->len; i++) {
         struct armed *a = &g_array_index(t->armed, struct armed, i);
-        if (a->fired || !scn_event_matches(a->step->event, a->node, e))
+        if (a->fired || a->disarmed_by ||
+            !scn_event_matches(a->step->event, a->node, e))
             continue;
         a->fired = true;
         t->waiting--;
@@ -126,14 +128,31 @@ bool scn_triggers_take_fired(struct scn_triggers *t,
     return true;
 }
 
+uint32_t scn_triggers_disarm(struct scn_triggers *t,
+                             const struct scn_step *settle)
+{
+    uint32_t n = 0;
+    for (guint i = 0; i < t->armed->len; i++) {
+        struct armed *a = &g_array_index(t->armed, struct armed, i);
+        if (a->fired || a->disarmed_by)
+            continue;
+        a->disarmed_by = settle;
+        n++;
+    }
+    assert(n == t->waiting);
+    t->waiting = 0;
+    return n;
+}
+
 void scn_triggers_each_unfired(const struct scn_triggers *t,
                                void (*fn)(const struct scn_step *step,
+                                          const struct scn_step *settle,
                                           void *ctx),
                                void *ctx)
 {
     for (guint i = 0; i < t->armed->len; i++) {
         const struct armed *a = &g_array_index(t->armed, struct armed, i);
         if (!a->fired)
-            fn(a->step, ctx);
+            fn(a->step, a->disarmed_by, ctx);
     }
 }

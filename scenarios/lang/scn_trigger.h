@@ -8,7 +8,8 @@
  * happened (file order for one event), and the runner runs its action from
  * the observer, right after the engine step in which the event happened and
  * before any other event. The trace is the only thing read: a trigger sees
- * what the trace says the node did.
+ * what the trace says the node did. A `settle` disarms every trigger still
+ * armed (scn_triggers_disarm()): no fault outlives the liveness phase.
  */
 #ifndef SCN_TRIGGER_H
 #define SCN_TRIGGER_H
@@ -47,10 +48,18 @@ bool scn_triggers_take_fired(struct scn_triggers *t,
                              const struct scn_step **step,
                              uint32_t *node);
 
-/* Calls fn(step, ctx) for each armed trigger that never fired, in the
- * order they were armed. */
+/* Disarms every trigger armed and not yet fired: none of them fires from
+ * now on. `settle` (borrowed while t lives) is the statement that did it.
+ * Returns how many were disarmed. */
+uint32_t scn_triggers_disarm(struct scn_triggers *t,
+                             const struct scn_step *settle);
+
+/* Calls fn(step, settle, ctx) for each armed trigger that never fired, in
+ * the order they were armed; settle is the statement that disarmed it, or
+ * NULL when it was armed until the end. */
 void scn_triggers_each_unfired(const struct scn_triggers *t,
                                void (*fn)(const struct scn_step *step,
+                                          const struct scn_step *settle,
                                           void *ctx),
                                void *ctx);
 
