@@ -101,16 +101,6 @@ struct viz_rgb viz_hex(uint32_t rgb)
     return c;
 }
 
-struct viz_rgb viz_lighten(struct viz_rgb c, double amount)
-{
-    struct viz_rgb out = {
-        .r = c.r + (1.0 - c.r) * amount,
-        .g = c.g + (1.0 - c.g) * amount,
-        .b = c.b + (1.0 - c.b) * amount,
-    };
-    return out;
-}
-
 /* Roles differ in lightness as well as hue (light sky blue, orange, dark
  * blue, from the Okabe-Ito palette), so they stay apart for every kind of
  * colour blindness and in greyscale print. */
@@ -191,39 +181,6 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
         break;
     }
     return viz_hex(VIZ_PAL_GREY_55);
-}
-
-/* ---- names ------------------------------------------------------------- */
-
-const char *viz_message_label(enum raft_message_type type)
-{
-    switch (type) {
-    case RAFT_MSG_APPEND_ENTRIES:
-        return "AppendEntries";
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        return "AppendEntries reply";
-    case RAFT_MSG_REQUEST_VOTE:
-        return "RequestVote";
-    case RAFT_MSG_REQUEST_VOTE_RESULT:
-        return "RequestVote reply";
-    case RAFT_MSG_PRE_VOTE:
-        return "PreVote";
-    case RAFT_MSG_PRE_VOTE_RESULT:
-        return "PreVote reply";
-    case RAFT_MSG_INSTALL_SNAPSHOT:
-        return "InstallSnapshot";
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return "InstallSnapshot reply";
-    case RAFT_MSG_TIMEOUT_NOW:
-        return "TimeoutNow";
-    case RAFT_MSG_READ_INDEX:
-        return "ReadIndex";
-    case RAFT_MSG_READ_INDEX_RESULT:
-        return "ReadIndex reply";
-    case RAFT_MSG_TYPE_COUNT:
-        break;
-    }
-    return "message";
 }
 
 /* ---- time -------------------------------------------------------------- */

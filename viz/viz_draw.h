@@ -87,15 +87,8 @@ void viz_arrow_head(cairo_t *cr,
                     double ye,
                     double size);
 
-/* c mixed towards white by amount in [0, 1]. */
-struct viz_rgb viz_lighten(struct viz_rgb c, double amount);
-
 /* Colour of a hexadecimal 0xRRGGBB value. */
 struct viz_rgb viz_hex(uint32_t rgb);
-
-/* Short name of a message type for pictures, where a reply is "... reply"
- * (a role is named by raft_role_name()). */
-const char *viz_message_label(enum raft_message_type type);
 
 /* Formats a virtual time for people: "0", "850 ms", "1.25 s", "37 us";
  * buf holds at least 32 bytes. */

@@ -36,7 +36,7 @@ double viz_plot_x(const struct viz_plot_layout *l, uint64_t t_us)
     return l->x0 + (l->x1 - l->x0) * ((double)t_us / (double)l->end_us);
 }
 
-struct viz_rgb viz_outcome_color(enum viz_outcome o)
+static struct viz_rgb viz_outcome_color(enum viz_outcome o)
 {
     switch (o) {
     case VIZ_OUTCOME_OK:

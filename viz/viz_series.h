@@ -110,8 +110,6 @@ void viz_plot_layout(const struct viz_series *s, struct viz_plot_layout *out);
 /* x of virtual time t_us. */
 double viz_plot_x(const struct viz_plot_layout *l, uint64_t t_us);
 
-/* The colour of a request's point, and the shading of unavailability. */
-struct viz_rgb viz_outcome_color(enum viz_outcome o);
 struct viz_rgb viz_unavailable_color(void);
 
 /* Writes DIR/latency.EXT (each request a point at its completion time, its

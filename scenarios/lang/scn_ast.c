@@ -77,7 +77,7 @@ void scn_node_list_clear(struct scn_node_list *list)
     list->count = 0;
 }
 
-void scn_check_clear(struct scn_check *check)
+static void scn_check_clear(struct scn_check *check)
 {
     scn_node_list_clear(&check->nodes);
     scn_node_list_clear(&check->scope.nodes);

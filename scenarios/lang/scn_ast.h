@@ -517,9 +517,6 @@ uint64_t scn_settle_stable_us(const struct scn_scenario *scenario);
 /* Frees `scenario` and everything it owns. NULL is a no-op. */
 void scn_scenario_free(struct scn_scenario *scenario);
 
-/* Frees what `check` owns (not `check` itself) and zeroes it. */
-void scn_check_clear(struct scn_check *check);
-
 /* Frees what `action` owns (not `action` itself) and zeroes it. */
 void scn_action_clear(struct scn_action *action);
 

@@ -233,24 +233,10 @@ static uint64_t draw_max_uncommitted(uint64_t seed,
     return bounded && o->faults == SCN_FUZZ_ALL_FAULTS ? bytes : 0;
 }
 
-void scn_fuzz_draw_swarm(uint64_t seed,
-                         const struct scn_fuzz_options *options,
-                         struct scn_fuzz_swarm *out)
-{
-    struct scn_fuzz_options defaults;
-    if (!options) {
-        scn_fuzz_options_init(&defaults);
-        options = &defaults;
-    }
-    struct sim_rng r;
-    sim_rng_seed(&r, seed, FUZZ_STREAM);
-    swarm_from(&r, seed, options, out);
-    out->snapshot_chunk = draw_snapshot_chunk(seed, out);
-    scn_fuzz_draw_reads(seed, options, out);
-    out->max_uncommitted = draw_max_uncommitted(seed, options);
-}
-
-void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w, GString *out)
+/* Appends a one-line description of the swarm w:
+ * "drop<=12% crash(8/10s) pause(3/10s); prevote on, checkquorum off, ...". */
+static void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w,
+                                    GString *out)
 {
     size_t start = out->len;
     for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {

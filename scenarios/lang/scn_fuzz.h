@@ -109,16 +109,6 @@ struct scn_fuzz_swarm
     uint32_t spares;         /* MEMBERSHIP: `cluster N spare M`'s M */
 };
 
-/* Draws the swarm of `seed` under `options` (borrowed) into *out. Pure. */
-void scn_fuzz_draw_swarm(uint64_t seed,
-                         const struct scn_fuzz_options *options,
-                         struct scn_fuzz_swarm *out);
-
-/* Appends a one-line description of `swarm` (borrowed):
- * "drop<=12% crash(8/10s) pause(3/10s); prevote on, checkquorum off, ...".
- */
-void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *swarm, GString *out);
-
 /* Generates the scenario of `seed` under `options` (borrowed; NULL: the
  * defaults). Returns a new valid scenario (free with scn_scenario_free)
  * whose `seed` header is `seed`; stores its swarm in *swarm_out when not

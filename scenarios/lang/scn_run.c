@@ -646,21 +646,6 @@ void scn_budget_init(struct scn_budget *b)
     b->max_memory_bytes = SCN_BUDGET_MEMORY_DEFAULT;
 }
 
-const char *scn_budget_kind_name(enum scn_budget_kind kind)
-{
-    switch (kind) {
-    case SCN_BUDGET_NONE:
-        return "none";
-    case SCN_BUDGET_EVENTS:
-        return "events";
-    case SCN_BUDGET_MEMORY:
-        return "memory";
-    case SCN_BUDGET_INTERRUPTED:
-        return "interrupted";
-    }
-    return "unknown";
-}
-
 const char *scn_failure_kind_name(enum scn_failure_kind kind)
 {
     switch (kind) {

@@ -88,9 +88,6 @@ enum scn_budget_kind {
     SCN_BUDGET_INTERRUPTED, /* the interrupt asked to stop */
 };
 
-/* "events", "memory", "interrupted" ("none" for SCN_BUDGET_NONE). */
-const char *scn_budget_kind_name(enum scn_budget_kind kind);
-
 struct scn_run_options
 {
     /* Replaces the scenario's seed when has_seed. */
