@@ -916,7 +916,8 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer)
     return 0;
 }
 
-void raft_configuration(const struct raft *r, struct raft_configuration *out)
+void raft_get_configuration(const struct raft *r,
+                            struct raft_configuration *out)
 {
     raft_conf_view(raft_membership_current(r), out);
 }

@@ -625,11 +625,12 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer);
  * else the bootstrap one), borrowed into *out until the next non-query call,
  * and the index of the entry holding it (0: from the snapshot or the
  * bootstrap configuration). */
-void raft_configuration(const struct raft *r, struct raft_configuration *out);
+void raft_get_configuration(const struct raft *r,
+                            struct raft_configuration *out);
 uint64_t raft_configuration_index(const struct raft *r);
 /* The configuration at the index of the last raft_compact(), to persist
  * with that snapshot (also while the core holds that compaction back);
- * borrowed like raft_configuration(). */
+ * borrowed like raft_get_configuration(). */
 void raft_snapshot_configuration(const struct raft *r,
                                  struct raft_configuration *out);
 /* Whether this node is a voter of its configuration (of either half while

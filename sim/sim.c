@@ -158,7 +158,7 @@ void sim_safety_failed(struct sim *s)
         record_failure(s, v);
 }
 
-const struct sim_failure *sim_failure(const struct sim *s)
+const struct sim_failure *sim_get_failure(const struct sim *s)
 {
     return s->failure;
 }
@@ -503,13 +503,13 @@ size_t sim_events_pending(const struct sim *s)
 
 /* ---- counters and results ------------------------------------------------ */
 
-void sim_msg_counters(const struct sim *s,
-                      struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT])
+void sim_get_msg_counters(const struct sim *s,
+                          struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT])
 {
     memcpy(out, s->net.counters, sizeof(s->net.counters));
 }
 
-void sim_counters(const struct sim *s, struct sim_counters *out)
+void sim_get_counters(const struct sim *s, struct sim_counters *out)
 {
     *out = s->counters;
     out->events = s->events;

@@ -472,8 +472,8 @@ int sim_operator_transfer(struct sim *s,
 /* ---- counters ------------------------------------------------------------ */
 
 /* Raft messages by type (index RAFT_MSG_*; 0 holds the total). */
-void sim_msg_counters(const struct sim *s,
-                      struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT]);
+void sim_get_msg_counters(const struct sim *s,
+                          struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT]);
 
 struct sim_counters
 {
@@ -485,7 +485,7 @@ struct sim_counters
     uint64_t commit_index_max; /* highest commit index any node reached */
     uint64_t client_messages;  /* client <-> node */
 };
-void sim_counters(const struct sim *s, struct sim_counters *out);
+void sim_get_counters(const struct sim *s, struct sim_counters *out);
 
 /* ---- results ------------------------------------------------------------- */
 
@@ -515,7 +515,7 @@ struct sim_failure
 /* NULL while no violation happened; borrowed while s lives. The trace ends
  * with the VIOLATION event: what the violating step did after it is not
  * recorded, and no later event runs. */
-const struct sim_failure *sim_failure(const struct sim *s);
+const struct sim_failure *sim_get_failure(const struct sim *s);
 
 /* Writes the failure (property, nodes, time, event, last events) as text. */
 void sim_failure_print(const struct sim_failure *f, FILE *out);

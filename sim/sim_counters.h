@@ -1,5 +1,5 @@
 /* sim_counters.h: the message counters the network keeps and a run reports
- * (sim_msg_counters() in sim.h), apart so that the network's header need
+ * (sim_get_msg_counters() in sim.h), apart so that the network's header need
  * not include the engine's public one.
  */
 #ifndef SIM_COUNTERS_H

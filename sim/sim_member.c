@@ -52,7 +52,7 @@ uint32_t sim_current_leader(const struct sim *s)
         if (!nd->alive || raft_role(nd->core) != RAFT_LEADER)
             continue;
         struct raft_configuration c;
-        raft_configuration(nd->core, &c);
+        raft_get_configuration(nd->core, &c);
         /* Thesis §4.3: while joint, both halves need a majority. */
         if (!reaches_majority(s, a, c.voters, c.n_voters) ||
             (c.n_outgoing && !reaches_majority(s, a, c.outgoing, c.n_outgoing)))
@@ -93,7 +93,7 @@ uint32_t sim_cluster_config(const struct sim *s, struct raft_configuration *out)
     if (node == 0)
         node = most_up_to_date(s);
     if (node != 0) {
-        raft_configuration(s->nodes[node].core, out);
+        raft_get_configuration(s->nodes[node].core, out);
         return node;
     }
     memset(out, 0, sizeof(*out));
@@ -145,7 +145,7 @@ bool sim_node_config(const struct sim *s,
     *index = 0;
     if (!valid_node(s, node) || !s->nodes[node].alive)
         return false;
-    raft_configuration(s->nodes[node].core, out);
+    raft_get_configuration(s->nodes[node].core, out);
     *index = raft_configuration_index(s->nodes[node].core);
     return true;
 }

@@ -312,7 +312,7 @@ static void judge_step(struct sim *s,
         .term_after = raft_term(nd->core),
     };
     struct raft_configuration conf;
-    raft_configuration(nd->core, &conf);
+    raft_get_configuration(nd->core, &conf);
     st.config = &conf;
     struct sim_violation v;
     if (!sim_conduct_on_step(s->conduct, &st, &v) &&

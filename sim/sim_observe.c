@@ -80,7 +80,7 @@ static char *conf_text(const struct raft_configuration *c)
 static void observe_config(struct sim *s, struct sim_node *nd)
 {
     struct raft_configuration c;
-    raft_configuration(nd->core, &c);
+    raft_get_configuration(nd->core, &c);
     uint64_t index = raft_configuration_index(nd->core);
     if (conf_traced(nd, &c) && (index == 0 || index == nd->traced_conf_index))
         return;

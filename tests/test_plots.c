@@ -189,7 +189,7 @@ Test(plots, latency_plot_shades_the_partitions_window)
     struct viz_series series;
     cr_assert_eq(viz_series_build(&run, &series), VIZ_OK);
     struct viz_plot_layout l;
-    viz_plot_layout(&series, &l);
+    viz_plot_compute_layout(&series, &l);
     char *path = g_build_filename(tmp_dir, "latency.png", NULL);
     cairo_surface_t *png = cairo_image_surface_create_from_png(path);
     cr_assert_eq(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);

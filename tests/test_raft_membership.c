@@ -40,7 +40,7 @@ static bool listed(const uint64_t *ids, size_t n, uint64_t id)
 static struct raft_configuration conf_of(struct rh *h, uint64_t id)
 {
     struct raft_configuration c;
-    raft_configuration(rh_core(h, id), &c);
+    raft_get_configuration(rh_core(h, id), &c);
     return c;
 }
 

@@ -64,7 +64,7 @@ Test(raft_membership_edges,
     cr_assert_eq(raft_last_index(r), 4);
     cr_assert_eq(raft_configuration_index(r), 4);
     struct raft_configuration c;
-    raft_configuration(r, &c);
+    raft_get_configuration(r, &c);
     cr_assert_eq(c.n_voters, 4);
     raft_destroy(r);
 }
@@ -169,7 +169,7 @@ Test(raft_membership_edges,
     memset(&u, 0, sizeof u);
     cr_assert_eq(raft_receive(r, 10, &m, &u), RAFT_OK);
     struct raft_configuration c;
-    raft_configuration(r, &c);
+    raft_get_configuration(r, &c);
     cr_assert_eq(raft_configuration_index(r), 1);
     cr_assert_eq(c.n_voters, 5);
     raft_destroy(r);

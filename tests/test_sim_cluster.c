@@ -96,7 +96,7 @@ static void commits_and_survives_leader_crash(uint32_t n, uint64_t seed)
     }
     cr_assert_eq(sim_requests_completed(s), 3);
     cr_assert_eq(sim_requests_completed_op(s, SIM_KV_SET), 2);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     struct sim_lin_report r;
     cr_assert_eq(sim_check_linearizable(s, 0, &r), SIM_LIN_OK);
     sim_lin_report_clear(&r);
@@ -327,7 +327,7 @@ Test(sim_cluster, snapshots_bound_the_log_and_catch_up_a_lagging_node)
     cr_assert_geq(installed, 1);
     cr_assert_eq(sim_kv_digest_of(s, lag), sim_kv_digest_of(s, leader));
     cr_assert_eq(sim_applied(s, lag), sim_applied(s, leader));
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_free(s);
 }
 
@@ -586,7 +586,7 @@ Test(sim_cluster, retried_requests_take_effect_once)
         sends += ev[i].kind == SIM_TRACE_CLIENT_SEND;
     cr_assert_gt(sends, 4);
     struct sim_counters cnt;
-    sim_counters(s, &cnt);
+    sim_get_counters(s, &cnt);
     cr_assert_eq(cnt.elections, 1);
     for (uint32_t i = 1; i <= 3; i++) {
         /* Besides the leader's one no-op, copies of the requests reached

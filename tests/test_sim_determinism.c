@@ -179,7 +179,7 @@ static uint64_t chaos_run(uint64_t seed)
     cr_assert_eq(sim_load_closed(s, 3, 4000000, 2), SIM_OK);
     cr_assert_eq(sim_run_until(s, 5000000), SIM_OK);
     struct sim_counters k;
-    sim_counters(s, &k);
+    sim_get_counters(s, &k);
     cr_assert_gt(k.crashes + k.restarts, 0);
     uint64_t h = sim_trace_hash(s);
     sim_free(s);

@@ -137,7 +137,7 @@ Test(sim_durability,
     cr_assert_eq(sim_term(s, victim), log_term);
     cr_assert_eq(sim_restart(s, leader), SIM_OK);
     cr_assert_eq(sim_run_until(s, sim_now(s) + 3000000), SIM_OK);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_free(s);
 }
 

@@ -244,7 +244,7 @@ Test(sim_durability, a_crashed_node_keeps_exactly_its_synced_log)
     cr_assert_eq(sim_last_index(s, victim), synced);
     cr_assert_eq(sim_run_until(s, 4000000), SIM_OK);
     cr_assert_geq(sim_commit_index(s, victim), last_before);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_free(s);
 }
 
@@ -303,7 +303,7 @@ Test(sim_durability, a_restarted_node_never_votes_twice_in_one_term)
             check_votes(s, &v, &seen);
         }
         struct sim_counters k;
-        sim_counters(s, &k);
+        sim_get_counters(s, &k);
         crashes += k.crashes;
         sim_free(s);
         rf_free(faults);
@@ -384,6 +384,6 @@ Test(sim_durability, a_vote_leaves_only_once_it_is_durable)
     }
     cr_assert_eq(grants, 1);
     cr_assert_eq(granted_to[3], 1);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_free(s);
 }

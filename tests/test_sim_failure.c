@@ -37,9 +37,9 @@ static struct sim *conflicting_run(bool checkers)
 Test(sim_failure, a_violation_stops_the_run_and_is_reported)
 {
     struct sim *s = conflicting_run(true);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
-    const struct sim_failure *f = sim_failure(s);
+    const struct sim_failure *f = sim_get_failure(s);
     cr_assert_not_null(f);
     cr_assert_eq(f->violation.property, SIM_PROP_LOG_MATCHING);
     cr_assert_eq(f->violation.index, 1);
@@ -79,7 +79,7 @@ Test(sim_failure, the_report_prints_property_time_and_events)
     struct sim *s = conflicting_run(true);
     sim_run_until(s, 1000000);
     FILE *f = tmpfile();
-    sim_failure_print(sim_failure(s), f);
+    sim_failure_print(sim_get_failure(s), f);
     long size = ftell(f);
     rewind(f);
     char *text = g_malloc0((size_t)size + 1);
@@ -96,7 +96,7 @@ Test(sim_failure, with_the_checkers_off_the_run_goes_on)
 {
     struct sim *s = conflicting_run(false);
     cr_assert_eq(sim_run_until(s, 1000000), SIM_OK);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     cr_assert_eq(sim_now(s), 1000000);
     sim_free(s);
 }
@@ -116,7 +116,7 @@ Test(sim_failure, sim_stop_ends_the_run_after_the_current_event)
     cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
     cr_assert_eq(sim_now(s), 250000);
     cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_free(s);
 }
 
@@ -156,7 +156,7 @@ Test(sim_failure, a_host_that_sends_before_syncing_is_caught_on_every_seed)
         struct sim *s = varied_run(seed, true, &faults);
         cr_assert_eq(sim_run_until(s, 10000000), SIM_EVIOLATION, "seed %llu",
                      (unsigned long long)seed);
-        const struct sim_failure *f = sim_failure(s);
+        const struct sim_failure *f = sim_get_failure(s);
         cr_assert_eq(f->violation.property, SIM_PROP_PERSISTENCE);
         cr_assert_not_null(strstr(f->violation.detail,
                                   " sent RequestVoteResult of "),
@@ -176,9 +176,10 @@ Test(sim_failure, a_host_that_syncs_before_sending_keeps_the_contract)
     for (uint64_t seed = 1; seed <= 40; seed++) {
         struct rf_schedule *faults;
         struct sim *s = varied_run(seed, false, &faults);
-        cr_assert_eq(sim_run_until(s, 10000000), SIM_OK, "seed %llu: %s",
-                     (unsigned long long)seed,
-                     sim_failure(s) ? sim_failure(s)->violation.detail : "");
+        cr_assert_eq(
+            sim_run_until(s, 10000000), SIM_OK, "seed %llu: %s",
+            (unsigned long long)seed,
+            sim_get_failure(s) ? sim_get_failure(s)->violation.detail : "");
         sim_free(s);
         rf_free(faults);
     }

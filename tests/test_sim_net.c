@@ -267,7 +267,7 @@ Test(sim_net, engine_counters_show_the_drop_rate)
     sim_load_closed(s, 8, 20000000, 0);
     cr_assert_eq(sim_run_until(s, 20000000), SIM_OK);
     struct sim_msg_counters k[RAFT_MSG_TYPE_COUNT];
-    sim_msg_counters(s, k);
+    sim_get_msg_counters(s, k);
     cr_assert_gt(k[0].sent, 20000);
     cr_assert_float_eq((double)k[0].dropped / (double)k[0].sent, 0.2, 0.02);
     /* A lost message has no copy: duplicates are 10% of the 80% kept. */

@@ -40,8 +40,8 @@ static void soak_one(uint64_t seed, struct soak_result *total)
     struct rf_schedule *faults = rf_start(s, &ch, SOAK_US - 2000000);
     cr_assert_eq(sim_load(s, 40.0, SOAK_US - 1000000, 0), SIM_OK);
     int rc = sim_run_until(s, SOAK_US);
-    if (rc != SIM_OK && sim_failure(s))
-        sim_failure_print(sim_failure(s), stderr);
+    if (rc != SIM_OK && sim_get_failure(s))
+        sim_failure_print(sim_get_failure(s), stderr);
     cr_assert_eq(rc, SIM_OK, "seed %llu: %s", (unsigned long long)seed,
                  sim_strerror(rc));
     struct sim_lin_report r;
@@ -49,10 +49,10 @@ static void soak_one(uint64_t seed, struct soak_result *total)
     cr_assert_eq(v, SIM_LIN_OK, "seed %llu: key %s: %s",
                  (unsigned long long)seed, r.key ? r.key : "?",
                  r.explanation ? r.explanation->str : "");
-    cr_assert_null(sim_failure(s));
+    cr_assert_null(sim_get_failure(s));
     sim_lin_report_clear(&r);
     struct sim_counters k;
-    sim_counters(s, &k);
+    sim_get_counters(s, &k);
     total->completed += sim_requests_completed(s);
     total->crashes += k.crashes;
     total->events += k.events;

@@ -181,7 +181,7 @@ Test(viz_common, frames_are_named_in_order_and_line_up)
     o.until_now = true;
     o.now_us = 300000;
     struct viz_timeline_layout l;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &l), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &l), VIZ_OK);
     /* Frame 0 is at 300 ms: n1 leads, and n2's later leadership is not
      * drawn yet. */
     vt_assert_colour(

@@ -89,7 +89,7 @@ Test(viz_log, png_decodes_at_the_layout_size)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "log.png");
     cr_assert_eq(cairo_image_surface_get_width(s), l.width_px);
     cr_assert_eq(cairo_image_surface_get_height(s), l.height_px);
@@ -104,7 +104,7 @@ Test(viz_log, box_of_an_index_has_the_colour_of_its_term)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "terms.png");
     for (uint32_t node = 1; node <= 3; node++) {
         const struct viz_log_node *n = &figure_nodes[node - 1];
@@ -139,7 +139,7 @@ Test(viz_log, entries_not_in_the_leaders_log_are_framed_red)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "differ.png");
     struct viz_rect r;
     /* n3 holds terms 2 and 3 at 4..10 where the leader has 4, 5 and 6, and
@@ -166,7 +166,7 @@ Test(viz_log, entries_not_in_the_leaders_log_are_framed_red)
     memcpy(nodes, figure_nodes, sizeof nodes);
     nodes[0].alive = false;
     v.nodes = nodes;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     s = render_log(&v, "noleader.png");
     cr_assert(viz_log_box(&l, &v, 3, 5, &r));
     cr_assert_not(framed_red(s, &r));
@@ -188,7 +188,7 @@ Test(viz_log, legend_names_every_term_in_the_logs)
     };
     struct viz_log_view v = {.at_us = 0, .n_nodes = 1, .nodes = &n};
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "legend.png");
     /* Each term's swatch: its colour somewhere in the legend row. */
     double y = l.rows_y0 + l.row_h + 14 - 4;
@@ -206,7 +206,7 @@ Test(viz_log, same_index_lines_up_in_every_row)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     struct viz_rect a;
     struct viz_rect b;
     cr_assert(viz_log_box(&l, &v, 1, 4, &a));
@@ -222,7 +222,7 @@ Test(viz_log, snapshot_prefix_is_a_single_block)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     struct viz_rect first;
     struct viz_rect last;
     struct viz_rect entry;
@@ -274,7 +274,7 @@ Test(viz_log, prefix_every_node_snapshotted_shares_one_column)
     };
     struct viz_log_view v = {.n_nodes = 2, .nodes = nodes};
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cr_assert_eq(l.lo_index, 101);
     cr_assert_eq(l.hi_index, 103);
     cr_assert_gt(l.prefix_w, 40);
@@ -298,7 +298,7 @@ Test(viz_log, crashed_node_is_greyed)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "crashed.png");
     struct viz_rect r;
     cr_assert(viz_log_box(&l, &v, 4, 4, &r));
@@ -317,7 +317,7 @@ Test(viz_log, commit_bar_runs_under_committed_boxes_only)
 {
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "commit.png");
     struct viz_rect r;
     /* n1 commits 8 of 10. */
@@ -361,13 +361,13 @@ Test(viz_log, malformed_views_are_rejected)
     struct viz_log_view v = figure_view();
     struct viz_log_layout l;
     v.n_nodes = 0;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_EINVAL);
     v = figure_view();
     struct viz_log_node bad = figure_nodes[0];
     bad.terms = NULL;
     v.nodes = &bad;
     v.n_nodes = 1;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_EINVAL);
     char *p = g_build_filename(vt_tmp_dir, "bad.png", NULL);
     cr_assert_eq(viz_log_write(&v, VIZ_FORMAT_PNG, p), VIZ_EINVAL);
     cr_assert_not(g_file_test(p, G_FILE_TEST_EXISTS));
@@ -409,7 +409,7 @@ static void assert_nothing_dropped(const struct viz_log_view *v,
                                    const char *name)
 {
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(v, name);
     for (uint32_t node = 1; node <= v->n_nodes; node++) {
         const struct viz_log_node *n = &v->nodes[node - 1];
@@ -445,7 +445,7 @@ Test(viz_log, long_logs_default_to_a_window_at_the_end)
     struct viz_log_node nodes[3];
     struct viz_log_view v = long_view(nodes);
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cr_assert_eq(l.hi_index, 2000);
     cr_assert_eq(l.lo_index, 2000 - VIZ_LOG_MAX_COLUMNS + 1);
     cr_assert(l.elided_before);
@@ -464,7 +464,7 @@ Test(viz_log, an_index_window_marks_both_elided_ranges)
     v.from_index = 1200;
     v.to_index = 1960;
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cr_assert_eq(l.lo_index, 1200);
     cr_assert_eq(l.hi_index, 1960);
     cr_assert(l.tail_w > 0);
@@ -476,12 +476,12 @@ Test(viz_log, an_index_window_marks_both_elided_ranges)
 
     /* Inverted, past the end, or wider than the limit: refused. */
     v.from_index = 1961;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_EINVAL);
     v.from_index = 2001;
     v.to_index = 0;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_EINVAL);
     v.from_index = 1;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_EINVAL);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_EINVAL);
 }
 
 Test(viz_log, configuration_entries_carry_a_mark)
@@ -500,7 +500,7 @@ Test(viz_log, configuration_entries_carry_a_mark)
     };
     struct viz_log_view v = {.at_us = 0, .n_nodes = 1, .nodes = &n};
     struct viz_log_layout l;
-    cr_assert_eq(viz_log_layout(&v, &l), VIZ_OK);
+    cr_assert_eq(viz_log_compute_layout(&v, &l), VIZ_OK);
     cairo_surface_t *s = render_log(&v, "conf-log.png");
     for (uint64_t index = 1; index <= 4; index++) {
         struct viz_rect r;

@@ -465,10 +465,10 @@ Test(viz_timeline, legend_lists_only_what_the_picture_shows)
     o.until_now = true;
     o.now_us = 50000;
     struct viz_timeline_layout f;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &f), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &f), VIZ_OK);
     o.now_us = 900000;
     struct viz_timeline_layout g;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &g), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &g), VIZ_OK);
     cr_assert_eq(f.height_px, g.height_px);
     cr_assert_gt(f.height_px, l.height_px, "a frame lost legend items");
     vt_trace_free(&t);
@@ -597,7 +597,7 @@ Test(viz_timeline, client_bars_show_each_request_outcome)
     /* A run without clients has no client lane. */
     struct vt_trace none = vt_trace_new();
     run = vt_run_of(&none, 3, 1000000);
-    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, NULL, &l), VIZ_OK);
     cr_assert_eq(l.client_h, 0);
     vt_trace_free(&none);
     vt_trace_free(&t);
@@ -668,9 +668,9 @@ Test(viz_timeline, width_is_clamped_and_derived_from_the_run)
     struct viz_timeline_layout shortl;
     struct viz_timeline_layout longl;
     struct viz_run run = vt_run_of(&t, 3, 1000000);
-    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &shortl), VIZ_OK);
     run.end_us = 10000000;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &longl), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &longl), VIZ_OK);
     cr_assert_gt(longl.width_px, shortl.width_px);
     /* Half a pixel per millisecond, at most 3000 for the time alone. */
     cr_assert_eq(longl.width_px, 3000 + 120);
@@ -682,15 +682,15 @@ Test(viz_timeline, width_is_clamped_and_derived_from_the_run)
         vt_fate(&t, 1500 + i * 2000, id, SIM_TRACE_DELIVER, 2);
     }
     run = vt_run_of(&t, 3, 1000000);
-    cr_assert_eq(viz_timeline_layout(&run, &o, &longl), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &longl), VIZ_OK);
     cr_assert_eq(longl.width_px, 2400 + 120);
     run.end_us = 10000000;
 
     o.width_px = 10;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &shortl), VIZ_OK);
     cr_assert_eq(shortl.width_px, VIZ_WIDTH_MIN_PX);
     o.width_px = 1000000;
-    cr_assert_eq(viz_timeline_layout(&run, &o, &shortl), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, &o, &shortl), VIZ_OK);
     cr_assert_eq(shortl.width_px, VIZ_WIDTH_MAX_PX);
     vt_trace_free(&t);
 }
@@ -705,7 +705,7 @@ Test(viz_timeline, auto_mode_drops_heartbeats_from_busy_runs)
     }
     struct viz_run run = vt_run_of(&t, 2, 1000000);
     struct viz_timeline_layout l;
-    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, NULL, &l), VIZ_OK);
     cr_assert_eq(l.messages, VIZ_MESSAGES_ALL);
     for (int i = 10; i < 400; i++) {
         uint64_t id = vt_send_msg(&t, 1000 + i * 2000, 1, 2,
@@ -713,7 +713,7 @@ Test(viz_timeline, auto_mode_drops_heartbeats_from_busy_runs)
         vt_fate(&t, 1500 + i * 2000, id, SIM_TRACE_DELIVER, 2);
     }
     run = vt_run_of(&t, 2, 1000000);
-    cr_assert_eq(viz_timeline_layout(&run, NULL, &l), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(&run, NULL, &l), VIZ_OK);
     cr_assert_eq(l.messages, VIZ_MESSAGES_NO_HEARTBEATS);
     vt_trace_free(&t);
 }

@@ -141,9 +141,9 @@ struct viz_timeline_layout
 /* Computes the layout run and opts (NULL: the defaults) would be drawn
  * with. run and opts are borrowed for the call. VIZ_EINVAL for no nodes or
  * an inverted window. */
-int viz_timeline_layout(const struct viz_run *run,
-                        const struct viz_options *opts,
-                        struct viz_timeline_layout *out);
+int viz_timeline_compute_layout(const struct viz_run *run,
+                                const struct viz_options *opts,
+                                struct viz_timeline_layout *out);
 
 /* x of virtual time t_us (times outside the window extrapolate linearly). */
 double viz_timeline_x(const struct viz_timeline_layout *l, uint64_t t_us);
@@ -272,7 +272,8 @@ struct viz_log_layout
 };
 
 /* Computes the layout of view (borrowed for the call). */
-int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out);
+int viz_log_compute_layout(const struct viz_log_view *view,
+                           struct viz_log_layout *out);
 
 /* The box drawn for node's entry at index: the entry's own box, or the
  * snapshot block covering it. false when that node draws nothing there. */

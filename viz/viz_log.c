@@ -4,7 +4,7 @@
  * so diverged suffixes line up as in Figures 6 to 8 of the Raft paper. The
  * prefix every node has snapshotted shares one narrow column; a node whose
  * snapshot reaches further covers those columns with one block. Geometry is
- * computed once by viz_log_layout() and drawing uses nothing else, so
+ * computed once by viz_log_compute_layout() and drawing uses nothing else, so
  * viz_log_box() reports exactly where a box is drawn.
  */
 #include <glib.h>
@@ -271,7 +271,8 @@ static double prefix_width(cairo_t *cr,
     return ceil(w) + 14;
 }
 
-int viz_log_layout(const struct viz_log_view *view, struct viz_log_layout *out)
+int viz_log_compute_layout(const struct viz_log_view *view,
+                           struct viz_log_layout *out)
 {
     int code = check_view(view);
     if (code != VIZ_OK) {
@@ -765,7 +766,7 @@ int viz_log_write(const struct viz_log_view *view,
                   const char *path)
 {
     struct viz_log_layout l;
-    int code = viz_log_layout(view, &l);
+    int code = viz_log_compute_layout(view, &l);
     if (code != VIZ_OK) {
         return code;
     }

@@ -20,7 +20,8 @@ enum {
     PLOT_BOTTOM_PX = 40,
 };
 
-void viz_plot_layout(const struct viz_series *s, struct viz_plot_layout *out)
+void viz_plot_compute_layout(const struct viz_series *s,
+                             struct viz_plot_layout *out)
 {
     out->width_px = PLOT_W_PX;
     out->height_px = PLOT_H_PX;
@@ -100,7 +101,7 @@ static int open_plot(const struct viz_series *s,
                      struct viz_plot_layout *l,
                      struct viz_canvas *c)
 {
-    viz_plot_layout(s, l);
+    viz_plot_compute_layout(s, l);
     int code = viz_canvas_open(c, format, path, l->width_px, l->height_px);
     if (code == VIZ_OK) {
         draw_frame(c->cr, l, s, title);

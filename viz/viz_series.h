@@ -105,7 +105,8 @@ struct viz_plot_layout
     double y0, y1;
 };
 
-void viz_plot_layout(const struct viz_series *s, struct viz_plot_layout *out);
+void viz_plot_compute_layout(const struct viz_series *s,
+                             struct viz_plot_layout *out);
 
 /* x of virtual time t_us. */
 double viz_plot_x(const struct viz_plot_layout *l, uint64_t t_us);

@@ -427,9 +427,9 @@ int viz_tl_check_run(const struct viz_run *run)
     return VIZ_OK;
 }
 
-int viz_timeline_layout(const struct viz_run *run,
-                        const struct viz_options *opts,
-                        struct viz_timeline_layout *out)
+int viz_timeline_compute_layout(const struct viz_run *run,
+                                const struct viz_options *opts,
+                                struct viz_timeline_layout *out)
 {
     int code = viz_tl_check_run(run);
     if (code != VIZ_OK) {

@@ -3,8 +3,8 @@
  *
  * The layout is a pure function of the model, the run and the options:
  * viz_tl_make_layout() places the lanes, the client lane and the legend,
- * and the drawing uses only its geometry, so viz_timeline_layout() reports
- * exactly where things are drawn. The legend lists only the items the
+ * and the drawing uses only its geometry, so viz_timeline_compute_layout()
+ * reports exactly where things are drawn. The legend lists only the items the
  * picture shows (viz_tl_legend_used()), every item in frames.
  */
 #ifndef VIZ_TIMELINE_LAYOUT_H

@@ -899,7 +899,7 @@ int scn_fuzz_run_budget(const struct scn_scenario *scenario,
     out->end_us = res->end_us;
     out->events = res->events;
     const struct scn_failure *f = scn_run_first_failure(res);
-    const struct sim_failure *sf = sim_failure(res->sim);
+    const struct sim_failure *sf = sim_get_failure(res->sim);
     if (res->violation && sf) {
         out->property = g_strdup(sim_property_name(sf->violation.property));
         out->detail = first_line(sf->violation.detail);

@@ -70,7 +70,7 @@ int scn_outcome_run(const struct scn_scenario *scenario,
     out->passed = res->passed;
     out->events = res->events;
     out->trace_hash = res->trace_hash;
-    const struct sim_failure *sf = sim_failure(res->sim);
+    const struct sim_failure *sf = sim_get_failure(res->sim);
     const struct scn_failure *f = scn_run_first_failure(res);
     if (res->violation && sf) {
         /* A safety violation ends the run: it is the failure, whatever

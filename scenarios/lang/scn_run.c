@@ -432,7 +432,7 @@ static GArray *window_ends(const struct scn_scenario *sc)
 
 static void record_violation(struct scn_runner *r)
 {
-    const struct sim_failure *f = sim_failure(r->s);
+    const struct sim_failure *f = sim_get_failure(r->s);
     if (!f || r->res->violation)
         return;
     r->res->violation = true;

@@ -327,7 +327,7 @@ static bool eval_safety(const struct scn_runner *r,
         return ok;
     }
     case SCN_CHECK_NO_VIOLATION: {
-        const struct sim_failure *f = sim_failure(s);
+        const struct sim_failure *f = sim_get_failure(s);
         if (!f)
             return true;
         g_string_append_printf(found, "%s: %s",

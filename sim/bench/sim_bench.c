@@ -96,7 +96,7 @@ int sim_bench_timed_part(struct bench_run *r) __attribute__((noinline));
 static uint64_t committed_max(const struct sim *s)
 {
     struct sim_counters c;
-    sim_counters(s, &c);
+    sim_get_counters(s, &c);
     return c.commit_index_max;
 }
 
@@ -260,8 +260,8 @@ static void measure(const struct bench_spec *spec,
     out->committed = committed_max(s) - committed0;
     out->sim_us = sim_now(s) - now0;
     out->trace_hash = sim_trace_hash(s);
-    if (st == SIM_EVIOLATION && sim_failure(s))
-        sim_failure_print(sim_failure(s), stderr);
+    if (st == SIM_EVIOLATION && sim_get_failure(s))
+        sim_failure_print(sim_get_failure(s), stderr);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     out->maxrss_kib = ru.ru_maxrss;
@@ -376,10 +376,10 @@ struct bench_figures
 };
 
 /* Runs one spec with checkers on and off and prints both and the share. */
-static int bench_spec(const struct bench_spec *spec,
-                      const char *label,
-                      int repeats,
-                      struct bench_figures *f)
+static int bench_run_spec(const struct bench_spec *spec,
+                          const char *label,
+                          int repeats,
+                          struct bench_figures *f)
 {
     if (measure_pair(spec, repeats, &f->on, &f->off) != 0) {
         fprintf(stderr, "raftsim-bench: case %c: child failed\n", spec->name);
@@ -413,11 +413,11 @@ static int bench_spec(const struct bench_spec *spec,
 
 /* Prints one target line, judged on value; cpu_value (negative: none) is the
  * same figure per CPU second, what it would be on an otherwise idle core. */
-static bool target(const char *what,
-                   double value,
-                   double cpu_value,
-                   double bound,
-                   bool at_least)
+static bool bench_target(const char *what,
+                         double value,
+                         double cpu_value,
+                         double bound,
+                         bool at_least)
 {
     bool met = at_least ? value >= bound : value <= bound;
     printf("  target %-38s %12.1f %s %11.1f  %-7s", what, value,
@@ -432,8 +432,9 @@ static bool share_target(const struct bench_figures *f)
 {
     double cpu_share =
         f->on.cpu_s > 0 ? (f->on.cpu_s - f->off.cpu_s) / f->on.cpu_s : 0;
-    return target("checker share of wall time (%)", 100.0 * f->checker_share,
-                  100.0 * cpu_share, 30.0, false);
+    return bench_target("checker share of wall time (%)",
+                        100.0 * f->checker_share, 100.0 * cpu_share, 30.0,
+                        false);
 }
 
 static const struct bench_spec case_a = {
@@ -491,14 +492,14 @@ static int run_case(char name, int repeats)
             "disk 10 ms,\n    heartbeat 100 ms, election 1-2 s, no faults; "
             "200000 entries after %d\n",
             BENCH_CLIENTS, BENCH_WARMUP_ENTRIES);
-        rc = bench_spec(&spec, "(a)", repeats, &f);
+        rc = bench_run_spec(&spec, "(a)", repeats, &f);
         if (rc == 0) {
-            target("(a) committed entries per wall second",
-                   per_s(f.on.committed, f.on.wall_s),
-                   per_s(f.on.committed, f.on.cpu_s), 150000, true);
-            target("(a) events per wall second",
-                   per_s(f.on.events, f.on.wall_s),
-                   per_s(f.on.events, f.on.cpu_s), 2e6, true);
+            bench_target("(a) committed entries per wall second",
+                         per_s(f.on.committed, f.on.wall_s),
+                         per_s(f.on.committed, f.on.cpu_s), 150000, true);
+            bench_target("(a) events per wall second",
+                         per_s(f.on.events, f.on.wall_s),
+                         per_s(f.on.events, f.on.cpu_s), 2e6, true);
             share_target(&f);
         }
         break;
@@ -512,7 +513,7 @@ static int run_case(char name, int repeats)
         spec.warmup = false;
         spec.stop = BENCH_STOP_TIME;
         spec.target = 120 * (uint64_t)SECOND;
-        rc = bench_spec(&spec, "(b)", repeats, &f);
+        rc = bench_run_spec(&spec, "(b)", repeats, &f);
         if (rc == 0)
             share_target(&f);
         break;
@@ -524,11 +525,11 @@ static int run_case(char name, int repeats)
         spec.warmup = false;
         spec.stop = BENCH_STOP_TIME;
         spec.target = 10 * 3600 * (uint64_t)SECOND;
-        rc = bench_spec(&spec, "(c)", repeats, &f);
+        rc = bench_run_spec(&spec, "(c)", repeats, &f);
         if (rc == 0) {
-            target("(c) events per wall second",
-                   per_s(f.on.events, f.on.wall_s),
-                   per_s(f.on.events, f.on.cpu_s), 5e6, true);
+            bench_target("(c) events per wall second",
+                         per_s(f.on.events, f.on.wall_s),
+                         per_s(f.on.events, f.on.cpu_s), 5e6, true);
             share_target(&f);
         }
         break;
@@ -540,7 +541,7 @@ static int run_case(char name, int repeats)
         spec.warmup = false;
         spec.stop = BENCH_STOP_TIME;
         spec.target = 10 * (uint64_t)SECOND;
-        rc = bench_spec(&spec, "(d)", repeats, &f);
+        rc = bench_run_spec(&spec, "(d)", repeats, &f);
         if (rc == 0)
             share_target(&f);
         break;
@@ -552,15 +553,16 @@ static int run_case(char name, int repeats)
         spec.name = 'e';
         spec.snapshot_every = 1000;
         spec.history = false;
-        rc |= bench_spec(&spec, "(e) 200000", repeats, &f);
+        rc |= bench_run_spec(&spec, "(e) 200000", repeats, &f);
         spec.target = 2000000;
-        rc |= bench_spec(&spec, "(e) 2000000", repeats, &g);
+        rc |= bench_run_spec(&spec, "(e) 2000000", repeats, &g);
         if (rc == 0) {
             share_target(&f);
             share_target(&g);
-            target("(e) 2000000 RSS / 200000 RSS (%)",
-                   100.0 * (double)g.on.maxrss_kib / (double)f.on.maxrss_kib,
-                   -1, 110.0, false);
+            bench_target(
+                "(e) 2000000 RSS / 200000 RSS (%)",
+                100.0 * (double)g.on.maxrss_kib / (double)f.on.maxrss_kib, -1,
+                110.0, false);
         }
         break;
     case 'f':

@@ -161,7 +161,7 @@ static void check_worker(gpointer data, gpointer user_data)
 static const char *failure_property(const struct scn_run_result *r,
                                     const struct scn_failure *f)
 {
-    const struct sim_failure *sf = sim_failure(r->sim);
+    const struct sim_failure *sf = sim_get_failure(r->sim);
     if (f->kind == SCN_FAILURE_SAFETY && sf)
         return sim_property_name(sf->violation.property);
     return scn_failure_kind_name(f->kind);

@@ -69,7 +69,7 @@ static void print_log(const struct scn_run_result *r, const struct style *st)
             applied_max = sim_applied(s, id);
     }
     struct sim_counters cnt;
-    sim_counters(s, &cnt);
+    sim_get_counters(s, &cnt);
     printf("\n%sLog%s\n", st->bold, st->reset);
     uint64_t committed =
         cnt.commit_index_max > commit_max ? cnt.commit_index_max : commit_max;
@@ -84,7 +84,7 @@ static void print_messages(const struct scn_run_result *r,
                            const struct style *st)
 {
     struct sim_msg_counters mc[RAFT_MSG_TYPE_COUNT];
-    sim_msg_counters(r->sim, mc);
+    sim_get_msg_counters(r->sim, mc);
     printf("\n%sMessages%s\n  %-29s %10s %10s %10s %10s\n", st->bold, st->reset,
            "", "sent", "delivered", "dropped", "duplicated");
     for (int ty = 1; ty < RAFT_MSG_TYPE_COUNT; ty++) {
@@ -154,7 +154,7 @@ static void print_checks(const struct scn_run_result *r,
                (const char *)g_ptr_array_index(r->warnings, i));
     if (r->violation) {
         printf("\n");
-        sim_failure_print(sim_failure(r->sim), stdout);
+        sim_failure_print(sim_get_failure(r->sim), stdout);
     }
 }
 

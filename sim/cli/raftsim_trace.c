@@ -49,7 +49,7 @@ static const char *verdict_name(const struct scn_run_result *res)
 void raftsim_trace_footer(FILE *out, const struct scn_run_result *res)
 {
     struct sim_counters c;
-    sim_counters(res->sim, &c);
+    sim_get_counters(res->sim, &c);
     fprintf(out,
             "{\"kind\":\"footer\",\"hash\":\"%016" PRIx64
             "\",\"events\":%" PRIu64 ",\"end_us\":%" PRIu64

@@ -120,7 +120,7 @@ cairo_surface_t *vt_render(const struct viz_run *run,
     o.format = VIZ_FORMAT_PNG;
     char *path = vt_tmp_path(name);
     cr_assert_eq(viz_timeline_write(run, &o, path), VIZ_OK);
-    cr_assert_eq(viz_timeline_layout(run, &o, l), VIZ_OK);
+    cr_assert_eq(viz_timeline_compute_layout(run, &o, l), VIZ_OK);
     cairo_surface_t *s = vt_load_png(path);
     g_free(path);
     return s;
