@@ -2,6 +2,8 @@
  * accept correct histories, including after compaction and restarts; the
  * persistence checker judges a message against a durable disk image. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -719,21 +721,28 @@ Test(safety, restart_from_a_forgotten_snapshot_is_checked_from_the_trim_point)
     sim_safety_free(s);
 }
 
-Test(safety, restart_from_a_forgotten_snapshot_still_catches_a_bad_entry)
+/* A bad entry in the log of a node restarted from a forgotten snapshot: at
+ * 25, above the trim point, or at 20, the entry it adopts there. */
+ParameterizedTestParameters(
+    safety,
+    restart_from_a_forgotten_snapshot_catches_a_bad_entry)
 {
-    struct sim_safety *s = restart_from_forgotten_snapshot(25, 0);
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 25,
-                     "n3 and n1 both hold an entry at index 25 with term 1, "
-                     "but their logs differ at or before it.");
-    sim_safety_free(s);
+    static uint64_t bad_index[] = {25, 20};
+    return cr_make_param_array(uint64_t, bad_index,
+                               sizeof bad_index / sizeof bad_index[0]);
 }
 
-Test(safety, restart_from_a_forgotten_snapshot_checks_the_adopted_entry)
+ParameterizedTest(uint64_t *bad,
+                  safety,
+                  restart_from_a_forgotten_snapshot_catches_a_bad_entry)
 {
-    struct sim_safety *s = restart_from_forgotten_snapshot(20, 0);
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 20,
-                     "n3 and n1 both hold an entry at index 20 with term 1, "
-                     "but their logs differ at or before it.");
+    struct sim_safety *s = restart_from_forgotten_snapshot(*bad, 0);
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "n3 and n1 both hold an entry at index %" PRIu64
+             " with term 1, but their logs differ at or before it.",
+             *bad);
+    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, *bad, detail);
     sim_safety_free(s);
 }
 
@@ -882,38 +891,58 @@ static struct raft_message append_result(uint64_t from,
     return m;
 }
 
-Test(persistence, a_granted_vote_needs_its_term_durable)
+/* A message that promises a term or a vote its sender has not made durable
+ * yet: durable (term, vote), then a pending write of (term, vote 1), then
+ * the message from `from` to `to` in `term`. */
+struct unpersisted_send
 {
-    struct sim_safety *s = sim_safety_new(3);
-    struct sim_disk d;
-    sim_disk_init(&d, 2);
-    disk_write(&d, true, true, 2, 0, 0, NULL, 0);
-    disk_write(&d, false, true, 3, 1, 0, NULL, 0);
-    struct raft_message m = vote_result(2, 1, 3, true);
-    cr_assert_not(sim_safety_on_send(
-        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
-                     "n2 sent RequestVoteResult of term 3 to n1 while its "
-                     "durable term is 2.");
-    sim_safety_free(s);
-    sim_disk_destroy(&d);
+    uint64_t durable_term;
+    enum raft_message_type type;
+    uint64_t from, to, term;
+    char detail[160];
+};
+
+ParameterizedTestParameters(persistence,
+                            a_message_promising_what_is_not_durable_is_caught)
+{
+    static struct unpersisted_send cases[] = {
+        /* A granted vote needs its term durable. */
+        {2, RAFT_MSG_REQUEST_VOTE_RESULT, 2, 1, 3,
+         "n2 sent RequestVoteResult of term 3 to n1 while its durable term "
+         "is 2."},
+        /* ... and the vote itself: the term reached the disk in an earlier
+         * write, the vote is pending. */
+        {3, RAFT_MSG_REQUEST_VOTE_RESULT, 2, 1, 3,
+         "n2 sent RequestVoteResult of term 3 to n1, promising its vote to "
+         "n1, while its durable vote in that term is none."},
+        /* A leader took office counting its own vote: a restart must keep
+         * it. */
+        {4, RAFT_MSG_APPEND_ENTRIES, 1, 3, 4,
+         "n1 sent AppendEntries of term 4 to n3, promising its vote to n1, "
+         "while its durable vote in that term is none."},
+    };
+    return cr_make_param_array(struct unpersisted_send, cases,
+                               sizeof cases / sizeof cases[0]);
 }
 
-Test(persistence, a_granted_vote_needs_the_vote_itself_durable)
+ParameterizedTest(struct unpersisted_send *c,
+                  persistence,
+                  a_message_promising_what_is_not_durable_is_caught)
 {
-    /* The term reached the disk in an earlier write; the vote is pending. */
     struct sim_safety *s = sim_safety_new(3);
     struct sim_disk d;
     sim_disk_init(&d, 2);
-    disk_write(&d, true, true, 3, 0, 0, NULL, 0);
-    disk_write(&d, false, true, 3, 1, 0, NULL, 0);
-    struct raft_message m = vote_result(2, 1, 3, true);
-    cr_assert_not(sim_safety_on_send(
-        s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
-                     "n2 sent RequestVoteResult of term 3 to n1, promising its "
-                     "vote to n1, while its durable vote in that term is "
-                     "none.");
+    disk_write(&d, true, true, c->durable_term, 0, 0, NULL, 0);
+    disk_write(&d, false, true, c->term, 1, 0, NULL, 0);
+    struct raft_message m = {
+        .type = c->type, .from = c->from, .to = c->to, .term = c->term};
+    if (c->type == RAFT_MSG_REQUEST_VOTE_RESULT)
+        m.request_vote_result.granted = true;
+    cr_assert_not(
+        sim_safety_on_send(s, (uint32_t)c->from, &m, 0,
+                           sim_disk_durable(&d, sim_persist_acked_index(&m))));
+    assert_violation(s, SIM_PROP_PERSISTENCE, (uint32_t)c->from,
+                     (uint32_t)c->to, c->term, 0, c->detail);
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -957,26 +986,6 @@ Test(persistence, a_request_vote_promises_nothing_durable)
     cr_assert(sim_safety_on_send(
         s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_no_violation(s);
-    sim_safety_free(s);
-    sim_disk_destroy(&d);
-}
-
-Test(persistence, a_leader_needs_its_vote_for_itself_durable)
-{
-    /* It took office counting its own vote: a restart must keep it. */
-    struct sim_safety *s = sim_safety_new(3);
-    struct sim_disk d;
-    sim_disk_init(&d, 2);
-    disk_write(&d, true, true, 4, 0, 0, NULL, 0);
-    disk_write(&d, false, true, 4, 1, 0, NULL, 0);
-    struct raft_message m = {
-        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 3, .term = 4};
-    cr_assert_not(sim_safety_on_send(
-        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 4, 0,
-                     "n1 sent AppendEntries of term 4 to n3, promising its "
-                     "vote to n1, while its durable vote in that term is "
-                     "none.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }

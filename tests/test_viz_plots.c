@@ -1,4 +1,4 @@
-/* test_plots.c: the plots over time (viz_series.h, viz_plots.c).
+/* test_viz_plots.c: the plots over time (viz_series.h, viz_plots.c).
  *
  * The series model is checked against a small hand-built trace whose
  * requests, bins and unavailable intervals are known; one pixel probe on
@@ -42,7 +42,7 @@ static void remove_tmp(void)
     g_free(tmp_dir);
 }
 
-TestSuite(plots, .init = make_tmp, .fini = remove_tmp);
+TestSuite(viz_plots, .init = make_tmp, .fini = remove_tmp);
 
 #define MS 1000
 
@@ -51,35 +51,79 @@ TestSuite(plots, .init = make_tmp, .fini = remove_tmp);
  * Request 3: failed at 420 ms. Request 4: invoked at 520 ms, completes at
  * 850 ms. Request 5: invoked at 900 ms, never completes. End: 1 s. */
 static const struct sim_trace_event known[] = {
-    {.time_us = 100 * MS, .kind = SIM_TRACE_CLIENT_INVOKE, .node = 1,
-     .client = 7, .request = 1},
-    {.time_us = 100 * MS, .kind = SIM_TRACE_CLIENT_SEND, .node = 1,
-     .client = 7, .request = 1},
-    {.time_us = 130 * MS, .kind = SIM_TRACE_CLIENT_COMPLETE, .node = 1,
-     .client = 7, .request = 1, .ok = true},
-    {.time_us = 200 * MS, .kind = SIM_TRACE_ROLE, .node = 1,
+    {.time_us = 100 * MS,
+     .kind = SIM_TRACE_CLIENT_INVOKE,
+     .node = 1,
+     .client = 7,
+     .request = 1},
+    {.time_us = 100 * MS,
+     .kind = SIM_TRACE_CLIENT_SEND,
+     .node = 1,
+     .client = 7,
+     .request = 1},
+    {.time_us = 130 * MS,
+     .kind = SIM_TRACE_CLIENT_COMPLETE,
+     .node = 1,
+     .client = 7,
+     .request = 1,
+     .ok = true},
+    {.time_us = 200 * MS,
+     .kind = SIM_TRACE_ROLE,
+     .node = 1,
      .role = RAFT_LEADER},
-    {.time_us = 300 * MS, .kind = SIM_TRACE_CLIENT_INVOKE, .node = 1,
-     .client = 7, .request = 2},
-    {.time_us = 300 * MS, .kind = SIM_TRACE_CLIENT_SEND, .node = 1,
-     .client = 7, .request = 2},
-    {.time_us = 320 * MS, .kind = SIM_TRACE_CLIENT_SEND, .node = 1,
-     .client = 7, .request = 2},
-    {.time_us = 350 * MS, .kind = SIM_TRACE_CLIENT_COMPLETE, .node = 1,
-     .client = 7, .request = 2, .ok = true},
-    {.time_us = 400 * MS, .kind = SIM_TRACE_CLIENT_INVOKE, .node = 1,
-     .client = 7, .request = 3},
-    {.time_us = 420 * MS, .kind = SIM_TRACE_CLIENT_COMPLETE, .node = 1,
-     .client = 7, .request = 3, .ok = false},
+    {.time_us = 300 * MS,
+     .kind = SIM_TRACE_CLIENT_INVOKE,
+     .node = 1,
+     .client = 7,
+     .request = 2},
+    {.time_us = 300 * MS,
+     .kind = SIM_TRACE_CLIENT_SEND,
+     .node = 1,
+     .client = 7,
+     .request = 2},
+    {.time_us = 320 * MS,
+     .kind = SIM_TRACE_CLIENT_SEND,
+     .node = 1,
+     .client = 7,
+     .request = 2},
+    {.time_us = 350 * MS,
+     .kind = SIM_TRACE_CLIENT_COMPLETE,
+     .node = 1,
+     .client = 7,
+     .request = 2,
+     .ok = true},
+    {.time_us = 400 * MS,
+     .kind = SIM_TRACE_CLIENT_INVOKE,
+     .node = 1,
+     .client = 7,
+     .request = 3},
+    {.time_us = 420 * MS,
+     .kind = SIM_TRACE_CLIENT_COMPLETE,
+     .node = 1,
+     .client = 7,
+     .request = 3,
+     .ok = false},
     {.time_us = 500 * MS, .kind = SIM_TRACE_CRASH, .node = 1},
-    {.time_us = 520 * MS, .kind = SIM_TRACE_CLIENT_INVOKE, .node = 1,
-     .client = 7, .request = 4},
-    {.time_us = 800 * MS, .kind = SIM_TRACE_ROLE, .node = 2,
+    {.time_us = 520 * MS,
+     .kind = SIM_TRACE_CLIENT_INVOKE,
+     .node = 1,
+     .client = 7,
+     .request = 4},
+    {.time_us = 800 * MS,
+     .kind = SIM_TRACE_ROLE,
+     .node = 2,
      .role = RAFT_LEADER},
-    {.time_us = 850 * MS, .kind = SIM_TRACE_CLIENT_COMPLETE, .node = 2,
-     .client = 7, .request = 4, .ok = true},
-    {.time_us = 900 * MS, .kind = SIM_TRACE_CLIENT_INVOKE, .node = 2,
-     .client = 7, .request = 5},
+    {.time_us = 850 * MS,
+     .kind = SIM_TRACE_CLIENT_COMPLETE,
+     .node = 2,
+     .client = 7,
+     .request = 4,
+     .ok = true},
+    {.time_us = 900 * MS,
+     .kind = SIM_TRACE_CLIENT_INVOKE,
+     .node = 2,
+     .client = 7,
+     .request = 5},
 };
 
 static struct viz_run known_run(void)
@@ -90,15 +134,15 @@ static struct viz_run known_run(void)
                             .n_events = G_N_ELEMENTS(known)};
 }
 
-Test(plots, every_request_is_one_point_with_one_outcome)
+Test(viz_plots, every_request_is_one_point_with_one_outcome)
 {
     struct viz_run run = known_run();
     struct viz_series s;
     cr_assert_eq(viz_series_build(&run, &s), VIZ_OK);
     cr_assert_eq(s.n_requests, 5);
-    static const enum viz_outcome want[] = {
-        VIZ_OUTCOME_OK, VIZ_OUTCOME_RETRIED, VIZ_OUTCOME_FAILED,
-        VIZ_OUTCOME_OK, VIZ_OUTCOME_PENDING};
+    static const enum viz_outcome want[] = {VIZ_OUTCOME_OK, VIZ_OUTCOME_RETRIED,
+                                            VIZ_OUTCOME_FAILED, VIZ_OUTCOME_OK,
+                                            VIZ_OUTCOME_PENDING};
     static const uint64_t t1[] = {130, 350, 420, 850, 1000};
     for (size_t k = 0; k < 5; k++) {
         cr_assert_eq(s.requests[k].request, k + 1);
@@ -109,7 +153,7 @@ Test(plots, every_request_is_one_point_with_one_outcome)
     viz_series_clear(&s);
 }
 
-Test(plots, throughput_counts_successes_per_100ms_bin)
+Test(viz_plots, throughput_counts_successes_per_100ms_bin)
 {
     struct viz_run run = known_run();
     struct viz_series s;
@@ -124,7 +168,7 @@ Test(plots, throughput_counts_successes_per_100ms_bin)
     viz_series_clear(&s);
 }
 
-Test(plots, unavailable_without_a_leader_or_a_completed_request)
+Test(viz_plots, unavailable_without_a_leader_or_a_completed_request)
 {
     struct viz_run run = known_run();
     struct viz_series s;
@@ -169,7 +213,7 @@ static bool pixel_is(cairo_surface_t *s, double x, double y, struct viz_rgb c)
 /* In minority-partition.scn the leader is cut off with one follower at 2 s
  * and a request sent to it at 2.1 s never completes, while the majority
  * serves nothing until a request to it at 3.2 s. */
-Test(plots, latency_plot_shades_the_partitions_window)
+Test(viz_plots, latency_plot_shades_the_partitions_window)
 {
     GPtrArray *diags = scn_diags_new();
     struct scn_scenario *sc = NULL;
@@ -198,9 +242,9 @@ Test(plots, latency_plot_shades_the_partitions_window)
     struct viz_rgb white = {1, 1, 1};
     cr_assert(pixel_is(png, viz_plot_x(&l, 1500 * MS), y, white),
               "1.5s, before the partition: available");
-    cr_assert(pixel_is(png, viz_plot_x(&l, 2500 * MS), y,
-                       viz_unavailable_color()),
-              "2.5s, during the partition: shaded");
+    cr_assert(
+        pixel_is(png, viz_plot_x(&l, 2500 * MS), y, viz_unavailable_color()),
+        "2.5s, during the partition: shaded");
     cairo_surface_destroy(png);
     g_free(path);
     viz_series_clear(&series);

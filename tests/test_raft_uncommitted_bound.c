@@ -1,4 +1,4 @@
-/* test_uncommitted_bound.c: the leader's bound on uncommitted log bytes
+/* test_raft_uncommitted_bound.c: the leader's bound on uncommitted log bytes
  * (raft_config.max_uncommitted_bytes, RAFT_ENOSPC) through the scenario
  * header `max-uncommitted`: it bounds the log of a leader cut off from its
  * majority, and a client it refuses backs off one heartbeat and asks again
@@ -47,7 +47,7 @@ static const char minority_leader[] =
     "at 0.6s load 100/s for 1s via n1\n"
     "at 2.8s expect role n1 leader\n";
 
-Test(uncommitted_bound, a_minority_leader_stops_appending_at_the_bound)
+Test(raft_uncommitted_bound, a_minority_leader_stops_appending_at_the_bound)
 {
     struct scn_run_result *r = run_bound(minority_head, minority_leader, 200);
     cr_assert(r->passed);
@@ -74,7 +74,8 @@ static const char slow_commit[] =
     "at 1.02s client set b 2 via n1\n"
     "at 1.4s expect completed == 2\n";
 
-Test(uncommitted_bound, a_client_refused_at_the_bound_retries_after_a_heartbeat)
+Test(raft_uncommitted_bound,
+     a_client_refused_at_the_bound_retries_after_a_heartbeat)
 {
     /* The refused write completes once the first one commits, long before
      * its client's timeout (500ms) would have sent it again. */

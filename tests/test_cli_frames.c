@@ -1,5 +1,5 @@
-/* test_frames.c: `raftsim run --frames`: every frame's header shows the whole
- * run's trace hash (not the hash of the events so far), and `--window D`
+/* test_cli_frames.c: `raftsim run --frames`: every frame's header shows the
+ * whole run's trace hash (not the hash of the events so far), and `--window D`
  * makes each timeline frame cover the last D of virtual time. */
 #include <criterion/criterion.h>
 #include <glib.h>
@@ -20,7 +20,7 @@ static void remove_dir(void)
     tmp_tree_remove(dir);
 }
 
-TestSuite(frames, .init = make_dir, .fini = remove_dir);
+TestSuite(cli_frames, .init = make_dir, .fini = remove_dir);
 
 /* Runs build/raftsim (beside the tests' directory) on a scenario of `text`
  * with the frames options; returns the exit status. */
@@ -36,11 +36,21 @@ static int run_frames(const char *name, const char *text, const char *window)
     char *scn = g_strdup_printf("%s/run.scn", sub);
     char *out = g_strdup_printf("%s/%s", dir, name);
     cr_assert(g_file_set_contents(scn, text, -1, NULL));
-    const char *argv[] = {raftsim, "run", "--quiet", scn, "--frames", out, "--every",
-                    "100ms", window ? "--window" : NULL, (char *)window, NULL};
+    const char *argv[] = {raftsim,
+                          "run",
+                          "--quiet",
+                          scn,
+                          "--frames",
+                          out,
+                          "--every",
+                          "100ms",
+                          window ? "--window" : NULL,
+                          (char *)window,
+                          NULL};
     int status = -1;
-    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                           NULL, NULL, NULL, &status, NULL));
+    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL,
+                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                           &status, NULL));
     g_free(out);
     g_free(scn);
     g_free(sub);
@@ -66,7 +76,7 @@ static GBytes *frame(const char *name, const char *file)
 /* Two runs equal up to 400 ms and different after it (one more check at
  * 700 ms): their first frames show the same events, so only the hash in
  * their headers can tell them apart. */
-Test(frames, every_frame_header_shows_the_whole_runs_trace_hash)
+Test(cli_frames, every_frame_header_shows_the_whole_runs_trace_hash)
 {
     cr_assert_eq(run_frames("a", BASE, NULL), 0);
     cr_assert_eq(run_frames("b", BASE "at 700ms expect leader\n", NULL), 0);
@@ -81,7 +91,7 @@ Test(frames, every_frame_header_shows_the_whole_runs_trace_hash)
 /* With --window, a frame is the last 200 ms: the frame at 1 s then shows
  * the same window as a whole picture of 800 ms..1 s, so frames of a long
  * run stay readable; and every frame has one size. */
-Test(frames, a_sliding_window_frame_shows_the_last_d_of_time)
+Test(cli_frames, a_sliding_window_frame_shows_the_last_d_of_time)
 {
     cr_assert_eq(run_frames("w", BASE, "200ms"), 0);
     cr_assert_eq(run_frames("whole", BASE, NULL), 0);
@@ -99,7 +109,7 @@ Test(frames, a_sliding_window_frame_shows_the_last_d_of_time)
     g_bytes_unref(whole);
 }
 
-Test(frames, window_without_frames_is_refused)
+Test(cli_frames, window_without_frames_is_refused)
 {
     char *exe = g_file_read_link("/proc/self/exe", NULL);
     char *tests = g_path_get_dirname(exe);
@@ -109,9 +119,10 @@ Test(frames, window_without_frames_is_refused)
     cr_assert(g_file_set_contents(scn, BASE, -1, NULL));
     const char *argv[] = {raftsim, "run", scn, "--window", "100ms", NULL};
     int status = -1;
-    cr_assert(g_spawn_sync(NULL, (char **)argv, NULL,
-                           G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                           NULL, NULL, NULL, NULL, &status, NULL));
+    cr_assert(
+        g_spawn_sync(NULL, (char **)argv, NULL,
+                     G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL));
     cr_assert_eq(WEXITSTATUS(status), 2);
     g_free(scn);
     g_free(raftsim);
