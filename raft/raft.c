@@ -258,6 +258,7 @@ static int load_snapshot(struct raft *r, const struct raft_snapshot *snap)
         }
         raft_conf_free(&r->snap_conf);
         r->snap_conf = conf;
+        raft_conf_history_touch(&r->confs);
     }
     return RAFT_OK;
 }
@@ -748,7 +749,9 @@ int raft_receive(struct raft *r,
         }
     }
     free(snapshot_copy);
-    raft_conf_free(&r->snap_conf_scratch);
+    if (r->snap_conf_scratch.ids != NULL) {
+        raft_conf_free(&r->snap_conf_scratch);
+    }
     raft_replication_release_scratch(r);
     return raft_finish(r, u);
 }
@@ -925,6 +928,13 @@ void raft_get_configuration(const struct raft *r,
 uint64_t raft_configuration_index(const struct raft *r)
 {
     return raft_membership_index(r);
+}
+
+uint64_t raft_configuration_version(const struct raft *r)
+{
+    /* Every change of the configuration or of the index holding it goes
+     * through the history (raft_configuration.h); +1 keeps 0 free. */
+    return r->confs.version + 1;
 }
 
 void raft_snapshot_configuration(const struct raft *r,

@@ -628,6 +628,14 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer);
 void raft_get_configuration(const struct raft *r,
                             struct raft_configuration *out);
 uint64_t raft_configuration_index(const struct raft *r);
+/* A number (never 0) that changes whenever what raft_configuration() or
+ * raft_configuration_index() report may have changed: a configuration entry
+ * appended or truncated away, a compaction or a snapshot that replaces the
+ * configuration before the log. Equal numbers from one core mean both are
+ * unchanged, so a host may keep what it derived from them instead of
+ * re-reading them after every call; numbers of different cores (another
+ * node, or a core created again after a restart) are unrelated. */
+uint64_t raft_configuration_version(const struct raft *r);
 /* The configuration at the index of the last raft_compact(), to persist
  * with that snapshot (also while the core holds that compaction back);
  * borrowed like raft_get_configuration(). */

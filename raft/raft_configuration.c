@@ -264,12 +264,14 @@ void raft_conf_history_push(struct raft_conf_history *h,
     h->items[h->n].conf = *conf;
     memset(conf, 0, sizeof *conf);
     h->n++;
+    h->version++;
 }
 
 void raft_conf_history_truncate(struct raft_conf_history *h, uint64_t from)
 {
     while (h->n > 0 && h->items[h->n - 1].index >= from) {
         raft_conf_free(&h->items[--h->n].conf);
+        h->version++;
     }
 }
 
@@ -291,6 +293,12 @@ void raft_conf_history_compact(struct raft_conf_history *h,
     }
     memmove(h->items, h->items + drop, (h->n - drop) * sizeof *h->items);
     h->n -= drop;
+    h->version++;
+}
+
+void raft_conf_history_touch(struct raft_conf_history *h)
+{
+    h->version++;
 }
 
 void raft_conf_history_free(struct raft_conf_history *h)

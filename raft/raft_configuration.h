@@ -36,6 +36,10 @@ struct raft_conf_history
     struct raft_conf_record *items; /* owned, in increasing index order */
     size_t n;
     size_t cap;
+    /* Counts the changes of the records and of the configuration before
+     * them (push, truncate, compact, raft_conf_history_touch()), for
+     * raft_configuration_version(). */
+    uint64_t version;
 };
 
 /* Borrowed view of c as a public configuration. */
@@ -76,5 +80,8 @@ void raft_conf_history_compact(struct raft_conf_history *h,
                                uint64_t index,
                                struct raft_conf *at);
 void raft_conf_history_free(struct raft_conf_history *h);
+/* The configuration before the records (the snapshot's or the bootstrap
+ * one) was replaced: counts as a change of the history. */
+void raft_conf_history_touch(struct raft_conf_history *h);
 
 #endif /* RAFT_CONFIGURATION_H */

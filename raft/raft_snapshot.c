@@ -351,6 +351,7 @@ static void install_configuration(struct raft *r,
         raft_conf_free(&r->snap_conf);
         r->snap_conf = r->snap_conf_scratch;
         memset(&r->snap_conf_scratch, 0, sizeof r->snap_conf_scratch);
+        raft_conf_history_touch(&r->confs);
     }
     raft_membership_apply(r);
 }

@@ -654,3 +654,48 @@ Test(raft_membership, the_configuration_survives_a_restart_from_log_and_snapshot
     cr_assert_eq(c.learners[0], 4);
     rh_free(h);
 }
+
+/* raft_configuration_version() lets a host skip re-reading an unchanged
+ * configuration: it must move with every change of what
+ * raft_configuration() and raft_configuration_index() report (append,
+ * truncation, compaction into the snapshot), and stay put otherwise. */
+Test(raft_membership, the_configuration_version_moves_with_every_change)
+{
+    struct rh *h = cluster(5, 5, rh_config(CORE_SEED));
+    uint64_t v1 = raft_configuration_version(rh_core(h, 1));
+    uint64_t v2 = raft_configuration_version(rh_core(h, 2));
+    cr_assert_neq(v1, 0);
+    rh_run_until(h, h->now + 1000); /* heartbeats change nothing */
+    cr_assert_eq(raft_configuration_version(rh_core(h, 1)), v1);
+    cr_assert_eq(raft_configuration_version(rh_core(h, 2)), v2);
+    rh_cut(h, 1, 3);
+    rh_cut(h, 1, 4);
+    rh_cut(h, 1, 5);
+    uint64_t index;
+    cr_assert_eq(change1(h, 1, RAFT_REMOVE, 5, &index), RAFT_OK);
+    cr_assert_neq(raft_configuration_version(rh_core(h, 1)), v1);
+    rh_deliver_all(h);
+    uint64_t appended = raft_configuration_version(rh_core(h, 2));
+    cr_assert_neq(appended, v2);
+    /* Node 3 leads without the entry: node 2's copy is truncated away. */
+    rh_isolate(h, 1);
+    rh_isolate(h, 2);
+    cr_assert_eq(rh_campaign(h, 3), RAFT_OK);
+    rh_deliver_all(h);
+    rh_heal(h);
+    rh_run_until(h, h->now + 500);
+    cr_assert_eq(raft_configuration_index(rh_core(h, 2)), 0);
+    uint64_t reverted = raft_configuration_version(rh_core(h, 2));
+    cr_assert_neq(reverted, appended);
+    /* A committed change compacted into the snapshot: the index it is
+     * reported at becomes 0, the configuration stays. */
+    cr_assert_eq(change1(h, 3, RAFT_REMOVE, 5, &index), RAFT_OK);
+    rh_run_until(h, h->now + 500);
+    cr_assert_geq(raft_commit_index(rh_core(h, 2)), index);
+    uint64_t committed = raft_configuration_version(rh_core(h, 2));
+    cr_assert_eq(raft_configuration_index(rh_core(h, 2)), index);
+    cr_assert_eq(rh_compact(h, 2, raft_commit_index(rh_core(h, 2))), RAFT_OK);
+    cr_assert_eq(raft_configuration_index(rh_core(h, 2)), 0);
+    cr_assert_neq(raft_configuration_version(rh_core(h, 2)), committed);
+    rh_free(h);
+}
