@@ -123,6 +123,9 @@ struct sim_node
     uint64_t *traced_conf;
     size_t traced_conf_n[3];
     uint64_t traced_conf_index;
+    /* raft_configuration_version() of the core when its configuration was
+     * last compared with the traced one; 0: compare at the next step. */
+    uint64_t traced_conf_version;
     /* The leadership transfer this node last started as leader, the term
      * it led in, and where it stands (sim_observe.c). */
     uint32_t transfer_target;

@@ -311,9 +311,8 @@ static void judge_step(struct sim *s,
         .update = u,
         .term_after = raft_term(nd->core),
     };
-    struct raft_configuration conf;
-    raft_get_configuration(nd->core, &conf);
-    st.config = &conf;
+    st.core = nd->core;
+    st.config_version = raft_configuration_version(nd->core);
     struct sim_violation v;
     if (!sim_conduct_on_step(s->conduct, &st, &v) &&
         !sim_safety_report(s->safety, &v))

@@ -1,8 +1,9 @@
 /* sim_observe.c: traces each node's configuration and each leadership
  * transfer as the cores change them (see sim_observe.h for the
- * invariants). Reading a configuration borrows the core's arrays, so a
- * check after an update costs a comparison of a few ids; text is built
- * only when something is traced.
+ * invariants). A check after an update compares the core's configuration
+ * version (raft_configuration_version()) with the one last seen; only when
+ * it moved are the configuration's ids (borrowed from the core) compared,
+ * and text is built only when something is traced.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -79,6 +80,11 @@ static char *conf_text(const struct raft_configuration *c)
  * changes neither and is not traced). */
 static void observe_config(struct sim *s, struct sim_node *nd)
 {
+    /* The core says when its configuration may have changed. */
+    uint64_t version = raft_configuration_version(nd->core);
+    if (version == nd->traced_conf_version)
+        return;
+    nd->traced_conf_version = version;
     struct raft_configuration c;
     raft_get_configuration(nd->core, &c);
     uint64_t index = raft_configuration_index(nd->core);
@@ -197,6 +203,8 @@ void sim_observe_messages(struct sim *s,
 void sim_observe_crash(struct sim *s, struct sim_node *nd)
 {
     (void)s;
+    /* Its next core numbers its configurations afresh. */
+    nd->traced_conf_version = 0;
     /* A crashed leader stops leading: as a step-down, the next leader
      * tells whether its target took over. */
     if (nd->transfer_state == SIM_TRANSFER_RUNNING)

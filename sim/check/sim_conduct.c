@@ -28,6 +28,9 @@ struct conduct_node
     uint64_t *heard;   /* [1..n_nodes]: leader only, when each peer spoke */
     struct sim_conf conf;  /* leader only: its configuration at its last step */
     uint64_t conf_since;   /* leader only: when conf's quorums took effect */
+    /* The config_version conf was read at (0: none): while a step brings
+     * the same, its configuration is conf (sim_conduct_step). */
+    uint64_t conf_version;
 };
 
 struct sim_conduct
@@ -63,6 +66,7 @@ void sim_conduct_on_crash(struct sim_conduct *r, uint32_t node)
 {
     g_return_if_fail(node >= 1 && node <= r->cfg.n_nodes);
     r->nodes[node].live = false;
+    r->nodes[node].conf_version = 0; /* the next core numbers afresh */
 }
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -234,7 +238,13 @@ static void step_conf(const struct sim_conduct *r,
                       const struct sim_conduct_step *st,
                       struct sim_conf *c)
 {
-    if (st->config == NULL || !sim_conf_from(st->config, c))
+    const struct raft_configuration *config = st->config;
+    struct raft_configuration read;
+    if (config == NULL && st->core != NULL) {
+        raft_get_configuration(st->core, &read);
+        config = &read;
+    }
+    if (config == NULL || !sim_conf_from(config, c))
         sim_conf_first(c, r->cfg.n_nodes);
 }
 
@@ -252,8 +262,15 @@ static void note_heard(struct sim_conduct *r,
     const struct raft_update *u = st->update;
     if (u->role != RAFT_LEADER)
         return;
+    /* An unchanged version means the configuration is n->conf: no voter
+     * is new and no quorum changed, so only a new leadership has work. */
+    bool known =
+        st->config_version != 0 && st->config_version == n->conf_version;
     struct sim_conf c;
-    step_conf(r, st, &c);
+    if (known)
+        c = n->conf;
+    else
+        step_conf(r, st, &c);
     bool new_leadership =
         st->role_before != RAFT_LEADER || st->term_before != st->term_after;
     if (new_leadership) {
@@ -262,12 +279,15 @@ static void note_heard(struct sim_conduct *r,
         n->conf = c;
         n->conf_since = st->now;
     }
-    for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-        if (sim_conf_is_voter(&c, p) && !sim_conf_is_voter(&n->conf, p))
-            n->heard[p] = st->now;
-    if (!sim_conf_same_quorums(&n->conf, &c))
-        n->conf_since = st->now;
-    n->conf = c;
+    if (!known) {
+        for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
+            if (sim_conf_is_voter(&c, p) && !sim_conf_is_voter(&n->conf, p))
+                n->heard[p] = st->now;
+        if (!sim_conf_same_quorums(&n->conf, &c))
+            n->conf_since = st->now;
+        n->conf = c;
+        n->conf_version = st->config_version;
+    }
     const struct raft_message *m = st->received;
     if (m != NULL && m->from >= 1 && m->from <= r->cfg.n_nodes)
         n->heard[m->from] = st->now;
@@ -326,6 +346,7 @@ bool sim_conduct_on_step(struct sim_conduct *r,
         n->live = true;
         n->reset_at = st->now;
         n->deadline = UINT64_MAX;
+        n->conf_version = 0;
     }
     note_heard(r, n, st);
     bool ok = check_term_origin(st, out) && check_prevote_reply(st, out) &&

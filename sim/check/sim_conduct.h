@@ -82,8 +82,16 @@ struct sim_conduct_step
     const struct raft_update *update; /* role, messages, next deadline */
     uint64_t term_after;
     /* The node's latest configuration after the step (thesis §4.1: the
-     * one it acts on); NULL: every node of the run is a voter. */
+     * one it acts on); NULL: read from core when that is set, else every
+     * node of the run is a voter. */
     const struct raft_configuration *config;
+    /* The node's core after the step, to read its configuration
+     * (raft_get_configuration()) only when config_version moved; NULL: none. */
+    const struct raft *core;
+    /* raft_configuration_version() after the step: while a node's stays
+     * the same, so does its configuration, and its conversion is reused;
+     * 0 (unknown) reads and converts it at every step. */
+    uint64_t config_version;
 };
 
 struct sim_conduct; /* opaque */

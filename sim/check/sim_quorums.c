@@ -294,6 +294,12 @@ bool sim_quorums_on_leader_write(struct sim_quorums *q,
     return true;
 }
 
+bool sim_quorums_append_pending(const struct sim_quorums *q, uint32_t node)
+{
+    g_return_val_if_fail(node_ok(q, node), false);
+    return q->nodes[node].pending.set;
+}
+
 bool sim_quorums_judge_append(struct sim_quorums *q,
                               uint32_t node,
                               uint64_t commit,

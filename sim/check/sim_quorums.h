@@ -129,6 +129,10 @@ bool sim_quorums_on_leader_write(struct sim_quorums *q,
                                  size_t n,
                                  struct sim_violation *out);
 
+/* Whether a configuration append of node waits for
+ * sim_quorums_judge_append() (which does nothing otherwise). */
+bool sim_quorums_append_pending(const struct sim_quorums *q, uint32_t node);
+
 /* At the end of the update of a leader's configuration append (or at the
  * start of its next one): node's commit index is commit, whose entry has
  * commit_term. Judges the rest of config-safety (b). */

@@ -505,6 +505,9 @@ static uint64_t node_term_at(const struct safety_node *nd, uint64_t index)
  * commit index is known (sim_quorums.h). */
 static bool judge_append(struct sim_safety *s, uint32_t node)
 {
+    if (!sim_quorums_append_pending(s->quorums, node)) {
+        return !s->violated; /* as rule_outcome() of a pass */
+    }
     const struct safety_node *nd = &s->nodes[node];
     struct sim_violation v;
     return rule_outcome(
