@@ -889,34 +889,51 @@ bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out)
     return true;
 }
 
-uint64_t raft_match_index(const struct raft *r, uint64_t peer)
+/* The slot of a member peer of a leader (itself included), or n_slots. */
+static size_t peer_slot(const struct raft *r, uint64_t peer)
 {
     if (r->role != RAFT_LEADER) {
-        return 0;
+        return r->n_slots;
     }
     for (size_t i = 0; i < r->n_slots; i++) {
         if (r->progress[i].id == peer &&
             (i == r->self_slot || raft_progress_member(&r->progress[i]))) {
-            return i == r->self_slot ? r->persisted_index
-                                     : r->progress[i].match_index;
+            return i;
         }
     }
-    return 0;
+    return r->n_slots;
+}
+
+void raft_peer_indexes(const struct raft *r,
+                       uint64_t peer,
+                       uint64_t *match,
+                       uint64_t *next)
+{
+    size_t i = peer_slot(r, peer);
+    if (i == r->n_slots) {
+        *match = 0;
+        *next = 0;
+    } else if (i == r->self_slot) {
+        *match = r->persisted_index;
+        *next = raft_log_last_index(&r->log) + 1;
+    } else {
+        *match = r->progress[i].match_index;
+        *next = r->progress[i].next_index;
+    }
+}
+
+uint64_t raft_match_index(const struct raft *r, uint64_t peer)
+{
+    uint64_t match, next;
+    raft_peer_indexes(r, peer, &match, &next);
+    return match;
 }
 
 uint64_t raft_next_index(const struct raft *r, uint64_t peer)
 {
-    if (r->role != RAFT_LEADER) {
-        return 0;
-    }
-    for (size_t i = 0; i < r->n_slots; i++) {
-        if (r->progress[i].id == peer &&
-            (i == r->self_slot || raft_progress_member(&r->progress[i]))) {
-            return i == r->self_slot ? raft_log_last_index(&r->log) + 1
-                                     : r->progress[i].next_index;
-        }
-    }
-    return 0;
+    uint64_t match, next;
+    raft_peer_indexes(r, peer, &match, &next);
+    return next;
 }
 
 void raft_get_configuration(const struct raft *r,

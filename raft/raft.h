@@ -621,6 +621,11 @@ bool raft_entry_at(const struct raft *r,
 /* Leader only (0 otherwise): what it knows of a peer's log. */
 uint64_t raft_match_index(const struct raft *r, uint64_t peer);
 uint64_t raft_next_index(const struct raft *r, uint64_t peer);
+/* Both of the above in one look-up. */
+void raft_peer_indexes(const struct raft *r,
+                       uint64_t peer,
+                       uint64_t *match,
+                       uint64_t *next);
 /* The configuration in effect (the latest in the log, else the snapshot's,
  * else the bootstrap one), borrowed into *out until the next non-query call,
  * and the index of the entry holding it (0: from the snapshot or the
