@@ -32,6 +32,9 @@ void sim_net_init(struct sim_net *net,
     net->p = *p;
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
     net->sent = g_new0(struct sim_rng_instant, (size_t)n_nodes * n_nodes);
+    net->link_key = g_new(uint64_t, (size_t)n_nodes * n_nodes);
+    for (size_t link = 0; link < (size_t)n_nodes * n_nodes; link++)
+        net->link_key[link] = sim_rng_key(net->key, link);
     net->group_of = g_new0(uint32_t, n_nodes);
     net->cut = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
     net->link_open = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
@@ -42,6 +45,12 @@ void sim_net_init(struct sim_net *net,
 void sim_net_destroy(struct sim_net *net)
 {
     g_free(net->sent);
+    g_free(net->link_key);
+    while (net->free_msgs) {
+        void *next = *(void **)net->free_msgs;
+        g_free(net->free_msgs);
+        net->free_msgs = next;
+    }
     g_free(net->group_of);
     g_free(net->cut);
     g_free(net->link_open);
@@ -80,7 +89,7 @@ void sim_net_draw(struct sim_net *net,
     size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
     assert(now_us >= net->sent[link].at_us);
     struct sim_rng rng;
-    sim_rng_seed_instant(&rng, sim_rng_key(net->key, link), &net->sent[link],
+    sim_rng_seed_instant(&rng, net->link_key[link], &net->sent[link],
                          now_us);
     out->lost = sim_rng_chance(&rng, net->p.drop_ppm);
     out->delay_us = draw_delay(&net->p, &rng, &out->reordered);
@@ -160,7 +169,40 @@ static void copy_snapshot_conf(struct raft_configuration *dst,
     }
 }
 
-struct sim_msg *sim_msg_copy(const struct raft_message *m)
+/* A block for a copy of `size` bytes: recycled from net's free list when
+ * net is given and the copy fits a pooled block. */
+static struct sim_msg *msg_block(struct sim_net *net, size_t size)
+{
+    if (net == NULL || size > SIM_MSG_POOLED_BYTES) {
+        struct sim_msg *msg = g_malloc(size);
+        msg->pooled = false;
+        return msg;
+    }
+    void *block = net->free_msgs;
+    if (block) {
+        net->free_msgs = *(void **)block;
+        net->n_free_msgs--;
+    } else {
+        block = g_malloc(SIM_MSG_POOLED_BYTES);
+    }
+    struct sim_msg *msg = block;
+    msg->pooled = true;
+    return msg;
+}
+
+void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
+{
+    if (!msg->pooled || net->n_free_msgs >= SIM_MSG_POOL_MAX) {
+        g_free(msg);
+        return;
+    }
+    *(void **)(void *)msg = net->free_msgs;
+    net->free_msgs = msg;
+    net->n_free_msgs++;
+}
+
+static struct sim_msg *msg_copy(struct sim_net *net,
+                                const struct raft_message *m)
 {
     size_t head = ALIGN_UP(sizeof(struct sim_msg));
     size_t n_entries = 0;
@@ -177,8 +219,8 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     size_t conf_size = ALIGN_UP(snapshot_conf_ids(m) * sizeof(uint64_t));
     size_t entries_size =
         ALIGN_UP(n_entries * sizeof(struct raft_entry)) + conf_size;
-    char *block = g_malloc(head + entries_size + data_len);
-    struct sim_msg *msg = (struct sim_msg *)(void *)block;
+    struct sim_msg *msg = msg_block(net, head + entries_size + data_len);
+    char *block = (char *)msg;
     msg->id = 0;
     msg->dest_incarnation = 0;
     msg->acked_term = 0;
@@ -212,6 +254,17 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
                            (uint64_t *)(void *)(block + head));
     }
     return msg;
+}
+
+struct sim_msg *sim_msg_copy(const struct raft_message *m)
+{
+    return msg_copy(NULL, m);
+}
+
+struct sim_msg *sim_net_msg_copy(struct sim_net *net,
+                                 const struct raft_message *m)
+{
+    return msg_copy(net, m);
 }
 
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg)

@@ -10,7 +10,9 @@
  * instants. The draws per message are fixed whatever the probabilities are.
  * Whether its link is open is decided by the engine at delivery time
  * (sim_net_link_open). Messages own their payload: one
- * allocation holds the header, the entries and every byte they point to.
+ * allocation holds the header, the entries and every byte they point to;
+ * the network recycles the blocks of small messages (sim_net_msg_free()),
+ * which changes no behaviour: nothing reads an address.
  */
 #ifndef SIM_NET_H
 #define SIM_NET_H
@@ -40,11 +42,16 @@ struct sim_net
     uint64_t key; /* the run's SIM_STREAM_NETWORK key */
     /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
     struct sim_rng_instant *sent;
+    uint64_t *link_key; /* same indexing: sim_rng_key(key, link), once */
     uint32_t *group_of;   /* [node - 1]; 0: alone (when partitioned) */
     bool partitioned;     /* false: every group is the same */
     uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */
     uint8_t *link_open;   /* derived from the two above, same indexing */
     uint64_t next_msg_id; /* ids are dense from 1 */
+    /* Released pooled message blocks, linked through their first word
+     * (owned; n_free of them). */
+    void *free_msgs;
+    size_t n_free_msgs;
     struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT]; /* [0]: total */
 };
 
@@ -65,8 +72,15 @@ struct sim_msg
     uint32_t dest_incarnation; /* lost if the destination restarted since */
     uint32_t bytes;            /* wire size for the byte counters */
     uint64_t acked_term;       /* sim_persist_acked_term() when built */
+    bool pooled; /* a block of SIM_MSG_POOLED_BYTES (sim_net_msg_free()) */
     struct raft_message m;     /* pointers point into this allocation */
 };
+
+/* A message copy of at most this many bytes takes a block of exactly this
+ * size, recycled through the network's free list (at most
+ * SIM_MSG_POOL_MAX blocks kept) instead of a fresh allocation. */
+#define SIM_MSG_POOLED_BYTES 1024u
+#define SIM_MSG_POOL_MAX 4096u
 
 void sim_net_init(struct sim_net *net,
                   uint32_t n_nodes,
@@ -103,6 +117,12 @@ void sim_net_heal(struct sim_net *net);
 
 /* Deep copy of m in one allocation (g_free() to release). */
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
+/* The same, in a recycled block when it fits one: release it with
+ * sim_net_msg_free() (g_free() is also correct, but recycles nothing). */
+struct sim_msg *sim_net_msg_copy(struct sim_net *net,
+                                 const struct raft_message *m);
+/* Releases msg (transferred): a pooled block goes back to the free list. */
+void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg);
 /* Deep copy of another in-flight message (a duplicate). */
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg);
 

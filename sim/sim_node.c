@@ -334,7 +334,7 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     enum raft_message_type t = msg->m.type;
     if (to == 0 || to > s->n || msg->m.from == 0 || msg->m.from > s->n ||
         t <= 0 || t >= RAFT_MSG_TYPE_COUNT) {
-        g_free(msg);
+        sim_net_msg_free(&s->net, msg);
         return;
     }
     msg->id = s->net.next_msg_id++;
@@ -358,7 +358,7 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
 
     if (fate.lost) {
         sim_node_trace_drop(s, msg, "random");
-        g_free(msg);
+        sim_net_msg_free(&s->net, msg);
         return;
     }
     if (fate.duplicated) {
@@ -424,13 +424,13 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     uint32_t from = (uint32_t)msg->m.from;
     if (!nd->alive || msg->dest_incarnation != nd->incarnation) {
         sim_node_trace_drop(s, msg, "down");
-        g_free(msg);
+        sim_net_msg_free(&s->net, msg);
         return;
     }
     if (from >= 1 && from <= s->n &&
         !sim_net_link_open(&s->net, from, nd->id)) {
         sim_node_trace_drop(s, msg, "cut");
-        g_free(msg);
+        sim_net_msg_free(&s->net, msg);
         return;
     }
     if (nd->paused) {
@@ -461,7 +461,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
             !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
             sim_safety_failed(s);
     }
-    g_free(msg);
+    sim_net_msg_free(&s->net, msg);
 }
 
 /* Makes the node's oldest pending batch durable: its held messages leave and

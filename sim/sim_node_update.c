@@ -76,8 +76,8 @@ static void observe_progress(struct sim *s, struct sim_node *nd)
     for (uint32_t peer = 1; peer <= s->cfg.n_nodes; peer++) {
         if (peer == nd->id)
             continue;
-        uint64_t match = raft_match_index(nd->core, peer);
-        uint64_t next = raft_next_index(nd->core, peer);
+        uint64_t match, next;
+        raft_peer_indexes(nd->core, peer, &match, &next);
         if (match == nd->traced_match[peer] && next == nd->traced_next[peer])
             continue;
         nd->traced_match[peer] = match;
@@ -376,7 +376,7 @@ static void send_update(struct sim *s,
     struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
     size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
     for (size_t i = 0; i < u->n_messages; i++) {
-        struct sim_msg *msg = sim_msg_copy(&u->messages[i]);
+        struct sim_msg *msg = sim_net_msg_copy(&s->net, &u->messages[i]);
         if (s->safety)
             msg->acked_term = sim_persist_acked_term(nd->core, &msg->m);
         if (i < n_sync && newest)

@@ -147,6 +147,8 @@ static void end_transfers(struct sim *s, const struct sim_node *won)
 static void observe_transfer(struct sim *s, struct sim_node *nd)
 {
     bool leads = nd->role == RAFT_LEADER;
+    if (!leads && nd->transfer_state == SIM_TRANSFER_NONE)
+        return; /* nothing running, and only a leader starts one */
     uint32_t target = leads ? (uint32_t)raft_transfer_target(nd->core) : 0;
     bool same =
         leads && target == nd->transfer_target && nd->term == nd->transfer_term;

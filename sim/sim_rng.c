@@ -95,6 +95,12 @@ double sim_rng_unit(struct sim_rng *r)
 
 bool sim_rng_chance(struct sim_rng *r, uint32_t ppm)
 {
+    /* The same draw and answer as below, without the arithmetic: u is in
+     * [0, 1), never below 0 and always below 1. */
+    if (ppm == 0 || ppm >= SIM_PPM_ONE) {
+        sim_rng_next(r);
+        return ppm != 0;
+    }
     double u = sim_rng_unit(r);
     return u < (double)ppm / (double)SIM_PPM_ONE;
 }

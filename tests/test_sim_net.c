@@ -131,6 +131,45 @@ Test(sim_net, a_message_copy_owns_its_entries_and_bytes)
     g_free(clone);
 }
 
+/* A released small message's block is reused for the next copy, which
+ * must then hold that copy alone; a copy too large for a block is not
+ * pooled. Recycling changes no behaviour (nothing reads an address). */
+Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
+{
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 3, &p, 1);
+    char big[2 * SIM_MSG_POOLED_BYTES];
+    memset(big, 'b', sizeof big);
+    struct raft_entry e[2] = {
+        {.term = 4, .type = RAFT_ENTRY_COMMAND, .data = "first", .len = 6},
+        {.term = 5, .type = RAFT_ENTRY_COMMAND, .data = big, .len = sizeof big},
+    };
+    struct raft_message m = {.type = RAFT_MSG_APPEND_ENTRIES,
+                             .from = 1, .to = 2, .term = 5};
+    m.append_entries.entries = e;
+    m.append_entries.n_entries = 1;
+    struct sim_msg *a = sim_net_msg_copy(&net, &m);
+    cr_assert(a->pooled);
+    sim_net_msg_free(&net, a);
+    cr_assert_eq(net.n_free_msgs, 1, "the released block was not kept");
+    e[0].data = "2nd";
+    e[0].len = 4;
+    struct sim_msg *b = sim_net_msg_copy(&net, &m);
+    cr_assert_eq(net.n_free_msgs, 0, "the released block was not reused");
+    cr_assert_eq(b->m.append_entries.n_entries, 1);
+    cr_assert_str_eq(b->m.append_entries.entries[0].data, "2nd");
+    cr_assert_eq(b->bytes, 48 + 16 + 4);
+    m.append_entries.entries = &e[1];
+    struct sim_msg *c = sim_net_msg_copy(&net, &m);
+    cr_assert_not(c->pooled);
+    cr_assert_eq(memcmp(c->m.append_entries.entries[0].data, big, sizeof big),
+                 0);
+    sim_net_msg_free(&net, c);
+    sim_net_msg_free(&net, b);
+    sim_net_destroy(&net);
+}
+
 /* ---- through the engine ------------------------------------------------- */
 
 static struct sim *recording_sim(uint32_t n, uint64_t seed)
