@@ -335,7 +335,9 @@ struct raft_read
  * state with raft_persisted_hard_state(). A leader counts itself toward a
  * commit majority only for entries durable on its own disk, and a candidate
  * takes office only once its vote for itself is durable (thesis §10.2.1:
- * both writes run in parallel with the messages that depend on them). */
+ * both writes run in parallel with the messages that depend on them).
+ * Every call that takes a struct raft_update fills all of it, also when it
+ * fails (then with nothing to do), so the host need not clear it first. */
 struct raft_update
 {
     bool hard_state_changed; /* term or vote changed: persist term, vote */

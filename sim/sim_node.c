@@ -411,8 +411,7 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
         }
         return;
     }
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     if (raft_tick(nd->core, sim_node_local_now(s, nd), &u) == RAFT_OK)
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_TICK, NULL);
 }
@@ -442,8 +441,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     fill_msg_event(&e, msg);
     sim_emit(s, &e);
     count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     struct sim_rules_receipt rc = {.before = nd->commit};
     if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
         RAFT_OK) {
