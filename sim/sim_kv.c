@@ -27,6 +27,7 @@
 #include "sim/sim_hash.h"
 #include "sim/sim_kv_table.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SIM_KV_SNAPSHOT_VERSION 1
@@ -113,27 +114,6 @@ static uint64_t session_hash(const struct sim_kv_session *s)
 }
 
 /* ---- varints and a bounded reader --------------------------------------- */
-
-static void put_varint(GByteArray *out, uint64_t v)
-{
-    guint8 buf[SIM_KV_VARINT_MAX_BYTES];
-    guint n = 0;
-    do {
-        guint8 b = (guint8)(v & 0x7f);
-        v >>= 7;
-        if (v != 0)
-            b |= 0x80;
-        buf[n++] = b;
-    } while (v != 0);
-    g_byte_array_append(out, buf, n);
-}
-
-static void put_string(GByteArray *out, const char *s)
-{
-    size_t n = strlen(s);
-    put_varint(out, n);
-    g_byte_array_append(out, (const guint8 *)s, (guint)n);
-}
 
 struct reader
 {
@@ -578,38 +558,100 @@ static gint compare_sessions(gconstpointer a, gconstpointer b)
 static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
                                          SIM_KV_SNAPSHOT_VERSION};
 
-void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
+/* Bytes of v as LEB128 (write_varint()). */
+static size_t varint_len(uint64_t v)
 {
-    g_byte_array_append(out, snapshot_magic, sizeof snapshot_magic);
-    put_varint(out, kv->applied);
+    size_t n = 1;
+    while (v >>= 7)
+        n++;
+    return n;
+}
 
-    GPtrArray *pairs = sorted_pairs(kv);
-    put_varint(out, pairs->len);
-    for (guint i = 0; i < pairs->len; i++) {
-        const struct sim_kv_pair *p = g_ptr_array_index(pairs, i);
-        put_string(out, p->key);
-        put_string(out, p->value);
+/* Bytes of a length-prefixed string of len bytes (write_string()). */
+static size_t string_len(size_t len)
+{
+    return varint_len(len) + len;
+}
+
+/* The pairs in ascending key order, in a new array of borrowed pointers
+ * (g_free() it); *size grows by their serialized bytes. */
+static const struct sim_kv_pair **serial_pairs(const struct sim_kv *kv,
+                                               size_t *size)
+{
+    const struct sim_kv_pair **pairs =
+        g_new(const struct sim_kv_pair *, kv->pairs.len ? kv->pairs.len : 1);
+    size_t k = 0;
+    for (size_t i = 0; i < kv->pairs.cap; i++) {
+        const struct sim_kv_pair *p = kv->pairs.slots[i];
+        if (p == NULL)
+            continue;
+        pairs[k++] = p;
+        *size += string_len(strlen(p->key)) + string_len(strlen(p->value));
     }
-    g_ptr_array_free(pairs, TRUE);
+    SIM_ASSERT(k == kv->pairs.len, "%zu pairs held, %zu counted", k,
+               kv->pairs.len);
+    qsort(pairs, k, sizeof *pairs, compare_pairs);
+    return pairs;
+}
 
-    GPtrArray *sessions = g_ptr_array_new();
+/* The sessions in ascending client order, likewise; *n receives how many. */
+static const struct sim_kv_session **serial_sessions(const struct sim_kv *kv,
+                                                     size_t *n,
+                                                     size_t *size)
+{
+    *n = g_hash_table_size(kv->sessions);
+    const struct sim_kv_session **sessions =
+        g_new(const struct sim_kv_session *, *n ? *n : 1);
+    size_t k = 0;
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, kv->sessions);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        g_ptr_array_add(sessions, v);
-    g_ptr_array_sort(sessions, compare_sessions);
-    put_varint(out, sessions->len);
-    for (guint i = 0; i < sessions->len; i++) {
-        const struct sim_kv_session *s = g_ptr_array_index(sessions, i);
-        put_varint(out, s->client);
-        put_varint(out, s->request);
-        guint8 flags = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
-        g_byte_array_append(out, &flags, 1);
-        if (s->has_value)
-            put_string(out, s->value);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const struct sim_kv_session *s = v;
+        sessions[k++] = s;
+        *size += varint_len(s->client) + varint_len(s->request) + 1 +
+                 (s->has_value ? string_len(strlen(s->value)) : 0);
     }
-    g_ptr_array_free(sessions, TRUE);
+    qsort(sessions, k, sizeof *sessions, compare_sessions);
+    return sessions;
+}
+
+/* The snapshot format: magic, applied index, the pairs by key (key,
+ * value), the sessions by client (client, request, flags, value when it
+ * has one). Measured first, then written in place. */
+void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
+{
+    size_t size = sizeof snapshot_magic + varint_len(kv->applied) +
+                  varint_len(kv->pairs.len);
+    const struct sim_kv_pair **pairs = serial_pairs(kv, &size);
+    size_t n_sessions;
+    const struct sim_kv_session **sessions =
+        serial_sessions(kv, &n_sessions, &size);
+    size += varint_len(n_sessions);
+    size_t start = out->len;
+    g_byte_array_set_size(out, (guint)(start + size));
+    guint8 *w = out->data + start;
+    memcpy(w, snapshot_magic, sizeof snapshot_magic);
+    w += sizeof snapshot_magic;
+    w += write_varint(w, kv->applied);
+    w += write_varint(w, kv->pairs.len);
+    for (size_t i = 0; i < kv->pairs.len; i++) {
+        w += write_string(w, pairs[i]->key, strlen(pairs[i]->key));
+        w += write_string(w, pairs[i]->value, strlen(pairs[i]->value));
+    }
+    w += write_varint(w, n_sessions);
+    for (size_t i = 0; i < n_sessions; i++) {
+        const struct sim_kv_session *s = sessions[i];
+        w += write_varint(w, s->client);
+        w += write_varint(w, s->request);
+        *w++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
+        if (s->has_value)
+            w += write_string(w, s->value, strlen(s->value));
+    }
+    SIM_ASSERT(w == out->data + out->len, "snapshot measured %zu bytes, wrote %zu",
+               size, (size_t)(w - (out->data + start)));
+    g_free(pairs);
+    g_free(sessions);
 }
 
 /* Reads the pairs of a snapshot into `pairs` (empty), checking strictly
