@@ -635,7 +635,7 @@ void raft_peer_indexes(const struct raft *r,
 void raft_get_configuration(const struct raft *r,
                             struct raft_configuration *out);
 uint64_t raft_configuration_index(const struct raft *r);
-/* A number (never 0) that changes whenever what raft_configuration() or
+/* A number (never 0) that changes whenever what raft_get_configuration() or
  * raft_configuration_index() report may have changed: a configuration entry
  * appended or truncated away, a compaction or a snapshot that replaces the
  * configuration before the log. Equal numbers from one core mean both are

@@ -657,7 +657,7 @@ Test(raft_membership, the_configuration_survives_a_restart_from_log_and_snapshot
 
 /* raft_configuration_version() lets a host skip re-reading an unchanged
  * configuration: it must move with every change of what
- * raft_configuration() and raft_configuration_index() report (append,
+ * raft_get_configuration() and raft_configuration_index() report (append,
  * truncation, compaction into the snapshot), and stay put otherwise. */
 Test(raft_membership, the_configuration_version_moves_with_every_change)
 {
