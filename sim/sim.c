@@ -246,6 +246,42 @@ static void write_init(struct sim *s,
     (void)s;
 }
 
+/* Every node's core configuration (the bootstrap voters n1..nN), and the
+ * checkers' view of it. */
+static void configure_cores(struct sim *s, const struct sim_config *config)
+{
+    s->voters = g_new(uint64_t, s->n);
+    for (uint32_t i = 0; i < s->n; i++)
+        s->voters[i] = i + 1;
+    raft_config_init(&s->rcfg);
+    s->rcfg.voters = s->voters;
+    s->rcfg.n_voters = config->n_voters ? config->n_voters : s->n;
+    s->rcfg.election_timeout_min = config->election_timeout_us_min;
+    s->rcfg.election_timeout_max = config->election_timeout_us_max;
+    s->rcfg.heartbeat_interval = config->heartbeat_us;
+    s->rcfg.pre_vote = config->pre_vote;
+    s->rcfg.check_quorum = config->check_quorum;
+    s->rcfg.lease_drift_bound = config->lease_drift_bound_us;
+    if (config->max_entries_per_message)
+        s->rcfg.max_entries_per_message = config->max_entries_per_message;
+    if (config->max_inflight)
+        s->rcfg.max_inflight = config->max_inflight;
+    s->rcfg.max_uncommitted_bytes = config->max_uncommitted_bytes;
+    s->rcfg.snapshot_chunk_bytes = config->snapshot_chunk_bytes;
+    if (s->safety) {
+        sim_safety_configure(s->safety, s->rcfg.voters, s->rcfg.n_voters);
+        struct sim_conduct_config cc = {
+            .n_nodes = s->n,
+            .election_timeout_min = s->rcfg.election_timeout_min,
+            .election_timeout_max = s->rcfg.election_timeout_max,
+            .heartbeat_interval = s->rcfg.heartbeat_interval,
+            .pre_vote = s->rcfg.pre_vote,
+            .check_quorum = s->rcfg.check_quorum,
+        };
+        s->conduct = sim_conduct_new(&cc);
+    }
+}
+
 struct sim *sim_new(const struct sim_config *config)
 {
     if (sim_config_check(config) != NULL)
@@ -277,36 +313,7 @@ struct sim *sim_new(const struct sim_config *config)
     sim_clients_init(s);
     sim_member_init(s);
 
-    s->voters = g_new(uint64_t, s->n);
-    for (uint32_t i = 0; i < s->n; i++)
-        s->voters[i] = i + 1;
-    raft_config_init(&s->rcfg);
-    s->rcfg.voters = s->voters;
-    s->rcfg.n_voters = config->n_voters ? config->n_voters : s->n;
-    s->rcfg.election_timeout_min = config->election_timeout_us_min;
-    s->rcfg.election_timeout_max = config->election_timeout_us_max;
-    s->rcfg.heartbeat_interval = config->heartbeat_us;
-    s->rcfg.pre_vote = config->pre_vote;
-    s->rcfg.check_quorum = config->check_quorum;
-    s->rcfg.lease_drift_bound = config->lease_drift_bound_us;
-    if (config->max_entries_per_message)
-        s->rcfg.max_entries_per_message = config->max_entries_per_message;
-    if (config->max_inflight)
-        s->rcfg.max_inflight = config->max_inflight;
-    s->rcfg.max_uncommitted_bytes = config->max_uncommitted_bytes;
-    s->rcfg.snapshot_chunk_bytes = config->snapshot_chunk_bytes;
-    if (s->safety) {
-        sim_safety_configure(s->safety, s->rcfg.voters, s->rcfg.n_voters);
-        struct sim_conduct_config cc = {
-            .n_nodes = s->n,
-            .election_timeout_min = s->rcfg.election_timeout_min,
-            .election_timeout_max = s->rcfg.election_timeout_max,
-            .heartbeat_interval = s->rcfg.heartbeat_interval,
-            .pre_vote = s->rcfg.pre_vote,
-            .check_quorum = s->rcfg.check_quorum,
-        };
-        s->conduct = sim_conduct_new(&cc);
-    }
+    configure_cores(s, config);
 
     s->nodes = g_new0(struct sim_node, s->n + 1);
     for (uint32_t id = 1; id <= s->n; id++) {

@@ -27,24 +27,10 @@ static uint64_t timer_seed(struct sim *s, struct sim_node *nd)
     return sim_rng_next(&rng);
 }
 
-int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
+/* Installs a freshly created core in nd with its kv rebuilt from the
+ * durable snapshot, and the observed fields the core's. */
+static void install_core(struct sim_node *nd, struct raft *core)
 {
-    struct raft_config rc = s->rcfg;
-    rc.id = nd->id;
-    rc.random_seed = timer_seed(s, nd);
-    struct raft_durable_state st;
-    struct raft_entry *buf;
-    sim_disk_durable_state(&nd->disk, &st, &buf);
-    uint64_t *conf_ids;
-    sim_disk_snapshot_config(&nd->disk, &st.snapshot.configuration, &conf_ids);
-    uint64_t local = sim_node_local_now(s, nd);
-    struct raft *core = NULL;
-    int rc_create = raft_create(&rc, &st, local, &core);
-    g_free(conf_ids);
-    if (rc_create != RAFT_OK) {
-        g_free(buf);
-        return SIM_ECORE;
-    }
     nd->core = core;
     nd->kv = sim_kv_new();
     if (nd->disk.snap_index &&
@@ -64,16 +50,20 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
     nd->deadline_us = UINT64_MAX;
     nd->deadline_local_us = UINT64_MAX;
     nd->traced_deadline_us = UINT64_MAX;
+}
 
+/* Traces a restart, or a first start's nonzero term and `init` log. */
+static void trace_start(struct sim *s,
+                        const struct sim_node *nd,
+                        bool restart,
+                        const struct raft_durable_state *st)
+{
     if (restart) {
-        s->counters.restarts++;
-        if (s->safety)
-            sim_safety_on_restart(s->safety, nd->id, nd->commit);
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_RESTART;
         e.node = nd->id;
         e.term = nd->term;
-        e.index = raft_last_index(core);
+        e.index = raft_last_index(nd->core);
         e.commit = nd->commit;
         sim_emit(s, &e);
     } else if (nd->term != 0) {
@@ -83,32 +73,67 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         e.kind = SIM_TRACE_TERM;
         e.node = nd->id;
         e.term = nd->term;
-        e.peer = (uint32_t)raft_vote(core);
+        e.peer = (uint32_t)raft_vote(nd->core);
         sim_emit(s, &e);
     }
-    if (!restart && st.n_entries) {
+    if (!restart && st->n_entries) {
         struct sim_trace_event e = {0};
-        char *terms = sim_node_entry_terms_text(st.entries, st.n_entries);
+        char *terms = sim_node_entry_terms_text(st->entries, st->n_entries);
         e.kind = SIM_TRACE_LOG;
         e.node = nd->id;
-        e.index = st.snapshot.last_index + 1;
-        e.count = st.n_entries;
+        e.index = st->snapshot.last_index + 1;
+        e.count = st->n_entries;
         e.text = terms;
         sim_emit(s, &e);
         g_free(terms);
     }
-    if (s->safety) {
-        if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
-            sim_safety_failed(s);
-        if ((restart || st.n_entries || st.snapshot.last_index) &&
-            !sim_safety_on_log_reset(s->safety, nd->id, st.snapshot.last_index,
-                                     st.snapshot.last_term, st.entries,
-                                     st.n_entries))
-            sim_safety_failed(s);
-        if (nd->applied && !sim_safety_on_state(s->safety, nd->id, nd->applied,
-                                                sim_kv_state_digest(nd->kv)))
-            sim_safety_failed(s);
+}
+
+/* Tells the safety checker the started node's role, log and state. */
+static void check_start(struct sim *s,
+                        const struct sim_node *nd,
+                        bool restart,
+                        const struct raft_durable_state *st)
+{
+    if (!sim_safety_on_role(s->safety, nd->id, nd->role, nd->term))
+        sim_safety_failed(s);
+    if ((restart || st->n_entries || st->snapshot.last_index) &&
+        !sim_safety_on_log_reset(s->safety, nd->id, st->snapshot.last_index,
+                                 st->snapshot.last_term, st->entries,
+                                 st->n_entries))
+        sim_safety_failed(s);
+    if (nd->applied && !sim_safety_on_state(s->safety, nd->id, nd->applied,
+                                            sim_kv_state_digest(nd->kv)))
+        sim_safety_failed(s);
+}
+
+int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
+{
+    struct raft_config rc = s->rcfg;
+    rc.id = nd->id;
+    rc.random_seed = timer_seed(s, nd);
+    struct raft_durable_state st;
+    struct raft_entry *buf;
+    sim_disk_durable_state(&nd->disk, &st, &buf);
+    uint64_t *conf_ids;
+    sim_disk_snapshot_config(&nd->disk, &st.snapshot.configuration, &conf_ids);
+    uint64_t local = sim_node_local_now(s, nd);
+    struct raft *core = NULL;
+    int rc_create = raft_create(&rc, &st, local, &core);
+    g_free(conf_ids);
+    if (rc_create != RAFT_OK) {
+        g_free(buf);
+        return SIM_ECORE;
     }
+    install_core(nd, core);
+    if (restart) {
+        s->counters.restarts++;
+        if (s->safety)
+            sim_safety_on_restart(s->safety, nd->id, nd->commit);
+    }
+    trace_start(s, nd, restart, &st);
+    if (s->safety)
+        check_start(s, nd, restart, &st);
     g_free(buf);
 
     struct raft_update u;

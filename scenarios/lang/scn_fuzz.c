@@ -233,6 +233,56 @@ static uint64_t draw_max_uncommitted(uint64_t seed,
     return bounded && o->faults == SCN_FUZZ_ALL_FAULTS ? bytes : 0;
 }
 
+/* Appends fault f of the swarm w with its bound or rate: "drop<=12%",
+ * "crash(8/10s)". */
+static void describe_fault(const struct scn_fuzz_swarm *w,
+                           unsigned f,
+                           GString *out)
+{
+    g_string_append(out, fault_names[f]);
+    switch (f) {
+    case SCN_FUZZ_DROP:
+        g_string_append(out, "<=");
+        scn_print_ppm(out, (uint64_t)w->drop_ppm_max * 100u);
+        g_string_append_c(out, '%');
+        break;
+    case SCN_FUZZ_DELAY:
+        g_string_append(out, "<=");
+        scn_print_duration(out, w->delay_us_max);
+        break;
+    case SCN_FUZZ_DUPLICATE:
+        g_string_append(out, "<=");
+        scn_print_ppm(out, (uint64_t)w->duplicate_ppm_max * 100u);
+        g_string_append_c(out, '%');
+        break;
+    case SCN_FUZZ_REORDER:
+        g_string_append(out, "<=");
+        scn_print_ppm(out, (uint64_t)w->reorder_ppm_max * 100u);
+        g_string_append_c(out, '%');
+        break;
+    case SCN_FUZZ_DRIFT:
+        g_string_append_printf(out, "(%" PRIu32 "/10s, +-", w->per_10s[f]);
+        scn_print_ppm(out, (uint64_t)w->drift_ppm_max * 100u);
+        g_string_append(out, "%)");
+        break;
+    case SCN_FUZZ_MEMBERSHIP:
+        g_string_append_printf(out, "(%" PRIu32 "/10s, %" PRIu32 " spare%s)",
+                               w->per_10s[f], w->spares,
+                               w->spares == 1 ? "" : "s");
+        break;
+    case SCN_FUZZ_DISK:
+        g_string_append_printf(out, "(%" PRIu32 "/10s, write ", w->per_10s[f]);
+        scn_print_duration(out, w->disk_write_us);
+        g_string_append(out, ", sync ");
+        scn_print_duration(out, w->disk_sync_us);
+        g_string_append_c(out, ')');
+        break;
+    default:
+        g_string_append_printf(out, "(%" PRIu32 "/10s)", w->per_10s[f]);
+        break;
+    }
+}
+
 /* Appends a one-line description of the swarm w:
  * "drop<=12% crash(8/10s) pause(3/10s); prevote on, checkquorum off, ...". */
 static void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w,
@@ -244,49 +294,7 @@ static void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w,
             continue;
         if (out->len > start)
             g_string_append_c(out, ' ');
-        g_string_append(out, fault_names[f]);
-        switch (f) {
-        case SCN_FUZZ_DROP:
-            g_string_append(out, "<=");
-            scn_print_ppm(out, (uint64_t)w->drop_ppm_max * 100u);
-            g_string_append_c(out, '%');
-            break;
-        case SCN_FUZZ_DELAY:
-            g_string_append(out, "<=");
-            scn_print_duration(out, w->delay_us_max);
-            break;
-        case SCN_FUZZ_DUPLICATE:
-            g_string_append(out, "<=");
-            scn_print_ppm(out, (uint64_t)w->duplicate_ppm_max * 100u);
-            g_string_append_c(out, '%');
-            break;
-        case SCN_FUZZ_REORDER:
-            g_string_append(out, "<=");
-            scn_print_ppm(out, (uint64_t)w->reorder_ppm_max * 100u);
-            g_string_append_c(out, '%');
-            break;
-        case SCN_FUZZ_DRIFT:
-            g_string_append_printf(out, "(%" PRIu32 "/10s, +-", w->per_10s[f]);
-            scn_print_ppm(out, (uint64_t)w->drift_ppm_max * 100u);
-            g_string_append(out, "%)");
-            break;
-        case SCN_FUZZ_MEMBERSHIP:
-            g_string_append_printf(out, "(%" PRIu32 "/10s, %" PRIu32
-                                   " spare%s)", w->per_10s[f], w->spares,
-                                   w->spares == 1 ? "" : "s");
-            break;
-        case SCN_FUZZ_DISK:
-            g_string_append_printf(out, "(%" PRIu32 "/10s, write ",
-                                   w->per_10s[f]);
-            scn_print_duration(out, w->disk_write_us);
-            g_string_append(out, ", sync ");
-            scn_print_duration(out, w->disk_sync_us);
-            g_string_append_c(out, ')');
-            break;
-        default:
-            g_string_append_printf(out, "(%" PRIu32 "/10s)", w->per_10s[f]);
-            break;
-        }
+        describe_fault(w, f, out);
     }
     if (out->len == start)
         g_string_append(out, "no faults");
@@ -632,11 +640,13 @@ static int planned_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void gen_schedule(struct scn_fuzz_gen *g)
+/* The menu's weights (events per 10 s of each kind the swarm allows) into
+ * weights; returns their sum. */
+static uint64_t menu_weights(const struct scn_fuzz_gen *g,
+                             uint64_t weights[MENU_COUNT])
 {
     const struct scn_fuzz_swarm *w = g->w;
     uint64_t run_us = g->o->run_us;
-    uint64_t weights[MENU_COUNT] = {0};
     for (unsigned f = 0; f < SCN_FUZZ_FAULT_COUNT; f++) {
         if (!w->on[f])
             continue;
@@ -650,7 +660,71 @@ static void gen_schedule(struct scn_fuzz_gen *g)
     uint64_t total = 0;
     for (unsigned m = 0; m < MENU_COUNT; m++)
         total += weights[m];
+    return total;
+}
 
+/* Plans menu item m at t. */
+static void gen_menu_item(struct scn_fuzz_gen *g, uint64_t t, unsigned m)
+{
+    switch (m) {
+    case MENU_PARTITION:
+        gen_partition(g, t);
+        break;
+    case MENU_CUT:
+        gen_cut(g, t);
+        break;
+    case MENU_CRASH:
+        gen_crash(g, t);
+        break;
+    case MENU_PAUSE:
+        gen_pause(g, t);
+        break;
+    case MENU_DRIFT:
+        gen_drift(g, t);
+        break;
+    case MENU_MASS_CRASH:
+        scn_fuzz_gen_mass_crash(g, t);
+        break;
+    case MENU_RESTART_STORM:
+        scn_fuzz_gen_restart_storm(g, t);
+        break;
+    case MENU_REELECTION:
+        scn_fuzz_gen_reelection(g, t);
+        break;
+    case MENU_VOTE_CRASH:
+        scn_fuzz_gen_vote_crash(g, t);
+        break;
+    case MENU_DISK:
+        scn_fuzz_gen_disk(g, t);
+        break;
+    case MENU_TRIGGER:
+        scn_fuzz_gen_trigger(g, t);
+        break;
+    case MENU_MEMBERSHIP:
+        scn_fuzz_gen_membership(g, t);
+        break;
+    case MENU_TRANSFER:
+        scn_fuzz_gen_transfer(g, t);
+        break;
+    case MENU_LOAD:
+        gen_load(g, t);
+        break;
+    case MENU_REQUEST:
+        gen_request(g, t);
+        break;
+    case MENU_TIMEOUT:
+        gen_timeout(g, t);
+        break;
+    default:
+        gen_network_change(g, t, m);
+        break;
+    }
+}
+
+static void gen_schedule(struct scn_fuzz_gen *g)
+{
+    uint64_t weights[MENU_COUNT] = {0};
+    uint64_t total = menu_weights(g, weights);
     /* Some client traffic from the first election on. */
     gen_load(g, scn_fuzz_draw_ms(g, 200, 600));
     if (total == 0)
@@ -670,59 +744,7 @@ static void gen_schedule(struct scn_fuzz_gen *g)
             x -= weights[m];
             m++;
         }
-        switch (m) {
-        case MENU_PARTITION:
-            gen_partition(g, t);
-            break;
-        case MENU_CUT:
-            gen_cut(g, t);
-            break;
-        case MENU_CRASH:
-            gen_crash(g, t);
-            break;
-        case MENU_PAUSE:
-            gen_pause(g, t);
-            break;
-        case MENU_DRIFT:
-            gen_drift(g, t);
-            break;
-        case MENU_MASS_CRASH:
-            scn_fuzz_gen_mass_crash(g, t);
-            break;
-        case MENU_RESTART_STORM:
-            scn_fuzz_gen_restart_storm(g, t);
-            break;
-        case MENU_REELECTION:
-            scn_fuzz_gen_reelection(g, t);
-            break;
-        case MENU_VOTE_CRASH:
-            scn_fuzz_gen_vote_crash(g, t);
-            break;
-        case MENU_DISK:
-            scn_fuzz_gen_disk(g, t);
-            break;
-        case MENU_TRIGGER:
-            scn_fuzz_gen_trigger(g, t);
-            break;
-        case MENU_MEMBERSHIP:
-            scn_fuzz_gen_membership(g, t);
-            break;
-        case MENU_TRANSFER:
-            scn_fuzz_gen_transfer(g, t);
-            break;
-        case MENU_LOAD:
-            gen_load(g, t);
-            break;
-        case MENU_REQUEST:
-            gen_request(g, t);
-            break;
-        case MENU_TIMEOUT:
-            gen_timeout(g, t);
-            break;
-        default:
-            gen_network_change(g, t, m);
-            break;
-        }
+        gen_menu_item(g, t, m);
     }
 }
 
@@ -736,6 +758,98 @@ static void gen_settle(struct scn_fuzz_gen *g, struct scn_scenario *sc)
     struct scn_action *a = scn_fuzz_plan(g, g->o->run_us, SCN_ACT_SETTLE);
     a->duration_us = bound;
     sc->run_us = g->o->run_us + bound;
+}
+
+/* The scenario's header for seed under options and the swarm w. */
+static struct scn_scenario *fuzz_header(uint64_t seed,
+                                        const struct scn_fuzz_options *options,
+                                        const struct scn_fuzz_swarm *w)
+{
+    char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
+    struct scn_scenario *sc = scn_scenario_new(name);
+    g_free(name);
+    sc->cluster = options->nodes;
+    sc->spare = w->spares;
+    sc->seed = seed;
+    sc->has_seed = true;
+    sc->run_us = options->run_us;
+    sc->has_run = true;
+    g_free(sc->title);
+    sc->title = g_strdup_printf("fuzz seed %" PRIu64, seed);
+    sc->has_title = true;
+    sc->has_election_timeout = true;
+    sc->has_heartbeat = true;
+    sc->prevote = w->prevote;
+    sc->has_prevote = true;
+    sc->checkquorum = w->checkquorum;
+    sc->has_checkquorum = true;
+    sc->snapshot_every = w->snapshot_every;
+    sc->has_snapshot_every = true;
+    sc->snapshot_chunk_bytes = w->snapshot_chunk;
+    sc->has_snapshot_chunk = w->snapshot_chunk != 0;
+    sc->reads = w->reads;
+    sc->has_reads = w->reads != SCN_READ_LOG;
+    sc->lease_drift_bound_us = w->lease_drift_bound_us;
+    sc->has_lease_drift_bound = w->lease_drift_bound_us > 0;
+    sc->max_uncommitted = w->max_uncommitted;
+    sc->has_max_uncommitted = w->max_uncommitted > 0;
+    if (w->on[SCN_FUZZ_DISK]) {
+        sc->disk_write_us = w->disk_write_us;
+        sc->disk_sync_us = w->disk_sync_us;
+        sc->has_disk_latency = true;
+    }
+    return sc;
+}
+
+/* The starting network, drawn whether or not each kind is on: the header
+ * keeps the normal delay, which `settle` returns to; a wide starting
+ * spread is a change at time 0. */
+static void gen_network(struct scn_fuzz_gen *g, struct scn_scenario *sc)
+{
+    const struct scn_fuzz_swarm *w = g->w;
+    uint32_t drop0 = draw_ppm(g, w->drop_ppm_max);
+    uint32_t dup0 = draw_ppm(g, w->duplicate_ppm_max);
+    uint32_t reorder0 = draw_ppm(g, w->reorder_ppm_max);
+    uint64_t delay_lo = 0, delay_hi = 0;
+    draw_delay(g, w->delay_us_max ? w->delay_us_max : 10000, &delay_lo,
+               &delay_hi);
+    if (w->on[SCN_FUZZ_DROP]) {
+        sc->drop_ppm = drop0;
+        sc->has_drop = true;
+    }
+    if (w->on[SCN_FUZZ_DUPLICATE]) {
+        sc->duplicate_ppm = dup0;
+        sc->has_duplicate = true;
+    }
+    if (w->on[SCN_FUZZ_REORDER]) {
+        sc->reorder_ppm = reorder0;
+        sc->has_reorder = true;
+    }
+    sc->has_delay = true;
+    g->delay_us_min = sc->delay_us_min;
+    g->delay_us_max = sc->delay_us_max;
+    if (w->on[SCN_FUZZ_DELAY]) {
+        struct scn_action *a = scn_fuzz_plan(g, 0, SCN_ACT_SET_DELAY);
+        a->delay_us_min = g->delay_us_min = delay_lo;
+        a->delay_us_max = g->delay_us_max = delay_hi;
+    }
+}
+
+/* Moves g's planned steps into sc in time order and frees g's arrays. */
+static void gen_finish(struct scn_fuzz_gen *g, struct scn_scenario *sc)
+{
+    g_array_sort(g->plan, planned_cmp);
+    for (guint i = 0; i < g->plan->len; i++) {
+        struct scn_step *st =
+            g_array_index(g->plan, struct scn_fuzz_planned, i).step;
+        g_ptr_array_add(sc->steps, st);
+    }
+    g_array_free(g->plan, TRUE);
+    g_free(g->up_at_us);
+    g_free(g->paused_until_us);
+    g_free(g->reserved_until_us);
+    g_free(g->scratch);
+    g_free(g->member);
 }
 
 struct scn_scenario *scn_fuzz_generate(uint64_t seed,
@@ -754,101 +868,30 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     w.snapshot_chunk = draw_snapshot_chunk(seed, &w);
     scn_fuzz_draw_reads(seed, options, &w);
     w.max_uncommitted = draw_max_uncommitted(seed, options);
+    struct scn_scenario *sc = fuzz_header(seed, options, &w);
 
-    char *name = g_strdup_printf("fuzz-%" PRIu64 ".scn", seed);
-    struct scn_scenario *sc = scn_scenario_new(name);
-    g_free(name);
-    sc->cluster = options->nodes;
-    sc->spare = w.spares;
-    sc->seed = seed;
-    sc->has_seed = true;
-    sc->run_us = options->run_us;
-    sc->has_run = true;
-    g_free(sc->title);
-    sc->title = g_strdup_printf("fuzz seed %" PRIu64, seed);
-    sc->has_title = true;
-    sc->has_election_timeout = true;
-    sc->has_heartbeat = true;
-    sc->prevote = w.prevote;
-    sc->has_prevote = true;
-    sc->checkquorum = w.checkquorum;
-    sc->has_checkquorum = true;
-    sc->snapshot_every = w.snapshot_every;
-    sc->has_snapshot_every = true;
-    sc->snapshot_chunk_bytes = w.snapshot_chunk;
-    sc->has_snapshot_chunk = w.snapshot_chunk != 0;
-    sc->reads = w.reads;
-    sc->has_reads = w.reads != SCN_READ_LOG;
-    sc->lease_drift_bound_us = w.lease_drift_bound_us;
-    sc->has_lease_drift_bound = w.lease_drift_bound_us > 0;
-    sc->max_uncommitted = w.max_uncommitted;
-    sc->has_max_uncommitted = w.max_uncommitted > 0;
-    if (w.on[SCN_FUZZ_DISK]) {
-        sc->disk_write_us = w.disk_write_us;
-        sc->disk_sync_us = w.disk_sync_us;
-        sc->has_disk_latency = true;
-    }
-
+    uint32_t n_all = options->nodes + w.spares;
     struct scn_fuzz_gen g = {
         .r = &r,
         .o = options,
         .w = &w,
         .plan = g_array_new(FALSE, FALSE, sizeof(struct scn_fuzz_planned)),
         .end_us = options->run_us,
-        .up_at_us = g_new0(uint64_t, options->nodes + w.spares),
-        .paused_until_us = g_new0(uint64_t, options->nodes + w.spares),
-        .reserved_until_us = g_new0(uint64_t, options->nodes + w.spares),
-        .scratch = g_new0(uint32_t, options->nodes + w.spares),
-        .n_all = options->nodes + w.spares,
-        .member = g_new0(enum scn_fuzz_member, options->nodes + w.spares),
+        .up_at_us = g_new0(uint64_t, n_all),
+        .paused_until_us = g_new0(uint64_t, n_all),
+        .reserved_until_us = g_new0(uint64_t, n_all),
+        .scratch = g_new0(uint32_t, n_all),
+        .n_all = n_all,
+        .member = g_new0(enum scn_fuzz_member, n_all),
     };
     for (uint32_t i = 0; i < options->nodes; i++)
         g.member[i] = SCN_FUZZ_VOTER;
-    /* The starting network, drawn whether or not each kind is on. */
-    uint32_t drop0 = draw_ppm(&g, w.drop_ppm_max);
-    uint32_t dup0 = draw_ppm(&g, w.duplicate_ppm_max);
-    uint32_t reorder0 = draw_ppm(&g, w.reorder_ppm_max);
-    uint64_t delay_lo = 0, delay_hi = 0;
-    draw_delay(&g, w.delay_us_max ? w.delay_us_max : 10000, &delay_lo,
-               &delay_hi);
-    if (w.on[SCN_FUZZ_DROP]) {
-        sc->drop_ppm = drop0;
-        sc->has_drop = true;
-    }
-    if (w.on[SCN_FUZZ_DUPLICATE]) {
-        sc->duplicate_ppm = dup0;
-        sc->has_duplicate = true;
-    }
-    if (w.on[SCN_FUZZ_REORDER]) {
-        sc->reorder_ppm = reorder0;
-        sc->has_reorder = true;
-    }
-    /* The header keeps the normal delay, which `settle` returns to; a
-     * wide starting spread is a change at time 0. */
-    sc->has_delay = true;
-    g.delay_us_min = sc->delay_us_min;
-    g.delay_us_max = sc->delay_us_max;
-    if (w.on[SCN_FUZZ_DELAY]) {
-        struct scn_action *a = scn_fuzz_plan(&g, 0, SCN_ACT_SET_DELAY);
-        a->delay_us_min = g.delay_us_min = delay_lo;
-        a->delay_us_max = g.delay_us_max = delay_hi;
-    }
-
+    gen_network(&g, sc);
     gen_schedule(&g);
     if (w.reads == SCN_READ_LEASE && w.on[SCN_FUZZ_DRIFT])
         scn_fuzz_gen_slow_leader(&g, seed);
     gen_settle(&g, sc);
-    g_array_sort(g.plan, planned_cmp);
-    for (guint i = 0; i < g.plan->len; i++) {
-        struct scn_step *st = g_array_index(g.plan, struct scn_fuzz_planned, i).step;
-        g_ptr_array_add(sc->steps, st);
-    }
-    g_array_free(g.plan, TRUE);
-    g_free(g.up_at_us);
-    g_free(g.paused_until_us);
-    g_free(g.reserved_until_us);
-    g_free(g.scratch);
-    g_free(g.member);
+    gen_finish(&g, sc);
     if (swarm_out)
         *swarm_out = w;
     return sc;

@@ -301,6 +301,83 @@ static void print_keep(const struct scn_action *a, GString *out)
     }
 }
 
+/* The arguments of a network action: partition, cut, heal, drop,
+ * duplicate, reorder, delay. */
+static void print_network_action(const struct scn_scenario *s,
+                                 const struct scn_action *a,
+                                 GString *out)
+{
+    switch (a->kind) {
+    case SCN_ACT_PARTITION:
+        for (size_t i = 0; i < a->group_count; i++) {
+            if (i > 0) {
+                g_string_append(out, " |");
+            }
+            print_list(s, &a->groups[i], out);
+        }
+        break;
+    case SCN_ACT_CUT:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        g_string_append(out, " -> ");
+        print_ref(s, &a->peer, out);
+        break;
+    case SCN_ACT_HEAL:
+        break;
+    case SCN_ACT_SET_DROP:
+    case SCN_ACT_SET_DUPLICATE:
+    case SCN_ACT_SET_REORDER:
+        g_string_append_c(out, ' ');
+        scn_print_ppm(out, a->probability_ppm);
+        break;
+    case SCN_ACT_SET_DELAY:
+        g_string_append_c(out, ' ');
+        scn_print_duration(out, a->delay_us_min);
+        g_string_append_c(out, ' ');
+        scn_print_duration(out, a->delay_us_max);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The arguments of a client action: set, delete, get, load. */
+static void print_client_action(const struct scn_scenario *s,
+                                const struct scn_action *a,
+                                GString *out)
+{
+    switch (a->kind) {
+    case SCN_ACT_CLIENT_SET:
+    case SCN_ACT_CLIENT_DELETE:
+    case SCN_ACT_CLIENT_GET:
+        g_string_append_c(out, ' ');
+        print_string(out, a->key);
+        if (a->kind == SCN_ACT_CLIENT_SET) {
+            g_string_append_c(out, ' ');
+            print_string(out, a->value);
+        }
+        if (a->read_mode != SCN_READ_DEFAULT) {
+            g_string_append_c(out, ' ');
+            g_string_append(out, scn_read_mode_name(a->read_mode));
+        }
+        print_via(s, a, out);
+        break;
+    case SCN_ACT_LOAD:
+        g_string_append_c(out, ' ');
+        if (a->count > 0) {
+            g_string_append_printf(out, "%" PRIu64 " writes for ", a->count);
+        } else {
+            print_fixed(out, a->rate_per_ks, 3);
+            g_string_append(out, "/s for ");
+        }
+        scn_print_duration(out, a->duration_us);
+        print_via(s, a, out);
+        break;
+    default:
+        break;
+    }
+}
+
 static void print_action(const struct scn_scenario *s,
                          const struct scn_action *a,
                          GString *out)
@@ -336,58 +413,19 @@ static void print_action(const struct scn_scenario *s,
         scn_print_duration(out, a->duration_us);
         break;
     case SCN_ACT_PARTITION:
-        for (size_t i = 0; i < a->group_count; i++) {
-            if (i > 0) {
-                g_string_append(out, " |");
-            }
-            print_list(s, &a->groups[i], out);
-        }
-        break;
     case SCN_ACT_CUT:
-        g_string_append_c(out, ' ');
-        print_ref(s, &a->node, out);
-        g_string_append(out, " -> ");
-        print_ref(s, &a->peer, out);
-        break;
     case SCN_ACT_HEAL:
-        break;
     case SCN_ACT_SET_DROP:
     case SCN_ACT_SET_DUPLICATE:
     case SCN_ACT_SET_REORDER:
-        g_string_append_c(out, ' ');
-        scn_print_ppm(out, a->probability_ppm);
-        break;
     case SCN_ACT_SET_DELAY:
-        g_string_append_c(out, ' ');
-        scn_print_duration(out, a->delay_us_min);
-        g_string_append_c(out, ' ');
-        scn_print_duration(out, a->delay_us_max);
+        print_network_action(s, a, out);
         break;
     case SCN_ACT_CLIENT_SET:
     case SCN_ACT_CLIENT_DELETE:
     case SCN_ACT_CLIENT_GET:
-        g_string_append_c(out, ' ');
-        print_string(out, a->key);
-        if (a->kind == SCN_ACT_CLIENT_SET) {
-            g_string_append_c(out, ' ');
-            print_string(out, a->value);
-        }
-        if (a->read_mode != SCN_READ_DEFAULT) {
-            g_string_append_c(out, ' ');
-            g_string_append(out, scn_read_mode_name(a->read_mode));
-        }
-        print_via(s, a, out);
-        break;
     case SCN_ACT_LOAD:
-        g_string_append_c(out, ' ');
-        if (a->count > 0) {
-            g_string_append_printf(out, "%" PRIu64 " writes for ", a->count);
-        } else {
-            print_fixed(out, a->rate_per_ks, 3);
-            g_string_append(out, "/s for ");
-        }
-        scn_print_duration(out, a->duration_us);
-        print_via(s, a, out);
+        print_client_action(s, a, out);
         break;
     case SCN_ACT_DRIFT:
         g_string_append_c(out, ' ');
@@ -479,7 +517,8 @@ static void print_init(const struct scn_init *in, GString *out)
     g_string_append_c(out, '\n');
 }
 
-void scn_print(const struct scn_scenario *s, GString *out)
+/* The cluster, seed, run, title and timing headers. */
+static void print_header_run(const struct scn_scenario *s, GString *out)
 {
     g_string_append_printf(out, "cluster %u", (unsigned)s->cluster);
     if (s->spare > 0) {
@@ -504,6 +543,11 @@ void scn_print(const struct scn_scenario *s, GString *out)
     if (s->has_heartbeat) {
         print_duration_header(out, "heartbeat", s->heartbeat_us);
     }
+}
+
+/* The network headers: delay, drop, duplicate, reorder. */
+static void print_header_network(const struct scn_scenario *s, GString *out)
+{
     if (s->has_delay) {
         print_range_header(out, "delay", s->delay_us_min, s->delay_us_max);
     }
@@ -516,6 +560,12 @@ void scn_print(const struct scn_scenario *s, GString *out)
     if (s->has_reorder) {
         print_ppm_header(out, "reorder", s->reorder_ppm);
     }
+}
+
+/* The protocol headers: prevote, checkquorum, clients, snapshots,
+ * reads. */
+static void print_header_raft(const struct scn_scenario *s, GString *out)
+{
     if (s->has_prevote) {
         g_string_append_printf(out, "prevote %s\n", s->prevote ? "on" : "off");
     }
@@ -545,6 +595,11 @@ void scn_print(const struct scn_scenario *s, GString *out)
         print_duration_header(out, "lease-drift-bound",
                               s->lease_drift_bound_us);
     }
+}
+
+/* The disk headers: the cluster's latency and each node's. */
+static void print_header_disks(const struct scn_scenario *s, GString *out)
+{
     if (s->has_disk_latency) {
         struct scn_disk_latency l = {
             .write_us = s->disk_write_us,
@@ -566,6 +621,14 @@ void scn_print(const struct scn_scenario *s, GString *out)
         }
         g_string_append_c(out, '\n');
     }
+}
+
+void scn_print(const struct scn_scenario *s, GString *out)
+{
+    print_header_run(s, out);
+    print_header_network(s, out);
+    print_header_raft(s, out);
+    print_header_disks(s, out);
     if (s->has_trace_hash) {
         g_string_append_printf(out, "trace-hash %016" G_GINT64_MODIFIER "x",
                                s->trace_hash);

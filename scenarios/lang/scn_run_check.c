@@ -55,8 +55,32 @@ static bool resolve_check(struct scn_runner *r,
     return true;
 }
 
-/* Appends what `rc` expects: "a leader in {n1,n2}". */
-static void describe_expected(const struct scn_judged *j, GString *out)
+/* What a state check expected: "applied >= 3 on a majority", "x = 1 on
+ * every live node", "x absent on {n1,n2}". */
+static void describe_state_expected(const struct scn_resolved_check *rc,
+                                    GString *out)
+{
+    const struct scn_check *c = rc->check;
+    if (c->kind == SCN_CHECK_APPLIED)
+        g_string_append_printf(out, "applied %s %" PRIu64, scn_cmp_name(c->cmp),
+                               c->number);
+    else if (c->kind == SCN_CHECK_VALUE) {
+        g_string_append_printf(out, "%s = ", c->key);
+        scn_print_quoted(out, c->value);
+    } else
+        g_string_append_printf(out, "%s absent", c->key);
+    g_string_append(out, " on ");
+    if (c->scope.kind == SCN_SCOPE_ALL)
+        g_string_append(out, "every live node");
+    else if (c->scope.kind == SCN_SCOPE_MAJORITY)
+        g_string_append(out, "a majority");
+    else
+        scn_runner_append_node_set(out, rc->scope_nodes);
+}
+
+/* What a leader check expected: "a leader in {n1,n2}", "no leader",
+ * "n1 (term 2) to stay leader". */
+static void describe_leader_expected(const struct scn_judged *j, GString *out)
 {
     const struct scn_resolved_check *rc = &j->rc;
     const struct scn_check *c = rc->check;
@@ -83,6 +107,22 @@ static void describe_expected(const struct scn_judged *j, GString *out)
         else
             g_string_append(out, "a leader that stays leader");
         break;
+    default:
+        break;
+    }
+}
+
+/* Appends what `rc` expects: "a leader in {n1,n2}". */
+static void describe_expected(const struct scn_judged *j, GString *out)
+{
+    const struct scn_resolved_check *rc = &j->rc;
+    const struct scn_check *c = rc->check;
+    switch (c->kind) {
+    case SCN_CHECK_LEADER:
+    case SCN_CHECK_NO_LEADER:
+    case SCN_CHECK_SAME_LEADER:
+        describe_leader_expected(j, out);
+        break;
     case SCN_CHECK_ROLE:
         g_string_append_printf(out, "n%" PRIu32 " to be %s", rc->node,
                                scn_role_name(c->role));
@@ -94,21 +134,7 @@ static void describe_expected(const struct scn_judged *j, GString *out)
     case SCN_CHECK_APPLIED:
     case SCN_CHECK_VALUE:
     case SCN_CHECK_ABSENT:
-        if (c->kind == SCN_CHECK_APPLIED)
-            g_string_append_printf(out, "applied %s %" PRIu64,
-                                   scn_cmp_name(c->cmp), c->number);
-        else if (c->kind == SCN_CHECK_VALUE) {
-            g_string_append_printf(out, "%s = ", c->key);
-            scn_print_quoted(out, c->value);
-        } else
-            g_string_append_printf(out, "%s absent", c->key);
-        g_string_append(out, " on ");
-        if (c->scope.kind == SCN_SCOPE_ALL)
-            g_string_append(out, "every live node");
-        else if (c->scope.kind == SCN_SCOPE_MAJORITY)
-            g_string_append(out, "a majority");
-        else
-            scn_runner_append_node_set(out, rc->scope_nodes);
+        describe_state_expected(rc, out);
         break;
     case SCN_CHECK_CONVERGED:
         g_string_append(out,

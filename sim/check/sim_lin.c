@@ -201,6 +201,70 @@ enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
     return sim_lin_check_with(h, max_states, SIM_LIN_SEARCH_DEFAULT, report);
 }
 
+/* The n operations of ops by key (borrowed), each key's in history order;
+ * a GET that never completed constrains nothing and is left out. */
+static GHashTable *split_by_key(const struct sim_op *ops, size_t n)
+{
+    GHashTable *by_key = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+    for (size_t i = 0; i < n; i++) {
+        const struct sim_op *o = &ops[i];
+        if (o->op == SIM_KV_GET && !o->completed)
+            continue;
+        GPtrArray *list = g_hash_table_lookup(by_key, o->key);
+        if (list == NULL) {
+            list = g_ptr_array_new();
+            g_hash_table_insert(by_key, o->key, list);
+        }
+        g_ptr_array_add(list, (gpointer)o);
+    }
+    return by_key;
+}
+
+/* The keys of by_key in compare_keys order (never hash-table order). */
+static GPtrArray *sorted_keys(GHashTable *by_key)
+{
+    GPtrArray *keys = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, by_key);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(keys, key);
+    g_ptr_array_sort(keys, compare_keys);
+    return keys;
+}
+
+/* Checks key k's operations (list) into rep; the first key whose search
+ * hit the bound is reported in *unknown_key. False on a violation: the
+ * search stops there. */
+static bool check_one_key(struct sim_lin_report *rep,
+                          const char *k,
+                          GPtrArray *list,
+                          enum sim_lin_search search,
+                          uint64_t max_states,
+                          const char **unknown_key)
+{
+    g_ptr_array_sort(list, compare_ops);
+    struct sim_lin_key lk;
+    sim_lin_key_init(&lk, (const struct sim_op *const *)list->pdata, list->len);
+    uint64_t states = 0;
+    uint32_t n_prefix = 0;
+    enum sim_lin_result r =
+        sim_lin_check_key(&lk, search, max_states, &states, &n_prefix);
+    rep->states_explored += states;
+    if (r == SIM_LIN_RESULT_FAIL) {
+        sim_lin_key_clear(&lk);
+        report_violation(rep, k, list, n_prefix, search, max_states, states);
+        return false;
+    }
+    if (r == SIM_LIN_RESULT_BOUND && *unknown_key == NULL) {
+        *unknown_key = k;
+        report_unknown(rep, k, &lk, max_states);
+    }
+    sim_lin_key_clear(&lk);
+    return true;
+}
+
 enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
                                         uint64_t max_states,
                                         enum sim_lin_search search,
@@ -216,56 +280,16 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
     rep->op_ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     rep->explanation = g_string_new(NULL);
 
-    /* Split per key; a GET that never completed constrains nothing. */
-    GHashTable *by_key = g_hash_table_new_full(
-        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
     size_t n = sim_history_len(h);
     struct sim_op *ops = client_ordered_copy(h);
-    for (size_t i = 0; i < n; i++) {
-        const struct sim_op *o = &ops[i];
-        if (o->op == SIM_KV_GET && !o->completed)
-            continue;
-        GPtrArray *list = g_hash_table_lookup(by_key, o->key);
-        if (list == NULL) {
-            list = g_ptr_array_new();
-            g_hash_table_insert(by_key, o->key, list);
-        }
-        g_ptr_array_add(list, (gpointer)o);
-    }
-    GPtrArray *keys = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, by_key);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(keys, key);
-    g_ptr_array_sort(keys, compare_keys);
-
+    GHashTable *by_key = split_by_key(ops, n);
+    GPtrArray *keys = sorted_keys(by_key);
     const char *unknown_key = NULL;
     for (guint i = 0; i < keys->len; i++) {
         const char *k = g_ptr_array_index(keys, i);
-        GPtrArray *list = g_hash_table_lookup(by_key, k);
-        g_ptr_array_sort(list, compare_ops);
-
-        struct sim_lin_key lk;
-        sim_lin_key_init(&lk, (const struct sim_op *const *)list->pdata,
-                         list->len);
-        uint64_t states = 0;
-        uint32_t n_prefix = 0;
-        enum sim_lin_result r =
-            sim_lin_check_key(&lk, search, max_states, &states, &n_prefix);
-        rep->states_explored += states;
-
-        if (r == SIM_LIN_RESULT_FAIL) {
-            sim_lin_key_clear(&lk);
-            report_violation(rep, k, list, n_prefix, search, max_states,
-                             states);
+        if (!check_one_key(rep, k, g_hash_table_lookup(by_key, k), search,
+                           max_states, &unknown_key))
             break;
-        }
-        if (r == SIM_LIN_RESULT_BOUND && unknown_key == NULL) {
-            unknown_key = k;
-            report_unknown(rep, k, &lk, max_states);
-        }
-        sim_lin_key_clear(&lk);
     }
     if (rep->verdict == SIM_LIN_OK)
         g_string_append_printf(rep->explanation,

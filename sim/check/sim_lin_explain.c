@@ -89,6 +89,34 @@ static void append_seen(GString *out, const struct sim_op *r)
     }
 }
 
+/* A completed write w2 of another value, finished before r began, such
+ * that every source of r's value finished before w2 began or began after r
+ * finished; the latest such w2 is the most telling. NULL: none. */
+static const struct sim_op *latest_overwrite(const GPtrArray *ops,
+                                             const struct sim_op *r)
+{
+    const struct sim_op *best = NULL;
+    for (guint i = 0; i < ops->len; i++) {
+        const struct sim_op *w2 = g_ptr_array_index(ops, i);
+        if (!sim_lin_is_write(w2) || sim_lin_read_sees(r, w2) ||
+            !sim_lin_precedes(w2, r))
+            continue;
+        bool overwrites_all = true;
+        for (guint j = 0; j < ops->len && overwrites_all; j++) {
+            const struct sim_op *w = g_ptr_array_index(ops, j);
+            if (!sim_lin_is_write(w) || !sim_lin_read_sees(r, w))
+                continue;
+            bool before = sim_lin_precedes(w, w2);
+            bool after = sim_lin_precedes(r, w);
+            overwrites_all = before || after;
+        }
+        if (overwrites_all &&
+            (best == NULL || sim_lin_return_us(w2) > sim_lin_return_us(best)))
+            best = w2;
+    }
+    return best;
+}
+
 /* Looks for a simple reason why read r cannot be placed: nothing wrote what
  * it saw, that write came only later, or a completed write overwrote every
  * earlier source before r began. Appends it and returns true if found. */
@@ -125,28 +153,7 @@ static bool explain_read(GString *out,
         append_time(out, first_source->invoke_us);
         return true;
     }
-    /* A completed write w2 of another value, finished before r began, such
-     * that every source of r's value finished before w2 began or began after
-     * r finished. The latest such w2 is the most telling. */
-    const struct sim_op *best = NULL;
-    for (guint i = 0; i < ops->len; i++) {
-        const struct sim_op *w2 = g_ptr_array_index(ops, i);
-        if (!sim_lin_is_write(w2) || sim_lin_read_sees(r, w2) ||
-            !sim_lin_precedes(w2, r))
-            continue;
-        bool overwrites_all = true;
-        for (guint j = 0; j < ops->len && overwrites_all; j++) {
-            const struct sim_op *w = g_ptr_array_index(ops, j);
-            if (!sim_lin_is_write(w) || !sim_lin_read_sees(r, w))
-                continue;
-            bool before = sim_lin_precedes(w, w2);
-            bool after = sim_lin_precedes(r, w);
-            overwrites_all = before || after;
-        }
-        if (overwrites_all &&
-            (best == NULL || sim_lin_return_us(w2) > sim_lin_return_us(best)))
-            best = w2;
-    }
+    const struct sim_op *best = latest_overwrite(ops, r);
     if (best == NULL)
         return false;
     append_action(out, r);

@@ -121,6 +121,116 @@ static bool *telling_sources(const GPtrArray *cur, guint from, guint to)
     return told;
 }
 
+/* The reads kept outside the removed range, by the value they saw, and
+ * every completed write, for without_range(). */
+struct range_index
+{
+    GHashTable *reads;              /* value key -> struct lin_reads */
+    struct lin_reads *absent_reads; /* reads that found nothing */
+    GArray *writes;                 /* struct lin_window, sorted */
+    uint64_t *min_return_us; /* [i]: the earliest return among writes[i..] */
+};
+
+/* Indexes cur's reads outside [from, to) and its completed writes. */
+static void index_outside(struct range_index *x,
+                          const GPtrArray *cur,
+                          guint from,
+                          guint to)
+{
+    x->reads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reads_free);
+    x->absent_reads = NULL;
+    x->writes = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
+    for (guint i = 0; i < cur->len; i++) {
+        const struct sim_op *o = g_ptr_array_index(cur, i);
+        struct lin_window w = {o->invoke_us, sim_lin_return_us(o)};
+        if (sim_lin_is_write(o)) {
+            if (o->completed)
+                g_array_append_val(x->writes, w);
+            continue;
+        }
+        if (i >= from && i < to)
+            continue;
+        bool absent;
+        const char *key = value_key(o, &absent);
+        struct lin_reads *r =
+            absent ? x->absent_reads : g_hash_table_lookup(x->reads, key);
+        if (r == NULL) {
+            r = g_new(struct lin_reads, 1);
+            r->windows = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
+            r->reach_us = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+            if (absent)
+                x->absent_reads = r;
+            else
+                g_hash_table_insert(x->reads, (gpointer)key, r);
+        }
+        g_array_append_val(r->windows, w);
+    }
+}
+
+/* Sorts each value's read windows with their running reach, and the writes
+ * with min_return_us. */
+static void index_sort(struct range_index *x)
+{
+    GHashTableIter it;
+    gpointer v;
+    g_hash_table_iter_init(&it, x->reads);
+    for (bool more = true; more;) {
+        struct lin_reads *r;
+        if (g_hash_table_iter_next(&it, NULL, &v)) {
+            r = v;
+        } else {
+            r = x->absent_reads;
+            more = false;
+        }
+        if (r == NULL)
+            continue;
+        g_array_sort(r->windows, compare_windows);
+        uint64_t reach = 0;
+        for (guint i = 0; i < r->windows->len; i++) {
+            uint64_t t = g_array_index(r->windows, struct lin_window, i).to_us;
+            reach = t > reach ? t : reach;
+            g_array_append_val(r->reach_us, reach);
+        }
+    }
+    GArray *writes = x->writes;
+    g_array_sort(writes, compare_windows);
+    x->min_return_us = g_new(uint64_t, writes->len + 1);
+    x->min_return_us[writes->len] = UINT64_MAX;
+    for (guint i = writes->len; i-- > 0;) {
+        uint64_t t = g_array_index(writes, struct lin_window, i).to_us;
+        x->min_return_us[i] =
+            t < x->min_return_us[i + 1] ? t : x->min_return_us[i + 1];
+    }
+}
+
+/* The last instant a read could still see a write that returned at
+ * return_us: just before the earliest return of a write invoked after it
+ * (a read invoked exactly then is concurrent, not after); UINT64_MAX when
+ * no such write exists. */
+static uint64_t hidden_after(const struct range_index *x, uint64_t return_us)
+{
+    guint lo = 0, hi = x->writes->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        if (g_array_index(x->writes, struct lin_window, mid).from_us <=
+            return_us)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t hidden_us = x->min_return_us[lo];
+    return hidden_us != UINT64_MAX ? hidden_us - 1 : hidden_us;
+}
+
+static void index_free(struct range_index *x)
+{
+    g_free(x->min_return_us);
+    g_array_free(x->writes, TRUE);
+    g_hash_table_destroy(x->reads);
+    if (x->absent_reads != NULL)
+        reads_free(x->absent_reads);
+}
+
 /* Builds cur minus the operations in [from, to) that may go: every read,
  * and every write that no remaining read could have read from. A read r
  * could read from write w only if r returned after w was invoked and no
@@ -135,65 +245,9 @@ static bool *telling_sources(const GPtrArray *cur, guint from, guint to)
  * write of its value invoked before it returned, else the first one. */
 static GPtrArray *without_range(const GPtrArray *cur, guint from, guint to)
 {
-    GHashTable *reads =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reads_free);
-    struct lin_reads *absent_reads = NULL;
-    GArray *writes = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
-    for (guint i = 0; i < cur->len; i++) {
-        const struct sim_op *o = g_ptr_array_index(cur, i);
-        struct lin_window w = {o->invoke_us, sim_lin_return_us(o)};
-        if (sim_lin_is_write(o)) {
-            if (o->completed)
-                g_array_append_val(writes, w);
-            continue;
-        }
-        if (i >= from && i < to)
-            continue;
-        bool absent;
-        const char *key = value_key(o, &absent);
-        struct lin_reads *r =
-            absent ? absent_reads : g_hash_table_lookup(reads, key);
-        if (r == NULL) {
-            r = g_new(struct lin_reads, 1);
-            r->windows = g_array_new(FALSE, FALSE, sizeof(struct lin_window));
-            r->reach_us = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-            if (absent)
-                absent_reads = r;
-            else
-                g_hash_table_insert(reads, (gpointer)key, r);
-        }
-        g_array_append_val(r->windows, w);
-    }
-    GHashTableIter it;
-    gpointer v;
-    g_hash_table_iter_init(&it, reads);
-    for (bool more = true; more;) {
-        struct lin_reads *r;
-        if (g_hash_table_iter_next(&it, NULL, &v)) {
-            r = v;
-        } else {
-            r = absent_reads;
-            more = false;
-        }
-        if (r == NULL)
-            continue;
-        g_array_sort(r->windows, compare_windows);
-        uint64_t reach = 0;
-        for (guint i = 0; i < r->windows->len; i++) {
-            uint64_t t = g_array_index(r->windows, struct lin_window, i).to_us;
-            reach = t > reach ? t : reach;
-            g_array_append_val(r->reach_us, reach);
-        }
-    }
-    /* min_return_us[i]: the earliest return among writes[i..]. */
-    g_array_sort(writes, compare_windows);
-    uint64_t *min_return_us = g_new(uint64_t, writes->len + 1);
-    min_return_us[writes->len] = UINT64_MAX;
-    for (guint i = writes->len; i-- > 0;) {
-        uint64_t t = g_array_index(writes, struct lin_window, i).to_us;
-        min_return_us[i] = t < min_return_us[i + 1] ? t : min_return_us[i + 1];
-    }
-
+    struct range_index x;
+    index_outside(&x, cur, from, to);
+    index_sort(&x);
     bool *told = telling_sources(cur, from, to);
     GPtrArray *out = g_ptr_array_sized_new(cur->len);
     for (guint i = 0; i < cur->len; i++) {
@@ -201,38 +255,19 @@ static GPtrArray *without_range(const GPtrArray *cur, guint from, guint to)
         bool keep = i < from || i >= to || told[i];
         if (!keep && sim_lin_is_write(o)) {
             struct lin_window w = {o->invoke_us, sim_lin_return_us(o)};
-            uint64_t hidden_us = UINT64_MAX;
-            if (o->completed) {
-                /* The first write invoked after o returned. */
-                guint lo = 0, hi = writes->len;
-                while (lo < hi) {
-                    guint mid = lo + (hi - lo) / 2;
-                    if (g_array_index(writes, struct lin_window, mid).from_us <=
-                        w.to_us)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
-                hidden_us = min_return_us[lo];
-                /* A read invoked exactly then is concurrent, not after. */
-                if (hidden_us != UINT64_MAX)
-                    hidden_us--;
-            }
+            uint64_t hidden_us =
+                o->completed ? hidden_after(&x, w.to_us) : UINT64_MAX;
             bool absent;
             const char *key = value_key(o, &absent);
             keep = reads_could_see(
-                absent ? absent_reads : g_hash_table_lookup(reads, key), w,
+                absent ? x.absent_reads : g_hash_table_lookup(x.reads, key), w,
                 hidden_us);
         }
         if (keep)
             g_ptr_array_add(out, (gpointer)o);
     }
     g_free(told);
-    g_free(min_return_us);
-    g_array_free(writes, TRUE);
-    g_hash_table_destroy(reads);
-    if (absent_reads != NULL)
-        reads_free(absent_reads);
+    index_free(&x);
     return out;
 }
 
