@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "sim/cli/raftsim_cli.h"
+#include "sim/sim_time_text.h"
 #include "tests/support/program.h"
 #include "tests/support/tmp_tree.h"
 
@@ -371,7 +372,7 @@ Test(cli_usage, measured_spans_print_in_one_format)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         GString *out = g_string_new(NULL);
-        raftsim_append_duration(out, cases[i].us);
+        sim_time_text_span(out, cases[i].us);
         cr_expect_str_eq(out->str, cases[i].text);
         g_string_free(out, TRUE);
     }

@@ -12,6 +12,7 @@
 
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
+#include "sim/sim_time_text.h"
 #include "tests/support/scn_harness.h"
 
 /* Prints `s`, parses the text, and checks the result equals `s` and prints
@@ -61,7 +62,7 @@ ParameterizedTest(struct duration_case *c,
 {
     GString *out = g_string_new(NULL);
 
-    scn_print_duration(out, c->us);
+    sim_time_text_duration(out, c->us);
     cr_assert_str_eq(out->str, c->text);
     g_string_free(out, TRUE);
 }

@@ -20,6 +20,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
+#include "sim/sim_time_text.h"
 #include "tests/support/scn_harness.h"
 
 static const struct scn_failure *failure_at(const struct scn_run_result *r,
@@ -851,13 +852,13 @@ Test(scn_run, a_run_within_its_budget_is_not_stopped)
 Test(scn_run, format_time_uses_milliseconds_or_microseconds)
 {
     GString *t = g_string_new(NULL);
-    scn_format_time(t, 2000000);
+    sim_time_text_instant(t, 2000000);
     cr_assert_str_eq(t->str, "2.000s");
     g_string_truncate(t, 0);
-    scn_format_time(t, 2000150);
+    sim_time_text_instant(t, 2000150);
     cr_assert_str_eq(t->str, "2.000150s");
     g_string_truncate(t, 0);
-    scn_format_time(t, 0);
+    sim_time_text_instant(t, 0);
     cr_assert_str_eq(t->str, "0.000s");
     g_string_free(t, TRUE);
 }

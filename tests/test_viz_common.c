@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/sim_time_text.h"
 #include "tests/support/viz_pixels.h"
 #include "tests/support/viz_trace.h"
 #include "viz/viz.h"
@@ -232,14 +233,14 @@ Test(viz_common, axis_steps_are_one_two_or_five_times_a_power_of_ten)
     cr_assert_eq(viz_nice_step(120000), 200000);
     cr_assert_eq(viz_nice_step(450000), 500000);
     char buf[32];
-    viz_format_time(0, buf, sizeof buf);
+    sim_time_text_label(0, buf, sizeof buf);
     cr_assert_str_eq(buf, "0");
-    viz_format_time(850000, buf, sizeof buf);
+    sim_time_text_label(850000, buf, sizeof buf);
     cr_assert_str_eq(buf, "850 ms");
-    viz_format_time(1250000, buf, sizeof buf);
+    sim_time_text_label(1250000, buf, sizeof buf);
     cr_assert_str_eq(buf, "1.25 s");
-    viz_format_time(37, buf, sizeof buf);
+    sim_time_text_label(37, buf, sizeof buf);
     cr_assert_str_eq(buf, "37 us");
-    viz_format_time(12500, buf, sizeof buf);
+    sim_time_text_label(12500, buf, sizeof buf);
     cr_assert_str_eq(buf, "12.5 ms");
 }

@@ -185,46 +185,6 @@ struct viz_rgb viz_message_color(enum raft_message_type type,
 
 /* ---- time -------------------------------------------------------------- */
 
-void viz_format_time(uint64_t t_us, char *buf, size_t len)
-{
-    if (t_us == 0) {
-        g_snprintf(buf, len, "0");
-    } else if (t_us % 1000 != 0 && t_us < 10000) {
-        g_snprintf(buf, len, "%" G_GUINT64_FORMAT " us", t_us);
-    } else if (t_us < 1000000) {
-        uint64_t ms = t_us / 1000;
-        uint64_t frac = t_us % 1000;
-        if (frac == 0) {
-            g_snprintf(buf, len, "%" G_GUINT64_FORMAT " ms", ms);
-        } else {
-            g_snprintf(buf, len, "%" G_GUINT64_FORMAT ".%03u ms", ms,
-                       (unsigned)frac);
-            /* Trim trailing zeros of the fraction. */
-            char *end = strstr(buf, " ms");
-            char *p = end - 1;
-            while (*p == '0') {
-                p--;
-            }
-            memmove(p + 1, end, strlen(end) + 1);
-        }
-    } else {
-        uint64_t s = t_us / 1000000;
-        uint64_t frac = t_us % 1000000;
-        if (frac == 0) {
-            g_snprintf(buf, len, "%" G_GUINT64_FORMAT " s", s);
-        } else {
-            g_snprintf(buf, len, "%" G_GUINT64_FORMAT ".%06u s", s,
-                       (unsigned)frac);
-            char *end = strstr(buf, " s");
-            char *p = end - 1;
-            while (*p == '0') {
-                p--;
-            }
-            memmove(p + 1, end, strlen(end) + 1);
-        }
-    }
-}
-
 uint64_t viz_nice_step(double min_us)
 {
     uint64_t decade = 1;

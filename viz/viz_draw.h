@@ -90,10 +90,6 @@ void viz_arrow_head(cairo_t *cr,
 /* Colour of a hexadecimal 0xRRGGBB value. */
 struct viz_rgb viz_hex(uint32_t rgb);
 
-/* Formats a virtual time for people: "0", "850 ms", "1.25 s", "37 us";
- * buf holds at least 32 bytes. */
-void viz_format_time(uint64_t t_us, char *buf, size_t len);
-
 /* The smallest step of 1, 2 or 5 times a power of ten, in microseconds, of
  * at least min_us (at least 1). */
 uint64_t viz_nice_step(double min_us);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/sim_time_text.h"
 #include "viz/viz_members.h"
 
 static double clampx(const struct viz_tl_ctx *c, double x)
@@ -43,8 +44,8 @@ static void draw_header(const struct viz_tl_ctx *c)
     viz_font(cr, FONT_TITLE, true);
     viz_text(cr, 16, 26, c->run->title != NULL ? c->run->title : "raftsim run",
              VIZ_ALIGN_LEFT);
-    viz_format_time(l->from_us, a, sizeof a);
-    viz_format_time(l->to_us, b, sizeof b);
+    sim_time_text_label(l->from_us, a, sizeof a);
+    sim_time_text_label(l->to_us, b, sizeof b);
     const char *mode = l->messages == VIZ_MESSAGES_ALL ? "all messages"
                        : l->messages == VIZ_MESSAGES_NONE
                            ? "no messages"
@@ -56,7 +57,7 @@ static void draw_header(const struct viz_tl_ctx *c)
         c->run->n_nodes == 1 ? "" : "s", a, b, mode);
     if (c->o->until_now) {
         char t[32];
-        viz_format_time(c->o->now_us, t, sizeof t);
+        sim_time_text_label(c->o->now_us, t, sizeof t);
         char *s2 = g_strdup_printf("%s    at %s", sub, t);
         g_free(sub);
         sub = s2;
@@ -943,7 +944,7 @@ static void draw_now(const struct viz_tl_ctx *c)
     /* A dark tag at the top of the lanes, over the notes. */
     char t[32];
     char words[48];
-    viz_format_time(c->o->now_us, t, sizeof t);
+    sim_time_text_label(c->o->now_us, t, sizeof t);
     g_snprintf(words, sizeof words, "now %s", t);
     viz_font(cr, FONT_SMALL, true);
     double w = viz_text_width(cr, words);

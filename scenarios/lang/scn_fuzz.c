@@ -20,6 +20,7 @@
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
 #include "sim/sim_rng.h"
+#include "sim/sim_time_text.h"
 
 /* The generator's stream number: far from the engine's own streams, so a
  * scenario's choices are not the run's draws shifted. */
@@ -248,7 +249,7 @@ static void describe_fault(const struct scn_fuzz_swarm *w,
         break;
     case SCN_FUZZ_DELAY:
         g_string_append(out, "<=");
-        scn_print_duration(out, w->delay_us_max);
+        sim_time_text_duration(out, w->delay_us_max);
         break;
     case SCN_FUZZ_DUPLICATE:
         g_string_append(out, "<=");
@@ -272,9 +273,9 @@ static void describe_fault(const struct scn_fuzz_swarm *w,
         break;
     case SCN_FUZZ_DISK:
         g_string_append_printf(out, "(%" PRIu32 "/10s, write ", w->per_10s[f]);
-        scn_print_duration(out, w->disk_write_us);
+        sim_time_text_duration(out, w->disk_write_us);
         g_string_append(out, ", sync ");
-        scn_print_duration(out, w->disk_sync_us);
+        sim_time_text_duration(out, w->disk_sync_us);
         g_string_append_c(out, ')');
         break;
     default:
@@ -319,7 +320,7 @@ static void scn_fuzz_swarm_describe(const struct scn_fuzz_swarm *w,
         g_string_append_printf(out, "; reads %s", scn_read_mode_name(w->reads));
     if (w->lease_drift_bound_us) {
         g_string_append(out, " (lease-drift-bound ");
-        scn_print_duration(out, w->lease_drift_bound_us);
+        sim_time_text_duration(out, w->lease_drift_bound_us);
         g_string_append_c(out, ')');
     }
     if (w->max_uncommitted)
@@ -1014,7 +1015,7 @@ void scn_fuzz_reproducer(const struct scn_scenario *scenario,
                            "# Found by: raftsim fuzz --seed-from %" PRIu64
                            " --seeds 1 --nodes %" PRIu32 " --time ",
                            v->seed, options->nodes);
-    scn_print_duration(out, options->run_us);
+    sim_time_text_duration(out, options->run_us);
     if (options->faults != SCN_FUZZ_ALL_FAULTS) {
         g_string_append(out, " --faults ");
         bool first = true;
@@ -1030,7 +1031,7 @@ void scn_fuzz_reproducer(const struct scn_scenario *scenario,
     g_string_append(out, v->property ? v->property : "none");
     if (v->failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
         g_string_append(out, " at ");
-        scn_format_time(out, v->failed_at_us);
+        sim_time_text_instant(out, v->failed_at_us);
     }
     g_string_append(out, ": ");
     g_string_append(out, v->detail ? v->detail : "");

@@ -9,6 +9,7 @@
 
 #include "scenarios/lang/scn_print.h"
 #include "sim/sim.h"
+#include "sim/sim_time_text.h"
 
 /* ---- numbers ------------------------------------------------------------ */
 
@@ -16,7 +17,7 @@ char *scn_parser_duration_text(uint64_t us)
 {
     GString *out = g_string_new(NULL);
 
-    scn_print_duration(out, us);
+    sim_time_text_duration(out, us);
     return g_string_free(out, FALSE);
 }
 

@@ -6,24 +6,10 @@
  * \" and \\ escapes otherwise, headers in one fixed order, one step a line.
  */
 #include "scenarios/lang/scn_print.h"
+#include "sim/sim_time_text.h"
 
 #include <inttypes.h>
 #include <string.h>
-
-void scn_print_duration(GString *out, uint64_t duration_us)
-{
-    if (duration_us != 0 && duration_us % 1000000 == 0) {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "s",
-                               duration_us / 1000000);
-    } else if (duration_us == 0) {
-        g_string_append(out, "0s");
-    } else if (duration_us % 1000 == 0) {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "ms",
-                               duration_us / 1000);
-    } else {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "us", duration_us);
-    }
-}
 
 /* `value` / 10^digits as an exact decimal without trailing zeros. */
 static void print_fixed(GString *out, uint64_t value, unsigned digits)
@@ -269,10 +255,10 @@ static void print_via(const struct scn_scenario *s,
 /* `D`, or `A..B` for a range of width jitter_us starting at D. */
 static void print_latency(GString *out, uint64_t us, uint64_t jitter_us)
 {
-    scn_print_duration(out, us);
+    sim_time_text_duration(out, us);
     if (jitter_us > 0) {
         g_string_append(out, "..");
-        scn_print_duration(out, us + jitter_us);
+        sim_time_text_duration(out, us + jitter_us);
     }
 }
 
@@ -332,9 +318,9 @@ static void print_network_action(const struct scn_scenario *s,
         break;
     case SCN_ACT_SET_DELAY:
         g_string_append_c(out, ' ');
-        scn_print_duration(out, a->delay_us_min);
+        sim_time_text_duration(out, a->delay_us_min);
         g_string_append_c(out, ' ');
-        scn_print_duration(out, a->delay_us_max);
+        sim_time_text_duration(out, a->delay_us_max);
         break;
     default:
         break;
@@ -370,7 +356,7 @@ static void print_client_action(const struct scn_scenario *s,
             print_fixed(out, a->rate_per_ks, 3);
             g_string_append(out, "/s for ");
         }
-        scn_print_duration(out, a->duration_us);
+        sim_time_text_duration(out, a->duration_us);
         print_via(s, a, out);
         break;
     default:
@@ -410,7 +396,7 @@ static void print_action(const struct scn_scenario *s,
         g_string_append_c(out, ' ');
         print_ref(s, &a->node, out);
         g_string_append(out, " for ");
-        scn_print_duration(out, a->duration_us);
+        sim_time_text_duration(out, a->duration_us);
         break;
     case SCN_ACT_PARTITION:
     case SCN_ACT_CUT:
@@ -440,7 +426,7 @@ static void print_action(const struct scn_scenario *s,
     case SCN_ACT_SETTLE:
         if (a->duration_us) {
             g_string_append(out, " within ");
-            scn_print_duration(out, a->duration_us);
+            sim_time_text_duration(out, a->duration_us);
         }
         break;
     case SCN_ACT_TRANSFER:
@@ -458,10 +444,10 @@ void scn_print_step(const struct scn_scenario *scenario,
                     GString *out)
 {
     g_string_append(out, step->when == SCN_WHEN_ALWAYS ? "during " : "at ");
-    scn_print_duration(out, step->time_us);
+    sim_time_text_duration(out, step->time_us);
     if (step->when != SCN_WHEN_AT) {
         g_string_append(out, "..");
-        scn_print_duration(out, step->end_us);
+        sim_time_text_duration(out, step->end_us);
     }
     g_string_append_c(out, ' ');
     if (step->triggered) {
@@ -477,7 +463,7 @@ static void print_duration_header(GString *out,
                                   uint64_t duration_us)
 {
     g_string_append_printf(out, "%s ", name);
-    scn_print_duration(out, duration_us);
+    sim_time_text_duration(out, duration_us);
     g_string_append_c(out, '\n');
 }
 
@@ -487,9 +473,9 @@ static void print_range_header(GString *out,
                                uint64_t max_us)
 {
     g_string_append_printf(out, "%s ", name);
-    scn_print_duration(out, min_us);
+    sim_time_text_duration(out, min_us);
     g_string_append_c(out, ' ');
-    scn_print_duration(out, max_us);
+    sim_time_text_duration(out, max_us);
     g_string_append_c(out, '\n');
 }
 

@@ -16,10 +16,6 @@
  * explicitly are written. */
 void scn_print(const struct scn_scenario *scenario, GString *out);
 
-/* Appends a duration in its largest exact unit: 1500000 -> "1500ms",
- * 2000000 -> "2s", 7 -> "7us". */
-void scn_print_duration(GString *out, uint64_t duration_us);
-
 /* Appends a parts-per-million value as a decimal: 50000 -> "0.05",
  * 1500000 -> "1.5", 0 -> "0". */
 void scn_print_ppm(GString *out, uint64_t ppm);

@@ -23,19 +23,9 @@
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_runner.h"
 #include "scenarios/lang/scn_trigger.h"
+#include "sim/sim_time_text.h"
 
 /* ---- small helpers ------------------------------------------------------- */
-
-void scn_format_time(GString *out, uint64_t time_us)
-{
-    uint64_t s = time_us / 1000000u;
-    uint64_t us = time_us % 1000000u;
-    if (us % 1000u == 0)
-        g_string_append_printf(out, "%" PRIu64 ".%03" PRIu64 "s", s,
-                               us / 1000u);
-    else
-        g_string_append_printf(out, "%" PRIu64 ".%06" PRIu64 "s", s, us);
-}
 
 void scn_runner_append_node_set(GString *out, const GArray *nodes)
 {
@@ -818,7 +808,7 @@ char *scn_failure_format(const struct scn_run_result *result,
     if (failure->line)
         g_string_append_printf(t, ":%" PRIu32, failure->line);
     g_string_append(t, ": at ");
-    scn_format_time(t, failure->time_us);
+    sim_time_text_instant(t, failure->time_us);
     g_string_append_c(t, ' ');
     if (failure->kind == SCN_FAILURE_ACTION && failure->statement) {
         /* "at 2s crash leader" -> "crash leader: ..." */

@@ -268,9 +268,4 @@ const struct scn_failure *scn_run_first_failure(
 char *scn_failure_format(const struct scn_run_result *result,
                          const struct scn_failure *failure);
 
-/* Appends a virtual time as seconds with millisecond precision ("2.000s"),
- * or microsecond precision when it is not a whole millisecond
- * ("2.000150s"). */
-void scn_format_time(GString *out, uint64_t time_us);
-
 #endif /* SCN_RUN_H */

@@ -11,6 +11,7 @@
 
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
+#include "sim/sim_time_text.h"
 
 uint64_t scn_settle_deadline_us(const struct scn_scenario *scenario,
                                 const struct scn_step *step)
@@ -211,9 +212,9 @@ void scn_settle_explain(const struct scn_settle *st,
                         GString *out)
 {
     g_string_append(out, "no stable leader within ");
-    scn_print_duration(out, st->end_us - st->start_us);
+    sim_time_text_duration(out, st->end_us - st->start_us);
     g_string_append(out, " of settling at ");
-    scn_format_time(out, st->start_us);
+    sim_time_text_instant(out, st->start_us);
     g_string_append(out, ": ");
     uint32_t leader = sim_current_leader(s);
     if (leader == 0) {
@@ -241,16 +242,16 @@ void scn_settle_explain(const struct scn_settle *st,
     if (pending) {
         g_string_append_printf(out, "; %" PRIu64 " request%s issued by ",
                                pending, pending == 1 ? "" : "s");
-        scn_format_time(out, st->start_us);
+        sim_time_text_instant(out, st->start_us);
         g_string_append_printf(out, " still pending");
     }
     if (st->holding) {
         g_string_append(out, "; in step only since ");
-        scn_format_time(out, st->since_us);
+        sim_time_text_instant(out, st->since_us);
     }
     g_string_append_printf(out, " (%" PRIu64 " leader%s in step since ",
                            st->leader_changes,
                            st->leader_changes == 1 ? "" : "s");
-    scn_format_time(out, st->start_us);
+    sim_time_text_instant(out, st->start_us);
     g_string_append_c(out, ')');
 }

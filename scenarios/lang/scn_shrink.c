@@ -19,6 +19,7 @@
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
 #include "scenarios/lang/scn_shrink_edit.h"
+#include "sim/sim_time_text.h"
 
 struct shrinker
 {
@@ -387,7 +388,7 @@ void scn_shrink_write(const struct scn_shrink_result *r,
         g_string_append(out, "the cluster (no single node named)");
     g_string_append_printf(out, " of %" PRIu32 " node%s\n# When:   at ",
                            r->nodes_after, r->nodes_after == 1 ? "" : "s");
-    scn_format_time(out, o->time_us);
+    sim_time_text_instant(out, o->time_us);
     g_string_append(out, " of virtual time\n");
     g_string_append_printf(out,
                            "# Shrunk: %" PRIu32 " statement%s and %" PRIu32

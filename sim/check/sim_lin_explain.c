@@ -6,19 +6,10 @@
 #include "sim/check/sim_lin_key.h"
 #include "sim/check/sim_lin_shrink.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_time_text.h"
 
 /* Above this many operations the explanation lists only the first ones. */
 #define SIM_LIN_EXPLAIN_MAX_OPS 40u
-
-static void append_time(GString *out, uint64_t us)
-{
-    if (us % 1000 == 0)
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "ms", us / 1000);
-    else
-        g_string_append_printf(
-            out, "%" G_GUINT64_FORMAT ".%03" G_GUINT64_FORMAT "ms", us / 1000,
-            us % 1000);
-}
 
 /* Strings print bare when they are plain, else quoted and escaped. */
 void sim_lin_append_str(GString *out, const char *s)
@@ -38,10 +29,10 @@ void sim_lin_append_str(GString *out, const char *s)
 static void append_window(GString *out, const struct sim_op *o)
 {
     g_string_append_c(out, '[');
-    append_time(out, o->invoke_us);
+    sim_time_text_ms(out, o->invoke_us);
     g_string_append(out, ", ");
     if (o->completed)
-        append_time(out, sim_lin_return_us(o));
+        sim_time_text_ms(out, sim_lin_return_us(o));
     else
         g_string_append(out, "never completed");
     g_string_append_c(out, ']');
@@ -150,7 +141,7 @@ static bool explain_read(GString *out,
         append_seen(out, r);
         g_string_append_printf(out, " (#%" G_GUINT64_FORMAT ") began only at ",
                                first_source->id);
-        append_time(out, first_source->invoke_us);
+        sim_time_text_ms(out, first_source->invoke_us);
         return true;
     }
     const struct sim_op *best = latest_overwrite(ops, r);
@@ -163,7 +154,7 @@ static bool explain_read(GString *out,
     append_action(out, best);
     g_string_append_printf(out, " (#%" G_GUINT64_FORMAT ") completed at ",
                            best->id);
-    append_time(out, sim_lin_return_us(best));
+    sim_time_text_ms(out, sim_lin_return_us(best));
     if (r->found) {
         g_string_append(out, " and no later ");
         append_seen(out, r);

@@ -14,6 +14,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_junit.h"
+#include "sim/sim_time_text.h"
 
 /* One file's outcome. */
 struct check_item
@@ -224,7 +225,7 @@ static void json_failures(GString *j, const struct check_item *it)
         g_string_append(j, ", \"file\": ");
         raftsim_json_string(j, it->path);
         GString *t = g_string_new(NULL);
-        scn_format_time(t, fl->time_us);
+        sim_time_text_instant(t, fl->time_us);
         g_string_append_printf(j,
                                ", \"line\": %" PRIu32 ", \"time\": \"%s\""
                                ", \"time_us\": %" PRIu64 ", \"message\": ",

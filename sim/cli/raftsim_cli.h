@@ -105,12 +105,6 @@ bool raftsim_use_color(FILE *out);
  * and never reaches a simulation, its trace or its hash. */
 int64_t raftsim_wall_us(void);
 
-/* Appends a measured span of time, wall-clock or virtual (a latency),
- * cut to one decimal of its unit: "850us", "27.1ms", "4.6s". Instants of
- * virtual time are scn_format_time's ("2.704s"); durations the user writes,
- * such as budgets, scn_print_duration's ("600s"). */
-void raftsim_append_duration(GString *out, uint64_t us);
-
 /* "" when n is 1, else "s": "%" PRIu64 " seed%s", n, raftsim_plural(n). */
 const char *raftsim_plural(uint64_t n);
 

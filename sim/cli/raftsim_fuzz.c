@@ -30,6 +30,7 @@
 #include "sim/cli/raftsim_fuzz_shrink.h"
 #include "sim/cli/raftsim_junit.h"
 #include "sim/cli/raftsim_pool.h"
+#include "sim/sim_time_text.h"
 
 /* One seed's outcome. */
 struct fuzz_item
@@ -371,7 +372,7 @@ static const char *report(const struct fuzz_item *it,
                it->verdict.property);
         if (it->verdict.failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
             GString *t = g_string_new(NULL);
-            scn_format_time(t, it->verdict.failed_at_us);
+            sim_time_text_instant(t, it->verdict.failed_at_us);
             printf(" at %s", t->str);
             g_string_free(t, TRUE);
         }
@@ -588,7 +589,7 @@ static void print_summary(const struct fuzz_plan *plan,
 {
     double wall_s = (double)wall_us / 1e6;
     GString *sim = g_string_new(NULL);
-    scn_format_time(sim, t->sim_us);
+    sim_time_text_instant(sim, t->sim_us);
     uint64_t passed = t->reported - t->failed;
     /* A shard's summary names it, so that the logs of N machines read
      * apart. */
@@ -611,7 +612,7 @@ static void print_summary(const struct fuzz_plan *plan,
                raftsim_color(color, RAFTSIM_COLOR_RESET), shard, t->reported,
                raftsim_plural(t->reported), passed, t->failed, t->unknown);
         GString *wall = g_string_new(NULL);
-        raftsim_append_duration(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+        sim_time_text_span(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
         printf("     simulated %s in %s wall time (%.1f seeds/s)\n", sim->str,
                wall->str, wall_s > 0 ? (double)t->reported / wall_s : 0.0);
         g_string_free(wall, TRUE);
@@ -916,7 +917,7 @@ static void print_banner(const struct fuzz_campaign *c,
                          uint64_t shard_k)
 {
     GString *t = g_string_new(NULL);
-    scn_print_duration(t, c->options.run_us);
+    sim_time_text_duration(t, c->options.run_us);
     printf("fuzz: seeds %" PRIu64 "..%" PRIu64, c->from, c->from + count - 1);
     if (c->shard_n > 1)
         printf(" shard %" PRIu64 "/%" PRIu64, shard_k, c->shard_n);

@@ -13,6 +13,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_junit.h"
+#include "sim/sim_time_text.h"
 
 struct raftsim_fuzz_failure *raftsim_fuzz_failure_new(uint64_t seed,
                                                       const char *property,
@@ -60,7 +61,7 @@ static void json_failure(GString *j, const struct raftsim_fuzz_failure *f)
         g_string_append(j, "null, \"time_us\": null");
     } else {
         GString *t = g_string_new(NULL);
-        scn_format_time(t, f->time_us);
+        sim_time_text_instant(t, f->time_us);
         g_string_append_printf(j, "\"%s\", \"time_us\": %" PRIu64, t->str,
                                f->time_us);
         g_string_free(t, TRUE);
@@ -131,7 +132,7 @@ static void junit_failure(struct raftsim_junit *j,
     GString *message = g_string_new(f->property);
     if (f->time_us != SCN_FUZZ_UNKNOWN_TIME) {
         g_string_append(message, " at ");
-        scn_format_time(message, f->time_us);
+        sim_time_text_instant(message, f->time_us);
     }
     g_string_append_printf(message, ": %s", f->detail ? f->detail : "");
     GString *text = g_string_new(NULL);

@@ -19,6 +19,7 @@
 #include "sim/cli/raftsim_cli.h"
 #include "sim/cli/raftsim_junit.h"
 #include "sim/cli/raftsim_run_report.h"
+#include "sim/sim_time_text.h"
 #include "viz/viz.h"
 #include "viz/viz_series.h"
 
@@ -398,7 +399,7 @@ static bool write_log_picture(struct run_ctx *rc,
         return false;
     }
     g_string_append(lines, "log diagram at ");
-    scn_format_time(lines, rc->log.at_us);
+    sim_time_text_instant(lines, rc->log.at_us);
     g_string_append_printf(lines, ": %s\n", path);
     return true;
 }
@@ -640,7 +641,7 @@ static bool times_within_run(const struct run_args *a,
     if (option == NULL)
         return true;
     GString *end = g_string_new(NULL);
-    scn_format_time(end, run_us);
+    sim_time_text_instant(end, run_us);
     raftsim_complain("run", "--%s %s is after the end of the run (%s)",
                      run_opt(a, option), *option, end->str);
     g_string_free(end, TRUE);

@@ -19,6 +19,7 @@
 #include "scenarios/lang/scn_run.h"
 #include "scenarios/lang/scn_shrink.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/sim_time_text.h"
 
 /* Prints the outcome line "WHAT PROPERTY at TIME: DETAIL", the property
  * in red when colour is on. */
@@ -26,7 +27,7 @@ static void print_outcome(const char *what, const struct scn_outcome *o)
 {
     bool color = raftsim_use_color(stdout);
     GString *t = g_string_new(NULL);
-    scn_format_time(t, o->time_us);
+    sim_time_text_instant(t, o->time_us);
     printf("%s %s%s%s at %s: %s\n", what,
            raftsim_color(color, RAFTSIM_COLOR_RED), o->property,
            raftsim_color(color, RAFTSIM_COLOR_RESET), t->str,
@@ -100,7 +101,7 @@ static int shrink_and_write(const char *path,
         return status;
     }
     GString *wall = g_string_new(NULL);
-    raftsim_append_duration(wall, (uint64_t)(raftsim_wall_us() - start));
+    sim_time_text_span(wall, (uint64_t)(raftsim_wall_us() - start));
     GString *text = g_string_new(NULL);
     shrunk_text(&r, path, out_path, text);
     GError *err = NULL;

@@ -15,6 +15,7 @@
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "sim/cli/raftsim_cli.h"
+#include "sim/sim_time_text.h"
 
 /* The command's --color choice; one per process, since a process runs one
  * command. */
@@ -80,18 +81,6 @@ void raftsim_color_add_option(GOptionContext *ctx)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     g_option_context_add_main_entries(ctx, entries, NULL);
-}
-
-void raftsim_append_duration(GString *out, uint64_t us)
-{
-    if (us < 1000)
-        g_string_append_printf(out, "%" PRIu64 "us", us);
-    else if (us < 1000000)
-        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "ms", us / 1000,
-                               (us % 1000) / 100);
-    else
-        g_string_append_printf(out, "%" PRIu64 ".%" PRIu64 "s", us / 1000000,
-                               (us % 1000000) / 100000);
 }
 
 const char *raftsim_plural(uint64_t n)
@@ -379,7 +368,7 @@ void raftsim_budget_complain(const char *command,
                              int64_t wall_us)
 {
     GString *at = g_string_new(NULL);
-    scn_format_time(at, res->end_us);
+    sim_time_text_instant(at, res->end_us);
     switch (res->budget_exceeded) {
     case SCN_BUDGET_EVENTS:
         raftsim_complain(command,
@@ -401,7 +390,7 @@ void raftsim_budget_complain(const char *command,
     case SCN_BUDGET_INTERRUPTED:
         if (d && d->passed) {
             GString *wall = g_string_new(NULL);
-            scn_print_duration(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+            sim_time_text_duration(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
             raftsim_complain(command,
                              "%s: stopped at %s after %" PRIu64
                              " event%s: the run exceeded its wall-time budget "

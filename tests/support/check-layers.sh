@@ -15,9 +15,10 @@
 #   sim/bench/        the benchmark: everything above but sim/cli/
 #   tests/            everything but the bench and the private headers
 #
-# sim/sim_assert.h (the assertion and NDEBUG guard) and sim/sim_hash.h (the
-# hash functions) include nothing of the project and may be included from
-# every layer above raft/. The engine's private headers (sim_internal.h,
+# sim/sim_assert.h (the assertion and NDEBUG guard), sim/sim_hash.h (the
+# hash functions) and sim/sim_time_text.h (how times and durations are
+# written) include nothing of the project and may be included from every
+# layer above raft/. The engine's private headers (sim_internal.h,
 # sim_observe.h, sim_tracer.h) are the engine's alone; raft/'s headers other
 # than raft.h are raft/'s alone.
 #
@@ -54,7 +55,8 @@ function layer_of(p) {
 function kind_of(p) {
     if (p == "raft/raft.h") return "raft-api"
     if (p ~ /^raft\//) return "raft-private"
-    if (p == "sim/sim_assert.h" || p == "sim/sim_hash.h") return "leaf"
+    if (p == "sim/sim_assert.h" || p == "sim/sim_hash.h" ||
+        p == "sim/sim_time_text.h") return "leaf"
     if (p == "sim/sim_trace.h") return "trace"
     if (p == "sim/sim_history.h") return "history"
     if (p == "sim/sim_internal.h" || p == "sim/sim_observe.h" || p == "sim/sim_tracer.h")
