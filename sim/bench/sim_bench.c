@@ -480,95 +480,144 @@ static int run_fuzz_case(const struct bench_spec *spec, int repeats)
     return best.failed ? 1 : 0;
 }
 
-static int run_case(char name, int repeats)
+/* Case (a): the steady state: 5 nodes, closed-loop clients, no faults. */
+static int run_case_a(int repeats)
+{
+    struct bench_spec spec = case_a;
+    struct bench_figures f;
+    int rc = 0;
+    printf(
+        "(a) 5 nodes, %d closed-loop clients, one-way delay 15 ms, "
+        "disk 10 ms,\n    heartbeat 100 ms, election 1-2 s, no faults; "
+        "200000 entries after %d\n",
+        BENCH_CLIENTS, BENCH_WARMUP_ENTRIES);
+    rc = bench_run_spec(&spec, "(a)", repeats, &f);
+    if (rc == 0) {
+        bench_target("(a) committed entries per wall second",
+                     per_s(f.on.committed, f.on.wall_s),
+                     per_s(f.on.committed, f.on.cpu_s), 150000, true);
+        bench_target("(a) events per wall second",
+                     per_s(f.on.events, f.on.wall_s),
+                     per_s(f.on.events, f.on.cpu_s), 2e6, true);
+        share_target(&f);
+    }
+    return rc;
+}
+
+/* Case (b): (a) with message faults and a crash every 2 s. */
+static int run_case_b(int repeats)
+{
+    struct bench_spec spec = case_a;
+    struct bench_figures f;
+    int rc = 0;
+    printf(
+        "(b) (a) with 5%% drop, 5%% duplicate, 10%% reorder, delay "
+        "5-30 ms,\n    a random node crashed every 2 s and restarted "
+        "1 s later; 120 simulated s\n");
+    spec.name = 'b';
+    spec.faults = true;
+    spec.warmup = false;
+    spec.stop = BENCH_STOP_TIME;
+    spec.target = 120 * (uint64_t)SECOND;
+    rc = bench_run_spec(&spec, "(b)", repeats, &f);
+    if (rc == 0)
+        share_target(&f);
+    return rc;
+}
+
+/* Case (c): 3 idle nodes for 10 simulated hours. */
+static int run_case_c(int repeats)
+{
+    struct bench_spec spec = case_a;
+    struct bench_figures f;
+    int rc = 0;
+    printf("(c) 3 nodes idle (heartbeats only), 10 simulated hours\n");
+    spec.name = 'c';
+    spec.n_nodes = 3;
+    spec.clients = 0;
+    spec.warmup = false;
+    spec.stop = BENCH_STOP_TIME;
+    spec.target = 10 * 3600 * (uint64_t)SECOND;
+    rc = bench_run_spec(&spec, "(c)", repeats, &f);
+    if (rc == 0) {
+        bench_target("(c) events per wall second",
+                     per_s(f.on.events, f.on.wall_s),
+                     per_s(f.on.events, f.on.cpu_s), 5e6, true);
+        share_target(&f);
+    }
+    return rc;
+}
+
+/* Case (d): 51 nodes under closed-loop clients. */
+static int run_case_d(int repeats)
+{
+    struct bench_spec spec = case_a;
+    struct bench_figures f;
+    int rc = 0;
+    printf("(d) 51 nodes, %d closed-loop clients, 10 simulated s\n",
+           BENCH_CLIENTS);
+    spec.name = 'd';
+    spec.n_nodes = 51;
+    spec.warmup = false;
+    spec.stop = BENCH_STOP_TIME;
+    spec.target = 10 * (uint64_t)SECOND;
+    rc = bench_run_spec(&spec, "(d)", repeats, &f);
+    if (rc == 0)
+        share_target(&f);
+    return rc;
+}
+
+/* Case (e): (a) with snapshots, at two sizes, for the memory ratio. */
+static int run_case_e(int repeats)
 {
     struct bench_spec spec = case_a;
     struct bench_figures f, g;
     int rc = 0;
+    printf(
+        "(e) (a) with a snapshot every 1000 entries; client history "
+        "recording OFF\n    (safety checkers on); each size in its own "
+        "process\n");
+    spec.name = 'e';
+    spec.snapshot_every = 1000;
+    spec.history = false;
+    rc |= bench_run_spec(&spec, "(e) 200000", repeats, &f);
+    spec.target = 2000000;
+    rc |= bench_run_spec(&spec, "(e) 2000000", repeats, &g);
+    if (rc == 0) {
+        share_target(&f);
+        share_target(&g);
+        bench_target("(e) 2000000 RSS / 200000 RSS (%)",
+                     100.0 * (double)g.on.maxrss_kib / (double)f.on.maxrss_kib,
+                     -1, 110.0, false);
+    }
+    return rc;
+}
+
+static int run_case(char name, int repeats)
+{
+    int rc;
     switch (name) {
     case 'a':
-        printf(
-            "(a) 5 nodes, %d closed-loop clients, one-way delay 15 ms, "
-            "disk 10 ms,\n    heartbeat 100 ms, election 1-2 s, no faults; "
-            "200000 entries after %d\n",
-            BENCH_CLIENTS, BENCH_WARMUP_ENTRIES);
-        rc = bench_run_spec(&spec, "(a)", repeats, &f);
-        if (rc == 0) {
-            bench_target("(a) committed entries per wall second",
-                         per_s(f.on.committed, f.on.wall_s),
-                         per_s(f.on.committed, f.on.cpu_s), 150000, true);
-            bench_target("(a) events per wall second",
-                         per_s(f.on.events, f.on.wall_s),
-                         per_s(f.on.events, f.on.cpu_s), 2e6, true);
-            share_target(&f);
-        }
+        rc = run_case_a(repeats);
         break;
     case 'b':
-        printf(
-            "(b) (a) with 5%% drop, 5%% duplicate, 10%% reorder, delay "
-            "5-30 ms,\n    a random node crashed every 2 s and restarted "
-            "1 s later; 120 simulated s\n");
-        spec.name = 'b';
-        spec.faults = true;
-        spec.warmup = false;
-        spec.stop = BENCH_STOP_TIME;
-        spec.target = 120 * (uint64_t)SECOND;
-        rc = bench_run_spec(&spec, "(b)", repeats, &f);
-        if (rc == 0)
-            share_target(&f);
+        rc = run_case_b(repeats);
         break;
     case 'c':
-        printf("(c) 3 nodes idle (heartbeats only), 10 simulated hours\n");
-        spec.name = 'c';
-        spec.n_nodes = 3;
-        spec.clients = 0;
-        spec.warmup = false;
-        spec.stop = BENCH_STOP_TIME;
-        spec.target = 10 * 3600 * (uint64_t)SECOND;
-        rc = bench_run_spec(&spec, "(c)", repeats, &f);
-        if (rc == 0) {
-            bench_target("(c) events per wall second",
-                         per_s(f.on.events, f.on.wall_s),
-                         per_s(f.on.events, f.on.cpu_s), 5e6, true);
-            share_target(&f);
-        }
+        rc = run_case_c(repeats);
         break;
     case 'd':
-        printf("(d) 51 nodes, %d closed-loop clients, 10 simulated s\n",
-               BENCH_CLIENTS);
-        spec.name = 'd';
-        spec.n_nodes = 51;
-        spec.warmup = false;
-        spec.stop = BENCH_STOP_TIME;
-        spec.target = 10 * (uint64_t)SECOND;
-        rc = bench_run_spec(&spec, "(d)", repeats, &f);
-        if (rc == 0)
-            share_target(&f);
+        rc = run_case_d(repeats);
         break;
     case 'e':
-        printf(
-            "(e) (a) with a snapshot every 1000 entries; client history "
-            "recording OFF\n    (safety checkers on); each size in its own "
-            "process\n");
-        spec.name = 'e';
-        spec.snapshot_every = 1000;
-        spec.history = false;
-        rc |= bench_run_spec(&spec, "(e) 200000", repeats, &f);
-        spec.target = 2000000;
-        rc |= bench_run_spec(&spec, "(e) 2000000", repeats, &g);
-        if (rc == 0) {
-            share_target(&f);
-            share_target(&g);
-            bench_target(
-                "(e) 2000000 RSS / 200000 RSS (%)",
-                100.0 * (double)g.on.maxrss_kib / (double)f.on.maxrss_kib, -1,
-                110.0, false);
-        }
+        rc = run_case_e(repeats);
         break;
-    case 'f':
+    case 'f': {
+        struct bench_spec spec = case_a;
         spec.name = 'f';
         spec.fuzz_seeds = BENCH_FUZZ_SEEDS;
         return run_fuzz_case(&spec, repeats);
+    }
     default:
         fprintf(stderr, "raftsim-bench: unknown case '%c'\n", name);
         return 2;
