@@ -53,7 +53,7 @@ Test(fuzz_generator, options_default_to_five_nodes_ten_seconds_every_fault)
     scn_fuzz_options_init(&o);
     cr_assert_eq(o.nodes, 5);
     cr_assert_eq(o.run_us, 10000000);
-    cr_assert_eq(o.faults, 0x1ffffu);
+    cr_assert_eq(o.faults, 0x3ffffu);
 }
 
 Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
@@ -397,7 +397,7 @@ Test(fuzz_generator, fault_names_parse_and_unknown_ones_are_refused)
     cr_assert(scn_fuzz_faults_parse(
         "drop,delay,duplicate,reorder,partition,cut,crash,pause,drift,disk,"
         "mass-crash,restart-storm,reelection,vote-crash,trigger,membership,"
-        "transfer",
+        "transfer,churn",
         &mask, &bad));
     cr_assert_eq(mask, SCN_FUZZ_ALL_FAULTS);
     cr_assert(!scn_fuzz_faults_parse("crash,meteor", &mask, &bad));

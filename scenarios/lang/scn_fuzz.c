@@ -26,6 +26,10 @@
 #define FUZZ_UNCOMMITTED_STREAM UINT64_C(0x756e636f6d6d)
 /* The stream of the membership kinds' swarm draws (swarm_membership()). */
 #define FUZZ_MEMBER_STREAM UINT64_C(0x66757a7b)
+/* The streams of the unguarded share of the swarm (draw_unguarded()) and
+ * of the churn kind (draw_churn()). */
+#define FUZZ_GUARD_STREAM UINT64_C(0x6775617264)
+#define FUZZ_CHURN_STREAM UINT64_C(0x636875726e)
 
 /* Keys of scripted client requests (k0..k7) and of the engine's `load`. */
 #define FUZZ_KEYS 8u
@@ -43,6 +47,7 @@ static const char *const fault_names[SCN_FUZZ_FAULT_COUNT] = {
     [SCN_FUZZ_TRIGGER] = "trigger",
     [SCN_FUZZ_MEMBERSHIP] = "membership",
     [SCN_FUZZ_TRANSFER] = "transfer",
+    [SCN_FUZZ_CHURN] = "churn",
 };
 
 void scn_fuzz_options_init(struct scn_fuzz_options *o)
@@ -104,7 +109,7 @@ static void swarm_membership(uint64_t seed,
     struct sim_rng own;
     sim_rng_seed(&own, seed, FUZZ_MEMBER_STREAM);
     struct sim_rng *r = &own;
-    for (unsigned f = SCN_FUZZ_MEMBERSHIP; f < SCN_FUZZ_FAULT_COUNT; f++) {
+    for (unsigned f = SCN_FUZZ_MEMBERSHIP; f <= SCN_FUZZ_TRANSFER; f++) {
         bool heads = scn_fuzz_coin(r, 1, 2);
         w->on[f] = heads && (o->faults & (1u << f)) != 0;
     }
@@ -124,6 +129,46 @@ static void swarm_membership(uint64_t seed,
     w->per_10s[SCN_FUZZ_MEMBERSHIP] = w->on[SCN_FUZZ_MEMBERSHIP] ? rate : 0;
     w->per_10s[SCN_FUZZ_TRANSFER] = w->on[SCN_FUZZ_TRANSFER] ? transfers : 0;
     w->spares = w->on[SCN_FUZZ_MEMBERSHIP] ? spares : 0;
+}
+
+/* One swarm in three runs with neither PreVote nor CheckQuorum, whatever
+ * the main stream drew for them (so half the swarms do in all). Only there
+ * can a node that was leader in an old term win an election while another
+ * leader has just been heard from: the leader churn and reelection
+ * episodes re-elect old leaders within an election timeout, which a lease
+ * (thesis §4.2.3) refuses, and Figure 8 of the Raft paper (an old-term
+ * entry replicated to a majority by its re-elected leader, then
+ * overwritten) needs exactly that. Drawn from a stream of its own, so that
+ * every other draw of a seed stays what it was; a campaign restricted with
+ * --faults draws none, to run the schedules it ran before. */
+static void draw_unguarded(uint64_t seed,
+                           const struct scn_fuzz_options *o,
+                           struct scn_fuzz_swarm *w)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_GUARD_STREAM);
+    if (scn_fuzz_coin(&r, 1, 3) && o->faults == SCN_FUZZ_ALL_FAULTS) {
+        w->prevote = false;
+        w->checkquorum = false;
+    }
+}
+
+/* Leader churn as a kind of its own, on in half the swarms at 2..10
+ * episodes per 10s, besides the churn that `cut` draws: the Figure 8
+ * setting needs several turns of old leaders, which the other kinds'
+ * faults often break. From a stream of its own, so that every other draw
+ * of a seed stays what it was. */
+static void draw_churn(uint64_t seed,
+                       const struct scn_fuzz_options *o,
+                       struct scn_fuzz_swarm *w)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, seed, FUZZ_CHURN_STREAM);
+    bool on = scn_fuzz_coin(&r, 1, 2);
+    uint32_t rate = (uint32_t)scn_fuzz_draw(&r, 2, 10);
+    w->on[SCN_FUZZ_CHURN] =
+        on && o->nodes >= 2 && (o->faults & (1u << SCN_FUZZ_CHURN)) != 0;
+    w->per_10s[SCN_FUZZ_CHURN] = w->on[SCN_FUZZ_CHURN] ? rate : 0;
 }
 
 /* Draws the swarm from `r`; the same number of draws whatever is allowed,
@@ -197,7 +242,9 @@ static void swarm_from(struct sim_rng *r,
     w->disk_write_us = w->on[SCN_FUZZ_DISK] ? write_us : 0;
     w->disk_sync_us = w->on[SCN_FUZZ_DISK] ? sync_us : 0;
     w->snapshot_every = snapshots ? snap : 0;
+    draw_unguarded(seed, o, w);
     swarm_membership(seed, o, w);
+    draw_churn(seed, o, w);
 }
 
 /* The InstallSnapshot chunk size of seed's swarm, from a stream of its own so
@@ -275,6 +322,28 @@ static void gen_partition(struct scn_fuzz_gen *g, uint64_t t)
     scn_fuzz_plan(g, t + d, SCN_ACT_HEAL);
 }
 
+/* Sets the loss, duplication and reordering probabilities at t, each only
+ * when its kind is on. */
+static void set_losses(struct scn_fuzz_gen *g,
+                       uint64_t t,
+                       uint32_t drop,
+                       uint32_t duplicate,
+                       uint32_t reorder)
+{
+    static const enum scn_action_kind kinds[] = {
+        SCN_ACT_SET_DROP, SCN_ACT_SET_DUPLICATE, SCN_ACT_SET_REORDER};
+    const unsigned faults[] = {SCN_FUZZ_DROP, SCN_FUZZ_DUPLICATE,
+                               SCN_FUZZ_REORDER};
+    const uint32_t ppm[] = {drop, duplicate, reorder};
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        if (!g->w->on[faults[i]])
+            continue;
+        struct scn_action *a = scn_fuzz_plan(g, t, kinds[i]);
+        if (a)
+            a->probability_ppm = ppm[i];
+    }
+}
+
 /* Leader churn: two nodes take turns winning an election and going mute
  * (their outgoing links cut some round trips after they campaign, so their
  * newest entries reach no one or only part of the cluster), the first one
@@ -284,13 +353,16 @@ static void gen_partition(struct scn_fuzz_gen *g, uint64_t t)
  * the candidate wins (2D more with PreVote), after 3D its first entries
  * arrive, after about 6D a lagging follower has acknowledged a first batch.
  * Alternating muted leaders with diverging uncommitted suffixes is the
- * setting of Figure 8 of the Raft paper. */
-static void gen_churn(struct scn_fuzz_gen *g, uint64_t t)
+ * setting of Figure 8 of the Raft paper. As the `churn` kind (`own`) an
+ * episode takes 3..10 turns, not 3..6, and owns the network while it runs:
+ * no loss, duplication or reordering, and no other network change planned
+ * (g->calm_until_us), until it restores the starting values. */
+static void gen_churn(struct scn_fuzz_gen *g, uint64_t t, bool own)
 {
     uint32_t n = g->o->nodes;
     uint32_t x = scn_fuzz_pick_up(g, t, true);
     uint32_t y = scn_fuzz_pick_up(g, t, true);
-    uint64_t rounds = scn_fuzz_draw(g->r, 3, 6);
+    uint64_t rounds = scn_fuzz_draw(g->r, 3, own ? 10 : 6);
     uint64_t burst = scn_fuzz_draw(g->r, 40, 200);
     uint64_t d_ms = scn_fuzz_draw(g->r, 2, 10);
     if (x == 0 || x == y || y == 0)
@@ -299,6 +371,8 @@ static void gen_churn(struct scn_fuzz_gen *g, uint64_t t)
     struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
     a->delay_us_min = d_ms * 1000;
     a->delay_us_max = d_ms * 1000;
+    if (own)
+        set_losses(g, t, 0, 0, 0);
     uint64_t u = t;
     for (uint64_t r = 0; r < rounds; r++) {
         uint32_t node = (r % 2 == 0) ? x : y;
@@ -338,12 +412,16 @@ static void gen_churn(struct scn_fuzz_gen *g, uint64_t t)
         uint64_t next_us = scn_fuzz_draw_ms(g, 40, 140);
         u += busy_us + 5000 > next_us ? busy_us + 5000 : next_us;
     }
+    if (own)
+        g->calm_until_us = u;
     scn_fuzz_plan(g, u, SCN_ACT_HEAL);
     a = scn_fuzz_plan(g, u, SCN_ACT_SET_DELAY);
     if (a) {
         a->delay_us_min = g->delay_us_min;
         a->delay_us_max = g->delay_us_max;
     }
+    if (own)
+        set_losses(g, u, g->drop_ppm, g->duplicate_ppm, g->reorder_ppm);
 }
 
 static void gen_cut(struct scn_fuzz_gen *g, uint64_t t)
@@ -352,7 +430,7 @@ static void gen_cut(struct scn_fuzz_gen *g, uint64_t t)
     /* Churn scripts campaigns, which lease reads cannot survive
      * (scn_fuzz_draw_reads()). */
     if (scn_fuzz_coin(g->r, 1, 3) && g->w->reads != SCN_READ_LEASE) {
-        gen_churn(g, t);
+        gen_churn(g, t, false);
         return;
     }
     uint64_t cuts = scn_fuzz_draw(g->r, 1, 3);
@@ -436,31 +514,36 @@ static void draw_delay(struct scn_fuzz_gen *g,
     *out_max_us = hi;
 }
 
+/* A change of one network parameter at t: drawn always, planned unless a
+ * leader churn owns the network at t. */
 static void gen_network_change(struct scn_fuzz_gen *g, uint64_t t, unsigned fault)
 {
-    struct scn_action *a;
+    enum scn_action_kind kind = SCN_ACT_SET_DELAY;
+    uint32_t ppm = 0;
+    uint64_t lo = 0, hi = 0;
     switch (fault) {
     case SCN_FUZZ_DROP:
-        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DROP);
-        a->probability_ppm = draw_ppm(g, g->w->drop_ppm_max);
+        kind = SCN_ACT_SET_DROP;
+        ppm = draw_ppm(g, g->w->drop_ppm_max);
         break;
     case SCN_FUZZ_DUPLICATE:
-        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DUPLICATE);
-        a->probability_ppm = draw_ppm(g, g->w->duplicate_ppm_max);
+        kind = SCN_ACT_SET_DUPLICATE;
+        ppm = draw_ppm(g, g->w->duplicate_ppm_max);
         break;
     case SCN_FUZZ_REORDER:
-        a = scn_fuzz_plan(g, t, SCN_ACT_SET_REORDER);
-        a->probability_ppm = draw_ppm(g, g->w->reorder_ppm_max);
+        kind = SCN_ACT_SET_REORDER;
+        ppm = draw_ppm(g, g->w->reorder_ppm_max);
         break;
-    default: {
-        uint64_t lo, hi;
+    default:
         draw_delay(g, g->w->delay_us_max, &lo, &hi);
-        a = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
-        a->delay_us_min = lo;
-        a->delay_us_max = hi;
         break;
     }
-    }
+    if (t < g->calm_until_us)
+        return;
+    struct scn_action *a = scn_fuzz_plan(g, t, kind);
+    a->probability_ppm = ppm;
+    a->delay_us_min = lo;
+    a->delay_us_max = hi;
 }
 
 static void gen_load(struct scn_fuzz_gen *g, uint64_t t)
@@ -527,6 +610,7 @@ enum menu_item {
     MENU_TRIGGER = SCN_FUZZ_TRIGGER,
     MENU_MEMBERSHIP = SCN_FUZZ_MEMBERSHIP,
     MENU_TRANSFER = SCN_FUZZ_TRANSFER,
+    MENU_CHURN = SCN_FUZZ_CHURN,
     MENU_LOAD = SCN_FUZZ_FAULT_COUNT,
     MENU_REQUEST,
     MENU_TIMEOUT,
@@ -609,6 +693,9 @@ static void gen_menu_item(struct scn_fuzz_gen *g, uint64_t t, unsigned m)
         break;
     case MENU_TRANSFER:
         scn_fuzz_gen_transfer(g, t);
+        break;
+    case MENU_CHURN:
+        gen_churn(g, t, true);
         break;
     case MENU_LOAD:
         gen_load(g, t);
@@ -717,6 +804,9 @@ static void gen_network(struct scn_fuzz_gen *g, struct scn_scenario *sc)
     uint64_t delay_lo = 0, delay_hi = 0;
     draw_delay(g, w->delay_us_max ? w->delay_us_max : 10000, &delay_lo,
                &delay_hi);
+    g->drop_ppm = w->on[SCN_FUZZ_DROP] ? drop0 : 0;
+    g->duplicate_ppm = w->on[SCN_FUZZ_DUPLICATE] ? dup0 : 0;
+    g->reorder_ppm = w->on[SCN_FUZZ_REORDER] ? reorder0 : 0;
     if (w->on[SCN_FUZZ_DROP]) {
         sc->drop_ppm = drop0;
         sc->has_drop = true;

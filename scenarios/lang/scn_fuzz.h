@@ -50,6 +50,8 @@ enum scn_fuzz_fault {
                             demote, remove (the leader too), joint changes
                             and leave-joint (thesis chapter 4) */
     SCN_FUZZ_TRANSFER,   /* `transfer-leadership to NODE` (thesis §3.10) */
+    SCN_FUZZ_CHURN,      /* leader churn on its own (`cut` draws it too):
+                            two nodes take turns to lead and go mute */
     SCN_FUZZ_FAULT_COUNT
 };
 

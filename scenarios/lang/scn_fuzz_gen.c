@@ -32,6 +32,7 @@ static const enum scn_fuzz_fault lease_unsafe[] = {
     SCN_FUZZ_REELECTION,
     SCN_FUZZ_VOTE_CRASH,
     SCN_FUZZ_TRIGGER,
+    SCN_FUZZ_CHURN,
 };
 
 void scn_fuzz_draw_reads(uint64_t seed,

@@ -50,6 +50,10 @@ struct scn_fuzz_gen
     uint64_t *reserved_until_us;
     uint32_t *scratch;                   /* n node ids */
     uint64_t delay_us_min, delay_us_max; /* the starting delay */
+    /* The starting loss, duplication and reordering probabilities. */
+    uint32_t drop_ppm, duplicate_ppm, reorder_ppm;
+    /* A leader churn owns the network until then: no other change. */
+    uint64_t calm_until_us;
     uint64_t value_seq;
     /* Membership: every node 1..n_all (the cluster and its spares; the
      * arrays above have n_all slots, faults use 1..o->nodes only), its
