@@ -12,11 +12,18 @@
  * - a granted RequestVoteResult: the vote for the candidate in T;
  * - a successful AppendEntriesResult for index I: the log up to I
  *   (durable_index), and an InstallSnapshotResult: the snapshot it names;
- * - a RequestVote promises nothing: like the leader's own log write (thesis
+ * - a RequestVote promises the log it describes (up to its last index),
+ *   and nothing of the term: like the leader's own log write (thesis
  *   §10.2.1), the candidate's term and vote write runs in parallel with the
  *   requests, and the candidate takes office only once the host reported
  *   that write durable (raft_persisted_hard_state()), so that its vote for
  *   itself counts only then and its AppendEntries promise a durable term.
+ *   The log must be durable: a candidate that crashes before its term is
+ *   durable campaigns again in the same term after its restart, and the
+ *   grants of its first requests count for the second (§5.4.1 judged them
+ *   on the first one's log); were that log not durable, a restarted
+ *   candidate with a shorter log would win with votes given to a longer
+ *   one and could lack a committed entry (Leader Completeness).
  *
  * Invariants: durable_term <= term, and durable_vote is the vote the host
  * holds durably in durable_term; every entry up to durable_index is durable
@@ -34,8 +41,9 @@ static bool must_wait(const struct raft *r, const struct raft_message *m)
     bool term_new = m->term > r->durable_term;
     switch (m->type) {
     case RAFT_MSG_PRE_VOTE:
-    case RAFT_MSG_REQUEST_VOTE:
         return false;
+    case RAFT_MSG_REQUEST_VOTE:
+        return m->request_vote.last_log_index > r->durable_index;
     case RAFT_MSG_PRE_VOTE_RESULT:
         return !m->request_vote_result.granted && term_new;
     case RAFT_MSG_REQUEST_VOTE_RESULT:

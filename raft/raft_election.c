@@ -124,9 +124,9 @@ static void maybe_take_office(struct raft *r)
 }
 
 /* §5.2: increment the term, vote for ourselves, re-arm the timer and ask
- * every other voter at once: the requests promise nothing durable
- * (raft_durable.c), so they leave while the new term and vote are written,
- * and an election costs one disk sync, not two back to back. */
+ * every other voter at once: the requests promise only the log they
+ * describe (raft_durable.c), so they leave while the new term and vote are
+ * written, and an election costs one disk sync, not two back to back. */
 static void campaign(struct raft *r, bool transfer)
 {
     assert(r->term < RAFT_TERM_MAX);

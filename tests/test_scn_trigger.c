@@ -284,3 +284,37 @@ Test(scn_trigger, settle_disarms_every_trigger_armed_before_it)
                      "line 6: 'when' never fired: no becomes-leader seen");
     scn_run_result_free(r);
 }
+
+/* raft_durable.c: a RequestVote promises the log it describes. n3 receives
+ * entry 2 at about 672.7ms and, before that write is synced, its timer fires
+ * (`timeout n3` at 673ms): it campaigns in term 3 claiming index 2, then
+ * crashes and restarts in the same instant, losing the entry and the term.
+ * Sent at once, those requests win grants from voters that hold entry 2 (its
+ * claim is as long as theirs); the restarted n3 campaigns again in term 3
+ * with a log that ends at index 1, counts those grants and leads without
+ * the entry n5 committed at index 2 (Leader Completeness, §5.4.1). Held
+ * until the entry is durable, they are lost with the crash. */
+Test(scn_trigger, a_candidate_restarted_in_its_term_keeps_no_grants_for_a_lost_log)
+{
+    struct scn_run_options o;
+    scn_run_options_init(&o);
+    o.checkers = true;
+    o.record_events = true;
+    struct scn_run_result *r =
+        sh_run("cluster 5\nseed 911\nrun 1s\ndelay 1ms 1ms\n"
+               "reads read-index\n"
+               "at 0s set delay 5ms 124ms\n"
+               "at 260ms timeout n5\n"
+               "at 464ms when n3 adopts-term crash n3\n"
+               "at 464ms when n3 adopts-term restart n3\n"
+               "at 571ms client set k5 v1 via n5\n"
+               "at 673ms timeout n3\n"
+               "at 673ms crash n3\n"
+               "at 673ms restart n3\n"
+               "at 691ms timeout n3\n",
+               &o);
+    cr_assert_not(r->violation);
+    sh_assert_passed(r);
+    cr_assert_geq(count_kind(r, SIM_TRACE_CRASH), 1);
+    scn_run_result_free(r);
+}
