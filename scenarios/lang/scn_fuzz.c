@@ -322,115 +322,13 @@ static void gen_partition(struct scn_fuzz_gen *g, uint64_t t)
     scn_fuzz_plan(g, t + d, SCN_ACT_HEAL);
 }
 
-/* Sets the loss, duplication and reordering probabilities at t, each only
- * when its kind is on. */
-static void set_losses(struct scn_fuzz_gen *g,
-                       uint64_t t,
-                       uint32_t drop,
-                       uint32_t duplicate,
-                       uint32_t reorder)
-{
-    static const enum scn_action_kind kinds[] = {
-        SCN_ACT_SET_DROP, SCN_ACT_SET_DUPLICATE, SCN_ACT_SET_REORDER};
-    const unsigned faults[] = {SCN_FUZZ_DROP, SCN_FUZZ_DUPLICATE,
-                               SCN_FUZZ_REORDER};
-    const uint32_t ppm[] = {drop, duplicate, reorder};
-    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
-        if (!g->w->on[faults[i]])
-            continue;
-        struct scn_action *a = scn_fuzz_plan(g, t, kinds[i]);
-        if (a)
-            a->probability_ppm = ppm[i];
-    }
-}
-
-/* Leader churn: two nodes take turns winning an election and going mute
- * (their outgoing links cut some round trips after they campaign, so their
- * newest entries reach no one or only part of the cluster), the first one
- * under a burst of writes, with a heal before each turn. The delay is
- * fixed for the episode so that the mute lands at a chosen point of the
- * election and replication exchange: after D the votes are asked, after 2D
- * the candidate wins (2D more with PreVote), after 3D its first entries
- * arrive, after about 6D a lagging follower has acknowledged a first batch.
- * Alternating muted leaders with diverging uncommitted suffixes is the
- * setting of Figure 8 of the Raft paper. As the `churn` kind (`own`) an
- * episode takes 3..10 turns, not 3..6, and owns the network while it runs:
- * no loss, duplication or reordering, and no other network change planned
- * (g->calm_until_us), until it restores the starting values. */
-static void gen_churn(struct scn_fuzz_gen *g, uint64_t t, bool own)
-{
-    uint32_t n = g->o->nodes;
-    uint32_t x = scn_fuzz_pick_up(g, t, true);
-    uint32_t y = scn_fuzz_pick_up(g, t, true);
-    uint64_t rounds = scn_fuzz_draw(g->r, 3, own ? 10 : 6);
-    uint64_t burst = scn_fuzz_draw(g->r, 40, 200);
-    uint64_t d_ms = scn_fuzz_draw(g->r, 2, 10);
-    if (x == 0 || x == y || y == 0)
-        return;
-    uint64_t vote_ms = g->w->prevote ? 2 * d_ms : 0;
-    struct scn_action *a = scn_fuzz_plan(g, t, SCN_ACT_SET_DELAY);
-    a->delay_us_min = d_ms * 1000;
-    a->delay_us_max = d_ms * 1000;
-    if (own)
-        set_losses(g, t, 0, 0, 0);
-    uint64_t u = t;
-    for (uint64_t r = 0; r < rounds; r++) {
-        uint32_t node = (r % 2 == 0) ? x : y;
-        /* In half-delay steps from D to 8D after the votes. */
-        uint64_t mute_us = (vote_ms * 1000) + scn_fuzz_draw(g->r, 2, 16) * d_ms * 500;
-        if (!scn_fuzz_up(g, node, u) || g->paused_until_us[node - 1] > u)
-            break;
-        if (g->reserved_until_us[node - 1] < u)
-            g->reserved_until_us[node - 1] = u;
-        if (!scn_fuzz_plan(g, u, SCN_ACT_HEAL))
-            return;
-        a = scn_fuzz_plan(g, u, SCN_ACT_TIMEOUT);
-        a->node = scn_fuzz_node(node);
-        for (uint32_t peer = 1; peer <= n; peer++) {
-            if (peer == node)
-                continue;
-            a = scn_fuzz_plan(g, u + mute_us, SCN_ACT_CUT);
-            if (!a)
-                return;
-            a->node = scn_fuzz_node(node);
-            a->peer = scn_fuzz_node(peer);
-        }
-        uint64_t busy_us = mute_us;
-        if (r == 0) {
-            /* Four writes a millisecond, sent once the node leads. */
-            uint64_t from = u + (vote_ms + 2 * d_ms + 1) * 1000;
-            for (uint64_t i = 0; i < burst; i += 4) {
-                uint64_t k = burst - i < 4 ? burst - i : 4;
-                scn_fuzz_burst_via(g, from + i / 4 * 1000, k, 0, node);
-            }
-            busy_us = (vote_ms + 2 * d_ms + 1) * 1000 + burst / 4 * 1000;
-            if (busy_us < mute_us)
-                busy_us = mute_us;
-        }
-        /* The next turn comes before the others' election timers (150ms
-         * at least) run out. */
-        uint64_t next_us = scn_fuzz_draw_ms(g, 40, 140);
-        u += busy_us + 5000 > next_us ? busy_us + 5000 : next_us;
-    }
-    if (own)
-        g->calm_until_us = u;
-    scn_fuzz_plan(g, u, SCN_ACT_HEAL);
-    a = scn_fuzz_plan(g, u, SCN_ACT_SET_DELAY);
-    if (a) {
-        a->delay_us_min = g->delay_us_min;
-        a->delay_us_max = g->delay_us_max;
-    }
-    if (own)
-        set_losses(g, u, g->drop_ppm, g->duplicate_ppm, g->reorder_ppm);
-}
-
 static void gen_cut(struct scn_fuzz_gen *g, uint64_t t)
 {
     uint32_t n = g->o->nodes;
     /* Churn scripts campaigns, which lease reads cannot survive
      * (scn_fuzz_draw_reads()). */
     if (scn_fuzz_coin(g->r, 1, 3) && g->w->reads != SCN_READ_LEASE) {
-        gen_churn(g, t, false);
+        scn_fuzz_gen_churn(g, t, false);
         return;
     }
     uint64_t cuts = scn_fuzz_draw(g->r, 1, 3);
@@ -695,7 +593,7 @@ static void gen_menu_item(struct scn_fuzz_gen *g, uint64_t t, unsigned m)
         scn_fuzz_gen_transfer(g, t);
         break;
     case MENU_CHURN:
-        gen_churn(g, t, true);
+        scn_fuzz_gen_churn(g, t, true);
         break;
     case MENU_LOAD:
         gen_load(g, t);

@@ -128,6 +128,8 @@ void scn_fuzz_gen_reelection(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_vote_crash(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_disk(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_trigger(struct scn_fuzz_gen *g, uint64_t t);
+/* Leader churn: drawn by `cut` (own false) and as the `churn` kind. */
+void scn_fuzz_gen_churn(struct scn_fuzz_gen *g, uint64_t t, bool own);
 /* scn_fuzz_member.c */
 void scn_fuzz_gen_membership(struct scn_fuzz_gen *g, uint64_t t);
 void scn_fuzz_gen_transfer(struct scn_fuzz_gen *g, uint64_t t);
