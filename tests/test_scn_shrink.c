@@ -154,6 +154,57 @@ Test(scn_shrink, keeps_prevote_or_checkquorum_while_the_membership_changes)
     scn_scenario_free(sc);
 }
 
+/* A liveness failure found at the end of a long run rarely needs all of
+ * its faulty part: the final settle moves to the new instant, the
+ * statements from that instant on go, and the phase keeps its length. */
+Test(scn_shrink, an_earlier_settle_drops_the_tail_of_the_faulty_part)
+{
+    struct scn_scenario *sc = sh_parse("cluster 3\nrun 14s\n"
+                                       "at 1s crash n3\n"
+                                       "at 4s restart n3\n"
+                                       "at 5s pause n1 for 1s\n"
+                                       "at 9s client set a 1\n"
+                                       "at 10s settle within 4s\n");
+    cr_assert_eq(scn_edit_settle_time(sc), 10000000);
+    cr_assert(scn_edit_settle_at(sc, 5000000));
+    cr_assert_eq(sc->steps->len, 3);
+    cr_assert_eq(scn_edit_settle_time(sc), 5000000);
+    cr_assert_eq(sc->run_us, 9000000);
+    /* Not later than where it is, and not without a final settle. */
+    cr_assert_not(scn_edit_settle_at(sc, 6000000));
+    scn_scenario_free(sc);
+    sc = sh_parse("cluster 3\nrun 3s\nat 1s settle\nat 2s crash n3\n");
+    cr_assert_eq(scn_edit_settle_time(sc), 0);
+    cr_assert_not(scn_edit_settle_at(sc, 500000));
+    scn_scenario_free(sc);
+}
+
+/* A class goes as a whole, and only it: crashes with their restarts, a
+ * triggered crash with the triggered statements only, settle never. */
+Test(scn_shrink, a_class_of_statements_is_deleted_as_a_whole)
+{
+    struct scn_scenario *sc =
+        sh_parse("cluster 3\nrun 3s\n"
+                 "at 100ms crash n3\n"
+                 "at 200ms cut n1 -> n2\n"
+                 "at 300ms restart n3\n"
+                 "at 400ms when n2 grants-vote crash n2\n"
+                 "at 400ms when n2 grants-vote restart n2\n"
+                 "at 500ms heal\n"
+                 "at 1s settle\n");
+    cr_assert(scn_edit_delete_class(sc, SCN_EDIT_CLASS_CRASHES));
+    cr_assert_eq(sc->steps->len, 5);
+    cr_assert_not(scn_edit_delete_class(sc, SCN_EDIT_CLASS_CRASHES));
+    cr_assert(scn_edit_delete_class(sc, SCN_EDIT_CLASS_TRIGGERED));
+    cr_assert_eq(sc->steps->len, 3);
+    cr_assert(scn_edit_delete_class(sc, SCN_EDIT_CLASS_LINKS));
+    cr_assert_eq(sc->steps->len, 1);
+    for (int c = 0; c < SCN_EDIT_CLASS_COUNT; c++)
+        cr_assert_not(scn_edit_delete_class(sc, (enum scn_edit_class)c));
+    cr_assert_eq(scn_edit_settle_time(sc), 1000000);
+    scn_scenario_free(sc);
+}
+
 /* The first failure is the crash of a crashed n2 at 4s; deleting the first
  * two statements would fail sooner, and smaller, on `restart n3` of a live
  * node: another action, so another failure, which the search must not

@@ -35,6 +35,10 @@ struct shrinker
     uint64_t max_runs;
     uint64_t runs;
     bool out_of_runs;
+    /* The canonical texts of the candidates that ran and did not fail like
+     * the target: a pass that tries one again (the passes repeat to a
+     * fixpoint) gets the answer without a run. */
+    GHashTable *rejected;
 };
 
 void scn_shrink_options_init(struct scn_shrink_options *o)
@@ -53,8 +57,10 @@ void scn_shrink_result_clear(struct scn_shrink_result *r)
 }
 
 /* A deep copy through the canonical text; NULL when the text does not parse
- * (an edit left a name used but not bound). */
-static struct scn_scenario *reparse(const struct scn_scenario *sc)
+ * (an edit left a name used but not bound). When `text_out` is not NULL it
+ * receives the text (g_free). */
+static struct scn_scenario *reparse_text(const struct scn_scenario *sc,
+                                         char **text_out)
 {
     GString *text = g_string_new(NULL);
     scn_print(sc, text);
@@ -64,12 +70,20 @@ static struct scn_scenario *reparse(const struct scn_scenario *sc)
         SCN_OK)
         copy = NULL;
     g_ptr_array_free(diags, TRUE);
-    g_string_free(text, TRUE);
+    if (text_out)
+        *text_out = g_string_free(text, FALSE);
+    else
+        g_string_free(text, TRUE);
     if (copy) {
         g_free(copy->title);
         copy->title = g_strdup(sc->title);
     }
     return copy;
+}
+
+static struct scn_scenario *reparse(const struct scn_scenario *sc)
+{
+    return reparse_text(sc, NULL);
 }
 
 static int judge(const struct shrinker *k,
@@ -84,13 +98,18 @@ static int judge(const struct shrinker *k,
  * best when it fails the same way. */
 static bool try_candidate(struct shrinker *k, struct scn_scenario *cand)
 {
-    struct scn_scenario *valid = reparse(cand);
+    char *text = NULL;
+    struct scn_scenario *valid = reparse_text(cand, &text);
     scn_scenario_free(cand);
-    if (!valid)
+    if (!valid || g_hash_table_contains(k->rejected, text)) {
+        scn_scenario_free(valid);
+        g_free(text);
         return false;
+    }
     if (k->runs >= k->max_runs) {
         k->out_of_runs = true;
         scn_scenario_free(valid);
+        g_free(text);
         return false;
     }
     k->runs++;
@@ -99,8 +118,10 @@ static bool try_candidate(struct shrinker *k, struct scn_scenario *cand)
         !scn_outcome_fails_like(&o, k->target)) {
         scn_outcome_clear(&o);
         scn_scenario_free(valid);
+        g_hash_table_add(k->rejected, text);
         return false;
     }
+    g_free(text);
     scn_scenario_free(k->best);
     k->best = valid;
     scn_outcome_clear(&k->outcome);
@@ -159,6 +180,63 @@ static bool cut_run(struct shrinker *k)
             return true;
     }
     return false;
+}
+
+/* Moves the liveness phase earlier, halving the faulty part before it
+ * while the failure stays: a liveness failure found at the end of a long
+ * run rarely needs all of it, and cut_run() cannot shorten it. */
+static bool settle_earlier(struct shrinker *k)
+{
+    bool any = false;
+    uint64_t t = scn_edit_settle_time(k->best);
+    uint64_t step = t / 2;
+    while (step >= 50000 && !k->out_of_runs) {
+        if (t > step) {
+            struct scn_scenario *c = copy_best(k);
+            if (!scn_edit_settle_at(c, t - step)) {
+                scn_scenario_free(c);
+                break;
+            }
+            if (try_candidate(k, c)) {
+                any = true;
+                t = scn_edit_settle_time(k->best);
+                continue;
+            }
+        }
+        step /= 2;
+    }
+    return any;
+}
+
+/* Deletes each class of steps as a whole (every cut, every client
+ * request, every crash and restart...). */
+static bool delete_classes(struct shrinker *k)
+{
+    bool any = false;
+    for (int cl = 0; cl < SCN_EDIT_CLASS_COUNT && !k->out_of_runs; cl++) {
+        struct scn_scenario *c = copy_best(k);
+        if (scn_edit_delete_class(c, (enum scn_edit_class)cl))
+            any |= try_candidate(k, c);
+        else
+            scn_scenario_free(c);
+    }
+    return any;
+}
+
+/* Turns the header knobs off (the simplifications of simplify(), without
+ * other seeds): done before any deletion, since every later candidate
+ * then runs the simpler, cheaper network and options. */
+static bool simplify_headers(struct shrinker *k)
+{
+    bool any = false;
+    for (int h = 0; h < SCN_EDIT_HEADER_COUNT && !k->out_of_runs; h++) {
+        struct scn_scenario *c = copy_best(k);
+        if (scn_edit_simplify_header(c, (enum scn_edit_header)h))
+            any |= try_candidate(k, c);
+        else
+            scn_scenario_free(c);
+    }
+    return any;
 }
 
 /* Deletes chunks of steps: halves of the list, then quarters, ... down to
@@ -332,9 +410,17 @@ int scn_shrink(const struct scn_scenario *scenario,
     k.outcome.property = g_strdup(out->original.property);
     k.outcome.detail = g_strdup(out->original.detail);
 
+    k.rejected = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    /* The big cuts first: the run's end, the faulty part's length, the
+     * header knobs, whole classes of steps. */
+    (void)cut_run(&k);
+    (void)settle_earlier(&k);
+    (void)simplify_headers(&k);
+    (void)delete_classes(&k);
     bool changed = true;
     while (changed && !k.out_of_runs) {
         changed = cut_run(&k);
+        changed |= delete_classes(&k);
         changed |= delete_steps(&k);
         changed |= merge_requests(&k);
         changed |= remove_nodes(&k);
@@ -356,6 +442,7 @@ int scn_shrink(const struct scn_scenario *scenario,
     out->nodes_after = k.best->cluster;
     out->runs = k.runs;
     out->out_of_runs = k.out_of_runs;
+    g_hash_table_destroy(k.rejected);
     return SCN_OK;
 }
 

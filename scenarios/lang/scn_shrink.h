@@ -5,8 +5,11 @@
  * "linearizability", "check", "action", "crash", "budget"), scn_shrink
  * searches for a smaller scenario that still fails with that same property
  * (for "action", with the same message: scn_outcome_fails_like()):
- * it ends the run just after the failure, deletes statements (delta
- * debugging by halving chunks, then one at a time, to a fixpoint), merges
+ * it ends the run just after the failure, moves a final `settle` earlier
+ * (halving the faulty part), turns header knobs off, deletes whole classes
+ * of statements (every cut, every client request, ...), deletes statements
+ * (delta debugging by halving chunks, then one at a time, to a fixpoint),
+ * never running a candidate text twice, merges
  * client requests through one node into `load N writes` statements,
  * removes nodes the failure does not need (renumbering the others), and
  * simplifies what is left (network probabilities to 0, delay ranges to

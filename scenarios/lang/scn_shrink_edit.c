@@ -30,6 +30,96 @@ void scn_edit_delete_steps(struct scn_scenario *sc, guint first, guint count)
     g_ptr_array_remove_range(sc->steps, first, count);
 }
 
+/* The class of a step; SCN_EDIT_CLASS_COUNT for none (settle, checks). */
+static enum scn_edit_class step_class(const struct scn_step *st)
+{
+    if (st->triggered)
+        return SCN_EDIT_CLASS_TRIGGERED;
+    switch (st->action.kind) {
+    case SCN_ACT_SET_DROP:
+    case SCN_ACT_SET_DUPLICATE:
+    case SCN_ACT_SET_REORDER:
+    case SCN_ACT_SET_DELAY:
+        return SCN_EDIT_CLASS_NETWORK;
+    case SCN_ACT_PARTITION:
+    case SCN_ACT_ISOLATE:
+    case SCN_ACT_CUT:
+    case SCN_ACT_HEAL:
+        return SCN_EDIT_CLASS_LINKS;
+    case SCN_ACT_CRASH:
+    case SCN_ACT_RESTART:
+        return SCN_EDIT_CLASS_CRASHES;
+    case SCN_ACT_PAUSE:
+        return SCN_EDIT_CLASS_PAUSES;
+    case SCN_ACT_DRIFT:
+        return SCN_EDIT_CLASS_DRIFT;
+    case SCN_ACT_SET_DISK:
+        return SCN_EDIT_CLASS_DISKS;
+    case SCN_ACT_CLIENT_SET:
+    case SCN_ACT_CLIENT_DELETE:
+    case SCN_ACT_CLIENT_GET:
+    case SCN_ACT_LOAD:
+        return SCN_EDIT_CLASS_CLIENTS;
+    case SCN_ACT_TIMEOUT:
+        return SCN_EDIT_CLASS_TIMEOUTS;
+    case SCN_ACT_CHANGE:
+    case SCN_ACT_LEAVE_JOINT:
+        return SCN_EDIT_CLASS_MEMBERSHIP;
+    case SCN_ACT_TRANSFER:
+        return SCN_EDIT_CLASS_TRANSFERS;
+    default:
+        return SCN_EDIT_CLASS_COUNT;
+    }
+}
+
+bool scn_edit_delete_class(struct scn_scenario *sc, enum scn_edit_class class)
+{
+    bool any = false;
+    for (guint i = sc->steps->len; i-- > 0;) {
+        if (step_class(g_ptr_array_index(sc->steps, i)) != class)
+            continue;
+        g_ptr_array_remove_index(sc->steps, i);
+        any = true;
+    }
+    return any;
+}
+
+/* The last step when it is a timed `settle`, else NULL. */
+static struct scn_step *last_settle(const struct scn_scenario *sc)
+{
+    if (sc->steps->len == 0)
+        return NULL;
+    struct scn_step *st = g_ptr_array_index(sc->steps, sc->steps->len - 1);
+    bool settle = st->when == SCN_WHEN_AT && !st->triggered &&
+                  st->action.kind == SCN_ACT_SETTLE;
+    return settle ? st : NULL;
+}
+
+uint64_t scn_edit_settle_time(const struct scn_scenario *sc)
+{
+    const struct scn_step *st = last_settle(sc);
+    return st ? st->time_us : 0;
+}
+
+bool scn_edit_settle_at(struct scn_scenario *sc, uint64_t t_us)
+{
+    struct scn_step *st = last_settle(sc);
+    if (!st || st->time_us <= t_us || sc->run_us < st->time_us)
+        return false;
+    uint64_t after_us = sc->run_us - st->time_us;
+    guint keep = 0;
+    while (keep < sc->steps->len - 1 &&
+           ((const struct scn_step *)g_ptr_array_index(sc->steps, keep))
+                   ->time_us < t_us)
+        keep++;
+    if (keep < sc->steps->len - 1)
+        g_ptr_array_remove_range(sc->steps, keep, sc->steps->len - 1 - keep);
+    st->time_us = st->end_us = t_us;
+    sc->run_us = t_us + after_us;
+    sc->has_run = true;
+    return true;
+}
+
 /* ---- removing a node ----------------------------------------------------- */
 
 /* What removing a node does to one reference. */

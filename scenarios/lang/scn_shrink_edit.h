@@ -21,6 +21,36 @@ bool scn_edit_cut_run(struct scn_scenario *sc, uint64_t run_us);
 /* Deletes `count` steps from index `first` on. */
 void scn_edit_delete_steps(struct scn_scenario *sc, guint first, guint count);
 
+/* The classes of steps the shrinker deletes all at once, before it deletes
+ * chunks of the list: a failure often needs none of a whole kind. */
+enum scn_edit_class {
+    SCN_EDIT_CLASS_NETWORK = 0, /* set drop/duplicate/reorder/delay */
+    SCN_EDIT_CLASS_LINKS,       /* partition, isolate, cut, heal */
+    SCN_EDIT_CLASS_CRASHES,     /* timed crash and restart, together */
+    SCN_EDIT_CLASS_PAUSES,      /* pause */
+    SCN_EDIT_CLASS_DRIFT,       /* drift */
+    SCN_EDIT_CLASS_DISKS,       /* set disk-latency */
+    SCN_EDIT_CLASS_CLIENTS,     /* client requests and loads */
+    SCN_EDIT_CLASS_TIMEOUTS,    /* timeout */
+    SCN_EDIT_CLASS_MEMBERSHIP,  /* membership requests and leave-joint */
+    SCN_EDIT_CLASS_TRANSFERS,   /* transfer-leadership */
+    SCN_EDIT_CLASS_TRIGGERED,   /* every `when NODE EVENT` step */
+    SCN_EDIT_CLASS_COUNT
+};
+
+/* Deletes every step of `class` (a triggered step belongs to the triggered
+ * class only; `settle` and checks to none); false when there is none. */
+bool scn_edit_delete_class(struct scn_scenario *sc, enum scn_edit_class class);
+
+/* Moves the liveness phase earlier: when the last step is a timed `settle`
+ * after `t_us`, deletes the steps from t_us on before it, moves it to t_us
+ * and ends the run its bound after (the faulty part becomes shorter).
+ * False when there is no such `settle`. */
+bool scn_edit_settle_at(struct scn_scenario *sc, uint64_t t_us);
+
+/* The time of the last step when it is a timed `settle`, else 0. */
+uint64_t scn_edit_settle_time(const struct scn_scenario *sc);
+
 /* Removes node `node` (a voter 1..cluster when cluster >= 2, or a spare):
  * its init, every step that needs it (an action on it, a check of it
  * alone, a membership request of it alone), its place in partition groups,
