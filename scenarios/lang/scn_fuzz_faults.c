@@ -335,13 +335,36 @@ static void set_losses(struct scn_fuzz_gen *g,
  * episode takes 3..10 turns, not 3..6, and owns the network while it runs:
  * no loss, duplication or reordering, and no other network change planned
  * (g->calm_until_us), until it restores the starting values. */
+/* About the size of one scripted write (`set bK vN` with its client and
+ * request numbers) as the core charges it against max-uncommitted. */
+#define CHURN_WRITE_BYTES 12
+
+/* The churn burst: what was drawn, but no more writes than the leader may
+ * hold uncommitted (max-uncommitted, when the swarm sets it). The leader
+ * refuses the rest as busy and their clients retry until the liveness
+ * phase: they add nothing to the diverging suffix Figure 8 needs, only a
+ * backlog that the phase must then drain at the slowest commit rate the
+ * swarm allows (soak seeds 14159 and 46892: some 1,800 requests pending at
+ * the phase's start, drained at about 400 a second with a 256-byte bound
+ * and a 35ms sync, 242 still pending at the bound). */
+static uint64_t churn_burst(const struct scn_fuzz_gen *g, uint64_t drawn)
+{
+    uint64_t bound = g->w->max_uncommitted;
+    if (bound == 0)
+        return drawn;
+    uint64_t fits = bound / CHURN_WRITE_BYTES;
+    if (fits < 4)
+        fits = 4;
+    return drawn < fits ? drawn : fits;
+}
+
 void scn_fuzz_gen_churn(struct scn_fuzz_gen *g, uint64_t t, bool own)
 {
     uint32_t n = g->o->nodes;
     uint32_t x = scn_fuzz_pick_up(g, t, true);
     uint32_t y = scn_fuzz_pick_up(g, t, true);
     uint64_t rounds = scn_fuzz_draw(g->r, 3, own ? 10 : 6);
-    uint64_t burst = scn_fuzz_draw(g->r, 40, 200);
+    uint64_t burst = churn_burst(g, scn_fuzz_draw(g->r, 40, 200));
     uint64_t d_ms = scn_fuzz_draw(g->r, 2, 10);
     if (x == 0 || x == y || y == 0)
         return;
