@@ -6,6 +6,8 @@
  */
 #include "sim/sim_time_text.h"
 
+#include "sim/sim_assert.h"
+
 #include <inttypes.h>
 
 void sim_time_text_duration(GString *out, uint64_t duration_us)

@@ -10,6 +10,7 @@
  * whole log. sim_safety.c calls these from the engine's hooks.
  */
 #include "sim/check/sim_safety_table.h"
+#include "sim/sim_assert.h"
 #include "sim/check/sim_quorums.h"
 
 #include <glib.h>
