@@ -353,7 +353,7 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     if (s->safety && from >= 1 && from <= s->n &&
         !sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
                             sim_disk_durable(&s->nodes[from].disk,
-                                             sim_persist_acked_index(&msg->m))))
+                                             sim_persist_promised_index(&msg->m))))
         sim_safety_failed(s);
 
     if (fate.lost) {

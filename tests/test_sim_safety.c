@@ -972,7 +972,7 @@ Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
     sim_disk_destroy(&d);
 }
 
-Test(persistence, a_request_vote_promises_nothing_durable)
+Test(persistence, a_request_vote_promises_no_durable_term)
 {
     /* Thesis §10.2.1 applied to the vote: the candidate writes its term and
      * vote while the requests travel. */
@@ -986,6 +986,37 @@ Test(persistence, a_request_vote_promises_nothing_durable)
     cr_assert(sim_safety_on_send(
         s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
     assert_no_violation(s);
+    sim_safety_free(s);
+    sim_disk_destroy(&d);
+}
+
+Test(persistence, a_request_vote_describes_only_a_durable_log)
+{
+    /* A candidate that crashes before its term is durable campaigns again
+     * in the same term, and the grants its first requests earned (§5.4.1,
+     * judged on the log they described) count for the second: that log must
+     * survive the crash. Entries 1..2 are durable, 3..4 still pending. */
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d, 2);
+    uint64_t t[] = {1, 1, 2, 2};
+    disk_write(&d, true, true, 2, 0, 1, t, 2);
+    disk_write(&d, false, false, 0, 0, 3, t + 2, 2);
+    struct raft_message ok = {
+        .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 3};
+    ok.request_vote.last_log_index = 2;
+    ok.request_vote.last_log_term = 1;
+    cr_assert(sim_safety_on_send(
+        s, 1, &ok, 0, sim_disk_durable(&d, sim_persist_promised_index(&ok))));
+    assert_no_violation(s);
+    struct raft_message m = ok;
+    m.request_vote.last_log_index = 4;
+    m.request_vote.last_log_term = 2;
+    cr_assert_not(sim_safety_on_send(
+        s, 1, &m, 0, sim_disk_durable(&d, sim_persist_promised_index(&m))));
+    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 3, 4,
+                     "n1 sent RequestVote to n3 describing its log up to "
+                     "index 4 while its durable log ends at index 2.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }

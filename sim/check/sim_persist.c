@@ -99,6 +99,13 @@ uint64_t sim_persist_acked_index(const struct raft_message *m)
     }
 }
 
+uint64_t sim_persist_promised_index(const struct raft_message *m)
+{
+    if (m->type == RAFT_MSG_REQUEST_VOTE)
+        return m->request_vote.last_log_index;
+    return sim_persist_acked_index(m);
+}
+
 /* The durable image holds index with term acked_term (0: any term). */
 static bool check_ack(uint32_t node,
                       const struct raft_message *m,
@@ -108,22 +115,26 @@ static bool check_ack(uint32_t node,
                       struct sim_violation *out)
 {
     const char *name = raft_message_type_name(m->type);
+    const char *verb = m->type == RAFT_MSG_REQUEST_VOTE
+                           ? "describing its log up to"
+                           : "acknowledging";
     if (index < d->snap_index) {
         return true; /* inside the durable snapshot: committed */
     }
     uint64_t held = d->at_term;
     if (held == 0) {
         return fail(out, node, m, index,
-                    "n%u sent %s to n%u acknowledging index %" PRIu64
+                    "n%u sent %s to n%u %s index %" PRIu64
                     " while its durable log ends at index %" PRIu64 ".",
-                    node, name, (uint32_t)m->to, index, d->last_index);
+                    node, name, (uint32_t)m->to, verb, index, d->last_index);
     }
     if (acked_term != 0 && held != acked_term) {
         return fail(out, node, m, index,
-                    "n%u sent %s to n%u acknowledging index %" PRIu64
+                    "n%u sent %s to n%u %s index %" PRIu64
                     " of term %" PRIu64
                     " while its durable log holds term %" PRIu64 " there.",
-                    node, name, (uint32_t)m->to, index, acked_term, held);
+                    node, name, (uint32_t)m->to, verb, index, acked_term,
+                    held);
     }
     return true;
 }
@@ -169,7 +180,9 @@ bool sim_persist_check(uint32_t node,
                     ", while its durable vote in that term is %s.",
                     node, name, m->term, (uint32_t)m->to, vote, held);
     }
-    uint64_t index = sim_persist_acked_index(m);
+    uint64_t index = sim_persist_promised_index(m);
+    if (m->type == RAFT_MSG_REQUEST_VOTE)
+        acked_term = m->request_vote.last_log_term; /* carried, not read */
     g_return_val_if_fail(index == 0 || disk->at_index == index, true);
     return index == 0 || check_ack(node, m, index, acked_term, disk, out);
 }

@@ -18,11 +18,16 @@
  *     RequestVote: D >= m.term. A PreVote carries the term its sender would
  *     campaign in and a granted reply echoes it; neither is adopted or
  *     persisted (thesis §9.6). A refused PreVoteResult carries the voter's
- *     own term and is covered. A RequestVote promises nothing: the
+ *     own term and is covered. A RequestVote promises no term: the
  *     candidate writes its term and vote while the requests travel (the
  *     leader's parallel write of thesis §10.2.1, applied to the vote) and
  *     does not count its own vote before that write is durable; if it
  *     crashes first, it restarts without that vote and never counted it.
+ *   - RequestVote with last log index I > 0 and term LT: the durable log
+ *     holds index I with term LT. A candidate that crashes before its term
+ *     is durable campaigns again in the same term, and the grants of its
+ *     first requests, judged on the log they described (§5.4.1), count for
+ *     the second: that log must have survived.
  *   - AppendEntries, InstallSnapshot and TimeoutNow of term T (a leader's):
  *     if D == T, then V == n: the leader took office counting its own vote,
  *     which must therefore be durable.
@@ -56,9 +61,13 @@ uint64_t sim_persist_acked_term(const struct raft *core,
  * anything else. */
 uint64_t sim_persist_acked_index(const struct raft_message *m);
 
+/* The index m promises its sender holds durably: sim_persist_acked_index(),
+ * or a RequestVote's last log index; 0 for anything else. */
+uint64_t sim_persist_promised_index(const struct raft_message *m);
+
 /* Checks the rules above for m leaving node with durable image disk, asked
- * about the index m acknowledges (disk->at_index ==
- * sim_persist_acked_index(m) when that is not 0). false: *out describes
+ * about the index m promises (disk->at_index ==
+ * sim_persist_promised_index(m) when that is not 0). false: *out describes
  * the violation (property SIM_PROP_PERSISTENCE). */
 bool sim_persist_check(uint32_t node,
                        const struct raft_message *m,
