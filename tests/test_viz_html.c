@@ -72,3 +72,25 @@ Test(viz_html, a_run_without_nodes_is_refused_and_no_file_is_written)
     run.n_nodes = 1;
     cr_assert_eq(viz_html_write(&run, "/nonexistent-dir/x.html"), VIZ_EIO);
 }
+
+Test(viz_html, a_partition_embeds_its_groups_after_its_text)
+{
+    static const uint8_t groups[3] = {2, 1, 0};
+    struct sim_trace_event e[2] = {
+        {.seq = 1, .time_us = 7, .kind = SIM_TRACE_PARTITION,
+         .text = "n2 | n1", .group_of = groups, .n_group_of = 3},
+        {.seq = 2, .time_us = 8, .kind = SIM_TRACE_PARTITION,
+         .group_of = groups, .n_group_of = 3},
+    };
+    char *page = write_page(e, 2);
+    char *want = g_strdup_printf("[1,7,%d,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                                 "\"n2 | n1\",[2,1,0]]",
+                                 (int)SIM_TRACE_PARTITION);
+    cr_assert_not_null(strstr(page, want), "the groups follow the text");
+    g_free(want);
+    want = g_strdup_printf("[2,8,%d,0,0,0,0,0,0,0,0,0,0,0,0,0,0,\"\","
+                           "[2,1,0]]", (int)SIM_TRACE_PARTITION);
+    cr_assert_not_null(strstr(page, want), "without a text, an empty one");
+    g_free(want);
+    g_free(page);
+}

@@ -51,7 +51,9 @@ static void json_string(GString *out, const char *s)
 }
 
 /* One event as a JSON array in the field order docs/trace-format.md's
- * "Replay page" section gives, trailing zero fields left out. */
+ * "Rebuilding a run from the trace" section gives, trailing zero fields left
+ * out; a partition's groups (group_of) follow its text as an array of
+ * integers, so that the page draws the groups from data. */
 static void json_event(GString *out, const struct sim_trace_event *e)
 {
     uint64_t f[15] = {
@@ -62,7 +64,9 @@ static void json_event(GString *out, const struct sim_trace_event *e)
         e->client,
     };
     size_t n = 15;
-    bool more = e->request != 0 || e->text != NULL;
+    bool groups = e->kind == SIM_TRACE_PARTITION && e->n_group_of > 0 &&
+                  e->group_of != NULL;
+    bool more = e->request != 0 || e->text != NULL || groups;
     while (!more && n > 2 && f[n - 1] == 0)
         n--;
     g_string_append_printf(out, "[%" PRIu64, e->seq);
@@ -70,9 +74,16 @@ static void json_event(GString *out, const struct sim_trace_event *e)
         g_string_append_printf(out, ",%" PRIu64, f[i]);
     if (more)
         g_string_append_printf(out, ",%" PRIu64, e->request);
-    if (e->text) {
+    if (e->text || groups) {
         g_string_append_c(out, ',');
-        json_string(out, e->text);
+        json_string(out, e->text ? e->text : "");
+    }
+    if (groups) {
+        g_string_append(out, ",[");
+        for (uint32_t i = 0; i < e->n_group_of; i++)
+            g_string_append_printf(out, "%s%u", i ? "," : "",
+                                   (unsigned)e->group_of[i]);
+        g_string_append_c(out, ']');
     }
     g_string_append_c(out, ']');
 }

@@ -216,3 +216,136 @@ test('a_transfer_runs_from_its_start_to_its_outcome', () => {
         { target: 2, term: 1, stage: 'timeout-now' });
     assert.equal(M.stateAt(run, 430).transfers.size, 0);
 });
+
+/* Five nodes: n1 n2 | n3 n4 n5 at 100 with a cut n4 -> n5 inside the
+ * majority at 150; at 200 a new partition, n1 | n2 n3 n5 with n4 left
+ * alone, which keeps the cut; heal at 300. Filler events between put the
+ * changes on both sides of checkpoints. Messages lost at the partition
+ * end in drops at 210 and 220. */
+function partitionRun() {
+    const ev = [{ t: 100, kind: 'partition', text: 'n1 n2 | n3 n4 n5',
+        groups: [1, 1, 2, 2, 2] }];
+    for (let k = 0; k < 1500; k++)
+        ev.push({ t: 101 + k % 40, kind: 'timer', node: 1 + k % 5,
+            aux: 900 });
+    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
+    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
+    for (let k = 0; k < 1200; k++)
+        ev.push({ t: 160 + k % 30, kind: 'timer', node: 1 + k % 5,
+            aux: 900 });
+    ev.push({ t: 200, kind: 'partition', text: 'n1 | n2 n3 n5',
+        groups: [1, 2, 2, 0, 2] });
+    ev.push({ t: 201, kind: 'send', node: 1, peer: 2, msg: 7,
+        type: 'AppendEntries', term: 1 });
+    ev.push({ t: 210, kind: 'drop', node: 1, peer: 2, msg: 7,
+        type: 'AppendEntries', term: 1, text: 'cut' });
+    ev.push({ t: 220, kind: 'drop', node: 2, peer: 4, msg: 8,
+        type: 'AppendEntriesResult', term: 1, text: 'cut' });
+    ev.push({ t: 220, kind: 'drop', node: 2, client: 1, request: 1,
+        text: 'down' });
+    ev.push({ t: 300, kind: 'heal' });
+    /* Sorting is stable: events of one instant keep their order. */
+    return M.load(runData(5, 1000, ev.sort((x, y) => x.t - y.t)));
+}
+
+/* What the cluster view reads about the network at s. */
+function network(s) {
+    return {
+        groups: s.groups ? s.groups.slice(1) : null,
+        sides: M.partitionSides(s).map(x => x.nodes.join(' ') + ':' +
+            (x.quorum ? 'majority' : 'minority')),
+        broken: M.brokenLinks(s, 5).map(l => l.a + '-' + l.b + ':' +
+            l.why + (l.why === 'cut' ? ':' + (l.ab ? '>' : '') +
+                (l.ba ? '<' : '') : '')),
+    };
+}
+
+test('partition_groups_follow_the_trace_after_scrubbing_back', () => {
+    const run = partitionRun();
+    assert.ok(run.checkpoints.length >= 3);
+    const want = {
+        50: { groups: null, sides: [], broken: [] },
+        120: { groups: [1, 1, 2, 2, 2],
+            sides: ['1 2:minority', '3 4 5:majority'],
+            broken: ['1-3:partition', '1-4:partition', '1-5:partition',
+                '2-3:partition', '2-4:partition', '2-5:partition'] },
+        170: { groups: [1, 1, 2, 2, 2],
+            sides: ['1 2:minority', '3 4 5:majority'],
+            broken: ['1-3:partition', '1-4:partition', '1-5:partition',
+                '2-3:partition', '2-4:partition', '2-5:partition',
+                '4-5:cut:>'] },
+        250: { groups: [1, 2, 2, 0, 2],
+            sides: ['1:minority', '2 3 5:majority', '4:minority'],
+            broken: ['1-2:partition', '1-3:partition', '1-4:partition',
+                '1-5:partition', '2-4:partition', '3-4:partition',
+                '4-5:partition'] },
+        400: { groups: null, sides: [], broken: [] },
+    };
+    /* Forward, back across the checkpoints, then forward again: the same
+     * picture at each instant whatever the way there. */
+    const c = M.cursor(run);
+    for (const t of [50, 120, 170, 250, 400, 170, 50, 250, 120, 400, 250])
+        assert.deepEqual(network(c.seek(M.indexAt(run, t))), want[t],
+            'at ' + t);
+    for (const t of Object.keys(want))
+        assert.deepEqual(network(M.stateAt(run, Number(t))), want[t],
+            'at ' + t + ' from a checkpoint');
+});
+
+test('a_link_is_open_as_the_network_decides_partitions_and_cuts', () => {
+    const run = partitionRun();
+    let s = M.stateAt(run, 170);
+    assert.ok(M.linkOpen(s, 1, 2) && M.linkOpen(s, 3, 4) && M.linkOpen(s, 5, 4));
+    assert.ok(!M.linkOpen(s, 4, 5), 'a cut closes its direction');
+    assert.ok(!M.linkOpen(s, 2, 3) && !M.linkOpen(s, 3, 2));
+    s = M.stateAt(run, 250);
+    assert.ok(!M.linkOpen(s, 4, 5) && !M.linkOpen(s, 5, 4),
+        'a node the partition leaves out talks to nobody');
+    assert.ok(M.linkOpen(s, 4, 4));
+    assert.deepEqual(s.cuts, [[4, 5]], 'a new partition keeps the cuts');
+    s = M.stateAt(run, 300);
+    assert.ok(M.linkOpen(s, 4, 5) && M.linkOpen(s, 1, 3));
+    assert.deepEqual(s.cuts, [], 'heal removes every cut');
+    assert.equal(s.groups, null, 'heal removes the partition');
+});
+
+test('a_side_holds_a_quorum_of_the_voters_of_both_halves_while_joint', () => {
+    const plain = M.parseConfig('voters n1 n2 n3');
+    assert.ok(M.holdsQuorum([1, 2], plain, 5), 'spares do not count');
+    assert.ok(!M.holdsQuorum([1, 4, 5], plain, 5));
+    const joint = M.parseConfig('voters n3 n4 n5 | outgoing n1 n2 n3');
+    assert.ok(!M.holdsQuorum([3, 4, 5], joint, 5), 'the old half disagrees');
+    assert.ok(M.holdsQuorum([2, 3, 4], joint, 5));
+    assert.ok(!M.holdsQuorum([1, 2], null, 4), 'half is not a majority');
+    assert.ok(M.holdsQuorum([1, 2, 3], null, 4));
+});
+
+test('messages_lost_at_a_partition_are_shown_for_a_while_after', () => {
+    const run = partitionRun();
+    const drops = (t, w) => M.recentDrops(run, t, w)
+        .map(d => d.from + '>' + d.to + '@' + d.t);
+    assert.deepEqual(drops(209, 50), []);
+    assert.deepEqual(drops(215, 50), ['1>2@210']);
+    assert.deepEqual(drops(230, 50), ['1>2@210', '2>4@220'],
+        'a client request lost is not a message');
+    assert.deepEqual(drops(230, 15), ['2>4@220']);
+    assert.deepEqual(drops(400, 50), []);
+    assert.equal(M.recentDrops(run, 215, 50)[0].why, 'cut');
+    assert.equal(M.stateAt(run, 205).inflight.get(7).to, 2);
+    assert.equal(run.msgEnd.get(7).kind, 'drop');
+});
+
+test('a_jsonl_partition_record_keeps_its_groups', () => {
+    const data = M.fromTrace([
+        { kind: 'header', nodes: 3, title: 't', file: 'f', seed: 1 },
+        { seq: 1, t_us: 5, kind: 'partition', text: 'n1 | n2 n3',
+            groups: [1, 2, 2], ok: false },
+        { seq: 2, t_us: 6, kind: 'cut', node: 2, peer: 3, ok: false },
+        { kind: 'footer', hash: '0', end_us: 10 },
+    ]);
+    const s = M.stateAt(M.load(data), 6);
+    assert.deepEqual(s.groups, [0, 1, 2, 2]);
+    assert.deepEqual(M.partitionSides(s).map(x => x.nodes),
+        [[1], [2, 3]]);
+    assert.deepEqual(s.cuts, [[2, 3]]);
+});

@@ -15,14 +15,18 @@ const TYPES = ['', 'AppendEntries', 'AppendEntriesResult', 'RequestVote',
 const ROLES = ['follower', 'candidate', 'leader'];
 
 /* ev: {t, kind, node, peer, msg, msg2, type, term, index, count, commit,
- * aux, role, ok, client, request, text}; missing fields are zero. */
+ * aux, role, ok, client, request, text, groups}; missing fields are zero;
+ * groups (a partition's, one number per node) follows the text. */
 function encode(ev, seq) {
-    return [seq, ev.t || 0, KINDS.indexOf(ev.kind), ev.node || 0,
+    const a = [seq, ev.t || 0, KINDS.indexOf(ev.kind), ev.node || 0,
         ev.peer || 0, ev.msg || 0, ev.msg2 || 0,
         ev.type ? TYPES.indexOf(ev.type) : 0, ev.term || 0, ev.index || 0,
         ev.count || 0, ev.commit || 0, ev.aux || 0,
         ev.role ? ROLES.indexOf(ev.role) : 0, ev.ok ? 1 : 0, ev.client || 0,
         ev.request || 0, ev.text || ''];
+    if (ev.groups)
+        a.push(ev.groups);
+    return a;
 }
 
 function runData(nodes, endUs, events) {

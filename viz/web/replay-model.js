@@ -4,8 +4,11 @@
  * every trace event as an array) and answers, for any instant, what the
  * cluster looked like: each node's role, term, vote, log, commit and applied
  * indices, election timer, pause or crash, the leader's nextIndex and
- * matchIndex per follower, partitions and cuts, messages in flight, client
- * requests. Everything is derived from the trace (docs/trace-format.md).
+ * matchIndex per follower, partition groups and cuts (and so which links
+ * carry messages, as sim/sim_net.c decides), messages in flight and those
+ * just lost, client requests. Everything is derived from the trace
+ * (docs/trace-format.md); partition groups from the event's `groups`,
+ * never from its text.
  *
  * Invariants: events are applied strictly in trace order; the state after
  * event i is the same whether reached from the start or from a checkpoint
@@ -52,6 +55,7 @@
             client: a[15] || 0,
             request: a[16] || 0,
             text: typeof a[17] === 'string' ? a[17] : '',
+            groups: Array.isArray(a[18]) ? a[18] : null,
         };
     }
 
@@ -215,7 +219,8 @@
                 e.msg_type ? number(types, e.msg_type) : 0, e.term || 0,
                 e.index || 0, e.count || 0, e.commit || 0, e.aux || 0,
                 e.role ? ROLES.indexOf(e.role) : 0, e.ok ? 1 : 0,
-                e.client || 0, e.request || 0, e.text || '']),
+                e.client || 0, e.request || 0, e.text || '',
+                ...(e.kind === 'partition' ? [e.groups || []] : [])]),
         };
     }
 
@@ -239,10 +244,14 @@
             });
         }
         /* transfers: the leadership transfers under way, by leader id:
-         * { target, term, stage: 'start' or 'timeout-now' }. */
+         * { target, term, stage: 'start' or 'timeout-now' }. groups: null
+         * while no partition holds, else each node's group by id (index 0
+         * unused; 0: alone), an array replaced, never changed. cuts: the
+         * one-way cuts [from, to] in trace order, each once. */
         return {
             i: -1, nodes: nodes, inflight: new Map(), partition: '',
-            cuts: [], clients: new Map(), transfers: new Map(),
+            groups: null, cuts: [], clients: new Map(),
+            transfers: new Map(),
         };
     }
 
@@ -259,6 +268,7 @@
             })),
             inflight: new Map(s.inflight),
             partition: s.partition,
+            groups: s.groups,
             cuts: s.cuts.slice(),
             clients: new Map(s.clients),
             transfers: new Map(s.transfers),
@@ -378,9 +388,17 @@
         },
         pause(s, e, nd) { nd.paused = true; nd.pausedUntil = e.aux; },
         resume(s, e, nd) { nd.paused = false; },
-        partition(s, e) { s.partition = e.text; },
-        cut(s, e) { s.cuts.push([e.node, e.peer]); },
-        heal(s) { s.partition = ''; s.cuts = []; },
+        /* A partition replaces the groups and keeps the cuts, as
+         * sim_net_partition() does. */
+        partition(s, e) {
+            s.partition = e.text;
+            s.groups = [0].concat(e.groups || []);
+        },
+        cut(s, e) {
+            if (!s.cuts.some(c => c[0] === e.node && c[1] === e.peer))
+                s.cuts.push([e.node, e.peer]);
+        },
+        heal(s) { s.partition = ''; s.groups = null; s.cuts = []; },
         send(s, e) {
             if (e.msg)
                 s.inflight.set(e.msg, messageOf(e, e.t, false));
@@ -488,7 +506,114 @@
             .sort((a, b) => b.term - a.term);
     }
 
+    /* ---- the network's faults ------------------------------------------ */
+
+    /* Whether messages from a to b pass at s, by the rule of sim/sim_net.c
+     * (recompute_links): while a partition holds, only nodes of the same
+     * nonzero group talk; a cut closes its one direction; a node always
+     * reaches itself. */
+    function linkOpen(s, a, b) {
+        if (a === b)
+            return true;
+        if (s.groups) {
+            const g = s.groups[a] || 0;
+            if (g === 0 || g !== (s.groups[b] || 0))
+                return false;
+        }
+        return !s.cuts.some(c => c[0] === a && c[1] === b);
+    }
+
+    /* The links that carry no message at s, one entry per pair a < b with
+     * a direction closed: { a, b, ab, ba, why }, ab (ba) true when a -> b
+     * (b -> a) is closed, why 'partition' when the two are in different
+     * groups (both directions closed, whatever the cuts), else 'cut'.
+     * In order of a, then b. */
+    function brokenLinks(s, n) {
+        const out = [];
+        if (!s.groups && !s.cuts.length)
+            return out;
+        const cut = new Set(s.cuts.map(c => c[0] + '>' + c[1]));
+        for (let a = 1; a <= n; a++) {
+            for (let b = a + 1; b <= n; b++) {
+                const ga = s.groups ? s.groups[a] || 0 : -1;
+                const gb = s.groups ? s.groups[b] || 0 : -1;
+                if (s.groups && (ga === 0 || ga !== gb)) {
+                    out.push({ a: a, b: b, ab: true, ba: true,
+                        why: 'partition' });
+                    continue;
+                }
+                const ab = cut.has(a + '>' + b), ba = cut.has(b + '>' + a);
+                if (ab || ba)
+                    out.push({ a: a, b: b, ab: ab, ba: ba, why: 'cut' });
+            }
+        }
+        return out;
+    }
+
+    /* Whether nodes hold a majority of the voters of configuration c
+     * (clusterConfig()), and while c is joint of its outgoing voters too
+     * (thesis §4.3); of all n nodes when c is null (no node traced one). */
+    function holdsQuorum(nodes, c, n) {
+        const majority = voters => voters.filter(id => nodes.includes(id))
+            .length * 2 > voters.length;
+        if (!c)
+            return nodes.length * 2 > n;
+        return majority(c.voters) &&
+            (!c.outgoing.length || majority(c.outgoing));
+    }
+
+    /* The sides of the partition at s ([] when none holds), in the order
+     * the cluster view draws them: each group in the trace's numbering,
+     * then each node the partition leaves alone (group 0) by itself:
+     * { group, nodes (ids, increasing), quorum } where quorum says
+     * whether the side holds a majority of the cluster's voters
+     * (holdsQuorum() of clusterConfig(s)): the side that can elect a
+     * leader and commit, the others cannot (Raft paper, section 5.2). */
+    function partitionSides(s) {
+        if (!s.groups)
+            return [];
+        const n = s.nodes.length - 1, byGroup = new Map(), alone = [];
+        for (let id = 1; id <= n; id++) {
+            const g = s.groups[id] || 0;
+            if (g === 0)
+                alone.push([id]);
+            else if (byGroup.has(g))
+                byGroup.get(g).push(id);
+            else
+                byGroup.set(g, [id]);
+        }
+        const c = clusterConfig(s);
+        const groups = [...byGroup.keys()].sort((x, y) => x - y);
+        return groups.map(g => ({ group: g, nodes: byGroup.get(g) }))
+            .concat(alone.map(ids => ({ group: 0, nodes: ids })))
+            .map(side => Object.assign(side,
+                { quorum: holdsQuorum(side.nodes, c, n) }));
+    }
+
+    /* The messages lost in (t - window, t]: { id, from, to, type, why
+     * (the drop's text: 'cut', 'down' or 'random'), t }, in trace order,
+     * at most limit of the latest, looking back over at most DROP_SCAN
+     * events. A client request lost (no message id) is not one. A
+     * function of t alone, so that a cursor reached by playing or by
+     * jumping shows the same. */
+    const DROP_SCAN = 20000;
+
+    function recentDrops(run, t, window, limit) {
+        const out = [], last = indexAt(run, t);
+        for (let i = last; i >= 0 && i > last - DROP_SCAN &&
+            out.length < (limit || 200); i--) {
+            const e = run.events[i];
+            if (e.t <= t - window)
+                break;
+            if (e.kind === 'drop' && e.msg)
+                out.push({ id: e.msg, from: e.node, to: e.peer, type: e.type,
+                    why: e.text, t: e.t });
+        }
+        return out.reverse();
+    }
+
     return {
+        linkOpen, brokenLinks, holdsQuorum, partitionSides, recentDrops,
         CHECKPOINT_EVERY, ROLES, load, fromTrace, parseTerms, parseEntries,
         isConfigEntry, parseConfig, memberOf, clusterConfig, initialState,
         applyEvent,
