@@ -183,8 +183,8 @@ $(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(L
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) \
 		$(MUTANT_DIR)/$*/obj/libraft.a $(APP_LDLIBS)
 
-# The mutants that tests/test_scn_fuzz.c and tests/test_library.c run to prove
-# that the fuzzer and the scenario library catch a broken core, and that
+# The mutants that tests/test_scn_fuzz.c and tests/test_scn_library.c run to
+# prove that the fuzzer and the scenario library catch a broken core, and that
 # docs/tutorial.md shows failing: the Figure 8 commit bug, and the 2015
 # single-server membership change bug (scenarios/single-server-bug-2015.scn).
 FIGURE8_MUTANT := $(call mutant_bin,figure8-commit-old-term)
@@ -265,7 +265,7 @@ check-unit: $(TESTS)
 	$(TESTS) --jobs=2
 
 # Every #include points down the layer graph (docs/design.md, Layers): the
-# allowed matrix is in the script; tests/test_layers.c proves it fails.
+# allowed matrix is in the script; tests/test_check_layers.c proves it fails.
 check-layers:
 	@sh tests/support/check-layers.sh .
 

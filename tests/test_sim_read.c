@@ -1,8 +1,8 @@
-/* test_reads.c: gets served without the log (thesis §6.4 ReadIndex, §6.4.1
+/* test_sim_read.c: gets served without the log (thesis §6.4 ReadIndex, §6.4.1
  * lease reads) through the engine and the scenario language.
  *
  * The library's scenarios/lease-read-drift.scn passes with its drift bound
- * (test_library.c runs it over many seeds); here the same file without the
+ * (test_scn_library.c runs it over many seeds); here the same file without the
  * bound must fail, with the stale read reported by the linearizability
  * checker. The other tests run small scenarios held in this file.
  */

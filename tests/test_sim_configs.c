@@ -1,4 +1,4 @@
-/* test_config_checks.c: the configuration-aware checkers (sim_quorums.h,
+/* test_sim_configs.c: the configuration-aware checkers (sim_quorums.h,
  * sim_rules.h, sim_conduct.h) judge elections, commits and configuration
  * changes under the configuration in force (thesis chapter 4): each rule's
  * breach is caught, and the steps a correct core takes pass. Five nodes;

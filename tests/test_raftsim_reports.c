@@ -1,4 +1,4 @@
-/* test_reports.c: the machine-readable reports of `raftsim check` and
+/* test_raftsim_reports.c: the machine-readable reports of `raftsim check` and
  * `raftsim fuzz` (--json and --junit) and the counts they share.
  *
  * Invariant kept by these tests: the text report, --json, --junit and the

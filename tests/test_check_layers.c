@@ -1,4 +1,4 @@
-/* test_layers.c: the layer rule of docs/design.md (`make check-layers`,
+/* test_check_layers.c: the layer rule of docs/design.md (`make check-layers`,
  * tests/support/check-layers.sh) accepts the tree as it is and rejects an
  * include that points up or sideways, or a wall-clock read below the
  * program, naming the file and line.

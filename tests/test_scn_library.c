@@ -1,4 +1,4 @@
-/* test_library.c: every scenario of the library passes for seeds other than
+/* test_scn_library.c: every scenario of the library passes for seeds other than
  * its own, figure8.scn still catches the Figure 8 commit bug, and
  * single-server-bug-2015.scn the 2015 single-server membership change bug.
  *
