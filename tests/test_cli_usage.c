@@ -354,6 +354,49 @@ Test(cli_usage, counts_of_one_are_singular_in_fuzz_and_budget_messages)
     g_free(f);
 }
 
+/* ---- attached option values --------------------------------------------- */
+
+/* A short option's value may be attached, as the help's "-j, --jobs=N"
+ * promises and as other commands accept: "-j2" is -j 2 for every command
+ * that parses with raftsim_options_parse, and an attached value reaches the
+ * option as a separate one would. */
+Test(cli_usage, a_short_option_takes_an_attached_value)
+{
+    char *out = g_build_filename(tmp_dir, "found", NULL);
+    char *out_opt = g_strconcat("-o", out, NULL);
+    struct program_outcome o = program_run(
+        "raftsim", (const char *[]){"fuzz", "-j2", "-n3", "--seeds", "2",
+                                    "--time", "1s", out_opt, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert(g_str_has_prefix(o.out, "fuzz: seeds 1..2 (2 to run), 3 nodes, "
+                                      "1s each, 2 jobs\n"),
+              "%s", o.out);
+    program_outcome_clear(&o);
+    g_free(out_opt);
+    g_free(out);
+
+    char *f = write_file("p.scn", PASSING);
+    o = program_run("raftsim", (const char *[]){"check", "-j2", "-s7", f, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_not_null(strstr(o.out, "1 passed, 0 failed"), "%s", o.out);
+    program_outcome_clear(&o);
+
+    /* The trace's header names the seed the attached value gave. */
+    o = program_run("raftsim",
+                    (const char *[]){"run", "-q", "-s7", "-t-", f, NULL});
+    cr_assert_eq(o.status, 0, "%s", o.err);
+    cr_assert_not_null(strstr(o.out, "\"seed\":7"), "%.300s", o.out);
+    program_outcome_clear(&o);
+
+    /* A value that looks like an option stays the value of the one before. */
+    o = program_run("raftsim", (const char *[]){"check", "--seed", "-j2", f,
+                                                NULL});
+    cr_assert_eq(o.status, 2);
+    cr_assert_not_null(strstr(o.err, "-j2"), "%s", o.err);
+    program_outcome_clear(&o);
+    g_free(f);
+}
+
 /* ---- time formats -------------------------------------------------------- */
 
 /* A measured span (wall time, a latency) has one format in every report:

@@ -170,8 +170,10 @@ void raftsim_budget_args_clear(struct raftsim_budget_args *a);
 
 /* Sets ctx's summary, adds `entries` (borrowed until parsed), --color and,
  * when `budget` is not NULL, the budget options (per_seed: worded for each
- * fuzz seed), then parses argc/argv. False, after a complaint under
- * `command`, when the command line is malformed. */
+ * fuzz seed), then parses argc/argv, leaving the operands in them. A short
+ * option's value may be attached ("-j2", "-sfound/") as well as separate
+ * ("-j 2"), which GOption alone does not accept. False, after a complaint
+ * under `command`, when the command line is malformed. */
 bool raftsim_options_parse(const char *command,
                            GOptionContext *ctx,
                            const char *summary,

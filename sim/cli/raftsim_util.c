@@ -109,6 +109,69 @@ const char *raftsim_color(bool enabled, enum raftsim_color color)
     return "";
 }
 
+/* The entry of `entries` named `name` ("jobs") or, when name is NULL,
+ * with the short name `short_name`; NULL when there is none. */
+static const GOptionEntry *option_entry(const GOptionEntry *entries,
+                                        const char *name,
+                                        char short_name)
+{
+    for (const GOptionEntry *e = entries; e->long_name; e++)
+        if (name ? strcmp(e->long_name, name) == 0
+                 : short_name != 0 && e->short_name == short_name)
+            return e;
+    return NULL;
+}
+
+/* Whether the option in `arg` ("-j", "--jobs") is one of `entries` and
+ * takes its value from the next argument. */
+static bool takes_next_value(const GOptionEntry *entries, const char *arg)
+{
+    const GOptionEntry *e = NULL;
+    if (arg[0] == '-' && arg[1] == '-' && !strchr(arg, '='))
+        e = option_entry(entries, arg + 2, 0);
+    else if (arg[0] == '-' && arg[1] != '\0' && arg[1] != '-' &&
+             arg[2] == '\0')
+        e = option_entry(entries, NULL, arg[1]);
+    return e && e->arg != G_OPTION_ARG_NONE;
+}
+
+/* GOption reads "-j2" as a group of short options, not as -j with the value
+ * 2; this copies argv (pointers borrowed) with each such argument split
+ * into "-j" and "2" (new strings, appended to `owned`), up to a "--" and
+ * never inside another option's value. */
+static GPtrArray *split_attached_values(const GOptionEntry *entries,
+                                        int argc,
+                                        char **argv,
+                                        GPtrArray *owned)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        const GOptionEntry *e =
+            i > 0 && arg[0] == '-' && arg[1] != '\0' && arg[1] != '-'
+                ? option_entry(entries, NULL, arg[1])
+                : NULL;
+        if (e && e->arg != G_OPTION_ARG_NONE && arg[2] != '\0') {
+            char *flag = g_strndup(arg, 2);
+            char *value = g_strdup(arg + 2);
+            g_ptr_array_add(owned, flag);
+            g_ptr_array_add(owned, value);
+            g_ptr_array_add(out, flag);
+            g_ptr_array_add(out, value);
+            continue;
+        }
+        g_ptr_array_add(out, argv[i]);
+        if (i > 0 && strcmp(arg, "--") == 0) {
+            while (++i < argc)
+                g_ptr_array_add(out, argv[i]);
+        } else if (i > 0 && i + 1 < argc && takes_next_value(entries, arg)) {
+            g_ptr_array_add(out, argv[++i]);
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return out;
+}
+
 bool raftsim_options_parse(const char *command,
                            GOptionContext *ctx,
                            const char *summary,
@@ -123,13 +186,27 @@ bool raftsim_options_parse(const char *command,
     raftsim_color_add_option(ctx);
     if (budget)
         raftsim_budget_add_options(ctx, budget, per_seed);
+    /* Parse a copy with attached short values split; what is left over
+     * (the operands) are argv's own strings, copied back into argv. */
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *split = split_attached_values(entries, *argc, *argv, owned);
+    int n = (int)split->len - 1;
+    char **args = (char **)split->pdata;
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, argc, argv, &err)) {
+    bool ok = g_option_context_parse(ctx, &n, &args, &err);
+    if (ok) {
+        SIM_ASSERT(n <= *argc, "GOption only removes arguments");
+        for (int i = 0; i < n; i++)
+            (*argv)[i] = args[i];
+        (*argv)[n] = NULL;
+        *argc = n;
+    } else {
         raftsim_complain(command, "%s", err->message);
         g_error_free(err);
-        return false;
     }
-    return true;
+    g_ptr_array_free(split, TRUE);
+    g_ptr_array_free(owned, TRUE);
+    return ok;
 }
 
 const char *raftsim_option_name(const GOptionEntry *entries, const void *field)
