@@ -241,31 +241,34 @@ static void trace_net(struct sim *s, const char *what, uint64_t value)
     sim_emit(s, &e);
 }
 
-int sim_set_drop(struct sim *s, uint32_t ppm)
+/* Sets one of the network's probabilities (*field, in parts per million)
+ * and traces it under `name`: sim_set_drop, sim_set_duplicate and
+ * sim_set_reorder differ in nothing else. */
+static int set_net_ppm(struct sim *s,
+                       uint32_t *field,
+                       const char *name,
+                       uint32_t ppm)
 {
     if (!sim_valid_ppm(ppm))
         return SIM_EINVAL;
-    s->net.p.drop_ppm = ppm;
-    trace_net(s, "drop", ppm);
+    *field = ppm;
+    trace_net(s, name, ppm);
     return SIM_OK;
+}
+
+int sim_set_drop(struct sim *s, uint32_t ppm)
+{
+    return set_net_ppm(s, &s->net.p.drop_ppm, "drop", ppm);
 }
 
 int sim_set_duplicate(struct sim *s, uint32_t ppm)
 {
-    if (!sim_valid_ppm(ppm))
-        return SIM_EINVAL;
-    s->net.p.duplicate_ppm = ppm;
-    trace_net(s, "duplicate", ppm);
-    return SIM_OK;
+    return set_net_ppm(s, &s->net.p.duplicate_ppm, "duplicate", ppm);
 }
 
 int sim_set_reorder(struct sim *s, uint32_t ppm)
 {
-    if (!sim_valid_ppm(ppm))
-        return SIM_EINVAL;
-    s->net.p.reorder_ppm = ppm;
-    trace_net(s, "reorder", ppm);
-    return SIM_OK;
+    return set_net_ppm(s, &s->net.p.reorder_ppm, "reorder", ppm);
 }
 
 int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max)
