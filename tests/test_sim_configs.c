@@ -13,6 +13,7 @@
 #include "sim/check/sim_persist.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
+#include "tests/support/safety_asserts.h"
 
 /* ---- building entries and messages ---- */
 
@@ -155,29 +156,6 @@ static bool ack(struct sim_safety *s,
         sim_disk_durable(disk_ptrs[from], sim_persist_acked_index(&m)));
 }
 
-static void assert_no_violation(const struct sim_safety *s)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_null(v, "unexpected violation: %s", v ? v->detail : "");
-}
-
-static void assert_violation(const struct sim_safety *s,
-                             enum sim_property p,
-                             uint32_t node,
-                             uint64_t term,
-                             uint64_t index,
-                             const char *detail)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_not_null(v, "no violation");
-    cr_assert_str_eq(sim_property_name(v->property), sim_property_name(p),
-                     "%s", v->detail);
-    cr_assert_eq(v->nodes[0], node);
-    cr_assert_eq(v->term, term);
-    cr_assert_eq(v->index, index);
-    cr_assert_str_eq(v->detail, detail);
-}
-
 /* n1 leads term 1 (voted for by n2), wrote its no-op at 1 and committed it. */
 static void n1_leads_with_noop(struct sim_safety *s)
 {
@@ -248,15 +226,16 @@ Test(config_checks, a_leader_is_elected_by_a_majority_of_its_configuration)
     cr_assert(grant(s, 4, 1, 1));
     cr_assert(grant(s, 5, 1, 1));
     cr_assert_not(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 1, 0,
-                     "n1 became leader of term 1 with the votes of 3 node(s),"
-                     " itself included, which are no majority of every half"
-                     " of its configuration (voters n1 n2 n3; thesis §4.3).");
+    safety_assert_violation(
+        s, SIM_PROP_ELECTION_SAFETY, 1, 0, 1, 0,
+        "n1 became leader of term 1 with the votes of 3 node(s),"
+        " itself included, which are no majority of every half"
+        " of its configuration (voters n1 n2 n3; thesis §4.3).");
     sim_safety_free(s);
     s = cluster(3);
     cr_assert(grant(s, 2, 1, 1));
     cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -267,18 +246,19 @@ Test(config_checks, a_joint_election_needs_a_majority_of_both_halves)
     cr_assert(grant(s, 4, 1, 2));
     cr_assert(grant(s, 5, 1, 2));
     cr_assert_not(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 0,
-                     "n1 became leader of term 2 with the votes of 3 node(s),"
-                     " itself included, which are no majority of every half"
-                     " of its configuration (voters n1 n4 n5 outgoing n1 n2"
-                     " n3; thesis §4.3).");
+    safety_assert_violation(
+        s, SIM_PROP_ELECTION_SAFETY, 1, 0, 2, 0,
+        "n1 became leader of term 2 with the votes of 3 node(s),"
+        " itself included, which are no majority of every half"
+        " of its configuration (voters n1 n4 n5 outgoing n1 n2"
+        " n3; thesis §4.3).");
     sim_safety_free(s);
     s = cluster(3);
     cr_assert(write1(s, 1, 1, conf(1, "1 4 5", "1 2 3", NULL)));
     cr_assert(grant(s, 4, 1, 2));
     cr_assert(grant(s, 3, 1, 2));
     cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -302,16 +282,17 @@ Test(config_checks, a_leader_outside_its_configuration_counts_only_the_voters)
     struct sim_safety *s = cluster(3);
     cr_assert(grant(s, 1, 4, 1));
     cr_assert_not(sim_safety_on_role(s, 4, RAFT_LEADER, 1));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 4, 1, 0,
-                     "n4 became leader of term 1 with the votes of 2 node(s),"
-                     " itself included, which are no majority of every half"
-                     " of its configuration (voters n1 n2 n3; thesis §4.3).");
+    safety_assert_violation(
+        s, SIM_PROP_ELECTION_SAFETY, 4, 0, 1, 0,
+        "n4 became leader of term 1 with the votes of 2 node(s),"
+        " itself included, which are no majority of every half"
+        " of its configuration (voters n1 n2 n3; thesis §4.3).");
     sim_safety_free(s);
     s = cluster(3);
     cr_assert(grant(s, 1, 4, 1));
     cr_assert(grant(s, 2, 4, 1));
     cr_assert(sim_safety_on_role(s, 4, RAFT_LEADER, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -327,11 +308,12 @@ Test(config_checks, a_snapshot_brings_the_committed_configuration)
     cr_assert(sim_safety_on_log_reset(s, 2, 2, 1, NULL, 0));
     cr_assert(grant(s, 1, 2, 2));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 2, 2, 0,
-                     "n2 became leader of term 2 with the votes of 2 node(s),"
-                     " itself included, which are no majority of every half"
-                     " of its configuration (voters n1 n2 n3 n4 n5; thesis"
-                     " §4.3).");
+    safety_assert_violation(
+        s, SIM_PROP_ELECTION_SAFETY, 2, 0, 2, 0,
+        "n2 became leader of term 2 with the votes of 2 node(s),"
+        " itself included, which are no majority of every half"
+        " of its configuration (voters n1 n2 n3 n4 n5; thesis"
+        " §4.3).");
     sim_safety_free(s);
 }
 
@@ -342,16 +324,17 @@ Test(config_checks, a_leader_appends_a_configuration_one_change_at_a_time)
     struct sim_safety *s = cluster(3);
     n1_leads_with_noop(s);
     cr_assert_not(write1(s, 1, 2, conf(1, "1 2 3 4 5", NULL, NULL)));
-    assert_violation(s, SIM_PROP_CONFIG_SAFETY, 1, 1, 2,
-                     "Leader n1 of term 1 appended the configuration voters"
-                     " n1 n2 n3 n4 n5 at index 2, more than one change from"
-                     " voters n1 n2 n3 (thesis §4.1, §4.3).");
+    safety_assert_violation(
+        s, SIM_PROP_CONFIG_SAFETY, 1, 0, 1, 2,
+        "Leader n1 of term 1 appended the configuration voters"
+        " n1 n2 n3 n4 n5 at index 2, more than one change from"
+        " voters n1 n2 n3 (thesis §4.1, §4.3).");
     sim_safety_free(s);
     s = cluster(3);
     n1_leads_with_noop(s);
     cr_assert(write1(s, 1, 2, conf(1, "1 2 3 4 5", "1 2 3", NULL)));
     cr_assert(sim_safety_on_vote(s, 1, 1, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -363,10 +346,11 @@ Test(config_checks, a_leader_never_has_two_uncommitted_configuration_changes)
     cr_assert(sim_safety_on_vote(s, 1, 1, 1));
     cr_assert(write1(s, 1, 3, conf(1, "1 2 3 4 5", NULL, NULL)));
     cr_assert_not(sim_safety_on_vote(s, 1, 1, 1));
-    assert_violation(s, SIM_PROP_CONFIG_SAFETY, 1, 1, 3,
-                     "Leader n1 of term 1 appended a configuration at index 3"
-                     " while the one at index 2 was not committed (commit"
-                     " index 1): two uncommitted changes (thesis §4.1).");
+    safety_assert_violation(
+        s, SIM_PROP_CONFIG_SAFETY, 1, 0, 1, 3,
+        "Leader n1 of term 1 appended a configuration at index 3"
+        " while the one at index 2 was not committed (commit"
+        " index 1): two uncommitted changes (thesis §4.1).");
     sim_safety_free(s);
     /* Once index 2 is committed the next change may follow. */
     s = cluster(3);
@@ -375,7 +359,7 @@ Test(config_checks, a_leader_never_has_two_uncommitted_configuration_changes)
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert(write1(s, 1, 3, conf(1, "1 2 3 4 5", NULL, NULL)));
     cr_assert(sim_safety_on_vote(s, 1, 1, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -396,18 +380,19 @@ Test(config_checks, a_leader_changes_the_configuration_only_after_committing_in_
     n1_leads_again(s);
     cr_assert(write1(s, 1, 3, conf(3, "1 2 3 4", NULL, NULL)));
     cr_assert_not(sim_safety_on_vote(s, 1, 3, 1));
-    assert_violation(s, SIM_PROP_CONFIG_SAFETY, 1, 3, 3,
-                     "Leader n1 of term 3 appended a configuration at index 3"
-                     " before committing an entry of its own term (its commit"
-                     " index 1 holds term 1; the 2015 single-server change"
-                     " fix).");
+    safety_assert_violation(
+        s, SIM_PROP_CONFIG_SAFETY, 1, 0, 3, 3,
+        "Leader n1 of term 3 appended a configuration at index 3"
+        " before committing an entry of its own term (its commit"
+        " index 1 holds term 1; the 2015 single-server change"
+        " fix).");
     sim_safety_free(s);
     s = cluster(3);
     n1_leads_again(s);
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert(write1(s, 1, 3, conf(3, "1 2 3 4", NULL, NULL)));
     cr_assert(sim_safety_on_vote(s, 1, 3, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -437,7 +422,7 @@ Test(config_checks, leaving_a_committed_joint_configuration_needs_no_entry_of_th
 {
     struct sim_safety *s = cluster(3);
     leave_joint_in_term_3(s, NULL);
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -455,7 +440,7 @@ Test(config_checks, a_restart_restores_the_commit_index_its_snapshot_covers)
 {
     struct sim_safety *s = cluster(3);
     leave_joint_in_term_3(s, restart_n1_at_2);
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -472,11 +457,12 @@ Test(config_checks, a_leader_is_elected_at_most_one_change_past_the_committed_co
     cr_assert(grant(s, 4, 2, 2));
     cr_assert(grant(s, 5, 2, 2));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_CONFIG_SAFETY, 2, 2, 3,
-                     "n2 was elected in term 2 under the configuration of"
-                     " index 3 (voters n1 n2 n3 n4 n5), more than one change"
-                     " past the committed one of index 0 (voters n1 n2 n3):"
-                     " their quorums need not meet (thesis §4.1).");
+    safety_assert_violation(
+        s, SIM_PROP_CONFIG_SAFETY, 2, 0, 2, 3,
+        "n2 was elected in term 2 under the configuration of"
+        " index 3 (voters n1 n2 n3 n4 n5), more than one change"
+        " past the committed one of index 0 (voters n1 n2 n3):"
+        " their quorums need not meet (thesis §4.1).");
     sim_safety_free(s);
 }
 
@@ -487,16 +473,17 @@ Test(config_checks, a_removed_leader_steps_down_once_its_removal_commits)
     struct raft_entry log[2] = {noop(1), conf(1, "2 3", NULL, NULL)};
     cr_assert(write1(s, 1, 2, log[1]));
     cr_assert(sim_safety_on_vote(s, 1, 1, 1));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     durable(1, 1, 1, log, 2);
     cr_assert(ack(s, 2, 1, 1, log, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert_not(sim_safety_on_leader_commit(
         s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
-    assert_violation(s, SIM_PROP_CONFIG_SAFETY, 1, 1, 2,
-                     "Leader n1 of term 1 still leads after committing index"
-                     " 2, the configuration of index 2 (voters n2 n3) that"
-                     " removed it (thesis §4.2.2).");
+    safety_assert_violation(
+        s, SIM_PROP_CONFIG_SAFETY, 1, 0, 1, 2,
+        "Leader n1 of term 1 still leads after committing index"
+        " 2, the configuration of index 2 (voters n2 n3) that"
+        " removed it (thesis §4.2.2).");
     sim_safety_free(s);
 }
 
@@ -517,11 +504,12 @@ Test(config_checks, a_leader_commit_counts_acknowledgements_of_voters_only)
     cr_assert(sim_safety_on_commit(s, 1, 3));
     cr_assert_not(sim_safety_on_leader_commit(
         s, 1, 1, 3, 1, sim_disks_durable(disk_ptrs, 5, 3, dv)));
-    assert_violation(s, SIM_PROP_COMMIT_RULE, 1, 1, 3,
-                     "Leader n1 of term 1 committed index 3 acknowledged in"
-                     " its term by 1 voter(s) (itself included when durable),"
-                     " no majority of every half of its configuration (voters"
-                     " n1 n2 n3 learners n4 n5).");
+    safety_assert_violation(
+        s, SIM_PROP_COMMIT_RULE, 1, 0, 1, 3,
+        "Leader n1 of term 1 committed index 3 acknowledged in"
+        " its term by 1 voter(s) (itself included when durable),"
+        " no majority of every half of its configuration (voters"
+        " n1 n2 n3 learners n4 n5).");
     sim_safety_free(s);
 }
 
@@ -549,7 +537,7 @@ Test(config_checks, a_joint_commit_needs_acknowledgements_of_both_halves)
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert(sim_safety_on_leader_commit(
         s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -565,16 +553,17 @@ Test(config_checks, persistence_counts_the_durable_copies_of_voters_only)
     durable(5, 1, 1, log, 2);
     cr_assert_not(sim_safety_on_leader_commit(
         s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 1, 2,
-                     "Leader n1 of term 1 committed index 2 (term 1) while"
-                     " only 2 of 4 nodes hold it durably.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 1, 0, 1, 2,
+        "Leader n1 of term 1 committed index 2 (term 1) while"
+        " only 2 of 4 nodes hold it durably.");
     sim_safety_free(s);
     s = sim_safety_new(5);
     cr_assert(sim_safety_on_log_write(s, 1, 1, log, 2));
     durable(2, 1, 1, log, 2);
     cr_assert(sim_safety_on_leader_commit(
         s, 1, 1, 2, 1, sim_disks_durable(disk_ptrs, 5, 2, dv)));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 

@@ -8,30 +8,7 @@
 #include "sim/check/sim_rules.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
-
-static void assert_violation(const struct sim_safety *s,
-                             enum sim_property p,
-                             uint32_t a,
-                             uint32_t b,
-                             uint64_t term,
-                             uint64_t index,
-                             const char *detail)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_not_null(v);
-    cr_assert_str_eq(sim_property_name(v->property), sim_property_name(p));
-    cr_assert_eq(v->nodes[0], a);
-    cr_assert_eq(v->nodes[1], b);
-    cr_assert_eq(v->term, term);
-    cr_assert_eq(v->index, index);
-    cr_assert_str_eq(v->detail, detail);
-}
-
-static void assert_no_violation(const struct sim_safety *s)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_null(v, "unexpected violation: %s", v ? v->detail : "");
-}
+#include "tests/support/safety_asserts.h"
 
 Test(rules, property_names_are_stable)
 {
@@ -50,11 +27,12 @@ Test(rules, a_vote_is_cleared_only_by_a_new_term)
     cr_assert(sim_safety_on_vote(s, 1, 3, 2)); /* repeated to n2 */
     cr_assert(sim_safety_on_vote(s, 1, 4, 0)); /* a new term clears it */
     cr_assert(sim_safety_on_vote(s, 1, 4, 3));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     cr_assert_not(sim_safety_on_vote(s, 1, 4, 0));
-    assert_violation(s, SIM_PROP_SINGLE_VOTE, 1, 3, 4, 0,
-                     "n1's vote in term 4 changed from n3 to none without a "
-                     "new term: it may vote twice in one term.");
+    safety_assert_violation(
+        s, SIM_PROP_SINGLE_VOTE, 1, 3, 4, 0,
+        "n1's vote in term 4 changed from n3 to none without a "
+        "new term: it may vote twice in one term.");
     sim_safety_free(s);
 }
 
@@ -63,9 +41,10 @@ Test(rules, a_vote_is_never_moved_to_another_candidate_in_its_term)
     struct sim_safety *s = sim_safety_new(3);
     cr_assert(sim_safety_on_vote(s, 2, 5, 2));
     cr_assert_not(sim_safety_on_vote(s, 2, 5, 3));
-    assert_violation(s, SIM_PROP_SINGLE_VOTE, 2, 2, 5, 0,
-                     "n2's vote in term 5 changed from n2 to n3 without a "
-                     "new term: it may vote twice in one term.");
+    safety_assert_violation(
+        s, SIM_PROP_SINGLE_VOTE, 2, 2, 5, 0,
+        "n2's vote in term 5 changed from n2 to n3 without a "
+        "new term: it may vote twice in one term.");
     sim_safety_free(s);
 }
 
@@ -78,7 +57,7 @@ Test(rules, a_restarted_node_resumes_with_its_durable_vote)
     sim_safety_on_crash(s, 2);
     cr_assert(sim_safety_on_vote(s, 2, 5, 0));
     cr_assert(sim_safety_on_vote(s, 2, 5, 3));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -124,15 +103,16 @@ Test(rules, a_follower_commits_at_most_what_the_append_verified)
     struct raft_message more = append(1, 2, 3, 4, 4, 7);
     ok = receipt(4, 7, RAFT_FOLLOWER, 3, 0);
     cr_assert(sim_safety_on_receive(s, 2, &more, &ok));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* The same heartbeat may not commit the follower's own entries past 4
      * (AppendEntries receiver rule 5). */
     struct raft_message hb9 = append(1, 2, 3, 4, 0, 9);
     struct sim_rules_receipt bad = receipt(2, 6, RAFT_FOLLOWER, 3, 0);
     cr_assert_not(sim_safety_on_receive(s, 2, &hb9, &bad));
-    assert_violation(s, SIM_PROP_COMMIT_RULE, 2, 1, 3, 6,
-                     "n2 raised its commit index from 2 to 6 on AppendEntries "
-                     "from n1 that verifies and commits only up to index 4.");
+    safety_assert_violation(
+        s, SIM_PROP_COMMIT_RULE, 2, 1, 3, 6,
+        "n2 raised its commit index from 2 to 6 on AppendEntries "
+        "from n1 that verifies and commits only up to index 4.");
     sim_safety_free(s);
 }
 
@@ -154,14 +134,15 @@ Test(rules, a_snapshot_commits_through_its_last_index_and_a_leader_counts)
                                 .term = 3};
     rc = receipt(2, 5, RAFT_LEADER, 3, 0);
     cr_assert(sim_safety_on_receive(s, 1, &vote, &rc));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* Any other message leaves a follower's commit index where it was. */
     rc = receipt(2, 3, RAFT_FOLLOWER, 3, 0);
     cr_assert_not(sim_safety_on_receive(s, 2, &vote, &rc));
-    assert_violation(s, SIM_PROP_COMMIT_RULE, 2, 3, 3, 3,
-                     "n2 raised its commit index from 2 to 3 on "
-                     "RequestVoteResult from n3 that verifies and commits only "
-                     "up to index 0.");
+    safety_assert_violation(
+        s, SIM_PROP_COMMIT_RULE, 2, 3, 3, 3,
+        "n2 raised its commit index from 2 to 3 on "
+        "RequestVoteResult from n3 that verifies and commits only "
+        "up to index 0.");
     sim_safety_free(s);
 }
 
@@ -213,14 +194,15 @@ Test(rules, a_leader_counts_only_acknowledgements_of_its_own_term)
         s, 2, &now, 2, sim_disk_durable(&d, sim_persist_acked_index(&now))));
     struct sim_rules_receipt rc = receipt(0, 0, RAFT_LEADER, 3, 5);
     cr_assert(sim_safety_on_receive(s, 1, &now, &rc));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* Leader n1, re-elected in term 3, acts on the term-2 reply. */
     rc = receipt(0, 0, RAFT_LEADER, 3, 8);
     cr_assert_not(sim_safety_on_receive(s, 1, &old, &rc));
-    assert_violation(s, SIM_PROP_MATCH_INDEX, 1, 2, 3, 8,
-                     "Leader n1 of term 3 counts n2 as holding index 8 after "
-                     "a reply of term 2, but n2 acknowledged only up to index "
-                     "5 in term 3.");
+    safety_assert_violation(
+        s, SIM_PROP_MATCH_INDEX, 1, 2, 3, 8,
+        "Leader n1 of term 3 counts n2 as holding index 8 after "
+        "a reply of term 2, but n2 acknowledged only up to index "
+        "5 in term 3.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -235,10 +217,11 @@ Test(rules, a_leader_of_a_new_term_starts_from_no_acknowledgement)
         s, 3, &old, 2, sim_disk_durable(&d, sim_persist_acked_index(&old))));
     struct sim_rules_receipt rc = receipt(0, 0, RAFT_LEADER, 4, 4);
     cr_assert_not(sim_safety_on_receive(s, 1, &old, &rc));
-    assert_violation(s, SIM_PROP_MATCH_INDEX, 1, 3, 4, 4,
-                     "Leader n1 of term 4 counts n3 as holding index 4 after "
-                     "a reply of term 2, but n3 acknowledged only up to index "
-                     "0 in term 4.");
+    safety_assert_violation(
+        s, SIM_PROP_MATCH_INDEX, 1, 3, 4, 4,
+        "Leader n1 of term 4 counts n3 as holding index 4 after "
+        "a reply of term 2, but n3 acknowledged only up to index "
+        "0 in term 4.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -256,7 +239,7 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     struct sim_durable dv[4];
     cr_assert(sim_safety_on_leader_commit(s, 1, 2, 5, 2,
                                           sim_disks_durable(disks, 3, 5, dv)));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* n1's own index 6 is still pending; n2 acknowledged it. */
     struct raft_entry e6 = {.term = 2, .type = RAFT_ENTRY_NOOP};
     struct sim_disk_batch *b = sim_disk_batch_new();
@@ -268,9 +251,10 @@ Test(rules, a_leader_commits_only_what_a_majority_holds_durably)
     sim_disk_batch_free(sim_disk_complete(&d[2]));
     cr_assert_not(sim_safety_on_leader_commit(
         s, 1, 2, 6, 2, sim_disks_durable(disks, 3, 6, dv)));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 0, 2, 6,
-                     "Leader n1 of term 2 committed index 6 (term 2) while "
-                     "only 1 of 3 nodes hold it durably.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 1, 0, 2, 6,
+        "Leader n1 of term 2 committed index 6 (term 2) while "
+        "only 1 of 3 nodes hold it durably.");
     sim_safety_free(s);
     for (int i = 1; i <= 3; i++)
         sim_disk_destroy(&d[i]);

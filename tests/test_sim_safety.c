@@ -10,6 +10,7 @@
 #include "sim/check/sim_persist.h"
 #include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
+#include "tests/support/safety_asserts.h"
 
 /* Entry texts live here for the duration of one hook call. */
 static char texts[64][32];
@@ -64,30 +65,6 @@ static bool apply_one(struct sim_safety *s,
     return sim_safety_on_apply(s, node, index, entries(tag, index, &term, 1));
 }
 
-static void assert_no_violation(const struct sim_safety *s)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_null(v, "unexpected violation: %s", v ? v->detail : "");
-}
-
-static void assert_violation(const struct sim_safety *s,
-                             enum sim_property p,
-                             uint32_t a,
-                             uint32_t b,
-                             uint64_t term,
-                             uint64_t index,
-                             const char *detail)
-{
-    const struct sim_violation *v = sim_safety_violation(s);
-    cr_assert_not_null(v);
-    cr_assert_str_eq(sim_property_name(v->property), sim_property_name(p));
-    cr_assert_eq(v->nodes[0], a);
-    cr_assert_eq(v->nodes[1], b);
-    cr_assert_eq(v->term, term);
-    cr_assert_eq(v->index, index);
-    cr_assert_str_eq(v->detail, detail);
-}
-
 Test(safety, property_names_are_stable)
 {
     cr_assert_str_eq(sim_property_name(SIM_PROP_ELECTION_SAFETY),
@@ -115,8 +92,8 @@ Test(safety, election_safety_allows_one_leader_per_term)
     cr_assert(sim_safety_on_role(s, 2, RAFT_CANDIDATE, 4));
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 4));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 4));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 4, 0,
-                     "n1 and n2 were both leader in term 4.");
+    safety_assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 4, 0,
+                            "n1 and n2 were both leader in term 4.");
     sim_safety_free(s);
 }
 
@@ -127,8 +104,8 @@ Test(safety, election_safety_remembers_leaders_across_crashes)
     sim_safety_on_crash(s, 3);
     cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 3));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 3, 2, 2, 0,
-                     "n3 and n2 were both leader in term 2.");
+    safety_assert_violation(s, SIM_PROP_ELECTION_SAFETY, 3, 2, 2, 0,
+                            "n3 and n2 were both leader in term 2.");
     sim_safety_free(s);
 }
 
@@ -140,9 +117,10 @@ Test(safety, leader_append_only_forbids_overwriting_own_entry)
     cr_assert(write_one(s, 1, 2, 2, "a"));
     cr_assert(write_one(s, 1, 3, 2, "a"));
     cr_assert_not(write_one(s, 1, 2, 2, "b"));
-    assert_violation(s, SIM_PROP_LEADER_APPEND_ONLY, 1, 0, 2, 2,
-                     "Leader n1 of term 2 had its log replaced from index 2, "
-                     "at or below its last index 3.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_APPEND_ONLY, 1, 0, 2, 2,
+        "Leader n1 of term 2 had its log replaced from index 2, "
+        "at or below its last index 3.");
     sim_safety_free(s);
 }
 
@@ -153,9 +131,10 @@ Test(safety, leader_append_only_forbids_truncating_own_log)
     cr_assert(write_terms(s, 2, 1, t, 3));
     cr_assert(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
     cr_assert_not(sim_safety_on_log_write(s, 2, 3, NULL, 0));
-    assert_violation(s, SIM_PROP_LEADER_APPEND_ONLY, 2, 0, 2, 3,
-                     "Leader n2 of term 2 had its log replaced from index 3, "
-                     "at or below its last index 3.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_APPEND_ONLY, 2, 0, 2, 3,
+        "Leader n2 of term 2 had its log replaced from index 3, "
+        "at or below its last index 3.");
     sim_safety_free(s);
 }
 
@@ -167,7 +146,7 @@ Test(safety, leader_append_only_allows_truncation_after_stepping_down)
     cr_assert(write_one(s, 1, 2, 2, "a"));
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 3));
     cr_assert(write_one(s, 1, 2, 3, "b"));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -178,9 +157,10 @@ Test(safety, log_matching_requires_equal_prefix_at_equal_index_and_term)
     uint64_t t2[] = {2, 3};
     cr_assert(write_terms(s, 1, 1, t1, 2));
     cr_assert_not(write_terms(s, 2, 1, t2, 2));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 3, 2,
-                     "n2 and n1 both hold an entry at index 2 with term 3, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 3, 2,
+        "n2 and n1 both hold an entry at index 2 with term 3, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -191,9 +171,10 @@ Test(safety, log_matching_requires_one_command_per_index_and_term)
     cr_assert(write_one(s, 1, 1, 2, "y"));
     cr_assert(write_one(s, 2, 1, 1, "x"));
     cr_assert_not(write_one(s, 2, 1, 2, "z"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 1,
-                     "n2 and n1 both hold an entry at index 1 with term 2, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 1,
+        "n2 and n1 both hold an entry at index 1 with term 2, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -206,9 +187,10 @@ Test(safety, log_matching_checks_entries_after_a_snapshot_reset)
     /* n2 installs a snapshot through 2 and holds a different index 3. */
     cr_assert(sim_safety_on_log_reset(s, 2, 2, 1, NULL, 0));
     cr_assert_not(write_one(s, 2, 3, 1, "other"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 1, 3,
-                     "n2 and n1 both hold an entry at index 3 with term 1, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 1, 3,
+        "n2 and n1 both hold an entry at index 3 with term 1, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -224,9 +206,10 @@ Test(safety, log_write_overlapping_the_snapshot_extends_it)
     cr_assert(sim_safety_on_commit(s, 3, 12));
     cr_assert(write_one(s, 1, 13, 1, "x"));
     cr_assert_not(write_one(s, 3, 13, 1, "y"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 13,
-                     "n3 and n1 both hold an entry at index 13 with term 1, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 13,
+        "n3 and n1 both hold an entry at index 13 with term 1, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -237,9 +220,10 @@ Test(safety, state_machine_safety_checks_a_snapshot_against_commits)
     cr_assert(write_terms(s, 1, 1, t, 3));
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert_not(sim_safety_on_log_reset(s, 2, 2, 2, NULL, 0));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 2,
-                     "n2 holds a snapshot through index 2 of term 2 where n1 "
-                     "committed term 1.");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 2,
+        "n2 holds a snapshot through index 2 of term 2 where n1 "
+        "committed term 1.");
     sim_safety_free(s);
 }
 
@@ -254,10 +238,11 @@ Test(safety, leader_completeness_requires_new_leader_to_hold_commits)
     cr_assert(write_terms(s, 3, 1, t, 2));
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
     cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 2, 3,
-                     "Leader n3 of term 2 lacks the entry of term 1 that n1 "
-                     "committed at index 3 in term 1: its log ends at index "
-                     "2.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 2, 3,
+        "Leader n3 of term 2 lacks the entry of term 1 that n1 "
+        "committed at index 3 in term 1: its log ends at index "
+        "2.");
     sim_safety_free(s);
 }
 
@@ -271,10 +256,11 @@ Test(safety, leader_completeness_requires_the_committed_entry_itself)
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert(write_terms(s, 2, 1, other, 3));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 3));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 3, 2,
-                     "Leader n2 of term 3 holds term 2 at index 2 where n1 "
-                     "committed the entry of term 1 in term 2, or a different "
-                     "log before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 3, 2,
+        "Leader n2 of term 3 holds term 2 at index 2 where n1 "
+        "committed the entry of term 1 in term 2, or a different "
+        "log before it.");
     sim_safety_free(s);
 }
 
@@ -290,10 +276,11 @@ Test(safety, leader_completeness_is_checked_when_a_commit_advances)
     cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 2));
     /* n2 now counts index 3 committed while n3 leads term 2 without it. */
     cr_assert_not(sim_safety_on_commit(s, 2, 3));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 2, 2, 3,
-                     "Leader n3 of term 2 lacks the entry of term 1 that n2 "
-                     "committed at index 3 in term 2: its log ends at index "
-                     "0.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 3, 2, 2, 3,
+        "Leader n3 of term 2 lacks the entry of term 1 that n2 "
+        "committed at index 3 in term 2: its log ends at index "
+        "0.");
     sim_safety_free(s);
 }
 
@@ -323,10 +310,11 @@ Test(safety, leader_completeness_counts_from_the_term_an_entry_was_committed)
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 3));
     cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
-                     "Leader n3 of term 3 lacks the entry of term 1 that n1 "
-                     "committed at index 2 in term 1: its log ends at index "
-                     "1.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
+        "Leader n3 of term 3 lacks the entry of term 1 that n1 "
+        "committed at index 2 in term 1: its log ends at index "
+        "1.");
     sim_safety_free(s);
 }
 
@@ -340,10 +328,11 @@ Test(safety, leader_completeness_is_checked_when_an_earlier_commit_term_shows)
     cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 4));
     cr_assert(sim_safety_on_commit(s, 2, 2));
     cr_assert_not(sim_safety_on_commit(s, 1, 2));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
-                     "Leader n3 of term 3 lacks the entry of term 1 that n1 "
-                     "committed at index 2 in term 1: its log ends at index "
-                     "1.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 3, 2,
+        "Leader n3 of term 3 lacks the entry of term 1 that n1 "
+        "committed at index 2 in term 1: its log ends at index "
+        "1.");
     sim_safety_free(s);
 }
 
@@ -366,7 +355,7 @@ Test(safety, leader_completeness_spares_a_stale_leader_of_an_earlier_term)
      * late: n1 leads term 2 without index 2, which Raft allows (it can no
      * longer commit anything). */
     cr_assert(sim_safety_on_role(s, 1, RAFT_LEADER, 2));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -380,9 +369,10 @@ Test(safety, state_machine_safety_checks_every_apply_against_the_commit)
     cr_assert(sim_safety_on_commit(s, 1, 3));
     cr_assert(apply_one(s, 1, 1, 1, "c"));
     cr_assert_not(apply_one(s, 1, 2, 2, "c"));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 1, 1, 2, 2,
-                     "n1 applied an entry of term 2 at index 2 other than the "
-                     "one of term 1 n1 committed there.");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 1, 1, 2, 2,
+        "n1 applied an entry of term 2 at index 2 other than the "
+        "one of term 1 n1 committed there.");
     sim_safety_free(s);
 }
 
@@ -396,9 +386,10 @@ Test(safety, state_machine_safety_compares_command_bytes)
     cr_assert(sim_safety_on_commit(s, 2, 2));
     cr_assert(apply_one(s, 1, 1, 3, "c"));
     cr_assert_not(apply_one(s, 2, 1, 3, "other"));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 3, 1,
-                     "n2 applied an entry of term 3 at index 1 other than the "
-                     "one of term 3 n1 committed there.");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 3, 1,
+        "n2 applied an entry of term 3 at index 1 other than the "
+        "one of term 3 n1 committed there.");
     sim_safety_free(s);
 }
 
@@ -414,8 +405,8 @@ Test(safety, state_machine_safety_forbids_applying_beyond_the_commit_index)
     cr_assert(sim_safety_on_commit(s, 2, 2));
     cr_assert(apply_one(s, 2, 2, 1, "c"));
     cr_assert_not(apply_one(s, 2, 3, 1, "c"));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 0, 1, 3,
-                     "n2 applied index 3 beyond its commit index 2.");
+    safety_assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 0, 1, 3,
+                            "n2 applied index 3 beyond its commit index 2.");
     sim_safety_free(s);
 }
 
@@ -428,9 +419,10 @@ Test(safety, state_machine_safety_forbids_two_entries_committed_at_one_index)
     cr_assert(write_terms(s, 2, 1, b, 2));
     cr_assert(sim_safety_on_commit(s, 1, 2));
     cr_assert_not(sim_safety_on_commit(s, 2, 2));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 2,
-                     "n2 committed term 2 at index 2 where n1 committed term "
-                     "1, or their logs differ before it.");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 2,
+        "n2 committed term 2 at index 2 where n1 committed term "
+        "1, or their logs differ before it.");
     sim_safety_free(s);
 }
 
@@ -443,9 +435,9 @@ Test(safety, commit_index_never_decreases_within_a_lifetime)
     cr_assert(sim_safety_on_commit(s, 2, 3));
     cr_assert(sim_safety_on_commit(s, 2, 5));
     cr_assert_not(sim_safety_on_commit(s, 2, 4));
-    assert_violation(s, SIM_PROP_COMMIT_MONOTONIC, 2, 0, 1, 4,
-                     "n2's commit index went back from 5 to 4 in term 1 "
-                     "without a crash.");
+    safety_assert_violation(s, SIM_PROP_COMMIT_MONOTONIC, 2, 0, 1, 4,
+                            "n2's commit index went back from 5 to 4 in term 1 "
+                            "without a crash.");
     sim_safety_free(s);
 }
 
@@ -459,7 +451,7 @@ Test(safety, commit_index_starts_over_after_a_crash)
     cr_assert(sim_safety_on_log_reset(s, 2, 0, 0, entries("c", 1, t, 5), 5));
     cr_assert(sim_safety_on_commit(s, 2, 2));
     cr_assert(sim_safety_on_commit(s, 2, 5));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -471,10 +463,11 @@ Test(safety, equal_applied_index_implies_equal_state_digest)
     cr_assert(sim_safety_on_state(s, 1, 4, 0xabcdef));
     cr_assert(sim_safety_on_state(s, 3, 4, 0xabcdef));
     cr_assert_not(sim_safety_on_state(s, 2, 4, 0xabcdee));
-    assert_violation(s, SIM_PROP_STATE_DIGEST, 2, 1, 0, 4,
-                     "n2 and n1 both applied through index 4 but their state "
-                     "digests differ (0000000000abcdee and "
-                     "0000000000abcdef).");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_DIGEST, 2, 1, 0, 4,
+        "n2 and n1 both applied through index 4 but their state "
+        "digests differ (0000000000abcdee and "
+        "0000000000abcdef).");
     sim_safety_free(s);
 }
 
@@ -487,8 +480,8 @@ Test(safety, first_violation_is_kept_and_later_hooks_fail)
     cr_assert_not(sim_safety_on_state(s, 1, 3, 1));
     cr_assert_not(apply_one(s, 1, 1, 1, "a"));
     cr_assert_not(write_one(s, 3, 1, 1, "a"));
-    assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 1, 0,
-                     "n1 and n2 were both leader in term 1.");
+    safety_assert_violation(s, SIM_PROP_ELECTION_SAFETY, 1, 2, 1, 0,
+                            "n1 and n2 were both leader in term 1.");
     sim_safety_free(s);
 }
 
@@ -578,7 +571,7 @@ Test(safety, correct_cluster_history_raises_no_violation)
     cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 3));
     cr_assert(sim_safety_on_role(s, 3, RAFT_LEADER, 3));
     cr_assert(write_one(s, 3, 7, 3, "noop"));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -615,7 +608,7 @@ Test(safety, trimming_forgets_indices_below_every_snapshot)
     cr_assert_eq(sim_safety_tracked_indices(s), 11u);
     sim_safety_on_compact(s, 3, 12);
     cr_assert_eq(sim_safety_tracked_indices(s), 9u);
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
 }
 
@@ -627,10 +620,11 @@ Test(safety, trimming_keeps_leader_completeness_after_compaction)
     /* A new leader missing committed index 20 is still caught. */
     cr_assert(sim_safety_on_log_write(s, 2, 20, NULL, 0));
     cr_assert_not(sim_safety_on_role(s, 2, RAFT_LEADER, 2));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 2, 20,
-                     "Leader n2 of term 2 lacks the entry of term 1 that n1 "
-                     "committed at index 20 in term 0: its log ends at index "
-                     "19.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 2, 1, 2, 20,
+        "Leader n2 of term 2 lacks the entry of term 1 that n1 "
+        "committed at index 20 in term 0: its log ends at index "
+        "19.");
     sim_safety_free(s);
 }
 
@@ -655,11 +649,12 @@ Test(safety, restart_from_a_snapshot_below_the_trim_point_is_rechecked_above)
     /* Its re-anchored chain agrees with the others' above the trim point. */
     cr_assert(write_one(s, 1, 21, 2, "x"));
     cr_assert(write_one(s, 3, 21, 2, "x"));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     cr_assert_not(write_one(s, 2, 21, 2, "y"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 21,
-                     "n2 and n1 both hold an entry at index 21 with term 2, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 21,
+        "n2 and n1 both hold an entry at index 21 with term 2, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -696,7 +691,7 @@ static struct sim_safety *restart_from_forgotten_snapshot(uint64_t bad,
 Test(safety, restart_from_a_forgotten_snapshot_is_checked_from_the_trim_point)
 {
     struct sim_safety *s = restart_from_forgotten_snapshot(0, 0);
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     cr_assert(sim_safety_on_commit(s, 3, 30));
     cr_assert(write_one(s, 1, 31, 2, "x"));
     cr_assert(write_one(s, 3, 31, 2, "x"));
@@ -713,11 +708,12 @@ Test(safety, restart_from_a_forgotten_snapshot_is_checked_from_the_trim_point)
     e[20].len = 4;
     cr_assert(sim_safety_on_log_reset(s, 3, 10, 1, e, 21));
     cr_assert(sim_safety_on_commit(s, 3, 30));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     cr_assert_not(write_one(s, 2, 31, 2, "y"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 31,
-                     "n2 and n1 both hold an entry at index 31 with term 2, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 31,
+        "n2 and n1 both hold an entry at index 31 with term 2, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -742,7 +738,7 @@ ParameterizedTest(uint64_t *bad,
              "n3 and n1 both hold an entry at index %" PRIu64
              " with term 1, but their logs differ at or before it.",
              *bad);
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, *bad, detail);
+    safety_assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 1, 1, *bad, detail);
     sim_safety_free(s);
 }
 
@@ -751,11 +747,12 @@ Test(safety, unknown_chains_are_still_compared_by_term_at_commit)
     /* Index 20 cannot be adopted (term 9 is unknown there), so n3's chains
      * stay unknown; their terms still count. */
     struct sim_safety *s = restart_from_forgotten_snapshot(0, 20);
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     cr_assert_not(sim_safety_on_commit(s, 3, 30));
-    assert_violation(s, SIM_PROP_STATE_MACHINE_SAFETY, 3, 1, 9, 20,
-                     "n3 committed term 9 at index 20 where n1 committed term "
-                     "1, or their logs differ before it.");
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 3, 1, 9, 20,
+        "n3 committed term 9 at index 20 where n1 committed term "
+        "1, or their logs differ before it.");
     sim_safety_free(s);
 }
 
@@ -763,10 +760,11 @@ Test(safety, unknown_chains_are_still_compared_by_term_for_a_leader)
 {
     struct sim_safety *s = restart_from_forgotten_snapshot(0, 20);
     cr_assert_not(sim_safety_on_role(s, 3, RAFT_LEADER, 5));
-    assert_violation(s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 5, 30,
-                     "Leader n3 of term 5 holds term 9 at index 30 where n1 "
-                     "committed the entry of term 1 in term 0, or a different "
-                     "log before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 3, 1, 5, 30,
+        "Leader n3 of term 5 holds term 9 at index 30 where n1 "
+        "committed the entry of term 1 in term 0, or a different "
+        "log before it.");
     sim_safety_free(s);
 }
 
@@ -776,9 +774,10 @@ Test(safety, trimming_keeps_log_matching_above_the_trim_point)
     build_compacted(s, 2, 20, 19);
     cr_assert(write_one(s, 1, 21, 2, "x"));
     cr_assert_not(write_one(s, 2, 21, 2, "y"));
-    assert_violation(s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 21,
-                     "n2 and n1 both hold an entry at index 21 with term 2, "
-                     "but their logs differ at or before it.");
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 2, 1, 2, 21,
+        "n2 and n1 both hold an entry at index 21 with term 2, "
+        "but their logs differ at or before it.");
     sim_safety_free(s);
 }
 
@@ -821,7 +820,7 @@ Test(safety, tracked_indices_stay_bounded_over_a_long_run_with_snapshots)
             peak = sim_safety_tracked_indices(s);
         }
     }
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* Indices from the last common snapshot point to the newest entry. */
     cr_assert_eq(peak, (size_t)EVERY);
     sim_safety_free(s);
@@ -941,8 +940,8 @@ ParameterizedTest(struct unpersisted_send *c,
     cr_assert_not(
         sim_safety_on_send(s, (uint32_t)c->from, &m, 0,
                            sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, (uint32_t)c->from,
-                     (uint32_t)c->to, c->term, 0, c->detail);
+    safety_assert_violation(s, SIM_PROP_PERSISTENCE, (uint32_t)c->from,
+                            (uint32_t)c->to, c->term, 0, c->detail);
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -967,7 +966,7 @@ Test(persistence, a_vote_leaves_once_durable_and_a_refusal_promises_no_vote)
     struct raft_message old = vote_result(2, 3, 2, true);
     cr_assert(sim_safety_on_send(
         s, 2, &old, 0, sim_disk_durable(&d, sim_persist_acked_index(&old))));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -985,7 +984,7 @@ Test(persistence, a_request_vote_promises_no_durable_term)
         .type = RAFT_MSG_REQUEST_VOTE, .from = 1, .to = 3, .term = 4};
     cr_assert(sim_safety_on_send(
         s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1008,15 +1007,16 @@ Test(persistence, a_request_vote_describes_only_a_durable_log)
     ok.request_vote.last_log_term = 1;
     cr_assert(sim_safety_on_send(
         s, 1, &ok, 0, sim_disk_durable(&d, sim_persist_promised_index(&ok))));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     struct raft_message m = ok;
     m.request_vote.last_log_index = 4;
     m.request_vote.last_log_term = 2;
     cr_assert_not(sim_safety_on_send(
         s, 1, &m, 0, sim_disk_durable(&d, sim_persist_promised_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 3, 3, 4,
-                     "n1 sent RequestVote to n3 describing its log up to "
-                     "index 4 while its durable log ends at index 2.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 1, 3, 3, 4,
+        "n1 sent RequestVote to n3 describing its log up to "
+        "index 4 while its durable log ends at index 2.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1036,16 +1036,17 @@ Test(persistence, prevote_and_its_grant_carry_a_term_nobody_persists)
     cr_assert(sim_safety_on_send(
         s, 1, &grant, 0,
         sim_disk_durable(&d, sim_persist_acked_index(&grant))));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     /* A refusal carries the voter's own term, which must be durable. */
     struct raft_message refusal = vote_result(1, 2, 5, false);
     refusal.type = RAFT_MSG_PRE_VOTE_RESULT;
     cr_assert_not(sim_safety_on_send(
         s, 1, &refusal, 0,
         sim_disk_durable(&d, sim_persist_acked_index(&refusal))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 5, 0,
-                     "n1 sent PreVoteResult of term 5 to n2 while its durable "
-                     "term is 4.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 1, 2, 5, 0,
+        "n1 sent PreVoteResult of term 5 to n2 while its durable "
+        "term is 4.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1068,9 +1069,10 @@ Test(persistence, a_leader_may_send_entries_before_they_are_durable)
     m.term = 3;
     cr_assert_not(sim_safety_on_send(
         s, 1, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 1, 2, 3, 0,
-                     "n1 sent AppendEntries of term 3 to n2 while its durable "
-                     "term is 2.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 1, 2, 3, 0,
+        "n1 sent AppendEntries of term 3 to n2 while its durable "
+        "term is 2.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1089,9 +1091,10 @@ Test(persistence, an_acknowledged_entry_must_be_durable)
     struct raft_message m = append_result(2, 1, 2, 4);
     cr_assert_not(sim_safety_on_send(
         s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 4,
-                     "n2 sent AppendEntriesResult to n1 acknowledging index 4 "
-                     "while its durable log ends at index 2.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 2, 4,
+        "n2 sent AppendEntriesResult to n1 acknowledging index 4 "
+        "while its durable log ends at index 2.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1110,9 +1113,10 @@ Test(persistence, an_acknowledged_entry_must_be_durable_with_its_term)
     struct raft_message m = append_result(2, 1, 2, 3);
     cr_assert_not(sim_safety_on_send(
         s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 2, 3,
-                     "n2 sent AppendEntriesResult to n1 acknowledging index 3 "
-                     "of term 2 while its durable log holds term 1 there.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 2, 3,
+        "n2 sent AppendEntriesResult to n1 acknowledging index 3 "
+        "of term 2 while its durable log holds term 1 there.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1130,9 +1134,10 @@ Test(persistence, a_failed_append_result_promises_only_the_term)
     m.term = 3;
     cr_assert_not(sim_safety_on_send(
         s, 2, &m, 0, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
-                     "n2 sent AppendEntriesResult of term 3 to n1 while its "
-                     "durable term is 2.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 3, 0,
+        "n2 sent AppendEntriesResult of term 3 to n1 while its "
+        "durable term is 2.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1158,9 +1163,10 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
     m.install_snapshot_result.done = true;
     cr_assert_not(sim_safety_on_send(
         s, 2, &m, 2, sim_disk_durable(&d, sim_persist_acked_index(&m))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 3, 10,
-                     "n2 sent InstallSnapshotResult to n1 acknowledging index "
-                     "10 while its durable log ends at index 0.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 3, 10,
+        "n2 sent InstallSnapshotResult to n1 acknowledging index "
+        "10 while its durable log ends at index 0.");
     sim_safety_free(s);
 
     s = sim_safety_new(3);
@@ -1172,7 +1178,7 @@ Test(persistence, a_durable_snapshot_covers_acknowledged_indices)
     cr_assert(sim_safety_on_send(
         s, 2, &below, 0,
         sim_disk_durable(&d, sim_persist_acked_index(&below))));
-    assert_no_violation(s);
+    safety_assert_no_violation(s);
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
@@ -1194,18 +1200,20 @@ Test(persistence, a_log_that_outran_the_term_record_makes_its_term_durable)
     cr_assert_not(sim_safety_on_send(
         s, 2, &grant, 0,
         sim_disk_durable(&d, sim_persist_acked_index(&grant))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 4, 0,
-                     "n2 sent RequestVoteResult of term 4 to n1, promising its "
-                     "vote to n1, while its durable vote in that term is "
-                     "none.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 4, 0,
+        "n2 sent RequestVoteResult of term 4 to n1, promising its "
+        "vote to n1, while its durable vote in that term is "
+        "none.");
     sim_safety_free(s);
     s = sim_safety_new(3);
     ack.term = 5;
     cr_assert_not(sim_safety_on_send(
         s, 2, &ack, 4, sim_disk_durable(&d, sim_persist_acked_index(&ack))));
-    assert_violation(s, SIM_PROP_PERSISTENCE, 2, 1, 5, 0,
-                     "n2 sent AppendEntriesResult of term 5 to n1 while its "
-                     "durable term is 4.");
+    safety_assert_violation(
+        s, SIM_PROP_PERSISTENCE, 2, 1, 5, 0,
+        "n2 sent AppendEntriesResult of term 5 to n1 while its "
+        "durable term is 4.");
     sim_safety_free(s);
     sim_disk_destroy(&d);
 }
