@@ -297,7 +297,25 @@ void sim_push(struct sim *s,
 /* sim_node.c: a node's clock, setup, timers, sending and events */
 void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id);
 void sim_node_teardown(struct sim *s, struct sim_node *nd);
-uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd);
+/* The node's clock at global_us (see struct sim_node); the undrifted case
+ * is inline, as it is read several times per event. */
+uint64_t sim_node_local_at_drifted(const struct sim_node *nd,
+                                   uint64_t global_us);
+static inline uint64_t sim_node_local_at(const struct sim_node *nd,
+                                         uint64_t global_us)
+{
+    if (nd->rate_ppm != 1000000u)
+        return sim_node_local_at_drifted(nd, global_us);
+    uint64_t elapsed = global_us - nd->global_base_us;
+    return elapsed > UINT64_MAX - nd->local_base_us
+               ? UINT64_MAX
+               : nd->local_base_us + elapsed;
+}
+static inline uint64_t sim_node_local_now(const struct sim *s,
+                                          const struct sim_node *nd)
+{
+    return sim_node_local_at(nd, s->now_us);
+}
 void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
 /* Arms the node's one current timer at its local time local_us
  * (UINT64_MAX: none). */

@@ -51,32 +51,28 @@ bool sim_drift_fits(uint64_t run_us, uint64_t rate_ppm, uint64_t timeout_us)
 static void rearm_timer(struct sim *s, struct sim_node *nd);
 static void trace_deadline(struct sim *s, struct sim_node *nd);
 
-/* The node's clock at global_us. A clock that would pass 2^64 - 1 us stops
- * there; scenario files cannot get that far (sim_drift_fits()). */
-static uint64_t local_at(const struct sim_node *nd, uint64_t global_us)
+/* The node's clock at global_us when it drifts. A clock that would pass
+ * 2^64 - 1 us stops there; scenario files cannot get that far
+ * (sim_drift_fits()). */
+uint64_t sim_node_local_at_drifted(const struct sim_node *nd,
+                                   uint64_t global_us)
 {
     uint64_t elapsed = global_us - nd->global_base_us;
-    if (nd->rate_ppm != PPM &&
-        !sim_time_scale(elapsed, nd->rate_ppm, PPM, false, &elapsed))
+    if (!sim_time_scale(elapsed, nd->rate_ppm, PPM, false, &elapsed))
         return UINT64_MAX;
     return elapsed > UINT64_MAX - nd->local_base_us
                ? UINT64_MAX
                : nd->local_base_us + elapsed;
 }
 
-uint64_t sim_node_local_now(const struct sim *s, const struct sim_node *nd)
-{
-    return local_at(nd, s->now_us);
-}
-
 /* The first global time at which the node's clock reads local_us, or
  * UINT64_MAX (never) when that lies beyond 2^64 - 1 us. Exact: the ceiling
- * of the inverse of local_at()'s floor. */
-static uint64_t global_of(const struct sim *s,
-                          const struct sim_node *nd,
-                          uint64_t local_us)
+ * of the inverse of sim_node_local_at()'s floor. */
+static inline uint64_t global_of(const struct sim *s,
+                                 const struct sim_node *nd,
+                                 uint64_t local_us)
 {
-    if (local_us <= local_at(nd, s->now_us))
+    if (local_us <= sim_node_local_at(nd, s->now_us))
         return s->now_us;
     uint64_t elapsed = local_us - nd->local_base_us;
     if (nd->rate_ppm != PPM &&
@@ -85,8 +81,8 @@ static uint64_t global_of(const struct sim *s,
     if (elapsed > UINT64_MAX - nd->global_base_us)
         return UINT64_MAX;
     uint64_t g = nd->global_base_us + elapsed;
-    SIM_ASSERT(nd->rate_ppm == PPM || (local_at(nd, g) >= local_us &&
-                                       local_at(nd, g - 1) < local_us),
+    SIM_ASSERT(nd->rate_ppm == PPM || (sim_node_local_at(nd, g) >= local_us &&
+                                       sim_node_local_at(nd, g - 1) < local_us),
                "node %" PRIu32 ": local time %" PRIu64
                " maps to global time %" PRIu64,
                nd->id, local_us, g);
@@ -95,7 +91,7 @@ static uint64_t global_of(const struct sim *s,
 
 void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm)
 {
-    nd->local_base_us = local_at(nd, s->now_us);
+    nd->local_base_us = sim_node_local_at(nd, s->now_us);
     nd->global_base_us = s->now_us;
     nd->rate_ppm = rate_ppm;
     if (nd->alive && nd->deadline_local_us != UINT64_MAX) {
@@ -218,30 +214,36 @@ static void rearm_timer(struct sim *s, struct sim_node *nd)
 
 enum msg_count { COUNT_SENT, COUNT_DELIVERED, COUNT_DROPPED, COUNT_DUPLICATED };
 
-/* Counts one message of type t in the totals and in its type's counters. */
-static void count(struct sim *s,
-                  enum raft_message_type t,
-                  enum msg_count what,
-                  uint64_t bytes)
+/* Counts one message of type t in the totals and in its type's counters;
+ * inline so that each call site keeps only its own branch. */
+static inline void count(struct sim *s,
+                         enum raft_message_type t,
+                         enum msg_count what,
+                         uint64_t bytes)
 {
-    struct sim_msg_counters *c[2] = {&s->net.counters[0], &s->net.counters[t]};
-    for (int i = 0; i < 2; i++) {
-        switch (what) {
-        case COUNT_SENT:
-            c[i]->sent++;
-            c[i]->bytes_sent += bytes;
-            break;
-        case COUNT_DELIVERED:
-            c[i]->delivered++;
-            c[i]->bytes_delivered += bytes;
-            break;
-        case COUNT_DROPPED:
-            c[i]->dropped++;
-            break;
-        case COUNT_DUPLICATED:
-            c[i]->duplicated++;
-            break;
-        }
+    struct sim_msg_counters *all = &s->net.counters[0];
+    struct sim_msg_counters *of = &s->net.counters[t];
+    switch (what) {
+    case COUNT_SENT:
+        all->sent++;
+        all->bytes_sent += bytes;
+        of->sent++;
+        of->bytes_sent += bytes;
+        break;
+    case COUNT_DELIVERED:
+        all->delivered++;
+        all->bytes_delivered += bytes;
+        of->delivered++;
+        of->bytes_delivered += bytes;
+        break;
+    case COUNT_DROPPED:
+        all->dropped++;
+        of->dropped++;
+        break;
+    case COUNT_DUPLICATED:
+        all->duplicated++;
+        of->duplicated++;
+        break;
     }
 }
 
