@@ -43,7 +43,13 @@ struct sim_rng
 };
 
 /* One step of splitmix64: advances *state and returns the next output. */
-uint64_t sim_splitmix64(uint64_t *state);
+static inline uint64_t sim_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
 
 /* Seeds stream number `stream` of the run seeded with `seed`: the four state
  * words are the first four splitmix64 outputs from
@@ -76,24 +82,62 @@ void sim_rng_seed_instant(struct sim_rng *r,
                           struct sim_rng_instant *in,
                           uint64_t now_us);
 
-/* The next 64 random bits. */
-uint64_t sim_rng_next(struct sim_rng *r);
+/* The next 64 random bits. Inline, like the draws below: a message's fate
+ * takes several. */
+static inline uint64_t sim_rng_next(struct sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
 
 /* Uniform in [0, n) without modulo bias (rejection); 0 if n is 0. */
-uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
+static inline uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
+{
+    if (n == 0)
+        return 0;
+    /* Values below `threshold` would make some residues more likely. */
+    uint64_t threshold = (0 - n) % n;
+    for (;;) {
+        uint64_t x = sim_rng_next(r);
+        if (x >= threshold)
+            return x % n;
+    }
+}
 
 /* Uniform in [lo, hi]; lo if hi <= lo. Always exactly one draw when
  * hi > lo (barring the rare rejection), none otherwise. */
 uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi);
 
 /* Uniform in [0, 1) with 53 bits. */
-double sim_rng_unit(struct sim_rng *r);
+static inline double sim_rng_unit(struct sim_rng *r)
+{
+    return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
 /* One million parts per million: probability 1. */
 #define SIM_PPM_ONE 1000000u
 
 /* True with probability ppm / SIM_PPM_ONE; draws exactly once whatever ppm
  * is, so a stream's later values do not depend on it. */
-bool sim_rng_chance(struct sim_rng *r, uint32_t ppm);
+static inline bool sim_rng_chance(struct sim_rng *r, uint32_t ppm)
+{
+    /* The same draw and answer as below, without the arithmetic: u is in
+     * [0, 1), never below 0 and always below 1. */
+    if (ppm == 0 || ppm >= SIM_PPM_ONE) {
+        sim_rng_next(r);
+        return ppm != 0;
+    }
+    double u = sim_rng_unit(r);
+    return u < (double)ppm / (double)SIM_PPM_ONE;
+}
 
 #endif /* SIM_RNG_H */
