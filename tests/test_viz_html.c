@@ -56,6 +56,7 @@ Test(viz_html, page_inlines_the_viewer_and_leaves_no_marker)
     cr_assert_not_null(strstr(page, "root.RaftReplay = api"));
     cr_assert_not_null(strstr(page, "root.RaftNarrate = api"));
     cr_assert_not_null(strstr(page, "root.RaftSeries = api"));
+    cr_assert_not_null(strstr(page, "root.RaftCluster = api"));
     cr_assert_not_null(strstr(page, "#controls {"));
     cr_assert_not_null(strstr(page, "\"hash\":\"feedface12345678\""));
     /* [seq, t_us, kind, node, peer, msg_id, msg_id2, msg_type, term]. */

@@ -178,14 +178,15 @@ static bool expand_marker(GString *out,
 
 /* The template's markers, in the order they appear, and the viewer file
  * each stands for (NULL: the run's JSON). */
-#define N_MARKERS 6
+#define N_MARKERS 7
 static const char *const marker_text[N_MARKERS] = {
-    "/*@CSS@*/",    "/*@DATA@*/",   "/*@MODEL@*/",
-    "/*@NARRATE@*/", "/*@SERIES@*/", "/*@VIEW@*/",
+    "/*@CSS@*/",     "/*@DATA@*/",   "/*@MODEL@*/",  "/*@NARRATE@*/",
+    "/*@SERIES@*/",  "/*@CLUSTER@*/", "/*@VIEW@*/",
 };
 static const char *const marker_file[N_MARKERS] = {
-    "replay.css",         NULL,                "replay-model.js",
-    "replay-narrate.js",  "replay-series.js",  "replay.js",
+    "replay.css",        NULL,                "replay-model.js",
+    "replay-narrate.js", "replay-series.js",  "replay-cluster.js",
+    "replay.js",
 };
 
 /* The page: the template with the style, the data and the scripts in

@@ -87,13 +87,9 @@ function expected(events, n, t) {
 function checkCursors(scenario, n, cursorsUs, narrate) {
     const { page, events } = record(scenario);
     const fmt = us => (us / 1e6).toFixed(6) + 's';
-    const dom = dumpDom(page, '#t=' + fmt(cursorsUs[0]) + '&probe=' +
-        cursorsUs.map(fmt).join(','));
-    assert.doesNotMatch(dom, /<html[^>]* data-errors=/, 'a script error occurred');
+    const { dom, probes } = probe(page, cursorsUs);
     const state = attributes(/<output id="state"[^>]*>/.exec(dom)[0]);
     assert.equal(state.t, String(cursorsUs[0]), 'the fragment sets the cursor');
-    const probes = [...dom.matchAll(/<output[^>]*class="probe"[^>]*>/g)]
-        .map(m => attributes(m[0]));
     assert.equal(probes.length, cursorsUs.length);
     probes.forEach((p, k) => {
         const want = expected(events, n, cursorsUs[k]);
@@ -175,4 +171,79 @@ test('membership_page_shows_each_nodes_place_in_the_configuration', () => {
     assert.ok(legend && !/ hidden/.test(legend[0]), 'the strips have a legend');
     assert.match(legend[1], /learner/);
     assert.match(legend[1], /joint: outgoing/);
+});
+
+/* The sides of the trace's partition, as the cluster picture names them:
+ * each group's nodes, then whether they hold a majority of the five
+ * voters ('3 5:minority|1 2 4:majority'); and every pair of nodes in
+ * different groups as a link down. Folded from the JSONL records alone. */
+function sidesOf(groups) {
+    const byGroup = new Map();
+    groups.forEach((g, k) => byGroup.set(g, (byGroup.get(g) || [])
+        .concat([k + 1])));
+    const regions = [...byGroup.keys()].sort((a, b) => a - b).map(g => {
+        const ids = byGroup.get(g);
+        return ids.join(' ') + ':' + (g === 0 ? 'cut off'
+            : ids.length * 2 > groups.length ? 'majority' : 'minority');
+    }).join('|');
+    const links = [];
+    for (let a = 1; a <= groups.length; a++)
+        for (let b = a + 1; b <= groups.length; b++)
+            if (groups[a - 1] !== groups[b - 1])
+                links.push(a + '-' + b + ':partition');
+    return { regions: regions, links: links.join(',') };
+}
+
+/* Opens page at the first of cursorsUs with all of them as probes;
+ * returns what each probe published. */
+function probe(page, cursorsUs) {
+    const fmt = us => (us / 1e6).toFixed(6) + 's';
+    const dom = dumpDom(page, '#t=' + fmt(cursorsUs[0]) + '&probe=' +
+        cursorsUs.map(fmt).join(','));
+    assert.doesNotMatch(dom, /<html[^>]* data-errors=/, 'a script error occurred');
+    return { dom: dom, probes: [...dom.matchAll(
+        /<output[^>]*class="probe"[^>]*>/g)].map(m => attributes(m[0])) };
+}
+
+test('partition_page_draws_each_side_together_and_the_links_down', () => {
+    const { page, events } = record('scenarios/minority-partition.scn');
+    const part = events.find(e => e.kind === 'partition');
+    const heal = events.find(e => e.kind === 'heal');
+    const lost = events.find(e => e.kind === 'drop' && e.text === 'cut');
+    assert.ok(part && heal && lost && lost.t_us > part.t_us);
+    const want = sidesOf(part.groups);
+    /* Into the partition, past the heal, then back into it: scrubbing
+     * back shows what playing forward did. */
+    const mid = Math.floor((part.t_us + heal.t_us) / 2);
+    const cursors = [part.t_us - 1000, part.t_us, lost.t_us, mid,
+        heal.t_us, heal.t_us + 500000, mid, part.t_us - 1000];
+    const { dom, probes } = probe(page, cursors);
+    assert.equal(probes.length, cursors.length);
+    const none = { regions: '', links: '' };
+    [none, want, want, want, none, none, want, none].forEach((w, k) => {
+        const at = 'at ' + cursors[k] + 'us';
+        assert.equal(probes[k].regions, w.regions, at + ': sides drawn');
+        assert.equal(probes[k].links, w.links, at + ': links down');
+    });
+    assert.match(probes[2].drops, new RegExp('(^|,)' + lost.node + '>' +
+        lost.peer + ':cut(,|$)'), 'the lost message is marked');
+    assert.equal(probes[5].drops, '', 'no loss marked long after the heal');
+    const legend = /<div id="cluster-legend"[^>]*>(.*?)<\/div>/.exec(dom);
+    assert.ok(legend, 'the cluster picture has a legend');
+    for (const words of ['side with a majority', 'minority',
+        'one-way cut', 'crashed', 'paused', 'message lost here'])
+        assert.match(legend[1], new RegExp(words));
+    assert.match(/<p id="lanes-legend"[^>]*>(.*?)<\/p>/.exec(dom)[1],
+        /majority side/, 'the lanes say which side each node was on');
+});
+
+test('one_way_cut_page_draws_the_cut_link_with_its_direction', () => {
+    const { page, events } = record('scenarios/one-way-cut.scn');
+    const cut = events.find(e => e.kind === 'cut');
+    assert.ok(cut);
+    const { probes } = probe(page, [cut.t_us + 1000, cut.t_us - 1000,
+        cut.t_us]);
+    assert.deepEqual(probes.map(p => [p.regions, p.links]), [
+        ['', cut.node + '>' + cut.peer + ':cut'], ['', ''],
+        ['', cut.node + '>' + cut.peer + ':cut']]);
 });

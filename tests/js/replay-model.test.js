@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const M = require('../../viz/web/replay-model.js');
-const { runData } = require('./run-builder.js');
+const { runData, partitionRunData } = require('./run-builder.js');
 
 /* n1 wins term 1 with n2's vote, replicates two entries to n2, which
  * syncs only the first before crashing and restarting. */
@@ -217,37 +217,6 @@ test('a_transfer_runs_from_its_start_to_its_outcome', () => {
     assert.equal(M.stateAt(run, 430).transfers.size, 0);
 });
 
-/* Five nodes: n1 n2 | n3 n4 n5 at 100 with a cut n4 -> n5 inside the
- * majority at 150; at 200 a new partition, n1 | n2 n3 n5 with n4 left
- * alone, which keeps the cut; heal at 300. Filler events between put the
- * changes on both sides of checkpoints. Messages lost at the partition
- * end in drops at 210 and 220. */
-function partitionRun() {
-    const ev = [{ t: 100, kind: 'partition', text: 'n1 n2 | n3 n4 n5',
-        groups: [1, 1, 2, 2, 2] }];
-    for (let k = 0; k < 1500; k++)
-        ev.push({ t: 101 + k % 40, kind: 'timer', node: 1 + k % 5,
-            aux: 900 });
-    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
-    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
-    for (let k = 0; k < 1200; k++)
-        ev.push({ t: 160 + k % 30, kind: 'timer', node: 1 + k % 5,
-            aux: 900 });
-    ev.push({ t: 200, kind: 'partition', text: 'n1 | n2 n3 n5',
-        groups: [1, 2, 2, 0, 2] });
-    ev.push({ t: 201, kind: 'send', node: 1, peer: 2, msg: 7,
-        type: 'AppendEntries', term: 1 });
-    ev.push({ t: 210, kind: 'drop', node: 1, peer: 2, msg: 7,
-        type: 'AppendEntries', term: 1, text: 'cut' });
-    ev.push({ t: 220, kind: 'drop', node: 2, peer: 4, msg: 8,
-        type: 'AppendEntriesResult', term: 1, text: 'cut' });
-    ev.push({ t: 220, kind: 'drop', node: 2, client: 1, request: 1,
-        text: 'down' });
-    ev.push({ t: 300, kind: 'heal' });
-    /* Sorting is stable: events of one instant keep their order. */
-    return M.load(runData(5, 1000, ev.sort((x, y) => x.t - y.t)));
-}
-
 /* What the cluster view reads about the network at s. */
 function network(s) {
     return {
@@ -261,7 +230,7 @@ function network(s) {
 }
 
 test('partition_groups_follow_the_trace_after_scrubbing_back', () => {
-    const run = partitionRun();
+    const run = M.load(partitionRunData());
     assert.ok(run.checkpoints.length >= 3);
     const want = {
         50: { groups: null, sides: [], broken: [] },
@@ -293,7 +262,7 @@ test('partition_groups_follow_the_trace_after_scrubbing_back', () => {
 });
 
 test('a_link_is_open_as_the_network_decides_partitions_and_cuts', () => {
-    const run = partitionRun();
+    const run = M.load(partitionRunData());
     let s = M.stateAt(run, 170);
     assert.ok(M.linkOpen(s, 1, 2) && M.linkOpen(s, 3, 4) && M.linkOpen(s, 5, 4));
     assert.ok(!M.linkOpen(s, 4, 5), 'a cut closes its direction');
@@ -321,7 +290,7 @@ test('a_side_holds_a_quorum_of_the_voters_of_both_halves_while_joint', () => {
 });
 
 test('messages_lost_at_a_partition_are_shown_for_a_while_after', () => {
-    const run = partitionRun();
+    const run = M.load(partitionRunData());
     const drops = (t, w) => M.recentDrops(run, t, w)
         .map(d => d.from + '>' + d.to + '@' + d.t);
     assert.deepEqual(drops(209, 50), []);

@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const M = require('../../viz/web/replay-model.js');
 const S = require('../../viz/web/replay-series.js');
-const { runData } = require('./run-builder.js');
+const { runData, partitionRunData } = require('./run-builder.js');
 
 function run() {
     return M.load(runData(2, 500000, [
@@ -125,4 +125,38 @@ test('membership_falls_back_to_the_newest_live_configuration', () => {
     const m = S.members(run, M);
     assert.deepEqual(m.spans[3].map(s => [s.from, s.to, s.member]),
         [[0, 500, 'learner'], [500, 1000, 'voter']]);
+});
+
+/* The lanes' network spans say, at every instant, what the cluster
+ * picture says from the state there. */
+test('network_spans_match_the_partition_sides_at_every_instant', () => {
+    const run = M.load(partitionRunData());
+    const net = S.network(run, M);
+    assert.ok(net.shown);
+    const at = (id, t) => {
+        let found = null;
+        for (const sp of net.spans[id])
+            if (sp.from <= t) found = sp;
+        return found.side + '/' + found.cutTo;
+    };
+    for (const t of [0, 99, 100, 149, 150, 199, 200, 250, 299, 300, 999]) {
+        const s = M.stateAt(run, t), side = [];
+        for (const sd of M.partitionSides(s))
+            for (const id of sd.nodes)
+                side[id] = sd.group === 0 ? 'cut off'
+                    : sd.quorum ? 'majority' : 'minority';
+        for (let id = 1; id <= 5; id++)
+            assert.equal(at(id, t), (side[id] || '') + '/' + s.cuts
+                .filter(c => c[0] === id).map(c => 'n' + c[1]).join(' '),
+            'n' + id + ' at ' + t);
+    }
+    for (let id = 1; id <= 5; id++) {
+        const sp = net.spans[id];
+        assert.equal(sp[0].from, 0);
+        assert.equal(sp[sp.length - 1].to, run.endUs);
+        for (let k = 1; k < sp.length; k++)
+            assert.equal(sp[k].from, sp[k - 1].to, 'spans tile the run');
+    }
+    assert.equal(at(4, 170), 'majority/n5');
+    assert.equal(at(4, 250), 'cut off/n5');
 });

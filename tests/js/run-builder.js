@@ -38,4 +38,35 @@ function runData(nodes, endUs, events) {
     };
 }
 
-module.exports = { runData };
+/* Five nodes: n1 n2 | n3 n4 n5 at 100 with a cut n4 -> n5 inside the
+ * majority at 150; at 200 a new partition, n1 | n2 n3 n5 with n4 left
+ * alone, which keeps the cut; heal at 300. Filler events between put the
+ * changes on both sides of checkpoints. Messages lost at the partition
+ * end in drops at 210 and 220. */
+function partitionRunData() {
+    const ev = [{ t: 100, kind: 'partition', text: 'n1 n2 | n3 n4 n5',
+        groups: [1, 1, 2, 2, 2] }];
+    for (let k = 0; k < 1500; k++)
+        ev.push({ t: 101 + k % 40, kind: 'timer', node: 1 + k % 5,
+            aux: 900 });
+    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
+    ev.push({ t: 150, kind: 'cut', node: 4, peer: 5 });
+    for (let k = 0; k < 1200; k++)
+        ev.push({ t: 160 + k % 30, kind: 'timer', node: 1 + k % 5,
+            aux: 900 });
+    ev.push({ t: 200, kind: 'partition', text: 'n1 | n2 n3 n5',
+        groups: [1, 2, 2, 0, 2] });
+    ev.push({ t: 201, kind: 'send', node: 1, peer: 2, msg: 7,
+        type: 'AppendEntries', term: 1 });
+    ev.push({ t: 210, kind: 'drop', node: 1, peer: 2, msg: 7,
+        type: 'AppendEntries', term: 1, text: 'cut' });
+    ev.push({ t: 220, kind: 'drop', node: 2, peer: 4, msg: 8,
+        type: 'AppendEntriesResult', term: 1, text: 'cut' });
+    ev.push({ t: 220, kind: 'drop', node: 2, client: 1, request: 1,
+        text: 'down' });
+    ev.push({ t: 300, kind: 'heal' });
+    /* Sorting is stable: events of one instant keep their order. */
+    return runData(5, 1000, ev.sort((x, y) => x.t - y.t));
+}
+
+module.exports = { runData, partitionRunData };

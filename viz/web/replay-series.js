@@ -2,11 +2,12 @@
  *
  * From a loaded run (replay-model.js): each node's lane as spans of one
  * role, term and liveness; each node's place in the cluster's
- * configuration over time; the checks and violations; every client request
- * with its latency and outcome; throughput per 100 ms; the intervals of
- * unavailability. Pure: no DOM, no clock.
+ * configuration over time; each node's side of a partition and the
+ * one-way cuts from it over time; the checks and violations; every client
+ * request with its latency and outcome; throughput per 100 ms; the
+ * intervals of unavailability. Pure: no DOM, no clock.
  *
- * Invariants: a node's spans (lanes and membership alike) tile
+ * Invariants: a node's spans (lanes, membership and network alike) tile
  * [0, run.endUs] without gaps or overlaps; every request appears once,
  * with exactly one outcome.
  */
@@ -173,22 +174,12 @@
      * `role`, `crash` and `restart` events. model: replay-model.js, passed
      * in so that this file loads alone. */
     function members(run, model) {
-        const s = { nodes: [null] }, spans = [null], open = [null];
+        const s = { nodes: foldNodes(run.n) }, spans = [null], open = [null];
         for (let id = 1; id <= run.n; id++) {
-            s.nodes.push({ id: id, alive: true, role: 'follower', term: 0,
-                config: null });
             spans.push([]);
             open.push({ from: 0, member: 'voter' });
         }
-        const fold = {
-            config(nd, e) {
-                nd.config = Object.assign(model.parseConfig(e.text),
-                    { index: e.index, term: e.term });
-            },
-            role(nd, e) { nd.role = e.role; nd.term = e.term; },
-            crash(nd) { nd.alive = false; nd.role = 'follower'; },
-            restart(nd) { nd.alive = true; nd.role = 'follower'; },
-        };
+        const fold = nodeFold(model);
         for (const e of run.events) {
             const nd = s.nodes[e.node];
             if (!nd || !fold[e.kind])
@@ -207,6 +198,29 @@
         return { spans: spans, shown: shown };
     }
 
+    /* What members() and network() follow of each node, as
+     * model.clusterConfig() reads it: liveness, role and term, latest
+     * configuration. foldNodes(n): the nodes at time 0 (index 0 unused). */
+    function foldNodes(n) {
+        const nodes = [null];
+        for (let id = 1; id <= n; id++)
+            nodes.push({ id: id, alive: true, role: 'follower', term: 0,
+                config: null });
+        return nodes;
+    }
+
+    function nodeFold(model) {
+        return {
+            config(nd, e) {
+                nd.config = Object.assign(model.parseConfig(e.text),
+                    { index: e.index, term: e.term });
+            },
+            role(nd, e) { nd.role = e.role; nd.term = e.term; },
+            crash(nd) { nd.alive = false; nd.role = 'follower'; },
+            restart(nd) { nd.alive = true; nd.role = 'follower'; },
+        };
+    }
+
     /* The open span cur becomes member at t: a span that lasted closes,
      * one of no length is replaced, and a return to the member of the
      * span just closed at t reopens it. */
@@ -223,6 +237,63 @@
         cur.member = member;
     }
 
+    /* Each node's place in the network over time, as the cluster picture
+     * shows it at each instant (replay-cluster.js): per node (1..n) spans
+     * { from, to, side, cutTo } where side is '' (no partition),
+     * 'majority', 'minority' or 'cut off' (model.partitionSides() and
+     * the cluster's configuration then), cutTo the nodes a one-way cut
+     * keeps it from reaching ('' or 'n1 n3'). shown: whether any span
+     * has one or the other. */
+    function network(run, model) {
+        const s = { nodes: foldNodes(run.n), groups: null, cuts: [] };
+        const spans = [null], open = [null];
+        for (let id = 1; id <= run.n; id++) {
+            spans.push([]);
+            open.push({ from: 0, side: '', cutTo: '' });
+        }
+        const netKinds = ['partition', 'cut', 'heal'];
+        const fold = nodeFold(model);
+        for (const e of run.events) {
+            if (netKinds.includes(e.kind))
+                model.applyEvent(s, e);
+            else if (fold[e.kind] && s.nodes[e.node])
+                fold[e.kind](s.nodes[e.node], e);
+            else
+                continue;
+            if (!s.groups && !s.cuts.length && !netKinds.includes(e.kind))
+                continue;
+            const side = [];
+            for (const sd of model.partitionSides(s))
+                for (const id of sd.nodes)
+                    side[id] = sd.group === 0 ? 'cut off'
+                        : sd.quorum ? 'majority' : 'minority';
+            for (let id = 1; id <= run.n; id++)
+                netMove(spans[id], open[id], e.t, side[id] || '',
+                    s.cuts.filter(c => c[0] === id).map(c => 'n' + c[1])
+                        .join(' '));
+        }
+        let shown = false;
+        for (let id = 1; id <= run.n; id++) {
+            if (run.endUs > open[id].from || !spans[id].length)
+                spans[id].push(Object.assign({}, open[id], { to: run.endUs }));
+            shown = shown || spans[id].some(sp => sp.side || sp.cutTo);
+        }
+        return { spans: spans, shown: shown };
+    }
+
+    /* The open span cur becomes (side, cutTo) at t, as moveTo() does. */
+    function netMove(list, cur, t, side, cutTo) {
+        if (side === cur.side && cutTo === cur.cutTo)
+            return;
+        if (t > cur.from) {
+            list.push({ from: cur.from, to: t, side: cur.side,
+                cutTo: cur.cutTo });
+            cur.from = t;
+        }
+        cur.side = side;
+        cur.cutTo = cutTo;
+    }
+
     return { BIN_US, lanes, checks, requests, throughput, unavailable,
-        transfers, members };
+        transfers, members, network };
 });

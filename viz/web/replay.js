@@ -12,6 +12,7 @@
 (function () {
     'use strict';
     const M = window.RaftReplay, N = window.RaftNarrate, S = window.RaftSeries;
+    const C = window.RaftCluster;
     const data = JSON.parse(document.getElementById('run-data').textContent);
     const run = M.load(data);
     const series = {
@@ -20,6 +21,7 @@
     series.throughput = S.throughput(run, series.requests);
     series.transfers = S.transfers(run);
     series.members = S.members(run, M);
+    series.network = S.network(run, M);
     series.unavailable = S.unavailable(run, series.requests);
     series.maxLatency = series.requests.reduce((m, r) => Math.max(m, r.latency), 1);
     series.maxBin = series.throughput.reduce((m, b) => Math.max(m, b.count), 1);
@@ -37,8 +39,8 @@
     const MEMBER_COLOR = data.colors.members;
     const CONFIG_COLOR = data.colors.config_entry;
     const TRANSFER_COLOR = data.colors.transfer;
-    const ROLE_COLOR = { follower: '#b8c4d0', candidate: '#f0b429',
-        leader: '#3aa655' };
+    const ROLE_COLOR = C.COLORS.role;
+    const msgColor = C.messageColor;
     const TERM_COLORS = ['#ffffff', '#a5d8ff', '#b2f2bb', '#ffec99',
         '#fcc2d7', '#d0bfff', '#ffd8a8', '#99e9f2', '#c0eb75', '#eebefa',
         '#ffc9c9', '#e9ecef'];
@@ -202,6 +204,11 @@
          * the run has none to show). */
         out.dataset.strips = series.members.shown ? nodes.map(nd =>
             stripAt(series.members.spans[nd.id], ui.t)).join(',') : '';
+        /* What the cluster picture drew: the partition's sides, the
+         * links down, the marks of lost messages. */
+        out.dataset.regions = ui.net.regions.join('|');
+        out.dataset.links = ui.net.links.join(',');
+        out.dataset.drops = ui.net.drops.join(',');
         out.dataset.narration = [...$('narration').querySelectorAll(
             'li:not(.future)')].slice(-6).map(li => li.textContent).join('\n');
         out.dataset.ready = '1';
@@ -284,87 +291,30 @@
 
     /* ---- cluster picture ---------------------------------------------- */
 
-    function nodePos(id, w, h) {
-        const a = -Math.PI / 2 + 2 * Math.PI * (id - 1) / run.n;
-        const r = Math.min(w, h) / 2 - 46;
-        return { x: w / 2 + r * Math.cos(a), y: h / 2 + r * Math.sin(a) };
+    /* How long a lost message stays marked on the cluster picture: half
+     * a second of wall time at the chosen speed (virtual microseconds),
+     * so a loss can be seen while playing; a function of the cursor and
+     * the speed only, so scrubbing shows the same marks. */
+    function dropWindow() {
+        return Math.max(200, ui.speed * 5e5);
     }
 
     function renderCluster(s) {
         const cv = $('cluster'), g = cv.getContext('2d');
-        const w = cv.width, h = cv.height;
-        g.clearRect(0, 0, w, h);
-        for (const [a, b] of s.cuts)
-            drawCut(g, nodePos(a, w, h), nodePos(b, w, h));
-        drawMessages(g, s, w, h);
-        for (const nd of s.nodes.slice(1))
-            drawNode(g, nd, nodePos(nd.id, w, h));
+        const drawn = C.draw(g, cv.width, cv.height, { run: run, s: s,
+            t: ui.t, M: M, dropWindow: dropWindow() });
+        ui.drawn = drawn.messages;
+        ui.net = drawn;
         const net = [];
-        if (s.partition) net.push('partition: ' + s.partition);
+        const sides = M.partitionSides(s);
+        if (sides.length)
+            net.push('partition: ' + sides.map(sd => sd.nodes.map(id =>
+                'n' + id).join(' ') + ' (' + C.sideName(sd) + ')')
+                .join(' | '));
         if (s.cuts.length) net.push('cut: ' + s.cuts.map(c => 'n' + c[0] +
             '\u2192n' + c[1]).join(', '));
         net.push(s.inflight.size + (s.inflight.size === 1 ? ' message' : ' messages') + ' in flight');
-        $('netstate').textContent = net.join('; ');
-    }
-
-    function drawCut(g, p, q) {
-        g.save();
-        g.strokeStyle = '#d9480f';
-        g.setLineDash([4, 4]);
-        g.beginPath(); g.moveTo(p.x, p.y); g.lineTo(q.x, q.y); g.stroke();
-        g.restore();
-    }
-
-    function drawNode(g, nd, p) {
-        const r = 24;
-        g.beginPath();
-        g.arc(p.x, p.y, r, 0, 2 * Math.PI);
-        g.fillStyle = !nd.alive ? '#555' : ROLE_COLOR[nd.role];
-        g.fill();
-        g.lineWidth = nd.paused ? 4 : 1.5;
-        g.strokeStyle = nd.paused ? '#8e7cc3' : '#33404d';
-        g.stroke();
-        if (nd.alive && nd.timer && nd.role !== 'leader') {
-            const span = Math.max(1, nd.timer.due - nd.timer.from);
-            const f = Math.min(1, Math.max(0, (ui.t - nd.timer.from) / span));
-            g.beginPath();
-            g.arc(p.x, p.y, r + 5, -Math.PI / 2, -Math.PI / 2 + f * 2 * Math.PI);
-            g.strokeStyle = '#e0803c'; g.lineWidth = 3; g.stroke();
-        }
-        g.fillStyle = nd.alive ? '#1d2730' : '#fff';
-        g.font = 'bold 13px sans-serif'; g.textAlign = 'center';
-        g.fillText('n' + nd.id, p.x, p.y - 2);
-        g.font = '11px sans-serif';
-        g.fillText(nd.alive ? 'T' + nd.term : 'down', p.x, p.y + 12);
-    }
-
-    function msgColor(m) {
-        if (m.type.startsWith('AppendEntries'))
-            return m.count === 0 && m.type === 'AppendEntries' ? '#adb5bd' : '#1c7ed6';
-        if (m.type.includes('Vote'))
-            return '#e8590c';
-        return '#7048e8';
-    }
-
-    function drawMessages(g, s, w, h) {
-        ui.drawn = [];
-        let k = 0;
-        for (const m of s.inflight.values()) {
-            if (k++ > 400) break;
-            const end = run.msgEnd.get(m.id);
-            const tEnd = end ? end.t : run.endUs;
-            const f = tEnd > m.sentT ? (ui.t - m.sentT) / (tEnd - m.sentT) : 0;
-            const p = nodePos(m.from, w, h), q = nodePos(m.to, w, h);
-            const lost = end && end.kind === 'drop';
-            const x = p.x + (q.x - p.x) * Math.min(1, f);
-            const y = p.y + (q.y - p.y) * Math.min(1, f);
-            g.beginPath();
-            g.arc(x, y, 5, 0, 2 * Math.PI);
-            g.fillStyle = lost ? '#e03131' : msgColor(m);
-            g.fill();
-            if (m.copy) { g.strokeStyle = '#000'; g.lineWidth = 1; g.stroke(); }
-            ui.drawn.push({ x: x, y: y, m: m, lost: lost, end: end });
-        }
+        patch($('netstate'), escapeHtml(net.join('; ')));
     }
 
     function tooltipFor(d) {
@@ -676,6 +626,8 @@
     }
 
     function drawLaneLayer(g, cv, top, laneH) {
+        if (series.network.shown)
+            drawLaneNetwork(g, cv, top, laneH, false);
         for (let id = 1; id <= run.n; id++) {
             const y = top + (id - 1) * laneH;
             g.fillStyle = '#1d2730'; g.font = '12px sans-serif'; g.textAlign = 'left';
@@ -684,8 +636,9 @@
                 if (sp.to < ui.v0 || sp.from > ui.v1) continue;
                 const x0 = Math.max(MARGIN, xOf(cv, sp.from));
                 const x1 = Math.min(cv.width - 8, xOf(cv, sp.to));
-                g.fillStyle = sp.state === 'crashed' ? '#555' : sp.state === 'paused'
-                    ? '#8e7cc3' : ROLE_COLOR[sp.role];
+                g.fillStyle = sp.state === 'crashed' ? C.COLORS.crashed
+                    : sp.state === 'paused' ? C.COLORS.paused
+                    : ROLE_COLOR[sp.role];
                 g.fillRect(x0, y + 4, Math.max(1, x1 - x0), laneH - 10);
                 if (x1 - x0 > 40 && sp.state === 'up') {
                     g.fillStyle = '#1d2730'; g.font = '10px sans-serif';
@@ -695,6 +648,8 @@
         }
         if (series.members.shown)
             drawLaneMembers(g, cv, top, laneH);
+        if (series.network.shown)
+            drawLaneNetwork(g, cv, top, laneH, true);
         drawLaneMessages(g, cv, top, laneH);
         drawLaneTransfers(g, cv, top, laneH);
         drawAxis(g, cv, cv.height - 4);
@@ -732,6 +687,43 @@
         }
     }
 
+    /* Partitions and cuts, as the cluster picture shows them at each
+     * instant (RaftSeries.network()): the lane behind the band tinted in
+     * the colour of the node's side (majority green, minority and cut off
+     * grey) with an edge along its top (hatch false); the band of a node
+     * a one-way cut keeps from reaching another hatched in red (hatch
+     * true). */
+    function drawLaneNetwork(g, cv, top, laneH, hatch) {
+        for (let id = 1; id <= run.n; id++) {
+            const y = top + (id - 1) * laneH;
+            for (const sp of series.network.spans[id]) {
+                if (sp.to < ui.v0 || sp.from > ui.v1) continue;
+                if (hatch ? !sp.cutTo : !sp.side) continue;
+                const x0 = Math.max(MARGIN, xOf(cv, sp.from));
+                const x1 = Math.min(cv.width - 8, xOf(cv, sp.to));
+                const w = Math.max(1, x1 - x0);
+                if (!hatch) {
+                    const c = sp.side === 'majority' ? C.COLORS.majority
+                        : C.COLORS.minority;
+                    g.fillStyle = c.fill;
+                    g.fillRect(x0, y, w, laneH);
+                    g.fillStyle = c.edge;
+                    g.fillRect(x0, y, w, 2);
+                    continue;
+                }
+                g.save();
+                g.beginPath(); g.rect(x0, y + 4, w, laneH - 10); g.clip();
+                g.strokeStyle = C.COLORS.broken; g.lineWidth = 1.5;
+                g.beginPath();
+                for (let x = x0 - laneH; x < x1; x += 6) {
+                    g.moveTo(x, y + laneH - 6); g.lineTo(x + laneH - 10, y + 4);
+                }
+                g.stroke();
+                g.restore();
+            }
+        }
+    }
+
     /* At most this many arrows: more would be a smear, and slow to draw. */
     const MAX_ARROWS = 6000;
 
@@ -758,7 +750,7 @@
             const t1 = end ? end.t : run.endUs;
             const x0 = xOf(cv, e.t), x1 = xOf(cv, t1);
             const y0 = lane(e.node), yTo = lane(e.peer);
-            g.strokeStyle = end && end.kind === 'drop' ? '#e03131' : msgColor(e);
+            g.strokeStyle = end && end.kind === 'drop' ? C.COLORS.lost : msgColor(e);
             g.beginPath(); g.moveTo(x0, y0);
             if (end && end.kind === 'drop') {
                 /* A lost message ends, crossed, on the lane it was sent to. */
@@ -887,8 +879,42 @@
     /* The membership strips' legend under the lanes, listing the places
      * the run shows; hidden when there are no strips. */
     function buildLanesLegend() {
-        if (!series.members.shown)
+        const parts = [];
+        if (series.network.shown)
+            parts.push(networkLegend());
+        if (series.members.shown)
+            parts.push(membersLegend());
+        if (!parts.length)
             return;
+        const el = $('lanes-legend');
+        el.innerHTML = parts.join('<br>');
+        el.hidden = false;
+    }
+
+    /* The partitions' and cuts' marks on the lanes, those the run shows. */
+    function networkLegend() {
+        const used = new Set();
+        for (let id = 1; id <= run.n; id++)
+            for (const sp of series.network.spans[id]) {
+                used.add(sp.side);
+                if (sp.cutTo)
+                    used.add('cut');
+            }
+        const tint = (c, words) => '<span class="tint" style="background:' +
+            c.fill + ';border-top:2px solid ' + c.edge + '"></span>' + words;
+        const items = [];
+        if (used.has('majority'))
+            items.push(tint(C.COLORS.majority, 'majority side'));
+        if (used.has('minority') || used.has('cut off'))
+            items.push(tint(C.COLORS.minority, 'minority side or cut off'));
+        if (used.has('cut'))
+            items.push('<span class="tint" style="background:repeating-' +
+                'linear-gradient(-45deg,' + C.COLORS.broken + ' 0 1.5px,' +
+                'transparent 1.5px 6px)"></span>one-way cut from this node');
+        return 'Network (behind and over each lane):' + items.join('');
+    }
+
+    function membersLegend() {
         const used = new Set();
         for (let id = 1; id <= run.n; id++)
             for (const sp of series.members.spans[id])
@@ -898,9 +924,7 @@
                 MEMBER_COLOR[k] + '"></span>' + escapeHtml(k));
         if (used.has('not a member'))
             items.push('<span class="washed"></span>not a member');
-        const el = $('lanes-legend');
-        el.innerHTML = 'Membership (strip under each lane):' + items.join('');
-        el.hidden = false;
+        return 'Membership (strip under each lane):' + items.join('');
     }
 
     /* ---- start -------------------------------------------------------- */
@@ -934,6 +958,7 @@
         run.events.length + ' events, trace hash ' + run.hash;
     buildNodeRows();
     buildLanesLegend();
+    $('cluster-legend').innerHTML = C.legendHtml();
     bindControls();
     bindTooltip();
     bindLists();
