@@ -367,6 +367,13 @@ uint64_t sim_requests_completed(const struct sim *s);
 /* Requests issued before time_us (by any client) that have not completed
  * yet. */
 uint64_t sim_requests_pending_before(const struct sim *s, uint64_t time_us);
+/* The lowest client id >= from whose current request was issued before
+ * time_us and has not completed, 0 if none. A request's issue time is the
+ * instant it is issued, so once the clock is past time_us a client found
+ * without such a request never has one again. */
+uint32_t sim_client_pending_before(const struct sim *s,
+                                   uint64_t time_us,
+                                   uint32_t from);
 /* Completed requests of one op type. */
 uint64_t sim_requests_completed_op(const struct sim *s, enum sim_kv_op op);
 

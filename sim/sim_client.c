@@ -786,6 +786,19 @@ uint64_t sim_requests_pending_before(const struct sim *s, uint64_t time_us)
     return n;
 }
 
+uint32_t sim_client_pending_before(const struct sim *s,
+                                   uint64_t time_us,
+                                   uint32_t from)
+{
+    for (guint i = from > 0 ? from - 1 : 0; i < s->clients->len; i++) {
+        const struct sim_client *c =
+            &g_array_index(s->clients, struct sim_client, i);
+        if (c->busy && c->invoked_us < time_us)
+            return c->id;
+    }
+    return 0;
+}
+
 uint64_t sim_requests_completed(const struct sim *s)
 {
     return s->requests_completed;

@@ -882,3 +882,45 @@ Test(sim_cluster, workload_value_lengths_outside_two_to_64_are_refused)
     c.workload_value_len = SIM_WORKLOAD_VALUE_MAX;
     cr_assert_null(sim_config_check(&c));
 }
+
+/* What settle's resumable search relies on (scn_settle.c): once the clock
+ * is past T, a client found without a request issued by T pending never
+ * has one again, though idle clients are reused for new requests; the
+ * search from the first client that still had one finds what a search
+ * from the first client finds. */
+Test(sim_cluster, a_client_done_with_its_requests_of_time_t_has_none_pending_again)
+{
+    const uint64_t t = 1000000;
+    struct sim *s = cluster(3, 3, false);
+    cr_assert_eq(sim_run_until(s, t), SIM_OK);
+    uint32_t leader = sim_current_leader(s);
+    cr_assert_neq(leader, 0);
+    cr_assert_eq(sim_isolate(s, leader), SIM_OK);
+    for (uint32_t i = 0; i < 6; i++)
+        cr_assert_eq(sim_client_request(s, SIM_KV_SET, "x", "1",
+                                        i % 2 ? leader : 0, NULL),
+                     SIM_OK);
+    cr_assert_eq(sim_run_until(s, t + 1), SIM_OK);
+    sim_heal(s);
+    uint32_t from = 1, seen_pending = 0;
+    uint64_t next_request_us = t + 50000;
+    while (sim_now(s) < 4 * t && sim_step(s) == SIM_OK) {
+        if (sim_now(s) >= next_request_us) {
+            cr_assert_eq(sim_client_request(s, SIM_KV_GET, "x", NULL, 0, NULL),
+                         SIM_OK);
+            next_request_us += 50000;
+        }
+        uint32_t first = sim_client_pending_before(s, t + 1, 1);
+        cr_assert_eq(first != 0, sim_requests_pending_before(s, t + 1) != 0);
+        cr_assert_eq(sim_client_pending_before(s, t + 1, from), first,
+                     "client %u below %u is pending again", first, from);
+        if (first != 0) {
+            seen_pending++;
+            from = first;
+        }
+    }
+    cr_assert_gt(seen_pending, 10);
+    cr_assert_eq(sim_requests_pending_before(s, t + 1), 0);
+    cr_assert_gt(sim_requests_invoked(s), 40);
+    sim_free(s);
+}

@@ -8,6 +8,7 @@
 #include "scenarios/lang/scn_settle.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_run.h"
@@ -118,9 +119,21 @@ int scn_settle_start(struct sim *s,
     return rc;
 }
 
+/* Whether every node of `s` is up: then settle has nothing to restart. */
+static bool all_up(const struct sim *s)
+{
+    uint32_t n = sim_n_nodes(s);
+    for (uint32_t id = 1; id <= n; id++)
+        if (!sim_alive(s, id))
+            return false;
+    return true;
+}
+
 int scn_settle_tend(struct sim *s, const struct scn_settle *st)
 {
-    if (st->done)
+    /* restart_set() only reads the run, so with every node up (after most
+     * events of the phase) it need not be computed. */
+    if (st->done || all_up(s))
         return SIM_OK;
     int rc = SIM_OK;
     bool member[SIM_MAX_NODES + 1];
@@ -132,19 +145,51 @@ int scn_settle_tend(struct sim *s, const struct scn_settle *st)
     return rc;
 }
 
+/* Marks in member[0..n] the nodes that `c` names (voters of both halves
+ * and learners): sim_cluster_members() of a cluster whose configuration
+ * is c. */
+static void mark_members(const struct sim *s,
+                         const struct raft_configuration *c,
+                         bool *member)
+{
+    memset(member, 0, (sim_n_nodes(s) + 1) * sizeof(*member));
+    mark_ids(s, member, c->voters, c->n_voters);
+    mark_ids(s, member, c->outgoing, c->n_outgoing);
+    mark_ids(s, member, c->learners, c->n_learners);
+}
+
+/* Whether a request issued at or before the start is still pending. Once
+ * the clock is past the start, a client found without such a request never
+ * has one again (sim_client_pending_before()), so the search resumes from
+ * the first client that still had one. */
+static bool requests_pending(struct scn_settle *st, const struct sim *s)
+{
+    if (st->pending_from == UINT32_MAX)
+        return false;
+    uint32_t id =
+        sim_client_pending_before(s, st->start_us + 1, st->pending_from);
+    if (sim_now(s) > st->start_us)
+        st->pending_from = id != 0 ? id : UINT32_MAX;
+    return id != 0;
+}
+
 /* The leader every node is in step with, or 0 when the cluster is not in
  * that state (or requests issued by the start are still pending). */
-static uint32_t settled_leader(const struct scn_settle *st, const struct sim *s)
+static uint32_t settled_leader(struct scn_settle *st, const struct sim *s)
 {
     uint32_t leader = sim_current_leader(s);
     if (leader == 0)
         return 0;
     uint64_t term = sim_term(s, leader);
     uint32_t n = sim_n_nodes(s);
-    /* The members of the leader's configuration: a spare or a removed node
-     * hears from no leader. */
+    /* The members of the leader's configuration (what
+     * sim_cluster_members() reads when there is a leader): a spare or a
+     * removed node hears from no leader. */
+    struct raft_configuration c;
+    uint64_t index;
     bool member[SIM_MAX_NODES + 1];
-    sim_cluster_members(s, member);
+    sim_node_config(s, leader, &c, &index);
+    mark_members(s, &c, member);
     for (uint32_t id = 1; id <= n; id++) {
         if (!member[id])
             continue;
@@ -153,7 +198,7 @@ static uint32_t settled_leader(const struct scn_settle *st, const struct sim *s)
         if (id != leader && sim_leader_of(s, id) != leader)
             return 0;
     }
-    if (sim_requests_pending_before(s, st->start_us + 1) != 0)
+    if (requests_pending(st, s))
         return 0;
     return leader;
 }

@@ -47,6 +47,10 @@ struct scn_settle
     uint64_t term;               /* and its term */
     uint64_t since_us;           /* and since when it has held */
     uint64_t leader_changes;     /* leaders (or terms) seen holding */
+    /* Clients below this id had no request issued by start_us pending
+     * after an event later than start_us, so they never have one again;
+     * UINT32_MAX: no client has. 0 until the clock passes start_us. */
+    uint32_t pending_from;
 };
 
 /* When the settle `step` (borrowed) of `scenario` (borrowed) must have held
