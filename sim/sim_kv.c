@@ -4,7 +4,9 @@
  * `pairs`, of pair_hash_n(key, value), which each pair caches as its
  * `term`, and `sessions_digest` the wrapping sum,
  * over every session, of its `hash` (session_hash of its fields); every
- * change adjusts them in O(1). A client's session holds the highest request
+ * change adjusts them in O(1). `sessions` holds every session once by
+ * ascending client id, and the pairs' table keeps them in key order, so a
+ * snapshot is written in its canonical order without sorting. A client's session holds the highest request
  * id applied for it and the reply it produced; a command whose request id is
  * at most that is answered from the session and changes nothing. `applied`
  * counts the commands that took effect: not session duplicates, not
@@ -27,7 +29,7 @@
 #include "sim/sim_hash.h"
 #include "sim/sim_kv_table.h"
 
-#include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #define SIM_KV_SNAPSHOT_VERSION 1
@@ -35,7 +37,7 @@
 
 struct sim_kv_session
 {
-    uint64_t client;  /* also the hash-table key (points here) */
+    uint64_t client;  /* > 0 */
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     bool has_value;   /* the reply had a value: value[0..value_len) */
@@ -44,10 +46,17 @@ struct sim_kv_session
     uint64_t hash; /* session_hash() of the fields above */
 };
 
+/* Sessions by strictly ascending client id. */
+struct session_list
+{
+    struct sim_kv_session **at; /* len of cap entries, each owned */
+    size_t len, cap;
+};
+
 struct sim_kv
 {
     struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
-    GHashTable *sessions; /* uint64_t *client -> struct sim_kv_session * */
+    struct session_list sessions; /* owned */
     /* A shortcut into `sessions` for small client ids: [client] is that
      * client's session or NULL (not looked up yet). Borrowed pointers,
      * cleared whenever `sessions` is replaced. */
@@ -291,24 +300,57 @@ bool sim_kv_decode(const void *data,
 
 /* ---- the machine -------------------------------------------------------- */
 
-static void session_free(gpointer p)
+static void session_free(struct sim_kv_session *s)
 {
-    struct sim_kv_session *s = p;
     g_free(s->value);
     g_free(s);
 }
 
-static GHashTable *new_sessions(void)
+static void session_list_clear(struct session_list *l)
 {
-    return g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                 session_free);
+    for (size_t i = 0; i < l->len; i++)
+        session_free(l->at[i]);
+    g_free(l->at);
+    memset(l, 0, sizeof(*l));
+}
+
+/* The index in l of the first session whose client is not below client:
+ * where it is, or belongs. New clients usually come last. */
+static size_t session_list_find(const struct session_list *l, uint64_t client)
+{
+    size_t lo = 0, hi = l->len;
+    if (hi > 0 && l->at[hi - 1]->client < client)
+        return hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->at[mid]->client < client)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Adds s (owned from now on), whose client l does not hold, in order. */
+static void session_list_insert(struct session_list *l,
+                                struct sim_kv_session *s)
+{
+    size_t at = session_list_find(l, s->client);
+    SIM_ASSERT(at == l->len || l->at[at]->client > s->client,
+               "client %" PRIu64 " has two sessions", s->client);
+    if (l->len == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->at = g_renew(struct sim_kv_session *, l->at, l->cap);
+    }
+    memmove(l->at + at + 1, l->at + at, (l->len - at) * sizeof(*l->at));
+    l->at[at] = s;
+    l->len++;
 }
 
 struct sim_kv *sim_kv_new(void)
 {
     struct sim_kv *kv = g_new0(struct sim_kv, 1);
     sim_kv_table_init(&kv->pairs);
-    kv->sessions = new_sessions();
     kv->session_index = g_ptr_array_new();
     return kv;
 }
@@ -318,7 +360,7 @@ void sim_kv_free(struct sim_kv *kv)
     if (kv == NULL)
         return;
     sim_kv_table_clear(&kv->pairs);
-    g_hash_table_destroy(kv->sessions);
+    session_list_clear(&kv->sessions);
     g_ptr_array_free(kv->session_index, TRUE);
     g_free(kv);
 }
@@ -344,9 +386,11 @@ static struct sim_kv_session *session_find(struct sim_kv *kv, uint64_t client)
         if (s != NULL)
             return s;
     }
-    struct sim_kv_session *s = g_hash_table_lookup(kv->sessions, &client);
-    if (s != NULL)
-        session_index_put(kv, s);
+    size_t at = session_list_find(&kv->sessions, client);
+    if (at == kv->sessions.len || kv->sessions.at[at]->client != client)
+        return NULL;
+    struct sim_kv_session *s = kv->sessions.at[at];
+    session_index_put(kv, s);
     return s;
 }
 
@@ -476,7 +520,7 @@ bool sim_kv_apply(struct sim_kv *kv,
         if (s == NULL) {
             s = g_new0(struct sim_kv_session, 1);
             s->client = parts.client;
-            g_hash_table_insert(kv->sessions, &s->client, s);
+            session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;
@@ -520,39 +564,12 @@ uint64_t sim_kv_state_digest(const struct sim_kv *kv)
     return sim_hash_mix(h ^ kv->applied);
 }
 
-static gint compare_pairs(gconstpointer a, gconstpointer b)
-{
-    const struct sim_kv_pair *x = *(const struct sim_kv_pair *const *)a;
-    const struct sim_kv_pair *y = *(const struct sim_kv_pair *const *)b;
-    return strcmp(x->key, y->key);
-}
-
-/* The pairs in ascending key order, in a new array of borrowed pointers. */
-static GPtrArray *sorted_pairs(const struct sim_kv *kv)
-{
-    GPtrArray *pairs = g_ptr_array_sized_new((guint)kv->pairs.len);
-    for (size_t i = 0; i < kv->pairs.cap; i++)
-        if (kv->pairs.slots[i] != NULL)
-            g_ptr_array_add(pairs, kv->pairs.slots[i]);
-    g_ptr_array_sort(pairs, compare_pairs);
-    return pairs;
-}
-
 GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv)
 {
-    GPtrArray *keys = sorted_pairs(kv);
-    for (guint i = 0; i < keys->len; i++) {
-        struct sim_kv_pair *p = g_ptr_array_index(keys, i);
-        g_ptr_array_index(keys, i) = p->key;
-    }
+    GPtrArray *keys = g_ptr_array_sized_new((guint)kv->pairs.len);
+    for (size_t i = 0; i < kv->pairs.len; i++)
+        g_ptr_array_add(keys, kv->pairs.order[i]->key);
     return keys;
-}
-
-static gint compare_sessions(gconstpointer a, gconstpointer b)
-{
-    const struct sim_kv_session *x = *(const struct sim_kv_session *const *)a;
-    const struct sim_kv_session *y = *(const struct sim_kv_session *const *)b;
-    return (x->client > y->client) - (x->client < y->client);
 }
 
 static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
@@ -573,61 +590,31 @@ static size_t string_len(size_t len)
     return varint_len(len) + len;
 }
 
-/* The pairs in ascending key order, in a new array of borrowed pointers
- * (g_free() it); *size grows by their serialized bytes. */
-static const struct sim_kv_pair **serial_pairs(const struct sim_kv *kv,
-                                               size_t *size)
+/* The serialized bytes of the pairs and the sessions (sim_kv_serialize()'s
+ * format after the applied count). */
+static size_t serial_size(const struct sim_kv *kv)
 {
-    const struct sim_kv_pair **pairs =
-        g_new(const struct sim_kv_pair *, kv->pairs.len ? kv->pairs.len : 1);
-    size_t k = 0;
-    for (size_t i = 0; i < kv->pairs.cap; i++) {
-        const struct sim_kv_pair *p = kv->pairs.slots[i];
-        if (p == NULL)
-            continue;
-        pairs[k++] = p;
-        *size += string_len(strlen(p->key)) + string_len(strlen(p->value));
+    size_t size = varint_len(kv->pairs.len) + varint_len(kv->sessions.len);
+    for (size_t i = 0; i < kv->pairs.len; i++) {
+        const struct sim_kv_pair *p = kv->pairs.order[i];
+        size += string_len(p->key_len) + string_len(p->value_len);
     }
-    SIM_ASSERT(k == kv->pairs.len, "%zu pairs held, %zu counted", k,
-               kv->pairs.len);
-    qsort(pairs, k, sizeof *pairs, compare_pairs);
-    return pairs;
-}
-
-/* The sessions in ascending client order, likewise; *n receives how many. */
-static const struct sim_kv_session **serial_sessions(const struct sim_kv *kv,
-                                                     size_t *n,
-                                                     size_t *size)
-{
-    *n = g_hash_table_size(kv->sessions);
-    const struct sim_kv_session **sessions =
-        g_new(const struct sim_kv_session *, *n ? *n : 1);
-    size_t k = 0;
-    GHashTableIter it;
-    gpointer v;
-    g_hash_table_iter_init(&it, kv->sessions);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const struct sim_kv_session *s = v;
-        sessions[k++] = s;
-        *size += varint_len(s->client) + varint_len(s->request) + 1 +
-                 (s->has_value ? string_len(strlen(s->value)) : 0);
+    for (size_t i = 0; i < kv->sessions.len; i++) {
+        const struct sim_kv_session *s = kv->sessions.at[i];
+        size += varint_len(s->client) + varint_len(s->request) + 1 +
+                (s->has_value ? string_len(s->value_len) : 0);
     }
-    qsort(sessions, k, sizeof *sessions, compare_sessions);
-    return sessions;
+    return size;
 }
 
 /* The snapshot format: magic, applied index, the pairs by key (key,
  * value), the sessions by client (client, request, flags, value when it
- * has one). Measured first, then written in place. */
+ * has one), both read in the order the machine keeps them in. Measured
+ * first, then written in place. */
 void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
 {
-    size_t size = sizeof snapshot_magic + varint_len(kv->applied) +
-                  varint_len(kv->pairs.len);
-    const struct sim_kv_pair **pairs = serial_pairs(kv, &size);
-    size_t n_sessions;
-    const struct sim_kv_session **sessions =
-        serial_sessions(kv, &n_sessions, &size);
-    size += varint_len(n_sessions);
+    size_t size =
+        sizeof snapshot_magic + varint_len(kv->applied) + serial_size(kv);
     size_t start = out->len;
     g_byte_array_set_size(out, (guint)(start + size));
     guint8 *w = out->data + start;
@@ -636,22 +623,21 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
     w += write_varint(w, kv->applied);
     w += write_varint(w, kv->pairs.len);
     for (size_t i = 0; i < kv->pairs.len; i++) {
-        w += write_string(w, pairs[i]->key, strlen(pairs[i]->key));
-        w += write_string(w, pairs[i]->value, strlen(pairs[i]->value));
+        const struct sim_kv_pair *p = kv->pairs.order[i];
+        w += write_string(w, p->key, p->key_len);
+        w += write_string(w, p->value, p->value_len);
     }
-    w += write_varint(w, n_sessions);
-    for (size_t i = 0; i < n_sessions; i++) {
-        const struct sim_kv_session *s = sessions[i];
+    w += write_varint(w, kv->sessions.len);
+    for (size_t i = 0; i < kv->sessions.len; i++) {
+        const struct sim_kv_session *s = kv->sessions.at[i];
         w += write_varint(w, s->client);
         w += write_varint(w, s->request);
         *w++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
         if (s->has_value)
-            w += write_string(w, s->value, strlen(s->value));
+            w += write_string(w, s->value, s->value_len);
     }
     SIM_ASSERT(w == out->data + out->len, "snapshot measured %zu bytes, wrote %zu",
                size, (size_t)(w - (out->data + start)));
-    g_free(pairs);
-    g_free(sessions);
 }
 
 /* Reads the pairs of a snapshot into `pairs` (empty), checking strictly
@@ -687,7 +673,7 @@ static bool restore_pairs(struct reader *r,
 
 /* *digest receives the sessions' digest. */
 static bool restore_sessions(struct reader *r,
-                             GHashTable *sessions,
+                             struct session_list *sessions,
                              uint64_t *digest)
 {
     uint64_t n, prev = 0;
@@ -711,7 +697,7 @@ static bool restore_sessions(struct reader *r,
         session_set_value(s, v, vn);
         s->hash = session_hash(s);
         *digest += s->hash;
-        g_hash_table_insert(sessions, &s->client, s);
+        session_list_insert(sessions, s);
         prev = client;
     }
     return true;
@@ -732,13 +718,13 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
 
     struct sim_kv_table pairs;
     sim_kv_table_init(&pairs);
-    GHashTable *sessions = new_sessions();
+    struct session_list sessions = {0};
     if (!restore_pairs(&r, &pairs, &digest) ||
-        !restore_sessions(&r, sessions, &sessions_digest) || r.left != 0)
+        !restore_sessions(&r, &sessions, &sessions_digest) || r.left != 0)
         goto err_free_tables;
 
     sim_kv_table_clear(&kv->pairs);
-    g_hash_table_destroy(kv->sessions);
+    session_list_clear(&kv->sessions);
     kv->pairs = pairs;
     kv->sessions = sessions;
     g_ptr_array_set_size(kv->session_index, 0);
@@ -749,6 +735,6 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
 
 err_free_tables:
     sim_kv_table_clear(&pairs);
-    g_hash_table_destroy(sessions);
+    session_list_clear(&sessions);
     return false;
 }

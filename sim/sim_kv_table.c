@@ -2,7 +2,7 @@
  *
  * Invariant: len <= cap / 2; every pair sits in the probe run that starts
  * at slot key_hash & (cap - 1) and reaches it without crossing an empty
- * slot.
+ * slot; order[0..len) holds every pair once, keys strictly ascending.
  */
 #include "sim/sim_kv_table.h"
 #include "sim/sim_assert.h"
@@ -31,6 +31,8 @@ void sim_kv_table_init(struct sim_kv_table *t)
     t->slots = NULL;
     t->cap = 0;
     t->len = 0;
+    t->order = NULL;
+    t->order_cap = 0;
 }
 
 static void pair_free(struct sim_kv_pair *p)
@@ -45,7 +47,64 @@ void sim_kv_table_clear(struct sim_kv_table *t)
         if (t->slots[i] != NULL)
             pair_free(t->slots[i]);
     g_free(t->slots);
+    g_free(t->order);
     sim_kv_table_init(t);
+}
+
+/* Compares the key_len bytes at key with p's key in strcmp's order (no key
+ * holds a NUL, so a proper prefix comes first). */
+static int key_cmp(const char *key, size_t key_len, const struct sim_kv_pair *p)
+{
+    int c = memcmp(key, p->key, key_len < p->key_len ? key_len : p->key_len);
+    if (c != 0)
+        return c;
+    return (key_len > p->key_len) - (key_len < p->key_len);
+}
+
+/* The index in order[0..len) of the first pair whose key is not below
+ * key: where the key is, or belongs. Keys added in ascending order (a
+ * restored snapshot, counters) go last at once. */
+static size_t order_find(const struct sim_kv_table *t,
+                         const char *key,
+                         size_t key_len)
+{
+    size_t lo = 0, hi = t->len;
+    if (hi > 0 && key_cmp(key, key_len, t->order[hi - 1]) > 0)
+        return hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(key, key_len, t->order[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Puts p, whose key t does not hold, at its place in order (t->len does
+ * not count it yet). */
+static void order_insert(struct sim_kv_table *t, struct sim_kv_pair *p)
+{
+    if (t->len == t->order_cap) {
+        t->order_cap = t->order_cap ? 2 * t->order_cap : TABLE_CAP_MIN;
+        t->order = g_renew(struct sim_kv_pair *, t->order, t->order_cap);
+    }
+    size_t at = order_find(t, p->key, p->key_len);
+    SIM_ASSERT(at == t->len || key_cmp(p->key, p->key_len, t->order[at]) < 0,
+               "key '%s' added twice", p->key);
+    memmove(t->order + at + 1, t->order + at,
+            (t->len - at) * sizeof(*t->order));
+    t->order[at] = p;
+}
+
+/* Takes p out of order (t->len still counts it). */
+static void order_remove(struct sim_kv_table *t, const struct sim_kv_pair *p)
+{
+    size_t at = order_find(t, p->key, p->key_len);
+    SIM_ASSERT(at < t->len && t->order[at] == p,
+               "key '%s' is not in the key order", p->key);
+    memmove(t->order + at, t->order + at + 1,
+            (t->len - at - 1) * sizeof(*t->order));
 }
 
 struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
@@ -105,6 +164,7 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     p->value_cap = 0;
     p->value = NULL; /* the caller sets a value before anyone reads it */
     place(t->slots, t->cap, p);
+    order_insert(t, p);
     t->len++;
     return p;
 }
@@ -115,6 +175,7 @@ void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p)
     size_t i = p->key_hash & mask;
     while (t->slots[i] != p)
         i = (i + 1) & mask;
+    order_remove(t, p);
     pair_free(p);
     t->slots[i] = NULL;
     t->len--;

@@ -7,8 +7,10 @@
  * pair never rehashes the old bytes. Lookup is linear probing over a
  * power-of-two array of pair pointers kept at most half full; deletion
  * shifts the probe run back (no tombstones), so a key is always found
- * before the first empty slot. Iteration order is the slot order: callers
- * that need an order independent of hashing sort (sim_kv does).
+ * before the first empty slot. Besides the slots, `order` holds the same
+ * pairs in ascending key order (strcmp's), kept on every add and remove,
+ * so a caller that needs an order independent of hashing (sim_kv's
+ * snapshots) reads it without sorting.
  */
 #ifndef SIM_KV_TABLE_H
 #define SIM_KV_TABLE_H
@@ -32,6 +34,9 @@ struct sim_kv_table
     struct sim_kv_pair **slots; /* cap entries, NULL: empty */
     size_t cap;                 /* a power of two, or 0 before the first add */
     size_t len;                 /* pairs held */
+    /* order[0..len): the pairs by ascending key; order_cap entries. */
+    struct sim_kv_pair **order;
+    size_t order_cap;
 };
 
 /* The hash of the key_len bytes at key, read a word at a time. */

@@ -1,0 +1,244 @@
+/* test_sim_kv_order.c: the orders the key-value machine keeps so that a
+ * snapshot needs no sort: the pairs' table keeps its keys ascending through
+ * every add and remove, and a snapshot is byte for byte what sorting a
+ * model of the same pairs and sessions by key and by client gives. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sim/sim_kv.h"
+#include "sim/sim_kv_table.h"
+#include "sim/sim_rng.h"
+
+/* A key from a small alphabet with bytes above 0x7f, so that keys share
+ * prefixes, one is often a prefix of another, and bytes compare unsigned. */
+static void random_key(struct sim_rng *rng, char *key, size_t *len)
+{
+    static const char alphabet[] = {'a', 'b', 'z', '0', (char)0xe9};
+    *len = 1 + sim_rng_below(rng, 4);
+    for (size_t i = 0; i < *len; i++)
+        key[i] = alphabet[sim_rng_below(rng, sizeof alphabet)];
+    key[*len] = '\0';
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* order[] holds exactly the table's pairs, keys strictly ascending by
+ * strcmp: the same sequence as the pairs found by slot, sorted. */
+static void assert_in_key_order(const struct sim_kv_table *t)
+{
+    const char **sorted = g_new(const char *, t->len + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i] != NULL)
+            sorted[k++] = t->slots[i]->key;
+    cr_assert_eq(k, t->len);
+    qsort(sorted, k, sizeof *sorted, compare_strings);
+    for (size_t i = 0; i < k; i++) {
+        cr_assert_str_eq(t->order[i]->key, sorted[i], "at %zu of %zu", i, k);
+        if (i > 0)
+            cr_assert_lt(strcmp(t->order[i - 1]->key, t->order[i]->key), 0);
+    }
+    g_free(sorted);
+}
+
+Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
+{
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    struct sim_rng rng;
+    sim_rng_seed_key(&rng, 20261205);
+    size_t adds = 0, removes = 0;
+    for (int step = 0; step < 4000; step++) {
+        char key[8];
+        size_t len;
+        random_key(&rng, key, &len);
+        uint64_t h = sim_kv_key_hash(key, len);
+        struct sim_kv_pair *p = sim_kv_table_find(&t, key, len, h);
+        if (p == NULL) {
+            p = sim_kv_table_add(&t, key, len, h);
+            sim_kv_pair_set_value(p, "v", 1);
+            adds++;
+        } else if (sim_rng_below(&rng, 3) == 0) {
+            sim_kv_table_remove(&t, p);
+            removes++;
+        }
+        assert_in_key_order(&t);
+    }
+    cr_assert_gt(adds, 200);
+    cr_assert_gt(removes, 100);
+    cr_assert_gt(t.len, 50);
+    sim_kv_table_clear(&t);
+}
+
+/* ---- a model of the machine and the snapshot written from it by sorting */
+
+struct model_session
+{
+    uint64_t client, request;
+    bool found;
+    char *value; /* NULL: no value */
+};
+
+static void put_varint(GByteArray *out, uint64_t v)
+{
+    do {
+        guint8 b = (guint8)(v & 0x7f);
+        v >>= 7;
+        if (v != 0)
+            b |= 0x80;
+        g_byte_array_append(out, &b, 1);
+    } while (v != 0);
+}
+
+static void put_string(GByteArray *out, const char *s)
+{
+    put_varint(out, strlen(s));
+    g_byte_array_append(out, (const guint8 *)s, (guint)strlen(s));
+}
+
+static int compare_sessions(const void *a, const void *b)
+{
+    const struct model_session *x = *(const struct model_session *const *)a;
+    const struct model_session *y = *(const struct model_session *const *)b;
+    return (x->client > y->client) - (x->client < y->client);
+}
+
+/* The snapshot format of sim_kv.c, each part sorted here: pairs by key,
+ * sessions by client. */
+static GByteArray *sorted_snapshot(GHashTable *pairs,
+                                   GHashTable *sessions,
+                                   uint64_t applied)
+{
+    GByteArray *out = g_byte_array_new();
+    g_byte_array_append(out, (const guint8 *)"RKV\1", 4);
+    put_varint(out, applied);
+    guint n;
+    const char **keys = (const char **)g_hash_table_get_keys_as_array(pairs, &n);
+    qsort(keys, n, sizeof *keys, compare_strings);
+    put_varint(out, n);
+    for (guint i = 0; i < n; i++) {
+        put_string(out, keys[i]);
+        put_string(out, g_hash_table_lookup(pairs, keys[i]));
+    }
+    g_free(keys);
+    n = g_hash_table_size(sessions);
+    struct model_session **ss = g_new(struct model_session *, n + 1);
+    GHashTableIter it;
+    gpointer v;
+    guint k = 0;
+    g_hash_table_iter_init(&it, sessions);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        ss[k++] = v;
+    qsort(ss, n, sizeof *ss, compare_sessions);
+    put_varint(out, n);
+    for (guint i = 0; i < n; i++) {
+        put_varint(out, ss[i]->client);
+        put_varint(out, ss[i]->request);
+        guint8 flags = (ss[i]->found ? 1 : 0) | (ss[i]->value ? 2 : 0);
+        g_byte_array_append(out, &flags, 1);
+        if (ss[i]->value)
+            put_string(out, ss[i]->value);
+    }
+    g_free(ss);
+    return out;
+}
+
+static void model_session_free(void *p)
+{
+    struct model_session *s = p;
+    g_free(s->value);
+    g_free(s);
+}
+
+/* Applies one command to the model as sim_kv does (client > 0). */
+static void model_apply(GHashTable *pairs,
+                        GHashTable *sessions,
+                        uint64_t *applied,
+                        const struct sim_kv_command *c)
+{
+    struct model_session *s = g_hash_table_lookup(sessions, &c->client);
+    if (s != NULL && c->request <= s->request)
+        return;
+    (*applied)++;
+    const char *old = g_hash_table_lookup(pairs, c->key);
+    bool found = old != NULL;
+    char *value = c->op == SIM_KV_GET && old ? g_strdup(old) : NULL;
+    if (c->op == SIM_KV_SET)
+        g_hash_table_replace(pairs, g_strdup(c->key), g_strdup(c->value));
+    else if (c->op == SIM_KV_DELETE)
+        g_hash_table_remove(pairs, c->key);
+    if (s == NULL) {
+        s = g_new0(struct model_session, 1);
+        s->client = c->client;
+        g_hash_table_insert(sessions, &s->client, s);
+    }
+    s->request = c->request;
+    s->found = found;
+    g_free(s->value);
+    s->value = value;
+}
+
+Test(kv_order, a_snapshot_is_byte_identical_to_the_sorted_one_of_a_model)
+{
+    struct sim_kv *kv = sim_kv_new();
+    GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              g_free);
+    GHashTable *sessions = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                                 NULL, model_session_free);
+    uint64_t applied = 0, requests[64] = {0};
+    struct sim_rng rng;
+    sim_rng_seed_key(&rng, 7);
+    for (int step = 0; step < 3000; step++) {
+        /* Clients in no particular order, some beyond the small-id
+         * shortcut; a request id sometimes repeated (a retry). */
+        static const uint64_t ids[] = {9, 3, 5000, 1, 70000, 4095, 4096, 2};
+        uint32_t which = (uint32_t)sim_rng_below(&rng, 8);
+        uint64_t request = requests[which] + sim_rng_below(&rng, 3);
+        requests[which] = request > requests[which] ? request : requests[which];
+        char key[8], value[16];
+        size_t len;
+        random_key(&rng, key, &len);
+        g_snprintf(value, sizeof value, "v%d", step);
+        struct sim_kv_command c = {
+            .op = (enum sim_kv_op)(SIM_KV_SET + sim_rng_below(&rng, 3)),
+            .client = ids[which],
+            .request = request,
+            .key = key,
+            .value = value,
+        };
+        if (c.op != SIM_KV_SET)
+            c.value = NULL;
+        GByteArray *cmd = g_byte_array_new();
+        sim_kv_encode(&c, cmd);
+        cr_assert(sim_kv_apply(kv, cmd->data, cmd->len, NULL));
+        g_byte_array_free(cmd, TRUE);
+        model_apply(pairs, sessions, &applied, &c);
+        if (step % 50 != 49)
+            continue;
+        GByteArray *got = g_byte_array_new();
+        sim_kv_serialize(kv, got);
+        GByteArray *want = sorted_snapshot(pairs, sessions, applied);
+        cr_assert_eq(got->len, want->len, "step %d", step);
+        cr_assert_eq(memcmp(got->data, want->data, got->len), 0, "step %d",
+                     step);
+        /* A restored machine keeps both orders: it writes the same bytes. */
+        struct sim_kv *back = sim_kv_new();
+        cr_assert(sim_kv_restore(back, got->data, got->len));
+        GByteArray *again = g_byte_array_new();
+        sim_kv_serialize(back, again);
+        cr_assert_eq(again->len, got->len);
+        cr_assert_eq(memcmp(again->data, got->data, got->len), 0);
+        g_byte_array_free(again, TRUE);
+        sim_kv_free(back);
+        g_byte_array_free(got, TRUE);
+        g_byte_array_free(want, TRUE);
+    }
+    cr_assert_gt(g_hash_table_size(pairs), 30);
+    cr_assert_eq(g_hash_table_size(sessions), 8);
+    g_hash_table_destroy(pairs);
+    g_hash_table_destroy(sessions);
+    sim_kv_free(kv);
+}
