@@ -10,18 +10,30 @@
 
 #include <inttypes.h>
 
+void sim_time_text_decimal(GString *out, uint64_t v)
+{
+    char buf[20]; /* UINT64_MAX has 20 digits */
+    size_t at = sizeof buf;
+    do {
+        buf[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    g_string_append_len(out, buf + at, (gssize)(sizeof buf - at));
+}
+
 void sim_time_text_duration(GString *out, uint64_t duration_us)
 {
     if (duration_us != 0 && duration_us % 1000000 == 0) {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "s",
-                               duration_us / 1000000);
+        sim_time_text_decimal(out, duration_us / 1000000);
+        g_string_append_c(out, 's');
     } else if (duration_us == 0) {
         g_string_append(out, "0s");
     } else if (duration_us % 1000 == 0) {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "ms",
-                               duration_us / 1000);
+        sim_time_text_decimal(out, duration_us / 1000);
+        g_string_append(out, "ms");
     } else {
-        g_string_append_printf(out, "%" G_GUINT64_FORMAT "us", duration_us);
+        sim_time_text_decimal(out, duration_us);
+        g_string_append(out, "us");
     }
 }
 

@@ -16,6 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* v in decimal, the digits "%" PRIu64 writes: what the styles below write
+ * their numbers with, without a format string to parse. */
+void sim_time_text_decimal(GString *out, uint64_t v);
+
 /* A duration in scenario syntax, exact and in the largest unit that divides
  * it: "600s", "150ms", "250us", "0s" (docs/scenario-language.md). */
 void sim_time_text_duration(GString *out, uint64_t us);

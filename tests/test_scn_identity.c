@@ -141,3 +141,44 @@ Test(scn_identity, a_message_fate_depends_only_on_its_link_time_and_rank)
     sim_net_destroy(&quiet);
     sim_net_destroy(&busy);
 }
+
+/* Many statements, few texts, each repeated at scattered places: every
+ * key is the key that the same text at the same rank has in a scenario of
+ * that text alone, repeated, so other texts never shift a rank. */
+Test(scn_identity, every_statement_key_is_its_text_and_rank_among_many)
+{
+    static const char *const texts[] = {
+        "at 1s crash n1\n", "at 1s restart n1\n", "at 1s client set x 1\n",
+        "at 1s client set x 2\n", "at 1s timeout n2\n", "at 1s heal\n",
+        "at 1s client get x\n",
+    };
+    enum { TEXTS = sizeof texts / sizeof texts[0], STEPS = 90 };
+    GString *all = g_string_new("cluster 3\n");
+    size_t which[STEPS], rank[STEPS], seen[TEXTS] = {0};
+    for (size_t i = 0; i < STEPS; i++) {
+        which[i] = (i * 3 + i / 5) % TEXTS; /* every text, scattered */
+        rank[i] = seen[which[i]]++;
+        g_string_append(all, texts[which[i]]);
+    }
+    struct scn_scenario *sc = sh_parse(all->str);
+    cr_assert_eq(sc->steps->len, STEPS);
+    uint64_t keys[STEPS];
+    scn_step_draw_keys(sc, keys);
+    for (size_t i = 0; i < STEPS; i++) {
+        GString *alone = g_string_new("cluster 3\n");
+        for (size_t r = 0; r <= rank[i]; r++)
+            g_string_append(alone, texts[which[i]]);
+        struct scn_scenario *one = sh_parse(alone->str);
+        uint64_t *k = g_new(uint64_t, rank[i] + 1);
+        scn_step_draw_keys(one, k);
+        cr_assert_eq(keys[i], k[rank[i]], "step %zu (%s, rank %zu)", i,
+                     texts[which[i]], rank[i]);
+        g_free(k);
+        scn_scenario_free(one);
+        g_string_free(alone, TRUE);
+    }
+    for (size_t i = 1; i < STEPS; i++)
+        cr_assert_neq(keys[i], keys[0]);
+    scn_scenario_free(sc);
+    g_string_free(all, TRUE);
+}

@@ -67,6 +67,21 @@ ParameterizedTest(struct duration_case *c,
     g_string_free(out, TRUE);
 }
 
+Test(scn_print, decimal_text_is_the_digits_printf_writes)
+{
+    static const uint64_t values[] = {0,          1,         9,
+                                      10,         99,        1000000,
+                                      4294967295, UINT64_MAX, UINT64_MAX - 1};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        GString *out = g_string_new("n");
+        sim_time_text_decimal(out, values[i]);
+        char *want = g_strdup_printf("n%" G_GUINT64_FORMAT, values[i]);
+        cr_assert_str_eq(out->str, want);
+        g_free(want);
+        g_string_free(out, TRUE);
+    }
+}
+
 struct ppm_case
 {
     uint64_t ppm;

@@ -4,6 +4,7 @@
 #include "scenarios/lang/scn_identity.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "scenarios/lang/scn_print.h"
 #include "sim/sim_hash.h"
@@ -21,25 +22,63 @@ static uint64_t text_hash(const GString *text)
     return sim_hash_mix(h);
 }
 
+/* The distinct texts seen so far: each stored once in `arena`, found by
+ * its text_hash() through an open-addressing table that is looked up
+ * only, never iterated, so its layout cannot reach a key. */
+struct seen_text
+{
+    uint64_t hash;
+    size_t at, len; /* the text: arena->str[at..at+len) */
+    uint64_t count; /* steps so far with this text */
+};
+
+struct seen_texts
+{
+    GString *arena;
+    struct seen_text *slots; /* cap entries; len 0: empty (no text is) */
+    size_t cap;              /* a power of two, over twice the entries */
+};
+
+/* The entry of `text` (hash h): the one holding it, or the empty slot
+ * where it belongs. */
+static struct seen_text *seen_find(const struct seen_texts *t,
+                                   const GString *text,
+                                   uint64_t h)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct seen_text *e = &t->slots[i];
+        if (e->len == 0 ||
+            (e->hash == h && e->len == text->len &&
+             memcmp(t->arena->str + e->at, text->str, text->len) == 0))
+            return e;
+    }
+}
+
 void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
 {
-    /* text -> how many steps so far had it; looked up only, never iterated,
-     * so its order cannot reach a key. */
-    GHashTable *seen =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    guint n = scenario->steps->len;
+    struct seen_texts seen = {.arena = g_string_new(NULL), .cap = 16};
+    while (seen.cap < 2 * (size_t)n + 2)
+        seen.cap *= 2;
+    seen.slots = g_new0(struct seen_text, seen.cap);
     GString *text = g_string_new(NULL);
-    for (guint i = 0; i < scenario->steps->len; i++) {
+    for (guint i = 0; i < n; i++) {
         const struct scn_step *st = g_ptr_array_index(scenario->steps, i);
         g_string_truncate(text, 0);
         scn_print_step(scenario, st, text);
-        gpointer count = NULL;
-        gboolean had =
-            g_hash_table_lookup_extended(seen, text->str, NULL, &count);
-        uint64_t rank = had ? (uint64_t)GPOINTER_TO_SIZE(count) : 0;
-        keys[i] = sim_rng_key(text_hash(text), rank);
-        g_hash_table_replace(seen, g_strdup(text->str),
-                             GSIZE_TO_POINTER((gsize)(rank + 1)));
+        g_assert(text->len > 0);
+        uint64_t h = text_hash(text);
+        struct seen_text *e = seen_find(&seen, text, h);
+        if (e->len == 0) {
+            *e = (struct seen_text){
+                .hash = h, .at = seen.arena->len, .len = text->len};
+            g_string_append_len(seen.arena, text->str, (gssize)text->len);
+        }
+        keys[i] = sim_rng_key(h, e->count);
+        e->count++;
     }
     g_string_free(text, TRUE);
-    g_hash_table_destroy(seen);
+    g_string_free(seen.arena, TRUE);
+    g_free(seen.slots);
 }

@@ -91,7 +91,8 @@ static void print_ref(const struct scn_scenario *s,
 {
     switch (ref->kind) {
     case SCN_REF_NODE:
-        g_string_append_printf(out, "n%u", (unsigned)ref->node);
+        g_string_append_c(out, 'n');
+        sim_time_text_decimal(out, ref->node);
         break;
     case SCN_REF_LEADER:
         g_string_append(out, "leader");
@@ -113,7 +114,8 @@ static void print_ref(const struct scn_scenario *s,
         g_string_append_c(out, '?');
     }
     if (ref->bind_slot != SCN_NO_SLOT) {
-        g_string_append_printf(out, " as %s", slot_name(s, ref->bind_slot));
+        g_string_append(out, " as ");
+        g_string_append(out, slot_name(s, ref->bind_slot));
     }
 }
 
