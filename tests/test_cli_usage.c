@@ -399,23 +399,24 @@ Test(cli_usage, a_short_option_takes_an_attached_value)
 
 /* ---- time formats -------------------------------------------------------- */
 
-/* A measured span (wall time, a latency) has one format in every report:
- * its unit's value cut to one decimal. */
-Test(cli_usage, measured_spans_print_in_one_format)
+/* Every time a report prints for reading (an instant, a latency, wall
+ * time) has one format: seconds, to the millisecond when that is exact,
+ * else to the microsecond, never rounded. */
+Test(cli_usage, times_for_reading_print_in_one_format)
 {
     static const struct
     {
         uint64_t us;
         const char *text;
     } cases[] = {
-        {0, "0us"},          {850, "850us"},       {999, "999us"},
-        {1000, "1.0ms"},     {27149, "27.1ms"},    {999999, "999.9ms"},
-        {1000000, "1.0s"},   {1250000, "1.2s"},    {4620000, "4.6s"},
-        {600000000, "600.0s"},
+        {0, "0.000s"},         {850, "0.000850s"},    {999, "0.000999s"},
+        {1000, "0.001s"},      {27149, "0.027149s"},  {999999, "0.999999s"},
+        {1000000, "1.000s"},   {1250000, "1.250s"},   {4620000, "4.620s"},
+        {600000000, "600.000s"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         GString *out = g_string_new(NULL);
-        sim_time_text_span(out, cases[i].us);
+        sim_time_text_human(out, cases[i].us);
         cr_expect_str_eq(out->str, cases[i].text);
         g_string_free(out, TRUE);
     }

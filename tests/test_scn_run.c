@@ -852,13 +852,13 @@ Test(scn_run, a_run_within_its_budget_is_not_stopped)
 Test(scn_run, format_time_uses_milliseconds_or_microseconds)
 {
     GString *t = g_string_new(NULL);
-    sim_time_text_instant(t, 2000000);
+    sim_time_text_human(t, 2000000);
     cr_assert_str_eq(t->str, "2.000s");
     g_string_truncate(t, 0);
-    sim_time_text_instant(t, 2000150);
+    sim_time_text_human(t, 2000150);
     cr_assert_str_eq(t->str, "2.000150s");
     g_string_truncate(t, 0);
-    sim_time_text_instant(t, 0);
+    sim_time_text_human(t, 0);
     cr_assert_str_eq(t->str, "0.000s");
     g_string_free(t, TRUE);
 }

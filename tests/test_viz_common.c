@@ -232,15 +232,27 @@ Test(viz_common, axis_steps_are_one_two_or_five_times_a_power_of_ten)
     cr_assert_eq(viz_nice_step(7), 10);
     cr_assert_eq(viz_nice_step(120000), 200000);
     cr_assert_eq(viz_nice_step(450000), 500000);
-    char buf[32];
-    sim_time_text_label(0, buf, sizeof buf);
-    cr_assert_str_eq(buf, "0");
-    sim_time_text_label(850000, buf, sizeof buf);
-    cr_assert_str_eq(buf, "850 ms");
-    sim_time_text_label(1250000, buf, sizeof buf);
-    cr_assert_str_eq(buf, "1.25 s");
-    sim_time_text_label(37, buf, sizeof buf);
-    cr_assert_str_eq(buf, "37 us");
-    sim_time_text_label(12500, buf, sizeof buf);
-    cr_assert_str_eq(buf, "12.5 ms");
+}
+
+/* A picture labels times as the reports write them (sim_time_text_human),
+ * so a time read off a picture can be found in the report and the trace. */
+Test(viz_common, time_labels_are_the_reports_human_times)
+{
+    static const struct
+    {
+        uint64_t us;
+        const char *text;
+    } cases[] = {
+        {0, "0.000s"},       {37, "0.000037s"},    {12500, "0.012500s"},
+        {850000, "0.850s"},  {1250000, "1.250s"},  {600000000, "600.000s"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char buf[32];
+        viz_time_label(cases[i].us, buf, sizeof buf);
+        cr_expect_str_eq(buf, cases[i].text);
+        GString *t = g_string_new(NULL);
+        sim_time_text_human(t, cases[i].us);
+        cr_expect_str_eq(buf, t->str);
+        g_string_free(t, TRUE);
+    }
 }

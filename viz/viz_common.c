@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/sim_time_text.h"
 #include "viz/viz.h"
 #include "viz/viz_draw.h"
 
@@ -200,6 +201,14 @@ uint64_t viz_nice_step(double min_us)
         }
         decade *= 10;
     }
+}
+
+void viz_time_label(uint64_t us, char *buf, size_t len)
+{
+    GString *t = g_string_new(NULL);
+    sim_time_text_human(t, us);
+    g_strlcpy(buf, t->str, len);
+    g_string_free(t, TRUE);
 }
 
 bool viz_row_take(struct viz_row *row, double x0, double x1, double gap)

@@ -94,6 +94,11 @@ struct viz_rgb viz_hex(uint32_t rgb);
  * at least min_us (at least 1). */
 uint64_t viz_nice_step(double min_us);
 
+/* A picture's time label: `us` as sim_time_text_human writes it, for a
+ * human to read ("0.850s", "1.250s", "0.000037s"), into buf (truncated to
+ * len; 32 bytes hold every value). */
+void viz_time_label(uint64_t us, char *buf, size_t len);
+
 /* Greedy placement of labels in a row, left to right: a label fits if it
  * starts right of everything placed before it. */
 struct viz_row

@@ -11,7 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim/sim_time_text.h"
 #include "viz/viz.h"
 #include "viz/viz_draw.h"
 
@@ -437,7 +436,7 @@ bool viz_log_box(const struct viz_log_layout *l,
 static void draw_header(cairo_t *cr, const struct viz_log_view *view)
 {
     char t[32];
-    sim_time_text_label(view->at_us, t, sizeof t);
+    viz_time_label(view->at_us, t, sizeof t);
     viz_set_rgb(cr, viz_hex(VIZ_PAL_INK));
     viz_font(cr, LOG_FONT_TITLE, true);
     viz_text(cr, 16, 26, view->title != NULL ? view->title : "raftsim run",

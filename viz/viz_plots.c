@@ -8,7 +8,6 @@
 #include <glib.h>
 #include <math.h>
 
-#include "sim/sim_time_text.h"
 #include "viz/viz_draw.h"
 #include "viz/viz_series.h"
 
@@ -85,7 +84,7 @@ static void draw_frame(cairo_t *cr,
     viz_font(cr, 10.0, false);
     for (uint64_t t = 0; t <= l->end_us; t += step) {
         char buf[32];
-        sim_time_text_label(t, buf, sizeof buf);
+        viz_time_label(t, buf, sizeof buf);
         double x = floor(viz_plot_x(l, t)) + 0.5;
         cairo_move_to(cr, x, l->y1);
         cairo_line_to(cr, x, l->y1 + 4);
@@ -142,7 +141,7 @@ static void y_axis(cairo_t *cr,
         double y = l->y1 - (l->y1 - l->y0) * (v / top);
         char buf[32];
         if (is_time) {
-            sim_time_text_label((uint64_t)v, buf, sizeof buf);
+            viz_time_label((uint64_t)v, buf, sizeof buf);
         } else {
             g_snprintf(buf, sizeof buf, "%.0f", v);
         }

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/sim_time_text.h"
 #include "viz/viz_members.h"
 
 static double clampx(const struct viz_tl_ctx *c, double x)
@@ -44,8 +43,8 @@ static void draw_header(const struct viz_tl_ctx *c)
     viz_font(cr, FONT_TITLE, true);
     viz_text(cr, 16, 26, c->run->title != NULL ? c->run->title : "raftsim run",
              VIZ_ALIGN_LEFT);
-    sim_time_text_label(l->from_us, a, sizeof a);
-    sim_time_text_label(l->to_us, b, sizeof b);
+    viz_time_label(l->from_us, a, sizeof a);
+    viz_time_label(l->to_us, b, sizeof b);
     const char *mode = l->messages == VIZ_MESSAGES_ALL ? "all messages"
                        : l->messages == VIZ_MESSAGES_NONE
                            ? "no messages"
@@ -57,7 +56,7 @@ static void draw_header(const struct viz_tl_ctx *c)
         c->run->n_nodes == 1 ? "" : "s", a, b, mode);
     if (c->o->until_now) {
         char t[32];
-        sim_time_text_label(c->o->now_us, t, sizeof t);
+        viz_time_label(c->o->now_us, t, sizeof t);
         char *s2 = g_strdup_printf("%s    at %s", sub, t);
         g_free(sub);
         sub = s2;
@@ -68,36 +67,6 @@ static void draw_header(const struct viz_tl_ctx *c)
     g_free(sub);
 }
 
-/* Axis label for t in the unit the step suggests: seconds when steps are
- * at least 100 ms and the window reaches 1 s, else milliseconds, else
- * microseconds; as many decimals as the step needs. */
-static void axis_label(uint64_t t,
-                       uint64_t step,
-                       uint64_t to,
-                       char *buf,
-                       size_t len)
-{
-    double unit;
-    const char *name;
-    if (step >= 100000 && to >= 1000000) {
-        unit = 1e6;
-        name = "s";
-    } else if (step >= 100) {
-        unit = 1e3;
-        name = "ms";
-    } else {
-        unit = 1.0;
-        name = "us";
-    }
-    double s = (double)step / unit;
-    int decimals = s >= 1.0 ? 0 : (int)ceil(-log10(s) - 1e-9);
-    if (t == 0) {
-        g_snprintf(buf, len, "0");
-    } else {
-        g_snprintf(buf, len, "%.*f %s", decimals, (double)t / unit, name);
-    }
-}
-
 static void draw_axis(const struct viz_tl_ctx *c)
 {
     cairo_t *cr = c->cr;
@@ -105,9 +74,14 @@ static void draw_axis(const struct viz_tl_ctx *c)
     double plot_w = l->plot_x1 - l->plot_x0;
     uint64_t span = l->to_us - l->from_us;
     viz_font(cr, FONT_SMALL, false);
-    /* Wide enough for the longest label plus a gap. */
-    double label_w = viz_text_width(cr, "00.000 ms") + 18.0;
+    /* Wide enough for the longest label plus a gap: to the millisecond,
+     * unless the step is finer, then to the microsecond. */
+    double label_w = viz_text_width(cr, "00.000s") + 18.0;
     uint64_t step = viz_nice_step((double)span * label_w / plot_w);
+    if (step % 1000 != 0) {
+        label_w = viz_text_width(cr, "00.000000s") + 18.0;
+        step = viz_nice_step((double)span * label_w / plot_w);
+    }
     uint64_t first = (l->from_us + step - 1) / step * step;
     double y_axis = HEADER_PX + AXIS_PX - 4;
     double y_bottom =
@@ -128,8 +102,8 @@ static void draw_axis(const struct viz_tl_ctx *c)
         cairo_move_to(cr, x, y_axis - 4);
         cairo_line_to(cr, x, y_axis + 1);
         cairo_stroke(cr);
-        char buf[40];
-        axis_label(t, step, l->to_us, buf, sizeof buf);
+        char buf[32];
+        viz_time_label(t, buf, sizeof buf);
         viz_set_rgb(cr, viz_hex(VIZ_PAL_GREY_44));
         viz_font(cr, FONT_SMALL, false);
         double w = viz_text_width(cr, buf);
@@ -944,7 +918,7 @@ static void draw_now(const struct viz_tl_ctx *c)
     /* A dark tag at the top of the lanes, over the notes. */
     char t[32];
     char words[48];
-    sim_time_text_label(c->o->now_us, t, sizeof t);
+    viz_time_label(c->o->now_us, t, sizeof t);
     g_snprintf(words, sizeof words, "now %s", t);
     viz_font(cr, FONT_SMALL, true);
     double w = viz_text_width(cr, words);

@@ -245,7 +245,7 @@ void scn_fuzz_reproducer(const struct scn_scenario *scenario,
     g_string_append(out, v->property ? v->property : "none");
     if (v->failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
         g_string_append(out, " at ");
-        sim_time_text_instant(out, v->failed_at_us);
+        sim_time_text_human(out, v->failed_at_us);
     }
     g_string_append(out, ": ");
     g_string_append(out, v->detail ? v->detail : "");

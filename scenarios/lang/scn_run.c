@@ -808,7 +808,7 @@ char *scn_failure_format(const struct scn_run_result *result,
     if (failure->line)
         g_string_append_printf(t, ":%" PRIu32, failure->line);
     g_string_append(t, ": at ");
-    sim_time_text_instant(t, failure->time_us);
+    sim_time_text_human(t, failure->time_us);
     g_string_append_c(t, ' ');
     if (failure->kind == SCN_FAILURE_ACTION && failure->statement) {
         /* "at 2s crash leader" -> "crash leader: ..." */

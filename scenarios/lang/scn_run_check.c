@@ -438,14 +438,14 @@ static void verdict(struct scn_runner *r,
     describe_expected(j, msg);
     if (st->when == SCN_WHEN_EVENTUALLY) {
         g_string_append(msg, " at some point in ");
-        sim_time_text_instant(msg, st->time_us);
+        sim_time_text_human(msg, st->time_us);
         g_string_append(msg, "..");
-        sim_time_text_instant(msg, st->end_us);
+        sim_time_text_human(msg, st->end_us);
     } else if (st->when == SCN_WHEN_ALWAYS) {
         g_string_append(msg, " throughout ");
-        sim_time_text_instant(msg, st->time_us);
+        sim_time_text_human(msg, st->time_us);
         g_string_append(msg, "..");
-        sim_time_text_instant(msg, st->end_us);
+        sim_time_text_human(msg, st->end_us);
     }
     if (!ok)
         g_string_append_printf(msg, ", found %s", found);
@@ -472,7 +472,7 @@ void scn_runner_settle_verdict(struct scn_runner *r,
         g_string_printf(
             msg, "settled: n%" PRIu32 " leads term %" PRIu64 ", in step since ",
             st->leader, st->term);
-        sim_time_text_instant(msg, st->since_us);
+        sim_time_text_human(msg, st->since_us);
         sim_trace_check(r->s, true, st->step ? st->step->line : 0, msg->str);
         r->res->checks_passed++;
     } else {

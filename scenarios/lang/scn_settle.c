@@ -259,7 +259,7 @@ void scn_settle_explain(const struct scn_settle *st,
     g_string_append(out, "no stable leader within ");
     sim_time_text_duration(out, st->end_us - st->start_us);
     g_string_append(out, " of settling at ");
-    sim_time_text_instant(out, st->start_us);
+    sim_time_text_human(out, st->start_us);
     g_string_append(out, ": ");
     uint32_t leader = sim_current_leader(s);
     if (leader == 0) {
@@ -287,16 +287,16 @@ void scn_settle_explain(const struct scn_settle *st,
     if (pending) {
         g_string_append_printf(out, "; %" PRIu64 " request%s issued by ",
                                pending, pending == 1 ? "" : "s");
-        sim_time_text_instant(out, st->start_us);
+        sim_time_text_human(out, st->start_us);
         g_string_append_printf(out, " still pending");
     }
     if (st->holding) {
         g_string_append(out, "; in step only since ");
-        sim_time_text_instant(out, st->since_us);
+        sim_time_text_human(out, st->since_us);
     }
     g_string_append_printf(out, " (%" PRIu64 " leader%s in step since ",
                            st->leader_changes,
                            st->leader_changes == 1 ? "" : "s");
-    sim_time_text_instant(out, st->start_us);
+    sim_time_text_human(out, st->start_us);
     g_string_append_c(out, ')');
 }

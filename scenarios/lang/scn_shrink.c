@@ -475,7 +475,7 @@ void scn_shrink_write(const struct scn_shrink_result *r,
         g_string_append(out, "the cluster (no single node named)");
     g_string_append_printf(out, " of %" PRIu32 " node%s\n# When:   at ",
                            r->nodes_after, r->nodes_after == 1 ? "" : "s");
-    sim_time_text_instant(out, o->time_us);
+    sim_time_text_human(out, o->time_us);
     g_string_append(out, " of virtual time\n");
     g_string_append_printf(out,
                            "# Shrunk: %" PRIu32 " statement%s and %" PRIu32

@@ -225,7 +225,7 @@ static void json_failures(GString *j, const struct check_item *it)
         g_string_append(j, ", \"file\": ");
         raftsim_json_string(j, it->path);
         GString *t = g_string_new(NULL);
-        sim_time_text_instant(t, fl->time_us);
+        sim_time_text_human(t, fl->time_us);
         g_string_append_printf(j,
                                ", \"line\": %" PRIu32 ", \"time\": \"%s\""
                                ", \"time_us\": %" PRIu64 ", \"message\": ",

@@ -354,7 +354,7 @@ static const char *report(const struct fuzz_item *it,
                it->verdict.property);
         if (it->verdict.failed_at_us != SCN_FUZZ_UNKNOWN_TIME) {
             GString *t = g_string_new(NULL);
-            sim_time_text_instant(t, it->verdict.failed_at_us);
+            sim_time_text_human(t, it->verdict.failed_at_us);
             printf(" at %s", t->str);
             g_string_free(t, TRUE);
         }
@@ -556,7 +556,7 @@ static void print_summary(const struct raftsim_fuzz_plan *plan,
 {
     double wall_s = (double)wall_us / 1e6;
     GString *sim = g_string_new(NULL);
-    sim_time_text_instant(sim, t->sim_us);
+    sim_time_text_human(sim, t->sim_us);
     uint64_t passed = t->reported - t->failed;
     /* A shard's summary names it, so that the logs of N machines read
      * apart. */
@@ -579,7 +579,7 @@ static void print_summary(const struct raftsim_fuzz_plan *plan,
                raftsim_color(color, RAFTSIM_COLOR_RESET), shard, t->reported,
                raftsim_plural(t->reported), passed, t->failed, t->unknown);
         GString *wall = g_string_new(NULL);
-        sim_time_text_span(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
+        sim_time_text_human(wall, wall_us > 0 ? (uint64_t)wall_us : 0);
         printf("     simulated %s in %s wall time (%.1f seeds/s)\n", sim->str,
                wall->str, wall_s > 0 ? (double)t->reported / wall_s : 0.0);
         g_string_free(wall, TRUE);

@@ -61,7 +61,7 @@ static void json_failure(GString *j, const struct raftsim_fuzz_failure *f)
         g_string_append(j, "null, \"time_us\": null");
     } else {
         GString *t = g_string_new(NULL);
-        sim_time_text_instant(t, f->time_us);
+        sim_time_text_human(t, f->time_us);
         g_string_append_printf(j, "\"%s\", \"time_us\": %" PRIu64, t->str,
                                f->time_us);
         g_string_free(t, TRUE);
@@ -132,7 +132,7 @@ static void junit_failure(struct raftsim_junit *j,
     GString *message = g_string_new(f->property);
     if (f->time_us != SCN_FUZZ_UNKNOWN_TIME) {
         g_string_append(message, " at ");
-        sim_time_text_instant(message, f->time_us);
+        sim_time_text_human(message, f->time_us);
     }
     g_string_append_printf(message, ": %s", f->detail ? f->detail : "");
     GString *text = g_string_new(NULL);

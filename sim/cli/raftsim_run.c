@@ -399,7 +399,7 @@ static bool write_log_picture(struct run_ctx *rc,
         return false;
     }
     g_string_append(lines, "log diagram at ");
-    sim_time_text_instant(lines, rc->log.at_us);
+    sim_time_text_human(lines, rc->log.at_us);
     g_string_append_printf(lines, ": %s\n", path);
     return true;
 }
@@ -641,7 +641,7 @@ static bool times_within_run(const struct run_args *a,
     if (option == NULL)
         return true;
     GString *end = g_string_new(NULL);
-    sim_time_text_instant(end, run_us);
+    sim_time_text_human(end, run_us);
     raftsim_complain("run", "--%s %s is after the end of the run (%s)",
                      run_opt(a, option), *option, end->str);
     g_string_free(end, TRUE);

@@ -2,9 +2,10 @@
  * (raftsim_run_report.h).
  *
  * Owns the report's layout, one function a section, in the order printed.
- * Instants of virtual time are sim_time_text_instant's ("2.704s"), measured
- * spans sim_time_text_span's ("27.1ms"). Colour goes through raftsim_color()
- * only, so a report without colour is plain text.
+ * Instants of virtual time and measured spans (latencies, wall time) are
+ * written for reading by sim_time_text_human ("2.704s", "0.027134s").
+ * Colour goes through raftsim_color() only, so a report without colour is
+ * plain text.
  */
 #include "sim/cli/raftsim_run_report.h"
 
@@ -53,7 +54,7 @@ static void print_leaders(const struct scn_run_result *r,
         const struct scn_leader_term *l =
             &g_array_index(r->leaders, struct scn_leader_term, i);
         g_string_truncate(t, 0);
-        sim_time_text_instant(t, l->since_us);
+        sim_time_text_human(t, l->since_us);
         printf("  term %-4" PRIu64 " n%-3" PRIu32 " from %s\n", l->term,
                l->node, t->str);
     }
@@ -112,13 +113,13 @@ static void print_clients(const struct scn_run_result *r,
     if (r->requests_completed) {
         g_string_truncate(t, 0);
         g_string_append(t, "; latency p50 ");
-        sim_time_text_span(t, r->latency_us_p50);
+        sim_time_text_human(t, r->latency_us_p50);
         g_string_append(t, ", p90 ");
-        sim_time_text_span(t, r->latency_us_p90);
+        sim_time_text_human(t, r->latency_us_p90);
         g_string_append(t, ", p99 ");
-        sim_time_text_span(t, r->latency_us_p99);
+        sim_time_text_human(t, r->latency_us_p99);
         g_string_append(t, ", max ");
-        sim_time_text_span(t, r->latency_us_max);
+        sim_time_text_human(t, r->latency_us_max);
         printf("%s", t->str);
     }
     printf("\n");
@@ -141,7 +142,7 @@ static void print_checks(const struct scn_run_result *r,
     for (guint i = 0; verbose && i < r->notes->len; i++) {
         const struct scn_run_note *n = g_ptr_array_index(r->notes, i);
         g_string_truncate(t, 0);
-        sim_time_text_instant(t, n->time_us);
+        sim_time_text_human(t, n->time_us);
         const char *tag = !n->is_check ? "note" : n->ok ? "ok  " : "FAIL";
         printf("  %s%-10s%s %s %s\n", st->dim, t->str, st->reset, tag, n->text);
     }
@@ -178,11 +179,11 @@ static void print_outcome(const struct scn_run_result *r,
     printf("%sTrace hash%s      %016" PRIx64 "\n", st->bold, st->reset,
            r->trace_hash);
     g_string_truncate(t, 0);
-    sim_time_text_instant(t, r->end_us);
+    sim_time_text_human(t, r->end_us);
     printf("%sTime%s            %s simulated, %" PRIu64 " event%s, ", st->bold,
            st->reset, t->str, r->events, raftsim_plural(r->events));
     g_string_truncate(t, 0);
-    sim_time_text_span(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
+    sim_time_text_human(t, wall_us < 0 ? 0 : (uint64_t)wall_us);
     printf("%s of wall time\n\n", t->str);
 }
 

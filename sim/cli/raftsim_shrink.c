@@ -27,7 +27,7 @@ static void print_outcome(const char *what, const struct scn_outcome *o)
 {
     bool color = raftsim_use_color(stdout);
     GString *t = g_string_new(NULL);
-    sim_time_text_instant(t, o->time_us);
+    sim_time_text_human(t, o->time_us);
     printf("%s %s%s%s at %s: %s\n", what,
            raftsim_color(color, RAFTSIM_COLOR_RED), o->property,
            raftsim_color(color, RAFTSIM_COLOR_RESET), t->str,
@@ -101,7 +101,7 @@ static int shrink_and_write(const char *path,
         return status;
     }
     GString *wall = g_string_new(NULL);
-    sim_time_text_span(wall, (uint64_t)(raftsim_wall_us() - start));
+    sim_time_text_human(wall, (uint64_t)(raftsim_wall_us() - start));
     GString *text = g_string_new(NULL);
     shrunk_text(&r, path, out_path, text);
     GError *err = NULL;

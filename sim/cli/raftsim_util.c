@@ -445,7 +445,7 @@ void raftsim_budget_complain(const char *command,
                              int64_t wall_us)
 {
     GString *at = g_string_new(NULL);
-    sim_time_text_instant(at, res->end_us);
+    sim_time_text_human(at, res->end_us);
     switch (res->budget_exceeded) {
     case SCN_BUDGET_EVENTS:
         raftsim_complain(command,
