@@ -49,6 +49,26 @@ double viz_tl_arrow_width(const struct viz_tl_arrow *a);
 /* The colour of a note of kind k. */
 struct viz_rgb viz_tl_note_color(enum viz_tl_note_kind k);
 
+/* x clamped into the plot's horizontal extent. */
+double viz_tl_clamp_x(const struct viz_tl_ctx *c, double x);
+
+/* Every node's lane head and role bands (viz_timeline_lanes.c). */
+void viz_tl_draw_lanes(const struct viz_tl_ctx *c);
+
+/* The words over every lane: roles, terms, commit indices
+ * (viz_timeline_lanes.c). */
+void viz_tl_draw_lane_labels(const struct viz_tl_ctx *c);
+
+/* The client lane (viz_timeline_clients.c). */
+void viz_tl_draw_clients(const struct viz_tl_ctx *c);
+
+/* The notes above the lanes (viz_timeline_notes.c). */
+void viz_tl_draw_notes(const struct viz_tl_ctx *c);
+
+/* A frame's "now" cursor, when the options ask for one
+ * (viz_timeline_notes.c). */
+void viz_tl_draw_now(const struct viz_tl_ctx *c);
+
 /* The legend at the bottom of the picture (viz_timeline_legend.c). */
 void viz_tl_draw_legend(const struct viz_tl_ctx *c);
 
