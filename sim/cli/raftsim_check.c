@@ -487,9 +487,7 @@ static void check_args_init(struct check_args *a)
         {"seed", 's', 0, G_OPTION_ARG_STRING, &a->seed,
          "Run every file with seed N instead of its own", "N"},
     };
-    G_STATIC_ASSERT(G_N_ELEMENTS(entries) + 1 ==
-                    G_N_ELEMENTS(((struct check_args *)0)->entries));
-    memcpy(a->entries, entries, sizeof(entries));
+    RAFTSIM_OPTIONS_KEEP(a->entries, entries);
 }
 
 static void check_args_clear(struct check_args *a)

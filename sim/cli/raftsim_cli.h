@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "scenarios/lang/scn_ast.h"
 #include "scenarios/lang/scn_run.h"
@@ -119,6 +120,17 @@ bool raftsim_parse_duration(const char *text, uint64_t *out_us);
 
 /* Parses an unsigned 64-bit decimal integer (the whole of `text`). */
 bool raftsim_parse_u64(const char *text, uint64_t *out);
+
+/* Keeps a subcommand's option table: copies the array `src` into the
+ * array `dst` of its arguments' struct, which holds it and a zeroed
+ * terminator (its size is checked when compiled). The table is then the
+ * one place the subcommand's options are named and described. */
+#define RAFTSIM_OPTIONS_KEEP(dst, src)                               \
+    do {                                                             \
+        G_STATIC_ASSERT(G_N_ELEMENTS(src) + 1 == G_N_ELEMENTS(dst)); \
+        memcpy((dst), (src), sizeof(src));                           \
+        memset(&(dst)[G_N_ELEMENTS(src)], 0, sizeof((dst)[0]));      \
+    } while (0)
 
 /* The long name of the entry of `entries` (ended by a NULL long_name) whose
  * arg_data is `field`. A subcommand's option table is the one place its

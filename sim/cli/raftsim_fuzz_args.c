@@ -93,9 +93,7 @@ void raftsim_fuzz_args_init(struct raftsim_fuzz_args *a)
          "Also write a JUnit XML report to FILE: a case per failed seed",
          "FILE"},
     };
-    G_STATIC_ASSERT(G_N_ELEMENTS(entries) + 1 ==
-                    G_N_ELEMENTS(((struct raftsim_fuzz_args *)0)->entries));
-    memcpy(a->entries, entries, sizeof(entries));
+    RAFTSIM_OPTIONS_KEEP(a->entries, entries);
 }
 
 /* The long name of the option that fills `field` (a member of a). */
