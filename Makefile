@@ -456,6 +456,12 @@ docs: $(RAFTSIM) $(BUG2015_MUTANT)
 	$(CHROMIUM) $(CHROMIUM_FLAGS) --hide-scrollbars --window-size=1400,1250 \
 		--screenshot=$(CURDIR)/docs/img/replay-page.png \
 		"file://$(CURDIR)/docs/replay/figure7-log-repair.html#t=0.0413s" 2>/dev/null
+	@# A partition on the replay page (README.md and docs/tutorial.md).
+	$(RAFTSIM) run --quiet scenarios/minority-partition.scn \
+		--html docs/replay/minority-partition.html
+	$(CHROMIUM) $(CHROMIUM_FLAGS) --hide-scrollbars --window-size=1400,660 \
+		--screenshot=$(CURDIR)/docs/img/replay-partition.png \
+		"file://$(CURDIR)/docs/replay/minority-partition.html#t=2.524s" 2>/dev/null
 
 format:
 	clang-format -i raft/*.[ch] sim/*.[ch] sim/*/*.[ch] scenarios/lang/*.[ch] viz/*.[ch] tests/*.[ch] tests/support/*.[ch] 2>/dev/null || true
