@@ -228,6 +228,11 @@ test('partition_page_draws_each_side_together_and_the_links_down', () => {
     assert.match(probes[2].drops, new RegExp('(^|,)' + lost.node + '>' +
         lost.peer + ':cut(,|$)'), 'the lost message is marked');
     assert.equal(probes[5].drops, '', 'no loss marked long after the heal');
+    const major = want.regions.split('|').find(r => /:majority$/.test(r))
+        .split(':')[0].split(' ').map(id => 'n' + id);
+    assert.match(probes[1].narration, new RegExp('partitioned: .*; only ' +
+        major.slice(0, -1).join(', ') + ' and ' + major[major.length - 1] +
+        ' hold a majority'), 'the narration names the side with a quorum');
     const legend = /<div id="cluster-legend"[^>]*>(.*?)<\/div>/.exec(dom);
     assert.ok(legend, 'the cluster picture has a legend');
     for (const words of ['side with a majority', 'minority',

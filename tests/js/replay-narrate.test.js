@@ -83,3 +83,18 @@ test('every_trace_kind_has_a_sentence', () => {
             !s.includes('NaN'), kinds[i] + ': ' + s);
     }
 });
+
+test('a_partition_names_the_side_that_can_still_elect_and_commit', () => {
+    const run = M.load(runData(5, 1000, [
+        { t: 10, kind: 'partition', text: 'n3 n5 | n4 n1 n2',
+            groups: [2, 2, 1, 2, 1] },
+        { t: 20, kind: 'partition', text: 'n1 n2 | n3 n4',
+            groups: [1, 1, 2, 2, 0] },
+    ]));
+    assert.equal(N.narrate(run, 0), 'The network is partitioned: ' +
+        'n3 n5 | n4 n1 n2; only n1, n2 and n4 hold a majority of the ' +
+        'voters and can elect a leader and commit');
+    assert.equal(N.narrate(run, 1), 'The network is partitioned: ' +
+        'n1 n2 | n3 n4; no side holds a majority of the voters: none can ' +
+        'elect a leader or commit');
+});

@@ -4,15 +4,18 @@
  * means, looking a little before or after it where a sentence needs it
  * (which votes a new leader won, whom a new candidate asks). minor(e) says
  * which events are routine (heartbeats, disk syncs, timer resets) so the
- * page can hide them. Pure: no DOM, no clock.
+ * page can hide them. Pure: no DOM, no clock. A partition's sentence names
+ * the side that holds a quorum as the model judges it (RaftReplay, loaded
+ * before this script in the page).
  */
 (function (root, factory) {
-    const api = factory();
-    if (typeof module === 'object' && module.exports)
+    const node = typeof module === 'object' && module.exports;
+    const api = factory(node ? require('./replay-model.js') : root.RaftReplay);
+    if (node)
         module.exports = api;
     else
         root.RaftNarrate = api;
-})(typeof self !== 'undefined' ? self : this, function () {
+})(typeof self !== 'undefined' ? self : this, function (M) {
     'use strict';
 
     const LOOK = 400; /* events searched around one for its context */
@@ -190,7 +193,18 @@
             ' (a pause: it neither sends nor receives)',
         resume: (run, e) => n(e.node) + ' wakes up' + (e.aux ? '; ' + e.aux +
             ' held events are handled now' : ''),
-        partition: (run, e) => 'The network is partitioned: ' + e.text,
+        /* Which side can still elect a leader and commit (Raft paper,
+         * section 5.2): the one holding a quorum of the voters. */
+        partition(run, e) {
+            const sides = M.partitionSides(M.stateAfter(run, e.i));
+            const q = sides.find(sd => sd.quorum);
+            return 'The network is partitioned: ' + e.text + '; ' + (q
+                ? 'only ' + list(q.nodes) + (q.nodes.length === 1 ? ' holds'
+                    : ' hold') + ' a majority of the voters and can elect ' +
+                    'a leader and commit'
+                : 'no side holds a majority of the voters: none can elect ' +
+                    'a leader or commit');
+        },
         cut: (run, e) => 'Messages from ' + n(e.node) + ' to ' + n(e.peer) +
             ' are lost from now on',
         heal: () => 'The network heals: every partition and cut is removed',
