@@ -366,15 +366,12 @@ static void print_client_action(const struct scn_scenario *s,
     }
 }
 
-static void print_action(const struct scn_scenario *s,
-                         const struct scn_action *a,
-                         GString *out)
+/* The arguments of an action on one node: crash, disk, restart, timeout,
+ * isolate, pause, drift, transfer-leadership. */
+static void print_node_action(const struct scn_scenario *s,
+                              const struct scn_action *a,
+                              GString *out)
 {
-    if (a->kind == SCN_ACT_CHANGE) {
-        print_changes(s, a, out);
-        return;
-    }
-    g_string_append(out, scn_action_kind_name(a->kind));
     switch (a->kind) {
     case SCN_ACT_CRASH:
         g_string_append_c(out, ' ');
@@ -400,6 +397,42 @@ static void print_action(const struct scn_scenario *s,
         g_string_append(out, " for ");
         sim_time_text_duration(out, a->duration_us);
         break;
+    case SCN_ACT_DRIFT:
+        g_string_append_c(out, ' ');
+        print_ref(s, &a->node, out);
+        g_string_append_c(out, ' ');
+        scn_print_ppm(out, a->rate_ppm);
+        break;
+    case SCN_ACT_TRANSFER:
+        g_string_append(out, " to ");
+        print_ref(s, &a->node, out);
+        break;
+    default:
+        break;
+    }
+}
+
+/* An action: its keyword, then its arguments by kind. */
+static void print_action(const struct scn_scenario *s,
+                         const struct scn_action *a,
+                         GString *out)
+{
+    if (a->kind == SCN_ACT_CHANGE) {
+        print_changes(s, a, out);
+        return;
+    }
+    g_string_append(out, scn_action_kind_name(a->kind));
+    switch (a->kind) {
+    case SCN_ACT_CRASH:
+    case SCN_ACT_SET_DISK:
+    case SCN_ACT_RESTART:
+    case SCN_ACT_TIMEOUT:
+    case SCN_ACT_ISOLATE:
+    case SCN_ACT_PAUSE:
+    case SCN_ACT_DRIFT:
+    case SCN_ACT_TRANSFER:
+        print_node_action(s, a, out);
+        break;
     case SCN_ACT_PARTITION:
     case SCN_ACT_CUT:
     case SCN_ACT_HEAL:
@@ -415,12 +448,6 @@ static void print_action(const struct scn_scenario *s,
     case SCN_ACT_LOAD:
         print_client_action(s, a, out);
         break;
-    case SCN_ACT_DRIFT:
-        g_string_append_c(out, ' ');
-        print_ref(s, &a->node, out);
-        g_string_append_c(out, ' ');
-        scn_print_ppm(out, a->rate_ppm);
-        break;
     case SCN_ACT_EXPECT:
         g_string_append_c(out, ' ');
         print_check(s, &a->check, out);
@@ -430,10 +457,6 @@ static void print_action(const struct scn_scenario *s,
             g_string_append(out, " within ");
             sim_time_text_duration(out, a->duration_us);
         }
-        break;
-    case SCN_ACT_TRANSFER:
-        g_string_append(out, " to ");
-        print_ref(s, &a->node, out);
         break;
     case SCN_ACT_CHANGE:
     case SCN_ACT_LEAVE_JOINT:
