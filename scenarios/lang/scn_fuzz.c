@@ -171,14 +171,13 @@ static void draw_churn(uint64_t seed,
     w->per_10s[SCN_FUZZ_CHURN] = w->on[SCN_FUZZ_CHURN] ? rate : 0;
 }
 
-/* Draws the swarm from `r`; the same number of draws whatever is allowed,
- * so --faults only switches kinds off and keeps the rest of a seed. */
-static void swarm_from(struct sim_rng *r,
-                       uint64_t seed,
-                       const struct scn_fuzz_options *o,
-                       struct scn_fuzz_swarm *w)
+/* Which fault kinds the swarm turns on: a coin each (the same draws
+ * whatever is allowed, so --faults only switches kinds off and keeps the
+ * rest of a seed), then off what the cluster is too small for. */
+static void swarm_kinds(struct sim_rng *r,
+                        const struct scn_fuzz_options *o,
+                        struct scn_fuzz_swarm *w)
 {
-    memset(w, 0, sizeof(*w));
     /* The membership kinds draw from their own stream (swarm_membership()).
      */
     for (unsigned f = 0; f < SCN_FUZZ_MEMBERSHIP; f++) {
@@ -199,10 +198,27 @@ static void swarm_from(struct sim_rng *r,
         w->on[SCN_FUZZ_MASS_CRASH] = false;
         w->on[SCN_FUZZ_REELECTION] = false;
     }
+}
+
+/* The network's bounds (drop, delay, duplicate, reorder), drawn whether
+ * their kind is on or not; kept only for the kinds that are. */
+static void swarm_network(struct sim_rng *r, struct scn_fuzz_swarm *w)
+{
     uint32_t drop = (uint32_t)scn_fuzz_draw(r, 10000, 250000);
     uint64_t delay = scn_fuzz_draw(r, 15, 150) * 1000;
     uint32_t dup = (uint32_t)scn_fuzz_draw(r, 10000, 200000);
     uint32_t reorder = (uint32_t)scn_fuzz_draw(r, 10000, 300000);
+    w->drop_ppm_max = w->on[SCN_FUZZ_DROP] ? drop : 0;
+    w->delay_us_max = w->on[SCN_FUZZ_DELAY] ? delay : 0;
+    w->duplicate_ppm_max = w->on[SCN_FUZZ_DUPLICATE] ? dup : 0;
+    w->reorder_ppm_max = w->on[SCN_FUZZ_REORDER] ? reorder : 0;
+}
+
+/* Each timed fault's rate per 10 s and the drift bound, drawn in this
+ * order whether their kind is on or not; kept only for the kinds that
+ * are. */
+static void swarm_rates(struct sim_rng *r, struct scn_fuzz_swarm *w)
+{
     uint32_t rates[SCN_FUZZ_FAULT_COUNT] = {0};
     rates[SCN_FUZZ_PARTITION] = (uint32_t)scn_fuzz_draw(r, 2, 15);
     rates[SCN_FUZZ_CUT] = (uint32_t)scn_fuzz_draw(r, 2, 15);
@@ -216,6 +232,14 @@ static void swarm_from(struct sim_rng *r,
     rates[SCN_FUZZ_VOTE_CRASH] = (uint32_t)scn_fuzz_draw(r, 2, 12);
     rates[SCN_FUZZ_DISK] = (uint32_t)scn_fuzz_draw(r, 2, 10);
     rates[SCN_FUZZ_TRIGGER] = (uint32_t)scn_fuzz_draw(r, 2, 15);
+    for (unsigned f = SCN_FUZZ_PARTITION; f < SCN_FUZZ_FAULT_COUNT; f++)
+        w->per_10s[f] = w->on[f] ? rates[f] : 0;
+    w->drift_ppm_max = w->on[SCN_FUZZ_DRIFT] ? drift : 0;
+}
+
+/* The disks, the core's options, snapshots and the client load. */
+static void swarm_nodes_and_load(struct sim_rng *r, struct scn_fuzz_swarm *w)
+{
     /* Slow disks: a sync of 1..10ms, or 10..35ms one time in four. Slower
      * ones would stall elections (a vote waits for two syncs) in the
      * liveness phase, which keeps the header's disk. */
@@ -231,17 +255,24 @@ static void swarm_from(struct sim_rng *r,
     w->load_per_10s = (uint32_t)scn_fuzz_draw(r, 1, 8);
     w->requests = (uint32_t)scn_fuzz_draw(r, 0, 30);
     w->timeouts = (uint32_t)scn_fuzz_draw(r, 0, 20);
-
-    w->drop_ppm_max = w->on[SCN_FUZZ_DROP] ? drop : 0;
-    w->delay_us_max = w->on[SCN_FUZZ_DELAY] ? delay : 0;
-    w->duplicate_ppm_max = w->on[SCN_FUZZ_DUPLICATE] ? dup : 0;
-    w->reorder_ppm_max = w->on[SCN_FUZZ_REORDER] ? reorder : 0;
-    for (unsigned f = SCN_FUZZ_PARTITION; f < SCN_FUZZ_FAULT_COUNT; f++)
-        w->per_10s[f] = w->on[f] ? rates[f] : 0;
-    w->drift_ppm_max = w->on[SCN_FUZZ_DRIFT] ? drift : 0;
     w->disk_write_us = w->on[SCN_FUZZ_DISK] ? write_us : 0;
     w->disk_sync_us = w->on[SCN_FUZZ_DISK] ? sync_us : 0;
     w->snapshot_every = snapshots ? snap : 0;
+}
+
+/* Draws the swarm from `r`, in the steps above and always in this order
+ * (a seed's draws must stay where they are), then the kinds that draw from
+ * streams of their own. */
+static void swarm_from(struct sim_rng *r,
+                       uint64_t seed,
+                       const struct scn_fuzz_options *o,
+                       struct scn_fuzz_swarm *w)
+{
+    memset(w, 0, sizeof(*w));
+    swarm_kinds(r, o, w);
+    swarm_network(r, w);
+    swarm_rates(r, w);
+    swarm_nodes_and_load(r, w);
     draw_unguarded(seed, o, w);
     swarm_membership(seed, o, w);
     draw_churn(seed, o, w);
