@@ -78,14 +78,6 @@ static void remove_dir(void)
     tmp_tree_remove(tmp_dir);
 }
 
-/* Writes `text` into tmp_dir/name; returns the path (g_free). */
-static char *write_file(const char *name, const char *text)
-{
-    char *path = g_build_filename(tmp_dir, name, NULL);
-    cr_assert(g_file_set_contents(path, text, -1, NULL));
-    return path;
-}
-
 #define PASSING                                                   \
     "title \"Passing\"\ncluster 3\nrun 1s\nat 10ms timeout n1\n"  \
     "at 100ms client set x 1 via n1\nat 1s expect leader in n1\n" \
@@ -99,7 +91,7 @@ TestSuite(cli, .init = make_dir, .fini = remove_dir);
 
 Test(cli, run_exits_0_when_every_check_passes)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
     cr_assert(g_str_has_prefix(o.out, "Passing\n"), "%s", o.out);
@@ -114,7 +106,7 @@ Test(cli, run_exits_0_when_every_check_passes)
 
 Test(cli, run_prints_the_runners_trace_hash)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
     GPtrArray *diags = scn_diags_new();
     struct scn_scenario *s = NULL;
@@ -134,7 +126,7 @@ Test(cli, run_prints_the_runners_trace_hash)
 
 Test(cli, run_exits_1_and_names_each_failed_check)
 {
-    char *f = write_file("fail.scn", FAILING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
     struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
     cr_assert_eq(o.status, 1);
     char *first = g_strdup_printf(
@@ -153,7 +145,7 @@ Test(cli, run_exits_1_and_names_each_failed_check)
 
 Test(cli, run_exits_2_on_an_invalid_file_and_simulates_nothing)
 {
-    char *f = write_file("bad.scn", INVALID);
+    char *f = tmp_tree_write(tmp_dir, "bad.scn", INVALID);
     struct outcome o = run_raftsim((const char *[]){"run", f, NULL});
     cr_assert_eq(o.status, 2);
     cr_assert_str_eq(o.out, "");
@@ -174,7 +166,7 @@ Test(cli, run_exits_2_on_a_missing_file_or_a_bad_option)
     cr_assert(g_str_has_prefix(o.err, "/nonexistent/x.scn"), "%s", o.err);
     outcome_clear(&o);
 
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     o = run_raftsim((const char *[]){"run", f, "--bogus", NULL});
     cr_assert_eq(o.status, 2);
     outcome_clear(&o);
@@ -198,7 +190,7 @@ Test(cli, run_exits_2_on_a_missing_file_or_a_bad_option)
 
 Test(cli, a_run_over_its_event_budget_exits_3_saying_which_option_raises_it)
 {
-    char *f = write_file("enormous.scn", ENORMOUS);
+    char *f = tmp_tree_write(tmp_dir, "enormous.scn", ENORMOUS);
     struct outcome o = run_raftsim(
         (const char *[]){"run", "--quiet", f, "--max-events", "20000", NULL});
     cr_assert_eq(o.status, 3, "stderr: %s", o.err);
@@ -217,9 +209,9 @@ Test(cli, a_run_over_its_event_budget_exits_3_saying_which_option_raises_it)
     g_free(err);
     outcome_clear(&o);
 
-    char *load = write_file("load.scn",
-                            "cluster 5\nrun 3600s\n"
-                            "at 10ms load 1000000/s for 3000s\n");
+    char *load = tmp_tree_write(tmp_dir, "load.scn",
+                                "cluster 5\nrun 3600s\n"
+                                "at 10ms load 1000000/s for 3000s\n");
     o = run_raftsim(
         (const char *[]){"check", load, "--max-memory", "8M", NULL});
     cr_assert_eq(o.status, 3, "stderr: %s", o.err);
@@ -234,7 +226,7 @@ Test(cli, a_run_over_its_event_budget_exits_3_saying_which_option_raises_it)
 
 Test(cli, a_run_over_its_wall_time_budget_exits_3_without_hanging)
 {
-    char *f = write_file("enormous.scn", ENORMOUS);
+    char *f = tmp_tree_write(tmp_dir, "enormous.scn", ENORMOUS);
     struct outcome o = run_raftsim(
         (const char *[]){"run", "--quiet", f, "--max-wall", "200ms",
                          "--max-events", "0", "--max-memory", "0", NULL});
@@ -254,7 +246,7 @@ Test(cli, a_run_over_its_wall_time_budget_exits_3_without_hanging)
 
 Test(cli, run_records_events_only_for_pictures_so_idle_memory_stays_flat)
 {
-    char *f = write_file("idle.scn", IDLE_FOR_LONG);
+    char *f = tmp_tree_write(tmp_dir, "idle.scn", IDLE_FOR_LONG);
     struct outcome o =
         run_raftsim((const char *[]){"run", f, "--max-memory", "2M", NULL});
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
@@ -274,7 +266,7 @@ Test(cli, run_records_events_only_for_pictures_so_idle_memory_stays_flat)
 
 Test(cli, budget_options_are_checked_before_the_run)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o =
         run_raftsim((const char *[]){"run", f, "--max-memory", "12Q", NULL});
     cr_assert_eq(o.status, 2);
@@ -342,7 +334,7 @@ static struct outcome run_raftsim_redirected(const char *const *args,
 
 Test(cli, a_trace_to_stdout_that_cannot_be_written_exits_2_with_the_reason)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o = run_raftsim_redirected(
         (const char *[]){"run", f, "--trace", "-", NULL}, ">/dev/full");
     cr_assert_eq(o.status, 2, "stderr: %s", o.err);
@@ -357,7 +349,7 @@ Test(cli, a_trace_to_stdout_that_cannot_be_written_exits_2_with_the_reason)
 
 Test(cli, a_trace_to_stdout_sends_the_report_to_stderr)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o = run_raftsim_redirected(
         (const char *[]){"run", "--quiet", f, "--trace", "-", NULL}, "");
     cr_assert_eq(o.status, 0, "stderr: %s", o.err);
@@ -373,7 +365,7 @@ Test(cli, a_trace_to_stdout_sends_the_report_to_stderr)
 
 Test(cli, a_failed_write_to_stdout_exits_2_with_the_reason)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o =
         run_raftsim_redirected((const char *[]){"run", f, NULL}, ">/dev/full");
     cr_assert_eq(o.status, 2, "stderr: %s", o.err);
@@ -424,7 +416,7 @@ static char *dir_listing(void)
 
 Test(cli, pictures_and_traces_are_written_through_symlinks_to_their_target)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *link = g_build_filename(tmp_dir, "link.png", NULL);
     char *tlink = g_build_filename(tmp_dir, "link.jsonl", NULL);
     cr_assert_eq(symlink("real.png", link), 0);
@@ -448,7 +440,7 @@ Test(cli, pictures_and_traces_are_written_through_symlinks_to_their_target)
 
 Test(cli, a_fifo_or_device_destination_is_refused_before_the_run)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *fifo = g_build_filename(tmp_dir, "fifo.png", NULL);
     cr_assert_eq(mkfifo(fifo, 0644), 0);
     const char *cases[][2] = {
@@ -487,7 +479,7 @@ Test(cli, a_fifo_or_device_destination_is_refused_before_the_run)
 
 Test(cli, an_output_cut_short_is_removed_and_exits_2_with_the_reason)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
     char *png = g_build_filename(tmp_dir, "t.png", NULL);
     struct outcome o = run_raftsim_shell(
@@ -531,7 +523,7 @@ Test(cli, an_output_cut_short_is_removed_and_exits_2_with_the_reason)
 
 Test(cli, frames_above_the_limit_are_refused_before_the_run)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *dir = g_build_filename(tmp_dir, "frames", NULL);
     struct outcome o = run_raftsim(
         (const char *[]){"run", f, "--frames", dir, "--every", "1us", NULL});
@@ -549,8 +541,8 @@ Test(cli, frames_above_the_limit_are_refused_before_the_run)
 
 Test(cli, check_prints_one_line_per_file_in_order_then_the_counts)
 {
-    char *p = write_file("pass.scn", PASSING);
-    char *f = write_file("fail.scn", FAILING);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
     struct outcome o = run_raftsim((const char *[]){"check", f, p, NULL});
     cr_assert_eq(o.status, 1);
     char *want = g_strdup_printf(
@@ -573,7 +565,7 @@ Test(cli, check_output_does_not_depend_on_jobs)
     for (int i = 0; i < 5; i++) {
         char name[32];
         snprintf(name, sizeof(name), "s%d.scn", i);
-        files[i] = write_file(name, texts[i]);
+        files[i] = tmp_tree_write(tmp_dir, name, texts[i]);
     }
     struct outcome one = run_raftsim((const char *[]){
         "check", files[0], files[1], files[2], files[3], files[4], NULL});
@@ -595,7 +587,7 @@ Test(cli, check_output_does_not_depend_on_jobs)
 
 Test(cli, check_exits_0_when_all_pass)
 {
-    char *p = write_file("pass.scn", PASSING);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome o = run_raftsim((const char *[]){"check", p, p, NULL});
     cr_assert_eq(o.status, 0);
     cr_assert(g_str_has_suffix(o.out, "\n2 passed, 0 failed, 0 invalid\n"
@@ -608,8 +600,8 @@ Test(cli, check_exits_0_when_all_pass)
 
 Test(cli, check_exits_2_when_a_file_is_invalid)
 {
-    char *p = write_file("pass.scn", PASSING);
-    char *b = write_file("bad.scn", INVALID);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
+    char *b = tmp_tree_write(tmp_dir, "bad.scn", INVALID);
     struct outcome o = run_raftsim((const char *[]){"check", p, b, NULL});
     cr_assert_eq(o.status, 2);
     char *want = g_strdup_printf(
@@ -634,8 +626,8 @@ Test(cli, check_exits_2_when_a_file_is_invalid)
 
 Test(cli, check_json_reports_each_file_and_the_totals)
 {
-    char *p = write_file("pass.scn", PASSING);
-    char *f = write_file("fail.scn", FAILING);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
     struct outcome o =
         run_raftsim((const char *[]){"check", "--json", p, f, NULL});
     cr_assert_eq(o.status, 1);
@@ -665,7 +657,7 @@ Test(cli, check_json_reports_each_file_and_the_totals)
 
 Test(cli, check_seed_option_is_applied_to_every_file)
 {
-    char *p = write_file("pass.scn", PASSING);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     struct outcome a = run_raftsim(
         (const char *[]){"check", "--json", "--seed", "42", p, NULL});
     cr_assert_eq(a.status, 0);
@@ -713,7 +705,7 @@ Test(cli, unknown_command_or_none_exits_2)
  * one of them may be written into it. */
 Test(cli, run_may_write_a_picture_into_the_plots_directory_it_creates)
 {
-    char *f = write_file("pass-plots.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass-plots.scn", PASSING);
     char *dir = g_build_filename(tmp_dir, "new-plots", NULL);
     char *log = g_build_filename(dir, "log.png", NULL);
     struct outcome o = run_raftsim_env(
@@ -729,7 +721,7 @@ Test(cli, run_may_write_a_picture_into_the_plots_directory_it_creates)
 
 Test(cli, run_writes_the_pictures_it_prints)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *png = g_build_filename(tmp_dir, "t.png", NULL);
     char *svg = g_build_filename(tmp_dir, "t.svg", NULL);
     char *log = g_build_filename(tmp_dir, "log.png", NULL);
@@ -768,7 +760,7 @@ Test(cli, run_writes_the_pictures_it_prints)
 
 Test(cli, quiet_prints_only_the_verdict)
 {
-    char *f = write_file("fail.scn", FAILING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
     struct outcome o = run_raftsim((const char *[]){"run", "--quiet", f, NULL});
     cr_assert_eq(o.status, 1);
     char *want = g_strdup_printf(
@@ -783,7 +775,7 @@ Test(cli, quiet_prints_only_the_verdict)
 
 Test(cli, frames_are_written_every_period_and_at_the_end)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *dir = g_build_filename(tmp_dir, "frames", NULL);
     struct outcome o = run_raftsim_env(
         (const char *[]){"run", f, "--frames", dir, "--every", "400ms", NULL},
@@ -814,7 +806,7 @@ Test(cli, frames_are_written_every_period_and_at_the_end)
 
 Test(cli, frames_are_written_only_inside_the_from_to_window)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *dir = g_build_filename(tmp_dir, "frames", NULL);
     struct outcome o = run_raftsim_env(
         (const char *[]){"run", f, "--frames", dir, "--every", "100ms",
@@ -877,7 +869,7 @@ ParameterizedTest(struct picture_refusal *c,
                   cli,
                   out_of_range_picture_options_are_refused)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *out = g_build_filename(tmp_dir, "refused.png", NULL);
     struct outcome o = run_raftsim(
         (const char *[]){"run", f, c->option, c->value, c->picture, out, NULL});
@@ -893,7 +885,7 @@ ParameterizedTest(struct picture_refusal *c,
  * sentence naming it, and nothing is written. */
 Test(cli, bad_log_index_windows_are_refused)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *out = g_build_filename(tmp_dir, "log.png", NULL);
     static const char *cases[][5] = {
         {"--log-from", "5", "--log-to", "4",
@@ -926,7 +918,7 @@ Test(cli, bad_log_index_windows_are_refused)
  * --plots, or an unknown one, is refused with exit 2. */
 Test(cli, plots_are_written_in_the_format_asked_for)
 {
-    char *f = write_file("pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *dir = g_build_filename(tmp_dir, "plots", NULL);
     struct outcome o = run_raftsim((const char *[]){
         "run", f, "--plots", dir, "--plots-format", "svg", NULL});

@@ -40,18 +40,6 @@ static void remove_dir(void)
 
 TestSuite(cli_usage, .init = make_dir, .fini = remove_dir);
 
-/* Writes `text` into tmp_dir/name (directories created); returns the path
- * (g_free). */
-static char *write_file(const char *name, const char *text)
-{
-    char *path = g_build_filename(tmp_dir, name, NULL);
-    char *dir = g_path_get_dirname(path);
-    cr_assert_eq(g_mkdir_with_parents(dir, 0755), 0);
-    g_free(dir);
-    cr_assert(g_file_set_contents(path, text, -1, NULL));
-    return path;
-}
-
 #define PASSING                               \
     "cluster 3\nrun 1s\nat 10ms timeout n1\n" \
     "at 100ms client set x 1 via n1\nat 1s expect leader in n1\n"
@@ -73,8 +61,8 @@ static struct program_outcome run_quiet(const char *file,
 
 Test(cli_usage, color_always_colours_the_verdict_even_off_a_terminal)
 {
-    char *pass = write_file("p.scn", PASSING);
-    char *fail = write_file("f.scn", FAILING);
+    char *pass = tmp_tree_write(tmp_dir, "p.scn", PASSING);
+    char *fail = tmp_tree_write(tmp_dir, "f.scn", FAILING);
     struct program_outcome o = run_quiet(pass, "--color=always", "NO_COLOR");
     cr_assert_eq(o.status, 0);
     char *want = g_strdup_printf(GREEN "PASS" RESET " %s\n", pass);
@@ -97,7 +85,7 @@ Test(cli_usage, color_always_colours_the_verdict_even_off_a_terminal)
 
 Test(cli_usage, color_never_and_auto_off_a_terminal_print_no_escape)
 {
-    char *pass = write_file("p.scn", PASSING);
+    char *pass = tmp_tree_write(tmp_dir, "p.scn", PASSING);
     const char *opts[] = {"--color=never", "--color=auto", NULL};
     for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
         struct program_outcome o = run_quiet(pass, opts[i], "NO_COLOR");
@@ -111,8 +99,8 @@ Test(cli_usage, color_never_and_auto_off_a_terminal_print_no_escape)
 
 Test(cli_usage, color_applies_to_check_and_fuzz_status_words)
 {
-    char *pass = write_file("p.scn", PASSING);
-    char *fail = write_file("f.scn", FAILING);
+    char *pass = tmp_tree_write(tmp_dir, "p.scn", PASSING);
+    char *fail = tmp_tree_write(tmp_dir, "f.scn", FAILING);
     struct program_outcome o = program_run(
         "raftsim",
         (const char *[]){"check", "--color=always", pass, fail, NULL});
@@ -167,7 +155,7 @@ Test(cli_usage, no_color_counts_only_when_set_to_something)
 
 Test(cli_usage, a_bad_color_value_exits_2_naming_the_choices)
 {
-    char *pass = write_file("p.scn", PASSING);
+    char *pass = tmp_tree_write(tmp_dir, "p.scn", PASSING);
     struct program_outcome o = run_quiet(pass, "--color=sometimes", NULL);
     cr_assert_eq(o.status, 2);
     cr_assert_str_eq(o.out, "");
@@ -182,7 +170,7 @@ Test(cli_usage, a_bad_color_value_exits_2_naming_the_choices)
 
 Test(cli_usage, run_dash_reads_the_scenario_from_stdin)
 {
-    char *pass = write_file("p.scn", PASSING);
+    char *pass = tmp_tree_write(tmp_dir, "p.scn", PASSING);
     struct program_outcome o = program_run_with(
         "raftsim", (const char *[]){"run", "--quiet", "-", NULL}, NULL, pass);
     cr_assert_eq(o.status, 0, "%s", o.err);
@@ -193,7 +181,8 @@ Test(cli_usage, run_dash_reads_the_scenario_from_stdin)
 
 Test(cli_usage, errors_in_a_scenario_from_stdin_name_stdin_line_and_column)
 {
-    char *bad = write_file("b.scn", "cluster 3\nrun 2s\nat 1s crash n9\n");
+    char *bad =
+        tmp_tree_write(tmp_dir, "b.scn", "cluster 3\nrun 2s\nat 1s crash n9\n");
     struct program_outcome o = program_run_with(
         "raftsim", (const char *[]){"run", "-", NULL}, NULL, bad);
     cr_assert_eq(o.status, 2);
@@ -210,10 +199,10 @@ Test(cli_usage, errors_in_a_scenario_from_stdin_name_stdin_line_and_column)
 
 Test(cli_usage, check_dir_runs_every_scn_under_it_sorted_by_path)
 {
-    char *a = write_file("lib/b.scn", PASSING);
-    char *b = write_file("lib/a/z.scn", PASSING);
-    char *c = write_file("lib/a-c.scn", PASSING);
-    char *d = write_file("lib/notes.txt", "not a scenario\n");
+    char *a = tmp_tree_write(tmp_dir, "lib/b.scn", PASSING);
+    char *b = tmp_tree_write(tmp_dir, "lib/a/z.scn", PASSING);
+    char *c = tmp_tree_write(tmp_dir, "lib/a-c.scn", PASSING);
+    char *d = tmp_tree_write(tmp_dir, "lib/notes.txt", "not a scenario\n");
     char *lib = g_build_filename(tmp_dir, "lib", NULL);
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"check", lib, NULL});
@@ -233,7 +222,7 @@ Test(cli_usage, check_dir_runs_every_scn_under_it_sorted_by_path)
 
 Test(cli_usage, check_of_a_dir_without_scn_files_exits_2)
 {
-    char *d = write_file("empty/notes.txt", "nothing\n");
+    char *d = tmp_tree_write(tmp_dir, "empty/notes.txt", "nothing\n");
     char *dir = g_build_filename(tmp_dir, "empty", NULL);
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"check", dir, NULL});
@@ -252,10 +241,10 @@ Test(cli_usage, check_of_a_dir_without_scn_files_exits_2)
 
 Test(cli_usage, validate_reports_each_files_errors_and_exits_2)
 {
-    char *good = write_file("good.scn", PASSING);
-    char *bad = write_file("bad.scn",
-                           "cluster 3\nprevote yes\nrun 2s\n"
-                           "at 1s .. 2s expect leader\n");
+    char *good = tmp_tree_write(tmp_dir, "good.scn", PASSING);
+    char *bad = tmp_tree_write(tmp_dir, "bad.scn",
+                               "cluster 3\nprevote yes\nrun 2s\n"
+                               "at 1s .. 2s expect leader\n");
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"validate", good, bad, NULL});
     cr_assert_eq(o.status, 2);
@@ -279,11 +268,11 @@ Test(cli_usage, validate_reports_each_files_errors_and_exits_2)
 
 Test(cli_usage, validate_print_writes_the_canonical_form)
 {
-    char *f = write_file("x.scn",
-                         "# a comment\ncluster   3\nseed 7\n"
-                         "at 1.5s   crash n2  # why\n"
-                         "at 1500ms..2s expect value \"a b\" "
-                         "= 1 on all\n");
+    char *f = tmp_tree_write(tmp_dir, "x.scn",
+                             "# a comment\ncluster   3\nseed 7\n"
+                             "at 1.5s   crash n2  # why\n"
+                             "at 1500ms..2s expect value \"a b\" "
+                             "= 1 on all\n");
     struct program_outcome o = program_run_with(
         "raftsim", (const char *[]){"validate", "--print", "-", NULL}, NULL, f);
     cr_assert_eq(o.status, 0, "%s", o.err);
@@ -293,9 +282,9 @@ Test(cli_usage, validate_print_writes_the_canonical_form)
     program_outcome_clear(&o);
 
     /* The canonical form parses back and prints the same bytes. */
-    char *canonical = write_file("canonical.scn",
-                                 "cluster 3\nseed 7\n"
-                                 "at 1500ms crash n2\n");
+    char *canonical = tmp_tree_write(tmp_dir, "canonical.scn",
+                                     "cluster 3\nseed 7\n"
+                                     "at 1500ms crash n2\n");
     o = program_run("raftsim",
                     (const char *[]){"validate", "-p", canonical, NULL});
     cr_assert_str_eq(o.out, "cluster 3\nseed 7\nat 1500ms crash n2\n");
@@ -308,10 +297,10 @@ Test(cli_usage, validate_print_writes_the_canonical_form)
 
 Test(cli_usage, counts_of_one_are_singular_in_the_run_report)
 {
-    char *f = write_file("one.scn",
-                         "cluster 1\nrun 1s\nat 10ms timeout n1\n"
-                         "at 100ms client set x 1\n"
-                         "at 1s expect value x = 1 on all\n");
+    char *f = tmp_tree_write(tmp_dir, "one.scn",
+                             "cluster 1\nrun 1s\nat 10ms timeout n1\n"
+                             "at 100ms client set x 1\n"
+                             "at 1s expect value x = 1 on all\n");
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"run", f, NULL});
     cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);
@@ -344,7 +333,7 @@ Test(cli_usage, counts_of_one_are_singular_in_fuzz_and_budget_messages)
     program_outcome_clear(&o);
     g_free(out);
 
-    char *f = write_file("p.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "p.scn", PASSING);
     o = program_run("raftsim", (const char *[]){"run", "--quiet", f,
                                                 "--max-events", "1", NULL});
     cr_assert_eq(o.status, 3);
@@ -375,7 +364,7 @@ Test(cli_usage, a_short_option_takes_an_attached_value)
     g_free(out_opt);
     g_free(out);
 
-    char *f = write_file("p.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "p.scn", PASSING);
     o = program_run("raftsim", (const char *[]){"check", "-j2", "-s7", f, NULL});
     cr_assert_eq(o.status, 0, "%s", o.err);
     cr_assert_not_null(strstr(o.out, "1 passed, 0 failed"), "%s", o.out);

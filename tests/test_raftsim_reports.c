@@ -33,13 +33,6 @@ static void remove_dir(void)
     tmp_tree_remove(tmp_dir);
 }
 
-static char *write_file(const char *name, const char *text)
-{
-    char *path = g_build_filename(tmp_dir, name, NULL);
-    cr_assert(g_file_set_contents(path, text, -1, NULL));
-    return path;
-}
-
 static char *read_text(const char *path)
 {
     char *text = NULL;
@@ -167,10 +160,10 @@ TestSuite(reports, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
 Test(reports, check_counts_agree_in_text_json_junit_and_exit_status)
 {
-    char *p = write_file("pass.scn", PASSING);
-    char *f = write_file("fail.scn", FAILING);
-    char *s = write_file("skip.scn", SKIPPING);
-    char *b = write_file("bad.scn", INVALID);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
+    char *s = tmp_tree_write(tmp_dir, "skip.scn", SKIPPING);
+    char *b = tmp_tree_write(tmp_dir, "bad.scn", INVALID);
     char *xml = g_build_filename(tmp_dir, "check.xml", NULL);
     const char *args[] = {"check", "--junit", xml, p, f, s, b, NULL};
     struct program_outcome text = program_run("raftsim", args);
@@ -237,9 +230,10 @@ Test(reports, junit_escapes_markup_and_bad_bytes_in_names_and_messages)
 {
     /* A file name with every character XML reserves and a byte that is
      * not UTF-8, and a check failure quoting a key made of them. */
-    char *f = write_file("a&<b>\"q'\xff.scn",
-                         "cluster 3\nrun 1s\nat 100ms client set \"<&k>\" 1\n"
-                         "at 1s expect value \"<&k>\" = 2 on all\n");
+    char *f =
+        tmp_tree_write(tmp_dir, "a&<b>\"q'\xff.scn",
+                       "cluster 3\nrun 1s\nat 100ms client set \"<&k>\" 1\n"
+                       "at 1s expect value \"<&k>\" = 2 on all\n");
     char *xml = g_build_filename(tmp_dir, "r.xml", NULL);
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"check", "--junit", xml, f, NULL});
@@ -270,7 +264,7 @@ Test(reports, junit_escapes_markup_and_bad_bytes_in_names_and_messages)
 
 Test(reports, an_unwritable_junit_path_exits_2_with_the_reason_before_running)
 {
-    char *p = write_file("pass.scn", PASSING);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
     char *xml = g_build_filename(tmp_dir, "missing", "r.xml", NULL);
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"check", "--junit", xml, p, NULL});
@@ -383,12 +377,13 @@ static void assert_documented(const char *json, const char *heading)
 
 Test(reports, check_json_fields_are_exactly_the_documented_ones)
 {
-    char *p = write_file("pass.scn", PASSING);
-    char *f = write_file("fail.scn", FAILING);
-    char *b = write_file("bad.scn", INVALID);
+    char *p = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
+    char *f = tmp_tree_write(tmp_dir, "fail.scn", FAILING);
+    char *b = tmp_tree_write(tmp_dir, "bad.scn", INVALID);
     /* A trigger that never fires is a warning. */
-    char *w = write_file("warn.scn", "cluster 3\nrun 1s\nat 900ms when n1 "
-                                     "grants-vote crash n2\n");
+    char *w = tmp_tree_write(tmp_dir, "warn.scn",
+                             "cluster 3\nrun 1s\nat 900ms when n1 "
+                             "grants-vote crash n2\n");
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"check", "--json", p, f, b, w,
                                                 NULL});
@@ -514,7 +509,7 @@ Test(reports, a_shard_summary_names_its_shard_and_no_failure_leaves_no_directory
 
 Test(reports, an_output_directory_that_cannot_be_made_exits_2_before_running)
 {
-    char *file = write_file("plain", "x");
+    char *file = tmp_tree_write(tmp_dir, "plain", "x");
     char *out = g_build_filename(file, "found", NULL);
     struct program_outcome o = program_run(
         "raftsim", (const char *[]){"fuzz", "--seeds", "2", "--out", out, NULL});
@@ -555,12 +550,12 @@ Test(reports, run_says_when_a_files_recorded_trace_hash_differs)
 {
     /* Check events carry their line: the hash is that of the file with
      * its trace-hash line, whatever hash it holds. */
-    char *other =
-        write_file("other.scn", "trace-hash 0123456789abcdef\n" PASSING);
+    char *other = tmp_tree_write(tmp_dir, "other.scn",
+                                 "trace-hash 0123456789abcdef\n" PASSING);
     char *hash = run_hash(other);
     char *same_text = g_strdup_printf(
         "trace-hash %s by \"raftsim 0.0.0 git 0123abcd\"\n%s", hash, PASSING);
-    char *same = write_file("same.scn", same_text);
+    char *same = tmp_tree_write(tmp_dir, "same.scn", same_text);
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"run", "-q", same, NULL});
     char *want = g_strdup_printf("PASS %s\n", same);
@@ -613,7 +608,8 @@ Test(reports, run_says_when_a_files_recorded_trace_hash_differs)
 
 Test(reports, a_trace_hash_must_be_sixteen_hex_digits_in_the_header)
 {
-    char *bad = write_file("bad.scn", "cluster 3\ntrace-hash 12ab\n");
+    char *bad =
+        tmp_tree_write(tmp_dir, "bad.scn", "cluster 3\ntrace-hash 12ab\n");
     struct program_outcome o =
         program_run("raftsim", (const char *[]){"run", bad, NULL});
     cr_assert_eq(o.status, 2);
@@ -624,8 +620,9 @@ Test(reports, a_trace_hash_must_be_sixteen_hex_digits_in_the_header)
     cr_assert_str_eq(o.err, want);
     g_free(want);
     program_outcome_clear(&o);
-    char *late = write_file("late.scn", "cluster 3\nat 1s expect leader\n"
-                                        "trace-hash 0123456789abcdef\n");
+    char *late = tmp_tree_write(tmp_dir, "late.scn",
+                                "cluster 3\nat 1s expect leader\n"
+                                "trace-hash 0123456789abcdef\n");
     o = program_run("raftsim", (const char *[]){"run", late, NULL});
     cr_assert_eq(o.status, 2, "%s", o.err);
     program_outcome_clear(&o);
@@ -635,10 +632,11 @@ Test(reports, a_trace_hash_must_be_sixteen_hex_digits_in_the_header)
 
 Test(reports, shrink_writes_the_shrunk_runs_hash_and_this_build)
 {
-    char *f = write_file("f.scn", "cluster 3\nrun 2s\n"
-                                  "trace-hash 0123456789abcdef by \"old\"\n"
-                                  "at 300ms crash n1\n"
-                                  "at 1s expect term == 9\n");
+    char *f = tmp_tree_write(tmp_dir, "f.scn",
+                             "cluster 3\nrun 2s\n"
+                             "trace-hash 0123456789abcdef by \"old\"\n"
+                             "at 300ms crash n1\n"
+                             "at 1s expect term == 9\n");
     struct program_outcome o = program_run(
         "raftsim", (const char *[]){"shrink", "-q", "--in-process", f, NULL});
     cr_assert_eq(o.status, 0, "%s%s", o.out, o.err);

@@ -13,6 +13,16 @@ char *tmp_tree_make(const char *template)
     return dir;
 }
 
+char *tmp_tree_write(const char *dir, const char *name, const char *text)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    char *parent = g_path_get_dirname(path);
+    cr_assert_eq(g_mkdir_with_parents(parent, 0755), 0, "%s", parent);
+    g_free(parent);
+    cr_assert(g_file_set_contents(path, text, -1, NULL), "%s", path);
+    return path;
+}
+
 static void remove_below(const char *dir)
 {
     GDir *d = g_dir_open(dir, 0, NULL);

@@ -12,6 +12,10 @@
  * it cannot be made. Free with tmp_tree_remove(). */
 char *tmp_tree_make(const char *template);
 
+/* Writes `text` into dir/name, making the directories `name` goes
+ * through; returns the path (g_free). Fails the test if it cannot. */
+char *tmp_tree_write(const char *dir, const char *name, const char *text);
+
 /* Removes `dir` and everything below it, then frees the string. */
 void tmp_tree_remove(char *dir);
 
