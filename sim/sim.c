@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "sim/sim_time_text.h"
 
 static const char *const error_names[SIM_ERROR_COUNT] = {
     [SIM_OK] = "ok",
@@ -166,10 +167,12 @@ const struct sim_failure *sim_get_failure(const struct sim *s)
 void sim_failure_print(const struct sim_failure *f, FILE *out)
 {
     const struct sim_violation *v = &f->violation;
+    GString *at = g_string_new(NULL);
+    sim_time_text_human(at, f->time_us);
     fprintf(out,
-            "violation: %s at t=%" PRIu64 "us event %" PRIu64
-            " (trace seq %" PRIu64 ")\n",
-            sim_property_name(v->property), f->time_us, f->event, f->trace_seq);
+            "violation: %s at %s, event %" PRIu64 " (trace seq %" PRIu64 ")\n",
+            sim_property_name(v->property), at->str, f->event, f->trace_seq);
+    g_string_free(at, TRUE);
     fprintf(out,
             "  nodes: n%" PRIu32 " n%" PRIu32 ", term %" PRIu64
             ", index %" PRIu64 "\n",
