@@ -24,20 +24,10 @@ static void deliver_all_but(struct rh *h, uint64_t away)
     }
 }
 
-static struct rh *elected(const struct raft_config *c)
-{
-    struct rh *h = rh_create(3, c);
-    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
-    rh_deliver_all(h);
-    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
-    cr_assert_eq(rh_pending(h), 0);
-    return h;
-}
-
 Test(raft_timers, leader_sends_a_heartbeat_every_heartbeat_interval)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_advance_to(h, 99);
     cr_assert_eq(rh_pending(h), 0);
     for (uint64_t t = 100; t <= 500; t += 100) {
@@ -61,7 +51,7 @@ Test(raft_timers,
      follower_timer_is_rearmed_within_the_timeout_range_by_each_heartbeat)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     uint64_t seen[2] = {0, 0};
     bool varied = false;
     for (uint64_t t = 100; t <= 2000; t += 100) {
@@ -86,7 +76,7 @@ Test(raft_timers,
 Test(raft_timers, follower_that_hears_nothing_campaigns_at_its_deadline)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 1);
     uint64_t d2 = h->nodes[2].deadline;
     uint64_t d3 = h->nodes[3].deadline;
@@ -106,7 +96,7 @@ Test(raft_flow, leader_keeps_at_most_max_inflight_appends_unacknowledged)
     struct raft_config c = rh_config(CORE_SEED);
     c.max_inflight = 2;
     c.max_entries_per_message = 1;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     for (uint64_t v = 1; v <= 5; v++) {
         cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
         deliver_all_but(h, 2);
@@ -133,7 +123,7 @@ static size_t catch_up_with_limits(size_t max_entries, size_t max_bytes)
     struct raft_config c = rh_config(CORE_SEED);
     c.max_entries_per_message = max_entries;
     c.max_bytes_per_message = max_bytes;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 2);
     for (uint64_t v = 1; v <= 7; v++) {
         cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);

@@ -11,17 +11,6 @@
 /* The cores' seed the timings below were written for. */
 #define CORE_SEED 83
 
-/* A 3-node cluster with n1 elected and every message delivered. */
-static struct rh *elected(const struct raft_config *c)
-{
-    struct rh *h = rh_create(3, c);
-    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
-    rh_deliver_all(h);
-    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
-    cr_assert_eq(rh_pending(h), 0);
-    return h;
-}
-
 /* Proposes n 8-byte commands (values from 100 on) as one batch on node 1;
  * when accepted, checks that one send round carried the whole batch: one
  * AppendEntries per follower with all n entries. */
@@ -47,7 +36,7 @@ static int propose_batch(struct rh *h, size_t n, uint64_t *first)
 Test(raft_load, a_proposal_batch_is_appended_together_with_one_send_round)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     uint64_t first = 0;
     cr_assert_eq(propose_batch(h, 5, &first), RAFT_OK);
     cr_assert_eq(first, 2);
@@ -70,7 +59,7 @@ Test(raft_load, a_proposal_batch_is_all_or_nothing)
 {
     struct raft_config c = rh_config(CORE_SEED);
     c.max_command_len = 8;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     struct raft *r = rh_core(h, 1);
     uint64_t small = 1;
     char big[9] = {0};
@@ -99,7 +88,7 @@ Test(raft_load, a_leader_refuses_proposals_beyond_max_uncommitted_bytes)
      * leading: the bound is all that keeps its log from growing. */
     struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 1);
     struct raft *r = rh_core(h, 1);
     cr_assert_eq(rh_propose(h, 1, 1, NULL), RAFT_OK);
@@ -118,7 +107,7 @@ Test(raft_load, committing_frees_the_uncommitted_budget)
 {
     struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 1);
     cr_assert_eq(rh_propose(h, 1, 1, NULL), RAFT_OK);
     cr_assert_eq(rh_propose(h, 1, 2, NULL), RAFT_OK);
@@ -137,7 +126,7 @@ Test(raft_load, a_leader_with_nothing_uncommitted_accepts_a_batch_over_the_bound
 {
     struct raft_config c = rh_config(CORE_SEED);
     c.max_uncommitted_bytes = 20;
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 1);
     cr_assert_eq(propose_batch(h, 4, NULL), RAFT_OK, "32 bytes, none before");
     cr_assert_eq(raft_uncommitted_bytes(rh_core(h, 1)), 32);
@@ -148,7 +137,7 @@ Test(raft_load, a_leader_with_nothing_uncommitted_accepts_a_batch_over_the_bound
 Test(raft_load, max_uncommitted_bytes_zero_means_no_limit)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     rh_isolate(h, 1);
     for (uint64_t i = 0; i < 200; i++) {
         cr_assert_eq(rh_propose(h, 1, i, NULL), RAFT_OK);
@@ -175,7 +164,7 @@ static int find_ack(struct rh *h, uint64_t from, uint64_t index)
 Test(raft_load, heartbeat_ack_does_not_wait_behind_pending_writes)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     h->nodes[2].persist_deferred = true;
     cr_assert_eq(rh_propose(h, 1, 7, NULL), RAFT_OK);
     rh_deliver_all(h); /* n2 writes index 2; its ack waits for the disk */
@@ -210,7 +199,7 @@ static struct raft_message request_vote(uint64_t from,
 Test(raft_load, vote_denial_does_not_wait_behind_pending_writes)
 {
     struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = elected(&c);
+    struct rh *h = rh_elected(3, &c);
     h->nodes[3].persist_deferred = true;
     cr_assert_eq(rh_propose(h, 1, 7, NULL), RAFT_OK);
     rh_deliver_all(h); /* n3 writes index 2, pending */

@@ -530,6 +530,16 @@ struct rh *rh_create(size_t n, const struct raft_config *base)
     return h;
 }
 
+struct rh *rh_elected(size_t n, const struct raft_config *base)
+{
+    struct rh *h = rh_create(n, base);
+    cr_assert_eq(rh_campaign(h, 1), RAFT_OK);
+    rh_deliver_all(h);
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_eq(rh_pending(h), 0);
+    return h;
+}
+
 void rh_free(struct rh *h)
 {
     if (h == NULL) {

@@ -152,6 +152,10 @@ void rh_set_bootstrap(struct rh *h, size_t n_voters);
 /* rh_new() then rh_start(). */
 struct rh *rh_create(size_t n, const struct raft_config *base);
 
+/* rh_create(n, base), then n1 campaigns and every message is delivered:
+ * n1 leads with nothing left in flight (the test fails otherwise). */
+struct rh *rh_elected(size_t n, const struct raft_config *base);
+
 void rh_free(struct rh *h);
 
 /* The core of node id (NULL while crashed), borrowed until rh_crash/rh_free. */
