@@ -256,6 +256,8 @@ struct sim
     struct sim_tracer tracer;
     struct sim_history *history; /* NULL when off */
     struct sim_failure *failure;
+    /* What sim_emit_begin() hands out once the trace has ended. */
+    struct sim_trace_event discarded;
 
     GArray *clients;  /* struct sim_client, [id - 1] */
     GArray *idle;     /* uint32_t client ids, a stack */
@@ -285,6 +287,32 @@ bool sim_valid_ppm(uint32_t ppm);
 bool sim_disk_latency_valid(const struct sim_disk_latency *l);
 bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
+
+/* sim_emit() for the engine's most frequent events (send, deliver, timer),
+ * which carry no text: sim_emit_begin() hands out a zeroed record to fill
+ * in place, sim_emit_end() records it exactly as sim_emit() would. Nothing
+ * may be emitted in between. */
+static inline struct sim_trace_event *sim_emit_begin(struct sim *s)
+{
+    if (s->failure) {
+        memset(&s->discarded, 0, sizeof(s->discarded));
+        return &s->discarded;
+    }
+    return sim_tracer_slot(&s->tracer);
+}
+
+static inline void sim_emit_end(struct sim *s, struct sim_trace_event *e)
+{
+    if (e == &s->discarded)
+        return;
+    e->time_us = s->now_us;
+    sim_tracer_emit_slot(&s->tracer, e);
+    if (s->listener) {
+        /* A copy: the listener may emit enough to reuse the slot. */
+        struct sim_trace_event copy = *e;
+        s->listener(s, &copy, s->listener_ctx);
+    }
+}
 /* Records the first violation (if any) from the safety checker. */
 void sim_safety_failed(struct sim *s);
 void sim_push(struct sim *s,

@@ -169,11 +169,11 @@ static void trace_deadline(struct sim *s, struct sim_node *nd)
     nd->traced_deadline_us = d;
     if (d == UINT64_MAX)
         return;
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_TIMER;
-    e.node = nd->id;
-    e.aux = d;
-    sim_emit(s, &e);
+    struct sim_trace_event *e = sim_emit_begin(s);
+    e->kind = SIM_TRACE_TIMER;
+    e->node = nd->id;
+    e->aux = d;
+    sim_emit_end(s, e);
 }
 
 void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
@@ -247,7 +247,7 @@ static inline void count(struct sim *s,
     }
 }
 
-static void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
+static inline void fill_msg_event(struct sim_trace_event *e, const struct sim_msg *msg)
 {
     const struct raft_message *m = &msg->m;
     e->node = (uint32_t)m->from;
@@ -346,10 +346,10 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
                  &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_SEND;
-    fill_msg_event(&e, msg);
-    sim_emit(s, &e);
+    struct sim_trace_event *e = sim_emit_begin(s);
+    e->kind = SIM_TRACE_SEND;
+    fill_msg_event(e, msg);
+    sim_emit_end(s, e);
     /* The persistence contract is judged as the message leaves. */
     uint32_t from = (uint32_t)msg->m.from;
     if (s->safety && from >= 1 && from <= s->n &&
@@ -438,10 +438,10 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         sim_node_defer(nd, ev);
         return;
     }
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_DELIVER;
-    fill_msg_event(&e, msg);
-    sim_emit(s, &e);
+    struct sim_trace_event *e = sim_emit_begin(s);
+    e->kind = SIM_TRACE_DELIVER;
+    fill_msg_event(e, msg);
+    sim_emit_end(s, e);
     count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
     struct raft_update u; /* filled by the core (raft.h) */
     struct sim_rules_receipt rc = {.before = nd->commit};

@@ -9,6 +9,7 @@
 #ifndef SIM_TRACER_H
 #define SIM_TRACER_H
 
+#include <assert.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -76,6 +77,32 @@ static inline uint64_t sim_tracer_hash_event(uint64_t h,
     h = sim_hash_fold(h, e->client);
     h = sim_hash_fold(h, e->request);
     return sim_tracer_mix_text(h, e->text, text_len);
+}
+
+/* The next slot of the ring, zeroed, for an event without text or groups
+ * to be built in place and then recorded by sim_tracer_emit_slot(), which
+ * saves copying it (sim_emit_begin()). */
+static inline struct sim_trace_event *sim_tracer_slot(struct sim_tracer *t)
+{
+    struct sim_trace_event *e = &t->ring[t->ring_next];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+/* Records the event built in sim_tracer_slot()'s slot: the same hash,
+ * numbering and keeping as sim_tracer_emit(). */
+static inline void sim_tracer_emit_slot(struct sim_tracer *t,
+                                        struct sim_trace_event *e)
+{
+    assert(e == &t->ring[t->ring_next] && !e->text && !e->group_of);
+    e->seq = ++t->seq;
+    t->hash = sim_tracer_hash_event(t->hash, e, 0);
+    if (++t->ring_next == SIM_TRACE_RING_EVENTS)
+        t->ring_next = 0;
+    if (t->ring_len < SIM_TRACE_RING_EVENTS)
+        t->ring_len++;
+    if (t->events || t->jsonl)
+        sim_tracer_keep(t, e, 0);
 }
 
 /* Assigns e->seq and records e; e->text is copied where kept. Inline: it

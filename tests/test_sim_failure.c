@@ -190,3 +190,45 @@ Test(sim_failure, a_host_that_syncs_before_sending_keeps_the_contract)
         rf_free(faults);
     }
 }
+
+/* The report's last events equal the recorded trace's, field by field,
+ * whether an event was emitted from a copy (sim_emit) or built in place in
+ * the ring (sends, deliveries, timers). */
+Test(sim_failure, the_reported_last_events_equal_the_recorded_trace)
+{
+    struct sim *s = conflicting_run(true);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
+    const struct sim_failure *f = sim_get_failure(s);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    cr_assert_eq(f->n_last, SIM_TRACE_RING_EVENTS);
+    size_t in_place = 0;
+    for (size_t i = 0; i < f->n_last; i++) {
+        const struct sim_trace_event *a = &f->last[i];
+        const struct sim_trace_event *b = &ev[n - 1 - f->n_last + i];
+        cr_assert_eq(a->seq, b->seq);
+        cr_assert_eq(a->time_us, b->time_us);
+        cr_assert_eq(a->kind, b->kind);
+        cr_assert_eq(a->node, b->node);
+        cr_assert_eq(a->peer, b->peer);
+        cr_assert_eq(a->msg_id, b->msg_id);
+        cr_assert_eq(a->msg_id2, b->msg_id2);
+        cr_assert_eq(a->msg_type, b->msg_type);
+        cr_assert_eq(a->term, b->term);
+        cr_assert_eq(a->index, b->index);
+        cr_assert_eq(a->count, b->count);
+        cr_assert_eq(a->commit, b->commit);
+        cr_assert_eq(a->aux, b->aux);
+        cr_assert_eq(a->role, b->role);
+        cr_assert_eq(a->ok, b->ok);
+        cr_assert_eq(a->client, b->client);
+        cr_assert_eq(a->request, b->request);
+        cr_assert_eq(a->text == NULL, b->text == NULL);
+        if (a->text)
+            cr_assert_str_eq(a->text, b->text);
+        in_place += a->kind == SIM_TRACE_SEND ||
+                    a->kind == SIM_TRACE_DELIVER || a->kind == SIM_TRACE_TIMER;
+    }
+    cr_assert_gt(in_place, 0);
+    sim_free(s);
+}
