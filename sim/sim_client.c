@@ -35,13 +35,30 @@ static struct sim_client *client_at(struct sim *s, uint32_t id)
 
 void sim_clients_init(struct sim *s)
 {
+    sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_MAX);
     s->clients = g_array_new(FALSE, TRUE, sizeof(struct sim_client));
     s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
 }
 
+struct sim_cmsg *sim_cmsg_new(struct sim *s, size_t data_len)
+{
+    bool pooled;
+    struct sim_cmsg *cm =
+        sim_pool_alloc(&s->cmsgs, sizeof(*cm) + data_len, &pooled);
+    memset(cm, 0, sizeof(*cm));
+    cm->pooled = pooled;
+    return cm;
+}
+
+void sim_cmsg_free(struct sim *s, struct sim_cmsg *cm)
+{
+    sim_pool_free(&s->cmsgs, cm, cm->pooled);
+}
+
 void sim_clients_destroy(struct sim *s)
 {
+    sim_pool_destroy(&s->cmsgs);
     for (guint i = 0; i < s->clients->len; i++) {
         struct sim_client *c = &g_array_index(s->clients, struct sim_client, i);
         g_free(c->key);
@@ -134,8 +151,7 @@ static void send_request(struct sim *s,
     e.request = c->request;
     sim_emit(s, &e);
 
-    struct sim_cmsg *cm = g_malloc(sizeof(*cm) + c->cmd->len);
-    memset(cm, 0, sizeof(*cm));
+    struct sim_cmsg *cm = sim_cmsg_new(s, c->cmd->len);
     cm->client = c->id;
     cm->node = node;
     cm->request = c->request;
@@ -561,8 +577,7 @@ static void reply_to(struct sim *s,
     if (client == 0 || client > s->clients->len)
         return; /* an `init` command, or foreign bytes */
     size_t vlen = reply && reply->value ? strlen(reply->value) + 1 : 0;
-    struct sim_cmsg *cm = g_malloc(sizeof(*cm) + vlen);
-    memset(cm, 0, sizeof(*cm));
+    struct sim_cmsg *cm = sim_cmsg_new(s, vlen);
     cm->client = client;
     cm->node = node;
     cm->request = request;
@@ -704,7 +719,7 @@ void sim_client_on_reply(struct sim *s, const struct sim_event *ev)
             }
         }
     }
-    g_free(cm);
+    sim_cmsg_free(s, cm);
 }
 
 /* The backoff after a busy refusal ended: retry at the node it named,

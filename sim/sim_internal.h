@@ -168,6 +168,7 @@ struct sim_cmsg
     enum sim_read_mode read_mode; /* request: how to serve a GET */
     bool found;    /* reply to GET */
     bool has_value;
+    bool pooled; /* a block of SIM_CMSG_POOLED_BYTES (sim_cmsg_free()) */
     size_t len; /* request: command bytes; reply: value bytes + NUL */
     unsigned char data[];
 };
@@ -262,6 +263,8 @@ struct sim
     GArray *clients;  /* struct sim_client, [id - 1] */
     GArray *idle;     /* uint32_t client ids, a stack */
     GArray *requests; /* struct sim_request_rec by handle */
+    /* Released client message blocks of SIM_CMSG_POOLED_BYTES (owned). */
+    struct sim_pool cmsgs;
     uint64_t requests_invoked;
     uint64_t requests_completed;
     uint64_t completed_by_op[4];
@@ -362,6 +365,15 @@ void sim_node_on_resume(struct sim *s, const struct sim_event *ev);
 void sim_node_defer(struct sim_node *nd, const struct sim_event *ev);
 /* Traces a client request lost because its destination is down. */
 void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm);
+
+/* sim_client.c: a client message with data_len bytes of data, its header
+ * zeroed; one that fits in SIM_CMSG_POOLED_BYTES reuses a released block
+ * (at most SIM_CMSG_POOL_MAX kept: sim_pool.h), as the network's messages
+ * do. */
+#define SIM_CMSG_POOLED_BYTES 256u
+#define SIM_CMSG_POOL_MAX 4096u
+struct sim_cmsg *sim_cmsg_new(struct sim *s, size_t data_len);
+void sim_cmsg_free(struct sim *s, struct sim_cmsg *cm);
 
 /* sim_node_life.c: start, crash and the operator's requests */
 /* Builds the core and kv from the disk's durable state. */

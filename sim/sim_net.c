@@ -30,6 +30,7 @@ void sim_net_init(struct sim_net *net,
     memset(net, 0, sizeof(*net));
     net->n_nodes = n_nodes;
     net->p = *p;
+    sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES, SIM_MSG_POOL_MAX);
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
     net->sent = g_new0(struct sim_rng_instant, (size_t)n_nodes * n_nodes);
     net->link_key = g_new(uint64_t, (size_t)n_nodes * n_nodes);
@@ -46,11 +47,7 @@ void sim_net_destroy(struct sim_net *net)
 {
     g_free(net->sent);
     g_free(net->link_key);
-    while (net->free_msgs) {
-        void *next = *(void **)net->free_msgs;
-        g_free(net->free_msgs);
-        net->free_msgs = next;
-    }
+    sim_pool_destroy(&net->msgs);
     g_free(net->group_of);
     g_free(net->cut);
     g_free(net->link_open);
@@ -173,32 +170,15 @@ static void copy_snapshot_conf(struct raft_configuration *dst,
  * net is given and the copy fits a pooled block. */
 static struct sim_msg *msg_block(struct sim_net *net, size_t size)
 {
-    if (net == NULL || size > SIM_MSG_POOLED_BYTES) {
-        struct sim_msg *msg = g_malloc(size);
-        msg->pooled = false;
-        return msg;
-    }
-    void *block = net->free_msgs;
-    if (block) {
-        net->free_msgs = *(void **)block;
-        net->n_free_msgs--;
-    } else {
-        block = g_malloc(SIM_MSG_POOLED_BYTES);
-    }
-    struct sim_msg *msg = block;
-    msg->pooled = true;
+    bool pooled;
+    struct sim_msg *msg = sim_pool_alloc(net ? &net->msgs : NULL, size, &pooled);
+    msg->pooled = pooled;
     return msg;
 }
 
 void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
 {
-    if (!msg->pooled || net->n_free_msgs >= SIM_MSG_POOL_MAX) {
-        g_free(msg);
-        return;
-    }
-    *(void **)(void *)msg = net->free_msgs;
-    net->free_msgs = msg;
-    net->n_free_msgs++;
+    sim_pool_free(&net->msgs, msg, msg->pooled);
 }
 
 static struct sim_msg *msg_copy(struct sim_net *net,

@@ -23,6 +23,7 @@
 
 #include "raft/raft.h"
 #include "sim/sim_counters.h"
+#include "sim/sim_pool.h"
 #include "sim/sim_rng.h"
 
 struct sim_net_params
@@ -48,10 +49,8 @@ struct sim_net
     uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */
     uint8_t *link_open;   /* derived from the two above, same indexing */
     uint64_t next_msg_id; /* ids are dense from 1 */
-    /* Released pooled message blocks, linked through their first word
-     * (owned; n_free of them). */
-    void *free_msgs;
-    size_t n_free_msgs;
+    /* Released message blocks of SIM_MSG_POOLED_BYTES (owned). */
+    struct sim_pool msgs;
     struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT]; /* [0]: total */
 };
 

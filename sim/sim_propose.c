@@ -82,7 +82,7 @@ static void propose(struct sim *s,
                 .client = batch[i]->client,
             };
             g_array_append_val(nd->proposals, p);
-            g_free(batch[i]);
+            sim_cmsg_free(s, batch[i]);
         }
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
         return;
@@ -97,7 +97,7 @@ static void propose(struct sim *s,
         else
             sim_client_reply(s, nd->id, batch[i]->client, batch[i]->request,
                              true, hint, raft_term(nd->core), NULL);
-        g_free(batch[i]);
+        sim_cmsg_free(s, batch[i]);
     }
 }
 
@@ -107,7 +107,7 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
     struct sim_node *nd = &s->nodes[ev->node];
     if (!nd->alive || cm->dest_incarnation != nd->incarnation) {
         sim_node_trace_client_drop(s, cm);
-        g_free(cm);
+        sim_cmsg_free(s, cm);
         return;
     }
     if (nd->paused) {
@@ -117,7 +117,7 @@ void sim_node_on_client_request(struct sim *s, const struct sim_event *ev)
     if (cm->read_mode != SIM_READ_LOG) {
         /* A get served without the log (sim_read.c), never batched. */
         sim_read_request(s, nd, cm);
-        g_free(cm);
+        sim_cmsg_free(s, cm);
         return;
     }
     struct sim_cmsg *batch[SIM_PROPOSE_BATCH_MAX];

@@ -152,11 +152,11 @@ Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
     struct sim_msg *a = sim_net_msg_copy(&net, &m);
     cr_assert(a->pooled);
     sim_net_msg_free(&net, a);
-    cr_assert_eq(net.n_free_msgs, 1, "the released block was not kept");
+    cr_assert_eq(net.msgs.n_kept, 1, "the released block was not kept");
     e[0].data = "2nd";
     e[0].len = 4;
     struct sim_msg *b = sim_net_msg_copy(&net, &m);
-    cr_assert_eq(net.n_free_msgs, 0, "the released block was not reused");
+    cr_assert_eq(net.msgs.n_kept, 0, "the released block was not reused");
     cr_assert_eq(b->m.append_entries.n_entries, 1);
     cr_assert_str_eq(b->m.append_entries.entries[0].data, "2nd");
     cr_assert_eq(b->bytes, 48 + 16 + 4);
