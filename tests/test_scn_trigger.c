@@ -318,3 +318,67 @@ Test(scn_trigger, a_candidate_restarted_in_its_term_keeps_no_grants_for_a_lost_l
     cr_assert_geq(count_kind(r, SIM_TRACE_CRASH), 1);
     scn_run_result_free(r);
 }
+
+/* The listener passes over an event by its kind and message type alone
+ * when no waiting trigger is made of them; that must never skip a match.
+ * Against a plain scan with scn_event_matches(): every event kind, node,
+ * message type, role and outcome, with triggers armed, fired and armed
+ * again between events, fires exactly the same triggers in the same
+ * order. */
+Test(scn_trigger, the_listener_fires_exactly_the_triggers_their_events_match)
+{
+    enum { STEPS = 14 };
+    struct scn_step steps[STEPS];
+    uint32_t nodes[STEPS];
+    bool fired[STEPS] = {false};
+    memset(steps, 0, sizeof steps);
+    struct scn_triggers *t = scn_triggers_new();
+    uint64_t x = 12345;
+    size_t armed = 0, fired_n = 0, events = 0;
+    for (int round = 0; round < 20000 && fired_n < STEPS; round++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t r = (uint32_t)(x >> 33);
+        if (armed < STEPS && r % 50 == 0) { /* arm the next one */
+            steps[armed].triggered = true;
+            steps[armed].event = (enum scn_event)(1 + armed % 7);
+            nodes[armed] = armed % 3 == 0 ? 0 : 1 + (uint32_t)armed % 3;
+            scn_triggers_arm(t, &steps[armed], nodes[armed]);
+            armed++;
+            continue;
+        }
+        /* Half the events of the kinds triggers are made of. */
+        static const enum sim_trace_kind near[] = {
+            SIM_TRACE_SEND, SIM_TRACE_TERM, SIM_TRACE_ROLE, SIM_TRACE_SYNC};
+        struct sim_trace_event e = {
+            .kind = r & 1 ? near[(r >> 1) % 4]
+                          : (enum sim_trace_kind)(1 + r % SIM_TRACE_CONFIG),
+            .node = (r >> 8) % 4,
+            .msg_type = (enum raft_message_type)(1 + (r >> 10) % 12),
+            .role = (enum raft_role)((r >> 14) % 4),
+            .ok = (r >> 16) & 1,
+        };
+        events++;
+        size_t want[STEPS], n_want = 0;
+        /* An event of no node (a network change) is no node's doing. */
+        for (size_t i = 0; i < armed && e.node != 0; i++)
+            if (!fired[i] && scn_event_matches(steps[i].event, nodes[i], &e))
+                want[n_want++] = i;
+        scn_triggers_listen(NULL, &e, t);
+        const struct scn_step *step;
+        uint32_t node;
+        size_t got = 0;
+        while (scn_triggers_take_fired(t, &step, &node)) {
+            cr_assert_lt(got, n_want, "event %zu fired too many", events);
+            cr_assert_eq(step, &steps[want[got]]);
+            cr_assert_eq(node, e.node);
+            fired[want[got]] = true;
+            got++;
+        }
+        cr_assert_eq(got, n_want, "event %zu fired %zu of %zu", events, got,
+                     n_want);
+        fired_n += got;
+    }
+    cr_assert_eq(armed, STEPS);
+    cr_assert_eq(fired_n, STEPS, "only %zu fired", fired_n);
+    scn_triggers_free(t);
+}

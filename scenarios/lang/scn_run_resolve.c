@@ -29,14 +29,22 @@ void scn_runner_stmt_init(const struct scn_runner *r,
     memset(m->named, 0, sizeof(m->named));
     m->step = step;
     m->status = STMT_OK;
-    m->why = g_string_new(NULL);
-    m->bindings = g_array_new(FALSE, FALSE, sizeof(struct scn_binding));
+    m->why = NULL;
+    m->bindings = NULL;
 }
 
 void scn_runner_stmt_clear(struct scn_stmt *m)
 {
-    g_string_free(m->why, TRUE);
-    g_array_free(m->bindings, TRUE);
+    if (m->why != NULL)
+        g_string_free(m->why, TRUE);
+    if (m->bindings != NULL)
+        g_array_free(m->bindings, TRUE);
+}
+
+/* Why the statement cannot run ("" before a reason is given). */
+static const char *stmt_why(const struct scn_stmt *m)
+{
+    return m->why != NULL ? m->why->str : "";
 }
 
 /* Notes the first reason a statement cannot run; later ones are dropped. */
@@ -53,6 +61,7 @@ static void stmt_stop(struct scn_stmt *m,
     if (m->status != STMT_OK)
         return;
     m->status = status;
+    m->why = g_string_new(NULL);
     va_list ap;
     va_start(ap, fmt);
     g_string_append_vprintf(m->why, fmt, ap);
@@ -131,6 +140,8 @@ uint32_t scn_runner_resolve_one(struct scn_runner *r,
     m->named[node] = true;
     if (ref->bind_slot != SCN_NO_SLOT) {
         struct scn_binding b = {.slot = ref->bind_slot, .node = node};
+        if (m->bindings == NULL)
+            m->bindings = g_array_new(FALSE, FALSE, sizeof(b));
         g_array_append_val(m->bindings, b);
     }
     return node;
@@ -164,7 +175,7 @@ bool scn_runner_resolve_list(struct scn_runner *r,
 void scn_runner_bind_names(struct scn_runner *r, struct scn_stmt *m)
 {
     if (m->status == STMT_OK) {
-        for (guint i = 0; i < m->bindings->len; i++) {
+        for (guint i = 0; m->bindings != NULL && i < m->bindings->len; i++) {
             const struct scn_binding *b =
                 &g_array_index(m->bindings, struct scn_binding, i);
             r->slots[b->slot].state = SLOT_BOUND;
@@ -205,7 +216,7 @@ void scn_runner_report_unrun(struct scn_runner *r,
     GString *t = g_string_new(NULL);
     if (m->status == STMT_SKIP) {
         g_string_printf(t, "line %" PRIu32 " skipped: %s", m->step->line,
-                        m->why->str);
+                        stmt_why(m));
         sim_note(r->s, 0, t->str);
         if (is_check)
             r->res->checks_skipped++;
@@ -214,11 +225,11 @@ void scn_runner_report_unrun(struct scn_runner *r,
     } else {
         if (is_check)
             r->res->checks_failed++;
-        g_string_printf(t, "line %" PRIu32 ": %s", m->step->line, m->why->str);
+        g_string_printf(t, "line %" PRIu32 ": %s", m->step->line, stmt_why(m));
         sim_note(r->s, 0, t->str);
         scn_runner_add_failure(
             r, is_check ? SCN_FAILURE_CHECK : SCN_FAILURE_ACTION, m->step,
-            m->why->str);
+            stmt_why(m));
     }
     g_string_free(t, TRUE);
 }

@@ -51,8 +51,9 @@ struct scn_stmt
     const struct scn_step *step;
     bool named[SCN_CLUSTER_MAX + 1]; /* nodes named so far, for rest/any */
     enum scn_stmt_status status;
-    GString *why;       /* skip or failure reason (first one) */
-    GArray *bindings;   /* struct scn_binding: `as` names to set if it runs */
+    GString *why;     /* skip or failure reason (first one); NULL: none */
+    GArray *bindings; /* struct scn_binding: `as` names to set if it runs;
+                       * NULL until the first */
     struct sim_rng rng; /* `follower`/`any` draws, keyed by the statement */
 };
 

@@ -4,7 +4,9 @@
  * (queued for the runner), taken, or disarmed (by a settle, never fired); it fires at most once, and the fired
  * queue is in the order of the events that fired its triggers. Armed
  * triggers are kept in arming order, so one event fires them in file
- * order.
+ * order. `kinds` and `send_types` have a bit for every trace kind and
+ * message type (of a SEND) that some waiting trigger's event is made of,
+ * so that an event no trigger could match is passed at once.
  */
 #include "scenarios/lang/scn_trigger.h"
 
@@ -30,8 +32,77 @@ struct scn_triggers
     GArray *armed; /* struct armed, arming order */
     GArray *fired; /* struct fired, from `next` on not yet taken */
     guint next;
-    guint waiting; /* armed and not fired */
+    guint waiting;       /* armed and not fired */
+    uint64_t kinds;      /* 1 << trace kind, for the waiting triggers */
+    uint64_t send_types; /* 1 << message type, for their SEND events */
 };
+
+/* The trace kind an `event` is made of (every kind is below 64). */
+static enum sim_trace_kind event_kind(enum scn_event event)
+{
+    switch (event) {
+    case SCN_EVENT_GRANTS_VOTE:
+    case SCN_EVENT_ACKS_APPEND:
+    case SCN_EVENT_SENDS_SNAPSHOT:
+        return SIM_TRACE_SEND;
+    case SCN_EVENT_ADOPTS_TERM:
+        return SIM_TRACE_TERM;
+    case SCN_EVENT_BECOMES_LEADER:
+    case SCN_EVENT_BECOMES_CANDIDATE:
+        return SIM_TRACE_ROLE;
+    case SCN_EVENT_PERSISTS:
+        return SIM_TRACE_SYNC;
+    }
+    return SIM_TRACE_NOTE; /* not reached: every event is named above */
+}
+
+/* The message type of a SEND `event` (every type is below 64). */
+static enum raft_message_type event_msg_type(enum scn_event event)
+{
+    switch (event) {
+    case SCN_EVENT_GRANTS_VOTE:
+        return RAFT_MSG_REQUEST_VOTE_RESULT;
+    case SCN_EVENT_ACKS_APPEND:
+        return RAFT_MSG_APPEND_ENTRIES_RESULT;
+    default:
+        return RAFT_MSG_INSTALL_SNAPSHOT;
+    }
+}
+
+/* Adds the bits of a waiting trigger's event to t's. */
+static void interest_add(struct scn_triggers *t, enum scn_event event)
+{
+    enum sim_trace_kind kind = event_kind(event);
+    assert((unsigned)kind < 64);
+    t->kinds |= UINT64_C(1) << kind;
+    if (kind == SIM_TRACE_SEND) {
+        assert((unsigned)event_msg_type(event) < 64);
+        t->send_types |= UINT64_C(1) << event_msg_type(event);
+    }
+}
+
+/* The bits of the triggers still waiting, after one stopped waiting. */
+static void interest_again(struct scn_triggers *t)
+{
+    t->kinds = 0;
+    t->send_types = 0;
+    for (guint i = 0; i < t->armed->len; i++) {
+        const struct armed *a = &g_array_index(t->armed, struct armed, i);
+        if (!a->fired && !a->disarmed_by)
+            interest_add(t, a->step->event);
+    }
+}
+
+/* False when no waiting trigger's event can be `e`: its kind (and, for a
+ * SEND, its message type) is none of theirs. */
+static bool may_interest(const struct scn_triggers *t,
+                         const struct sim_trace_event *e)
+{
+    if ((unsigned)e->kind >= 64 || (t->kinds >> e->kind & 1) == 0)
+        return false;
+    return e->kind != SIM_TRACE_SEND ||
+           ((unsigned)e->msg_type < 64 && (t->send_types >> e->msg_type & 1));
+}
 
 struct scn_triggers *scn_triggers_new(void)
 {
@@ -58,36 +129,28 @@ void scn_triggers_arm(struct scn_triggers *t,
     assert(step->triggered);
     g_array_append_val(t->armed, a);
     t->waiting++;
-}
-
-static bool sends(const struct sim_trace_event *e,
-                  enum raft_message_type type,
-                  bool ok)
-{
-    return e->kind == SIM_TRACE_SEND && e->msg_type == type && e->ok == ok;
+    interest_add(t, step->event);
 }
 
 bool scn_event_matches(enum scn_event event,
                        uint32_t node,
                        const struct sim_trace_event *e)
 {
-    if (node != 0 && e->node != node)
+    if ((node != 0 && e->node != node) || e->kind != event_kind(event))
         return false;
     switch (event) {
     case SCN_EVENT_GRANTS_VOTE:
-        return sends(e, RAFT_MSG_REQUEST_VOTE_RESULT, true);
     case SCN_EVENT_ACKS_APPEND:
-        return sends(e, RAFT_MSG_APPEND_ENTRIES_RESULT, true);
-    case SCN_EVENT_ADOPTS_TERM:
-        return e->kind == SIM_TRACE_TERM;
+        return e->msg_type == event_msg_type(event) && e->ok;
     case SCN_EVENT_SENDS_SNAPSHOT:
-        return sends(e, RAFT_MSG_INSTALL_SNAPSHOT, false);
+        return e->msg_type == event_msg_type(event) && !e->ok;
     case SCN_EVENT_BECOMES_LEADER:
-        return e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER;
+        return e->role == RAFT_LEADER;
     case SCN_EVENT_BECOMES_CANDIDATE:
-        return e->kind == SIM_TRACE_ROLE && e->role == RAFT_CANDIDATE;
+        return e->role == RAFT_CANDIDATE;
+    case SCN_EVENT_ADOPTS_TERM:
     case SCN_EVENT_PERSISTS:
-        return e->kind == SIM_TRACE_SYNC;
+        return true;
     }
     return false;
 }
@@ -98,8 +161,9 @@ void scn_triggers_listen(struct sim *s,
 {
     struct scn_triggers *t = ctx;
     (void)s;
-    if (t->waiting == 0 || e->node == 0)
+    if (t->waiting == 0 || e->node == 0 || !may_interest(t, e))
         return;
+    guint fired = t->fired->len;
     for (guint i = 0; i < t->armed->len; i++) {
         struct armed *a = &g_array_index(t->armed, struct armed, i);
         if (a->fired || a->disarmed_by ||
@@ -110,6 +174,8 @@ void scn_triggers_listen(struct sim *s,
         struct fired f = {.step = a->step, .node = e->node};
         g_array_append_val(t->fired, f);
     }
+    if (t->fired->len != fired)
+        interest_again(t);
 }
 
 bool scn_triggers_take_fired(struct scn_triggers *t,
@@ -117,8 +183,10 @@ bool scn_triggers_take_fired(struct scn_triggers *t,
                              uint32_t *node)
 {
     if (t->next == t->fired->len) {
-        g_array_set_size(t->fired, 0);
-        t->next = 0;
+        if (t->next != 0) {
+            g_array_set_size(t->fired, 0);
+            t->next = 0;
+        }
         return false;
     }
     const struct fired *f = &g_array_index(t->fired, struct fired, t->next);
@@ -141,6 +209,8 @@ uint32_t scn_triggers_disarm(struct scn_triggers *t,
     }
     assert(n == t->waiting);
     t->waiting = 0;
+    t->kinds = 0;
+    t->send_types = 0;
     return n;
 }
 
