@@ -21,6 +21,7 @@
 
 #include "scenarios/lang/scn_error.h"
 #include "scenarios/lang/scn_fuzz.h"
+#include "scenarios/lang/scn_fuzz_gen.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_print.h"
 #include "tests/support/program.h"
@@ -54,6 +55,18 @@ Test(fuzz_generator, options_default_to_five_nodes_ten_seconds_every_fault)
     cr_assert_eq(o.nodes, 5);
     cr_assert_eq(o.run_us, 10000000);
     cr_assert_eq(o.faults, 0x3ffffu);
+}
+
+Test(fuzz_generator, a_key_or_value_name_is_its_letter_and_decimal_number)
+{
+    static const uint64_t ns[] = {0, 7, 10, 63, 1000, 4294967296, UINT64_MAX};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        char *got = scn_fuzz_word('v', ns[i]);
+        char *want = g_strdup_printf("v%" PRIu64, ns[i]);
+        cr_assert_str_eq(got, want);
+        g_free(got);
+        g_free(want);
+    }
 }
 
 Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)

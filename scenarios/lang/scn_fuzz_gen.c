@@ -110,6 +110,19 @@ struct scn_node_ref scn_fuzz_node(uint32_t node)
 
 /* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
  * (and adds nothing) when time_us is not before the end. */
+char *scn_fuzz_word(char prefix, uint64_t n)
+{
+    char buf[22]; /* prefix, 20 digits, NUL */
+    size_t at = sizeof buf;
+    buf[--at] = '\0';
+    do {
+        buf[--at] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+    buf[--at] = prefix;
+    return g_strndup(buf + at, sizeof buf - 1 - at);
+}
+
 struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
                                   uint64_t time_us,
                                   enum scn_action_kind kind)
@@ -173,8 +186,8 @@ void scn_fuzz_burst_via(struct scn_fuzz_gen *g,
         if (!a)
             return;
         uint64_t id = ++g->value_seq;
-        a->key = g_strdup_printf("b%" PRIu64, id % SCN_FUZZ_BURST_KEYS);
-        a->value = g_strdup_printf("v%" PRIu64, id);
+        a->key = scn_fuzz_word('b', id % SCN_FUZZ_BURST_KEYS);
+        a->value = scn_fuzz_word('v', id);
         a->has_via = true;
         a->via = scn_fuzz_node(node);
     }
@@ -206,13 +219,13 @@ void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g, uint64_t seed)
      * them, then gets at x while its unbounded lease (400ms to 600ms after
      * the cut) would still run. */
     a = scn_fuzz_plan(g, cut + 340000, SCN_ACT_CLIENT_SET);
-    a->key = g_strdup_printf("k%" PRIu64, key);
-    a->value = g_strdup_printf("v%" PRIu64, ++g->value_seq);
+    a->key = scn_fuzz_word('k', key);
+    a->value = scn_fuzz_word('v', ++g->value_seq);
     a->has_via = true;
     a->via = scn_fuzz_node(y);
     for (uint64_t i = 0; i < 5; i++) {
         a = scn_fuzz_plan(g, cut + 420000 + i * 40000, SCN_ACT_CLIENT_GET);
-        a->key = g_strdup_printf("k%" PRIu64, key);
+        a->key = scn_fuzz_word('k', key);
         a->read_mode = SCN_READ_LEASE;
         a->has_via = true;
         a->via = scn_fuzz_node(x);

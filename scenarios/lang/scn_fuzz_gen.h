@@ -88,6 +88,10 @@ bool scn_fuzz_coin(struct sim_rng *r, uint64_t num, uint64_t den);
 /* A reference to the concrete node `node`. */
 struct scn_node_ref scn_fuzz_node(uint32_t node);
 
+/* `prefix` then n in decimal, in a new string ("k3", "v17"): the name of
+ * a key or a value, as "%c%" PRIu64 would print it. */
+char *scn_fuzz_word(char prefix, uint64_t n);
+
 /* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
  * (and adds nothing) when time_us is not before the end. */
 struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
