@@ -56,14 +56,53 @@ static gint compare_events(const void *a, const void *b)
     return (x->op > y->op) - (x->op < y->op);
 }
 
-static int32_t intern(GHashTable *values, const char *s)
+/* Up to this many operations, a key's distinct values are found by a
+ * scan (most keys hold a few), else through a hash table. */
+#define INTERN_SCAN_MAX 32u
+
+/* The distinct values met so far, numbered from 1 in order of appearance:
+ * seen[0..n) (id i + 1 is seen[i]), and `table` (value -> id) when there
+ * may be many. Only looked up, never iterated. */
+struct interned
 {
-    gpointer v = g_hash_table_lookup(values, s);
-    if (v != NULL)
-        return GPOINTER_TO_INT(v);
-    int32_t id = (int32_t)g_hash_table_size(values) + 1;
-    g_hash_table_insert(values, (gpointer)s, GINT_TO_POINTER(id));
-    return id;
+    const char **seen;
+    guint n;
+    GHashTable *table;
+};
+
+static int32_t intern(struct interned *v, const char *s)
+{
+    if (v->table != NULL) {
+        gpointer id = g_hash_table_lookup(v->table, s);
+        if (id != NULL)
+            return GPOINTER_TO_INT(id);
+        g_hash_table_insert(v->table, (gpointer)s,
+                            GINT_TO_POINTER((int32_t)v->n + 1));
+    } else {
+        for (guint i = 0; i < v->n; i++)
+            if (strcmp(v->seen[i], s) == 0)
+                return (int32_t)i + 1;
+    }
+    v->seen[v->n++] = s;
+    return (int32_t)v->n;
+}
+
+/* Sorts events[0..n) by compare_events(), a total order on distinct
+ * events, so any sort gives the one result: by insertion when there are
+ * few (nearly in order already: the operations come sorted by call). */
+static void sort_events(struct sim_lin_event *events, uint32_t n)
+{
+    if (n > 2 * INTERN_SCAN_MAX) {
+        qsort(events, n, sizeof *events, compare_events);
+        return;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        struct sim_lin_event e = events[i];
+        uint32_t j = i;
+        for (; j > 0 && compare_events(&events[j - 1], &e) > 0; j--)
+            events[j] = events[j - 1];
+        events[j] = e;
+    }
 }
 
 /* A write that never completed may take effect at any time after its call,
@@ -104,7 +143,12 @@ void sim_lin_key_init(struct sim_lin_key *k,
                       const struct sim_op *const *src,
                       uint32_t n)
 {
-    GHashTable *values = g_hash_table_new(g_str_hash, g_str_equal);
+    struct interned values = {
+        .seen = g_new(const char *, n > 0 ? n : 1),
+        .table = n > INTERN_SCAN_MAX
+                     ? g_hash_table_new(g_str_hash, g_str_equal)
+                     : NULL,
+    };
     k->src = src;
     k->n = n;
     k->ops = g_new(struct sim_lin_op, n);
@@ -116,7 +160,7 @@ void sim_lin_key_init(struct sim_lin_key *k,
         switch (o->op) {
         case SIM_KV_SET:
             l->kind = SIM_LIN_WRITE;
-            l->value = intern(values, o->value != NULL ? o->value : "");
+            l->value = intern(&values, o->value != NULL ? o->value : "");
             break;
         case SIM_KV_DELETE:
             l->kind = SIM_LIN_WRITE;
@@ -125,13 +169,13 @@ void sim_lin_key_init(struct sim_lin_key *k,
         case SIM_KV_GET:
             l->kind = SIM_LIN_READ;
             l->value = o->found
-                           ? intern(values, o->result != NULL ? o->result : "")
+                           ? intern(&values, o->result != NULL ? o->result : "")
                            : 0;
             break;
         }
     }
     /* The last return of a read of each state; UINT64_MAX: none. */
-    guint n_states = g_hash_table_size(values) + 1;
+    guint n_states = values.n + 1;
     uint64_t *last_read_us = g_new(uint64_t, n_states);
     for (guint v = 0; v < n_states; v++)
         last_read_us[v] = UINT64_MAX;
@@ -146,8 +190,7 @@ void sim_lin_key_init(struct sim_lin_key *k,
     g_free(last_read_us);
     for (uint32_t e = 0; e < k->n_events; e++)
         k->events[e].rank = event_rank(&k->events[e], src[k->events[e].op]);
-    if (k->n_events > 0)
-        qsort(k->events, k->n_events, sizeof *k->events, compare_events);
+    sort_events(k->events, k->n_events);
     for (uint32_t e = 0; e < k->n_events; e++) {
         if (k->events[e].kind == SIM_LIN_CALL)
             k->ops[k->events[e].op].call_ev = e;
@@ -155,7 +198,9 @@ void sim_lin_key_init(struct sim_lin_key *k,
             k->ops[k->events[e].op].end_ev = e;
     }
     k->n_states = n_states;
-    g_hash_table_destroy(values);
+    g_free(values.seen);
+    if (values.table != NULL)
+        g_hash_table_destroy(values.table);
 }
 
 void sim_lin_key_clear(struct sim_lin_key *k)

@@ -5,6 +5,7 @@
  * precedes e and whose return (or expiry) does not; `lin` and `lin_p` list
  * the open ones already linearized, completed and never completed. */
 #include "sim/check/sim_lin_search.h"
+#include "sim/check/sim_lin_memo.h"
 
 #include <string.h>
 
@@ -37,86 +38,13 @@ static void set_remove(GArray *set, uint32_t x)
         g_array_remove_index(set, i);
 }
 
-/* ---- memoized nodes ------------------------------------------------------ */
-
-/* The open operations that never completed and are linearized: a sorted
- * set of indices. */
-struct lin_pending_set
-{
-    uint32_t n;
-    uint32_t ops[];
-};
-
-/* A node's identity without its pending set. Among nodes that differ only
- * in which never-completed writes they have used, one that used a subset
- * can do all the other can (an unused such write may stay unused), so
- * `pending` keeps the minimal sets met, and a node whose set contains one
- * of them adds nothing. */
-struct lin_node
-{
-    uint32_t event;
-    int32_t state;
-    GPtrArray *pending; /* struct lin_pending_set *, owned; an antichain */
-    uint32_t n_lin;
-    uint32_t lin[]; /* the linearized open completed ops, sorted */
-};
-
-static guint node_hash(gconstpointer p)
-{
-    const struct lin_node *x = p;
-    uint64_t h = ((uint64_t)x->event << 32) ^ (uint32_t)x->state;
-    for (uint32_t i = 0; i < x->n_lin; i++)
-        h = (h ^ x->lin[i]) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    return (guint)(h ^ (h >> 32));
-}
-
-static gboolean node_equal(gconstpointer a, gconstpointer b)
-{
-    const struct lin_node *x = a, *y = b;
-    return x->event == y->event && x->state == y->state &&
-           x->n_lin == y->n_lin &&
-           memcmp(x->lin, y->lin, x->n_lin * sizeof x->lin[0]) == 0;
-}
-
-static void node_free(gpointer p)
-{
-    struct lin_node *n = p;
-    g_ptr_array_free(n->pending, TRUE);
-    g_free(n);
-}
-
-/* Whether sorted a[0..na) is contained in sorted b[0..nb). */
-static bool sorted_subset(const uint32_t *a,
-                          uint32_t na,
-                          const uint32_t *b,
-                          uint32_t nb)
-{
-    uint32_t j = 0;
-    for (uint32_t i = 0; i < na; i++) {
-        while (j < nb && b[j] < a[i])
-            j++;
-        if (j == nb || b[j] != a[i])
-            return false;
-        j++;
-    }
-    return true;
-}
+/* ---- memoized nodes: sim_lin_memo.h ------------------------------------- */
 
 static const uint32_t *array_u32(const GArray *a)
 {
     return (const uint32_t *)(const void *)a->data;
 }
 
-static bool is_subset(const struct lin_pending_set *a, const GArray *b)
-{
-    return sorted_subset(a->ops, a->n, array_u32(b), b->len);
-}
-
-static bool is_superset(const struct lin_pending_set *a, const GArray *b)
-{
-    return sorted_subset(array_u32(b), b->len, a->ops, a->n);
-}
 
 /* ---- the search ---------------------------------------------------------- */
 
@@ -150,7 +78,7 @@ struct lin_search
     GArray *lin_p;    /* uint32_t, sorted: linearized never-completed ops */
     bool *is_lin;     /* per op */
     GArray *stack;    /* struct lin_frame */
-    GHashTable *seen; /* struct lin_node * set, owned */
+    struct sim_lin_memo seen; /* the nodes met at returns */
     uint64_t states;
     uint64_t max_states;
     uint32_t furthest_event;
@@ -296,33 +224,9 @@ static void pop(struct lin_search *s)
  * ancestor, tries everything this one could. */
 static bool remember(struct lin_search *s, uint32_t event)
 {
-    struct lin_node *n = g_malloc(sizeof *n + s->lin->len * sizeof(uint32_t));
-    n->event = event;
-    n->state = s->state;
-    n->n_lin = s->lin->len;
-    if (s->lin->len > 0)
-        memcpy(n->lin, s->lin->data, s->lin->len * sizeof(uint32_t));
-    struct lin_node *old = g_hash_table_lookup(s->seen, n);
-    if (old == NULL) {
-        n->pending = g_ptr_array_new_with_free_func(g_free);
-        g_hash_table_add(s->seen, n);
-        old = n;
-    } else {
-        g_free(n);
-        for (guint i = 0; i < old->pending->len; i++)
-            if (is_subset(g_ptr_array_index(old->pending, i), s->lin_p))
-                return false;
-        /* Keep the antichain small: the new set replaces its supersets. */
-        for (guint i = old->pending->len; i-- > 0;)
-            if (is_superset(g_ptr_array_index(old->pending, i), s->lin_p))
-                g_ptr_array_remove_index(old->pending, i);
-    }
-    struct lin_pending_set *p =
-        g_malloc(sizeof *p + s->lin_p->len * sizeof(uint32_t));
-    p->n = s->lin_p->len;
-    if (p->n > 0)
-        memcpy(p->ops, s->lin_p->data, p->n * sizeof(uint32_t));
-    g_ptr_array_add(old->pending, p);
+    if (!sim_lin_memo_add(&s->seen, event, s->state, array_u32(s->lin),
+                          s->lin->len, array_u32(s->lin_p), s->lin_p->len))
+        return false;
     s->states++;
     return true;
 }
@@ -539,7 +443,7 @@ static enum sim_lin_result lin_search_run(const struct sim_lin_key *k,
     lin_search_init(&s, k, max_states);
     s.stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
                                 k->n_events + 1);
-    s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
+    sim_lin_memo_init(&s.seen);
     struct lin_frame root = {.via = VIA_ROOT};
     g_array_append_val(s.stack, root);
 
@@ -551,7 +455,7 @@ static enum sim_lin_result lin_search_run(const struct sim_lin_key *k,
     *states = s.states;
     *furthest = s.furthest_event;
     g_array_free(s.stack, TRUE);
-    g_hash_table_destroy(s.seen);
+    sim_lin_memo_clear(&s.seen);
     lin_search_release(&s);
     return result;
 }
@@ -638,14 +542,16 @@ static void frontier_add(struct lin_frontier *f,
     }
     for (guint i = 0; i < group->len; i++) {
         const struct lin_config *m = g_ptr_array_index(group, i);
-        if (sorted_subset(m->ops + m->n_c, m->n_p, c->ops + c->n_c, c->n_p)) {
+        if (sim_lin_sorted_subset(m->ops + m->n_c, m->n_p, c->ops + c->n_c,
+                                  c->n_p)) {
             g_free(c);
             return;
         }
     }
     for (guint i = group->len; i-- > 0;) {
         struct lin_config *m = g_ptr_array_index(group, i);
-        if (sorted_subset(c->ops + c->n_c, c->n_p, m->ops + m->n_c, m->n_p)) {
+        if (sim_lin_sorted_subset(c->ops + c->n_c, c->n_p, m->ops + m->n_c,
+                                  m->n_p)) {
             m->dead = true;
             g_ptr_array_remove_index(group, i);
         }
@@ -780,7 +686,7 @@ static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
         }
         struct lin_frontier next;
         frontier_init(&next);
-        s.seen = g_hash_table_new_full(node_hash, node_equal, node_free, NULL);
+        sim_lin_memo_init(&s.seen);
         /* Fewest used never-completed writes first: their nodes then cover
          * the others' at once. g_ptr_array_sort is stable. */
         GPtrArray *order = g_ptr_array_sized_new(cur.all->len);
@@ -800,7 +706,7 @@ static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
             s.is_lin[ev->op] = false;
         }
         g_ptr_array_free(order, TRUE);
-        g_hash_table_destroy(s.seen);
+        sim_lin_memo_clear(&s.seen);
         frontier_clear(&cur);
         cur = next;
         set_remove(s.open, ev->op);
