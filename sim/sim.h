@@ -388,6 +388,14 @@ enum raft_role sim_role(const struct sim *s, uint32_t node);
 uint64_t sim_term(const struct sim *s, uint32_t node);
 uint64_t sim_vote(const struct sim *s, uint32_t node);
 uint64_t sim_leader_of(const struct sim *s, uint32_t node); /* 0: unknown */
+/* Whether `node` is up, not paused, in `term`, and `leader` itself or a
+ * node that knows `leader` as its leader: sim_alive(), !sim_paused(),
+ * sim_term() and sim_leader_of() in one call (settle asks it after every
+ * event). */
+bool sim_in_step_with(const struct sim *s,
+                      uint32_t node,
+                      uint32_t leader,
+                      uint64_t term);
 uint64_t sim_commit_index(const struct sim *s, uint32_t node);
 uint64_t sim_last_index(const struct sim *s, uint32_t node);
 uint64_t sim_snapshot_index(const struct sim *s, uint32_t node);

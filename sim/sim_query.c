@@ -60,6 +60,17 @@ uint64_t sim_leader_of(const struct sim *s, uint32_t node)
     return nd ? raft_leader(nd->core) : 0;
 }
 
+bool sim_in_step_with(const struct sim *s,
+                      uint32_t node,
+                      uint32_t leader,
+                      uint64_t term)
+{
+    const struct sim_node *nd = live(s, node);
+    if (nd == NULL || nd->paused || raft_term(nd->core) != term)
+        return false;
+    return node == leader || raft_leader(nd->core) == leader;
+}
+
 uint64_t sim_commit_index(const struct sim *s, uint32_t node)
 {
     const struct sim_node *nd = live(s, node);

@@ -924,3 +924,43 @@ Test(sim_cluster, a_client_done_with_its_requests_of_time_t_has_none_pending_aga
     cr_assert_gt(sim_requests_invoked(s), 40);
     sim_free(s);
 }
+
+/* settle's one-call test of a member agrees with the four queries it
+ * stands for, for every node, leader and term, through crashes, a pause
+ * and elections. */
+Test(sim_cluster, in_step_with_is_up_unpaused_in_the_term_and_following_the_leader)
+{
+    struct sim *s = cluster(5, 8, false);
+    cr_assert_eq(sim_load_closed(s, 3, 3000000, 0), SIM_OK);
+    uint64_t checked_true = 0, checked = 0;
+    for (uint64_t t = 100000; t <= 3000000; t += 50000) {
+        cr_assert_eq(sim_run_until(s, t), SIM_OK);
+        if (t == 1000000)
+            cr_assert_eq(sim_crash(s, 2), SIM_OK);
+        if (t == 1500000)
+            cr_assert_eq(sim_pause(s, 3, 300000), SIM_OK);
+        if (t == 2000000) {
+            uint32_t l = sim_current_leader(s);
+            if (l != 0)
+                cr_assert_eq(sim_crash(s, l), SIM_OK);
+        }
+        for (uint32_t leader = 1; leader <= 5; leader++) {
+            for (uint64_t term = 0; term <= sim_max_term(s) + 1; term++) {
+                for (uint32_t id = 1; id <= 5; id++) {
+                    bool want = sim_alive(s, id) && !sim_paused(s, id) &&
+                                sim_term(s, id) == term &&
+                                (id == leader || sim_leader_of(s, id) == leader);
+                    cr_assert_eq(sim_in_step_with(s, id, leader, term), want,
+                                 "t %llu n%u leader n%u term %llu",
+                                 (unsigned long long)t, id, leader,
+                                 (unsigned long long)term);
+                    checked_true += want;
+                    checked++;
+                }
+            }
+        }
+    }
+    cr_assert_gt(checked_true, 100);
+    cr_assert_gt(checked, 1000);
+    sim_free(s);
+}

@@ -190,14 +190,9 @@ static uint32_t settled_leader(struct scn_settle *st, const struct sim *s)
     bool member[SIM_MAX_NODES + 1];
     sim_node_config(s, leader, &c, &index);
     mark_members(s, &c, member);
-    for (uint32_t id = 1; id <= n; id++) {
-        if (!member[id])
-            continue;
-        if (!sim_alive(s, id) || sim_paused(s, id) || sim_term(s, id) != term)
+    for (uint32_t id = 1; id <= n; id++)
+        if (member[id] && !sim_in_step_with(s, id, leader, term))
             return 0;
-        if (id != leader && sim_leader_of(s, id) != leader)
-            return 0;
-    }
     if (requests_pending(st, s))
         return 0;
     return leader;
