@@ -300,6 +300,14 @@ bool sim_kv_decode(const void *data,
 
 /* ---- the machine -------------------------------------------------------- */
 
+/* A new session of `client` with no request and no reply yet. */
+static struct sim_kv_session *session_new(uint64_t client)
+{
+    struct sim_kv_session *s = g_new(struct sim_kv_session, 1);
+    *s = (struct sim_kv_session){.client = client};
+    return s;
+}
+
 static void session_free(struct sim_kv_session *s)
 {
     g_free(s->value);
@@ -518,8 +526,7 @@ bool sim_kv_apply(struct sim_kv *kv,
 
     if (parts.client != 0) {
         if (s == NULL) {
-            s = g_new0(struct sim_kv_session, 1);
-            s->client = parts.client;
+            s = session_new(parts.client);
             session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
@@ -690,8 +697,7 @@ static bool restore_sessions(struct reader *r,
             return false;
         if ((flags & 2) != 0 && !get_bytes(r, &v, &vn))
             return false;
-        struct sim_kv_session *s = g_new0(struct sim_kv_session, 1);
-        s->client = client;
+        struct sim_kv_session *s = session_new(client);
         s->request = request;
         s->found = (flags & 1) != 0;
         session_set_value(s, v, vn);

@@ -673,7 +673,7 @@ static void runner_clear(struct scn_runner *r)
      * a stopped engine never runs them, and sim_free only frees them. */
     g_ptr_array_free(r->groups, TRUE);
     g_free(r->slots);
-    g_hash_table_destroy(r->keys);
+    g_free(r->keys);
 }
 
 /* A new result for a run of `scenario` on `s` (whose owner it becomes):
@@ -697,16 +697,25 @@ static struct scn_run_result *result_new(const struct scn_scenario *scenario,
     return res;
 }
 
-/* Each step's draw key (scn_identity.h) in r->keys, by step. Returns the
- * keys' storage, which the caller frees after the run. */
-static uint64_t *index_draw_keys(struct scn_runner *r)
+/* Each step's draw key (scn_identity.h) in r->keys, by step. */
+static void index_draw_keys(struct scn_runner *r)
 {
     const struct scn_scenario *sc = r->sc;
     uint64_t *keys = g_new0(uint64_t, sc->steps->len + 1);
     scn_step_draw_keys(sc, keys);
-    for (guint i = 0; i < sc->steps->len; i++)
-        g_hash_table_insert(r->keys, g_ptr_array_index(sc->steps, i), &keys[i]);
-    return keys;
+    r->key_cap = 16;
+    while (r->key_cap < 2 * (size_t)sc->steps->len + 2)
+        r->key_cap *= 2;
+    r->keys = g_new0(struct scn_step_key, r->key_cap);
+    size_t mask = r->key_cap - 1;
+    for (guint k = 0; k < sc->steps->len; k++) {
+        const struct scn_step *step = g_ptr_array_index(sc->steps, k);
+        size_t i = scn_runner_step_slot(step, mask);
+        while (r->keys[i].step != NULL)
+            i = (i + 1) & mask;
+        r->keys[i] = (struct scn_step_key){.step = step, .key = keys[k]};
+    }
+    g_free(keys);
 }
 
 int scn_run(const struct scn_scenario *scenario,
@@ -744,14 +753,13 @@ int scn_run(const struct scn_scenario *scenario,
         .windows = g_ptr_array_new_with_free_func(scn_runner_judged_free),
         .settles = g_ptr_array_new_with_free_func(g_free),
         .scratch = g_string_new(NULL),
-        .keys = g_hash_table_new(g_direct_hash, g_direct_equal),
         .ref_key = sim_rng_key(cfg.seed, SCN_REF_DRAWS),
     };
     for (guint i = 0; i < scenario->steps->len && !r.triggers; i++)
         if (((const struct scn_step *)g_ptr_array_index(scenario->steps, i))
                 ->triggered)
             r.triggers = scn_triggers_new();
-    uint64_t *keys = index_draw_keys(&r);
+    index_draw_keys(&r);
     sim_set_observer(s, on_event, &r);
     sim_set_listener(s, on_trace, &r);
     schedule(&r);
@@ -773,7 +781,6 @@ int scn_run(const struct scn_scenario *scenario,
     collect_latencies(res);
 
     runner_clear(&r);
-    g_free(keys);
     *out = res;
     return SCN_OK;
 }

@@ -4,6 +4,7 @@
  * a `?` reference that finds nothing skips the statement.
  */
 #include "scenarios/lang/scn_runner.h"
+#include "sim/sim_hash.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,12 +13,20 @@
 
 /* ---- node references ----------------------------------------------------- */
 
+size_t scn_runner_step_slot(const struct scn_step *step, size_t mask)
+{
+    return sim_hash_mix((uint64_t)(uintptr_t)step) & mask;
+}
+
 uint64_t scn_runner_step_key(const struct scn_runner *r,
                              const struct scn_step *step)
 {
-    const uint64_t *key = g_hash_table_lookup(r->keys, step);
-    g_assert(key != NULL);
-    return *key;
+    size_t mask = r->key_cap - 1;
+    for (size_t i = scn_runner_step_slot(step, mask);; i = (i + 1) & mask) {
+        g_assert(r->keys[i].step != NULL); /* every step has its key */
+        if (r->keys[i].step == step)
+            return r->keys[i].key;
+    }
 }
 
 void scn_runner_stmt_init(const struct scn_runner *r,

@@ -92,6 +92,13 @@ struct scn_group
     guint count;
 };
 
+/* A step and its draw key. */
+struct scn_step_key
+{
+    const struct scn_step *step;
+    uint64_t key;
+};
+
 struct scn_runner
 {
     const struct scn_scenario *sc;
@@ -105,10 +112,12 @@ struct scn_runner
     GString *scratch;
     bool in_observer;
     struct scn_triggers *triggers; /* armed `when` statements */
-    /* Each step's draw key (scn_identity.h): struct scn_step * -> uint64_t
-     * *; looked up only, never iterated. And the run's key for reference
-     * draws. */
-    GHashTable *keys;
+    /* Each step's draw key (scn_identity.h), found by the step's address
+     * in an open-addressing table (key_cap slots, a power of two over
+     * twice the steps; step NULL: empty) that is looked up only, never
+     * iterated. And the run's key for reference draws. */
+    struct scn_step_key *keys;
+    size_t key_cap;
     uint64_t ref_key;
 };
 
@@ -128,6 +137,10 @@ void scn_runner_add_warning(struct scn_runner *r, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 
 /* ---- scn_run_resolve.c ---- */
+
+/* Where the search for `step`'s draw key starts in a table of mask + 1
+ * slots: a mix of its address, which places it and decides nothing. */
+size_t scn_runner_step_slot(const struct scn_step *step, size_t mask);
 
 /* The draw key of `step` (scn_identity.h). */
 uint64_t scn_runner_step_key(const struct scn_runner *r,
