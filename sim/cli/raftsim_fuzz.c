@@ -289,20 +289,26 @@ static void progress_draw(struct progress *p,
     p->drawn_us = now;
     double wall_s = (double)(now - p->start_us) / 1e6;
     double rate = wall_s > 0 ? (double)done / wall_s : 0;
+    /* Whole seconds, written as every time for reading is. */
+    GString *t = g_string_new(NULL);
     if (!p->tty) {
+        sim_time_text_human(t, (uint64_t)wall_s * 1000000u);
         fprintf(stderr,
                 "fuzz: %" PRIu64 "/%" PRIu64 " seeds, %" PRIu64
-                " failed, %.1f seeds/s, %.0fs\n",
-                done, total, failed, rate, wall_s);
+                " failed, %.1f seeds/s, %s\n",
+                done, total, failed, rate, t->str);
         fflush(stderr);
+        g_string_free(t, TRUE);
         return;
     }
     double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    sim_time_text_human(t, (uint64_t)eta * 1000000u);
     fprintf(stderr,
             "\rfuzz: %" PRIu64 "/%" PRIu64
-            " seeds, %.1f seeds/s, %" PRIu64 " failed, ETA %.0fs   ",
-            done, total, rate, failed, eta);
+            " seeds, %.1f seeds/s, %" PRIu64 " failed, ETA %s   ",
+            done, total, rate, failed, t->str);
     fflush(stderr);
+    g_string_free(t, TRUE);
     p->shown = true;
 }
 
