@@ -542,6 +542,48 @@ Test(viz_timeline, partition_shades_each_group_until_heal)
     vt_trace_free(&t);
 }
 
+/* The tint at time t_us low in node's lane, below its band and words. */
+static struct vt_pixel lane_tint(cairo_surface_t *s,
+                                 const struct viz_timeline_layout *l,
+                                 uint64_t t_us,
+                                 uint32_t node)
+{
+    return vt_pixel_at(s, viz_timeline_x(l, t_us),
+                       l->lanes_y0 + node * l->lane_h - 4);
+}
+
+Test(viz_timeline, timeline_tints_the_side_with_a_quorum_apart_from_the_rest)
+{
+    /* Seven voters: n4..n7 hold four of them, then a three-way split
+     * leaves no side with a quorum. */
+    struct vt_trace t = vt_trace_new();
+    static const uint8_t four[] = {1, 1, 1, 2, 2, 2, 2};
+    vt_partition(&t, 200000, four, 7, "n1 n2 n3 | n4 n5 n6 n7");
+    static const uint8_t split[] = {1, 1, 2, 2, 3, 3, 3};
+    vt_partition(&t, 500000, split, 7, "n1 n2 | n3 n4 | n5 n6 n7");
+    vt_ev(&t, 800000, SIM_TRACE_HEAL, 0);
+    struct viz_run run = vt_run_of(&t, 7, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = vt_render(&run, NULL, &l, "majority.png");
+    struct viz_rgb major = viz_hex(VIZ_PAL_MAJORITY_TINT);
+    for (uint32_t k = 1; k <= 7; k++) {
+        struct vt_pixel px = lane_tint(s, &l, 350000, k);
+        cr_assert_eq(vt_same_colour(px, major), k >= 4,
+                     "n%u at 0.35s: the majority tint is n4..n7's alone", k);
+        cr_assert_not(vt_is_white(px), "n%u is on some side", k);
+        cr_assert_not(vt_same_colour(lane_tint(s, &l, 650000, k), major),
+                      "n%u at 0.65s: no side holds a quorum", k);
+    }
+    cr_assert_not(
+        vt_same_pixel(lane_tint(s, &l, 650000, 2), lane_tint(s, &l, 650000, 3)),
+        "neighbouring sides without a quorum share a tint");
+    cr_assert_not(
+        vt_same_pixel(lane_tint(s, &l, 650000, 4), lane_tint(s, &l, 650000, 5)),
+        "neighbouring sides without a quorum share a tint");
+    cairo_surface_destroy(s);
+    vt_trace_free(&t);
+}
+
 Test(viz_timeline, partition_groups_are_the_event_data_not_its_text)
 {
     /* The text is for readers; the groups drawn are the event's data: n2

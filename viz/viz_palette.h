@@ -5,9 +5,8 @@
  * they stay apart for every kind of colour blindness; greys are named by
  * their level. viz.h's colour functions (roles, terms, messages,
  * membership) and the drawing code use these names only; the replay page
- * gets the membership colours from them too (viz_html.c). Term fills and
- * partition tints are palettes of their own (viz_common.c,
- * viz_timeline_draw.c).
+ * gets the membership colours from them too (viz_html.c). Term fills are
+ * a palette of their own (viz_common.c).
  */
 #ifndef VIZ_PALETTE_H
 #define VIZ_PALETTE_H
@@ -109,8 +108,16 @@ enum viz_palette {
     VIZ_PAL_LEAF = 0x3a9a4a,
     /* Partition and heal notes. */
     VIZ_PAL_DUSK = 0x5b4f8a,
-    /* A partition's edges. */
+    /* A partition's edges, and the line between two of its sides. */
     VIZ_PAL_LAVENDER = 0x8a7fb0,
+    /* The lanes of the partition side with a quorum of the voters (as the
+     * replay page's majority region). */
+    VIZ_PAL_MAJORITY_TINT = 0xdcf1e1,
+    /* The lanes of the sides without one (minority, cut off), in turn so
+     * that neighbouring sides differ. */
+    VIZ_PAL_MINORITY_TINT = 0xeceff2,
+    VIZ_PAL_MINORITY_TINT_2 = 0xdde1e6,
+    VIZ_PAL_MINORITY_TINT_3 = 0xe9e4dc,
     /* Cut notes. */
     VIZ_PAL_RUST = 0xa04000,
     /* "N not shown" blocks. */

@@ -117,13 +117,18 @@ static void draw_axis(const struct viz_tl_ctx *c)
     }
 }
 
-static const uint32_t group_tints[VIZ_TL_N_TINTS] = {
-    0xe9e3f4, 0xfcf0cf, 0xdcf1e8, 0xf9dede, 0xdbe9f6, 0xeeeeee,
+static const enum viz_palette minority_tints[VIZ_TL_N_MINORITY_TINTS] = {
+    VIZ_PAL_MINORITY_TINT,
+    VIZ_PAL_MINORITY_TINT_2,
+    VIZ_PAL_MINORITY_TINT_3,
 };
 
-struct viz_rgb viz_tl_group_tint(uint32_t k)
+struct viz_rgb viz_tl_side_tint(bool majority, uint32_t k)
 {
-    return viz_hex(group_tints[k % VIZ_TL_N_TINTS]);
+    if (majority) {
+        return viz_hex(VIZ_PAL_MAJORITY_TINT);
+    }
+    return viz_hex(minority_tints[k % VIZ_TL_N_MINORITY_TINTS]);
 }
 
 /* A paused span: dark hatching over the role colour. */
@@ -157,6 +162,38 @@ void viz_tl_lost_cross(cairo_t *cr, double x, double y)
     cairo_stroke(cr);
 }
 
+/* The lanes of partition p over verdict v: the side with a quorum in the
+ * majority's tint, the others in turn in the minority tints, and a line
+ * between neighbouring lanes on different sides. */
+static void draw_sides(const struct viz_tl_ctx *c,
+                       const struct viz_tl_partition *p,
+                       const struct viz_tl_verdict *v)
+{
+    cairo_t *cr = c->cr;
+    const struct viz_tl_model *m = c->m;
+    double x0 = viz_timeline_x(c->l, v->t0_us);
+    double x1 = viz_timeline_x(c->l, v->t1_us);
+    for (uint32_t k = 1; k <= m->n; k++) {
+        uint32_t s = p->side[k];
+        bool major = viz_tl_in_majority(p, v, k);
+        /* The minority sides' rank, the majority's skipped. */
+        uint32_t rank = s - 1 - (v->side != 0 && s > v->side ? 1 : 0);
+        viz_set_rgb(cr, viz_tl_side_tint(major, rank));
+        cairo_rectangle(cr, x0, viz_tl_lane_top(c, k), x1 - x0, c->l->lane_h);
+        cairo_fill(cr);
+    }
+    viz_set_rgb(cr, viz_hex(VIZ_PAL_LAVENDER));
+    cairo_set_line_width(cr, 1.0);
+    for (uint32_t k = 2; k <= m->n; k++) {
+        if (p->side[k] != p->side[k - 1]) {
+            double y = floor(viz_tl_lane_top(c, k)) + 0.5;
+            cairo_move_to(cr, x0, y);
+            cairo_line_to(cr, x1, y);
+            cairo_stroke(cr);
+        }
+    }
+}
+
 static void draw_partitions(const struct viz_tl_ctx *c)
 {
     cairo_t *cr = c->cr;
@@ -167,16 +204,9 @@ static void draw_partitions(const struct viz_tl_ctx *c)
             &g_array_index(m->partitions, struct viz_tl_partition, i);
         double x0 = viz_timeline_x(c->l, p->t0_us);
         double x1 = viz_timeline_x(c->l, p->t1_us);
-        uint32_t alone = p->n_groups;
-        for (uint32_t k = 1; k <= m->n; k++) {
-            uint32_t g = p->group[k];
-            if (g == 0) {
-                g = ++alone; /* a node in no group is a group of its own */
-            }
-            viz_set_rgb(cr, viz_tl_group_tint(g - 1));
-            cairo_rectangle(cr, x0, viz_tl_lane_top(c, k), x1 - x0,
-                            c->l->lane_h);
-            cairo_fill(cr);
+        for (guint j = 0; j < p->verdicts->len; j++) {
+            draw_sides(c, p,
+                       &g_array_index(p->verdicts, struct viz_tl_verdict, j));
         }
         viz_set_rgb(cr, viz_hex(VIZ_PAL_LAVENDER));
         cairo_set_line_width(cr, 1.0);

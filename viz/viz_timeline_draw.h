@@ -26,10 +26,12 @@ void viz_tl_clip_plot(const struct viz_tl_ctx *c, double y0, double y1);
 /* The top of node's lane. */
 double viz_tl_lane_top(const struct viz_tl_ctx *c, uint32_t node);
 
-/* Partition groups cycle through this many tints. */
-#define VIZ_TL_N_TINTS 6
-/* The tint of partition group k (from 0). */
-struct viz_rgb viz_tl_group_tint(uint32_t k);
+/* The sides of a partition without a quorum cycle through this many
+ * tints. */
+#define VIZ_TL_N_MINORITY_TINTS 3
+/* The tint of a partition side's lanes: the majority's (it holds a quorum
+ * of the voters), else the k-th (from 0) of the minority tints. */
+struct viz_rgb viz_tl_side_tint(bool majority, uint32_t k);
 /* A paused span: dark hatching over the box. */
 void viz_tl_hatch(cairo_t *cr, double x0, double y0, double w, double h);
 /* A one-way cut: a light rose tint with sparse rose stripes. */

@@ -54,7 +54,7 @@ bool viz_tl_arrow_shown(const struct viz_tl_arrow *a, enum viz_messages mode)
     return true;
 }
 
-_Static_assert(SW_COUNT == 34, "one legend item per swatch");
+_Static_assert(SW_COUNT == 35, "one legend item per swatch");
 
 const struct viz_tl_legend_item viz_tl_legend_items[VIZ_TL_N_LEGEND] = {
     {SW_FOLLOWER, "follower"},
@@ -62,7 +62,8 @@ const struct viz_tl_legend_item viz_tl_legend_items[VIZ_TL_N_LEGEND] = {
     {SW_LEADER, "leader"},
     {SW_CRASHED, "crashed"},
     {SW_PAUSED, "paused"},
-    {SW_PARTITION, "partition group"},
+    {SW_MAJORITY, "partition side with a quorum of voters: can elect, commit"},
+    {SW_MINORITY, "side without one (minority, cut off)"},
     {SW_CUT, "one-way cut (sender)"},
     {SW_COMMIT, "commit index"},
     {SW_PREVOTE, "PreVote"},
@@ -217,7 +218,18 @@ static void event_legend_used(const struct viz_tl_model *m,
     for (guint i = 0; i < m->partitions->len; i++) {
         const struct viz_tl_partition *p =
             &g_array_index(m->partitions, struct viz_tl_partition, i);
-        used[SW_PARTITION] |= p->t0_us <= to && p->t1_us >= from;
+        for (guint j = 0; j < p->verdicts->len; j++) {
+            const struct viz_tl_verdict *v =
+                &g_array_index(p->verdicts, struct viz_tl_verdict, j);
+            if (v->t0_us > to || v->t1_us < from) {
+                continue;
+            }
+            for (uint32_t k = 1; k <= m->n; k++) {
+                bool major = viz_tl_in_majority(p, v, k);
+                used[SW_MAJORITY] |= major;
+                used[SW_MINORITY] |= !major;
+            }
+        }
     }
     for (guint i = 0; i < m->cuts->len; i++) {
         const struct viz_tl_cut *k =

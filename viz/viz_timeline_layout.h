@@ -52,7 +52,8 @@ enum viz_tl_swatch {
     SW_LEADER,
     SW_CRASHED,
     SW_PAUSED,
-    SW_PARTITION,
+    SW_MAJORITY, /* a partition side with a quorum of the voters */
+    SW_MINORITY, /* a side without one */
     SW_CUT,
     SW_COMMIT,
     SW_PREVOTE,

@@ -71,13 +71,24 @@ static bool box_swatch(cairo_t *cr, enum viz_tl_swatch sw, double x, double y)
         cairo_fill(cr);
         viz_tl_hatch(cr, x, top, w, h);
         return true;
-    case SW_PARTITION:
-        viz_set_rgb(cr, viz_tl_group_tint(0));
+    case SW_MAJORITY:
+        viz_set_rgb(cr, viz_tl_side_tint(true, 0));
+        cairo_rectangle(cr, x, top, w, h);
+        cairo_fill(cr);
+        return true;
+    case SW_MINORITY:
+        /* Two sides without a quorum, and the line between them. */
+        viz_set_rgb(cr, viz_tl_side_tint(false, 0));
         cairo_rectangle(cr, x, top, w / 2, h);
         cairo_fill(cr);
-        viz_set_rgb(cr, viz_tl_group_tint(1));
+        viz_set_rgb(cr, viz_tl_side_tint(false, 1));
         cairo_rectangle(cr, x + w / 2, top, w / 2, h);
         cairo_fill(cr);
+        viz_set_rgb(cr, viz_hex(VIZ_PAL_LAVENDER));
+        cairo_set_line_width(cr, 1.0);
+        cairo_move_to(cr, floor(x + w / 2) + 0.5, top);
+        cairo_line_to(cr, floor(x + w / 2) + 0.5, top + h);
+        cairo_stroke(cr);
         return true;
     case SW_CUT:
         viz_tl_cut_shade(cr, x, top, w, h);

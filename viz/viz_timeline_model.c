@@ -93,8 +93,11 @@ void viz_tl_model_free(struct viz_tl_model *m)
     free_array(m->arrows);
     if (m->partitions != NULL) {
         for (guint i = 0; i < m->partitions->len; i++) {
-            g_free(
-                g_array_index(m->partitions, struct viz_tl_partition, i).group);
+            struct viz_tl_partition *p =
+                &g_array_index(m->partitions, struct viz_tl_partition, i);
+            g_free(p->group);
+            g_free(p->side);
+            free_array(p->verdicts);
         }
         g_array_free(m->partitions, TRUE);
     }
@@ -308,12 +311,19 @@ static void on_partition(struct fold *f, const struct sim_trace_event *e)
     close_partition(m, e->time_us);
     struct viz_tl_partition p = {.t0_us = e->time_us, .t1_us = UINT64_MAX};
     p.group = g_new0(uint32_t, f->n + 1);
+    p.side = g_new0(uint32_t, f->n + 1);
     for (uint32_t k = 1; k <= f->n && k <= e->n_group_of; k++) {
         p.group[k] = e->group_of[k - 1];
         if (p.group[k] > p.n_groups) {
             p.n_groups = p.group[k];
         }
     }
+    /* A node in no group is a side of its own, after the groups. */
+    p.n_sides = p.n_groups;
+    for (uint32_t k = 1; k <= f->n; k++) {
+        p.side[k] = p.group[k] != 0 ? p.group[k] : ++p.n_sides;
+    }
+    p.note = m->notes->len;
     g_array_append_val(m->partitions, p);
     add_note(m, e->time_us, NOTE_PARTITION,
              g_strdup_printf("partition %s", e->text != NULL ? e->text : ""));
@@ -561,6 +571,7 @@ void viz_tl_model_build(const struct viz_run *run,
     close_all(&f);
     list_clients(m, f.clients);
     add_member_notes(run, limit_us, m);
+    viz_tl_judge_partitions(m);
     g_array_free(f.clients, TRUE);
     g_hash_table_destroy(f.by_op);
     g_hash_table_destroy(f.by_msg);

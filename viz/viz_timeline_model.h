@@ -3,14 +3,17 @@
  *
  * viz_tl_model_build() folds the events of a run up to a limit in trace
  * order into spans of role, term and liveness per node, commit marks,
- * message arrows, partitions and cuts, client operations and notes, plus
- * the membership and transfers of viz_members.h. Everything is stored in
+ * message arrows, partitions (with the side of each that holds a quorum of
+ * the voters) and cuts, client operations and notes, plus the membership
+ * and transfers of viz_members.h. Everything is stored in
  * arrays indexed by node or by position, never in hash order, so that the
  * layout and the drawing walk it deterministically. Invariants after a
  * build: each node's spans tile [0, limit_us] in order without overlap
  * (empty spans dropped); every arrow, partition, cut and operation ends at
- * or before limit_us (those still open end there); notes are in trace
- * order.
+ * or before limit_us (those still open end there); each partition's
+ * verdicts tile its period; notes are in trace order, those of
+ * membership, transfers and changes of a partition's majority after the
+ * others.
  */
 #ifndef VIZ_TIMELINE_MODEL_H
 #define VIZ_TIMELINE_MODEL_H
@@ -64,12 +67,30 @@ struct viz_tl_arrow
     bool copy;      /* the second copy of a duplicated message */
 };
 
+/* While a partition holds, which of its sides holds a quorum of the
+ * voters in force (viz_tl_judge_partitions()). */
+struct viz_tl_verdict
+{
+    uint64_t t0_us;
+    uint64_t t1_us;
+    uint32_t side; /* the side (struct viz_tl_partition) with a quorum; 0:
+                      none has one */
+};
+
 struct viz_tl_partition
 {
     uint64_t t0_us;
     uint64_t t1_us;
     uint32_t *group; /* group[node] for node 1..n, owned; 0: alone */
     uint32_t n_groups;
+    /* side[node] for node 1..n, owned, from 1: the node's group, or for a
+     * node in no group a side of its own, numbered after the groups in
+     * node order. */
+    uint32_t *side;
+    uint32_t n_sides;
+    GArray *verdicts; /* struct viz_tl_verdict, tiling [t0_us, t1_us] in
+                         order, adjacent ones differing */
+    guint note;       /* index of its note in the model's notes */
 };
 
 struct viz_tl_cut
@@ -141,6 +162,21 @@ struct viz_tl_model
 void viz_tl_model_build(const struct viz_run *run,
                         uint64_t limit_us,
                         struct viz_tl_model *m);
+
+/* Judges every partition of m, whose membership must be built: for each
+ * stretch of it, the side holding a quorum of the voters of the cluster's
+ * configuration then (viz_members.h; every node a voter before any
+ * `config` event), which can still elect a leader and commit (Raft paper
+ * §5.2); while that configuration is joint, a quorum of both halves
+ * (thesis §4.3). Fills each partition's verdicts, completes its note with
+ * the side that can still decide, and notes a change of that side while
+ * the partition holds (viz_timeline_sides.c). */
+void viz_tl_judge_partitions(struct viz_tl_model *m);
+
+/* Whether node is on the side that holds a quorum in verdict v of p. */
+bool viz_tl_in_majority(const struct viz_tl_partition *p,
+                        const struct viz_tl_verdict *v,
+                        uint32_t node);
 
 /* Frees what *m holds and zeroes it; a no-op on a zeroed model. */
 void viz_tl_model_free(struct viz_tl_model *m);

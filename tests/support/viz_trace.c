@@ -75,6 +75,18 @@ void vt_role(struct vt_trace *t,
     e->term = term;
 }
 
+void vt_partition(struct vt_trace *t,
+                  uint64_t time_us,
+                  const uint8_t *groups,
+                  uint32_t n,
+                  const char *text)
+{
+    struct sim_trace_event *e = vt_ev(t, time_us, SIM_TRACE_PARTITION, 0);
+    e->text = text;
+    e->group_of = groups;
+    e->n_group_of = n;
+}
+
 struct viz_run vt_run_of(const struct vt_trace *t,
                          uint32_t n_nodes,
                          uint64_t end_us)

@@ -49,6 +49,14 @@ void vt_role(struct vt_trace *t,
              enum raft_role r,
              uint64_t term);
 
+/* A partition at time_us: groups[k - 1] is node k's group (0: alone),
+ * borrowed for the trace's life; text is for readers only. */
+void vt_partition(struct vt_trace *t,
+                  uint64_t time_us,
+                  const uint8_t *groups,
+                  uint32_t n,
+                  const char *text);
+
 struct viz_run vt_run_of(const struct vt_trace *t,
                          uint32_t n_nodes,
                          uint64_t end_us);
