@@ -584,6 +584,34 @@ Test(viz_timeline, timeline_tints_the_side_with_a_quorum_apart_from_the_rest)
     vt_trace_free(&t);
 }
 
+Test(viz_timeline,
+     legend_explains_the_majority_tint_only_when_a_side_has_a_quorum)
+{
+    struct viz_rgb major = viz_hex(VIZ_PAL_MAJORITY_TINT);
+    struct viz_rgb minor = viz_hex(VIZ_PAL_MINORITY_TINT);
+    struct vt_trace t = vt_trace_new();
+    static const uint8_t two_one[] = {1, 2, 2};
+    vt_partition(&t, 200000, two_one, 3, "n1 | n2 n3");
+    struct viz_run run = vt_run_of(&t, 3, 1000000);
+    struct viz_timeline_layout l;
+    cairo_surface_t *s = vt_render(&run, NULL, &l, "legend-major.png");
+    cr_assert_gt(legend_count(s, &l, major), 200);
+    cr_assert_gt(legend_count(s, &l, minor), 100);
+    cairo_surface_destroy(s);
+    vt_trace_free(&t);
+
+    /* Three sides of one node each: none has a quorum. */
+    t = vt_trace_new();
+    static const uint8_t split[] = {1, 2, 3};
+    vt_partition(&t, 200000, split, 3, "n1 | n2 | n3");
+    run = vt_run_of(&t, 3, 1000000);
+    s = vt_render(&run, NULL, &l, "legend-none.png");
+    cr_assert_lt(legend_count(s, &l, major), 30);
+    cr_assert_gt(legend_count(s, &l, minor), 100);
+    cairo_surface_destroy(s);
+    vt_trace_free(&t);
+}
+
 Test(viz_timeline, partition_groups_are_the_event_data_not_its_text)
 {
     /* The text is for readers; the groups drawn are the event's data: n2
