@@ -33,6 +33,20 @@ static struct sim_client *client_at(struct sim *s, uint32_t id)
     return &g_array_index(s->clients, struct sim_client, id - 1);
 }
 
+/* Copies the string src into *buf, which grows when short (a client's key
+ * and value buffers serve request after request), and returns *buf. */
+static char *copy_into(char **buf, size_t *cap, const char *src)
+{
+    size_t n = strlen(src) + 1;
+    if (n > *cap) {
+        g_free(*buf);
+        *cap = n < 32 ? 32 : n;
+        *buf = g_malloc(*cap);
+    }
+    memcpy(*buf, src, n);
+    return *buf;
+}
+
 void sim_clients_init(struct sim *s)
 {
     sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_MAX);
@@ -61,8 +75,8 @@ void sim_clients_destroy(struct sim *s)
     sim_pool_destroy(&s->cmsgs);
     for (guint i = 0; i < s->clients->len; i++) {
         struct sim_client *c = &g_array_index(s->clients, struct sim_client, i);
-        g_free(c->key);
-        g_free(c->value);
+        g_free(c->key_buf);
+        g_free(c->value_buf);
         g_byte_array_free(c->cmd, TRUE);
         g_free(c->refused);
     }
@@ -273,10 +287,10 @@ static void issue(struct sim *s,
     c->request++;
     c->invoked_us = s->now_us;
     c->op = op;
-    g_free(c->key);
-    g_free(c->value);
-    c->key = g_strdup(key);
-    c->value = op == SIM_KV_SET ? g_strdup(value ? value : "") : NULL;
+    c->key = copy_into(&c->key_buf, &c->key_cap, key);
+    c->value = op == SIM_KV_SET
+                   ? copy_into(&c->value_buf, &c->value_cap, value ? value : "")
+                   : NULL;
     c->handle = handle;
     c->via = via;
     memset(c->tried, 0, sizeof(c->tried));

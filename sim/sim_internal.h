@@ -183,8 +183,12 @@ struct sim_client
     uint64_t invoked_us; /* when the current request was issued */
     enum sim_kv_op op;
     enum sim_read_mode read_mode; /* of a GET; SIM_READ_LOG otherwise */
-    char *key;
-    char *value;
+    char *key;   /* the current request's key: key_buf */
+    char *value; /* its value (key_buf's neighbour value_buf), NULL: none */
+    char *key_buf; /* reused from request to request; key_cap bytes */
+    char *value_buf;
+    size_t key_cap;
+    size_t value_cap;
     uint64_t op_id;  /* history id, UINT64_MAX: none */
     uint64_t handle; /* sim_client_request() handle, UINT64_MAX: none */
     uint32_t leader; /* the node it believes leads; 0: unknown */
