@@ -41,9 +41,10 @@ struct sim_kv_session
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     bool has_value;   /* the reply had a value: value[0..value_len) */
-    char *value;      /* owned buffer (value_cap bytes), NUL-ended */
+    char *value;      /* value_cap bytes, NUL-ended: inline_value, or owned */
     size_t value_len, value_cap;
     uint64_t hash; /* session_hash() of the fields above */
+    char inline_value[]; /* the first reply value, in the session's block */
 };
 
 /* Sessions by strictly ascending client id. */
@@ -300,17 +301,30 @@ bool sim_kv_decode(const void *data,
 
 /* ---- the machine -------------------------------------------------------- */
 
-/* A new session of `client` with no request and no reply yet. */
-static struct sim_kv_session *session_new(uint64_t client)
+/* A new session of `client` with no request yet, remembering the reply
+ * value len bytes at value (none: NULL) in the same allocation. */
+static struct sim_kv_session *session_new(uint64_t client,
+                                          const char *value,
+                                          size_t len)
 {
-    struct sim_kv_session *s = g_new(struct sim_kv_session, 1);
+    size_t room = value != NULL ? len + 1 : 0;
+    struct sim_kv_session *s = g_malloc(sizeof(*s) + room);
     *s = (struct sim_kv_session){.client = client};
+    if (value != NULL) {
+        s->has_value = true;
+        s->value = s->inline_value;
+        s->value_len = len;
+        s->value_cap = room;
+        memcpy(s->value, value, len);
+        s->value[len] = '\0';
+    }
     return s;
 }
 
 static void session_free(struct sim_kv_session *s)
 {
-    g_free(s->value);
+    if (s->value != s->inline_value)
+        g_free(s->value);
     g_free(s);
 }
 
@@ -413,7 +427,8 @@ static void session_set_value(struct sim_kv_session *s,
     if (value == NULL)
         return;
     if (len + 1 > s->value_cap) {
-        g_free(s->value);
+        if (s->value != s->inline_value)
+            g_free(s->value);
         s->value_cap = len + 1;
         s->value = g_malloc(s->value_cap);
     }
@@ -432,11 +447,12 @@ static bool pair_set(struct sim_kv *kv,
     uint64_t h = sim_kv_key_hash(key, key_len);
     struct sim_kv_pair *p = sim_kv_table_find(&kv->pairs, key, key_len, h);
     bool found = p != NULL;
-    if (found)
+    if (found) {
         kv->digest -= p->term;
-    else
-        p = sim_kv_table_add(&kv->pairs, key, key_len, h);
-    sim_kv_pair_set_value(p, value, value_len);
+        sim_kv_pair_set_value(p, value, value_len);
+    } else {
+        p = sim_kv_table_add(&kv->pairs, key, key_len, h, value, value_len);
+    }
     p->term = pair_hash_n(key, key_len, value, value_len);
     kv->digest += p->term;
     return found;
@@ -526,15 +542,15 @@ bool sim_kv_apply(struct sim_kv *kv,
 
     if (parts.client != 0) {
         if (s == NULL) {
-            s = session_new(parts.client);
+            s = session_new(parts.client, value, value_len);
             session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;
+            session_set_value(s, value, value_len);
         }
         s->request = parts.request;
         s->found = found;
-        session_set_value(s, value, value_len);
         s->hash = session_hash(s);
         kv->sessions_digest += s->hash;
     }
@@ -657,6 +673,11 @@ static bool restore_pairs(struct reader *r,
     const struct sim_kv_pair *prev = NULL;
     if (!get_varint(r, &n))
         return false;
+    /* A pair takes at least two bytes (two lengths), so a count beyond
+     * half the input is malformed and reserves nothing. */
+    if (n > r->left / 2)
+        return false;
+    sim_kv_table_reserve(pairs, (size_t)n);
     for (uint64_t i = 0; i < n; i++) {
         const char *k, *v;
         size_t kn, vn;
@@ -669,8 +690,7 @@ static bool restore_pairs(struct reader *r,
                 return false;
         }
         struct sim_kv_pair *p =
-            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn));
-        sim_kv_pair_set_value(p, v, vn);
+            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn), v, vn);
         p->term = pair_hash_n(k, kn, v, vn);
         *digest += p->term;
         prev = p;
@@ -686,6 +706,13 @@ static bool restore_sessions(struct reader *r,
     uint64_t n, prev = 0;
     if (!get_varint(r, &n))
         return false;
+    /* A session takes at least three bytes (client, request, flags). */
+    if (n > r->left / 3)
+        return false;
+    if (n > sessions->cap) {
+        sessions->cap = (size_t)n;
+        sessions->at = g_renew(struct sim_kv_session *, sessions->at, sessions->cap);
+    }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t client, request;
         uint8_t flags;
@@ -697,10 +724,9 @@ static bool restore_sessions(struct reader *r,
             return false;
         if ((flags & 2) != 0 && !get_bytes(r, &v, &vn))
             return false;
-        struct sim_kv_session *s = session_new(client);
+        struct sim_kv_session *s = session_new(client, v, vn);
         s->request = request;
         s->found = (flags & 1) != 0;
-        session_set_value(s, v, vn);
         s->hash = session_hash(s);
         *digest += s->hash;
         session_list_insert(sessions, s);

@@ -2,7 +2,9 @@
  *
  * Invariant: len <= cap / 2; every pair sits in the probe run that starts
  * at slot key_hash & (cap - 1) and reaches it without crossing an empty
- * slot; order[0..len) holds every pair once, keys strictly ascending.
+ * slot; order[0..len) holds every pair once, keys strictly ascending; a
+ * pair's value is either inside its block (pair_value_inline) or a buffer
+ * it owns, never both.
  */
 #include "sim/sim_kv_table.h"
 #include "sim/sim_assert.h"
@@ -35,9 +37,16 @@ void sim_kv_table_init(struct sim_kv_table *t)
     t->order_cap = 0;
 }
 
+/* Whether p's value lies in p's own block, after the key. */
+static bool pair_value_inline(const struct sim_kv_pair *p)
+{
+    return p->value == p->key + p->key_len + 1;
+}
+
 static void pair_free(struct sim_kv_pair *p)
 {
-    g_free(p->value);
+    if (!pair_value_inline(p))
+        g_free(p->value);
     g_free(p);
 }
 
@@ -135,9 +144,10 @@ static void place(struct sim_kv_pair **slots, size_t cap, struct sim_kv_pair *p)
     slots[i] = p;
 }
 
-static void grow(struct sim_kv_table *t)
+/* Rehashes t into cap slots (a power of two above 2 * len). Where a pair
+ * sits in the slots is never observable: readers go through find or order. */
+static void resize(struct sim_kv_table *t, size_t cap)
 {
-    size_t cap = t->cap ? 2 * t->cap : TABLE_CAP_MIN;
     struct sim_kv_pair **slots = g_new0(struct sim_kv_pair *, cap);
     for (size_t i = 0; i < t->cap; i++)
         if (t->slots[i] != NULL)
@@ -147,22 +157,47 @@ static void grow(struct sim_kv_table *t)
     t->cap = cap;
 }
 
+static void grow(struct sim_kv_table *t)
+{
+    resize(t, t->cap ? 2 * t->cap : TABLE_CAP_MIN);
+}
+
+void sim_kv_table_reserve(struct sim_kv_table *t, size_t n)
+{
+    SIM_ASSERT(n <= SIZE_MAX / 4, "room for %zu pairs asked", n);
+    size_t cap = t->cap ? t->cap : TABLE_CAP_MIN;
+    while (2 * n > cap)
+        cap *= 2;
+    if (cap != t->cap)
+        resize(t, cap);
+    if (n > t->order_cap) {
+        t->order_cap = n;
+        t->order = g_renew(struct sim_kv_pair *, t->order, t->order_cap);
+    }
+}
+
 struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      const char *key,
                                      size_t key_len,
-                                     uint64_t hash)
+                                     uint64_t hash,
+                                     const char *value,
+                                     size_t value_len)
 {
     if (2 * (t->len + 1) > t->cap)
         grow(t);
-    struct sim_kv_pair *p = g_malloc(sizeof(*p) + key_len + 1);
+    struct sim_kv_pair *p =
+        g_malloc(sizeof(*p) + key_len + 1 + value_len + 1);
     p->key_hash = hash;
     p->term = 0;
     p->key_len = key_len;
     memcpy(p->key, key, key_len);
     p->key[key_len] = '\0';
-    p->value_len = 0;
-    p->value_cap = 0;
-    p->value = NULL; /* the caller sets a value before anyone reads it */
+    p->value = p->key + key_len + 1;
+    p->value_len = value_len;
+    p->value_cap = value_len + 1;
+    if (value_len > 0)
+        memcpy(p->value, value, value_len);
+    p->value[value_len] = '\0';
     place(t->slots, t->cap, p);
     order_insert(t, p);
     t->len++;
@@ -199,7 +234,8 @@ void sim_kv_pair_set_value(struct sim_kv_pair *p,
                            size_t value_len)
 {
     if (value_len + 1 > p->value_cap) {
-        g_free(p->value);
+        if (!pair_value_inline(p))
+            g_free(p->value);
         p->value_cap = value_len + 1;
         p->value = g_malloc(p->value_cap);
     }

@@ -1,8 +1,9 @@
 /* sim_kv_table.h: the key-value machine's pairs, an open-addressing table.
  *
- * Owns its pairs: each pair is one allocation holding its key (NUL-ended,
- * after the header), with the value in a second buffer that a later set
- * reuses when the new value fits. A pair caches its key's hash and the
+ * Owns its pairs: each pair is one allocation holding its key and its
+ * first value (both NUL-ended, after the header); a later set reuses the
+ * value's room when the new value fits, and only a longer value moves to a
+ * buffer of its own (pair_value_inline() tells which). A pair caches its key's hash and the
  * digest term of (key, value) that sim_kv keeps, so replacing or deleting a
  * pair never rehashes the old bytes. Lookup is linear probing over a
  * power-of-two array of pair pointers kept at most half full; deletion
@@ -25,7 +26,7 @@ struct sim_kv_pair
     size_t key_len;
     size_t value_len;
     size_t value_cap;   /* bytes of `value`, its NUL included */
-    char *value;        /* owned, NUL-ended */
+    char *value;        /* NUL-ended: inside the pair's block, or owned */
     char key[];         /* key_len bytes and a NUL */
 };
 
@@ -54,12 +55,19 @@ struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
                                       size_t key_len,
                                       uint64_t hash);
 
-/* Adds a pair for a key that is not in t, with the empty value; returns it
- * for the caller to fill with sim_kv_pair_set_value. */
+/* Adds a pair for a key that is not in t, with the value_len bytes at
+ * value, in one allocation; returns it (its term is 0 for the caller to
+ * set). */
 struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      const char *key,
                                      size_t key_len,
-                                     uint64_t hash);
+                                     uint64_t hash,
+                                     const char *value,
+                                     size_t value_len);
+
+/* Makes room for n pairs in all, so that adding up to n - len pairs
+ * allocates no slots or order entries (a restored snapshot's count). */
+void sim_kv_table_reserve(struct sim_kv_table *t, size_t n);
 
 /* Removes and frees p, which t holds. */
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p);

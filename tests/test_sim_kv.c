@@ -553,6 +553,25 @@ Test(kv_snapshot, restore_rejects_malformed_input_and_leaves_state_unchanged)
     sim_kv_free(kv);
 }
 
+Test(kv_snapshot, a_count_beyond_what_the_bytes_can_hold_is_rejected_unread)
+{
+    struct sim_kv *kv = sim_kv_new();
+    apply_quiet(kv, SIM_KV_SET, 11, 1, "mine", "keep");
+    GByteArray *before = g_byte_array_new();
+    sim_kv_serialize(kv, before);
+    /* 2^40 pairs, then 2^40 sessions, in a few bytes: rejected before any
+     * room is made for them (which would exhaust memory). */
+    const guint8 many_pairs[] = {'R', 'K', 'V', 1,    0,   0x80, 0x80,
+                                 0x80, 0x80, 0x80, 0x20, 1, 'a', 1, '1', 0};
+    const guint8 many_sessions[] = {'R', 'K', 'V', 1,    0,    0,   0x80, 0x80,
+                                    0x80, 0x80, 0x80, 0x20, 1,   1, 0};
+    assert_restore_rejected(kv, many_pairs, sizeof many_pairs, before);
+    assert_restore_rejected(kv, many_sessions, sizeof many_sessions, before);
+    cr_assert_str_eq(sim_kv_get(kv, "mine"), "keep");
+    g_byte_array_free(before, TRUE);
+    sim_kv_free(kv);
+}
+
 Test(kv_names, op_names_are_stable)
 {
     cr_assert_str_eq(sim_kv_op_name(SIM_KV_SET), "set");

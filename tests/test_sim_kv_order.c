@@ -58,8 +58,7 @@ Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
         uint64_t h = sim_kv_key_hash(key, len);
         struct sim_kv_pair *p = sim_kv_table_find(&t, key, len, h);
         if (p == NULL) {
-            p = sim_kv_table_add(&t, key, len, h);
-            sim_kv_pair_set_value(p, "v", 1);
+            p = sim_kv_table_add(&t, key, len, h, "v", 1);
             adds++;
         } else if (sim_rng_below(&rng, 3) == 0) {
             sim_kv_table_remove(&t, p);
@@ -70,6 +69,58 @@ Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
     cr_assert_gt(adds, 200);
     cr_assert_gt(removes, 100);
     cr_assert_gt(t.len, 50);
+    sim_kv_table_clear(&t);
+}
+
+Test(kv_order, a_pair_keeps_its_value_in_its_block_until_a_longer_one_moves_it_out)
+{
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    struct sim_kv_pair *p =
+        sim_kv_table_add(&t, "key", 3, sim_kv_key_hash("key", 3), "abcd", 4);
+    const char *block_value = p->key + p->key_len + 1;
+    cr_assert_eq(p->value, block_value);
+    cr_assert_str_eq(p->value, "abcd");
+    sim_kv_pair_set_value(p, "xy", 2); /* fits: stays in the block */
+    cr_assert_eq(p->value, block_value);
+    cr_assert_str_eq(p->value, "xy");
+    cr_assert_eq(p->value_len, 2);
+    sim_kv_pair_set_value(p, "0123456789", 10); /* too long: its own buffer */
+    cr_assert_neq(p->value, block_value);
+    cr_assert_str_eq(p->value, "0123456789");
+    const char *own = p->value;
+    sim_kv_pair_set_value(p, "", 0); /* fits the own buffer: kept */
+    cr_assert_eq(p->value, own);
+    cr_assert_str_eq(p->value, "");
+    cr_assert_str_eq(p->key, "key");
+    sim_kv_table_clear(&t);
+}
+
+Test(kv_order, reserving_room_for_n_pairs_allocates_nothing_for_n_adds)
+{
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    sim_kv_table_reserve(&t, 100);
+    struct sim_kv_pair **slots = t.slots, **order = t.order;
+    size_t cap = t.cap;
+    cr_assert_geq(cap, 200);
+    for (int i = 0; i < 100; i++) {
+        char key[8];
+        int n = g_snprintf(key, sizeof key, "k%03d", i);
+        sim_kv_table_add(&t, key, (size_t)n, sim_kv_key_hash(key, (size_t)n),
+                         "v", 1);
+    }
+    cr_assert_eq(t.slots, slots);
+    cr_assert_eq(t.order, order);
+    cr_assert_eq(t.cap, cap);
+    cr_assert_eq(t.len, 100);
+    assert_in_key_order(&t);
+    for (int i = 0; i < 100; i++) {
+        char key[8];
+        int n = g_snprintf(key, sizeof key, "k%03d", i);
+        cr_assert_not_null(sim_kv_table_find(&t, key, (size_t)n,
+                                             sim_kv_key_hash(key, (size_t)n)));
+    }
     sim_kv_table_clear(&t);
 }
 
