@@ -41,6 +41,7 @@ struct sim_kv_session
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     bool has_value;   /* the reply had a value: value[0..value_len) */
+    bool in_block;    /* carved from its list's `block`, not allocated alone */
     char *value;      /* value_cap bytes, NUL-ended: inline_value, or owned */
     size_t value_len, value_cap;
     uint64_t hash; /* session_hash() of the fields above */
@@ -52,6 +53,9 @@ struct session_list
 {
     struct sim_kv_session **at; /* len of cap entries, each owned */
     size_t len, cap;
+    /* The sessions a restore read, carved from one allocation (owned;
+     * NULL if none); later sessions are allocated one by one. */
+    char *block;
 };
 
 struct sim_kv
@@ -301,14 +305,21 @@ bool sim_kv_decode(const void *data,
 
 /* ---- the machine -------------------------------------------------------- */
 
-/* A new session of `client` with no request yet, remembering the reply
- * value len bytes at value (none: NULL) in the same allocation. */
-static struct sim_kv_session *session_new(uint64_t client,
-                                          const char *value,
-                                          size_t len)
+/* Bytes after a session's header for a reply value of len bytes at value
+ * (none: NULL). */
+static size_t session_room(const char *value, size_t len)
 {
-    size_t room = value != NULL ? len + 1 : 0;
-    struct sim_kv_session *s = g_malloc(sizeof(*s) + room);
+    return value != NULL ? len + 1 : 0;
+}
+
+/* Makes s, which has session_room(value, len) bytes after its header, a
+ * session of `client` with no request yet, remembering that reply value. */
+static void session_init(struct sim_kv_session *s,
+                         uint64_t client,
+                         const char *value,
+                         size_t len)
+{
+    size_t room = session_room(value, len);
     *s = (struct sim_kv_session){.client = client};
     if (value != NULL) {
         s->has_value = true;
@@ -318,6 +329,16 @@ static struct sim_kv_session *session_new(uint64_t client,
         memcpy(s->value, value, len);
         s->value[len] = '\0';
     }
+}
+
+/* A new session (session_init()) in an allocation of its own. */
+static struct sim_kv_session *session_new(uint64_t client,
+                                          const char *value,
+                                          size_t len)
+{
+    struct sim_kv_session *s =
+        g_malloc(sizeof(*s) + session_room(value, len));
+    session_init(s, client, value, len);
     return s;
 }
 
@@ -325,7 +346,8 @@ static void session_free(struct sim_kv_session *s)
 {
     if (s->value != s->inline_value)
         g_free(s->value);
-    g_free(s);
+    if (!s->in_block)
+        g_free(s);
 }
 
 static void session_list_clear(struct session_list *l)
@@ -333,6 +355,7 @@ static void session_list_clear(struct session_list *l)
     for (size_t i = 0; i < l->len; i++)
         session_free(l->at[i]);
     g_free(l->at);
+    g_free(l->block);
     memset(l, 0, sizeof(*l));
 }
 
@@ -698,7 +721,19 @@ static bool restore_pairs(struct reader *r,
     return true;
 }
 
-/* *digest receives the sessions' digest. */
+#define SESSION_ALIGN _Alignof(struct sim_kv_session)
+
+/* Bytes a session with room bytes after its header takes in a block. */
+static size_t session_stride(size_t room)
+{
+    size_t n = sizeof(struct sim_kv_session) + room;
+    return (n + SESSION_ALIGN - 1) / SESSION_ALIGN * SESSION_ALIGN;
+}
+
+/* Reads the sessions of a snapshot into `sessions` (empty), carving them
+ * from one block: its size bounds n sessions whose values are at most the
+ * `left` bytes still unread (each stride adds under SESSION_ALIGN to its
+ * value's bytes and NUL). *digest receives the sessions' digest. */
 static bool restore_sessions(struct reader *r,
                              struct session_list *sessions,
                              uint64_t *digest)
@@ -709,10 +744,14 @@ static bool restore_sessions(struct reader *r,
     /* A session takes at least three bytes (client, request, flags). */
     if (n > r->left / 3)
         return false;
-    if (n > sessions->cap) {
-        sessions->cap = (size_t)n;
-        sessions->at = g_renew(struct sim_kv_session *, sessions->at, sessions->cap);
-    }
+    if (n == 0)
+        return true;
+    sessions->cap = (size_t)n;
+    sessions->at = g_new(struct sim_kv_session *, sessions->cap);
+    size_t block_size =
+        (size_t)n * (sizeof(struct sim_kv_session) + SESSION_ALIGN) + r->left;
+    sessions->block = g_malloc(block_size);
+    size_t used = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t client, request;
         uint8_t flags;
@@ -724,7 +763,13 @@ static bool restore_sessions(struct reader *r,
             return false;
         if ((flags & 2) != 0 && !get_bytes(r, &v, &vn))
             return false;
-        struct sim_kv_session *s = session_new(client, v, vn);
+        size_t stride = session_stride(session_room(v, vn));
+        SIM_ASSERT(used + stride <= block_size, "session block overrun");
+        struct sim_kv_session *s =
+            (struct sim_kv_session *)(void *)(sessions->block + used);
+        used += stride;
+        session_init(s, client, v, vn);
+        s->in_block = true;
         s->request = request;
         s->found = (flags & 1) != 0;
         s->hash = session_hash(s);
