@@ -1,4 +1,4 @@
-/* test_cli.c: the `raftsim` command's exit statuses and output formats.
+/* test_raftsim_cli.c: the `raftsim` command's exit statuses and output formats.
  *
  * Invariant kept by these tests: they run the built binary (next to the test
  * binary's directory: BUILD/raftsim) as a user would, on scenario files

@@ -1,6 +1,6 @@
-/* test_cli_frames.c: `raftsim run --frames`: every frame's header shows the
- * whole run's trace hash (not the hash of the events so far), and `--window D`
- * makes each timeline frame cover the last D of virtual time. */
+/* test_raftsim_cli_frames.c: `raftsim run --frames`: every frame's header
+ * shows the whole run's trace hash (not the hash of the events so far), and
+ * `--window D` makes each timeline frame cover the last D of virtual time. */
 #include <criterion/criterion.h>
 #include <glib.h>
 #include <glib/gstdio.h>

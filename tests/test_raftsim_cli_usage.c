@@ -1,4 +1,4 @@
-/* test_cli_usage.c: the command line as its users meet it: --color and
+/* test_raftsim_cli_usage.c: the command line as its users meet it: --color and
  * NO_COLOR, scenarios from standard input, `check DIR`, `validate`, and
  * the wording of counts.
  *
