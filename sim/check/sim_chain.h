@@ -5,8 +5,11 @@
  * sim_chain_next(chain(i - 1), i, term(i), digest of entry i), anchored at
  * the node's snapshot point, so two logs agree up to i exactly when their
  * chains agree at i. Chains below trusted_from are placeholders (see
- * struct sim_chain_log). Every operation is O(1) amortised; the array's
- * front is reclaimed as compaction drops it. Digests are built from
+ * struct sim_chain_log). Chains are kept in fixed pages and terms as runs
+ * (one per change of term along the log), so the log costs 8 bytes per
+ * entry; every operation is O(1) amortised but a term look-up below the
+ * newest run (a binary search over the runs). Compaction releases the
+ * pages and runs it empties. Digests are built from
  * sim_hash.h over explicit little-endian words, so they are the same on
  * every platform. Defined inline: they sit on the per-entry hot path.
  */
@@ -61,12 +64,6 @@ static inline uint64_t sim_chain_seed(uint64_t index, uint64_t term)
                         term);
 }
 
-struct sim_chain_link
-{
-    uint64_t term;
-    uint64_t chain; /* prefix digest through this entry */
-};
-
 /* A snapshot point: the index and term it covers and the chain there. */
 struct sim_chain_anchor
 {
@@ -76,14 +73,37 @@ struct sim_chain_anchor
     bool trusted; /* false: the chain is unknown (see trusted_from) */
 };
 
+/* Chains live in pages of SIM_CHAIN_PAGE_LINKS, page p holding the indices
+ * p * SIM_CHAIN_PAGE_LINKS .. (p + 1) * SIM_CHAIN_PAGE_LINKS - 1: a page
+ * never moves or grows, so a long log costs its chains plus at most one
+ * partly used page at each end, and appending never copies the log. */
+#define SIM_CHAIN_PAGE_SHIFT 11u
+#define SIM_CHAIN_PAGE_LINKS (1u << SIM_CHAIN_PAGE_SHIFT)
+
+/* The terms along a log as runs: from `first` on (until the next run) every
+ * entry has `term`. A log's terms seldom change (a few runs per leader
+ * change), so this costs far less than a term per entry; a log whose term
+ * changes at every entry (a broken core) still gets one run per entry. */
+struct sim_chain_run
+{
+    uint64_t first;
+    uint64_t term;
+};
+
 struct sim_chain_log
 {
     struct sim_chain_anchor
-        snap; /* entries up to snap.index are compacted away */
-    struct sim_chain_link *links; /* index i at start + i - snap - 1 */
-    size_t len;                   /* links in use, from links[0] */
-    size_t cap;                   /* links allocated */
-    size_t start; /* links dropped from the front, not reclaimed */
+        snap;            /* entries up to snap.index are compacted away */
+    uint64_t last;       /* the last index held (snap.index when none) */
+    uint64_t **pages;    /* pages[p - first_page]: owned, see above */
+    size_t n_pages;      /* pages allocated from pages[0]; those past `last`
+                            are kept for the entries that replace them */
+    size_t cap_pages;    /* page pointers allocated */
+    uint64_t first_page; /* the page number of pages[0] */
+    struct sim_chain_run *runs; /* runs[run_start..n_runs): ascending first */
+    size_t run_start;           /* runs dropped from the front */
+    size_t n_runs;
+    size_t cap_runs;
     /* Chains at indices from here on are real; below it they are
      * placeholders, left by a restart from a snapshot point whose chain
      * nothing remembered, until an entry's chain can be adopted from the
@@ -93,7 +113,28 @@ struct sim_chain_log
 
 static inline uint64_t sim_chain_last(const struct sim_chain_log *l)
 {
-    return l->snap.index + (l->len - l->start);
+    return l->last;
+}
+
+/* The term of the entry at index (snap.index < index <= last): the last run
+ * that starts at or before it. */
+static inline uint64_t sim_chain_term_at(const struct sim_chain_log *l,
+                                         uint64_t index)
+{
+    size_t hi = l->n_runs - 1;
+    if (l->runs[hi].first <= index) {
+        return l->runs[hi].term; /* the common case: the newest run */
+    }
+    size_t lo = l->run_start; /* runs[lo].first <= index < runs[hi].first */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->runs[mid].first <= index) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return l->runs[lo].term;
 }
 
 /* The term and chain at index (snap.index <= index <= last), whether or not
@@ -108,66 +149,60 @@ static inline void sim_chain_raw(const struct sim_chain_log *l,
         *chain = l->snap.chain;
         return;
     }
-    const struct sim_chain_link *k =
-        &l->links[l->start + (index - l->snap.index - 1)];
-    *term = k->term;
-    *chain = k->chain;
+    *term = sim_chain_term_at(l, index);
+    *chain = l->pages[(index >> SIM_CHAIN_PAGE_SHIFT) - l->first_page]
+                     [index & (SIM_CHAIN_PAGE_LINKS - 1)];
 }
 
-/* Keeps entries up to last (at least the snapshot point). */
+/* Keeps entries up to last (at least the snapshot point). Pages past it
+ * stay allocated for the entries that replace them. */
 static inline void sim_chain_truncate(struct sim_chain_log *l, uint64_t last)
 {
     if (last < l->snap.index) {
         last = l->snap.index;
     }
-    if (last < sim_chain_last(l)) {
-        l->len = l->start + (size_t)(last - l->snap.index);
+    if (last < l->last) {
+        l->last = last;
+        while (l->n_runs > l->run_start &&
+               l->runs[l->n_runs - 1].first > last) {
+            l->n_runs--;
+        }
     }
     if (last < l->trusted_from) {
         l->trusted_from = UINT64_MAX;
     }
 }
 
+/* Out of line (sim_chain.c): the rare growth of the page directory and of
+ * the runs, compaction, reset and release. */
+void sim_chain_add_page(struct sim_chain_log *l);
+void sim_chain_add_run(struct sim_chain_log *l, uint64_t first, uint64_t term);
+
+/* Appends the entry at last + 1 with its term and chain. */
 static inline void sim_chain_push(struct sim_chain_log *l,
                                   uint64_t term,
                                   uint64_t chain)
 {
-    if (l->len == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        l->links = g_renew(struct sim_chain_link, l->links, l->cap);
+    uint64_t i = l->last + 1;
+    uint64_t page = (i >> SIM_CHAIN_PAGE_SHIFT) - l->first_page;
+    if (page >= l->n_pages) {
+        sim_chain_add_page(l);
     }
-    l->links[l->len++] = (struct sim_chain_link){.term = term, .chain = chain};
+    l->pages[page][i & (SIM_CHAIN_PAGE_LINKS - 1)] = chain;
+    if (l->n_runs == l->run_start || l->runs[l->n_runs - 1].term != term) {
+        sim_chain_add_run(l, i, term);
+    }
+    l->last = i;
 }
 
 /* Drops the entries up to index (snap.index < index <= last) into the
- * snapshot point; the front is reclaimed once it is half the array. */
-static inline void sim_chain_compact(struct sim_chain_log *l, uint64_t index)
-{
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    sim_chain_raw(l, index, &term, &chain);
-    bool trusted = index >= l->trusted_from;
-    l->start += (size_t)(index - l->snap.index);
-    l->snap = (struct sim_chain_anchor){
-        .index = index, .term = term, .chain = chain, .trusted = trusted};
-    if (trusted) {
-        l->trusted_from = index;
-    }
-    if (l->start > 64 && l->start * 2 > l->len) {
-        memmove(l->links, l->links + l->start,
-                (l->len - l->start) * sizeof(*l->links));
-        l->len -= l->start;
-        l->start = 0;
-    }
-}
+ * snapshot point, releasing the pages and runs that held only them. */
+void sim_chain_compact(struct sim_chain_log *l, uint64_t index);
 
-static inline void sim_chain_reset(struct sim_chain_log *l,
-                                   struct sim_chain_anchor snap)
-{
-    l->len = 0;
-    l->start = 0;
-    l->snap = snap;
-    l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
-}
+/* The log is now just this snapshot point. */
+void sim_chain_reset(struct sim_chain_log *l, struct sim_chain_anchor snap);
+
+/* Releases the pages and runs; the log is left empty at its snapshot. */
+void sim_chain_free(struct sim_chain_log *l);
 
 #endif /* SIM_CHAIN_H */

@@ -88,6 +88,8 @@ static void extra_terms_free(gpointer p)
 
 struct sim_safety *sim_safety_new(uint32_t n_nodes)
 {
+    SIM_ASSERT(n_nodes <= SIM_SAFETY_MAX_NODES,
+               "%u nodes: node ids must fit a byte", n_nodes);
     struct sim_safety *s = g_new0(struct sim_safety, 1);
     s->n_nodes = n_nodes;
     s->nodes = g_new0(struct safety_node, (gsize)n_nodes + 1);
@@ -95,7 +97,6 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
         s->nodes[i].role = RAFT_FOLLOWER;
         s->nodes[i].log.snap.trusted = true;
     }
-    s->slots = g_array_new(FALSE, TRUE, sizeof(struct index_slot));
     s->extra_terms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
                                            extra_terms_free);
     s->extra_min_index = UINT64_MAX;
@@ -126,10 +127,10 @@ void sim_safety_free(struct sim_safety *s)
         return;
     }
     for (uint32_t i = 1; i <= s->n_nodes; i++) {
-        g_free(s->nodes[i].log.links);
+        sim_chain_free(&s->nodes[i].log);
     }
     g_free(s->nodes);
-    g_array_free(s->slots, TRUE);
+    sim_safety_slots_free(s);
     g_hash_table_destroy(s->extra_terms);
     g_array_free(s->commit_steps, TRUE);
     g_hash_table_destroy(s->leaders);
@@ -146,7 +147,7 @@ const struct sim_violation *sim_safety_violation(const struct sim_safety *s)
 
 size_t sim_safety_tracked_indices(const struct sim_safety *s)
 {
-    return s->slots->len - s->slot_start;
+    return (size_t)(s->slot_end - s->base);
 }
 
 bool sim_safety_violate(struct sim_safety *s,
@@ -288,10 +289,12 @@ static bool adopt_chain(struct sim_safety *s,
     if (index - 1 >= s->base || slot == NULL) {
         return true;
     }
-    struct term_chain *tc = sim_safety_lm_find(s, slot, index, e->term);
+    uint32_t holder = 0;
+    struct term_chain *tc =
+        sim_safety_lm_find(s, slot, index, e->term, &holder);
     if (tc != NULL) {
         if (tc->digest != 0 && tc->digest != sim_chain_entry_digest(e)) {
-            return sim_safety_lm_violation(s, node, tc, index);
+            return sim_safety_lm_violation(s, node, tc, holder, index);
         }
         *chain = tc->chain;
         *adopted = true;
@@ -611,7 +614,7 @@ bool sim_safety_on_apply(struct sim_safety *s,
     bool same = entry->term == slot->c_term;
     if (same) {
         const struct term_chain *tc =
-            sim_safety_lm_find(s, slot, index, slot->c_term);
+            sim_safety_lm_find(s, slot, index, slot->c_term, NULL);
         same = tc == NULL || tc->digest == 0 ||
                tc->digest == sim_chain_entry_digest(entry);
     }
@@ -642,7 +645,7 @@ bool sim_safety_on_state(struct sim_safety *s,
     if (!(slot->flags & SLOT_STATE)) {
         slot->flags |= SLOT_STATE;
         slot->s_digest = digest;
-        slot->s_node = node;
+        slot->s_node = (uint8_t)node;
         return true;
     }
     if (slot->s_digest != digest) {

@@ -67,8 +67,12 @@ struct sim_violation
 
 struct sim_safety; /* opaque; owns its digests */
 
+/* The most nodes a checker follows: node ids are kept in a byte. */
+#define SIM_SAFETY_MAX_NODES 255u
+
 /* Every node of 1..n_nodes starts as a voter of the bootstrap
- * configuration until sim_safety_configure() says otherwise. */
+ * configuration until sim_safety_configure() says otherwise. n_nodes is at
+ * most SIM_SAFETY_MAX_NODES (asserted). */
 struct sim_safety *sim_safety_new(uint32_t n_nodes);
 void sim_safety_free(struct sim_safety *s);
 

@@ -10,55 +10,65 @@
  * whole log. sim_safety.c calls these from the engine's hooks.
  */
 #include "sim/check/sim_safety_table.h"
-#include "sim/sim_assert.h"
 #include "sim/check/sim_quorums.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <inttypes.h>
+#include <string.h>
 
-/* The slot of index, or NULL if it is below the trim point or not yet
- * created. */
-struct index_slot *sim_safety_slot_find(struct sim_safety *s, uint64_t index)
+_Static_assert(sizeof(struct index_slot) == 64, "a slot is 64 bytes");
+
+void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index)
 {
-    if (index < s->base) {
-        return NULL;
+    uint64_t page = (index >> SLOT_PAGE_SHIFT) - s->slot_first_page;
+    while (page >= s->n_slot_pages) {
+        if (s->n_slot_pages == s->cap_slot_pages) {
+            s->cap_slot_pages = s->cap_slot_pages ? 2 * s->cap_slot_pages : 8;
+            s->slot_pages =
+                g_renew(struct index_slot *, s->slot_pages, s->cap_slot_pages);
+        }
+        s->slot_pages[s->n_slot_pages++] =
+            g_new0(struct index_slot, SLOT_PAGE_SLOTS);
     }
-    uint64_t off = index - s->base;
-    if (off >= s->slots->len - s->slot_start) {
-        return NULL;
-    }
-    return &g_array_index(s->slots, struct index_slot,
-                          s->slot_start + (guint)off);
 }
 
-/* The slot of index (>= base), created zeroed together with any before it. */
-struct index_slot *sim_safety_slot_get(struct sim_safety *s, uint64_t index)
+/* Releases the first n pages of slots and renumbers the rest. */
+static void drop_slot_pages(struct sim_safety *s, size_t n)
 {
-    uint64_t off = index - s->base;
-    if (off >= s->slots->len - s->slot_start) {
-        g_array_set_size(s->slots, s->slot_start + (guint)off + 1);
+    for (size_t k = 0; k < n; k++) {
+        g_free(s->slot_pages[k]);
     }
-    return &g_array_index(s->slots, struct index_slot,
-                          s->slot_start + (guint)off);
+    memmove(s->slot_pages, s->slot_pages + n,
+            (s->n_slot_pages - n) * sizeof(*s->slot_pages));
+    s->n_slot_pages -= n;
+    s->slot_first_page += n;
 }
 
-/* The entry of this term recorded at index (slot's), or NULL. */
-struct term_chain *sim_safety_lm_find(struct sim_safety *s,
-                                      struct index_slot *slot,
-                                      uint64_t index,
-                                      uint64_t term)
+void sim_safety_slots_free(struct sim_safety *s)
 {
-    if (!(slot->flags & SLOT_LOG)) {
-        return NULL;
-    }
-    if (slot->lm.term == term) {
-        return &slot->lm;
-    }
+    drop_slot_pages(s, s->n_slot_pages);
+    g_free(s->slot_pages);
+    s->slot_pages = NULL;
+    s->cap_slot_pages = 0;
+}
+
+/* The entry of this term at index among the further terms (the slot's
+ * first entry is of another term), or NULL; *holder (if not NULL) is the
+ * node that held it first. */
+struct term_chain *sim_safety_lm_find_extra(struct sim_safety *s,
+                                            uint64_t index,
+                                            uint64_t term,
+                                            uint32_t *holder)
+{
     struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
     for (guint i = 0; x != NULL && i < x->items->len; i++) {
-        struct term_chain *tc = &g_array_index(x->items, struct term_chain, i);
-        if (tc->term == term) {
-            return tc;
+        struct extra_term *et = &g_array_index(x->items, struct extra_term, i);
+        if (et->tc.term == term) {
+            if (holder != NULL) {
+                *holder = et->node;
+            }
+            return &et->tc;
         }
     }
     return NULL;
@@ -67,13 +77,14 @@ struct term_chain *sim_safety_lm_find(struct sim_safety *s,
 bool sim_safety_lm_violation(struct sim_safety *s,
                              uint32_t node,
                              const struct term_chain *other,
+                             uint32_t other_node,
                              uint64_t index)
 {
     return sim_safety_violate(
-        s, SIM_PROP_LOG_MATCHING, node, other->node, other->term, index,
+        s, SIM_PROP_LOG_MATCHING, node, other_node, other->term, index,
         "n%u and n%u both hold an entry at index %" PRIu64 " with term %" PRIu64
         ", but their logs differ at or before it.",
-        node, other->node, index, other->term);
+        node, other_node, index, other->term);
 }
 
 /* Log Matching: the same (index, term) must carry the same chain on every
@@ -91,30 +102,32 @@ bool sim_safety_lm_register(struct sim_safety *s,
         return true;
     }
     struct index_slot *slot = sim_safety_slot_get(s, index);
-    struct term_chain mine = {
-        .term = term, .chain = chain, .digest = digest, .node = node};
+    struct term_chain mine = {.term = term, .chain = chain, .digest = digest};
     if (!(slot->flags & SLOT_LOG)) {
         slot->flags |= SLOT_LOG;
         slot->lm = mine;
+        slot->lm_node = (uint8_t)node;
         return true;
     }
-    struct term_chain *tc = sim_safety_lm_find(s, slot, index, term);
+    uint32_t holder = 0;
+    struct term_chain *tc = sim_safety_lm_find(s, slot, index, term, &holder);
     if (tc == NULL) {
         struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
         if (x == NULL) {
             x = g_new0(struct extra_terms, 1);
             x->index = index;
-            x->items = g_array_new(FALSE, FALSE, sizeof(struct term_chain));
+            x->items = g_array_new(FALSE, FALSE, sizeof(struct extra_term));
             g_hash_table_insert(s->extra_terms, &x->index, x);
             if (index < s->extra_min_index) {
                 s->extra_min_index = index;
             }
         }
-        g_array_append_val(x->items, mine);
+        struct extra_term add = {.tc = mine, .node = node};
+        g_array_append_val(x->items, add);
         return true;
     }
     if (tc->chain != chain) {
-        return sim_safety_lm_violation(s, node, tc, index);
+        return sim_safety_lm_violation(s, node, tc, holder, index);
     }
     if (tc->digest == 0) {
         tc->digest = digest;
@@ -130,7 +143,7 @@ bool sim_safety_lm_lookup(struct sim_safety *s,
 {
     struct index_slot *slot = sim_safety_slot_find(s, index);
     struct term_chain *tc =
-        slot != NULL ? sim_safety_lm_find(s, slot, index, term) : NULL;
+        slot != NULL ? sim_safety_lm_find(s, slot, index, term, NULL) : NULL;
     if (tc == NULL) {
         return false;
     }
@@ -291,7 +304,7 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
         }
         if (commit_term < slot->c_in_term) {
             slot->c_in_term = commit_term;
-            slot->c_node = node;
+            slot->c_node = (uint8_t)node;
             *raised |= staircase_add(s, commit_term, index);
         }
         return true;
@@ -303,7 +316,7 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
     slot->c_term = term;
     slot->c_chain = chain;
     slot->c_in_term = commit_term;
-    slot->c_node = node;
+    slot->c_node = (uint8_t)node;
     *raised |= staircase_add(s, commit_term, index);
     return true;
 }
@@ -350,18 +363,19 @@ void sim_safety_trim(struct sim_safety *s)
     if (point == UINT64_MAX || point <= s->base) {
         return;
     }
-    guint have = s->slots->len - s->slot_start;
-    uint64_t drop = MIN(point - s->base, (uint64_t)have);
-    s->slot_start += (guint)drop;
     s->base = point;
-    sim_quorums_trim(s->quorums, point);
-    if (s->slot_start == s->slots->len) {
-        g_array_set_size(s->slots, 0);
-        s->slot_start = 0;
-    } else if (s->slot_start > 64 && s->slot_start * 2 > s->slots->len) {
-        g_array_remove_range(s->slots, 0, s->slot_start);
-        s->slot_start = 0;
+    if (s->slot_end < point) {
+        s->slot_end = point;
     }
+    /* Pages whose last index is below the trim point hold only forgotten
+     * slots. */
+    uint64_t keep_from = point >> SLOT_PAGE_SHIFT;
+    if (keep_from > s->slot_first_page) {
+        uint64_t n = keep_from - s->slot_first_page;
+        drop_slot_pages(s, n < s->n_slot_pages ? (size_t)n : s->n_slot_pages);
+        s->slot_first_page = keep_from;
+    }
+    sim_quorums_trim(s->quorums, point);
     if (s->extra_min_index < point) {
         g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
         s->extra_min_index = UINT64_MAX;

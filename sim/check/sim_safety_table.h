@@ -9,7 +9,7 @@
  * Log Matching per (index, term), the committed entry per index, the commit
  * staircase behind Leader Completeness, and trimming.
  *
- * Invariants: slots hold the indices [base, base + len - slot_start); an
+ * Invariants: slots hold the indices [base, slot_end), in fixed pages; an
  * index has at most one committed chain; along commit_steps both the commit
  * term and the highest index it covers strictly increase; every violation
  * reported goes through sim_safety_violate(), which keeps the first.
@@ -44,18 +44,18 @@ enum slot_flag {
     SLOT_STATE = 1u << 2,     /* s_* set */
 };
 
-/* An entry some node held: its term, the chain through it, the digest of
- * the entry itself (0: unknown, for a snapshot point) and who held it first.
- */
+/* An entry some node held: its term, the chain through it and the digest
+ * of the entry itself (0: unknown, for a snapshot point). Who held it first
+ * is kept beside it (index_slot.lm_node, extra_term.node). */
 struct term_chain
 {
     uint64_t term;
     uint64_t chain;
     uint64_t digest;
-    uint32_t node;
 };
 
-/* What is known about one log index across the cluster. */
+/* What is known about one log index across the cluster: 64 bytes. Node ids
+ * fit a byte (sim_safety_new() refuses more than SIM_SAFETY_MAX_NODES). */
 struct index_slot
 {
     struct term_chain lm; /* the first entry seen here; entries of other
@@ -65,16 +65,31 @@ struct index_slot
     uint64_t c_in_term; /* the earliest term in which a node's commit index
                            covered this index: when it was committed */
     uint64_t s_digest;  /* state digest after applying through this index */
-    uint32_t c_node;    /* the node that committed it in c_in_term */
-    uint32_t s_node;    /* the node that reported s_digest first */
-    uint32_t flags;     /* enum slot_flag */
+    uint8_t lm_node;    /* the node that held lm first */
+    uint8_t c_node;     /* the node that committed it in c_in_term */
+    uint8_t s_node;     /* the node that reported s_digest first */
+    uint8_t flags;      /* enum slot_flag */
+};
+
+/* Slots live in pages of SLOT_PAGE_SLOTS (64 KiB), page p holding the
+ * indices p * SLOT_PAGE_SLOTS ..: a page never moves, so the table costs
+ * its slots plus at most one partly used page at each end, and growing it
+ * never copies it. */
+#define SLOT_PAGE_SHIFT 10u
+#define SLOT_PAGE_SLOTS (1u << SLOT_PAGE_SHIFT)
+
+/* An entry of a further term at one index, and who held it first. */
+struct extra_term
+{
+    struct term_chain tc;
+    uint32_t node;
 };
 
 /* Entries of further terms at one index; rare (conflicting suffixes). */
 struct extra_terms
 {
     uint64_t index; /* the hash key points here */
-    GArray *items;  /* struct term_chain */
+    GArray *items;  /* struct extra_term */
 };
 
 /* One step of the commit staircase: max_index is the highest index whose
@@ -91,8 +106,14 @@ struct sim_safety
     uint32_t n_nodes;
     struct safety_node *nodes; /* [1..n_nodes]; [0] unused */
 
-    GArray *slots; /* struct index_slot; index i at slot_start + i - base */
-    guint slot_start;
+    /* The slots of the indices [base, slot_end): slot_pages[k] (owned,
+     * zeroed when allocated) holds page slot_first_page + k; every page
+     * from base's to slot_end - 1's is allocated. */
+    struct index_slot **slot_pages;
+    size_t n_slot_pages;
+    size_t cap_slot_pages;
+    uint64_t slot_first_page;
+    uint64_t slot_end;        /* one past the highest index created */
     uint64_t base;            /* lowest index still tracked (the trim point) */
     GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
     uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
@@ -120,23 +141,68 @@ bool sim_safety_violate(struct sim_safety *s,
                         const char *fmt,
                         ...) G_GNUC_PRINTF(7, 8);
 
+/* Allocates the pages of slots up to index's (out of line: rare). */
+void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index);
+
 /* The slot of index, or NULL if it is below the trim point or not yet
  * created. */
-struct index_slot *sim_safety_slot_find(struct sim_safety *s, uint64_t index);
-/* The slot of index (>= base), created zeroed together with any before it. */
-struct index_slot *sim_safety_slot_get(struct sim_safety *s, uint64_t index);
+static inline struct index_slot *sim_safety_slot_find(struct sim_safety *s,
+                                                      uint64_t index)
+{
+    if (index < s->base || index >= s->slot_end) {
+        return NULL;
+    }
+    return &s->slot_pages[(index >> SLOT_PAGE_SHIFT) - s->slot_first_page]
+                         [index & (SLOT_PAGE_SLOTS - 1)];
+}
 
-/* Log Matching (§5.3): the entry of term recorded at index (slot's) or NULL;
- * the violation of node's entry against other's; registering node's entry
- * (digest 0: a snapshot point); the chain some node already gives (index,
- * term), if any. */
-struct term_chain *sim_safety_lm_find(struct sim_safety *s,
-                                      struct index_slot *slot,
-                                      uint64_t index,
-                                      uint64_t term);
+/* The slot of index (>= base), created zeroed together with any before it:
+ * slots past slot_end were never written, and pages are zeroed when
+ * allocated. */
+static inline struct index_slot *sim_safety_slot_get(struct sim_safety *s,
+                                                     uint64_t index)
+{
+    if (index >= s->slot_end) {
+        sim_safety_slot_pages_to(s, index);
+        s->slot_end = index + 1;
+    }
+    return &s->slot_pages[(index >> SLOT_PAGE_SHIFT) - s->slot_first_page]
+                         [index & (SLOT_PAGE_SLOTS - 1)];
+}
+
+/* Releases every page of slots. */
+void sim_safety_slots_free(struct sim_safety *s);
+
+/* Log Matching (§5.3): the entry of term recorded at index (slot's) or NULL,
+ * with the node that held it first in *holder (if not NULL); the violation
+ * of node's entry against other's, held first by other_node; registering
+ * node's entry (digest 0: a snapshot point); the chain some node already
+ * gives (index, term), if any. */
+struct term_chain *sim_safety_lm_find_extra(struct sim_safety *s,
+                                            uint64_t index,
+                                            uint64_t term,
+                                            uint32_t *holder);
+static inline struct term_chain *sim_safety_lm_find(struct sim_safety *s,
+                                                    struct index_slot *slot,
+                                                    uint64_t index,
+                                                    uint64_t term,
+                                                    uint32_t *holder)
+{
+    if (!(slot->flags & SLOT_LOG)) {
+        return NULL;
+    }
+    if (slot->lm.term == term) {
+        if (holder != NULL) {
+            *holder = slot->lm_node;
+        }
+        return &slot->lm;
+    }
+    return sim_safety_lm_find_extra(s, index, term, holder);
+}
 bool sim_safety_lm_violation(struct sim_safety *s,
                              uint32_t node,
                              const struct term_chain *other,
+                             uint32_t other_node,
                              uint64_t index);
 bool sim_safety_lm_register(struct sim_safety *s,
                             uint32_t node,

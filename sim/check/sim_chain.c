@@ -1,0 +1,98 @@
+/* sim_chain.c: the cold paths of a node's chain log (sim_chain.h): growing
+ * the page directory and the term runs, compaction, reset and release.
+ *
+ * Invariant (with sim_chain.h): pages[k] holds the chains of page number
+ * first_page + k, every page from first_page up to the one holding `last`
+ * is allocated, and the runs from run_start cover snap.index + 1 .. last
+ * (the first of them may start at or below snap.index).
+ */
+#include "sim/check/sim_chain.h"
+
+#include <glib.h>
+#include <string.h>
+
+/* Allocates the page after the last allocated one: the next push needs it. */
+void sim_chain_add_page(struct sim_chain_log *l)
+{
+    if (l->n_pages == l->cap_pages) {
+        l->cap_pages = l->cap_pages ? 2 * l->cap_pages : 8;
+        l->pages = g_renew(uint64_t *, l->pages, l->cap_pages);
+    }
+    l->pages[l->n_pages++] = g_new(uint64_t, SIM_CHAIN_PAGE_LINKS);
+}
+
+void sim_chain_add_run(struct sim_chain_log *l, uint64_t first, uint64_t term)
+{
+    if (l->n_runs == l->cap_runs && l->run_start > 0) {
+        memmove(l->runs, l->runs + l->run_start,
+                (l->n_runs - l->run_start) * sizeof(*l->runs));
+        l->n_runs -= l->run_start;
+        l->run_start = 0;
+    }
+    if (l->n_runs == l->cap_runs) {
+        l->cap_runs = l->cap_runs ? 2 * l->cap_runs : 8;
+        l->runs = g_renew(struct sim_chain_run, l->runs, l->cap_runs);
+    }
+    l->runs[l->n_runs++] = (struct sim_chain_run){.first = first, .term = term};
+}
+
+/* Releases the first n allocated pages and renumbers the rest. */
+static void drop_pages(struct sim_chain_log *l, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        g_free(l->pages[k]);
+    }
+    memmove(l->pages, l->pages + n, (l->n_pages - n) * sizeof(*l->pages));
+    l->n_pages -= n;
+    l->first_page += n;
+}
+
+void sim_chain_compact(struct sim_chain_log *l, uint64_t index)
+{
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    sim_chain_raw(l, index, &term, &chain);
+    bool trusted = index >= l->trusted_from;
+    l->snap = (struct sim_chain_anchor){
+        .index = index, .term = term, .chain = chain, .trusted = trusted};
+    if (trusted) {
+        l->trusted_from = index;
+    }
+    /* Pages whose last index is at most `index` hold only compacted
+     * entries; so do the runs followed by one starting by index + 1. */
+    uint64_t keep_from = (index + 1) >> SIM_CHAIN_PAGE_SHIFT;
+    if (keep_from > l->first_page) {
+        uint64_t n = keep_from - l->first_page;
+        drop_pages(l, n < l->n_pages ? (size_t)n : l->n_pages);
+        l->first_page = keep_from;
+    }
+    while (l->run_start + 1 < l->n_runs &&
+           l->runs[l->run_start + 1].first <= index + 1) {
+        l->run_start++;
+    }
+}
+
+void sim_chain_reset(struct sim_chain_log *l, struct sim_chain_anchor snap)
+{
+    drop_pages(l, l->n_pages);
+    l->first_page = (snap.index + 1) >> SIM_CHAIN_PAGE_SHIFT;
+    l->run_start = 0;
+    l->n_runs = 0;
+    l->last = snap.index;
+    l->snap = snap;
+    l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
+}
+
+void sim_chain_free(struct sim_chain_log *l)
+{
+    drop_pages(l, l->n_pages);
+    g_free(l->pages);
+    g_free(l->runs);
+    l->pages = NULL;
+    l->runs = NULL;
+    l->cap_pages = 0;
+    l->cap_runs = 0;
+    l->run_start = 0;
+    l->n_runs = 0;
+    l->last = l->snap.index;
+}
