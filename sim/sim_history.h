@@ -25,14 +25,14 @@ struct sim_op
 {
     uint64_t id; /* dense from 0 in invoke order */
     uint64_t client;
-    enum sim_kv_op op;
     char *key;
     char *value; /* SET: the value written */
     uint64_t invoke_us;
-    bool completed;
     uint64_t complete_us;
-    bool found;   /* GET: the key existed */
     char *result; /* GET: the value read, NULL if not found */
+    enum sim_kv_op op;
+    bool completed;
+    bool found; /* GET: the key existed */
 };
 
 struct sim_history; /* owns its operations */
