@@ -7,6 +7,7 @@
  * (the first of them may start at or below snap.index).
  */
 #include "sim/check/sim_chain.h"
+#include "sim/sim_assert.h"
 
 #include <glib.h>
 #include <string.h>
