@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "raft/raft.h"
+#include "sim/sim_hash.h"
 
 /* A failure report keeps the last SIM_TRACE_RING_EVENTS events before the
  * violation (struct sim_failure), each text cut to SIM_TRACE_TEXT_MAX bytes,
@@ -116,6 +117,77 @@ struct sim_trace_event
     const uint8_t *group_of;
     uint32_t n_group_of;
 };
+
+/* The trace hash of an event (docs/trace-format.md, Hash) is over these
+ * fixed-width words, in this order, each folded by sim_hash_step():
+ *    0 seq                          7 index
+ *    1 time_us                      8 count
+ *    2 node | peer << 32            9 commit
+ *    3 kind | msg_type << 16 |     10 aux
+ *      role << 32 | ok << 48       11 client
+ *    4 msg_id                      12 request
+ *    5 msg_id2                     13 the text: 0 if none, else its length
+ *    6 term                           + 1, then its bytes as little-endian
+ *                                     words, the last one zero-padded
+ * Every field is read by value and placed by shifts, so neither the host's
+ * byte order nor the struct's padding or pointers enter the hash; the three
+ * enums fit their 16 bits (below), so no two events with different fields
+ * give the same words. `line` and `group_of` stay outside (above). */
+_Static_assert(SIM_TRACE_KIND_COUNT <= 0x10000 && RAFT_MSG_TYPE_COUNT <= 0x10000 &&
+                   RAFT_ROLE_COUNT <= 0x10000,
+               "the trace hash packs kind, msg_type and role into 16 bits each");
+
+/* Word 13 and on: the text, len being strlen(text). */
+static inline uint64_t sim_trace_hash_text(uint64_t h,
+                                          const char *text,
+                                          size_t len)
+{
+    if (!text)
+        return sim_hash_step(h, 0);
+    h = sim_hash_step(h, len + 1);
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t i = 0; i < len; i += 8)
+        h = sim_hash_step(h,
+                          sim_hash_load_le(p + i, len - i < 8 ? len - i : 8));
+    return h;
+}
+
+/* The running state h with event e folded in; text_len is strlen(e->text)
+ * (0 without text). */
+static inline uint64_t sim_trace_hash_event(uint64_t h,
+                                            const struct sim_trace_event *e,
+                                            size_t text_len)
+{
+    h = sim_hash_step(h, e->seq);
+    h = sim_hash_step(h, e->time_us);
+    h = sim_hash_step(h, (uint64_t)e->node | (uint64_t)e->peer << 32);
+    h = sim_hash_step(h, (uint64_t)e->kind | (uint64_t)e->msg_type << 16 |
+                             (uint64_t)e->role << 32 | (uint64_t)e->ok << 48);
+    h = sim_hash_step(h, e->msg_id);
+    h = sim_hash_step(h, e->msg_id2);
+    h = sim_hash_step(h, e->term);
+    h = sim_hash_step(h, e->index);
+    h = sim_hash_step(h, e->count);
+    h = sim_hash_step(h, e->commit);
+    h = sim_hash_step(h, e->aux);
+    h = sim_hash_step(h, e->client);
+    h = sim_hash_step(h, e->request);
+    return sim_trace_hash_text(h, e->text, text_len);
+}
+
+/* The running state before the first event. */
+#define SIM_TRACE_HASH_START UINT64_C(0x6A09E667F3BCC908)
+
+/* The reported trace hash of `count` events that left the running state h:
+ * h folded with the count and finished with a murmur3-style mix. */
+static inline uint64_t sim_trace_hash_finish(uint64_t h, uint64_t count)
+{
+    h = sim_hash_step(h, count);
+    h ^= h >> 33;
+    h *= UINT64_C(0xFF51AFD7ED558CCD);
+    h ^= h >> 33;
+    return h;
+}
 
 /* Writes one event as one JSON line (docs/trace-format.md). */
 void sim_trace_write_jsonl(const struct sim_trace_event *e, FILE *out);

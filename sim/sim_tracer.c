@@ -13,7 +13,7 @@
 void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl)
 {
     memset(t, 0, sizeof(*t));
-    t->hash = 0x6A09E667F3BCC908u;
+    t->hash = SIM_TRACE_HASH_START;
     if (record) {
         t->events = g_array_new(FALSE, FALSE, sizeof(struct sim_trace_event));
         t->texts = g_string_chunk_new(4096);
@@ -53,11 +53,7 @@ void sim_tracer_keep(struct sim_tracer *t,
 
 uint64_t sim_tracer_hash(const struct sim_tracer *t)
 {
-    uint64_t h = sim_hash_fold(t->hash, t->seq);
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDu;
-    h ^= h >> 33;
-    return h;
+    return sim_trace_hash_finish(t->hash, t->seq);
 }
 
 size_t sim_tracer_last(const struct sim_tracer *t,

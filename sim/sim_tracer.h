@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/sim_hash.h"
 #include "sim/sim_trace.h"
 
 struct sim_tracer
@@ -41,44 +40,6 @@ void sim_tracer_keep(struct sim_tracer *t,
                      const struct sim_trace_event *e,
                      size_t text_len);
 
-/* The text's length + 1, then its bytes as little-endian words, the last
- * one zero-padded; len is strlen(text). */
-static inline uint64_t sim_tracer_mix_text(uint64_t h,
-                                           const char *text,
-                                           size_t len)
-{
-    if (!text)
-        return sim_hash_fold(h, 0);
-    h = sim_hash_fold(h, len + 1);
-    const unsigned char *p = (const unsigned char *)text;
-    for (size_t i = 0; i < len; i += 8)
-        h = sim_hash_fold(h,
-                          sim_hash_load_le(p + i, len - i < 8 ? len - i : 8));
-    return h;
-}
-
-static inline uint64_t sim_tracer_hash_event(uint64_t h,
-                                             const struct sim_trace_event *e,
-                                             size_t text_len)
-{
-    h = sim_hash_fold(h, e->seq);
-    h = sim_hash_fold(h, e->time_us);
-    h = sim_hash_fold(h, (uint64_t)e->kind);
-    h = sim_hash_fold(h, ((uint64_t)e->node << 32) | e->peer);
-    h = sim_hash_fold(h, e->msg_id);
-    h = sim_hash_fold(h, e->msg_id2);
-    h = sim_hash_fold(h, (uint64_t)e->msg_type);
-    h = sim_hash_fold(h, e->term);
-    h = sim_hash_fold(h, e->index);
-    h = sim_hash_fold(h, e->count);
-    h = sim_hash_fold(h, e->commit);
-    h = sim_hash_fold(h, e->aux);
-    h = sim_hash_fold(h, ((uint64_t)e->role << 1) | (e->ok ? 1u : 0u));
-    h = sim_hash_fold(h, e->client);
-    h = sim_hash_fold(h, e->request);
-    return sim_tracer_mix_text(h, e->text, text_len);
-}
-
 /* The next slot of the ring, zeroed, for an event without text or groups
  * to be built in place and then recorded by sim_tracer_emit_slot(), which
  * saves copying it (sim_emit_begin()). */
@@ -96,7 +57,7 @@ static inline void sim_tracer_emit_slot(struct sim_tracer *t,
 {
     assert(e == &t->ring[t->ring_next] && !e->text && !e->group_of);
     e->seq = ++t->seq;
-    t->hash = sim_tracer_hash_event(t->hash, e, 0);
+    t->hash = sim_trace_hash_event(t->hash, e, 0);
     if (++t->ring_next == SIM_TRACE_RING_EVENTS)
         t->ring_next = 0;
     if (t->ring_len < SIM_TRACE_RING_EVENTS)
@@ -112,7 +73,7 @@ static inline void sim_tracer_emit(struct sim_tracer *t,
 {
     size_t text_len = e->text ? strlen(e->text) : 0;
     e->seq = ++t->seq;
-    t->hash = sim_tracer_hash_event(t->hash, e, text_len);
+    t->hash = sim_trace_hash_event(t->hash, e, text_len);
 
     struct sim_trace_event *slot = &t->ring[t->ring_next];
     *slot = *e;
