@@ -2,9 +2,10 @@
  * the page directory and the term runs, compaction, reset and release.
  *
  * Invariant (with sim_chain.h): pages[k] holds the chains of page number
- * first_page + k, every page from first_page up to the one holding `last`
- * is allocated, and the runs from run_start cover snap.index + 1 .. last
- * (the first of them may start at or below snap.index).
+ * first_page + k; first_page is at most the page of settled + 1 and every
+ * page from first_page up to the one holding `last` is allocated; the runs
+ * from run_start cover snap.index + 1 .. last (the first of them may start
+ * at or below snap.index).
  */
 #include "sim/check/sim_chain.h"
 #include "sim/sim_assert.h"
@@ -48,25 +49,51 @@ static void drop_pages(struct sim_chain_log *l, size_t n)
     l->first_page += n;
 }
 
-void sim_chain_compact(struct sim_chain_log *l, uint64_t index)
+/* Releases the pages whose indices are all at most `through` (settled or
+ * compacted) and starts the pages at the one after. */
+static void drop_pages_through(struct sim_chain_log *l, uint64_t through)
 {
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    sim_chain_raw(l, index, &term, &chain);
+    uint64_t keep_from = (through + 1) >> SIM_CHAIN_PAGE_SHIFT;
+    if (keep_from > l->first_page) {
+        uint64_t n = keep_from - l->first_page;
+        drop_pages(l, n < l->n_pages ? (size_t)n : l->n_pages);
+        l->first_page = keep_from;
+    }
+}
+
+void sim_chain_settle(struct sim_chain_log *l, uint64_t through)
+{
+    assert(through > l->settled && through <= l->last);
+    l->settled = through;
+    drop_pages_through(l, through);
+}
+
+/* Truncation to last below the settled entries: every stored chain was
+ * past last, so none is left, and the pages start over after last. */
+void sim_chain_unsettle(struct sim_chain_log *l, uint64_t last)
+{
+    drop_pages(l, l->n_pages);
+    l->settled = last;
+    l->first_page = (last + 1) >> SIM_CHAIN_PAGE_SHIFT;
+}
+
+void sim_chain_compact(struct sim_chain_log *l,
+                       uint64_t index,
+                       uint64_t term,
+                       uint64_t chain)
+{
     bool trusted = index >= l->trusted_from;
     l->snap = (struct sim_chain_anchor){
         .index = index, .term = term, .chain = chain, .trusted = trusted};
     if (trusted) {
         l->trusted_from = index;
     }
-    /* Pages whose last index is at most `index` hold only compacted
-     * entries; so do the runs followed by one starting by index + 1. */
-    uint64_t keep_from = (index + 1) >> SIM_CHAIN_PAGE_SHIFT;
-    if (keep_from > l->first_page) {
-        uint64_t n = keep_from - l->first_page;
-        drop_pages(l, n < l->n_pages ? (size_t)n : l->n_pages);
-        l->first_page = keep_from;
+    if (l->settled < index) {
+        l->settled = index;
     }
+    /* Pages whose last index is at most the settled one hold no chain kept
+     * here; the runs followed by one starting by index + 1 cover nothing. */
+    drop_pages_through(l, l->settled);
     while (l->run_start + 1 < l->n_runs &&
            l->runs[l->run_start + 1].first <= index + 1) {
         l->run_start++;
@@ -80,6 +107,7 @@ void sim_chain_reset(struct sim_chain_log *l, struct sim_chain_anchor snap)
     l->run_start = 0;
     l->n_runs = 0;
     l->last = snap.index;
+    l->settled = snap.index;
     l->snap = snap;
     l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
 }
@@ -96,4 +124,5 @@ void sim_chain_free(struct sim_chain_log *l)
     l->run_start = 0;
     l->n_runs = 0;
     l->last = l->snap.index;
+    l->settled = l->snap.index;
 }

@@ -16,6 +16,7 @@
 #ifndef SIM_CHAIN_H
 #define SIM_CHAIN_H
 
+#include <assert.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -93,8 +94,13 @@ struct sim_chain_run
 struct sim_chain_log
 {
     struct sim_chain_anchor
-        snap;            /* entries up to snap.index are compacted away */
-    uint64_t last;       /* the last index held (snap.index when none) */
+        snap;      /* entries up to snap.index are compacted away */
+    uint64_t last; /* the last index held (snap.index when none) */
+    /* Entries in (snap.index, settled] keep only their terms here: their
+     * chains were recorded by the owner (sim_safety: the chain committed at
+     * the index, which they were found equal to) and are asked of it. The
+     * pages hold the chains of (settled, last]. */
+    uint64_t settled;
     uint64_t **pages;    /* pages[p - first_page]: owned, see above */
     size_t n_pages;      /* pages allocated from pages[0]; those past `last`
                             are kept for the entries that replace them */
@@ -137,13 +143,15 @@ static inline uint64_t sim_chain_term_at(const struct sim_chain_log *l,
     return l->runs[lo].term;
 }
 
-/* The term and chain at index (snap.index <= index <= last), whether or not
- * the chain is trusted. The snapshot point is answered from the anchor. */
+/* The term and chain at index (the snapshot point, or settled < index <=
+ * last), whether or not the chain is trusted. The snapshot point is
+ * answered from the anchor. */
 static inline void sim_chain_raw(const struct sim_chain_log *l,
                                  uint64_t index,
                                  uint64_t *term,
                                  uint64_t *chain)
 {
+    assert(index == l->snap.index || (index > l->settled && index <= l->last));
     if (index == l->snap.index) {
         *term = l->snap.term;
         *chain = l->snap.chain;
@@ -154,12 +162,18 @@ static inline void sim_chain_raw(const struct sim_chain_log *l,
                      [index & (SIM_CHAIN_PAGE_LINKS - 1)];
 }
 
+void sim_chain_unsettle(struct sim_chain_log *l, uint64_t last);
+
 /* Keeps entries up to last (at least the snapshot point). Pages past it
- * stay allocated for the entries that replace them. */
+ * stay allocated for the entries that replace them; truncating settled
+ * entries (a core that drops committed entries) leaves none stored. */
 static inline void sim_chain_truncate(struct sim_chain_log *l, uint64_t last)
 {
     if (last < l->snap.index) {
         last = l->snap.index;
+    }
+    if (last < l->settled) {
+        sim_chain_unsettle(l, last);
     }
     if (last < l->last) {
         l->last = last;
@@ -195,9 +209,18 @@ static inline void sim_chain_push(struct sim_chain_log *l,
     l->last = i;
 }
 
-/* Drops the entries up to index (snap.index < index <= last) into the
- * snapshot point, releasing the pages and runs that held only them. */
-void sim_chain_compact(struct sim_chain_log *l, uint64_t index);
+/* The chains of the entries through `through` (settled < through <= last)
+ * are the owner's to answer from now on: releases the pages that held only
+ * them. */
+void sim_chain_settle(struct sim_chain_log *l, uint64_t through);
+
+/* Drops the entries up to index (snap.index < index <= last), whose term
+ * and chain are these, into the snapshot point, releasing the pages and
+ * runs that held only them. */
+void sim_chain_compact(struct sim_chain_log *l,
+                       uint64_t index,
+                       uint64_t term,
+                       uint64_t chain);
 
 /* The log is now just this snapshot point. */
 void sim_chain_reset(struct sim_chain_log *l, struct sim_chain_anchor snap);

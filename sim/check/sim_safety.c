@@ -319,7 +319,7 @@ static bool append_entry(struct sim_safety *s,
     uint64_t chain = 0;
     uint64_t digest = sim_chain_entry_digest(e);
     if (i - 1 >= l->trusted_from) {
-        sim_chain_raw(l, i - 1, &prev_term, &prev);
+        sim_safety_node_entry(s, &s->nodes[node], i - 1, &prev_term, &prev);
         chain = sim_chain_next(prev, i, e->term, digest);
         sim_chain_push(l, e->term, chain);
         return sim_safety_lm_register(s, node, i, e->term, chain, digest);
@@ -477,7 +477,10 @@ void sim_safety_on_compact(struct sim_safety *s, uint32_t node, uint64_t index)
         return;
     }
     g_return_if_fail(index <= sim_chain_last(&nd->log));
-    sim_chain_compact(&nd->log, index);
+    uint64_t term = 0;
+    uint64_t chain = 0;
+    sim_safety_node_entry(s, nd, index, &term, &chain);
+    sim_chain_compact(&nd->log, index, term, chain);
     sim_quorums_on_compact(s->quorums, node, index);
     /* A snapshot holds only applied, hence committed, entries. */
     if (nd->log.snap.trusted &&
@@ -498,10 +501,7 @@ static uint64_t node_term_at(const struct safety_node *nd, uint64_t index)
     if (index < nd->log.snap.index || index > sim_chain_last(&nd->log)) {
         return 0;
     }
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    sim_chain_raw(&nd->log, index, &term, &chain);
-    return term;
+    return sim_chain_term_at(&nd->log, index);
 }
 
 /* config-safety (b) for a configuration append of node, once its update's
@@ -518,6 +518,35 @@ static bool judge_append(struct sim_safety *s, uint32_t node)
         sim_quorums_judge_append(s->quorums, node, nd->commit_index,
                                  node_term_at(nd, nd->commit_index), &v),
         &v);
+}
+
+/* After node's commit index covered lo..hi without a violation, every
+ * trusted entry there holds the chain committed at its index:
+ * record_commit_of() either recorded that chain from this very entry or
+ * compared it with the one recorded (a difference is a violation, and no
+ * hook runs after one); placeholders hold 0, as sim_safety_node_entry()
+ * answers. The chain log then stops keeping those chains (sim_chain.h), if
+ * lo..hi extends its settled prefix without a gap. Every index there is
+ * at least base (lo is), so its slot stays until the node compacts it. */
+static void settle(struct sim_safety *s,
+                   struct safety_node *nd,
+                   uint64_t lo,
+                   uint64_t hi)
+{
+    struct sim_chain_log *l = &nd->log;
+    if (lo > l->settled + 1 || hi <= l->settled) {
+        return;
+    }
+    if (hi >= l->trusted_from) { /* the claim above, checked at its end */
+        uint64_t term = 0;
+        uint64_t chain = 0;
+        sim_chain_raw(l, hi, &term, &chain);
+        const struct index_slot *slot = sim_safety_slot_find(s, hi);
+        SIM_ASSERT(slot != NULL && (slot->flags & SLOT_COMMITTED) &&
+                       slot->c_chain == chain,
+                   "index %" PRIu64 " settles with another chain", hi);
+    }
+    sim_chain_settle(l, hi);
 }
 
 bool sim_safety_on_commit(struct sim_safety *s,
@@ -548,13 +577,14 @@ bool sim_safety_on_commit(struct sim_safety *s,
     for (uint64_t i = lo; i <= hi; i++) {
         uint64_t term = 0;
         uint64_t chain = 0;
-        sim_chain_raw(&nd->log, i, &term, &chain);
+        sim_safety_node_entry(s, nd, i, &term, &chain);
         if (!sim_safety_record_commit_of(s, node, i, term, chain,
                                          i >= nd->log.trusted_from, nd->term,
                                          &raised)) {
             return false;
         }
     }
+    settle(s, nd, lo, hi);
     return (!raised || sim_safety_check_leaders(s)) && judge_append(s, node);
 }
 
@@ -570,9 +600,7 @@ static bool check_apply_own_log(struct sim_safety *s,
     if (index <= l->snap.index || index > sim_chain_last(l)) {
         return true;
     }
-    uint64_t term = 0;
-    uint64_t chain = 0;
-    sim_chain_raw(l, index, &term, &chain);
+    uint64_t term = sim_chain_term_at(l, index);
     if (term == entry->term) {
         return true;
     }

@@ -33,6 +33,25 @@ void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index)
     }
 }
 
+void sim_safety_settled_entry(struct sim_safety *s,
+                              const struct safety_node *n,
+                              uint64_t index,
+                              uint64_t *term,
+                              uint64_t *chain)
+{
+    const struct sim_chain_log *l = &n->log;
+    SIM_ASSERT(index > l->snap.index && index <= l->settled,
+               "index %" PRIu64 " is not settled", index);
+    *term = sim_chain_term_at(l, index);
+    *chain = 0;
+    if (index >= l->trusted_from) {
+        const struct index_slot *slot = sim_safety_slot_find(s, index);
+        SIM_ASSERT(slot != NULL && (slot->flags & SLOT_COMMITTED),
+                   "settled index %" PRIu64 " has no committed chain", index);
+        *chain = slot->c_chain;
+    }
+}
+
 /* Releases the first n pages of slots and renumbers the rest. */
 static void drop_slot_pages(struct sim_safety *s, size_t n)
 {
@@ -177,7 +196,7 @@ bool sim_safety_check_leader_has(struct sim_safety *s,
     }
     uint64_t term = 0;
     uint64_t chain = 0;
-    sim_chain_raw(&n->log, index, &term, &chain);
+    sim_safety_node_entry(s, n, index, &term, &chain);
     bool trusted = index >= n->log.trusted_from;
     if (trusted ? chain != slot->c_chain : term != slot->c_term) {
         return sim_safety_violate(

@@ -173,6 +173,31 @@ static inline struct index_slot *sim_safety_slot_get(struct sim_safety *s,
 /* Releases every page of slots. */
 void sim_safety_slots_free(struct sim_safety *s);
 
+/* The term and chain of node n's settled entry at index (out of line:
+ * rare, see sim_safety_node_entry). */
+void sim_safety_settled_entry(struct sim_safety *s,
+                              const struct safety_node *n,
+                              uint64_t index,
+                              uint64_t *term,
+                              uint64_t *chain);
+
+/* The term and chain of node n's entry at index (n's snapshot point, or in
+ * its log): a settled entry's chain is the one committed at its index
+ * (sim_chain.h; it was found equal to it when n's commit index covered it,
+ * see sim_safety_on_commit), a placeholder's is 0, as it was pushed. */
+static inline void sim_safety_node_entry(struct sim_safety *s,
+                                         const struct safety_node *n,
+                                         uint64_t index,
+                                         uint64_t *term,
+                                         uint64_t *chain)
+{
+    if (index == n->log.snap.index || index > n->log.settled) {
+        sim_chain_raw(&n->log, index, term, chain);
+    } else {
+        sim_safety_settled_entry(s, n, index, term, chain);
+    }
+}
+
 /* Log Matching (§5.3): the entry of term recorded at index (slot's) or NULL,
  * with the node that held it first in *holder (if not NULL); the violation
  * of node's entry against other's, held first by other_node; registering
