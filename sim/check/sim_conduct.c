@@ -23,11 +23,11 @@ struct conduct_node
     bool live;
     enum raft_role role;
     uint64_t term;
-    uint64_t reset_at; /* the last legitimate election-timer reset */
-    uint64_t deadline; /* the next deadline of the last step */
-    uint64_t *heard;   /* [1..n_nodes]: leader only, when each peer spoke */
-    struct sim_conf conf;  /* leader only: its configuration at its last step */
-    uint64_t conf_since;   /* leader only: when conf's quorums took effect */
+    uint64_t reset_at;    /* the last legitimate election-timer reset */
+    uint64_t deadline;    /* the next deadline of the last step */
+    uint64_t *heard;      /* [1..n_nodes]: leader only, when each peer spoke */
+    struct sim_conf conf; /* leader only: its configuration at its last step */
+    uint64_t conf_since;  /* leader only: when conf's quorums took effect */
     /* The config_version conf was read at (0: none): while a step brings
      * the same, its configuration is conf (sim_conduct_step). */
     uint64_t conf_version;
@@ -37,7 +37,7 @@ struct sim_conduct
 {
     struct sim_conduct_config cfg;
     struct conduct_node *nodes; /* [1..n_nodes]; [0] unused */
-    uint64_t *heard;          /* n_nodes * (n_nodes + 1) */
+    uint64_t *heard;            /* n_nodes * (n_nodes + 1) */
 };
 
 struct sim_conduct *sim_conduct_new(const struct sim_conduct_config *config)
@@ -119,8 +119,8 @@ static bool check_term_origin(const struct sim_conduct_step *st,
         return true;
     if (after < before)
         return fail(out, SIM_PROP_TERM_ORIGIN, st->node, 0, before,
-                    "n%" PRIu32 "'s term went back from %" PRIu64
-                    " to %" PRIu64 " without a crash.",
+                    "n%" PRIu32 "'s term went back from %" PRIu64 " to %" PRIu64
+                    " without a crash.",
                     st->node, before, after);
     const struct raft_message *m = st->received;
     if (m != NULL && m->term == after && carries_real_term(m))
@@ -131,7 +131,8 @@ static bool check_term_origin(const struct sim_conduct_step *st,
         return fail(out, SIM_PROP_TERM_ORIGIN, st->node, (uint32_t)m->from,
                     after,
                     "n%" PRIu32 " moved from term %" PRIu64 " to term %" PRIu64
-                    " proposed by n%" PRIu64 "'s %s, which changes no term"
+                    " proposed by n%" PRIu64
+                    "'s %s, which changes no term"
                     " (thesis §9.6).",
                     st->node, before, after, m->from,
                     m->type == RAFT_MSG_PRE_VOTE ? "PreVote" : "PreVote grant");
@@ -163,8 +164,8 @@ static bool check_prevote_reply(const struct sim_conduct_step *st,
                     o->term,
                     "n%" PRIu32 " %s n%" PRIu64 "'s PreVote for term %" PRIu64
                     " with term %" PRIu64 " instead of %" PRIu64 ".",
-                    st->node, granted ? "granted" : "refused", m->from,
-                    m->term, o->term, want);
+                    st->node, granted ? "granted" : "refused", m->from, m->term,
+                    o->term, want);
     }
     return fail(out, SIM_PROP_PREVOTE_REPLY, st->node, (uint32_t)m->from,
                 st->term_after,
@@ -221,8 +222,9 @@ static bool check_election_timer(struct sim_conduct *r,
     const struct raft_message *m = st->received;
     return fail(out, SIM_PROP_ELECTION_TIMER, st->node,
                 m ? (uint32_t)m->from : 0, st->term_after,
-                "%s n%" PRIu32 " of term %" PRIu64 " put off its election to %"
-                PRIu64 "us after it last heard a leader, voted or campaigned,"
+                "%s n%" PRIu32 " of term %" PRIu64
+                " put off its election to %" PRIu64
+                "us after it last heard a leader, voted or campaigned,"
                 " past the maximum election timeout of %" PRIu64 "us, %s%s%s.",
                 raft_role_name(u->role), st->node, st->term_after,
                 u->next_deadline - n->reset_at, r->cfg.election_timeout_max,
@@ -266,20 +268,18 @@ static void note_heard(struct sim_conduct *r,
      * is new and no quorum changed, so only a new leadership has work. */
     bool known =
         st->config_version != 0 && st->config_version == n->conf_version;
-    struct sim_conf c;
-    if (known)
-        c = n->conf;
-    else
-        step_conf(r, st, &c);
     bool new_leadership =
         st->role_before != RAFT_LEADER || st->term_before != st->term_after;
     if (new_leadership) {
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
             n->heard[p] = st->now; /* the core starts counting here */
-        n->conf = c;
         n->conf_since = st->now;
     }
     if (!known) {
+        struct sim_conf c;
+        step_conf(r, st, &c);
+        if (new_leadership)
+            n->conf = c;
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
             if (sim_conf_is_voter(&c, p) && !sim_conf_is_voter(&n->conf, p))
                 n->heard[p] = st->now;
@@ -308,24 +308,25 @@ static bool check_quorum(struct sim_conduct *r,
     if (st->now - n->conf_since < r->cfg.heartbeat_interval)
         return true;
     uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
-    const struct sim_conf c = n->conf;
+    const struct sim_conf *c = &n->conf;
     struct sim_idset active = {{0}};
     sim_idset_add(&active, st->node);
     for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
         if (p != st->node && st->now - n->heard[p] < window)
             sim_idset_add(&active, p);
-    if (sim_conf_quorum(&c, &active))
+    if (sim_conf_quorum(c, &active))
         return true;
     uint32_t heard = 0;
     for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-        heard += sim_idset_has(&active, p) && sim_conf_is_voter(&c, p);
+        heard += sim_idset_has(&active, p) && sim_conf_is_voter(c, p);
     char cs[160];
-    sim_conf_describe(&c, cs, sizeof cs);
+    sim_conf_describe(c, cs, sizeof cs);
     return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
                 "Leader n%" PRIu32 " of term %" PRIu64
                 " still leads although only %" PRIu32
                 " voter(s) (itself included when a voter) were heard in the"
-                " last %" PRIu64 "us (election timeout min + heartbeat;"
+                " last %" PRIu64
+                "us (election timeout min + heartbeat;"
                 " thesis §6.2), no majority of every half of %s.",
                 st->node, st->term_after, heard, window, cs);
 }
@@ -333,8 +334,8 @@ static bool check_quorum(struct sim_conduct *r,
 /* ---- the step ------------------------------------------------------------ */
 
 bool sim_conduct_on_step(struct sim_conduct *r,
-                       const struct sim_conduct_step *st,
-                       struct sim_violation *out)
+                         const struct sim_conduct_step *st,
+                         struct sim_violation *out)
 {
     g_return_val_if_fail(r != NULL && st != NULL && st->update != NULL, true);
     g_return_val_if_fail(st->node >= 1 && st->node <= r->cfg.n_nodes, true);

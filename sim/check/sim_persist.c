@@ -114,13 +114,16 @@ static bool check_ack(uint32_t node,
                       const struct sim_durable *d,
                       struct sim_violation *out)
 {
+    if (index < d->snap_index) {
+        return true; /* inside the durable snapshot: committed */
+    }
+    if (d->at_term != 0 && (acked_term == 0 || d->at_term == acked_term)) {
+        return true; /* held, with the term promised */
+    }
     const char *name = raft_message_type_name(m->type);
     const char *verb = m->type == RAFT_MSG_REQUEST_VOTE
                            ? "describing its log up to"
                            : "acknowledging";
-    if (index < d->snap_index) {
-        return true; /* inside the durable snapshot: committed */
-    }
     uint64_t held = d->at_term;
     if (held == 0) {
         return fail(out, node, m, index,
@@ -130,11 +133,9 @@ static bool check_ack(uint32_t node,
     }
     if (acked_term != 0 && held != acked_term) {
         return fail(out, node, m, index,
-                    "n%u sent %s to n%u %s index %" PRIu64
-                    " of term %" PRIu64
+                    "n%u sent %s to n%u %s index %" PRIu64 " of term %" PRIu64
                     " while its durable log holds term %" PRIu64 " there.",
-                    node, name, (uint32_t)m->to, verb, index, acked_term,
-                    held);
+                    node, name, (uint32_t)m->to, verb, index, acked_term, held);
     }
     return true;
 }
@@ -158,7 +159,6 @@ bool sim_persist_check(uint32_t node,
                        const struct sim_durable *disk,
                        struct sim_violation *out)
 {
-    const char *name = raft_message_type_name(m->type);
     uint64_t term = 0;
     uint64_t voted = 0;
     durable_term(disk, &term, &voted);
@@ -166,7 +166,8 @@ bool sim_persist_check(uint32_t node,
         return fail(out, node, m, 0,
                     "n%u sent %s of term %" PRIu64
                     " to n%u while its durable term is %" PRIu64 ".",
-                    node, name, m->term, (uint32_t)m->to, term);
+                    node, raft_message_type_name(m->type), m->term,
+                    (uint32_t)m->to, term);
     }
     uint64_t vote = promised_vote(node, m);
     if (vote != 0 && term == m->term && voted != vote) {
@@ -178,7 +179,8 @@ bool sim_persist_check(uint32_t node,
                     "n%u sent %s of term %" PRIu64
                     " to n%u, promising its vote to n%" PRIu64
                     ", while its durable vote in that term is %s.",
-                    node, name, m->term, (uint32_t)m->to, vote, held);
+                    node, raft_message_type_name(m->type), m->term,
+                    (uint32_t)m->to, vote, held);
     }
     uint64_t index = sim_persist_promised_index(m);
     if (m->type == RAFT_MSG_REQUEST_VOTE)
