@@ -61,6 +61,24 @@ Test(rules, a_restarted_node_resumes_with_its_durable_vote)
     sim_safety_free(s);
 }
 
+Test(rules, a_vote_held_again_after_a_restart_binds_as_before)
+{
+    /* The step after a restart that reads the same term and vote as
+     * before the crash is judged afresh, so a later move of that vote in
+     * its term is still caught. */
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(sim_safety_on_vote(s, 2, 5, 1));
+    sim_safety_on_crash(s, 2);
+    cr_assert(sim_safety_on_vote(s, 2, 5, 1));
+    cr_assert(sim_safety_on_vote(s, 2, 5, 1));
+    cr_assert_not(sim_safety_on_vote(s, 2, 5, 3));
+    safety_assert_violation(
+        s, SIM_PROP_SINGLE_VOTE, 2, 1, 5, 0,
+        "n2's vote in term 5 changed from n1 to n3 without a "
+        "new term: it may vote twice in one term.");
+    sim_safety_free(s);
+}
+
 /* ---- commit-rule ---- */
 
 static struct raft_message append(uint64_t from,
@@ -119,19 +137,15 @@ Test(rules, a_follower_commits_at_most_what_the_append_verified)
 Test(rules, a_snapshot_commits_through_its_last_index_and_a_leader_counts)
 {
     struct sim_safety *s = sim_safety_new(3);
-    struct raft_message snap = {.type = RAFT_MSG_INSTALL_SNAPSHOT,
-                                .from = 1,
-                                .to = 2,
-                                .term = 3};
+    struct raft_message snap = {
+        .type = RAFT_MSG_INSTALL_SNAPSHOT, .from = 1, .to = 2, .term = 3};
     snap.install_snapshot.snapshot.last_index = 9;
     snap.install_snapshot.snapshot.last_term = 3;
     struct sim_rules_receipt rc = receipt(2, 9, RAFT_FOLLOWER, 3, 0);
     cr_assert(sim_safety_on_receive(s, 2, &snap, &rc));
     /* A leader's commit rises by counting acknowledgements, not by rule 5. */
-    struct raft_message vote = {.type = RAFT_MSG_REQUEST_VOTE_RESULT,
-                                .from = 3,
-                                .to = 1,
-                                .term = 3};
+    struct raft_message vote = {
+        .type = RAFT_MSG_REQUEST_VOTE_RESULT, .from = 3, .to = 1, .term = 3};
     rc = receipt(2, 5, RAFT_LEADER, 3, 0);
     cr_assert(sim_safety_on_receive(s, 1, &vote, &rc));
     safety_assert_no_violation(s);
@@ -168,7 +182,9 @@ static void durable_log(struct sim_disk *d,
     sim_disk_batch_free(sim_disk_complete(d));
 }
 
-static struct raft_message ack(uint64_t from, uint64_t to, uint64_t term,
+static struct raft_message ack(uint64_t from,
+                               uint64_t to,
+                               uint64_t term,
                                uint64_t index)
 {
     struct raft_message m = {.type = RAFT_MSG_APPEND_ENTRIES_RESULT,

@@ -726,9 +726,22 @@ bool sim_safety_on_vote(struct sim_safety *s,
     if (!judge_append(s, node)) {
         return false;
     }
+    /* Most steps leave the term and vote as they were. The rules then
+     * hold exactly this (term, vote) for the node, and judging it again
+     * finds nothing (a vote equal to the one held never changes it) and
+     * changes nothing: skipped. */
+    struct safety_node *nd = &s->nodes[node];
+    if (nd->vote_known && nd->vote_term == term && nd->vote == vote) {
+        return !s->violated; /* as rule_outcome() of a pass */
+    }
     struct sim_violation v;
-    return rule_outcome(s, sim_rules_on_vote(s->rules, node, term, vote, &v),
-                        &v);
+    bool ok = sim_rules_on_vote(s->rules, node, term, vote, &v);
+    if (ok) {
+        nd->vote_known = true;
+        nd->vote_term = term;
+        nd->vote = vote;
+    }
+    return rule_outcome(s, ok, &v);
 }
 
 bool sim_safety_on_receive(struct sim_safety *s,
@@ -783,6 +796,7 @@ void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
     struct safety_node *nd = &s->nodes[node];
     nd->role = RAFT_FOLLOWER;
     nd->commit_index = 0;
+    nd->vote_known = false;
     leading_remove(s, node);
     sim_rules_on_crash(s->rules, node);
     sim_quorums_on_crash(s->quorums, node);

@@ -33,6 +33,11 @@ struct safety_node
     enum raft_role role;
     uint64_t term;         /* the latest term reported by on_role */
     uint64_t commit_index; /* volatile: 0 after a crash */
+    /* The term and vote sim_rules_on_vote() last accepted from this node
+     * since its start (vote_known); false after a crash, as the rules'. */
+    bool vote_known;
+    uint64_t vote_term;
+    uint64_t vote;
     struct sim_chain_log log;
 };
 
