@@ -264,29 +264,34 @@ Test(safety, leader_completeness_requires_the_committed_entry_itself)
     sim_safety_free(s);
 }
 
-/* n1 and n2 hold indices 1..3 of term 1 and n1 counts them committed in
- * term 2 (its checker then keeps only their terms: their chains are the
- * committed ones); n1's log is then rewritten from index `from` with an
- * entry of term 2, as a core that drops committed entries would. */
+/* Indices 1..4096 (two pages of sim_chain.h's chains): n1 and n2 hold
+ * them in term 1 and n1 counts them committed in term 2 (its checker then
+ * keeps only their terms: their chains are the committed ones); n1's log
+ * is then rewritten from index `from` with an entry of term 2, as a core
+ * that drops committed entries would. */
 static struct sim_safety *committed_entries_rewritten(uint64_t from)
 {
     struct sim_safety *s = sim_safety_new(3);
-    uint64_t t[] = {1, 1, 1};
-    cr_assert(write_terms(s, 1, 1, t, 3));
-    cr_assert(write_terms(s, 2, 1, t, 3));
+    uint64_t t[64];
+    for (size_t k = 0; k < 64; k++)
+        t[k] = 1;
+    for (uint64_t i = 1; i <= 4096; i += 64) {
+        cr_assert(write_terms(s, 1, i, t, 64));
+        cr_assert(write_terms(s, 2, i, t, 64));
+    }
     cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 2));
-    cr_assert(sim_safety_on_commit(s, 1, 3));
+    cr_assert(sim_safety_on_commit(s, 1, 4096));
     cr_assert(write_one(s, 1, from, 2, "x"));
     return s;
 }
 
 Test(safety, leader_completeness_sees_a_committed_entry_rewritten_later)
 {
-    struct sim_safety *s = committed_entries_rewritten(3);
+    struct sim_safety *s = committed_entries_rewritten(4096);
     cr_assert_not(sim_safety_on_role(s, 1, RAFT_LEADER, 3));
     safety_assert_violation(
-        s, SIM_PROP_LEADER_COMPLETENESS, 1, 1, 3, 3,
-        "Leader n1 of term 3 holds term 2 at index 3 where n1 "
+        s, SIM_PROP_LEADER_COMPLETENESS, 1, 1, 3, 4096,
+        "Leader n1 of term 3 holds term 2 at index 4096 where n1 "
         "committed the entry of term 1 in term 2, or a different "
         "log before it.");
     sim_safety_free(s);
@@ -294,24 +299,26 @@ Test(safety, leader_completeness_sees_a_committed_entry_rewritten_later)
 
 Test(safety, state_machine_safety_sees_a_committed_entry_rewritten_later)
 {
-    struct sim_safety *s = committed_entries_rewritten(2);
-    /* n1 compacts through the rewritten index 2: its snapshot holds an
+    struct sim_safety *s = committed_entries_rewritten(2000);
+    /* n1 compacts through the rewritten index 2000: its snapshot holds an
      * entry other than the one committed there. */
-    sim_safety_on_compact(s, 1, 2);
+    sim_safety_on_compact(s, 1, 2000);
     safety_assert_violation(
-        s, SIM_PROP_STATE_MACHINE_SAFETY, 1, 1, 2, 2,
-        "n1 committed term 2 at index 2 where n1 committed term 1, or "
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 1, 1, 2, 2000,
+        "n1 committed term 2 at index 2000 where n1 committed term 1, or "
         "their logs differ before it.");
     sim_safety_free(s);
 }
 
 Test(safety, entries_kept_after_their_commit_still_anchor_appends_and_snapshots)
 {
-    struct sim_safety *s = committed_entries_rewritten(4); /* nothing cut */
-    cr_assert(write_one(s, 2, 4, 2, "x")); /* the same entry after index 3 */
-    sim_safety_on_compact(s, 1, 3);
-    cr_assert(sim_safety_on_commit(s, 2, 4));
+    struct sim_safety *s = committed_entries_rewritten(4097); /* none cut */
+    cr_assert(write_one(s, 2, 4097, 2, "x")); /* the same entry after */
+    sim_safety_on_compact(s, 1, 3000);
+    cr_assert(sim_safety_on_commit(s, 2, 4097));
     cr_assert(sim_safety_on_role(s, 2, RAFT_LEADER, 3));
+    cr_assert(sim_safety_on_role(s, 1, RAFT_FOLLOWER, 3));
+    cr_assert(sim_safety_on_commit(s, 1, 4097));
     cr_assert_null(sim_safety_violation(s));
     sim_safety_free(s);
 }

@@ -91,6 +91,9 @@ void sim_chain_compact(struct sim_chain_log *l,
     if (l->settled < index) {
         l->settled = index;
     }
+    if (l->verified < index) {
+        l->verified = index;
+    }
     /* Pages whose last index is at most the settled one hold no chain kept
      * here; the runs followed by one starting by index + 1 cover nothing. */
     drop_pages_through(l, l->settled);
@@ -108,6 +111,7 @@ void sim_chain_reset(struct sim_chain_log *l, struct sim_chain_anchor snap)
     l->n_runs = 0;
     l->last = snap.index;
     l->settled = snap.index;
+    l->verified = snap.index;
     l->snap = snap;
     l->trusted_from = snap.trusted ? snap.index : UINT64_MAX;
 }
@@ -125,4 +129,5 @@ void sim_chain_free(struct sim_chain_log *l)
     l->n_runs = 0;
     l->last = l->snap.index;
     l->settled = l->snap.index;
+    l->verified = l->snap.index;
 }

@@ -101,6 +101,10 @@ struct sim_chain_log
      * the index, which they were found equal to) and are asked of it. The
      * pages hold the chains of (settled, last]. */
     uint64_t settled;
+    /* Entries in (snap.index, verified] were found to hold those chains
+     * (settled <= verified <= last); the owner settles them a page at a
+     * time, when that releases one. */
+    uint64_t verified;
     uint64_t **pages;    /* pages[p - first_page]: owned, see above */
     size_t n_pages;      /* pages allocated from pages[0]; those past `last`
                             are kept for the entries that replace them */
@@ -174,6 +178,9 @@ static inline void sim_chain_truncate(struct sim_chain_log *l, uint64_t last)
     }
     if (last < l->settled) {
         sim_chain_unsettle(l, last);
+    }
+    if (last < l->verified) {
+        l->verified = last;
     }
     if (last < l->last) {
         l->last = last;

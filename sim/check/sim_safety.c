@@ -525,8 +525,9 @@ static bool judge_append(struct sim_safety *s, uint32_t node)
  * record_commit_of() either recorded that chain from this very entry or
  * compared it with the one recorded (a difference is a violation, and no
  * hook runs after one); placeholders hold 0, as sim_safety_node_entry()
- * answers. The chain log then stops keeping those chains (sim_chain.h), if
- * lo..hi extends its settled prefix without a gap. Every index there is
+ * answers. If lo..hi extends the verified prefix without a gap, it becomes
+ * verified, and the chain log stops keeping those chains (sim_chain.h)
+ * once that releases a page. Every index there is
  * at least base (lo is), so its slot stays until the node compacts it. */
 static void settle(struct sim_safety *s,
                    struct safety_node *nd,
@@ -534,8 +535,12 @@ static void settle(struct sim_safety *s,
                    uint64_t hi)
 {
     struct sim_chain_log *l = &nd->log;
-    if (lo > l->settled + 1 || hi <= l->settled) {
+    if (lo > l->verified + 1 || hi <= l->verified) {
         return;
+    }
+    l->verified = hi;
+    if ((hi + 1) >> SIM_CHAIN_PAGE_SHIFT <= l->first_page) {
+        return; /* settling now would release no page */
     }
     if (hi >= l->trusted_from) { /* the claim above, checked at its end */
         uint64_t term = 0;
