@@ -111,9 +111,23 @@ struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
     return NULL;
 }
 
+/* An entry handed in with a record describes that record exactly
+ * (raft.h, struct raft_entry). */
+static bool entry_record_valid(const struct raft_entry *e)
+{
+    const struct raft_record *rec = e->record;
+    return rec == NULL ||
+           (rec->refs > 0 && rec->term == e->term &&
+            rec->type == (uint32_t)e->type && rec->len == e->len &&
+            (e->len == 0 || e->data == (const void *)rec->data));
+}
+
 /* A known type; a configuration entry must encode a valid configuration. */
 static bool entry_valid(const struct raft_entry *e)
 {
+    if (!entry_record_valid(e)) {
+        return false;
+    }
     switch (e->type) {
     case RAFT_ENTRY_COMMAND:
     case RAFT_ENTRY_NOOP:
@@ -263,22 +277,31 @@ static int load_snapshot(struct raft *r, const struct raft_snapshot *snap)
     return RAFT_OK;
 }
 
-/* Appends a durable entry; a configuration entry also gets its record. */
+struct raft_record *raft_record_of(const struct raft_entry *e)
+{
+    if (e->record != NULL) {
+        raft_record_hold(e->record);
+        return (struct raft_record *)e->record;
+    }
+    return raft_record_new(e->term, e->type, e->data, e->len);
+}
+
+/* Appends a durable entry; a configuration entry also gets its
+ * configuration record. */
 static int load_entry(struct raft *r, const struct raft_entry *e)
 {
-    bool ok;
     struct raft_conf conf = {0};
     if (e->type == RAFT_ENTRY_CONFIG &&
         (raft_conf_history_reserve(&r->confs, 1) != RAFT_OK ||
          raft_conf_decode(&conf, e->data, e->len) != RAFT_OK)) {
         return RAFT_ENOMEM;
     }
-    void *data = copy_bytes(e->data, e->len, &ok);
-    if (!ok) {
+    struct raft_record *rec = raft_record_of(e);
+    if (rec == NULL) {
         raft_conf_free(&conf);
         return RAFT_ENOMEM;
     }
-    raft_log_append(&r->log, e->term, e->type, data, e->len);
+    raft_log_append(&r->log, rec);
     if (e->type == RAFT_ENTRY_CONFIG) {
         raft_conf_history_push(&r->confs, raft_log_last_index(&r->log), &conf);
     }
@@ -294,7 +317,7 @@ static int load_state(struct raft *r, const struct raft_durable_state *s)
         load_snapshot(r, &s->snapshot) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
-    if (raft_log_reserve(&r->log, s->n_entries + 1) != RAFT_OK) {
+    if (raft_log_reserve_slots(&r->log, s->n_entries) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
     for (size_t i = 0; i < s->n_entries; i++) {
@@ -465,16 +488,38 @@ int raft_fail(const struct raft *r, int rc, struct raft_update *u)
     return rc;
 }
 
-/* Points the borrowed slices of this call's messages at the log and the
- * snapshot, now that neither moves until the next call. */
+/* Announces the entries of each AppendEntries of this call to the views;
+ * false when no message points anywhere (no entries, no snapshot). */
+static bool plan_message_views(struct raft *r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n_msgs; i++) {
+        const struct raft_message *m = &r->msgs[i];
+        if (m->type == RAFT_MSG_APPEND_ENTRIES &&
+            m->append_entries.n_entries > 0) {
+            raft_log_views_plan(&r->log, m->append_entries.prev_log_index + 1,
+                                m->append_entries.n_entries);
+            any = true;
+        } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* Points the borrowed slices of this call's messages at their views and
+ * the snapshot, now that neither moves until the next call. An
+ * AppendEntries whose views could not be allocated leaves as a heartbeat
+ * (a message the network could have lost). */
 static void fix_up_messages(struct raft *r)
 {
     for (size_t i = 0; i < r->n_msgs; i++) {
         struct raft_message *m = &r->msgs[i];
         if (m->type == RAFT_MSG_APPEND_ENTRIES &&
             m->append_entries.n_entries > 0) {
-            const struct raft_entry *e =
-                raft_log_get(&r->log, m->append_entries.prev_log_index + 1);
+            const struct raft_entry *e = raft_log_views_render(
+                &r->log, m->append_entries.prev_log_index + 1,
+                m->append_entries.n_entries);
             m->append_entries.entries = e;
             if (e == NULL) {
                 m->append_entries.n_entries = 0;
@@ -483,6 +528,59 @@ static void fix_up_messages(struct raft *r)
             raft_snapshot_fix_up(r, m);
         }
     }
+}
+
+/* Hands out the entries to persist (written by this call, from `from` on)
+ * and those committed since the last update, as views; then the messages'.
+ * The written entries always fit (raft_log_reserve() promised their room);
+ * committed entries whose views could not be allocated wait for the next
+ * call. */
+static void hand_out_entries(struct raft *r, struct raft_update *u)
+{
+    uint64_t last = raft_log_last_index(&r->log);
+    uint64_t from = r->dirty_from;
+    if (from <= r->log.snapshot_index) {
+        from = r->log.snapshot_index + 1;
+    }
+    size_t n_write = from <= last ? (size_t)(last - from + 1) : 0;
+    size_t n_apply = (size_t)(r->commit_index - r->applied_index);
+    raft_log_views_begin(&r->log);
+    if (n_write > 0) {
+        raft_log_views_plan(&r->log, from, n_write);
+    }
+    if (n_apply > 0) {
+        raft_log_views_plan(&r->log, r->applied_index + 1, n_apply);
+    }
+    if (!plan_message_views(r) && n_write == 0 && n_apply == 0) {
+        /* Nothing to hand out (a heartbeat, a vote): no views. */
+        raft_log_views_none(&r->log);
+        if (r->log_discarded) {
+            u->entries_index = r->log.snapshot_index + 1;
+        }
+        return;
+    }
+    raft_log_views_commit(&r->log);
+
+    if (n_write > 0) {
+        u->entries_index = from;
+        u->entries = raft_log_views_render(&r->log, from, n_write);
+        assert(u->entries != NULL);
+        u->n_entries = n_write;
+    } else if (r->log_discarded) {
+        /* No entries, but the log after the snapshot is gone: a host that
+         * truncates at entries_index drops it too. */
+        u->entries_index = r->log.snapshot_index + 1;
+    }
+    if (n_apply > 0) {
+        u->committed =
+            raft_log_views_render(&r->log, r->applied_index + 1, n_apply);
+        if (u->committed != NULL) {
+            u->apply_index = r->applied_index + 1;
+            u->n_committed = n_apply;
+            r->applied_index = r->commit_index;
+        }
+    }
+    fix_up_messages(r);
 }
 
 /* The O(1) invariants of raft_impl.h, checked after every action. */
@@ -516,22 +614,7 @@ int raft_finish(struct raft *r, struct raft_update *u)
         u->snapshot = &r->snapshot;
     }
 
-    uint64_t last = raft_log_last_index(&r->log);
-    uint64_t from = r->dirty_from;
-    if (from <= r->log.snapshot_index) {
-        from = r->log.snapshot_index + 1;
-    }
-    if (from <= last) {
-        u->entries_index = from;
-        u->entries = raft_log_get(&r->log, from);
-        u->n_entries = (size_t)(last - from + 1);
-    } else if (r->log_discarded) {
-        /* No entries, but the log after the snapshot is gone: a host that
-         * truncates at entries_index drops it too. */
-        u->entries_index = r->log.snapshot_index + 1;
-    }
-
-    fix_up_messages(r);
+    hand_out_entries(r, u);
     u->messages = r->msgs;
     u->n_messages = r->n_msgs;
     if (r->snapshot_installed) {
@@ -539,12 +622,6 @@ int raft_finish(struct raft *r, struct raft_update *u)
     }
     raft_durable_order_messages(r, u);
 
-    if (r->commit_index > r->applied_index) {
-        u->apply_index = r->applied_index + 1;
-        u->committed = raft_log_get(&r->log, u->apply_index);
-        u->n_committed = (size_t)(r->commit_index - r->applied_index);
-        r->applied_index = r->commit_index;
-    }
     u->commit_index = r->commit_index;
     raft_read_settle(r);
     u->reads = r->ready;
@@ -569,12 +646,11 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
         return raft_fail(r, RAFT_EINVAL, u);
     }
     int rc = raft_prologue(r, now);
-    void *leave_data = NULL;
-    size_t leave_len = 0;
+    struct raft_record *leave_rec = NULL;
     struct raft_conf leave = {0};
     bool leaving = rc == RAFT_OK && raft_membership_leave_due(r);
     if (leaving) {
-        rc = raft_membership_prepare_leave(r, &leave_data, &leave_len, &leave);
+        rc = raft_membership_prepare_leave(r, &leave_rec, &leave);
     }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
@@ -583,7 +659,7 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
     if (leaving) {
         /* Thesis §4.3: the joint configuration is committed; move on to the
          * new one. */
-        raft_membership_append(r, leave_data, leave_len, &leave);
+        raft_membership_append(r, leave_rec, &leave);
         raft_replication_send_all(r);
         raft_replication_maybe_commit(r);
     }
@@ -679,7 +755,7 @@ static bool from_outsider(struct raft *r, const struct raft_message *m)
 
 /* Validates m, applies the term rule of Figure 2 ("Rules for all servers"),
  * then the receiver rules of its RPC. m and what it points to are borrowed for
- * the call; entries and snapshot data are copied. */
+ * the call; entries are held or copied (raft.h), snapshot data copied. */
 int raft_receive(struct raft *r,
                  uint64_t now,
                  const struct raft_message *m,
@@ -881,11 +957,11 @@ uint64_t raft_term_at(const struct raft *r, uint64_t index)
 
 bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out)
 {
-    const struct raft_entry *e = raft_log_get(&r->log, index);
-    if (e == NULL) {
+    const struct raft_record *rec = raft_log_get(&r->log, index);
+    if (rec == NULL) {
         return false;
     }
-    *out = *e;
+    raft_log_view_of(rec, out);
     return true;
 }
 

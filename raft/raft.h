@@ -102,14 +102,51 @@ bool raft_configuration_decode(const void *data,
                                uint64_t *ids,
                                struct raft_configuration *out);
 
+/* A log entry stored once and shared by reference: immutable after
+ * raft_record_new() except for its count, freed when the last reference is
+ * released. The core's log, a host's disk and the messages in flight can all
+ * point to one record instead of each copying the bytes. Counts are plain
+ * integers: a host that shares records between threads serialises
+ * raft_record_hold() and raft_record_release() on them. */
+struct raft_record
+{
+    uint64_t term;
+    uint32_t type;        /* enum raft_entry_type */
+    uint32_t refs;        /* references held; read-only to hosts */
+    size_t len;           /* bytes in data */
+    unsigned char data[]; /* the command bytes */
+};
+
+/* A new record of (term, type, len bytes copied from data) holding one
+ * reference, which the caller owns; NULL when allocation fails. */
+struct raft_record *raft_record_new(uint64_t term,
+                                    enum raft_entry_type type,
+                                    const void *data,
+                                    size_t len);
+/* Takes one more reference to rec. */
+void raft_record_hold(const struct raft_record *rec);
+/* Drops one reference to rec (NULL: nothing); the last one frees it. */
+void raft_record_release(const struct raft_record *rec);
+
 /* One log entry. Entries handed out by the core are borrowed until the next
- * non-query call on that core; entries handed in are copied by the core. */
+ * non-query call on that core.
+ * Ownership of entries (raft_record): an entry handed in with `record` set
+ * must describe that record exactly (term, type, len, and data pointing to
+ * record->data); the core then holds a reference to the record instead of
+ * copying, and releases it when the entry leaves its log (truncation,
+ * compaction, a snapshot, raft_destroy()). An entry without a record is
+ * copied into a new record. Entries handed out carry their record: a host
+ * that keeps one past the borrow takes a reference with raft_record_hold()
+ * (and releases it later), or copies the bytes and clears `record`. */
 struct raft_entry
 {
     uint64_t term;
     enum raft_entry_type type;
     const void *data; /* command bytes, never interpreted by the core */
     size_t len;
+    /* The record holding this entry (see above), or NULL: borrowed like
+     * the entry itself. */
+    const struct raft_record *record;
 };
 
 /* A snapshot of the host's state machine covering the log up to last_index,
@@ -303,7 +340,9 @@ struct raft_durable_state
     uint64_t term;
     uint64_t vote;                    /* 0: none in this term */
     struct raft_snapshot snapshot;    /* last_index 0: none */
-    const struct raft_entry *entries; /* the log after the snapshot, copied */
+    /* The log after the snapshot: records held, or bytes copied (struct
+     * raft_entry). */
+    const struct raft_entry *entries;
     size_t n_entries;
 };
 

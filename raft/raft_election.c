@@ -80,7 +80,7 @@ static void become_leader(struct raft *r)
         raft_progress_reset(&r->progress[i], next);
         r->progress[i].last_heard = r->now;
     }
-    raft_log_append(&r->log, r->term, RAFT_ENTRY_NOOP, NULL, 0);
+    raft_log_append_empty(&r->log, r->term, RAFT_ENTRY_NOOP);
     raft_replication_mark_dirty(r, next);
     r->heartbeat_deadline =
         raft_time_add(r->now, r->config.heartbeat_interval);

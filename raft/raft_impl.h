@@ -147,7 +147,8 @@ struct raft
 
     /* Data copied in ahead of mutation, so a failed allocation changes
      * nothing; owned until consumed. */
-    void **scratch;     /* one copy per incoming entry to append */
+    struct raft_record **scratch; /* one record per incoming entry to
+                                     append, owning a reference */
     struct raft_conf *conf_scratch; /* decoded configuration entries, by
                                        the same slot as scratch */
     size_t scratch_cap; /* slots in scratch and conf_scratch */
@@ -185,6 +186,10 @@ struct raft_message *raft_emit(struct raft *r,
                                uint64_t to);
 /* The progress slot of member id; NULL when id is not a member. */
 struct raft_progress *raft_progress_of(struct raft *r, uint64_t id);
+/* The record of an entry handed in, with a reference for the caller: the
+ * entry's own record held once more, or a new copy (raft.h, struct
+ * raft_entry); NULL when allocation fails. */
+struct raft_record *raft_record_of(const struct raft_entry *e);
 /* The frame of every action: raft_prologue() checks what it needs before
  * any change, raft_begin() starts the update, raft_finish() assembles it and
  * raft_fail() reports a call that changed nothing. */
@@ -234,12 +239,10 @@ bool raft_membership_leave_due(const struct raft *r);
 /* raft_tick() part: appends the entry leaving the joint configuration.
  * Called before raft_begin(); RAFT_ENOMEM changes nothing. */
 int raft_membership_prepare_leave(struct raft *r,
-                                  void **data,
-                                  size_t *len,
+                                  struct raft_record **rec,
                                   struct raft_conf *conf);
 void raft_membership_append(struct raft *r,
-                            void *data,
-                            size_t len,
+                            struct raft_record *rec,
                             struct raft_conf *conf);
 
 /* raft_durable.c */

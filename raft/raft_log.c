@@ -1,10 +1,11 @@
-/* raft_log.c: the contiguous log array.
+/* raft_log.c: the paged log of record pointers.
  *
- * Invariant (see raft_log.h): slot start + k holds index snapshot_index + 1 +
- * k for k < n; terms are non-decreasing; entry data belongs to the log. No
- * operation here scans the whole log: lookups are O(1), term searches are
- * binary, and only truncation and compaction touch (and free) the entries they
- * drop.
+ * Invariant (see raft_log.h): slot start + k holds the record of index
+ * snapshot_index + 1 + k for k < n, owning one reference; terms are
+ * non-decreasing; start < RAFT_LOG_PAGE. No operation here scans the whole
+ * log: lookups are O(1), term searches are binary, and only truncation and
+ * compaction touch (and release) the entries they drop. Pages are never
+ * copied; only the table of page pointers grows by doubling.
  */
 #include "raft_log.h"
 
@@ -16,22 +17,40 @@ void raft_log_init(struct raft_log *l)
     memset(l, 0, sizeof *l);
 }
 
-static void free_slots(struct raft_log *l, size_t from, size_t count)
+static struct raft_record **slot(const struct raft_log *l, size_t s)
+{
+    return &l->pages[s / RAFT_LOG_PAGE]->slot[s % RAFT_LOG_PAGE];
+}
+
+static void release_slots(struct raft_log *l, size_t from, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        struct raft_entry *e = &l->buf[from + i];
-        free((void *)e->data);
-        e->data = NULL;
-        e->len = 0;
+        struct raft_record **p = slot(l, from + i);
+        raft_record_release(*p);
+        *p = NULL;
+    }
+}
+
+/* A page no longer needed: kept as the spare, or freed. */
+static void drop_page(struct raft_log *l, struct raft_log_page *page)
+{
+    if (l->spare == NULL) {
+        l->spare = page;
+    } else {
+        free(page);
     }
 }
 
 void raft_log_free(struct raft_log *l)
 {
-    if (l->buf != NULL) {
-        free_slots(l, l->start, l->n);
+    release_slots(l, l->start, l->n);
+    for (size_t i = 0; i < l->n_pages; i++) {
+        free(l->pages[i]);
     }
-    free(l->buf);
+    free(l->pages);
+    free(l->spare);
+    free(l->views);
+    raft_record_release(l->empty);
     raft_log_init(l);
 }
 
@@ -42,15 +61,15 @@ uint64_t raft_log_last_index(const struct raft_log *l)
 
 uint64_t raft_log_last_term(const struct raft_log *l)
 {
-    return l->n > 0 ? l->buf[l->start + l->n - 1].term : l->snapshot_term;
+    return l->n > 0 ? (*slot(l, l->start + l->n - 1))->term : l->snapshot_term;
 }
 
-const struct raft_entry *raft_log_get(const struct raft_log *l, uint64_t index)
+const struct raft_record *raft_log_get(const struct raft_log *l, uint64_t index)
 {
     if (index <= l->snapshot_index || index > raft_log_last_index(l)) {
         return NULL;
     }
-    return &l->buf[l->start + (size_t)(index - l->snapshot_index - 1)];
+    return *slot(l, l->start + (size_t)(index - l->snapshot_index - 1));
 }
 
 uint64_t raft_log_term_at(const struct raft_log *l, uint64_t index)
@@ -58,52 +77,112 @@ uint64_t raft_log_term_at(const struct raft_log *l, uint64_t index)
     if (index == l->snapshot_index) {
         return l->snapshot_term;
     }
-    const struct raft_entry *e = raft_log_get(l, index);
-    return e != NULL ? e->term : 0;
+    const struct raft_record *rec = raft_log_get(l, index);
+    return rec != NULL ? rec->term : 0;
 }
 
-int raft_log_reserve(struct raft_log *l, size_t extra)
+/* Adds pages until `need` slots from slot 0 exist. */
+static int add_pages(struct raft_log *l, size_t need)
+{
+    size_t want = (need + RAFT_LOG_PAGE - 1) / RAFT_LOG_PAGE;
+    if (want > l->pages_cap) {
+        size_t cap = want * 2 < 8 ? 8 : want * 2;
+        struct raft_log_page **t = realloc(l->pages, cap * sizeof *t);
+        if (t == NULL) {
+            return RAFT_ENOMEM;
+        }
+        l->pages = t;
+        l->pages_cap = cap;
+    }
+    while (l->n_pages < want) {
+        struct raft_log_page *page = l->spare;
+        l->spare = NULL;
+        if (page == NULL && (page = malloc(sizeof *page)) == NULL) {
+            return RAFT_ENOMEM; /* the pages added so far stay, unused */
+        }
+        l->pages[l->n_pages++] = page;
+    }
+    return RAFT_OK;
+}
+
+int raft_log_reserve_slots(struct raft_log *l, size_t extra)
 {
     if (extra > SIZE_MAX / (4 * sizeof(struct raft_entry)) - l->n) {
         return RAFT_ENOMEM;
     }
-    size_t need = l->n + extra;
-    if (l->start + need <= l->cap) {
-        return RAFT_OK;
-    }
-    if (need <= l->cap / 2) {
-        /* At least half the array was dropped from the front: slide down. */
-        memmove(l->buf, l->buf + l->start, l->n * sizeof *l->buf);
-        l->start = 0;
-        return RAFT_OK;
-    }
-    size_t cap = need * 2 < 16 ? 16 : need * 2;
-    struct raft_entry *buf = malloc(cap * sizeof *buf);
-    if (buf == NULL) {
+    return add_pages(l, l->start + l->n + extra);
+}
+
+int raft_log_reserve_slow(struct raft_log *l, size_t extra)
+{
+    if (raft_log_reserve_slots(l, extra) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
-    if (l->n > 0) {
-        memcpy(buf, l->buf + l->start, l->n * sizeof *buf);
+    if (l->empty == NULL) {
+        l->empty = raft_record_new(0, RAFT_ENTRY_NOOP, NULL, 0);
+        if (l->empty == NULL) {
+            return RAFT_ENOMEM;
+        }
     }
-    free(l->buf);
-    l->buf = buf;
-    l->cap = cap;
-    l->start = 0;
+    size_t promised = l->promised + extra;
+    if (promised > l->views_cap) {
+        size_t cap = promised < 64 ? 64 : promised;
+        struct raft_entry *v = realloc(l->views, cap * sizeof *v);
+        if (v == NULL) {
+            return RAFT_ENOMEM;
+        }
+        l->views = v;
+        l->views_cap = cap;
+    }
+    l->promised = promised;
     return RAFT_OK;
 }
 
-void raft_log_append(struct raft_log *l,
-                     uint64_t term,
-                     enum raft_entry_type type,
-                     void *data,
-                     size_t len)
+void raft_log_append(struct raft_log *l, struct raft_record *rec)
 {
-    struct raft_entry *e = &l->buf[l->start + l->n];
-    e->term = term;
-    e->type = type;
-    e->data = data;
-    e->len = len;
+    assert(rec != NULL && rec->refs > 0);
+    assert(l->start + l->n < l->n_pages * RAFT_LOG_PAGE);
+    *slot(l, l->start + l->n) = rec;
     l->n++;
+}
+
+void raft_log_append_empty(struct raft_log *l,
+                           uint64_t term,
+                           enum raft_entry_type type)
+{
+    struct raft_record *rec = l->empty;
+    assert(rec != NULL && rec->refs == 1);
+    l->empty = NULL;
+    /* Not shared yet: this is still its creation. */
+    rec->term = term;
+    rec->type = (uint32_t)type;
+    raft_log_append(l, rec);
+}
+
+/* Frees the pages past those holding the live slots and the appends this
+ * call was promised (raft_log_reserve()). */
+static void trim_tail(struct raft_log *l)
+{
+    size_t keep =
+        (l->start + l->n + l->promised + RAFT_LOG_PAGE - 1) / RAFT_LOG_PAGE;
+    while (l->n_pages > keep) {
+        drop_page(l, l->pages[--l->n_pages]);
+    }
+}
+
+/* Frees the pages before the one holding slot start, renumbering slots. */
+static void trim_head(struct raft_log *l)
+{
+    size_t gone = l->start / RAFT_LOG_PAGE;
+    if (gone == 0) {
+        return;
+    }
+    for (size_t i = 0; i < gone; i++) {
+        drop_page(l, l->pages[i]);
+    }
+    memmove(l->pages, l->pages + gone, (l->n_pages - gone) * sizeof *l->pages);
+    l->n_pages -= gone;
+    l->start -= gone * RAFT_LOG_PAGE;
 }
 
 void raft_log_truncate(struct raft_log *l, uint64_t index)
@@ -112,21 +191,24 @@ void raft_log_truncate(struct raft_log *l, uint64_t index)
         return;
     }
     size_t keep = (size_t)(index - l->snapshot_index - 1);
-    free_slots(l, l->start + keep, l->n - keep);
+    release_slots(l, l->start + keep, l->n - keep);
     l->n = keep;
+    trim_tail(l);
 }
 
 void raft_log_compact(struct raft_log *l, uint64_t index, uint64_t term)
 {
     if (index >= raft_log_last_index(l)) {
-        free_slots(l, l->start, l->n);
-        l->start = 0;
+        release_slots(l, l->start, l->n);
         l->n = 0;
+        trim_tail(l);
+        l->start = 0;
     } else {
         size_t drop = (size_t)(index - l->snapshot_index);
-        free_slots(l, l->start, drop);
+        release_slots(l, l->start, drop);
         l->start += drop;
         l->n -= drop;
+        trim_head(l);
     }
     l->snapshot_index = index;
     l->snapshot_term = term;

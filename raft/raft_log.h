@@ -1,12 +1,19 @@
-/* raft_log.h: the in-memory log, one contiguous array with a moving start.
+/* raft_log.h: the in-memory log, fixed-size pages of record pointers with a
+ * moving start, and the views of it a call hands to the host.
  *
- * Invariant: buf[start .. start + n) hold the entries of log indexes
- * snapshot_index + 1 .. snapshot_index + n, in order, so an index maps to a
- * slot in O(1) and any run of entries is a contiguous slice. Terms never
- * decrease along the log and none is below snapshot_term. Each entry's data is
- * owned by the log (NULL when len is 0). Dropping a prefix only advances start;
- * the live entries move down to slot 0 when the array would otherwise grow,
- * which happens after at least half the array was dropped (amortised O(1)).
+ * Invariant: slots start .. start + n - 1 hold the records of log indexes
+ * snapshot_index + 1 .. snapshot_index + n, in order; slot s lives in
+ * pages[s / RAFT_LOG_PAGE] at s % RAFT_LOG_PAGE, and start < RAFT_LOG_PAGE
+ * (a page the start leaves is freed at once). Each slot owns one reference
+ * to its record (struct raft_record, raft.h). Terms never decrease along the
+ * log and none is below snapshot_term. Appending never moves a slot, and at
+ * most the first and the last page are partly empty.
+ *
+ * Views: hosts read entries as arrays of struct raft_entry. The log renders
+ * them into a buffer it owns (raft_log_views_*), valid until the next call
+ * that reserves room or renders again. Room for the entries a call appends is
+ * promised ahead by raft_log_reserve(), so rendering what a call wrote never
+ * needs an allocation that could fail after the core changed.
  */
 #ifndef RAFT_LOG_H
 #define RAFT_LOG_H
@@ -14,20 +21,56 @@
 #include "raft.h"
 #include "raft_assert.h"
 
+/* Record pointers per page (4 KiB on 64-bit hosts). */
+#define RAFT_LOG_PAGE 512
+
+/* Ranges one call's views share at most (a message inside an earlier range
+ * reuses its views instead of rendering them again). */
+#define RAFT_LOG_RUNS 8
+
+/* Views kept allocated between calls; a larger buffer is shrunk back. */
+#define RAFT_LOG_VIEWS_KEEP 1024
+
+struct raft_log_page
+{
+    struct raft_record *slot[RAFT_LOG_PAGE];
+};
+
+/* Views of indexes first .. first + n - 1 at views[at ..]. */
+struct raft_log_run
+{
+    uint64_t first;
+    size_t n;
+    size_t at;
+};
+
 struct raft_log
 {
-    struct raft_entry *buf;  /* owned array of cap slots */
-    size_t cap;              /* slots in buf */
-    size_t start;            /* slot of index snapshot_index + 1 */
-    size_t n;                /* live entries */
-    uint64_t snapshot_index; /* last index the snapshot covers; 0: none */
-    uint64_t snapshot_term;  /* term of snapshot_index; 0: none */
+    struct raft_log_page **pages; /* owned table of n_pages pages */
+    size_t n_pages;
+    size_t pages_cap;            /* entries in the pages table */
+    struct raft_log_page *spare; /* a free page kept for reuse, or NULL */
+    size_t start;                /* slot of index snapshot_index + 1 */
+    size_t n;                    /* live entries */
+    uint64_t snapshot_index;     /* last index the snapshot covers; 0: none */
+    uint64_t snapshot_term;      /* term of snapshot_index; 0: none */
+    /* An empty record for the next no-op, made ahead by raft_log_reserve()
+     * so that a new leader appends it without allocating; owned. */
+    struct raft_record *empty;
+
+    struct raft_entry *views; /* owned buffer of views_cap views */
+    size_t views_cap;
+    size_t views_used;
+    size_t promised; /* views reserved for appends since the last render */
+    struct raft_log_run runs[RAFT_LOG_RUNS]; /* rendered in this call */
+    size_t n_runs;
 };
 
 /* An empty log without a snapshot. */
 void raft_log_init(struct raft_log *l);
 
-/* Frees every entry's data and the array; the log is empty afterwards. */
+/* Releases every entry's record and frees the pages and views; the log is
+ * empty afterwards. */
 void raft_log_free(struct raft_log *l);
 
 /* The index of the last entry, or snapshot_index when none follows it. */
@@ -40,21 +83,39 @@ uint64_t raft_log_last_term(const struct raft_log *l);
  * snapshot or past the end. */
 uint64_t raft_log_term_at(const struct raft_log *l, uint64_t index);
 
-/* The entry at index, borrowed until the log changes; NULL when index is not
- * held (compacted or past the end). */
-const struct raft_entry *raft_log_get(const struct raft_log *l, uint64_t index);
+/* The record at index, borrowed until the log changes; NULL when index is
+ * not held (compacted or past the end). */
+const struct raft_record *raft_log_get(const struct raft_log *l,
+                                       uint64_t index);
 
-/* Makes room to append `extra` entries without allocating. On failure returns
- * RAFT_ENOMEM and the log is unchanged; on success its contents are. */
-int raft_log_reserve(struct raft_log *l, size_t extra);
+/* Makes room to append `extra` entries without allocating, an empty record
+ * for a no-op among them, and views to hand them to the host. On failure
+ * returns RAFT_ENOMEM and the log's contents are unchanged. */
+int raft_log_reserve_slow(struct raft_log *l, size_t extra);
+static inline int raft_log_reserve(struct raft_log *l, size_t extra)
+{
+    /* Every call reserves: the common case allocates nothing. */
+    if (extra <= l->n_pages * RAFT_LOG_PAGE - l->start - l->n &&
+        l->empty != NULL && extra <= l->views_cap - l->promised) {
+        l->promised += extra;
+        return RAFT_OK;
+    }
+    return raft_log_reserve_slow(l, extra);
+}
 
-/* Appends one entry at last index + 1. Room must have been reserved. data is
- * transferred to the log (NULL when len is 0). */
-void raft_log_append(struct raft_log *l,
-                     uint64_t term,
-                     enum raft_entry_type type,
-                     void *data,
-                     size_t len);
+/* raft_log_reserve() without the views: for entries loaded at start-up,
+ * which no update hands out. */
+int raft_log_reserve_slots(struct raft_log *l, size_t extra);
+
+/* Appends rec at last index + 1; the reference is transferred to the log.
+ * Room must have been reserved. */
+void raft_log_append(struct raft_log *l, struct raft_record *rec);
+
+/* Appends an entry of (term, type) without bytes, from the empty record
+ * raft_log_reserve() made. */
+void raft_log_append_empty(struct raft_log *l,
+                           uint64_t term,
+                           enum raft_entry_type type);
 
 /* Drops the entries from index on; index must be above snapshot_index. */
 void raft_log_truncate(struct raft_log *l, uint64_t index);
@@ -73,5 +134,38 @@ uint64_t raft_log_first_of_term(const struct raft_log *l, uint64_t index);
 uint64_t raft_log_last_at_most(const struct raft_log *l,
                                uint64_t term,
                                uint64_t hi);
+
+/* The view of rec (data points into it). */
+void raft_log_view_of(const struct raft_record *rec, struct raft_entry *out);
+
+/* Starts rendering one call's views: the earlier ones die. Every range the
+ * call will render is first announced with raft_log_views_plan(), then
+ * raft_log_views_commit() makes room for all of them at once (views never
+ * move while a call renders). */
+void raft_log_views_begin(struct raft_log *l);
+void raft_log_views_plan(struct raft_log *l, uint64_t first, size_t n);
+void raft_log_views_commit(struct raft_log *l);
+/* Instead of the three above, for a call that renders no view: the
+ * promise is void (and a catch-up's big buffer goes). */
+static inline void raft_log_views_none(struct raft_log *l)
+{
+    if (l->views_cap > RAFT_LOG_VIEWS_KEEP) {
+        raft_log_views_begin(l);
+        raft_log_views_commit(l);
+        return;
+    }
+    l->promised = 0;
+    l->views_used = 0;
+    l->n_runs = 0;
+}
+
+/* The views of the n entries from index first, in order: those of an
+ * earlier range of this call that covers them, or new ones. NULL when the
+ * log does not hold them all, or they do not fit (only when
+ * raft_log_views_commit() could not allocate; the entries the call appended
+ * always fit when rendered first). */
+const struct raft_entry *raft_log_views_render(struct raft_log *l,
+                                               uint64_t first,
+                                               size_t n);
 
 #endif /* RAFT_LOG_H */

@@ -292,22 +292,27 @@ bool raft_membership_leave_due(const struct raft *r)
            raft_membership_index(r) <= r->commit_index;
 }
 
-/* Encodes conf into a new buffer and makes an owned copy of it, with room
- * in the history for its record and in the log for its entry. */
+/* Encodes target into a new record of the leader's term and makes an owned
+ * copy of it, with room in the history for its record and in the log for
+ * its entry. */
 static int prepare_entry(struct raft *r,
                          const struct raft_configuration *target,
-                         void **data,
-                         size_t *len,
+                         struct raft_record **rec,
                          struct raft_conf *conf)
 {
     size_t n = raft_configuration_encoded_len(target);
-    void *buf = malloc(n);
+    unsigned char *buf = malloc(n);
     if (buf == NULL) {
         return RAFT_ENOMEM;
     }
     raft_configuration_encode(target, buf);
+    *rec = raft_record_new(r->term, RAFT_ENTRY_CONFIG, buf, n);
+    free(buf);
+    if (*rec == NULL) {
+        return RAFT_ENOMEM;
+    }
     if (raft_conf_copy(conf, target) != RAFT_OK) {
-        free(buf);
+        raft_record_release(*rec);
         return RAFT_ENOMEM;
     }
     size_t ids = raft_conf_size(conf);
@@ -315,17 +320,14 @@ static int prepare_entry(struct raft *r,
         raft_membership_reserve(r, ids) != RAFT_OK ||
         raft_log_reserve(&r->log, 1) != RAFT_OK) {
         raft_conf_free(conf);
-        free(buf);
+        raft_record_release(*rec);
         return RAFT_ENOMEM;
     }
-    *data = buf;
-    *len = n;
     return RAFT_OK;
 }
 
 int raft_membership_prepare_leave(struct raft *r,
-                                  void **data,
-                                  size_t *len,
+                                  struct raft_record **rec,
                                   struct raft_conf *conf)
 {
     struct raft_configuration target;
@@ -333,16 +335,15 @@ int raft_membership_prepare_leave(struct raft *r,
     target.outgoing = NULL;
     target.n_outgoing = 0;
     target.auto_leave = false;
-    return prepare_entry(r, &target, data, len, conf);
+    return prepare_entry(r, &target, rec, conf);
 }
 
 void raft_membership_append(struct raft *r,
-                            void *data,
-                            size_t len,
+                            struct raft_record *rec,
                             struct raft_conf *conf)
 {
-    assert(r->role == RAFT_LEADER);
-    raft_log_append(&r->log, r->term, RAFT_ENTRY_CONFIG, data, len);
+    assert(r->role == RAFT_LEADER && rec->term == r->term);
+    raft_log_append(&r->log, rec);
     uint64_t index = raft_log_last_index(&r->log);
     raft_conf_history_push(&r->confs, index, conf);
     raft_replication_mark_dirty(r, index);
@@ -508,18 +509,17 @@ int raft_change_membership(struct raft *r,
     struct raft_configuration target;
     int rc = build_target(raft_membership_current(r), changes, n, transition,
                           t, &target);
-    void *data = NULL;
-    size_t len = 0;
+    struct raft_record *rec = NULL;
     struct raft_conf conf = {0};
     if (rc == RAFT_OK) {
-        rc = prepare_entry(r, &target, &data, &len, &conf);
+        rc = prepare_entry(r, &target, &rec, &conf);
     }
     free(t);
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
     }
     raft_begin(r, now);
-    raft_membership_append(r, data, len, &conf);
+    raft_membership_append(r, rec, &conf);
     if (index != NULL) {
         *index = raft_log_last_index(&r->log);
     }

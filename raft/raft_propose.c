@@ -52,41 +52,35 @@ static uint64_t batch_charge(const struct raft_command *commands, size_t n)
     return total;
 }
 
-static void free_copies(void **copies, size_t n)
+/* Batches up to this size keep their records on the stack. */
+#define BATCH_ON_STACK 8
+
+static void release_records(struct raft_record **recs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        free(copies[i]);
+        raft_record_release(recs[i]);
     }
-    free(copies);
 }
 
-/* Copies every command's bytes and reserves the log, ahead of any change;
- * *out receives the copies (n slots, NULL for an empty command). */
-static int copy_batch(struct raft *r,
-                      const struct raft_command *commands,
-                      size_t n,
-                      void ***out)
+/* Makes a record of every command (of the leader's term) into recs and
+ * reserves the log, ahead of any change. */
+static int make_records(struct raft *r,
+                        const struct raft_command *commands,
+                        size_t n,
+                        struct raft_record **recs)
 {
-    void **copies = calloc(n, sizeof *copies);
-    if (copies == NULL) {
-        return RAFT_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++) {
-        if (commands[i].len == 0) {
-            continue;
-        }
-        copies[i] = malloc(commands[i].len);
-        if (copies[i] == NULL) {
-            free_copies(copies, i);
+        recs[i] = raft_record_new(r->term, RAFT_ENTRY_COMMAND,
+                                  commands[i].data, commands[i].len);
+        if (recs[i] == NULL) {
+            release_records(recs, i);
             return RAFT_ENOMEM;
         }
-        memcpy(copies[i], commands[i].data, commands[i].len);
     }
     if (raft_log_reserve(&r->log, n) != RAFT_OK) {
-        free_copies(copies, n);
+        release_records(recs, n);
         return RAFT_ENOMEM;
     }
-    *out = copies;
     return RAFT_OK;
 }
 
@@ -131,20 +125,29 @@ int raft_propose_batch(struct raft *r,
         return raft_fail(r, RAFT_EINVAL, u);
     }
     int rc = admit(r, now, commands, n);
-    void **copies = NULL;
+    struct raft_record *on_stack[BATCH_ON_STACK];
+    struct raft_record **recs = on_stack;
+    if (rc == RAFT_OK && n > BATCH_ON_STACK &&
+        (recs = malloc(n * sizeof *recs)) == NULL) {
+        rc = RAFT_ENOMEM;
+    }
     if (rc == RAFT_OK) {
-        rc = copy_batch(r, commands, n, &copies);
+        rc = make_records(r, commands, n, recs);
     }
     if (rc != RAFT_OK) {
+        if (recs != on_stack) {
+            free(recs);
+        }
         return raft_fail(r, rc, u);
     }
     raft_begin(r, now);
     uint64_t first = raft_log_last_index(&r->log) + 1;
     for (size_t i = 0; i < n; i++) {
-        raft_log_append(&r->log, r->term, RAFT_ENTRY_COMMAND, copies[i],
-                        commands[i].len);
+        raft_log_append(&r->log, recs[i]);
     }
-    free(copies);
+    if (recs != on_stack) {
+        free(recs);
+    }
     r->uncommitted_bytes = uncommitted(r) + batch_charge(commands, n);
     r->uncommitted_term = r->term;
     raft_replication_mark_dirty(r, first);
@@ -175,7 +178,7 @@ void raft_propose_committed(struct raft *r, uint64_t from, uint64_t to)
         return;
     }
     for (uint64_t i = from; i <= to; i++) {
-        const struct raft_entry *e = raft_log_get(&r->log, i);
+        const struct raft_record *e = raft_log_get(&r->log, i);
         if (e != NULL && e->term == r->term && e->type == RAFT_ENTRY_COMMAND) {
             uint64_t k = charge(e->len);
             assert(k <= r->uncommitted_bytes);

@@ -44,7 +44,7 @@ static size_t batch_size(const struct raft *r, uint64_t prev)
     size_t n = 0;
     size_t bytes = 0;
     while (n < max_n) {
-        const struct raft_entry *e = raft_log_get(&r->log, prev + 1 + n);
+        const struct raft_record *e = raft_log_get(&r->log, prev + 1 + n);
         if (n > 0 && e->len > max_bytes - bytes) {
             break;
         }
@@ -300,7 +300,7 @@ static void plan_append(const struct raft *r,
 void raft_replication_release_scratch(struct raft *r)
 {
     for (size_t i = 0; i < r->n_scratch; i++) {
-        free(r->scratch[i]);
+        raft_record_release(r->scratch[i]);
         r->scratch[i] = NULL;
         raft_conf_free(&r->conf_scratch[i]);
     }
@@ -312,7 +312,7 @@ static int grow_scratch(struct raft *r, size_t n)
     if (n <= r->scratch_cap) {
         return RAFT_OK;
     }
-    void **s = realloc(r->scratch, n * sizeof *s);
+    struct raft_record **s = realloc(r->scratch, n * sizeof *s);
     if (s == NULL) {
         return RAFT_ENOMEM;
     }
@@ -327,21 +327,17 @@ static int grow_scratch(struct raft *r, size_t n)
     return RAFT_OK;
 }
 
-/* Copies one incoming entry's bytes into scratch slot i and, for a
- * configuration entry, decodes it into conf_scratch[i] with room for its
- * record and its members' slots (thesis §4.1: it takes effect when
- * appended). */
+/* Takes a record of one incoming entry into scratch slot i (its own, or a
+ * copy: raft.h) and, for a configuration entry, decodes it into
+ * conf_scratch[i] with room for its record and its members' slots (thesis
+ * §4.1: it takes effect when appended). */
 static int prepare_entry(struct raft *r, size_t i, const struct raft_entry *e)
 {
-    void *copy = NULL;
-    if (e->len > 0) {
-        copy = malloc(e->len);
-        if (copy == NULL) {
-            return RAFT_ENOMEM;
-        }
-        memcpy(copy, e->data, e->len);
+    struct raft_record *rec = raft_record_of(e);
+    if (rec == NULL) {
+        return RAFT_ENOMEM;
     }
-    r->scratch[i] = copy;
+    r->scratch[i] = rec;
     r->n_scratch = i + 1;
     if (e->type != RAFT_ENTRY_CONFIG) {
         return RAFT_OK;
@@ -391,8 +387,7 @@ static void echo_read(struct raft_message *out,
 static void append_entries(struct raft *r, const struct append_plan *plan)
 {
     for (size_t i = 0; i < plan->n_new; i++) {
-        raft_log_append(&r->log, plan->src[i].term, plan->src[i].type,
-                        r->scratch[i], plan->src[i].len);
+        raft_log_append(&r->log, r->scratch[i]);
         r->scratch[i] = NULL;
         if (plan->src[i].type == RAFT_ENTRY_CONFIG) {
             raft_conf_history_push(&r->confs, raft_log_last_index(&r->log),

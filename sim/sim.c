@@ -218,7 +218,7 @@ static void write_init(struct sim *s,
     struct sim_disk_batch *b = sim_disk_batch_new();
     sim_disk_batch_set_hard(b, in->term, in->vote);
     if (in->n_log) {
-        struct raft_entry *entries = g_new(struct raft_entry, in->n_log);
+        struct raft_entry *entries = g_new0(struct raft_entry, in->n_log);
         GByteArray **bufs = g_new(GByteArray *, in->n_log);
         for (size_t i = 0; i < in->n_log; i++) {
             char key[32], value[32];

@@ -11,22 +11,18 @@
 
 #include "sim/sim_net.h"
 
-static void entry_clear(struct sim_disk_entry *e)
+/* The record a batch keeps of e: e's own, held once more, or a copy. */
+static const struct raft_record *entry_record(const struct raft_entry *e)
 {
-    if (e->len > SIM_DISK_INLINE)
-        g_free(e->heap);
-    e->len = 0;
-}
-
-static void entry_set(struct sim_disk_entry *e, const struct raft_entry *src)
-{
-    e->term = src->term;
-    e->type = (uint32_t)src->type;
-    e->len = (uint32_t)src->len;
-    if (src->len > SIM_DISK_INLINE)
-        e->heap = g_memdup2(src->data, src->len);
-    else if (src->len)
-        memcpy(e->bytes, src->data, src->len);
+    if (e->record != NULL) {
+        raft_record_hold(e->record);
+        return e->record;
+    }
+    const struct raft_record *rec =
+        raft_record_new(e->term, e->type, e->data, e->len);
+    SIM_ASSERT(rec != NULL, "out of memory for a disk entry of %zu bytes",
+               e->len);
+    return rec;
 }
 
 void sim_disk_init(struct sim_disk *d, uint32_t node)
@@ -44,10 +40,10 @@ void sim_disk_batch_free(struct sim_disk_batch *b)
     g_free(b->snap_data);
     g_free(b->snap_config);
     for (size_t i = 0; i < b->n_entries; i++)
-        entry_clear(&b->entries[i]);
+        raft_record_release(b->entries[i]);
     g_free(b->entries);
     for (size_t i = 0; i < b->n_held; i++)
-        g_free(sim_disk_batch_held(b, i));
+        sim_msg_free(sim_disk_batch_held(b, i));
     g_free(b->held);
     g_free(b);
 }
@@ -57,7 +53,7 @@ void sim_disk_destroy(struct sim_disk *d)
     sim_disk_crash(d);
     g_free(d->pending);
     for (size_t i = 0; i < d->len; i++)
-        entry_clear(&d->log[d->head + i]);
+        raft_record_release(d->log[d->head + i]);
     g_free(d->log);
     g_free(d->snap_data);
     g_free(d->snap_config);
@@ -137,9 +133,10 @@ void sim_disk_batch_set_entries(struct sim_disk_batch *b,
 {
     b->entries_index = index;
     b->n_entries = n;
-    b->entries = g_new(struct sim_disk_entry, n);
+    b->entries = g_new(const struct raft_record *, n);
     for (size_t i = 0; i < n; i++)
-        entry_set(&b->entries[i], &entries[i]);
+        b->entries[i] = entry_record(&entries[i]);
+    b->last_term = n > 0 ? entries[n - 1].term : 0;
 }
 
 #define N_INLINE_HELD                                    \
@@ -211,7 +208,7 @@ static void log_truncate(struct sim_disk *d, uint64_t from)
         from = d->first_index;
     uint64_t last = sim_disk_last_index(d);
     while (d->len > 0 && last >= from) {
-        entry_clear(&d->log[d->head + d->len - 1]);
+        raft_record_release(d->log[d->head + d->len - 1]);
         d->len--;
         last--;
     }
@@ -226,7 +223,7 @@ static void log_drop_prefix(struct sim_disk *d, uint64_t upto)
     if (k > d->len)
         k = d->len;
     for (uint64_t i = 0; i < k; i++)
-        entry_clear(&d->log[d->head + i]);
+        raft_record_release(d->log[d->head + i]);
     d->head += k;
     d->len -= k;
     d->first_index = upto + 1;
@@ -234,7 +231,8 @@ static void log_drop_prefix(struct sim_disk *d, uint64_t upto)
         d->head = 0;
 }
 
-static void log_append(struct sim_disk *d, struct sim_disk_entry *e)
+/* Appends the batch's record at *e; the reference moves to the log. */
+static void log_append(struct sim_disk *d, const struct raft_record **e)
 {
     if (d->head + d->len == d->cap) {
         if (d->head > d->cap / 2) {
@@ -242,11 +240,11 @@ static void log_append(struct sim_disk *d, struct sim_disk_entry *e)
             d->head = 0;
         } else {
             d->cap = d->cap ? 2 * d->cap : 64;
-            d->log = g_renew(struct sim_disk_entry, d->log, d->cap);
+            d->log = g_renew(const struct raft_record *, d->log, d->cap);
         }
     }
     d->log[d->head + d->len++] = *e;
-    e->len = 0; /* moved: the batch no longer owns the bytes */
+    *e = NULL; /* moved: the batch no longer holds it */
 }
 
 static void set_snapshot(struct sim_disk *d, struct sim_disk_batch *b)
@@ -412,18 +410,29 @@ void sim_disk_durable_state(const struct sim_disk *d,
     out->snapshot.len = d->snap_len;
     struct raft_entry *entries = g_new(struct raft_entry, d->len ? d->len : 1);
     for (size_t i = 0; i < d->len; i++) {
-        const struct sim_disk_entry *e = &d->log[d->head + i];
-        entries[i].term = e->term;
-        entries[i].type = (enum raft_entry_type)e->type;
-        entries[i].data = sim_disk_entry_data(e);
-        entries[i].len = e->len;
+        const struct raft_record *rec = d->log[d->head + i];
+        entries[i] = (struct raft_entry){
+            .term = rec->term,
+            .type = (enum raft_entry_type)rec->type,
+            .data = rec->len > 0 ? rec->data : NULL,
+            .len = rec->len,
+            .record = rec,
+        };
     }
     out->entries = entries;
     out->n_entries = d->len;
     *entries_buf = entries;
 }
 
-uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
+const struct raft_record *sim_disk_record_at(const struct sim_disk *d,
+                                             uint64_t index)
+{
+    if (index < d->first_index || index > sim_disk_last_index(d))
+        return NULL;
+    return d->log[d->head + (index - d->first_index)];
+}
+
+static inline uint64_t term_at(const struct sim_disk *d, uint64_t index)
 {
     if (index == 0)
         return 0;
@@ -431,7 +440,12 @@ uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
         return d->snap_term;
     if (index < d->first_index || index > sim_disk_last_index(d))
         return 0;
-    return d->log[d->head + (index - d->first_index)].term;
+    return d->log[d->head + (index - d->first_index)]->term;
+}
+
+uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
+{
+    return term_at(d, index);
 }
 
 /* ---- the durable image as the checkers read it (sim_durable.h) ---- */
@@ -444,9 +458,9 @@ struct sim_durable sim_disk_durable(const struct sim_disk *d, uint64_t at_index)
         .vote = d->vote,
         .snap_index = d->snap_index,
         .last_index = last,
-        .last_term = sim_disk_term_at(d, last),
+        .last_term = term_at(d, last),
         .at_index = at_index,
-        .at_term = sim_disk_term_at(d, at_index),
+        .at_term = term_at(d, at_index),
     };
 }
 

@@ -27,29 +27,6 @@
 
 struct sim_msg;
 
-/* Commands up to this many bytes are stored inside the entry itself. */
-#define SIM_DISK_INLINE 40
-
-/* A stored entry; owns its bytes (inline, or on the heap when longer than
- * SIM_DISK_INLINE). */
-struct sim_disk_entry
-{
-    uint64_t term;
-    uint32_t type; /* enum raft_entry_type */
-    uint32_t len;
-    union {
-        void *heap;
-        unsigned char bytes[SIM_DISK_INLINE];
-    };
-};
-
-static inline const void *sim_disk_entry_data(const struct sim_disk_entry *e)
-{
-    if (e->len == 0)
-        return NULL;
-    return e->len <= SIM_DISK_INLINE ? (const void *)e->bytes : e->heap;
-}
-
 /* One update's writes, in the order they apply: hard state, snapshot, log. */
 struct sim_disk_batch
 {
@@ -69,7 +46,11 @@ struct sim_disk_batch
     uint64_t truncate_from; /* 0, or drop the log from here (no entries) */
     uint64_t entries_index;
     size_t n_entries;
-    struct sim_disk_entry *entries; /* owned, each with its data */
+    /* The entries' records (raft.h), each holding one reference: records
+     * never change, so sharing them with the core is the same as copying. */
+    const struct raft_record **entries; /* owned array; completing the
+                                           batch moves them to the log */
+    uint64_t last_term; /* the term of the last of them */
     /* Messages sent once this is durable: held_inline, then held. */
     struct sim_msg *held_inline[4];
     struct sim_msg **held;
@@ -88,9 +69,10 @@ struct sim_disk
      * bootstrap configuration. */
     void *snap_config;
     size_t snap_config_len;
-    /* The log after the snapshot: log[head .. head + len) are the entries
-     * first_index .. first_index + len - 1; first_index = snap_index + 1. */
-    struct sim_disk_entry *log;
+    /* The log after the snapshot: log[head .. head + len) are the records
+     * of entries first_index .. first_index + len - 1, each holding one
+     * reference; first_index = snap_index + 1. */
+    const struct raft_record **log;
     size_t head, len, cap;
     uint64_t first_index;
     /* Pending batches, oldest first: pending[p_head .. p_head + p_len) mod
@@ -125,7 +107,8 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
  * stands for the bootstrap configuration. */
 void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
                                         const struct raft_configuration *c);
-/* entries (and their data) copied. */
+/* The entries' records are held (an entry without one is copied into a
+ * new record): entries is borrowed for the call. */
 void sim_disk_batch_set_entries(struct sim_disk_batch *b,
                                 uint64_t index,
                                 const struct raft_entry *entries,
@@ -188,8 +171,8 @@ void sim_disk_crash_keeping(struct sim_disk *d,
                             uint64_t *kept_term);
 
 /* The durable image as raft_create() wants it. Entries are written into
- * *entries_buf (a new array the caller g_free()s; data borrowed from the
- * disk until its next change). */
+ * *entries_buf (a new array the caller g_free()s; data and records borrowed
+ * from the disk until its next change: raft_create() holds the records). */
 void sim_disk_durable_state(const struct sim_disk *d,
                             struct raft_durable_state *out,
                             struct raft_entry **entries_buf);
@@ -205,6 +188,10 @@ static inline uint64_t sim_disk_last_index(const struct sim_disk *d)
 {
     return d->first_index + d->len - 1;
 }
+/* The durable entry's record at index, NULL if none (borrowed until the
+ * disk changes). */
+const struct raft_record *sim_disk_record_at(const struct sim_disk *d,
+                                             uint64_t index);
 /* Term of the durable entry at index (the snapshot's at its index), 0 if
  * none. */
 uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index);

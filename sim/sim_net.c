@@ -176,9 +176,28 @@ static struct sim_msg *msg_block(struct sim_net *net, size_t size)
     return msg;
 }
 
+/* Drops the references an AppendEntries holds to its entries' records. */
+static void release_records(struct sim_msg *msg)
+{
+    if (msg->m.type != RAFT_MSG_APPEND_ENTRIES)
+        return;
+    const struct raft_append_entries *ae = &msg->m.append_entries;
+    for (size_t i = 0; i < ae->n_entries; i++)
+        raft_record_release(ae->entries[i].record);
+}
+
 void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
 {
+    release_records(msg);
     sim_pool_free(&net->msgs, msg, msg->pooled);
+}
+
+void sim_msg_free(struct sim_msg *msg)
+{
+    if (msg == NULL)
+        return;
+    release_records(msg);
+    g_free(msg);
 }
 
 static struct sim_msg *msg_copy(struct sim_net *net,
@@ -190,7 +209,8 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         n_entries = m->append_entries.n_entries;
         for (size_t i = 0; i < n_entries; i++)
-            data_len += m->append_entries.entries[i].len;
+            if (m->append_entries.entries[i].record == NULL)
+                data_len += m->append_entries.entries[i].len;
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         data_len = m->install_snapshot.snapshot.len;
     }
@@ -212,7 +232,10 @@ static struct sim_msg *msg_copy(struct sim_net *net,
             n_entries ? (struct raft_entry *)(void *)(block + head) : NULL;
         for (size_t i = 0; i < n_entries; i++) {
             entries[i] = m->append_entries.entries[i];
-            if (entries[i].len) {
+            if (entries[i].record != NULL) {
+                /* Shared, immutable: the message holds a reference. */
+                raft_record_hold(entries[i].record);
+            } else if (entries[i].len) {
                 memcpy(data, entries[i].data, entries[i].len);
                 entries[i].data = data;
                 data += entries[i].len;

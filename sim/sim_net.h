@@ -10,7 +10,9 @@
  * instants. The draws per message are fixed whatever the probabilities are.
  * Whether its link is open is decided by the engine at delivery time
  * (sim_net_link_open). Messages own their payload: one
- * allocation holds the header, the entries and every byte they point to;
+ * allocation holds the header, the entries and every byte they point to,
+ * except the bytes of entries with a shared record, of which the message
+ * holds a reference;
  * the network recycles the blocks of small messages (sim_net_msg_free()),
  * which changes no behaviour: nothing reads an address.
  */
@@ -114,14 +116,20 @@ void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to);
 void sim_net_heal(struct sim_net *net);
 
 
-/* Deep copy of m in one allocation (g_free() to release). */
+/* Copy of m in one allocation (sim_msg_free() to release). An entry with a
+ * record (raft.h) is not copied: the message holds a reference to the
+ * record and points to its bytes; other entries' bytes are copied. */
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
 /* The same, in a recycled block when it fits one: release it with
- * sim_net_msg_free() (g_free() is also correct, but recycles nothing). */
+ * sim_net_msg_free() (sim_msg_free() is also correct, but recycles
+ * nothing). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
-/* Releases msg (transferred): a pooled block goes back to the free list. */
+/* Releases msg (transferred) and its references to records: a pooled
+ * block goes back to the free list. */
 void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg);
+/* Releases msg (transferred, NULL: nothing) outside the network's pool. */
+void sim_msg_free(struct sim_msg *msg);
 /* Deep copy of another in-flight message (a duplicate). */
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg);
 

@@ -128,6 +128,8 @@ void sim_event_free_payload(const struct sim_event *ev)
 {
     switch (ev->kind) {
     case SIM_EV_DELIVER:
+        sim_msg_free(ev->ptr);
+        break;
     case SIM_EV_CLIENT_REQUEST:
     case SIM_EV_CLIENT_REPLY:
     case SIM_EV_CALLBACK:
@@ -496,7 +498,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
     uint64_t index = 0, term = 0;
     if (b->n_entries) {
         index = b->entries_index + b->n_entries - 1;
-        term = b->entries[b->n_entries - 1].term;
+        term = b->last_term;
     } else if (b->install) {
         index = b->snap_index;
         term = b->snap_term;

@@ -158,10 +158,8 @@ bool sim_log_is_config(const struct sim *s, uint32_t node, uint64_t index)
         return raft_entry_at(nd->core, index, &e) &&
                e.type == RAFT_ENTRY_CONFIG;
     }
-    const struct sim_disk *d = &nd->disk;
-    if (index < d->first_index || index > sim_disk_last_index(d))
-        return false;
-    return d->log[d->head + (index - d->first_index)].type == RAFT_ENTRY_CONFIG;
+    const struct raft_record *rec = sim_disk_record_at(&nd->disk, index);
+    return rec != NULL && rec->type == RAFT_ENTRY_CONFIG;
 }
 
 bool sim_connected(const struct sim *s, uint32_t from, uint32_t to)

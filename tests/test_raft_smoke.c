@@ -56,6 +56,7 @@ static void copy_entry(struct owned_entry *dst, const struct raft_entry *src)
         memcpy(dst->bytes, src->data, src->len);
     }
     dst->e.data = src->len > 0 ? dst->bytes : NULL;
+    dst->e.record = NULL; /* a copy of the bytes, not the core's record */
 }
 
 static void enqueue(const struct raft_message *m)

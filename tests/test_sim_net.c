@@ -108,6 +108,7 @@ Test(sim_net, a_message_copy_owns_its_entries_and_bytes)
         entries[i].type = RAFT_ENTRY_COMMAND;
         entries[i].data = bytes[i];
         entries[i].len = strlen(bytes[i]) + 1;
+        entries[i].record = NULL;
     }
     struct raft_message m;
     memset(&m, 0, sizeof(m));
@@ -126,9 +127,9 @@ Test(sim_net, a_message_copy_owns_its_entries_and_bytes)
     cr_assert_eq(copy[2].term, 3);
     cr_assert_eq(msg->bytes, 48 + 3 * 16 + 6 + 5 + 6);
     struct sim_msg *clone = sim_msg_clone(msg);
-    g_free(msg);
+    sim_msg_free(msg);
     cr_assert_str_eq(clone->m.append_entries.entries[1].data, "beta");
-    g_free(clone);
+    sim_msg_free(clone);
 }
 
 /* A released small message's block is reused for the next copy, which

@@ -73,6 +73,7 @@ static void rh_entry_copy(struct raft_entry *dst, const struct raft_entry *src)
 {
     *dst = *src;
     dst->data = rh_dup(src->data, src->len);
+    dst->record = NULL; /* a copy of the bytes, not the core's record */
 }
 
 static void rh_disk_truncate(struct rh_disk *d, size_t keep)
