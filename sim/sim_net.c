@@ -176,27 +176,19 @@ static struct sim_msg *msg_block(struct sim_net *net, size_t size)
     return msg;
 }
 
-/* Drops the references an AppendEntries holds to its entries' records. */
-static void release_records(struct sim_msg *msg)
+void sim_msg_release_records(struct sim_msg *msg)
 {
-    if (msg->m.type != RAFT_MSG_APPEND_ENTRIES)
-        return;
     const struct raft_append_entries *ae = &msg->m.append_entries;
     for (size_t i = 0; i < ae->n_entries; i++)
         raft_record_release(ae->entries[i].record);
-}
-
-void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
-{
-    release_records(msg);
-    sim_pool_free(&net->msgs, msg, msg->pooled);
 }
 
 void sim_msg_free(struct sim_msg *msg)
 {
     if (msg == NULL)
         return;
-    release_records(msg);
+    if (sim_msg_holds_records(msg))
+        sim_msg_release_records(msg);
     g_free(msg);
 }
 

@@ -125,9 +125,24 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m);
  * nothing). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
+/* Whether msg may hold references to records: an AppendEntries with
+ * entries. */
+static inline bool sim_msg_holds_records(const struct sim_msg *msg)
+{
+    return msg->m.type == RAFT_MSG_APPEND_ENTRIES &&
+           msg->m.append_entries.n_entries > 0;
+}
+/* Drops the references msg, an AppendEntries, holds to its entries'
+ * records. */
+void sim_msg_release_records(struct sim_msg *msg);
 /* Releases msg (transferred) and its references to records: a pooled
- * block goes back to the free list. */
-void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg);
+ * block goes back to the free list. Inline: every delivery ends here. */
+static inline void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
+{
+    if (sim_msg_holds_records(msg))
+        sim_msg_release_records(msg);
+    sim_pool_free(&net->msgs, msg, msg->pooled);
+}
 /* Releases msg (transferred, NULL: nothing) outside the network's pool. */
 void sim_msg_free(struct sim_msg *msg);
 /* Deep copy of another in-flight message (a duplicate). */
