@@ -285,6 +285,8 @@ struct sim
 
     struct sim_counters counters;
     GByteArray *scratch; /* serialisations */
+    /* Commands decoded once for every node that applies them (owned). */
+    struct sim_kv_decoder *kv_decoder;
 };
 
 /* sim.c */

@@ -10,7 +10,10 @@
  * id applied for it and the reply it produced; a command whose request id is
  * at most that is answered from the session and changes nothing. `applied`
  * counts the commands that took effect: not session duplicates, not
- * malformed bytes.
+ * malformed bytes. A decoder (struct sim_kv_decoder) remembers what a
+ * command's bytes decode and hash to, for the other nodes that apply the
+ * same bytes; it is used only for bytes equal to the ones it decoded, so
+ * it changes no result.
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -113,18 +116,30 @@ static uint64_t pair_hash_n(const char *key,
  * value's length, then the value eight bytes at a time (the last word
  * zero-padded). The length word makes every session a distinct word
  * sequence. */
-static uint64_t session_hash(const struct sim_kv_session *s)
+static uint64_t session_seed(uint64_t client, uint64_t request)
+{
+    return sim_hash_fold(sim_hash_mix(client), request);
+}
+
+/* session_hash(s) given seed = session_seed(s->client, s->request), which
+ * a command decoded once (struct decoded) carries for every node. */
+static uint64_t session_hash_seeded(const struct sim_kv_session *s,
+                                    uint64_t seed)
 {
     size_t n = s->has_value ? s->value_len : 0;
     uint64_t flags = (s->found ? 1u : 0u) | (s->has_value ? 2u : 0u);
-    uint64_t h = sim_hash_fold(sim_hash_mix(s->client), s->request);
-    h = sim_hash_fold(h, flags | (uint64_t)n << 2);
+    uint64_t h = sim_hash_fold(seed, flags | (uint64_t)n << 2);
     const unsigned char *p = (const unsigned char *)s->value;
     for (; n >= 8; p += 8, n -= 8)
         h = sim_hash_fold(h, sim_hash_load_le(p, 8));
     if (n > 0)
         h = sim_hash_fold(h, sim_hash_load_le(p, n));
     return sim_hash_mix(h);
+}
+
+static uint64_t session_hash(const struct sim_kv_session *s)
+{
+    return session_hash_seeded(s, session_seed(s->client, s->request));
 }
 
 /* ---- varints and a bounded reader --------------------------------------- */
@@ -303,6 +318,87 @@ bool sim_kv_decode(const void *data,
     return true;
 }
 
+/* ---- commands decoded once ---------------------------------------------- */
+
+/* A well-formed command with what depends on its bytes alone: its parts,
+ * its key's hash, for a set the digest term of the pair it writes, and for
+ * a session the seed of its session's hash. */
+struct decoded
+{
+    struct command_parts parts;
+    uint64_t key_hash;
+    uint64_t pair_term; /* SET: pair_hash_n(key, value); else 0 */
+    uint64_t seed;      /* client != 0: session_seed(client, request) */
+};
+
+static bool decode_command(const void *data, size_t len, struct decoded *d)
+{
+    struct command_parts *c = &d->parts;
+    if (!decode_parts(data, len, c))
+        return false;
+    d->key_hash = sim_kv_key_hash(c->key, c->key_len);
+    d->pair_term = c->op == SIM_KV_SET
+                       ? pair_hash_n(c->key, c->key_len, c->value, c->value_len)
+                       : 0;
+    d->seed = c->client != 0 ? session_seed(c->client, c->request) : 0;
+    return true;
+}
+
+/* One remembered decoding: a copy of the bytes and what they decoded to
+ * (the parts point into the copy). */
+struct decoder_slot
+{
+    unsigned char *bytes; /* cap bytes, owned; the first len are the command */
+    size_t len, cap;
+    bool valid; /* bytes hold a well-formed command decoded into d */
+    struct decoded d;
+};
+
+#define DECODER_SLOTS 256
+
+struct sim_kv_decoder
+{
+    struct decoder_slot slot[DECODER_SLOTS];
+};
+
+struct sim_kv_decoder *sim_kv_decoder_new(void)
+{
+    return g_new0(struct sim_kv_decoder, 1);
+}
+
+void sim_kv_decoder_free(struct sim_kv_decoder *dc)
+{
+    if (dc == NULL)
+        return;
+    for (size_t i = 0; i < DECODER_SLOTS; i++)
+        g_free(dc->slot[i].bytes);
+    g_free(dc);
+}
+
+/* The decoding of the len bytes at data, NULL if they are malformed: the
+ * hint's slot when it holds these very bytes, else decoded into it. Equal
+ * bytes decode equally, so a hit is exactly what decoding would give. */
+static const struct decoded *decoder_get(struct sim_kv_decoder *dc,
+                                         uint64_t hint,
+                                         const void *data,
+                                         size_t len)
+{
+    if (data == NULL || len == 0)
+        return NULL; /* malformed: a command has at least its op byte */
+    struct decoder_slot *sl = &dc->slot[hint % DECODER_SLOTS];
+    if (sl->valid && sl->len == len && memcmp(sl->bytes, data, len) == 0)
+        return &sl->d;
+    if (len > sl->cap) {
+        g_free(sl->bytes);
+        sl->cap = len < 64 ? 64 : len;
+        sl->bytes = g_malloc(sl->cap);
+    }
+    memcpy(sl->bytes, data, len);
+    sl->len = len;
+    sl->valid = decode_command(sl->bytes, len, &sl->d);
+    return sl->valid ? &sl->d : NULL;
+}
+
 /* ---- the machine -------------------------------------------------------- */
 
 /* Bytes after a session's header for a reply value of len bytes at value
@@ -459,32 +555,31 @@ static void session_set_value(struct sim_kv_session *s,
     s->value[len] = '\0';
 }
 
-/* Sets key (key_len bytes) to value (value_len bytes); returns whether key
- * was present. */
-static bool pair_set(struct sim_kv *kv,
-                     const char *key,
-                     size_t key_len,
-                     const char *value,
-                     size_t value_len)
+/* Sets the command's key to its value; returns whether the key was
+ * present. */
+static bool pair_set(struct sim_kv *kv, const struct decoded *d)
 {
-    uint64_t h = sim_kv_key_hash(key, key_len);
-    struct sim_kv_pair *p = sim_kv_table_find(&kv->pairs, key, key_len, h);
+    const struct command_parts *c = &d->parts;
+    struct sim_kv_pair *p =
+        sim_kv_table_find(&kv->pairs, c->key, c->key_len, d->key_hash);
     bool found = p != NULL;
     if (found) {
         kv->digest -= p->term;
-        sim_kv_pair_set_value(p, value, value_len);
+        sim_kv_pair_set_value(p, c->value, c->value_len);
     } else {
-        p = sim_kv_table_add(&kv->pairs, key, key_len, h, value, value_len);
+        p = sim_kv_table_add(&kv->pairs, c->key, c->key_len, d->key_hash,
+                             c->value, c->value_len);
     }
-    p->term = pair_hash_n(key, key_len, value, value_len);
+    p->term = d->pair_term;
     kv->digest += p->term;
     return found;
 }
 
-static bool pair_delete(struct sim_kv *kv, const char *key, size_t key_len)
+static bool pair_delete(struct sim_kv *kv, const struct decoded *d)
 {
-    uint64_t h = sim_kv_key_hash(key, key_len);
-    struct sim_kv_pair *p = sim_kv_table_find(&kv->pairs, key, key_len, h);
+    const struct command_parts *c = &d->parts;
+    struct sim_kv_pair *p =
+        sim_kv_table_find(&kv->pairs, c->key, c->key_len, d->key_hash);
     if (p == NULL)
         return false;
     kv->digest -= p->term;
@@ -505,24 +600,24 @@ static void reply_fill(struct sim_kv_reply *reply,
     reply->duplicate = duplicate;
 }
 
-/* Applies the validated command c; returns whether its key was found, and
+/* Applies the decoded command d; returns whether its key was found, and
  * for a get the stored value in *value (borrowed), else NULL. */
 static bool apply_parts(struct sim_kv *kv,
-                        const struct command_parts *c,
+                        const struct decoded *d,
                         const char **value,
                         size_t *value_len)
 {
     *value = NULL;
     *value_len = 0;
-    switch ((enum sim_kv_op)c->op) {
+    switch ((enum sim_kv_op)d->parts.op) {
     case SIM_KV_SET:
-        return pair_set(kv, c->key, c->key_len, c->value, c->value_len);
+        return pair_set(kv, d);
     case SIM_KV_DELETE:
-        return pair_delete(kv, c->key, c->key_len);
+        return pair_delete(kv, d);
     case SIM_KV_GET: {
-        uint64_t h = sim_kv_key_hash(c->key, c->key_len);
         const struct sim_kv_pair *p =
-            sim_kv_table_find(&kv->pairs, c->key, c->key_len, h);
+            sim_kv_table_find(&kv->pairs, d->parts.key, d->parts.key_len,
+                              d->key_hash);
         if (p == NULL)
             return false;
         *value = p->value;
@@ -533,24 +628,25 @@ static bool apply_parts(struct sim_kv *kv,
     return false;
 }
 
-bool sim_kv_apply(struct sim_kv *kv,
-                  const void *data,
-                  size_t len,
-                  struct sim_kv_reply *reply)
+static void reply_init(struct sim_kv_reply *reply)
 {
-    struct command_parts parts;
     if (reply != NULL) {
         reply->found = false;
         reply->value = NULL;
         reply->duplicate = false;
     }
-    if (!decode_parts(data, len, &parts))
-        return false;
+}
 
+/* Applies the well-formed command d (sim_kv_apply()). */
+static bool apply_decoded(struct sim_kv *kv,
+                          const struct decoded *d,
+                          struct sim_kv_reply *reply)
+{
+    const struct command_parts *c = &d->parts;
     struct sim_kv_session *s = NULL;
-    if (parts.client != 0) {
-        s = session_find(kv, parts.client);
-        if (s != NULL && parts.request <= s->request) {
+    if (c->client != 0) {
+        s = session_find(kv, c->client);
+        if (s != NULL && c->request <= s->request) {
             reply_fill(reply, s->found, s->has_value ? s->value : NULL,
                        s->value_len, true);
             return true;
@@ -560,24 +656,50 @@ bool sim_kv_apply(struct sim_kv *kv,
     kv->applied++;
     const char *value;
     size_t value_len;
-    bool found = apply_parts(kv, &parts, &value, &value_len);
+    bool found = apply_parts(kv, d, &value, &value_len);
     reply_fill(reply, found, value, value_len, false);
 
-    if (parts.client != 0) {
+    if (c->client != 0) {
         if (s == NULL) {
-            s = session_new(parts.client, value, value_len);
+            s = session_new(c->client, value, value_len);
             session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;
             session_set_value(s, value, value_len);
         }
-        s->request = parts.request;
+        s->request = c->request;
         s->found = found;
-        s->hash = session_hash(s);
+        s->hash = session_hash_seeded(s, d->seed);
         kv->sessions_digest += s->hash;
     }
     return true;
+}
+
+bool sim_kv_apply(struct sim_kv *kv,
+                  const void *data,
+                  size_t len,
+                  struct sim_kv_reply *reply)
+{
+    reply_init(reply);
+    struct decoded d;
+    if (!decode_command(data, len, &d))
+        return false;
+    return apply_decoded(kv, &d, reply);
+}
+
+bool sim_kv_apply_cached(struct sim_kv *kv,
+                         struct sim_kv_decoder *dc,
+                         uint64_t hint,
+                         const void *data,
+                         size_t len,
+                         struct sim_kv_reply *reply)
+{
+    reply_init(reply);
+    const struct decoded *d = decoder_get(dc, hint, data, len);
+    if (d == NULL)
+        return false;
+    return apply_decoded(kv, d, reply);
 }
 
 const char *sim_kv_get(const struct sim_kv *kv, const char *key)

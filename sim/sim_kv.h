@@ -60,6 +60,24 @@ bool sim_kv_apply(struct sim_kv *kv,
                   size_t len,
                   struct sim_kv_reply *reply);
 
+/* Commands decoded once for all the machines that apply the same bytes
+ * (the nodes of one run): the last decodings, each found by a hint (the
+ * entry's log index) and used only when its bytes equal the command's, so
+ * a different command at the same hint is decoded anew. */
+struct sim_kv_decoder;
+
+struct sim_kv_decoder *sim_kv_decoder_new(void);
+void sim_kv_decoder_free(struct sim_kv_decoder *dc);
+
+/* sim_kv_apply() through dc: the same state, digests and reply, without
+ * decoding and hashing again bytes that dc decoded under this hint. */
+bool sim_kv_apply_cached(struct sim_kv *kv,
+                         struct sim_kv_decoder *dc,
+                         uint64_t hint,
+                         const void *data,
+                         size_t len,
+                         struct sim_kv_reply *reply);
+
 /* Value of key, borrowed until the next change; NULL if absent. */
 const char *sim_kv_get(const struct sim_kv *kv, const char *key);
 size_t sim_kv_size(const struct sim_kv *kv);

@@ -178,14 +178,16 @@ static void apply_entry(struct sim *s,
         }
         if (prop) {
             struct sim_kv_reply reply = {0};
-            sim_kv_apply(nd->kv, entry->data, entry->len, &reply);
+            sim_kv_apply_cached(nd->kv, s->kv_decoder, index, entry->data,
+                                entry->len, &reply);
             if (prop->term == entry->term)
                 sim_client_reply(s, nd->id, prop->client, prop->request, false,
                                  0, nd->term, &reply);
             sim_kv_reply_clear(&reply);
             nd->props_head++;
         } else {
-            sim_kv_apply(nd->kv, entry->data, entry->len, NULL);
+            sim_kv_apply_cached(nd->kv, s->kv_decoder, index, entry->data,
+                                entry->len, NULL);
         }
         trim_proposals(nd);
     }

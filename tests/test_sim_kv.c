@@ -4,24 +4,7 @@
 #include <string.h>
 
 #include "sim/sim_kv.h"
-
-static GByteArray *encode(enum sim_kv_op op,
-                          uint64_t client,
-                          uint64_t request,
-                          const char *key,
-                          const char *value)
-{
-    struct sim_kv_command cmd = {
-        .op = op,
-        .client = client,
-        .request = request,
-        .key = key,
-        .value = value,
-    };
-    GByteArray *b = g_byte_array_new();
-    sim_kv_encode(&cmd, b);
-    return b;
-}
+#include "tests/support/kv_commands.h"
 
 /* Applies one command and returns its reply (caller clears it). */
 static struct sim_kv_reply apply(struct sim_kv *kv,
@@ -32,7 +15,7 @@ static struct sim_kv_reply apply(struct sim_kv *kv,
                                  const char *value)
 {
     struct sim_kv_reply r = {0};
-    GByteArray *b = encode(op, client, request, key, value);
+    GByteArray *b = kv_encoded(op, client, request, key, value);
     cr_assert(sim_kv_apply(kv, b->data, b->len, &r));
     g_byte_array_free(b, TRUE);
     return r;
@@ -51,7 +34,8 @@ static void apply_quiet(struct sim_kv *kv,
 
 Test(kv_encoding, set_command_round_trips_exactly)
 {
-    GByteArray *b = encode(SIM_KV_SET, 300, 1ULL << 63, "alpha", "beta gamma");
+    GByteArray *b =
+        kv_encoded(SIM_KV_SET, 300, 1ULL << 63, "alpha", "beta gamma");
     struct sim_kv_command cmd;
     char *buf;
     cr_assert(sim_kv_decode(b->data, b->len, &cmd, &buf));
@@ -74,7 +58,7 @@ Test(kv_encoding, get_and_delete_round_trip_without_value)
 {
     enum sim_kv_op ops[2] = {SIM_KV_GET, SIM_KV_DELETE};
     for (int i = 0; i < 2; i++) {
-        GByteArray *b = encode(ops[i], 0, 0, "", NULL);
+        GByteArray *b = kv_encoded(ops[i], 0, 0, "", NULL);
         struct sim_kv_command cmd;
         char *buf;
         cr_assert(sim_kv_decode(b->data, b->len, &cmd, &buf));
@@ -91,7 +75,7 @@ Test(kv_encoding, get_and_delete_round_trip_without_value)
 Test(kv_encoding, encoding_is_compact_for_small_numbers)
 {
     /* op, client, request, key length, key, value length, value */
-    GByteArray *b = encode(SIM_KV_SET, 1, 2, "k", "v");
+    GByteArray *b = kv_encoded(SIM_KV_SET, 1, 2, "k", "v");
     cr_assert_eq(b->len, 7);
     const guint8 want[7] = {SIM_KV_SET, 1, 2, 1, 'k', 1, 'v'};
     cr_assert_arr_eq(b->data, want, 7);
@@ -100,7 +84,8 @@ Test(kv_encoding, encoding_is_compact_for_small_numbers)
 
 Test(kv_encoding, every_truncation_is_rejected)
 {
-    GByteArray *b = encode(SIM_KV_SET, 123456789, 987654321, "key", "value");
+    GByteArray *b =
+        kv_encoded(SIM_KV_SET, 123456789, 987654321, "key", "value");
     for (size_t n = 0; n < b->len; n++) {
         /* A copy of exactly n bytes, so reading past it is caught by ASan. */
         guint8 *copy = g_memdup2(b->data, n > 0 ? n : 1);
