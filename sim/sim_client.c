@@ -33,17 +33,25 @@ static struct sim_client *client_at(struct sim *s, uint32_t id)
     return &g_array_index(s->clients, struct sim_client, id - 1);
 }
 
-/* Copies the string src into *buf, which grows when short (a client's key
- * and value buffers serve request after request), and returns *buf. */
-static char *copy_into(char **buf, size_t *cap, const char *src)
+/* Makes *buf, of *cap bytes, hold at least n bytes (a client's key, value
+ * and command buffers serve request after request); returns *buf. */
+static void *room_for(void *buf, size_t *cap, size_t n)
 {
-    size_t n = strlen(src) + 1;
     if (n > *cap) {
-        g_free(*buf);
+        g_free(buf);
         *cap = n < 32 ? 32 : n;
-        *buf = g_malloc(*cap);
+        buf = g_malloc(*cap);
     }
-    memcpy(*buf, src, n);
+    return buf;
+}
+
+/* Copies the len bytes of the string src and a NUL into *buf, which grows
+ * when short, and returns *buf. */
+static char *copy_into(char **buf, size_t *cap, const char *src, size_t len)
+{
+    *buf = room_for(*buf, cap, len + 1);
+    memcpy(*buf, src, len);
+    (*buf)[len] = '\0';
     return *buf;
 }
 
@@ -77,7 +85,7 @@ void sim_clients_destroy(struct sim *s)
         struct sim_client *c = &g_array_index(s->clients, struct sim_client, i);
         g_free(c->key_buf);
         g_free(c->value_buf);
-        g_byte_array_free(c->cmd, TRUE);
+        g_free(c->cmd);
         g_free(c->refused);
     }
     g_array_free(s->clients, TRUE);
@@ -92,7 +100,6 @@ static uint32_t new_client(struct sim *s)
     struct sim_client c;
     memset(&c, 0, sizeof(c));
     c.id = s->clients->len + 1;
-    c.cmd = g_byte_array_new();
     c.refused = g_new0(uint64_t, s->n + 1);
     c.timeout_at_us = UINT64_MAX;
     c.op_id = NO_ID;
@@ -165,14 +172,14 @@ static void send_request(struct sim *s,
     e.request = c->request;
     sim_emit(s, &e);
 
-    struct sim_cmsg *cm = sim_cmsg_new(s, c->cmd->len);
+    struct sim_cmsg *cm = sim_cmsg_new(s, c->cmd_len);
     cm->client = c->id;
     cm->node = node;
     cm->request = c->request;
     cm->dest_incarnation = s->nodes[node].incarnation;
     cm->read_mode = c->read_mode;
-    cm->len = c->cmd->len;
-    memcpy(cm->data, c->cmd->data, c->cmd->len);
+    cm->len = c->cmd_len;
+    memcpy(cm->data, c->cmd, c->cmd_len);
     uint64_t delay = sim_net_draw_delay(&s->net.p, &c->rng);
     s->counters.client_messages++;
     sim_push(s, s->now_us + delay, SIM_EV_CLIENT_REQUEST, node, 0, cm);
@@ -216,25 +223,39 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
     return 0;
 }
 
-/* Appends src to buf at *pos, keeping room for the terminating NUL. */
-static void put(char *buf, size_t len, size_t *pos, const char *src)
+/* Appends the n bytes of the string src to buf at *pos, as many as fit
+ * before the terminating NUL (buf has len bytes). */
+static void put_n(char *buf, size_t len, size_t *pos, const char *src, size_t n)
 {
-    while (*src && *pos + 1 < len)
-        buf[(*pos)++] = *src++;
+    size_t room = len - 1 - *pos;
+    if (n > room)
+        n = room;
+    memcpy(buf + *pos, src, n);
+    *pos += n;
     buf[*pos] = '\0';
 }
 
+static void put(char *buf, size_t len, size_t *pos, const char *src)
+{
+    put_n(buf, len, pos, src, strlen(src));
+}
+
 /* "set KEY VALUE", "get KEY [read-index|lease]", "delete KEY": the trace
- * text of an op (a get through the log names no mode). */
-static const char *op_text(const struct sim_client *c, char *buf, size_t len)
+ * text of an op (a get through the log names no mode), cut to len - 1
+ * bytes; key_len and value_len are the lengths of c's key and value. */
+static const char *op_text(const struct sim_client *c,
+                           size_t key_len,
+                           size_t value_len,
+                           char *buf,
+                           size_t len)
 {
     size_t pos = 0;
     put(buf, len, &pos, sim_kv_op_name(c->op));
-    put(buf, len, &pos, " ");
-    put(buf, len, &pos, c->key);
+    put_n(buf, len, &pos, " ", 1);
+    put_n(buf, len, &pos, c->key, key_len);
     if (c->op == SIM_KV_SET) {
-        put(buf, len, &pos, " ");
-        put(buf, len, &pos, c->value ? c->value : "");
+        put_n(buf, len, &pos, " ", 1);
+        put_n(buf, len, &pos, c->value, value_len);
     }
     if (c->read_mode != SIM_READ_LOG) {
         put(buf, len, &pos, " ");
@@ -243,28 +264,34 @@ static const char *op_text(const struct sim_client *c, char *buf, size_t len)
     return buf;
 }
 
-/* prefix followed by the decimal digits of v. */
 /* prefix and the decimal digits of v, zero-padded to `width` characters in
- * all (0: no padding), into buf of len bytes. */
+ * all (0: no padding), into buf of len >= 2 bytes, cut to len - 1
+ * characters. */
 static void format_u64(char *buf,
                        size_t len,
                        char prefix,
                        uint64_t v,
                        size_t width)
 {
-    char digits[24];
-    size_t n = 0;
+    char digits[24]; /* filled from the end */
+    size_t at = sizeof(digits);
     do {
-        digits[n++] = (char)('0' + v % 10);
+        digits[--at] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
+    size_t n = sizeof(digits) - at;
+    size_t room = len - 1;
     size_t pos = 0;
     buf[pos++] = prefix;
-    while (pos + n < width && pos + 1 < len)
-        buf[pos++] = '0';
-    while (n && pos + 1 < len)
-        buf[pos++] = digits[--n];
-    buf[pos] = '\0';
+    size_t pad = width > n + 1 ? width - n - 1 : 0;
+    if (pad > room - pos)
+        pad = room - pos;
+    memset(buf + pos, '0', pad);
+    pos += pad;
+    if (n > room - pos)
+        n = room - pos;
+    memcpy(buf + pos, digits + at, n);
+    buf[pos + n] = '\0';
 }
 
 /* mode: of a get; SIM_READ_MODE_COUNT for the run's default. */
@@ -287,9 +314,13 @@ static void issue(struct sim *s,
     c->request++;
     c->invoked_us = s->now_us;
     c->op = op;
-    c->key = copy_into(&c->key_buf, &c->key_cap, key);
+    size_t key_len = strlen(key);
+    if (op == SIM_KV_SET && value == NULL)
+        value = "";
+    size_t value_len = op == SIM_KV_SET ? strlen(value) : 0;
+    c->key = copy_into(&c->key_buf, &c->key_cap, key, key_len);
     c->value = op == SIM_KV_SET
-                   ? copy_into(&c->value_buf, &c->value_cap, value ? value : "")
+                   ? copy_into(&c->value_buf, &c->value_cap, value, value_len)
                    : NULL;
     c->handle = handle;
     c->via = via;
@@ -304,8 +335,9 @@ static void issue(struct sim *s,
         .key = c->key,
         .value = c->value,
     };
-    g_byte_array_set_size(c->cmd, 0);
-    sim_kv_encode(&cmd, c->cmd);
+    c->cmd = room_for(c->cmd, &c->cmd_cap,
+                      sim_kv_encoded_max(key_len, value_len));
+    c->cmd_len = sim_kv_encode_to(&cmd, key_len, value_len, c->cmd);
     c->op_id = s->history ? sim_history_invoke(s->history, c->id, op, c->key,
                                                c->value, s->now_us)
                           : NO_ID;
@@ -318,7 +350,7 @@ static void issue(struct sim *s,
     e.client = c->id;
     e.request = c->request;
     e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
-    e.text = op_text(c, text, sizeof(text));
+    e.text = op_text(c, key_len, value_len, text, sizeof(text));
     sim_emit(s, &e);
 
     uint32_t node = via;

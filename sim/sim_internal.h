@@ -218,7 +218,10 @@ struct sim_client
      * since. */
     uint32_t busy_node;
     uint64_t busy_term;
-    GByteArray *cmd; /* the encoded command */
+    /* The encoded command: cmd_len of cmd_cap bytes (owned), rewritten in
+     * place for each request. */
+    uint8_t *cmd;
+    size_t cmd_len, cmd_cap;
 };
 
 struct sim_request_rec

@@ -235,23 +235,37 @@ static size_t write_string(guint8 *p, const char *s, size_t len)
     return n + len;
 }
 
+size_t sim_kv_encoded_max(size_t key_len, size_t value_len)
+{
+    return 1 + 4 * SIM_KV_VARINT_MAX_BYTES + key_len + value_len;
+}
+
+size_t sim_kv_encode_to(const struct sim_kv_command *cmd,
+                        size_t key_len,
+                        size_t value_len,
+                        uint8_t *out)
+{
+    size_t n = 0;
+    out[n++] = (uint8_t)cmd->op;
+    n += write_varint(out + n, cmd->client);
+    n += write_varint(out + n, cmd->request);
+    n += write_string(out + n, cmd->key, key_len);
+    if (cmd->op == SIM_KV_SET)
+        n += write_string(out + n, cmd->value != NULL ? cmd->value : "",
+                          value_len);
+    return n;
+}
+
 void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out)
 {
-    const char *value = cmd->value != NULL ? cmd->value : "";
     size_t key_len = strlen(cmd->key);
-    size_t value_len = cmd->op == SIM_KV_SET ? strlen(value) : 0;
+    size_t value_len =
+        cmd->op == SIM_KV_SET && cmd->value != NULL ? strlen(cmd->value) : 0;
     size_t start = out->len;
     /* Grown once to the largest possible size, then cut to the real one. */
-    g_byte_array_set_size(out, (guint)(start + 1 + 4 * SIM_KV_VARINT_MAX_BYTES +
-                                       key_len + value_len));
-    guint8 *p = out->data + start;
-    size_t n = 0;
-    p[n++] = (guint8)cmd->op;
-    n += write_varint(p + n, cmd->client);
-    n += write_varint(p + n, cmd->request);
-    n += write_string(p + n, cmd->key, key_len);
-    if (cmd->op == SIM_KV_SET)
-        n += write_string(p + n, value, value_len);
+    g_byte_array_set_size(out,
+                          (guint)(start + sim_kv_encoded_max(key_len, value_len)));
+    size_t n = sim_kv_encode_to(cmd, key_len, value_len, out->data + start);
     g_byte_array_set_size(out, (guint)(start + n));
 }
 

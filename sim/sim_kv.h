@@ -41,6 +41,19 @@ void sim_kv_reply_clear(struct sim_kv_reply *r);
 /* Appends the encoding of *cmd to out. */
 void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out);
 
+/* The most bytes the encoding of a command whose key and value have these
+ * lengths can take. */
+size_t sim_kv_encoded_max(size_t key_len, size_t value_len);
+
+/* Writes the encoding of *cmd at out, which has room for
+ * sim_kv_encoded_max(key_len, value_len) bytes, and returns its length:
+ * the bytes sim_kv_encode() appends, given key_len = strlen(cmd->key) and,
+ * for a set, value_len = strlen(cmd->value) (0 without a value). */
+size_t sim_kv_encode_to(const struct sim_kv_command *cmd,
+                        size_t key_len,
+                        size_t value_len,
+                        uint8_t *out);
+
 /* Decodes bytes into *cmd whose strings point into `key_buf`, which the
  * caller frees with g_free(). False if the bytes are malformed. */
 bool sim_kv_decode(const void *data,
