@@ -343,6 +343,10 @@ struct decoded
     uint64_t key_hash;
     uint64_t pair_term; /* SET: pair_hash_n(key, value); else 0 */
     uint64_t seed;      /* client != 0: session_seed(client, request) */
+    /* The session's hash after a reply without a value, by reply.found
+     * (bare_hash[found]), once computed: bit `found` of have_bare. */
+    uint64_t bare_hash[2];
+    unsigned have_bare;
 };
 
 static bool decode_command(const void *data, size_t len, struct decoded *d)
@@ -355,6 +359,7 @@ static bool decode_command(const void *data, size_t len, struct decoded *d)
                        ? pair_hash_n(c->key, c->key_len, c->value, c->value_len)
                        : 0;
     d->seed = c->client != 0 ? session_seed(c->client, c->request) : 0;
+    d->have_bare = 0;
     return true;
 }
 
@@ -392,7 +397,7 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
 /* The decoding of the len bytes at data, NULL if they are malformed: the
  * hint's slot when it holds these very bytes, else decoded into it. Equal
  * bytes decode equally, so a hit is exactly what decoding would give. */
-static const struct decoded *decoder_get(struct sim_kv_decoder *dc,
+static struct decoded *decoder_get(struct sim_kv_decoder *dc,
                                          uint64_t hint,
                                          const void *data,
                                          size_t len)
@@ -651,9 +656,25 @@ static void reply_init(struct sim_kv_reply *reply)
     }
 }
 
+/* The hash of s, the session of d's client after applying d: without a
+ * reply value it depends on d and s->found alone, so d keeps it for the
+ * other nodes. */
+static uint64_t session_hash_after(struct decoded *d,
+                                   const struct sim_kv_session *s)
+{
+    if (s->has_value)
+        return session_hash_seeded(s, d->seed);
+    unsigned f = s->found ? 1u : 0u;
+    if (!(d->have_bare & (1u << f))) {
+        d->bare_hash[f] = session_hash_seeded(s, d->seed);
+        d->have_bare |= 1u << f;
+    }
+    return d->bare_hash[f];
+}
+
 /* Applies the well-formed command d (sim_kv_apply()). */
 static bool apply_decoded(struct sim_kv *kv,
-                          const struct decoded *d,
+                          struct decoded *d,
                           struct sim_kv_reply *reply)
 {
     const struct command_parts *c = &d->parts;
@@ -684,7 +705,7 @@ static bool apply_decoded(struct sim_kv *kv,
         }
         s->request = c->request;
         s->found = found;
-        s->hash = session_hash_seeded(s, d->seed);
+        s->hash = session_hash_after(d, s);
         kv->sessions_digest += s->hash;
     }
     return true;
@@ -710,7 +731,7 @@ bool sim_kv_apply_cached(struct sim_kv *kv,
                          struct sim_kv_reply *reply)
 {
     reply_init(reply);
-    const struct decoded *d = decoder_get(dc, hint, data, len);
+    struct decoded *d = decoder_get(dc, hint, data, len);
     if (d == NULL)
         return false;
     return apply_decoded(kv, d, reply);

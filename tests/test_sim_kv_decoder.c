@@ -174,3 +174,27 @@ Test(kv_decoder, malformed_bytes_are_a_no_op_through_the_decoder_too)
     g_byte_array_free(b, TRUE);
     machines_free(&m);
 }
+
+Test(kv_decoder, one_command_applied_to_different_states_gives_each_its_own)
+{
+    /* Machine a holds k1 and b does not: the same delete, get and set bytes
+     * (one hint) find the key in a only, and each machine must end as a
+     * fresh decoding leaves it. */
+    struct pair_of_machines a = machines(), b = machines();
+    sim_kv_decoder_free(b.dc);
+    b.dc = a.dc; /* one decoder, as the nodes of a run share one */
+    both_apply_cmd(&a, 1, SIM_KV_SET, 9, 1, "k1", "v1");
+    both_apply_cmd(&b, 2, SIM_KV_SET, 9, 1, "k2", "v2");
+    static const enum sim_kv_op ops[] = {SIM_KV_GET, SIM_KV_DELETE,
+                                         SIM_KV_SET};
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        GByteArray *cmd = kv_encoded(ops[i], 5, i + 1, "k1",
+                                     ops[i] == SIM_KV_SET ? "v3" : NULL);
+        both_apply(&a, 40 + i, cmd->data, cmd->len);
+        both_apply(&b, 40 + i, cmd->data, cmd->len);
+        g_byte_array_free(cmd, TRUE);
+    }
+    b.dc = NULL;
+    machines_free(&a);
+    machines_free(&b);
+}
