@@ -50,7 +50,8 @@ static void trim_proposals(struct sim_node *nd)
 {
     GArray *p = nd->proposals;
     if (nd->props_head == p->len) {
-        g_array_set_size(p, 0);
+        if (p->len != 0) /* a follower's stays empty: no call per apply */
+            g_array_set_size(p, 0);
         nd->props_head = 0;
     } else if (nd->props_head >= 64 && nd->props_head * 2 >= p->len) {
         g_array_remove_range(p, 0, (guint)nd->props_head);
