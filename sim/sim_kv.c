@@ -6,14 +6,14 @@
  * over every session, of its `hash` (session_hash of its fields); every
  * change adjusts them in O(1). `sessions` holds every session once by
  * ascending client id, and the pairs' table keeps them in key order, so a
- * snapshot is written in its canonical order without sorting. A client's session holds the highest request
- * id applied for it and the reply it produced; a command whose request id is
- * at most that is answered from the session and changes nothing. `applied`
- * counts the commands that took effect: not session duplicates, not
- * malformed bytes. A decoder (struct sim_kv_decoder) remembers what a
- * command's bytes decode and hash to, for the other nodes that apply the
- * same bytes; it is used only for bytes equal to the ones it decoded, so
- * it changes no result.
+ * snapshot is written in its canonical order without sorting. A client's
+ * session holds the highest request id applied for it and the reply it
+ * produced; a command whose request id is at most that is answered from
+ * the session and changes nothing. `applied` counts the commands that took
+ * effect: not session duplicates, not malformed bytes. A decoder (struct
+ * sim_kv_decoder) remembers what a command's bytes decode and hash to, for
+ * the other nodes that apply the same bytes; it is used only for bytes
+ * equal to the ones it decoded, so it changes no result.
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -112,10 +112,10 @@ static uint64_t pair_hash_n(const char *key,
 }
 
 
-/* One session: client, request, then a word with the reply flags and the
- * value's length, then the value eight bytes at a time (the last word
- * zero-padded). The length word makes every session a distinct word
- * sequence. */
+/* The hash of one session: client and request (this seed), then a word
+ * with the reply flags and the value's length, then the value eight bytes
+ * at a time (the last word zero-padded). The length word makes every
+ * session a distinct word sequence. */
 static uint64_t session_seed(uint64_t client, uint64_t request)
 {
     return sim_hash_fold(sim_hash_mix(client), request);
@@ -373,6 +373,8 @@ struct decoder_slot
     struct decoded d;
 };
 
+/* Slots by log index modulo this: a node applying up to this many entries
+ * behind the first one to decode them still finds their decodings. */
 #define DECODER_SLOTS 256
 
 struct sim_kv_decoder
@@ -398,9 +400,9 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
  * hint's slot when it holds these very bytes, else decoded into it. Equal
  * bytes decode equally, so a hit is exactly what decoding would give. */
 static struct decoded *decoder_get(struct sim_kv_decoder *dc,
-                                         uint64_t hint,
-                                         const void *data,
-                                         size_t len)
+                                   uint64_t hint,
+                                   const void *data,
+                                   size_t len)
 {
     if (data == NULL || len == 0)
         return NULL; /* malformed: a command has at least its op byte */
