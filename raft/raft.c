@@ -101,14 +101,29 @@ struct raft_message *raft_emit(struct raft *r,
     return m;
 }
 
-struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
+/* The slot holding id, or n_slots. No two slots hold one id
+ * (raft_membership.c), so the slot a configuration of ids 1..n usually
+ * gives id, id - 1, is tried first and the scan is the same answer. */
+static size_t slot_of(const struct raft *r, uint64_t id)
 {
+    if (id - 1 < r->n_slots && r->progress[id - 1].id == id) {
+        return (size_t)(id - 1);
+    }
     for (size_t i = 0; i < r->n_slots; i++) {
-        if (r->progress[i].id == id && raft_progress_member(&r->progress[i])) {
-            return &r->progress[i];
+        if (r->progress[i].id == id) {
+            return i;
         }
     }
-    return NULL;
+    return r->n_slots;
+}
+
+struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
+{
+    size_t i = slot_of(r, id);
+    if (i == r->n_slots || !raft_progress_member(&r->progress[i])) {
+        return NULL;
+    }
+    return &r->progress[i];
 }
 
 /* An entry handed in with a record describes that record exactly
@@ -601,29 +616,50 @@ static void check_invariants(const struct raft *r)
     (void)last;
 }
 
-/* Assembles the update (struct raft_update documents the host's duties). */
+/* The public view of the snapshot's configuration follows snap_conf: it is
+ * taken again only when the configuration history says snap_conf may have
+ * changed (every change of it moves confs.version). */
+static void view_snapshot_configuration(struct raft *r)
+{
+    if (r->snap_conf_viewed != r->confs.version + 1) {
+        raft_conf_view(&r->snap_conf, &r->snapshot.configuration);
+        r->snap_conf_viewed = r->confs.version + 1;
+    }
+}
+
+/* Assembles the update (struct raft_update documents the host's duties).
+ * Every field is written below, so the update needs no clearing first. */
 int raft_finish(struct raft *r, struct raft_update *u)
 {
-    memset(u, 0, sizeof *u);
-    raft_conf_view(&r->snap_conf, &r->snapshot.configuration);
+    view_snapshot_configuration(r);
     u->hard_state_changed =
         r->term != r->start_term || r->vote != r->start_vote;
     u->term = r->term;
     u->vote = r->vote;
-    if (r->snapshot_installed) {
-        u->snapshot = &r->snapshot;
-    }
+    u->snapshot = r->snapshot_installed ? &r->snapshot : NULL;
 
+    /* hand_out_entries() sets these only when there are entries. */
+    u->entries_index = 0;
+    u->entries = NULL;
+    u->n_entries = 0;
+    u->apply_index = 0;
+    u->committed = NULL;
+    u->n_committed = 0;
     hand_out_entries(r, u);
     u->messages = r->msgs;
     u->n_messages = r->n_msgs;
+    u->n_sync_messages = 0;
     if (r->snapshot_installed) {
         raft_durable_log_changed(r, 1); /* durable again once reported */
     }
-    raft_durable_order_messages(r, u);
+    if (r->n_msgs > 0) {
+        raft_durable_order_messages(r, u);
+    }
 
     u->commit_index = r->commit_index;
-    raft_read_settle(r);
+    if (r->n_fwd > 0) {
+        raft_read_settle(r);
+    }
     u->reads = r->ready;
     u->n_reads = r->n_ready;
 
@@ -971,13 +1007,12 @@ static size_t peer_slot(const struct raft *r, uint64_t peer)
     if (r->role != RAFT_LEADER) {
         return r->n_slots;
     }
-    for (size_t i = 0; i < r->n_slots; i++) {
-        if (r->progress[i].id == peer &&
-            (i == r->self_slot || raft_progress_member(&r->progress[i]))) {
-            return i;
-        }
+    size_t i = slot_of(r, peer);
+    if (i < r->n_slots && i != r->self_slot &&
+        !raft_progress_member(&r->progress[i])) {
+        return r->n_slots;
     }
-    return r->n_slots;
+    return i;
 }
 
 void raft_peer_indexes(const struct raft *r,

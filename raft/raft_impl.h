@@ -144,6 +144,9 @@ struct raft
     uint64_t start_vote;       /* vote when the call began */
     enum raft_role start_role; /* role when the call began */
     uint64_t start_leader;     /* leader when the call began */
+    /* confs.version + 1 when snapshot.configuration last viewed snap_conf
+     * (raft_finish()); 0: never. */
+    uint64_t snap_conf_viewed;
 
     /* Data copied in ahead of mutation, so a failed allocation changes
      * nothing; owned until consumed. */
