@@ -1,5 +1,7 @@
-/* sim_queue.c: binary min-heap on (time_us, seq). Invariant: for every i > 0,
- * heap[(i - 1) / 2] precedes heap[i]. */
+/* sim_queue.c: two binary min-heaps on (time_us, seq), merged at pop.
+ * Invariants: in each heap, for every i > 0, ev[(i - 1) / 2] precedes
+ * ev[i]; no two events share a seq, so (time_us, seq) orders every event
+ * strictly and the earlier of the two tops is the earliest event. */
 #include "sim/sim_queue.h"
 #include "sim/sim_assert.h"
 
@@ -7,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-static bool before(const struct sim_event *a, const struct sim_event *b)
+static inline bool before(const struct sim_event *a, const struct sim_event *b)
 {
     if (a->time_us != b->time_us)
         return a->time_us < b->time_us;
@@ -22,71 +24,104 @@ void sim_queue_init(struct sim_queue *q)
 
 void sim_queue_destroy(struct sim_queue *q)
 {
-    g_free(q->heap);
-    q->heap = NULL;
-    q->len = q->cap = 0;
+    g_free(q->near.ev);
+    g_free(q->far.ev);
+    memset(&q->near, 0, sizeof(q->near));
+    memset(&q->far, 0, sizeof(q->far));
+    q->cap = 0;
 }
 
-uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
+static void heap_push(struct sim_heap *h, const struct sim_event *item)
 {
-    if (q->len == q->cap) {
-        q->cap = q->cap ? q->cap * 2 : 256;
-        q->heap = g_renew(struct sim_event, q->heap, q->cap);
+    if (h->len == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->ev = g_renew(struct sim_event, h->ev, h->cap);
     }
-    struct sim_event item = *e;
-    item.seq = q->next_seq++;
-    size_t i = q->len++;
+    struct sim_event *v = h->ev;
+    size_t i = h->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!before(&item, &q->heap[parent]))
+        if (!before(item, &v[parent]))
             break;
-        q->heap[i] = q->heap[parent];
+        v[i] = v[parent];
         i = parent;
     }
-    q->heap[i] = item;
-    return item.seq;
+    v[i] = *item;
 }
 
-bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
+/* Removes the top of a non-empty heap into *out. */
+static void heap_pop(struct sim_heap *h, struct sim_event *out)
 {
-    if (q->len == 0)
-        return false;
-    *out = q->heap[0];
-    size_t n = --q->len;
+    struct sim_event *v = h->ev;
+    *out = v[0];
+    size_t n = --h->len;
     if (n == 0)
-        return true;
+        return;
     /* Floyd: move the hole at the root down along the smaller children to
      * a leaf (one comparison per level), then sift the last element up from
      * there; it usually belongs near the bottom. */
-    struct sim_event *h = q->heap;
     size_t i = 0;
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= n)
             break;
-        if (child + 1 < n && before(&h[child + 1], &h[child]))
+        if (child + 1 < n && before(&v[child + 1], &v[child]))
             child++;
-        h[i] = h[child];
+        v[i] = v[child];
         i = child;
     }
-    struct sim_event last = h[n];
+    struct sim_event last = v[n];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!before(&last, &h[parent]))
+        if (!before(&last, &v[parent]))
             break;
-        h[i] = h[parent];
+        v[i] = v[parent];
         i = parent;
     }
-    h[i] = last;
+    v[i] = last;
+}
+
+uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
+{
+    if (sim_queue_len(q) == q->cap)
+        q->cap = q->cap ? q->cap * 2 : 256;
+    struct sim_event item = *e;
+    item.seq = q->next_seq++;
+    bool far = item.time_us > q->now_us &&
+               item.time_us - q->now_us > SIM_QUEUE_FAR_US;
+    heap_push(far ? &q->far : &q->near, &item);
+    return item.seq;
+}
+
+/* The heap whose top is the earliest event; NULL if both are empty. */
+static inline struct sim_heap *first(const struct sim_queue *q)
+{
+    const struct sim_heap *near = &q->near, *far = &q->far;
+    if (far->len == 0)
+        return near->len ? (struct sim_heap *)near : NULL;
+    if (near->len == 0 || before(&far->ev[0], &near->ev[0]))
+        return (struct sim_heap *)far;
+    return (struct sim_heap *)near;
+}
+
+bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
+{
+    struct sim_heap *h = first(q);
+    if (!h)
+        return false;
+    heap_pop(h, out);
+    q->now_us = out->time_us;
     /* The order of the queue: nothing left precedes what was popped. */
-    SIM_ASSERT(!before(&h[0], out),
+    const struct sim_event *top = sim_queue_peek(q);
+    SIM_ASSERT(!top || !before(top, out),
                "event seq %" PRIu64 " at %" PRIu64
                " us left behind seq %" PRIu64 " at %" PRIu64 " us",
-               h[0].seq, h[0].time_us, out->seq, out->time_us);
+               top->seq, top->time_us, out->seq, out->time_us);
     return true;
 }
 
 const struct sim_event *sim_queue_peek(const struct sim_queue *q)
 {
-    return q->len ? &q->heap[0] : NULL;
+    const struct sim_heap *h = first(q);
+    return h ? &h->ev[0] : NULL;
 }

@@ -1,5 +1,7 @@
 /* test_sim_queue.c: the event queue pops by (time, insertion order). */
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <string.h>
 
 #include "sim/sim_queue.h"
 
@@ -86,5 +88,108 @@ Test(sim_queue, random_pushes_and_pops_stay_sorted)
         }
     }
     cr_assert_eq(popped + sim_queue_len(&q), 20000);
+    sim_queue_destroy(&q);
+}
+
+/* A model of the queue: every event pushed so far, popped by (time, seq). */
+struct model
+{
+    uint64_t time[4096];
+    uint64_t seq[4096];
+    bool gone[4096];
+    size_t n;
+};
+
+static size_t model_first(const struct model *m)
+{
+    size_t best = m->n;
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->gone[i])
+            continue;
+        if (best == m->n || m->time[i] < m->time[best] ||
+            (m->time[i] == m->time[best] && m->seq[i] < m->seq[best]))
+            best = i;
+    }
+    return best;
+}
+
+/* The split into a near and a far heap is invisible: events due within and
+ * beyond SIM_QUEUE_FAR_US, many of them at one instant (ties between an
+ * event pushed far ahead and one pushed when the instant came near), pop in
+ * exactly the (time, seq) order of a model, and peek names the next one. */
+Test(sim_queue, near_and_far_events_pop_in_time_then_push_order)
+{
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    struct sim_queue q;
+    sim_queue_init(&q);
+    uint64_t x = 99, now = 0;
+    const uint64_t far = SIM_QUEUE_FAR_US;
+    /* Delays on both sides of the bound and on it, onto few instants. */
+    const uint64_t delays[] = {0, 1, far - 1, far, far + 1, 2 * far, 40 * far};
+    for (int round = 0; round < 4000; round++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        if ((x >> 40) % 5 < 3 && m.n < 4096) {
+            uint64_t d = delays[(x >> 20) % 7];
+            /* Round to a grid so that distinct pushes meet at one time. */
+            uint64_t t = (now + d) / 1000 * 1000;
+            if (t < now)
+                t = now;
+            struct sim_event e = {.time_us = t, .arg = m.n};
+            m.time[m.n] = t;
+            m.seq[m.n] = sim_queue_push(&q, &e);
+            m.n++;
+        } else {
+            size_t want = model_first(&m);
+            const struct sim_event *top = sim_queue_peek(&q);
+            struct sim_event e;
+            if (want == m.n) {
+                cr_assert_null(top);
+                cr_assert_not(sim_queue_pop(&q, &e));
+                continue;
+            }
+            cr_assert_not_null(top);
+            cr_assert_eq(top->arg, want);
+            cr_assert(sim_queue_pop(&q, &e));
+            cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", model says %zu",
+                         e.arg, want);
+            cr_assert_eq(e.seq, m.seq[want]);
+            m.gone[want] = true;
+            now = e.time_us;
+        }
+        size_t left = 0;
+        for (size_t i = 0; i < m.n; i++)
+            left += !m.gone[i];
+        cr_assert_eq(sim_queue_len(&q), left);
+    }
+    sim_queue_destroy(&q);
+}
+
+/* A timer is cancelled by pushing its replacement and ignoring the stale
+ * event when it pops (sim_node.c, generations): the stale far event and an
+ * earlier replacement pushed near later both pop, in time order, and an
+ * event pushed far ahead still precedes a later-pushed one at its instant. */
+Test(sim_queue, a_far_event_precedes_a_later_push_at_its_instant)
+{
+    struct sim_queue q;
+    sim_queue_init(&q);
+    const uint64_t t = 3 * SIM_QUEUE_FAR_US;
+    push(&q, t, 1);                         /* far: the stale timer */
+    push(&q, SIM_QUEUE_FAR_US / 2, 2);      /* near: advances the clock */
+    struct sim_event e;
+    cr_assert(sim_queue_pop(&q, &e));
+    cr_assert_eq(e.arg, 2);
+    push(&q, t - 10, 3);                    /* far still: the replacement */
+    push(&q, e.time_us + 5, 4);             /* near */
+    cr_assert(sim_queue_pop(&q, &e));
+    cr_assert_eq(e.arg, 4);
+    cr_assert(sim_queue_pop(&q, &e));
+    cr_assert_eq(e.arg, 3);
+    push(&q, t, 5);                         /* near now, same instant as 1 */
+    cr_assert(sim_queue_pop(&q, &e));
+    cr_assert_eq(e.arg, 1, "the event pushed first pops first at one time");
+    cr_assert(sim_queue_pop(&q, &e));
+    cr_assert_eq(e.arg, 5);
+    cr_assert_eq(sim_queue_len(&q), 0);
     sim_queue_destroy(&q);
 }
