@@ -37,18 +37,6 @@ void sim_rng_seed_key(struct sim_rng *r, uint64_t key)
     seed_from_key(r, key);
 }
 
-void sim_rng_seed_instant(struct sim_rng *r,
-                          uint64_t base,
-                          struct sim_rng_instant *in,
-                          uint64_t now_us)
-{
-    if (now_us != in->at_us) {
-        in->at_us = now_us;
-        in->rank = 0;
-    }
-    seed_from_key(r, key_of(key_of(base, now_us), in->rank++));
-}
-
 uint64_t sim_rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi)
 {
     if (hi <= lo)

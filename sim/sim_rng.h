@@ -74,13 +74,48 @@ struct sim_rng_instant
     uint64_t rank; /* draws made at at_us so far */
 };
 
+/* splitmix64's output function: the output of the step that leaves the
+ * state at z (sim_splitmix64() returns sim_splitmix64_out(state + golden)). */
+static inline uint64_t sim_splitmix64_out(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* What sim_rng_key() folds in for the word 0, computed once: the rank of
+ * the first keyed draw at an instant, nearly every draw's
+ * (`the_first_rank_word_is_splitmix_of_zero` checks it). */
+#define SIM_RNG_WORD_OF_ZERO 0xe220a8397b1dcdafu
+
 /* Seeds r for one draw at now_us under `base` (a key): from
- * (base, now_us, its rank at now_us). Calls on one instant record come with
- * non-decreasing now_us. */
-void sim_rng_seed_instant(struct sim_rng *r,
-                          uint64_t base,
-                          struct sim_rng_instant *in,
-                          uint64_t now_us);
+ * (base, now_us, its rank at now_us), exactly as
+ * sim_rng_seed_key(r, sim_rng_key(sim_rng_key(base, now_us), rank)).
+ * Calls on one instant record come with non-decreasing now_us. Inline: the
+ * network seeds one stream per message. */
+static inline void sim_rng_seed_instant(struct sim_rng *r,
+                                        uint64_t base,
+                                        struct sim_rng_instant *in,
+                                        uint64_t now_us)
+{
+    if (now_us != in->at_us) {
+        in->at_us = now_us;
+        in->rank = 0;
+    }
+    uint64_t rank = in->rank++;
+    uint64_t word = rank == 0 ? SIM_RNG_WORD_OF_ZERO
+                              : sim_splitmix64_out(rank + 0x9E3779B97F4A7C15u);
+    uint64_t at = sim_splitmix64_out(
+        (base ^ sim_splitmix64_out(now_us + 0x9E3779B97F4A7C15u)) +
+        0x9E3779B97F4A7C15u);
+    uint64_t key = sim_splitmix64_out((at ^ word) + 0x9E3779B97F4A7C15u);
+    r->s[0] = sim_splitmix64_out(key + 0x9E3779B97F4A7C15u);
+    r->s[1] = sim_splitmix64_out(key + 2 * 0x9E3779B97F4A7C15u);
+    r->s[2] = sim_splitmix64_out(key + 3 * 0x9E3779B97F4A7C15u);
+    r->s[3] = sim_splitmix64_out(key + 4 * 0x9E3779B97F4A7C15u);
+    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
+        r->s[0] = 1; /* xoshiro's only forbidden state */
+}
 
 /* The next 64 random bits. Inline, like the draws below: a message's fate
  * takes several. */

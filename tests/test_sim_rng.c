@@ -106,3 +106,31 @@ Test(sim_rng, unit_is_in_zero_one_and_chance_follows_p)
     cr_assert_not(sim_rng_chance(&r, 0));
     cr_assert(sim_rng_chance(&r, SIM_PPM_ONE));
 }
+
+Test(sim_rng, the_first_rank_word_is_splitmix_of_zero)
+{
+    uint64_t state = 0;
+    cr_assert_eq(sim_splitmix64(&state), SIM_RNG_WORD_OF_ZERO);
+}
+
+/* The inline keyed seeding is the composition its header states: the key
+ * of (base, instant, rank) through sim_rng_key(), then sim_rng_seed_key(),
+ * for several draws at one instant and across instants. */
+Test(sim_rng, an_instant_seed_is_the_key_of_base_time_and_rank)
+{
+    struct sim_rng_instant in = {0};
+    uint64_t x = 7;
+    for (int i = 0; i < 2000; i++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t base = x ^ (x >> 29);
+        uint64_t now = in.at_us + (x >> 61); /* often the same instant */
+        uint64_t rank = now == in.at_us ? in.rank : 0;
+        struct sim_rng got, want;
+        sim_rng_seed_instant(&got, base, &in, now);
+        sim_rng_seed_key(&want, sim_rng_key(sim_rng_key(base, now), rank));
+        for (int k = 0; k < 4; k++)
+            cr_assert_eq(got.s[k], want.s[k], "draw %d word %d", i, k);
+        cr_assert_eq(in.at_us, now);
+        cr_assert_eq(in.rank, rank + 1);
+    }
+}
