@@ -44,7 +44,8 @@ static void drop_pages(struct sim_chain_log *l, size_t n)
     for (size_t k = 0; k < n; k++) {
         g_free(l->pages[k]);
     }
-    memmove(l->pages, l->pages + n, (l->n_pages - n) * sizeof(*l->pages));
+    if (n < l->n_pages) /* memmove() wants a valid pointer even for 0 bytes */
+        memmove(l->pages, l->pages + n, (l->n_pages - n) * sizeof(*l->pages));
     l->n_pages -= n;
     l->first_page += n;
 }

@@ -58,8 +58,9 @@ static void drop_slot_pages(struct sim_safety *s, size_t n)
     for (size_t k = 0; k < n; k++) {
         g_free(s->slot_pages[k]);
     }
-    memmove(s->slot_pages, s->slot_pages + n,
-            (s->n_slot_pages - n) * sizeof(*s->slot_pages));
+    if (n < s->n_slot_pages) /* memmove() wants a valid pointer even for 0 bytes */
+        memmove(s->slot_pages, s->slot_pages + n,
+                (s->n_slot_pages - n) * sizeof(*s->slot_pages));
     s->n_slot_pages -= n;
     s->slot_first_page += n;
 }
