@@ -104,7 +104,7 @@ struct raft_message *raft_emit(struct raft *r,
 /* The slot holding id, or n_slots. No two slots hold one id
  * (raft_membership.c), so the slot a configuration of ids 1..n usually
  * gives id, id - 1, is tried first and the scan is the same answer. */
-static size_t slot_of(const struct raft *r, uint64_t id)
+static inline size_t slot_of(const struct raft *r, uint64_t id)
 {
     if (id - 1 < r->n_slots && r->progress[id - 1].id == id) {
         return (size_t)(id - 1);
@@ -773,17 +773,19 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     }
 }
 
-/* A reply from a server outside our configuration answers nothing we still
- * track (it was removed, or never was a member): it is dropped whole, term
- * included, so a removed server cannot disturb the cluster (thesis §4.2.3). */
-static bool from_outsider(struct raft *r, const struct raft_message *m)
+/* A reply from a server outside our configuration (p, its slot, is NULL)
+ * answers nothing we still track (it was removed, or never was a member):
+ * it is dropped whole, term included, so a removed server cannot disturb
+ * the cluster (thesis §4.2.3). */
+static bool from_outsider(const struct raft_message *m,
+                          const struct raft_progress *p)
 {
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES_RESULT:
     case RAFT_MSG_REQUEST_VOTE_RESULT:
     case RAFT_MSG_PRE_VOTE_RESULT:
     case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return raft_progress_of(r, m->from) == NULL;
+        return p == NULL;
     default:
         return false;
     }
@@ -805,7 +807,9 @@ int raft_receive(struct raft *r,
         return raft_fail(r, rc, u);
     }
     void *snapshot_copy = NULL;
-    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+    /* A heartbeat carries no entries: nothing to copy ahead. */
+    if (m->type == RAFT_MSG_APPEND_ENTRIES &&
+        m->append_entries.n_entries > 0) {
         rc = raft_replication_prepare_append(r, m);
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         rc = raft_snapshot_prepare(r, m, &snapshot_copy);
@@ -815,11 +819,13 @@ int raft_receive(struct raft *r,
     }
 
     raft_begin(r, now);
-    if (from_outsider(r, m)) {
+    /* The sender's slot: nothing below changes the slots before it is
+     * read. */
+    struct raft_progress *p = raft_progress_of(r, m->from);
+    if (from_outsider(m, p)) {
         return raft_finish(r, u);
     }
     if (raft_election_observe_term(r, m)) {
-        struct raft_progress *p = raft_progress_of(r, m->from);
         if (r->role == RAFT_LEADER && m->term == r->term && p != NULL) {
             p->last_heard = now;
         }
@@ -860,11 +866,15 @@ int raft_receive(struct raft *r,
             break;
         }
     }
-    free(snapshot_copy);
+    if (snapshot_copy != NULL) {
+        free(snapshot_copy);
+    }
     if (r->snap_conf_scratch.ids != NULL) {
         raft_conf_free(&r->snap_conf_scratch);
     }
-    raft_replication_release_scratch(r);
+    if (r->n_scratch > 0) {
+        raft_replication_release_scratch(r);
+    }
     return raft_finish(r, u);
 }
 
