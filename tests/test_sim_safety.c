@@ -323,6 +323,29 @@ Test(safety, entries_kept_after_their_commit_still_anchor_appends_and_snapshots)
     sim_safety_free(s);
 }
 
+Test(safety, an_entry_committed_after_another_was_seen_at_its_index_counts)
+{
+    /* n1 holds an entry of term 1 at index 1 that is never committed; n2's
+     * entry of term 2 there is the one committed, and it, not the first
+     * seen, is what every later leader and apply is judged against. */
+    struct sim_safety *s = sim_safety_new(3);
+    cr_assert(write_one(s, 1, 1, 1, "a"));
+    cr_assert(write_one(s, 2, 1, 2, "b"));
+    cr_assert(write_one(s, 3, 1, 2, "b"));
+    cr_assert(sim_safety_on_role(s, 2, RAFT_FOLLOWER, 3));
+    cr_assert(sim_safety_on_commit(s, 2, 1));
+    cr_assert(sim_safety_on_role(s, 3, RAFT_FOLLOWER, 3));
+    cr_assert(sim_safety_on_commit(s, 3, 1));
+    cr_assert(apply_one(s, 3, 1, 2, "b"));
+    cr_assert_not(sim_safety_on_role(s, 1, RAFT_LEADER, 4));
+    safety_assert_violation(
+        s, SIM_PROP_LEADER_COMPLETENESS, 1, 2, 4, 1,
+        "Leader n1 of term 4 holds term 1 at index 1 where n2 "
+        "committed the entry of term 2 in term 3, or a different "
+        "log before it.");
+    sim_safety_free(s);
+}
+
 Test(safety, leader_completeness_is_checked_when_a_commit_advances)
 {
     struct sim_safety *s = sim_safety_new(3);

@@ -100,6 +100,9 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
     s->extra_terms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
                                            extra_terms_free);
     s->extra_min_index = UINT64_MAX;
+    s->committed_apart =
+        g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+    s->apart_min_index = UINT64_MAX;
     s->commit_steps = g_array_new(FALSE, FALSE, sizeof(struct commit_step));
     s->leaders =
         g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -132,6 +135,7 @@ void sim_safety_free(struct sim_safety *s)
     g_free(s->nodes);
     sim_safety_slots_free(s);
     g_hash_table_destroy(s->extra_terms);
+    g_hash_table_destroy(s->committed_apart);
     g_array_free(s->commit_steps, TRUE);
     g_hash_table_destroy(s->leaders);
     g_array_free(s->leading, TRUE);
@@ -298,8 +302,9 @@ static bool adopt_chain(struct sim_safety *s,
         }
         *chain = tc->chain;
         *adopted = true;
-    } else if ((slot->flags & SLOT_COMMITTED) && slot->c_term == e->term) {
-        *chain = slot->c_chain;
+    } else if ((slot->flags & SLOT_COMMITTED) &&
+               sim_safety_committed(s, slot, index).term == e->term) {
+        *chain = sim_safety_committed(s, slot, index).chain;
         *adopted = true;
     }
     return true;
@@ -401,15 +406,16 @@ static bool snapshot_anchor(struct sim_safety *s,
     }
     struct index_slot *slot = sim_safety_slot_find(s, index);
     if (slot != NULL && (slot->flags & SLOT_COMMITTED)) {
-        if (slot->c_term != term) {
+        struct committed c = sim_safety_committed(s, slot, index);
+        if (c.term != term) {
             return sim_safety_violate(
                 s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, term,
                 index,
                 "n%u holds a snapshot through index %" PRIu64
                 " of term %" PRIu64 " where n%u committed term %" PRIu64 ".",
-                node, index, term, slot->c_node, slot->c_term);
+                node, index, term, slot->c_node, c.term);
         }
-        out->chain = slot->c_chain;
+        out->chain = c.chain;
         return true;
     }
     if (sim_safety_lm_lookup(s, index, term, &out->chain)) {
@@ -548,7 +554,7 @@ static void settle(struct sim_safety *s,
         sim_chain_raw(l, hi, &term, &chain);
         const struct index_slot *slot = sim_safety_slot_find(s, hi);
         SIM_ASSERT(slot != NULL && (slot->flags & SLOT_COMMITTED) &&
-                       slot->c_chain == chain,
+                       sim_safety_committed(s, slot, hi).chain == chain,
                    "index %" PRIu64 " settles with another chain", hi);
     }
     sim_chain_settle(l, hi);
@@ -644,10 +650,15 @@ bool sim_safety_on_apply(struct sim_safety *s,
     }
     /* Figure 3: every apply at an index applies the entry committed there:
      * its term, and its bytes wherever they are known. */
-    bool same = entry->term == slot->c_term;
+    uint64_t c_term = (slot->flags & SLOT_C_FIRST)
+                          ? slot->lm.term
+                          : sim_safety_committed_apart(s, index).term;
+    bool same = entry->term == c_term;
     if (same) {
         const struct term_chain *tc =
-            sim_safety_lm_find(s, slot, index, slot->c_term, NULL);
+            (slot->flags & SLOT_C_FIRST)
+                ? &slot->lm
+                : sim_safety_lm_find(s, slot, index, c_term, NULL);
         same = tc == NULL || tc->digest == 0 ||
                tc->digest == sim_chain_entry_digest(entry);
     }
@@ -657,7 +668,7 @@ bool sim_safety_on_apply(struct sim_safety *s,
             index,
             "n%u applied an entry of term %" PRIu64 " at index %" PRIu64
             " other than the one of term %" PRIu64 " n%u committed there.",
-            node, entry->term, index, slot->c_term, slot->c_node);
+            node, entry->term, index, c_term, slot->c_node);
     }
     return true;
 }

@@ -17,7 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-_Static_assert(sizeof(struct index_slot) == 64, "a slot is 64 bytes");
+_Static_assert(sizeof(struct index_slot) == 48, "a slot is 48 bytes");
 
 void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index)
 {
@@ -48,7 +48,7 @@ void sim_safety_settled_entry(struct sim_safety *s,
         const struct index_slot *slot = sim_safety_slot_find(s, index);
         SIM_ASSERT(slot != NULL && (slot->flags & SLOT_COMMITTED),
                    "settled index %" PRIu64 " has no committed chain", index);
-        *chain = slot->c_chain;
+        *chain = sim_safety_committed(s, slot, index).chain;
     }
 }
 
@@ -181,6 +181,7 @@ bool sim_safety_check_leader_has(struct sim_safety *s,
         return true;
     }
     const struct safety_node *n = &s->nodes[leader];
+    struct committed c = sim_safety_committed(s, slot, index);
     uint64_t last = sim_chain_last(&n->log);
     if (index > last) {
         return sim_safety_violate(
@@ -189,7 +190,7 @@ bool sim_safety_check_leader_has(struct sim_safety *s,
             "Leader n%u of term %" PRIu64 " lacks the entry of term %" PRIu64
             " that n%u committed at index %" PRIu64 " in term %" PRIu64
             ": its log ends at index %" PRIu64 ".",
-            leader, n->term, slot->c_term, slot->c_node, index, slot->c_in_term,
+            leader, n->term, c.term, slot->c_node, index, slot->c_in_term,
             last);
     }
     if (index < n->log.snap.index) {
@@ -199,7 +200,7 @@ bool sim_safety_check_leader_has(struct sim_safety *s,
     uint64_t chain = 0;
     sim_safety_node_entry(s, n, index, &term, &chain);
     bool trusted = index >= n->log.trusted_from;
-    if (trusted ? chain != slot->c_chain : term != slot->c_term) {
+    if (trusted ? chain != c.chain : term != c.term) {
         return sim_safety_violate(
             s, SIM_PROP_LEADER_COMPLETENESS, leader, slot->c_node, n->term,
             index,
@@ -207,7 +208,7 @@ bool sim_safety_check_leader_has(struct sim_safety *s,
             " at index %" PRIu64
             " where n%u committed the entry of term %" PRIu64
             " in term %" PRIu64 ", or a different log before it.",
-            leader, n->term, term, index, slot->c_node, slot->c_term,
+            leader, n->term, term, index, slot->c_node, c.term,
             slot->c_in_term);
     }
     return true;
@@ -287,6 +288,58 @@ static bool staircase_add(struct sim_safety *s,
     return true;
 }
 
+/* Keeps the committed entry of index apart from its slot. */
+static void committed_apart_add(struct sim_safety *s,
+                                uint64_t index,
+                                uint64_t term,
+                                uint64_t chain)
+{
+    struct committed_apart *a = g_new(struct committed_apart, 1);
+    *a = (struct committed_apart){.index = index, .term = term, .chain = chain};
+    g_hash_table_replace(s->committed_apart, &a->index, a);
+    if (index < s->apart_min_index) {
+        s->apart_min_index = index;
+    }
+}
+
+struct committed sim_safety_committed_apart(const struct sim_safety *s,
+                                            uint64_t index)
+{
+    const struct committed_apart *a =
+        g_hash_table_lookup(s->committed_apart, &index);
+    SIM_ASSERT(a != NULL, "index %" PRIu64 " has no committed entry", index);
+    return (struct committed){a->term, a->chain};
+}
+
+/* Whether the entry committed at index (kept apart) has this chain
+ * (trusted) or this term. */
+static bool committed_apart_is(const struct sim_safety *s,
+                               uint64_t index,
+                               bool trusted,
+                               uint64_t term,
+                               uint64_t chain)
+{
+    struct committed c = sim_safety_committed_apart(s, index);
+    return trusted ? c.chain == chain : c.term == term;
+}
+
+/* State Machine Safety: node committed term at index where another entry
+ * is committed. */
+static bool two_commits(struct sim_safety *s,
+                        const struct index_slot *slot,
+                        uint32_t node,
+                        uint64_t index,
+                        uint64_t term)
+{
+    return sim_safety_violate(s, SIM_PROP_STATE_MACHINE_SAFETY, node,
+                              slot->c_node, term, index,
+                              "n%u committed term %" PRIu64 " at index %" PRIu64
+                              " where n%u committed term %" PRIu64
+                              ", or their logs differ before it.",
+                              node, term, index, slot->c_node,
+                              sim_safety_committed(s, slot, index).term);
+}
+
 /* Records that node holds (term, chain) committed at index, its commit
  * index covering it in commit_term (the node's current term). Two different
  * committed entries at one index break State Machine Safety: at least one
@@ -313,14 +366,12 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
         return true;
     }
     if (slot->flags & SLOT_COMMITTED) {
-        if (trusted ? slot->c_chain != chain : slot->c_term != term) {
-            return sim_safety_violate(
-                s, SIM_PROP_STATE_MACHINE_SAFETY, node, slot->c_node, term,
-                index,
-                "n%u committed term %" PRIu64 " at index %" PRIu64
-                " where n%u committed term %" PRIu64
-                ", or their logs differ before it.",
-                node, term, index, slot->c_node, slot->c_term);
+        bool same =
+            (slot->flags & SLOT_C_FIRST)
+                ? (trusted ? slot->lm.chain == chain : slot->lm.term == term)
+                : committed_apart_is(s, index, trusted, term, chain);
+        if (!same) {
+            return two_commits(s, slot, node, index, term);
         }
         if (commit_term < slot->c_in_term) {
             slot->c_in_term = commit_term;
@@ -333,8 +384,12 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
         return true;
     }
     slot->flags |= SLOT_COMMITTED;
-    slot->c_term = term;
-    slot->c_chain = chain;
+    if ((slot->flags & SLOT_LOG) && slot->lm.term == term &&
+        slot->lm.chain == chain) {
+        slot->flags |= SLOT_C_FIRST; /* lm never changes its term or chain */
+    } else {
+        committed_apart_add(s, index, term, chain);
+    }
     slot->c_in_term = commit_term;
     slot->c_node = (uint8_t)node;
     *raised |= staircase_add(s, commit_term, index);
@@ -400,6 +455,12 @@ void sim_safety_trim(struct sim_safety *s)
         g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
         s->extra_min_index = UINT64_MAX;
         g_hash_table_foreach(s->extra_terms, extra_min, &s->extra_min_index);
+    }
+    if (s->apart_min_index < point) {
+        g_hash_table_foreach_remove(s->committed_apart, extra_below, &point);
+        s->apart_min_index = UINT64_MAX;
+        g_hash_table_foreach(s->committed_apart, extra_min,
+                             &s->apart_min_index);
     }
     guint old_steps = 0;
     while (old_steps + 1 < s->commit_steps->len &&

@@ -47,6 +47,7 @@ enum slot_flag {
     SLOT_LOG = 1u << 0,       /* lm set */
     SLOT_COMMITTED = 1u << 1, /* c_* set */
     SLOT_STATE = 1u << 2,     /* s_* set */
+    SLOT_C_FIRST = 1u << 3,   /* the committed entry is lm itself */
 };
 
 /* An entry some node held: its term, the chain through it and the digest
@@ -59,21 +60,22 @@ struct term_chain
     uint64_t digest;
 };
 
-/* What is known about one log index across the cluster: 64 bytes. Node ids
- * fit a byte (sim_safety_new() refuses more than SIM_SAFETY_MAX_NODES). */
+/* What is known about one log index across the cluster: 48 bytes. Node ids
+ * fit a byte (sim_safety_new() refuses more than SIM_SAFETY_MAX_NODES).
+ * The committed entry's term and chain are lm's when SLOT_C_FIRST is set
+ * (nearly always: the first entry seen at an index is the one committed
+ * there); otherwise they are kept apart (sim_safety.committed_apart). */
 struct index_slot
 {
     struct term_chain lm; /* the first entry seen here; entries of other
                              terms live in sim_safety.extra_terms */
-    uint64_t c_term;      /* the committed entry's term and chain */
-    uint64_t c_chain;
-    uint64_t c_in_term; /* the earliest term in which a node's commit index
-                           covered this index: when it was committed */
-    uint64_t s_digest;  /* state digest after applying through this index */
-    uint8_t lm_node;    /* the node that held lm first */
-    uint8_t c_node;     /* the node that committed it in c_in_term */
-    uint8_t s_node;     /* the node that reported s_digest first */
-    uint8_t flags;      /* enum slot_flag */
+    uint64_t c_in_term;   /* the earliest term in which a node's commit index
+                             covered this index: when it was committed */
+    uint64_t s_digest;    /* state digest after applying through this index */
+    uint8_t lm_node;      /* the node that held lm first */
+    uint8_t c_node;       /* the node that committed it in c_in_term */
+    uint8_t s_node;       /* the node that reported s_digest first */
+    uint8_t flags;        /* enum slot_flag */
 };
 
 /* Slots live in pages of SLOT_PAGE_SLOTS (64 KiB), page p holding the
@@ -95,6 +97,15 @@ struct extra_terms
 {
     uint64_t index; /* the hash key points here */
     GArray *items;  /* struct extra_term */
+};
+
+/* The committed entry of an index whose lm is another entry (or was not
+ * yet recorded when it was committed); rare. */
+struct committed_apart
+{
+    uint64_t index; /* the hash key points here */
+    uint64_t term;
+    uint64_t chain;
 };
 
 /* One step of the commit staircase: max_index is the highest index whose
@@ -122,6 +133,8 @@ struct sim_safety
     uint64_t base;            /* lowest index still tracked (the trim point) */
     GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
     uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
+    GHashTable *committed_apart; /* uint64 index -> struct committed_apart */
+    uint64_t apart_min_index;    /* lowest key there; UINT64_MAX: none */
 
     GArray *commit_steps; /* struct commit_step: the staircase */
 
@@ -177,6 +190,26 @@ static inline struct index_slot *sim_safety_slot_get(struct sim_safety *s,
 
 /* Releases every page of slots. */
 void sim_safety_slots_free(struct sim_safety *s);
+
+/* The term and chain of the entry committed at index, whose slot has
+ * SLOT_COMMITTED. */
+struct committed
+{
+    uint64_t term;
+    uint64_t chain;
+};
+struct committed sim_safety_committed_apart(const struct sim_safety *s,
+                                            uint64_t index);
+static inline struct committed sim_safety_committed(
+    const struct sim_safety *s,
+    const struct index_slot *slot,
+    uint64_t index)
+{
+    if (slot->flags & SLOT_C_FIRST) {
+        return (struct committed){slot->lm.term, slot->lm.chain};
+    }
+    return sim_safety_committed_apart(s, index);
+}
 
 /* The term and chain of node n's settled entry at index (out of line:
  * rare, see sim_safety_node_entry). */
