@@ -387,6 +387,22 @@ void raft_snapshot_compact(struct raft *r,
                            void *data,
                            size_t len);
 
+/* The slot holding id, or n_slots. No two slots hold one id
+ * (raft_membership.c), so the slot a configuration of ids 1..n usually
+ * gives id, id - 1, is tried first and the scan is the same answer. */
+static inline size_t raft_slot_of(const struct raft *r, uint64_t id)
+{
+    if (id - 1 < r->n_slots && r->progress[id - 1].id == id) {
+        return (size_t)(id - 1);
+    }
+    for (size_t i = 0; i < r->n_slots; i++) {
+        if (r->progress[i].id == id) {
+            return i;
+        }
+    }
+    return r->n_slots;
+}
+
 /* t + d, or UINT64_MAX (a deadline never reached) when the sum would not fit:
  * deadlines are the host's clock plus a configured interval, and neither is
  * bounded by anything but 64 bits. */

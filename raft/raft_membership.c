@@ -7,7 +7,7 @@
  *   always exists; other slots are free and reused for new members;
  * - no two slots hold the same nonzero id (a free slot may keep the id of a
  *   server that just left; claim_slot() runs only for an id no slot holds),
- *   so a slot found by id is the only one (raft.c's slot_of());
+ *   so a slot found by id is the only one (raft_impl.h's raft_slot_of());
  * - every quorum (votes, commitment, CheckQuorum) needs a majority of the
  *   voters and, while joint, separately a majority of the outgoing voters
  *   (thesis §4.3); learners never count;
