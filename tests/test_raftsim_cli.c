@@ -773,6 +773,24 @@ Test(cli, quiet_prints_only_the_verdict)
     g_free(f);
 }
 
+/* Frames 0..n-1 of both pictures exist in dir and frames n..upto-1 do not;
+ * removes them and dir. */
+static void assert_frames_then_remove(const char *dir, int n, int upto)
+{
+    static const char *const kinds[] = {"timeline", "log"};
+    for (int i = 0; i < upto; i++) {
+        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+            char name[32];
+            snprintf(name, sizeof(name), "%s-%06d.png", kinds[k], i);
+            char *p = g_build_filename(dir, name, NULL);
+            cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < n, "%s", p);
+            g_remove(p);
+            g_free(p);
+        }
+    }
+    g_rmdir(dir);
+}
+
 Test(cli, frames_are_written_every_period_and_at_the_end)
 {
     char *f = tmp_tree_write(tmp_dir, "pass.scn", PASSING);
@@ -784,20 +802,7 @@ Test(cli, frames_are_written_every_period_and_at_the_end)
     /* 0, 400ms, 800ms and the end at 1s. */
     char *line = g_strdup_printf("frames: 4 in %s\n", dir);
     cr_assert_not_null(strstr(o.out, line), "%s", o.out);
-    for (int i = 0; i < 5; i++) {
-        char name[32];
-        snprintf(name, sizeof(name), "timeline-%06d.png", i);
-        char *p = g_build_filename(dir, name, NULL);
-        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
-        g_remove(p);
-        g_free(p);
-        snprintf(name, sizeof(name), "log-%06d.png", i);
-        p = g_build_filename(dir, name, NULL);
-        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
-        g_remove(p);
-        g_free(p);
-    }
-    g_rmdir(dir);
+    assert_frames_then_remove(dir, 4, 5);
     g_free(line);
     g_free(dir);
     outcome_clear(&o);
@@ -816,20 +821,7 @@ Test(cli, frames_are_written_only_inside_the_from_to_window)
     /* 300, 400, 500 and 600 ms; nothing before the window or after it. */
     char *line = g_strdup_printf("frames: 4 in %s\n", dir);
     cr_assert_not_null(strstr(o.out, line), "%s", o.out);
-    for (int i = 0; i < 12; i++) {
-        char name[32];
-        snprintf(name, sizeof(name), "timeline-%06d.png", i);
-        char *p = g_build_filename(dir, name, NULL);
-        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
-        g_remove(p);
-        g_free(p);
-        snprintf(name, sizeof(name), "log-%06d.png", i);
-        p = g_build_filename(dir, name, NULL);
-        cr_assert_eq(g_file_test(p, G_FILE_TEST_EXISTS), i < 4, "%s", p);
-        g_remove(p);
-        g_free(p);
-    }
-    g_rmdir(dir);
+    assert_frames_then_remove(dir, 4, 12);
     g_free(line);
     g_free(dir);
     outcome_clear(&o);
