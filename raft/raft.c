@@ -102,15 +102,6 @@ struct raft_message *raft_emit(struct raft *r,
     return m;
 }
 
-struct raft_progress *raft_progress_of(struct raft *r, uint64_t id)
-{
-    size_t i = raft_slot_of(r, id);
-    if (i == r->n_slots || !raft_progress_member(&r->progress[i])) {
-        return NULL;
-    }
-    return &r->progress[i];
-}
-
 /* An entry handed in with a record describes that record exactly
  * (raft.h, struct raft_entry). */
 static bool entry_record_valid(const struct raft_entry *e)
@@ -448,7 +439,10 @@ void raft_begin(struct raft *r, uint64_t now)
     r->start_vote = r->vote;
     r->start_role = r->role;
     r->start_leader = r->leader;
-    raft_snapshot_release(r);
+    /* Nothing held back (most calls): nothing to release. */
+    if (r->compact_held.index != 0) {
+        raft_snapshot_release(r);
+    }
 }
 
 /* A leader also wakes up to leave a committed joint configuration at once

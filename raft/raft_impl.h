@@ -187,8 +187,6 @@ struct raft_read_forwarded
 struct raft_message *raft_emit(struct raft *r,
                                enum raft_message_type type,
                                uint64_t to);
-/* The progress slot of member id; NULL when id is not a member. */
-struct raft_progress *raft_progress_of(struct raft *r, uint64_t id);
 /* The record of an entry handed in, with a reference for the caller: the
  * entry's own record held once more, or a new copy (raft.h, struct
  * raft_entry); NULL when allocation fails. */
@@ -202,10 +200,6 @@ int raft_finish(struct raft *r, struct raft_update *u);
 int raft_fail(const struct raft *r, int rc, struct raft_update *u);
 
 /* raft_membership.c */
-/* The configuration in effect and the index of its entry (0: snapshot or
- * bootstrap). */
-const struct raft_conf *raft_membership_current(const struct raft *r);
-uint64_t raft_membership_index(const struct raft *r);
 /* raft_create() part: sizes the slots for the configuration in effect
  * (exactly, so a bootstrap cluster's buffers are as small as can be) and
  * lays them out. */
@@ -236,9 +230,6 @@ bool raft_membership_quorum_active(const struct raft *r);
 /* Leader, after the commit index moved: steps down when the committed
  * configuration no longer has us as a voter (thesis §4.2.2). */
 void raft_membership_after_commit(struct raft *r);
-/* Leader: a joint configuration with auto_leave is committed, so the
- * leaving entry is due (raft_tick() appends it). */
-bool raft_membership_leave_due(const struct raft *r);
 /* raft_tick() part: appends the entry leaving the joint configuration.
  * Called before raft_begin(); RAFT_ENOMEM changes nothing. */
 int raft_membership_prepare_leave(struct raft *r,
@@ -367,8 +358,8 @@ bool raft_snapshot_msg_valid(const struct raft_message *m);
 int raft_snapshot_prepare(struct raft *r,
                           const struct raft_message *m,
                           void **data);
-/* At the start of each call: performs a held-back compaction once no peer
- * holds it back any more (raft_snapshot.c). */
+/* At the start of a call while a compaction is held back: performs it once
+ * no peer holds it back any more (raft_snapshot.c). */
 void raft_snapshot_release(struct raft *r);
 /* Handles an InstallSnapshot chunk; data is what raft_snapshot_prepare()
  * copied, transferred (freed when not kept). */
@@ -401,6 +392,45 @@ static inline size_t raft_slot_of(const struct raft *r, uint64_t id)
         }
     }
     return r->n_slots;
+}
+
+/* The progress slot of member id; NULL when id is not a member. */
+static inline struct raft_progress *raft_progress_of(struct raft *r,
+                                                     uint64_t id)
+{
+    size_t i = raft_slot_of(r, id);
+    if (i == r->n_slots || !raft_progress_member(&r->progress[i])) {
+        return NULL;
+    }
+    return &r->progress[i];
+}
+
+/* The configuration in effect and the index of its entry (0: snapshot or
+ * bootstrap). Inline, like raft_membership_leave_due(): every step asks. */
+static inline const struct raft_conf *
+raft_membership_current(const struct raft *r)
+{
+    if (r->confs.n > 0) {
+        return &r->confs.items[r->confs.n - 1].conf;
+    }
+    return &r->snap_conf;
+}
+
+static inline uint64_t raft_membership_index(const struct raft *r)
+{
+    return r->confs.n > 0 ? r->confs.items[r->confs.n - 1].index : 0;
+}
+
+/* Leader: a joint configuration with auto_leave is committed, so the
+ * leaving entry is due (raft_tick() appends it). */
+static inline bool raft_membership_leave_due(const struct raft *r)
+{
+    if (r->role != RAFT_LEADER) {
+        return false;
+    }
+    const struct raft_conf *c = raft_membership_current(r);
+    return c->n_outgoing > 0 && c->auto_leave &&
+           raft_membership_index(r) <= r->commit_index;
 }
 
 /* t + d, or UINT64_MAX (a deadline never reached) when the sum would not fit:

@@ -17,15 +17,10 @@ void raft_log_init(struct raft_log *l)
     memset(l, 0, sizeof *l);
 }
 
-static struct raft_record **slot(const struct raft_log *l, size_t s)
-{
-    return &l->pages[s / RAFT_LOG_PAGE]->slot[s % RAFT_LOG_PAGE];
-}
-
 static void release_slots(struct raft_log *l, size_t from, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        struct raft_record **p = slot(l, from + i);
+        struct raft_record **p = raft_log_slot(l, from + i);
         raft_record_release(*p);
         *p = NULL;
     }
@@ -52,33 +47,6 @@ void raft_log_free(struct raft_log *l)
     free(l->views);
     raft_record_release(l->empty);
     raft_log_init(l);
-}
-
-uint64_t raft_log_last_index(const struct raft_log *l)
-{
-    return l->snapshot_index + l->n;
-}
-
-uint64_t raft_log_last_term(const struct raft_log *l)
-{
-    return l->n > 0 ? (*slot(l, l->start + l->n - 1))->term : l->snapshot_term;
-}
-
-const struct raft_record *raft_log_get(const struct raft_log *l, uint64_t index)
-{
-    if (index <= l->snapshot_index || index > raft_log_last_index(l)) {
-        return NULL;
-    }
-    return *slot(l, l->start + (size_t)(index - l->snapshot_index - 1));
-}
-
-uint64_t raft_log_term_at(const struct raft_log *l, uint64_t index)
-{
-    if (index == l->snapshot_index) {
-        return l->snapshot_term;
-    }
-    const struct raft_record *rec = raft_log_get(l, index);
-    return rec != NULL ? rec->term : 0;
 }
 
 /* Adds pages until `need` slots from slot 0 exist. */
@@ -142,7 +110,7 @@ void raft_log_append(struct raft_log *l, struct raft_record *rec)
 {
     assert(rec != NULL && rec->refs > 0);
     assert(l->start + l->n < l->n_pages * RAFT_LOG_PAGE);
-    *slot(l, l->start + l->n) = rec;
+    *raft_log_slot(l, l->start + l->n) = rec;
     l->n++;
 }
 

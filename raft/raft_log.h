@@ -73,20 +73,49 @@ void raft_log_init(struct raft_log *l);
  * empty afterwards. */
 void raft_log_free(struct raft_log *l);
 
+/* The slot of position s (start-relative positions are the caller's). The
+ * accessors below are inline: every call of the core asks them. */
+static inline struct raft_record **raft_log_slot(const struct raft_log *l,
+                                                 size_t s)
+{
+    return &l->pages[s / RAFT_LOG_PAGE]->slot[s % RAFT_LOG_PAGE];
+}
+
 /* The index of the last entry, or snapshot_index when none follows it. */
-uint64_t raft_log_last_index(const struct raft_log *l);
+static inline uint64_t raft_log_last_index(const struct raft_log *l)
+{
+    return l->snapshot_index + l->n;
+}
 
 /* The term of the last entry, or snapshot_term when none follows it. */
-uint64_t raft_log_last_term(const struct raft_log *l);
-
-/* The term at index: snapshot_term at snapshot_index, 0 at index 0, below the
- * snapshot or past the end. */
-uint64_t raft_log_term_at(const struct raft_log *l, uint64_t index);
+static inline uint64_t raft_log_last_term(const struct raft_log *l)
+{
+    return l->n > 0 ? (*raft_log_slot(l, l->start + l->n - 1))->term
+                    : l->snapshot_term;
+}
 
 /* The record at index, borrowed until the log changes; NULL when index is
  * not held (compacted or past the end). */
-const struct raft_record *raft_log_get(const struct raft_log *l,
-                                       uint64_t index);
+static inline const struct raft_record *raft_log_get(const struct raft_log *l,
+                                                     uint64_t index)
+{
+    if (index <= l->snapshot_index || index > raft_log_last_index(l)) {
+        return NULL;
+    }
+    return *raft_log_slot(l, l->start + (size_t)(index - l->snapshot_index - 1));
+}
+
+/* The term at index: snapshot_term at snapshot_index, 0 at index 0, below the
+ * snapshot or past the end. */
+static inline uint64_t raft_log_term_at(const struct raft_log *l,
+                                        uint64_t index)
+{
+    if (index == l->snapshot_index) {
+        return l->snapshot_term;
+    }
+    const struct raft_record *rec = raft_log_get(l, index);
+    return rec != NULL ? rec->term : 0;
+}
 
 /* Makes room to append `extra` entries without allocating, an empty record
  * for a no-op among them, and views to hand them to the host. On failure

@@ -21,19 +21,6 @@
 
 #include "raft_impl.h"
 
-const struct raft_conf *raft_membership_current(const struct raft *r)
-{
-    if (r->confs.n > 0) {
-        return &r->confs.items[r->confs.n - 1].conf;
-    }
-    return &r->snap_conf;
-}
-
-uint64_t raft_membership_index(const struct raft *r)
-{
-    return r->confs.n > 0 ? r->confs.items[r->confs.n - 1].index : 0;
-}
-
 /* Replaces the slot arrays with ones of cap slots, keeping every slot and
  * its in-flight window. RAFT_ENOMEM changes nothing. */
 static int grow_slots(struct raft *r, size_t cap)
@@ -286,13 +273,6 @@ void raft_membership_after_commit(struct raft *r)
          * committed; now it steps down, and never campaigns again. */
         raft_become_follower(r, r->term, 0);
     }
-}
-
-bool raft_membership_leave_due(const struct raft *r)
-{
-    const struct raft_conf *c = raft_membership_current(r);
-    return r->role == RAFT_LEADER && c->n_outgoing > 0 && c->auto_leave &&
-           raft_membership_index(r) <= r->commit_index;
 }
 
 /* Encodes target into a new record of the leader's term and makes an owned
