@@ -416,35 +416,6 @@ int raft_create(const struct raft_config *config,
     return RAFT_OK;
 }
 
-/* Checks what every action needs before it may change anything: time does
- * not go backwards, and the log has room for one more entry (a new leader's
- * no-op, or a proposal). */
-int raft_prologue(struct raft *r, uint64_t now)
-{
-    if (now < r->now) {
-        return RAFT_EINVAL;
-    }
-    return raft_log_reserve(&r->log, 1);
-}
-
-void raft_begin(struct raft *r, uint64_t now)
-{
-    r->now = now;
-    r->n_msgs = 0;
-    r->dirty_from = RAFT_NO_INDEX;
-    r->snapshot_installed = false;
-    r->log_discarded = false;
-    r->n_ready = 0;
-    r->start_term = r->term;
-    r->start_vote = r->vote;
-    r->start_role = r->role;
-    r->start_leader = r->leader;
-    /* Nothing held back (most calls): nothing to release. */
-    if (r->compact_held.index != 0) {
-        raft_snapshot_release(r);
-    }
-}
-
 /* A leader also wakes up to leave a committed joint configuration at once
  * and to abandon a leadership transfer on time. */
 static uint64_t next_deadline(const struct raft *r)
@@ -704,7 +675,9 @@ static bool entries_valid(const struct raft_message *m)
         ae->prev_log_term > m->term) {
         return false;
     }
-    return entry_run_valid(ae->entries, ae->n_entries, ae->prev_log_term,
+    /* A heartbeat: no run to check (entry_run_valid() of none is true). */
+    return ae->n_entries == 0 ||
+           entry_run_valid(ae->entries, ae->n_entries, ae->prev_log_term,
                            m->term);
 }
 

@@ -48,7 +48,9 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     r->leader = leader;
     r->pre_campaigning = false;
     r->transfer_target = 0;
-    raft_read_drop(r);
+    if (r->n_reads > 0) {
+        raft_read_drop(r); /* nothing pending: nothing to fail */
+    }
     if (leader != 0) {
         r->leader_contact = r->now;
     }

@@ -193,9 +193,8 @@ struct raft_message *raft_emit(struct raft *r,
 struct raft_record *raft_record_of(const struct raft_entry *e);
 /* The frame of every action: raft_prologue() checks what it needs before
  * any change, raft_begin() starts the update, raft_finish() assembles it and
- * raft_fail() reports a call that changed nothing. */
-int raft_prologue(struct raft *r, uint64_t now);
-void raft_begin(struct raft *r, uint64_t now);
+ * raft_fail() reports a call that changed nothing. The first two are
+ * inline, below. */
 int raft_finish(struct raft *r, struct raft_update *u);
 int raft_fail(const struct raft *r, int rc, struct raft_update *u);
 
@@ -431,6 +430,35 @@ static inline bool raft_membership_leave_due(const struct raft *r)
     const struct raft_conf *c = raft_membership_current(r);
     return c->n_outgoing > 0 && c->auto_leave &&
            raft_membership_index(r) <= r->commit_index;
+}
+
+/* Checks what every action needs before it may change anything: time does
+ * not go backwards, and the log has room for one more entry (a new leader's
+ * no-op, or a proposal). */
+static inline int raft_prologue(struct raft *r, uint64_t now)
+{
+    if (now < r->now) {
+        return RAFT_EINVAL;
+    }
+    return raft_log_reserve(&r->log, 1);
+}
+
+static inline void raft_begin(struct raft *r, uint64_t now)
+{
+    r->now = now;
+    r->n_msgs = 0;
+    r->dirty_from = RAFT_NO_INDEX;
+    r->snapshot_installed = false;
+    r->log_discarded = false;
+    r->n_ready = 0;
+    r->start_term = r->term;
+    r->start_vote = r->vote;
+    r->start_role = r->role;
+    r->start_leader = r->leader;
+    /* Nothing held back (most calls): nothing to release. */
+    if (r->compact_held.index != 0) {
+        raft_snapshot_release(r);
+    }
 }
 
 /* t + d, or UINT64_MAX (a deadline never reached) when the sum would not fit:

@@ -171,7 +171,11 @@ void raft_log_view_of(const struct raft_record *rec, struct raft_entry *out);
  * call will render is first announced with raft_log_views_plan(), then
  * raft_log_views_commit() makes room for all of them at once (views never
  * move while a call renders). */
-void raft_log_views_begin(struct raft_log *l);
+static inline void raft_log_views_begin(struct raft_log *l)
+{
+    l->views_used = 0;
+    l->n_runs = 0;
+}
 void raft_log_views_plan(struct raft_log *l, uint64_t first, size_t n);
 void raft_log_views_commit(struct raft_log *l);
 /* Instead of the three above, for a call that renders no view: the

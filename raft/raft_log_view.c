@@ -18,12 +18,6 @@ void raft_log_view_of(const struct raft_record *rec, struct raft_entry *out)
     out->record = rec;
 }
 
-void raft_log_views_begin(struct raft_log *l)
-{
-    l->views_used = 0;
-    l->n_runs = 0;
-}
-
 /* The run of this call that shows first .. first + n - 1, or NULL. */
 static const struct raft_log_run *covering(const struct raft_log *l,
                                            uint64_t first,
