@@ -86,22 +86,6 @@ void raft_config_init(struct raft_config *c)
     c->max_inflight = 8;
 }
 
-struct raft_message *raft_emit(struct raft *r,
-                               enum raft_message_type type,
-                               uint64_t to)
-{
-    if (r->n_msgs == r->msgs_cap) {
-        return NULL;
-    }
-    struct raft_message *m = &r->msgs[r->n_msgs++];
-    memset(m, 0, sizeof *m);
-    m->type = type;
-    m->from = r->id;
-    m->to = to;
-    m->term = r->term;
-    return m;
-}
-
 /* An entry handed in with a record describes that record exactly
  * (raft.h, struct raft_entry). */
 static bool entry_record_valid(const struct raft_entry *e)
@@ -786,7 +770,7 @@ int raft_receive(struct raft *r,
             raft_replication_recv_append(r, m);
             break;
         case RAFT_MSG_APPEND_ENTRIES_RESULT:
-            raft_replication_recv_append_result(r, m);
+            raft_replication_recv_append_result(r, m, p);
             break;
         case RAFT_MSG_REQUEST_VOTE:
             raft_election_recv_request_vote(r, m);

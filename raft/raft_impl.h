@@ -15,6 +15,8 @@
 #ifndef RAFT_IMPL_H
 #define RAFT_IMPL_H
 
+#include <string.h>
+
 #include "raft.h"
 #include "raft_assert.h"
 #include "raft_configuration.h"
@@ -181,12 +183,6 @@ struct raft_read_forwarded
 };
 
 /* raft.c */
-/* Appends a message of type to peer `to` with our term; NULL (message
- * dropped) only if the per-call bound was exceeded, which Raft tolerates as
- * loss. The returned message is zeroed apart from type, from, to, term. */
-struct raft_message *raft_emit(struct raft *r,
-                               enum raft_message_type type,
-                               uint64_t to);
 /* The record of an entry handed in, with a reference for the caller: the
  * entry's own record held once more, or a new copy (raft.h, struct
  * raft_entry); NULL when allocation fails. */
@@ -336,7 +332,8 @@ int raft_replication_prepare_append(struct raft *r,
 void raft_replication_recv_append(struct raft *r, const struct raft_message *m);
 /* Figure 2, "Rules for leaders": a follower's answer to AppendEntries. */
 void raft_replication_recv_append_result(struct raft *r,
-                                         const struct raft_message *m);
+                                         const struct raft_message *m,
+                                         struct raft_progress *p);
 /* Frees prepared copies that the call did not consume. */
 void raft_replication_release_scratch(struct raft *r);
 /* Records that the log was written from index on in this call. */
@@ -459,6 +456,24 @@ static inline void raft_begin(struct raft *r, uint64_t now)
     if (r->compact_held.index != 0) {
         raft_snapshot_release(r);
     }
+}
+
+/* Appends a message of type to peer `to` with our term; NULL (message
+ * dropped) only if the per-call bound was exceeded, which Raft tolerates as
+ * loss. The returned message is zeroed apart from type, from, to, term. */
+static inline struct raft_message *
+raft_emit(struct raft *r, enum raft_message_type type, uint64_t to)
+{
+    if (r->n_msgs == r->msgs_cap) {
+        return NULL;
+    }
+    struct raft_message *m = &r->msgs[r->n_msgs++];
+    memset(m, 0, sizeof *m);
+    m->type = type;
+    m->from = r->id;
+    m->to = to;
+    m->term = r->term;
+    return m;
 }
 
 /* t + d, or UINT64_MAX (a deadline never reached) when the sum would not fit:

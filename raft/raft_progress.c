@@ -94,14 +94,3 @@ bool raft_progress_ack(struct raft_progress *p, uint64_t index)
     return true;
 }
 
-bool raft_progress_window_full(const struct raft_progress *p)
-{
-    return p->inflight_count >= p->inflight_cap;
-}
-
-void raft_progress_window_add(struct raft_progress *p, uint64_t last_index)
-{
-    size_t slot = (p->inflight_head + p->inflight_count) % p->inflight_cap;
-    p->inflight[slot] = last_index;
-    p->inflight_count++;
-}

@@ -98,12 +98,22 @@ void raft_progress_become_snapshot(struct raft_progress *p,
  * reordered). */
 bool raft_progress_ack(struct raft_progress *p, uint64_t index);
 
-/* Whether another AppendEntries may go out in REPLICATE. */
-bool raft_progress_window_full(const struct raft_progress *p);
+/* Whether another AppendEntries may go out in REPLICATE (inline: asked
+ * for every peer at every heartbeat and acknowledgement). */
+static inline bool raft_progress_window_full(const struct raft_progress *p)
+{
+    return p->inflight_count >= p->inflight_cap;
+}
 
 /* Records an AppendEntries ending at last_index (or a chunk ending at that
  * offset) as in flight. */
-void raft_progress_window_add(struct raft_progress *p, uint64_t last_index);
+static inline void raft_progress_window_add(struct raft_progress *p,
+                                            uint64_t last_index)
+{
+    size_t slot = (p->inflight_head + p->inflight_count) % p->inflight_cap;
+    p->inflight[slot] = last_index;
+    p->inflight_count++;
+}
 
 /* Frees the window of what ends at or before `upto`. */
 void raft_progress_window_free(struct raft_progress *p, uint64_t upto);

@@ -488,15 +488,16 @@ static uint64_t next_from_hint(const struct raft *r,
  * lowering them) and try to commit; on failure back nextIndex off and retry.
  * A rejection is stale, and ignored, when it cannot be the answer to what the
  * peer's state expects: in REPLICATE one at or below match_index, in PROBE
- * one that does not reject next_index - 1. */
+ * one that does not reject next_index - 1. p is the sender's slot, which
+ * raft_receive() found (a member's: a reply from outside was dropped). */
 void raft_replication_recv_append_result(struct raft *r,
-                                         const struct raft_message *m)
+                                         const struct raft_message *m,
+                                         struct raft_progress *p)
 {
     if (r->role != RAFT_LEADER || m->term != r->term) {
         return;
     }
     const struct raft_append_entries_result *res = &m->append_entries_result;
-    struct raft_progress *p = raft_progress_of(r, m->from);
     raft_read_ack(r, p, res);
     if (res->success) {
         if (res->index > raft_log_last_index(&r->log)) {
@@ -513,7 +514,9 @@ void raft_replication_recv_append_result(struct raft *r,
             raft_replication_maybe_commit(r);
         }
         raft_replication_send(r, p);
-        raft_transfer_progress(r, p);
+        if (r->transfer_target != 0) { /* ids are nonzero */
+            raft_transfer_progress(r, p);
+        }
         return;
     }
     switch (p->state) {
