@@ -76,6 +76,56 @@ static uint64_t draw_delay(const struct sim_net_params *p,
     return r ? d + extra : d;
 }
 
+/* Whether a probability decides without a draw: sim_rng_chance() reads
+ * no random bits for 0 and for SIM_PPM_ONE or more. */
+static inline bool ppm_decided(uint32_t ppm)
+{
+    return ppm == 0 || ppm >= SIM_PPM_ONE;
+}
+
+/* Whether a fate's fields after `lost` are decided by the parameters alone:
+ * a delay range of one value, no reordering, duplication never or always
+ * (then the copy's delay is decided likewise). */
+static inline bool rest_decided(const struct sim_net_params *p)
+{
+    return p->delay_us_max <= p->delay_us_min && p->reorder_ppm == 0 &&
+           ppm_decided(p->duplicate_ppm);
+}
+
+/* The fields after `lost` that rest_decided() parameters give, as the
+ * draws below compute them: the draws' values are not read. */
+static void fill_decided_rest(const struct sim_net_params *p,
+                              struct sim_net_fate *out)
+{
+    out->delay_us = p->delay_us_min;
+    out->reordered = false;
+    out->duplicated = p->duplicate_ppm != 0;
+    out->copy_delay_us = out->duplicated ? p->delay_us_min : 0;
+}
+
+/* The fate from the message's whole stream: five draws, three more when
+ * it is duplicated. */
+static void draw_all(const struct sim_net_params *p,
+                     struct sim_rng *rng,
+                     struct sim_net_fate *out)
+{
+    out->lost = sim_rng_chance(rng, p->drop_ppm);
+    out->delay_us = draw_delay(p, rng, &out->reordered);
+    out->duplicated = sim_rng_chance(rng, p->duplicate_ppm);
+    out->copy_delay_us = 0;
+    if (out->duplicated) {
+        bool r;
+        out->copy_delay_us = draw_delay(p, rng, &r);
+    }
+}
+
+/* The stream is the message's own and is dropped after its fate is drawn,
+ * so a draw whose value no field of the fate reads need not be computed:
+ * with parameters that leave every field decided, no draw is (the rank at
+ * the instant still advances, for the messages after it); with only the
+ * loss left to chance, only the first draw is, from the one state word it
+ * reads. Every field is the one draw_all() gives (tests/test_sim_net.c
+ * compares them). */
 void sim_net_draw(struct sim_net *net,
                   uint32_t from,
                   uint32_t to,
@@ -84,18 +134,24 @@ void sim_net_draw(struct sim_net *net,
 {
     assert(from >= 1 && from <= net->n_nodes && to >= 1 && to <= net->n_nodes);
     size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
-    assert(now_us >= net->sent[link].at_us);
-    struct sim_rng rng;
-    sim_rng_seed_instant(&rng, net->link_key[link], &net->sent[link],
-                         now_us);
-    out->lost = sim_rng_chance(&rng, net->p.drop_ppm);
-    out->delay_us = draw_delay(&net->p, &rng, &out->reordered);
-    out->duplicated = sim_rng_chance(&rng, net->p.duplicate_ppm);
-    out->copy_delay_us = 0;
-    if (out->duplicated) {
-        bool r;
-        out->copy_delay_us = draw_delay(&net->p, &rng, &r);
+    struct sim_rng_instant *in = &net->sent[link];
+    assert(now_us >= in->at_us);
+    const struct sim_net_params *p = &net->p;
+    if (rest_decided(p)) {
+        fill_decided_rest(p, out);
+        if (ppm_decided(p->drop_ppm)) {
+            (void)sim_rng_instant_rank(in, now_us);
+            out->lost = p->drop_ppm != 0;
+            return;
+        }
+        uint64_t key = sim_rng_instant_key(net->link_key[link], in, now_us);
+        struct sim_rng first = {{0, sim_rng_key_word(key, 1), 0, 0}};
+        out->lost = sim_rng_chance(&first, p->drop_ppm);
+        return;
     }
+    struct sim_rng rng;
+    sim_rng_seed_instant(&rng, net->link_key[link], in, now_us);
+    draw_all(p, &rng, out);
 }
 
 void sim_net_partition(struct sim_net *net, const uint32_t *group_of)

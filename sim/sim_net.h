@@ -90,8 +90,10 @@ void sim_net_init(struct sim_net *net,
 void sim_net_destroy(struct sim_net *net);
 
 /* Draws the fate of one message sent from -> to at now_us, from the stream
- * keyed by (from, to, now_us, rank at now_us): always five draws, three more
- * when it is duplicated. Calls for one link come with non-decreasing now_us. */
+ * keyed by (from, to, now_us, rank at now_us): five draws, three more when
+ * it is duplicated, of which only those whose values a field reads are
+ * computed (the stream is the message's alone). Calls for one link come
+ * with non-decreasing now_us. */
 void sim_net_draw(struct sim_net *net,
                   uint32_t from,
                   uint32_t to,

@@ -88,6 +88,47 @@ static inline uint64_t sim_splitmix64_out(uint64_t z)
  * (`the_first_rank_word_is_splitmix_of_zero` checks it). */
 #define SIM_RNG_WORD_OF_ZERO 0xe220a8397b1dcdafu
 
+/* Advances the instant record for one keyed draw at now_us and returns the
+ * draw's rank among the draws at that instant (0, 1, 2, ...). Calls on one
+ * record come with non-decreasing now_us. */
+static inline uint64_t sim_rng_instant_rank(struct sim_rng_instant *in,
+                                            uint64_t now_us)
+{
+    if (now_us != in->at_us) {
+        in->at_us = now_us;
+        in->rank = 0;
+    }
+    return in->rank++;
+}
+
+/* The key of one draw at now_us under `base` (a key), exactly
+ * sim_rng_key(sim_rng_key(base, now_us), rank) for the rank
+ * sim_rng_instant_rank() gives it, which it advances. */
+static inline uint64_t sim_rng_instant_key(uint64_t base,
+                                           struct sim_rng_instant *in,
+                                           uint64_t now_us)
+{
+    uint64_t rank = sim_rng_instant_rank(in, now_us);
+    uint64_t word = rank == 0 ? SIM_RNG_WORD_OF_ZERO
+                              : sim_splitmix64_out(rank + 0x9E3779B97F4A7C15u);
+    uint64_t at = sim_splitmix64_out(
+        (base ^ sim_splitmix64_out(now_us + 0x9E3779B97F4A7C15u)) +
+        0x9E3779B97F4A7C15u);
+    return sim_splitmix64_out((at ^ word) + 0x9E3779B97F4A7C15u);
+}
+
+/* State word i (0..3) of sim_rng_seed_key(r, key), each computed alone: a
+ * caller that reads only some of the first draws needs only some words
+ * (the first draw's output is a function of word 1 alone). The words of
+ * one key are never all zero: splitmix64's output function is a bijection
+ * that maps only 0 to 0, and words 0 and 1 come from key + golden and
+ * key + 2 golden, which cannot both be 0; so sim_rng_seed_key()'s repair
+ * of an all-zero state never applies to a key's words. */
+static inline uint64_t sim_rng_key_word(uint64_t key, unsigned i)
+{
+    return sim_splitmix64_out(key + (i + 1) * 0x9E3779B97F4A7C15u);
+}
+
 /* Seeds r for one draw at now_us under `base` (a key): from
  * (base, now_us, its rank at now_us), exactly as
  * sim_rng_seed_key(r, sim_rng_key(sim_rng_key(base, now_us), rank)).
@@ -98,23 +139,12 @@ static inline void sim_rng_seed_instant(struct sim_rng *r,
                                         struct sim_rng_instant *in,
                                         uint64_t now_us)
 {
-    if (now_us != in->at_us) {
-        in->at_us = now_us;
-        in->rank = 0;
-    }
-    uint64_t rank = in->rank++;
-    uint64_t word = rank == 0 ? SIM_RNG_WORD_OF_ZERO
-                              : sim_splitmix64_out(rank + 0x9E3779B97F4A7C15u);
-    uint64_t at = sim_splitmix64_out(
-        (base ^ sim_splitmix64_out(now_us + 0x9E3779B97F4A7C15u)) +
-        0x9E3779B97F4A7C15u);
-    uint64_t key = sim_splitmix64_out((at ^ word) + 0x9E3779B97F4A7C15u);
-    r->s[0] = sim_splitmix64_out(key + 0x9E3779B97F4A7C15u);
-    r->s[1] = sim_splitmix64_out(key + 2 * 0x9E3779B97F4A7C15u);
-    r->s[2] = sim_splitmix64_out(key + 3 * 0x9E3779B97F4A7C15u);
-    r->s[3] = sim_splitmix64_out(key + 4 * 0x9E3779B97F4A7C15u);
-    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
-        r->s[0] = 1; /* xoshiro's only forbidden state */
+    uint64_t key = sim_rng_instant_key(base, in, now_us);
+    /* Unrolled: the compiler keeps a loop here. */
+    r->s[0] = sim_rng_key_word(key, 0);
+    r->s[1] = sim_rng_key_word(key, 1);
+    r->s[2] = sim_rng_key_word(key, 2);
+    r->s[3] = sim_rng_key_word(key, 3);
 }
 
 /* The next 64 random bits. Inline, like the draws below: a message's fate

@@ -134,3 +134,21 @@ Test(sim_rng, an_instant_seed_is_the_key_of_base_time_and_rank)
         cr_assert_eq(in.rank, rank + 1);
     }
 }
+
+/* sim_rng_seed_instant() leaves out sim_rng_seed_key()'s repair of an
+ * all-zero state: splitmix64's output function maps only 0 to 0 (it is a
+ * bijection), so word 0 is zero only for the key -golden and word 1 only
+ * for -2 golden, and at each of those keys the other word is not zero. */
+Test(sim_rng, a_keys_state_words_are_never_all_zero)
+{
+    const uint64_t golden = 0x9E3779B97F4A7C15u;
+    cr_assert_eq(sim_splitmix64_out(0), 0);
+    cr_assert_eq(sim_rng_key_word(0 - golden, 0), 0);
+    cr_assert_neq(sim_rng_key_word(0 - golden, 1), 0);
+    cr_assert_eq(sim_rng_key_word(0 - 2 * golden, 1), 0);
+    cr_assert_neq(sim_rng_key_word(0 - 2 * golden, 0), 0);
+    struct sim_rng r;
+    sim_rng_seed_key(&r, 0 - golden);
+    for (unsigned i = 1; i < 4; i++)
+        cr_assert_eq(r.s[i], sim_rng_key_word(0 - golden, i));
+}

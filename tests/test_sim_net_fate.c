@@ -1,0 +1,150 @@
+/* test_sim_net_fate.c: a message's fate is the one its documented stream
+ * gives, whatever the parameters: sim_net_draw() computes only the draws a
+ * field reads, and every field must still equal the one drawn from the
+ * whole stream (sim_net.h: keyed by link, send time and rank; five draws,
+ * three more when duplicated), written out here independently. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "sim/sim_net.h"
+#include "sim/sim_rng.h"
+
+/* Delay plus, with probability reorder, an extra delay in
+ * [1, 10 x delay_us_max]: three draws, each made whether or not its value
+ * counts. */
+static uint64_t model_delay(const struct sim_net_params *p,
+                            struct sim_rng *r,
+                            bool *reordered)
+{
+    uint64_t d = p->delay_us_min;
+    if (p->delay_us_max > p->delay_us_min)
+        d += sim_rng_below(r, p->delay_us_max - p->delay_us_min + 1);
+    else
+        (void)sim_rng_next(r);
+    *reordered = sim_rng_chance(r, p->reorder_ppm);
+    uint64_t extra =
+        1 + sim_rng_below(r, 10 * (p->delay_us_max ? p->delay_us_max : 1));
+    return *reordered ? d + extra : d;
+}
+
+/* The fate of the message of rank `rank` sent on from -> to at now_us in
+ * a network of n nodes seeded with seed. */
+static struct sim_net_fate model_fate(const struct sim_net_params *p,
+                                      uint64_t seed,
+                                      uint32_t n,
+                                      uint32_t from,
+                                      uint32_t to,
+                                      uint64_t now_us,
+                                      uint64_t rank)
+{
+    uint64_t link = (uint64_t)(from - 1) * n + (to - 1);
+    uint64_t key = sim_rng_key(sim_rng_key(seed, SIM_STREAM_NETWORK), link);
+    struct sim_rng r;
+    sim_rng_seed_key(&r, sim_rng_key(sim_rng_key(key, now_us), rank));
+    struct sim_net_fate f = {0};
+    f.lost = sim_rng_chance(&r, p->drop_ppm);
+    f.delay_us = model_delay(p, &r, &f.reordered);
+    f.duplicated = sim_rng_chance(&r, p->duplicate_ppm);
+    if (f.duplicated) {
+        bool copy_reordered;
+        f.copy_delay_us = model_delay(p, &r, &copy_reordered);
+    }
+    return f;
+}
+
+static void assert_same_fate(const struct sim_net_fate *got,
+                             const struct sim_net_fate *want,
+                             const char *what)
+{
+    cr_assert_eq(got->lost, want->lost, "%s: lost", what);
+    cr_assert_eq(got->delay_us, want->delay_us, "%s: delay", what);
+    cr_assert_eq(got->reordered, want->reordered, "%s: reordered", what);
+    cr_assert_eq(got->duplicated, want->duplicated, "%s: duplicated", what);
+    cr_assert_eq(got->copy_delay_us, want->copy_delay_us, "%s: copy delay",
+                 what);
+}
+
+/* Every combination of decided (0, certain) and random probabilities and of
+ * a fixed or ranged delay, several messages per instant on two links: each
+ * fate equals the model's. */
+Test(sim_net_fate, every_fate_is_the_one_its_whole_stream_gives)
+{
+    const uint32_t ppms[] = {0, 1, 300000, SIM_PPM_ONE - 1, SIM_PPM_ONE,
+                             SIM_PPM_ONE + 5};
+    const uint64_t delays[][2] = {{777, 777}, {1000, 9000}, {0, 0}, {5, 3}};
+    const size_t n_ppms = sizeof ppms / sizeof ppms[0];
+    const uint64_t seed = 4242;
+    size_t cases = 0;
+    for (size_t d = 0; d < 4; d++) {
+        for (size_t a = 0; a < n_ppms; a++) {
+            for (size_t b = 0; b < n_ppms; b++) {
+                for (size_t c = 0; c < n_ppms; c++) {
+                    struct sim_net_params p = {
+                        .delay_us_min = delays[d][0],
+                        .delay_us_max = delays[d][1],
+                        .drop_ppm = ppms[a],
+                        .duplicate_ppm = ppms[b],
+                        .reorder_ppm = ppms[c],
+                    };
+                    struct sim_net net;
+                    sim_net_init(&net, 3, &p, seed);
+                    /* [to - 2]: the link's instant and rank so far. */
+                    uint64_t at[2] = {0, 0}, ranks[2] = {0, 0};
+                    for (uint64_t t = 0; t < 12; t++) {
+                        uint64_t now = 1000 * (t / 3); /* 3 per instant */
+                        uint32_t to = 2 + (uint32_t)(t % 2);
+                        if (now != at[to - 2]) {
+                            at[to - 2] = now;
+                            ranks[to - 2] = 0;
+                        }
+                        struct sim_net_fate got;
+                        sim_net_draw(&net, 1, to, now, &got);
+                        struct sim_net_fate want = model_fate(
+                            &p, seed, 3, 1, to, now, ranks[to - 2]++);
+                        char what[96];
+                        snprintf(what, sizeof what,
+                                 "delay %zu drop %zu dup %zu reorder %zu "
+                                 "message %llu",
+                                 d, a, b, c, (unsigned long long)t);
+                        assert_same_fate(&got, &want, what);
+                        cases++;
+                    }
+                    sim_net_destroy(&net);
+                }
+            }
+        }
+    }
+    cr_assert_eq(cases, 4 * n_ppms * n_ppms * n_ppms * 12);
+}
+
+/* A message whose fate takes no draw still takes its rank at its instant:
+ * when the parameters change at that instant, the next message's fate is
+ * the model's for the next rank. */
+Test(sim_net_fate, a_fate_without_draws_still_takes_its_rank)
+{
+    struct sim_net_params decided = {.delay_us_min = 50, .delay_us_max = 50};
+    struct sim_net_params random = {
+        .delay_us_min = 10,
+        .delay_us_max = 900,
+        .drop_ppm = 400000,
+        .duplicate_ppm = 400000,
+        .reorder_ppm = 400000,
+    };
+    struct sim_net_params drop_only = decided;
+    drop_only.drop_ppm = 500000;
+    const struct sim_net_params *order[] = {&decided, &random, &drop_only,
+                                            &decided, &drop_only, &random};
+    struct sim_net net;
+    sim_net_init(&net, 2, &decided, 7);
+    for (uint64_t now = 10; now < 400; now += 10) {
+        for (uint64_t rank = 0; rank < 6; rank++) {
+            const struct sim_net_params *p = order[(rank + now / 10) % 6];
+            net.p = *p; /* as sim_set_drop() and friends change it */
+            struct sim_net_fate got;
+            sim_net_draw(&net, 2, 1, now, &got);
+            struct sim_net_fate want = model_fate(p, 7, 2, 2, 1, now, rank);
+            assert_same_fate(&got, &want, "mixed parameters");
+        }
+    }
+    sim_net_destroy(&net);
+}
