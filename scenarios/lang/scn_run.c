@@ -141,13 +141,19 @@ static void run_fired(struct scn_runner *r,
 }
 
 /* Runs the actions of the triggers fired so far, including those their
- * own actions fire. */
+ * own actions fire. Nothing to do unless one fired since the queue was
+ * last found empty (r->fired_pending). */
 static void run_fired_triggers(struct scn_runner *r)
 {
     const struct scn_step *step;
     uint32_t node;
-    while (r->triggers && scn_triggers_take_fired(r->triggers, &step, &node))
+    while (r->fired_pending) {
+        if (!scn_triggers_take_fired(r->triggers, &step, &node)) {
+            r->fired_pending = false;
+            break;
+        }
         run_fired(r, step, node);
+    }
 }
 
 static void warn_unfired(const struct scn_step *step,
@@ -253,7 +259,8 @@ static void on_event(struct sim *s, void *ctx)
         return;
     r->in_observer = true;
     run_fired_triggers(r);
-    scn_runner_judge_settles(r, 0);
+    if (r->settles->len)
+        scn_runner_judge_settles(r, 0);
     for (guint i = 0; i < r->windows->len; i++)
         scn_runner_judge_window(r, g_ptr_array_index(r->windows, i));
     for (guint i = r->windows->len; i-- > 0;) {
@@ -613,8 +620,9 @@ static void on_trace(struct sim *s, const struct sim_trace_event *e, void *ctx)
 {
     struct scn_runner *r = ctx;
     struct scn_run_result *res = r->res;
-    if (r->triggers)
-        scn_triggers_listen(s, e, r->triggers);
+    (void)s;
+    if (r->triggers && scn_triggers_hear(r->triggers, e))
+        r->fired_pending = true;
     if (e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER) {
         struct scn_leader_term lt = {
             .term = e->term, .node = e->node, .since_us = e->time_us};

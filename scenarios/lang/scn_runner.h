@@ -112,6 +112,10 @@ struct scn_runner
     GString *scratch;
     bool in_observer;
     struct scn_triggers *triggers; /* armed `when` statements */
+    /* A trigger fired since the fired queue was last found empty: while
+     * false the queue is empty (only scn_triggers_hear() fills it), so
+     * the observer need not ask it after every event. */
+    bool fired_pending;
     /* Each step's draw key (scn_identity.h), found by the step's address
      * in an open-addressing table (key_cap slots, a power of two over
      * twice the steps; step NULL: empty) that is looked up only, never

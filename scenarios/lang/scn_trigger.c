@@ -155,14 +155,10 @@ bool scn_event_matches(enum scn_event event,
     return false;
 }
 
-void scn_triggers_listen(struct sim *s,
-                         const struct sim_trace_event *e,
-                         void *ctx)
+bool scn_triggers_hear(struct scn_triggers *t, const struct sim_trace_event *e)
 {
-    struct scn_triggers *t = ctx;
-    (void)s;
     if (t->waiting == 0 || e->node == 0 || !may_interest(t, e))
-        return;
+        return false;
     guint fired = t->fired->len;
     for (guint i = 0; i < t->armed->len; i++) {
         struct armed *a = &g_array_index(t->armed, struct armed, i);
@@ -174,8 +170,10 @@ void scn_triggers_listen(struct sim *s,
         struct fired f = {.step = a->step, .node = e->node};
         g_array_append_val(t->fired, f);
     }
-    if (t->fired->len != fired)
-        interest_again(t);
+    if (t->fired->len == fired)
+        return false;
+    interest_again(t);
+    return true;
 }
 
 bool scn_triggers_take_fired(struct scn_triggers *t,

@@ -3,11 +3,11 @@
  *
  * The runner arms a trigger when its statement's time comes; from then on
  * every trace event the engine emits is matched against the armed triggers
- * (scn_triggers_listen(), a sim listener). The first matching event fires a
- * trigger, once: it moves to the fired queue, in the order the events
- * happened (file order for one event), and the runner runs its action from
- * the observer, right after the engine step in which the event happened and
- * before any other event. The trace is the only thing read: a trigger sees
+ * (scn_triggers_hear(), from the runner's listener). The first matching
+ * event fires a trigger, once: it moves to the fired queue, in the order
+ * the events happened (file order for one event), and the runner runs its
+ * action from the observer, right after the engine step in which the event
+ * happened and before any other event. The trace is the only thing read: a trigger sees
  * what the trace says the node did. A `settle` disarms every trigger still
  * armed (scn_triggers_disarm()): no fault outlives the liveness phase.
  */
@@ -36,11 +36,9 @@ bool scn_event_matches(enum scn_event event,
                        uint32_t node,
                        const struct sim_trace_event *e);
 
-/* A sim_listener_fn: ctx is the struct scn_triggers. Fires every armed
- * trigger that `e` matches. */
-void scn_triggers_listen(struct sim *s,
-                         const struct sim_trace_event *e,
-                         void *ctx);
+/* Fires every armed trigger that `e` matches; true when it fired one (the
+ * fired queue grew), the only way the queue grows. */
+bool scn_triggers_hear(struct scn_triggers *t, const struct sim_trace_event *e);
 
 /* Takes the oldest fired trigger not yet taken: its step and the node that
  * did the event. False when there is none. */
