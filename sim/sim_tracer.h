@@ -46,7 +46,15 @@ void sim_tracer_keep(struct sim_tracer *t,
 static inline struct sim_trace_event *sim_tracer_slot(struct sim_tracer *t)
 {
     struct sim_trace_event *e = &t->ring[t->ring_next];
-    memset(e, 0, sizeof(*e));
+    /* Zeroed 64 bytes at a time: compilers expand a memset() of at most
+     * 64 bytes into a few vector stores, a longer one into `rep stos`,
+     * which executes once per 8 bytes; this runs about twice per event. */
+    _Static_assert(sizeof(*e) > 128 && sizeof(*e) <= 192,
+                   "three pieces cover the event");
+    unsigned char *p = (unsigned char *)e;
+    memset(p, 0, 64);
+    memset(p + 64, 0, 64);
+    memset(p + 128, 0, sizeof(*e) - 128);
     return e;
 }
 
