@@ -19,6 +19,7 @@ void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl)
         t->texts = g_string_chunk_new(4096);
     }
     t->jsonl = jsonl;
+    t->keep = record || jsonl;
 }
 
 void sim_tracer_destroy(struct sim_tracer *t)
@@ -60,9 +61,11 @@ size_t sim_tracer_last(const struct sim_tracer *t,
                        struct sim_trace_event out[SIM_TRACE_RING_EVENTS],
                        char text_buf[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX])
 {
+    size_t len = t->seq < SIM_TRACE_RING_EVENTS ? (size_t)t->seq
+                                                : SIM_TRACE_RING_EVENTS;
     size_t start =
-        (t->ring_next + SIM_TRACE_RING_EVENTS - t->ring_len) % SIM_TRACE_RING_EVENTS;
-    for (size_t i = 0; i < t->ring_len; i++) {
+        (t->ring_next + SIM_TRACE_RING_EVENTS - len) % SIM_TRACE_RING_EVENTS;
+    for (size_t i = 0; i < len; i++) {
         size_t k = (start + i) % SIM_TRACE_RING_EVENTS;
         out[i] = t->ring[k];
         if (t->ring[k].text) {
@@ -70,5 +73,5 @@ size_t sim_tracer_last(const struct sim_tracer *t,
             out[i].text = text_buf[i];
         }
     }
-    return t->ring_len;
+    return len;
 }

@@ -24,8 +24,12 @@ struct sim_tracer
     uint64_t hash; /* running state; sim_tracer_hash() finalises */
     struct sim_trace_event ring[SIM_TRACE_RING_EVENTS];
     char ring_text[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX];
-    size_t ring_next; /* slot of the next event */
-    size_t ring_len;
+    size_t ring_next; /* slot of the next event; the ring holds the last
+                         min(seq, SIM_TRACE_RING_EVENTS) events */
+    /* events or jsonl is set: sim_tracer_keep() has work (one test per
+     * event instead of two). In the place of the ring's former length, so
+     * the size the memory budget charges for the engine stays the same. */
+    size_t keep;
     GArray *events;      /* struct sim_trace_event; NULL when not recording */
     GStringChunk *texts; /* texts of recorded events */
     uint64_t text_bytes; /* bytes of those texts, NULs included */
@@ -68,9 +72,7 @@ static inline void sim_tracer_emit_slot(struct sim_tracer *t,
     t->hash = sim_trace_hash_event(t->hash, e, 0);
     if (++t->ring_next == SIM_TRACE_RING_EVENTS)
         t->ring_next = 0;
-    if (t->ring_len < SIM_TRACE_RING_EVENTS)
-        t->ring_len++;
-    if (t->events || t->jsonl)
+    if (t->keep)
         sim_tracer_keep(t, e, 0);
 }
 
@@ -98,9 +100,7 @@ static inline void sim_tracer_emit(struct sim_tracer *t,
     slot->n_group_of = 0;
     if (++t->ring_next == SIM_TRACE_RING_EVENTS)
         t->ring_next = 0;
-    if (t->ring_len < SIM_TRACE_RING_EVENTS)
-        t->ring_len++;
-    if (t->events || t->jsonl)
+    if (t->keep)
         sim_tracer_keep(t, e, text_len);
 }
 
