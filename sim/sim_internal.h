@@ -313,7 +313,9 @@ static inline struct sim_trace_event *sim_emit_begin(struct sim *s)
     return sim_tracer_slot(&s->tracer);
 }
 
-static inline void sim_emit_end(struct sim *s, struct sim_trace_event *e)
+/* Always inline: a call would cost about a tenth of the emission. */
+static inline __attribute__((always_inline)) void
+sim_emit_end(struct sim *s, struct sim_trace_event *e)
 {
     if (e == &s->discarded)
         return;
