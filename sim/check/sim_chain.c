@@ -1,5 +1,6 @@
 /* sim_chain.c: the cold paths of a node's chain log (sim_chain.h): growing
- * the page directory and the term runs, compaction, reset and release.
+ * the page directory and the term runs, compaction, reset and release; the
+ * digest memo's misses and release.
  *
  * Invariant (with sim_chain.h): pages[k] holds the chains of page number
  * first_page + k; first_page is at most the page of settled + 1 and every
@@ -131,4 +132,30 @@ void sim_chain_free(struct sim_chain_log *l)
     l->last = l->snap.index;
     l->settled = l->snap.index;
     l->verified = l->snap.index;
+}
+
+uint64_t sim_digest_memo_fill(struct sim_digest_memo *m,
+                              uint64_t index,
+                              const struct raft_entry *e)
+{
+    uint64_t digest = sim_chain_entry_digest(e);
+    const struct raft_record *r = e->record;
+    if (r == NULL || e->data != (const void *)r->data || e->len != r->len ||
+        (uint32_t)e->type != r->type) {
+        return digest; /* not the record's bytes: nothing to remember */
+    }
+    size_t k = index & (SIM_DIGEST_MEMO_SLOTS - 1);
+    raft_record_hold(r);
+    raft_record_release(m->rec[k]);
+    m->rec[k] = r;
+    m->digest[k] = digest;
+    return digest;
+}
+
+void sim_digest_memo_clear(struct sim_digest_memo *m)
+{
+    for (size_t k = 0; k < SIM_DIGEST_MEMO_SLOTS; k++) {
+        raft_record_release(m->rec[k]);
+        m->rec[k] = NULL;
+    }
 }

@@ -45,6 +45,47 @@ static inline uint64_t sim_chain_entry_digest(const struct raft_entry *e)
     return sim_hash_mix(h);
 }
 
+/* Entry digests remembered by the record they were taken from: an entry
+ * is digested when each node writes it and again when each node applies
+ * it, ten times per entry in a five-node cluster, and all ten see one
+ * shared record (raft.h). A record's type, length and bytes never change
+ * (raft_record.c), and the memo holds a reference to every record it
+ * names, so no other record can take its address while it is named here:
+ * an entry that shows the same record, with its data pointing at the
+ * record's bytes and its type and length the record's, has exactly the
+ * bytes digested before. Slots are chosen by log index (never by
+ * address); an entry without a record, or one that does not describe its
+ * record, is digested afresh. */
+#define SIM_DIGEST_MEMO_SLOTS 256u
+
+struct sim_digest_memo
+{
+    const struct raft_record *rec[SIM_DIGEST_MEMO_SLOTS]; /* held, or NULL */
+    uint64_t digest[SIM_DIGEST_MEMO_SLOTS];
+};
+
+/* Remembers e's digest in the slot of index (out of line: the miss). */
+uint64_t sim_digest_memo_fill(struct sim_digest_memo *m,
+                              uint64_t index,
+                              const struct raft_entry *e);
+
+/* The digest of e, the entry at log index: sim_chain_entry_digest(e). */
+static inline uint64_t sim_digest_memo_get(struct sim_digest_memo *m,
+                                           uint64_t index,
+                                           const struct raft_entry *e)
+{
+    size_t k = index & (SIM_DIGEST_MEMO_SLOTS - 1);
+    const struct raft_record *r = e->record;
+    if (r != NULL && m->rec[k] == r && e->data == (const void *)r->data &&
+        e->len == r->len && (uint32_t)e->type == r->type) {
+        return m->digest[k];
+    }
+    return sim_digest_memo_fill(m, index, e);
+}
+
+/* Releases the records the memo holds; it is left empty. */
+void sim_digest_memo_clear(struct sim_digest_memo *m);
+
 /* The chain through an entry: for a fixed entry a bijection of the chain
  * before it (sim_hash_mix is one), so different prefixes never meet at the same
  * entry. */

@@ -141,6 +141,7 @@ void sim_safety_free(struct sim_safety *s)
     g_array_free(s->leading, TRUE);
     sim_rules_free(s->rules);
     sim_quorums_free(s->quorums);
+    sim_digest_memo_clear(&s->digests);
     g_free(s);
 }
 
@@ -297,7 +298,8 @@ static bool adopt_chain(struct sim_safety *s,
     struct term_chain *tc =
         sim_safety_lm_find(s, slot, index, e->term, &holder);
     if (tc != NULL) {
-        if (tc->digest != 0 && tc->digest != sim_chain_entry_digest(e)) {
+        if (tc->digest != 0 &&
+            tc->digest != sim_digest_memo_get(&s->digests, index, e)) {
             return sim_safety_lm_violation(s, node, tc, holder, index);
         }
         *chain = tc->chain;
@@ -322,7 +324,7 @@ static bool append_entry(struct sim_safety *s,
     uint64_t prev_term = 0;
     uint64_t prev = 0;
     uint64_t chain = 0;
-    uint64_t digest = sim_chain_entry_digest(e);
+    uint64_t digest = sim_digest_memo_get(&s->digests, i, e);
     if (i - 1 >= l->trusted_from) {
         sim_safety_node_entry(s, &s->nodes[node], i - 1, &prev_term, &prev);
         chain = sim_chain_next(prev, i, e->term, digest);
@@ -660,7 +662,7 @@ bool sim_safety_on_apply(struct sim_safety *s,
                 ? &slot->lm
                 : sim_safety_lm_find(s, slot, index, c_term, NULL);
         same = tc == NULL || tc->digest == 0 ||
-               tc->digest == sim_chain_entry_digest(entry);
+               tc->digest == sim_digest_memo_get(&s->digests, index, entry);
     }
     if (!same) {
         return sim_safety_violate(

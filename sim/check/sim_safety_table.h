@@ -143,6 +143,7 @@ struct sim_safety
 
     struct sim_rules *rules;     /* Figure 2's bookkeeping rules */
     struct sim_quorums *quorums; /* configurations (sim_quorums.h) */
+    struct sim_digest_memo digests; /* entry digests by record (sim_chain.h) */
 
     bool violated;
     struct sim_violation violation;
