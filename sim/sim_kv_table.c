@@ -70,19 +70,41 @@ static int key_cmp(const char *key, size_t key_len, const struct sim_kv_pair *p)
     return (key_len > p->key_len) - (key_len < p->key_len);
 }
 
+/* The first min(8, key_len) bytes at key as a big-endian word, padded
+ * with zeros: where two keys' words differ, the first differing byte is
+ * either a byte of both keys or the end of the shorter one (a zero against
+ * a byte that is not), so the words order the keys as key_cmp() does. */
+static uint64_t key_prefix(const char *key, size_t key_len)
+{
+    const unsigned char *k = (const unsigned char *)key;
+    size_t n = key_len < 8 ? key_len : 8;
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w = w << 8 | k[i];
+    return n == 0 ? 0 : w << (8 * (8 - n));
+}
+
+/* a's key against b's, as key_cmp(): by their prefix words unless those
+ * are equal. */
+static int pair_cmp(const struct sim_kv_pair *a, const struct sim_kv_pair *b)
+{
+    if (a->key_prefix != b->key_prefix)
+        return a->key_prefix < b->key_prefix ? -1 : 1;
+    return key_cmp(a->key, a->key_len, b);
+}
+
 /* The index in order[0..len) of the first pair whose key is not below
- * key: where the key is, or belongs. Keys added in ascending order (a
- * restored snapshot, counters) go last at once. */
+ * p's: where p is, or belongs. Keys added in ascending order (a restored
+ * snapshot, counters) go last at once. */
 static size_t order_find(const struct sim_kv_table *t,
-                         const char *key,
-                         size_t key_len)
+                         const struct sim_kv_pair *p)
 {
     size_t lo = 0, hi = t->len;
-    if (hi > 0 && key_cmp(key, key_len, t->order[hi - 1]) > 0)
+    if (hi > 0 && pair_cmp(p, t->order[hi - 1]) > 0)
         return hi;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key_cmp(key, key_len, t->order[mid]) > 0)
+        if (pair_cmp(p, t->order[mid]) > 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -98,7 +120,7 @@ static void order_insert(struct sim_kv_table *t, struct sim_kv_pair *p)
         t->order_cap = t->order_cap ? 2 * t->order_cap : TABLE_CAP_MIN;
         t->order = g_renew(struct sim_kv_pair *, t->order, t->order_cap);
     }
-    size_t at = order_find(t, p->key, p->key_len);
+    size_t at = order_find(t, p);
     SIM_ASSERT(at == t->len || key_cmp(p->key, p->key_len, t->order[at]) < 0,
                "key '%s' added twice", p->key);
     memmove(t->order + at + 1, t->order + at,
@@ -109,7 +131,7 @@ static void order_insert(struct sim_kv_table *t, struct sim_kv_pair *p)
 /* Takes p out of order (t->len still counts it). */
 static void order_remove(struct sim_kv_table *t, const struct sim_kv_pair *p)
 {
-    size_t at = order_find(t, p->key, p->key_len);
+    size_t at = order_find(t, p);
     SIM_ASSERT(at < t->len && t->order[at] == p,
                "key '%s' is not in the key order", p->key);
     memmove(t->order + at, t->order + at + 1,
@@ -188,6 +210,7 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     struct sim_kv_pair *p =
         g_malloc(sizeof(*p) + key_len + 1 + value_len + 1);
     p->key_hash = hash;
+    p->key_prefix = key_prefix(key, key_len);
     p->term = 0;
     p->key_len = key_len;
     memcpy(p->key, key, key_len);

@@ -22,6 +22,10 @@
 struct sim_kv_pair
 {
     uint64_t key_hash;  /* sim_kv_key_hash(key, key_len) */
+    /* The key's first eight bytes as a big-endian word, zero-padded: two
+     * pairs' words compare as their keys do in strcmp's order, unless the
+     * words are equal (then the keys decide). */
+    uint64_t key_prefix;
     uint64_t term;      /* the owner's digest term of (key, value) */
     size_t key_len;
     size_t value_len;

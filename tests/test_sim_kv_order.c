@@ -20,6 +20,20 @@ static void random_key(struct sim_rng *rng, char *key, size_t *len)
     key[*len] = '\0';
 }
 
+/* A key of 6 to 12 bytes that mostly starts "prefix" and then takes two
+ * letters (one above 0x7f), so that many keys share their first eight
+ * bytes, the part the table compares as one word, and differ after it. */
+static void random_long_key(struct sim_rng *rng, char *key, size_t *len)
+{
+    static const char alphabet[] = {'p', (char)0xe9};
+    *len = 6 + sim_rng_below(rng, 7);
+    bool common = sim_rng_below(rng, 4) != 0;
+    for (size_t i = 0; i < *len; i++)
+        key[i] = common && i < 6 ? "prefix"[i]
+                                 : alphabet[sim_rng_below(rng, sizeof alphabet)];
+    key[*len] = '\0';
+}
+
 static int compare_strings(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -44,7 +58,10 @@ static void assert_in_key_order(const struct sim_kv_table *t)
     g_free(sorted);
 }
 
-Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
+/* Adds and removes keys made by make_key at random for 4000 steps,
+ * checking the order after each. */
+static void add_and_remove_keys(void (*make_key)(struct sim_rng *, char *,
+                                                 size_t *))
 {
     struct sim_kv_table t;
     sim_kv_table_init(&t);
@@ -52,9 +69,9 @@ Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
     sim_rng_seed_key(&rng, 20261205);
     size_t adds = 0, removes = 0;
     for (int step = 0; step < 4000; step++) {
-        char key[8];
+        char key[16];
         size_t len;
-        random_key(&rng, key, &len);
+        make_key(&rng, key, &len);
         uint64_t h = sim_kv_key_hash(key, len);
         struct sim_kv_pair *p = sim_kv_table_find(&t, key, len, h);
         if (p == NULL) {
@@ -70,6 +87,16 @@ Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
     cr_assert_gt(removes, 100);
     cr_assert_gt(t.len, 50);
     sim_kv_table_clear(&t);
+}
+
+Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
+{
+    add_and_remove_keys(random_key);
+}
+
+Test(kv_order, the_pairs_stay_in_key_order_when_keys_share_their_first_eight_bytes)
+{
+    add_and_remove_keys(random_long_key);
 }
 
 Test(kv_order, a_pair_keeps_its_value_in_its_block_until_a_longer_one_moves_it_out)
