@@ -273,6 +273,12 @@ static void format_u64(char *buf,
                        uint64_t v,
                        size_t width)
 {
+    if (v < 10 && width <= 2 && len >= 3) { /* a workload key: "k3" */
+        buf[0] = prefix;
+        buf[1] = (char)('0' + v);
+        buf[2] = '\0';
+        return;
+    }
     char digits[24]; /* filled from the end */
     size_t at = sizeof(digits);
     do {
@@ -364,22 +370,45 @@ static void issue(struct sim *s,
     send_to(s, c, node);
 }
 
-/* A random operation from a workload stream (always three draws). */
+/* The text of the workload's next value, s->workload_values + 1 ("v" and
+ * the counter zero-padded to cfg.workload_value_len, which is at most
+ * SIM_WORKLOAD_VALUE_MAX, so never cut): the previous value's text
+ * incremented in place, as decimal counting carries into the padding
+ * zeros, or formatted afresh when there is none or a carry would reach
+ * the "v". */
+static const char *next_workload_value(struct sim *s)
+{
+    uint64_t v = ++s->workload_values;
+    char *t = s->workload_text;
+    size_t i = s->workload_text_value + 1 == v ? s->workload_text_len : 0;
+    while (i > 1 && t[i - 1] == '9')
+        t[--i] = '0';
+    if (i > 1) {
+        t[i - 1]++;
+    } else {
+        format_u64(t, sizeof(s->workload_text), 'v', v,
+                   s->cfg.workload_value_len);
+        s->workload_text_len = strlen(t);
+    }
+    s->workload_text_value = v;
+    return t;
+}
+
+/* A random operation from a workload stream (always three draws); *value:
+ * the value a set writes, borrowed until the next operation. */
 static void random_op(struct sim *s,
                       struct sim_rng *rng,
                       enum sim_kv_op *op,
                       char *key,
                       size_t key_len,
-                      char *value,
-                      size_t value_len)
+                      const char **value)
 {
     uint64_t r = sim_rng_below(rng, 100);
     uint64_t k = sim_rng_below(rng, WORKLOAD_KEYS);
     (void)sim_rng_next(rng);
     *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
     format_u64(key, key_len, 'k', k, 0);
-    format_u64(value, value_len, 'v', ++s->workload_values,
-               s->cfg.workload_value_len);
+    *value = next_workload_value(s);
 }
 
 /* A random request from client id: op and key from rng (a set when
@@ -392,8 +421,9 @@ static void issue_random(struct sim *s,
                          bool writes_only)
 {
     enum sim_kv_op op;
-    char key[32], value[SIM_WORKLOAD_VALUE_MAX + 1];
-    random_op(s, rng, &op, key, sizeof(key), value, sizeof(value));
+    char key[32];
+    const char *value;
+    random_op(s, rng, &op, key, sizeof(key), &value);
     if (writes_only)
         op = SIM_KV_SET;
     issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, SIM_READ_MODE_COUNT,

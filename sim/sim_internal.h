@@ -276,6 +276,11 @@ struct sim
     uint64_t requests_completed;
     uint64_t completed_by_op[4];
     uint64_t workload_values;
+    /* The text of workload value workload_text_value (sim_client.c), of
+     * workload_text_len characters; 0: none yet. */
+    char workload_text[SIM_WORKLOAD_VALUE_MAX + 1];
+    size_t workload_text_len;
+    uint64_t workload_text_value;
     GPtrArray *loads; /* struct sim_load_gen, owned */
     /* Operator requests by id - 1 (struct sim_op_request, owned); a
      * pending one is also the ptr of its queued SIM_EV_OPERATOR. */
