@@ -191,6 +191,13 @@ typedef void sim_listener_fn(struct sim *s,
                              void *ctx);
 void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx);
 
+/* Narrows the listener to the trace kinds whose bit (1 << kind) is set in
+ * kinds; sim_set_listener() sets every bit. An event of another kind is not
+ * passed to it and is otherwise emitted as before (numbered, hashed,
+ * recorded). A host whose listener does nothing with most kinds saves the
+ * calls. */
+void sim_set_listener_kinds(struct sim *s, uint64_t kinds);
+
 /* Processes events up to and including time time_us, then sets the clock to
  * time_us. Returns SIM_OK, SIM_EVIOLATION (stopped at the violating event)
  * or SIM_ESTOPPED. */

@@ -290,6 +290,7 @@ struct sim
     void *observer_ctx;
     sim_listener_fn *listener;
     void *listener_ctx;
+    uint64_t listener_kinds; /* bit 1 << kind: the listener hears it */
 
     struct sim_counters counters;
     GByteArray *scratch; /* serialisations */
@@ -326,7 +327,7 @@ sim_emit_end(struct sim *s, struct sim_trace_event *e)
         return;
     e->time_us = s->now_us;
     sim_tracer_emit_slot(&s->tracer, e);
-    if (s->listener) {
+    if (s->listener && (s->listener_kinds >> e->kind & 1)) {
         /* A copy: the listener may emit enough to reuse the slot. */
         struct sim_trace_event copy = *e;
         s->listener(s, &copy, s->listener_ctx);

@@ -117,6 +117,7 @@ static void arm_trigger(struct scn_runner *r, const struct scn_step *step)
             return;
     }
     scn_triggers_arm(r->triggers, step, node);
+    scn_runner_listen(r);
 }
 
 /* Runs the action of a trigger that `node` fired, after binding the
@@ -613,16 +614,32 @@ static void note_free(void *p)
     g_free(n);
 }
 
-/* Every trace event as the engine emits it: keeps who became leader when,
- * and the checks and notes, so that a report needs no recorded trace; and
- * lets the armed triggers see it. */
+/* The kinds on_trace() keeps whatever the triggers wait for. */
+#define LISTEN_KINDS                                                           \
+    (UINT64_C(1) << SIM_TRACE_ROLE | UINT64_C(1) << SIM_TRACE_CHECK |          \
+     UINT64_C(1) << SIM_TRACE_NOTE)
+
+void scn_runner_listen(struct scn_runner *r)
+{
+    uint64_t kinds = LISTEN_KINDS;
+    if (r->triggers)
+        kinds |= scn_triggers_kinds(r->triggers);
+    sim_set_listener_kinds(r->s, kinds);
+}
+
+/* Every trace event of the kinds scn_runner_listen() names, as the engine
+ * emits it: keeps who became leader when, and the checks and notes, so that
+ * a report needs no recorded trace; and lets the armed triggers see it (an
+ * event of another kind would do nothing here). */
 static void on_trace(struct sim *s, const struct sim_trace_event *e, void *ctx)
 {
     struct scn_runner *r = ctx;
     struct scn_run_result *res = r->res;
     (void)s;
-    if (r->triggers && scn_triggers_hear(r->triggers, e))
+    if (r->triggers && scn_triggers_hear(r->triggers, e)) {
         r->fired_pending = true;
+        scn_runner_listen(r);
+    }
     if (e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER) {
         struct scn_leader_term lt = {
             .term = e->term, .node = e->node, .since_us = e->time_us};
@@ -770,6 +787,7 @@ int scn_run(const struct scn_scenario *scenario,
     index_draw_keys(&r);
     sim_set_observer(s, on_event, &r);
     sim_set_listener(s, on_trace, &r);
+    scn_runner_listen(&r);
     schedule(&r);
     drive(&r);
     sim_set_observer(s, NULL, NULL);

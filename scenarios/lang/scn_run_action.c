@@ -274,6 +274,7 @@ static void disarm_triggers(struct scn_runner *r, const struct scn_step *step)
     uint32_t n = scn_triggers_disarm(r->triggers, step);
     if (n == 0)
         return;
+    scn_runner_listen(r);
     char *text = g_strdup_printf("settle: %" PRIu32 " armed 'when' "
                                  "statement%s disarmed",
                                  n, n == 1 ? "" : "s");

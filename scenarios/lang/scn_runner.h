@@ -131,6 +131,11 @@ void scn_runner_append_node_set(GString *out, const GArray *nodes);
 
 bool scn_runner_node_in(const GArray *nodes, uint32_t node);
 
+/* Narrows the engine's listener (on_trace) to the trace kinds it uses:
+ * roles, checks, notes and those of the waiting triggers. Called whenever
+ * the waiting triggers change. */
+void scn_runner_listen(struct scn_runner *r);
+
 /* Records a failure; `message` is copied. Stops the engine when asked. */
 void scn_runner_add_failure(struct scn_runner *r,
                             enum scn_failure_kind kind,

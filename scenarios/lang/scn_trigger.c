@@ -176,6 +176,11 @@ bool scn_triggers_hear(struct scn_triggers *t, const struct sim_trace_event *e)
     return true;
 }
 
+uint64_t scn_triggers_kinds(const struct scn_triggers *t)
+{
+    return t->kinds;
+}
+
 bool scn_triggers_take_fired(struct scn_triggers *t,
                              const struct scn_step **step,
                              uint32_t *node)

@@ -40,6 +40,10 @@ bool scn_event_matches(enum scn_event event,
  * fired queue grew), the only way the queue grows. */
 bool scn_triggers_hear(struct scn_triggers *t, const struct sim_trace_event *e);
 
+/* The trace kinds (bit 1 << kind) an event must be of to fire a trigger
+ * now waiting: it grows only when one is armed. */
+uint64_t scn_triggers_kinds(const struct scn_triggers *t);
+
 /* Takes the oldest fired trigger not yet taken: its step and the node that
  * did the event. False when there is none. */
 bool scn_triggers_take_fired(struct scn_triggers *t,
