@@ -82,30 +82,6 @@ static uint64_t promised_vote(uint32_t node, const struct raft_message *m)
     }
 }
 
-uint64_t sim_persist_acked_index(const struct raft_message *m)
-{
-    switch (m->type) {
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        return m->append_entries_result.success ? m->append_entries_result.index
-                                                : 0;
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        /* A chunk's answer promises nothing: the snapshot is kept only
-         * when complete. */
-        return m->install_snapshot_result.done
-                   ? m->install_snapshot_result.last_index
-                   : 0;
-    default:
-        return 0;
-    }
-}
-
-uint64_t sim_persist_promised_index(const struct raft_message *m)
-{
-    if (m->type == RAFT_MSG_REQUEST_VOTE)
-        return m->request_vote.last_log_index;
-    return sim_persist_acked_index(m);
-}
-
 /* The durable image holds index with term acked_term (0: any term). */
 static bool check_ack(uint32_t node,
                       const struct raft_message *m,

@@ -57,13 +57,33 @@ uint64_t sim_persist_acked_term(const struct raft *core,
                                 const struct raft_message *m);
 
 /* The index m acknowledges as held by its sender: a successful
- * AppendEntriesResult's index, an InstallSnapshotResult's last index; 0 for
- * anything else. */
-uint64_t sim_persist_acked_index(const struct raft_message *m);
+ * AppendEntriesResult's index, an InstallSnapshotResult's last index when
+ * it completes the snapshot (a chunk's answer promises nothing: the
+ * snapshot is kept only when complete); 0 for anything else. Inline, like
+ * the next: every message sent asks both. */
+static inline uint64_t sim_persist_acked_index(const struct raft_message *m)
+{
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return m->append_entries_result.success ? m->append_entries_result.index
+                                                : 0;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        return m->install_snapshot_result.done
+                   ? m->install_snapshot_result.last_index
+                   : 0;
+    default:
+        return 0;
+    }
+}
 
 /* The index m promises its sender holds durably: sim_persist_acked_index(),
  * or a RequestVote's last log index; 0 for anything else. */
-uint64_t sim_persist_promised_index(const struct raft_message *m);
+static inline uint64_t sim_persist_promised_index(const struct raft_message *m)
+{
+    if (m->type == RAFT_MSG_REQUEST_VOTE)
+        return m->request_vote.last_log_index;
+    return sim_persist_acked_index(m);
+}
 
 /* Checks the rules above for m leaving node with durable image disk, asked
  * about the index m promises (disk->at_index ==
