@@ -432,37 +432,7 @@ const struct raft_record *sim_disk_record_at(const struct sim_disk *d,
     return d->log[d->head + (index - d->first_index)];
 }
 
-static inline uint64_t term_at(const struct sim_disk *d, uint64_t index)
-{
-    if (index == 0)
-        return 0;
-    if (index == d->snap_index)
-        return d->snap_term;
-    if (index < d->first_index || index > sim_disk_last_index(d))
-        return 0;
-    return d->log[d->head + (index - d->first_index)]->term;
-}
-
-uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index)
-{
-    return term_at(d, index);
-}
-
 /* ---- the durable image as the checkers read it (sim_durable.h) ---- */
-
-struct sim_durable sim_disk_durable(const struct sim_disk *d, uint64_t at_index)
-{
-    uint64_t last = sim_disk_last_index(d);
-    return (struct sim_durable){
-        .term = d->term,
-        .vote = d->vote,
-        .snap_index = d->snap_index,
-        .last_index = last,
-        .last_term = term_at(d, last),
-        .at_index = at_index,
-        .at_term = term_at(d, at_index),
-    };
-}
 
 const struct sim_durable *sim_disks_durable(const struct sim_disk *const *disks,
                                             uint32_t n,

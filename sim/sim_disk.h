@@ -194,12 +194,35 @@ const struct raft_record *sim_disk_record_at(const struct sim_disk *d,
                                              uint64_t index);
 /* Term of the durable entry at index (the snapshot's at its index), 0 if
  * none. */
-uint64_t sim_disk_term_at(const struct sim_disk *d, uint64_t index);
+static inline uint64_t sim_disk_term_at(const struct sim_disk *d,
+                                        uint64_t index)
+{
+    if (index == 0)
+        return 0;
+    if (index == d->snap_index)
+        return d->snap_term;
+    if (index < d->first_index || index > sim_disk_last_index(d))
+        return 0;
+    return d->log[d->head + (index - d->first_index)]->term;
+}
 
 /* d's durable image as the checkers read it, asked about the entry at
- * at_index (sim/check/sim_durable.h). */
-struct sim_durable sim_disk_durable(const struct sim_disk *d,
-                                    uint64_t at_index);
+ * at_index (sim/check/sim_durable.h). Inline, like sim_disk_term_at():
+ * every message sent is checked against it. */
+static inline struct sim_durable sim_disk_durable(const struct sim_disk *d,
+                                                  uint64_t at_index)
+{
+    uint64_t last = sim_disk_last_index(d);
+    return (struct sim_durable){
+        .term = d->term,
+        .vote = d->vote,
+        .snap_index = d->snap_index,
+        .last_index = last,
+        .last_term = sim_disk_term_at(d, last),
+        .at_index = at_index,
+        .at_term = sim_disk_term_at(d, at_index),
+    };
+}
 
 /* The durable images of disks[1..n] (borrowed) at at_index, into out[1..n]
  * (out[0] is left alone); returns out. */
