@@ -437,6 +437,7 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
         return;
     }
     if (plan.n_new > 0) {
+        uint64_t confs_version = r->confs.version;
         if (plan.truncate) {
             raft_log_truncate(&r->log, plan.write_index);
             /* Thesis §4.1: a truncated configuration entry no longer
@@ -449,7 +450,13 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
         }
         append_entries(r, &plan);
         raft_replication_mark_dirty(r, plan.write_index);
-        raft_membership_apply(r);
+        /* The slots describe the configuration in effect before the call
+         * (raft_impl.h), and laying them out again for the same one changes
+         * nothing; only a configuration entry appended or truncated (which
+         * moves the history's version) changes it. */
+        if (r->confs.version != confs_version) {
+            raft_membership_apply(r);
+        }
     }
     uint64_t verified = ae->prev_log_index + ae->n_entries;
     uint64_t commit =

@@ -158,7 +158,9 @@ Test(raft_membership, a_configuration_takes_effect_when_appended_not_committed)
     rh_free(h);
 }
 
-Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
+/* Nodes 1 and 2 append the entry removing node 5; nodes 3..5 then elect
+ * node 3, whose log lacks it, and it overwrites theirs. */
+static struct rh *truncate_a_removal(void)
 {
     struct rh *h = cluster(5, 5, rh_config(CORE_SEED));
     rh_cut(h, 1, 3);
@@ -169,7 +171,6 @@ Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
     rh_deliver_all(h);
     cr_assert_eq(raft_configuration_index(rh_core(h, 2)), index);
     cr_assert_eq(conf_of(h, 2).n_voters, 4);
-    /* Nodes 3..5 elect node 3, whose log lacks the entry. */
     rh_isolate(h, 1);
     rh_isolate(h, 2);
     cr_assert_eq(rh_campaign(h, 3), RAFT_OK);
@@ -177,6 +178,12 @@ Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
     cr_assert_eq(raft_role(rh_core(h, 3)), RAFT_LEADER);
     rh_heal(h);
     rh_run_until(h, h->now + 500);
+    return h;
+}
+
+Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
+{
+    struct rh *h = truncate_a_removal();
     for (uint64_t id = 1; id <= 2; id++) {
         cr_assert_eq(raft_configuration_index(rh_core(h, id)), 0,
                      "node %llu kept a truncated configuration",
@@ -184,6 +191,22 @@ Test(raft_membership, a_truncated_configuration_entry_reverts_to_the_one_before)
         cr_assert_eq(conf_of(h, id).n_voters, 5);
         cr_assert(rh_logs_equal(h, 3, id));
     }
+    rh_free(h);
+}
+
+/* The follower's slots follow the configuration it reverts to, not only
+ * its configuration queries: once the entry removing node 5 is truncated,
+ * node 2 campaigns among all five voters again. */
+Test(raft_membership, a_follower_that_truncates_a_configuration_entry_asks_the_voters_before_it)
+{
+    struct rh *h = truncate_a_removal();
+    cr_assert_eq(raft_configuration_index(rh_core(h, 2)), 0);
+    rh_crash(h, 3);
+    rh_crash(h, 1);
+    size_t before = rh_count(h, RAFT_MSG_REQUEST_VOTE, 2, 5);
+    cr_assert_eq(rh_campaign(h, 2), RAFT_OK);
+    cr_assert_eq(rh_count(h, RAFT_MSG_REQUEST_VOTE, 2, 5), before + 1,
+                 "node 2 left out a voter of the configuration in effect");
     rh_free(h);
 }
 
