@@ -139,6 +139,10 @@ struct raft
     struct raft_message *msgs; /* owned array of msgs_cap messages */
     size_t n_msgs;             /* messages of this call */
     size_t msgs_cap;           /* bound on messages one call can emit */
+    /* An AppendEntries with entries or an InstallSnapshot was emitted in
+     * this call (emit_append(), send_chunk()): only then do raft_finish()'s
+     * views and fix-ups look at the messages. */
+    bool msgs_point;
     uint64_t dirty_from;       /* lowest index written by this call */
     bool snapshot_installed;   /* this call accepted an InstallSnapshot */
     bool log_discarded;        /* ... and dropped the log after it */
@@ -444,6 +448,7 @@ static inline void raft_begin(struct raft *r, uint64_t now)
 {
     r->now = now;
     r->n_msgs = 0;
+    r->msgs_point = false;
     r->dirty_from = RAFT_NO_INDEX;
     r->snapshot_installed = false;
     r->log_discarded = false;

@@ -60,6 +60,7 @@ static int grow_slots(struct raft *r, size_t cap)
     r->msgs = msgs;
     r->msgs_cap = msgs_cap;
     r->n_msgs = 0;
+    r->msgs_point = false;
     r->slots_cap = cap;
     return RAFT_OK;
 }

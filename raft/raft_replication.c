@@ -72,6 +72,7 @@ static size_t emit_append(struct raft *r,
     m->append_entries.leader_commit = r->commit_index;
     m->append_entries.entries = NULL;
     m->append_entries.n_entries = n;
+    r->msgs_point = r->msgs_point || n > 0;
     m->append_entries.read_round = r->read_round;
     m->append_entries.sent_at = r->now;
     return n;

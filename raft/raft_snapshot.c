@@ -55,6 +55,7 @@ static bool send_chunk(struct raft *r, struct raft_progress *p)
     }
     uint64_t left = r->snapshot.len - p->snapshot_next;
     uint64_t len = left < chunk_bytes(r) ? left : chunk_bytes(r);
+    r->msgs_point = true;
     struct raft_install_snapshot *is = &m->install_snapshot;
     is->snapshot.last_index = r->snapshot.last_index;
     is->snapshot.last_term = r->snapshot.last_term;
