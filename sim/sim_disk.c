@@ -33,19 +33,58 @@ void sim_disk_init(struct sim_disk *d, uint32_t node)
     d->next_batch_id = 1;
 }
 
+/* Releases what b holds but its arrays: the snapshot's bytes and
+ * configuration, the entries' records, the held messages. */
+static void batch_release(struct sim_disk_batch *b)
+{
+    if (b->snap_data != NULL)
+        g_free(b->snap_data);
+    if (b->snap_config != NULL)
+        g_free(b->snap_config);
+    for (size_t i = 0; i < b->n_entries; i++)
+        if (b->entries[i] != NULL)
+            raft_record_release(b->entries[i]);
+    for (size_t i = 0; i < b->n_held; i++)
+        sim_msg_free(sim_disk_batch_held(b, i));
+}
+
 void sim_disk_batch_free(struct sim_disk_batch *b)
 {
     if (!b)
         return;
-    g_free(b->snap_data);
-    g_free(b->snap_config);
-    for (size_t i = 0; i < b->n_entries; i++)
-        raft_record_release(b->entries[i]);
+    batch_release(b);
     g_free(b->entries);
-    for (size_t i = 0; i < b->n_held; i++)
-        sim_msg_free(sim_disk_batch_held(b, i));
     g_free(b->held);
     g_free(b);
+}
+
+struct sim_disk_batch *sim_disk_batch_take(struct sim_disk *d)
+{
+    if (d->n_spare == 0)
+        return sim_disk_batch_new();
+    return d->spare[--d->n_spare];
+}
+
+void sim_disk_batch_done(struct sim_disk *d, struct sim_disk_batch *b)
+{
+    if (b == NULL)
+        return;
+    if (d->n_spare == SIM_DISK_SPARE_BATCHES) {
+        sim_disk_batch_free(b);
+        return;
+    }
+    batch_release(b);
+    /* As sim_disk_batch_new() made it, but for the arrays' room. */
+    const struct raft_record **entries = b->entries;
+    size_t cap_entries = b->cap_entries;
+    struct sim_msg **held = b->held;
+    size_t cap_held = b->cap_held;
+    memset(b, 0, sizeof(*b));
+    b->entries = entries;
+    b->cap_entries = cap_entries;
+    b->held = held;
+    b->cap_held = cap_held;
+    d->spare[d->n_spare++] = b;
 }
 
 void sim_disk_destroy(struct sim_disk *d)
@@ -57,6 +96,8 @@ void sim_disk_destroy(struct sim_disk *d)
     g_free(d->log);
     g_free(d->snap_data);
     g_free(d->snap_config);
+    for (size_t i = 0; i < d->n_spare; i++)
+        sim_disk_batch_free(d->spare[i]);
     memset(d, 0, sizeof(*d));
 }
 
@@ -133,7 +174,11 @@ void sim_disk_batch_set_entries(struct sim_disk_batch *b,
 {
     b->entries_index = index;
     b->n_entries = n;
-    b->entries = g_new(const struct raft_record *, n);
+    if (n > b->cap_entries) {
+        g_free(b->entries);
+        b->entries = g_new(const struct raft_record *, n);
+        b->cap_entries = n;
+    }
     for (size_t i = 0; i < n; i++)
         b->entries[i] = entry_record(&entries[i]);
     b->last_term = n > 0 ? entries[n - 1].term : 0;

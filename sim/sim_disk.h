@@ -27,6 +27,9 @@
 
 struct sim_msg;
 
+/* Empty batches a disk keeps for reuse (sim_disk_batch_take()). */
+#define SIM_DISK_SPARE_BATCHES 4
+
 /* One update's writes, in the order they apply: hard state, snapshot, log. */
 struct sim_disk_batch
 {
@@ -50,6 +53,7 @@ struct sim_disk_batch
      * never change, so sharing them with the core is the same as copying. */
     const struct raft_record **entries; /* owned array; completing the
                                            batch moves them to the log */
+    size_t cap_entries; /* records the array has room for */
     uint64_t last_term; /* the term of the last of them */
     /* Messages sent once this is durable: held_inline, then held. */
     struct sim_msg *held_inline[4];
@@ -82,6 +86,10 @@ struct sim_disk
     uint64_t next_batch_id;
     uint64_t last_done_us;
     uint64_t writes_lost; /* batches discarded by crashes */
+    /* Completed batches kept empty for the next ones (their arrays kept):
+     * spare[0 .. n_spare), owned. */
+    struct sim_disk_batch *spare[SIM_DISK_SPARE_BATCHES];
+    size_t n_spare;
 };
 
 /* An empty disk of node `node`. */
@@ -92,6 +100,12 @@ void sim_disk_destroy(struct sim_disk *d);
 /* A new empty batch, owned by the caller until submitted. */
 struct sim_disk_batch *sim_disk_batch_new(void);
 void sim_disk_batch_free(struct sim_disk_batch *b);
+/* An empty batch as sim_disk_batch_new() makes, taken from d's spares when
+ * it has one; and the release of a batch (NULL: nothing) that keeps it
+ * among d's spares, emptied, when there is room. The same batches, without
+ * an allocation and a release per write. */
+struct sim_disk_batch *sim_disk_batch_take(struct sim_disk *d);
+void sim_disk_batch_done(struct sim_disk *d, struct sim_disk_batch *b);
 void sim_disk_batch_set_hard(struct sim_disk_batch *b,
                              uint64_t term,
                              uint64_t vote);

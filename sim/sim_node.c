@@ -503,7 +503,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
         index = b->snap_index;
         term = b->snap_term;
     }
-    sim_disk_batch_free(b);
+    sim_disk_batch_done(&nd->disk, b);
     if (index) {
         struct raft_update u;
         memset(&u, 0, sizeof(u));

@@ -213,7 +213,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     nd->since_snapshot = 0;
     if (rc != RAFT_OK)
         return;
-    struct sim_disk_batch *b = sim_disk_batch_new();
+    struct sim_disk_batch *b = sim_disk_batch_take(&nd->disk);
     sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
                                 s->scratch->len);
     struct raft_configuration conf;
@@ -330,7 +330,7 @@ static void persist_update(struct sim *s,
 {
     if (!u->hard_state_changed && !u->snapshot && !u->n_entries)
         return;
-    struct sim_disk_batch *b = sim_disk_batch_new();
+    struct sim_disk_batch *b = sim_disk_batch_take(&nd->disk);
     if (u->hard_state_changed)
         sim_disk_batch_set_hard(b, u->term, u->vote);
     if (u->snapshot)
