@@ -860,6 +860,8 @@ static bool restore_pairs(struct reader *r,
     if (n > r->left / 2)
         return false;
     sim_kv_table_reserve(pairs, (size_t)n);
+    /* The keys and values are among the bytes left to read. */
+    sim_kv_table_reserve_block(pairs, (size_t)n, r->left);
     for (uint64_t i = 0; i < n; i++) {
         const char *k, *v;
         size_t kn, vn;

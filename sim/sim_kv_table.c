@@ -35,6 +35,9 @@ void sim_kv_table_init(struct sim_kv_table *t)
     t->len = 0;
     t->order = NULL;
     t->order_cap = 0;
+    t->block = NULL;
+    t->block_size = 0;
+    t->block_used = 0;
 }
 
 /* Whether p's value lies in p's own block, after the key. */
@@ -47,7 +50,8 @@ static void pair_free(struct sim_kv_pair *p)
 {
     if (!pair_value_inline(p))
         g_free(p->value);
-    g_free(p);
+    if (!p->in_block)
+        g_free(p);
 }
 
 void sim_kv_table_clear(struct sim_kv_table *t)
@@ -57,6 +61,7 @@ void sim_kv_table_clear(struct sim_kv_table *t)
             pair_free(t->slots[i]);
     g_free(t->slots);
     g_free(t->order);
+    g_free(t->block);
     sim_kv_table_init(t);
 }
 
@@ -198,6 +203,40 @@ void sim_kv_table_reserve(struct sim_kv_table *t, size_t n)
     }
 }
 
+#define PAIR_ALIGN _Alignof(struct sim_kv_pair)
+
+void sim_kv_table_reserve_block(struct sim_kv_table *t,
+                                size_t n,
+                                size_t bytes)
+{
+    SIM_ASSERT(t->block == NULL, "a table reserves one block");
+    SIM_ASSERT(n <= SIZE_MAX / 4 / (sizeof(struct sim_kv_pair) + PAIR_ALIGN) &&
+                   bytes <= SIZE_MAX / 4,
+               "room for %zu pairs of %zu bytes asked", n, bytes);
+    /* Each pair: its header, two NULs and under PAIR_ALIGN of padding. */
+    t->block_size =
+        n ? n * (sizeof(struct sim_kv_pair) + 2 + PAIR_ALIGN) + bytes : 0;
+    t->block_used = 0;
+    t->block = t->block_size ? g_malloc(t->block_size) : NULL;
+}
+
+/* size bytes for a new pair: carved from the block while it has room
+ * (in_block set), else allocated alone. */
+static struct sim_kv_pair *pair_alloc(struct sim_kv_table *t, size_t size)
+{
+    size_t stride = (size + PAIR_ALIGN - 1) / PAIR_ALIGN * PAIR_ALIGN;
+    if (t->block != NULL && stride <= t->block_size - t->block_used) {
+        struct sim_kv_pair *p =
+            (struct sim_kv_pair *)(void *)(t->block + t->block_used);
+        t->block_used += stride;
+        p->in_block = true;
+        return p;
+    }
+    struct sim_kv_pair *p = g_malloc(size);
+    p->in_block = false;
+    return p;
+}
+
 struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      const char *key,
                                      size_t key_len,
@@ -208,7 +247,7 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     if (2 * (t->len + 1) > t->cap)
         grow(t);
     struct sim_kv_pair *p =
-        g_malloc(sizeof(*p) + key_len + 1 + value_len + 1);
+        pair_alloc(t, sizeof(*p) + key_len + 1 + value_len + 1);
     p->key_hash = hash;
     p->key_prefix = key_prefix(key, key_len);
     p->term = 0;

@@ -16,6 +16,7 @@
 #ifndef SIM_KV_TABLE_H
 #define SIM_KV_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct sim_kv_pair
     size_t value_len;
     size_t value_cap;   /* bytes of `value`, its NUL included */
     char *value;        /* NUL-ended: inside the pair's block, or owned */
+    bool in_block;      /* carved from the table's `block`, not its own */
     char key[];         /* key_len bytes and a NUL */
 };
 
@@ -42,6 +44,11 @@ struct sim_kv_table
     /* order[0..len): the pairs by ascending key; order_cap entries. */
     struct sim_kv_pair **order;
     size_t order_cap;
+    /* Room for pairs carved in one allocation (owned; NULL: none), made
+     * by sim_kv_table_reserve_block(): block_used of block_size bytes
+     * taken. Its pairs are released with the block, when t is cleared. */
+    char *block;
+    size_t block_size, block_used;
 };
 
 /* The hash of the key_len bytes at key, read a word at a time. */
@@ -72,6 +79,14 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
 /* Makes room for n pairs in all, so that adding up to n - len pairs
  * allocates no slots or order entries (a restored snapshot's count). */
 void sim_kv_table_reserve(struct sim_kv_table *t, size_t n);
+
+/* Makes room for n more pairs whose keys and values take at most `bytes`
+ * bytes in all in one allocation, from which sim_kv_table_add() carves
+ * pairs while they fit (a restored snapshot's pairs); t has no such room
+ * yet. */
+void sim_kv_table_reserve_block(struct sim_kv_table *t,
+                                size_t n,
+                                size_t bytes);
 
 /* Removes and frees p, which t holds. */
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p);

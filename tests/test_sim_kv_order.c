@@ -320,3 +320,47 @@ Test(kv_order, a_snapshot_is_byte_identical_to_the_sorted_one_of_a_model)
     g_hash_table_destroy(sessions);
     sim_kv_free(kv);
 }
+
+Test(kv_order, pairs_carved_from_a_block_are_removed_and_changed_like_any_other)
+{
+    /* A restore carves its pairs from one block (sim_kv_table_reserve_block);
+     * removing them, growing their values and adding pairs past the block
+     * must leave the same table as pairs allocated one by one. */
+    struct sim_kv_table carved, alone;
+    sim_kv_table_init(&carved);
+    sim_kv_table_init(&alone);
+    sim_kv_table_reserve_block(&carved, 40, 40 * 8);
+    struct sim_kv_table *both[] = {&carved, &alone};
+    for (int t = 0; t < 2; t++) {
+        for (int i = 0; i < 60; i++) { /* 40 fit the block, 20 do not */
+            char key[8];
+            int n = g_snprintf(key, sizeof key, "k%03d", i);
+            sim_kv_table_add(both[t], key, (size_t)n,
+                             sim_kv_key_hash(key, (size_t)n), "v", 1);
+        }
+        for (int i = 0; i < 60; i += 3) {
+            char key[8];
+            int n = g_snprintf(key, sizeof key, "k%03d", i);
+            uint64_t h = sim_kv_key_hash(key, (size_t)n);
+            struct sim_kv_pair *p = sim_kv_table_find(both[t], key, (size_t)n, h);
+            cr_assert_not_null(p);
+            if (i % 2 == 0)
+                sim_kv_table_remove(both[t], p);
+            else
+                sim_kv_pair_set_value(p, "a value longer than the block's", 31);
+        }
+    }
+    size_t in_block = 0;
+    for (size_t i = 0; i < carved.len; i++)
+        in_block += carved.order[i]->in_block;
+    cr_assert_gt(in_block, 20, "the restored pairs were carved");
+    cr_assert_lt(in_block, carved.len, "and the block's overflow allocated");
+    cr_assert_eq(carved.len, alone.len);
+    for (size_t i = 0; i < carved.len; i++) {
+        cr_assert_str_eq(carved.order[i]->key, alone.order[i]->key);
+        cr_assert_str_eq(carved.order[i]->value, alone.order[i]->value);
+    }
+    assert_in_key_order(&carved);
+    sim_kv_table_clear(&carved);
+    sim_kv_table_clear(&alone);
+}
