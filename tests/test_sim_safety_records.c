@@ -4,7 +4,8 @@
  * other bytes: another record at a remembered index, an entry that does not
  * describe its record, and indices that share a memo slot are all compared
  * by their own bytes, and a remembered record is held so that its address
- * cannot be taken by another record while it is remembered. */
+ * cannot be taken by another record while it is remembered; a chain
+ * remembered beside the digest is given only for the same chain before it. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -157,4 +158,27 @@ Test(safety_records, a_remembered_record_is_held_until_it_is_forgotten)
     sim_safety_free(s);
     cr_assert_eq(a->refs, 1, "and releases it with the checker");
     raft_record_release(a);
+}
+
+Test(safety_records,
+     log_matching_sees_one_shared_entry_after_two_different_prefixes)
+{
+    /* Both nodes write the same record at index 2 (term 3), after entries
+     * of different terms at index 1: the chain through index 2 is
+     * remembered from n1's write (sim_digest_memo_chain), and n2's, from
+     * another chain before it, must not be taken for it. */
+    struct sim_safety *s = sim_safety_new(2);
+    struct raft_record *a1 = raft_record_new(1, RAFT_ENTRY_COMMAND, "a", 1);
+    struct raft_record *a2 = raft_record_new(3, RAFT_ENTRY_COMMAND, "a", 1);
+    struct raft_record *b = record_of("b");
+    struct raft_entry e1[2] = {entry_of(a1), entry_of(b)};
+    struct raft_entry e2[2] = {entry_of(a2), entry_of(b)};
+    cr_assert(sim_safety_on_log_write(s, 1, 1, e1, 2));
+    cr_assert_not(sim_safety_on_log_write(s, 2, 1, e2, 2));
+    cr_assert_eq(sim_safety_violation(s)->property, SIM_PROP_LOG_MATCHING);
+    cr_assert_eq(sim_safety_violation(s)->index, 2);
+    sim_safety_free(s);
+    raft_record_release(a1);
+    raft_record_release(a2);
+    raft_record_release(b);
 }

@@ -45,6 +45,26 @@ static inline uint64_t sim_chain_entry_digest(const struct raft_entry *e)
     return sim_hash_mix(h);
 }
 
+/* The chain through an entry: for a fixed entry a bijection of the chain
+ * before it (sim_hash_mix is one), so different prefixes never meet at the same
+ * entry. */
+static inline uint64_t sim_chain_next(uint64_t prev,
+                                      uint64_t index,
+                                      uint64_t term,
+                                      uint64_t digest)
+{
+    uint64_t h = sim_hash_mix(prev ^ index);
+    h = sim_hash_mix(h ^ term ^ UINT64_C(0x5bd1e9955bd1e995));
+    return sim_hash_mix(h ^ digest);
+}
+
+/* The chain value given to a snapshot point that nothing else anchors. */
+static inline uint64_t sim_chain_seed(uint64_t index, uint64_t term)
+{
+    return sim_hash_mix(sim_hash_mix(index ^ UINT64_C(0x243f6a8885a308d3)) ^
+                        term);
+}
+
 /* Entry digests remembered by the record they were taken from: an entry
  * is digested when each node writes it and again when each node applies
  * it, ten times per entry in a five-node cluster, and all ten see one
@@ -58,10 +78,17 @@ static inline uint64_t sim_chain_entry_digest(const struct raft_entry *e)
  * record, is digested afresh. */
 #define SIM_DIGEST_MEMO_SLOTS 256u
 
+/* One chain step remembered: sim_chain_next() of these words. */
+struct sim_chain_step
+{
+    uint64_t index, prev, term, digest, chain; /* index 0: none */
+};
+
 struct sim_digest_memo
 {
     const struct raft_record *rec[SIM_DIGEST_MEMO_SLOTS]; /* held, or NULL */
     uint64_t digest[SIM_DIGEST_MEMO_SLOTS];
+    struct sim_chain_step step[SIM_DIGEST_MEMO_SLOTS];
 };
 
 /* Remembers e's digest in the slot of index (out of line: the miss). */
@@ -83,28 +110,32 @@ static inline uint64_t sim_digest_memo_get(struct sim_digest_memo *m,
     return sim_digest_memo_fill(m, index, e);
 }
 
+/* sim_chain_next(prev, index, term, digest), remembered in the slot of
+ * index: the chain is a function of these four words alone, so a node
+ * that writes the entry after another node with the same chain before it
+ * gets the remembered chain without computing it again. */
+static inline uint64_t sim_digest_memo_chain(struct sim_digest_memo *m,
+                                             uint64_t prev,
+                                             uint64_t index,
+                                             uint64_t term,
+                                             uint64_t digest)
+{
+    struct sim_chain_step *c = &m->step[index & (SIM_DIGEST_MEMO_SLOTS - 1)];
+    if (c->index != index || c->prev != prev || c->term != term ||
+        c->digest != digest) {
+        *c = (struct sim_chain_step){
+            .index = index,
+            .prev = prev,
+            .term = term,
+            .digest = digest,
+            .chain = sim_chain_next(prev, index, term, digest),
+        };
+    }
+    return c->chain;
+}
+
 /* Releases the records the memo holds; it is left empty. */
 void sim_digest_memo_clear(struct sim_digest_memo *m);
-
-/* The chain through an entry: for a fixed entry a bijection of the chain
- * before it (sim_hash_mix is one), so different prefixes never meet at the same
- * entry. */
-static inline uint64_t sim_chain_next(uint64_t prev,
-                                      uint64_t index,
-                                      uint64_t term,
-                                      uint64_t digest)
-{
-    uint64_t h = sim_hash_mix(prev ^ index);
-    h = sim_hash_mix(h ^ term ^ UINT64_C(0x5bd1e9955bd1e995));
-    return sim_hash_mix(h ^ digest);
-}
-
-/* The chain value given to a snapshot point that nothing else anchors. */
-static inline uint64_t sim_chain_seed(uint64_t index, uint64_t term)
-{
-    return sim_hash_mix(sim_hash_mix(index ^ UINT64_C(0x243f6a8885a308d3)) ^
-                        term);
-}
 
 /* A snapshot point: the index and term it covers and the chain there. */
 struct sim_chain_anchor

@@ -327,7 +327,7 @@ static bool append_entry(struct sim_safety *s,
     uint64_t digest = sim_digest_memo_get(&s->digests, i, e);
     if (i - 1 >= l->trusted_from) {
         sim_safety_node_entry(s, &s->nodes[node], i - 1, &prev_term, &prev);
-        chain = sim_chain_next(prev, i, e->term, digest);
+        chain = sim_digest_memo_chain(&s->digests, prev, i, e->term, digest);
         sim_chain_push(l, e->term, chain);
         return sim_safety_lm_register(s, node, i, e->term, chain, digest);
     }
