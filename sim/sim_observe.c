@@ -191,15 +191,11 @@ void sim_observe_node(struct sim *s, struct sim_node *nd, bool became_leader)
     observe_transfer(s, nd);
 }
 
-void sim_observe_messages(struct sim *s,
-                          struct sim_node *nd,
-                          const struct raft_update *u)
+void sim_observe_timeout_now(struct sim *s,
+                             struct sim_node *nd,
+                             const struct raft_message *m)
 {
-    for (size_t i = 0; i < u->n_messages; i++) {
-        const struct raft_message *m = &u->messages[i];
-        if (m->type == RAFT_MSG_TIMEOUT_NOW)
-            trace_transfer(s, nd, (uint32_t)m->to, m->term, "timeout-now");
-    }
+    trace_transfer(s, nd, (uint32_t)m->to, m->term, "timeout-now");
 }
 
 void sim_observe_crash(struct sim *s, struct sim_node *nd)

@@ -23,10 +23,21 @@
  * of an earlier term. */
 void sim_observe_node(struct sim *s, struct sim_node *nd, bool became_leader);
 
-/* The update's messages are about to leave: each TimeoutNow is traced. */
-void sim_observe_messages(struct sim *s,
-                          struct sim_node *nd,
-                          const struct raft_update *u);
+/* Traces the TimeoutNow m that nd's update sends. */
+void sim_observe_timeout_now(struct sim *s,
+                             struct sim_node *nd,
+                             const struct raft_message *m);
+
+/* The update's messages are about to leave: each TimeoutNow is traced.
+ * Inline: every update with messages passes here, few send a TimeoutNow. */
+static inline void sim_observe_messages(struct sim *s,
+                                        struct sim_node *nd,
+                                        const struct raft_update *u)
+{
+    for (size_t i = 0; i < u->n_messages; i++)
+        if (u->messages[i].type == RAFT_MSG_TIMEOUT_NOW)
+            sim_observe_timeout_now(s, nd, &u->messages[i]);
+}
 
 /* The node crashed: a transfer it was running is abandoned. */
 void sim_observe_crash(struct sim *s, struct sim_node *nd);
