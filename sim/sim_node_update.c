@@ -94,10 +94,15 @@ static void observe_progress(struct sim *s, struct sim_node *nd)
     }
 }
 
-static void observe_state(struct sim *s, struct sim_node *nd)
+/* Traces what the step changed of the node's term, role and leader, as
+ * the update reports them after the call (raft.h: every call fills them,
+ * failed ones too), then its configuration, transfers and progress. */
+static void observe_state(struct sim *s,
+                          struct sim_node *nd,
+                          const struct raft_update *u)
 {
-    uint64_t term = raft_term(nd->core);
-    enum raft_role role = raft_role(nd->core);
+    uint64_t term = u->term;
+    enum raft_role role = u->role;
     bool term_changed = term != nd->term;
     bool became_leader = false;
     if (term_changed) {
@@ -105,7 +110,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
         e.kind = SIM_TRACE_TERM;
         e.node = nd->id;
         e.term = term;
-        e.peer = (uint32_t)raft_vote(nd->core);
+        e.peer = (uint32_t)u->vote;
         sim_emit(s, &e);
         nd->term = term;
     }
@@ -127,7 +132,7 @@ static void observe_state(struct sim *s, struct sim_node *nd)
     if (term_changed && s->safety &&
         !sim_safety_on_role(s->safety, nd->id, role, term))
         sim_safety_failed(s);
-    uint64_t leader = raft_leader(nd->core);
+    uint64_t leader = u->leader;
     if (leader != nd->leader) {
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_LEADER;
@@ -312,7 +317,7 @@ static void judge_step(struct sim *s,
         .role_before = nd->role,
         .term_before = nd->term,
         .update = u,
-        .term_after = raft_term(nd->core),
+        .term_after = u->term,
     };
     st.core = nd->core;
     st.config_version = raft_configuration_version(nd->core);
@@ -467,9 +472,8 @@ void sim_node_process_update(struct sim *s,
                              const struct raft_message *received)
 {
     judge_step(s, nd, u, input, received);
-    observe_state(s, nd);
-    if (s->safety &&
-        !sim_safety_on_vote(s->safety, nd->id, nd->term, raft_vote(nd->core)))
+    observe_state(s, nd, u);
+    if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);
     persist_update(s, nd, u);
     send_update(s, nd, u);
@@ -477,8 +481,10 @@ void sim_node_process_update(struct sim *s,
     if (u->snapshot)
         restore_snapshot(s, nd, u->snapshot);
     apply_update(s, nd, u);
-    /* Reads the core confirmed, and those the node has now applied. */
-    sim_read_on_update(s, nd, u);
+    /* Reads the core confirmed, and those the node has now applied: none
+     * to take or answer in most steps. */
+    if (u->n_reads > 0 || nd->reads->len > 0)
+        sim_read_on_update(s, nd, u);
     /* raft.h's step 5: the next deadline. */
     sim_node_arm_timer(s, nd, u->next_deadline);
     if (s->cfg.snapshot_every && nd->since_snapshot >= s->cfg.snapshot_every)

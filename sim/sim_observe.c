@@ -183,7 +183,9 @@ static void observe_transfer(struct sim *s, struct sim_node *nd)
 
 /* ---- entry points -------------------------------------------------------- */
 
-void sim_observe_node(struct sim *s, struct sim_node *nd, bool became_leader)
+void sim_observe_node_changes(struct sim *s,
+                              struct sim_node *nd,
+                              bool became_leader)
 {
     observe_config(s, nd);
     if (became_leader)

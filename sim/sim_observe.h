@@ -17,11 +17,27 @@
 
 #include "sim/sim_internal.h"
 
+/* sim_observe_node() when the step may have changed something it traces. */
+void sim_observe_node_changes(struct sim *s,
+                              struct sim_node *nd,
+                              bool became_leader);
+
 /* After the node's role and term were observed: traces a change of its
  * configuration, a transfer that starts or is abandoned, and, when the node
  * has just become leader (became_leader), the outcome of every transfer
- * of an earlier term. */
-void sim_observe_node(struct sim *s, struct sim_node *nd, bool became_leader);
+ * of an earlier term. Most steps have none of these: a node that does not
+ * lead (so did not just become leader) and follows no transfer starts,
+ * ends or abandons none, and while its core's configuration version stays
+ * the one last compared its configuration is the one traced. */
+static inline void sim_observe_node(struct sim *s,
+                                    struct sim_node *nd,
+                                    bool became_leader)
+{
+    if (nd->role != RAFT_LEADER && nd->transfer_state == SIM_TRANSFER_NONE &&
+        raft_configuration_version(nd->core) == nd->traced_conf_version)
+        return;
+    sim_observe_node_changes(s, nd, became_leader);
+}
 
 /* Traces the TimeoutNow m that nd's update sends. */
 void sim_observe_timeout_now(struct sim *s,
