@@ -667,6 +667,15 @@ void raft_peer_indexes(const struct raft *r,
                        uint64_t peer,
                        uint64_t *match,
                        uint64_t *next);
+/* A number (never 0) that changes whenever raft_peer_indexes() may report
+ * another pair for some server other than this node: a leader's matchIndex
+ * or nextIndex of a peer moved, the configuration's members changed, or
+ * leadership was gained or lost. Equal numbers from one core mean every
+ * other server's pair is unchanged, so a host may skip asking again; the
+ * node's own pair follows its log and what it persisted, not this number.
+ * Numbers of different cores (another node, or a core created again after
+ * a restart) are unrelated. */
+uint64_t raft_progress_version(const struct raft *r);
 /* The configuration in effect (the latest in the log, else the snapshot's,
  * else the bootstrap one), borrowed into *out until the next non-query call,
  * and the index of the entry holding it (0: from the snapshot or the

@@ -39,6 +39,7 @@ void raft_election_reset_timer(struct raft *r)
  * stepping down arms a fresh follower timer. */
 void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
 {
+    bool was_leader = r->role == RAFT_LEADER;
     bool was_follower = r->role == RAFT_FOLLOWER;
     if (term > r->term) {
         r->term = term;
@@ -48,6 +49,9 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     r->leader = leader;
     r->pre_campaigning = false;
     r->transfer_target = 0;
+    if (was_leader) {
+        r->progress_version++; /* no more peers' progress to report */
+    }
     if (r->n_reads > 0) {
         raft_read_drop(r); /* nothing pending: nothing to fail */
     }

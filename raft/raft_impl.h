@@ -59,6 +59,12 @@ struct raft
     struct raft_progress *progress; /* members' slots (raft_membership.c) */
     uint64_t *inflight_buf;         /* windows of all slots, owned */
     uint64_t *match_scratch;        /* slots_cap values for the commit rule */
+    /* +1 whenever what raft_peer_indexes() reports for another server may
+     * change: a slot's match_index or next_index written (each slot
+     * borrows it, raft_progress.h), the slots reassigned
+     * (raft_membership_apply()), leadership lost (raft_become_follower());
+     * gaining it resets every slot. raft_progress_version() is this + 1. */
+    uint64_t progress_version;
 
     /* Configurations (thesis §4.1): the one at the snapshot point (or the
      * bootstrap one), then one record per configuration entry after it. */

@@ -49,6 +49,7 @@ static int grow_slots(struct raft *r, size_t cap)
     for (size_t i = 0; i < cap; i++) {
         progress[i].inflight = inflight + i * w;
         progress[i].inflight_cap = w;
+        progress[i].version = &r->progress_version;
     }
     free(r->progress);
     free(r->inflight_buf);
@@ -156,6 +157,7 @@ void raft_membership_apply(struct raft *r)
         self = claim_slot(r, r->id);
     }
     r->self_slot = (size_t)(self - r->progress);
+    r->progress_version++; /* members may have come or gone */
 }
 
 bool raft_membership_self_voter(const struct raft *r)

@@ -16,6 +16,7 @@ void raft_progress_reset(struct raft_progress *p, uint64_t next_index)
 {
     p->match_index = 0;
     p->next_index = next_index > 0 ? next_index : 1;
+    raft_progress_moved(p);
     p->state = RAFT_PROGRESS_PROBE;
     p->probe_paused = false;
     p->snapshot_index = 0;
@@ -33,6 +34,7 @@ void raft_progress_become_probe(struct raft_progress *p, uint64_t next_index)
     p->state = RAFT_PROGRESS_PROBE;
     p->next_index =
         next_index > p->match_index ? next_index : p->match_index + 1;
+    raft_progress_moved(p);
     p->probe_paused = false;
     p->snapshot_index = 0;
     window_clear(p);
@@ -42,6 +44,7 @@ void raft_progress_become_replicate(struct raft_progress *p)
 {
     p->state = RAFT_PROGRESS_REPLICATE;
     p->next_index = p->match_index + 1;
+    raft_progress_moved(p);
     p->probe_paused = false;
     p->snapshot_index = 0;
     p->sent_at_heartbeat = p->match_index;
@@ -91,6 +94,7 @@ bool raft_progress_ack(struct raft_progress *p, uint64_t index)
     if (p->next_index <= index) {
         p->next_index = index + 1;
     }
+    raft_progress_moved(p);
     return true;
 }
 

@@ -39,6 +39,9 @@ struct raft_progress
     bool learner;   /* a learner: receives the log, never counts */
     uint64_t next_index;  /* Figure 2 nextIndex: the next entry to send */
     uint64_t match_index; /* Figure 2 matchIndex: highest index known held */
+    /* The core's progress_version, borrowed for its lifetime: +1 at every
+     * write of next_index or match_index (raft_progress_moved()). */
+    uint64_t *version;
     enum raft_progress_state state; /* how entries flow to the peer */
     bool probe_paused;         /* PROBE: a probe is out; wait for a reply */
     uint64_t snapshot_index;   /* SNAPSHOT: last index of the snapshot sent */
@@ -76,6 +79,12 @@ struct raft_progress
 static inline bool raft_progress_member(const struct raft_progress *p)
 {
     return p->voter || p->voter_out || p->learner;
+}
+
+/* next_index or match_index was written: raft_progress_version() moves. */
+static inline void raft_progress_moved(struct raft_progress *p)
+{
+    (*p->version)++;
 }
 
 /* Resets the slot for a new leadership: PROBE at next_index, match 0. */

@@ -116,6 +116,13 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer)
     return next;
 }
 
+uint64_t raft_progress_version(const struct raft *r)
+{
+    /* Every change of another server's pair goes through it (raft_impl.h);
+     * +1 keeps 0 free. */
+    return r->progress_version + 1;
+}
+
 void raft_get_configuration(const struct raft *r,
                             struct raft_configuration *out)
 {

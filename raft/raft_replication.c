@@ -115,6 +115,7 @@ void raft_replication_send(struct raft *r, struct raft_progress *p)
                 break;
             }
             p->next_index += n;
+            raft_progress_moved(p);
             raft_progress_window_add(p, p->next_index - 1);
         }
         break;

@@ -722,3 +722,35 @@ Test(raft_membership, the_configuration_version_moves_with_every_change)
     cr_assert_neq(raft_configuration_version(rh_core(h, 2)), committed);
     rh_free(h);
 }
+
+/* raft_progress_version() lets a host skip asking for every peer's pair
+ * after a call: a member leaving the configuration changes its pair to
+ * (0, 0) without any matchIndex or nextIndex being written, and the number
+ * must move all the same. Every window is kept full, so the entry that
+ * removes n5 is appended but sent to nobody. */
+Test(raft_membership, the_progress_version_moves_when_a_member_leaves)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    c.max_inflight = 1;
+    struct rh *h = cluster(5, 5, c);
+    rh_run_until(h, h->now + 1000);
+    struct raft *leader = rh_core(h, 1);
+    uint64_t idle = raft_progress_version(leader);
+    rh_run_until(h, h->now + 1000); /* heartbeats move no pair */
+    cr_assert_eq(raft_progress_version(leader), idle);
+    rh_isolate(h, 1);
+    cr_assert_eq(rh_propose(h, 1, 7, NULL), RAFT_OK); /* fills the windows */
+    rh_drop_all(h);
+    uint64_t before = raft_progress_version(leader);
+    uint64_t match, next;
+    raft_peer_indexes(leader, 5, &match, &next);
+    cr_assert_neq(next, 0);
+    uint64_t index;
+    cr_assert_eq(change1(h, 1, RAFT_REMOVE, 5, &index), RAFT_OK);
+    cr_assert_eq(rh_pending(h), 0, "the windows were not full");
+    raft_peer_indexes(leader, 5, &match, &next);
+    cr_assert_eq(match, 0);
+    cr_assert_eq(next, 0);
+    cr_assert_neq(raft_progress_version(leader), before);
+    rh_free(h);
+}

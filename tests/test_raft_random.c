@@ -5,7 +5,8 @@
  * The schedule comes from a generator owned by this file, so every run is the
  * same; a failure names the seed and the step. After every step: Election
  * Safety, Log Matching, Leader Completeness and State Machine Safety, plus
- * the harness's own check that each disk mirrors its core.
+ * the harness's own check that each disk mirrors its core, and that a
+ * core's progress version moved whenever another server's pair did.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -140,6 +141,51 @@ static void check_leader_completeness(struct rh *h,
     }
 }
 
+/* What each live core's raft_peer_indexes() reported for every server,
+ * under which raft_progress_version(); version 0: not looked at yet. */
+struct seen_progress
+{
+    uint64_t version[NODES + 1];
+    uint64_t match[NODES + 1][NODES + 1];
+    uint64_t next[NODES + 1][NODES + 1];
+};
+
+/* raft_progress_version(): while a core's number stays the same, so does
+ * every pair it reports for a server other than itself (a crashed core's
+ * successor numbers afresh). */
+static void check_progress_version(struct rh *h,
+                                   struct seen_progress *seen,
+                                   uint64_t seed,
+                                   int step)
+{
+    for (uint64_t id = 1; id <= NODES; id++) {
+        struct raft *core = h->nodes[id].core;
+        if (core == NULL) {
+            seen->version[id] = 0;
+            continue;
+        }
+        uint64_t version = raft_progress_version(core);
+        cr_assert_neq(version, 0);
+        bool same = version == seen->version[id];
+        for (uint64_t peer = 1; peer <= NODES; peer++) {
+            uint64_t match, next;
+            raft_peer_indexes(core, peer, &match, &next);
+            if (same && peer != id) {
+                cr_assert(match == seen->match[id][peer] &&
+                              next == seen->next[id][peer],
+                          "seed %llu step %d: n%llu's pair for n%llu moved "
+                          "under progress version %llu",
+                          (unsigned long long)seed, step,
+                          (unsigned long long)id, (unsigned long long)peer,
+                          (unsigned long long)version);
+            }
+            seen->match[id][peer] = match;
+            seen->next[id][peer] = next;
+        }
+        seen->version[id] = version;
+    }
+}
+
 static void random_step(struct rh *h, uint64_t *rng, uint64_t *value)
 {
     uint64_t roll = next_random(rng) % 1000;
@@ -245,6 +291,8 @@ static void run_seed(uint64_t seed)
     struct rh *h = rh_create(NODES, &c);
     struct truth t;
     memset(&t, 0, sizeof t);
+    struct seen_progress seen;
+    memset(&seen, 0, sizeof seen);
     uint64_t value = 1;
     for (int step = 0; step < STEPS; step++) {
         random_step(h, &rng, &value);
@@ -253,6 +301,7 @@ static void run_seed(uint64_t seed)
         check_applied(h, &t, seed, step);
         check_log_matching(h, seed, step);
         check_leader_completeness(h, &t, seed, step);
+        check_progress_version(h, &seen, seed, step);
     }
 
     /* Liveness once the faults stop: a leader emerges and commits a new
