@@ -116,6 +116,9 @@ struct sim_node
      * (SIM_TRACE_PROGRESS); indexed by peer id, reset on every role change. */
     uint64_t traced_match[SIM_MAX_NODES + 1];
     uint64_t traced_next[SIM_MAX_NODES + 1];
+    /* raft_progress_version() of the core when the pairs were last
+     * compared with the traced ones; 0: compare at the next step. */
+    uint64_t traced_progress_version;
 
     /* The configuration last traced (SIM_TRACE_CONFIG, sim_observe.c):
      * its ids (voters, outgoing voters, learners back to back; owned, NULL

@@ -69,11 +69,17 @@ static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
 }
 
 /* Traces a leader's matchIndex and nextIndex for every peer whose pair
- * changed since last traced (Raft paper, Figure 2, state on leaders). */
+ * changed since last traced (Raft paper, Figure 2, state on leaders). While
+ * the core's progress version stays the one of the last look, no peer's
+ * pair changed (raft_progress_version()), so there is nothing to trace. */
 static void observe_progress(struct sim *s, struct sim_node *nd)
 {
     if (nd->role != RAFT_LEADER)
         return;
+    uint64_t version = raft_progress_version(nd->core);
+    if (version == nd->traced_progress_version)
+        return;
+    nd->traced_progress_version = version;
     for (uint32_t peer = 1; peer <= s->cfg.n_nodes; peer++) {
         if (peer == nd->id)
             continue;
@@ -128,6 +134,7 @@ static void observe_state(struct sim *s,
         term_changed = true;
         memset(nd->traced_match, 0, sizeof(nd->traced_match));
         memset(nd->traced_next, 0, sizeof(nd->traced_next));
+        nd->traced_progress_version = 0; /* look at every peer again */
     }
     if (term_changed && s->safety &&
         !sim_safety_on_role(s->safety, nd->id, role, term))

@@ -203,8 +203,9 @@ void sim_observe_timeout_now(struct sim *s,
 void sim_observe_crash(struct sim *s, struct sim_node *nd)
 {
     (void)s;
-    /* Its next core numbers its configurations afresh. */
+    /* Its next core numbers its configurations and progress afresh. */
     nd->traced_conf_version = 0;
+    nd->traced_progress_version = 0;
     /* A crashed leader stops leading: as a step-down, the next leader
      * tells whether its target took over. */
     if (nd->transfer_state == SIM_TRANSFER_RUNNING)
