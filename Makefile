@@ -119,10 +119,13 @@ help:
 
 # ---- objects -------------------------------------------------------------
 
+# The core's objects carry machine code beside the link-time IR
+# (-ffat-lto-objects): `make install` ships them as libraftsim-raft.a,
+# which a server links with any compiler, with or without LTO.
 $(BUILD)/raft/%.o: $(RAFT_DIR)/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -I$(RAFT_DIR) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(if $(strip $(LTO)),-ffat-lto-objects) -I$(RAFT_DIR) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)

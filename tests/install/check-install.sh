@@ -98,6 +98,12 @@ esac
 $CC -std=c17 -Wall -Werror -o "$work/use_core" "$work/use_core.c" $flags \
     || fail "a program does not build against the installed core"
 [ "$("$work/use_core")" = "core ok" ] || fail "the program built against the core did not run"
+# The archive holds machine code, not only link-time IR: a server built
+# without link-time optimisation links it too.
+# shellcheck disable=SC2086
+$CC -std=c17 -Wall -Werror -fno-lto -o "$work/use_core_no_lto" "$work/use_core.c" $flags \
+    || fail "a program built without LTO does not link the installed core"
+[ "$("$work/use_core_no_lto")" = "core ok" ] || fail "the program built without LTO did not run"
 
 $MAKE --no-print-directory -s uninstall DESTDIR="$dest" PREFIX=$prefix BUILD="$BUILD" >/dev/null
 
