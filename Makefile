@@ -119,25 +119,40 @@ help:
 
 # ---- objects -------------------------------------------------------------
 
+# The flags everything here is compiled, archived and linked with, kept in
+# $(BUILD)/flags.stamp: when they change (OPT, LTO, CC, CFLAGS, SANITIZER,
+# LDFLAGS ...), make rewrites the stamp as it reads this file, so every
+# object, archive and program built with the old flags is out of date.
+# Written with make's own $(file), so no shell quoting touches the flags.
+FLAGS_STAMP := $(BUILD)/flags.stamp
+FLAGS_NOW := $(CC) $(BASE_CFLAGS) $(CFLAGS) | $(LDFLAGS_ALL) | $(AR)
+FLAGS_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean help deps test-deps format,$(MAKECMDGOALS)),all)
+ifneq ($(FLAGS_GOALS),)
+ifneq ($(file <$(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+endif
+
 # The core's objects carry machine code beside the link-time IR
 # (-ffat-lto-objects): `make install` ships them as libraftsim-raft.a,
 # which a server links with any compiler, with or without LTO.
-$(BUILD)/raft/%.o: $(RAFT_DIR)/%.c
+$(BUILD)/raft/%.o: $(RAFT_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) $(if $(strip $(LTO)),-ffat-lto-objects) -I$(RAFT_DIR) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/sim/%.o: sim/%.c
+$(BUILD)/sim/%.o: sim/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/scenarios/%.o: scenarios/%.c
+$(BUILD)/scenarios/%.o: scenarios/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GLIB_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/viz/%.o: viz/%.c
+$(BUILD)/viz/%.o: viz/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) -I. $(GIO_CFLAGS) $(CAIRO_CFLAGS) $(CFLAGS) -c $< -o $@
@@ -149,14 +164,14 @@ $(VIZ_RESOURCE_C): viz/web/replay.gresource.xml $(VIZ_WEB_FILES)
 	$(Q)$(GLIB_COMPILE_RESOURCES) --sourcedir=viz/web --generate-source \
 		--c-name viz_replay --target=$@ viz/web/replay.gresource.xml
 
-$(BUILD)/viz/viz_replay_resources.o: $(VIZ_RESOURCE_C)
+$(BUILD)/viz/viz_replay_resources.o: $(VIZ_RESOURCE_C) $(FLAGS_STAMP)
 	$(call say,CC,$<)
 	$(Q)$(CC) -std=c17 $(OPT) $(SANFLAGS) $(GIO_CFLAGS) $(CFLAGS) -c $< -o $@
 
 # Tests compile without link-time optimisation: it drops some of
 # Criterion's test registrations (records in a section of their own) from
 # the binary; the libraries they link keep it.
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(filter-out $(LTO),$(BASE_CFLAGS)) -I. $(GLIB_CFLAGS) $(CAIRO_CFLAGS) $(CRITERION_CFLAGS) $(CFLAGS) -c $< -o $@
@@ -167,13 +182,13 @@ $(LIBRAFT): $(RAFT_OBJS)
 $(LIBSIM): $(SIM_OBJS)
 $(LIBSCN): $(SCN_OBJS)
 $(LIBVIZ): $(VIZ_OBJS)
-$(BUILD)/%.a:
+$(BUILD)/%.a: $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,AR,$@)
 	$(Q)rm -f $@
-	$(Q)$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $(filter %.o,$^)
 
-$(RAFTSIM): $(CLI_OBJS) $(APP_LIBS)
+$(RAFTSIM): $(CLI_OBJS) $(APP_LIBS) $(FLAGS_STAMP)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
@@ -195,7 +210,7 @@ $(MUTANT_DIR)/%/raft/.patched: tests/mutants/%.patch $(RAFT_SRCS) $(wildcard raf
 	$(call say,PATCH,$<)
 	$(Q)cp raft/*.c raft/*.h $(@D)/ && patch $(PATCH_FLAGS) -d $(MUTANT_DIR)/$* <$< && touch $@
 
-$(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM)
+$(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(LIBVIZ) $(LIBSIM) $(FLAGS_STAMP)
 	@$(MAKE) --no-print-directory RAFT_DIR=$(MUTANT_DIR)/$*/raft BUILD=$(MUTANT_DIR)/$*/obj \
 		$(MUTANT_DIR)/$*/obj/libraft.a
 	$(call say,LD,$@)
@@ -209,20 +224,20 @@ $(MUTANT_DIR)/%/raftsim: $(MUTANT_DIR)/%/raft/.patched $(CLI_OBJS) $(LIBSCN) $(L
 FIGURE8_MUTANT := $(call mutant_bin,figure8-commit-old-term)
 BUG2015_MUTANT := $(call mutant_bin,config-change-before-own-term-commit)
 
-$(BENCH): $(BENCH_OBJS) $(APP_LIBS)
+$(BENCH): $(BENCH_OBJS) $(APP_LIBS) $(FLAGS_STAMP)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(BENCH_OBJS) $(APP_LIBS) $(APP_LDLIBS)
 
 # Tests spawn the command binaries found beside the tests/ directory.
 TEST_PROGRAMS = $(RAFTSIM) $(FIGURE8_MUTANT) $(BUG2015_MUTANT)
-$(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
+$(TESTS): $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS) $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(TEST_OBJS) $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
 
 # One test file alone, for quick iteration: make build/tests/test_raft_election
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_SUPPORT_OBJS) $(APP_LIBS) $(TEST_PROGRAMS) $(FLAGS_STAMP)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJS) $(APP_LIBS) \
 		$(CRITERION_LIBS) $(APP_LDLIBS)
