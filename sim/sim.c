@@ -523,10 +523,22 @@ size_t sim_events_pending(const struct sim *s)
 
 /* ---- counters and results ------------------------------------------------ */
 
+/* The engine counts each message in its type's counters only; the totals
+ * are their sum. */
 void sim_get_msg_counters(const struct sim *s,
                           struct sim_msg_counters out[RAFT_MSG_TYPE_COUNT])
 {
     memcpy(out, s->net.counters, sizeof(s->net.counters));
+    struct sim_msg_counters *all = &out[0];
+    memset(all, 0, sizeof(*all));
+    for (int t = 1; t < RAFT_MSG_TYPE_COUNT; t++) {
+        all->sent += out[t].sent;
+        all->delivered += out[t].delivered;
+        all->dropped += out[t].dropped;
+        all->duplicated += out[t].duplicated;
+        all->bytes_sent += out[t].bytes_sent;
+        all->bytes_delivered += out[t].bytes_delivered;
+    }
 }
 
 void sim_get_counters(const struct sim *s, struct sim_counters *out)

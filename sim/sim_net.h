@@ -53,7 +53,9 @@ struct sim_net
     uint64_t next_msg_id; /* ids are dense from 1 */
     /* Released message blocks of SIM_MSG_POOLED_BYTES (owned). */
     struct sim_pool msgs;
-    struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT]; /* [0]: total */
+    /* [type]; [0], the totals, stays zero: sim_get_msg_counters() adds
+     * them up when asked. */
+    struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT];
 };
 
 /* The fate of one message, drawn at send time. */

@@ -49,7 +49,7 @@ bool sim_drift_fits(uint64_t run_us, uint64_t rate_ppm, uint64_t timeout_us)
 }
 
 static void rearm_timer(struct sim *s, struct sim_node *nd);
-static void trace_deadline(struct sim *s, struct sim_node *nd);
+static inline void trace_deadline(struct sim *s, struct sim_node *nd);
 
 /* The node's clock at global_us when it drifts. A clock that would pass
  * 2^64 - 1 us stops there; scenario files cannot get that far
@@ -160,17 +160,9 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
 
 /* ---- timers -------------------------------------------------------------- */
 
-/* Traces a follower's or candidate's election deadline when it moved, so
- * that a viewer can show the timer's progress; a leader's deadline is its
- * heartbeat, not an election timer, and is not traced. */
-static void trace_deadline(struct sim *s, struct sim_node *nd)
+/* Traces the node's new election deadline d. */
+static void trace_timer(struct sim *s, const struct sim_node *nd, uint64_t d)
 {
-    uint64_t d = nd->role == RAFT_LEADER ? UINT64_MAX : nd->deadline_us;
-    if (d == nd->traced_deadline_us)
-        return;
-    nd->traced_deadline_us = d;
-    if (d == UINT64_MAX)
-        return;
     struct sim_trace_event *e = sim_emit_begin(s);
     e->kind = SIM_TRACE_TIMER;
     e->node = nd->id;
@@ -178,20 +170,42 @@ static void trace_deadline(struct sim *s, struct sim_node *nd)
     sim_emit_end(s, e);
 }
 
+/* Traces a follower's or candidate's election deadline when it moved, so
+ * that a viewer can show the timer's progress; a leader's deadline is its
+ * heartbeat, not an election timer, and is not traced. Inline, the event
+ * out of line: every step passes here, most leave the deadline as traced
+ * (a leader's) or move it (a follower's heartbeat). */
+static inline void trace_deadline(struct sim *s, struct sim_node *nd)
+{
+    uint64_t d = nd->role == RAFT_LEADER ? UINT64_MAX : nd->deadline_us;
+    if (d == nd->traced_deadline_us)
+        return;
+    nd->traced_deadline_us = d;
+    if (d != UINT64_MAX)
+        trace_timer(s, nd, d);
+}
+
 void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
 {
-    nd->deadline_local_us = local_us;
-    if (local_us == UINT64_MAX) {
-        nd->deadline_us = UINT64_MAX;
-        trace_deadline(s, nd);
-        return;
+    uint64_t g = nd->deadline_us;
+    /* The same local deadline as the last one armed, still ahead: its
+     * global time is the one computed then (the clock's rate and bases
+     * are those of then, or sim_node_set_rate() computed it again), and a
+     * deadline already due would lie at or before now. Most steps of a
+     * leader keep their deadline. */
+    if (local_us != nd->deadline_local_us || g <= s->now_us) {
+        nd->deadline_local_us = local_us;
+        if (local_us == UINT64_MAX) {
+            g = UINT64_MAX;
+        } else {
+            g = global_of(s, nd, local_us);
+            /* A deadline that is already due fires 1 us from now, so a
+             * core that keeps answering "now" cannot stall the clock. */
+            if (g <= s->now_us)
+                g = s->now_us + 1;
+        }
+        nd->deadline_us = g;
     }
-    uint64_t g = global_of(s, nd, local_us);
-    /* A deadline that is already due fires 1 us from now, so a core that
-     * keeps answering "now" cannot stall the clock. */
-    if (g <= s->now_us)
-        g = s->now_us + 1;
-    nd->deadline_us = g;
     trace_deadline(s, nd);
     if (g < nd->timer_at_us) {
         nd->timer_gen++;
@@ -216,34 +230,28 @@ static void rearm_timer(struct sim *s, struct sim_node *nd)
 
 enum msg_count { COUNT_SENT, COUNT_DELIVERED, COUNT_DROPPED, COUNT_DUPLICATED };
 
-/* Counts one message of type t in the totals and in its type's counters;
+/* Counts one message of type t in its type's counters (the totals,
+ * counters[0], are their sum, added up when asked: sim_get_msg_counters());
  * inline so that each call site keeps only its own branch. */
 static inline void count(struct sim *s,
                          enum raft_message_type t,
                          enum msg_count what,
                          uint64_t bytes)
 {
-    struct sim_msg_counters *all = &s->net.counters[0];
     struct sim_msg_counters *of = &s->net.counters[t];
     switch (what) {
     case COUNT_SENT:
-        all->sent++;
-        all->bytes_sent += bytes;
         of->sent++;
         of->bytes_sent += bytes;
         break;
     case COUNT_DELIVERED:
-        all->delivered++;
-        all->bytes_delivered += bytes;
         of->delivered++;
         of->bytes_delivered += bytes;
         break;
     case COUNT_DROPPED:
-        all->dropped++;
         of->dropped++;
         break;
     case COUNT_DUPLICATED:
-        all->duplicated++;
         of->duplicated++;
         break;
     }
@@ -336,8 +344,10 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
 {
     uint64_t to = msg->m.to;
     enum raft_message_type t = msg->m.type;
-    if (to == 0 || to > s->n || msg->m.from == 0 || msg->m.from > s->n ||
-        t <= 0 || t >= RAFT_MSG_TYPE_COUNT) {
+    /* Ids from 1 to n, types from 1 to RAFT_MSG_TYPE_COUNT - 1: each as
+     * one unsigned comparison. */
+    if (to - 1 >= s->n || msg->m.from - 1 >= s->n ||
+        (unsigned)t - 1 >= RAFT_MSG_TYPE_COUNT - 1) {
         sim_net_msg_free(&s->net, msg);
         return;
     }
@@ -354,7 +364,7 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     sim_emit_end(s, e);
     /* The persistence contract is judged as the message leaves. */
     uint32_t from = (uint32_t)msg->m.from;
-    if (s->safety && from >= 1 && from <= s->n &&
+    if (s->safety &&
         !sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
                             sim_disk_durable(&s->nodes[from].disk,
                                              sim_persist_promised_index(&msg->m))))
@@ -430,8 +440,9 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         sim_net_msg_free(&s->net, msg);
         return;
     }
-    if (from >= 1 && from <= s->n &&
-        !sim_net_link_open(&s->net, from, nd->id)) {
+    /* Every message in flight left through sim_node_send_msg(), which
+     * let none through whose sender is not a node. */
+    if (!sim_net_link_open(&s->net, from, nd->id)) {
         sim_node_trace_drop(s, msg, "cut");
         sim_net_msg_free(&s->net, msg);
         return;
@@ -449,14 +460,16 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     struct sim_rules_receipt rc = {.before = nd->commit};
     if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
         RAFT_OK) {
-        rc.after = raft_commit_index(nd->core);
-        rc.term = raft_term(nd->core);
+        /* The core's state after the call, as the update reports it
+         * (raft.h: every call fills these). */
+        rc.after = u.commit_index;
+        rc.term = u.term;
         /* The role the message was handled in: a leader whose removal
          * commits on this reply raises its commit index as leader, then
          * steps down in the same step (thesis §4.2.2). */
         rc.role = nd->role == RAFT_LEADER && rc.term == nd->term
                       ? RAFT_LEADER
-                      : raft_role(nd->core);
+                      : u.role;
         rc.match = raft_match_index(nd->core, from);
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
         if (s->safety &&

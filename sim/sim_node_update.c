@@ -69,16 +69,12 @@ static void drop_proposals_upto(struct sim_node *nd, uint64_t index)
 }
 
 /* Traces a leader's matchIndex and nextIndex for every peer whose pair
- * changed since last traced (Raft paper, Figure 2, state on leaders). While
- * the core's progress version stays the one of the last look, no peer's
- * pair changed (raft_progress_version()), so there is nothing to trace. */
-static void observe_progress(struct sim *s, struct sim_node *nd)
+ * changed since last traced (Raft paper, Figure 2, state on leaders), now
+ * that the core's progress version moved to `version`. */
+static void observe_progress_changes(struct sim *s,
+                                     struct sim_node *nd,
+                                     uint64_t version)
 {
-    if (nd->role != RAFT_LEADER)
-        return;
-    uint64_t version = raft_progress_version(nd->core);
-    if (version == nd->traced_progress_version)
-        return;
     nd->traced_progress_version = version;
     for (uint32_t peer = 1; peer <= s->cfg.n_nodes; peer++) {
         if (peer == nd->id)
@@ -100,12 +96,24 @@ static void observe_progress(struct sim *s, struct sim_node *nd)
     }
 }
 
-/* Traces what the step changed of the node's term, role and leader, as
- * the update reports them after the call (raft.h: every call fills them,
- * failed ones too), then its configuration, transfers and progress. */
-static void observe_state(struct sim *s,
-                          struct sim_node *nd,
-                          const struct raft_update *u)
+/* The leader's pairs, when they may have changed: while the core's
+ * progress version stays the one of the last look, no peer's pair changed
+ * (raft_progress_version()), so there is nothing to trace. Inline: most
+ * steps are of that kind, or of a node that does not lead. */
+static inline void observe_progress(struct sim *s, struct sim_node *nd)
+{
+    if (nd->role != RAFT_LEADER)
+        return;
+    uint64_t version = raft_progress_version(nd->core);
+    if (version != nd->traced_progress_version)
+        observe_progress_changes(s, nd, version);
+}
+
+/* Traces what the step changed of the node's term, role or leader (at
+ * least one moved); returns whether it became leader. */
+static bool observe_changes(struct sim *s,
+                            struct sim_node *nd,
+                            const struct raft_update *u)
 {
     uint64_t term = u->term;
     enum raft_role role = u->role;
@@ -149,6 +157,20 @@ static void observe_state(struct sim *s,
         sim_emit(s, &e);
         nd->leader = leader;
     }
+    return became_leader;
+}
+
+/* Traces what the step changed of the node's term, role and leader, as
+ * the update reports them after the call (raft.h: every call fills them,
+ * failed ones too), then its configuration, transfers and progress. Inline,
+ * the changes out of line: most steps change none of the three. */
+static inline void observe_state(struct sim *s,
+                                 struct sim_node *nd,
+                                 const struct raft_update *u)
+{
+    bool became_leader = false;
+    if (u->term != nd->term || u->role != nd->role || u->leader != nd->leader)
+        became_leader = observe_changes(s, nd, u);
     sim_observe_node(s, nd, became_leader);
     observe_progress(s, nd);
 }
@@ -310,15 +332,14 @@ static void check_leader_commit(struct sim *s,
  * observed role and term move on to the update's. */
 static void judge_step(struct sim *s,
                        struct sim_node *nd,
+                       uint64_t now,
                        const struct raft_update *u,
                        enum sim_conduct_input input,
                        const struct raft_message *received)
 {
-    if (s->conduct == NULL)
-        return;
     struct sim_conduct_step st = {
         .node = nd->id,
-        .now = sim_node_local_now(s, nd),
+        .now = now,
         .input = input,
         .received = received,
         .role_before = nd->role,
@@ -335,13 +356,12 @@ static void judge_step(struct sim *s,
 }
 
 /* raft.h's step 1: one write batch for the update's hard state, snapshot
- * and entries, in that order, submitted to the node's disk FIFO. */
+ * and entries, in that order, submitted to the node's disk FIFO; called
+ * only for an update that writes (most write nothing). */
 static void persist_update(struct sim *s,
                            struct sim_node *nd,
                            const struct raft_update *u)
 {
-    if (!u->hard_state_changed && !u->snapshot && !u->n_entries)
-        return;
     struct sim_disk_batch *b = sim_disk_batch_take(&nd->disk);
     if (u->hard_state_changed)
         sim_disk_batch_set_hard(b, u->term, u->vote);
@@ -388,8 +408,8 @@ static void send_update(struct sim *s,
     if (!u->n_messages)
         return;
     sim_observe_messages(s, nd, u);
-    struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
     size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
+    struct sim_disk_batch *newest = n_sync ? sim_disk_newest(&nd->disk) : NULL;
     for (size_t i = 0; i < u->n_messages; i++) {
         struct sim_msg *msg = sim_net_msg_copy(&s->net, &u->messages[i]);
         if (s->safety)
@@ -401,10 +421,13 @@ static void send_update(struct sim *s,
     }
 }
 
-/* The commit index, reported before what it allows to apply. */
-static void report_commit(struct sim *s, struct sim_node *nd)
+/* The commit index (the core's after the call, as the update reports
+ * it), reported before what it allows to apply. */
+static void report_commit(struct sim *s,
+                          struct sim_node *nd,
+                          const struct raft_update *u)
 {
-    uint64_t commit = raft_commit_index(nd->core);
+    uint64_t commit = u->commit_index;
     uint64_t old_commit = nd->commit;
     if (commit == nd->commit)
         return;
@@ -478,13 +501,15 @@ void sim_node_process_update(struct sim *s,
                              enum sim_conduct_input input,
                              const struct raft_message *received)
 {
-    judge_step(s, nd, u, input, received);
+    if (s->conduct != NULL)
+        judge_step(s, nd, sim_node_local_now(s, nd), u, input, received);
     observe_state(s, nd, u);
     if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);
-    persist_update(s, nd, u);
+    if (u->hard_state_changed || u->snapshot || u->n_entries)
+        persist_update(s, nd, u);
     send_update(s, nd, u);
-    report_commit(s, nd);
+    report_commit(s, nd, u);
     if (u->snapshot)
         restore_snapshot(s, nd, u->snapshot);
     apply_update(s, nd, u);

@@ -25,16 +25,18 @@ void sim_observe_node_changes(struct sim *s,
 /* After the node's role and term were observed: traces a change of its
  * configuration, a transfer that starts or is abandoned, and, when the node
  * has just become leader (became_leader), the outcome of every transfer
- * of an earlier term. Most steps have none of these: a node that does not
- * lead (so did not just become leader) and follows no transfer starts,
- * ends or abandons none, and while its core's configuration version stays
- * the one last compared its configuration is the one traced. */
+ * of an earlier term. Most steps have none of these: a node that follows
+ * no transfer and did not just become leader starts one only as a leader
+ * whose core reports a transfer target, and ends or abandons none; while
+ * its core's configuration version stays the one last compared its
+ * configuration is the one traced. */
 static inline void sim_observe_node(struct sim *s,
                                     struct sim_node *nd,
                                     bool became_leader)
 {
-    if (nd->role != RAFT_LEADER && nd->transfer_state == SIM_TRANSFER_NONE &&
-        raft_configuration_version(nd->core) == nd->traced_conf_version)
+    if (!became_leader && nd->transfer_state == SIM_TRANSFER_NONE &&
+        raft_configuration_version(nd->core) == nd->traced_conf_version &&
+        (nd->role != RAFT_LEADER || raft_transfer_target(nd->core) == 0))
         return;
     sim_observe_node_changes(s, nd, became_leader);
 }
