@@ -1,8 +1,8 @@
 /* sim_kv.c: the replicated key-value state machine.
  *
- * Invariant: `digest` is at all times the wrapping sum, over every pair in
- * `pairs`, of pair_hash_n(key, value), which each pair caches as its
- * `term`, and `sessions_digest` the wrapping sum,
+ * Invariant: `digest` is at all times the wrapping sum, over every live
+ * pair in `pairs` (a removed pair the table keeps counts for nothing), of
+ * pair_hash_n(key, value), which each pair caches as its `term`, and `sessions_digest` the wrapping sum,
  * over every session, of its `hash` (session_hash of its fields); every
  * change adjusts them in O(1). `sessions` holds every session once by
  * ascending client id, and the pairs' table keeps them in key order, so a
@@ -335,12 +335,13 @@ bool sim_kv_decode(const void *data,
 /* ---- commands decoded once ---------------------------------------------- */
 
 /* A well-formed command with what depends on its bytes alone: its parts,
- * its key's hash, for a set the digest term of the pair it writes, and for
- * a session the seed of its session's hash. */
+ * its key's hash and prefix word, for a set the digest term of the pair it
+ * writes, and for a session the seed of its session's hash. */
 struct decoded
 {
     struct command_parts parts;
     uint64_t key_hash;
+    uint64_t key_prefix; /* sim_kv_key_prefix(key, key_len) */
     uint64_t pair_term; /* SET: pair_hash_n(key, value); else 0 */
     uint64_t seed;      /* client != 0: session_seed(client, request) */
     /* The session's hash after a reply without a value, by reply.found
@@ -355,6 +356,7 @@ static bool decode_command(const void *data, size_t len, struct decoded *d)
     if (!decode_parts(data, len, c))
         return false;
     d->key_hash = sim_kv_key_hash(c->key, c->key_len);
+    d->key_prefix = sim_kv_key_prefix(c->key, c->key_len);
     d->pair_term = c->op == SIM_KV_SET
                        ? pair_hash_n(c->key, c->key_len, c->value, c->value_len)
                        : 0;
@@ -576,17 +578,26 @@ static void session_set_value(struct sim_kv_session *s,
     s->value[len] = '\0';
 }
 
+/* The pair held for d's key, live or removed, or NULL. */
+static struct sim_kv_pair *pair_lookup(const struct sim_kv *kv,
+                                       const struct decoded *d)
+{
+    return sim_kv_table_lookup(&kv->pairs, d->parts.key, d->parts.key_len,
+                               d->key_hash, d->key_prefix);
+}
+
 /* Sets the command's key to its value; returns whether the key was
  * present. */
 static bool pair_set(struct sim_kv *kv, const struct decoded *d)
 {
     const struct command_parts *c = &d->parts;
-    struct sim_kv_pair *p =
-        sim_kv_table_find(&kv->pairs, c->key, c->key_len, d->key_hash);
-    bool found = p != NULL;
+    struct sim_kv_pair *p = pair_lookup(kv, d);
+    bool found = p != NULL && p->live;
     if (found) {
         kv->digest -= p->term;
         sim_kv_pair_set_value(p, c->value, c->value_len);
+    } else if (p != NULL) {
+        sim_kv_table_revive(&kv->pairs, p, c->value, c->value_len);
     } else {
         p = sim_kv_table_add(&kv->pairs, c->key, c->key_len, d->key_hash,
                              c->value, c->value_len);
@@ -598,10 +609,8 @@ static bool pair_set(struct sim_kv *kv, const struct decoded *d)
 
 static bool pair_delete(struct sim_kv *kv, const struct decoded *d)
 {
-    const struct command_parts *c = &d->parts;
-    struct sim_kv_pair *p =
-        sim_kv_table_find(&kv->pairs, c->key, c->key_len, d->key_hash);
-    if (p == NULL)
+    struct sim_kv_pair *p = pair_lookup(kv, d);
+    if (p == NULL || !p->live)
         return false;
     kv->digest -= p->term;
     sim_kv_table_remove(&kv->pairs, p);
@@ -636,10 +645,8 @@ static bool apply_parts(struct sim_kv *kv,
     case SIM_KV_DELETE:
         return pair_delete(kv, d);
     case SIM_KV_GET: {
-        const struct sim_kv_pair *p =
-            sim_kv_table_find(&kv->pairs, d->parts.key, d->parts.key_len,
-                              d->key_hash);
-        if (p == NULL)
+        const struct sim_kv_pair *p = pair_lookup(kv, d);
+        if (p == NULL || !p->live)
             return false;
         *value = p->value;
         *value_len = p->value_len;
@@ -772,8 +779,9 @@ uint64_t sim_kv_state_digest(const struct sim_kv *kv)
 GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv)
 {
     GPtrArray *keys = g_ptr_array_sized_new((guint)kv->pairs.len);
-    for (size_t i = 0; i < kv->pairs.len; i++)
-        g_ptr_array_add(keys, kv->pairs.order[i]->key);
+    for (size_t i = 0; i < kv->pairs.held; i++)
+        if (kv->pairs.order[i]->live)
+            g_ptr_array_add(keys, kv->pairs.order[i]->key);
     return keys;
 }
 
@@ -800,9 +808,10 @@ static size_t string_len(size_t len)
 static size_t serial_size(const struct sim_kv *kv)
 {
     size_t size = varint_len(kv->pairs.len) + varint_len(kv->sessions.len);
-    for (size_t i = 0; i < kv->pairs.len; i++) {
+    for (size_t i = 0; i < kv->pairs.held; i++) {
         const struct sim_kv_pair *p = kv->pairs.order[i];
-        size += string_len(p->key_len) + string_len(p->value_len);
+        if (p->live)
+            size += string_len(p->key_len) + string_len(p->value_len);
     }
     for (size_t i = 0; i < kv->sessions.len; i++) {
         const struct sim_kv_session *s = kv->sessions.at[i];
@@ -827,8 +836,10 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
     w += sizeof snapshot_magic;
     w += write_varint(w, kv->applied);
     w += write_varint(w, kv->pairs.len);
-    for (size_t i = 0; i < kv->pairs.len; i++) {
+    for (size_t i = 0; i < kv->pairs.held; i++) {
         const struct sim_kv_pair *p = kv->pairs.order[i];
+        if (!p->live)
+            continue; /* removed, kept for its key's next set */
         w += write_string(w, p->key, p->key_len);
         w += write_string(w, p->value, p->value_len);
     }

@@ -1,10 +1,11 @@
 /* sim_kv_table.c: the key-value machine's pairs (see sim_kv_table.h).
  *
- * Invariant: len <= cap / 2; every pair sits in the probe run that starts
- * at slot key_hash & (cap - 1) and reaches it without crossing an empty
- * slot; order[0..len) holds every pair once, keys strictly ascending; a
- * pair's value is either inside its block (pair_value_inline) or a buffer
- * it owns, never both.
+ * Invariant: len <= held <= cap / 2, len counting the live pairs and held
+ * the live and the removed ones; every held pair sits in the probe run
+ * that starts at slot key_hash & (cap - 1) and reaches it without crossing
+ * an empty slot; order[0..held) holds every held pair once, keys strictly
+ * ascending; a pair's value is either inside its block (pair_value_inline)
+ * or a buffer it owns, never both.
  */
 #include "sim/sim_kv_table.h"
 #include "sim/sim_assert.h"
@@ -33,6 +34,7 @@ void sim_kv_table_init(struct sim_kv_table *t)
     t->slots = NULL;
     t->cap = 0;
     t->len = 0;
+    t->held = 0;
     t->order = NULL;
     t->order_cap = 0;
     t->block = NULL;
@@ -75,11 +77,10 @@ static int key_cmp(const char *key, size_t key_len, const struct sim_kv_pair *p)
     return (key_len > p->key_len) - (key_len < p->key_len);
 }
 
-/* The first min(8, key_len) bytes at key as a big-endian word, padded
- * with zeros: where two keys' words differ, the first differing byte is
- * either a byte of both keys or the end of the shorter one (a zero against
- * a byte that is not), so the words order the keys as key_cmp() does. */
-static uint64_t key_prefix(const char *key, size_t key_len)
+/* Where two keys' prefix words differ, the first differing byte is either
+ * a byte of both keys or the end of the shorter one (a zero against a byte
+ * that is not), so the words order the keys as key_cmp() does. */
+uint64_t sim_kv_key_prefix(const char *key, size_t key_len)
 {
     const unsigned char *k = (const unsigned char *)key;
     size_t n = key_len < 8 ? key_len : 8;
@@ -98,13 +99,13 @@ static int pair_cmp(const struct sim_kv_pair *a, const struct sim_kv_pair *b)
     return key_cmp(a->key, a->key_len, b);
 }
 
-/* The index in order[0..len) of the first pair whose key is not below
+/* The index in order[0..held) of the first pair whose key is not below
  * p's: where p is, or belongs. Keys added in ascending order (a restored
  * snapshot, counters) go last at once. */
 static size_t order_find(const struct sim_kv_table *t,
                          const struct sim_kv_pair *p)
 {
-    size_t lo = 0, hi = t->len;
+    size_t lo = 0, hi = t->held;
     if (hi > 0 && pair_cmp(p, t->order[hi - 1]) > 0)
         return hi;
     while (lo < hi) {
@@ -117,36 +118,27 @@ static size_t order_find(const struct sim_kv_table *t,
     return lo;
 }
 
-/* Puts p, whose key t does not hold, at its place in order (t->len does
+/* Puts p, whose key t does not hold, at its place in order (t->held does
  * not count it yet). */
 static void order_insert(struct sim_kv_table *t, struct sim_kv_pair *p)
 {
-    if (t->len == t->order_cap) {
+    if (t->held == t->order_cap) {
         t->order_cap = t->order_cap ? 2 * t->order_cap : TABLE_CAP_MIN;
         t->order = g_renew(struct sim_kv_pair *, t->order, t->order_cap);
     }
     size_t at = order_find(t, p);
-    SIM_ASSERT(at == t->len || key_cmp(p->key, p->key_len, t->order[at]) < 0,
+    SIM_ASSERT(at == t->held || key_cmp(p->key, p->key_len, t->order[at]) < 0,
                "key '%s' added twice", p->key);
     memmove(t->order + at + 1, t->order + at,
-            (t->len - at) * sizeof(*t->order));
+            (t->held - at) * sizeof(*t->order));
     t->order[at] = p;
 }
 
-/* Takes p out of order (t->len still counts it). */
-static void order_remove(struct sim_kv_table *t, const struct sim_kv_pair *p)
-{
-    size_t at = order_find(t, p);
-    SIM_ASSERT(at < t->len && t->order[at] == p,
-               "key '%s' is not in the key order", p->key);
-    memmove(t->order + at, t->order + at + 1,
-            (t->len - at - 1) * sizeof(*t->order));
-}
-
-struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
-                                      const char *key,
-                                      size_t key_len,
-                                      uint64_t hash)
+struct sim_kv_pair *sim_kv_table_lookup(const struct sim_kv_table *t,
+                                        const char *key,
+                                        size_t key_len,
+                                        uint64_t hash,
+                                        uint64_t prefix)
 {
     if (t->cap == 0)
         return NULL;
@@ -155,10 +147,21 @@ struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
         struct sim_kv_pair *p = t->slots[i];
         if (p == NULL)
             return NULL;
-        if (p->key_hash == hash && p->key_len == key_len &&
-            memcmp(p->key, key, key_len) == 0)
+        if (p->key_hash == hash && p->key_prefix == prefix &&
+            p->key_len == key_len &&
+            (key_len <= 8 || memcmp(p->key + 8, key + 8, key_len - 8) == 0))
             return p;
     }
+}
+
+struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
+                                      const char *key,
+                                      size_t key_len,
+                                      uint64_t hash)
+{
+    struct sim_kv_pair *p = sim_kv_table_lookup(
+        t, key, key_len, hash, sim_kv_key_prefix(key, key_len));
+    return p != NULL && p->live ? p : NULL;
 }
 
 /* Puts p into the first empty slot of its probe run. */
@@ -184,14 +187,39 @@ static void resize(struct sim_kv_table *t, size_t cap)
     t->cap = cap;
 }
 
+/* Frees the removed pairs and takes them out of the slots and the order
+ * (the live pairs keep their order). */
+static void drop_removed(struct sim_kv_table *t)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < t->held; i++) {
+        struct sim_kv_pair *p = t->order[i];
+        if (p->live)
+            t->order[k++] = p;
+        else
+            pair_free(p);
+    }
+    t->held = k;
+    memset(t->slots, 0, t->cap * sizeof(*t->slots));
+    for (size_t i = 0; i < k; i++)
+        place(t->slots, t->cap, t->order[i]);
+}
+
+/* Makes room in the slots for one more pair: frees the removed pairs
+ * first, and doubles the slots unless that leaves a quarter of them free
+ * for later adds (so that freeing costs O(1) per add, amortised). */
 static void grow(struct sim_kv_table *t)
 {
-    resize(t, t->cap ? 2 * t->cap : TABLE_CAP_MIN);
+    if (t->held > t->len)
+        drop_removed(t);
+    if (t->cap == 0 || 4 * (t->held + 1) > t->cap)
+        resize(t, t->cap ? 2 * t->cap : TABLE_CAP_MIN);
 }
 
 void sim_kv_table_reserve(struct sim_kv_table *t, size_t n)
 {
     SIM_ASSERT(n <= SIZE_MAX / 4, "room for %zu pairs asked", n);
+    SIM_ASSERT(t->held == t->len, "room reserved beside removed pairs");
     size_t cap = t->cap ? t->cap : TABLE_CAP_MIN;
     while (2 * n > cap)
         cap *= 2;
@@ -244,12 +272,13 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      const char *value,
                                      size_t value_len)
 {
-    if (2 * (t->len + 1) > t->cap)
+    if (2 * (t->held + 1) > t->cap)
         grow(t);
     struct sim_kv_pair *p =
         pair_alloc(t, sizeof(*p) + key_len + 1 + value_len + 1);
     p->key_hash = hash;
-    p->key_prefix = key_prefix(key, key_len);
+    p->key_prefix = sim_kv_key_prefix(key, key_len);
+    p->live = true;
     p->term = 0;
     p->key_len = key_len;
     memcpy(p->key, key, key_len);
@@ -262,33 +291,27 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     p->value[value_len] = '\0';
     place(t->slots, t->cap, p);
     order_insert(t, p);
+    t->held++;
     t->len++;
     return p;
 }
 
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p)
 {
-    size_t mask = t->cap - 1;
-    size_t i = p->key_hash & mask;
-    while (t->slots[i] != p)
-        i = (i + 1) & mask;
-    order_remove(t, p);
-    pair_free(p);
-    t->slots[i] = NULL;
+    SIM_ASSERT(p->live, "key '%s' removed twice", p->key);
+    p->live = false;
     t->len--;
-    /* Backward shift: a later pair of the run moves into the hole unless
-     * its home slot lies cyclically within (hole, its slot]. */
-    size_t hole = i;
-    for (size_t j = (i + 1) & mask; t->slots[j] != NULL; j = (j + 1) & mask) {
-        size_t home = t->slots[j]->key_hash & mask;
-        bool stays = hole <= j ? hole < home && home <= j
-                               : hole < home || home <= j;
-        if (stays)
-            continue;
-        t->slots[hole] = t->slots[j];
-        t->slots[j] = NULL;
-        hole = j;
-    }
+}
+
+void sim_kv_table_revive(struct sim_kv_table *t,
+                         struct sim_kv_pair *p,
+                         const char *value,
+                         size_t value_len)
+{
+    SIM_ASSERT(!p->live, "key '%s' revived while live", p->key);
+    sim_kv_pair_set_value(p, value, value_len);
+    p->live = true;
+    t->len++;
 }
 
 void sim_kv_pair_set_value(struct sim_kv_pair *p,

@@ -12,6 +12,15 @@
  * pairs in ascending key order (strcmp's), kept on every add and remove,
  * so a caller that needs an order independent of hashing (sim_kv's
  * snapshots) reads it without sorting.
+ *
+ * A removed pair stays in the slots and the order, marked not live, with
+ * its block and its value's room, so that setting its key again revives it
+ * without an allocation, a probe for a free slot or an order update (a
+ * workload's few keys are set and deleted over and over). Readers skip
+ * such pairs: find() and lookup() tell them apart, and whoever walks
+ * `order` checks `live`. Removed pairs are freed when the slots would
+ * otherwise grow (so they take at most the room live pairs would), and
+ * with the table.
  */
 #ifndef SIM_KV_TABLE_H
 #define SIM_KV_TABLE_H
@@ -33,6 +42,7 @@ struct sim_kv_pair
     size_t value_cap;   /* bytes of `value`, its NUL included */
     char *value;        /* NUL-ended: inside the pair's block, or owned */
     bool in_block;      /* carved from the table's `block`, not its own */
+    bool live;          /* false: removed, kept for its key's next set */
     char key[];         /* key_len bytes and a NUL */
 };
 
@@ -40,8 +50,9 @@ struct sim_kv_table
 {
     struct sim_kv_pair **slots; /* cap entries, NULL: empty */
     size_t cap;                 /* a power of two, or 0 before the first add */
-    size_t len;                 /* pairs held */
-    /* order[0..len): the pairs by ascending key; order_cap entries. */
+    size_t len;                 /* live pairs */
+    size_t held;                /* pairs in slots and order: live or removed */
+    /* order[0..held): the pairs by ascending key; order_cap entries. */
     struct sim_kv_pair **order;
     size_t order_cap;
     /* Room for pairs carved in one allocation (owned; NULL: none), made
@@ -59,16 +70,30 @@ void sim_kv_table_init(struct sim_kv_table *t);
 /* Frees every pair and the slots; t is then empty and reusable. */
 void sim_kv_table_clear(struct sim_kv_table *t);
 
-/* The pair whose key is the key_len bytes at key (hash: their
+/* The first min(8, key_len) bytes at key as a big-endian word, padded
+ * with zeros (a pair's key_prefix). */
+uint64_t sim_kv_key_prefix(const char *key, size_t key_len);
+
+/* The pair held for the key_len bytes at key, live or removed, or NULL
+ * (hash and prefix: their sim_kv_key_hash and sim_kv_key_prefix). Keys
+ * of at most eight bytes are compared by their length and prefix word
+ * alone: a key holds no NUL, so equal lengths and words are equal bytes. */
+struct sim_kv_pair *sim_kv_table_lookup(const struct sim_kv_table *t,
+                                        const char *key,
+                                        size_t key_len,
+                                        uint64_t hash,
+                                        uint64_t prefix);
+
+/* The live pair whose key is the key_len bytes at key (hash: their
  * sim_kv_key_hash), or NULL. */
 struct sim_kv_pair *sim_kv_table_find(const struct sim_kv_table *t,
                                       const char *key,
                                       size_t key_len,
                                       uint64_t hash);
 
-/* Adds a pair for a key that is not in t, with the value_len bytes at
- * value, in one allocation; returns it (its term is 0 for the caller to
- * set). */
+/* Adds a live pair for a key that t does not hold (live or removed),
+ * with the value_len bytes at value, in one allocation; returns it (its
+ * term is 0 for the caller to set). May free removed pairs. */
 struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      const char *key,
                                      size_t key_len,
@@ -88,8 +113,16 @@ void sim_kv_table_reserve_block(struct sim_kv_table *t,
                                 size_t n,
                                 size_t bytes);
 
-/* Removes and frees p, which t holds. */
+/* Removes p, a live pair of t: it is kept, not live, for its key's next
+ * set (sim_kv_table_revive()) until removed pairs are freed. */
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p);
+
+/* Makes p, a removed pair of t, live again with the value_len bytes at
+ * value (its term is the caller's to set). */
+void sim_kv_table_revive(struct sim_kv_table *t,
+                         struct sim_kv_pair *p,
+                         const char *value,
+                         size_t value_len);
 
 /* Replaces p's value with the value_len bytes at value. */
 void sim_kv_pair_set_value(struct sim_kv_pair *p,

@@ -250,6 +250,58 @@ Test(kv_digest, equal_states_built_in_different_orders_have_equal_digests)
     sim_kv_free(b);
 }
 
+Test(kv_digest, a_deleted_key_leaves_no_trace_in_the_state)
+{
+    /* The table keeps a deleted key's pair for its next set: until then
+     * the pair is in no look-up, key list, digest or snapshot. */
+    struct sim_kv *a = sim_kv_new();
+    struct sim_kv *b = sim_kv_new();
+    apply_quiet(a, SIM_KV_SET, 0, 0, "x", "1");
+    apply_quiet(a, SIM_KV_SET, 0, 0, "gone", "a long value, moved out");
+    apply_quiet(a, SIM_KV_DELETE, 0, 0, "gone", NULL);
+    apply_quiet(b, SIM_KV_SET, 0, 0, "x", "1");
+    apply_quiet(b, SIM_KV_GET, 0, 0, "x", NULL);
+    apply_quiet(b, SIM_KV_GET, 0, 0, "x", NULL);
+    apply_quiet(b, SIM_KV_GET, 0, 0, "x", NULL);
+    struct sim_kv_reply r = apply(a, SIM_KV_GET, 0, 0, "gone", NULL);
+    cr_assert_not(r.found);
+    sim_kv_reply_clear(&r);
+    r = apply(a, SIM_KV_DELETE, 0, 0, "gone", NULL);
+    cr_assert_not(r.found);
+    sim_kv_reply_clear(&r);
+    apply_quiet(b, SIM_KV_DELETE, 0, 0, "gone", NULL);
+    cr_assert_null(sim_kv_get(a, "gone"));
+    cr_assert_eq(sim_kv_size(a), 1);
+    GPtrArray *keys = sim_kv_sorted_keys(a);
+    cr_assert_eq(keys->len, 1);
+    cr_assert_str_eq(g_ptr_array_index(keys, 0), "x");
+    g_ptr_array_free(keys, TRUE);
+    cr_assert_eq(sim_kv_state_digest(a), sim_kv_state_digest(b));
+    GByteArray *sa = g_byte_array_new(), *sb = g_byte_array_new();
+    sim_kv_serialize(a, sa);
+    sim_kv_serialize(b, sb);
+    cr_assert_eq(sa->len, sb->len);
+    cr_assert_arr_eq(sa->data, sb->data, sa->len);
+    /* Set again, it is a pair like any other. */
+    r = apply(a, SIM_KV_SET, 0, 0, "gone", "back");
+    cr_assert_not(r.found);
+    sim_kv_reply_clear(&r);
+    apply_quiet(b, SIM_KV_SET, 0, 0, "gone", "back");
+    cr_assert_str_eq(sim_kv_get(a, "gone"), "back");
+    cr_assert_eq(sim_kv_size(a), 2);
+    cr_assert_eq(sim_kv_state_digest(a), sim_kv_state_digest(b));
+    g_byte_array_set_size(sa, 0);
+    g_byte_array_set_size(sb, 0);
+    sim_kv_serialize(a, sa);
+    sim_kv_serialize(b, sb);
+    cr_assert_eq(sa->len, sb->len);
+    cr_assert_arr_eq(sa->data, sb->data, sa->len);
+    g_byte_array_free(sa, TRUE);
+    g_byte_array_free(sb, TRUE);
+    sim_kv_free(a);
+    sim_kv_free(b);
+}
+
 Test(kv_digest, different_states_have_different_digests)
 {
     struct sim_kv *a = sim_kv_new();

@@ -39,16 +39,21 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* order[] holds exactly the table's pairs, keys strictly ascending by
- * strcmp: the same sequence as the pairs found by slot, sorted. */
+/* order[] holds exactly the table's pairs, live and removed, keys
+ * strictly ascending by strcmp: the same sequence as the pairs found by
+ * slot, sorted; len counts the live ones. */
 static void assert_in_key_order(const struct sim_kv_table *t)
 {
-    const char **sorted = g_new(const char *, t->len + 1);
-    size_t k = 0;
+    const char **sorted = g_new(const char *, t->held + 1);
+    size_t k = 0, live = 0;
     for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i] != NULL)
+        if (t->slots[i] != NULL) {
             sorted[k++] = t->slots[i]->key;
-    cr_assert_eq(k, t->len);
+            live += t->slots[i]->live;
+        }
+    cr_assert_eq(k, t->held);
+    cr_assert_eq(live, t->len);
+    cr_assert_leq(2 * t->held, t->cap);
     qsort(sorted, k, sizeof *sorted, compare_strings);
     for (size_t i = 0; i < k; i++) {
         cr_assert_str_eq(t->order[i]->key, sorted[i], "at %zu of %zu", i, k);
@@ -67,16 +72,22 @@ static void add_and_remove_keys(void (*make_key)(struct sim_rng *, char *,
     sim_kv_table_init(&t);
     struct sim_rng rng;
     sim_rng_seed_key(&rng, 20261205);
-    size_t adds = 0, removes = 0;
+    size_t adds = 0, removes = 0, revives = 0;
     for (int step = 0; step < 4000; step++) {
         char key[16];
         size_t len;
         make_key(&rng, key, &len);
         uint64_t h = sim_kv_key_hash(key, len);
-        struct sim_kv_pair *p = sim_kv_table_find(&t, key, len, h);
+        struct sim_kv_pair *p =
+            sim_kv_table_lookup(&t, key, len, h, sim_kv_key_prefix(key, len));
+        cr_assert_eq(sim_kv_table_find(&t, key, len, h),
+                     p != NULL && p->live ? p : NULL);
         if (p == NULL) {
             p = sim_kv_table_add(&t, key, len, h, "v", 1);
             adds++;
+        } else if (!p->live) {
+            sim_kv_table_revive(&t, p, "w", 1);
+            revives++;
         } else if (sim_rng_below(&rng, 3) == 0) {
             sim_kv_table_remove(&t, p);
             removes++;
@@ -85,6 +96,7 @@ static void add_and_remove_keys(void (*make_key)(struct sim_rng *, char *,
     }
     cr_assert_gt(adds, 200);
     cr_assert_gt(removes, 100);
+    cr_assert_gt(revives, 50);
     cr_assert_gt(t.len, 50);
     sim_kv_table_clear(&t);
 }
@@ -97,6 +109,82 @@ Test(kv_order, the_pairs_stay_in_ascending_key_order_through_adds_and_removes)
 Test(kv_order, the_pairs_stay_in_key_order_when_keys_share_their_first_eight_bytes)
 {
     add_and_remove_keys(random_long_key);
+}
+
+Test(kv_order, keys_with_equal_hashes_are_told_apart_by_their_bytes)
+{
+    /* Every pair under one hash, so that only the keys' lengths, prefix
+     * words and bytes past the eighth tell them apart. */
+    static const char *const keys[] = {"ab", "ac", "abcdefgh", "abcdefgi",
+                                       "abcdefgh1", "abcdefgh2", "abcdefgh12",
+                                       "abcdefgh21"};
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        sim_kv_table_add(&t, keys[i], strlen(keys[i]), 42, keys[i],
+                         strlen(keys[i]));
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        size_t n = strlen(keys[i]);
+        struct sim_kv_pair *p =
+            sim_kv_table_lookup(&t, keys[i], n, 42, sim_kv_key_prefix(keys[i], n));
+        cr_assert_not_null(p);
+        cr_assert_str_eq(p->value, keys[i]);
+        cr_assert_eq(sim_kv_table_find(&t, keys[i], n, 42), p);
+    }
+    cr_assert_null(sim_kv_table_find(&t, "abcdefgh3", 9, 42));
+    cr_assert_null(sim_kv_table_find(&t, "ad", 2, 42));
+    assert_in_key_order(&t);
+    sim_kv_table_clear(&t);
+}
+
+Test(kv_order, a_removed_key_set_again_revives_its_pair_in_place)
+{
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    uint64_t h = sim_kv_key_hash("key", 3), w = sim_kv_key_prefix("key", 3);
+    struct sim_kv_pair *p = sim_kv_table_add(&t, "key", 3, h, "abcd", 4);
+    sim_kv_table_add(&t, "kez", 3, sim_kv_key_hash("kez", 3), "z", 1);
+    sim_kv_table_remove(&t, p);
+    cr_assert_null(sim_kv_table_find(&t, "key", 3, h));
+    cr_assert_eq(sim_kv_table_lookup(&t, "key", 3, h, w), p);
+    cr_assert_eq(t.len, 1);
+    cr_assert_eq(t.held, 2);
+    struct sim_kv_pair **slots = t.slots, **order = t.order;
+    sim_kv_table_revive(&t, p, "xy", 2);
+    cr_assert(p->live);
+    cr_assert_eq(p->value, p->key + p->key_len + 1, "the value's room kept");
+    cr_assert_str_eq(p->value, "xy");
+    cr_assert_eq(sim_kv_table_find(&t, "key", 3, h), p);
+    cr_assert_eq(t.len, 2);
+    cr_assert_eq(t.slots, slots);
+    cr_assert_eq(t.order, order);
+    assert_in_key_order(&t);
+    sim_kv_table_clear(&t);
+}
+
+Test(kv_order, removed_pairs_are_freed_before_the_slots_grow)
+{
+    /* 10,000 keys added and removed one after another beside one live
+     * key: the removed pairs are freed whenever the slots fill, so the
+     * slots never grow past their first size. */
+    struct sim_kv_table t;
+    sim_kv_table_init(&t);
+    sim_kv_table_add(&t, "kept", 4, sim_kv_key_hash("kept", 4), "v", 1);
+    size_t cap = t.cap;
+    for (int i = 0; i < 10000; i++) {
+        char key[16];
+        int n = g_snprintf(key, sizeof key, "gone%05d", i);
+        struct sim_kv_pair *p = sim_kv_table_add(
+            &t, key, (size_t)n, sim_kv_key_hash(key, (size_t)n), "v", 1);
+        sim_kv_table_remove(&t, p);
+        cr_assert_leq(2 * t.held, t.cap);
+    }
+    cr_assert_eq(t.cap, cap);
+    cr_assert_eq(t.len, 1);
+    cr_assert_not_null(
+        sim_kv_table_find(&t, "kept", 4, sim_kv_key_hash("kept", 4)));
+    assert_in_key_order(&t);
+    sim_kv_table_clear(&t);
 }
 
 Test(kv_order, a_pair_keeps_its_value_in_its_block_until_a_longer_one_moves_it_out)
@@ -351,14 +439,17 @@ Test(kv_order, pairs_carved_from_a_block_are_removed_and_changed_like_any_other)
         }
     }
     size_t in_block = 0;
-    for (size_t i = 0; i < carved.len; i++)
+    for (size_t i = 0; i < carved.held; i++)
         in_block += carved.order[i]->in_block;
     cr_assert_gt(in_block, 20, "the restored pairs were carved");
-    cr_assert_lt(in_block, carved.len, "and the block's overflow allocated");
+    cr_assert_lt(in_block, carved.held, "and the block's overflow allocated");
     cr_assert_eq(carved.len, alone.len);
-    for (size_t i = 0; i < carved.len; i++) {
+    cr_assert_eq(carved.held, alone.held);
+    for (size_t i = 0; i < carved.held; i++) {
         cr_assert_str_eq(carved.order[i]->key, alone.order[i]->key);
-        cr_assert_str_eq(carved.order[i]->value, alone.order[i]->value);
+        cr_assert_eq(carved.order[i]->live, alone.order[i]->live);
+        if (carved.order[i]->live)
+            cr_assert_str_eq(carved.order[i]->value, alone.order[i]->value);
     }
     assert_in_key_order(&carved);
     sim_kv_table_clear(&carved);
