@@ -178,6 +178,47 @@ Test(safety, log_matching_requires_one_command_per_index_and_term)
     sim_safety_free(s);
 }
 
+/* A batch is judged entry by entry, each after the chain of the one before
+ * it in the same batch (sim_safety.c carries that chain through the batch
+ * and passes over the entries registered already, exactly so). */
+Test(safety, log_matching_judges_every_entry_of_a_batch)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t t[] = {1, 1, 1, 1, 1};
+    cr_assert(write_terms(s, 1, 1, t, 5));
+    /* The same log in two batches: no violation. */
+    cr_assert(write_terms(s, 2, 1, t, 2));
+    cr_assert(write_terms(s, 2, 3, t, 3));
+    const struct raft_entry *e = entries("c", 1, t, 5);
+    texts[3][0] = 'd'; /* index 4 holds "d:4" */
+    cr_assert_not(sim_safety_on_log_write(s, 3, 1, e, 5));
+    safety_assert_violation(
+        s, SIM_PROP_LOG_MATCHING, 3, 1, 1, 4,
+        "n3 and n1 both hold an entry at index 4 with term 1, "
+        "but their logs differ at or before it.");
+    sim_safety_free(s);
+}
+
+/* A commit that covers many indices judges each against the entry
+ * committed there (sim_safety.c passes over the ones whose chain is the
+ * committed one, committed in this term or earlier). */
+Test(safety, a_commit_judges_every_index_it_covers)
+{
+    struct sim_safety *s = sim_safety_new(3);
+    uint64_t a[] = {1, 1, 1, 1};
+    uint64_t b[] = {1, 1, 2, 2};
+    cr_assert(write_terms(s, 1, 1, a, 4));
+    cr_assert(write_terms(s, 2, 1, b, 4));
+    cr_assert(sim_safety_on_commit(s, 1, 4));
+    cr_assert(sim_safety_on_commit(s, 2, 2));
+    cr_assert_not(sim_safety_on_commit(s, 2, 4));
+    safety_assert_violation(
+        s, SIM_PROP_STATE_MACHINE_SAFETY, 2, 1, 2, 3,
+        "n2 committed term 2 at index 3 where n1 committed term "
+        "1, or their logs differ before it.");
+    sim_safety_free(s);
+}
+
 Test(safety, log_matching_checks_entries_after_a_snapshot_reset)
 {
     struct sim_safety *s = sim_safety_new(3);

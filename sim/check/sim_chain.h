@@ -219,6 +219,16 @@ static inline uint64_t sim_chain_term_at(const struct sim_chain_log *l,
     return l->runs[lo].term;
 }
 
+/* The chain stored at index (settled < index <= last; settled is at
+ * least the snapshot point), whether or not it is trusted. */
+static inline uint64_t sim_chain_stored(const struct sim_chain_log *l,
+                                        uint64_t index)
+{
+    assert(index > l->settled && index <= l->last);
+    return l->pages[(index >> SIM_CHAIN_PAGE_SHIFT) - l->first_page]
+                   [index & (SIM_CHAIN_PAGE_LINKS - 1)];
+}
+
 /* The term and chain at index (the snapshot point, or settled < index <=
  * last), whether or not the chain is trusted. The snapshot point is
  * answered from the anchor. */
@@ -234,8 +244,7 @@ static inline void sim_chain_raw(const struct sim_chain_log *l,
         return;
     }
     *term = sim_chain_term_at(l, index);
-    *chain = l->pages[(index >> SIM_CHAIN_PAGE_SHIFT) - l->first_page]
-                     [index & (SIM_CHAIN_PAGE_LINKS - 1)];
+    *chain = sim_chain_stored(l, index);
 }
 
 void sim_chain_unsettle(struct sim_chain_log *l, uint64_t last);

@@ -342,6 +342,45 @@ static bool append_entry(struct sim_safety *s,
     return true;
 }
 
+/* Appends entries[0..n) at the node's last index + 1 on, where the entry
+ * before them holds a real chain (i - 1 >= trusted_from): append_entry()'s
+ * first branch for each, with the chain before each entry carried from the
+ * one just pushed (which sim_safety_node_entry() would read back: the
+ * pushed index is above settled and the snapshot point) and Log Matching's
+ * common case judged in place: a slot whose first entry has this term,
+ * this chain and a known digest, which sim_safety_lm_register() would
+ * leave as it is. Anything else goes through it. */
+static bool append_trusted(struct sim_safety *s,
+                           uint32_t node,
+                           const struct raft_entry *entries,
+                           size_t n)
+{
+    struct safety_node *nd = &s->nodes[node];
+    struct sim_chain_log *l = &nd->log;
+    uint64_t i = sim_chain_last(l) + 1;
+    uint64_t prev_term = 0;
+    uint64_t prev = 0;
+    sim_safety_node_entry(s, nd, i - 1, &prev_term, &prev);
+    for (size_t k = 0; k < n; k++, i++) {
+        const struct raft_entry *e = &entries[k];
+        uint64_t digest = sim_digest_memo_get(&s->digests, i, e);
+        uint64_t chain =
+            sim_digest_memo_chain(&s->digests, prev, i, e->term, digest);
+        sim_chain_push(l, e->term, chain);
+        prev = chain;
+        const struct index_slot *slot = sim_safety_slot_find(s, i);
+        if (slot != NULL && (slot->flags & SLOT_LOG) &&
+            slot->lm.term == e->term && slot->lm.chain == chain &&
+            slot->lm.digest != 0) {
+            continue; /* registered already, exactly so */
+        }
+        if (!sim_safety_lm_register(s, node, i, e->term, chain, digest)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool sim_safety_on_log_write(struct sim_safety *s,
                              uint32_t node,
                              uint64_t index,
@@ -373,19 +412,26 @@ bool sim_safety_on_log_write(struct sim_safety *s,
                                   node, nd->term, index, last);
     }
     struct sim_violation v;
-    if (nd->role == RAFT_LEADER &&
-        !rule_outcome(s,
-                      sim_quorums_on_leader_write(s->quorums, node, nd->term,
-                                                  index, entries, n, &v),
-                      &v)) {
-        return false;
+    if (nd->role == RAFT_LEADER) {
+        bool ok = sim_quorums_on_leader_write(s->quorums, node, nd->term,
+                                              index, entries, n, &v);
+        nd->append_pending = sim_quorums_append_pending(s->quorums, node);
+        if (!rule_outcome(s, ok, &v)) {
+            return false;
+        }
     }
     sim_chain_truncate(l, index - 1);
     sim_quorums_on_log_write(s->quorums, node, index, entries, n,
                              l->snap.index);
     for (size_t k = 0; k < n; k++) {
-        if (index + k > l->snap.index && /* else inside the snapshot */
-            !append_entry(s, node, &entries[k])) {
+        if (index + k <= l->snap.index) {
+            continue; /* inside the snapshot */
+        }
+        if (index + k - 1 >= l->trusted_from) {
+            /* From here on every entry follows a real chain. */
+            return append_trusted(s, node, entries + k, n - k);
+        }
+        if (!append_entry(s, node, &entries[k])) {
             return false;
         }
     }
@@ -516,10 +562,11 @@ static uint64_t node_term_at(const struct safety_node *nd, uint64_t index)
  * commit index is known (sim_quorums.h). */
 static bool judge_append(struct sim_safety *s, uint32_t node)
 {
-    if (!sim_quorums_append_pending(s->quorums, node)) {
+    struct safety_node *nd = &s->nodes[node];
+    if (!nd->append_pending) {
         return !s->violated; /* as rule_outcome() of a pass */
     }
-    const struct safety_node *nd = &s->nodes[node];
+    nd->append_pending = false; /* sim_quorums_judge_append() clears it */
     struct sim_violation v;
     return rule_outcome(
         s,
@@ -587,7 +634,22 @@ bool sim_safety_on_commit(struct sim_safety *s,
     sim_quorums_on_commit(s->quorums, node, nd->commit_index, hi);
     nd->commit_index = commit_index;
     bool raised = false;
+    const struct sim_chain_log *l = &nd->log;
     for (uint64_t i = lo; i <= hi; i++) {
+        if (i > l->settled && i >= l->trusted_from) {
+            /* The common case: a trusted stored chain at an index whose
+             * first entry is the one committed there, in this term or
+             * earlier. record_commit_of() would find them equal and
+             * change nothing. */
+            const struct index_slot *slot = sim_safety_slot_find(s, i);
+            if (slot != NULL &&
+                (slot->flags & (SLOT_COMMITTED | SLOT_C_FIRST)) ==
+                    (SLOT_COMMITTED | SLOT_C_FIRST) &&
+                slot->lm.chain == sim_chain_stored(l, i) &&
+                nd->term >= slot->c_in_term) {
+                continue;
+            }
+        }
         uint64_t term = 0;
         uint64_t chain = 0;
         sim_safety_node_entry(s, nd, i, &term, &chain);
@@ -735,19 +797,16 @@ bool sim_safety_report(struct sim_safety *s, const struct sim_violation *v)
     return rule_outcome(s, false, &copy);
 }
 
-bool sim_safety_on_vote(struct sim_safety *s,
-                        uint32_t node,
-                        uint64_t term,
-                        uint64_t vote)
+/* sim_safety_on_vote() past its common case: out of line, so that the
+ * common case sets up no frame for the violation record. */
+static G_GNUC_NO_INLINE bool on_vote_judged(struct sim_safety *s,
+                                            uint32_t node,
+                                            uint64_t term,
+                                            uint64_t vote)
 {
-    g_return_val_if_fail(node_ok(s, node), true);
     if (!judge_append(s, node)) {
         return false;
     }
-    /* Most steps leave the term and vote as they were. The rules then
-     * hold exactly this (term, vote) for the node, and judging it again
-     * finds nothing (a vote equal to the one held never changes it) and
-     * changes nothing: skipped. */
     struct safety_node *nd = &s->nodes[node];
     if (nd->vote_known && nd->vote_term == term && nd->vote == vote) {
         return !s->violated; /* as rule_outcome() of a pass */
@@ -760,6 +819,25 @@ bool sim_safety_on_vote(struct sim_safety *s,
         nd->vote = vote;
     }
     return rule_outcome(s, ok, &v);
+}
+
+bool sim_safety_on_vote(struct sim_safety *s,
+                        uint32_t node,
+                        uint64_t term,
+                        uint64_t vote)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    /* Most steps leave the term and vote as they were, with no
+     * configuration append waiting to be judged. The rules then hold
+     * exactly this (term, vote) for the node, and judging it again finds
+     * nothing (a vote equal to the one held never changes it) and changes
+     * nothing: skipped. */
+    const struct safety_node *nd = &s->nodes[node];
+    if (!nd->append_pending && nd->vote_known && nd->vote_term == term &&
+        nd->vote == vote) {
+        return !s->violated; /* as rule_outcome() of a pass */
+    }
+    return on_vote_judged(s, node, term, vote);
 }
 
 bool sim_safety_on_receive(struct sim_safety *s,
@@ -815,6 +893,7 @@ void sim_safety_on_crash(struct sim_safety *s, uint32_t node)
     nd->role = RAFT_FOLLOWER;
     nd->commit_index = 0;
     nd->vote_known = false;
+    nd->append_pending = false; /* as sim_quorums_on_crash() */
     leading_remove(s, node);
     sim_rules_on_crash(s->rules, node);
     sim_quorums_on_crash(s->quorums, node);

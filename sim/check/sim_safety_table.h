@@ -38,6 +38,11 @@ struct safety_node
     bool vote_known;
     uint64_t vote_term;
     uint64_t vote;
+    /* sim_quorums_append_pending() for this node, mirrored: set after
+     * every leader write, cleared when judged and by a crash, the only
+     * moments it changes, so that a step asks the quorums nothing when no
+     * configuration append waits. */
+    bool append_pending;
     struct sim_chain_log log;
 };
 
