@@ -472,6 +472,9 @@ static inline void raft_begin(struct raft *r, uint64_t now)
 /* Appends a message of type to peer `to` with our term; NULL (message
  * dropped) only if the per-call bound was exceeded, which Raft tolerates as
  * loss. The returned message is zeroed apart from type, from, to, term. */
+#define RAFT_EMIT_CLEAR 64
+_Static_assert(sizeof(struct raft_message) > RAFT_EMIT_CLEAR,
+               "raft_emit() clears a message in two parts");
 static inline struct raft_message *
 raft_emit(struct raft *r, enum raft_message_type type, uint64_t to)
 {
@@ -479,7 +482,12 @@ raft_emit(struct raft *r, enum raft_message_type type, uint64_t to)
         return NULL;
     }
     struct raft_message *m = &r->msgs[r->n_msgs++];
-    memset(m, 0, sizeof *m);
+    /* Cleared in two parts: a block of this size is cleared with a few
+     * vector stores, one of the whole message's size by a loop of word
+     * stores (rep stos), about 16 more instructions for every message. */
+    memset(m, 0, RAFT_EMIT_CLEAR);
+    memset((unsigned char *)m + RAFT_EMIT_CLEAR, 0,
+           sizeof *m - RAFT_EMIT_CLEAR);
     m->type = type;
     m->from = r->id;
     m->to = to;
