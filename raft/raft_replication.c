@@ -125,6 +125,16 @@ void raft_replication_send(struct raft *r, struct raft_progress *p)
     }
 }
 
+/* Whether raft_replication_send() has nothing to send p, a member's slot
+ * other than ours on a leader: REPLICATE with everything up to the last
+ * index sent (its loop would not run). Most heartbeats and acknowledgements
+ * of an in-sync peer; their callers skip the call. */
+static bool in_sync(const struct raft *r, const struct raft_progress *p)
+{
+    return p->state == RAFT_PROGRESS_REPLICATE &&
+           p->next_index > raft_log_last_index(&r->log);
+}
+
 void raft_replication_send_all(struct raft *r)
 {
     for (size_t i = 0; i < r->n_slots; i++) {
@@ -184,7 +194,9 @@ void raft_replication_heartbeat(struct raft *r)
              * point if match_index was compacted away) verifies nothing new
              * but lets the follower commit up to it. */
             emit_append(r, p, heartbeat_point(r, p), false);
-            raft_replication_send(r, p);
+            if (!in_sync(r, p)) {
+                raft_replication_send(r, p);
+            }
             p->sent_at_heartbeat = p->next_index - 1;
             p->match_at_heartbeat = p->match_index;
             break;
@@ -296,6 +308,34 @@ static void plan_append(const struct raft *r,
         plan->ok = false;
         plan->conflict_term = 0;
         plan->conflict_index = r->commit_index + 1;
+    }
+}
+
+/* plan_append() of an AppendEntries without entries (a heartbeat, most of
+ * them): the consistency check (rule 2) alone, which is all plan_append()
+ * does with none; nothing to write (n_new 0). */
+static void plan_heartbeat(const struct raft *r,
+                           const struct raft_append_entries *ae,
+                           struct append_plan *plan)
+{
+    uint64_t prev = ae->prev_log_index;
+    uint64_t last = raft_log_last_index(&r->log);
+    plan->ok = true;
+    plan->n_new = 0;
+    if (prev < r->log.snapshot_index) {
+        return; /* committed, hence matching */
+    }
+    if (prev > last) {
+        plan->ok = false;
+        plan->conflict_term = 0;
+        plan->conflict_index = last + 1;
+        return;
+    }
+    uint64_t have = raft_log_term_at(&r->log, prev);
+    if (have != ae->prev_log_term) {
+        plan->ok = false;
+        plan->conflict_term = have;
+        plan->conflict_index = raft_log_first_of_term(&r->log, prev);
     }
 }
 
@@ -423,7 +463,11 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     raft_become_follower(r, r->term, m->from);
 
     struct append_plan plan;
-    plan_append(r, m, &plan);
+    if (ae->n_entries == 0) {
+        plan_heartbeat(r, ae, &plan);
+    } else {
+        plan_append(r, m, &plan);
+    }
     struct raft_message *out =
         raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
     if (out != NULL) {
@@ -522,7 +566,9 @@ void raft_replication_recv_append_result(struct raft *r,
         if (raised) {
             raft_replication_maybe_commit(r);
         }
-        raft_replication_send(r, p);
+        if (!in_sync(r, p)) {
+            raft_replication_send(r, p);
+        }
         if (r->transfer_target != 0) { /* ids are nonzero */
             raft_transfer_progress(r, p);
         }

@@ -141,6 +141,82 @@ Test(raft_replication, append_is_accepted_when_the_prev_entry_matches)
     rh_free(h);
 }
 
+/* Node 1 is a follower in term 2 whose snapshot covers indexes 1 and 2
+ * (last term 1) and whose log holds index 3 of term 2. */
+static struct rh *follower_with_snapshot_1_and_log_2(void)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_new(3, &c);
+    /* The state machine's image of the two entries (the harness's). */
+    static const struct rh_applied image[2] = {
+        {.index = 1, .term = 1, .type = RAFT_ENTRY_COMMAND, .value = 1},
+        {.index = 2, .term = 1, .type = RAFT_ENTRY_COMMAND, .value = 2}};
+    struct raft_entry e = command(2);
+    struct raft_durable_state s = {
+        .term = 2,
+        .snapshot = {.last_index = 2,
+                     .last_term = 1,
+                     .data = image,
+                     .len = sizeof image},
+        .entries = &e,
+        .n_entries = 1};
+    rh_load(h, 1, &s);
+    rh_start(h);
+    return h;
+}
+
+/* Sends node 1, fresh from make(), an AppendEntries of term 3 from node 2
+ * after (prev, prev_term), with one entry of term 3 or none, and returns
+ * the answer. */
+static struct raft_append_entries_result
+answer_to(struct rh *(*make)(void), uint64_t prev, uint64_t prev_term, bool one)
+{
+    struct rh *h = make();
+    struct raft_entry e = command(3);
+    struct raft_message m = append(2, 1, 3, prev, prev_term, 0, &e, one);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    struct raft_append_entries_result r = take_append_reply(h, 1, 2);
+    rh_free(h);
+    return r;
+}
+
+/* Figure 2, AppendEntries receiver rule 2: a heartbeat passes or fails the
+ * consistency check, with the same backtracking hints, exactly as an
+ * AppendEntries carrying entries after the same point (the receiver checks
+ * a heartbeat on its own path). Every point of two logs, one of them
+ * behind a snapshot (a point below it, at it with either term, after it). */
+Test(raft_replication, a_heartbeat_gets_the_verdict_of_an_append_with_entries)
+{
+    struct rh *(*const makes[])(void) = {follower_with_log_1_1_2,
+                                         follower_with_snapshot_1_and_log_2};
+    for (size_t k = 0; k < 2; k++) {
+        for (uint64_t prev = 0; prev <= 5; prev++) {
+            for (uint64_t t = prev == 0 ? 0 : 1; t <= (prev == 0 ? 0 : 3);
+                 t++) {
+                struct raft_append_entries_result hb =
+                    answer_to(makes[k], prev, t, false);
+                struct raft_append_entries_result ae =
+                    answer_to(makes[k], prev, t, true);
+                cr_assert_eq(hb.success, ae.success,
+                             "log %zu, prev (%llu, %llu)", k,
+                             (unsigned long long)prev, (unsigned long long)t);
+                if (hb.success) {
+                    cr_assert_eq(hb.index, prev);
+                    cr_assert_eq(ae.index, prev + 1);
+                    continue;
+                }
+                cr_assert_eq(hb.index, ae.index);
+                cr_assert_eq(hb.conflict_term, ae.conflict_term,
+                             "log %zu, prev (%llu, %llu)", k,
+                             (unsigned long long)prev, (unsigned long long)t);
+                cr_assert_eq(hb.conflict_index, ae.conflict_index,
+                             "log %zu, prev (%llu, %llu)", k,
+                             (unsigned long long)prev, (unsigned long long)t);
+            }
+        }
+    }
+}
+
 Test(raft_replication, append_truncates_from_the_first_conflicting_entry_only)
 {
     struct rh *h = follower_with_log_1_1_2();
