@@ -106,14 +106,6 @@ int raft_log_reserve_slow(struct raft_log *l, size_t extra)
     return RAFT_OK;
 }
 
-void raft_log_append(struct raft_log *l, struct raft_record *rec)
-{
-    assert(rec != NULL && rec->refs > 0);
-    assert(l->start + l->n < l->n_pages * RAFT_LOG_PAGE);
-    *raft_log_slot(l, l->start + l->n) = rec;
-    l->n++;
-}
-
 void raft_log_append_empty(struct raft_log *l,
                            uint64_t term,
                            enum raft_entry_type type)
