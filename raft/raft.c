@@ -87,22 +87,20 @@ void raft_config_init(struct raft_config *c)
 }
 
 /* An entry handed in with a record describes that record exactly
- * (raft.h, struct raft_entry). */
-static bool entry_record_valid(const struct raft_entry *e)
+ * (raft.h, struct raft_entry): a held record of its term, type and length,
+ * whose bytes are the entry's data. Such data is never NULL (it points
+ * into the record), so the entry also has data whenever len is nonzero. */
+static bool entry_record_valid(const struct raft_entry *e,
+                               const struct raft_record *rec)
 {
-    const struct raft_record *rec = e->record;
-    return rec == NULL ||
-           (rec->refs > 0 && rec->term == e->term &&
-            rec->type == (uint32_t)e->type && rec->len == e->len &&
-            (e->len == 0 || e->data == (const void *)rec->data));
+    return rec->refs > 0 && rec->term == e->term &&
+           rec->type == (uint32_t)e->type && rec->len == e->len &&
+           (e->len == 0 || e->data == (const void *)rec->data);
 }
 
 /* A known type; a configuration entry must encode a valid configuration. */
-static bool entry_valid(const struct raft_entry *e)
+static bool entry_type_valid(const struct raft_entry *e)
 {
-    if (!entry_record_valid(e)) {
-        return false;
-    }
     switch (e->type) {
     case RAFT_ENTRY_COMMAND:
     case RAFT_ENTRY_NOOP:
@@ -116,24 +114,34 @@ static bool entry_valid(const struct raft_entry *e)
 /* Whether the n entries at entries form a well-formed run that may follow an
  * entry of term term_min (0 when they start the log): the array is present
  * when n > 0, every term is nonzero, at least term_min, never decreases and
- * is at most term_max, every type is known, and data is present whenever len
- * is nonzero. entries is borrowed for the call. */
+ * is at most term_max, every type is known, data is present whenever len
+ * is nonzero, and an entry with a record describes it. entries is borrowed
+ * for the call. The term's bounds are one comparison: with lo the least
+ * term allowed (the previous term, and at least 1) and lo <= term_max,
+ * lo <= t <= term_max exactly when t - lo <= term_max - lo (unsigned). */
 static bool entry_run_valid(const struct raft_entry *entries,
                             size_t n,
                             uint64_t term_min,
                             uint64_t term_max)
 {
-    if (n > 0 && entries == NULL) {
+    uint64_t lo = term_min > 0 ? term_min : 1;
+    if (n > 0 && (entries == NULL || lo > term_max)) {
         return false;
     }
-    uint64_t term = term_min;
     for (size_t i = 0; i < n; i++) {
         const struct raft_entry *e = &entries[i];
-        if (e->term == 0 || e->term < term || e->term > term_max ||
-            (e->len > 0 && e->data == NULL) || !entry_valid(e)) {
+        const struct raft_record *rec = e->record;
+        if (e->term - lo > term_max - lo) {
             return false;
         }
-        term = e->term;
+        if (rec != NULL ? !entry_record_valid(e, rec)
+                        : e->len > 0 && e->data == NULL) {
+            return false;
+        }
+        if (!entry_type_valid(e)) {
+            return false;
+        }
+        lo = e->term;
     }
     return true;
 }
