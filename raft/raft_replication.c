@@ -41,14 +41,21 @@ static size_t batch_size(const struct raft *r, uint64_t prev)
     if (max_bytes == 0) {
         return max_n;
     }
-    size_t n = 0;
-    size_t bytes = 0;
+    /* The entries after prev are held (prev is at or past the snapshot
+     * point: a peer that needs compacted entries gets the snapshot), so
+     * their slots are read directly: slot s + k holds index prev + 1 + k. */
+    const struct raft_log *l = &r->log;
+    assert(prev >= l->snapshot_index);
+    size_t s = l->start + (size_t)(prev - l->snapshot_index);
+    size_t len = (*raft_log_slot(l, s))->len;
+    size_t bytes = len < max_bytes ? len : max_bytes;
+    size_t n = 1;
     while (n < max_n) {
-        const struct raft_record *e = raft_log_get(&r->log, prev + 1 + n);
-        if (n > 0 && e->len > max_bytes - bytes) {
+        len = (*raft_log_slot(l, s + n))->len;
+        if (len > max_bytes - bytes) {
             break;
         }
-        bytes += e->len < max_bytes - bytes ? e->len : max_bytes - bytes;
+        bytes += len;
         n++;
     }
     return n;
