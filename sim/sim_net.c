@@ -175,21 +175,6 @@ void sim_net_heal(struct sim_net *net)
     recompute_links(net);
 }
 
-/* The bytes a message would take on a wire: a fixed header, 16 bytes per
- * entry plus its command, and the snapshot's bytes. */
-static size_t sim_msg_wire_bytes(const struct raft_message *m)
-{
-    size_t bytes = 48;
-    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
-        const struct raft_append_entries *ae = &m->append_entries;
-        for (size_t i = 0; i < ae->n_entries; i++)
-            bytes += 16 + ae->entries[i].len;
-    } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
-        bytes += m->install_snapshot.snapshot.len;
-    }
-    return bytes;
-}
-
 /* Bytes to round sizes up to, so the entries array after the header stays
  * aligned. */
 #define ALIGN_UP(x) (((x) + 15u) & ~(size_t)15u)
@@ -282,13 +267,21 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     size_t head = ALIGN_UP(sizeof(struct sim_msg));
     size_t n_entries = 0;
     size_t data_len = 0;
+    /* The bytes the message would take on a wire, counted in the same
+     * walk: a fixed header of 48, 16 bytes per entry plus its command, and
+     * the snapshot's bytes. */
+    size_t wire = 48;
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         n_entries = m->append_entries.n_entries;
-        for (size_t i = 0; i < n_entries; i++)
-            if (m->append_entries.entries[i].record == NULL)
-                data_len += m->append_entries.entries[i].len;
+        for (size_t i = 0; i < n_entries; i++) {
+            const struct raft_entry *e = &m->append_entries.entries[i];
+            wire += 16 + e->len;
+            if (e->record == NULL)
+                data_len += e->len;
+        }
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         data_len = m->install_snapshot.snapshot.len;
+        wire += data_len;
     }
     /* A snapshot's configuration travels in the same block, first (its ids
      * are aligned there); it is not counted in the wire bytes. */
@@ -300,7 +293,7 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     msg->id = 0;
     msg->dest_incarnation = 0;
     msg->acked_term = 0;
-    msg->bytes = (uint32_t)sim_msg_wire_bytes(m);
+    msg->bytes = (uint32_t)wire;
     msg->m = *m;
     char *data = block + head + entries_size;
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {

@@ -34,10 +34,19 @@ static uint64_t submit_batch(struct sim *s,
                              struct sim_disk_batch *b)
 {
     const struct sim_disk_latency *l = &nd->disk_latency;
-    struct sim_rng rng;
-    sim_node_disk_draw(s, nd, &rng);
-    uint64_t latency = sim_rng_range(&rng, l->write_us_min, l->write_us_max) +
-                       sim_rng_range(&rng, l->sync_us_min, l->sync_us_max);
+    uint64_t latency;
+    if (l->write_us_max <= l->write_us_min && l->sync_us_max <= l->sync_us_min) {
+        /* Both constant: sim_rng_range() would read no draw of the
+         * stream, which is this batch's alone, so none is seeded; the
+         * rank at the instant still advances, for the draws after it. */
+        (void)sim_rng_instant_rank(&nd->disk_drawn, s->now_us);
+        latency = l->write_us_min + l->sync_us_min;
+    } else {
+        struct sim_rng rng;
+        sim_node_disk_draw(s, nd, &rng);
+        latency = sim_rng_range(&rng, l->write_us_min, l->write_us_max) +
+                  sim_rng_range(&rng, l->sync_us_min, l->sync_us_max);
+    }
     uint64_t id = sim_disk_submit(&nd->disk, b, s->now_us, latency);
     sim_push(s, b->done_us, SIM_EV_DISK, nd->id, id, NULL);
     return id;
@@ -224,7 +233,10 @@ static void apply_entry(struct sim *s,
             sim_kv_apply_cached(nd->kv, s->kv_decoder, index, entry->data,
                                 entry->len, NULL);
         }
-        trim_proposals(nd);
+        /* Nothing to trim before the first proposal taken (a follower's
+         * entries). */
+        if (nd->props_head != 0)
+            trim_proposals(nd);
     }
     if (s->safety && !sim_safety_on_apply(s->safety, nd->id, index, entry))
         sim_safety_failed(s);
@@ -280,37 +292,46 @@ static size_t put_decimal(char *p, uint64_t v)
     return n;
 }
 
-/* The terms of n entries as runs: "1x3 2x1": term, 'x', count, and a 'c'
- * after its count ("2x1c"), so a viewer can rebuild every log, and mark
- * its configuration entries, from the trace; NULL when n is 0. The caller
- * frees the result with g_free(). Formatted by hand: it runs for every log
+/* The terms of n entries (n >= 1) as runs into t, which has room for
+ * SIM_NODE_TERMS_TEXT_MAX(n) bytes: "1x3 2x1": term, 'x', count, and a
+ * 'c' after its count ("2x1c"), so a viewer can rebuild every log, and
+ * mark its configuration entries, from the trace. Returns the length,
+ * without the NUL written after. Formatted by hand: it runs for every log
  * write. */
+static size_t write_entry_terms(char *t,
+                                const struct raft_entry *entries,
+                                size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n;) {
+        uint64_t term = entries[i].term;
+        bool conf = entries[i].type == RAFT_ENTRY_CONFIG;
+        size_t end = i + 1;
+        while (end < n && entries[end].term == term &&
+               (entries[end].type == RAFT_ENTRY_CONFIG) == conf)
+            end++;
+        if (len > 0)
+            t[len++] = ' ';
+        len += put_decimal(t + len, term);
+        t[len++] = 'x';
+        len += put_decimal(t + len, end - i);
+        if (conf)
+            t[len++] = 'c';
+        i = end;
+    }
+    t[len] = '\0';
+    return len;
+}
+
+/* A run takes at most 20 + 1 + 20 + 1 bytes and a separator. */
+#define SIM_NODE_TERMS_TEXT_MAX(n) ((n) * 43 + 1)
+
 char *sim_node_entry_terms_text(const struct raft_entry *entries, size_t n)
 {
     if (n == 0)
         return NULL;
-    /* A run takes at most 20 + 1 + 20 + 1 bytes and a separator. */
-    char *t = g_malloc(n * 43 + 1);
-    size_t len = 0;
-    size_t run = 1;
-    for (size_t i = 1; i <= n; i++) {
-        const struct raft_entry *prev = &entries[i - 1];
-        bool conf = prev->type == RAFT_ENTRY_CONFIG;
-        if (i < n && entries[i].term == prev->term &&
-            (entries[i].type == RAFT_ENTRY_CONFIG) == conf) {
-            run++;
-            continue;
-        }
-        if (len > 0)
-            t[len++] = ' ';
-        len += put_decimal(t + len, prev->term);
-        t[len++] = 'x';
-        len += put_decimal(t + len, run);
-        if (conf)
-            t[len++] = 'c';
-        run = 1;
-    }
-    t[len] = '\0';
+    char *t = g_malloc(SIM_NODE_TERMS_TEXT_MAX(n));
+    write_entry_terms(t, entries, n);
     return t;
 }
 
@@ -387,10 +408,19 @@ static void persist_update(struct sim *s,
     e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
     e.aux = id;
     e.ok = u->snapshot != NULL;
-    char *terms = sim_node_entry_terms_text(u->entries, u->n_entries);
+    /* The text of a write of up to 95 entries (most) on the stack. */
+    char buf[SIM_NODE_TERMS_TEXT_MAX(95)];
+    char *terms = NULL;
+    if (u->n_entries) {
+        terms = u->n_entries <= 95
+                    ? buf
+                    : g_malloc(SIM_NODE_TERMS_TEXT_MAX(u->n_entries));
+        write_entry_terms(terms, u->entries, u->n_entries);
+    }
     e.text = terms;
     sim_emit(s, &e);
-    g_free(terms);
+    if (terms != buf)
+        g_free(terms);
     if (s->safety && u->n_entries &&
         !sim_safety_on_log_write(s->safety, nd->id, u->entries_index,
                                  u->entries, u->n_entries))
