@@ -187,28 +187,6 @@ void sim_failure_print(const struct sim_failure *f, FILE *out)
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-void sim_push(struct sim *s,
-              uint64_t time_us,
-              uint32_t kind,
-              uint32_t node,
-              uint64_t arg,
-              void *ptr)
-{
-    /* The clock never runs back: nothing is scheduled before now. */
-    SIM_ASSERT(time_us >= s->now_us,
-               "event kind %u for n%u at %" PRIu64 " us, before now (%" PRIu64
-               " us)",
-               kind, node, time_us, s->now_us);
-    struct sim_event ev = {
-        .time_us = time_us,
-        .ptr = ptr,
-        .arg = arg,
-        .kind = kind,
-        .node = node,
-    };
-    sim_queue_push(&s->q, &ev);
-}
-
 /* Writes node id's `init` log and hard state straight into its durable
  * image. */
 static void write_init(struct sim *s,

@@ -241,10 +241,12 @@ static void trace_net(struct sim *s, const char *what, uint64_t value)
     sim_emit(s, &e);
 }
 
-/* Sets one of the network's probabilities (*field, in parts per million)
- * and traces it under `name`: sim_set_drop, sim_set_duplicate and
- * sim_set_reorder differ in nothing else. */
+/* Sets one of the network's probabilities (*field of p, a copy of its
+ * parameters, in parts per million) and traces it under `name`:
+ * sim_set_drop, sim_set_duplicate and sim_set_reorder differ in nothing
+ * else. */
 static int set_net_ppm(struct sim *s,
+                       struct sim_net_params *p,
                        uint32_t *field,
                        const char *name,
                        uint32_t ppm)
@@ -252,31 +254,37 @@ static int set_net_ppm(struct sim *s,
     if (!sim_valid_ppm(ppm))
         return SIM_EINVAL;
     *field = ppm;
+    sim_net_set_params(&s->net, p);
     trace_net(s, name, ppm);
     return SIM_OK;
 }
 
 int sim_set_drop(struct sim *s, uint32_t ppm)
 {
-    return set_net_ppm(s, &s->net.p.drop_ppm, "drop", ppm);
+    struct sim_net_params p = s->net.p;
+    return set_net_ppm(s, &p, &p.drop_ppm, "drop", ppm);
 }
 
 int sim_set_duplicate(struct sim *s, uint32_t ppm)
 {
-    return set_net_ppm(s, &s->net.p.duplicate_ppm, "duplicate", ppm);
+    struct sim_net_params p = s->net.p;
+    return set_net_ppm(s, &p, &p.duplicate_ppm, "duplicate", ppm);
 }
 
 int sim_set_reorder(struct sim *s, uint32_t ppm)
 {
-    return set_net_ppm(s, &s->net.p.reorder_ppm, "reorder", ppm);
+    struct sim_net_params p = s->net.p;
+    return set_net_ppm(s, &p, &p.reorder_ppm, "reorder", ppm);
 }
 
 int sim_set_delay(struct sim *s, uint64_t delay_us_min, uint64_t delay_us_max)
 {
     if (delay_us_min > delay_us_max)
         return SIM_EINVAL;
-    s->net.p.delay_us_min = delay_us_min;
-    s->net.p.delay_us_max = delay_us_max;
+    struct sim_net_params p = s->net.p;
+    p.delay_us_min = delay_us_min;
+    p.delay_us_max = delay_us_max;
+    sim_net_set_params(&s->net, &p);
     trace_net(s, "delay-min", delay_us_min);
     trace_net(s, "delay-max", delay_us_max);
     return SIM_OK;

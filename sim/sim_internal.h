@@ -10,6 +10,7 @@
 #define SIM_INTERNAL_H
 
 #include <glib.h>
+#include <inttypes.h>
 
 #include "sim/check/sim_conduct.h"
 #include "sim/sim.h"
@@ -338,12 +339,29 @@ sim_emit_end(struct sim *s, struct sim_trace_event *e)
 }
 /* Records the first violation (if any) from the safety checker. */
 void sim_safety_failed(struct sim *s);
-void sim_push(struct sim *s,
-              uint64_t time_us,
-              uint32_t kind,
-              uint32_t node,
-              uint64_t arg,
-              void *ptr);
+/* Schedules one event (the queue's copy). Inline: the engine pushes about
+ * one event per event it processes, and the queue's push is the work. */
+static inline void sim_push(struct sim *s,
+                            uint64_t time_us,
+                            uint32_t kind,
+                            uint32_t node,
+                            uint64_t arg,
+                            void *ptr)
+{
+    /* The clock never runs back: nothing is scheduled before now. */
+    SIM_ASSERT(time_us >= s->now_us,
+               "event kind %u for n%u at %" PRIu64 " us, before now (%" PRIu64
+               " us)",
+               kind, node, time_us, s->now_us);
+    struct sim_event ev = {
+        .time_us = time_us,
+        .ptr = ptr,
+        .arg = arg,
+        .kind = kind,
+        .node = node,
+    };
+    sim_queue_push(&s->q, &ev);
+}
 
 /* sim_node.c: a node's clock, setup, timers, sending and events */
 void sim_node_setup(struct sim *s, struct sim_node *nd, uint32_t id);
@@ -369,8 +387,11 @@ static inline uint64_t sim_node_local_now(const struct sim *s,
 }
 void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
 /* Arms the node's one current timer at its local time local_us
- * (UINT64_MAX: none). */
-void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us);
+ * (UINT64_MAX: none); now is the node's clock at this instant. */
+void sim_node_arm_timer(struct sim *s,
+                        struct sim_node *nd,
+                        uint64_t now,
+                        uint64_t local_us);
 /* Sends msg (transferred) through the network, or traces its loss. */
 void sim_node_send_msg(struct sim *s, struct sim_msg *msg);
 /* Traces the loss of msg for the reason why and counts it as dropped. */
@@ -416,12 +437,24 @@ int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target);
 
 /* sim_node_update.c: the host duties for each raft_update */
 /* Hands an update of nd's core to the host duties of raft.h (persist, send,
- * apply, re-arm); input and received are for the rules of conduct. */
-void sim_node_process_update(struct sim *s,
-                             struct sim_node *nd,
-                             struct raft_update *u,
-                             enum sim_conduct_input input,
-                             const struct raft_message *received);
+ * apply, re-arm); input and received are for the rules of conduct; now is
+ * the node's clock at this instant (sim_node_local_now()), as the call that
+ * made the update was given it. */
+void sim_node_process_update_at(struct sim *s,
+                                struct sim_node *nd,
+                                uint64_t now,
+                                struct raft_update *u,
+                                enum sim_conduct_input input,
+                                const struct raft_message *received);
+static inline void sim_node_process_update(struct sim *s,
+                                           struct sim_node *nd,
+                                           struct raft_update *u,
+                                           enum sim_conduct_input input,
+                                           const struct raft_message *received)
+{
+    sim_node_process_update_at(s, nd, sim_node_local_now(s, nd), u, input,
+                               received);
+}
 /* Seeds rng for one disk draw of the node now (see SIM_STREAM_DISK_BASE). */
 void sim_node_disk_draw(struct sim *s,
                         struct sim_node *nd,

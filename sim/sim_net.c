@@ -29,7 +29,7 @@ void sim_net_init(struct sim_net *net,
 {
     memset(net, 0, sizeof(*net));
     net->n_nodes = n_nodes;
-    net->p = *p;
+    sim_net_set_params(net, p);
     sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES, SIM_MSG_POOL_MAX);
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
     net->sent = g_new0(struct sim_rng_instant, (size_t)n_nodes * n_nodes);
@@ -119,6 +119,14 @@ static void draw_all(const struct sim_net_params *p,
     }
 }
 
+void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
+{
+    net->p = *p;
+    net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
+                 : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS
+                                             : SIM_NET_DRAWS_NONE;
+}
+
 /* The stream is the message's own and is dropped after its fate is drawn,
  * so a draw whose value no field of the fate reads need not be computed:
  * with parameters that leave every field decided, no draw is (the rank at
@@ -137,9 +145,9 @@ void sim_net_draw(struct sim_net *net,
     struct sim_rng_instant *in = &net->sent[link];
     assert(now_us >= in->at_us);
     const struct sim_net_params *p = &net->p;
-    if (rest_decided(p)) {
+    if (net->draws != SIM_NET_DRAWS_ALL) {
         fill_decided_rest(p, out);
-        if (ppm_decided(p->drop_ppm)) {
+        if (net->draws == SIM_NET_DRAWS_NONE) {
             (void)sim_rng_instant_rank(in, now_us);
             out->lost = p->drop_ppm != 0;
             return;

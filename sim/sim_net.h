@@ -38,10 +38,22 @@ struct sim_net_params
     uint32_t reorder_ppm; /* extra delay uniform in [1, 10 x delay_us_max] */
 };
 
+/* Which draws of a message's fate the parameters leave to chance
+ * (sim_net_draw()): none, only the loss, or all of them. */
+enum sim_net_fate_draws {
+    SIM_NET_DRAWS_NONE,
+    SIM_NET_DRAWS_LOSS,
+    SIM_NET_DRAWS_ALL,
+};
+
 struct sim_net
 {
     uint32_t n_nodes;
-    struct sim_net_params p;
+    /* What p leaves to chance (enum sim_net_fate_draws), kept by
+     * sim_net_set_params(); in the padding before p, so the engine's size,
+     * which the memory budget charges, stays the same. */
+    uint8_t draws;
+    struct sim_net_params p; /* change with sim_net_set_params() */
     uint64_t key; /* the run's SIM_STREAM_NETWORK key */
     /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
     struct sim_rng_instant *sent;
@@ -101,6 +113,10 @@ void sim_net_draw(struct sim_net *net,
                   uint32_t to,
                   uint64_t now_us,
                   struct sim_net_fate *out);
+
+/* Sets the network's parameters (copied) for the messages sent from now
+ * on. */
+void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p);
 
 /* A delay uniform in [min, max] from rng (client messages): one draw. */
 uint64_t sim_net_draw_delay(const struct sim_net_params *p,

@@ -66,13 +66,15 @@ uint64_t sim_node_local_at_drifted(const struct sim_node *nd,
 }
 
 /* The first global time at which the node's clock reads local_us, or
- * UINT64_MAX (never) when that lies beyond 2^64 - 1 us. Exact: the ceiling
- * of the inverse of sim_node_local_at()'s floor. */
+ * UINT64_MAX (never) when that lies beyond 2^64 - 1 us; now is the node's
+ * clock at this instant. Exact: the ceiling of the inverse of
+ * sim_node_local_at()'s floor. */
 static inline uint64_t global_of(const struct sim *s,
                                  const struct sim_node *nd,
+                                 uint64_t now,
                                  uint64_t local_us)
 {
-    if (local_us <= sim_node_local_at(nd, s->now_us))
+    if (local_us <= now)
         return s->now_us;
     uint64_t elapsed = local_us - nd->local_base_us;
     if (nd->rate_ppm != PPM &&
@@ -96,7 +98,8 @@ void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm)
     nd->rate_ppm = rate_ppm;
     if (nd->alive && nd->deadline_local_us != UINT64_MAX) {
         /* The pending deadline moves with the new rate. */
-        nd->deadline_us = global_of(s, nd, nd->deadline_local_us);
+        nd->deadline_us =
+            global_of(s, nd, sim_node_local_now(s, nd), nd->deadline_local_us);
         trace_deadline(s, nd);
         if (!nd->paused)
             rearm_timer(s, nd);
@@ -185,7 +188,10 @@ static inline void trace_deadline(struct sim *s, struct sim_node *nd)
         trace_timer(s, nd, d);
 }
 
-void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
+void sim_node_arm_timer(struct sim *s,
+                        struct sim_node *nd,
+                        uint64_t now,
+                        uint64_t local_us)
 {
     uint64_t g = nd->deadline_us;
     /* The same local deadline as the last one armed, still ahead: its
@@ -198,7 +204,7 @@ void sim_node_arm_timer(struct sim *s, struct sim_node *nd, uint64_t local_us)
         if (local_us == UINT64_MAX) {
             g = UINT64_MAX;
         } else {
-            g = global_of(s, nd, local_us);
+            g = global_of(s, nd, now, local_us);
             /* A deadline that is already due fires 1 us from now, so a
              * core that keeps answering "now" cannot stall the clock. */
             if (g <= s->now_us)
@@ -426,8 +432,9 @@ void sim_node_on_timer(struct sim *s, const struct sim_event *ev)
         return;
     }
     struct raft_update u; /* filled by the core (raft.h) */
-    if (raft_tick(nd->core, sim_node_local_now(s, nd), &u) == RAFT_OK)
-        sim_node_process_update(s, nd, &u, SIM_CONDUCT_TICK, NULL);
+    uint64_t now = sim_node_local_now(s, nd);
+    if (raft_tick(nd->core, now, &u) == RAFT_OK)
+        sim_node_process_update_at(s, nd, now, &u, SIM_CONDUCT_TICK, NULL);
 }
 
 void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
@@ -458,8 +465,8 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
     count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
     struct raft_update u; /* filled by the core (raft.h) */
     struct sim_rules_receipt rc = {.before = nd->commit};
-    if (raft_receive(nd->core, sim_node_local_now(s, nd), &msg->m, &u) ==
-        RAFT_OK) {
+    uint64_t now = sim_node_local_now(s, nd);
+    if (raft_receive(nd->core, now, &msg->m, &u) == RAFT_OK) {
         /* The core's state after the call, as the update reports it
          * (raft.h: every call fills these). */
         rc.after = u.commit_index;
@@ -470,8 +477,12 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         rc.role = nd->role == RAFT_LEADER && rc.term == nd->term
                       ? RAFT_LEADER
                       : u.role;
-        rc.match = raft_match_index(nd->core, from);
-        sim_node_process_update(s, nd, &u, SIM_CONDUCT_RECEIVE, &msg->m);
+        /* The sender's matchIndex, which the rules read of a leader only
+         * (sim_rules.h: 0 unless leader). */
+        rc.match = rc.role == RAFT_LEADER ? raft_match_index(nd->core, from)
+                                          : 0;
+        sim_node_process_update_at(s, nd, now, &u, SIM_CONDUCT_RECEIVE,
+                                   &msg->m);
         if (s->safety &&
             !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
             sim_safety_failed(s);

@@ -525,14 +525,15 @@ static void apply_update(struct sim *s,
 
 /* Handles one update in the order raft.h numbers (persist, hold or send,
  * apply, re-arm), with the checks and trace events of each step. */
-void sim_node_process_update(struct sim *s,
-                             struct sim_node *nd,
-                             struct raft_update *u,
-                             enum sim_conduct_input input,
-                             const struct raft_message *received)
+void sim_node_process_update_at(struct sim *s,
+                                struct sim_node *nd,
+                                uint64_t now,
+                                struct raft_update *u,
+                                enum sim_conduct_input input,
+                                const struct raft_message *received)
 {
     if (s->conduct != NULL)
-        judge_step(s, nd, sim_node_local_now(s, nd), u, input, received);
+        judge_step(s, nd, now, u, input, received);
     observe_state(s, nd, u);
     if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);
@@ -548,7 +549,7 @@ void sim_node_process_update(struct sim *s,
     if (u->n_reads > 0 || nd->reads->len > 0)
         sim_read_on_update(s, nd, u);
     /* raft.h's step 5: the next deadline. */
-    sim_node_arm_timer(s, nd, u->next_deadline);
+    sim_node_arm_timer(s, nd, now, u->next_deadline);
     if (s->cfg.snapshot_every && nd->since_snapshot >= s->cfg.snapshot_every)
         take_snapshot(s, nd);
 }

@@ -139,7 +139,7 @@ Test(sim_net_fate, a_fate_without_draws_still_takes_its_rank)
     for (uint64_t now = 10; now < 400; now += 10) {
         for (uint64_t rank = 0; rank < 6; rank++) {
             const struct sim_net_params *p = order[(rank + now / 10) % 6];
-            net.p = *p; /* as sim_set_drop() and friends change it */
+            sim_net_set_params(&net, p); /* as sim_set_drop() and friends */
             struct sim_net_fate got;
             sim_net_draw(&net, 2, 1, now, &got);
             struct sim_net_fate want = model_fate(p, 7, 2, 2, 1, now, rank);
