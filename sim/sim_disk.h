@@ -227,14 +227,20 @@ static inline struct sim_durable sim_disk_durable(const struct sim_disk *d,
                                                   uint64_t at_index)
 {
     uint64_t last = sim_disk_last_index(d);
+    /* sim_disk_term_at(d, last), which lies in the log when it is not
+     * empty, else is the snapshot's index (0: none). */
+    uint64_t last_term = d->len     ? d->log[d->head + d->len - 1]->term
+                         : last != 0 ? d->snap_term
+                                     : 0;
     return (struct sim_durable){
         .term = d->term,
         .vote = d->vote,
         .snap_index = d->snap_index,
         .last_index = last,
-        .last_term = sim_disk_term_at(d, last),
+        .last_term = last_term,
         .at_index = at_index,
-        .at_term = sim_disk_term_at(d, at_index),
+        /* An acknowledgement asks about the last entry, most often. */
+        .at_term = at_index == last ? last_term : sim_disk_term_at(d, at_index),
     };
 }
 

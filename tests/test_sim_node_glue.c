@@ -2,14 +2,14 @@
  * where it takes shortcuts: a disk write of constant latency draws nothing
  * but still takes its rank among the node's disk draws of the instant
  * (sim_internal.h, SIM_STREAM_DISK_BASE), the totals of the message
- * counters are the sums of the per-type ones, and the runs-of-terms text
- * of a log write is the same whatever its length. */
+ * counters are the sums of the per-type ones, and the durable image a sent
+ * message is judged on (sim_disk_durable(), which looks up its last term
+ * once) is the disk's. */
 #include <criterion/criterion.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "sim/sim.h"
-#include "sim/sim_internal.h"
+#include "sim/sim_disk.h"
 #include "sim/sim_rng.h"
 
 /* The keep count a crash's drawn log losses take when they are the node's
@@ -22,7 +22,9 @@ static uint64_t model_keep(uint64_t seed,
                            uint64_t rank,
                            uint64_t pending)
 {
-    uint64_t key = sim_rng_key(seed, SIM_STREAM_DISK_BASE + node);
+    /* The disk streams are numbered from 1024 (sim_internal.h,
+     * SIM_STREAM_DISK_BASE) by node id. */
+    uint64_t key = sim_rng_key(seed, 1024 + node);
     struct sim_rng r;
     sim_rng_seed_key(&r, sim_rng_key(sim_rng_key(key, now_us), rank));
     return sim_rng_below(&r, pending + 1);
@@ -178,50 +180,59 @@ Test(sim_node_glue, the_message_totals_are_the_sums_of_the_types_counters)
     sim_free(s);
 }
 
-/* The runs text of n entries whose term and type entry i gets from
- * term_of(i) and conf_of(i), written out here run by run. */
-static void model_terms(char *out,
-                        size_t n,
-                        uint64_t (*term_of)(size_t),
-                        bool (*conf_of)(size_t))
+/* Every field of the durable image the persistence check is given equals
+ * what the disk's own accessors say, whatever the entry asked about. */
+static void assert_durable_image(const struct sim_disk *d, const char *what)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && term_of(j) == term_of(i) && conf_of(j) == conf_of(i))
-            j++;
-        len += (size_t)sprintf(out + len, "%s%llux%zu%s", len ? " " : "",
-                               (unsigned long long)term_of(i), j - i,
-                               conf_of(i) ? "c" : "");
-        i = j;
+    uint64_t last = sim_disk_last_index(d);
+    for (uint64_t at = 0; at <= last + 2; at++) {
+        struct sim_durable got = sim_disk_durable(d, at);
+        cr_assert_eq(got.term, d->term, "%s", what);
+        cr_assert_eq(got.vote, d->vote, "%s", what);
+        cr_assert_eq(got.snap_index, d->snap_index, "%s", what);
+        cr_assert_eq(got.last_index, last, "%s", what);
+        cr_assert_eq(got.last_term, sim_disk_term_at(d, last), "%s", what);
+        cr_assert_eq(got.at_index, at, "%s", what);
+        cr_assert_eq(got.at_term, sim_disk_term_at(d, at), "%s: at %llu",
+                     what, (unsigned long long)at);
     }
-    out[len] = '\0';
 }
 
-static uint64_t term_by_sevens(size_t i)
+/* Makes the batch b durable on d at once. */
+static void write_now(struct sim_disk *d, struct sim_disk_batch *b)
 {
-    return 1 + i / 7 + (i > 150 ? UINT64_C(18446744073709551000) : 0);
+    sim_disk_submit(d, b, 0, 0);
+    sim_disk_batch_free(sim_disk_complete(d));
 }
 
-static bool conf_every_thirteenth(size_t i)
+Test(sim_node_glue, the_durable_image_a_message_is_judged_on_is_the_disks)
 {
-    return i % 13 == 12 || i % 13 == 0;
-}
-
-Test(sim_node_glue, the_terms_text_of_a_log_write_is_its_runs_at_every_length)
-{
-    static struct raft_entry entries[300];
-    static char want[300 * 43 + 1];
-    for (size_t i = 0; i < 300; i++) {
-        entries[i].term = term_by_sevens(i);
-        entries[i].type = conf_every_thirteenth(i) ? RAFT_ENTRY_CONFIG
-                                                   : RAFT_ENTRY_COMMAND;
-    }
-    cr_assert_null(sim_node_entry_terms_text(entries, 0));
-    for (size_t n = 1; n <= 300; n++) {
-        model_terms(want, n, term_by_sevens, conf_every_thirteenth);
-        char *got = sim_node_entry_terms_text(entries, n);
-        cr_assert_str_eq(got, want, "%zu entries", n);
-        g_free(got);
-    }
+    static const char x[] = "x";
+    struct raft_entry e[4];
+    for (size_t i = 0; i < 4; i++)
+        e[i] = (struct raft_entry){
+            .term = 2 + i / 2, .type = RAFT_ENTRY_COMMAND, .data = x, .len = 1};
+    struct sim_disk d;
+    sim_disk_init(&d, 1);
+    assert_durable_image(&d, "empty");
+    struct sim_disk_batch *b = sim_disk_batch_new();
+    sim_disk_batch_set_hard(b, 3, 1);
+    sim_disk_batch_set_entries(b, 1, e, 4);
+    write_now(&d, b);
+    assert_durable_image(&d, "four entries");
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, false, 2, 2, x, 1);
+    write_now(&d, b);
+    cr_assert_eq(d.snap_index, 2);
+    assert_durable_image(&d, "compacted to 2");
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_snapshot(b, false, 4, 3, x, 1);
+    write_now(&d, b);
+    cr_assert_eq(d.len, 0);
+    assert_durable_image(&d, "compacted to the end");
+    b = sim_disk_batch_new();
+    sim_disk_batch_set_entries(b, 5, e + 2, 2);
+    write_now(&d, b);
+    assert_durable_image(&d, "entries after the snapshot");
+    sim_disk_destroy(&d);
 }
