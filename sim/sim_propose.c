@@ -74,14 +74,20 @@ static void propose(struct sim *s,
                                 &first, &u);
     if (rc == RAFT_OK) {
         drop_proposals_from(nd, first);
+        /* The array grown once for the whole batch, then filled in place:
+         * the same proposals in the same order as n appends. */
+        GArray *props = nd->proposals;
+        guint at = props->len;
+        g_array_set_size(props, at + (guint)n);
+        uint64_t term = raft_term(nd->core);
         for (size_t i = 0; i < n; i++) {
-            struct sim_proposal p = {
-                .index = first + i,
-                .term = raft_term(nd->core),
-                .request = batch[i]->request,
-                .client = batch[i]->client,
-            };
-            g_array_append_val(nd->proposals, p);
+            g_array_index(props, struct sim_proposal, at + i) =
+                (struct sim_proposal){
+                    .index = first + i,
+                    .term = term,
+                    .request = batch[i]->request,
+                    .client = batch[i]->client,
+                };
             sim_cmsg_free(s, batch[i]);
         }
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
