@@ -170,6 +170,8 @@ Test(raft_flow, appends_carry_at_most_max_bytes_per_message)
 {
     /* Two 8-byte commands fit in 20 bytes, a third does not. */
     cr_assert_eq(catch_up_with_limits(0, 20), 2);
+    /* Two fill 16 bytes exactly: a message may be full to the byte. */
+    cr_assert_eq(catch_up_with_limits(0, 16), 2);
 }
 
 Test(raft_flow, single_node_commits_once_its_own_write_is_durable)
