@@ -66,6 +66,36 @@ static bool step(struct sim_conduct *r,
     return sim_conduct_on_step(r, &st, &seen);
 }
 
+/* step() with the core's configuration version given (the leader's common
+ * step passes over its configuration while the version stays the one it
+ * was read at). */
+static bool step_v(struct sim_conduct *r,
+                   uint32_t node,
+                   uint64_t now,
+                   enum sim_conduct_input input,
+                   const struct raft_message *received,
+                   enum raft_role before,
+                   enum raft_role after,
+                   uint64_t term,
+                   uint64_t deadline,
+                   uint64_t config_version)
+{
+    struct raft_update u = {.role = after, .next_deadline = deadline};
+    struct sim_conduct_step st = {
+        .node = node,
+        .now = now,
+        .input = input,
+        .received = received,
+        .role_before = before,
+        .term_before = term,
+        .update = &u,
+        .term_after = term,
+        .config = conf_now,
+        .config_version = config_version,
+    };
+    return sim_conduct_on_step(r, &st, &seen);
+}
+
 static struct raft_message msg(enum raft_message_type type,
                                uint64_t from,
                                uint64_t to,
@@ -119,6 +149,50 @@ Test(conduct, election_timer_may_be_rearmed_by_a_vote_or_a_due_timeout)
     cr_assert_not(step(r, 2, 500000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
                        RAFT_FOLLOWER, 6, 6, NULL, 0, 500000 + ET_MAX));
     cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    sim_conduct_free(r);
+}
+
+/* A follower's step that hears its leader bounds the deadline it sets
+ * like any other (sim_conduct.c judges it on its common path). */
+Test(conduct, election_timer_bounds_the_deadline_after_a_leaders_append)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    struct raft_message ae = msg(RAFT_MSG_APPEND_ENTRIES, 1, 2, 5);
+    cr_assert(step_v(r, 2, 100000, SIM_CONDUCT_RECEIVE, &ae, RAFT_FOLLOWER,
+                     RAFT_FOLLOWER, 5, 100000 + ET_MAX, 1));
+    cr_assert_not(step_v(r, 2, 200000, SIM_CONDUCT_RECEIVE, &ae,
+                         RAFT_FOLLOWER, RAFT_FOLLOWER, 5,
+                         200000 + ET_MAX + 1, 1));
+    cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    cr_assert_eq(seen.nodes[0], 2);
+    cr_assert_eq(seen.nodes[1], 1);
+    sim_conduct_free(r);
+}
+
+/* A leader whose configuration stays the one it was read at (its version
+ * unchanged) counts every peer it hears between its timer steps. */
+Test(conduct, check_quorum_counts_the_peers_heard_under_an_unchanged_configuration)
+{
+    struct sim_conduct *r = conduct_new(true);
+    start_follower(r, 1, 3);
+    struct raft_message vote = msg(RAFT_MSG_REQUEST_VOTE_RESULT, 2, 1, 3);
+    vote.request_vote_result.granted = true;
+    cr_assert(step_v(r, 1, 0, SIM_CONDUCT_RECEIVE, &vote, RAFT_CANDIDATE,
+                     RAFT_LEADER, 3, HB, 7));
+    struct raft_message ack2 = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 2, 1, 3);
+    struct raft_message ack3 = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 3, 1, 3);
+    cr_assert(step_v(r, 1, 100000, SIM_CONDUCT_RECEIVE, &ack2, RAFT_LEADER,
+                     RAFT_LEADER, 3, 150000, 7));
+    cr_assert(step_v(r, 1, 100000, SIM_CONDUCT_RECEIVE, &ack3, RAFT_LEADER,
+                     RAFT_LEADER, 3, 150000, 7));
+    /* Within election timeout min + heartbeat of 100ms: n1, n2, n3. */
+    cr_assert(step_v(r, 1, 250000, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                     RAFT_LEADER, 3, 300000, 7));
+    /* 250ms after them: n1 alone, and it still leads. */
+    cr_assert_not(step_v(r, 1, 350000, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                         RAFT_LEADER, 3, 400000, 7));
+    cr_assert_eq(seen.property, SIM_PROP_CHECK_QUORUM);
     sim_conduct_free(r);
 }
 

@@ -333,6 +333,55 @@ static bool check_quorum(struct sim_conduct *r,
 
 /* ---- the step ------------------------------------------------------------ */
 
+/* The two steps an idle cluster is made of, when they keep the node's
+ * role and term: a follower that receives an AppendEntries of its term or
+ * a later one, and a leader that receives a message other than a PreVote
+ * with its configuration unchanged (the version it was read at). For
+ * these, note_heard() records the sender (a leader) or nothing (a
+ * follower), term-origin and prevote-reply have nothing to judge,
+ * check-quorum judges only a leader's timer step, and may_reset_timer()
+ * holds for the follower (the append) and for the leader exactly when its
+ * message is an append or snapshot of its term or later or it granted a
+ * vote. Judges and records them as the general path would and returns
+ * true; false, with nothing changed but a reset_at the general path sets
+ * again to the same time, for any other step or a failing one. */
+static bool step_common(struct sim_conduct *r,
+                        struct conduct_node *n,
+                        const struct sim_conduct_step *st)
+{
+    const struct raft_update *u = st->update;
+    const struct raft_message *m = st->received;
+    if (st->input != SIM_CONDUCT_RECEIVE || u->role != st->role_before ||
+        st->term_after != st->term_before)
+        return false;
+    bool append = m->term >= st->term_before &&
+                  (m->type == RAFT_MSG_APPEND_ENTRIES ||
+                   m->type == RAFT_MSG_INSTALL_SNAPSHOT);
+    if (u->role == RAFT_FOLLOWER) {
+        if (!append || m->type != RAFT_MSG_APPEND_ENTRIES)
+            return false;
+        n->reset_at = st->now;
+        if (u->next_deadline != UINT64_MAX &&
+            u->next_deadline >
+                add_sat(n->reset_at, r->cfg.election_timeout_max))
+            return false; /* judged again, and described, below */
+    } else if (u->role == RAFT_LEADER) {
+        if (m->type == RAFT_MSG_PRE_VOTE || st->config_version == 0 ||
+            st->config_version != n->conf_version)
+            return false;
+        if (m->from >= 1 && m->from <= r->cfg.n_nodes)
+            n->heard[m->from] = st->now;
+        if (append || granted_a_vote(u))
+            n->reset_at = st->now;
+    } else {
+        return false;
+    }
+    n->role = u->role;
+    n->term = st->term_after;
+    n->deadline = u->next_deadline;
+    return true;
+}
+
 bool sim_conduct_on_step(struct sim_conduct *r,
                          const struct sim_conduct_step *st,
                          struct sim_violation *out)
@@ -342,6 +391,8 @@ bool sim_conduct_on_step(struct sim_conduct *r,
     g_return_val_if_fail(
         (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
     struct conduct_node *n = &r->nodes[st->node];
+    if (n->live && step_common(r, n, st))
+        return true;
     if (st->input == SIM_CONDUCT_START || !n->live) {
         /* raft_create() armed a fresh timer at this instant. */
         n->live = true;
