@@ -78,7 +78,6 @@ void sim_kv_reply_clear(struct sim_kv_reply *r)
 {
     if (r == NULL)
         return;
-    g_free(r->value);
     r->value = NULL;
     r->found = false;
     r->duplicate = false;
@@ -196,13 +195,43 @@ static bool get_varint(struct reader *r, uint64_t *out)
     return false;
 }
 
+#define ONES_U64 UINT64_C(0x0101010101010101)
+#define HIGHS_U64 UINT64_C(0x8080808080808080)
+
+/* Whether the word w holds a zero byte (the classic test: only a zero
+ * byte borrows into its own high bit without having it set). */
+static bool word_has_zero(uint64_t w)
+{
+    return ((w - ONES_U64) & ~w & HIGHS_U64) != 0;
+}
+
+/* Whether the n bytes at p hold a NUL: eight at a time, the last word
+ * ending at the last byte, short runs byte by byte. */
+static bool has_nul(const unsigned char *p, size_t n)
+{
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (p[i] == 0)
+                return true;
+        return false;
+    }
+    uint64_t w;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&w, p + i, sizeof w);
+        if (word_has_zero(w))
+            return true;
+    }
+    memcpy(&w, p + n - 8, sizeof w);
+    return word_has_zero(w);
+}
+
 /* Reads a length-prefixed NUL-free string; *s points into the input. */
 static bool get_bytes(struct reader *r, const char **s, size_t *n)
 {
     uint64_t len;
     if (!get_varint(r, &len) || len > r->left)
         return false;
-    if (memchr(r->p, 0, (size_t)len) != NULL)
+    if (has_nul(r->p, (size_t)len))
         return false;
     *s = (const char *)r->p;
     *n = (size_t)len;
@@ -398,6 +427,42 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
     g_free(dc);
 }
 
+static uint64_t load_u64(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+static uint32_t load_u32(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Whether the len bytes at a and b are equal: a command's few bytes, read
+ * a word at a time, the last word ending at the last byte (overlapping the
+ * one before it when len is not a multiple of the word). */
+static bool bytes_equal(const unsigned char *a,
+                        const unsigned char *b,
+                        size_t len)
+{
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8)
+            if (load_u64(a + i) != load_u64(b + i))
+                return false;
+        return load_u64(a + len - 8) == load_u64(b + len - 8);
+    }
+    if (len >= 4)
+        return load_u32(a) == load_u32(b) &&
+               load_u32(a + len - 4) == load_u32(b + len - 4);
+    for (size_t i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 /* The decoding of the len bytes at data, NULL if they are malformed: the
  * hint's slot when it holds these very bytes, else decoded into it. Equal
  * bytes decode equally, so a hit is exactly what decoding would give. */
@@ -409,7 +474,7 @@ static struct decoded *decoder_get(struct sim_kv_decoder *dc,
     if (data == NULL || len == 0)
         return NULL; /* malformed: a command has at least its op byte */
     struct decoder_slot *sl = &dc->slot[hint % DECODER_SLOTS];
-    if (sl->valid && sl->len == len && memcmp(sl->bytes, data, len) == 0)
+    if (sl->valid && sl->len == len && bytes_equal(sl->bytes, data, len))
         return &sl->d;
     if (len > sl->cap) {
         g_free(sl->bytes);
@@ -617,16 +682,16 @@ static bool pair_delete(struct sim_kv *kv, const struct decoded *d)
     return true;
 }
 
+/* value: NUL-ended, borrowed from the machine (a pair's or a session's). */
 static void reply_fill(struct sim_kv_reply *reply,
                        bool found,
                        const char *value,
-                       size_t value_len,
                        bool duplicate)
 {
     if (reply == NULL)
         return;
     reply->found = found;
-    reply->value = value != NULL ? g_strndup(value, value_len) : NULL;
+    reply->value = value;
     reply->duplicate = duplicate;
 }
 
@@ -691,8 +756,7 @@ static bool apply_decoded(struct sim_kv *kv,
     if (c->client != 0) {
         s = session_find(kv, c->client);
         if (s != NULL && c->request <= s->request) {
-            reply_fill(reply, s->found, s->has_value ? s->value : NULL,
-                       s->value_len, true);
+            reply_fill(reply, s->found, s->has_value ? s->value : NULL, true);
             return true;
         }
     }
@@ -701,7 +765,7 @@ static bool apply_decoded(struct sim_kv *kv,
     const char *value;
     size_t value_len;
     bool found = apply_parts(kv, d, &value, &value_len);
-    reply_fill(reply, found, value, value_len, false);
+    reply_fill(reply, found, value, false);
 
     if (c->client != 0) {
         if (s == NULL) {

@@ -28,14 +28,17 @@ struct sim_kv_command
 };
 
 /* The reply to a command. For GET, found tells whether the key existed and
- * value (owned by the reply) holds it. */
+ * value holds it, NUL-ended: borrowed from the machine that answered (its
+ * pair or the client's session), valid until that machine's next change,
+ * so a caller copies it before applying anything else. */
 struct sim_kv_reply
 {
     bool found;
-    char *value;
+    const char *value;
     bool duplicate; /* answered from the client's session, not applied again */
 };
 
+/* Resets *r (may be NULL) to an empty reply; it owns nothing. */
 void sim_kv_reply_clear(struct sim_kv_reply *r);
 
 /* Appends the encoding of *cmd to out. */

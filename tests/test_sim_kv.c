@@ -98,6 +98,33 @@ Test(kv_encoding, every_truncation_is_rejected)
     g_byte_array_free(b, TRUE);
 }
 
+Test(kv_encoding, a_nul_anywhere_in_a_key_or_value_is_rejected)
+{
+    /* Keys and values of 1 to 24 bytes, a NUL put at each byte in turn:
+     * the decoder reads them eight bytes at a time. */
+    for (size_t n = 1; n <= 24; n++) {
+        char text[32];
+        memset(text, 'x', n);
+        text[n] = '\0';
+        GByteArray *b = kv_encoded(SIM_KV_SET, 1, 1, text, text);
+        size_t key_at = 4, value_at = key_at + n + 1; /* op client req len */
+        struct sim_kv_command cmd;
+        char *buf;
+        cr_assert(sim_kv_decode(b->data, b->len, &cmd, &buf));
+        g_free(buf);
+        for (size_t i = 0; i < n; i++) {
+            for (int part = 0; part < 2; part++) {
+                size_t at = (part == 0 ? key_at : value_at) + i;
+                b->data[at] = 0;
+                cr_assert_not(sim_kv_decode(b->data, b->len, &cmd, &buf),
+                              "length %zu, NUL at %zu", n, at);
+                b->data[at] = 'x';
+            }
+        }
+        g_byte_array_free(b, TRUE);
+    }
+}
+
 Test(kv_encoding, garbage_bytes_are_rejected)
 {
     struct sim_kv_command cmd;
@@ -166,6 +193,27 @@ Test(kv_apply, set_get_delete_follow_the_model)
     cr_assert_eq(sim_kv_size(kv), 0);
     cr_assert_eq(sim_kv_applied(kv), 4);
     cr_assert_eq(sim_kv_digest(kv), 0);
+    sim_kv_free(kv);
+}
+
+Test(kv_apply, a_reply_value_is_borrowed_from_the_machine)
+{
+    /* No copy is made for a reply: a get's value is the pair's own bytes,
+     * a retried get's the session's, each NUL-ended. */
+    struct sim_kv *kv = sim_kv_new();
+    apply_quiet(kv, SIM_KV_SET, 0, 0, "x", "ten");
+    struct sim_kv_reply r = apply(kv, SIM_KV_GET, 4, 1, "x", NULL);
+    cr_assert(r.found);
+    cr_assert_eq(r.value, sim_kv_get(kv, "x"));
+    cr_assert_str_eq(r.value, "ten");
+    sim_kv_reply_clear(&r);
+    cr_assert_null(r.value);
+    apply_quiet(kv, SIM_KV_SET, 0, 0, "x", "eleven");
+    r = apply(kv, SIM_KV_GET, 4, 1, "x", NULL);
+    cr_assert(r.duplicate);
+    cr_assert_str_eq(r.value, "ten");
+    cr_assert_neq(r.value, sim_kv_get(kv, "x"));
+    sim_kv_reply_clear(&r);
     sim_kv_free(kv);
 }
 

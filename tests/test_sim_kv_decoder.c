@@ -94,6 +94,33 @@ Test(kv_decoder, a_different_command_under_a_reused_hint_is_decoded_anew)
     machines_free(&m);
 }
 
+Test(kv_decoder, a_command_differing_in_any_one_byte_is_decoded_anew)
+{
+    /* The decoder compares a command's bytes with its copy a word at a
+     * time: for every length from 1 to 40 bytes (the value's length
+     * varies) and every position, a command that differs from the copy in
+     * that byte alone, under the same hint, is not taken for the copy. */
+    struct pair_of_machines m = machines();
+    for (size_t vlen = 0; vlen <= 34; vlen++) {
+        char value[40];
+        memset(value, 'a', vlen);
+        value[vlen] = '\0';
+        GByteArray *b = kv_encoded(SIM_KV_SET, 1, vlen + 1, "k", value);
+        for (size_t len = 1; len <= b->len; len++) {
+            for (size_t at = 0; at < len; at++) {
+                GByteArray *c = g_byte_array_sized_new(b->len);
+                g_byte_array_append(c, b->data, (guint)b->len);
+                both_apply(&m, 5, b->data, len);
+                c->data[at] ^= at + 1 == b->len ? 0x01 : 0x20;
+                both_apply(&m, 5, c->data, len);
+                g_byte_array_free(c, TRUE);
+            }
+        }
+        g_byte_array_free(b, TRUE);
+    }
+    machines_free(&m);
+}
+
 static void free_bytes(gpointer b)
 {
     g_byte_array_free(b, TRUE);
