@@ -792,6 +792,72 @@ Test(lin_cross_check, pending_and_delete_heavy_histories_agree_with_brute_force)
     cr_assert_gt(violations, 300);
 }
 
+/* Copies every operation of `from` into `to` under `key`, its clients
+ * moved by client_base; the ops keep their times and results. */
+static void copy_as_key(struct sim_history *to,
+                        const struct sim_history *from,
+                        const char *key,
+                        uint64_t client_base)
+{
+    for (size_t i = 0; i < sim_history_len(from); i++) {
+        const struct sim_op *o = sim_history_op(from, i);
+        uint64_t id = sim_history_invoke(to, client_base + o->client, o->op,
+                                         key, o->value, o->invoke_us);
+        if (o->completed)
+            sim_history_complete(to, id, o->complete_us, o->found, o->result);
+    }
+}
+
+/* One check reuses its storage from key to key (sim_lin_scratch): every
+ * key of a history of many keys, larger and smaller ones mixed, gets the
+ * verdict it gets alone, and the first key in name order that cannot be
+ * linearized is the one reported. */
+Test(lin_cross_check, keys_checked_together_get_the_verdicts_they_get_alone)
+{
+    static const char *keys[] = {"a", "b", "c", "d", "e", "f"};
+    static const enum sim_lin_search searches[] = {SIM_LIN_SEARCH_DEFAULT,
+                                                   SIM_LIN_SEARCH_DEPTH_FIRST,
+                                                   SIM_LIN_SEARCH_SWEEP};
+    uint64_t seed = 0x51ed2701f3a5c7b9ULL;
+    int violations = 0, ok = 0;
+    for (int round = 0; round < 600; round++) {
+        struct sim_history *all = sim_history_new();
+        const char *first_bad = NULL;
+        for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+            /* Mostly linearizable keys, so later keys are reached. */
+            struct sim_history *one;
+            bool fine;
+            do {
+                one = shaped_history(&seed, k % 2 ? &pending_deletes : &mixed);
+                fine = brute_linearizable(one, NULL);
+                if (!fine && below(&seed, 4) != 0) {
+                    sim_history_free(one);
+                    continue;
+                }
+                break;
+            } while (true);
+            if (!fine && first_bad == NULL)
+                first_bad = keys[k];
+            copy_as_key(all, one, keys[k], 100 * (uint64_t)k);
+            sim_history_free(one);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(searches); i++) {
+            struct sim_lin_report r;
+            enum sim_lin_verdict v = sim_lin_check_with(all, 0, searches[i], &r);
+            cr_assert_eq(v, first_bad ? SIM_LIN_VIOLATION : SIM_LIN_OK,
+                         "search %d round %d", searches[i], round);
+            if (first_bad)
+                cr_assert_str_eq(r.key, first_bad, "round %d", round);
+            sim_lin_report_clear(&r);
+        }
+        violations += first_bad != NULL;
+        ok += first_bad == NULL;
+        sim_history_free(all);
+    }
+    cr_assert_gt(violations, 100);
+    cr_assert_gt(ok, 100);
+}
+
 Test(lin_accepts,
      completed_delete_placed_early_though_a_pending_one_expires_first)
 {

@@ -57,3 +57,29 @@ Test(sim_lin_memo, every_node_is_found_again_after_the_table_grows)
     cr_assert_eq(m.len, 3000);
     sim_lin_memo_clear(&m);
 }
+
+/* One check reuses one memo for every search (sim_lin_memo_reset): after a
+ * reset no node met before is remembered, whether the table grew past what
+ * a reset keeps or not, and the kept storage holds the new nodes. */
+Test(sim_lin_memo, a_reset_memo_remembers_nothing_met_before_it)
+{
+    struct sim_lin_memo m;
+    sim_lin_memo_init(&m);
+    const uint32_t sizes[] = {3000, 20, 9000, 0, 500};
+    for (uint32_t r = 0; r < sizeof sizes / sizeof sizes[0]; r++) {
+        for (uint32_t round = 0; round < 2; round++) {
+            for (uint32_t e = 0; e < sizes[r]; e++) {
+                uint32_t lin[3] = {e % 7, 10 + e % 11, 100 + e};
+                uint32_t p[2] = {e % 5, 9};
+                bool added =
+                    add(&m, e / 3, (int32_t)(e % 3), lin, 1 + e % 3, p, 2);
+                cr_assert_eq(added, round == 0, "reset %u node %u round %u",
+                             r, e, round);
+            }
+        }
+        cr_assert_eq(m.len, sizes[r]);
+        sim_lin_memo_reset(&m);
+        cr_assert_eq(m.len, 0);
+    }
+    sim_lin_memo_clear(&m);
+}

@@ -46,6 +46,7 @@
 #include "sim/check/sim_lin_search.h"
 #include "sim/check/sim_lin_shrink.h"
 #include "sim/sim_assert.h"
+#include "sim/sim_hash.h"
 
 #define SIM_LIN_DEFAULT_MAX_STATES 1000000u
 /* Shrinking stops after this many search states in all, so a report on a
@@ -88,10 +89,6 @@ static gint compare_ops(gconstpointer a, gconstpointer b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static gint compare_keys(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 static uint32_t max_overlap(const struct sim_lin_key *k)
 {
@@ -117,7 +114,8 @@ static void report_set(struct sim_lin_report *report,
 
 static void report_violation(struct sim_lin_report *report,
                              const char *key,
-                             const GPtrArray *all,
+                             const struct sim_op *const *all,
+                             uint32_t n_all,
                              uint32_t n_prefix,
                              enum sim_lin_search search,
                              uint64_t max_states,
@@ -130,8 +128,8 @@ static void report_violation(struct sim_lin_report *report,
         .budget = SIM_LIN_SHRINK_BUDGET,
         .n_prefix = n_prefix,
     };
-    for (guint i = 0; i < all->len; i++)
-        g_ptr_array_add(sh.cur, g_ptr_array_index(all, i));
+    for (uint32_t i = 0; i < n_all; i++)
+        g_ptr_array_add(sh.cur, (gpointer)all[i]);
     bool full = sim_lin_shrink(&sh);
 
     /* A violation outranks an earlier key's UNKNOWN: replace its text. */
@@ -163,6 +161,16 @@ static void report_unknown(struct sim_lin_report *report,
         max_states, k->n, max_overlap(k));
 }
 
+/* The smallest power of two at least 16 and over twice n: a table of
+ * that many slots for n entries. */
+static size_t table_cap(size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n + 2)
+        cap *= 2;
+    return cap;
+}
+
 /* Copies of h's operations (sharing their strings) in which no operation of
  * a client is invoked before an earlier completed operation of the same
  * client returned: a client issues its requests one after another, so its
@@ -172,25 +180,36 @@ static struct sim_op *client_ordered_copy(const struct sim_history *h)
 {
     size_t n = sim_history_len(h);
     struct sim_op *ops = g_new(struct sim_op, n > 0 ? n : 1);
-    /* client -> the latest return among its completed operations so far */
-    GHashTable *last_end = g_hash_table_new(g_int64_hash, g_int64_equal);
+    /* client -> 1 + the index of the latest return among its completed
+     * operations so far (0: none yet), by open addressing on the client;
+     * looked up only, never iterated. */
+    struct latest
+    {
+        uint64_t client;
+        size_t at;
+    };
+    size_t cap = table_cap(n), mask = cap - 1;
+    struct latest *last_end = g_new0(struct latest, cap);
     for (size_t i = 0; i < n; i++) {
         struct sim_op *o = &ops[i];
         *o = *sim_history_op(h, i);
-        gpointer latest = g_hash_table_lookup(last_end, &o->client);
-        if (latest != NULL) {
-            uint64_t end =
-                sim_lin_return_us(&ops[GPOINTER_TO_SIZE(latest) - 1]);
+        size_t slot = sim_hash_mix(o->client) & mask;
+        while (last_end[slot].at != 0 && last_end[slot].client != o->client)
+            slot = (slot + 1) & mask;
+        struct latest *e = &last_end[slot];
+        if (e->at != 0) {
+            uint64_t end = sim_lin_return_us(&ops[e->at - 1]);
             if (end > o->invoke_us)
                 o->invoke_us = end;
         }
         if (o->completed &&
-            (latest == NULL ||
-             sim_lin_return_us(o) >
-                 sim_lin_return_us(&ops[GPOINTER_TO_SIZE(latest) - 1])))
-            g_hash_table_insert(last_end, &o->client, GSIZE_TO_POINTER(i + 1));
+            (e->at == 0 ||
+             sim_lin_return_us(o) > sim_lin_return_us(&ops[e->at - 1]))) {
+            e->client = o->client;
+            e->at = i + 1;
+        }
     }
-    g_hash_table_destroy(last_end);
+    g_free(last_end);
     return ops;
 }
 
@@ -201,60 +220,144 @@ enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
     return sim_lin_check_with(h, max_states, SIM_LIN_SEARCH_DEFAULT, report);
 }
 
-/* The n operations of ops by key (borrowed), each key's in history order;
- * a GET that never completed constrains nothing and is left out. */
-static GHashTable *split_by_key(const struct sim_op *ops, size_t n)
+/* One key's operations: by_key[first..first + n) of struct by_key. */
+struct key_ops
 {
-    GHashTable *by_key = g_hash_table_new_full(
-        g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
-    for (size_t i = 0; i < n; i++) {
-        const struct sim_op *o = &ops[i];
-        if (o->op == SIM_KV_GET && !o->completed)
-            continue;
-        GPtrArray *list = g_hash_table_lookup(by_key, o->key);
-        if (list == NULL) {
-            list = g_ptr_array_new();
-            g_hash_table_insert(by_key, o->key, list);
-        }
-        g_ptr_array_add(list, (gpointer)o);
-    }
-    return by_key;
+    const char *key; /* borrowed */
+    uint32_t first, n;
+};
+
+/* The operations by key (borrowed from the copy): keys[0..n_keys) in
+ * strcmp order of their names (never a hash table's order), each key's
+ * operations in (invoke time, id) order; a GET that never completed
+ * constrains nothing and is left out. */
+struct by_key
+{
+    const struct sim_op **ops;
+    struct key_ops *keys;
+    uint32_t n_keys;
+};
+
+static int compare_key_ops(const void *a, const void *b)
+{
+    return strcmp(((const struct key_ops *)a)->key,
+                  ((const struct key_ops *)b)->key);
 }
 
-/* The keys of by_key in compare_keys order (never hash-table order). */
-static GPtrArray *sorted_keys(GHashTable *by_key)
+/* Sorts ops[0..n) by compare_ops(), a total order (ids differ): by
+ * insertion when short (they come nearly in order: the history is in
+ * invoke order), so any sort gives the one result. */
+static void sort_ops(const struct sim_op **ops, uint32_t n)
 {
-    GPtrArray *keys = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, by_key);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-        g_ptr_array_add(keys, key);
-    g_ptr_array_sort(keys, compare_keys);
-    return keys;
+    if (n > 64) {
+        qsort(ops, n, sizeof ops[0], compare_ops);
+        return;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        const struct sim_op *o = ops[i];
+        uint32_t j = i;
+        for (; j > 0 && compare_ops(&ops[j - 1], &o) > 0; j--)
+            ops[j] = ops[j - 1];
+        ops[j] = o;
+    }
+}
+
+/* Numbers each key of the n operations of ops in order of first
+ * appearance (key_of[i], or UINT32_MAX for a left-out GET) through an
+ * open-addressing table looked up only, never iterated; fills keys[] with
+ * each key's name and count. Returns the number of keys. */
+static uint32_t number_keys(const struct sim_op *ops,
+                            size_t n,
+                            uint32_t *key_of,
+                            struct key_ops *keys)
+{
+    size_t cap = table_cap(n), mask = cap - 1;
+    struct key_slot
+    {
+        uint64_t hash;
+        uint32_t id1; /* 1 + the key's number; 0: empty */
+    } *slots = g_new0(struct key_slot, cap);
+    uint32_t n_keys = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct sim_op *o = &ops[i];
+        key_of[i] = UINT32_MAX;
+        if (o->op == SIM_KV_GET && !o->completed)
+            continue;
+        uint64_t h = sim_lin_text_hash(o->key);
+        size_t at = h & mask;
+        while (slots[at].id1 != 0 &&
+               (slots[at].hash != h ||
+                strcmp(keys[slots[at].id1 - 1].key, o->key) != 0))
+            at = (at + 1) & mask;
+        if (slots[at].id1 == 0) {
+            slots[at] = (struct key_slot){.hash = h, .id1 = ++n_keys};
+            keys[n_keys - 1] = (struct key_ops){.key = o->key};
+        }
+        key_of[i] = slots[at].id1 - 1;
+        keys[key_of[i]].n++;
+    }
+    g_free(slots);
+    return n_keys;
+}
+
+static void split_by_key(const struct sim_op *ops, size_t n, struct by_key *b)
+{
+    uint32_t *key_of = g_new(uint32_t, n > 0 ? n : 1);
+    struct key_ops *keys = g_new(struct key_ops, n > 0 ? n : 1);
+    uint32_t n_keys = number_keys(ops, n, key_of, keys);
+    /* rank[] maps a key's number to its place in name order */
+    uint32_t *rank = g_new(uint32_t, n_keys > 0 ? n_keys : 1);
+    struct key_ops *sorted = g_new(struct key_ops, n_keys > 0 ? n_keys : 1);
+    for (uint32_t k = 0; k < n_keys; k++)
+        keys[k].first = k; /* the number, until placed */
+    memcpy(sorted, keys, n_keys * sizeof keys[0]);
+    qsort(sorted, n_keys, sizeof sorted[0], compare_key_ops);
+    uint32_t first = 0;
+    for (uint32_t r = 0; r < n_keys; r++) {
+        rank[sorted[r].first] = r;
+        sorted[r].first = first;
+        first += sorted[r].n;
+        sorted[r].n = 0;
+    }
+    b->ops = g_new(const struct sim_op *, first > 0 ? first : 1);
+    for (size_t i = 0; i < n; i++) {
+        if (key_of[i] == UINT32_MAX)
+            continue;
+        struct key_ops *k = &sorted[rank[key_of[i]]];
+        b->ops[k->first + k->n++] = &ops[i];
+    }
+    for (uint32_t r = 0; r < n_keys; r++)
+        sort_ops(b->ops + sorted[r].first, sorted[r].n);
+    b->keys = sorted;
+    b->n_keys = n_keys;
+    g_free(rank);
+    g_free(keys);
+    g_free(key_of);
 }
 
 /* Checks key k's operations (list) into rep; the first key whose search
  * hit the bound is reported in *unknown_key. False on a violation: the
  * search stops there. */
 static bool check_one_key(struct sim_lin_report *rep,
+                          struct sim_lin_scratch *sc,
                           const char *k,
-                          GPtrArray *list,
+                          const struct sim_op *const *list,
+                          uint32_t n,
                           enum sim_lin_search search,
                           uint64_t max_states,
                           const char **unknown_key)
 {
-    g_ptr_array_sort(list, compare_ops);
     struct sim_lin_key lk;
-    sim_lin_key_init(&lk, (const struct sim_op *const *)list->pdata, list->len);
+    sim_lin_key_init(&lk, list, n);
     uint64_t states = 0;
     uint32_t n_prefix = 0;
     enum sim_lin_result r =
-        sim_lin_check_key(&lk, search, max_states, &states, &n_prefix);
+        sim_lin_check_key(sc, &lk, search, max_states, &states, &n_prefix);
     rep->states_explored += states;
     if (r == SIM_LIN_RESULT_FAIL) {
         sim_lin_key_clear(&lk);
-        report_violation(rep, k, list, n_prefix, search, max_states, states);
+        report_violation(rep, k, list, n, n_prefix, search, max_states,
+                         states);
         return false;
     }
     if (r == SIM_LIN_RESULT_BOUND && *unknown_key == NULL) {
@@ -282,24 +385,26 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
 
     size_t n = sim_history_len(h);
     struct sim_op *ops = client_ordered_copy(h);
-    GHashTable *by_key = split_by_key(ops, n);
-    GPtrArray *keys = sorted_keys(by_key);
+    struct by_key b;
+    split_by_key(ops, n, &b);
+    struct sim_lin_scratch sc = {0};
     const char *unknown_key = NULL;
-    for (guint i = 0; i < keys->len; i++) {
-        const char *k = g_ptr_array_index(keys, i);
-        if (!check_one_key(rep, k, g_hash_table_lookup(by_key, k), search,
+    for (uint32_t i = 0; i < b.n_keys; i++) {
+        const struct key_ops *k = &b.keys[i];
+        if (!check_one_key(rep, &sc, k->key, b.ops + k->first, k->n, search,
                            max_states, &unknown_key))
             break;
     }
+    sim_lin_scratch_clear(&sc);
     if (rep->verdict == SIM_LIN_OK)
         g_string_append_printf(rep->explanation,
                                "%zu operation%s on %u key%s %s "
                                "linearizable\n",
-                               n, n == 1 ? "" : "s", keys->len,
-                               keys->len == 1 ? "" : "s",
+                               n, n == 1 ? "" : "s", b.n_keys,
+                               b.n_keys == 1 ? "" : "s",
                                n == 1 ? "is" : "are");
-    g_ptr_array_free(keys, TRUE);
-    g_hash_table_destroy(by_key);
+    g_free(b.keys);
+    g_free(b.ops);
     g_free(ops);
 
     enum sim_lin_verdict verdict = rep->verdict;

@@ -56,34 +56,38 @@ static gint compare_events(const void *a, const void *b)
     return (x->op > y->op) - (x->op < y->op);
 }
 
-/* Up to this many operations, a key's distinct values are found by a
- * scan (most keys hold a few), else through a hash table. */
-#define INTERN_SCAN_MAX 32u
+_Static_assert(sizeof(struct sim_lin_op) % _Alignof(struct sim_lin_event) == 0,
+               "a key's events follow its ops in one block");
+
+/* Up to this many events, they are sorted by insertion. */
+#define SORT_INSERTION_MAX 64u
 
 /* The distinct values met so far, numbered from 1 in order of appearance:
- * seen[0..n) (id i + 1 is seen[i]), and `table` (value -> id) when there
- * may be many. Only looked up, never iterated. */
+ * seen[0..n) (id i + 1 is seen[i]), found by their sim_lin_text_hash()
+ * through an open-addressing table of mask + 1 slots (over twice the
+ * values there can be) that is only looked up, never iterated. */
 struct interned
 {
     const char **seen;
-    guint n;
-    GHashTable *table;
+    uint32_t n;
+    struct value_slot
+    {
+        uint64_t hash;
+        uint32_t id; /* 0: empty */
+    } *slots;
+    size_t mask;
 };
 
 static int32_t intern(struct interned *v, const char *s)
 {
-    if (v->table != NULL) {
-        gpointer id = g_hash_table_lookup(v->table, s);
-        if (id != NULL)
-            return GPOINTER_TO_INT(id);
-        g_hash_table_insert(v->table, (gpointer)s,
-                            GINT_TO_POINTER((int32_t)v->n + 1));
-    } else {
-        for (guint i = 0; i < v->n; i++)
-            if (strcmp(v->seen[i], s) == 0)
-                return (int32_t)i + 1;
-    }
+    uint64_t h = sim_lin_text_hash(s);
+    size_t at = h & v->mask;
+    for (; v->slots[at].id != 0; at = (at + 1) & v->mask)
+        if (v->slots[at].hash == h &&
+            strcmp(v->seen[v->slots[at].id - 1], s) == 0)
+            return (int32_t)v->slots[at].id;
     v->seen[v->n++] = s;
+    v->slots[at] = (struct value_slot){.hash = h, .id = v->n};
     return (int32_t)v->n;
 }
 
@@ -92,7 +96,7 @@ static int32_t intern(struct interned *v, const char *s)
  * few (nearly in order already: the operations come sorted by call). */
 static void sort_events(struct sim_lin_event *events, uint32_t n)
 {
-    if (n > 2 * INTERN_SCAN_MAX) {
+    if (n > SORT_INSERTION_MAX) {
         qsort(events, n, sizeof *events, compare_events);
         return;
     }
@@ -143,16 +147,26 @@ void sim_lin_key_init(struct sim_lin_key *k,
                       const struct sim_op *const *src,
                       uint32_t n)
 {
+    /* The values' table, their names and each state's last read in one
+     * block: at most n values. */
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n + 2)
+        cap *= 2;
+    struct value_slot *slots = g_malloc0(
+        cap * sizeof(struct value_slot) +
+        (size_t)(n + 1) * (sizeof(uint64_t) + sizeof(const char *)));
+    uint64_t *last_read_us = (uint64_t *)(void *)(slots + cap);
     struct interned values = {
-        .seen = g_new(const char *, n > 0 ? n : 1),
-        .table = n > INTERN_SCAN_MAX
-                     ? g_hash_table_new(g_str_hash, g_str_equal)
-                     : NULL,
+        .seen = (const char **)(void *)(last_read_us + n + 1),
+        .slots = slots,
+        .mask = cap - 1,
     };
     k->src = src;
     k->n = n;
-    k->ops = g_new(struct sim_lin_op, n);
-    k->events = g_new(struct sim_lin_event, 2 * (size_t)n);
+    /* events follow the ops in one allocation (both 8-byte aligned) */
+    k->ops = g_malloc((size_t)n * sizeof(struct sim_lin_op) +
+                      2 * (size_t)n * sizeof(struct sim_lin_event) + 1);
+    k->events = (struct sim_lin_event *)(void *)(k->ops + n);
     k->n_events = 0;
     for (uint32_t i = 0; i < n; i++) {
         const struct sim_op *o = src[i];
@@ -175,9 +189,8 @@ void sim_lin_key_init(struct sim_lin_key *k,
         }
     }
     /* The last return of a read of each state; UINT64_MAX: none. */
-    guint n_states = values.n + 1;
-    uint64_t *last_read_us = g_new(uint64_t, n_states);
-    for (guint v = 0; v < n_states; v++)
+    uint32_t n_states = values.n + 1;
+    for (uint32_t v = 0; v < n_states; v++)
         last_read_us[v] = UINT64_MAX;
     for (uint32_t i = 0; i < n; i++) {
         const struct sim_lin_op *l = &k->ops[i];
@@ -187,7 +200,6 @@ void sim_lin_key_init(struct sim_lin_key *k,
             last_read_us[l->value] = t;
     }
     add_events(k, last_read_us);
-    g_free(last_read_us);
     for (uint32_t e = 0; e < k->n_events; e++)
         k->events[e].rank = event_rank(&k->events[e], src[k->events[e].op]);
     sort_events(k->events, k->n_events);
@@ -198,13 +210,10 @@ void sim_lin_key_init(struct sim_lin_key *k,
             k->ops[k->events[e].op].end_ev = e;
     }
     k->n_states = n_states;
-    g_free(values.seen);
-    if (values.table != NULL)
-        g_hash_table_destroy(values.table);
+    g_free(slots);
 }
 
 void sim_lin_key_clear(struct sim_lin_key *k)
 {
     g_free(k->ops);
-    g_free(k->events);
 }

@@ -51,6 +51,16 @@ struct sim_lin_key
     uint32_t n_states; /* distinct register states: 0 and the values */
 };
 
+/* A platform-stable hash of the bytes of text, for the checker's tables of
+ * keys and values (looked up only, never iterated). */
+static inline uint64_t sim_lin_text_hash(const char *text)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    return h ^ (h >> 29);
+}
+
 /* The instant o returned (its invocation if it never completed earlier). */
 static inline uint64_t sim_lin_return_us(const struct sim_op *o)
 {
@@ -69,7 +79,7 @@ void sim_lin_key_init(struct sim_lin_key *k,
                       const struct sim_op *const *src,
                       uint32_t n);
 
-/* Frees what k owns. */
+/* Frees what k owns (ops and events are one allocation). */
 void sim_lin_key_clear(struct sim_lin_key *k);
 
 #endif /* SIM_LIN_KEY_H */

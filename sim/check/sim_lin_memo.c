@@ -42,6 +42,7 @@ void sim_lin_memo_init(struct sim_lin_memo *m)
     m->blocks = g_ptr_array_new_with_free_func(g_free);
     m->free_at = NULL;
     m->free_len = 0;
+    m->first_len = 0;
 }
 
 void sim_lin_memo_clear(struct sim_lin_memo *m)
@@ -49,6 +50,26 @@ void sim_lin_memo_clear(struct sim_lin_memo *m)
     g_free(m->slots);
     g_ptr_array_free(m->blocks, TRUE);
     memset(m, 0, sizeof *m);
+}
+
+/* Above this many slots a reset gives the table back: a large key's table
+ * is not cleared again for every small key after it. */
+#define MEMO_CAP_KEEP 4096
+
+void sim_lin_memo_reset(struct sim_lin_memo *m)
+{
+    if (m->cap > MEMO_CAP_KEEP) {
+        g_free(m->slots);
+        m->cap = MEMO_CAP_MIN;
+        m->slots = g_new0(struct sim_lin_memo_node *, m->cap);
+    } else if (m->len > 0) {
+        memset(m->slots, 0, m->cap * sizeof m->slots[0]);
+    }
+    m->len = 0;
+    if (m->blocks->len > 1)
+        g_ptr_array_remove_range(m->blocks, 1, m->blocks->len - 1);
+    m->free_at = m->blocks->len > 0 ? g_ptr_array_index(m->blocks, 0) : NULL;
+    m->free_len = m->blocks->len > 0 ? m->first_len : 0;
 }
 
 /* size bytes from the blocks, 8-byte aligned, freed with the memo. */
@@ -59,6 +80,8 @@ static void *memo_alloc(struct sim_lin_memo *m, size_t size)
         size_t block = size > MEMO_BLOCK_BYTES ? size : MEMO_BLOCK_BYTES;
         m->free_at = g_malloc(block);
         m->free_len = block;
+        if (m->blocks->len == 0)
+            m->first_len = block;
         g_ptr_array_add(m->blocks, m->free_at);
     }
     void *p = m->free_at;

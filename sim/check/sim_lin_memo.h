@@ -25,14 +25,21 @@ struct sim_lin_memo
     size_t cap;                       /* a power of two */
     size_t len;                       /* nodes held, at most cap / 2 */
     GPtrArray *blocks;                /* owned storage of nodes and sets */
-    char *free_at;                    /* the rest of the last block */
+    char *free_at;                    /* the rest of the current block */
     size_t free_len;
+    size_t first_len; /* the size of blocks[0], reused after a reset */
 };
 
 void sim_lin_memo_init(struct sim_lin_memo *m);
 
 /* Frees every node; m is then unusable until initialized again. */
 void sim_lin_memo_clear(struct sim_lin_memo *m);
+
+/* Forgets every node, as sim_lin_memo_clear() then sim_lin_memo_init()
+ * would, but keeps the first block of storage (and a small table) for the
+ * nodes to come: one check reuses one memo for every search of every
+ * key. */
+void sim_lin_memo_reset(struct sim_lin_memo *m);
 
 /* Records the node (event, state, lin[0..n_lin)) reached with the
  * never-completed writes lin_p[0..n_p) linearized (both sorted, both

@@ -13,12 +13,20 @@
 
 /* ---- sorted sets of operation indices ------------------------------------ */
 
-static guint set_find(const GArray *set, uint32_t x)
+/* A sorted set of a key's operation indices in storage for all of them
+ * (struct sim_lin_scratch): an operation is in a set at most once. */
+struct lin_set
 {
-    guint lo = 0, hi = set->len;
+    uint32_t *v;
+    uint32_t len;
+};
+
+static uint32_t set_find(const struct lin_set *set, uint32_t x)
+{
+    uint32_t lo = 0, hi = set->len;
     while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        if (g_array_index(set, uint32_t, mid) < x)
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (set->v[mid] < x)
             lo = mid + 1;
         else
             hi = mid;
@@ -26,25 +34,30 @@ static guint set_find(const GArray *set, uint32_t x)
     return lo;
 }
 
-static void set_add(GArray *set, uint32_t x)
+static void set_add(struct lin_set *set, uint32_t x)
 {
-    g_array_insert_val(set, set_find(set, x), x);
+    uint32_t i = set_find(set, x);
+    memmove(set->v + i + 1, set->v + i, (set->len - i) * sizeof set->v[0]);
+    set->v[i] = x;
+    set->len++;
 }
 
-static void set_remove(GArray *set, uint32_t x)
+static void set_remove(struct lin_set *set, uint32_t x)
 {
-    guint i = set_find(set, x);
-    if (i < set->len && g_array_index(set, uint32_t, i) == x)
-        g_array_remove_index(set, i);
+    uint32_t i = set_find(set, x);
+    if (i < set->len && set->v[i] == x) {
+        set->len--;
+        memmove(set->v + i, set->v + i + 1,
+                (set->len - i) * sizeof set->v[0]);
+    }
 }
 
-/* ---- memoized nodes: sim_lin_memo.h ------------------------------------- */
-
-static const uint32_t *array_u32(const GArray *a)
+static void set_load(struct lin_set *set, const uint32_t *v, uint32_t n)
 {
-    return (const uint32_t *)(const void *)a->data;
+    if (n > 0)
+        memcpy(set->v, v, n * sizeof v[0]);
+    set->len = n;
 }
-
 
 /* ---- the search ---------------------------------------------------------- */
 
@@ -73,12 +86,14 @@ struct lin_search
 {
     const struct sim_lin_key *k;
     int32_t state;
-    GArray *open;     /* uint32_t, sorted */
-    GArray *lin;      /* uint32_t, sorted: linearized open completed ops */
-    GArray *lin_p;    /* uint32_t, sorted: linearized never-completed ops */
-    bool *is_lin;     /* per op */
-    GArray *stack;    /* struct lin_frame */
-    struct sim_lin_memo seen; /* the nodes met at returns */
+    struct lin_set open;  /* the open ops */
+    struct lin_set lin;   /* linearized open completed ops */
+    struct lin_set lin_p; /* linearized never-completed ops */
+    bool *is_lin;         /* per op */
+    struct sim_lin_scratch *sc; /* the storage of all of these */
+    struct lin_frame *stack;    /* depth frames, in sc->frames */
+    uint32_t depth;
+    struct sim_lin_memo *seen; /* the nodes met at returns: sc->memo */
     uint64_t states;
     uint64_t max_states;
     uint32_t furthest_event;
@@ -118,18 +133,6 @@ static void count_left(const struct sim_lin_key *k,
     *c = (uint32_t)((int64_t)*c + delta);
 }
 
-/* Fresh counts for the whole key: every operation in the search. */
-static void init_left(const struct sim_lin_key *k,
-                      uint32_t **reads_left,
-                      uint32_t **writes_left)
-{
-    *reads_left = g_new0(uint32_t, k->n_states);
-    *writes_left = g_new0(uint32_t, k->n_states);
-    for (uint32_t i = 0; i < k->n; i++)
-        if (k->ops[i].call_ev != SIM_LIN_NONE)
-            count_left(k, *reads_left, *writes_left, i, 1);
-}
-
 static int32_t next_state(const struct lin_search *s, uint32_t op)
 {
     const struct sim_lin_op *l = &s->k->ops[op];
@@ -137,16 +140,15 @@ static int32_t next_state(const struct lin_search *s, uint32_t op)
 }
 
 /* The linearized set op belongs to: completed or never completed. */
-static GArray *lin_set_of(const struct lin_search *s, uint32_t op)
+static struct lin_set *lin_set_of(struct lin_search *s, uint32_t op)
 {
-    return s->k->src[op]->completed ? s->lin : s->lin_p;
+    return s->k->src[op]->completed ? &s->lin : &s->lin_p;
 }
 
 /* Enters the child reached by `via` on `op` from the top frame. */
 static void push(struct lin_search *s, enum lin_via via, uint32_t op)
 {
-    struct lin_frame *top =
-        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    struct lin_frame *top = &s->stack[s->depth - 1];
     struct lin_frame f = {.event = top->event,
                           .via = via,
                           .via_op = op,
@@ -156,23 +158,23 @@ static void push(struct lin_search *s, enum lin_via via, uint32_t op)
     case VIA_ROOT:
         break;
     case VIA_CALL:
-        set_add(s->open, op);
+        set_add(&s->open, op);
         f.event++;
         break;
     case VIA_CLOSE:
         set_remove(lin_set_of(s, op), op);
-        set_remove(s->open, op);
+        set_remove(&s->open, op);
         s->is_lin[op] = false;
         f.event++;
         break;
     case VIA_EXPIRE:
-        set_remove(s->open, op);
+        set_remove(&s->open, op);
         count_left(s->k, s->reads_left, s->writes_left, op, -1);
         f.event++;
         break;
     case VIA_LIN_RETURN:
         s->state = next_state(s, op);
-        set_remove(s->open, op);
+        set_remove(&s->open, op);
         count_left(s->k, s->reads_left, s->writes_left, op, -1);
         f.event++;
         break;
@@ -185,30 +187,34 @@ static void push(struct lin_search *s, enum lin_via via, uint32_t op)
     }
     if (f.event > s->furthest_event)
         s->furthest_event = f.event;
-    g_array_append_val(s->stack, f);
+    if (s->depth == s->sc->frame_cap) {
+        s->sc->frame_cap *= 2;
+        s->sc->frames =
+            g_renew(struct lin_frame, s->sc->frames, s->sc->frame_cap);
+        s->stack = s->sc->frames;
+    }
+    s->stack[s->depth++] = f;
 }
 
 /* Leaves the top frame, undoing the move that reached it. */
 static void pop(struct lin_search *s)
 {
-    struct lin_frame f =
-        g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
-    g_array_set_size(s->stack, s->stack->len - 1);
+    struct lin_frame f = s->stack[--s->depth];
     s->state = f.prev_state;
     switch (f.via) {
     case VIA_ROOT:
         break;
     case VIA_CALL:
-        set_remove(s->open, f.via_op);
+        set_remove(&s->open, f.via_op);
         break;
     case VIA_CLOSE:
-        set_add(s->open, f.via_op);
+        set_add(&s->open, f.via_op);
         set_add(lin_set_of(s, f.via_op), f.via_op);
         s->is_lin[f.via_op] = true;
         break;
     case VIA_EXPIRE:
     case VIA_LIN_RETURN:
-        set_add(s->open, f.via_op);
+        set_add(&s->open, f.via_op);
         count_left(s->k, s->reads_left, s->writes_left, f.via_op, 1);
         break;
     case VIA_LIN_EARLY:
@@ -224,8 +230,8 @@ static void pop(struct lin_search *s)
  * ancestor, tries everything this one could. */
 static bool remember(struct lin_search *s, uint32_t event)
 {
-    if (!sim_lin_memo_add(&s->seen, event, s->state, array_u32(s->lin),
-                          s->lin->len, array_u32(s->lin_p), s->lin_p->len))
+    if (!sim_lin_memo_add(s->seen, event, s->state, s->lin.v, s->lin.len,
+                          s->lin_p.v, s->lin_p.len))
         return false;
     s->states++;
     return true;
@@ -236,8 +242,8 @@ static bool remember(struct lin_search *s, uint32_t event)
  * Returns such a read, or NONE. */
 static uint32_t satisfied_read(const struct lin_search *s)
 {
-    for (guint i = 0; i < s->open->len; i++) {
-        uint32_t p = g_array_index(s->open, uint32_t, i);
+    for (uint32_t i = 0; i < s->open.len; i++) {
+        uint32_t p = s->open.v[i];
         if (!s->is_lin[p] && s->k->ops[p].kind == SIM_LIN_READ &&
             s->k->ops[p].value == s->state)
             return p;
@@ -262,14 +268,14 @@ static void keep_first(const struct sim_lin_key *k, uint32_t *best, uint32_t q)
 static void prepare_candidates(struct lin_search *s)
 {
     const struct sim_lin_key *k = s->k;
-    const uint32_t *open = array_u32(s->open);
-    for (guint i = 0; i < s->open->len; i++) {
+    const uint32_t *open = s->open.v;
+    for (uint32_t i = 0; i < s->open.len; i++) {
         int32_t v = k->ops[open[i]].value;
         s->best_write[v] = SIM_LIN_NONE;
         s->best_done_write[v] = SIM_LIN_NONE;
         s->want[v] = 0;
     }
-    for (guint i = 0; i < s->open->len; i++) {
+    for (uint32_t i = 0; i < s->open.len; i++) {
         uint32_t q = open[i];
         const struct sim_lin_op *l = &k->ops[q];
         if (s->is_lin[q])
@@ -331,8 +337,7 @@ static bool early_candidate(const struct lin_search *s,
 /* Chooses the next move at the top frame, or NONE when it has none left. */
 static void step(struct lin_search *s, enum sim_lin_result *result, bool *done)
 {
-    struct lin_frame *f =
-        &g_array_index(s->stack, struct lin_frame, s->stack->len - 1);
+    struct lin_frame *f = &s->stack[s->depth - 1];
     const struct sim_lin_key *k = s->k;
 
     if (f->event == k->n_events) {
@@ -381,11 +386,10 @@ static void step(struct lin_search *s, enum sim_lin_result *result, bool *done)
     }
     /* Try the open operations in turn; reads here are all unsatisfied. */
     prepare_candidates(s);
-    uint32_t n_open = s->open->len;
+    uint32_t n_open = s->open.len;
     while (f->next_move - 1 < EARLY_PASSES * n_open) {
         uint32_t pass = (f->next_move - 1) / n_open;
-        uint32_t p =
-            g_array_index(s->open, uint32_t, (f->next_move - 1) % n_open);
+        uint32_t p = s->open.v[(f->next_move - 1) % n_open];
         f->next_move++;
         if (p != o && early_candidate(s, p, o, pass)) {
             push(s, VIA_LIN_EARLY, p);
@@ -396,67 +400,91 @@ static void step(struct lin_search *s, enum sim_lin_result *result, bool *done)
     pop(s);
 }
 
-/* Sets s up for a search of k: what both searches use is allocated, every
- * other field (stack, seen, counters) is zero. k is borrowed for the search;
- * lin_search_release() frees what this allocates. */
+void sim_lin_scratch_clear(struct sim_lin_scratch *sc)
+{
+    g_free(sc->words);
+    g_free(sc->frames);
+    if (sc->memo_ready)
+        sim_lin_memo_clear(&sc->memo);
+    memset(sc, 0, sizeof *sc);
+}
+
+/* The memo of sc, empty. */
+static struct sim_lin_memo *fresh_memo(struct sim_lin_scratch *sc)
+{
+    if (sc->memo_ready) {
+        sim_lin_memo_reset(&sc->memo);
+    } else {
+        sim_lin_memo_init(&sc->memo);
+        sc->memo_ready = true;
+    }
+    return &sc->memo;
+}
+
+/* Sets s up for a search of k in the storage of sc: every set empty, no
+ * operation linearized, every operation in the search counted, no stack
+ * and no memo yet (seen NULL); the counters zero. k is borrowed for the
+ * search. */
 static void lin_search_init(struct lin_search *s,
+                            struct sim_lin_scratch *sc,
                             const struct sim_lin_key *k,
                             uint64_t max_states)
 {
-    *s = (struct lin_search){
-        .k = k,
-        .open = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .lin_p = g_array_new(FALSE, FALSE, sizeof(uint32_t)),
-        .is_lin = g_new0(bool, k->n > 0 ? k->n : 1),
-        .max_states = max_states,
-        .best_write = g_new(uint32_t, k->n_states),
-        .best_done_write = g_new(uint32_t, k->n_states),
-        .want = g_new0(uint32_t, k->n_states),
-    };
-    init_left(k, &s->reads_left, &s->writes_left);
-}
-
-/* Frees what lin_search_init() allocated; stack and seen are the caller's. */
-static void lin_search_release(struct lin_search *s)
-{
-    g_array_free(s->open, TRUE);
-    g_array_free(s->lin, TRUE);
-    g_array_free(s->lin_p, TRUE);
-    g_free(s->is_lin);
-    g_free(s->best_write);
-    g_free(s->best_done_write);
-    g_free(s->want);
-    g_free(s->reads_left);
-    g_free(s->writes_left);
+    size_t n = k->n, ns = k->n_states;
+    /* the three sets, five arrays by state, then is_lin as bytes */
+    size_t zeroed = 3 * ns + (n + sizeof(uint32_t)) / sizeof(uint32_t);
+    size_t words = 3 * (n + 1) + 2 * ns + zeroed;
+    if (sc->n_words < words) {
+        g_free(sc->words);
+        sc->words = g_new(uint32_t, words);
+        sc->n_words = words;
+    }
+    uint32_t *w = sc->words;
+    *s = (struct lin_search){.k = k, .sc = sc, .max_states = max_states};
+    s->open.v = w;
+    s->lin.v = w + (n + 1);
+    s->lin_p.v = w + 2 * (n + 1);
+    w += 3 * (n + 1);
+    s->best_write = w;
+    s->best_done_write = w + ns;
+    w += 2 * ns;
+    memset(w, 0, zeroed * sizeof *w);
+    s->want = w;
+    s->reads_left = w + ns;
+    s->writes_left = w + 2 * ns;
+    s->is_lin = (bool *)(void *)(w + 3 * ns);
+    for (uint32_t i = 0; i < k->n; i++)
+        if (k->ops[i].call_ev != SIM_LIN_NONE)
+            count_left(k, s->reads_left, s->writes_left, i, 1);
 }
 
 /* Searches one key's operations depth-first. *states receives the nodes
  * explored; *furthest (on failure) the furthest event reached: the
  * operations called up to it already cannot be linearized. */
-static enum sim_lin_result lin_search_run(const struct sim_lin_key *k,
+static enum sim_lin_result lin_search_run(struct sim_lin_scratch *sc,
+                                          const struct sim_lin_key *k,
                                           uint64_t max_states,
                                           uint64_t *states,
                                           uint32_t *furthest)
 {
     struct lin_search s;
-    lin_search_init(&s, k, max_states);
-    s.stack = g_array_sized_new(FALSE, FALSE, sizeof(struct lin_frame),
-                                k->n_events + 1);
-    sim_lin_memo_init(&s.seen);
-    struct lin_frame root = {.via = VIA_ROOT};
-    g_array_append_val(s.stack, root);
+    lin_search_init(&s, sc, k, max_states);
+    if (sc->frame_cap < (size_t)k->n_events + 1) {
+        g_free(sc->frames);
+        sc->frame_cap = (size_t)k->n_events + 1;
+        sc->frames = g_new(struct lin_frame, sc->frame_cap);
+    }
+    s.stack = sc->frames;
+    s.seen = fresh_memo(sc);
+    s.stack[s.depth++] = (struct lin_frame){.via = VIA_ROOT};
 
     enum sim_lin_result result = SIM_LIN_RESULT_FAIL;
     bool done = false;
-    while (!done && s.stack->len > 0)
+    while (!done && s.depth > 0)
         step(&s, &result, &done);
 
     *states = s.states;
     *furthest = s.furthest_event;
-    g_array_free(s.stack, TRUE);
-    sim_lin_memo_clear(&s.seen);
-    lin_search_release(&s);
     return result;
 }
 
@@ -521,8 +549,8 @@ static void frontier_clear(struct lin_frontier *f)
  * never-completed writes is there; supersedes those that used a superset. */
 static void frontier_add(struct lin_frontier *f,
                          int32_t state,
-                         const GArray *lin,
-                         const GArray *lin_p)
+                         const struct lin_set *lin,
+                         const struct lin_set *lin_p)
 {
     struct lin_config *c =
         g_malloc(sizeof *c + (lin->len + lin_p->len) * sizeof(uint32_t));
@@ -531,9 +559,9 @@ static void frontier_add(struct lin_frontier *f,
     c->n_c = lin->len;
     c->n_p = lin_p->len;
     if (lin->len > 0)
-        memcpy(c->ops, lin->data, lin->len * sizeof(uint32_t));
+        memcpy(c->ops, lin->v, lin->len * sizeof(uint32_t));
     if (lin_p->len > 0)
-        memcpy(c->ops + c->n_c, lin_p->data, lin_p->len * sizeof(uint32_t));
+        memcpy(c->ops + c->n_c, lin_p->v, lin_p->len * sizeof(uint32_t));
 
     GPtrArray *group = g_hash_table_lookup(f->groups, c);
     if (group == NULL) {
@@ -565,10 +593,8 @@ static void frontier_add(struct lin_frontier *f,
 static void load_config(struct lin_search *s, const struct lin_config *c)
 {
     s->state = c->state;
-    g_array_set_size(s->lin, 0);
-    g_array_set_size(s->lin_p, 0);
-    g_array_append_vals(s->lin, c->ops, c->n_c);
-    g_array_append_vals(s->lin_p, c->ops + c->n_c, c->n_p);
+    set_load(&s->lin, c->ops, c->n_c);
+    set_load(&s->lin_p, c->ops + c->n_c, c->n_p);
     for (uint32_t i = 0; i < c->n_c + c->n_p; i++) {
         s->is_lin[c->ops[i]] = true;
         count_left(s->k, s->reads_left, s->writes_left, c->ops[i], -1);
@@ -614,7 +640,7 @@ static bool closure(struct lin_search *s,
     int32_t prev = s->state;
     uint32_t r = satisfied_read(s);
     if (r == o) {
-        frontier_add(next, s->state, s->lin, s->lin_p);
+        frontier_add(next, s->state, &s->lin, &s->lin_p);
         return true;
     }
     if (r != SIM_LIN_NONE) {
@@ -624,11 +650,11 @@ static bool closure(struct lin_search *s,
         return ok;
     }
     if (legal(s, o))
-        frontier_add(next, next_state(s, o), s->lin, s->lin_p);
+        frontier_add(next, next_state(s, o), &s->lin, &s->lin_p);
     prepare_candidates(s);
     for (uint32_t pass = 0; pass < EARLY_PASSES; pass++) {
-        for (guint i = 0; i < s->open->len; i++) {
-            uint32_t p = g_array_index(s->open, uint32_t, i);
+        for (uint32_t i = 0; i < s->open.len; i++) {
+            uint32_t p = s->open.v[i];
             if (p == o || !early_candidate(s, p, o, pass))
                 continue;
             apply_early(s, p);
@@ -660,33 +686,34 @@ static bool sweep_config(struct lin_search *s,
         return closure(s, e, o, next);
     if (s->is_lin[o])
         set_remove(lin_set_of(s, o), o);
-    frontier_add(next, s->state, s->lin, s->lin_p);
+    frontier_add(next, s->state, &s->lin, &s->lin_p);
     return true;
 }
 
 /* Same contract as lin_search_run(); *furthest receives the event at which
  * no configuration survived. */
-static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
+static enum sim_lin_result lin_sweep_run(struct sim_lin_scratch *sc,
+                                         const struct sim_lin_key *k,
                                          uint64_t max_states,
                                          uint64_t *states,
                                          uint32_t *furthest)
 {
     struct lin_search s;
-    lin_search_init(&s, k, max_states);
+    lin_search_init(&s, sc, k, max_states);
     struct lin_frontier cur;
     frontier_init(&cur);
-    frontier_add(&cur, 0, s.lin, s.lin_p);
+    frontier_add(&cur, 0, &s.lin, &s.lin_p);
 
     enum sim_lin_result result = SIM_LIN_RESULT_OK;
     for (uint32_t e = 0; e < k->n_events && result == SIM_LIN_RESULT_OK; e++) {
         const struct sim_lin_event *ev = &k->events[e];
         if (ev->kind == SIM_LIN_CALL) {
-            set_add(s.open, ev->op);
+            set_add(&s.open, ev->op);
             continue;
         }
         struct lin_frontier next;
         frontier_init(&next);
-        sim_lin_memo_init(&s.seen);
+        s.seen = fresh_memo(sc);
         /* Fewest used never-completed writes first: their nodes then cover
          * the others' at once. g_ptr_array_sort is stable. */
         GPtrArray *order = g_ptr_array_sized_new(cur.all->len);
@@ -706,10 +733,9 @@ static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
             s.is_lin[ev->op] = false;
         }
         g_ptr_array_free(order, TRUE);
-        sim_lin_memo_clear(&s.seen);
         frontier_clear(&cur);
         cur = next;
-        set_remove(s.open, ev->op);
+        set_remove(&s.open, ev->op);
         /* Past its return or expiry, o is linearized or gone in every
          * configuration. */
         count_left(k, s.reads_left, s.writes_left, ev->op, -1);
@@ -720,7 +746,6 @@ static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
     }
     *states = s.states;
     frontier_clear(&cur);
-    lin_search_release(&s);
     return result;
 }
 
@@ -730,7 +755,8 @@ static enum sim_lin_result lin_sweep_run(const struct sim_lin_key *k,
  * or the bound is spent. *n_prefix receives the number of leading
  * operations whose calls precede the furthest event reached, which alone
  * cannot be linearized. */
-enum sim_lin_result sim_lin_check_key(const struct sim_lin_key *k,
+enum sim_lin_result sim_lin_check_key(struct sim_lin_scratch *sc,
+                                      const struct sim_lin_key *k,
                                       enum sim_lin_search search,
                                       uint64_t max_states,
                                       uint64_t *states,
@@ -750,9 +776,9 @@ enum sim_lin_result sim_lin_check_key(const struct sim_lin_key *k,
             search == SIM_LIN_SEARCH_DEFAULT && round < left ? round : left;
         uint64_t used = 0;
         if (dfs)
-            r = lin_search_run(k, bound, &used, &furthest);
+            r = lin_search_run(sc, k, bound, &used, &furthest);
         else
-            r = lin_sweep_run(k, bound, &used, &furthest);
+            r = lin_sweep_run(sc, k, bound, &used, &furthest);
         *states += used;
         left -= used < left ? used : left;
         if (search != SIM_LIN_SEARCH_DEFAULT)
@@ -781,9 +807,11 @@ enum sim_lin_result sim_lin_check_ops(const struct sim_op *const *ops,
                                       uint32_t *n_prefix)
 {
     struct sim_lin_key k;
+    struct sim_lin_scratch sc = {0};
     sim_lin_key_init(&k, ops, n);
     enum sim_lin_result r =
-        sim_lin_check_key(&k, search, max_states, states, n_prefix);
+        sim_lin_check_key(&sc, &k, search, max_states, states, n_prefix);
     sim_lin_key_clear(&k);
+    sim_lin_scratch_clear(&sc);
     return r;
 }
