@@ -194,15 +194,15 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
     send_request(s, c, node, true);
 }
 
-/* A random live node, preferring ones not tried for this request and other
- * than the last one; 0 if every node is down. */
-static uint32_t pick_node(struct sim *s, struct sim_client *c)
+/* A random live member (member[]: sim_cluster_members() now), preferring
+ * ones not tried for this request and other than the last one; 0 if every
+ * member is down. Only members of the configuration serve clients: a spare
+ * or a removed node would only redirect. */
+static uint32_t pick_member(struct sim *s,
+                            struct sim_client *c,
+                            const bool *member)
 {
     uint32_t cand[SIM_MAX_NODES];
-    /* Only members of the configuration serve clients: a spare or a
-     * removed node would only redirect. */
-    bool member[SIM_MAX_NODES + 1];
-    sim_cluster_members(s, member);
     for (int pass = 0; pass < 3; pass++) {
         uint32_t k = 0;
         for (uint32_t id = 1; id <= s->n; id++) {
@@ -221,6 +221,14 @@ static uint32_t pick_node(struct sim *s, struct sim_client *c)
         }
     }
     return 0;
+}
+
+/* pick_member() among the members now. */
+static uint32_t pick_node(struct sim *s, struct sim_client *c)
+{
+    bool member[SIM_MAX_NODES + 1];
+    sim_cluster_members(s, member);
+    return pick_member(s, c, member);
 }
 
 /* Appends the n bytes of the string src to buf at *pos, as many as fit
@@ -838,7 +846,7 @@ void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
         member[c->leader])
         node = c->leader;
     else
-        node = pick_node(s, c);
+        node = pick_member(s, c, member); /* nothing changed meanwhile */
     if (node == 0) {
         arm_timeout(s, c);
         return;

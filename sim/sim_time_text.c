@@ -19,7 +19,7 @@ void sim_time_text_decimal(GString *out, uint64_t v)
         buf[--at] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    g_string_append_len(out, buf + at, (gssize)(sizeof buf - at));
+    sim_time_text_put(out, buf + at, sizeof buf - at);
 }
 
 void sim_time_text_duration(GString *out, uint64_t duration_us)
@@ -28,13 +28,13 @@ void sim_time_text_duration(GString *out, uint64_t duration_us)
         sim_time_text_decimal(out, duration_us / 1000000);
         g_string_append_c(out, 's');
     } else if (duration_us == 0) {
-        g_string_append(out, "0s");
+        sim_time_text_put(out, "0s", 2);
     } else if (duration_us % 1000 == 0) {
         sim_time_text_decimal(out, duration_us / 1000);
-        g_string_append(out, "ms");
+        sim_time_text_put(out, "ms", 2);
     } else {
         sim_time_text_decimal(out, duration_us);
-        g_string_append(out, "us");
+        sim_time_text_put(out, "us", 2);
     }
 }
 

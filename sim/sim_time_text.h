@@ -22,6 +22,22 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Appends the n bytes at text to out: in place when they fit in what out
+ * has allocated (most small appends), else through GLib, which grows it.
+ * The same bytes as g_string_append_len(); the writers of scenario text
+ * (here and scn_print.c) append many short pieces. */
+static inline void sim_time_text_put(GString *out, const char *text, size_t n)
+{
+    if (out->len + n < out->allocated_len) {
+        memcpy(out->str + out->len, text, n);
+        out->len += n;
+        out->str[out->len] = '\0';
+    } else {
+        g_string_append_len(out, text, (gssize)n);
+    }
+}
 
 /* v in decimal, the digits "%" PRIu64 writes: what the styles below write
  * their numbers with, without a format string to parse. */

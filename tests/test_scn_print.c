@@ -110,6 +110,32 @@ ParameterizedTest(struct ppm_case *c, scn_print, ppm_values_are_exact_decimals)
     g_string_free(out, TRUE);
 }
 
+/* The ppm writer without a format string writes what the format did:
+ * the integer part, then the fraction's six digits without trailing
+ * zeros; and text appended in place across the string's growth is the
+ * same wherever the appends cross its allocation. */
+Test(scn_print, ppm_values_are_the_decimals_printf_writes)
+{
+    for (uint64_t ppm = 0; ppm < 3000000; ppm += 7919) {
+        GString *out = g_string_sized_new(1);
+        scn_print_ppm(out, ppm);
+        char frac[8];
+        g_snprintf(frac, sizeof frac, "%06" G_GUINT64_FORMAT, ppm % 1000000);
+        size_t len = strlen(frac);
+        while (len > 0 && frac[len - 1] == '0')
+            len--;
+        frac[len] = '\0';
+        char *want = len ? g_strdup_printf("%" G_GUINT64_FORMAT ".%s",
+                                           ppm / 1000000, frac)
+                         : g_strdup_printf("%" G_GUINT64_FORMAT,
+                                           ppm / 1000000);
+        cr_assert_str_eq(out->str, want, "ppm %" G_GUINT64_FORMAT, ppm);
+        cr_assert_eq(out->len, strlen(want));
+        g_free(want);
+        g_string_free(out, TRUE);
+    }
+}
+
 /* ---- canonical text ----------------------------------------------------- */
 
 Test(scn_print, canonical_text_normalises_every_form)

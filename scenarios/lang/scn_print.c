@@ -11,28 +11,43 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* `value` / 10^digits as an exact decimal without trailing zeros. */
+/* A statement's text is written in many short pieces (and printed for
+ * every statement of every run, for its draw key: scn_identity.h), so they
+ * are appended in place where they fit, without a format string to parse. */
+#define PUT_LIT(out, lit) sim_time_text_put((out), "" lit, sizeof(lit) - 1)
+
+static inline void put_str(GString *out, const char *s)
+{
+    sim_time_text_put(out, s, strlen(s));
+}
+
+/* `value` / 10^digits (digits <= 18) as an exact decimal without trailing
+ * zeros. */
 static void print_fixed(GString *out, uint64_t value, unsigned digits)
 {
     uint64_t unit = 1;
     uint64_t frac;
     char buf[24];
-    int len;
+    unsigned len = digits;
 
     for (unsigned i = 0; i < digits; i++) {
         unit *= 10;
     }
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT, value / unit);
+    sim_time_text_decimal(out, value / unit);
     frac = value % unit;
     if (frac == 0) {
         return;
     }
-    len =
-        g_snprintf(buf, sizeof buf, "%0*" G_GUINT64_FORMAT, (int)digits, frac);
+    /* frac < unit: exactly `digits` digits with its leading zeros */
+    for (unsigned i = digits; i-- > 0;) {
+        buf[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
     while (len > 0 && buf[len - 1] == '0') {
         len--;
     }
-    g_string_append_printf(out, ".%.*s", len, buf);
+    g_string_append_c(out, '.');
+    sim_time_text_put(out, buf, len);
 }
 
 void scn_print_ppm(GString *out, uint64_t ppm)
@@ -59,7 +74,7 @@ static bool is_bare_word(const char *s)
 static void print_string(GString *out, const char *s)
 {
     if (is_bare_word(s)) {
-        g_string_append(out, s);
+        put_str(out, s);
         return;
     }
     scn_print_quoted(out, s);
@@ -95,27 +110,27 @@ static void print_ref(const struct scn_scenario *s,
         sim_time_text_decimal(out, ref->node);
         break;
     case SCN_REF_LEADER:
-        g_string_append(out, "leader");
+        PUT_LIT(out, "leader");
         break;
     case SCN_REF_FOLLOWER:
-        g_string_append(out, "follower");
+        PUT_LIT(out, "follower");
         break;
     case SCN_REF_ANY:
-        g_string_append(out, "any");
+        PUT_LIT(out, "any");
         break;
     case SCN_REF_NAME:
-        g_string_append(out, slot_name(s, ref->slot));
+        put_str(out, slot_name(s, ref->slot));
         break;
     case SCN_REF_REST:
-        g_string_append(out, "rest");
+        PUT_LIT(out, "rest");
         break;
     }
     if (ref->optional) {
         g_string_append_c(out, '?');
     }
     if (ref->bind_slot != SCN_NO_SLOT) {
-        g_string_append(out, " as ");
-        g_string_append(out, slot_name(s, ref->bind_slot));
+        PUT_LIT(out, " as ");
+        put_str(out, slot_name(s, ref->bind_slot));
     }
 }
 
@@ -133,13 +148,13 @@ static void print_scope(const struct scn_scenario *s,
                         const struct scn_scope *scope,
                         GString *out)
 {
-    g_string_append(out, " on");
+    PUT_LIT(out, " on");
     switch (scope->kind) {
     case SCN_SCOPE_ALL:
-        g_string_append(out, " all");
+        PUT_LIT(out, " all");
         break;
     case SCN_SCOPE_MAJORITY:
-        g_string_append(out, " majority");
+        PUT_LIT(out, " majority");
         break;
     case SCN_SCOPE_NODES:
         print_list(s, &scope->nodes, out);
@@ -151,26 +166,28 @@ static void print_check(const struct scn_scenario *s,
                         const struct scn_check *c,
                         GString *out)
 {
-    g_string_append(out, scn_check_kind_name(c->kind));
+    put_str(out, scn_check_kind_name(c->kind));
     switch (c->kind) {
     case SCN_CHECK_LEADER:
     case SCN_CHECK_NO_LEADER:
         if (c->nodes.count > 0) {
-            g_string_append(out,
-                            c->kind == SCN_CHECK_LEADER ? " in" : " among");
+            put_str(out, c->kind == SCN_CHECK_LEADER ? " in" : " among");
             print_list(s, &c->nodes, out);
         }
         break;
     case SCN_CHECK_ROLE:
         g_string_append_c(out, ' ');
         print_ref(s, &c->node, out);
-        g_string_append_printf(out, " %s", scn_role_name(c->role));
+        g_string_append_c(out, ' ');
+        put_str(out, scn_role_name(c->role));
         break;
     case SCN_CHECK_TERM:
     case SCN_CHECK_COMPLETED:
     case SCN_CHECK_APPLIED:
-        g_string_append_printf(out, " %s %" G_GUINT64_FORMAT,
-                               scn_cmp_name(c->cmp), c->number);
+        g_string_append_c(out, ' ');
+        put_str(out, scn_cmp_name(c->cmp));
+        g_string_append_c(out, ' ');
+        sim_time_text_decimal(out, c->number);
         if (c->kind == SCN_CHECK_APPLIED) {
             print_scope(s, &c->scope, out);
         }
@@ -178,7 +195,7 @@ static void print_check(const struct scn_scenario *s,
     case SCN_CHECK_VALUE:
         g_string_append_c(out, ' ');
         print_string(out, c->key);
-        g_string_append(out, " = ");
+        PUT_LIT(out, " = ");
         print_string(out, c->value);
         print_scope(s, &c->scope, out);
         break;
@@ -188,16 +205,16 @@ static void print_check(const struct scn_scenario *s,
         print_scope(s, &c->scope, out);
         break;
     case SCN_CHECK_CONFIG:
-        g_string_append(out, " voters");
+        PUT_LIT(out, " voters");
         print_list(s, &c->nodes, out);
         if (c->learners.count > 0) {
-            g_string_append(out, " learners");
+            PUT_LIT(out, " learners");
             print_list(s, &c->learners, out);
         }
         break;
     case SCN_CHECK_LEARNERS:
         if (c->learners.count == 0) {
-            g_string_append(out, " none");
+            PUT_LIT(out, " none");
         } else {
             print_list(s, &c->learners, out);
         }
@@ -217,10 +234,11 @@ static void print_change(const struct scn_scenario *s,
                          const struct scn_change *c,
                          GString *out)
 {
-    g_string_append_printf(out, "%s ", scn_change_kind_name(c->kind));
+    put_str(out, scn_change_kind_name(c->kind));
+    g_string_append_c(out, ' ');
     print_ref(s, &c->node, out);
     if (c->kind == SCN_CHANGE_ADD_LEARNER) {
-        g_string_append(out, " as learner");
+        PUT_LIT(out, " as learner");
     }
 }
 
@@ -234,12 +252,13 @@ static void print_changes(const struct scn_scenario *s,
         print_change(s, &a->changes[0], out);
         return;
     }
-    g_string_append(out, "change");
+    PUT_LIT(out, "change");
     if (a->transition != SCN_TRANSITION_AUTO) {
-        g_string_append_printf(out, " %s", scn_transition_name(a->transition));
+        g_string_append_c(out, ' ');
+        put_str(out, scn_transition_name(a->transition));
     }
     for (size_t i = 0; i < a->change_count; i++) {
-        g_string_append(out, i > 0 ? ", " : " ");
+        put_str(out, i > 0 ? ", " : " ");
         print_change(s, &a->changes[i], out);
     }
 }
@@ -249,7 +268,7 @@ static void print_via(const struct scn_scenario *s,
                       GString *out)
 {
     if (a->has_via) {
-        g_string_append(out, " via ");
+        PUT_LIT(out, " via ");
         print_ref(s, &a->via, out);
     }
 }
@@ -259,7 +278,7 @@ static void print_latency(GString *out, uint64_t us, uint64_t jitter_us)
 {
     sim_time_text_duration(out, us);
     if (jitter_us > 0) {
-        g_string_append(out, "..");
+        PUT_LIT(out, "..");
         sim_time_text_duration(out, us + jitter_us);
     }
 }
@@ -279,12 +298,13 @@ static void print_keep(const struct scn_action *a, GString *out)
     case SCN_KEEP_NOTHING:
         break;
     case SCN_KEEP_SOME:
-        g_string_append(out, " keeping some");
+        PUT_LIT(out, " keeping some");
         break;
     case SCN_KEEP_COUNTS:
-        g_string_append_printf(
-            out, " keeping log %" G_GUINT64_FORMAT " term %" G_GUINT64_FORMAT,
-            a->keep_log, a->keep_term);
+        PUT_LIT(out, " keeping log ");
+        sim_time_text_decimal(out, a->keep_log);
+        PUT_LIT(out, " term ");
+        sim_time_text_decimal(out, a->keep_term);
         break;
     }
 }
@@ -299,7 +319,7 @@ static void print_network_action(const struct scn_scenario *s,
     case SCN_ACT_PARTITION:
         for (size_t i = 0; i < a->group_count; i++) {
             if (i > 0) {
-                g_string_append(out, " |");
+                PUT_LIT(out, " |");
             }
             print_list(s, &a->groups[i], out);
         }
@@ -307,7 +327,7 @@ static void print_network_action(const struct scn_scenario *s,
     case SCN_ACT_CUT:
         g_string_append_c(out, ' ');
         print_ref(s, &a->node, out);
-        g_string_append(out, " -> ");
+        PUT_LIT(out, " -> ");
         print_ref(s, &a->peer, out);
         break;
     case SCN_ACT_HEAL:
@@ -346,17 +366,18 @@ static void print_client_action(const struct scn_scenario *s,
         }
         if (a->read_mode != SCN_READ_DEFAULT) {
             g_string_append_c(out, ' ');
-            g_string_append(out, scn_read_mode_name(a->read_mode));
+            put_str(out, scn_read_mode_name(a->read_mode));
         }
         print_via(s, a, out);
         break;
     case SCN_ACT_LOAD:
         g_string_append_c(out, ' ');
         if (a->count > 0) {
-            g_string_append_printf(out, "%" PRIu64 " writes for ", a->count);
+            sim_time_text_decimal(out, a->count);
+            PUT_LIT(out, " writes for ");
         } else {
             print_fixed(out, a->rate_per_ks, 3);
-            g_string_append(out, "/s for ");
+            PUT_LIT(out, "/s for ");
         }
         sim_time_text_duration(out, a->duration_us);
         print_via(s, a, out);
@@ -381,7 +402,7 @@ static void print_node_action(const struct scn_scenario *s,
     case SCN_ACT_SET_DISK:
         print_disk_latency(out, &a->disk);
         if (a->nodes.count > 0) {
-            g_string_append(out, " on");
+            PUT_LIT(out, " on");
             print_list(s, &a->nodes, out);
         }
         break;
@@ -394,7 +415,7 @@ static void print_node_action(const struct scn_scenario *s,
     case SCN_ACT_PAUSE:
         g_string_append_c(out, ' ');
         print_ref(s, &a->node, out);
-        g_string_append(out, " for ");
+        PUT_LIT(out, " for ");
         sim_time_text_duration(out, a->duration_us);
         break;
     case SCN_ACT_DRIFT:
@@ -404,7 +425,7 @@ static void print_node_action(const struct scn_scenario *s,
         scn_print_ppm(out, a->rate_ppm);
         break;
     case SCN_ACT_TRANSFER:
-        g_string_append(out, " to ");
+        PUT_LIT(out, " to ");
         print_ref(s, &a->node, out);
         break;
     default:
@@ -421,7 +442,7 @@ static void print_action(const struct scn_scenario *s,
         print_changes(s, a, out);
         return;
     }
-    g_string_append(out, scn_action_kind_name(a->kind));
+    put_str(out, scn_action_kind_name(a->kind));
     switch (a->kind) {
     case SCN_ACT_CRASH:
     case SCN_ACT_SET_DISK:
@@ -454,7 +475,7 @@ static void print_action(const struct scn_scenario *s,
         break;
     case SCN_ACT_SETTLE:
         if (a->duration_us) {
-            g_string_append(out, " within ");
+            PUT_LIT(out, " within ");
             sim_time_text_duration(out, a->duration_us);
         }
         break;
@@ -468,17 +489,19 @@ void scn_print_step(const struct scn_scenario *scenario,
                     const struct scn_step *step,
                     GString *out)
 {
-    g_string_append(out, step->when == SCN_WHEN_ALWAYS ? "during " : "at ");
+    put_str(out, step->when == SCN_WHEN_ALWAYS ? "during " : "at ");
     sim_time_text_duration(out, step->time_us);
     if (step->when != SCN_WHEN_AT) {
-        g_string_append(out, "..");
+        PUT_LIT(out, "..");
         sim_time_text_duration(out, step->end_us);
     }
     g_string_append_c(out, ' ');
     if (step->triggered) {
-        g_string_append(out, "when ");
+        PUT_LIT(out, "when ");
         print_ref(scenario, &step->subject, out);
-        g_string_append_printf(out, " %s ", scn_event_name(step->event));
+        g_string_append_c(out, ' ');
+        put_str(out, scn_event_name(step->event));
+        g_string_append_c(out, ' ');
     }
     print_action(scenario, &step->action, out);
 }
@@ -519,7 +542,7 @@ static void print_init(const struct scn_init *in, GString *out)
         g_string_append_printf(out, " vote n%u", (unsigned)in->vote);
     }
     if (in->log_len > 0) {
-        g_string_append(out, " log");
+        PUT_LIT(out, " log");
         for (size_t i = 0; i < in->log_len; i++) {
             g_string_append_printf(out, " %" G_GUINT64_FORMAT,
                                    in->log_terms[i]);
@@ -543,7 +566,7 @@ static void print_header_run(const struct scn_scenario *s, GString *out)
         print_duration_header(out, "run", s->run_us);
     }
     if (s->has_title) {
-        g_string_append(out, "title ");
+        PUT_LIT(out, "title ");
         print_string(out, s->title);
         g_string_append_c(out, '\n');
     }
@@ -618,15 +641,15 @@ static void print_header_disks(const struct scn_scenario *s, GString *out)
             .sync_us = s->disk_sync_us,
             .sync_jitter_us = s->disk_sync_jitter_us,
         };
-        g_string_append(out, "disk-latency");
+        PUT_LIT(out, "disk-latency");
         print_disk_latency(out, &l);
         g_string_append_c(out, '\n');
     }
     for (guint i = 0; i < s->disks->len; i++) {
         const struct scn_disk *d = g_ptr_array_index(s->disks, i);
-        g_string_append(out, "disk-latency");
+        PUT_LIT(out, "disk-latency");
         print_disk_latency(out, &d->latency);
-        g_string_append(out, " on");
+        PUT_LIT(out, " on");
         for (size_t k = 0; k < d->n_nodes; k++) {
             g_string_append_printf(out, " n%u", (unsigned)d->nodes[k]);
         }
@@ -644,7 +667,7 @@ void scn_print(const struct scn_scenario *s, GString *out)
         g_string_append_printf(out, "trace-hash %016" G_GINT64_MODIFIER "x",
                                s->trace_hash);
         if (s->trace_build) {
-            g_string_append(out, " by ");
+            PUT_LIT(out, " by ");
             print_string(out, s->trace_build);
         }
         g_string_append_c(out, '\n');

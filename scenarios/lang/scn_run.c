@@ -258,6 +258,10 @@ static void on_event(struct sim *s, void *ctx)
         return;
     if (over_budget(r))
         return;
+    /* After most events nothing waits: no trigger fired, no settle and no
+     * window open. */
+    if (!r->fired_pending && r->settles->len == 0 && r->windows->len == 0)
+        return;
     r->in_observer = true;
     run_fired_triggers(r);
     if (r->settles->len)
