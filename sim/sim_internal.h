@@ -353,14 +353,7 @@ static inline void sim_push(struct sim *s,
                "event kind %u for n%u at %" PRIu64 " us, before now (%" PRIu64
                " us)",
                kind, node, time_us, s->now_us);
-    struct sim_event ev = {
-        .time_us = time_us,
-        .ptr = ptr,
-        .arg = arg,
-        .kind = kind,
-        .node = node,
-    };
-    sim_queue_push(&s->q, &ev);
+    sim_queue_add(&s->q, time_us, kind, node, arg, ptr);
 }
 
 /* sim_node.c: a node's clock, setup, timers, sending and events */

@@ -31,9 +31,14 @@ void sim_queue_destroy(struct sim_queue *q)
     q->cap = 0;
 }
 
-/* Adds *e with sequence number seq (e's own seq is ignored). */
-static void heap_push(struct sim_heap *h, const struct sim_event *e,
-                      uint64_t seq)
+/* Adds the event of these fields with sequence number seq. */
+static inline void heap_add(struct sim_heap *h,
+                            uint64_t time_us,
+                            uint64_t seq,
+                            uint32_t kind,
+                            uint32_t node,
+                            uint64_t arg,
+                            void *ptr)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 256;
@@ -43,14 +48,18 @@ static void heap_push(struct sim_heap *h, const struct sim_event *e,
     size_t i = h->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (v[parent].time_us < e->time_us ||
-            (v[parent].time_us == e->time_us && v[parent].seq < seq))
+        if (v[parent].time_us < time_us ||
+            (v[parent].time_us == time_us && v[parent].seq < seq))
             break;
         v[i] = v[parent];
         i = parent;
     }
-    v[i] = *e;
+    v[i].time_us = time_us;
     v[i].seq = seq;
+    v[i].ptr = ptr;
+    v[i].arg = arg;
+    v[i].kind = kind;
+    v[i].node = node;
 }
 
 /* Removes the top of a non-empty heap into *out. */
@@ -85,15 +94,24 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
     v[i] = last;
 }
 
-uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
+uint64_t sim_queue_add(struct sim_queue *q,
+                       uint64_t time_us,
+                       uint32_t kind,
+                       uint32_t node,
+                       uint64_t arg,
+                       void *ptr)
 {
     if (sim_queue_len(q) == q->cap)
         q->cap = q->cap ? q->cap * 2 : 256;
     uint64_t seq = q->next_seq++;
-    bool far = e->time_us > q->now_us &&
-               e->time_us - q->now_us > SIM_QUEUE_FAR_US;
-    heap_push(far ? &q->far : &q->near, e, seq);
+    bool far = time_us > q->now_us && time_us - q->now_us > SIM_QUEUE_FAR_US;
+    heap_add(far ? &q->far : &q->near, time_us, seq, kind, node, arg, ptr);
     return seq;
+}
+
+uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
+{
+    return sim_queue_add(q, e->time_us, e->kind, e->node, e->arg, e->ptr);
 }
 
 /* The heap whose top is the earliest event; NULL if both are empty. */

@@ -64,7 +64,16 @@ void sim_queue_init(struct sim_queue *q);
  * free (drain with sim_queue_pop first). */
 void sim_queue_destroy(struct sim_queue *q);
 
-/* Copies *e in, assigning e's seq; returns the seq. */
+/* Queues an event of these fields, assigning its seq; returns the seq.
+ * Written straight into its place in the heap, not copied from a record. */
+uint64_t sim_queue_add(struct sim_queue *q,
+                       uint64_t time_us,
+                       uint32_t kind,
+                       uint32_t node,
+                       uint64_t arg,
+                       void *ptr);
+
+/* sim_queue_add() of *e's fields (e's own seq is ignored). */
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e);
 
 /* Removes the earliest event into *out; false if empty. */
