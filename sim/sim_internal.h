@@ -268,7 +268,9 @@ struct sim
     struct sim_tracer tracer;
     struct sim_history *history; /* NULL when off */
     struct sim_failure *failure;
-    /* What sim_emit_begin() hands out once the trace has ended. */
+    /* Unused since events are no longer built in a slot of their own once
+     * the trace has ended; kept so that the size of struct sim, which the
+     * memory budget charges, stays the same. */
     struct sim_trace_event discarded;
 
     GArray *clients;  /* struct sim_client, [id - 1] */
@@ -311,27 +313,17 @@ bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
 
 /* sim_emit() for the engine's most frequent events (send, deliver, timer),
- * which carry no text: sim_emit_begin() hands out a zeroed record to fill
- * in place, sim_emit_end() records it exactly as sim_emit() would. Nothing
- * may be emitted in between. */
-static inline struct sim_trace_event *sim_emit_begin(struct sim *s)
-{
-    if (s->failure) {
-        memset(&s->discarded, 0, sizeof(s->discarded));
-        return &s->discarded;
-    }
-    return sim_tracer_slot(&s->tracer);
-}
-
-/* Always inline: a call would cost about a tenth of the emission. */
+ * which carry no text: v is a local record the caller filled (its seq,
+ * time_us, text and groups are ignored), recorded exactly as sim_emit()
+ * would record a copy of it. Always inline, so that v stays in registers
+ * (sim_tracer_put()). */
 static inline __attribute__((always_inline)) void
-sim_emit_end(struct sim *s, struct sim_trace_event *e)
+sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
 {
-    if (e == &s->discarded)
+    if (s->failure)
         return;
-    e->time_us = s->now_us;
-    sim_tracer_emit_slot(&s->tracer, e);
-    if (s->listener && (s->listener_kinds >> e->kind & 1)) {
+    struct sim_trace_event *e = sim_tracer_put(&s->tracer, v, s->now_us);
+    if (s->listener && (s->listener_kinds >> v->kind & 1)) {
         /* A copy: the listener may emit enough to reuse the slot. */
         struct sim_trace_event copy = *e;
         s->listener(s, &copy, s->listener_ctx);

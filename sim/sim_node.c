@@ -177,11 +177,8 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
 /* Traces the node's new election deadline d. */
 static void trace_timer(struct sim *s, const struct sim_node *nd, uint64_t d)
 {
-    struct sim_trace_event *e = sim_emit_begin(s);
-    e->kind = SIM_TRACE_TIMER;
-    e->node = nd->id;
-    e->aux = d;
-    sim_emit_end(s, e);
+    sim_emit_fields(s, &(struct sim_trace_event){
+                           .kind = SIM_TRACE_TIMER, .node = nd->id, .aux = d});
 }
 
 /* Traces a follower's or candidate's election deadline when it moved, so
@@ -379,10 +376,9 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
                  &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
-    struct sim_trace_event *e = sim_emit_begin(s);
-    e->kind = SIM_TRACE_SEND;
-    fill_msg_event(e, msg);
-    sim_emit_end(s, e);
+    struct sim_trace_event e = {.kind = SIM_TRACE_SEND};
+    fill_msg_event(&e, msg);
+    sim_emit_fields(s, &e);
     /* The persistence contract is judged as the message leaves. */
     uint32_t from = (uint32_t)msg->m.from;
     if (s->safety &&
@@ -473,10 +469,9 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         sim_node_defer(nd, ev);
         return;
     }
-    struct sim_trace_event *e = sim_emit_begin(s);
-    e->kind = SIM_TRACE_DELIVER;
-    fill_msg_event(e, msg);
-    sim_emit_end(s, e);
+    struct sim_trace_event e = {.kind = SIM_TRACE_DELIVER};
+    fill_msg_event(&e, msg);
+    sim_emit_fields(s, &e);
     count(s, msg->m.type, COUNT_DELIVERED, msg->bytes);
     struct raft_update u; /* filled by the core (raft.h) */
     struct sim_rules_receipt rc = {.before = nd->commit};

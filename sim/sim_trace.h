@@ -152,14 +152,18 @@ static inline uint64_t sim_trace_hash_text(uint64_t h,
     return h;
 }
 
-/* The running state h with event e folded in; text_len is strlen(e->text)
- * (0 without text). */
-static inline uint64_t sim_trace_hash_event(uint64_t h,
-                                            const struct sim_trace_event *e,
-                                            size_t text_len)
+/* Words 0 to 12 of an event whose seq and time_us are given and whose other
+ * fields are e's. Always inline: an emitter that builds e as a local
+ * (sim_tracer_put()) folds its fields from the registers and constants they
+ * were computed in, and a zero word costs no xor. */
+static inline __attribute__((always_inline)) uint64_t
+sim_trace_hash_fields(uint64_t h,
+                      uint64_t seq,
+                      uint64_t time_us,
+                      const struct sim_trace_event *e)
 {
-    h = sim_hash_step(h, e->seq);
-    h = sim_hash_step(h, e->time_us);
+    h = sim_hash_step(h, seq);
+    h = sim_hash_step(h, time_us);
     h = sim_hash_step(h, (uint64_t)e->node | (uint64_t)e->peer << 32);
     h = sim_hash_step(h, (uint64_t)e->kind | (uint64_t)e->msg_type << 16 |
                              (uint64_t)e->role << 32 | (uint64_t)e->ok << 48);
@@ -172,6 +176,16 @@ static inline uint64_t sim_trace_hash_event(uint64_t h,
     h = sim_hash_step(h, e->aux);
     h = sim_hash_step(h, e->client);
     h = sim_hash_step(h, e->request);
+    return h;
+}
+
+/* The running state h with event e folded in; text_len is strlen(e->text)
+ * (0 without text). */
+static inline uint64_t sim_trace_hash_event(uint64_t h,
+                                            const struct sim_trace_event *e,
+                                            size_t text_len)
+{
+    h = sim_trace_hash_fields(h, e->seq, e->time_us, e);
     return sim_trace_hash_text(h, e->text, text_len);
 }
 
