@@ -64,7 +64,7 @@ static void answer(struct sim *s, struct sim_node *nd, guint i)
     const char *value = sim_kv_get(nd->kv, key);
     struct sim_kv_reply reply = {
         .found = value != NULL,
-        .value = (char *)value,
+        .value = value,
     };
     sim_client_reply(s, nd->id, r.client, r.request, false, 0,
                      raft_term(nd->core), &reply);
