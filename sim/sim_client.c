@@ -274,8 +274,8 @@ static const char *op_text(const struct sim_client *c,
 
 /* prefix and the decimal digits of v, zero-padded to `width` characters in
  * all (0: no padding), into buf of len >= 2 bytes, cut to len - 1
- * characters. */
-static void format_u64(char *buf,
+ * characters; returns the characters written. */
+static size_t format_u64(char *buf,
                        size_t len,
                        char prefix,
                        uint64_t v,
@@ -285,7 +285,7 @@ static void format_u64(char *buf,
         buf[0] = prefix;
         buf[1] = (char)('0' + v);
         buf[2] = '\0';
-        return;
+        return 2;
     }
     char digits[24]; /* filled from the end */
     size_t at = sizeof(digits);
@@ -306,14 +306,43 @@ static void format_u64(char *buf,
         n = room - pos;
     memcpy(buf + pos, digits + at, n);
     buf[pos + n] = '\0';
+    return pos + n;
 }
 
-/* mode: of a get; SIM_READ_MODE_COUNT for the run's default. */
+/* The key and (a set's) value of a request, NUL-ended, with their
+ * lengths. */
+struct op_strings
+{
+    const char *key;
+    size_t key_len;
+    const char *value; /* NULL: none (not a set) */
+    size_t value_len;
+};
+
+/* kv's key and value, the value "" for a set without one; a non-set's
+ * value dropped. */
+static struct op_strings op_strings_of(enum sim_kv_op op,
+                                       const char *key,
+                                       const char *value)
+{
+    if (op == SIM_KV_SET && value == NULL)
+        value = "";
+    if (op != SIM_KV_SET)
+        value = NULL;
+    return (struct op_strings){
+        .key = key,
+        .key_len = strlen(key),
+        .value = value,
+        .value_len = value != NULL ? strlen(value) : 0,
+    };
+}
+
+/* mode: of a get; SIM_READ_MODE_COUNT for the run's default. kv: as
+ * op_strings_of(op, ...) gives them. */
 static void issue(struct sim *s,
                   uint32_t id,
                   enum sim_kv_op op,
-                  const char *key,
-                  const char *value,
+                  const struct op_strings *kv,
                   enum sim_read_mode mode,
                   uint32_t via,
                   uint64_t draw_key,
@@ -328,10 +357,8 @@ static void issue(struct sim *s,
     c->request++;
     c->invoked_us = s->now_us;
     c->op = op;
-    size_t key_len = strlen(key);
-    if (op == SIM_KV_SET && value == NULL)
-        value = "";
-    size_t value_len = op == SIM_KV_SET ? strlen(value) : 0;
+    const char *key = kv->key, *value = kv->value;
+    size_t key_len = kv->key_len, value_len = kv->value_len;
     c->key = copy_into(&c->key_buf, &c->key_cap, key, key_len);
     c->value = op == SIM_KV_SET
                    ? copy_into(&c->value_buf, &c->value_cap, value, value_len)
@@ -352,8 +379,9 @@ static void issue(struct sim *s,
     c->cmd = room_for(c->cmd, &c->cmd_cap,
                       sim_kv_encoded_max(key_len, value_len));
     c->cmd_len = sim_kv_encode_to(&cmd, key_len, value_len, c->cmd);
-    c->op_id = s->history ? sim_history_invoke(s->history, c->id, op, c->key,
-                                               c->value, s->now_us)
+    c->op_id = s->history ? sim_history_invoke_n(s->history, c->id, op,
+                                                 c->key, key_len, c->value,
+                                                 value_len, s->now_us)
                           : NO_ID;
     s->requests_invoked++;
 
@@ -394,9 +422,8 @@ static const char *next_workload_value(struct sim *s)
     if (i > 1) {
         t[i - 1]++;
     } else {
-        format_u64(t, sizeof(s->workload_text), 'v', v,
-                   s->cfg.workload_value_len);
-        s->workload_text_len = strlen(t);
+        s->workload_text_len = format_u64(t, sizeof(s->workload_text), 'v', v,
+                                          s->cfg.workload_value_len);
     }
     s->workload_text_value = v;
     return t;
@@ -408,15 +435,17 @@ static void random_op(struct sim *s,
                       struct sim_rng *rng,
                       enum sim_kv_op *op,
                       char *key,
-                      size_t key_len,
-                      const char **value)
+                      size_t key_size,
+                      struct op_strings *kv)
 {
     uint64_t r = sim_rng_below(rng, 100);
     uint64_t k = sim_rng_below(rng, WORKLOAD_KEYS);
     (void)sim_rng_next(rng);
     *op = r < 50 ? SIM_KV_SET : r < 85 ? SIM_KV_GET : SIM_KV_DELETE;
-    format_u64(key, key_len, 'k', k, 0);
-    *value = next_workload_value(s);
+    kv->key = key;
+    kv->key_len = format_u64(key, key_size, 'k', k, 0);
+    kv->value = next_workload_value(s);
+    kv->value_len = s->workload_text_len;
 }
 
 /* A random request from client id: op and key from rng (a set when
@@ -430,12 +459,15 @@ static void issue_random(struct sim *s,
 {
     enum sim_kv_op op;
     char key[32];
-    const char *value;
-    random_op(s, rng, &op, key, sizeof(key), &value);
+    struct op_strings kv;
+    random_op(s, rng, &op, key, sizeof(key), &kv);
     if (writes_only)
         op = SIM_KV_SET;
-    issue(s, id, op, key, op == SIM_KV_SET ? value : NULL, SIM_READ_MODE_COUNT,
-          via, draw_key, NO_ID);
+    if (op != SIM_KV_SET) {
+        kv.value = NULL;
+        kv.value_len = 0;
+    }
+    issue(s, id, op, &kv, SIM_READ_MODE_COUNT, via, draw_key, NO_ID);
 }
 
 /* Tags of the draw keys the engine makes up itself, for requests and loads
@@ -475,7 +507,8 @@ static int request_keyed(struct sim *s,
     g_array_append_val(s->requests, rec);
     if (request_out)
         *request_out = handle;
-    issue(s, take_idle_client(s), op, key, value, mode, via, draw_key, handle);
+    struct op_strings kv = op_strings_of(op, key, value);
+    issue(s, take_idle_client(s), op, &kv, mode, via, draw_key, handle);
     return SIM_OK;
 }
 
@@ -660,7 +693,7 @@ static void reply_to(struct sim *s,
 {
     if (client == 0 || client > s->clients->len)
         return; /* an `init` command, or foreign bytes */
-    size_t vlen = reply && reply->value ? strlen(reply->value) + 1 : 0;
+    size_t vlen = reply && reply->value ? reply->value_len + 1 : 0;
     struct sim_cmsg *cm = sim_cmsg_new(s, vlen);
     cm->client = client;
     cm->node = node;
@@ -711,8 +744,8 @@ static void complete(struct sim *s,
     const char *value = cm->has_value ? (const char *)cm->data : NULL;
     bool found = c->op == SIM_KV_GET && cm->found;
     if (s->history && c->op_id != NO_ID)
-        sim_history_complete(s->history, c->op_id, s->now_us, found,
-                             found ? value : NULL);
+        sim_history_complete_n(s->history, c->op_id, s->now_us, found,
+                               value ? value : "", value ? cm->len - 1 : 0);
     if (c->handle != NO_ID) {
         struct sim_request_rec *rec =
             &g_array_index(s->requests, struct sim_request_rec, c->handle);

@@ -99,6 +99,24 @@ static struct sim_op *next_op(struct sim_history *h)
     return o;
 }
 
+uint64_t sim_history_invoke_n(struct sim_history *h,
+                              uint64_t client,
+                              enum sim_kv_op op,
+                              const char *key,
+                              size_t key_len,
+                              const char *value,
+                              size_t value_len,
+                              uint64_t invoke_us)
+{
+    struct sim_op *o = next_op(h);
+    o->client = client;
+    o->op = op;
+    o->key = text_copy(h, key, key_len + 1);
+    o->value = op == SIM_KV_SET ? text_copy(h, value, value_len + 1) : NULL;
+    o->invoke_us = invoke_us;
+    return o->id;
+}
+
 uint64_t sim_history_invoke(struct sim_history *h,
                             uint64_t client,
                             enum sim_kv_op op,
@@ -110,22 +128,18 @@ uint64_t sim_history_invoke(struct sim_history *h,
         key = "";
     if (value == NULL)
         value = "";
-    struct sim_op *o = next_op(h);
-    o->client = client;
-    o->op = op;
-    o->key = text_copy(h, key, strlen(key) + 1);
-    o->value = op == SIM_KV_SET ? text_copy(h, value, strlen(value) + 1) : NULL;
-    o->invoke_us = invoke_us;
-    return o->id;
+    return sim_history_invoke_n(h, client, op, key, strlen(key), value,
+                                strlen(value), invoke_us);
 }
 
 /* An unknown id or a second completion is ignored: the first answer a
  * client accepted is the one the history keeps. */
-void sim_history_complete(struct sim_history *h,
-                          uint64_t id,
-                          uint64_t complete_us,
-                          bool found,
-                          const char *result)
+void sim_history_complete_n(struct sim_history *h,
+                            uint64_t id,
+                            uint64_t complete_us,
+                            bool found,
+                            const char *result,
+                            size_t result_len)
 {
     if (id >= h->len)
         return;
@@ -135,10 +149,19 @@ void sim_history_complete(struct sim_history *h,
     o->completed = true;
     o->complete_us = complete_us;
     if (o->op == SIM_KV_GET) {
-        const char *r = result != NULL ? result : "";
         o->found = found;
-        o->result = found ? text_copy(h, r, strlen(r) + 1) : NULL;
+        o->result = found ? text_copy(h, result, result_len + 1) : NULL;
     }
+}
+
+void sim_history_complete(struct sim_history *h,
+                          uint64_t id,
+                          uint64_t complete_us,
+                          bool found,
+                          const char *result)
+{
+    const char *r = result != NULL ? result : "";
+    sim_history_complete_n(h, id, complete_us, found, r, strlen(r));
 }
 
 size_t sim_history_len(const struct sim_history *h)

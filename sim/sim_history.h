@@ -48,12 +48,31 @@ uint64_t sim_history_invoke(struct sim_history *h,
                             const char *value,
                             uint64_t invoke_us);
 
+/* sim_history_invoke() of a key of key_len bytes and (a set's) value of
+ * value_len bytes, each NUL-ended: the caller knows the lengths. */
+uint64_t sim_history_invoke_n(struct sim_history *h,
+                              uint64_t client,
+                              enum sim_kv_op op,
+                              const char *key,
+                              size_t key_len,
+                              const char *value,
+                              size_t value_len,
+                              uint64_t invoke_us);
+
 /* Records the completion of op id; result (GET) is copied. */
 void sim_history_complete(struct sim_history *h,
                           uint64_t id,
                           uint64_t complete_us,
                           bool found,
                           const char *result);
+
+/* sim_history_complete() of a result of result_len bytes, NUL-ended. */
+void sim_history_complete_n(struct sim_history *h,
+                            uint64_t id,
+                            uint64_t complete_us,
+                            bool found,
+                            const char *result,
+                            size_t result_len);
 
 size_t sim_history_len(const struct sim_history *h);
 const struct sim_op *sim_history_op(const struct sim_history *h, uint64_t id);

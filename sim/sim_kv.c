@@ -79,6 +79,7 @@ void sim_kv_reply_clear(struct sim_kv_reply *r)
     if (r == NULL)
         return;
     r->value = NULL;
+    r->value_len = 0;
     r->found = false;
     r->duplicate = false;
 }
@@ -686,12 +687,14 @@ static bool pair_delete(struct sim_kv *kv, const struct decoded *d)
 static void reply_fill(struct sim_kv_reply *reply,
                        bool found,
                        const char *value,
+                       size_t value_len,
                        bool duplicate)
 {
     if (reply == NULL)
         return;
     reply->found = found;
     reply->value = value;
+    reply->value_len = value_len;
     reply->duplicate = duplicate;
 }
 
@@ -726,6 +729,7 @@ static void reply_init(struct sim_kv_reply *reply)
     if (reply != NULL) {
         reply->found = false;
         reply->value = NULL;
+        reply->value_len = 0;
         reply->duplicate = false;
     }
 }
@@ -756,7 +760,8 @@ static bool apply_decoded(struct sim_kv *kv,
     if (c->client != 0) {
         s = session_find(kv, c->client);
         if (s != NULL && c->request <= s->request) {
-            reply_fill(reply, s->found, s->has_value ? s->value : NULL, true);
+            reply_fill(reply, s->found, s->has_value ? s->value : NULL,
+                       s->value_len, true);
             return true;
         }
     }
@@ -765,7 +770,7 @@ static bool apply_decoded(struct sim_kv *kv,
     const char *value;
     size_t value_len;
     bool found = apply_parts(kv, d, &value, &value_len);
-    reply_fill(reply, found, value, false);
+    reply_fill(reply, found, value, value_len, false);
 
     if (c->client != 0) {
         if (s == NULL) {

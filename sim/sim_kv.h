@@ -35,6 +35,7 @@ struct sim_kv_reply
 {
     bool found;
     const char *value;
+    size_t value_len; /* strlen(value); 0 without a value */
     bool duplicate; /* answered from the client's session, not applied again */
 };
 

@@ -65,6 +65,7 @@ static void answer(struct sim *s, struct sim_node *nd, guint i)
     struct sim_kv_reply reply = {
         .found = value != NULL,
         .value = value,
+        .value_len = value != NULL ? strlen(value) : 0,
     };
     sim_client_reply(s, nd->id, r.client, r.request, false, 0,
                      raft_term(nd->core), &reply);

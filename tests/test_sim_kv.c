@@ -217,6 +217,28 @@ Test(kv_apply, a_reply_value_is_borrowed_from_the_machine)
     sim_kv_free(kv);
 }
 
+Test(kv_apply, a_reply_carries_the_length_of_its_value)
+{
+    /* The client copies a reply's value by this length: a get's, a retried
+     * get's (from the session) and a miss's (none). */
+    struct sim_kv *kv = sim_kv_new();
+    struct sim_kv_reply r = apply(kv, SIM_KV_GET, 4, 1, "x", NULL);
+    cr_assert_eq(r.value_len, 0);
+    apply_quiet(kv, SIM_KV_SET, 0, 0, "x", "twelve");
+    r = apply(kv, SIM_KV_GET, 4, 2, "x", NULL);
+    cr_assert_eq(r.value_len, strlen("twelve"));
+    apply_quiet(kv, SIM_KV_SET, 0, 0, "x", "seven");
+    r = apply(kv, SIM_KV_GET, 4, 2, "x", NULL);
+    cr_assert(r.duplicate);
+    cr_assert_str_eq(r.value, "twelve");
+    cr_assert_eq(r.value_len, strlen("twelve"));
+    r = apply(kv, SIM_KV_GET, 4, 3, "x", NULL);
+    cr_assert_eq(r.value_len, strlen("seven"));
+    sim_kv_reply_clear(&r);
+    cr_assert_eq(r.value_len, 0);
+    sim_kv_free(kv);
+}
+
 Test(kv_sessions, retried_set_is_answered_from_session_and_not_applied)
 {
     struct sim_kv *kv = sim_kv_new();
