@@ -549,14 +549,6 @@ enum menu_item {
 /* Network parameters change about this often (per 10s) when on. */
 #define NETWORK_CHANGES_PER_10S 5u
 
-static int planned_cmp(const void *a, const void *b)
-{
-    const struct scn_fuzz_planned *x = a, *y = b;
-    if (x->step->time_us != y->step->time_us)
-        return x->step->time_us < y->step->time_us ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* The menu's weights (events per 10 s of each kind the swarm allows) into
  * weights; returns their sum. */
 static uint64_t menu_weights(const struct scn_fuzz_gen *g,
@@ -761,13 +753,11 @@ static void gen_network(struct scn_fuzz_gen *g, struct scn_scenario *sc)
 /* Moves g's planned steps into sc in time order and frees g's arrays. */
 static void gen_finish(struct scn_fuzz_gen *g, struct scn_scenario *sc)
 {
-    g_array_sort(g->plan, planned_cmp);
-    for (guint i = 0; i < g->plan->len; i++) {
-        struct scn_step *st =
-            g_array_index(g->plan, struct scn_fuzz_planned, i).step;
-        g_ptr_array_add(sc->steps, st);
-    }
-    g_array_free(g->plan, TRUE);
+    /* Stable: steps of one time keep their creation order. */
+    scn_sort_keyed(g->plan, g->n_plan);
+    for (size_t i = 0; i < g->n_plan; i++)
+        g_ptr_array_add(sc->steps, g->plan[i].item);
+    g_free(g->plan);
     g_free(g->up_at_us);
     g_free(g->paused_until_us);
     g_free(g->reserved_until_us);
@@ -798,7 +788,6 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
         .r = &r,
         .o = options,
         .w = &w,
-        .plan = g_array_new(FALSE, FALSE, sizeof(struct scn_fuzz_planned)),
         .end_us = options->run_us,
         .up_at_us = g_new0(uint64_t, n_all),
         .paused_until_us = g_new0(uint64_t, n_all),

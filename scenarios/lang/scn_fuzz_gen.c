@@ -1,8 +1,8 @@
 /* scn_fuzz_gen.c: the plan and the model of scn_fuzz_gen.h.
  *
  * Invariant: a step is only added before the end of the faulty part, and
- * steps keep their creation number, so sorting by (time, number) gives the
- * order the model assumed.
+ * the plan keeps steps in creation order, so a stable sort by time gives
+ * the order (time, creation) the model assumed.
  */
 #include "scenarios/lang/scn_fuzz_gen.h"
 
@@ -134,8 +134,11 @@ struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
     st->time_us = time_us;
     st->end_us = time_us;
     st->action.kind = kind;
-    struct scn_fuzz_planned p = {.seq = g->seq++, .step = st};
-    g_array_append_val(g->plan, p);
+    if (g->n_plan == g->plan_cap) {
+        g->plan_cap = g->plan_cap ? 2 * g->plan_cap : 256;
+        g->plan = g_renew(struct scn_keyed, g->plan, g->plan_cap);
+    }
+    g->plan[g->n_plan++] = (struct scn_keyed){.key = time_us, .item = st};
     return &st->action;
 }
 

@@ -16,6 +16,7 @@
 
 #include "scenarios/lang/scn_ast.h"
 #include "scenarios/lang/scn_fuzz.h"
+#include "scenarios/lang/scn_sort.h"
 #include "sim/sim_rng.h"
 
 /* A node's place in the configuration the operator's requests planned so
@@ -26,21 +27,18 @@ enum scn_fuzz_member {
     SCN_FUZZ_LEARNER,
 };
 
-/* A step being planned, with its creation number for a stable order. */
-struct scn_fuzz_planned
-{
-    uint64_t seq;
-    struct scn_step *step;
-};
-
 /* The generator's state while it plans one seed's schedule. */
 struct scn_fuzz_gen
 {
     struct sim_rng *r;
     const struct scn_fuzz_options *o;
     const struct scn_fuzz_swarm *w;
-    GArray *plan; /* struct scn_fuzz_planned */
-    uint64_t seq;
+    /* The steps planned so far, in creation order: key the step's time,
+     * item the step (owned until gen_finish() moves it into the scenario).
+     * A stable sort by time gives the order (time, creation) the model
+     * assumed. */
+    struct scn_keyed *plan;
+    size_t n_plan, plan_cap;
     uint64_t end_us; /* steps stay strictly before this */
     /* Per node (index id-1): when its restart runs (0: up from the start,
      * UINT64_MAX: never) and until when it is paused. */

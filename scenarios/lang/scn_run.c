@@ -22,6 +22,7 @@
 #include "scenarios/lang/scn_identity.h"
 #include "scenarios/lang/scn_print.h"
 #include "scenarios/lang/scn_runner.h"
+#include "scenarios/lang/scn_sort.h"
 #include "scenarios/lang/scn_trigger.h"
 #include "sim/sim_time_text.h"
 
@@ -588,27 +589,25 @@ static void collect_latencies(struct scn_run_result *res)
     res->requests_completed = sim_requests_completed(res->sim);
     if (!h)
         return;
-    GArray *lat = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    size_t n = sim_history_len(h);
+    size_t n = sim_history_len(h), len = 0;
+    struct scn_keyed *lat = g_new(struct scn_keyed, n ? n : 1);
     for (size_t i = 0; i < n; i++) {
         const struct sim_op *op = sim_history_op(h, i);
-        if (op->completed) {
-            uint64_t d = op->complete_us - op->invoke_us;
-            g_array_append_val(lat, d);
-        }
+        if (op->completed)
+            lat[len++] = (struct scn_keyed){
+                .key = op->complete_us - op->invoke_us};
     }
-    if (lat->len) {
-        g_array_sort(lat, cmp_u64);
+    if (len) {
+        scn_sort_keyed(lat, len);
         /* Nearest rank: the smallest value with at least q of them <= it. */
-        guint len = lat->len;
-        guint i50 = (len * 50 + 99) / 100, i90 = (len * 90 + 99) / 100,
-              i99 = (len * 99 + 99) / 100;
-        res->latency_us_p50 = g_array_index(lat, uint64_t, i50 - 1);
-        res->latency_us_p90 = g_array_index(lat, uint64_t, i90 - 1);
-        res->latency_us_p99 = g_array_index(lat, uint64_t, i99 - 1);
-        res->latency_us_max = g_array_index(lat, uint64_t, len - 1);
+        size_t i50 = (len * 50 + 99) / 100, i90 = (len * 90 + 99) / 100,
+               i99 = (len * 99 + 99) / 100;
+        res->latency_us_p50 = lat[i50 - 1].key;
+        res->latency_us_p90 = lat[i90 - 1].key;
+        res->latency_us_p99 = lat[i99 - 1].key;
+        res->latency_us_max = lat[len - 1].key;
     }
-    g_array_free(lat, TRUE);
+    g_free(lat);
 }
 
 static void note_free(void *p)

@@ -1,0 +1,76 @@
+/* scn_sort.c: the stable sort of scn_sort.h: runs of SORT_RUN pairs sorted
+ * by insertion, then merged pairwise, bottom up, between the array and one
+ * scratch array. Both steps take the left pair first on equal keys, so the
+ * sort is stable. A merge whose halves are already in order is a copy: the
+ * generator's plan is mostly in time order already.
+ */
+#include "scenarios/lang/scn_sort.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "sim/sim_assert.h"
+
+/* The length of the runs sorted by insertion before merging. */
+#define SORT_RUN 8u
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Sorts a[lo..hi) by insertion, stably. */
+static void insertion_sort(struct scn_keyed *a, size_t lo, size_t hi)
+{
+    for (size_t i = lo + 1; i < hi; i++) {
+        struct scn_keyed x = a[i];
+        size_t j = i;
+        while (j > lo && a[j - 1].key > x.key) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* Merges the sorted src[lo..mid) and src[mid..hi) into dst[lo..hi),
+ * the left one first on equal keys. */
+static void merge(const struct scn_keyed *src,
+                  size_t lo,
+                  size_t mid,
+                  size_t hi,
+                  struct scn_keyed *dst)
+{
+    if (mid >= hi || src[mid - 1].key <= src[mid].key) {
+        memcpy(dst + lo, src + lo, (hi - lo) * sizeof(*src));
+        return;
+    }
+    size_t i = lo, j = mid, k = lo;
+    while (i < mid && j < hi)
+        dst[k++] = src[j].key < src[i].key ? src[j++] : src[i++];
+    while (i < mid)
+        dst[k++] = src[i++];
+    while (j < hi)
+        dst[k++] = src[j++];
+}
+
+void scn_sort_keyed(struct scn_keyed *a, size_t n)
+{
+    for (size_t lo = 0; lo < n; lo += SORT_RUN)
+        insertion_sort(a, lo, min_size(lo + SORT_RUN, n));
+    if (n <= SORT_RUN)
+        return;
+    struct scn_keyed *tmp = g_new(struct scn_keyed, n);
+    struct scn_keyed *src = a, *dst = tmp;
+    for (size_t width = SORT_RUN; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width)
+            merge(src, lo, min_size(lo + width, n), min_size(lo + 2 * width, n),
+                  dst);
+        struct scn_keyed *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof(*a));
+    g_free(tmp);
+}
