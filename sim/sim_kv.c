@@ -2,18 +2,18 @@
  *
  * Invariant: `digest` is at all times the wrapping sum, over every live
  * pair in `pairs` (a removed pair the table keeps counts for nothing), of
- * pair_hash_n(key, value), which each pair caches as its `term`, and `sessions_digest` the wrapping sum,
- * over every session, of its `hash` (session_hash of its fields); every
- * change adjusts them in O(1). `sessions` holds every session once by
- * ascending client id, and the pairs' table keeps them in key order, so a
- * snapshot is written in its canonical order without sorting. A client's
- * session holds the highest request id applied for it and the reply it
- * produced; a command whose request id is at most that is answered from
- * the session and changes nothing. `applied` counts the commands that took
- * effect: not session duplicates, not malformed bytes. A decoder (struct
- * sim_kv_decoder) remembers what a command's bytes decode and hash to, for
- * the other nodes that apply the same bytes; it is used only for bytes
- * equal to the ones it decoded, so it changes no result.
+ * sim_kv_pair_hash(key, value), which each pair caches as its `term`, and
+ * `sessions_digest` the wrapping sum, over every session, of its `hash`
+ * (sim_kv_session_hash of its fields); every change adjusts them in O(1).
+ * `sessions` holds every session once by ascending client id, and the pairs'
+ * table keeps them in key order, so a snapshot is written in its canonical
+ * order without sorting. A client's session holds the highest request id
+ * applied for it and the reply it produced; a command whose request id is at
+ * most that is answered from the session and changes nothing. `applied` counts
+ * the commands that took effect: not session duplicates, not malformed bytes. A
+ * decoder (struct sim_kv_decoder) remembers what a command's bytes decode and
+ * hash to, for the other nodes that apply the same bytes; it is used only for
+ * bytes equal to the ones it decoded, so it changes no result.
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -26,53 +26,18 @@
  *   flags: bit 0 = reply.found, bit 1 = a reply value follows.
  *
  * Strings are raw bytes without NUL. Decoders consume the input exactly.
+ * This file holds the commands and the machine; sim_kv_snapshot.c writes
+ * and reads snapshots, and sim_kv_wire.h the formats' primitives.
  */
 #include "sim/sim_kv.h"
 #include "sim/sim_assert.h"
 #include "sim/sim_hash.h"
+#include "sim/sim_kv_impl.h"
 #include "sim/sim_kv_table.h"
+#include "sim/sim_kv_wire.h"
 
 #include <inttypes.h>
 #include <string.h>
-
-#define SIM_KV_SNAPSHOT_VERSION 1
-#define SIM_KV_VARINT_MAX_BYTES 10
-
-struct sim_kv_session
-{
-    uint64_t client;  /* > 0 */
-    uint64_t request; /* highest request id applied */
-    bool found;       /* the reply it produced */
-    bool has_value;   /* the reply had a value: value[0..value_len) */
-    bool in_block;    /* carved from its list's `block`, not allocated alone */
-    char *value;      /* value_cap bytes, NUL-ended: inline_value, or owned */
-    size_t value_len, value_cap;
-    uint64_t hash; /* session_hash() of the fields above */
-    char inline_value[]; /* the first reply value, in the session's block */
-};
-
-/* Sessions by strictly ascending client id. */
-struct session_list
-{
-    struct sim_kv_session **at; /* len of cap entries, each owned */
-    size_t len, cap;
-    /* The sessions a restore read, carved from one allocation (owned;
-     * NULL if none); later sessions are allocated one by one. */
-    char *block;
-};
-
-struct sim_kv
-{
-    struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
-    struct session_list sessions; /* owned */
-    /* A shortcut into `sessions` for small client ids: [client] is that
-     * client's session or NULL (not looked up yet). Borrowed pointers,
-     * cleared whenever `sessions` is replaced. */
-    GPtrArray *session_index;
-    uint64_t applied;
-    uint64_t digest;          /* of the pairs */
-    uint64_t sessions_digest; /* of the sessions */
-};
 
 void sim_kv_reply_clear(struct sim_kv_reply *r)
 {
@@ -100,17 +65,16 @@ static uint64_t fnv1a_bytes(uint64_t h, const char *s, size_t n)
 
 /* The byte 0 separates key from value; neither may contain it, so distinct
  * pairs hash distinct byte strings. */
-static uint64_t pair_hash_n(const char *key,
-                            size_t key_len,
-                            const char *value,
-                            size_t value_len)
+uint64_t sim_kv_pair_hash(const char *key,
+                          size_t key_len,
+                          const char *value,
+                          size_t value_len)
 {
     uint64_t h = fnv1a_bytes(FNV64_OFFSET, key, key_len);
     h *= FNV64_PRIME; /* the FNV-1a step for the separator byte 0 */
     h = fnv1a_bytes(h, value, value_len);
     return sim_hash_mix(h);
 }
-
 
 /* The hash of one session: client and request (this seed), then a word
  * with the reply flags and the value's length, then the value eight bytes
@@ -121,8 +85,8 @@ static uint64_t session_seed(uint64_t client, uint64_t request)
     return sim_hash_fold(sim_hash_mix(client), request);
 }
 
-/* session_hash(s) given seed = session_seed(s->client, s->request), which
- * a command decoded once (struct decoded) carries for every node. */
+/* sim_kv_session_hash(s) given seed = session_seed(s->client, s->request),
+ * which a command decoded once (struct decoded) carries for every node. */
 static uint64_t session_hash_seeded(const struct sim_kv_session *s,
                                     uint64_t seed)
 {
@@ -137,133 +101,12 @@ static uint64_t session_hash_seeded(const struct sim_kv_session *s,
     return sim_hash_mix(h);
 }
 
-static uint64_t session_hash(const struct sim_kv_session *s)
+uint64_t sim_kv_session_hash(const struct sim_kv_session *s)
 {
     return session_hash_seeded(s, session_seed(s->client, s->request));
 }
 
-/* ---- varints and a bounded reader --------------------------------------- */
-
-struct reader
-{
-    const unsigned char *p; /* borrowed input */
-    size_t left;
-};
-
-static bool get_u8(struct reader *r, uint8_t *out)
-{
-    if (r->left < 1)
-        return false;
-    *out = r->p[0];
-    r->p++;
-    r->left--;
-    return true;
-}
-
-/* Reads a canonical LEB128 value: rejects truncation, more than 64 bits and
- * trailing zero groups (so every value has exactly one encoding). */
-static bool get_varint(struct reader *r, uint64_t *out)
-{
-    if (r->left > 0 && r->p[0] < 0x80) { /* one byte: the common case */
-        *out = r->p[0];
-        r->p++;
-        r->left--;
-        return true;
-    }
-    /* Two bytes (a canonical second byte is nonzero): request ids. */
-    if (r->left > 1 && r->p[1] < 0x80 && r->p[1] != 0) {
-        *out = (uint64_t)(r->p[0] & 0x7f) | (uint64_t)r->p[1] << 7;
-        r->p += 2;
-        r->left -= 2;
-        return true;
-    }
-    uint64_t v = 0;
-    for (unsigned i = 0; i < SIM_KV_VARINT_MAX_BYTES; i++) {
-        uint8_t b;
-        if (!get_u8(r, &b))
-            return false;
-        uint64_t group = b & 0x7f;
-        if (i == SIM_KV_VARINT_MAX_BYTES - 1 && group > 1)
-            return false;
-        v |= group << (7 * i);
-        if ((b & 0x80) == 0) {
-            if (i > 0 && b == 0)
-                return false;
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-#define ONES_U64 UINT64_C(0x0101010101010101)
-#define HIGHS_U64 UINT64_C(0x8080808080808080)
-
-/* Whether the word w holds a zero byte (the classic test: only a zero
- * byte borrows into its own high bit without having it set). */
-static bool word_has_zero(uint64_t w)
-{
-    return ((w - ONES_U64) & ~w & HIGHS_U64) != 0;
-}
-
-/* Whether the n bytes at p hold a NUL: eight at a time, the last word
- * ending at the last byte, short runs byte by byte. */
-static bool has_nul(const unsigned char *p, size_t n)
-{
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            if (p[i] == 0)
-                return true;
-        return false;
-    }
-    uint64_t w;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        memcpy(&w, p + i, sizeof w);
-        if (word_has_zero(w))
-            return true;
-    }
-    memcpy(&w, p + n - 8, sizeof w);
-    return word_has_zero(w);
-}
-
-/* Reads a length-prefixed NUL-free string; *s points into the input. */
-static bool get_bytes(struct reader *r, const char **s, size_t *n)
-{
-    uint64_t len;
-    if (!get_varint(r, &len) || len > r->left)
-        return false;
-    if (has_nul(r->p, (size_t)len))
-        return false;
-    *s = (const char *)r->p;
-    *n = (size_t)len;
-    r->p += len;
-    r->left -= (size_t)len;
-    return true;
-}
-
 /* ---- commands ----------------------------------------------------------- */
-
-/* Writes v as LEB128 at p; returns the bytes written. */
-static size_t write_varint(guint8 *p, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        guint8 b = (guint8)(v & 0x7f);
-        v >>= 7;
-        if (v != 0)
-            b |= 0x80;
-        p[n++] = b;
-    } while (v != 0);
-    return n;
-}
-
-/* Writes a length-prefixed string at p; returns the bytes written. */
-static size_t write_string(guint8 *p, const char *s, size_t len)
-{
-    size_t n = write_varint(p, len);
-    memcpy(p + n, s, len);
-    return n + len;
-}
 
 size_t sim_kv_encoded_max(size_t key_len, size_t value_len)
 {
@@ -277,12 +120,12 @@ size_t sim_kv_encode_to(const struct sim_kv_command *cmd,
 {
     size_t n = 0;
     out[n++] = (uint8_t)cmd->op;
-    n += write_varint(out + n, cmd->client);
-    n += write_varint(out + n, cmd->request);
-    n += write_string(out + n, cmd->key, key_len);
+    n += sim_kv_put_varint(out + n, cmd->client);
+    n += sim_kv_put_varint(out + n, cmd->request);
+    n += sim_kv_put_string(out + n, cmd->key, key_len);
     if (cmd->op == SIM_KV_SET)
-        n += write_string(out + n, cmd->value != NULL ? cmd->value : "",
-                          value_len);
+        n += sim_kv_put_string(out + n, cmd->value != NULL ? cmd->value : "",
+                               value_len);
     return n;
 }
 
@@ -293,8 +136,8 @@ void sim_kv_encode(const struct sim_kv_command *cmd, GByteArray *out)
         cmd->op == SIM_KV_SET && cmd->value != NULL ? strlen(cmd->value) : 0;
     size_t start = out->len;
     /* Grown once to the largest possible size, then cut to the real one. */
-    g_byte_array_set_size(out,
-                          (guint)(start + sim_kv_encoded_max(key_len, value_len)));
+    g_byte_array_set_size(
+        out, (guint)(start + sim_kv_encoded_max(key_len, value_len)));
     size_t n = sim_kv_encode_to(cmd, key_len, value_len, out->data + start);
     g_byte_array_set_size(out, (guint)(start + n));
 }
@@ -311,18 +154,19 @@ struct command_parts
 
 static bool decode_parts(const void *data, size_t len, struct command_parts *c)
 {
-    struct reader r = {.p = data, .left = len};
+    struct sim_kv_reader r = {.p = data, .left = len};
     c->value = NULL;
     c->value_len = 0;
     if (data == NULL && len > 0)
         return false;
-    if (!get_u8(&r, &c->op) || c->op < SIM_KV_SET || c->op > SIM_KV_GET)
+    if (!sim_kv_get_u8(&r, &c->op) || c->op < SIM_KV_SET || c->op > SIM_KV_GET)
         return false;
-    if (!get_varint(&r, &c->client) || !get_varint(&r, &c->request))
+    if (!sim_kv_get_varint(&r, &c->client) ||
+        !sim_kv_get_varint(&r, &c->request))
         return false;
-    if (!get_bytes(&r, &c->key, &c->key_len))
+    if (!sim_kv_get_bytes(&r, &c->key, &c->key_len))
         return false;
-    if (c->op == SIM_KV_SET && !get_bytes(&r, &c->value, &c->value_len))
+    if (c->op == SIM_KV_SET && !sim_kv_get_bytes(&r, &c->value, &c->value_len))
         return false;
     return r.left == 0;
 }
@@ -372,8 +216,8 @@ struct decoded
     struct command_parts parts;
     uint64_t key_hash;
     uint64_t key_prefix; /* sim_kv_key_prefix(key, key_len) */
-    uint64_t pair_term; /* SET: pair_hash_n(key, value); else 0 */
-    uint64_t seed;      /* client != 0: session_seed(client, request) */
+    uint64_t pair_term;  /* SET: sim_kv_pair_hash(key, value); else 0 */
+    uint64_t seed;       /* client != 0: session_seed(client, request) */
     /* The session's hash after a reply without a value, by reply.found
      * (bare_hash[found]), once computed: bit `found` of have_bare. */
     uint64_t bare_hash[2];
@@ -387,9 +231,10 @@ static bool decode_command(const void *data, size_t len, struct decoded *d)
         return false;
     d->key_hash = sim_kv_key_hash(c->key, c->key_len);
     d->key_prefix = sim_kv_key_prefix(c->key, c->key_len);
-    d->pair_term = c->op == SIM_KV_SET
-                       ? pair_hash_n(c->key, c->key_len, c->value, c->value_len)
-                       : 0;
+    d->pair_term =
+        c->op == SIM_KV_SET
+            ? sim_kv_pair_hash(c->key, c->key_len, c->value, c->value_len)
+            : 0;
     d->seed = c->client != 0 ? session_seed(c->client, c->request) : 0;
     d->have_bare = 0;
     return true;
@@ -490,21 +335,17 @@ static struct decoded *decoder_get(struct sim_kv_decoder *dc,
 
 /* ---- the machine -------------------------------------------------------- */
 
-/* Bytes after a session's header for a reply value of len bytes at value
- * (none: NULL). */
-static size_t session_room(const char *value, size_t len)
+size_t sim_kv_session_room(const char *value, size_t len)
 {
     return value != NULL ? len + 1 : 0;
 }
 
-/* Makes s, which has session_room(value, len) bytes after its header, a
- * session of `client` with no request yet, remembering that reply value. */
-static void session_init(struct sim_kv_session *s,
+void sim_kv_session_init(struct sim_kv_session *s,
                          uint64_t client,
                          const char *value,
                          size_t len)
 {
-    size_t room = session_room(value, len);
+    size_t room = sim_kv_session_room(value, len);
     *s = (struct sim_kv_session){.client = client};
     if (value != NULL) {
         s->has_value = true;
@@ -516,14 +357,14 @@ static void session_init(struct sim_kv_session *s,
     }
 }
 
-/* A new session (session_init()) in an allocation of its own. */
+/* A new session (sim_kv_session_init()) in an allocation of its own. */
 static struct sim_kv_session *session_new(uint64_t client,
                                           const char *value,
                                           size_t len)
 {
     struct sim_kv_session *s =
-        g_malloc(sizeof(*s) + session_room(value, len));
-    session_init(s, client, value, len);
+        g_malloc(sizeof(*s) + sim_kv_session_room(value, len));
+    sim_kv_session_init(s, client, value, len);
     return s;
 }
 
@@ -535,7 +376,7 @@ static void session_free(struct sim_kv_session *s)
         g_free(s);
 }
 
-static void session_list_clear(struct session_list *l)
+void sim_kv_session_list_clear(struct sim_kv_session_list *l)
 {
     for (size_t i = 0; i < l->len; i++)
         session_free(l->at[i]);
@@ -546,7 +387,8 @@ static void session_list_clear(struct session_list *l)
 
 /* The index in l of the first session whose client is not below client:
  * where it is, or belongs. New clients usually come last. */
-static size_t session_list_find(const struct session_list *l, uint64_t client)
+static size_t session_list_find(const struct sim_kv_session_list *l,
+                                uint64_t client)
 {
     size_t lo = 0, hi = l->len;
     if (hi > 0 && l->at[hi - 1]->client < client)
@@ -561,8 +403,7 @@ static size_t session_list_find(const struct session_list *l, uint64_t client)
     return lo;
 }
 
-/* Adds s (owned from now on), whose client l does not hold, in order. */
-static void session_list_insert(struct session_list *l,
+void sim_kv_session_list_insert(struct sim_kv_session_list *l,
                                 struct sim_kv_session *s)
 {
     size_t at = session_list_find(l, s->client);
@@ -590,7 +431,7 @@ void sim_kv_free(struct sim_kv *kv)
     if (kv == NULL)
         return;
     sim_kv_table_clear(&kv->pairs);
-    session_list_clear(&kv->sessions);
+    sim_kv_session_list_clear(&kv->sessions);
     g_ptr_array_free(kv->session_index, TRUE);
     g_free(kv);
 }
@@ -775,7 +616,7 @@ static bool apply_decoded(struct sim_kv *kv,
     if (c->client != 0) {
         if (s == NULL) {
             s = session_new(c->client, value, value_len);
-            session_list_insert(&kv->sessions, s);
+            sim_kv_session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;
@@ -852,207 +693,4 @@ GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv)
         if (kv->pairs.order[i]->live)
             g_ptr_array_add(keys, kv->pairs.order[i]->key);
     return keys;
-}
-
-static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
-                                         SIM_KV_SNAPSHOT_VERSION};
-
-/* Bytes of v as LEB128 (write_varint()). */
-static size_t varint_len(uint64_t v)
-{
-    size_t n = 1;
-    while (v >>= 7)
-        n++;
-    return n;
-}
-
-/* Bytes of a length-prefixed string of len bytes (write_string()). */
-static size_t string_len(size_t len)
-{
-    return varint_len(len) + len;
-}
-
-/* The serialized bytes of the pairs and the sessions (sim_kv_serialize()'s
- * format after the applied count). */
-static size_t serial_size(const struct sim_kv *kv)
-{
-    size_t size = varint_len(kv->pairs.len) + varint_len(kv->sessions.len);
-    for (size_t i = 0; i < kv->pairs.held; i++) {
-        const struct sim_kv_pair *p = kv->pairs.order[i];
-        if (p->live)
-            size += string_len(p->key_len) + string_len(p->value_len);
-    }
-    for (size_t i = 0; i < kv->sessions.len; i++) {
-        const struct sim_kv_session *s = kv->sessions.at[i];
-        size += varint_len(s->client) + varint_len(s->request) + 1 +
-                (s->has_value ? string_len(s->value_len) : 0);
-    }
-    return size;
-}
-
-/* The snapshot format: magic, applied index, the pairs by key (key,
- * value), the sessions by client (client, request, flags, value when it
- * has one), both read in the order the machine keeps them in. Measured
- * first, then written in place. */
-void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
-{
-    size_t size =
-        sizeof snapshot_magic + varint_len(kv->applied) + serial_size(kv);
-    size_t start = out->len;
-    g_byte_array_set_size(out, (guint)(start + size));
-    guint8 *w = out->data + start;
-    memcpy(w, snapshot_magic, sizeof snapshot_magic);
-    w += sizeof snapshot_magic;
-    w += write_varint(w, kv->applied);
-    w += write_varint(w, kv->pairs.len);
-    for (size_t i = 0; i < kv->pairs.held; i++) {
-        const struct sim_kv_pair *p = kv->pairs.order[i];
-        if (!p->live)
-            continue; /* removed, kept for its key's next set */
-        w += write_string(w, p->key, p->key_len);
-        w += write_string(w, p->value, p->value_len);
-    }
-    w += write_varint(w, kv->sessions.len);
-    for (size_t i = 0; i < kv->sessions.len; i++) {
-        const struct sim_kv_session *s = kv->sessions.at[i];
-        w += write_varint(w, s->client);
-        w += write_varint(w, s->request);
-        *w++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
-        if (s->has_value)
-            w += write_string(w, s->value, s->value_len);
-    }
-    SIM_ASSERT(w == out->data + out->len, "snapshot measured %zu bytes, wrote %zu",
-               size, (size_t)(w - (out->data + start)));
-}
-
-/* Reads the pairs of a snapshot into `pairs` (empty), checking strictly
- * ascending keys; *digest receives their digest. */
-static bool restore_pairs(struct reader *r,
-                          struct sim_kv_table *pairs,
-                          uint64_t *digest)
-{
-    uint64_t n;
-    const struct sim_kv_pair *prev = NULL;
-    if (!get_varint(r, &n))
-        return false;
-    /* A pair takes at least two bytes (two lengths), so a count beyond
-     * half the input is malformed and reserves nothing. */
-    if (n > r->left / 2)
-        return false;
-    sim_kv_table_reserve(pairs, (size_t)n);
-    /* The keys and values are among the bytes left to read. */
-    sim_kv_table_reserve_block(pairs, (size_t)n, r->left);
-    for (uint64_t i = 0; i < n; i++) {
-        const char *k, *v;
-        size_t kn, vn;
-        if (!get_bytes(r, &k, &kn) || !get_bytes(r, &v, &vn))
-            return false;
-        if (prev != NULL) {
-            /* Neither holds a NUL, so this is strcmp's order. */
-            int c = memcmp(prev->key, k, MIN(prev->key_len, kn));
-            if (c > 0 || (c == 0 && prev->key_len >= kn))
-                return false;
-        }
-        struct sim_kv_pair *p =
-            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn), v, vn);
-        p->term = pair_hash_n(k, kn, v, vn);
-        *digest += p->term;
-        prev = p;
-    }
-    return true;
-}
-
-#define SESSION_ALIGN _Alignof(struct sim_kv_session)
-
-/* Bytes a session with room bytes after its header takes in a block. */
-static size_t session_stride(size_t room)
-{
-    size_t n = sizeof(struct sim_kv_session) + room;
-    return (n + SESSION_ALIGN - 1) / SESSION_ALIGN * SESSION_ALIGN;
-}
-
-/* Reads the sessions of a snapshot into `sessions` (empty), carving them
- * from one block: its size bounds n sessions whose values are at most the
- * `left` bytes still unread (each stride adds under SESSION_ALIGN to its
- * value's bytes and NUL). *digest receives the sessions' digest. */
-static bool restore_sessions(struct reader *r,
-                             struct session_list *sessions,
-                             uint64_t *digest)
-{
-    uint64_t n, prev = 0;
-    if (!get_varint(r, &n))
-        return false;
-    /* A session takes at least three bytes (client, request, flags). */
-    if (n > r->left / 3)
-        return false;
-    if (n == 0)
-        return true;
-    sessions->cap = (size_t)n;
-    sessions->at = g_new(struct sim_kv_session *, sessions->cap);
-    size_t block_size =
-        (size_t)n * (sizeof(struct sim_kv_session) + SESSION_ALIGN) + r->left;
-    sessions->block = g_malloc(block_size);
-    size_t used = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t client, request;
-        uint8_t flags;
-        const char *v = NULL;
-        size_t vn = 0;
-        if (!get_varint(r, &client) || client <= prev)
-            return false;
-        if (!get_varint(r, &request) || !get_u8(r, &flags) || flags > 3)
-            return false;
-        if ((flags & 2) != 0 && !get_bytes(r, &v, &vn))
-            return false;
-        size_t stride = session_stride(session_room(v, vn));
-        SIM_ASSERT(used + stride <= block_size, "session block overrun");
-        struct sim_kv_session *s =
-            (struct sim_kv_session *)(void *)(sessions->block + used);
-        used += stride;
-        session_init(s, client, v, vn);
-        s->in_block = true;
-        s->request = request;
-        s->found = (flags & 1) != 0;
-        s->hash = session_hash(s);
-        *digest += s->hash;
-        session_list_insert(sessions, s);
-        prev = client;
-    }
-    return true;
-}
-
-bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
-{
-    struct reader r = {.p = data, .left = len};
-    uint64_t applied, digest = 0, sessions_digest = 0;
-
-    if (data == NULL || len < sizeof snapshot_magic ||
-        memcmp(data, snapshot_magic, sizeof snapshot_magic) != 0)
-        return false;
-    r.p += sizeof snapshot_magic;
-    r.left -= sizeof snapshot_magic;
-    if (!get_varint(&r, &applied))
-        return false;
-
-    struct sim_kv_table pairs;
-    sim_kv_table_init(&pairs);
-    struct session_list sessions = {0};
-    if (!restore_pairs(&r, &pairs, &digest) ||
-        !restore_sessions(&r, &sessions, &sessions_digest) || r.left != 0)
-        goto err_free_tables;
-
-    sim_kv_table_clear(&kv->pairs);
-    session_list_clear(&kv->sessions);
-    kv->pairs = pairs;
-    kv->sessions = sessions;
-    g_ptr_array_set_size(kv->session_index, 0);
-    kv->applied = applied;
-    kv->digest = digest;
-    kv->sessions_digest = sessions_digest;
-    return true;
-
-err_free_tables:
-    sim_kv_table_clear(&pairs);
-    session_list_clear(&sessions);
-    return false;
 }

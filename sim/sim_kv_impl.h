@@ -1,0 +1,81 @@
+/* sim_kv_impl.h: the key-value machine's representation, shared by its
+ * commands (sim_kv.c) and its snapshots (sim_kv_snapshot.c); private to
+ * those two files. sim_kv.c states the invariants of struct sim_kv.
+ */
+#ifndef SIM_KV_IMPL_H
+#define SIM_KV_IMPL_H
+
+#include "sim/sim_kv.h"
+#include "sim/sim_kv_table.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_kv_session
+{
+    uint64_t client;  /* > 0 */
+    uint64_t request; /* highest request id applied */
+    bool found;       /* the reply it produced */
+    bool has_value;   /* the reply had a value: value[0..value_len) */
+    bool in_block;    /* carved from its list's `block`, not allocated alone */
+    char *value;      /* value_cap bytes, NUL-ended: inline_value, or owned */
+    size_t value_len, value_cap;
+    uint64_t hash;       /* sim_kv_session_hash() of the fields above */
+    char inline_value[]; /* the first reply value, in the session's block */
+};
+
+/* Sessions by strictly ascending client id. */
+struct sim_kv_session_list
+{
+    struct sim_kv_session **at; /* len of cap entries, each owned */
+    size_t len, cap;
+    /* The sessions a restore read, carved from one allocation (owned;
+     * NULL if none); later sessions are allocated one by one. */
+    char *block;
+};
+
+struct sim_kv
+{
+    struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
+    struct sim_kv_session_list sessions; /* owned */
+    /* A shortcut into `sessions` for small client ids: [client] is that
+     * client's session or NULL (not looked up yet). Borrowed pointers,
+     * cleared whenever `sessions` is replaced. */
+    GPtrArray *session_index;
+    uint64_t applied;
+    uint64_t digest;          /* of the pairs */
+    uint64_t sessions_digest; /* of the sessions */
+};
+
+/* The digest term of the pair key = value: a hash of the bytes key, NUL,
+ * value (neither holds a NUL, so distinct pairs hash distinct strings). */
+uint64_t sim_kv_pair_hash(const char *key,
+                          size_t key_len,
+                          const char *value,
+                          size_t value_len);
+
+/* The hash of session s's fields (client, request, reply flags, value). */
+uint64_t sim_kv_session_hash(const struct sim_kv_session *s);
+
+/* Bytes after a session's header for a reply value of len bytes at value
+ * (none: NULL). */
+size_t sim_kv_session_room(const char *value, size_t len);
+
+/* Makes s, which has sim_kv_session_room(value, len) bytes after its
+ * header, a session of `client` with no request yet, remembering that
+ * reply value. */
+void sim_kv_session_init(struct sim_kv_session *s,
+                         uint64_t client,
+                         const char *value,
+                         size_t len);
+
+/* Frees every session of l and empties it. */
+void sim_kv_session_list_clear(struct sim_kv_session_list *l);
+
+/* Adds s (owned from now on), whose client l does not hold, in order. */
+void sim_kv_session_list_insert(struct sim_kv_session_list *l,
+                                struct sim_kv_session *s);
+
+#endif /* SIM_KV_IMPL_H */

@@ -1,0 +1,208 @@
+/* sim_kv_snapshot.c: the key-value machine's snapshot: written in the
+ * machine's canonical order (pairs by key, sessions by client) and read
+ * back strictly, so that equal machines have equal snapshots and a
+ * restore accepts exactly what a serialisation produces. The format is in
+ * sim_kv.c's header comment.
+ */
+#include "sim/sim_assert.h"
+#include "sim/sim_hash.h"
+#include "sim/sim_kv.h"
+#include "sim/sim_kv_impl.h"
+#include "sim/sim_kv_table.h"
+#include "sim/sim_kv_wire.h"
+
+#include <string.h>
+
+#define SIM_KV_SNAPSHOT_VERSION 1
+
+static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
+                                         SIM_KV_SNAPSHOT_VERSION};
+
+/* The serialized bytes of the pairs and the sessions (sim_kv_serialize()'s
+ * format after the applied count). */
+static size_t serial_size(const struct sim_kv *kv)
+{
+    size_t size =
+        sim_kv_varint_len(kv->pairs.len) + sim_kv_varint_len(kv->sessions.len);
+    for (size_t i = 0; i < kv->pairs.held; i++) {
+        const struct sim_kv_pair *p = kv->pairs.order[i];
+        if (p->live)
+            size +=
+                sim_kv_string_len(p->key_len) + sim_kv_string_len(p->value_len);
+    }
+    for (size_t i = 0; i < kv->sessions.len; i++) {
+        const struct sim_kv_session *s = kv->sessions.at[i];
+        size += sim_kv_varint_len(s->client) + sim_kv_varint_len(s->request) +
+                1 + (s->has_value ? sim_kv_string_len(s->value_len) : 0);
+    }
+    return size;
+}
+
+/* The snapshot format: magic, applied index, the pairs by key (key,
+ * value), the sessions by client (client, request, flags, value when it
+ * has one), both read in the order the machine keeps them in. Measured
+ * first, then written in place. */
+void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
+{
+    size_t size = sizeof snapshot_magic + sim_kv_varint_len(kv->applied) +
+                  serial_size(kv);
+    size_t start = out->len;
+    g_byte_array_set_size(out, (guint)(start + size));
+    guint8 *w = out->data + start;
+    memcpy(w, snapshot_magic, sizeof snapshot_magic);
+    w += sizeof snapshot_magic;
+    w += sim_kv_put_varint(w, kv->applied);
+    w += sim_kv_put_varint(w, kv->pairs.len);
+    for (size_t i = 0; i < kv->pairs.held; i++) {
+        const struct sim_kv_pair *p = kv->pairs.order[i];
+        if (!p->live)
+            continue; /* removed, kept for its key's next set */
+        w += sim_kv_put_string(w, p->key, p->key_len);
+        w += sim_kv_put_string(w, p->value, p->value_len);
+    }
+    w += sim_kv_put_varint(w, kv->sessions.len);
+    for (size_t i = 0; i < kv->sessions.len; i++) {
+        const struct sim_kv_session *s = kv->sessions.at[i];
+        w += sim_kv_put_varint(w, s->client);
+        w += sim_kv_put_varint(w, s->request);
+        *w++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
+        if (s->has_value)
+            w += sim_kv_put_string(w, s->value, s->value_len);
+    }
+    SIM_ASSERT(w == out->data + out->len,
+               "snapshot measured %zu bytes, wrote %zu", size,
+               (size_t)(w - (out->data + start)));
+}
+
+/* Reads the pairs of a snapshot into `pairs` (empty), checking strictly
+ * ascending keys; *digest receives their digest. */
+static bool restore_pairs(struct sim_kv_reader *r,
+                          struct sim_kv_table *pairs,
+                          uint64_t *digest)
+{
+    uint64_t n;
+    const struct sim_kv_pair *prev = NULL;
+    if (!sim_kv_get_varint(r, &n))
+        return false;
+    /* A pair takes at least two bytes (two lengths), so a count beyond
+     * half the input is malformed and reserves nothing. */
+    if (n > r->left / 2)
+        return false;
+    sim_kv_table_reserve(pairs, (size_t)n);
+    /* The keys and values are among the bytes left to read. */
+    sim_kv_table_reserve_block(pairs, (size_t)n, r->left);
+    for (uint64_t i = 0; i < n; i++) {
+        const char *k, *v;
+        size_t kn, vn;
+        if (!sim_kv_get_bytes(r, &k, &kn) || !sim_kv_get_bytes(r, &v, &vn))
+            return false;
+        if (prev != NULL) {
+            /* Neither holds a NUL, so this is strcmp's order. */
+            int c = memcmp(prev->key, k, MIN(prev->key_len, kn));
+            if (c > 0 || (c == 0 && prev->key_len >= kn))
+                return false;
+        }
+        struct sim_kv_pair *p =
+            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn), v, vn);
+        p->term = sim_kv_pair_hash(k, kn, v, vn);
+        *digest += p->term;
+        prev = p;
+    }
+    return true;
+}
+
+#define SESSION_ALIGN _Alignof(struct sim_kv_session)
+
+/* Bytes a session with room bytes after its header takes in a block. */
+static size_t session_stride(size_t room)
+{
+    size_t n = sizeof(struct sim_kv_session) + room;
+    return (n + SESSION_ALIGN - 1) / SESSION_ALIGN * SESSION_ALIGN;
+}
+
+/* Reads the sessions of a snapshot into `sessions` (empty), carving them
+ * from one block: its size bounds n sessions whose values are at most the
+ * `left` bytes still unread (each stride adds under SESSION_ALIGN to its
+ * value's bytes and NUL). *digest receives the sessions' digest. */
+static bool restore_sessions(struct sim_kv_reader *r,
+                             struct sim_kv_session_list *sessions,
+                             uint64_t *digest)
+{
+    uint64_t n, prev = 0;
+    if (!sim_kv_get_varint(r, &n))
+        return false;
+    /* A session takes at least three bytes (client, request, flags). */
+    if (n > r->left / 3)
+        return false;
+    if (n == 0)
+        return true;
+    sessions->cap = (size_t)n;
+    sessions->at = g_new(struct sim_kv_session *, sessions->cap);
+    size_t block_size =
+        (size_t)n * (sizeof(struct sim_kv_session) + SESSION_ALIGN) + r->left;
+    sessions->block = g_malloc(block_size);
+    size_t used = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t client, request;
+        uint8_t flags;
+        const char *v = NULL;
+        size_t vn = 0;
+        if (!sim_kv_get_varint(r, &client) || client <= prev)
+            return false;
+        if (!sim_kv_get_varint(r, &request) || !sim_kv_get_u8(r, &flags) ||
+            flags > 3)
+            return false;
+        if ((flags & 2) != 0 && !sim_kv_get_bytes(r, &v, &vn))
+            return false;
+        size_t stride = session_stride(sim_kv_session_room(v, vn));
+        SIM_ASSERT(used + stride <= block_size, "session block overrun");
+        struct sim_kv_session *s =
+            (struct sim_kv_session *)(void *)(sessions->block + used);
+        used += stride;
+        sim_kv_session_init(s, client, v, vn);
+        s->in_block = true;
+        s->request = request;
+        s->found = (flags & 1) != 0;
+        s->hash = sim_kv_session_hash(s);
+        *digest += s->hash;
+        sim_kv_session_list_insert(sessions, s);
+        prev = client;
+    }
+    return true;
+}
+
+bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
+{
+    struct sim_kv_reader r = {.p = data, .left = len};
+    uint64_t applied, digest = 0, sessions_digest = 0;
+
+    if (data == NULL || len < sizeof snapshot_magic ||
+        memcmp(data, snapshot_magic, sizeof snapshot_magic) != 0)
+        return false;
+    r.p += sizeof snapshot_magic;
+    r.left -= sizeof snapshot_magic;
+    if (!sim_kv_get_varint(&r, &applied))
+        return false;
+
+    struct sim_kv_table pairs;
+    sim_kv_table_init(&pairs);
+    struct sim_kv_session_list sessions = {0};
+    if (!restore_pairs(&r, &pairs, &digest) ||
+        !restore_sessions(&r, &sessions, &sessions_digest) || r.left != 0)
+        goto err_free_tables;
+
+    sim_kv_table_clear(&kv->pairs);
+    sim_kv_session_list_clear(&kv->sessions);
+    kv->pairs = pairs;
+    kv->sessions = sessions;
+    g_ptr_array_set_size(kv->session_index, 0);
+    kv->applied = applied;
+    kv->digest = digest;
+    kv->sessions_digest = sessions_digest;
+    return true;
+
+err_free_tables:
+    sim_kv_table_clear(&pairs);
+    sim_kv_session_list_clear(&sessions);
+    return false;
+}
