@@ -18,60 +18,65 @@
 static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
                                          SIM_KV_SNAPSHOT_VERSION};
 
-/* The serialized bytes of the pairs and the sessions (sim_kv_serialize()'s
- * format after the applied count). */
-static size_t serial_size(const struct sim_kv *kv)
+/* A snapshot being written at the end of a byte array: at `at`, with room
+ * up to the array's length, which grows as the items need it (the array is
+ * cut to the bytes written at the end). */
+struct writer
 {
-    size_t size =
-        sim_kv_varint_len(kv->pairs.len) + sim_kv_varint_len(kv->sessions.len);
-    for (size_t i = 0; i < kv->pairs.held; i++) {
-        const struct sim_kv_pair *p = kv->pairs.order[i];
-        if (p->live)
-            size +=
-                sim_kv_string_len(p->key_len) + sim_kv_string_len(p->value_len);
+    GByteArray *out;
+    size_t at;
+};
+
+/* Room for at least n more bytes at w->at; returns where to write. */
+static guint8 *writer_room(struct writer *w, size_t n)
+{
+    if (w->out->len - w->at < n) {
+        size_t want = w->at + n;
+        size_t grown = 2 * (size_t)w->out->len;
+        g_byte_array_set_size(w->out, (guint)(grown > want ? grown : want));
     }
-    for (size_t i = 0; i < kv->sessions.len; i++) {
-        const struct sim_kv_session *s = kv->sessions.at[i];
-        size += sim_kv_varint_len(s->client) + sim_kv_varint_len(s->request) +
-                1 + (s->has_value ? sim_kv_string_len(s->value_len) : 0);
-    }
-    return size;
+    return w->out->data + w->at;
 }
+
+/* The most bytes one LEB128 integer takes. */
+#define VARINT_MAX SIM_KV_VARINT_MAX_BYTES
 
 /* The snapshot format: magic, applied index, the pairs by key (key,
  * value), the sessions by client (client, request, flags, value when it
- * has one), both read in the order the machine keeps them in. Measured
- * first, then written in place. */
+ * has one), both read in the order the machine keeps them in. Written in
+ * one pass, each item after asking for the most room it can take. */
 void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
 {
-    size_t size = sizeof snapshot_magic + sim_kv_varint_len(kv->applied) +
-                  serial_size(kv);
-    size_t start = out->len;
-    g_byte_array_set_size(out, (guint)(start + size));
-    guint8 *w = out->data + start;
-    memcpy(w, snapshot_magic, sizeof snapshot_magic);
-    w += sizeof snapshot_magic;
-    w += sim_kv_put_varint(w, kv->applied);
-    w += sim_kv_put_varint(w, kv->pairs.len);
+    struct writer w = {.out = out, .at = out->len};
+    guint8 *p = writer_room(&w, sizeof snapshot_magic + 3 * VARINT_MAX);
+    memcpy(p, snapshot_magic, sizeof snapshot_magic);
+    p += sizeof snapshot_magic;
+    p += sim_kv_put_varint(p, kv->applied);
+    p += sim_kv_put_varint(p, kv->pairs.len);
+    w.at = (size_t)(p - out->data);
     for (size_t i = 0; i < kv->pairs.held; i++) {
-        const struct sim_kv_pair *p = kv->pairs.order[i];
-        if (!p->live)
+        const struct sim_kv_pair *pr = kv->pairs.order[i];
+        if (!pr->live)
             continue; /* removed, kept for its key's next set */
-        w += sim_kv_put_string(w, p->key, p->key_len);
-        w += sim_kv_put_string(w, p->value, p->value_len);
+        p = writer_room(&w, 2 * VARINT_MAX + pr->key_len + pr->value_len);
+        p += sim_kv_put_string(p, pr->key, pr->key_len);
+        p += sim_kv_put_string(p, pr->value, pr->value_len);
+        w.at = (size_t)(p - out->data);
     }
-    w += sim_kv_put_varint(w, kv->sessions.len);
+    p = writer_room(&w, VARINT_MAX);
+    p += sim_kv_put_varint(p, kv->sessions.len);
+    w.at = (size_t)(p - out->data);
     for (size_t i = 0; i < kv->sessions.len; i++) {
         const struct sim_kv_session *s = kv->sessions.at[i];
-        w += sim_kv_put_varint(w, s->client);
-        w += sim_kv_put_varint(w, s->request);
-        *w++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
+        p = writer_room(&w, 3 * VARINT_MAX + 1 + s->value_len);
+        p += sim_kv_put_varint(p, s->client);
+        p += sim_kv_put_varint(p, s->request);
+        *p++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
         if (s->has_value)
-            w += sim_kv_put_string(w, s->value, s->value_len);
+            p += sim_kv_put_string(p, s->value, s->value_len);
+        w.at = (size_t)(p - out->data);
     }
-    SIM_ASSERT(w == out->data + out->len,
-               "snapshot measured %zu bytes, wrote %zu", size,
-               (size_t)(w - (out->data + start)));
+    g_byte_array_set_size(out, (guint)w.at);
 }
 
 /* Reads the pairs of a snapshot into `pairs` (empty), checking strictly

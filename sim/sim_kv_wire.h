@@ -120,6 +120,10 @@ static inline bool sim_kv_get_bytes(struct sim_kv_reader *r,
 /* Writes v as LEB128 at p; returns the bytes written. */
 static inline size_t sim_kv_put_varint(guint8 *p, uint64_t v)
 {
+    if (v < 0x80) { /* one byte: lengths, small ids */
+        p[0] = (guint8)v;
+        return 1;
+    }
     size_t n = 0;
     do {
         guint8 b = (guint8)(v & 0x7f);
