@@ -465,11 +465,7 @@ int sim_run_until(struct sim *s, uint64_t time_us)
     if (st != SIM_OK)
         return st;
     struct sim_event ev;
-    for (;;) {
-        const struct sim_event *top = sim_queue_peek(&s->q);
-        if (!top || top->time_us > time_us)
-            break;
-        sim_queue_pop(&s->q, &ev);
+    while (sim_queue_pop_due(&s->q, time_us, &ev)) {
         s->now_us = ev.time_us;
         if (!dispatch(s, &ev))
             continue;
@@ -571,9 +567,11 @@ uint64_t sim_trace_hash(const struct sim *s)
 
 uint64_t sim_memory_bytes(const struct sim *s)
 {
-    /* The listener's kinds came after the budgets were set: not charged,
-     * so that a memory budget judges every run as it did. */
-    uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) +
+    /* The listener's kinds and the queue's lanes came after the budgets
+     * were set: not charged, so that a memory budget judges every run as
+     * it did. */
+    uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) -
+                     sizeof(s->q.merge) +
                      (uint64_t)(s->n + 1) * sizeof(*s->nodes);
     const struct sim_tracer *t = &s->tracer;
     if (t->events)

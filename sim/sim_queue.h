@@ -7,11 +7,19 @@
  * Two binary min-heaps hold them: the near heap holds the events due within
  * SIM_QUEUE_FAR_US of the latest popped time (messages, disk completions,
  * heartbeats) and the far heap the rest (election timers, client timeouts,
- * scenario statements scheduled up front). Which heap an event sits in is only a matter of
- * cost: a pop takes the earlier of the two tops by the same (time_us, seq)
- * key, so the order of pops is exactly that of one heap, while the many near
- * events no longer pay for the depth of the far ones. Push and pop are
- * O(log n).
+ * scenario statements scheduled up front). Beside them, SIM_QUEUE_LANES
+ * lanes: first-in first-out rings, each tagged with a delay, holding
+ * events pushed that far past the latest popped time (a constant message
+ * latency, a heartbeat period, a disk's constant latency). The latest
+ * popped time never goes back in a run and seq grows with every push, so
+ * a lane's events come in (time_us, seq) order; a lane takes an event only
+ * when it comes at or after its last one, so it stays sorted whatever it
+ * is given. Where an event sits is only a matter of cost: a pop takes
+ * the earliest of the heaps' tops and the lanes' heads by the same
+ * (time_us, seq) key, so the order of pops is exactly that of one heap,
+ * while the many near events no longer pay for the depth of the far ones,
+ * and the events of a recurring delay are queued and taken in O(1). Heap
+ * pushes and pops are O(log n).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -47,6 +55,34 @@ struct sim_heap
     size_t cap;
 };
 
+/* A FIFO ring of events pushed delay_us past the latest popped time:
+ * SIM_QUEUE_LANE_CAP slots (allocated when the lane is first tagged), len
+ * of them used from head. Sorted by (time_us, seq): an event is appended
+ * only at or after last_us, the time of the last one appended, and after
+ * every seq before it. */
+struct sim_lane
+{
+    struct sim_event *ev;
+    uint32_t head;
+    uint32_t len;
+    uint64_t delay_us; /* UINT64_MAX: not tagged yet */
+    uint64_t last_us;  /* UINT64_MAX while untagged: takes nothing */
+};
+
+#define SIM_QUEUE_LANES 2
+#define SIM_QUEUE_LANE_CAP 256u /* a power of two */
+
+/* The sources a pop merges: the lanes, then the near and the far heap. */
+enum { SIM_QUEUE_NEAR = SIM_QUEUE_LANES, SIM_QUEUE_FAR, SIM_QUEUE_SOURCES };
+
+/* The (time_us, seq) of a source's first event; both UINT64_MAX while it
+ * is empty (after every event: no event has that seq). */
+struct sim_queue_key
+{
+    uint64_t time_us;
+    uint64_t seq;
+};
+
 struct sim_queue
 {
     struct sim_heap near;
@@ -54,9 +90,21 @@ struct sim_queue
     uint64_t now_us;   /* time of the latest popped event (0 before any) */
     /* The slots one array holding every event would have (256, doubled
      * whenever the events outgrow it): what the memory budget charges for
-     * the queue (sim_memory_bytes()), unchanged by the split in two. */
+     * the queue (sim_memory_bytes()), unchanged by the split. */
     size_t cap;
     uint64_t next_seq; /* the seq of the next push, from 1 */
+    /* The lanes and what merges the sources, outside the memory budget
+     * like the split (sim_memory_bytes()). */
+    struct sim_queue_merge
+    {
+        struct sim_lane lane[SIM_QUEUE_LANES];
+        /* first[i]: the key of source i's first event. */
+        struct sim_queue_key first[SIM_QUEUE_SOURCES];
+        size_t len; /* events queued, in every source */
+        /* The delay of the last push that no lane took: a second push in
+         * a row at that delay tags a lane with it. */
+        uint64_t missed_delay_us;
+    } merge;
 };
 
 void sim_queue_init(struct sim_queue *q);
@@ -64,14 +112,61 @@ void sim_queue_init(struct sim_queue *q);
  * free (drain with sim_queue_pop first). */
 void sim_queue_destroy(struct sim_queue *q);
 
+/* sim_queue_add() for an event that the first lane does not take at once
+ * (below). */
+uint64_t sim_queue_add_slow(struct sim_queue *q,
+                            uint64_t time_us,
+                            uint32_t kind,
+                            uint32_t node,
+                            uint64_t arg,
+                            void *ptr);
+
+/* Appends an event of these fields to l, which takes it (at or after its
+ * last, with room), as source `src` of q. */
+static inline void sim_lane_append(struct sim_queue *q,
+                                   struct sim_lane *l,
+                                   unsigned src,
+                                   uint64_t time_us,
+                                   uint64_t seq,
+                                   uint32_t kind,
+                                   uint32_t node,
+                                   uint64_t arg,
+                                   void *ptr)
+{
+    if (l->len == 0)
+        q->merge.first[src] = (struct sim_queue_key){time_us, seq};
+    struct sim_event *v =
+        &l->ev[(l->head + l->len++) & (SIM_QUEUE_LANE_CAP - 1)];
+    l->last_us = time_us;
+    v->time_us = time_us;
+    v->seq = seq;
+    v->ptr = ptr;
+    v->arg = arg;
+    v->kind = kind;
+    v->node = node;
+}
+
 /* Queues an event of these fields, assigning its seq; returns the seq.
- * Written straight into its place in the heap, not copied from a record. */
-uint64_t sim_queue_add(struct sim_queue *q,
-                       uint64_t time_us,
-                       uint32_t kind,
-                       uint32_t node,
-                       uint64_t arg,
-                       void *ptr);
+ * Written straight into its place, not copied from a record. Inline, the
+ * first lane's append: most events of a run come at a recurring delay, its
+ * messages' latency first (sim_queue_add_slow() does the rest, and may tag
+ * a lane). */
+static inline uint64_t sim_queue_add(struct sim_queue *q,
+                                     uint64_t time_us,
+                                     uint32_t kind,
+                                     uint32_t node,
+                                     uint64_t arg,
+                                     void *ptr)
+{
+    struct sim_lane *l = &q->merge.lane[0];
+    if (time_us - q->now_us != l->delay_us || time_us < l->last_us ||
+        l->len == SIM_QUEUE_LANE_CAP || q->merge.len == q->cap)
+        return sim_queue_add_slow(q, time_us, kind, node, arg, ptr);
+    uint64_t seq = q->next_seq++;
+    q->merge.len++;
+    sim_lane_append(q, l, 0, time_us, seq, kind, node, arg, ptr);
+    return seq;
+}
 
 /* sim_queue_add() of *e's fields (e's own seq is ignored). */
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e);
@@ -79,12 +174,19 @@ uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e);
 /* Removes the earliest event into *out; false if empty. */
 bool sim_queue_pop(struct sim_queue *q, struct sim_event *out);
 
+/* Removes the earliest event into *out if it is due at or before
+ * until_us; false if there is none. One look for sim_queue_peek() and
+ * sim_queue_pop(). */
+bool sim_queue_pop_due(struct sim_queue *q,
+                       uint64_t until_us,
+                       struct sim_event *out);
+
 /* The earliest event, borrowed until the next push or pop; NULL if empty. */
 const struct sim_event *sim_queue_peek(const struct sim_queue *q);
 
 static inline size_t sim_queue_len(const struct sim_queue *q)
 {
-    return q->near.len + q->far.len;
+    return q->merge.len;
 }
 
 #endif /* SIM_QUEUE_H */

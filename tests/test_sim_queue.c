@@ -193,3 +193,80 @@ Test(sim_queue, a_far_event_precedes_a_later_push_at_its_instant)
     cr_assert_eq(sim_queue_len(&q), 0);
     sim_queue_destroy(&q);
 }
+
+/* Events pushed at a recurring delay past the latest popped time go to the
+ * lanes, FIFO rings merged with the heaps at every pop: a second route to
+ * the same order. Recurring delays (one on each side of SIM_QUEUE_FAR_US,
+ * one of them 0) are mixed with drawn ones, pushes onto one instant and,
+ * now and then, a push before the latest popped time, which a lane of
+ * its delay must not take (its events would no longer be sorted); every
+ * pop and peek must be the model's, and the lanes must have been used. */
+Test(sim_queue, lanes_pop_in_time_then_push_order)
+{
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    struct sim_queue q;
+    sim_queue_init(&q);
+    uint64_t x = 7, now = 0;
+    const uint64_t recurring[] = {0, 15000, 100000, 900};
+    size_t laned = 0;
+    for (int round = 0; round < 12000 && m.n < 4096; round++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t r = x >> 33;
+        if (r % 7 < 4) {
+            uint64_t t;
+            if (r % 97 == 0 && now >= 500)
+                t = now - 1 - (x >> 12) % 500; /* into the past */
+            else if ((r >> 8) % 4 != 0)
+                t = now + recurring[(r >> 12) % 4];
+            else
+                t = now + (x >> 20) % 200000; /* drawn */
+            struct sim_event e = {.time_us = t, .arg = m.n};
+            size_t before_len[SIM_QUEUE_LANES];
+            for (int i = 0; i < SIM_QUEUE_LANES; i++)
+                before_len[i] = q.merge.lane[i].len;
+            m.time[m.n] = t;
+            m.seq[m.n] = sim_queue_push(&q, &e);
+            m.n++;
+            for (int i = 0; i < SIM_QUEUE_LANES; i++)
+                laned += q.merge.lane[i].len > before_len[i];
+        } else {
+            size_t want = model_first(&m);
+            const struct sim_event *top = sim_queue_peek(&q);
+            struct sim_event e;
+            if (want == m.n) {
+                cr_assert_null(top);
+                cr_assert_not(sim_queue_pop(&q, &e));
+                continue;
+            }
+            cr_assert_not_null(top);
+            cr_assert_eq(top->arg, want);
+            cr_assert(sim_queue_pop(&q, &e));
+            cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", model says %zu",
+                         e.arg, want);
+            cr_assert_eq(e.seq, m.seq[want]);
+            cr_assert_eq(e.time_us, m.time[want]);
+            m.gone[want] = true;
+            now = e.time_us;
+        }
+    }
+    cr_assert_gt(laned, m.n / 4, "the lanes took %zu of %zu events", laned,
+                 m.n);
+    /* Drained through sim_queue_pop_due(), in order, up to a bound. */
+    struct sim_event e;
+    uint64_t until = now + 50000;
+    for (;;) {
+        size_t want = model_first(&m);
+        bool due = want != m.n && m.time[want] <= until;
+        cr_assert_eq(sim_queue_pop_due(&q, until, &e), due);
+        if (!due)
+            break;
+        cr_assert_eq(e.arg, want);
+        m.gone[want] = true;
+    }
+    size_t left = 0;
+    for (size_t i = 0; i < m.n; i++)
+        left += !m.gone[i];
+    cr_assert_eq(sim_queue_len(&q), left);
+    sim_queue_destroy(&q);
+}
