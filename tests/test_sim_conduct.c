@@ -255,6 +255,33 @@ Test(conduct, leader_that_hears_a_majority_or_steps_down_is_not_flagged)
     sim_conduct_free(r);
 }
 
+/* A leader's steps set no election deadline; the step that deposes it
+ * re-arms its timer, and from then on its deadline is bounded from that
+ * step like any follower's, whatever it heard or granted as leader. */
+Test(conduct, election_timer_of_a_deposed_leader_counts_from_its_step_down)
+{
+    struct sim_conduct *r = conduct_new(false);
+    elect_n1(r);
+    struct raft_message ack = msg(RAFT_MSG_APPEND_ENTRIES_RESULT, 2, 1, 3);
+    for (uint64_t t = HB; t <= 4 * HB; t += HB)
+        cr_assert(step(r, 1, t, SIM_CONDUCT_RECEIVE, &ack, RAFT_LEADER,
+                       RAFT_LEADER, 3, 3, NULL, 0, t + HB));
+    struct raft_message ae = msg(RAFT_MSG_APPEND_ENTRIES, 2, 1, 4);
+    cr_assert(step(r, 1, 500000, SIM_CONDUCT_RECEIVE, &ae, RAFT_LEADER,
+                   RAFT_FOLLOWER, 3, 4, NULL, 0, 500000 + ET_MAX));
+    cr_assert_not(step(r, 1, 600000, SIM_CONDUCT_TICK, NULL, RAFT_FOLLOWER,
+                       RAFT_FOLLOWER, 4, 4, NULL, 0, 500000 + ET_MAX + 1));
+    cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    /* Deposed on a timer step without a message: bounded from there. */
+    struct sim_conduct *q = conduct_new(false);
+    elect_n1(q);
+    cr_assert_not(step(q, 1, 400000, SIM_CONDUCT_TICK, NULL, RAFT_LEADER,
+                       RAFT_FOLLOWER, 3, 3, NULL, 0, 400000 + ET_MAX + 1));
+    cr_assert_eq(seen.property, SIM_PROP_ELECTION_TIMER);
+    sim_conduct_free(q);
+    sim_conduct_free(r);
+}
+
 /* One tick of n1, leader of term 3, at t. */
 static bool leader_tick(struct sim_conduct *r, uint64_t t)
 {

@@ -1,7 +1,9 @@
 /* sim_conduct.c: the per-step election and timing checkers of sim_conduct.h.
  *
- * Invariant: for every live node, reset_at is the latest local time at which
- * a core following the rules may have re-armed its election timer, deadline
+ * Invariant: for every live node that does not lead, reset_at is the latest
+ * local time at which a core following the rules may have re-armed its
+ * election timer (a leader's is not kept: the step that ends its leadership
+ * changes its role, which re-arms the timer, before anything reads it), deadline
  * the deadline its last processed step announced, and, while it leads,
  * heard[p] the latest local time at which it processed a message from peer
  * p in its current leadership (its start, and p's becoming a voter of its
@@ -110,69 +112,87 @@ static bool carries_real_term(const struct raft_message *m)
            !m->request_vote_result.granted;
 }
 
-static bool check_term_origin(const struct sim_conduct_step *st,
-                              struct sim_violation *out)
+/* A step that changed the node's term (rare): out of line, so that the
+ * steps that keep it, nearly all, set up no room for it. */
+static G_GNUC_NO_INLINE bool check_term_change(uint32_t node,
+                                               uint64_t before,
+                                               uint64_t after,
+                                               const struct raft_message *m,
+                                               enum raft_role role,
+                                               struct sim_violation *out)
 {
-    uint64_t before = st->term_before;
-    uint64_t after = st->term_after;
-    if (after == before)
-        return true;
     if (after < before)
-        return fail(out, SIM_PROP_TERM_ORIGIN, st->node, 0, before,
+        return fail(out, SIM_PROP_TERM_ORIGIN, node, 0, before,
                     "n%" PRIu32 "'s term went back from %" PRIu64 " to %" PRIu64
                     " without a crash.",
-                    st->node, before, after);
-    const struct raft_message *m = st->received;
+                    node, before, after);
     if (m != NULL && m->term == after && carries_real_term(m))
         return true; /* Figure 2: adopt a higher term seen in a message */
-    if (after == before + 1 && st->update->role != RAFT_FOLLOWER)
+    if (after == before + 1 && role != RAFT_FOLLOWER)
         return true; /* §5.2: a candidate increments its term */
     if (m != NULL && m->term == after)
-        return fail(out, SIM_PROP_TERM_ORIGIN, st->node, (uint32_t)m->from,
+        return fail(out, SIM_PROP_TERM_ORIGIN, node, (uint32_t)m->from,
                     after,
                     "n%" PRIu32 " moved from term %" PRIu64 " to term %" PRIu64
                     " proposed by n%" PRIu64
                     "'s %s, which changes no term"
                     " (thesis §9.6).",
-                    st->node, before, after, m->from,
+                    node, before, after, m->from,
                     m->type == RAFT_MSG_PRE_VOTE ? "PreVote" : "PreVote grant");
-    return fail(out, SIM_PROP_TERM_ORIGIN, st->node, 0, after,
+    return fail(out, SIM_PROP_TERM_ORIGIN, node, 0, after,
                 "n%" PRIu32 "'s term rose from %" PRIu64 " to %" PRIu64
                 " as a %s, neither by campaigning nor from a message's term"
                 " (a pre-candidate keeps its term, thesis §9.6).",
-                st->node, before, after, raft_role_name(st->update->role));
+                node, before, after, raft_role_name(role));
+}
+
+static inline bool check_term_origin(const struct sim_conduct_step *st,
+                                     struct sim_violation *out)
+{
+    return st->term_after == st->term_before ||
+           check_term_change(st->node, st->term_before, st->term_after,
+                             st->received, st->update->role, out);
 }
 
 /* ---- prevote-reply ------------------------------------------------------- */
 
-static bool check_prevote_reply(const struct sim_conduct_step *st,
-                                struct sim_violation *out)
+/* The answer to a received PreVote (rare): out of line. */
+static G_GNUC_NO_INLINE bool check_prevote_answer(
+    uint32_t node,
+    const struct raft_message *m,
+    const struct raft_update *u,
+    uint64_t term_after,
+    struct sim_violation *out)
 {
-    const struct raft_message *m = st->received;
-    if (m == NULL || m->type != RAFT_MSG_PRE_VOTE)
-        return true;
-    const struct raft_update *u = st->update;
     for (size_t i = 0; i < u->n_messages; i++) {
         const struct raft_message *o = &u->messages[i];
         if (o->type != RAFT_MSG_PRE_VOTE_RESULT || o->to != m->from)
             continue;
         bool granted = o->request_vote_result.granted;
-        uint64_t want = granted ? m->term : st->term_after;
+        uint64_t want = granted ? m->term : term_after;
         if (o->term == want)
             return true;
-        return fail(out, SIM_PROP_PREVOTE_REPLY, st->node, (uint32_t)m->from,
+        return fail(out, SIM_PROP_PREVOTE_REPLY, node, (uint32_t)m->from,
                     o->term,
                     "n%" PRIu32 " %s n%" PRIu64 "'s PreVote for term %" PRIu64
                     " with term %" PRIu64 " instead of %" PRIu64 ".",
-                    st->node, granted ? "granted" : "refused", m->from, m->term,
+                    node, granted ? "granted" : "refused", m->from, m->term,
                     o->term, want);
     }
-    return fail(out, SIM_PROP_PREVOTE_REPLY, st->node, (uint32_t)m->from,
-                st->term_after,
+    return fail(out, SIM_PROP_PREVOTE_REPLY, node, (uint32_t)m->from,
+                term_after,
                 "n%" PRIu32 " (term %" PRIu64 ") did not answer n%" PRIu64
                 "'s PreVote for term %" PRIu64
                 ": a refusal must carry the voter's term (thesis §9.6).",
-                st->node, st->term_after, m->from, m->term);
+                node, term_after, m->from, m->term);
+}
+
+static inline bool check_prevote_reply(const struct sim_conduct_step *st,
+                                       struct sim_violation *out)
+{
+    const struct raft_message *m = st->received;
+    return m == NULL || m->type != RAFT_MSG_PRE_VOTE ||
+           check_prevote_answer(st->node, m, st->update, st->term_after, out);
 }
 
 /* ---- election-timer ------------------------------------------------------ */
@@ -187,132 +207,166 @@ static bool granted_a_vote(const struct raft_update *u)
 }
 
 /* Whether a core following Figure 2 may have re-armed its election timer in
- * this step (its start is handled by the caller): its timer was due or
- * forced, it changed role,
- * heard a leader of its term or a later one, or granted a vote. */
-static bool may_reset_timer(const struct conduct_node *n,
-                            const struct sim_conduct_step *st)
+ * this step (its start is handled by the caller): it heard a leader of its
+ * term or a later one (the common step, asked first), its timer was due or
+ * forced, it changed role, or it granted a vote. */
+static inline bool may_reset_timer(const struct conduct_node *n,
+                                   const struct sim_conduct_step *st)
 {
     const struct raft_message *m = st->received;
+    if (m != NULL && m->term >= st->term_before &&
+        (m->type == RAFT_MSG_APPEND_ENTRIES ||
+         m->type == RAFT_MSG_INSTALL_SNAPSHOT))
+        return true;
     if (st->input == SIM_CONDUCT_CAMPAIGN ||
         (st->input == SIM_CONDUCT_TICK && st->now >= n->deadline))
         return true;
     if (st->update->role != st->role_before)
         return true;
-    if (m != NULL && m->term >= st->term_before &&
-        (m->type == RAFT_MSG_APPEND_ENTRIES ||
-         m->type == RAFT_MSG_INSTALL_SNAPSHOT))
-        return true;
     return granted_a_vote(st->update);
 }
 
-static bool check_election_timer(struct sim_conduct *r,
-                                 struct conduct_node *n,
-                                 const struct sim_conduct_step *st,
-                                 struct sim_violation *out)
+/* Describes an election put off past the bound (out of line, like the
+ * other descriptions: the steps that pass need no room for them). */
+static G_GNUC_NO_INLINE bool timer_failure(const struct sim_conduct *r,
+                                           const struct conduct_node *n,
+                                           uint32_t node,
+                                           const struct raft_update *u,
+                                           const struct raft_message *m,
+                                           uint64_t term_before,
+                                           uint64_t term_after,
+                                           struct sim_violation *out)
 {
-    if (may_reset_timer(n, st))
-        n->reset_at = st->now;
-    const struct raft_update *u = st->update;
-    if (u->role == RAFT_LEADER || u->next_deadline == UINT64_MAX)
-        return true;
-    uint64_t bound = add_sat(n->reset_at, r->cfg.election_timeout_max);
-    if (u->next_deadline <= bound)
-        return true;
-    const struct raft_message *m = st->received;
-    return fail(out, SIM_PROP_ELECTION_TIMER, st->node,
-                m ? (uint32_t)m->from : 0, st->term_after,
+    return fail(out, SIM_PROP_ELECTION_TIMER, node,
+                m ? (uint32_t)m->from : 0, term_after,
                 "%s n%" PRIu32 " of term %" PRIu64
                 " put off its election to %" PRIu64
                 "us after it last heard a leader, voted or campaigned,"
                 " past the maximum election timeout of %" PRIu64 "us, %s%s%s.",
-                raft_role_name(u->role), st->node, st->term_after,
+                raft_role_name(u->role), node, term_after,
                 u->next_deadline - n->reset_at, r->cfg.election_timeout_max,
                 m ? "when it received " : "in a step without a message",
                 m ? raft_message_type_name(m->type) : "",
-                m && m->term < st->term_before ? " of an older term" : "");
+                m && m->term < term_before ? " of an older term" : "");
+}
+
+static inline bool check_election_timer(struct sim_conduct *r,
+                                        struct conduct_node *n,
+                                        const struct sim_conduct_step *st,
+                                        struct sim_violation *out)
+{
+    /* A leader has no election deadline, and the step that ends its
+     * leadership changes its role, which re-arms the timer: what it would
+     * set here is never read. */
+    const struct raft_update *u = st->update;
+    if (u->role == RAFT_LEADER)
+        return true;
+    if (may_reset_timer(n, st))
+        n->reset_at = st->now;
+    if (u->next_deadline == UINT64_MAX ||
+        u->next_deadline <= add_sat(n->reset_at, r->cfg.election_timeout_max))
+        return true;
+    return timer_failure(r, n, st->node, u, st->received, st->term_before,
+                         st->term_after, out);
 }
 
 /* ---- check-quorum -------------------------------------------------------- */
 
 /* The step's configuration: the core's, or every node a voter. */
 static void step_conf(const struct sim_conduct *r,
-                      const struct sim_conduct_step *st,
+                      const struct raft_configuration *config,
+                      const struct raft *core,
                       struct sim_conf *c)
 {
-    const struct raft_configuration *config = st->config;
     struct raft_configuration read;
-    if (config == NULL && st->core != NULL) {
-        raft_get_configuration(st->core, &read);
+    if (config == NULL && core != NULL) {
+        raft_get_configuration(core, &read);
         config = &read;
     }
     if (config == NULL || !sim_conf_from(config, c))
         sim_conf_first(c, r->cfg.n_nodes);
 }
 
-/* Keeps n->conf, n->conf_since and n->heard as the file comment says. A
+/* Keeps n->conf, n->conf_since and n->heard as the file comment says, for
+ * a leader's step that begins its leadership or brings a configuration
+ * version other than the one n->conf was read at (out of line: a leader's
+ * other steps change neither). A
  * voter new to the configuration (not a voter at the leader's previous
  * step) is counted as heard when it joined, as the core starts a new
  * member's slot: it has not been silent for an election timeout (thesis
  * §6.2), and etcd-io/raft marks a new member recently active likewise. A
  * voter removed or demoted and later added or promoted again joins anew;
  * what was heard from it before its removal does not judge it. */
-static void note_heard(struct sim_conduct *r,
-                       struct conduct_node *n,
-                       const struct sim_conduct_step *st)
+static G_GNUC_NO_INLINE void note_conf(struct sim_conduct *r,
+                                       struct conduct_node *n,
+                                       const struct raft_configuration *config,
+                                       const struct raft *core,
+                                       uint64_t config_version,
+                                       uint64_t now,
+                                       bool new_leadership,
+                                       bool known)
 {
-    const struct raft_update *u = st->update;
-    if (u->role != RAFT_LEADER)
-        return;
-    /* An unchanged version means the configuration is n->conf: no voter
-     * is new and no quorum changed, so only a new leadership has work. */
-    bool known =
-        st->config_version != 0 && st->config_version == n->conf_version;
-    bool new_leadership =
-        st->role_before != RAFT_LEADER || st->term_before != st->term_after;
     if (new_leadership) {
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-            n->heard[p] = st->now; /* the core starts counting here */
-        n->conf_since = st->now;
+            n->heard[p] = now; /* the core starts counting here */
+        n->conf_since = now;
     }
     if (!known) {
         struct sim_conf c;
-        step_conf(r, st, &c);
+        step_conf(r, config, core, &c);
         if (new_leadership)
             n->conf = c;
         for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
             if (sim_conf_is_voter(&c, p) && !sim_conf_is_voter(&n->conf, p))
-                n->heard[p] = st->now;
+                n->heard[p] = now;
         if (!sim_conf_same_quorums(&n->conf, &c))
-            n->conf_since = st->now;
+            n->conf_since = now;
         n->conf = c;
-        n->conf_version = st->config_version;
+        n->conf_version = config_version;
     }
+}
+
+/* A leader's step: its configuration as note_conf() keeps it, and the
+ * sender of the message it received heard now. An unchanged version means
+ * the configuration is n->conf: no voter is new and no quorum changed, so
+ * only a new leadership has work there. */
+static inline void note_heard(struct sim_conduct *r,
+                              struct conduct_node *n,
+                              const struct sim_conduct_step *st)
+{
+    bool known =
+        st->config_version != 0 && st->config_version == n->conf_version;
+    bool new_leadership =
+        st->role_before != RAFT_LEADER || st->term_before != st->term_after;
+    if (new_leadership || !known)
+        note_conf(r, n, st->config, st->core, st->config_version, st->now,
+                  new_leadership, known);
     const struct raft_message *m = st->received;
-    if (m != NULL && m->from >= 1 && m->from <= r->cfg.n_nodes)
+    if (m != NULL && m->from - 1 < r->cfg.n_nodes)
         n->heard[m->from] = st->now;
 }
 
-static bool check_quorum(struct sim_conduct *r,
-                         struct conduct_node *n,
-                         const struct sim_conduct_step *st,
-                         struct sim_violation *out)
+/* check-quorum at a leader's timer step (out of line: most steps are
+ * not). */
+static G_GNUC_NO_INLINE bool judge_quorum(const struct sim_conduct *r,
+                                          const struct conduct_node *n,
+                                          uint32_t node,
+                                          uint64_t now,
+                                          uint64_t term,
+                                          struct sim_violation *out)
 {
-    if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK ||
-        st->update->role != RAFT_LEADER)
-        return true;
     /* The core checks the configuration it acts on once per heartbeat: a
      * change that shrinks the voters heard (a heard voter removed or
      * demoted, a joint half added) is judged one heartbeat interval after
      * it took effect, when the core has checked it at least once. */
-    if (st->now - n->conf_since < r->cfg.heartbeat_interval)
+    if (now - n->conf_since < r->cfg.heartbeat_interval)
         return true;
     uint64_t window = r->cfg.election_timeout_min + r->cfg.heartbeat_interval;
     const struct sim_conf *c = &n->conf;
     struct sim_idset active = {{0}};
-    sim_idset_add(&active, st->node);
+    sim_idset_add(&active, node);
     for (uint32_t p = 1; p <= r->cfg.n_nodes; p++)
-        if (p != st->node && st->now - n->heard[p] < window)
+        if (p != node && now - n->heard[p] < window)
             sim_idset_add(&active, p);
     if (sim_conf_quorum(c, &active))
         return true;
@@ -321,91 +375,61 @@ static bool check_quorum(struct sim_conduct *r,
         heard += sim_idset_has(&active, p) && sim_conf_is_voter(c, p);
     char cs[160];
     sim_conf_describe(c, cs, sizeof cs);
-    return fail(out, SIM_PROP_CHECK_QUORUM, st->node, 0, st->term_after,
+    return fail(out, SIM_PROP_CHECK_QUORUM, node, 0, term,
                 "Leader n%" PRIu32 " of term %" PRIu64
                 " still leads although only %" PRIu32
                 " voter(s) (itself included when a voter) were heard in the"
                 " last %" PRIu64
                 "us (election timeout min + heartbeat;"
                 " thesis §6.2), no majority of every half of %s.",
-                st->node, st->term_after, heard, window, cs);
+                node, term, heard, window, cs);
+}
+
+static inline bool check_quorum(struct sim_conduct *r,
+                                struct conduct_node *n,
+                                const struct sim_conduct_step *st,
+                                struct sim_violation *out)
+{
+    if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK ||
+        st->update->role != RAFT_LEADER)
+        return true;
+    return judge_quorum(r, n, st->node, st->now, st->term_after, out);
 }
 
 /* ---- the step ------------------------------------------------------------ */
 
-/* The two steps an idle cluster is made of, when they keep the node's
- * role and term: a follower that receives an AppendEntries of its term or
- * a later one, and a leader that receives a message other than a PreVote
- * with its configuration unchanged (the version it was read at). For
- * these, note_heard() records the sender (a leader) or nothing (a
- * follower), term-origin and prevote-reply have nothing to judge,
- * check-quorum judges only a leader's timer step, and may_reset_timer()
- * holds for the follower (the append) and for the leader exactly when its
- * message is an append or snapshot of its term or later or it granted a
- * vote. Judges and records them as the general path would and returns
- * true; false, with nothing changed but a reset_at the general path sets
- * again to the same time, for any other step or a failing one. */
-static bool step_common(struct sim_conduct *r,
-                        struct conduct_node *n,
-                        const struct sim_conduct_step *st)
+/* The node (re)started: raft_create() armed a fresh timer at now. */
+static G_GNUC_NO_INLINE void node_start(struct conduct_node *n, uint64_t now)
 {
-    const struct raft_update *u = st->update;
-    const struct raft_message *m = st->received;
-    if (st->input != SIM_CONDUCT_RECEIVE || u->role != st->role_before ||
-        st->term_after != st->term_before)
-        return false;
-    bool append = m->term >= st->term_before &&
-                  (m->type == RAFT_MSG_APPEND_ENTRIES ||
-                   m->type == RAFT_MSG_INSTALL_SNAPSHOT);
-    if (u->role == RAFT_FOLLOWER) {
-        if (!append || m->type != RAFT_MSG_APPEND_ENTRIES)
-            return false;
-        n->reset_at = st->now;
-        if (u->next_deadline != UINT64_MAX &&
-            u->next_deadline >
-                add_sat(n->reset_at, r->cfg.election_timeout_max))
-            return false; /* judged again, and described, below */
-    } else if (u->role == RAFT_LEADER) {
-        if (m->type == RAFT_MSG_PRE_VOTE || st->config_version == 0 ||
-            st->config_version != n->conf_version)
-            return false;
-        if (m->from >= 1 && m->from <= r->cfg.n_nodes)
-            n->heard[m->from] = st->now;
-        if (append || granted_a_vote(u))
-            n->reset_at = st->now;
-    } else {
-        return false;
-    }
-    n->role = u->role;
-    n->term = st->term_after;
-    n->deadline = u->next_deadline;
-    return true;
+    n->live = true;
+    n->reset_at = now;
+    n->deadline = UINT64_MAX;
+    n->conf_version = 0;
 }
 
+/* Every step is judged on one path. Each rule first asks the cheap
+ * question that settles most steps (the term unchanged, no PreVote
+ * received, a deadline within its bound, no leader's timer step) and
+ * judges the rest out of line. */
 bool sim_conduct_on_step(struct sim_conduct *r,
                          const struct sim_conduct_step *st,
                          struct sim_violation *out)
 {
     g_return_val_if_fail(r != NULL && st != NULL && st->update != NULL, true);
-    g_return_val_if_fail(st->node >= 1 && st->node <= r->cfg.n_nodes, true);
+    g_return_val_if_fail(st->node - 1 < r->cfg.n_nodes, true); /* 1..n */
     g_return_val_if_fail(
         (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
     struct conduct_node *n = &r->nodes[st->node];
-    if (n->live && step_common(r, n, st))
-        return true;
-    if (st->input == SIM_CONDUCT_START || !n->live) {
-        /* raft_create() armed a fresh timer at this instant. */
-        n->live = true;
-        n->reset_at = st->now;
-        n->deadline = UINT64_MAX;
-        n->conf_version = 0;
-    }
-    note_heard(r, n, st);
+    if (st->input == SIM_CONDUCT_START || !n->live)
+        node_start(n, st->now);
+    const struct raft_update *u = st->update;
+    if (u->role == RAFT_LEADER)
+        note_heard(r, n, st);
     bool ok = check_term_origin(st, out) && check_prevote_reply(st, out) &&
               check_election_timer(r, n, st, out) &&
               check_quorum(r, n, st, out);
-    n->role = st->update->role;
+    n->role = u->role;
     n->term = st->term_after;
-    n->deadline = st->update->next_deadline;
+    n->deadline = u->next_deadline;
     return ok;
 }
