@@ -343,45 +343,68 @@ size_t sim_kv_session_room(const char *value, size_t len)
 void sim_kv_session_init(struct sim_kv_session *s,
                          uint64_t client,
                          const char *value,
-                         size_t len)
+                         size_t len,
+                         size_t room)
 {
-    size_t room = sim_kv_session_room(value, len);
     *s = (struct sim_kv_session){.client = client};
+    if (room > 0) {
+        s->value = s->inline_value;
+        s->value_cap = room;
+    }
     if (value != NULL) {
         s->has_value = true;
-        s->value = s->inline_value;
         s->value_len = len;
-        s->value_cap = room;
         memcpy(s->value, value, len);
         s->value[len] = '\0';
     }
 }
 
-/* A new session (sim_kv_session_init()) in an allocation of its own. */
-static struct sim_kv_session *session_new(uint64_t client,
+/* Bytes of the blocks new sessions are carved from. */
+#define SIM_KV_SESSION_BLOCK 4096
+
+/* Room for a reply value that a new session gets at least: a later reply
+ * value this long needs no allocation of its own. */
+#define SESSION_MIN_ROOM 32
+
+void sim_kv_session_list_keep(struct sim_kv_session_list *l, char *block)
+{
+    if (l->blocks == NULL)
+        l->blocks = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(l->blocks, block);
+}
+
+/* A new session (sim_kv_session_init()) carved from l's last block, or a
+ * new block when it has no room left. */
+static struct sim_kv_session *session_new(struct sim_kv_session_list *l,
+                                          uint64_t client,
                                           const char *value,
                                           size_t len)
 {
-    struct sim_kv_session *s =
-        g_malloc(sizeof(*s) + sim_kv_session_room(value, len));
-    sim_kv_session_init(s, client, value, len);
+    size_t room = sim_kv_session_room(value, len);
+    if (room < SESSION_MIN_ROOM)
+        room = SESSION_MIN_ROOM;
+    size_t stride = sim_kv_session_stride(room);
+    if (stride > l->free_len) {
+        size_t size = MAX(stride, (size_t)SIM_KV_SESSION_BLOCK);
+        l->free_at = g_malloc(size);
+        l->free_len = size;
+        sim_kv_session_list_keep(l, l->free_at);
+    }
+    struct sim_kv_session *s = (struct sim_kv_session *)(void *)l->free_at;
+    l->free_at += stride;
+    l->free_len -= stride;
+    sim_kv_session_init(s, client, value, len, room);
     return s;
-}
-
-static void session_free(struct sim_kv_session *s)
-{
-    if (s->value != s->inline_value)
-        g_free(s->value);
-    if (!s->in_block)
-        g_free(s);
 }
 
 void sim_kv_session_list_clear(struct sim_kv_session_list *l)
 {
     for (size_t i = 0; i < l->len; i++)
-        session_free(l->at[i]);
+        if (l->at[i]->value != l->at[i]->inline_value)
+            g_free(l->at[i]->value); /* a value outgrew its room */
     g_free(l->at);
-    g_free(l->block);
+    if (l->blocks != NULL)
+        g_ptr_array_free(l->blocks, TRUE);
     memset(l, 0, sizeof(*l));
 }
 
@@ -403,7 +426,8 @@ static size_t session_list_find(const struct sim_kv_session_list *l,
     return lo;
 }
 
-void sim_kv_session_list_insert(struct sim_kv_session_list *l,
+/* Adds s (owned from now on), whose client l does not hold, in order. */
+static void session_list_insert(struct sim_kv_session_list *l,
                                 struct sim_kv_session *s)
 {
     size_t at = session_list_find(l, s->client);
@@ -615,8 +639,8 @@ static bool apply_decoded(struct sim_kv *kv,
 
     if (c->client != 0) {
         if (s == NULL) {
-            s = session_new(c->client, value, value_len);
-            sim_kv_session_list_insert(&kv->sessions, s);
+            s = session_new(&kv->sessions, c->client, value, value_len);
+            session_list_insert(&kv->sessions, s);
             session_index_put(kv, s);
         } else {
             kv->sessions_digest -= s->hash;

@@ -19,21 +19,34 @@ struct sim_kv_session
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     bool has_value;   /* the reply had a value: value[0..value_len) */
-    bool in_block;    /* carved from its list's `block`, not allocated alone */
-    char *value;      /* value_cap bytes, NUL-ended: inline_value, or owned */
+    char *value;      /* value_cap bytes, NUL-ended when has_value: inline_value
+                         (NULL if it has no room), or owned */
     size_t value_len, value_cap;
     uint64_t hash;       /* sim_kv_session_hash() of the fields above */
-    char inline_value[]; /* the first reply value, in the session's block */
+    char inline_value[]; /* room for a reply value, in the session's block */
 };
 
-/* Sessions by strictly ascending client id. */
+#define SIM_KV_SESSION_ALIGN _Alignof(struct sim_kv_session)
+
+/* Bytes a session with room bytes after its header takes in a block. */
+static inline size_t sim_kv_session_stride(size_t room)
+{
+    size_t n = sizeof(struct sim_kv_session) + room;
+    return (n + SIM_KV_SESSION_ALIGN - 1) / SIM_KV_SESSION_ALIGN *
+           SIM_KV_SESSION_ALIGN;
+}
+
+/* Sessions by strictly ascending client id. Every session is carved from
+ * one of `blocks` (never allocated alone, never freed alone: a session
+ * lives until the list is cleared): a restore's sessions from one block
+ * of their own, later ones from blocks of SIM_KV_SESSION_BLOCK bytes. */
 struct sim_kv_session_list
 {
-    struct sim_kv_session **at; /* len of cap entries, each owned */
+    struct sim_kv_session **at; /* len of cap entries */
     size_t len, cap;
-    /* The sessions a restore read, carved from one allocation (owned;
-     * NULL if none); later sessions are allocated one by one. */
-    char *block;
+    GPtrArray *blocks; /* owned blocks; NULL until the first */
+    char *free_at;     /* the unused bytes of the last block ... */
+    size_t free_len;   /* ... and how many */
 };
 
 struct sim_kv
@@ -63,19 +76,19 @@ uint64_t sim_kv_session_hash(const struct sim_kv_session *s);
  * (none: NULL). */
 size_t sim_kv_session_room(const char *value, size_t len);
 
-/* Makes s, which has sim_kv_session_room(value, len) bytes after its
- * header, a session of `client` with no request yet, remembering that
+/* Makes s, which has room >= sim_kv_session_room(value, len) bytes after
+ * its header, a session of `client` with no request yet, remembering that
  * reply value. */
 void sim_kv_session_init(struct sim_kv_session *s,
                          uint64_t client,
                          const char *value,
-                         size_t len);
+                         size_t len,
+                         size_t room);
+
+/* Keeps block (owned from now on) with the blocks of l. */
+void sim_kv_session_list_keep(struct sim_kv_session_list *l, char *block);
 
 /* Frees every session of l and empties it. */
 void sim_kv_session_list_clear(struct sim_kv_session_list *l);
-
-/* Adds s (owned from now on), whose client l does not hold, in order. */
-void sim_kv_session_list_insert(struct sim_kv_session_list *l,
-                                struct sim_kv_session *s);
 
 #endif /* SIM_KV_IMPL_H */

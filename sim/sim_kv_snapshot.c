@@ -116,19 +116,10 @@ static bool restore_pairs(struct sim_kv_reader *r,
     return true;
 }
 
-#define SESSION_ALIGN _Alignof(struct sim_kv_session)
-
-/* Bytes a session with room bytes after its header takes in a block. */
-static size_t session_stride(size_t room)
-{
-    size_t n = sizeof(struct sim_kv_session) + room;
-    return (n + SESSION_ALIGN - 1) / SESSION_ALIGN * SESSION_ALIGN;
-}
-
 /* Reads the sessions of a snapshot into `sessions` (empty), carving them
  * from one block: its size bounds n sessions whose values are at most the
- * `left` bytes still unread (each stride adds under SESSION_ALIGN to its
- * value's bytes and NUL). *digest receives the sessions' digest. */
+ * `left` bytes still unread (each stride adds under SIM_KV_SESSION_ALIGN to
+ * its value's bytes and NUL). *digest receives the sessions' digest. */
 static bool restore_sessions(struct sim_kv_reader *r,
                              struct sim_kv_session_list *sessions,
                              uint64_t *digest)
@@ -144,8 +135,10 @@ static bool restore_sessions(struct sim_kv_reader *r,
     sessions->cap = (size_t)n;
     sessions->at = g_new(struct sim_kv_session *, sessions->cap);
     size_t block_size =
-        (size_t)n * (sizeof(struct sim_kv_session) + SESSION_ALIGN) + r->left;
-    sessions->block = g_malloc(block_size);
+        (size_t)n * (sizeof(struct sim_kv_session) + SIM_KV_SESSION_ALIGN) +
+        r->left;
+    char *block = g_malloc(block_size);
+    sim_kv_session_list_keep(sessions, block);
     size_t used = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t client, request;
@@ -159,18 +152,19 @@ static bool restore_sessions(struct sim_kv_reader *r,
             return false;
         if ((flags & 2) != 0 && !sim_kv_get_bytes(r, &v, &vn))
             return false;
-        size_t stride = session_stride(sim_kv_session_room(v, vn));
+        size_t room = sim_kv_session_room(v, vn);
+        size_t stride = sim_kv_session_stride(room);
         SIM_ASSERT(used + stride <= block_size, "session block overrun");
         struct sim_kv_session *s =
-            (struct sim_kv_session *)(void *)(sessions->block + used);
+            (struct sim_kv_session *)(void *)(block + used);
         used += stride;
-        sim_kv_session_init(s, client, v, vn);
-        s->in_block = true;
+        sim_kv_session_init(s, client, v, vn, room);
         s->request = request;
         s->found = (flags & 1) != 0;
         s->hash = sim_kv_session_hash(s);
         *digest += s->hash;
-        sim_kv_session_list_insert(sessions, s);
+        /* Clients ascend (checked above): the session goes last. */
+        sessions->at[sessions->len++] = s;
         prev = client;
     }
     return true;

@@ -268,6 +268,46 @@ Test(kv_sessions, retried_get_returns_the_first_answer)
     sim_kv_free(kv);
 }
 
+Test(kv_sessions, every_session_keeps_its_own_reply_across_blocks)
+{
+    /* Sessions are carved side by side from shared blocks: hundreds of
+     * clients, each with a reply value of its own length (some longer than
+     * a new session's room), are each answered with exactly their first
+     * reply when they retry, before and after a snapshot's restore. */
+    enum { CLIENTS = 300 };
+    struct sim_kv *kv = sim_kv_new();
+    char key[16], value[96];
+    for (unsigned c = 1; c <= CLIENTS; c++) {
+        g_snprintf(key, sizeof key, "k%u", c);
+        memset(value, 'a' + (char)(c % 26), sizeof value);
+        value[c % 80] = '\0';
+        apply_quiet(kv, SIM_KV_SET, 0, 0, key, value);
+        apply_quiet(kv, SIM_KV_GET, c, 1, key, NULL);
+        apply_quiet(kv, SIM_KV_SET, 0, 0, key, "changed");
+    }
+    GByteArray *snap = g_byte_array_new();
+    sim_kv_serialize(kv, snap);
+    struct sim_kv *restored = sim_kv_new();
+    cr_assert(sim_kv_restore(restored, snap->data, snap->len));
+    struct sim_kv *both[] = {kv, restored};
+    for (int i = 0; i < 2; i++) {
+        for (unsigned c = 1; c <= CLIENTS; c++) {
+            g_snprintf(key, sizeof key, "k%u", c);
+            memset(value, 'a' + (char)(c % 26), sizeof value);
+            value[c % 80] = '\0';
+            struct sim_kv_reply r = apply(both[i], SIM_KV_GET, c, 1, key, NULL);
+            cr_assert(r.duplicate);
+            cr_assert(r.found);
+            cr_assert_str_eq(r.value, value, "client %u", c);
+            cr_assert_eq(r.value_len, strlen(value));
+            sim_kv_reply_clear(&r);
+        }
+    }
+    g_byte_array_free(snap, TRUE);
+    sim_kv_free(restored);
+    sim_kv_free(kv);
+}
+
 Test(kv_sessions, older_request_is_a_duplicate_too)
 {
     struct sim_kv *kv = sim_kv_new();
