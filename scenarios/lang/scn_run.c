@@ -226,6 +226,16 @@ static void stop_for_budget(struct scn_runner *r, enum scn_budget_kind kind)
     sim_stop(r->s);
 }
 
+/* The first event count after `events` at which over_budget() can find
+ * anything (scn_runner.budget_next). */
+static uint64_t next_budget_check(const struct scn_budget *b, uint64_t events)
+{
+    uint64_t next = (events / SCN_BUDGET_POLL_EVENTS + 1) * SCN_BUDGET_POLL_EVENTS;
+    if (b->max_events && b->max_events < next && events <= b->max_events)
+        next = b->max_events + 1;
+    return next;
+}
+
 /* After every engine event: whether a budget is exceeded now. The event
  * count is compared every event, memory and the interrupt every
  * SCN_BUDGET_POLL_EVENTS events. */
@@ -234,6 +244,7 @@ static bool over_budget(struct scn_runner *r)
     const struct scn_budget *b = &r->opt->budget;
     uint64_t events = sim_events_processed(r->s);
     enum scn_budget_kind kind = SCN_BUDGET_NONE;
+    r->budget_next = next_budget_check(b, events);
     if (b->max_events && events > b->max_events)
         kind = SCN_BUDGET_EVENTS;
     else if (events % SCN_BUDGET_POLL_EVENTS != 0)
@@ -249,18 +260,15 @@ static bool over_budget(struct scn_runner *r)
     return true;
 }
 
-/* After every engine event: checks the budget, then judges the open
- * windows. */
-static void on_event(struct sim *s, void *ctx)
+/* on_event() past its quick test: checks the budget, then runs the fired
+ * triggers and judges the open settles and windows. Kept out of line so
+ * that the quick test saves no registers. */
+static G_GNUC_NO_INLINE void observe(struct scn_runner *r)
 {
-    struct scn_runner *r = ctx;
-    (void)s;
     if (r->in_observer || r->res->budget_exceeded)
         return;
     if (over_budget(r))
         return;
-    /* After most events nothing waits: no trigger fired, no settle and no
-     * window open. */
     if (!r->fired_pending && r->settles->len == 0 && r->windows->len == 0)
         return;
     r->in_observer = true;
@@ -275,6 +283,19 @@ static void on_event(struct sim *s, void *ctx)
             g_ptr_array_remove_index(r->windows, i);
     }
     r->in_observer = false;
+}
+
+/* After every engine event. After most events nothing waits (no trigger
+ * fired, no settle and no window open) and the budget cannot be reached
+ * yet (below r->budget_next over_budget() returns false and changes
+ * nothing): that is asked first, in a few loads. */
+static void on_event(struct sim *s, void *ctx)
+{
+    struct scn_runner *r = ctx;
+    if (sim_events_processed(s) < r->budget_next && !r->fired_pending &&
+        r->settles->len == 0 && r->windows->len == 0)
+        return;
+    observe(r);
 }
 
 /* Closes, in the order they opened, the windows whose end is <= t. */

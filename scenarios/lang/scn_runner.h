@@ -123,6 +123,12 @@ struct scn_runner
     struct scn_step_key *keys;
     size_t key_cap;
     uint64_t ref_key;
+    /* The first event count at which over_budget() can find anything: the
+     * next multiple of SCN_BUDGET_POLL_EVENTS or the first count over
+     * max_events (0 before the first event). Below it, an event after
+     * which no trigger fired and no settle or window is open needs nothing
+     * of the observer. */
+    uint64_t budget_next;
 };
 
 /* ---- scn_run.c ---- */
