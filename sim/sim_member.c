@@ -31,16 +31,17 @@ static bool linked(const struct sim *s, uint32_t a, uint64_t b)
            sim_net_link_open(&s->net, (uint32_t)b, a);
 }
 
-/* Whether a majority of ids[0..n) is linked with a. */
+/* Whether a majority of ids[0..n) is linked with a. The count stops at a
+ * majority: the rest cannot change the answer. */
 static bool reaches_majority(const struct sim *s,
                              uint32_t a,
                              const uint64_t *ids,
                              size_t n)
 {
-    size_t reach = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t need = n / 2 + 1, reach = 0;
+    for (size_t i = 0; i < n && reach < need; i++)
         reach += linked(s, a, ids[i]);
-    return reach >= n / 2 + 1;
+    return reach >= need;
 }
 
 uint32_t sim_current_leader(const struct sim *s)
