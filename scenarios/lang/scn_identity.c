@@ -22,35 +22,50 @@ static uint64_t text_hash(const GString *text)
     return sim_hash_mix(h);
 }
 
-/* The distinct texts seen so far: each stored once in `arena`, found by
- * its text_hash() through an open-addressing table that is looked up
- * only, never iterated, so its layout cannot reach a key. */
+/* The distinct texts seen so far, found by their text_hash() through an
+ * open-addressing table that is looked up only, never iterated, so its
+ * layout cannot reach a key. A text is not copied: an entry names the
+ * first step that printed it, printed again only when another text has
+ * the same hash (an earlier statement with the same text, a few times per
+ * scenario). */
 struct seen_text
 {
     uint64_t hash;
-    size_t at, len; /* the text: arena->str[at..at+len) */
-    uint64_t count; /* steps so far with this text */
+    uint32_t step;  /* 1 + the index of the first step with this text; 0: empty */
+    uint32_t count; /* steps so far with this text */
 };
 
 struct seen_texts
 {
-    GString *arena;
-    struct seen_text *slots; /* cap entries; len 0: empty (no text is) */
+    const struct scn_scenario *scenario;
+    GString *other; /* scratch for a text printed again */
+    struct seen_text *slots; /* cap entries */
     size_t cap;              /* a power of two, over twice the entries */
 };
 
+/* Whether the text of step e->step - 1 is `text`. */
+static bool same_text(struct seen_texts *t,
+                      const struct seen_text *e,
+                      const GString *text)
+{
+    const struct scn_step *st =
+        g_ptr_array_index(t->scenario->steps, e->step - 1);
+    g_string_truncate(t->other, 0);
+    scn_print_step(t->scenario, st, t->other);
+    return t->other->len == text->len &&
+           memcmp(t->other->str, text->str, text->len) == 0;
+}
+
 /* The entry of `text` (hash h): the one holding it, or the empty slot
  * where it belongs. */
-static struct seen_text *seen_find(const struct seen_texts *t,
+static struct seen_text *seen_find(struct seen_texts *t,
                                    const GString *text,
                                    uint64_t h)
 {
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         struct seen_text *e = &t->slots[i];
-        if (e->len == 0 ||
-            (e->hash == h && e->len == text->len &&
-             memcmp(t->arena->str + e->at, text->str, text->len) == 0))
+        if (e->step == 0 || (e->hash == h && same_text(t, e, text)))
             return e;
     }
 }
@@ -58,7 +73,9 @@ static struct seen_text *seen_find(const struct seen_texts *t,
 void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
 {
     guint n = scenario->steps->len;
-    struct seen_texts seen = {.arena = g_string_new(NULL), .cap = 16};
+    g_assert(n < UINT32_MAX);
+    struct seen_texts seen = {
+        .scenario = scenario, .other = g_string_new(NULL), .cap = 16};
     while (seen.cap < 2 * (size_t)n + 2)
         seen.cap *= 2;
     seen.slots = g_new0(struct seen_text, seen.cap);
@@ -70,15 +87,12 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
         g_assert(text->len > 0);
         uint64_t h = text_hash(text);
         struct seen_text *e = seen_find(&seen, text, h);
-        if (e->len == 0) {
-            *e = (struct seen_text){
-                .hash = h, .at = seen.arena->len, .len = text->len};
-            g_string_append_len(seen.arena, text->str, (gssize)text->len);
-        }
+        if (e->step == 0)
+            *e = (struct seen_text){.hash = h, .step = i + 1};
         keys[i] = sim_rng_key(h, e->count);
         e->count++;
     }
     g_string_free(text, TRUE);
-    g_string_free(seen.arena, TRUE);
+    g_string_free(seen.other, TRUE);
     g_free(seen.slots);
 }
