@@ -516,20 +516,36 @@ static void hand_out_entries(struct raft *r, struct raft_update *u)
     }
     size_t n_write = from <= last ? (size_t)(last - from + 1) : 0;
     size_t n_apply = (size_t)(r->commit_index - r->applied_index);
-    raft_log_views_begin(&r->log);
-    if (n_write > 0) {
-        raft_log_views_plan(&r->log, from, n_write);
-    }
-    if (n_apply > 0) {
-        raft_log_views_plan(&r->log, r->applied_index + 1, n_apply);
-    }
-    if (!plan_message_views(r) && n_write == 0 && n_apply == 0) {
-        /* Nothing to hand out (a heartbeat, a vote): no views. */
-        raft_log_views_none(&r->log);
-        if (r->log_discarded) {
-            u->entries_index = r->log.snapshot_index + 1;
+    /* Committed entries this node wrote in an earlier call: their views
+     * are kept (raft_log.h), at kept_at. */
+    size_t kept_at;
+    for (;;) {
+        raft_log_views_begin(&r->log);
+        if (n_write > 0) {
+            raft_log_views_plan(&r->log, from, n_write);
         }
-        return;
+        kept_at = SIZE_MAX;
+        if (n_apply > 0) {
+            kept_at =
+                raft_log_views_kept(&r->log, r->applied_index + 1, n_apply);
+            if (kept_at == SIZE_MAX) {
+                raft_log_views_plan(&r->log, r->applied_index + 1, n_apply);
+            }
+        }
+        if (!plan_message_views(r) && n_write == 0 && n_apply == 0) {
+            /* Nothing to hand out (a heartbeat, a vote): no views. */
+            raft_log_views_none(&r->log);
+            if (r->log_discarded) {
+                u->entries_index = r->log.snapshot_index + 1;
+            }
+            return;
+        }
+        if (raft_log_views_fit(&r->log)) {
+            break;
+        }
+        /* The kept views crowd this call's: planned again without them,
+         * the room is what it always was. */
+        raft_log_views_forget(&r->log);
     }
     raft_log_views_commit(&r->log);
 
@@ -538,18 +554,26 @@ static void hand_out_entries(struct raft *r, struct raft_update *u)
         u->entries = raft_log_views_render(&r->log, from, n_write);
         assert(u->entries != NULL);
         u->n_entries = n_write;
+        raft_log_views_keep(&r->log, from, n_write, u->entries);
     } else if (r->log_discarded) {
         /* No entries, but the log after the snapshot is gone: a host that
          * truncates at entries_index drops it too. */
         u->entries_index = r->log.snapshot_index + 1;
     }
     if (n_apply > 0) {
-        u->committed =
-            raft_log_views_render(&r->log, r->applied_index + 1, n_apply);
+        if (kept_at != SIZE_MAX) {
+            u->committed = &r->log.views[kept_at];
+            assert(u->committed->record ==
+                   raft_log_get(&r->log, r->applied_index + 1));
+        } else {
+            u->committed =
+                raft_log_views_render(&r->log, r->applied_index + 1, n_apply);
+        }
         if (u->committed != NULL) {
             u->apply_index = r->applied_index + 1;
             u->n_committed = n_apply;
             r->applied_index = r->commit_index;
+            raft_log_views_trim(&r->log, r->applied_index);
         }
     }
     if (r->msgs_point) {

@@ -151,6 +151,7 @@ void raft_log_truncate(struct raft_log *l, uint64_t index)
         return;
     }
     size_t keep = (size_t)(index - l->snapshot_index - 1);
+    raft_log_views_forget(l); /* index may get another record */
     release_slots(l, l->start + keep, l->n - keep);
     l->n = keep;
     trim_tail(l);
@@ -158,6 +159,7 @@ void raft_log_truncate(struct raft_log *l, uint64_t index)
 
 void raft_log_compact(struct raft_log *l, uint64_t index, uint64_t term)
 {
+    raft_log_views_forget(l); /* the records they show may be released */
     if (index >= raft_log_last_index(l)) {
         release_slots(l, l->start, l->n);
         l->n = 0;

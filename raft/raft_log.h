@@ -14,6 +14,13 @@
  * that reserves room or renders again. Room for the entries a call appends is
  * promised ahead by raft_log_reserve(), so rendering what a call wrote never
  * needs an allocation that could fail after the core changed.
+ *
+ * Kept views: the views of the entries the calls wrote stay in the buffer,
+ * and a later call that hands the same entries out as committed returns them
+ * instead of rendering them a second time (a node applies what it wrote a
+ * few calls earlier). They stay exact while the log holds the same record at
+ * each of their indexes: only truncation and compaction change that, and
+ * both drop them.
  */
 #ifndef RAFT_LOG_H
 #define RAFT_LOG_H
@@ -64,6 +71,10 @@ struct raft_log
     size_t promised; /* views reserved for appends since the last render */
     struct raft_log_run runs[RAFT_LOG_RUNS]; /* rendered in this call */
     size_t n_runs;
+    /* Views of entries written by earlier calls and not yet applied (n = 0:
+     * none), at views[kept.at ..]: each call places its own views after
+     * them, so they are never overwritten while kept. */
+    struct raft_log_run kept;
 };
 
 /* An empty log without a snapshot. */
@@ -174,22 +185,61 @@ uint64_t raft_log_last_at_most(const struct raft_log *l,
 /* The view of rec (data points into it). */
 void raft_log_view_of(const struct raft_record *rec, struct raft_entry *out);
 
-/* Starts rendering one call's views: the earlier ones die. Every range the
- * call will render is first announced with raft_log_views_plan(), then
- * raft_log_views_commit() makes room for all of them at once (views never
+/* Starts rendering one call's views: the earlier ones die, but for the kept
+ * ones, after which the call's are placed. Every range the call will render
+ * is first announced with raft_log_views_plan(), then raft_log_views_fit()
+ * and raft_log_views_commit() make room for all of them at once (views never
  * move while a call renders). */
 static inline void raft_log_views_begin(struct raft_log *l)
 {
-    l->views_used = 0;
+    l->views_used = l->kept.at + l->kept.n;
     l->n_runs = 0;
 }
+/* Drops the kept views: the log may no longer hold what they show, or their
+ * room is wanted. */
+static inline void raft_log_views_forget(struct raft_log *l)
+{
+    l->kept.at = 0;
+    l->kept.n = 0;
+}
+/* Where the kept views of first .. first + n - 1 (n > 0) are in views, or
+ * SIZE_MAX when they are not all kept. A position, not a pointer: the
+ * buffer may still move until raft_log_views_commit(). */
+static inline size_t raft_log_views_kept(const struct raft_log *l,
+                                         uint64_t first,
+                                         size_t n)
+{
+    const struct raft_log_run *k = &l->kept;
+    if (first >= k->first && first - k->first < k->n &&
+        n <= k->n - (size_t)(first - k->first)) {
+        return k->at + (size_t)(first - k->first);
+    }
+    return SIZE_MAX;
+}
 void raft_log_views_plan(struct raft_log *l, uint64_t first, size_t n);
+/* Whether the ranges planned so far fit in the buffer after the kept views
+ * (growing it up to RAFT_LOG_VIEWS_KEEP views for them). When false, the
+ * caller forgets the kept views and plans again from raft_log_views_begin():
+ * without them, the room made is what it always was. True when nothing is
+ * kept. */
+bool raft_log_views_fit(struct raft_log *l);
 void raft_log_views_commit(struct raft_log *l);
-/* Instead of the three above, for a call that renders no view: the
- * promise is void (and a catch-up's big buffer goes). */
+/* Right after rendering the entries the call wrote, first .. first + n - 1
+ * at `views` (its first render, placed right after the kept views): keeps
+ * their views for the next calls, with the kept ones they continue. */
+void raft_log_views_keep(struct raft_log *l,
+                         uint64_t first,
+                         size_t n,
+                         const struct raft_entry *views);
+/* Drops the kept views of indexes up to done (applied: no call asks for
+ * them as committed again). */
+void raft_log_views_trim(struct raft_log *l, uint64_t done);
+/* Instead of the four above, for a call that renders no view: the
+ * promise is void (and a catch-up's big buffer goes, with the kept views). */
 static inline void raft_log_views_none(struct raft_log *l)
 {
     if (l->views_cap > RAFT_LOG_VIEWS_KEEP) {
+        raft_log_views_forget(l);
         raft_log_views_begin(l);
         raft_log_views_commit(l);
         return;

@@ -1,7 +1,9 @@
 /* raft_log_view.c: the struct raft_entry views one call hands to the host.
  *
- * Invariant: views[0 .. views_used) hold the views rendered since
- * raft_log_views_begin(), and runs[0 .. n_runs) say which indexes they show;
+ * Invariant: views[kept.at + kept.n .. views_used) hold the views rendered
+ * since raft_log_views_begin(), and runs[0 .. n_runs) say which indexes they
+ * show; views[kept.at ..] show kept.first .. kept.first + kept.n - 1 (each
+ * the record the log holds there);
  * a range is placed the same way whether planned or rendered, so the room
  * raft_log_views_commit() makes is exactly what the renders use.
  */
@@ -58,6 +60,23 @@ void raft_log_views_plan(struct raft_log *l, uint64_t first, size_t n)
     }
 }
 
+bool raft_log_views_fit(struct raft_log *l)
+{
+    if (l->views_used <= l->views_cap || l->kept.n == 0) {
+        return true;
+    }
+    if (l->views_used > RAFT_LOG_VIEWS_KEEP) {
+        return false;
+    }
+    struct raft_entry *v = realloc(l->views, RAFT_LOG_VIEWS_KEEP * sizeof *v);
+    if (v == NULL) {
+        return false;
+    }
+    l->views = v;
+    l->views_cap = RAFT_LOG_VIEWS_KEEP;
+    return true;
+}
+
 void raft_log_views_commit(struct raft_log *l)
 {
     size_t need = l->views_used;
@@ -107,4 +126,36 @@ const struct raft_entry *raft_log_views_render(struct raft_log *l,
         s += len;
     }
     return out;
+}
+
+void raft_log_views_keep(struct raft_log *l,
+                         uint64_t first,
+                         size_t n,
+                         const struct raft_entry *views)
+{
+    struct raft_log_run *k = &l->kept;
+    size_t at = k->at + k->n;
+    assert(views == &l->views[at]);
+    (void)views;
+    if (k->n > 0 && k->first + k->n == first) {
+        k->n += n;
+    } else {
+        *k = (struct raft_log_run){first, n, at};
+    }
+}
+
+void raft_log_views_trim(struct raft_log *l, uint64_t done)
+{
+    struct raft_log_run *k = &l->kept;
+    if (k->n == 0 || done < k->first) {
+        return;
+    }
+    if (done - k->first >= k->n) {
+        raft_log_views_forget(l);
+        return;
+    }
+    size_t d = (size_t)(done - k->first) + 1;
+    k->first += d;
+    k->at += d;
+    k->n -= d;
 }

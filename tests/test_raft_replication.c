@@ -231,6 +231,35 @@ Test(raft_replication, append_truncates_from_the_first_conflicting_entry_only)
     rh_free(h);
 }
 
+/* The core hands out the entries a call wrote again, without rendering
+ * them anew, when a later call applies them (raft_log.h, kept views); a
+ * truncation must drop those views. Node 1 writes indexes 1 and 2 of term
+ * 1 and applies index 1; a leader of term 2 replaces index 2 and commits
+ * it in one message: node 1 applies the entry of term 2. (The harness also
+ * checks every view of every update against raft_entry_at().) */
+Test(raft_replication, an_entry_applied_after_a_truncation_is_the_new_one)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_new(3, &c);
+    rh_start(h);
+    struct raft_entry old[2] = {command(1), command(1)};
+    struct raft_message m = append(2, 1, 1, 0, 0, 1, old, 2);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert(take_append_reply(h, 1, 2).success);
+    cr_assert_eq(h->nodes[1].n_applied, 1);
+
+    struct raft_entry replacement = command(2);
+    m = append(3, 1, 2, 1, 1, 2, &replacement, 1);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert(take_append_reply(h, 1, 3).success);
+    const uint64_t want[] = {1, 2};
+    assert_log_terms(h, 1, want, 2);
+    cr_assert_eq(h->nodes[1].n_applied, 2);
+    cr_assert_eq(h->nodes[1].applied[1].index, 2);
+    cr_assert_eq(h->nodes[1].applied[1].term, 2);
+    rh_free(h);
+}
+
 /* ---- Figure 7 ---------------------------------------------------------- */
 
 struct figure7_case

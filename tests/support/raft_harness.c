@@ -281,10 +281,51 @@ static void rh_check_node(struct rh_node *nd)
     }
 }
 
+/* Every view an update hands out (entries to write, committed entries,
+ * an AppendEntries' entries) shows the entry the core's log holds at its
+ * index now, as raft_entry_at() renders it afresh: whether the core rendered
+ * it in this call or kept it from an earlier one (raft_log.h). */
+static void rh_check_views(struct rh_node *nd,
+                           uint64_t first,
+                           const struct raft_entry *views,
+                           size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct raft_entry want;
+        cr_assert(raft_entry_at(nd->core, first + i, &want),
+                  "node %llu hands out index %llu, which its log lacks",
+                  (unsigned long long)nd->id,
+                  (unsigned long long)(first + i));
+        const struct raft_entry *v = &views[i];
+        cr_assert(v->term == want.term && v->type == want.type &&
+                      v->len == want.len && v->data == want.data &&
+                      v->record == want.record,
+                  "node %llu: the view of index %llu is not its entry",
+                  (unsigned long long)nd->id,
+                  (unsigned long long)(first + i));
+    }
+}
+
+static void rh_check_update_views(struct rh_node *nd,
+                                  const struct raft_update *u)
+{
+    rh_check_views(nd, u->entries_index, u->entries, u->n_entries);
+    rh_check_views(nd, u->apply_index, u->committed, u->n_committed);
+    for (size_t i = 0; i < u->n_messages; i++) {
+        const struct raft_message *m = &u->messages[i];
+        if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+            rh_check_views(nd, m->append_entries.prev_log_index + 1,
+                           m->append_entries.entries,
+                           m->append_entries.n_entries);
+        }
+    }
+}
+
 static void rh_process(struct rh *h,
                        struct rh_node *nd,
                        const struct raft_update *u)
 {
+    rh_check_update_views(nd, u);
     /* 1. Persist: hard state, snapshot, log suffix. */
     if (u->hard_state_changed) {
         nd->disk.term = u->term;
