@@ -175,6 +175,19 @@ static struct sim_conf decoded(struct raft_entry e)
     return c;
 }
 
+/* A command whose bytes happen to encode a configuration carries none:
+ * the entry's type decides, inline or out of line. */
+Test(config_checks, only_a_configuration_entry_carries_a_configuration)
+{
+    struct raft_entry e = conf(1, "1 2 3", NULL, NULL);
+    struct sim_conf c;
+    cr_assert(sim_conf_decode(&e, &c));
+    cr_assert(sim_conf_decode_bytes(&e, &c));
+    e.type = RAFT_ENTRY_COMMAND;
+    cr_assert_not(sim_conf_decode(&e, &c));
+    cr_assert_not(sim_conf_decode_bytes(&e, &c));
+}
+
 Test(config_checks, one_step_is_a_single_server_change_or_a_joint_move)
 {
     struct sim_conf c123 = decoded(conf(1, "1 2 3", NULL, NULL));

@@ -88,7 +88,7 @@ bool sim_conf_from(const struct raft_configuration *c,
     return true;
 }
 
-bool sim_conf_decode(const struct raft_entry *e, struct sim_conf *out)
+bool sim_conf_decode_bytes(const struct raft_entry *e, struct sim_conf *out)
 {
     if (e->type != RAFT_ENTRY_CONFIG || e->len % 8 != 0 || e->len == 0)
         return false;
@@ -189,7 +189,8 @@ void sim_configs_log_truncate(struct sim_configs_log *l, uint64_t from)
     guint n = l->items->len;
     while (n > 0 && item(l, n - 1)->index >= from)
         n--;
-    g_array_set_size(l->items, n);
+    if (n != l->items->len) /* most writes append after every item */
+        g_array_set_size(l->items, n);
 }
 
 void sim_configs_log_push(struct sim_configs_log *l,
