@@ -102,18 +102,26 @@ void raft_peer_indexes(const struct raft *r,
     }
 }
 
+/* The two halves of raft_peer_indexes(), each looked up on its own (a
+ * leader's host asks for the match index of every peer that answers):
+ * tests/test_raft_random.c checks that they agree with it. */
 uint64_t raft_match_index(const struct raft *r, uint64_t peer)
 {
-    uint64_t match, next;
-    raft_peer_indexes(r, peer, &match, &next);
-    return match;
+    size_t i = peer_slot(r, peer);
+    if (i == r->n_slots) {
+        return 0;
+    }
+    return i == r->self_slot ? r->persisted_index : r->progress[i].match_index;
 }
 
 uint64_t raft_next_index(const struct raft *r, uint64_t peer)
 {
-    uint64_t match, next;
-    raft_peer_indexes(r, peer, &match, &next);
-    return next;
+    size_t i = peer_slot(r, peer);
+    if (i == r->n_slots) {
+        return 0;
+    }
+    return i == r->self_slot ? raft_log_last_index(&r->log) + 1
+                             : r->progress[i].next_index;
 }
 
 uint64_t raft_progress_version(const struct raft *r)

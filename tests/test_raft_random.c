@@ -170,6 +170,13 @@ static void check_progress_version(struct rh *h,
         for (uint64_t peer = 1; peer <= NODES; peer++) {
             uint64_t match, next;
             raft_peer_indexes(core, peer, &match, &next);
+            /* The single look-ups are the same answer. */
+            cr_assert(raft_match_index(core, peer) == match &&
+                          raft_next_index(core, peer) == next,
+                      "seed %llu step %d: n%llu's single look-ups for n%llu "
+                      "differ from raft_peer_indexes()",
+                      (unsigned long long)seed, step, (unsigned long long)id,
+                      (unsigned long long)peer);
             if (same && peer != id) {
                 cr_assert(match == seen->match[id][peer] &&
                               next == seen->next[id][peer],
