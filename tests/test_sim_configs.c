@@ -229,6 +229,34 @@ Test(config_checks, a_quorum_needs_a_majority_of_every_half_and_no_learner)
     cr_assert_not(sim_conf_quorum(&learners, &l));
 }
 
+/* Ids live in four words of a set; each word is counted, the empty ones
+ * as nothing (most sets fill the first word only). */
+Test(config_checks, sets_count_their_ids_in_every_word)
+{
+    static const uint32_t ids[] = {1, 63, 64, 65, 127, 128, 191, 192, 255};
+    struct sim_idset all = {{0}};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        sim_idset_add(&all, ids[i]);
+        cr_assert_eq(sim_idset_count(&all), i + 1);
+    }
+    struct sim_conf high = {0};
+    sim_idset_add(&high.voters, 64);
+    sim_idset_add(&high.voters, 130);
+    sim_idset_add(&high.voters, 200);
+    struct sim_idset who = {{0}};
+    sim_idset_add(&who, 130);
+    sim_idset_add(&who, 1);
+    sim_idset_add(&who, 63);
+    cr_assert_not(sim_conf_quorum(&high, &who)); /* one voter of three */
+    sim_idset_add(&who, 200);
+    cr_assert(sim_conf_quorum(&high, &who));
+    struct sim_conf more = high;
+    sim_idset_add(&more.voters, 255);
+    cr_assert(sim_conf_one_step(&high, &more));
+    sim_idset_add(&more.voters, 1);
+    cr_assert_not(sim_conf_one_step(&high, &more)); /* two servers */
+}
+
 /* ---- election-safety under configurations ---- */
 
 Test(config_checks, a_leader_is_elected_by_a_majority_of_its_configuration)
