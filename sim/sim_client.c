@@ -319,8 +319,8 @@ struct op_strings
     size_t value_len;
 };
 
-/* kv's key and value, the value "" for a set without one; a non-set's
- * value dropped. */
+/* The strings of a request of op, measured: its key, and a set's value
+ * ("" when it has none); any other op's value is dropped. */
 static struct op_strings op_strings_of(enum sim_kv_op op,
                                        const char *key,
                                        const char *value)
@@ -429,8 +429,9 @@ static const char *next_workload_value(struct sim *s)
     return t;
 }
 
-/* A random operation from a workload stream (always three draws); *value:
- * the value a set writes, borrowed until the next operation. */
+/* A random operation from a workload stream (always three draws): *op, and
+ * in *kv its key (written into key, of key_size bytes) and the value a set
+ * would write (borrowed until the next operation), with their lengths. */
 static void random_op(struct sim *s,
                       struct sim_rng *rng,
                       enum sim_kv_op *op,
