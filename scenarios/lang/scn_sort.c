@@ -9,8 +9,6 @@
 #include <glib.h>
 #include <string.h>
 
-#include "sim/sim_assert.h"
-
 /* The length of the runs sorted by insertion before merging. */
 #define SORT_RUN 8u
 
