@@ -113,6 +113,32 @@ static size_t model_first(const struct model *m)
     return best;
 }
 
+/* Peeks and pops q once and checks both against the model m: the event m
+ * names first (its arg, seq and time), or none when m holds none; the
+ * popped event leaves m, and *now becomes its time. */
+static void pop_as_the_model_says(struct sim_queue *q,
+                                  struct model *m,
+                                  uint64_t *now)
+{
+    size_t want = model_first(m);
+    const struct sim_event *top = sim_queue_peek(q);
+    struct sim_event e;
+    if (want == m->n) {
+        cr_assert_null(top);
+        cr_assert_not(sim_queue_pop(q, &e));
+        return;
+    }
+    cr_assert_not_null(top);
+    cr_assert_eq(top->arg, want);
+    cr_assert(sim_queue_pop(q, &e));
+    cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", model says %zu", e.arg,
+                 want);
+    cr_assert_eq(e.seq, m->seq[want]);
+    cr_assert_eq(e.time_us, m->time[want]);
+    m->gone[want] = true;
+    *now = e.time_us;
+}
+
 /* The split into a near and a far heap is invisible: events due within and
  * beyond SIM_QUEUE_FAR_US, many of them at one instant (ties between an
  * event pushed far ahead and one pushed when the instant came near), pop in
@@ -140,22 +166,7 @@ Test(sim_queue, near_and_far_events_pop_in_time_then_push_order)
             m.seq[m.n] = sim_queue_push(&q, &e);
             m.n++;
         } else {
-            size_t want = model_first(&m);
-            const struct sim_event *top = sim_queue_peek(&q);
-            struct sim_event e;
-            if (want == m.n) {
-                cr_assert_null(top);
-                cr_assert_not(sim_queue_pop(&q, &e));
-                continue;
-            }
-            cr_assert_not_null(top);
-            cr_assert_eq(top->arg, want);
-            cr_assert(sim_queue_pop(&q, &e));
-            cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", model says %zu",
-                         e.arg, want);
-            cr_assert_eq(e.seq, m.seq[want]);
-            m.gone[want] = true;
-            now = e.time_us;
+            pop_as_the_model_says(&q, &m, &now);
         }
         size_t left = 0;
         for (size_t i = 0; i < m.n; i++)
@@ -231,23 +242,7 @@ Test(sim_queue, lanes_pop_in_time_then_push_order)
             for (int i = 0; i < SIM_QUEUE_LANES; i++)
                 laned += q.merge.lane[i].len > before_len[i];
         } else {
-            size_t want = model_first(&m);
-            const struct sim_event *top = sim_queue_peek(&q);
-            struct sim_event e;
-            if (want == m.n) {
-                cr_assert_null(top);
-                cr_assert_not(sim_queue_pop(&q, &e));
-                continue;
-            }
-            cr_assert_not_null(top);
-            cr_assert_eq(top->arg, want);
-            cr_assert(sim_queue_pop(&q, &e));
-            cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", model says %zu",
-                         e.arg, want);
-            cr_assert_eq(e.seq, m.seq[want]);
-            cr_assert_eq(e.time_us, m.time[want]);
-            m.gone[want] = true;
-            now = e.time_us;
+            pop_as_the_model_says(&q, &m, &now);
         }
     }
     cr_assert_gt(laned, m.n / 4, "the lanes took %zu of %zu events", laned,
