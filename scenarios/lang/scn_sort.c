@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <string.h>
 
+#include "sim/sim_assert.h" /* refuses NDEBUG, as every source must */
+
 /* The length of the runs sorted by insertion before merging. */
 #define SORT_RUN 8u
 
