@@ -17,7 +17,7 @@
  *
  * Kept views: the views of the entries the calls wrote stay in the buffer,
  * and a later call that hands the same entries out as committed returns them
- * instead of rendering them a second time (a node applies what it wrote a
+ * instead of rendering them again (a node applies what it wrote a
  * few calls earlier). They stay exact while the log holds the same record at
  * each of their indexes: only truncation and compaction change that, and
  * both drop them.
