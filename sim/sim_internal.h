@@ -30,7 +30,9 @@ enum sim_event_kind {
     SIM_EV_CLIENT_REQUEST, /* ptr: struct sim_cmsg; node: destination */
     SIM_EV_CLIENT_REPLY,   /* ptr: struct sim_cmsg; node: client id */
     SIM_EV_CLIENT_TIMEOUT, /* node: client id */
-    SIM_EV_CALLBACK,       /* ptr: struct sim_scheduled */
+    SIM_EV_CALLBACK,       /* arg: the function's place in struct sim's
+                              callbacks, ptr: its ctx; or arg
+                              SIM_CALLBACK_BOXED, ptr: struct sim_scheduled */
     SIM_EV_LOAD,           /* ptr: struct sim_load_gen (owned by sim) */
     SIM_EV_OPERATOR,       /* ptr: struct sim_op_request (owned by sim) */
 };
@@ -54,6 +56,11 @@ struct sim_op_request
  * SIM_STREAM_DISK_BASE + node id, keyed by instant, so a disk draw depends
  * on no other draw. */
 #define SIM_STREAM_DISK_BASE 1024
+
+/* Functions sim_at() names without allocating (struct sim's callbacks),
+ * and the arg of a callback boxed in a struct sim_scheduled. */
+#define SIM_CALLBACK_FNS 8
+#define SIM_CALLBACK_BOXED UINT64_MAX
 
 struct sim_scheduled
 {
@@ -268,10 +275,22 @@ struct sim
     struct sim_tracer tracer;
     struct sim_history *history; /* NULL when off */
     struct sim_failure *failure;
-    /* Unused since events are no longer built in a slot of their own once
-     * the trace has ended; kept so that the size of struct sim, which the
-     * memory budget charges, stays the same. */
-    struct sim_trace_event discarded;
+    union {
+        /* Unused since events are no longer built in a slot of their own
+         * once the trace has ended; kept so that the size of struct sim,
+         * which the memory budget charges, stays the same. */
+        struct sim_trace_event discarded;
+        /* The distinct functions sim_at() was given, in order of first use:
+         * a queued SIM_EV_CALLBACK names its function by its place here
+         * (arg) and carries its ctx (ptr), so that scheduling allocates
+         * nothing. Past SIM_CALLBACK_FNS functions, a callback is boxed in
+         * a struct sim_scheduled (arg SIM_CALLBACK_BOXED). */
+        struct
+        {
+            sim_callback_fn *fn[SIM_CALLBACK_FNS];
+            uint32_t n;
+        } callbacks;
+    };
 
     GArray *clients;  /* struct sim_client, [id - 1] */
     GArray *idle;     /* uint32_t client ids, a stack */
@@ -303,6 +322,10 @@ struct sim
     /* Commands decoded once for every node that applies them (owned). */
     struct sim_kv_decoder *kv_decoder;
 };
+
+_Static_assert(sizeof(((struct sim *)0)->callbacks) <=
+                   sizeof(struct sim_trace_event),
+               "the callbacks' table takes no room of its own in struct sim");
 
 /* sim.c */
 /* The argument checks the configuration and the fault actions share

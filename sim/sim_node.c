@@ -146,8 +146,11 @@ void sim_event_free_payload(const struct sim_event *ev)
         break;
     case SIM_EV_CLIENT_REQUEST:
     case SIM_EV_CLIENT_REPLY:
-    case SIM_EV_CALLBACK:
         g_free(ev->ptr);
+        break;
+    case SIM_EV_CALLBACK:
+        if (ev->arg == SIM_CALLBACK_BOXED) /* else ptr is borrowed ctx */
+            g_free(ev->ptr);
         break;
     default:
         break;

@@ -415,6 +415,81 @@ Test(sim_cluster, callbacks_at_equal_times_run_in_scheduling_order)
     sim_free(s);
 }
 
+/* sim_at() names up to SIM_CALLBACK_FNS functions by their place in a
+ * table and boxes the rest: twelve functions, each scheduled twice with
+ * its own context, must each run with that context, in (time, scheduling)
+ * order; those still queued at sim_free() are freed with it. */
+struct call_log
+{
+    int fn[32];
+    int ctx[32];
+    uint64_t at[32];
+    int n;
+};
+
+struct call_ctx
+{
+    struct call_log *log;
+    int id;
+};
+
+#define NOTE_FN(k)                                                      \
+    static void note_fn##k(struct sim *s, void *ctx)                    \
+    {                                                                   \
+        struct call_ctx *c = ctx;                                       \
+        struct call_log *l = c->log;                                    \
+        l->fn[l->n] = k;                                                \
+        l->ctx[l->n] = c->id;                                           \
+        l->at[l->n++] = sim_now(s);                                     \
+    }
+NOTE_FN(0)
+NOTE_FN(1)
+NOTE_FN(2)
+NOTE_FN(3)
+NOTE_FN(4)
+NOTE_FN(5)
+NOTE_FN(6)
+NOTE_FN(7)
+NOTE_FN(8)
+NOTE_FN(9)
+NOTE_FN(10)
+NOTE_FN(11)
+
+Test(sim_cluster, callbacks_of_many_functions_run_with_their_own_contexts)
+{
+    static sim_callback_fn *const fns[12] = {
+        note_fn0, note_fn1, note_fn2, note_fn3, note_fn4,  note_fn5,
+        note_fn6, note_fn7, note_fn8, note_fn9, note_fn10, note_fn11};
+    struct sim *s = cluster(3, 11, false);
+    struct call_log log = {0};
+    struct call_ctx ctx[24];
+    /* Round r schedules every function at 1000 * (12 - k) + r: later
+     * functions first, so that each time holds two calls of one function
+     * in scheduling order. */
+    for (int r = 0; r < 2; r++)
+        for (int k = 11; k >= 0; k--) {
+            ctx[r * 12 + k] = (struct call_ctx){.log = &log, .id = r * 12 + k};
+            cr_assert_eq(sim_at(s, (uint64_t)(1000 * (12 - k)), fns[k],
+                                &ctx[r * 12 + k]),
+                         SIM_OK);
+        }
+    /* Left queued past the run: one in the table, one boxed. */
+    struct call_ctx late = {.log = &log, .id = 99};
+    cr_assert_eq(sim_at(s, 900000, note_fn0, &late), SIM_OK);
+    cr_assert_eq(sim_at(s, 900000, note_fn11, &late), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 20000), SIM_OK);
+    cr_assert_eq(log.n, 24);
+    for (int i = 0; i < 24; i++) {
+        int k = 11 - i / 2, r = i % 2;
+        cr_assert_eq(log.fn[i], k, "call %d: function %d, not %d", i,
+                     log.fn[i], k);
+        cr_assert_eq(log.ctx[i], r * 12 + k, "call %d: context %d", i,
+                     log.ctx[i]);
+        cr_assert_eq(log.at[i], (uint64_t)(1000 * (12 - k)));
+    }
+    sim_free(s);
+}
+
 Test(sim_cluster, actions_reject_bad_arguments)
 {
     struct sim *s = cluster(3, 10, false);

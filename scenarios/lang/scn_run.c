@@ -394,6 +394,10 @@ static void build_config(const struct scn_scenario *sc,
 static void schedule(struct scn_runner *r)
 {
     const GPtrArray *steps = r->sc->steps;
+    /* At most one group a step, in one block: sim_at() keeps a pointer to
+     * each until it runs. */
+    r->groups = g_new(struct scn_group, steps->len > 0 ? steps->len : 1);
+    guint n_groups = 0;
     guint i = 0;
     while (i < steps->len) {
         const struct scn_step *st = g_ptr_array_index(steps, i);
@@ -412,12 +416,9 @@ static void schedule(struct scn_runner *r)
                     late->line);
             }
         } else {
-            struct scn_group *g = g_new0(struct scn_group, 1);
-            g->r = r;
-            g->time_us = st->time_us;
-            g->first = i;
-            g->count = k - i;
-            g_ptr_array_add(r->groups, g);
+            struct scn_group *g = &r->groups[n_groups++];
+            *g = (struct scn_group){
+                .r = r, .time_us = st->time_us, .first = i, .count = k - i};
             sim_at(r->s, g->time_us, on_group, g);
         }
         i = k;
@@ -720,7 +721,7 @@ static void runner_clear(struct scn_runner *r)
     g_ptr_array_free(r->settles, TRUE);
     /* Callbacks still queued past a stop point would name freed groups;
      * a stopped engine never runs them, and sim_free only frees them. */
-    g_ptr_array_free(r->groups, TRUE);
+    g_free(r->groups);
     g_free(r->slots);
     g_free(r->keys);
 }
@@ -798,7 +799,6 @@ int scn_run(const struct scn_scenario *scenario,
         .s = s,
         .res = res,
         .slots = g_new0(struct scn_slot, scenario->names->len + 1),
-        .groups = g_ptr_array_new_with_free_func(g_free),
         .windows = g_ptr_array_new_with_free_func(scn_runner_judged_free),
         .settles = g_ptr_array_new_with_free_func(g_free),
         .scratch = g_string_new(NULL),

@@ -106,7 +106,7 @@ struct scn_runner
     struct sim *s;
     struct scn_run_result *res;
     struct scn_slot *slots; /* one per scenario->names */
-    GPtrArray *groups;      /* struct scn_group *, owned */
+    struct scn_group *groups; /* one per time with steps, owned */
     GPtrArray *windows;     /* struct scn_judged *, open windows, owned */
     GPtrArray *settles;     /* struct scn_settle *, not yet judged, owned */
     GString *scratch;
