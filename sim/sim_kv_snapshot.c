@@ -18,28 +18,41 @@
 static const guint8 snapshot_magic[4] = {'R', 'K', 'V',
                                          SIM_KV_SNAPSHOT_VERSION};
 
-/* A snapshot being written at the end of a byte array: at `at`, with room
- * up to the array's length, which grows as the items need it (the array is
- * cut to the bytes written at the end). */
+/* A snapshot being written at the end of a byte array: p is where the
+ * next byte goes and end where the array's length ends; the array grows
+ * as the items need it and is cut to the bytes written at the end. */
 struct writer
 {
     GByteArray *out;
-    size_t at;
+    guint8 *p, *end;
 };
 
-/* Room for at least n more bytes at w->at; returns where to write. */
-static guint8 *writer_room(struct writer *w, size_t n)
+/* Grows w's array so that at least n bytes follow w->p: to twice its
+ * length, or more when that is short. */
+static void writer_grow(struct writer *w, size_t n)
 {
-    if (w->out->len - w->at < n) {
-        size_t want = w->at + n;
-        size_t grown = 2 * (size_t)w->out->len;
-        g_byte_array_set_size(w->out, (guint)(grown > want ? grown : want));
-    }
-    return w->out->data + w->at;
+    size_t at = (size_t)(w->p - w->out->data);
+    size_t want = at + n;
+    size_t grown = 2 * (size_t)w->out->len;
+    g_byte_array_set_size(w->out, (guint)(grown > want ? grown : want));
+    w->p = w->out->data + at;
+    w->end = w->out->data + w->out->len;
+}
+
+/* Makes room for n more bytes at w->p. */
+static inline void writer_room(struct writer *w, size_t n)
+{
+    if ((size_t)(w->end - w->p) < n)
+        writer_grow(w, n);
 }
 
 /* The most bytes one LEB128 integer takes. */
 #define VARINT_MAX SIM_KV_VARINT_MAX_BYTES
+
+/* Bytes a snapshot of a pairs and s sessions is first given room for:
+ * enough for short keys, values and ids, so that the array seldom grows
+ * while it is written. */
+#define SNAPSHOT_GUESS(a, s) (32 + 24 * (a) + 8 * (s))
 
 /* The snapshot format: magic, applied index, the pairs by key (key,
  * value), the sessions by client (client, request, flags, value when it
@@ -47,36 +60,42 @@ static guint8 *writer_room(struct writer *w, size_t n)
  * one pass, each item after asking for the most room it can take. */
 void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
 {
-    struct writer w = {.out = out, .at = out->len};
-    guint8 *p = writer_room(&w, sizeof snapshot_magic + 3 * VARINT_MAX);
-    memcpy(p, snapshot_magic, sizeof snapshot_magic);
-    p += sizeof snapshot_magic;
-    p += sim_kv_put_varint(p, kv->applied);
-    p += sim_kv_put_varint(p, kv->pairs.len);
-    w.at = (size_t)(p - out->data);
-    for (size_t i = 0; i < kv->pairs.held; i++) {
-        const struct sim_kv_pair *pr = kv->pairs.order[i];
+    size_t at = out->len;
+    g_byte_array_set_size(
+        out, (guint)(at + SNAPSHOT_GUESS(kv->pairs.len, kv->sessions.len)));
+    struct writer w = {
+        .out = out, .p = out->data + at, .end = out->data + out->len};
+    writer_room(&w, sizeof snapshot_magic + 3 * VARINT_MAX);
+    memcpy(w.p, snapshot_magic, sizeof snapshot_magic);
+    w.p += sizeof snapshot_magic;
+    w.p += sim_kv_put_varint(w.p, kv->applied);
+    w.p += sim_kv_put_varint(w.p, kv->pairs.len);
+    struct sim_kv_pair *const *order = kv->pairs.order;
+    for (size_t i = 0, held = kv->pairs.held; i < held; i++) {
+        const struct sim_kv_pair *pr = order[i];
         if (!pr->live)
             continue; /* removed, kept for its key's next set */
-        p = writer_room(&w, 2 * VARINT_MAX + pr->key_len + pr->value_len);
+        writer_room(&w, 2 * VARINT_MAX + pr->key_len + pr->value_len);
+        guint8 *p = w.p;
         p += sim_kv_put_string(p, pr->key, pr->key_len);
         p += sim_kv_put_string(p, pr->value, pr->value_len);
-        w.at = (size_t)(p - out->data);
+        w.p = p;
     }
-    p = writer_room(&w, VARINT_MAX);
-    p += sim_kv_put_varint(p, kv->sessions.len);
-    w.at = (size_t)(p - out->data);
-    for (size_t i = 0; i < kv->sessions.len; i++) {
-        const struct sim_kv_session *s = kv->sessions.at[i];
-        p = writer_room(&w, 3 * VARINT_MAX + 1 + s->value_len);
+    writer_room(&w, VARINT_MAX);
+    w.p += sim_kv_put_varint(w.p, kv->sessions.len);
+    struct sim_kv_session *const *at_s = kv->sessions.at;
+    for (size_t i = 0, n = kv->sessions.len; i < n; i++) {
+        const struct sim_kv_session *s = at_s[i];
+        writer_room(&w, 3 * VARINT_MAX + 1 + s->value_len);
+        guint8 *p = w.p;
         p += sim_kv_put_varint(p, s->client);
         p += sim_kv_put_varint(p, s->request);
         *p++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
         if (s->has_value)
             p += sim_kv_put_string(p, s->value, s->value_len);
-        w.at = (size_t)(p - out->data);
+        w.p = p;
     }
-    g_byte_array_set_size(out, (guint)w.at);
+    g_byte_array_set_size(out, (guint)(w.p - out->data));
 }
 
 /* Reads the pairs of a snapshot into `pairs` (empty), checking strictly

@@ -135,11 +135,39 @@ static inline size_t sim_kv_put_varint(guint8 *p, uint64_t v)
     return n;
 }
 
+/* Copies the n bytes at src to dst (apart): a key or value of up to 16
+ * bytes, the usual, as two words (or half-words) of which the second ends
+ * at the last byte, overlapping the first; a shorter one byte by byte; a
+ * longer one with memcpy(). Reads and writes only those n bytes. */
+static inline void sim_kv_copy(guint8 *dst, const char *src, size_t n)
+{
+    if (n >= 8) {
+        if (n > 16) {
+            memcpy(dst, src, n);
+            return;
+        }
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (guint8)src[i];
+    }
+}
+
 /* Writes a length-prefixed string at p; returns the bytes written. */
 static inline size_t sim_kv_put_string(guint8 *p, const char *s, size_t len)
 {
     size_t n = sim_kv_put_varint(p, len);
-    memcpy(p + n, s, len);
+    sim_kv_copy(p + n, s, len);
     return n + len;
 }
 
