@@ -1,9 +1,11 @@
-/* sim_queue.c: two binary min-heaps on (time_us, seq) and the lanes, FIFO
- * rings, merged at pop.
- * Invariants: in each heap, for every i > 0, ev[(i - 1) / 2] precedes
- * ev[i]; in each lane, every event precedes the one after it; no two events
- * share a seq, so (time_us, seq) orders every event strictly and the
- * earliest of the heaps' tops and the lanes' heads is the earliest event. */
+/* sim_queue.c: the wheel, a binary min-heap on (time_us, seq) and the
+ * lanes, FIFO rings, merged at pop.
+ * Invariants: in the heap, for every i > 0, ev[(i - 1) / 2] precedes ev[i];
+ * in each lane and each slot of the wheel, every event precedes the one
+ * after it; the wheel's events are due within SIM_QUEUE_WHEEL_US from
+ * now_us on, so its first slot from now_us's on holds its earliest; no two
+ * events share a seq, so (time_us, seq) orders every event strictly and
+ * the earliest of the sources' firsts is the earliest event. */
 #include "sim/sim_queue.h"
 #include "sim/sim_assert.h"
 
@@ -39,11 +41,14 @@ void sim_queue_init(struct sim_queue *q)
     for (int i = 0; i < SIM_QUEUE_SOURCES; i++)
         q->merge.first[i] = no_event;
     q->merge.missed_delay_us = UINT64_MAX;
+    q->merge.wheel.free = SIM_WHEEL_NONE;
 }
 
 void sim_queue_destroy(struct sim_queue *q)
 {
-    g_free(q->near.ev);
+    g_free(q->merge.wheel.ev);
+    g_free(q->merge.wheel.last);
+    g_free(q->merge.wheel.bits);
     g_free(q->far.ev);
     for (int i = 0; i < SIM_QUEUE_LANES; i++)
         g_free(q->merge.lane[i].ev);
@@ -115,6 +120,136 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
     v[i] = last;
 }
 
+/* ---- the wheel ---------------------------------------------------------- */
+
+#define WHEEL_MASK (SIM_QUEUE_WHEEL_US - 1u)
+
+/* Doubles q->cap, and the wheel's store with it (allocating the slots at
+ * the first call), linking the new events into the free list: the store
+ * holds q->cap events, so a push never finds it full (the wheel holds at
+ * most the events queued, q->merge.len). */
+static void queue_grow(struct sim_queue *q)
+{
+    struct sim_wheel *w = &q->merge.wheel;
+    if (!w->bits) {
+        w->bits = g_new0(uint64_t, SIM_QUEUE_WHEEL_US / 64);
+        w->last = g_new(uint32_t, SIM_QUEUE_WHEEL_US);
+    }
+    SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
+    uint32_t old = (uint32_t)q->cap;
+    q->cap = q->cap ? q->cap * 2 : 256;
+    w->ev = g_renew(struct sim_wheel_event, w->ev, q->cap);
+    for (uint32_t i = old; i < q->cap; i++)
+        w->ev[i].next = i + 1 < q->cap ? i + 1 : w->free;
+    w->free = old;
+}
+
+/* Appends the event of these fields to its slot, that of time_us, which
+ * is due within SIM_QUEUE_WHEEL_US from q->now_us on. */
+static inline __attribute__((always_inline)) void
+wheel_add(struct sim_queue *q,
+                      uint64_t time_us,
+                      uint64_t seq,
+                      uint32_t kind,
+                      uint32_t node,
+                      uint64_t arg,
+                      void *ptr)
+{
+    struct sim_wheel *w = &q->merge.wheel;
+    uint32_t i = w->free;
+    struct sim_wheel_event *v = &w->ev[i];
+    w->free = v->next;
+    v->ev.time_us = time_us;
+    v->ev.seq = seq;
+    v->ev.ptr = ptr;
+    v->ev.arg = arg;
+    v->ev.kind = kind;
+    v->ev.node = node;
+    uint32_t s = (uint32_t)time_us & WHEEL_MASK;
+    uint64_t bit = 1ull << (s & 63);
+    uint64_t *word = &w->bits[s >> 6];
+    if (*word & bit) {
+        struct sim_wheel_event *tail = &w->ev[w->last[s]];
+        v->next = tail->next;
+        tail->next = i;
+    } else {
+        v->next = i;
+        *word |= bit;
+        w->words[s >> 12] |= 1ull << (s >> 6 & 63);
+        w->groups |= 1ull << (s >> 12);
+    }
+    w->last[s] = i;
+    /* At the first's time the first was pushed before. */
+    if (time_us < q->merge.first[SIM_QUEUE_WHEEL].time_us)
+        q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){time_us, seq};
+}
+
+/* The first slot at or after slot `from` (circling past the last slot to
+ * the first) that holds events; the wheel holds some. */
+static inline uint32_t wheel_next(const struct sim_wheel *w, uint32_t from)
+{
+    uint32_t i = from >> 6;
+    uint64_t m = w->bits[i] & (~0ull << (from & 63));
+    if (m)
+        return i << 6 | (uint32_t)__builtin_ctzll(m);
+    uint32_t j = i >> 6;
+    m = w->words[j] & (~1ull << (i & 63));
+    if (!m) {
+        uint64_t g = w->groups & (~1ull << j);
+        /* None after `from`: the first from slot 0 on. */
+        j = (uint32_t)__builtin_ctzll(g ? g : w->groups);
+        m = w->words[j];
+    }
+    i = j << 6 | (uint32_t)__builtin_ctzll(m);
+    return i << 6 | (uint32_t)__builtin_ctzll(w->bits[i]);
+}
+
+/* The first event of slot s, which holds events. */
+static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
+                                                 uint32_t s)
+{
+    return &w->ev[w->ev[w->last[s]].next];
+}
+
+/* Removes the wheel's first event, the earliest, into *out (the latest
+ * popped time is not yet its time). Out of line, as far_take(): most pops
+ * of a run are the lanes'. */
+static __attribute__((noinline)) void wheel_take(struct sim_queue *q, struct sim_event *out)
+{
+    struct sim_wheel *w = &q->merge.wheel;
+    uint64_t t = q->merge.first[SIM_QUEUE_WHEEL].time_us;
+    uint32_t s = (uint32_t)t & WHEEL_MASK;
+    struct sim_wheel_event *tail = &w->ev[w->last[s]];
+    uint32_t h = tail->next;
+    struct sim_wheel_event *v = &w->ev[h];
+    *out = v->ev;
+    if (v != tail) {
+        tail->next = v->next;
+        q->merge.first[SIM_QUEUE_WHEEL].seq = w->ev[v->next].ev.seq;
+    } else {
+        uint64_t *word = &w->bits[s >> 6];
+        *word &= ~(1ull << (s & 63));
+        if (*word == 0) {
+            uint64_t *words = &w->words[s >> 12];
+            *words &= ~(1ull << (s >> 6 & 63));
+            if (*words == 0)
+                w->groups &= ~(1ull << (s >> 12));
+        }
+        if (w->groups == 0) {
+            q->merge.first[SIM_QUEUE_WHEEL] = no_event;
+        } else {
+            /* Every event left is due in [t, t + SIM_QUEUE_WHEEL_US). */
+            uint32_t n = wheel_next(w, (s + 1) & WHEEL_MASK);
+            q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){
+                t + ((n - s) & WHEEL_MASK), wheel_head(w, n)->ev.seq};
+        }
+    }
+    v->next = w->free;
+    w->free = h;
+}
+
+/* ---- the lanes ----------------------------------------------------------- */
+
 /* Whether l takes an event due at time_us, delay_us past now: one of its
  * delay, at or after its last, with room. */
 static inline bool lane_takes(const struct sim_lane *l,
@@ -156,6 +291,51 @@ static struct sim_lane *lane_to_tag(struct sim_queue *q,
     return pick;
 }
 
+/* sim_queue_add_slow() for an event that no lane takes and that is not
+ * the wheel's at once: one whose delay came on the last push that no lane
+ * took too (it may tag a lane), or due before the latest popped time or
+ * past the wheel's window (the far heap's). */
+static __attribute__((noinline)) uint64_t add_elsewhere(struct sim_queue *q,
+                                                        uint64_t time_us,
+                                                        uint32_t kind,
+                                                        uint32_t node,
+                                                        uint64_t arg,
+                                                        void *ptr)
+{
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    uint64_t delay_us = time_us - q->now_us;
+    struct sim_lane *l = lane_to_tag(q, time_us, delay_us);
+    if (l) {
+        sim_lane_append(q, l, (unsigned)(l - q->merge.lane), time_us, seq,
+                        kind, node, arg, ptr);
+        return seq;
+    }
+    if (delay_us < SIM_QUEUE_WHEEL_US) {
+        wheel_add(q, time_us, seq, kind, node, arg, ptr);
+        return seq;
+    }
+    /* Due past the wheel's window, or before the latest popped time. */
+    if (heap_add(&q->far, time_us, seq, kind, node, arg, ptr))
+        q->merge.first[SIM_QUEUE_FAR] = (struct sim_queue_key){time_us, seq};
+    return seq;
+}
+
+/* sim_queue_add_slow() once q->cap was doubled. */
+static __attribute__((noinline)) uint64_t add_grown(struct sim_queue *q,
+                                                    uint64_t time_us,
+                                                    uint32_t kind,
+                                                    uint32_t node,
+                                                    uint64_t arg,
+                                                    void *ptr)
+{
+    queue_grow(q);
+    return sim_queue_add_slow(q, time_us, kind, node, arg, ptr);
+}
+
+/* The events that a lane or the wheel takes at once are added without a
+ * call (the rest are passed on, in tail calls), so that the function
+ * needs no register of its caller's saved. */
 uint64_t sim_queue_add_slow(struct sim_queue *q,
                             uint64_t time_us,
                             uint32_t kind,
@@ -164,29 +344,26 @@ uint64_t sim_queue_add_slow(struct sim_queue *q,
                             void *ptr)
 {
     if (q->merge.len == q->cap)
-        q->cap = q->cap ? q->cap * 2 : 256;
-    q->merge.len++;
-    uint64_t seq = q->next_seq++;
+        return add_grown(q, time_us, kind, node, arg, ptr);
     uint64_t delay_us = time_us - q->now_us;
     for (unsigned i = 0; i < SIM_QUEUE_LANES; i++) {
         struct sim_lane *l = &q->merge.lane[i];
         if (lane_takes(l, time_us, delay_us)) {
+            q->merge.len++;
+            uint64_t seq = q->next_seq++;
             sim_lane_append(q, l, i, time_us, seq, kind, node, arg, ptr);
             return seq;
         }
     }
-    struct sim_lane *l = lane_to_tag(q, time_us, delay_us);
-    if (l) {
-        sim_lane_append(q, l, (unsigned)(l - q->merge.lane), time_us, seq,
-                        kind, node, arg, ptr);
-        return seq;
-    }
-    unsigned src = time_us > q->now_us && delay_us > SIM_QUEUE_FAR_US
-                       ? SIM_QUEUE_FAR
-                       : SIM_QUEUE_NEAR;
-    struct sim_heap *h = src == SIM_QUEUE_FAR ? &q->far : &q->near;
-    if (heap_add(h, time_us, seq, kind, node, arg, ptr))
-        q->merge.first[src] = (struct sim_queue_key){time_us, seq};
+    /* What lane_to_tag() does when the delay differs from the last missed
+     * one: it only records the delay. */
+    if (delay_us >= SIM_QUEUE_WHEEL_US ||
+        delay_us == q->merge.missed_delay_us)
+        return add_elsewhere(q, time_us, kind, node, arg, ptr);
+    q->merge.missed_delay_us = delay_us;
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    wheel_add(q, time_us, seq, kind, node, arg, ptr);
     return seq;
 }
 
@@ -212,7 +389,28 @@ _Static_assert(SIM_QUEUE_SOURCES == 4, "first_source() merges four sources");
 static inline unsigned first_source(const struct sim_queue *q)
 {
     const struct sim_queue_key *k = q->merge.first;
-    return earlier(k, earlier(k, 0, 1), earlier(k, SIM_QUEUE_NEAR, SIM_QUEUE_FAR));
+    return earlier(k, earlier(k, 0, 1),
+                   earlier(k, SIM_QUEUE_WHEEL, SIM_QUEUE_FAR));
+}
+
+/* Removes the far heap's first event, the earliest, into *out. */
+static __attribute__((noinline)) void far_take(struct sim_queue *q,
+                                               struct sim_event *out)
+{
+    struct sim_heap *h = &q->far;
+    heap_pop(h, out);
+    if (h->len == 0) {
+        q->merge.first[SIM_QUEUE_FAR] = no_event;
+    } else {
+        /* The order of the heap: nothing left precedes what was popped
+         * (the other sources' firsts did not when it was chosen). */
+        SIM_ASSERT(!before(&h->ev[0], out),
+                   "event seq %" PRIu64 " at %" PRIu64
+                   " us left behind seq %" PRIu64 " at %" PRIu64 " us",
+                   h->ev[0].seq, h->ev[0].time_us, out->seq, out->time_us);
+        q->merge.first[SIM_QUEUE_FAR] =
+            (struct sim_queue_key){h->ev[0].time_us, h->ev[0].seq};
+    }
 }
 
 /* Removes the first event of source src, the earliest, into *out. */
@@ -234,25 +432,14 @@ static inline void take(struct sim_queue *q,
             q->merge.first[src] =
                 (struct sim_queue_key){next->time_us, next->seq};
         }
+    } else if (src == SIM_QUEUE_WHEEL) {
+        wheel_take(q, out);
     } else {
-        struct sim_heap *h = src == SIM_QUEUE_NEAR ? &q->near : &q->far;
-        heap_pop(h, out);
-        if (h->len == 0) {
-            q->merge.first[src] = no_event;
-        } else {
-            /* The order of the heap: nothing left precedes what was
-             * popped (the other sources' firsts did not when it was
-             * chosen). */
-            SIM_ASSERT(!before(&h->ev[0], out),
-                       "event seq %" PRIu64 " at %" PRIu64
-                       " us left behind seq %" PRIu64 " at %" PRIu64 " us",
-                       h->ev[0].seq, h->ev[0].time_us, out->seq,
-                       out->time_us);
-            q->merge.first[src] =
-                (struct sim_queue_key){h->ev[0].time_us, h->ev[0].seq};
-        }
+        far_take(q, out);
     }
-    q->now_us = out->time_us;
+    /* Only an event pushed before the latest popped time pops before it. */
+    if (out->time_us > q->now_us)
+        q->now_us = out->time_us;
 }
 
 bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
@@ -285,5 +472,10 @@ const struct sim_event *sim_queue_peek(const struct sim_queue *q)
         const struct sim_lane *l = &q->merge.lane[src];
         return &l->ev[l->head];
     }
-    return src == SIM_QUEUE_NEAR ? &q->near.ev[0] : &q->far.ev[0];
+    if (src == SIM_QUEUE_WHEEL) {
+        const struct sim_wheel *w = &q->merge.wheel;
+        uint32_t s = (uint32_t)q->merge.first[src].time_us & WHEEL_MASK;
+        return &wheel_head(w, s)->ev;
+    }
+    return &q->far.ev[0];
 }

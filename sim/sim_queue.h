@@ -4,22 +4,28 @@
  * counter that never repeats, so events at equal times pop in the order they
  * were pushed and the order never depends on pointers or hashing.
  *
- * Two binary min-heaps hold them: the near heap holds the events due within
- * SIM_QUEUE_FAR_US of the latest popped time (messages, disk completions,
- * heartbeats) and the far heap the rest (election timers, client timeouts,
- * scenario statements scheduled up front). Beside them, SIM_QUEUE_LANES
- * lanes: first-in first-out rings, each tagged with a delay, holding
- * events pushed that far past the latest popped time (a constant message
+ * A wheel holds the events due within SIM_QUEUE_WHEEL_US of the latest
+ * popped time (messages, disk completions, client requests and replies,
+ * most timers): one slot per microsecond of that window, each a
+ * first-in first-out list. Every event of a slot is due at the same
+ * microsecond (the window is no longer than the wheel) and was pushed
+ * after the ones before it, so a slot is in (time_us, seq) order as it is
+ * filled, and the wheel's earliest event is the first of the first slot
+ * at or after the latest popped time, found in a bitmap of the slots that
+ * hold events. A binary min-heap, the far heap, holds the rest (client
+ * timeouts, scenario statements scheduled up front, and any event pushed
+ * before the latest popped time). Beside them, SIM_QUEUE_LANES lanes:
+ * first-in first-out rings, each tagged with a delay, holding events
+ * pushed that far past the latest popped time (a constant message
  * latency, a heartbeat period, a disk's constant latency). The latest
- * popped time never goes back in a run and seq grows with every push, so
- * a lane's events come in (time_us, seq) order; a lane takes an event only
- * when it comes at or after its last one, so it stays sorted whatever it
- * is given. Where an event sits is only a matter of cost: a pop takes
- * the earliest of the heaps' tops and the lanes' heads by the same
- * (time_us, seq) key, so the order of pops is exactly that of one heap,
- * while the many near events no longer pay for the depth of the far ones,
- * and the events of a recurring delay are queued and taken in O(1). Heap
- * pushes and pops are O(log n).
+ * popped time never goes back and seq grows with every push, so a lane's
+ * events come in (time_us, seq) order; a lane takes an event only when it
+ * comes at or after its last one, so it stays sorted whatever it is given.
+ * Where an event sits is only a matter of cost: a pop takes the earliest
+ * of the wheel's, the heap's and the lanes' first events by the same
+ * (time_us, seq) key, so the order of pops is exactly that of one heap.
+ * A wheel push and pop are O(1) (a pop looks at up to three bitmap words
+ * and two more to find the next slot), heap pushes and pops O(log n).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -40,12 +46,44 @@ struct sim_event
     uint32_t node;
 };
 
-/* An event due further than this past the latest popped time goes to the
- * far heap: 50 simulated ms, past the message delays and disk writes of the
- * shipped scenarios, short of their election timeouts (measured with
- * docs/performance.md's cases: 20 to 200 ms cost about the same, 10 ms and
- * 1 s more). Any bound gives the same order of pops. */
-#define SIM_QUEUE_FAR_US 50000u
+/* The wheel's window: an event due less than this past the latest popped
+ * time goes to the wheel, one due later to the far heap. 2^16 us (65.5
+ * simulated ms), past the message delays and disk writes of the shipped
+ * scenarios. Any window gives the same order of pops; at most 2^18 (the
+ * slot bitmap's summary is three levels of 64). */
+#define SIM_QUEUE_WHEEL_BITS 16
+#define SIM_QUEUE_WHEEL_US (1u << SIM_QUEUE_WHEEL_BITS)
+_Static_assert(SIM_QUEUE_WHEEL_BITS >= 12 && SIM_QUEUE_WHEEL_BITS <= 18,
+               "the wheel's bitmap has three levels of 64 bits");
+
+/* One event in the wheel's store: the event and the index of the next one
+ * in its slot's list (or in the free list). */
+struct sim_wheel_event
+{
+    struct sim_event ev;
+    uint32_t next;
+};
+
+/* The wheel: ev holds as many events as its queue's cap, those not in a
+ * slot's list linked in the free list from free (SIM_WHEEL_NONE: empty).
+ * A slot s holds events iff bit s of bits is set; then last[s] is the
+ * index of its last event, whose next is the slot's first (a circular
+ * list: one index per slot finds both ends); last[s] is not read
+ * otherwise. Bit i of words is set iff bits[i] != 0, bit j of groups iff
+ * words[j] != 0. Every event in the wheel is due in [now_us, now_us +
+ * SIM_QUEUE_WHEEL_US) of its queue, in slot time_us % SIM_QUEUE_WHEEL_US.
+ * Allocated at the queue's first push. */
+struct sim_wheel
+{
+    struct sim_wheel_event *ev;
+    uint32_t *last;
+    uint64_t *bits;
+    uint64_t words[SIM_QUEUE_WHEEL_US / 4096];
+    uint64_t groups;
+    uint32_t free;
+};
+
+#define SIM_WHEEL_NONE UINT32_MAX
 
 /* One binary min-heap on (time_us, seq). */
 struct sim_heap
@@ -72,8 +110,8 @@ struct sim_lane
 #define SIM_QUEUE_LANES 2
 #define SIM_QUEUE_LANE_CAP 256u /* a power of two */
 
-/* The sources a pop merges: the lanes, then the near and the far heap. */
-enum { SIM_QUEUE_NEAR = SIM_QUEUE_LANES, SIM_QUEUE_FAR, SIM_QUEUE_SOURCES };
+/* The sources a pop merges: the lanes, then the wheel and the far heap. */
+enum { SIM_QUEUE_WHEEL = SIM_QUEUE_LANES, SIM_QUEUE_FAR, SIM_QUEUE_SOURCES };
 
 /* The (time_us, seq) of a source's first event; both UINT64_MAX while it
  * is empty (after every event: no event has that seq). */
@@ -85,18 +123,20 @@ struct sim_queue_key
 
 struct sim_queue
 {
-    struct sim_heap near;
     struct sim_heap far;
-    uint64_t now_us;   /* time of the latest popped event (0 before any) */
+    /* The greatest time popped yet (0 before any): the time of the latest
+     * popped event, unless an event pushed before it popped since. */
+    uint64_t now_us;
     /* The slots one array holding every event would have (256, doubled
      * whenever the events outgrow it): what the memory budget charges for
      * the queue (sim_memory_bytes()), unchanged by the split. */
     size_t cap;
     uint64_t next_seq; /* the seq of the next push, from 1 */
-    /* The lanes and what merges the sources, outside the memory budget
-     * like the split (sim_memory_bytes()). */
+    /* The wheel, the lanes and what merges the sources, outside the memory
+     * budget like the split (sim_memory_bytes()). */
     struct sim_queue_merge
     {
+        struct sim_wheel wheel;
         struct sim_lane lane[SIM_QUEUE_LANES];
         /* first[i]: the key of source i's first event. */
         struct sim_queue_key first[SIM_QUEUE_SOURCES];
@@ -106,6 +146,12 @@ struct sim_queue
         uint64_t missed_delay_us;
     } merge;
 };
+
+/* What the memory budget charges for struct sim_queue itself outside its
+ * merge: its size when two heaps held every event that no lane took (a
+ * near and a far one), kept so that a budget judges every run as it did
+ * (sim_memory_bytes()). */
+#define SIM_QUEUE_CHARGED_BYTES (2 * sizeof(struct sim_heap) + 3 * 8u)
 
 void sim_queue_init(struct sim_queue *q);
 /* Frees the arrays only; payloads of remaining events are the caller's to

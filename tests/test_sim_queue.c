@@ -139,10 +139,11 @@ static void pop_as_the_model_says(struct sim_queue *q,
     *now = e.time_us;
 }
 
-/* The split into a near and a far heap is invisible: events due within and
- * beyond SIM_QUEUE_FAR_US, many of them at one instant (ties between an
- * event pushed far ahead and one pushed when the instant came near), pop in
- * exactly the (time, seq) order of a model, and peek names the next one. */
+/* The split into the wheel and the far heap is invisible: events due
+ * within and beyond SIM_QUEUE_WHEEL_US, many of them at one instant (ties
+ * between an event pushed far ahead and one pushed when the instant came
+ * near), pop in exactly the (time, seq) order of a model, and peek names
+ * the next one. */
 Test(sim_queue, near_and_far_events_pop_in_time_then_push_order)
 {
     static struct model m;
@@ -150,7 +151,7 @@ Test(sim_queue, near_and_far_events_pop_in_time_then_push_order)
     struct sim_queue q;
     sim_queue_init(&q);
     uint64_t x = 99, now = 0;
-    const uint64_t far = SIM_QUEUE_FAR_US;
+    const uint64_t far = SIM_QUEUE_WHEEL_US;
     /* Delays on both sides of the bound and on it, onto few instants. */
     const uint64_t delays[] = {0, 1, far - 1, far, far + 1, 2 * far, 40 * far};
     for (int round = 0; round < 4000; round++) {
@@ -184,9 +185,9 @@ Test(sim_queue, a_far_event_precedes_a_later_push_at_its_instant)
 {
     struct sim_queue q;
     sim_queue_init(&q);
-    const uint64_t t = 3 * SIM_QUEUE_FAR_US;
+    const uint64_t t = 3 * SIM_QUEUE_WHEEL_US;
     push(&q, t, 1);                         /* far: the stale timer */
-    push(&q, SIM_QUEUE_FAR_US / 2, 2);      /* near: advances the clock */
+    push(&q, SIM_QUEUE_WHEEL_US / 2, 2);    /* near: advances the clock */
     struct sim_event e;
     cr_assert(sim_queue_pop(&q, &e));
     cr_assert_eq(e.arg, 2);
@@ -206,8 +207,9 @@ Test(sim_queue, a_far_event_precedes_a_later_push_at_its_instant)
 }
 
 /* Events pushed at a recurring delay past the latest popped time go to the
- * lanes, FIFO rings merged with the heaps at every pop: a second route to
- * the same order. Recurring delays (one on each side of SIM_QUEUE_FAR_US,
+ * lanes, FIFO rings merged with the wheel and the heap at every pop: a
+ * second route to
+ * the same order. Recurring delays (one on each side of SIM_QUEUE_WHEEL_US,
  * one of them 0) are mixed with drawn ones, pushes onto one instant and,
  * now and then, a push before the latest popped time, which a lane of
  * its delay must not take (its events would no longer be sorted); every
@@ -263,5 +265,77 @@ Test(sim_queue, lanes_pop_in_time_then_push_order)
     for (size_t i = 0; i < m.n; i++)
         left += !m.gone[i];
     cr_assert_eq(sim_queue_len(&q), left);
+    sim_queue_destroy(&q);
+}
+
+/* The wheel keeps one slot per microsecond of its window and finds its
+ * next slot in a bitmap: delays onto the window's edges (0, the last slot,
+ * one past it) and onto the bitmap's word and group edges (63, 64, 4095,
+ * 4096 slots), many events at one instant, stretches with one or two
+ * events a window apart (the search circling past the last slot, across
+ * empty words and groups), a clock that circles the window many times,
+ * and now and then a push before the latest popped time (the far heap's):
+ * every peek and pop must be the model's, and the wheel must have taken
+ * most events. */
+Test(sim_queue, wheel_pops_in_time_then_push_order)
+{
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    struct sim_queue q;
+    sim_queue_init(&q);
+    const uint64_t w = SIM_QUEUE_WHEEL_US;
+    const uint64_t edges[] = {0, 1, 63, 64, 65, 4095, 4096, 4097,
+                              w - 4096, w - 64, w - 1, w, w + 1};
+    uint64_t x = 2024, now = 0;
+    size_t wheeled = 0, circles = 0;
+    for (int round = 0; round < 16000 && m.n < 4096; round++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t r = x >> 33;
+        size_t left = 0;
+        for (size_t i = 0; i < m.n; i++)
+            left += !m.gone[i];
+        cr_assert_eq(sim_queue_len(&q), left);
+        /* Sparse stretches: pop down to one or two events in half of
+         * every 512 rounds. */
+        bool sparse = (round >> 8) % 2 == 1 && left > 1 + r % 2;
+        if (!sparse && r % 9 < 5) {
+            uint64_t t;
+            if (r % 61 == 0 && now >= 100)
+                t = now - 1 - (x >> 12) % 100; /* into the past */
+            else if ((r >> 8) % 3 == 0)
+                t = now + edges[(r >> 12) % 13];
+            else if ((r >> 8) % 3 == 1)
+                t = (now + (x >> 20) % (w + 50)) / 16 * 16; /* onto few */
+            else
+                t = now + (x >> 20) % (w + 50);
+            if (t < now && r % 61 != 0)
+                t = now;
+            struct sim_event e = {.time_us = t, .arg = m.n};
+            size_t far = q.far.len, laned = 0;
+            for (int i = 0; i < SIM_QUEUE_LANES; i++)
+                laned += q.merge.lane[i].len;
+            m.time[m.n] = t;
+            m.seq[m.n] = sim_queue_push(&q, &e);
+            m.n++;
+            size_t laned_after = 0;
+            for (int i = 0; i < SIM_QUEUE_LANES; i++)
+                laned_after += q.merge.lane[i].len;
+            wheeled += q.far.len == far && laned_after == laned;
+        } else {
+            uint64_t before = now;
+            pop_as_the_model_says(&q, &m, &now);
+            circles += now / w != before / w;
+        }
+    }
+    cr_assert_gt(wheeled, m.n / 2, "the wheel took %zu of %zu events",
+                 wheeled, m.n);
+    cr_assert_gt(circles, 20, "the clock circled the window %zu times",
+                 circles);
+    for (;;) {
+        pop_as_the_model_says(&q, &m, &now);
+        if (model_first(&m) == m.n)
+            break;
+    }
+    cr_assert_null(sim_queue_peek(&q));
     sim_queue_destroy(&q);
 }
