@@ -69,6 +69,46 @@ Test(fuzz_generator, a_key_or_value_name_is_its_letter_and_decimal_number)
     }
 }
 
+/* A key and a value that fit in the action's room are kept there, the rest
+ * in blocks of their own: every length of key and value from 0 to 40 reads
+ * back as written, the room is never overrun (the bytes after it and the
+ * first text stay as they were), and clearing or dropping them frees
+ * exactly the blocks (a free of the room would abort). */
+Test(fuzz_generator, an_action_keeps_short_texts_in_its_room_and_long_ones_apart)
+{
+    char text[2][48];
+    for (size_t klen = 0; klen <= 40; klen++) {
+        for (size_t vlen = 0; vlen <= 40; vlen++) {
+            memset(text[0], 'k', sizeof text[0]);
+            memset(text[1], 'v', sizeof text[1]);
+            text[0][klen] = text[1][vlen] = '\0';
+            struct scn_step *st = g_new0(struct scn_step, 1);
+            struct scn_action *a = &st->action;
+            a->rate_per_ks = 77; /* the field after the room's counts */
+            scn_action_set_text(a, false, text[0], klen);
+            scn_action_set_text(a, true, text[1], vlen);
+            cr_assert_str_eq(a->key, text[0], "key of %zu", klen);
+            cr_assert_str_eq(a->value, text[1], "value of %zu after %zu",
+                             vlen, klen);
+            bool key_in = klen + 1 <= SCN_ACTION_ROOM;
+            bool value_in =
+                vlen + 1 <= SCN_ACTION_ROOM - (key_in ? klen + 1 : 0);
+            cr_assert_eq((a->in_room & SCN_IN_ROOM_KEY) != 0, key_in);
+            cr_assert_eq((a->in_room & SCN_IN_ROOM_VALUE) != 0, value_in);
+            cr_assert_eq(a->rate_per_ks, 77);
+            if ((klen + vlen) % 2) {
+                scn_action_drop_texts(a);
+                cr_assert_null(a->key);
+                cr_assert_null(a->value);
+                cr_assert_eq(a->in_room, 0);
+                scn_action_set_text(a, false, text[1], vlen);
+                cr_assert_str_eq(a->key, text[1]);
+            }
+            scn_step_free(st);
+        }
+    }
+}
+
 Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
 {
     struct scn_fuzz_options o = short_options();

@@ -86,27 +86,71 @@ void scn_node_list_clear(struct scn_node_list *list)
     list->count = 0;
 }
 
-static void scn_check_clear(struct scn_check *check)
+/* Frees what `check` owns, leaving its fields as they were. */
+static void check_release(struct scn_check *check)
 {
-    scn_node_list_clear(&check->nodes);
-    scn_node_list_clear(&check->scope.nodes);
-    scn_node_list_clear(&check->learners);
+    free_some(check->nodes.refs);
+    free_some(check->scope.nodes.refs);
+    free_some(check->learners.refs);
     free_some(check->key);
     free_some(check->value);
-    memset(check, 0, sizeof *check);
+}
+
+void scn_action_set_text(struct scn_action *action,
+                         bool value,
+                         const char *text,
+                         size_t len)
+{
+    char *copy;
+    if (len < sizeof action->room - action->room_used) {
+        copy = action->room + action->room_used;
+        action->room_used = (uint8_t)(action->room_used + len + 1);
+        action->in_room |= value ? SCN_IN_ROOM_VALUE : SCN_IN_ROOM_KEY;
+    } else {
+        copy = g_malloc(len + 1);
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    if (value)
+        action->value = copy;
+    else
+        action->key = copy;
+}
+
+/* Frees action->key and action->value unless they are in the room. */
+static void texts_release(struct scn_action *action)
+{
+    if (!(action->in_room & SCN_IN_ROOM_KEY))
+        free_some(action->key);
+    if (!(action->in_room & SCN_IN_ROOM_VALUE))
+        free_some(action->value);
+}
+
+void scn_action_drop_texts(struct scn_action *action)
+{
+    texts_release(action);
+    action->key = NULL;
+    action->value = NULL;
+    action->in_room = 0;
+    action->room_used = 0;
+}
+
+/* Frees what `action` owns, leaving its fields as they were. */
+static void action_release(struct scn_action *action)
+{
+    for (size_t i = 0; i < action->group_count; i++) {
+        free_some(action->groups[i].refs);
+    }
+    free_some(action->groups);
+    texts_release(action);
+    check_release(&action->check);
+    free_some(action->nodes.refs);
+    free_some(action->changes);
 }
 
 void scn_action_clear(struct scn_action *action)
 {
-    for (size_t i = 0; i < action->group_count; i++) {
-        scn_node_list_clear(&action->groups[i]);
-    }
-    free_some(action->groups);
-    free_some(action->key);
-    free_some(action->value);
-    scn_check_clear(&action->check);
-    scn_node_list_clear(&action->nodes);
-    free_some(action->changes);
+    action_release(action);
     memset(action, 0, sizeof *action);
 }
 
@@ -117,7 +161,8 @@ void scn_step_free(void *step)
     if (st == NULL) {
         return;
     }
-    scn_action_clear(&st->action);
+    /* Not cleared: the step goes with it. */
+    action_release(&st->action);
     g_free(st);
 }
 

@@ -300,6 +300,13 @@ enum scn_event {
  * can still resolve, when the step runs, to a node named elsewhere in the
  * step (`partition leader | n1` while n1 leads); the runner decides what
  * that means and reports it. */
+/* Bytes an action keeps for short texts (a generated key and value such as
+ * `b12` and `v345`) so that they need no blocks of their own: a fuzz seed
+ * makes hundreds of such statements. */
+#define SCN_ACTION_ROOM 24
+#define SCN_IN_ROOM_KEY 1u
+#define SCN_IN_ROOM_VALUE 2u
+
 struct scn_action
 {
     enum scn_action_kind kind;
@@ -324,9 +331,14 @@ struct scn_action
     struct scn_node_list *groups; /* owned, `group_count` elements */
     /* CLIENT_GET, extension: the mode it names; SCN_READ_DEFAULT: none. */
     enum scn_read_mode read_mode;
-    /* CLIENT_*: the key; CLIENT_SET: the value. Owned, NUL-terminated. */
+    /* CLIENT_*: the key; CLIENT_SET: the value. NUL-terminated, and owned:
+     * each a block of its own, or kept in `room` (in_room says which), as
+     * scn_action_set_text() puts them. */
     char *key;
     char *value;
+    char room[SCN_ACTION_ROOM];
+    uint8_t room_used; /* bytes of room taken */
+    uint8_t in_room;   /* SCN_IN_ROOM_KEY | SCN_IN_ROOM_VALUE */
     /* LOAD: requests per 1000 seconds (`200/s` is 200000); > 0 unless
      * `count` is given. */
     uint64_t rate_per_ks;
@@ -519,6 +531,18 @@ void scn_scenario_free(struct scn_scenario *scenario);
 
 /* Frees what `action` owns (not `action` itself) and zeroes it. */
 void scn_action_clear(struct scn_action *action);
+
+/* Sets action->key (`value` false) or action->value (true), which must be
+ * NULL, to a copy of the len bytes at text followed by a NUL: in the
+ * action's room when they fit, else in a block of their own. */
+void scn_action_set_text(struct scn_action *action,
+                         bool value,
+                         const char *text,
+                         size_t len);
+
+/* Frees action->key and action->value wherever they are kept, and sets
+ * them NULL: the way to drop them (never g_free()). */
+void scn_action_drop_texts(struct scn_action *action);
 
 /* Frees `step` and what it owns. Usable as a GDestroyNotify. */
 void scn_step_free(void *step);

@@ -502,9 +502,9 @@ static void gen_request(struct scn_fuzz_gen *g, uint64_t t)
                                 : op < 8 ? SCN_ACT_CLIENT_GET
                                          : SCN_ACT_CLIENT_DELETE;
     struct scn_action *a = scn_fuzz_plan(g, t, kind);
-    a->key = scn_fuzz_word('k', key);
+    scn_fuzz_set_word(a, false, 'k', key);
     if (kind == SCN_ACT_CLIENT_SET)
-        a->value = scn_fuzz_word('v', ++g->value_seq);
+        scn_fuzz_set_word(a, true, 'v', ++g->value_seq);
     if (node) {
         a->has_via = true;
         a->via = scn_fuzz_node(node);

@@ -109,25 +109,44 @@ struct scn_node_ref scn_fuzz_node(uint32_t node)
     return ref;
 }
 
-/* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
- * (and adds nothing) when time_us is not before the end. */
-char *scn_fuzz_word(char prefix, uint64_t n)
+/* Writes `prefix` then n in decimal at the end of buf (22 bytes: prefix,
+ * 20 digits, NUL); returns where it starts, *len its length without the
+ * NUL. */
+static const char *word_put(char buf[22], char prefix, uint64_t n, size_t *len)
 {
-    char buf[22]; /* prefix, 20 digits, NUL */
-    size_t at = sizeof buf;
+    size_t at = 22;
     buf[--at] = '\0';
     do {
         buf[--at] = (char)('0' + n % 10);
         n /= 10;
     } while (n != 0);
     buf[--at] = prefix;
+    *len = 21 - at;
+    return buf + at;
+}
+
+char *scn_fuzz_word(char prefix, uint64_t n)
+{
+    char buf[22];
+    size_t len;
+    const char *w = word_put(buf, prefix, n, &len);
     /* The length is known: a copy of it, NUL included, without the
      * measuring g_strndup() would do. */
-    size_t len = sizeof buf - at;
-    char *word = g_malloc(len);
-    memcpy(word, buf + at, len);
+    char *word = g_malloc(len + 1);
+    memcpy(word, w, len + 1);
     return word;
 }
+
+void scn_fuzz_set_word(struct scn_action *a, bool value, char prefix, uint64_t n)
+{
+    char buf[22];
+    size_t len;
+    const char *w = word_put(buf, prefix, n, &len);
+    scn_action_set_text(a, value, w, len);
+}
+
+/* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
+ * (and adds nothing) when time_us is not before the end. */
 
 struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
                                   uint64_t time_us,
@@ -195,8 +214,8 @@ void scn_fuzz_burst_via(struct scn_fuzz_gen *g,
         if (!a)
             return;
         uint64_t id = ++g->value_seq;
-        a->key = scn_fuzz_word('b', id % SCN_FUZZ_BURST_KEYS);
-        a->value = scn_fuzz_word('v', id);
+        scn_fuzz_set_word(a, false, 'b', id % SCN_FUZZ_BURST_KEYS);
+        scn_fuzz_set_word(a, true, 'v', id);
         a->has_via = true;
         a->via = scn_fuzz_node(node);
     }
@@ -228,13 +247,13 @@ void scn_fuzz_gen_slow_leader(struct scn_fuzz_gen *g, uint64_t seed)
      * them, then gets at x while its unbounded lease (400ms to 600ms after
      * the cut) would still run. */
     a = scn_fuzz_plan(g, cut + 340000, SCN_ACT_CLIENT_SET);
-    a->key = scn_fuzz_word('k', key);
-    a->value = scn_fuzz_word('v', ++g->value_seq);
+    scn_fuzz_set_word(a, false, 'k', key);
+    scn_fuzz_set_word(a, true, 'v', ++g->value_seq);
     a->has_via = true;
     a->via = scn_fuzz_node(y);
     for (uint64_t i = 0; i < 5; i++) {
         a = scn_fuzz_plan(g, cut + 420000 + i * 40000, SCN_ACT_CLIENT_GET);
-        a->key = scn_fuzz_word('k', key);
+        scn_fuzz_set_word(a, false, 'k', key);
         a->read_mode = SCN_READ_LEASE;
         a->has_via = true;
         a->via = scn_fuzz_node(x);

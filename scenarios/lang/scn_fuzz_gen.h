@@ -90,6 +90,11 @@ struct scn_node_ref scn_fuzz_node(uint32_t node);
  * a key or a value, as "%c%" PRIu64 would print it. */
 char *scn_fuzz_word(char prefix, uint64_t n);
 
+/* The same word as a's key (`value` false) or value (true), which must be
+ * NULL, kept where scn_action_set_text() keeps it (most often in a's
+ * room, without a block of its own). */
+void scn_fuzz_set_word(struct scn_action *a, bool value, char prefix, uint64_t n);
+
 /* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
  * (and adds nothing) when time_us is not before the end. */
 struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,

@@ -618,9 +618,7 @@ bool scn_edit_merge_requests(struct scn_scenario *sc,
     /* `first` becomes the load: count arrivals spaced span / (count - 1),
      * the last one at about the last request's time. */
     struct scn_action *a = &first->action;
-    g_free(a->key);
-    g_free(a->value);
-    a->key = a->value = NULL;
+    scn_action_drop_texts(a);
     a->kind = SCN_ACT_LOAD;
     a->count = count;
     a->rate_per_ks = 0;
