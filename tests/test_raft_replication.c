@@ -662,6 +662,29 @@ Test(raft_replication, leader_counts_itself_only_for_entries_it_has_persisted)
     rh_free(h);
 }
 
+/* raft.h: a message's fields that its sender does not set are zero. A
+ * success reply carries no conflict hint, even when the reply before it,
+ * built in the same place, was a refusal with one (an emitter clears only
+ * its type's fields of the union). */
+Test(raft_replication, a_success_reply_after_a_refusal_carries_no_conflict_hint)
+{
+    struct rh *h = follower_with_log_1_1_2();
+    struct raft_message m = append(2, 1, 2, 3, 1, 0, NULL, 0);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    struct raft_append_entries_result no = take_append_reply(h, 1, 2);
+    cr_assert_not(no.success);
+    cr_assert_eq(no.conflict_term, 2);
+    cr_assert_eq(no.conflict_index, 3);
+    m = append(2, 1, 2, 3, 2, 0, NULL, 0);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    struct raft_append_entries_result yes = take_append_reply(h, 1, 2);
+    cr_assert(yes.success);
+    cr_assert_eq(yes.index, 3);
+    cr_assert_eq(yes.conflict_term, 0);
+    cr_assert_eq(yes.conflict_index, 0);
+    rh_free(h);
+}
+
 Test(raft_replication, follower_syncs_appended_entries_before_acknowledging)
 {
     struct rh *h = follower_with_log_1_1_2();

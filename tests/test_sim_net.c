@@ -2,6 +2,7 @@
  * reordering at the configured rates, respects partitions and one-way cuts,
  * and loses an in-flight message whose link is cut before it arrives. */
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "sim/sim.h"
@@ -171,10 +172,26 @@ Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
     sim_net_destroy(&net);
 }
 
+/* The bytes a message of type t is read through: its header and its own
+ * member of the union (every member ends within the message). */
+static size_t used_bytes(int t)
+{
+    size_t body = offsetof(struct raft_message, append_entries);
+    switch (t) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        return body + sizeof(struct raft_append_entries);
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        return body + sizeof(struct raft_append_entries_result);
+    default:
+        return sizeof(struct raft_message);
+    }
+}
+
 /* The network's copy of a message without entries or snapshot takes a
- * shorter path (its header alone, in a pooled block): it must equal the
- * general copy of every such message, an AppendEntries without entries
- * included, field for field and in its wire size. */
+ * shorter path (its header alone, in a pooled block; of the union, only
+ * its type's member for the two common kinds): it must equal the general
+ * copy of every such message, an AppendEntries without entries included,
+ * field for field (every byte its type reads) and in its wire size. */
 Test(sim_net, a_header_only_copy_equals_the_general_copy)
 {
     struct sim_net net;
@@ -204,7 +221,8 @@ Test(sim_net, a_header_only_copy_equals_the_general_copy)
         cr_assert_eq(fast->id, full->id);
         cr_assert_eq(fast->dest_incarnation, full->dest_incarnation);
         cr_assert_eq(fast->acked_term, full->acked_term);
-        cr_assert_eq(memcmp(&fast->m, &full->m, sizeof m), 0, "type %d", t);
+        cr_assert_eq(memcmp(&fast->m, &full->m, used_bytes(t)), 0, "type %d",
+                     t);
         if (t == RAFT_MSG_APPEND_ENTRIES)
             cr_assert_null(fast->m.append_entries.entries);
         sim_net_msg_free(&net, fast);
