@@ -228,7 +228,8 @@ bool raft_membership_may_campaign(const struct raft *r);
 /* Whether the tallies hold a majority of every half (thesis §4.3). */
 bool raft_membership_vote_won(const struct raft *r);
 /* The highest index held by a majority of every half, counting ourselves
- * only up to the durable index (thesis §4.3, §10.2.1). */
+ * only up to the durable index (thesis §4.3, §10.2.1), when it is above the
+ * commit index; otherwise some index at or below the commit index. */
 uint64_t raft_membership_commit_point(struct raft *r);
 /* Leader: whether a majority of every half was heard from within
  * election_timeout_min (thesis §6.2). */

@@ -222,20 +222,36 @@ void raft_sort_descending(uint64_t *v, size_t n)
     }
 }
 
-/* The highest index a majority of one half holds; UINT64_MAX for an empty
- * outgoing half, which agrees to anything. */
+/* The index slot i holds towards a commit: the leader counts itself only
+ * up to what is durable on its own disk (thesis §10.2.1). */
+static uint64_t commit_held(const struct raft *r, size_t i)
+{
+    return i == r->self_slot ? r->persisted_index : r->progress[i].match_index;
+}
+
+/* The highest index a majority of one half holds when it is above the
+ * commit index, else the commit index; UINT64_MAX for an empty outgoing
+ * half, which agrees to anything. The index at n / 2 of the n indexes
+ * sorted in descending order is above the commit index exactly when
+ * n / 2 + 1 of them are: most replies a leader hears move no majority past
+ * its commit index, and the count needs no sort. */
 static uint64_t half_commit_point(struct raft *r, bool outgoing)
 {
     size_t n = 0;
+    size_t above = 0;
     for (size_t i = 0; i < r->n_slots; i++) {
         if (!in_half(&r->progress[i], outgoing)) {
             continue;
         }
-        r->match_scratch[n++] =
-            i == r->self_slot ? r->persisted_index : r->progress[i].match_index;
+        uint64_t held = commit_held(r, i);
+        r->match_scratch[n++] = held;
+        above += held > r->commit_index;
     }
     if (n == 0) {
         return UINT64_MAX;
+    }
+    if (above < n / 2 + 1) {
+        return r->commit_index;
     }
     raft_sort_descending(r->match_scratch, n);
     return r->match_scratch[n / 2];
@@ -244,6 +260,9 @@ static uint64_t half_commit_point(struct raft *r, bool outgoing)
 uint64_t raft_membership_commit_point(struct raft *r)
 {
     uint64_t in = half_commit_point(r, false);
+    if (in <= r->commit_index) {
+        return in; /* no majority beyond it: the other half cannot add one */
+    }
     uint64_t out = half_commit_point(r, true);
     return in < out ? in : out;
 }

@@ -685,6 +685,44 @@ Test(raft_replication, a_success_reply_after_a_refusal_carries_no_conflict_hint)
     rh_free(h);
 }
 
+/* Hands node `to` the AppendEntries from the leader, then the leader its
+ * reply. */
+static void exchange(struct rh *h, uint64_t leader, uint64_t to)
+{
+    int i = rh_find(h, RAFT_MSG_APPEND_ENTRIES, leader, to);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(rh_deliver(h, (size_t)i), RAFT_OK);
+    i = rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, to, leader);
+    cr_assert_geq(i, 0);
+    cr_assert_eq(rh_deliver(h, (size_t)i), RAFT_OK);
+}
+
+/* §5.3: an entry commits once a majority of the voters hold it, and not a
+ * reply sooner: of five, the leader and two followers (the leader finds
+ * most replies move no majority past its commit index without sorting the
+ * match indexes; the count must agree with the sorted majority). */
+Test(raft_replication, a_leader_of_five_commits_on_the_third_copy_not_before)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_elected(5, &c);
+    struct raft *r = rh_core(h, 1);
+    uint64_t commit = raft_commit_index(r);
+    for (uint64_t round = 0; round < 3; round++) {
+        uint64_t index = 0;
+        cr_assert_eq(rh_propose(h, 1, 42 + round, &index), RAFT_OK);
+        cr_assert_eq(index, commit + 1);
+        /* The followers answer in a different order each round. */
+        uint64_t first = 2 + round, second = 2 + (round + 1) % 4;
+        exchange(h, 1, first);
+        cr_assert_eq(raft_commit_index(r), commit, "two copies of five");
+        exchange(h, 1, second);
+        cr_assert_eq(raft_commit_index(r), index, "three copies of five");
+        rh_deliver_all(h);
+        commit = index;
+    }
+    rh_free(h);
+}
+
 Test(raft_replication, follower_syncs_appended_entries_before_acknowledging)
 {
     struct rh *h = follower_with_log_1_1_2();
