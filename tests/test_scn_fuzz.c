@@ -109,6 +109,50 @@ Test(fuzz_generator, an_action_keeps_short_texts_in_its_room_and_long_ones_apart
     }
 }
 
+/* Steps made in a scenario's blocks live as long as the scenario, whatever
+ * becomes of the others: 300 of them (more than four blocks) among steps
+ * of their own, some removed as the shrinker removes them, keep their
+ * fields and texts; freeing the scenario frees each block once (a step
+ * freed alone, or a block freed twice, would abort). */
+Test(fuzz_generator, steps_made_in_blocks_live_and_die_with_their_scenario)
+{
+    struct scn_scenario *sc = scn_scenario_new("blocks");
+    for (uint64_t i = 0; i < 400; i++) {
+        struct scn_step *st =
+            i % 4 == 3 ? g_new0(struct scn_step, 1) : scn_scenario_new_step(sc);
+        cr_assert_eq(st->in_block, i % 4 != 3);
+        cr_assert_eq(st->action.key, NULL);
+        st->when = SCN_WHEN_AT;
+        st->time_us = st->end_us = i;
+        st->action.kind = SCN_ACT_CLIENT_SET;
+        scn_fuzz_set_word(&st->action, false, 'k', i);
+        /* Every fifth value too long for the room. */
+        char value[40];
+        size_t len = (size_t)snprintf(value, sizeof value, "%s%" PRIu64,
+                                      i % 5 ? "v" : "value-of-some-length-", i);
+        scn_action_set_text(&st->action, true, value, len);
+        g_ptr_array_add(sc->steps, st);
+    }
+    for (guint i = sc->steps->len; i-- > 0;)
+        if (i % 7 == 2)
+            g_ptr_array_remove_index(sc->steps, i);
+    guint at = 0;
+    for (uint64_t i = 0; i < 400; i++) {
+        if (i % 7 == 2)
+            continue;
+        const struct scn_step *st = g_ptr_array_index(sc->steps, at++);
+        char want[40];
+        cr_assert_eq(st->time_us, i);
+        snprintf(want, sizeof want, "k%" PRIu64, i);
+        cr_assert_str_eq(st->action.key, want);
+        snprintf(want, sizeof want, "%s%" PRIu64,
+                 i % 5 ? "v" : "value-of-some-length-", i);
+        cr_assert_str_eq(st->action.value, want);
+    }
+    cr_assert_eq(at, sc->steps->len);
+    scn_scenario_free(sc);
+}
+
 Test(fuzz_generator, generation_is_a_pure_function_of_the_seed)
 {
     struct scn_fuzz_options o = short_options();

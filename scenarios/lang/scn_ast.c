@@ -48,6 +48,32 @@ struct scn_scenario *scn_scenario_new(const char *file_name)
     return s;
 }
 
+/* Steps a block of scn_scenario_new_step() holds: about 30 KB. */
+#define STEP_BLOCK_STEPS 64
+
+struct scn_step_block
+{
+    struct scn_step_block *next; /* older */
+    size_t used;
+    struct scn_step steps[STEP_BLOCK_STEPS];
+};
+
+struct scn_step *scn_scenario_new_step(struct scn_scenario *scenario)
+{
+    struct scn_step_block *b = scenario->step_blocks;
+    if (b == NULL || b->used == STEP_BLOCK_STEPS) {
+        /* Not cleared: each step is, when it is handed out. */
+        b = g_malloc(sizeof *b);
+        b->next = scenario->step_blocks;
+        b->used = 0;
+        scenario->step_blocks = b;
+    }
+    struct scn_step *st = &b->steps[b->used++];
+    memset(st, 0, sizeof *st);
+    st->in_block = true;
+    return st;
+}
+
 void scn_scenario_free(struct scn_scenario *scenario)
 {
     if (scenario == NULL) {
@@ -56,6 +82,11 @@ void scn_scenario_free(struct scn_scenario *scenario)
     g_ptr_array_free(scenario->inits, TRUE);
     g_ptr_array_free(scenario->disks, TRUE);
     g_ptr_array_free(scenario->steps, TRUE);
+    while (scenario->step_blocks != NULL) {
+        struct scn_step_block *b = scenario->step_blocks;
+        scenario->step_blocks = b->next;
+        g_free(b);
+    }
     g_ptr_array_free(scenario->names, TRUE);
     g_free(scenario->title);
     g_free(scenario->trace_build);
@@ -163,7 +194,9 @@ void scn_step_free(void *step)
     }
     /* Not cleared: the step goes with it. */
     action_release(&st->action);
-    g_free(st);
+    if (!st->in_block) {
+        g_free(st);
+    }
 }
 
 void scn_disk_free(void *disk)

@@ -400,6 +400,10 @@ struct scn_step
      * characters; a tab is one). For failure reports. */
     uint32_t line;
     uint32_t column;
+    /* Kept in one of its scenario's step blocks (scn_scenario_new_step()):
+     * scn_step_free() frees what it owns, and the block goes with the
+     * scenario. */
+    bool in_block;
 };
 
 /* `init NODE term T [vote NODE] [log T1 T2 ...]`: a node's durable state at
@@ -505,6 +509,9 @@ struct scn_scenario
     GPtrArray *inits; /* struct scn_init *, file order, one per node at most */
     GPtrArray *steps; /* struct scn_step *, file order, time non-decreasing */
     GPtrArray *names; /* char *: the name of each `as` slot, slot order */
+    /* Blocks of steps made by scn_scenario_new_step(), newest first;
+     * owned, freed after every step. */
+    struct scn_step_block *step_blocks;
 };
 
 /* Returns a scenario holding every default, cluster 0, no steps, with
@@ -543,6 +550,12 @@ void scn_action_set_text(struct scn_action *action,
 /* Frees action->key and action->value wherever they are kept, and sets
  * them NULL: the way to drop them (never g_free()). */
 void scn_action_drop_texts(struct scn_action *action);
+
+/* A zeroed step (in_block set) kept in a block of `scenario`, for makers of
+ * many steps (the fuzzer): it costs a fraction of a block of its own. It
+ * belongs in scenario->steps and no other scenario's; scn_step_free()
+ * frees what it owns and the scenario frees its block. */
+struct scn_step *scn_scenario_new_step(struct scn_scenario *scenario);
 
 /* Frees `step` and what it owns. Usable as a GDestroyNotify. */
 void scn_step_free(void *step);

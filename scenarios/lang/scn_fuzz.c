@@ -787,6 +787,7 @@ struct scn_scenario *scn_fuzz_generate(uint64_t seed,
     struct scn_fuzz_gen g = {
         .r = &r,
         .o = options,
+        .sc = sc,
         .w = &w,
         .end_us = options->run_us,
         .up_at_us = g_new0(uint64_t, n_all),

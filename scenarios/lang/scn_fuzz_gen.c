@@ -154,7 +154,7 @@ struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
 {
     if (time_us >= g->end_us)
         return NULL;
-    struct scn_step *st = g_new0(struct scn_step, 1);
+    struct scn_step *st = scn_scenario_new_step(g->sc);
     st->when = SCN_WHEN_AT;
     st->time_us = time_us;
     st->end_us = time_us;

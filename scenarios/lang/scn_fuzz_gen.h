@@ -32,9 +32,12 @@ struct scn_fuzz_gen
 {
     struct sim_rng *r;
     const struct scn_fuzz_options *o;
+    /* The scenario being made: its blocks hold the planned steps. */
+    struct scn_scenario *sc;
     const struct scn_fuzz_swarm *w;
     /* The steps planned so far, in creation order: key the step's time,
-     * item the step (owned until gen_finish() moves it into the scenario).
+     * item the step (kept in a block of sc, in sc->steps once gen_finish()
+     * moves it there).
      * A stable sort by time gives the order (time, creation) the model
      * assumed. */
     struct scn_keyed *plan;
