@@ -132,7 +132,7 @@ static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
     if (!w->bits) {
-        w->bits = g_new0(uint64_t, SIM_QUEUE_WHEEL_US / 64);
+        w->bits = g_new(uint64_t, SIM_QUEUE_WHEEL_US / 64);
         w->last = g_new(uint32_t, SIM_QUEUE_WHEEL_US);
     }
     SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
@@ -166,42 +166,27 @@ wheel_add(struct sim_queue *q,
     v->ev.kind = kind;
     v->ev.node = node;
     uint32_t s = (uint32_t)time_us & WHEEL_MASK;
-    uint64_t bit = 1ull << (s & 63);
-    uint64_t *word = &w->bits[s >> 6];
-    if (*word & bit) {
+    uint32_t wi = s >> 6;
+    uint64_t bit = 1ull << (s & 63), wbit = 1ull << (wi & 63);
+    uint64_t *words = &w->words[s >> 12];
+    if (!(*words & wbit)) {
+        /* bits[wi] is not read while its summary bit is clear. */
+        v->next = i;
+        w->bits[wi] = bit;
+        *words |= wbit;
+        w->groups |= 1ull << (s >> 12);
+    } else if (w->bits[wi] & bit) {
         struct sim_wheel_event *tail = &w->ev[w->last[s]];
         v->next = tail->next;
         tail->next = i;
     } else {
         v->next = i;
-        *word |= bit;
-        w->words[s >> 12] |= 1ull << (s >> 6 & 63);
-        w->groups |= 1ull << (s >> 12);
+        w->bits[wi] |= bit;
     }
     w->last[s] = i;
     /* At the first's time the first was pushed before. */
     if (time_us < q->merge.first[SIM_QUEUE_WHEEL].time_us)
         q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){time_us, seq};
-}
-
-/* The first slot at or after slot `from` (circling past the last slot to
- * the first) that holds events; the wheel holds some. */
-static inline uint32_t wheel_next(const struct sim_wheel *w, uint32_t from)
-{
-    uint32_t i = from >> 6;
-    uint64_t m = w->bits[i] & (~0ull << (from & 63));
-    if (m)
-        return i << 6 | (uint32_t)__builtin_ctzll(m);
-    uint32_t j = i >> 6;
-    m = w->words[j] & (~1ull << (i & 63));
-    if (!m) {
-        uint64_t g = w->groups & (~1ull << j);
-        /* None after `from`: the first from slot 0 on. */
-        j = (uint32_t)__builtin_ctzll(g ? g : w->groups);
-        m = w->words[j];
-    }
-    i = j << 6 | (uint32_t)__builtin_ctzll(m);
-    return i << 6 | (uint32_t)__builtin_ctzll(w->bits[i]);
 }
 
 /* The first event of slot s, which holds events. */
@@ -211,10 +196,55 @@ static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
     return &w->ev[w->ev[w->last[s]].next];
 }
 
+/* Empties slot s, whose last event, due at t, was popped, and makes the
+ * first event of the next slot that holds events (circling past the last
+ * slot to the first) the wheel's first. One pass up the bitmap: each
+ * level's word is searched past s where its bit for s was cleared (if the
+ * word below it became 0); a level is climbed only when nothing is found
+ * past s in the word below; nothing past s at all: the first slot from 0
+ * on, the events left being due in [t, t + SIM_QUEUE_WHEEL_US). */
+static inline void wheel_empty(struct sim_queue *q, uint32_t s, uint64_t t)
+{
+    struct sim_wheel *w = &q->merge.wheel;
+    uint32_t i = s >> 6, j = s >> 12, n;
+    uint64_t b0 = w->bits[i] & ~(1ull << (s & 63));
+    w->bits[i] = b0;
+    uint64_t m = b0 & (~1ull << (s & 63));
+    if (m) {
+        n = i << 6 | (uint32_t)__builtin_ctzll(m);
+    } else {
+        uint64_t b1 = w->words[j];
+        if (b0 == 0) {
+            b1 &= ~(1ull << (i & 63));
+            w->words[j] = b1;
+        }
+        m = b1 & (~1ull << (i & 63));
+        if (!m) {
+            uint64_t b2 = w->groups;
+            if (b1 == 0) {
+                b2 &= ~(1ull << j);
+                w->groups = b2;
+            }
+            if (b2 == 0) {
+                q->merge.first[SIM_QUEUE_WHEEL] = no_event;
+                return;
+            }
+            uint64_t g = b2 & (~1ull << j);
+            j = (uint32_t)__builtin_ctzll(g ? g : b2);
+            m = w->words[j];
+        }
+        i = j << 6 | (uint32_t)__builtin_ctzll(m);
+        n = i << 6 | (uint32_t)__builtin_ctzll(w->bits[i]);
+    }
+    q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){
+        t + ((n - s) & WHEEL_MASK), wheel_head(w, n)->ev.seq};
+}
+
 /* Removes the wheel's first event, the earliest, into *out (the latest
  * popped time is not yet its time). Out of line, as far_take(): most pops
  * of a run are the lanes'. */
-static __attribute__((noinline)) void wheel_take(struct sim_queue *q, struct sim_event *out)
+static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
+                                                 struct sim_event *out)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint64_t t = q->merge.first[SIM_QUEUE_WHEEL].time_us;
@@ -227,22 +257,7 @@ static __attribute__((noinline)) void wheel_take(struct sim_queue *q, struct sim
         tail->next = v->next;
         q->merge.first[SIM_QUEUE_WHEEL].seq = w->ev[v->next].ev.seq;
     } else {
-        uint64_t *word = &w->bits[s >> 6];
-        *word &= ~(1ull << (s & 63));
-        if (*word == 0) {
-            uint64_t *words = &w->words[s >> 12];
-            *words &= ~(1ull << (s >> 6 & 63));
-            if (*words == 0)
-                w->groups &= ~(1ull << (s >> 12));
-        }
-        if (w->groups == 0) {
-            q->merge.first[SIM_QUEUE_WHEEL] = no_event;
-        } else {
-            /* Every event left is due in [t, t + SIM_QUEUE_WHEEL_US). */
-            uint32_t n = wheel_next(w, (s + 1) & WHEEL_MASK);
-            q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){
-                t + ((n - s) & WHEEL_MASK), wheel_head(w, n)->ev.seq};
-        }
+        wheel_empty(q, s, t);
     }
     v->next = w->free;
     w->free = h;

@@ -6,15 +6,15 @@
  *
  * A wheel holds the events due within SIM_QUEUE_WHEEL_US of the latest
  * popped time (messages, disk completions, client requests and replies,
- * most timers): one slot per microsecond of that window, each a
+ * most election timers): one slot per microsecond of that window, each a
  * first-in first-out list. Every event of a slot is due at the same
  * microsecond (the window is no longer than the wheel) and was pushed
  * after the ones before it, so a slot is in (time_us, seq) order as it is
  * filled, and the wheel's earliest event is the first of the first slot
  * at or after the latest popped time, found in a bitmap of the slots that
- * hold events. A binary min-heap, the far heap, holds the rest (client
- * timeouts, scenario statements scheduled up front, and any event pushed
- * before the latest popped time). Beside them, SIM_QUEUE_LANES lanes:
+ * hold events. A binary min-heap, the far heap, holds the rest (most
+ * client timeouts, scenario statements scheduled up front, and any event
+ * pushed before the latest popped time). Beside them, SIM_QUEUE_LANES lanes:
  * first-in first-out rings, each tagged with a delay, holding events
  * pushed that far past the latest popped time (a constant message
  * latency, a heartbeat period, a disk's constant latency). The latest
@@ -47,11 +47,12 @@ struct sim_event
 };
 
 /* The wheel's window: an event due less than this past the latest popped
- * time goes to the wheel, one due later to the far heap. 2^16 us (65.5
- * simulated ms), past the message delays and disk writes of the shipped
- * scenarios. Any window gives the same order of pops; at most 2^18 (the
- * slot bitmap's summary is three levels of 64). */
-#define SIM_QUEUE_WHEEL_BITS 16
+ * time goes to the wheel, one due later to the far heap. 2^18 us (262
+ * simulated ms), past the message delays, disk writes and most election
+ * timeouts of the shipped scenarios (2^16 cost more in (f): 0.3 % of a
+ * seed). Any window gives the same order of pops; at most 2^18 (the slot
+ * bitmap's summary is three levels of 64). */
+#define SIM_QUEUE_WHEEL_BITS 18
 #define SIM_QUEUE_WHEEL_US (1u << SIM_QUEUE_WHEEL_BITS)
 _Static_assert(SIM_QUEUE_WHEEL_BITS >= 12 && SIM_QUEUE_WHEEL_BITS <= 18,
                "the wheel's bitmap has three levels of 64 bits");
@@ -66,11 +67,13 @@ struct sim_wheel_event
 
 /* The wheel: ev holds as many events as its queue's cap, those not in a
  * slot's list linked in the free list from free (SIM_WHEEL_NONE: empty).
- * A slot s holds events iff bit s of bits is set; then last[s] is the
- * index of its last event, whose next is the slot's first (a circular
- * list: one index per slot finds both ends); last[s] is not read
- * otherwise. Bit i of words is set iff bits[i] != 0, bit j of groups iff
- * words[j] != 0. Every event in the wheel is due in [now_us, now_us +
+ * Bit i of words is set iff bits[i] != 0, bit j of groups iff words[j]
+ * != 0; bits[i] is not read (nor cleared: it is written whole when its
+ * bit in words is set) while that bit is clear. A slot s holds events iff
+ * bit s of bits is set (and of words that of bits[s / 64]); then last[s]
+ * is the index of its last event, whose next is the slot's first (a
+ * circular list: one index per slot finds both ends); last[s] is not read
+ * otherwise. Every event in the wheel is due in [now_us, now_us +
  * SIM_QUEUE_WHEEL_US) of its queue, in slot time_us % SIM_QUEUE_WHEEL_US.
  * Allocated at the queue's first push. */
 struct sim_wheel

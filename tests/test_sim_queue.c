@@ -274,9 +274,10 @@ Test(sim_queue, lanes_pop_in_time_then_push_order)
  * 4096 slots), many events at one instant, stretches with one or two
  * events a window apart (the search circling past the last slot, across
  * empty words and groups), a clock that circles the window many times,
- * and now and then a push before the latest popped time (the far heap's):
- * every peek and pop must be the model's, and the wheel must have taken
- * most events. */
+ * now and then a push before the latest popped time (the far heap's),
+ * and the bitmap's words that no summary bit marks filled with ones: every
+ * peek and pop must be the model's, and the wheel must have taken most
+ * events. */
 Test(sim_queue, wheel_pops_in_time_then_push_order)
 {
     static struct model m;
@@ -326,6 +327,12 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
             pop_as_the_model_says(&q, &m, &now);
             circles += now / w != before / w;
         }
+        /* A bitmap word whose summary bit is clear is never read: fill
+         * those words with ones, as memory never written may be. */
+        const struct sim_wheel *wh = &q.merge.wheel;
+        for (size_t i = 0; wh->bits && round % 16 == 0 && i < w / 64; i++)
+            if (!(wh->words[i / 64] >> (i % 64) & 1))
+                wh->bits[i] = ~0ull;
     }
     cr_assert_gt(wheeled, m.n / 2, "the wheel took %zu of %zu events",
                  wheeled, m.n);
