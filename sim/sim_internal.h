@@ -345,10 +345,12 @@ sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
 {
     if (s->failure)
         return;
-    struct sim_trace_event *e = sim_tracer_put(&s->tracer, v, s->now_us);
+    sim_tracer_put(&s->tracer, v, s->now_us);
     if (s->listener && (s->listener_kinds >> v->kind & 1)) {
-        /* A copy: the listener may emit enough to reuse the slot. */
-        struct sim_trace_event copy = *e;
+        /* Read back from the ring into a copy: the listener may emit
+         * enough to reuse the slot. */
+        struct sim_trace_event copy;
+        sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
         s->listener(s, &copy, s->listener_ctx);
     }
 }

@@ -152,6 +152,21 @@ static inline uint64_t sim_trace_hash_text(uint64_t h,
     return h;
 }
 
+/* Word 2 (the event's nodes) and word 3 (its kinds and flag), as above. */
+static inline uint64_t sim_trace_word_nodes(uint32_t node, uint32_t peer)
+{
+    return (uint64_t)node | (uint64_t)peer << 32;
+}
+
+static inline uint64_t sim_trace_word_kinds(enum sim_trace_kind kind,
+                                            enum raft_message_type msg_type,
+                                            enum raft_role role,
+                                            bool ok)
+{
+    return (uint64_t)kind | (uint64_t)msg_type << 16 | (uint64_t)role << 32 |
+           (uint64_t)ok << 48;
+}
+
 /* Words 0 to 12 of an event whose seq and time_us are given and whose other
  * fields are e's. Always inline: an emitter that builds e as a local
  * (sim_tracer_put()) folds its fields from the registers and constants they
@@ -164,9 +179,9 @@ sim_trace_hash_fields(uint64_t h,
 {
     h = sim_hash_step(h, seq);
     h = sim_hash_step(h, time_us);
-    h = sim_hash_step(h, (uint64_t)e->node | (uint64_t)e->peer << 32);
-    h = sim_hash_step(h, (uint64_t)e->kind | (uint64_t)e->msg_type << 16 |
-                             (uint64_t)e->role << 32 | (uint64_t)e->ok << 48);
+    h = sim_hash_step(h, sim_trace_word_nodes(e->node, e->peer));
+    h = sim_hash_step(h, sim_trace_word_kinds(e->kind, e->msg_type, e->role,
+                                              e->ok));
     h = sim_hash_step(h, e->msg_id);
     h = sim_hash_step(h, e->msg_id2);
     h = sim_hash_step(h, e->term);

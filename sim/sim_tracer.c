@@ -6,6 +6,7 @@
  * about twice per event); this file keeps the rest. */
 #include "sim/sim_tracer.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "sim/sim_assert.h"
@@ -52,6 +53,48 @@ void sim_tracer_keep(struct sim_tracer *t,
         sim_trace_write_jsonl(e, t->jsonl);
 }
 
+void sim_tracer_keep_last(struct sim_tracer *t)
+{
+    struct sim_trace_event e;
+    sim_tracer_event(t, t->seq, &e);
+    sim_tracer_keep(t, &e, 0);
+}
+
+void sim_tracer_event(const struct sim_tracer *t,
+                      uint64_t seq,
+                      struct sim_trace_event *out)
+{
+    SIM_ASSERT(seq >= 1 && seq <= t->seq && t->seq - seq < SIM_TRACER_SLOTS,
+               "event %" PRIu64 " is not in the ring (last %" PRIu64 ")", seq,
+               t->seq);
+    const struct sim_tracer_slot *sl = &t->ring[seq & (SIM_TRACER_SLOTS - 1)];
+    /* The words' fields back, by the shifts sim_trace_word_nodes() and
+     * sim_trace_word_kinds() placed them with. */
+    *out = (struct sim_trace_event){
+        .seq = seq,
+        .time_us = sl->time_us,
+        .kind = (enum sim_trace_kind)(sl->kinds & 0xFFFF),
+        .node = (uint32_t)sl->nodes,
+        .peer = (uint32_t)(sl->nodes >> 32),
+        .msg_id = sl->msg_id,
+        .msg_id2 = sl->msg_id2,
+        .msg_type = (enum raft_message_type)(sl->kinds >> 16 & 0xFFFF),
+        .term = sl->term,
+        .index = sl->index,
+        .count = sl->count,
+        .commit = sl->commit,
+        .aux = sl->aux,
+        .role = (enum raft_role)(sl->kinds >> 32 & 0xFFFF),
+        .ok = (sl->kinds >> 48 & 1) != 0,
+        .client = sl->client,
+        .request = sl->request,
+    };
+    if (sl->kinds & SIM_TRACER_SLOT_TEXT) {
+        out->text = sl->text;
+        out->line = sl->line;
+    }
+}
+
 uint64_t sim_tracer_hash(const struct sim_tracer *t)
 {
     return sim_trace_hash_finish(t->hash, t->seq);
@@ -63,13 +106,10 @@ size_t sim_tracer_last(const struct sim_tracer *t,
 {
     size_t len = t->seq < SIM_TRACE_RING_EVENTS ? (size_t)t->seq
                                                 : SIM_TRACE_RING_EVENTS;
-    size_t start =
-        (t->ring_next + SIM_TRACE_RING_EVENTS - len) % SIM_TRACE_RING_EVENTS;
     for (size_t i = 0; i < len; i++) {
-        size_t k = (start + i) % SIM_TRACE_RING_EVENTS;
-        out[i] = t->ring[k];
-        if (t->ring[k].text) {
-            g_strlcpy(text_buf[i], t->ring[k].text, SIM_TRACE_TEXT_MAX);
+        sim_tracer_event(t, t->seq - len + 1 + i, &out[i]);
+        if (out[i].text) {
+            g_strlcpy(text_buf[i], out[i].text, SIM_TRACE_TEXT_MAX);
             out[i].text = text_buf[i];
         }
     }

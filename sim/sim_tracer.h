@@ -1,10 +1,11 @@
 /* sim_tracer.h: the engine's trace sink (private to sim/).
  *
  * Every emitted event gets the next seq, is folded into the 64-bit trace
- * hash, is copied into a ring of the last SIM_TRACE_RING_EVENTS events (each
- * text cut to SIM_TRACE_TEXT_MAX bytes), and, when
- * asked, is kept in memory and/or written as one JSON line. The hash is a
- * function of the events' field values and text contents only.
+ * hash, is written into a ring of the last SIM_TRACER_SLOTS events (at
+ * least the SIM_TRACE_RING_EVENTS a failure reports; each text cut to
+ * SIM_TRACE_TEXT_MAX bytes), and, when asked, is kept in memory and/or
+ * written as one JSON line. The hash is a function of the events' field
+ * values and text contents only.
  */
 #ifndef SIM_TRACER_H
 #define SIM_TRACER_H
@@ -18,22 +19,63 @@
 
 #include "sim/sim_trace.h"
 
+/* The ring's slots: a power of two at least SIM_TRACE_RING_EVENTS, so that
+ * event seq lives in slot seq % SIM_TRACER_SLOTS and no position is kept. */
+#define SIM_TRACER_SLOTS 32
+_Static_assert((SIM_TRACER_SLOTS & (SIM_TRACER_SLOTS - 1)) == 0 &&
+                   SIM_TRACER_SLOTS >= SIM_TRACE_RING_EVENTS,
+               "the ring's slots are a power of two that holds the events a "
+               "failure reports");
+
+/* Bit 63 of a slot's kinds (word 3 uses bits 0 to 48): the slot's text and
+ * line are set. */
+#define SIM_TRACER_SLOT_TEXT (UINT64_C(1) << 63)
+
+/* One recent event in the ring, as the trace hash's words 1 to 12 (time,
+ * nodes, kinds, then the fields in word order; sim_trace.h), which give
+ * back every field: an event is stored in the words its hash folds, not
+ * field by field. text (in the tracer's ring_text) and line are read only
+ * under SIM_TRACER_SLOT_TEXT: an event without either writes neither. */
+struct sim_tracer_slot
+{
+    uint64_t time_us;
+    uint64_t nodes;
+    uint64_t kinds;
+    uint64_t msg_id, msg_id2, term, index, count, commit, aux, client, request;
+    const char *text;
+    uint32_t line;
+};
+
 struct sim_tracer
 {
     uint64_t seq;  /* of the last emitted event */
     uint64_t hash; /* running state; sim_tracer_hash() finalises */
-    struct sim_trace_event ring[SIM_TRACE_RING_EVENTS];
-    char ring_text[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX];
-    size_t ring_next; /* slot of the next event; the ring holds the last
-                         min(seq, SIM_TRACE_RING_EVENTS) events */
+    /* The last min(seq, SIM_TRACER_SLOTS) events, event k in slot
+     * k % SIM_TRACER_SLOTS, its text (cut to SIM_TRACE_TEXT_MAX bytes) in
+     * ring_text of the same slot. */
+    struct sim_tracer_slot ring[SIM_TRACER_SLOTS];
+    char ring_text[SIM_TRACER_SLOTS][SIM_TRACE_TEXT_MAX];
     /* events or jsonl is set: sim_tracer_keep() has work (one test per
-     * event instead of two). In the place of the ring's former length, so
-     * the size the memory budget charges for the engine stays the same. */
+     * event instead of two). */
     size_t keep;
     GArray *events;      /* struct sim_trace_event; NULL when not recording */
     GStringChunk *texts; /* texts of recorded events */
     uint64_t text_bytes; /* bytes of those texts, NULs included */
     FILE *jsonl;         /* borrowed; NULL: none */
+};
+
+/* The tracer's size when the memory budgets were set (a ring of 20 whole
+ * events and a position), which sim_memory_bytes() charges in place of the
+ * tracer's own, so that a memory budget judges every run as it did. */
+struct sim_tracer_charged
+{
+    uint64_t seq, hash;
+    struct sim_trace_event ring[SIM_TRACE_RING_EVENTS];
+    char ring_text[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX];
+    size_t ring_next, keep;
+    void *events, *texts;
+    uint64_t text_bytes;
+    void *jsonl;
 };
 
 void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl);
@@ -44,14 +86,48 @@ void sim_tracer_keep(struct sim_tracer *t,
                      const struct sim_trace_event *e,
                      size_t text_len);
 
+/* sim_tracer_keep() of the last event, read back from its slot (the events
+ * of sim_tracer_put(), which have no text). */
+void sim_tracer_keep_last(struct sim_tracer *t);
+
+/* Event seq, which must be one of the last SIM_TRACER_SLOTS, as recorded,
+ * into *out (no groups; its text, if any, in the ring until the slot is
+ * reused). */
+void sim_tracer_event(const struct sim_tracer *t,
+                      uint64_t seq,
+                      struct sim_trace_event *out);
+
+/* Writes the fields of v at time_us into the slot of event seq, without
+ * text or line. Always inline (sim_tracer_put()). */
+static inline __attribute__((always_inline)) struct sim_tracer_slot *
+sim_tracer_slot_fill(struct sim_tracer *t,
+                     uint64_t seq,
+                     const struct sim_trace_event *v,
+                     uint64_t time_us)
+{
+    struct sim_tracer_slot *e = &t->ring[seq & (SIM_TRACER_SLOTS - 1)];
+    e->time_us = time_us;
+    e->nodes = sim_trace_word_nodes(v->node, v->peer);
+    e->kinds = sim_trace_word_kinds(v->kind, v->msg_type, v->role, v->ok);
+    e->msg_id = v->msg_id;
+    e->msg_id2 = v->msg_id2;
+    e->term = v->term;
+    e->index = v->index;
+    e->count = v->count;
+    e->commit = v->commit;
+    e->aux = v->aux;
+    e->client = v->client;
+    e->request = v->request;
+    return e;
+}
+
 /* Records an event without text or groups whose fields are v's (v->seq,
  * time_us, text, line and group_of ignored), at time_us: the same numbering,
- * hash, ring slot and keeping as sim_tracer_emit(). Every field of the
- * ring's slot is written from v, and the hash is folded from v's fields, not
- * read back from the slot: always inline, so that the caller's v, a local,
- * lives in registers and its zero fields cost neither a store to clear them
- * first nor an xor. Returns the slot. */
-static inline __attribute__((always_inline)) struct sim_trace_event *
+ * hash, ring slot and keeping as sim_tracer_emit(). The slot is written and
+ * the hash folded from v's fields, not read back: always inline, so that
+ * the caller's v, a local, lives in registers and its zero fields cost
+ * neither a store to clear them first nor an xor. */
+static inline __attribute__((always_inline)) void
 sim_tracer_put(struct sim_tracer *t,
                const struct sim_trace_event *v,
                uint64_t time_us)
@@ -60,33 +136,9 @@ sim_tracer_put(struct sim_tracer *t,
     t->hash = sim_trace_hash_text(sim_trace_hash_fields(t->hash, seq,
                                                         time_us, v),
                                   NULL, 0);
-    struct sim_trace_event *e = &t->ring[t->ring_next];
-    e->seq = seq;
-    e->time_us = time_us;
-    e->kind = v->kind;
-    e->node = v->node;
-    e->peer = v->peer;
-    e->msg_id = v->msg_id;
-    e->msg_id2 = v->msg_id2;
-    e->msg_type = v->msg_type;
-    e->term = v->term;
-    e->index = v->index;
-    e->count = v->count;
-    e->commit = v->commit;
-    e->aux = v->aux;
-    e->role = v->role;
-    e->ok = v->ok;
-    e->client = v->client;
-    e->request = v->request;
-    e->text = NULL;
-    e->line = 0;
-    e->group_of = NULL;
-    e->n_group_of = 0;
-    if (++t->ring_next == SIM_TRACE_RING_EVENTS)
-        t->ring_next = 0;
+    sim_tracer_slot_fill(t, seq, v, time_us);
     if (t->keep)
-        sim_tracer_keep(t, e, 0);
-    return e;
+        sim_tracer_keep_last(t);
 }
 
 /* Assigns e->seq and records e; e->text is copied where kept. Inline: it
@@ -95,24 +147,25 @@ static inline void sim_tracer_emit(struct sim_tracer *t,
                                    struct sim_trace_event *e)
 {
     size_t text_len = e->text ? strlen(e->text) : 0;
-    e->seq = ++t->seq;
+    uint64_t seq = e->seq = ++t->seq;
     t->hash = sim_trace_hash_event(t->hash, e, text_len);
 
-    struct sim_trace_event *slot = &t->ring[t->ring_next];
-    *slot = *e;
-    if (e->text) {
-        /* Cut to the ring's buffer, as g_strlcpy would. */
-        char *buf = t->ring_text[t->ring_next];
-        size_t n = text_len < SIM_TRACE_TEXT_MAX - 1 ? text_len
-                                                     : SIM_TRACE_TEXT_MAX - 1;
-        memcpy(buf, e->text, n);
-        buf[n] = '\0';
-        slot->text = buf;
+    struct sim_tracer_slot *slot = sim_tracer_slot_fill(t, seq, e, e->time_us);
+    if (e->text || e->line) {
+        slot->kinds |= SIM_TRACER_SLOT_TEXT;
+        slot->text = NULL;
+        slot->line = e->line;
+        if (e->text) {
+            /* Cut to the ring's buffer, as g_strlcpy would. */
+            char *buf = t->ring_text[seq & (SIM_TRACER_SLOTS - 1)];
+            size_t n = text_len < SIM_TRACE_TEXT_MAX - 1
+                           ? text_len
+                           : SIM_TRACE_TEXT_MAX - 1;
+            memcpy(buf, e->text, n);
+            buf[n] = '\0';
+            slot->text = buf;
+        }
     }
-    slot->group_of = NULL; /* the ring keeps texts only */
-    slot->n_group_of = 0;
-    if (++t->ring_next == SIM_TRACE_RING_EVENTS)
-        t->ring_next = 0;
     if (t->keep)
         sim_tracer_keep(t, e, text_len);
 }

@@ -223,6 +223,7 @@ Test(sim_failure, the_reported_last_events_equal_the_recorded_trace)
         cr_assert_eq(a->ok, b->ok);
         cr_assert_eq(a->client, b->client);
         cr_assert_eq(a->request, b->request);
+        cr_assert_eq(a->line, b->line);
         cr_assert_eq(a->text == NULL, b->text == NULL);
         if (a->text)
             cr_assert_str_eq(a->text, b->text);
@@ -230,5 +231,75 @@ Test(sim_failure, the_reported_last_events_equal_the_recorded_trace)
                     a->kind == SIM_TRACE_DELIVER || a->kind == SIM_TRACE_TIMER;
     }
     cr_assert_gt(in_place, 0);
+    sim_free(s);
+}
+
+/* A listener that records a scenario check at every send: a text past
+ * what the ring keeps, a short one or none, each with its line. */
+static void check_at_send(struct sim *s, const struct sim_trace_event *e, void *ctx)
+{
+    int *i = ctx;
+    (void)e;
+    char text[SIM_TRACE_TEXT_MAX + 60];
+    size_t len = *i % 3 == 1 ? sizeof text - 1 : (size_t)*i % 50;
+    memset(text, 'a' + *i % 26, len);
+    text[len] = '\0';
+    sim_trace_check(s, *i % 2 == 0, (uint32_t)(*i + 1), *i % 3 ? text : NULL);
+    ++*i;
+}
+
+/* The report's events keep their roles, their scenario lines (with or
+ * without a text) and their texts, cut to SIM_TRACE_TEXT_MAX bytes: the
+ * ring writes text and line only for an event that has either. */
+Test(sim_failure, the_reported_last_events_keep_roles_lines_and_texts)
+{
+    static const uint64_t n2_log[] = {1};
+    struct sim_init_state init[3] = {
+        {.set = false},
+        {.set = true, .term = 1, .log_terms = n2_log, .n_log = 1},
+        {.set = false},
+    };
+    struct sim_config c;
+    sim_config_init(&c);
+    c.init = init;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_isolate(s, 2), SIM_OK);
+    int checks = 0;
+    sim_set_listener(s, check_at_send, &checks);
+    sim_set_listener_kinds(s, 1u << SIM_TRACE_SEND);
+    cr_assert_eq(sim_campaign(s, 1), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
+    const struct sim_failure *f = sim_get_failure(s);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    cr_assert_eq(f->n_last, SIM_TRACE_RING_EVENTS);
+    size_t roles = 0, lines = 0, bare_lines = 0, cut = 0;
+    for (size_t i = 0; i < f->n_last; i++) {
+        const struct sim_trace_event *a = &f->last[i];
+        const struct sim_trace_event *b = &ev[n - 1 - f->n_last + i];
+        cr_assert_eq(a->seq, b->seq);
+        cr_assert_eq(a->kind, b->kind);
+        cr_assert_eq(a->role, b->role);
+        cr_assert_eq(a->ok, b->ok);
+        cr_assert_eq(a->term, b->term);
+        cr_assert_eq(a->line, b->line);
+        cr_assert_eq(a->text == NULL, b->text == NULL);
+        if (a->text) {
+            size_t lb = strlen(b->text);
+            size_t keep = lb < SIM_TRACE_TEXT_MAX - 1 ? lb : SIM_TRACE_TEXT_MAX - 1;
+            cr_assert_eq(strlen(a->text), keep);
+            cr_assert_eq(strncmp(a->text, b->text, keep), 0);
+            cut += keep < lb;
+        }
+        roles += a->kind == SIM_TRACE_ROLE && a->role != RAFT_FOLLOWER;
+        lines += a->line != 0;
+        bare_lines += a->line != 0 && a->text == NULL;
+    }
+    cr_assert_gt(roles, 0);
+    cr_assert_gt(lines, 0);
+    cr_assert_gt(bare_lines, 0);
+    cr_assert_gt(cut, 0);
     sim_free(s);
 }
