@@ -203,7 +203,9 @@ static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
  * word below it became 0); a level is climbed only when nothing is found
  * past s in the word below; nothing past s at all: the first slot from 0
  * on, the events left being due in [t, t + SIM_QUEUE_WHEEL_US). */
-static inline void wheel_empty(struct sim_queue *q, uint32_t s, uint64_t t)
+static __attribute__((noinline)) void wheel_empty(struct sim_queue *q,
+                                                  uint32_t s,
+                                                  uint64_t t)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t i = s >> 6, j = s >> 12, n;
@@ -242,7 +244,8 @@ static inline void wheel_empty(struct sim_queue *q, uint32_t s, uint64_t t)
 
 /* Removes the wheel's first event, the earliest, into *out (the latest
  * popped time is not yet its time). Out of line, as far_take(): most pops
- * of a run are the lanes'. */
+ * of a run are the lanes'. The slot emptied, wheel_empty() is a tail
+ * call, so that neither saves its caller's registers. */
 static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
                                                  struct sim_event *out)
 {
@@ -253,14 +256,15 @@ static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
     uint32_t h = tail->next;
     struct sim_wheel_event *v = &w->ev[h];
     *out = v->ev;
-    if (v != tail) {
-        tail->next = v->next;
-        q->merge.first[SIM_QUEUE_WHEEL].seq = w->ev[v->next].ev.seq;
-    } else {
-        wheel_empty(q, s, t);
-    }
+    uint32_t next = v->next;
     v->next = w->free;
     w->free = h;
+    if (h == next) {
+        wheel_empty(q, s, t);
+        return;
+    }
+    tail->next = next;
+    q->merge.first[SIM_QUEUE_WHEEL].seq = w->ev[next].ev.seq;
 }
 
 /* ---- the lanes ----------------------------------------------------------- */
