@@ -30,7 +30,6 @@ static uint64_t text_hash(const GString *text)
  * scenario). */
 struct seen_text
 {
-    uint64_t hash;
     uint32_t step;  /* 1 + the index of the first step with this text; 0: empty */
     uint32_t count; /* steps so far with this text */
 };
@@ -39,8 +38,11 @@ struct seen_texts
 {
     const struct scn_scenario *scenario;
     GString *other; /* scratch for a text printed again */
+    /* Eight bytes a slot, the table being cleared whole: a text's hash is
+     * kept by step (hashes[i] for step i), not in its slot. */
     struct seen_text *slots; /* cap entries */
     size_t cap;              /* a power of two, over twice the entries */
+    uint64_t *hashes;        /* the text_hash() of each step seen */
 };
 
 /* Whether the text of step e->step - 1 is `text`. */
@@ -65,7 +67,8 @@ static struct seen_text *seen_find(struct seen_texts *t,
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         struct seen_text *e = &t->slots[i];
-        if (e->step == 0 || (e->hash == h && same_text(t, e, text)))
+        if (e->step == 0 ||
+            (t->hashes[e->step - 1] == h && same_text(t, e, text)))
             return e;
     }
 }
@@ -79,6 +82,7 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
     while (seen.cap < 2 * (size_t)n + 2)
         seen.cap *= 2;
     seen.slots = g_new0(struct seen_text, seen.cap);
+    seen.hashes = g_new(uint64_t, n > 0 ? n : 1);
     GString *text = g_string_new(NULL);
     for (guint i = 0; i < n; i++) {
         const struct scn_step *st = g_ptr_array_index(scenario->steps, i);
@@ -86,13 +90,15 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
         scn_print_step(scenario, st, text);
         g_assert(text->len > 0);
         uint64_t h = text_hash(text);
+        seen.hashes[i] = h;
         struct seen_text *e = seen_find(&seen, text, h);
         if (e->step == 0)
-            *e = (struct seen_text){.hash = h, .step = i + 1};
+            *e = (struct seen_text){.step = i + 1};
         keys[i] = sim_rng_key(h, e->count);
         e->count++;
     }
     g_string_free(text, TRUE);
     g_string_free(seen.other, TRUE);
     g_free(seen.slots);
+    g_free(seen.hashes);
 }

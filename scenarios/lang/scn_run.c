@@ -724,6 +724,7 @@ static void runner_clear(struct scn_runner *r)
     g_free(r->groups);
     g_free(r->slots);
     g_free(r->keys);
+    g_free(r->key_slots);
 }
 
 /* A new result for a run of `scenario` on `s` (whose owner it becomes):
@@ -751,21 +752,21 @@ static struct scn_run_result *result_new(const struct scn_scenario *scenario,
 static void index_draw_keys(struct scn_runner *r)
 {
     const struct scn_scenario *sc = r->sc;
-    uint64_t *keys = g_new0(uint64_t, sc->steps->len + 1);
-    scn_step_draw_keys(sc, keys);
+    g_assert(sc->steps->len < UINT32_MAX);
+    r->keys = g_new0(uint64_t, sc->steps->len + 1);
+    scn_step_draw_keys(sc, r->keys);
     r->key_cap = 16;
     while (r->key_cap < 2 * (size_t)sc->steps->len + 2)
         r->key_cap *= 2;
-    r->keys = g_new0(struct scn_step_key, r->key_cap);
+    r->key_slots = g_new0(uint32_t, r->key_cap);
     size_t mask = r->key_cap - 1;
     for (guint k = 0; k < sc->steps->len; k++) {
         const struct scn_step *step = g_ptr_array_index(sc->steps, k);
         size_t i = scn_runner_step_slot(step, mask);
-        while (r->keys[i].step != NULL)
+        while (r->key_slots[i] != 0)
             i = (i + 1) & mask;
-        r->keys[i] = (struct scn_step_key){.step = step, .key = keys[k]};
+        r->key_slots[i] = k + 1;
     }
-    g_free(keys);
 }
 
 int scn_run(const struct scn_scenario *scenario,

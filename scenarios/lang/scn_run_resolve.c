@@ -23,9 +23,10 @@ uint64_t scn_runner_step_key(const struct scn_runner *r,
 {
     size_t mask = r->key_cap - 1;
     for (size_t i = scn_runner_step_slot(step, mask);; i = (i + 1) & mask) {
-        g_assert(r->keys[i].step != NULL); /* every step has its key */
-        if (r->keys[i].step == step)
-            return r->keys[i].key;
+        uint32_t at = r->key_slots[i];
+        g_assert(at != 0); /* every step has its key */
+        if (g_ptr_array_index(r->sc->steps, at - 1) == step)
+            return r->keys[at - 1];
     }
 }
 

@@ -92,13 +92,6 @@ struct scn_group
     guint count;
 };
 
-/* A step and its draw key. */
-struct scn_step_key
-{
-    const struct scn_step *step;
-    uint64_t key;
-};
-
 struct scn_runner
 {
     const struct scn_scenario *sc;
@@ -116,11 +109,14 @@ struct scn_runner
      * false the queue is empty (only scn_triggers_hear() fills it), so
      * the observer need not ask it after every event. */
     bool fired_pending;
-    /* Each step's draw key (scn_identity.h), found by the step's address
-     * in an open-addressing table (key_cap slots, a power of two over
-     * twice the steps; step NULL: empty) that is looked up only, never
-     * iterated. And the run's key for reference draws. */
-    struct scn_step_key *keys;
+    /* Each step's draw key (scn_identity.h), keys[i] for sc->steps' step
+     * i, whose index is found by the step's address in an open-addressing
+     * table of 1 + the index (key_cap slots, a power of two over twice the
+     * steps; 0: empty) that is looked up only, never iterated. Four bytes
+     * a slot: the table is cleared whole once a run. And the run's key for
+     * reference draws. */
+    uint64_t *keys;
+    uint32_t *key_slots;
     size_t key_cap;
     uint64_t ref_key;
     /* The first event count at which over_budget() can find anything: the
