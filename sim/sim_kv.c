@@ -5,7 +5,9 @@
  * sim_kv_pair_hash(key, value), which each pair caches as its `term`, and
  * `sessions_digest` the wrapping sum, over every session, of its `hash`
  * (sim_kv_session_hash of its fields); every change adjusts them in O(1).
- * `sessions` holds every session once by ascending client id, and the pairs'
+ * `sessions` holds every session once, a small client's at its id (a
+ * lookup without a search) and all of them walked by ascending client id
+ * (struct sim_kv_session_list), and the pairs'
  * table keeps them in key order, so a snapshot is written in its canonical
  * order without sorting. A client's session holds the highest request id
  * applied for it and the reply it produced; a command whose request id is at
@@ -397,28 +399,35 @@ static struct sim_kv_session *session_new(struct sim_kv_session_list *l,
     return s;
 }
 
+static void session_free_value(struct sim_kv_session *s)
+{
+    if (s != NULL && s->value != s->inline_value)
+        g_free(s->value); /* a value outgrew its room */
+}
+
 void sim_kv_session_list_clear(struct sim_kv_session_list *l)
 {
-    for (size_t i = 0; i < l->len; i++)
-        if (l->at[i]->value != l->at[i]->inline_value)
-            g_free(l->at[i]->value); /* a value outgrew its room */
-    g_free(l->at);
+    for (size_t i = 0; i < l->by_id_end; i++)
+        session_free_value(l->by_id[i]);
+    for (size_t i = 0; i < l->far_len; i++)
+        session_free_value(l->far[i]);
+    g_free(l->by_id);
+    g_free(l->far);
     if (l->blocks != NULL)
         g_ptr_array_free(l->blocks, TRUE);
     memset(l, 0, sizeof(*l));
 }
 
-/* The index in l of the first session whose client is not below client:
- * where it is, or belongs. New clients usually come last. */
-static size_t session_list_find(const struct sim_kv_session_list *l,
-                                uint64_t client)
+/* The index in l's far sessions of the first whose client is not below
+ * client: where it is, or belongs. New clients usually come last. */
+static size_t far_find(const struct sim_kv_session_list *l, uint64_t client)
 {
-    size_t lo = 0, hi = l->len;
-    if (hi > 0 && l->at[hi - 1]->client < client)
+    size_t lo = 0, hi = l->far_len;
+    if (hi > 0 && l->far[hi - 1]->client < client)
         return hi;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (l->at[mid]->client < client)
+        if (l->far[mid]->client < client)
             lo = mid + 1;
         else
             hi = mid;
@@ -426,19 +435,38 @@ static size_t session_list_find(const struct sim_kv_session_list *l,
     return lo;
 }
 
-/* Adds s (owned from now on), whose client l does not hold, in order. */
-static void session_list_insert(struct sim_kv_session_list *l,
+void sim_kv_session_list_insert(struct sim_kv_session_list *l,
                                 struct sim_kv_session *s)
 {
-    size_t at = session_list_find(l, s->client);
-    SIM_ASSERT(at == l->len || l->at[at]->client > s->client,
-               "client %" PRIu64 " has two sessions", s->client);
-    if (l->len == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->at = g_renew(struct sim_kv_session *, l->at, l->cap);
+    uint64_t client = s->client;
+    if (client < SIM_KV_SESSION_DIRECT) {
+        if (client >= l->by_id_cap) {
+            size_t cap = l->by_id_cap ? l->by_id_cap : 64;
+            while (cap <= client)
+                cap *= 2;
+            l->by_id = g_renew(struct sim_kv_session *, l->by_id, cap);
+            memset(l->by_id + l->by_id_cap, 0,
+                   (cap - l->by_id_cap) * sizeof(*l->by_id));
+            l->by_id_cap = cap;
+        }
+        SIM_ASSERT(l->by_id[client] == NULL,
+                   "client %" PRIu64 " has two sessions", client);
+        l->by_id[client] = s;
+        if (client >= l->by_id_end)
+            l->by_id_end = (size_t)client + 1;
+        l->len++;
+        return;
     }
-    memmove(l->at + at + 1, l->at + at, (l->len - at) * sizeof(*l->at));
-    l->at[at] = s;
+    size_t at = far_find(l, client);
+    SIM_ASSERT(at == l->far_len || l->far[at]->client > client,
+               "client %" PRIu64 " has two sessions", client);
+    if (l->far_len == l->far_cap) {
+        l->far_cap = l->far_cap ? 2 * l->far_cap : 16;
+        l->far = g_renew(struct sim_kv_session *, l->far, l->far_cap);
+    }
+    memmove(l->far + at + 1, l->far + at, (l->far_len - at) * sizeof(*l->far));
+    l->far[at] = s;
+    l->far_len++;
     l->len++;
 }
 
@@ -446,7 +474,6 @@ struct sim_kv *sim_kv_new(void)
 {
     struct sim_kv *kv = g_new0(struct sim_kv, 1);
     sim_kv_table_init(&kv->pairs);
-    kv->session_index = g_ptr_array_new();
     return kv;
 }
 
@@ -456,37 +483,20 @@ void sim_kv_free(struct sim_kv *kv)
         return;
     sim_kv_table_clear(&kv->pairs);
     sim_kv_session_list_clear(&kv->sessions);
-    g_ptr_array_free(kv->session_index, TRUE);
     g_free(kv);
 }
 
-/* Clients below this id are found through session_index. */
-#define SESSION_INDEX_MAX 4096
-
-/* Remembers s in the shortcut if its client id is small. */
-static void session_index_put(struct sim_kv *kv, struct sim_kv_session *s)
-{
-    if (s->client >= SESSION_INDEX_MAX)
-        return;
-    if (s->client >= kv->session_index->len)
-        g_ptr_array_set_size(kv->session_index, (guint)s->client + 1);
-    g_ptr_array_index(kv->session_index, s->client) = s;
-}
-
 /* The client's session, NULL if it has none. */
-static struct sim_kv_session *session_find(struct sim_kv *kv, uint64_t client)
+static struct sim_kv_session *session_find(const struct sim_kv_session_list *l,
+                                           uint64_t client)
 {
-    if (client < kv->session_index->len) {
-        struct sim_kv_session *s = g_ptr_array_index(kv->session_index, client);
-        if (s != NULL)
-            return s;
-    }
-    size_t at = session_list_find(&kv->sessions, client);
-    if (at == kv->sessions.len || kv->sessions.at[at]->client != client)
+    if (client < l->by_id_end)
+        return l->by_id[client];
+    if (client < SIM_KV_SESSION_DIRECT)
         return NULL;
-    struct sim_kv_session *s = kv->sessions.at[at];
-    session_index_put(kv, s);
-    return s;
+    size_t at = far_find(l, client);
+    return at < l->far_len && l->far[at]->client == client ? l->far[at]
+                                                           : NULL;
 }
 
 /* The session's remembered reply value: the len bytes at value, or none
@@ -623,7 +633,7 @@ static bool apply_decoded(struct sim_kv *kv,
     const struct command_parts *c = &d->parts;
     struct sim_kv_session *s = NULL;
     if (c->client != 0) {
-        s = session_find(kv, c->client);
+        s = session_find(&kv->sessions, c->client);
         if (s != NULL && c->request <= s->request) {
             reply_fill(reply, s->found, s->has_value ? s->value : NULL,
                        s->value_len, true);
@@ -640,8 +650,7 @@ static bool apply_decoded(struct sim_kv *kv,
     if (c->client != 0) {
         if (s == NULL) {
             s = session_new(&kv->sessions, c->client, value, value_len);
-            session_list_insert(&kv->sessions, s);
-            session_index_put(kv, s);
+            sim_kv_session_list_insert(&kv->sessions, s);
         } else {
             kv->sessions_digest -= s->hash;
             session_set_value(s, value, value_len);

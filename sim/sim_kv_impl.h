@@ -36,14 +36,26 @@ static inline size_t sim_kv_session_stride(size_t room)
            SIM_KV_SESSION_ALIGN;
 }
 
-/* Sessions by strictly ascending client id. Every session is carved from
- * one of `blocks` (never allocated alone, never freed alone: a session
- * lives until the list is cleared): a restore's sessions from one block
- * of their own, later ones from blocks of SIM_KV_SESSION_BLOCK bytes. */
+/* Clients below this id have their session at by_id[client]; the rest
+ * (ids the simulator's clients reach only in very long runs, or foreign
+ * bytes) are kept in `far`. */
+#define SIM_KV_SESSION_DIRECT 4096
+
+/* Every session once: a client below SIM_KV_SESSION_DIRECT at
+ * by_id[client] (NULL: no session), by_id_end past the highest such
+ * client; the others in far[0..far_len) by strictly ascending client id.
+ * Walking by_id upwards and then far visits the sessions by ascending
+ * client id. Every session is carved from one of `blocks` (never
+ * allocated alone, never freed alone: a session lives until the list is
+ * cleared): a restore's sessions from one block of their own, later ones
+ * from blocks of SIM_KV_SESSION_BLOCK bytes. */
 struct sim_kv_session_list
 {
-    struct sim_kv_session **at; /* len of cap entries */
-    size_t len, cap;
+    struct sim_kv_session **by_id; /* by_id_cap entries, NULL: none */
+    size_t by_id_cap, by_id_end;
+    struct sim_kv_session **far; /* far_len of far_cap entries */
+    size_t far_len, far_cap;
+    size_t len;        /* sessions in all */
     GPtrArray *blocks; /* owned blocks; NULL until the first */
     char *free_at;     /* the unused bytes of the last block ... */
     size_t free_len;   /* ... and how many */
@@ -53,10 +65,6 @@ struct sim_kv
 {
     struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
     struct sim_kv_session_list sessions; /* owned */
-    /* A shortcut into `sessions` for small client ids: [client] is that
-     * client's session or NULL (not looked up yet). Borrowed pointers,
-     * cleared whenever `sessions` is replaced. */
-    GPtrArray *session_index;
     uint64_t applied;
     uint64_t digest;          /* of the pairs */
     uint64_t sessions_digest; /* of the sessions */
@@ -87,6 +95,25 @@ void sim_kv_session_init(struct sim_kv_session *s,
 
 /* Keeps block (owned from now on) with the blocks of l. */
 void sim_kv_session_list_keep(struct sim_kv_session_list *l, char *block);
+
+/* Adds s, whose client l holds no session of, in its place. */
+void sim_kv_session_list_insert(struct sim_kv_session_list *l,
+                                struct sim_kv_session *s);
+
+/* sim_kv_session_list_insert() for a session whose client is above every
+ * client of l (a restore's, in order): in place at once when by_id has
+ * room for it. */
+static inline void sim_kv_session_list_append(struct sim_kv_session_list *l,
+                                              struct sim_kv_session *s)
+{
+    if (s->client < l->by_id_cap && s->client < SIM_KV_SESSION_DIRECT) {
+        l->by_id[s->client] = s;
+        l->by_id_end = (size_t)s->client + 1;
+        l->len++;
+        return;
+    }
+    sim_kv_session_list_insert(l, s);
+}
 
 /* Frees every session of l and empties it. */
 void sim_kv_session_list_clear(struct sim_kv_session_list *l);

@@ -54,6 +54,20 @@ static inline void writer_room(struct writer *w, size_t n)
  * while it is written. */
 #define SNAPSHOT_GUESS(a, s) (32 + 24 * (a) + 8 * (s))
 
+/* Writes session s: client, request, flags, and its value if it has one. */
+static inline void put_session(struct writer *w,
+                               const struct sim_kv_session *s)
+{
+    writer_room(w, 3 * VARINT_MAX + 1 + s->value_len);
+    guint8 *p = w->p;
+    p += sim_kv_put_varint(p, s->client);
+    p += sim_kv_put_varint(p, s->request);
+    *p++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
+    if (s->has_value)
+        p += sim_kv_put_string(p, s->value, s->value_len);
+    w->p = p;
+}
+
 /* The snapshot format: magic, applied index, the pairs by key (key,
  * value), the sessions by client (client, request, flags, value when it
  * has one), both read in the order the machine keeps them in. Written in
@@ -83,18 +97,12 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
     }
     writer_room(&w, VARINT_MAX);
     w.p += sim_kv_put_varint(w.p, kv->sessions.len);
-    struct sim_kv_session *const *at_s = kv->sessions.at;
-    for (size_t i = 0, n = kv->sessions.len; i < n; i++) {
-        const struct sim_kv_session *s = at_s[i];
-        writer_room(&w, 3 * VARINT_MAX + 1 + s->value_len);
-        guint8 *p = w.p;
-        p += sim_kv_put_varint(p, s->client);
-        p += sim_kv_put_varint(p, s->request);
-        *p++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
-        if (s->has_value)
-            p += sim_kv_put_string(p, s->value, s->value_len);
-        w.p = p;
-    }
+    const struct sim_kv_session_list *l = &kv->sessions;
+    for (size_t i = 0, n = l->by_id_end; i < n; i++)
+        if (l->by_id[i] != NULL)
+            put_session(&w, l->by_id[i]);
+    for (size_t i = 0, n = l->far_len; i < n; i++)
+        put_session(&w, l->far[i]);
     g_byte_array_set_size(out, (guint)(w.p - out->data));
 }
 
@@ -151,8 +159,6 @@ static bool restore_sessions(struct sim_kv_reader *r,
         return false;
     if (n == 0)
         return true;
-    sessions->cap = (size_t)n;
-    sessions->at = g_new(struct sim_kv_session *, sessions->cap);
     size_t block_size =
         (size_t)n * (sizeof(struct sim_kv_session) + SIM_KV_SESSION_ALIGN) +
         r->left;
@@ -183,7 +189,7 @@ static bool restore_sessions(struct sim_kv_reader *r,
         s->hash = sim_kv_session_hash(s);
         *digest += s->hash;
         /* Clients ascend (checked above): the session goes last. */
-        sessions->at[sessions->len++] = s;
+        sim_kv_session_list_append(sessions, s);
         prev = client;
     }
     return true;
@@ -213,7 +219,6 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     sim_kv_session_list_clear(&kv->sessions);
     kv->pairs = pairs;
     kv->sessions = sessions;
-    g_ptr_array_set_size(kv->session_index, 0);
     kv->applied = applied;
     kv->digest = digest;
     kv->sessions_digest = sessions_digest;
