@@ -515,7 +515,7 @@ static void session_set_value(struct sim_kv_session *s,
         s->value_cap = len + 1;
         s->value = g_malloc(s->value_cap);
     }
-    memcpy(s->value, value, len);
+    sim_kv_copy((guint8 *)s->value, value, len);
     s->value[len] = '\0';
 }
 

@@ -10,6 +10,7 @@
 #include "sim/sim_kv_table.h"
 #include "sim/sim_assert.h"
 #include "sim/sim_hash.h"
+#include "sim/sim_kv_wire.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -281,13 +282,12 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     p->live = true;
     p->term = 0;
     p->key_len = key_len;
-    memcpy(p->key, key, key_len);
+    sim_kv_copy((guint8 *)p->key, key, key_len);
     p->key[key_len] = '\0';
     p->value = p->key + key_len + 1;
     p->value_len = value_len;
     p->value_cap = value_len + 1;
-    if (value_len > 0)
-        memcpy(p->value, value, value_len);
+    sim_kv_copy((guint8 *)p->value, value, value_len);
     p->value[value_len] = '\0';
     place(t->slots, t->cap, p);
     order_insert(t, p);
@@ -324,8 +324,7 @@ void sim_kv_pair_set_value(struct sim_kv_pair *p,
         p->value_cap = value_len + 1;
         p->value = g_malloc(p->value_cap);
     }
-    if (value_len > 0)
-        memcpy(p->value, value, value_len);
+    sim_kv_copy((guint8 *)p->value, value, value_len);
     p->value[value_len] = '\0';
     p->value_len = value_len;
 }

@@ -1,6 +1,7 @@
 /* sim_kv_wire.h: the byte formats' primitives shared by the key-value
- * machine's commands (sim_kv.c) and snapshots (sim_kv_snapshot.c); private
- * to those two files.
+ * machine's commands (sim_kv.c) and snapshots (sim_kv_snapshot.c), whose
+ * pairs' table (sim_kv_table.c) copies keys and values with sim_kv_copy()
+ * too; private to those three files.
  *
  * Integers are unsigned LEB128, canonical: no redundant trailing zero
  * groups, at most SIM_KV_VARINT_MAX_BYTES bytes; a string is its length
@@ -135,10 +136,11 @@ static inline size_t sim_kv_put_varint(guint8 *p, uint64_t v)
     return n;
 }
 
-/* Copies the n bytes at src to dst (apart): a key or value of up to 16
+/* Copies the n bytes at src to dst (apart): a key or value of 4 to 16
  * bytes, the usual, as two words (or half-words) of which the second ends
- * at the last byte, overlapping the first; a shorter one byte by byte; a
- * longer one with memcpy(). Reads and writes only those n bytes. */
+ * at the last byte, overlapping the first; 1 to 3 bytes as the first, the
+ * middle and the last (some of them the same byte); a longer one with
+ * memcpy(). Reads and writes only those n bytes. */
 static inline void sim_kv_copy(guint8 *dst, const char *src, size_t n)
 {
     if (n >= 8) {
@@ -157,9 +159,12 @@ static inline void sim_kv_copy(guint8 *dst, const char *src, size_t n)
         memcpy(&b, src + n - 4, 4);
         memcpy(dst, &a, 4);
         memcpy(dst + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            dst[i] = (guint8)src[i];
+    } else if (n > 0) {
+        guint8 first = (guint8)src[0], mid = (guint8)src[n / 2];
+        guint8 last = (guint8)src[n - 1];
+        dst[0] = first;
+        dst[n / 2] = mid;
+        dst[n - 1] = last;
     }
 }
 
