@@ -776,6 +776,15 @@ static bool from_outsider(const struct raft_message *m,
     }
 }
 
+/* Whether receiving m never appends to the log: a heartbeat (an
+ * AppendEntries without entries) or an AppendEntriesResult. */
+static bool appends_nothing(const struct raft_message *m)
+{
+    return m->type == RAFT_MSG_APPEND_ENTRIES_RESULT ||
+           (m->type == RAFT_MSG_APPEND_ENTRIES &&
+            m->append_entries.n_entries == 0);
+}
+
 /* Validates m, applies the term rule of Figure 2 ("Rules for all servers"),
  * then the receiver rules of its RPC. m and what it points to are borrowed for
  * the call; entries are held or copied (raft.h), snapshot data copied. */
@@ -787,7 +796,15 @@ int raft_receive(struct raft *r,
     if (r == NULL || m == NULL || u == NULL || !message_valid(r, m)) {
         return raft_fail(r, RAFT_EINVAL, u);
     }
-    int rc = raft_prologue(r, now);
+    /* A heartbeat and a reply to an AppendEntries append nothing (no
+     * leader is elected on them, and a heartbeat carries no entry), so
+     * they need no room for one more entry: only the clock is checked
+     * (and, at the end, that the call wrote nothing). Every other
+     * message may elect this node (its no-op) or carries entries, and
+     * reserves as every action does. */
+    bool unreserved = appends_nothing(m);
+    int rc = unreserved ? (now < r->now ? RAFT_EINVAL : RAFT_OK)
+                        : raft_prologue(r, now);
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
     }
@@ -860,6 +877,8 @@ int raft_receive(struct raft *r,
     if (r->n_scratch > 0) {
         raft_replication_release_scratch(r);
     }
+    /* A call that reserved no room wrote nothing. */
+    assert(!unreserved || r->dirty_from == RAFT_NO_INDEX);
     return raft_finish(r, u);
 }
 
