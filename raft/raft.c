@@ -798,10 +798,10 @@ int raft_receive(struct raft *r,
     }
     /* A heartbeat and a reply to an AppendEntries append nothing (no
      * leader is elected on them, and a heartbeat carries no entry), so
-     * they need no room for one more entry: only the clock is checked
-     * (and, at the end, that the call wrote nothing). Every other
-     * message may elect this node (its no-op) or carries entries, and
-     * reserves as every action does. */
+     * they need no room for one more entry: only that `now` does not go
+     * back is checked (and, at the end, that nothing was written). Any
+     * other message may elect this node (its no-op) or carries entries,
+     * and reserves as every action does. */
     bool unreserved = appends_nothing(m);
     int rc = unreserved ? (now < r->now ? RAFT_EINVAL : RAFT_OK)
                         : raft_prologue(r, now);

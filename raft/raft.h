@@ -268,7 +268,10 @@ struct raft_read_forward
 
 /* A message between two cores. Pointers inside (entries, snapshot data) are
  * borrowed: in an update, until the next non-query call on the sender; in
- * raft_receive(), for the duration of the call. */
+ * raft_receive(), for the duration of the call. In an update's messages only
+ * the header and the union member of `type` are written (the rest of the
+ * union and the padding are not cleared): a host encodes those fields, never
+ * the struct's bytes. */
 struct raft_message
 {
     enum raft_message_type type;

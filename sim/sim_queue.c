@@ -148,12 +148,12 @@ static void queue_grow(struct sim_queue *q)
  * is due within SIM_QUEUE_WHEEL_US from q->now_us on. */
 static inline __attribute__((always_inline)) void
 wheel_add(struct sim_queue *q,
-                      uint64_t time_us,
-                      uint64_t seq,
-                      uint32_t kind,
-                      uint32_t node,
-                      uint64_t arg,
-                      void *ptr)
+          uint64_t time_us,
+          uint64_t seq,
+          uint32_t kind,
+          uint32_t node,
+          uint64_t arg,
+          void *ptr)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t i = w->free;
