@@ -403,7 +403,6 @@ static int status(const struct sim *s)
     return SIM_OK;
 }
 
-/* Dispatches one popped event; false if it was stale and did nothing. */
 /* A SIM_EV_CALLBACK (sim_at()). Out of line: the scenario's few callbacks
  * a run need not weigh on the engine's loop, which inlines its handlers. */
 static __attribute__((noinline)) void run_callback(struct sim *s,
@@ -418,6 +417,7 @@ static __attribute__((noinline)) void run_callback(struct sim *s,
     g_free(sc);
 }
 
+/* Dispatches one popped event; false if it was stale and did nothing. */
 static bool dispatch(struct sim *s, const struct sim_event *ev)
 {
     switch (ev->kind) {
