@@ -350,13 +350,17 @@ static void check_leader_commit(struct sim *s,
 }
 
 /* Hands one step to the rules of conduct (sim_conduct.h), before the
- * observed role and term move on to the update's. */
-static void judge_step(struct sim *s,
-                       struct sim_node *nd,
-                       uint64_t now,
-                       const struct raft_update *u,
-                       enum sim_conduct_input input,
-                       const struct raft_message *received)
+ * observed role and term move on to the update's. Always inline: every
+ * step passes here, and a frame of its own (six registers saved and
+ * restored, the step's fields stored) costs a quarter of the rules'
+ * common case. */
+static inline __attribute__((always_inline)) void
+judge_step(struct sim *s,
+           struct sim_node *nd,
+           uint64_t now,
+           const struct raft_update *u,
+           enum sim_conduct_input input,
+           const struct raft_message *received)
 {
     struct sim_conduct_step st = {
         .node = nd->id,
@@ -502,10 +506,13 @@ static void restore_snapshot(struct sim *s,
         sim_safety_failed(s);
 }
 
-/* raft.h's step 4, second half: the committed entries applied in order. */
-static void apply_update(struct sim *s,
-                         struct sim_node *nd,
-                         const struct raft_update *u)
+/* raft.h's step 4, second half: the committed entries applied in order.
+ * Out of line, called only when there are some: with the rules of conduct
+ * inline in the step, GCC would otherwise call apply_entry() once per
+ * entry instead of keeping it in this loop. */
+static G_GNUC_NO_INLINE void apply_update(struct sim *s,
+                                          struct sim_node *nd,
+                                          const struct raft_update *u)
 {
     if (!u->n_committed)
         return;
@@ -543,7 +550,8 @@ void sim_node_process_update_at(struct sim *s,
     report_commit(s, nd, u);
     if (u->snapshot)
         restore_snapshot(s, nd, u->snapshot);
-    apply_update(s, nd, u);
+    if (u->n_committed)
+        apply_update(s, nd, u);
     /* Reads the core confirmed, and those the node has now applied: none
      * to take or answer in most steps. */
     if (u->n_reads > 0 || nd->reads->len > 0)

@@ -52,9 +52,10 @@ void sim_rules_free(struct sim_rules *r)
     g_free(r);
 }
 
+/* 1..n, as one unsigned comparison (0 wraps to the largest). */
 static bool node_ok(const struct sim_rules *r, uint64_t node)
 {
-    return node >= 1 && node <= r->n;
+    return node - 1 < r->n;
 }
 
 static void vote_name(char *buf, size_t len, uint64_t vote)

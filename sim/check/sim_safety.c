@@ -215,9 +215,10 @@ void sim_violation_setv(struct sim_violation *v,
     g_vsnprintf(v->detail, sizeof v->detail, fmt, ap);
 }
 
+/* 1..n_nodes, as one unsigned comparison (0 wraps to the largest). */
 static bool node_ok(const struct sim_safety *s, uint32_t node)
 {
-    return node >= 1 && node <= s->n_nodes;
+    return node - 1u < s->n_nodes;
 }
 
 /* ---- hooks ---- */
