@@ -410,7 +410,7 @@ int raft_create(const struct raft_config *config,
 
 /* A leader also wakes up to leave a committed joint configuration at once
  * and to abandon a leadership transfer on time. */
-static uint64_t next_deadline(const struct raft *r)
+static inline uint64_t next_deadline(const struct raft *r)
 {
     if (r->role != RAFT_LEADER) {
         return r->election_deadline;
@@ -581,8 +581,9 @@ static void hand_out_entries(struct raft *r, struct raft_update *u)
     }
 }
 
-/* The O(1) invariants of raft_impl.h, checked after every action. */
-static void check_invariants(const struct raft *r)
+/* The O(1) invariants of raft_impl.h, checked at the end of every action,
+ * which then succeeded: RAFT_OK (a tail call of raft_finish()'s). */
+static int check_invariants(const struct raft *r)
 {
     uint64_t last = raft_log_last_index(&r->log);
     assert(r->snapshot.last_index == r->log.snapshot_index);
@@ -597,11 +598,15 @@ static void check_invariants(const struct raft *r)
     assert(r->self_slot < r->n_slots && r->progress[r->self_slot].id == r->id);
     (void)r;
     (void)last;
+    return RAFT_OK;
 }
 
 /* The public view of the snapshot's configuration follows snap_conf: it is
  * taken again only when the configuration history says snap_conf may have
- * changed (every change of it moves confs.version). */
+ * changed (every change of it moves confs.version), and only by a call that
+ * may hand the snapshot out (finish_general(): an accepted snapshot in the
+ * update, an InstallSnapshot among the messages), before it does; nothing
+ * else reads the view. */
 static void view_snapshot_configuration(struct raft *r)
 {
     if (r->snap_conf_viewed != r->confs.version + 1) {
@@ -610,15 +615,45 @@ static void view_snapshot_configuration(struct raft *r)
     }
 }
 
-/* Assembles the update (struct raft_update documents the host's duties).
- * Every field is written below, so the update needs no clearing first. */
-int raft_finish(struct raft *r, struct raft_update *u)
+/* The fields every update reports the same way: the state after the call,
+ * what changed in it, the messages (already ordered) and the reads. */
+static inline void fill_state(const struct raft *r, struct raft_update *u)
 {
-    view_snapshot_configuration(r);
     u->hard_state_changed =
         r->term != r->start_term || r->vote != r->start_vote;
     u->term = r->term;
     u->vote = r->vote;
+    u->messages = r->msgs;
+    u->n_messages = r->n_msgs;
+    u->commit_index = r->commit_index;
+    u->reads = r->ready;
+    u->n_reads = r->n_ready;
+    u->role_changed = r->role != r->start_role;
+    u->leader_changed = r->leader != r->start_leader;
+    u->role = r->role;
+    u->leader = r->leader;
+    u->next_deadline = next_deadline(r);
+}
+
+/* Whether finish_general() would find nothing to hand out: no entry
+ * written or newly committed, no message with entries or a snapshot, no
+ * snapshot accepted (nor log discarded with it), no forwarded read to
+ * settle, no catch-up's view buffer to give back. With no message that
+ * must wait for the writes, most calls: a heartbeat, its acknowledgement,
+ * a round of heartbeats. */
+static bool hands_out_nothing(const struct raft *r)
+{
+    return r->dirty_from == RAFT_NO_INDEX &&
+           r->commit_index == r->applied_index && !r->msgs_point &&
+           !r->snapshot_installed && !r->log_discarded && r->n_fwd == 0 &&
+           r->log.views_cap <= RAFT_LOG_VIEWS_KEEP;
+}
+
+/* The update of any call: the views of what it hands out, the messages
+ * that wait first, the forwarded reads settled, then the fields. */
+static int finish_general(struct raft *r, struct raft_update *u)
+{
+    view_snapshot_configuration(r);
     u->snapshot = r->snapshot_installed ? &r->snapshot : NULL;
 
     /* hand_out_entries() sets these only when there are entries. */
@@ -629,8 +664,6 @@ int raft_finish(struct raft *r, struct raft_update *u)
     u->committed = NULL;
     u->n_committed = 0;
     hand_out_entries(r, u);
-    u->messages = r->msgs;
-    u->n_messages = r->n_msgs;
     u->n_sync_messages = 0;
     if (r->snapshot_installed) {
         raft_durable_log_changed(r, 1); /* durable again once reported */
@@ -638,21 +671,38 @@ int raft_finish(struct raft *r, struct raft_update *u)
     if (r->n_msgs > 0) {
         raft_durable_order_messages(r, u);
     }
-
-    u->commit_index = r->commit_index;
     if (r->n_fwd > 0) {
         raft_read_settle(r);
     }
-    u->reads = r->ready;
-    u->n_reads = r->n_ready;
+    fill_state(r, u);
+    return check_invariants(r);
+}
 
-    u->role_changed = r->role != r->start_role;
-    u->leader_changed = r->leader != r->start_leader;
-    u->role = r->role;
-    u->leader = r->leader;
-    u->next_deadline = next_deadline(r);
-    check_invariants(r);
-    return RAFT_OK;
+/* Assembles the update (struct raft_update documents the host's duties).
+ * Every field is written, so the update needs no clearing first. A call
+ * that hands out nothing gets its fields as finish_general() would write
+ * them, without its steps, each of which would find nothing to do; called
+ * from two places, finish_general() is not inlined, so such a call saves
+ * no registers either. */
+int raft_finish(struct raft *r, struct raft_update *u)
+{
+    if (!hands_out_nothing(r)) {
+        return finish_general(r, u);
+    }
+    if (r->n_msgs > 0 && raft_durable_any_waits(r)) {
+        return finish_general(r, u);
+    }
+    raft_log_views_none(&r->log);
+    u->snapshot = NULL;
+    u->entries_index = 0;
+    u->entries = NULL;
+    u->n_entries = 0;
+    u->n_sync_messages = 0;
+    u->apply_index = 0;
+    u->committed = NULL;
+    u->n_committed = 0;
+    fill_state(r, u);
+    return check_invariants(r);
 }
 
 /* Figure 2, "Rules for followers/candidates": an expired election timer

@@ -35,8 +35,9 @@
 
 #include "raft_impl.h"
 
-/* Whether m promises state that the host has not reported durable. */
-static bool must_wait(const struct raft *r, const struct raft_message *m)
+/* Whether m promises state that the host has not reported durable. Inline
+ * in both of its callers. */
+static inline bool must_wait(const struct raft *r, const struct raft_message *m)
 {
     bool term_new = m->term > r->durable_term;
     switch (m->type) {
@@ -57,6 +58,16 @@ static bool must_wait(const struct raft *r, const struct raft_message *m)
     default:
         return term_new;
     }
+}
+
+bool raft_durable_any_waits(const struct raft *r)
+{
+    for (size_t i = 0; i < r->n_msgs; i++) {
+        if (must_wait(r, &r->msgs[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void raft_durable_order_messages(struct raft *r, struct raft_update *u)

@@ -158,7 +158,7 @@ struct raft
     enum raft_role start_role; /* role when the call began */
     uint64_t start_leader;     /* leader when the call began */
     /* confs.version + 1 when snapshot.configuration last viewed snap_conf
-     * (raft_finish()); 0: never. */
+     * (raft_finish(), in a call that may hand the snapshot out); 0: never. */
     uint64_t snap_conf_viewed;
 
     /* Data copied in ahead of mutation, so a failed allocation changes
@@ -250,6 +250,9 @@ void raft_membership_append(struct raft *r,
 /* raft_finish() part: puts the messages that must wait for the pending
  * writes first and counts them into u->n_sync_messages. */
 void raft_durable_order_messages(struct raft *r, struct raft_update *u);
+/* raft_finish() part: whether any message of this call must wait for the
+ * pending writes (raft_durable_order_messages() would move it first). */
+bool raft_durable_any_waits(const struct raft *r);
 /* raft_persisted() part: entries up to index, of term, are durable. */
 void raft_durable_entries(struct raft *r, uint64_t index, uint64_t term);
 /* The log was replaced from index `from` on (a conflict, or a snapshot

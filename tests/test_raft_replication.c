@@ -736,3 +736,31 @@ Test(raft_replication, follower_syncs_appended_entries_before_acknowledging)
     cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send);
     rh_free(h);
 }
+
+/* Figure 2: a reply promises the term it carries, so it waits for it to be
+ * durable (raft_durable.c), also from a call that writes, commits and
+ * sends no entries: a heartbeat (raft_finish()'s path for a call that
+ * hands out nothing takes it only when no message must wait). */
+Test(raft_replication,
+     a_heartbeat_of_a_new_term_is_acknowledged_once_it_is_durable)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_create(3, &c);
+    h->nodes[1].persist_deferred = true;
+    struct raft_message hb = append(2, 1, 1, 0, 0, 0, NULL, 0);
+    cr_assert_eq(rh_receive(h, &hb), RAFT_OK);
+    int i = rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, 1, 2);
+    cr_assert_geq(i, 0);
+    cr_assert(rh_msg_at(h, (size_t)i)->m.append_entries_result.success);
+    cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send,
+              "term 1 is not durable yet");
+    cr_assert(rh_msg_at(h, (size_t)i)->held);
+    cr_assert_eq(rh_persist(h, 1), RAFT_OK);
+    take_append_reply(h, 1, 2);
+    /* The term is durable now: the next acknowledgement leaves at once. */
+    cr_assert_eq(rh_receive(h, &hb), RAFT_OK);
+    i = rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, 1, 2);
+    cr_assert_geq(i, 0);
+    cr_assert_not(rh_msg_at(h, (size_t)i)->sync_before_send);
+    rh_free(h);
+}
