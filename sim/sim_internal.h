@@ -335,11 +335,11 @@ bool sim_disk_latency_valid(const struct sim_disk_latency *l);
 bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
 
-/* sim_emit() for the engine's most frequent events (send, deliver, timer),
- * which carry no text: v is a local record the caller filled (its seq,
- * time_us, text and groups are ignored), recorded exactly as sim_emit()
- * would record a copy of it. Always inline, so that v stays in registers
- * (sim_tracer_put()). */
+/* sim_emit() for the engine's most frequent events (send, deliver, timer;
+ * commit, apply, disk sync and a leader's progress), which carry no text:
+ * v is a local record the caller filled (its seq, time_us, text and
+ * groups are ignored), recorded exactly as sim_emit() would record a copy
+ * of it. Always inline, so that v stays in registers (sim_tracer_put()). */
 static inline __attribute__((always_inline)) void
 sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
 {

@@ -510,13 +510,11 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
     struct sim_disk_batch *b = sim_disk_complete(&nd->disk);
     s->counters.disk_syncs++;
     uint64_t last = sim_disk_last_index(&nd->disk);
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_SYNC;
-    e.node = nd->id;
-    e.index = last;
-    e.term = nd->disk.term;
-    e.aux = b->id;
-    sim_emit(s, &e);
+    sim_emit_fields(s, &(struct sim_trace_event){.kind = SIM_TRACE_SYNC,
+                                                 .node = nd->id,
+                                                 .index = last,
+                                                 .term = nd->disk.term,
+                                                 .aux = b->id});
 
     /* Held messages leave first: the writes they waited for are durable. */
     for (size_t i = 0; i < b->n_held; i++)
