@@ -2,8 +2,8 @@
  * lanes, FIFO rings, merged at pop.
  * Invariants: in the heap, for every i > 0, ev[(i - 1) / 2] precedes ev[i];
  * in each lane and each slot of the wheel, every event precedes the one
- * after it; the wheel's events are due within SIM_QUEUE_WHEEL_US from
- * now_us on, so its first slot from now_us's on holds its earliest; no two
+ * after it; the wheel's events are due in the SIM_QUEUE_SLOTS slots from
+ * now_us's on, so its first slot from now_us's on holds its earliest; no two
  * events share a seq, so (time_us, seq) orders every event strictly and
  * the earliest of the sources' firsts is the earliest event. */
 #include "sim/sim_queue.h"
@@ -47,8 +47,6 @@ void sim_queue_init(struct sim_queue *q)
 void sim_queue_destroy(struct sim_queue *q)
 {
     g_free(q->merge.wheel.ev);
-    g_free(q->merge.wheel.last);
-    g_free(q->merge.wheel.bits);
     g_free(q->far.ev);
     for (int i = 0; i < SIM_QUEUE_LANES; i++)
         g_free(q->merge.lane[i].ev);
@@ -122,19 +120,30 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
 
 /* ---- the wheel ---------------------------------------------------------- */
 
-#define WHEEL_MASK (SIM_QUEUE_WHEEL_US - 1u)
+#define SLOT_MASK (SIM_QUEUE_SLOTS - 1u)
 
-/* Doubles q->cap, and the wheel's store with it (allocating the slots at
- * the first call), linking the new events into the free list: the store
- * holds q->cap events, so a push never finds it full (the wheel holds at
- * most the events queued, q->merge.len). */
+/* The slot of an event due at time_us. */
+static inline uint32_t wheel_slot(uint64_t time_us)
+{
+    return (uint32_t)(time_us >> SIM_QUEUE_SLOT_BITS) & SLOT_MASK;
+}
+
+/* Whether the wheel takes an event due at time_us: its slot less than
+ * SIM_QUEUE_SLOTS past that of now_us (an event due before now_us in its
+ * slot is taken too: it sits first in that slot, which the wheel's search
+ * starts from; one in an earlier slot is not). */
+static inline bool wheel_takes(uint64_t time_us, uint64_t now_us)
+{
+    return (time_us >> SIM_QUEUE_SLOT_BITS) - (now_us >> SIM_QUEUE_SLOT_BITS) <
+           SIM_QUEUE_SLOTS;
+}
+
+/* Doubles q->cap, and the wheel's store with it, linking the new events
+ * into the free list: the store holds q->cap events, so a push never finds
+ * it full (the wheel holds at most the events queued, q->merge.len). */
 static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
-    if (!w->bits) {
-        w->bits = g_new(uint64_t, SIM_QUEUE_WHEEL_US / 64);
-        w->last = g_new(uint32_t, SIM_QUEUE_WHEEL_US);
-    }
     SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
     uint32_t old = (uint32_t)q->cap;
     q->cap = q->cap ? q->cap * 2 : 256;
@@ -144,8 +153,24 @@ static void queue_grow(struct sim_queue *q)
     w->free = old;
 }
 
-/* Appends the event of these fields to its slot, that of time_us, which
- * is due within SIM_QUEUE_WHEEL_US from q->now_us on. */
+/* Links event i, due at time_us, into slot s, which holds events of which
+ * the last is due after it: after the last event due at or before
+ * time_us (all of them were pushed before it). Out of line: most pushes
+ * find their slot empty or append. */
+static __attribute__((noinline)) void
+wheel_insert(struct sim_wheel *w, uint32_t s, uint32_t i, uint64_t time_us)
+{
+    uint32_t prev = w->last[s], cur = w->ev[prev].next;
+    while (w->ev[cur].ev.time_us <= time_us) {
+        prev = cur;
+        cur = w->ev[cur].next;
+    }
+    w->ev[i].next = cur;
+    w->ev[prev].next = i;
+}
+
+/* Adds the event of these fields to its slot, that of time_us, which
+ * wheel_takes(). */
 static inline __attribute__((always_inline)) void
 wheel_add(struct sim_queue *q,
           uint64_t time_us,
@@ -165,25 +190,29 @@ wheel_add(struct sim_queue *q,
     v->ev.arg = arg;
     v->ev.kind = kind;
     v->ev.node = node;
-    uint32_t s = (uint32_t)time_us & WHEEL_MASK;
+    uint32_t s = wheel_slot(time_us);
     uint32_t wi = s >> 6;
-    uint64_t bit = 1ull << (s & 63), wbit = 1ull << (wi & 63);
-    uint64_t *words = &w->words[s >> 12];
-    if (!(*words & wbit)) {
+    uint64_t bit = 1ull << (s & 63), wbit = 1ull << wi;
+    if (!(w->summary & wbit)) {
         /* bits[wi] is not read while its summary bit is clear. */
         v->next = i;
         w->bits[wi] = bit;
-        *words |= wbit;
-        w->groups |= 1ull << (s >> 12);
-    } else if (w->bits[wi] & bit) {
-        struct sim_wheel_event *tail = &w->ev[w->last[s]];
-        v->next = tail->next;
-        tail->next = i;
-    } else {
+        w->summary |= wbit;
+        w->last[s] = i;
+    } else if (!(w->bits[wi] & bit)) {
         v->next = i;
         w->bits[wi] |= bit;
+        w->last[s] = i;
+    } else {
+        struct sim_wheel_event *tail = &w->ev[w->last[s]];
+        if (tail->ev.time_us <= time_us) {
+            v->next = tail->next;
+            tail->next = i;
+            w->last[s] = i;
+        } else {
+            wheel_insert(w, s, i, time_us);
+        }
     }
-    w->last[s] = i;
     /* At the first's time the first was pushed before. */
     if (time_us < q->merge.first[SIM_QUEUE_WHEEL].time_us)
         q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){time_us, seq};
@@ -196,50 +225,40 @@ static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
     return &w->ev[w->ev[w->last[s]].next];
 }
 
-/* Empties slot s, whose last event, due at t, was popped, and makes the
- * first event of the next slot that holds events (circling past the last
- * slot to the first) the wheel's first. One pass up the bitmap: each
- * level's word is searched past s where its bit for s was cleared (if the
- * word below it became 0); a level is climbed only when nothing is found
- * past s in the word below; nothing past s at all: the first slot from 0
- * on, the events left being due in [t, t + SIM_QUEUE_WHEEL_US). */
+/* Empties slot s, whose last event was popped, and makes the first event
+ * of the next slot that holds events (circling past the last slot to the
+ * first) the wheel's first. One pass up the bitmap: the summary is
+ * searched past s's word only when nothing is found past s in that word
+ * (its bit cleared if the word became 0); nothing past it at all: the
+ * first slot from 0 on, the events left being due less than a wheel past
+ * s. */
 static __attribute__((noinline)) void wheel_empty(struct sim_queue *q,
-                                                  uint32_t s,
-                                                  uint64_t t)
+                                                  uint32_t s)
 {
     struct sim_wheel *w = &q->merge.wheel;
-    uint32_t i = s >> 6, j = s >> 12, n;
+    uint32_t i = s >> 6, n;
     uint64_t b0 = w->bits[i] & ~(1ull << (s & 63));
     w->bits[i] = b0;
     uint64_t m = b0 & (~1ull << (s & 63));
     if (m) {
         n = i << 6 | (uint32_t)__builtin_ctzll(m);
     } else {
-        uint64_t b1 = w->words[j];
+        uint64_t b1 = w->summary;
         if (b0 == 0) {
-            b1 &= ~(1ull << (i & 63));
-            w->words[j] = b1;
+            b1 &= ~(1ull << i);
+            w->summary = b1;
         }
-        m = b1 & (~1ull << (i & 63));
-        if (!m) {
-            uint64_t b2 = w->groups;
-            if (b1 == 0) {
-                b2 &= ~(1ull << j);
-                w->groups = b2;
-            }
-            if (b2 == 0) {
-                q->merge.first[SIM_QUEUE_WHEEL] = no_event;
-                return;
-            }
-            uint64_t g = b2 & (~1ull << j);
-            j = (uint32_t)__builtin_ctzll(g ? g : b2);
-            m = w->words[j];
+        if (b1 == 0) {
+            q->merge.first[SIM_QUEUE_WHEEL] = no_event;
+            return;
         }
-        i = j << 6 | (uint32_t)__builtin_ctzll(m);
+        uint64_t g = b1 & (~1ull << i);
+        i = (uint32_t)__builtin_ctzll(g ? g : b1);
         n = i << 6 | (uint32_t)__builtin_ctzll(w->bits[i]);
     }
-    q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){
-        t + ((n - s) & WHEEL_MASK), wheel_head(w, n)->ev.seq};
+    const struct sim_wheel_event *h = wheel_head(w, n);
+    q->merge.first[SIM_QUEUE_WHEEL] =
+        (struct sim_queue_key){h->ev.time_us, h->ev.seq};
 }
 
 /* Removes the wheel's first event, the earliest, into *out (the latest
@@ -250,8 +269,7 @@ static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
                                                  struct sim_event *out)
 {
     struct sim_wheel *w = &q->merge.wheel;
-    uint64_t t = q->merge.first[SIM_QUEUE_WHEEL].time_us;
-    uint32_t s = (uint32_t)t & WHEEL_MASK;
+    uint32_t s = wheel_slot(q->merge.first[SIM_QUEUE_WHEEL].time_us);
     struct sim_wheel_event *tail = &w->ev[w->last[s]];
     uint32_t h = tail->next;
     struct sim_wheel_event *v = &w->ev[h];
@@ -260,11 +278,13 @@ static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
     v->next = w->free;
     w->free = h;
     if (h == next) {
-        wheel_empty(q, s, t);
+        wheel_empty(q, s);
         return;
     }
     tail->next = next;
-    q->merge.first[SIM_QUEUE_WHEEL].seq = w->ev[next].ev.seq;
+    const struct sim_wheel_event *n = &w->ev[next];
+    q->merge.first[SIM_QUEUE_WHEEL] =
+        (struct sim_queue_key){n->ev.time_us, n->ev.seq};
 }
 
 /* ---- the lanes ----------------------------------------------------------- */
@@ -330,11 +350,12 @@ static __attribute__((noinline)) uint64_t add_elsewhere(struct sim_queue *q,
                         kind, node, arg, ptr);
         return seq;
     }
-    if (delay_us < SIM_QUEUE_WHEEL_US) {
+    if (wheel_takes(time_us, q->now_us)) {
         wheel_add(q, time_us, seq, kind, node, arg, ptr);
         return seq;
     }
-    /* Due past the wheel's window, or before the latest popped time. */
+    /* Due past the wheel's window, or before the latest popped time's
+     * slot. */
     if (heap_add(&q->far, time_us, seq, kind, node, arg, ptr))
         q->merge.first[SIM_QUEUE_FAR] = (struct sim_queue_key){time_us, seq};
     return seq;
@@ -376,7 +397,7 @@ uint64_t sim_queue_add_slow(struct sim_queue *q,
     }
     /* What lane_to_tag() does when the delay differs from the last missed
      * one: it only records the delay. */
-    if (delay_us >= SIM_QUEUE_WHEEL_US ||
+    if (!wheel_takes(time_us, q->now_us) ||
         delay_us == q->merge.missed_delay_us)
         return add_elsewhere(q, time_us, kind, node, arg, ptr);
     q->merge.missed_delay_us = delay_us;
@@ -493,8 +514,7 @@ const struct sim_event *sim_queue_peek(const struct sim_queue *q)
     }
     if (src == SIM_QUEUE_WHEEL) {
         const struct sim_wheel *w = &q->merge.wheel;
-        uint32_t s = (uint32_t)q->merge.first[src].time_us & WHEEL_MASK;
-        return &wheel_head(w, s)->ev;
+        return &wheel_head(w, wheel_slot(q->merge.first[src].time_us))->ev;
     }
     return &q->far.ev[0];
 }

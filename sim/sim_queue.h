@@ -4,15 +4,16 @@
  * counter that never repeats, so events at equal times pop in the order they
  * were pushed and the order never depends on pointers or hashing.
  *
- * A wheel holds the events due within SIM_QUEUE_WHEEL_US of the latest
- * popped time (messages, disk completions, client requests and replies,
- * most election timers): one slot per microsecond of that window, each a
- * first-in first-out list. Every event of a slot is due at the same
- * microsecond (the window is no longer than the wheel) and was pushed
- * after the ones before it, so a slot is in (time_us, seq) order as it is
- * filled, and the wheel's earliest event is the first of the first slot
- * at or after the latest popped time, found in a bitmap of the slots that
- * hold events. A binary min-heap, the far heap, holds the rest (most
+ * A wheel holds the events due within about SIM_QUEUE_WHEEL_US of the
+ * latest popped time (messages, disk completions, client requests and
+ * replies, most election timers): one slot per SIM_QUEUE_SLOT_US of that
+ * window, each a list kept in (time_us, seq) order (an event pushed comes
+ * after every event of its time, so it is appended unless its slot holds
+ * a later time). A slot holds the events of one stretch of time (no event
+ * is a whole wheel past the latest popped time's slot), so the wheel's
+ * earliest event is the first of the first slot at or after the latest
+ * popped time's, found in a bitmap of the slots that hold events. A
+ * binary min-heap, the far heap, holds the rest (most
  * client timeouts, scenario statements scheduled up front, and any event
  * pushed before the latest popped time). Beside them, SIM_QUEUE_LANES lanes:
  * first-in first-out rings, each tagged with a delay, holding events
@@ -24,8 +25,9 @@
  * Where an event sits is only a matter of cost: a pop takes the earliest
  * of the wheel's, the heap's and the lanes' first events by the same
  * (time_us, seq) key, so the order of pops is exactly that of one heap.
- * A wheel push and pop are O(1) (a pop looks at up to three bitmap words
- * and two more to find the next slot), heap pushes and pops O(log n).
+ * A wheel push is O(1) unless its slot holds later events, a pop O(1) (it
+ * looks at up to two bitmap words and one more to find the next slot);
+ * heap pushes and pops O(log n).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -46,16 +48,24 @@ struct sim_event
     uint32_t node;
 };
 
-/* The wheel's window: an event due less than this past the latest popped
- * time goes to the wheel, one due later to the far heap. 2^18 us (262
- * simulated ms), past the message delays, disk writes and most election
- * timeouts of the shipped scenarios (2^16 cost more in (f): 0.3 % of a
- * seed). Any window gives the same order of pops; at most 2^18 (the slot
- * bitmap's summary is three levels of 64). */
-#define SIM_QUEUE_WHEEL_BITS 18
-#define SIM_QUEUE_WHEEL_US (1u << SIM_QUEUE_WHEEL_BITS)
-_Static_assert(SIM_QUEUE_WHEEL_BITS >= 12 && SIM_QUEUE_WHEEL_BITS <= 18,
-               "the wheel's bitmap has three levels of 64 bits");
+/* The wheel's slots: SIM_QUEUE_SLOTS of them, each spanning
+ * SIM_QUEUE_SLOT_US microseconds; its window, SIM_QUEUE_WHEEL_US, is
+ * their product. An event goes to the wheel when its slot, counted from
+ * the slot of the latest popped time, is less than SIM_QUEUE_SLOTS away,
+ * to the far heap otherwise. 2^10 slots of 2^8 us (262 simulated ms, past
+ * the message delays, disk writes and most election timeouts of the
+ * shipped scenarios) keep the slot index at 4 KiB and the bitmap at two
+ * levels, so that both stay in the first-level cache (one slot per
+ * microsecond took a 1 MiB index whose misses cost what its pops saved).
+ * Any sizes give the same order of pops; at most 2^12 slots (the bitmap's
+ * summary is one word of 64 bits). */
+#define SIM_QUEUE_SLOT_BITS 9
+#define SIM_QUEUE_SLOTS_BITS 10
+#define SIM_QUEUE_SLOT_US (1u << SIM_QUEUE_SLOT_BITS)
+#define SIM_QUEUE_SLOTS (1u << SIM_QUEUE_SLOTS_BITS)
+#define SIM_QUEUE_WHEEL_US (SIM_QUEUE_SLOT_US * SIM_QUEUE_SLOTS)
+_Static_assert(SIM_QUEUE_SLOTS_BITS >= 6 && SIM_QUEUE_SLOTS_BITS <= 12,
+               "the wheel's bitmap has a summary word of 64 bits");
 
 /* One event in the wheel's store: the event and the index of the next one
  * in its slot's list (or in the free list). */
@@ -67,23 +77,23 @@ struct sim_wheel_event
 
 /* The wheel: ev holds as many events as its queue's cap, those not in a
  * slot's list linked in the free list from free (SIM_WHEEL_NONE: empty).
- * Bit i of words is set iff bits[i] != 0, bit j of groups iff words[j]
- * != 0; bits[i] is not read (nor cleared: it is written whole when its
- * bit in words is set) while that bit is clear. A slot s holds events iff
- * bit s of bits is set (and of words that of bits[s / 64]); then last[s]
- * is the index of its last event, whose next is the slot's first (a
- * circular list: one index per slot finds both ends); last[s] is not read
- * otherwise. Every event in the wheel is due in [now_us, now_us +
- * SIM_QUEUE_WHEEL_US) of its queue, in slot time_us % SIM_QUEUE_WHEEL_US.
- * Allocated at the queue's first push. */
+ * Bit i of summary is set iff bits[i] != 0; bits[i] is not read (nor
+ * cleared: it is written whole when its bit in summary is set) while that
+ * bit is clear. A slot s holds events iff bit s of bits is set (and that
+ * of bits[s / 64] in summary); then last[s] is the index of its last
+ * event, whose next is the slot's first (a circular list: one index per
+ * slot finds both ends); last[s] is not read otherwise. Every event in
+ * the wheel is due at or after its queue's now_us's slot and less than
+ * SIM_QUEUE_SLOTS slots after it, in slot (time_us / SIM_QUEUE_SLOT_US) %
+ * SIM_QUEUE_SLOTS; a slot's list is in (time_us, seq) order. The store is
+ * allocated at the queue's first push. */
 struct sim_wheel
 {
     struct sim_wheel_event *ev;
-    uint32_t *last;
-    uint64_t *bits;
-    uint64_t words[SIM_QUEUE_WHEEL_US / 4096];
-    uint64_t groups;
+    uint64_t summary;
     uint32_t free;
+    uint64_t bits[SIM_QUEUE_SLOTS / 64];
+    uint32_t last[SIM_QUEUE_SLOTS];
 };
 
 #define SIM_WHEEL_NONE UINT32_MAX

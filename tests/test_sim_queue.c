@@ -268,25 +268,29 @@ Test(sim_queue, lanes_pop_in_time_then_push_order)
     sim_queue_destroy(&q);
 }
 
-/* The wheel keeps one slot per microsecond of its window and finds its
- * next slot in a bitmap: delays onto the window's edges (0, the last slot,
- * one past it) and onto the bitmap's word and group edges (63, 64, 4095,
- * 4096 slots), many events at one instant, stretches with one or two
- * events a window apart (the search circling past the last slot, across
- * empty words and groups), a clock that circles the window many times,
- * now and then a push before the latest popped time (the far heap's),
- * and the bitmap's words that no summary bit marks filled with ones: every
- * peek and pop must be the model's, and the wheel must have taken most
- * events. */
+/* The wheel keeps one slot per SIM_QUEUE_SLOT_US of its window, each in
+ * (time, push) order, and finds its next slot in a bitmap: delays onto
+ * the slots' edges, the window's (0, its last slot, one past it) and the
+ * bitmap's words' (63, 64, 65 slots), many events at one instant, many
+ * at different times in one slot (pushed later, due earlier: put before
+ * those due later), stretches with one or two events a window apart (the
+ * search circling past the last slot, across empty words), a clock that
+ * circles the window many times, now and then a push before the latest
+ * popped time (the wheel's when in that time's slot, else the far
+ * heap's), and the bitmap's words that no summary bit marks filled with
+ * ones: every peek and pop must be the model's, and the wheel must have
+ * taken most events. */
 Test(sim_queue, wheel_pops_in_time_then_push_order)
 {
     static struct model m;
     memset(&m, 0, sizeof m);
     struct sim_queue q;
     sim_queue_init(&q);
-    const uint64_t w = SIM_QUEUE_WHEEL_US;
-    const uint64_t edges[] = {0, 1, 63, 64, 65, 4095, 4096, 4097,
-                              w - 4096, w - 64, w - 1, w, w + 1};
+    const uint64_t w = SIM_QUEUE_WHEEL_US, u = SIM_QUEUE_SLOT_US;
+    const uint64_t edges[] = {0,          1,          u - 1,      u,
+                              63 * u,     64 * u - 1, 64 * u,     65 * u,
+                              w - 64 * u, w - u,      w - u + 1,  w - 1,
+                              w,          w + 1};
     uint64_t x = 2024, now = 0;
     size_t wheeled = 0, circles = 0;
     for (int round = 0; round < 16000 && m.n < 4096; round++) {
@@ -304,7 +308,7 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
             if (r % 61 == 0 && now >= 100)
                 t = now - 1 - (x >> 12) % 100; /* into the past */
             else if ((r >> 8) % 3 == 0)
-                t = now + edges[(r >> 12) % 13];
+                t = now + edges[(r >> 12) % 14];
             else if ((r >> 8) % 3 == 1)
                 t = (now + (x >> 20) % (w + 50)) / 16 * 16; /* onto few */
             else
@@ -329,9 +333,9 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
         }
         /* A bitmap word whose summary bit is clear is never read: fill
          * those words with ones, as memory never written may be. */
-        const struct sim_wheel *wh = &q.merge.wheel;
-        for (size_t i = 0; wh->bits && round % 16 == 0 && i < w / 64; i++)
-            if (!(wh->words[i / 64] >> (i % 64) & 1))
+        struct sim_wheel *wh = &q.merge.wheel;
+        for (size_t i = 0; round % 16 == 0 && i < SIM_QUEUE_SLOTS / 64; i++)
+            if (!(wh->summary >> i & 1))
                 wh->bits[i] = ~0ull;
     }
     cr_assert_gt(wheeled, m.n / 2, "the wheel took %zu of %zu events",
