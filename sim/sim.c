@@ -289,8 +289,9 @@ struct sim *sim_new(const struct sim_config *config)
         s->safety = sim_safety_new(s->n);
     if (config->history)
         s->history = sim_history_new();
-    s->scratch = g_byte_array_new();
     s->kv_decoder = sim_kv_decoder_new();
+    if (config->snapshot_every)
+        sim_kv_decoder_share_snapshots(s->kv_decoder);
     s->loads = g_ptr_array_new_with_free_func(g_free);
     sim_clients_init(s);
     sim_member_init(s);
@@ -334,7 +335,6 @@ void sim_free(struct sim *s)
     sim_clients_destroy(s);
     sim_member_destroy(s);
     g_ptr_array_free(s->loads, TRUE);
-    g_byte_array_free(s->scratch, TRUE);
     sim_kv_decoder_free(s->kv_decoder);
     if (s->history)
         sim_history_free(s->history);

@@ -318,7 +318,6 @@ struct sim
     uint64_t listener_kinds; /* bit 1 << kind: the listener hears it */
 
     struct sim_counters counters;
-    GByteArray *scratch; /* serialisations */
     /* Commands decoded once for every node that applies them (owned). */
     struct sim_kv_decoder *kv_decoder;
 };

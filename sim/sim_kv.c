@@ -15,7 +15,11 @@
  * the commands that took effect: not session duplicates, not malformed bytes. A
  * decoder (struct sim_kv_decoder) remembers what a command's bytes decode and
  * hash to, for the other nodes that apply the same bytes; it is used only for
- * bytes equal to the ones it decoded, so it changes no result.
+ * bytes equal to the ones it decoded, so it changes no result. Through a
+ * decoder that shares snapshots, each slot also remembers which state
+ * identity (sim_kv_impl.h) its bytes lead to from which, so that machines
+ * known to hold one state have their snapshot written once
+ * (sim_kv_snapshot.c).
  *
  * Wire formats (all integers are unsigned LEB128, canonical: no redundant
  * trailing zero groups, at most 10 bytes):
@@ -250,7 +254,13 @@ struct decoder_slot
     size_t len, cap;
     bool valid; /* bytes hold a well-formed command decoded into d */
     struct decoded d;
+    /* A machine whose state identity is `from` reaches `to` by applying
+     * these bytes; SLOT_NO_STATE: none since they were copied in. */
+    uint64_t from, to;
 };
+
+/* A slot's `from` that no machine's state identity equals. */
+#define SLOT_NO_STATE (SIM_KV_STATE_NONE - 1)
 
 /* Slots by log index modulo this: a node applying up to this many entries
  * behind the first one to decode them still finds their decodings. */
@@ -259,7 +269,28 @@ struct decoder_slot
 struct sim_kv_decoder
 {
     struct decoder_slot slot[DECODER_SLOTS];
+    /* Whether the machines applying through it have state identities
+     * (sim_kv_decoder_share_snapshots()); without, every state is NONE. */
+    bool tracking;
+    uint64_t states; /* state identities issued: 1 .. states */
+    struct sim_kv_snapshot_cache *snapshots; /* owned, NULL until needed */
 };
+
+void sim_kv_decoder_share_snapshots(struct sim_kv_decoder *dc)
+{
+    dc->tracking = true;
+}
+
+uint64_t sim_kv_decoder_new_state(struct sim_kv_decoder *dc)
+{
+    return ++dc->states;
+}
+
+struct sim_kv_snapshot_cache **sim_kv_decoder_snapshots(
+    struct sim_kv_decoder *dc)
+{
+    return &dc->snapshots;
+}
 
 struct sim_kv_decoder *sim_kv_decoder_new(void)
 {
@@ -272,6 +303,7 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
         return;
     for (size_t i = 0; i < DECODER_SLOTS; i++)
         g_free(dc->slot[i].bytes);
+    sim_kv_snapshot_cache_free(dc->snapshots);
     g_free(dc);
 }
 
@@ -311,19 +343,20 @@ static bool bytes_equal(const unsigned char *a,
     return true;
 }
 
-/* The decoding of the len bytes at data, NULL if they are malformed: the
- * hint's slot when it holds these very bytes, else decoded into it. Equal
- * bytes decode equally, so a hit is exactly what decoding would give. */
-static struct decoded *decoder_get(struct sim_kv_decoder *dc,
-                                   uint64_t hint,
-                                   const void *data,
-                                   size_t len)
+/* The slot holding the decoding of the len bytes at data, NULL if they are
+ * malformed: the hint's slot when it holds these very bytes, else decoded
+ * into it. Equal bytes decode equally, so a hit is exactly what decoding
+ * would give. */
+static struct decoder_slot *decoder_get(struct sim_kv_decoder *dc,
+                                        uint64_t hint,
+                                        const void *data,
+                                        size_t len)
 {
     if (data == NULL || len == 0)
         return NULL; /* malformed: a command has at least its op byte */
     struct decoder_slot *sl = &dc->slot[hint % DECODER_SLOTS];
     if (sl->valid && sl->len == len && bytes_equal(sl->bytes, data, len))
-        return &sl->d;
+        return sl;
     if (len > sl->cap) {
         g_free(sl->bytes);
         sl->cap = len < 64 ? 64 : len;
@@ -331,8 +364,9 @@ static struct decoded *decoder_get(struct sim_kv_decoder *dc,
     }
     memcpy(sl->bytes, data, len);
     sl->len = len;
+    sl->from = SLOT_NO_STATE;
     sl->valid = decode_command(sl->bytes, len, &sl->d);
-    return sl->valid ? &sl->d : NULL;
+    return sl->valid ? sl : NULL;
 }
 
 /* ---- the machine -------------------------------------------------------- */
@@ -672,7 +706,39 @@ bool sim_kv_apply(struct sim_kv *kv,
     struct decoded d;
     if (!decode_command(data, len, &d))
         return false;
+    kv->state = SIM_KV_STATE_NONE; /* no decoder to issue one */
     return apply_decoded(kv, &d, reply);
+}
+
+/* step_state() when sl does not remember kv's state: a new identity that
+ * sl remembers, unless kv's state is one dc did not issue (stays NONE). */
+static void step_state_new(struct sim_kv *kv,
+                           struct sim_kv_decoder *dc,
+                           struct decoder_slot *sl)
+{
+    if (!sim_kv_state_known(kv, dc)) {
+        kv->state = SIM_KV_STATE_NONE;
+        return;
+    }
+    if (sl->from != kv->state) {
+        sl->from = kv->state;
+        sl->to = sim_kv_decoder_new_state(dc);
+    }
+    kv->state = sl->to;
+    kv->state_of = dc;
+}
+
+/* kv's state identity after it applies sl's bytes (sim_kv_impl.h): the
+ * one a machine of the same identity reached with them, remembered by sl.
+ * The empty state's machines (state_of NULL) take the other path. */
+static inline void step_state(struct sim_kv *kv,
+                              struct sim_kv_decoder *dc,
+                              struct decoder_slot *sl)
+{
+    if (kv->state == sl->from && kv->state_of == dc)
+        kv->state = sl->to;
+    else
+        step_state_new(kv, dc, sl);
 }
 
 bool sim_kv_apply_cached(struct sim_kv *kv,
@@ -683,10 +749,14 @@ bool sim_kv_apply_cached(struct sim_kv *kv,
                          struct sim_kv_reply *reply)
 {
     reply_init(reply);
-    struct decoded *d = decoder_get(dc, hint, data, len);
-    if (d == NULL)
+    struct decoder_slot *sl = decoder_get(dc, hint, data, len);
+    if (sl == NULL)
         return false;
-    return apply_decoded(kv, d, reply);
+    if (dc->tracking)
+        step_state(kv, dc, sl);
+    else
+        kv->state = SIM_KV_STATE_NONE;
+    return apply_decoded(kv, &sl->d, reply);
 }
 
 const char *sim_kv_get(const struct sim_kv *kv, const char *key)

@@ -86,6 +86,11 @@ struct sim_kv_decoder;
 struct sim_kv_decoder *sim_kv_decoder_new(void);
 void sim_kv_decoder_free(struct sim_kv_decoder *dc);
 
+/* Makes the machines that apply commands through dc from now on known by
+ * their states, for sim_kv_serialize_shared(): a few instructions a
+ * command, for runs that take snapshots. */
+void sim_kv_decoder_share_snapshots(struct sim_kv_decoder *dc);
+
 /* sim_kv_apply() through dc: the same state, digests and reply, without
  * decoding and hashing again bytes that dc decoded under this hint. */
 bool sim_kv_apply_cached(struct sim_kv *kv,
@@ -122,6 +127,23 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out);
 /* Replaces the whole state with a serialization; false and unchanged if the
  * bytes are malformed. */
 bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len);
+
+/* sim_kv_serialize() through dc, for machines that apply commands through
+ * dc: the bytes of kv's state, written once for the machines known to hold
+ * that state (the same commands' bytes applied through dc, from the empty
+ * state or from a snapshot restored through dc) and kept by dc for them.
+ * Borrowed until the next call of either function below with dc. */
+const GByteArray *sim_kv_serialize_shared(const struct sim_kv *kv,
+                                          struct sim_kv_decoder *dc);
+
+/* sim_kv_restore() through dc: the restored machine is known to hold the
+ * state the bytes were written from, so that its snapshots, and those of
+ * every machine that restores the same bytes and applies the same commands
+ * through dc, are written once. */
+bool sim_kv_restore_shared(struct sim_kv *kv,
+                           struct sim_kv_decoder *dc,
+                           const void *data,
+                           size_t len);
 
 /* Keys in sorted order into a new array of borrowed strings. */
 GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv);

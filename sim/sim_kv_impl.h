@@ -61,6 +61,18 @@ struct sim_kv_session_list
     size_t free_len;   /* ... and how many */
 };
 
+/* A machine's state identity (struct sim_kv's `state`): the empty
+ * machine's, none (a state shared with no other), or a number that the
+ * decoder `state_of` issued. Two machines whose identities are equal (and,
+ * unless empty, issued by one decoder) hold equal states: a number is
+ * issued to one state reached by applying one command's bytes to a state
+ * of one identity, and passed on only to a machine that applies those very
+ * bytes (the decoder compared them) to a state of that identity, or that
+ * restores the bytes of a snapshot of that state (sim_kv_snapshot.c). The
+ * converse does not hold: equal states may have different identities. */
+#define SIM_KV_STATE_EMPTY 0
+#define SIM_KV_STATE_NONE UINT64_MAX
+
 struct sim_kv
 {
     struct sim_kv_table pairs; /* owned; each pair's term is its pair_hash */
@@ -68,7 +80,28 @@ struct sim_kv
     uint64_t applied;
     uint64_t digest;          /* of the pairs */
     uint64_t sessions_digest; /* of the sessions */
+    uint64_t state;           /* identity: SIM_KV_STATE_* or issued */
+    const struct sim_kv_decoder *state_of; /* the issuer of `state` */
 };
+
+/* Whether kv's state identity is one that dc issued or the empty one: one
+ * that dc's snapshots (sim_kv_serialize_shared()) can be found by. */
+static inline bool sim_kv_state_known(const struct sim_kv *kv,
+                                      const struct sim_kv_decoder *dc)
+{
+    return kv->state == SIM_KV_STATE_EMPTY ||
+           (kv->state != SIM_KV_STATE_NONE && kv->state_of == dc);
+}
+
+/* A state identity dc has not issued before (never EMPTY or NONE). */
+uint64_t sim_kv_decoder_new_state(struct sim_kv_decoder *dc);
+
+/* The snapshots of states that dc issued, kept by the decoder
+ * (sim_kv_snapshot.c; NULL until the first). */
+struct sim_kv_snapshot_cache;
+struct sim_kv_snapshot_cache **sim_kv_decoder_snapshots(
+    struct sim_kv_decoder *dc);
+void sim_kv_snapshot_cache_free(struct sim_kv_snapshot_cache *c);
 
 /* The digest term of the pair key = value: a hash of the bytes key, NUL,
  * value (neither holds a NUL, so distinct pairs hash distinct strings). */

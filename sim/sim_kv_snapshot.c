@@ -225,10 +225,105 @@ bool sim_kv_restore(struct sim_kv *kv, const void *data, size_t len)
     kv->applied = applied;
     kv->digest = digest;
     kv->sessions_digest = sessions_digest;
+    kv->state = SIM_KV_STATE_NONE; /* sim_kv_restore_shared() finds one */
     return true;
 
 err_free_tables:
     sim_kv_table_clear(&pairs);
     sim_kv_session_list_clear(&sessions);
     return false;
+}
+
+/* ---- snapshots shared by state ------------------------------------------ */
+
+/* How many snapshots a decoder keeps: the nodes of a run take their
+ * snapshots at the same applied indices, close together in time. */
+#define SNAPSHOT_CACHE 16
+
+/* The last snapshots written or restored through one decoder, each with
+ * the identity of its state (SIM_KV_STATE_NONE: not known yet); replaced
+ * in turn. Their bytes are those sim_kv_serialize() writes for the state. */
+struct sim_kv_snapshot_cache
+{
+    struct cached_snapshot
+    {
+        uint64_t state;
+        GByteArray *bytes; /* owned */
+    } at[SNAPSHOT_CACHE];
+    size_t next; /* the entry replaced next */
+};
+
+static struct sim_kv_snapshot_cache *cache_of(struct sim_kv_decoder *dc)
+{
+    struct sim_kv_snapshot_cache **c = sim_kv_decoder_snapshots(dc);
+    if (*c == NULL) {
+        *c = g_new0(struct sim_kv_snapshot_cache, 1);
+        for (size_t i = 0; i < SNAPSHOT_CACHE; i++) {
+            (*c)->at[i].state = SIM_KV_STATE_NONE;
+            (*c)->at[i].bytes = g_byte_array_new();
+        }
+    }
+    return *c;
+}
+
+void sim_kv_snapshot_cache_free(struct sim_kv_snapshot_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < SNAPSHOT_CACHE; i++)
+        g_byte_array_free(c->at[i].bytes, TRUE);
+    g_free(c);
+}
+
+/* The entry replaced next, emptied, given state. */
+static struct cached_snapshot *cache_take(struct sim_kv_snapshot_cache *c,
+                                          uint64_t state)
+{
+    struct cached_snapshot *e = &c->at[c->next];
+    c->next = (c->next + 1) % SNAPSHOT_CACHE;
+    e->state = state;
+    g_byte_array_set_size(e->bytes, 0);
+    return e;
+}
+
+const GByteArray *sim_kv_serialize_shared(const struct sim_kv *kv,
+                                          struct sim_kv_decoder *dc)
+{
+    struct sim_kv_snapshot_cache *c = cache_of(dc);
+    bool known = sim_kv_state_known(kv, dc);
+    if (known)
+        for (size_t i = 0; i < SNAPSHOT_CACHE; i++)
+            if (c->at[i].state == kv->state)
+                return c->at[i].bytes;
+    struct cached_snapshot *e =
+        cache_take(c, known ? kv->state : SIM_KV_STATE_NONE);
+    sim_kv_serialize(kv, e->bytes);
+    return e->bytes;
+}
+
+bool sim_kv_restore_shared(struct sim_kv *kv,
+                           struct sim_kv_decoder *dc,
+                           const void *data,
+                           size_t len)
+{
+    if (!sim_kv_restore(kv, data, len))
+        return false;
+    struct sim_kv_snapshot_cache *c = cache_of(dc);
+    struct cached_snapshot *e = NULL;
+    for (size_t i = 0; i < SNAPSHOT_CACHE && e == NULL; i++)
+        if (c->at[i].bytes->len == len &&
+            memcmp(c->at[i].bytes->data, data, len) == 0)
+            e = &c->at[i];
+    if (e == NULL) {
+        e = cache_take(c, SIM_KV_STATE_NONE);
+        g_byte_array_append(e->bytes, data, (guint)len);
+    }
+    /* The state these bytes restore to: the one they were written from,
+     * or, when that is not known, a new identity for every machine that
+     * restores them from now on. */
+    if (e->state == SIM_KV_STATE_NONE)
+        e->state = sim_kv_decoder_new_state(dc);
+    kv->state = e->state;
+    kv->state_of = dc;
+    return true;
 }

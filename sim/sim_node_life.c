@@ -29,12 +29,13 @@ static uint64_t timer_seed(struct sim *s, struct sim_node *nd)
 
 /* Installs a freshly created core in nd with its kv rebuilt from the
  * durable snapshot, and the observed fields the core's. */
-static void install_core(struct sim_node *nd, struct raft *core)
+static void install_core(struct sim *s, struct sim_node *nd, struct raft *core)
 {
     nd->core = core;
     nd->kv = sim_kv_new();
     if (nd->disk.snap_index &&
-        !sim_kv_restore(nd->kv, nd->disk.snap_data, nd->disk.snap_len)) {
+        !sim_kv_restore_shared(nd->kv, s->kv_decoder, nd->disk.snap_data,
+                               nd->disk.snap_len)) {
         sim_kv_free(nd->kv);
         nd->kv = sim_kv_new();
     }
@@ -125,7 +126,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         g_free(buf);
         return SIM_ECORE;
     }
-    install_core(nd, core);
+    install_core(s, nd, core);
     if (restart) {
         s->counters.restarts++;
         if (s->safety)

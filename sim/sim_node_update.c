@@ -249,18 +249,17 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     if (index <= raft_snapshot_index(nd->core))
         return;
     uint64_t term = raft_term_at(nd->core, index);
-    g_byte_array_set_size(s->scratch, 0);
-    sim_kv_serialize(nd->kv, s->scratch);
+    /* Written once for the nodes known to hold the same state. */
+    const GByteArray *snap = sim_kv_serialize_shared(nd->kv, s->kv_decoder);
     struct raft_update u;
     memset(&u, 0, sizeof(u));
     int rc = raft_compact(nd->core, sim_node_local_now(s, nd), index,
-                          s->scratch->data, s->scratch->len, &u);
+                          snap->data, snap->len, &u);
     nd->since_snapshot = 0;
     if (rc != RAFT_OK)
         return;
     struct sim_disk_batch *b = sim_disk_batch_take(&nd->disk);
-    sim_disk_batch_set_snapshot(b, false, index, term, s->scratch->data,
-                                s->scratch->len);
+    sim_disk_batch_set_snapshot(b, false, index, term, snap->data, snap->len);
     struct raft_configuration conf;
     raft_snapshot_configuration(nd->core, &conf);
     sim_disk_batch_set_snapshot_config(b, &conf);
@@ -270,7 +269,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     e.node = nd->id;
     e.index = index;
     e.term = term;
-    e.count = s->scratch->len;
+    e.count = snap->len;
     sim_emit(s, &e);
     if (s->safety)
         sim_safety_on_compact(s->safety, nd->id, index);
@@ -490,7 +489,7 @@ static void restore_snapshot(struct sim *s,
                              struct sim_node *nd,
                              const struct raft_snapshot *snap)
 {
-    if (!sim_kv_restore(nd->kv, snap->data, snap->len)) {
+    if (!sim_kv_restore_shared(nd->kv, s->kv_decoder, snap->data, snap->len)) {
         sim_kv_free(nd->kv);
         nd->kv = sim_kv_new();
     }

@@ -1,0 +1,209 @@
+/* test_sim_kv_share.c: snapshots written once for the machines known to
+ * hold one state (sim_kv_serialize_shared()): a machine is given another's
+ * bytes only when both applied the same commands' bytes through one
+ * decoder from states known equal, or restored the same bytes; whatever
+ * the machines do, the bytes it is given are the bytes of its own state. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sim/sim_kv.h"
+#include "tests/support/kv_commands.h"
+
+/* A copy of kv's snapshot through dc, checked to be the bytes
+ * sim_kv_serialize() writes for kv itself; *shared_with receives the
+ * array dc lent (compared by address only). */
+static GByteArray *shared_snapshot(const struct sim_kv *kv,
+                                   struct sim_kv_decoder *dc,
+                                   const GByteArray **shared_with)
+{
+    const GByteArray *lent = sim_kv_serialize_shared(kv, dc);
+    GByteArray *own = g_byte_array_new();
+    sim_kv_serialize(kv, own);
+    cr_assert_eq(lent->len, own->len);
+    cr_assert_eq(memcmp(lent->data, own->data, own->len), 0,
+                 "a machine was given bytes of another state");
+    if (shared_with != NULL)
+        *shared_with = lent;
+    return own;
+}
+
+static void apply(struct sim_kv *kv,
+                  struct sim_kv_decoder *dc,
+                  uint64_t hint,
+                  enum sim_kv_op op,
+                  uint64_t client,
+                  uint64_t request,
+                  const char *key,
+                  const char *value)
+{
+    GByteArray *b = kv_encoded(op, client, request, key, value);
+    struct sim_kv_reply r = {0};
+    cr_assert(sim_kv_apply_cached(kv, dc, hint, b->data, b->len, &r));
+    sim_kv_reply_clear(&r);
+    g_byte_array_free(b, TRUE);
+}
+
+static struct sim_kv_decoder *sharing_decoder(void)
+{
+    struct sim_kv_decoder *dc = sim_kv_decoder_new();
+    sim_kv_decoder_share_snapshots(dc);
+    return dc;
+}
+
+Test(kv_share, machines_that_applied_the_same_commands_share_one_snapshot)
+{
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *a = sim_kv_new(), *b = sim_kv_new();
+    for (uint64_t i = 1; i <= 40; i++) {
+        char key[8], value[16];
+        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
+        g_snprintf(value, sizeof value, "v%u", (unsigned)i);
+        apply(a, dc, i, SIM_KV_SET, i % 5, i, key, value);
+    }
+    for (uint64_t i = 1; i <= 40; i++) {
+        char key[8], value[16];
+        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
+        g_snprintf(value, sizeof value, "v%u", (unsigned)i);
+        apply(b, dc, i, SIM_KV_SET, i % 5, i, key, value);
+    }
+    const GByteArray *sa, *sb;
+    GByteArray *ba = shared_snapshot(a, dc, &sa);
+    GByteArray *bb = shared_snapshot(b, dc, &sb);
+    cr_assert_eq(sa, sb, "b's snapshot was written again");
+    g_byte_array_free(ba, TRUE);
+    g_byte_array_free(bb, TRUE);
+    sim_kv_free(a);
+    sim_kv_free(b);
+    sim_kv_decoder_free(dc);
+}
+
+Test(kv_share, another_command_under_the_same_hint_leads_to_another_state)
+{
+    /* As when a faulty core applies different entries at one index: the
+     * decoder decodes b's command anew in the slot a's used, and b must not
+     * be taken for a, neither then nor after both apply the same command. */
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *a = sim_kv_new(), *b = sim_kv_new();
+    apply(a, dc, 1, SIM_KV_SET, 1, 1, "k", "x");
+    apply(b, dc, 1, SIM_KV_SET, 1, 1, "k", "y");
+    GByteArray *ba = shared_snapshot(a, dc, NULL);
+    GByteArray *bb = shared_snapshot(b, dc, NULL);
+    cr_assert(ba->len != bb->len || memcmp(ba->data, bb->data, ba->len) != 0);
+    apply(a, dc, 2, SIM_KV_GET, 2, 1, "k", NULL);
+    apply(b, dc, 2, SIM_KV_GET, 2, 1, "k", NULL);
+    g_byte_array_free(shared_snapshot(a, dc, NULL), TRUE);
+    g_byte_array_free(shared_snapshot(b, dc, NULL), TRUE);
+    /* The same command from a state that differs only in what came
+     * before it in the same slot. */
+    apply(a, dc, 257, SIM_KV_SET, 3, 1, "j", "z");
+    apply(b, dc, 257, SIM_KV_SET, 3, 1, "j", "z");
+    g_byte_array_free(shared_snapshot(a, dc, NULL), TRUE);
+    g_byte_array_free(shared_snapshot(b, dc, NULL), TRUE);
+    g_byte_array_free(ba, TRUE);
+    g_byte_array_free(bb, TRUE);
+    sim_kv_free(a);
+    sim_kv_free(b);
+    sim_kv_decoder_free(dc);
+}
+
+Test(kv_share, a_restored_machine_shares_with_the_machine_it_restored_from)
+{
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *a = sim_kv_new(), *b = sim_kv_new();
+    apply(a, dc, 1, SIM_KV_SET, 1, 1, "k1", "v1");
+    apply(a, dc, 2, SIM_KV_SET, 2, 1, "k2", "v2");
+    GByteArray *snap = shared_snapshot(a, dc, NULL);
+    cr_assert(sim_kv_restore_shared(b, dc, snap->data, snap->len));
+    const GByteArray *sa, *sb;
+    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
+    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    cr_assert_eq(sa, sb);
+    apply(a, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
+    apply(b, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
+    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
+    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    cr_assert_eq(sa, sb);
+    /* Restored through a decoder that does not know the bytes, or without
+     * one: known to equal no other machine. */
+    struct sim_kv *c = sim_kv_new();
+    cr_assert(sim_kv_restore(c, snap->data, snap->len));
+    apply(c, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
+    const GByteArray *sc;
+    g_byte_array_free(shared_snapshot(c, dc, &sc), TRUE);
+    cr_assert_neq(sc, sa);
+    g_byte_array_free(snap, TRUE);
+    sim_kv_free(a);
+    sim_kv_free(b);
+    sim_kv_free(c);
+    sim_kv_decoder_free(dc);
+}
+
+Test(kv_share, a_decoder_that_does_not_share_writes_every_snapshot)
+{
+    struct sim_kv_decoder *dc = sim_kv_decoder_new();
+    struct sim_kv *a = sim_kv_new(), *b = sim_kv_new();
+    apply(a, dc, 1, SIM_KV_SET, 1, 1, "k1", "v1");
+    apply(b, dc, 1, SIM_KV_SET, 1, 1, "k1", "v1");
+    const GByteArray *sa, *sb;
+    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
+    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    cr_assert_neq(sa, sb);
+    sim_kv_free(a);
+    sim_kv_free(b);
+    sim_kv_decoder_free(dc);
+}
+
+/* Four machines apply one log under its indices, as the nodes of a run:
+ * machine 3 applies other commands at some indices (a faulty core), 2
+ * lags and sometimes restores 0's latest snapshot, 1 sometimes loses its
+ * state and restores its own last snapshot, and each is asked for its
+ * snapshot after every command. Every time it must get its own bytes. */
+Test(kv_share, every_machine_is_given_the_bytes_of_its_own_state)
+{
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *m[4];
+    GByteArray *last[4];
+    uint64_t at[4] = {0};
+    for (int i = 0; i < 4; i++) {
+        m[i] = sim_kv_new();
+        last[i] = shared_snapshot(m[i], dc, NULL);
+    }
+    guint32 x = 12345;
+    for (uint64_t index = 1; index <= 900; index++) {
+        for (int i = 0; i < 4; i++) {
+            x = x * 1103515245u + 12345u;
+            if (i == 2 && (x >> 16) % 3 == 0)
+                continue; /* lags */
+            uint64_t n = ++at[i];
+            char key[8], value[16];
+            unsigned alt = i == 3 && n % 17 == 0 ? 1u : 0u;
+            g_snprintf(key, sizeof key, "k%u", (unsigned)(n % 9));
+            g_snprintf(value, sizeof value, "v%u", (unsigned)(n + alt));
+            enum sim_kv_op op = n % 5 == 0   ? SIM_KV_DELETE
+                                : n % 4 == 0 ? SIM_KV_GET
+                                             : SIM_KV_SET;
+            apply(m[i], dc, n, op, n % 13, n / 2 + 1, key,
+                  op == SIM_KV_SET ? value : NULL);
+            if (i == 1 && (x >> 16) % 29 == 0) {
+                /* Loses its state and restores its last snapshot. */
+                sim_kv_free(m[1]);
+                m[1] = sim_kv_new();
+                cr_assert(sim_kv_restore_shared(m[1], dc, last[1]->data,
+                                                last[1]->len));
+                at[1] = n - 1; /* applies command n again next */
+            }
+            if (i == 2 && (x >> 16) % 31 == 0 && at[0] > at[2]) {
+                cr_assert(sim_kv_restore_shared(m[2], dc, last[0]->data,
+                                                last[0]->len));
+                at[2] = at[0];
+            }
+            g_byte_array_free(last[i], TRUE);
+            last[i] = shared_snapshot(m[i], dc, NULL);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        g_byte_array_free(last[i], TRUE);
+        sim_kv_free(m[i]);
+    }
+    sim_kv_decoder_free(dc);
+}
