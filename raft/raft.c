@@ -770,10 +770,6 @@ static bool entries_valid(const struct raft_message *m)
  * candidate may belong to one our log does not hold yet (thesis §4.1). */
 static bool message_valid(struct raft *r, const struct raft_message *m)
 {
-    long type = (long)m->type;
-    if (type < RAFT_MSG_APPEND_ENTRIES || type >= RAFT_MSG_TYPE_COUNT) {
-        return false;
-    }
     if (m->to != r->id || m->from == r->id || m->from == 0) {
         return false;
     }
@@ -783,7 +779,8 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
         return false;
     }
     /* Requests come from leaders and candidates, whose term is at least 1;
-     * a reply carries the replier's term, which may still be 0. */
+     * a reply carries the replier's term, which may still be 0. A type
+     * outside the enumeration is refused by the default case. */
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES:
         return m->term > 0 && entries_valid(m);
@@ -803,8 +800,13 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     case RAFT_MSG_READ_INDEX:
     case RAFT_MSG_READ_INDEX_RESULT:
         return m->term > 0;
-    default:
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+    case RAFT_MSG_PRE_VOTE_RESULT:
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
         return true;
+    default:
+        return false;
     }
 }
 
@@ -835,6 +837,21 @@ static bool appends_nothing(const struct raft_message *m)
             m->append_entries.n_entries == 0);
 }
 
+/* Frees what raft_receive() copied ahead and the call did not consume: a
+ * snapshot's bytes or configuration, an AppendEntries' records. */
+static void release_prepared(struct raft *r, void *snapshot_copy)
+{
+    if (snapshot_copy != NULL) {
+        free(snapshot_copy);
+    }
+    if (r->snap_conf_scratch.ids != NULL) {
+        raft_conf_free(&r->snap_conf_scratch);
+    }
+    if (r->n_scratch > 0) {
+        raft_replication_release_scratch(r);
+    }
+}
+
 /* Validates m, applies the term rule of Figure 2 ("Rules for all servers"),
  * then the receiver rules of its RPC. m and what it points to are borrowed for
  * the call; entries are held or copied (raft.h), snapshot data copied. */
@@ -859,12 +876,16 @@ int raft_receive(struct raft *r,
         return raft_fail(r, rc, u);
     }
     void *snapshot_copy = NULL;
-    /* A heartbeat carries no entries: nothing to copy ahead. */
+    /* A heartbeat carries no entries: nothing to copy ahead. Only what
+     * was prepared can be left over (released below). */
+    bool prepared = false;
     if (m->type == RAFT_MSG_APPEND_ENTRIES &&
         m->append_entries.n_entries > 0) {
         rc = raft_replication_prepare_append(r, m);
+        prepared = true;
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         rc = raft_snapshot_prepare(r, m, &snapshot_copy);
+        prepared = true;
     }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
@@ -918,14 +939,8 @@ int raft_receive(struct raft *r,
             break;
         }
     }
-    if (snapshot_copy != NULL) {
-        free(snapshot_copy);
-    }
-    if (r->snap_conf_scratch.ids != NULL) {
-        raft_conf_free(&r->snap_conf_scratch);
-    }
-    if (r->n_scratch > 0) {
-        raft_replication_release_scratch(r);
+    if (prepared) {
+        release_prepared(r, snapshot_copy);
     }
     /* A call that reserved no room wrote nothing. */
     assert(!unreserved || r->dirty_from == RAFT_NO_INDEX);

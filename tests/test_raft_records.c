@@ -130,6 +130,27 @@ Test(raft_records, an_entry_that_does_not_describe_its_record_is_refused)
     raft_record_release(b);
 }
 
+/* Figure 2, AppendEntries receiver rule 1: an AppendEntries of an older
+ * term is refused, and the records raft_receive() took for its entries
+ * ahead of any change (raft_replication_prepare_append()) go back. */
+Test(raft_records, an_append_of_an_older_term_holds_no_record)
+{
+    struct raft_record *a = host_record(6, "a");
+    struct raft *r = core_from(1, &a, 1);
+    struct raft_record *b = host_record(5, "b");
+    struct raft_entry vb = view(b);
+    /* In term 6, leader 2's AppendEntries of term 5 conflicts at index 1. */
+    cr_assert_eq(append(r, 0, 0, &vb, 1, 0), RAFT_OK);
+    cr_assert_eq(raft_term(r), 6);
+    struct raft_entry e;
+    cr_assert(raft_entry_at(r, 1, &e));
+    cr_assert_eq(e.record, a, "the stale AppendEntries truncated nothing");
+    cr_assert_eq(b->refs, 1, "the refused entry is not held");
+    raft_destroy(r);
+    raft_record_release(a);
+    raft_record_release(b);
+}
+
 Test(raft_records, a_truncated_entry_releases_its_record)
 {
     struct raft_record *recs[3] = {host_record(1, "a"), host_record(1, "b"),
