@@ -246,17 +246,25 @@ static bool decode_command(const void *data, size_t len, struct decoded *d)
     return true;
 }
 
+/* Bytes of a command a slot keeps in its own room; a longer one takes a
+ * buffer of its own. 96 makes a slot 256 bytes on LP64 (160 without the
+ * room), so that finding a slot is a shift. */
+#define DECODER_ROOM 96
+
 /* One remembered decoding: a copy of the bytes and what they decoded to
  * (the parts point into the copy). */
 struct decoder_slot
 {
-    unsigned char *bytes; /* cap bytes, owned; the first len are the command */
+    /* cap bytes, the first len the command: room, or a buffer owned when
+     * a command outgrew it. */
+    unsigned char *bytes;
     size_t len, cap;
     bool valid; /* bytes hold a well-formed command decoded into d */
-    struct decoded d;
+    struct decoded d; /* read only while valid */
     /* A machine whose state identity is `from` reaches `to` by applying
      * these bytes; SLOT_NO_STATE: none since they were copied in. */
     uint64_t from, to;
+    unsigned char room[DECODER_ROOM];
 };
 
 /* A slot's `from` that no machine's state identity equals. */
@@ -294,7 +302,20 @@ struct sim_kv_snapshot_cache **sim_kv_decoder_snapshots(
 
 struct sim_kv_decoder *sim_kv_decoder_new(void)
 {
-    return g_new0(struct sim_kv_decoder, 1);
+    /* Not cleared whole (64 KB): a slot's decoding, bytes and states are
+     * read only once it is valid, which decoder_get() makes it. */
+    struct sim_kv_decoder *dc = g_new(struct sim_kv_decoder, 1);
+    for (size_t i = 0; i < DECODER_SLOTS; i++) {
+        struct decoder_slot *sl = &dc->slot[i];
+        sl->bytes = sl->room;
+        sl->len = 0;
+        sl->cap = DECODER_ROOM;
+        sl->valid = false;
+    }
+    dc->tracking = false;
+    dc->states = 0;
+    dc->snapshots = NULL;
+    return dc;
 }
 
 void sim_kv_decoder_free(struct sim_kv_decoder *dc)
@@ -302,7 +323,8 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
     if (dc == NULL)
         return;
     for (size_t i = 0; i < DECODER_SLOTS; i++)
-        g_free(dc->slot[i].bytes);
+        if (dc->slot[i].bytes != dc->slot[i].room)
+            g_free(dc->slot[i].bytes);
     sim_kv_snapshot_cache_free(dc->snapshots);
     g_free(dc);
 }
@@ -358,8 +380,9 @@ static struct decoder_slot *decoder_get(struct sim_kv_decoder *dc,
     if (sl->valid && sl->len == len && bytes_equal(sl->bytes, data, len))
         return sl;
     if (len > sl->cap) {
-        g_free(sl->bytes);
-        sl->cap = len < 64 ? 64 : len;
+        if (sl->bytes != sl->room)
+            g_free(sl->bytes);
+        sl->cap = len;
         sl->bytes = g_malloc(sl->cap);
     }
     memcpy(sl->bytes, data, len);
@@ -435,7 +458,9 @@ static struct sim_kv_session *session_new(struct sim_kv_session_list *l,
 
 static void session_free_value(struct sim_kv_session *s)
 {
-    if (s != NULL && s->value != s->inline_value)
+    /* A restored session without a reply value has no room and no value
+     * (NULL): nothing to free. */
+    if (s != NULL && s->value != NULL && s->value != s->inline_value)
         g_free(s->value); /* a value outgrew its room */
 }
 

@@ -18,6 +18,11 @@
 
 #define TABLE_CAP_MIN 16
 
+/* Bytes a pair's value gets at least in the pair's block (its NUL
+ * included), and a value buffer of its own at least: a later value up to
+ * this long needs no allocation. */
+#define PAIR_VALUE_ROOM 16
+
 uint64_t sim_kv_key_hash(const char *key, size_t key_len)
 {
     const unsigned char *p = (const unsigned char *)key;
@@ -239,12 +244,17 @@ void sim_kv_table_reserve_block(struct sim_kv_table *t,
                                 size_t bytes)
 {
     SIM_ASSERT(t->block == NULL, "a table reserves one block");
-    SIM_ASSERT(n <= SIZE_MAX / 4 / (sizeof(struct sim_kv_pair) + PAIR_ALIGN) &&
+    SIM_ASSERT(n <= SIZE_MAX / 4 /
+                            (sizeof(struct sim_kv_pair) + 2 + PAIR_VALUE_ROOM +
+                             PAIR_ALIGN) &&
                    bytes <= SIZE_MAX / 4,
                "room for %zu pairs of %zu bytes asked", n, bytes);
-    /* Each pair: its header, two NULs and under PAIR_ALIGN of padding. */
-    t->block_size =
-        n ? n * (sizeof(struct sim_kv_pair) + 2 + PAIR_ALIGN) + bytes : 0;
+    /* Each pair: its header, two NULs, a value's least room and under
+     * PAIR_ALIGN of padding. */
+    t->block_size = n ? n * (sizeof(struct sim_kv_pair) + 2 + PAIR_VALUE_ROOM +
+                             PAIR_ALIGN) +
+                            bytes
+                      : 0;
     t->block_used = 0;
     t->block = t->block_size ? g_malloc(t->block_size) : NULL;
 }
@@ -275,8 +285,9 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
 {
     if (2 * (t->held + 1) > t->cap)
         grow(t);
-    struct sim_kv_pair *p =
-        pair_alloc(t, sizeof(*p) + key_len + 1 + value_len + 1);
+    size_t room = value_len + 1 < PAIR_VALUE_ROOM ? PAIR_VALUE_ROOM
+                                                  : value_len + 1;
+    struct sim_kv_pair *p = pair_alloc(t, sizeof(*p) + key_len + 1 + room);
     p->key_hash = hash;
     p->key_prefix = sim_kv_key_prefix(key, key_len);
     p->live = true;
@@ -286,7 +297,7 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     p->key[key_len] = '\0';
     p->value = p->key + key_len + 1;
     p->value_len = value_len;
-    p->value_cap = value_len + 1;
+    p->value_cap = room;
     sim_kv_copy((guint8 *)p->value, value, value_len);
     p->value[value_len] = '\0';
     place(t->slots, t->cap, p);
@@ -321,7 +332,8 @@ void sim_kv_pair_set_value(struct sim_kv_pair *p,
     if (value_len + 1 > p->value_cap) {
         if (!pair_value_inline(p))
             g_free(p->value);
-        p->value_cap = value_len + 1;
+        p->value_cap = value_len + 1 < 2 * PAIR_VALUE_ROOM ? 2 * PAIR_VALUE_ROOM
+                                                           : value_len + 1;
         p->value = g_malloc(p->value_cap);
     }
     sim_kv_copy((guint8 *)p->value, value, value_len);

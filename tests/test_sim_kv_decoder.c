@@ -225,3 +225,25 @@ Test(kv_decoder, one_command_applied_to_different_states_gives_each_its_own)
     machines_free(&a);
     machines_free(&b);
 }
+
+Test(kv_decoder, commands_longer_than_a_slots_room_are_decoded_exactly)
+{
+    /* A slot keeps a command of up to 96 bytes in its own room and a
+     * longer one in a buffer of its own: commands of 1 to 300 bytes of
+     * value, long and short ones alternating under one hint and spread
+     * over neighbouring hints, decode as they do afresh. */
+    struct pair_of_machines m = machines();
+    char value[301];
+    uint64_t request = 1;
+    for (size_t vlen = 0; vlen <= 300; vlen += 7) {
+        memset(value, 'a' + (char)(vlen % 26), vlen);
+        value[vlen] = '\0';
+        for (uint64_t hint = 10; hint < 13; hint++) {
+            both_apply_cmd(&m, hint, SIM_KV_SET, 1, request++, "k", value);
+            both_apply_cmd(&m, hint, SIM_KV_SET, 2, request++, "k", "v");
+            both_apply_cmd(&m, hint, SIM_KV_GET, 3, request++, "k", NULL);
+        }
+    }
+    cr_assert_eq(sim_kv_get(m.cached, "k")[0], 'v');
+    machines_free(&m);
+}

@@ -200,9 +200,16 @@ Test(kv_order, a_pair_keeps_its_value_in_its_block_until_a_longer_one_moves_it_o
     cr_assert_eq(p->value, block_value);
     cr_assert_str_eq(p->value, "xy");
     cr_assert_eq(p->value_len, 2);
-    sim_kv_pair_set_value(p, "0123456789", 10); /* too long: its own buffer */
+    /* A pair is made with room for a value of 15 bytes: a longer value
+     * than the first one up to that needs no buffer of its own. */
+    sim_kv_pair_set_value(p, "abcdefghijklmno", 15);
+    cr_assert_eq(p->value, block_value);
+    cr_assert_str_eq(p->value, "abcdefghijklmno");
+    /* Longer than the block's room for a value (at least 16 bytes with
+     * the NUL): a buffer of its own. */
+    sim_kv_pair_set_value(p, "0123456789abcdef", 16);
     cr_assert_neq(p->value, block_value);
-    cr_assert_str_eq(p->value, "0123456789");
+    cr_assert_str_eq(p->value, "0123456789abcdef");
     const char *own = p->value;
     sim_kv_pair_set_value(p, "", 0); /* fits the own buffer: kept */
     cr_assert_eq(p->value, own);
