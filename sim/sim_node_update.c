@@ -276,9 +276,19 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
 }
 
-/* Writes v in decimal at p; returns the digits written. */
+/* Writes v in decimal at p; returns the digits written. One or two
+ * digits (most terms and run lengths) without the loop. */
 static size_t put_decimal(char *p, uint64_t v)
 {
+    if (v < 10) {
+        p[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        p[0] = (char)('0' + v / 10);
+        p[1] = (char)('0' + v % 10);
+        return 2;
+    }
     char tmp[20];
     size_t n = 0;
     do {
