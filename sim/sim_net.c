@@ -30,13 +30,15 @@ void sim_net_init(struct sim_net *net,
 {
     memset(net, 0, sizeof(*net));
     net->n_nodes = n_nodes;
+    size_t links = (size_t)n_nodes * n_nodes;
+    net->table = g_malloc(sizeof(struct sim_net_draw_table) +
+                          links * sizeof(uint64_t));
     sim_net_set_params(net, p);
     sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES, SIM_MSG_POOL_MAX);
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
-    net->sent = g_new0(struct sim_rng_instant, (size_t)n_nodes * n_nodes);
-    net->link_key = g_new(uint64_t, (size_t)n_nodes * n_nodes);
-    for (size_t link = 0; link < (size_t)n_nodes * n_nodes; link++)
-        net->link_key[link] = sim_rng_key(net->key, link);
+    net->sent = g_new0(struct sim_rng_instant, links);
+    for (size_t link = 0; link < links; link++)
+        net->table->link_key[link] = sim_rng_key(net->key, link);
     net->group_of = g_new0(uint32_t, n_nodes);
     net->cut = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
     net->link_open = g_new0(uint8_t, (size_t)n_nodes * n_nodes);
@@ -47,7 +49,7 @@ void sim_net_init(struct sim_net *net,
 void sim_net_destroy(struct sim_net *net)
 {
     g_free(net->sent);
-    g_free(net->link_key);
+    g_free(net->table);
     sim_pool_destroy(&net->msgs);
     g_free(net->group_of);
     g_free(net->cut);
@@ -60,21 +62,24 @@ uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
     return sim_rng_range(rng, p->delay_us_min, p->delay_us_max);
 }
 
-/* Delay plus, with probability reorder, an extra delay: three draws. */
-static uint64_t draw_delay(const struct sim_net_params *p,
-                           struct sim_rng *rng,
-                           bool *reordered)
+/* Delay plus, with probability reorder, an extra delay: three draws (the
+ * extra's drawn whether or not it counts; its value computed only when
+ * it does). The table's thresholds and bounds give exactly the draws and
+ * answers of sim_rng_below() and sim_rng_chance() on p. */
+static inline uint64_t draw_delay(const struct sim_net_params *p,
+                                  const struct sim_net_draw_table *t,
+                                  struct sim_rng *rng,
+                                  bool *reordered)
 {
     uint64_t d =
-        p->delay_us_max > p->delay_us_min
-            ? p->delay_us_min +
-                  sim_rng_below(rng, p->delay_us_max - p->delay_us_min + 1)
-            : (sim_rng_next(rng), p->delay_us_min);
-    bool r = sim_rng_chance(rng, p->reorder_ppm);
-    uint64_t span = 10 * (p->delay_us_max ? p->delay_us_max : 1);
-    uint64_t extra = 1 + sim_rng_below(rng, span);
+        p->delay_us_min + sim_rng_below_t(rng, t->delay_n, t->delay_threshold);
+    bool r = sim_rng_chance_k(rng, t->reorder_k);
     *reordered = r;
-    return r ? d + extra : d;
+    if (!r) {
+        sim_rng_skip_below_t(rng, t->span, t->span_threshold);
+        return d;
+    }
+    return d + 1 + sim_rng_below_t(rng, t->span, t->span_threshold);
 }
 
 /* Whether a probability decides without a draw: sim_rng_chance() reads
@@ -107,22 +112,40 @@ static void fill_decided_rest(const struct sim_net_params *p,
 /* The fate from the message's whole stream: five draws, three more when
  * it is duplicated. */
 static void draw_all(const struct sim_net_params *p,
+                     const struct sim_net_draw_table *t,
                      struct sim_rng *rng,
                      struct sim_net_fate *out)
 {
-    out->lost = sim_rng_chance(rng, p->drop_ppm);
-    out->delay_us = draw_delay(p, rng, &out->reordered);
-    out->duplicated = sim_rng_chance(rng, p->duplicate_ppm);
+    out->lost = sim_rng_chance_k(rng, t->drop_k);
+    out->delay_us = draw_delay(p, t, rng, &out->reordered);
+    out->duplicated = sim_rng_chance_k(rng, t->duplicate_k);
     out->copy_delay_us = 0;
     if (out->duplicated) {
         bool r;
-        out->copy_delay_us = draw_delay(p, rng, &r);
+        out->copy_delay_us = draw_delay(p, t, rng, &r);
     }
+}
+
+/* (0 - n) % n: sim_rng_below()'s rejection threshold for n > 0. */
+static uint64_t below_threshold(uint64_t n)
+{
+    return n ? (0 - n) % n : 0;
 }
 
 void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
 {
     net->p = *p;
+    struct sim_net_draw_table *t = net->table;
+    /* A range of one value: sim_rng_below(1) draws once, for 0. */
+    t->delay_n = p->delay_us_max > p->delay_us_min
+                     ? p->delay_us_max - p->delay_us_min + 1
+                     : 1;
+    t->delay_threshold = below_threshold(t->delay_n);
+    t->span = 10 * (p->delay_us_max ? p->delay_us_max : 1);
+    t->span_threshold = below_threshold(t->span);
+    t->drop_k = sim_rng_chance_bound(p->drop_ppm);
+    t->reorder_k = sim_rng_chance_bound(p->reorder_ppm);
+    t->duplicate_k = sim_rng_chance_bound(p->duplicate_ppm);
     net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
                  : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS
                                              : SIM_NET_DRAWS_NONE;
@@ -153,14 +176,15 @@ void sim_net_draw(struct sim_net *net,
             out->lost = p->drop_ppm != 0;
             return;
         }
-        uint64_t key = sim_rng_instant_key(net->link_key[link], in, now_us);
+        uint64_t key =
+            sim_rng_instant_key(net->table->link_key[link], in, now_us);
         struct sim_rng first = {{0, sim_rng_key_word(key, 1), 0, 0}};
         out->lost = sim_rng_chance(&first, p->drop_ppm);
         return;
     }
     struct sim_rng rng;
-    sim_rng_seed_instant(&rng, net->link_key[link], in, now_us);
-    draw_all(p, &rng, out);
+    sim_rng_seed_instant(&rng, net->table->link_key[link], in, now_us);
+    draw_all(p, net->table, &rng, out);
 }
 
 void sim_net_partition(struct sim_net *net, const uint32_t *group_of)

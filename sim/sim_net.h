@@ -46,6 +46,23 @@ enum sim_net_fate_draws {
     SIM_NET_DRAWS_ALL,
 };
 
+/* What a message's fate draws with, from the parameters (kept by
+ * sim_net_set_params()), and the links' keys: one block, outside the
+ * engine's record (whose size the memory budget charges). */
+struct sim_net_draw_table
+{
+    /* The delay's draw: sim_rng_below_t(delay_n, delay_threshold) past
+     * delay_us_min; delay_n is 1 (one draw, of value 0) when the range
+     * holds one value, 0 (no draw) when it is every 64-bit value. */
+    uint64_t delay_n, delay_threshold;
+    /* The reordering's extra delay: 1 + sim_rng_below_t(span, ...). */
+    uint64_t span, span_threshold;
+    /* sim_rng_chance_bound() of drop_ppm, reorder_ppm, duplicate_ppm. */
+    uint64_t drop_k, reorder_k, duplicate_k;
+    /* [(from - 1) * n + to - 1]: sim_rng_key(key, link), once. */
+    uint64_t link_key[];
+};
+
 struct sim_net
 {
     uint32_t n_nodes;
@@ -57,7 +74,7 @@ struct sim_net
     uint64_t key; /* the run's SIM_STREAM_NETWORK key */
     /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
     struct sim_rng_instant *sent;
-    uint64_t *link_key; /* same indexing: sim_rng_key(key, link), once */
+    struct sim_net_draw_table *table; /* owned */
     uint32_t *group_of;   /* [node - 1]; 0: alone (when partitioned) */
     bool partitioned;     /* false: every group is the same */
     uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */

@@ -205,4 +205,54 @@ static inline bool sim_rng_chance(struct sim_rng *r, uint32_t ppm)
     return u < (double)ppm / (double)SIM_PPM_ONE;
 }
 
+/* The bound of sim_rng_chance(r, ppm) on a draw's top 53 bits, computed
+ * once for a probability drawn often: sim_rng_chance_k(r, bound) answers
+ * exactly as sim_rng_chance(r, ppm) from the same draw. u = k * 2^-53
+ * for the draw's top bits k, and scaling by a power of two is exact, so
+ * u < c (c = ppm / SIM_PPM_ONE, as a double) iff k < c * 2^53, iff k is
+ * below that product rounded up; 0 never holds, and 2^53 always (u < 1
+ * <= c). */
+static inline uint64_t sim_rng_chance_bound(uint32_t ppm)
+{
+    if (ppm == 0)
+        return 0;
+    if (ppm >= SIM_PPM_ONE)
+        return 1ull << 53;
+    double y = (double)ppm / (double)SIM_PPM_ONE * 0x1.0p53;
+    uint64_t k = (uint64_t)y;
+    return (double)k < y ? k + 1 : k;
+}
+
+/* sim_rng_chance() with the bound sim_rng_chance_bound() gives: one draw. */
+static inline bool sim_rng_chance_k(struct sim_rng *r, uint64_t bound)
+{
+    return (sim_rng_next(r) >> 11) < bound;
+}
+
+/* sim_rng_below(r, n) with its rejection threshold, (0 - n) % n for
+ * n > 0, computed once: the same draws and value. */
+static inline uint64_t sim_rng_below_t(struct sim_rng *r,
+                                       uint64_t n,
+                                       uint64_t threshold)
+{
+    if (n == 0)
+        return 0;
+    for (;;) {
+        uint64_t x = sim_rng_next(r);
+        if (x >= threshold)
+            return x % n;
+    }
+}
+
+/* The draws of sim_rng_below_t(r, n, threshold) without its value. */
+static inline void sim_rng_skip_below_t(struct sim_rng *r,
+                                        uint64_t n,
+                                        uint64_t threshold)
+{
+    if (n == 0)
+        return;
+    while (sim_rng_next(r) < threshold) {
+    }
+}
+
 #endif /* SIM_RNG_H */

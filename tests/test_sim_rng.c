@@ -152,3 +152,55 @@ Test(sim_rng, a_keys_state_words_are_never_all_zero)
     for (unsigned i = 1; i < 4; i++)
         cr_assert_eq(r.s[i], sim_rng_key_word(0 - golden, i));
 }
+
+/* A chance's bound, computed once, answers as sim_rng_chance() for every
+ * draw: on both sides of the bound (k = bound - 1 holds, k = bound does
+ * not, as u = k * 2^-53 < ppm / 10^6 says) for probabilities near 0, 1
+ * and between, and on a stream's draws, which both take once. */
+Test(sim_rng, a_chance_bound_answers_as_the_chance)
+{
+    const uint32_t ppms[] = {0,      1,      2,      3,      7,
+                             999,    100000, 333333, 500000, 999998,
+                             999999, SIM_PPM_ONE, SIM_PPM_ONE + 1,
+                             UINT32_MAX};
+    for (size_t i = 0; i < sizeof ppms / sizeof ppms[0]; i++) {
+        uint64_t k = sim_rng_chance_bound(ppms[i]);
+        double c = (double)ppms[i] / (double)SIM_PPM_ONE;
+        cr_assert_leq(k, 1ull << 53, "ppm %u", ppms[i]);
+        if (k > 0)
+            cr_assert((double)(k - 1) * 0x1.0p-53 < c, "ppm %u", ppms[i]);
+        if (k < (1ull << 53))
+            cr_assert_not((double)k * 0x1.0p-53 < c, "ppm %u", ppms[i]);
+        struct sim_rng a, b;
+        sim_rng_seed(&a, 77 + i, 0);
+        b = a;
+        for (int n = 0; n < 2000; n++)
+            cr_assert_eq(sim_rng_chance_k(&a, k), sim_rng_chance(&b, ppms[i]),
+                         "ppm %u draw %d", ppms[i], n);
+        cr_assert_eq(sim_rng_next(&a), sim_rng_next(&b));
+    }
+}
+
+/* sim_rng_below_t() with the threshold computed once draws and answers
+ * as sim_rng_below(), rejections included (n just past 2^63 rejects
+ * about half of the draws), and its skipping form makes the same draws. */
+Test(sim_rng, below_with_its_threshold_draws_as_below)
+{
+    const uint64_t ns[] = {0, 1, 2, 3, 10, 9001, 100000,
+                           (1ull << 63) + 1, UINT64_MAX - 2};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        uint64_t n = ns[i], t = n ? (0 - n) % n : 0;
+        struct sim_rng a, b, c;
+        sim_rng_seed(&a, 5 + i, 1);
+        b = a;
+        c = a;
+        for (int d = 0; d < 2000; d++) {
+            cr_assert_eq(sim_rng_below_t(&a, n, t), sim_rng_below(&b, n),
+                         "n %llu draw %d", (unsigned long long)n, d);
+            sim_rng_skip_below_t(&c, n, t);
+        }
+        uint64_t next = sim_rng_next(&a);
+        cr_assert_eq(sim_rng_next(&b), next, "n %llu", (unsigned long long)n);
+        cr_assert_eq(sim_rng_next(&c), next, "n %llu", (unsigned long long)n);
+    }
+}
