@@ -171,6 +171,11 @@ static size_t table_cap(size_t n)
     return cap;
 }
 
+/* Slots the table of a history's keys starts with: they are few beside
+ * its operations, so it doubles when it would be over half full, rather
+ * than being made (and cleared) for every operation. */
+#define SMALL_TABLE 64
+
 /* Copies of h's operations (sharing their strings) in which no operation of
  * a client is invoked before an earlier completed operation of the same
  * client returned: a client issues its requests one after another, so its
@@ -262,6 +267,30 @@ static void sort_ops(const struct sim_op **ops, uint32_t n)
     }
 }
 
+struct key_slot
+{
+    uint64_t hash;
+    uint32_t id1; /* 1 + the key's number; 0: empty */
+};
+
+/* Doubles *slots (*cap of them), keeping every key's slot. */
+static void key_slots_grow(struct key_slot **slots, size_t *cap)
+{
+    struct key_slot *old = *slots;
+    size_t old_cap = *cap, mask = 2 * old_cap - 1;
+    *cap *= 2;
+    *slots = g_new0(struct key_slot, *cap);
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].id1 == 0)
+            continue;
+        size_t at = old[i].hash & mask;
+        while ((*slots)[at].id1 != 0)
+            at = (at + 1) & mask;
+        (*slots)[at] = old[i];
+    }
+    g_free(old);
+}
+
 /* Numbers each key of the n operations of ops in order of first
  * appearance (key_of[i], or UINT32_MAX for a left-out GET) through an
  * open-addressing table looked up only, never iterated; fills keys[] with
@@ -271,18 +300,17 @@ static uint32_t number_keys(const struct sim_op *ops,
                             uint32_t *key_of,
                             struct key_ops *keys)
 {
-    size_t cap = table_cap(n), mask = cap - 1;
-    struct key_slot
-    {
-        uint64_t hash;
-        uint32_t id1; /* 1 + the key's number; 0: empty */
-    } *slots = g_new0(struct key_slot, cap);
+    size_t cap = SMALL_TABLE;
+    struct key_slot *slots = g_new0(struct key_slot, cap);
     uint32_t n_keys = 0;
     for (size_t i = 0; i < n; i++) {
         const struct sim_op *o = &ops[i];
         key_of[i] = UINT32_MAX;
         if (o->op == SIM_KV_GET && !o->completed)
             continue;
+        if (2 * ((size_t)n_keys + 1) > cap)
+            key_slots_grow(&slots, &cap);
+        size_t mask = cap - 1;
         uint64_t h = sim_lin_text_hash(o->key);
         size_t at = h & mask;
         while (slots[at].id1 != 0 &&
