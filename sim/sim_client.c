@@ -33,12 +33,33 @@ static struct sim_client *client_at(struct sim *s, uint32_t id)
     return &g_array_index(s->clients, struct sim_client, id - 1);
 }
 
+/* A client's `refused` array and the first room of its key, value and
+ * command buffers are carved from a block that CLIENTS_PER_BLOCK clients
+ * of consecutive ids share, in that order, client_stride() bytes a
+ * client: the block is the first client's `refused` (id - 1 a multiple of
+ * CLIENTS_PER_BLOCK), freed with it. A buffer that outgrows its room is
+ * allocated alone, and owned exactly when its capacity exceeds the room
+ * (growth only ever makes it larger). */
+#define CLIENTS_PER_BLOCK 16
+#define KEY_ROOM 16
+#define VALUE_ROOM 16
+#define CMD_ROOM 64
+
+/* Bytes of a client in its block (a multiple of 8: the next client's
+ * `refused` stays aligned). */
+static size_t client_stride(const struct sim *s)
+{
+    return (s->n + 1) * sizeof(uint64_t) + KEY_ROOM + VALUE_ROOM + CMD_ROOM;
+}
+
 /* Makes *buf, of *cap bytes, hold at least n bytes (a client's key, value
- * and command buffers serve request after request); returns *buf. */
-static void *room_for(void *buf, size_t *cap, size_t n)
+ * and command buffers serve request after request); room: the bytes the
+ * buffer had in the client's block. Returns *buf. */
+static void *room_for(void *buf, size_t *cap, size_t n, size_t room)
 {
     if (n > *cap) {
-        g_free(buf);
+        if (*cap > room)
+            g_free(buf);
         *cap = n < 32 ? 32 : n;
         buf = g_malloc(*cap);
     }
@@ -47,9 +68,13 @@ static void *room_for(void *buf, size_t *cap, size_t n)
 
 /* Copies the len bytes of the string src and a NUL into *buf, which grows
  * when short, and returns *buf. */
-static char *copy_into(char **buf, size_t *cap, const char *src, size_t len)
+static char *copy_into(char **buf,
+                       size_t *cap,
+                       size_t room,
+                       const char *src,
+                       size_t len)
 {
-    *buf = room_for(*buf, cap, len + 1);
+    *buf = room_for(*buf, cap, len + 1, room);
     memcpy(*buf, src, len);
     (*buf)[len] = '\0';
     return *buf;
@@ -58,7 +83,7 @@ static char *copy_into(char **buf, size_t *cap, const char *src, size_t len)
 void sim_clients_init(struct sim *s)
 {
     sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_MAX);
-    s->clients = g_array_new(FALSE, TRUE, sizeof(struct sim_client));
+    s->clients = g_array_sized_new(FALSE, TRUE, sizeof(struct sim_client), 256);
     s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
 }
@@ -83,10 +108,14 @@ void sim_clients_destroy(struct sim *s)
     sim_pool_destroy(&s->cmsgs);
     for (guint i = 0; i < s->clients->len; i++) {
         struct sim_client *c = &g_array_index(s->clients, struct sim_client, i);
-        g_free(c->key_buf);
-        g_free(c->value_buf);
-        g_free(c->cmd);
-        g_free(c->refused);
+        if (c->key_cap > KEY_ROOM)
+            g_free(c->key_buf);
+        if (c->value_cap > VALUE_ROOM)
+            g_free(c->value_buf);
+        if (c->cmd_cap > CMD_ROOM)
+            g_free(c->cmd);
+        if (i % CLIENTS_PER_BLOCK == 0)
+            g_free(c->refused); /* the block */
     }
     g_array_free(s->clients, TRUE);
     g_array_free(s->idle, TRUE);
@@ -100,7 +129,19 @@ static uint32_t new_client(struct sim *s)
     struct sim_client c;
     memset(&c, 0, sizeof(c));
     c.id = s->clients->len + 1;
-    c.refused = g_new0(uint64_t, s->n + 1);
+    size_t stride = client_stride(s);
+    size_t at = (c.id - 1) % CLIENTS_PER_BLOCK;
+    char *room = at == 0 ? g_malloc(CLIENTS_PER_BLOCK * stride)
+                         : (char *)client_at(s, c.id - (uint32_t)at)->refused +
+                               at * stride;
+    c.refused = (uint64_t *)(void *)room;
+    memset(c.refused, 0, (s->n + 1) * sizeof(*c.refused));
+    c.key_buf = room + (s->n + 1) * sizeof(*c.refused);
+    c.key_cap = KEY_ROOM;
+    c.value_buf = c.key_buf + KEY_ROOM;
+    c.value_cap = VALUE_ROOM;
+    c.cmd = (uint8_t *)c.value_buf + VALUE_ROOM;
+    c.cmd_cap = CMD_ROOM;
     c.timeout_at_us = UINT64_MAX;
     c.op_id = NO_ID;
     c.handle = NO_ID;
@@ -359,10 +400,10 @@ static void issue(struct sim *s,
     c->op = op;
     const char *key = kv->key, *value = kv->value;
     size_t key_len = kv->key_len, value_len = kv->value_len;
-    c->key = copy_into(&c->key_buf, &c->key_cap, key, key_len);
-    c->value = op == SIM_KV_SET
-                   ? copy_into(&c->value_buf, &c->value_cap, value, value_len)
-                   : NULL;
+    c->key = copy_into(&c->key_buf, &c->key_cap, KEY_ROOM, key, key_len);
+    c->value = op == SIM_KV_SET ? copy_into(&c->value_buf, &c->value_cap,
+                                            VALUE_ROOM, value, value_len)
+                                : NULL;
     c->handle = handle;
     c->via = via;
     memset(c->tried, 0, sizeof(c->tried));
@@ -377,7 +418,7 @@ static void issue(struct sim *s,
         .value = c->value,
     };
     c->cmd = room_for(c->cmd, &c->cmd_cap,
-                      sim_kv_encoded_max(key_len, value_len));
+                      sim_kv_encoded_max(key_len, value_len), CMD_ROOM);
     c->cmd_len = sim_kv_encode_to(&cmd, key_len, value_len, c->cmd);
     c->op_id = s->history ? sim_history_invoke_n(s->history, c->id, op,
                                                  c->key, key_len, c->value,

@@ -76,3 +76,63 @@ Test(sim_client_text, a_long_request_is_cut_in_its_text_and_whole_in_its_command
     cr_assert_str_eq(sim_kv_value(s, leader, key), value);
     sim_free(s);
 }
+
+/* Request i of round r: a key of 2 to 47 bytes starting with i's two
+ * digits, and a value of 0 to 47 bytes, both within and beyond the room a
+ * client's key, value and command have in its block (sim_client.c). */
+static void round_texts(int i, int r, char *key, char *value)
+{
+    size_t key_len = 2 + (size_t)(i + 17 * r) % 46;
+    size_t value_len = (size_t)(7 * i + 5 * r) % 48;
+    g_snprintf(key, 3, "%02d", i);
+    memset(key + 2, 'x', key_len - 2);
+    key[key_len] = '\0';
+    memset(value, 'a' + i % 26, value_len);
+    if (value_len > 0)
+        value[0] = (char)('0' + r);
+    value[value_len] = '\0';
+}
+
+Test(sim_client_text, clients_sharing_a_block_keep_their_own_keys_and_values)
+{
+    /* 48 requests issued at one instant take 48 clients, three blocks of
+     * them; each round sets every key again with another length of key
+     * and value, sent first to a follower; then gets read every value
+     * back. */
+    enum { N = 48, ROUNDS = 3 };
+    struct sim *s = recording_cluster();
+    char key[64], value[64];
+    for (int r = 0; r < ROUNDS; r++) {
+        uint32_t leader = sim_current_leader(s);
+        cr_assert_neq(leader, 0);
+        uint32_t via = leader % 3 + 1;
+        for (int i = 0; i < N; i++) {
+            round_texts(i, r, key, value);
+            cr_assert_eq(sim_client_request(s, SIM_KV_SET, key, value, via,
+                                            NULL),
+                         SIM_OK);
+        }
+        cr_assert_eq(sim_run_until(s, 2000000 + 2000000 * (uint64_t)(r + 1)),
+                     SIM_OK);
+        cr_assert_eq(sim_requests_completed(s), (uint64_t)N * (r + 1));
+        for (int i = 0; i < N; i++) {
+            round_texts(i, r, key, value);
+            cr_assert_str_eq(sim_kv_value(s, leader, key), value);
+        }
+    }
+    uint64_t req[N];
+    for (int i = 0; i < N; i++) {
+        round_texts(i, ROUNDS - 1, key, value);
+        cr_assert_eq(sim_client_request(s, SIM_KV_GET, key, NULL, 0, &req[i]),
+                     SIM_OK);
+    }
+    cr_assert_eq(sim_run_until(s, 2000000 + 2000000 * (uint64_t)(ROUNDS + 1)),
+                 SIM_OK);
+    for (int i = 0; i < N; i++) {
+        round_texts(i, ROUNDS - 1, key, value);
+        cr_assert(sim_request_completed(s, req[i]));
+        if (value[0] != '\0')
+            cr_assert_str_eq(sim_request_result(s, req[i]), value);
+    }
+    sim_free(s);
+}
