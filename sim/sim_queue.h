@@ -52,13 +52,13 @@ struct sim_event
  * SIM_QUEUE_SLOT_US microseconds; its window, SIM_QUEUE_WHEEL_US, is
  * their product. An event goes to the wheel when its slot, counted from
  * the slot of the latest popped time, is less than SIM_QUEUE_SLOTS away,
- * to the far heap otherwise. 2^10 slots of 2^8 us (262 simulated ms, past
- * the message delays, disk writes and most election timeouts of the
- * shipped scenarios) keep the slot index at 4 KiB and the bitmap at two
- * levels, so that both stay in the first-level cache (one slot per
- * microsecond took a 1 MiB index whose misses cost what its pops saved).
- * Any sizes give the same order of pops; at most 2^12 slots (the bitmap's
- * summary is one word of 64 bits). */
+ * to the far heap otherwise. 2^10 slots of 2^9 us (524 simulated ms, past
+ * the message delays, disk writes, election timeouts and most client
+ * timeouts of the shipped scenarios) keep the slot index at 4 KiB and the
+ * bitmap at two levels, so that both stay in the first-level cache (one
+ * slot per microsecond took a 1 MiB index whose misses cost what its pops
+ * saved). Any sizes give the same order of pops; at most 2^12 slots (the
+ * bitmap's summary is one word of 64 bits). */
 #define SIM_QUEUE_SLOT_BITS 9
 #define SIM_QUEUE_SLOTS_BITS 10
 #define SIM_QUEUE_SLOT_US (1u << SIM_QUEUE_SLOT_BITS)
