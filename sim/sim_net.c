@@ -36,6 +36,8 @@ void sim_net_init(struct sim_net *net,
     sim_net_set_params(net, p);
     sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES, SIM_MSG_POOL_MAX);
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
+    net->table->word_us = 0;
+    net->table->word = sim_rng_word(0);
     net->sent = g_new0(struct sim_rng_instant, links);
     for (size_t link = 0; link < links; link++)
         net->table->link_key[link] = sim_rng_key(net->key, link);
@@ -65,11 +67,13 @@ uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
 /* Delay plus, with probability reorder, an extra delay: three draws (the
  * extra's drawn whether or not it counts; its value computed only when
  * it does). The table's thresholds and bounds give exactly the draws and
- * answers of sim_rng_below() and sim_rng_chance() on p. */
-static inline uint64_t draw_delay(const struct sim_net_params *p,
-                                  const struct sim_net_draw_table *t,
-                                  struct sim_rng *rng,
-                                  bool *reordered)
+ * answers of sim_rng_below() and sim_rng_chance() on p. Always inline, so
+ * that the stream's state stays in registers. */
+static inline __attribute__((always_inline)) uint64_t
+draw_delay(const struct sim_net_params *p,
+           const struct sim_net_draw_table *t,
+           struct sim_rng *rng,
+           bool *reordered)
 {
     uint64_t d =
         p->delay_us_min + sim_rng_below_t(rng, t->delay_n, t->delay_threshold);
@@ -80,6 +84,17 @@ static inline uint64_t draw_delay(const struct sim_net_params *p,
         return d;
     }
     return d + 1 + sim_rng_below_t(rng, t->span, t->span_threshold);
+}
+
+/* The copy's delay of a duplicated message, from the stream's state after
+ * the message's own draws. Out of line: few messages are duplicated. */
+static __attribute__((noinline)) uint64_t
+draw_copy_delay(const struct sim_net_params *p,
+                const struct sim_net_draw_table *t,
+                struct sim_rng rng)
+{
+    bool r;
+    return draw_delay(p, t, &rng, &r);
 }
 
 /* Whether a probability decides without a draw: sim_rng_chance() reads
@@ -98,32 +113,53 @@ static inline bool rest_decided(const struct sim_net_params *p)
            ppm_decided(p->duplicate_ppm);
 }
 
-/* The fields after `lost` that rest_decided() parameters give, as the
- * draws below compute them: the draws' values are not read. */
-static void fill_decided_rest(const struct sim_net_params *p,
-                              struct sim_net_fate *out)
+/* The fate that rest_decided() parameters give whatever the draws' values
+ * (`lost` as a decided drop probability gives it), as the draws below
+ * compute it. */
+static struct sim_net_fate decided_fate(const struct sim_net_params *p)
 {
-    out->delay_us = p->delay_us_min;
-    out->reordered = false;
-    out->duplicated = p->duplicate_ppm != 0;
-    out->copy_delay_us = out->duplicated ? p->delay_us_min : 0;
+    struct sim_net_fate f = {0};
+    f.lost = p->drop_ppm != 0;
+    f.delay_us = p->delay_us_min;
+    f.reordered = false;
+    f.duplicated = p->duplicate_ppm != 0;
+    f.copy_delay_us = f.duplicated ? p->delay_us_min : 0;
+    return f;
 }
 
-/* The fate from the message's whole stream: five draws, three more when
- * it is duplicated. */
-static void draw_all(const struct sim_net_params *p,
-                     const struct sim_net_draw_table *t,
-                     struct sim_rng *rng,
-                     struct sim_net_fate *out)
+/* The key of the stream of the message sent on `link` at now_us, whose
+ * instant record is in: the send time's spread word is computed once per
+ * instant, for every link (sim_rng_instant_key_spread()). */
+static inline uint64_t message_key(struct sim_net_draw_table *t,
+                                   size_t link,
+                                   struct sim_rng_instant *in,
+                                   uint64_t now_us)
 {
-    out->lost = sim_rng_chance_k(rng, t->drop_k);
-    out->delay_us = draw_delay(p, t, rng, &out->reordered);
-    out->duplicated = sim_rng_chance_k(rng, t->duplicate_k);
-    out->copy_delay_us = 0;
-    if (out->duplicated) {
-        bool r;
-        out->copy_delay_us = draw_delay(p, t, rng, &r);
+    if (now_us != t->word_us) {
+        t->word_us = now_us;
+        t->word = sim_rng_word(now_us);
     }
+    return sim_rng_instant_key_spread(t->link_key[link], in, now_us, t->word);
+}
+
+/* The fate from the message's whole stream, seeded from its key: five
+ * draws, three more when it is duplicated. The state words are computed
+ * into a local, which stays in registers. */
+static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
+                                               struct sim_net_draw_table *t,
+                                               size_t link,
+                                               struct sim_rng_instant *in,
+                                               uint64_t now_us,
+                                               struct sim_net_fate *out)
+{
+    uint64_t key = message_key(t, link, in, now_us);
+    struct sim_rng rng = {{sim_rng_key_word(key, 0), sim_rng_key_word(key, 1),
+                           sim_rng_key_word(key, 2),
+                           sim_rng_key_word(key, 3)}};
+    out->lost = sim_rng_chance_k(&rng, t->drop_k);
+    out->delay_us = draw_delay(p, t, &rng, &out->reordered);
+    out->duplicated = sim_rng_chance_k(&rng, t->duplicate_k);
+    out->copy_delay_us = out->duplicated ? draw_copy_delay(p, t, rng) : 0;
 }
 
 /* (0 - n) % n: sim_rng_below()'s rejection threshold for n > 0. */
@@ -146,6 +182,7 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
     t->drop_k = sim_rng_chance_bound(p->drop_ppm);
     t->reorder_k = sim_rng_chance_bound(p->reorder_ppm);
     t->duplicate_k = sim_rng_chance_bound(p->duplicate_ppm);
+    t->decided = decided_fate(p);
     net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
                  : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS
                                              : SIM_NET_DRAWS_NONE;
@@ -156,7 +193,7 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
  * with parameters that leave every field decided, no draw is (the rank at
  * the instant still advances, for the messages after it); with only the
  * loss left to chance, only the first draw is, from the one state word it
- * reads. Every field is the one draw_all() gives (tests/test_sim_net.c
+ * reads. Every field is the one draw_all() gives (tests/test_sim_net_fate.c
  * compares them). */
 void sim_net_draw(struct sim_net *net,
                   uint32_t from,
@@ -164,27 +201,25 @@ void sim_net_draw(struct sim_net *net,
                   uint64_t now_us,
                   struct sim_net_fate *out)
 {
-    assert(from >= 1 && from <= net->n_nodes && to >= 1 && to <= net->n_nodes);
+    /* 1 <= from, to <= n_nodes, each as one unsigned comparison. */
+    assert(from - 1u < net->n_nodes && to - 1u < net->n_nodes);
     size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
     struct sim_rng_instant *in = &net->sent[link];
     assert(now_us >= in->at_us);
-    const struct sim_net_params *p = &net->p;
-    if (net->draws != SIM_NET_DRAWS_ALL) {
-        fill_decided_rest(p, out);
-        if (net->draws == SIM_NET_DRAWS_NONE) {
-            (void)sim_rng_instant_rank(in, now_us);
-            out->lost = p->drop_ppm != 0;
-            return;
-        }
-        uint64_t key =
-            sim_rng_instant_key(net->table->link_key[link], in, now_us);
-        struct sim_rng first = {{0, sim_rng_key_word(key, 1), 0, 0}};
-        out->lost = sim_rng_chance(&first, p->drop_ppm);
+    struct sim_net_draw_table *t = net->table;
+    if (net->draws == SIM_NET_DRAWS_ALL) {
+        draw_all(&net->p, t, link, in, now_us, out);
         return;
     }
-    struct sim_rng rng;
-    sim_rng_seed_instant(&rng, net->table->link_key[link], in, now_us);
-    draw_all(p, net->table, &rng, out);
+    *out = t->decided;
+    if (net->draws == SIM_NET_DRAWS_NONE) {
+        (void)sim_rng_instant_rank(in, now_us);
+        return;
+    }
+    /* The first draw's output is a function of state word 1 alone. */
+    struct sim_rng first = {
+        {0, sim_rng_key_word(message_key(t, link, in, now_us), 1), 0, 0}};
+    out->lost = sim_rng_chance_k(&first, t->drop_k);
 }
 
 void sim_net_partition(struct sim_net *net, const uint32_t *group_of)

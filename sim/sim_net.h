@@ -46,6 +46,16 @@ enum sim_net_fate_draws {
     SIM_NET_DRAWS_ALL,
 };
 
+/* The fate of one message, drawn at send time. */
+struct sim_net_fate
+{
+    bool lost;         /* lost by the drop probability */
+    uint64_t delay_us; /* one-way delay, reordering extra included */
+    bool reordered;
+    bool duplicated; /* a copy arrives too, after copy_delay_us */
+    uint64_t copy_delay_us;
+};
+
 /* What a message's fate draws with, from the parameters (kept by
  * sim_net_set_params()), and the links' keys: one block, outside the
  * engine's record (whose size the memory budget charges). */
@@ -59,6 +69,14 @@ struct sim_net_draw_table
     uint64_t span, span_threshold;
     /* sim_rng_chance_bound() of drop_ppm, reorder_ppm, duplicate_ppm. */
     uint64_t drop_k, reorder_k, duplicate_k;
+    /* The fate's fields that the parameters decide without a draw (every
+     * field but `lost` when only the loss is left to chance, all of them
+     * when nothing is). */
+    struct sim_net_fate decided;
+    /* sim_rng_word(word_us): the send time's spread word, kept for the
+     * instant of the last keyed draw (the messages of a broadcast share
+     * it). */
+    uint64_t word_us, word;
     /* [(from - 1) * n + to - 1]: sim_rng_key(key, link), once. */
     uint64_t link_key[];
 };
@@ -85,16 +103,6 @@ struct sim_net
     /* [type]; [0], the totals, stays zero: sim_get_msg_counters() adds
      * them up when asked. */
     struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT];
-};
-
-/* The fate of one message, drawn at send time. */
-struct sim_net_fate
-{
-    bool lost;         /* lost by the drop probability */
-    uint64_t delay_us; /* one-way delay, reordering extra included */
-    bool reordered;
-    bool duplicated; /* a copy arrives too, after copy_delay_us */
-    uint64_t copy_delay_us;
 };
 
 /* A message in flight: owns its payload in the same allocation. */

@@ -101,6 +101,32 @@ static inline uint64_t sim_rng_instant_rank(struct sim_rng_instant *in,
     return in->rank++;
 }
 
+/* What sim_rng_key() folds into its key for `word`: the word spread by
+ * one splitmix64 step. Computed once, it serves every key folded with the
+ * same word (the send time of a broadcast's messages, one per link). */
+static inline uint64_t sim_rng_word(uint64_t word)
+{
+    return sim_splitmix64_out(word + 0x9E3779B97F4A7C15u);
+}
+
+/* sim_rng_key(key, word) for the spread word w = sim_rng_word(word). */
+static inline uint64_t sim_rng_key_spread(uint64_t key, uint64_t w)
+{
+    return sim_splitmix64_out((key ^ w) + 0x9E3779B97F4A7C15u);
+}
+
+/* sim_rng_instant_key() for now_word = sim_rng_word(now_us), computed by
+ * the caller once for every base keyed at now_us. */
+static inline uint64_t sim_rng_instant_key_spread(uint64_t base,
+                                                  struct sim_rng_instant *in,
+                                                  uint64_t now_us,
+                                                  uint64_t now_word)
+{
+    uint64_t rank = sim_rng_instant_rank(in, now_us);
+    uint64_t word = rank == 0 ? SIM_RNG_WORD_OF_ZERO : sim_rng_word(rank);
+    return sim_rng_key_spread(sim_rng_key_spread(base, now_word), word);
+}
+
 /* The key of one draw at now_us under `base` (a key), exactly
  * sim_rng_key(sim_rng_key(base, now_us), rank) for the rank
  * sim_rng_instant_rank() gives it, which it advances. */
@@ -108,13 +134,7 @@ static inline uint64_t sim_rng_instant_key(uint64_t base,
                                            struct sim_rng_instant *in,
                                            uint64_t now_us)
 {
-    uint64_t rank = sim_rng_instant_rank(in, now_us);
-    uint64_t word = rank == 0 ? SIM_RNG_WORD_OF_ZERO
-                              : sim_splitmix64_out(rank + 0x9E3779B97F4A7C15u);
-    uint64_t at = sim_splitmix64_out(
-        (base ^ sim_splitmix64_out(now_us + 0x9E3779B97F4A7C15u)) +
-        0x9E3779B97F4A7C15u);
-    return sim_splitmix64_out((at ^ word) + 0x9E3779B97F4A7C15u);
+    return sim_rng_instant_key_spread(base, in, now_us, sim_rng_word(now_us));
 }
 
 /* State word i (0..3) of sim_rng_seed_key(r, key), each computed alone: a
