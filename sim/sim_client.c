@@ -82,7 +82,7 @@ static char *copy_into(char **buf,
 
 void sim_clients_init(struct sim *s)
 {
-    sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_MAX);
+    sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_CHUNK);
     s->clients = g_array_sized_new(FALSE, TRUE, sizeof(struct sim_client), 256);
     s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
@@ -90,17 +90,18 @@ void sim_clients_init(struct sim *s)
 
 struct sim_cmsg *sim_cmsg_new(struct sim *s, size_t data_len)
 {
-    bool pooled;
+    struct sim_pool *pool;
     struct sim_cmsg *cm =
-        sim_pool_alloc(&s->cmsgs, sizeof(*cm) + data_len, &pooled);
+        sim_pool_alloc(&s->cmsgs, sizeof(*cm) + data_len, &pool);
     memset(cm, 0, sizeof(*cm));
-    cm->pooled = pooled;
+    cm->pool = pool;
     return cm;
 }
 
 void sim_cmsg_free(struct sim *s, struct sim_cmsg *cm)
 {
-    sim_pool_free(&s->cmsgs, cm, cm->pooled);
+    (void)s;
+    sim_pool_free(cm->pool, cm);
 }
 
 void sim_clients_destroy(struct sim *s)

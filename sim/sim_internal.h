@@ -179,7 +179,9 @@ struct sim_cmsg
     enum sim_read_mode read_mode; /* request: how to serve a GET */
     bool found;    /* reply to GET */
     bool has_value;
-    bool pooled; /* a block of SIM_CMSG_POOLED_BYTES (sim_cmsg_free()) */
+    /* The pool whose block this is (the clients'), NULL: an allocation
+     * of its own (sim_cmsg_free()). */
+    struct sim_pool *pool;
     size_t len; /* request: command bytes; reply: value bytes + NUL */
     unsigned char data[];
 };
@@ -417,11 +419,13 @@ void sim_node_defer(struct sim_node *nd, const struct sim_event *ev);
 void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm);
 
 /* sim_client.c: a client message with data_len bytes of data, its header
- * zeroed; one that fits in SIM_CMSG_POOLED_BYTES reuses a released block
- * (at most SIM_CMSG_POOL_MAX kept: sim_pool.h), as the network's messages
- * do. */
+ * zeroed; one that fits in SIM_CMSG_POOLED_BYTES takes a block of the
+ * clients' pool (recycled, carved from chunks of SIM_CMSG_POOL_CHUNK
+ * blocks: sim_pool.h), as the network's messages do. Released with
+ * sim_cmsg_free() (s may be NULL: the block knows its pool) before the
+ * clients are destroyed. */
 #define SIM_CMSG_POOLED_BYTES 256u
-#define SIM_CMSG_POOL_MAX 4096u
+#define SIM_CMSG_POOL_CHUNK 64u
 struct sim_cmsg *sim_cmsg_new(struct sim *s, size_t data_len);
 void sim_cmsg_free(struct sim *s, struct sim_cmsg *cm);
 

@@ -34,7 +34,10 @@ void sim_net_init(struct sim_net *net,
     net->table = g_malloc(sizeof(struct sim_net_draw_table) +
                           links * sizeof(uint64_t));
     sim_net_set_params(net, p);
-    sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES, SIM_MSG_POOL_MAX);
+    sim_pool_init(&net->msgs, SIM_MSG_POOLED_BYTES,
+                  SIM_MSG_POOL_CHUNK_BYTES / SIM_MSG_POOLED_BYTES);
+    sim_pool_init(&net->big, SIM_MSG_BIG_BYTES,
+                  SIM_MSG_POOL_CHUNK_BYTES / SIM_MSG_BIG_BYTES);
     net->key = sim_rng_key(seed, SIM_STREAM_NETWORK);
     net->table->word_us = 0;
     net->table->word = sim_rng_word(0);
@@ -53,6 +56,7 @@ void sim_net_destroy(struct sim_net *net)
     g_free(net->sent);
     g_free(net->table);
     sim_pool_destroy(&net->msgs);
+    sim_pool_destroy(&net->big);
     g_free(net->group_of);
     g_free(net->cut);
     g_free(net->link_open);
@@ -275,14 +279,23 @@ static void copy_snapshot_conf(struct raft_configuration *dst,
     }
 }
 
-/* A block for a copy of `size` bytes: recycled from net's free list when
- * net is given and the copy fits a pooled block. */
-static struct sim_msg *msg_block(struct sim_net *net, size_t size)
+/* A block for a copy of `size` bytes: from `pool` when it is given and
+ * the copy fits its blocks, else an allocation of its own. */
+static struct sim_msg *msg_block(struct sim_pool *pool, size_t size)
 {
-    bool pooled;
-    struct sim_msg *msg = sim_pool_alloc(net ? &net->msgs : NULL, size, &pooled);
-    msg->pooled = pooled;
+    struct sim_pool *from;
+    struct sim_msg *msg = sim_pool_alloc(pool, size, &from);
+    msg->pool = from;
     return msg;
+}
+
+/* The pool of net whose blocks a copy of `size` bytes takes (NULL: none
+ * is large enough). */
+static struct sim_pool *pool_for(struct sim_net *net, size_t size)
+{
+    return size <= SIM_MSG_POOLED_BYTES ? &net->msgs
+           : size <= SIM_MSG_BIG_BYTES  ? &net->big
+                                        : NULL;
 }
 
 void sim_msg_release_records(struct sim_msg *msg)
@@ -298,7 +311,7 @@ void sim_msg_free(struct sim_msg *msg)
         return;
     if (sim_msg_holds_records(msg))
         sim_msg_release_records(msg);
-    g_free(msg);
+    sim_pool_free(msg->pool, msg);
 }
 
 /* Whether m carries no entries and no snapshot: most messages. */
@@ -319,7 +332,7 @@ static struct sim_msg *header_copy(struct sim_net *net,
                                    const struct raft_message *m)
 {
     struct sim_msg *msg = sim_pool_take(&net->msgs);
-    msg->pooled = true;
+    msg->pool = &net->msgs;
     msg->id = 0;
     msg->dest_incarnation = 0;
     msg->acked_term = 0;
@@ -345,7 +358,10 @@ static struct sim_msg *header_copy(struct sim_net *net,
     return msg;
 }
 
+/* A copy of m in a block of net's pools (net NULL: of `pool`, when given
+ * and the copy fits its blocks). */
 static struct sim_msg *msg_copy(struct sim_net *net,
+                                struct sim_pool *pool,
                                 const struct raft_message *m)
 {
     size_t head = ALIGN_UP(sizeof(struct sim_msg));
@@ -372,7 +388,9 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     size_t conf_size = ALIGN_UP(snapshot_conf_ids(m) * sizeof(uint64_t));
     size_t entries_size =
         ALIGN_UP(n_entries * sizeof(struct raft_entry)) + conf_size;
-    struct sim_msg *msg = msg_block(net, head + entries_size + data_len);
+    size_t size = head + entries_size + data_len;
+    struct sim_msg *msg =
+        msg_block(net != NULL ? pool_for(net, size) : pool, size);
     char *block = (char *)msg;
     msg->id = 0;
     msg->dest_incarnation = 0;
@@ -414,18 +432,18 @@ static struct sim_msg *msg_copy(struct sim_net *net,
 
 struct sim_msg *sim_msg_copy(const struct raft_message *m)
 {
-    return msg_copy(NULL, m);
+    return msg_copy(NULL, NULL, m);
 }
 
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m)
 {
-    return header_only(m) ? header_copy(net, m) : msg_copy(net, m);
+    return header_only(m) ? header_copy(net, m) : msg_copy(net, NULL, m);
 }
 
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg)
 {
-    struct sim_msg *copy = sim_msg_copy(&msg->m);
+    struct sim_msg *copy = msg_copy(NULL, msg->pool, &msg->m);
     copy->id = msg->id;
     copy->dest_incarnation = msg->dest_incarnation;
     copy->acked_term = msg->acked_term;

@@ -98,8 +98,9 @@ struct sim_net
     uint8_t *cut;         /* [(from - 1) * n + to - 1]: one-way cut */
     uint8_t *link_open;   /* derived from the two above, same indexing */
     uint64_t next_msg_id; /* ids are dense from 1 */
-    /* Released message blocks of SIM_MSG_POOLED_BYTES (owned). */
-    struct sim_pool msgs;
+    /* Blocks of SIM_MSG_POOLED_BYTES and of SIM_MSG_BIG_BYTES for
+     * message copies (owned, with every block carved from them). */
+    struct sim_pool msgs, big;
     /* [type]; [0], the totals, stays zero: sim_get_msg_counters() adds
      * them up when asked. */
     struct sim_msg_counters counters[RAFT_MSG_TYPE_COUNT];
@@ -112,15 +113,20 @@ struct sim_msg
     uint32_t dest_incarnation; /* lost if the destination restarted since */
     uint32_t bytes;            /* wire size for the byte counters */
     uint64_t acked_term;       /* sim_persist_acked_term() when built */
-    bool pooled; /* a block of SIM_MSG_POOLED_BYTES (sim_net_msg_free()) */
+    /* The pool whose block this is (the network's), NULL: an allocation
+     * of its own. */
+    struct sim_pool *pool;
     struct raft_message m;     /* pointers point into this allocation */
 };
 
-/* A message copy of at most this many bytes takes a block of exactly this
- * size, recycled through the network's free list (at most
- * SIM_MSG_POOL_MAX blocks kept) instead of a fresh allocation. */
+/* A network's message copy of at most SIM_MSG_POOLED_BYTES takes a block
+ * of exactly that size from the network's pool `msgs`, one of at most
+ * SIM_MSG_BIG_BYTES (entries or a snapshot) one of `big`: recycled blocks,
+ * carved from chunks of SIM_MSG_POOL_CHUNK_BYTES (sim_pool.h), instead of
+ * a fresh allocation; a larger copy is an allocation of its own. */
 #define SIM_MSG_POOLED_BYTES 1024u
-#define SIM_MSG_POOL_MAX 4096u
+#define SIM_MSG_BIG_BYTES 4096u
+#define SIM_MSG_POOL_CHUNK_BYTES 32768u
 
 void sim_net_init(struct sim_net *net,
                   uint32_t n_nodes,
@@ -165,9 +171,9 @@ void sim_net_heal(struct sim_net *net);
  * record (raft.h) is not copied: the message holds a reference to the
  * record and points to its bytes; other entries' bytes are copied. */
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
-/* The same, in a recycled block when it fits one: release it with
- * sim_net_msg_free() (sim_msg_free() is also correct, but recycles
- * nothing). */
+/* The same, in a block of one of net's pools when it fits one: release it
+ * with sim_net_msg_free() or sim_msg_free() (the same), before
+ * sim_net_destroy(net). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
 /* Whether msg may hold references to records: an AppendEntries with
@@ -181,16 +187,18 @@ static inline bool sim_msg_holds_records(const struct sim_msg *msg)
  * records. */
 void sim_msg_release_records(struct sim_msg *msg);
 /* Releases msg (transferred) and its references to records: a pooled
- * block goes back to the free list. Inline: every delivery ends here. */
+ * block goes back to its pool. Inline: every delivery ends here. */
 static inline void sim_net_msg_free(struct sim_net *net, struct sim_msg *msg)
 {
+    (void)net; /* the block knows its pool */
     if (sim_msg_holds_records(msg))
         sim_msg_release_records(msg);
-    sim_pool_free(&net->msgs, msg, msg->pooled);
+    sim_pool_free(msg->pool, msg);
 }
-/* Releases msg (transferred, NULL: nothing) outside the network's pool. */
+/* Releases msg (transferred, NULL: nothing), as sim_net_msg_free(). */
 void sim_msg_free(struct sim_msg *msg);
-/* Deep copy of another in-flight message (a duplicate). */
+/* Deep copy of another in-flight message (a duplicate), in a block of
+ * msg's pool when msg has one (the copy has msg's size). */
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg);
 
 #endif /* SIM_NET_H */

@@ -146,7 +146,7 @@ void sim_event_free_payload(const struct sim_event *ev)
         break;
     case SIM_EV_CLIENT_REQUEST:
     case SIM_EV_CLIENT_REPLY:
-        g_free(ev->ptr);
+        sim_cmsg_free(NULL, ev->ptr);
         break;
     case SIM_EV_CALLBACK:
         if (ev->arg == SIM_CALLBACK_BOXED) /* else ptr is borrowed ctx */

@@ -1,26 +1,49 @@
-/* sim_pool.c: a free list of equal-sized blocks (sim_pool.h). */
+/* sim_pool.c: a free list of equal-sized blocks carved from chunks
+ * (sim_pool.h). */
 #include "sim/sim_pool.h"
 
 #include <glib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sim/sim_assert.h"
 
-void sim_pool_init(struct sim_pool *p, size_t block_bytes, size_t max_kept)
+/* A chunk's header: the link to the previous chunk, padded so that the
+ * blocks after it keep malloc's 16-byte alignment. */
+#define CHUNK_HEAD 16
+
+void sim_pool_init(struct sim_pool *p, size_t block_bytes, size_t chunk_blocks)
 {
-    SIM_ASSERT(block_bytes >= sizeof(void *), "pool blocks of %zu bytes",
-               block_bytes);
+    SIM_ASSERT(block_bytes >= CHUNK_HEAD && block_bytes % 16 == 0 &&
+                   chunk_blocks >= 1 &&
+                   chunk_blocks <= (SIZE_MAX - CHUNK_HEAD) / block_bytes,
+               "pool blocks of %zu bytes, %zu to a chunk", block_bytes,
+               chunk_blocks);
     memset(p, 0, sizeof(*p));
     p->block_bytes = block_bytes;
-    p->max_kept = max_kept;
+    p->chunk_blocks = chunk_blocks;
+}
+
+void *sim_pool_carve_chunk(struct sim_pool *p)
+{
+    char *chunk = g_malloc(CHUNK_HEAD + p->chunk_blocks * p->block_bytes);
+    *(void **)(void *)chunk = p->chunks;
+    p->chunks = chunk;
+    char *block = chunk + CHUNK_HEAD;
+    p->carve = block + p->block_bytes;
+    p->carve_left = p->chunk_blocks - 1;
+    return block;
 }
 
 void sim_pool_destroy(struct sim_pool *p)
 {
-    while (p->kept) {
-        void *next = *(void **)p->kept;
-        g_free(p->kept);
-        p->kept = next;
+    while (p->chunks) {
+        void *next = *(void **)p->chunks;
+        g_free(p->chunks);
+        p->chunks = next;
     }
+    p->kept = NULL;
     p->n_kept = 0;
+    p->carve = NULL;
+    p->carve_left = 0;
 }

@@ -134,14 +134,17 @@ Test(sim_net, a_message_copy_owns_its_entries_and_bytes)
 }
 
 /* A released small message's block is reused for the next copy, which
- * must then hold that copy alone; a copy too large for a block is not
- * pooled. Recycling changes no behaviour (nothing reads an address). */
+ * must then hold that copy alone; a copy too large for a small block takes
+ * a big one, and one too large for that is not pooled. Recycling changes
+ * no behaviour (nothing reads an address). */
 Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
 {
     struct sim_net net;
     struct sim_net_params p = params();
     sim_net_init(&net, 3, &p, 1);
     char big[2 * SIM_MSG_POOLED_BYTES];
+    static char huge[SIM_MSG_BIG_BYTES];
+    memset(huge, 'h', sizeof huge);
     memset(big, 'b', sizeof big);
     struct raft_entry e[2] = {
         {.term = 4, .type = RAFT_ENTRY_COMMAND, .data = "first", .len = 6},
@@ -152,7 +155,7 @@ Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
     m.append_entries.entries = e;
     m.append_entries.n_entries = 1;
     struct sim_msg *a = sim_net_msg_copy(&net, &m);
-    cr_assert(a->pooled);
+    cr_assert_eq(a->pool, &net.msgs);
     sim_net_msg_free(&net, a);
     cr_assert_eq(net.msgs.n_kept, 1, "the released block was not kept");
     e[0].data = "2nd";
@@ -164,10 +167,28 @@ Test(sim_net, a_recycled_message_block_holds_only_the_new_copy)
     cr_assert_eq(b->bytes, 48 + 16 + 4);
     m.append_entries.entries = &e[1];
     struct sim_msg *c = sim_net_msg_copy(&net, &m);
-    cr_assert_not(c->pooled);
+    cr_assert_eq(c->pool, &net.big);
     cr_assert_eq(memcmp(c->m.append_entries.entries[0].data, big, sizeof big),
                  0);
+    /* A duplicate takes a block of its original's pool. */
+    struct sim_msg *c2 = sim_msg_clone(c);
+    cr_assert_eq(c2->pool, &net.big);
+    cr_assert_neq(c2, c);
+    cr_assert_eq(
+        memcmp(c2->m.append_entries.entries[0].data, big, sizeof big), 0);
+    e[1].data = huge;
+    e[1].len = sizeof huge;
+    struct sim_msg *d = sim_net_msg_copy(&net, &m);
+    cr_assert_null(d->pool);
+    cr_assert_eq(
+        memcmp(d->m.append_entries.entries[0].data, huge, sizeof huge), 0);
+    struct sim_msg *d2 = sim_msg_clone(d);
+    cr_assert_null(d2->pool);
+    sim_msg_free(d2);
+    sim_net_msg_free(&net, d);
+    sim_msg_free(c2);
     sim_net_msg_free(&net, c);
+    cr_assert_eq(net.big.n_kept, 2);
     sim_net_msg_free(&net, b);
     sim_net_destroy(&net);
 }
@@ -215,7 +236,7 @@ Test(sim_net, a_header_only_copy_equals_the_general_copy)
         }
         struct sim_msg *fast = sim_net_msg_copy(&net, &m);
         struct sim_msg *full = sim_msg_copy(&m);
-        cr_assert(fast->pooled, "type %d", t);
+        cr_assert_eq(fast->pool, &net.msgs, "type %d", t);
         cr_assert_eq(fast->bytes, full->bytes, "type %d", t);
         cr_assert_eq(fast->bytes, 48);
         cr_assert_eq(fast->id, full->id);
