@@ -75,3 +75,39 @@ Test(scn_sort, a_stable_sort_keeps_equal_keys_in_their_order)
         }
     }
 }
+
+/* A run's latency percentiles are selected, not sorted: each selection
+ * must find the value a sort puts at its place, and leave the values after
+ * it no smaller, so that the next, later place is selected among them (as
+ * collect_latencies() in scn_run.c chains them). */
+Test(scn_sort, a_selection_finds_the_value_a_sort_places_there)
+{
+    struct sim_rng r;
+    sim_rng_seed(&r, 11, 1);
+    for (unsigned shape = 0; shape < 5; shape++) {
+        for (size_t n = 1; n < 700; n += n < 40 ? 1 : 37) {
+            struct scn_keyed *k = g_new0(struct scn_keyed, n);
+            uint64_t *a = g_new(uint64_t, n);
+            fill(k, n, shape, &r);
+            for (size_t i = 0; i < n; i++)
+                a[i] = k[i].key;
+            reference_sort(k, n);
+            size_t places[] = {(n * 50 + 99) / 100 - 1, (n * 90 + 99) / 100 - 1,
+                               (n * 99 + 99) / 100 - 1, n - 1};
+            size_t lo = 0;
+            for (size_t p = 0; p < G_N_ELEMENTS(places); p++) {
+                scn_select_u64(a, lo, n, places[p]);
+                cr_assert_eq(a[places[p]], k[places[p]].key,
+                             "shape %u, n %zu, place %zu", shape, n, places[p]);
+                for (size_t i = 0; i < n; i++)
+                    cr_assert(i < places[p] ? a[i] <= a[places[p]]
+                                            : a[i] >= a[places[p]],
+                              "shape %u, n %zu, place %zu, at %zu", shape, n,
+                              places[p], i);
+                lo = places[p];
+            }
+            g_free(k);
+            g_free(a);
+        }
+    }
+}

@@ -260,40 +260,45 @@ static bool over_budget(struct scn_runner *r)
     return true;
 }
 
+/* Whether anything waits for the observer: a trigger fired, a settle or
+ * a window open. */
+static bool waiting(const struct scn_runner *r)
+{
+    return r->fired_pending || r->settles->len != 0 || r->windows->len != 0;
+}
+
 /* on_event() past its quick test: checks the budget, then runs the fired
- * triggers and judges the open settles and windows. Kept out of line so
- * that the quick test saves no registers. */
+ * triggers and judges the open settles and windows; sets observe_at as it
+ * leaves. Kept out of line so that the quick test saves no registers. */
 static G_GNUC_NO_INLINE void observe(struct scn_runner *r)
 {
     if (r->in_observer || r->res->budget_exceeded)
         return;
-    if (over_budget(r))
-        return;
-    if (!r->fired_pending && r->settles->len == 0 && r->windows->len == 0)
-        return;
-    r->in_observer = true;
-    run_fired_triggers(r);
-    if (r->settles->len)
-        scn_runner_judge_settles(r, 0);
-    for (guint i = 0; i < r->windows->len; i++)
-        scn_runner_judge_window(r, g_ptr_array_index(r->windows, i));
-    for (guint i = r->windows->len; i-- > 0;) {
-        struct scn_judged *j = g_ptr_array_index(r->windows, i);
-        if (j->done)
-            g_ptr_array_remove_index(r->windows, i);
+    if (!over_budget(r) && waiting(r)) {
+        r->in_observer = true;
+        run_fired_triggers(r);
+        if (r->settles->len)
+            scn_runner_judge_settles(r, 0);
+        for (guint i = 0; i < r->windows->len; i++)
+            scn_runner_judge_window(r, g_ptr_array_index(r->windows, i));
+        for (guint i = r->windows->len; i-- > 0;) {
+            struct scn_judged *j = g_ptr_array_index(r->windows, i);
+            if (j->done)
+                g_ptr_array_remove_index(r->windows, i);
+        }
+        r->in_observer = false;
     }
-    r->in_observer = false;
+    r->observe_at = waiting(r) ? 0 : r->budget_next;
 }
 
 /* After every engine event. After most events nothing waits (no trigger
  * fired, no settle and no window open) and the budget cannot be reached
  * yet (below r->budget_next over_budget() returns false and changes
- * nothing): that is asked first, in a few loads. */
+ * nothing): r->observe_at says so in one comparison. */
 static void on_event(struct sim *s, void *ctx)
 {
     struct scn_runner *r = ctx;
-    if (sim_events_processed(s) < r->budget_next && !r->fired_pending &&
-        r->settles->len == 0 && r->windows->len == 0)
+    if (sim_events_processed(s) < r->observe_at)
         return;
     observe(r);
 }
@@ -604,6 +609,10 @@ static void check_linearizable(struct scn_runner *r)
     sim_lin_report_clear(&rep);
 }
 
+/* The request latency percentiles: four order statistics of the
+ * completed requests' latencies, each selected (scn_select_u64()) rather
+ * than sorting them all; a value found is the one a sort would place
+ * there. */
 static void collect_latencies(struct scn_run_result *res)
 {
     const struct sim_history *h = sim_get_history(res->sim);
@@ -612,22 +621,26 @@ static void collect_latencies(struct scn_run_result *res)
     if (!h)
         return;
     size_t n = sim_history_len(h), len = 0;
-    struct scn_keyed *lat = g_new(struct scn_keyed, n ? n : 1);
+    uint64_t *lat = g_new(uint64_t, n ? n : 1);
     for (size_t i = 0; i < n; i++) {
         const struct sim_op *op = sim_history_op(h, i);
         if (op->completed)
-            lat[len++] = (struct scn_keyed){
-                .key = op->complete_us - op->invoke_us};
+            lat[len++] = op->complete_us - op->invoke_us;
     }
     if (len) {
-        scn_sort_keyed(lat, len);
-        /* Nearest rank: the smallest value with at least q of them <= it. */
+        /* Nearest rank: the smallest value with at least q of them <= it.
+         * Each selection leaves the ones after it >= it, so the next one
+         * (at a place no earlier) is selected among those. */
         size_t i50 = (len * 50 + 99) / 100, i90 = (len * 90 + 99) / 100,
                i99 = (len * 99 + 99) / 100;
-        res->latency_us_p50 = lat[i50 - 1].key;
-        res->latency_us_p90 = lat[i90 - 1].key;
-        res->latency_us_p99 = lat[i99 - 1].key;
-        res->latency_us_max = lat[len - 1].key;
+        scn_select_u64(lat, 0, len, i50 - 1);
+        scn_select_u64(lat, i50 - 1, len, i90 - 1);
+        scn_select_u64(lat, i90 - 1, len, i99 - 1);
+        scn_select_u64(lat, i99 - 1, len, len - 1);
+        res->latency_us_p50 = lat[i50 - 1];
+        res->latency_us_p90 = lat[i90 - 1];
+        res->latency_us_p99 = lat[i99 - 1];
+        res->latency_us_max = lat[len - 1];
     }
     g_free(lat);
 }
@@ -663,6 +676,7 @@ static void on_trace(struct sim *s, const struct sim_trace_event *e, void *ctx)
     (void)s;
     if (r->triggers && scn_triggers_hear(r->triggers, e)) {
         r->fired_pending = true;
+        scn_runner_wake(r);
         scn_runner_listen(r);
     }
     if (e->kind == SIM_TRACE_ROLE && e->role == RAFT_LEADER) {

@@ -308,6 +308,7 @@ void scn_runner_run_action(struct scn_runner *r, const struct scn_step *step)
         struct scn_settle *st = g_new0(struct scn_settle, 1);
         scn_runner_action_result(r, step, what, scn_settle_start(r->s, r->sc, step, st));
         g_ptr_array_add(r->settles, st);
+        scn_runner_wake(r);
         break;
     }
     case SCN_ACT_SET_DROP:

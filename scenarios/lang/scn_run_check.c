@@ -571,6 +571,8 @@ void scn_runner_run_expect(struct scn_runner *r, const struct scn_step *step)
     scn_runner_judge_window(r, j);
     if (j->done)
         scn_runner_judged_free(j);
-    else
+    else {
         g_ptr_array_add(r->windows, j);
+        scn_runner_wake(r);
+    }
 }

@@ -121,11 +121,23 @@ struct scn_runner
     uint64_t ref_key;
     /* The first event count at which over_budget() can find anything: the
      * next multiple of SCN_BUDGET_POLL_EVENTS or the first count over
-     * max_events (0 before the first event). Below it, an event after
-     * which no trigger fired and no settle or window is open needs nothing
-     * of the observer. */
+     * max_events (0 before the first event). */
     uint64_t budget_next;
+    /* The first event count after which the observer has anything to do:
+     * budget_next while no trigger has fired and no settle or window is
+     * open, else 0. The observer sets it as it leaves; whatever starts to
+     * wait (a trigger firing, a settle or a window opening) sets it to 0
+     * through scn_runner_wake(). Below it an event needs nothing of the
+     * observer: one comparison after every event. */
+    uint64_t observe_at;
 };
+
+/* Something waits for the observer (a trigger fired, a settle or a window
+ * opened): it runs after the next event. */
+static inline void scn_runner_wake(struct scn_runner *r)
+{
+    r->observe_at = 0;
+}
 
 /* ---- scn_run.c ---- */
 

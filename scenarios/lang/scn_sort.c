@@ -2,7 +2,9 @@
  * by insertion, then merged pairwise, bottom up, between the array and one
  * scratch array. Both steps take the left pair first on equal keys, so the
  * sort is stable. A merge whose halves are already in order is a copy: the
- * generator's plan is mostly in time order already.
+ * generator's plan is mostly in time order already. The selection is
+ * Hoare's: partitions around the median of three until the place asked
+ * for is the pivot's.
  */
 #include "scenarios/lang/scn_sort.h"
 
@@ -73,4 +75,64 @@ void scn_sort_keyed(struct scn_keyed *a, size_t n)
     if (src != a)
         memcpy(a, src, n * sizeof(*a));
     g_free(tmp);
+}
+
+/* Sorts the three values at i < j < k of a in place. */
+static void order3(uint64_t *a, size_t i, size_t j, size_t k)
+{
+    uint64_t t;
+    if (a[j] < a[i]) {
+        t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+    if (a[k] < a[j]) {
+        t = a[j];
+        a[j] = a[k];
+        a[k] = t;
+        if (a[j] < a[i]) {
+            t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+}
+
+void scn_select_u64(uint64_t *a, size_t lo, size_t n, size_t k)
+{
+    g_assert(lo <= k && k < n);
+    size_t hi = n - 1; /* a[lo..hi] holds the place k */
+    while (hi - lo >= 3) {
+        size_t mid = lo + (hi - lo) / 2;
+        order3(a, lo, mid, hi);
+        uint64_t pivot = a[mid];
+        /* a[lo] <= pivot <= a[hi] stop both scans inside the range; equal
+         * values stop them too, so many equal values split evenly. */
+        size_t i = lo, j = hi;
+        for (;;) {
+            while (a[++i] < pivot)
+                ;
+            while (pivot < a[--j])
+                ;
+            if (i >= j)
+                break;
+            uint64_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+        /* a[lo..j] <= pivot <= a[j + 1..hi] */
+        if (k <= j)
+            hi = j;
+        else
+            lo = j + 1;
+    }
+    for (size_t i = lo + 1; i <= hi; i++) { /* three values or fewer */
+        uint64_t x = a[i];
+        size_t j = i;
+        while (j > lo && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
 }

@@ -1,6 +1,6 @@
 /* scn_sort.h: a stable sort of (key, item) pairs by key, for the
- * scenario layer's sorts (the generator's plan by time, a run's request
- * latencies).
+ * scenario layer's sorts (the generator's plan by time), and the selection
+ * of a few order statistics (a run's request latency percentiles).
  *
  * Invariant: the result is the same as any stable sort by key gives: pairs
  * with equal keys keep the order they had, so the result depends only on
@@ -22,5 +22,12 @@ struct scn_keyed
 
 /* Sorts a[0..n) by key, stably; a is the caller's. */
 void scn_sort_keyed(struct scn_keyed *a, size_t n);
+
+/* Reorders a[lo..n) (lo <= k < n) so that a[k] holds the value a sort of
+ * a[lo..n) would put there, every value before it is <= it and every value
+ * after it >= it: the (k - lo + 1)-th smallest, without sorting the rest.
+ * The value is the sort's, whatever the order of equal values; the order
+ * left around it depends only on the input. */
+void scn_select_u64(uint64_t *a, size_t lo, size_t n, size_t k);
 
 #endif /* SCN_SORT_H */
