@@ -162,6 +162,12 @@ void raft_membership_apply(struct raft *r)
     }
     r->self_slot = (size_t)(self - r->progress);
     r->progress_version++; /* members may have come or gone */
+    /* The slots' invariant (raft_impl.h), checked here rather than at the
+     * end of every action: nothing else writes self_slot or a slot's id,
+     * n_slots only grows (claim_slot()), and grow_slots() copies the slots
+     * as they are. */
+    assert(r->self_slot < r->n_slots &&
+           r->progress[r->self_slot].id == r->id);
 }
 
 bool raft_membership_self_voter(const struct raft *r)
