@@ -840,9 +840,11 @@ static bool appends_nothing(const struct raft_message *m)
 }
 
 /* Frees what raft_receive() copied ahead and the call did not consume: a
- * snapshot's bytes or configuration, an AppendEntries' records. */
+ * snapshot's bytes or configuration, an AppendEntries' records; an
+ * AppendEntries' plan is no longer pending. */
 static void release_prepared(struct raft *r, void *snapshot_copy)
 {
+    r->plan_of = NULL;
     if (snapshot_copy != NULL) {
         free(snapshot_copy);
     }

@@ -49,6 +49,20 @@ struct raft_snapshot_partial
     struct raft_conf conf; /* the last chunk's configuration, owned */
 };
 
+/* What an AppendEntries does to the receiver's log (raft_replication.c),
+ * computed without changing anything so that copies can be allocated
+ * first. */
+struct raft_append_plan
+{
+    bool ok;                      /* the consistency check passed */
+    uint64_t conflict_term;       /* !ok: hint for the leader */
+    uint64_t conflict_index;      /* !ok: hint for the leader */
+    const struct raft_entry *src; /* entries to write, borrowed from m */
+    size_t n_new;                 /* how many */
+    uint64_t write_index;         /* index of src[0] */
+    bool truncate;                /* write_index is held: a real conflict */
+};
+
 struct raft
 {
     struct raft_config config;      /* copy; voters points at our own array */
@@ -170,6 +184,12 @@ struct raft
     size_t scratch_cap; /* slots in scratch and conf_scratch */
     size_t n_scratch;   /* slots filled for the call in progress */
     struct raft_conf snap_conf_scratch; /* an incoming snapshot's config */
+    /* The plan of the AppendEntries with entries being received, made with
+     * its copies (raft_replication_prepare_append()) and followed by
+     * raft_replication_recv_append(); plan_of is that message while the
+     * plan is pending, else NULL. */
+    struct raft_append_plan plan;
+    const struct raft_message *plan_of;
 };
 
 #define RAFT_NO_INDEX UINT64_MAX

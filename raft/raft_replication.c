@@ -246,24 +246,11 @@ void raft_replication_maybe_commit(struct raft *r)
     }
 }
 
-/* What an AppendEntries does to the receiver's log, computed without
- * changing anything so that copies can be allocated first. */
-struct append_plan
-{
-    bool ok;                      /* the consistency check passed */
-    uint64_t conflict_term;       /* !ok: hint for the leader */
-    uint64_t conflict_index;      /* !ok: hint for the leader */
-    const struct raft_entry *src; /* entries to write, borrowed from m */
-    size_t n_new;                 /* how many */
-    uint64_t write_index;         /* index of src[0] */
-    bool truncate;                /* write_index is held: a real conflict */
-};
-
 /* Figure 2, AppendEntries receiver rules 2-4. Entries at or below our
  * snapshot are committed, hence equal to the leader's, and are skipped. */
 static void plan_append(const struct raft *r,
                         const struct raft_message *m,
-                        struct append_plan *plan)
+                        struct raft_append_plan *plan)
 {
     const struct raft_append_entries *ae = &m->append_entries;
     uint64_t prev = ae->prev_log_index;
@@ -323,7 +310,7 @@ static void plan_append(const struct raft *r,
  * does with none; nothing to write (n_new 0). */
 static void plan_heartbeat(const struct raft *r,
                            const struct raft_append_entries *ae,
-                           struct append_plan *plan)
+                           struct raft_append_plan *plan)
 {
     uint64_t prev = ae->prev_log_index;
     uint64_t last = raft_log_last_index(&r->log);
@@ -398,27 +385,37 @@ static int prepare_entry(struct raft *r, size_t i, const struct raft_entry *e)
     return raft_membership_reserve(r, raft_conf_size(&r->conf_scratch[i]));
 }
 
-int raft_replication_prepare_append(struct raft *r,
-                                    const struct raft_message *m)
+/* Copies what the plan writes into scratch and reserves its room. */
+static int prepare_planned(struct raft *r, const struct raft_append_plan *plan)
 {
-    struct append_plan plan;
-    plan_append(r, m, &plan);
-    if (!plan.ok || plan.n_new == 0) {
-        return RAFT_OK;
-    }
-    if (grow_scratch(r, plan.n_new) != RAFT_OK) {
+    if (grow_scratch(r, plan->n_new) != RAFT_OK) {
         return RAFT_ENOMEM;
     }
-    for (size_t i = 0; i < plan.n_new; i++) {
-        if (prepare_entry(r, i, &plan.src[i]) != RAFT_OK) {
+    for (size_t i = 0; i < plan->n_new; i++) {
+        if (prepare_entry(r, i, &plan->src[i]) != RAFT_OK) {
             raft_replication_release_scratch(r);
             return RAFT_ENOMEM;
         }
     }
-    if (raft_log_reserve(&r->log, plan.n_new) != RAFT_OK) {
+    if (raft_log_reserve(&r->log, plan->n_new) != RAFT_OK) {
         raft_replication_release_scratch(r);
         return RAFT_ENOMEM;
     }
+    return RAFT_OK;
+}
+
+int raft_replication_prepare_append(struct raft *r,
+                                    const struct raft_message *m)
+{
+    r->plan_of = NULL;
+    plan_append(r, m, &r->plan);
+    if (r->plan.ok && r->plan.n_new > 0) {
+        int rc = prepare_planned(r, &r->plan);
+        if (rc != RAFT_OK) {
+            return rc;
+        }
+    }
+    r->plan_of = m;
     return RAFT_OK;
 }
 
@@ -433,7 +430,7 @@ static void echo_read(struct raft_message *out,
 
 /* Appends the planned entries from scratch; configuration entries get their
  * records (thesis §4.1). */
-static void append_entries(struct raft *r, const struct append_plan *plan)
+static void append_entries(struct raft *r, const struct raft_append_plan *plan)
 {
     for (size_t i = 0; i < plan->n_new; i++) {
         raft_log_append(&r->log, r->scratch[i]);
@@ -469,40 +466,49 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     }
     raft_become_follower(r, r->term, m->from);
 
-    struct append_plan plan;
+    /* An AppendEntries with entries was planned before the call's start
+     * (raft_replication_prepare_append()), and its scratch holds what that
+     * plan writes: it is followed, not made again. Between the two, only a
+     * compaction released at the start (raft_begin()) can change the log,
+     * and it drops committed entries only, which the plan either skipped
+     * as matching or refused the message over (rules 2 and 3 find the same
+     * on the shorter log). */
+    struct raft_append_plan beat;
+    const struct raft_append_plan *plan = &beat;
     if (ae->n_entries == 0) {
-        plan_heartbeat(r, ae, &plan);
+        plan_heartbeat(r, ae, &beat);
     } else {
-        plan_append(r, m, &plan);
+        assert(r->plan_of == m);
+        plan = &r->plan;
     }
     struct raft_message *out =
         raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
     if (out != NULL) {
         echo_read(out, ae);
     }
-    if (!plan.ok) {
+    if (!plan->ok) {
         if (out != NULL) {
             out->append_entries_result.success = false;
             out->append_entries_result.index = ae->prev_log_index;
-            out->append_entries_result.conflict_term = plan.conflict_term;
-            out->append_entries_result.conflict_index = plan.conflict_index;
+            out->append_entries_result.conflict_term = plan->conflict_term;
+            out->append_entries_result.conflict_index = plan->conflict_index;
         }
         return;
     }
-    if (plan.n_new > 0) {
+    if (plan->n_new > 0) {
         uint64_t confs_version = r->confs.version;
-        if (plan.truncate) {
-            raft_log_truncate(&r->log, plan.write_index);
+        if (plan->truncate) {
+            raft_log_truncate(&r->log, plan->write_index);
             /* Thesis §4.1: a truncated configuration entry no longer
              * governs; the one before it does again. */
-            raft_conf_history_truncate(&r->confs, plan.write_index);
-            if (r->persisted_index >= plan.write_index) {
-                r->persisted_index = plan.write_index - 1;
+            raft_conf_history_truncate(&r->confs, plan->write_index);
+            if (r->persisted_index >= plan->write_index) {
+                r->persisted_index = plan->write_index - 1;
             }
-            raft_durable_log_changed(r, plan.write_index);
+            raft_durable_log_changed(r, plan->write_index);
         }
-        append_entries(r, &plan);
-        raft_replication_mark_dirty(r, plan.write_index);
+        append_entries(r, plan);
+        raft_replication_mark_dirty(r, plan->write_index);
         /* The slots describe the configuration in effect before the call
          * (raft_impl.h), and laying them out again for the same one changes
          * nothing; only a configuration entry appended or truncated (which
