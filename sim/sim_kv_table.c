@@ -46,6 +46,7 @@ void sim_kv_table_init(struct sim_kv_table *t)
     t->block = NULL;
     t->block_size = 0;
     t->block_used = 0;
+    sim_pool_init(&t->pool, SIM_KV_PAIR_POOLED_BYTES, SIM_KV_PAIR_CHUNK);
 }
 
 /* Whether p's value lies in p's own block, after the key. */
@@ -54,22 +55,33 @@ static bool pair_value_inline(const struct sim_kv_pair *p)
     return p->value == p->key + p->key_len + 1;
 }
 
-static void pair_free(struct sim_kv_pair *p)
+/* Frees p's own allocations: its value when that outgrew p's block, and
+ * p's block when it is an allocation of its own; a pooled block is the
+ * caller's (given back to the pool, or freed with it). */
+static void pair_free_own(struct sim_kv_pair *p)
 {
     if (!pair_value_inline(p))
         g_free(p->value);
-    if (!p->in_block)
+    if (p->home == SIM_KV_PAIR_ALONE)
         g_free(p);
+}
+
+/* Frees p, a pair of t that is being taken out of it. */
+static void pair_free(struct sim_kv_table *t, struct sim_kv_pair *p)
+{
+    pair_free_own(p);
+    if (p->home == SIM_KV_PAIR_POOLED)
+        sim_pool_give(&t->pool, p);
 }
 
 void sim_kv_table_clear(struct sim_kv_table *t)
 {
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i] != NULL)
-            pair_free(t->slots[i]);
+    for (size_t i = 0; i < t->held; i++)
+        pair_free_own(t->order[i]);
     g_free(t->slots);
     g_free(t->order);
     g_free(t->block);
+    sim_pool_destroy(&t->pool);
     sim_kv_table_init(t);
 }
 
@@ -203,7 +215,7 @@ static void drop_removed(struct sim_kv_table *t)
         if (p->live)
             t->order[k++] = p;
         else
-            pair_free(p);
+            pair_free(t, p);
     }
     t->held = k;
     memset(t->slots, 0, t->cap * sizeof(*t->slots));
@@ -259,20 +271,24 @@ void sim_kv_table_reserve_block(struct sim_kv_table *t,
     t->block = t->block_size ? g_malloc(t->block_size) : NULL;
 }
 
-/* size bytes for a new pair: carved from the block while it has room
- * (in_block set), else allocated alone. */
+/* size bytes for a new pair: carved from the block while it has room,
+ * else a block of the pool when it fits one, else allocated alone (its
+ * home set). */
 static struct sim_kv_pair *pair_alloc(struct sim_kv_table *t, size_t size)
 {
     size_t stride = (size + PAIR_ALIGN - 1) / PAIR_ALIGN * PAIR_ALIGN;
+    struct sim_kv_pair *p;
     if (t->block != NULL && stride <= t->block_size - t->block_used) {
-        struct sim_kv_pair *p =
-            (struct sim_kv_pair *)(void *)(t->block + t->block_used);
+        p = (struct sim_kv_pair *)(void *)(t->block + t->block_used);
         t->block_used += stride;
-        p->in_block = true;
-        return p;
+        p->home = SIM_KV_PAIR_IN_BLOCK;
+    } else if (size <= SIM_KV_PAIR_POOLED_BYTES) {
+        p = sim_pool_take(&t->pool);
+        p->home = SIM_KV_PAIR_POOLED;
+    } else {
+        p = g_malloc(size);
+        p->home = SIM_KV_PAIR_ALONE;
     }
-    struct sim_kv_pair *p = g_malloc(size);
-    p->in_block = false;
     return p;
 }
 

@@ -1,7 +1,9 @@
 /* sim_kv_table.h: the key-value machine's pairs, an open-addressing table.
  *
- * Owns its pairs: each pair is one allocation holding its key and its
- * first value (both NUL-ended, after the header); a later set reuses the
+ * Owns its pairs: each pair is one block holding its key and its first
+ * value (both NUL-ended, after the header): carved from a restore's block,
+ * a block of the table's pool, or an allocation of its own when it is too
+ * long for a pooled block; a later set reuses the
  * value's room when the new value fits, and only a longer value moves to a
  * buffer of its own (pair_value_inline() tells which). A pair caches its key's hash and the
  * digest term of (key, value) that sim_kv keeps, so replacing or deleting a
@@ -29,6 +31,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/sim_pool.h"
+
+/* Where a pair's block lies (struct sim_kv_pair's `home`). */
+enum sim_kv_pair_home
+{
+    SIM_KV_PAIR_POOLED,   /* a block of the table's pool */
+    SIM_KV_PAIR_IN_BLOCK, /* carved from the table's `block` */
+    SIM_KV_PAIR_ALONE,    /* an allocation of its own */
+};
+
+/* A pair of at most this many bytes (header, key, NUL and its value's
+ * room) not carved from a restore's block takes a block of the table's
+ * pool, carved SIM_KV_PAIR_CHUNK to a chunk. */
+#define SIM_KV_PAIR_POOLED_BYTES 96u
+#define SIM_KV_PAIR_CHUNK 32u
+
 struct sim_kv_pair
 {
     uint64_t key_hash;  /* sim_kv_key_hash(key, key_len) */
@@ -41,7 +59,7 @@ struct sim_kv_pair
     size_t value_len;
     size_t value_cap;   /* bytes of `value`, its NUL included */
     char *value;        /* NUL-ended: inside the pair's block, or owned */
-    bool in_block;      /* carved from the table's `block`, not its own */
+    uint8_t home;       /* enum sim_kv_pair_home */
     bool live;          /* false: removed, kept for its key's next set */
     char key[];         /* key_len bytes and a NUL */
 };
@@ -60,6 +78,10 @@ struct sim_kv_table
      * taken. Its pairs are released with the block, when t is cleared. */
     char *block;
     size_t block_size, block_used;
+    /* Blocks of SIM_KV_PAIR_POOLED_BYTES for the other pairs that fit one
+     * (owned; a removed pair's block is reused when it is freed), released
+     * with the table. */
+    struct sim_pool pool;
 };
 
 /* The hash of the key_len bytes at key, read a word at a time. */
