@@ -23,8 +23,6 @@
 struct conduct_node
 {
     bool live;
-    enum raft_role role;
-    uint64_t term;
     uint64_t reset_at;    /* the last legitimate election-timer reset */
     uint64_t deadline;    /* the next deadline of the last step */
     uint64_t *heard;      /* [1..n_nodes]: leader only, when each peer spoke */
@@ -259,8 +257,6 @@ static inline bool check_election_timer(struct sim_conduct *r,
      * leadership changes its role, which re-arms the timer: what it would
      * set here is never read. */
     const struct raft_update *u = st->update;
-    if (u->role == RAFT_LEADER)
-        return true;
     if (may_reset_timer(n, st))
         n->reset_at = st->now;
     if (u->next_deadline == UINT64_MAX ||
@@ -390,8 +386,7 @@ static inline bool check_quorum(struct sim_conduct *r,
                                 const struct sim_conduct_step *st,
                                 struct sim_violation *out)
 {
-    if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK ||
-        st->update->role != RAFT_LEADER)
+    if (!r->cfg.check_quorum || st->input != SIM_CONDUCT_TICK)
         return true;
     return judge_quorum(r, n, st->node, st->now, st->term_after, out);
 }
@@ -423,13 +418,12 @@ bool sim_conduct_on_step(struct sim_conduct *r,
     if (st->input == SIM_CONDUCT_START || !n->live)
         node_start(n, st->now);
     const struct raft_update *u = st->update;
-    if (u->role == RAFT_LEADER)
+    bool leader = u->role == RAFT_LEADER;
+    if (leader)
         note_heard(r, n, st);
     bool ok = check_term_origin(st, out) && check_prevote_reply(st, out) &&
-              check_election_timer(r, n, st, out) &&
-              check_quorum(r, n, st, out);
-    n->role = u->role;
-    n->term = st->term_after;
+              (leader ? check_quorum(r, n, st, out)
+                      : check_election_timer(r, n, st, out));
     n->deadline = u->next_deadline;
     return ok;
 }
