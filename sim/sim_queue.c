@@ -53,15 +53,11 @@ void sim_queue_destroy(struct sim_queue *q)
     memset(q, 0, sizeof(*q));
 }
 
-/* Adds the event of these fields with sequence number seq; returns
- * whether it is the heap's new top. */
-static inline bool heap_add(struct sim_heap *h,
-                            uint64_t time_us,
-                            uint64_t seq,
-                            uint32_t kind,
-                            uint32_t node,
-                            uint64_t arg,
-                            void *ptr)
+/* Places an event due at time_us with sequence number seq; returns its
+ * record, time_us and seq written (the heap's top iff it is h->ev). */
+static inline struct sim_event *heap_place(struct sim_heap *h,
+                                           uint64_t time_us,
+                                           uint64_t seq)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 256;
@@ -79,11 +75,7 @@ static inline bool heap_add(struct sim_heap *h,
     }
     v[i].time_us = time_us;
     v[i].seq = seq;
-    v[i].ptr = ptr;
-    v[i].arg = arg;
-    v[i].kind = kind;
-    v[i].node = node;
-    return i == 0;
+    return &v[i];
 }
 
 /* Removes the top of a non-empty heap into *out. */
@@ -155,9 +147,10 @@ static void queue_grow(struct sim_queue *q)
 
 /* Links event i, due at time_us, into slot s, which holds events of which
  * the last is due after it: after the last event due at or before
- * time_us (all of them were pushed before it). Out of line: most pushes
- * find their slot empty or append. */
-static __attribute__((noinline)) void
+ * time_us (all of them were pushed before it). Returns event i's record,
+ * so that wheel_place()'s callers end in a tail call of it. Out of line:
+ * most pushes find their slot empty or append. */
+static __attribute__((noinline)) struct sim_event *
 wheel_insert(struct sim_wheel *w, uint32_t s, uint32_t i, uint64_t time_us)
 {
     uint32_t prev = w->last[s], cur = w->ev[prev].next;
@@ -167,18 +160,15 @@ wheel_insert(struct sim_wheel *w, uint32_t s, uint32_t i, uint64_t time_us)
     }
     w->ev[i].next = cur;
     w->ev[prev].next = i;
+    return &w->ev[i].ev;
 }
 
-/* Adds the event of these fields to its slot, that of time_us, which
- * wheel_takes(). */
-static inline __attribute__((always_inline)) void
-wheel_add(struct sim_queue *q,
-          uint64_t time_us,
-          uint64_t seq,
-          uint32_t kind,
-          uint32_t node,
-          uint64_t arg,
-          void *ptr)
+/* Places an event due at time_us with sequence number seq in its slot,
+ * that of time_us, which wheel_takes(); returns its record, time_us and
+ * seq written. Calls nothing but wheel_insert(), last, so that a caller
+ * that returns what it returns saves no register. */
+static inline __attribute__((always_inline)) struct sim_event *
+wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t i = w->free;
@@ -186,10 +176,9 @@ wheel_add(struct sim_queue *q,
     w->free = v->next;
     v->ev.time_us = time_us;
     v->ev.seq = seq;
-    v->ev.ptr = ptr;
-    v->ev.arg = arg;
-    v->ev.kind = kind;
-    v->ev.node = node;
+    /* At the first's time the first was pushed before. */
+    if (time_us < q->merge.first[SIM_QUEUE_WHEEL].time_us)
+        q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){time_us, seq};
     uint32_t s = wheel_slot(time_us);
     uint32_t wi = s >> 6;
     uint64_t bit = 1ull << (s & 63), wbit = 1ull << wi;
@@ -205,17 +194,13 @@ wheel_add(struct sim_queue *q,
         w->last[s] = i;
     } else {
         struct sim_wheel_event *tail = &w->ev[w->last[s]];
-        if (tail->ev.time_us <= time_us) {
-            v->next = tail->next;
-            tail->next = i;
-            w->last[s] = i;
-        } else {
-            wheel_insert(w, s, i, time_us);
-        }
+        if (tail->ev.time_us > time_us)
+            return wheel_insert(w, s, i, time_us);
+        v->next = tail->next;
+        tail->next = i;
+        w->last[s] = i;
     }
-    /* At the first's time the first was pushed before. */
-    if (time_us < q->merge.first[SIM_QUEUE_WHEEL].time_us)
-        q->merge.first[SIM_QUEUE_WHEEL] = (struct sim_queue_key){time_us, seq};
+    return &v->ev;
 }
 
 /* The first event of slot s, which holds events. */
@@ -330,81 +315,65 @@ static struct sim_lane *lane_to_tag(struct sim_queue *q,
     return pick;
 }
 
-/* sim_queue_add_slow() for an event that no lane takes and that is not
+/* sim_queue_place_slow() for an event that no lane takes and that is not
  * the wheel's at once: one whose delay came on the last push that no lane
  * took too (it may tag a lane), or due before the latest popped time or
  * past the wheel's window (the far heap's). */
-static __attribute__((noinline)) uint64_t add_elsewhere(struct sim_queue *q,
-                                                        uint64_t time_us,
-                                                        uint32_t kind,
-                                                        uint32_t node,
-                                                        uint64_t arg,
-                                                        void *ptr)
+static __attribute__((noinline)) struct sim_event *
+place_elsewhere(struct sim_queue *q, uint64_t time_us)
 {
     q->merge.len++;
     uint64_t seq = q->next_seq++;
     uint64_t delay_us = time_us - q->now_us;
     struct sim_lane *l = lane_to_tag(q, time_us, delay_us);
-    if (l) {
-        sim_lane_append(q, l, (unsigned)(l - q->merge.lane), time_us, seq,
-                        kind, node, arg, ptr);
-        return seq;
-    }
-    if (wheel_takes(time_us, q->now_us)) {
-        wheel_add(q, time_us, seq, kind, node, arg, ptr);
-        return seq;
-    }
+    if (l)
+        return sim_lane_place(q, l, (unsigned)(l - q->merge.lane), time_us,
+                              seq);
+    if (wheel_takes(time_us, q->now_us))
+        return wheel_place(q, time_us, seq);
     /* Due past the wheel's window, or before the latest popped time's
      * slot. */
-    if (heap_add(&q->far, time_us, seq, kind, node, arg, ptr))
+    struct sim_event *v = heap_place(&q->far, time_us, seq);
+    if (v == q->far.ev)
         q->merge.first[SIM_QUEUE_FAR] = (struct sim_queue_key){time_us, seq};
-    return seq;
+    return v;
 }
 
-/* sim_queue_add_slow() once q->cap was doubled. */
-static __attribute__((noinline)) uint64_t add_grown(struct sim_queue *q,
-                                                    uint64_t time_us,
-                                                    uint32_t kind,
-                                                    uint32_t node,
-                                                    uint64_t arg,
-                                                    void *ptr)
+/* sim_queue_place() once q->cap was doubled (the first lane may take the
+ * event now). */
+static __attribute__((noinline)) struct sim_event *
+place_grown(struct sim_queue *q, uint64_t time_us)
 {
     queue_grow(q);
-    return sim_queue_add_slow(q, time_us, kind, node, arg, ptr);
+    return sim_queue_place(q, time_us);
 }
 
-/* The events that a lane or the wheel takes at once are added without a
- * call (the rest are passed on, in tail calls), so that the function
- * needs no register of its caller's saved. */
-uint64_t sim_queue_add_slow(struct sim_queue *q,
-                            uint64_t time_us,
-                            uint32_t kind,
-                            uint32_t node,
-                            uint64_t arg,
-                            void *ptr)
+/* The events that a lane or the wheel takes at once are placed without a
+ * call but wheel_insert()'s, a tail call like those of the rest, so that
+ * the function needs no register of its caller's saved. With room for
+ * the event, the first lane did not take it (sim_queue_place() asked). */
+struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
 {
     if (q->merge.len == q->cap)
-        return add_grown(q, time_us, kind, node, arg, ptr);
+        return place_grown(q, time_us);
     uint64_t delay_us = time_us - q->now_us;
-    for (unsigned i = 0; i < SIM_QUEUE_LANES; i++) {
+    for (unsigned i = 1; i < SIM_QUEUE_LANES; i++) {
         struct sim_lane *l = &q->merge.lane[i];
         if (lane_takes(l, time_us, delay_us)) {
             q->merge.len++;
             uint64_t seq = q->next_seq++;
-            sim_lane_append(q, l, i, time_us, seq, kind, node, arg, ptr);
-            return seq;
+            return sim_lane_place(q, l, i, time_us, seq);
         }
     }
     /* What lane_to_tag() does when the delay differs from the last missed
      * one: it only records the delay. */
     if (!wheel_takes(time_us, q->now_us) ||
         delay_us == q->merge.missed_delay_us)
-        return add_elsewhere(q, time_us, kind, node, arg, ptr);
+        return place_elsewhere(q, time_us);
     q->merge.missed_delay_us = delay_us;
     q->merge.len++;
     uint64_t seq = q->next_seq++;
-    wheel_add(q, time_us, seq, kind, node, arg, ptr);
-    return seq;
+    return wheel_place(q, time_us, seq);
 }
 
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
@@ -460,7 +429,7 @@ static inline void take(struct sim_queue *q,
 {
     q->merge.len--;
     if (src < SIM_QUEUE_LANES) {
-        /* A lane is sorted as it is filled (sim_lane_append()'s callers
+        /* A lane is sorted as it is filled (sim_lane_place()'s callers
          * append nothing before its last). */
         struct sim_lane *l = &q->merge.lane[src];
         *out = l->ev[l->head];

@@ -171,26 +171,18 @@ void sim_queue_init(struct sim_queue *q);
  * free (drain with sim_queue_pop first). */
 void sim_queue_destroy(struct sim_queue *q);
 
-/* sim_queue_add() for an event that the first lane does not take at once
- * (below). */
-uint64_t sim_queue_add_slow(struct sim_queue *q,
-                            uint64_t time_us,
-                            uint32_t kind,
-                            uint32_t node,
-                            uint64_t arg,
-                            void *ptr);
+/* sim_queue_place() for an event that the first lane does not take at
+ * once (below). */
+struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us);
 
-/* Appends an event of these fields to l, which takes it (at or after its
- * last, with room), as source `src` of q. */
-static inline void sim_lane_append(struct sim_queue *q,
-                                   struct sim_lane *l,
-                                   unsigned src,
-                                   uint64_t time_us,
-                                   uint64_t seq,
-                                   uint32_t kind,
-                                   uint32_t node,
-                                   uint64_t arg,
-                                   void *ptr)
+/* Appends an event due at time_us of sequence number seq to l, which
+ * takes it (at or after its last, with room), as source `src` of q;
+ * returns its record, time_us and seq written. */
+static inline struct sim_event *sim_lane_place(struct sim_queue *q,
+                                               struct sim_lane *l,
+                                               unsigned src,
+                                               uint64_t time_us,
+                                               uint64_t seq)
 {
     if (l->len == 0)
         q->merge.first[src] = (struct sim_queue_key){time_us, seq};
@@ -199,17 +191,29 @@ static inline void sim_lane_append(struct sim_queue *q,
     l->last_us = time_us;
     v->time_us = time_us;
     v->seq = seq;
-    v->ptr = ptr;
-    v->arg = arg;
-    v->kind = kind;
-    v->node = node;
+    return v;
 }
 
-/* Queues an event of these fields, assigning its seq; returns the seq.
- * Written straight into its place, not copied from a record. Inline, the
- * first lane's append: most events of a run come at a recurring delay, its
- * messages' latency first (sim_queue_add_slow() does the rest, and may tag
- * a lane). */
+/* Queues an event due at time_us, assigning its seq, and returns its
+ * record with time_us and seq written: the caller writes kind, node, arg
+ * and ptr before the queue's next call (nothing reads them before), so
+ * that the event is written straight into its place and only the time
+ * is passed down. Inline, the first lane's append: most events of a run
+ * come at a recurring delay, its messages' latency first
+ * (sim_queue_place_slow() does the rest, and may tag a lane). */
+static inline struct sim_event *sim_queue_place(struct sim_queue *q,
+                                                uint64_t time_us)
+{
+    struct sim_lane *l = &q->merge.lane[0];
+    if (time_us - q->now_us != l->delay_us || time_us < l->last_us ||
+        l->len == SIM_QUEUE_LANE_CAP || q->merge.len == q->cap)
+        return sim_queue_place_slow(q, time_us);
+    uint64_t seq = q->next_seq++;
+    q->merge.len++;
+    return sim_lane_place(q, l, 0, time_us, seq);
+}
+
+/* Queues an event of these fields, assigning its seq; returns the seq. */
 static inline uint64_t sim_queue_add(struct sim_queue *q,
                                      uint64_t time_us,
                                      uint32_t kind,
@@ -217,14 +221,12 @@ static inline uint64_t sim_queue_add(struct sim_queue *q,
                                      uint64_t arg,
                                      void *ptr)
 {
-    struct sim_lane *l = &q->merge.lane[0];
-    if (time_us - q->now_us != l->delay_us || time_us < l->last_us ||
-        l->len == SIM_QUEUE_LANE_CAP || q->merge.len == q->cap)
-        return sim_queue_add_slow(q, time_us, kind, node, arg, ptr);
-    uint64_t seq = q->next_seq++;
-    q->merge.len++;
-    sim_lane_append(q, l, 0, time_us, seq, kind, node, arg, ptr);
-    return seq;
+    struct sim_event *v = sim_queue_place(q, time_us);
+    v->ptr = ptr;
+    v->arg = arg;
+    v->kind = kind;
+    v->node = node;
+    return v->seq;
 }
 
 /* sim_queue_add() of *e's fields (e's own seq is ignored). */
