@@ -91,10 +91,10 @@ Test(scn_identity, deleting_a_statement_leaves_the_later_draws_unchanged)
 Test(scn_identity, a_statement_key_depends_on_its_text_and_rank_only)
 {
     struct scn_scenario *full = sh_parse(
-        "cluster 3\nat 1s crash n1\nat 2s restart n1\nat 2s restart n1\n"
+        "cluster 3\nat 1s crash any\nat 2s timeout any\nat 2s timeout any\n"
         "at 3s client set x 1\n");
     struct scn_scenario *cut =
-        sh_parse("cluster 3\nat 2s restart n1\nat 3s client set x 1\n");
+        sh_parse("cluster 3\nat 2s timeout any\nat 3s client set x 1\n");
     uint64_t kf[4], kc[2];
     scn_step_draw_keys(full, kf);
     scn_step_draw_keys(cut, kc);
@@ -148,9 +148,9 @@ Test(scn_identity, a_message_fate_depends_only_on_its_link_time_and_rank)
 Test(scn_identity, every_statement_key_is_its_text_and_rank_among_many)
 {
     static const char *const texts[] = {
-        "at 1s crash n1\n", "at 1s restart n1\n", "at 1s client set x 1\n",
-        "at 1s client set x 2\n", "at 1s timeout n2\n", "at 1s heal\n",
-        "at 1s client get x\n",
+        "at 1s crash any\n", "at 1s restart n1\n", "at 1s client set x 1\n",
+        "at 1s client set x 2\n", "at 1s timeout follower\n", "at 1s heal\n",
+        "at 1s client get x\n", "at 1s cut n1 -> any\n", "at 1s crash n1\n",
     };
     enum { TEXTS = sizeof texts / sizeof texts[0], STEPS = 90 };
     GString *all = g_string_new("cluster 3\n");
@@ -177,8 +177,59 @@ Test(scn_identity, every_statement_key_is_its_text_and_rank_among_many)
         scn_scenario_free(one);
         g_string_free(alone, TRUE);
     }
-    for (size_t i = 1; i < STEPS; i++)
-        cr_assert_neq(keys[i], keys[0]);
+    for (size_t i = 1; i < STEPS; i++) {
+        const struct scn_step *st = g_ptr_array_index(sc->steps, i);
+        if (scn_step_may_draw(st))
+            cr_assert_neq(keys[i], keys[0]);
+        else
+            cr_assert_eq(keys[i], 0, "step %zu draws nothing", i);
+    }
     scn_scenario_free(sc);
     g_string_free(all, TRUE);
+}
+
+/* Only a statement that may draw is given a key (scn_step_may_draw()):
+ * the rank of one that may is counted among the earlier ones with its
+ * text, which may draw as it may. The predicate reads only what the text
+ * says: the action's kind, a trigger, `any` and `follower`. */
+Test(scn_identity, only_a_statement_that_may_draw_has_a_key)
+{
+    static const struct
+    {
+        const char *text;
+        bool draws;
+    } cases[] = {
+        {"at 1s heal\n", false},
+        {"at 1s set drop 0.1\n", false},
+        {"at 1s set delay 1ms 2ms\n", false},
+        {"at 1s crash n2\n", false},
+        {"at 1s crash any\n", true},
+        {"at 1s restart n2\n", false},
+        {"at 1s timeout follower\n", true},
+        {"at 1s pause n1 for 10ms\n", false},
+        {"at 1s pause any for 10ms\n", true},
+        {"at 1s drift n3 1.5\n", false},
+        {"at 1s isolate n3\n", false},
+        {"at 1s cut n1 -> n2\n", false},
+        {"at 1s cut n1 -> follower\n", true},
+        {"at 1s cut any -> n2\n", true},
+        {"at 1s client set x 1 via n1\n", true},
+        {"at 1s client get x\n", true},
+        {"at 1s load 10/s for 1s\n", true},
+        {"at 1s partition n1 | n2 n3\n", true},
+        {"at 1s when n1 becomes-leader crash n1\n", true},
+        {"at 1s expect leader\n", true},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = g_strdup_printf("cluster 3\n%s", cases[i].text);
+        struct scn_scenario *sc = sh_parse(text);
+        const struct scn_step *st = g_ptr_array_index(sc->steps, 0);
+        uint64_t key;
+        scn_step_draw_keys(sc, &key);
+        cr_assert_eq(scn_step_may_draw(st), cases[i].draws, "%s",
+                     cases[i].text);
+        cr_assert_eq(key != 0, cases[i].draws, "%s", cases[i].text);
+        scn_scenario_free(sc);
+        g_free(text);
+    }
 }

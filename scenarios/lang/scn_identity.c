@@ -1,6 +1,7 @@
 /* scn_identity.c: statement identities from canonical text. Invariant: a
  * key depends only on the statement's own text and on how many earlier
- * statements have exactly that text. */
+ * statements have exactly that text; a statement that cannot draw is
+ * neither printed nor counted (scn_identity.h). */
 #include "scenarios/lang/scn_identity.h"
 
 #include <glib.h>
@@ -73,6 +74,37 @@ static struct seen_text *seen_find(struct seen_texts *t,
     }
 }
 
+static bool ref_draws(const struct scn_node_ref *ref)
+{
+    return ref->kind == SCN_REF_ANY || ref->kind == SCN_REF_FOLLOWER;
+}
+
+bool scn_step_may_draw(const struct scn_step *step)
+{
+    const struct scn_action *a = &step->action;
+    if (step->triggered)
+        return true;
+    switch (a->kind) {
+    case SCN_ACT_HEAL:
+    case SCN_ACT_SET_DROP:
+    case SCN_ACT_SET_DUPLICATE:
+    case SCN_ACT_SET_REORDER:
+    case SCN_ACT_SET_DELAY:
+        return false;
+    case SCN_ACT_CRASH:
+    case SCN_ACT_RESTART:
+    case SCN_ACT_PAUSE:
+    case SCN_ACT_TIMEOUT:
+    case SCN_ACT_ISOLATE:
+    case SCN_ACT_DRIFT:
+        return ref_draws(&a->node);
+    case SCN_ACT_CUT:
+        return ref_draws(&a->node) || ref_draws(&a->peer);
+    default:
+        return true;
+    }
+}
+
 void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
 {
     guint n = scenario->steps->len;
@@ -86,6 +118,10 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
     GString *text = g_string_new(NULL);
     for (guint i = 0; i < n; i++) {
         const struct scn_step *st = g_ptr_array_index(scenario->steps, i);
+        if (!scn_step_may_draw(st)) {
+            keys[i] = 0;
+            continue;
+        }
         g_string_truncate(text, 0);
         scn_print_step(scenario, st, text);
         g_assert(text->len > 0);

@@ -55,26 +55,22 @@ void scn_print_ppm(GString *out, uint64_t ppm)
     print_fixed(out, ppm, 6);
 }
 
-static bool is_bare_word(const char *s)
+/* A bare word is written as it is, anything else quoted; the one pass
+ * that tells also measures it. */
+static void print_string(GString *out, const char *s)
 {
-    if (s[0] == '\0') {
-        return false;
-    }
-    for (size_t i = 0; s[i] != '\0'; i++) {
-        char c = s[i];
+    size_t n = 0;
+    bool bare = s[0] != '\0';
+    for (; s[n] != '\0'; n++) {
+        char c = s[n];
 
         if (!g_ascii_isalnum(c) && c != '_' && c != '.' && c != ':' &&
             c != '-') {
-            return false;
+            bare = false;
         }
     }
-    return true;
-}
-
-static void print_string(GString *out, const char *s)
-{
-    if (is_bare_word(s)) {
-        put_str(out, s);
+    if (bare) {
+        sim_time_text_put(out, s, n);
         return;
     }
     scn_print_quoted(out, s);

@@ -762,7 +762,8 @@ static struct scn_run_result *result_new(const struct scn_scenario *scenario,
     return res;
 }
 
-/* Each step's draw key (scn_identity.h) in r->keys, by step. */
+/* Each step's draw key (scn_identity.h) in r->keys, by step; the table
+ * finds the steps that may draw. */
 static void index_draw_keys(struct scn_runner *r)
 {
     const struct scn_scenario *sc = r->sc;
@@ -776,6 +777,8 @@ static void index_draw_keys(struct scn_runner *r)
     size_t mask = r->key_cap - 1;
     for (guint k = 0; k < sc->steps->len; k++) {
         const struct scn_step *step = g_ptr_array_index(sc->steps, k);
+        if (!scn_step_may_draw(step))
+            continue;
         size_t i = scn_runner_step_slot(step, mask);
         while (r->key_slots[i] != 0)
             i = (i + 1) & mask;

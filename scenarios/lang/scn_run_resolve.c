@@ -24,7 +24,7 @@ uint64_t scn_runner_step_key(const struct scn_runner *r,
     size_t mask = r->key_cap - 1;
     for (size_t i = scn_runner_step_slot(step, mask);; i = (i + 1) & mask) {
         uint32_t at = r->key_slots[i];
-        g_assert(at != 0); /* every step has its key */
+        g_assert(at != 0); /* every step that may draw has its key */
         if (g_ptr_array_index(r->sc->steps, at - 1) == step)
             return r->keys[at - 1];
     }
@@ -34,8 +34,8 @@ void scn_runner_stmt_init(const struct scn_runner *r,
                           struct scn_stmt *m,
                           const struct scn_step *step)
 {
-    sim_rng_seed_key(&m->rng,
-                     sim_rng_key(r->ref_key, scn_runner_step_key(r, step)));
+    (void)r;
+    m->rng_seeded = false;
     memset(m->named, 0, sizeof(m->named));
     m->step = step;
     m->status = STMT_OK;
@@ -96,6 +96,11 @@ static uint32_t draw_node(struct scn_runner *r,
             candidates[count++] = id;
     if (count == 0)
         return 0;
+    if (!m->rng_seeded) {
+        sim_rng_seed_key(&m->rng, sim_rng_key(r->ref_key,
+                                              scn_runner_step_key(r, m->step)));
+        m->rng_seeded = true;
+    }
     return candidates[sim_rng_below(&m->rng, count)];
 }
 

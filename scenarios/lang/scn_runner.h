@@ -54,7 +54,10 @@ struct scn_stmt
     GString *why;     /* skip or failure reason (first one); NULL: none */
     GArray *bindings; /* struct scn_binding: `as` names to set if it runs;
                        * NULL until the first */
-    struct sim_rng rng; /* `follower`/`any` draws, keyed by the statement */
+    /* `follower`/`any` draws, keyed by the statement: seeded at the first
+     * draw (most statements draw nothing). */
+    bool rng_seeded;
+    struct sim_rng rng;
 };
 
 struct scn_binding
@@ -112,7 +115,8 @@ struct scn_runner
     /* Each step's draw key (scn_identity.h), keys[i] for sc->steps' step
      * i, whose index is found by the step's address in an open-addressing
      * table of 1 + the index (key_cap slots, a power of two over twice the
-     * steps; 0: empty) that is looked up only, never iterated. Four bytes
+     * steps; 0: empty) that is looked up only, never iterated; it holds
+     * the steps that may draw (scn_step_may_draw()), the only ones asked. Four bytes
      * a slot: the table is cleared whole once a run. And the run's key for
      * reference draws. */
     uint64_t *keys;
