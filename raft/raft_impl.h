@@ -236,6 +236,8 @@ int raft_membership_reserve(struct raft *r, size_t n_ids);
 /* Lays the slots out for the configuration in effect (no allocation: the
  * caller reserved room). New members' slots start afresh. */
 void raft_membership_apply(struct raft *r);
+/* The slot holding id, by scanning every slot; n_slots when none does. */
+size_t raft_slot_scan(const struct raft *r, uint64_t id);
 /* Insertion sort, descending: n is the number of voters of one half. */
 void raft_sort_descending(uint64_t *v, size_t n);
 /* Whether we vote (in either half) in the configuration in effect. */
@@ -411,18 +413,15 @@ void raft_snapshot_compact(struct raft *r,
 
 /* The slot holding id, or n_slots. No two slots hold one id
  * (raft_membership.c), so the slot a configuration of ids 1..n usually
- * gives id, id - 1, is tried first and the scan is the same answer. */
+ * gives id, id - 1, is tried first and the scan (raft_slot_scan(), out of
+ * line so that its callers stay small enough to inline) is the same
+ * answer. */
 static inline size_t raft_slot_of(const struct raft *r, uint64_t id)
 {
     if (id - 1 < r->n_slots && r->progress[id - 1].id == id) {
         return (size_t)(id - 1);
     }
-    for (size_t i = 0; i < r->n_slots; i++) {
-        if (r->progress[i].id == id) {
-            return i;
-        }
-    }
-    return r->n_slots;
+    return raft_slot_scan(r, id);
 }
 
 /* The progress slot of member id; NULL when id is not a member. */

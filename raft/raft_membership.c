@@ -82,6 +82,16 @@ int raft_membership_reserve(struct raft *r, size_t n_ids)
     return grow_slots(r, need);
 }
 
+size_t raft_slot_scan(const struct raft *r, uint64_t id)
+{
+    for (size_t i = 0; i < r->n_slots; i++) {
+        if (r->progress[i].id == id) {
+            return i;
+        }
+    }
+    return r->n_slots;
+}
+
 static struct raft_progress *find_slot(struct raft *r, uint64_t id)
 {
     for (size_t i = 0; i < r->n_slots; i++) {

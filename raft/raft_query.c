@@ -71,7 +71,7 @@ bool raft_entry_at(const struct raft *r, uint64_t index, struct raft_entry *out)
 }
 
 /* The slot of a member peer of a leader (itself included), or n_slots. */
-static size_t peer_slot(const struct raft *r, uint64_t peer)
+static inline size_t peer_slot(const struct raft *r, uint64_t peer)
 {
     if (r->role != RAFT_LEADER) {
         return r->n_slots;
