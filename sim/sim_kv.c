@@ -282,7 +282,57 @@ struct sim_kv_decoder
     bool tracking;
     uint64_t states; /* state identities issued: 1 .. states */
     struct sim_kv_snapshot_cache *snapshots; /* owned, NULL until needed */
+    /* Every live machine whose state identity this decoder issued (those
+     * whose `listed` is this decoder): machines[0..n_machines), borrowed. */
+    struct sim_kv **machines;
+    size_t n_machines, cap_machines;
+    uint64_t copied; /* restores made by copying a listed machine */
 };
+
+void sim_kv_decoder_list(struct sim_kv_decoder *dc, struct sim_kv *kv)
+{
+    if (kv->listed == dc)
+        return;
+    if (kv->listed != NULL)
+        sim_kv_decoder_unlist(kv->listed, kv);
+    if (dc->n_machines == dc->cap_machines) {
+        dc->cap_machines = dc->cap_machines ? 2 * dc->cap_machines : 8;
+        dc->machines =
+            g_renew(struct sim_kv *, dc->machines, dc->cap_machines);
+    }
+    dc->machines[dc->n_machines++] = kv;
+    kv->listed = dc;
+}
+
+void sim_kv_decoder_unlist(struct sim_kv_decoder *dc, struct sim_kv *kv)
+{
+    for (size_t i = 0; i < dc->n_machines; i++)
+        if (dc->machines[i] == kv) {
+            dc->machines[i] = dc->machines[--dc->n_machines];
+            kv->listed = NULL;
+            return;
+        }
+    SIM_ASSERT(false, "a machine unlisted from a decoder it is not in");
+}
+
+const struct sim_kv *sim_kv_decoder_holder(struct sim_kv_decoder *dc,
+                                           uint64_t state,
+                                           const struct sim_kv *other_than)
+{
+    for (size_t i = 0; i < dc->n_machines; i++) {
+        const struct sim_kv *m = dc->machines[i];
+        if (m != other_than && m->state == state && m->state_of == dc) {
+            dc->copied++;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+uint64_t sim_kv_decoder_copied(const struct sim_kv_decoder *dc)
+{
+    return dc->copied;
+}
 
 void sim_kv_decoder_share_snapshots(struct sim_kv_decoder *dc)
 {
@@ -315,6 +365,10 @@ struct sim_kv_decoder *sim_kv_decoder_new(void)
     dc->tracking = false;
     dc->states = 0;
     dc->snapshots = NULL;
+    dc->machines = NULL;
+    dc->n_machines = 0;
+    dc->cap_machines = 0;
+    dc->copied = 0;
     return dc;
 }
 
@@ -326,6 +380,10 @@ void sim_kv_decoder_free(struct sim_kv_decoder *dc)
         if (dc->slot[i].bytes != dc->slot[i].room)
             g_free(dc->slot[i].bytes);
     sim_kv_snapshot_cache_free(dc->snapshots);
+    /* Machines that outlive their decoder are listed nowhere from now on. */
+    for (size_t i = 0; i < dc->n_machines; i++)
+        dc->machines[i]->listed = NULL;
+    g_free(dc->machines);
     g_free(dc);
 }
 
@@ -540,6 +598,8 @@ void sim_kv_free(struct sim_kv *kv)
 {
     if (kv == NULL)
         return;
+    if (kv->listed != NULL)
+        sim_kv_decoder_unlist(kv->listed, kv);
     sim_kv_table_clear(&kv->pairs);
     sim_kv_session_list_clear(&kv->sessions);
     g_free(kv);
@@ -751,6 +811,7 @@ static void step_state_new(struct sim_kv *kv,
     }
     kv->state = sl->to;
     kv->state_of = dc;
+    sim_kv_decoder_list(dc, kv);
 }
 
 /* kv's state identity after it applies sl's bytes (sim_kv_impl.h): the

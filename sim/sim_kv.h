@@ -139,11 +139,18 @@ const GByteArray *sim_kv_serialize_shared(const struct sim_kv *kv,
 /* sim_kv_restore() through dc: the restored machine is known to hold the
  * state the bytes were written from, so that its snapshots, and those of
  * every machine that restores the same bytes and applies the same commands
- * through dc, are written once. */
+ * through dc, are written once. When a live machine applying through dc
+ * is known to hold that state, its pairs and sessions are copied instead
+ * of read from the bytes: the same state. */
 bool sim_kv_restore_shared(struct sim_kv *kv,
                            struct sim_kv_decoder *dc,
                            const void *data,
                            size_t len);
+
+/* How many of sim_kv_restore_shared()'s restores through dc copied a
+ * live machine known to hold the snapshot's state instead of reading the
+ * bytes (for tests and measurements). */
+uint64_t sim_kv_decoder_copied(const struct sim_kv_decoder *dc);
 
 /* Keys in sorted order into a new array of borrowed strings. */
 GPtrArray *sim_kv_sorted_keys(const struct sim_kv *kv);

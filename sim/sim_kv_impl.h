@@ -82,7 +82,22 @@ struct sim_kv
     uint64_t sessions_digest; /* of the sessions */
     uint64_t state;           /* identity: SIM_KV_STATE_* or issued */
     const struct sim_kv_decoder *state_of; /* the issuer of `state` */
+    /* The decoder whose list of machines holds this one (NULL: none):
+     * set whenever state_of is, so that every machine whose identity a
+     * decoder issued is in its list while it lives. */
+    struct sim_kv_decoder *listed;
 };
+
+/* Lists kv in dc's machines (unlisting it from another decoder's). */
+void sim_kv_decoder_list(struct sim_kv_decoder *dc, struct sim_kv *kv);
+/* Takes kv, listed in dc, out of dc's machines. */
+void sim_kv_decoder_unlist(struct sim_kv_decoder *dc, struct sim_kv *kv);
+/* A live machine of dc's, other than other_than, whose identity is
+ * `state` (one dc issued): it holds the state a snapshot of that identity
+ * restores to. NULL if none; a machine found is counted as a copy. */
+const struct sim_kv *sim_kv_decoder_holder(struct sim_kv_decoder *dc,
+                                           uint64_t state,
+                                           const struct sim_kv *other_than);
 
 /* Whether kv's state identity is one that dc issued or the empty one: one
  * that dc's snapshots (sim_kv_serialize_shared()) can be found by. */

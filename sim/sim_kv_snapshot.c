@@ -234,6 +234,75 @@ err_free_tables:
     return false;
 }
 
+/* Makes `sessions` (empty) a copy of src's sessions, carved from one
+ * block as a restore's are; *digest receives their digest. */
+static void copy_sessions(struct sim_kv_session_list *sessions,
+                          const struct sim_kv_session_list *src)
+{
+    struct sim_kv_session *const *part[2] = {src->by_id, src->far};
+    size_t part_len[2] = {src->by_id_end, src->far_len};
+    size_t block_size = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < part_len[k]; i++) {
+            const struct sim_kv_session *s = part[k][i];
+            if (s != NULL)
+                block_size += sim_kv_session_stride(sim_kv_session_room(
+                    s->has_value ? s->value : NULL, s->value_len));
+        }
+    if (block_size == 0)
+        return;
+    char *block = g_malloc(block_size);
+    sim_kv_session_list_keep(sessions, block);
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < part_len[k]; i++) {
+            const struct sim_kv_session *from = part[k][i];
+            if (from == NULL)
+                continue;
+            const char *v = from->has_value ? from->value : NULL;
+            size_t vn = from->has_value ? from->value_len : 0;
+            size_t room = sim_kv_session_room(v, vn);
+            struct sim_kv_session *s = (struct sim_kv_session *)(void *)block;
+            block += sim_kv_session_stride(room);
+            sim_kv_session_init(s, from->client, v, vn, room);
+            s->request = from->request;
+            s->found = from->found;
+            s->hash = from->hash;
+            /* Clients ascend: the session goes last. */
+            sim_kv_session_list_append(sessions, s);
+        }
+}
+
+/* Makes kv hold the state of `from`, a live machine known to hold the
+ * state that the len bytes at data (a snapshot of that state) restore
+ * to: its live pairs and sessions copied, no byte read but the applied
+ * count and the number of pairs, checked against from's. */
+static void restore_copy(struct sim_kv *kv,
+                         const struct sim_kv *from,
+                         const void *data,
+                         size_t len)
+{
+    struct sim_kv_reader r = {.p = (const guint8 *)data + sizeof snapshot_magic,
+                              .left = len - sizeof snapshot_magic};
+    uint64_t applied, n_pairs;
+    bool ok = sim_kv_get_varint(&r, &applied) &&
+              sim_kv_get_varint(&r, &n_pairs);
+    SIM_ASSERT(ok && applied == from->applied && n_pairs == from->pairs.len,
+               "a snapshot's state copied from a machine that does not "
+               "hold it");
+    struct sim_kv_table pairs;
+    sim_kv_table_init(&pairs);
+    sim_kv_table_copy_live(&pairs, &from->pairs);
+    struct sim_kv_session_list sessions = {0};
+    copy_sessions(&sessions, &from->sessions);
+    sim_kv_table_clear(&kv->pairs);
+    sim_kv_session_list_clear(&kv->sessions);
+    kv->pairs = pairs;
+    kv->sessions = sessions;
+    kv->applied = from->applied;
+    kv->digest = from->digest;
+    kv->sessions_digest = from->sessions_digest;
+}
+
 /* ---- snapshots shared by state ------------------------------------------ */
 
 /* How many snapshots a decoder keeps: the nodes of a run take their
@@ -306,14 +375,24 @@ bool sim_kv_restore_shared(struct sim_kv *kv,
                            const void *data,
                            size_t len)
 {
-    if (!sim_kv_restore(kv, data, len))
-        return false;
     struct sim_kv_snapshot_cache *c = cache_of(dc);
     struct cached_snapshot *e = NULL;
     for (size_t i = 0; i < SNAPSHOT_CACHE && e == NULL; i++)
         if (c->at[i].bytes->len == len &&
             memcmp(c->at[i].bytes->data, data, len) == 0)
             e = &c->at[i];
+    /* Bytes kept here were written from, or restored to, a state of the
+     * entry's identity: a live machine of that identity holds the state
+     * they restore to (sim_kv_impl.h), and is copied. */
+    const struct sim_kv *from =
+        e != NULL && e->state != SIM_KV_STATE_NONE &&
+                e->state != SIM_KV_STATE_EMPTY
+            ? sim_kv_decoder_holder(dc, e->state, kv)
+            : NULL;
+    if (from != NULL)
+        restore_copy(kv, from, data, len);
+    else if (!sim_kv_restore(kv, data, len))
+        return false;
     if (e == NULL) {
         e = cache_take(c, SIM_KV_STATE_NONE);
         g_byte_array_append(e->bytes, data, (guint)len);
@@ -325,5 +404,6 @@ bool sim_kv_restore_shared(struct sim_kv *kv,
         e->state = sim_kv_decoder_new_state(dc);
     kv->state = e->state;
     kv->state_of = dc;
+    sim_kv_decoder_list(dc, kv);
     return true;
 }

@@ -323,6 +323,42 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     return p;
 }
 
+void sim_kv_table_copy_live(struct sim_kv_table *t,
+                            const struct sim_kv_table *src)
+{
+    SIM_ASSERT(t->held == 0 && t->block == NULL, "a copy into a used table");
+    size_t bytes = 0;
+    for (size_t i = 0; i < src->held; i++)
+        if (src->order[i]->live)
+            bytes += src->order[i]->key_len + src->order[i]->value_len;
+    sim_kv_table_reserve(t, src->len);
+    sim_kv_table_reserve_block(t, src->len, bytes);
+    for (size_t i = 0; i < src->held; i++) {
+        const struct sim_kv_pair *q = src->order[i];
+        if (!q->live)
+            continue;
+        size_t room = q->value_len + 1 < PAIR_VALUE_ROOM ? PAIR_VALUE_ROOM
+                                                         : q->value_len + 1;
+        struct sim_kv_pair *p =
+            pair_alloc(t, sizeof(*p) + q->key_len + 1 + room);
+        p->key_hash = q->key_hash;
+        p->key_prefix = q->key_prefix;
+        p->term = q->term;
+        p->live = true;
+        p->key_len = q->key_len;
+        sim_kv_copy((guint8 *)p->key, q->key, q->key_len);
+        p->key[q->key_len] = '\0';
+        p->value = p->key + q->key_len + 1;
+        p->value_len = q->value_len;
+        p->value_cap = room;
+        sim_kv_copy((guint8 *)p->value, q->value, q->value_len);
+        p->value[q->value_len] = '\0';
+        place(t->slots, t->cap, p);
+        t->order[t->held++] = p; /* src's order: ascending keys */
+        t->len++;
+    }
+}
+
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p)
 {
     SIM_ASSERT(p->live, "key '%s' removed twice", p->key);

@@ -135,6 +135,11 @@ void sim_kv_table_reserve_block(struct sim_kv_table *t,
                                 size_t n,
                                 size_t bytes);
 
+/* Makes t, empty, hold a copy of src's live pairs (keys, values, hashes
+ * and terms), carved from one block (sim_kv_table_reserve_block()). */
+void sim_kv_table_copy_live(struct sim_kv_table *t,
+                            const struct sim_kv_table *src);
+
 /* Removes p, a live pair of t: it is kept, not live, for its key's next
  * set (sim_kv_table_revive()) until removed pairs are freed. */
 void sim_kv_table_remove(struct sim_kv_table *t, struct sim_kv_pair *p);

@@ -207,3 +207,99 @@ Test(kv_share, every_machine_is_given_the_bytes_of_its_own_state)
     }
     sim_kv_decoder_free(dc);
 }
+
+/* Applies one command to a and b without a decoder; their replies must be
+ * equal. */
+static void apply_both(struct sim_kv *a, struct sim_kv *b, enum sim_kv_op op,
+                       uint64_t client, uint64_t request, const char *key,
+                       const char *value)
+{
+    GByteArray *cmd = kv_encoded(op, client, request, key, value);
+    struct sim_kv_reply ra = {0}, rb = {0};
+    cr_assert(sim_kv_apply(a, cmd->data, cmd->len, &ra));
+    cr_assert(sim_kv_apply(b, cmd->data, cmd->len, &rb));
+    cr_assert_eq(ra.found, rb.found);
+    cr_assert_eq(ra.duplicate, rb.duplicate);
+    cr_assert_eq(ra.value_len, rb.value_len);
+    if (ra.value != NULL)
+        cr_assert_str_eq(ra.value, rb.value);
+    sim_kv_reply_clear(&ra);
+    sim_kv_reply_clear(&rb);
+    g_byte_array_free(cmd, TRUE);
+}
+
+/* a and b hold equal states: digests, counts and snapshot bytes. */
+static void assert_same_state(const struct sim_kv *a, const struct sim_kv *b)
+{
+    cr_assert_eq(sim_kv_state_digest(a), sim_kv_state_digest(b));
+    cr_assert_eq(sim_kv_digest(a), sim_kv_digest(b));
+    cr_assert_eq(sim_kv_applied(a), sim_kv_applied(b));
+    cr_assert_eq(sim_kv_size(a), sim_kv_size(b));
+    GByteArray *sa = g_byte_array_new(), *sb = g_byte_array_new();
+    sim_kv_serialize(a, sa);
+    sim_kv_serialize(b, sb);
+    cr_assert_eq(sa->len, sb->len);
+    cr_assert_eq(memcmp(sa->data, sb->data, sa->len), 0);
+    g_byte_array_free(sa, TRUE);
+    g_byte_array_free(sb, TRUE);
+}
+
+Test(kv_share, a_restore_copying_a_live_machine_gives_the_state_its_bytes_give)
+{
+    /* a's state (removed pairs, sessions with and without reply values,
+     * long and short values) is snapshotted; b restores the bytes through
+     * the decoder while a lives, so it copies a; c reads the bytes. Both
+     * must hold the same state, and stay equal through more commands;
+     * once a is freed, d copies b, which restored the same bytes. */
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *a = sim_kv_new();
+    uint64_t hint = 1;
+    for (uint64_t i = 1; i <= 60; i++) {
+        char key[8], value[48];
+        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 13));
+        g_snprintf(value, sizeof value, "%0*u", (int)(i % 40) + 1,
+                   (unsigned)i);
+        enum sim_kv_op op = i % 5 == 0   ? SIM_KV_DELETE
+                            : i % 3 == 0 ? SIM_KV_GET
+                                         : SIM_KV_SET;
+        apply(a, dc, hint++, op, i % 9, i, key,
+              op == SIM_KV_SET ? value : NULL);
+    }
+    apply(a, dc, hint++, SIM_KV_SET, 5000, 1, "far", "client");
+    GByteArray *snap = shared_snapshot(a, dc, NULL);
+    struct sim_kv *b = sim_kv_new(), *c = sim_kv_new();
+    cr_assert(sim_kv_restore_shared(b, dc, snap->data, snap->len));
+    cr_assert_eq(sim_kv_decoder_copied(dc), 1, "b did not copy a");
+    cr_assert(sim_kv_restore(c, snap->data, snap->len));
+    assert_same_state(b, c);
+    assert_same_state(a, b);
+    sim_kv_free(a);
+    struct sim_kv *d = sim_kv_new();
+    cr_assert(sim_kv_restore_shared(d, dc, snap->data, snap->len));
+    cr_assert_eq(sim_kv_decoder_copied(dc), 2, "d did not copy b");
+    assert_same_state(d, c);
+    for (uint64_t i = 1; i <= 30; i++) {
+        char key[8], value[48];
+        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 17));
+        g_snprintf(value, sizeof value, "%0*u", (int)(i % 35) + 1,
+                   (unsigned)(i * 7));
+        enum sim_kv_op op = i % 4 == 0   ? SIM_KV_DELETE
+                            : i % 3 == 0 ? SIM_KV_GET
+                                         : SIM_KV_SET;
+        const char *v = op == SIM_KV_SET ? value : NULL;
+        /* Clients 0 to 8 again: retries of old requests and new ones. */
+        apply_both(b, c, op, i % 9, 55 + i % 10, key, v);
+        struct sim_kv_reply r = {0};
+        GByteArray *cmd = kv_encoded(op, i % 9, 55 + i % 10, key, v);
+        cr_assert(sim_kv_apply(d, cmd->data, cmd->len, &r));
+        sim_kv_reply_clear(&r);
+        g_byte_array_free(cmd, TRUE);
+        assert_same_state(b, c);
+        assert_same_state(d, c);
+    }
+    g_byte_array_free(snap, TRUE);
+    sim_kv_free(b);
+    sim_kv_free(c);
+    sim_kv_free(d);
+    sim_kv_decoder_free(dc);
+}
