@@ -17,6 +17,7 @@
 #include "sim/sim_assert.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_net.h"
+#include "sim/sim_progress.h"
 #include "sim/sim_queue.h"
 #include "sim/sim_rng.h"
 #include "sim/sim_tracer.h"
@@ -397,6 +398,15 @@ static inline uint64_t sim_node_local_now(const struct sim *s,
     return sim_node_local_at(nd, s->now_us);
 }
 void sim_node_set_rate(struct sim *s, struct sim_node *nd, uint64_t rate_ppm);
+/* A leader's matchIndex for peer (a node id, 1 to n), as the rules read it
+ * after each message it handles (sim_rules.h): the traced one while the
+ * core's progress version holds (sim_progress.h). */
+static inline uint64_t sim_node_leader_match(const struct sim_node *nd,
+                                             uint32_t peer)
+{
+    return sim_progress_match(nd->core, nd->traced_progress_version,
+                              nd->traced_match, nd->id, peer);
+}
 /* Arms the node's one current timer at its local time local_us
  * (UINT64_MAX: none); now is the node's clock at this instant. */
 void sim_node_arm_timer(struct sim *s,

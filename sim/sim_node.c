@@ -492,8 +492,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
                       : u.role;
         /* The sender's matchIndex, which the rules read of a leader only
          * (sim_rules.h: 0 unless leader). */
-        rc.match = rc.role == RAFT_LEADER ? raft_match_index(nd->core, from)
-                                          : 0;
+        rc.match = rc.role == RAFT_LEADER ? sim_node_leader_match(nd, from) : 0;
         sim_node_process_update_at(s, nd, now, &u, SIM_CONDUCT_RECEIVE,
                                    &msg->m);
         if (s->safety &&

@@ -4,13 +4,17 @@
  * (sim_internal.h, SIM_STREAM_DISK_BASE), the totals of the message
  * counters are the sums of the per-type ones, and the durable image a sent
  * message is judged on (sim_disk_durable(), which looks up its last term
- * once) is the disk's. */
+ * once) is the disk's, and the match index a leader's rules are given
+ * (sim_progress_match(), the traced one while the core's progress version
+ * holds) is the core's. */
 #include <criterion/criterion.h>
 #include <string.h>
 
 #include "sim/sim.h"
 #include "sim/sim_disk.h"
+#include "sim/sim_progress.h"
 #include "sim/sim_rng.h"
+#include "tests/support/raft_harness.h"
 
 /* The keep count a crash's drawn log losses take when they are the node's
  * draw of rank `rank` at now_us: uniform in [0, pending] from the node's
@@ -235,4 +239,44 @@ Test(sim_node_glue, the_durable_image_a_message_is_judged_on_is_the_disks)
     write_now(&d, b);
     assert_durable_image(&d, "entries after the snapshot");
     sim_disk_destroy(&d);
+}
+
+Test(sim_node_glue, a_leaders_match_index_is_asked_of_its_core_once_it_moved)
+{
+    struct raft_config base = rh_config(5);
+    struct rh *h = rh_elected(3, &base);
+    struct raft *core = rh_core(h, 1);
+    /* The pairs as the engine traces them at a look. */
+    uint64_t traced[4] = {0};
+    for (uint64_t p = 2; p <= 3; p++)
+        traced[p] = raft_match_index(core, p);
+    uint64_t version = raft_progress_version(core);
+    for (uint64_t p = 1; p <= 3; p++)
+        cr_assert_eq(sim_progress_match(core, version, traced, 1, p),
+                     raft_match_index(core, p));
+
+    /* An entry replicated and acknowledged with no look: the peers' match
+     * indexes and the core's version moved, the traced pairs did not. */
+    uint64_t index = 0;
+    cr_assert_eq(rh_propose(h, 1, 42, &index), RAFT_OK);
+    for (int round = 0; round < 4; round++) {
+        rh_persist(h, 1);
+        rh_deliver_all(h);
+    }
+    for (uint64_t p = 2; p <= 3; p++) {
+        cr_assert_eq(raft_match_index(core, p), index);
+        cr_assert_lt(traced[p], index);
+        cr_assert_eq(sim_progress_match(core, version, traced, 1, p), index);
+    }
+
+    /* Looked at again: the traced pair is read, not the core. */
+    uint64_t again[4] = {0, 0, 1000, 1000};
+    cr_assert_eq(sim_progress_match(core, raft_progress_version(core), again,
+                                    1, 2),
+                 1000);
+    /* The node's own slot is never traced. */
+    cr_assert_eq(
+        sim_progress_match(core, raft_progress_version(core), again, 1, 1),
+        raft_match_index(core, 1));
+    rh_free(h);
 }
