@@ -22,7 +22,7 @@ function group(file, object)
     if (file ~ /(^|\/)raft\//) return "the core (raft/)"
     if (file ~ /(^|\/)sim\/sim_(client|history)/) return "clients and history"
     if (file ~ /(^|\/)sim\/sim_queue/) return "event queue"
-    if (file ~ /(^|\/)sim\/(sim_node|sim\.c|sim_propose|sim_observe|sim_read|sim_faults|sim_member|bench\/)/)
+    if (file ~ /(^|\/)sim\/(sim_node|sim\.c|sim_propose|sim_observe|sim_progress|sim_read|sim_faults|sim_member|bench\/)/)
         return "node glue, fault and membership hosts, bench driver"
     if (file ~ /(^|\/)sim\/sim_hash/) return "trace hash and entry digests"
     if (file ~ /(^|\/)sim\/sim_(tracer|trace|internal)/) return "trace emitter"
