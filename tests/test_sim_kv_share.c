@@ -27,6 +27,15 @@ static GByteArray *shared_snapshot(const struct sim_kv *kv,
     return own;
 }
 
+/* shared_snapshot() for its checks and the array dc lent only. */
+static const GByteArray *lent_snapshot(const struct sim_kv *kv,
+                                       struct sim_kv_decoder *dc)
+{
+    const GByteArray *lent;
+    g_byte_array_free(shared_snapshot(kv, dc, &lent), TRUE);
+    return lent;
+}
+
 static void apply(struct sim_kv *kv,
                   struct sim_kv_decoder *dc,
                   uint64_t hint,
@@ -54,18 +63,14 @@ Test(kv_share, machines_that_applied_the_same_commands_share_one_snapshot)
 {
     struct sim_kv_decoder *dc = sharing_decoder();
     struct sim_kv *a = sim_kv_new(), *b = sim_kv_new();
-    for (uint64_t i = 1; i <= 40; i++) {
-        char key[8], value[16];
-        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
-        g_snprintf(value, sizeof value, "v%u", (unsigned)i);
-        apply(a, dc, i, SIM_KV_SET, i % 5, i, key, value);
-    }
-    for (uint64_t i = 1; i <= 40; i++) {
-        char key[8], value[16];
-        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
-        g_snprintf(value, sizeof value, "v%u", (unsigned)i);
-        apply(b, dc, i, SIM_KV_SET, i % 5, i, key, value);
-    }
+    struct sim_kv *both[2] = {a, b};
+    for (size_t m = 0; m < 2; m++)
+        for (uint64_t i = 1; i <= 40; i++) {
+            char key[8], value[16];
+            g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 7));
+            g_snprintf(value, sizeof value, "v%u", (unsigned)i);
+            apply(both[m], dc, i, SIM_KV_SET, i % 5, i, key, value);
+        }
     const GByteArray *sa, *sb;
     GByteArray *ba = shared_snapshot(a, dc, &sa);
     GByteArray *bb = shared_snapshot(b, dc, &sb);
@@ -91,14 +96,14 @@ Test(kv_share, another_command_under_the_same_hint_leads_to_another_state)
     cr_assert(ba->len != bb->len || memcmp(ba->data, bb->data, ba->len) != 0);
     apply(a, dc, 2, SIM_KV_GET, 2, 1, "k", NULL);
     apply(b, dc, 2, SIM_KV_GET, 2, 1, "k", NULL);
-    g_byte_array_free(shared_snapshot(a, dc, NULL), TRUE);
-    g_byte_array_free(shared_snapshot(b, dc, NULL), TRUE);
+    (void)lent_snapshot(a, dc);
+    (void)lent_snapshot(b, dc);
     /* The same command from a state that differs only in what came
      * before it in the same slot. */
     apply(a, dc, 257, SIM_KV_SET, 3, 1, "j", "z");
     apply(b, dc, 257, SIM_KV_SET, 3, 1, "j", "z");
-    g_byte_array_free(shared_snapshot(a, dc, NULL), TRUE);
-    g_byte_array_free(shared_snapshot(b, dc, NULL), TRUE);
+    (void)lent_snapshot(a, dc);
+    (void)lent_snapshot(b, dc);
     g_byte_array_free(ba, TRUE);
     g_byte_array_free(bb, TRUE);
     sim_kv_free(a);
@@ -115,13 +120,13 @@ Test(kv_share, a_restored_machine_shares_with_the_machine_it_restored_from)
     GByteArray *snap = shared_snapshot(a, dc, NULL);
     cr_assert(sim_kv_restore_shared(b, dc, snap->data, snap->len));
     const GByteArray *sa, *sb;
-    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
-    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    sa = lent_snapshot(a, dc);
+    sb = lent_snapshot(b, dc);
     cr_assert_eq(sa, sb);
     apply(a, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
     apply(b, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
-    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
-    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    sa = lent_snapshot(a, dc);
+    sb = lent_snapshot(b, dc);
     cr_assert_eq(sa, sb);
     /* Restored through a decoder that does not know the bytes, or without
      * one: known to equal no other machine. */
@@ -129,7 +134,7 @@ Test(kv_share, a_restored_machine_shares_with_the_machine_it_restored_from)
     cr_assert(sim_kv_restore(c, snap->data, snap->len));
     apply(c, dc, 3, SIM_KV_DELETE, 1, 2, "k1", NULL);
     const GByteArray *sc;
-    g_byte_array_free(shared_snapshot(c, dc, &sc), TRUE);
+    sc = lent_snapshot(c, dc);
     cr_assert_neq(sc, sa);
     g_byte_array_free(snap, TRUE);
     sim_kv_free(a);
@@ -145,8 +150,8 @@ Test(kv_share, a_decoder_that_does_not_share_writes_every_snapshot)
     apply(a, dc, 1, SIM_KV_SET, 1, 1, "k1", "v1");
     apply(b, dc, 1, SIM_KV_SET, 1, 1, "k1", "v1");
     const GByteArray *sa, *sb;
-    g_byte_array_free(shared_snapshot(a, dc, &sa), TRUE);
-    g_byte_array_free(shared_snapshot(b, dc, &sb), TRUE);
+    sa = lent_snapshot(a, dc);
+    sb = lent_snapshot(b, dc);
     cr_assert_neq(sa, sb);
     sim_kv_free(a);
     sim_kv_free(b);
