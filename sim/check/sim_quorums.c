@@ -189,8 +189,6 @@ static bool check_votes(struct sim_quorums *q,
                         const struct sim_conf *c,
                         struct sim_violation *out)
 {
-    char conf[160];
-    sim_conf_describe(c, conf, sizeof conf);
     /* Its own vote counts only if it is a voter: a server left out of an
      * uncommitted configuration may still be elected (thesis §4.2.2). */
     struct quorum_node *nd = &q->nodes[node];
@@ -200,6 +198,10 @@ static bool check_votes(struct sim_quorums *q,
     sim_idset_add(&who, node);
     if (sim_conf_quorum(c, &who))
         return true;
+    /* Described only for the report: text for every election cost more
+     * than the check itself. */
+    char conf[160];
+    sim_conf_describe(c, conf, sizeof conf);
     return sim_violation_set(
         out, SIM_PROP_ELECTION_SAFETY, node, 0, term, 0,
         "n%u became leader of term %" PRIu64 " with the votes of %u node(s),"
