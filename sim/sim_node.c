@@ -523,8 +523,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
     /* The core learns the durable hard state first: the entries of the
      * same batch were written after it. */
     if (b->hard) {
-        struct raft_update u;
-        memset(&u, 0, sizeof(u));
+        struct raft_update u; /* filled by the core (raft.h) */
         if (raft_persisted_hard_state(nd->core, sim_node_local_now(s, nd),
                                       b->term, b->vote, &u) == RAFT_OK)
             sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);
@@ -539,8 +538,7 @@ static void complete_oldest_batch(struct sim *s, struct sim_node *nd)
     }
     sim_disk_batch_done(&nd->disk, b);
     if (index) {
-        struct raft_update u;
-        memset(&u, 0, sizeof(u));
+        struct raft_update u; /* filled by the core (raft.h) */
         if (raft_persisted(nd->core, sim_node_local_now(s, nd), index, term,
                            &u) == RAFT_OK)
             sim_node_process_update(s, nd, &u, SIM_CONDUCT_OTHER, NULL);

@@ -137,8 +137,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         check_start(s, nd, restart, &st);
     g_free(buf);
 
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     if (raft_tick(core, local, &u) == RAFT_OK)
         sim_node_process_update(s, nd, &u, SIM_CONDUCT_START, NULL);
     return SIM_OK;
@@ -215,8 +214,7 @@ void sim_node_crash(struct sim *s,
 
 int sim_node_campaign(struct sim *s, struct sim_node *nd)
 {
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     int rc = raft_campaign(nd->core, sim_node_local_now(s, nd), &u);
     if (rc != RAFT_OK)
         return SIM_ECORE;
@@ -233,8 +231,7 @@ int sim_node_change_membership(struct sim *s,
                                enum raft_transition t,
                                uint64_t *index)
 {
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     int rc = raft_change_membership(nd->core, sim_node_local_now(s, nd),
                                     changes, n, t, index, &u);
     if (rc == RAFT_OK)
@@ -244,8 +241,7 @@ int sim_node_change_membership(struct sim *s,
 
 int sim_node_transfer(struct sim *s, struct sim_node *nd, uint32_t target)
 {
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     int rc = raft_transfer_leadership(nd->core, sim_node_local_now(s, nd),
                                       target, &u);
     if (rc == RAFT_OK)

@@ -148,8 +148,11 @@ static bool observe_changes(struct sim *s,
             s->counters.elections++;
         became_leader = role == RAFT_LEADER;
         term_changed = true;
-        memset(nd->traced_match, 0, sizeof(nd->traced_match));
-        memset(nd->traced_next, 0, sizeof(nd->traced_next));
+        /* Only the ids a peer can have (observe_progress_changes() reads
+         * no other): a pair of 256 ids is 4 KiB to clear. */
+        size_t ids = (size_t)s->cfg.n_nodes + 1;
+        memset(nd->traced_match, 0, ids * sizeof(nd->traced_match[0]));
+        memset(nd->traced_next, 0, ids * sizeof(nd->traced_next[0]));
         nd->traced_progress_version = 0; /* look at every peer again */
     }
     if (term_changed && s->safety &&
@@ -251,8 +254,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     uint64_t term = raft_term_at(nd->core, index);
     /* Written once for the nodes known to hold the same state. */
     const GByteArray *snap = sim_kv_serialize_shared(nd->kv, s->kv_decoder);
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     int rc = raft_compact(nd->core, sim_node_local_now(s, nd), index,
                           snap->data, snap->len, &u);
     nd->since_snapshot = 0;
@@ -449,7 +451,13 @@ static void send_update(struct sim *s,
 {
     if (!u->n_messages)
         return;
-    sim_observe_messages(s, nd, u);
+    /* A core sends TimeoutNow only as a leader with a transfer target
+     * (thesis §3.10, raft_transfer.c), after which the call neither steps
+     * down nor drops the target (a tick, which drops it, sends none). For
+     * such a node observe_state() has just left the transfer followed
+     * (not SIM_TRANSFER_NONE): no other update can hold one to trace. */
+    if (nd->transfer_state != SIM_TRANSFER_NONE)
+        sim_observe_messages(s, nd, u);
     size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
     struct sim_disk_batch *newest = n_sync ? sim_disk_newest(&nd->disk) : NULL;
     for (size_t i = 0; i < u->n_messages; i++) {

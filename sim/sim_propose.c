@@ -67,8 +67,7 @@ static void propose(struct sim *s,
     struct raft_command cmds[SIM_PROPOSE_BATCH_MAX];
     for (size_t i = 0; i < n; i++)
         cmds[i] = (struct raft_command){batch[i]->data, batch[i]->len};
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     uint64_t first = 0;
     int rc = raft_propose_batch(nd->core, sim_node_local_now(s, nd), cmds, n,
                                 &first, &u);

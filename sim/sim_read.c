@@ -147,8 +147,7 @@ void sim_read_request(struct sim *s,
     if (cm->read_mode == SIM_READ_LEASE && lease_read(s, nd, cm))
         return;
     uint64_t id = ++nd->read_seq;
-    struct raft_update u;
-    memset(&u, 0, sizeof(u));
+    struct raft_update u; /* filled by the core (raft.h) */
     int rc = raft_read_index(nd->core, sim_node_local_now(s, nd), id, &u);
     if (rc == RAFT_EBUSY && raft_role(nd->core) == RAFT_LEADER) {
         /* Its no-op is not committed yet, or a transfer runs: soon. */

@@ -280,3 +280,103 @@ Test(sim_node_glue, a_leaders_match_index_is_asked_of_its_core_once_it_moved)
         raft_match_index(core, 1));
     rh_free(h);
 }
+
+/* A byte no field of an update holds once the core filled it: bools are 0
+ * or 1, counts and indexes small, pointers NULL or the core's. */
+#define UNFILLED 0xA5
+
+static struct raft_update *unfilled(struct raft_update *u)
+{
+    memset(u, UNFILLED, sizeof(*u));
+    return u;
+}
+
+static bool left_unfilled(const void *field, size_t size)
+{
+    const unsigned char *p = field;
+    for (size_t i = 0; i < size; i++)
+        if (p[i] != UNFILLED)
+            return false;
+    return true;
+}
+
+#define ASSERT_FILLED(u, field, call)                                         \
+    cr_assert(!left_unfilled(&(u)->field, sizeof((u)->field)),               \
+              "%s left " #field " as it was handed", call)
+
+/* Every field of a struct raft_update, read after a core call. */
+static void assert_filled(const struct raft_update *u, const char *call)
+{
+    ASSERT_FILLED(u, hard_state_changed, call);
+    ASSERT_FILLED(u, term, call);
+    ASSERT_FILLED(u, vote, call);
+    ASSERT_FILLED(u, snapshot, call);
+    ASSERT_FILLED(u, entries_index, call);
+    ASSERT_FILLED(u, entries, call);
+    ASSERT_FILLED(u, n_entries, call);
+    ASSERT_FILLED(u, messages, call);
+    ASSERT_FILLED(u, n_messages, call);
+    ASSERT_FILLED(u, n_sync_messages, call);
+    ASSERT_FILLED(u, apply_index, call);
+    ASSERT_FILLED(u, committed, call);
+    ASSERT_FILLED(u, n_committed, call);
+    ASSERT_FILLED(u, commit_index, call);
+    ASSERT_FILLED(u, role_changed, call);
+    ASSERT_FILLED(u, leader_changed, call);
+    ASSERT_FILLED(u, role, call);
+    ASSERT_FILLED(u, leader, call);
+    ASSERT_FILLED(u, reads, call);
+    ASSERT_FILLED(u, n_reads, call);
+    ASSERT_FILLED(u, next_deadline, call);
+}
+
+/* The engine hands every core call an update it did not clear
+ * (sim_node.c, sim_node_life.c, sim_node_update.c, sim_propose.c,
+ * sim_read.c): raft.h promises that each call fills all of it, failed
+ * ones too. Each call the engine makes, on a leader and a follower of a
+ * core harness, with an update of bytes no filled field holds. */
+Test(sim_node_glue, every_core_call_the_engine_makes_fills_the_whole_update)
+{
+    struct raft_config base = rh_config(7);
+    struct rh *h = rh_elected(3, &base);
+    struct raft *leader = rh_core(h, 1);
+    struct raft *follower = rh_core(h, 3);
+    uint64_t now = h->now;
+    struct raft_update u;
+
+    uint64_t first = 0;
+    struct raft_command cmd = {"x", 1};
+    cr_assert_eq(
+        raft_propose_batch(leader, now, &cmd, 1, &first, unfilled(&u)),
+        RAFT_OK);
+    assert_filled(&u, "raft_propose_batch()");
+    cr_assert_neq(raft_propose_batch(follower, now, &cmd, 1, &first,
+                                     unfilled(&u)),
+                  RAFT_OK);
+    assert_filled(&u, "a refused raft_propose_batch()");
+    cr_assert_eq(raft_persisted_hard_state(leader, now, raft_term(leader), 1,
+                                           unfilled(&u)),
+                 RAFT_OK);
+    assert_filled(&u, "raft_persisted_hard_state()");
+    cr_assert_eq(raft_persisted(leader, now, first, raft_term(leader),
+                                unfilled(&u)),
+                 RAFT_OK);
+    assert_filled(&u, "raft_persisted()");
+    cr_assert_eq(raft_read_index(leader, now, 1, unfilled(&u)), RAFT_OK);
+    assert_filled(&u, "raft_read_index()");
+    struct raft_change learner = {RAFT_ADD_LEARNER, 4};
+    uint64_t index = 0;
+    raft_change_membership(leader, now, &learner, 1, RAFT_TRANSITION_AUTO,
+                           &index, unfilled(&u));
+    assert_filled(&u, "raft_change_membership()");
+    raft_transfer_leadership(leader, now, 2, unfilled(&u));
+    assert_filled(&u, "raft_transfer_leadership()");
+    cr_assert_eq(raft_tick(leader, now + 1000000, unfilled(&u)), RAFT_OK);
+    assert_filled(&u, "raft_tick()");
+    raft_compact(leader, now + 1000000, raft_commit_index(leader), "s", 1,
+                 unfilled(&u));
+    assert_filled(&u, "raft_compact()");
+    cr_assert_eq(raft_campaign(follower, now, unfilled(&u)), RAFT_OK);
+    assert_filled(&u, "raft_campaign()");
+    rh_free(h);
+}
