@@ -359,7 +359,16 @@ void raft_replication_heartbeat(struct raft *r);
 /* Thesis §6.4: an empty AppendEntries to every member, at the highest point
  * known to match, carrying the current read round. */
 void raft_replication_confirm_round(struct raft *r);
-/* Leader: advances commit_index by the Figure 2 / Figure 8 rule. */
+/* Leader: advances commit_index by the Figure 2 / Figure 8 rule. It reads
+ * the slots' match indexes and voter flags, persisted_index, commit_index,
+ * the role and the terms of the log up to the indexes they hold; every
+ * change of one of them that can move the rule's answer is followed by a
+ * call (an ack raising a match index above commit_index, the leader's own
+ * writes reported durable, a configuration appended, taking office), so a
+ * leader's commit index is where the rule puts it at the end of every call.
+ * Appending to the log moves none of them (the indexes held are at most the
+ * last one before the append), nor does a match index raised to at most
+ * commit_index (tests/test_raft_random.c checks after every step). */
 void raft_replication_maybe_commit(struct raft *r);
 /* Prepares an AppendEntries for receipt (copies the entries it would append
  * into r->scratch). RAFT_ENOMEM leaves the core unchanged. */

@@ -576,7 +576,11 @@ void raft_replication_recv_append_result(struct raft *r,
                    p->match_index >= p->snapshot_index) {
             raft_progress_become_replicate(p);
         }
-        if (raised) {
+        /* A match index raised (to res->index) at most to commit_index
+         * leaves as many slots above it as before: no majority beyond it
+         * forms (raft_replication_maybe_commit(), raft_impl.h). Most acks
+         * in a cluster of three or more are of an index already committed. */
+        if (raised && res->index > r->commit_index) {
             raft_replication_maybe_commit(r);
         }
         if (!in_sync(r, p)) {

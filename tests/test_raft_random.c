@@ -5,8 +5,9 @@
  * The schedule comes from a generator owned by this file, so every run is the
  * same; a failure names the seed and the step. After every step: Election
  * Safety, Log Matching, Leader Completeness and State Machine Safety, plus
- * the harness's own check that each disk mirrors its core, and that a
- * core's progress version moved whenever another server's pair did.
+ * the harness's own check that each disk mirrors its core, that a
+ * core's progress version moved whenever another server's pair did, and
+ * that a leader's commit index is where the commit rule puts it.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -193,6 +194,54 @@ static void check_progress_version(struct rh *h,
     }
 }
 
+/* The index a majority of the ids in ids[0 .. n) hold by a leader's
+ * reckoning (its own slot: what it reported durable); UINT64_MAX for an
+ * empty half, which agrees to anything. */
+static uint64_t majority_held(struct raft *core, const uint64_t *ids, size_t n)
+{
+    uint64_t held[16];
+    cr_assert_leq(n, 16);
+    if (n == 0) {
+        return UINT64_MAX;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = raft_match_index(core, ids[i]);
+        size_t j = i;
+        for (; j > 0 && held[j - 1] < x; j--) {
+            held[j] = held[j - 1];
+        }
+        held[j] = x;
+    }
+    return held[n / 2];
+}
+
+/* The commit rule (Figure 2, "Rules for leaders"; Figure 8) has nothing
+ * left to commit when any call of a leader ends: what a majority of each
+ * half holds is at most the commit index, or an entry of an older term.
+ * The core tries the rule only where what it reads changed, so a change
+ * that did not try it shows here. */
+static void check_commit_settled(struct rh *h, uint64_t seed, int step)
+{
+    for (uint64_t id = 1; id <= NODES; id++) {
+        struct raft *core = h->nodes[id].core;
+        if (core == NULL || raft_role(core) != RAFT_LEADER) {
+            continue;
+        }
+        struct raft_configuration c;
+        raft_get_configuration(core, &c);
+        uint64_t in = majority_held(core, c.voters, c.n_voters);
+        uint64_t out = majority_held(core, c.outgoing, c.n_outgoing);
+        uint64_t point = in < out ? in : out;
+        cr_assert(point <= raft_commit_index(core) ||
+                      raft_term_at(core, point) != raft_term(core),
+                  "seed %llu step %d: leader n%llu leaves index %llu of its "
+                  "term held by a majority above its commit index %llu",
+                  (unsigned long long)seed, step, (unsigned long long)id,
+                  (unsigned long long)point,
+                  (unsigned long long)raft_commit_index(core));
+    }
+}
+
 static void random_step(struct rh *h, uint64_t *rng, uint64_t *value)
 {
     uint64_t roll = next_random(rng) % 1000;
@@ -309,6 +358,7 @@ static void run_seed(uint64_t seed)
         check_log_matching(h, seed, step);
         check_leader_completeness(h, &t, seed, step);
         check_progress_version(h, &seen, seed, step);
+        check_commit_settled(h, seed, step);
     }
 
     /* Liveness once the faults stop: a leader emerges and commits a new
