@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "sim/sim_members.h"
 
 #define NO_ID UINT64_MAX
 
@@ -86,6 +87,7 @@ void sim_clients_init(struct sim *s)
     s->clients = g_array_sized_new(FALSE, TRUE, sizeof(struct sim_client), 256);
     s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
+    s->client_confs = g_new0(struct sim_client_conf, s->n + 1);
 }
 
 struct sim_cmsg *sim_cmsg_new(struct sim *s, size_t data_len)
@@ -123,6 +125,7 @@ void sim_clients_destroy(struct sim *s)
     for (guint i = 0; i < s->requests->len; i++)
         g_free(g_array_index(s->requests, struct sim_request_rec, i).result);
     g_array_free(s->requests, TRUE);
+    g_free(s->client_confs);
 }
 
 static uint32_t new_client(struct sim *s)
@@ -236,41 +239,140 @@ static void send_to(struct sim *s, struct sim_client *c, uint32_t node)
     send_request(s, c, node, true);
 }
 
-/* A random live member (member[]: sim_cluster_members() now), preferring
- * ones not tried for this request and other than the last one; 0 if every
- * member is down. Only members of the configuration serve clients: a spare
- * or a removed node would only redirect. */
-static uint32_t pick_member(struct sim *s,
-                            struct sim_client *c,
-                            const bool *member)
+static bool in_set(const struct sim_node_set *set, uint32_t id)
 {
-    uint32_t cand[SIM_MAX_NODES];
-    for (int pass = 0; pass < 3; pass++) {
-        uint32_t k = 0;
-        for (uint32_t id = 1; id <= s->n; id++) {
-            if (!s->nodes[id].alive || !member[id])
-                continue;
-            if (pass == 0 && (tried(c, id) || id == c->last_node))
-                continue;
-            if (pass == 1 && id == c->last_node)
-                continue;
-            cand[k++] = id;
-        }
-        if (k > 0) {
-            if (pass > 0)
-                memset(c->tried, 0, sizeof(c->tried));
-            return cand[sim_rng_below(&c->rng, k)];
-        }
-    }
-    return 0;
+    return (set->w[id / 64] >> (id % 64)) & 1u;
 }
 
-/* pick_member() among the members now. */
-static uint32_t pick_node(struct sim *s, struct sim_client *c)
+/* The words of a set that can hold ids 1..s->n. */
+static size_t set_words(const struct sim *s)
+{
+    return s->n / 64 + 1;
+}
+
+/* How many ids the first `words` words of set hold (a few: a bit a
+ * step). */
+static uint64_t set_count(const struct sim_node_set *set, size_t words)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < words; i++)
+        for (uint64_t w = set->w[i]; w != 0; w &= w - 1)
+            k++;
+    return k;
+}
+
+/* The id of member r (from 0, in id order) of set, which has more. */
+static uint32_t nth_in_set(const struct sim_node_set *set, uint64_t r)
+{
+    for (uint32_t i = 0;; i++) {
+        for (uint64_t w = set->w[i]; w != 0; w &= w - 1) {
+            if (r-- == 0)
+                return i * 64 + (uint32_t)__builtin_ctzll(w);
+        }
+    }
+}
+
+/* A random one of the live members (live: sim_client_live_members()
+ * now), preferring ones not tried for this request and other than the
+ * last one, then ones other than the last one (forgetting what was
+ * tried); 0 if every member is down. Only members of the configuration
+ * serve clients: a spare or a removed node would only redirect. The
+ * candidates are drawn from in id order. */
+static uint32_t pick_member(struct sim *s,
+                            struct sim_client *c,
+                            const struct sim_node_set *live)
+{
+    size_t words = set_words(s);
+    struct sim_node_set other = *live, fresh;
+    other.w[c->last_node / 64] &= ~((uint64_t)1 << (c->last_node % 64));
+    for (size_t i = 0; i < words; i++)
+        fresh.w[i] = other.w[i] & ~c->tried[i];
+    uint64_t k = set_count(&fresh, words);
+    if (k > 0)
+        return nth_in_set(&fresh, sim_rng_below(&c->rng, k));
+    k = set_count(&other, words);
+    if (k == 0) {
+        other = *live;
+        k = set_count(&other, words);
+        if (k == 0)
+            return 0;
+    }
+    memset(c->tried, 0, sizeof(c->tried));
+    return nth_in_set(&other, sim_rng_below(&c->rng, k));
+}
+
+/* The set of the ids sim_cluster_members() marks of the configuration c. */
+static void set_of(const struct sim *s,
+                   const struct raft_configuration *c,
+                   struct sim_node_set *set)
 {
     bool member[SIM_MAX_NODES + 1];
-    sim_cluster_members(s, member);
-    return pick_member(s, c, member);
+    sim_configuration_members(s, c, member);
+    memset(set, 0, sizeof(*set));
+    for (uint32_t id = 1; id <= s->n; id++)
+        set->w[id / 64] |= (uint64_t)member[id] << (id % 64);
+}
+
+/* The members of live node a's configuration: read again only when its
+ * core is another one or says its configuration may have changed. */
+static const struct sim_node_set *node_members(struct sim *s, uint32_t a)
+{
+    const struct raft *core = s->nodes[a].core;
+    struct sim_client_conf *k = &s->client_confs[a];
+    uint64_t version = raft_configuration_version(core);
+    if (k->version != version || k->incarnation != s->nodes[a].incarnation) {
+        struct raft_configuration c;
+        raft_get_configuration(core, &c);
+        set_of(s, &c, &k->members);
+        k->version = version;
+        k->incarnation = s->nodes[a].incarnation;
+    }
+    return &k->members;
+}
+
+/* The cluster's configuration (sim_cluster_config()) is a live node's
+ * whenever a node is live: the current leader's, else that of the node
+ * whose log is the most up to date. So while the configurations of all
+ * live nodes have the same members, those are the answer whoever leads,
+ * and comparing each node's members, kept from one configuration version
+ * of its core to the next, replaces the question of who leads (a
+ * majority's links a leader) and whose log is longest; else the cluster
+ * is asked. With every node down there is no live member to find. */
+void sim_client_live_members(struct sim *s, struct sim_node_set *live)
+{
+    size_t words = set_words(s);
+    struct sim_node_set alive = {{0}};
+    const struct sim_node_set *first = NULL;
+    bool same = true;
+    for (uint32_t a = 1; a <= s->n; a++) {
+        if (!s->nodes[a].alive)
+            continue;
+        alive.w[a / 64] |= (uint64_t)1 << (a % 64);
+        const struct sim_node_set *m = node_members(s, a);
+        if (first == NULL)
+            first = m;
+        else if (same)
+            for (size_t i = 0; same && i < words; i++)
+                same = m->w[i] == first->w[i];
+    }
+    struct sim_node_set asked;
+    if (!same) {
+        struct raft_configuration c;
+        sim_cluster_config(s, &c);
+        set_of(s, &c, &asked);
+        first = &asked;
+    }
+    *live = alive;
+    for (size_t i = 0; first != NULL && i < words; i++)
+        live->w[i] &= first->w[i];
+}
+
+/* pick_member() among the live members now. */
+static uint32_t pick_node(struct sim *s, struct sim_client *c)
+{
+    struct sim_node_set live;
+    sim_client_live_members(s, &live);
+    return pick_member(s, c, &live);
 }
 
 /* Appends the n bytes of the string src to buf at *pos, as many as fit
@@ -916,13 +1018,12 @@ void sim_client_on_timeout(struct sim *s, const struct sim_event *ev)
     uint32_t node = 0;
     /* A leader removed from the configuration (thesis §4.2.2) hears of no
      * successor: ask a member instead of it again. */
-    bool member[SIM_MAX_NODES + 1];
-    sim_cluster_members(s, member);
-    if (c->leader && worth_trying(c, c->leader) && s->nodes[c->leader].alive &&
-        member[c->leader])
+    struct sim_node_set live;
+    sim_client_live_members(s, &live);
+    if (c->leader && worth_trying(c, c->leader) && in_set(&live, c->leader))
         node = c->leader;
     else
-        node = pick_member(s, c, member); /* nothing changed meanwhile */
+        node = pick_member(s, c, &live); /* nothing changed meanwhile */
     if (node == 0) {
         arm_timeout(s, c);
         return;

@@ -296,6 +296,9 @@ struct sim
     };
 
     GArray *clients;  /* struct sim_client, [id - 1] */
+    /* What the clients last read of each node's configuration, [id], n + 1
+     * entries (sim_members.h, sim_client_live_members()). */
+    struct sim_client_conf *client_confs;
     GArray *idle;     /* uint32_t client ids, a stack */
     GArray *requests; /* struct sim_request_rec by handle */
     /* Released client message blocks of SIM_CMSG_POOLED_BYTES (owned). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/sim_internal.h"
+#include "sim/sim_members.h"
 
 /* ---- the configuration ----------------------------------------------------
  */
@@ -119,14 +120,21 @@ static uint32_t mark(const struct sim *s,
     return count;
 }
 
-uint32_t sim_cluster_members(const struct sim *s, bool *member)
+uint32_t sim_configuration_members(const struct sim *s,
+                                   const struct raft_configuration *c,
+                                   bool *member)
 {
     memset(member, 0, (s->n + 1) * sizeof(*member));
+    return mark(s, member, c->voters, c->n_voters) +
+           mark(s, member, c->outgoing, c->n_outgoing) +
+           mark(s, member, c->learners, c->n_learners);
+}
+
+uint32_t sim_cluster_members(const struct sim *s, bool *member)
+{
     struct raft_configuration c;
     sim_cluster_config(s, &c);
-    return mark(s, member, c.voters, c.n_voters) +
-           mark(s, member, c.outgoing, c.n_outgoing) +
-           mark(s, member, c.learners, c.n_learners);
+    return sim_configuration_members(s, &c, member);
 }
 
 uint32_t sim_cluster_voters(const struct sim *s, bool *voter)
