@@ -587,10 +587,12 @@ uint64_t sim_trace_hash(const struct sim *s)
 
 uint64_t sim_memory_bytes(const struct sim *s)
 {
-    /* The listener's kinds and the queue's wheel and lanes came after the
-     * budgets were set: not charged, and the tracer charged at its size
-     * then, so that a memory budget judges every run as it did. */
-    uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) - sizeof(s->q) +
+    /* The listener's kinds, the queue's wheel and lanes and the standing's
+     * version came after the budgets were set: not charged, and the tracer
+     * charged at its size then, so that a memory budget judges every run
+     * as it did. */
+    uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) - sizeof(s->q) -
+                     sizeof(s->standing) +
                      SIM_QUEUE_CHARGED_BYTES - sizeof(s->tracer) +
                      sizeof(struct sim_tracer_charged) +
                      (uint64_t)(s->n + 1) * sizeof(*s->nodes);

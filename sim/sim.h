@@ -434,6 +434,17 @@ bool sim_log_is_config(const struct sim *s, uint32_t node, uint64_t index);
  * joint, a majority of each half), the leader of the highest term (lowest
  * id on a tie); 0 if none. */
 uint32_t sim_current_leader(const struct sim *s);
+/* A number that grows whenever something that sim_alive(), sim_paused(),
+ * sim_role(), sim_term(), sim_leader_of(), sim_in_step_with(),
+ * sim_node_config(), sim_connected() or sim_current_leader() read may have
+ * changed: a node's liveness, pause, role, term, known leader or latest
+ * configuration, or a link. Between two events with the same number,
+ * those answers are the same (a node's log, commit index and clients'
+ * requests are not covered), so a caller may keep what it derived from
+ * them. Asked from a listener in the middle of a step, before the engine
+ * has observed the step's update, it (and sim_current_leader()) may still
+ * be what it was before that step. */
+uint64_t sim_standing_version(const struct sim *s);
 /* Messages from -> to are not cut or partitioned (ignores liveness). */
 bool sim_connected(const struct sim *s, uint32_t from, uint32_t to);
 /* The highest current term among live nodes. */

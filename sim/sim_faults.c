@@ -74,6 +74,7 @@ int sim_pause(struct sim *s, uint32_t node, uint64_t duration_us)
     if (nd->paused && nd->paused_until_us >= until)
         return SIM_OK;
     nd->paused = true;
+    sim_standing_moved(s);
     nd->paused_until_us = until;
     nd->pause_gen++;
     sim_push(s, until, SIM_EV_RESUME, node, nd->pause_gen, NULL);
@@ -178,6 +179,7 @@ int sim_partition(struct sim *s, const uint32_t *group_of, const char *text)
     if (!group_of)
         return SIM_EINVAL;
     sim_net_partition(&s->net, group_of);
+    sim_standing_moved(s);
     GString *desc = g_string_new(NULL);
     /* At most SIM_MAX_NODES groups: their numbers fit a byte. */
     _Static_assert(SIM_MAX_NODES <= UINT8_MAX, "group numbers fit a byte");
@@ -216,6 +218,7 @@ int sim_cut(struct sim *s, uint32_t from, uint32_t to)
     if (!sim_valid_node(s, from) || !sim_valid_node(s, to) || from == to)
         return SIM_EINVAL;
     sim_net_cut(&s->net, from, to);
+    sim_standing_moved(s);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_CUT;
     e.node = from;
@@ -227,6 +230,7 @@ int sim_cut(struct sim *s, uint32_t from, uint32_t to)
 void sim_heal(struct sim *s)
 {
     sim_net_heal(&s->net);
+    sim_standing_moved(s);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_HEAL;
     sim_emit(s, &e);

@@ -258,6 +258,19 @@ struct sim_load_gen
     uint32_t via;
 };
 
+/* What sim_standing_version() numbers: `version` grows (sim_standing_moved())
+ * whenever a node's liveness, pause, role, term, known leader or latest
+ * configuration, or a link, may have changed; it starts at 1. `leader` is
+ * sim_current_leader() as computed at `leader_version` (0: never), which
+ * reads only what the version covers, so it is still the answer while
+ * the two are equal. */
+struct sim_standing
+{
+    uint64_t version;
+    uint64_t leader_version;
+    uint32_t leader;
+};
+
 struct sim
 {
     struct sim_config cfg; /* init cleared; see init below */
@@ -326,11 +339,21 @@ struct sim
     struct sim_counters counters;
     /* Commands decoded once for every node that applies them (owned). */
     struct sim_kv_decoder *kv_decoder;
+    /* The standing's version and the current leader's memo (struct
+     * sim_standing); not charged by sim_memory_bytes(). */
+    struct sim_standing standing;
 };
 
 _Static_assert(sizeof(((struct sim *)0)->callbacks) <=
                    sizeof(struct sim_trace_event),
                "the callbacks' table takes no room of its own in struct sim");
+
+/* Something sim_standing_version() covers may have changed: called right
+ * after the change, before anything can ask. */
+static inline void sim_standing_moved(struct sim *s)
+{
+    s->standing.version++;
+}
 
 /* sim.c */
 /* The argument checks the configuration and the fault actions share

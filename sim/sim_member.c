@@ -45,7 +45,8 @@ static bool reaches_majority(const struct sim *s,
     return reach >= need;
 }
 
-uint32_t sim_current_leader(const struct sim *s)
+/* sim_current_leader() computed afresh. */
+static uint32_t current_leader(const struct sim *s)
 {
     uint32_t best = 0;
     uint64_t best_term = 0;
@@ -66,6 +67,25 @@ uint32_t sim_current_leader(const struct sim *s)
         }
     }
     return best;
+}
+
+uint64_t sim_standing_version(const struct sim *s)
+{
+    return s->standing.version;
+}
+
+uint32_t sim_current_leader(const struct sim *s)
+{
+    /* current_leader() reads each node's liveness, role, term and latest
+     * configuration and the links: while the standing's version stays the
+     * one of the memo, so does its answer. The memo is no part of the run
+     * (nothing is traced or drawn from it), so a query may keep it. */
+    struct sim_standing *memo = &((struct sim *)s)->standing;
+    if (memo->leader_version != memo->version) {
+        memo->leader = current_leader(s);
+        memo->leader_version = memo->version;
+    }
+    return memo->leader;
 }
 
 /* The live node whose log is the most up to date (§5.4.1), 0 if none. */
@@ -164,6 +184,7 @@ bool sim_node_config(const struct sim *s,
 
 void sim_member_init(struct sim *s)
 {
+    s->standing.version = 1; /* a memo of version 0 is none */
     s->op_requests = g_ptr_array_new();
 }
 

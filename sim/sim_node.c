@@ -572,6 +572,7 @@ void sim_node_on_resume(struct sim *s, const struct sim_event *ev)
     if (!nd->alive || !nd->paused || ev->arg != nd->pause_gen)
         return;
     nd->paused = false;
+    sim_standing_moved(s);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_RESUME;
     e.node = nd->id;

@@ -44,6 +44,7 @@ static void install_core(struct sim *s, struct sim_node *nd, struct raft *core)
     nd->role = raft_role(core);
     nd->term = raft_term(core);
     nd->leader = raft_leader(core);
+    sim_standing_moved(s);
     nd->commit = raft_commit_index(core);
     nd->applied = nd->disk.snap_index;
     nd->since_snapshot = 0;
@@ -204,6 +205,7 @@ void sim_node_crash(struct sim *s,
     nd->traced_deadline_us = UINT64_MAX;
     nd->role = RAFT_FOLLOWER;
     nd->leader = 0;
+    sim_standing_moved(s);
     nd->commit = 0;
     nd->applied = 0;
     if (s->safety)

@@ -127,6 +127,7 @@ static bool observe_changes(struct sim *s,
     enum raft_role role = u->role;
     bool term_changed = term != nd->term;
     bool became_leader = false;
+    sim_standing_moved(s);
     if (term_changed) {
         struct sim_trace_event e = {0};
         e.kind = SIM_TRACE_TERM;

@@ -85,6 +85,7 @@ static void observe_config(struct sim *s, struct sim_node *nd)
     if (version == nd->traced_conf_version)
         return;
     nd->traced_conf_version = version;
+    sim_standing_moved(s);
     struct raft_configuration c;
     raft_get_configuration(nd->core, &c);
     uint64_t index = raft_configuration_index(nd->core);

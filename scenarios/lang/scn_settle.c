@@ -129,12 +129,20 @@ static bool all_up(const struct sim *s)
     return true;
 }
 
-int scn_settle_tend(struct sim *s, const struct scn_settle *st)
+int scn_settle_tend(struct sim *s, struct scn_settle *st)
 {
     /* restart_set() only reads the run, so with every node up (after most
-     * events of the phase) it need not be computed. */
-    if (st->done || all_up(s))
+     * events of the phase) it need not be computed; every node found up
+     * stays up while the standing's version stays the same. */
+    if (st->done)
         return SIM_OK;
+    uint64_t version = sim_standing_version(s);
+    if (st->up_standing == version)
+        return SIM_OK;
+    if (all_up(s)) {
+        st->up_standing = version;
+        return SIM_OK;
+    }
     int rc = SIM_OK;
     bool member[SIM_MAX_NODES + 1];
     restart_set(s, member);
@@ -173,9 +181,8 @@ static bool requests_pending(struct scn_settle *st, const struct sim *s)
     return id != 0;
 }
 
-/* The leader every node is in step with, or 0 when the cluster is not in
- * that state (or requests issued by the start are still pending). */
-static uint32_t settled_leader(struct scn_settle *st, const struct sim *s)
+/* settled_leader() asked afresh. */
+static uint32_t settled_leader_now(struct scn_settle *st, const struct sim *s)
 {
     /* The cheapest part first (a pending request is usually the same
      * client's as after the last event). Every part only reads the run
@@ -199,6 +206,29 @@ static uint32_t settled_leader(struct scn_settle *st, const struct sim *s)
     for (uint32_t id = 1; id <= n; id++)
         if (member[id] && !sim_in_step_with(s, id, leader, term))
             return 0;
+    return leader;
+}
+
+/* The leader every node is in step with, or 0 when the cluster is not in
+ * that state (or requests issued by the start are still pending). The
+ * answer after an event past the start is kept: the leader's part reads
+ * only what the standing's version covers (sim_current_leader(),
+ * sim_term(), sim_node_config(), sim_in_step_with()); a request issued
+ * after the start is not asked about, and one issued by it stops being
+ * pending only by completing, which sim_requests_completed() counts. So
+ * while both numbers are the ones seen, so is the answer. */
+static uint32_t settled_leader(struct scn_settle *st, const struct sim *s)
+{
+    uint64_t version = sim_standing_version(s);
+    uint64_t completed = sim_requests_completed(s);
+    if (st->kept_standing == version && st->kept_completed == completed)
+        return st->kept_leader;
+    uint32_t leader = settled_leader_now(st, s);
+    if (sim_now(s) > st->start_us) {
+        st->kept_standing = version;
+        st->kept_completed = completed;
+        st->kept_leader = leader;
+    }
     return leader;
 }
 

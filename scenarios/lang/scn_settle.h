@@ -22,7 +22,10 @@
  * - every client request issued at or before T has completed.
  * The condition is judged after every event; the statement passes at the
  * first event that completes such a stable stretch and fails at T + D when
- * none was seen. Nothing here reads a clock or draws a random number.
+ * none was seen. Once the clock is past T, the condition's answer after an
+ * event is the last one while no request completed and the cluster's
+ * standing (sim_standing_version()) did not move: it is then not asked
+ * again. Nothing here reads a clock or draws a random number.
  */
 #ifndef SCN_SETTLE_H
 #define SCN_SETTLE_H
@@ -51,6 +54,17 @@ struct scn_settle
      * after an event later than start_us, so they never have one again;
      * UINT32_MAX: no client has. 0 until the clock passes start_us. */
     uint32_t pending_from;
+    /* The last judgment made after start_us, kept while what it read is
+     * unchanged (scn_settle.c, settled_leader()): the standing's version
+     * (sim_standing_version()) and the requests completed
+     * (sim_requests_completed()) it saw, and the leader it found in step
+     * (0: none); kept_standing 0: none kept. */
+    uint64_t kept_standing;
+    uint64_t kept_completed;
+    uint32_t kept_leader;
+    /* The standing's version at which every node was last found up (0:
+     * none): until it moves, no node went down. */
+    uint64_t up_standing;
 };
 
 /* When the settle `step` (borrowed) of `scenario` (borrowed) must have held
@@ -70,7 +84,7 @@ int scn_settle_start(struct sim *s,
  * of `s` that is a member of the configuration now (the set of
  * scn_settle_start()). Called after every event, before judging. Returns
  * SIM_OK or the first engine error. */
-int scn_settle_tend(struct sim *s, const struct scn_settle *st);
+int scn_settle_tend(struct sim *s, struct scn_settle *st);
 
 /* Judges `st` after an event: true when the condition has now held for
  * the whole stable stretch (the statement passed). */
