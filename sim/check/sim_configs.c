@@ -44,15 +44,6 @@ static bool sim_idset_equal(const struct sim_idset *a,
     return memcmp(a->w, b->w, sizeof a->w) == 0;
 }
 
-/* |a intersect b|. */
-static uint32_t idset_common(const struct sim_idset *a,
-                             const struct sim_idset *b)
-{
-    uint32_t n = 0;
-    for (int i = 0; i < SIM_CONFIGS_WORDS; i++)
-        n += word_count(a->w[i] & b->w[i]);
-    return n;
-}
 
 /* |a symmetric-difference b|. */
 static uint32_t idset_distance(const struct sim_idset *a,
@@ -113,17 +104,35 @@ bool sim_conf_is_voter(const struct sim_conf *c, uint32_t id)
     return sim_idset_has(&c->voters, id) || sim_idset_has(&c->outgoing, id);
 }
 
-/* Thesis §4.3: a majority of one half; an empty half agrees. */
-static bool half_quorum(const struct sim_idset *half,
-                        const struct sim_idset *who)
+/* Thesis §4.3: a majority of one half; an empty half agrees. One pass
+ * over the half's words, counting its members and those of who among
+ * them in the words that hold any (a cluster's ids fill the first). */
+static inline bool half_quorum(const struct sim_idset *half,
+                               const struct sim_idset *who)
 {
-    uint32_t n = sim_idset_count(half);
-    return n == 0 || idset_common(half, who) >= n / 2 + 1;
+    uint32_t n = 0, common = 0;
+    for (int i = 0; i < SIM_CONFIGS_WORDS; i++) {
+        uint64_t h = half->w[i];
+        if (h != 0) {
+            n += (uint32_t)__builtin_popcountll(h);
+            common += word_count(h & who->w[i]);
+        }
+    }
+    return n == 0 || common >= n / 2 + 1;
 }
 
 bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who)
 {
     return half_quorum(&c->voters, who) && half_quorum(&c->outgoing, who);
+}
+
+uint32_t sim_conf_voters_among(const struct sim_conf *c,
+                               const struct sim_idset *who)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < SIM_CONFIGS_WORDS; i++)
+        n += word_count((c->voters.w[i] | c->outgoing.w[i]) & who->w[i]);
+    return n;
 }
 
 bool sim_conf_same_quorums(const struct sim_conf *a,

@@ -81,6 +81,11 @@ bool sim_conf_is_voter(const struct sim_conf *c, uint32_t id);
  * nothing. */
 bool sim_conf_quorum(const struct sim_conf *c, const struct sim_idset *who);
 
+/* How many ids of `who` are voters of either half (sim_conf_is_voter()):
+ * what a report counts, since sim_conf_quorum() counts only those. */
+uint32_t sim_conf_voters_among(const struct sim_conf *c,
+                               const struct sim_idset *who);
+
 /* Whether a and b have the same voters and outgoing voters (the same
  * quorums; learners aside). */
 bool sim_conf_same_quorums(const struct sim_conf *a, const struct sim_conf *b);

@@ -200,12 +200,14 @@ static bool check_leader_acks(const struct sim_rules *r,
                               const struct sim_durable *disks,
                               struct sim_violation *out)
 {
+    /* Every node that acknowledged: the quorum counts only the voters
+     * among them, and so does the report. */
     struct sim_idset acked = {{0}};
     for (uint32_t p = 1; p <= r->n; p++) {
         const struct ack_seen *a = &r->acks[(gsize)p * (r->n + 1) + node];
         bool has = p == node ? holds_durably(&disks[p], commit, entry_term)
                              : a->term == term && a->index >= commit;
-        if (has && sim_conf_is_voter(c, p))
+        if (has)
             sim_idset_add(&acked, p);
     }
     if (sim_conf_quorum(c, &acked))
@@ -217,7 +219,7 @@ static bool check_leader_acks(const struct sim_rules *r,
         "Leader n%u of term %" PRIu64 " committed index %" PRIu64
         " acknowledged in its term by %u voter(s) (itself included when"
         " durable), no majority of every half of its configuration (%s).",
-        node, term, commit, sim_idset_count(&acked), cs);
+        node, term, commit, sim_conf_voters_among(c, &acked), cs);
 }
 
 bool sim_rules_on_leader_commit(const struct sim_rules *r,
@@ -234,10 +236,11 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
     if (quorum->count_acks && !check_leader_acks(r, node, term, commit,
                                                  entry_term, c, disks, out))
         return false;
+    /* Every node that holds it: the quorum counts only the voters among
+     * them, and so does the report. */
     struct sim_idset held = {{0}};
     for (uint32_t i = 1; i <= r->n; i++)
-        if (sim_conf_is_voter(c, i) &&
-            holds_durably(&disks[i], commit, entry_term))
+        if (holds_durably(&disks[i], commit, entry_term))
             sim_idset_add(&held, i);
     if (sim_conf_quorum(c, &held))
         return true;
@@ -250,7 +253,7 @@ bool sim_rules_on_leader_commit(const struct sim_rules *r,
                              ") while only %u of %u %s hold it "
                              "durably.",
                              node, term, commit, entry_term,
-                             sim_idset_count(&held), voters,
+                             sim_conf_voters_among(c, &held), voters,
                              c->joint ? "voters of the joint configuration"
                                       : "nodes");
 }
