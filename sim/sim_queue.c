@@ -48,6 +48,7 @@ void sim_queue_destroy(struct sim_queue *q)
 {
     g_free(q->merge.wheel.ev);
     g_free(q->far.ev);
+    g_free(q->merge.run.ev);
     for (int i = 0; i < SIM_QUEUE_LANES; i++)
         g_free(q->merge.lane[i].ev);
     memset(q, 0, sizeof(*q));
@@ -108,6 +109,38 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
         i = parent;
     }
     v[i] = last;
+}
+
+/* ---- the far run --------------------------------------------------------- */
+
+/* Appends an event due at time_us of sequence number seq to r, which
+ * takes it (empty, or time_us at or after its last); returns its record,
+ * time_us and seq written. The events move to the front of the array
+ * when its end is reached and at most half of it is used, else the array
+ * doubles. */
+static struct sim_event *run_place(struct sim_far_run *r,
+                                   uint64_t time_us,
+                                   uint64_t seq)
+{
+    if (r->head + r->len == r->cap) {
+        if (r->head > 0 && r->len <= r->cap / 2) {
+            memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
+        } else {
+            size_t cap = r->cap ? r->cap * 2 : 64;
+            struct sim_event *ev = g_new(struct sim_event, cap);
+            if (r->len)
+                memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
+            g_free(r->ev);
+            r->ev = ev;
+            r->cap = cap;
+        }
+        r->head = 0;
+    }
+    struct sim_event *v = &r->ev[r->head + r->len++];
+    r->last_us = time_us;
+    v->time_us = time_us;
+    v->seq = seq;
+    return v;
 }
 
 /* ---- the wheel ---------------------------------------------------------- */
@@ -247,10 +280,10 @@ static __attribute__((noinline)) void wheel_empty(struct sim_queue *q,
 }
 
 /* Removes the wheel's first event, the earliest, into *out (the latest
- * popped time is not yet its time). Out of line, as far_take(): most pops
- * of a run are the lanes'. The slot emptied, wheel_empty() is a tail
- * call, so that neither saves its caller's registers. */
-static __attribute__((noinline)) void wheel_take(struct sim_queue *q,
+ * popped time is not yet its time). Inline in the pops, unlike
+ * far_take(): most pops of a fuzz run are the wheel's. The slot emptied,
+ * the search for the next one is out of line (wheel_empty()). */
+static inline void wheel_take(struct sim_queue *q,
                                                  struct sim_event *out)
 {
     struct sim_wheel *w = &q->merge.wheel;
@@ -332,11 +365,16 @@ place_elsewhere(struct sim_queue *q, uint64_t time_us)
     if (wheel_takes(time_us, q->now_us))
         return wheel_place(q, time_us, seq);
     /* Due past the wheel's window, or before the latest popped time's
-     * slot. */
-    struct sim_event *v = heap_place(&q->far, time_us, seq);
-    if (v == q->far.ev)
-        q->merge.first[SIM_QUEUE_FAR] = (struct sim_queue_key){time_us, seq};
-    return v;
+     * slot: the run's if in order, else the heap's. It is the far
+     * source's first if that source is empty or its first is due later
+     * (one at its time was pushed before). */
+    struct sim_far_run *r = &q->merge.run;
+    struct sim_queue_key *first = &q->merge.first[SIM_QUEUE_FAR];
+    if (time_us < first->time_us || first->seq == UINT64_MAX)
+        *first = (struct sim_queue_key){time_us, seq};
+    if (r->len == 0 || time_us >= r->last_us)
+        return run_place(r, time_us, seq);
+    return heap_place(&q->far, time_us, seq);
 }
 
 /* sim_queue_place() once q->cap was doubled (the first lane may take the
@@ -402,24 +440,47 @@ static inline unsigned first_source(const struct sim_queue *q)
                    earlier(k, SIM_QUEUE_WHEEL, SIM_QUEUE_FAR));
 }
 
-/* Removes the far heap's first event, the earliest, into *out. */
+/* Whether the far source's first event is the run's (else the heap's):
+ * the run's first has the far source's first seq. */
+static inline bool far_first_in_run(const struct sim_queue *q)
+{
+    const struct sim_far_run *r = &q->merge.run;
+    return r->len > 0 &&
+           r->ev[r->head].seq == q->merge.first[SIM_QUEUE_FAR].seq;
+}
+
+/* Removes the far source's first event, the earliest, into *out: the
+ * run's or the heap's, and makes the earlier of their firsts the far
+ * source's first. */
 static __attribute__((noinline)) void far_take(struct sim_queue *q,
                                                struct sim_event *out)
 {
     struct sim_heap *h = &q->far;
-    heap_pop(h, out);
-    if (h->len == 0) {
-        q->merge.first[SIM_QUEUE_FAR] = no_event;
+    struct sim_far_run *r = &q->merge.run;
+    if (far_first_in_run(q)) {
+        *out = r->ev[r->head++];
+        if (--r->len == 0)
+            r->head = 0;
     } else {
-        /* The order of the heap: nothing left precedes what was popped
-         * (the other sources' firsts did not when it was chosen). */
-        SIM_ASSERT(!before(&h->ev[0], out),
-                   "event seq %" PRIu64 " at %" PRIu64
-                   " us left behind seq %" PRIu64 " at %" PRIu64 " us",
-                   h->ev[0].seq, h->ev[0].time_us, out->seq, out->time_us);
-        q->merge.first[SIM_QUEUE_FAR] =
-            (struct sim_queue_key){h->ev[0].time_us, h->ev[0].seq};
+        heap_pop(h, out);
     }
+    const struct sim_event *next = NULL;
+    if (r->len > 0)
+        next = &r->ev[r->head];
+    if (h->len > 0 && (next == NULL || before(&h->ev[0], next)))
+        next = &h->ev[0];
+    if (next == NULL) {
+        q->merge.first[SIM_QUEUE_FAR] = no_event;
+        return;
+    }
+    /* The order of the heap and of the run: nothing left precedes what
+     * was popped (the other sources' firsts did not when it was chosen). */
+    SIM_ASSERT(!before(next, out),
+               "event seq %" PRIu64 " at %" PRIu64
+               " us left behind seq %" PRIu64 " at %" PRIu64 " us",
+               next->seq, next->time_us, out->seq, out->time_us);
+    q->merge.first[SIM_QUEUE_FAR] = (struct sim_queue_key){next->time_us,
+                                                           next->seq};
 }
 
 /* Removes the first event of source src, the earliest, into *out. */
@@ -485,5 +546,7 @@ const struct sim_event *sim_queue_peek(const struct sim_queue *q)
         const struct sim_wheel *w = &q->merge.wheel;
         return &wheel_head(w, wheel_slot(q->merge.first[src].time_us))->ev;
     }
+    if (far_first_in_run(q))
+        return &q->merge.run.ev[q->merge.run.head];
     return &q->far.ev[0];
 }

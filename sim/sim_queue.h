@@ -13,9 +13,11 @@
  * is a whole wheel past the latest popped time's slot), so the wheel's
  * earliest event is the first of the first slot at or after the latest
  * popped time's, found in a bitmap of the slots that hold events. A
- * binary min-heap, the far heap, holds the rest (most
- * client timeouts, scenario statements scheduled up front, and any event
- * pushed before the latest popped time). Beside them, SIM_QUEUE_LANES lanes:
+ * binary min-heap, the far heap, and a run of far events pushed in order
+ * (beside it, see struct sim_far_run) hold the rest (most client
+ * timeouts, scenario statements scheduled up front, and any event pushed
+ * before the latest popped time): the far source's first event is the
+ * earlier of the heap's and the run's. Beside them, SIM_QUEUE_LANES lanes:
  * first-in first-out rings, each tagged with a delay, holding events
  * pushed that far past the latest popped time (a constant message
  * latency, a heartbeat period, a disk's constant latency). The latest
@@ -27,7 +29,7 @@
  * (time_us, seq) key, so the order of pops is exactly that of one heap.
  * A wheel push is O(1) unless its slot holds later events, a pop O(1) (it
  * looks at up to two bitmap words and one more to find the next slot);
- * heap pushes and pops O(log n).
+ * heap pushes and pops O(log n), the run's O(1).
  */
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
@@ -106,6 +108,22 @@ struct sim_heap
     size_t cap;
 };
 
+/* The far events pushed in (time_us, seq) order, a FIFO: ev[head] to
+ * ev[head + len - 1], of cap allocated, each at or after the one before
+ * (an event is appended only at or after last_us, the time of the last
+ * one appended, while the run holds any; its seq is greater than every
+ * seq before it). Most far events are pushed so (the statements a
+ * scenario schedules up front, in order); a pop from the run is O(1)
+ * where the heap's is O(log n). */
+struct sim_far_run
+{
+    struct sim_event *ev;
+    size_t head;
+    size_t len;
+    size_t cap;
+    uint64_t last_us;
+};
+
 /* A FIFO ring of events pushed delay_us past the latest popped time:
  * SIM_QUEUE_LANE_CAP slots (allocated when the lane is first tagged), len
  * of them used from head. Sorted by (time_us, seq): an event is appended
@@ -150,6 +168,7 @@ struct sim_queue
     struct sim_queue_merge
     {
         struct sim_wheel wheel;
+        struct sim_far_run run; /* the far source with the far heap */
         struct sim_lane lane[SIM_QUEUE_LANES];
         /* first[i]: the key of source i's first event. */
         struct sim_queue_key first[SIM_QUEUE_SOURCES];

@@ -316,7 +316,7 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
             if (t < now && r % 61 != 0)
                 t = now;
             struct sim_event e = {.time_us = t, .arg = m.n};
-            size_t far = q.far.len, laned = 0;
+            size_t far = q.far.len + q.merge.run.len, laned = 0;
             for (int i = 0; i < SIM_QUEUE_LANES; i++)
                 laned += q.merge.lane[i].len;
             m.time[m.n] = t;
@@ -325,7 +325,8 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
             size_t laned_after = 0;
             for (int i = 0; i < SIM_QUEUE_LANES; i++)
                 laned_after += q.merge.lane[i].len;
-            wheeled += q.far.len == far && laned_after == laned;
+            wheeled += q.far.len + q.merge.run.len == far &&
+                       laned_after == laned;
         } else {
             uint64_t before = now;
             pop_as_the_model_says(&q, &m, &now);
@@ -348,5 +349,65 @@ Test(sim_queue, wheel_pops_in_time_then_push_order)
             break;
     }
     cr_assert_null(sim_queue_peek(&q));
+    sim_queue_destroy(&q);
+}
+
+/* Far events pushed in (time, push) order go to a run, a FIFO beside the
+ * far heap (as the statements a scenario schedules up front do), and the
+ * far source's first is the earlier of the run's and the heap's: far
+ * pushes mostly in order and onto few instants (some at the run's last
+ * time), some due before the run's last (the heap's: some at an instant
+ * of the run's, some 1 us before its last), near pushes and pops between
+ * them, then a drain: every pop and peek must be the model's, the run
+ * must have taken most far events and the heap some. */
+Test(sim_queue, far_events_pushed_in_order_pop_from_the_run_in_order)
+{
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    struct sim_queue q;
+    sim_queue_init(&q);
+    const uint64_t w = SIM_QUEUE_WHEEL_US;
+    uint64_t x = 4242, now = 0, ahead = 2 * w;
+    size_t far = 0, run = 0, heap = 0;
+    for (int round = 0; round < 12000 && m.n < 4096; round++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        uint64_t r = x >> 33;
+        if (r % 8 >= 5) {
+            pop_as_the_model_says(&q, &m, &now);
+            continue;
+        }
+        uint64_t t;
+        if (r % 8 < 3) {
+            /* In order: at the run's last time, or later. */
+            if ((r >> 8) % 4 != 0)
+                ahead += (x >> 20) % 5000 / 1000 * 1000;
+            if (ahead < now + 2 * w)
+                ahead = (now + 2 * w) / 1000 * 1000;
+            t = ahead;
+        } else if (r % 8 == 3 && ahead > now + w + 2000) {
+            /* Far, but before the run's last (or at it). */
+            t = now + w + 1000 + (x >> 20) % (ahead - now - w - 1000);
+            t = (r >> 8) % 4 == 0 ? ahead - 1 : t / 1000 * 1000;
+            if (t < now + w + 1000)
+                t = ahead;
+        } else {
+            t = now + (x >> 20) % 1000;
+        }
+        struct sim_event e = {.time_us = t, .arg = m.n};
+        size_t run_len = q.merge.run.len, heap_len = q.far.len;
+        m.time[m.n] = t;
+        m.seq[m.n] = sim_queue_push(&q, &e);
+        m.n++;
+        run += q.merge.run.len > run_len;
+        heap += q.far.len > heap_len;
+        far += t >= now + w + 1000;
+    }
+    cr_assert_gt(run, far / 2, "the run took %zu of %zu far events", run,
+                 far);
+    cr_assert_gt(heap, 50, "the far heap took %zu events", heap);
+    while (model_first(&m) != m.n)
+        pop_as_the_model_says(&q, &m, &now);
+    pop_as_the_model_says(&q, &m, &now);
+    cr_assert_eq(sim_queue_len(&q), 0);
     sim_queue_destroy(&q);
 }
