@@ -382,6 +382,26 @@ sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
         s->listener(s, &copy, s->listener_ctx);
     }
 }
+/* sim_emit_fields() of an event with text (NULL: none) whose length
+ * (strlen(text)) the caller has: recorded exactly as sim_emit() would
+ * record a copy of v with that text (no line, no groups); the listener
+ * hears it read back from the ring with the whole text. */
+static inline __attribute__((always_inline)) void
+sim_emit_text(struct sim *s,
+              const struct sim_trace_event *v,
+              const char *text,
+              size_t text_len)
+{
+    if (s->failure)
+        return;
+    sim_tracer_put_text(&s->tracer, v, s->now_us, text, text_len);
+    if (s->listener && (s->listener_kinds >> v->kind & 1)) {
+        struct sim_trace_event copy;
+        sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
+        copy.text = text; /* the ring's is cut */
+        s->listener(s, &copy, s->listener_ctx);
+    }
+}
 /* Records the first violation (if any) from the safety checker. */
 void sim_safety_failed(struct sim *s);
 /* Schedules one event (the queue's copy). Inline: the engine pushes about

@@ -335,15 +335,16 @@ void sim_node_trace_drop(struct sim *s,
                          const struct sim_msg *msg,
                          const char *why)
 {
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_DROP;
-    e.node = (uint32_t)msg->m.from;
-    e.peer = (uint32_t)msg->m.to;
-    e.msg_id = msg->id;
-    e.msg_type = msg->m.type;
-    e.term = msg->m.term;
-    e.text = why;
-    sim_emit(s, &e);
+    sim_emit_text(s,
+                  &(struct sim_trace_event){
+                      .kind = SIM_TRACE_DROP,
+                      .node = (uint32_t)msg->m.from,
+                      .peer = (uint32_t)msg->m.to,
+                      .msg_id = msg->id,
+                      .msg_type = msg->m.type,
+                      .term = msg->m.term,
+                  },
+                  why, strlen(why));
     count(s, msg->m.type, COUNT_DROPPED, 0);
 }
 

@@ -414,26 +414,30 @@ static void persist_update(struct sim *s,
         /* The core dropped the log after the snapshot as well. */
         sim_disk_batch_set_truncate(b, u->entries_index);
     uint64_t id = submit_batch(s, nd, b);
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_PERSIST;
-    e.node = nd->id;
-    e.index = u->n_entries ? u->entries_index : 0;
-    e.count = u->n_entries;
-    e.term = u->hard_state_changed ? u->term : 0;
-    e.peer = u->hard_state_changed ? (uint32_t)u->vote : 0;
-    e.aux = id;
-    e.ok = u->snapshot != NULL;
     /* The text of a write of up to 95 entries (most) on the stack. */
     char buf[SIM_NODE_TERMS_TEXT_MAX(95)];
     char *terms = NULL;
+    size_t len = 0;
     if (u->n_entries) {
         terms = u->n_entries <= 95
                     ? buf
                     : g_malloc(SIM_NODE_TERMS_TEXT_MAX(u->n_entries));
-        write_entry_terms(terms, u->entries, u->n_entries);
+        len = write_entry_terms(terms, u->entries, u->n_entries);
     }
-    e.text = terms;
-    sim_emit(s, &e);
+    /* Recorded from the values and the length at hand (sim_emit_text()). */
+    sim_emit_text(
+        s,
+        &(struct sim_trace_event){
+            .kind = SIM_TRACE_PERSIST,
+            .node = nd->id,
+            .index = u->n_entries ? u->entries_index : 0,
+            .count = u->n_entries,
+            .term = u->hard_state_changed ? u->term : 0,
+            .peer = u->hard_state_changed ? (uint32_t)u->vote : 0,
+            .aux = id,
+            .ok = u->snapshot != NULL,
+        },
+        terms, len);
     if (terms != buf)
         g_free(terms);
     if (s->safety && u->n_entries &&

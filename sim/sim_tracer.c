@@ -60,6 +60,16 @@ void sim_tracer_keep_last(struct sim_tracer *t)
     sim_tracer_keep(t, &e, 0);
 }
 
+void sim_tracer_keep_last_text(struct sim_tracer *t,
+                               const char *text,
+                               size_t text_len)
+{
+    struct sim_trace_event e;
+    sim_tracer_event(t, t->seq, &e);
+    e.text = text;
+    sim_tracer_keep(t, &e, text_len);
+}
+
 void sim_tracer_event(const struct sim_tracer *t,
                       uint64_t seq,
                       struct sim_trace_event *out)

@@ -102,6 +102,13 @@ void sim_tracer_event(const struct sim_tracer *t,
                       uint64_t seq,
                       struct sim_trace_event *out);
 
+/* sim_tracer_keep() of the last event, read back from its slot, with its
+ * whole text (text_len bytes; NULL: none), which the slot holds cut to
+ * SIM_TRACE_TEXT_MAX bytes (the events of sim_tracer_put_text()). */
+void sim_tracer_keep_last_text(struct sim_tracer *t,
+                               const char *text,
+                               size_t text_len);
+
 /* Writes the fields of v at time_us into the slot of event seq, without
  * text or line. Always inline (sim_tracer_put()). */
 static inline __attribute__((always_inline)) struct sim_tracer_slot *
@@ -146,6 +153,51 @@ sim_tracer_put(struct sim_tracer *t,
         sim_tracer_keep_last(t);
 }
 
+/* Marks slot (event seq's) as having text (text_len bytes, or NULL) and
+ * line, the text cut to the ring's buffer, as g_strlcpy would. */
+static inline void sim_tracer_slot_text(struct sim_tracer *t,
+                                        uint64_t seq,
+                                        struct sim_tracer_slot *slot,
+                                        const char *text,
+                                        size_t text_len,
+                                        uint32_t line)
+{
+    slot->kinds |= SIM_TRACER_SLOT_TEXT;
+    slot->text = NULL;
+    slot->line = line;
+    if (text) {
+        char *buf = t->ring_text[seq & (SIM_TRACER_SLOTS - 1)];
+        size_t n = text_len < SIM_TRACE_TEXT_MAX - 1 ? text_len
+                                                     : SIM_TRACE_TEXT_MAX - 1;
+        memcpy(buf, text, n);
+        buf[n] = '\0';
+        slot->text = buf;
+    }
+}
+
+/* sim_tracer_put() of an event whose text (NULL: none) and its length
+ * (strlen(text)) the caller has: the same numbering, hash, ring slot and
+ * keeping as sim_tracer_emit() of v with that text and no line, without
+ * the length asked again or the event stored first. Always inline, as
+ * sim_tracer_put(): each caller has one emitting site. */
+static inline __attribute__((always_inline)) void
+sim_tracer_put_text(struct sim_tracer *t,
+                    const struct sim_trace_event *v,
+                    uint64_t time_us,
+                    const char *text,
+                    size_t text_len)
+{
+    uint64_t seq = ++t->seq;
+    t->hash = sim_trace_hash_text(sim_trace_hash_fields(t->hash, seq,
+                                                        time_us, v),
+                                  text, text_len);
+    struct sim_tracer_slot *slot = sim_tracer_slot_fill(t, seq, v, time_us);
+    if (text)
+        sim_tracer_slot_text(t, seq, slot, text, text_len, 0);
+    if (t->keep)
+        sim_tracer_keep_last_text(t, text, text_len);
+}
+
 /* Assigns e->seq and records e; e->text is copied where kept. Inline: it
  * runs about twice per event (sim_emit()). */
 static inline void sim_tracer_emit(struct sim_tracer *t,
@@ -156,21 +208,8 @@ static inline void sim_tracer_emit(struct sim_tracer *t,
     t->hash = sim_trace_hash_event(t->hash, e, text_len);
 
     struct sim_tracer_slot *slot = sim_tracer_slot_fill(t, seq, e, e->time_us);
-    if (e->text || e->line) {
-        slot->kinds |= SIM_TRACER_SLOT_TEXT;
-        slot->text = NULL;
-        slot->line = e->line;
-        if (e->text) {
-            /* Cut to the ring's buffer, as g_strlcpy would. */
-            char *buf = t->ring_text[seq & (SIM_TRACER_SLOTS - 1)];
-            size_t n = text_len < SIM_TRACE_TEXT_MAX - 1
-                           ? text_len
-                           : SIM_TRACE_TEXT_MAX - 1;
-            memcpy(buf, e->text, n);
-            buf[n] = '\0';
-            slot->text = buf;
-        }
-    }
+    if (e->text || e->line)
+        sim_tracer_slot_text(t, seq, slot, e->text, text_len, e->line);
     if (t->keep)
         sim_tracer_keep(t, e, text_len);
 }

@@ -2,6 +2,7 @@
  * kinds it asked for, in order, and nothing else; narrowing it changes
  * nothing else in the run. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim.h"
@@ -181,4 +182,119 @@ Test(sim_listener, a_listener_hears_every_field_of_the_commits_applies_syncs_and
     cr_assert_gt(h.of_kind[SIM_TRACE_APPLY], 2);
     cr_assert_gt(h.of_kind[SIM_TRACE_SYNC], 2);
     cr_assert_gt(h.of_kind[SIM_TRACE_PROGRESS], 1);
+}
+
+/* Heard events with a copy of each text (the listener's lives for the
+ * call). */
+struct heard_texts
+{
+    struct heard_events e;
+    char *text[2048];
+};
+
+static void hear_with_text(struct sim *s,
+                           const struct sim_trace_event *e,
+                           void *ctx)
+{
+    struct heard_texts *h = ctx;
+    h->text[h->e.n] = NULL;
+    if (e->text) {
+        size_t len = strlen(e->text) + 1;
+        h->text[h->e.n] = malloc(len);
+        cr_assert_not_null(h->text[h->e.n]);
+        memcpy(h->text[h->e.n], e->text, len);
+    }
+    hear_event(s, e, &h->e);
+}
+
+/* Disk writes and lost messages are recorded from the values and text
+ * length at hand (sim_emit_text()): the listener hears each with every
+ * field and its whole text, as the trace records it, and the run's hash
+ * is the fold of the recorded events, texts included. */
+Test(sim_listener, a_listener_hears_every_field_and_text_of_the_writes_and_drops)
+{
+    static struct heard_texts h;
+    uint32_t kinds = 1u << SIM_TRACE_PERSIST | 1u << SIM_TRACE_DROP;
+    struct sim_config c;
+    sim_config_init(&c);
+    c.record_events = true;
+    c.seed = 3;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_set_drop(s, 100000), SIM_OK);
+    cr_assert_eq(sim_load(s, 50.0, 2000000, 0), SIM_OK);
+    sim_set_listener(s, hear_with_text, &h);
+    sim_set_listener_kinds(s, kinds);
+    size_t start = sim_trace_len(s);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    size_t k = 0, texts = 0;
+    for (size_t i = start; i < n; i++) {
+        if ((kinds >> ev[i].kind & 1) == 0)
+            continue;
+        cr_assert_lt(k, h.e.n);
+        struct sim_trace_event heard = h.e.ev[k];
+        heard.text = h.text[k];
+        expect_same_event(&heard, &ev[i]);
+        texts += ev[i].text != NULL;
+        free(h.text[k]);
+        k++;
+    }
+    cr_assert_eq(k, h.e.n);
+    cr_assert_gt(h.e.of_kind[SIM_TRACE_PERSIST], 20);
+    cr_assert_gt(h.e.of_kind[SIM_TRACE_DROP], 5);
+    cr_assert_gt(texts, h.e.of_kind[SIM_TRACE_DROP]);
+
+    uint64_t hash = SIM_TRACE_HASH_START;
+    for (size_t i = 0; i < n; i++)
+        hash = sim_trace_hash_event(hash, &ev[i],
+                                    ev[i].text ? strlen(ev[i].text) : 0);
+    cr_assert_eq(sim_trace_hash_finish(hash, n), sim_trace_hash(s));
+    sim_free(s);
+}
+
+/* A write's text longer than the ring keeps (SIM_TRACE_TEXT_MAX bytes):
+ * a node that starts empty takes a log of 40 terms in one write, and the
+ * listener hears, and the trace records, its whole text. */
+Test(sim_listener, a_writes_text_longer_than_the_ring_is_heard_and_recorded_whole)
+{
+    static struct heard_texts h;
+    uint64_t terms[40];
+    for (size_t i = 0; i < 40; i++)
+        terms[i] = i + 1;
+    struct sim_init_state init[3] = {
+        {.set = true, .term = 40, .log_terms = terms, .n_log = 40},
+        {.set = true, .term = 40, .log_terms = terms, .n_log = 40},
+        {.set = false},
+    };
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 3;
+    c.init = init;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    sim_set_listener(s, hear_with_text, &h);
+    sim_set_listener_kinds(s, 1u << SIM_TRACE_PERSIST);
+    size_t start = sim_trace_len(s);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    size_t k = 0, long_texts = 0;
+    for (size_t i = start; i < n; i++) {
+        if (ev[i].kind != SIM_TRACE_PERSIST)
+            continue;
+        cr_assert_lt(k, h.e.n);
+        struct sim_trace_event heard = h.e.ev[k];
+        heard.text = h.text[k];
+        expect_same_event(&heard, &ev[i]);
+        if (ev[i].text && strlen(ev[i].text) >= SIM_TRACE_TEXT_MAX)
+            long_texts++;
+        free(h.text[k]);
+        k++;
+    }
+    cr_assert_eq(k, h.e.n);
+    cr_assert_geq(long_texts, 1);
+    sim_free(s);
 }
