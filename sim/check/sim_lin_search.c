@@ -21,34 +21,27 @@ struct lin_set
     uint32_t len;
 };
 
-static uint32_t set_find(const struct lin_set *set, uint32_t x)
-{
-    uint32_t lo = 0, hi = set->len;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (set->v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
+/* A set holds the open operations or some of them: a few, so a scan from
+ * the end (where a newly called operation, numbered after every open one,
+ * belongs) beats a binary search and a call to memmove(). */
 static void set_add(struct lin_set *set, uint32_t x)
 {
-    uint32_t i = set_find(set, x);
-    memmove(set->v + i + 1, set->v + i, (set->len - i) * sizeof set->v[0]);
+    uint32_t i = set->len;
+    for (; i > 0 && set->v[i - 1] > x; i--)
+        set->v[i] = set->v[i - 1];
     set->v[i] = x;
     set->len++;
 }
 
 static void set_remove(struct lin_set *set, uint32_t x)
 {
-    uint32_t i = set_find(set, x);
+    uint32_t i = 0;
+    while (i < set->len && set->v[i] < x)
+        i++;
     if (i < set->len && set->v[i] == x) {
         set->len--;
-        memmove(set->v + i, set->v + i + 1,
-                (set->len - i) * sizeof set->v[0]);
+        for (; i < set->len; i++)
+            set->v[i] = set->v[i + 1];
     }
 }
 
@@ -80,6 +73,7 @@ struct lin_frame
     /* 0: the returning op; 1 + pass * |open| + i: open[i] in that pass of
      * early_candidate(); NONE: done */
     uint32_t next_move;
+    bool remembered; /* its node was met here first (remember()) */
 };
 
 struct lin_search
@@ -94,6 +88,10 @@ struct lin_search
     struct lin_frame *stack;    /* depth frames, in sc->frames */
     uint32_t depth;
     struct sim_lin_memo *seen; /* the nodes met at returns: sc->memo */
+    /* The depth-first search before it first backtracks: every node it
+     * met is on the stack (its frame `remembered`), and seen is not kept
+     * yet (see remember()). */
+    bool lazy;
     uint64_t states;
     uint64_t max_states;
     uint32_t furthest_event;
@@ -196,9 +194,13 @@ static void push(struct lin_search *s, enum lin_via via, uint32_t op)
     s->stack[s->depth++] = f;
 }
 
+static void record_path(struct lin_search *s);
+
 /* Leaves the top frame, undoing the move that reached it. */
 static void pop(struct lin_search *s)
 {
+    if (s->lazy)
+        record_path(s); /* the first backtrack */
     struct lin_frame f = s->stack[--s->depth];
     s->state = f.prev_state;
     switch (f.via) {
@@ -225,11 +227,69 @@ static void pop(struct lin_search *s)
     }
 }
 
+static struct sim_lin_memo *fresh_memo(struct sim_lin_scratch *sc);
+
+/* Whether the node of the top frame is one the search met before, while it
+ * has not backtracked (s->lazy): then every node it met is on the path from
+ * the root, in the frames marked remembered, and none at an earlier event
+ * can be this one. A frame at the same event was reached from its parent
+ * by linearizing an open operation early; it holds the parent's node but
+ * for the state only when that operation never completed (a completed one
+ * joins `lin`, which only grows at one event), and this node's
+ * never-completed writes contain the parent's. */
+static bool met_on_path(const struct lin_search *s)
+{
+    for (uint32_t d = s->depth - 1; d > 0; d--) {
+        const struct lin_frame *f = &s->stack[d];
+        if (f->via != VIA_LIN_EARLY || s->k->src[f->via_op]->completed)
+            return false;
+        if (f->prev_state == s->state)
+            return true;
+    }
+    return false;
+}
+
+/* Ends s->lazy: records in a fresh memo the nodes of the frames marked
+ * remembered, in the order they were met, as the search would have
+ * recorded them at once, by undoing the moves down to the root and making
+ * them again. */
+static void record_path(struct lin_search *s)
+{
+    s->lazy = false;
+    s->seen = fresh_memo(s->sc);
+    uint32_t depth = s->depth;
+    struct lin_frame *path = g_memdup2(s->stack, depth * sizeof *path);
+    while (s->depth > 1)
+        pop(s);
+    for (uint32_t d = 0; d < depth; d++) {
+        if (d > 0)
+            push(s, path[d].via, path[d].via_op);
+        if (path[d].remembered) {
+            bool added = sim_lin_memo_add(s->seen, path[d].event, s->state,
+                                          s->lin.v, s->lin.len, s->lin_p.v,
+                                          s->lin_p.len);
+            SIM_ASSERT(added, "a node met twice on one path");
+        }
+    }
+    memcpy(s->stack, path, depth * sizeof *path);
+    g_free(path);
+}
+
 /* Remembers the node; false if it, or one that used a subset of its
  * never-completed writes, was met before: that one failed or, being an
- * ancestor, tries everything this one could. */
+ * ancestor, tries everything this one could. Until the depth-first search
+ * first backtracks, the path is the memo (met_on_path()): most searches
+ * never backtrack, and so never build it. */
 static bool remember(struct lin_search *s, uint32_t event)
 {
+    if (s->lazy) {
+        if (!met_on_path(s)) {
+            s->stack[s->depth - 1].remembered = true;
+            s->states++;
+            return true;
+        }
+        record_path(s);
+    }
     if (!sim_lin_memo_add(s->seen, event, s->state, s->lin.v, s->lin.len,
                           s->lin_p.v, s->lin_p.len))
         return false;
@@ -475,7 +535,8 @@ static enum sim_lin_result lin_search_run(struct sim_lin_scratch *sc,
         sc->frames = g_new(struct lin_frame, sc->frame_cap);
     }
     s.stack = sc->frames;
-    s.seen = fresh_memo(sc);
+    s.lazy = !sc->eager;
+    s.seen = s.lazy ? NULL : fresh_memo(sc);
     s.stack[s.depth++] = (struct lin_frame){.via = VIA_ROOT};
 
     enum sim_lin_result result = SIM_LIN_RESULT_FAIL;

@@ -35,6 +35,9 @@ struct sim_lin_scratch
     size_t frame_cap;
     struct sim_lin_memo memo;
     bool memo_ready;
+    /* For tests: the depth-first search records every node in the memo
+     * as it meets it, rather than only once it first backtracks. */
+    bool eager;
 };
 
 void sim_lin_scratch_clear(struct sim_lin_scratch *sc);

@@ -1,0 +1,112 @@
+/* test_sim_lin_lazy.c: the depth-first linearizability search keeps no
+ * memo of the nodes it met until it first backtracks (until then they are
+ * all on its path, sim/check/sim_lin_search.c); it must decide, count its
+ * states and find its furthest event exactly as the search that records
+ * every node at once (struct sim_lin_scratch's `eager`), on histories that
+ * it orders straight away and on ones where it backtracks or fails. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "sim/check/sim_lin_key.h"
+#include "sim/check/sim_lin_search.h"
+#include "sim/sim_history.h"
+
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+    return next_rand(s) % n;
+}
+
+static int compare_ops(const void *a, const void *b)
+{
+    const struct sim_op *x = *(const struct sim_op *const *)a;
+    const struct sim_op *y = *(const struct sim_op *const *)b;
+    if (x->invoke_us != y->invoke_us)
+        return x->invoke_us < y->invoke_us ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* A random history of one key, up to 16 overlapping operations of three
+ * values, a quarter of the writes never completed; each from its own
+ * client. Its operations, pending gets left out, sorted by (invoke time,
+ * id) into ops; returns how many. */
+static uint32_t random_ops(uint64_t *seed,
+                           struct sim_history *h,
+                           const struct sim_op **ops)
+{
+    static const char *values[3] = {"a", "b", "c"};
+    uint32_t n = 2 + (uint32_t)below(seed, 15);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t kind = below(seed, 10);
+        uint64_t from = below(seed, 60);
+        uint64_t to = from + below(seed, 30);
+        const char *value = values[below(seed, 3)];
+        enum sim_kv_op op = kind < 4   ? SIM_KV_SET
+                            : kind < 5 ? SIM_KV_DELETE
+                                       : SIM_KV_GET;
+        uint64_t id = sim_history_invoke(h, i + 1, op, "x",
+                                         op == SIM_KV_SET ? value : NULL, from);
+        if (op != SIM_KV_GET && below(seed, 4) == 0)
+            continue;
+        bool found = below(seed, 4) != 0;
+        sim_history_complete(h, id, to, found, found ? value : NULL);
+    }
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sim_op *o = sim_history_op(h, i);
+        if (o->op != SIM_KV_GET || o->completed)
+            ops[m++] = o;
+    }
+    qsort(ops, m, sizeof ops[0], compare_ops);
+    return m;
+}
+
+Test(sim_lin_lazy,
+     the_depth_first_search_decides_as_with_every_node_recorded_at_once)
+{
+    uint64_t seed = 0x2545f4914f6cdd1dULL;
+    struct sim_lin_scratch lazy = {0}, eager = {.eager = true};
+    uint32_t fails = 0, oks = 0, backtracked = 0;
+    for (int round = 0; round < 20000; round++) {
+        struct sim_history *h = sim_history_new();
+        const struct sim_op *ops[16];
+        uint32_t n = random_ops(&seed, h, ops);
+        struct sim_lin_key k;
+        sim_lin_key_init(&k, ops, n);
+        /* A bound from tiny to ample, so that some searches stop at it. */
+        uint64_t bound = 1 + below(&seed, 64);
+        uint64_t states[2] = {0, 0};
+        uint32_t prefix[2] = {0, 0};
+        enum sim_lin_result r[2];
+        r[0] = sim_lin_check_key(&lazy, &k, SIM_LIN_SEARCH_DEPTH_FIRST, bound,
+                                 &states[0], &prefix[0]);
+        r[1] = sim_lin_check_key(&eager, &k, SIM_LIN_SEARCH_DEPTH_FIRST, bound,
+                                 &states[1], &prefix[1]);
+        cr_assert_eq(r[0], r[1], "round %d: result %d, recording at once %d",
+                     round, r[0], r[1]);
+        cr_assert_eq(states[0], states[1],
+                     "round %d: %llu states, recording at once %llu", round,
+                     (unsigned long long)states[0],
+                     (unsigned long long)states[1]);
+        cr_assert_eq(prefix[0], prefix[1], "round %d", round);
+        fails += r[0] == SIM_LIN_RESULT_FAIL;
+        oks += r[0] == SIM_LIN_RESULT_OK;
+        /* More states than the key has returns: it went back somewhere. */
+        backtracked += r[0] == SIM_LIN_RESULT_OK && states[0] > n;
+        sim_lin_key_clear(&k);
+        sim_history_free(h);
+    }
+    sim_lin_scratch_clear(&lazy);
+    sim_lin_scratch_clear(&eager);
+    /* Every kind of search was met. */
+    cr_assert_gt(fails, 1000);
+    cr_assert_gt(oks, 1000);
+    cr_assert_gt(backtracked, 50);
+}
