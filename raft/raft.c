@@ -445,14 +445,10 @@ int raft_fail(const struct raft *r, int rc, struct raft_update *u)
     return rc;
 }
 
-/* Announces the entries of each AppendEntries of this call to the views;
- * false when no message points anywhere (no entries, no snapshot), which
- * msgs_point says without looking. */
-static bool plan_message_views(struct raft *r)
+/* Announces the entries of each AppendEntries of this call to the views
+ * (called only when msgs_point says some message points somewhere). */
+static void plan_message_views(struct raft *r)
 {
-    if (!r->msgs_point) {
-        return false;
-    }
     bool any = false;
     for (size_t i = 0; i < r->n_msgs; i++) {
         const struct raft_message *m = &r->msgs[i];
@@ -466,7 +462,58 @@ static bool plan_message_views(struct raft *r)
         }
     }
     assert(any); /* msgs_point is set by the emitters of such messages */
-    return any;
+    (void)any;
+}
+
+/* The views this call's AppendEntries take at most: every range counted
+ * whole, a range inside another one counted again. */
+static size_t message_views_bound(const struct raft *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_msgs; i++) {
+        const struct raft_message *m = &r->msgs[i];
+        if (m->type == RAFT_MSG_APPEND_ENTRIES) {
+            n += m->append_entries.n_entries;
+        }
+    }
+    return n;
+}
+
+/* Plans the views of the entries written from `from` (n_write), of the
+ * n_apply committed ones when they are not kept, and of the messages'
+ * entries, then makes room for them; returns where the kept views of the
+ * committed entries are, or SIZE_MAX. */
+static size_t plan_views(struct raft *r,
+                         uint64_t from,
+                         size_t n_write,
+                         size_t n_apply)
+{
+    size_t kept_at;
+    for (;;) {
+        raft_log_views_begin(&r->log);
+        if (n_write > 0) {
+            raft_log_views_plan(&r->log, from, n_write);
+        }
+        kept_at = SIZE_MAX;
+        if (n_apply > 0) {
+            kept_at =
+                raft_log_views_kept(&r->log, r->applied_index + 1, n_apply);
+            if (kept_at == SIZE_MAX) {
+                raft_log_views_plan(&r->log, r->applied_index + 1, n_apply);
+            }
+        }
+        if (r->msgs_point) {
+            plan_message_views(r);
+        }
+        if (raft_log_views_fit(&r->log)) {
+            break;
+        }
+        /* The kept views crowd this call's: planned again without them,
+         * the room is what it always was. */
+        raft_log_views_forget(&r->log);
+    }
+    raft_log_views_commit(&r->log);
+    return kept_at;
 }
 
 /* Points the borrowed slices of this call's messages at their views and
@@ -516,38 +563,28 @@ static void hand_out_entries(struct raft *r, struct raft_update *u)
     }
     size_t n_write = from <= last ? (size_t)(last - from + 1) : 0;
     size_t n_apply = (size_t)(r->commit_index - r->applied_index);
-    /* Committed entries this node wrote in an earlier call: their views
-     * are kept (raft_log.h), at kept_at. */
-    size_t kept_at;
-    for (;;) {
-        raft_log_views_begin(&r->log);
-        if (n_write > 0) {
-            raft_log_views_plan(&r->log, from, n_write);
+    if (n_write == 0 && n_apply == 0 && !r->msgs_point) {
+        /* Nothing to hand out (a heartbeat, a vote): no views. */
+        raft_log_views_none(&r->log);
+        if (r->log_discarded) {
+            u->entries_index = r->log.snapshot_index + 1;
         }
-        kept_at = SIZE_MAX;
-        if (n_apply > 0) {
-            kept_at =
-                raft_log_views_kept(&r->log, r->applied_index + 1, n_apply);
-            if (kept_at == SIZE_MAX) {
-                raft_log_views_plan(&r->log, r->applied_index + 1, n_apply);
-            }
-        }
-        if (!plan_message_views(r) && n_write == 0 && n_apply == 0) {
-            /* Nothing to hand out (a heartbeat, a vote): no views. */
-            raft_log_views_none(&r->log);
-            if (r->log_discarded) {
-                u->entries_index = r->log.snapshot_index + 1;
-            }
-            return;
-        }
-        if (raft_log_views_fit(&r->log)) {
-            break;
-        }
-        /* The kept views crowd this call's: planned again without them,
-         * the room is what it always was. */
-        raft_log_views_forget(&r->log);
+        return;
     }
-    raft_log_views_commit(&r->log);
+    /* Committed entries this node wrote in an earlier call: their views
+     * are kept (raft_log.h), at kept_at. When the buffer holds a bound of
+     * what the call renders, the ranges need no plan (raft_log_views_room()). */
+    size_t kept_at =
+        n_apply > 0
+            ? raft_log_views_kept(&r->log, r->applied_index + 1, n_apply)
+            : SIZE_MAX;
+    size_t bound = n_write + (kept_at == SIZE_MAX ? n_apply : 0);
+    if (r->msgs_point) {
+        bound += message_views_bound(r);
+    }
+    if (!raft_log_views_room(&r->log, bound)) {
+        kept_at = plan_views(r, from, n_write, n_apply);
+    }
 
     if (n_write > 0) {
         u->entries_index = from;

@@ -189,7 +189,8 @@ void raft_log_view_of(const struct raft_record *rec, struct raft_entry *out);
  * ones, after which the call's are placed. Every range the call will render
  * is first announced with raft_log_views_plan(), then raft_log_views_fit()
  * and raft_log_views_commit() make room for all of them at once (views never
- * move while a call renders). */
+ * move while a call renders); or, when the buffer already has room for a
+ * bound of them, raft_log_views_room() starts rendering without a plan. */
 static inline void raft_log_views_begin(struct raft_log *l)
 {
     l->views_used = l->kept.at + l->kept.n;
@@ -217,6 +218,22 @@ static inline size_t raft_log_views_kept(const struct raft_log *l,
     return SIZE_MAX;
 }
 void raft_log_views_plan(struct raft_log *l, uint64_t first, size_t n);
+/* Instead of planning: when the buffer holds `bound` views after the kept
+ * ones and is not a catch-up's big buffer, the call's ranges (at most
+ * `bound` views however they overlap) fit where planned ones would go, and
+ * raft_log_views_commit() would change nothing but the promise; this
+ * starts rendering as it would and returns true. False: nothing changed,
+ * plan as usual. */
+static inline bool raft_log_views_room(struct raft_log *l, size_t bound)
+{
+    size_t used = l->kept.at + l->kept.n;
+    if (l->views_cap > RAFT_LOG_VIEWS_KEEP || bound > l->views_cap - used) {
+        return false;
+    }
+    l->promised = 0;
+    raft_log_views_begin(l);
+    return true;
+}
 /* Whether the ranges planned so far fit in the buffer after the kept views
  * (growing it up to RAFT_LOG_VIEWS_KEEP views for them). When false, the
  * caller forgets the kept views and plans again from raft_log_views_begin():
