@@ -33,6 +33,42 @@ int sim_crash_keeping(struct sim *s,
     return SIM_OK;
 }
 
+/* Writes the n bytes of text at p; returns the end. */
+static char *put_text(char *p, const char *text, size_t n)
+{
+    memcpy(p, text, n);
+    return p + n;
+}
+
+/* Writes v at p in decimal, the digits "%" PRIu64 writes (at most 20);
+ * returns the end. */
+static char *put_decimal(char *p, uint64_t v)
+{
+    char buf[20];
+    size_t at = sizeof buf;
+    do {
+        buf[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return put_text(p, buf + at, sizeof buf - at);
+}
+
+/* "write 1000us..1000us sync 2000us..5000us", written without a format
+ * string to parse (a settle sets every node's disk). */
+static void disk_text(char *text, const struct sim_disk_latency *lat)
+{
+    char *p = put_text(text, "write ", 6);
+    p = put_decimal(p, lat->write_us_min);
+    p = put_text(p, "us..", 4);
+    p = put_decimal(p, lat->write_us_max);
+    p = put_text(p, "us sync ", 8);
+    p = put_decimal(p, lat->sync_us_min);
+    p = put_text(p, "us..", 4);
+    p = put_decimal(p, lat->sync_us_max);
+    p = put_text(p, "us", 2);
+    *p = '\0';
+}
+
 int sim_set_disk_latency(struct sim *s,
                          uint32_t node,
                          const struct sim_disk_latency *lat)
@@ -41,12 +77,10 @@ int sim_set_disk_latency(struct sim *s,
         return SIM_EINVAL;
     s->nodes[node].disk_latency = *lat;
     struct sim_trace_event e = {0};
+    /* Four numbers of at most 20 digits and 24 other bytes fit. */
+    _Static_assert(SIM_TRACE_TEXT_MAX > 4 * 20 + 24, "the disk's text fits");
     char text[SIM_TRACE_TEXT_MAX];
-    g_snprintf(text, sizeof(text),
-               "write %" G_GUINT64_FORMAT "us..%" G_GUINT64_FORMAT
-               "us sync %" G_GUINT64_FORMAT "us..%" G_GUINT64_FORMAT "us",
-               lat->write_us_min, lat->write_us_max, lat->sync_us_min,
-               lat->sync_us_max);
+    disk_text(text, lat);
     e.kind = SIM_TRACE_DISK;
     e.node = node;
     e.text = text;

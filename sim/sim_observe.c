@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/sim_observe.h"
+#include "sim/sim_time_text.h"
 
 /* ---- configurations ------------------------------------------------------ */
 
@@ -58,8 +59,10 @@ static void append_ids(GString *t,
     if (t->len)
         g_string_append(t, " | ");
     g_string_append(t, name);
-    for (size_t i = 0; i < n; i++)
-        g_string_append_printf(t, " n%" PRIu64, ids[i]);
+    for (size_t i = 0; i < n; i++) {
+        sim_time_text_put(t, " n", 2);
+        sim_time_text_decimal(t, ids[i]);
+    }
 }
 
 /* "voters n1 n2 n3 | learners n4 | outgoing n1 n2 n5": learners and

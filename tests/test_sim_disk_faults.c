@@ -5,6 +5,8 @@
  * image may hold a log entry of a term the term record never reached, and a
  * node restarts safely from it. */
 #include <criterion/criterion.h>
+#include <glib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "sim/sim.h"
@@ -230,6 +232,47 @@ Test(sim_durability, disk_latency_is_drawn_per_batch_within_each_node_range)
     g_array_free(later, TRUE);
     struct sim_disk_latency bad = {.write_us_min = 2, .write_us_max = 1};
     cr_assert_eq(sim_set_disk_latency(s, 1, &bad), SIM_EINVAL);
+    sim_free(s);
+}
+
+/* The disk's trace text is written digit by digit: every bound reads as
+ * "%" PRIu64 writes it, 0 and 2^64 - 1 and each power of ten included. */
+Test(sim_durability, a_disk_latency_is_traced_with_its_bounds_in_decimal)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.n_nodes = 3;
+    c.record_events = true;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    uint64_t values[64];
+    size_t n = 0;
+    values[n++] = 0;
+    for (uint64_t p = 1; p <= UINT64_MAX / 10; p *= 10) {
+        values[n++] = p;
+        values[n++] = p * 10 - 1;
+    }
+    values[n++] = UINT64_MAX;
+    for (size_t i = 0; i + 1 < n; i++) {
+        struct sim_disk_latency lat = {.write_us_min = values[i],
+                                       .write_us_max = values[i + 1],
+                                       .sync_us_min = values[n - 2 - i],
+                                       .sync_us_max = values[n - 1 - i]};
+        if (lat.sync_us_min > lat.sync_us_max)
+            lat.sync_us_max = lat.sync_us_min;
+        size_t before = sim_trace_len(s);
+        cr_assert_eq(sim_set_disk_latency(s, 2, &lat), SIM_OK);
+        cr_assert_eq(sim_trace_len(s), before + 1);
+        const struct sim_trace_event *ev = &sim_trace_events(s)[before];
+        cr_assert_eq(ev->kind, SIM_TRACE_DISK);
+        char *want = g_strdup_printf(
+            "write %" PRIu64 "us..%" PRIu64 "us sync %" PRIu64 "us..%" PRIu64
+            "us",
+            lat.write_us_min, lat.write_us_max, lat.sync_us_min,
+            lat.sync_us_max);
+        cr_assert_str_eq(ev->text, want);
+        g_free(want);
+    }
     sim_free(s);
 }
 
