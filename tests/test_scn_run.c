@@ -160,6 +160,22 @@ Test(scn_run, rest_is_every_node_not_named_before_in_the_statement)
     scn_run_result_free(r);
 }
 
+/* The nodes named in a statement are kept as bits, 64 to a word: a node of
+ * the second or third word is named apart from the one of the first word
+ * with the same remainder (n65 is not n1, n130 not n2). */
+Test(scn_run, rest_leaves_out_exactly_the_named_nodes_of_a_large_cluster)
+{
+    struct scn_run_result *r = sh_run(
+        "cluster 130\nrun 100ms\nat 10ms partition n65 n130 | rest\n", NULL);
+    GString *want = g_string_new("n65 n130 |");
+    for (uint32_t id = 1; id <= 130; id++)
+        if (id != 65 && id != 130)
+            g_string_append_printf(want, " n%" PRIu32, id);
+    cr_assert_str_eq(first_text(r, SIM_TRACE_PARTITION), want->str);
+    g_string_free(want, TRUE);
+    scn_run_result_free(r);
+}
+
 Test(scn_run, a_bound_name_means_the_same_node_later)
 {
     for (uint64_t seed = 1; seed <= 10; seed++) {

@@ -106,14 +106,24 @@ static int set_disk(struct sim *s, const struct scn_action *a, GArray *nodes)
     return SIM_OK;
 }
 
-/* The nodes an action acts on, resolved when it runs. */
+/* The nodes an action acts on, resolved when it runs. `changed` is set
+ * only by a CHANGE, entry by entry as its changes resolve, and read only
+ * when all of them did; the other fields start at 0 (action_nodes_init()):
+ * a kilobyte cleared for every statement run cost more than resolving it. */
 struct action_nodes
 {
     uint32_t node, peer, via;
-    uint32_t changed[SCN_CLUSTER_MAX + 1]; /* CHANGE: each change's node */
     GArray *groups;                        /* uint32_t group_of[n] */
     GString *gtext;                        /* PARTITION: the groups' text */
+    uint32_t changed[SCN_CLUSTER_MAX + 1]; /* CHANGE: each change's node */
 };
+
+static void action_nodes_init(struct action_nodes *n)
+{
+    n->node = n->peer = n->via = 0;
+    n->groups = NULL;
+    n->gtext = NULL;
+}
 
 /* `partition G | G ...`: each node's group (1-based) in n->groups and the
  * groups as text in n->gtext. */
@@ -287,7 +297,8 @@ void scn_runner_run_action(struct scn_runner *r, const struct scn_step *step)
     const struct scn_action *a = &step->action;
     struct scn_stmt m;
     scn_runner_stmt_init(r, &m, step);
-    struct action_nodes n = {0};
+    struct action_nodes n;
+    action_nodes_init(&n);
     resolve_action(r, &m, a, &n);
     if (m.status != STMT_OK) {
         scn_runner_report_unrun(r, &m, false);

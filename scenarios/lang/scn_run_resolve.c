@@ -92,7 +92,7 @@ static uint32_t draw_node(struct scn_runner *r,
     bool member[SCN_CLUSTER_MAX + 1];
     sim_cluster_members(r->s, member);
     for (uint32_t id = 1; id <= n; id++)
-        if (sim_alive(r->s, id) && member[id] && !m->named[id] && id != except)
+        if (sim_alive(r->s, id) && member[id] && !scn_stmt_named(m, id) && id != except)
             candidates[count++] = id;
     if (count == 0)
         return 0;
@@ -152,7 +152,7 @@ uint32_t scn_runner_resolve_one(struct scn_runner *r,
     }
     if (node == 0)
         return 0;
-    m->named[node] = true;
+    scn_stmt_name(m, node);
     if (ref->bind_slot != SCN_NO_SLOT) {
         struct scn_binding b = {.slot = ref->bind_slot, .node = node};
         if (m->bindings == NULL)
@@ -172,8 +172,8 @@ bool scn_runner_resolve_list(struct scn_runner *r,
         if (ref->kind == SCN_REF_REST) {
             uint32_t n = sim_n_nodes(r->s);
             for (uint32_t id = 1; id <= n; id++) {
-                if (!m->named[id]) {
-                    m->named[id] = true;
+                if (!scn_stmt_named(m, id)) {
+                    scn_stmt_name(m, id);
                     g_array_append_val(out, id);
                 }
             }

@@ -46,10 +46,17 @@ enum scn_stmt_status {
 };
 
 /* The references of one statement while it runs. */
+/* Words of scn_stmt.named: a bit for every node id up to SCN_CLUSTER_MAX. */
+#define SCN_STMT_NAMED_WORDS ((SCN_CLUSTER_MAX + 64) / 64)
+
 struct scn_stmt
 {
     const struct scn_step *step;
-    bool named[SCN_CLUSTER_MAX + 1]; /* nodes named so far, for rest/any */
+    /* Nodes named so far, for rest/any: bit id % 64 of word id / 64
+     * (scn_stmt_named()). Bits, not a byte a node: it is cleared for
+     * every statement run, and 256 bytes cleared cost more than the
+     * statement's resolving. */
+    uint64_t named[SCN_STMT_NAMED_WORDS];
     enum scn_stmt_status status;
     GString *why;     /* skip or failure reason (first one); NULL: none */
     GArray *bindings; /* struct scn_binding: `as` names to set if it runs;
@@ -59,6 +66,18 @@ struct scn_stmt
     bool rng_seeded;
     struct sim_rng rng;
 };
+
+/* Whether node `id` (0..SCN_CLUSTER_MAX) was named earlier in `m`. */
+static inline bool scn_stmt_named(const struct scn_stmt *m, uint32_t id)
+{
+    return (m->named[id / 64] >> (id % 64)) & 1u;
+}
+
+/* Notes that node `id` (0..SCN_CLUSTER_MAX) is named in `m`. */
+static inline void scn_stmt_name(struct scn_stmt *m, uint32_t id)
+{
+    m->named[id / 64] |= UINT64_C(1) << (id % 64);
+}
 
 struct scn_binding
 {
