@@ -651,6 +651,15 @@ uint64_t raft_last_index(const struct raft *r);
 uint64_t raft_last_term(const struct raft *r);
 uint64_t raft_snapshot_index(const struct raft *r); /* 0: none */
 uint64_t raft_snapshot_term(const struct raft *r);
+/* A number (never 0) that changes whenever the log may have changed: an
+ * entry appended or truncated away, a compaction or a snapshot installed,
+ * and a report of the host's writes (raft_persisted(), or a compaction's
+ * snapshot) that moved how much of the log this node counts written.
+ * Equal numbers from one core mean raft_last_index(), raft_last_term(),
+ * raft_snapshot_index(), raft_snapshot_term() and every entry
+ * raft_entry_at() finds are unchanged; numbers of different cores (another
+ * node, or a core created again after a restart) are unrelated. */
+uint64_t raft_log_version(const struct raft *r);
 /* Bytes of a snapshot received in chunks so far (0: no transfer under
  * way); the core holds them until the last chunk. */
 size_t raft_snapshot_partial_len(const struct raft *r);

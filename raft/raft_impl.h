@@ -174,6 +174,9 @@ struct raft
     /* confs.version + 1 when snapshot.configuration last viewed snap_conf
      * (raft_finish(), in a call that may hand the snapshot out); 0: never. */
     uint64_t snap_conf_viewed;
+    /* log.version when check_log_order() last checked the log's order;
+     * 0: never (the first call checks it). */
+    uint64_t order_checked;
 
     /* Data copied in ahead of mutation, so a failed allocation changes
      * nothing; owned until consumed. */

@@ -15,6 +15,7 @@
 void raft_log_init(struct raft_log *l)
 {
     memset(l, 0, sizeof *l);
+    l->version = 1;
 }
 
 static void release_slots(struct raft_log *l, size_t from, size_t count)
@@ -154,6 +155,7 @@ void raft_log_truncate(struct raft_log *l, uint64_t index)
     raft_log_views_forget(l); /* index may get another record */
     release_slots(l, l->start + keep, l->n - keep);
     l->n = keep;
+    l->version++;
     trim_tail(l);
 }
 
@@ -174,6 +176,7 @@ void raft_log_compact(struct raft_log *l, uint64_t index, uint64_t term)
     }
     l->snapshot_index = index;
     l->snapshot_term = term;
+    l->version++;
 }
 
 uint64_t raft_log_first_of_term(const struct raft_log *l, uint64_t index)

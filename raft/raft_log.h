@@ -61,6 +61,11 @@ struct raft_log
     size_t n;                    /* live entries */
     uint64_t snapshot_index;     /* last index the snapshot covers; 0: none */
     uint64_t snapshot_term;      /* term of snapshot_index; 0: none */
+    /* Moves (from 1, never 0) at every change of the entries or of the
+     * snapshot point (append, truncate, compact) and wherever the core
+     * says what it derives from the log moved (raft_log_moved()); equal
+     * numbers mean neither changed. raft_log_version() reports it. */
+    uint64_t version;
     /* An empty record for the next no-op, made ahead by raft_log_reserve()
      * so that a new leader appends it without allocating; owned. */
     struct raft_record *empty;
@@ -156,6 +161,16 @@ static inline void raft_log_append(struct raft_log *l, struct raft_record *rec)
     assert(l->start + l->n < l->n_pages * RAFT_LOG_PAGE);
     *raft_log_slot(l, l->start + l->n) = rec;
     l->n++;
+    l->version++;
+}
+
+/* Something the core derives from the log and checks with it (the index
+ * up to which it counts the log written) moved without the log changing:
+ * the version moves as if it had, so that the core checks the log's order
+ * again (check_log_order(), raft.c). */
+static inline void raft_log_moved(struct raft_log *l)
+{
+    l->version++;
 }
 
 /* Appends an entry of (term, type) without bytes, from the empty record

@@ -124,6 +124,12 @@ uint64_t raft_next_index(const struct raft *r, uint64_t peer)
                              : r->progress[i].next_index;
 }
 
+uint64_t raft_log_version(const struct raft *r)
+{
+    /* Starts at 1 (raft_log_init()) and only grows. */
+    return r->log.version;
+}
+
 uint64_t raft_progress_version(const struct raft *r)
 {
     /* Every change of another server's pair goes through it (raft_impl.h);

@@ -628,6 +628,7 @@ void raft_snapshot_compact(struct raft *r,
 {
     if (r->persisted_index < index) {
         r->persisted_index = index; /* the host's snapshot holds them */
+        raft_log_moved(&r->log);    /* even when the compaction waits */
     }
     if (compaction_waits(r, index)) {
         uint64_t since = r->compact_held.index != 0 ? r->compact_held.since

@@ -194,6 +194,71 @@ static void check_progress_version(struct rh *h,
     }
 }
 
+/* What each live core's log queries answered, under which
+ * raft_log_version(); version 0: not looked at yet. self_match is a
+ * leader's own match index (what it counts written), when leading. */
+struct seen_log
+{
+    uint64_t version[NODES + 1];
+    uint64_t last_index[NODES + 1];
+    uint64_t last_term[NODES + 1];
+    uint64_t snapshot_index[NODES + 1];
+    uint64_t snapshot_term[NODES + 1];
+    bool leading[NODES + 1];
+    uint64_t self_match[NODES + 1];
+};
+
+/* raft_log_version(): while a core's number stays the same, so do its
+ * log's bounds and, for a leader, its own match index (the core checks
+ * the log's order again only when the number moved, so a change of them
+ * that does not move it goes unchecked). */
+static void check_log_version(struct rh *h,
+                              struct seen_log *seen,
+                              uint64_t seed,
+                              int step)
+{
+    for (uint64_t id = 1; id <= NODES; id++) {
+        struct raft *core = h->nodes[id].core;
+        if (core == NULL) {
+            seen->version[id] = 0;
+            continue;
+        }
+        uint64_t version = raft_log_version(core);
+        cr_assert_neq(version, 0);
+        uint64_t last_index = raft_last_index(core);
+        uint64_t last_term = raft_last_term(core);
+        uint64_t snapshot_index = raft_snapshot_index(core);
+        uint64_t snapshot_term = raft_snapshot_term(core);
+        bool leading = raft_role(core) == RAFT_LEADER;
+        uint64_t self_match = leading ? raft_match_index(core, id) : 0;
+        if (version == seen->version[id]) {
+            cr_assert(last_index == seen->last_index[id] &&
+                          last_term == seen->last_term[id] &&
+                          snapshot_index == seen->snapshot_index[id] &&
+                          snapshot_term == seen->snapshot_term[id],
+                      "seed %llu step %d: n%llu's log moved under log "
+                      "version %llu",
+                      (unsigned long long)seed, step, (unsigned long long)id,
+                      (unsigned long long)version);
+            cr_assert(!leading || !seen->leading[id] ||
+                          self_match == seen->self_match[id],
+                      "seed %llu step %d: leader n%llu's own match index "
+                      "moved from %llu to %llu under log version %llu",
+                      (unsigned long long)seed, step, (unsigned long long)id,
+                      (unsigned long long)seen->self_match[id],
+                      (unsigned long long)self_match,
+                      (unsigned long long)version);
+        }
+        seen->version[id] = version;
+        seen->last_index[id] = last_index;
+        seen->last_term[id] = last_term;
+        seen->snapshot_index[id] = snapshot_index;
+        seen->snapshot_term[id] = snapshot_term;
+        seen->leading[id] = leading;
+        seen->self_match[id] = self_match;
+    }
+}
+
 /* The index a majority of the ids in ids[0 .. n) hold by a leader's
  * reckoning (its own slot: what it reported durable); UINT64_MAX for an
  * empty half, which agrees to anything. */
@@ -349,6 +414,8 @@ static void run_seed(uint64_t seed)
     memset(&t, 0, sizeof t);
     struct seen_progress seen;
     memset(&seen, 0, sizeof seen);
+    struct seen_log seen_log;
+    memset(&seen_log, 0, sizeof seen_log);
     uint64_t value = 1;
     for (int step = 0; step < STEPS; step++) {
         random_step(h, &rng, &value);
@@ -358,6 +425,7 @@ static void run_seed(uint64_t seed)
         check_log_matching(h, seed, step);
         check_leader_completeness(h, &t, seed, step);
         check_progress_version(h, &seen, seed, step);
+        check_log_version(h, &seen_log, seed, step);
         check_commit_settled(h, seed, step);
     }
 
