@@ -920,6 +920,55 @@ Test(safety, trimming_keeps_state_machine_safety_above_the_trim_point)
     sim_safety_free(s);
 }
 
+/* Entries kept aside from their index's slot (an entry of a further term,
+ * a committed entry other than the first seen) share one array whose places
+ * are freed at the trim point and taken again: at every index n2 or n3
+ * writes an entry of a term of that index alone before taking the common
+ * one, on odd indices before the common entry is seen (which is then
+ * committed aside). Above the trim point each is still found: another
+ * entry of that index and term breaks Log Matching against its first
+ * holder, and every apply is judged against the committed entry. The run
+ * spans three pages of slots, the first released before the third is
+ * allocated: a slot is zeroed when created, not when its page is. */
+Test(safety, entries_kept_aside_are_found_until_their_index_is_trimmed)
+{
+    enum { LAST = 2100, KEEP = 5 };
+    struct sim_safety *s = sim_safety_new(3);
+    for (uint64_t i = 1; i <= LAST; i++) {
+        uint32_t odd = (uint32_t)(2 + i % 2); /* n3 on odd indices */
+        if (i % 2) {
+            cr_assert(write_one(s, odd, i, 100 + i, "z"));
+        }
+        cr_assert(write_one(s, 1, i, 1, "c"));
+        if (!(i % 2)) {
+            cr_assert(write_one(s, odd, i, 100 + i, "z"));
+        }
+        cr_assert(write_one(s, 2, i, 1, "c"));
+        cr_assert(write_one(s, 3, i, 1, "c"));
+        for (uint32_t node = 1; node <= 3; node++) {
+            cr_assert(sim_safety_on_commit(s, node, i));
+            cr_assert(apply_one(s, node, i, 1, "c"));
+            if (i > KEEP) {
+                sim_safety_on_compact(s, node, i - KEEP);
+            }
+        }
+    }
+    safety_assert_no_violation(s);
+    cr_assert_eq(sim_safety_tracked_indices(s), (size_t)KEEP + 1);
+    for (uint64_t i = LAST - KEEP + 1; i <= LAST; i++) {
+        cr_assert(apply_one(s, 2, i, 1, "c"), "index %" PRIu64, i);
+    }
+    uint64_t i = LAST - KEEP + 1; /* even: kept aside, n2 held it first */
+    cr_assert_not(write_one(s, 3, i, 100 + i, "w"));
+    char want[128];
+    snprintf(want, sizeof want,
+             "n3 and n2 both hold an entry at index %" PRIu64
+             " with term %" PRIu64 ", but their logs differ at or before it.",
+             i, 100 + i);
+    safety_assert_violation(s, SIM_PROP_LOG_MATCHING, 3, 2, 100 + i, i, want);
+    sim_safety_free(s);
+}
+
 Test(safety, tracked_indices_stay_bounded_over_a_long_run_with_snapshots)
 {
     enum { NODES = 3, ENTRIES = 50000, EVERY = 1000 };

@@ -79,13 +79,6 @@ const char *sim_property_name(enum sim_property p)
     return "unknown";
 }
 
-static void extra_terms_free(gpointer p)
-{
-    struct extra_terms *x = p;
-    g_array_free(x->items, TRUE);
-    g_free(x);
-}
-
 struct sim_safety *sim_safety_new(uint32_t n_nodes)
 {
     SIM_ASSERT(n_nodes <= SIM_SAFETY_MAX_NODES,
@@ -97,12 +90,7 @@ struct sim_safety *sim_safety_new(uint32_t n_nodes)
         s->nodes[i].role = RAFT_FOLLOWER;
         s->nodes[i].log.snap.trusted = true;
     }
-    s->extra_terms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                           extra_terms_free);
-    s->extra_min_index = UINT64_MAX;
-    s->committed_apart =
-        g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-    s->apart_min_index = UINT64_MAX;
+    s->aside_min_index = UINT64_MAX;
     s->commit_steps = g_array_new(FALSE, FALSE, sizeof(struct commit_step));
     s->leaders =
         g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -134,8 +122,7 @@ void sim_safety_free(struct sim_safety *s)
     }
     g_free(s->nodes);
     sim_safety_slots_free(s);
-    g_hash_table_destroy(s->extra_terms);
-    g_hash_table_destroy(s->committed_apart);
+    g_free(s->aside);
     g_array_free(s->commit_steps, TRUE);
     g_hash_table_destroy(s->leaders);
     g_array_free(s->leading, TRUE);
@@ -297,7 +284,7 @@ static bool adopt_chain(struct sim_safety *s,
     }
     uint32_t holder = 0;
     struct term_chain *tc =
-        sim_safety_lm_find(s, slot, index, e->term, &holder);
+        sim_safety_lm_find(s, slot, e->term, &holder);
     if (tc != NULL) {
         if (tc->digest != 0 &&
             tc->digest != sim_digest_memo_get(&s->digests, index, e)) {
@@ -717,13 +704,13 @@ bool sim_safety_on_apply(struct sim_safety *s,
      * its term, and its bytes wherever they are known. */
     uint64_t c_term = (slot->flags & SLOT_C_FIRST)
                           ? slot->lm.term
-                          : sim_safety_committed_apart(s, index).term;
+                          : sim_safety_committed_apart(s, slot, index).term;
     bool same = entry->term == c_term;
     if (same) {
         const struct term_chain *tc =
             (slot->flags & SLOT_C_FIRST)
                 ? &slot->lm
-                : sim_safety_lm_find(s, slot, index, c_term, NULL);
+                : sim_safety_lm_find(s, slot, c_term, NULL);
         same = tc == NULL || tc->digest == 0 ||
                tc->digest == sim_digest_memo_get(&s->digests, index, entry);
     }

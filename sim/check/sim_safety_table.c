@@ -3,7 +3,7 @@
  *
  * Owns the operations on the table of struct sim_safety: finding and
  * creating slots, Log Matching per (index, term) with the rare further
- * terms kept aside in extra_terms, the committed entry of each index (State
+ * terms kept aside (struct aside), the committed entry of each index (State
  * Machine Safety), the commit staircase and Leader Completeness against it,
  * and trimming below the lowest snapshot point. Each operation touches only
  * the indices it is given (plus the few steps of the staircase), never a
@@ -19,7 +19,7 @@
 
 _Static_assert(sizeof(struct index_slot) == 48, "a slot is 48 bytes");
 
-void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index)
+void sim_safety_slots_to(struct sim_safety *s, uint64_t index)
 {
     uint64_t page = (index >> SLOT_PAGE_SHIFT) - s->slot_first_page;
     while (page >= s->n_slot_pages) {
@@ -29,8 +29,16 @@ void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index)
                 g_renew(struct index_slot *, s->slot_pages, s->cap_slot_pages);
         }
         s->slot_pages[s->n_slot_pages++] =
-            g_new0(struct index_slot, SLOT_PAGE_SLOTS);
+            g_new(struct index_slot, SLOT_PAGE_SLOTS);
     }
+    /* The slots past slot_end were never written (a page is not cleared
+     * when allocated, nor a slot when its index is trimmed), and slot_end
+     * is at least base. One slot at a time: most calls create one. */
+    for (uint64_t i = s->slot_end; i <= index; i++) {
+        s->slot_pages[(i >> SLOT_PAGE_SHIFT) - s->slot_first_page]
+                     [i & (SLOT_PAGE_SLOTS - 1)] = (struct index_slot){0};
+    }
+    s->slot_end = index + 1;
 }
 
 void sim_safety_settled_entry(struct sim_safety *s,
@@ -73,22 +81,49 @@ void sim_safety_slots_free(struct sim_safety *s)
     s->cap_slot_pages = 0;
 }
 
-/* The entry of this term at index among the further terms (the slot's
- * first entry is of another term), or NULL; *holder (if not NULL) is the
- * node that held it first. */
+/* The place of a new entry kept aside for slot at index: a free one, or
+ * one more; linked first among the slot's. */
+static struct aside *aside_add(struct sim_safety *s,
+                               struct index_slot *slot,
+                               uint64_t index)
+{
+    uint32_t k = s->aside_free;
+    if (k != 0) {
+        s->aside_free = s->aside[k - 1].next;
+    } else {
+        if (s->n_aside == s->cap_aside) {
+            SIM_ASSERT(s->cap_aside < UINT32_MAX / 2,
+                       "%u entries kept aside", s->n_aside);
+            s->cap_aside = s->cap_aside ? 2 * s->cap_aside : 16;
+            s->aside = g_renew(struct aside, s->aside, s->cap_aside);
+        }
+        k = ++s->n_aside;
+    }
+    struct aside *a = &s->aside[k - 1];
+    a->index = index;
+    a->next = slot->aside;
+    slot->aside = k;
+    if (index < s->aside_min_index) {
+        s->aside_min_index = index;
+    }
+    return a;
+}
+
+/* The entry of this term among slot's further terms (its first entry is
+ * of another term), or NULL; *holder (if not NULL) is the node that held
+ * it first. */
 struct term_chain *sim_safety_lm_find_extra(struct sim_safety *s,
-                                            uint64_t index,
+                                            const struct index_slot *slot,
                                             uint64_t term,
                                             uint32_t *holder)
 {
-    struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
-    for (guint i = 0; x != NULL && i < x->items->len; i++) {
-        struct extra_term *et = &g_array_index(x->items, struct extra_term, i);
-        if (et->tc.term == term) {
+    for (uint32_t k = slot->aside; k != 0; k = s->aside[k - 1].next) {
+        struct aside *a = &s->aside[k - 1];
+        if (!a->committed && a->tc.term == term) {
             if (holder != NULL) {
-                *holder = et->node;
+                *holder = a->node;
             }
-            return &et->tc;
+            return &a->tc;
         }
     }
     return NULL;
@@ -130,20 +165,12 @@ bool sim_safety_lm_register(struct sim_safety *s,
         return true;
     }
     uint32_t holder = 0;
-    struct term_chain *tc = sim_safety_lm_find(s, slot, index, term, &holder);
+    struct term_chain *tc = sim_safety_lm_find(s, slot, term, &holder);
     if (tc == NULL) {
-        struct extra_terms *x = g_hash_table_lookup(s->extra_terms, &index);
-        if (x == NULL) {
-            x = g_new0(struct extra_terms, 1);
-            x->index = index;
-            x->items = g_array_new(FALSE, FALSE, sizeof(struct extra_term));
-            g_hash_table_insert(s->extra_terms, &x->index, x);
-            if (index < s->extra_min_index) {
-                s->extra_min_index = index;
-            }
-        }
-        struct extra_term add = {.tc = mine, .node = node};
-        g_array_append_val(x->items, add);
+        struct aside *a = aside_add(s, slot, index);
+        a->tc = mine;
+        a->node = (uint8_t)node;
+        a->committed = false;
         return true;
     }
     if (tc->chain != chain) {
@@ -163,7 +190,7 @@ bool sim_safety_lm_lookup(struct sim_safety *s,
 {
     struct index_slot *slot = sim_safety_slot_find(s, index);
     struct term_chain *tc =
-        slot != NULL ? sim_safety_lm_find(s, slot, index, term, NULL) : NULL;
+        slot != NULL ? sim_safety_lm_find(s, slot, term, NULL) : NULL;
     if (tc == NULL) {
         return false;
     }
@@ -288,38 +315,43 @@ static bool staircase_add(struct sim_safety *s,
     return true;
 }
 
-/* Keeps the committed entry of index apart from its slot. */
+/* Keeps the committed entry of index aside from its slot. */
 static void committed_apart_add(struct sim_safety *s,
+                                struct index_slot *slot,
                                 uint64_t index,
                                 uint64_t term,
                                 uint64_t chain)
 {
-    struct committed_apart *a = g_new(struct committed_apart, 1);
-    *a = (struct committed_apart){.index = index, .term = term, .chain = chain};
-    g_hash_table_replace(s->committed_apart, &a->index, a);
-    if (index < s->apart_min_index) {
-        s->apart_min_index = index;
-    }
+    struct aside *a = aside_add(s, slot, index);
+    a->tc = (struct term_chain){.term = term, .chain = chain};
+    a->node = 0;
+    a->committed = true;
 }
 
 struct committed sim_safety_committed_apart(const struct sim_safety *s,
+                                            const struct index_slot *slot,
                                             uint64_t index)
 {
-    const struct committed_apart *a =
-        g_hash_table_lookup(s->committed_apart, &index);
-    SIM_ASSERT(a != NULL, "index %" PRIu64 " has no committed entry", index);
-    return (struct committed){a->term, a->chain};
+    for (uint32_t k = slot->aside; k != 0; k = s->aside[k - 1].next) {
+        const struct aside *a = &s->aside[k - 1];
+        if (a->committed) {
+            return (struct committed){a->tc.term, a->tc.chain};
+        }
+    }
+    SIM_ASSERT(false, "index %" PRIu64 " has no committed entry", index);
+    return (struct committed){0, 0};
 }
 
 /* Whether the entry committed at index (kept apart) has this chain
  * (trusted) or this term. */
 static bool committed_apart_is(const struct sim_safety *s,
+                               const struct index_slot *slot,
                                uint64_t index,
                                bool trusted,
                                uint64_t term,
                                uint64_t chain)
 {
-    struct committed c = sim_safety_committed_apart(s, index);
+    struct committed c = sim_safety_committed_apart(s, slot, index);
     return trusted ? c.chain == chain : c.term == term;
 }
 
@@ -369,7 +401,7 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
         bool same =
             (slot->flags & SLOT_C_FIRST)
                 ? (trusted ? slot->lm.chain == chain : slot->lm.term == term)
-                : committed_apart_is(s, index, trusted, term, chain);
+                : committed_apart_is(s, slot, index, trusted, term, chain);
         if (!same) {
             return two_commits(s, slot, node, index, term);
         }
@@ -388,7 +420,7 @@ bool sim_safety_record_commit_of(struct sim_safety *s,
         slot->lm.chain == chain) {
         slot->flags |= SLOT_C_FIRST; /* lm never changes its term or chain */
     } else {
-        committed_apart_add(s, index, term, chain);
+        committed_apart_add(s, slot, index, term, chain);
     }
     slot->c_in_term = commit_term;
     slot->c_node = (uint8_t)node;
@@ -411,19 +443,25 @@ bool sim_safety_record_commit(struct sim_safety *s,
 
 /* ---- trimming ---- */
 
-static gboolean extra_below(gpointer key, gpointer value, gpointer data)
+/* Frees the places of the entries kept aside for indices below point
+ * (their slots are forgotten) and finds the lowest index still kept. */
+static void aside_trim(struct sim_safety *s, uint64_t point)
 {
-    (void)value;
-    return *(const uint64_t *)key < *(const uint64_t *)data;
-}
-
-static void extra_min(gpointer key, gpointer value, gpointer data)
-{
-    (void)value;
-    uint64_t *min = data;
-    if (*(const uint64_t *)key < *min) {
-        *min = *(const uint64_t *)key;
+    uint64_t min = UINT64_MAX;
+    for (uint32_t k = 1; k <= s->n_aside; k++) {
+        struct aside *a = &s->aside[k - 1];
+        if (a->index == 0) {
+            continue;
+        }
+        if (a->index < point) {
+            a->index = 0;
+            a->next = s->aside_free;
+            s->aside_free = k;
+        } else if (a->index < min) {
+            min = a->index;
+        }
     }
+    s->aside_min_index = min;
 }
 
 /* Forgets every index below the lowest snapshot point any node holds: every
@@ -451,16 +489,8 @@ void sim_safety_trim(struct sim_safety *s)
         s->slot_first_page = keep_from;
     }
     sim_quorums_trim(s->quorums, point);
-    if (s->extra_min_index < point) {
-        g_hash_table_foreach_remove(s->extra_terms, extra_below, &point);
-        s->extra_min_index = UINT64_MAX;
-        g_hash_table_foreach(s->extra_terms, extra_min, &s->extra_min_index);
-    }
-    if (s->apart_min_index < point) {
-        g_hash_table_foreach_remove(s->committed_apart, extra_below, &point);
-        s->apart_min_index = UINT64_MAX;
-        g_hash_table_foreach(s->committed_apart, extra_min,
-                             &s->apart_min_index);
+    if (s->aside_min_index < point) {
+        aside_trim(s, point);
     }
     guint old_steps = 0;
     while (old_steps + 1 < s->commit_steps->len &&

@@ -69,11 +69,11 @@ struct term_chain
  * fit a byte (sim_safety_new() refuses more than SIM_SAFETY_MAX_NODES).
  * The committed entry's term and chain are lm's when SLOT_C_FIRST is set
  * (nearly always: the first entry seen at an index is the one committed
- * there); otherwise they are kept apart (sim_safety.committed_apart). */
+ * there); otherwise they are kept aside, as entries of other terms are
+ * (struct aside). */
 struct index_slot
 {
-    struct term_chain lm; /* the first entry seen here; entries of other
-                             terms live in sim_safety.extra_terms */
+    struct term_chain lm; /* the first entry seen here */
     uint64_t c_in_term;   /* the earliest term in which a node's commit index
                              covered this index: when it was committed */
     uint64_t s_digest;    /* state digest after applying through this index */
@@ -81,6 +81,8 @@ struct index_slot
     uint8_t c_node;       /* the node that committed it in c_in_term */
     uint8_t s_node;       /* the node that reported s_digest first */
     uint8_t flags;        /* enum slot_flag */
+    uint32_t aside;       /* the first of this index's entries kept aside:
+                             1 + its place in sim_safety.aside; 0: none */
 };
 
 /* Slots live in pages of SLOT_PAGE_SLOTS (64 KiB), page p holding the
@@ -90,27 +92,21 @@ struct index_slot
 #define SLOT_PAGE_SHIFT 10u
 #define SLOT_PAGE_SLOTS (1u << SLOT_PAGE_SHIFT)
 
-/* An entry of a further term at one index, and who held it first. */
-struct extra_term
+/* An entry kept aside from its index's slot (rare): an entry of a further
+ * term than lm's (conflicting suffixes), with the node that held it first,
+ * or the committed entry of an index whose lm is another entry (or was not
+ * yet recorded when it was committed; its digest is unused). A slot links
+ * its own, each at most once per term and kind, in no meaningful order;
+ * they live in one array (sim_safety.aside) whose free places are linked
+ * too, so that keeping one aside allocates nothing most of the time. */
+struct aside
 {
     struct term_chain tc;
-    uint32_t node;
-};
-
-/* Entries of further terms at one index; rare (conflicting suffixes). */
-struct extra_terms
-{
-    uint64_t index; /* the hash key points here */
-    GArray *items;  /* struct extra_term */
-};
-
-/* The committed entry of an index whose lm is another entry (or was not
- * yet recorded when it was committed); rare. */
-struct committed_apart
-{
-    uint64_t index; /* the hash key points here */
-    uint64_t term;
-    uint64_t chain;
+    uint64_t index;     /* the slot's index; 0: a free place */
+    uint32_t next;      /* the slot's next, or the next free place: 1 + its
+                           place; 0: none */
+    uint8_t node;       /* the node that held it first (a further term) */
+    uint8_t committed;  /* true: the committed entry; false: a further term */
 };
 
 /* One step of the commit staircase: max_index is the highest index whose
@@ -127,19 +123,23 @@ struct sim_safety
     uint32_t n_nodes;
     struct safety_node *nodes; /* [1..n_nodes]; [0] unused */
 
-    /* The slots of the indices [base, slot_end): slot_pages[k] (owned,
-     * zeroed when allocated) holds page slot_first_page + k; every page
-     * from base's to slot_end - 1's is allocated. */
+    /* The slots of the indices [base, slot_end): slot_pages[k] (owned)
+     * holds page slot_first_page + k; every page from base's to
+     * slot_end - 1's is allocated. A page is not cleared when allocated:
+     * each slot is zeroed when slot_end first passes it. */
     struct index_slot **slot_pages;
     size_t n_slot_pages;
     size_t cap_slot_pages;
     uint64_t slot_first_page;
     uint64_t slot_end;        /* one past the highest index created */
     uint64_t base;            /* lowest index still tracked (the trim point) */
-    GHashTable *extra_terms;  /* uint64 index -> struct extra_terms */
-    uint64_t extra_min_index; /* lowest key in extra_terms; UINT64_MAX: none */
-    GHashTable *committed_apart; /* uint64 index -> struct committed_apart */
-    uint64_t apart_min_index;    /* lowest key there; UINT64_MAX: none */
+    /* The entries kept aside: aside[0..n_aside) (owned) holds those of
+     * live slots and the free places, linked from aside_free. */
+    struct aside *aside;
+    uint32_t n_aside;
+    uint32_t cap_aside;
+    uint32_t aside_free;      /* 1 + the first free place; 0: none */
+    uint64_t aside_min_index; /* lowest index kept aside; UINT64_MAX: none */
 
     GArray *commit_steps; /* struct commit_step: the staircase */
 
@@ -165,8 +165,9 @@ bool sim_safety_violate(struct sim_safety *s,
                         const char *fmt,
                         ...) G_GNUC_PRINTF(7, 8);
 
-/* Allocates the pages of slots up to index's (out of line: rare). */
-void sim_safety_slot_pages_to(struct sim_safety *s, uint64_t index);
+/* Creates the slots from slot_end through index, zeroed, allocating their
+ * pages (out of line: once per slot). */
+void sim_safety_slots_to(struct sim_safety *s, uint64_t index);
 
 /* The slot of index, or NULL if it is below the trim point or not yet
  * created. */
@@ -180,15 +181,13 @@ static inline struct index_slot *sim_safety_slot_find(struct sim_safety *s,
                          [index & (SLOT_PAGE_SLOTS - 1)];
 }
 
-/* The slot of index (>= base), created zeroed together with any before it:
- * slots past slot_end were never written, and pages are zeroed when
- * allocated. */
+/* The slot of index (>= base), created zeroed together with any before
+ * it. */
 static inline struct index_slot *sim_safety_slot_get(struct sim_safety *s,
                                                      uint64_t index)
 {
     if (index >= s->slot_end) {
-        sim_safety_slot_pages_to(s, index);
-        s->slot_end = index + 1;
+        sim_safety_slots_to(s, index);
     }
     return &s->slot_pages[(index >> SLOT_PAGE_SHIFT) - s->slot_first_page]
                          [index & (SLOT_PAGE_SLOTS - 1)];
@@ -205,6 +204,7 @@ struct committed
     uint64_t chain;
 };
 struct committed sim_safety_committed_apart(const struct sim_safety *s,
+                                            const struct index_slot *slot,
                                             uint64_t index);
 static inline struct committed sim_safety_committed(
     const struct sim_safety *s,
@@ -214,7 +214,7 @@ static inline struct committed sim_safety_committed(
     if (slot->flags & SLOT_C_FIRST) {
         return (struct committed){slot->lm.term, slot->lm.chain};
     }
-    return sim_safety_committed_apart(s, index);
+    return sim_safety_committed_apart(s, slot, index);
 }
 
 /* The term and chain of node n's settled entry at index (out of line:
@@ -248,12 +248,11 @@ static inline void sim_safety_node_entry(struct sim_safety *s,
  * node's entry (digest 0: a snapshot point); the chain some node already
  * gives (index, term), if any. */
 struct term_chain *sim_safety_lm_find_extra(struct sim_safety *s,
-                                            uint64_t index,
+                                            const struct index_slot *slot,
                                             uint64_t term,
                                             uint32_t *holder);
 static inline struct term_chain *sim_safety_lm_find(struct sim_safety *s,
                                                     struct index_slot *slot,
-                                                    uint64_t index,
                                                     uint64_t term,
                                                     uint32_t *holder)
 {
@@ -266,7 +265,8 @@ static inline struct term_chain *sim_safety_lm_find(struct sim_safety *s,
         }
         return &slot->lm;
     }
-    return sim_safety_lm_find_extra(s, index, term, holder);
+    return slot->aside != 0 ? sim_safety_lm_find_extra(s, slot, term, holder)
+                            : NULL;
 }
 bool sim_safety_lm_violation(struct sim_safety *s,
                              uint32_t node,
