@@ -96,6 +96,8 @@ void sim_disk_destroy(struct sim_disk *d)
     g_free(d->log);
     g_free(d->snap_data);
     g_free(d->snap_config);
+    g_free(d->conf_ids);
+    g_free(d->conf_bytes);
     for (size_t i = 0; i < d->n_spare; i++)
         sim_disk_batch_free(d->spare[i]);
     memset(d, 0, sizeof(*d));
@@ -131,7 +133,57 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
     b->snap_len = len;
 }
 
-void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
+/* Whether the n ids at a and at b are the same, in the same order. */
+static bool ids_equal(const uint64_t *a, const uint64_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* Whether c is the configuration d keeps the encoding of: the same lists
+ * in the same order and the same auto_leave, which are all that
+ * raft_configuration_encode() writes, so its encoding is the same bytes
+ * (and c is as valid as the one kept was). */
+static bool conf_is_kept(const struct sim_disk *d,
+                         const struct raft_configuration *c)
+{
+    const uint64_t *ids = d->conf_ids;
+    size_t nv = c->n_voters, no = c->n_outgoing, nl = c->n_learners;
+    return d->conf_bytes != NULL && nv == d->conf_counts[0] &&
+           no == d->conf_counts[1] && nl == d->conf_counts[2] &&
+           c->auto_leave == d->conf_auto_leave &&
+           ids_equal(ids, c->voters, nv) &&
+           ids_equal(ids + nv, c->outgoing, no) &&
+           ids_equal(ids + nv + no, c->learners, nl);
+}
+
+/* Makes d keep c, valid, and its encoding (len bytes at bytes). */
+static void conf_keep(struct sim_disk *d,
+                      const struct raft_configuration *c,
+                      const void *bytes,
+                      size_t len)
+{
+    size_t nv = c->n_voters, no = c->n_outgoing, nl = c->n_learners;
+    g_free(d->conf_ids);
+    g_free(d->conf_bytes);
+    d->conf_ids = g_new(uint64_t, nv + no + nl);
+    memcpy(d->conf_ids, c->voters, nv * sizeof(uint64_t));
+    if (no > 0)
+        memcpy(d->conf_ids + nv, c->outgoing, no * sizeof(uint64_t));
+    if (nl > 0)
+        memcpy(d->conf_ids + nv + no, c->learners, nl * sizeof(uint64_t));
+    d->conf_counts[0] = nv;
+    d->conf_counts[1] = no;
+    d->conf_counts[2] = nl;
+    d->conf_auto_leave = c->auto_leave;
+    d->conf_bytes = g_memdup2(bytes, len);
+    d->conf_len = len;
+}
+
+void sim_disk_batch_set_snapshot_config(struct sim_disk *d,
+                                        struct sim_disk_batch *b,
                                         const struct raft_configuration *c)
 {
     g_free(b->snap_config);
@@ -139,12 +191,19 @@ void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
     b->snap_config_len = 0;
     if (c == NULL || c->n_voters == 0)
         return;
+    if (d != NULL && conf_is_kept(d, c)) {
+        b->snap_config_len = d->conf_len;
+        b->snap_config = g_memdup2(d->conf_bytes, d->conf_len);
+        return;
+    }
     SIM_ASSERT(raft_configuration_valid(c),
                "a snapshot's configuration is invalid (%zu voters)",
                c->n_voters);
     b->snap_config_len = raft_configuration_encoded_len(c);
     b->snap_config = g_malloc(b->snap_config_len);
     raft_configuration_encode(c, b->snap_config);
+    if (d != NULL)
+        conf_keep(d, c, b->snap_config, b->snap_config_len);
 }
 
 void sim_disk_snapshot_config(const struct sim_disk *d,

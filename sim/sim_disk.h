@@ -90,6 +90,18 @@ struct sim_disk
      * spare[0 .. n_spare), owned. */
     struct sim_disk_batch *spare[SIM_DISK_SPARE_BATCHES];
     size_t n_spare;
+    /* The last snapshot configuration a batch was given through this disk
+     * (sim_disk_batch_set_snapshot_config()), kept so that an equal one
+     * (nearly every snapshot's: configurations change seldom) is copied,
+     * not validated and encoded again: its lists' lengths, their ids one
+     * after the other in conf_ids (owned), its auto_leave, and its
+     * encoding conf_bytes (owned, conf_len bytes; NULL: none kept). A
+     * cache, not part of the image: a crash keeps it. */
+    uint64_t *conf_ids;
+    size_t conf_counts[3]; /* voters, outgoing, learners */
+    bool conf_auto_leave;
+    void *conf_bytes;
+    size_t conf_len;
 };
 
 /* An empty disk of node `node`. */
@@ -118,8 +130,11 @@ void sim_disk_batch_set_snapshot(struct sim_disk_batch *b,
                                  size_t len);
 /* The configuration of the batch's snapshot (set after
  * sim_disk_batch_set_snapshot()); c is copied, NULL or one without voters
- * stands for the bootstrap configuration. */
-void sim_disk_batch_set_snapshot_config(struct sim_disk_batch *b,
+ * stands for the bootstrap configuration. d (NULL: none) is the disk the
+ * batch is for, whose last configuration given is kept to copy an equal
+ * one's encoding. */
+void sim_disk_batch_set_snapshot_config(struct sim_disk *d,
+                                        struct sim_disk_batch *b,
                                         const struct raft_configuration *c);
 /* The entries' records are held (an entry without one is copied into a
  * new record): entries is borrowed for the call. */

@@ -13,16 +13,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes of a session's kept snapshot encoding (struct sim_kv_session's
+ * enc): most clients' and requests' ids take one or two bytes each. */
+#define SIM_KV_SESSION_ENC 16
+
 struct sim_kv_session
 {
     uint64_t client;  /* > 0 */
     uint64_t request; /* highest request id applied */
     bool found;       /* the reply it produced */
     bool has_value;   /* the reply had a value: value[0..value_len) */
+    /* The session's snapshot bytes (client, request, flags) as a
+     * snapshot last wrote them, when it had request id enc_request and
+     * no reply value: enc[0..enc_len) (enc_len 0: none kept, or longer
+     * than enc). Every change of a session applies a higher request id
+     * (and a restore makes new sessions), so bytes kept for the current
+     * request id are the session's own. */
+    uint8_t enc_len;
     char *value;      /* value_cap bytes, NUL-ended when has_value: inline_value
                          (NULL if it has no room), or owned */
     size_t value_len, value_cap;
     uint64_t hash;       /* sim_kv_session_hash() of the fields above */
+    uint64_t enc_request;
+    guint8 enc[SIM_KV_SESSION_ENC];
     char inline_value[]; /* room for a reply value, in the session's block */
 };
 

@@ -54,17 +54,32 @@ static inline void writer_room(struct writer *w, size_t n)
  * while it is written. */
 #define SNAPSHOT_GUESS(a, s) (32 + 24 * (a) + 8 * (s))
 
-/* Writes session s: client, request, flags, and its value if it has one. */
-static inline void put_session(struct writer *w,
-                               const struct sim_kv_session *s)
+/* Writes session s (client, request, flags, and its value if it has
+ * one) from its fields the first time; a session without a value keeps
+ * the bytes (when they fit its enc) and is written from them until it
+ * applies another request: most sessions are unchanged from one snapshot
+ * to the next. */
+static inline void put_session(struct writer *w, struct sim_kv_session *s)
 {
     writer_room(w, 3 * VARINT_MAX + 1 + s->value_len);
     guint8 *p = w->p;
+    if (s->enc_request == s->request && s->enc_len != 0) {
+        /* The bytes past enc_len are overwritten or cut. */
+        memcpy(p, s->enc, SIM_KV_SESSION_ENC);
+        w->p = p + s->enc_len;
+        return;
+    }
     p += sim_kv_put_varint(p, s->client);
     p += sim_kv_put_varint(p, s->request);
     *p++ = (guint8)((s->found ? 1 : 0) | (s->has_value ? 2 : 0));
-    if (s->has_value)
+    if (s->has_value) {
         p += sim_kv_put_string(p, s->value, s->value_len);
+    } else if (p - w->p <= SIM_KV_SESSION_ENC) {
+        /* Kept with the bytes after them, which are in room. */
+        memcpy(s->enc, w->p, SIM_KV_SESSION_ENC);
+        s->enc_len = (uint8_t)(p - w->p);
+        s->enc_request = s->request;
+    }
     w->p = p;
 }
 
@@ -100,6 +115,8 @@ void sim_kv_serialize(const struct sim_kv *kv, GByteArray *out)
     /* The small clients' table upwards (NULL: no session), then the far
      * list, in one loop nest so that put_session() is inlined once. */
     const struct sim_kv_session_list *l = &kv->sessions;
+    /* The sessions' kept bytes are a memo, not state: writing them
+     * changes nothing a reader of kv sees. */
     struct sim_kv_session *const *part[2] = {l->by_id, l->far};
     size_t part_len[2] = {l->by_id_end, l->far_len};
     for (size_t k = 0; k < 2; k++)
@@ -267,6 +284,10 @@ static void copy_sessions(struct sim_kv_session_list *sessions,
             s->request = from->request;
             s->found = from->found;
             s->hash = from->hash;
+            /* The same fields' kept bytes. */
+            s->enc_len = from->enc_len;
+            s->enc_request = from->enc_request;
+            memcpy(s->enc, from->enc, SIM_KV_SESSION_ENC);
             /* Clients ascend: the session goes last. */
             sim_kv_session_list_append(sessions, s);
         }

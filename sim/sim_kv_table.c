@@ -196,7 +196,10 @@ static void place(struct sim_kv_pair **slots, size_t cap, struct sim_kv_pair *p)
  * sits in the slots is never observable: readers go through find or order. */
 static void resize(struct sim_kv_table *t, size_t cap)
 {
-    struct sim_kv_pair **slots = g_new0(struct sim_kv_pair *, cap);
+    /* Cleared by memset(), not calloc(): calloc() clears a fresh block
+     * a byte at a time when it cannot tell the block is already zero. */
+    struct sim_kv_pair **slots = g_new(struct sim_kv_pair *, cap);
+    memset(slots, 0, cap * sizeof(*slots));
     for (size_t i = 0; i < t->cap; i++)
         if (t->slots[i] != NULL)
             place(slots, cap, t->slots[i]);

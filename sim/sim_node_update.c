@@ -265,7 +265,7 @@ static void take_snapshot(struct sim *s, struct sim_node *nd)
     sim_disk_batch_set_snapshot(b, false, index, term, snap->data, snap->len);
     struct raft_configuration conf;
     raft_snapshot_configuration(nd->core, &conf);
-    sim_disk_batch_set_snapshot_config(b, &conf);
+    sim_disk_batch_set_snapshot_config(&nd->disk, b, &conf);
     submit_batch(s, nd, b);
     struct sim_trace_event e = {0};
     e.kind = SIM_TRACE_SNAPSHOT;
@@ -406,7 +406,8 @@ static void persist_update(struct sim *s,
                                     u->snapshot->last_term, u->snapshot->data,
                                     u->snapshot->len);
     if (u->snapshot)
-        sim_disk_batch_set_snapshot_config(b, &u->snapshot->configuration);
+        sim_disk_batch_set_snapshot_config(&nd->disk, b,
+                                           &u->snapshot->configuration);
     if (u->n_entries)
         sim_disk_batch_set_entries(b, u->entries_index, u->entries,
                                    u->n_entries);

@@ -118,3 +118,43 @@ Test(sim_disk_spares, a_batch_kept_for_reuse_releases_its_records)
     sim_disk_destroy(&d);
     raft_record_release(rec);
 }
+
+Test(sim_disk_spares, a_snapshot_configuration_equal_to_the_last_is_encoded_as_it_is)
+{
+    /* One disk is given configurations that equal the one before, or
+     * differ from it only in the order of the ids, in auto_leave, or in
+     * which list an id is in; each batch must hold the encoding of its
+     * own configuration, whether or not the disk kept an equal one. */
+    static const uint64_t v123[] = {1, 2, 3}, v132[] = {1, 3, 2};
+    static const uint64_t v12[] = {1, 2}, v3[] = {3}, v1234[] = {1, 2, 3, 4};
+    static const uint64_t l4[] = {4};
+    const struct raft_configuration confs[] = {
+        {.voters = v123, .n_voters = 3},
+        {.voters = v123, .n_voters = 3},
+        {.voters = v132, .n_voters = 3},
+        {.voters = v123, .n_voters = 3, .learners = l4, .n_learners = 1},
+        {.voters = v1234, .n_voters = 4, .outgoing = v123, .n_outgoing = 3,
+         .auto_leave = true},
+        {.voters = v1234, .n_voters = 4, .outgoing = v123, .n_outgoing = 3},
+        {.voters = v12, .n_voters = 2, .outgoing = v3, .n_outgoing = 1},
+        {.voters = v12, .n_voters = 2, .learners = v3, .n_learners = 1},
+        {.voters = v123, .n_voters = 3},
+    };
+    struct sim_disk d;
+    sim_disk_init(&d, 1);
+    for (size_t i = 0; i < G_N_ELEMENTS(confs); i++) {
+        cr_assert(raft_configuration_valid(&confs[i]));
+        size_t len = raft_configuration_encoded_len(&confs[i]);
+        void *want = g_malloc(len);
+        raft_configuration_encode(&confs[i], want);
+        struct sim_disk_batch *b = sim_disk_batch_take(&d);
+        sim_disk_batch_set_snapshot(b, false, i + 1, 1, "s", 1);
+        sim_disk_batch_set_snapshot_config(&d, b, &confs[i]);
+        cr_assert_eq(b->snap_config_len, len, "configuration %zu", i);
+        cr_assert_eq(memcmp(b->snap_config, want, len), 0,
+                     "configuration %zu encoded as another", i);
+        sim_disk_batch_done(&d, b);
+        g_free(want);
+    }
+    sim_disk_destroy(&d);
+}

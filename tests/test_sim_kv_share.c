@@ -308,3 +308,82 @@ Test(kv_share, a_restore_copying_a_live_machine_gives_the_state_its_bytes_give)
     sim_kv_free(d);
     sim_kv_decoder_free(dc);
 }
+
+/* The snapshot bytes of a machine that applies cmds[0..n) from the empty
+ * state and writes nothing before: every session written from its
+ * fields, none from bytes kept by an earlier snapshot. */
+static GByteArray *fresh_snapshot(GByteArray *const *cmds, size_t n)
+{
+    struct sim_kv *kv = sim_kv_new();
+    for (size_t i = 0; i < n; i++)
+        cr_assert(sim_kv_apply(kv, cmds[i]->data, cmds[i]->len, NULL));
+    GByteArray *b = g_byte_array_new();
+    sim_kv_serialize(kv, b);
+    sim_kv_free(kv);
+    return b;
+}
+
+static void assert_bytes(const GByteArray *got, const GByteArray *want)
+{
+    cr_assert_eq(got->len, want->len);
+    cr_assert_eq(memcmp(got->data, want->data, want->len), 0,
+                 "a session was written from bytes it no longer has");
+}
+
+Test(kv_share, a_session_written_from_its_kept_bytes_is_written_as_its_fields)
+{
+    /* a snapshots after every command, so that its sessions keep their
+     * bytes and most are written from them; each of its snapshots must be
+     * the bytes of a machine that wrote nothing before. Clients of one-
+     * and two-byte ids (and a far one), request ids of up to three bytes,
+     * replies with and without values and found flags that change while
+     * the request id grows; b restores a's bytes through the decoder
+     * while a lives (so it copies a's sessions and their kept bytes) and
+     * goes on with the same commands. */
+    enum { N = 240 };
+    static const uint64_t clients[] = {1, 7, 127, 128, 300, 4095, 5000};
+    GByteArray *cmds[N];
+    struct sim_kv_decoder *dc = sharing_decoder();
+    struct sim_kv *a = sim_kv_new(), *b = NULL;
+    for (size_t i = 0; i < N; i++) {
+        char key[8], value[24];
+        g_snprintf(key, sizeof key, "k%u", (unsigned)(i % 5));
+        g_snprintf(value, sizeof value, "%0*u", (int)(i % 20) + 1,
+                   (unsigned)i);
+        enum sim_kv_op op = i % 4 == 0   ? SIM_KV_DELETE
+                            : i % 3 == 0 ? SIM_KV_GET
+                                         : SIM_KV_SET;
+        uint64_t client = clients[(i * 3 + i / 7) % G_N_ELEMENTS(clients)];
+        /* Request ids grow per client; some jump past two bytes. */
+        uint64_t request = i + 1 + (i > N / 2 ? 20000 : 0);
+        cmds[i] = kv_encoded(op, client, request, key,
+                             op == SIM_KV_SET ? value : NULL);
+        cr_assert(sim_kv_apply_cached(a, dc, i + 1, cmds[i]->data,
+                                      cmds[i]->len, NULL));
+        if (b != NULL)
+            cr_assert(sim_kv_apply_cached(b, dc, i + 1, cmds[i]->data,
+                                          cmds[i]->len, NULL));
+        GByteArray *want = fresh_snapshot(cmds, i + 1);
+        GByteArray *got = g_byte_array_new();
+        sim_kv_serialize(a, got);
+        assert_bytes(got, want);
+        if (b != NULL) {
+            g_byte_array_set_size(got, 0);
+            sim_kv_serialize(b, got);
+            assert_bytes(got, want);
+        }
+        if (i == N / 3) {
+            const GByteArray *lent = sim_kv_serialize_shared(a, dc);
+            b = sim_kv_new();
+            cr_assert(sim_kv_restore_shared(b, dc, lent->data, lent->len));
+            cr_assert_eq(sim_kv_decoder_copied(dc), 1, "b did not copy a");
+        }
+        g_byte_array_free(got, TRUE);
+        g_byte_array_free(want, TRUE);
+    }
+    for (size_t i = 0; i < N; i++)
+        g_byte_array_free(cmds[i], TRUE);
+    sim_kv_free(a);
+    sim_kv_free(b);
+    sim_kv_decoder_free(dc);
+}
