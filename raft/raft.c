@@ -708,15 +708,16 @@ static inline void fill_state(const struct raft *r, struct raft_update *u)
 
 /* Whether finish_general() would find nothing to hand out: no entry
  * written or newly committed, no message with entries or a snapshot, no
- * snapshot accepted (nor log discarded with it), no forwarded read to
- * settle, no catch-up's view buffer to give back. With no message that
- * must wait for the writes, most calls: a heartbeat, its acknowledgement,
- * a round of heartbeats. */
+ * snapshot accepted (a log discarded with it sets log_discarded only
+ * beside snapshot_installed, in install(), so it needs no test of its
+ * own), no forwarded read to settle, no catch-up's view buffer to give
+ * back. With no message that must wait for the writes, most calls: a
+ * heartbeat, its acknowledgement, a round of heartbeats. */
 static bool hands_out_nothing(const struct raft *r)
 {
     return r->dirty_from == RAFT_NO_INDEX &&
            r->commit_index == r->applied_index && !r->msgs_point &&
-           !r->snapshot_installed && !r->log_discarded && r->n_fwd == 0 &&
+           !r->snapshot_installed && r->n_fwd == 0 &&
            r->log.views_cap <= RAFT_LOG_VIEWS_KEEP;
 }
 

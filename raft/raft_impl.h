@@ -537,29 +537,42 @@ static inline size_t raft_message_body_bytes(enum raft_message_type t)
     }
 }
 
-/* Appends a message of type to peer `to` with our term; NULL (message
- * dropped) only if the per-call bound was exceeded, which Raft tolerates as
- * loss. The returned message's fields for its type are zeroed apart from
- * type, from, to, term (the rest of the union, and the padding after type,
- * are left as they were: no reader looks at another type's member). */
+/* Appends a message of type to peer `to` with our term, its header (type,
+ * from, to, term) written and its type's member of the union left as it
+ * was: for an emitter that writes every field of that member
+ * (emit_append()); NULL (message dropped) only if the per-call bound was
+ * exceeded, which Raft tolerates as loss. */
 static inline struct raft_message *
-raft_emit(struct raft *r, enum raft_message_type type, uint64_t to)
+raft_emit_unclear(struct raft *r, enum raft_message_type type, uint64_t to)
 {
     if (r->n_msgs == r->msgs_cap) {
         return NULL;
     }
     struct raft_message *m = &r->msgs[r->n_msgs++];
-    /* The header's four fields are written below; of the union, only the
-     * type's member is cleared. The type is a constant at nearly every
-     * call, and so is the size: a member of up to 64 bytes (all but an
-     * InstallSnapshot's) takes a few vector stores, where the whole
-     * message took a loop of word stores. */
-    memset((unsigned char *)m + RAFT_MSG_BODY, 0,
-           raft_message_body_bytes(type));
     m->type = type;
     m->from = r->id;
     m->to = to;
     m->term = r->term;
+    return m;
+}
+
+/* raft_emit_unclear() with the type's member zeroed: the returned
+ * message's fields for its type are zero apart from type, from, to, term
+ * (the rest of the union, and the padding after type, are left as they
+ * were: no reader looks at another type's member). */
+static inline struct raft_message *
+raft_emit(struct raft *r, enum raft_message_type type, uint64_t to)
+{
+    struct raft_message *m = raft_emit_unclear(r, type, to);
+    if (m == NULL) {
+        return NULL;
+    }
+    /* Of the union, only the type's member is cleared. The type is a
+     * constant at nearly every call, and so is the size: a member of up to
+     * 64 bytes (all but an InstallSnapshot's) takes a few vector stores,
+     * where the whole message took a loop of word stores. */
+    memset((unsigned char *)m + RAFT_MSG_BODY, 0,
+           raft_message_body_bytes(type));
     return m;
 }
 
