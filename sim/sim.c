@@ -127,6 +127,15 @@ void sim_emit(struct sim *s, struct sim_trace_event *e)
         s->listener(s, e, s->listener_ctx);
 }
 
+G_GNUC_NO_INLINE void sim_emit_heard(struct sim *s)
+{
+    /* Read back from the ring into a copy: the listener may emit enough
+     * to reuse the slot. */
+    struct sim_trace_event copy;
+    sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
+    s->listener(s, &copy, s->listener_ctx);
+}
+
 static void record_failure(struct sim *s, const struct sim_violation *v)
 {
     if (s->failure)

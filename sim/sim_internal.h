@@ -362,6 +362,8 @@ bool sim_valid_ppm(uint32_t ppm);
 bool sim_disk_latency_valid(const struct sim_disk_latency *l);
 bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
+/* The listener hears the last event, read back from the ring. */
+void sim_emit_heard(struct sim *s);
 
 /* sim_emit() for the engine's most frequent events (send, deliver, timer;
  * commit, apply, disk sync and a leader's progress), which carry no text:
@@ -374,13 +376,8 @@ sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
     if (s->failure)
         return;
     sim_tracer_put(&s->tracer, v, s->now_us);
-    if (s->listener && (s->listener_kinds >> v->kind & 1)) {
-        /* Read back from the ring into a copy: the listener may emit
-         * enough to reuse the slot. */
-        struct sim_trace_event copy;
-        sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
-        s->listener(s, &copy, s->listener_ctx);
-    }
+    if (s->listener && (s->listener_kinds >> v->kind & 1))
+        sim_emit_heard(s);
 }
 /* sim_emit_fields() of an event with text (NULL: none) whose length
  * (strlen(text)) the caller has: recorded exactly as sim_emit() would

@@ -298,3 +298,58 @@ Test(sim_listener, a_writes_text_longer_than_the_ring_is_heard_and_recorded_whol
     cr_assert_geq(long_texts, 1);
     sim_free(s);
 }
+
+/* A ring slot of a send, delivery, timer, commit, apply, disk sync or a
+ * leader's progress holds only the words that kind carries (sim_tracer.h,
+ * sim_tracer_kind_words()); the others keep what the slot's last event
+ * wrote. In a run whose clients and duplicated messages fill slots with
+ * client, request and copy ids, the events read back from the ring (the
+ * recorded trace's, and what a listener hears) carry none of those
+ * stale words: they fold to the run's hash. */
+Test(sim_listener, a_reused_ring_slot_gives_back_no_stale_word)
+{
+    struct sim_config c;
+    sim_config_init(&c);
+    c.record_events = true;
+    c.seed = 5;
+    struct sim *s = sim_new(&c);
+    cr_assert_not_null(s);
+    cr_assert_eq(sim_set_duplicate(s, 100000), SIM_OK);
+    cr_assert_eq(sim_load(s, 50.0, 2000000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    size_t carriers = 0, copies = 0, timers = 0, sends = 0;
+    uint64_t hash = SIM_TRACE_HASH_START;
+    for (size_t i = 0; i < n; i++) {
+        const struct sim_trace_event *e = &ev[i];
+        hash = sim_trace_hash_event(hash, e, e->text ? strlen(e->text) : 0);
+        carriers += e->client != 0 && e->request != 0;
+        copies += e->msg_id2 != 0;
+        switch (e->kind) {
+        case SIM_TRACE_TIMER:
+            cr_assert_eq(e->msg_id | e->term | e->index | e->count | e->commit,
+                         0, "seq %llu", (unsigned long long)e->seq);
+            timers++;
+            /* fall through */
+        case SIM_TRACE_SEND:
+        case SIM_TRACE_DELIVER:
+        case SIM_TRACE_COMMIT:
+        case SIM_TRACE_APPLY:
+        case SIM_TRACE_SYNC:
+        case SIM_TRACE_PROGRESS:
+            cr_assert_eq(e->msg_id2 | e->client | e->request, 0, "seq %llu",
+                         (unsigned long long)e->seq);
+            sends += e->kind == SIM_TRACE_SEND;
+            break;
+        default:
+            break;
+        }
+    }
+    cr_assert_eq(sim_trace_hash_finish(hash, n), sim_trace_hash(s));
+    cr_assert_gt(carriers, 50);
+    cr_assert_gt(copies, 5);
+    cr_assert_gt(timers, 20);
+    cr_assert_gt(sends, 200);
+    sim_free(s);
+}
