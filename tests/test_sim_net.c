@@ -2,6 +2,7 @@
  * reordering at the configured rates, respects partitions and one-way cuts,
  * and loses an in-flight message whose link is cut before it arrives. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -97,6 +98,70 @@ Test(sim_net, partitions_and_cuts_close_exactly_their_links)
     for (uint32_t a = 1; a <= 5; a++)
         for (uint32_t b = 1; b <= 5; b++)
             cr_assert(sim_net_link_open(&net, a, b));
+    sim_net_destroy(&net);
+}
+
+/* A copy takes one reference to each entry's record in the walk that sums
+ * its size, copies the entries whole, and copies only the bytes of the
+ * entries without one (an empty one points nowhere), whatever their order. */
+Test(sim_net, a_message_copy_holds_each_record_once_and_copies_only_own_bytes)
+{
+    struct raft_record *r1 = raft_record_new(1, RAFT_ENTRY_COMMAND, "one", 4);
+    struct raft_record *r2 = raft_record_new(2, RAFT_ENTRY_COMMAND, "two", 4);
+    cr_assert(r1 != NULL && r2 != NULL);
+    struct raft_entry e[5] = {
+        {.term = 1, .type = RAFT_ENTRY_COMMAND, .data = r1->data, .len = 4,
+         .record = r1},
+        {.term = 1, .type = RAFT_ENTRY_COMMAND, .data = "own", .len = 4},
+        {.term = 2, .type = RAFT_ENTRY_NOOP, .data = "junk", .len = 0},
+        {.term = 2, .type = RAFT_ENTRY_COMMAND, .data = r2->data, .len = 4,
+         .record = r2},
+        {.term = 2, .type = RAFT_ENTRY_COMMAND, .data = r1->data, .len = 4,
+         .record = r1},
+    };
+    struct raft_message m = {
+        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 2, .term = 2};
+    m.append_entries.entries = e;
+    m.append_entries.n_entries = 5;
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 2, &p, 1);
+    struct sim_msg *msg = sim_net_msg_copy(&net, &m);
+    cr_assert_eq(r1->refs, 3, "one reference per entry of the record");
+    cr_assert_eq(r2->refs, 2);
+    const struct raft_entry *c = msg->m.append_entries.entries;
+    cr_assert_neq(c, e);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(c[i].term, e[i].term);
+        cr_assert_eq(c[i].type, e[i].type);
+        cr_assert_eq(c[i].len, e[i].len);
+        cr_assert_eq(c[i].record, e[i].record);
+    }
+    cr_assert_eq(c[0].data, (const void *)r1->data);
+    cr_assert_eq(c[3].data, (const void *)r2->data);
+    cr_assert_neq(c[1].data, e[1].data, "bytes of its own are copied");
+    cr_assert_str_eq(c[1].data, "own");
+    cr_assert_null(c[2].data, "an empty entry of its own points nowhere");
+    cr_assert_eq(msg->bytes, 48 + 5 * 16 + 4 * 4);
+    struct sim_msg *dup = sim_msg_clone(msg);
+    cr_assert_eq(r1->refs, 5);
+    cr_assert_str_eq(dup->m.append_entries.entries[1].data, "own");
+    sim_net_msg_free(&net, msg);
+    sim_msg_free(dup);
+    /* Only an empty entry of its own beside a record: no bytes to copy,
+     * and still one pointer to clear. */
+    m.append_entries.entries = &e[2];
+    m.append_entries.n_entries = 2;
+    msg = sim_net_msg_copy(&net, &m);
+    cr_assert_null(msg->m.append_entries.entries[0].data);
+    cr_assert_eq(msg->m.append_entries.entries[1].data,
+                 (const void *)r2->data);
+    cr_assert_eq(r2->refs, 2);
+    sim_net_msg_free(&net, msg);
+    cr_assert_eq(r1->refs, 1);
+    cr_assert_eq(r2->refs, 1);
+    raft_record_release(r1);
+    raft_record_release(r2);
     sim_net_destroy(&net);
 }
 
