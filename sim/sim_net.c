@@ -233,18 +233,23 @@ void sim_net_partition(struct sim_net *net, const uint32_t *group_of)
     recompute_links(net);
 }
 
+/* A cut closes its link whatever the partition says, and no other link:
+ * only that link's entry changes. */
 void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to)
 {
-    net->cut[(size_t)(from - 1) * net->n_nodes + (to - 1)] = 1;
-    recompute_links(net);
+    size_t i = (size_t)(from - 1) * net->n_nodes + (to - 1);
+    net->cut[i] = 1;
+    net->link_open[i] = 0;
 }
 
+/* No partition and no cut left: every link is open. */
 void sim_net_heal(struct sim_net *net)
 {
+    size_t links = (size_t)net->n_nodes * net->n_nodes;
     net->partitioned = false;
     memset(net->group_of, 0, net->n_nodes * sizeof(uint32_t));
-    memset(net->cut, 0, (size_t)net->n_nodes * net->n_nodes);
-    recompute_links(net);
+    memset(net->cut, 0, links);
+    memset(net->link_open, 1, links);
 }
 
 /* Bytes to round sizes up to, so the entries array after the header stays

@@ -101,6 +101,59 @@ Test(sim_net, partitions_and_cuts_close_exactly_their_links)
     sim_net_destroy(&net);
 }
 
+/* Whether a -> b passes by the rule link_open keeps: not cut, and no
+ * partition or both in one nonzero group, or a node to itself. */
+static bool model_open(const uint32_t *group_of,
+                       bool partitioned,
+                       uint8_t cut[6][6],
+                       uint32_t a,
+                       uint32_t b)
+{
+    bool same = !partitioned || a == b ||
+                (group_of[a - 1] != 0 && group_of[a - 1] == group_of[b - 1]);
+    return same && !cut[a][b];
+}
+
+/* A cut changes its own link alone and a heal opens every link, each
+ * without recomputing the table: after every change of a long random
+ * sequence of partitions, cuts and heals, every link is as the rule says. */
+Test(sim_net, links_follow_every_partition_cut_and_heal)
+{
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 5, &p, 1);
+    uint32_t groups[5] = {0};
+    bool partitioned = false;
+    uint8_t cut[6][6] = {{0}};
+    uint64_t x = 12345;
+    for (int step = 0; step < 2000; step++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        unsigned what = (unsigned)(x >> 60) % 4;
+        if (what == 0) {
+            for (int i = 0; i < 5; i++)
+                groups[i] = (uint32_t)(x >> (8 + 3 * i)) % 3;
+            partitioned = true;
+            sim_net_partition(&net, groups);
+        } else if (what == 3 && step % 5 == 0) {
+            memset(groups, 0, sizeof groups);
+            partitioned = false;
+            memset(cut, 0, sizeof cut);
+            sim_net_heal(&net);
+        } else {
+            uint32_t a = 1 + (uint32_t)(x >> 20) % 5;
+            uint32_t b = 1 + (uint32_t)(x >> 30) % 5;
+            cut[a][b] = 1;
+            sim_net_cut(&net, a, b);
+        }
+        for (uint32_t a = 1; a <= 5; a++)
+            for (uint32_t b = 1; b <= 5; b++)
+                cr_assert_eq(sim_net_link_open(&net, a, b),
+                             model_open(groups, partitioned, cut, a, b),
+                             "step %d: %u -> %u", step, a, b);
+    }
+    sim_net_destroy(&net);
+}
+
 /* A copy takes one reference to each entry's record in the walk that sums
  * its size, copies the entries whole, and copies only the bytes of the
  * entries without one (an empty one points nowhere), whatever their order. */
