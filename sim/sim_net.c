@@ -233,18 +233,23 @@ void sim_net_partition(struct sim_net *net, const uint32_t *group_of)
     recompute_links(net);
 }
 
+/* A cut closes its link whatever the partition says, and no other link:
+ * only that link's entry changes. */
 void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to)
 {
-    net->cut[(size_t)(from - 1) * net->n_nodes + (to - 1)] = 1;
-    recompute_links(net);
+    size_t i = (size_t)(from - 1) * net->n_nodes + (to - 1);
+    net->cut[i] = 1;
+    net->link_open[i] = 0;
 }
 
+/* No partition and no cut left: every link is open. */
 void sim_net_heal(struct sim_net *net)
 {
+    size_t links = (size_t)net->n_nodes * net->n_nodes;
     net->partitioned = false;
     memset(net->group_of, 0, net->n_nodes * sizeof(uint32_t));
-    memset(net->cut, 0, (size_t)net->n_nodes * net->n_nodes);
-    recompute_links(net);
+    memset(net->cut, 0, links);
+    memset(net->link_open, 1, links);
 }
 
 /* Bytes to round sizes up to, so the entries array after the header stays
@@ -358,8 +363,31 @@ static struct sim_msg *header_copy(struct sim_net *net,
     return msg;
 }
 
+/* Points the copied entries that have no record at their own bytes,
+ * copied from the source's to data onwards (NULL for none). */
+static void copy_own_bytes(struct raft_entry *entries,
+                           size_t n_entries,
+                           char *data)
+{
+    for (size_t i = 0; i < n_entries; i++) {
+        if (entries[i].record != NULL)
+            continue;
+        if (entries[i].len) {
+            memcpy(data, entries[i].data, entries[i].len);
+            entries[i].data = data;
+            data += entries[i].len;
+        } else {
+            entries[i].data = NULL;
+        }
+    }
+}
+
 /* A copy of m in a block of net's pools (net NULL: of `pool`, when given
- * and the copy fits its blocks). */
+ * and the copy fits its blocks). One walk over the entries: it sums the
+ * sizes and takes the references to the records (shared, immutable: the
+ * copy holds one for each entry that has one); the entries are then copied
+ * whole, and a second walk is made only when some entry has bytes of its
+ * own (nearly every entry a run sends has a record). */
 static struct sim_msg *msg_copy(struct sim_net *net,
                                 struct sim_pool *pool,
                                 const struct raft_message *m)
@@ -367,6 +395,7 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     size_t head = ALIGN_UP(sizeof(struct sim_msg));
     size_t n_entries = 0;
     size_t data_len = 0;
+    size_t n_own = 0; /* entries without a record */
     /* The bytes the message would take on a wire, counted in the same
      * walk: a fixed header of 48, 16 bytes per entry plus its command, and
      * the snapshot's bytes. */
@@ -376,8 +405,12 @@ static struct sim_msg *msg_copy(struct sim_net *net,
         for (size_t i = 0; i < n_entries; i++) {
             const struct raft_entry *e = &m->append_entries.entries[i];
             wire += 16 + e->len;
-            if (e->record == NULL)
+            if (e->record != NULL) {
+                raft_record_hold(e->record);
+            } else {
                 data_len += e->len;
+                n_own++;
+            }
         }
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         data_len = m->install_snapshot.snapshot.len;
@@ -399,21 +432,14 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     msg->m = *m;
     char *data = block + head + entries_size;
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
-        struct raft_entry *entries =
-            n_entries ? (struct raft_entry *)(void *)(block + head) : NULL;
-        for (size_t i = 0; i < n_entries; i++) {
-            entries[i] = m->append_entries.entries[i];
-            if (entries[i].record != NULL) {
-                /* Shared, immutable: the message holds a reference. */
-                raft_record_hold(entries[i].record);
-            } else if (entries[i].len) {
-                memcpy(data, entries[i].data, entries[i].len);
-                entries[i].data = data;
-                data += entries[i].len;
-            } else {
-                entries[i].data = NULL;
-            }
+        struct raft_entry *entries = NULL;
+        if (n_entries) {
+            entries = (struct raft_entry *)(void *)(block + head);
+            memcpy(entries, m->append_entries.entries,
+                   n_entries * sizeof(struct raft_entry));
         }
+        if (n_own)
+            copy_own_bytes(entries, n_entries, data);
         msg->m.append_entries.entries = entries;
     } else if (m->type == RAFT_MSG_INSTALL_SNAPSHOT) {
         const struct raft_snapshot *snap = &m->install_snapshot.snapshot;

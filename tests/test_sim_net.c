@@ -2,6 +2,7 @@
  * reordering at the configured rates, respects partitions and one-way cuts,
  * and loses an in-flight message whose link is cut before it arrives. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -97,6 +98,123 @@ Test(sim_net, partitions_and_cuts_close_exactly_their_links)
     for (uint32_t a = 1; a <= 5; a++)
         for (uint32_t b = 1; b <= 5; b++)
             cr_assert(sim_net_link_open(&net, a, b));
+    sim_net_destroy(&net);
+}
+
+/* Whether a -> b passes by the rule link_open keeps: not cut, and no
+ * partition or both in one nonzero group, or a node to itself. */
+static bool model_open(const uint32_t *group_of,
+                       bool partitioned,
+                       uint8_t cut[6][6],
+                       uint32_t a,
+                       uint32_t b)
+{
+    bool same = !partitioned || a == b ||
+                (group_of[a - 1] != 0 && group_of[a - 1] == group_of[b - 1]);
+    return same && !cut[a][b];
+}
+
+/* A cut changes its own link alone and a heal opens every link, each
+ * without recomputing the table: after every change of a long random
+ * sequence of partitions, cuts and heals, every link is as the rule says. */
+Test(sim_net, links_follow_every_partition_cut_and_heal)
+{
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 5, &p, 1);
+    uint32_t groups[5] = {0};
+    bool partitioned = false;
+    uint8_t cut[6][6] = {{0}};
+    uint64_t x = 12345;
+    for (int step = 0; step < 2000; step++) {
+        x = x * 6364136223846793005u + 1442695040888963407u;
+        unsigned what = (unsigned)(x >> 60) % 4;
+        if (what == 0) {
+            for (int i = 0; i < 5; i++)
+                groups[i] = (uint32_t)(x >> (8 + 3 * i)) % 3;
+            partitioned = true;
+            sim_net_partition(&net, groups);
+        } else if (what == 3 && step % 5 == 0) {
+            memset(groups, 0, sizeof groups);
+            partitioned = false;
+            memset(cut, 0, sizeof cut);
+            sim_net_heal(&net);
+        } else {
+            uint32_t a = 1 + (uint32_t)(x >> 20) % 5;
+            uint32_t b = 1 + (uint32_t)(x >> 30) % 5;
+            cut[a][b] = 1;
+            sim_net_cut(&net, a, b);
+        }
+        for (uint32_t a = 1; a <= 5; a++)
+            for (uint32_t b = 1; b <= 5; b++)
+                cr_assert_eq(sim_net_link_open(&net, a, b),
+                             model_open(groups, partitioned, cut, a, b),
+                             "step %d: %u -> %u", step, a, b);
+    }
+    sim_net_destroy(&net);
+}
+
+/* A copy takes one reference to each entry's record in the walk that sums
+ * its size, copies the entries whole, and copies only the bytes of the
+ * entries without one (an empty one points nowhere), whatever their order. */
+Test(sim_net, a_message_copy_holds_each_record_once_and_copies_only_own_bytes)
+{
+    struct raft_record *r1 = raft_record_new(1, RAFT_ENTRY_COMMAND, "one", 4);
+    struct raft_record *r2 = raft_record_new(2, RAFT_ENTRY_COMMAND, "two", 4);
+    cr_assert(r1 != NULL && r2 != NULL);
+    struct raft_entry e[5] = {
+        {.term = 1, .type = RAFT_ENTRY_COMMAND, .data = r1->data, .len = 4,
+         .record = r1},
+        {.term = 1, .type = RAFT_ENTRY_COMMAND, .data = "own", .len = 4},
+        {.term = 2, .type = RAFT_ENTRY_NOOP, .data = "junk", .len = 0},
+        {.term = 2, .type = RAFT_ENTRY_COMMAND, .data = r2->data, .len = 4,
+         .record = r2},
+        {.term = 2, .type = RAFT_ENTRY_COMMAND, .data = r1->data, .len = 4,
+         .record = r1},
+    };
+    struct raft_message m = {
+        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 2, .term = 2};
+    m.append_entries.entries = e;
+    m.append_entries.n_entries = 5;
+    struct sim_net net;
+    struct sim_net_params p = params();
+    sim_net_init(&net, 2, &p, 1);
+    struct sim_msg *msg = sim_net_msg_copy(&net, &m);
+    cr_assert_eq(r1->refs, 3, "one reference per entry of the record");
+    cr_assert_eq(r2->refs, 2);
+    const struct raft_entry *c = msg->m.append_entries.entries;
+    cr_assert_neq(c, e);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(c[i].term, e[i].term);
+        cr_assert_eq(c[i].type, e[i].type);
+        cr_assert_eq(c[i].len, e[i].len);
+        cr_assert_eq(c[i].record, e[i].record);
+    }
+    cr_assert_eq(c[0].data, (const void *)r1->data);
+    cr_assert_eq(c[3].data, (const void *)r2->data);
+    cr_assert_neq(c[1].data, e[1].data, "bytes of its own are copied");
+    cr_assert_str_eq(c[1].data, "own");
+    cr_assert_null(c[2].data, "an empty entry of its own points nowhere");
+    cr_assert_eq(msg->bytes, 48 + 5 * 16 + 4 * 4);
+    struct sim_msg *dup = sim_msg_clone(msg);
+    cr_assert_eq(r1->refs, 5);
+    cr_assert_str_eq(dup->m.append_entries.entries[1].data, "own");
+    sim_net_msg_free(&net, msg);
+    sim_msg_free(dup);
+    /* Only an empty entry of its own beside a record: no bytes to copy,
+     * and still one pointer to clear. */
+    m.append_entries.entries = &e[2];
+    m.append_entries.n_entries = 2;
+    msg = sim_net_msg_copy(&net, &m);
+    cr_assert_null(msg->m.append_entries.entries[0].data);
+    cr_assert_eq(msg->m.append_entries.entries[1].data,
+                 (const void *)r2->data);
+    cr_assert_eq(r2->refs, 2);
+    sim_net_msg_free(&net, msg);
+    cr_assert_eq(r1->refs, 1);
+    cr_assert_eq(r2->refs, 1);
+    raft_record_release(r1);
+    raft_record_release(r2);
     sim_net_destroy(&net);
 }
 
