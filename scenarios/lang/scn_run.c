@@ -768,10 +768,10 @@ static void index_draw_keys(struct scn_runner *r)
 {
     const struct scn_scenario *sc = r->sc;
     g_assert(sc->steps->len < UINT32_MAX);
-    r->keys = g_new0(uint64_t, sc->steps->len + 1);
+    r->keys = g_new(uint64_t, sc->steps->len + 1); /* each one set: */
     scn_step_draw_keys(sc, r->keys);
     r->key_cap = 16;
-    while (r->key_cap < 2 * (size_t)sc->steps->len + 2)
+    while (r->key_cap < (size_t)sc->steps->len + sc->steps->len / 2 + 2)
         r->key_cap *= 2;
     r->key_slots = g_new0(uint32_t, r->key_cap);
     size_t mask = r->key_cap - 1;

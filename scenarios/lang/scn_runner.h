@@ -133,7 +133,7 @@ struct scn_runner
     bool fired_pending;
     /* Each step's draw key (scn_identity.h), keys[i] for sc->steps' step
      * i, whose index is found by the step's address in an open-addressing
-     * table of 1 + the index (key_cap slots, a power of two over twice the
+     * table of 1 + the index (key_cap slots, a power of two over 1.5 times the
      * steps; 0: empty) that is looked up only, never iterated; it holds
      * the steps that may draw (scn_step_may_draw()), the only ones asked. Four bytes
      * a slot: the table is cleared whole once a run. And the run's key for
