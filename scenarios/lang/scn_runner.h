@@ -153,6 +153,15 @@ struct scn_runner
      * through scn_runner_wake(). Below it an event needs nothing of the
      * observer: one comparison after every event. */
     uint64_t observe_at;
+    /* While only settles wait and each one's answers are known in advance
+     * (scn_settle_quiet_until()), the observer is on_event_settling(),
+     * which skips what judging would not change: after an event that
+     * leaves the standing's version and the completed requests at
+     * quiet_version and quiet_completed, before quiet_until_us, below
+     * observe_at. The observer chooses it as it leaves. */
+    uint64_t quiet_version;
+    uint64_t quiet_completed;
+    uint64_t quiet_until_us;
 };
 
 /* Something waits for the observer (a trigger fired, a settle or a window
