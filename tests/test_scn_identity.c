@@ -9,7 +9,9 @@
 #include "scenarios/lang/scn_identity.h"
 #include "scenarios/lang/scn_parse.h"
 #include "scenarios/lang/scn_run.h"
+#include "sim/sim_hash.h"
 #include "sim/sim_net.h"
+#include "sim/sim_rng.h"
 #include "tests/support/scn_harness.h"
 
 /* The header and the statements kept in both versions; EARLY is what the
@@ -186,6 +188,38 @@ Test(scn_identity, every_statement_key_is_its_text_and_rank_among_many)
     }
     scn_scenario_free(sc);
     g_string_free(all, TRUE);
+}
+
+/* A key is the hash of the statement's printed bytes and its rank: the
+ * length, then each 8 bytes as a little-endian word, the last ones
+ * zero-padded (computed here byte by byte), for texts of every length
+ * from 24 to 48 bytes, so every size of the last word. */
+Test(scn_identity, a_statement_key_is_the_hash_of_its_printed_bytes)
+{
+    for (size_t len = 24; len <= 48; len++) {
+        /* "at 1s client set k1 " is 20 bytes; the value fills the rest. */
+        GString *line = g_string_new("at 1s client set k1 ");
+        while (line->len < len)
+            g_string_append_c(line, (char)('a' + line->len % 26));
+        char *text = g_strdup_printf("cluster 3\n%s\n%s\n", line->str,
+                                     line->str);
+        struct scn_scenario *sc = sh_parse(text);
+        uint64_t keys[2];
+        scn_step_draw_keys(sc, keys);
+        uint64_t h = sim_hash_mix(line->len);
+        for (size_t at = 0; at < line->len; at += 8) {
+            uint64_t w = 0;
+            for (size_t b = 0; b < 8 && at + b < line->len; b++)
+                w |= (uint64_t)(unsigned char)line->str[at + b] << (8 * b);
+            h = sim_hash_fold(h, w);
+        }
+        h = sim_hash_mix(h);
+        cr_assert_eq(keys[0], sim_rng_key(h, 0), "%s", line->str);
+        cr_assert_eq(keys[1], sim_rng_key(h, 1), "%s", line->str);
+        scn_scenario_free(sc);
+        g_free(text);
+        g_string_free(line, TRUE);
+    }
 }
 
 /* Only a statement that may draw is given a key (scn_step_may_draw()):

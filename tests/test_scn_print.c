@@ -202,6 +202,42 @@ Test(scn_print, one_step_prints_as_one_line)
     scn_scenario_free(s);
 }
 
+/* A key or value is copied into the room left after the text as it is
+ * scanned (scn_print.c, print_string()): the same text whatever that room,
+ * for bare words that fit, that do not, and strings that must be quoted
+ * (the first byte not bare, the last, one in the middle). */
+Test(scn_print, a_string_prints_the_same_whatever_room_is_left)
+{
+    static const char *const lines[] = {
+        "at 1s client set k1 v",
+        "at 1s client set b12 v345 via n2",
+        "at 1s client set key_with.all:the-bare_bytes0123456789 x",
+        "at 1s client set \" x\" y",
+        "at 1s client set x \"y \"",
+        "at 1s client set a \"b\\\"c\"",
+        "at 1s client get \"a long key, with spaces, that must be quoted\"",
+        "at 1s client delete \"\"",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(lines); i++) {
+        char *text = g_strdup_printf("cluster 3\n%s\n", lines[i]);
+        struct scn_scenario *s = sh_parse_named("x.scn", text);
+        const struct scn_step *st = g_ptr_array_index(s->steps, 0);
+        for (size_t size = 1; size <= 96; size++) {
+            for (size_t before = 0; before < 3; before++) {
+                GString *out = g_string_sized_new(size);
+                g_string_append_len(out, "###", (gssize)before);
+                scn_print_step(s, st, out);
+                cr_assert_eq(strlen(out->str), out->len);
+                cr_assert_str_eq(out->str + before, lines[i],
+                                 "room %zu, %zu before", size, before);
+                g_string_free(out, TRUE);
+            }
+        }
+        scn_scenario_free(s);
+        g_free(text);
+    }
+}
+
 /* ---- round trip of every statement kind ---------------------------------- */
 
 struct statement_case

@@ -11,15 +11,18 @@
 #include "sim/sim_hash.h"
 #include "sim/sim_rng.h"
 
-/* A platform-stable hash of the bytes of text (length included). */
+/* A platform-stable hash of the bytes of text (length included): its
+ * whole words of 8 bytes, then the last few zero-padded. */
 static uint64_t text_hash(const GString *text)
 {
     const unsigned char *p = (const unsigned char *)text->str;
-    uint64_t h = sim_hash_mix(text->len);
-    for (size_t at = 0; at < text->len; at += 8) {
-        size_t n = text->len - at < 8 ? text->len - at : 8;
-        h = sim_hash_fold(h, sim_hash_load_le(p + at, n));
-    }
+    size_t len = text->len;
+    uint64_t h = sim_hash_mix(len);
+    size_t at = 0;
+    for (; len - at >= 8; at += 8)
+        h = sim_hash_fold(h, sim_hash_load_le(p + at, 8));
+    if (at < len)
+        h = sim_hash_fold(h, sim_hash_load_le(p + at, len - at));
     return sim_hash_mix(h);
 }
 
@@ -42,7 +45,7 @@ struct seen_texts
     /* Eight bytes a slot, the table being cleared whole: a text's hash is
      * kept by step (hashes[i] for step i), not in its slot. */
     struct seen_text *slots; /* cap entries */
-    size_t cap;              /* a power of two, over twice the entries */
+    size_t cap;              /* a power of two, over 1.5 times the steps */
     uint64_t *hashes;        /* the text_hash() of each step seen */
 };
 
@@ -111,7 +114,8 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
     g_assert(n < UINT32_MAX);
     struct seen_texts seen = {
         .scenario = scenario, .other = g_string_new(NULL), .cap = 16};
-    while (seen.cap < 2 * (size_t)n + 2)
+    /* Under two thirds full even were every step to draw. */
+    while (seen.cap < (size_t)n + n / 2 + 2)
         seen.cap *= 2;
     seen.slots = g_new0(struct seen_text, seen.cap);
     seen.hashes = g_new(uint64_t, n > 0 ? n : 1);
@@ -122,7 +126,8 @@ void scn_step_draw_keys(const struct scn_scenario *scenario, uint64_t *keys)
             keys[i] = 0;
             continue;
         }
-        g_string_truncate(text, 0);
+        text->len = 0; /* what g_string_truncate(text, 0) does */
+        text->str[0] = '\0';
         scn_print_step(scenario, st, text);
         g_assert(text->len > 0);
         uint64_t h = text_hash(text);

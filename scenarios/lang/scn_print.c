@@ -56,10 +56,16 @@ void scn_print_ppm(GString *out, uint64_t ppm)
 }
 
 /* A bare word is written as it is, anything else quoted; the one pass
- * that tells also measures it. */
+ * that tells also measures it and copies it into the room after out's
+ * text, as far as that room goes (a key or value is a few bytes). The
+ * copy is kept, the text's end moved past it, when the word is bare and
+ * fits; otherwise it lies past the end, where what is appended next (the
+ * quoted string, or the word through GLib) overwrites it. */
 static void print_string(GString *out, const char *s)
 {
     size_t n = 0;
+    size_t room = out->allocated_len - out->len - 1; /* the NUL's byte aside */
+    char *to = out->str + out->len;
     bool bare = s[0] != '\0';
     for (; s[n] != '\0'; n++) {
         char c = s[n];
@@ -68,6 +74,14 @@ static void print_string(GString *out, const char *s)
             c != '-') {
             bare = false;
         }
+        if (n < room) {
+            to[n] = c;
+        }
+    }
+    if (bare && n < room) {
+        out->len += n;
+        to[n] = '\0';
+        return;
     }
     if (bare) {
         sim_time_text_put(out, s, n);
@@ -102,6 +116,12 @@ static void print_ref(const struct scn_scenario *s,
 {
     switch (ref->kind) {
     case SCN_REF_NODE:
+        if (ref->node < 10) {
+            /* The usual node, n1..n9: its two bytes at once. */
+            char text[2] = {'n', (char)('0' + ref->node)};
+            sim_time_text_put(out, text, sizeof text);
+            break;
+        }
         g_string_append_c(out, 'n');
         sim_time_text_decimal(out, ref->node);
         break;
@@ -485,7 +505,11 @@ void scn_print_step(const struct scn_scenario *scenario,
                     const struct scn_step *step,
                     GString *out)
 {
-    put_str(out, step->when == SCN_WHEN_ALWAYS ? "during " : "at ");
+    if (step->when == SCN_WHEN_ALWAYS) {
+        PUT_LIT(out, "during ");
+    } else {
+        PUT_LIT(out, "at ");
+    }
     sim_time_text_duration(out, step->time_us);
     if (step->when != SCN_WHEN_AT) {
         PUT_LIT(out, "..");

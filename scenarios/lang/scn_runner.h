@@ -133,7 +133,7 @@ struct scn_runner
     bool fired_pending;
     /* Each step's draw key (scn_identity.h), keys[i] for sc->steps' step
      * i, whose index is found by the step's address in an open-addressing
-     * table of 1 + the index (key_cap slots, a power of two over twice the
+     * table of 1 + the index (key_cap slots, a power of two over 1.5 times the
      * steps; 0: empty) that is looked up only, never iterated; it holds
      * the steps that may draw (scn_step_may_draw()), the only ones asked. Four bytes
      * a slot: the table is cleared whole once a run. And the run's key for
@@ -153,6 +153,15 @@ struct scn_runner
      * through scn_runner_wake(). Below it an event needs nothing of the
      * observer: one comparison after every event. */
     uint64_t observe_at;
+    /* While only settles wait and each one's answers are known in advance
+     * (scn_settle_quiet_until()), the observer is on_event_settling(),
+     * which skips what judging would not change: after an event that
+     * leaves the standing's version and the completed requests at
+     * quiet_version and quiet_completed, before quiet_until_us, below
+     * observe_at. The observer chooses it as it leaves. */
+    uint64_t quiet_version;
+    uint64_t quiet_completed;
+    uint64_t quiet_until_us;
 };
 
 /* Something waits for the observer (a trigger fired, a settle or a window

@@ -255,6 +255,31 @@ bool scn_settle_judge(struct scn_settle *st, const struct sim *s)
 
 /* Appends the first thing that keeps node `id` out of step with `leader`
  * of `term`, or nothing. */
+bool scn_settle_quiet_until(const struct scn_settle *st,
+                            const struct sim *s,
+                            uint64_t *until_us)
+{
+    uint64_t version = sim_standing_version(s);
+    /* tend returns at once while every node found up at this version
+     * stays so (up_standing); settled_leader() returns the kept leader
+     * while the version and the completed requests are those it kept
+     * (kept_standing 0: none; versions start at 1), and judge found that
+     * very leader a moment ago, so it only compares the time. */
+    if (st->done || st->up_standing != version || st->kept_standing == 0 ||
+        st->kept_standing != version ||
+        st->kept_completed != sim_requests_completed(s) ||
+        st->holding != (st->kept_leader != 0) ||
+        (st->holding && st->leader != st->kept_leader))
+        return false;
+    if (!st->holding)
+        *until_us = UINT64_MAX;
+    else if (st->stable_us > UINT64_MAX - st->since_us)
+        *until_us = UINT64_MAX;
+    else
+        *until_us = st->since_us + st->stable_us;
+    return true;
+}
+
 static bool explain_node(const struct sim *s,
                          uint32_t id,
                          uint32_t leader,

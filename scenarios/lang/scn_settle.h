@@ -90,6 +90,18 @@ int scn_settle_tend(struct sim *s, struct scn_settle *st);
  * the whole stable stretch (the statement passed). */
 bool scn_settle_judge(struct scn_settle *st, const struct sim *s);
 
+/* Right after scn_settle_tend() and scn_settle_judge() ran on `st` (both
+ * borrowed) and it did not pass: whether their answers after a later event
+ * are known in advance while sim_standing_version() and
+ * sim_requests_completed() stay what they are now (every node up, a
+ * judgment kept). Then *until_us is the first instant at which they may
+ * differ (the stable stretch complete; UINT64_MAX while no leader is in
+ * step): before it, tend restarts nothing and judge changes nothing and
+ * answers false, so a caller may skip both. False when it cannot tell. */
+bool scn_settle_quiet_until(const struct scn_settle *st,
+                            const struct sim *s,
+                            uint64_t *until_us);
+
 /* Appends why `st` has not passed, as things stand on `s` (both borrowed):
  * "no stable leader within 3.6s of 10.000s: n2 leads term 9 but n4 knows no
  * leader; 2 requests issued by 10.000s are still pending". */
