@@ -210,12 +210,12 @@ static void send_request(struct sim *s,
 {
     c->tried[node / 64] |= (uint64_t)1 << (node % 64);
     c->last_node = node;
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_CLIENT_SEND;
-    e.node = node;
-    e.client = c->id;
-    e.request = c->request;
-    sim_emit(s, &e);
+    sim_emit_fields(s, &(struct sim_trace_event){
+                           .kind = SIM_TRACE_CLIENT_SEND,
+                           .node = node,
+                           .client = c->id,
+                           .request = c->request,
+                       });
 
     struct sim_cmsg *cm = sim_cmsg_new(s, c->cmd_len);
     cm->client = c->id;
@@ -394,12 +394,13 @@ static void put(char *buf, size_t len, size_t *pos, const char *src)
 
 /* "set KEY VALUE", "get KEY [read-index|lease]", "delete KEY": the trace
  * text of an op (a get through the log names no mode), cut to len - 1
- * bytes; key_len and value_len are the lengths of c's key and value. */
-static const char *op_text(const struct sim_client *c,
-                           size_t key_len,
-                           size_t value_len,
-                           char *buf,
-                           size_t len)
+ * bytes, into buf; key_len and value_len are the lengths of c's key and
+ * value. Returns the text's length (strlen(buf)). */
+static size_t op_text(const struct sim_client *c,
+                      size_t key_len,
+                      size_t value_len,
+                      char *buf,
+                      size_t len)
 {
     size_t pos = 0;
     put(buf, len, &pos, sim_kv_op_name(c->op));
@@ -413,7 +414,7 @@ static const char *op_text(const struct sim_client *c,
         put(buf, len, &pos, " ");
         put(buf, len, &pos, sim_read_mode_name(c->read_mode));
     }
-    return buf;
+    return pos;
 }
 
 /* prefix and the decimal digits of v, zero-padded to `width` characters in
@@ -529,15 +530,18 @@ static void issue(struct sim *s,
                           : NO_ID;
     s->requests_invoked++;
 
+    /* Recorded from the values and the text's length at hand. */
     char text[160];
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_CLIENT_INVOKE;
-    e.node = via;
-    e.client = c->id;
-    e.request = c->request;
-    e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
-    e.text = op_text(c, key_len, value_len, text, sizeof(text));
-    sim_emit(s, &e);
+    size_t text_len = op_text(c, key_len, value_len, text, sizeof(text));
+    sim_emit_text(s,
+                  &(struct sim_trace_event){
+                      .kind = SIM_TRACE_CLIENT_INVOKE,
+                      .node = via,
+                      .client = c->id,
+                      .request = c->request,
+                      .aux = c->op_id == NO_ID ? 0 : c->op_id + 1,
+                  },
+                  text, text_len);
 
     uint32_t node = via;
     if (node == 0 && c->leader != 0)
@@ -901,15 +905,23 @@ static void complete(struct sim *s,
     s->requests_completed++;
     s->completed_by_op[c->op]++;
 
-    struct sim_trace_event e = {0};
-    e.kind = SIM_TRACE_CLIENT_COMPLETE;
-    e.node = cm->node;
-    e.client = c->id;
-    e.request = c->request;
-    e.ok = true;
-    e.aux = c->op_id == NO_ID ? 0 : c->op_id + 1;
-    e.text = c->op != SIM_KV_GET ? "ok" : found ? value : "absent";
-    sim_emit(s, &e);
+    /* Recorded from the values and the text's length at hand: a value's
+     * is the reply's (a string without NUL, sim_kv.h). */
+    const char *text = c->op != SIM_KV_GET ? "ok" : found ? value : "absent";
+    size_t text_len = c->op != SIM_KV_GET ? 2
+                      : !found            ? 6
+                      : value             ? cm->len - 1
+                                          : 0;
+    sim_emit_text(s,
+                  &(struct sim_trace_event){
+                      .kind = SIM_TRACE_CLIENT_COMPLETE,
+                      .node = cm->node,
+                      .client = c->id,
+                      .request = c->request,
+                      .ok = true,
+                      .aux = c->op_id == NO_ID ? 0 : c->op_id + 1,
+                  },
+                  text, text_len);
 
     c->busy = false;
     c->leader = cm->node;

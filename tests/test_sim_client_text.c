@@ -136,3 +136,125 @@ Test(sim_client_text, clients_sharing_a_block_keep_their_own_keys_and_values)
     }
     sim_free(s);
 }
+
+/* The client events a listener heard, with a copy of each text. */
+struct heard_client_events
+{
+    struct sim_trace_event ev[512];
+    char *text[512];
+    size_t n;
+};
+
+static void hear_client_event(struct sim *s,
+                              const struct sim_trace_event *e,
+                              void *ctx)
+{
+    struct heard_client_events *h = ctx;
+    (void)s;
+    cr_assert_lt(h->n, 512);
+    h->ev[h->n] = *e;
+    h->text[h->n] = e->text ? g_strdup(e->text) : NULL;
+    h->n++;
+}
+
+/* Every field and the whole text of a client event, as the listener heard
+ * it (a) and as the trace recorded it (b). */
+static void expect_same_client_event(const struct sim_trace_event *a,
+                                     const char *a_text,
+                                     const struct sim_trace_event *b)
+{
+    cr_assert_eq(a->seq, b->seq);
+    cr_assert_eq(a->time_us, b->time_us);
+    cr_assert_eq(a->kind, b->kind);
+    cr_assert_eq(a->node, b->node);
+    cr_assert_eq(a->peer, b->peer);
+    cr_assert_eq(a->msg_id, b->msg_id);
+    cr_assert_eq(a->msg_id2, b->msg_id2);
+    cr_assert_eq(a->msg_type, b->msg_type);
+    cr_assert_eq(a->term, b->term);
+    cr_assert_eq(a->index, b->index);
+    cr_assert_eq(a->count, b->count);
+    cr_assert_eq(a->commit, b->commit);
+    cr_assert_eq(a->aux, b->aux);
+    cr_assert_eq(a->role, b->role);
+    cr_assert_eq(a->ok, b->ok);
+    cr_assert_eq(a->client, b->client);
+    cr_assert_eq(a->request, b->request);
+    cr_assert_eq(a->line, b->line);
+    cr_assert_eq(a_text == NULL, b->text == NULL);
+    if (a_text)
+        cr_assert_str_eq(a_text, b->text);
+}
+
+/* A client's invoke, send and complete events are recorded from the
+ * values and the text's length at hand (sim_emit_fields(),
+ * sim_emit_text()): the listener hears each with every field and its
+ * whole text (an invoke's longer than the ring keeps, a found value, "ok"
+ * and "absent"), as the trace records it, and the run's hash is the fold
+ * of the recorded events with each text's strlen(). */
+Test(sim_client_text, the_client_events_are_heard_and_hashed_as_recorded)
+{
+    static struct heard_client_events h;
+    uint64_t kinds = 1u << SIM_TRACE_CLIENT_INVOKE |
+                     1u << SIM_TRACE_CLIENT_SEND |
+                     1u << SIM_TRACE_CLIENT_COMPLETE;
+    struct sim *s = recording_cluster();
+    sim_set_listener(s, hear_client_event, &h);
+    sim_set_listener_kinds(s, kinds);
+    size_t start = sim_trace_len(s);
+    char key[141];
+    memset(key, 'k', sizeof(key) - 1);
+    key[sizeof(key) - 1] = '\0';
+    uint64_t req[8];
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, "k1", "value-one", 1,
+                                    &req[0]),
+                 SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_SET, key, "v", 2, &req[1]),
+                 SIM_OK);
+    cr_assert_eq(sim_run_until(s, 3000000), SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_GET, "k1", NULL, 3, &req[2]),
+                 SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_GET, "k9", NULL, 0, &req[3]),
+                 SIM_OK);
+    cr_assert_eq(sim_client_read_keyed(s, "k1", SIM_READ_INDEX, 0, 7,
+                                       &req[4]),
+                 SIM_OK);
+    cr_assert_eq(sim_run_until(s, 4000000), SIM_OK);
+    cr_assert_eq(sim_client_request(s, SIM_KV_DELETE, "k1", NULL, 0,
+                                    &req[5]),
+                 SIM_OK);
+    cr_assert_eq(sim_load(s, 40.0, 1000000, 0), SIM_OK);
+    cr_assert_eq(sim_run_until(s, 6000000), SIM_OK);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(sim_request_completed(s, req[i]));
+    cr_assert_str_eq(sim_request_result(s, req[2]), "value-one");
+    cr_assert_str_eq(sim_request_result(s, req[4]), "value-one");
+
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    size_t k = 0, found = 0, absent = 0, long_texts = 0;
+    for (size_t i = start; i < n; i++) {
+        if ((kinds >> ev[i].kind & 1) == 0)
+            continue;
+        cr_assert_lt(k, h.n);
+        expect_same_client_event(&h.ev[k], h.text[k], &ev[i]);
+        if (ev[i].kind == SIM_TRACE_CLIENT_COMPLETE) {
+            found += strcmp(ev[i].text, "value-one") == 0;
+            absent += strcmp(ev[i].text, "absent") == 0;
+        }
+        long_texts += ev[i].text && strlen(ev[i].text) >= SIM_TRACE_TEXT_MAX;
+        g_free(h.text[k]);
+        k++;
+    }
+    cr_assert_eq(k, h.n);
+    cr_assert_geq(found, 2);
+    cr_assert_geq(absent, 1);
+    cr_assert_geq(long_texts, 1);
+
+    uint64_t hash = SIM_TRACE_HASH_START;
+    for (size_t i = 0; i < n; i++)
+        hash = sim_trace_hash_event(hash, &ev[i],
+                                    ev[i].text ? strlen(ev[i].text) : 0);
+    cr_assert_eq(sim_trace_hash_finish(hash, n), sim_trace_hash(s));
+    sim_free(s);
+}

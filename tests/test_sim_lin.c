@@ -1030,27 +1030,32 @@ Test(lin_size, one_corrupted_read_in_a_long_history_is_found_and_isolated)
     sim_history_free(h);
 }
 
-/* Hundreds of clients and keys: the checker's tables of clients and of
- * keys grow past their first size while the history is read, and must
- * keep every client's last return and every key's number. Each client
- * writes its own key, then reads it in a call recorded before the write
- * returned; the client's order puts the read after the write, so the
- * first client's read, which misses the write, is a violation. */
-static struct sim_history *many_clients_history(bool first_misses)
+/* Hundreds of clients and keys: the checker's table of keys grows past
+ * its first size while the history is read, and must keep every key's
+ * number, and its table of clients (indexed by the client when the ids
+ * are small, hashed when they are not: client c is c * id_scale) every
+ * client's last return. Each client writes its own key, then reads it in
+ * a call recorded before the write returned; the client's order puts the
+ * read after the write, so the first client's read, which misses the
+ * write, is a violation. */
+static struct sim_history *many_clients_history(bool first_misses,
+                                                uint64_t id_scale)
 {
     struct sim_history *h = sim_history_new();
     uint64_t writes[300];
     for (uint64_t c = 1; c <= 300; c++) {
         char key[8];
         g_snprintf(key, sizeof key, "k%u", (unsigned)c);
-        writes[c - 1] = sim_history_invoke(h, c, SIM_KV_SET, key, "a", c);
+        writes[c - 1] =
+            sim_history_invoke(h, c * id_scale, SIM_KV_SET, key, "a", c);
     }
     for (uint64_t c = 1; c <= 300; c++)
         sim_history_complete(h, writes[c - 1], 1000 + c, false, NULL);
     for (uint64_t c = 1; c <= 300; c++) {
         char key[8];
         g_snprintf(key, sizeof key, "k%u", (unsigned)c);
-        uint64_t r = sim_history_invoke(h, c, SIM_KV_GET, key, NULL, 500 + c);
+        uint64_t r = sim_history_invoke(h, c * id_scale, SIM_KV_GET, key,
+                                        NULL, 500 + c);
         bool miss = first_misses && c == 1;
         sim_history_complete(h, r, 2000 + c, !miss, miss ? NULL : "a");
     }
@@ -1059,16 +1064,21 @@ static struct sim_history *many_clients_history(bool first_misses)
 
 Test(lin_rejects, the_client_order_holds_for_hundreds_of_clients_and_keys)
 {
-    struct sim_history *h = many_clients_history(true);
-    struct sim_lin_report r;
-    cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_VIOLATION, "%s",
-                 r.explanation->str);
-    cr_assert_str_eq(r.key, "k1");
-    sim_lin_report_clear(&r);
-    sim_history_free(h);
-    h = many_clients_history(false);
-    cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_OK);
-    assert_explains(&r, "600 operations on 300 keys are linearizable");
-    sim_lin_report_clear(&r);
-    sim_history_free(h);
+    /* Ids 1 to 300, then 2^40 apart, then spread up to 2^64 - 1. */
+    static const uint64_t scales[] = {1, UINT64_C(1) << 40,
+                                      UINT64_MAX / 300};
+    for (size_t i = 0; i < G_N_ELEMENTS(scales); i++) {
+        struct sim_history *h = many_clients_history(true, scales[i]);
+        struct sim_lin_report r;
+        cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_VIOLATION, "%s",
+                     r.explanation->str);
+        cr_assert_str_eq(r.key, "k1");
+        sim_lin_report_clear(&r);
+        sim_history_free(h);
+        h = many_clients_history(false, scales[i]);
+        cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_OK);
+        assert_explains(&r, "600 operations on 300 keys are linearizable");
+        sim_lin_report_clear(&r);
+        sim_history_free(h);
+    }
 }

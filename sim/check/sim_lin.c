@@ -161,6 +161,11 @@ static void report_unknown(struct sim_lin_report *report,
         max_states, k->n, max_overlap(k));
 }
 
+/* Slots the table of a history's keys starts with: they are few beside
+ * its operations, so it doubles when it would be over half full, rather
+ * than being made (and cleared) for every operation. */
+#define SMALL_TABLE 64
+
 /* The smallest power of two at least 16 and over twice n: a table of
  * that many slots for n entries. */
 static size_t table_cap(size_t n)
@@ -171,10 +176,61 @@ static size_t table_cap(size_t n)
     return cap;
 }
 
-/* Slots the table of a history's keys starts with: they are few beside
- * its operations, so it doubles when it would be over half full, rather
- * than being made (and cleared) for every operation. */
-#define SMALL_TABLE 64
+/* The latest return among a client's completed operations so far, in the
+ * table of client_ordered_copy(): at is 1 + its index (0: none yet). */
+struct latest
+{
+    uint64_t client;
+    size_t at;
+};
+
+/* client -> its struct latest: indexed by the client itself when the ids
+ * are small (a simulation numbers its clients from 1), else by open
+ * addressing on the client over twice as many slots as operations;
+ * looked up only, never iterated. */
+struct latest_table
+{
+    struct latest *slot;
+    size_t mask; /* SIZE_MAX: indexed by the client */
+};
+
+/* Clients up to this id beside n operations are indexed directly: a
+ * table no larger than the hashed one would be. */
+static uint64_t direct_max(size_t n)
+{
+    return 2 * (uint64_t)n + 64;
+}
+
+static void latest_table_init(struct latest_table *t,
+                              const struct sim_history *h,
+                              size_t n)
+{
+    uint64_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t c = sim_history_op(h, i)->client;
+        most = c > most ? c : most;
+    }
+    if (most <= direct_max(n)) {
+        t->mask = SIZE_MAX;
+        t->slot = g_new0(struct latest, (size_t)most + 1);
+        return;
+    }
+    size_t cap = table_cap(n);
+    t->mask = cap - 1;
+    t->slot = g_new0(struct latest, cap);
+}
+
+/* The entry of client: its own, or the empty one where it would go. */
+static inline struct latest *latest_of(const struct latest_table *t,
+                                       uint64_t client)
+{
+    if (t->mask == SIZE_MAX)
+        return &t->slot[client];
+    size_t at = sim_hash_mix(client) & t->mask;
+    while (t->slot[at].at != 0 && t->slot[at].client != client)
+        at = (at + 1) & t->mask;
+    return &t->slot[at];
+}
 
 /* Copies of h's operations (sharing their strings) in which no operation of
  * a client is invoked before an earlier completed operation of the same
@@ -185,23 +241,12 @@ static struct sim_op *client_ordered_copy(const struct sim_history *h)
 {
     size_t n = sim_history_len(h);
     struct sim_op *ops = g_new(struct sim_op, n > 0 ? n : 1);
-    /* client -> 1 + the index of the latest return among its completed
-     * operations so far (0: none yet), by open addressing on the client;
-     * looked up only, never iterated. */
-    struct latest
-    {
-        uint64_t client;
-        size_t at;
-    };
-    size_t cap = table_cap(n), mask = cap - 1;
-    struct latest *last_end = g_new0(struct latest, cap);
+    struct latest_table last_end;
+    latest_table_init(&last_end, h, n);
     for (size_t i = 0; i < n; i++) {
         struct sim_op *o = &ops[i];
         *o = *sim_history_op(h, i);
-        size_t slot = sim_hash_mix(o->client) & mask;
-        while (last_end[slot].at != 0 && last_end[slot].client != o->client)
-            slot = (slot + 1) & mask;
-        struct latest *e = &last_end[slot];
+        struct latest *e = latest_of(&last_end, o->client);
         if (e->at != 0) {
             uint64_t end = sim_lin_return_us(&ops[e->at - 1]);
             if (end > o->invoke_us)
@@ -214,7 +259,7 @@ static struct sim_op *client_ordered_copy(const struct sim_history *h)
             e->at = i + 1;
         }
     }
-    g_free(last_end);
+    g_free(last_end.slot);
     return ops;
 }
 
@@ -363,11 +408,12 @@ static void split_by_key(const struct sim_op *ops, size_t n, struct by_key *b)
     g_free(key_of);
 }
 
-/* Checks key k's operations (list) into rep; the first key whose search
- * hit the bound is reported in *unknown_key. False on a violation: the
- * search stops there. */
+/* Checks key k's operations (list) into rep, prepared in room; the first
+ * key whose search hit the bound is reported in *unknown_key. False on a
+ * violation: the search stops there. */
 static bool check_one_key(struct sim_lin_report *rep,
                           struct sim_lin_scratch *sc,
+                          struct sim_lin_key_room *room,
                           const char *k,
                           const struct sim_op *const *list,
                           uint32_t n,
@@ -376,7 +422,7 @@ static bool check_one_key(struct sim_lin_report *rep,
                           const char **unknown_key)
 {
     struct sim_lin_key lk;
-    sim_lin_key_init(&lk, list, n);
+    sim_lin_key_init_in(&lk, list, n, room);
     uint64_t states = 0;
     uint32_t n_prefix = 0;
     enum sim_lin_result r =
@@ -416,13 +462,15 @@ enum sim_lin_verdict sim_lin_check_with(const struct sim_history *h,
     struct by_key b;
     split_by_key(ops, n, &b);
     struct sim_lin_scratch sc = {0};
+    struct sim_lin_key_room room = {0};
     const char *unknown_key = NULL;
     for (uint32_t i = 0; i < b.n_keys; i++) {
         const struct key_ops *k = &b.keys[i];
-        if (!check_one_key(rep, &sc, k->key, b.ops + k->first, k->n, search,
-                           max_states, &unknown_key))
+        if (!check_one_key(rep, &sc, &room, k->key, b.ops + k->first, k->n,
+                           search, max_states, &unknown_key))
             break;
     }
+    sim_lin_key_room_clear(&room);
     sim_lin_scratch_clear(&sc);
     if (rep->verdict == SIM_LIN_OK)
         g_string_append_printf(rep->explanation,

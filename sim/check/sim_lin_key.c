@@ -59,8 +59,10 @@ static gint compare_events(const void *a, const void *b)
 _Static_assert(sizeof(struct sim_lin_op) % _Alignof(struct sim_lin_event) == 0,
                "a key's events follow its ops in one block");
 
-/* Up to this many events, they are sorted by insertion. */
-#define SORT_INSERTION_MAX 64u
+/* Moves an insertion sort of n events may make before it hands them to
+ * qsort(): more than any order of up to 64 events needs (64 * 63 / 2), and
+ * linear beyond. */
+#define SORT_MOVES_MAX(n) (16 * (size_t)(n) + 2048)
 
 /* The distinct values met so far, numbered from 1 in order of appearance:
  * seen[0..n) (id i + 1 is seen[i]), found by their sim_lin_text_hash()
@@ -92,19 +94,24 @@ static int32_t intern(struct interned *v, const char *s)
 }
 
 /* Sorts events[0..n) by compare_events(), a total order on distinct
- * events, so any sort gives the one result: by insertion when there are
- * few (nearly in order already: the operations come sorted by call). */
+ * events, so any sort gives the one result: by insertion, for they come
+ * nearly in order (the operations are sorted by call; a return is out of
+ * place by the calls made while it was open), and by qsort() once the
+ * insertion has moved events SORT_MOVES_MAX(n) times. */
 static void sort_events(struct sim_lin_event *events, uint32_t n)
 {
-    if (n > SORT_INSERTION_MAX) {
-        qsort(events, n, sizeof *events, compare_events);
-        return;
-    }
+    size_t moves_left = SORT_MOVES_MAX(n);
     for (uint32_t i = 1; i < n; i++) {
         struct sim_lin_event e = events[i];
         uint32_t j = i;
-        for (; j > 0 && compare_events(&events[j - 1], &e) > 0; j--)
+        for (; j > 0 && compare_events(&events[j - 1], &e) > 0; j--) {
+            if (moves_left-- == 0) {
+                events[j] = e; /* every event in place again */
+                qsort(events, n, sizeof *events, compare_events);
+                return;
+            }
             events[j] = events[j - 1];
+        }
         events[j] = e;
     }
 }
@@ -142,39 +149,33 @@ static void add_events(struct sim_lin_key *k, const uint64_t *last_read_us)
     }
 }
 
-/* src must hold no pending GET (it constrains nothing). */
-void sim_lin_key_init(struct sim_lin_key *k,
-                      const struct sim_op *const *src,
-                      uint32_t n)
+/* The bytes of a key of n operations in a room: its ops and events, then
+ * the values' table of cap slots, each state's last read and the values'
+ * names (at most n values), which only sim_lin_key_init_in() reads. */
+static size_t room_bytes(uint32_t n, size_t cap)
 {
-    /* The values' table, their names and each state's last read in one
-     * block: at most n values. */
-    size_t cap = 16;
-    while (cap < 2 * (size_t)n + 2)
-        cap *= 2;
-    struct value_slot *slots = g_malloc0(
-        cap * sizeof(struct value_slot) +
-        (size_t)(n + 1) * (sizeof(uint64_t) + sizeof(const char *)));
-    uint64_t *last_read_us = (uint64_t *)(void *)(slots + cap);
-    struct interned values = {
-        .seen = (const char **)(void *)(last_read_us + n + 1),
-        .slots = slots,
-        .mask = cap - 1,
-    };
-    k->src = src;
-    k->n = n;
-    /* events follow the ops in one allocation (both 8-byte aligned) */
-    k->ops = g_malloc((size_t)n * sizeof(struct sim_lin_op) +
-                      2 * (size_t)n * sizeof(struct sim_lin_event) + 1);
-    k->events = (struct sim_lin_event *)(void *)(k->ops + n);
-    k->n_events = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const struct sim_op *o = src[i];
+    return (size_t)n * sizeof(struct sim_lin_op) +
+           2 * (size_t)n * sizeof(struct sim_lin_event) +
+           cap * sizeof(struct value_slot) +
+           ((size_t)n + 1) * (sizeof(uint64_t) + sizeof(const char *));
+}
+
+_Static_assert(sizeof(struct sim_lin_event) % _Alignof(struct value_slot) ==
+                       0 &&
+                   sizeof(struct value_slot) % _Alignof(uint64_t) == 0,
+               "the values' table and the last reads follow the events");
+
+/* Numbers the states of the operations' values into k->ops (kind and
+ * value) through values. */
+static void intern_values(struct sim_lin_key *k, struct interned *values)
+{
+    for (uint32_t i = 0; i < k->n; i++) {
+        const struct sim_op *o = k->src[i];
         struct sim_lin_op *l = &k->ops[i];
         switch (o->op) {
         case SIM_KV_SET:
             l->kind = SIM_LIN_WRITE;
-            l->value = intern(&values, o->value != NULL ? o->value : "");
+            l->value = intern(values, o->value != NULL ? o->value : "");
             break;
         case SIM_KV_DELETE:
             l->kind = SIM_LIN_WRITE;
@@ -183,11 +184,45 @@ void sim_lin_key_init(struct sim_lin_key *k,
         case SIM_KV_GET:
             l->kind = SIM_LIN_READ;
             l->value = o->found
-                           ? intern(&values, o->result != NULL ? o->result : "")
+                           ? intern(values, o->result != NULL ? o->result : "")
                            : 0;
             break;
         }
     }
+}
+
+/* src must hold no pending GET (it constrains nothing). */
+void sim_lin_key_init_in(struct sim_lin_key *k,
+                         const struct sim_op *const *src,
+                         uint32_t n,
+                         struct sim_lin_key_room *room)
+{
+    size_t cap = 16;
+    while (cap < 2 * (size_t)n + 2)
+        cap *= 2;
+    size_t bytes = room_bytes(n, cap);
+    if (room->cap < bytes) {
+        g_free(room->block);
+        room->cap = bytes > 2 * room->cap ? bytes : 2 * room->cap;
+        room->block = g_malloc(room->cap);
+    }
+    k->src = src;
+    k->n = n;
+    k->owned = NULL;
+    k->ops = room->block;
+    k->events = (struct sim_lin_event *)(void *)(k->ops + n);
+    k->n_events = 0;
+    /* The values' table (only its slots need clearing), their names and
+     * each state's last read: at most n values. */
+    struct value_slot *slots = (struct value_slot *)(void *)(k->events + 2 * n);
+    memset(slots, 0, cap * sizeof(*slots));
+    uint64_t *last_read_us = (uint64_t *)(void *)(slots + cap);
+    struct interned values = {
+        .seen = (const char **)(void *)(last_read_us + n + 1),
+        .slots = slots,
+        .mask = cap - 1,
+    };
+    intern_values(k, &values);
     /* The last return of a read of each state; UINT64_MAX: none. */
     uint32_t n_states = values.n + 1;
     for (uint32_t v = 0; v < n_states; v++)
@@ -210,10 +245,24 @@ void sim_lin_key_init(struct sim_lin_key *k,
             k->ops[k->events[e].op].end_ev = e;
     }
     k->n_states = n_states;
-    g_free(slots);
+}
+
+void sim_lin_key_init(struct sim_lin_key *k,
+                      const struct sim_op *const *src,
+                      uint32_t n)
+{
+    struct sim_lin_key_room room = {0};
+    sim_lin_key_init_in(k, src, n, &room);
+    k->owned = room.block; /* k's from now on */
+}
+
+void sim_lin_key_room_clear(struct sim_lin_key_room *room)
+{
+    g_free(room->block);
+    *room = (struct sim_lin_key_room){0};
 }
 
 void sim_lin_key_clear(struct sim_lin_key *k)
 {
-    g_free(k->ops);
+    g_free(k->owned);
 }

@@ -49,7 +49,20 @@ struct sim_lin_key
     struct sim_lin_event *events;
     uint32_t n_events;
     uint32_t n_states; /* distinct register states: 0 and the values */
+    void *owned; /* the block of ops and events if k owns it, else NULL */
 };
+
+/* Storage one check lends each key in turn (sim_lin_key_init_in()): one
+ * block, grown to the largest key so far, for its ops and events and what
+ * preparing them needs. All zero before the first key;
+ * sim_lin_key_room_clear() frees it. */
+struct sim_lin_key_room
+{
+    void *block;
+    size_t cap; /* bytes */
+};
+
+void sim_lin_key_room_clear(struct sim_lin_key_room *room);
 
 /* A platform-stable hash of the bytes of text, for the checker's tables of
  * keys and values (looked up only, never iterated). */
@@ -79,7 +92,16 @@ void sim_lin_key_init(struct sim_lin_key *k,
                       const struct sim_op *const *src,
                       uint32_t n);
 
-/* Frees what k owns (ops and events are one allocation). */
+/* sim_lin_key_init() into room's block (grown when short): k's ops and
+ * events live there until the room's next key or its clearing, and k
+ * owns nothing. The same key as sim_lin_key_init() makes. */
+void sim_lin_key_init_in(struct sim_lin_key *k,
+                         const struct sim_op *const *src,
+                         uint32_t n,
+                         struct sim_lin_key_room *room);
+
+/* Frees what k owns (ops and events are one allocation; nothing when they
+ * live in a room). */
 void sim_lin_key_clear(struct sim_lin_key *k);
 
 #endif /* SIM_LIN_KEY_H */
