@@ -253,8 +253,7 @@ bool scn_settle_judge(struct scn_settle *st, const struct sim *s)
     return now - st->since_us >= st->stable_us;
 }
 
-/* Appends the first thing that keeps node `id` out of step with `leader`
- * of `term`, or nothing. */
+/* See scn_settle.h: whether the next judgments are known in advance. */
 bool scn_settle_quiet_until(const struct scn_settle *st,
                             const struct sim *s,
                             uint64_t *until_us)
@@ -280,6 +279,8 @@ bool scn_settle_quiet_until(const struct scn_settle *st,
     return true;
 }
 
+/* Appends the first thing that keeps node `id` out of step with `leader`
+ * of `term`, or nothing. */
 static bool explain_node(const struct sim *s,
                          uint32_t id,
                          uint32_t leader,
