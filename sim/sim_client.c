@@ -19,6 +19,7 @@
  * are reused
  * last-in first-out, so the pool's behaviour is a function of the run only.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "sim/sim_internal.h"
@@ -85,7 +86,6 @@ void sim_clients_init(struct sim *s)
 {
     sim_pool_init(&s->cmsgs, SIM_CMSG_POOLED_BYTES, SIM_CMSG_POOL_CHUNK);
     s->clients = g_array_sized_new(FALSE, TRUE, sizeof(struct sim_client), 256);
-    s->idle = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->requests = g_array_new(FALSE, TRUE, sizeof(struct sim_request_rec));
     s->client_confs = g_new0(struct sim_client_conf, s->n + 1);
 }
@@ -121,7 +121,6 @@ void sim_clients_destroy(struct sim *s)
             g_free(c->refused); /* the block */
     }
     g_array_free(s->clients, TRUE);
-    g_array_free(s->idle, TRUE);
     for (guint i = 0; i < s->requests->len; i++)
         g_free(g_array_index(s->requests, struct sim_request_rec, i).result);
     g_array_free(s->requests, TRUE);
@@ -153,13 +152,31 @@ static uint32_t new_client(struct sim *s)
     return c.id;
 }
 
+/* leader starts an 8-byte word that the 8-byte leader_term after it left
+ * half unused: next_idle takes that half, and the record (which
+ * sim_memory_bytes() charges per client) keeps its size. */
+_Static_assert(offsetof(struct sim_client, leader) % 8 == 0 &&
+                   offsetof(struct sim_client, next_idle) ==
+                       offsetof(struct sim_client, leader) + 4,
+               "a client's link on the idle stack lies in its record's "
+               "padding");
+
+/* The idle client last made idle (a new one when none is), off the
+ * stack. */
 static uint32_t take_idle_client(struct sim *s)
 {
-    if (s->idle->len == 0)
+    uint32_t id = s->idle_top;
+    if (id == 0)
         return new_client(s);
-    uint32_t id = g_array_index(s->idle, uint32_t, s->idle->len - 1);
-    g_array_set_size(s->idle, s->idle->len - 1);
+    s->idle_top = client_at(s, id)->next_idle;
     return id;
+}
+
+/* Makes c idle: the top of the idle stack. */
+static void make_idle(struct sim *s, struct sim_client *c)
+{
+    c->next_idle = s->idle_top;
+    s->idle_top = c->id;
 }
 
 static bool tried(const struct sim_client *c, uint32_t node)
@@ -936,7 +953,7 @@ static void complete(struct sim *s,
         }
         c->closed_loop = false;
     }
-    g_array_append_val(s->idle, c->id);
+    make_idle(s, c);
 }
 
 /* A leader refused the request for now (RAFT_EBUSY, RAFT_ENOSPC): such a

@@ -206,6 +206,10 @@ struct sim_client
     uint64_t op_id;  /* history id, UINT64_MAX: none */
     uint64_t handle; /* sim_client_request() handle, UINT64_MAX: none */
     uint32_t leader; /* the node it believes leads; 0: unknown */
+    /* While idle: the client below it on the idle stack (struct sim's
+     * idle_top); 0: none. In the padding before leader_term, so that a
+     * client's record, which sim_memory_bytes() charges, keeps its size. */
+    uint32_t next_idle;
     /* The term of the redirect that named `leader`; 0: learned otherwise. */
     uint64_t leader_term;
     uint32_t last_node;
@@ -312,7 +316,9 @@ struct sim
     /* What the clients last read of each node's configuration, [id], n + 1
      * entries (sim_members.h, sim_client_live_members()). */
     struct sim_client_conf *client_confs;
-    GArray *idle;     /* uint32_t client ids, a stack */
+    /* The idle pool clients, a stack threaded through their records
+     * (struct sim_client's next_idle): the id of its top; 0: none. */
+    uint32_t idle_top;
     GArray *requests; /* struct sim_request_rec by handle */
     /* Released client message blocks of SIM_CMSG_POOLED_BYTES (owned). */
     struct sim_pool cmsgs;
