@@ -275,12 +275,25 @@ struct sim_standing
     uint32_t leader;
 };
 
+/* struct sim's attention bits. */
+enum {
+    SIM_ATTEND_OBSERVER = 1, /* observer != NULL */
+    SIM_ATTEND_FAILURE = 2,  /* failure != NULL */
+    SIM_ATTEND_STOPPED = 4,  /* stopped */
+};
+
 struct sim
 {
     struct sim_config cfg; /* init cleared; see init below */
     uint64_t now_us;
     uint64_t events;
     bool stopped;
+    /* What the run loop has to do after an event, as SIM_ATTEND_* bits:
+     * an observer is set, a violation was recorded, the run was stopped
+     * (kept by sim_set_observer(), record_failure() and sim_stop()), so
+     * that an event with none costs one test and one with only an
+     * observer two. */
+    uint8_t attention;
     struct sim_queue q;
     struct sim_net net;
     uint64_t client_key; /* SIM_STREAM_CLIENTS: requests' keys under it */

@@ -126,6 +126,69 @@ Test(sim_failure, sim_stop_ends_the_run_after_the_current_event)
     sim_free(s);
 }
 
+struct watch
+{
+    uint64_t seen;    /* events the observer saw */
+    uint64_t stop_at; /* stops the run at this event (0: never) */
+};
+
+static void watch_event(struct sim *s, void *ctx)
+{
+    struct watch *w = ctx;
+    w->seen++;
+    if (w->seen == w->stop_at)
+        sim_stop(s);
+}
+
+/* The run loop looks after an event only when an observer, a violation or
+ * a stop asks it to (one word of flags): each of them, set or cleared at
+ * any point, still has its effect at the next event. */
+Test(sim_failure, the_observer_the_stop_and_the_violation_each_end_or_watch_the_run)
+{
+    /* An observer set after some events sees every later one; one that
+     * stops the run ends it after the event it saw. */
+    struct sim *s = conflicting_run(false);
+    struct watch w = {0};
+    cr_assert_eq(sim_run_until(s, 100000), SIM_OK);
+    uint64_t before = sim_events_processed(s);
+    cr_assert_gt(before, 0);
+    sim_set_observer(s, watch_event, &w);
+    cr_assert_eq(sim_run_until(s, 200000), SIM_OK);
+    cr_assert_eq(w.seen, sim_events_processed(s) - before);
+    cr_assert_gt(w.seen, 0);
+    w.stop_at = w.seen + 3;
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_ESTOPPED);
+    cr_assert_eq(w.seen, w.stop_at);
+    cr_assert_eq(sim_events_processed(s) - before, w.seen);
+    sim_free(s);
+
+    /* An observer cleared sees nothing more. */
+    s = conflicting_run(false);
+    w = (struct watch){0};
+    sim_set_observer(s, watch_event, &w);
+    cr_assert_eq(sim_run_until(s, 100000), SIM_OK);
+    uint64_t seen = w.seen;
+    cr_assert_eq(seen, sim_events_processed(s));
+    sim_set_observer(s, NULL, NULL);
+    cr_assert_eq(sim_run_until(s, 200000), SIM_OK);
+    cr_assert_gt(sim_events_processed(s), seen);
+    cr_assert_eq(w.seen, seen);
+    sim_free(s);
+
+    /* A violation ends the run at its event, which the observer does not
+     * see (the trace ended with it), with or without an observer. */
+    for (int observed = 0; observed < 2; observed++) {
+        s = conflicting_run(true);
+        w = (struct watch){0};
+        if (observed)
+            sim_set_observer(s, watch_event, &w);
+        cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
+        cr_assert_eq(sim_get_failure(s)->event, sim_events_processed(s));
+        cr_assert_eq(w.seen, observed ? sim_events_processed(s) - 1 : 0);
+        sim_free(s);
+    }
+}
+
 /* Seed-dependent clusters with client load and every random fault; the
  * caller frees *faults after s. */
 static struct sim *varied_run(uint64_t seed,
