@@ -60,8 +60,27 @@ static inline bool must_wait(const struct raft *r, const struct raft_message *m)
     }
 }
 
-bool raft_durable_any_waits(const struct raft *r)
+/* Most calls that emit messages find every one of them free to leave: the
+ * term is durable and so is the log to its last index. Then none waits
+ * unless one promises something else (msgs_promise_more), and the messages
+ * need not be looked at one by one. Why, type by type, for a call that
+ * wrote no entry (raft_finish()'s short path: no truncation, so the last
+ * index did not go down during the call, and a compaction keeps or raises
+ * it): every message carries the term of its emission, at most the term
+ * now, except a PreVote and a granted PreVoteResult, which never wait; so
+ * no message's term is new. A RequestVote promises the log to its last
+ * index then, a successful AppendEntriesResult the log to the index it
+ * verified, which the log held then: both at most the last index now, so
+ * durable. The others wait only for a new term. A granted
+ * RequestVoteResult (the vote) and an InstallSnapshotResult (the
+ * snapshot) set msgs_promise_more, which sends the call to the loop. */
+bool raft_durable_any_waits(struct raft *r)
 {
+    if (!r->msgs_promise_more && r->durable_term == r->term &&
+        r->durable_index >= raft_log_last_index(&r->log)) {
+        return false;
+    }
+    r->msgs_promise_more = false;
     for (size_t i = 0; i < r->n_msgs; i++) {
         if (must_wait(r, &r->msgs[i])) {
             return true;
@@ -74,6 +93,7 @@ void raft_durable_order_messages(struct raft *r, struct raft_update *u)
 {
     /* A stable partition: the messages that wait first, each group in
      * emission order. Calls that mix both are rare and short. */
+    r->msgs_promise_more = false; /* looked at one by one below */
     size_t k = 0;
     for (size_t i = 0; i < r->n_msgs; i++) {
         if (!must_wait(r, &r->msgs[i])) {

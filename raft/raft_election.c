@@ -261,6 +261,9 @@ static void reply_vote(struct raft *r,
     if (out != NULL) {
         out->term = term;
         out->request_vote_result.granted = granted;
+        /* A granted vote waits for the vote (raft_durable.c). */
+        r->msgs_promise_more = r->msgs_promise_more ||
+                               (granted && type == RAFT_MSG_REQUEST_VOTE_RESULT);
     }
 }
 

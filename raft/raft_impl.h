@@ -164,6 +164,11 @@ struct raft
      * this call (emit_append(), send_chunk()): only then do raft_finish()'s
      * views and fix-ups look at the messages. */
     bool msgs_point;
+    /* A message whose wait turns on more than the term and the log (a
+     * granted RequestVoteResult: the vote; an InstallSnapshotResult: the
+     * snapshot) was emitted since the waits were last looked at message by
+     * message, which clears it (raft_durable.c). */
+    bool msgs_promise_more;
     uint64_t dirty_from;       /* lowest index written by this call */
     bool snapshot_installed;   /* this call accepted an InstallSnapshot */
     bool log_discarded;        /* ... and dropped the log after it */
@@ -275,9 +280,10 @@ void raft_membership_append(struct raft *r,
 /* raft_finish() part: puts the messages that must wait for the pending
  * writes first and counts them into u->n_sync_messages. */
 void raft_durable_order_messages(struct raft *r, struct raft_update *u);
-/* raft_finish() part: whether any message of this call must wait for the
- * pending writes (raft_durable_order_messages() would move it first). */
-bool raft_durable_any_waits(const struct raft *r);
+/* raft_finish() part, for a call that wrote no entry: whether any message
+ * of this call must wait for the pending writes
+ * (raft_durable_order_messages() would move it first). */
+bool raft_durable_any_waits(struct raft *r);
 /* raft_persisted() part: entries up to index, of term, are durable. */
 void raft_durable_entries(struct raft *r, uint64_t index, uint64_t term);
 /* The log was replaced from index `from` on (a conflict, or a snapshot

@@ -366,6 +366,8 @@ static void reply(struct raft *r,
     struct raft_message *out =
         raft_emit(r, RAFT_MSG_INSTALL_SNAPSHOT_RESULT, to);
     if (out != NULL) {
+        /* It waits for the snapshot it names (raft_durable.c). */
+        r->msgs_promise_more = true;
         out->install_snapshot_result.last_index = last_index;
         out->install_snapshot_result.offset = offset;
         out->install_snapshot_result.done = done;

@@ -317,6 +317,35 @@ Test(raft_election, vote_grant_is_made_durable_before_the_reply_leaves)
     rh_free(h);
 }
 
+/* The vote is the only thing such a reply promises that may not be durable
+ * yet: with the term and the log already durable, the grant still waits for
+ * the write of the vote (raft_durable.c, msgs_promise_more). */
+Test(raft_election, vote_grant_in_a_term_already_durable_waits_for_the_vote)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_create(3, &c);
+    h->nodes[1].persist_deferred = true;
+    /* A reply of term 1 makes node 1 a follower of term 1, with no vote and
+     * no leader; the term is then written and reported. */
+    struct raft_message seen = {.type = RAFT_MSG_APPEND_ENTRIES_RESULT,
+                                .from = 3,
+                                .to = 1,
+                                .term = 1};
+    cr_assert_eq(rh_receive(h, &seen), RAFT_OK);
+    cr_assert_eq(raft_term(rh_core(h, 1)), 1);
+    cr_assert_eq(raft_vote(rh_core(h, 1)), 0);
+    cr_assert_eq(rh_persist(h, 1), RAFT_OK);
+    struct raft_message m = request_vote(2, 1, 1, 0, 0);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert_eq(h->nodes[1].disk.vote, 2);
+    int i = rh_find(h, RAFT_MSG_REQUEST_VOTE_RESULT, 1, 2);
+    cr_assert_geq(i, 0);
+    cr_assert(rh_msg_at(h, (size_t)i)->m.request_vote_result.granted);
+    cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send,
+              "a granted vote leaves only once the vote is durable");
+    rh_free(h);
+}
+
 Test(raft_election, candidate_with_a_majority_becomes_leader_and_appends_a_noop)
 {
     struct raft_config c = rh_config(CORE_SEED);

@@ -446,6 +446,24 @@ Test(raft_snapshot_chunks, a_silent_peer_costs_heartbeats_only_not_chunks)
     assert_silent_peer_cost(0, 1);     /* the whole snapshot, once */
 }
 
+/* An answer to a chunk names its snapshot, and such an answer leaves only
+ * after the writes pending when it was made (raft_durable.c), even in the
+ * middle of a transfer and with the follower's term and log durable (its
+ * wait is not decided by those: msgs_promise_more). */
+Test(raft_snapshot_chunks, an_answer_to_a_chunk_waits_for_the_pending_writes)
+{
+    struct rh *h = leader_compacted_past_node_3(CHUNK, 8);
+    until_first_chunk(h);
+    cr_assert_eq(rh_deliver(h, (size_t)find_chunk(h, 0)), RAFT_OK);
+    int j = rh_find(h, RAFT_MSG_INSTALL_SNAPSHOT_RESULT, 3, 1);
+    cr_assert_geq(j, 0);
+    const struct rh_msg *ans = rh_msg_at(h, (size_t)j);
+    cr_assert_eq(ans->m.install_snapshot_result.offset, CHUNK);
+    cr_assert_not(ans->m.install_snapshot_result.done);
+    cr_assert(ans->sync_before_send);
+    rh_free(h);
+}
+
 /* A chunk of a snapshot the follower has committed past (a duplicate that
  * arrives late) adds nothing: it is answered as done at once, so the leader
  * sends no more of it, and nothing is rolled back. */
