@@ -354,9 +354,23 @@ static const struct sim_node_set *node_members(struct sim *s, uint32_t a)
  * and comparing each node's members, kept from one configuration version
  * of its core to the next, replaces the question of who leads (a
  * majority's links a leader) and whose log is longest; else the cluster
- * is asked. With every node down there is no live member to find. */
+ * is asked. With every node down there is no live member to find.
+ *
+ * Such an answer reads only the nodes' liveness and each live node's
+ * latest configuration, which the standing's version covers
+ * (sim_standing_moved(): a crash or start, and every step whose core's
+ * configuration version moved): it is kept in client_confs[0] (no node
+ * has id 0), members the answer and version the standing's version it
+ * was found at, and stands while that version does. An answer that asked
+ * the cluster (it read whose log is longest) is not kept. The memo is no
+ * part of the run: the answer is the same found or kept. */
 void sim_client_live_members(struct sim *s, struct sim_node_set *live)
 {
+    struct sim_client_conf *memo = &s->client_confs[0];
+    if (memo->version == s->standing.version) {
+        *live = memo->members;
+        return;
+    }
     size_t words = set_words(s);
     struct sim_node_set alive = {{0}};
     const struct sim_node_set *first = NULL;
@@ -382,6 +396,10 @@ void sim_client_live_members(struct sim *s, struct sim_node_set *live)
     *live = alive;
     for (size_t i = 0; first != NULL && i < words; i++)
         live->w[i] &= first->w[i];
+    if (same) {
+        memo->members = *live;
+        memo->version = s->standing.version;
+    }
 }
 
 /* pick_member() among the live members now. */

@@ -46,7 +46,9 @@ uint32_t sim_configuration_members(const struct sim *s,
 /* The live nodes among those sim_cluster_members() marks (the clients'
  * question before they pick a node to send to), found without asking who
  * leads while the configurations of all live nodes have the same members;
- * keeps each node's members between calls (sim_client.c). */
+ * keeps each node's members between calls, and such an answer while the
+ * standing's version (sim_standing_version()) stays the one it was found
+ * at (sim_client.c). */
 void sim_client_live_members(struct sim *s, struct sim_node_set *live);
 
 #endif /* SIM_MEMBERS_H */

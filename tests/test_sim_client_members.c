@@ -2,9 +2,10 @@
  * request again (sim_client_live_members(), sim_client.c). They are found
  * without asking who leads while the configurations of all live nodes have
  * the same members, each node's members kept from one configuration
- * version of its core to the next; at every step they must be the live
- * nodes among sim_cluster_members(), through membership changes, crashes
- * and restarts, and whether the live nodes agree or not. */
+ * version of its core to the next, and the answer kept while the
+ * standing's version stays; at every step they must be the live nodes
+ * among sim_cluster_members(), through membership changes, crashes and
+ * restarts, and whether the live nodes agree or not. */
 #include <criterion/criterion.h>
 #include <string.h>
 
