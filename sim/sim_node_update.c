@@ -178,12 +178,13 @@ static bool observe_changes(struct sim *s,
  * the changes out of line: most steps change none of the three. */
 static inline void observe_state(struct sim *s,
                                  struct sim_node *nd,
-                                 const struct raft_update *u)
+                                 const struct raft_update *u,
+                                 uint64_t config_version)
 {
     bool became_leader = false;
     if (u->term != nd->term || u->role != nd->role || u->leader != nd->leader)
         became_leader = observe_changes(s, nd, u);
-    sim_observe_node(s, nd, became_leader);
+    sim_observe_node(s, nd, became_leader, config_version);
     observe_progress(s, nd);
 }
 
@@ -371,7 +372,8 @@ judge_step(struct sim *s,
            uint64_t now,
            const struct raft_update *u,
            enum sim_conduct_input input,
-           const struct raft_message *received)
+           const struct raft_message *received,
+           uint64_t config_version)
 {
     struct sim_conduct_step st = {
         .node = nd->id,
@@ -384,7 +386,7 @@ judge_step(struct sim *s,
         .term_after = u->term,
     };
     st.core = nd->core;
-    st.config_version = raft_configuration_version(nd->core);
+    st.config_version = config_version;
     struct sim_violation v;
     if (!sim_conduct_on_step(s->conduct, &st, &v) &&
         !sim_safety_report(s->safety, &v))
@@ -564,9 +566,12 @@ void sim_node_process_update_at(struct sim *s,
                                 enum sim_conduct_input input,
                                 const struct raft_message *received)
 {
+    /* Asked once for the rules of conduct and the observer: neither
+     * changes the core. */
+    uint64_t config_version = raft_configuration_version(nd->core);
     if (s->conduct != NULL)
-        judge_step(s, nd, now, u, input, received);
-    observe_state(s, nd, u);
+        judge_step(s, nd, now, u, input, received, config_version);
+    observe_state(s, nd, u, config_version);
     if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);
     if (u->hard_state_changed || u->snapshot || u->n_entries)

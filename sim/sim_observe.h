@@ -28,14 +28,16 @@ void sim_observe_node_changes(struct sim *s,
  * of an earlier term. Most steps have none of these: a node that follows
  * no transfer and did not just become leader starts one only as a leader
  * whose core reports a transfer target, and ends or abandons none; while
- * its core's configuration version stays the one last compared its
+ * its core's configuration version (config_version, the core's
+ * raft_configuration_version() now) stays the one last compared its
  * configuration is the one traced. */
 static inline void sim_observe_node(struct sim *s,
                                     struct sim_node *nd,
-                                    bool became_leader)
+                                    bool became_leader,
+                                    uint64_t config_version)
 {
     if (!became_leader && nd->transfer_state == SIM_TRANSFER_NONE &&
-        raft_configuration_version(nd->core) == nd->traced_conf_version &&
+        config_version == nd->traced_conf_version &&
         (nd->role != RAFT_LEADER || raft_transfer_target(nd->core) == 0))
         return;
     sim_observe_node_changes(s, nd, became_leader);
