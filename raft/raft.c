@@ -690,8 +690,7 @@ static void view_snapshot_configuration(struct raft *r)
  * what changed in it, the messages (already ordered) and the reads. */
 static inline void fill_state(const struct raft *r, struct raft_update *u)
 {
-    u->hard_state_changed =
-        r->term != r->start_term || r->vote != r->start_vote;
+    u->hard_state_changed = r->hard_state_moved;
     u->term = r->term;
     u->vote = r->vote;
     u->messages = r->msgs;

@@ -44,6 +44,7 @@ void raft_become_follower(struct raft *r, uint64_t term, uint64_t leader)
     if (term > r->term) {
         r->term = term;
         r->vote = 0;
+        r->hard_state_moved = true;
     }
     r->role = RAFT_FOLLOWER;
     r->leader = leader;
@@ -138,6 +139,7 @@ static void campaign(struct raft *r, bool transfer)
     assert(r->term < RAFT_TERM_MAX);
     r->term++;
     r->vote = r->id;
+    r->hard_state_moved = true;
     r->role = RAFT_CANDIDATE;
     r->leader = 0;
     r->pre_campaigning = false;
@@ -280,6 +282,9 @@ void raft_election_recv_request_vote(struct raft *r,
         grant = free_to_vote && log_up_to_date(r, m);
     }
     if (grant) {
+        /* A repeated grant (to the candidate we voted for) changes
+         * nothing. */
+        r->hard_state_moved = r->hard_state_moved || r->vote != m->from;
         r->vote = m->from;
         raft_election_reset_timer(r);
     }

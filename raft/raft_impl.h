@@ -172,8 +172,11 @@ struct raft
     uint64_t dirty_from;       /* lowest index written by this call */
     bool snapshot_installed;   /* this call accepted an InstallSnapshot */
     bool log_discarded;        /* ... and dropped the log after it */
-    uint64_t start_term;       /* term when the call began */
-    uint64_t start_vote;       /* vote when the call began */
+    /* This call changed the term or the vote (raft_election.c, the only
+     * writer of both): set where either takes a new value, so it says
+     * whether they differ from the call's start (the term only grows, and
+     * the vote changes within a term only once, from none). */
+    bool hard_state_moved;
     enum raft_role start_role; /* role when the call began */
     uint64_t start_leader;     /* leader when the call began */
     /* confs.version + 1 when snapshot.configuration last viewed snap_conf
@@ -501,8 +504,7 @@ static inline void raft_begin(struct raft *r, uint64_t now)
     r->snapshot_installed = false;
     r->log_discarded = false;
     r->n_ready = 0;
-    r->start_term = r->term;
-    r->start_vote = r->vote;
+    r->hard_state_moved = false;
     r->start_role = r->role;
     r->start_leader = r->leader;
     /* Nothing held back (most calls): nothing to release. */
