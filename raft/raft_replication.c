@@ -491,8 +491,14 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
         assert(r->plan_of == m);
         plan = &r->plan;
     }
+    /* Every field of the answer is written below (the echo here, then
+     * those of a refusal or of a success), so it is not cleared first: a
+     * field added to it must be written in both. */
+    static_assert(sizeof(struct raft_append_entries_result) ==
+                      6 * sizeof(uint64_t),
+                  "recv_append() writes every field of its answer");
     struct raft_message *out =
-        raft_emit(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
+        raft_emit_unclear(r, RAFT_MSG_APPEND_ENTRIES_RESULT, m->from);
     if (out != NULL) {
         echo_read(out, ae);
     }
@@ -536,6 +542,8 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     if (out != NULL) {
         out->append_entries_result.success = true;
         out->append_entries_result.index = verified;
+        out->append_entries_result.conflict_term = 0;
+        out->append_entries_result.conflict_index = 0;
     }
 }
 
