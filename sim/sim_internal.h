@@ -326,8 +326,9 @@ struct sim
     };
 
     GArray *clients;  /* struct sim_client, [id - 1] */
-    /* What the clients last read of each node's configuration, [id], n + 1
-     * entries (sim_members.h, sim_client_live_members()). */
+    /* What the clients last read of each node's configuration, [id] for
+     * ids 1 to n; [0] their last live members and the standing's version
+     * they were found at (sim_members.h, sim_client_live_members()). */
     struct sim_client_conf *client_confs;
     /* The idle pool clients, a stack threaded through their records
      * (struct sim_client's next_idle): the id of its top; 0: none. */
