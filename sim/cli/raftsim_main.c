@@ -180,10 +180,10 @@ static int run_command(const struct raftsim_command *c, int argc, char **argv)
 /* A campaign (fuzz, check, shrink) runs hundreds of runs back to back in one
  * process, each freeing what it allocated. By default glibc hands the free
  * top of the heap back to the kernel past 128 KiB, and the next run faults
- * the same pages in again: about 6 % of `raftsim fuzz`'s CPU time and 80 %
- * of its page faults (docs/performance.md, "The heap between runs"). Up to
- * 64 MiB of free heap is kept instead; a run's peak is unchanged. Nothing
- * the runs compute depends on it. */
+ * the same pages in again: about 7 % of `raftsim fuzz`'s CPU time and five
+ * in six of its page faults (docs/cost-round-13.md, "The heap between
+ * runs"). Up to 64 MiB of free heap is kept instead; a run's peak is
+ * unchanged. Nothing the runs compute depends on it. */
 static void keep_heap_between_runs(void)
 {
 #ifdef M_TRIM_THRESHOLD
