@@ -613,15 +613,16 @@ uint64_t sim_trace_hash(const struct sim *s)
 
 uint64_t sim_memory_bytes(const struct sim *s)
 {
-    /* The listener's kinds, the queue's wheel and lanes and the standing's
-     * version came after the budgets were set: not charged, and the tracer
-     * charged at its size then, so that a memory budget judges every run
-     * as it did. */
+    /* The listener's kinds, the queue's wheel and lanes, the standing's
+     * version and each disk's persistence memo came after the budgets were
+     * set: not charged, and the tracer charged at its size then, so that a
+     * memory budget judges every run as it did. */
     uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) - sizeof(s->q) -
                      sizeof(s->standing) +
                      SIM_QUEUE_CHARGED_BYTES - sizeof(s->tracer) +
                      sizeof(struct sim_tracer_charged) +
-                     (uint64_t)(s->n + 1) * sizeof(*s->nodes);
+                     (uint64_t)(s->n + 1) *
+                         (sizeof(*s->nodes) - sizeof(s->nodes->disk.settled));
     const struct sim_tracer *t = &s->tracer;
     if (t->events)
         bytes += (uint64_t)t->events->len * sizeof(struct sim_trace_event) +

@@ -370,12 +370,14 @@ static void apply_hard(struct sim_disk *d, const struct sim_disk_batch *b)
     if (b->hard) {
         d->term = b->term;
         d->vote = b->vote;
+        d->settled.type = 0; /* the memo judged another image */
     }
 }
 
 /* The log file's part of a batch: snapshot, truncation, entries. */
 static void apply_log(struct sim_disk *d, struct sim_disk_batch *b)
 {
+    d->settled.type = 0; /* the memo judged another image */
     if (b->install) {
         /* §7: keep the entries after the snapshot if the log holds its last
          * entry with the same term; otherwise the log is discarded. */

@@ -79,6 +79,12 @@ struct sim_disk
     const struct raft_record **log;
     size_t head, len, cap;
     uint64_t first_index;
+    /* The persistence contract's memo of the last message of the node
+     * that passed against this image (sim_durable.h): emptied at every
+     * write the image takes (a completion, a write a crash keeps), so
+     * that it always describes the image as it is. Not part of the
+     * image. */
+    struct sim_persist_memo settled;
     /* Pending batches, oldest first: pending[p_head .. p_head + p_len) mod
      * p_cap. */
     struct sim_disk_batch **pending;

@@ -383,13 +383,27 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     struct sim_trace_event e = {.kind = SIM_TRACE_SEND};
     fill_msg_event(&e, msg);
     sim_emit_fields(s, &e);
-    /* The persistence contract is judged as the message leaves. */
-    uint32_t from = (uint32_t)msg->m.from;
-    if (s->safety &&
-        !sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
-                            sim_disk_durable(&s->nodes[from].disk,
-                                             sim_persist_promised_index(&msg->m))))
-        sim_safety_failed(s);
+    /* The persistence contract is judged as the message leaves: settled
+     * by the sender's memo when one alike passed against the same durable
+     * image (sim_persist_settled()), else against the image read now. */
+    if (s->safety) {
+        uint32_t from = (uint32_t)msg->m.from;
+        struct sim_disk *disk = &s->nodes[from].disk;
+        uint64_t index = sim_persist_promised_index(&msg->m);
+        bool ok;
+        if (sim_persist_settled(&disk->settled, &msg->m, index,
+                                msg->acked_term)) {
+            ok = sim_safety_on_send_settled(s->safety, from, &msg->m);
+        } else {
+            ok = sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
+                                    sim_disk_durable(disk, index));
+            if (ok)
+                sim_persist_settle(&disk->settled, &msg->m, index,
+                                   msg->acked_term);
+        }
+        if (!ok)
+            sim_safety_failed(s);
+    }
 
     if (fate.lost) {
         sim_node_trace_drop(s, msg, "random");

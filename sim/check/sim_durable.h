@@ -26,4 +26,17 @@ struct sim_durable
     uint64_t at_index, at_term;
 };
 
+/* The last message of a node that passed the persistence contract
+ * (sim_persist.h) against its durable image as it is now, as far as the
+ * contract reads it: its type, term, promised index and acknowledged term.
+ * Kept beside the image by its owner (sim/sim_disk.h), which empties it
+ * (type 0) whenever the image takes a write: while it stands, a message
+ * alike in these four passes as that one did (sim_persist_settled()).
+ * Only a type whose verdict reads nothing else of the message is kept. */
+struct sim_persist_memo
+{
+    uint64_t term, index, acked_term;
+    uint32_t type; /* enum raft_message_type; 0: none */
+};
+
 #endif /* SIM_DURABLE_H */

@@ -85,6 +85,54 @@ static inline uint64_t sim_persist_promised_index(const struct raft_message *m)
     return sim_persist_acked_index(m);
 }
 
+/* Whether memo, kept beside the sender's durable image, settles m (with
+ * its promised index `index` and its acknowledged term acked_term): a
+ * message alike in type, term, index and acknowledged term passed against
+ * the same image, so sim_persist_check() would pass m as well. Inline:
+ * every message sent asks it, and a node sends the same kind of message
+ * again and again between two writes (a leader's heartbeats, a follower's
+ * answers). */
+static inline bool sim_persist_settled(const struct sim_persist_memo *memo,
+                                       const struct raft_message *m,
+                                       uint64_t index,
+                                       uint64_t acked_term)
+{
+    return (uint32_t)m->type == memo->type && m->term == memo->term &&
+           index == memo->index && acked_term == memo->acked_term;
+}
+
+/* Keeps m in memo after sim_persist_check() passed it against the image
+ * memo stands beside, when m's type is one whose verdict reads only its
+ * term, promised index and acknowledged term (and its sender, the image's
+ * owner): AppendEntries, InstallSnapshot and TimeoutNow (the term and the
+ * sender's own vote), their answers (the term, and the index with the
+ * term acknowledged) and a ReadIndex and its answer (the term). A
+ * RequestVote's verdict reads its last log term, a vote's answer its
+ * grant and receiver, a PreVote's answer its grant: those are judged each
+ * time. */
+static inline void sim_persist_settle(struct sim_persist_memo *memo,
+                                      const struct raft_message *m,
+                                      uint64_t index,
+                                      uint64_t acked_term)
+{
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+    case RAFT_MSG_TIMEOUT_NOW:
+    case RAFT_MSG_READ_INDEX:
+    case RAFT_MSG_READ_INDEX_RESULT:
+        memo->type = (uint32_t)m->type;
+        memo->term = m->term;
+        memo->index = index;
+        memo->acked_term = acked_term;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Checks the rules above for m leaving node with durable image disk, asked
  * about the index m promises (disk->at_index ==
  * sim_persist_promised_index(m) when that is not 0). false: *out describes

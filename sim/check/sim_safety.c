@@ -755,6 +755,19 @@ bool sim_safety_on_state(struct sim_safety *s,
     return true;
 }
 
+/* The send's hooks after the persistence contract: the rules' record of
+ * what m acknowledges, and a granted vote counted. */
+static inline void on_sent(struct sim_safety *s,
+                           uint32_t node,
+                           const struct raft_message *m)
+{
+    sim_rules_on_send(s->rules, node, m);
+    if (m->type == RAFT_MSG_REQUEST_VOTE_RESULT &&
+        m->request_vote_result.granted) {
+        sim_quorums_on_grant(s->quorums, node, m->to, m->term);
+    }
+}
+
 bool sim_safety_on_send(struct sim_safety *s,
                         uint32_t node,
                         const struct raft_message *m,
@@ -770,11 +783,20 @@ bool sim_safety_on_send(struct sim_safety *s,
         s->violated = true;
         return false;
     }
-    sim_rules_on_send(s->rules, node, m);
-    if (m->type == RAFT_MSG_REQUEST_VOTE_RESULT &&
-        m->request_vote_result.granted) {
-        sim_quorums_on_grant(s->quorums, node, m->to, m->term);
+    on_sent(s, node, m);
+    return true;
+}
+
+bool sim_safety_on_send_settled(struct sim_safety *s,
+                                uint32_t node,
+                                const struct raft_message *m)
+{
+    g_return_val_if_fail(node_ok(s, node), true);
+    g_return_val_if_fail(m != NULL, true);
+    if (s->violated) {
+        return false;
     }
+    on_sent(s, node, m);
     return true;
 }
 

@@ -144,6 +144,13 @@ bool sim_safety_on_send(struct sim_safety *s,
                         const struct raft_message *m,
                         uint64_t acked_term,
                         struct sim_durable disk);
+/* sim_safety_on_send() for a message the persistence contract has
+ * settled already: the sender's memo (sim_persist_settled()) holds one
+ * alike, as far as the contract reads, that passed against the same
+ * durable image. The send's other hooks run as in sim_safety_on_send(). */
+bool sim_safety_on_send_settled(struct sim_safety *s,
+                                uint32_t node,
+                                const struct raft_message *m);
 
 /* ---- Figure 2's bookkeeping rules (sim_rules.h) ---- */
 
