@@ -57,6 +57,10 @@ Test(fuzz_generator, options_default_to_five_nodes_ten_seconds_every_fault)
     cr_assert_eq(o.faults, 0x3ffffu);
 }
 
+/* Both ways of writing one: a new string, and a step's key and value
+ * written where they are kept (scn_fuzz_set_word() counts the digits before
+ * it writes them: every count from 1 to 20, at each power of ten and the
+ * number before it). */
 Test(fuzz_generator, a_key_or_value_name_is_its_letter_and_decimal_number)
 {
     static const uint64_t ns[] = {0, 7, 10, 63, 1000, 4294967296, UINT64_MAX};
@@ -66,6 +70,28 @@ Test(fuzz_generator, a_key_or_value_name_is_its_letter_and_decimal_number)
         cr_assert_str_eq(got, want);
         g_free(got);
         g_free(want);
+    }
+    /* 0, then 9 and 10, 99 and 100, ... 10^19, and UINT64_MAX. */
+    uint64_t some[2 * 20 + 1];
+    size_t n = 0;
+    some[n++] = 0;
+    for (uint64_t ten = 10, d = 1; d < 20; d++, ten *= 10) {
+        some[n++] = ten - 1;
+        some[n++] = ten;
+    }
+    some[n++] = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        struct scn_step *st = g_new0(struct scn_step, 1);
+        /* The key in the room, the value too unless both are long. */
+        scn_fuzz_set_word(&st->action, false, 'b', some[i]);
+        scn_fuzz_set_word(&st->action, true, 'v', some[i] / 3);
+        char *want = g_strdup_printf("b%" PRIu64, some[i]);
+        cr_assert_str_eq(st->action.key, want);
+        g_free(want);
+        want = g_strdup_printf("v%" PRIu64, some[i] / 3);
+        cr_assert_str_eq(st->action.value, want);
+        g_free(want);
+        scn_step_free(st);
     }
 }
 

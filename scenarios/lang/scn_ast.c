@@ -127,10 +127,7 @@ static void check_release(struct scn_check *check)
     free_some(check->value);
 }
 
-void scn_action_set_text(struct scn_action *action,
-                         bool value,
-                         const char *text,
-                         size_t len)
+char *scn_action_text_room(struct scn_action *action, bool value, size_t len)
 {
     char *copy;
     if (len < sizeof action->room - action->room_used) {
@@ -140,12 +137,21 @@ void scn_action_set_text(struct scn_action *action,
     } else {
         copy = g_malloc(len + 1);
     }
-    memcpy(copy, text, len);
-    copy[len] = '\0';
     if (value)
         action->value = copy;
     else
         action->key = copy;
+    return copy;
+}
+
+void scn_action_set_text(struct scn_action *action,
+                         bool value,
+                         const char *text,
+                         size_t len)
+{
+    char *copy = scn_action_text_room(action, value, len);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
 }
 
 /* Frees action->key and action->value unless they are in the room. */

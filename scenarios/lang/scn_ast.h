@@ -547,6 +547,12 @@ void scn_action_set_text(struct scn_action *action,
                          const char *text,
                          size_t len);
 
+/* Where scn_action_set_text() would copy len bytes: sets action->key
+ * (`value` false) or action->value (true), which must be NULL, to room
+ * for len bytes and a NUL (the action's room when they fit, else a block
+ * of its own) and returns it, for the caller to fill. */
+char *scn_action_text_room(struct scn_action *action, bool value, size_t len);
+
 /* Frees action->key and action->value wherever they are kept, and sets
  * them NULL: the way to drop them (never g_free()). */
 void scn_action_drop_texts(struct scn_action *action);

@@ -755,8 +755,12 @@ static void gen_finish(struct scn_fuzz_gen *g, struct scn_scenario *sc)
 {
     /* Stable: steps of one time keep their creation order. */
     scn_sort_keyed(g->plan, g->n_plan);
+    /* The steps in that order, the array grown once. */
+    guint at = sc->steps->len;
+    g_assert(g->n_plan < G_MAXUINT - at);
+    g_ptr_array_set_size(sc->steps, at + (guint)g->n_plan);
     for (size_t i = 0; i < g->n_plan; i++)
-        g_ptr_array_add(sc->steps, g->plan[i].item);
+        sc->steps->pdata[at + i] = g->plan[i].item;
     g_free(g->plan);
     g_free(g->up_at_us);
     g_free(g->paused_until_us);

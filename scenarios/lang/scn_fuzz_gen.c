@@ -139,10 +139,16 @@ char *scn_fuzz_word(char prefix, uint64_t n)
 
 void scn_fuzz_set_word(struct scn_action *a, bool value, char prefix, uint64_t n)
 {
-    char buf[22];
-    size_t len;
-    const char *w = word_put(buf, prefix, n, &len);
-    scn_action_set_text(a, value, w, len);
+    /* The digits counted first, then written from the last one straight
+     * where the word is kept: no copy through a buffer. */
+    size_t digits = 1;
+    for (uint64_t ten = 10; digits < 20 && n >= ten; ten *= 10)
+        digits++;
+    char *w = scn_action_text_room(a, value, digits + 1);
+    w[0] = prefix;
+    w[digits + 1] = '\0';
+    for (size_t at = digits; at > 0; at--, n /= 10)
+        w[at] = (char)('0' + n % 10);
 }
 
 /* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
