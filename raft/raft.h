@@ -114,6 +114,9 @@ struct raft_record
     uint32_t type;        /* enum raft_entry_type */
     uint32_t refs;        /* references held; read-only to hosts */
     size_t len;           /* bytes in data */
+    /* The pool the record goes back to when its last reference is
+     * released; NULL: an allocation of its own. Private to the core. */
+    struct raft_record_pool *pool;
     unsigned char data[]; /* the command bytes */
 };
 
@@ -123,6 +126,29 @@ struct raft_record *raft_record_new(uint64_t term,
                                     enum raft_entry_type type,
                                     const void *data,
                                     size_t len);
+
+/* A free list of records of up to RAFT_RECORD_POOL_DATA bytes, owned by a
+ * host: a record taken from it goes back to it when its last reference is
+ * released, and the next one is taken from the last one given back, so
+ * that a host that makes and drops records all the time allocates only
+ * while it holds more of them than ever before. Blocks are carved from
+ * chunks that the pool owns; which block a record gets is never observable
+ * through the API. Not synchronised: every core and holder of its records
+ * in one thread, as for the counts. The pool must outlive every record
+ * taken from it; raft_record_pool_free() frees its chunks. */
+#define RAFT_RECORD_POOL_DATA 16u
+struct raft_record_pool;
+/* NULL when allocation fails. */
+struct raft_record_pool *raft_record_pool_new(void);
+/* Every record taken from p must have been released (NULL: nothing). */
+void raft_record_pool_free(struct raft_record_pool *p);
+/* raft_record_new() with a record of up to RAFT_RECORD_POOL_DATA bytes
+ * taken from pool (NULL: an allocation of its own, as for a longer one). */
+struct raft_record *raft_record_new_in(struct raft_record_pool *pool,
+                                       uint64_t term,
+                                       enum raft_entry_type type,
+                                       const void *data,
+                                       size_t len);
 /* Takes one more reference to rec. */
 void raft_record_hold(const struct raft_record *rec);
 /* Drops one reference to rec (NULL: nothing); the last one frees it. */
@@ -436,6 +462,9 @@ int raft_create(const struct raft_config *config,
                 uint64_t now,
                 struct raft **out);
 void raft_destroy(struct raft *r);
+/* The core makes the records of the commands proposed to it in pool from
+ * now on (NULL: allocations of their own); pool must outlive them. */
+void raft_set_record_pool(struct raft *r, struct raft_record_pool *pool);
 
 /* Time passed: fires the election timer or the heartbeat when due. */
 int raft_tick(struct raft *r, uint64_t now, struct raft_update *u);

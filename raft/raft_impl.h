@@ -201,6 +201,9 @@ struct raft
      * plan is pending, else NULL. */
     struct raft_append_plan plan;
     const struct raft_message *plan_of;
+    /* Where proposed commands' records are made (raft_set_record_pool());
+     * NULL: allocations of their own. Borrowed from the host. */
+    struct raft_record_pool *record_pool;
 };
 
 #define RAFT_NO_INDEX UINT64_MAX

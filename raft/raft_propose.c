@@ -70,8 +70,9 @@ static int make_records(struct raft *r,
                         struct raft_record **recs)
 {
     for (size_t i = 0; i < n; i++) {
-        recs[i] = raft_record_new(r->term, RAFT_ENTRY_COMMAND,
-                                  commands[i].data, commands[i].len);
+        recs[i] = raft_record_new_in(r->record_pool, r->term,
+                                     RAFT_ENTRY_COMMAND, commands[i].data,
+                                     commands[i].len);
         if (recs[i] == NULL) {
             release_records(recs, i);
             return RAFT_ENOMEM;

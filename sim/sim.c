@@ -300,6 +300,7 @@ struct sim *sim_new(const struct sim_config *config)
     if (config->history)
         s->history = sim_history_new();
     s->kv_decoder = sim_kv_decoder_new();
+    s->records = sim_record_pool_new();
     if (config->snapshot_every)
         sim_kv_decoder_share_snapshots(s->kv_decoder);
     s->loads = g_ptr_array_new_with_free_func(g_free);
@@ -353,6 +354,7 @@ void sim_free(struct sim *s)
     sim_conduct_free(s->conduct);
     sim_tracer_destroy(&s->tracer);
     sim_net_destroy(&s->net);
+    raft_record_pool_free(s->records);
     g_free(s->failure);
     g_free(s);
 }
@@ -614,11 +616,11 @@ uint64_t sim_trace_hash(const struct sim *s)
 uint64_t sim_memory_bytes(const struct sim *s)
 {
     /* The listener's kinds, the queue's wheel and lanes, the standing's
-     * version and each disk's persistence memo came after the budgets were
-     * set: not charged, and the tracer charged at its size then, so that a
-     * memory budget judges every run as it did. */
+     * version, each disk's persistence memo and the record pool came after
+     * the budgets were set: not charged, and the tracer charged at its
+     * size then, so that a memory budget judges every run as it did. */
     uint64_t bytes = sizeof(*s) - sizeof(s->listener_kinds) - sizeof(s->q) -
-                     sizeof(s->standing) +
+                     sizeof(s->standing) - sizeof(s->records) +
                      SIM_QUEUE_CHARGED_BYTES - sizeof(s->tracer) +
                      sizeof(struct sim_tracer_charged) +
                      (uint64_t)(s->n + 1) *

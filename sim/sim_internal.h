@@ -359,6 +359,10 @@ struct sim
     struct sim_counters counters;
     /* Commands decoded once for every node that applies them (owned). */
     struct sim_kv_decoder *kv_decoder;
+    /* The pool the cores make their proposals' records in (owned, freed
+     * last: every record is released by then; NULL: none, under
+     * AddressSanitizer); not charged by sim_memory_bytes(). */
+    struct raft_record_pool *records;
     /* The standing's version and the current leader's memo (struct
      * sim_standing); not charged by sim_memory_bytes(). */
     struct sim_standing standing;

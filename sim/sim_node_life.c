@@ -127,6 +127,7 @@ int sim_node_start(struct sim *s, struct sim_node *nd, bool restart)
         g_free(buf);
         return SIM_ECORE;
     }
+    raft_set_record_pool(core, s->records);
     install_core(s, nd, core);
     if (restart) {
         s->counters.restarts++;

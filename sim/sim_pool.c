@@ -6,7 +6,19 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "raft/raft.h"
 #include "sim/sim_assert.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_UNDER_ASAN 1
+#endif
+#endif
+#ifndef POOL_UNDER_ASAN
+#define POOL_UNDER_ASAN 0
+#endif
 
 /* A chunk's header: the link to the previous chunk, padded so that the
  * blocks after it keep malloc's 16-byte alignment. */
@@ -46,4 +58,13 @@ void sim_pool_destroy(struct sim_pool *p)
     p->n_kept = 0;
     p->carve = NULL;
     p->carve_left = 0;
+}
+
+struct raft_record_pool *sim_record_pool_new(void)
+{
+    if (POOL_UNDER_ASAN)
+        return NULL;
+    struct raft_record_pool *pool = raft_record_pool_new();
+    SIM_ASSERT(pool != NULL, "out of memory for the record pool");
+    return pool;
 }

@@ -89,4 +89,12 @@ static inline void sim_pool_free(struct sim_pool *pool, void *block)
         g_free(block);
 }
 
+/* A pool of small entry records (raft.h, struct raft_record_pool) for the
+ * cores of one simulation to make their proposals' records in (owned by
+ * the caller, freed with raft_record_pool_free() once every record taken
+ * from it is released). NULL under AddressSanitizer: each record is then
+ * an allocation of its own, so that a record used after its last release
+ * is still caught. */
+struct raft_record_pool *sim_record_pool_new(void);
+
 #endif /* SIM_POOL_H */

@@ -307,3 +307,84 @@ Test(raft_records, a_log_across_many_pages_keeps_every_entry_in_order)
     cr_assert_not(raft_entry_at(r, 1100, &(struct raft_entry){0}));
     raft_destroy(r);
 }
+
+/* The pool of small records (raft.h, struct raft_record_pool): a block goes
+ * back to the pool only when its record's last reference is released, and
+ * is handed out again only then; a record too long for a block is an
+ * allocation of its own. 600 records span three chunks. */
+Test(raft_records, a_pooled_record_is_handed_out_again_only_after_its_last_release)
+{
+    enum { N = 600 };
+    struct raft_record_pool *pool = raft_record_pool_new();
+    cr_assert_not_null(pool);
+    struct raft_record *recs[N];
+    char text[RAFT_RECORD_POOL_DATA];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(text, sizeof text, "r%d", i) + 1;
+        recs[i] = raft_record_new_in(pool, (uint64_t)i, RAFT_ENTRY_COMMAND,
+                                     text, (size_t)n);
+        cr_assert_not_null(recs[i]);
+        if (i % 3 == 0) {
+            raft_record_hold(recs[i]); /* a second holder */
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        raft_record_release(recs[i]);
+    }
+    /* The last block given back is the first one taken again. */
+    struct raft_record *again[N];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(text, sizeof text, "again %d", i) + 1;
+        again[i] = raft_record_new_in(pool, 7, RAFT_ENTRY_COMMAND, text,
+                                      (size_t)n);
+        cr_assert_not_null(again[i]);
+    }
+    cr_assert_eq(again[0], recs[N - 1], "a released block is reused");
+    for (int i = 0; i < N; i++) {
+        char want[RAFT_RECORD_POOL_DATA];
+        snprintf(want, sizeof want, "again %d", i);
+        cr_assert_str_eq((const char *)again[i]->data, want);
+        if (i % 3 == 0) {
+            snprintf(want, sizeof want, "r%d", i);
+            cr_assert_str_eq((const char *)recs[i]->data, want,
+                             "a record still held keeps its bytes");
+            cr_assert_eq(recs[i]->term, (uint64_t)i);
+            cr_assert_eq(recs[i]->refs, 1);
+        }
+    }
+    /* A record longer than a block is an allocation of its own. */
+    char big[RAFT_RECORD_POOL_DATA + 1];
+    memset(big, 'b', sizeof big);
+    struct raft_record *alone =
+        raft_record_new_in(pool, 9, RAFT_ENTRY_COMMAND, big, sizeof big);
+    cr_assert_null(alone->pool);
+    cr_assert_eq(memcmp(alone->data, big, sizeof big), 0);
+    raft_record_release(alone);
+    for (int i = 0; i < N; i++) {
+        raft_record_release(again[i]);
+        if (i % 3 == 0) {
+            raft_record_release(recs[i]);
+        }
+    }
+    raft_record_pool_free(pool);
+}
+
+/* A core given a pool (raft_set_record_pool()) makes its proposed
+ * commands' records in it. */
+Test(raft_records, a_cores_proposals_are_made_in_its_record_pool)
+{
+    struct raft_record_pool *pool = raft_record_pool_new();
+    cr_assert_not_null(pool);
+    struct raft_config c = rh_config(7);
+    struct rh *h = rh_elected(3, &c);
+    raft_set_record_pool(rh_core(h, 1), pool);
+    uint64_t index;
+    cr_assert_eq(rh_propose(h, 1, 42, &index), RAFT_OK);
+    rh_deliver_all(h);
+    struct raft_entry e;
+    cr_assert(raft_entry_at(rh_core(h, 1), index, &e));
+    cr_assert_eq(e.record->pool, pool);
+    cr_assert_eq(*(const uint64_t *)e.data, 42);
+    rh_free(h);
+    raft_record_pool_free(pool);
+}
