@@ -146,9 +146,37 @@ static inline uint64_t message_key(struct sim_net_draw_table *t,
     return sim_rng_instant_key_spread(t->link_key[link], in, now_us, t->word);
 }
 
+/* The fate of parameters that never reorder nor duplicate, from the
+ * stream of `key`, if its delay's draw is not rejected (else false, out
+ * untouched). The reordering's and the duplication's draws then answer
+ * no whatever their values, and no field reads a draw after the second:
+ * the loss reads the first (state word 1), the delay the second (word 1
+ * after one step: words 0 to 2, sim_rng_out()), unless the second is
+ * rejected and the delay reads a later one. So word 3 and the last three
+ * draws are not computed. */
+static inline __attribute__((always_inline)) bool
+draw_delay_only(const struct sim_net_params *p,
+                const struct sim_net_draw_table *t,
+                uint64_t key,
+                struct sim_net_fate *out)
+{
+    uint64_t s0 = sim_rng_key_word(key, 0), s1 = sim_rng_key_word(key, 1),
+             s2 = sim_rng_key_word(key, 2);
+    uint64_t x = sim_rng_out(s1 ^ s2 ^ s0);
+    if (x < t->delay_threshold)
+        return false;
+    out->lost = (sim_rng_out(s1) >> 11) < t->drop_k; /* sim_rng_chance_k() */
+    out->delay_us = p->delay_us_min + x % t->delay_n;
+    out->reordered = false;
+    out->duplicated = false;
+    out->copy_delay_us = 0;
+    return true;
+}
+
 /* The fate from the message's whole stream, seeded from its key: five
- * draws, three more when it is duplicated. The state words are computed
- * into a local, which stays in registers. */
+ * draws, three more when it is duplicated; only the first two when it is
+ * never reordered nor duplicated (draw_delay_only()). The state words are
+ * computed into a local, which stays in registers. */
 static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
                                                struct sim_net_draw_table *t,
                                                size_t link,
@@ -157,6 +185,8 @@ static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
                                                struct sim_net_fate *out)
 {
     uint64_t key = message_key(t, link, in, now_us);
+    if (t->delay_only && draw_delay_only(p, t, key, out))
+        return;
     struct sim_rng rng = {{sim_rng_key_word(key, 0), sim_rng_key_word(key, 1),
                            sim_rng_key_word(key, 2),
                            sim_rng_key_word(key, 3)}};
@@ -186,6 +216,8 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
     t->drop_k = sim_rng_chance_bound(p->drop_ppm);
     t->reorder_k = sim_rng_chance_bound(p->reorder_ppm);
     t->duplicate_k = sim_rng_chance_bound(p->duplicate_ppm);
+    /* A delay range of every 64-bit value draws nothing for the delay. */
+    t->delay_only = t->reorder_k == 0 && t->duplicate_k == 0 && t->delay_n != 0;
     t->decided = decided_fate(p);
     net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
                  : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS

@@ -69,6 +69,9 @@ struct sim_net_draw_table
     uint64_t span, span_threshold;
     /* sim_rng_chance_bound() of drop_ppm, reorder_ppm, duplicate_ppm. */
     uint64_t drop_k, reorder_k, duplicate_k;
+    /* Never reordered nor duplicated, and a delay drawn: the fate reads
+     * only the stream's first two draws (draw_delay_only() in sim_net.c). */
+    bool delay_only;
     /* The fate's fields that the parameters decide without a draw (every
      * field but `lost` when only the loss is left to chance, all of them
      * when nothing is). */

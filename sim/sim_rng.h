@@ -167,13 +167,22 @@ static inline void sim_rng_seed_instant(struct sim_rng *r,
     r->s[3] = sim_rng_key_word(key, 3);
 }
 
+/* xoshiro256**'s output for a state whose word 1 is s1: a draw's value
+ * reads that one word (sim_rng_next()). After one draw, word 1 is
+ * s[1] ^ s[2] ^ s[0] of the state before it: the first two draws of a
+ * stream read only its words 0 to 2. */
+static inline uint64_t sim_rng_out(uint64_t s1)
+{
+    uint64_t x = s1 * 5;
+    return ((x << 7) | (x >> 57)) * 9;
+}
+
 /* The next 64 random bits. Inline, like the draws below: a message's fate
  * takes several. */
 static inline uint64_t sim_rng_next(struct sim_rng *r)
 {
     uint64_t *s = r->s;
-    uint64_t x = s[1] * 5;
-    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t result = sim_rng_out(s[1]);
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
     s[3] ^= s[1];

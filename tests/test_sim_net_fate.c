@@ -148,3 +148,47 @@ Test(sim_net_fate, a_fate_without_draws_still_takes_its_rank)
     }
     sim_net_destroy(&net);
 }
+
+/* Never reordered nor duplicated, a fate reads only the stream's first
+ * two draws (sim_net.c's draw_delay_only()), unless the delay's draw is
+ * rejected: then it is the whole stream's. A range of 0x6000000000000001
+ * values rejects about a quarter of the draws (2^64 mod n = 2^62 - 2);
+ * a range of every 64-bit value draws nothing for the delay. Each fate
+ * equals the model's, and both kinds of draw are met. */
+Test(sim_net_fate, a_fate_never_reordered_nor_duplicated_is_the_whole_streams)
+{
+    const uint64_t maxes[] = {0x6000000000000000u, UINT64_MAX, 9000};
+    const uint32_t drops[] = {0, 300000, SIM_PPM_ONE};
+    const uint64_t seed = 99;
+    size_t rejected = 0, taken = 0;
+    for (size_t m = 0; m < 3; m++) {
+        for (size_t d = 0; d < 3; d++) {
+            struct sim_net_params p = {.delay_us_min = 0,
+                                       .delay_us_max = maxes[m],
+                                       .drop_ppm = drops[d]};
+            struct sim_net net;
+            sim_net_init(&net, 2, &p, seed);
+            for (uint64_t now = 1; now <= 200; now++) {
+                struct sim_net_fate got;
+                sim_net_draw(&net, 1, 2, now, &got);
+                struct sim_net_fate want = model_fate(&p, seed, 2, 1, 2, now, 0);
+                assert_same_fate(&got, &want, "never reordered nor duplicated");
+                if (m != 0)
+                    continue;
+                /* Was the delay's draw (the second) rejected? */
+                uint64_t key = sim_rng_key(sim_rng_key(seed, SIM_STREAM_NETWORK), 1);
+                struct sim_rng r;
+                sim_rng_seed_key(&r, sim_rng_key(sim_rng_key(key, now), 0));
+                (void)sim_rng_next(&r);
+                uint64_t n = maxes[m] + 1;
+                if (sim_rng_next(&r) < (0 - n) % n)
+                    rejected++;
+                else
+                    taken++;
+            }
+            sim_net_destroy(&net);
+        }
+    }
+    cr_assert_gt(rejected, 0);
+    cr_assert_gt(taken, 0);
+}
