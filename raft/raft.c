@@ -395,6 +395,7 @@ int raft_create(const struct raft_config *config,
     r->role = RAFT_FOLLOWER;
     r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
     r->dirty_from = RAFT_NO_INDEX;
+    r->hand_out = true; /* the first call looks */
     /* Thesis §6.4.1: with a durable term this node may have acknowledged a
      * leader's heartbeat just before it stopped, and that leader may serve
      * lease reads for up to election_timeout_min after sending it; our
@@ -709,15 +710,13 @@ static inline void fill_state(const struct raft *r, struct raft_update *u)
  * written or newly committed, no message with entries or a snapshot, no
  * snapshot accepted (a log discarded with it sets log_discarded only
  * beside snapshot_installed, in install(), so it needs no test of its
- * own), no forwarded read to settle, no catch-up's view buffer to give
- * back. With no message that must wait for the writes, most calls: a
- * heartbeat, its acknowledgement, a round of heartbeats. */
+ * own), no forwarded read to settle (hand_out false says all these, as
+ * raft_impl.h keeps it), no catch-up's view buffer to give back. With no
+ * message that must wait for the writes, most calls: a heartbeat, its
+ * acknowledgement, a round of heartbeats. */
 static bool hands_out_nothing(const struct raft *r)
 {
-    return r->dirty_from == RAFT_NO_INDEX &&
-           r->commit_index == r->applied_index && !r->msgs_point &&
-           !r->snapshot_installed && r->n_fwd == 0 &&
-           r->log.views_cap <= RAFT_LOG_VIEWS_KEEP;
+    return !r->hand_out && r->log.views_cap <= RAFT_LOG_VIEWS_KEEP;
 }
 
 /* The update of any call: the views of what it hands out, the messages
@@ -745,6 +744,8 @@ static int finish_general(struct raft *r, struct raft_update *u)
     if (r->n_fwd > 0) {
         raft_read_settle(r);
     }
+    /* What the next call finds still to hand out, unless it writes more. */
+    r->hand_out = r->commit_index != r->applied_index || r->n_fwd != 0;
     fill_state(r, u);
     return check_invariants(r);
 }

@@ -172,6 +172,14 @@ struct raft
     uint64_t dirty_from;       /* lowest index written by this call */
     bool snapshot_installed;   /* this call accepted an InstallSnapshot */
     bool log_discarded;        /* ... and dropped the log after it */
+    /* raft_finish() may have something to hand out: set by every writer
+     * that makes dirty_from an index, msgs_point or snapshot_installed
+     * true, raises commit_index or adds a forwarded read; cleared only at
+     * the end of a call that handed out (finish_general()), to what is
+     * left then (committed entries not handed out, forwarded reads). So
+     * while it is false, the call began with those three unset
+     * (raft_begin()), commit_index == applied_index and n_fwd == 0. */
+    bool hand_out;
     /* This call changed the term or the vote (raft_election.c, the only
      * writer of both): set where either takes a new value, so it says
      * whether they differ from the call's start (the term only grows, and

@@ -206,6 +206,7 @@ static void forward(struct raft *r, uint64_t id)
     }
     /* A message the call had no room for is lost like any other: the read
      * fails at its deadline. */
+    r->hand_out = true; /* settled at the call's end */
     r->fwd[r->n_fwd++] = (struct raft_read_forwarded){
         .id = id,
         .leader = r->leader,

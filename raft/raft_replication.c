@@ -20,6 +20,7 @@ void raft_replication_mark_dirty(struct raft *r, uint64_t index)
 {
     if (index < r->dirty_from) {
         r->dirty_from = index;
+        r->hand_out = true;
     }
 }
 
@@ -89,7 +90,10 @@ emit_append(struct raft *r,
     m->append_entries.leader_commit = r->commit_index;
     m->append_entries.entries = NULL;
     m->append_entries.n_entries = n;
-    r->msgs_point = r->msgs_point || n > 0;
+    if (n > 0) {
+        r->msgs_point = true;
+        r->hand_out = true;
+    }
     m->append_entries.read_round = r->read_round;
     m->append_entries.sent_at = r->now;
     return n;
@@ -252,6 +256,7 @@ void raft_replication_maybe_commit(struct raft *r)
     if (raft_log_term_at(&r->log, n) == r->term) {
         raft_propose_committed(r, r->commit_index + 1, n);
         r->commit_index = n;
+        r->hand_out = true;
         raft_membership_after_commit(r);
     }
 }
@@ -538,6 +543,7 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
         ae->leader_commit < verified ? ae->leader_commit : verified;
     if (commit > r->commit_index) {
         r->commit_index = commit;
+        r->hand_out = true;
     }
     if (out != NULL) {
         out->append_entries_result.success = true;

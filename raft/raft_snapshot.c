@@ -56,6 +56,7 @@ static bool send_chunk(struct raft *r, struct raft_progress *p)
     uint64_t left = r->snapshot.len - p->snapshot_next;
     uint64_t len = left < chunk_bytes(r) ? left : chunk_bytes(r);
     r->msgs_point = true;
+    r->hand_out = true;
     struct raft_install_snapshot *is = &m->install_snapshot;
     is->snapshot.last_index = r->snapshot.last_index;
     is->snapshot.last_term = r->snapshot.last_term;
@@ -404,6 +405,7 @@ static void install(struct raft *r,
     r->commit_index = s->last_index;
     r->applied_index = s->last_index;
     r->snapshot_installed = true;
+    r->hand_out = true;
 }
 
 /* Keeps the configuration the last chunk brought (prepared in
