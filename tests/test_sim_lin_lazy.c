@@ -110,3 +110,51 @@ Test(sim_lin_lazy,
     cr_assert_gt(oks, 1000);
     cr_assert_gt(backtracked, 50);
 }
+
+/* Before searching depth first, the check follows the search's first path
+ * without a stack (replay_first_path() in sim/check/sim_lin_search.c) and
+ * keeps its answer when that path reaches the last event; otherwise the
+ * search runs afresh. Decisions, states counted and the furthest event
+ * must be the search's on every history, and both outcomes of the replay
+ * must occur. */
+Test(sim_lin_lazy, the_first_path_replayed_without_a_stack_decides_as_the_search)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    struct sim_lin_scratch replay = {0}, search = {.eager = true};
+    uint32_t oks = 0;
+    for (int round = 0; round < 20000; round++) {
+        struct sim_history *h = sim_history_new();
+        const struct sim_op *ops[16];
+        uint32_t n = random_ops(&seed, h, ops);
+        struct sim_lin_key k;
+        sim_lin_key_init(&k, ops, n);
+        uint64_t bound = 1 + below(&seed, 64);
+        enum sim_lin_search how = below(&seed, 2) == 0
+                                      ? SIM_LIN_SEARCH_DEPTH_FIRST
+                                      : SIM_LIN_SEARCH_DEFAULT;
+        uint64_t states[2] = {0, 0};
+        uint32_t prefix[2] = {0, 0};
+        enum sim_lin_result r[2];
+        r[0] = sim_lin_check_key(&replay, &k, how, bound, &states[0],
+                                 &prefix[0]);
+        r[1] = sim_lin_check_key(&search, &k, how, bound, &states[1],
+                                 &prefix[1]);
+        cr_assert_eq(r[0], r[1], "round %d: result %d, searched %d", round,
+                     r[0], r[1]);
+        cr_assert_eq(states[0], states[1],
+                     "round %d: %llu states, searched %llu", round,
+                     (unsigned long long)states[0],
+                     (unsigned long long)states[1]);
+        cr_assert_eq(prefix[0], prefix[1], "round %d", round);
+        oks += r[0] == SIM_LIN_RESULT_OK;
+        sim_lin_key_clear(&k);
+        sim_history_free(h);
+    }
+    /* Most orders found are the first path's; some only after going
+     * back or linearizing a write early. */
+    cr_assert_gt(replay.replayed, 1000);
+    cr_assert_lt(replay.replayed + 200, oks);
+    cr_assert_eq(search.replayed, 0);
+    sim_lin_scratch_clear(&replay);
+    sim_lin_scratch_clear(&search);
+}

@@ -1,6 +1,6 @@
 /* sim_lin_key.c: one key's operations turned into register operations and
  * the events the search passes (sim_lin_key.h). Invariant: events are
- * sorted by time, and at one instant by event_rank(), so that an operation
+ * sorted by time, and at one instant by rank (RANK_*), so that an operation
  * that returned at the instant another was called precedes it unless both
  * take no time. */
 #include "sim/check/sim_lin_key.h"
@@ -31,20 +31,17 @@ bool sim_lin_precedes(const struct sim_op *a, const struct sim_op *b)
 /* At equal times: the returns of operations that took time, then the calls
  * and then the returns of those that took none, then expiries, then the
  * other calls. So an operation that starts when another ends follows it,
- * and operations that take no time at one instant overlap one another. */
-static int event_rank(const struct sim_lin_event *e, const struct sim_op *o)
-{
-    bool instant = takes_no_time(o);
-    switch (e->kind) {
-    case SIM_LIN_RETURN:
-        return instant ? 2 : 0;
-    case SIM_LIN_CALL:
-        return instant ? 1 : 4;
-    case SIM_LIN_EXPIRE:
-        return 3;
-    }
-    return 4;
-}
+ * and operations that take no time at one instant overlap one another.
+ * The ranks of an operation's call and return (or expiry), given whether
+ * it takes no time (takes_no_time(); one that never completed takes
+ * time). */
+enum {
+    RANK_RETURN = 0,
+    RANK_INSTANT_CALL = 1,
+    RANK_INSTANT_RETURN = 2,
+    RANK_EXPIRE = 3,
+    RANK_CALL = 4,
+};
 
 static gint compare_events(const void *a, const void *b)
 {
@@ -130,12 +127,17 @@ static void add_events(struct sim_lin_key *k, const uint64_t *last_read_us)
         struct sim_lin_op *l = &k->ops[i];
         l->call_ev = SIM_LIN_NONE;
         if (o->completed) {
+            bool instant = takes_no_time(o);
             k->events[k->n_events++] = (struct sim_lin_event){
-                .op = i, .kind = SIM_LIN_CALL, .time_us = o->invoke_us};
-            k->events[k->n_events++] =
-                (struct sim_lin_event){.op = i,
-                                       .kind = SIM_LIN_RETURN,
-                                       .time_us = sim_lin_return_us(o)};
+                .op = i,
+                .kind = SIM_LIN_CALL,
+                .time_us = o->invoke_us,
+                .rank = instant ? RANK_INSTANT_CALL : RANK_CALL};
+            k->events[k->n_events++] = (struct sim_lin_event){
+                .op = i,
+                .kind = SIM_LIN_RETURN,
+                .time_us = sim_lin_return_us(o),
+                .rank = instant ? RANK_INSTANT_RETURN : RANK_RETURN};
             continue;
         }
         uint64_t deadline = last_read_us[l->value];
@@ -143,9 +145,11 @@ static void add_events(struct sim_lin_key *k, const uint64_t *last_read_us)
         if (deadline == UINT64_MAX || deadline <= o->invoke_us)
             continue;
         k->events[k->n_events++] = (struct sim_lin_event){
-            .op = i, .kind = SIM_LIN_CALL, .time_us = o->invoke_us};
+            .op = i, .kind = SIM_LIN_CALL, .time_us = o->invoke_us,
+            .rank = RANK_CALL};
         k->events[k->n_events++] = (struct sim_lin_event){
-            .op = i, .kind = SIM_LIN_EXPIRE, .time_us = deadline};
+            .op = i, .kind = SIM_LIN_EXPIRE, .time_us = deadline,
+            .rank = RANK_EXPIRE};
     }
 }
 
@@ -235,8 +239,6 @@ void sim_lin_key_init_in(struct sim_lin_key *k,
             last_read_us[l->value] = t;
     }
     add_events(k, last_read_us);
-    for (uint32_t e = 0; e < k->n_events; e++)
-        k->events[e].rank = event_rank(&k->events[e], src[k->events[e].op]);
     sort_events(k->events, k->n_events);
     for (uint32_t e = 0; e < k->n_events; e++) {
         if (k->events[e].kind == SIM_LIN_CALL)

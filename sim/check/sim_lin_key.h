@@ -36,7 +36,7 @@ struct sim_lin_event
     uint32_t op; /* index into the key's operations */
     enum sim_lin_event_kind kind;
     uint64_t time_us; /* for sorting only */
-    int rank;         /* for sorting only: event_rank() */
+    int rank;         /* for sorting only: sim_lin_key.c's RANK_* */
 };
 
 /* The operations of one key sorted by (invoke time, id); state 0 is "key

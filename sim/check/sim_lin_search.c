@@ -518,6 +518,75 @@ static void lin_search_init(struct lin_search *s,
             count_left(k, s->reads_left, s->writes_left, i, 1);
 }
 
+/* The depth-first search's first path, followed without its stack or
+ * memo: at each return of an operation not yet linearized it counts a
+ * state, as remember() does on a path that never went back, and makes the
+ * search's first move there (an open read the state satisfies, else the
+ * returning operation if legal); a call opens its operation, an expiry or
+ * an early-linearized operation's return passes as in push(). True when
+ * it reached the last event: the search, making these same moves, would
+ * have found this order with these states counted (its furthest event the
+ * last). False where the search would try an open write early, or go
+ * back, or pass the bound: s is then spent, and the search runs afresh.
+ * Only reads are linearized early here, so `lin` and `lin_p` (which only
+ * the memo reads) are not kept; is_lin is. */
+static bool replay_first_path(struct lin_search *s)
+{
+    const struct sim_lin_key *k = s->k;
+    /* By state: the open reads of it not linearized yet, so that
+     * satisfied_read() scans `open` only when another read than o may be
+     * satisfied (want's storage: prepare_candidates() never runs here). */
+    uint32_t *open_reads = s->want;
+    for (uint32_t e = 0; e < k->n_events; e++) {
+        const struct sim_lin_event *ev = &k->events[e];
+        uint32_t o = ev->op;
+        const struct sim_lin_op *lo = &k->ops[o];
+        if (ev->kind == SIM_LIN_CALL) {
+            set_add(&s->open, o);
+            open_reads[lo->value] += lo->kind == SIM_LIN_READ;
+            continue;
+        }
+        if (s->is_lin[o]) { /* VIA_CLOSE */
+            set_remove(&s->open, o);
+            s->is_lin[o] = false;
+            continue;
+        }
+        if (ev->kind == SIM_LIN_RETURN) {
+            bool o_reads = lo->kind == SIM_LIN_READ;
+            for (;;) {
+                if (++s->states > s->max_states)
+                    return false;
+                uint32_t here = open_reads[s->state];
+                uint32_t r = here == 0 ? SIM_LIN_NONE
+                             : here == 1 && o_reads && lo->value == s->state
+                                 ? o
+                                 : satisfied_read(s);
+                if (r == SIM_LIN_NONE) {
+                    if (!legal(s, o))
+                        return false;
+                    r = o;
+                }
+                if (r == o)
+                    break;
+                /* VIA_LIN_EARLY of a read: the state stays. One that
+                 * never completed would make met_on_path() look further. */
+                if (!k->src[r]->completed)
+                    return false;
+                s->is_lin[r] = true;
+                open_reads[s->state]--;
+                count_left(k, s->reads_left, s->writes_left, r, -1);
+            }
+            if (o_reads)
+                open_reads[lo->value]--;
+            s->state = next_state(s, o); /* VIA_LIN_RETURN */
+        }
+        set_remove(&s->open, o); /* and VIA_EXPIRE */
+        count_left(k, s->reads_left, s->writes_left, o, -1);
+    }
+    s->furthest_event = k->n_events;
+    return true;
+}
+
 /* Searches one key's operations depth-first. *states receives the nodes
  * explored; *furthest (on failure) the furthest event reached: the
  * operations called up to it already cannot be linearized. */
@@ -529,6 +598,15 @@ static enum sim_lin_result lin_search_run(struct sim_lin_scratch *sc,
 {
     struct lin_search s;
     lin_search_init(&s, sc, k, max_states);
+    if (!sc->eager) {
+        if (replay_first_path(&s)) {
+            sc->replayed++;
+            *states = s.states;
+            *furthest = s.furthest_event;
+            return SIM_LIN_RESULT_OK;
+        }
+        lin_search_init(&s, sc, k, max_states);
+    }
     if (sc->frame_cap < (size_t)k->n_events + 1) {
         g_free(sc->frames);
         sc->frame_cap = (size_t)k->n_events + 1;

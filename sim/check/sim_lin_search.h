@@ -36,8 +36,12 @@ struct sim_lin_scratch
     struct sim_lin_memo memo;
     bool memo_ready;
     /* For tests: the depth-first search records every node in the memo
-     * as it meets it, rather than only once it first backtracks. */
+     * as it meets it, rather than only once it first backtracks; and it
+     * does not first follow its first path without a stack (the replay,
+     * sim_lin_search.c's replay_first_path()). */
     bool eager;
+    /* For tests: the depth-first searches the replay decided. */
+    uint64_t replayed;
 };
 
 void sim_lin_scratch_clear(struct sim_lin_scratch *sc);
