@@ -8,17 +8,7 @@
 
 #include "raft/raft.h"
 #include "sim/sim_assert.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define POOL_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_UNDER_ASAN 1
-#endif
-#endif
-#ifndef POOL_UNDER_ASAN
-#define POOL_UNDER_ASAN 0
-#endif
+#include "sim/sim_sanitizer.h"
 
 /* A chunk's header: the link to the previous chunk, padded so that the
  * blocks after it keep malloc's 16-byte alignment. */
@@ -62,7 +52,7 @@ void sim_pool_destroy(struct sim_pool *p)
 
 struct raft_record_pool *sim_record_pool_new(void)
 {
-    if (POOL_UNDER_ASAN)
+    if (SIM_UNDER_ASAN)
         return NULL;
     struct raft_record_pool *pool = raft_record_pool_new();
     SIM_ASSERT(pool != NULL, "out of memory for the record pool");

@@ -25,17 +25,7 @@
 #include <unistd.h>
 
 #include "sim/cli/raftsim_cli.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define POOL_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_UNDER_ASAN 1
-#endif
-#endif
-#ifndef POOL_UNDER_ASAN
-#define POOL_UNDER_ASAN 0
-#endif
+#include "sim/sim_sanitizer.h"
 
 /* The stderr a worker keeps for a death report: its last bytes. */
 #define STDERR_KEEP 4096u
@@ -95,7 +85,7 @@ static bool read_all(int fd, void *buf, size_t len)
 /* The worker's life: jobs until end of file. Never returns. */
 static G_NORETURN void worker_main(struct raftsim_pool *p, int cmd, int out)
 {
-    if (p->limits.memory_bytes && !POOL_UNDER_ASAN) {
+    if (p->limits.memory_bytes && !SIM_UNDER_ASAN) {
         struct rlimit rl = {.rlim_cur = p->limits.memory_bytes,
                             .rlim_max = p->limits.memory_bytes};
         (void)setrlimit(RLIMIT_AS, &rl);
