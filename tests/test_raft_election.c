@@ -302,19 +302,28 @@ Test(raft_election, stale_hard_state_report_does_not_make_a_vote_durable)
     rh_free(h);
 }
 
-Test(raft_election, vote_grant_is_made_durable_before_the_reply_leaves)
+/* Node 2 asks node 1 (persistence deferred) for its vote in term 1: node
+ * 1 writes the vote and grants it, and the grant leaves only once the vote
+ * is durable. Frees h. */
+static void grant_waits_for_the_vote(struct rh *h)
 {
-    struct raft_config c = rh_config(CORE_SEED);
-    struct rh *h = rh_create(3, &c);
-    h->nodes[1].persist_deferred = true;
     struct raft_message m = request_vote(2, 1, 1, 0, 0);
     cr_assert_eq(rh_receive(h, &m), RAFT_OK);
     cr_assert_eq(h->nodes[1].disk.vote, 2);
     int i = rh_find(h, RAFT_MSG_REQUEST_VOTE_RESULT, 1, 2);
     cr_assert_geq(i, 0);
     cr_assert(rh_msg_at(h, (size_t)i)->m.request_vote_result.granted);
-    cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send);
+    cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send,
+              "a granted vote leaves only once the vote is durable");
     rh_free(h);
+}
+
+Test(raft_election, vote_grant_is_made_durable_before_the_reply_leaves)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_create(3, &c);
+    h->nodes[1].persist_deferred = true;
+    grant_waits_for_the_vote(h);
 }
 
 /* The vote is the only thing such a reply promises that may not be durable
@@ -335,15 +344,7 @@ Test(raft_election, vote_grant_in_a_term_already_durable_waits_for_the_vote)
     cr_assert_eq(raft_term(rh_core(h, 1)), 1);
     cr_assert_eq(raft_vote(rh_core(h, 1)), 0);
     cr_assert_eq(rh_persist(h, 1), RAFT_OK);
-    struct raft_message m = request_vote(2, 1, 1, 0, 0);
-    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
-    cr_assert_eq(h->nodes[1].disk.vote, 2);
-    int i = rh_find(h, RAFT_MSG_REQUEST_VOTE_RESULT, 1, 2);
-    cr_assert_geq(i, 0);
-    cr_assert(rh_msg_at(h, (size_t)i)->m.request_vote_result.granted);
-    cr_assert(rh_msg_at(h, (size_t)i)->sync_before_send,
-              "a granted vote leaves only once the vote is durable");
-    rh_free(h);
+    grant_waits_for_the_vote(h);
 }
 
 Test(raft_election, candidate_with_a_majority_becomes_leader_and_appends_a_noop)
