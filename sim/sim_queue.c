@@ -117,7 +117,8 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
  * takes it (empty, or time_us at or after its last); returns its record,
  * time_us and seq written. The events move to the front of the array
  * when its end is reached and at most half of it is used, else the array
- * doubles. */
+ * doubles; its first holds 512, more than the statements most scenarios
+ * schedule up front, so that it is seldom copied. */
 static struct sim_event *run_place(struct sim_far_run *r,
                                    uint64_t time_us,
                                    uint64_t seq)
@@ -126,7 +127,7 @@ static struct sim_event *run_place(struct sim_far_run *r,
         if (r->head > 0 && r->len <= r->cap / 2) {
             memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
         } else {
-            size_t cap = r->cap ? r->cap * 2 : 64;
+            size_t cap = r->cap ? r->cap * 2 : 512;
             struct sim_event *ev = g_new(struct sim_event, cap);
             if (r->len)
                 memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
@@ -163,18 +164,24 @@ static inline bool wheel_takes(uint64_t time_us, uint64_t now_us)
            SIM_QUEUE_SLOTS;
 }
 
-/* Doubles q->cap, and the wheel's store with it, linking the new events
- * into the free list: the store holds q->cap events, so a push never finds
- * it full (the wheel holds at most the events queued, q->merge.len). */
+/* Doubles q->cap, and the wheel's store with it when it held fewer, linking
+ * the new events into the free list: the store holds at least q->cap
+ * events, so a push never finds it full (the wheel holds at most the events
+ * queued, q->merge.len). Its first holds SIM_WHEEL_FIRST_HELD, more than
+ * most runs ever queue, so that it is seldom copied as q->cap doubles. */
 static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
     SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
-    uint32_t old = (uint32_t)q->cap;
     q->cap = q->cap ? q->cap * 2 : 256;
-    w->ev = g_renew(struct sim_wheel_event, w->ev, q->cap);
-    for (uint32_t i = old; i < q->cap; i++)
-        w->ev[i].next = i + 1 < q->cap ? i + 1 : w->free;
+    if (q->cap <= w->held)
+        return;
+    uint32_t old = w->held;
+    w->held = q->cap > SIM_WHEEL_FIRST_HELD ? (uint32_t)q->cap
+                                            : SIM_WHEEL_FIRST_HELD;
+    w->ev = g_renew(struct sim_wheel_event, w->ev, w->held);
+    for (uint32_t i = old; i < w->held; i++)
+        w->ev[i].next = i + 1 < w->held ? i + 1 : w->free;
     w->free = old;
 }
 

@@ -77,8 +77,9 @@ struct sim_wheel_event
     uint32_t next;
 };
 
-/* The wheel: ev holds as many events as its queue's cap, those not in a
- * slot's list linked in the free list from free (SIM_WHEEL_NONE: empty).
+/* The wheel: ev holds `held` events, at least its queue's cap, those not
+ * in a slot's list linked in the free list from free (SIM_WHEEL_NONE:
+ * empty).
  * Bit i of summary is set iff bits[i] != 0; bits[i] is not read (nor
  * cleared: it is written whole when its bit in summary is set) while that
  * bit is clear. A slot s holds events iff bit s of bits is set (and that
@@ -94,11 +95,15 @@ struct sim_wheel
     struct sim_wheel_event *ev;
     uint64_t summary;
     uint32_t free;
+    uint32_t held;
     uint64_t bits[SIM_QUEUE_SLOTS / 64];
     uint32_t last[SIM_QUEUE_SLOTS];
 };
 
 #define SIM_WHEEL_NONE UINT32_MAX
+/* The events the wheel's store holds when it is first allocated (48 KiB),
+ * whatever the queue's cap, which the memory budget charges. */
+#define SIM_WHEEL_FIRST_HELD 1024u
 
 /* One binary min-heap on (time_us, seq). */
 struct sim_heap
