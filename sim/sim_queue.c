@@ -55,10 +55,10 @@ void sim_queue_destroy(struct sim_queue *q)
 }
 
 /* Places an event due at time_us with sequence number seq; returns its
- * record, time_us and seq written (the heap's top iff it is h->ev). */
-static inline struct sim_event *heap_place(struct sim_heap *h,
-                                           uint64_t time_us,
-                                           uint64_t seq)
+ * record, time_us and seq written (the heap's top iff it is h->ev). Out of
+ * line: most far events go to the run (far_place()). */
+static __attribute__((noinline)) struct sim_event *
+heap_place(struct sim_heap *h, uint64_t time_us, uint64_t seq)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 256;
@@ -79,8 +79,10 @@ static inline struct sim_event *heap_place(struct sim_heap *h,
     return &v[i];
 }
 
-/* Removes the top of a non-empty heap into *out. */
-static void heap_pop(struct sim_heap *h, struct sim_event *out)
+/* Removes the top of a non-empty heap into *out. Out of line: most far
+ * events pop from the run (far_take()). */
+static __attribute__((noinline)) void heap_pop(struct sim_heap *h,
+                                               struct sim_event *out)
 {
     struct sim_event *v = h->ev;
     *out = v[0];
@@ -119,24 +121,28 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
  * when its end is reached and at most half of it is used, else the array
  * doubles; its first holds 512, more than the statements most scenarios
  * schedule up front, so that it is seldom copied. */
-static struct sim_event *run_place(struct sim_far_run *r,
-                                   uint64_t time_us,
-                                   uint64_t seq)
+static __attribute__((noinline)) void run_make_room(struct sim_far_run *r)
 {
-    if (r->head + r->len == r->cap) {
-        if (r->head > 0 && r->len <= r->cap / 2) {
-            memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
-        } else {
-            size_t cap = r->cap ? r->cap * 2 : 512;
-            struct sim_event *ev = g_new(struct sim_event, cap);
-            if (r->len)
-                memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
-            g_free(r->ev);
-            r->ev = ev;
-            r->cap = cap;
-        }
-        r->head = 0;
+    if (r->head > 0 && r->len <= r->cap / 2) {
+        memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
+    } else {
+        size_t cap = r->cap ? r->cap * 2 : 512;
+        struct sim_event *ev = g_new(struct sim_event, cap);
+        if (r->len)
+            memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
+        g_free(r->ev);
+        r->ev = ev;
+        r->cap = cap;
     }
+    r->head = 0;
+}
+
+static inline struct sim_event *run_place(struct sim_far_run *r,
+                                          uint64_t time_us,
+                                          uint64_t seq)
+{
+    if (r->head + r->len == r->cap)
+        run_make_room(r);
     struct sim_event *v = &r->ev[r->head + r->len++];
     r->last_us = time_us;
     v->time_us = time_us;
@@ -355,6 +361,22 @@ static struct sim_lane *lane_to_tag(struct sim_queue *q,
     return pick;
 }
 
+/* Places an event due past the wheel's window, or before the latest
+ * popped time's slot, with sequence number seq: the run's if in order,
+ * else the heap's. It is the far source's first if that source is empty
+ * or its first is due later (one at its time was pushed before). */
+static inline struct sim_event *
+far_put(struct sim_queue *q, uint64_t time_us, uint64_t seq)
+{
+    struct sim_far_run *r = &q->merge.run;
+    struct sim_queue_key *first = &q->merge.first[SIM_QUEUE_FAR];
+    if (time_us < first->time_us || first->seq == UINT64_MAX)
+        *first = (struct sim_queue_key){time_us, seq};
+    if (r->len == 0 || time_us >= r->last_us)
+        return run_place(r, time_us, seq);
+    return heap_place(&q->far, time_us, seq);
+}
+
 /* sim_queue_place_slow() for an event that no lane takes and that is not
  * the wheel's at once: one whose delay came on the last push that no lane
  * took too (it may tag a lane), or due before the latest popped time or
@@ -371,17 +393,19 @@ place_elsewhere(struct sim_queue *q, uint64_t time_us)
                               seq);
     if (wheel_takes(time_us, q->now_us))
         return wheel_place(q, time_us, seq);
-    /* Due past the wheel's window, or before the latest popped time's
-     * slot: the run's if in order, else the heap's. It is the far
-     * source's first if that source is empty or its first is due later
-     * (one at its time was pushed before). */
-    struct sim_far_run *r = &q->merge.run;
-    struct sim_queue_key *first = &q->merge.first[SIM_QUEUE_FAR];
-    if (time_us < first->time_us || first->seq == UINT64_MAX)
-        *first = (struct sim_queue_key){time_us, seq};
-    if (r->len == 0 || time_us >= r->last_us)
-        return run_place(r, time_us, seq);
-    return heap_place(&q->far, time_us, seq);
+    return far_put(q, time_us, seq);
+}
+
+/* place_elsewhere() for an event that the wheel does not take and whose
+ * delay is not the last missed one: lane_to_tag() would only record its
+ * delay, so it goes to the far source at once. */
+static __attribute__((noinline)) struct sim_event *
+far_place(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
+{
+    q->merge.missed_delay_us = delay_us;
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    return far_put(q, time_us, seq);
 }
 
 /* sim_queue_place() once q->cap was doubled (the first lane may take the
@@ -412,9 +436,10 @@ struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
     }
     /* What lane_to_tag() does when the delay differs from the last missed
      * one: it only records the delay. */
-    if (!wheel_takes(time_us, q->now_us) ||
-        delay_us == q->merge.missed_delay_us)
+    if (delay_us == q->merge.missed_delay_us)
         return place_elsewhere(q, time_us);
+    if (!wheel_takes(time_us, q->now_us))
+        return far_place(q, time_us, delay_us);
     q->merge.missed_delay_us = delay_us;
     q->merge.len++;
     uint64_t seq = q->next_seq++;
