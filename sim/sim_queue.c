@@ -417,6 +417,24 @@ place_grown(struct sim_queue *q, uint64_t time_us)
     return sim_queue_place(q, time_us);
 }
 
+/* sim_queue_place_slow() for an event due delay_us past the latest popped
+ * time that no lane takes. Out of line, so that a lane's append (a leader's
+ * heartbeats) keeps no register of its caller's. */
+static __attribute__((noinline)) struct sim_event *
+place_unlaned(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
+{
+    /* What lane_to_tag() does when the delay differs from the last missed
+     * one: it only records the delay. */
+    if (delay_us == q->merge.missed_delay_us)
+        return place_elsewhere(q, time_us);
+    if (!wheel_takes(time_us, q->now_us))
+        return far_place(q, time_us, delay_us);
+    q->merge.missed_delay_us = delay_us;
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    return wheel_place(q, time_us, seq);
+}
+
 /* The events that a lane or the wheel takes at once are placed without a
  * call but wheel_insert()'s, a tail call like those of the rest, so that
  * the function needs no register of its caller's saved. With room for
@@ -434,16 +452,7 @@ struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
             return sim_lane_place(q, l, i, time_us, seq);
         }
     }
-    /* What lane_to_tag() does when the delay differs from the last missed
-     * one: it only records the delay. */
-    if (delay_us == q->merge.missed_delay_us)
-        return place_elsewhere(q, time_us);
-    if (!wheel_takes(time_us, q->now_us))
-        return far_place(q, time_us, delay_us);
-    q->merge.missed_delay_us = delay_us;
-    q->merge.len++;
-    uint64_t seq = q->next_seq++;
-    return wheel_place(q, time_us, seq);
+    return place_unlaned(q, time_us, delay_us);
 }
 
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
