@@ -170,6 +170,14 @@ static inline bool wheel_takes(uint64_t time_us, uint64_t now_us)
            SIM_QUEUE_SLOTS;
 }
 
+/* The event of the wheel's store at byte offset off (a multiple of its
+ * size): the store's links are offsets, so that no index is scaled. */
+static inline struct sim_wheel_event *wheel_at(const struct sim_wheel *w,
+                                               uint32_t off)
+{
+    return (struct sim_wheel_event *)(void *)((char *)w->ev + off);
+}
+
 /* Doubles q->cap, and the wheel's store with it when it held fewer, linking
  * the new events into the free list: the store holds at least q->cap
  * events, so a push never finds it full (the wheel holds at most the events
@@ -178,7 +186,10 @@ static inline bool wheel_takes(uint64_t time_us, uint64_t now_us)
 static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
-    SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
+    /* Every offset, the doubled cap's last included, stays below
+     * SIM_WHEEL_NONE. */
+    SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2 / sizeof(struct sim_wheel_event),
+               "%zu events queued", q->cap);
     q->cap = q->cap ? q->cap * 2 : 256;
     if (q->cap <= w->held)
         return;
@@ -186,27 +197,28 @@ static void queue_grow(struct sim_queue *q)
     w->held = q->cap > SIM_WHEEL_FIRST_HELD ? (uint32_t)q->cap
                                             : SIM_WHEEL_FIRST_HELD;
     w->ev = g_renew(struct sim_wheel_event, w->ev, w->held);
+    const uint32_t size = sizeof(struct sim_wheel_event);
     for (uint32_t i = old; i < w->held; i++)
-        w->ev[i].next = i + 1 < w->held ? i + 1 : w->free;
-    w->free = old;
+        w->ev[i].next = i + 1 < w->held ? (i + 1) * size : w->free;
+    w->free = old * size;
 }
 
-/* Links event i, due at time_us, into slot s, which holds events of which
- * the last is due after it: after the last event due at or before
- * time_us (all of them were pushed before it). Returns event i's record,
+/* Links the event at offset i, due at time_us, into slot s, which holds
+ * events of which the last is due after it: after the last event due at or
+ * before time_us (all of them were pushed before it). Returns its record,
  * so that wheel_place()'s callers end in a tail call of it. Out of line:
  * most pushes find their slot empty or append. */
 static __attribute__((noinline)) struct sim_event *
 wheel_insert(struct sim_wheel *w, uint32_t s, uint32_t i, uint64_t time_us)
 {
-    uint32_t prev = w->last[s], cur = w->ev[prev].next;
-    while (w->ev[cur].ev.time_us <= time_us) {
+    uint32_t prev = w->last[s], cur = wheel_at(w, prev)->next;
+    while (wheel_at(w, cur)->ev.time_us <= time_us) {
         prev = cur;
-        cur = w->ev[cur].next;
+        cur = wheel_at(w, cur)->next;
     }
-    w->ev[i].next = cur;
-    w->ev[prev].next = i;
-    return &w->ev[i].ev;
+    wheel_at(w, i)->next = cur;
+    wheel_at(w, prev)->next = i;
+    return &wheel_at(w, i)->ev;
 }
 
 /* Places an event due at time_us with sequence number seq in its slot,
@@ -218,7 +230,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t i = w->free;
-    struct sim_wheel_event *v = &w->ev[i];
+    struct sim_wheel_event *v = wheel_at(w, i);
     w->free = v->next;
     v->ev.time_us = time_us;
     v->ev.seq = seq;
@@ -239,7 +251,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
         w->bits[wi] |= bit;
         w->last[s] = i;
     } else {
-        struct sim_wheel_event *tail = &w->ev[w->last[s]];
+        struct sim_wheel_event *tail = wheel_at(w, w->last[s]);
         if (tail->ev.time_us > time_us)
             return wheel_insert(w, s, i, time_us);
         v->next = tail->next;
@@ -253,7 +265,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
 static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
                                                  uint32_t s)
 {
-    return &w->ev[w->ev[w->last[s]].next];
+    return wheel_at(w, wheel_at(w, w->last[s])->next);
 }
 
 /* Empties slot s, whose last event was popped, and makes the first event
@@ -301,9 +313,9 @@ static inline void wheel_take(struct sim_queue *q,
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t s = wheel_slot(q->merge.first[SIM_QUEUE_WHEEL].time_us);
-    struct sim_wheel_event *tail = &w->ev[w->last[s]];
+    struct sim_wheel_event *tail = wheel_at(w, w->last[s]);
     uint32_t h = tail->next;
-    struct sim_wheel_event *v = &w->ev[h];
+    struct sim_wheel_event *v = wheel_at(w, h);
     *out = v->ev;
     uint32_t next = v->next;
     v->next = w->free;
@@ -313,7 +325,7 @@ static inline void wheel_take(struct sim_queue *q,
         return;
     }
     tail->next = next;
-    const struct sim_wheel_event *n = &w->ev[next];
+    const struct sim_wheel_event *n = wheel_at(w, next);
     q->merge.first[SIM_QUEUE_WHEEL] =
         (struct sim_queue_key){n->ev.time_us, n->ev.seq};
 }
