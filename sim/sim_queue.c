@@ -55,10 +55,10 @@ void sim_queue_destroy(struct sim_queue *q)
 }
 
 /* Places an event due at time_us with sequence number seq; returns its
- * record, time_us and seq written (the heap's top iff it is h->ev). */
-static inline struct sim_event *heap_place(struct sim_heap *h,
-                                           uint64_t time_us,
-                                           uint64_t seq)
+ * record, time_us and seq written (the heap's top iff it is h->ev). Out of
+ * line: most far events go to the run (far_place()). */
+static __attribute__((noinline)) struct sim_event *
+heap_place(struct sim_heap *h, uint64_t time_us, uint64_t seq)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 256;
@@ -79,8 +79,10 @@ static inline struct sim_event *heap_place(struct sim_heap *h,
     return &v[i];
 }
 
-/* Removes the top of a non-empty heap into *out. */
-static void heap_pop(struct sim_heap *h, struct sim_event *out)
+/* Removes the top of a non-empty heap into *out. Out of line: most far
+ * events pop from the run (far_take()). */
+static __attribute__((noinline)) void heap_pop(struct sim_heap *h,
+                                               struct sim_event *out)
 {
     struct sim_event *v = h->ev;
     *out = v[0];
@@ -117,25 +119,30 @@ static void heap_pop(struct sim_heap *h, struct sim_event *out)
  * takes it (empty, or time_us at or after its last); returns its record,
  * time_us and seq written. The events move to the front of the array
  * when its end is reached and at most half of it is used, else the array
- * doubles. */
-static struct sim_event *run_place(struct sim_far_run *r,
-                                   uint64_t time_us,
-                                   uint64_t seq)
+ * doubles; its first holds 512, more than the statements most scenarios
+ * schedule up front, so that it is seldom copied. */
+static __attribute__((noinline)) void run_make_room(struct sim_far_run *r)
 {
-    if (r->head + r->len == r->cap) {
-        if (r->head > 0 && r->len <= r->cap / 2) {
-            memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
-        } else {
-            size_t cap = r->cap ? r->cap * 2 : 64;
-            struct sim_event *ev = g_new(struct sim_event, cap);
-            if (r->len)
-                memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
-            g_free(r->ev);
-            r->ev = ev;
-            r->cap = cap;
-        }
-        r->head = 0;
+    if (r->head > 0 && r->len <= r->cap / 2) {
+        memmove(r->ev, r->ev + r->head, r->len * sizeof(*r->ev));
+    } else {
+        size_t cap = r->cap ? r->cap * 2 : 512;
+        struct sim_event *ev = g_new(struct sim_event, cap);
+        if (r->len)
+            memcpy(ev, r->ev + r->head, r->len * sizeof(*ev));
+        g_free(r->ev);
+        r->ev = ev;
+        r->cap = cap;
     }
+    r->head = 0;
+}
+
+static inline struct sim_event *run_place(struct sim_far_run *r,
+                                          uint64_t time_us,
+                                          uint64_t seq)
+{
+    if (r->head + r->len == r->cap)
+        run_make_room(r);
     struct sim_event *v = &r->ev[r->head + r->len++];
     r->last_us = time_us;
     v->time_us = time_us;
@@ -163,37 +170,55 @@ static inline bool wheel_takes(uint64_t time_us, uint64_t now_us)
            SIM_QUEUE_SLOTS;
 }
 
-/* Doubles q->cap, and the wheel's store with it, linking the new events
- * into the free list: the store holds q->cap events, so a push never finds
- * it full (the wheel holds at most the events queued, q->merge.len). */
+/* The event of the wheel's store at byte offset off (a multiple of its
+ * size): the store's links are offsets, so that no index is scaled. */
+static inline struct sim_wheel_event *wheel_at(const struct sim_wheel *w,
+                                               uint32_t off)
+{
+    return (struct sim_wheel_event *)(void *)((char *)w->ev + off);
+}
+
+/* Doubles q->cap, and the wheel's store with it when it held fewer, linking
+ * the new events into the free list: the store holds at least q->cap
+ * events, so a push never finds it full (the wheel holds at most the events
+ * queued, q->merge.len). Its first holds SIM_WHEEL_FIRST_HELD, more than
+ * most runs ever queue, so that it is seldom copied as q->cap doubles. */
 static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
-    SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2, "%zu events queued", q->cap);
-    uint32_t old = (uint32_t)q->cap;
+    /* Every offset, the doubled cap's last included, stays below
+     * SIM_WHEEL_NONE. */
+    SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2 / sizeof(struct sim_wheel_event),
+               "%zu events queued", q->cap);
     q->cap = q->cap ? q->cap * 2 : 256;
-    w->ev = g_renew(struct sim_wheel_event, w->ev, q->cap);
-    for (uint32_t i = old; i < q->cap; i++)
-        w->ev[i].next = i + 1 < q->cap ? i + 1 : w->free;
-    w->free = old;
+    if (q->cap <= w->held)
+        return;
+    uint32_t old = w->held;
+    w->held = q->cap > SIM_WHEEL_FIRST_HELD ? (uint32_t)q->cap
+                                            : SIM_WHEEL_FIRST_HELD;
+    w->ev = g_renew(struct sim_wheel_event, w->ev, w->held);
+    const uint32_t size = sizeof(struct sim_wheel_event);
+    for (uint32_t i = old; i < w->held; i++)
+        w->ev[i].next = i + 1 < w->held ? (i + 1) * size : w->free;
+    w->free = old * size;
 }
 
-/* Links event i, due at time_us, into slot s, which holds events of which
- * the last is due after it: after the last event due at or before
- * time_us (all of them were pushed before it). Returns event i's record,
+/* Links the event at offset i, due at time_us, into slot s, which holds
+ * events of which the last is due after it: after the last event due at or
+ * before time_us (all of them were pushed before it). Returns its record,
  * so that wheel_place()'s callers end in a tail call of it. Out of line:
  * most pushes find their slot empty or append. */
 static __attribute__((noinline)) struct sim_event *
 wheel_insert(struct sim_wheel *w, uint32_t s, uint32_t i, uint64_t time_us)
 {
-    uint32_t prev = w->last[s], cur = w->ev[prev].next;
-    while (w->ev[cur].ev.time_us <= time_us) {
+    uint32_t prev = w->last[s], cur = wheel_at(w, prev)->next;
+    while (wheel_at(w, cur)->ev.time_us <= time_us) {
         prev = cur;
-        cur = w->ev[cur].next;
+        cur = wheel_at(w, cur)->next;
     }
-    w->ev[i].next = cur;
-    w->ev[prev].next = i;
-    return &w->ev[i].ev;
+    wheel_at(w, i)->next = cur;
+    wheel_at(w, prev)->next = i;
+    return &wheel_at(w, i)->ev;
 }
 
 /* Places an event due at time_us with sequence number seq in its slot,
@@ -205,7 +230,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t i = w->free;
-    struct sim_wheel_event *v = &w->ev[i];
+    struct sim_wheel_event *v = wheel_at(w, i);
     w->free = v->next;
     v->ev.time_us = time_us;
     v->ev.seq = seq;
@@ -226,7 +251,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
         w->bits[wi] |= bit;
         w->last[s] = i;
     } else {
-        struct sim_wheel_event *tail = &w->ev[w->last[s]];
+        struct sim_wheel_event *tail = wheel_at(w, w->last[s]);
         if (tail->ev.time_us > time_us)
             return wheel_insert(w, s, i, time_us);
         v->next = tail->next;
@@ -240,7 +265,7 @@ wheel_place(struct sim_queue *q, uint64_t time_us, uint64_t seq)
 static inline struct sim_wheel_event *wheel_head(const struct sim_wheel *w,
                                                  uint32_t s)
 {
-    return &w->ev[w->ev[w->last[s]].next];
+    return wheel_at(w, wheel_at(w, w->last[s])->next);
 }
 
 /* Empties slot s, whose last event was popped, and makes the first event
@@ -288,9 +313,9 @@ static inline void wheel_take(struct sim_queue *q,
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t s = wheel_slot(q->merge.first[SIM_QUEUE_WHEEL].time_us);
-    struct sim_wheel_event *tail = &w->ev[w->last[s]];
+    struct sim_wheel_event *tail = wheel_at(w, w->last[s]);
     uint32_t h = tail->next;
-    struct sim_wheel_event *v = &w->ev[h];
+    struct sim_wheel_event *v = wheel_at(w, h);
     *out = v->ev;
     uint32_t next = v->next;
     v->next = w->free;
@@ -300,7 +325,7 @@ static inline void wheel_take(struct sim_queue *q,
         return;
     }
     tail->next = next;
-    const struct sim_wheel_event *n = &w->ev[next];
+    const struct sim_wheel_event *n = wheel_at(w, next);
     q->merge.first[SIM_QUEUE_WHEEL] =
         (struct sim_queue_key){n->ev.time_us, n->ev.seq};
 }
@@ -348,6 +373,22 @@ static struct sim_lane *lane_to_tag(struct sim_queue *q,
     return pick;
 }
 
+/* Places an event due past the wheel's window, or before the latest
+ * popped time's slot, with sequence number seq: the run's if in order,
+ * else the heap's. It is the far source's first if that source is empty
+ * or its first is due later (one at its time was pushed before). */
+static inline struct sim_event *
+far_put(struct sim_queue *q, uint64_t time_us, uint64_t seq)
+{
+    struct sim_far_run *r = &q->merge.run;
+    struct sim_queue_key *first = &q->merge.first[SIM_QUEUE_FAR];
+    if (time_us < first->time_us || first->seq == UINT64_MAX)
+        *first = (struct sim_queue_key){time_us, seq};
+    if (r->len == 0 || time_us >= r->last_us)
+        return run_place(r, time_us, seq);
+    return heap_place(&q->far, time_us, seq);
+}
+
 /* sim_queue_place_slow() for an event that no lane takes and that is not
  * the wheel's at once: one whose delay came on the last push that no lane
  * took too (it may tag a lane), or due before the latest popped time or
@@ -364,17 +405,19 @@ place_elsewhere(struct sim_queue *q, uint64_t time_us)
                               seq);
     if (wheel_takes(time_us, q->now_us))
         return wheel_place(q, time_us, seq);
-    /* Due past the wheel's window, or before the latest popped time's
-     * slot: the run's if in order, else the heap's. It is the far
-     * source's first if that source is empty or its first is due later
-     * (one at its time was pushed before). */
-    struct sim_far_run *r = &q->merge.run;
-    struct sim_queue_key *first = &q->merge.first[SIM_QUEUE_FAR];
-    if (time_us < first->time_us || first->seq == UINT64_MAX)
-        *first = (struct sim_queue_key){time_us, seq};
-    if (r->len == 0 || time_us >= r->last_us)
-        return run_place(r, time_us, seq);
-    return heap_place(&q->far, time_us, seq);
+    return far_put(q, time_us, seq);
+}
+
+/* place_elsewhere() for an event that the wheel does not take and whose
+ * delay is not the last missed one: lane_to_tag() would only record its
+ * delay, so it goes to the far source at once. */
+static __attribute__((noinline)) struct sim_event *
+far_place(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
+{
+    q->merge.missed_delay_us = delay_us;
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    return far_put(q, time_us, seq);
 }
 
 /* sim_queue_place() once q->cap was doubled (the first lane may take the
@@ -384,6 +427,24 @@ place_grown(struct sim_queue *q, uint64_t time_us)
 {
     queue_grow(q);
     return sim_queue_place(q, time_us);
+}
+
+/* sim_queue_place_slow() for an event due delay_us past the latest popped
+ * time that no lane takes. Out of line, so that a lane's append (a leader's
+ * heartbeats) keeps no register of its caller's. */
+static __attribute__((noinline)) struct sim_event *
+place_unlaned(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
+{
+    /* What lane_to_tag() does when the delay differs from the last missed
+     * one: it only records the delay. */
+    if (delay_us == q->merge.missed_delay_us)
+        return place_elsewhere(q, time_us);
+    if (!wheel_takes(time_us, q->now_us))
+        return far_place(q, time_us, delay_us);
+    q->merge.missed_delay_us = delay_us;
+    q->merge.len++;
+    uint64_t seq = q->next_seq++;
+    return wheel_place(q, time_us, seq);
 }
 
 /* The events that a lane or the wheel takes at once are placed without a
@@ -403,15 +464,7 @@ struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
             return sim_lane_place(q, l, i, time_us, seq);
         }
     }
-    /* What lane_to_tag() does when the delay differs from the last missed
-     * one: it only records the delay. */
-    if (!wheel_takes(time_us, q->now_us) ||
-        delay_us == q->merge.missed_delay_us)
-        return place_elsewhere(q, time_us);
-    q->merge.missed_delay_us = delay_us;
-    q->merge.len++;
-    uint64_t seq = q->next_seq++;
-    return wheel_place(q, time_us, seq);
+    return place_unlaned(q, time_us, delay_us);
 }
 
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)

@@ -69,21 +69,23 @@ struct sim_event
 _Static_assert(SIM_QUEUE_SLOTS_BITS >= 6 && SIM_QUEUE_SLOTS_BITS <= 12,
                "the wheel's bitmap has a summary word of 64 bits");
 
-/* One event in the wheel's store: the event and the index of the next one
- * in its slot's list (or in the free list). */
+/* One event in the wheel's store: the event and where the next one in its
+ * slot's list (or in the free list) is, as a byte offset into the store. */
 struct sim_wheel_event
 {
     struct sim_event ev;
     uint32_t next;
 };
 
-/* The wheel: ev holds as many events as its queue's cap, those not in a
- * slot's list linked in the free list from free (SIM_WHEEL_NONE: empty).
+/* The wheel: ev holds `held` events, at least its queue's cap, those not
+ * in a slot's list linked in the free list from free (SIM_WHEEL_NONE:
+ * empty). An event is named by its byte offset in ev (free, last and
+ * next), which needs no scaling to address it.
  * Bit i of summary is set iff bits[i] != 0; bits[i] is not read (nor
  * cleared: it is written whole when its bit in summary is set) while that
  * bit is clear. A slot s holds events iff bit s of bits is set (and that
- * of bits[s / 64] in summary); then last[s] is the index of its last
- * event, whose next is the slot's first (a circular list: one index per
+ * of bits[s / 64] in summary); then last[s] is the offset of its last
+ * event, whose next is the slot's first (a circular list: one offset per
  * slot finds both ends); last[s] is not read otherwise. Every event in
  * the wheel is due at or after its queue's now_us's slot and less than
  * SIM_QUEUE_SLOTS slots after it, in slot (time_us / SIM_QUEUE_SLOT_US) %
@@ -94,11 +96,15 @@ struct sim_wheel
     struct sim_wheel_event *ev;
     uint64_t summary;
     uint32_t free;
+    uint32_t held;
     uint64_t bits[SIM_QUEUE_SLOTS / 64];
     uint32_t last[SIM_QUEUE_SLOTS];
 };
 
 #define SIM_WHEEL_NONE UINT32_MAX
+/* The events the wheel's store holds when it is first allocated (48 KiB),
+ * whatever the queue's cap, which the memory budget charges. */
+#define SIM_WHEEL_FIRST_HELD 1024u
 
 /* One binary min-heap on (time_us, seq). */
 struct sim_heap
