@@ -187,8 +187,7 @@ static bool restore_sessions(struct sim_kv_reader *r,
     size_t block_size =
         (size_t)n * (sizeof(struct sim_kv_session) + SIM_KV_SESSION_ALIGN) +
         r->left;
-    char *block = g_malloc(block_size);
-    sim_kv_session_list_keep(sessions, block);
+    char *block = sim_kv_session_list_block(sessions, block_size);
     size_t used = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t client, request;
@@ -273,8 +272,7 @@ static void copy_sessions(struct sim_kv_session_list *sessions,
         }
     if (block_size == 0)
         return;
-    char *block = g_malloc(block_size);
-    sim_kv_session_list_keep(sessions, block);
+    char *block = sim_kv_session_list_block(sessions, block_size);
     for (size_t k = 0; k < 2; k++)
         for (size_t i = 0; i < part_len[k]; i++) {
             const struct sim_kv_session *from = part[k][i];
