@@ -483,11 +483,12 @@ void sim_kv_session_init(struct sim_kv_session *s,
  * value this long needs no allocation of its own. */
 #define SESSION_MIN_ROOM 32
 
-void sim_kv_session_list_keep(struct sim_kv_session_list *l, char *block)
+char *sim_kv_session_list_block(struct sim_kv_session_list *l, size_t bytes)
 {
-    if (l->blocks == NULL)
-        l->blocks = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(l->blocks, block);
+    char *block = g_malloc(SIM_KV_SESSION_BLOCK_HEAD + bytes);
+    memcpy(block, &l->blocks, sizeof l->blocks);
+    l->blocks = block;
+    return block + SIM_KV_SESSION_BLOCK_HEAD;
 }
 
 /* A new session (sim_kv_session_init()) carved from l's last block, or a
@@ -503,9 +504,8 @@ static struct sim_kv_session *session_new(struct sim_kv_session_list *l,
     size_t stride = sim_kv_session_stride(room);
     if (stride > l->free_len) {
         size_t size = MAX(stride, (size_t)SIM_KV_SESSION_BLOCK);
-        l->free_at = g_malloc(size);
+        l->free_at = sim_kv_session_list_block(l, size);
         l->free_len = size;
-        sim_kv_session_list_keep(l, l->free_at);
     }
     struct sim_kv_session *s = (struct sim_kv_session *)(void *)l->free_at;
     l->free_at += stride;
@@ -530,8 +530,10 @@ void sim_kv_session_list_clear(struct sim_kv_session_list *l)
         session_free_value(l->far[i]);
     g_free(l->by_id);
     g_free(l->far);
-    if (l->blocks != NULL)
-        g_ptr_array_free(l->blocks, TRUE);
+    for (char *b = l->blocks, *next; b != NULL; b = next) {
+        memcpy(&next, b, sizeof next);
+        g_free(b);
+    }
     memset(l, 0, sizeof(*l));
 }
 
@@ -552,13 +554,19 @@ static size_t far_find(const struct sim_kv_session_list *l, uint64_t client)
     return lo;
 }
 
+/* Entries of a session list's first by_id table. */
+#define BY_ID_FIRST 256
+
 void sim_kv_session_list_insert(struct sim_kv_session_list *l,
                                 struct sim_kv_session *s)
 {
     uint64_t client = s->client;
     if (client < SIM_KV_SESSION_DIRECT) {
         if (client >= l->by_id_cap) {
-            size_t cap = l->by_id_cap ? l->by_id_cap : 64;
+            /* First 256: a run's clients are numbered from 1 and most
+             * runs have a few hundred, so the table seldom grows again
+             * (from 64 it grew twice in most machines). */
+            size_t cap = l->by_id_cap ? l->by_id_cap : BY_ID_FIRST;
             while (cap <= client)
                 cap *= 2;
             l->by_id = g_renew(struct sim_kv_session *, l->by_id, cap);

@@ -69,7 +69,10 @@ struct sim_kv_session_list
     struct sim_kv_session **far; /* far_len of far_cap entries */
     size_t far_len, far_cap;
     size_t len;        /* sessions in all */
-    GPtrArray *blocks; /* owned blocks; NULL until the first */
+    /* The owned blocks, newest first, chained through their first bytes
+     * (SIM_KV_SESSION_BLOCK_HEAD of them: the next block's address, NULL
+     * after the last); NULL until the first. */
+    char *blocks;
     char *free_at;     /* the unused bytes of the last block ... */
     size_t free_len;   /* ... and how many */
 };
@@ -154,8 +157,14 @@ void sim_kv_session_init(struct sim_kv_session *s,
                          size_t len,
                          size_t room);
 
-/* Keeps block (owned from now on) with the blocks of l. */
-void sim_kv_session_list_keep(struct sim_kv_session_list *l, char *block);
+/* Bytes at the start of a session block that chain it to the next. */
+#define SIM_KV_SESSION_BLOCK_HEAD                                             \
+    ((sizeof(char *) + SIM_KV_SESSION_ALIGN - 1) / SIM_KV_SESSION_ALIGN *     \
+     SIM_KV_SESSION_ALIGN)
+
+/* A new block of l (owned by l from now on, freed when l is cleared)
+ * with `bytes` bytes for sessions, aligned for them: where they go. */
+char *sim_kv_session_list_block(struct sim_kv_session_list *l, size_t bytes);
 
 /* Adds s, whose client l holds no session of, in its place. */
 void sim_kv_session_list_insert(struct sim_kv_session_list *l,

@@ -148,14 +148,19 @@ static bool restore_pairs(struct sim_kv_reader *r,
         size_t kn, vn;
         if (!sim_kv_get_bytes(r, &k, &kn) || !sim_kv_get_bytes(r, &v, &vn))
             return false;
-        if (prev != NULL) {
-            /* Neither holds a NUL, so this is strcmp's order. */
+        struct sim_kv_pair *p = sim_kv_table_add_last(pairs, k, kn, v, vn);
+        /* Prefix words that differ order the keys as strcmp() does
+         * (sim_kv_table.h); equal ones leave it to the bytes, which hold
+         * no NUL, so memcmp() and the lengths give strcmp()'s order. A
+         * pair out of order fails the restore, whose table is then freed
+         * unread. */
+        if (prev != NULL && p->key_prefix <= prev->key_prefix) {
+            if (p->key_prefix < prev->key_prefix)
+                return false;
             int c = memcmp(prev->key, k, MIN(prev->key_len, kn));
             if (c > 0 || (c == 0 && prev->key_len >= kn))
                 return false;
         }
-        struct sim_kv_pair *p =
-            sim_kv_table_add(pairs, k, kn, sim_kv_key_hash(k, kn), v, vn);
         p->term = sim_kv_pair_hash(k, kn, v, vn);
         *digest += p->term;
         prev = p;
@@ -182,8 +187,7 @@ static bool restore_sessions(struct sim_kv_reader *r,
     size_t block_size =
         (size_t)n * (sizeof(struct sim_kv_session) + SIM_KV_SESSION_ALIGN) +
         r->left;
-    char *block = g_malloc(block_size);
-    sim_kv_session_list_keep(sessions, block);
+    char *block = sim_kv_session_list_block(sessions, block_size);
     size_t used = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t client, request;
@@ -268,8 +272,7 @@ static void copy_sessions(struct sim_kv_session_list *sessions,
         }
     if (block_size == 0)
         return;
-    char *block = g_malloc(block_size);
-    sim_kv_session_list_keep(sessions, block);
+    char *block = sim_kv_session_list_block(sessions, block_size);
     for (size_t k = 0; k < 2; k++)
         for (size_t i = 0; i < part_len[k]; i++) {
             const struct sim_kv_session *from = part[k][i];

@@ -95,19 +95,6 @@ static int key_cmp(const char *key, size_t key_len, const struct sim_kv_pair *p)
     return (key_len > p->key_len) - (key_len < p->key_len);
 }
 
-/* Where two keys' prefix words differ, the first differing byte is either
- * a byte of both keys or the end of the shorter one (a zero against a byte
- * that is not), so the words order the keys as key_cmp() does. */
-uint64_t sim_kv_key_prefix(const char *key, size_t key_len)
-{
-    const unsigned char *k = (const unsigned char *)key;
-    size_t n = key_len < 8 ? key_len : 8;
-    uint64_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        w = w << 8 | k[i];
-    return n == 0 ? 0 : w << (8 * (8 - n));
-}
-
 /* a's key against b's, as key_cmp(): by their prefix words unless those
  * are equal. */
 static int pair_cmp(const struct sim_kv_pair *a, const struct sim_kv_pair *b)
@@ -295,20 +282,23 @@ static struct sim_kv_pair *pair_alloc(struct sim_kv_table *t, size_t size)
     return p;
 }
 
-struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
-                                     const char *key,
-                                     size_t key_len,
-                                     uint64_t hash,
-                                     const char *value,
-                                     size_t value_len)
+/* A new live pair of t for key (hash and prefix: its sim_kv_key_hash()
+ * and sim_kv_key_prefix()) with the value_len bytes at value, in its
+ * slot, which has room for it, but not yet in order nor counted. */
+static inline __attribute__((always_inline)) struct sim_kv_pair *
+pair_new(struct sim_kv_table *t,
+         const char *key,
+         size_t key_len,
+         uint64_t hash,
+         uint64_t prefix,
+         const char *value,
+         size_t value_len)
 {
-    if (2 * (t->held + 1) > t->cap)
-        grow(t);
     size_t room = value_len + 1 < PAIR_VALUE_ROOM ? PAIR_VALUE_ROOM
                                                   : value_len + 1;
     struct sim_kv_pair *p = pair_alloc(t, sizeof(*p) + key_len + 1 + room);
     p->key_hash = hash;
-    p->key_prefix = sim_kv_key_prefix(key, key_len);
+    p->key_prefix = prefix;
     p->live = true;
     p->term = 0;
     p->key_len = key_len;
@@ -320,8 +310,47 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
     sim_kv_copy((guint8 *)p->value, value, value_len);
     p->value[value_len] = '\0';
     place(t->slots, t->cap, p);
+    return p;
+}
+
+/* Out of line: inlined into the machine's apply, a rare branch there, it
+ * costs every apply its registers. */
+__attribute__((noinline)) struct sim_kv_pair *
+sim_kv_table_add(struct sim_kv_table *t,
+                 const char *key,
+                 size_t key_len,
+                 uint64_t hash,
+                 const char *value,
+                 size_t value_len)
+{
+    if (2 * (t->held + 1) > t->cap)
+        grow(t);
+    struct sim_kv_pair *p = pair_new(t, key, key_len, hash,
+                                     sim_kv_key_prefix(key, key_len), value,
+                                     value_len);
     order_insert(t, p);
     t->held++;
+    t->len++;
+    return p;
+}
+
+struct sim_kv_pair *sim_kv_table_add_last(struct sim_kv_table *t,
+                                          const char *key,
+                                          size_t key_len,
+                                          const char *value,
+                                          size_t value_len)
+{
+    SIM_ASSERT(t->held == t->len, "a key added last beside removed pairs");
+    if (2 * (t->held + 1) > t->cap)
+        grow(t);
+    if (t->held == t->order_cap) {
+        t->order_cap = t->order_cap ? 2 * t->order_cap : TABLE_CAP_MIN;
+        t->order = g_renew(struct sim_kv_pair *, t->order, t->order_cap);
+    }
+    struct sim_kv_pair *p =
+        pair_new(t, key, key_len, sim_kv_key_hash(key, key_len),
+                 sim_kv_key_prefix(key, key_len), value, value_len);
+    t->order[t->held++] = p;
     t->len++;
     return p;
 }

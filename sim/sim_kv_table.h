@@ -33,6 +33,9 @@
 
 #include "sim/sim_pool.h"
 
+#include <glib.h>
+#include <string.h>
+
 /* Where a pair's block lies (struct sim_kv_pair's `home`). */
 enum sim_kv_pair_home
 {
@@ -93,8 +96,41 @@ void sim_kv_table_init(struct sim_kv_table *t);
 void sim_kv_table_clear(struct sim_kv_table *t);
 
 /* The first min(8, key_len) bytes at key as a big-endian word, padded
- * with zeros (a pair's key_prefix). */
-uint64_t sim_kv_key_prefix(const char *key, size_t key_len);
+ * with zeros (a pair's key_prefix). Where two keys' prefix words differ,
+ * the first differing byte is either a byte of both keys or the end of
+ * the shorter one (a zero against a byte that is not), so the words order
+ * the keys as strcmp() does.
+ *
+ * Read a word or two at a time: eight bytes or more as one big-endian
+ * word; 4 to 7 as two big-endian half-words, the second ending at the last
+ * byte and shifted to its place (the bytes they share are equal, so the
+ * OR keeps them); 1 to 3 as the first, the middle and the last byte (some
+ * of them the same byte). Each byte lands where the byte-wise loop would
+ * shift it, the rest stay zero. Inline: every command's decoding and
+ * every restored pair takes one. */
+static inline __attribute__((always_inline)) uint64_t
+sim_kv_key_prefix(const char *key, size_t key_len)
+{
+    const unsigned char *k = (const unsigned char *)key;
+    if (key_len >= 8) {
+        uint64_t w;
+        memcpy(&w, k, sizeof w);
+        return GUINT64_FROM_BE(w);
+    }
+    if (key_len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, k, sizeof a);
+        memcpy(&b, k + key_len - 4, sizeof b);
+        return (uint64_t)GUINT32_FROM_BE(a) << 32 |
+               (uint64_t)GUINT32_FROM_BE(b) << (8 * (8 - key_len));
+    }
+    if (key_len == 0)
+        return 0;
+    size_t mid = key_len / 2, last = key_len - 1;
+    return (uint64_t)k[0] << 56 | (uint64_t)k[mid] << (56 - 8 * mid) |
+           (uint64_t)k[last] << (56 - 8 * last);
+}
+
 
 /* The pair held for the key_len bytes at key, live or removed, or NULL
  * (hash and prefix: their sim_kv_key_hash and sim_kv_key_prefix). Keys
@@ -122,6 +158,15 @@ struct sim_kv_pair *sim_kv_table_add(struct sim_kv_table *t,
                                      uint64_t hash,
                                      const char *value,
                                      size_t value_len);
+
+/* sim_kv_table_add() for a key that goes last in t's order, t holding
+ * no removed pair: no search of the order (a restored snapshot's keys,
+ * whose order the caller checks against the pair added before). */
+struct sim_kv_pair *sim_kv_table_add_last(struct sim_kv_table *t,
+                                          const char *key,
+                                          size_t key_len,
+                                          const char *value,
+                                          size_t value_len);
 
 /* Makes room for n pairs in all, so that adding up to n - len pairs
  * allocates no slots or order entries (a restored snapshot's count). */
