@@ -411,7 +411,7 @@ bool sim_conduct_judge(struct sim_conduct *r,
                        struct sim_violation *out)
 {
     struct conduct_node *n = &r->nodes[st->node];
-    if (st->input == SIM_CONDUCT_START || !n->live)
+    if (!n->live) /* never started, or crashed: a START step's node */
         node_start(n, st->now);
     const struct raft_update *u = st->update;
     bool leader = u->role == RAFT_LEADER;
@@ -432,5 +432,7 @@ bool sim_conduct_on_step(struct sim_conduct *r,
     g_return_val_if_fail(st->node - 1 < r->cfg.n_nodes, true); /* 1..n */
     g_return_val_if_fail(
         (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
+    if (st->input == SIM_CONDUCT_START)
+        r->nodes[st->node].live = false; /* started anew without a crash */
     return sim_conduct_judge(r, st, out);
 }
