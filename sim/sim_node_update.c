@@ -388,7 +388,7 @@ judge_step(struct sim *s,
     st.core = nd->core;
     st.config_version = config_version;
     struct sim_violation v;
-    if (!sim_conduct_on_step(s->conduct, &st, &v) &&
+    if (!sim_conduct_judge(s->conduct, &st, &v) &&
         !sim_safety_report(s->safety, &v))
         sim_safety_failed(s);
 }

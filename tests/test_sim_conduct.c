@@ -431,3 +431,42 @@ Test(conduct, prevote_refusal_is_answered_with_the_voters_term)
     cr_assert_str_eq(sim_property_name(seen.property), "prevote-reply");
     sim_conduct_free(r);
 }
+
+/* A follower's quiet START step at `now` (the node's term 5), its deadline
+ * an election timeout later, judged by sim_conduct_judge() when `judge`,
+ * else by sim_conduct_on_step(). */
+static bool quiet_start(struct sim_conduct *r, uint64_t now, bool judge)
+{
+    struct raft_update u = {.role = RAFT_FOLLOWER,
+                            .next_deadline = now + ET_MAX};
+    struct sim_conduct_step st = {
+        .node = 2,
+        .now = now,
+        .input = SIM_CONDUCT_START,
+        .role_before = RAFT_FOLLOWER,
+        .term_before = 5,
+        .update = &u,
+        .term_after = 5,
+    };
+    return judge ? sim_conduct_judge(r, &st, &seen)
+                 : sim_conduct_on_step(r, &st, &seen);
+}
+
+Test(conduct, a_start_step_rearms_the_timer_of_a_node_not_known_to_crash)
+{
+    struct sim_conduct *r = conduct_new(false);
+    start_follower(r, 2, 5);
+    /* Started again at 250ms with no crash reported: its timer runs from
+     * 250ms, and a deadline at 550ms is within the bound. */
+    cr_assert(quiet_start(r, 250000, false));
+    sim_conduct_free(r);
+}
+
+Test(conduct, the_engines_judge_restarts_a_crashed_node_at_its_start_step)
+{
+    struct sim_conduct *r = conduct_new(false);
+    cr_assert(quiet_start(r, 0, true));
+    sim_conduct_on_crash(r, 2);
+    cr_assert(quiet_start(r, 250000, true));
+    sim_conduct_free(r);
+}

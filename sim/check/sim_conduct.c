@@ -406,16 +406,12 @@ static G_GNUC_NO_INLINE void node_start(struct conduct_node *n, uint64_t now)
  * question that settles most steps (the term unchanged, no PreVote
  * received, a deadline within its bound, no leader's timer step) and
  * judges the rest out of line. */
-bool sim_conduct_on_step(struct sim_conduct *r,
-                         const struct sim_conduct_step *st,
-                         struct sim_violation *out)
+bool sim_conduct_judge(struct sim_conduct *r,
+                       const struct sim_conduct_step *st,
+                       struct sim_violation *out)
 {
-    g_return_val_if_fail(r != NULL && st != NULL && st->update != NULL, true);
-    g_return_val_if_fail(st->node - 1 < r->cfg.n_nodes, true); /* 1..n */
-    g_return_val_if_fail(
-        (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
     struct conduct_node *n = &r->nodes[st->node];
-    if (st->input == SIM_CONDUCT_START || !n->live)
+    if (!n->live) /* never started, or crashed: a START step's node */
         node_start(n, st->now);
     const struct raft_update *u = st->update;
     bool leader = u->role == RAFT_LEADER;
@@ -426,4 +422,17 @@ bool sim_conduct_on_step(struct sim_conduct *r,
                       : check_election_timer(r, n, st, out));
     n->deadline = u->next_deadline;
     return ok;
+}
+
+bool sim_conduct_on_step(struct sim_conduct *r,
+                         const struct sim_conduct_step *st,
+                         struct sim_violation *out)
+{
+    g_return_val_if_fail(r != NULL && st != NULL && st->update != NULL, true);
+    g_return_val_if_fail(st->node - 1 < r->cfg.n_nodes, true); /* 1..n */
+    g_return_val_if_fail(
+        (st->input == SIM_CONDUCT_RECEIVE) == (st->received != NULL), true);
+    if (st->input == SIM_CONDUCT_START)
+        r->nodes[st->node].live = false; /* started anew without a crash */
+    return sim_conduct_judge(r, st, out);
 }
