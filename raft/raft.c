@@ -394,6 +394,9 @@ int raft_create(const struct raft_config *config,
     }
     r->role = RAFT_FOLLOWER;
     r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
+    /* Never 0: config_valid() wants election_timeout_min at least 1. */
+    r->draw_range =
+        config->election_timeout_max - config->election_timeout_min + 1;
     r->dirty_from = RAFT_NO_INDEX;
     r->hand_out = true; /* the first call looks */
     /* Thesis §6.4.1: with a durable term this node may have acknowledged a
