@@ -19,8 +19,8 @@ static uint64_t next_random(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* §5.2: election timeouts are drawn anew, uniformly from [min, max], every
- * time the timer is armed, so that split votes do not repeat. The draw is
+/* §5.2: election timeouts are drawn anew, uniformly from [min, max],
+ * whenever the deadline is armed, so that split votes do not repeat. The draw is
  * at most max - min, so min + draw is at most max and cannot wrap: one
  * saturating addition to now gives what adding min, then the draw, would. */
 void raft_election_reset_timer(struct raft *r)
