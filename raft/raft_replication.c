@@ -486,7 +486,19 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     if (r->role == RAFT_LEADER) {
         return; /* two leaders in one term cannot happen (§5.2) */
     }
-    raft_become_follower(r, r->term, m->from);
+    if (r->role == RAFT_FOLLOWER && r->leader == m->from) {
+        /* Our leader again, in our term: raft_become_follower() would leave
+         * role, term, vote and leader as they are, and a follower that knows
+         * its leader neither pre-campaigns, transfers nor holds reads (only
+         * a leader queues them; stepping down drops them). Only the contact
+         * and the deadline move. */
+        assert(!r->pre_campaigning && r->transfer_target == 0 &&
+               r->n_reads == 0);
+        r->leader_contact = r->now;
+        raft_election_reset_timer(r);
+    } else {
+        raft_become_follower(r, r->term, m->from);
+    }
 
     /* An AppendEntries with entries was planned before the call's start
      * (raft_replication_prepare_append()), and its scratch holds what that
