@@ -116,34 +116,38 @@ static bool entry_type_valid(const struct raft_entry *e)
  * when n > 0, every term is nonzero, at least term_min, never decreases and
  * is at most term_max, every type is known, data is present whenever len
  * is nonzero, and an entry with a record describes it. entries is borrowed
- * for the call. The term's bounds are one comparison: with lo the least
- * term allowed (the previous term, and at least 1) and lo <= term_max,
- * lo <= t <= term_max exactly when t - lo <= term_max - lo (unsigned). */
+ * for the call. The terms' bounds: each term is at least the one before
+ * it (the first at least term_min, and at least 1), so all are at most
+ * term_max exactly when the last one is, checked once after the loop. A
+ * command, the common type, needs no further look. */
 static bool entry_run_valid(const struct raft_entry *entries,
                             size_t n,
                             uint64_t term_min,
                             uint64_t term_max)
 {
-    uint64_t lo = term_min > 0 ? term_min : 1;
-    if (n > 0 && (entries == NULL || lo > term_max)) {
+    if (n == 0) {
+        return true;
+    }
+    if (entries == NULL) {
         return false;
     }
+    uint64_t prev = term_min > 0 ? term_min : 1;
     for (size_t i = 0; i < n; i++) {
         const struct raft_entry *e = &entries[i];
         const struct raft_record *rec = e->record;
-        if (e->term - lo > term_max - lo) {
+        if (e->term < prev) {
             return false;
         }
+        prev = e->term;
         if (rec != NULL ? !entry_record_valid(e, rec)
                         : e->len > 0 && e->data == NULL) {
             return false;
         }
-        if (!entry_type_valid(e)) {
+        if (e->type != RAFT_ENTRY_COMMAND && !entry_type_valid(e)) {
             return false;
         }
-        lo = e->term;
     }
-    return true;
+    return prev <= term_max;
 }
 
 /* The bootstrap voters may be empty or leave out id (raft.h). */
@@ -394,6 +398,9 @@ int raft_create(const struct raft_config *config,
     }
     r->role = RAFT_FOLLOWER;
     r->rng = config->random_seed ^ (config->id * 0xd1b54a32d192ed03ULL);
+    /* Never 0: config_valid() wants election_timeout_min at least 1. */
+    r->draw_range =
+        config->election_timeout_max - config->election_timeout_min + 1;
     r->dirty_from = RAFT_NO_INDEX;
     r->hand_out = true; /* the first call looks */
     /* Thesis §6.4.1: with a durable term this node may have acknowledged a

@@ -19,15 +19,16 @@ static uint64_t next_random(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* §5.2: election timeouts are drawn anew, uniformly from [min, max], every
- * time the timer is armed, so that split votes do not repeat. */
+/* §5.2: election timeouts are drawn anew, uniformly from [min, max],
+ * whenever the deadline is armed, so that split votes do not repeat. The draw is
+ * at most max - min, so min + draw is at most max and cannot wrap: one
+ * saturating addition to now gives what adding min, then the draw, would. */
 void raft_election_reset_timer(struct raft *r)
 {
-    uint64_t min = r->config.election_timeout_min;
-    uint64_t span = r->config.election_timeout_max - min;
     uint64_t x = next_random(&r->rng);
-    uint64_t draw = span == UINT64_MAX ? x : x % (span + 1);
-    r->election_deadline = raft_time_add(raft_time_add(r->now, min), draw);
+    uint64_t draw = x % r->draw_range;
+    r->election_deadline =
+        raft_time_add(r->now, r->config.election_timeout_min + draw);
 }
 
 /* Figure 2, "Rules for all servers": a higher term makes us a follower of it

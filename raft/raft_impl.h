@@ -155,6 +155,10 @@ struct raft
      * before this time. 0: none (a fresh node never acknowledged one). */
     uint64_t start_lease_end;
     uint64_t rng;                /* splitmix64 state for election timeouts */
+    /* How many election deadlines a draw picks from, election_timeout_max
+     * - election_timeout_min + 1, taken once from the copied config (which
+     * never changes); never 0, as election_timeout_min is at least 1. */
+    uint64_t draw_range;
 
     /* Output of the call in progress, reused across calls. */
     struct raft_message *msgs; /* owned array of msgs_cap messages */

@@ -155,6 +155,8 @@ void raft_log_truncate(struct raft_log *l, uint64_t index)
     raft_log_views_forget(l); /* index may get another record */
     release_slots(l, l->start + keep, l->n - keep);
     l->n = keep;
+    l->last_term = keep > 0 ? (*raft_log_slot(l, l->start + keep - 1))->term
+                            : l->snapshot_term;
     l->version++;
     trim_tail(l);
 }
@@ -176,6 +178,9 @@ void raft_log_compact(struct raft_log *l, uint64_t index, uint64_t term)
     }
     l->snapshot_index = index;
     l->snapshot_term = term;
+    if (l->n == 0) {
+        l->last_term = term; /* a kept suffix keeps its last term */
+    }
     l->version++;
 }
 

@@ -6,7 +6,8 @@
  * pages[s / RAFT_LOG_PAGE] at s % RAFT_LOG_PAGE, and start < RAFT_LOG_PAGE
  * (a page the start leaves is freed at once). Each slot owns one reference
  * to its record (struct raft_record, raft.h). Terms never decrease along the
- * log and none is below snapshot_term. Appending never moves a slot, and at
+ * log and none is below snapshot_term; last_term is the term of index
+ * snapshot_index + n. Appending never moves a slot, and at
  * most the first and the last page are partly empty.
  *
  * Views: hosts read entries as arrays of struct raft_entry. The log renders
@@ -61,6 +62,12 @@ struct raft_log
     size_t n;                    /* live entries */
     uint64_t snapshot_index;     /* last index the snapshot covers; 0: none */
     uint64_t snapshot_term;      /* term of snapshot_index; 0: none */
+    /* The term of the last index: the last entry's, or snapshot_term when
+     * none follows it. Kept by every writer of the entries and the
+     * snapshot point (append, truncate, compact): the core asks for it at
+     * every heartbeat and its acknowledgement (the previous entry of a
+     * follower in step is the last one). */
+    uint64_t last_term;
     /* Moves (from 1, never 0) at every change of the entries or of the
      * snapshot point (append, truncate, compact) and wherever the core
      * says what it derives from the log moved (raft_log_moved()); equal
@@ -106,8 +113,7 @@ static inline uint64_t raft_log_last_index(const struct raft_log *l)
 /* The term of the last entry, or snapshot_term when none follows it. */
 static inline uint64_t raft_log_last_term(const struct raft_log *l)
 {
-    return l->n > 0 ? (*raft_log_slot(l, l->start + l->n - 1))->term
-                    : l->snapshot_term;
+    return l->last_term;
 }
 
 /* The record at index, borrowed until the log changes; NULL when index is
@@ -126,6 +132,9 @@ static inline const struct raft_record *raft_log_get(const struct raft_log *l,
 static inline uint64_t raft_log_term_at(const struct raft_log *l,
                                         uint64_t index)
 {
+    if (index == raft_log_last_index(l)) {
+        return l->last_term; /* snapshot_term when no entry follows it */
+    }
     if (index == l->snapshot_index) {
         return l->snapshot_term;
     }
@@ -161,6 +170,7 @@ static inline void raft_log_append(struct raft_log *l, struct raft_record *rec)
     assert(l->start + l->n < l->n_pages * RAFT_LOG_PAGE);
     *raft_log_slot(l, l->start + l->n) = rec;
     l->n++;
+    l->last_term = rec->term;
     l->version++;
 }
 

@@ -44,20 +44,27 @@ static size_t batch_size(const struct raft *r, uint64_t prev)
     }
     /* The entries after prev are held (prev is at or past the snapshot
      * point: a peer that needs compacted entries gets the snapshot), so
-     * their slots are read directly: slot s + k holds index prev + 1 + k. */
+     * their slots are read directly, page by page: slot s + k holds index
+     * prev + 1 + k. room is what is left of max_bytes: the first entry
+     * counts whatever its size, each next one only while it fits. */
     const struct raft_log *l = &r->log;
     assert(prev >= l->snapshot_index);
     size_t s = l->start + (size_t)(prev - l->snapshot_index);
     size_t len = (*raft_log_slot(l, s))->len;
-    size_t bytes = len < max_bytes ? len : max_bytes;
+    size_t room = len < max_bytes ? max_bytes - len : 0;
     size_t n = 1;
     while (n < max_n) {
-        len = (*raft_log_slot(l, s + n))->len;
-        if (len > max_bytes - bytes) {
-            break;
+        struct raft_record *const *slot = raft_log_slot(l, s + n);
+        size_t in_page = RAFT_LOG_PAGE - (s + n) % RAFT_LOG_PAGE;
+        size_t run = in_page < max_n - n ? in_page : max_n - n;
+        for (size_t k = 0; k < run; k++) {
+            len = slot[k]->len;
+            if (len > room) {
+                return n + k;
+            }
+            room -= len;
         }
-        bytes += len;
-        n++;
+        n += run;
     }
     return n;
 }
@@ -479,7 +486,19 @@ void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
     if (r->role == RAFT_LEADER) {
         return; /* two leaders in one term cannot happen (§5.2) */
     }
-    raft_become_follower(r, r->term, m->from);
+    if (r->role == RAFT_FOLLOWER && r->leader == m->from) {
+        /* Our leader again, in our term: raft_become_follower() would leave
+         * role, term, vote and leader as they are, and a follower that knows
+         * its leader neither pre-campaigns, transfers nor holds reads (only
+         * a leader queues them; stepping down drops them). Only the contact
+         * and the deadline move. */
+        assert(!r->pre_campaigning && r->transfer_target == 0 &&
+               r->n_reads == 0);
+        r->leader_contact = r->now;
+        raft_election_reset_timer(r);
+    } else {
+        raft_become_follower(r, r->term, m->from);
+    }
 
     /* An AppendEntries with entries was planned before the call's start
      * (raft_replication_prepare_append()), and its scratch holds what that

@@ -208,6 +208,28 @@ struct seen_log
     uint64_t self_match[NODES + 1];
 };
 
+/* The log keeps the term of its last index (raft_log.h) instead of looking
+ * it up: it must be the held last entry's term, or the snapshot's when no
+ * entry follows the snapshot, after every append, truncation, compaction
+ * and installed snapshot; raft_term_at() of the last index reports it. */
+static void check_last_term(struct raft *core,
+                            uint64_t last_term,
+                            uint64_t seed,
+                            int step,
+                            uint64_t id)
+{
+    uint64_t last_index = raft_last_index(core);
+    struct raft_entry e;
+    uint64_t held = raft_entry_at(core, last_index, &e)
+                        ? e.term
+                        : raft_snapshot_term(core);
+    cr_assert(last_term == held && raft_term_at(core, last_index) == held,
+              "seed %llu step %d: n%llu's last term %llu, its last entry's "
+              "%llu",
+              (unsigned long long)seed, step, (unsigned long long)id,
+              (unsigned long long)last_term, (unsigned long long)held);
+}
+
 /* raft_log_version(): while a core's number stays the same, so do its
  * log's bounds and, for a leader, its own match index (the core checks
  * the log's order again only when the number moved, so a change of them
@@ -249,6 +271,7 @@ static void check_log_version(struct rh *h,
                       (unsigned long long)self_match,
                       (unsigned long long)version);
         }
+        check_last_term(core, last_term, seed, step, id);
         seen->version[id] = version;
         seen->last_index[id] = last_index;
         seen->last_term[id] = last_term;
