@@ -159,3 +159,16 @@ Test(layers, the_program_may_include_every_layer_below_it)
     cr_assert_eq(check_copy(&out), 0, "%s", out);
     g_free(out);
 }
+
+Test(layers, only_the_named_engine_step_tests_include_the_engines_private_header)
+{
+    plant("tests/test_sim_conduct_engine.c", "#include \"sim/sim_observe.h\"");
+    int line = plant("tests/test_sim_conduct.c",
+                     "#include \"sim/sim_internal.h\"");
+    assert_rejected("tests/test_sim_conduct.c", line,
+                    "may not include \"sim/sim_internal.h\"");
+    char *out = NULL;
+    check_copy(&out);
+    cr_assert(strstr(out, "test_sim_conduct_engine.c") == NULL, "%s", out);
+    g_free(out);
+}

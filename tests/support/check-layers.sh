@@ -20,7 +20,9 @@
 # written) include nothing of the project and may be included from every
 # layer above raft/. The engine's private headers (sim_internal.h,
 # sim_observe.h, sim_tracer.h) are the engine's alone; raft/'s headers other
-# than raft.h are raft/'s alone.
+# than raft.h are raft/'s alone, with one exception: the tests named in
+# engine_step_tests below hand a crafted update to the engine's step
+# (sim_internal.h), to see the engine do what no correct core provokes.
 #
 # Below the program (raft/, sim/, sim/check/, scenarios/lang/, viz/) no code
 # calls a wall-clock or environment function.
@@ -37,8 +39,11 @@ files=$(find raft sim scenarios/lang viz tests -type f \( -name '*.c' -o -name '
 # The headers that exist, so that an include of a missing file is named.
 headers=$(echo "$files" | grep '\.h$' | tr '\n' ' ')
 
+# The tests that may include the engine's private headers.
+engine_step_tests="tests/test_sim_conduct_engine.c"
+
 # shellcheck disable=SC2086
-awk -v headers="$headers" '
+awk -v headers="$headers" -v engine_step_tests="$engine_step_tests" '
 # The layer of a file of the tree, from its path ("" for none).
 function layer_of(p) {
     if (p ~ /^raft\/[^\/]+$/) return "raft"
@@ -68,6 +73,8 @@ function kind_of(p) {
 BEGIN {
     n = split(headers, h, " ")
     for (i = 1; i <= n; i++) exists[h[i]] = 1
+    n = split(engine_step_tests, h, " ")
+    for (i = 1; i <= n; i++) engine_step_test[h[i]] = 1
     # The allowed matrix: for each layer, the kinds of header it may include.
     allow["check"] = "raft-api leaf trace history check"
     allow["engine"] = "raft-api leaf trace history engine-private engine check"
@@ -104,7 +111,8 @@ layer == "" { next }
     if (kind == "unknown" || !(inc in exists)) {
         print where "\"" inc "\" is not a header of a layer (write includes from the repository root)"
         errors++
-    } else if (!((layer, kind) in ok)) {
+    } else if (!((layer, kind) in ok) &&
+               !(kind == "engine-private" && FILENAME in engine_step_test)) {
         print where FILENAME " (" layer ") may not include \"" inc "\" (" kind "); " layer " may include: " allow[layer]
         errors++
     }
