@@ -68,6 +68,34 @@ static uint32_t random_ops(uint64_t *seed,
     return m;
 }
 
+/* Checks key k with both scratches, the same search and bound, and asserts
+ * that they agree on the result, the states counted and the furthest
+ * event (other names the second scratch's way in the messages). Returns
+ * the result; *states gets the states counted. */
+static enum sim_lin_result check_alike(struct sim_lin_scratch *one,
+                                       struct sim_lin_scratch *two,
+                                       const char *other,
+                                       const struct sim_lin_key *k,
+                                       enum sim_lin_search how,
+                                       uint64_t bound,
+                                       int round,
+                                       uint64_t *states_out)
+{
+    uint64_t states[2] = {0, 0};
+    uint32_t prefix[2] = {0, 0};
+    enum sim_lin_result r[2];
+    r[0] = sim_lin_check_key(one, k, how, bound, &states[0], &prefix[0]);
+    r[1] = sim_lin_check_key(two, k, how, bound, &states[1], &prefix[1]);
+    cr_assert_eq(r[0], r[1], "round %d: result %d, %s %d", round, r[0], other,
+                 r[1]);
+    cr_assert_eq(states[0], states[1], "round %d: %llu states, %s %llu", round,
+                 (unsigned long long)states[0], other,
+                 (unsigned long long)states[1]);
+    cr_assert_eq(prefix[0], prefix[1], "round %d", round);
+    *states_out = states[0];
+    return r[0];
+}
+
 Test(sim_lin_lazy,
      the_depth_first_search_decides_as_with_every_node_recorded_at_once)
 {
@@ -82,24 +110,14 @@ Test(sim_lin_lazy,
         sim_lin_key_init(&k, ops, n);
         /* A bound from tiny to ample, so that some searches stop at it. */
         uint64_t bound = 1 + below(&seed, 64);
-        uint64_t states[2] = {0, 0};
-        uint32_t prefix[2] = {0, 0};
-        enum sim_lin_result r[2];
-        r[0] = sim_lin_check_key(&lazy, &k, SIM_LIN_SEARCH_DEPTH_FIRST, bound,
-                                 &states[0], &prefix[0]);
-        r[1] = sim_lin_check_key(&eager, &k, SIM_LIN_SEARCH_DEPTH_FIRST, bound,
-                                 &states[1], &prefix[1]);
-        cr_assert_eq(r[0], r[1], "round %d: result %d, recording at once %d",
-                     round, r[0], r[1]);
-        cr_assert_eq(states[0], states[1],
-                     "round %d: %llu states, recording at once %llu", round,
-                     (unsigned long long)states[0],
-                     (unsigned long long)states[1]);
-        cr_assert_eq(prefix[0], prefix[1], "round %d", round);
-        fails += r[0] == SIM_LIN_RESULT_FAIL;
-        oks += r[0] == SIM_LIN_RESULT_OK;
+        uint64_t states;
+        enum sim_lin_result r =
+            check_alike(&lazy, &eager, "recording at once", &k,
+                        SIM_LIN_SEARCH_DEPTH_FIRST, bound, round, &states);
+        fails += r == SIM_LIN_RESULT_FAIL;
+        oks += r == SIM_LIN_RESULT_OK;
         /* More states than the key has returns: it went back somewhere. */
-        backtracked += r[0] == SIM_LIN_RESULT_OK && states[0] > n;
+        backtracked += r == SIM_LIN_RESULT_OK && states > n;
         sim_lin_key_clear(&k);
         sim_history_free(h);
     }
@@ -132,21 +150,9 @@ Test(sim_lin_lazy, the_first_path_replayed_without_a_stack_decides_as_the_search
         enum sim_lin_search how = below(&seed, 2) == 0
                                       ? SIM_LIN_SEARCH_DEPTH_FIRST
                                       : SIM_LIN_SEARCH_DEFAULT;
-        uint64_t states[2] = {0, 0};
-        uint32_t prefix[2] = {0, 0};
-        enum sim_lin_result r[2];
-        r[0] = sim_lin_check_key(&replay, &k, how, bound, &states[0],
-                                 &prefix[0]);
-        r[1] = sim_lin_check_key(&search, &k, how, bound, &states[1],
-                                 &prefix[1]);
-        cr_assert_eq(r[0], r[1], "round %d: result %d, searched %d", round,
-                     r[0], r[1]);
-        cr_assert_eq(states[0], states[1],
-                     "round %d: %llu states, searched %llu", round,
-                     (unsigned long long)states[0],
-                     (unsigned long long)states[1]);
-        cr_assert_eq(prefix[0], prefix[1], "round %d", round);
-        oks += r[0] == SIM_LIN_RESULT_OK;
+        uint64_t states;
+        oks += check_alike(&replay, &search, "searched", &k, how, bound, round,
+                           &states) == SIM_LIN_RESULT_OK;
         sim_lin_key_clear(&k);
         sim_history_free(h);
     }
