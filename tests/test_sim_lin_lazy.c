@@ -68,6 +68,28 @@ static uint32_t random_ops(uint64_t *seed,
     return m;
 }
 
+/* One round's key: a random history (random_ops()) and its key. */
+struct key_round
+{
+    struct sim_history *h;
+    const struct sim_op *ops[16];
+    uint32_t n;
+    struct sim_lin_key k;
+};
+
+static void key_round_begin(struct key_round *kr, uint64_t *seed)
+{
+    kr->h = sim_history_new();
+    kr->n = random_ops(seed, kr->h, kr->ops);
+    sim_lin_key_init(&kr->k, kr->ops, kr->n);
+}
+
+static void key_round_end(struct key_round *kr)
+{
+    sim_lin_key_clear(&kr->k);
+    sim_history_free(kr->h);
+}
+
 /* Checks key k with both scratches, the same search and bound, and asserts
  * that they agree on the result, the states counted and the furthest
  * event (other names the second scratch's way in the messages). Returns
@@ -103,23 +125,19 @@ Test(sim_lin_lazy,
     struct sim_lin_scratch lazy = {0}, eager = {.eager = true};
     uint32_t fails = 0, oks = 0, backtracked = 0;
     for (int round = 0; round < 20000; round++) {
-        struct sim_history *h = sim_history_new();
-        const struct sim_op *ops[16];
-        uint32_t n = random_ops(&seed, h, ops);
-        struct sim_lin_key k;
-        sim_lin_key_init(&k, ops, n);
+        struct key_round kr;
+        key_round_begin(&kr, &seed);
         /* A bound from tiny to ample, so that some searches stop at it. */
         uint64_t bound = 1 + below(&seed, 64);
         uint64_t states;
         enum sim_lin_result r =
-            check_alike(&lazy, &eager, "recording at once", &k,
+            check_alike(&lazy, &eager, "recording at once", &kr.k,
                         SIM_LIN_SEARCH_DEPTH_FIRST, bound, round, &states);
         fails += r == SIM_LIN_RESULT_FAIL;
         oks += r == SIM_LIN_RESULT_OK;
         /* More states than the key has returns: it went back somewhere. */
-        backtracked += r == SIM_LIN_RESULT_OK && states > n;
-        sim_lin_key_clear(&k);
-        sim_history_free(h);
+        backtracked += r == SIM_LIN_RESULT_OK && states > kr.n;
+        key_round_end(&kr);
     }
     sim_lin_scratch_clear(&lazy);
     sim_lin_scratch_clear(&eager);
@@ -141,20 +159,17 @@ Test(sim_lin_lazy, the_first_path_replayed_without_a_stack_decides_as_the_search
     struct sim_lin_scratch replay = {0}, search = {.eager = true};
     uint32_t oks = 0;
     for (int round = 0; round < 20000; round++) {
-        struct sim_history *h = sim_history_new();
-        const struct sim_op *ops[16];
-        uint32_t n = random_ops(&seed, h, ops);
-        struct sim_lin_key k;
-        sim_lin_key_init(&k, ops, n);
+        struct key_round kr;
+        key_round_begin(&kr, &seed);
         uint64_t bound = 1 + below(&seed, 64);
         enum sim_lin_search how = below(&seed, 2) == 0
                                       ? SIM_LIN_SEARCH_DEPTH_FIRST
                                       : SIM_LIN_SEARCH_DEFAULT;
         uint64_t states;
-        oks += check_alike(&replay, &search, "searched", &k, how, bound, round,
-                           &states) == SIM_LIN_RESULT_OK;
-        sim_lin_key_clear(&k);
-        sim_history_free(h);
+        enum sim_lin_result r = check_alike(&replay, &search, "searched", &kr.k,
+                                            how, bound, round, &states);
+        oks += r == SIM_LIN_RESULT_OK;
+        key_round_end(&kr);
     }
     /* Most orders found are the first path's; some only after going
      * back or linearizing a write early. */
