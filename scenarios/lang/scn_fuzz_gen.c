@@ -170,7 +170,10 @@ struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
     st->end_us = time_us;
     st->action.kind = kind;
     if (g->n_plan == g->plan_cap) {
-        g->plan_cap = g->plan_cap ? 2 * g->plan_cap : 256;
+        /* A seed's plan holds some hundreds of steps (about 600 for the
+         * default options): room for 1,024 at first, so that most plans
+         * are never moved. */
+        g->plan_cap = g->plan_cap ? 2 * g->plan_cap : 1024;
         g->plan = g_renew(struct scn_keyed, g->plan, g->plan_cap);
     }
     g->plan[g->n_plan++] = (struct scn_keyed){.key = time_us, .item = st};
