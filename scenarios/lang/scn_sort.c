@@ -86,13 +86,22 @@ static void merge(const struct scn_keyed *src,
 
 void scn_sort_keyed(struct scn_keyed *a, size_t n)
 {
-    for (size_t lo = 0; lo < n; lo += SORT_RUN)
-        insertion_sort(a, lo, min_size(lo + SORT_RUN, n));
-    if (n <= SORT_RUN)
+    /* Runs twice as long when the merges would be an odd number of
+     * passes: an even number leaves the pairs in `a`, not in the scratch
+     * array to be copied back. */
+    size_t run = SORT_RUN;
+    unsigned passes = 0;
+    for (size_t width = run; width < n; width *= 2)
+        passes++;
+    if (passes % 2 != 0)
+        run *= 2;
+    for (size_t lo = 0; lo < n; lo += run)
+        insertion_sort(a, lo, min_size(lo + run, n));
+    if (n <= run)
         return;
     struct scn_keyed *tmp = g_new(struct scn_keyed, n);
     struct scn_keyed *src = a, *dst = tmp;
-    for (size_t width = SORT_RUN; width < n; width *= 2) {
+    for (size_t width = run; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width)
             merge(src, lo, min_size(lo + width, n), min_size(lo + 2 * width, n),
                   dst);
