@@ -11,15 +11,21 @@
 
 #include <inttypes.h>
 
+const char sim_time_text_pairs[200] = {
+#define SIM_TIME_TEXT_TENS(t)                                                  \
+    t, '0', t, '1', t, '2', t, '3', t, '4', t, '5', t, '6', t, '7', t, '8', t, '9'
+    SIM_TIME_TEXT_TENS('0'), SIM_TIME_TEXT_TENS('1'), SIM_TIME_TEXT_TENS('2'),
+    SIM_TIME_TEXT_TENS('3'), SIM_TIME_TEXT_TENS('4'), SIM_TIME_TEXT_TENS('5'),
+    SIM_TIME_TEXT_TENS('6'), SIM_TIME_TEXT_TENS('7'), SIM_TIME_TEXT_TENS('8'),
+    SIM_TIME_TEXT_TENS('9'),
+#undef SIM_TIME_TEXT_TENS
+};
+
 void sim_time_text_decimal(GString *out, uint64_t v)
 {
     char buf[20]; /* UINT64_MAX has 20 digits */
-    size_t at = sizeof buf;
-    do {
-        buf[--at] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    sim_time_text_put(out, buf + at, sizeof buf - at);
+    char *at = sim_time_text_digits(buf + sizeof buf, v);
+    sim_time_text_put(out, at, (size_t)(buf + sizeof buf - at));
 }
 
 void sim_time_text_duration(GString *out, uint64_t duration_us)

@@ -39,6 +39,27 @@ static inline void sim_time_text_put(GString *out, const char *text, size_t n)
     }
 }
 
+/* The digit pairs "00" to "99", pair r at 2 * r. */
+extern const char sim_time_text_pairs[200];
+
+/* Writes v in decimal (the digits "%" PRIu64 writes) to the bytes just
+ * before `end`, two digits a division; returns where the digits start. */
+static inline char *sim_time_text_digits(char *end, uint64_t v)
+{
+    while (v >= 100) {
+        end -= 2;
+        memcpy(end, sim_time_text_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, sim_time_text_pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
+    return end;
+}
+
 /* v in decimal, the digits "%" PRIu64 writes: what the styles below write
  * their numbers with, without a format string to parse. */
 void sim_time_text_decimal(GString *out, uint64_t v);

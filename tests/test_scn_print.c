@@ -67,12 +67,23 @@ ParameterizedTest(struct duration_case *c,
     g_string_free(out, TRUE);
 }
 
+/* The digits are written two at a time (sim_time_text_digits()): every
+ * count of digits from 1 to 20, odd and even, at each power of ten, the
+ * number before it and one just after, and numbers whose pairs differ. */
 Test(scn_print, decimal_text_is_the_digits_printf_writes)
 {
-    static const uint64_t values[] = {0,          1,         9,
-                                      10,         99,        1000000,
-                                      4294967295, UINT64_MAX, UINT64_MAX - 1};
-    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    uint64_t values[3 * 20 + 8] = {0,          1,         9,
+                                   10,         99,        1000000,
+                                   4294967295, UINT64_MAX};
+    size_t n = 8;
+    values[n++] = UINT64_MAX - 1;
+    for (uint64_t ten = 10, d = 1; d < 20; d++, ten *= 10) {
+        values[n++] = ten - 1;
+        values[n++] = ten;
+        values[n++] = ten + ten / 10 * 2 + 3; /* 13, 123, 1203, ... */
+    }
+    values[n++] = UINT64_C(12345678901234567890);
+    for (size_t i = 0; i < n; i++) {
         GString *out = g_string_new("n");
         sim_time_text_decimal(out, values[i]);
         char *want = g_strdup_printf("n%" G_GUINT64_FORMAT, values[i]);

@@ -411,6 +411,37 @@ Test(lin_rejects, read_of_a_value_written_only_later)
     sim_history_free(h);
 }
 
+/* Keys are checked in strcmp() order of their names, whatever order they
+ * first appear in, and the first one that cannot be linearized is the one
+ * reported: among names that share their first eight bytes too (one a
+ * prefix of the other, or differing later), where the order is decided
+ * past the words the sort compares first. */
+Test(lin_rejects, the_first_key_in_name_order_that_fails_is_reported)
+{
+    static const char *const orders[][4] = {
+        {"zz", "shared-prefix-b", "shared-prefix-a", "b"},
+        {"abcdefghi", "abcdefgh", "abcdefghj", "a"},
+        {"k10", "k9", "k1", "k100"},
+    };
+    static const char *const first[] = {"shared-prefix-a", "abcdefgh", "k1"};
+    for (size_t t = 0; t < G_N_ELEMENTS(orders); t++) {
+        struct sim_history *h = sim_history_new();
+        for (size_t k = 0; k < 4; k++) {
+            const char *key = orders[t][k];
+            uint64_t at = 100 * (uint64_t)k;
+            set_op(h, 10 * k + 1, key, "1", at, at + 10);
+            /* A read of a value nobody wrote fails every key but the
+             * last of each list. */
+            get_op(h, 10 * k + 2, key, k < 3 ? "2" : "1", at + 20, at + 30);
+        }
+        struct sim_lin_report r;
+        cr_assert_eq(sim_lin_check(h, 0, &r), SIM_LIN_VIOLATION, "list %zu", t);
+        cr_assert_str_eq(r.key, first[t], "list %zu", t);
+        sim_lin_report_clear(&r);
+        sim_history_free(h);
+    }
+}
+
 Test(lin_rejects, read_of_a_value_nobody_wrote)
 {
     struct sim_history *h = sim_history_new();

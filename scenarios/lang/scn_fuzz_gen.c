@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sim/sim_time_text.h"
+
 /* The election timeout minimum of every fuzz scenario: the header's
  * default (scn_scenario_new()). */
 #define FUZZ_ELECTION_TIMEOUT_MIN_US UINT64_C(150000)
@@ -139,16 +141,18 @@ char *scn_fuzz_word(char prefix, uint64_t n)
 
 void scn_fuzz_set_word(struct scn_action *a, bool value, char prefix, uint64_t n)
 {
-    /* The digits counted first, then written from the last one straight
-     * where the word is kept: no copy through a buffer. */
+    /* The digits counted first (four at a division, then the last few by
+     * comparisons), then written from the last one straight where the word
+     * is kept: no copy through a buffer. */
     size_t digits = 1;
-    for (uint64_t ten = 10; digits < 20 && n >= ten; ten *= 10)
-        digits++;
+    uint64_t top = n;
+    for (; top >= 10000; top /= 10000)
+        digits += 4;
+    digits += (size_t)(top >= 10) + (size_t)(top >= 100) + (size_t)(top >= 1000);
     char *w = scn_action_text_room(a, value, digits + 1);
     w[0] = prefix;
     w[digits + 1] = '\0';
-    for (size_t at = digits; at > 0; at--, n /= 10)
-        w[at] = (char)('0' + n % 10);
+    sim_time_text_digits(w + digits + 1, n);
 }
 
 /* Adds a step of `kind` at `time_us`; returns its action to fill, or NULL
@@ -166,7 +170,10 @@ struct scn_action *scn_fuzz_plan(struct scn_fuzz_gen *g,
     st->end_us = time_us;
     st->action.kind = kind;
     if (g->n_plan == g->plan_cap) {
-        g->plan_cap = g->plan_cap ? 2 * g->plan_cap : 256;
+        /* A seed's plan holds some hundreds of steps (about 600 for the
+         * default options): room for 1,024 at first, so that most plans
+         * are never moved. */
+        g->plan_cap = g->plan_cap ? 2 * g->plan_cap : 1024;
         g->plan = g_renew(struct scn_keyed, g->plan, g->plan_cap);
     }
     g->plan[g->n_plan++] = (struct scn_keyed){.key = time_us, .item = st};

@@ -826,7 +826,9 @@ static void index_draw_keys(struct scn_runner *r)
     size_t mask = r->key_cap - 1;
     for (guint k = 0; k < sc->steps->len; k++) {
         const struct scn_step *step = g_ptr_array_index(sc->steps, k);
-        if (!scn_step_may_draw(step))
+        /* A step with a key other than 0 may draw (scn_step_draw_keys()
+         * gives 0 to the others): only a key of 0 needs asking. */
+        if (r->keys[k] == 0 && !scn_step_may_draw(step))
             continue;
         size_t i = scn_runner_step_slot(step, mask);
         while (r->key_slots[i] != 0)

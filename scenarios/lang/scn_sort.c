@@ -9,6 +9,7 @@
 #include "scenarios/lang/scn_sort.h"
 
 #include <glib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sim/sim_assert.h" /* refuses NDEBUG, as every source must */
@@ -35,8 +36,28 @@ static void insertion_sort(struct scn_keyed *a, size_t lo, size_t hi)
     }
 }
 
+/* The first place in the sorted a[lo..hi) whose key is above `key`
+ * (after_equal) or at least `key` (not after_equal); hi if none. */
+static size_t bound(const struct scn_keyed *a,
+                    size_t lo,
+                    size_t hi,
+                    uint64_t key,
+                    bool after_equal)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid].key < key || (after_equal && a[mid].key == key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Merges the sorted src[lo..mid) and src[mid..hi) into dst[lo..hi),
- * the left one first on equal keys. */
+ * the left one first on equal keys. The left pairs that no right one
+ * precedes and the right pairs that precede no left one keep their
+ * places, copied whole: in a plan mostly in time order they are most. */
 static void merge(const struct scn_keyed *src,
                   size_t lo,
                   size_t mid,
@@ -47,7 +68,14 @@ static void merge(const struct scn_keyed *src,
         memcpy(dst + lo, src + lo, (hi - lo) * sizeof(*src));
         return;
     }
-    size_t i = lo, j = mid, k = lo;
+    /* src[lo..first) <= src[mid] and src[last..hi) >= src[mid - 1]: the
+     * first go before every right pair, the last after every left one. */
+    size_t first = bound(src, lo, mid, src[mid].key, true);
+    size_t last = bound(src, mid, hi, src[mid - 1].key, false);
+    memcpy(dst + lo, src + lo, (first - lo) * sizeof(*src));
+    memcpy(dst + last, src + last, (hi - last) * sizeof(*src));
+    size_t i = first, j = mid, k = first;
+    hi = last;
     while (i < mid && j < hi)
         dst[k++] = src[j].key < src[i].key ? src[j++] : src[i++];
     while (i < mid)
@@ -58,13 +86,22 @@ static void merge(const struct scn_keyed *src,
 
 void scn_sort_keyed(struct scn_keyed *a, size_t n)
 {
-    for (size_t lo = 0; lo < n; lo += SORT_RUN)
-        insertion_sort(a, lo, min_size(lo + SORT_RUN, n));
-    if (n <= SORT_RUN)
+    /* Runs twice as long when the merges would be an odd number of
+     * passes: an even number leaves the pairs in `a`, not in the scratch
+     * array to be copied back. */
+    size_t run = SORT_RUN;
+    unsigned passes = 0;
+    for (size_t width = run; width < n; width *= 2)
+        passes++;
+    if (passes % 2 != 0)
+        run *= 2;
+    for (size_t lo = 0; lo < n; lo += run)
+        insertion_sort(a, lo, min_size(lo + run, n));
+    if (n <= run)
         return;
     struct scn_keyed *tmp = g_new(struct scn_keyed, n);
     struct scn_keyed *src = a, *dst = tmp;
-    for (size_t width = SORT_RUN; width < n; width *= 2) {
+    for (size_t width = run; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width)
             merge(src, lo, min_size(lo + width, n), min_size(lo + 2 * width, n),
                   dst);

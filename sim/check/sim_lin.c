@@ -274,6 +274,10 @@ enum sim_lin_verdict sim_lin_check(const struct sim_history *h,
 struct key_ops
 {
     const char *key; /* borrowed */
+    /* The key's first eight bytes as a big-endian word, zero-padded: two
+     * keys' words compare as the keys do in strcmp's order, unless they
+     * are equal (then the rest decides). */
+    uint64_t prefix;
     uint32_t first, n;
 };
 
@@ -288,10 +292,40 @@ struct by_key
     uint32_t n_keys;
 };
 
+static uint64_t key_prefix(const char *key)
+{
+    uint64_t w = 0;
+    for (unsigned i = 0; i < 8 && key[i] != '\0'; i++)
+        w |= (uint64_t)(unsigned char)key[i] << (56 - 8 * i);
+    return w;
+}
+
+/* strcmp()'s order of the two keys' names, their prefix words first. */
 static int compare_key_ops(const void *a, const void *b)
 {
-    return strcmp(((const struct key_ops *)a)->key,
-                  ((const struct key_ops *)b)->key);
+    const struct key_ops *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+/* Sorts keys[0..n) by compare_key_ops(), a total order (the names
+ * differ), so any sort gives the one result: by insertion when few (a
+ * run's keys are some dozens), the words deciding nearly every
+ * comparison without a call. */
+static void sort_keys(struct key_ops *keys, uint32_t n)
+{
+    if (n > 128) {
+        qsort(keys, n, sizeof keys[0], compare_key_ops);
+        return;
+    }
+    for (uint32_t i = 1; i < n; i++) {
+        struct key_ops k = keys[i];
+        uint32_t j = i;
+        for (; j > 0 && compare_key_ops(&keys[j - 1], &k) > 0; j--)
+            keys[j] = keys[j - 1];
+        keys[j] = k;
+    }
 }
 
 /* Sorts ops[0..n) by compare_ops(), a total order (ids differ): by
@@ -364,7 +398,8 @@ static uint32_t number_keys(const struct sim_op *ops,
             at = (at + 1) & mask;
         if (slots[at].id1 == 0) {
             slots[at] = (struct key_slot){.hash = h, .id1 = ++n_keys};
-            keys[n_keys - 1] = (struct key_ops){.key = o->key};
+            keys[n_keys - 1] =
+                (struct key_ops){.key = o->key, .prefix = key_prefix(o->key)};
         }
         key_of[i] = slots[at].id1 - 1;
         keys[key_of[i]].n++;
@@ -384,7 +419,7 @@ static void split_by_key(const struct sim_op *ops, size_t n, struct by_key *b)
     for (uint32_t k = 0; k < n_keys; k++)
         keys[k].first = k; /* the number, until placed */
     memcpy(sorted, keys, n_keys * sizeof keys[0]);
-    qsort(sorted, n_keys, sizeof sorted[0], compare_key_ops);
+    sort_keys(sorted, n_keys);
     uint32_t first = 0;
     for (uint32_t r = 0; r < n_keys; r++) {
         rank[sorted[r].first] = r;
