@@ -231,15 +231,11 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
  * loss left to chance, only the first draw is, from the one state word it
  * reads. Every field is the one draw_all() gives (tests/test_sim_net_fate.c
  * compares them). */
-void sim_net_draw(struct sim_net *net,
-                  uint32_t from,
-                  uint32_t to,
-                  uint64_t now_us,
-                  struct sim_net_fate *out)
+void sim_net_draw_link(struct sim_net *net,
+                       size_t link,
+                       uint64_t now_us,
+                       struct sim_net_fate *out)
 {
-    /* 1 <= from, to <= n_nodes, each as one unsigned comparison. */
-    assert(from - 1u < net->n_nodes && to - 1u < net->n_nodes);
-    size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
     struct sim_rng_instant *in = &net->sent[link];
     assert(now_us >= in->at_us);
     struct sim_net_draw_table *t = net->table;
@@ -256,6 +252,17 @@ void sim_net_draw(struct sim_net *net,
     struct sim_rng first = {
         {0, sim_rng_key_word(message_key(t, link, in, now_us), 1), 0, 0}};
     out->lost = sim_rng_chance_k(&first, t->drop_k);
+}
+
+void sim_net_draw(struct sim_net *net,
+                  uint32_t from,
+                  uint32_t to,
+                  uint64_t now_us,
+                  struct sim_net_fate *out)
+{
+    /* 1 <= from, to <= n_nodes, each as one unsigned comparison. */
+    assert(from - 1u < net->n_nodes && to - 1u < net->n_nodes);
+    sim_net_draw_link(net, sim_net_link(net, from, to), now_us, out);
 }
 
 void sim_net_partition(struct sim_net *net, const uint32_t *group_of)

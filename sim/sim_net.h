@@ -147,6 +147,20 @@ void sim_net_draw(struct sim_net *net,
                   uint32_t to,
                   uint64_t now_us,
                   struct sim_net_fate *out);
+/* The index of the link from -> to in the network's per-link tables
+ * (1 <= from, to <= n_nodes). */
+static inline size_t sim_net_link(const struct sim_net *net,
+                                  uint32_t from,
+                                  uint32_t to)
+{
+    return (size_t)(from - 1) * net->n_nodes + (to - 1);
+}
+/* sim_net_draw() of the link sim_net_link() gives for ids the caller has
+ * checked. */
+void sim_net_draw_link(struct sim_net *net,
+                       size_t link,
+                       uint64_t now_us,
+                       struct sim_net_fate *out);
 
 /* Sets the network's parameters (copied) for the messages sent from now
  * on. */
@@ -161,7 +175,7 @@ static inline bool sim_net_link_open(const struct sim_net *net,
                                      uint32_t from,
                                      uint32_t to)
 {
-    return net->link_open[(size_t)(from - 1) * net->n_nodes + (to - 1)] != 0;
+    return net->link_open[sim_net_link(net, from, to)] != 0;
 }
 
 /* group_of (copied) as in sim_partition(). */

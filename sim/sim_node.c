@@ -371,9 +371,13 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     }
     msg->id = s->net.next_msg_id++;
     msg->dest_incarnation = s->nodes[to].incarnation;
+    /* The ids just checked are the network's (it has s->n nodes), so its
+     * draw skips its own check of them. */
     struct sim_net_fate fate;
-    sim_net_draw(&s->net, (uint32_t)msg->m.from, (uint32_t)to, s->now_us,
-                 &fate);
+    sim_net_draw_link(&s->net,
+                      sim_net_link(&s->net, (uint32_t)msg->m.from,
+                                   (uint32_t)to),
+                      s->now_us, &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
     struct sim_trace_event e = {.kind = SIM_TRACE_SEND};
