@@ -371,15 +371,13 @@ _Static_assert(sizeof(struct sim_msg) <= SIM_MSG_POOLED_BYTES,
 
 /* A copy of m, for which header_only() holds, in a pooled block: its
  * header alone, as msg_copy() makes it, every field its type reads
- * (a wire size of 48 bytes). */
+ * (a wire size of 48 bytes), but for the three fields the sender sets
+ * (sim_net_msg_copy()), left as the block had them. */
 static struct sim_msg *header_copy(struct sim_net *net,
                                    const struct raft_message *m)
 {
     struct sim_msg *msg = sim_pool_take(&net->msgs);
     msg->pool = &net->msgs;
-    msg->id = 0;
-    msg->dest_incarnation = 0;
-    msg->acked_term = 0;
     msg->bytes = 48;
     /* The two kinds of nearly every message copy the header and their own
      * member of the union, each in a few vector moves (the whole message

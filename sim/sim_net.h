@@ -190,7 +190,11 @@ void sim_net_heal(struct sim_net *net);
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
 /* The same, in a block of one of net's pools when it fits one: release it
  * with sim_net_msg_free() or sim_msg_free() (the same), before
- * sim_net_destroy(net). */
+ * sim_net_destroy(net). Its id, dest_incarnation and acked_term are the
+ * sender's to set, and may hold anything until then: the engine sets the
+ * last as it takes the copy and the others as the message leaves
+ * (sim_node_send_msg()), before anything reads them (three stores a
+ * message that the copy would make for nothing). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
 /* Whether msg may hold references to records: an AppendEntries with
