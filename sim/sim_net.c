@@ -1,5 +1,6 @@
 /* sim_net.c: message fates, links and message copies. Invariant: link_open
- * always equals "not cut, and (not partitioned or same nonzero group)". */
+ * always equals "not cut, and (not partitioned or same nonzero group)", and
+ * all_open whether every entry of it is 1. */
 #include "sim/sim_net.h"
 #include "sim/sim_assert.h"
 
@@ -11,6 +12,7 @@
 static void recompute_links(struct sim_net *net)
 {
     uint32_t n = net->n_nodes;
+    bool all_open = true;
     for (uint32_t a = 0; a < n; a++) {
         for (uint32_t b = 0; b < n; b++) {
             size_t i = (size_t)a * n + b;
@@ -19,8 +21,10 @@ static void recompute_links(struct sim_net *net)
                          net->group_of[a] == net->group_of[b]) ||
                         a == b;
             net->link_open[i] = same && !net->cut[i];
+            all_open = all_open && net->link_open[i];
         }
     }
+    net->all_open = all_open;
 }
 
 void sim_net_init(struct sim_net *net,
@@ -279,6 +283,7 @@ void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to)
     size_t i = (size_t)(from - 1) * net->n_nodes + (to - 1);
     net->cut[i] = 1;
     net->link_open[i] = 0;
+    net->all_open = false;
 }
 
 /* No partition and no cut left: every link is open. */
@@ -289,6 +294,7 @@ void sim_net_heal(struct sim_net *net)
     memset(net->group_of, 0, net->n_nodes * sizeof(uint32_t));
     memset(net->cut, 0, links);
     memset(net->link_open, 1, links);
+    net->all_open = true;
 }
 
 /* Bytes to round sizes up to, so the entries array after the header stays

@@ -91,6 +91,9 @@ struct sim_net
      * sim_net_set_params(); in the padding before p, so the engine's size,
      * which the memory budget charges, stays the same. */
     uint8_t draws;
+    /* Every link open (link_open all 1: no partition or one group, no
+     * cut), kept by the changes below; in the same padding. */
+    bool all_open;
     struct sim_net_params p; /* change with sim_net_set_params() */
     uint64_t key; /* the run's SIM_STREAM_NETWORK key */
     /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
@@ -170,12 +173,13 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p);
 uint64_t sim_net_draw_delay(const struct sim_net_params *p,
                             struct sim_rng *rng);
 
-/* true if messages from -> to currently pass (partitions and cuts). */
+/* true if messages from -> to currently pass (partitions and cuts). One
+ * test while every link is open (most of a run), the link's entry else. */
 static inline bool sim_net_link_open(const struct sim_net *net,
                                      uint32_t from,
                                      uint32_t to)
 {
-    return net->link_open[sim_net_link(net, from, to)] != 0;
+    return net->all_open || net->link_open[sim_net_link(net, from, to)] != 0;
 }
 
 /* group_of (copied) as in sim_partition(). */
