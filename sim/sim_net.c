@@ -1,5 +1,6 @@
 /* sim_net.c: message fates, links and message copies. Invariant: link_open
- * always equals "not cut, and (not partitioned or same nonzero group)". */
+ * always equals "not cut, and (not partitioned or same nonzero group)", and
+ * all_open whether every entry of it is 1. */
 #include "sim/sim_net.h"
 #include "sim/sim_assert.h"
 
@@ -11,6 +12,7 @@
 static void recompute_links(struct sim_net *net)
 {
     uint32_t n = net->n_nodes;
+    bool all_open = true;
     for (uint32_t a = 0; a < n; a++) {
         for (uint32_t b = 0; b < n; b++) {
             size_t i = (size_t)a * n + b;
@@ -19,8 +21,10 @@ static void recompute_links(struct sim_net *net)
                          net->group_of[a] == net->group_of[b]) ||
                         a == b;
             net->link_open[i] = same && !net->cut[i];
+            all_open = all_open && net->link_open[i];
         }
     }
+    net->all_open = all_open;
 }
 
 void sim_net_init(struct sim_net *net,
@@ -231,15 +235,11 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
  * loss left to chance, only the first draw is, from the one state word it
  * reads. Every field is the one draw_all() gives (tests/test_sim_net_fate.c
  * compares them). */
-void sim_net_draw(struct sim_net *net,
-                  uint32_t from,
-                  uint32_t to,
-                  uint64_t now_us,
-                  struct sim_net_fate *out)
+void sim_net_draw_link(struct sim_net *net,
+                       size_t link,
+                       uint64_t now_us,
+                       struct sim_net_fate *out)
 {
-    /* 1 <= from, to <= n_nodes, each as one unsigned comparison. */
-    assert(from - 1u < net->n_nodes && to - 1u < net->n_nodes);
-    size_t link = (size_t)(from - 1) * net->n_nodes + (to - 1);
     struct sim_rng_instant *in = &net->sent[link];
     assert(now_us >= in->at_us);
     struct sim_net_draw_table *t = net->table;
@@ -258,6 +258,17 @@ void sim_net_draw(struct sim_net *net,
     out->lost = sim_rng_chance_k(&first, t->drop_k);
 }
 
+void sim_net_draw(struct sim_net *net,
+                  uint32_t from,
+                  uint32_t to,
+                  uint64_t now_us,
+                  struct sim_net_fate *out)
+{
+    /* 1 <= from, to <= n_nodes, each as one unsigned comparison. */
+    assert(from - 1u < net->n_nodes && to - 1u < net->n_nodes);
+    sim_net_draw_link(net, sim_net_link(net, from, to), now_us, out);
+}
+
 void sim_net_partition(struct sim_net *net, const uint32_t *group_of)
 {
     memcpy(net->group_of, group_of, net->n_nodes * sizeof(uint32_t));
@@ -272,6 +283,7 @@ void sim_net_cut(struct sim_net *net, uint32_t from, uint32_t to)
     size_t i = (size_t)(from - 1) * net->n_nodes + (to - 1);
     net->cut[i] = 1;
     net->link_open[i] = 0;
+    net->all_open = false;
 }
 
 /* No partition and no cut left: every link is open. */
@@ -282,6 +294,7 @@ void sim_net_heal(struct sim_net *net)
     memset(net->group_of, 0, net->n_nodes * sizeof(uint32_t));
     memset(net->cut, 0, links);
     memset(net->link_open, 1, links);
+    net->all_open = true;
 }
 
 /* Bytes to round sizes up to, so the entries array after the header stays
@@ -364,15 +377,13 @@ _Static_assert(sizeof(struct sim_msg) <= SIM_MSG_POOLED_BYTES,
 
 /* A copy of m, for which header_only() holds, in a pooled block: its
  * header alone, as msg_copy() makes it, every field its type reads
- * (a wire size of 48 bytes). */
+ * (a wire size of 48 bytes), but for the three fields the sender sets
+ * (sim_net_msg_copy()), left as the block had them. */
 static struct sim_msg *header_copy(struct sim_net *net,
                                    const struct raft_message *m)
 {
     struct sim_msg *msg = sim_pool_take(&net->msgs);
     msg->pool = &net->msgs;
-    msg->id = 0;
-    msg->dest_incarnation = 0;
-    msg->acked_term = 0;
     msg->bytes = 48;
     /* The two kinds of nearly every message copy the header and their own
      * member of the union, each in a few vector moves (the whole message

@@ -91,6 +91,9 @@ struct sim_net
      * sim_net_set_params(); in the padding before p, so the engine's size,
      * which the memory budget charges, stays the same. */
     uint8_t draws;
+    /* Every link open (link_open all 1: no partition or one group, no
+     * cut), kept by the changes below; in the same padding. */
+    bool all_open;
     struct sim_net_params p; /* change with sim_net_set_params() */
     uint64_t key; /* the run's SIM_STREAM_NETWORK key */
     /* [(from - 1) * n + to - 1]: the link's last send instant and rank. */
@@ -147,6 +150,20 @@ void sim_net_draw(struct sim_net *net,
                   uint32_t to,
                   uint64_t now_us,
                   struct sim_net_fate *out);
+/* The index of the link from -> to in the network's per-link tables
+ * (1 <= from, to <= n_nodes). */
+static inline size_t sim_net_link(const struct sim_net *net,
+                                  uint32_t from,
+                                  uint32_t to)
+{
+    return (size_t)(from - 1) * net->n_nodes + (to - 1);
+}
+/* sim_net_draw() of the link sim_net_link() gives for ids the caller has
+ * checked. */
+void sim_net_draw_link(struct sim_net *net,
+                       size_t link,
+                       uint64_t now_us,
+                       struct sim_net_fate *out);
 
 /* Sets the network's parameters (copied) for the messages sent from now
  * on. */
@@ -156,12 +173,13 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p);
 uint64_t sim_net_draw_delay(const struct sim_net_params *p,
                             struct sim_rng *rng);
 
-/* true if messages from -> to currently pass (partitions and cuts). */
+/* true if messages from -> to currently pass (partitions and cuts). One
+ * test while every link is open (most of a run), the link's entry else. */
 static inline bool sim_net_link_open(const struct sim_net *net,
                                      uint32_t from,
                                      uint32_t to)
 {
-    return net->link_open[(size_t)(from - 1) * net->n_nodes + (to - 1)] != 0;
+    return net->all_open || net->link_open[sim_net_link(net, from, to)] != 0;
 }
 
 /* group_of (copied) as in sim_partition(). */
@@ -176,7 +194,11 @@ void sim_net_heal(struct sim_net *net);
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
 /* The same, in a block of one of net's pools when it fits one: release it
  * with sim_net_msg_free() or sim_msg_free() (the same), before
- * sim_net_destroy(net). */
+ * sim_net_destroy(net). Its id, dest_incarnation and acked_term are the
+ * sender's to set, and may hold anything until then: the engine sets the
+ * last as it takes the copy and the others as the message leaves
+ * (sim_node_send_msg()), before anything reads them (three stores a
+ * message that the copy would make for nothing). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
 /* Whether msg may hold references to records: an AppendEntries with

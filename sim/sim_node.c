@@ -177,18 +177,12 @@ void sim_node_teardown(struct sim *s, struct sim_node *nd)
 
 /* ---- timers -------------------------------------------------------------- */
 
-/* Traces the node's new election deadline d. */
-static void trace_timer(struct sim *s, const struct sim_node *nd, uint64_t d)
-{
-    sim_emit_fields(s, &(struct sim_trace_event){
-                           .kind = SIM_TRACE_TIMER, .node = nd->id, .aux = d});
-}
-
 /* Traces a follower's or candidate's election deadline when it moved, so
  * that a viewer can show the timer's progress; a leader's deadline is its
  * heartbeat, not an election timer, and is not traced. Inline, the event
- * out of line: every step passes here, most leave the deadline as traced
- * (a leader's) or move it (a follower's heartbeat). */
+ * with it: every step passes here, most leave the deadline as traced (a
+ * leader's) or move it (a follower's, at each heartbeat), and the event's
+ * own call cost a frame and a register shuffle each time. */
 static inline void trace_deadline(struct sim *s, struct sim_node *nd)
 {
     uint64_t d = nd->role == RAFT_LEADER ? UINT64_MAX : nd->deadline_us;
@@ -196,7 +190,9 @@ static inline void trace_deadline(struct sim *s, struct sim_node *nd)
         return;
     nd->traced_deadline_us = d;
     if (d != UINT64_MAX)
-        trace_timer(s, nd, d);
+        sim_emit_fields(s, &(struct sim_trace_event){.kind = SIM_TRACE_TIMER,
+                                                     .node = nd->id,
+                                                     .aux = d});
 }
 
 void sim_node_arm_timer(struct sim *s,
@@ -375,9 +371,13 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     }
     msg->id = s->net.next_msg_id++;
     msg->dest_incarnation = s->nodes[to].incarnation;
+    /* The ids just checked are the network's (it has s->n nodes), so its
+     * draw skips its own check of them. */
     struct sim_net_fate fate;
-    sim_net_draw(&s->net, (uint32_t)msg->m.from, (uint32_t)to, s->now_us,
-                 &fate);
+    sim_net_draw_link(&s->net,
+                      sim_net_link(&s->net, (uint32_t)msg->m.from,
+                                   (uint32_t)to),
+                      s->now_us, &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
     struct sim_trace_event e = {.kind = SIM_TRACE_SEND};

@@ -330,7 +330,9 @@ static size_t used_bytes(int t)
  * shorter path (its header alone, in a pooled block; of the union, only
  * its type's member for the two common kinds): it must equal the general
  * copy of every such message, an AppendEntries without entries included,
- * field for field (every byte its type reads) and in its wire size. */
+ * field for field (every byte its type reads) and in its wire size; but
+ * for the id, destination incarnation and acknowledged term, which the
+ * sender sets (sim_net_msg_copy()). */
 Test(sim_net, a_header_only_copy_equals_the_general_copy)
 {
     struct sim_net net;
@@ -357,9 +359,6 @@ Test(sim_net, a_header_only_copy_equals_the_general_copy)
         cr_assert_eq(fast->pool, &net.msgs, "type %d", t);
         cr_assert_eq(fast->bytes, full->bytes, "type %d", t);
         cr_assert_eq(fast->bytes, 48);
-        cr_assert_eq(fast->id, full->id);
-        cr_assert_eq(fast->dest_incarnation, full->dest_incarnation);
-        cr_assert_eq(fast->acked_term, full->acked_term);
         cr_assert_eq(memcmp(&fast->m, &full->m, used_bytes(t)), 0, "type %d",
                      t);
         if (t == RAFT_MSG_APPEND_ENTRIES)

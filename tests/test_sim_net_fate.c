@@ -117,23 +117,25 @@ Test(sim_net_fate, every_fate_is_the_one_its_whole_stream_gives)
     cr_assert_eq(cases, 4 * n_ppms * n_ppms * n_ppms * 12);
 }
 
+/* Parameters that leave every draw of a fate to chance. */
+static const struct sim_net_params every_draw = {
+    .delay_us_min = 10,
+    .delay_us_max = 900,
+    .drop_ppm = 400000,
+    .duplicate_ppm = 400000,
+    .reorder_ppm = 400000,
+};
+
 /* A message whose fate takes no draw still takes its rank at its instant:
  * when the parameters change at that instant, the next message's fate is
  * the model's for the next rank. */
 Test(sim_net_fate, a_fate_without_draws_still_takes_its_rank)
 {
     struct sim_net_params decided = {.delay_us_min = 50, .delay_us_max = 50};
-    struct sim_net_params random = {
-        .delay_us_min = 10,
-        .delay_us_max = 900,
-        .drop_ppm = 400000,
-        .duplicate_ppm = 400000,
-        .reorder_ppm = 400000,
-    };
     struct sim_net_params drop_only = decided;
     drop_only.drop_ppm = 500000;
-    const struct sim_net_params *order[] = {&decided, &random, &drop_only,
-                                            &decided, &drop_only, &random};
+    const struct sim_net_params *order[] = {&decided, &every_draw, &drop_only,
+                                            &decided, &drop_only, &every_draw};
     struct sim_net net;
     sim_net_init(&net, 2, &decided, 7);
     for (uint64_t now = 10; now < 400; now += 10) {
@@ -191,4 +193,37 @@ Test(sim_net_fate, a_fate_never_reordered_nor_duplicated_is_the_whole_streams)
     }
     cr_assert_gt(rejected, 0);
     cr_assert_gt(taken, 0);
+}
+
+/* The engine draws a message's fate by its link's index, the ids already
+ * checked (sim_net_draw_link()): for every pair of ids of a network of
+ * four nodes, sim_net_link() names the link the stream is keyed by, and
+ * the fate is the model's for that pair, whichever draws the parameters
+ * leave to chance. */
+Test(sim_net_fate, a_fate_drawn_by_link_index_is_the_one_of_its_ids)
+{
+    struct sim_net_params drop_only = {
+        .delay_us_min = 50, .delay_us_max = 50, .drop_ppm = 500000};
+    struct sim_net_params decided = {.delay_us_min = 50, .delay_us_max = 50};
+    const struct sim_net_params *params[] = {&every_draw, &drop_only,
+                                             &decided};
+    for (size_t k = 0; k < 3; k++) {
+        struct sim_net net;
+        sim_net_init(&net, 4, params[k], 31);
+        size_t next_link = 0;
+        for (uint32_t from = 1; from <= 4; from++) {
+            for (uint32_t to = 1; to <= 4; to++) {
+                size_t link = sim_net_link(&net, from, to);
+                cr_assert_eq(link, next_link++, "link %u -> %u", from, to);
+                for (uint64_t rank = 0; rank < 3; rank++) {
+                    struct sim_net_fate got;
+                    sim_net_draw_link(&net, link, 700, &got);
+                    struct sim_net_fate want =
+                        model_fate(params[k], 31, 4, from, to, 700, rank);
+                    assert_same_fate(&got, &want, "drawn by link index");
+                }
+            }
+        }
+        sim_net_destroy(&net);
+    }
 }
