@@ -165,6 +165,14 @@ bool sim_safety_on_vote(struct sim_safety *s,
                         uint64_t term,
                         uint64_t vote);
 
+/* sim_safety_on_vote() without its argument check, for a caller whose node
+ * is one of 1..n_nodes by construction: the engine's step
+ * (sim_node_update.c), which every update passes. */
+bool sim_safety_judge_vote(struct sim_safety *s,
+                           uint32_t node,
+                           uint64_t term,
+                           uint64_t vote);
+
 /* node's core handled the message m, with the outcome rc (commit-rule,
  * match-index). m is borrowed for the call. */
 bool sim_safety_on_receive(struct sim_safety *s,
