@@ -574,7 +574,8 @@ void sim_node_process_update_at(struct sim *s,
     if (s->conduct != NULL)
         judge_step(s, nd, now, u, input, received, config_version);
     observe_state(s, nd, u, config_version);
-    if (s->safety && !sim_safety_on_vote(s->safety, nd->id, nd->term, u->vote))
+    if (s->safety &&
+        !sim_safety_judge_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);
     if (u->hard_state_changed || u->snapshot || u->n_entries)
         persist_update(s, nd, u);

@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "sim/check/sim_persist.h"
+#include "sim/check/sim_rules.h"
+#include "sim/check/sim_safety.h"
 #include "sim/sim_disk.h"
+#include "tests/support/safety_asserts.h"
 
 static struct raft_message append_result(uint64_t term,
                                          bool success,
@@ -48,8 +51,8 @@ Test(persistence_memo, settles_only_a_message_alike_in_all_the_contract_reads)
     settle(&memo, &ack, 2);
     cr_assert(settled(&memo, &ack, 2));
     struct raft_message other = ack;
-    other.to = 3; /* not read for an answer */
-    cr_assert(settled(&memo, &other, 2));
+    other.to = 3; /* the rules record an acknowledgement per receiver */
+    cr_assert_not(settled(&memo, &other, 2), "another receiver");
     cr_assert_not(settled(&memo, &ack, 1), "another acknowledged term");
     other = append_result(4, true, 5);
     cr_assert_not(settled(&memo, &other, 2), "another term");
@@ -156,5 +159,42 @@ Test(persistence_memo, a_disk_empties_it_at_every_write_its_image_takes)
     submit(&d, true, 0, 5, 0);
     sim_disk_crash_keeping(&d, 0, 1, NULL, NULL);
     cr_assert_eq(d.settled.type, 0, "after a term write a crash kept");
+    sim_disk_destroy(&d);
+}
+
+/* A message that acknowledges no index is settled towards any receiver (a
+ * leader's heartbeats to each follower); one that acknowledges an index
+ * only towards the receiver the memo's passed: the rules record
+ * acknowledgements per receiver, and a settled message skips that record
+ * (sim_safety_on_send_settled()). Judged in full towards another, its
+ * acknowledgement is recorded, and a leader there may count it. */
+Test(persistence_memo, settles_an_acknowledgement_only_towards_its_receiver)
+{
+    struct sim_persist_memo memo = {0};
+    struct raft_message beat = {
+        .type = RAFT_MSG_APPEND_ENTRIES, .from = 1, .to = 2, .term = 3};
+    settle(&memo, &beat, 0);
+    beat.to = 3;
+    cr_assert(settled(&memo, &beat, 0), "a heartbeat to another follower");
+
+    struct sim_safety *s = sim_safety_new(3);
+    struct sim_disk d;
+    sim_disk_init(&d, 2);
+    submit(&d, true, 1, 3, 4);
+    sim_disk_batch_free(sim_disk_complete(&d));
+    struct raft_message to1 = append_result(3, true, 4);
+    cr_assert(sim_safety_on_send(s, 2, &to1, 3, sim_disk_durable(&d, 4)));
+    settle(&d.settled, &to1, 3);
+    cr_assert(settled(&d.settled, &to1, 3));
+    cr_assert(sim_safety_on_send_settled(s, 2, &to1));
+    struct raft_message to3 = to1;
+    to3.to = 3;
+    cr_assert_not(settled(&d.settled, &to3, 3), "another receiver");
+    cr_assert(sim_safety_on_send(s, 2, &to3, 3, sim_disk_durable(&d, 4)));
+    /* Leader n3 of term 3 counts n2 as holding index 4: n2 said so. */
+    struct sim_rules_receipt rc = {.role = RAFT_LEADER, .term = 3, .match = 4};
+    cr_assert(sim_safety_on_receive(s, 3, &to3, &rc));
+    safety_assert_no_violation(s);
+    sim_safety_free(s);
     sim_disk_destroy(&d);
 }

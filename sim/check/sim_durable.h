@@ -37,6 +37,10 @@ struct sim_persist_memo
 {
     uint64_t term, index, acked_term;
     uint32_t type; /* enum raft_message_type; 0: none */
+    /* Its receiver: where index is not 0, a message alike is settled only
+     * towards the same one, whose acknowledgement of index in term the
+     * rules (sim_rules.h) then hold already (sim_safety_on_send_settled()). */
+    uint32_t to;
 };
 
 #endif /* SIM_DURABLE_H */

@@ -88,7 +88,9 @@ static inline uint64_t sim_persist_promised_index(const struct raft_message *m)
 /* Whether memo, kept beside the sender's durable image, settles m (with
  * its promised index `index` and its acknowledged term acked_term): a
  * message alike in type, term, index and acknowledged term passed against
- * the same image, so sim_persist_check() would pass m as well. Inline:
+ * the same image, so sim_persist_check() would pass m as well; and one
+ * that acknowledges an index went to the same receiver, so that the rules
+ * hold its acknowledgement already (sim_safety_on_send_settled()). Inline:
  * every message sent asks it, and a node sends the same kind of message
  * again and again between two writes (a leader's heartbeats, a follower's
  * answers). */
@@ -98,7 +100,8 @@ static inline bool sim_persist_settled(const struct sim_persist_memo *memo,
                                        uint64_t acked_term)
 {
     return (uint32_t)m->type == memo->type && m->term == memo->term &&
-           index == memo->index && acked_term == memo->acked_term;
+           index == memo->index && acked_term == memo->acked_term &&
+           (index == 0 || m->to == memo->to);
 }
 
 /* Keeps m in memo after sim_persist_check() passed it against the image
@@ -127,6 +130,7 @@ static inline void sim_persist_settle(struct sim_persist_memo *memo,
         memo->term = m->term;
         memo->index = index;
         memo->acked_term = acked_term;
+        memo->to = (uint32_t)m->to;
         break;
     default:
         break;

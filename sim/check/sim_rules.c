@@ -175,6 +175,15 @@ bool sim_rules_on_receive(struct sim_rules *r,
                           struct sim_violation *out)
 {
     g_return_val_if_fail(node_ok(r, node), true);
+    return sim_rules_judge_receipt(r, node, m, rc, out);
+}
+
+bool sim_rules_judge_receipt(struct sim_rules *r,
+                             uint32_t node,
+                             const struct raft_message *m,
+                             const struct sim_rules_receipt *rc,
+                             struct sim_violation *out)
+{
     return check_follower_commit(node, m, rc, out) &&
            check_match(r, node, m, rc, out);
 }

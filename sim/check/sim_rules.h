@@ -86,6 +86,14 @@ bool sim_rules_on_receive(struct sim_rules *r,
                           const struct sim_rules_receipt *rc,
                           struct sim_violation *out);
 
+/* sim_rules_on_receive() without its argument check, for a caller that
+ * checked node against the same node count (sim_safety_on_receive()). */
+bool sim_rules_judge_receipt(struct sim_rules *r,
+                             uint32_t node,
+                             const struct raft_message *m,
+                             const struct sim_rules_receipt *rc,
+                             struct sim_violation *out);
+
 /* Whose holding counts for a leader's commit: the leader's configuration
  * (borrowed for the call), and whether acknowledgements are counted too
  * (only when every message sent was reported to sim_rules_on_send()). */

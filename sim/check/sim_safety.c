@@ -793,11 +793,7 @@ bool sim_safety_on_send_settled(struct sim_safety *s,
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(m != NULL, true);
-    if (s->violated) {
-        return false;
-    }
-    on_sent(s, node, m);
-    return true;
+    return !s->violated; /* on_sent() would change nothing */
 }
 
 bool sim_safety_report(struct sim_safety *s, const struct sim_violation *v)
@@ -837,6 +833,14 @@ bool sim_safety_on_vote(struct sim_safety *s,
                         uint64_t vote)
 {
     g_return_val_if_fail(node_ok(s, node), true);
+    return sim_safety_judge_vote(s, node, term, vote);
+}
+
+bool sim_safety_judge_vote(struct sim_safety *s,
+                           uint32_t node,
+                           uint64_t term,
+                           uint64_t vote)
+{
     /* Most steps leave the term and vote as they were, with no
      * configuration append waiting to be judged. The rules then hold
      * exactly this (term, vote) for the node, and judging it again finds
@@ -858,7 +862,8 @@ bool sim_safety_on_receive(struct sim_safety *s,
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(m != NULL && rc != NULL, true);
     struct sim_violation v;
-    return rule_outcome(s, sim_rules_on_receive(s->rules, node, m, rc, &v), &v);
+    return rule_outcome(s, sim_rules_judge_receipt(s->rules, node, m, rc, &v),
+                        &v);
 }
 
 bool sim_safety_on_leader_commit(struct sim_safety *s,

@@ -147,7 +147,10 @@ bool sim_safety_on_send(struct sim_safety *s,
 /* sim_safety_on_send() for a message the persistence contract has
  * settled already: the sender's memo (sim_persist_settled()) holds one
  * alike, as far as the contract reads, that passed against the same
- * durable image. The send's other hooks run as in sim_safety_on_send(). */
+ * durable image, and, where it acknowledges an index, went to the same
+ * receiver. The send's other hooks have then nothing left to do: the rules
+ * hold that acknowledgement, and the memo keeps no vote's answer, so there
+ * is no grant to count. */
 bool sim_safety_on_send_settled(struct sim_safety *s,
                                 uint32_t node,
                                 const struct raft_message *m);
@@ -161,6 +164,14 @@ bool sim_safety_on_vote(struct sim_safety *s,
                         uint32_t node,
                         uint64_t term,
                         uint64_t vote);
+
+/* sim_safety_on_vote() without its argument check, for a caller whose node
+ * is one of 1..n_nodes by construction: the engine's step
+ * (sim_node_update.c), which every update passes. */
+bool sim_safety_judge_vote(struct sim_safety *s,
+                           uint32_t node,
+                           uint64_t term,
+                           uint64_t vote);
 
 /* node's core handled the message m, with the outcome rc (commit-rule,
  * match-index). m is borrowed for the call. */
