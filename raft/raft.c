@@ -713,6 +713,29 @@ static inline void fill_state(const struct raft *r, struct raft_update *u)
     u->next_deadline = next_deadline(r);
 }
 
+/* The fields of what a call hands out (snapshot, entries, the count of
+ * messages that wait, committed entries), laid out side by side in
+ * struct raft_update, set to none: one clearing of their bytes. */
+#define HAND_OUTS_FROM offsetof(struct raft_update, snapshot)
+#define HAND_OUTS_END                                                          \
+    (offsetof(struct raft_update, n_committed) + sizeof(size_t))
+#define HAND_OUT_IN(f)                                                         \
+    (offsetof(struct raft_update, f) >= HAND_OUTS_FROM &&                      \
+     offsetof(struct raft_update, f) < HAND_OUTS_END)
+static_assert(HAND_OUT_IN(entries_index) && HAND_OUT_IN(entries) &&
+                  HAND_OUT_IN(n_entries) && HAND_OUT_IN(n_sync_messages) &&
+                  HAND_OUT_IN(apply_index) && HAND_OUT_IN(committed) &&
+                  HAND_OUTS_END - HAND_OUTS_FROM ==
+                      3 * sizeof(void *) + 2 * sizeof(uint64_t) +
+                          3 * sizeof(size_t),
+              "the eight hand-out fields of struct raft_update, and nothing "
+              "else, lie between snapshot and n_committed");
+static inline void clear_hand_outs(struct raft_update *u)
+{
+    memset((unsigned char *)u + HAND_OUTS_FROM, 0,
+           HAND_OUTS_END - HAND_OUTS_FROM);
+}
+
 /* Whether finish_general() would find nothing to hand out: no entry
  * written or newly committed, no message with entries or a snapshot, no
  * snapshot accepted (a log discarded with it sets log_discarded only
@@ -731,17 +754,14 @@ static bool hands_out_nothing(const struct raft *r)
 static int finish_general(struct raft *r, struct raft_update *u)
 {
     view_snapshot_configuration(r);
-    u->snapshot = r->snapshot_installed ? &r->snapshot : NULL;
-
-    /* hand_out_entries() sets these only when there are entries. */
-    u->entries_index = 0;
-    u->entries = NULL;
-    u->n_entries = 0;
-    u->apply_index = 0;
-    u->committed = NULL;
-    u->n_committed = 0;
+    /* hand_out_entries() sets the entries' fields only when there are
+     * entries, raft_durable_order_messages() the count of those that wait
+     * only when there are messages. */
+    clear_hand_outs(u);
+    if (r->snapshot_installed) {
+        u->snapshot = &r->snapshot;
+    }
     hand_out_entries(r, u);
-    u->n_sync_messages = 0;
     if (r->snapshot_installed) {
         raft_durable_log_changed(r, 1); /* durable again once reported */
     }
@@ -773,19 +793,33 @@ int raft_finish(struct raft *r, struct raft_update *u)
         return finish_general(r, u);
     }
     raft_log_views_none(&r->log);
-    u->snapshot = NULL;
-    u->entries_index = 0;
-    u->entries = NULL;
-    u->n_entries = 0;
-    u->n_sync_messages = 0;
-    u->apply_index = 0;
-    u->committed = NULL;
-    u->n_committed = 0;
+    clear_hand_outs(u);
     fill_state(r, u);
     if (r->log.version != r->order_checked) {
         return check_invariants(r);
     }
     return check_invariants_but_order(r);
+}
+
+/* raft_tick() of a leader whose joint configuration is committed (thesis
+ * §4.3): the entry that moves on to the new one is made before anything
+ * changes (RAFT_ENOMEM changes nothing), then the call begins and the
+ * entry is appended and sent. Out of line, so that the other ticks set no
+ * room aside for its configuration. */
+static __attribute__((noinline)) int
+tick_leave(struct raft *r, uint64_t now)
+{
+    struct raft_record *leave_rec = NULL;
+    struct raft_conf leave = {0};
+    int rc = raft_membership_prepare_leave(r, &leave_rec, &leave);
+    if (rc != RAFT_OK) {
+        return rc;
+    }
+    raft_begin(r, now);
+    raft_membership_append(r, leave_rec, &leave);
+    raft_replication_send_all(r);
+    raft_replication_maybe_commit(r);
+    return RAFT_OK;
 }
 
 /* Figure 2, "Rules for followers/candidates": an expired election timer
@@ -798,22 +832,13 @@ int raft_tick(struct raft *r, uint64_t now, struct raft_update *u)
         return raft_fail(r, RAFT_EINVAL, u);
     }
     int rc = raft_prologue(r, now);
-    struct raft_record *leave_rec = NULL;
-    struct raft_conf leave = {0};
-    bool leaving = rc == RAFT_OK && raft_membership_leave_due(r);
-    if (leaving) {
-        rc = raft_membership_prepare_leave(r, &leave_rec, &leave);
+    if (rc == RAFT_OK && raft_membership_leave_due(r)) {
+        rc = tick_leave(r, now); /* begins the call when it succeeds */
+    } else if (rc == RAFT_OK) {
+        raft_begin(r, now);
     }
     if (rc != RAFT_OK) {
         return raft_fail(r, rc, u);
-    }
-    raft_begin(r, now);
-    if (leaving) {
-        /* Thesis §4.3: the joint configuration is committed; move on to the
-         * new one. */
-        raft_membership_append(r, leave_rec, &leave);
-        raft_replication_send_all(r);
-        raft_replication_maybe_commit(r);
     }
     if (r->role == RAFT_LEADER) {
         raft_transfer_tick(r);
@@ -847,6 +872,22 @@ static bool entries_valid(const struct raft_message *m)
                            m->term);
 }
 
+/* Whether m answers a request of ours: one of the four reply types, a
+ * bit each in a mask (a type outside the enumeration is none). A reply
+ * from a server outside our configuration (its slot is NULL) answers
+ * nothing we still track (it was removed, or never was a member): it is
+ * dropped whole, term included, so a removed server cannot disturb the
+ * cluster (thesis §4.2.3). */
+#define REPLY_TYPES                                                            \
+    (1u << RAFT_MSG_APPEND_ENTRIES_RESULT | 1u << RAFT_MSG_REQUEST_VOTE_RESULT | \
+     1u << RAFT_MSG_PRE_VOTE_RESULT | 1u << RAFT_MSG_INSTALL_SNAPSHOT_RESULT)
+static_assert(RAFT_MSG_TYPE_COUNT <= 32, "a type is a bit of REPLY_TYPES");
+static bool is_reply(const struct raft_message *m)
+{
+    unsigned t = (unsigned)m->type;
+    return t < RAFT_MSG_TYPE_COUNT && (REPLY_TYPES >> t & 1u) != 0;
+}
+
 /* Whether m is well formed and meant for us from another server (the
  * precondition of every rule in Figure 2; nothing else reaches the state
  * machine). The sender need not be in our configuration: a leader or
@@ -863,10 +904,16 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     }
     /* Requests come from leaders and candidates, whose term is at least 1;
      * a reply carries the replier's term, which may still be 0. A type
-     * outside the enumeration is refused by the default case. */
-    switch (m->type) {
-    case RAFT_MSG_APPEND_ENTRIES:
+     * outside the enumeration is refused by the default case. The two
+     * kinds of every heartbeat round are tested first, each with one
+     * compare. */
+    if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         return m->term > 0 && entries_valid(m);
+    }
+    if (is_reply(m)) {
+        return true;
+    }
+    switch (m->type) {
     case RAFT_MSG_REQUEST_VOTE:
     case RAFT_MSG_PRE_VOTE:
         return m->term > 0 &&
@@ -883,30 +930,7 @@ static bool message_valid(struct raft *r, const struct raft_message *m)
     case RAFT_MSG_READ_INDEX:
     case RAFT_MSG_READ_INDEX_RESULT:
         return m->term > 0;
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-    case RAFT_MSG_REQUEST_VOTE_RESULT:
-    case RAFT_MSG_PRE_VOTE_RESULT:
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* A reply from a server outside our configuration (p, its slot, is NULL)
- * answers nothing we still track (it was removed, or never was a member):
- * it is dropped whole, term included, so a removed server cannot disturb
- * the cluster (thesis §4.2.3). */
-static bool from_outsider(const struct raft_message *m,
-                          const struct raft_progress *p)
-{
-    switch (m->type) {
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-    case RAFT_MSG_REQUEST_VOTE_RESULT:
-    case RAFT_MSG_PRE_VOTE_RESULT:
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return p == NULL;
-    default:
+    default: /* the replies (above) and types outside the enumeration */
         return false;
     }
 }
@@ -935,6 +959,48 @@ static void release_prepared(struct raft *r, void *snapshot_copy)
     if (r->n_scratch > 0) {
         raft_replication_release_scratch(r);
     }
+}
+
+/* The receiver rules of every message but the two of a heartbeat round
+ * (raft_receive() handles those), term already reconciled. snapshot_copy
+ * is what raft_snapshot_prepare() copied for an InstallSnapshot, which
+ * takes it; returns what is left to release (NULL once taken). */
+static void *receive_other(struct raft *r,
+                           const struct raft_message *m,
+                           void *snapshot_copy)
+{
+    switch (m->type) {
+    case RAFT_MSG_REQUEST_VOTE:
+        raft_election_recv_request_vote(r, m);
+        break;
+    case RAFT_MSG_REQUEST_VOTE_RESULT:
+        raft_election_recv_vote_result(r, m);
+        break;
+    case RAFT_MSG_PRE_VOTE:
+        raft_election_recv_pre_vote(r, m);
+        break;
+    case RAFT_MSG_PRE_VOTE_RESULT:
+        raft_election_recv_pre_vote_result(r, m);
+        break;
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        raft_snapshot_recv(r, m, snapshot_copy);
+        return NULL;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        raft_snapshot_recv_result(r, m);
+        break;
+    case RAFT_MSG_TIMEOUT_NOW:
+        raft_transfer_recv_timeout_now(r, m);
+        break;
+    case RAFT_MSG_READ_INDEX:
+    case RAFT_MSG_READ_INDEX_RESULT:
+        raft_read_recv(r, m);
+        break;
+    case RAFT_MSG_APPEND_ENTRIES:        /* raft_receive() */
+    case RAFT_MSG_APPEND_ENTRIES_RESULT: /* raft_receive() */
+    case RAFT_MSG_TYPE_COUNT:
+        break;
+    }
+    return snapshot_copy;
 }
 
 /* Validates m, applies the term rule of Figure 2 ("Rules for all servers"),
@@ -977,51 +1043,31 @@ int raft_receive(struct raft *r,
     }
 
     raft_begin(r, now);
-    /* The sender's slot: nothing below changes the slots before it is
-     * read. */
-    struct raft_progress *p = raft_progress_of(r, m->from);
-    if (from_outsider(m, p)) {
-        return raft_finish(r, u);
+    /* The sender's slot, read only by a reply (dropped from outside, see
+     * is_reply()) and on a leader (which notes when it heard from a peer;
+     * no message makes a node leader before that note): nothing below
+     * changes the slots before it is read. A follower or candidate needs
+     * none for a request, such as its leader's heartbeat. */
+    bool reply = is_reply(m);
+    struct raft_progress *p = NULL;
+    if (reply || r->role == RAFT_LEADER) {
+        p = raft_progress_of(r, m->from);
+        if (reply && p == NULL) {
+            return raft_finish(r, u);
+        }
     }
     if (raft_election_observe_term(r, m)) {
         if (r->role == RAFT_LEADER && m->term == r->term && p != NULL) {
             p->last_heard = now;
         }
-        switch (m->type) {
-        case RAFT_MSG_APPEND_ENTRIES:
+        /* The two kinds of every heartbeat round first, each with one
+         * compare. */
+        if (m->type == RAFT_MSG_APPEND_ENTRIES) {
             raft_replication_recv_append(r, m);
-            break;
-        case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        } else if (m->type == RAFT_MSG_APPEND_ENTRIES_RESULT) {
             raft_replication_recv_append_result(r, m, p);
-            break;
-        case RAFT_MSG_REQUEST_VOTE:
-            raft_election_recv_request_vote(r, m);
-            break;
-        case RAFT_MSG_REQUEST_VOTE_RESULT:
-            raft_election_recv_vote_result(r, m);
-            break;
-        case RAFT_MSG_PRE_VOTE:
-            raft_election_recv_pre_vote(r, m);
-            break;
-        case RAFT_MSG_PRE_VOTE_RESULT:
-            raft_election_recv_pre_vote_result(r, m);
-            break;
-        case RAFT_MSG_INSTALL_SNAPSHOT:
-            raft_snapshot_recv(r, m, snapshot_copy);
-            snapshot_copy = NULL;
-            break;
-        case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-            raft_snapshot_recv_result(r, m);
-            break;
-        case RAFT_MSG_TIMEOUT_NOW:
-            raft_transfer_recv_timeout_now(r, m);
-            break;
-        case RAFT_MSG_READ_INDEX:
-        case RAFT_MSG_READ_INDEX_RESULT:
-            raft_read_recv(r, m);
-            break;
-        case RAFT_MSG_TYPE_COUNT:
-            break;
+        } else {
+            snapshot_copy = receive_other(r, m, snapshot_copy);
         }
     }
     if (prepared) {

@@ -412,6 +412,9 @@ struct raft_update
     uint64_t term;
     uint64_t vote;
 
+    const struct raft_message *messages;
+    size_t n_messages;
+
     /* An InstallSnapshot was accepted: persist it, replacing the log up to
      * its last index, and reset the state machine to it. NULL: none. */
     const struct raft_snapshot *snapshot;
@@ -420,12 +423,10 @@ struct raft_update
     const struct raft_entry *entries;
     size_t n_entries;
 
-    const struct raft_message *messages;
-    size_t n_messages;
-    /* The first n_sync_messages of messages wait for the writes (step 2);
-     * the rest (RequestVote, PreVote, heartbeat acknowledgements and
-     * refusals in a term already durable, a leader's AppendEntries, ...)
-     * promise nothing that is not durable and leave at once. */
+    /* The first n_sync_messages of messages (above) wait for the writes
+     * (step 2); the rest (RequestVote, PreVote, heartbeat acknowledgements
+     * and refusals in a term already durable, a leader's AppendEntries,
+     * ...) promise nothing that is not durable and leave at once. */
     size_t n_sync_messages;
 
     uint64_t apply_index; /* index of committed[0] */

@@ -164,18 +164,25 @@ struct raft
     struct raft_message *msgs; /* owned array of msgs_cap messages */
     size_t n_msgs;             /* messages of this call */
     size_t msgs_cap;           /* bound on messages one call can emit */
+    uint64_t dirty_from;       /* lowest index written by this call */
+    /* The next four flags are cleared by raft_begin(), side by side so
+     * that one store clears them all. */
     /* An AppendEntries with entries or an InstallSnapshot was emitted in
      * this call (emit_append(), send_chunk()): only then do raft_finish()'s
      * views and fix-ups look at the messages. */
     bool msgs_point;
+    bool snapshot_installed;   /* this call accepted an InstallSnapshot */
+    bool log_discarded;        /* ... and dropped the log after it */
+    /* This call changed the term or the vote (raft_election.c, the only
+     * writer of both): set where either takes a new value, so it says
+     * whether they differ from the call's start (the term only grows, and
+     * the vote changes within a term only once, from none). */
+    bool hard_state_moved;
     /* A message whose wait turns on more than the term and the log (a
      * granted RequestVoteResult: the vote; an InstallSnapshotResult: the
      * snapshot) was emitted since the waits were last looked at message by
      * message, which clears it (raft_durable.c). */
     bool msgs_promise_more;
-    uint64_t dirty_from;       /* lowest index written by this call */
-    bool snapshot_installed;   /* this call accepted an InstallSnapshot */
-    bool log_discarded;        /* ... and dropped the log after it */
     /* raft_finish() may have something to hand out: set by every writer
      * that makes dirty_from an index, msgs_point or snapshot_installed
      * true, raises commit_index or adds a forwarded read; cleared only at
@@ -184,11 +191,6 @@ struct raft
      * while it is false, the call began with those three unset
      * (raft_begin()), commit_index == applied_index and n_fwd == 0. */
     bool hand_out;
-    /* This call changed the term or the vote (raft_election.c, the only
-     * writer of both): set where either takes a new value, so it says
-     * whether they differ from the call's start (the term only grows, and
-     * the vote changes within a term only once, from none). */
-    bool hard_state_moved;
     enum raft_role start_role; /* role when the call began */
     uint64_t start_leader;     /* leader when the call began */
     /* confs.version + 1 when snapshot.configuration last viewed snap_conf

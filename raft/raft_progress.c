@@ -82,19 +82,3 @@ void raft_progress_window_free(struct raft_progress *p, uint64_t upto)
     }
 }
 
-bool raft_progress_ack(struct raft_progress *p, uint64_t index)
-{
-    if (p->state != RAFT_PROGRESS_SNAPSHOT) {
-        raft_progress_window_free(p, index);
-    }
-    if (index <= p->match_index) {
-        return false;
-    }
-    p->match_index = index;
-    if (p->next_index <= index) {
-        p->next_index = index + 1;
-    }
-    raft_progress_moved(p);
-    return true;
-}
-

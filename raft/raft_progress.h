@@ -100,12 +100,6 @@ void raft_progress_become_replicate(struct raft_progress *p);
 void raft_progress_become_snapshot(struct raft_progress *p,
                                    uint64_t snapshot_index);
 
-/* Records an acknowledgement of index: raises match_index (and next_index
- * past it) and frees the window up to it (outside SNAPSHOT, whose window
- * counts bytes). Returns whether match_index rose;
- * a stale or duplicated acknowledgement changes nothing (§5.3: replies may be
- * reordered). */
-bool raft_progress_ack(struct raft_progress *p, uint64_t index);
 
 /* Whether another AppendEntries may go out in REPLICATE (inline: asked
  * for every peer at every heartbeat and acknowledgement). */
@@ -126,6 +120,28 @@ static inline void raft_progress_window_add(struct raft_progress *p,
 
 /* Frees the window of what ends at or before `upto`. */
 void raft_progress_window_free(struct raft_progress *p, uint64_t upto);
+
+/* Records an acknowledgement of index: raises match_index (and next_index
+ * past it) and frees the window up to it (outside SNAPSHOT, whose window
+ * counts bytes). Returns whether match_index rose;
+ * a stale or duplicated acknowledgement changes nothing (§5.3: replies may be
+ * reordered). Inline, for the acknowledgement of every heartbeat; an empty
+ * window (an in-sync peer's between appends) has nothing to free. */
+static inline bool raft_progress_ack(struct raft_progress *p, uint64_t index)
+{
+    if (p->state != RAFT_PROGRESS_SNAPSHOT && p->inflight_count > 0) {
+        raft_progress_window_free(p, index);
+    }
+    if (index <= p->match_index) {
+        return false;
+    }
+    p->match_index = index;
+    if (p->next_index <= index) {
+        p->next_index = index + 1;
+    }
+    raft_progress_moved(p);
+    return true;
+}
 
 /* SNAPSHOT: goes back to sending from `offset` (what the peer holds), one
  * chunk at a time, with an empty window. */

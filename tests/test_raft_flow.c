@@ -115,6 +115,25 @@ Test(raft_flow, leader_keeps_at_most_max_inflight_appends_unacknowledged)
     rh_free(h);
 }
 
+/* A window of one: each acknowledgement frees the one append in flight,
+ * so the next leaves at once, without waiting for a heartbeat. */
+Test(raft_flow, an_acknowledgement_frees_a_window_of_one)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    c.max_inflight = 1;
+    c.max_entries_per_message = 1;
+    struct rh *h = rh_elected(3, &c);
+    struct raft *leader = rh_core(h, 1);
+    uint64_t last = raft_last_index(leader);
+    for (uint64_t v = 1; v <= 3; v++) {
+        cr_assert_eq(rh_propose(h, 1, v, NULL), RAFT_OK);
+    }
+    rh_deliver_all(h);
+    cr_assert_eq(raft_match_index(leader, 2), last + 3);
+    cr_assert_eq(raft_match_index(leader, 3), last + 3);
+    rh_free(h);
+}
+
 /* Node 2 misses commands 1..n (indexes 2..n + 1), then catches up through
  * heartbeats. Returns the most entries one AppendEntries carried, after
  * checking every one against the limits. */

@@ -154,3 +154,24 @@ Test(raft_check_quorum, leader_heard_by_a_majority_keeps_leading)
     cr_assert_eq(h->nodes[1].stepped_down_at, 0);
     rh_free(h);
 }
+
+/* Any message of a peer in the leader's term shows the peer up, a request
+ * as much as a reply: here forwarded ReadIndex requests of node 2, handed
+ * to the cut-off leader directly, are all it hears, and keep a majority. */
+Test(raft_check_quorum,
+     a_request_from_a_peer_in_the_leaders_term_counts_as_heard)
+{
+    struct rh *h = cluster_led_by_1(false, true, CUT_AT);
+    rh_isolate(h, 1);
+    struct raft_message m = {
+        .type = RAFT_MSG_READ_INDEX, .from = 2, .to = 1, .term = 1};
+    for (uint64_t t = CUT_AT; t < CUT_AT + 3 * RH_ELECTION_MAX;
+         t += RH_HEARTBEAT) {
+        rh_run_until(h, t);
+        m.read_forward.id = t;
+        cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    }
+    cr_assert_eq(raft_role(rh_core(h, 1)), RAFT_LEADER);
+    cr_assert_eq(h->nodes[1].stepped_down_at, 0);
+    rh_free(h);
+}
