@@ -75,35 +75,35 @@ void sim_tracer_keep_last_text(struct sim_tracer *t,
 static inline __attribute__((always_inline)) void
 clear_outside(struct sim_trace_event *e, unsigned words)
 {
-    if (!(words & SIM_TRACER_WORD(4)))
+    if (!(words & SIM_TRACE_WORD(4)))
         e->msg_id = 0;
-    if (!(words & SIM_TRACER_WORD(5)))
+    if (!(words & SIM_TRACE_WORD(5)))
         e->msg_id2 = 0;
-    if (!(words & SIM_TRACER_WORD(6)))
+    if (!(words & SIM_TRACE_WORD(6)))
         e->term = 0;
-    if (!(words & SIM_TRACER_WORD(7)))
+    if (!(words & SIM_TRACE_WORD(7)))
         e->index = 0;
-    if (!(words & SIM_TRACER_WORD(8)))
+    if (!(words & SIM_TRACE_WORD(8)))
         e->count = 0;
-    if (!(words & SIM_TRACER_WORD(9)))
+    if (!(words & SIM_TRACE_WORD(9)))
         e->commit = 0;
-    if (!(words & SIM_TRACER_WORD(10)))
+    if (!(words & SIM_TRACE_WORD(10)))
         e->aux = 0;
-    if (!(words & SIM_TRACER_WORD(11)))
+    if (!(words & SIM_TRACE_WORD(11)))
         e->client = 0;
-    if (!(words & SIM_TRACER_WORD(12)))
+    if (!(words & SIM_TRACE_WORD(12)))
         e->request = 0;
 }
 
 /* Zeroes the fields of e, read back from a slot, that its kind does not
- * carry: their words were not written (sim_tracer_kind_words()). A case
+ * carry: their words were not written (sim_trace_kind_words()). A case
  * per such kind, so that each clears its own words without a test per
  * word. */
 static void clear_stale(struct sim_trace_event *e)
 {
 #define CLEAR_CASE(k)                                                          \
     case k:                                                                    \
-        clear_outside(e, sim_tracer_kind_words(k));                            \
+        clear_outside(e, sim_trace_kind_words(k));                            \
         break
     switch (e->kind) {
         CLEAR_CASE(SIM_TRACE_SEND);
@@ -114,7 +114,7 @@ static void clear_stale(struct sim_trace_event *e)
         CLEAR_CASE(SIM_TRACE_SYNC);
         CLEAR_CASE(SIM_TRACE_PROGRESS);
     default:
-        clear_outside(e, sim_tracer_kind_words(e->kind));
+        clear_outside(e, sim_trace_kind_words(e->kind));
         break;
     }
 #undef CLEAR_CASE
@@ -149,7 +149,7 @@ void sim_tracer_event(const struct sim_tracer *t,
         .client = sl->client,
         .request = sl->request,
     };
-    if (SIM_TRACER_KINDS_FEW >> out->kind & 1)
+    if (SIM_TRACE_KINDS_FEW >> out->kind & 1)
         clear_stale(out);
     if (sl->kinds & SIM_TRACER_SLOT_TEXT) {
         out->text = sl->text;
@@ -159,16 +159,19 @@ void sim_tracer_event(const struct sim_tracer *t,
 
 G_GNUC_NO_INLINE void sim_tracer_check_kind(const struct sim_trace_event *e)
 {
-    unsigned words = sim_tracer_kind_words(e->kind);
+    unsigned words = sim_trace_kind_words(e->kind);
     const uint64_t w[13] = {
         [4] = e->msg_id, [5] = e->msg_id2, [6] = e->term,
         [7] = e->index,  [8] = e->count,   [9] = e->commit,
         [10] = e->aux,   [11] = e->client, [12] = e->request,
     };
     for (unsigned i = 4; i <= 12; i++)
-        SIM_ASSERT((words & SIM_TRACER_WORD(i)) || w[i] == 0,
+        SIM_ASSERT((words & SIM_TRACE_WORD(i)) || w[i] == 0,
                    "a %s event's word %u, which its kind does not carry",
                    sim_trace_kind_name(e->kind), i);
+    SIM_ASSERT((words & SIM_TRACE_WORD(13)) || e->text == NULL,
+               "a %s event's text, which its kind does not carry",
+               sim_trace_kind_name(e->kind));
 }
 
 uint64_t sim_tracer_hash(const struct sim_tracer *t)
