@@ -129,26 +129,29 @@ void sim_tracer_event(const struct sim_tracer *t,
                t->seq);
     const struct sim_tracer_slot *sl = &t->ring[seq & (SIM_TRACER_SLOTS - 1)];
     /* The words' fields back, by the shifts sim_trace_word_nodes() and
-     * sim_trace_word_kinds() placed them with. */
-    *out = (struct sim_trace_event){
-        .seq = seq,
-        .time_us = sl->time_us,
-        .kind = (enum sim_trace_kind)(sl->kinds & 0xFFFF),
-        .node = (uint32_t)sl->nodes,
-        .peer = (uint32_t)(sl->nodes >> 32),
-        .msg_id = sl->msg_id,
-        .msg_id2 = sl->msg_id2,
-        .msg_type = (enum raft_message_type)(sl->kinds >> 16 & 0xFFFF),
-        .term = sl->term,
-        .index = sl->index,
-        .count = sl->count,
-        .commit = sl->commit,
-        .aux = sl->aux,
-        .role = (enum raft_role)(sl->kinds >> 32 & 0xFFFF),
-        .ok = (sl->kinds >> 48 & 1) != 0,
-        .client = sl->client,
-        .request = sl->request,
-    };
+     * sim_trace_word_kinds() placed them with; field by field, so that
+     * the record is not cleared first (every field is written). */
+    out->seq = seq;
+    out->time_us = sl->time_us;
+    out->kind = (enum sim_trace_kind)(sl->kinds & 0xFFFF);
+    out->node = (uint32_t)sl->nodes;
+    out->peer = (uint32_t)(sl->nodes >> 32);
+    out->msg_id = sl->msg_id;
+    out->msg_id2 = sl->msg_id2;
+    out->msg_type = (enum raft_message_type)(sl->kinds >> 16 & 0xFFFF);
+    out->term = sl->term;
+    out->index = sl->index;
+    out->count = sl->count;
+    out->commit = sl->commit;
+    out->aux = sl->aux;
+    out->role = (enum raft_role)(sl->kinds >> 32 & 0xFFFF);
+    out->ok = (sl->kinds >> 48 & 1) != 0;
+    out->client = sl->client;
+    out->request = sl->request;
+    out->text = NULL;
+    out->line = 0;
+    out->group_of = NULL;
+    out->n_group_of = 0;
     if (SIM_TRACE_KINDS_FEW >> out->kind & 1)
         clear_stale(out);
     if (sl->kinds & SIM_TRACER_SLOT_TEXT) {
