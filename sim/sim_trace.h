@@ -120,22 +120,66 @@ struct sim_trace_event
 
 /* The trace hash of an event (docs/trace-format.md, Hash) is over these
  * fixed-width words, in this order, each folded by sim_hash_step():
- *    0 seq                          7 index
- *    1 time_us                      8 count
- *    2 node | peer << 32            9 commit
- *    3 kind | msg_type << 16 |     10 aux
- *      role << 32 | ok << 48       11 client
- *    4 msg_id                      12 request
- *    5 msg_id2                     13 the text: 0 if none, else its length
- *    6 term                           + 1, then its bytes as little-endian
+ *    1 time_us                      7 index
+ *    2 node | peer << 32            8 count
+ *    3 kind | msg_type << 16 |      9 commit
+ *      role << 32 | ok << 48       10 aux
+ *    4 msg_id                      11 client
+ *    5 msg_id2                     12 request
+ *    6 term                        13 the text: 0 if none, else its length
+ *                                     + 1, then its bytes as little-endian
  *                                     words, the last one zero-padded
- * Every field is read by value and placed by shifts, so neither the host's
- * byte order nor the struct's padding or pointers enter the hash; the three
- * enums fit their 16 bits (below), so no two events with different fields
- * give the same words. `line` and `group_of` stay outside (above). */
+ * Of words 4 to 13, only those the event's kind can carry
+ * (sim_trace_kind_words()); seq (word 0) is not folded: an event's place
+ * in the fold is its number. Every field is read by value and placed by
+ * shifts, so neither the host's byte order nor the struct's padding or
+ * pointers enter the hash; the three enums fit their 16 bits (below), and
+ * the kind, folded before the words it selects, fixes which follow, so no
+ * two events with different fields give the same words. `line` and
+ * `group_of` stay outside (above). */
 _Static_assert(SIM_TRACE_KIND_COUNT <= 0x10000 && RAFT_MSG_TYPE_COUNT <= 0x10000 &&
                    RAFT_ROLE_COUNT <= 0x10000,
                "the trace hash packs kind, msg_type and role into 16 bits each");
+
+/* Bit i of a mask of words: the trace hash's word i (above). */
+#define SIM_TRACE_WORD(i) (1u << (i))
+/* Words 4 to 13: every field after the kinds, and the text. */
+#define SIM_TRACE_WORDS_ALL 0x3FF0u
+
+/* The words among 4 to 13 that an event of kind k carries. The engine's
+ * most frequent kinds, each emitted at one site that sets only these
+ * fields and no text, name fewer than all: their other fields are zero
+ * (fields a kind does not use are zero, above), so the hash need not fold
+ * them, nor the ring of recent events store them (sim_tracer.h). An event
+ * of these kinds with any other field or a text is refused where it is
+ * recorded (sim_tracer_check_kind()). */
+static inline unsigned sim_trace_kind_words(enum sim_trace_kind k)
+{
+    switch (k) {
+    case SIM_TRACE_SEND:
+    case SIM_TRACE_DELIVER: /* fill_msg_event(), sim_node.c */
+        return SIM_TRACE_WORD(4) | SIM_TRACE_WORD(6) | SIM_TRACE_WORD(7) |
+               SIM_TRACE_WORD(8) | SIM_TRACE_WORD(9) | SIM_TRACE_WORD(10);
+    case SIM_TRACE_TIMER: /* the deadline */
+        return SIM_TRACE_WORD(10);
+    case SIM_TRACE_COMMIT: /* term and index */
+        return SIM_TRACE_WORD(6) | SIM_TRACE_WORD(7);
+    case SIM_TRACE_APPLY: /* index, count and aux */
+        return SIM_TRACE_WORD(7) | SIM_TRACE_WORD(8) | SIM_TRACE_WORD(10);
+    case SIM_TRACE_SYNC:
+    case SIM_TRACE_PROGRESS: /* term, index and aux */
+        return SIM_TRACE_WORD(6) | SIM_TRACE_WORD(7) | SIM_TRACE_WORD(10);
+    default:
+        return SIM_TRACE_WORDS_ALL;
+    }
+}
+
+/* The kinds for which sim_trace_kind_words() names fewer than all. */
+#define SIM_TRACE_KINDS_FEW                                                    \
+    (UINT64_C(1) << SIM_TRACE_SEND | UINT64_C(1) << SIM_TRACE_DELIVER |        \
+     UINT64_C(1) << SIM_TRACE_TIMER | UINT64_C(1) << SIM_TRACE_COMMIT |        \
+     UINT64_C(1) << SIM_TRACE_APPLY | UINT64_C(1) << SIM_TRACE_SYNC |          \
+     UINT64_C(1) << SIM_TRACE_PROGRESS)
 
 /* Word 13 and on: the text, len being strlen(text). */
 static inline uint64_t sim_trace_hash_text(uint64_t h,
@@ -167,30 +211,43 @@ static inline uint64_t sim_trace_word_kinds(enum sim_trace_kind kind,
            (uint64_t)ok << 48;
 }
 
-/* Words 0 to 12 of an event whose seq and time_us are given and whose other
- * fields are e's. Always inline: an emitter that builds e as a local
- * (sim_tracer_put()) folds its fields from the registers and constants they
- * were computed in, and a zero word costs no xor. */
+/* Word w of the hash into h when words has it: with words a constant (an
+ * event of a constant kind), the test costs nothing. */
+#define SIM_TRACE_FOLD(h, words, i, w)                                         \
+    do {                                                                       \
+        if ((words) & SIM_TRACE_WORD(i))                                       \
+            (h) = sim_hash_step((h), (w));                                     \
+    } while (0)
+
+/* Words 1 to 13 of an event whose time_us is given and whose other fields
+ * and text (len bytes; NULL: none) are e's, of words 4 to 13 those in
+ * words (sim_trace_kind_words(e->kind)). Always inline: an emitter that
+ * builds e as a local of a constant kind (sim_tracer_put()) folds its
+ * fields from the registers and constants they were computed in, and
+ * skips the words its kind does not carry without a test. */
 static inline __attribute__((always_inline)) uint64_t
 sim_trace_hash_fields(uint64_t h,
-                      uint64_t seq,
                       uint64_t time_us,
-                      const struct sim_trace_event *e)
+                      const struct sim_trace_event *e,
+                      const char *text,
+                      size_t len,
+                      unsigned words)
 {
-    h = sim_hash_step(h, seq);
     h = sim_hash_step(h, time_us);
     h = sim_hash_step(h, sim_trace_word_nodes(e->node, e->peer));
     h = sim_hash_step(h, sim_trace_word_kinds(e->kind, e->msg_type, e->role,
                                               e->ok));
-    h = sim_hash_step(h, e->msg_id);
-    h = sim_hash_step(h, e->msg_id2);
-    h = sim_hash_step(h, e->term);
-    h = sim_hash_step(h, e->index);
-    h = sim_hash_step(h, e->count);
-    h = sim_hash_step(h, e->commit);
-    h = sim_hash_step(h, e->aux);
-    h = sim_hash_step(h, e->client);
-    h = sim_hash_step(h, e->request);
+    SIM_TRACE_FOLD(h, words, 4, e->msg_id);
+    SIM_TRACE_FOLD(h, words, 5, e->msg_id2);
+    SIM_TRACE_FOLD(h, words, 6, e->term);
+    SIM_TRACE_FOLD(h, words, 7, e->index);
+    SIM_TRACE_FOLD(h, words, 8, e->count);
+    SIM_TRACE_FOLD(h, words, 9, e->commit);
+    SIM_TRACE_FOLD(h, words, 10, e->aux);
+    SIM_TRACE_FOLD(h, words, 11, e->client);
+    SIM_TRACE_FOLD(h, words, 12, e->request);
+    if (words & SIM_TRACE_WORD(13))
+        h = sim_trace_hash_text(h, text, len);
     return h;
 }
 
@@ -200,8 +257,8 @@ static inline uint64_t sim_trace_hash_event(uint64_t h,
                                             const struct sim_trace_event *e,
                                             size_t text_len)
 {
-    h = sim_trace_hash_fields(h, e->seq, e->time_us, e);
-    return sim_trace_hash_text(h, e->text, text_len);
+    return sim_trace_hash_fields(h, e->time_us, e, e->text, text_len,
+                                 sim_trace_kind_words(e->kind));
 }
 
 /* The running state before the first event. */

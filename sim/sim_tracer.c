@@ -75,35 +75,35 @@ void sim_tracer_keep_last_text(struct sim_tracer *t,
 static inline __attribute__((always_inline)) void
 clear_outside(struct sim_trace_event *e, unsigned words)
 {
-    if (!(words & SIM_TRACER_WORD(4)))
+    if (!(words & SIM_TRACE_WORD(4)))
         e->msg_id = 0;
-    if (!(words & SIM_TRACER_WORD(5)))
+    if (!(words & SIM_TRACE_WORD(5)))
         e->msg_id2 = 0;
-    if (!(words & SIM_TRACER_WORD(6)))
+    if (!(words & SIM_TRACE_WORD(6)))
         e->term = 0;
-    if (!(words & SIM_TRACER_WORD(7)))
+    if (!(words & SIM_TRACE_WORD(7)))
         e->index = 0;
-    if (!(words & SIM_TRACER_WORD(8)))
+    if (!(words & SIM_TRACE_WORD(8)))
         e->count = 0;
-    if (!(words & SIM_TRACER_WORD(9)))
+    if (!(words & SIM_TRACE_WORD(9)))
         e->commit = 0;
-    if (!(words & SIM_TRACER_WORD(10)))
+    if (!(words & SIM_TRACE_WORD(10)))
         e->aux = 0;
-    if (!(words & SIM_TRACER_WORD(11)))
+    if (!(words & SIM_TRACE_WORD(11)))
         e->client = 0;
-    if (!(words & SIM_TRACER_WORD(12)))
+    if (!(words & SIM_TRACE_WORD(12)))
         e->request = 0;
 }
 
 /* Zeroes the fields of e, read back from a slot, that its kind does not
- * carry: their words were not written (sim_tracer_kind_words()). A case
+ * carry: their words were not written (sim_trace_kind_words()). A case
  * per such kind, so that each clears its own words without a test per
  * word. */
 static void clear_stale(struct sim_trace_event *e)
 {
 #define CLEAR_CASE(k)                                                          \
     case k:                                                                    \
-        clear_outside(e, sim_tracer_kind_words(k));                            \
+        clear_outside(e, sim_trace_kind_words(k));                            \
         break
     switch (e->kind) {
         CLEAR_CASE(SIM_TRACE_SEND);
@@ -114,7 +114,7 @@ static void clear_stale(struct sim_trace_event *e)
         CLEAR_CASE(SIM_TRACE_SYNC);
         CLEAR_CASE(SIM_TRACE_PROGRESS);
     default:
-        clear_outside(e, sim_tracer_kind_words(e->kind));
+        clear_outside(e, sim_trace_kind_words(e->kind));
         break;
     }
 #undef CLEAR_CASE
@@ -129,27 +129,30 @@ void sim_tracer_event(const struct sim_tracer *t,
                t->seq);
     const struct sim_tracer_slot *sl = &t->ring[seq & (SIM_TRACER_SLOTS - 1)];
     /* The words' fields back, by the shifts sim_trace_word_nodes() and
-     * sim_trace_word_kinds() placed them with. */
-    *out = (struct sim_trace_event){
-        .seq = seq,
-        .time_us = sl->time_us,
-        .kind = (enum sim_trace_kind)(sl->kinds & 0xFFFF),
-        .node = (uint32_t)sl->nodes,
-        .peer = (uint32_t)(sl->nodes >> 32),
-        .msg_id = sl->msg_id,
-        .msg_id2 = sl->msg_id2,
-        .msg_type = (enum raft_message_type)(sl->kinds >> 16 & 0xFFFF),
-        .term = sl->term,
-        .index = sl->index,
-        .count = sl->count,
-        .commit = sl->commit,
-        .aux = sl->aux,
-        .role = (enum raft_role)(sl->kinds >> 32 & 0xFFFF),
-        .ok = (sl->kinds >> 48 & 1) != 0,
-        .client = sl->client,
-        .request = sl->request,
-    };
-    if (SIM_TRACER_KINDS_FEW >> out->kind & 1)
+     * sim_trace_word_kinds() placed them with; field by field, so that
+     * the record is not cleared first (every field is written). */
+    out->seq = seq;
+    out->time_us = sl->time_us;
+    out->kind = (enum sim_trace_kind)(sl->kinds & 0xFFFF);
+    out->node = (uint32_t)sl->nodes;
+    out->peer = (uint32_t)(sl->nodes >> 32);
+    out->msg_id = sl->msg_id;
+    out->msg_id2 = sl->msg_id2;
+    out->msg_type = (enum raft_message_type)(sl->kinds >> 16 & 0xFFFF);
+    out->term = sl->term;
+    out->index = sl->index;
+    out->count = sl->count;
+    out->commit = sl->commit;
+    out->aux = sl->aux;
+    out->role = (enum raft_role)(sl->kinds >> 32 & 0xFFFF);
+    out->ok = (sl->kinds >> 48 & 1) != 0;
+    out->client = sl->client;
+    out->request = sl->request;
+    out->text = NULL;
+    out->line = 0;
+    out->group_of = NULL;
+    out->n_group_of = 0;
+    if (SIM_TRACE_KINDS_FEW >> out->kind & 1)
         clear_stale(out);
     if (sl->kinds & SIM_TRACER_SLOT_TEXT) {
         out->text = sl->text;
@@ -159,16 +162,19 @@ void sim_tracer_event(const struct sim_tracer *t,
 
 G_GNUC_NO_INLINE void sim_tracer_check_kind(const struct sim_trace_event *e)
 {
-    unsigned words = sim_tracer_kind_words(e->kind);
+    unsigned words = sim_trace_kind_words(e->kind);
     const uint64_t w[13] = {
         [4] = e->msg_id, [5] = e->msg_id2, [6] = e->term,
         [7] = e->index,  [8] = e->count,   [9] = e->commit,
         [10] = e->aux,   [11] = e->client, [12] = e->request,
     };
     for (unsigned i = 4; i <= 12; i++)
-        SIM_ASSERT((words & SIM_TRACER_WORD(i)) || w[i] == 0,
+        SIM_ASSERT((words & SIM_TRACE_WORD(i)) || w[i] == 0,
                    "a %s event's word %u, which its kind does not carry",
                    sim_trace_kind_name(e->kind), i);
+    SIM_ASSERT((words & SIM_TRACE_WORD(13)) || e->text == NULL,
+               "a %s event's text, which its kind does not carry",
+               sim_trace_kind_name(e->kind));
 }
 
 uint64_t sim_tracer_hash(const struct sim_tracer *t)

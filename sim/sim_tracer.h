@@ -37,7 +37,7 @@ _Static_assert((SIM_TRACER_SLOTS & (SIM_TRACER_SLOTS - 1)) == 0 &&
  * back every field: an event is stored in the words its hash folds, not
  * field by field. An event recorded through sim_tracer_put() or
  * sim_tracer_put_text() writes of words 4 to 12 only those its kind can
- * carry (sim_tracer_kind_words()); the others are stale and read back as
+ * carry (sim_trace_kind_words()); the others are stale and read back as
  * zero. text (in the tracer's ring_text) and line are read only
  * under SIM_TRACER_SLOT_TEXT: an event without either writes neither. */
 struct sim_tracer_slot
@@ -113,50 +113,9 @@ void sim_tracer_keep_last_text(struct sim_tracer *t,
                                const char *text,
                                size_t text_len);
 
-/* Bit i of a mask of words: the trace hash's word i (sim_trace.h). */
-#define SIM_TRACER_WORD(i) (1u << (i))
-/* Words 4 to 12: every field after the kinds. */
-#define SIM_TRACER_WORDS_ALL 0x1FF0u
-
-/* The words among 4 to 12 that an event of kind k can have non-zero where
- * it is recorded through the inline paths (sim_tracer_put(),
- * sim_tracer_put_text()). The engine's most frequent kinds, each emitted
- * at one site that sets only these fields (the others are constant zeros
- * there), name fewer than all: their slots skip the other stores (a
- * timer's eight of its twelve words), and the read-back gives zero for
- * them. An event of these kinds recorded from a copy (sim_tracer_emit())
- * must have them zero as well (sim_trace.h: fields a kind does not use
- * are zero), which sim_tracer_check_kind() checks. */
-static inline unsigned sim_tracer_kind_words(enum sim_trace_kind k)
-{
-    switch (k) {
-    case SIM_TRACE_SEND:
-    case SIM_TRACE_DELIVER: /* fill_msg_event(), sim_node.c */
-        return SIM_TRACER_WORD(4) | SIM_TRACER_WORD(6) | SIM_TRACER_WORD(7) |
-               SIM_TRACER_WORD(8) | SIM_TRACER_WORD(9) | SIM_TRACER_WORD(10);
-    case SIM_TRACE_TIMER: /* the deadline */
-        return SIM_TRACER_WORD(10);
-    case SIM_TRACE_COMMIT: /* term and index */
-        return SIM_TRACER_WORD(6) | SIM_TRACER_WORD(7);
-    case SIM_TRACE_APPLY: /* index, count and aux */
-        return SIM_TRACER_WORD(7) | SIM_TRACER_WORD(8) | SIM_TRACER_WORD(10);
-    case SIM_TRACE_SYNC:
-    case SIM_TRACE_PROGRESS: /* term, index and aux */
-        return SIM_TRACER_WORD(6) | SIM_TRACER_WORD(7) | SIM_TRACER_WORD(10);
-    default:
-        return SIM_TRACER_WORDS_ALL;
-    }
-}
-
-/* The kinds for which sim_tracer_kind_words() names fewer than all. */
-#define SIM_TRACER_KINDS_FEW                                                   \
-    (UINT64_C(1) << SIM_TRACE_SEND | UINT64_C(1) << SIM_TRACE_DELIVER |        \
-     UINT64_C(1) << SIM_TRACE_TIMER | UINT64_C(1) << SIM_TRACE_COMMIT |        \
-     UINT64_C(1) << SIM_TRACE_APPLY | UINT64_C(1) << SIM_TRACE_SYNC |          \
-     UINT64_C(1) << SIM_TRACE_PROGRESS)
-
-/* Stops the run when e, of a kind in SIM_TRACER_KINDS_FEW, has a field its
- * kind does not carry: the ring would not give it back. */
+/* Stops the run when e, of a kind in SIM_TRACE_KINDS_FEW, has a field or
+ * a text its kind does not carry: neither the hash nor the ring would
+ * have it. */
 void sim_tracer_check_kind(const struct sim_trace_event *e);
 
 /* Stores word i's value w into field f of slot e when words has it (a
@@ -165,7 +124,7 @@ void sim_tracer_check_kind(const struct sim_trace_event *e);
  * stops the run instead of leaving the ring unlike the trace. */
 #define SIM_TRACER_STORE(e, words, i, f, w)                                    \
     do {                                                                       \
-        if ((words) & SIM_TRACER_WORD(i))                                      \
+        if ((words) & SIM_TRACE_WORD(i))                                      \
             (e)->f = (w);                                                      \
         else                                                                   \
             SIM_ASSERT((w) == 0,                                               \
@@ -212,10 +171,9 @@ sim_tracer_put(struct sim_tracer *t,
                uint64_t time_us)
 {
     uint64_t seq = ++t->seq;
-    t->hash = sim_trace_hash_text(sim_trace_hash_fields(t->hash, seq,
-                                                        time_us, v),
-                                  NULL, 0);
-    sim_tracer_slot_fill(t, seq, v, time_us, sim_tracer_kind_words(v->kind));
+    unsigned words = sim_trace_kind_words(v->kind);
+    t->hash = sim_trace_hash_fields(t->hash, time_us, v, NULL, 0, words);
+    sim_tracer_slot_fill(t, seq, v, time_us, words);
     if (t->keep)
         sim_tracer_keep_last(t);
 }
@@ -255,11 +213,10 @@ sim_tracer_put_text(struct sim_tracer *t,
                     size_t text_len)
 {
     uint64_t seq = ++t->seq;
-    t->hash = sim_trace_hash_text(sim_trace_hash_fields(t->hash, seq,
-                                                        time_us, v),
-                                  text, text_len);
+    unsigned words = sim_trace_kind_words(v->kind);
+    t->hash = sim_trace_hash_fields(t->hash, time_us, v, text, text_len, words);
     struct sim_tracer_slot *slot =
-        sim_tracer_slot_fill(t, seq, v, time_us, sim_tracer_kind_words(v->kind));
+        sim_tracer_slot_fill(t, seq, v, time_us, words);
     if (text)
         sim_tracer_slot_text(t, seq, slot, text, text_len, 0);
     if (t->keep)
@@ -271,14 +228,14 @@ sim_tracer_put_text(struct sim_tracer *t,
 static inline void sim_tracer_emit(struct sim_tracer *t,
                                    struct sim_trace_event *e)
 {
-    if (SIM_TRACER_KINDS_FEW >> e->kind & 1)
+    if (SIM_TRACE_KINDS_FEW >> e->kind & 1)
         sim_tracer_check_kind(e);
     size_t text_len = e->text ? strlen(e->text) : 0;
     uint64_t seq = e->seq = ++t->seq;
     t->hash = sim_trace_hash_event(t->hash, e, text_len);
 
     struct sim_tracer_slot *slot =
-        sim_tracer_slot_fill(t, seq, e, e->time_us, SIM_TRACER_WORDS_ALL);
+        sim_tracer_slot_fill(t, seq, e, e->time_us, SIM_TRACE_WORDS_ALL);
     if (e->text || e->line)
         sim_tracer_slot_text(t, seq, slot, e->text, text_len, e->line);
     if (t->keep)

@@ -301,7 +301,7 @@ Test(sim_listener, a_writes_text_longer_than_the_ring_is_heard_and_recorded_whol
 
 /* A ring slot of a send, delivery, timer, commit, apply, disk sync or a
  * leader's progress holds only the words that kind carries (sim_tracer.h,
- * sim_tracer_kind_words()); the others keep what the slot's last event
+ * sim_trace_kind_words()); the others keep what the slot's last event
  * wrote. In a run whose clients and duplicated messages fill slots with
  * client, request and copy ids, the events read back from the ring (the
  * recorded trace's, and what a listener hears) carry none of those
