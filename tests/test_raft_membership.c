@@ -479,22 +479,71 @@ Test(raft_membership, an_explicit_joint_configuration_is_left_only_on_request)
     rh_free(h);
 }
 
+/* Leader n1 replaces two voters (replace_two, automatic transition) and
+ * commits the joint configuration without a tick: the configuration's
+ * index. */
+static uint64_t commit_joint(struct rh *h)
+{
+    uint64_t joint;
+    cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
+                 RAFT_OK);
+    rh_deliver_all(h); /* AppendEntries */
+    rh_deliver_all(h); /* their replies */
+    cr_assert_eq(raft_commit_index(rh_core(h, 1)), joint);
+    return joint;
+}
+
 Test(raft_membership, a_change_during_an_automatic_joint_phase_must_wait)
 {
     /* The joint configuration is committed and the leader leaves it at its
      * next tick by itself: a change now is early (RAFT_EBUSY), not wrong;
      * in an explicit joint phase only leave-joint helps (RAFT_EINVAL). */
     struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
-    uint64_t joint;
-    cr_assert_eq(rh_change(h, 1, replace_two, 4, RAFT_TRANSITION_AUTO, &joint),
-                 RAFT_OK);
-    rh_deliver_all(h);
-    rh_deliver_all(h);
-    cr_assert_eq(raft_commit_index(rh_core(h, 1)), joint);
+    commit_joint(h);
     cr_assert_gt(conf_of(h, 1).n_outgoing, 0, "still joint");
     cr_assert_eq(change1(h, 1, RAFT_ADD_LEARNER, 2, NULL), RAFT_EBUSY);
     rh_run_until(h, h->now + 500);
     cr_assert_eq(conf_of(h, 1).n_outgoing, 0);
+    rh_free(h);
+}
+
+/* Whether an AppendEntries from `from` to `to` in flight carries the entry
+ * at index. */
+static bool carries(struct rh *h, uint64_t from, uint64_t to, uint64_t index)
+{
+    for (size_t i = 0; i < rh_pending(h); i++) {
+        const struct raft_message *m = &rh_msg_at(h, i)->m;
+        const struct raft_append_entries *ae = &m->append_entries;
+        if (m->type == RAFT_MSG_APPEND_ENTRIES && m->from == from &&
+            m->to == to && ae->prev_log_index < index &&
+            index - ae->prev_log_index <= ae->n_entries) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Thesis §4.3: once the joint configuration is committed the leader
+ * appends the new one and replicates it. The tick that appends it sends
+ * it too, between heartbeats: waiting for the next heartbeat would keep
+ * the cluster joint (and every change refused) that much longer. */
+Test(raft_membership,
+     a_leader_that_appends_the_entry_leaving_a_joint_configuration_sends_it_at_once)
+{
+    struct rh *h = cluster(5, 3, rh_config(CORE_SEED));
+    /* The idle leader's deadline: its next heartbeat or earlier. */
+    uint64_t beat = h->nodes[1].deadline;
+    uint64_t joint = commit_joint(h);
+    cr_assert_eq(rh_pending(h), 0);
+    cr_assert_eq(h->nodes[1].deadline, h->now, "the leader asks to tick now");
+    cr_assert_lt(h->now, beat, "no heartbeat is due");
+    cr_assert_eq(rh_tick(h, 1), RAFT_OK);
+    uint64_t leave = raft_last_index(rh_core(h, 1));
+    cr_assert_eq(leave, joint + 1);
+    cr_assert_eq(raft_configuration_index(rh_core(h, 1)), leave);
+    cr_assert_eq(conf_of(h, 1).n_outgoing, 0);
+    cr_assert(carries(h, 1, 4, leave), "the new voter n4 gets it");
+    cr_assert(carries(h, 1, 5, leave), "the new voter n5 gets it");
     rh_free(h);
 }
 
