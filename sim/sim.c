@@ -123,7 +123,7 @@ void sim_emit(struct sim *s, struct sim_trace_event *e)
         return;
     e->time_us = s->now_us;
     sim_tracer_emit(&s->tracer, e);
-    if (s->listener && (s->listener_kinds >> e->kind & 1))
+    if (s->listener_kinds >> e->kind & 1)
         s->listener(s, e, s->listener_ctx);
 }
 
@@ -385,14 +385,16 @@ void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx)
 {
     s->listener = fn;
     s->listener_ctx = ctx;
-    s->listener_kinds = ~UINT64_C(0);
+    s->listener_kinds = fn ? ~UINT64_C(0) : 0;
 }
 
 _Static_assert(SIM_TRACE_KIND_COUNT <= 64, "a trace kind has a bit of a word");
 
 void sim_set_listener_kinds(struct sim *s, uint64_t kinds)
 {
-    s->listener_kinds = kinds;
+    /* Without a listener no kind is heard (sim_set_listener() sets them
+     * anew). */
+    s->listener_kinds = s->listener ? kinds : 0;
 }
 
 void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx)

@@ -195,7 +195,7 @@ void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx);
  * kinds; sim_set_listener() sets every bit. An event of another kind is not
  * passed to it and is otherwise emitted as before (numbered, hashed,
  * recorded). A host whose listener does nothing with most kinds saves the
- * calls. */
+ * calls. Without a listener (none set, or NULL) it has no effect. */
 void sim_set_listener_kinds(struct sim *s, uint64_t kinds);
 
 /* Processes events up to and including time time_us, then sets the clock to

@@ -354,7 +354,9 @@ struct sim
     void *observer_ctx;
     sim_listener_fn *listener;
     void *listener_ctx;
-    uint64_t listener_kinds; /* bit 1 << kind: the listener hears it */
+    /* Bit 1 << kind: the listener hears it; zero while there is no
+     * listener, so that one bit test per event decides. */
+    uint64_t listener_kinds;
 
     struct sim_counters counters;
     /* Commands decoded once for every node that applies them (owned). */
@@ -400,7 +402,7 @@ sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
     if (s->failure)
         return;
     sim_tracer_put(&s->tracer, v, s->now_us);
-    if (s->listener && (s->listener_kinds >> v->kind & 1))
+    if (s->listener_kinds >> v->kind & 1)
         sim_emit_heard(s);
 }
 /* sim_emit_fields() of an event with text (NULL: none) whose length
@@ -416,7 +418,7 @@ sim_emit_text(struct sim *s,
     if (s->failure)
         return;
     sim_tracer_put_text(&s->tracer, v, s->now_us, text, text_len);
-    if (s->listener && (s->listener_kinds >> v->kind & 1)) {
+    if (s->listener_kinds >> v->kind & 1) {
         struct sim_trace_event copy;
         sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
         copy.text = text; /* the ring's is cut */

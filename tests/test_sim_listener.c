@@ -353,3 +353,52 @@ Test(sim_listener, a_reused_ring_slot_gives_back_no_stale_word)
     cr_assert_gt(sends, 200);
     sim_free(s);
 }
+
+/* A listener removed (sim_set_listener() with NULL) hears nothing more,
+ * even when kinds are asked for after it is gone, and the run goes on as
+ * it would have with the listener kept. */
+Test(sim_listener, a_removed_listener_hears_nothing_whatever_kinds_follow)
+{
+    static struct heard kept, removed;
+    memset(&kept, 0, sizeof kept);
+    memset(&removed, 0, sizeof removed);
+    struct sim *a = run(&kept, 0);
+    struct sim *b = run(&removed, 0);
+    size_t heard = removed.n;
+    cr_assert_gt(heard, 0);
+    sim_set_listener(b, NULL, NULL);
+    cr_assert_eq(sim_run_until(a, 3000000), SIM_OK);
+    cr_assert_eq(sim_run_until(b, 3000000), SIM_OK);
+    sim_set_listener_kinds(b, ~UINT64_C(0));
+    cr_assert_eq(sim_run_until(a, 4000000), SIM_OK);
+    cr_assert_eq(sim_run_until(b, 4000000), SIM_OK);
+    cr_assert_eq(removed.n, heard);
+    cr_assert_gt(kept.n, heard);
+    cr_assert_eq(sim_trace_hash(a), sim_trace_hash(b));
+    cr_assert_eq(sim_trace_len(a), sim_trace_len(b));
+    sim_free(a);
+    sim_free(b);
+}
+
+/* Kinds asked for before any listener is set are not kept: the listener
+ * set next hears every kind, as sim_set_listener() promises. */
+Test(sim_listener, kinds_asked_for_before_a_listener_do_not_narrow_it)
+{
+    /* [0]: every kind from the start; [1]: kinds asked for first. */
+    static struct heard h[2];
+    memset(h, 0, sizeof h);
+    struct sim *a = run(&h[0], 0);
+    struct sim_config c;
+    sim_config_init(&c);
+    c.record_events = true;
+    struct sim *b = sim_new(&c);
+    cr_assert_not_null(b);
+    sim_set_listener_kinds(b, UINT64_C(1) << SIM_TRACE_NOTE);
+    sim_set_listener(b, hear, &h[1]);
+    sim_note(b, 0, "start");
+    cr_assert_eq(sim_run_until(b, 2000000), SIM_OK);
+    cr_assert_eq(h[1].n, h[0].n);
+    cr_assert_eq(memcmp(h[1].seq, h[0].seq, h[0].n * sizeof h[0].seq[0]), 0);
+    sim_free(a);
+    sim_free(b);
+}
