@@ -393,7 +393,7 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
         bool ok;
         if (sim_persist_settled(&disk->settled, &msg->m, index,
                                 msg->acked_term)) {
-            ok = sim_safety_on_send_settled(s->safety, from, &msg->m);
+            ok = sim_safety_judge_send_settled(s->safety);
         } else {
             ok = sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
                                     sim_disk_durable(disk, index));
