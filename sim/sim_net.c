@@ -470,6 +470,7 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     char *block = (char *)msg;
     msg->id = 0;
     msg->dest_incarnation = 0;
+    msg->promised_index = 0;
     msg->acked_term = 0;
     msg->bytes = (uint32_t)wire;
     msg->m = *m;
@@ -515,6 +516,7 @@ struct sim_msg *sim_msg_clone(const struct sim_msg *msg)
     struct sim_msg *copy = msg_copy(NULL, msg->pool, &msg->m);
     copy->id = msg->id;
     copy->dest_incarnation = msg->dest_incarnation;
+    copy->promised_index = msg->promised_index;
     copy->acked_term = msg->acked_term;
     return copy;
 }

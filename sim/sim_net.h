@@ -118,7 +118,10 @@ struct sim_msg
     uint64_t id;
     uint32_t dest_incarnation; /* lost if the destination restarted since */
     uint32_t bytes;            /* wire size for the byte counters */
-    uint64_t acked_term;       /* sim_persist_acked_term() when built */
+    /* sim_persist_promise() when built: the index msg promises its
+     * sender holds durably, and the term its sender's log held at the
+     * index it acknowledges. */
+    uint64_t promised_index, acked_term;
     /* The pool whose block this is (the network's), NULL: an allocation
      * of its own. */
     struct sim_pool *pool;
@@ -194,11 +197,11 @@ void sim_net_heal(struct sim_net *net);
 struct sim_msg *sim_msg_copy(const struct raft_message *m);
 /* The same, in a block of one of net's pools when it fits one: release it
  * with sim_net_msg_free() or sim_msg_free() (the same), before
- * sim_net_destroy(net). Its id, dest_incarnation and acked_term are the
- * sender's to set, and may hold anything until then: the engine sets the
- * last as it takes the copy and the others as the message leaves
- * (sim_node_send_msg()), before anything reads them (three stores a
- * message that the copy would make for nothing). */
+ * sim_net_destroy(net). Its id, dest_incarnation, promised_index and
+ * acked_term are the sender's to set, and may hold anything until then:
+ * the engine sets the last two as it takes the copy and the others as the
+ * message leaves (sim_node_send_msg()), before anything reads them (four
+ * stores a message that the copy would make for nothing). */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m);
 /* Whether msg may hold references to records: an AppendEntries with

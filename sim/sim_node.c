@@ -389,11 +389,11 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     if (s->safety) {
         uint32_t from = (uint32_t)msg->m.from;
         struct sim_disk *disk = &s->nodes[from].disk;
-        uint64_t index = sim_persist_promised_index(&msg->m);
+        uint64_t index = msg->promised_index;
         bool ok;
         if (sim_persist_settled(&disk->settled, &msg->m, index,
                                 msg->acked_term)) {
-            ok = sim_safety_on_send_settled(s->safety, from, &msg->m);
+            ok = sim_safety_judge_send_settled(s->safety);
         } else {
             ok = sim_safety_on_send(s->safety, from, &msg->m, msg->acked_term,
                                     sim_disk_durable(disk, index));

@@ -472,8 +472,11 @@ static void send_update(struct sim *s,
     struct sim_disk_batch *newest = n_sync ? sim_disk_newest(&nd->disk) : NULL;
     for (size_t i = 0; i < u->n_messages; i++) {
         struct sim_msg *msg = sim_net_msg_copy(&s->net, &u->messages[i]);
-        msg->acked_term =
-            s->safety ? sim_persist_acked_term(nd->core, &msg->m) : 0;
+        if (s->safety)
+            msg->promised_index =
+                sim_persist_promise(nd->core, &msg->m, &msg->acked_term);
+        else
+            msg->promised_index = msg->acked_term = 0;
         if (i < n_sync && newest)
             sim_disk_batch_hold(newest, msg);
         else

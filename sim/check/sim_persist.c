@@ -11,23 +11,6 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
-uint64_t sim_persist_acked_term(const struct raft *core,
-                                const struct raft_message *m)
-{
-    switch (m->type) {
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        return m->append_entries_result.success
-                   ? raft_term_at(core, m->append_entries_result.index)
-                   : 0;
-    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
-        return m->install_snapshot_result.done
-                   ? raft_term_at(core, m->install_snapshot_result.last_index)
-                   : 0;
-    default:
-        return 0;
-    }
-}
-
 static bool fail(struct sim_violation *out,
                  uint32_t node,
                  const struct raft_message *m,

@@ -50,12 +50,6 @@
 #include "sim/check/sim_durable.h"
 #include "sim/check/sim_safety.h"
 
-/* The term node's log held at the index a successful AppendEntriesResult or
- * an InstallSnapshotResult acknowledges, read from node's core when it built
- * m (0 for other messages, or where the core no longer knows the term). */
-uint64_t sim_persist_acked_term(const struct raft *core,
-                                const struct raft_message *m);
-
 /* The index m acknowledges as held by its sender: a successful
  * AppendEntriesResult's index, an InstallSnapshotResult's last index when
  * it completes the snapshot (a chunk's answer promises nothing: the
@@ -83,6 +77,41 @@ static inline uint64_t sim_persist_promised_index(const struct raft_message *m)
     if (m->type == RAFT_MSG_REQUEST_VOTE)
         return m->request_vote.last_log_index;
     return sim_persist_acked_index(m);
+}
+
+/* Both halves of what m promises, read as node's core builds it: returns
+ * sim_persist_promised_index(m) and sets *acked_term to the term the core's
+ * log holds at the index a successful AppendEntriesResult or a completing
+ * InstallSnapshotResult acknowledges (0 for other messages, or where the
+ * core no longer knows the term). One switch for both: the engine asks it
+ * of every message its nodes build and carries the two with the message
+ * until it leaves, where sim_persist_settled() and the rules read them. */
+static inline uint64_t sim_persist_promise(const struct raft *core,
+                                           const struct raft_message *m,
+                                           uint64_t *acked_term)
+{
+    uint64_t index = 0;
+    *acked_term = 0;
+    switch (m->type) {
+    case RAFT_MSG_REQUEST_VOTE:
+        index = m->request_vote.last_log_index;
+        break;
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        if (m->append_entries_result.success) {
+            index = m->append_entries_result.index;
+            *acked_term = raft_term_at(core, index);
+        }
+        break;
+    case RAFT_MSG_INSTALL_SNAPSHOT_RESULT:
+        if (m->install_snapshot_result.done) {
+            index = m->install_snapshot_result.last_index;
+            *acked_term = raft_term_at(core, index);
+        }
+        break;
+    default:
+        break;
+    }
+    return index;
 }
 
 /* Whether memo, kept beside the sender's durable image, settles m (with

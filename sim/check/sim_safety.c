@@ -793,6 +793,11 @@ bool sim_safety_on_send_settled(struct sim_safety *s,
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(m != NULL, true);
+    return sim_safety_judge_send_settled(s);
+}
+
+bool sim_safety_judge_send_settled(const struct sim_safety *s)
+{
     return !s->violated; /* on_sent() would change nothing */
 }
 
