@@ -36,8 +36,9 @@ static inline uint64_t sim_hash_fold(uint64_t h, uint64_t w)
  * word sequences that differ in one word leave different states (changes
  * of two words can cancel: bit 63 of one word with bit 22 of the next); the
  * rotation carries high bits down into the next multiplication. Three
- * instructions where sim_hash_fold() takes five: it runs about fourteen
- * times per trace event. */
+ * instructions where sim_hash_fold() takes five: it runs four to nine
+ * times for each of the frequent trace events (sim_trace_kind_words()),
+ * thirteen and more for the others. */
 static inline uint64_t sim_hash_step(uint64_t h, uint64_t w)
 {
     return (((h << 23) | (h >> 41)) ^ w) * UINT64_C(0x9e3779b97f4a7c15);
