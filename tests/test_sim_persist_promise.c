@@ -32,7 +32,10 @@ static struct raft_message of_type(enum raft_message_type type)
     return (struct raft_message){.type = type, .from = 1, .to = 2, .term = 1};
 }
 
-/* Asserts what sim_persist_promise() reads of m at core. */
+/* Asserts what sim_persist_promise() reads of m at core, and that its
+ * index is the one sim_persist_promised_index() gives, which the
+ * persistence check and the memo read when the memo misses: the two
+ * switches must not drift apart. */
 static void expect_promise(const struct raft *core,
                            const struct raft_message *m,
                            uint64_t index,
@@ -42,6 +45,8 @@ static void expect_promise(const struct raft *core,
     uint64_t acked = 99;
     cr_assert_eq(sim_persist_promise(core, m, &acked), index, "%s", why);
     cr_assert_eq(acked, acked_term, "%s", why);
+    cr_assert_eq(sim_persist_promised_index(m), index,
+                 "%s: the promise and the check's index differ", why);
 }
 
 Test(persistence_promise, reads_the_index_and_the_term_each_message_promises)
