@@ -22,14 +22,14 @@ static inline bool before(const struct sim_event *a, const struct sim_event *b)
 
 static const struct sim_queue_key no_event = {UINT64_MAX, UINT64_MAX};
 
-/* An untagged lane takes nothing: no time is at or after UINT64_MAX but
- * UINT64_MAX itself, and no lane is tagged with a delay that far. */
+/* An untagged lane takes only an event due at UINT64_MAX pushed before
+ * any pop (its delay past 0), and lane_to_tag() never tags one with a delay
+ * that far: it is not retagged while it holds such events. */
 static void lane_untag(struct sim_lane *l)
 {
     l->head = 0;
     l->len = 0;
     l->delay_us = UINT64_MAX;
-    l->last_us = UINT64_MAX;
 }
 
 void sim_queue_init(struct sim_queue *q)
@@ -182,10 +182,16 @@ static inline struct sim_wheel_event *wheel_at(const struct sim_wheel *w,
  * the new events into the free list: the store holds at least q->cap
  * events, so a push never finds it full (the wheel holds at most the events
  * queued, q->merge.len). Its first holds SIM_WHEEL_FIRST_HELD, more than
- * most runs ever queue, so that it is seldom copied as q->cap doubles. */
+ * most runs ever queue, so that it is seldom copied as q->cap doubles.
+ * The first growth, at the first push, allocates the lanes' rings too:
+ * sim_queue_place() asks no lane before it, and after it any lane may
+ * take an event. */
 static void queue_grow(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
+    if (q->cap == 0)
+        for (int i = 0; i < SIM_QUEUE_LANES; i++)
+            q->merge.lane[i].ev = g_new(struct sim_event, SIM_QUEUE_LANE_CAP);
     /* Every offset, the doubled cap's last included, stays below
      * SIM_WHEEL_NONE. */
     SIM_ASSERT(q->cap < SIM_WHEEL_NONE / 2 / sizeof(struct sim_wheel_event),
@@ -332,16 +338,6 @@ static inline void wheel_take(struct sim_queue *q,
 
 /* ---- the lanes ----------------------------------------------------------- */
 
-/* Whether l takes an event due at time_us, delay_us past now: one of its
- * delay, at or after its last, with room. */
-static inline bool lane_takes(const struct sim_lane *l,
-                              uint64_t time_us,
-                              uint64_t delay_us)
-{
-    return delay_us == l->delay_us && time_us >= l->last_us &&
-           l->len < SIM_QUEUE_LANE_CAP;
-}
-
 /* An empty lane for an event delay_us past now that no lane took, or
  * NULL: the second push in a row that no lane took at one delay tags a
  * lane, so that a delay seen once (a drawn timeout) does not take a lane
@@ -365,11 +361,8 @@ static struct sim_lane *lane_to_tag(struct sim_queue *q,
     }
     if (!pick || pick->len != 0)
         return NULL;
-    if (!pick->ev)
-        pick->ev = g_new(struct sim_event, SIM_QUEUE_LANE_CAP);
     pick->head = 0;
     pick->delay_us = delay_us;
-    pick->last_us = 0;
     return pick;
 }
 
@@ -420,8 +413,8 @@ far_place(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
     return far_put(q, time_us, seq);
 }
 
-/* sim_queue_place() once q->cap was doubled (the first lane may take the
- * event now). */
+/* sim_queue_place() once q->cap was doubled (a lane may take the event
+ * now). */
 static __attribute__((noinline)) struct sim_event *
 place_grown(struct sim_queue *q, uint64_t time_us)
 {
@@ -429,12 +422,15 @@ place_grown(struct sim_queue *q, uint64_t time_us)
     return sim_queue_place(q, time_us);
 }
 
-/* sim_queue_place_slow() for an event due delay_us past the latest popped
- * time that no lane takes. Out of line, so that a lane's append (a leader's
- * heartbeats) keeps no register of its caller's. */
-static __attribute__((noinline)) struct sim_event *
-place_unlaned(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
+/* The events that the wheel takes at once are placed without a call but
+ * wheel_insert()'s, a tail call like those of the rest, so that the
+ * function needs no register of its caller's saved. With room for the
+ * event, no lane took it (sim_queue_place() asked). */
+struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
 {
+    if (q->merge.len == q->cap)
+        return place_grown(q, time_us);
+    uint64_t delay_us = time_us - q->now_us;
     /* What lane_to_tag() does when the delay differs from the last missed
      * one: it only records the delay. */
     if (delay_us == q->merge.missed_delay_us)
@@ -445,26 +441,6 @@ place_unlaned(struct sim_queue *q, uint64_t time_us, uint64_t delay_us)
     q->merge.len++;
     uint64_t seq = q->next_seq++;
     return wheel_place(q, time_us, seq);
-}
-
-/* The events that a lane or the wheel takes at once are placed without a
- * call but wheel_insert()'s, a tail call like those of the rest, so that
- * the function needs no register of its caller's saved. With room for
- * the event, the first lane did not take it (sim_queue_place() asked). */
-struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us)
-{
-    if (q->merge.len == q->cap)
-        return place_grown(q, time_us);
-    uint64_t delay_us = time_us - q->now_us;
-    for (unsigned i = 1; i < SIM_QUEUE_LANES; i++) {
-        struct sim_lane *l = &q->merge.lane[i];
-        if (lane_takes(l, time_us, delay_us)) {
-            q->merge.len++;
-            uint64_t seq = q->next_seq++;
-            return sim_lane_place(q, l, i, time_us, seq);
-        }
-    }
-    return place_unlaned(q, time_us, delay_us);
 }
 
 uint64_t sim_queue_push(struct sim_queue *q, const struct sim_event *e)
@@ -543,10 +519,11 @@ static inline void take(struct sim_queue *q,
 {
     q->merge.len--;
     if (src < SIM_QUEUE_LANES) {
-        /* A lane is sorted as it is filled (sim_lane_place()'s callers
-         * append nothing before its last). */
+        /* A lane is sorted as it is filled (sim_lane_takes()), and none of
+         * its events is due before the latest popped time. */
         struct sim_lane *l = &q->merge.lane[src];
         *out = l->ev[l->head];
+        q->now_us = out->time_us;
         l->head = (l->head + 1) & (SIM_QUEUE_LANE_CAP - 1);
         if (--l->len == 0) {
             q->merge.first[src] = no_event;
@@ -555,11 +532,12 @@ static inline void take(struct sim_queue *q,
             q->merge.first[src] =
                 (struct sim_queue_key){next->time_us, next->seq};
         }
-    } else if (src == SIM_QUEUE_WHEEL) {
-        wheel_take(q, out);
-    } else {
-        far_take(q, out);
+        return;
     }
+    if (src == SIM_QUEUE_WHEEL)
+        wheel_take(q, out);
+    else
+        far_take(q, out);
     /* Only an event pushed before the latest popped time pops before it. */
     if (out->time_us > q->now_us)
         q->now_us = out->time_us;

@@ -20,10 +20,11 @@
  * earlier of the heap's and the run's. Beside them, SIM_QUEUE_LANES lanes:
  * first-in first-out rings, each tagged with a delay, holding events
  * pushed that far past the latest popped time (a constant message
- * latency, a heartbeat period, a disk's constant latency). The latest
- * popped time never goes back and seq grows with every push, so a lane's
- * events come in (time_us, seq) order; a lane takes an event only when it
- * comes at or after its last one, so it stays sorted whatever it is given.
+ * latency, a heartbeat period, a disk's constant latency). A lane takes
+ * an event only when it is due exactly its delay past the latest popped
+ * time, never before that time; that time never goes back and seq grows
+ * with every push, so a lane's events come in (time_us, seq) order
+ * whatever it is given, and none is due before the latest popped time.
  * Where an event sits is only a matter of cost: a pop takes the earliest
  * of the wheel's, the heap's and the lanes' first events by the same
  * (time_us, seq) key, so the order of pops is exactly that of one heap.
@@ -131,17 +132,19 @@ struct sim_far_run
 };
 
 /* A FIFO ring of events pushed delay_us past the latest popped time:
- * SIM_QUEUE_LANE_CAP slots (allocated when the lane is first tagged), len
- * of them used from head. Sorted by (time_us, seq): an event is appended
- * only at or after last_us, the time of the last one appended, and after
- * every seq before it. */
+ * SIM_QUEUE_LANE_CAP slots (allocated at the queue's first push), len of
+ * them used from head. Sorted by (time_us, seq): an event is appended only
+ * when due delay_us past the latest popped time and not before it (see
+ * sim_lane_takes()), so at or after every event before it, and after every
+ * seq before it. */
 struct sim_lane
 {
     struct sim_event *ev;
     uint32_t head;
     uint32_t len;
-    uint64_t delay_us; /* UINT64_MAX: not tagged yet */
-    uint64_t last_us;  /* UINT64_MAX while untagged: takes nothing */
+    /* UINT64_MAX: not tagged yet (it takes only events due at UINT64_MAX
+     * pushed before any pop, in order like any others). */
+    uint64_t delay_us;
 };
 
 #define SIM_QUEUE_LANES 2
@@ -196,13 +199,24 @@ void sim_queue_init(struct sim_queue *q);
  * free (drain with sim_queue_pop first). */
 void sim_queue_destroy(struct sim_queue *q);
 
-/* sim_queue_place() for an event that the first lane does not take at
- * once (below). */
+/* sim_queue_place() for an event that no lane takes at once (below). */
 struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us);
 
+/* Whether l takes an event due at time_us, delay_us past the latest popped
+ * time now_us (mod 2^64): due its delay past that time and not before it
+ * (delay_us did not wrap), with room. */
+static inline bool sim_lane_takes(const struct sim_lane *l,
+                                  uint64_t time_us,
+                                  uint64_t now_us,
+                                  uint64_t delay_us)
+{
+    return delay_us == l->delay_us && time_us >= now_us &&
+           l->len < SIM_QUEUE_LANE_CAP;
+}
+
 /* Appends an event due at time_us of sequence number seq to l, which
- * takes it (at or after its last, with room), as source `src` of q;
- * returns its record, time_us and seq written. */
+ * takes it (sim_lane_takes()), as source `src` of q; returns its record,
+ * time_us and seq written. */
 static inline struct sim_event *sim_lane_place(struct sim_queue *q,
                                                struct sim_lane *l,
                                                unsigned src,
@@ -213,29 +227,41 @@ static inline struct sim_event *sim_lane_place(struct sim_queue *q,
         q->merge.first[src] = (struct sim_queue_key){time_us, seq};
     struct sim_event *v =
         &l->ev[(l->head + l->len++) & (SIM_QUEUE_LANE_CAP - 1)];
-    l->last_us = time_us;
     v->time_us = time_us;
     v->seq = seq;
     return v;
 }
 
+/* Appends an event due at time_us to lane i of q, which takes it,
+ * assigning its seq; returns its record, time_us and seq written. */
+static inline __attribute__((always_inline)) struct sim_event *
+sim_lane_push(struct sim_queue *q, unsigned i, uint64_t time_us)
+{
+    uint64_t seq = q->next_seq++;
+    q->merge.len++;
+    return sim_lane_place(q, &q->merge.lane[i], i, time_us, seq);
+}
+
+_Static_assert(SIM_QUEUE_LANES == 2, "sim_queue_place() asks two lanes");
+
 /* Queues an event due at time_us, assigning its seq, and returns its
  * record with time_us and seq written: the caller writes kind, node, arg
  * and ptr before the queue's next call (nothing reads them before), so
  * that the event is written straight into its place and only the time
- * is passed down. Inline, the first lane's append: most events of a run
- * come at a recurring delay, its messages' latency first
- * (sim_queue_place_slow() does the rest, and may tag a lane). */
+ * is passed down. Inline, the lanes' appends: most events of a run come
+ * at a recurring delay, its messages' latency and its heartbeat period
+ * first (sim_queue_place_slow() does the rest, and may tag a lane). */
 static inline struct sim_event *sim_queue_place(struct sim_queue *q,
                                                 uint64_t time_us)
 {
-    struct sim_lane *l = &q->merge.lane[0];
-    if (time_us - q->now_us != l->delay_us || time_us < l->last_us ||
-        l->len == SIM_QUEUE_LANE_CAP || q->merge.len == q->cap)
-        return sim_queue_place_slow(q, time_us);
-    uint64_t seq = q->next_seq++;
-    q->merge.len++;
-    return sim_lane_place(q, l, 0, time_us, seq);
+    uint64_t now_us = q->now_us, delay_us = time_us - now_us;
+    if (q->merge.len != q->cap) {
+        if (sim_lane_takes(&q->merge.lane[0], time_us, now_us, delay_us))
+            return sim_lane_push(q, 0, time_us);
+        if (sim_lane_takes(&q->merge.lane[1], time_us, now_us, delay_us))
+            return sim_lane_push(q, 1, time_us);
+    }
+    return sim_queue_place_slow(q, time_us);
 }
 
 /* Queues an event of these fields, assigning its seq; returns the seq. */

@@ -411,3 +411,58 @@ Test(sim_queue, far_events_pushed_in_order_pop_from_the_run_in_order)
     cr_assert_eq(sim_queue_len(&q), 0);
     sim_queue_destroy(&q);
 }
+
+/* Pops q once and checks the event is the one whose arg is want. */
+static void pop_arg(struct sim_queue *q, uint64_t want)
+{
+    struct sim_event e;
+    cr_assert(sim_queue_pop(q, &e), "empty, event %" PRIu64 " expected",
+              want);
+    cr_assert_eq(e.arg, want, "popped event %" PRIu64 ", expected %" PRIu64,
+                 e.arg, want);
+}
+
+/* A lane takes an event only when it is due its delay past the latest
+ * popped time and not before that time: with a lane tagged with 100 us
+ * holding an event 50 us short of the clock's end, a push 100 us past a
+ * later popped time wraps around to 39 us, which the lane must refuse
+ * (it would sit after the lane's later event): it pops first. */
+Test(sim_queue, a_lane_takes_no_event_due_before_the_latest_popped_time)
+{
+    struct sim_queue q;
+    sim_queue_init(&q);
+    push(&q, 100, 0);
+    push(&q, 100, 1); /* the same delay again tags a lane with it */
+    cr_assert_eq(q.merge.lane[0].delay_us + q.merge.lane[1].delay_us,
+                 100 + UINT64_MAX);
+    push(&q, UINT64_MAX - 150, 2);
+    push(&q, UINT64_MAX - 60, 3);
+    for (uint64_t i = 0; i < 3; i++)
+        pop_arg(&q, i);
+    size_t laned = q.merge.lane[0].len + q.merge.lane[1].len;
+    push(&q, UINT64_MAX - 50, 4); /* 100 us past UINT64_MAX - 150: laned */
+    cr_assert_eq(q.merge.lane[0].len + q.merge.lane[1].len, laned + 1);
+    pop_arg(&q, 3);
+    push(&q, 39, 5); /* 100 us past UINT64_MAX - 60, mod 2^64 */
+    pop_arg(&q, 5);
+    pop_arg(&q, 4);
+    cr_assert_eq(sim_queue_len(&q), 0);
+    sim_queue_destroy(&q);
+}
+
+/* An untagged lane's delay is UINT64_MAX, that of an event due at
+ * UINT64_MAX pushed before any pop: it may take such events (its ring is
+ * there from the first push on), and they pop in push order, after every
+ * earlier event. */
+Test(sim_queue, events_due_at_the_end_of_time_pop_in_push_order)
+{
+    struct sim_queue q;
+    sim_queue_init(&q);
+    for (uint64_t i = 0; i < 6; i++)
+        push(&q, i % 2 ? UINT64_MAX : 1000 - i, i);
+    const uint64_t want[] = {4, 2, 0, 1, 3, 5};
+    for (size_t i = 0; i < 6; i++)
+        pop_arg(&q, want[i]);
+    cr_assert_eq(sim_queue_len(&q), 0);
+    sim_queue_destroy(&q);
+}
