@@ -511,7 +511,7 @@ void sim_node_on_deliver(struct sim *s, const struct sim_event *ev)
         sim_node_process_update_at(s, nd, now, &u, SIM_CONDUCT_RECEIVE,
                                    &msg->m);
         if (s->safety &&
-            !sim_safety_on_receive(s->safety, nd->id, &msg->m, &rc))
+            !sim_safety_judge_receipt(s->safety, nd->id, &msg->m, &rc))
             sim_safety_failed(s);
     }
     sim_net_msg_free(&s->net, msg);

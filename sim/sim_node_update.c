@@ -175,14 +175,16 @@ static bool observe_changes(struct sim *s,
 /* Traces what the step changed of the node's term, role and leader, as
  * the update reports them after the call (raft.h: every call fills them,
  * failed ones too), then its configuration, transfers and progress. Inline,
- * the changes out of line: most steps change none of the three. */
+ * the changes out of line: most steps change none of the three (steady,
+ * sim_node_process_update_at()). */
 static inline void observe_state(struct sim *s,
                                  struct sim_node *nd,
                                  const struct raft_update *u,
-                                 uint64_t config_version)
+                                 uint64_t config_version,
+                                 bool steady)
 {
     bool became_leader = false;
-    if (u->term != nd->term || u->role != nd->role || u->leader != nd->leader)
+    if (!steady)
         became_leader = observe_changes(s, nd, u);
     sim_observe_node(s, nd, became_leader, config_version);
     observe_progress(s, nd);
@@ -375,7 +377,8 @@ judge_step(struct sim *s,
            const struct raft_update *u,
            enum sim_conduct_input input,
            const struct raft_message *received,
-           uint64_t config_version)
+           uint64_t config_version,
+           bool steady)
 {
     struct sim_conduct_step st = {
         .node = nd->id,
@@ -389,6 +392,7 @@ judge_step(struct sim *s,
     };
     st.core = nd->core;
     st.config_version = config_version;
+    st.steady = steady;
     struct sim_violation v;
     if (!sim_conduct_judge(s->conduct, &st, &v) &&
         !sim_safety_report(s->safety, &v))
@@ -574,9 +578,13 @@ void sim_node_process_update_at(struct sim *s,
     /* Asked once for the rules of conduct and the observer: neither
      * changes the core. */
     uint64_t config_version = raft_configuration_version(nd->core);
+    /* Whether the step kept the observed term, role and leader (most do):
+     * asked once, for the rules of conduct and the observer. */
+    bool steady =
+        u->term == nd->term && u->role == nd->role && u->leader == nd->leader;
     if (s->conduct != NULL)
-        judge_step(s, nd, now, u, input, received, config_version);
-    observe_state(s, nd, u, config_version);
+        judge_step(s, nd, now, u, input, received, config_version, steady);
+    observe_state(s, nd, u, config_version, steady);
     if (s->safety &&
         !sim_safety_judge_vote(s->safety, nd->id, nd->term, u->vote))
         sim_safety_failed(s);

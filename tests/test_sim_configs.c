@@ -615,6 +615,10 @@ Test(config_checks, persistence_counts_the_durable_copies_of_voters_only)
 
 static struct sim_violation seen;
 
+/* Whether leader_step_v() marks the steps of a node that led before as
+ * steady (sim_conduct_step.steady), as the engine does. */
+static bool steady_steps;
+
 /* One step of leader n1 in term 2 at now, after receiving m (or a tick),
  * with configuration c numbered version (raft_configuration_version(); 0:
  * unknown). */
@@ -637,6 +641,7 @@ static bool leader_step_v(struct sim_conduct *r,
         .term_after = 2,
         .config = c,
         .config_version = version,
+        .steady = steady_steps && before == RAFT_LEADER,
     };
     return sim_conduct_on_step(r, &st, &seen);
 }
@@ -743,4 +748,13 @@ Test(config_checks, check_quorum_counts_a_new_voter_from_when_it_joined)
 Test(config_checks, check_quorum_reads_the_configuration_again_when_its_version_moves)
 {
     new_voters_stay_silent(1, 2);
+}
+
+/* A steady step (the leader kept its role and term) begins no leadership,
+ * but a configuration version that moved is read again all the same. */
+Test(config_checks, check_quorum_reads_a_moved_configuration_at_a_steady_step)
+{
+    steady_steps = true;
+    new_voters_stay_silent(1, 2);
+    new_voters_stay_silent(0, 0);
 }

@@ -92,6 +92,11 @@ struct sim_conduct_step
      * the same, so does its configuration, and its conversion is reused;
      * 0 (unknown) reads and converts it at every step. */
     uint64_t config_version;
+    /* true: the step kept the node's term and role (term_after ==
+     * term_before, update->role == role_before), which lets it skip the
+     * questions only a change of either raises; false: not known, asked
+     * of the fields above. */
+    bool steady;
 };
 
 struct sim_conduct; /* opaque */

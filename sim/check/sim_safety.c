@@ -866,6 +866,14 @@ bool sim_safety_on_receive(struct sim_safety *s,
 {
     g_return_val_if_fail(node_ok(s, node), true);
     g_return_val_if_fail(m != NULL && rc != NULL, true);
+    return sim_safety_judge_receipt(s, node, m, rc);
+}
+
+bool sim_safety_judge_receipt(struct sim_safety *s,
+                              uint32_t node,
+                              const struct raft_message *m,
+                              const struct sim_rules_receipt *rc)
+{
     struct sim_violation v;
     return rule_outcome(s, sim_rules_judge_receipt(s->rules, node, m, rc, &v),
                         &v);

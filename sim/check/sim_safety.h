@@ -184,6 +184,14 @@ bool sim_safety_on_receive(struct sim_safety *s,
                            const struct raft_message *m,
                            const struct sim_rules_receipt *rc);
 
+/* sim_safety_on_receive() without its argument checks, for a caller whose
+ * node is one of 1..n_nodes and whose m and rc are set by construction:
+ * the engine's delivery (sim_node.c), which every message passes. */
+bool sim_safety_judge_receipt(struct sim_safety *s,
+                              uint32_t node,
+                              const struct raft_message *m,
+                              const struct sim_rules_receipt *rc);
+
 /* Leader node of term raised its commit index to commit, an entry of
  * entry_term; disks[i] is node i's durable image asked about commit, for i
  * in 1..n (persistence, counting the voters of the leader's configuration
