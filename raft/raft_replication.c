@@ -469,8 +469,10 @@ static void append_entries(struct raft *r, const struct raft_append_plan *plan)
  * stale leader ours); otherwise follow the sender, re-arm the timer, run the
  * consistency check (2), drop a conflicting suffix (3), append what is new
  * (4), and set commitIndex = min(leaderCommit, last index this message
- * verified) (5), never lowering it. */
-void raft_replication_recv_append(struct raft *r, const struct raft_message *m)
+ * verified) (5), never lowering it. Inlined into each of raft_receive()'s
+ * two paths, like the next, where each knows more of the message. */
+RAFT_INLINE_ACROSS_FILES void
+raft_replication_recv_append(struct raft *r, const struct raft_message *m)
 {
     const struct raft_append_entries *ae = &m->append_entries;
     if (m->term < r->term) {
@@ -601,9 +603,10 @@ static uint64_t next_from_hint(const struct raft *r,
  * peer's state expects: in REPLICATE one at or below match_index, in PROBE
  * one that does not reject next_index - 1. p is the sender's slot, which
  * raft_receive() found (a member's: a reply from outside was dropped). */
-void raft_replication_recv_append_result(struct raft *r,
-                                         const struct raft_message *m,
-                                         struct raft_progress *p)
+RAFT_INLINE_ACROSS_FILES void
+raft_replication_recv_append_result(struct raft *r,
+                                    const struct raft_message *m,
+                                    struct raft_progress *p)
 {
     if (r->role != RAFT_LEADER || m->term != r->term) {
         return;

@@ -386,3 +386,37 @@ Test(raft_terms,
     cr_assert_eq(raft_vote(r), 3);
     raft_destroy(r);
 }
+
+/* A follower that knows its leader adopts the higher term a heartbeat of
+ * that same leader carries (§5.1): the leader was elected again in a later
+ * term while the follower heard nothing of the election (its RequestVote
+ * was lost). The heartbeat is still its leader's: it succeeds, re-arms the
+ * deadline, and the answer carries the new term, which the disk holds. */
+Test(raft_terms, a_heartbeat_of_the_known_leader_in_a_higher_term_raises_the_term)
+{
+    struct raft_config c = rh_config(CORE_SEED);
+    struct rh *h = rh_elected(3, &c);
+    struct raft *f = rh_core(h, 2);
+    cr_assert_eq(raft_role(f), RAFT_FOLLOWER);
+    cr_assert_eq(raft_leader(f), 1);
+    cr_assert_eq(raft_term(f), 1);
+    uint64_t deadline = h->nodes[2].deadline;
+
+    h->now += 10;
+    struct raft_message m = message_of_type(RAFT_MSG_APPEND_ENTRIES, 1, 2, 3);
+    m.append_entries.prev_log_index = raft_last_index(f);
+    m.append_entries.prev_log_term = raft_last_term(f);
+    m.append_entries.leader_commit = raft_commit_index(f);
+    cr_assert_eq(rh_receive(h, &m), RAFT_OK);
+    cr_assert_eq(raft_term(f), 3);
+    cr_assert_eq(raft_leader(f), 1);
+    cr_assert_eq(raft_vote(f), 0);
+    cr_assert_eq(h->nodes[2].disk.term, 3);
+    cr_assert_neq(h->nodes[2].deadline, deadline);
+    int i = rh_find(h, RAFT_MSG_APPEND_ENTRIES_RESULT, 2, 1);
+    cr_assert_geq(i, 0);
+    const struct raft_message *a = &rh_msg_at(h, (size_t)i)->m;
+    cr_assert_eq(a->term, 3);
+    cr_assert(a->append_entries_result.success);
+    rh_free(h);
+}
