@@ -9,6 +9,7 @@
 #ifndef SIM_HASH_H
 #define SIM_HASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,12 +37,58 @@ static inline uint64_t sim_hash_fold(uint64_t h, uint64_t w)
  * word sequences that differ in one word leave different states (changes
  * of two words can cancel: bit 63 of one word with bit 22 of the next); the
  * rotation carries high bits down into the next multiplication. Three
- * instructions where sim_hash_fold() takes five: it runs four to nine
- * times for each of the frequent trace events (sim_trace_kind_words()),
- * thirteen and more for the others. */
+ * instructions where sim_hash_fold() takes five; the trace hash folds its
+ * words two at a time with it (sim_hash_pair()). */
 static inline uint64_t sim_hash_step(uint64_t h, uint64_t w)
 {
     return (((h << 23) | (h >> 41)) ^ w) * UINT64_C(0x9e3779b97f4a7c15);
+}
+
+/* Two words into the trace hash's running state: the step of a
+ * (sim_hash_step()) plus b. For a fixed state and b a bijection of a, for
+ * a fixed state and a a bijection of b, and for fixed words a bijection of
+ * the state, so two equal-length word sequences that differ in one word
+ * leave different states (changes of two words can cancel: bit 63 of a
+ * with bit 63 of b, or bit 63 of b with bit 22 of the next pair's a). Four
+ * instructions for two words where two steps take six; a pair whose b is
+ * zero is one step: sim_hash_pair(h, a, 0) == sim_hash_step(h, a). */
+static inline uint64_t sim_hash_pair(uint64_t h, uint64_t a, uint64_t b)
+{
+    return sim_hash_step(h, a) + b;
+}
+
+/* A running state that takes words one at a time and folds them two at a
+ * time (sim_hash_pair()): a word waits in `held` for the next, and
+ * sim_hash_pairs_end() folds a word left waiting paired with zero. Always
+ * inline: with a constant number of words (a trace event of a constant
+ * kind), which word waits is known where the code is built, and `held`
+ * and `holding` live in no memory. */
+struct sim_hash_pairs
+{
+    uint64_t h;
+    uint64_t held;
+    bool holding;
+};
+
+static inline __attribute__((always_inline)) void
+sim_hash_pairs_add(struct sim_hash_pairs *p, uint64_t w)
+{
+    if (p->holding) {
+        p->h = sim_hash_pair(p->h, p->held, w);
+        p->holding = false;
+    } else {
+        p->held = w;
+        p->holding = true;
+    }
+}
+
+static inline __attribute__((always_inline)) uint64_t
+sim_hash_pairs_end(struct sim_hash_pairs *p)
+{
+    if (p->holding)
+        p->h = sim_hash_step(p->h, p->held);
+    p->holding = false;
+    return p->h;
 }
 
 /* The n <= 8 bytes at p as a little-endian word, zero-padded. */

@@ -119,7 +119,8 @@ struct sim_trace_event
 };
 
 /* The trace hash of an event (docs/trace-format.md, Hash) is over these
- * fixed-width words, in this order, each folded by sim_hash_step():
+ * fixed-width words, in this order, folded two at a time by sim_hash_pair()
+ * (an event's last word, when it has an odd number, by sim_hash_step()):
  *    1 time_us                      7 index
  *    2 node | peer << 32            8 count
  *    3 kind | msg_type << 16 |      9 commit
@@ -181,19 +182,20 @@ static inline unsigned sim_trace_kind_words(enum sim_trace_kind k)
      UINT64_C(1) << SIM_TRACE_APPLY | UINT64_C(1) << SIM_TRACE_SYNC |          \
      UINT64_C(1) << SIM_TRACE_PROGRESS)
 
-/* Word 13 and on: the text, len being strlen(text). */
-static inline uint64_t sim_trace_hash_text(uint64_t h,
-                                          const char *text,
-                                          size_t len)
+/* Word 13 and on, into the pairs hp: the text, len being strlen(text). */
+static inline void sim_trace_hash_text(struct sim_hash_pairs *hp,
+                                       const char *text,
+                                       size_t len)
 {
-    if (!text)
-        return sim_hash_step(h, 0);
-    h = sim_hash_step(h, len + 1);
+    if (!text) {
+        sim_hash_pairs_add(hp, 0);
+        return;
+    }
+    sim_hash_pairs_add(hp, len + 1);
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i < len; i += 8)
-        h = sim_hash_step(h,
-                          sim_hash_load_le(p + i, len - i < 8 ? len - i : 8));
-    return h;
+        sim_hash_pairs_add(
+            hp, sim_hash_load_le(p + i, len - i < 8 ? len - i : 8));
 }
 
 /* Word 2 (the event's nodes) and word 3 (its kinds and flag), as above. */
@@ -211,17 +213,19 @@ static inline uint64_t sim_trace_word_kinds(enum sim_trace_kind kind,
            (uint64_t)ok << 48;
 }
 
-/* Word w of the hash into h when words has it: with words a constant (an
- * event of a constant kind), the test costs nothing. */
-#define SIM_TRACE_FOLD(h, words, i, w)                                         \
+/* Word w of the hash into the pairs hp when words has it: with words a
+ * constant (an event of a constant kind), the test costs nothing. */
+#define SIM_TRACE_FOLD(hp, words, i, w)                                        \
     do {                                                                       \
         if ((words) & SIM_TRACE_WORD(i))                                       \
-            (h) = sim_hash_step((h), (w));                                     \
+            sim_hash_pairs_add(&(hp), (w));                                    \
     } while (0)
 
 /* Words 1 to 13 of an event whose time_us is given and whose other fields
  * and text (len bytes; NULL: none) are e's, of words 4 to 13 those in
- * words (sim_trace_kind_words(e->kind)). Always inline: an emitter that
+ * words (sim_trace_kind_words(e->kind)), folded into h two at a time (an
+ * event's words pair among themselves, never with the next event's).
+ * Always inline: an emitter that
  * builds e as a local of a constant kind (sim_tracer_put()) folds its
  * fields from the registers and constants they were computed in, and
  * skips the words its kind does not carry without a test. */
@@ -233,22 +237,23 @@ sim_trace_hash_fields(uint64_t h,
                       size_t len,
                       unsigned words)
 {
-    h = sim_hash_step(h, time_us);
-    h = sim_hash_step(h, sim_trace_word_nodes(e->node, e->peer));
-    h = sim_hash_step(h, sim_trace_word_kinds(e->kind, e->msg_type, e->role,
-                                              e->ok));
-    SIM_TRACE_FOLD(h, words, 4, e->msg_id);
-    SIM_TRACE_FOLD(h, words, 5, e->msg_id2);
-    SIM_TRACE_FOLD(h, words, 6, e->term);
-    SIM_TRACE_FOLD(h, words, 7, e->index);
-    SIM_TRACE_FOLD(h, words, 8, e->count);
-    SIM_TRACE_FOLD(h, words, 9, e->commit);
-    SIM_TRACE_FOLD(h, words, 10, e->aux);
-    SIM_TRACE_FOLD(h, words, 11, e->client);
-    SIM_TRACE_FOLD(h, words, 12, e->request);
+    struct sim_hash_pairs hp = {.h = h};
+    sim_hash_pairs_add(&hp, time_us);
+    sim_hash_pairs_add(&hp, sim_trace_word_nodes(e->node, e->peer));
+    sim_hash_pairs_add(&hp, sim_trace_word_kinds(e->kind, e->msg_type,
+                                                 e->role, e->ok));
+    SIM_TRACE_FOLD(hp, words, 4, e->msg_id);
+    SIM_TRACE_FOLD(hp, words, 5, e->msg_id2);
+    SIM_TRACE_FOLD(hp, words, 6, e->term);
+    SIM_TRACE_FOLD(hp, words, 7, e->index);
+    SIM_TRACE_FOLD(hp, words, 8, e->count);
+    SIM_TRACE_FOLD(hp, words, 9, e->commit);
+    SIM_TRACE_FOLD(hp, words, 10, e->aux);
+    SIM_TRACE_FOLD(hp, words, 11, e->client);
+    SIM_TRACE_FOLD(hp, words, 12, e->request);
     if (words & SIM_TRACE_WORD(13))
-        h = sim_trace_hash_text(h, text, len);
-    return h;
+        sim_trace_hash_text(&hp, text, len);
+    return sim_hash_pairs_end(&hp);
 }
 
 /* The running state h with event e folded in; text_len is strlen(e->text)

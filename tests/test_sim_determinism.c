@@ -12,7 +12,7 @@
 /* The trace hash of golden_run(). It changes whenever the engine's event
  * stream or the core's behaviour changes on purpose; then print the new
  * value with a one-off run and review the change before updating it. */
-#define GOLDEN_HASH UINT64_C(0xcda8c88591531de2)
+#define GOLDEN_HASH UINT64_C(0x6638a6ae417f0acb)
 
 static uint64_t golden_run(uint64_t seed, FILE *jsonl)
 {
