@@ -364,45 +364,18 @@ void sim_msg_free(struct sim_msg *msg)
     sim_pool_free(msg->pool, msg);
 }
 
-/* Whether m carries no entries and no snapshot: most messages. */
-static inline bool header_only(const struct raft_message *m)
-{
-    return m->type == RAFT_MSG_APPEND_ENTRIES
-               ? m->append_entries.n_entries == 0
-               : m->type != RAFT_MSG_INSTALL_SNAPSHOT;
-}
-
 _Static_assert(sizeof(struct sim_msg) <= SIM_MSG_POOLED_BYTES,
                "a message's header fits a pooled block");
 
-/* A copy of m, for which header_only() holds, in a pooled block: its
- * header alone, as msg_copy() makes it, every field its type reads
- * (a wire size of 48 bytes), but for the three fields the sender sets
- * (sim_net_msg_copy()), left as the block had them. */
-static struct sim_msg *header_copy(struct sim_net *net,
-                                   const struct raft_message *m)
+/* A pooled block for the copy of a message without entries or snapshot,
+ * with the fields msg_copy() sets besides the message itself: its pool and
+ * a wire size of 48 bytes; the three fields the sender sets
+ * (sim_net_msg_copy()) are left as the block had them. */
+static inline struct sim_msg *header_block(struct sim_net *net)
 {
     struct sim_msg *msg = sim_pool_take(&net->msgs);
     msg->pool = &net->msgs;
     msg->bytes = 48;
-    /* The two kinds of nearly every message copy the header and their own
-     * member of the union, each in a few vector moves (the whole message
-     * takes a loop of word moves); nothing reads the rest of a message's
-     * union for its type. */
-    switch (m->type) {
-    case RAFT_MSG_APPEND_ENTRIES:
-        memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
-        msg->m.append_entries = m->append_entries;
-        msg->m.append_entries.entries = NULL;
-        break;
-    case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
-        msg->m.append_entries_result = m->append_entries_result;
-        break;
-    default:
-        msg->m = *m;
-        break;
-    }
     return msg;
 }
 
@@ -505,10 +478,37 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     return msg_copy(NULL, NULL, m);
 }
 
+/* A message without entries or snapshot (most) is copied as msg_copy()
+ * would copy it, its header alone: the two kinds of nearly every message
+ * copy the header and their own member of the union, each in a few vector
+ * moves (the whole message takes a loop of word moves); nothing reads the
+ * rest of a message's union for its type. One switch on the type both
+ * tells such a message from one with a body and picks its copy. */
 struct sim_msg *sim_net_msg_copy(struct sim_net *net,
                                  const struct raft_message *m)
 {
-    return header_only(m) ? header_copy(net, m) : msg_copy(net, NULL, m);
+    struct sim_msg *msg;
+    switch (m->type) {
+    case RAFT_MSG_APPEND_ENTRIES:
+        if (m->append_entries.n_entries != 0)
+            return msg_copy(net, NULL, m);
+        msg = header_block(net);
+        memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
+        msg->m.append_entries = m->append_entries;
+        msg->m.append_entries.entries = NULL;
+        return msg;
+    case RAFT_MSG_APPEND_ENTRIES_RESULT:
+        msg = header_block(net);
+        memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
+        msg->m.append_entries_result = m->append_entries_result;
+        return msg;
+    case RAFT_MSG_INSTALL_SNAPSHOT:
+        return msg_copy(net, NULL, m);
+    default:
+        msg = header_block(net);
+        msg->m = *m;
+        return msg;
+    }
 }
 
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg)

@@ -457,8 +457,24 @@ static void persist_update(struct sim *s,
         report_log_reset(s, nd);
 }
 
+/* The pooled copy of message m of nd's update, with the promise the
+ * persistence contract reads as it leaves (sim_persist_promise()). */
+static inline struct sim_msg *leaving_copy(struct sim *s,
+                                           const struct sim_node *nd,
+                                           const struct raft_message *m)
+{
+    struct sim_msg *msg = sim_net_msg_copy(&s->net, m);
+    if (s->safety)
+        msg->promised_index =
+            sim_persist_promise(nd->core, &msg->m, &msg->acked_term);
+    else
+        msg->promised_index = msg->acked_term = 0;
+    return msg;
+}
+
 /* raft.h's steps 2 and 3: the first n_sync_messages wait in the newest
- * write batch until every write so far is durable; the rest leave now. */
+ * write batch until every write so far is durable; the rest leave now, in
+ * their order, after them. */
 static void send_update(struct sim *s,
                         struct sim_node *nd,
                         const struct raft_update *u)
@@ -472,20 +488,17 @@ static void send_update(struct sim *s,
      * (not SIM_TRANSFER_NONE): no other update can hold one to trace. */
     if (nd->transfer_state != SIM_TRANSFER_NONE)
         sim_observe_messages(s, nd, u);
-    size_t n_sync = s->cfg.unsafe_send_before_sync ? 0 : u->n_sync_messages;
-    struct sim_disk_batch *newest = n_sync ? sim_disk_newest(&nd->disk) : NULL;
-    for (size_t i = 0; i < u->n_messages; i++) {
-        struct sim_msg *msg = sim_net_msg_copy(&s->net, &u->messages[i]);
-        if (s->safety)
-            msg->promised_index =
-                sim_persist_promise(nd->core, &msg->m, &msg->acked_term);
-        else
-            msg->promised_index = msg->acked_term = 0;
-        if (i < n_sync && newest)
-            sim_disk_batch_hold(newest, msg);
-        else
-            sim_node_send_msg(s, msg);
+    size_t i = 0;
+    /* Nothing waits without a batch pending, or when told to send first. */
+    if (u->n_sync_messages && !s->cfg.unsafe_send_before_sync) {
+        struct sim_disk_batch *newest = sim_disk_newest(&nd->disk);
+        if (newest)
+            for (; i < u->n_sync_messages && i < u->n_messages; i++)
+                sim_disk_batch_hold(newest,
+                                    leaving_copy(s, nd, &u->messages[i]));
     }
+    for (; i < u->n_messages; i++)
+        sim_node_send_msg(s, leaving_copy(s, nd, &u->messages[i]));
 }
 
 /* report_commit() of a commit index that moved. */
