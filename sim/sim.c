@@ -44,6 +44,7 @@ void sim_config_init(struct sim_config *c)
     c->disk_sync_us = 900;
     c->checkers = true;
     c->history = true;
+    c->recent_events = true;
 }
 
 bool sim_valid_ppm(uint32_t ppm)
@@ -127,12 +128,15 @@ void sim_emit(struct sim *s, struct sim_trace_event *e)
         s->listener(s, e, s->listener_ctx);
 }
 
-G_GNUC_NO_INLINE void sim_emit_heard(struct sim *s)
+G_GNUC_NO_INLINE void sim_emit_heard(struct sim *s, const char *text)
 {
-    /* Read back from the ring into a copy: the listener may emit enough
-     * to reuse the slot. */
+    /* Read back from the ring into a copy (the event's slot is written
+     * for the listener whether or not the ring is): the listener may emit
+     * enough to reuse the slot. */
     struct sim_trace_event copy;
     sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
+    if (text)
+        copy.text = text; /* the ring's is cut */
     s->listener(s, &copy, s->listener_ctx);
 }
 
@@ -144,6 +148,7 @@ static void record_failure(struct sim *s, const struct sim_violation *v)
     f->violation = *v;
     f->time_us = s->now_us;
     f->event = s->events + 1;
+    f->last_kept = s->tracer.writes_ring;
     f->n_last = sim_tracer_last(&s->tracer, f->last, f->text_buf);
     char text[320];
     g_snprintf(text, sizeof(text), "%s: %s", sim_property_name(v->property),
@@ -188,6 +193,10 @@ void sim_failure_print(const struct sim_failure *f, FILE *out)
             ", index %" PRIu64 "\n",
             v->nodes[0], v->nodes[1], v->term, v->index);
     fprintf(out, "  %s\n", v->detail);
+    if (!f->last_kept) {
+        fputs("  last events: not kept (recent events off)\n", out);
+        return;
+    }
     fprintf(out, "  last %zu event%s:\n", f->n_last, f->n_last == 1 ? "" : "s");
     for (size_t i = 0; i < f->n_last; i++) {
         fputs("    ", out);
@@ -294,7 +303,8 @@ struct sim *sim_new(const struct sim_config *config)
     s->client_key = sim_rng_key(config->seed, SIM_STREAM_CLIENTS);
     sim_rng_seed(&s->fault_rng, config->seed, SIM_STREAM_FAULTS);
     s->workload_key = sim_rng_key(config->seed, SIM_STREAM_WORKLOAD);
-    sim_tracer_init(&s->tracer, config->record_events, config->trace_jsonl);
+    sim_tracer_init(&s->tracer, config->record_events, config->trace_jsonl,
+                    config->recent_events);
     if (config->checkers)
         s->safety = sim_safety_new(s->n);
     if (config->history)
@@ -386,6 +396,7 @@ void sim_set_listener(struct sim *s, sim_listener_fn *fn, void *ctx)
     s->listener = fn;
     s->listener_ctx = ctx;
     s->listener_kinds = fn ? ~UINT64_C(0) : 0;
+    sim_tracer_listen(&s->tracer, s->listener_kinds);
 }
 
 _Static_assert(SIM_TRACE_KIND_COUNT <= 64, "a trace kind has a bit of a word");
@@ -395,6 +406,7 @@ void sim_set_listener_kinds(struct sim *s, uint64_t kinds)
     /* Without a listener no kind is heard (sim_set_listener() sets them
      * anew). */
     s->listener_kinds = s->listener ? kinds : 0;
+    sim_tracer_listen(&s->tracer, s->listener_kinds);
 }
 
 void sim_set_observer(struct sim *s, sim_callback_fn *fn, void *ctx)

@@ -388,8 +388,9 @@ bool sim_valid_ppm(uint32_t ppm);
 bool sim_disk_latency_valid(const struct sim_disk_latency *l);
 bool sim_valid_node(const struct sim *s, uint32_t node);
 void sim_emit(struct sim *s, struct sim_trace_event *e);
-/* The listener hears the last event, read back from the ring. */
-void sim_emit_heard(struct sim *s);
+/* The listener hears the last event, read back from its slot of the ring,
+ * with its whole text (NULL: the slot's, if any). */
+void sim_emit_heard(struct sim *s, const char *text);
 
 /* sim_emit() for the engine's most frequent events (send, deliver, timer;
  * commit, apply, disk sync and a leader's progress), which carry no text:
@@ -401,14 +402,15 @@ sim_emit_fields(struct sim *s, const struct sim_trace_event *v)
 {
     if (s->failure)
         return;
-    sim_tracer_put(&s->tracer, v, s->now_us);
-    if (s->listener_kinds >> v->kind & 1)
-        sim_emit_heard(s);
+    /* A heard event's slot is written (sim_tracer_listen()). */
+    if (sim_tracer_put(&s->tracer, v, s->now_us) &&
+        (s->listener_kinds >> v->kind & 1))
+        sim_emit_heard(s, NULL);
 }
 /* sim_emit_fields() of an event with text (NULL: none) whose length
  * (strlen(text)) the caller has: recorded exactly as sim_emit() would
  * record a copy of v with that text (no line, no groups); the listener
- * hears it read back from the ring with the whole text. */
+ * hears it with the whole text. */
 static inline __attribute__((always_inline)) void
 sim_emit_text(struct sim *s,
               const struct sim_trace_event *v,
@@ -417,13 +419,9 @@ sim_emit_text(struct sim *s,
 {
     if (s->failure)
         return;
-    sim_tracer_put_text(&s->tracer, v, s->now_us, text, text_len);
-    if (s->listener_kinds >> v->kind & 1) {
-        struct sim_trace_event copy;
-        sim_tracer_event(&s->tracer, s->tracer.seq, &copy);
-        copy.text = text; /* the ring's is cut */
-        s->listener(s, &copy, s->listener_ctx);
-    }
+    if (sim_tracer_put_text(&s->tracer, v, s->now_us, text, text_len) &&
+        (s->listener_kinds >> v->kind & 1))
+        sim_emit_heard(s, text);
 }
 /* Records the first violation (if any) from the safety checker. */
 void sim_safety_failed(struct sim *s);

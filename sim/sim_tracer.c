@@ -11,7 +11,10 @@
 
 #include "sim/sim_assert.h"
 
-void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl)
+void sim_tracer_init(struct sim_tracer *t,
+                     bool record,
+                     FILE *jsonl,
+                     bool ring)
 {
     memset(t, 0, sizeof(*t));
     t->hash = SIM_TRACE_HASH_START;
@@ -21,6 +24,13 @@ void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl)
     }
     t->jsonl = jsonl;
     t->keep = record || jsonl;
+    t->writes_ring = ring || t->keep;
+    t->slot_kinds = t->writes_ring ? ~UINT64_C(0) : 0;
+}
+
+void sim_tracer_listen(struct sim_tracer *t, uint64_t kinds)
+{
+    t->slot_kinds = t->writes_ring ? ~UINT64_C(0) : kinds;
 }
 
 void sim_tracer_destroy(struct sim_tracer *t)
@@ -124,9 +134,11 @@ void sim_tracer_event(const struct sim_tracer *t,
                       uint64_t seq,
                       struct sim_trace_event *out)
 {
-    SIM_ASSERT(seq >= 1 && seq <= t->seq && t->seq - seq < SIM_TRACER_SLOTS,
-               "event %" PRIu64 " is not in the ring (last %" PRIu64 ")", seq,
-               t->seq);
+    SIM_ASSERT(seq >= 1 && seq <= t->seq && t->seq - seq < SIM_TRACER_SLOTS &&
+                   (t->writes_ring || seq == t->seq),
+               "event %" PRIu64 " is not in the ring (last %" PRIu64
+               "; ring %s)",
+               seq, t->seq, t->writes_ring ? "written" : "not written");
     const struct sim_tracer_slot *sl = &t->ring[seq & (SIM_TRACER_SLOTS - 1)];
     /* The words' fields back, by the shifts sim_trace_word_nodes() and
      * sim_trace_word_kinds() placed them with; field by field, so that
@@ -186,8 +198,9 @@ size_t sim_tracer_last(const struct sim_tracer *t,
                        struct sim_trace_event out[SIM_TRACE_RING_EVENTS],
                        char text_buf[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX])
 {
-    size_t len = t->seq < SIM_TRACE_RING_EVENTS ? (size_t)t->seq
-                                                : SIM_TRACE_RING_EVENTS;
+    uint64_t written = t->writes_ring ? t->seq : 0;
+    size_t len = written < SIM_TRACE_RING_EVENTS ? (size_t)written
+                                                 : SIM_TRACE_RING_EVENTS;
     for (size_t i = 0; i < len; i++) {
         sim_tracer_event(t, t->seq - len + 1 + i, &out[i]);
         if (out[i].text) {

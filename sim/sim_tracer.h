@@ -1,11 +1,12 @@
 /* sim_tracer.h: the engine's trace sink (private to sim/).
  *
  * Every emitted event gets the next seq, is folded into the 64-bit trace
- * hash, is written into a ring of the last SIM_TRACER_SLOTS events (at
- * least the SIM_TRACE_RING_EVENTS a failure reports; each text cut to
- * SIM_TRACE_TEXT_MAX bytes), and, when asked, is kept in memory and/or
- * written as one JSON line. The hash is a function of the events' field
- * values and text contents only.
+ * hash, and, when asked, is written into a ring of the last
+ * SIM_TRACER_SLOTS events (at least the SIM_TRACE_RING_EVENTS a failure
+ * reports; each text cut to SIM_TRACE_TEXT_MAX bytes), kept in memory
+ * and/or written as one JSON line. The hash is a function of the events'
+ * field values and text contents only; whether the ring is written never
+ * changes it, nor anything else of the run.
  */
 #ifndef SIM_TRACER_H
 #define SIM_TRACER_H
@@ -59,9 +60,17 @@ struct sim_tracer
 {
     uint64_t seq;  /* of the last emitted event */
     uint64_t hash; /* running state; sim_tracer_hash() finalises */
-    /* The last min(seq, SIM_TRACER_SLOTS) events, event k in slot
-     * k % SIM_TRACER_SLOTS, its text (cut to SIM_TRACE_TEXT_MAX bytes) in
-     * ring_text of the same slot. */
+    /* The ring is written, from the first event on: a failure's report or
+     * keeping reads it. A campaign that reads neither leaves it (about 10
+     * instructions an event of an idle cluster). */
+    bool writes_ring;
+    /* The kinds (bit 1 << kind) whose events' slots sim_tracer_put()
+     * writes: every kind when writes_ring, else those a listener hears
+     * (sim_tracer_listen()), which it reads back from the slot. */
+    uint64_t slot_kinds;
+    /* When ring: the last min(seq, SIM_TRACER_SLOTS) events, event k in
+     * slot k % SIM_TRACER_SLOTS, its text (cut to SIM_TRACE_TEXT_MAX
+     * bytes) in ring_text of the same slot. */
     struct sim_tracer_slot ring[SIM_TRACER_SLOTS];
     char ring_text[SIM_TRACER_SLOTS][SIM_TRACE_TEXT_MAX];
     /* events or jsonl is set: sim_tracer_keep() has work (one test per
@@ -87,7 +96,16 @@ struct sim_tracer_charged
     void *jsonl;
 };
 
-void sim_tracer_init(struct sim_tracer *t, bool record, FILE *jsonl);
+/* ring: write the ring of recent events (it is written anyway when record
+ * or jsonl is set: keeping reads each event back from it). */
+void sim_tracer_init(struct sim_tracer *t,
+                     bool record,
+                     FILE *jsonl,
+                     bool ring);
+
+/* A listener hears the kinds in kinds (bit 1 << kind): their slots are
+ * written whether or not the ring is. */
+void sim_tracer_listen(struct sim_tracer *t, uint64_t kinds);
 void sim_tracer_destroy(struct sim_tracer *t);
 
 /* Keeps e in memory and/or writes it as JSON, as the tracer was asked. */
@@ -99,7 +117,9 @@ void sim_tracer_keep(struct sim_tracer *t,
  * of sim_tracer_put(), which have no text). */
 void sim_tracer_keep_last(struct sim_tracer *t);
 
-/* Event seq, which must be one of the last SIM_TRACER_SLOTS, as recorded,
+/* Event seq, which must be one of the last SIM_TRACER_SLOTS of a tracer
+ * that writes its ring, or the last event, its slot written for a
+ * listener (sim_tracer_listen()), as recorded,
  * into *out (no groups; its text, if any, in the ring until the slot is
  * reused). */
 void sim_tracer_event(const struct sim_tracer *t,
@@ -118,19 +138,34 @@ void sim_tracer_keep_last_text(struct sim_tracer *t,
  * have it. */
 void sim_tracer_check_kind(const struct sim_trace_event *e);
 
-/* Stores word i's value w into field f of slot e when words has it (a
- * constant where the event's kind is), else checks that w is zero, which
- * costs nothing for a constant zero: a field the slot would not give back
- * stops the run instead of leaving the ring unlike the trace. */
+/* Checks that word i's value w is zero unless words has it (a constant
+ * where the event's kind is), which costs nothing for a constant zero: a
+ * field that neither the hash nor the ring would have stops the run. */
+#define SIM_TRACER_CHECK(words, i, w)                                          \
+    SIM_ASSERT(((words) & SIM_TRACE_WORD(i)) || (w) == 0,                     \
+               "a trace event's word %d, which its kind does not carry", (i))
+
+/* SIM_TRACER_CHECK() of words 4 to 12 of v: whether or not the ring is
+ * written. Always inline (sim_tracer_put()). */
+static inline __attribute__((always_inline)) void
+sim_tracer_check_words(const struct sim_trace_event *v, unsigned words)
+{
+    SIM_TRACER_CHECK(words, 4, v->msg_id);
+    SIM_TRACER_CHECK(words, 5, v->msg_id2);
+    SIM_TRACER_CHECK(words, 6, v->term);
+    SIM_TRACER_CHECK(words, 7, v->index);
+    SIM_TRACER_CHECK(words, 8, v->count);
+    SIM_TRACER_CHECK(words, 9, v->commit);
+    SIM_TRACER_CHECK(words, 10, v->aux);
+    SIM_TRACER_CHECK(words, 11, v->client);
+    SIM_TRACER_CHECK(words, 12, v->request);
+}
+
+/* Stores word i's value w into field f of slot e when words has it. */
 #define SIM_TRACER_STORE(e, words, i, f, w)                                    \
     do {                                                                       \
         if ((words) & SIM_TRACE_WORD(i))                                      \
             (e)->f = (w);                                                      \
-        else                                                                   \
-            SIM_ASSERT((w) == 0,                                               \
-                       "a trace event's word %d, which its kind does not "     \
-                       "carry",                                                \
-                       (i));                                                   \
     } while (0)
 
 /* Writes the fields of v at time_us into the slot of event seq, without
@@ -161,21 +196,27 @@ sim_tracer_slot_fill(struct sim_tracer *t,
 
 /* Records an event without text or groups whose fields are v's (v->seq,
  * time_us, text, line and group_of ignored), at time_us: the same numbering,
- * hash, ring slot and keeping as sim_tracer_emit(). The slot is written and
- * the hash folded from v's fields, not read back: always inline, so that
- * the caller's v, a local, lives in registers and its zero fields cost
- * neither a store to clear them first nor an xor. */
-static inline __attribute__((always_inline)) void
+ * hash, ring slot and keeping as sim_tracer_emit(); returns whether the
+ * event's slot was written (slot_kinds). The slot is written and the hash
+ * folded from v's
+ * fields, not read back: always inline, so that the caller's v, a local,
+ * lives in registers and its zero fields cost neither a store to clear
+ * them first nor an xor. */
+static inline __attribute__((always_inline)) bool
 sim_tracer_put(struct sim_tracer *t,
                const struct sim_trace_event *v,
                uint64_t time_us)
 {
     uint64_t seq = ++t->seq;
     unsigned words = sim_trace_kind_words(v->kind);
+    sim_tracer_check_words(v, words);
     t->hash = sim_trace_hash_fields(t->hash, time_us, v, NULL, 0, words);
+    if (!(t->slot_kinds >> v->kind & 1))
+        return false;
     sim_tracer_slot_fill(t, seq, v, time_us, words);
     if (t->keep)
         sim_tracer_keep_last(t);
+    return true;
 }
 
 /* Marks slot (event seq's) as having text (text_len bytes, or NULL) and
@@ -203,9 +244,10 @@ static inline void sim_tracer_slot_text(struct sim_tracer *t,
 /* sim_tracer_put() of an event whose text (NULL: none) and its length
  * (strlen(text)) the caller has: the same numbering, hash, ring slot and
  * keeping as sim_tracer_emit() of v with that text and no line, without
- * the length asked again or the event stored first. Always inline, as
+ * the length asked again or the event stored first; returns whether the
+ * slot was written (slot_kinds). Always inline, as
  * sim_tracer_put(): each caller has one emitting site. */
-static inline __attribute__((always_inline)) void
+static inline __attribute__((always_inline)) bool
 sim_tracer_put_text(struct sim_tracer *t,
                     const struct sim_trace_event *v,
                     uint64_t time_us,
@@ -214,13 +256,17 @@ sim_tracer_put_text(struct sim_tracer *t,
 {
     uint64_t seq = ++t->seq;
     unsigned words = sim_trace_kind_words(v->kind);
+    sim_tracer_check_words(v, words);
     t->hash = sim_trace_hash_fields(t->hash, time_us, v, text, text_len, words);
+    if (!(t->slot_kinds >> v->kind & 1))
+        return false;
     struct sim_tracer_slot *slot =
         sim_tracer_slot_fill(t, seq, v, time_us, words);
     if (text)
         sim_tracer_slot_text(t, seq, slot, text, text_len, 0);
     if (t->keep)
         sim_tracer_keep_last_text(t, text, text_len);
+    return true;
 }
 
 /* Assigns e->seq and records e; e->text is copied where kept. Inline: it
@@ -234,17 +280,21 @@ static inline void sim_tracer_emit(struct sim_tracer *t,
     uint64_t seq = e->seq = ++t->seq;
     t->hash = sim_trace_hash_event(t->hash, e, text_len);
 
-    struct sim_tracer_slot *slot =
-        sim_tracer_slot_fill(t, seq, e, e->time_us, SIM_TRACE_WORDS_ALL);
-    if (e->text || e->line)
-        sim_tracer_slot_text(t, seq, slot, e->text, text_len, e->line);
-    if (t->keep)
-        sim_tracer_keep(t, e, text_len);
+    if (t->writes_ring) {
+        struct sim_tracer_slot *slot =
+            sim_tracer_slot_fill(t, seq, e, e->time_us, SIM_TRACE_WORDS_ALL);
+        if (e->text || e->line)
+            sim_tracer_slot_text(t, seq, slot, e->text, text_len, e->line);
+        if (t->keep)
+            sim_tracer_keep(t, e, text_len);
+    }
 }
 
 uint64_t sim_tracer_hash(const struct sim_tracer *t);
 
-/* The ring, oldest first, into out (texts into text_buf). Returns count. */
+/* The ring's last min(SIM_TRACE_RING_EVENTS, seq) events, oldest first,
+ * into out (texts into text_buf); none when the ring is not written.
+ * Returns count. */
 size_t sim_tracer_last(const struct sim_tracer *t,
                        struct sim_trace_event out[SIM_TRACE_RING_EVENTS],
                        char text_buf[SIM_TRACE_RING_EVENTS][SIM_TRACE_TEXT_MAX]);

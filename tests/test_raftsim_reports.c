@@ -480,6 +480,34 @@ Test(reports, fuzz_json_fields_are_exactly_the_documented_ones)
     g_free(out);
 }
 
+/* A campaign keeps no recent events (nothing it reports reads them); its
+ * reproducer, run again, fails the same way and shows the last 20. */
+Test(reports, a_fuzz_reproducer_run_again_shows_the_last_events)
+{
+    char *out = g_build_filename(tmp_dir, "recent", NULL);
+    struct program_outcome o = program_run(
+        FIGURE8_MUTANT, (const char *[]){BROKEN_ARGS, "--out", out, "-q", NULL});
+    cr_assert_eq(o.status, 1, "%s%s", o.out, o.err);
+    cr_assert_not_null(strstr(o.out, "FAIL seed 2421: leader-completeness"),
+                       "%s", o.out);
+    program_outcome_clear(&o);
+    char *repro = g_build_filename(out, "fuzz-2421.scn", NULL);
+    o = program_run(FIGURE8_MUTANT, (const char *[]){"run", repro, NULL});
+    cr_assert_eq(o.status, 1, "%s%s", o.out, o.err);
+    cr_assert_not_null(strstr(o.out, "violation: leader-completeness at "),
+                       "%s", o.out);
+    const char *last = strstr(o.out, "  last 20 events:\n");
+    cr_assert_not_null(last, "%s", o.out);
+    size_t lines = 0;
+    for (const char *p = strchr(last, '\n'); p && strncmp(p, "\n    {", 6) == 0;
+         p = strchr(p + 1, '\n'))
+        lines++;
+    cr_assert_eq(lines, 20, "%s", last);
+    program_outcome_clear(&o);
+    g_free(repro);
+    g_free(out);
+}
+
 Test(reports, a_shard_summary_names_its_shard_and_no_failure_leaves_no_directory)
 {
     char *out = g_build_filename(tmp_dir, "none", "deeper", NULL);

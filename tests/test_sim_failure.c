@@ -1,6 +1,7 @@
 /* test_sim_failure.c: a safety violation stops the run at the event that
  * caused it and is reported with its property, nodes, time, event number and
- * the last 20 trace events; with the checkers off the same run goes on. A
+ * the last 20 trace events (none, and nothing else changed, in a run that
+ * keeps no recent events); with the checkers off the same run goes on. A
  * host that lets messages leave before their writes are durable is caught by
  * the persistence checker on every seed. */
 #include <criterion/criterion.h>
@@ -13,7 +14,18 @@
 /* n2 starts with an entry of term 1 that no leader of term 1 wrote; n1 then
  * wins term 1 without n2 and writes its own entry 1 in term 1: two logs with
  * the same (index, term) but different contents. */
+static struct sim *conflicting_run_kept(bool checkers,
+                                        bool record,
+                                        bool recent);
+
 static struct sim *conflicting_run(bool checkers)
+{
+    return conflicting_run_kept(checkers, true, true);
+}
+
+/* conflicting_run(), recording its events or not (record), keeping the
+ * recent ones for a failure's report or not (recent). */
+static struct sim *conflicting_run_kept(bool checkers, bool record, bool recent)
 {
     static const uint64_t n2_log[] = {1};
     struct sim_init_state init[3] = {
@@ -25,7 +37,8 @@ static struct sim *conflicting_run(bool checkers)
     sim_config_init(&c);
     c.init = init;
     c.checkers = checkers;
-    c.record_events = true;
+    c.record_events = record;
+    c.recent_events = recent;
     struct sim *s = sim_new(&c);
     cr_assert_not_null(s);
     cr_assert_eq(sim_isolate(s, 2), SIM_OK);
@@ -95,6 +108,56 @@ Test(sim_failure, the_report_prints_property_time_and_events)
     cr_assert_not_null(strstr(text, "last 20 events:"));
     cr_assert_not_null(strstr(text, "\"kind\":\"persist\""));
     g_free(text);
+    sim_free(s);
+}
+
+/* Without recent events a failure reports none, and nothing else of the
+ * run changes: the same violation, at the same event, under the same trace
+ * hash as the run that keeps them (the ring is outside the hash). */
+Test(sim_failure, a_run_without_recent_events_fails_as_one_with_them)
+{
+    struct sim *kept = conflicting_run_kept(true, false, true);
+    struct sim *left = conflicting_run_kept(true, false, false);
+    cr_assert_eq(sim_run_until(kept, 1000000), SIM_EVIOLATION);
+    cr_assert_eq(sim_run_until(left, 1000000), SIM_EVIOLATION);
+    const struct sim_failure *a = sim_get_failure(kept);
+    const struct sim_failure *b = sim_get_failure(left);
+    cr_assert_eq(a->violation.property, b->violation.property);
+    cr_assert_str_eq(a->violation.detail, b->violation.detail);
+    cr_assert_eq(a->time_us, b->time_us);
+    cr_assert_eq(a->event, b->event);
+    cr_assert_eq(a->trace_seq, b->trace_seq);
+    cr_assert_eq(sim_trace_hash(kept), sim_trace_hash(left));
+    cr_assert(a->last_kept);
+    cr_assert_eq(a->n_last, SIM_TRACE_RING_EVENTS);
+    cr_assert_eq(a->last[19].seq + 1, a->trace_seq);
+    cr_assert_not(b->last_kept);
+    cr_assert_eq(b->n_last, 0);
+
+    FILE *f = tmpfile();
+    sim_failure_print(b, f);
+    long size = ftell(f);
+    rewind(f);
+    char *text = g_malloc0((size_t)size + 1);
+    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    cr_assert_not_null(strstr(text, "last events: not kept"), "%s", text);
+    cr_assert_null(strstr(text, "\"kind\""), "%s", text);
+    g_free(text);
+    sim_free(kept);
+    sim_free(left);
+}
+
+/* Recording reads each event back from the ring, so a recorded run keeps
+ * its recent events even when it was not asked to. */
+Test(sim_failure, a_recorded_run_keeps_its_recent_events_anyway)
+{
+    struct sim *s = conflicting_run_kept(true, true, false);
+    cr_assert_eq(sim_run_until(s, 1000000), SIM_EVIOLATION);
+    const struct sim_failure *f = sim_get_failure(s);
+    cr_assert(f->last_kept);
+    cr_assert_eq(f->n_last, SIM_TRACE_RING_EVENTS);
+    cr_assert_eq(f->last[19].kind, SIM_TRACE_PERSIST);
     sim_free(s);
 }
 

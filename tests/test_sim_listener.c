@@ -207,6 +207,32 @@ static void hear_with_text(struct sim *s,
     hear_event(s, e, &h->e);
 }
 
+/* Checks that h heard, with every field and text, the events of kinds
+ * that the recording run s recorded from start on, and frees h's texts.
+ * Returns how many of them have a text. */
+static size_t expect_texts_heard_as_recorded(struct heard_texts *h,
+                                             struct sim *s,
+                                             size_t start,
+                                             uint32_t kinds)
+{
+    const struct sim_trace_event *ev = sim_trace_events(s);
+    size_t n = sim_trace_len(s);
+    size_t k = 0, texts = 0;
+    for (size_t i = start; i < n; i++) {
+        if ((kinds >> ev[i].kind & 1) == 0)
+            continue;
+        cr_assert_lt(k, h->e.n);
+        struct sim_trace_event heard = h->e.ev[k];
+        heard.text = h->text[k];
+        expect_same_event(&heard, &ev[i]);
+        texts += ev[i].text != NULL;
+        free(h->text[k]);
+        k++;
+    }
+    cr_assert_eq(k, h->e.n);
+    return texts;
+}
+
 /* Disk writes and lost messages are recorded from the values and text
  * length at hand (sim_emit_text()): the listener hears each with every
  * field and its whole text, as the trace records it, and the run's hash
@@ -229,19 +255,7 @@ Test(sim_listener, a_listener_hears_every_field_and_text_of_the_writes_and_drops
     cr_assert_eq(sim_run_until(s, 2000000), SIM_OK);
     const struct sim_trace_event *ev = sim_trace_events(s);
     size_t n = sim_trace_len(s);
-    size_t k = 0, texts = 0;
-    for (size_t i = start; i < n; i++) {
-        if ((kinds >> ev[i].kind & 1) == 0)
-            continue;
-        cr_assert_lt(k, h.e.n);
-        struct sim_trace_event heard = h.e.ev[k];
-        heard.text = h.text[k];
-        expect_same_event(&heard, &ev[i]);
-        texts += ev[i].text != NULL;
-        free(h.text[k]);
-        k++;
-    }
-    cr_assert_eq(k, h.e.n);
+    size_t texts = expect_texts_heard_as_recorded(&h, s, start, kinds);
     cr_assert_gt(h.e.of_kind[SIM_TRACE_PERSIST], 20);
     cr_assert_gt(h.e.of_kind[SIM_TRACE_DROP], 5);
     cr_assert_gt(texts, h.e.of_kind[SIM_TRACE_DROP]);
@@ -401,4 +415,42 @@ Test(sim_listener, kinds_asked_for_before_a_listener_do_not_narrow_it)
     cr_assert_eq(memcmp(h[1].seq, h[0].seq, h[0].n * sizeof h[0].seq[0]), 0);
     sim_free(a);
     sim_free(b);
+}
+
+/* A run that keeps no recent events writes a slot only for the kinds a
+ * listener hears (sim_tracer_listen()): the listener hears each event,
+ * every field and its whole text, as a recording run records it, and the
+ * two runs hash alike. */
+Test(sim_listener, a_listener_of_a_run_without_recent_events_hears_what_is_recorded)
+{
+    static struct heard_texts h;
+    uint32_t kinds = 1u << SIM_TRACE_SEND | 1u << SIM_TRACE_DELIVER |
+                     1u << SIM_TRACE_PERSIST | 1u << SIM_TRACE_DROP |
+                     1u << SIM_TRACE_COMMIT;
+    struct sim *s[2];
+    for (int i = 0; i < 2; i++) {
+        struct sim_config c;
+        sim_config_init(&c);
+        c.seed = 3;
+        c.record_events = i == 1;
+        c.recent_events = i == 1;
+        s[i] = sim_new(&c);
+        cr_assert_not_null(s[i]);
+        cr_assert_eq(sim_set_drop(s[i], 100000), SIM_OK);
+        cr_assert_eq(sim_load(s[i], 50.0, 2000000, 0), SIM_OK);
+    }
+    sim_set_listener(s[0], hear_with_text, &h);
+    sim_set_listener_kinds(s[0], kinds);
+    size_t start = sim_trace_len(s[1]);
+    cr_assert_eq(sim_run_until(s[0], 600000), SIM_OK);
+    cr_assert_eq(sim_run_until(s[1], 600000), SIM_OK);
+    cr_assert_eq(sim_trace_hash(s[0]), sim_trace_hash(s[1]));
+    size_t texts = expect_texts_heard_as_recorded(&h, s[1], start, kinds);
+    cr_assert_geq(texts, h.e.of_kind[SIM_TRACE_DROP]);
+    cr_assert_gt(h.e.sends, 20);
+    cr_assert_gt(h.e.of_kind[SIM_TRACE_DROP], 2);
+    cr_assert_gt(h.e.of_kind[SIM_TRACE_PERSIST], 5);
+    cr_assert_gt(h.e.of_kind[SIM_TRACE_COMMIT], 2);
+    sim_free(s[0]);
+    sim_free(s[1]);
 }

@@ -144,6 +144,9 @@ int scn_fuzz_run_budget(const struct scn_scenario *scenario,
     scn_run_options_init(&o);
     o.checkers = true;
     o.linearizability = true;
+    /* A verdict names its failure; the reproducer, run again, shows the
+     * last events. */
+    o.recent_events = false;
     if (budget)
         o.budget = *budget;
     struct scn_run_result *res = NULL;

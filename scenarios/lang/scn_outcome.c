@@ -61,6 +61,7 @@ int scn_outcome_run(const struct scn_scenario *scenario,
 {
     struct scn_run_options o;
     scn_run_options_init(&o);
+    o.recent_events = false; /* an outcome names its failure alone */
     if (max_events)
         o.budget.max_events = max_events;
     struct scn_run_result *res = NULL;

@@ -426,6 +426,7 @@ static void build_config(const struct scn_scenario *sc,
     build_disks(sc, c, disk);
     c->checkers = opt->checkers;
     c->record_events = opt->record_events;
+    c->recent_events = opt->recent_events;
     c->history = true;
     c->trace_jsonl = opt->trace_jsonl;
     c->init = NULL;
@@ -772,6 +773,7 @@ void scn_run_options_init(struct scn_run_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->checkers = true;
+    o->recent_events = true;
     o->linearizability = true;
     scn_budget_init(&o->budget);
 }

@@ -102,6 +102,10 @@ struct scn_run_options
     bool record_events;
     /* The engine's safety checkers after every event. Default on. */
     bool checkers;
+    /* Keep the last events for a safety violation's report
+     * (sim_config.recent_events). Default on; a host that reports no
+     * failure's last events turns it off and the run costs less. */
+    bool recent_events;
     /* Run the linearizability check at the end. Default on. */
     bool linearizability;
     /* Search bound of the linearizability check; 0: the engine's default. */

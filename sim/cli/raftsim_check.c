@@ -63,6 +63,7 @@ static void check_one(struct check_item *it, const struct check_job *job)
     }
     struct scn_run_options o;
     scn_run_options_init(&o);
+    o.recent_events = false; /* a failure is listed, its events are not */
     o.has_seed = job->has_seed;
     o.seed = job->seed;
     o.budget = job->budget;
