@@ -516,10 +516,10 @@ int sim_run_until(struct sim *s, uint64_t time_us)
     int st = status(s);
     if (st != SIM_OK)
         return st;
-    struct sim_event ev;
-    while (sim_queue_pop_due(&s->q, time_us, &ev)) {
-        s->now_us = ev.time_us;
-        if (!dispatch(s, &ev))
+    const struct sim_event *ev;
+    while ((ev = sim_queue_take_due(&s->q, time_us)) != NULL) {
+        s->now_us = ev->time_us;
+        if (!dispatch(s, ev))
             continue;
         s->events++;
         /* One test when there is nothing to do, two when there is only

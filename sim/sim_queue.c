@@ -512,17 +512,18 @@ static __attribute__((noinline)) void far_take(struct sim_queue *q,
                                                            next->seq};
 }
 
-/* Removes the first event of source src, the earliest, into *out. */
-static inline void take(struct sim_queue *q,
-                        unsigned src,
-                        struct sim_event *out)
+/* Removes the first event of source src, the earliest, and returns its
+ * record: a lane's own slot, which no push writes over before the next
+ * take (sim_lane_takes() keeps it free), or a copy in the merge's taken
+ * for the wheel's and the far source's. */
+static inline const struct sim_event *take(struct sim_queue *q, unsigned src)
 {
     q->merge.len--;
     if (src < SIM_QUEUE_LANES) {
         /* A lane is sorted as it is filled (sim_lane_takes()), and none of
          * its events is due before the latest popped time. */
         struct sim_lane *l = &q->merge.lane[src];
-        *out = l->ev[l->head];
+        const struct sim_event *out = &l->ev[l->head];
         q->now_us = out->time_us;
         l->head = (l->head + 1) & (SIM_QUEUE_LANE_CAP - 1);
         if (--l->len == 0) {
@@ -532,8 +533,9 @@ static inline void take(struct sim_queue *q,
             q->merge.first[src] =
                 (struct sim_queue_key){next->time_us, next->seq};
         }
-        return;
+        return out;
     }
+    struct sim_event *out = &q->merge.taken;
     if (src == SIM_QUEUE_WHEEL)
         wheel_take(q, out);
     else
@@ -541,27 +543,36 @@ static inline void take(struct sim_queue *q,
     /* Only an event pushed before the latest popped time pops before it. */
     if (out->time_us > q->now_us)
         q->now_us = out->time_us;
+    return out;
 }
 
 bool sim_queue_pop(struct sim_queue *q, struct sim_event *out)
 {
     if (q->merge.len == 0)
         return false;
-    take(q, first_source(q), out);
+    *out = *take(q, first_source(q));
     return true;
+}
+
+const struct sim_event *sim_queue_take_due(struct sim_queue *q,
+                                           uint64_t until_us)
+{
+    if (q->merge.len == 0)
+        return NULL;
+    unsigned src = first_source(q);
+    if (q->merge.first[src].time_us > until_us)
+        return NULL;
+    return take(q, src);
 }
 
 bool sim_queue_pop_due(struct sim_queue *q,
                        uint64_t until_us,
                        struct sim_event *out)
 {
-    if (q->merge.len == 0)
-        return false;
-    unsigned src = first_source(q);
-    if (q->merge.first[src].time_us > until_us)
-        return false;
-    take(q, src, out);
-    return true;
+    const struct sim_event *ev = sim_queue_take_due(q, until_us);
+    if (ev)
+        *out = *ev;
+    return ev != NULL;
 }
 
 const struct sim_event *sim_queue_peek(const struct sim_queue *q)

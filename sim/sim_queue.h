@@ -185,6 +185,9 @@ struct sim_queue
         /* The delay of the last push that no lane took: a second push in
          * a row at that delay tags a lane with it. */
         uint64_t missed_delay_us;
+        /* The last event taken from the wheel or the far source
+         * (sim_queue_take_due()). */
+        struct sim_event taken;
     } merge;
 };
 
@@ -204,14 +207,17 @@ struct sim_event *sim_queue_place_slow(struct sim_queue *q, uint64_t time_us);
 
 /* Whether l takes an event due at time_us, delay_us past the latest popped
  * time now_us (mod 2^64): due its delay past that time and not before it
- * (delay_us did not wrap), with room. */
+ * (delay_us did not wrap), with room. A lane holds at most
+ * SIM_QUEUE_LANE_CAP - 1 events, so that the slot of the event it gave
+ * last, just before head, is written over only after the next take
+ * (sim_queue_take_due()). */
 static inline bool sim_lane_takes(const struct sim_lane *l,
                                   uint64_t time_us,
                                   uint64_t now_us,
                                   uint64_t delay_us)
 {
     return delay_us == l->delay_us && time_us >= now_us &&
-           l->len < SIM_QUEUE_LANE_CAP;
+           l->len < SIM_QUEUE_LANE_CAP - 1;
 }
 
 /* Appends an event due at time_us of sequence number seq to l, which
@@ -292,6 +298,13 @@ bool sim_queue_pop(struct sim_queue *q, struct sim_event *out);
 bool sim_queue_pop_due(struct sim_queue *q,
                        uint64_t until_us,
                        struct sim_event *out);
+
+/* sim_queue_pop_due() without the copy: the earliest event, removed, if it
+ * is due at or before until_us, else NULL. The record is the queue's,
+ * unchanged by pushes until its next take or pop: a handler may push
+ * while it reads it (the run loop's events). */
+const struct sim_event *sim_queue_take_due(struct sim_queue *q,
+                                           uint64_t until_us);
 
 /* The earliest event, borrowed until the next push or pop; NULL if empty. */
 const struct sim_event *sim_queue_peek(const struct sim_queue *q);

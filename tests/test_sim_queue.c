@@ -466,3 +466,74 @@ Test(sim_queue, events_due_at_the_end_of_time_pop_in_push_order)
     cr_assert_eq(sim_queue_len(&q), 0);
     sim_queue_destroy(&q);
 }
+
+/* Pushes up to cap events due delay_us past the latest popped time now_us,
+ * each with arg from_arg on; when laned_only, stops at the first that the
+ * lanes, having taken some, do not take. Returns how many were pushed. */
+static size_t push_at_delay(struct sim_queue *q,
+                            uint64_t now_us,
+                            uint64_t delay_us,
+                            uint64_t from_arg,
+                            size_t cap,
+                            bool laned_only)
+{
+    size_t n = 0;
+    for (; n < cap; n++) {
+        size_t laned = q->merge.lane[0].len + q->merge.lane[1].len;
+        push(q, now_us + delay_us, from_arg + n);
+        if (laned_only && laned > 0 &&
+            q->merge.lane[0].len + q->merge.lane[1].len == laned)
+            return n + 1;
+    }
+    return n;
+}
+
+/* The run loop reads the event it takes in place while its handler
+ * pushes more: a taken record is the queue's own, and no push writes over
+ * it before the next take, from a lane filled to its capacity (whose
+ * slot, just before its head, a full ring would reuse) or from the wheel
+ * and the far source (a copy). */
+Test(sim_queue, a_taken_event_is_unchanged_by_pushes_until_the_next_take)
+{
+    struct sim_queue q;
+    sim_queue_init(&q);
+    /* A lane at a 900 us delay, filled until it takes no more. */
+    size_t n = push_at_delay(&q, 0, 900, 0, 4 * SIM_QUEUE_LANE_CAP, true);
+    cr_assert_lt(n, 4 * SIM_QUEUE_LANE_CAP, "the lanes took every event");
+    /* The first push, before a lane was tagged, went elsewhere. */
+    const struct sim_event *ev = sim_queue_take_due(&q, UINT64_MAX);
+    cr_assert_eq(ev, &q.merge.taken);
+    ev = sim_queue_take_due(&q, UINT64_MAX);
+    cr_assert_not_null(ev);
+    cr_assert_eq(ev->arg, 1);
+    const struct sim_lane *l = &q.merge.lane[0];
+    if (!(ev >= l->ev && ev < l->ev + SIM_QUEUE_LANE_CAP))
+        l = &q.merge.lane[1];
+    cr_assert(ev >= l->ev && ev < l->ev + SIM_QUEUE_LANE_CAP,
+              "event 1 was not taken from a lane");
+    cr_assert_geq(l->len, SIM_QUEUE_LANE_CAP - 2, "the lane is not full");
+    struct sim_event seen = *ev;
+    /* The handler's pushes at the lane's delay: as many as it has room
+     * for, and then some. */
+    push_at_delay(&q, q.now_us, 900, 1000, 2 * SIM_QUEUE_LANE_CAP, false);
+    cr_assert_eq(memcmp(ev, &seen, sizeof seen), 0,
+                 "the taken event was written over (arg %" PRIu64 ")",
+                 ev->arg);
+    /* A wheel's event (one not due at a lane's delay). */
+    struct sim_queue w;
+    sim_queue_init(&w);
+    push(&w, 5000, 7);
+    push(&w, 5000, 8);
+    ev = sim_queue_take_due(&w, UINT64_MAX);
+    cr_assert_not_null(ev);
+    cr_assert_eq(ev->arg, 7);
+    seen = *ev;
+    push_at_delay(&w, w.now_us, 3, 2000, 600, false);
+    cr_assert_eq(memcmp(ev, &seen, sizeof seen), 0);
+    /* Not due: none taken, the queue unchanged. */
+    size_t len = sim_queue_len(&w);
+    cr_assert_null(sim_queue_take_due(&w, w.now_us - 1));
+    cr_assert_eq(sim_queue_len(&w), len);
+    sim_queue_destroy(&q);
+    sim_queue_destroy(&w);
+}
