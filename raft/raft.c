@@ -694,6 +694,19 @@ static void view_snapshot_configuration(struct raft *r)
     }
 }
 
+/* An array and its count, side by side in the same order in struct raft
+ * (the call's messages, its reads) and in struct raft_update: fill_state()
+ * copies each pair as one block, two moves where the fields' own loads and
+ * stores took four, at every call. */
+#define PAIR_SIDE_BY_SIDE(type, array, count)                                  \
+    (offsetof(type, count) == offsetof(type, array) + sizeof(void *) &&        \
+     sizeof(((type *)0)->count) == sizeof(void *))
+static_assert(PAIR_SIDE_BY_SIDE(struct raft, msgs, n_msgs) &&
+                  PAIR_SIDE_BY_SIDE(struct raft_update, messages, n_messages) &&
+                  PAIR_SIDE_BY_SIDE(struct raft, ready, n_ready) &&
+                  PAIR_SIDE_BY_SIDE(struct raft_update, reads, n_reads),
+              "fill_state() copies the messages and the reads as pairs");
+
 /* The fields every update reports the same way: the state after the call,
  * what changed in it, the messages (already ordered) and the reads. */
 static inline void fill_state(const struct raft *r, struct raft_update *u)
@@ -701,11 +714,9 @@ static inline void fill_state(const struct raft *r, struct raft_update *u)
     u->hard_state_changed = r->hard_state_moved;
     u->term = r->term;
     u->vote = r->vote;
-    u->messages = r->msgs;
-    u->n_messages = r->n_msgs;
+    memcpy(&u->messages, &r->msgs, 2 * sizeof(void *)); /* and n_messages */
     u->commit_index = r->commit_index;
-    u->reads = r->ready;
-    u->n_reads = r->n_ready;
+    memcpy(&u->reads, &r->ready, 2 * sizeof(void *)); /* and n_reads */
     u->role_changed = r->role != r->start_role;
     u->leader_changed = r->leader != r->start_leader;
     u->role = r->role;
