@@ -74,21 +74,25 @@ uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
 
 /* Delay plus, with probability reorder, an extra delay: three draws (the
  * extra's drawn whether or not it counts; its value computed only when
- * it does). The table's thresholds and bounds give exactly the draws and
- * answers of sim_rng_below() and sim_rng_chance() on p. Always inline, so
- * that the stream's state stays in registers. */
+ * it does, and its draws only when `more` says a later draw of the
+ * stream is read: the stream is the message's own). The table's
+ * thresholds and bounds give exactly the draws and answers of
+ * sim_rng_below() and sim_rng_chance() on p. Always inline, so that the
+ * stream's state stays in registers. */
 static inline __attribute__((always_inline)) uint64_t
 draw_delay(const struct sim_net_params *p,
            const struct sim_net_draw_table *t,
            struct sim_rng *rng,
-           bool *reordered)
+           bool *reordered,
+           bool more)
 {
     uint64_t d =
         p->delay_us_min + sim_rng_below_t(rng, t->delay_n, t->delay_threshold);
     bool r = sim_rng_chance_k(rng, t->reorder_k);
     *reordered = r;
     if (!r) {
-        sim_rng_skip_below_t(rng, t->span, t->span_threshold);
+        if (more)
+            sim_rng_skip_below_t(rng, t->span, t->span_threshold);
         return d;
     }
     return d + 1 + sim_rng_below_t(rng, t->span, t->span_threshold);
@@ -102,7 +106,7 @@ draw_copy_delay(const struct sim_net_params *p,
                 struct sim_rng rng)
 {
     bool r;
-    return draw_delay(p, t, &rng, &r);
+    return draw_delay(p, t, &rng, &r, false);
 }
 
 /* Whether a probability decides without a draw: sim_rng_chance() reads
@@ -195,8 +199,11 @@ static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
                            sim_rng_key_word(key, 2),
                            sim_rng_key_word(key, 3)}};
     out->lost = sim_rng_chance_k(&rng, t->drop_k);
-    out->delay_us = draw_delay(p, t, &rng, &out->reordered);
-    out->duplicated = sim_rng_chance_k(&rng, t->duplicate_k);
+    /* Never duplicated, the duplication's draw answers no whatever its
+     * value: no later draw is read. */
+    bool dup = t->duplicate_k != 0;
+    out->delay_us = draw_delay(p, t, &rng, &out->reordered, dup);
+    out->duplicated = dup && sim_rng_chance_k(&rng, t->duplicate_k);
     out->copy_delay_us = out->duplicated ? draw_copy_delay(p, t, rng) : 0;
 }
 
@@ -225,7 +232,9 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
     t->decided = decided_fate(p);
     net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
                  : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS
-                                             : SIM_NET_DRAWS_NONE;
+                 : t->decided.lost || t->decided.duplicated
+                     ? SIM_NET_DRAWS_NONE
+                     : SIM_NET_DRAWS_PLAIN;
 }
 
 /* The stream is the message's own and is dropped after its fate is drawn,
@@ -248,7 +257,7 @@ void sim_net_draw_link(struct sim_net *net,
         return;
     }
     *out = t->decided;
-    if (net->draws == SIM_NET_DRAWS_NONE) {
+    if (net->draws <= SIM_NET_DRAWS_NONE) {
         (void)sim_rng_instant_rank(in, now_us);
         return;
     }
