@@ -487,37 +487,67 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     return msg_copy(NULL, NULL, m);
 }
 
-/* A message without entries or snapshot (most) is copied as msg_copy()
- * would copy it, its header alone: the two kinds of nearly every message
- * copy the header and their own member of the union, each in a few vector
- * moves (the whole message takes a loop of word moves); nothing reads the
- * rest of a message's union for its type. One switch on the type both
- * tells such a message from one with a body and picks its copy. */
-struct sim_msg *sim_net_msg_copy(struct sim_net *net,
-                                 const struct raft_message *m)
+/* Copies m, a message without entries or snapshot, into msg as
+ * msg_copy() would copy it, its header alone: the two kinds of nearly
+ * every message copy the header and their own member of the union, each
+ * in a few vector moves (the whole message takes a loop of word moves);
+ * nothing reads the rest of a message's union for its type. */
+static inline void copy_header(struct sim_msg *msg,
+                               const struct raft_message *m)
 {
-    struct sim_msg *msg;
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES:
-        if (m->append_entries.n_entries != 0)
-            return msg_copy(net, NULL, m);
-        msg = header_block(net);
         memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
         msg->m.append_entries = m->append_entries;
         msg->m.append_entries.entries = NULL;
-        return msg;
+        break;
     case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        msg = header_block(net);
         memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
         msg->m.append_entries_result = m->append_entries_result;
-        return msg;
-    case RAFT_MSG_INSTALL_SNAPSHOT:
-        return msg_copy(net, NULL, m);
+        break;
     default:
-        msg = header_block(net);
         msg->m = *m;
-        return msg;
+        break;
     }
+}
+
+/* Whether m has entries or a snapshot, which msg_copy() copies. */
+static inline bool has_body(const struct raft_message *m)
+{
+    return m->type == RAFT_MSG_INSTALL_SNAPSHOT ||
+           (m->type == RAFT_MSG_APPEND_ENTRIES &&
+            m->append_entries.n_entries != 0);
+}
+
+/* sim_net_msg_copy() of a message with a body, or of any while the pool
+ * `msgs` keeps no block (a new one is carved). Out of line: the copy of a
+ * header into a kept block then needs no frame. */
+static G_GNUC_NO_INLINE struct sim_msg *
+msg_copy_rare(struct sim_net *net, const struct raft_message *m)
+{
+    if (has_body(m))
+        return msg_copy(net, NULL, m);
+    struct sim_msg *msg = header_block(net);
+    copy_header(msg, m);
+    return msg;
+}
+
+/* A message without entries or snapshot (most) takes the block `msgs`
+ * released last, as header_block() would, and is copied by
+ * copy_header(); anything else, or any message while `msgs` keeps no
+ * block, is msg_copy_rare()'s. */
+struct sim_msg *sim_net_msg_copy(struct sim_net *net,
+                                 const struct raft_message *m)
+{
+    if (has_body(m))
+        return msg_copy_rare(net, m);
+    struct sim_msg *msg = sim_pool_take_kept(&net->msgs);
+    if (msg == NULL)
+        return msg_copy_rare(net, m);
+    msg->pool = &net->msgs;
+    msg->bytes = 48;
+    copy_header(msg, m);
+    return msg;
 }
 
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg)
