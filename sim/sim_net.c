@@ -74,21 +74,25 @@ uint64_t sim_net_draw_delay(const struct sim_net_params *p, struct sim_rng *rng)
 
 /* Delay plus, with probability reorder, an extra delay: three draws (the
  * extra's drawn whether or not it counts; its value computed only when
- * it does). The table's thresholds and bounds give exactly the draws and
- * answers of sim_rng_below() and sim_rng_chance() on p. Always inline, so
- * that the stream's state stays in registers. */
+ * it does, and its draws only when `more` says a later draw of the
+ * stream is read: the stream is the message's own). The table's
+ * thresholds and bounds give exactly the draws and answers of
+ * sim_rng_below() and sim_rng_chance() on p. Always inline, so that the
+ * stream's state stays in registers. */
 static inline __attribute__((always_inline)) uint64_t
 draw_delay(const struct sim_net_params *p,
            const struct sim_net_draw_table *t,
            struct sim_rng *rng,
-           bool *reordered)
+           bool *reordered,
+           bool more)
 {
     uint64_t d =
         p->delay_us_min + sim_rng_below_t(rng, t->delay_n, t->delay_threshold);
     bool r = sim_rng_chance_k(rng, t->reorder_k);
     *reordered = r;
     if (!r) {
-        sim_rng_skip_below_t(rng, t->span, t->span_threshold);
+        if (more)
+            sim_rng_skip_below_t(rng, t->span, t->span_threshold);
         return d;
     }
     return d + 1 + sim_rng_below_t(rng, t->span, t->span_threshold);
@@ -102,7 +106,7 @@ draw_copy_delay(const struct sim_net_params *p,
                 struct sim_rng rng)
 {
     bool r;
-    return draw_delay(p, t, &rng, &r);
+    return draw_delay(p, t, &rng, &r, false);
 }
 
 /* Whether a probability decides without a draw: sim_rng_chance() reads
@@ -195,8 +199,11 @@ static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
                            sim_rng_key_word(key, 2),
                            sim_rng_key_word(key, 3)}};
     out->lost = sim_rng_chance_k(&rng, t->drop_k);
-    out->delay_us = draw_delay(p, t, &rng, &out->reordered);
-    out->duplicated = sim_rng_chance_k(&rng, t->duplicate_k);
+    /* Never duplicated, the duplication's draw answers no whatever its
+     * value: no later draw is read. */
+    bool dup = t->duplicate_k != 0;
+    out->delay_us = draw_delay(p, t, &rng, &out->reordered, dup);
+    out->duplicated = dup && sim_rng_chance_k(&rng, t->duplicate_k);
     out->copy_delay_us = out->duplicated ? draw_copy_delay(p, t, rng) : 0;
 }
 
@@ -225,7 +232,9 @@ void sim_net_set_params(struct sim_net *net, const struct sim_net_params *p)
     t->decided = decided_fate(p);
     net->draws = !rest_decided(p)           ? SIM_NET_DRAWS_ALL
                  : !ppm_decided(p->drop_ppm) ? SIM_NET_DRAWS_LOSS
-                                             : SIM_NET_DRAWS_NONE;
+                 : t->decided.lost || t->decided.duplicated
+                     ? SIM_NET_DRAWS_NONE
+                     : SIM_NET_DRAWS_PLAIN;
 }
 
 /* The stream is the message's own and is dropped after its fate is drawn,
@@ -248,7 +257,7 @@ void sim_net_draw_link(struct sim_net *net,
         return;
     }
     *out = t->decided;
-    if (net->draws == SIM_NET_DRAWS_NONE) {
+    if (net->draws <= SIM_NET_DRAWS_NONE) {
         (void)sim_rng_instant_rank(in, now_us);
         return;
     }
@@ -478,37 +487,67 @@ struct sim_msg *sim_msg_copy(const struct raft_message *m)
     return msg_copy(NULL, NULL, m);
 }
 
-/* A message without entries or snapshot (most) is copied as msg_copy()
- * would copy it, its header alone: the two kinds of nearly every message
- * copy the header and their own member of the union, each in a few vector
- * moves (the whole message takes a loop of word moves); nothing reads the
- * rest of a message's union for its type. One switch on the type both
- * tells such a message from one with a body and picks its copy. */
-struct sim_msg *sim_net_msg_copy(struct sim_net *net,
-                                 const struct raft_message *m)
+/* Copies m, a message without entries or snapshot, into msg as
+ * msg_copy() would copy it, its header alone: the two kinds of nearly
+ * every message copy the header and their own member of the union, each
+ * in a few vector moves (the whole message takes a loop of word moves);
+ * nothing reads the rest of a message's union for its type. */
+static inline void copy_header(struct sim_msg *msg,
+                               const struct raft_message *m)
 {
-    struct sim_msg *msg;
     switch (m->type) {
     case RAFT_MSG_APPEND_ENTRIES:
-        if (m->append_entries.n_entries != 0)
-            return msg_copy(net, NULL, m);
-        msg = header_block(net);
         memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
         msg->m.append_entries = m->append_entries;
         msg->m.append_entries.entries = NULL;
-        return msg;
+        break;
     case RAFT_MSG_APPEND_ENTRIES_RESULT:
-        msg = header_block(net);
         memcpy(&msg->m, m, offsetof(struct raft_message, append_entries));
         msg->m.append_entries_result = m->append_entries_result;
-        return msg;
-    case RAFT_MSG_INSTALL_SNAPSHOT:
-        return msg_copy(net, NULL, m);
+        break;
     default:
-        msg = header_block(net);
         msg->m = *m;
-        return msg;
+        break;
     }
+}
+
+/* Whether m has entries or a snapshot, which msg_copy() copies. */
+static inline bool has_body(const struct raft_message *m)
+{
+    return m->type == RAFT_MSG_INSTALL_SNAPSHOT ||
+           (m->type == RAFT_MSG_APPEND_ENTRIES &&
+            m->append_entries.n_entries != 0);
+}
+
+/* sim_net_msg_copy() of a message with a body, or of any while the pool
+ * `msgs` keeps no block (a new one is carved). Out of line: the copy of a
+ * header into a kept block then needs no frame. */
+static G_GNUC_NO_INLINE struct sim_msg *
+msg_copy_rare(struct sim_net *net, const struct raft_message *m)
+{
+    if (has_body(m))
+        return msg_copy(net, NULL, m);
+    struct sim_msg *msg = header_block(net);
+    copy_header(msg, m);
+    return msg;
+}
+
+/* A message without entries or snapshot (most) takes the block `msgs`
+ * released last, as header_block() would, and is copied by
+ * copy_header(); anything else, or any message while `msgs` keeps no
+ * block, is msg_copy_rare()'s. */
+struct sim_msg *sim_net_msg_copy(struct sim_net *net,
+                                 const struct raft_message *m)
+{
+    if (has_body(m))
+        return msg_copy_rare(net, m);
+    struct sim_msg *msg = sim_pool_take_kept(&net->msgs);
+    if (msg == NULL)
+        return msg_copy_rare(net, m);
+    msg->pool = &net->msgs;
+    msg->bytes = 48;
+    copy_header(msg, m);
+    return msg;
 }
 
 struct sim_msg *sim_msg_clone(const struct sim_msg *msg)

@@ -19,6 +19,7 @@
 #ifndef SIM_NET_H
 #define SIM_NET_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,8 +40,11 @@ struct sim_net_params
 };
 
 /* Which draws of a message's fate the parameters leave to chance
- * (sim_net_draw()): none, only the loss, or all of them. */
+ * (sim_net_draw()): none, only the loss, or all of them. With none, the
+ * fate is either plain (delivered once, after delay_us_min: a network
+ * without faults) or lost or duplicated for certain. */
 enum sim_net_fate_draws {
+    SIM_NET_DRAWS_PLAIN,
     SIM_NET_DRAWS_NONE,
     SIM_NET_DRAWS_LOSS,
     SIM_NET_DRAWS_ALL,
@@ -167,6 +171,25 @@ void sim_net_draw_link(struct sim_net *net,
                        size_t link,
                        uint64_t now_us,
                        struct sim_net_fate *out);
+
+/* Whether the parameters make the fate of a message sent on `link` at
+ * now_us plain (SIM_NET_DRAWS_PLAIN): then it takes its rank at the
+ * instant, as sim_net_draw_link() would, and *delay_us is its delay (the
+ * fate's other fields all false or 0); else nothing changes. Inline: the
+ * engine asks it of every message, and a plain fate needs no record. */
+static inline bool sim_net_draw_plain(struct sim_net *net,
+                                      size_t link,
+                                      uint64_t now_us,
+                                      uint64_t *delay_us)
+{
+    if (net->draws != SIM_NET_DRAWS_PLAIN)
+        return false;
+    struct sim_rng_instant *in = &net->sent[link];
+    assert(now_us >= in->at_us);
+    (void)sim_rng_instant_rank(in, now_us);
+    *delay_us = net->p.delay_us_min;
+    return true;
+}
 
 /* Sets the network's parameters (copied) for the messages sent from now
  * on. */

@@ -357,27 +357,23 @@ void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm)
     sim_emit(s, &e);
 }
 
-/* msg is transferred. */
-void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
+/* The rest of msg's leaving once its fate is drawn: counted, traced and
+ * judged by the persistence contract, then lost, or queued for delivery
+ * after its fate's delay (a copy too when duplicated). fate NULL: a plain
+ * fate (sim_net_draw_plain()) of delay plain_delay_us, of a message that
+ * needs no more of the contract than sim_safety_judge_send_settled()
+ * (send_settled()). Always inline into sim_node_send_msg() twice, once
+ * with fate NULL: such a message (nearly every one of a run without
+ * faults) then has a path of its own, with no test of its fate and no
+ * full check of the contract in it. */
+static inline __attribute__((always_inline)) void
+leave(struct sim *s,
+      struct sim_msg *msg,
+      const struct sim_net_fate *fate,
+      uint64_t plain_delay_us)
 {
     uint64_t to = msg->m.to;
     enum raft_message_type t = msg->m.type;
-    /* Ids from 1 to n, types from 1 to RAFT_MSG_TYPE_COUNT - 1: each as
-     * one unsigned comparison. */
-    if (to - 1 >= s->n || msg->m.from - 1 >= s->n ||
-        (unsigned)t - 1 >= RAFT_MSG_TYPE_COUNT - 1) {
-        sim_net_msg_free(&s->net, msg);
-        return;
-    }
-    msg->id = s->net.next_msg_id++;
-    msg->dest_incarnation = s->nodes[to].incarnation;
-    /* The ids just checked are the network's (it has s->n nodes), so its
-     * draw skips its own check of them. */
-    struct sim_net_fate fate;
-    sim_net_draw_link(&s->net,
-                      sim_net_link(&s->net, (uint32_t)msg->m.from,
-                                   (uint32_t)to),
-                      s->now_us, &fate);
     count(s, t, COUNT_SENT, msg->bytes);
 
     struct sim_trace_event e = {.kind = SIM_TRACE_SEND};
@@ -386,7 +382,10 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
     /* The persistence contract is judged as the message leaves: settled
      * by the sender's memo when one alike passed against the same durable
      * image (sim_persist_settled()), else against the image read now. */
-    if (s->safety) {
+    if (s->safety && fate == NULL) {
+        if (!sim_safety_judge_send_settled(s->safety))
+            sim_safety_failed(s);
+    } else if (s->safety) {
         uint32_t from = (uint32_t)msg->m.from;
         struct sim_disk *disk = &s->nodes[from].disk;
         uint64_t index = msg->promised_index;
@@ -405,12 +404,12 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
             sim_safety_failed(s);
     }
 
-    if (fate.lost) {
+    if (fate != NULL && fate->lost) {
         sim_node_trace_drop(s, msg, "random");
         sim_net_msg_free(&s->net, msg);
         return;
     }
-    if (fate.duplicated) {
+    if (fate != NULL && fate->duplicated) {
         struct sim_msg *copy = sim_msg_clone(msg);
         copy->id = s->net.next_msg_id++;
         struct sim_trace_event d = {0};
@@ -423,11 +422,52 @@ void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
         d.term = msg->m.term;
         sim_emit(s, &d);
         count(s, t, COUNT_DUPLICATED, 0);
-        sim_push(s, s->now_us + fate.copy_delay_us, SIM_EV_DELIVER,
+        sim_push(s, s->now_us + fate->copy_delay_us, SIM_EV_DELIVER,
                  (uint32_t)to, 0, copy);
     }
-    sim_push(s, s->now_us + fate.delay_us, SIM_EV_DELIVER, (uint32_t)to, 0,
-             msg);
+    sim_push(s, s->now_us + (fate != NULL ? fate->delay_us : plain_delay_us),
+             SIM_EV_DELIVER, (uint32_t)to, 0, msg);
+}
+
+/* Whether the persistence contract asks no more of msg than
+ * sim_safety_judge_send_settled(): no safety checker, or its sender's
+ * memo settles it (sim_persist_settled()). Reads only. */
+static inline bool send_settled(const struct sim *s, const struct sim_msg *msg)
+{
+    return s->safety == NULL ||
+           sim_persist_settled(&s->nodes[msg->m.from].disk.settled, &msg->m,
+                               msg->promised_index, msg->acked_term);
+}
+
+/* msg is transferred. */
+void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
+{
+    uint64_t to = msg->m.to;
+    enum raft_message_type t = msg->m.type;
+    /* Ids from 1 to n, types from 1 to RAFT_MSG_TYPE_COUNT - 1: each as
+     * one unsigned comparison. */
+    if (to - 1 >= s->n || msg->m.from - 1 >= s->n ||
+        (unsigned)t - 1 >= RAFT_MSG_TYPE_COUNT - 1) {
+        sim_net_msg_free(&s->net, msg);
+        return;
+    }
+    msg->id = s->net.next_msg_id++;
+    msg->dest_incarnation = s->nodes[to].incarnation;
+    /* The ids just checked are the network's (it has s->n nodes), so its
+     * draw skips its own check of them. */
+    size_t link = sim_net_link(&s->net, (uint32_t)msg->m.from, (uint32_t)to);
+    struct sim_net_fate fate;
+    if (sim_net_draw_plain(&s->net, link, s->now_us, &fate.delay_us)) {
+        if (send_settled(s, msg)) {
+            leave(s, msg, NULL, fate.delay_us);
+            return;
+        }
+        fate.lost = false;
+        fate.duplicated = false;
+    } else {
+        sim_net_draw_link(&s->net, link, s->now_us, &fate);
+    }
+    leave(s, msg, &fate, 0);
 }
 
 /* ---- events -------------------------------------------------------------- */

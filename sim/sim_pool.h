@@ -42,16 +42,26 @@ void sim_pool_destroy(struct sim_pool *p);
 /* A block carved from a new chunk (the last chunk's blocks all carved). */
 void *sim_pool_carve_chunk(struct sim_pool *p);
 
-/* A block of block_bytes: the last released one, else the next one
- * carved. Inline with sim_pool_give(): they run for every message. */
-static inline void *sim_pool_take(struct sim_pool *p)
+/* The last released block, taken, or NULL when none is kept (nothing
+ * changes): sim_pool_take() without its carving, for a caller that
+ * carves out of line. */
+static inline void *sim_pool_take_kept(struct sim_pool *p)
 {
     void *block = p->kept;
     if (block != NULL) {
         p->kept = *(void **)block;
         p->n_kept--;
-        return block;
     }
+    return block;
+}
+
+/* A block of block_bytes: the last released one, else the next one
+ * carved. Inline with sim_pool_give(): they run for every message. */
+static inline void *sim_pool_take(struct sim_pool *p)
+{
+    void *block = sim_pool_take_kept(p);
+    if (block != NULL)
+        return block;
     if (p->carve_left == 0)
         return sim_pool_carve_chunk(p);
     block = p->carve;

@@ -227,3 +227,45 @@ Test(sim_net_fate, a_fate_drawn_by_link_index_is_the_one_of_its_ids)
         sim_net_destroy(&net);
     }
 }
+
+/* A fate the parameters decide as plain (one delay, no loss, duplication
+ * or reordering: sim_net_draw_plain()) is told without a record: its
+ * delay is the model's, and it takes its rank at its instant, so that a
+ * fate drawn after a change of parameters at that instant is the model's
+ * for the next rank. Parameters that lose or duplicate for certain, or
+ * leave anything to chance, are not plain and change nothing. */
+Test(sim_net_fate, a_plain_fate_is_the_models_and_takes_its_rank)
+{
+    struct sim_net_params plain = {.delay_us_min = 50, .delay_us_max = 50};
+    struct sim_net_params lost = plain, copied = plain, ranged = plain;
+    lost.drop_ppm = SIM_PPM_ONE;
+    copied.duplicate_ppm = SIM_PPM_ONE;
+    ranged.delay_us_max = 90;
+    const struct sim_net_params *not_plain[] = {&lost, &copied, &ranged,
+                                                &every_draw};
+    struct sim_net net;
+    sim_net_init(&net, 3, &plain, 11);
+    size_t link = sim_net_link(&net, 3, 2);
+    for (uint64_t now = 10; now < 200; now += 10) {
+        uint64_t rank = 0;
+        for (size_t k = 0; k < 4; k++) {
+            sim_net_set_params(&net, &plain);
+            uint64_t delay = 0;
+            cr_assert(sim_net_draw_plain(&net, link, now, &delay));
+            struct sim_net_fate want = model_fate(&plain, 11, 3, 3, 2, now,
+                                                  rank++);
+            cr_assert_eq(delay, want.delay_us);
+            cr_assert(!want.lost && !want.duplicated && !want.reordered);
+            const struct sim_net_params *p = not_plain[(k + now / 10) % 4];
+            sim_net_set_params(&net, p);
+            delay = 7;
+            cr_assert(!sim_net_draw_plain(&net, link, now, &delay));
+            cr_assert_eq(delay, 7, "a fate that is not plain is not told");
+            struct sim_net_fate got;
+            sim_net_draw_link(&net, link, now, &got);
+            want = model_fate(p, 11, 3, 3, 2, now, rank++);
+            assert_same_fate(&got, &want, "after a plain fate");
+        }
+    }
+    sim_net_destroy(&net);
+}

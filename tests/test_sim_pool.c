@@ -88,3 +88,29 @@ Test(sim_pool, blocks_are_carved_in_turn_and_chunks_hold_them_apart)
     cr_assert_eq(p.n_kept, 0);
     cr_assert_null(p.chunks);
 }
+
+/* sim_pool_take_kept() hands out only released blocks, last released
+ * first, and carves none: with none kept it answers NULL and leaves the
+ * pool as it was, so that the next sim_pool_take() carves what it would
+ * have carved. */
+Test(sim_pool, taking_a_kept_block_never_carves)
+{
+    struct sim_pool p;
+    sim_pool_init(&p, 64, 8);
+    cr_assert_null(sim_pool_take_kept(&p), "no block kept yet");
+    cr_assert_eq(p.carve_left, 0);
+    cr_assert_null(p.chunks, "a chunk was allocated");
+    void *a = sim_pool_take(&p);
+    void *b = sim_pool_take(&p);
+    size_t left = p.carve_left;
+    sim_pool_give(&p, a);
+    sim_pool_give(&p, b);
+    cr_assert_eq(sim_pool_take_kept(&p), b, "not the last released block");
+    cr_assert_eq(sim_pool_take_kept(&p), a);
+    cr_assert_eq(p.n_kept, 0);
+    cr_assert_null(sim_pool_take_kept(&p));
+    cr_assert_eq(p.carve_left, left, "a block was carved");
+    cr_assert_eq(sim_pool_take(&p), (char *)b + 64,
+                 "the next carve is not the one after the last carved");
+    sim_pool_destroy(&p);
+}
