@@ -61,14 +61,14 @@ struct sim_tracer
     uint64_t seq;  /* of the last emitted event */
     uint64_t hash; /* running state; sim_tracer_hash() finalises */
     /* The ring is written, from the first event on: a failure's report or
-     * keeping reads it. A campaign that reads neither leaves it (about 10
+     * keeping reads it. A campaign that reads neither leaves it (about 20
      * instructions an event of an idle cluster). */
     bool writes_ring;
     /* The kinds (bit 1 << kind) whose events' slots sim_tracer_put()
      * writes: every kind when writes_ring, else those a listener hears
      * (sim_tracer_listen()), which it reads back from the slot. */
     uint64_t slot_kinds;
-    /* When ring: the last min(seq, SIM_TRACER_SLOTS) events, event k in
+    /* When writes_ring: the last min(seq, SIM_TRACER_SLOTS) events, event k in
      * slot k % SIM_TRACER_SLOTS, its text (cut to SIM_TRACE_TEXT_MAX
      * bytes) in ring_text of the same slot. */
     struct sim_tracer_slot ring[SIM_TRACER_SLOTS];
