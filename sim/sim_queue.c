@@ -180,8 +180,9 @@ static inline struct sim_wheel_event *wheel_at(const struct sim_wheel *w,
 
 /* Doubles q->cap, and the wheel's store with it when it held fewer, linking
  * the new events into the free list: the store holds at least q->cap
- * events, so a push never finds it full (the wheel holds at most the events
- * queued, q->merge.len). Its first holds SIM_WHEEL_FIRST_HELD, more than
+ * events besides the lent one, so a push never finds it full (the wheel
+ * holds at most the events queued, q->merge.len); at first the lent one is
+ * the store's last. Its first holds SIM_WHEEL_FIRST_HELD, more than
  * most runs ever queue, so that it is seldom copied as q->cap doubles.
  * The first growth, at the first push, allocates the lanes' rings too:
  * sim_queue_place() asks no lane before it, and after it any lane may
@@ -199,13 +200,17 @@ static void queue_grow(struct sim_queue *q)
     q->cap = q->cap ? q->cap * 2 : 256;
     if (q->cap <= w->held)
         return;
-    uint32_t old = w->held;
+    const uint32_t size = sizeof(struct sim_wheel_event);
+    /* The first event not yet allocated: the lent one follows the others. */
+    uint32_t old = w->held ? w->held + 1 : 0;
     w->held = q->cap > SIM_WHEEL_FIRST_HELD ? (uint32_t)q->cap
                                             : SIM_WHEEL_FIRST_HELD;
-    w->ev = g_renew(struct sim_wheel_event, w->ev, w->held);
-    const uint32_t size = sizeof(struct sim_wheel_event);
-    for (uint32_t i = old; i < w->held; i++)
-        w->ev[i].next = i + 1 < w->held ? (i + 1) * size : w->free;
+    w->ev = g_renew(struct sim_wheel_event, w->ev, w->held + 1);
+    uint32_t end = w->held + 1;
+    if (old == 0)
+        q->merge.lent = --end * size;
+    for (uint32_t i = old; i < end; i++)
+        w->ev[i].next = i + 1 < end ? (i + 1) * size : w->free;
     w->free = old * size;
 }
 
@@ -310,22 +315,24 @@ static __attribute__((noinline)) void wheel_empty(struct sim_queue *q,
         (struct sim_queue_key){h->ev.time_us, h->ev.seq};
 }
 
-/* Removes the wheel's first event, the earliest, into *out (the latest
- * popped time is not yet its time). Inline in the pops, unlike
- * far_take(): most pops of a fuzz run are the wheel's. The slot emptied,
- * the search for the next one is out of line (wheel_empty()). */
-static inline void wheel_take(struct sim_queue *q,
-                                                 struct sim_event *out)
+/* Removes the wheel's first event, the earliest, and lends its record
+ * (q->merge.lent) until the wheel's next take, when the one lent before
+ * joins the free list (the latest popped time is not yet its time), so
+ * that it is not copied. Inline in the
+ * pops, unlike far_take(): most pops of a fuzz run are the wheel's. The
+ * slot emptied, the search for the next one is out of line
+ * (wheel_empty()). */
+static inline void wheel_take(struct sim_queue *q)
 {
     struct sim_wheel *w = &q->merge.wheel;
     uint32_t s = wheel_slot(q->merge.first[SIM_QUEUE_WHEEL].time_us);
     struct sim_wheel_event *tail = wheel_at(w, w->last[s]);
     uint32_t h = tail->next;
     struct sim_wheel_event *v = wheel_at(w, h);
-    *out = v->ev;
-    uint32_t next = v->next;
-    v->next = w->free;
-    w->free = h;
+    uint32_t next = v->next, lent = q->merge.lent;
+    q->merge.lent = h;
+    wheel_at(w, lent)->next = w->free;
+    w->free = lent;
     if (h == next) {
         wheel_empty(q, s);
         return;
@@ -514,12 +521,14 @@ static __attribute__((noinline)) void far_take(struct sim_queue *q,
 
 /* Removes the first event of source src, the earliest, and returns its
  * record: a lane's own slot, which no push writes over before the next
- * take (sim_lane_takes() keeps it free), or a copy in the merge's taken
- * for the wheel's and the far source's. */
+ * take (sim_lane_takes() keeps it free), the wheel's lent one, or a copy
+ * in the merge's taken for the far source's. */
 static inline const struct sim_event *take(struct sim_queue *q, unsigned src)
 {
     q->merge.len--;
-    if (src < SIM_QUEUE_LANES) {
+    /* Most pops of an idle run are a lane's (and the hint keeps the merge
+     * above as short as it was before the wheel lent its records). */
+    if (__builtin_expect(src < SIM_QUEUE_LANES, 1)) {
         /* A lane is sorted as it is filled (sim_lane_takes()), and none of
          * its events is due before the latest popped time. */
         struct sim_lane *l = &q->merge.lane[src];
@@ -535,11 +544,13 @@ static inline const struct sim_event *take(struct sim_queue *q, unsigned src)
         }
         return out;
     }
-    struct sim_event *out = &q->merge.taken;
-    if (src == SIM_QUEUE_WHEEL)
-        wheel_take(q, out);
-    else
-        far_take(q, out);
+    const struct sim_event *out = &q->merge.taken;
+    if (src == SIM_QUEUE_WHEEL) {
+        wheel_take(q);
+        out = &wheel_at(&q->merge.wheel, q->merge.lent)->ev;
+    } else {
+        far_take(q, &q->merge.taken);
+    }
     /* Only an event pushed before the latest popped time pops before it. */
     if (out->time_us > q->now_us)
         q->now_us = out->time_us;

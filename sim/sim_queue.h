@@ -78,10 +78,14 @@ struct sim_wheel_event
     uint32_t next;
 };
 
-/* The wheel: ev holds `held` events, at least its queue's cap, those not
- * in a slot's list linked in the free list from free (SIM_WHEEL_NONE:
- * empty). An event is named by its byte offset in ev (free, last and
- * next), which needs no scaling to address it.
+/* The wheel: ev holds `held` + 1 events, `held` at least its queue's
+ * cap; those neither in a slot's list nor lent linked in the free list
+ * from free (SIM_WHEEL_NONE: empty). The lent event (the merge's lent)
+ * is the one taken last (at first one never queued):
+ * sim_queue_take_due() returns it in place, so it joins the free list
+ * only at the wheel's next take, and the free list still holds an event
+ * for every push. An event is named by its byte offset in ev (free, lent,
+ * last and next), which needs no scaling to address it.
  * Bit i of summary is set iff bits[i] != 0; bits[i] is not read (nor
  * cleared: it is written whole when its bit in summary is set) while that
  * bit is clear. A slot s holds events iff bit s of bits is set (and that
@@ -185,9 +189,11 @@ struct sim_queue
         /* The delay of the last push that no lane took: a second push in
          * a row at that delay tags a lane with it. */
         uint64_t missed_delay_us;
-        /* The last event taken from the wheel or the far source
+        /* The last event taken from the far source
          * (sim_queue_take_due()). */
         struct sim_event taken;
+        /* The offset of the wheel's lent event (struct sim_wheel). */
+        uint32_t lent;
     } merge;
 };
 

@@ -500,9 +500,11 @@ Test(sim_queue, a_taken_event_is_unchanged_by_pushes_until_the_next_take)
     /* A lane at a 900 us delay, filled until it takes no more. */
     size_t n = push_at_delay(&q, 0, 900, 0, 4 * SIM_QUEUE_LANE_CAP, true);
     cr_assert_lt(n, 4 * SIM_QUEUE_LANE_CAP, "the lanes took every event");
-    /* The first push, before a lane was tagged, went elsewhere. */
+    /* The first push, before a lane was tagged, went to the wheel, which
+     * lends its own record. */
     const struct sim_event *ev = sim_queue_take_due(&q, UINT64_MAX);
-    cr_assert_eq(ev, &q.merge.taken);
+    cr_assert_eq((const void *)ev,
+                 (const void *)((const char *)q.merge.wheel.ev + q.merge.lent));
     ev = sim_queue_take_due(&q, UINT64_MAX);
     cr_assert_not_null(ev);
     cr_assert_eq(ev->arg, 1);
