@@ -184,13 +184,16 @@ draw_delay_only(const struct sim_net_params *p,
 /* The fate from the message's whole stream, seeded from its key: five
  * draws, three more when it is duplicated; only the first two when it is
  * never reordered nor duplicated (draw_delay_only()). The state words are
- * computed into a local, which stays in registers. */
-static __attribute__((noinline)) void draw_all(const struct sim_net_params *p,
-                                               struct sim_net_draw_table *t,
-                                               size_t link,
-                                               struct sim_rng_instant *in,
-                                               uint64_t now_us,
-                                               struct sim_net_fate *out)
+ * computed into a local, which stays in registers. Always inline: the
+ * engine's send of a drawn fate (send_drawn() in sim_node.c) then draws in
+ * its own frame, with no call and no second frame per message. */
+static inline __attribute__((always_inline)) void
+draw_all(const struct sim_net_params *p,
+         struct sim_net_draw_table *t,
+         size_t link,
+         struct sim_rng_instant *in,
+         uint64_t now_us,
+         struct sim_net_fate *out)
 {
     uint64_t key = message_key(t, link, in, now_us);
     if (t->delay_only && draw_delay_only(p, t, key, out))

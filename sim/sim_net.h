@@ -176,7 +176,8 @@ void sim_net_draw_link(struct sim_net *net,
  * now_us plain (SIM_NET_DRAWS_PLAIN): then it takes its rank at the
  * instant, as sim_net_draw_link() would, and *delay_us is its delay (the
  * fate's other fields all false or 0); else nothing changes. Inline: the
- * engine asks it of every message, and a plain fate needs no record. */
+ * engine asks it of every settled message of a plain fate, which needs no
+ * record. */
 static inline bool sim_net_draw_plain(struct sim_net *net,
                                       size_t link,
                                       uint64_t now_us,

@@ -362,10 +362,10 @@ void sim_node_trace_client_drop(struct sim *s, const struct sim_cmsg *cm)
  * after its fate's delay (a copy too when duplicated). fate NULL: a plain
  * fate (sim_net_draw_plain()) of delay plain_delay_us, of a message that
  * needs no more of the contract than sim_safety_judge_send_settled()
- * (send_settled()). Always inline into sim_node_send_msg() twice, once
- * with fate NULL: such a message (nearly every one of a run without
- * faults) then has a path of its own, with no test of its fate and no
- * full check of the contract in it. */
+ * (send_settled()). Always inline twice: with fate NULL into
+ * sim_node_send_msg(), so that such a message (nearly every one of a run
+ * without faults) has a path of its own, with no test of its fate and no
+ * full check of the contract in it; with a fate into send_drawn(). */
 static inline __attribute__((always_inline)) void
 leave(struct sim *s,
       struct sim_msg *msg,
@@ -439,35 +439,59 @@ static inline bool send_settled(const struct sim *s, const struct sim_msg *msg)
                                msg->promised_index, msg->acked_term);
 }
 
-/* msg is transferred. */
-void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
+/* Whether msg's ids and type are the engine's: ids from 1 to n, types from
+ * 1 to RAFT_MSG_TYPE_COUNT - 1, each as one unsigned comparison. */
+static inline bool msg_valid(const struct sim *s, const struct sim_msg *msg)
 {
-    uint64_t to = msg->m.to;
-    enum raft_message_type t = msg->m.type;
-    /* Ids from 1 to n, types from 1 to RAFT_MSG_TYPE_COUNT - 1: each as
-     * one unsigned comparison. */
-    if (to - 1 >= s->n || msg->m.from - 1 >= s->n ||
-        (unsigned)t - 1 >= RAFT_MSG_TYPE_COUNT - 1) {
+    return msg->m.to - 1 < s->n && msg->m.from - 1 < s->n &&
+           (unsigned)msg->m.type - 1 < RAFT_MSG_TYPE_COUNT - 1;
+}
+
+/* Numbers msg and names the incarnation of its destination. */
+static inline void stamp(struct sim *s, struct sim_msg *msg)
+{
+    msg->id = s->net.next_msg_id++;
+    msg->dest_incarnation = s->nodes[msg->m.to].incarnation;
+}
+
+/* sim_node_send_msg() of every message but a settled one of a plain
+ * fate: checked, numbered, its fate drawn (sim_net_draw_link(), whose
+ * draws are inline here, in this one frame), then leave() with it. Out of
+ * line: the plain path keeps its registers, and a network that draws every
+ * fate comes here after one test. */
+static __attribute__((noinline)) void send_drawn(struct sim *s,
+                                                 struct sim_msg *msg)
+{
+    if (!msg_valid(s, msg)) {
         sim_net_msg_free(&s->net, msg);
         return;
     }
-    msg->id = s->net.next_msg_id++;
-    msg->dest_incarnation = s->nodes[to].incarnation;
-    /* The ids just checked are the network's (it has s->n nodes), so its
-     * draw skips its own check of them. */
-    size_t link = sim_net_link(&s->net, (uint32_t)msg->m.from, (uint32_t)to);
+    stamp(s, msg);
+    size_t link =
+        sim_net_link(&s->net, (uint32_t)msg->m.from, (uint32_t)msg->m.to);
     struct sim_net_fate fate;
-    if (sim_net_draw_plain(&s->net, link, s->now_us, &fate.delay_us)) {
-        if (send_settled(s, msg)) {
-            leave(s, msg, NULL, fate.delay_us);
-            return;
-        }
-        fate.lost = false;
-        fate.duplicated = false;
-    } else {
-        sim_net_draw_link(&s->net, link, s->now_us, &fate);
-    }
+    sim_net_draw_link(&s->net, link, s->now_us, &fate);
     leave(s, msg, &fate, 0);
+}
+
+/* msg is transferred. A plain fate's message that send_settled() settles
+ * (every one of the idle case) leaves here; any other, checked or not, is
+ * send_drawn()'s. Neither path reads what the other sets first: the
+ * settled test reads the sender's memo and msg's fields, not its id nor
+ * its link's rank. */
+void sim_node_send_msg(struct sim *s, struct sim_msg *msg)
+{
+    if (s->net.draws != SIM_NET_DRAWS_PLAIN || !msg_valid(s, msg) ||
+        !send_settled(s, msg)) {
+        send_drawn(s, msg);
+        return;
+    }
+    stamp(s, msg);
+    size_t link =
+        sim_net_link(&s->net, (uint32_t)msg->m.from, (uint32_t)msg->m.to);
+    uint64_t delay_us;
+    (void)sim_net_draw_plain(&s->net, link, s->now_us, &delay_us);
+    leave(s, msg, NULL, delay_us);
 }
 
 /* ---- events -------------------------------------------------------------- */
