@@ -47,6 +47,8 @@ void sim_queue_init(struct sim_queue *q)
 void sim_queue_destroy(struct sim_queue *q)
 {
     g_free(q->merge.wheel.ev);
+    if (q->merge.wheel.retired)
+        g_ptr_array_free(q->merge.wheel.retired, TRUE);
     g_free(q->far.ev);
     g_free(q->merge.run.ev);
     for (int i = 0; i < SIM_QUEUE_LANES; i++)
@@ -205,7 +207,16 @@ static void queue_grow(struct sim_queue *q)
     uint32_t old = w->held ? w->held + 1 : 0;
     w->held = q->cap > SIM_WHEEL_FIRST_HELD ? (uint32_t)q->cap
                                             : SIM_WHEEL_FIRST_HELD;
-    w->ev = g_renew(struct sim_wheel_event, w->ev, w->held + 1);
+    /* A copy, not g_renew(): the lent record stays readable in the old
+     * store until the run loop's next take (struct sim_wheel). */
+    struct sim_wheel_event *before = w->ev;
+    w->ev = g_new(struct sim_wheel_event, w->held + 1);
+    if (old) {
+        memcpy(w->ev, before, (size_t)old * size);
+        if (!w->retired)
+            w->retired = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(w->retired, before);
+    }
     uint32_t end = w->held + 1;
     if (old == 0)
         q->merge.lent = --end * size;

@@ -35,6 +35,7 @@
 #ifndef SIM_QUEUE_H
 #define SIM_QUEUE_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,11 @@ struct sim_wheel_event
 struct sim_wheel
 {
     struct sim_wheel_event *ev;
+    /* The stores before each growth (NULL: none yet), freed with the
+     * queue: a handler's pushes that grew the store, once or more, must
+     * not free the record lent to the run loop, which still reads it.
+     * Together they hold fewer events than the store. */
+    GPtrArray *retired;
     uint64_t summary;
     uint32_t free;
     uint32_t held;
