@@ -140,8 +140,8 @@ struct sim_config
     /* Keep the last SIM_TRACE_RING_EVENTS events for a failure's report
      * (on). Off, as a campaign that reports its failures by reproducer
      * runs, a failure reports none (last_kept false); nothing else of the
-     * run changes, its trace hash included. A listener or recording keeps
-     * them anyway. */
+     * run changes, its trace hash included. Recording or a JSON lines
+     * stream keeps them anyway (a listener does not). */
     bool recent_events;
     bool history;       /* record client ops for sim_lin_check (on) */
     FILE *trace_jsonl;  /* borrowed: one JSON object per event; NULL: none */
@@ -546,8 +546,8 @@ struct sim_failure
     uint64_t time_us;
     uint64_t event;     /* sim_events_processed() at the violation */
     uint64_t trace_seq; /* seq of the VIOLATION trace event */
-    /* The run kept its recent events (sim_config.recent_events, a
-     * listener or recording); false: n_last is 0. */
+    /* The run kept its recent events (sim_config.recent_events, recording
+     * or a JSON lines stream); false: n_last is 0. */
     bool last_kept;
     size_t n_last; /* events in last[], oldest first */
     struct sim_trace_event last[SIM_TRACE_RING_EVENTS];
