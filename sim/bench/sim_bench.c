@@ -760,8 +760,9 @@ int main(int argc, char **argv)
         return run_callgrind(one[0] ? one[0] : 'a');
     printf(
         "raftsim-bench: seed %u; all safety checkers and the client "
-        "history on unless noted;\nthe fastest of %d alternating runs per "
-        "line; "
+        "history on unless noted;\nno ring of recent events, as in a fuzz "
+        "campaign (a failing case runs again with it to print them);\nthe "
+        "fastest of %d alternating runs per line; "
         "rates are per wall second of the timed part\n\n",
         BENCH_SEED, repeats);
     int rc = 0;
