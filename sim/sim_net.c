@@ -379,15 +379,25 @@ void sim_msg_free(struct sim_msg *msg)
 _Static_assert(sizeof(struct sim_msg) <= SIM_MSG_POOLED_BYTES,
                "a message's header fits a pooled block");
 
-/* A pooled block for the copy of a message without entries or snapshot,
- * with the fields msg_copy() sets besides the message itself: its pool and
- * a wire size of 48 bytes; the three fields the sender sets
+/* The fixed header a message takes on a wire (msg_copy()): the whole
+ * wire size of one without entries or snapshot. */
+#define HEADER_WIRE_BYTES 48
+
+/* Marks msg, a block of `msgs`, as the copy of a message without entries
+ * or snapshot, with the fields msg_copy() sets besides the message
+ * itself: its pool and its wire size; the three fields the sender sets
  * (sim_net_msg_copy()) are left as the block had them. */
+static inline void header_fields(struct sim_net *net, struct sim_msg *msg)
+{
+    msg->pool = &net->msgs;
+    msg->bytes = HEADER_WIRE_BYTES;
+}
+
+/* A pooled block for such a copy, header_fields() set. */
 static inline struct sim_msg *header_block(struct sim_net *net)
 {
     struct sim_msg *msg = sim_pool_take(&net->msgs);
-    msg->pool = &net->msgs;
-    msg->bytes = 48;
+    header_fields(net, msg);
     return msg;
 }
 
@@ -425,9 +435,9 @@ static struct sim_msg *msg_copy(struct sim_net *net,
     size_t data_len = 0;
     size_t n_own = 0; /* entries without a record */
     /* The bytes the message would take on a wire, counted in the same
-     * walk: a fixed header of 48, 16 bytes per entry plus its command, and
+     * walk: the fixed header, 16 bytes per entry plus its command, and
      * the snapshot's bytes. */
-    size_t wire = 48;
+    size_t wire = HEADER_WIRE_BYTES;
     if (m->type == RAFT_MSG_APPEND_ENTRIES) {
         n_entries = m->append_entries.n_entries;
         for (size_t i = 0; i < n_entries; i++) {
@@ -547,8 +557,7 @@ struct sim_msg *sim_net_msg_copy(struct sim_net *net,
     struct sim_msg *msg = sim_pool_take_kept(&net->msgs);
     if (msg == NULL)
         return msg_copy_rare(net, m);
-    msg->pool = &net->msgs;
-    msg->bytes = 48;
+    header_fields(net, msg);
     copy_header(msg, m);
     return msg;
 }
